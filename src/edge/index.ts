@@ -1,0 +1,1 @@
+export type { ClientPrincipal, FileSource, StaticFile } from './types.js';

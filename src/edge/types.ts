@@ -1,0 +1,41 @@
+/**
+ * Types shared by the edge's subfolders (static, routing, auth, proxy) and the state provider interface
+ * the edge declares for whoever hosts it (`portico start` today, `portico serve` later).
+ */
+import type { Readable } from 'node:stream';
+
+/** The signed-in user, as `/.auth/me` shows it and `x-ms-client-principal` carries it (without claims). */
+export interface ClientPrincipal {
+  readonly identityProvider: string;
+  /** 32 lower-case hex characters, unique per app. */
+  readonly userId: string;
+  readonly userDetails: string;
+  /** Always contains `anonymous` and `authenticated`, then custom roles. */
+  readonly userRoles: readonly string[];
+  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+}
+
+/** One file the edge can serve, looked up by its URL path. */
+export interface StaticFile {
+  /** URL path, decoded, starting with `/`: `/css/site.css`. */
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Strong ETag including quotes: `"1a2b-18c3f"`. */
+  readonly etag: string;
+  /** Reads the whole content (cached for small files). */
+  read(): Promise<Buffer>;
+  /** Streams bytes `start..end` inclusive (the whole file when omitted). */
+  stream(range?: { start: number; end: number }): Readable;
+}
+
+/**
+ * A read-only view of an app's files by URL path. Lookups are exact: the source only knows files that
+ * were listed inside its root, so no request path can ever reach outside it.
+ */
+export interface FileSource {
+  /** The file at exactly this decoded URL path (`/a/b.html`), or undefined. */
+  get(path: string): StaticFile | undefined;
+  /** Stops watching, frees caches. */
+  close(): Promise<void>;
+}
