@@ -1,0 +1,50 @@
+/**
+ * Turns the raw request target into the decoded path that matching and file lookup both use. Using one
+ * decoded string for both means no encoding trick can make a rule see one path and the file lookup
+ * another. Paths that cannot be decoded safely (invalid percent-encoding or UTF-8, NUL, `.` or `..`
+ * segments after decoding) are refused with 400 rather than guessed at.
+ */
+export type RequestTarget =
+  | { readonly ok: true; readonly path: string; readonly rawPath: string; readonly search: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** Parses `req.url` (origin-form, or absolute-form from a proxy). */
+export function parseRequestTarget(url: string | undefined): RequestTarget {
+  const target = stripAbsoluteForm(url ?? '/');
+  const queryStart = target.indexOf('?');
+  const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
+  const search = queryStart === -1 ? '' : target.slice(queryStart);
+  if (!rawPath.startsWith('/') || rawPath.startsWith('//')) {
+    return { ok: false, reason: 'the request path must start with a single "/"' };
+  }
+  const path = decodePath(rawPath);
+  if (path === undefined) {
+    return { ok: false, reason: 'the request path has invalid percent-encoding or UTF-8' };
+  }
+  const problem = findUnsafeSegment(path);
+  return problem === undefined ? { ok: true, path, rawPath, search } : { ok: false, reason: problem };
+}
+
+function stripAbsoluteForm(url: string): string {
+  const match = /^https?:\/\/[^/?#]*/i.exec(url);
+  return match ? url.slice(match[0].length) || '/' : url;
+}
+
+function decodePath(rawPath: string): string | undefined {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+}
+
+function findUnsafeSegment(path: string): string | undefined {
+  if (path.includes('\0')) {
+    return 'the request path contains a NUL character';
+  }
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    return 'the request path contains "." or ".." segments';
+  }
+  return undefined;
+}
