@@ -1,0 +1,35 @@
+/**
+ * Names and limits shared by the `/.auth` implementation. The cookie name and the two built-in roles
+ * are Azure's (learn.microsoft.com/azure/static-web-apps/authentication-authorization); the limits are
+ * Portico's own, chosen so a principal always fits in a few cookies and a header.
+ */
+
+/** Name of the session cookie; chunks are `StaticWebAppsAuthCookie_0`, `_1`, … (emulator, spec §10.10). */
+export const AUTH_COOKIE_NAME = 'StaticWebAppsAuthCookie';
+
+/** Role every request has, signed in or not. */
+export const ANONYMOUS_ROLE = 'anonymous';
+
+/** Role every signed-in user has. */
+export const AUTHENTICATED_ROLE = 'authenticated';
+
+/** Longest accepted `userDetails` (characters, after trimming). */
+export const MAX_USER_DETAILS_LENGTH = 256;
+
+/** Longest accepted explicit `userId`. */
+export const MAX_USER_ID_LENGTH = 128;
+
+/** Most custom roles kept on one principal; further roles are dropped. */
+export const MAX_CUSTOM_ROLES = 50;
+
+/** Longest accepted role name. */
+export const MAX_ROLE_LENGTH = 64;
+
+/** Most claims accepted on one principal. */
+export const MAX_CLAIMS = 100;
+
+/** Largest sign-in form body read by `POST /.auth/login/<provider>`. */
+export const MAX_LOGIN_BODY_BYTES = 64 * 1024;
+
+/** Body of a 404 for an unknown `/.auth` path (Azure's wording). */
+export const AUTH_NOT_FOUND_TEXT = "We couldn't find that page, please check the URL and try again.";

@@ -1,0 +1,193 @@
+/**
+ * The `/.auth/*` endpoints of the dev server (`portico start`): `/.auth/me`, the sign-in emulator at
+ * `/.auth/login/<provider>`, `/.auth/logout` and `/.auth/purge/<provider>`. Real providers and their
+ * callbacks will plug in beside the emulator; until then callbacks answer 404.
+ *
+ * @see CONTRACT.md §2 "Dev sign-in" and §3; spec/swa-behaviour.md §2.2, §10.9 (any method), §10.10, D4
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUserError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ClientPrincipal } from '../types.js';
+import { readBodyCapped } from './_body.js';
+import { sendHtml, sendJson, sendRedirect, sendText } from './_respond.js';
+import { AUTH_NOT_FOUND_TEXT, MAX_LOGIN_BODY_BYTES } from './constants.js';
+import type { SessionCodec } from './cookie.js';
+import { type LoginSubmission, parseLoginForm, readLoginSubmission } from './login.js';
+import { renderLoginForm, renderProviderNotFound } from './login-form.js';
+import { resolveSafeRedirect } from './redirect.js';
+import { type AuthRoute, matchAuthRoute } from './routes.js';
+
+/** Everything {@link handleAuthRequest} needs besides the request itself; built by the edge per request. */
+export interface AuthRequestContext {
+  /** Decoded path starting with `/.auth/` (possibly the target of a route rewrite). */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly method: string;
+  /** Scheme and host of the request as the browser sees it, e.g. `http://127.0.0.1:4280` (D4). */
+  readonly origin: string;
+  /** Hosts besides the origin's that redirect targets may name (allowed forwarded hosts). */
+  readonly allowedRedirectHosts: readonly string[];
+  /** The principal already read from the request's cookie, or `null`. */
+  readonly principal: ClientPrincipal | null;
+  readonly codec: SessionCodec;
+  isProviderEnabled(name: string): boolean;
+  /** Adds `Secure` to session cookies (the request came over HTTPS). */
+  readonly secureCookies: boolean;
+  readonly logger?: Logger;
+}
+
+/**
+ * Answers a `/.auth/*` request completely. Never rejects: unexpected failures become a 500.
+ *
+ * @example
+ * if (path.startsWith('/.auth/')) {
+ *   await handleAuthRequest(req, res, { path, query, method: req.method ?? 'GET', origin, ... });
+ * }
+ */
+export async function handleAuthRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+): Promise<void> {
+  try {
+    await dispatch(req, res, ctx, matchAuthRoute(ctx.path));
+  } catch (error) {
+    ctx.logger?.error(`/.auth request failed: ${error instanceof Error ? error.message : String(error)}`);
+    failResponse(res);
+  }
+}
+
+async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  route: AuthRoute,
+): Promise<void> {
+  switch (route.kind) {
+    case 'me':
+      return sendJson(res, 200, { clientPrincipal: toMeView(ctx.principal) });
+    case 'login':
+      return handleLogin(req, res, ctx, route.provider);
+    case 'logout':
+      return signOut(req, res, ctx);
+    case 'purge':
+      // The dev server keeps no user data, so purging is signing out (as in Microsoft's emulator).
+      return signOut(req, res, ctx);
+    default:
+      return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
+  }
+}
+
+async function handleLogin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  provider: string,
+): Promise<void> {
+  if (!ctx.isProviderEnabled(provider)) {
+    return sendHtml(res, 404, renderProviderNotFound(provider));
+  }
+  const method = ctx.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') {
+    const postLoginRedirectUri = ctx.query.get('post_login_redirect_uri') ?? undefined;
+    return sendHtml(res, 200, renderLoginForm({ provider, postLoginRedirectUri }));
+  }
+  if (method === 'POST') {
+    return submitLogin(req, res, ctx, provider);
+  }
+  return sendText(res, 405, 'Use GET to show the sign-in form and POST to submit it.', {
+    Allow: 'GET, HEAD, POST',
+  });
+}
+
+async function submitLogin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  provider: string,
+): Promise<void> {
+  if (!isFormContentType(req.headers['content-type'])) {
+    return sendText(res, 415, 'The sign-in form must be sent as application/x-www-form-urlencoded.');
+  }
+  const body = await readBodyCapped(req, MAX_LOGIN_BODY_BYTES);
+  if (body.kind === 'aborted') {
+    return void res.destroy();
+  }
+  if (body.kind === 'too-large') {
+    return sendText(res, 413, 'The sign-in form is too large.', { Connection: 'close' });
+  }
+  const submission = readLoginSubmission(new URLSearchParams(body.bytes.toString('utf8')));
+  const result = parseLoginForm(provider, submission.values);
+  if (!result.ok) {
+    return rejectLogin(res, provider, submission, result.error);
+  }
+  const cookies = issueSession(ctx, result.principal);
+  if (typeof cookies === 'string') {
+    return rejectLogin(res, provider, submission, cookies);
+  }
+  const requested = submission.postLoginRedirectUri || ctx.query.get('post_login_redirect_uri');
+  ctx.logger?.debug(`/.auth: signed in with ${provider}`);
+  sendRedirect(res, resolveRedirectTarget(requested, ctx), cookies);
+}
+
+function rejectLogin(
+  res: ServerResponse,
+  provider: string,
+  submission: LoginSubmission,
+  error: string,
+): void {
+  const { values, postLoginRedirectUri } = submission;
+  sendHtml(res, 400, renderLoginForm({ provider, postLoginRedirectUri, error, values }));
+}
+
+/** The codec's cookies, or the message of a user error (a principal too large for the cookie). */
+function issueSession(ctx: AuthRequestContext, principal: ClientPrincipal): string[] | string {
+  try {
+    return ctx.codec.issue(principal, ctx.secureCookies);
+  } catch (error) {
+    if (isUserError(error)) {
+      return error.message;
+    }
+    throw error;
+  }
+}
+
+function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthRequestContext): void {
+  const target = resolveRedirectTarget(ctx.query.get('post_logout_redirect_uri'), ctx);
+  sendRedirect(res, target, ctx.codec.clear(req.headers.cookie));
+}
+
+/** The safe absolute target for a requested redirect, falling back to `<origin>/` (D4). */
+function resolveRedirectTarget(requested: string | null | undefined, ctx: AuthRequestContext): string {
+  const redirectCtx = { origin: ctx.origin, allowedHosts: ctx.allowedRedirectHosts };
+  const target = resolveSafeRedirect(requested, redirectCtx);
+  if (target !== undefined) {
+    return target;
+  }
+  if (requested) {
+    ctx.logger?.warn('/.auth: ignored a redirect target outside this site; redirecting to /');
+  }
+  return resolveSafeRedirect('/', redirectCtx) ?? '/';
+}
+
+function toMeView(principal: ClientPrincipal | null): ClientPrincipal | null {
+  if (principal === null) {
+    return null;
+  }
+  const { identityProvider, userId, userDetails, userRoles, claims } = principal;
+  return { identityProvider, userId, userDetails, userRoles, claims };
+}
+
+function isFormContentType(header: string | undefined): boolean {
+  const mediaType = (header ?? '').split(';')[0]?.trim().toLowerCase();
+  return mediaType === 'application/x-www-form-urlencoded';
+}
+
+function failResponse(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendText(res, 500, 'The sign-in service failed unexpectedly.');
+}
