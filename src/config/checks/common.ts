@@ -1,0 +1,59 @@
+import { createError, createWarning } from '../internal/diagnostics.js';
+import type { JsonPath } from '../internal/json-path.js';
+import { hasLeadingSlash, isMatchablePattern, withLeadingSlash } from '../internal/lenient.js';
+import type { Diagnostic } from '../types.js';
+
+/** Checks shared by route rules, the navigation fallback and response overrides. */
+
+/** Warns about a pattern without a leading slash (D9) and about wildcards that can never match. */
+export function checkRoutePattern(path: JsonPath, pattern: string, subject = 'this rule'): Diagnostic[] {
+  const diagnostics = checkLeadingSlash(path, pattern);
+  if (!isMatchablePattern(withLeadingSlash(pattern))) {
+    diagnostics.push(
+      createWarning(
+        path,
+        `${subject} never matches: "*" is only allowed at the end of "${pattern}", optionally followed by an ` +
+          'extension such as .png or .{png,jpg}; use a pattern like "/images/*" instead',
+      ),
+    );
+  }
+  return diagnostics;
+}
+
+/** Warns about a path written without its leading slash (D9), which Portico adds. */
+export function checkLeadingSlash(path: JsonPath, value: string | undefined): Diagnostic[] {
+  if (value === undefined || hasLeadingSlash(value)) {
+    return [];
+  }
+  const fixed = withLeadingSlash(value);
+  return [
+    createWarning(path, `"${value}" does not start with "/" and is read as "${fixed}"; write "${fixed}"`),
+  ];
+}
+
+/** Warns about a status code written as a string (D9). */
+export function checkStatusCode(path: JsonPath, value: number | string | undefined): Diagnostic[] {
+  if (typeof value !== 'string') {
+    return [];
+  }
+  return [
+    createWarning(path, `is the string "${value}" and is read as the number ${value}; remove the quotes`),
+  ];
+}
+
+/** Errors when an entry has both `rewrite` and `redirect`, which Azure forbids. */
+export function checkSingleAction(
+  path: JsonPath,
+  entry: { rewrite?: string; redirect?: string },
+): Diagnostic[] {
+  if (entry.rewrite === undefined || entry.redirect === undefined) {
+    return [];
+  }
+  return [
+    createError(
+      path,
+      'has both rewrite and redirect, which cannot be combined; keep rewrite to serve another path ' +
+        'or redirect to send the browser elsewhere',
+    ),
+  ];
+}

@@ -1,0 +1,7 @@
+export { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
+export { type FormatDiagnosticsOptions, formatDiagnostics } from './format.js';
+export { createConfigJsonSchema } from './json-schema.js';
+export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
+export { parseConfigText } from './parse.js';
+export { type RawConfig, type RawRouteRule, routeRuleSchema, staticWebAppConfigSchema } from './schema.js';
+export * from './types.js';

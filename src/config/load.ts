@@ -1,0 +1,187 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
+import { deepFreeze } from './internal/deep-freeze.js';
+import { hasErrors } from './internal/diagnostics.js';
+import { parseConfigText } from './parse.js';
+import { type ConfigResult, type Diagnostic, EMPTY_CONFIG } from './types.js';
+
+/**
+ * Finds, reads and parses an app's `staticwebapp.config.json` (configuration.md "File location"; the emulator's
+ * `findSWAConfigFile`, but deterministic: the shallowest copy wins, not the last one found).
+ */
+
+/** A {@link ConfigResult} plus the absolute path of the file it came from, when one was found. */
+export type LoadedConfig = ConfigResult & { readonly file?: string };
+
+/** Where to look for the config. */
+export interface LoadConfigOptions {
+  /** The app's folder. */
+  readonly appDir: string;
+  /** Where the config lives (`--swa-config-location`); defaults to `appDir`. */
+  readonly configDir?: string;
+}
+
+interface FoundConfig {
+  readonly file: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Loads the config of an app. Looks for the file at the root of `configDir` first, otherwise anywhere below it
+ * (skipping `node_modules` and `.git*`). Without a file the app gets {@link EMPTY_CONFIG}. Never throws: a
+ * missing folder, read failures and oversized files are error diagnostics. The result is deeply frozen.
+ *
+ * @example
+ * const loaded = await loadConfig({ appDir: 'dist' });
+ * if (!loaded.ok) throw new PorticoError('CONFIG_INVALID', formatDiagnostics(loaded.diagnostics));
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const dir = resolve(options.configDir ?? options.appDir);
+  if (!(await isDirectory(dir))) {
+    return deepFreeze({ ok: false, diagnostics: [missingFolderError(dir)] });
+  }
+  const found = await findConfigFile(dir);
+  if (found === undefined) {
+    const legacy = await checkLegacyRoutes([dir], false);
+    return deepFreeze({ ok: true, config: EMPTY_CONFIG, diagnostics: legacy });
+  }
+  const legacy = await checkLegacyRoutes([dir, dirname(found.file)], true);
+  const parsed = await readConfigFile(found.file);
+  return deepFreeze(combine(found.file, [...found.diagnostics, ...legacy], parsed));
+}
+
+function combine(file: string, extra: readonly Diagnostic[], parsed: ConfigResult): LoadedConfig {
+  const diagnostics = [...extra, ...parsed.diagnostics];
+  if (!parsed.ok || hasErrors(diagnostics)) {
+    return { ok: false, diagnostics, file };
+  }
+  return { ok: true, config: parsed.config, diagnostics, file };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A missing folder is an error rather than "no config", so a mistyped location never serves without rules. */
+function missingFolderError(dir: string): Diagnostic {
+  const message = `is not a folder Portico can read, so ${CONFIG_FILE_NAME} cannot be looked for; check the path`;
+  return { severity: 'error', path: '', file: dir, message };
+}
+
+async function findConfigFile(dir: string): Promise<FoundConfig | undefined> {
+  const atRoot = join(dir, CONFIG_FILE_NAME);
+  if (await isFile(atRoot)) {
+    return { file: atRoot, diagnostics: [] };
+  }
+  const [first, ...others] = await findNestedConfigFiles(dir);
+  if (first === undefined) {
+    return undefined;
+  }
+  return { file: first, diagnostics: others.length === 0 ? [] : [duplicateWarning(dir, first, others)] };
+}
+
+function duplicateWarning(dir: string, chosen: string, others: readonly string[]): Diagnostic {
+  const ignored = others.map((file) => `"${relative(dir, file)}"`).join(', ');
+  return {
+    severity: 'warning',
+    path: '',
+    file: chosen,
+    message:
+      `${others.length + 1} copies of ${CONFIG_FILE_NAME} were found; using this one (the shallowest) and ` +
+      `ignoring ${ignored}; delete the extra copies or point the config location at the right folder`,
+  };
+}
+
+/** Every config file below `dir`, breadth first, so shallower files come first; names sorted at each level. */
+async function findNestedConfigFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  let level = [dir];
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const folder of level) {
+      const entries = await listFolder(folder);
+      found.push(...entries.filter(isConfigFile).map((entry) => join(folder, entry.name)));
+      next.push(...entries.filter(isSearchedFolder).map((entry) => join(folder, entry.name)));
+    }
+    level = next;
+  }
+  return found;
+}
+
+async function listFolder(folder: string): Promise<Dirent[]> {
+  try {
+    const entries = await readdir(folder, { withFileTypes: true });
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch {
+    return [];
+  }
+}
+
+function isConfigFile(entry: Dirent): boolean {
+  return entry.isFile() && entry.name === CONFIG_FILE_NAME;
+}
+
+function isSearchedFolder(entry: Dirent): boolean {
+  return entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.git');
+}
+
+/** Warnings for legacy `routes.json` files in `dirs`: ignored next to a config, unsupported without one. */
+async function checkLegacyRoutes(dirs: readonly string[], hasConfig: boolean): Promise<Diagnostic[]> {
+  const candidates = [...new Set(dirs.map((dir) => join(dir, LEGACY_ROUTES_FILE_NAME)))];
+  const present: string[] = [];
+  for (const file of candidates) {
+    if (await isFile(file)) {
+      present.push(file);
+    }
+  }
+  return present.map((file) => legacyRoutesWarning(file, hasConfig));
+}
+
+function legacyRoutesWarning(file: string, hasConfig: boolean): Diagnostic {
+  const message = hasConfig
+    ? `is ignored because ${CONFIG_FILE_NAME} exists; move any rules you still need into ${CONFIG_FILE_NAME} and delete it`
+    : `the legacy ${LEGACY_ROUTES_FILE_NAME} is not supported; move its rules into ${CONFIG_FILE_NAME} ` +
+      '(a "/*" fallback rule becomes navigationFallback)';
+  return { severity: 'warning', path: '', file, message };
+}
+
+/** Reads and parses one config file; a read failure or a file over 20 KB is an error, never a throw. */
+async function readConfigFile(file: string): Promise<ConfigResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      diagnostics: [fileError(file, `could not be read (${reason}); check that it is a readable file`)],
+    };
+  }
+  const parsed = parseConfigText(bytes.toString('utf8'), file);
+  return bytes.length > MAX_CONFIG_BYTES ? withSizeError(file, bytes.length, parsed) : parsed;
+}
+
+function withSizeError(file: string, size: number, parsed: ConfigResult): ConfigResult {
+  const message =
+    `is ${size} bytes; Azure allows at most ${MAX_CONFIG_BYTES} bytes (20 KB), so shorten it ` +
+    '(for example with wildcard routes instead of one rule per path)';
+  return { ok: false, diagnostics: [fileError(file, message), ...parsed.diagnostics] };
+}
+
+function fileError(file: string, message: string): Diagnostic {
+  return { severity: 'error', path: '', file, message };
+}

@@ -1,0 +1,71 @@
+import { checkConfig } from './checks/check-config.js';
+import { deepFreeze } from './internal/deep-freeze.js';
+import { attachFile, createError, hasErrors } from './internal/diagnostics.js';
+import { findJsonSyntaxError } from './internal/json-syntax.js';
+import { normalizeConfig } from './normalize.js';
+import type { ConfigResult, Diagnostic } from './types.js';
+import { validateConfigValue } from './validate.js';
+
+/**
+ * The config pipeline for one text: JSON → validate → check → normalize → freeze. Pure: no I/O, no logging.
+ */
+
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * Parses the text of a `staticwebapp.config.json`. Never throws: every problem, with its JSON path, is in
+ * `diagnostics`, and `ok` is false when any of them is an error. The result is deeply frozen.
+ *
+ * @param text the file content
+ * @param file the file's absolute path, copied onto every diagnostic
+ * @example
+ * const result = parseConfigText('{"routes":[{"route":"/admin/*","allowedRoles":["admin"]}]}');
+ * if (result.ok) console.log(result.config.routes[0]?.allowedRoles); // ["admin"]
+ */
+export function parseConfigText(text: string, file?: string): ConfigResult {
+  const json = parseJson(text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text);
+  const result =
+    'error' in json ? { ok: false as const, diagnostics: [json.error] } : parseConfigValue(json.value);
+  return deepFreeze({ ...result, diagnostics: attachFile(result.diagnostics, file) });
+}
+
+/** Runs validate → check → normalize on an already parsed JSON value. The result is not frozen. */
+export function parseConfigValue(value: unknown): ConfigResult {
+  const validation = validateConfigValue(value);
+  const diagnostics = orderBySeverity([...validation.diagnostics, ...checkConfig(validation.salvaged)]);
+  if (validation.config === undefined || hasErrors(diagnostics)) {
+    return { ok: false, diagnostics };
+  }
+  return { ok: true, config: normalizeConfig(validation.config), diagnostics };
+}
+
+/** Errors first, each group in the order found. */
+function orderBySeverity(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [
+    ...diagnostics.filter((diagnostic) => diagnostic.severity === 'error'),
+    ...diagnostics.filter((diagnostic) => diagnostic.severity === 'warning'),
+  ];
+}
+
+function parseJson(text: string): { value: unknown } | { error: Diagnostic } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { error: describeJsonError(text, error) };
+  }
+}
+
+function describeJsonError(text: string, error: unknown): Diagnostic {
+  const located = findJsonSyntaxError(text);
+  const fix = 'fix the JSON syntax';
+  if (located === undefined) {
+    return createError(
+      [],
+      `the file is not valid JSON (${error instanceof Error ? error.message : String(error)}); ${fix}`,
+    );
+  }
+  return createError(
+    [],
+    `the file is not valid JSON: line ${located.line}, column ${located.column}: ${located.message}`,
+  );
+}
