@@ -1,0 +1,197 @@
+/**
+ * One proxied request/response pair, written as an undici dispatch handler so the backend's bytes go
+ * straight to the `ServerResponse` with no intermediate stream (the same reason undici's own
+ * `Dispatcher.stream` exists). A class, not closures: undici calls its methods by name, and one object
+ * per request keeps the hot path small.
+ *
+ * Invariant: whichever of upstream end, upstream error, timeout or client close comes first "finishes"
+ * the exchange; everything that comes later is ignored, so the client gets exactly one answer.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Dispatcher, Pool } from 'undici';
+import type { PorticoError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
+import { createBodyTooLargeError, createTimeoutError, sendProxyError, toProxyError } from './_replies.js';
+import type { ProxyTarget } from './types.js';
+
+/** Frozen settings shared by every exchange of one proxy. */
+export interface ExchangeSettings {
+  readonly upstreamUrl: string;
+  /** Path prefix from the upstream URL (`''` for an origin). */
+  readonly basePath: string;
+  readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/** Raised upstream when the client goes away; never shown to anyone. */
+class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+}
+
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #settings: ExchangeSettings;
+  readonly #resolve: () => void;
+  readonly #timer: NodeJS.Timeout;
+  readonly #body: Transform | null;
+  #controller: Dispatcher.DispatchController | undefined;
+  #abortReason: Error | undefined;
+  #done = false;
+
+  constructor(req: IncomingMessage, res: ServerResponse, settings: ExchangeSettings, resolve: () => void) {
+    this.#req = req;
+    this.#res = res;
+    this.#settings = settings;
+    this.#resolve = resolve;
+    this.#body = hasBody(req) ? this.#pipeBody() : null;
+    this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
+    res.once('close', this.#onClientClose);
+  }
+
+  /** Sends the request on a pooled keep-alive connection. */
+  start(pool: Pool, target: ProxyTarget): void {
+    const options: Dispatcher.DispatchOptions = {
+      path: this.#settings.basePath + target.pathAndQuery,
+      method: this.#req.method ?? 'GET',
+      headers: createUpstreamHeaders(this.#req, target),
+      body: this.#body,
+    };
+    pool.dispatch(options, this);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#done) {
+      controller.abort(this.#abortReason ?? new ClientGoneError('exchange already finished'));
+      return;
+    }
+    this.#controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    // 1xx interim answers are the backend's business; the client gets the final one.
+    if (statusCode >= 200 && !this.#done) {
+      this.#res.writeHead(statusCode, statusMessage || undefined, createResponseHeaders(headers));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#res.write(chunk) && !controller.paused) {
+      controller.pause();
+      this.#res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#finish()) {
+      this.#res.end();
+    }
+  }
+
+  /** Called with no controller when dispatch itself failed, so it must not use its first argument. */
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.#finish()) {
+      this.#fail(toProxyError(error, this.#settings.upstreamUrl));
+    }
+  }
+
+  #onTimeout = (): void => {
+    if (this.#finish()) {
+      const error = createTimeoutError(this.#settings.timeoutMs);
+      this.#abortUpstream(error);
+      this.#fail(error);
+    }
+  };
+
+  #onClientClose = (): void => {
+    if (!this.#res.writableFinished && this.#finish()) {
+      this.#settings.logger.debug(`/api ${this.#describe()}: aborted by the client`);
+      this.#abortUpstream(new ClientGoneError('the client closed the connection'));
+    }
+  };
+
+  /** Marks the exchange finished; true only for the first caller. */
+  #finish(): boolean {
+    if (this.#done) {
+      return false;
+    }
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#releaseBody();
+    this.#resolve();
+    return true;
+  }
+
+  #fail(error: PorticoError): void {
+    if (error.code !== 'PROXY_BODY_TOO_LARGE') {
+      this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}`);
+    }
+    sendProxyError(this.#req, this.#res, error);
+  }
+
+  /** Method and path for log lines; the query is left out, as it may carry tokens. */
+  #describe(): string {
+    return `${this.#req.method ?? ''} ${(this.#req.url ?? '').split('?', 1)[0] ?? ''}`;
+  }
+
+  #abortUpstream(reason: Error): void {
+    this.#abortReason = reason;
+    if (this.#controller !== undefined && !this.#controller.aborted) {
+      this.#controller.abort(reason);
+    }
+  }
+
+  /**
+   * The request body goes upstream through a counting stream, never as `req` itself: undici destroys a
+   * body stream it gives up on, and destroying `req` would kill the client socket before the 413, 500 or
+   * 502 could be written.
+   */
+  #pipeBody(): Transform {
+    const limiter = createBodyLimiter(this.#settings.maxBodyBytes);
+    // Errors are reported to undici, which listens; this guard covers the time after it stopped listening.
+    limiter.on('error', ignoreError);
+    return this.#req.pipe(limiter);
+  }
+
+  /** Detaches the body stream; a body the backend did not read is discarded so the socket stays usable. */
+  #releaseBody(): void {
+    if (this.#body !== null) {
+      this.#req.unpipe(this.#body);
+      this.#body.destroy();
+      if (!this.#req.complete) {
+        this.#req.resume();
+      }
+    }
+  }
+}
+
+/** True when the request carries a body (RFC 9112 §6.3: a length or a transfer coding). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A pass-through stream that fails with a 413 error once more than `maxBytes` went through. */
+function createBodyLimiter(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        callback(createBodyTooLargeError(maxBytes));
+      } else {
+        callback(null, chunk);
+      }
+    },
+  });
+}
+
+function ignoreError(): void {}

@@ -1,0 +1,129 @@
+/**
+ * Header handling of the `/api` proxy: what the backend receives (CONTRACT §3, spec §10.12, D8) and what
+ * the client gets back (spec §10.12: the response passes through unchanged, minus hop-by-hop fields).
+ */
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ProxyTarget } from './types.js';
+
+/**
+ * Client headers never copied upstream: hop-by-hop fields (RFC 9110 §7.6.1), `host` (undici sets the
+ * backend's), `expect` (node has already answered `100-continue`, and undici refuses the field),
+ * `content-length` (re-added once, below), and the fields the proxy sets itself, so a client cannot spoof
+ * them. `x-ms-client-principal*` and `proxy-*` are matched by prefix in {@link isDroppedRequestHeader}.
+ */
+const DROPPED_REQUEST_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+  'content-length',
+  'x-ms-original-url',
+  'x-ms-request-id',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+/** Backend response headers that describe the upstream hop only; node writes its own. */
+const HOP_BY_HOP_RESPONSE_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const PRINCIPAL_PREFIX = 'x-ms-client-principal';
+
+/**
+ * The header list sent upstream, as undici's flat `[name, value, …]` array with lower-case names (D8).
+ * Client headers are copied in order, minus the dropped ones; then the proxy's own fields are appended.
+ */
+export function createUpstreamHeaders(req: IncomingMessage, target: ProxyTarget): string[] {
+  const raw = req.rawHeaders;
+  const listed = parseConnectionTokens(req.headers.connection);
+  const out: string[] = [];
+  let forwardedFor = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    const value = raw[i + 1] ?? '';
+    if (name === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === '' ? value : `${forwardedFor}, ${value}`;
+    } else if (!isDroppedRequestHeader(name, listed)) {
+      out.push(name, value);
+    }
+  }
+  appendProxyHeaders(out, req, target, forwardedFor);
+  return out;
+}
+
+/** Copies the backend's response headers minus hop-by-hop fields; arrays (`set-cookie`) stay arrays. */
+export function createResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = parseConnectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined && !HOP_BY_HOP_RESPONSE_HEADERS.has(name) && !listed?.includes(name)) {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+/** True for a client header the backend must not see (lower-case `name`). */
+function isDroppedRequestHeader(name: string, listed: readonly string[] | undefined): boolean {
+  return (
+    DROPPED_REQUEST_HEADERS.has(name) ||
+    name.startsWith(PRINCIPAL_PREFIX) ||
+    name.startsWith('proxy-') ||
+    (listed?.includes(name) ?? false)
+  );
+}
+
+/** Appends the body length and the fields Portico sets for every proxied request (CONTRACT §3). */
+function appendProxyHeaders(
+  out: string[],
+  req: IncomingMessage,
+  target: ProxyTarget,
+  forwardedFor: string,
+): void {
+  const length = req.headers['content-length'];
+  if (length !== undefined && req.headers['transfer-encoding'] === undefined) {
+    out.push('content-length', length);
+  }
+  if (target.principalHeader) {
+    out.push(PRINCIPAL_PREFIX, target.principalHeader);
+  }
+  out.push('x-ms-original-url', target.originalUrl, 'x-ms-request-id', target.requestId);
+  out.push('x-forwarded-host', target.forwardedHost, 'x-forwarded-proto', target.forwardedProto);
+  const client = req.socket.remoteAddress;
+  const chain = client === undefined ? forwardedFor : joinForwardedFor(forwardedFor, client);
+  if (chain !== '') {
+    out.push('x-forwarded-for', chain);
+  }
+}
+
+function joinForwardedFor(prior: string, client: string): string {
+  return prior === '' ? client : `${prior}, ${client}`;
+}
+
+/**
+ * Extra hop-by-hop field names listed in a `Connection` header (RFC 9110 §7.6.1). The common values
+ * `keep-alive` and `close` name no other field, so they cost nothing.
+ */
+function parseConnectionTokens(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined || value === 'keep-alive' || value === 'close') {
+    return undefined;
+  }
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '' && token !== 'keep-alive' && token !== 'close');
+}

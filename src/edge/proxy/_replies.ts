@@ -1,0 +1,123 @@
+/**
+ * The proxy's one error → response mapping. Every failure becomes a {@link PorticoError} first
+ * ({@link toProxyError}); {@link sendProxyError} then writes it: JSON for most codes, the exact Azure text
+ * for the timeout (D10). Bodies are never empty (D12).
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { PorticoError } from '../../shared/errors.js';
+
+/** Azure's body for an `/api` call that ran past the limit (spec §3.2 item 5, D10). */
+export const BACKEND_CALL_FAILURE = 'Backend call failure';
+
+/** Plain-text explanation for refused WebSocket upgrades (D11). */
+export const UPGRADE_REFUSED_TEXT = 'WebSocket upgrades are not supported by Static Web Apps APIs.';
+
+/** Error codes of failures reaching the backend at all (as opposed to failing mid-exchange). */
+const CONNECT_FAILURE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** The 413 error, worded with the configured limit. */
+export function createBodyTooLargeError(maxBodyBytes: number): PorticoError {
+  return new PorticoError(
+    'PROXY_BODY_TOO_LARGE',
+    `Request bodies sent to /api are limited to ${formatBytes(maxBodyBytes)}.`,
+  );
+}
+
+/** The D10 timeout error. */
+export function createTimeoutError(timeoutMs: number): PorticoError {
+  return new PorticoError('PROXY_BACKEND_TIMEOUT', `The /api backend did not answer within ${timeoutMs} ms.`);
+}
+
+/** Maps anything undici or the body stream raised to a coded proxy error. */
+export function toProxyError(error: unknown, upstreamUrl: string): PorticoError {
+  if (error instanceof PorticoError) {
+    return error;
+  }
+  const code = readErrorCode(error);
+  if (TIMEOUT_CODES.has(code)) {
+    return new PorticoError('PROXY_BACKEND_TIMEOUT', BACKEND_CALL_FAILURE, { cause: error });
+  }
+  if (code === 'UND_ERR_INVALID_ARG') {
+    const detail = error instanceof Error ? error.message : code;
+    return new PorticoError('EDGE_BAD_REQUEST_PATH', `The request cannot be sent to /api: ${detail}.`, {
+      cause: error,
+    });
+  }
+  return createUnavailableError(upstreamUrl, code, error);
+}
+
+/** The D12 error for a backend that cannot be reached or broke the exchange. */
+export function createUnavailableError(upstreamUrl: string, code: string, cause?: unknown): PorticoError {
+  const message = CONNECT_FAILURE_CODES.has(code)
+    ? `The /api backend at ${upstreamUrl} is not reachable (${code}). Start it or check --api-devserver-url.`
+    : `The /api backend at ${upstreamUrl} failed to answer (${code}).`;
+  return new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
+}
+
+/**
+ * Writes `error` as the whole response. When the request body was not read to its end the connection is
+ * closed after the answer (and what is left of the body is discarded meanwhile), so a half-read body never
+ * corrupts the next request on a keep-alive connection.
+ */
+export function sendProxyError(req: IncomingMessage, res: ServerResponse, error: PorticoError): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = renderErrorBody(error);
+  const headers: OutgoingHttpHeaders = {
+    'content-type': error.code === 'PROXY_BACKEND_TIMEOUT' ? 'text/plain; charset=utf-8' : JSON_TYPE,
+    'content-length': Buffer.byteLength(body),
+  };
+  if (!req.complete) {
+    headers.connection = 'close';
+    req.unpipe();
+    req.resume();
+  }
+  res.writeHead(error.status, headers).end(body);
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function renderErrorBody(error: PorticoError): string {
+  if (error.code === 'PROXY_BACKEND_TIMEOUT') {
+    return BACKEND_CALL_FAILURE;
+  }
+  return JSON.stringify({ statusCode: error.status, code: error.code, message: error.message });
+}
+
+/** The most telling code of an error: its own, its cause's, or the first of an AggregateError's. */
+function readErrorCode(error: unknown): string {
+  const own = codeOf(error);
+  if (own !== undefined) {
+    return own;
+  }
+  if (error instanceof AggregateError) {
+    return codeOf(error.errors[0]) ?? 'unknown error';
+  }
+  return (error instanceof Error ? codeOf(error.cause) : undefined) ?? 'unknown error';
+}
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}
+
+/** `31457280` → `30 MB (31457280 bytes)`; other sizes in bytes. */
+function formatBytes(bytes: number): string {
+  const mebibytes = bytes / (1024 * 1024);
+  return Number.isInteger(mebibytes) ? `${mebibytes} MB (${bytes} bytes)` : `${bytes} bytes`;
+}

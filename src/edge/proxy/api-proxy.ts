@@ -1,0 +1,143 @@
+/**
+ * The edge's `/api` reverse proxy (spec §3.2, §10.12; CONTRACT §3; D8, D10, D11, D12).
+ *
+ * Pipeline for one request:
+ * 1. refuse at once what must never reach the backend: a WebSocket upgrade (501, D11) or a declared
+ *    `Content-Length` over the limit (413, without contacting the backend);
+ * 2. forward method, raw path and query, filtered headers and the streamed body on a pooled keep-alive
+ *    connection (undici `Pool`);
+ * 3. stream status, headers (minus hop-by-hop) and body back unchanged;
+ * 4. on failure answer 413 (body over the limit while streaming), 500 `Backend call failure` (timeout,
+ *    D10) or 502 with an explanation (D12); once the response has started, destroy it instead.
+ */
+import { randomFillSync } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Pool } from 'undici';
+import { PorticoError } from '../../shared/errors.js';
+import { SILENT_LOGGER } from '../../shared/logger.js';
+import { type ExchangeSettings, ProxyExchange } from './_exchange.js';
+import {
+  createBodyTooLargeError,
+  createUnavailableError,
+  sendProxyError,
+  UPGRADE_REFUSED_TEXT,
+} from './_replies.js';
+import type { ApiProxy, ApiProxyOptions, ProxyTarget } from './types.js';
+
+/** Azure's per-request limit for `/api` calls (spec §3.2 item 5). */
+export const DEFAULT_API_TIMEOUT_MS = 45_000;
+
+/** Largest request body accepted by default: 30 MiB (spec §12 check 59). */
+export const DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024;
+
+/**
+ * Creates a proxy to one `/api` backend. Nothing connects until the first request.
+ *
+ * @example
+ * const proxy = createApiProxy({ upstreamUrl: 'http://127.0.0.1:7071' });
+ * server.on('request', (req, res) => {
+ *   void proxy.forward(req, res, {
+ *     pathAndQuery: req.url ?? '/',
+ *     originalUrl: `http://${req.headers.host}${req.url}`,
+ *     requestId: createRequestId(),
+ *     forwardedHost: req.headers.host ?? '',
+ *     forwardedProto: 'http',
+ *   });
+ * });
+ * server.on('upgrade', (_req, socket) => refuseUpgrade(socket));
+ */
+export function createApiProxy(options: ApiProxyOptions): ApiProxy {
+  const settings = normalizeOptions(options);
+  const pool = createPool(settings);
+  let closed = false;
+  return {
+    forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
+      const refusal = closed ? createClosedError(settings) : checkRequest(req, settings);
+      if (refusal !== undefined) {
+        sendProxyError(req, res, refusal);
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        new ProxyExchange(req, res, settings, resolve).start(pool, target);
+      });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await pool.destroy();
+    },
+  };
+}
+
+const REQUEST_ID_BYTES = 16;
+
+/**
+ * Random bytes for request ids, filled 256 ids at a time: one id per request is on the hot path, and
+ * slicing a pooled buffer costs a quarter of `randomUUID()` plus dash removal. A cache, not shared state.
+ */
+const idPool = { bytes: Buffer.alloc(0), offset: 0 };
+
+/** A random request id: 32 lower-case hex characters, sent as `x-ms-request-id`. */
+export function createRequestId(): string {
+  if (idPool.offset >= idPool.bytes.length) {
+    idPool.bytes = randomFillSync(Buffer.allocUnsafe(REQUEST_ID_BYTES * 256));
+    idPool.offset = 0;
+  }
+  const start = idPool.offset;
+  idPool.offset += REQUEST_ID_BYTES;
+  return idPool.bytes.toString('hex', start, idPool.offset);
+}
+
+/** Validates and freezes the options; a bad upstream URL is a programming error, so it throws. */
+function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
+  const url = new URL(options.upstreamUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`upstreamUrl must be an http(s) URL, got ${options.upstreamUrl}`);
+  }
+  return Object.freeze({
+    upstreamUrl: url.origin + url.pathname.replace(/\/+$/, ''),
+    basePath: url.pathname.replace(/\/+$/, ''),
+    timeoutMs: positiveOr(options.timeoutMs, DEFAULT_API_TIMEOUT_MS),
+    maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    logger: options.logger ?? SILENT_LOGGER,
+  });
+}
+
+/**
+ * One keep-alive pool to the backend, with no connection cap (the front server's concurrency is the cap).
+ * undici's own header and body timers are a backstop only: the exchange timer answers first (D10).
+ */
+function createPool(settings: ExchangeSettings): Pool {
+  return new Pool(new URL(settings.upstreamUrl).origin, {
+    headersTimeout: settings.timeoutMs + 1_000,
+    bodyTimeout: settings.timeoutMs + 1_000,
+    connect: { timeout: Math.min(10_000, settings.timeoutMs) },
+  });
+}
+
+/** The error for a request refused before contacting the backend, if any. */
+function checkRequest(req: IncomingMessage, settings: ExchangeSettings): PorticoError | undefined {
+  if (isWebSocketUpgrade(req)) {
+    return new PorticoError('EDGE_UPGRADE_REFUSED', UPGRADE_REFUSED_TEXT);
+  }
+  const length = req.headers['content-length'];
+  if (length !== undefined && Number(length) > settings.maxBodyBytes) {
+    return createBodyTooLargeError(settings.maxBodyBytes);
+  }
+  return undefined;
+}
+
+/**
+ * A WebSocket handshake that reached the request handler (a server without an `upgrade` listener). Other
+ * upgrade tokens, such as curl's `h2c`, are ignored as RFC 9110 §7.8 allows, and served over HTTP/1.1.
+ */
+function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.toLowerCase().includes('websocket') ?? false;
+}
+
+function createClosedError(settings: ExchangeSettings): PorticoError {
+  return createUnavailableError(settings.upstreamUrl, 'proxy closed');
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}

@@ -1,0 +1,9 @@
+/** The edge's `/api` reverse proxy: public surface. */
+export {
+  createApiProxy,
+  createRequestId,
+  DEFAULT_API_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+} from './api-proxy.js';
+export type { ApiProxy, ApiProxyOptions, ProxyTarget } from './types.js';
+export { refuseUpgrade } from './upgrade.js';

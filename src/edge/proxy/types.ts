@@ -1,0 +1,45 @@
+/**
+ * Public types of the `/api` reverse proxy. The proxy works on `node:http` request and response objects
+ * directly: it is on the data-plane hot path (HOUSE-STYLE §2, hot-path exception).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../shared/logger.js';
+
+/** Where and how one request is forwarded; built by the edge after routing and auth. */
+export interface ProxyTarget {
+  /** Raw path and query sent upstream, already rewritten, encoding kept as given: `/api/echo?q=1`. */
+  readonly pathAndQuery: string;
+  /** The absolute URL the client asked for, before any rewrite: `http://host:4280/old-api?q=1`. */
+  readonly originalUrl: string;
+  /** Sent as `x-ms-request-id`; see {@link createRequestId}. */
+  readonly requestId: string;
+  /** Base64 JSON for `x-ms-client-principal`; only for a signed-in user (CONTRACT §3). */
+  readonly principalHeader?: string;
+  /** Sent as `x-forwarded-host`: the host the client used (after the forwardingGateway check). */
+  readonly forwardedHost: string;
+  /** Sent as `x-forwarded-proto`. */
+  readonly forwardedProto: 'http' | 'https';
+}
+
+/** Options of {@link createApiProxy}. */
+export interface ApiProxyOptions {
+  /** The backend origin, e.g. `http://127.0.0.1:7071`. A path in it is used as a prefix. */
+  readonly upstreamUrl: string;
+  /** Limit for the whole exchange, in milliseconds (D10). Default 45 000. */
+  readonly timeoutMs?: number;
+  /** Largest request body accepted, in bytes. Default 30 MiB (spec §12 check 59). */
+  readonly maxBodyBytes?: number;
+  /** Receives backend failures and timeouts; silent by default. */
+  readonly logger?: Logger;
+}
+
+/** A pooled, keep-alive reverse proxy to one `/api` backend. */
+export interface ApiProxy {
+  /**
+   * Forwards one request and streams the answer back. Never rejects: every failure becomes a response
+   * (413, 500 `Backend call failure`, 502) or, once the response has started, a destroyed response.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void>;
+  /** Closes the upstream connections; requests still in flight are cut. */
+  close(): Promise<void>;
+}
