@@ -1,0 +1,159 @@
+/**
+ * A {@link FileSource} over a directory on disk. The directory is walked once into an in-memory index
+ * keyed by URL path; lookups are exact map hits, so a request path (with `..`, encoded dots,
+ * backslashes or NUL) can only ever name a file the walk found inside the root.
+ */
+import { realpath } from 'node:fs/promises';
+import { type Logger, SILENT_LOGGER } from '../../shared/logger.js';
+import type { FileSource, StaticFile } from '../types.js';
+import { createFileEntry } from './internal/file-entry.js';
+import { walkDirectory } from './internal/walk.js';
+import { type RootWatcher, watchRoot } from './internal/watch.js';
+
+/** Options of {@link createDirectorySource}. */
+export interface DirectorySourceOptions {
+  /** The app's output folder; symlinks in the path itself are resolved once. */
+  readonly root: string;
+  /**
+   * Skips root-relative `/`-separated paths (`api`, `api/index.js`); directories are offered too, and
+   * skipping one skips everything below it. `.git`, `node_modules`, `staticwebapp.config.json` and
+   * `routes.json` are always skipped.
+   */
+  readonly exclude?: (relativePath: string) => boolean;
+  /** Rebuild the index when files change (recursive `fs.watch`, debounced). */
+  readonly watch?: boolean;
+  /** Called after each rebuild caused by the watcher. */
+  readonly onChange?: () => void;
+  readonly logger?: Logger;
+}
+
+/** A directory-backed {@link FileSource} that can be re-indexed. */
+export interface DirectorySource extends FileSource {
+  /** The real (symlink-free) path of the root. */
+  readonly root: string;
+  /** Number of files in the current index. */
+  readonly fileCount: number;
+  /** Walks the root again and swaps the index atomically; cached file contents are dropped. */
+  refresh(): Promise<void>;
+}
+
+/** Quiet time after the last file-system event before the index is rebuilt. */
+const WATCH_DEBOUNCE_MS = 30;
+
+/**
+ * Indexes `options.root` and returns a source serving exactly the files found.
+ *
+ * @example
+ * const source = await createDirectorySource({ root: 'dist', watch: true, onChange: () => log('reloaded') });
+ * source.get('/index.html')?.etag; // '"2a1-18c3f..."'
+ * await source.close();
+ */
+export async function createDirectorySource(options: DirectorySourceOptions): Promise<DirectorySource> {
+  const root = await realpath(options.root);
+  const index = createIndex(root, options);
+  await index.refresh();
+  const watcher = options.watch === true ? startWatching(root, options, index) : undefined;
+  return {
+    root,
+    get fileCount() {
+      return index.files().size;
+    },
+    get: (path) => index.files().get(path),
+    refresh: index.refresh,
+    close: async () => {
+      watcher?.close();
+      index.close();
+    },
+  };
+}
+
+interface Index {
+  files(): ReadonlyMap<string, StaticFile>;
+  refresh(): Promise<void>;
+  isClosed(): boolean;
+  close(): void;
+}
+
+/** Holds the current map; concurrent refreshes never let an older walk replace a newer one. */
+function createIndex(root: string, options: DirectorySourceOptions): Index {
+  let files: ReadonlyMap<string, StaticFile> = new Map();
+  let started = 0;
+  let applied = 0;
+  let closed = false;
+  const logger = options.logger ?? SILENT_LOGGER;
+  return {
+    files: () => files,
+    isClosed: () => closed,
+    refresh: async () => {
+      const generation = ++started;
+      const next = await buildMap(root, options.exclude, logger);
+      if (!closed && generation > applied) {
+        applied = generation;
+        files = next;
+      }
+    },
+    close: () => {
+      closed = true;
+      files = new Map();
+    },
+  };
+}
+
+async function buildMap(
+  root: string,
+  exclude: DirectorySourceOptions['exclude'],
+  logger: Logger,
+): Promise<ReadonlyMap<string, StaticFile>> {
+  const walked = await walkDirectory({ root, exclude, logger });
+  return new Map(walked.map((file) => [file.urlPath, createFileEntry(file)]));
+}
+
+function startWatching(root: string, options: DirectorySourceOptions, index: Index): RootWatcher {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const { onChange } = options;
+  const notify = onChange && (() => (index.isClosed() ? undefined : onChange()));
+  const rebuild = createSerialRebuild(index.refresh, notify, logger);
+  return watchRoot({ root, delayMs: WATCH_DEBOUNCE_MS, logger, onSettled: rebuild });
+}
+
+/**
+ * Runs one rebuild at a time; events arriving during a rebuild cause exactly one more. Failures are
+ * logged and keep the previous index.
+ */
+function createSerialRebuild(
+  refresh: () => Promise<void>,
+  onChange: (() => void) | undefined,
+  logger: Logger,
+): () => void {
+  let running = false;
+  let pending = false;
+  const loop = async (): Promise<void> => {
+    running = true;
+    do {
+      pending = false;
+      await rebuildOnce(refresh, onChange, logger);
+    } while (pending);
+    running = false;
+  };
+  return () => {
+    if (running) {
+      pending = true;
+      return;
+    }
+    void loop();
+  };
+}
+
+async function rebuildOnce(
+  refresh: () => Promise<void>,
+  onChange: (() => void) | undefined,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await refresh();
+    onChange?.();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error(`static: rebuilding the file index failed: ${message}`);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Lists the servable files under a root directory. This is the security boundary of static serving:
+ * only what this walk returns can ever be served, so every rule about what must never be served
+ * (config files, `.git`, `node_modules`, symlinks leaving the root) lives here.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Logger } from '../../../shared/logger.js';
+
+/** One regular file found by {@link walkDirectory}. */
+export interface WalkedFile {
+  /** `/` + the path relative to the root with `/` separators, not percent-encoded. */
+  readonly urlPath: string;
+  /** Absolute path of the file itself (symlinks resolved), always inside the root. */
+  readonly realPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** Inputs of {@link walkDirectory}. */
+export interface WalkOptions {
+  /** Absolute, already realpath'd root. */
+  readonly root: string;
+  /** Called with root-relative `/`-separated paths of directories and files; true skips them. */
+  readonly exclude?: (relativePath: string) => boolean;
+  readonly logger: Logger;
+}
+
+/** Directory names never entered, at any depth (compared case-insensitively). */
+const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+/** File names never served, at any depth (compared case-insensitively); spec §10.3. */
+const HIDDEN_FILES: ReadonlySet<string> = new Set(['staticwebapp.config.json', 'routes.json']);
+/** Guards against pathological (acyclic) symlink fan-out; real sites are far shallower. */
+const MAX_DEPTH = 64;
+
+interface WalkContext extends WalkOptions {
+  readonly rootPrefix: string;
+  readonly files: WalkedFile[];
+}
+
+interface DirectoryFrame {
+  readonly realDir: string;
+  readonly relativeDir: string;
+  /** Real paths of the directories on the way here; a symlink back to one of them is a loop. */
+  readonly ancestors: ReadonlySet<string>;
+  readonly depth: number;
+}
+
+/**
+ * Walks `options.root` and returns every servable regular file.
+ *
+ * Skips `.git` and `node_modules` directories, files named `staticwebapp.config.json` or `routes.json`,
+ * whatever `exclude` rejects, special files, and unreadable entries. Symlinks are followed only when
+ * their real path stays inside the root and passes the same rules; symlink loops are cut.
+ */
+export async function walkDirectory(options: WalkOptions): Promise<WalkedFile[]> {
+  const rootPrefix = options.root.endsWith(sep) ? options.root : options.root + sep;
+  const context: WalkContext = { ...options, rootPrefix, files: [] };
+  const frame = { realDir: options.root, relativeDir: '', ancestors: new Set([options.root]), depth: 0 };
+  await walkFrame(context, frame);
+  return context.files;
+}
+
+async function walkFrame(context: WalkContext, frame: DirectoryFrame): Promise<void> {
+  const entries = await readEntries(context, frame.realDir);
+  await Promise.all(entries.map((entry) => visitEntry(context, frame, entry)));
+}
+
+async function readEntries(context: WalkContext, directory: string): Promise<Dirent[]> {
+  try {
+    return await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    context.logger.warn(`static: cannot list ${directory}: ${describeError(error)}`);
+    return [];
+  }
+}
+
+async function visitEntry(context: WalkContext, frame: DirectoryFrame, entry: Dirent): Promise<void> {
+  const relativePath = frame.relativeDir === '' ? entry.name : `${frame.relativeDir}/${entry.name}`;
+  if (context.exclude?.(relativePath) === true) {
+    return;
+  }
+  const target = await resolveEntry(context, join(frame.realDir, entry.name), entry.isSymbolicLink());
+  if (target === undefined || !isAllowedName(entry.name, target.stats)) {
+    return;
+  }
+  if (target.stats.isFile()) {
+    context.files.push(toWalkedFile(relativePath, target));
+  } else if (target.stats.isDirectory()) {
+    await enterDirectory(context, frame, relativePath, target.realPath);
+  }
+}
+
+async function enterDirectory(
+  context: WalkContext,
+  frame: DirectoryFrame,
+  relativeDir: string,
+  realDir: string,
+): Promise<void> {
+  if (frame.ancestors.has(realDir)) {
+    context.logger.debug(`static: skipping symlink loop at ${relativeDir}`);
+    return;
+  }
+  if (frame.depth >= MAX_DEPTH) {
+    context.logger.warn(`static: not descending below ${relativeDir} (more than ${MAX_DEPTH} levels)`);
+    return;
+  }
+  const ancestors = new Set(frame.ancestors).add(realDir);
+  await walkFrame(context, { realDir, relativeDir, ancestors, depth: frame.depth + 1 });
+}
+
+interface ResolvedEntry {
+  readonly realPath: string;
+  readonly stats: Stats;
+}
+
+/** Stats an entry; for a symlink, also proves that its real target is inside the root and allowed. */
+async function resolveEntry(
+  context: WalkContext,
+  path: string,
+  isSymlink: boolean,
+): Promise<ResolvedEntry | undefined> {
+  try {
+    const realPath = isSymlink ? await realpath(path) : path;
+    if (isSymlink && !isAllowedRealPath(context, realPath)) {
+      context.logger.debug(`static: skipping symlink ${path}: its target is outside the root or hidden`);
+      return undefined;
+    }
+    return { realPath, stats: await stat(realPath) };
+  } catch (error) {
+    context.logger.debug(`static: skipping ${path}: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
+/** True when a symlink's real path is inside the root and no part of it is skipped, hidden or excluded. */
+function isAllowedRealPath(context: WalkContext, realPath: string): boolean {
+  if (realPath === context.root) {
+    return true;
+  }
+  if (!realPath.startsWith(context.rootPrefix)) {
+    return false;
+  }
+  const segments = relative(context.root, realPath).split(sep);
+  return segments.every((segment, index) => {
+    const prefix = segments.slice(0, index + 1).join('/');
+    return isAllowedSegment(segment, index === segments.length - 1) && context.exclude?.(prefix) !== true;
+  });
+}
+
+/** A real-path segment: never a skipped directory, and the last one never a hidden file name. */
+function isAllowedSegment(segment: string, isLast: boolean): boolean {
+  const lower = segment.toLowerCase();
+  return !SKIPPED_DIRECTORIES.has(lower) && !(isLast && HIDDEN_FILES.has(lower));
+}
+
+function isAllowedName(name: string, stats: Stats): boolean {
+  const lower = name.toLowerCase();
+  return stats.isDirectory() ? !SKIPPED_DIRECTORIES.has(lower) : !HIDDEN_FILES.has(lower);
+}
+
+function toWalkedFile(relativePath: string, target: ResolvedEntry): WalkedFile {
+  const { size, mtimeMs } = target.stats;
+  return { urlPath: `/${relativePath}`, realPath: target.realPath, size, mtimeMs };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
