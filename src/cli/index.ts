@@ -1,2 +1,34 @@
-/** Entry point of the `portico` command line. */
-export async function runCli(_argv: readonly string[]): Promise<void> {}
+/**
+ * Entry point of the `portico` command line: one command per file under `commands/`. Errors raised as
+ * user errors are printed as one clear message with exit code 1, never as a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../shared/errors.js';
+import { registerStartCommand } from './commands/start.js';
+
+/** Parses `argv` (as in `process.argv`) and runs the chosen command. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  const program = new Command('portico')
+    .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStartCommand(program);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    handleCliError(error);
+  }
+}
+
+function handleCliError(error: unknown): void {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+    return;
+  }
+  if (isUserError(error)) {
+    process.stderr.write(`portico: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  throw error;
+}

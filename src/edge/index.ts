@@ -1,1 +1,9 @@
+/** Public surface of the edge (the data plane of static web apps). */
+export { createDevSessionCodec, createProviderFilter, type SessionCodec } from './auth/index.js';
+export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
+export { type ApiProxy, createApiProxy } from './proxy/index.js';
+export { compileSiteRules, type SiteRules } from './routing/index.js';
+export { closeServer, createEdgeServer, listen } from './server.js';
+export type { EdgeSite, EdgeStateProvider, SiteRulesState } from './site.js';
+export { createDirectorySource, type DirectorySource } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 /** The signed-in user, as `/.auth/me` shows it and `x-ms-client-principal` carries it (without claims). */
 export interface ClientPrincipal {
   readonly identityProvider: string;
-  /** 32 lower-case hex characters, unique per app. */
+  /** Unique per app; 32 lower-case hex characters unless a hand-made dev cookie says otherwise. */
   readonly userId: string;
   readonly userDetails: string;
   /** Always contains `anonymous` and `authenticated`, then custom roles. */

@@ -1,0 +1,99 @@
+/**
+ * `portico start [appDir]`: the local static web app server (CONTRACT §2). Prints one line with the URL
+ * when ready; Ctrl-C or SIGTERM stops it cleanly.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type DevServer, startDevServer } from '../../main.js';
+import { PorticoError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
+
+interface StartFlags {
+  api?: string;
+  apiDevserverUrl?: string;
+  swaConfigLocation?: string;
+  port: number;
+  host: string;
+  plan: 'free' | 'standard';
+  apiTimeout: number;
+  verbose?: boolean;
+}
+
+/** Adds the `start` command to the program. */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Serve a static web app folder with staticwebapp.config.json, /.auth emulation and /api')
+    .argument('[appDir]', 'folder with the built front end', '.')
+    .option('--api <apiDir>', 'Azure Functions app folder to run as managed functions behind /api')
+    .option('--api-devserver-url <url>', 'proxy /api/* to this URL instead', parseHttpUrl)
+    .option('--swa-config-location <dir>', 'folder holding staticwebapp.config.json (default: appDir)')
+    .option('--port <port>', 'port to listen on', parsePort, 4280)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(
+      new Option('--plan <plan>', 'hosting plan whose rules apply')
+        .choices(['free', 'standard'])
+        .default('standard'),
+    )
+    .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
+    .option('--verbose', 'log one line per request')
+    .action((appDir: string, flags: StartFlags) => runStart(appDir, flags));
+}
+
+async function runStart(appDir: string, flags: StartFlags): Promise<void> {
+  if (flags.api !== undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      '--api (managed functions run by Portico) is not available in this version yet. Run your Functions app separately and pass --api-devserver-url http://127.0.0.1:7071.',
+    );
+  }
+  const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  const server = await startDevServer({
+    appDir,
+    configDir: flags.swaConfigLocation,
+    apiDevserverUrl: flags.apiDevserverUrl,
+    port: flags.port,
+    host: flags.host,
+    plan: flags.plan,
+    apiTimeoutSeconds: flags.apiTimeout,
+    verbose: flags.verbose === true,
+    logger,
+  });
+  const api = flags.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${flags.apiDevserverUrl}`;
+  process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
+  await waitForSignal(server);
+}
+
+function waitForSignal(server: DevServer): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('expected a port number between 0 and 65535.');
+  }
+  return port;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError('expected a positive number of seconds.');
+  }
+  return seconds;
+}
+
+function parseHttpUrl(value: string): string {
+  if (!/^https?:\/\/[^/]+/i.test(value)) {
+    throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7071.');
+  }
+  return value.replace(/\/+$/, '');
+}

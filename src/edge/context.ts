@@ -1,0 +1,67 @@
+/**
+ * Per-request facts computed once: the decoded path, the origin used for redirects (D4), the principal
+ * (read lazily from the session cookie) and a note on which rule matched, for the request log.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SiteRules } from './routing/index.js';
+import type { EdgeSite } from './site.js';
+import type { ClientPrincipal } from './types.js';
+
+export interface EdgeContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** Decoded request path; the one matching and file lookup use. */
+  readonly path: string;
+  /** The path as the client sent it (percent-encoded). */
+  readonly rawPath: string;
+  /** `''` or `?…` as the client sent it. */
+  readonly search: string;
+  /** `http://host:port` (or the allowed forwarded host), used for absolute redirects. */
+  readonly origin: string;
+  readonly proto: 'http' | 'https';
+  readonly host: string;
+  readonly requestId: string;
+  readonly site: EdgeSite;
+  readonly rules: SiteRules;
+  /** The signed-in user, or null. Read from the cookie on first use. */
+  principal(): ClientPrincipal | null;
+  /** What decided the response (`routes[2]`, `fallback`…), for `--verbose` logs. */
+  readonly trace: { note: string };
+}
+
+/** Builds the context; `X-Forwarded-Host` is honoured only when listed in `allowedForwardedHosts` (D4). */
+export function createContext(
+  init: Omit<EdgeContext, 'principal' | 'origin' | 'proto' | 'host'> & { serverHost: string },
+): EdgeContext {
+  const { req, site } = init;
+  const proto: 'http' | 'https' = site.secure ? 'https' : 'http';
+  const host = pickHost(req, init.rules, init.serverHost);
+  let principal: ClientPrincipal | null | undefined;
+  return {
+    ...init,
+    proto,
+    host,
+    origin: `${proto}://${host}`,
+    principal() {
+      principal ??= site.sessions.read(req.headers.cookie);
+      return principal;
+    },
+  };
+}
+
+function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): string {
+  const forwarded = headerValue(req, 'x-forwarded-host');
+  const allowed = rules.config.forwardingGateway?.allowedForwardedHosts ?? [];
+  if (forwarded !== undefined && allowed.some((host) => host.toLowerCase() === forwarded.toLowerCase())) {
+    return forwarded;
+  }
+  const host = req.headers.host;
+  return host !== undefined && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : serverHost;
+}
+
+/** The first value of a request header, or undefined. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,187 @@
+/**
+ * The edge request pipeline: one function per numbered step of docs/request-pipeline.md. Steps 1–4 run
+ * for every request; the route rule found in step 5 decides authorization (6), redirects and status
+ * codes (7) and rewrites (8); step 9 dispatches to `/.auth`, `/api` or static content.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatDiagnostics } from '../config/index.js';
+import type { Logger } from '../shared/logger.js';
+import { handleAuthRequest, matchRoles } from './auth/index.js';
+import { createContext, type EdgeContext, headerValue } from './context.js';
+import { createRequestId } from './proxy/index.js';
+import { parseRequestTarget } from './request-target.js';
+import { renderErrorPage, sendRedirect, sendText } from './respond.js';
+import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
+import { forwardApi } from './serve-api.js';
+import { sendError, serveStatic } from './serve-static.js';
+import type { EdgeStateProvider } from './site.js';
+
+export interface EdgeHandlerOptions {
+  readonly provider: EdgeStateProvider;
+  /** `host:port` of the listener, used when a request has no usable Host header. */
+  readonly serverHost: string;
+  readonly logger: Logger;
+  /** Log one line per request (method, path, status, duration, deciding rule). */
+  readonly verbose?: boolean;
+}
+
+/** Creates the `node:http` request listener of the edge. It never throws and never crashes the process. */
+export function createEdgeHandler(
+  options: EdgeHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = performance.now();
+    const trace = { note: '' };
+    handleRequest(req, res, options, trace)
+      .catch((error: unknown) => failInternal(res, error, options.logger))
+      .finally(() => logRequest(req, res, started, trace.note, options));
+  };
+}
+
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: EdgeHandlerOptions,
+  trace: { note: string },
+): Promise<void> {
+  // 1. Decode the request target once; refuse what cannot be decoded safely.
+  const target = parseRequestTarget(req.url);
+  if (!target.ok) {
+    return sendText(res, 400, `Bad request: ${target.reason}.\n`);
+  }
+  // 2. Find the site environment by Host.
+  const site = options.provider.resolveSite(req.headers.host);
+  if (site === undefined) {
+    return sendText(res, 404, 'No site is served at this host name.\n');
+  }
+  // 3. Fail closed on an invalid config.
+  if (!site.state.ok) {
+    return sendText(
+      res,
+      500,
+      renderErrorPage(500, invalidConfigText(site.state.diagnostics)),
+      'text/html; charset=utf-8',
+    );
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const ctx = createContext({
+    req,
+    res,
+    method,
+    ...target,
+    requestId: createRequestId(),
+    site,
+    rules: site.state.rules,
+    serverHost: options.serverHost,
+    trace,
+  });
+  // 4. Networking and forwarding-gateway checks come before any route rule (D3).
+  const denial = ctx.rules.access?.({
+    remoteAddress: req.socket.remoteAddress,
+    header: (name) => headerValue(req, name),
+  });
+  if (denial !== undefined) {
+    ctx.trace.note = `denied: ${denial}`;
+    return sendText(res, 403, renderErrorPage(403), 'text/html; charset=utf-8');
+  }
+  return applyRoute(ctx, findRoute(ctx));
+}
+
+/** 5. The first route rule matching path and method; static folders are also tried as their index (D1). */
+function findRoute(ctx: EdgeContext): CompiledRoute | undefined {
+  const isStatic = !isApiPath(ctx.path) && !ctx.path.startsWith('/.auth/');
+  const indexPath = isStatic
+    ? folderIndexOf(ctx.path, (p) => ctx.site.files.get(p) !== undefined)
+    : undefined;
+  const route = matchRoute(ctx.rules.routes, { path: ctx.path, method: ctx.method, indexPath });
+  if (route !== undefined) {
+    ctx.trace.note = `routes[${route.rule.index}] ${route.rule.route}`;
+  }
+  return route;
+}
+
+async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): Promise<void> {
+  const rule = route?.rule;
+  // 6. Authorization: anonymous → 401, signed in without a role → 403 (D6); both through responseOverrides.
+  const verdict = matchRoles(ctx.principal(), rule?.allowedRoles);
+  if (verdict !== 'allowed') {
+    return sendError(ctx, verdict === 'unauthenticated' ? 401 : 403);
+  }
+  // 7. Redirects apply everywhere; on /api paths nothing else of the rule does (spec §3.2).
+  if (rule?.redirect !== undefined) {
+    return sendRedirect(ctx.res, rule.statusCode ?? 302, rule.redirect, ctx.origin);
+  }
+  if (isApiPath(ctx.path)) {
+    return forwardApi(ctx, ctx.rawPath + ctx.search);
+  }
+  if (rule?.statusCode !== undefined && rule.statusCode >= 400 && rule.rewrite === undefined) {
+    return sendError(ctx, rule.statusCode);
+  }
+  // 8. A rewrite serves another path; the browser URL does not change.
+  const path = rule?.rewrite ?? ctx.path;
+  return dispatch(ctx, path, rule);
+}
+
+/** 9. Dispatch to the auth endpoints, the API or static content. */
+async function dispatch(
+  ctx: EdgeContext,
+  path: string,
+  rule: CompiledRoute['rule'] | undefined,
+): Promise<void> {
+  if (path.startsWith('/.auth/') || path === '/.auth') {
+    return handleAuthRequest(ctx.req, ctx.res, {
+      path,
+      query: new URLSearchParams(ctx.search),
+      method: ctx.method,
+      origin: ctx.origin,
+      allowedRedirectHosts: ctx.rules.config.forwardingGateway?.allowedForwardedHosts ?? [],
+      principal: ctx.principal(),
+      codec: ctx.site.sessions,
+      isProviderEnabled: ctx.site.isProviderEnabled,
+      secureCookies: ctx.site.secure,
+    });
+  }
+  if (isApiPath(path)) {
+    return forwardApi(ctx, encodeURI(path) + ctx.search);
+  }
+  return serveStatic(ctx, path, {
+    rewritten: rule?.rewrite !== undefined,
+    status: rule?.statusCode,
+    headers: rule?.headers,
+  });
+}
+
+function invalidConfigText(diagnostics: Parameters<typeof formatDiagnostics>[0]): string {
+  return `staticwebapp.config.json is invalid, so nothing is served until it is fixed:\n${formatDiagnostics(diagnostics)}`;
+}
+
+function failInternal(res: ServerResponse, error: unknown, logger: Logger): void {
+  logger.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (!res.headersSent) {
+    sendText(res, 500, 'Internal server error.\n');
+  } else {
+    res.destroy();
+  }
+}
+
+function logRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  started: number,
+  note: string,
+  options: EdgeHandlerOptions,
+): void {
+  if (!options.verbose) {
+    return;
+  }
+  const done = () => {
+    const ms = (performance.now() - started).toFixed(1);
+    options.logger.info(`${req.method} ${req.url} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`);
+  };
+  if (res.writableFinished) {
+    done();
+  } else {
+    res.once('finish', done);
+    res.once('close', () => res.writableFinished || done());
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Small response writers shared by the pipeline steps: plain and HTML bodies, redirects with absolute
+ * `Location` (D4), and the built-in error pages, which are small, plain and self-contained.
+ */
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+
+/** Writes a complete response with a string body (no body for HEAD). */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const bytes = Buffer.from(body);
+  res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': bytes.length });
+  res.end(res.req.method === 'HEAD' ? undefined : bytes);
+}
+
+/** Writes a redirect; `location` is made absolute on `origin` when it is a path (D4). */
+export function sendRedirect(res: ServerResponse, status: number, location: string, origin: string): void {
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location) ? location : new URL(location, `${origin}/`).href;
+  res.writeHead(status, { location: absolute, 'content-length': 0 });
+  res.end();
+}
+
+const DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'The request could not be understood.',
+  401: 'You need to sign in to see this page.',
+  403: 'You do not have permission to see this page.',
+  404: 'The page you are looking for does not exist.',
+  405: 'This method is not allowed here.',
+};
+
+/** The default page for an error status: a few hundred bytes of HTML, no external resources. */
+export function renderErrorPage(status: number, detail?: string): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  const text = escapeHtml(detail ?? DESCRIPTIONS[status] ?? 'Something went wrong.');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>body{font-family:system-ui,sans-serif;margin:4rem auto;max-width:36rem;color:#222}h1{font-size:1.6rem}p{white-space:pre-wrap}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>\n`;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

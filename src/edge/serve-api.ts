@@ -1,0 +1,41 @@
+/**
+ * Pipeline step 9 for `/api/*`: hands the request to the site's API proxy with the principal header of a
+ * signed-in user (CONTRACT §3). The roles function named by `auth.rolesSource` is never reachable from
+ * outside (D5), and a site without an API answers 404 with a hint.
+ */
+import { encodePrincipalHeader } from './auth/index.js';
+import type { EdgeContext } from './context.js';
+import { sendText } from './respond.js';
+
+/** Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). */
+export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void> {
+  const path = safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase();
+  if (ctx.rules.rolesSourcePath !== undefined && path === ctx.rules.rolesSourcePath) {
+    ctx.trace.note = 'rolesSource is internal';
+    return sendText(ctx.res, 403, 'The roles function can only be called by the platform.\n');
+  }
+  if (ctx.site.api === undefined) {
+    return sendText(
+      ctx.res,
+      404,
+      'No API is configured for this site. Start the dev server with --api-devserver-url <url> to serve /api.\n',
+    );
+  }
+  const principal = ctx.principal();
+  await ctx.site.api.forward(ctx.req, ctx.res, {
+    pathAndQuery,
+    originalUrl: ctx.origin + ctx.rawPath + ctx.search,
+    requestId: ctx.requestId,
+    principalHeader: principal === null ? undefined : encodePrincipalHeader(principal),
+    forwardedHost: ctx.host,
+    forwardedProto: ctx.proto,
+  });
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

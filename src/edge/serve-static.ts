@@ -1,0 +1,119 @@
+/**
+ * Pipeline step 10 (static content) and the error path shared by every step. Static content accepts
+ * GET, HEAD and OPTIONS only (405 otherwise, spec §10.9); missing files go to the navigation fallback,
+ * then to 404; errors 400/401/403/404 go through `responseOverrides` (spec §1.5, D2).
+ */
+import type { EdgeContext } from './context.js';
+import { renderErrorPage, sendRedirect, sendText } from './respond.js';
+import {
+  isApiPath,
+  matchFallback,
+  matchOverride,
+  mergeHeaderRules,
+  resolveStaticPath,
+} from './routing/index.js';
+import { forwardApi } from './serve-api.js';
+import { resolveContentType, serveFile } from './static/index.js';
+
+const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set(['staticwebapp.config.json', 'routes.json']);
+
+export interface StaticOptions {
+  /** The path comes from a route rewrite: serve it as named, no trailing-slash canonicalization. */
+  readonly rewritten: boolean;
+  /** A non-error `statusCode` from the route rule. */
+  readonly status?: number;
+  /** The route rule's headers (merged over `globalHeaders`). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Serves `path` from the site's files, following the trailing-slash policy and the navigation fallback. */
+export async function serveStatic(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
+  if (!STATIC_METHODS.has(ctx.method)) {
+    ctx.res.writeHead(405, { 'content-length': 0 });
+    return void ctx.res.end();
+  }
+  if (isConfigFile(path)) {
+    return sendError(ctx, 404);
+  }
+  if (options.rewritten) {
+    const file = resolveRewriteTarget(ctx, path);
+    return file === undefined
+      ? sendError(ctx, 404)
+      : serveAt(ctx, file, options.status ?? 200, options.headers);
+  }
+  const resolution = resolveStaticPath(
+    path,
+    ctx.rules.config.trailingSlash,
+    (p) => ctx.site.files.get(p) !== undefined,
+  );
+  if (resolution.kind === 'redirect') {
+    return sendRedirect(ctx.res, 301, encodeURI(resolution.path) + ctx.search, ctx.origin);
+  }
+  if (resolution.kind === 'file') {
+    return serveAt(ctx, resolution.path, options.status ?? 200, options.headers);
+  }
+  return serveFallback(ctx, path, options);
+}
+
+async function serveFallback(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
+  const fallback = matchFallback(ctx.rules.fallback, path);
+  if (fallback === undefined) {
+    return sendError(ctx, 404);
+  }
+  ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
+  if (isApiPath(fallback)) {
+    return forwardApi(ctx, encodeURI(fallback) + ctx.search);
+  }
+  const file = resolveRewriteTarget(ctx, fallback);
+  return file === undefined ? sendError(ctx, 404) : serveAt(ctx, file, 200, options.headers);
+}
+
+/**
+ * Answers an error status: the `responseOverrides` entry for it when there is one (redirect, or rewrite
+ * to a page with the override's status), else the built-in page. 405 has an empty body, like Azure.
+ */
+export async function sendError(ctx: EdgeContext, status: number): Promise<void> {
+  const action = matchOverride(ctx.rules.config, status, ctx.rawPath + ctx.search);
+  if (action?.kind === 'redirect') {
+    return sendRedirect(ctx.res, action.status, action.location, ctx.origin);
+  }
+  const page = action === undefined ? undefined : resolveRewriteTarget(ctx, action.path);
+  if (action !== undefined && page !== undefined) {
+    return serveAt(ctx, page, action.status, undefined);
+  }
+  return sendText(ctx.res, status, renderErrorPage(status), 'text/html; charset=utf-8');
+}
+
+async function serveAt(
+  ctx: EdgeContext,
+  filePath: string,
+  status: number,
+  routeHeaders: Readonly<Record<string, string>> | undefined,
+): Promise<void> {
+  const file = ctx.site.files.get(filePath);
+  if (file === undefined) {
+    return sendText(ctx.res, 404, renderErrorPage(404), 'text/html; charset=utf-8');
+  }
+  const headers = mergeHeaderRules(ctx.rules.config.globalHeaders, routeHeaders);
+  if (ctx.method === 'OPTIONS') {
+    ctx.res.writeHead(204, { ...headers, allow: 'GET, HEAD, OPTIONS' });
+    return void ctx.res.end();
+  }
+  const contentType = resolveContentType(filePath, ctx.rules.config.mimeTypes);
+  await serveFile(ctx.req, ctx.res, file, { status, contentType, headers, source: ctx.site.files });
+}
+
+/** A rewrite target names a file, a folder (its index.html) or an extensionless page (`.html`). */
+function resolveRewriteTarget(ctx: EdgeContext, path: string): string | undefined {
+  const candidates = path.endsWith('/')
+    ? [`${path}index.html`]
+    : [path, `${path}/index.html`, `${path}.html`];
+  return candidates.find(
+    (candidate) => !isConfigFile(candidate) && ctx.site.files.get(candidate) !== undefined,
+  );
+}
+
+function isConfigFile(path: string): boolean {
+  return CONFIG_FILE_NAMES.has(path.slice(path.lastIndexOf('/') + 1));
+}

@@ -1,0 +1,33 @@
+/**
+ * What the edge needs to serve one site environment, and the state-provider interface through which its
+ * host (`portico start` now, `portico serve` later) hands it over. A site is an immutable snapshot: when
+ * the config changes, the host builds a new one and swaps it in.
+ */
+import type { Diagnostic } from '../config/types.js';
+import type { SessionCodec } from './auth/index.js';
+import type { ApiProxy } from './proxy/index.js';
+import type { SiteRules } from './routing/index.js';
+import type { FileSource } from './types.js';
+
+/** The rules of a site, or the diagnostics that make its config unusable (then nothing is served: fail closed). */
+export type SiteRulesState =
+  | { readonly ok: true; readonly rules: SiteRules }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/** One servable site environment. */
+export interface EdgeSite {
+  readonly state: SiteRulesState;
+  readonly files: FileSource;
+  /** Where `/api/*` goes; absent when the site has no API. */
+  readonly api?: ApiProxy;
+  readonly sessions: SessionCodec;
+  /** Whether `/.auth/login/<name>` is available for this site. */
+  readonly isProviderEnabled: (name: string) => boolean;
+  /** True when the listener is HTTPS (cookies get `Secure`). */
+  readonly secure: boolean;
+}
+
+/** Implemented by the edge's host: finds the site for a request's `Host` header. */
+export interface EdgeStateProvider {
+  resolveSite(host: string | undefined): EdgeSite | undefined;
+}

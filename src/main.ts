@@ -1,0 +1,218 @@
+/**
+ * Composition root of `portico start`: reads the app's config, builds the file source, the `/api` proxy
+ * and the edge, starts the listener, and swaps in a new site snapshot whenever the app folder or the config
+ * changes. The only module that wires the planes together.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import { type Diagnostic, formatDiagnostics, loadConfig } from './config/index.js';
+import {
+  type ApiProxy,
+  closeServer,
+  compileSiteRules,
+  createApiProxy,
+  createDevSessionCodec,
+  createDirectorySource,
+  createEdgeHandler,
+  createEdgeServer,
+  createProviderFilter,
+  type EdgeSite,
+  listen,
+  type SiteRulesState,
+} from './edge/index.js';
+import { PorticoError } from './shared/errors.js';
+import type { Logger } from './shared/logger.js';
+
+export type Plan = 'free' | 'standard';
+
+/** Options of `portico start`, already validated by the CLI. */
+export interface DevServerOptions {
+  readonly appDir: string;
+  /** Folder holding staticwebapp.config.json (default: appDir). */
+  readonly configDir?: string;
+  readonly apiDevserverUrl?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly plan: Plan;
+  readonly apiTimeoutSeconds: number;
+  readonly verbose: boolean;
+  readonly logger: Logger;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts `portico start`. Rejects with a user error when the app folder or the config is unusable. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const appDir = await requireDirectory(options.appDir, 'app folder');
+  const configDir =
+    options.configDir === undefined ? appDir : await requireDirectory(options.configDir, 'config folder');
+  const first = await readRulesState(appDir, configDir, options);
+  if (!first.ok) {
+    throw new PorticoError(
+      'CONFIG_INVALID',
+      `the config is invalid, so nothing is served:\n${formatDiagnostics(first.diagnostics)}`,
+    );
+  }
+  const live = createLiveSite(first, options, appDir, configDir);
+  const files = await createDirectorySource({
+    root: appDir,
+    watch: true,
+    onChange: live.scheduleReload,
+    logger: options.logger,
+  });
+  const api = options.apiDevserverUrl === undefined ? undefined : createProxy(options);
+  live.attach(files, api);
+  const server = createEdgeServer(
+    createEdgeHandler({
+      provider: live,
+      serverHost: `${options.host}:${options.port}`,
+      logger: options.logger,
+      verbose: options.verbose,
+    }),
+  );
+  const port = await listen(server, options.port, options.host);
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  return {
+    url,
+    port,
+    async close() {
+      live.close();
+      await closeServer(server);
+      await Promise.all([files.close(), api?.close()]);
+    },
+  };
+}
+
+function createProxy(options: DevServerOptions): ApiProxy {
+  return createApiProxy({
+    upstreamUrl: options.apiDevserverUrl ?? '',
+    timeoutMs: options.apiTimeoutSeconds * 1000,
+    logger: options.logger,
+  });
+}
+
+/** Loads and compiles the config; Standard-only features on a Free plan are errors (Azure rejects them). */
+async function readRulesState(
+  appDir: string,
+  configDir: string,
+  options: DevServerOptions,
+): Promise<SiteRulesState> {
+  const loaded = await loadConfig({ appDir, configDir });
+  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
+  if (warnings.length > 0) {
+    options.logger.warn(`config:\n${formatDiagnostics(warnings)}`);
+  }
+  if (!loaded.ok) {
+    return { ok: false, diagnostics: loaded.diagnostics };
+  }
+  const planErrors = checkPlan(loaded.config.standardOnlyFeatures, options.plan, loaded.file);
+  return planErrors.length > 0
+    ? { ok: false, diagnostics: planErrors }
+    : { ok: true, rules: compileSiteRules(loaded.config) };
+}
+
+function checkPlan(features: readonly string[], plan: Plan, file: string | undefined): Diagnostic[] {
+  if (plan === 'standard') {
+    return [];
+  }
+  return features.map((feature) => ({
+    severity: 'error',
+    path: feature,
+    message: `${feature} needs the Standard plan; Azure rejects it on a Free app. Run with --plan standard, or remove it.`,
+    file,
+  }));
+}
+
+interface LiveSite {
+  resolveSite(): EdgeSite | undefined;
+  attach(files: EdgeSite['files'], api: ApiProxy | undefined): void;
+  scheduleReload(): void;
+  close(): void;
+}
+
+/** Holds the current site snapshot and rebuilds it (debounced) when files or the config change. */
+function createLiveSite(
+  first: SiteRulesState,
+  options: DevServerOptions,
+  appDir: string,
+  configDir: string,
+): LiveSite {
+  let site: EdgeSite | undefined;
+  let state = first;
+  let timer: NodeJS.Timeout | undefined;
+  const sessions = createDevSessionCodec();
+  const build = (files: EdgeSite['files'], api: ApiProxy | undefined): EdgeSite => ({
+    state,
+    files,
+    api,
+    sessions,
+    isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
+    secure: false,
+  });
+  const reload = async () => {
+    const next = await readRulesState(appDir, configDir, options);
+    reportReload(state, next, options.logger);
+    state = next;
+    site = site === undefined ? undefined : build(site.files, site.api);
+  };
+  const scheduleReload = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => void reload().catch((error: unknown) => options.logger.error(String(error))),
+      50,
+    );
+  };
+  const watcher = watchConfigDir(appDir, configDir, scheduleReload, options.logger);
+  return {
+    resolveSite: () => site,
+    attach: (files, api) => {
+      site = build(files, api);
+    },
+    scheduleReload,
+    close: () => {
+      clearTimeout(timer);
+      watcher?.close();
+    },
+  };
+}
+
+function reportReload(previous: SiteRulesState, next: SiteRulesState, logger: Logger): void {
+  if (!next.ok) {
+    logger.error(
+      `config is now invalid; every request gets 500 until it is fixed:\n${formatDiagnostics(next.diagnostics)}`,
+    );
+  } else if (!previous.ok) {
+    logger.info('config is valid again; serving.');
+  }
+}
+
+/** The app folder is watched by the file source; a config folder outside it needs its own watcher. */
+function watchConfigDir(
+  appDir: string,
+  configDir: string,
+  onChange: () => void,
+  logger: Logger,
+): FSWatcher | undefined {
+  const rel = relative(appDir, configDir);
+  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
+    return undefined;
+  }
+  const watcher = watch(configDir, { recursive: true }, onChange);
+  watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
+  return watcher;
+}
+
+async function requireDirectory(path: string, what: string): Promise<string> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new PorticoError('CLI_START_FAILED', `The ${what} ${absolute} does not exist or is not a folder.`);
+  }
+  return absolute;
+}
