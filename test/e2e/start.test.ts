@@ -1,0 +1,88 @@
+/** `portico start` as a user runs it (CONTRACT §2): ready line, config errors, warnings, live reload, signals. */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventually, send, writeApp } from '../helpers/app.js';
+import { runCli, startCli } from '../helpers/cli.js';
+
+describe('portico start', () => {
+  it('prints its URL, serves the app and stops cleanly on SIGTERM', async () => {
+    const dir = await writeApp({ 'index.html': 'hello' });
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await send(`${cli.url}/`)).text).toBe('hello');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('66. an invalid config is reported with its JSON path and exits non-zero without serving', async () => {
+    const dir = await writeApp(
+      { 'index.html': 'x' },
+      { routez: [], routes: [{ route: '/a', allowRoles: ['x'] }] },
+    );
+    try {
+      const result = await runCli(['start', dir, '--port', '0']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('routez');
+      expect(result.stderr).toMatch(/routes\[0\]/);
+      expect(result.stdout).not.toMatch(/http:\/\//);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('66. lenient forms start with a warning', async () => {
+    const dir = await writeApp({ 'index.html': 'x' }, { routes: [{ route: '/blocked', statusCode: '404' }] });
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      expect(cli.stderr()).toMatch(/warning/i);
+      expect(cli.stderr()).toContain('routes[0].statusCode');
+      expect((await send(`${cli.url}/blocked`)).status).toBe(404);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Standard-only feature on --plan free is an error that says how to fix it', async () => {
+    const dir = await writeApp({ 'index.html': 'x' }, { networking: { allowedIpRanges: ['10.0.0.0/8'] } });
+    try {
+      const result = await runCli(['start', dir, '--port', '0', '--plan', 'free']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('--plan standard');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('picks up edits to files and to the config without a restart, and fails closed on a broken config', async () => {
+    const dir = await writeApp({ 'index.html': 'v1', 'private/index.html': 'private' }, {});
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      await writeFile(join(dir, 'index.html'), 'v2');
+      await eventually(async () => (await send(`${cli.url}/`)).text === 'v2');
+      await writeFile(join(dir, 'new.html'), 'new page');
+      await eventually(async () => (await send(`${cli.url}/new`)).status === 200);
+      const protect = { routes: [{ route: '/private/*', allowedRoles: ['authenticated'] }] };
+      await writeFile(join(dir, 'staticwebapp.config.json'), JSON.stringify(protect));
+      await eventually(async () => (await send(`${cli.url}/private/`)).status === 401);
+      await writeFile(join(dir, 'staticwebapp.config.json'), '{ "routes": [ { "route": "/private/*", ');
+      await eventually(async () => (await send(`${cli.url}/private/`)).status === 500);
+      expect((await send(`${cli.url}/`)).status).toBe(500);
+      await writeFile(join(dir, 'staticwebapp.config.json'), JSON.stringify(protect));
+      await eventually(async () => (await send(`${cli.url}/private/`)).status === 401);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing app folder clearly', async () => {
+    const result = await runCli(['start', '/nonexistent/portico-app', '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('/nonexistent/portico-app does not exist');
+  });
+});

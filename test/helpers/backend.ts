@@ -1,0 +1,58 @@
+/**
+ * A real HTTP backend on loopback for `/api` tests: echoes what it received as JSON, and has a few
+ * special paths (`/api/slow`, `/api/teapot`, `/api/stream`) to exercise the proxy.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface EchoRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface Backend {
+  readonly url: string;
+  readonly requests: EchoRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts the echo backend on 127.0.0.1 and a free port. */
+export async function startBackend(): Promise<Backend> {
+  const requests: EchoRequest[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const echo = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+    requests.push(echo);
+    const url = (req.url ?? '').toLowerCase();
+    if (url.startsWith('/api/slow')) {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+    if (url.startsWith('/api/teapot')) {
+      res.writeHead(418, { 'x-from-api': '1', 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'] });
+      return res.end('short and stout');
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'x-from-api': '1' });
+    res.end(JSON.stringify(echo));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString();
+}
