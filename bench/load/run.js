@@ -123,6 +123,15 @@ async function startBareServers(htmlFile) {
   return JSON.parse(line);
 }
 
+/** Spawns the minimal undici proxy in front of the bare backend (scenario e). */
+async function startBareProxy(apiPort) {
+  const script = join(ROOT, 'bench', 'load', 'bare-proxy.js');
+  const child = spawn(process.execPath, [script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-proxy.js');
+  return `http://${HOST}:${JSON.parse(line).port}`;
+}
+
 /** A port that was free a moment ago (Portico takes a fixed --port). */
 async function findFreePort() {
   const server = createServer();
@@ -182,8 +191,8 @@ async function runScenario(name, prepare, round) {
   }
 }
 
-/** Runs the four scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, porticoUrl, html) {
+/** Runs the five scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, porticoUrl, html, bareProxyUrl) {
   const page = (base) => ({ url: base + PAGE_PATH, expected: html });
   const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
   const scenarios = [
@@ -191,6 +200,7 @@ async function runAll(bare, porticoUrl, html) {
     ['b. portico static, same file', async () => page(await porticoUrl())],
     ['c. bare node:http backend, JSON', async () => api(`http://${HOST}:${bare.api}`)],
     ['d. portico /api proxy to c', async () => api(await porticoUrl())],
+    ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
   ];
   let best = [];
   for (let round = 1; round <= settings.rounds; round += 1) {
@@ -222,6 +232,10 @@ function formatRow(row, value) {
   return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |`;
 }
 
+function formatRatio(value) {
+  return value === undefined ? 'n/a' : `${(value * 100).toFixed(0)} %`;
+}
+
 function formatCheck(label, value, target) {
   if (value === undefined) {
     return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
@@ -231,7 +245,7 @@ function formatCheck(label, value, target) {
 }
 
 function formatReport(rows) {
-  const [a, b, c, d] = rows;
+  const [a, b, c, d, e] = rows;
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -248,6 +262,11 @@ function formatReport(rows) {
     formatRow(b, staticRatio),
     formatRow(c),
     formatRow(d, apiRatio),
+    formatRow(e, ratio(e, c)),
+    '',
+    `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
+    'proxy process on this machine (one more socket write and read per request, and one more process on the',
+    'same cores).',
     '',
     'Target check:',
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
@@ -303,7 +322,8 @@ async function main() {
       }
       return portico;
     };
-    const rows = await runAll(bare, porticoUrl, html);
+    const bareProxy = await startBareProxy(bare.api);
+    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy);
     const report = formatReport(rows);
     process.stdout.write(`\n${report}`);
     writeResults(report);

@@ -21,7 +21,6 @@ export interface EdgeContext {
   readonly origin: string;
   readonly proto: 'http' | 'https';
   readonly host: string;
-  readonly requestId: string;
   readonly site: EdgeSite;
   readonly rules: SiteRules;
   /** The signed-in user, or null. Read from the cookie on first use. */
@@ -30,19 +29,42 @@ export interface EdgeContext {
   readonly trace: { note: string };
 }
 
-/** Builds the context; `X-Forwarded-Host` is honoured only when listed in `allowedForwardedHosts` (D4). */
-export function createContext(
-  init: Omit<EdgeContext, 'principal' | 'origin' | 'proto' | 'host'> & { serverHost: string },
-): EdgeContext {
-  const { req, site } = init;
+/** Facts the pipeline already has when it builds the context. */
+export interface ContextInit {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly path: string;
+  readonly rawPath: string;
+  readonly search: string;
+  readonly site: EdgeSite;
+  readonly rules: SiteRules;
+  readonly trace: { note: string };
+  readonly serverHost: string;
+}
+
+/**
+ * Builds the context; `X-Forwarded-Host` is honoured only when listed in `allowedForwardedHosts` (D4).
+ * Written as one object literal (no spread): this runs for every request.
+ */
+export function createContext(init: ContextInit): EdgeContext {
+  const { req, site, rules } = init;
   const proto: 'http' | 'https' = site.secure ? 'https' : 'http';
-  const host = pickHost(req, init.rules, init.serverHost);
+  const host = pickHost(req, rules, init.serverHost);
   let principal: ClientPrincipal | null | undefined;
   return {
-    ...init,
+    req,
+    res: init.res,
+    method: init.method,
+    path: init.path,
+    rawPath: init.rawPath,
+    search: init.search,
+    origin: `${proto}://${host}`,
     proto,
     host,
-    origin: `${proto}://${host}`,
+    site,
+    rules,
+    trace: init.trace,
     principal() {
       principal ??= site.sessions.read(req.headers.cookie);
       return principal;

@@ -8,7 +8,6 @@ import { formatDiagnostics } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue } from './context.js';
-import { createRequestId } from './proxy/index.js';
 import { parseRequestTarget } from './request-target.js';
 import { renderErrorPage, sendRedirect, sendText } from './respond.js';
 import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
@@ -69,7 +68,6 @@ async function handleRequest(
     res,
     method,
     ...target,
-    requestId: createRequestId(),
     site,
     rules: site.state.rules,
     serverHost: options.serverHost,

@@ -8,6 +8,9 @@ export type RequestTarget =
   | { readonly ok: true; readonly path: string; readonly rawPath: string; readonly search: string }
   | { readonly ok: false; readonly reason: string };
 
+/** Paths without `%`, NUL or a segment starting with `.` are already decoded and safe (the fast path). */
+const NEEDS_DECODING = /[%\0]|\/\./;
+
 /** Parses `req.url` (origin-form, or absolute-form from a proxy). */
 export function parseRequestTarget(url: string | undefined): RequestTarget {
   const target = stripAbsoluteForm(url ?? '/');
@@ -16,6 +19,9 @@ export function parseRequestTarget(url: string | undefined): RequestTarget {
   const search = queryStart === -1 ? '' : target.slice(queryStart);
   if (!rawPath.startsWith('/') || rawPath.startsWith('//')) {
     return { ok: false, reason: 'the request path must start with a single "/"' };
+  }
+  if (!NEEDS_DECODING.test(rawPath)) {
+    return { ok: true, path: rawPath, rawPath, search };
   }
   const path = decodePath(rawPath);
   if (path === undefined) {

@@ -5,6 +5,7 @@
  */
 import { encodePrincipalHeader } from './auth/index.js';
 import type { EdgeContext } from './context.js';
+import { createRequestId } from './proxy/index.js';
 import { sendText } from './respond.js';
 
 /** Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). */
@@ -25,7 +26,7 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
   await ctx.site.api.forward(ctx.req, ctx.res, {
     pathAndQuery,
     originalUrl: ctx.origin + ctx.rawPath + ctx.search,
-    requestId: ctx.requestId,
+    requestId: createRequestId(),
     principalHeader: principal === null ? undefined : encodePrincipalHeader(principal),
     forwardedHost: ctx.host,
     forwardedProto: ctx.proto,
