@@ -44,6 +44,11 @@ export interface DevServerOptions {
 export interface DevServer {
   readonly url: string;
   readonly port: number;
+  /** Absolute app folder and how many files it serves (at start). */
+  readonly appDir: string;
+  readonly fileCount: number;
+  /** The config file in use at start, if any. */
+  readonly configFile?: string;
   close(): Promise<void>;
 }
 
@@ -53,10 +58,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const configDir =
     options.configDir === undefined ? appDir : await requireDirectory(options.configDir, 'config folder');
   const first = await readRulesState(appDir, configDir, options);
+  reportWarnings(first, undefined, options.logger);
   if (!first.ok) {
     throw new PorticoError(
       'CONFIG_INVALID',
-      `the config is invalid, so nothing is served:\n${formatDiagnostics(first.diagnostics)}`,
+      `the config is invalid, so nothing is served:\n${formatDiagnostics(errorsOf(first.diagnostics), displayBase(configDir))}`,
     );
   }
   const live = createLiveSite(first, options, appDir, configDir);
@@ -81,6 +87,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     url,
     port,
+    appDir,
+    fileCount: files.fileCount,
+    configFile: first.file,
     async close() {
       live.close();
       await closeServer(server);
@@ -97,24 +106,44 @@ function createProxy(options: DevServerOptions): ApiProxy {
   });
 }
 
+/** A rules state together with what the last read of the config said. */
+type ReadState = SiteRulesState & { readonly warnings: string; readonly file?: string };
+
 /** Loads and compiles the config; Standard-only features on a Free plan are errors (Azure rejects them). */
 async function readRulesState(
   appDir: string,
   configDir: string,
   options: DevServerOptions,
-): Promise<SiteRulesState> {
+): Promise<ReadState> {
   const loaded = await loadConfig({ appDir, configDir });
-  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
-  if (warnings.length > 0) {
-    options.logger.warn(`config:\n${formatDiagnostics(warnings)}`);
-  }
+  const warnings = formatDiagnostics(
+    loaded.diagnostics.filter((d) => d.severity === 'warning'),
+    displayBase(configDir),
+  );
   if (!loaded.ok) {
-    return { ok: false, diagnostics: loaded.diagnostics };
+    return { ok: false, diagnostics: loaded.diagnostics, warnings, file: loaded.file };
   }
   const planErrors = checkPlan(loaded.config.standardOnlyFeatures, options.plan, loaded.file);
   return planErrors.length > 0
-    ? { ok: false, diagnostics: planErrors }
-    : { ok: true, rules: compileSiteRules(loaded.config) };
+    ? { ok: false, diagnostics: planErrors, warnings, file: loaded.file }
+    : { ok: true, rules: compileSiteRules(loaded.config), warnings, file: loaded.file };
+}
+
+function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'error');
+}
+
+/** File names in messages are shown relative to the working directory when the config lives below it. */
+function displayBase(configDir: string): { baseDir?: string } {
+  const rel = relative(process.cwd(), configDir);
+  return rel.startsWith('..') || rel.startsWith(sep) ? {} : { baseDir: process.cwd() };
+}
+
+/** Prints config warnings once: at start, and again only when they change. */
+function reportWarnings(next: ReadState, previous: ReadState | undefined, logger: Logger): void {
+  if (next.warnings !== '' && next.warnings !== previous?.warnings) {
+    logger.info(next.warnings);
+  }
 }
 
 function checkPlan(features: readonly string[], plan: Plan, file: string | undefined): Diagnostic[] {
@@ -138,13 +167,13 @@ interface LiveSite {
 
 /** Holds the current site snapshot and rebuilds it (debounced) when files or the config change. */
 function createLiveSite(
-  first: SiteRulesState,
+  first: ReadState,
   options: DevServerOptions,
   appDir: string,
   configDir: string,
 ): LiveSite {
   let site: EdgeSite | undefined;
-  let state = first;
+  let state: ReadState = first;
   let timer: NodeJS.Timeout | undefined;
   const sessions = createDevSessionCodec();
   const build = (files: EdgeSite['files'], api: ApiProxy | undefined): EdgeSite => ({
@@ -157,6 +186,7 @@ function createLiveSite(
   });
   const reload = async () => {
     const next = await readRulesState(appDir, configDir, options);
+    reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
     site = site === undefined ? undefined : build(site.files, site.api);
@@ -182,8 +212,11 @@ function createLiveSite(
   };
 }
 
-function reportReload(previous: SiteRulesState, next: SiteRulesState, logger: Logger): void {
-  if (!next.ok) {
+function reportReload(previous: ReadState, next: ReadState, logger: Logger): void {
+  if (
+    !next.ok &&
+    (previous.ok || formatDiagnostics(previous.diagnostics) !== formatDiagnostics(next.diagnostics))
+  ) {
     logger.error(
       `config is now invalid; every request gets 500 until it is fixed:\n${formatDiagnostics(next.diagnostics)}`,
     );

@@ -80,6 +80,26 @@ describe('portico start', () => {
     }
   });
 
+  it('--verbose logs one line per request with the rule that decided it', async () => {
+    const dir = await writeApp(
+      { 'index.html': 'x' },
+      { routes: [{ route: '/admin/*', allowedRoles: ['admin'] }] },
+    );
+    const cli = await startCli(['start', dir, '--port', '0', '--verbose']);
+    try {
+      await eventually(async () =>
+        /Serving .* \(1 files\) with .*staticwebapp\.config\.json/.test(cli.stdout()),
+      );
+      await send(`${cli.url}/admin/x?y=1`);
+      await send(`${cli.url}/nope`);
+      await eventually(async () => /GET \/nope 404/.test(cli.stderr()));
+      expect(cli.stderr()).toMatch(/GET \/admin\/x\?y=1 401 [\d.]+ms \(routes\[0\] \/admin\/\*\)/);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing app folder clearly', async () => {
     const result = await runCli(['start', '/nonexistent/portico-app', '--port', '0']);
     expect(result.code).toBe(1);

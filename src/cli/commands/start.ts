@@ -2,6 +2,7 @@
  * `portico start [appDir]`: the local static web app server (CONTRACT §2). Prints one line with the URL
  * when ready; Ctrl-C or SIGTERM stops it cleanly.
  */
+import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type DevServer, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
@@ -60,7 +61,16 @@ async function runStart(appDir: string, flags: StartFlags): Promise<void> {
   });
   const api = flags.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${flags.apiDevserverUrl}`;
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
+  process.stdout.write(`${describeServed(server)}\n`);
   await waitForSignal(server);
+}
+
+function describeServed(server: DevServer): string {
+  const config =
+    server.configFile === undefined
+      ? 'no staticwebapp.config.json'
+      : relative(process.cwd(), server.configFile);
+  return `Serving ${relative(process.cwd(), server.appDir) || '.'} (${server.fileCount} files) with ${config}; Ctrl-C to stop.`;
 }
 
 function waitForSignal(server: DevServer): Promise<void> {
