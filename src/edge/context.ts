@@ -7,7 +7,8 @@ import type { SiteRules } from './routing/index.js';
 import type { EdgeSite } from './site.js';
 import type { ClientPrincipal } from './types.js';
 
-export interface EdgeContext {
+/** What the pipeline knows about a request before the context is built. */
+export interface RequestFacts {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
@@ -17,29 +18,25 @@ export interface EdgeContext {
   readonly rawPath: string;
   /** `''` or `?…` as the client sent it. */
   readonly search: string;
-  /** `http://host:port` (or the allowed forwarded host), used for absolute redirects. */
-  readonly origin: string;
-  readonly proto: 'http' | 'https';
-  readonly host: string;
   readonly site: EdgeSite;
   readonly rules: SiteRules;
-  /** The signed-in user, or null. Read from the cookie on first use. */
-  principal(): ClientPrincipal | null;
   /** What decided the response (`routes[2]`, `fallback`…), for `--verbose` logs. */
   readonly trace: { note: string };
 }
 
+/** Everything the pipeline steps use about one request. */
+export interface EdgeContext extends RequestFacts {
+  /** `http://host:port` (or the allowed forwarded host), used for absolute redirects. */
+  readonly origin: string;
+  readonly proto: 'http' | 'https';
+  readonly host: string;
+  /** The signed-in user, or null. Read from the cookie on first use. */
+  principal(): ClientPrincipal | null;
+}
+
 /** Facts the pipeline already has when it builds the context. */
-export interface ContextInit {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly method: string;
-  readonly path: string;
-  readonly rawPath: string;
-  readonly search: string;
-  readonly site: EdgeSite;
-  readonly rules: SiteRules;
-  readonly trace: { note: string };
+export interface ContextInit extends RequestFacts {
+  /** `host:port` of the listener, for requests without a usable Host header. */
   readonly serverHost: string;
 }
 

@@ -7,25 +7,12 @@
  */
 export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, expose: true, summary: 'staticwebapp.config.json is invalid' },
-  CONFIG_READ_FAILED: { status: 500, expose: true, summary: 'staticwebapp.config.json could not be read' },
-  CONFIG_PLAN_FEATURE: { status: 400, expose: true, summary: 'the config uses a Standard-plan feature' },
   EDGE_BAD_REQUEST_PATH: { status: 400, expose: true, summary: 'the request path cannot be decoded safely' },
-  EDGE_METHOD_NOT_ALLOWED: {
-    status: 405,
-    expose: true,
-    summary: 'static content accepts GET, HEAD and OPTIONS',
-  },
-  EDGE_NOT_FOUND: { status: 404, expose: true, summary: 'no file, route or fallback matched' },
-  EDGE_FORBIDDEN_NETWORK: { status: 403, expose: true, summary: 'denied by networking or forwardingGateway' },
   EDGE_UPGRADE_REFUSED: { status: 501, expose: true, summary: 'WebSocket upgrades are not supported' },
-  AUTH_UNAUTHENTICATED: { status: 401, expose: true, summary: 'sign-in required' },
-  AUTH_FORBIDDEN_ROLE: { status: 403, expose: true, summary: 'signed in without a required role' },
-  AUTH_PROVIDER_UNKNOWN: { status: 404, expose: true, summary: 'unknown or disabled identity provider' },
   AUTH_LOGIN_INVALID: { status: 400, expose: true, summary: 'the sign-in form was incomplete or invalid' },
   PROXY_BACKEND_UNAVAILABLE: { status: 502, expose: true, summary: 'the /api backend could not be reached' },
   PROXY_BACKEND_TIMEOUT: { status: 500, expose: true, summary: 'the /api backend did not answer in time' },
   PROXY_BODY_TOO_LARGE: { status: 413, expose: true, summary: 'request bodies are limited to 30 MB' },
-  PROXY_NO_BACKEND: { status: 404, expose: true, summary: 'no /api backend is configured' },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   INTERNAL: { status: 500, expose: false, summary: 'unexpected internal error' },
@@ -51,4 +38,22 @@ export class PorticoError extends Error {
 /** True for errors caused by the user's input (config, request, command line), which are never crashes. */
 export function isUserError(error: unknown): error is PorticoError {
   return error instanceof PorticoError && error.expose;
+}
+
+/** The error catalog as a Markdown table: the source of `docs/error-codes.md` (a test keeps it current). */
+export function renderErrorCodesMarkdown(): string {
+  const rows = Object.entries(ERROR_CODES).map(
+    ([code, entry]) =>
+      `| \`${code}\` | ${entry.status} | ${entry.expose ? 'user' : 'system'} | ${entry.summary} |`,
+  );
+  return [
+    '# Error codes',
+    '',
+    'Generated from `src/shared/errors.ts` by `npm run docs:generate`; do not edit by hand.',
+    '',
+    '| code | HTTP status | kind | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }
