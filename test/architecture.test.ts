@@ -11,8 +11,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   shared: [],
   config: ['shared'],
   edge: ['shared', 'config'],
+  'functions-host': ['shared'],
   cli: ['shared', 'config', 'main.ts'],
-  'main.ts': ['shared', 'config', 'edge'],
+  'main.ts': ['shared', 'config', 'edge', 'functions-host'],
 };
 
 function sourceFiles(dir: string): string[] {
