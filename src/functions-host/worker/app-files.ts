@@ -1,0 +1,84 @@
+/**
+ * Reading the app's `package.json` and `host.json` (spec §3 step 1, §8.1). Only `main` and `type` matter
+ * in package.json; non-string values are dropped, as the worker's `parsePackageJson` does.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkerLoadError } from './errors.js';
+import { asString, isRecord } from './guards.js';
+
+/** The fields of package.json the worker uses. */
+export interface PackageJson {
+  main?: string;
+  type?: string;
+}
+
+/** Reads `<appDir>/package.json`; a missing file is an empty object, an unreadable one a warning. */
+export async function readPackageJson(
+  appDir: string,
+): Promise<{ packageJson: PackageJson; warning?: string }> {
+  const text = await readOptional(join(appDir, 'package.json'));
+  if (text === undefined) {
+    return { packageJson: {} };
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const record = isRecord(parsed) ? parsed : {};
+    return { packageJson: dropUndefined({ main: asString(record.main), type: asString(record.type) }) };
+  } catch (error) {
+    return { packageJson: {}, warning: `package.json could not be parsed and is ignored: ${String(error)}` };
+  }
+}
+
+function dropUndefined(packageJson: PackageJson): PackageJson {
+  return Object.fromEntries(Object.entries(packageJson).filter(([, value]) => value !== undefined));
+}
+
+/** The default `extensions.http.routePrefix` of the Functions host. */
+export const DEFAULT_ROUTE_PREFIX = 'api';
+
+/**
+ * Reads `extensions.http.routePrefix` from `<appDir>/host.json` and requires it to equal `required`
+ * (Static Web Apps serves functions under `/api` only).
+ */
+export async function resolveRoutePrefix(appDir: string, required: string): Promise<string> {
+  const prefix = await readRoutePrefix(appDir);
+  if (prefix.toLowerCase() !== required.toLowerCase()) {
+    throw new WorkerLoadError(
+      'FUNCTIONS_ROUTE_PREFIX',
+      `host.json sets extensions.http.routePrefix to "${prefix}", but Static Web Apps requires "${required}": ` +
+        `remove the setting or set it to "${required}" in ${join(appDir, 'host.json')}.`,
+    );
+  }
+  return prefix;
+}
+
+async function readRoutePrefix(appDir: string): Promise<string> {
+  const path = join(appDir, 'host.json');
+  const text = await readOptional(path);
+  if (text === undefined) {
+    return DEFAULT_ROUTE_PREFIX;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new WorkerLoadError('FUNCTIONS_INVALID_METADATA', `${path} is not valid JSON: ${String(error)}`);
+  }
+  const extensions = isRecord(parsed) ? parsed.extensions : undefined;
+  const http = isRecord(extensions) ? extensions.http : undefined;
+  const prefix = isRecord(http) ? http.routePrefix : undefined;
+  return typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTE_PREFIX;
+}
+
+/** Reads a UTF-8 file, or `undefined` when it does not exist. */
+export async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (isRecord(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Startup of the one app a worker hosts (spec §3): package.json → entry points → (registrations mean v4,
+ * none mean v3 function folders) → appStart hooks → capabilities (which starts the v4 library's stream
+ * proxy when the app enabled it) → checks → route table. Every user mistake surfaces as a
+ * {@link WorkerLoadError} whose message says how to fix it.
+ */
+
+import { stat } from 'node:fs/promises';
+import { type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
+import { type AppFunction, toAppFunctions } from './app-functions.js';
+import type { WorkerApp } from './app-state.js';
+import { loadScriptFile, resolveEntryPoints } from './entry-points.js';
+import { errorDetail, WorkerLoadError } from './errors.js';
+import { runHooks, withReadOnly } from './hooks.js';
+import { describeLoadError } from './load-errors.js';
+import { createRouteTable, type RouteTable } from './routes.js';
+import type { RegisteredFunction, WorkerCapabilities } from './types.js';
+import { discoverV3Functions, toRegisteredFunction } from './v3-functions.js';
+
+/** The worker capabilities the real worker announces (worker `getWorkerCapabilities.ts`). */
+export const DEFAULT_CAPABILITIES: Readonly<WorkerCapabilities> = {
+  RawHttpBodyBytes: 'true',
+  RpcHttpTriggerMetadataRemoved: 'true',
+  RpcHttpBodyOnly: 'true',
+  IgnoreEmptyValuedRpcHttpHeaders: 'true',
+  UseNullableValueDictionaryForHttp: 'true',
+  WorkerStatus: 'true',
+  TypedDataCollection: 'true',
+  HandlesWorkerTerminateMessage: 'true',
+};
+
+/** What to load and how. */
+export interface LoadAppOptions {
+  appDir: string;
+  app: WorkerApp;
+  env: NodeJS.ProcessEnv;
+  requiredRoutePrefix: string;
+}
+
+/** A loaded app, ready to serve. */
+export interface LoadedApp {
+  model: 'v3' | 'v4';
+  functions: AppFunction[];
+  table: RouteTable;
+  warnings: string[];
+  capabilities: WorkerCapabilities;
+  /** The v4 library's stream proxy (`HttpUri`), when the app enabled HTTP streaming. */
+  streamUri: string | undefined;
+}
+
+/** Loads the app in `appDir` into `app`; throws {@link WorkerLoadError} for user mistakes. */
+export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
+  const { appDir, app } = options;
+  await assertDirectory(appDir);
+  const { packageJson, warning } = await readPackageJson(appDir);
+  const warnings = warning ? [warning] : [];
+  const routePrefix = await resolveRoutePrefix(appDir, options.requiredRoutePrefix);
+  const entryFiles = packageJson.main
+    ? await loadEntryPoints(app, appDir, packageJson, packageJson.main)
+    : [];
+  await runAppStartHooks(app, appDir);
+  const capabilities = await resolveCapabilities(app);
+  const model = app.usingWorkerIndexing ? 'v4' : 'v3';
+  const registered =
+    model === 'v4' ? [...app.functions.values()] : await loadV3Functions(appDir, packageJson);
+  app.locked = true;
+  const defaultAuthLevel = model === 'v4' ? 'anonymous' : 'function';
+  const checked = toAppFunctions(registered, { defaultAuthLevel, env: options.env });
+  warnings.push(...checked.warnings, ...noFunctionsWarning(registered, packageJson, entryFiles, appDir));
+  const table = buildRouteTable(checked.functions, routePrefix, warnings);
+  return {
+    model,
+    functions: checked.functions,
+    table,
+    warnings,
+    capabilities,
+    streamUri: capabilities.HttpUri,
+  };
+}
+
+async function assertDirectory(appDir: string): Promise<void> {
+  const isDirectory = await stat(appDir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) {
+    throw new WorkerLoadError('FUNCTIONS_APP_DIR_MISSING', `The API folder ${appDir} does not exist.`);
+  }
+}
+
+async function loadEntryPoints(
+  app: WorkerApp,
+  appDir: string,
+  packageJson: PackageJson,
+  pattern: string,
+): Promise<string[]> {
+  const files = await resolveEntryPoints(appDir, pattern);
+  for (const file of files) {
+    app.currentEntryPoint = file;
+    try {
+      await loadScriptFile(file, packageJson);
+    } catch (error) {
+      throw describeLoadError(error, file, appDir);
+    } finally {
+      app.currentEntryPoint = undefined;
+    }
+  }
+  return files;
+}
+
+async function runAppStartHooks(app: WorkerApp, appDir: string): Promise<void> {
+  const context = withReadOnly(
+    {},
+    { hookData: app.appLevelOnlyHookData, appHookData: app.appHookData, functionAppDirectory: appDir },
+  );
+  try {
+    await runHooks(app.hooks.appStart, context);
+  } catch (error) {
+    throw new WorkerLoadError(
+      'FUNCTIONS_APP_START_FAILED',
+      `An appStart hook failed: ${errorDetail(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function resolveCapabilities(app: WorkerApp): Promise<WorkerCapabilities> {
+  const model = app.programmingModel;
+  const defaults = { ...DEFAULT_CAPABILITIES };
+  return model?.getCapabilities ? await model.getCapabilities(defaults) : defaults;
+}
+
+async function loadV3Functions(appDir: string, packageJson: PackageJson): Promise<RegisteredFunction[]> {
+  const loaded: RegisteredFunction[] = [];
+  for (const metadata of await discoverV3Functions(appDir)) {
+    let exported: unknown;
+    try {
+      exported = await loadScriptFile(metadata.scriptFile, packageJson);
+    } catch (error) {
+      throw describeLoadError(error, metadata.scriptFile, appDir);
+    }
+    loaded.push(toRegisteredFunction(metadata, exported));
+  }
+  return loaded;
+}
+
+function noFunctionsWarning(
+  registered: readonly RegisteredFunction[],
+  packageJson: PackageJson,
+  entryFiles: readonly string[],
+  appDir: string,
+): string[] {
+  if (registered.length > 0) {
+    return [];
+  }
+  const loaded = packageJson.main
+    ? `package.json "main" ("${packageJson.main}") loaded ${entryFiles.length} file(s) but none registered a function (app.http(...)), and `
+    : 'package.json has no "main", and ';
+  return [`No functions found in ${appDir}: ${loaded}no folder contains a function.json.`];
+}
+
+function buildRouteTable(
+  functions: readonly AppFunction[],
+  routePrefix: string,
+  warnings: string[],
+): RouteTable {
+  const routes = functions.map((fn) => ({
+    name: fn.name,
+    ...(fn.trigger.route === undefined ? {} : { route: fn.trigger.route }),
+    ...(fn.trigger.methods === undefined ? {} : { methods: fn.trigger.methods }),
+  }));
+  const result = createRouteTable(routes, { routePrefix });
+  if (result.errors.length > 0) {
+    throw new WorkerLoadError(
+      'FUNCTIONS_ROUTE_INVALID',
+      `Invalid function routes:\n${result.errors.join('\n')}`,
+    );
+  }
+  warnings.push(...result.warnings);
+  return result.table;
+}

@@ -1,0 +1,183 @@
+/**
+ * Entry point of a functions worker process: `node dist/functions-host/worker/main.js`, one process per
+ * API app, started by the functions host with `PORTICO_WORKER_CONFIG` and an IPC channel.
+ *
+ * Order matters (spec §2, §3): the `@azure/functions-core` interception and the default v3 model are in
+ * place before any user code loads; then the app loads; then the server listens and `ready` is sent.
+ * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
+ * hooks, closes the server and exits 0.
+ */
+import type { Server } from 'node:http';
+import type { WorkerApp } from './app-state.js';
+import { createWorkerApp } from './app-state.js';
+import { parseWorkerConfig, WORKER_CONFIG_ENV, type WorkerConfig } from './config.js';
+import { createCoreApi, installCoreModule, setupDefaultProgrammingModel } from './core-module.js';
+import { errorDetail, WorkerLoadError } from './errors.js';
+import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
+import { createWorkerServer } from './http-server.js';
+import { type LoadedApp, loadApp } from './load-app.js';
+import { createParentChannel, type FunctionSummary, type ParentChannel } from './messages.js';
+import { captureConsole, createWorkerLog, type WorkerLog } from './worker-log.js';
+
+/** Exit code of a worker whose app could not be loaded (a user error: restarting will not help). */
+export const EXIT_LOAD_ERROR = 3;
+/** Exit code of a worker that could not start for another reason (bad config, port in use). */
+export const EXIT_START_FAILED = 1;
+
+async function main(): Promise<void> {
+  const channel = createParentChannel();
+  const config = await parseConfigOrExit(channel);
+  const log = createWorkerLog(channel);
+  const app = createWorkerApp();
+  const emitLog = createLogEmitter(app, log);
+  installCoreModule(createCoreApi(app, emitLog));
+  captureConsole(log);
+  setupDefaultProgrammingModel();
+  enterAppDir(config.appDir);
+  installCrashHandler(channel, log);
+  const loaded = await loadOrExit(channel, app, config);
+  const server = createWorkerServer({
+    app,
+    emitLog,
+    log,
+    model: loaded.model,
+    table: loaded.table,
+    functions: new Map(loaded.functions.map((fn) => [fn.name, fn])),
+    streamUri: loaded.streamUri,
+  });
+  // Before `ready`: a parent may send SIGTERM the moment it reads it.
+  installShutdown(app, server, channel, log);
+  const port = await listenOrExit(channel, server, config);
+  channel.send({
+    type: 'ready',
+    functions: summarize(loaded),
+    warnings: loaded.warnings,
+    model: loaded.model,
+    streaming: loaded.streamUri !== undefined,
+    port,
+  });
+}
+
+/** Runs the app from its folder, as Core Tools does; a missing folder is reported by `loadApp`. */
+function enterAppDir(appDir: string): void {
+  try {
+    process.chdir(appDir);
+  } catch {
+    // loadApp reports FUNCTIONS_APP_DIR_MISSING with a clear message.
+  }
+}
+
+async function parseConfigOrExit(channel: ParentChannel): Promise<WorkerConfig> {
+  try {
+    return parseWorkerConfig(process.env[WORKER_CONFIG_ENV]);
+  } catch (error) {
+    return exitWith(channel, EXIT_START_FAILED, 'FUNCTIONS_WORKER_CONFIG', errorDetail(error));
+  }
+}
+
+async function loadOrExit(channel: ParentChannel, app: WorkerApp, config: WorkerConfig): Promise<LoadedApp> {
+  try {
+    return await loadApp({
+      appDir: config.appDir,
+      app,
+      env: process.env,
+      requiredRoutePrefix: config.routePrefixRequired,
+    });
+  } catch (error) {
+    if (error instanceof WorkerLoadError) {
+      return exitWith(channel, EXIT_LOAD_ERROR, error.code, error.userMessage);
+    }
+    return exitWith(
+      channel,
+      EXIT_LOAD_ERROR,
+      'FUNCTIONS_LOAD_FAILED',
+      `Loading the app failed: ${errorDetail(error)}`,
+    );
+  }
+}
+
+function listenOrExit(channel: ParentChannel, server: Server, config: WorkerConfig): Promise<number> {
+  return new Promise((resolve) => {
+    server.once('error', (error) => {
+      void exitWith(
+        channel,
+        EXIT_START_FAILED,
+        'FUNCTIONS_LISTEN_FAILED',
+        `Cannot listen on ${config.host}:${config.port}: ${errorDetail(error)}`,
+      );
+    });
+    server.listen(config.port, config.host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : config.port);
+    });
+  });
+}
+
+async function exitWith(
+  channel: ParentChannel,
+  exitCode: number,
+  code: string,
+  message: string,
+): Promise<never> {
+  channel.send({ type: 'fatal', code, message });
+  await channel.flush();
+  process.exit(exitCode);
+}
+
+function summarize(loaded: LoadedApp): FunctionSummary[] {
+  return loaded.functions.map((fn) => ({
+    name: fn.name,
+    methods: fn.trigger.methods ?? null,
+    route: fn.trigger.route ?? fn.name,
+    authLevel: fn.trigger.authLevel,
+  }));
+}
+
+/** An exception nobody caught (a user timer throwing, a rejected promise) ends the worker, as on Azure. */
+function installCrashHandler(channel: ParentChannel, log: WorkerLog): void {
+  process.on('uncaughtException', (error) => {
+    log.write('error', 'system', `Uncaught exception, the worker stops: ${errorDetail(error)}`);
+    void channel.flush().then(() => process.exit(1));
+  });
+}
+
+function installShutdown(app: WorkerApp, server: Server, channel: ParentChannel, log: WorkerLog): void {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    await runTerminateHooks(app, log);
+    await closeServer(server);
+    await channel.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+}
+
+async function runTerminateHooks(app: WorkerApp, log: WorkerLog): Promise<void> {
+  const context = withReadOnly({}, { hookData: app.appLevelOnlyHookData, appHookData: app.appHookData });
+  try {
+    await runHooks(app.hooks.appTerminate, context);
+  } catch (error) {
+    log.write('error', 'system', `An appTerminate hook failed: ${errorDetail(error)}`);
+  }
+}
+
+/** Stops accepting connections; in-flight requests get 5 s before their connections are closed. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 5_000);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+void main();

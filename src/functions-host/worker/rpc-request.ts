@@ -1,0 +1,159 @@
+/**
+ * Builds the `RpcInvocationRequest` for an HTTP request the way the Functions host fills it (spec §6.2,
+ * host `GrpcMessageConversionExtensions.ToRpcHttp`): lowercase header keys with repeated values joined,
+ * an absolute URL, route values as strings, the body as bytes when there is one. The app's own copy of
+ * `@azure/functions` builds `HttpRequest`/`InvocationContext` from it.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AppFunction } from './app-functions.js';
+import { isRecord } from './guards.js';
+import type { RpcHttpData, RpcInvocationRequest, RpcNullableString, RpcTypedData } from './types.js';
+
+/** The parts of an incoming request the invocation needs. */
+export interface HttpRequestData {
+  method: string;
+  /** Absolute URL as the client addressed the site. */
+  url: string;
+  /** Lowercase names, repeated headers joined, empty values dropped. */
+  headers: Record<string, string>;
+  params: Record<string, string>;
+  body: Buffer | undefined;
+}
+
+/** Normalizes Node's header object: lowercase keys (Node already does), arrays joined, empties dropped. */
+export function normalizeHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    if (joined !== undefined && joined !== '') {
+      result[name.toLowerCase()] = joined;
+    }
+  }
+  return result;
+}
+
+/** The absolute URL: scheme and host from `x-forwarded-*` (set by the edge), else the Host header. */
+export function absoluteUrl(path: string, headers: Record<string, string>): string {
+  const proto = firstValue(headers['x-forwarded-proto']) ?? 'http';
+  const host = firstValue(headers['x-forwarded-host']) ?? headers.host ?? '127.0.0.1';
+  const rooted = path.startsWith('/') ? path : `/${path}`;
+  const url = `${proto}://${host}${rooted}`;
+  return URL.canParse(url) ? url : `http://127.0.0.1${rooted}`;
+}
+
+function firstValue(value: string | undefined): string | undefined {
+  const first = value?.split(',', 1)[0]?.trim();
+  return first ? first : undefined;
+}
+
+/**
+ * Builds the invocation request for `fn`. `model` decides the v3 extras (query, bindingData source);
+ * v4 reads `triggerMetadata` of an HTTP trigger only in streaming mode, so it is left empty otherwise.
+ */
+export function buildInvocationRequest(
+  fn: AppFunction,
+  data: HttpRequestData,
+  options: { model: 'v3' | 'v4'; invocationId: string; streaming?: boolean },
+): RpcInvocationRequest {
+  const http: RpcHttpData = {
+    method: data.method,
+    url: data.url,
+    nullableHeaders: toNullable(Object.entries(data.headers)),
+    nullableParams: toNullable(Object.entries(data.params)),
+  };
+  if (data.body !== undefined && data.body.length > 0) {
+    http.body = { bytes: data.body };
+  }
+  if (options.model === 'v3') {
+    http.nullableQuery = toNullable(joinedQuery(new URL(data.url).searchParams));
+  }
+  return {
+    invocationId: options.invocationId,
+    functionId: fn.metadata.functionId,
+    inputData: [{ name: fn.trigger.bindingName, data: { http } }],
+    triggerMetadata: triggerMetadata(data, options),
+    traceContext: traceContext(data.headers),
+  };
+}
+
+function toNullable(entries: readonly [string, string][]): Record<string, RpcNullableString> {
+  return Object.fromEntries(entries.map(([key, value]) => [key, { value }]));
+}
+
+/** Query values by key, repeated keys joined with "," as the host's dictionary does. */
+function joinedQuery(query: URLSearchParams): [string, string][] {
+  const grouped = new Map<string, string[]>();
+  for (const [key, value] of query) {
+    grouped.set(key, [...(grouped.get(key) ?? []), value]);
+  }
+  return [...grouped].map(([key, values]) => [key, values.join(',')]);
+}
+
+function triggerMetadata(
+  data: HttpRequestData,
+  options: { model: 'v3' | 'v4'; streaming?: boolean },
+): Record<string, RpcTypedData> {
+  if (options.model === 'v3') {
+    return v3TriggerMetadata(data, new URL(data.url).searchParams);
+  }
+  return options.streaming ? v4TriggerMetadata(data, new URL(data.url).searchParams) : {};
+}
+
+/**
+ * v4 streaming (the protocol, spec §7): `Headers` as JSON, the route values as strings. `Query` is
+ * sent too but the library ignores it (library #168), reading the query from the URL instead.
+ */
+function v4TriggerMetadata(data: HttpRequestData, query: URLSearchParams): Record<string, RpcTypedData> {
+  return {
+    ...stringEntries(Object.entries(data.params)),
+    Query: { json: JSON.stringify(Object.fromEntries(joinedQuery(query))) },
+    Headers: { json: JSON.stringify(data.headers) },
+  };
+}
+
+/**
+ * v3 `context.bindingData` source (spec §5): the top-level properties of a JSON body, the query values
+ * (except `code`), the route values, plus `Query` and `Headers`. Later entries win.
+ */
+function v3TriggerMetadata(data: HttpRequestData, query: URLSearchParams): Record<string, RpcTypedData> {
+  const queryEntries = joinedQuery(query).filter(([key]) => key.toLowerCase() !== 'code');
+  return {
+    ...jsonBodyEntries(data.body),
+    ...stringEntries(queryEntries),
+    ...stringEntries(Object.entries(data.params)),
+    Query: { json: JSON.stringify(Object.fromEntries(joinedQuery(query))) },
+    Headers: { json: JSON.stringify(data.headers) },
+  };
+}
+
+function stringEntries(entries: readonly [string, string][]): Record<string, RpcTypedData> {
+  return Object.fromEntries(entries.map(([key, value]) => [key, { string: value }]));
+}
+
+function jsonBodyEntries(body: Buffer | undefined): Record<string, RpcTypedData> {
+  if (body === undefined || body.length === 0 || body.length > 1_000_000) {
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (!isRecord(parsed)) {
+      return {};
+    }
+    return Object.fromEntries(
+      Object.entries(parsed).map(([key, value]) => [key, { json: JSON.stringify(value) }]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+function traceContext(headers: Record<string, string>): RpcInvocationRequest['traceContext'] {
+  const context: RpcInvocationRequest['traceContext'] = { attributes: {} };
+  if (headers.traceparent) {
+    context.traceParent = headers.traceparent;
+  }
+  if (headers.tracestate) {
+    context.traceState = headers.tracestate;
+  }
+  return context;
+}

@@ -1,0 +1,121 @@
+/**
+ * Spawns the compiled functions worker (`dist/functions-host/worker/main.js`, so run `npm run build`
+ * first) on a fixture app, the way the functions host does: `PORTICO_WORKER_CONFIG` plus an IPC channel.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const WORKER_MAIN = fileURLToPath(
+  new URL('../../dist/functions-host/worker/main.js', import.meta.url),
+);
+export const FUNCTION_FIXTURES = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
+
+/** Any message the worker sent (loosely typed: tests assert on it). */
+export interface WorkerMessage {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface StartedWorker {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  readonly ready: WorkerMessage;
+  readonly messages: WorkerMessage[];
+  /** Log messages so far. */
+  logs(): WorkerMessage[];
+  /** Waits until a log message satisfies `predicate`. */
+  waitForLog(predicate: (log: WorkerMessage) => boolean, timeoutMs?: number): Promise<WorkerMessage>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface WorkerOptions {
+  port?: number;
+  env?: Record<string, string>;
+  /** Replaces the whole PORTICO_WORKER_CONFIG value (to test a bad one). */
+  rawConfig?: string;
+}
+
+/** Spawns a worker on `appDir` and waits for its `ready` message (rejects on `fatal` or exit). */
+export async function startWorker(appDir: string, options: WorkerOptions = {}): Promise<StartedWorker> {
+  const { child, messages, exited } = spawnWorker(appDir, options);
+  const ready = await new Promise<WorkerMessage>((resolve, reject) => {
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        resolve(message);
+      } else if (message.type === 'fatal') {
+        reject(new Error(`worker fatal: ${String(message.message)}`));
+      }
+    });
+    void exited.then((code) => reject(new Error(`worker exited with ${code} before ready`)));
+  });
+  const port = Number(ready.port);
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    ready,
+    messages,
+    logs: () => messages.filter((message) => message.type === 'log'),
+    waitForLog: (predicate, timeoutMs = 5_000) => waitForMessage(child, messages, predicate, timeoutMs),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Spawns a worker expected to fail and resolves with its exit code and messages. */
+export async function runFailingWorker(
+  appDir: string,
+  options: WorkerOptions = {},
+): Promise<{ code: number | null; messages: WorkerMessage[]; stderr: string }> {
+  const { messages, exited, stderr } = spawnWorker(appDir, options);
+  const code = await exited;
+  return { code, messages, stderr: stderr() };
+}
+
+function spawnWorker(appDir: string, options: WorkerOptions) {
+  const config = { appDir, port: options.port ?? 0, host: '127.0.0.1', routePrefixRequired: 'api' };
+  const child = spawn(process.execPath, [WORKER_MAIN], {
+    env: {
+      ...process.env,
+      ...options.env,
+      PORTICO_WORKER_CONFIG: options.rawConfig ?? JSON.stringify(config),
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const messages: WorkerMessage[] = [];
+  let stderr = '';
+  child.on('message', (message: WorkerMessage) => messages.push(message));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, messages, exited, stderr: () => stderr };
+}
+
+function waitForMessage(
+  child: ChildProcess,
+  messages: readonly WorkerMessage[],
+  predicate: (log: WorkerMessage) => boolean,
+  timeoutMs: number,
+): Promise<WorkerMessage> {
+  const found = messages.find((message) => message.type === 'log' && predicate(message));
+  if (found) {
+    return Promise.resolve(found);
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out waiting for a log message')), timeoutMs);
+    const listener = (message: WorkerMessage) => {
+      if (message.type === 'log' && predicate(message)) {
+        clearTimeout(timer);
+        child.off('message', listener);
+        resolve(message);
+      }
+    };
+    child.on('message', listener);
+  });
+}
