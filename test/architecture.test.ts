@@ -12,7 +12,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['shared'],
   edge: ['shared', 'config'],
   'functions-host': ['shared'],
-  cli: ['shared', 'config', 'main.ts'],
+  // `functions start` composes the functions host alone, as `start` composes everything through main.ts.
+  cli: ['shared', 'config', 'main.ts', 'functions-host'],
   'main.ts': ['shared', 'config', 'edge', 'functions-host'],
 };
 

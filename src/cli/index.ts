@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../shared/errors.js';
+import { registerFunctionsCommands } from './commands/functions-start.js';
 import { registerStartCommand } from './commands/start.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
@@ -13,6 +14,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   registerStartCommand(program);
+  registerFunctionsCommands(program);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -1,7 +1,7 @@
+import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import { checkConfig } from './checks/check-config.js';
 import { deepFreeze } from './internal/deep-freeze.js';
 import { attachFile, createError, hasErrors } from './internal/diagnostics.js';
-import { findJsonSyntaxError } from './internal/json-syntax.js';
 import { normalizeConfig } from './normalize.js';
 import type { ConfigResult, Diagnostic } from './types.js';
 import { validateConfigValue } from './validate.js';

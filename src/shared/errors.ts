@@ -13,6 +13,28 @@ export const ERROR_CODES = {
   PROXY_BACKEND_UNAVAILABLE: { status: 502, expose: true, summary: 'the /api backend could not be reached' },
   PROXY_BACKEND_TIMEOUT: { status: 500, expose: true, summary: 'the /api backend did not answer in time' },
   PROXY_BODY_TOO_LARGE: { status: 413, expose: true, summary: 'request bodies are limited to 30 MB' },
+  FUNCTIONS_APP_NOT_FOUND: {
+    status: 500,
+    expose: true,
+    summary: 'the API folder is missing or holds no host.json or package.json',
+  },
+  FUNCTIONS_LOAD_FAILED: { status: 500, expose: true, summary: 'the API app could not be loaded' },
+  FUNCTIONS_START_TIMEOUT: {
+    status: 500,
+    expose: true,
+    summary: 'the API app did not finish loading in time',
+  },
+  FUNCTIONS_INVALID_SETTINGS: {
+    status: 500,
+    expose: true,
+    summary: 'local.settings.json or the app settings are invalid',
+  },
+  FUNCTIONS_PORT_IN_USE: { status: 500, expose: true, summary: 'the API port is already in use' },
+  FUNCTIONS_UNAVAILABLE: {
+    status: 502,
+    expose: true,
+    summary: 'the API worker is not running or did not answer',
+  },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   INTERNAL: { status: 500, expose: false, summary: 'unexpected internal error' },

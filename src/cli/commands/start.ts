@@ -41,10 +41,10 @@ export function registerStartCommand(program: Command): void {
 }
 
 async function runStart(appDir: string, flags: StartFlags): Promise<void> {
-  if (flags.api !== undefined) {
+  if (flags.api !== undefined && flags.apiDevserverUrl !== undefined) {
     throw new PorticoError(
       'CLI_USAGE',
-      '--api (managed functions run by Portico) is not available in this version yet. Run your Functions app separately and pass --api-devserver-url http://127.0.0.1:7071.',
+      'Use either --api <apiDir> (Portico runs the Functions app) or --api-devserver-url <url> (you run it), not both.',
     );
   }
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
@@ -52,6 +52,7 @@ async function runStart(appDir: string, flags: StartFlags): Promise<void> {
     appDir,
     configDir: flags.swaConfigLocation,
     apiDevserverUrl: flags.apiDevserverUrl,
+    apiDir: flags.api,
     port: flags.port,
     host: flags.host,
     plan: flags.plan,
@@ -59,10 +60,20 @@ async function runStart(appDir: string, flags: StartFlags): Promise<void> {
     verbose: flags.verbose === true,
     logger,
   });
-  const api = flags.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${flags.apiDevserverUrl}`;
+  const api = describeApi(flags);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
+  for (const fn of server.functions) {
+    process.stdout.write(`  ${fn.methods?.join(',') ?? 'ALL'} /api/${fn.route} → ${fn.name}\n`);
+  }
   await waitForSignal(server);
+}
+
+function describeApi(flags: StartFlags): string {
+  if (flags.api !== undefined) {
+    return `/api → managed functions in ${flags.api}`;
+  }
+  return flags.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${flags.apiDevserverUrl}`;
 }
 
 function describeServed(server: DevServer): string {

@@ -1,0 +1,223 @@
+/**
+ * One worker child process: spawned with an IPC channel, its output forwarded to the logger, its `ready`
+ * or `fatal` message turned into a promise, and a stop that escalates from SIGTERM to SIGKILL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { API_TAG, createLineTail, forwardLines, type LineTail, logWorkerMessage } from './_logs.js';
+import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
+
+/** Environment variable holding the worker's JSON configuration. */
+export const WORKER_CONFIG_VARIABLE = 'PORTICO_WORKER_CONFIG';
+
+/** The JSON in {@link WORKER_CONFIG_VARIABLE}. */
+export interface WorkerConfig {
+  readonly appDir: string;
+  readonly port: number;
+  readonly host: string;
+  /** The only `routePrefix` accepted in host.json (SWA serves functions under `/api`). */
+  readonly routePrefixRequired: 'api';
+}
+
+/** Inputs of {@link spawnWorker}. */
+export interface SpawnWorkerOptions {
+  readonly workerPath: string;
+  readonly config: WorkerConfig;
+  /** The worker's environment, without {@link WORKER_CONFIG_VARIABLE} (added here). */
+  readonly env: Record<string, string>;
+  readonly maxMemoryMb: number;
+  readonly readyTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** How a worker ended. */
+export interface WorkerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A spawned worker. */
+export interface WorkerProcess {
+  readonly pid: number | undefined;
+  /** Resolves with the `ready` message; rejects with a user error on `fatal`, early exit or timeout. */
+  readonly ready: Promise<ReadyMessage>;
+  /** Resolves once the process has exited (never rejects). */
+  readonly exited: Promise<WorkerExit>;
+  /** True once {@link stop} or {@link kill} was called: the exit that follows is expected. */
+  readonly stopping: boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs: number): Promise<void>;
+  /** SIGKILL at once (synchronous, so it also works in a process `exit` handler). */
+  kill(): void;
+}
+
+/** Lines of stderr kept to explain a worker that exits before it is ready. */
+const STDERR_TAIL_LINES = 10;
+
+/** Spawns the worker script with `options.config` and starts listening to it. */
+export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
+  const child = spawn(process.execPath, [`--max-old-space-size=${options.maxMemoryMb}`, options.workerPath], {
+    cwd: options.config.appDir,
+    env: { ...options.env, [WORKER_CONFIG_VARIABLE]: JSON.stringify(options.config) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const tail = createLineTail(STDERR_TAIL_LINES);
+  forwardOutput(child, tail, options.logger);
+  const exited = waitForExit(child);
+  const ready = waitForReady(child, exited, tail, options);
+  return createHandle(child, ready, exited);
+}
+
+function createHandle(
+  child: ChildProcess,
+  ready: Promise<ReadyMessage>,
+  exited: Promise<WorkerExit>,
+): WorkerProcess {
+  let stopping = false;
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  return {
+    pid: child.pid,
+    ready,
+    exited,
+    get stopping() {
+      return stopping;
+    },
+    async stop(graceMs) {
+      stopping = true;
+      if (!done) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+    kill() {
+      stopping = true;
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+function forwardOutput(child: ChildProcess, tail: LineTail, logger: Logger): void {
+  forwardLines(child.stdout, (line) => logger.info(`${API_TAG} ${line}`));
+  forwardLines(child.stderr, (line) => {
+    tail.push(line);
+    logger.warn(`${API_TAG} ${line}`);
+  });
+  child.on('message', (value) => {
+    const message = parseWorkerMessage(value);
+    if (message?.type === 'log') {
+      logWorkerMessage(logger, message);
+    }
+  });
+  // A permanent listener: an unhandled 'error' (a failed kill, a broken IPC pipe) would crash the parent.
+  child.on('error', (error) => logger.debug(`functions: worker process error: ${error.message}`));
+}
+
+function waitForExit(child: ChildProcess): Promise<WorkerExit> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => {
+      if (child.pid === undefined) {
+        resolve({ code: null, signal: null });
+      }
+    });
+  });
+}
+
+/** Longest wait, after exit, for the last IPC messages and stderr lines of a dead worker. */
+const DRAIN_LIMIT_MS = 500;
+
+/**
+ * Resolves after exit once the child's pipes and IPC channel are closed (so a `fatal` message or the last
+ * stderr lines are not lost to the exit event), or at most {@link DRAIN_LIMIT_MS} after exit.
+ */
+function outputDrained(child: ChildProcess, exited: Promise<WorkerExit>): Promise<WorkerExit> {
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return exited.then(async (exit) => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DRAIN_LIMIT_MS);
+    });
+    await Promise.race([closed, limit]);
+    clearTimeout(timer);
+    return exit;
+  });
+}
+
+function waitForReady(
+  child: ChildProcess,
+  exited: Promise<WorkerExit>,
+  tail: LineTail,
+  options: SpawnWorkerOptions,
+): Promise<ReadyMessage> {
+  const ready = new Promise<ReadyMessage>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(startTimeoutError(options));
+    }, options.readyTimeoutMs);
+    const settle = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+    };
+    const onMessage = (value: unknown) => {
+      const message = parseWorkerMessage(value);
+      if (message?.type === 'ready') {
+        settle();
+        resolve(message);
+      } else if (message?.type === 'fatal') {
+        settle();
+        reject(fatalError(message));
+      }
+    };
+    child.on('message', onMessage);
+    child.once('error', (error) => {
+      settle();
+      reject(new PorticoError('FUNCTIONS_LOAD_FAILED', `cannot start the API worker: ${error.message}`));
+    });
+    void outputDrained(child, exited).then((exit) => {
+      settle();
+      reject(earlyExitError(exit, tail));
+    });
+  });
+  ready.catch(() => {});
+  return ready;
+}
+
+function fatalError(message: FatalMessage): PorticoError {
+  return new PorticoError(fatalCode(message.code), message.message);
+}
+
+/** The worker's own code when the catalog knows it as a user error, else FUNCTIONS_LOAD_FAILED. */
+function fatalCode(code: string | undefined): ErrorCode {
+  if (code !== undefined && Object.hasOwn(ERROR_CODES, code)) {
+    const known = code as ErrorCode;
+    return ERROR_CODES[known].expose ? known : 'FUNCTIONS_LOAD_FAILED';
+  }
+  return 'FUNCTIONS_LOAD_FAILED';
+}
+
+function startTimeoutError(options: SpawnWorkerOptions): PorticoError {
+  return new PorticoError(
+    'FUNCTIONS_START_TIMEOUT',
+    `the API app in ${options.config.appDir} did not finish loading within ${options.readyTimeoutMs / 1000} s; check for top-level code that never finishes (an await that never resolves, a server started at import)`,
+  );
+}
+
+function earlyExitError(exit: WorkerExit, tail: LineTail): PorticoError {
+  const output = tail.lines();
+  const detail = output.length === 0 ? '' : `:\n${output.join('\n')}`;
+  return new PorticoError(
+    'FUNCTIONS_LOAD_FAILED',
+    `the API worker ${describeExit(exit)} before the app was loaded${detail}`,
+  );
+}
+
+/** `exited with code 1` / `was killed by SIGKILL`. */
+export function describeExit(exit: WorkerExit): string {
+  return exit.signal === null ? `exited with code ${exit.code ?? 'unknown'}` : `was killed by ${exit.signal}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Public surface of the functions host: runs an Azure Functions Node.js app (v4 or v3 model) in a
+ * supervised child process and serves it as a plain HTTP upstream on loopback.
+ */
+
+export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
+export {
+  buildWorkerEnv,
+  LOCAL_SETTINGS_FILE,
+  type LocalSettings,
+  matchReservedPrefix,
+  RESERVED_SETTING_PREFIXES,
+  readLocalSettings,
+  validateAppSettings,
+  type WorkerEnvSources,
+} from './settings.js';
+export { createFunctionsHost } from './supervisor.js';
+export type {
+  FunctionSummary,
+  FunctionsHost,
+  FunctionsHostInfo,
+  FunctionsHostOptions,
+  HostTimings,
+} from './types.js';

@@ -1,0 +1,71 @@
+/** Worker messages are parsed defensively, and log lines are formatted for people. */
+import { describe, expect, it } from 'vitest';
+import { createBackoff } from './_backoff.js';
+import { createLineTail, formatWorkerLog } from './_logs.js';
+import { parseWorkerMessage } from './_protocol.js';
+
+describe('parseWorkerMessage', () => {
+  it('reads ready messages, filling defaults for missing fields', () => {
+    const message = parseWorkerMessage({
+      type: 'ready',
+      functions: [{ name: 'hello', methods: ['get', 'Post'] }, { name: 'all', methods: null }, { bad: true }],
+      warnings: ['w', 3],
+      model: 'v4',
+    });
+    expect(message).toEqual({
+      type: 'ready',
+      functions: [
+        { name: 'hello', methods: ['GET', 'POST'], route: 'hello', authLevel: 'anonymous' },
+        { name: 'all', methods: null, route: 'all', authLevel: 'anonymous' },
+      ],
+      warnings: ['w'],
+    });
+  });
+
+  it('reads fatal and log messages in both level vocabularies', () => {
+    expect(parseWorkerMessage({ type: 'fatal', message: 'm', code: 'C' })).toEqual({
+      type: 'fatal',
+      message: 'm',
+      code: 'C',
+    });
+    expect(parseWorkerMessage({ type: 'log', level: 'warn', message: 'x' })).toMatchObject({ level: 'warn' });
+    expect(parseWorkerMessage({ type: 'log', level: 'loud', message: 'x' })).toMatchObject({
+      level: 'information',
+    });
+  });
+
+  it('drops anything else', () => {
+    for (const value of [null, 'ready', [], { type: 'other' }, { type: 'log', message: 1 }]) {
+      expect(parseWorkerMessage(value)).toBeUndefined();
+    }
+  });
+});
+
+describe('formatWorkerLog', () => {
+  it('tags lines with the function name and the first 8 characters of the invocation id', () => {
+    const base = { type: 'log', level: 'information', message: 'hi' } as const;
+    expect(formatWorkerLog({ ...base, functionName: 'hello', invocationId: 'abcdef0123456789' })).toBe(
+      '[hello abcdef01] hi',
+    );
+    expect(formatWorkerLog({ ...base, functionName: 'hello' })).toBe('[hello] hi');
+    expect(formatWorkerLog(base)).toBe('[api] hi');
+  });
+});
+
+describe('helpers', () => {
+  it('backs off by doubling up to the cap, and starts over after a healthy run', () => {
+    const backoff = createBackoff({ initialMs: 250, maxMs: 1000, resetAfterMs: 30_000 });
+    expect([0, 0, 0, 0].map((uptime) => backoff.next(uptime))).toEqual([250, 500, 1000, 1000]);
+    expect(backoff.next(30_000)).toBe(250);
+    backoff.reset();
+    expect(backoff.next(0)).toBe(250);
+  });
+
+  it('keeps the last lines of output', () => {
+    const tail = createLineTail(2);
+    for (const line of ['a', 'b', 'c']) {
+      tail.push(line);
+    }
+    expect(tail.lines()).toEqual(['b', 'c']);
+  });
+});

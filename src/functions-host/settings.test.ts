@@ -1,0 +1,93 @@
+/** Settings of the worker (spec §11): local.settings.json, app-setting validation, the merged environment. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordingLogger } from '../../test/helpers/functions-host.js';
+import { PorticoError } from '../shared/errors.js';
+import { buildWorkerEnv, matchReservedPrefix, readLocalSettings, validateAppSettings } from './settings.js';
+
+async function folderWith(settings?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-settings-'));
+  if (settings !== undefined) {
+    await writeFile(join(dir, 'local.settings.json'), settings);
+  }
+  return dir;
+}
+
+describe('readLocalSettings', () => {
+  it('reads Values as strings, stringifying other values with a warning', async () => {
+    const dir = await folderWith(
+      '\uFEFF{ "IsEncrypted": false, "Values": { "A": "1", "N": 2, "B": true, "O": { "x": 1 } } }',
+    );
+    const settings = await readLocalSettings(dir);
+    expect(settings.values).toEqual({ A: '1', N: '2', B: 'true', O: '{"x":1}' });
+    expect(settings.warnings).toHaveLength(3);
+    expect(settings.warnings[0]).toContain('Values.N is not a string; using "2"');
+  });
+
+  it('treats a missing file or missing Values as no settings', async () => {
+    expect(await readLocalSettings(await folderWith())).toEqual({ values: {}, warnings: [] });
+    expect(await readLocalSettings(await folderWith('{ "Host": {} }'))).toEqual({ values: {}, warnings: [] });
+  });
+
+  it('reports invalid JSON with the file, line and column', async () => {
+    const dir = await folderWith('{\n  "Values": { "A": "1" } // dev\n}');
+    const error = await readLocalSettings(dir).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PorticoError);
+    expect((error as PorticoError).code).toBe('FUNCTIONS_INVALID_SETTINGS');
+    expect((error as PorticoError).message).toContain(`${join(dir, 'local.settings.json')}:2:26`);
+    expect((error as PorticoError).message).toContain('comments');
+  });
+
+  it('refuses Values that is not an object', async () => {
+    await expect(readLocalSettings(await folderWith('{ "Values": ["A"] }'))).rejects.toThrow(
+      /"Values" must be/,
+    );
+    await expect(readLocalSettings(await folderWith('[]'))).rejects.toThrow(/JSON object/);
+  });
+});
+
+describe('validateAppSettings', () => {
+  it('accepts letters, digits, dots and underscores outside reserved prefixes', () => {
+    expect(validateAppSettings({ API_KEY: 'x', 'my.setting_2': 'y', WEBSITEX: 'z' })).toEqual([]);
+  });
+
+  it('refuses reserved prefixes whatever their case', () => {
+    for (const name of ['WEBSITE_SITE_NAME', 'websites_x', 'AzureWebJobsStorage', 'azurewebjobs', 'scm_x']) {
+      expect(validateAppSettings({ [name]: 'x' }), name).toEqual([expect.stringContaining('reserved')]);
+    }
+    expect(matchReservedPrefix('FUNCTIONS_WORKER_RUNTIME')).toBe('FUNCTIONS_');
+    expect(matchReservedPrefix('MY_FUNCTIONS_X')).toBeUndefined();
+  });
+
+  it('refuses names with other characters', () => {
+    for (const name of ['my-setting', 'a b', '', 'ünicode']) {
+      expect(validateAppSettings({ [name]: 'x' }), name).toEqual([expect.stringContaining("'.' and '_'")]);
+    }
+  });
+});
+
+describe('buildWorkerEnv', () => {
+  it('never lets local settings override the real environment, and logs the skipped names', () => {
+    const logger = recordingLogger();
+    const env = buildWorkerEnv({
+      base: { PATH: '/bin', SET: 'real', UNSET: undefined },
+      localSettings: { SET: 'local', UNSET: 'local', NEW: 'local' },
+      logger,
+    });
+    expect(env).toEqual({ PATH: '/bin', SET: 'real', UNSET: 'local', NEW: 'local' });
+    expect(logger.lines).toEqual([
+      "info: Skipping 'SET' from local settings as it's already defined in the environment.",
+    ]);
+  });
+
+  it('applies app settings over both', () => {
+    const env = buildWorkerEnv({
+      base: { A: 'real' },
+      localSettings: { B: 'local' },
+      appSettings: { A: 'app', B: 'app', C: 'app' },
+    });
+    expect(env).toEqual({ A: 'app', B: 'app', C: 'app' });
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The worker's environment (spec §11): `local.settings.json` `Values` in dev, app settings from the
+ * control plane later, both on top of the real environment. Local settings never override a variable
+ * that is already set, as Core Tools does; app settings always apply, as they do on Azure.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
+import { findJsonSyntaxError } from '../shared/json-syntax.js';
+import type { Logger } from '../shared/logger.js';
+
+/** The file Core Tools reads in dev; never used once deployed. */
+export const LOCAL_SETTINGS_FILE = 'local.settings.json';
+
+/** App-setting prefixes Azure reserves for managed functions (spec §11); compared case-insensitively. */
+export const RESERVED_SETTING_PREFIXES: readonly string[] = [
+  'APPSETTING_',
+  'AZUREBLOBSTORAGE_',
+  'AZUREFILESSTORAGE_',
+  'AZURE_FUNCTION_',
+  'CONTAINER_',
+  'DIAGNOSTICS_',
+  'DOCKER_',
+  'FUNCTIONS_',
+  'IDENTITY_',
+  'MACHINEKEY_',
+  'MAINSITE_',
+  'MSDEPLOY_',
+  'SCMSITE_',
+  'SCM_',
+  'WEBSITE_',
+  'WEBSITES_',
+  'WEBSOCKET_',
+  'AzureWeb',
+];
+
+const SETTING_NAME = /^[A-Za-z0-9._]+$/;
+
+/** `local.settings.json` `Values` as strings, with a warning for each value that was not a string. */
+export interface LocalSettings {
+  readonly values: Record<string, string>;
+  readonly warnings: string[];
+}
+
+/**
+ * Reads `Values` of `<apiDir>/local.settings.json`. A missing file means no values; invalid JSON is a
+ * user error naming the line and column.
+ */
+export async function readLocalSettings(apiDir: string): Promise<LocalSettings> {
+  const path = join(apiDir, LOCAL_SETTINGS_FILE);
+  const text = await readOptionalFile(path);
+  if (text === undefined) {
+    return { values: {}, warnings: [] };
+  }
+  const values = valuesOf(parseSettingsJson(text, path), path);
+  const warnings: string[] = [];
+  const strings = Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, stringifySetting(name, value, warnings)]),
+  );
+  return { values: strings, warnings };
+}
+
+/**
+ * Problems with app settings (empty when they are valid): names may contain only letters, digits, '.'
+ * and '_', and may not start with a reserved prefix. Local settings are not checked: Core Tools projects
+ * routinely hold `FUNCTIONS_WORKER_RUNTIME` and `AzureWebJobsStorage` there.
+ */
+export function validateAppSettings(settings: Readonly<Record<string, string>>): string[] {
+  return Object.keys(settings).flatMap((name) => {
+    if (!SETTING_NAME.test(name)) {
+      return [`app setting "${name}": names may contain only letters, digits, '.' and '_'`];
+    }
+    const reserved = matchReservedPrefix(name);
+    return reserved === undefined
+      ? []
+      : [`app setting "${name}": the prefix ${reserved} is reserved by Azure Functions`];
+  });
+}
+
+/** The reserved prefix `name` starts with (case-insensitive), if any. */
+export function matchReservedPrefix(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  return RESERVED_SETTING_PREFIXES.find((prefix) => upper.startsWith(prefix.toUpperCase()));
+}
+
+/** Inputs of {@link buildWorkerEnv}. */
+export interface WorkerEnvSources {
+  /** The real environment (`process.env`). */
+  readonly base: Readonly<Record<string, string | undefined>>;
+  readonly appSettings?: Readonly<Record<string, string>>;
+  readonly localSettings?: Readonly<Record<string, string>>;
+  /** Told about each local setting skipped because the real environment already has it. */
+  readonly logger?: Logger;
+}
+
+/**
+ * The worker's environment: the real one, plus local settings that it does not already define, plus app
+ * settings (which win over both).
+ */
+export function buildWorkerEnv(sources: WorkerEnvSources): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(sources.base)) {
+    if (value !== undefined) {
+      env[name] = value;
+    }
+  }
+  for (const [name, value] of Object.entries(sources.localSettings ?? {})) {
+    if (env[name] === undefined) {
+      env[name] = value;
+    } else {
+      sources.logger?.info(
+        `Skipping '${name}' from local settings as it's already defined in the environment.`,
+      );
+    }
+  }
+  return { ...env, ...sources.appSettings };
+}
+
+async function readOptionalFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw new PorticoError('FUNCTIONS_INVALID_SETTINGS', `cannot read ${path}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function parseSettingsJson(text: string, path: string): unknown {
+  const clean = text.replace(/^\uFEFF/, '');
+  try {
+    return JSON.parse(clean);
+  } catch (error) {
+    const syntax = findJsonSyntaxError(clean);
+    const where = syntax === undefined ? '' : `:${syntax.line}:${syntax.column}`;
+    throw new PorticoError(
+      'FUNCTIONS_INVALID_SETTINGS',
+      `${path}${where} is not valid JSON: ${syntax?.message ?? messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function valuesOf(settings: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(settings)) {
+    throw new PorticoError('FUNCTIONS_INVALID_SETTINGS', `${path} must hold a JSON object`);
+  }
+  const values = settings.Values;
+  if (values === undefined || values === null) {
+    return {};
+  }
+  if (!isRecord(values)) {
+    throw new PorticoError(
+      'FUNCTIONS_INVALID_SETTINGS',
+      `${path}: "Values" must be an object of names and string values`,
+    );
+  }
+  return values;
+}
+
+function stringifySetting(name: string, value: unknown, warnings: string[]): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  warnings.push(`${LOCAL_SETTINGS_FILE}: Values.${name} is not a string; using "${text}"`);
+  return text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

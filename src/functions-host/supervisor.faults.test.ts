@@ -1,0 +1,134 @@
+/** The supervisor over a fake worker: crash and hang recovery, restarts on the same port, the dev watch loop. */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, send } from '../../test/helpers/app.js';
+import {
+  closeHosts,
+  isAlive,
+  openHost,
+  recordingLogger,
+  writeApiDir,
+} from '../../test/helpers/functions-host.js';
+
+afterEach(closeHosts);
+
+/** The worker's pid, or undefined while nothing answers. */
+async function pidOf(url: string): Promise<number | undefined> {
+  try {
+    const response = await send(`${url}/api/ping`);
+    return response.status === 200 ? response.json<{ pid: number }>().pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function nextPid(url: string, previous: number): Promise<number> {
+  let pid: number | undefined;
+  await eventually(async () => {
+    pid = await pidOf(url);
+    return pid !== undefined && pid !== previous;
+  });
+  return pid ?? previous;
+}
+
+async function firstPid(url: string): Promise<number> {
+  const pid = await pidOf(url);
+  expect(pid).toBeTypeOf('number');
+  return pid ?? 0;
+}
+
+describe('createFunctionsHost: faults', () => {
+  it('restarts a crashed worker on the same port', async () => {
+    const logger = recordingLogger();
+    const host = openHost({ apiDir: await writeApiDir(), logger });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    expect((await send(`${url}/api/crash`)).text).toBe('bye');
+    const replacement = await nextPid(url, pid);
+    expect(isAlive(pid)).toBe(false);
+    expect(host.url).toBe(url);
+    expect(replacement).not.toBe(pid);
+    expect(logger.text()).toMatch(/exited with code 1 unexpectedly; restarting in \d+ ms/);
+    expect(logger.text()).toContain('API ready again');
+  });
+
+  it('backs off more after each crash in a row', async () => {
+    const logger = recordingLogger();
+    const host = openHost({ apiDir: await writeApiDir(), logger, env: { FAKE_WORKER_CRASH_AFTER: '1' } });
+    const { url } = await host.start();
+    const first = await firstPid(url);
+    const second = await nextPid(url, first);
+    await nextPid(url, second);
+    const delays = logger.lines.flatMap((line) => /restarting in (\d+) ms/.exec(line)?.[1] ?? []).map(Number);
+    expect(delays.slice(0, 2)).toEqual([20, 40]);
+  });
+
+  it('kills and replaces a worker that stops answering health checks', async () => {
+    const logger = recordingLogger();
+    const host = openHost({ apiDir: await writeApiDir(), logger });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    void send(`${url}/api/hang`).catch(() => undefined);
+    await nextPid(url, pid);
+    expect(isAlive(pid)).toBe(false);
+    expect(logger.text()).toContain('health checks in a row');
+    expect(logger.text()).toContain('stopped answering and was killed');
+  });
+
+  it('restarts a worker that runs out of memory and says why', async () => {
+    const logger = recordingLogger();
+    const host = openHost({ apiDir: await writeApiDir(), logger, maxMemoryMb: 32 });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    void send(`${url}/api/oom`).catch(() => undefined);
+    await nextPid(url, pid);
+    expect(logger.text()).toContain('out of memory? its heap limit is 32 MB');
+  });
+
+  it('restart() replaces the worker and keeps the URL', async () => {
+    const host = openHost({ apiDir: await writeApiDir() });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    await host.restart();
+    expect(host.url).toBe(url);
+    expect(await firstPid(url)).not.toBe(pid);
+    expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('createFunctionsHost: watch', () => {
+  it('restarts on changes, survives a change that breaks loading, and recovers on the next one', async () => {
+    const logger = recordingLogger();
+    const apiDir = await writeApiDir({ 'index.js': 'v1' });
+    const host = openHost({ apiDir, logger, watch: true });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+
+    await writeFile(join(apiDir, 'index.js'), 'v2');
+    const second = await nextPid(url, pid);
+    expect(logger.text()).toContain('API changed, restarting');
+
+    await writeFile(join(apiDir, 'FATAL'), 'SyntaxError in index.js:1');
+    await eventually(async () => logger.text().includes('waiting for changes'));
+    expect(logger.text()).toContain('error: functions: SyntaxError in index.js:1');
+    expect(await pidOf(url)).toBeUndefined();
+
+    await rm(join(apiDir, 'FATAL'));
+    await nextPid(url, second);
+  });
+
+  it('ignores node_modules', async () => {
+    const logger = recordingLogger();
+    const apiDir = await writeApiDir();
+    await writeFile(join(apiDir, 'package.json'), '{}');
+    const host = openHost({ apiDir, logger, watch: true });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    await mkdir(join(apiDir, 'node_modules', 'dep'), { recursive: true });
+    await writeFile(join(apiDir, 'node_modules', 'dep', 'index.js'), 'x');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await pidOf(url)).toBe(pid);
+    expect(logger.text()).not.toContain('API changed');
+  });
+});

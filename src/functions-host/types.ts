@@ -1,0 +1,95 @@
+/**
+ * Public types of the functions host: the options of {@link FunctionsHost} and what it reports once an
+ * API app is loaded.
+ */
+import type { Logger } from '../shared/logger.js';
+
+/** One HTTP function of the loaded app, as the worker lists it. */
+export interface FunctionSummary {
+  readonly name: string;
+  /** Upper-case methods, or `null` when the function accepts every method. */
+  readonly methods: readonly string[] | null;
+  /** The route template without the `api/` prefix (the declared route, else the function name). */
+  readonly route: string;
+  readonly authLevel: string;
+}
+
+/** What {@link FunctionsHost.start} resolves with. */
+export interface FunctionsHostInfo {
+  /** `http://<host>:<port>` of the worker; the same across restarts. */
+  readonly url: string;
+  readonly functions: readonly FunctionSummary[];
+  /** Load-time warnings of the worker (non-HTTP triggers, overlapping routes …). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Delays of the supervisor. The defaults suit people; tests shorten them.
+ * @internal
+ */
+export interface HostTimings {
+  /** How long a worker may take to load the app and send `ready`. */
+  readonly readyTimeoutMs: number;
+  /** Pause between two health checks of a running worker. */
+  readonly healthIntervalMs: number;
+  /** Limit of one health check. */
+  readonly healthTimeoutMs: number;
+  /** Consecutive failed health checks after which the worker is killed and replaced. */
+  readonly healthFailures: number;
+  /** First restart delay after a crash; it doubles on each crash in a row. */
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  /** A worker that ran this long before crashing restarts the back-off from its first delay. */
+  readonly backoffResetMs: number;
+  /** Time between SIGTERM and SIGKILL when a worker is stopped. */
+  readonly stopGraceMs: number;
+  /** Quiet time after the last file change before a watch restart. */
+  readonly watchDebounceMs: number;
+  /** Limit of one {@link FunctionsHost.invoke} call. */
+  readonly invokeTimeoutMs: number;
+}
+
+/** Options of {@link createFunctionsHost}. */
+export interface FunctionsHostOptions {
+  /** The Azure Functions app folder (holds host.json or package.json). */
+  readonly apiDir: string;
+  /** Port of the worker; 0 (the default) picks a free port once and keeps it across restarts. */
+  readonly port?: number;
+  /** Address the worker listens on (default 127.0.0.1). */
+  readonly host?: string;
+  /** App settings, as the control plane will pass them; validated, and they override the environment. */
+  readonly appSettings?: Readonly<Record<string, string>>;
+  /** Dev mode: add `local.settings.json` `Values`, never overriding variables already set. */
+  readonly useLocalSettings?: boolean;
+  /** Heap limit of the worker, passed as `--max-old-space-size` (default 512). */
+  readonly maxMemoryMb?: number;
+  /** Restart the worker when files of the API folder change (node_modules and .git excepted). */
+  readonly watch?: boolean;
+  readonly logger: Logger;
+  /** Environment the worker inherits (default `process.env`). */
+  readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Script run as the worker (default: the compiled `worker/main.js` next to this module).
+   * @internal for tests
+   */
+  readonly workerPath?: string;
+  /** @internal for tests */
+  readonly timings?: Partial<HostTimings>;
+}
+
+/** A supervised API app: one worker child process serving it over loopback HTTP. */
+export interface FunctionsHost {
+  /** Loads the app; rejects with a user error (the worker's own message when loading fails). */
+  start(): Promise<FunctionsHostInfo>;
+  /** `http://<host>:<port>`; valid after `start()` and unchanged by restarts. */
+  readonly url: string;
+  /**
+   * Replaces the worker with a fresh one (same port). Rejects if the new one cannot load the app; the host
+   * then has no worker until the next `restart()` or, with `watch`, the next change.
+   */
+  restart(): Promise<void>;
+  /** Stops watching and ends the worker (SIGTERM, then SIGKILL); resolves once it has exited. */
+  close(): Promise<void>;
+  /** POSTs `body` as JSON to `path` on the worker, bypassing the edge (for the roles function). */
+  invoke(path: string, body: unknown): Promise<{ status: number; body: string }>;
+}

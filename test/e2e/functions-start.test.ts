@@ -1,0 +1,60 @@
+/** `portico functions start` as a user runs it (CONTRACT §2): ready line, function list, settings, signals. */
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { eventually, send } from '../helpers/app.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { writeApiDir } from '../helpers/functions-host.js';
+
+const AZURE_FUNCTIONS = fileURLToPath(new URL('../../node_modules/@azure/functions', import.meta.url));
+
+/** A v4 app using the repository's copy of `@azure/functions` (a symlink, as after `npm install`). */
+async function writeV4App(): Promise<string> {
+  const dir = await writeApiDir({
+    'package.json': JSON.stringify({ name: 'api', main: 'index.js' }),
+    'local.settings.json': JSON.stringify({ Values: { GREETING: 'hello' } }),
+    'index.js': [
+      "const { app } = require('@azure/functions');",
+      "app.http('hello', { methods: ['GET', 'POST'], authLevel: 'anonymous',",
+      "  handler: async (req) => ({ body: process.env.GREETING + ' ' + req.query.get('name') }) });",
+    ].join('\n'),
+  });
+  await mkdir(join(dir, 'node_modules', '@azure'), { recursive: true });
+  await symlink(AZURE_FUNCTIONS, join(dir, 'node_modules', '@azure', 'functions'), 'dir');
+  return dir;
+}
+
+describe('portico functions start', () => {
+  it('serves a v4 app under /api with its local settings, lists its functions and stops on SIGTERM', async () => {
+    const dir = await writeV4App();
+    const cli = await startCli(['functions', 'start', dir, '--port', '0']);
+    try {
+      expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      await eventually(async () => cli.stdout().includes('  GET,POST /api/hello → hello\n'));
+      expect((await send(`${cli.url}/api/hello?name=you`)).text).toBe('hello you');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+    await expect(send(`${cli.url}/api/hello`)).rejects.toThrow();
+  });
+
+  it('explains a folder that is not a Functions app and exits non-zero', async () => {
+    const result = await runCli(['functions', 'start', '/nonexistent/api', '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portico: the API folder /nonexistent/api does not exist');
+    expect(result.stdout).not.toMatch(/http:\/\//);
+  });
+
+  it('reports invalid local.settings.json before starting anything', async () => {
+    const dir = await writeApiDir({ 'local.settings.json': '{ "Values": { "A": 1, } }' });
+    try {
+      const result = await runCli(['functions', 'start', dir, '--port', '0']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('local.settings.json:1:');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
