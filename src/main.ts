@@ -21,6 +21,7 @@ import {
   listen,
   type SiteRulesState,
 } from './edge/index.js';
+import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 
@@ -32,6 +33,10 @@ export interface DevServerOptions {
   /** Folder holding staticwebapp.config.json (default: appDir). */
   readonly configDir?: string;
   readonly apiDevserverUrl?: string;
+  /** Azure Functions app folder run as managed functions behind /api (exclusive with apiDevserverUrl). */
+  readonly apiDir?: string;
+  /** Heap limit of the managed functions worker, in MB. */
+  readonly apiMaxMemoryMb?: number;
   readonly port: number;
   readonly host: string;
   readonly plan: Plan;
@@ -49,6 +54,8 @@ export interface DevServer {
   readonly fileCount: number;
   /** The config file in use at start, if any. */
   readonly configFile?: string;
+  /** The managed functions found in `apiDir` (empty without it). */
+  readonly functions: readonly FunctionSummary[];
   close(): Promise<void>;
 }
 
@@ -66,13 +73,60 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   const live = createLiveSite(first, options, appDir, configDir);
+  const managed = await startManagedFunctions(options);
+  try {
+    return await startEdge(options, live, appDir, first.file, managed);
+  } catch (error) {
+    live.close();
+    await managed?.host.close();
+    throw error;
+  }
+}
+
+interface ManagedFunctions {
+  readonly host: FunctionsHost;
+  readonly url: string;
+  readonly functions: readonly FunctionSummary[];
+}
+
+/** With `--api`, loads the Functions app in its worker first, so a broken API fails the start clearly. */
+async function startManagedFunctions(options: DevServerOptions): Promise<ManagedFunctions | undefined> {
+  if (options.apiDir === undefined) {
+    return undefined;
+  }
+  const apiDir = await requireDirectory(options.apiDir, 'API folder');
+  const host = createFunctionsHost({
+    apiDir,
+    port: 0,
+    useLocalSettings: true,
+    watch: true,
+    maxMemoryMb: options.apiMaxMemoryMb,
+    logger: options.logger,
+  });
+  const info = await host.start();
+  for (const warning of info.warnings) {
+    options.logger.warn(`api: ${warning}`);
+  }
+  return { host, url: info.url, functions: info.functions };
+}
+
+async function startEdge(
+  options: DevServerOptions,
+  live: LiveSite,
+  appDir: string,
+  configFile: string | undefined,
+  managed: ManagedFunctions | undefined,
+): Promise<DevServer> {
+  const exclude = createApiExclusion(appDir, options.apiDir);
   const files = await createDirectorySource({
     root: appDir,
     watch: true,
+    exclude,
     onChange: live.scheduleReload,
     logger: options.logger,
   });
-  const api = options.apiDevserverUrl === undefined ? undefined : createProxy(options);
+  const upstreamUrl = managed?.url ?? options.apiDevserverUrl;
+  const api = upstreamUrl === undefined ? undefined : createProxy(options, upstreamUrl);
   live.attach(files, api);
   const server = createEdgeServer(
     createEdgeHandler({
@@ -89,18 +143,34 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     port,
     appDir,
     fileCount: files.fileCount,
-    configFile: first.file,
+    configFile,
+    functions: managed?.functions ?? [],
     async close() {
       live.close();
       await closeServer(server);
-      await Promise.all([files.close(), api?.close()]);
+      await Promise.all([files.close(), api?.close(), managed?.host.close()]);
     },
   };
 }
 
-function createProxy(options: DevServerOptions): ApiProxy {
+/** An API folder inside the app folder is never served as static content. */
+function createApiExclusion(
+  appDir: string,
+  apiDir: string | undefined,
+): ((relativePath: string) => boolean) | undefined {
+  if (apiDir === undefined) {
+    return undefined;
+  }
+  const rel = relative(appDir, resolve(apiDir));
+  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) {
+    return undefined;
+  }
+  return (relativePath) => relativePath === rel || relativePath.startsWith(`${rel}/`);
+}
+
+function createProxy(options: DevServerOptions, upstreamUrl: string): ApiProxy {
   return createApiProxy({
-    upstreamUrl: options.apiDevserverUrl ?? '',
+    upstreamUrl,
     timeoutMs: options.apiTimeoutSeconds * 1000,
     logger: options.logger,
   });

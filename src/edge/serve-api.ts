@@ -19,7 +19,7 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
     return sendText(
       ctx.res,
       404,
-      'No API is configured for this site. Start the dev server with --api-devserver-url <url> to serve /api.\n',
+      'No API is configured for this site. Start the dev server with --api <apiDir> or --api-devserver-url <url> to serve /api.\n',
     );
   }
   const principal = ctx.principal();

@@ -52,6 +52,8 @@ export interface StartOptions {
   config?: unknown;
   plan?: Plan;
   apiDevserverUrl?: string;
+  /** A Functions app folder run as managed functions. */
+  apiDir?: string;
   apiTimeoutSeconds?: number;
   host?: string;
   verbose?: boolean;
@@ -67,6 +69,7 @@ export async function startApp(files: Files, options: StartOptions = {}): Promis
     server = await startDevServer({
       appDir: dir,
       apiDevserverUrl: options.apiDevserverUrl,
+      apiDir: options.apiDir,
       port: 0,
       host: options.host ?? '127.0.0.1',
       plan: options.plan ?? 'standard',
