@@ -11,13 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { API_BODY } from './functions-app/api-body.cjs';
 
-/** The JSON document the bare backend (and so Portico's `/api`) answers. */
-export const API_BODY = JSON.stringify({
-  ok: true,
-  message: 'hello from the bare backend',
-  items: [1, 2, 3],
-});
+/** The JSON document the bare backend (and so Portico's `/api`) answers; shared with the functions app. */
+export { API_BODY };
 
 function listen(server) {
   return new Promise((resolve, reject) => {

@@ -31,9 +31,10 @@ import { API_BODY } from './bare-servers.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 20_000;
-const TARGETS = { static: 0.6, api: 0.5 };
+const TARGETS = { static: 0.6, api: 0.5, functionsWarm: 0.4, coldStartMs: 1000 };
 const API_PATH = '/api/hello';
 const PAGE_PATH = '/index.html';
+const FUNCTION_PATH = '/api/bench';
 
 const settings = {
   duration: readNumber('BENCH_DURATION', 4),
@@ -132,6 +133,49 @@ async function startBareProxy(apiPort) {
   return `http://${HOST}:${JSON.parse(line).port}`;
 }
 
+/**
+ * Spawns `portico start --api` on the bench's functions app and measures the cold start: from spawning
+ * the process to the first successful `/api` response.
+ */
+async function startPorticoWithFunctions(appDir) {
+  const port = await findFreePort();
+  const apiDir = join(ROOT, 'bench', 'load', 'functions-app');
+  const args = [
+    join(ROOT, 'bin', 'portico.js'),
+    'start',
+    appDir,
+    '--api',
+    apiDir,
+    '--port',
+    String(port),
+    '--host',
+    HOST,
+  ];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout.resume();
+  child.stderr.resume();
+  const url = `http://${HOST}:${port}`;
+  await waitForOk(`${url}${FUNCTION_PATH}`, child);
+  return { url, coldStartMs: performance.now() - started };
+}
+
+async function waitForOk(url, child) {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`portico start --api did not answer ${url} within 30 s`);
+}
+
 /** A port that was free a moment ago (Portico takes a fixed --port). */
 async function findFreePort() {
   const server = createServer();
@@ -191,8 +235,8 @@ async function runScenario(name, prepare, round) {
   }
 }
 
-/** Runs the five scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, porticoUrl, html, bareProxyUrl) {
+/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
   const page = (base) => ({ url: base + PAGE_PATH, expected: html });
   const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
   const scenarios = [
@@ -201,6 +245,10 @@ async function runAll(bare, porticoUrl, html, bareProxyUrl) {
     ['c. bare node:http backend, JSON', async () => api(`http://${HOST}:${bare.api}`)],
     ['d. portico /api proxy to c', async () => api(await porticoUrl())],
     ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
+    [
+      'f. portico --api, the same JSON from a v4 function',
+      async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
+    ],
   ];
   let best = [];
   for (let round = 1; round <= settings.rounds; round += 1) {
@@ -244,8 +292,16 @@ function formatCheck(label, value, target) {
   return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %)`;
 }
 
-function formatReport(rows) {
-  const [a, b, c, d, e] = rows;
+function formatColdStart(ms) {
+  if (ms === undefined) {
+    return `- managed function cold start: NOT RUN (target <= ${TARGETS.coldStartMs} ms)`;
+  }
+  const verdict = ms <= TARGETS.coldStartMs ? 'PASS' : 'ABOVE';
+  return `- managed function cold start (spawn to first /api 200): ${verdict} (${Math.round(ms)} ms, target <= ${TARGETS.coldStartMs} ms)`;
+}
+
+function formatReport(rows, coldStartMs) {
+  const [a, b, c, d, e, f] = rows;
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -263,6 +319,7 @@ function formatReport(rows) {
     formatRow(c),
     formatRow(d, apiRatio),
     formatRow(e, ratio(e, c)),
+    formatRow(f, ratio(f, c)),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
     'proxy process on this machine (one more socket write and read per request, and one more process on the',
@@ -271,6 +328,8 @@ function formatReport(rows) {
     'Target check:',
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
+    formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
+    formatColdStart(coldStartMs),
   ];
   return [...lines, ...formatNotes(rows), ''].join('\n');
 }
@@ -323,8 +382,15 @@ async function main() {
       return portico;
     };
     const bareProxy = await startBareProxy(bare.api);
-    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy);
-    const report = formatReport(rows);
+    const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
+    const functionsUrl = async () => {
+      if (functions instanceof Error) {
+        throw functions;
+      }
+      return functions.url;
+    };
+    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, functionsUrl);
+    const report = formatReport(rows, functions instanceof Error ? undefined : functions.coldStartMs);
     process.stdout.write(`\n${report}`);
     writeResults(report);
     process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
