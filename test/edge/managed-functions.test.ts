@@ -24,6 +24,11 @@ describe('a v4 CommonJS app behind the edge', () => {
       join(apiDir, 'local.settings.json'),
       JSON.stringify({ Values: { GREETING: 'from local settings' } }),
     );
+    // A function that kills its own worker mid-request, for the crash-and-recovery check.
+    await writeFile(
+      join(apiDir, 'src', 'functions', 'crash.js'),
+      "const { app } = require('@azure/functions');\napp.get('crash', async () => { setImmediate(() => process.exit(7)); await new Promise(() => {}); });\n",
+    );
     app = await startApp(
       { 'index.html': 'home' },
       {
@@ -110,6 +115,13 @@ describe('a v4 CommonJS app behind the edge', () => {
   it('runs concurrent invocations concurrently', async () => {
     const all = await Promise.all(Array.from({ length: 4 }, () => app.fetch('/api/gather?n=4')));
     expect(all.map((res) => res.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('a crashed worker gives the in-flight request a clear 502 and is replaced', async () => {
+    const crashed = await app.fetch('/api/crash');
+    expect(crashed.status, crashed.text).toBe(502);
+    expect(crashed.text.length).toBeGreaterThan(10);
+    await eventually(async () => (await app.fetch('/api/hello')).status === 200, 15_000);
   });
 
   it('forwards context.log lines with the function name', async () => {
