@@ -18,6 +18,46 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the API folder is missing or holds no host.json or package.json',
   },
+  FUNCTIONS_APP_DIR_MISSING: { status: 500, expose: true, summary: 'the API folder does not exist' },
+  FUNCTIONS_MAIN_NOT_FOUND: {
+    status: 500,
+    expose: true,
+    summary: 'package.json main matches no file (build the app?)',
+  },
+  FUNCTIONS_DEPENDENCIES_MISSING: {
+    status: 500,
+    expose: true,
+    summary: 'the dependencies of the API app are not installed',
+  },
+  FUNCTIONS_MODULE_NOT_FOUND: {
+    status: 500,
+    expose: true,
+    summary: 'a module the API app requires cannot be found',
+  },
+  FUNCTIONS_SYNTAX_ERROR: { status: 500, expose: true, summary: 'the API app has a syntax error' },
+  FUNCTIONS_DUPLICATE_NAME: { status: 500, expose: true, summary: 'two functions have the same name' },
+  FUNCTIONS_ROUTE_PREFIX: { status: 500, expose: true, summary: 'host.json routePrefix must be api' },
+  FUNCTIONS_ADMIN_AUTH_LEVEL: {
+    status: 500,
+    expose: true,
+    summary: 'authLevel admin is not allowed in Static Web Apps',
+  },
+  FUNCTIONS_INVALID_METADATA: {
+    status: 500,
+    expose: true,
+    summary: 'a function.json or registration is invalid',
+  },
+  FUNCTIONS_ROUTE_INVALID: { status: 500, expose: true, summary: 'a function route template is invalid' },
+  FUNCTIONS_ENTRY_POINT_FAILED: {
+    status: 500,
+    expose: true,
+    summary: 'an entry file of the API app threw while loading',
+  },
+  FUNCTIONS_APP_START_FAILED: {
+    status: 500,
+    expose: true,
+    summary: 'an appStart hook or the start-up of the app failed',
+  },
   FUNCTIONS_LOAD_FAILED: { status: 500, expose: true, summary: 'the API app could not be loaded' },
   FUNCTIONS_START_TIMEOUT: {
     status: 500,

@@ -3,6 +3,7 @@
  * function.json folders) run by Portico's functions host behind the edge, over real sockets (spec §12
  * checks 39, 45, 46, 48; CONTRACT §2–3).
  */
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { authCookie, eventually, startApp, type TestApp } from '../helpers/app.j
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
 const SCRATCH = fileURLToPath(new URL('../.tmp/', import.meta.url));
+const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 describe('a v4 CommonJS app behind the edge', () => {
   let app: TestApp;
@@ -169,5 +171,42 @@ describe('other app shapes', () => {
     await expect(
       startApp({ 'index.html': 'x' }, { apiDir: join(FIXTURES, 'admin-authlevel') }),
     ).rejects.toThrow(/admin/);
+  });
+});
+
+describe('TypeScript and streaming apps behind the edge', () => {
+  it('a TypeScript app compiled by its own tsc; unbuilt, it fails with "run npm run build"', async () => {
+    const apiDir = join(SCRATCH, `v4-ts-${process.pid}`);
+    await mkdir(SCRATCH, { recursive: true });
+    await cp(join(FIXTURES, 'v4-ts'), apiDir, { recursive: true });
+    try {
+      await expect(startApp({ 'index.html': 'x' }, { apiDir })).rejects.toThrow(/npm run build/);
+      execFileSync(process.execPath, [TSC, '-p', apiDir]);
+      const app = await startApp({ 'index.html': 'x' }, { apiDir });
+      try {
+        const res = await app.fetch('/api/typed/Ada');
+        expect(res.status).toBe(200);
+        expect(JSON.stringify(res.json())).toContain('Ada');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await rm(apiDir, { recursive: true, force: true });
+    }
+  });
+
+  it('an app with HTTP streaming: chunks, cookies and request bodies pass through the edge', async () => {
+    const app = await startApp({ 'index.html': 'x' }, { apiDir: join(FIXTURES, 'v4-stream') });
+    try {
+      const ticks = await app.fetch('/api/ticks?count=3');
+      expect(ticks.status).toBe(200);
+      expect(ticks.text).toBe('tick 0\ntick 1\ntick 2\n');
+      const cookies = ticks.headers['set-cookie'];
+      expect(Array.isArray(cookies) ? cookies.length : 0).toBe(2);
+      const upload = await app.fetch('/api/upload/42?q=z', { method: 'POST', body: 'x'.repeat(1000) });
+      expect(upload.json()).toMatchObject({ id: '42', length: 1000, query: 'z' });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -5,7 +5,7 @@
  * SIGTERM stops it and its child process cleanly.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import {
   createFunctionsHost,
   DEFAULT_MAX_MEMORY_MB,
@@ -14,6 +14,7 @@ import {
   type FunctionsHostInfo,
 } from '../../functions-host/index.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { parseMegabytes, parsePort } from '../options.js';
 
 interface FunctionsStartFlags {
   port: number;
@@ -116,20 +117,4 @@ function stopOnSignal(host: FunctionsHost): SignalWatch {
     },
     dispose,
   };
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('expected a port number between 0 and 65535.');
-  }
-  return port;
-}
-
-function parseMegabytes(value: string): number {
-  const megabytes = Number(value);
-  if (!Number.isInteger(megabytes) || megabytes < 16) {
-    throw new InvalidArgumentError('expected a whole number of megabytes, at least 16.');
-  }
-  return megabytes;
 }

@@ -3,10 +3,11 @@
  * when ready; Ctrl-C or SIGTERM stops it cleanly.
  */
 import { relative } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type DevServer, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
+import { parseHttpUrl, parseMegabytes, parsePort, parseSeconds } from '../options.js';
 
 interface StartFlags {
   api?: string;
@@ -16,6 +17,7 @@ interface StartFlags {
   host: string;
   plan: 'free' | 'standard';
   apiTimeout: number;
+  apiMaxMemory?: number;
   verbose?: boolean;
 }
 
@@ -36,6 +38,11 @@ export function registerStartCommand(program: Command): void {
         .default('standard'),
     )
     .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
+    .option(
+      '--api-max-memory <mb>',
+      'heap limit of the managed functions worker in MB (default 512)',
+      parseMegabytes,
+    )
     .option('--verbose', 'log one line per request')
     .action((appDir: string, flags: StartFlags) => runStart(appDir, flags));
 }
@@ -53,6 +60,7 @@ async function runStart(appDir: string, flags: StartFlags): Promise<void> {
     configDir: flags.swaConfigLocation,
     apiDevserverUrl: flags.apiDevserverUrl,
     apiDir: flags.api,
+    apiMaxMemoryMb: flags.apiMaxMemory,
     port: flags.port,
     host: flags.host,
     plan: flags.plan,
@@ -94,27 +102,4 @@ function waitForSignal(server: DevServer): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('expected a port number between 0 and 65535.');
-  }
-  return port;
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError('expected a positive number of seconds.');
-  }
-  return seconds;
-}
-
-function parseHttpUrl(value: string): string {
-  if (!/^https?:\/\/[^/]+/i.test(value)) {
-    throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7071.');
-  }
-  return value.replace(/\/+$/, '');
 }

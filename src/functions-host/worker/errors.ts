@@ -3,12 +3,13 @@
  * and how to fix it, and is sent to the parent as the `fatal` message. The `AzFunc*` classes reproduce the
  * worker's errors that the libraries recognise by their `isAzureFunctionsSystemError` flag (spec §2.1).
  *
- * The codes are candidates for `src/shared/errors.ts` (this folder may not edit it); they keep the
- * `FUNCTIONS_` prefix so they can move there unchanged.
+ * Their codes are listed in the catalog, `src/shared/errors.ts`, so the parent reports them as user errors.
  */
+import type { ErrorCode } from '../../shared/errors.js';
 
 /** Why an app could not be loaded. */
-export type WorkerLoadErrorCode =
+export type WorkerLoadErrorCode = Extract<
+  ErrorCode,
   | 'FUNCTIONS_APP_DIR_MISSING'
   | 'FUNCTIONS_MAIN_NOT_FOUND'
   | 'FUNCTIONS_DEPENDENCIES_MISSING'
@@ -20,7 +21,8 @@ export type WorkerLoadErrorCode =
   | 'FUNCTIONS_INVALID_METADATA'
   | 'FUNCTIONS_ROUTE_INVALID'
   | 'FUNCTIONS_ENTRY_POINT_FAILED'
-  | 'FUNCTIONS_APP_START_FAILED';
+  | 'FUNCTIONS_APP_START_FAILED'
+>;
 
 /** A problem with the user's app that prevents it from starting; `userMessage` is shown as is. */
 export class WorkerLoadError extends Error {
