@@ -28,9 +28,18 @@ export function compilePattern(pattern: string): PathMatcher {
     return NEVER;
   }
   return (path) =>
-    path.startsWith(prefix) &&
-    !path.startsWith(AUTH_PREFIX) &&
-    extensions.some((ext) => path.length >= prefix.length + ext.length && path.endsWith(ext));
+    path.startsWith(prefix) && !path.startsWith(AUTH_PREFIX) && endsWithAny(path, prefix.length, extensions);
+}
+
+/** True when `path` ends in one of `extensions` after at least `start` characters (no allocation: hot path). */
+function endsWithAny(path: string, start: number, extensions: readonly string[]): boolean {
+  for (let i = 0; i < extensions.length; i += 1) {
+    const ext = extensions[i] ?? '';
+    if (path.length >= start + ext.length && path.endsWith(ext)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function compileExact(pattern: string): PathMatcher {

@@ -40,8 +40,10 @@ export interface RouteQuery {
 
 /** Returns the first rule matching the request, or undefined. Pure: no logging, no I/O. */
 export function matchRoute(routes: readonly CompiledRoute[], query: RouteQuery): CompiledRoute | undefined {
-  for (const route of routes) {
-    if (route.methods && !route.methods.has(query.method)) {
+  // An indexed loop: a for-of over this frozen array allocated an iterator per request (bench/micro).
+  for (let i = 0; i < routes.length; i += 1) {
+    const route = routes[i];
+    if (route === undefined || (route.methods && !route.methods.has(query.method))) {
       continue;
     }
     if (route.matches(query.path) || (query.indexPath !== undefined && route.matches(query.indexPath))) {
