@@ -1,6 +1,8 @@
 /** `portico start` as a user runs it (CONTRACT §2): ready line, config errors, warnings, live reload, signals. */
+import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -100,9 +102,37 @@ describe('portico start', () => {
     }
   });
 
+  it('with --api, SIGTERM stops the server and its functions worker (no orphan process)', async () => {
+    const dir = await writeApp({ 'index.html': 'x' });
+    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const cli = await startCli(['start', dir, '--port', '0', '--api', apiDir]);
+    try {
+      expect((await send(`${cli.url}/api/greet?name=e2e`)).text).toBe('Hello, e2e!');
+      const children = execFileSync('pgrep', ['-P', String(cli.child.pid)])
+        .toString()
+        .trim()
+        .split('\n')
+        .map(Number);
+      expect(children.length).toBeGreaterThan(0);
+      expect(await cli.stop()).toBe(0);
+      await eventually(async () => children.every((pid) => !isAlive(pid)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing app folder clearly', async () => {
     const result = await runCli(['start', '/nonexistent/portico-app', '--port', '0']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('/nonexistent/portico-app does not exist');
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
