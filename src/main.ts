@@ -94,7 +94,8 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
   if (options.apiDir === undefined) {
     return undefined;
   }
-  const apiDir = await requireDirectory(options.apiDir, 'API folder');
+  // The functions host checks the folder itself (exists, holds host.json or package.json).
+  const apiDir = resolve(options.apiDir);
   const host = createFunctionsHost({
     apiDir,
     port: 0,

@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue } from './context.js';
 import { parseRequestTarget } from './request-target.js';
-import { renderErrorPage, sendRedirect, sendText } from './respond.js';
+import { sendErrorPage, sendRedirect, sendText } from './respond.js';
 import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
 import { sendError, serveStatic } from './serve-static.js';
@@ -55,12 +55,7 @@ async function handleRequest(
   }
   // 3. Fail closed on an invalid config.
   if (!site.state.ok) {
-    return sendText(
-      res,
-      500,
-      renderErrorPage(500, invalidConfigText(site.state.diagnostics)),
-      'text/html; charset=utf-8',
-    );
+    return sendErrorPage(res, 500, invalidConfigText(site.state.diagnostics));
   }
   const method = (req.method ?? 'GET').toUpperCase();
   const ctx = createContext({
@@ -80,13 +75,16 @@ async function handleRequest(
   });
   if (denial !== undefined) {
     ctx.trace.note = `denied: ${denial}`;
-    return sendText(res, 403, renderErrorPage(403), 'text/html; charset=utf-8');
+    return sendErrorPage(res, 403);
   }
   return applyRoute(ctx, findRoute(ctx));
 }
 
 /** 5. The first route rule matching path and method; static folders are also tried as their index (D1). */
 function findRoute(ctx: EdgeContext): CompiledRoute | undefined {
+  if (ctx.rules.routes.length === 0) {
+    return undefined;
+  }
   const isStatic = !isApiPath(ctx.path) && !ctx.path.startsWith('/.auth/');
   const indexPath = isStatic
     ? folderIndexOf(ctx.path, (p) => ctx.site.files.get(p) !== undefined)

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { escapeHtml } from '../shared/html.js';
 
 /** Writes a complete response with a string body (no body for HEAD). */
 export function sendText(
@@ -40,7 +41,7 @@ export function renderErrorPage(status: number, detail?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>body{font-family:system-ui,sans-serif;margin:4rem auto;max-width:36rem;color:#222}h1{font-size:1.6rem}p{white-space:pre-wrap}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>\n`;
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Answers `status` with the built-in error page (optionally with a more specific `detail`). */
+export function sendErrorPage(res: ServerResponse, status: number, detail?: string): void {
+  sendText(res, status, renderErrorPage(status, detail), 'text/html; charset=utf-8');
 }

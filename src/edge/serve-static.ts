@@ -3,8 +3,9 @@
  * GET, HEAD and OPTIONS only (405 otherwise, spec §10.9); missing files go to the navigation fallback,
  * then to 404; errors 400/401/403/404 go through `responseOverrides` (spec §1.5, D2).
  */
+import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../config/index.js';
 import type { EdgeContext } from './context.js';
-import { renderErrorPage, sendRedirect, sendText } from './respond.js';
+import { sendErrorPage, sendRedirect } from './respond.js';
 import {
   isApiPath,
   matchFallback,
@@ -16,7 +17,7 @@ import { forwardApi } from './serve-api.js';
 import { resolveContentType, serveFile } from './static/index.js';
 
 const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
-const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set(['staticwebapp.config.json', 'routes.json']);
+const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
 
 export interface StaticOptions {
   /** The path comes from a route rewrite: serve it as named, no trailing-slash canonicalization. */
@@ -82,7 +83,7 @@ export async function sendError(ctx: EdgeContext, status: number): Promise<void>
   if (action !== undefined && page !== undefined) {
     return serveAt(ctx, page, action.status, undefined);
   }
-  return sendText(ctx.res, status, renderErrorPage(status), 'text/html; charset=utf-8');
+  return sendErrorPage(ctx.res, status);
 }
 
 async function serveAt(
@@ -93,7 +94,7 @@ async function serveAt(
 ): Promise<void> {
   const file = ctx.site.files.get(filePath);
   if (file === undefined) {
-    return sendText(ctx.res, 404, renderErrorPage(404), 'text/html; charset=utf-8');
+    return sendErrorPage(ctx.res, 404);
   }
   const headers = mergeHeaderRules(ctx.rules.config.globalHeaders, routeHeaders);
   if (ctx.method === 'OPTIONS') {

@@ -1,17 +1,5 @@
 /** Folder-private HTML helpers for the pages `/.auth` renders. */
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for use in HTML content and in quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
+import { escapeHtml } from '../../shared/html.js';
 
 /**
  * The Content-Security-Policy sent with every `/.auth` page: no scripts, no external resources, only

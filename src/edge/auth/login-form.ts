@@ -5,7 +5,8 @@
  *
  * @see CONTRACT.md §2 "Dev sign-in"
  */
-import { escapeHtml, renderPage } from './_html.js';
+import { escapeHtml } from '../../shared/html.js';
+import { renderPage } from './_html.js';
 
 /** Values the form shows, e.g. what the user submitted before an error. */
 export interface LoginFormValues {

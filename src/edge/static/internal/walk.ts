@@ -3,9 +3,11 @@
  * only what this walk returns can ever be served, so every rule about what must never be served
  * (config files, `.git`, `node_modules`, symlinks leaving the root) lives here.
  */
+
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../../../config/index.js';
 import type { Logger } from '../../../shared/logger.js';
 
 /** One regular file found by {@link walkDirectory}. */
@@ -30,7 +32,7 @@ export interface WalkOptions {
 /** Directory names never entered, at any depth (compared case-insensitively). */
 const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 /** File names never served, at any depth (compared case-insensitively); spec §10.3. */
-const HIDDEN_FILES: ReadonlySet<string> = new Set(['staticwebapp.config.json', 'routes.json']);
+const HIDDEN_FILES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
 /** Guards against pathological (acyclic) symlink fan-out; real sites are far shallower. */
 const MAX_DEPTH = 64;
 
