@@ -3,5 +3,11 @@ export { type FormatDiagnosticsOptions, formatDiagnostics } from './format.js';
 export { createConfigJsonSchema } from './json-schema.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
 export { parseConfigText } from './parse.js';
+export {
+  isMatchablePattern,
+  parseExtensionFilter,
+  parseRoutePattern,
+  type RoutePattern,
+} from './route-pattern.js';
 export { type RawConfig, type RawRouteRule, routeRuleSchema, staticWebAppConfigSchema } from './schema.js';
 export * from './types.js';

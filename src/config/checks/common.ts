@@ -1,6 +1,7 @@
 import { createError, createWarning } from '../internal/diagnostics.js';
 import type { JsonPath } from '../internal/json-path.js';
-import { hasLeadingSlash, isMatchablePattern, withLeadingSlash } from '../internal/lenient.js';
+import { hasLeadingSlash, withLeadingSlash } from '../internal/lenient.js';
+import { isMatchablePattern } from '../route-pattern.js';
 import type { Diagnostic } from '../types.js';
 
 /** Checks shared by route rules, the navigation fallback and response overrides. */

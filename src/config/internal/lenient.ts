@@ -3,7 +3,6 @@
  * predicates and `normalize.ts` converts with these functions, so both always agree.
  */
 
-const MATCHABLE_PATTERN = /^[^*]*(?:\*(?:\.[^*/{}]+|\.\{[^*/{}]+\})?)?$/;
 const API_ROUTE = /^\/api\//i;
 
 /** True when `value` starts with `/`. */
@@ -30,14 +29,6 @@ export function splitRoles(value: string | readonly string[]): string[] {
 /** True when an entry holds more than one role (`"authenticated, members"`). */
 export function isCommaJoined(entry: string): boolean {
   return entry.includes(',');
-}
-
-/**
- * True when a route pattern can match: `*` appears at most once and only at the end, optionally followed by
- * an extension filter (`*.png`, `*.{png,jpg}`). Azure and the emulator never match other wildcards.
- */
-export function isMatchablePattern(pattern: string): boolean {
-  return MATCHABLE_PATTERN.test(pattern);
 }
 
 /** True for routes under `/api/` (case-insensitive, as the emulator classifies API calls). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, isMatchablePattern, parseExtensionFilter } from './pattern.js';
+import { isMatchablePattern, parseExtensionFilter } from '../../config/index.js';
+import { compilePattern } from './pattern.js';
 
 const cases: [pattern: string, path: string, expected: boolean][] = [
   ['/profile', '/profile', true],
