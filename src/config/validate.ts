@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { isRecord } from '../shared/guards.js';
 import { OVERRIDABLE_STATUS_KEYS, UNIMPLEMENTED_TOP_LEVEL_KEYS } from './constants.js';
 import { createWarning } from './internal/diagnostics.js';
 import { describeIssue, issuesToDiagnostics } from './internal/issues.js';
@@ -47,10 +48,6 @@ export function validateConfigValue(value: unknown): ValidationResult {
   }
   const errors = issuesToDiagnostics(result.error.issues, staticWebAppConfigSchema);
   return { diagnostics: [...ignored, ...errors], salvaged: salvageConfig(supported) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Removes keys Azure documents but Portico does not implement, with a warning for each (D9). */

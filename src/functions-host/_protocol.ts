@@ -2,6 +2,7 @@
  * The worker → parent IPC messages, checked on arrival: the worker runs user code, so anything it sends
  * is parsed, never trusted. Unknown or malformed messages are dropped.
  */
+import { isRecord } from '../shared/guards.js';
 import type { FunctionSummary } from './types.js';
 
 /** Sent once the app is loaded and the worker listens. */
@@ -115,8 +116,4 @@ function isLogLevel(value: unknown): value is WorkerLogLevel {
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

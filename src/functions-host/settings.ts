@@ -3,9 +3,11 @@
  * control plane later, both on top of the real environment. Local settings never override a variable
  * that is already set, as Core Tools does; app settings always apply, as they do on Azure.
  */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { isRecord } from '../shared/guards.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -168,10 +170,6 @@ function stringifySetting(name: string, value: unknown, warnings: string[]): str
   const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
   warnings.push(`${LOCAL_SETTINGS_FILE}: Values.${name} is not a string; using "${text}"`);
   return text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function messageOf(error: unknown): string {

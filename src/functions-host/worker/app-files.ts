@@ -4,8 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRecord } from '../../shared/guards.js';
 import { WorkerLoadError } from './errors.js';
-import { asString, isRecord } from './guards.js';
+import { asString } from './guards.js';
 
 /** The fields of package.json the worker uses. */
 export interface PackageJson {

@@ -5,10 +5,11 @@
  */
 import Module, { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
+import { isRecord } from '../../shared/guards.js';
 import type { WorkerApp } from './app-state.js';
 import { Disposable } from './disposable.js';
 import { AzFuncRangeError, AzFuncSystemError, DuplicateFunctionError } from './errors.js';
-import { isCallable, isRecord } from './guards.js';
+import { isCallable } from './guards.js';
 import type { EmitLog } from './hooks.js';
 import type { HookName, ProgrammingModel, RpcBindingInfo, RpcFunctionMetadata } from './types.js';
 

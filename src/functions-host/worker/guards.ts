@@ -1,9 +1,4 @@
-/** Narrowing helpers for values that come from user code or JSON files. */
-
-/** True for plain objects (not arrays, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Narrowing helpers for values that come from user code or JSON files (`isRecord` is in shared). */
 
 /** True for functions, typed as the callback shape the libraries call. */
 export function isCallable(value: unknown): value is (...args: unknown[]) => unknown {

@@ -5,8 +5,8 @@
  * `@azure/functions` builds `HttpRequest`/`InvocationContext` from it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { isRecord } from '../../shared/guards.js';
 import type { AppFunction } from './app-functions.js';
-import { isRecord } from './guards.js';
 import type { RpcHttpData, RpcInvocationRequest, RpcNullableString, RpcTypedData } from './types.js';
 
 /** The parts of an incoming request the invocation needs. */

@@ -5,9 +5,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
+import { isRecord } from '../../shared/guards.js';
 import { readOptional } from './app-files.js';
 import { WorkerLoadError } from './errors.js';
-import { asString, isCallable, isRecord } from './guards.js';
+import { asString, isCallable } from './guards.js';
 import type { RegisteredFunction, RpcBindingInfo, RpcFunctionMetadata } from './types.js';
 
 const FUNCTION_JSON = 'function.json';
