@@ -12,9 +12,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['shared'],
   edge: ['shared', 'config'],
   'functions-host': ['shared'],
-  // `functions start` composes the functions host alone, as `start` composes everything through main.ts.
-  cli: ['shared', 'config', 'main.ts', 'functions-host'],
+  storage: ['shared', 'config'],
+  'control-plane': ['shared', 'config', 'storage'],
+  client: ['shared'],
+  // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   'main.ts': ['shared', 'config', 'edge', 'functions-host'],
+  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host'],
+  // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
+  cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -56,7 +61,7 @@ describe('architecture', () => {
   it('every error code carries its module prefix', () => {
     for (const code of Object.keys(ERROR_CODES)) {
       expect(code).toMatch(
-        /^(CONFIG|EDGE|AUTH|PROXY|CLI|STORAGE|GATEWAY|FUNCTIONS|CONTROL)_[A-Z_]+$|^INTERNAL$/,
+        /^(CONFIG|EDGE|AUTH|PROXY|CLI|CLIENT|STORAGE|GATEWAY|FUNCTIONS|CONTROL|DEPLOY)_[A-Z_]+$|^INTERNAL$/,
       );
     }
   });

@@ -1,5 +1,11 @@
 /** Public surface of the edge (the data plane of static web apps). */
-export { createDevSessionCodec, createProviderFilter, type SessionCodec } from './auth/index.js';
+export {
+  createDevSessionCodec,
+  createProviderFilter,
+  createSealedSessionCodec,
+  type SessionCodec,
+  sealValue,
+} from './auth/index.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
 export { type ApiProxy, createApiProxy } from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';

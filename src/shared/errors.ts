@@ -75,25 +75,99 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the API worker is not running or did not answer',
   },
+  STORAGE_UNAVAILABLE: { status: 503, expose: true, summary: 'the database cannot be opened or reached' },
+  STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
+  CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
+  CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },
+  CONTROL_METHOD_NOT_ALLOWED: { status: 405, expose: true, summary: 'the resource does not support this method' },
+  CONTROL_BAD_REQUEST: { status: 400, expose: true, summary: 'the request body or parameters are invalid' },
+  CONTROL_SITE_NOT_FOUND: { status: 404, expose: true, summary: 'no static site has this name' },
+  CONTROL_SITE_EXISTS: { status: 409, expose: true, summary: 'a static site with this name exists' },
+  CONTROL_SITE_NAME_INVALID: { status: 400, expose: true, summary: 'the site name breaks the naming rules' },
+  CONTROL_PLAN_INVALID: { status: 400, expose: true, summary: 'the plan (sku) is not Free or Standard' },
+  CONTROL_PLAN_DOWNGRADE_BLOCKED: {
+    status: 409,
+    expose: true,
+    summary: 'a Standard-only feature is in use, so the site cannot move to Free',
+  },
+  CONTROL_ENVIRONMENT_NOT_FOUND: { status: 404, expose: true, summary: 'the site has no such environment' },
+  CONTROL_ENVIRONMENT_NAME_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'environment names are 1-16 letters or digits',
+  },
+  CONTROL_ENVIRONMENT_LIMIT: {
+    status: 400,
+    expose: true,
+    summary: 'the plan allows no more pre-production environments (Free 3, Standard 10)',
+  },
+  CONTROL_ENVIRONMENT_PRODUCTION: { status: 400, expose: true, summary: 'production cannot be deleted' },
+  CONTROL_SETTING_INVALID: { status: 400, expose: true, summary: 'an app setting name or value is not allowed' },
+  CONTROL_USER_NOT_FOUND: { status: 404, expose: true, summary: 'the site has no such user' },
+  CONTROL_USER_LIMIT: { status: 400, expose: true, summary: 'at most 25 users may hold custom roles' },
+  CONTROL_INVITATION_INVALID: { status: 400, expose: true, summary: 'the invitation is invalid or expired' },
+  DEPLOY_TOKEN_INVALID: { status: 401, expose: true, summary: 'the deployment token is missing, wrong or reset' },
+  DEPLOY_NOT_FOUND: { status: 404, expose: true, summary: 'no such deployment' },
+  DEPLOY_MANIFEST_INVALID: { status: 400, expose: true, summary: 'the list of files to deploy is invalid' },
+  DEPLOY_TOO_LARGE: { status: 400, expose: true, summary: 'the app content exceeds the size limit of the plan' },
+  DEPLOY_TOO_MANY_FILES: { status: 400, expose: true, summary: 'the app has more than 15,000 files' },
+  DEPLOY_FILE_MISMATCH: { status: 400, expose: true, summary: 'an uploaded file does not match its hash or size' },
+  DEPLOY_INCOMPLETE: { status: 409, expose: true, summary: 'files of the deployment have not been uploaded' },
+  DEPLOY_STATE: { status: 409, expose: true, summary: 'the deployment is not in a state that allows this' },
+  DEPLOY_CONFIG_INVALID: { status: 400, expose: true, summary: 'the deployed staticwebapp.config.json is invalid' },
+  DEPLOY_API_INVALID: { status: 400, expose: true, summary: 'the deployed API cannot be installed or loaded' },
+  DEPLOY_NOTHING_TO_ROLL_BACK: { status: 409, expose: true, summary: 'no earlier deployment to restore' },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
+  CLI_CONNECTION_MISSING: {
+    status: 400,
+    expose: true,
+    summary: 'no admin or deployment token was given (flag, environment variable or file)',
+  },
+  CLIENT_REQUEST_FAILED: {
+    status: 500,
+    expose: true,
+    summary: 'the Portico server refused a management request',
+  },
+  CLIENT_SERVER_UNREACHABLE: { status: 502, expose: true, summary: 'the Portico server cannot be reached' },
+  CLIENT_FOLDER_UNREADABLE: {
+    status: 400,
+    expose: true,
+    summary: 'a folder to deploy is missing or cannot be read',
+  },
   INTERNAL: { status: 500, expose: false, summary: 'unexpected internal error' },
 } as const satisfies Record<string, { status: number; expose: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Base error: a code from {@link ERROR_CODES}, the HTTP status it maps to, and whether it is a user error. */
+/** One itemised problem of an error: where (a JSON path or file) and what. */
+export interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The one error class of Portico: a catalog code, an HTTP status and whether users may see the message. */
 export class PorticoError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
+  /** Itemised problems (e.g. one per config error with its JSON path), shown by the REST API and the CLI. */
+  readonly details?: readonly ErrorDetail[];
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number; details?: readonly ErrorDetail[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PorticoError';
     this.code = code;
     this.status = options?.status ?? ERROR_CODES[code].status;
     this.expose = ERROR_CODES[code].expose;
+    if (options?.details !== undefined) {
+      this.details = options.details;
+    }
   }
 }
 

@@ -16,6 +16,7 @@ export {
   serializeAuthCookies,
 } from './cookie-header.js';
 export { type AuthRequestContext, handleAuthRequest } from './handler.js';
+export { createSealedSessionCodec, SESSION_MAX_AGE_SECONDS, type SealedSessionOptions, sealValue } from './sealed-cookie.js';
 export { type LoginFormOptions, type LoginFormValues, renderLoginForm } from './login-form.js';
 export {
   deriveUserId,

@@ -1,0 +1,111 @@
+/**
+ * `portico serve`: the multi-site service (CONTRACT §4). One listener serves every site environment by
+ * Host, the other the management API and the portal. Prints the URLs and where the admin token is;
+ * Ctrl-C or SIGTERM stops it and every functions worker.
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { type Service, startService } from '../../serve/index.js';
+import { createLogger } from '../../shared/logger.js';
+import { parsePort, parseSeconds } from '../options.js';
+
+interface ServeFlags {
+  data: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  port: number;
+  adminPort: number;
+  host: string;
+  domain: string;
+  apiTimeout: number;
+  apiIdleMinutes: number;
+  verbose?: boolean;
+}
+
+/** Hooks that run once the service is up (the demo seeding of `npm start`). */
+export type ServeReadyHook = (service: Service, token: string) => Promise<void>;
+
+/** Adds the `serve` command to the program. */
+export function registerServeCommand(program: Command, onReady?: ServeReadyHook): Command {
+  return program
+    .command('serve')
+    .description('Host many static web apps with environments, deployments and a management API')
+    .option('--data <dir>', 'folder of the embedded database, contents and admin token', './.portico')
+    .option('--database-url <url>', 'PostgreSQL URL (several nodes may share it) instead of embedded SQLite')
+    .option('--redis-url <url>', 'Redis URL shared by the nodes (used by gateway counters)')
+    .option('--port <port>', 'port serving the sites by Host', parsePort, 4280)
+    .option('--admin-port <port>', 'port of the management API and portal', parsePort, 4281)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--domain <domain>', 'domain of generated host names', 'localhost')
+    .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
+    .option(
+      '--api-idle-minutes <minutes>',
+      'stop an environment’s functions after this quiet time',
+      parseSeconds,
+      15,
+    )
+    .option('--verbose', 'log one line per request')
+    .action((flags: ServeFlags) => runServe(flags, onReady));
+}
+
+async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
+  const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  const service = await startService({
+    dataDir: flags.data,
+    databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
+    port: flags.port,
+    adminPort: flags.adminPort,
+    host: flags.host,
+    domain: flags.domain.toLowerCase(),
+    adminToken: process.env.PORTICO_ADMIN_TOKEN,
+    secretKey: process.env.PORTICO_SECRET_KEY,
+    apiTimeoutSeconds: flags.apiTimeout,
+    apiIdleMinutes: flags.apiIdleMinutes,
+    version: readVersion(),
+    verbose: flags.verbose === true,
+    logger,
+  });
+  const stopped = waitForSignal(service);
+  process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
+  process.stdout.write(
+    `Management API and portal at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`,
+  );
+  process.stdout.write(
+    service.adminTokenFile === undefined
+      ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'
+      : `Admin token: in ${displayPath(service.adminTokenFile)} (send it as Authorization: Bearer …)\n`,
+  );
+  if (onReady !== undefined) {
+    const token =
+      process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();
+    await onReady(service, token).catch((error: unknown) =>
+      logger.error(error instanceof Error ? error.message : String(error)),
+    );
+  }
+  await stopped;
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? '0.0.0';
+}
+
+function waitForSignal(service: Service): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void service.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

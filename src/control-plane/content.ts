@@ -1,0 +1,123 @@
+/**
+ * Deployed content on this node's disk: a deployment's files are written from the blob store into
+ * `<workDir>/deployments/<id>/{app,api}` once (built in a temporary folder and renamed into place, so a
+ * half-written folder is never used), and served from there.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ControlContext } from './context.js';
+import type { Manifest, ManifestFile } from './manifest.js';
+
+/** The folders of a materialised deployment. */
+export interface DeploymentFolders {
+  readonly appDir: string;
+  readonly apiDir?: string;
+}
+
+/** Where deployment `id` lives (or will live) on this node. */
+export function deploymentFolder(ctx: ControlContext, id: string): string {
+  return join(ctx.workDir, 'deployments', id);
+}
+
+function foldersOf(root: string, manifest: Manifest): DeploymentFolders {
+  return manifest.api === undefined
+    ? { appDir: join(root, 'app') }
+    : { appDir: join(root, 'app'), apiDir: join(root, 'api') };
+}
+
+/** Writes a deployment's files to this node's disk unless they are there already. */
+export async function materializeDeployment(
+  ctx: ControlContext,
+  id: string,
+  manifest: Manifest,
+): Promise<DeploymentFolders> {
+  const root = deploymentFolder(ctx, id);
+  if (await exists(root)) {
+    return foldersOf(root, manifest);
+  }
+  const staging = await stageDeployment(ctx, id, manifest);
+  await publishFolder(staging, root);
+  return foldersOf(root, manifest);
+}
+
+/** Writes a deployment into a new temporary folder and returns it (the caller publishes or removes it). */
+export async function stageDeployment(ctx: ControlContext, id: string, manifest: Manifest): Promise<string> {
+  const staging = join(ctx.workDir, 'deployments', `.${id}.${randomUUID()}.tmp`);
+  try {
+    await writeFiles(ctx, join(staging, 'app'), manifest.app);
+    if (manifest.api !== undefined) {
+      await writeFiles(ctx, join(staging, 'api'), manifest.api);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return staging;
+}
+
+/** Renames a staged folder into place; when another writer got there first, keeps theirs. */
+export async function publishFolder(staging: string, root: string): Promise<void> {
+  await rename(staging, root).catch(async (error: NodeJS.ErrnoException) => {
+    await rm(staging, { recursive: true, force: true });
+    if (!(await exists(root))) {
+      throw error;
+    }
+  });
+}
+
+async function writeFiles(ctx: ControlContext, dir: string, files: readonly ManifestFile[]): Promise<void> {
+  const queue = [...files];
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      await ctx.blobs.copyTo(file.sha256, join(dir, ...file.path.split('/')));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/** Removes the local copies of deployments not in `keep`, and abandoned temporary folders. */
+export async function pruneLocalDeployments(ctx: ControlContext, keep: ReadonlySet<string>): Promise<void> {
+  const dir = join(ctx.workDir, 'deployments');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!keep.has(name)) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Hashes the files under `dir/sub` and stores them, as manifest entries relative to `dir`. */
+export async function ingestFolder(ctx: ControlContext, dir: string, sub: string): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = [];
+  for (const path of await listFiles(join(dir, sub), sub)) {
+    const data = await readFile(join(dir, ...path.split('/')));
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await ctx.blobs.put(sha256, data);
+    files.push({ path, size: data.length, sha256 });
+  }
+  return files;
+}
+
+/** Regular files under `dir` (symbolic links skipped), as `/`-joined paths prefixed by `prefix`. */
+async function listFiles(dir: string, prefix: string): Promise<string[]> {
+  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const nested = await Promise.all(
+    entries.map(async (entry) => {
+      const path = `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        return listFiles(join(dir, entry.name), path);
+      }
+      return entry.isFile() ? [path] : [];
+    }),
+  );
+  return nested.flat();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,349 @@
+/**
+ * Deployments (spec §5–6): created from a checked file list, filled with the files the store lacks,
+ * then committed: checked (config with JSON paths, plan rules, API dependencies) and made live in one
+ * transaction. A deployment that fails or never completes changes nothing that serves.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatDiagnostics, loadConfig } from '../config/index.js';
+import { PorticoError } from '../shared/errors.js';
+import type { DeploymentsTable } from '../storage/index.js';
+import { deploymentFolder, ingestFolder, publishFolder, stageDeployment } from './content.js';
+import { type ControlContext, recordChange } from './context.js';
+import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
+import { installDependencies } from './install.js';
+import { type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
+import type { Site } from './sites.js';
+
+/** Successful deployments kept per environment (for rollback); older ones are removed. */
+export const KEPT_DEPLOYMENTS = 5;
+
+/** A deployment as the services hand it around. */
+export interface Deployment {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly status: DeploymentsTable['status'];
+  readonly manifest: Manifest;
+  readonly fileCount: number;
+  readonly contentBytes: number;
+  readonly hasApi: boolean;
+  readonly standardFeatures: readonly string[];
+  readonly error: string | null;
+  readonly log: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
+
+function toDeployment(row: DeploymentsTable): Deployment {
+  return {
+    id: row.id,
+    environmentId: row.environment_id,
+    status: row.status,
+    manifest: JSON.parse(row.manifest) as Manifest,
+    fileCount: row.file_count,
+    contentBytes: row.content_bytes,
+    hasApi: row.has_api === 1,
+    standardFeatures: JSON.parse(row.standard_features) as string[],
+    error: row.error,
+    log: row.log,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/** Starts a deployment: checks the request, creates the environment when needed, lists missing files. */
+export async function createDeployment(
+  ctx: ControlContext,
+  site: Site,
+  body: unknown,
+): Promise<{ deployment: Deployment; environment: Environment; missing: string[] }> {
+  const request = parseDeploymentRequest(body, site.sku);
+  const environment = await ensureEnvironment(ctx, site, request.environment);
+  const files = [...request.manifest.app, ...(request.manifest.api ?? [])];
+  const row: DeploymentsTable = {
+    id: randomUUID(),
+    site_id: site.id,
+    environment_id: environment.id,
+    status: 'Uploading',
+    manifest: JSON.stringify(request.manifest),
+    file_count: files.length,
+    content_bytes: files.reduce((total, f) => total + f.size, 0),
+    has_api: request.manifest.api === undefined ? 0 : 1,
+    standard_features: '[]',
+    error: null,
+    log: null,
+    created_at: ctx.now().toISOString(),
+    completed_at: null,
+  };
+  await ctx.db.insertInto('deployments').values(row).execute();
+  const missing = await ctx.blobs.missing(manifestHashes(request.manifest));
+  return { deployment: toDeployment(row), environment, missing };
+}
+
+/** The deployment `id` of a site; 404 otherwise. */
+export async function getDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('id', '=', id)
+    .where('site_id', '=', site.id)
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new PorticoError(
+      'DEPLOY_NOT_FOUND',
+      `The site '${site.name}' has no deployment ${id}; start a new deploy.`,
+    );
+  }
+  return toDeployment(row);
+}
+
+/** Stores one file of an uploading deployment after checking it is listed and matches its hash. */
+export async function uploadDeploymentFile(
+  ctx: ControlContext,
+  site: Site,
+  id: string,
+  sha256: string,
+  data: Buffer,
+): Promise<void> {
+  const deployment = await requireUploading(ctx, site, id);
+  const listed = [...deployment.manifest.app, ...(deployment.manifest.api ?? [])].find(
+    (f) => f.sha256 === sha256,
+  );
+  if (listed === undefined) {
+    throw new PorticoError('DEPLOY_FILE_MISMATCH', `The content ${sha256} is not part of deployment ${id}.`);
+  }
+  const actual = createHash('sha256').update(data).digest('hex');
+  if (actual !== sha256 || data.length !== listed.size) {
+    throw new PorticoError(
+      'DEPLOY_FILE_MISMATCH',
+      `The upload for ${listed.path} does not match its listing (expected ${listed.size} bytes with SHA-256 ${sha256}, got ${data.length} bytes with ${actual}). The file may have changed during the deploy; deploy again.`,
+    );
+  }
+  await ctx.blobs.put(sha256, data);
+}
+
+async function requireUploading(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
+  const deployment = await getDeployment(ctx, site, id);
+  if (deployment.status !== 'Uploading') {
+    throw new PorticoError('DEPLOY_STATE', `Deployment ${id} is ${deployment.status}; start a new deploy.`);
+  }
+  return deployment;
+}
+
+/** Checks a fully uploaded deployment and makes it live; on a problem marks it Failed and throws. */
+export async function commitDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
+  const deployment = await requireUploading(ctx, site, id);
+  const missing = await ctx.blobs.missing(manifestHashes(deployment.manifest));
+  if (missing.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_INCOMPLETE',
+      `${missing.length} file(s) of deployment ${id} have not been uploaded yet; upload them, then commit again.`,
+    );
+  }
+  const staging = await stageDeployment(ctx, id, deployment.manifest);
+  try {
+    const checked = await checkStaged(ctx, site, staging, deployment.manifest);
+    await publishFolder(staging, deploymentFolder(ctx, id));
+    return await activate(ctx, deployment, checked);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    await markFailed(ctx, id, error);
+    throw error;
+  }
+}
+
+interface CheckedContent {
+  readonly manifest: Manifest;
+  readonly standardFeatures: readonly string[];
+  readonly log: string | null;
+}
+
+async function checkStaged(
+  ctx: ControlContext,
+  site: Site,
+  staging: string,
+  manifest: Manifest,
+): Promise<CheckedContent> {
+  const standardFeatures = await checkConfig(join(staging, 'app'), site);
+  if (manifest.api === undefined) {
+    return { manifest, standardFeatures, log: null };
+  }
+  const installed = await installDependencies(join(staging, 'api'));
+  if (installed === undefined) {
+    return { manifest, standardFeatures, log: null };
+  }
+  const modules = await ingestFolder(ctx, join(staging, 'api'), 'node_modules');
+  return {
+    manifest: { app: manifest.app, api: [...manifest.api, ...modules] },
+    standardFeatures,
+    log: installed.log,
+  };
+}
+
+/** Validates the deployed config like `portico start` does, plus the plan rules; returns its Standard features. */
+async function checkConfig(appDir: string, site: Site): Promise<readonly string[]> {
+  const loaded = await loadConfig({ appDir });
+  if (!loaded.ok) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    throw new PorticoError(
+      'DEPLOY_CONFIG_INVALID',
+      `The deploy was rejected because staticwebapp.config.json is invalid; the previous deployment keeps serving:\n${formatDiagnostics(errors, { baseDir: appDir })}`,
+      { details: errors.map((d) => ({ path: d.path, message: d.message })) },
+    );
+  }
+  const features = loaded.config.standardOnlyFeatures;
+  if (site.sku === 'Free' && features.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_CONFIG_INVALID',
+      `The deploy was rejected: ${features.join(', ')} need${features.length === 1 ? 's' : ''} the Standard plan and '${site.name}' is on Free. Run portico site plan ${site.name} standard, or remove ${features.length === 1 ? 'it' : 'them'}.`,
+      { details: features.map((path) => ({ path, message: 'needs the Standard plan' })) },
+    );
+  }
+  return features;
+}
+
+async function activate(
+  ctx: ControlContext,
+  deployment: Deployment,
+  checked: CheckedContent,
+): Promise<Deployment> {
+  const now = ctx.now().toISOString();
+  const hostname = await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('deployments')
+      .set({
+        status: 'Succeeded',
+        manifest: JSON.stringify(checked.manifest),
+        standard_features: JSON.stringify(checked.standardFeatures),
+        log: checked.log,
+        completed_at: now,
+      })
+      .where('id', '=', deployment.id)
+      .execute();
+    const env = await trx
+      .updateTable('environments')
+      .set({ active_deployment_id: deployment.id, updated_at: now })
+      .where('id', '=', deployment.environmentId)
+      .returning('hostname')
+      .executeTakeFirstOrThrow();
+    return env.hostname;
+  });
+  await recordChange(ctx, hostname);
+  await pruneDeployments(ctx, deployment.environmentId);
+  return {
+    ...deployment,
+    status: 'Succeeded',
+    manifest: checked.manifest,
+    standardFeatures: checked.standardFeatures,
+    log: checked.log,
+    completedAt: now,
+  };
+}
+
+async function markFailed(ctx: ControlContext, id: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  await ctx.db
+    .updateTable('deployments')
+    .set({ status: 'Failed', error: message, completed_at: ctx.now().toISOString() })
+    .where('id', '=', id)
+    .execute()
+    .catch((cause: unknown) => ctx.logger.error(`cannot mark deployment ${id} failed: ${String(cause)}`));
+}
+
+/** Keeps the newest {@link KEPT_DEPLOYMENTS} successful deployments of an environment (and the live one). */
+async function pruneDeployments(ctx: ControlContext, environmentId: string): Promise<void> {
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select(['id', 'status'])
+    .where('environment_id', '=', environmentId)
+    .orderBy('created_at', 'desc')
+    .execute();
+  const env = await ctx.db
+    .selectFrom('environments')
+    .select('active_deployment_id')
+    .where('id', '=', environmentId)
+    .executeTakeFirst();
+  const succeeded = rows.filter((r) => r.status === 'Succeeded');
+  const failed = rows.filter((r) => r.status === 'Failed');
+  const gone = [...succeeded.slice(KEPT_DEPLOYMENTS), ...failed.slice(KEPT_DEPLOYMENTS)]
+    .map((r) => r.id)
+    .filter((id) => id !== env?.active_deployment_id);
+  if (gone.length > 0) {
+    await ctx.db.deleteFrom('deployments').where('id', 'in', gone).execute();
+  }
+}
+
+/** The deployments of an environment, newest first. */
+export async function listDeployments(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+): Promise<Deployment[]> {
+  const environment = await getEnvironment(ctx, site, environmentName);
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('environment_id', '=', environment.id)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map(toDeployment);
+}
+
+/** Makes an earlier successful deployment live again (default: the newest one before the live one). */
+export async function rollbackDeployment(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+  deploymentId?: string,
+): Promise<Deployment> {
+  const environment = await getEnvironment(ctx, site, environmentName);
+  const succeeded = (await listDeployments(ctx, site, environmentName)).filter(
+    (d) => d.status === 'Succeeded',
+  );
+  const active = succeeded.find((d) => d.id === environment.activeDeploymentId);
+  const candidates = succeeded.filter((d) => d !== active);
+  const target =
+    deploymentId !== undefined
+      ? candidates.find((d) => d.id === deploymentId)
+      : active === undefined
+        ? candidates[0]
+        : candidates.find((d) => d.createdAt < active.createdAt);
+  if (target === undefined) {
+    throw new PorticoError(
+      'DEPLOY_NOTHING_TO_ROLL_BACK',
+      deploymentId === undefined
+        ? `The ${environmentName} environment of '${site.name}' has no earlier successful deployment to restore.`
+        : `Deployment ${deploymentId} is not an earlier successful deployment of ${environmentName}; see portico deploy list --site ${site.name}.`,
+    );
+  }
+  await ctx.db
+    .updateTable('environments')
+    .set({ active_deployment_id: target.id, updated_at: ctx.now().toISOString() })
+    .where('id', '=', environment.id)
+    .execute();
+  await recordChange(ctx, environment.hostname);
+  return target;
+}
+
+/** The deployment with this id (any site), for the data plane. */
+export async function readDeployment(ctx: ControlContext, id: string): Promise<Deployment | undefined> {
+  const row = await ctx.db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toDeployment(row);
+}
+
+/** Marks uploads abandoned for longer than `olderThanMs` as Failed (after a crash or a killed client). */
+export async function failAbandonedUploads(ctx: ControlContext, olderThanMs: number): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - olderThanMs).toISOString();
+  const result = await ctx.db
+    .updateTable('deployments')
+    .set({
+      status: 'Failed',
+      error: 'The upload was interrupted and never committed.',
+      completed_at: ctx.now().toISOString(),
+    })
+    .where('status', '=', 'Uploading')
+    .where('created_at', '<', cutoff)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,129 @@
+/**
+ * The list of files a deploy sends (`{ environment, app: [file], api?: [file] }`), checked before anything
+ * is stored: safe relative paths, no duplicates, hashes, and the limits of spec §5.
+ */
+import { z } from 'zod';
+import { PorticoError } from '../shared/errors.js';
+import type { Sku } from './sites.js';
+
+/** One file of a deployment. */
+export interface ManifestFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** The files of a deployment: static content and, optionally, the API. */
+export interface Manifest {
+  readonly app: readonly ManifestFile[];
+  readonly api?: readonly ManifestFile[];
+}
+
+/** App content limits of the plans, in bytes (spec §5: 250 MB and 500 MB, Azure counts MiB). */
+export const APP_SIZE_LIMITS: Readonly<Record<Sku, number>> = { Free: 262_144_000, Standard: 524_288_000 };
+/** Files an app may have (spec §5). */
+export const MAX_APP_FILES = 15_000;
+/** Size limit of the API content (spec §3: 30 MiB). */
+export const MAX_FUNCTION_BYTES = 31_457_280;
+
+const fileSchema = z
+  .object({
+    path: z.string().min(1).max(1024),
+    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+  })
+  .strict();
+
+const requestSchema = z
+  .object({
+    environment: z.string().default('production'),
+    app: z.array(fileSchema).max(1_000_000),
+    api: z.array(fileSchema).max(1_000_000).optional(),
+  })
+  .strict();
+
+/** A checked deployment request. */
+export interface DeploymentRequest {
+  readonly environment: string;
+  readonly manifest: Manifest;
+}
+
+/** Parses and checks the body of `POST /deploy/v1/deployments` against the site's plan. */
+export function parseDeploymentRequest(body: unknown, sku: Sku): DeploymentRequest {
+  const parsed = requestSchema.safeParse(body);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.') || '(body)',
+      message: issue.message,
+    }));
+    throw new PorticoError(
+      'DEPLOY_MANIFEST_INVALID',
+      `The deployment request is invalid:\n${details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}`,
+      { details },
+    );
+  }
+  const { environment, app, api } = parsed.data;
+  checkPaths('app', app);
+  if (api !== undefined) {
+    checkPaths('api', api);
+  }
+  checkLimits(app, api ?? [], sku);
+  return { environment, manifest: api === undefined ? { app } : { app, api } };
+}
+
+function checkPaths(part: string, files: readonly ManifestFile[]): void {
+  const seen = new Set<string>();
+  for (const [index, file] of files.entries()) {
+    const problem = describeBadPath(file.path) ?? (seen.has(file.path) ? 'is listed twice' : undefined);
+    if (problem !== undefined) {
+      throw new PorticoError('DEPLOY_MANIFEST_INVALID', `${part}[${index}].path '${file.path}' ${problem}.`, {
+        details: [{ path: `${part}[${index}].path`, message: problem }],
+      });
+    }
+    seen.add(file.path);
+  }
+}
+
+/** Why a manifest path is unsafe, or undefined when it is a plain relative `/`-separated path. */
+export function describeBadPath(path: string): string | undefined {
+  if (path.includes('\\') || path.includes('\0')) {
+    return "must use '/' separators and no NUL characters";
+  }
+  const segments = path.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    return "must be relative, without empty, '.' or '..' segments";
+  }
+  return undefined;
+}
+
+function checkLimits(app: readonly ManifestFile[], api: readonly ManifestFile[], sku: Sku): void {
+  const appBytes = sum(app);
+  if (appBytes > APP_SIZE_LIMITS[sku]) {
+    throw new PorticoError(
+      'DEPLOY_TOO_LARGE',
+      `The content server has rejected the request with: BadRequest Reason: The size of the app content was too large. The limit for this Static Web App is ${APP_SIZE_LIMITS[sku]} bytes. (This deploy has ${appBytes} bytes${sku === 'Free' ? '; the Standard plan allows 524288000' : ''}.)`,
+    );
+  }
+  if (app.length > MAX_APP_FILES) {
+    throw new PorticoError(
+      'DEPLOY_TOO_MANY_FILES',
+      `The content server has rejected the request with: BadRequest Reason: The number of static files was too large. The limit for this Static Web App is ${MAX_APP_FILES} files. (This deploy has ${app.length}.)`,
+    );
+  }
+  const apiBytes = sum(api);
+  if (apiBytes > MAX_FUNCTION_BYTES) {
+    throw new PorticoError(
+      'DEPLOY_TOO_LARGE',
+      `The content server has rejected the request with: BadRequest Reason: The size of the function content was too large. The limit for this static site is ${MAX_FUNCTION_BYTES} bytes. (This deploy has ${apiBytes} bytes; leave node_modules out and the server installs the dependencies.)`,
+    );
+  }
+}
+
+function sum(files: readonly ManifestFile[]): number {
+  return files.reduce((total, file) => total + file.size, 0);
+}
+
+/** Every distinct hash of a manifest. */
+export function manifestHashes(manifest: Manifest): string[] {
+  return [...new Set([...manifest.app, ...(manifest.api ?? [])].map((f) => f.sha256))];
+}

@@ -1,0 +1,73 @@
+/** Small HTTP helpers of the management API: JSON bodies in and out, and the one error shape. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUserError, PorticoError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+
+/** Reads a request body up to `limit` bytes; more is a 413 user error. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > limit) {
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): PorticoError {
+  return new PorticoError('CONTROL_BAD_REQUEST', `The request body is larger than ${limit} bytes.`, {
+    status: 413,
+  });
+}
+
+/** Parses a JSON body; empty means `{}`. */
+export async function readJson(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (body.length === 0) {
+    return {};
+  }
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch (cause) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `The request body is not valid JSON: ${(cause as Error).message}.`,
+    );
+  }
+}
+
+/** Sends a JSON document. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+/** The one error shape: `{ error: { code, message, details? } }`; system errors are logged, not shown. */
+export function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (isUserError(error)) {
+    const details = error.details === undefined ? {} : { details: error.details };
+    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...details } });
+    return;
+  }
+  logger.error(`management API: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  const code = error instanceof PorticoError ? error.code : 'INTERNAL';
+  sendJson(res, 500, {
+    error: { code, message: 'An internal error occurred; the server log has the details.' },
+  });
+}

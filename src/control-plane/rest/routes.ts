@@ -1,0 +1,431 @@
+/**
+ * The routes of the management API (docs/rest-api.md): static sites, builds (environments), app
+ * settings, users and invitations with the admin token; the deployment steps with a deployment token.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/guards.js';
+import type { ControlContext } from '../context.js';
+import {
+  commitDeployment,
+  createDeployment,
+  getDeployment,
+  listDeployments,
+  rollbackDeployment,
+  uploadDeploymentFile,
+} from '../deployments.js';
+import { deleteEnvironment, getEnvironment, listEnvironments } from '../environments.js';
+import { listStandardFeaturesInUse } from '../plans.js';
+import { listAppSettings, replaceAppSettings } from '../settings.js';
+import {
+  authenticateDeploymentToken,
+  createSite,
+  deleteSite,
+  getSite,
+  listSites,
+  parseSku,
+  readDeploymentToken,
+  resetDeploymentToken,
+  type Site,
+  setSku,
+} from '../sites.js';
+import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } from '../users.js';
+import { readBody, readJson } from './http.js';
+import {
+  buildResource,
+  deploymentResource,
+  RESOURCE_GROUP,
+  SUBSCRIPTION_ID,
+  siteResource,
+  userResource,
+} from './resources.js';
+import type { Route, RouteRequest } from './router.js';
+
+const SITES =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites';
+const SITE = `${SITES}/{name}`;
+
+/** Builds the route table over the services. */
+export function createRoutes(ctx: ControlContext): Route[] {
+  return [
+    ...siteRoutes(ctx),
+    ...buildRoutes(ctx),
+    ...settingRoutes(ctx),
+    ...userRoutes(ctx),
+    ...deployRoutes(ctx),
+  ];
+}
+
+/** Checks the subscription and resource group of a path (Portico has exactly one of each). */
+function checkScope(params: Readonly<Record<string, string>>): void {
+  if (
+    params.subscriptionId !== SUBSCRIPTION_ID ||
+    params.resourceGroupName?.toLowerCase() !== RESOURCE_GROUP
+  ) {
+    throw new PorticoError(
+      'CONTROL_NOT_FOUND',
+      `Portico has one subscription (${SUBSCRIPTION_ID}) and one resource group (${RESOURCE_GROUP}); use them in the path.`,
+    );
+  }
+}
+
+async function siteOf(ctx: ControlContext, request: RouteRequest): Promise<Site> {
+  checkScope(request.params);
+  return getSite(ctx, request.params.name ?? '');
+}
+
+/** REST `default` is production; other builds keep their names. */
+function environmentOf(request: RouteRequest): string {
+  const name = request.params.environmentName ?? 'default';
+  return name.toLowerCase() === 'default' ? 'production' : name;
+}
+
+function propertiesOf(body: unknown): Record<string, unknown> {
+  if (!isRecord(body) || (body.properties !== undefined && !isRecord(body.properties))) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'The body must be a JSON object with a "properties" object.',
+    );
+  }
+  return (body.properties as Record<string, unknown> | undefined) ?? {};
+}
+
+function skuOf(body: unknown): unknown {
+  return isRecord(body) && isRecord(body.sku) ? body.sku.name : undefined;
+}
+
+function siteRoutes(ctx: ControlContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: SITES,
+      auth: 'admin',
+      summary: 'List static sites',
+      handler: async (r) => {
+        checkScope(r.params);
+        return { status: 200, body: { value: (await listSites(ctx)).map(siteResource) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: SITE,
+      auth: 'admin',
+      summary: 'Create a static site',
+      requestExample: { location: 'portico', sku: { name: 'Free' }, properties: {} },
+      handler: async (r) => {
+        checkScope(r.params);
+        const body = await readJson(r.req);
+        const sku = skuOf(body);
+        const { site, token } = await createSite(
+          ctx,
+          r.params.name ?? '',
+          sku === undefined ? 'Free' : parseSku(sku),
+        );
+        const resource = siteResource(site) as { properties: Record<string, unknown> };
+        return { status: 201, body: { ...resource, properties: { ...resource.properties, apiKey: token } } };
+      },
+    },
+    {
+      method: 'GET',
+      path: SITE,
+      auth: 'admin',
+      summary: 'Get a static site',
+      handler: async (r) => ({ status: 200, body: siteResource(await siteOf(ctx, r)) }),
+    },
+    {
+      method: 'PATCH',
+      path: SITE,
+      auth: 'admin',
+      summary: 'Change the plan (sku) of a static site',
+      requestExample: { sku: { name: 'Standard' } },
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const sku = parseSku(skuOf(await readJson(r.req)));
+        const blockers = sku === 'Free' ? await listStandardFeaturesInUse(ctx, site) : [];
+        return { status: 200, body: siteResource(await setSku(ctx, site.name, sku, blockers)) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: SITE,
+      auth: 'admin',
+      summary: 'Delete a static site and everything of it',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        await deleteSite(ctx, site.name);
+        return { status: 200, body: {} };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${SITE}/listSecrets`,
+      auth: 'admin',
+      summary: 'Show the deployment token',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        return { status: 200, body: { properties: { apiKey: await readDeploymentToken(ctx, site.name) } } };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${SITE}/resetapikey`,
+      auth: 'admin',
+      summary: 'Replace the deployment token (the old one stops working)',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        return { status: 200, body: { properties: { apiKey: await resetDeploymentToken(ctx, site.name) } } };
+      },
+    },
+  ];
+}
+
+function buildRoutes(ctx: ControlContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: `${SITE}/builds`,
+      auth: 'admin',
+      summary: 'List the environments (builds) of a site',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const environments = await listEnvironments(ctx, site);
+        return {
+          status: 200,
+          body: { value: environments.map((e) => buildResource(site, e, ctx.publicUrl(e.hostname))) },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${SITE}/builds/{environmentName}`,
+      auth: 'admin',
+      summary: 'Get an environment (build); production is "default"',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const environment = await getEnvironment(ctx, site, environmentOf(r));
+        return { status: 200, body: buildResource(site, environment, ctx.publicUrl(environment.hostname)) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${SITE}/builds/{environmentName}`,
+      auth: 'admin',
+      summary: 'Delete a pre-production environment with its content and settings',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        await deleteEnvironment(ctx, site, environmentOf(r));
+        return { status: 200, body: {} };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${SITE}/builds/{environmentName}/deployments`,
+      auth: 'admin',
+      summary: 'List the deployments of an environment, newest first',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const environment = await getEnvironment(ctx, site, environmentOf(r));
+        const deployments = await listDeployments(ctx, site, environment.name);
+        return {
+          status: 200,
+          body: { value: deployments.map((d) => deploymentResource(site, environment, d)) },
+        };
+      },
+    },
+  ];
+}
+
+function settingRoutes(ctx: ControlContext): Route[] {
+  const list = async (r: RouteRequest) => {
+    const site = await siteOf(ctx, r);
+    return { status: 200, body: { properties: await listAppSettings(ctx, site, environmentOf(r)) } };
+  };
+  const put = async (r: RouteRequest) => {
+    const site = await siteOf(ctx, r);
+    const properties = propertiesOf(await readJson(r.req));
+    return {
+      status: 200,
+      body: { properties: await replaceAppSettings(ctx, site, environmentOf(r), properties) },
+    };
+  };
+  const example = { properties: { DATABASE_URL: 'postgres://…', FEATURE_X: 'on' } };
+  return [
+    {
+      method: 'POST',
+      path: `${SITE}/listAppSettings`,
+      auth: 'admin',
+      summary: 'List app settings of production',
+      handler: list,
+    },
+    {
+      method: 'PUT',
+      path: `${SITE}/config/appsettings`,
+      auth: 'admin',
+      summary: 'Replace app settings of production',
+      requestExample: example,
+      handler: put,
+    },
+    {
+      method: 'POST',
+      path: `${SITE}/builds/{environmentName}/listAppSettings`,
+      auth: 'admin',
+      summary: 'List app settings of an environment',
+      handler: list,
+    },
+    {
+      method: 'PUT',
+      path: `${SITE}/builds/{environmentName}/config/appsettings`,
+      auth: 'admin',
+      summary: 'Replace app settings of an environment',
+      requestExample: example,
+      handler: put,
+    },
+  ];
+}
+
+function userRoutes(ctx: ControlContext): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: `${SITE}/createUserInvitation`,
+      auth: 'admin',
+      summary: 'Invite a user to take custom roles',
+      requestExample: {
+        properties: {
+          provider: 'github',
+          userDetails: 'octocat',
+          roles: 'admin,editor',
+          numHoursToExpiration: 24,
+        },
+      },
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const p = propertiesOf(await readJson(r.req));
+        const invitation = await createInvitation(ctx, site, {
+          provider: String(p.provider ?? ''),
+          userDetails: String(p.userDetails ?? ''),
+          roles: parseRoles(p.roles),
+          hours: Number(p.numHoursToExpiration ?? 24),
+          domain: typeof p.domain === 'string' && p.domain !== '' ? p.domain : undefined,
+        });
+        return { status: 200, body: { properties: invitation } };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${SITE}/authproviders/{provider}/listUsers`,
+      auth: 'admin',
+      summary: 'List users with custom roles ("all" for every provider)',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const users = await listUsers(ctx, site, r.params.provider);
+        return { status: 200, body: { value: users.map((u) => userResource(site, u)) } };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: `${SITE}/authproviders/{provider}/users/{userId}`,
+      auth: 'admin',
+      summary: "Replace a user's custom roles",
+      requestExample: { properties: { roles: 'reader' } },
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const roles = parseRoles(propertiesOf(await readJson(r.req)).roles);
+        const user = await updateUserRoles(ctx, site, r.params.provider ?? '', r.params.userId ?? '', roles);
+        return { status: 200, body: userResource(site, user) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${SITE}/authproviders/{provider}/users/{userId}`,
+      auth: 'admin',
+      summary: 'Remove a user',
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        await removeUser(ctx, site, r.params.provider ?? '', r.params.userId ?? '');
+        return { status: 200, body: {} };
+      },
+    },
+  ];
+}
+
+function deployRoutes(ctx: ControlContext): Route[] {
+  const siteOfToken = (r: RouteRequest) => authenticateDeploymentToken(ctx, r.token);
+  return [
+    {
+      method: 'POST',
+      path: '/deploy/v1/deployments',
+      auth: 'deployment',
+      summary: 'Start a deployment: list its files; the answer names the contents to upload',
+      requestExample: {
+        environment: 'production',
+        app: [{ path: 'index.html', size: 120, sha256: '0'.repeat(64) }],
+      },
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        const { deployment, missing } = await createDeployment(ctx, site, await readJson(r.req));
+        return { status: 201, body: { id: deployment.id, missing } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/deploy/v1/deployments/{id}/files/{sha256}',
+      auth: 'deployment',
+      summary: 'Upload one content (raw bytes) of a deployment',
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        const deployment = await getDeployment(ctx, site, r.params.id ?? '');
+        const body = await readBody(r.req, deployment.contentBytes + 1);
+        await uploadDeploymentFile(ctx, site, deployment.id, r.params.sha256 ?? '', body);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/deploy/v1/deployments/{id}/commit',
+      auth: 'deployment',
+      summary: 'Check a fully uploaded deployment and make it live',
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        const deployment = await commitDeployment(ctx, site, r.params.id ?? '');
+        const environment = (await listEnvironments(ctx, site)).find(
+          (e) => e.id === deployment.environmentId,
+        );
+        if (environment === undefined) {
+          throw new PorticoError(
+            'DEPLOY_STATE',
+            'The environment was deleted during the deploy; deploy again.',
+          );
+        }
+        return {
+          status: 200,
+          body: deploymentResource(site, environment, deployment, {
+            url: ctx.publicUrl(environment.hostname),
+            hostname: environment.hostname,
+          }),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/deploy/v1/rollback',
+      auth: 'deployment',
+      summary: 'Make an earlier successful deployment live again',
+      requestExample: { environment: 'production' },
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        const body = await readJson(r.req);
+        const envName =
+          isRecord(body) && typeof body.environment === 'string' ? body.environment : 'production';
+        const id = isRecord(body) && typeof body.deploymentId === 'string' ? body.deploymentId : undefined;
+        const deployment = await rollbackDeployment(ctx, site, envName, id);
+        const environment = await getEnvironment(ctx, site, envName);
+        return {
+          status: 200,
+          body: deploymentResource(site, environment, deployment, {
+            url: ctx.publicUrl(environment.hostname),
+          }),
+        };
+      },
+    },
+  ];
+}

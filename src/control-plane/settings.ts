@@ -1,0 +1,85 @@
+/**
+ * App settings of an environment (spec §8): environment variables of the API only, per environment,
+ * encrypted at rest, names of letters, digits, `.` and `_`, reserved prefixes refused.
+ */
+import { PorticoError } from '../shared/errors.js';
+import { type ControlContext, recordChange } from './context.js';
+import { getEnvironment } from './environments.js';
+import type { Site } from './sites.js';
+
+/** Largest value accepted, as Azure's limit for one app setting. */
+const MAX_VALUE_LENGTH = 64 * 1024;
+
+/** The settings of an environment, decrypted. */
+export async function listAppSettings(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+): Promise<Record<string, string>> {
+  const environment = await getEnvironment(ctx, site, environmentName);
+  return readSettings(ctx, environment.id);
+}
+
+/** The settings of an environment by id, decrypted (for the functions host). */
+export async function readSettings(
+  ctx: ControlContext,
+  environmentId: string,
+): Promise<Record<string, string>> {
+  const rows = await ctx.db
+    .selectFrom('app_settings')
+    .selectAll()
+    .where('environment_id', '=', environmentId)
+    .orderBy('name')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.name, ctx.sealer.unseal(row.value_sealed)]));
+}
+
+/** Replaces every setting of an environment (Azure's `PUT …/config/appsettings`), atomically. */
+export async function replaceAppSettings(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+  settings: Readonly<Record<string, unknown>>,
+): Promise<Record<string, string>> {
+  const values = checkSettings(ctx, settings);
+  const environment = await getEnvironment(ctx, site, environmentName);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('app_settings').where('environment_id', '=', environment.id).execute();
+    for (const [name, value] of Object.entries(values)) {
+      await trx
+        .insertInto('app_settings')
+        .values({ environment_id: environment.id, name, value_sealed: ctx.sealer.seal(value) })
+        .execute();
+    }
+  });
+  await recordChange(ctx, environment.hostname);
+  return values;
+}
+
+function checkSettings(
+  ctx: ControlContext,
+  settings: Readonly<Record<string, unknown>>,
+): Record<string, string> {
+  const problems: { path: string; message: string }[] = [];
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (typeof value !== 'string') {
+      problems.push({ path: `properties.${name}`, message: 'the value must be a string' });
+    } else if (value.length > MAX_VALUE_LENGTH) {
+      problems.push({ path: `properties.${name}`, message: 'the value is longer than 64 KB' });
+    } else {
+      values[name] = value;
+    }
+  }
+  for (const message of ctx.validateSettings(values)) {
+    problems.push({ path: 'properties', message });
+  }
+  if (problems.length > 0) {
+    throw new PorticoError(
+      'CONTROL_SETTING_INVALID',
+      `The app settings were not saved:\n${problems.map((p) => `  ${p.message}`).join('\n')}\nNames may use letters, digits, '.' and '_' (e.g. DATABASE_URL), and may not start with a reserved prefix such as WEBSITE_ or AZURE_FUNCTIONS_.`,
+      { details: problems },
+    );
+  }
+  return values;
+}

@@ -1,0 +1,232 @@
+/**
+ * Static sites: create, read, list, delete, change plan, and the deployment token (spec §5–6).
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { PorticoError } from '../shared/errors.js';
+import type { SitesTable } from '../storage/index.js';
+import { type ControlContext, recordChange } from './context.js';
+import { checkSiteName, createHostLabel, environmentHostname, PRODUCTION } from './names.js';
+
+/** A plan, as Azure's `sku.name` spells it. */
+export type Sku = 'Free' | 'Standard';
+
+/** A site as the services hand it around. */
+export interface Site {
+  readonly id: string;
+  readonly name: string;
+  readonly sku: Sku;
+  readonly hostLabel: string;
+  readonly defaultHostname: string;
+  readonly createdAt: string;
+}
+
+/** Parses `free`/`Free`/`standard`/`Standard`. */
+export function parseSku(value: unknown): Sku {
+  const text = typeof value === 'string' ? value.toLowerCase() : '';
+  if (text === 'free') {
+    return 'Free';
+  }
+  if (text === 'standard') {
+    return 'Standard';
+  }
+  throw new PorticoError(
+    'CONTROL_PLAN_INVALID',
+    `The plan '${String(value)}' is unknown: use Free or Standard.`,
+  );
+}
+
+function toSite(row: SitesTable, domain: string): Site {
+  return {
+    id: row.id,
+    name: row.name,
+    sku: row.sku,
+    hostLabel: row.host_label,
+    defaultHostname: environmentHostname(row.host_label, PRODUCTION, domain),
+    createdAt: row.created_at,
+  };
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Creates a site with its production environment and a deployment token. */
+export async function createSite(
+  ctx: ControlContext,
+  name: string,
+  sku: Sku,
+): Promise<{ site: Site; token: string }> {
+  checkSiteName(name);
+  if ((await findSite(ctx, name)) !== undefined) {
+    throw new PorticoError(
+      'CONTROL_SITE_EXISTS',
+      `A static site named '${name}' exists already; pick another name.`,
+    );
+  }
+  const token = newToken();
+  const now = ctx.now().toISOString();
+  const row: SitesTable = {
+    id: randomUUID(),
+    name,
+    sku,
+    host_label: await freeHostLabel(ctx),
+    deployment_token_hash: hashToken(token),
+    deployment_token_sealed: ctx.sealer.seal(token),
+    created_at: now,
+  };
+  const hostname = environmentHostname(row.host_label, PRODUCTION, ctx.domain);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('sites').values(row).execute();
+    await trx
+      .insertInto('environments')
+      .values({
+        id: randomUUID(),
+        site_id: row.id,
+        name: PRODUCTION,
+        hostname,
+        active_deployment_id: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  });
+  await recordChange(ctx, hostname);
+  return { site: toSite(row, ctx.domain), token };
+}
+
+async function freeHostLabel(ctx: ControlContext): Promise<string> {
+  for (;;) {
+    const label = createHostLabel();
+    const taken = await ctx.db
+      .selectFrom('sites')
+      .select('id')
+      .where('host_label', '=', label)
+      .executeTakeFirst();
+    if (taken === undefined) {
+      return label;
+    }
+  }
+}
+
+/** The site named `name`, or undefined. */
+export async function findSite(ctx: ControlContext, name: string): Promise<Site | undefined> {
+  const row = await ctx.db.selectFrom('sites').selectAll().where('name', '=', name).executeTakeFirst();
+  return row === undefined ? undefined : toSite(row, ctx.domain);
+}
+
+/** The site named `name`; a 404 user error when there is none. */
+export async function getSite(ctx: ControlContext, name: string): Promise<Site> {
+  const site = await findSite(ctx, name);
+  if (site === undefined) {
+    throw new PorticoError(
+      'CONTROL_SITE_NOT_FOUND',
+      `No static site named '${name}'. Run 'portico site list' to see them.`,
+    );
+  }
+  return site;
+}
+
+/** Every site, by name. */
+export async function listSites(ctx: ControlContext): Promise<Site[]> {
+  const rows = await ctx.db.selectFrom('sites').selectAll().orderBy('name').execute();
+  return rows.map((row) => toSite(row, ctx.domain));
+}
+
+/** Deletes a site and everything of it (environments, deployments, settings, users, invitations). */
+export async function deleteSite(ctx: ControlContext, name: string): Promise<void> {
+  const site = await getSite(ctx, name);
+  const hosts = await ctx.db
+    .selectFrom('environments')
+    .select('hostname')
+    .where('site_id', '=', site.id)
+    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('app_settings')
+      .where(
+        'environment_id',
+        'in',
+        trx.selectFrom('environments').select('id').where('site_id', '=', site.id),
+      )
+      .execute();
+    await trx.deleteFrom('deployments').where('site_id', '=', site.id).execute();
+    await trx.deleteFrom('environments').where('site_id', '=', site.id).execute();
+    await trx.deleteFrom('users').where('site_id', '=', site.id).execute();
+    await trx.deleteFrom('invitations').where('site_id', '=', site.id).execute();
+    await trx.deleteFrom('sites').where('id', '=', site.id).execute();
+  });
+  for (const { hostname } of hosts) {
+    await recordChange(ctx, hostname);
+  }
+}
+
+/** Changes the plan; `blockers` lists the Standard-only features in use (a downgrade is refused then). */
+export async function setSku(
+  ctx: ControlContext,
+  name: string,
+  sku: Sku,
+  blockers: readonly string[],
+): Promise<Site> {
+  const site = await getSite(ctx, name);
+  if (sku === 'Free' && site.sku === 'Standard' && blockers.length > 0) {
+    throw new PorticoError(
+      'CONTROL_PLAN_DOWNGRADE_BLOCKED',
+      `The site '${name}' cannot move to the Free plan while it uses Standard-only features: ${blockers.join('; ')}. Remove them (and redeploy) first.`,
+    );
+  }
+  await ctx.db.updateTable('sites').set({ sku }).where('id', '=', site.id).execute();
+  await recordChange(ctx, '*');
+  return { ...site, sku };
+}
+
+/** The current deployment token of a site. */
+export async function readDeploymentToken(ctx: ControlContext, name: string): Promise<string> {
+  const site = await getSite(ctx, name);
+  const row = await ctx.db
+    .selectFrom('sites')
+    .select('deployment_token_sealed')
+    .where('id', '=', site.id)
+    .executeTakeFirstOrThrow();
+  return ctx.sealer.unseal(row.deployment_token_sealed);
+}
+
+/** Replaces the deployment token; the old one stops working at once. */
+export async function resetDeploymentToken(ctx: ControlContext, name: string): Promise<string> {
+  const site = await getSite(ctx, name);
+  const token = newToken();
+  await ctx.db
+    .updateTable('sites')
+    .set({ deployment_token_hash: hashToken(token), deployment_token_sealed: ctx.sealer.seal(token) })
+    .where('id', '=', site.id)
+    .execute();
+  return token;
+}
+
+/** The site a deployment token belongs to; a 401 user error for a wrong, reset or missing token. */
+export async function authenticateDeploymentToken(
+  ctx: ControlContext,
+  token: string | undefined,
+): Promise<Site> {
+  const invalid = new PorticoError(
+    'DEPLOY_TOKEN_INVALID',
+    'The deployment token is missing, wrong or was reset. Get the current one with portico site show <name> --json (properties.apiKey via listSecrets) or portico site reset-token <name>.',
+  );
+  if (token === undefined || token === '') {
+    throw invalid;
+  }
+  const hash = hashToken(token);
+  const row = await ctx.db
+    .selectFrom('sites')
+    .selectAll()
+    .where('deployment_token_hash', '=', hash)
+    .executeTakeFirst();
+  // The lookup is by hash; the comparison of the stored hash is constant-time all the same.
+  if (row === undefined || !timingSafeEqual(Buffer.from(row.deployment_token_hash), Buffer.from(hash))) {
+    throw invalid;
+  }
+  return toSite(row, ctx.domain);
+}

@@ -1,0 +1,296 @@
+/**
+ * Role management (spec §2, "Invitations"): invitations tied to a provider and a user, accepted at
+ * sign-in; at most 25 users with custom roles per site; roles edited and users removed. A user's id is
+ * random per site, so the same person has different ids in two sites and a new one when re-added.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { PorticoError } from '../shared/errors.js';
+import type { UsersTable } from '../storage/index.js';
+import type { ControlContext } from './context.js';
+import type { Site } from './sites.js';
+
+/** Users with custom roles a site may have through invitations (spec §5). */
+export const MAX_INVITED_USERS = 25;
+/** Longest invitation validity (spec §2: 168 hours). */
+export const MAX_INVITATION_HOURS = 168;
+/** Providers an invitation may name (the preconfigured ones and the common custom ones). */
+export const INVITATION_PROVIDERS = ['aad', 'github', 'twitter', 'google', 'facebook', 'apple'] as const;
+
+const ROLE = /^[A-Za-z0-9_.-]{1,64}$/;
+const RESERVED_ROLES = new Set(['anonymous', 'authenticated']);
+
+/** A user holding custom roles. */
+export interface SiteUser {
+  readonly userId: string;
+  readonly provider: string;
+  readonly userDetails: string;
+  readonly roles: readonly string[];
+  readonly createdAt: string;
+}
+
+function toUser(row: UsersTable): SiteUser {
+  return {
+    userId: row.user_id,
+    provider: row.provider,
+    userDetails: row.user_details,
+    roles: splitRoles(row.roles),
+    createdAt: row.created_at,
+  };
+}
+
+function splitRoles(text: string): string[] {
+  return text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+}
+
+/** Parses `"a,b"` (or an array) into custom roles, refusing invalid and reserved names. */
+export function parseRoles(value: unknown): string[] {
+  const roles = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? splitRoles(value) : [];
+  const bad = roles.filter((r) => !ROLE.test(r) || RESERVED_ROLES.has(r.toLowerCase()));
+  if (roles.length === 0 || bad.length > 0) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `roles must be a comma-separated list of custom role names (letters, digits, '_', '-', '.'; not anonymous or authenticated)${bad.length > 0 ? `; invalid: ${bad.join(', ')}` : ''}.`,
+    );
+  }
+  return [...new Set(roles)];
+}
+
+/** What an invitation needs. */
+export interface InvitationInput {
+  readonly provider: string;
+  readonly userDetails: string;
+  readonly roles: readonly string[];
+  readonly hours: number;
+  /** The host the link points at (default: the site's default host name). */
+  readonly domain?: string;
+}
+
+/** Creates an invitation and returns its link and expiry. */
+export async function createInvitation(
+  ctx: ControlContext,
+  site: Site,
+  input: InvitationInput,
+): Promise<{ invitationUrl: string; expiresOn: string }> {
+  const provider = checkProvider(input.provider);
+  const userDetails = input.userDetails.trim().toLowerCase();
+  if (userDetails === '' || userDetails.length > 256) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'userDetails must name the user (GitHub user name, or e-mail for aad).',
+    );
+  }
+  if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_INVITATION_HOURS) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `numHoursToExpiration must be a whole number of hours from 1 to ${MAX_INVITATION_HOURS}.`,
+    );
+  }
+  await checkUserLimit(ctx, site, provider, userDetails);
+  const code = randomBytes(24).toString('base64url');
+  const now = ctx.now();
+  const expiresOn = new Date(now.getTime() + input.hours * 3_600_000).toISOString();
+  const domain = input.domain ?? site.defaultHostname;
+  await ctx.db
+    .insertInto('invitations')
+    .values({
+      code_hash: hashCode(code),
+      site_id: site.id,
+      provider,
+      user_details: userDetails,
+      roles: input.roles.join(','),
+      domain,
+      expires_at: expiresOn,
+      created_at: now.toISOString(),
+      accepted_at: null,
+    })
+    .execute();
+  return { invitationUrl: `${ctx.publicUrl(domain)}/.auth/invitations/${code}`, expiresOn };
+}
+
+function checkProvider(provider: string): string {
+  const name = provider.toLowerCase();
+  if (!(INVITATION_PROVIDERS as readonly string[]).includes(name)) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `provider '${provider}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}.`,
+    );
+  }
+  return name;
+}
+
+async function checkUserLimit(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userDetails: string,
+): Promise<void> {
+  const existing = await findUserByIdentity(ctx, site, provider, userDetails);
+  if (existing !== undefined) {
+    return;
+  }
+  const { count } = await ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('site_id', '=', site.id)
+    .executeTakeFirstOrThrow();
+  if (Number(count) >= MAX_INVITED_USERS) {
+    throw new PorticoError(
+      'CONTROL_USER_LIMIT',
+      `'${site.name}' already has ${MAX_INVITED_USERS} users with custom roles, the most invitations allow. Remove one (portico users remove), or assign roles with an auth.rolesSource function (Standard plan).`,
+    );
+  }
+}
+
+async function findUserByIdentity(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userDetails: string,
+): Promise<SiteUser | undefined> {
+  const row = await ctx.db
+    .selectFrom('users')
+    .selectAll()
+    .where('site_id', '=', site.id)
+    .where('provider', '=', provider)
+    .where('user_details', '=', userDetails.toLowerCase())
+    .executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
+}
+
+/** Accepts an invitation for the signed-in identity; a wrong, used or expired link is a 400. */
+export async function acceptInvitation(
+  ctx: ControlContext,
+  site: Site,
+  code: string,
+  identity: { provider: string; userDetails: string },
+): Promise<SiteUser> {
+  const now = ctx.now().toISOString();
+  const invitation = await ctx.db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('code_hash', '=', hashCode(code))
+    .where('site_id', '=', site.id)
+    .executeTakeFirst();
+  const matches =
+    invitation !== undefined &&
+    invitation.accepted_at === null &&
+    invitation.expires_at > now &&
+    invitation.provider === identity.provider.toLowerCase() &&
+    invitation.user_details === identity.userDetails.toLowerCase();
+  if (!matches) {
+    throw new PorticoError(
+      'CONTROL_INVITATION_INVALID',
+      'This invitation link is invalid, expired, already used, or meant for another user or provider.',
+    );
+  }
+  await checkUserLimit(ctx, site, invitation.provider, invitation.user_details);
+  const user = await upsertUser(
+    ctx,
+    site,
+    invitation.provider,
+    invitation.user_details,
+    splitRoles(invitation.roles),
+  );
+  await ctx.db
+    .updateTable('invitations')
+    .set({ accepted_at: now })
+    .where('code_hash', '=', invitation.code_hash)
+    .execute();
+  return user;
+}
+
+async function upsertUser(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userDetails: string,
+  roles: readonly string[],
+): Promise<SiteUser> {
+  const existing = await findUserByIdentity(ctx, site, provider, userDetails);
+  if (existing !== undefined) {
+    await ctx.db
+      .updateTable('users')
+      .set({ roles: roles.join(',') })
+      .where('site_id', '=', site.id)
+      .where('user_id', '=', existing.userId)
+      .execute();
+    return { ...existing, roles };
+  }
+  const row: UsersTable = {
+    site_id: site.id,
+    user_id: randomBytes(16).toString('hex'),
+    provider,
+    user_details: userDetails,
+    roles: roles.join(','),
+    created_at: ctx.now().toISOString(),
+  };
+  await ctx.db.insertInto('users').values(row).execute();
+  return toUser(row);
+}
+
+/** Users of a site, optionally of one provider (`all` for every one). */
+export async function listUsers(ctx: ControlContext, site: Site, provider = 'all'): Promise<SiteUser[]> {
+  let query = ctx.db.selectFrom('users').selectAll().where('site_id', '=', site.id);
+  if (provider !== 'all') {
+    query = query.where('provider', '=', provider.toLowerCase());
+  }
+  return (await query.orderBy('created_at').execute()).map(toUser);
+}
+
+/** The user `userId` of a site, or a 404. */
+async function getUser(ctx: ControlContext, site: Site, provider: string, userId: string): Promise<SiteUser> {
+  const user = (await listUsers(ctx, site, provider)).find((u) => u.userId === userId);
+  if (user === undefined) {
+    throw new PorticoError(
+      'CONTROL_USER_NOT_FOUND',
+      `'${site.name}' has no ${provider} user ${userId}; run portico users list --site ${site.name}.`,
+    );
+  }
+  return user;
+}
+
+/** Replaces the custom roles of a user. */
+export async function updateUserRoles(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userId: string,
+  roles: readonly string[],
+): Promise<SiteUser> {
+  const user = await getUser(ctx, site, provider, userId);
+  await ctx.db
+    .updateTable('users')
+    .set({ roles: roles.join(',') })
+    .where('site_id', '=', site.id)
+    .where('user_id', '=', userId)
+    .execute();
+  return { ...user, roles };
+}
+
+/** Removes a user (a later invitation gives them a new id). */
+export async function removeUser(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userId: string,
+): Promise<void> {
+  await getUser(ctx, site, provider, userId);
+  await ctx.db.deleteFrom('users').where('site_id', '=', site.id).where('user_id', '=', userId).execute();
+}
+
+/** The roles a signed-in identity holds in a site through invitations (none when not a user). */
+export async function resolveUserRoles(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userDetails: string,
+): Promise<SiteUser | undefined> {
+  return findUserByIdentity(ctx, site, provider, userDetails);
+}
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}

@@ -1,0 +1,102 @@
+/**
+ * Builds the edge's view of one deployed environment: the config and files of its active deployment
+ * (materialised on this node), its managed API, and the service's sealed sessions.
+ */
+import { type Diagnostic, loadConfig } from '../config/index.js';
+import {
+  type ControlContext,
+  materializeDeployment,
+  readDeployment,
+  readSettings,
+  type ServingEntry,
+} from '../control-plane/index.js';
+import {
+  compileSiteRules,
+  createDirectorySource,
+  type DirectorySource,
+  type EdgeSite,
+  type SessionCodec,
+  type SiteRulesState,
+} from '../edge/index.js';
+import { createManagedApi, type ManagedApi } from './managed-api.js';
+
+/** What serving one environment holds, so it can be closed when replaced. */
+export interface EnvironmentRuntime {
+  readonly entry: ServingEntry;
+  /** Undefined while the environment has no deployment. */
+  readonly site?: EdgeSite;
+  readonly files?: DirectorySource;
+  readonly api?: ManagedApi;
+}
+
+/** Shared by every environment of the service. */
+export interface RuntimeDeps {
+  readonly control: ControlContext;
+  readonly sessions: SessionCodec;
+  readonly apiTimeoutMs: number;
+  readonly apiIdleMs: number;
+}
+
+/** Builds the runtime of an environment from its active deployment. */
+export async function buildEnvironmentRuntime(
+  deps: RuntimeDeps,
+  entry: ServingEntry,
+): Promise<EnvironmentRuntime> {
+  if (entry.activeDeploymentId === null) {
+    return { entry };
+  }
+  const deployment = await readDeployment(deps.control, entry.activeDeploymentId);
+  if (deployment === undefined) {
+    return { entry };
+  }
+  const folders = await materializeDeployment(deps.control, deployment.id, deployment.manifest);
+  const state = await readRules(folders.appDir, entry);
+  const files = await createDirectorySource({
+    root: folders.appDir,
+    watch: false,
+    logger: deps.control.logger,
+  });
+  const api =
+    folders.apiDir === undefined
+      ? undefined
+      : createManagedApi({
+          apiDir: folders.apiDir,
+          appSettings: await readSettings(deps.control, entry.environmentId),
+          timeoutMs: deps.apiTimeoutMs,
+          idleMs: deps.apiIdleMs,
+          logger: deps.control.logger,
+          label: `${entry.siteName}/${entry.environmentName}`,
+        });
+  const site: EdgeSite = {
+    state,
+    files,
+    api,
+    sessions: deps.sessions,
+    // The sign-in emulator never runs in `portico serve`; real providers arrive with the sign-in issue.
+    isProviderEnabled: () => false,
+    secure: false,
+  };
+  return { entry, site, files, api };
+}
+
+/** The deployed config, checked again (a plan may have changed since the deploy). */
+async function readRules(appDir: string, entry: ServingEntry): Promise<SiteRulesState> {
+  const loaded = await loadConfig({ appDir });
+  if (!loaded.ok) {
+    return { ok: false, diagnostics: loaded.diagnostics };
+  }
+  if (entry.sku === 'Free' && loaded.config.standardOnlyFeatures.length > 0) {
+    const diagnostics: Diagnostic[] = loaded.config.standardOnlyFeatures.map((path) => ({
+      severity: 'error',
+      path,
+      message: `${path} needs the Standard plan; this site is on Free.`,
+    }));
+    return { ok: false, diagnostics };
+  }
+  return { ok: true, rules: compileSiteRules(loaded.config) };
+}
+
+/** Releases an environment's resources, letting in-flight `/api` calls finish first. */
+export async function closeEnvironmentRuntime(runtime: EnvironmentRuntime, graceMs: number): Promise<void> {
+  await Promise.all([runtime.files?.close(), runtime.api?.close(graceMs)]);
+}

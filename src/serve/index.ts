@@ -1,0 +1,3 @@
+/** Public surface of `portico serve`'s composition root. */
+export { ADMIN_TOKEN_FILE } from './secrets.js';
+export { type ServeOptions, type Service, startService } from './service.js';

@@ -1,0 +1,136 @@
+/**
+ * Managed functions of one environment in `portico serve`: the functions host starts on the first
+ * `/api` request, stops after a quiet period, and gets the environment's app settings as environment
+ * variables (and nothing of the server's own environment, which holds its secrets).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApiProxy, createApiProxy } from '../edge/index.js';
+import { createFunctionsHost, type FunctionsHost } from '../functions-host/index.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Options of {@link createManagedApi}. */
+export interface ManagedApiOptions {
+  readonly apiDir: string;
+  readonly appSettings: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Quiet time after which the worker is stopped. */
+  readonly idleMs: number;
+  readonly logger: Logger;
+  /** For messages: `site/env`. */
+  readonly label: string;
+}
+
+/** An `/api` proxy that owns a lazily started functions host. */
+export interface ManagedApi extends ApiProxy {
+  /** True while a worker runs. */
+  readonly running: boolean;
+  /** Waits for in-flight calls (at most `graceMs`), then stops the worker. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The variables of the server's environment a worker may see: none of the server's secrets. */
+const INHERITED = ['PATH', 'LANG', 'TZ', 'TMPDIR', 'HOME'];
+
+interface Running {
+  readonly host: FunctionsHost;
+  readonly proxy: ApiProxy;
+}
+
+/** Creates the managed API of an environment; nothing starts until the first request. */
+export function createManagedApi(options: ManagedApiOptions): ManagedApi {
+  let starting: Promise<Running> | undefined;
+  let inFlight = 0;
+  let lastUsed = Date.now();
+  let closed = false;
+  const idleTimer = setInterval(() => void stopIfIdle(), Math.max(250, Math.floor(options.idleMs / 4)));
+  idleTimer.unref();
+
+  const start = (): Promise<Running> => {
+    starting ??= startHost(options).catch((error: unknown) => {
+      starting = undefined;
+      throw error;
+    });
+    return starting;
+  };
+  const stop = async (): Promise<void> => {
+    const current = starting;
+    starting = undefined;
+    const running = await current?.catch(() => undefined);
+    await Promise.all([running?.proxy.close(), running?.host.close()]);
+  };
+  const stopIfIdle = async () => {
+    if (starting !== undefined && inFlight === 0 && Date.now() - lastUsed > options.idleMs) {
+      options.logger.info(`api ${options.label}: idle, stopping its worker`);
+      await stop();
+    }
+  };
+  return {
+    get running() {
+      return starting !== undefined;
+    },
+    async forward(req: IncomingMessage, res: ServerResponse, target) {
+      inFlight += 1;
+      lastUsed = Date.now();
+      try {
+        if (closed) {
+          return sendUnavailable(res, 'the environment was redeployed or removed; retry the request.');
+        }
+        const running = await start().catch((error: unknown) => {
+          sendUnavailable(res, error instanceof Error ? error.message : String(error));
+          return undefined;
+        });
+        await running?.proxy.forward(req, res, target);
+      } finally {
+        inFlight -= 1;
+        lastUsed = Date.now();
+      }
+    },
+    async close(graceMs = 0) {
+      closed = true;
+      clearInterval(idleTimer);
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await stop();
+    },
+  };
+}
+
+async function startHost(options: ManagedApiOptions): Promise<Running> {
+  const baseEnv = Object.fromEntries(
+    INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
+  );
+  const host = createFunctionsHost({
+    apiDir: options.apiDir,
+    appSettings: options.appSettings,
+    useLocalSettings: false,
+    watch: false,
+    baseEnv,
+    logger: options.logger,
+  });
+  try {
+    const info = await host.start();
+    options.logger.info(`api ${options.label}: worker ready (${info.functions.length} functions)`);
+    return {
+      host,
+      proxy: createApiProxy({ upstreamUrl: info.url, timeoutMs: options.timeoutMs, logger: options.logger }),
+    };
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+}
+
+function sendUnavailable(res: ServerResponse, reason: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `The API of this site is unavailable: ${reason}\n`;
+  res.writeHead(502, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

@@ -1,0 +1,189 @@
+/**
+ * Composition root of `portico serve`: opens storage, builds the control plane, loads the host table and
+ * starts the two listeners: `--port` (every site environment by Host, through the edge pipeline of
+ * `portico start` unchanged) and `--admin-port` (the management API and the portal).
+ */
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import {
+  type ControlContext,
+  createManagementHandler,
+  createSealer,
+  failAbandonedUploads,
+  pruneLocalDeployments,
+  resolveServiceKey,
+} from '../control-plane/index.js';
+import {
+  closeServer,
+  createEdgeHandler,
+  createEdgeServer,
+  createSealedSessionCodec,
+  listen,
+} from '../edge/index.js';
+import { validateAppSettings } from '../functions-host/index.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  type BlobStore,
+  createDatabaseBlobStore,
+  createDiskBlobStore,
+  openDatabase,
+  type StorageDatabase,
+} from '../storage/index.js';
+import { resolveAdminToken } from './secrets.js';
+import { createSiteTable, type SiteTable } from './site-table.js';
+
+/** Options of `portico serve`, already validated by the CLI. */
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly port: number;
+  readonly adminPort: number;
+  readonly host: string;
+  readonly domain: string;
+  /** PORTICO_ADMIN_TOKEN, when set. */
+  readonly adminToken?: string;
+  /** PORTICO_SECRET_KEY, when set (the same on every node). */
+  readonly secretKey?: string;
+  readonly apiTimeoutSeconds: number;
+  /** Minutes without `/api` requests after which an environment's functions stop. */
+  readonly apiIdleMinutes: number;
+  /** How often the change log is read, in ms. */
+  readonly pollIntervalMs?: number;
+  readonly version: string;
+  readonly verbose: boolean;
+  readonly logger: Logger;
+}
+
+/** A running service. */
+export interface Service {
+  /** `http://host:port` of the data plane and of the admin listener. */
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly adminPort: number;
+  /** Where the generated admin token is, when it was not configured. */
+  readonly adminTokenFile?: string;
+  readonly control: ControlContext;
+  /** The public URL of a host on the data-plane listener. */
+  publicUrl(hostname: string): string;
+  close(): Promise<void>;
+}
+
+/** Starts `portico serve`. */
+export async function startService(options: ServeOptions): Promise<Service> {
+  const dataDir = resolve(options.dataDir);
+  const storage = await openDatabase(
+    options.databaseUrl === undefined
+      ? { dialect: 'sqlite', file: join(dataDir, 'portico.db') }
+      : { dialect: 'postgres', url: options.databaseUrl },
+  );
+  try {
+    return await startOnStorage(options, dataDir, storage);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+async function startOnStorage(
+  options: ServeOptions,
+  dataDir: string,
+  storage: StorageDatabase,
+): Promise<Service> {
+  const serviceKey = await resolveServiceKey(storage.db, options.secretKey);
+  const admin = await resolveAdminToken(dataDir, options.adminToken);
+  const blobs: BlobStore =
+    storage.dialect === 'sqlite'
+      ? createDiskBlobStore(join(dataDir, 'blobs'))
+      : createDatabaseBlobStore(storage.db);
+  let publicPort = options.port;
+  const publicUrl = (hostname: string) => `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`;
+  const control: ControlContext = {
+    db: storage.db,
+    blobs,
+    sealer: createSealer(serviceKey),
+    domain: options.domain,
+    workDir: join(dataDir, 'cache'),
+    logger: options.logger,
+    now: () => new Date(),
+    publicUrl,
+    validateSettings: validateAppSettings,
+  };
+  await failAbandonedUploads(control, 60 * 60_000);
+  const table = createSiteTable({
+    control,
+    sessions: createSealedSessionCodec({ key: deriveKey(serviceKey, 'sessions') }),
+    apiTimeoutMs: options.apiTimeoutSeconds * 1000,
+    apiIdleMs: options.apiIdleMinutes * 60_000,
+  });
+  await table.loadAll();
+  await pruneLocalDeployments(control, table.activeDeploymentIds());
+  const edge = createEdgeServer(
+    createEdgeHandler({
+      provider: table,
+      serverHost: `${options.host}:${options.port}`,
+      logger: options.logger,
+      verbose: options.verbose,
+    }),
+  );
+  const adminServer = createEdgeServer(
+    createManagementHandler({
+      control,
+      adminToken: admin.token,
+      logger: options.logger,
+      version: options.version,
+    }),
+  );
+  try {
+    publicPort = await listen(edge, options.port, options.host);
+    const adminPort = await listen(adminServer, options.adminPort, options.host);
+    const poller = followChanges(table, options);
+    const origin = (port: number) =>
+      `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    return {
+      url: origin(publicPort),
+      adminUrl: origin(adminPort),
+      port: publicPort,
+      adminPort,
+      adminTokenFile: admin.file,
+      control,
+      publicUrl,
+      async close() {
+        clearInterval(poller);
+        await Promise.all([closeServer(edge), closeServer(adminServer)]);
+        await table.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await Promise.all([closeServer(edge), closeServer(adminServer), table.close()]);
+    throw error;
+  }
+}
+
+/** Polls the change log; a failed poll (database briefly away) is logged and retried. */
+function followChanges(table: SiteTable, options: ServeOptions): NodeJS.Timeout {
+  let failing = false;
+  const timer = setInterval(() => {
+    table.sync().then(
+      () => {
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) {
+          options.logger.warn(
+            `cannot read the change log: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+        failing = true;
+      },
+    );
+  }, options.pollIntervalMs ?? 1000);
+  timer.unref();
+  return timer;
+}
+
+/** A purpose-bound key derived from the service key. */
+function deriveKey(serviceKey: Buffer, purpose: string): Buffer {
+  return createHash('sha256').update(serviceKey).update(`portico:${purpose}`).digest();
+}

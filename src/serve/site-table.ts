@@ -1,0 +1,131 @@
+/**
+ * The data plane's table of hosts: every environment of every site, with its runtime built ahead of
+ * requests (the edge resolves hosts synchronously). It follows the database's change log, so a deploy,
+ * a settings change or a deletion made through any node reaches every node within a poll interval.
+ */
+import { type ControlContext, listServingEntries, type ServingEntry } from '../control-plane/index.js';
+import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import {
+  buildEnvironmentRuntime,
+  closeEnvironmentRuntime,
+  type EnvironmentRuntime,
+  type RuntimeDeps,
+} from './environment-runtime.js';
+
+/** The host table, as the edge's state provider. */
+export interface SiteTable extends EdgeStateProvider {
+  /** Loads every environment (at start). */
+  loadAll(): Promise<void>;
+  /** Reads the change log and rebuilds what changed; resolves when done. */
+  sync(): Promise<void>;
+  /** The ids of the deployments this node serves. */
+  activeDeploymentIds(): Set<string>;
+  close(): Promise<void>;
+}
+
+/** Grace for in-flight `/api` calls of a replaced environment. */
+const DRAIN_MS = 50_000;
+
+/** Creates the host table; call `loadAll()` before serving. */
+export function createSiteTable(deps: RuntimeDeps): SiteTable {
+  const runtimes = new Map<string, EnvironmentRuntime>();
+  let lastSeq = 0;
+  let syncing: Promise<void> | undefined;
+
+  const install = async (entries: readonly ServingEntry[], hostnames: Iterable<string>) => {
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      seen.add(entry.hostname);
+      const runtime = await buildEnvironmentRuntime(deps, entry).catch((error: unknown) => {
+        deps.control.logger.error(
+          `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return { entry } satisfies EnvironmentRuntime;
+      });
+      replace(entry.hostname, runtime);
+    }
+    for (const hostname of hostnames) {
+      if (!seen.has(hostname)) {
+        replace(hostname, undefined);
+      }
+    }
+  };
+  const replace = (hostname: string, next: EnvironmentRuntime | undefined) => {
+    const previous = runtimes.get(hostname);
+    if (next === undefined) {
+      runtimes.delete(hostname);
+    } else {
+      runtimes.set(hostname, next);
+    }
+    if (previous !== undefined) {
+      void closeEnvironmentRuntime(previous, DRAIN_MS);
+    }
+  };
+  const syncOnce = async () => {
+    const changes = await readChanges(deps.control, lastSeq);
+    if (changes.length === 0) {
+      return;
+    }
+    lastSeq = changes.at(-1)?.seq ?? lastSeq;
+    const hosts = new Set(changes.map((c) => c.hostname));
+    if (hosts.has('*')) {
+      await install(await listServingEntries(deps.control), [...runtimes.keys()]);
+    } else {
+      await install(await listServingEntries(deps.control, [...hosts]), hosts);
+    }
+  };
+  return {
+    resolveSite(host: string | undefined): EdgeSite | undefined {
+      return host === undefined ? undefined : runtimes.get(hostnameOf(host))?.site;
+    },
+    async loadAll() {
+      lastSeq = await latestSeq(deps.control);
+      await install(await listServingEntries(deps.control), [...runtimes.keys()]);
+    },
+    sync() {
+      syncing ??= syncOnce().finally(() => {
+        syncing = undefined;
+      });
+      return syncing;
+    },
+    activeDeploymentIds() {
+      return new Set(
+        [...runtimes.values()].flatMap((r) =>
+          r.entry.activeDeploymentId === null ? [] : [r.entry.activeDeploymentId],
+        ),
+      );
+    },
+    async close() {
+      await syncing?.catch(() => undefined);
+      await Promise.all([...runtimes.values()].map((r) => closeEnvironmentRuntime(r, 0)));
+      runtimes.clear();
+    },
+  };
+}
+
+/** `Host` without port, lower case, without a trailing dot. */
+function hostnameOf(host: string): string {
+  const withoutPort = host.startsWith('[') ? host : host.replace(/:\d+$/, '');
+  return withoutPort.toLowerCase().replace(/\.$/, '');
+}
+
+async function readChanges(
+  control: ControlContext,
+  after: number,
+): Promise<{ seq: number; hostname: string }[]> {
+  return control.db
+    .selectFrom('changes')
+    .select(['seq', 'hostname'])
+    .where('seq', '>', after)
+    .orderBy('seq')
+    .limit(1000)
+    .execute();
+}
+
+async function latestSeq(control: ControlContext): Promise<number> {
+  const row = await control.db
+    .selectFrom('changes')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}

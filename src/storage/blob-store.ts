@@ -1,0 +1,143 @@
+/**
+ * Content-addressed storage of deployed files: each distinct content is stored once, under its SHA-256.
+ * Two implementations: files on disk (embedded mode) and a database table (so that several nodes share
+ * deployments; each node materialises what it serves into its own local cache).
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { PorticoError } from '../shared/errors.js';
+import type { Database } from './schema.js';
+
+/** Where deployment contents live. Hashes are lower-case hex SHA-256, already checked by the caller. */
+export interface BlobStore {
+  /** The hashes of `hashes` that are not stored yet. */
+  missing(hashes: readonly string[]): Promise<string[]>;
+  /** Stores a content; storing one that exists is a no-op. Atomic: never half a file. */
+  put(sha256: string, data: Buffer): Promise<void>;
+  /** Reads a content; a missing one is a system error. */
+  read(sha256: string): Promise<Buffer>;
+  /** Writes a content to `path` (creating folders), sharing the bytes where the store allows it. */
+  copyTo(sha256: string, path: string): Promise<void>;
+  /** Removes every content not in `keep`; returns how many went. */
+  sweep(keep: ReadonlySet<string>): Promise<number>;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** True for a lower-case hex SHA-256. */
+export function isSha256(value: string): boolean {
+  return HASH.test(value);
+}
+
+/** Files under `<dir>/<first two hex>/<hash>`, written to a temporary name and renamed into place. */
+export function createDiskBlobStore(dir: string): BlobStore {
+  const pathOf = (sha256: string) => join(dir, sha256.slice(0, 2), sha256);
+  const exists = async (sha256: string) =>
+    stat(pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  return {
+    async missing(hashes) {
+      const checks = await Promise.all(hashes.map(async (h) => ((await exists(h)) ? undefined : h)));
+      return checks.filter((h): h is string => h !== undefined);
+    },
+    async put(sha256, data) {
+      const target = pathOf(sha256);
+      await mkdir(dirname(target), { recursive: true });
+      const temporary = `${target}.${randomUUID()}.tmp`;
+      await writeFile(temporary, data, { mode: 0o644 });
+      await rename(temporary, target);
+    },
+    async read(sha256) {
+      return readFile(pathOf(sha256)).catch((cause: unknown) => {
+        throw missingBlob(sha256, cause);
+      });
+    },
+    async copyTo(sha256, path) {
+      await mkdir(dirname(path), { recursive: true });
+      await link(pathOf(sha256), path).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') {
+          throw missingBlob(sha256, error);
+        }
+        await copyFile(pathOf(sha256), path);
+      });
+    },
+    async sweep(keep) {
+      return sweepDisk(dir, keep);
+    },
+  };
+}
+
+async function sweepDisk(dir: string, keep: ReadonlySet<string>): Promise<number> {
+  let removed = 0;
+  const prefixes = await readdir(dir).catch(() => [] as string[]);
+  for (const prefix of prefixes) {
+    const names = await readdir(join(dir, prefix)).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!keep.has(name) && (isSha256(name) || name.endsWith('.tmp'))) {
+        await rm(join(dir, prefix, name), { force: true });
+        removed += 1;
+      }
+    }
+  }
+  return removed;
+}
+
+/** Contents in the `blobs` table, so every node reading the same database sees them. */
+export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
+  const read = async (sha256: string): Promise<Buffer> => {
+    const row = await db.selectFrom('blobs').select('data').where('sha256', '=', sha256).executeTakeFirst();
+    if (row === undefined) {
+      throw missingBlob(sha256);
+    }
+    return Buffer.from(row.data);
+  };
+  return {
+    async missing(hashes) {
+      const present = new Set<string>();
+      for (let i = 0; i < hashes.length; i += 500) {
+        const rows = await db
+          .selectFrom('blobs')
+          .select('sha256')
+          .where('sha256', 'in', hashes.slice(i, i + 500))
+          .execute();
+        for (const row of rows) {
+          present.add(row.sha256);
+        }
+      }
+      return hashes.filter((h) => !present.has(h));
+    },
+    async put(sha256, data) {
+      await db
+        .insertInto('blobs')
+        .values({ sha256, size: data.length, data })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute();
+    },
+    read,
+    async copyTo(sha256, path) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await read(sha256));
+    },
+    async sweep(keep) {
+      const rows = await db.selectFrom('blobs').select('sha256').execute();
+      const gone = rows.map((r) => r.sha256).filter((h) => !keep.has(h));
+      for (let i = 0; i < gone.length; i += 500) {
+        await db
+          .deleteFrom('blobs')
+          .where('sha256', 'in', gone.slice(i, i + 500))
+          .execute();
+      }
+      return gone.length;
+    },
+  };
+}
+
+function missingBlob(sha256: string, cause?: unknown): PorticoError {
+  return new PorticoError('STORAGE_BLOB_MISSING', `The stored content ${sha256} is missing.`, {
+    cause: cause ?? new Error('not in the blob store'),
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Opens the control plane's database: embedded SQLite (better-sqlite3, WAL) or PostgreSQL (pg pool),
+ * behind one Kysely query layer, and applies the pending migrations before anything else runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { PorticoError } from '../shared/errors.js';
+import { createMigrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+import type { DatabaseLocation, StorageDatabase } from './types.js';
+
+const PG_INT8_OID = 20;
+
+/** Opens (creating when needed) and migrates the database at `location`. */
+export async function openDatabase(location: DatabaseLocation): Promise<StorageDatabase> {
+  const db = location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+  try {
+    await migrate(db, location);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect: location.dialect, close: () => db.destroy() };
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Sizes and sequence numbers are int8: read them as numbers (they stay far below 2^53).
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => createMigrations(location.dialect) },
+  });
+  let result: MigrationResultSet;
+  try {
+    result = await migrator.migrateToLatest();
+  } catch (error) {
+    throw unreachable(location, error);
+  }
+  if (result.error !== undefined) {
+    throw unreachable(location, result.error);
+  }
+}
+
+function unreachable(location: DatabaseLocation, cause: unknown): PorticoError {
+  const where = location.dialect === 'sqlite' ? location.file : redactUrl(location.url);
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new PorticoError(
+    'STORAGE_UNAVAILABLE',
+    `Cannot open the database at ${where}: ${reason}. Check --data or --database-url (and that the server is running).`,
+    { cause },
+  );
+}
+
+/** A database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '(an unparsable database URL)';
+  }
+}

@@ -1,0 +1,10 @@
+/** Public surface of the storage layer: the database (Kysely over SQLite or PostgreSQL) and blob stores. */
+export {
+  type BlobStore,
+  createDatabaseBlobStore,
+  createDiskBlobStore,
+  isSha256,
+} from './blob-store.js';
+export { openDatabase, redactUrl } from './database.js';
+export type * from './schema.js';
+export type { DatabaseLocation, Dialect, StorageDatabase } from './types.js';

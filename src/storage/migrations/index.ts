@@ -1,0 +1,20 @@
+/** The ordered list of migrations. Names sort in the order they must run; entries are never edited. */
+import type { Kysely, Migration } from 'kysely';
+import type { Dialect } from '../types.js';
+import * as initial from './0001-initial.js';
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
+
+const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
+  '0001-initial': initial,
+};
+
+/** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
+export function createMigrations(dialect: Dialect): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(MIGRATIONS).map(([name, migration]) => [
+      name,
+      { up: (db: Kysely<unknown>) => migration.up(db, dialect) },
+    ]),
+  );
+}

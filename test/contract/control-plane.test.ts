@@ -1,0 +1,314 @@
+/**
+ * The storage contract suite: the control plane's services run unchanged on embedded SQLite and on
+ * PostgreSQL (spec: issue 4 "one contract test suite runs against both dialects").
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  commitDeployment,
+  createDeployment,
+  listDeployments,
+  rollbackDeployment,
+  uploadDeploymentFile,
+} from '../../src/control-plane/deployments.js';
+import {
+  deleteEnvironment,
+  listEnvironments,
+  listServingEntries,
+} from '../../src/control-plane/environments.js';
+import {
+  type ControlContext,
+  createSealer,
+  materializeDeployment,
+  readDeployment,
+  resolveServiceKey,
+} from '../../src/control-plane/index.js';
+import { listStandardFeaturesInUse } from '../../src/control-plane/plans.js';
+import { listAppSettings, replaceAppSettings } from '../../src/control-plane/settings.js';
+import {
+  authenticateDeploymentToken,
+  createSite,
+  deleteSite,
+  getSite,
+  listSites,
+  readDeploymentToken,
+  resetDeploymentToken,
+  setSku,
+} from '../../src/control-plane/sites.js';
+import {
+  acceptInvitation,
+  createInvitation,
+  listUsers,
+  removeUser,
+  updateUserRoles,
+} from '../../src/control-plane/users.js';
+import { validateAppSettings } from '../../src/functions-host/index.js';
+import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import {
+  createDatabaseBlobStore,
+  createDiskBlobStore,
+  type DatabaseLocation,
+  openDatabase,
+  type StorageDatabase,
+} from '../../src/storage/index.js';
+import { testDatabases } from '../helpers/databases.js';
+
+function file(path: string, text: string) {
+  const data = Buffer.from(text);
+  return { path, size: data.length, sha256: createHash('sha256').update(data).digest('hex'), data };
+}
+
+async function deploy(
+  ctx: ControlContext,
+  siteName: string,
+  environment: string,
+  files: ReturnType<typeof file>[],
+) {
+  const site = await getSite(ctx, siteName);
+  const { deployment, missing } = await createDeployment(ctx, site, {
+    environment,
+    app: files.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+  });
+  for (const hash of missing) {
+    const f = files.find((x) => x.sha256 === hash);
+    await uploadDeploymentFile(ctx, site, deployment.id, hash, f?.data ?? Buffer.alloc(0));
+  }
+  return { committed: await commitDeployment(ctx, site, deployment.id), missing };
+}
+
+describe.each(testDatabases())('control plane on $name', (database) => {
+  let storage: StorageDatabase;
+  let ctx: ControlContext;
+  let cleanup: () => Promise<void>;
+  let location: DatabaseLocation;
+
+  beforeAll(async () => {
+    const created = await database.create();
+    cleanup = created.cleanup;
+    location = created.location;
+    storage = await openDatabase(created.location);
+    ctx = {
+      db: storage.db,
+      blobs:
+        storage.dialect === 'sqlite'
+          ? createDiskBlobStore(join(created.dir, 'blobs'))
+          : createDatabaseBlobStore(storage.db),
+      sealer: createSealer(await resolveServiceKey(storage.db, undefined)),
+      domain: 'example.test',
+      workDir: join(created.dir, 'cache'),
+      logger: SILENT_LOGGER,
+      now: () => new Date(),
+      publicUrl: (host) => `http://${host}:4280`,
+      validateSettings: validateAppSettings,
+    };
+  });
+  afterAll(async () => {
+    await storage?.close();
+    await cleanup?.();
+  });
+
+  it('opens an already migrated database again without changes, keeping the service key', async () => {
+    const key = await resolveServiceKey(storage.db, undefined);
+    const again = await openDatabase(location);
+    expect(await resolveServiceKey(again.db, undefined)).toEqual(key);
+    await again.close();
+  });
+
+  it('creates, lists, shows and refuses duplicate or badly named sites', async () => {
+    const { site, token } = await createSite(ctx, 'blog', 'Free');
+    expect(site.defaultHostname).toMatch(/^[a-z]+-[a-z]+-\d{6}\.example\.test$/);
+    expect(token.length).toBeGreaterThan(30);
+    await expect(createSite(ctx, 'blog', 'Free')).rejects.toMatchObject({ code: 'CONTROL_SITE_EXISTS' });
+    await expect(createSite(ctx, 'Bad_Name', 'Free')).rejects.toMatchObject({
+      code: 'CONTROL_SITE_NAME_INVALID',
+    });
+    expect((await listSites(ctx)).map((s) => s.name)).toContain('blog');
+    expect((await listEnvironments(ctx, site)).map((e) => e.name)).toEqual(['production']);
+  });
+
+  it('keeps the deployment token sealed, authenticates it, and forgets it after a reset', async () => {
+    const token = await readDeploymentToken(ctx, 'blog');
+    const raw = await storage.db
+      .selectFrom('sites')
+      .selectAll()
+      .where('name', '=', 'blog')
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(raw)).not.toContain(token);
+    expect((await authenticateDeploymentToken(ctx, token)).name).toBe('blog');
+    const next = await resetDeploymentToken(ctx, 'blog');
+    await expect(authenticateDeploymentToken(ctx, token)).rejects.toMatchObject({
+      code: 'DEPLOY_TOKEN_INVALID',
+    });
+    expect((await authenticateDeploymentToken(ctx, next)).name).toBe('blog');
+    await expect(authenticateDeploymentToken(ctx, undefined)).rejects.toMatchObject({
+      code: 'DEPLOY_TOKEN_INVALID',
+    });
+  });
+
+  it('deploys, stores identical contents once, activates atomically and rolls back', async () => {
+    const first = await deploy(ctx, 'blog', 'production', [
+      file('index.html', '<h1>one</h1>'),
+      file('a.txt', 'same'),
+      file('b.txt', 'same'),
+    ]);
+    expect(first.missing).toHaveLength(2);
+    expect(first.committed.status).toBe('Succeeded');
+    const second = await deploy(ctx, 'blog', 'production', [
+      file('index.html', '<h1>two</h1>'),
+      file('a.txt', 'same'),
+    ]);
+    expect(second.missing).toHaveLength(1);
+    const site = await getSite(ctx, 'blog');
+    const [entry] = (await listServingEntries(ctx)).filter((e) => e.siteName === 'blog');
+    expect(entry?.activeDeploymentId).toBe(second.committed.id);
+    const rolled = await rollbackDeployment(ctx, site, 'production');
+    expect(rolled.id).toBe(first.committed.id);
+    const deployment = await readDeployment(ctx, rolled.id);
+    const folders = await materializeDeployment(ctx, rolled.id, deployment?.manifest ?? { app: [] });
+    expect(await readFile(join(folders.appDir, 'index.html'), 'utf8')).toBe('<h1>one</h1>');
+    expect((await listDeployments(ctx, site, 'production')).map((d) => d.status)).toEqual([
+      'Succeeded',
+      'Succeeded',
+    ]);
+  });
+
+  it('rejects a deployment with an invalid config and keeps the previous one live', async () => {
+    const site = await getSite(ctx, 'blog');
+    const before = (await listServingEntries(ctx)).find((e) => e.siteName === 'blog')?.activeDeploymentId;
+    await expect(
+      deploy(ctx, 'blog', 'production', [file('staticwebapp.config.json', '{"routes": [{"route": 5}]}')]),
+    ).rejects.toMatchObject({
+      code: 'DEPLOY_CONFIG_INVALID',
+      details: [expect.objectContaining({ path: 'routes[0].route' })],
+    });
+    expect((await listServingEntries(ctx)).find((e) => e.siteName === 'blog')?.activeDeploymentId).toBe(
+      before,
+    );
+    expect((await listDeployments(ctx, site, 'production'))[0]?.status).toBe('Failed');
+  });
+
+  it('refuses Standard-only features on Free and blocks a downgrade while they are in use', async () => {
+    const config = file(
+      'staticwebapp.config.json',
+      JSON.stringify({ networking: { allowedIpRanges: ['10.0.0.0/24'] } }),
+    );
+    await expect(deploy(ctx, 'blog', 'production', [config])).rejects.toMatchObject({
+      code: 'DEPLOY_CONFIG_INVALID',
+    });
+    await setSku(ctx, 'blog', 'Standard', []);
+    await deploy(ctx, 'blog', 'production', [config]);
+    const blockers = await listStandardFeaturesInUse(ctx, await getSite(ctx, 'blog'));
+    expect(blockers.join()).toContain('networking');
+    await expect(setSku(ctx, 'blog', 'Free', blockers)).rejects.toMatchObject({
+      code: 'CONTROL_PLAN_DOWNGRADE_BLOCKED',
+    });
+  });
+
+  it('limits pre-production environments per plan and checks their names', async () => {
+    await createSite(ctx, 'envs', 'Free');
+    for (const name of ['one', 'two', 'three']) {
+      await deploy(ctx, 'envs', name, [file('index.html', name)]);
+    }
+    await expect(deploy(ctx, 'envs', 'four', [file('index.html', 'x')])).rejects.toMatchObject({
+      code: 'CONTROL_ENVIRONMENT_LIMIT',
+    });
+    await expect(deploy(ctx, 'envs', 'feature/x', [file('index.html', 'x')])).rejects.toMatchObject({
+      code: 'CONTROL_ENVIRONMENT_NAME_INVALID',
+    });
+    await expect(deploy(ctx, 'envs', 'a'.repeat(17), [file('index.html', 'x')])).rejects.toMatchObject({
+      code: 'CONTROL_ENVIRONMENT_NAME_INVALID',
+    });
+    const site = await getSite(ctx, 'envs');
+    const hosts = (await listEnvironments(ctx, site)).map((e) => e.hostname);
+    expect(hosts).toContain(`${site.hostLabel}-two.example.test`);
+    await deleteEnvironment(ctx, site, 'two');
+    await deploy(ctx, 'envs', 'four', [file('index.html', '4')]);
+    await expect(deleteEnvironment(ctx, site, 'production')).rejects.toMatchObject({
+      code: 'CONTROL_ENVIRONMENT_PRODUCTION',
+    });
+  });
+
+  it('keeps app settings per environment, encrypted at rest, and checks their names', async () => {
+    const site = await getSite(ctx, 'envs');
+    await replaceAppSettings(ctx, site, 'production', { API_KEY: 'secret-value-1', 'my.setting': 'x' });
+    await replaceAppSettings(ctx, site, 'one', { ONLY_ONE: 'y' });
+    expect(await listAppSettings(ctx, site, 'production')).toEqual({
+      API_KEY: 'secret-value-1',
+      'my.setting': 'x',
+    });
+    expect(await listAppSettings(ctx, site, 'one')).toEqual({ ONLY_ONE: 'y' });
+    const raw = await storage.db.selectFrom('app_settings').selectAll().execute();
+    expect(JSON.stringify(raw)).not.toContain('secret-value-1');
+    await expect(replaceAppSettings(ctx, site, 'production', { 'BAD-NAME': 'x' })).rejects.toMatchObject({
+      code: 'CONTROL_SETTING_INVALID',
+    });
+    await expect(replaceAppSettings(ctx, site, 'production', { WEBSITE_FOO: 'x' })).rejects.toMatchObject({
+      code: 'CONTROL_SETTING_INVALID',
+    });
+    expect(await listAppSettings(ctx, site, 'production')).toEqual({
+      API_KEY: 'secret-value-1',
+      'my.setting': 'x',
+    });
+  });
+
+  it('invites users, accepts an invitation once, edits roles and removes users', async () => {
+    const site = await getSite(ctx, 'envs');
+    const { invitationUrl, expiresOn } = await createInvitation(ctx, site, {
+      provider: 'github',
+      userDetails: 'Octocat',
+      roles: ['admin'],
+      hours: 24,
+    });
+    expect(invitationUrl).toMatch(new RegExp(`^http://${site.defaultHostname}:4280/\\.auth/invitations/`));
+    expect(Date.parse(expiresOn) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    const code = invitationUrl.split('/').at(-1) ?? '';
+    await expect(
+      acceptInvitation(ctx, site, code, { provider: 'github', userDetails: 'someone-else' }),
+    ).rejects.toMatchObject({ code: 'CONTROL_INVITATION_INVALID' });
+    const user = await acceptInvitation(ctx, site, code, { provider: 'github', userDetails: 'octocat' });
+    expect(user.userId).toMatch(/^[0-9a-f]{32}$/);
+    await expect(
+      acceptInvitation(ctx, site, code, { provider: 'github', userDetails: 'octocat' }),
+    ).rejects.toMatchObject({ code: 'CONTROL_INVITATION_INVALID' });
+    expect((await updateUserRoles(ctx, site, 'github', user.userId, ['reader'])).roles).toEqual(['reader']);
+    expect((await listUsers(ctx, site)).map((u) => [u.userDetails, u.roles])).toEqual([
+      ['octocat', ['reader']],
+    ]);
+    await removeUser(ctx, site, 'github', user.userId);
+    expect(await listUsers(ctx, site)).toEqual([]);
+    await expect(
+      createInvitation(ctx, site, { provider: 'github', userDetails: 'x', roles: ['a'], hours: 169 }),
+    ).rejects.toMatchObject({ code: 'CONTROL_BAD_REQUEST' });
+  });
+
+  it('caps users with custom roles at 25', async () => {
+    const { site } = await createSite(ctx, 'crowd', 'Free');
+    for (let i = 0; i < 25; i += 1) {
+      const { invitationUrl } = await createInvitation(ctx, site, {
+        provider: 'github',
+        userDetails: `user${i}`,
+        roles: ['member'],
+        hours: 1,
+      });
+      await acceptInvitation(ctx, site, invitationUrl.split('/').at(-1) ?? '', {
+        provider: 'github',
+        userDetails: `user${i}`,
+      });
+    }
+    await expect(
+      createInvitation(ctx, site, { provider: 'github', userDetails: 'user25', roles: ['member'], hours: 1 }),
+    ).rejects.toMatchObject({ code: 'CONTROL_USER_LIMIT' });
+  });
+
+  it('deletes a site with everything of it', async () => {
+    await deleteSite(ctx, 'envs');
+    expect((await listSites(ctx)).map((s) => s.name)).not.toContain('envs');
+    for (const table of ['environments', 'deployments', 'users'] as const) {
+      const rows = await storage.db.selectFrom(table).select('site_id').execute();
+      expect(rows.every((r) => r.site_id !== 'envs')).toBe(true);
+    }
+    await expect(getSite(ctx, 'envs')).rejects.toMatchObject({ code: 'CONTROL_SITE_NOT_FOUND' });
+  });
+});
