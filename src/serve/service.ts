@@ -132,6 +132,7 @@ async function startOnStorage(
       adminToken: admin.token,
       logger: options.logger,
       version: options.version,
+      afterChange: () => table.sync(),
     }),
   );
   try {

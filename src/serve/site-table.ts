@@ -83,10 +83,17 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
     },
     sync() {
-      syncing ??= syncOnce().finally(() => {
-        syncing = undefined;
-      });
-      return syncing;
+      // Runs after any sync in flight, so a caller always sees changes made before it asked.
+      const next = (syncing ?? Promise.resolve()).catch(() => undefined).then(syncOnce);
+      syncing = next;
+      void next
+        .finally(() => {
+          if (syncing === next) {
+            syncing = undefined;
+          }
+        })
+        .catch(() => undefined);
+      return next;
     },
     activeDeploymentIds() {
       return new Set(

@@ -1,0 +1,147 @@
+/** Starts `portico serve` in-process on free ports, and speaks its wire protocols for tests. */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { request } from 'undici';
+import { type Service, startService } from '../../src/serve/index.js';
+import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import { send, type TestResponse } from './app.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const SITES_PATH =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites';
+
+export interface TestService {
+  readonly service: Service;
+  readonly dataDir: string;
+  /** A REST call on the admin port with the admin token. */
+  admin(method: string, path: string, body?: unknown, token?: string): Promise<TestResponse>;
+  /** A request to the data plane for `hostname`. */
+  get(
+    hostname: string,
+    path: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+/** Starts a service on SQLite in a fresh folder (or `dataDir`), or on `databaseUrl`. */
+export async function startTestService(
+  options: { dataDir?: string; databaseUrl?: string; apiIdleMinutes?: number } = {},
+): Promise<TestService> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
+  const service = await startService({
+    dataDir,
+    databaseUrl: options.databaseUrl,
+    port: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    domain: 'portico.test',
+    adminToken: ADMIN_TOKEN,
+    apiTimeoutSeconds: 45,
+    apiIdleMinutes: options.apiIdleMinutes ?? 15,
+    pollIntervalMs: 200,
+    version: 'test',
+    verbose: false,
+    logger: SILENT_LOGGER,
+  });
+  return {
+    service,
+    dataDir,
+    admin: (method, path, body, token = ADMIN_TOKEN) =>
+      send(`${service.adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    get: (hostname, path, init = {}) =>
+      send(`${service.url}${path}`, {
+        ...init,
+        headers: { ...init.headers, host: `${hostname}:${service.port}` },
+      }),
+    close: () => service.close(),
+  };
+}
+
+/** Removes a data folder made by {@link startTestService}. */
+export function removeData(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+interface PackedFile {
+  path: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+}
+
+async function packFolder(dir: string): Promise<PackedFile[]> {
+  const out: PackedFile[] = [];
+  const walk = async (current: string) => {
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules') {
+        await walk(path);
+      } else if (entry.isFile() && entry.name !== 'local.settings.json') {
+        const data = await readFile(path);
+        out.push({
+          path: relative(dir, path).split('\\').join('/'),
+          size: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+          data,
+        });
+      }
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Deploys folders over the wire protocol with a deployment token; returns the commit answer. */
+export async function deployFolders(
+  service: Service,
+  token: string,
+  appDir: string,
+  options: { apiDir?: string; environment?: string } = {},
+): Promise<TestResponse> {
+  const app = await packFolder(appDir);
+  const api = options.apiDir === undefined ? undefined : await packFolder(options.apiDir);
+  const call = (method: string, path: string, body?: Buffer | string, type = 'application/json') =>
+    send(`${service.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body,
+    });
+  const listing = (files: PackedFile[]) => files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+  const created = await call(
+    'POST',
+    '/deploy/v1/deployments',
+    JSON.stringify({
+      environment: options.environment ?? 'production',
+      app: listing(app),
+      ...(api === undefined ? {} : { api: listing(api) }),
+    }),
+  );
+  if (created.status !== 201) {
+    return created;
+  }
+  const { id, missing } = created.json<{ id: string; missing: string[] }>();
+  const all = [...app, ...(api ?? [])];
+  for (const hash of missing) {
+    const file = all.find((f) => f.sha256 === hash);
+    const put = await call(
+      'PUT',
+      `/deploy/v1/deployments/${id}/files/${hash}`,
+      file?.data,
+      'application/octet-stream',
+    );
+    if (put.status !== 204) {
+      return put;
+    }
+  }
+  return call('POST', `/deploy/v1/deployments/${id}/commit`);
+}
+
+/** Raw undici request (for streaming uploads in tests). */
+export { request };

@@ -1,0 +1,217 @@
+/**
+ * `portico serve` over real sockets: the management API, deployments with a deployment token, serving by
+ * Host, environment isolation, app settings reaching managed functions, and restarts on the same data.
+ * @see issue 4 "Done when"
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import {
+  ADMIN_TOKEN,
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+
+interface SiteBody {
+  name: string;
+  properties: { defaultHostname: string; apiKey?: string };
+  sku: { name: string };
+}
+
+describe('portico serve', () => {
+  let t: TestService;
+  let host: string;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    const created = await t.admin('PUT', `${SITES_PATH}/shop`, { sku: { name: 'Standard' } });
+    expect(created.status).toBe(201);
+    const body = created.json<SiteBody>();
+    host = body.properties.defaultHostname;
+    token = body.properties.apiKey ?? '';
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeData(t.dataDir);
+  });
+
+  describe('management API', () => {
+    it('refuses calls without the admin token, with the one error shape', async () => {
+      const response = await t.admin('GET', SITES_PATH, undefined, 'wrong');
+      expect(response.status).toBe(401);
+      expect(response.json()).toEqual({
+        error: { code: 'CONTROL_UNAUTHORIZED', message: expect.stringContaining('Bearer') },
+      });
+    });
+
+    it('shows and lists sites in Azure shapes, and explains unknown names', async () => {
+      const site = await t.admin('GET', `${SITES_PATH}/shop?api-version=2023-01-01`);
+      expect(site.json()).toMatchObject({
+        id: `${SITES_PATH}/shop`,
+        name: 'shop',
+        type: 'Microsoft.Web/staticSites',
+        sku: { name: 'Standard', tier: 'Standard' },
+        properties: { defaultHostname: host },
+      });
+      const list = await t.admin('GET', SITES_PATH);
+      expect(list.json<{ value: SiteBody[] }>().value.map((s) => s.name)).toContain('shop');
+      const missing = await t.admin('GET', `${SITES_PATH}/nope`);
+      expect(missing.status).toBe(404);
+      expect(missing.json()).toMatchObject({
+        error: { code: 'CONTROL_SITE_NOT_FOUND', message: expect.stringContaining('portico site list') },
+      });
+      const wrongGroup = await t.admin('GET', SITES_PATH.replace('/portico/', '/other/'));
+      expect(wrongGroup.status).toBe(404);
+    });
+
+    it('describes itself in /openapi.json without a token', async () => {
+      const response = await t.admin('GET', '/openapi.json', undefined, '');
+      const doc = response.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(
+        Object.keys(
+          doc.paths[
+            `${SITES_PATH.replace('00000000-0000-0000-0000-000000000000', '{subscriptionId}').replace('/portico/', '/{resourceGroupName}/')}/{name}`
+          ] ?? {},
+        ),
+      ).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
+    });
+
+    it('answers 405 with Allow for a known path and a wrong method, and 400 for bad JSON', async () => {
+      const response = await t.admin('POST', `${SITES_PATH}/shop`);
+      expect(response.status).toBe(405);
+      expect(response.header('allow')).toContain('GET');
+      const bad = await t.admin('PATCH', `${SITES_PATH}/shop`, undefined);
+      expect(bad.status).toBe(400);
+      expect(bad.json()).toMatchObject({ error: { code: 'CONTROL_PLAN_INVALID' } });
+    });
+  });
+
+  describe('deployments and serving by Host', () => {
+    it('serves the deployed app at its host, and a plain 404 for unknown hosts', async () => {
+      const app = await writeApp(
+        { 'index.html': '<h1>shop v1</h1>' },
+        { routes: [{ route: '/admin/*', allowedRoles: ['admin'] }] },
+      );
+      const commit = await deployFolders(t.service, token, app);
+      expect(commit.status).toBe(200);
+      expect(commit.json()).toMatchObject({
+        properties: { status: 'Succeeded', active: true, url: `http://${host}:${t.service.port}` },
+      });
+      const page = await t.get(host, '/');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('shop v1');
+      expect((await t.get(host, '/admin/x')).status).toBe(401);
+      const unknown = await t.get('unknown.portico.test', '/');
+      expect(unknown.status).toBe(404);
+    });
+
+    it('keeps the previous deployment serving when a deploy has an invalid config, and says where', async () => {
+      const broken = await writeApp(
+        { 'index.html': 'broken' },
+        { routes: [{ route: '/x', allowedRoles: 'admin', statusCode: 'abc' }] },
+      );
+      const commit = await deployFolders(t.service, token, broken);
+      expect(commit.status).toBe(400);
+      expect(commit.json()).toMatchObject({
+        error: {
+          code: 'DEPLOY_CONFIG_INVALID',
+          details: [expect.objectContaining({ path: 'routes[0].statusCode' })],
+        },
+      });
+      expect((await t.get(host, '/')).text).toContain('shop v1');
+    });
+
+    it('serves a preview environment at its own host without touching production', async () => {
+      const app = await writeApp({ 'index.html': '<h1>shop preview</h1>' });
+      const commit = await deployFolders(t.service, token, app, { environment: 'preview1' });
+      expect(commit.status).toBe(200);
+      const previewHost = host.replace('.', '-preview1.');
+      expect((await t.get(previewHost, '/')).text).toContain('shop preview');
+      expect((await t.get(host, '/')).text).toContain('shop v1');
+      const builds = await t.admin('GET', `${SITES_PATH}/shop/builds`);
+      expect(builds.json<{ value: { name: string }[] }>().value.map((b) => b.name)).toEqual([
+        'default',
+        'preview1',
+      ]);
+    });
+
+    it('rejects a wrong deployment token and, after a reset, the old one', async () => {
+      const app = await writeApp({ 'index.html': 'x' });
+      expect((await deployFolders(t.service, 'not-the-token', app)).status).toBe(401);
+      const reset = await t.admin('POST', `${SITES_PATH}/shop/resetapikey`);
+      const fresh = reset.json<{ properties: { apiKey: string } }>().properties.apiKey;
+      const old = await deployFolders(t.service, token, app);
+      expect(old.status).toBe(401);
+      expect(old.json()).toMatchObject({ error: { code: 'DEPLOY_TOKEN_INVALID' } });
+      const secrets = await t.admin('POST', `${SITES_PATH}/shop/listSecrets`);
+      expect(secrets.json()).toEqual({ properties: { apiKey: fresh } });
+      token = fresh;
+    });
+
+    it('rolls back to the previous deployment', async () => {
+      const app = await writeApp({ 'index.html': '<h1>shop v2</h1>' });
+      expect((await deployFolders(t.service, token, app)).status).toBe(200);
+      expect((await t.get(host, '/')).text).toContain('shop v2');
+      const rollback = await t.admin('POST', '/deploy/v1/rollback', { environment: 'production' }, token);
+      expect(rollback.status).toBe(200);
+      expect((await t.get(host, '/')).text).toContain('shop v1');
+    });
+  });
+
+  describe('managed functions with app settings', () => {
+    it('runs the deployed API with its environment’s settings and none of the server’s secrets', async () => {
+      const app = await writeApp({ 'index.html': 'with api' });
+      const commit = await deployFolders(t.service, token, app, { apiDir: API_DIR, environment: 'api' });
+      expect(commit.status, commit.text).toBe(200);
+      const apiHost = host.replace('.', '-api.');
+      const put = await t.admin('PUT', `${SITES_PATH}/shop/builds/api/config/appsettings`, {
+        properties: { GREETING: 'hello from api env' },
+      });
+      expect(put.status).toBe(200);
+      const answer = await t.get(apiHost, '/api/setting/GREETING');
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json()).toEqual({
+        name: 'GREETING',
+        value: 'hello from api env',
+        adminTokenVisible: false,
+      });
+      await t.admin('PUT', `${SITES_PATH}/shop/builds/api/config/appsettings`, {
+        properties: { GREETING: 'changed' },
+      });
+      expect((await t.get(apiHost, '/api/setting/GREETING')).json()).toMatchObject({ value: 'changed' });
+      const listed = await t.admin('POST', `${SITES_PATH}/shop/builds/api/listAppSettings`);
+      expect(listed.json()).toEqual({ properties: { GREETING: 'changed' } });
+    }, 60_000);
+
+    it('refuses setting names with "-" and reserved prefixes', async () => {
+      const bad = await t.admin('PUT', `${SITES_PATH}/shop/config/appsettings`, {
+        properties: { 'MY-SETTING': 'x', WEBSITE_FOO: 'y' },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.json<{ error: { message: string } }>().error.message).toMatch(
+        /MY-SETTING[\s\S]*WEBSITE_FOO/,
+      );
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('serves the same sites after a restart on the same data, and nothing of a deleted site', async () => {
+      const dataDir = t.dataDir;
+      await t.close();
+      t = await startTestService({ dataDir });
+      expect((await t.get(host, '/')).text).toContain('shop v1');
+      expect((await t.admin('DELETE', `${SITES_PATH}/shop`)).status).toBe(200);
+      expect((await t.get(host, '/')).status).toBe(404);
+      expect((await t.admin('GET', `${SITES_PATH}/shop`)).status).toBe(404);
+    });
+  });
+});
+
+export { ADMIN_TOKEN };
