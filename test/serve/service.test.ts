@@ -213,5 +213,3 @@ describe('portico serve', () => {
     });
   });
 });
-
-export { ADMIN_TOKEN };

@@ -16,7 +16,6 @@ export {
   serializeAuthCookies,
 } from './cookie-header.js';
 export { type AuthRequestContext, handleAuthRequest } from './handler.js';
-export { createSealedSessionCodec, SESSION_MAX_AGE_SECONDS, type SealedSessionOptions, sealValue } from './sealed-cookie.js';
 export { type LoginFormOptions, type LoginFormValues, renderLoginForm } from './login-form.js';
 export {
   deriveUserId,
@@ -31,3 +30,9 @@ export {
 export { createProviderFilter, PRECONFIGURED_PROVIDERS } from './providers.js';
 export { type RedirectContext, resolveSafeRedirect } from './redirect.js';
 export { type AuthRoute, matchAuthRoute } from './routes.js';
+export {
+  createSealedSessionCodec,
+  SESSION_MAX_AGE_SECONDS,
+  type SealedSessionOptions,
+  sealValue,
+} from './sealed-cookie.js';
