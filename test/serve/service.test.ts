@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import {
-  ADMIN_TOKEN,
   deployFolders,
   removeData,
   SITES_PATH,
