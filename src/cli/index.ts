@@ -4,17 +4,30 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../shared/errors.js';
+import { registerDeployCommands } from './commands/deploy.js';
+import { registerEnvCommands } from './commands/env.js';
 import { registerFunctionsCommands } from './commands/functions-start.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerSettingsCommands } from './commands/settings.js';
+import { registerSiteCommands } from './commands/site.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerUsersCommands } from './commands/users.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
   registerStartCommand(program);
   registerFunctionsCommands(program);
+  registerServeCommand(program);
+  registerSiteCommands(program);
+  registerDeployCommands(program);
+  registerEnvCommands(program);
+  registerSettingsCommands(program);
+  registerUsersCommands(program);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

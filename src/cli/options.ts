@@ -35,3 +35,75 @@ export function parseMegabytes(value: string): number {
   }
   return megabytes;
 }
+
+/** A hosting plan: `free` or `standard` (any case). */
+export function parsePlan(value: string): 'free' | 'standard' {
+  const plan = value.toLowerCase();
+  if (plan !== 'free' && plan !== 'standard') {
+    throw new InvalidArgumentError('expected free or standard.');
+  }
+  return plan;
+}
+
+/** An environment: `production` (REST's `default` is accepted for it) or 1–16 letters and digits. */
+export function parseEnvironment(value: string): string {
+  if (value === 'production' || value === 'default') {
+    return 'production';
+  }
+  if (!/^[0-9a-zA-Z]{1,16}$/.test(value)) {
+    throw new InvalidArgumentError("expected 'production' or 1 to 16 letters and digits, e.g. pr42.");
+  }
+  return value;
+}
+
+/** An app setting `KEY=VALUE`: the name of letters, digits, `.` and `_`; the value may be empty or hold `=`. */
+export function parseSetting(value: string): [name: string, value: string] {
+  const index = value.indexOf('=');
+  const name = index < 0 ? '' : value.slice(0, index);
+  if (!/^[A-Za-z0-9._]+$/.test(name)) {
+    throw new InvalidArgumentError(
+      `expected NAME=VALUE with a name of letters, digits, '.' and '_' (e.g. DATABASE_URL=postgres://…), got '${value}'.`,
+    );
+  }
+  return [name, value.slice(index + 1)];
+}
+
+/** Collects repeated or variadic `KEY=VALUE` values (a commander argument parser). */
+export function collectSettings(
+  value: string,
+  previous: readonly [string, string][] | undefined,
+): [string, string][] {
+  return [...(previous ?? []), parseSetting(value)];
+}
+
+/** Custom role names, comma-separated: letters, digits, `_`, `-`, `.`; not anonymous or authenticated. */
+export function parseRoles(value: string): string[] {
+  const roles = [
+    ...new Set(
+      value
+        .split(',')
+        .map((role) => role.trim())
+        .filter((role) => role !== ''),
+    ),
+  ];
+  const bad = roles.filter((role) => !/^[A-Za-z0-9_.-]{1,64}$/.test(role) || isBuiltInRole(role));
+  if (roles.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(
+      `expected comma-separated custom role names (letters, digits, '_', '-', '.'; not anonymous or authenticated), e.g. admin,editor${bad.length > 0 ? `; invalid: ${bad.join(', ')}` : ''}.`,
+    );
+  }
+  return roles;
+}
+
+function isBuiltInRole(role: string): boolean {
+  return role.toLowerCase() === 'anonymous' || role.toLowerCase() === 'authenticated';
+}
+
+/** How long an invitation stays valid: a whole number of hours from 1 to 168 (one week). */
+export function parseHours(value: string): number {
+  const hours = Number(value);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 168) {
+    throw new InvalidArgumentError('expected a whole number of hours from 1 to 168.');
+  }
+  return hours;
+}

@@ -6,9 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
+import { createManagementClient } from '../../client/index.js';
 import { type Service, startService } from '../../serve/index.js';
 import { createLogger } from '../../shared/logger.js';
 import { parsePort, parseSeconds } from '../options.js';
+import { deployFolders } from './deploy.js';
+
+/** The site `npm start` deploys the bundled demo to. */
+const DEMO_SITE = 'demo';
 
 interface ServeFlags {
   data: string;
@@ -21,6 +26,8 @@ interface ServeFlags {
   apiTimeout: number;
   apiIdleMinutes: number;
   verbose?: boolean;
+  demoApp?: string;
+  demoApi?: string;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -46,7 +53,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       15,
     )
     .option('--verbose', 'log one line per request')
-    .action((flags: ServeFlags) => runServe(flags, onReady));
+    .option(
+      '--demo-app <dir>',
+      "on start, create the site 'demo' and deploy this folder to it, unless it exists",
+    )
+    .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
+    .action((flags: ServeFlags) => runServe(flags, onReady ?? demoSeeder(flags)));
 }
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
@@ -68,9 +80,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
-  process.stdout.write(
-    `Management API and portal at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`,
-  );
+  process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(
     service.adminTokenFile === undefined
       ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'
@@ -84,6 +94,31 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     );
   }
   await stopped;
+}
+
+/** `npm start`: deploys the bundled demo the first time the service runs on a data folder. */
+function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
+  const appDir = flags.demoApp;
+  if (appDir === undefined) {
+    return undefined;
+  }
+  return async (service, token) => {
+    const client = createManagementClient({ url: service.adminUrl, token });
+    const existing = await client.getSite(DEMO_SITE).catch(() => undefined);
+    const site = existing ?? (await client.createSite(DEMO_SITE, 'standard'));
+    if (existing === undefined) {
+      process.stderr.write(`Deploying the demo app to the new site '${DEMO_SITE}'…\n`);
+      const deploymentToken = (await client.listSecrets(DEMO_SITE)).properties.apiKey;
+      await deployFolders({
+        url: service.adminUrl,
+        deploymentToken,
+        appDir,
+        apiDir: flags.demoApi,
+        env: 'production',
+      });
+    }
+    process.stdout.write(`Demo app: ${service.publicUrl(site.properties.defaultHostname)}\n`);
+  };
 }
 
 function displayPath(path: string): string {

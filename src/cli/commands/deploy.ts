@@ -1,0 +1,225 @@
+/**
+ * `portico deploy <appDir>`: packs a built front end (and an optional Azure Functions API), sends the file
+ * list, uploads only the contents the server lacks and commits, so nothing changes until everything has
+ * arrived (CONTRACT §5, docs/rest-api.md "Deployments"). `deploy rollback` restores an earlier
+ * deployment and `deploy list` shows them.
+ */
+import type { Command } from 'commander';
+import {
+  apiExclusions,
+  createDeployClient,
+  createManagementClient,
+  type Deployment,
+  nestedFolder,
+  type PackedFolder,
+  packDirectory,
+} from '../../client/index.js';
+import { PorticoError } from '../../shared/errors.js';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  connectAdmin,
+  findAdminToken,
+  resolveUrl,
+} from '../connection.js';
+import { parseEnvironment } from '../options.js';
+import {
+  addJsonOption,
+  formatBytes,
+  formatTime,
+  writeJson,
+  writeLines,
+  writeNote,
+  writeTable,
+} from '../output.js';
+import { uploadMissing } from '../upload.js';
+
+interface TokenFlags extends ConnectionFlags {
+  readonly site?: string;
+  readonly env: string;
+  readonly deploymentToken?: string;
+}
+
+interface DeployFlags extends TokenFlags {
+  readonly api?: string;
+}
+
+interface RollbackFlags extends TokenFlags {
+  readonly to?: string;
+}
+
+interface ListFlags extends ConnectionFlags {
+  readonly site: string;
+  readonly env: string;
+  readonly json?: boolean;
+}
+
+const ENV_HELP = "environment: 'production' or a name of 1-16 letters and digits";
+const TOKEN_HELP =
+  'deployment token of the site (env SWA_CLI_DEPLOYMENT_TOKEN or PORTICO_DEPLOYMENT_TOKEN; default: fetched with the admin token)';
+
+/** Adds `deploy`, `deploy rollback` and `deploy list` to the program (needs positional options). */
+export function registerDeployCommands(program: Command): void {
+  const deploy = addConnectionOptions(program.command('deploy'))
+    .description('Deploy a built front end and an optional Azure Functions API to a site')
+    .enablePositionalOptions()
+    .argument('<appDir>', 'folder with the built front end (holds staticwebapp.config.json, if any)')
+    .option('--site <name>', 'the site (needed unless a deployment token is given)')
+    .option('--api <apiDir>', 'Azure Functions app folder to deploy as the managed API')
+    .option('--env <env>', `${ENV_HELP} (created on first deploy)`, parseEnvironment, 'production')
+    .option('--deployment-token <token>', TOKEN_HELP)
+    .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
+  addConnectionOptions(deploy.command('rollback'))
+    .description('Make an earlier successful deployment live again (default: the one before the live one)')
+    .option('--site <name>', 'the site (needed unless a deployment token is given)')
+    .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
+    .option('--to <deploymentId>', 'the deployment to restore (see portico deploy list)')
+    .option('--deployment-token <token>', TOKEN_HELP)
+    .action((flags: RollbackFlags) => runRollback(flags));
+  addJsonOption(addConnectionOptions(deploy.command('list')))
+    .description('List the deployments of an environment, newest first')
+    .requiredOption('--site <name>', 'the site')
+    .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
+    .action((flags: ListFlags) => listDeployments(flags));
+}
+
+async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
+  const url = resolveUrl(flags, process.env);
+  const deploymentToken = await resolveDeploymentToken(flags, url);
+  const deployment = await deployFolders({ url, deploymentToken, appDir, apiDir: flags.api, env: flags.env });
+  writeLines([`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
+}
+
+/** What {@link deployFolders} needs. */
+export interface DeployFoldersOptions {
+  readonly url: string;
+  readonly deploymentToken: string;
+  readonly appDir: string;
+  readonly apiDir?: string;
+  readonly env: string;
+}
+
+/** Packs, uploads what the server lacks and commits; progress goes to stderr. Used by `deploy` and `serve --demo`. */
+export async function deployFolders(options: DeployFoldersOptions): Promise<Deployment> {
+  const client = createDeployClient({ url: options.url, deploymentToken: options.deploymentToken });
+  const { app, api } = await packFolders(options.appDir, options.apiDir);
+  const created = await client.createDeployment({
+    environment: options.env,
+    app: app.files,
+    ...(api === undefined ? {} : { api: api.files }),
+  });
+  await uploadMissing(client, created, api === undefined ? [app] : [app, api]);
+  writeNote(
+    `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
+  );
+  return client.commit(created.id);
+}
+
+/** `--deployment-token`, the environment, or the site's token fetched with the admin token. */
+async function resolveDeploymentToken(flags: TokenFlags, url: string): Promise<string> {
+  const given = [
+    flags.deploymentToken,
+    process.env.SWA_CLI_DEPLOYMENT_TOKEN,
+    process.env.PORTICO_DEPLOYMENT_TOKEN,
+  ]
+    .map((token) => token?.trim())
+    .find((token) => token !== undefined && token !== '');
+  if (given !== undefined) {
+    return given;
+  }
+  const adminToken = await findAdminToken(flags, process.env);
+  if (adminToken === undefined) {
+    throw new PorticoError(
+      'CLI_CONNECTION_MISSING',
+      'No deployment token: pass --deployment-token or set SWA_CLI_DEPLOYMENT_TOKEN, or give an admin token (--token or PORTICO_TOKEN) with --site to fetch it.',
+    );
+  }
+  if (flags.site === undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      'Pass --site <name> (the site to deploy to), or --deployment-token <token> of that site.',
+    );
+  }
+  const secrets = await createManagementClient({ url, token: adminToken }).listSecrets(flags.site);
+  return secrets.properties.apiKey;
+}
+
+/** Packs the app (without an API folder nested in it) and the API (without local.settings.json). */
+async function packFolders(
+  appDir: string,
+  apiDir: string | undefined,
+): Promise<{ app: PackedFolder; api?: PackedFolder }> {
+  const nested = apiDir === undefined ? undefined : await nestedFolder(appDir, apiDir).catch(() => undefined);
+  if (nested === '') {
+    throw new PorticoError('CLI_USAGE', 'The --api folder must not be the app folder itself.');
+  }
+  const app = await packDirectory(appDir, { exclude: (path) => path === nested });
+  writeNote(
+    `Packed ${describeFolder(app)} from ${appDir}${nested === undefined ? '' : ` (without ${nested})`}.`,
+  );
+  if (apiDir === undefined) {
+    return { app };
+  }
+  let leftOut = false;
+  const exclude = (path: string) => {
+    leftOut ||= apiExclusions(path);
+    return apiExclusions(path);
+  };
+  const api = await packDirectory(apiDir, { exclude });
+  const note = leftOut ? '; local.settings.json stays local, use portico settings set' : '';
+  writeNote(`Packed ${describeFolder(api)} from ${apiDir}${note}.`);
+  return { app, api };
+}
+
+function describeFolder(folder: PackedFolder): string {
+  return `${folder.files.length} file${folder.files.length === 1 ? '' : 's'} (${formatBytes(folder.bytes)})`;
+}
+
+/** The environment's URL from the commit answer, else its host name, else the environment. */
+function deploymentTarget(deployment: Deployment, env: string): string {
+  const { url, hostname } = deployment.properties;
+  return url ?? (hostname === undefined ? `the ${env} environment` : `http://${hostname}`);
+}
+
+/** The short id of a deployment (its resource name). */
+function deploymentId(deployment: Deployment): string {
+  return deployment.name ?? deployment.id.split('/').pop() ?? deployment.id;
+}
+
+async function runRollback(flags: RollbackFlags): Promise<void> {
+  const url = resolveUrl(flags, process.env);
+  const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
+  const deployment = await client.rollback(flags.env, flags.to);
+  const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
+  writeLines([
+    `Rolled back ${flags.env} to deployment ${deploymentId(deployment)} of ${formatTime(deployment.properties.createdTimeUtc)}${at}.`,
+  ]);
+}
+
+async function listDeployments(flags: ListFlags): Promise<void> {
+  const deployments = await (await connectAdmin(flags)).listDeployments(flags.site, flags.env);
+  if (flags.json === true) {
+    writeJson({ value: deployments });
+    return;
+  }
+  writeTable(
+    ['ID', 'STATUS', 'LIVE', 'FILES', 'SIZE', 'API', 'CREATED', 'ERROR'],
+    deployments.map(deploymentRow),
+    `No deployments in the ${flags.env} environment of ${flags.site}.`,
+  );
+}
+
+function deploymentRow(deployment: Deployment): string[] {
+  const p = deployment.properties;
+  const error = (p.error ?? '').split('\n')[0] ?? '';
+  return [
+    deploymentId(deployment),
+    p.status,
+    p.active ? 'yes' : '',
+    String(p.fileCount),
+    formatBytes(p.contentBytes),
+    p.hasApi ? 'yes' : 'no',
+    formatTime(p.createdTimeUtc),
+    error.length > 80 ? `${error.slice(0, 79)}…` : error,
+  ];
+}

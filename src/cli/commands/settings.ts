@@ -1,0 +1,89 @@
+/**
+ * `portico settings set|list|delete`: app settings (environment variables of the API) of one environment
+ * (CONTRACT §5). The REST API only replaces all settings at once, so `set` and `delete` read the current
+ * settings, change them and write them all back.
+ */
+import type { Command } from 'commander';
+import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { collectSettings, parseEnvironment } from '../options.js';
+import { addJsonOption, writeJson, writeLines, writeNote } from '../output.js';
+
+interface SettingsFlags extends ConnectionFlags {
+  readonly site: string;
+  readonly env: string;
+  readonly json?: boolean;
+}
+
+/** Adds `--site` and `--env` to a settings command. */
+function addTargetOptions(command: Command): Command {
+  return addConnectionOptions(command)
+    .requiredOption('--site <name>', 'the site')
+    .option('--env <env>', "environment: 'production' or its name", parseEnvironment, 'production');
+}
+
+/** Adds the `settings` command group to the program. */
+export function registerSettingsCommands(program: Command): void {
+  const settings = program.command('settings').description('Manage the app settings of an environment');
+  addTargetOptions(settings.command('set'))
+    .description('Add or change app settings (the others are kept)')
+    .argument('<settings...>', 'NAME=VALUE pairs', collectSettings)
+    .action((pairs: [string, string][], flags: SettingsFlags) => setSettings(pairs, flags));
+  addJsonOption(addTargetOptions(settings.command('list')))
+    .description('List the app settings of an environment')
+    .action((flags: SettingsFlags) => listSettings(flags));
+  addTargetOptions(settings.command('delete'))
+    .description('Remove app settings')
+    .argument('<names...>', 'setting names')
+    .action((names: string[], flags: SettingsFlags) => deleteSettings(names, flags));
+}
+
+async function setSettings(pairs: readonly [string, string][], flags: SettingsFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  const current = await client.listAppSettings(flags.site, flags.env);
+  const saved = await client.putAppSettings(flags.site, flags.env, {
+    ...current,
+    ...Object.fromEntries(pairs),
+  });
+  const names = [...new Set(pairs.map(([name]) => name))];
+  writeLines([
+    `Saved ${names.join(', ')} in ${describeTarget(flags)} (${countSettings(Object.keys(saved).length)} in all).`,
+  ]);
+}
+
+async function listSettings(flags: SettingsFlags): Promise<void> {
+  const settings = await (await connectAdmin(flags)).listAppSettings(flags.site, flags.env);
+  if (flags.json === true) {
+    writeJson({ properties: settings });
+    return;
+  }
+  const names = Object.keys(settings).sort();
+  if (names.length === 0) {
+    writeNote(`No app settings in ${describeTarget(flags)}.`);
+    return;
+  }
+  writeLines(names.map((name) => `${name}=${settings[name] ?? ''}`));
+}
+
+async function deleteSettings(names: readonly string[], flags: SettingsFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  const current = await client.listAppSettings(flags.site, flags.env);
+  const unknown = names.filter((name) => !Object.hasOwn(current, name));
+  for (const name of unknown) {
+    writeNote(`${name} is not set in ${describeTarget(flags)}.`);
+  }
+  const removed = names.filter((name) => Object.hasOwn(current, name));
+  if (removed.length === 0) {
+    return;
+  }
+  const kept = Object.fromEntries(Object.entries(current).filter(([name]) => !removed.includes(name)));
+  await client.putAppSettings(flags.site, flags.env, kept);
+  writeLines([`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
+}
+
+function countSettings(count: number): string {
+  return count === 1 ? '1 setting' : `${count} settings`;
+}
+
+function describeTarget(flags: SettingsFlags): string {
+  return `the ${flags.env} environment of ${flags.site}`;
+}

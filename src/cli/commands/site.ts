@@ -1,0 +1,138 @@
+/**
+ * `portico site create|show|list|delete|plan|reset-token`: static sites on a `portico serve` (CONTRACT §5).
+ */
+import type { Command } from 'commander';
+import type { Plan, Site } from '../../client/index.js';
+import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { parsePlan } from '../options.js';
+import {
+  addJsonOption,
+  formatFields,
+  formatTime,
+  writeJson,
+  writeLines,
+  writeNote,
+  writeTable,
+} from '../output.js';
+
+interface JsonFlags extends ConnectionFlags {
+  readonly json?: boolean;
+}
+
+interface CreateFlags extends ConnectionFlags {
+  readonly plan: Plan;
+}
+
+/** Adds the `site` command group to the program. */
+export function registerSiteCommands(program: Command): void {
+  const site = program.command('site').description('Create, show, list and delete static sites');
+  addConnectionOptions(site.command('create'))
+    .description('Create a static site; prints its host name and deployment token')
+    .argument('<name>', "2-60 of a-z, 0-9 and '-', e.g. my-blog")
+    .option('--plan <plan>', 'hosting plan: free or standard', parsePlan, 'free')
+    .action((name: string, flags: CreateFlags) => createSite(name, flags));
+  addJsonOption(addConnectionOptions(site.command('show')))
+    .description('Show a static site')
+    .argument('<name>', 'the site')
+    .action((name: string, flags: JsonFlags) => showSite(name, flags));
+  addJsonOption(addConnectionOptions(site.command('list')))
+    .description('List the static sites')
+    .action((flags: JsonFlags) => listSites(flags));
+  addConnectionOptions(site.command('delete'))
+    .description('Delete a static site with all its environments, deployments, settings and users')
+    .argument('<name>', 'the site')
+    .action((name: string, flags: ConnectionFlags) => deleteSite(name, flags));
+  addConnectionOptions(site.command('plan'))
+    .description('Change the hosting plan of a site')
+    .argument('<name>', 'the site')
+    .argument('<plan>', 'free or standard', parsePlan)
+    .action((name: string, plan: Plan, flags: ConnectionFlags) => setPlan(name, plan, flags));
+  addJsonOption(addConnectionOptions(site.command('token')))
+    .description('Show the current deployment token of a site (for CI secrets)')
+    .argument('<name>', 'the site')
+    .action((name: string, flags: ConnectionFlags & { json?: boolean }) => showToken(name, flags));
+  addConnectionOptions(site.command('reset-token'))
+    .description('Replace the deployment token of a site (the old one stops working)')
+    .argument('<name>', 'the site')
+    .action((name: string, flags: ConnectionFlags) => resetToken(name, flags));
+}
+
+async function createSite(name: string, flags: CreateFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  const site = await client.createSite(name, flags.plan);
+  const token = site.properties.apiKey ?? (await client.listSecrets(name)).properties.apiKey;
+  writeLines(
+    formatFields([
+      ['name', site.name],
+      ['defaultHostname', site.properties.defaultHostname],
+      ['deploymentToken', token],
+    ]),
+  );
+  writeNote(
+    `Created ${site.name} (${site.sku.name} plan). Deploy with: portico deploy <appDir> --site ${site.name}`,
+  );
+}
+
+async function showSite(name: string, flags: JsonFlags): Promise<void> {
+  const site = await (await connectAdmin(flags)).getSite(name);
+  if (flags.json === true) {
+    writeJson(site);
+    return;
+  }
+  writeLines(
+    formatFields([
+      ['name', site.name],
+      ['plan', site.sku.name],
+      ['defaultHostname', site.properties.defaultHostname],
+      ['created', formatTime(site.properties.createdTimeUtc)],
+      ['id', site.id],
+    ]),
+  );
+}
+
+async function listSites(flags: JsonFlags): Promise<void> {
+  const sites = await (await connectAdmin(flags)).listSites();
+  if (flags.json === true) {
+    writeJson({ value: sites });
+    return;
+  }
+  writeTable(
+    ['NAME', 'PLAN', 'HOSTNAME', 'CREATED'],
+    sites.map(siteRow),
+    'No static sites yet; create one with portico site create <name>.',
+  );
+}
+
+function siteRow(site: Site): string[] {
+  return [
+    site.name,
+    site.sku.name,
+    site.properties.defaultHostname,
+    formatTime(site.properties.createdTimeUtc),
+  ];
+}
+
+async function deleteSite(name: string, flags: ConnectionFlags): Promise<void> {
+  await (await connectAdmin(flags)).deleteSite(name);
+  writeLines([`Deleted site ${name} with its environments, deployments, settings and users.`]);
+}
+
+async function setPlan(name: string, plan: Plan, flags: ConnectionFlags): Promise<void> {
+  const site = await (await connectAdmin(flags)).setPlan(name, plan);
+  writeLines([`Site ${site.name} is on the ${site.sku.name} plan.`]);
+}
+
+async function showToken(name: string, flags: ConnectionFlags & { json?: boolean }): Promise<void> {
+  const secrets = await (await connectAdmin(flags)).listSecrets(name);
+  if (flags.json === true) {
+    writeJson(secrets);
+    return;
+  }
+  writeLines(formatFields([['deploymentToken', secrets.properties.apiKey]]));
+}
+
+async function resetToken(name: string, flags: ConnectionFlags): Promise<void> {
+  const secrets = await (await connectAdmin(flags)).resetApiKey(name);
+  writeLines(formatFields([['deploymentToken', secrets.properties.apiKey]]));
+  writeNote(`The previous deployment token of ${name} no longer works; update your CI secret.`);
+}

@@ -1,0 +1,114 @@
+/**
+ * `portico users invite|list|update|remove`: users holding custom roles on a site, added by invitation
+ * (CONTRACT §5, spec §2 "Invitations").
+ */
+import type { Command } from 'commander';
+import type { User } from '../../client/index.js';
+import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { parseHours, parseRoles } from '../options.js';
+import { addJsonOption, formatFields, formatTime, writeJson, writeLines, writeTable } from '../output.js';
+
+interface SiteFlags extends ConnectionFlags {
+  readonly site: string;
+  readonly json?: boolean;
+}
+
+interface InviteFlags extends SiteFlags {
+  readonly provider: string;
+  readonly user: string;
+  readonly roles: string[];
+  readonly hours: number;
+  readonly domain?: string;
+}
+
+interface UserFlags extends SiteFlags {
+  readonly provider: string;
+  readonly userId: string;
+  readonly roles: string[];
+}
+
+/** Adds the `users` command group to the program. */
+export function registerUsersCommands(program: Command): void {
+  const users = program.command('users').description('Invite users to custom roles and manage them');
+  addJsonOption(addConnectionOptions(users.command('invite')))
+    .description('Create an invitation link that grants custom roles at sign-in')
+    .requiredOption('--site <name>', 'the site')
+    .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')
+    .requiredOption('--user <name>', 'user name at the provider (GitHub user name, or e-mail for aad)')
+    .requiredOption('--roles <roles>', 'comma-separated custom roles, e.g. admin,editor', parseRoles)
+    .option('--hours <hours>', 'hours the link stays valid (1-168)', parseHours, 24)
+    .option('--domain <host>', 'host name the link points at (default: the site host)')
+    .action((flags: InviteFlags) => inviteUser(flags));
+  addJsonOption(addConnectionOptions(users.command('list')))
+    .description('List the users holding custom roles')
+    .requiredOption('--site <name>', 'the site')
+    .action((flags: SiteFlags) => listUsers(flags));
+  addConnectionOptions(users.command('update'))
+    .description("Replace a user's custom roles")
+    .requiredOption('--site <name>', 'the site')
+    .requiredOption('--provider <provider>', 'identity provider of the user')
+    .requiredOption('--user-id <id>', 'user id (see portico users list)')
+    .requiredOption('--roles <roles>', 'comma-separated custom roles', parseRoles)
+    .action((flags: UserFlags) => updateUser(flags));
+  addConnectionOptions(users.command('remove'))
+    .description('Remove a user and their custom roles')
+    .requiredOption('--site <name>', 'the site')
+    .requiredOption('--provider <provider>', 'identity provider of the user')
+    .requiredOption('--user-id <id>', 'user id (see portico users list)')
+    .action((flags: Omit<UserFlags, 'roles'>) => removeUser(flags));
+}
+
+async function inviteUser(flags: InviteFlags): Promise<void> {
+  const invitation = await (await connectAdmin(flags)).createInvitation(flags.site, {
+    provider: flags.provider,
+    userDetails: flags.user,
+    roles: flags.roles,
+    hours: flags.hours,
+    ...(flags.domain === undefined ? {} : { domain: flags.domain }),
+  });
+  if (flags.json === true) {
+    writeJson(invitation);
+    return;
+  }
+  writeLines(
+    formatFields([
+      ['invitationUrl', invitation.properties.invitationUrl],
+      ['expiresOn', formatTime(invitation.properties.expiresOn)],
+    ]),
+  );
+}
+
+async function listUsers(flags: SiteFlags): Promise<void> {
+  const users = await (await connectAdmin(flags)).listUsers(flags.site);
+  if (flags.json === true) {
+    writeJson({ value: users });
+    return;
+  }
+  writeTable(
+    ['PROVIDER', 'USER ID', 'NAME', 'ROLES'],
+    users.map(userRow),
+    `No users hold custom roles on ${flags.site}; invite one with portico users invite.`,
+  );
+}
+
+function userRow(user: User): string[] {
+  const p = user.properties;
+  return [p.provider, p.userId, p.displayName, p.roles];
+}
+
+async function updateUser(flags: UserFlags): Promise<void> {
+  const user = await (await connectAdmin(flags)).updateUser(
+    flags.site,
+    flags.provider,
+    flags.userId,
+    flags.roles,
+  );
+  writeLines([
+    `${user.properties.displayName} (${user.properties.userId}) now has the roles ${user.properties.roles}.`,
+  ]);
+}
+
+async function removeUser(flags: Omit<UserFlags, 'roles'>): Promise<void> {
+  await (await connectAdmin(flags)).deleteUser(flags.site, flags.provider, flags.userId);
+  writeLines([`Removed user ${flags.userId} (${flags.provider}) from ${flags.site}.`]);
+}

@@ -1,0 +1,86 @@
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import {
+  collectSettings,
+  parseEnvironment,
+  parseHours,
+  parsePlan,
+  parseRoles,
+  parseSetting,
+} from './options.js';
+
+describe('parsePlan', () => {
+  it('accepts free and standard in any case', () => {
+    expect(parsePlan('free')).toBe('free');
+    expect(parsePlan('Standard')).toBe('standard');
+  });
+
+  it('refuses other plans', () => {
+    expect(() => parsePlan('premium')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseEnvironment', () => {
+  it('accepts production, its REST name default, and 1-16 letters and digits', () => {
+    expect(parseEnvironment('production')).toBe('production');
+    expect(parseEnvironment('default')).toBe('production');
+    expect(parseEnvironment('pr42')).toBe('pr42');
+    expect(parseEnvironment('A'.repeat(16))).toBe('A'.repeat(16));
+  });
+
+  it('refuses empty, long and non-alphanumeric names', () => {
+    for (const bad of ['', 'a'.repeat(17), 'my-env', 'pr_1', 'ü']) {
+      expect(() => parseEnvironment(bad), bad).toThrow(InvalidArgumentError);
+    }
+  });
+});
+
+describe('parseSetting', () => {
+  it('splits at the first =, keeping = and empty values', () => {
+    expect(parseSetting('DATABASE_URL=postgres://u:p@h/db?a=b')).toEqual([
+      'DATABASE_URL',
+      'postgres://u:p@h/db?a=b',
+    ]);
+    expect(parseSetting('EMPTY=')).toEqual(['EMPTY', '']);
+    expect(parseSetting('my.setting_1=x')).toEqual(['my.setting_1', 'x']);
+  });
+
+  it('refuses a missing = or a bad name', () => {
+    for (const bad of ['NOVALUE', '=x', 'BAD-NAME=x', 'A B=x']) {
+      expect(() => parseSetting(bad), bad).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it('collects pairs for variadic arguments', () => {
+    expect(collectSettings('B=2', collectSettings('A=1', undefined))).toEqual([
+      ['A', '1'],
+      ['B', '2'],
+    ]);
+  });
+});
+
+describe('parseRoles', () => {
+  it('splits, trims and de-duplicates', () => {
+    expect(parseRoles('admin, editor,admin,')).toEqual(['admin', 'editor']);
+    expect(parseRoles('team.lead_1-x')).toEqual(['team.lead_1-x']);
+  });
+
+  it('refuses empty lists, bad names and the built-in roles', () => {
+    for (const bad of ['', ' , ', 'a b', 'admin,anonymous', 'Authenticated', 'x'.repeat(65)]) {
+      expect(() => parseRoles(bad), bad).toThrow(InvalidArgumentError);
+    }
+  });
+});
+
+describe('parseHours', () => {
+  it('accepts whole hours from 1 to 168', () => {
+    expect(parseHours('1')).toBe(1);
+    expect(parseHours('168')).toBe(168);
+  });
+
+  it('refuses 0, more than a week, fractions and text', () => {
+    for (const bad of ['0', '169', '1.5', 'day', '']) {
+      expect(() => parseHours(bad), bad).toThrow(InvalidArgumentError);
+    }
+  });
+});

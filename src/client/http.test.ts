@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PorticoError } from '../shared/errors.js';
+import { formatServerError, request, serverErrorCode } from './http.js';
+
+type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
+
+let server: Server | undefined;
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  server = undefined;
+});
+
+/** A loopback server answering with `handler`; returns its base URL. */
+async function serve(handler: Handler): Promise<string> {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handler(req, Buffer.concat(chunks), res));
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+describe('request', () => {
+  it('sends the bearer token and JSON, and parses the JSON answer', async () => {
+    const url = await serve((req, body, res) =>
+      sendJson(res, 200, {
+        method: req.method,
+        url: req.url,
+        auth: req.headers.authorization,
+        type: req.headers['content-type'],
+        body: JSON.parse(body.toString()),
+      }),
+    );
+    const answer = await request<Record<string, unknown>>(
+      { url: `${url}/`, token: 't0k' },
+      { method: 'PUT', path: '/a/b%20c', json: { x: 1 } },
+    );
+    expect(answer).toEqual({
+      method: 'PUT',
+      url: '/a/b%20c',
+      auth: 'Bearer t0k',
+      type: 'application/json',
+      body: { x: 1 },
+    });
+  });
+
+  it('sends raw bytes as application/octet-stream and returns undefined for 204', async () => {
+    let seen: { type?: string; body?: string } = {};
+    const url = await serve((req, body, res) => {
+      seen = { type: req.headers['content-type'], body: body.toString() };
+      res.writeHead(204).end();
+    });
+    const answer = await request(
+      { url, token: 't' },
+      { method: 'PUT', path: '/f', bytes: Buffer.from('raw') },
+    );
+    expect(answer).toBeUndefined();
+    expect(seen).toEqual({ type: 'application/octet-stream', body: 'raw' });
+  });
+
+  it('turns an error answer into CLIENT_REQUEST_FAILED with the server message, details and status', async () => {
+    const url = await serve((_req, _body, res) =>
+      sendJson(res, 400, {
+        error: {
+          code: 'DEPLOY_CONFIG_INVALID',
+          message: 'The deploy was rejected:\n  routes[0].route: must start with /',
+          details: [
+            { path: 'routes[0].route', message: 'must start with /' },
+            { path: 'platform.apiRuntime', message: 'unknown runtime' },
+          ],
+        },
+      }),
+    );
+    const error = await request({ url, token: 't' }, { method: 'POST', path: '/x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PorticoError);
+    expect(error).toMatchObject({ code: 'CLIENT_REQUEST_FAILED', status: 400, expose: true });
+    expect((error as Error).message).toBe(
+      'The deploy was rejected:\n  routes[0].route: must start with /\n  platform.apiRuntime: unknown runtime',
+    );
+    expect(serverErrorCode(error)).toBe('DEPLOY_CONFIG_INVALID');
+  });
+
+  it('describes answers that are not Portico errors', async () => {
+    const url = await serve((_req, _body, res) => res.writeHead(502).end('Bad gateway'));
+    await expect(request({ url, token: 't' }, { method: 'GET', path: '/y' })).rejects.toThrow(
+      /answered 502 Bad Gateway to GET \/y: Bad gateway/,
+    );
+  });
+
+  it('refuses a 200 answer that is not JSON (the wrong port)', async () => {
+    const url = await serve((_req, _body, res) => res.writeHead(200).end('<html>'));
+    await expect(request({ url, token: 't' }, { method: 'GET', path: '/' })).rejects.toMatchObject({
+      code: 'CLIENT_REQUEST_FAILED',
+    });
+  });
+
+  it('explains a server that cannot be reached', async () => {
+    const url = await serve(() => {});
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+    const error = await request({ url, token: 't' }, { method: 'GET', path: '/' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CLIENT_SERVER_UNREACHABLE' });
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Cannot reach the Portico server at ${url} \\(.*ECONNREFUSED.*\\)\\. Is portico serve running\\? Set --url or PORTICO_URL\\.$`,
+      ),
+    );
+    expect(serverErrorCode(error)).toBeUndefined();
+  });
+});
+
+describe('formatServerError', () => {
+  it('adds only the details the message does not already name', () => {
+    expect(formatServerError('Bad.', [])).toBe('Bad.');
+    expect(formatServerError('Bad: x is wrong', [{ path: 'a', message: 'x is wrong' }])).toBe(
+      'Bad: x is wrong',
+    );
+    expect(formatServerError('Bad.', [{ path: 'a.b', message: 'y' }])).toBe('Bad.\n  a.b: y');
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * The one HTTP helper of the client: base URL, bearer token, JSON in and out on the built-in `fetch`.
+ * Error answers (`{ error: { code, message, details? } }`) and connection failures become user errors
+ * whose message says what to do.
+ */
+import { PorticoError } from '../shared/errors.js';
+import { isRecord } from '../shared/guards.js';
+import type { ErrorBody, ErrorBodyDetail } from './types.js';
+
+/** Where requests go and the bearer token they carry. */
+export interface HttpTarget {
+  /** Base URL of the admin listener, e.g. `http://127.0.0.1:4281` (a trailing `/` is ignored). */
+  readonly url: string;
+  /** Admin token, or a site's deployment token for `/deploy/v1/…`. */
+  readonly token: string;
+}
+
+/** HTTP methods the API uses. */
+export type HttpMethod = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+
+/** One request: a path below the base URL (already encoded) and an optional JSON or raw body. */
+export interface RequestOptions {
+  readonly method: HttpMethod;
+  /** Starts with `/`; segments already `encodeURIComponent`'ed. */
+  readonly path: string;
+  /** A JSON body. */
+  readonly json?: unknown;
+  /** A raw body, sent as `application/octet-stream`. */
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * Sends a request and returns the parsed JSON answer (`undefined` for an empty one, e.g. 204).
+ *
+ * @throws PorticoError `CLIENT_SERVER_UNREACHABLE` when the server cannot be reached,
+ *   `CLIENT_REQUEST_FAILED` (with the HTTP status) for any non-2xx answer.
+ * @example
+ * const sites = await request<ResourceList<Site>>({ url, token }, { method: 'GET', path: SITES_PATH });
+ */
+export async function request<T>(target: HttpTarget, options: RequestOptions): Promise<T> {
+  const base = target.url.replace(/\/+$/, '');
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(`${base}${options.path}`, {
+      method: options.method,
+      headers: requestHeaders(target.token, options),
+      body: requestBody(options),
+    });
+    text = await response.text();
+  } catch (cause) {
+    throw new PorticoError(
+      'CLIENT_SERVER_UNREACHABLE',
+      `Cannot reach the Portico server at ${base} (${describeCause(cause)}). Is portico serve running? Set --url or PORTICO_URL.`,
+      { cause },
+    );
+  }
+  if (!response.ok) {
+    throw requestFailed(response, text, base, options);
+  }
+  return parseAnswer<T>(text, base, options);
+}
+
+function requestHeaders(token: string, options: RequestOptions): Record<string, string> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  if (options.bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+  } else if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  return headers;
+}
+
+function requestBody(options: RequestOptions): Uint8Array | string | undefined {
+  if (options.bytes !== undefined) {
+    return options.bytes;
+  }
+  return options.json === undefined ? undefined : JSON.stringify(options.json);
+}
+
+function parseAnswer<T>(text: string, base: string, options: RequestOptions): T {
+  if (text === '') {
+    return undefined as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new PorticoError(
+      'CLIENT_REQUEST_FAILED',
+      `The server at ${base} answered ${options.method} ${options.path} with something other than JSON. Is ${base} the admin address of portico serve (--admin-port, default 4281)?`,
+      { cause },
+    );
+  }
+}
+
+/** The most telling part of a `fetch` failure: its cause's message (`connect ECONNREFUSED …`). */
+function describeCause(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error && cause.message !== '') {
+    return cause.message;
+  }
+  if (isRecord(cause) && typeof cause.code === 'string') {
+    return cause.code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function requestFailed(
+  response: Response,
+  text: string,
+  base: string,
+  options: RequestOptions,
+): PorticoError {
+  const body = parseErrorBody(text);
+  if (body === undefined) {
+    const excerpt = text.trim().slice(0, 200);
+    return new PorticoError(
+      'CLIENT_REQUEST_FAILED',
+      `The server at ${base} answered ${response.status} ${response.statusText} to ${options.method} ${options.path}${excerpt === '' ? '.' : `: ${excerpt}`}`,
+      { status: response.status },
+    );
+  }
+  const details = body.error.details ?? [];
+  return new PorticoError('CLIENT_REQUEST_FAILED', formatServerError(body.error.message, details), {
+    status: response.status,
+    details,
+    cause: body.error,
+  });
+}
+
+/**
+ * The server's message followed by one `  path: message` line per detail the message does not already
+ * include (the server often lists its details in the message too).
+ */
+export function formatServerError(message: string, details: readonly ErrorBodyDetail[]): string {
+  const lines = details
+    .filter((detail) => !message.includes(detail.message))
+    .map((detail) => `  ${detail.path}: ${detail.message}`);
+  return [message, ...lines].join('\n');
+}
+
+function parseErrorBody(text: string): ErrorBody | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.error)) {
+    return undefined;
+  }
+  const { code, message, details } = parsed.error;
+  if (typeof code !== 'string' || typeof message !== 'string') {
+    return undefined;
+  }
+  return { error: { code, message, details: Array.isArray(details) ? details.filter(isDetail) : [] } };
+}
+
+function isDetail(value: unknown): value is ErrorBodyDetail {
+  return isRecord(value) && typeof value.path === 'string' && typeof value.message === 'string';
+}
+
+/**
+ * The server's error code (e.g. `CONTROL_SITE_NOT_FOUND`) of an error thrown by {@link request}, or
+ * `undefined` for other errors.
+ */
+export function serverErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof PorticoError) || error.code !== 'CLIENT_REQUEST_FAILED') {
+    return undefined;
+  }
+  const cause = error.cause;
+  return isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
+}

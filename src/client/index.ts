@@ -1,0 +1,24 @@
+/** The typed client of Portico's management REST API (docs/rest-api.md), used by the CLI and the portal. */
+export { createDeployClient, type DeployClient, type DeployClientOptions } from './deploy.js';
+export {
+  formatServerError,
+  type HttpMethod,
+  type HttpTarget,
+  type RequestOptions,
+  request,
+  serverErrorCode,
+} from './http.js';
+export {
+  buildName,
+  createManagementClient,
+  environmentName,
+  type ManagementClient,
+  type ManagementClientOptions,
+  PRODUCTION,
+  RESOURCE_GROUP,
+  SITES_PATH,
+  SUBSCRIPTION_ID,
+  sitePath,
+} from './management.js';
+export { apiExclusions, nestedFolder, type PackedFolder, type PackOptions, packDirectory } from './pack.js';
+export type * from './types.js';

@@ -1,0 +1,178 @@
+/**
+ * Lists the files of a folder to deploy, with their sizes and SHA-256 (computed by streaming), as the
+ * deployment API wants them: relative `/`-separated paths, sorted. `.git` folders and `.DS_Store` files
+ * are skipped, and symbolic links are followed only when they point inside the folder.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, type Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
+import type { DeployFile } from './types.js';
+
+/** Names skipped wherever they appear. */
+const SKIPPED_NAMES: ReadonlySet<string> = new Set(['.git', '.DS_Store']);
+
+/** What {@link packDirectory} may leave out. */
+export interface PackOptions {
+  /**
+   * Called with the relative `/`-separated path of every file and folder; `true` leaves it out (a folder
+   * with everything in it).
+   */
+  readonly exclude?: (relPath: string) => boolean;
+}
+
+/** The packed files of a folder. */
+export interface PackedFolder {
+  /** The files, sorted by path. */
+  readonly files: readonly DeployFile[];
+  /** The total size of the files. */
+  readonly bytes: number;
+  /** The absolute path to read a listed file from. */
+  absolute(path: string): string;
+}
+
+/**
+ * Leaves out what Azure never deploys from an API folder: `local.settings.json` (local secrets and
+ * settings of the Functions app; deployed apps get app settings instead).
+ */
+export function apiExclusions(relPath: string): boolean {
+  return relPath === 'local.settings.json';
+}
+
+interface Walk {
+  readonly root: string;
+  readonly exclude: (relPath: string) => boolean;
+  readonly found: Map<string, string>;
+}
+
+/**
+ * Lists and hashes the files of `dir`.
+ *
+ * @throws PorticoError `CLIENT_FOLDER_UNREADABLE` when `dir` is not a readable folder or a file in it
+ *   cannot be read.
+ * @example
+ * const api = await packDirectory('api', { exclude: apiExclusions });
+ */
+export async function packDirectory(dir: string, options: PackOptions = {}): Promise<PackedFolder> {
+  const root = await resolveRoot(dir);
+  const walk: Walk = { root, exclude: options.exclude ?? (() => false), found: new Map() };
+  await walkFolder(walk, root, '', new Set([root]));
+  const paths = [...walk.found.keys()].sort(compareText);
+  const files: DeployFile[] = [];
+  for (const path of paths) {
+    files.push({ path, ...(await hashFile(walk.found.get(path) ?? join(root, path))) });
+  }
+  return {
+    files,
+    bytes: files.reduce((total, file) => total + file.size, 0),
+    absolute: (path) => walk.found.get(path) ?? join(root, ...path.split('/')),
+  };
+}
+
+/**
+ * The relative `/`-separated path of `child` when it is a folder inside `parent` (after resolving
+ * links), `''` when they are the same folder, otherwise `undefined`.
+ */
+export async function nestedFolder(parent: string, child: string): Promise<string | undefined> {
+  const [outer, inner] = await Promise.all([realpath(parent), realpath(child)]);
+  return isInside(outer, inner) ? relative(outer, inner).split(sep).join('/') : undefined;
+}
+
+async function resolveRoot(dir: string): Promise<string> {
+  try {
+    const root = await realpath(dir);
+    if ((await stat(root)).isDirectory()) {
+      return root;
+    }
+  } catch (cause) {
+    throw unreadable(`The folder ${dir} does not exist or cannot be read`, cause);
+  }
+  throw new PorticoError('CLIENT_FOLDER_UNREADABLE', `${dir} is a file, not a folder.`);
+}
+
+async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: ReadonlySet<string>) {
+  for (const entry of await readFolder(dir)) {
+    const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
+    if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel)) {
+      continue;
+    }
+    const target = await resolveEntry(walk.root, join(dir, entry.name), entry);
+    if (target?.kind === 'file') {
+      walk.found.set(rel, target.path);
+    } else if (target?.kind === 'folder' && !ancestors.has(target.path)) {
+      await walkFolder(walk, target.path, rel, new Set([...ancestors, target.path]));
+    }
+  }
+}
+
+async function readFolder(dir: string): Promise<Dirent[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.sort((a, b) => compareText(a.name, b.name));
+  } catch (cause) {
+    throw unreadable(`Cannot read the folder ${dir}`, cause);
+  }
+}
+
+interface Target {
+  readonly kind: 'file' | 'folder';
+  readonly path: string;
+}
+
+/** Regular files and folders as they are; links only when they resolve inside the root. */
+async function resolveEntry(root: string, path: string, entry: Dirent): Promise<Target | undefined> {
+  if (entry.isFile()) {
+    return { kind: 'file', path };
+  }
+  if (entry.isDirectory()) {
+    return { kind: 'folder', path };
+  }
+  if (!entry.isSymbolicLink()) {
+    return undefined;
+  }
+  try {
+    const real = await realpath(path);
+    if (!isInside(root, real)) {
+      return undefined;
+    }
+    const stats = await stat(real);
+    return stats.isFile()
+      ? { kind: 'file', path: real }
+      : stats.isDirectory()
+        ? { kind: 'folder', path: real }
+        : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      size += bytes.length;
+    }
+  } catch (cause) {
+    throw unreadable(`Cannot read ${path}`, cause);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+function unreadable(what: string, cause: unknown): PorticoError {
+  const code = cause instanceof Error && 'code' in cause ? String(cause.code) : String(cause);
+  return new PorticoError('CLIENT_FOLDER_UNREADABLE', `${what} (${code}).`, { cause });
+}
+
+/** Ordinal comparison, so the order is the same on every machine. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
