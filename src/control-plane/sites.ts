@@ -213,7 +213,7 @@ export async function authenticateDeploymentToken(
 ): Promise<Site> {
   const invalid = new PorticoError(
     'DEPLOY_TOKEN_INVALID',
-    'The deployment token is missing, wrong or was reset. Get the current one with portico site show <name> --json (properties.apiKey via listSecrets) or portico site reset-token <name>.',
+    'The deployment token is missing, wrong or was reset. Get the current one with portico site token <name> (REST: POST …/staticSites/<name>/listSecrets), or make a new one with portico site reset-token <name>.',
   );
   if (token === undefined || token === '') {
     throw invalid;

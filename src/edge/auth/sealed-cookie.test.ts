@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ClientPrincipal } from '../types.js';
+import { AUTH_COOKIE_NAME } from './constants.js';
+import { createSealedSessionCodec, sealValue } from './sealed-cookie.js';
+
+const principal: ClientPrincipal = {
+  identityProvider: 'github',
+  userId: '0123456789abcdef0123456789abcdef',
+  userDetails: 'octocat',
+  userRoles: ['anonymous', 'authenticated', 'admin'],
+  claims: [],
+};
+
+/** The Cookie header a browser would send back for these Set-Cookie values. */
+function cookieHeader(setCookies: readonly string[]): string {
+  return setCookies.map((c) => c.split(';')[0]).join('; ');
+}
+
+describe('sealed session cookies (portico serve)', () => {
+  const key = randomBytes(32);
+
+  it('reads back the principal it issued, with HttpOnly and Secure when asked', () => {
+    const codec = createSealedSessionCodec({ key });
+    const cookies = codec.issue(principal, true);
+    expect(cookies[0]).toMatch(/HttpOnly/);
+    expect(cookies[0]).toMatch(/Secure/);
+    expect(codec.read(cookieHeader(cookies))).toMatchObject({
+      userDetails: 'octocat',
+      userRoles: expect.arrayContaining(['admin']),
+    });
+  });
+
+  it('reads a tampered, foreign-key, hand-made or absent cookie as anonymous', () => {
+    const codec = createSealedSessionCodec({ key });
+    const value = sealValue(key, principal, Math.floor(Date.now() / 1000) + 60);
+    const flipped = `${value.slice(0, -2)}${value.at(-2) === 'A' ? 'B' : 'A'}${value.at(-1)}`;
+    const handMade = Buffer.from(JSON.stringify(principal)).toString('base64');
+    const foreign = sealValue(randomBytes(32), principal, Math.floor(Date.now() / 1000) + 60);
+    for (const bad of [flipped, handMade, foreign, 'x', '']) {
+      expect(codec.read(`${AUTH_COOKIE_NAME}=${bad}`)).toBeNull();
+    }
+    expect(codec.read(undefined)).toBeNull();
+    expect(codec.read(`${AUTH_COOKIE_NAME}=${value}`)).not.toBeNull();
+  });
+
+  it('reads an expired session as anonymous', () => {
+    let now = Date.now();
+    const codec = createSealedSessionCodec({ key, maxAgeSeconds: 60, now: () => now });
+    const header = cookieHeader(codec.issue(principal, false));
+    expect(codec.read(header)).not.toBeNull();
+    now += 61_000;
+    expect(codec.read(header)).toBeNull();
+  });
+
+  it('clears the cookie on sign-out and refuses a key of the wrong size', () => {
+    const codec = createSealedSessionCodec({ key });
+    expect(codec.clear(undefined).join()).toMatch(/Max-Age=0|Expires=/);
+    expect(() => createSealedSessionCodec({ key: randomBytes(16) })).toThrow(/32 bytes/);
+  });
+});

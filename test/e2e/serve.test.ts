@@ -1,0 +1,172 @@
+/**
+ * The real CLI against a real `portico serve` process (issue 4 "Done when"): create, deploy app + API,
+ * request by Host, settings reaching the function, token reset, an invalid deploy rejected while the old
+ * one serves, restart on the same data, and a `kill -9` in the middle of an upload.
+ */
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, send, writeApp } from '../helpers/app.js';
+import { type RunningCli, runCli, startCli } from '../helpers/cli.js';
+
+const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+
+interface Server {
+  cli: RunningCli;
+  adminUrl: string;
+  port: number;
+}
+
+async function startServe(dataDir: string): Promise<Server> {
+  const cli = await startCli(
+    ['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+    20_000,
+  );
+  await eventually(async () => /Management API at (http:\/\/\S+)/.test(cli.stdout()));
+  const adminUrl = /Management API at (http:\/\/\S+)/.exec(cli.stdout())?.[1] ?? '';
+  return { cli, adminUrl, port: Number(new URL(cli.url).port) };
+}
+
+describe('portico serve driven by the portico CLI', () => {
+  let dataDir: string;
+  let server: Server;
+  let token: string;
+  let host: string;
+  const cli = (args: string[], timeoutMs = 60_000) =>
+    runCli([...args, '--url', server.adminUrl, '--token', token], timeoutMs);
+  const get = (hostname: string, path: string) =>
+    send(`http://127.0.0.1:${server.port}${path}`, { headers: { host: `${hostname}:${server.port}` } });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'portico-e2e-serve-'));
+    server = await startServe(dataDir);
+    token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  }, 30_000);
+  afterAll(async () => {
+    await server.cli.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes the admin token with mode 0600 and says where it is', async () => {
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(join(dataDir, 'admin-token'))).mode & 0o777).toBe(0o600);
+    expect(server.cli.stdout()).toContain('admin-token');
+  });
+
+  it('creates a site and shows it as JSON', async () => {
+    const created = await cli(['site', 'create', 'shop', '--plan', 'standard']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/deploymentToken:/);
+    const shown = await cli(['site', 'show', 'shop', '--json']);
+    const site = JSON.parse(shown.stdout) as {
+      properties: { defaultHostname: string };
+      sku: { name: string };
+    };
+    expect(site.sku.name).toBe('Standard');
+    host = site.properties.defaultHostname;
+    expect(host).toMatch(/\.portico\.test$/);
+  });
+
+  it('deploys an app with its API and serves both by Host, with app settings reaching the function', async () => {
+    const app = await writeApp({ 'index.html': '<h1>e2e one</h1>' });
+    const deployed = await cli(['deploy', app, '--api', API_DIR, '--site', 'shop']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toContain(`Deployed to http://${host}:${server.port}`);
+    expect((await get(host, '/')).text).toContain('e2e one');
+    const set = await cli(['settings', 'set', '--site', 'shop', 'GREETING=from settings']);
+    expect(set.code, set.stderr).toBe(0);
+    const answer = await get(host, '/api/setting/GREETING');
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json()).toMatchObject({ value: 'from settings' });
+    const listed = JSON.parse(
+      (await cli(['settings', 'list', '--site', 'shop', '--json'])).stdout,
+    ) as unknown;
+    expect(listed).toEqual({ properties: { GREETING: 'from settings' } });
+  }, 90_000);
+
+  it('rejects an invalid config with its JSON path and keeps serving the previous deployment', async () => {
+    const broken = await writeApp({ 'index.html': 'broken' }, { navigationFallback: { rewrite: 5 } });
+    const result = await cli(['deploy', broken, '--site', 'shop']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('navigationFallback.rewrite');
+    expect((await get(host, '/')).text).toContain('e2e one');
+  });
+
+  it('isolates a preview environment and lists it', async () => {
+    const app = await writeApp({ 'index.html': '<h1>e2e preview</h1>' });
+    const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'preview']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect((await get(host.replace('.', '-preview.'), '/')).text).toContain('e2e preview');
+    expect((await get(host, '/')).text).toContain('e2e one');
+    const envs = JSON.parse((await cli(['env', 'list', '--site', 'shop', '--json'])).stdout) as {
+      value: { name: string }[];
+    };
+    expect(envs.value.map((e) => e.name)).toEqual(['default', 'preview']);
+  });
+
+  it('stops accepting the old deployment token after a reset', async () => {
+    const old = JSON.parse((await cli(['site', 'token', 'shop', '--json'])).stdout) as {
+      properties: { apiKey: string };
+    };
+    expect((await cli(['site', 'reset-token', 'shop'])).code).toBe(0);
+    const app = await writeApp({ 'index.html': 'should not deploy' });
+    const refused = await cli(['deploy', app, '--deployment-token', old.properties.apiKey]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/deployment token/i);
+    expect((await get(host, '/')).text).toContain('e2e one');
+  });
+
+  it('survives kill -9 in the middle of an upload: the old deployment serves after a restart and deploys work again', async () => {
+    const deployToken = (
+      JSON.parse((await cli(['site', 'token', 'shop', '--json'])).stdout) as {
+        properties: { apiKey: string };
+      }
+    ).properties.apiKey;
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update(big).digest('hex');
+    const started = await send(`${server.adminUrl}/deploy/v1/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${deployToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ app: [{ path: 'index.html', size: big.length, sha256 }] }),
+    });
+    expect(started.status).toBe(201);
+    const { id } = started.json<{ id: string }>();
+    // Send the headers and half of the body, then kill the server without warning.
+    const admin = new URL(server.adminUrl);
+    const socket = connect(Number(admin.port), admin.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `PUT /deploy/v1/deployments/${id}/files/${sha256} HTTP/1.1\r\nHost: ${admin.host}\r\nAuthorization: Bearer ${deployToken}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${big.length}\r\n\r\n`,
+    );
+    socket.write(big.subarray(0, big.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await server.cli.stop('SIGKILL')).toBe(null);
+    socket.destroy();
+
+    server = await startServe(dataDir);
+    expect((await get(host, '/')).text).toContain('e2e one');
+    const app = await writeApp({ 'index.html': '<h1>e2e after crash</h1>' });
+    const again = await cli(['deploy', app, '--site', 'shop']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await get(host, '/')).text).toContain('e2e after crash');
+    const list = JSON.parse((await cli(['deploy', 'list', '--site', 'shop', '--json'])).stdout) as {
+      value: { name: string; properties: { status: string; active: boolean } }[];
+    };
+    const interrupted = list.value.find((d) => d.name === id);
+    expect(interrupted?.properties.active).toBe(false);
+    expect(interrupted?.properties.status).not.toBe('Succeeded');
+  }, 90_000);
+
+  it('deletes the site and everything it served', async () => {
+    expect((await cli(['site', 'delete', 'shop'])).code).toBe(0);
+    expect((await get(host, '/')).status).toBe(404);
+    const shown = await cli(['site', 'show', 'shop']);
+    expect(shown.code).not.toBe(0);
+    expect(shown.stderr).toContain("No static site named 'shop'");
+  });
+});
