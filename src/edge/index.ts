@@ -7,7 +7,7 @@ export {
   sealValue,
 } from './auth/index.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
-export { type ApiProxy, createApiProxy } from './proxy/index.js';
+export { type ApiProxy, createApiProxy, sendProxyError } from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
 export { closeServer, createEdgeServer, listen } from './server.js';
 export type { EdgeSite, EdgeStateProvider, SiteRulesState } from './site.js';

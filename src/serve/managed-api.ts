@@ -4,8 +4,9 @@
  * variables (and nothing of the server's own environment, which holds its secrets).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiProxy, createApiProxy } from '../edge/index.js';
+import { type ApiProxy, createApiProxy, sendProxyError } from '../edge/index.js';
 import { createFunctionsHost, type FunctionsHost } from '../functions-host/index.js';
+import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Options of {@link createManagedApi}. */
@@ -73,10 +74,10 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
       lastUsed = Date.now();
       try {
         if (closed) {
-          return sendUnavailable(res, 'the environment was redeployed or removed; retry the request.');
+          return sendUnavailable(req, res, 'the environment was redeployed or removed; retry the request.');
         }
         const running = await start().catch((error: unknown) => {
-          sendUnavailable(res, error instanceof Error ? error.message : String(error));
+          sendUnavailable(req, res, error instanceof Error ? error.message : String(error));
           return undefined;
         });
         await running?.proxy.forward(req, res, target);
@@ -122,15 +123,11 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
   }
 }
 
-function sendUnavailable(res: ServerResponse, reason: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = `The API of this site is unavailable: ${reason}\n`;
-  res.writeHead(502, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
+/** The edge's own D12 answer (which also drains an unread request body before closing). */
+function sendUnavailable(req: IncomingMessage, res: ServerResponse, reason: string): void {
+  sendProxyError(
+    req,
+    res,
+    new PorticoError('PROXY_BACKEND_UNAVAILABLE', `The API of this site is unavailable: ${reason}`),
+  );
 }

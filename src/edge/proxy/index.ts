@@ -1,4 +1,6 @@
 /** The edge's `/api` reverse proxy: public surface. */
+
+export { sendProxyError } from './_replies.js';
 export {
   createApiProxy,
   createRequestId,
