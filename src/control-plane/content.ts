@@ -3,10 +3,11 @@
  * `<workDir>/deployments/<id>/{app,api}` once (built in a temporary folder and renamed into place, so a
  * half-written folder is never used), and served from there.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex } from '../shared/hash.js';
 import type { ControlContext } from './context.js';
 import type { Manifest, ManifestFile } from './manifest.js';
 
@@ -93,7 +94,7 @@ export async function ingestFolder(ctx: ControlContext, dir: string, sub: string
   const files: ManifestFile[] = [];
   for (const path of await listFiles(join(dir, sub), sub)) {
     const data = await readFile(join(dir, ...path.split('/')));
-    const sha256 = createHash('sha256').update(data).digest('hex');
+    const sha256 = sha256Hex(data);
     await ctx.blobs.put(sha256, data);
     files.push({ path, size: data.length, sha256 });
   }

@@ -3,11 +3,12 @@
  * then committed: checked (config with JSON paths, plan rules, API dependencies) and made live in one
  * transaction. A deployment that fails or never completes changes nothing that serves.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { deploymentFolder, ingestFolder, publishFolder, stageDeployment } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
@@ -113,7 +114,7 @@ export async function uploadDeploymentFile(
   if (listed === undefined) {
     throw new PorticoError('DEPLOY_FILE_MISMATCH', `The content ${sha256} is not part of deployment ${id}.`);
   }
-  const actual = createHash('sha256').update(data).digest('hex');
+  const actual = sha256Hex(data);
   if (actual !== sha256 || data.length !== listed.size) {
     throw new PorticoError(
       'DEPLOY_FILE_MISMATCH',

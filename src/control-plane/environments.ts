@@ -131,11 +131,8 @@ export async function deleteEnvironment(ctx: ControlContext, site: Site, name: s
       'The production environment cannot be deleted; delete the site instead.',
     );
   }
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('app_settings').where('environment_id', '=', environment.id).execute();
-    await trx.deleteFrom('deployments').where('environment_id', '=', environment.id).execute();
-    await trx.deleteFrom('environments').where('id', '=', environment.id).execute();
-  });
+  // Its deployments and settings go with it (ON DELETE CASCADE).
+  await ctx.db.deleteFrom('environments').where('id', '=', environment.id).execute();
   await recordChange(ctx, environment.hostname);
 }
 

@@ -1,8 +1,9 @@
 /**
  * Static sites: create, read, list, delete, change plan, and the deployment token (spec §5–6).
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { sha256Hex } from '../shared/hash.js';
 import type { SitesTable } from '../storage/index.js';
 import { type ControlContext, recordChange } from './context.js';
 import { checkSiteName, createHostLabel, environmentHostname, PRODUCTION } from './names.js';
@@ -46,10 +47,6 @@ function toSite(row: SitesTable, domain: string): Site {
   };
 }
 
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
 function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -74,7 +71,7 @@ export async function createSite(
     name,
     sku,
     host_label: await freeHostLabel(ctx),
-    deployment_token_hash: hashToken(token),
+    deployment_token_hash: sha256Hex(token),
     deployment_token_sealed: ctx.sealer.seal(token),
     created_at: now,
   };
@@ -144,21 +141,8 @@ export async function deleteSite(ctx: ControlContext, name: string): Promise<voi
     .select('hostname')
     .where('site_id', '=', site.id)
     .execute();
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom('app_settings')
-      .where(
-        'environment_id',
-        'in',
-        trx.selectFrom('environments').select('id').where('site_id', '=', site.id),
-      )
-      .execute();
-    await trx.deleteFrom('deployments').where('site_id', '=', site.id).execute();
-    await trx.deleteFrom('environments').where('site_id', '=', site.id).execute();
-    await trx.deleteFrom('users').where('site_id', '=', site.id).execute();
-    await trx.deleteFrom('invitations').where('site_id', '=', site.id).execute();
-    await trx.deleteFrom('sites').where('id', '=', site.id).execute();
-  });
+  // Environments, deployments, settings, users and invitations go with it (ON DELETE CASCADE).
+  await ctx.db.deleteFrom('sites').where('id', '=', site.id).execute();
   for (const { hostname } of hosts) {
     await recordChange(ctx, hostname);
   }
@@ -200,7 +184,7 @@ export async function resetDeploymentToken(ctx: ControlContext, name: string): P
   const token = newToken();
   await ctx.db
     .updateTable('sites')
-    .set({ deployment_token_hash: hashToken(token), deployment_token_sealed: ctx.sealer.seal(token) })
+    .set({ deployment_token_hash: sha256Hex(token), deployment_token_sealed: ctx.sealer.seal(token) })
     .where('id', '=', site.id)
     .execute();
   return token;
@@ -218,7 +202,7 @@ export async function authenticateDeploymentToken(
   if (token === undefined || token === '') {
     throw invalid;
   }
-  const hash = hashToken(token);
+  const hash = sha256Hex(token);
   const row = await ctx.db
     .selectFrom('sites')
     .selectAll()

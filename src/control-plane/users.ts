@@ -3,8 +3,9 @@
  * sign-in; at most 25 users with custom roles per site; roles edited and users removed. A user's id is
  * random per site, so the same person has different ids in two sites and a new one when re-added.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { sha256Hex } from '../shared/hash.js';
 import type { UsersTable } from '../storage/index.js';
 import type { ControlContext } from './context.js';
 import type { Site } from './sites.js';
@@ -96,7 +97,7 @@ export async function createInvitation(
   await ctx.db
     .insertInto('invitations')
     .values({
-      code_hash: hashCode(code),
+      code_hash: sha256Hex(code),
       site_id: site.id,
       provider,
       user_details: userDetails,
@@ -171,7 +172,7 @@ export async function acceptInvitation(
   const invitation = await ctx.db
     .selectFrom('invitations')
     .selectAll()
-    .where('code_hash', '=', hashCode(code))
+    .where('code_hash', '=', sha256Hex(code))
     .where('site_id', '=', site.id)
     .executeTakeFirst();
   const matches =
@@ -289,8 +290,4 @@ export async function resolveUserRoles(
   userDetails: string,
 ): Promise<SiteUser | undefined> {
   return findUserByIdentity(ctx, site, provider, userDetails);
-}
-
-function hashCode(code: string): string {
-  return createHash('sha256').update(code).digest('hex');
 }
