@@ -122,7 +122,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     await assertApiFolder(this.#apiDir);
     assertAppSettings(this.#options.appSettings);
     this.#port = await reservePort(this.#host, this.#options.port ?? 0);
-    const info = await this.#serialize(() => this.#launch());
+    const info = await this.#serialize(() => this.#launchOnFreePort());
     if (this.#options.watch === true) {
       this.#watcher = watchApiFolder({
         root: this.#apiDir,
@@ -164,6 +164,25 @@ class FunctionsHostSupervisor implements FunctionsHost {
       await running.process.stop(this.#timings.stopGraceMs);
       if (this.#current === running) {
         this.#current = undefined;
+      }
+    }
+  }
+
+  /**
+   * The first launch. A port picked by the system is only free when it is picked: another process may
+   * take it before the worker binds it. Then, and only for a picked port, a new one is picked and the
+   * launch retried (twice at most); a port the user chose is never changed.
+   */
+  async #launchOnFreePort(): Promise<FunctionsHostInfo> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#launch();
+      } catch (error) {
+        const picked = (this.#options.port ?? 0) === 0;
+        if (!picked || attempt >= 3 || !isAddressInUse(error)) {
+          throw error;
+        }
+        this.#port = await reservePort(this.#host, 0);
       }
     }
   }
@@ -345,4 +364,13 @@ function defaultWorkerPath(): string {
   return existsSync(here)
     ? here
     : here.replace(`${sep}src${sep}functions-host${sep}`, `${sep}dist${sep}functions-host${sep}`);
+}
+
+/** True for a worker that could not bind its port because another process holds it. */
+function isAddressInUse(error: unknown): boolean {
+  return (
+    error instanceof PorticoError &&
+    error.code === 'FUNCTIONS_LISTEN_FAILED' &&
+    error.message.includes('EADDRINUSE')
+  );
 }

@@ -35,6 +35,11 @@ export const ERROR_CODES = {
     summary: 'a module the API app requires cannot be found',
   },
   FUNCTIONS_SYNTAX_ERROR: { status: 500, expose: true, summary: 'the API app has a syntax error' },
+  FUNCTIONS_LISTEN_FAILED: {
+    status: 500,
+    expose: true,
+    summary: 'the API worker could not listen on its loopback port',
+  },
   FUNCTIONS_DUPLICATE_NAME: { status: 500, expose: true, summary: 'two functions have the same name' },
   FUNCTIONS_ROUTE_PREFIX: { status: 500, expose: true, summary: 'host.json routePrefix must be api' },
   FUNCTIONS_ADMIN_AUTH_LEVEL: {
