@@ -99,6 +99,15 @@ function isBuiltInRole(role: string): boolean {
   return role.toLowerCase() === 'anonymous' || role.toLowerCase() === 'authenticated';
 }
 
+/** `--hours` of a test session: 1 to 24. */
+export function parseSessionHours(value: string): number {
+  const hours = Number(value);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
+    throw new InvalidArgumentError('expected a whole number of hours from 1 to 24.');
+  }
+  return hours;
+}
+
 /** How long an invitation stays valid: a whole number of hours from 1 to 168 (one week). */
 export function parseHours(value: string): number {
   const hours = Number(value);

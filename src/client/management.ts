@@ -15,6 +15,7 @@ import type {
   Site,
   SiteSecrets,
   SkuName,
+  TestSession,
   User,
 } from './types.js';
 
@@ -65,6 +66,11 @@ export interface ManagementClient {
   /** Replaces a user's custom roles. */
   updateUser(site: string, provider: string, userId: string, roles: readonly string[]): Promise<User>;
   deleteUser(site: string, provider: string, userId: string): Promise<void>;
+  /** Mints a session cookie for an identity (Portico only, for testing). */
+  createTestSession(
+    site: string,
+    session: { provider: string; userDetails: string; hours: number },
+  ): Promise<TestSession>;
 }
 
 /** REST build name of an environment: production is `default`. */
@@ -141,6 +147,8 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     updateUser: (site, provider, userId, roles) =>
       call<User>('PATCH', userPath(site, provider, userId), { properties: { roles: roles.join(',') } }),
     deleteUser: (site, provider, userId) => send('DELETE', userPath(site, provider, userId)),
+    createTestSession: (site, session) =>
+      call<TestSession>('POST', `${sitePath(site)}/createTestSession`, { properties: session }),
   };
 }
 

@@ -100,6 +100,21 @@ export interface Invitation {
   readonly properties: { readonly invitationUrl: string; readonly expiresOn: string };
 }
 
+/** A session minted by the admin API for testing (Portico only). */
+export interface TestSession {
+  readonly properties: {
+    readonly cookieName: string;
+    readonly cookieValue: string;
+    readonly expiresOn: string;
+    readonly clientPrincipal: {
+      readonly identityProvider: string;
+      readonly userId: string;
+      readonly userDetails: string;
+      readonly userRoles: readonly string[];
+    };
+  };
+}
+
 /** What an invitation needs. */
 export interface InvitationInput {
   /** Identity provider, e.g. `github` or `aad`. */

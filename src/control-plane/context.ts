@@ -20,9 +20,31 @@ export interface ControlContext {
   readonly publicUrl: (hostname: string) => string;
   /** Problems with app settings (names, reserved prefixes); the functions host's own rules. */
   readonly validateSettings: (settings: Readonly<Record<string, string>>) => string[];
+  /**
+   * Seals a session cookie value for a site in the edge's sealed-cookie format (`expiresAt` in seconds
+   * since the epoch). Set by `portico serve`; test sessions cannot be minted without it.
+   */
+  readonly sealSession?: (siteId: string, principal: SessionPrincipal, expiresAt: number) => string;
 }
+
+/** The principal a session holds (the shape of `/.auth/me`). */
+export interface SessionPrincipal {
+  readonly identityProvider: string;
+  readonly userId: string;
+  readonly userDetails: string;
+  readonly userRoles: readonly string[];
+  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+}
+
+/** Prefix of the change-log entries that say a site's users or roles changed (host names have no `:`). */
+export const USERS_CHANGE_PREFIX = 'users:';
 
 /** Records that what `hostname` serves changed (or `*`: everything), for every node to reload. */
 export async function recordChange(ctx: ControlContext, hostname: string): Promise<void> {
   await ctx.db.insertInto('changes').values({ hostname, at: ctx.now().toISOString() }).execute();
+}
+
+/** Records that the users (custom roles) of a site changed, so every node reloads them. */
+export async function recordUsersChange(ctx: ControlContext, siteId: string): Promise<void> {
+  await recordChange(ctx, `${USERS_CHANGE_PREFIX}${siteId}`);
 }

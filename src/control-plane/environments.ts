@@ -139,6 +139,7 @@ export async function deleteEnvironment(ctx: ControlContext, site: Site, name: s
 /** What the data plane needs to route a host: one row per environment of every site. */
 export interface ServingEntry {
   readonly hostname: string;
+  readonly siteId: string;
   readonly siteName: string;
   readonly sku: 'Free' | 'Standard';
   readonly environmentId: string;
@@ -156,6 +157,7 @@ export async function listServingEntries(
     .innerJoin('sites', 'sites.id', 'environments.site_id')
     .select([
       'environments.hostname as hostname',
+      'sites.id as siteId',
       'sites.name as siteName',
       'sites.sku as sku',
       'environments.id as environmentId',

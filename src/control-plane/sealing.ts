@@ -9,10 +9,12 @@ import type { Database } from '../storage/index.js';
 
 const VERSION = 'v1';
 
-/** Seals and opens short strings. */
+/** Seals and opens short strings, and derives purpose-bound keys from the service key. */
 export interface Sealer {
   seal(plain: string): string;
   unseal(sealed: string): string;
+  /** A 32-byte key for one purpose (`sessions:<site id>`, `user-id`…); never the service key itself. */
+  deriveKey(purpose: string): Buffer;
 }
 
 /** A sealer over a 32-byte key. */
@@ -21,6 +23,7 @@ export function createSealer(key: Buffer): Sealer {
     throw new Error('the service key must be 32 bytes');
   }
   return {
+    deriveKey: (purpose) => createHash('sha256').update(key).update(`portico:${purpose}`).digest(),
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -1,13 +1,14 @@
 /**
  * Role management (spec §2, "Invitations"): invitations tied to a provider and a user, accepted at
  * sign-in; at most 25 users with custom roles per site; roles edited and users removed. A user's id is
- * random per site, so the same person has different ids in two sites and a new one when re-added.
+ * derived per site from the identity under the service key ({@link userIdFor}), so it is stable for the
+ * user's lifetime and differs between sites; every change is written to the change log for all nodes.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { UsersTable } from '../storage/index.js';
-import type { ControlContext } from './context.js';
+import { type ControlContext, recordUsersChange } from './context.js';
 import type { Site } from './sites.js';
 
 /** Users with custom roles a site may have through invitations (spec §5). */
@@ -161,6 +162,38 @@ async function findUserByIdentity(
   return row === undefined ? undefined : toUser(row);
 }
 
+/** The stable per-site id of an identity: 32 hex characters, the same on every node. */
+export function userIdFor(
+  ctx: ControlContext,
+  siteId: string,
+  provider: string,
+  userDetails: string,
+): string {
+  return createHmac('sha256', ctx.sealer.deriveKey('user-id'))
+    .update(`${siteId}\n${provider.toLowerCase()}\n${userDetails.toLowerCase()}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** The provider named by a usable (known, unused, unexpired) invitation of a site, else undefined. */
+export async function findInvitationProvider(
+  ctx: ControlContext,
+  siteId: string,
+  code: string,
+): Promise<string | undefined> {
+  const invitation = await ctx.db
+    .selectFrom('invitations')
+    .select(['provider', 'expires_at', 'accepted_at'])
+    .where('code_hash', '=', sha256Hex(code))
+    .where('site_id', '=', siteId)
+    .executeTakeFirst();
+  const usable =
+    invitation !== undefined &&
+    invitation.accepted_at === null &&
+    invitation.expires_at > ctx.now().toISOString();
+  return usable ? invitation.provider : undefined;
+}
+
 /** Accepts an invitation for the signed-in identity; a wrong, used or expired link is a 400. */
 export async function acceptInvitation(
   ctx: ControlContext,
@@ -200,6 +233,7 @@ export async function acceptInvitation(
     .set({ accepted_at: now })
     .where('code_hash', '=', invitation.code_hash)
     .execute();
+  await recordUsersChange(ctx, site.id);
   return user;
 }
 
@@ -222,7 +256,7 @@ async function upsertUser(
   }
   const row: UsersTable = {
     site_id: site.id,
-    user_id: randomBytes(16).toString('hex'),
+    user_id: userIdFor(ctx, site.id, provider, userDetails),
     provider,
     user_details: userDetails,
     roles: roles.join(','),
@@ -268,10 +302,11 @@ export async function updateUserRoles(
     .where('site_id', '=', site.id)
     .where('user_id', '=', userId)
     .execute();
+  await recordUsersChange(ctx, site.id);
   return { ...user, roles };
 }
 
-/** Removes a user (a later invitation gives them a new id). */
+/** Removes a user's custom roles (a later invitation may give them again). */
 export async function removeUser(
   ctx: ControlContext,
   site: Site,
@@ -280,6 +315,56 @@ export async function removeUser(
 ): Promise<void> {
   await getUser(ctx, site, provider, userId);
   await ctx.db.deleteFrom('users').where('site_id', '=', site.id).where('user_id', '=', userId).execute();
+  await recordUsersChange(ctx, site.id);
+}
+
+/** Forgets what a site keeps of an identity (`/.auth/purge`): its custom roles. True when there were any. */
+export async function purgeUser(
+  ctx: ControlContext,
+  siteId: string,
+  provider: string,
+  userDetails: string,
+): Promise<boolean> {
+  const result = await ctx.db
+    .deleteFrom('users')
+    .where('site_id', '=', siteId)
+    .where('provider', '=', provider.toLowerCase())
+    .where('user_details', '=', userDetails.toLowerCase())
+    .executeTakeFirst();
+  const removed = Number(result.numDeletedRows) > 0;
+  if (removed) {
+    await recordUsersChange(ctx, siteId);
+  }
+  return removed;
+}
+
+/** Custom roles by site id, then by `<provider>\n<userDetails>` (lower case), for the data plane. */
+export type RoleDirectory = Map<string, Map<string, readonly string[]>>;
+
+/** The custom roles of every user of the given sites (every site when omitted). */
+export async function loadRoleDirectory(
+  ctx: ControlContext,
+  siteIds?: readonly string[],
+): Promise<RoleDirectory> {
+  let query = ctx.db.selectFrom('users').select(['site_id', 'provider', 'user_details', 'roles']);
+  if (siteIds !== undefined) {
+    if (siteIds.length === 0) {
+      return new Map();
+    }
+    query = query.where('site_id', 'in', siteIds);
+  }
+  const directory: RoleDirectory = new Map(siteIds?.map((id) => [id, new Map()]));
+  for (const row of await query.execute()) {
+    const site = directory.get(row.site_id) ?? new Map<string, readonly string[]>();
+    site.set(identityKey(row.provider, row.user_details), splitRoles(row.roles));
+    directory.set(row.site_id, site);
+  }
+  return directory;
+}
+
+/** The key of an identity in a {@link RoleDirectory}. */
+export function identityKey(provider: string, userDetails: string): string {
+  return `${provider.toLowerCase()}\n${userDetails.toLowerCase()}`;
 }
 
 /** The roles a signed-in identity holds in a site through invitations (none when not a user). */

@@ -8,6 +8,7 @@ import { formatDiagnostics } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue } from './context.js';
+import { handleInvitation, invitationCodeOf } from './invitations.js';
 import { parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendRedirect, sendText } from './respond.js';
 import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
@@ -124,6 +125,10 @@ async function dispatch(
   path: string,
   rule: CompiledRoute['rule'] | undefined,
 ): Promise<void> {
+  const invitation = ctx.site.identity === undefined ? undefined : invitationCodeOf(path);
+  if (invitation !== undefined && ctx.site.identity !== undefined) {
+    return handleInvitation(ctx, ctx.site.identity, invitation);
+  }
   if (path.startsWith('/.auth/') || path === '/.auth') {
     return handleAuthRequest(ctx.req, ctx.res, {
       path,
@@ -135,6 +140,7 @@ async function dispatch(
       codec: ctx.site.sessions,
       isProviderEnabled: ctx.site.isProviderEnabled,
       secureCookies: ctx.site.secure,
+      purge: ctx.site.identity?.purge,
     });
   }
   if (isApiPath(path)) {

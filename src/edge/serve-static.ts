@@ -74,7 +74,7 @@ async function serveFallback(ctx: EdgeContext, path: string, options: StaticOpti
  * Answers an error status: the `responseOverrides` entry for it when there is one (redirect, or rewrite
  * to a page with the override's status), else the built-in page. 405 has an empty body, like Azure.
  */
-export async function sendError(ctx: EdgeContext, status: number): Promise<void> {
+export async function sendError(ctx: EdgeContext, status: number, detail?: string): Promise<void> {
   const action = matchOverride(ctx.rules.config, status, ctx.rawPath + ctx.search);
   if (action?.kind === 'redirect') {
     return sendRedirect(ctx.res, action.status, action.location, ctx.origin);
@@ -83,7 +83,7 @@ export async function sendError(ctx: EdgeContext, status: number): Promise<void>
   if (action !== undefined && page !== undefined) {
     return serveAt(ctx, page, action.status, undefined);
   }
-  return sendErrorPage(ctx.res, status);
+  return sendErrorPage(ctx.res, status, detail);
 }
 
 async function serveAt(

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../config/types.js';
 import type { SessionCodec } from './auth/index.js';
 import type { ApiProxy } from './proxy/index.js';
 import type { SiteRules } from './routing/index.js';
-import type { FileSource } from './types.js';
+import type { ClientPrincipal, FileSource } from './types.js';
 
 /** The rules of a site, or the diagnostics that make its config unusable (then nothing is served: fail closed). */
 export type SiteRulesState =
@@ -25,6 +25,21 @@ export interface EdgeSite {
   readonly isProviderEnabled: (name: string) => boolean;
   /** True when the listener is HTTPS (cookies get `Secure`). */
   readonly secure: boolean;
+  /** Role management of the host (`portico serve`); absent in the dev server. */
+  readonly identity?: SiteIdentity;
+}
+
+/** What happened to an invitation link a signed-in user opened. */
+export type InvitationOutcome = 'accepted' | 'invalid' | 'user-limit';
+
+/** Invitations and user data of a site, kept by the host (spec §2.4). */
+export interface SiteIdentity {
+  /** The provider a usable invitation names; undefined when the link is unknown, used or expired. */
+  invitationProvider(code: string): Promise<string | undefined>;
+  /** Gives the signed-in user the invitation's roles, when it is theirs and still usable. */
+  acceptInvitation(code: string, principal: ClientPrincipal): Promise<InvitationOutcome>;
+  /** Forgets what the site keeps of the user (`/.auth/purge/<provider>`). */
+  purge(principal: ClientPrincipal): Promise<void>;
 }
 
 /** Implemented by the edge's host: finds the site for a request's `Host` header. */

@@ -15,9 +15,9 @@ import {
   createDirectorySource,
   type DirectorySource,
   type EdgeSite,
-  type SessionCodec,
   type SiteRulesState,
 } from '../edge/index.js';
+import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
 
 /** What serving one environment holds, so it can be closed when replaced. */
@@ -32,7 +32,8 @@ export interface EnvironmentRuntime {
 /** Shared by every environment of the service. */
 export interface RuntimeDeps {
   readonly control: ControlContext;
-  readonly sessions: SessionCodec;
+  /** Custom roles of every site's users, kept current by the site table. */
+  readonly roles: RoleCache;
   readonly apiTimeoutMs: number;
   readonly apiIdleMs: number;
 }
@@ -41,6 +42,7 @@ export interface RuntimeDeps {
 export async function buildEnvironmentRuntime(
   deps: RuntimeDeps,
   entry: ServingEntry,
+  applyChanges: () => Promise<void>,
 ): Promise<EnvironmentRuntime> {
   if (entry.activeDeploymentId === null) {
     return { entry };
@@ -71,12 +73,18 @@ export async function buildEnvironmentRuntime(
     state,
     files,
     api,
-    sessions: deps.sessions,
+    sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state)),
     // The sign-in emulator never runs in `portico serve`; real providers arrive with the sign-in issue.
     isProviderEnabled: () => false,
     secure: false,
+    identity: createSiteIdentity(deps.control, entry, applyChanges),
   };
   return { entry, site, files, api };
+}
+
+/** With `auth.rolesSource`, roles come from the site's function at sign-in, not from invitations. */
+function usesRolesSource(state: SiteRulesState): boolean {
+  return state.ok && state.rules.config.auth?.rolesSource !== undefined;
 }
 
 /** The deployed config, checked again (a plan may have changed since the deploy). */

@@ -3,7 +3,6 @@
  * starts the two listeners: `--port` (every site environment by Host, through the edge pipeline of
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
@@ -13,13 +12,7 @@ import {
   pruneLocalDeployments,
   resolveServiceKey,
 } from '../control-plane/index.js';
-import {
-  closeServer,
-  createEdgeHandler,
-  createEdgeServer,
-  createSealedSessionCodec,
-  listen,
-} from '../edge/index.js';
+import { closeServer, createEdgeHandler, createEdgeServer, listen, sealValue } from '../edge/index.js';
 import { validateAppSettings } from '../functions-host/index.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -29,6 +22,7 @@ import {
   openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createRoleCache, siteSessionKey } from './identity.js';
 import { resolveAdminToken } from './secrets.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 
@@ -108,11 +102,13 @@ async function startOnStorage(
     now: () => new Date(),
     publicUrl,
     validateSettings: validateAppSettings,
+    sealSession: (siteId, principal, expiresAt) =>
+      sealValue(siteSessionKey(control, siteId), principal, expiresAt),
   };
   await failAbandonedUploads(control, 60 * 60_000);
   const table = createSiteTable({
     control,
-    sessions: createSealedSessionCodec({ key: deriveKey(serviceKey, 'sessions') }),
+    roles: createRoleCache(control),
     apiTimeoutMs: options.apiTimeoutSeconds * 1000,
     apiIdleMs: options.apiIdleMinutes * 60_000,
   });
@@ -182,9 +178,4 @@ function followChanges(table: SiteTable, options: ServeOptions): NodeJS.Timeout 
   }, options.pollIntervalMs ?? 1000);
   timer.unref();
   return timer;
-}
-
-/** A purpose-bound key derived from the service key. */
-function deriveKey(serviceKey: Buffer, purpose: string): Buffer {
-  return createHash('sha256').update(serviceKey).update(`portico:${purpose}`).digest();
 }

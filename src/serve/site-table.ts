@@ -3,7 +3,12 @@
  * requests (the edge resolves hosts synchronously). It follows the database's change log, so a deploy,
  * a settings change or a deletion made through any node reaches every node within a poll interval.
  */
-import { type ControlContext, listServingEntries, type ServingEntry } from '../control-plane/index.js';
+import {
+  type ControlContext,
+  listServingEntries,
+  type ServingEntry,
+  USERS_CHANGE_PREFIX,
+} from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
 import {
   buildEnvironmentRuntime,
@@ -36,12 +41,14 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     const seen = new Set<string>();
     for (const entry of entries) {
       seen.add(entry.hostname);
-      const runtime = await buildEnvironmentRuntime(deps, entry).catch((error: unknown) => {
-        deps.control.logger.error(
-          `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return { entry } satisfies EnvironmentRuntime;
-      });
+      const runtime = await buildEnvironmentRuntime(deps, entry, () => table.sync()).catch(
+        (error: unknown) => {
+          deps.control.logger.error(
+            `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return { entry } satisfies EnvironmentRuntime;
+        },
+      );
       replace(entry.hostname, runtime);
     }
     for (const hostname of hostnames) {
@@ -67,19 +74,34 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       return;
     }
     lastSeq = changes.at(-1)?.seq ?? lastSeq;
-    const hosts = new Set(changes.map((c) => c.hostname));
+    const hosts = new Set<string>();
+    const userSites = new Set<string>();
+    for (const { hostname } of changes) {
+      if (hostname.startsWith(USERS_CHANGE_PREFIX)) {
+        userSites.add(hostname.slice(USERS_CHANGE_PREFIX.length));
+      } else {
+        hosts.add(hostname);
+      }
+    }
     if (hosts.has('*')) {
+      await deps.roles.reload();
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
-    } else {
+      return;
+    }
+    if (userSites.size > 0) {
+      await deps.roles.reload([...userSites]);
+    }
+    if (hosts.size > 0) {
       await install(await listServingEntries(deps.control, [...hosts]), hosts);
     }
   };
-  return {
+  const table: SiteTable = {
     resolveSite(host: string | undefined): EdgeSite | undefined {
       return host === undefined ? undefined : runtimes.get(hostnameOf(host))?.site;
     },
     async loadAll() {
       lastSeq = await latestSeq(deps.control);
+      await deps.roles.reload();
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
     },
     sync() {
@@ -108,6 +130,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       runtimes.clear();
     },
   };
+  return table;
 }
 
 /** `Host` without port, lower case, without a trailing dot. */

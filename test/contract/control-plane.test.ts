@@ -40,9 +40,14 @@ import {
 import {
   acceptInvitation,
   createInvitation,
+  findInvitationProvider,
+  identityKey,
   listUsers,
+  loadRoleDirectory,
+  purgeUser,
   removeUser,
   updateUserRoles,
+  userIdFor,
 } from '../../src/control-plane/users.js';
 import { validateAppSettings } from '../../src/functions-host/index.js';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
@@ -281,6 +286,39 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await expect(
       createInvitation(ctx, site, { provider: 'github', userDetails: 'x', roles: ['a'], hours: 169 }),
     ).rejects.toMatchObject({ code: 'CONTROL_BAD_REQUEST' });
+  });
+
+  it('finds usable invitations, keeps per-site ids, lists roles for the data plane and purges users', async () => {
+    const site = await getSite(ctx, 'envs');
+    const { site: second } = await createSite(ctx, 'second', 'Free');
+    const { invitationUrl } = await createInvitation(ctx, site, {
+      provider: 'aad',
+      userDetails: 'Ann@Example.com',
+      roles: ['editor', 'reader'],
+      hours: 1,
+    });
+    const code = invitationUrl.split('/').at(-1) ?? '';
+    expect(await findInvitationProvider(ctx, site.id, code)).toBe('aad');
+    expect(await findInvitationProvider(ctx, second.id, code)).toBeUndefined();
+    expect(await findInvitationProvider(ctx, site.id, 'not-a-code')).toBeUndefined();
+    const changesBefore = await storage.db.selectFrom('changes').select('seq').execute();
+    const user = await acceptInvitation(ctx, site, code, { provider: 'aad', userDetails: 'ann@example.com' });
+    expect(user.userId).toBe(userIdFor(ctx, site.id, 'AAD', 'ANN@example.com'));
+    expect(userIdFor(ctx, second.id, 'aad', 'ann@example.com')).not.toBe(user.userId);
+    expect(await findInvitationProvider(ctx, site.id, code)).toBeUndefined();
+    const changesAfter = await storage.db.selectFrom('changes').select('hostname').execute();
+    expect(changesAfter.length).toBeGreaterThan(changesBefore.length);
+    expect(changesAfter.at(-1)?.hostname).toBe(`users:${site.id}`);
+
+    const directory = await loadRoleDirectory(ctx, [site.id, second.id]);
+    expect(directory.get(site.id)?.get(identityKey('aad', 'ann@example.com'))).toEqual(['editor', 'reader']);
+    expect(directory.get(second.id)?.size).toBe(0);
+    expect((await loadRoleDirectory(ctx)).get(site.id)?.size).toBe(1);
+
+    expect(await purgeUser(ctx, site.id, 'github', 'ann@example.com')).toBe(false);
+    expect(await purgeUser(ctx, site.id, 'AAD', 'Ann@Example.com')).toBe(true);
+    expect(await listUsers(ctx, site)).toEqual([]);
+    await deleteSite(ctx, 'second');
   });
 
   it('caps users with custom roles at 25', async () => {

@@ -38,8 +38,10 @@ describe('portico serve driven by the portico CLI', () => {
   let host: string;
   const cli = (args: string[], timeoutMs = 60_000) =>
     runCli([...args, '--url', server.adminUrl, '--token', token], timeoutMs);
-  const get = (hostname: string, path: string) =>
-    send(`http://127.0.0.1:${server.port}${path}`, { headers: { host: `${hostname}:${server.port}` } });
+  const get = (hostname: string, path: string, cookie?: string) =>
+    send(`http://127.0.0.1:${server.port}${path}`, {
+      headers: { host: `${hostname}:${server.port}`, ...(cookie === undefined ? {} : { cookie }) },
+    });
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'portico-e2e-serve-'));
@@ -106,6 +108,48 @@ describe('portico serve driven by the portico CLI', () => {
       value: { name: string }[];
     };
     expect(envs.value.map((e) => e.name)).toEqual(['default', 'preview']);
+  });
+
+  it('invites a user, and a minted session takes the roles by opening the invitation link', async () => {
+    const invited = await cli([
+      'users',
+      'invite',
+      '--site',
+      'shop',
+      '--provider',
+      'github',
+      '--user',
+      'octocat',
+      '--roles',
+      'admin',
+      '--json',
+    ]);
+    expect(invited.code, invited.stderr).toBe(0);
+    const link = new URL(
+      (JSON.parse(invited.stdout) as { properties: { invitationUrl: string } }).properties.invitationUrl,
+    );
+    expect(link.host).toBe(`${host}:${server.port}`);
+    const minted = await cli([
+      'users',
+      'session',
+      '--site',
+      'shop',
+      '--provider',
+      'github',
+      '--user',
+      'octocat',
+    ]);
+    expect(minted.code, minted.stderr).toBe(0);
+    const cookie = /^Cookie: (.+)$/m.exec(minted.stdout)?.[1] ?? '';
+    expect(cookie).toMatch(/^StaticWebAppsAuthCookie=/);
+    const roles = async () =>
+      (await get(host, '/.auth/me', cookie)).json<{ clientPrincipal: { userRoles: string[] } }>()
+        .clientPrincipal.userRoles;
+    expect(await roles()).toEqual(['anonymous', 'authenticated']);
+    expect((await get(host, link.pathname, cookie)).status).toBe(302);
+    expect(await roles()).toEqual(['anonymous', 'authenticated', 'admin']);
+    const listed = await cli(['users', 'list', '--site', 'shop']);
+    expect(listed.stdout).toMatch(/github\s+[0-9a-f]{32}\s+octocat\s+admin/);
   });
 
   it('stops accepting the old deployment token after a reset', async () => {

@@ -1,11 +1,11 @@
 /**
  * `portico users invite|list|update|remove`: users holding custom roles on a site, added by invitation
- * (CONTRACT §5, spec §2 "Invitations").
+ * (CONTRACT §5, spec §2 "Invitations"); `portico users session` mints a sign-in for testing (admin only).
  */
 import type { Command } from 'commander';
 import type { User } from '../../client/index.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
-import { parseHours, parseRoles } from '../options.js';
+import { parseHours, parseRoles, parseSessionHours } from '../options.js';
 import { addJsonOption, formatFields, formatTime, writeJson, writeLines, writeTable } from '../output.js';
 
 interface SiteFlags extends ConnectionFlags {
@@ -19,6 +19,12 @@ interface InviteFlags extends SiteFlags {
   readonly roles: string[];
   readonly hours: number;
   readonly domain?: string;
+}
+
+interface SessionFlags extends SiteFlags {
+  readonly provider: string;
+  readonly user: string;
+  readonly hours: number;
 }
 
 interface UserFlags extends SiteFlags {
@@ -56,6 +62,38 @@ export function registerUsersCommands(program: Command): void {
     .requiredOption('--provider <provider>', 'identity provider of the user')
     .requiredOption('--user-id <id>', 'user id (see portico users list)')
     .action((flags: Omit<UserFlags, 'roles'>) => removeUser(flags));
+  addJsonOption(addConnectionOptions(users.command('session')))
+    .description(
+      'Mint a session cookie for a user, with the roles the site gives them (admin only; for testing until sign-in is configured)',
+    )
+    .requiredOption('--site <name>', 'the site (the cookie works on each of its environments)')
+    .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')
+    .requiredOption('--user <name>', 'user name at the provider (GitHub user name, or e-mail for aad)')
+    .option('--hours <hours>', 'hours the session lasts (1-24)', parseSessionHours, 8)
+    .action((flags: SessionFlags) => mintSession(flags));
+}
+
+async function mintSession(flags: SessionFlags): Promise<void> {
+  const session = await (await connectAdmin(flags)).createTestSession(flags.site, {
+    provider: flags.provider,
+    userDetails: flags.user,
+    hours: flags.hours,
+  });
+  if (flags.json === true) {
+    writeJson(session);
+    return;
+  }
+  const p = session.properties;
+  writeLines([
+    ...formatFields([
+      ['user', `${p.clientPrincipal.userDetails} (${p.clientPrincipal.identityProvider})`],
+      ['userId', p.clientPrincipal.userId],
+      ['roles', p.clientPrincipal.userRoles.join(',')],
+      ['expiresOn', formatTime(p.expiresOn)],
+    ]),
+    'Send this header with requests to the site (e.g. curl -H "…"):',
+    `Cookie: ${p.cookieName}=${p.cookieValue}`,
+  ]);
 }
 
 async function inviteUser(flags: InviteFlags): Promise<void> {

@@ -15,6 +15,7 @@ import {
 } from '../deployments.js';
 import { deleteEnvironment, getEnvironment, listEnvironments } from '../environments.js';
 import { listStandardFeaturesInUse } from '../plans.js';
+import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings } from '../settings.js';
 import {
   authenticateDeploymentToken,
@@ -343,6 +344,24 @@ function userRoutes(ctx: ControlContext): Route[] {
         const site = await siteOf(ctx, r);
         await removeUser(ctx, site, r.params.provider ?? '', r.params.userId ?? '');
         return { status: 200, body: {} };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${SITE}/createTestSession`,
+      auth: 'admin',
+      summary:
+        'Portico only: mint a session cookie for an identity, with the roles the site gives it (for testing until sign-in is configured)',
+      requestExample: { properties: { provider: 'github', userDetails: 'octocat', hours: 8 } },
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const p = propertiesOf(await readJson(r.req));
+        const session = await mintTestSession(ctx, site, {
+          provider: String(p.provider ?? ''),
+          userDetails: String(p.userDetails ?? ''),
+          hours: Number(p.hours ?? 8),
+        });
+        return { status: 200, body: { properties: session } };
       },
     },
   ];

@@ -34,6 +34,8 @@ export interface AuthRequestContext {
   isProviderEnabled(name: string): boolean;
   /** Adds `Secure` to session cookies (the request came over HTTPS). */
   readonly secureCookies: boolean;
+  /** Forgets what the host keeps of a user; absent where nothing is kept (the dev server). */
+  readonly purge?: (principal: ClientPrincipal) => Promise<void>;
   readonly logger?: Logger;
 }
 
@@ -72,7 +74,10 @@ async function dispatch(
     case 'logout':
       return signOut(req, res, ctx);
     case 'purge':
-      // The dev server keeps no user data, so purging is signing out (as in Microsoft's emulator).
+      // The dev server keeps no user data, so there purging is signing out (as in Microsoft's emulator).
+      if (ctx.principal !== null && ctx.purge !== undefined && sameProvider(ctx.principal, route.provider)) {
+        await ctx.purge(ctx.principal);
+      }
       return signOut(req, res, ctx);
     default:
       return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
@@ -177,6 +182,10 @@ function toMeView(principal: ClientPrincipal | null): ClientPrincipal | null {
   }
   const { identityProvider, userId, userDetails, userRoles, claims } = principal;
   return { identityProvider, userId, userDetails, userRoles, claims };
+}
+
+function sameProvider(principal: ClientPrincipal, provider: string): boolean {
+  return principal.identityProvider.toLowerCase() === provider.toLowerCase();
 }
 
 function isFormContentType(header: string | undefined): boolean {

@@ -1,0 +1,56 @@
+/**
+ * Invitation links, `/.auth/invitations/<code>` (spec §2.4): a signed-in user who opens one takes its
+ * roles and lands on the app; someone not signed in is sent to sign in with the invitation's provider and
+ * back; an unknown, used or expired link is a 400, through `responseOverrides` like every error.
+ * Only hosts that keep users (`portico serve`) have invitations; the dev server answers 404.
+ */
+import type { EdgeContext } from './context.js';
+import { sendRedirect, sendText } from './respond.js';
+import { sendError } from './serve-static.js';
+import type { SiteIdentity } from './site.js';
+
+const PREFIX = '/.auth/invitations/';
+/** Codes are base64url; anything else cannot name an invitation. */
+const CODE = /^[A-Za-z0-9_-]{16,128}$/;
+const INVALID_TEXT = 'Invalid invitation link.';
+
+/** The invitation code a decoded path names (one trailing slash allowed), or undefined. */
+export function invitationCodeOf(path: string): string | undefined {
+  if (!path.startsWith(PREFIX)) {
+    return undefined;
+  }
+  const code = path.slice(PREFIX.length).replace(/\/$/, '');
+  return code.includes('/') ? undefined : code;
+}
+
+/** Answers an invitation link completely. */
+export async function handleInvitation(
+  ctx: EdgeContext,
+  identity: SiteIdentity,
+  code: string,
+): Promise<void> {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+    return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, { allow: 'GET, HEAD' });
+  }
+  if (!CODE.test(code)) {
+    return sendError(ctx, 400, INVALID_TEXT);
+  }
+  const principal = ctx.principal();
+  if (principal === null) {
+    const provider = await identity.invitationProvider(code);
+    if (provider === undefined) {
+      return sendError(ctx, 400, INVALID_TEXT);
+    }
+    const back = encodeURIComponent(`${PREFIX}${code}`);
+    return sendRedirect(ctx.res, 302, `/.auth/login/${provider}?post_login_redirect_uri=${back}`, ctx.origin);
+  }
+  const outcome = await identity.acceptInvitation(code, principal);
+  ctx.trace.note = `invitation ${outcome}`;
+  if (outcome === 'accepted') {
+    return sendRedirect(ctx.res, 302, '/', ctx.origin);
+  }
+  if (outcome === 'user-limit') {
+    return sendError(ctx, 403, 'This site already has as many users with custom roles as it may have.');
+  }
+  return sendError(ctx, 400, INVALID_TEXT);
+}

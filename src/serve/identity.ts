@@ -1,0 +1,120 @@
+/**
+ * Who is signed in to a site served by `portico serve`, and with which roles. Sessions are sealed under a
+ * key of the site's own, so a cookie of one site means nothing on another. Custom roles come from the
+ * site's users (invitations, `portico users`), read at each request from a directory every node keeps in
+ * memory and reloads from the change log, so an update or a removal applies within a poll interval,
+ * whatever the cookie was issued with. A site whose config names `auth.rolesSource` keeps the roles its
+ * function gave at sign-in instead (spec §2.4: invitation roles are then ignored).
+ */
+import {
+  acceptInvitation,
+  type ControlContext,
+  findInvitationProvider,
+  getSite,
+  identityKey,
+  loadRoleDirectory,
+  purgeUser,
+  type RoleDirectory,
+  type ServingEntry,
+} from '../control-plane/index.js';
+import {
+  type ClientPrincipal,
+  createSealedSessionCodec,
+  type InvitationOutcome,
+  type SessionCodec,
+  type SiteIdentity,
+} from '../edge/index.js';
+import { isUserError } from '../shared/errors.js';
+
+const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
+
+/** Every site's custom roles, as this node last read them. */
+export interface RoleCache {
+  /** Custom roles of an identity in a site (none when it is not a user). */
+  rolesOf(siteId: string, provider: string, userDetails: string): readonly string[];
+  /** Reads the users of the given sites again (of every site when omitted). */
+  reload(siteIds?: readonly string[]): Promise<void>;
+}
+
+/** Creates an empty role cache; call `reload()` before serving. */
+export function createRoleCache(control: ControlContext): RoleCache {
+  let directory: RoleDirectory = new Map();
+  return {
+    rolesOf: (siteId, provider, userDetails) =>
+      directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? [],
+    async reload(siteIds) {
+      const fresh = await loadRoleDirectory(control, siteIds);
+      if (siteIds === undefined) {
+        directory = fresh;
+        return;
+      }
+      const next = new Map(directory);
+      for (const [siteId, users] of fresh) {
+        next.set(siteId, users);
+      }
+      directory = next;
+    },
+  };
+}
+
+/** The session codec of one site: sealed under the site's key, with roles from the role cache. */
+export function createSiteSessions(
+  control: ControlContext,
+  roles: RoleCache,
+  entry: ServingEntry,
+  rolesFromCookie: boolean,
+): SessionCodec {
+  const sealed = createSealedSessionCodec({ key: siteSessionKey(control, entry.siteId) });
+  if (rolesFromCookie) {
+    return sealed;
+  }
+  return Object.freeze({
+    read(cookieHeader: string | undefined): ClientPrincipal | null {
+      const principal = sealed.read(cookieHeader);
+      if (principal === null) {
+        return null;
+      }
+      const custom = roles.rolesOf(entry.siteId, principal.identityProvider, principal.userDetails);
+      return { ...principal, userRoles: [...BUILT_IN_ROLES, ...custom] };
+    },
+    issue: sealed.issue,
+    clear: sealed.clear,
+  });
+}
+
+/** The key a site's sessions are sealed with; test sessions minted by the admin API use it too. */
+export function siteSessionKey(control: ControlContext, siteId: string): Buffer {
+  return control.sealer.deriveKey(`sessions:${siteId}`);
+}
+
+/** Invitations and purge for one environment; `applyChanges` makes this node see a change at once. */
+export function createSiteIdentity(
+  control: ControlContext,
+  entry: ServingEntry,
+  applyChanges: () => Promise<void>,
+): SiteIdentity {
+  return {
+    invitationProvider: (code) => findInvitationProvider(control, entry.siteId, code),
+    async acceptInvitation(code, principal): Promise<InvitationOutcome> {
+      try {
+        const site = await getSite(control, entry.siteName);
+        await acceptInvitation(control, site, code, {
+          provider: principal.identityProvider,
+          userDetails: principal.userDetails,
+        });
+      } catch (error) {
+        if (isUserError(error)) {
+          return error.code === 'CONTROL_USER_LIMIT' ? 'user-limit' : 'invalid';
+        }
+        throw error;
+      }
+      await applyChanges();
+      return 'accepted';
+    },
+    async purge(principal) {
+      if (await purgeUser(control, entry.siteId, principal.identityProvider, principal.userDetails)) {
+        await applyChanges();
+      }
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Role management as a visitor sees it in `portico serve`: admin-minted test sessions, invitation links
+ * at `/.auth/invitations/<code>` (accept, sign-in redirect, 400 through `responseOverrides`), roles read
+ * at each request (an update or removal applies to existing sessions), purge, and sessions bound to
+ * their site. Real sockets, real SQLite.
+ * @see spec/swa-behaviour.md §2.3–2.4; issue 4 "Roles"
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestResponse } from '../helpers/app.js';
+import { writeApp } from '../helpers/app.js';
+import {
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+interface Principal {
+  identityProvider: string;
+  userId: string;
+  userDetails: string;
+  userRoles: string[];
+}
+
+interface MintedSession {
+  properties: { cookieName: string; cookieValue: string; expiresOn: string; clientPrincipal: Principal };
+}
+
+const CONFIG = {
+  routes: [{ route: '/members/*', allowedRoles: ['member'] }],
+  responseOverrides: { '400': { rewrite: '/bad-invite.html' } },
+};
+
+describe('portico serve: users, invitations and sessions', () => {
+  let t: TestService;
+  let club: string;
+  let other: string;
+
+  async function createSite(name: string): Promise<string> {
+    const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
+    expect(created.status).toBe(201);
+    const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    const app = await writeApp(
+      {
+        'index.html': `<h1>${name} home</h1>`,
+        'members/index.html': `<h1>${name} members</h1>`,
+        'bad-invite.html': `<h1>${name}: that invitation does not work</h1>`,
+      },
+      CONFIG,
+    );
+    expect((await deployFolders(t.service, body.properties.apiKey, app)).status).toBe(200);
+    return body.properties.defaultHostname;
+  }
+
+  async function mint(site: string, userDetails: string): Promise<{ cookie: string; principal: Principal }> {
+    const response = await t.admin('POST', `${SITES_PATH}/${site}/createTestSession`, {
+      properties: { provider: 'github', userDetails },
+    });
+    expect(response.status).toBe(200);
+    const { properties } = response.json<MintedSession>();
+    return {
+      cookie: `${properties.cookieName}=${properties.cookieValue}`,
+      principal: properties.clientPrincipal,
+    };
+  }
+
+  async function invite(site: string, userDetails: string, roles: string): Promise<string> {
+    const response = await t.admin('POST', `${SITES_PATH}/${site}/createUserInvitation`, {
+      properties: { provider: 'github', userDetails, roles, numHoursToExpiration: 1 },
+    });
+    expect(response.status).toBe(200);
+    const url = new URL(response.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl);
+    return url.pathname;
+  }
+
+  async function me(host: string, cookie: string): Promise<Principal | null> {
+    const response = await t.get(host, '/.auth/me', { headers: { cookie } });
+    return response.json<{ clientPrincipal: Principal | null }>().clientPrincipal;
+  }
+
+  async function users(site: string): Promise<{ properties: { userId: string; roles: string } }[]> {
+    const response = await t.admin('POST', `${SITES_PATH}/${site}/authproviders/all/listUsers`);
+    return response.json<{ value: { properties: { userId: string; roles: string } }[] }>().value;
+  }
+
+  const open = (host: string, path: string, cookie?: string): Promise<TestResponse> =>
+    t.get(host, path, cookie === undefined ? {} : { headers: { cookie } });
+
+  beforeAll(async () => {
+    t = await startTestService();
+    club = await createSite('club');
+    other = await createSite('other');
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeData(t.dataDir);
+  });
+
+  it('mints a session only with the admin token, and says what is wrong with bad input', async () => {
+    const path = `${SITES_PATH}/club/createTestSession`;
+    const body = { properties: { provider: 'github', userDetails: 'alice' } };
+    expect((await t.admin('POST', path, body, 'wrong-token')).status).toBe(401);
+    const badProvider = await t.admin('POST', path, {
+      properties: { provider: 'myspace', userDetails: 'a' },
+    });
+    expect(badProvider.status).toBe(400);
+    expect(badProvider.json()).toMatchObject({ error: { message: expect.stringContaining('github') } });
+    const badHours = await t.admin('POST', path, { properties: { ...body.properties, hours: 100 } });
+    expect(badHours.status).toBe(400);
+  });
+
+  it('a minted session signs the user in on its own site only, with a stable per-site userId', async () => {
+    const alice = await mint('club', 'alice');
+    const principal = await me(club, alice.cookie);
+    expect(principal).toMatchObject({
+      identityProvider: 'github',
+      userDetails: 'alice',
+      userRoles: ['anonymous', 'authenticated'],
+    });
+    expect(principal?.userId).toMatch(/^[0-9a-f]{32}$/);
+    expect((await mint('club', 'alice')).principal.userId).toBe(principal?.userId);
+    expect((await mint('other', 'alice')).principal.userId).not.toBe(principal?.userId);
+    // The cookie of one site means nothing on another.
+    expect(await me(other, alice.cookie)).toBeNull();
+    expect((await open(club, '/members/', alice.cookie)).status).toBe(403);
+  });
+
+  it('an invitation link gives its roles to the invited user, once', async () => {
+    const link = await invite('club', 'Alice', 'member,editor');
+    const alice = await mint('club', 'alice');
+    const bob = await mint('club', 'bob');
+
+    const anonymous = await open(club, link);
+    expect(anonymous.status).toBe(302);
+    const login = new URL(anonymous.header('location') ?? '');
+    expect(login.pathname).toBe('/.auth/login/github');
+    expect(login.searchParams.get('post_login_redirect_uri')).toBe(link);
+
+    const wrongUser = await open(club, link, bob.cookie);
+    expect(wrongUser.status).toBe(400);
+    expect(wrongUser.text).toContain('club: that invitation does not work');
+
+    const accepted = await open(club, link, alice.cookie);
+    expect(accepted.status).toBe(302);
+    expect(accepted.header('location')).toBe(`http://${club}:${t.service.port}/`);
+    // The cookie issued before the invitation now carries the roles: they are read at each request.
+    expect((await me(club, alice.cookie))?.userRoles).toEqual([
+      'anonymous',
+      'authenticated',
+      'member',
+      'editor',
+    ]);
+    expect((await open(club, '/members/', alice.cookie)).text).toContain('club members');
+    expect((await users('club')).map((u) => u.properties.userId)).toEqual([alice.principal.userId]);
+
+    expect((await open(club, link, alice.cookie)).status).toBe(400);
+    expect((await open(club, link)).status).toBe(400);
+  });
+
+  it('answers 400 for unknown or malformed links and 405 for other methods', async () => {
+    const unknown = await open(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('club: that invitation does not work');
+    expect((await open(club, '/.auth/invitations/x')).status).toBe(400);
+    const post = await t.get(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.header('allow')).toBe('GET, HEAD');
+  });
+
+  it('applies role updates and removals to sessions that already exist', async () => {
+    const carol = await mint('club', 'carol');
+    expect((await open(club, await invite('club', 'carol', 'member'), carol.cookie)).status).toBe(302);
+    expect((await open(club, '/members/', carol.cookie)).status).toBe(200);
+
+    const userPath = `${SITES_PATH}/club/authproviders/github/users/${carol.principal.userId}`;
+    expect((await t.admin('PATCH', userPath, { properties: { roles: 'reader' } })).status).toBe(200);
+    expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'reader']);
+    expect((await open(club, '/members/', carol.cookie)).status).toBe(403);
+
+    expect((await t.admin('DELETE', userPath)).status).toBe(200);
+    expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+  });
+
+  it('purge forgets the user and ends the session', async () => {
+    const dave = await mint('club', 'dave');
+    expect((await open(club, await invite('club', 'dave', 'member'), dave.cookie)).status).toBe(302);
+    expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
+
+    const purge = await open(club, '/.auth/purge/github', dave.cookie);
+    expect(purge.status).toBe(302);
+    expect(String(purge.header('set-cookie'))).toMatch(
+      /StaticWebAppsAuthCookie=deleted; .*Expires=Thu, 01 Jan 1970/,
+    );
+    expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(false);
+    // Purging another provider leaves the user alone.
+    const erin = await mint('club', 'erin');
+    expect((await open(club, await invite('club', 'erin', 'member'), erin.cookie)).status).toBe(302);
+    expect((await open(club, '/.auth/purge/aad', erin.cookie)).status).toBe(302);
+    expect((await users('club')).some((u) => u.properties.userId === erin.principal.userId)).toBe(true);
+  });
+});
