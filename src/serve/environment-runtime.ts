@@ -36,6 +36,8 @@ export interface RuntimeDeps {
   readonly roles: RoleCache;
   readonly apiTimeoutMs: number;
   readonly apiIdleMs: number;
+  /** Tells the other nodes that this node wrote a change (Redis), if they can be told. */
+  readonly announce?: () => Promise<void>;
 }
 
 /** Builds the runtime of an environment from its active deployment. */

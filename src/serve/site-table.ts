@@ -41,14 +41,12 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     const seen = new Set<string>();
     for (const entry of entries) {
       seen.add(entry.hostname);
-      const runtime = await buildEnvironmentRuntime(deps, entry, () => table.sync()).catch(
-        (error: unknown) => {
-          deps.control.logger.error(
-            `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return { entry } satisfies EnvironmentRuntime;
-        },
-      );
+      const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange).catch((error: unknown) => {
+        deps.control.logger.error(
+          `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return { entry } satisfies EnvironmentRuntime;
+      });
       replace(entry.hostname, runtime);
     }
     for (const hostname of hostnames) {
@@ -94,6 +92,11 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     if (hosts.size > 0) {
       await install(await listServingEntries(deps.control, [...hosts]), hosts);
     }
+  };
+  // A change this node wrote (an accepted invitation, a purge): apply it here, then tell the others.
+  const applyLocalChange = async () => {
+    await table.sync();
+    await deps.announce?.();
   };
   const table: SiteTable = {
     resolveSite(host: string | undefined): EdgeSite | undefined {

@@ -1,10 +1,14 @@
-/** Public surface of the storage layer: the database (Kysely over SQLite or PostgreSQL) and blob stores. */
+/**
+ * Public surface of the storage layer: the database (Kysely over SQLite or PostgreSQL), blob stores, and
+ * the Redis change bus between nodes.
+ */
 export {
   type BlobStore,
   createDatabaseBlobStore,
   createDiskBlobStore,
   isSha256,
 } from './blob-store.js';
+export { type ChangeBus, connectChangeBus } from './change-bus.js';
 export { openDatabase, redactUrl } from './database.js';
 export type * from './schema.js';
 export type { DatabaseLocation, Dialect, StorageDatabase } from './types.js';

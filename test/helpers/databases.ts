@@ -73,3 +73,22 @@ export async function createPostgresDatabase(
     },
   };
 }
+
+const REDIS_URL = process.env.PORTICO_TEST_REDIS_URL;
+
+/**
+ * The Redis server multi-node tests use, or undefined (with a notice) when none is configured.
+ * `PORTICO_REQUIRE_REDIS=1` (CI) turns a missing configuration into a failure.
+ */
+export function testRedisUrl(): string | undefined {
+  if (REDIS_URL !== undefined && REDIS_URL !== '') {
+    return REDIS_URL;
+  }
+  if (process.env.PORTICO_REQUIRE_REDIS === '1') {
+    throw new Error('PORTICO_REQUIRE_REDIS=1 but PORTICO_TEST_REDIS_URL is not set.');
+  }
+  process.stderr.write(
+    '\n[notice] Redis multi-node runs are SKIPPED: set PORTICO_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them.\n\n',
+  );
+  return undefined;
+}

@@ -28,12 +28,19 @@ export interface TestService {
 
 /** Starts a service on SQLite in a fresh folder (or `dataDir`), or on `databaseUrl`. */
 export async function startTestService(
-  options: { dataDir?: string; databaseUrl?: string; apiIdleMinutes?: number } = {},
+  options: {
+    dataDir?: string;
+    databaseUrl?: string;
+    redisUrl?: string;
+    apiIdleMinutes?: number;
+    pollIntervalMs?: number;
+  } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
   const service = await startService({
     dataDir,
     databaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
     port: 0,
     adminPort: 0,
     host: '127.0.0.1',
@@ -41,7 +48,7 @@ export async function startTestService(
     adminToken: ADMIN_TOKEN,
     apiTimeoutSeconds: 45,
     apiIdleMinutes: options.apiIdleMinutes ?? 15,
-    pollIntervalMs: 200,
+    pollIntervalMs: options.pollIntervalMs ?? 200,
     version: 'test',
     verbose: false,
     logger: SILENT_LOGGER,

@@ -40,7 +40,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .description('Host many static web apps with environments, deployments and a management API')
     .option('--data <dir>', 'folder of the embedded database, contents and admin token', './.portico')
     .option('--database-url <url>', 'PostgreSQL URL (several nodes may share it) instead of embedded SQLite')
-    .option('--redis-url <url>', 'Redis URL shared by the nodes (used by gateway counters)')
+    .option(
+      '--redis-url <url>',
+      'Redis URL shared by the nodes: changes reach every node at once (default: PORTICO_REDIS_URL)',
+    )
     .option('--port <port>', 'port serving the sites by Host', parsePort, 4280)
     .option('--admin-port <port>', 'port of the management API and portal', parsePort, 4281)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -66,6 +69,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
+    redisUrl: flags.redisUrl ?? (process.env.PORTICO_REDIS_URL || undefined),
     port: flags.port,
     adminPort: flags.adminPort,
     host: flags.host,

@@ -1,0 +1,103 @@
+/**
+ * News of the change log between the nodes of a service, over Redis pub/sub: a node that wrote a change
+ * tells the others, which read the log at once instead of at their next poll. Polling stays the source
+ * of truth, so a message lost while Redis restarts only delays a change until the next poll.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { PorticoError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { redactUrl } from './database.js';
+
+const CHANNEL = 'portico:changes';
+
+/** Tells other nodes that the change log has news. */
+export interface ChangeBus {
+  /** Announces a change this node wrote; never rejects (a failure is logged once). */
+  announce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis and calls `onNews` whenever another node announces a change.
+ * Rejects with a clear error when Redis cannot be reached at start.
+ *
+ * @example
+ * const bus = await connectChangeBus('redis://127.0.0.1:6379', () => table.sync(), logger);
+ * await bus.announce();
+ */
+export async function connectChangeBus(url: string, onNews: () => void, logger: Logger): Promise<ChangeBus> {
+  const node = randomUUID();
+  const publisher = createClient(url);
+  const subscriber = createClient(url);
+  const health = watchHealth([publisher, subscriber], url, logger);
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    await subscriber.subscribe(CHANNEL);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw new PorticoError(
+      'STORAGE_UNAVAILABLE',
+      `Cannot reach Redis at ${redactUrl(url)}: ${health.lastError() ?? (error instanceof Error ? error.message : String(error))}. Check --redis-url (and that the server is running).`,
+      { cause: error },
+    );
+  }
+  health.started();
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (message !== node) {
+      onNews();
+    }
+  });
+  return {
+    async announce() {
+      await publisher.publish(CHANNEL, node).then(
+        () => undefined,
+        () => undefined,
+      );
+    },
+    async close() {
+      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+    },
+  };
+}
+
+function createClient(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    // Commands fail at once while Redis is away instead of piling up; polling covers the gap.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
+  });
+}
+
+/** Logs one warning when Redis goes away after start and one line when it is back. */
+function watchHealth(clients: readonly Redis[], url: string, logger: Logger) {
+  let last: string | undefined;
+  let running = false;
+  let down = false;
+  for (const client of clients) {
+    client.on('error', (error: Error) => {
+      last = error.message;
+      if (running && !down) {
+        down = true;
+        logger.warn(
+          `Redis at ${redactUrl(url)} is unreachable (${error.message}); nodes fall back to polling.`,
+        );
+      }
+    });
+    client.on('ready', () => {
+      if (running && down) {
+        down = false;
+        logger.info(`Redis at ${redactUrl(url)} is reachable again.`);
+      }
+    });
+  }
+  return {
+    lastError: () => last,
+    started: () => {
+      running = true;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Several `portico serve` nodes on one PostgreSQL database behave as one service (CONTRACT §4): what one
+ * node's admin API or data plane changes, every node serves. With Redis the news arrives at once (the
+ * nodes here poll only once a minute); without it, nodes follow by polling. Real PostgreSQL, real Redis.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, writeApp } from '../helpers/app.js';
+import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
+import {
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+// Prints the skip notice (or fails under PORTICO_REQUIRE_POSTGRES=1) when PostgreSQL is not configured.
+testDatabases();
+const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
+const REDIS_URL = testRedisUrl();
+/** Long enough that only a Redis message can explain a change arriving within the test's patience. */
+const SLOW_POLL_MS = 60_000;
+
+describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL database', () => {
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  const nodes: TestService[] = [];
+
+  async function startNode(options: { redis: boolean; pollIntervalMs: number }): Promise<TestService> {
+    const url = database.location.dialect === 'postgres' ? database.location.url : '';
+    const node = await startTestService({
+      databaseUrl: url,
+      redisUrl: options.redis ? REDIS_URL : undefined,
+      pollIntervalMs: options.pollIntervalMs,
+    });
+    nodes.push(node);
+    return node;
+  }
+
+  async function page(node: TestService, host: string, path = '/', cookie?: string): Promise<string> {
+    return (await node.get(host, path, cookie === undefined ? {} : { headers: { cookie } })).text;
+  }
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase(POSTGRES_URL);
+  });
+  afterAll(async () => {
+    for (const node of nodes) {
+      await node.close();
+      await removeData(node.dataDir);
+    }
+    await database.cleanup();
+  });
+
+  describe.skipIf(REDIS_URL === undefined)('with Redis', () => {
+    let a: TestService;
+    let b: TestService;
+    let host: string;
+    let token: string;
+
+    beforeAll(async () => {
+      a = await startNode({ redis: true, pollIntervalMs: SLOW_POLL_MS });
+      b = await startNode({ redis: true, pollIntervalMs: SLOW_POLL_MS });
+      const created = await a.admin('PUT', `${SITES_PATH}/shared`, { sku: { name: 'Standard' } });
+      expect(created.status).toBe(201);
+      const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+      host = body.properties.defaultHostname;
+      token = body.properties.apiKey;
+    });
+
+    it('a deployment made through one node is served by the other at once', async () => {
+      const v1 = await writeApp(
+        { 'index.html': '<h1>shared v1</h1>', 'members/index.html': 'members only' },
+        { routes: [{ route: '/members/*', allowedRoles: ['member'] }] },
+      );
+      expect((await deployFolders(a.service, token, v1)).status).toBe(200);
+      await eventually(async () => (await page(b, host)).includes('shared v1'));
+      const v2 = await writeApp({ 'index.html': '<h1>shared v2</h1>' });
+      expect((await deployFolders(b.service, token, v2)).status).toBe(200);
+      await eventually(async () => (await page(a, host)).includes('shared v2'));
+      // Back to v1 (its members page) for the role checks below.
+      expect((await deployFolders(a.service, token, v1)).status).toBe(200);
+      await eventually(async () => (await page(b, host)).includes('shared v1'));
+    });
+
+    it('a session minted on one node works on the other, and roles granted on one apply on both', async () => {
+      const minted = await a.admin('POST', `${SITES_PATH}/shared/createTestSession`, {
+        properties: { provider: 'github', userDetails: 'nina' },
+      });
+      const session = minted.json<{ properties: { cookieName: string; cookieValue: string } }>().properties;
+      const cookie = `${session.cookieName}=${session.cookieValue}`;
+      expect((await b.get(host, '/members/', { headers: { cookie } })).status).toBe(403);
+
+      const invited = await b.admin('POST', `${SITES_PATH}/shared/createUserInvitation`, {
+        properties: { provider: 'github', userDetails: 'nina', roles: 'member', numHoursToExpiration: 1 },
+      });
+      const link = new URL(
+        invited.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl,
+      );
+      // Accepted on node A's data plane; node B learns of it through Redis.
+      expect((await a.get(host, link.pathname, { headers: { cookie } })).status).toBe(302);
+      await eventually(async () => (await page(b, host, '/members/', cookie)).includes('members only'));
+    });
+
+    it('a reset deployment token is refused by every node', async () => {
+      const reset = await a.admin('POST', `${SITES_PATH}/shared/resetapikey`, {});
+      expect(reset.status).toBe(200);
+      const app = await writeApp({ 'index.html': 'must not deploy' });
+      const refused = await deployFolders(b.service, token, app);
+      expect(refused.status).toBe(401);
+      expect(await page(a, host)).toContain('shared v1');
+    });
+
+    it('a deleted site stops being served by every node', async () => {
+      expect((await b.admin('DELETE', `${SITES_PATH}/shared`)).status).toBe(200);
+      await eventually(async () => (await a.get(host, '/')).status === 404);
+    });
+  });
+
+  it('without Redis, a node follows the others by polling the change log', async () => {
+    const writer = await startNode({ redis: false, pollIntervalMs: SLOW_POLL_MS });
+    const follower = await startNode({ redis: false, pollIntervalMs: 200 });
+    const created = await writer.admin('PUT', `${SITES_PATH}/polled`, { sku: { name: 'Free' } });
+    const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    const app = await writeApp({ 'index.html': '<h1>polled</h1>' });
+    expect((await deployFolders(writer.service, body.properties.apiKey, app)).status).toBe(200);
+    await eventually(async () => (await page(follower, body.properties.defaultHostname)).includes('polled'));
+  });
+
+  it('refuses to start with an unreachable --redis-url, naming it without its password', async () => {
+    const url = database.location.dialect === 'postgres' ? database.location.url : '';
+    const started = startTestService({ databaseUrl: url, redisUrl: 'redis://:hunter2@127.0.0.1:1' });
+    await expect(started).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringMatching(/Cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1.*--redis-url/),
+    });
+    await expect(started).rejects.not.toMatchObject({ message: expect.stringContaining('hunter2') });
+  });
+});
