@@ -15,9 +15,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: ['shared', 'config'],
   'control-plane': ['shared', 'config', 'storage'],
   client: ['shared'],
+  portal: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   'main.ts': ['shared', 'config', 'edge', 'functions-host'],
-  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host'],
+  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal'],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],
 };

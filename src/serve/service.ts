@@ -14,6 +14,7 @@ import {
 } from '../control-plane/index.js';
 import { closeServer, createEdgeHandler, createEdgeServer, listen, sealValue } from '../edge/index.js';
 import { validateAppSettings } from '../functions-host/index.js';
+import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
 import {
   type BlobStore,
@@ -145,6 +146,7 @@ async function startOnStorage(
         await table.sync();
         await bus?.announce();
       },
+      fallback: createPortalHandler({ logger: options.logger }),
     }),
   );
   try {

@@ -59,6 +59,15 @@ describe('portico serve driven by the portico CLI', () => {
     expect(server.cli.stdout()).toContain('admin-token');
   });
 
+  it('prints the portal URL, which serves the portal page', async () => {
+    const portal = /Portal at (http:\/\/\S+\/)/.exec(server.cli.stdout())?.[1] ?? '';
+    expect(portal).toBe(`${server.adminUrl}/`);
+    const page = await send(portal);
+    expect(page.status).toBe(200);
+    expect(page.header('content-type')).toMatch(/^text\/html/);
+    expect(page.header('content-security-policy')).toContain("default-src 'none'");
+  });
+
   it('creates a site and shows it as JSON', async () => {
     const created = await cli(['site', 'create', 'shop', '--plan', 'standard']);
     expect(created.code, created.stderr).toBe(0);

@@ -85,6 +85,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
+  process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
   process.stdout.write(
     service.adminTokenFile === undefined
       ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'

@@ -1,0 +1,205 @@
+// @ts-check
+/**
+ * The portal's only way to the server: the management REST API of docs/rest-api.md on this same origin,
+ * with `Authorization: Bearer <admin token>`. The token lives in `sessionStorage` (this tab only; closing
+ * the tab or "Sign out" forgets it). API errors become {@link ApiError}s carrying the API's own message,
+ * which says what to fix, so the views show it as is.
+ */
+
+const TOKEN_KEY = 'portico.adminToken';
+
+/** `{sites}` of docs/rest-api.md: Portico's one subscription and resource group. */
+export const SITES_PATH =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites';
+
+/** The providers an invitation may name (the API's list). */
+export const INVITATION_PROVIDERS = ['github', 'aad', 'twitter', 'google', 'facebook', 'apple'];
+
+/** An error answer of the API (or a network failure, `status` 0). */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   * @param {{ path: string, message: string }[]} [details]
+   */
+  constructor(status, code, message, details = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** The admin token of this tab, or null when signed out. */
+export function readToken() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** @param {string} token */
+export function saveToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** @type {(error: ApiError) => void} */
+let onUnauthorized = () => {};
+
+/**
+ * Sets what happens when the admin token stops working mid-session (it was changed on the server).
+ * @param {(error: ApiError) => void} listener
+ */
+export function setUnauthorizedListener(listener) {
+  onUnauthorized = listener;
+}
+
+/**
+ * One API call; resolves with the parsed JSON answer, rejects with an {@link ApiError}.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, token?: string | null }} [options]
+ * @returns {Promise<any>}
+ */
+export async function call(method, path, options = {}) {
+  const token = options.token === undefined ? readToken() : options.token;
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json', authorization: `Bearer ${token ?? ''}` };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (cause) {
+    throw new ApiError(
+      0,
+      'NETWORK',
+      `The Portico server cannot be reached (${String(cause)}). Is it running?`,
+    );
+  }
+  const body = await readBody(response);
+  if (response.ok) {
+    return body;
+  }
+  const error = toApiError(response, body);
+  if (error.code === 'CONTROL_UNAUTHORIZED' && options.token === undefined) {
+    onUnauthorized(error);
+  }
+  throw error;
+}
+
+/** @param {Response} response */
+async function readBody(response) {
+  const text = await response.text();
+  if (text === '') {
+    return {};
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { text };
+  }
+}
+
+/**
+ * @param {Response} response
+ * @param {any} body
+ */
+function toApiError(response, body) {
+  const error = body?.error;
+  if (error !== null && typeof error === 'object' && typeof error.message === 'string') {
+    return new ApiError(response.status, String(error.code ?? ''), error.message, error.details ?? []);
+  }
+  return new ApiError(
+    response.status,
+    'HTTP',
+    `The server answered ${response.status} ${response.statusText || ''}`.trim(),
+  );
+}
+
+/** @param {string} name */
+function site(name) {
+  return `${SITES_PATH}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * @param {string} name
+ * @param {string} build
+ */
+function build(name, build) {
+  return `${site(name)}/builds/${encodeURIComponent(build)}`;
+}
+
+/** Calls of the management API, named like the Azure operations they mirror. */
+export const api = {
+  /** @param {string | null} [token] a token to try instead of the saved one (sign-in) */
+  listSites: (token) => call('GET', SITES_PATH, token === undefined ? {} : { token }),
+  /** @param {string} name @param {string} sku */
+  createSite: (name, sku) =>
+    call('PUT', site(name), { body: { location: 'portico', sku: { name: sku }, properties: {} } }),
+  /** @param {string} name */
+  getSite: (name) => call('GET', site(name)),
+  /** @param {string} name @param {string} sku */
+  setPlan: (name, sku) => call('PATCH', site(name), { body: { sku: { name: sku } } }),
+  /** @param {string} name */
+  deleteSite: (name) => call('DELETE', site(name)),
+  /** @param {string} name @returns {Promise<string>} */
+  listSecrets: async (name) => (await call('POST', `${site(name)}/listSecrets`)).properties.apiKey,
+  /** @param {string} name @returns {Promise<string>} */
+  resetApiKey: async (name) => (await call('POST', `${site(name)}/resetapikey`)).properties.apiKey,
+  /** @param {string} name */
+  listBuilds: async (name) => (await call('GET', `${site(name)}/builds`)).value,
+  /** @param {string} name @param {string} buildName */
+  deleteBuild: (name, buildName) => call('DELETE', build(name, buildName)),
+  /** @param {string} name @param {string} buildName */
+  listDeployments: async (name, buildName) =>
+    (await call('GET', `${build(name, buildName)}/deployments`)).value,
+  /** @param {string} name @param {string} buildName @returns {Promise<Record<string, string>>} */
+  listAppSettings: async (name, buildName) =>
+    (await call('POST', `${build(name, buildName)}/listAppSettings`)).properties ?? {},
+  /**
+   * @param {string} name @param {string} buildName @param {Record<string, string>} properties
+   * @returns {Promise<Record<string, string>>}
+   */
+  replaceAppSettings: async (name, buildName, properties) =>
+    (await call('PUT', `${build(name, buildName)}/config/appsettings`, { body: { properties } }))
+      .properties ?? {},
+  /** @param {string} name */
+  listUsers: async (name) => (await call('POST', `${site(name)}/authproviders/all/listUsers`)).value,
+  /**
+   * @param {string} name
+   * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number }} properties
+   * @returns {Promise<{ invitationUrl: string, expiresOn: string }>}
+   */
+  createInvitation: async (name, properties) =>
+    (await call('POST', `${site(name)}/createUserInvitation`, { body: { properties } })).properties,
+  /** @param {string} name @param {string} provider @param {string} userId @param {string} roles */
+  updateUserRoles: (name, provider, userId, roles) =>
+    call('PATCH', userPath(name, provider, userId), { body: { properties: { roles } } }),
+  /** @param {string} name @param {string} provider @param {string} userId */
+  removeUser: (name, provider, userId) => call('DELETE', userPath(name, provider, userId)),
+  /**
+   * Makes an earlier successful deployment live again. This call authenticates with the site's
+   * deployment token (docs/rest-api.md), which is fetched with the admin token first.
+   * @param {string} name @param {string} environment @param {string} deploymentId
+   */
+  rollback: async (name, environment, deploymentId) => {
+    const token = await api.listSecrets(name);
+    return call('POST', '/deploy/v1/rollback', { token, body: { environment, deploymentId } });
+  },
+};
+
+/** @param {string} name @param {string} provider @param {string} userId */
+function userPath(name, provider, userId) {
+  return `${site(name)}/authproviders/${encodeURIComponent(provider)}/users/${encodeURIComponent(userId)}`;
+}

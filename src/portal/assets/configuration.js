@@ -1,0 +1,266 @@
+// @ts-check
+/**
+ * Configuration › Application settings of one environment, as in Azure: values stay hidden until "Show
+ * values"; rows are added, edited and deleted locally, then "Save" sends the whole set (the API
+ * replaces all settings of the environment) and shows the API's validation message when it refuses.
+ */
+import { api } from './api.js';
+import {
+  button,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  table,
+} from './dom.js';
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./site.js').SiteView} view
+ */
+export async function renderConfiguration(body, view) {
+  const siteName = view.site.name;
+  const buildName = view.route.arg ?? 'default';
+  replace(body, loading('Loading application settings…'));
+  let builds;
+  let saved;
+  try {
+    [builds, saved] = await Promise.all([api.listBuilds(siteName), api.listAppSettings(siteName, buildName)]);
+  } catch (error) {
+    replace(
+      body,
+      environmentPicker(view, builds ?? [], buildName),
+      errorNotice(messageOf(error), 'settings-error'),
+    );
+    return;
+  }
+  const editor = createSettingsEditor(siteName, buildName, saved);
+  replace(
+    body,
+    environmentPicker(view, builds, buildName),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'settings-title' },
+      h('h2', { id: 'settings-title', text: 'Application settings' }),
+      h('p', {
+        class: 'hint',
+        text: 'Settings reach the API functions of this environment as environment variables. Values are encrypted at rest.',
+      }),
+      editor,
+    ),
+  );
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {any[]} builds
+ * @param {string} current
+ */
+function environmentPicker(view, builds, current) {
+  const names = builds.map((b) => String(b.name));
+  if (!names.includes(current)) {
+    names.push(current);
+  }
+  const picker = h(
+    'select',
+    { testid: 'settings-env' },
+    names.map((name) =>
+      h('option', {
+        value: name,
+        selected: name === current,
+        text: name === 'default' ? 'Production' : name,
+      }),
+    ),
+  );
+  picker.addEventListener('change', () => {
+    view.app.navigate(
+      `#/sites/${encodeURIComponent(view.site.name)}/configuration/${encodeURIComponent(picker.value)}`,
+    );
+  });
+  return h('div', { class: 'toolbar' }, field('Environment', picker));
+}
+
+/**
+ * The settings table with its toolbar, row editor and Save.
+ * @param {string} siteName
+ * @param {string} buildName
+ * @param {Record<string, string>} saved
+ */
+function createSettingsEditor(siteName, buildName, saved) {
+  const state = { settings: new Map(Object.entries(saved)), showValues: false, dirty: false };
+  const messages = createMessageArea('settings-message');
+  const tableArea = h('div', {});
+  const unsaved = h('p', {
+    class: 'notice notice-warning',
+    testid: 'settings-unsaved',
+    hidden: true,
+    text: 'Unsaved changes: choose Save to apply them. Save replaces all settings of this environment.',
+  });
+  const add = button('Add', 'settings-add');
+  const show = button('Show values', 'settings-show', { 'aria-pressed': 'false' });
+  const save = button('Save', 'settings-save', { variant: 'primary' });
+  const discard = button('Discard', 'settings-discard');
+  const rowEditor = createRowEditor((name, value, previous) => {
+    if (previous !== undefined && previous !== name) {
+      state.settings.delete(previous);
+    }
+    state.settings.set(name, value);
+    changed();
+  });
+
+  const draw = () => {
+    replace(tableArea, settingsTable(state, { edit: rowEditor.open, remove }));
+    unsaved.hidden = !state.dirty;
+    show.textContent = state.showValues ? 'Hide values' : 'Show values';
+    show.setAttribute('aria-pressed', String(state.showValues));
+  };
+  const changed = () => {
+    state.dirty = true;
+    messages.clear();
+    draw();
+  };
+  /** @param {string} name */
+  const remove = (name) => {
+    state.settings.delete(name);
+    changed();
+  };
+  add.addEventListener('click', () => rowEditor.open());
+  show.addEventListener('click', () => {
+    state.showValues = !state.showValues;
+    draw();
+  });
+  discard.addEventListener('click', () => {
+    state.settings = new Map(Object.entries(saved));
+    state.dirty = false;
+    rowEditor.close();
+    messages.clear();
+    draw();
+  });
+  save.addEventListener('click', async () => {
+    save.disabled = true;
+    messages.clear();
+    try {
+      saved = await api.replaceAppSettings(siteName, buildName, Object.fromEntries(state.settings));
+      state.settings = new Map(Object.entries(saved));
+      state.dirty = false;
+      draw();
+      messages.show("Saved. This environment's functions restart with the new settings.", 'success');
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      save.disabled = false;
+    }
+  });
+  draw();
+  return h(
+    'div',
+    {},
+    h('div', { class: 'toolbar' }, add, show, save, discard),
+    unsaved,
+    messages.element,
+    rowEditor.element,
+    tableArea,
+  );
+}
+
+/**
+ * @param {{ settings: Map<string, string>, showValues: boolean }} state
+ * @param {{ edit: (name: string, value: string) => void, remove: (name: string) => void }} actions
+ */
+function settingsTable(state, actions) {
+  if (state.settings.size === 0) {
+    return h('p', { class: 'empty', testid: 'settings-empty', text: 'No application settings.' });
+  }
+  const names = [...state.settings.keys()].sort((a, b) => a.localeCompare(b));
+  return table({
+    caption: 'Application settings',
+    headers: ['Name', 'Value', ''],
+    testid: 'settings-table',
+    rows: names.map((name) => {
+      const value = state.settings.get(name) ?? '';
+      const edit = button('Edit', 'setting-edit', { small: true, 'aria-label': `Edit ${name}` });
+      const remove = button('Delete', 'setting-delete', {
+        variant: 'danger',
+        small: true,
+        'aria-label': `Delete ${name}`,
+      });
+      edit.addEventListener('click', () => actions.edit(name, value));
+      remove.addEventListener('click', () => actions.remove(name));
+      return h(
+        'tr',
+        { testid: `setting-row-${name}` },
+        h('th', { scope: 'row', class: 'mono', testid: 'setting-name', text: name }),
+        state.showValues
+          ? h('td', { class: 'mono', testid: 'setting-value', text: value })
+          : h('td', {
+              class: 'muted',
+              testid: 'setting-value',
+              text: 'Hidden value. Choose Show values to see it.',
+            }),
+        h('td', { class: 'row-actions' }, edit, remove),
+      );
+    }),
+  });
+}
+
+/**
+ * The add/edit form of one setting; `onApply(name, value, previousName)` changes the local set.
+ * @param {(name: string, value: string, previous: string | undefined) => void} onApply
+ */
+function createRowEditor(onApply) {
+  const name = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'setting-name-input',
+  });
+  const value = h('input', {
+    type: 'text',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'setting-value-input',
+  });
+  const apply = button('OK', 'setting-apply', { type: 'submit', variant: 'primary' });
+  const cancel = button('Cancel', 'setting-cancel');
+  const title = h('h3', { text: 'Add setting' });
+  /** @type {string | undefined} */
+  let previous;
+  const form = h(
+    'form',
+    { class: 'subpanel', hidden: true, testid: 'setting-editor' },
+    title,
+    field('Name', name, "Letters, digits, '.' and '_'."),
+    field('Value', value),
+    h('div', { class: 'actions' }, apply, cancel),
+  );
+  const close = () => {
+    form.hidden = true;
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const trimmed = name.value.trim();
+    if (trimmed === '') {
+      return;
+    }
+    onApply(trimmed, value.value, previous);
+    close();
+  });
+  cancel.addEventListener('click', close);
+  return {
+    element: form,
+    close,
+    /** @param {string} [editName] @param {string} [editValue] */
+    open(editName, editValue) {
+      previous = editName;
+      title.textContent = editName === undefined ? 'Add setting' : `Edit ${editName}`;
+      name.value = editName ?? '';
+      value.value = editValue ?? '';
+      form.hidden = false;
+      name.focus();
+    },
+  };
+}

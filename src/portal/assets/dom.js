@@ -1,0 +1,245 @@
+// @ts-check
+/**
+ * DOM helpers of the portal. Every text, including everything the API returns, goes in through
+ * `textContent` or an attribute, never through HTML parsing, so API data cannot become markup or script.
+ */
+
+let nextId = 0;
+
+/** A page-unique element id, for `<label for>` and `aria-describedby`. */
+export function uid(prefix = 'f') {
+  nextId += 1;
+  return `${prefix}-${nextId}`;
+}
+
+/**
+ * @typedef {Node | string | number | null | undefined | false} Child
+ * @typedef {Record<string, unknown> & {
+ *   class?: string, text?: string, testid?: string,
+ *   on?: Record<string, (event: any) => void>
+ * }} Props
+ */
+
+/** Properties set as DOM properties rather than attributes. */
+const PROPERTIES = new Set(['value', 'checked', 'disabled', 'hidden', 'required', 'readOnly', 'selected']);
+
+/**
+ * Creates an element: `h('button', { type: 'button', testid: 'save', on: { click } }, 'Save')`.
+ * `text` sets textContent; `testid` sets data-testid; `on` adds listeners; strings among the children
+ * become text nodes.
+ *
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Props} [props]
+ * @param {...(Child | Child[])} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) {
+      continue;
+    }
+    if (key === 'text') {
+      element.textContent = String(value);
+    } else if (key === 'testid') {
+      element.dataset.testid = String(value);
+    } else if (key === 'class') {
+      element.className = String(value);
+    } else if (key === 'on') {
+      for (const [name, listener] of Object.entries(/** @type {Record<string, EventListener>} */ (value))) {
+        element.addEventListener(name, listener);
+      }
+    } else if (PROPERTIES.has(key)) {
+      Reflect.set(element, key, value);
+    } else {
+      element.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+/**
+ * Appends children (nested arrays allowed; null, undefined and false skipped).
+ * @param {Element} parent
+ * @param {(Child | Child[])[]} children
+ */
+export function append(parent, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    parent.append(typeof child === 'number' ? String(child) : child);
+  }
+}
+
+/**
+ * Replaces all children of `parent`.
+ * @param {Element} parent
+ * @param {...(Child | Child[])} children
+ */
+export function replace(parent, ...children) {
+  parent.replaceChildren();
+  append(parent, children);
+}
+
+/** A "loading" line, announced to screen readers. */
+export function loading(text = 'Loading…') {
+  return h('p', { class: 'status', role: 'status', testid: 'loading', text });
+}
+
+/**
+ * An error notice; `testid` lets tests find the one they expect.
+ * @param {string} message
+ * @param {string} [testid]
+ */
+export function errorNotice(message, testid = 'error') {
+  return h('p', { class: 'notice notice-error', role: 'alert', testid, text: message });
+}
+
+/**
+ * A success notice.
+ * @param {string} message
+ * @param {string} [testid]
+ */
+export function successNotice(message, testid = 'success') {
+  return h('p', { class: 'notice notice-success', role: 'status', testid, text: message });
+}
+
+/**
+ * A live region that shows one message at a time (`show(text, 'error' | 'success')`, `clear()`).
+ * @param {string} testid
+ */
+export function createMessageArea(testid) {
+  const element = h('div', { class: 'message-area', testid, 'aria-live': 'polite' });
+  return {
+    element,
+    /** @param {string} text @param {'error' | 'success'} [kind] */
+    show(text, kind = 'error') {
+      replace(
+        element,
+        kind === 'error' ? errorNotice(text, `${testid}-error`) : successNotice(text, `${testid}-success`),
+      );
+    },
+    clear() {
+      element.replaceChildren();
+    },
+  };
+}
+
+/**
+ * A labelled form field: `<div><label for>…</label>input<p hint></p></div>`.
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement} control
+ * @param {string} [hint]
+ */
+export function field(label, control, hint) {
+  control.id ||= uid('field');
+  const hintElement = hint === undefined ? null : h('p', { class: 'hint', id: uid('hint'), text: hint });
+  if (hintElement !== null) {
+    control.setAttribute('aria-describedby', hintElement.id);
+  }
+  return h('div', { class: 'field' }, h('label', { for: control.id, text: label }), control, hintElement);
+}
+
+/**
+ * `<select>` of plain options.
+ * @param {string[]} values
+ * @param {string} selected
+ * @param {Props} [props]
+ */
+export function select(values, selected, props = {}) {
+  return h(
+    'select',
+    props,
+    values.map((value) => h('option', { value, selected: value === selected, text: value })),
+  );
+}
+
+/**
+ * A time as the browser's locale shows it, in a `<time>` element; `—` for none.
+ * @param {string | null | undefined} iso
+ */
+export function time(iso) {
+  if (iso === null || iso === undefined || iso === '') {
+    return h('span', { text: '—' });
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return h('time', { datetime: iso, text: iso });
+  }
+  return h('time', {
+    datetime: iso,
+    title: date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'long' }),
+    text: date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
+  });
+}
+
+/**
+ * Copies `input`'s value to the clipboard, falling back to selecting it; reports through `report`.
+ * @param {HTMLInputElement} input
+ * @param {(text: string, kind?: 'error' | 'success') => void} report
+ */
+export async function copyValue(input, report) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    report('Copied to the clipboard.', 'success');
+  } catch {
+    input.focus();
+    input.select();
+    report('The browser did not allow copying; the text is selected, press Ctrl+C (⌘C).', 'success');
+  }
+}
+
+/**
+ * A table with a caption (visually hidden when `hideCaption`), header cells and rows.
+ * @param {{ caption: string, headers: string[], rows: HTMLTableRowElement[], testid: string, hideCaption?: boolean }} spec
+ */
+export function table({ caption, headers, rows, testid, hideCaption = true }) {
+  return h(
+    'table',
+    { class: 'grid', testid },
+    h('caption', { class: hideCaption ? 'visually-hidden' : undefined, text: caption }),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((header) => h('th', { scope: 'col', text: header })),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
+}
+
+/**
+ * A link that opens a page of the data plane in a new tab.
+ * @param {string} href
+ * @param {string} testid
+ */
+export function externalLink(href, testid) {
+  return h('a', { href, target: '_blank', rel: 'noopener noreferrer', testid, text: href });
+}
+
+/**
+ * A `<button type="button">` (pass `type: 'submit'` for forms):
+ * `button('Save', 'settings-save', { variant: 'primary' })`.
+ * @param {string} text
+ * @param {string} testid
+ * @param {Props & { variant?: 'primary' | 'danger', small?: boolean }} [props]
+ */
+export function button(text, testid, props = {}) {
+  const { variant, small, ...rest } = props;
+  const classes = ['button', variant, small === true ? 'small' : undefined].filter(Boolean).join(' ');
+  return h('button', { type: 'button', ...rest, class: classes, testid, text });
+}
+
+/**
+ * The message of anything thrown (an {@link import('./api.js').ApiError} carries the API's message).
+ * @param {unknown} error
+ */
+export function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,105 @@
+// @ts-check
+/**
+ * Role management › Invite, as in Azure: provider, invitee, roles and expiry (1–168 hours); the answer's
+ * invitation link is shown with a Copy button.
+ */
+import { api, INVITATION_PROVIDERS } from './api.js';
+import { button, copyValue, createMessageArea, field, h, messageOf, replace, select, time } from './dom.js';
+
+/**
+ * The Invite form (Azure's "Invite" blade): provider, invitee, roles and expiry; shows the link.
+ * @param {string} siteName
+ */
+export function inviteForm(siteName) {
+  const provider = select(INVITATION_PROVIDERS, 'github', { testid: 'invite-provider' });
+  const user = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'invite-user',
+  });
+  const roles = h('input', { type: 'text', required: true, autocomplete: 'off', testid: 'invite-roles' });
+  const hours = h('input', {
+    type: 'number',
+    min: '1',
+    max: '168',
+    step: '1',
+    value: '24',
+    required: true,
+    testid: 'invite-hours',
+  });
+  const submit = button('Generate link', 'invite-submit', { type: 'submit', variant: 'primary' });
+  const messages = createMessageArea('invite-message');
+  const result = h('div', { testid: 'invite-result', hidden: true });
+  const form = h(
+    'form',
+    {
+      class: 'panel',
+      id: 'invite-form',
+      hidden: true,
+      testid: 'invite-form',
+      'aria-labelledby': 'invite-title',
+    },
+    h('h2', { id: 'invite-title', text: 'Invite a user' }),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Authorization provider', provider),
+      field('Invitee details', user, 'GitHub, Twitter… user name, or e-mail for aad.'),
+    ),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Roles', roles, 'Comma-separated, e.g. editor,reviewer.'),
+      field('Invitation expiration (hours)', hours, 'From 1 to 168.'),
+    ),
+    messages.element,
+    h('div', { class: 'actions' }, submit),
+    result,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    messages.clear();
+    result.hidden = true;
+    try {
+      const invitation = await api.createInvitation(siteName, {
+        provider: provider.value,
+        userDetails: user.value.trim(),
+        roles: roles.value.trim(),
+        numHoursToExpiration: Number(hours.value),
+      });
+      replace(result, invitationLink(invitation, messages.show));
+      result.hidden = false;
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/**
+ * @param {{ invitationUrl: string, expiresOn: string }} invitation
+ * @param {(text: string, kind?: 'error' | 'success') => void} report
+ */
+function invitationLink(invitation, report) {
+  const url = h('input', {
+    type: 'text',
+    readOnly: true,
+    class: 'mono wide',
+    value: invitation.invitationUrl,
+    testid: 'invite-url',
+  });
+  const copy = button('Copy', 'invite-copy');
+  copy.addEventListener('click', () => void copyValue(url, report));
+  return h(
+    'div',
+    { class: 'subpanel' },
+    field('Invite link', url, 'Send it to the user; opening it signs them in and grants the roles.'),
+    h('p', { class: 'hint' }, 'Expires ', time(invitation.expiresOn), '.'),
+    h('div', { class: 'actions' }, copy),
+  );
+}

@@ -1,0 +1,154 @@
+// @ts-check
+/**
+ * "Static Web Apps": the list of sites (name, plan, default host name, creation time) and the Create
+ * form (name and plan), as in the Azure portal's browse blade.
+ */
+import { api } from './api.js';
+import {
+  button,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  successNotice,
+  table,
+  time,
+} from './dom.js';
+import { planChoice, readPlan } from './plan.js';
+
+/**
+ * @param {HTMLElement} main
+ * @param {import('./portal.js').App} app
+ */
+export async function renderSites(main, app) {
+  app.setTitle('Static Web Apps');
+  const list = h('div', { testid: 'sites-list-area' }, loading('Loading static web apps…'));
+  const flash = app.takeFlash();
+  const create = createForm(() => void refresh());
+  const createButton = button('Create', 'create-open', {
+    variant: 'primary',
+    'aria-expanded': 'false',
+    'aria-controls': create.id,
+  });
+  const refreshButton = button('Refresh', 'sites-refresh');
+  createButton.addEventListener('click', () => {
+    create.hidden = !create.hidden;
+    createButton.setAttribute('aria-expanded', String(!create.hidden));
+    if (!create.hidden) {
+      create.querySelector('input')?.focus();
+    }
+  });
+  const refresh = async () => {
+    replace(list, loading('Loading static web apps…'));
+    replace(list, await sitesTable());
+  };
+  refreshButton.addEventListener('click', () => void refresh());
+  replace(
+    main,
+    h('h1', { text: 'Static Web Apps' }),
+    flash === undefined ? null : successNotice(flash, 'flash'),
+    h('div', { class: 'toolbar' }, createButton, refreshButton),
+    create,
+    list,
+  );
+  await refresh();
+}
+
+/** The sites table, or the empty state, or the API's error. */
+async function sitesTable() {
+  let sites;
+  try {
+    sites = await api.listSites();
+  } catch (error) {
+    return errorNotice(messageOf(error), 'sites-error');
+  }
+  if (sites.value.length === 0) {
+    return h('p', {
+      class: 'empty',
+      testid: 'sites-empty',
+      text: 'No static web apps yet. Choose Create to make the first one.',
+    });
+  }
+  return table({
+    caption: 'Static web apps',
+    headers: ['Name', 'Plan', 'Default host name', 'Created'],
+    testid: 'sites-table',
+    rows: sites.value.map(siteRow),
+  });
+}
+
+/**
+ * One row. The site resource carries its host name but not the data plane's port, so the host name is
+ * shown as text here; the Overview links the production URL (builds carry it).
+ * @param {any} site
+ */
+function siteRow(site) {
+  const name = String(site.name);
+  return h(
+    'tr',
+    { testid: `site-row-${name}` },
+    h(
+      'th',
+      { scope: 'row' },
+      h('a', { href: `#/sites/${encodeURIComponent(name)}`, testid: `site-link-${name}`, text: name }),
+    ),
+    h('td', { testid: 'site-plan', text: String(site.sku?.name ?? '') }),
+    h('td', { testid: 'site-hostname', class: 'mono', text: String(site.properties?.defaultHostname ?? '') }),
+    h('td', {}, time(site.properties?.createdTimeUtc)),
+  );
+}
+
+/**
+ * The Create form; hidden until "Create" is chosen.
+ * @param {() => void} onCreated
+ */
+function createForm(onCreated) {
+  const name = h('input', {
+    type: 'text',
+    name: 'name',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'create-name',
+  });
+  const plan = planChoice('create-plan', 'Free');
+  const submit = button('Create', 'create-submit', { type: 'submit', variant: 'primary' });
+  const messages = createMessageArea('create-message');
+  const form = h(
+    'form',
+    {
+      class: 'panel',
+      id: 'create-site',
+      hidden: true,
+      testid: 'create-form',
+      'aria-labelledby': 'create-title',
+    },
+    h('h2', { id: 'create-title', text: 'Create a static web app' }),
+    field('Name', name, "2 to 60 lower-case letters, digits or '-', e.g. my-blog."),
+    plan,
+    messages.element,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    messages.clear();
+    try {
+      const created = await api.createSite(name.value.trim(), readPlan(plan));
+      messages.show(
+        `Created ${created.name} at ${created.properties.defaultHostname}. Its deployment token is under Overview › Manage deployment token.`,
+        'success',
+      );
+      name.value = '';
+      onCreated();
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
