@@ -9,7 +9,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '../shared/hash.js';
 import type { ControlContext } from './context.js';
-import type { Manifest, ManifestFile } from './manifest.js';
+import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
 
 /** The folders of a materialised deployment. */
 export interface DeploymentFolders {
@@ -121,4 +121,22 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** How long a content nobody refers to is kept: longer than any upload may take (abandoned after 1 h). */
+export const UNUSED_CONTENT_GRACE_MS = 2 * 60 * 60_000;
+
+/**
+ * Removes stored contents no deployment refers to any more (deleted sites and environments, pruned
+ * deployments) and that nobody stored or asked for within the grace period, so an upload in progress
+ * keeps what it was told not to send. Safe to run on several nodes at once. Returns how many went.
+ */
+export async function sweepUnusedContents(
+  ctx: ControlContext,
+  graceMs = UNUSED_CONTENT_GRACE_MS,
+): Promise<number> {
+  const usedBefore = new Date(ctx.now().getTime() - graceMs);
+  const rows = await ctx.db.selectFrom('deployments').select('manifest').execute();
+  const keep = new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
+  return ctx.blobs.sweep(keep, usedBefore);
 }

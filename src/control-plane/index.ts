@@ -1,5 +1,10 @@
 /** Public surface of the control plane: its services' context, the management API, and what serving needs. */
-export { type DeploymentFolders, materializeDeployment, pruneLocalDeployments } from './content.js';
+export {
+  type DeploymentFolders,
+  materializeDeployment,
+  pruneLocalDeployments,
+  sweepUnusedContents,
+} from './content.js';
 export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
 export { type Deployment, failAbandonedUploads, readDeployment } from './deployments.js';
 export { listServingEntries, type ServingEntry } from './environments.js';

@@ -11,6 +11,7 @@ import {
   failAbandonedUploads,
   pruneLocalDeployments,
   resolveServiceKey,
+  sweepUnusedContents,
 } from '../control-plane/index.js';
 import { closeServer, createEdgeHandler, createEdgeServer, listen, sealValue } from '../edge/index.js';
 import { validateAppSettings } from '../functions-host/index.js';
@@ -153,6 +154,7 @@ async function startOnStorage(
     publicPort = await listen(edge, options.port, options.host);
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
+    const sweeper = sweepContentsHourly(control, options.logger);
     const origin = (port: number) =>
       `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
     return {
@@ -165,6 +167,7 @@ async function startOnStorage(
       publicUrl,
       async close() {
         clearInterval(poller);
+        clearInterval(sweeper);
         await Promise.all([closeServer(edge), closeServer(adminServer)]);
         await table.close();
         await bus?.close();
@@ -175,6 +178,26 @@ async function startOnStorage(
     await Promise.all([closeServer(edge), closeServer(adminServer), table.close(), bus?.close()]);
     throw error;
   }
+}
+
+/** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */
+function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Timeout {
+  const sweep = () =>
+    void sweepUnusedContents(control).then(
+      (removed) => {
+        if (removed > 0) {
+          logger.info(`removed ${removed} stored contents no deployment uses any more`);
+        }
+      },
+      (error: unknown) =>
+        logger.warn(
+          `sweeping unused contents failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+  sweep();
+  const timer = setInterval(sweep, 60 * 60_000);
+  timer.unref();
+  return timer;
 }
 
 /** Polls the change log; a failed poll (database briefly away) is logged and retried. */

@@ -4,15 +4,30 @@
  * deployments; each node materialises what it serves into its own local cache).
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { PorticoError } from '../shared/errors.js';
 import type { Database } from './schema.js';
 
-/** Where deployment contents live. Hashes are lower-case hex SHA-256, already checked by the caller. */
+/**
+ * Where deployment contents live. Hashes are lower-case hex SHA-256, already checked by the caller.
+ * Every content carries the time it was last stored or asked for, so that a sweep never removes one a
+ * deployment in progress has just been told not to upload.
+ */
 export interface BlobStore {
-  /** The hashes of `hashes` that are not stored yet. */
+  /** The hashes of `hashes` that are not stored yet; the stored ones are marked as just used. */
   missing(hashes: readonly string[]): Promise<string[]>;
   /** Stores a content; storing one that exists is a no-op. Atomic: never half a file. */
   put(sha256: string, data: Buffer): Promise<void>;
@@ -20,8 +35,8 @@ export interface BlobStore {
   read(sha256: string): Promise<Buffer>;
   /** Writes a content to `path` (creating folders), sharing the bytes where the store allows it. */
   copyTo(sha256: string, path: string): Promise<void>;
-  /** Removes every content not in `keep`; returns how many went. */
-  sweep(keep: ReadonlySet<string>): Promise<number>;
+  /** Removes every content not in `keep` and not used since `usedBefore`; returns how many went. */
+  sweep(keep: ReadonlySet<string>, usedBefore: Date): Promise<number>;
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -34,14 +49,17 @@ export function isSha256(value: string): boolean {
 /** Files under `<dir>/<first two hex>/<hash>`, written to a temporary name and renamed into place. */
 export function createDiskBlobStore(dir: string): BlobStore {
   const pathOf = (sha256: string) => join(dir, sha256.slice(0, 2), sha256);
-  const exists = async (sha256: string) =>
-    stat(pathOf(sha256)).then(
-      () => true,
-      () => false,
-    );
   return {
     async missing(hashes) {
-      const checks = await Promise.all(hashes.map(async (h) => ((await exists(h)) ? undefined : h)));
+      const now = new Date();
+      const checks = await Promise.all(
+        hashes.map((h) =>
+          utimes(pathOf(h), now, now).then(
+            () => undefined,
+            () => h,
+          ),
+        ),
+      );
       return checks.filter((h): h is string => h !== undefined);
     },
     async put(sha256, data) {
@@ -65,20 +83,28 @@ export function createDiskBlobStore(dir: string): BlobStore {
         await copyFile(pathOf(sha256), path);
       });
     },
-    async sweep(keep) {
-      return sweepDisk(dir, keep);
+    async sweep(keep, usedBefore) {
+      return sweepDisk(dir, keep, usedBefore.getTime());
     },
   };
 }
 
-async function sweepDisk(dir: string, keep: ReadonlySet<string>): Promise<number> {
+async function sweepDisk(dir: string, keep: ReadonlySet<string>, usedBeforeMs: number): Promise<number> {
   let removed = 0;
   const prefixes = await readdir(dir).catch(() => [] as string[]);
   for (const prefix of prefixes) {
     const names = await readdir(join(dir, prefix)).catch(() => [] as string[]);
     for (const name of names) {
-      if (!keep.has(name) && (isSha256(name) || name.endsWith('.tmp'))) {
-        await rm(join(dir, prefix, name), { force: true });
+      if (keep.has(name) || !(isSha256(name) || name.endsWith('.tmp'))) {
+        continue;
+      }
+      const path = join(dir, prefix, name);
+      const used = await stat(path).then(
+        (info) => info.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      );
+      if (used < usedBeforeMs) {
+        await rm(path, { force: true });
         removed += 1;
       }
     }
@@ -98,12 +124,12 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
   return {
     async missing(hashes) {
       const present = new Set<string>();
+      const now = new Date().toISOString();
       for (let i = 0; i < hashes.length; i += 500) {
-        const rows = await db
-          .selectFrom('blobs')
-          .select('sha256')
-          .where('sha256', 'in', hashes.slice(i, i + 500))
-          .execute();
+        const chunk = hashes.slice(i, i + 500);
+        // Marked first, then read: a sweep running meanwhile cannot remove what is reported present.
+        await db.updateTable('blobs').set({ used_at: now }).where('sha256', 'in', chunk).execute();
+        const rows = await db.selectFrom('blobs').select('sha256').where('sha256', 'in', chunk).execute();
         for (const row of rows) {
           present.add(row.sha256);
         }
@@ -113,8 +139,8 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
     async put(sha256, data) {
       await db
         .insertInto('blobs')
-        .values({ sha256, size: data.length, data })
-        .onConflict((oc) => oc.column('sha256').doNothing())
+        .values({ sha256, size: data.length, data, used_at: new Date().toISOString() })
+        .onConflict((oc) => oc.column('sha256').doUpdateSet({ used_at: new Date().toISOString() }))
         .execute();
     },
     read,
@@ -122,16 +148,21 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, await read(sha256));
     },
-    async sweep(keep) {
-      const rows = await db.selectFrom('blobs').select('sha256').execute();
+    async sweep(keep, usedBefore) {
+      const cutoff = usedBefore.toISOString();
+      const rows = await db.selectFrom('blobs').select('sha256').where('used_at', '<', cutoff).execute();
       const gone = rows.map((r) => r.sha256).filter((h) => !keep.has(h));
+      let removed = 0;
       for (let i = 0; i < gone.length; i += 500) {
-        await db
+        // The time is checked again: a content asked for since the read above stays.
+        const result = await db
           .deleteFrom('blobs')
           .where('sha256', 'in', gone.slice(i, i + 500))
-          .execute();
+          .where('used_at', '<', cutoff)
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
       }
-      return gone.length;
+      return removed;
     },
   };
 }

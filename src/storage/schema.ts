@@ -89,6 +89,8 @@ export interface BlobsTable {
   sha256: string;
   size: number;
   data: Buffer;
+  /** ISO time the content was last stored or asked for ('' before migration 0002). */
+  used_at: string;
 }
 
 /** Service-wide values (such as the generated service key). */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepUnusedContents, UNUSED_CONTENT_GRACE_MS } from '../../src/control-plane/content.js';
 import {
   commitDeployment,
   createDeployment,
@@ -319,6 +320,45 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     expect(await purgeUser(ctx, site.id, 'AAD', 'Ann@Example.com')).toBe(true);
     expect(await listUsers(ctx, site)).toEqual([]);
     await deleteSite(ctx, 'second');
+  });
+
+  it('sweeps contents that no deployment uses once they have been unused for the grace period', async () => {
+    await createSite(ctx, 'tidy', 'Free');
+    const shared = file('index.html', '<h1>tidy, shared</h1>');
+    const previewOnly = file('preview.html', '<h1>tidy, preview only</h1>');
+    const stray = file('stray.html', '<h1>uploaded, never committed</h1>');
+    await deploy(ctx, 'tidy', 'production', [shared]);
+    await deploy(ctx, 'tidy', 'old', [shared, previewOnly]);
+    await ctx.blobs.put(stray.sha256, stray.data);
+    await deleteEnvironment(ctx, await getSite(ctx, 'tidy'), 'old');
+    const stored = (f: { sha256: string }) =>
+      ctx.blobs.read(f.sha256).then(
+        () => true,
+        () => false,
+      );
+
+    // Within the grace period nothing goes: an upload may still be relying on it.
+    await sweepUnusedContents(ctx);
+    expect([await stored(shared), await stored(previewOnly), await stored(stray)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+
+    const later: ControlContext = {
+      ...ctx,
+      now: () => new Date(Date.now() + UNUSED_CONTENT_GRACE_MS + 60_000),
+    };
+    expect(await sweepUnusedContents(later)).toBeGreaterThanOrEqual(2);
+    expect([await stored(shared), await stored(previewOnly), await stored(stray)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    // What went is asked for again by the next deployment that needs it, and served once uploaded.
+    const again = await deploy(ctx, 'tidy', 'production', [shared, previewOnly]);
+    expect(again.missing).toEqual([previewOnly.sha256]);
+    expect(again.committed.status).toBe('Succeeded');
   });
 
   it('caps users with custom roles at 25', async () => {
