@@ -22,7 +22,6 @@ export {
   loadRoleDirectory,
   purgeUser,
   type RoleDirectory,
-  resolveUserRoles,
   type SiteUser,
   userIdFor,
 } from './users.js';

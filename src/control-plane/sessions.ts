@@ -7,7 +7,7 @@
 import { PorticoError } from '../shared/errors.js';
 import type { ControlContext, SessionPrincipal } from './context.js';
 import type { Site } from './sites.js';
-import { INVITATION_PROVIDERS, identityKey, loadRoleDirectory, userIdFor } from './users.js';
+import { INVITATION_PROVIDERS, resolveUserRoles, userIdFor } from './users.js';
 
 /** Name of the session cookie (the same as Azure's). */
 export const SESSION_COOKIE = 'StaticWebAppsAuthCookie';
@@ -48,9 +48,7 @@ export async function mintTestSession(
       `hours must be a whole number from 1 to ${MAX_TEST_SESSION_HOURS}.`,
     );
   }
-  const roles = (await loadRoleDirectory(ctx, [site.id]))
-    .get(site.id)
-    ?.get(identityKey(provider, userDetails));
+  const roles = (await resolveUserRoles(ctx, site, provider, userDetails))?.roles;
   const clientPrincipal: SessionPrincipal = {
     identityProvider: provider,
     userId: userIdFor(ctx, site.id, provider, userDetails),

@@ -156,6 +156,13 @@ describe('portico serve: users, invitations and sessions', () => {
 
     expect((await open(club, link, alice.cookie)).status).toBe(400);
     expect((await open(club, link)).status).toBe(400);
+    // A session minted now carries the roles from the start.
+    expect((await mint('club', 'ALICE')).principal.userRoles).toEqual([
+      'anonymous',
+      'authenticated',
+      'member',
+      'editor',
+    ]);
   });
 
   it('answers 400 for unknown or malformed links and 405 for other methods', async () => {
