@@ -99,20 +99,20 @@ function isBuiltInRole(role: string): boolean {
   return role.toLowerCase() === 'anonymous' || role.toLowerCase() === 'authenticated';
 }
 
-/** `--hours` of a test session: 1 to 24. */
+/** `--hours` of a test session: a whole number of hours from 1 to 24. */
 export function parseSessionHours(value: string): number {
-  const hours = Number(value);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
-    throw new InvalidArgumentError('expected a whole number of hours from 1 to 24.');
-  }
-  return hours;
+  return parseWholeHours(value, 24);
 }
 
 /** How long an invitation stays valid: a whole number of hours from 1 to 168 (one week). */
 export function parseHours(value: string): number {
+  return parseWholeHours(value, 168);
+}
+
+function parseWholeHours(value: string, max: number): number {
   const hours = Number(value);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 168) {
-    throw new InvalidArgumentError('expected a whole number of hours from 1 to 168.');
+  if (!Number.isInteger(hours) || hours < 1 || hours > max) {
+    throw new InvalidArgumentError(`expected a whole number of hours from 1 to ${max}.`);
   }
   return hours;
 }

@@ -12,7 +12,6 @@ export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';
 export { createSealer, resolveServiceKey, type Sealer } from './sealing.js';
-export { SESSION_COOKIE } from './sessions.js';
 export { readSettings } from './settings.js';
 export { createSite, findSite, getSite, type Site, type Sku } from './sites.js';
 export {
@@ -23,5 +22,4 @@ export {
   purgeUser,
   type RoleDirectory,
   type SiteUser,
-  userIdFor,
 } from './users.js';

@@ -7,7 +7,7 @@
 import { PorticoError } from '../shared/errors.js';
 import type { ControlContext, SessionPrincipal } from './context.js';
 import type { Site } from './sites.js';
-import { INVITATION_PROVIDERS, resolveUserRoles, userIdFor } from './users.js';
+import { checkProvider, checkUserDetails, resolveUserRoles, userIdFor } from './users.js';
 
 /** Name of the session cookie (the same as Azure's). */
 export const SESSION_COOKIE = 'StaticWebAppsAuthCookie';
@@ -31,17 +31,8 @@ export async function mintTestSession(
   if (ctx.sealSession === undefined) {
     throw new PorticoError('CONTROL_BAD_REQUEST', 'This service cannot mint sessions (no data plane).');
   }
-  const provider = input.provider.trim().toLowerCase();
-  if (!(INVITATION_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new PorticoError(
-      'CONTROL_BAD_REQUEST',
-      `provider '${input.provider}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}.`,
-    );
-  }
-  const userDetails = input.userDetails.trim();
-  if (userDetails === '' || userDetails.length > 256) {
-    throw new PorticoError('CONTROL_BAD_REQUEST', 'userDetails must name the user (1–256 characters).');
-  }
+  const provider = checkProvider(input.provider.trim());
+  const userDetails = checkUserDetails(input.userDetails);
   if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_TEST_SESSION_HOURS) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',

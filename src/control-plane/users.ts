@@ -77,13 +77,7 @@ export async function createInvitation(
   input: InvitationInput,
 ): Promise<{ invitationUrl: string; expiresOn: string }> {
   const provider = checkProvider(input.provider);
-  const userDetails = input.userDetails.trim().toLowerCase();
-  if (userDetails === '' || userDetails.length > 256) {
-    throw new PorticoError(
-      'CONTROL_BAD_REQUEST',
-      'userDetails must name the user (GitHub user name, or e-mail for aad).',
-    );
-  }
+  const userDetails = checkUserDetails(input.userDetails).toLowerCase();
   if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_INVITATION_HOURS) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
@@ -112,7 +106,8 @@ export async function createInvitation(
   return { invitationUrl: `${ctx.publicUrl(domain)}/.auth/invitations/${code}`, expiresOn };
 }
 
-function checkProvider(provider: string): string {
+/** A provider invitations and sessions may name, in lower case; otherwise a 400 listing them. */
+export function checkProvider(provider: string): string {
   const name = provider.toLowerCase();
   if (!(INVITATION_PROVIDERS as readonly string[]).includes(name)) {
     throw new PorticoError(
@@ -121,6 +116,18 @@ function checkProvider(provider: string): string {
     );
   }
   return name;
+}
+
+/** The user's name at the provider, trimmed; a 400 when empty or longer than 256 characters. */
+export function checkUserDetails(userDetails: string): string {
+  const trimmed = userDetails.trim();
+  if (trimmed === '' || trimmed.length > 256) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'userDetails must name the user (GitHub user name, or e-mail for aad), in at most 256 characters.',
+    );
+  }
+  return trimmed;
 }
 
 async function checkUserLimit(

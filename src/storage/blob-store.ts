@@ -137,10 +137,11 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
       return hashes.filter((h) => !present.has(h));
     },
     async put(sha256, data) {
+      const usedAt = new Date().toISOString();
       await db
         .insertInto('blobs')
-        .values({ sha256, size: data.length, data, used_at: new Date().toISOString() })
-        .onConflict((oc) => oc.column('sha256').doUpdateSet({ used_at: new Date().toISOString() }))
+        .values({ sha256, size: data.length, data, used_at: usedAt })
+        .onConflict((oc) => oc.column('sha256').doUpdateSet({ used_at: usedAt }))
         .execute();
     },
     read,
