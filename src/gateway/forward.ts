@@ -1,0 +1,154 @@
+/**
+ * `forward-request`: calls the backend with the request state the policies left, on a keep-alive pool
+ * per backend origin, streaming the body both ways (spec/apim.md §2.1). Failures become APIM's 500 with
+ * `LastError` reason `Timeout` or `BackendConnectionFailure`; the backend's address is logged, never
+ * shown to the caller.
+ */
+
+import type { Dispatcher } from 'undici';
+import { Pool } from 'undici';
+import type { Logger } from '../shared/logger.js';
+import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
+
+/** Request headers that describe one hop only, or that undici sets itself. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+  'content-length',
+]);
+
+/** Forwards calls to backends; one pool per origin, closed with the forwarder. */
+export interface Forwarder {
+  forward(ctx: GatewayContext, options: ForwardOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The URL a call goes to: base URL + path under the API + query. */
+export function backendUrl(ctx: GatewayContext): URL {
+  const base = new URL(ctx.backend.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const query = ctx.request.query.toString();
+  return new URL(`${base.origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
+}
+
+function upstreamHeaders(ctx: GatewayContext): string[] {
+  const out: string[] = [];
+  for (const [name, values] of ctx.request.headers) {
+    if (!HOP_BY_HOP.has(name)) {
+      for (const value of values) {
+        out.push(name, value);
+      }
+    }
+  }
+  const length = ctx.request.body.headers['content-length'];
+  if (length !== undefined && ctx.request.body.headers['transfer-encoding'] === undefined) {
+    out.push('content-length', length);
+  }
+  const forwardedFor = ctx.request.headers.get('x-forwarded-for')?.join(', ');
+  if (forwardedFor === undefined) {
+    out.push('x-forwarded-for', ctx.clientIp);
+  }
+  return out;
+}
+
+/** Response headers of the upstream hop only; node writes its own. */
+const RESPONSE_HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function responseHeaders(raw: Record<string, string | string[] | undefined>): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
+      headers.set(name, Array.isArray(value) ? value : [String(value)]);
+    }
+  }
+  return headers;
+}
+
+function hasBody(ctx: GatewayContext): boolean {
+  const headers = ctx.request.body.headers;
+  return (
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  );
+}
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    (error as Error).name === 'TimeoutError' ||
+    (error as Error).name === 'AbortError'
+  );
+}
+
+/** Creates the forwarder of a gateway. */
+export function createForwarder(logger: Logger): Forwarder {
+  const pools = new Map<string, Pool>();
+  const poolOf = (origin: string) => {
+    let pool = pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, { connect: { timeout: 10_000 } });
+      pools.set(origin, pool);
+    }
+    return pool;
+  };
+  return {
+    async forward(ctx, options) {
+      const url = backendUrl(ctx);
+      const signal = AbortSignal.timeout(options.timeoutMs);
+      let answer: Dispatcher.ResponseData;
+      try {
+        answer = await poolOf(url.origin).request({
+          path: `${url.pathname}${url.search}`,
+          method: ctx.request.method as Dispatcher.HttpMethod,
+          headers: upstreamHeaders(ctx),
+          body: hasBody(ctx) ? ctx.request.body : null,
+          signal,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        });
+      } catch (error) {
+        const timeout = isTimeout(error);
+        logger.warn(
+          `gateway ${ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${url.origin}: ${(error as Error).message}`,
+        );
+        throw new GatewayFailure(500, 'Internal server error', {
+          reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
+          source: 'forward-request',
+        });
+      }
+      ctx.response = {
+        status: answer.statusCode,
+        headers: responseHeaders(answer.headers),
+        body: answer.body,
+      };
+      if (options.failOnErrorStatusCode && answer.statusCode >= 400) {
+        answer.body.resume();
+        throw new GatewayFailure(answer.statusCode, 'Internal server error', {
+          reason: 'BackendErrorStatusCode',
+          source: 'forward-request',
+        });
+      }
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.destroy()));
+      pools.clear();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** The API Management gateway data plane: public surface. */
+export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.js';
+export { createForwarder, type Forwarder } from './forward.js';
+export {
+  createGatewayHandler,
+  type GatewayHandler,
+  type GatewayHandlerOptions,
+  sendFailure,
+} from './handler.js';
+export { createJwtValidator, fetchJsonDocument } from './jwt/index.js';
+export { type CompiledService, compileService, type GatewayServiceConfig } from './service.js';
+export type * from './types.js';
+export { GatewayFailure } from './types.js';

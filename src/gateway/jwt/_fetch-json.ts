@@ -1,0 +1,39 @@
+/** Folder-private: the default way to read an openid-configuration or JWKS document. */
+import { request } from 'undici';
+
+/** Documents larger than this are refused (real JWKS are a few KB). */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/** A fetch gives up after this long, headers and body together. */
+export const FETCH_TIMEOUT_MS = 10_000;
+
+/**
+ * GETs `url` (http or https only) and parses its JSON body. Rejects on a non-2xx status, a body over
+ * {@link MAX_DOCUMENT_BYTES}, invalid JSON or after {@link FETCH_TIMEOUT_MS}. Redirects are not followed.
+ */
+export async function fetchJsonDocument(url: string): Promise<unknown> {
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new Error(`unsupported protocol ${protocol}`);
+  }
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+  const response = await request(url, { method: 'GET', signal, headers: { accept: 'application/json' } });
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    await response.body.dump();
+    throw new Error(`HTTP ${response.statusCode}`);
+  }
+  return JSON.parse(await readCapped(response.body));
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_DOCUMENT_BYTES) {
+      body.destroy();
+      throw new Error(`document larger than ${MAX_DOCUMENT_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,186 @@
+/**
+ * `validate-jwt` (spec/apim.md §2.1; AZD validate-jwt-policy.md): the signature against the policy's
+ * `issuer-signing-keys` and the JWKS of its `openid-config` URLs, then lifetime, audiences, issuers and
+ * required claims. Validation never throws and never logs a token or a key.
+ */
+import { compactVerify } from 'jose';
+import type { JwtKeySpec, JwtOutcome, JwtRules, JwtValidator } from '../types.js';
+import { checkAudience, checkIssuer, checkLifetime, checkRequiredClaims } from './_claims.js';
+import { fetchJsonDocument } from './_fetch-json.js';
+import { createStaticKeys, SUPPORTED_ALGORITHMS, type VerificationKey } from './_keys.js';
+import { createOpenIdCache, type OpenIdCache, type OpenIdKeys } from './_openid.js';
+import {
+  type JwtFailure,
+  MALFORMED,
+  NO_KEYS,
+  NOT_SIGNED,
+  SIGNATURE_INVALID,
+  UNEXPECTED,
+  unknownKid,
+  unsupportedAlgorithm,
+} from './_outcomes.js';
+import { type ParsedToken, parseToken } from './_token.js';
+
+/** Options of {@link createJwtValidator}. */
+export interface JwtValidatorOptions {
+  /**
+   * Reads a JSON document (openid-configuration, JWKS). Default: an HTTP GET with a 10 s timeout and a
+   * 1 MB cap, redirects not followed.
+   */
+  readonly fetchJson?: (url: string) => Promise<unknown>;
+  /** The clock in ms (lifetime checks and cache ages). */
+  readonly now?: () => number;
+  /** Receives warnings about unreadable keys and unreachable openid-config URLs (never secrets). */
+  readonly logger?: { warn(message: string): void };
+}
+
+/** What one validation works with. */
+interface Context {
+  readonly cache: OpenIdCache;
+  readonly staticKeys: (specs: readonly JwtKeySpec[]) => readonly VerificationKey[];
+  readonly now: () => number;
+}
+
+/** The keys and openid issuers a validation may use. */
+interface KeyRing {
+  readonly keys: readonly VerificationKey[];
+  readonly issuers: readonly string[];
+}
+
+/**
+ * Creates a validator with its own openid-config cache; share one per process so that every policy
+ * reuses the cached key sets.
+ *
+ * @example
+ * const jwt = createJwtValidator({ logger });
+ * const outcome = await jwt.validate(token, rules);
+ * if (!outcome.ok) throw new GatewayFailure(401, `${outcome.message} Access denied.`, …);
+ */
+export function createJwtValidator(options: JwtValidatorOptions = {}): JwtValidator {
+  const warn = (message: string): void => options.logger?.warn(message);
+  const now = options.now ?? Date.now;
+  const cache = createOpenIdCache({ fetchJson: options.fetchJson ?? fetchJsonDocument, now, warn });
+  const context: Context = { cache, staticKeys: createStaticKeyCache(warn), now };
+  return {
+    async validate(token, rules) {
+      try {
+        return await validateToken(token, rules, context);
+      } catch (error) {
+        warn(`validate-jwt: unexpected failure (${error instanceof Error ? error.name : 'unknown'}).`);
+        return UNEXPECTED;
+      }
+    },
+  };
+}
+
+/** Reads each `issuer-signing-keys` list once (policies keep their rules), warning about bad keys. */
+function createStaticKeyCache(warn: (message: string) => void) {
+  const known = new WeakMap<readonly JwtKeySpec[], readonly VerificationKey[]>();
+  return (specs: readonly JwtKeySpec[]): readonly VerificationKey[] => {
+    let keys = known.get(specs);
+    if (keys === undefined) {
+      const created = createStaticKeys(specs);
+      if (created.invalid > 0) {
+        warn(`validate-jwt: ${created.invalid} issuer signing key(s) cannot be read and are ignored.`);
+      }
+      keys = created.keys;
+      known.set(specs, keys);
+    }
+    return keys;
+  };
+}
+
+async function validateToken(token: string, rules: JwtRules, context: Context): Promise<JwtOutcome> {
+  const parsed = parseToken(token);
+  if (parsed === undefined) {
+    return MALFORMED;
+  }
+  let ring = await loadKeyRing(rules, context, (url) => context.cache.keys(url));
+  if (parsed.kid !== undefined && !ring.keys.some((key) => key.kid === parsed.kid)) {
+    ring = await reloadForKid(ring, rules, context);
+  }
+  const failure = await checkSignature(token, parsed, rules, ring.keys);
+  if (failure !== undefined) {
+    return failure;
+  }
+  const issuers = new Set([...rules.issuers, ...ring.issuers]);
+  return (
+    checkLifetime(parsed.claims, rules, context.now()) ??
+    checkAudience(parsed.claims, rules.audiences) ??
+    checkIssuer(parsed.claims, issuers) ??
+    checkRequiredClaims(parsed.claims, rules.requiredClaims) ?? { ok: true, claims: parsed.claims }
+  );
+}
+
+async function loadKeyRing(
+  rules: JwtRules,
+  context: Context,
+  load: (url: string) => Promise<OpenIdKeys>,
+): Promise<KeyRing> {
+  const documents = await Promise.all(rules.openidConfigUrls.map(load));
+  return {
+    keys: [...context.staticKeys(rules.signingKeys), ...documents.flatMap((document) => document.keys)],
+    issuers: documents.flatMap((document) => (document.issuer === undefined ? [] : [document.issuer])),
+  };
+}
+
+/** Reloads the openid-config URLs (each at most once per 5 minutes) for a `kid` no key has. */
+async function reloadForKid(ring: KeyRing, rules: JwtRules, context: Context): Promise<KeyRing> {
+  if (rules.openidConfigUrls.length === 0) {
+    return ring;
+  }
+  return loadKeyRing(rules, context, (url) => context.cache.reloadForUnknownKid(url));
+}
+
+/**
+ * The signature step. `alg: none` passes only unsigned tokens while `require-signed-tokens` is false.
+ * A token with a `kid` is checked against the keys with that id (or, failing any, keys without one);
+ * otherwise against every key. A key verifies only the algorithms of its own type.
+ */
+async function checkSignature(
+  token: string,
+  parsed: ParsedToken,
+  rules: JwtRules,
+  keys: readonly VerificationKey[],
+): Promise<JwtFailure | undefined> {
+  if (parsed.alg.toLowerCase() === 'none') {
+    return checkUnsigned(parsed, rules);
+  }
+  if (!SUPPORTED_ALGORITHMS.has(parsed.alg)) {
+    return unsupportedAlgorithm(parsed.alg);
+  }
+  const candidates = selectKeys(keys, parsed.kid);
+  if (candidates.length === 0) {
+    return parsed.kid === undefined ? NO_KEYS : unknownKid(parsed.kid);
+  }
+  for (const candidate of candidates) {
+    if (candidate.algorithms.includes(parsed.alg) && (await verifies(token, candidate, parsed.alg))) {
+      return undefined;
+    }
+  }
+  return SIGNATURE_INVALID;
+}
+
+function checkUnsigned(parsed: ParsedToken, rules: JwtRules): JwtFailure | undefined {
+  if (!parsed.unsigned) {
+    return MALFORMED;
+  }
+  return rules.requireSignedTokens ? NOT_SIGNED : undefined;
+}
+
+function selectKeys(keys: readonly VerificationKey[], kid: string | undefined): readonly VerificationKey[] {
+  if (kid === undefined) {
+    return keys;
+  }
+  const named = keys.filter((key) => key.kid === kid);
+  return named.length > 0 ? named : keys.filter((key) => key.kid === undefined);
+}
+
+async function verifies(token: string, candidate: VerificationKey, alg: string): Promise<boolean> {
+  try {
+    await compactVerify(token, candidate.key, { algorithms: [alg] });
+    return true;
+  } catch {
+    return false;
+  }
+}

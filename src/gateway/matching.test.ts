@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { compileApis, matchApi, matchOperation } from './matching.js';
+import type { GatewayApi } from './types.js';
+
+function api(id: string, path: string, operations: [string, string][]): GatewayApi {
+  return {
+    id,
+    path,
+    serviceUrl: 'http://backend',
+    protocols: ['https'],
+    subscriptionRequired: true,
+    keyHeader: 'ocp-apim-subscription-key',
+    keyQuery: 'subscription-key',
+    operations: operations.map(([method, urlTemplate], i) => ({ id: `op${i}`, method, urlTemplate })),
+  };
+}
+
+const APIS = compileApis([
+  api('root', '', [['GET', '/health']]),
+  api('shop', 'api', [
+    ['GET', '/users/{id}'],
+    ['GET', '/users/me'],
+    ['POST', '/users'],
+    ['*', '/any'],
+    ['GET', '/files/*'],
+    ['GET', '/search?q={q}'],
+  ]),
+  api('v2', 'api/v2', [['GET', '/users/{id}']]),
+]);
+
+describe('matchApi', () => {
+  it('picks the longest path suffix and keeps the raw rest', () => {
+    expect(matchApi(APIS, '/api/v2/users/1')?.api.api.id).toBe('v2');
+    expect(matchApi(APIS, '/api/users/a%20b')).toMatchObject({ apiPath: '/users/a%20b' });
+    expect(matchApi(APIS, '/API/users/1')?.api.api.id).toBe('shop');
+    expect(matchApi(APIS, '/api')?.apiPath).toBe('/');
+  });
+
+  it('falls back to the root API and never matches a partial segment', () => {
+    expect(matchApi(APIS, '/apix/users')?.api.api.id).toBe('root');
+    expect(matchApi(compileApis([api('shop', 'api', [])]), '/apix')).toBeUndefined();
+  });
+});
+
+describe('matchOperation', () => {
+  const shop = APIS.find((a) => a.api.id === 'shop');
+  if (shop === undefined) {
+    throw new Error('fixture');
+  }
+
+  it('prefers literal segments over parameters and decodes parameters', () => {
+    expect(matchOperation(shop, '/users/me', 'GET')?.operation.urlTemplate).toBe('/users/me');
+    expect(matchOperation(shop, '/users/a%20b', 'GET')).toMatchObject({ templateParameters: { id: 'a b' } });
+  });
+
+  it('needs the method unless the operation takes any, or the caller asks for any', () => {
+    expect(matchOperation(shop, '/users', 'GET')).toBeUndefined();
+    expect(matchOperation(shop, '/users', 'POST')?.operation.method).toBe('POST');
+    expect(matchOperation(shop, '/any', 'PATCH')?.operation.method).toBe('*');
+    expect(matchOperation(shop, '/users', 'OPTIONS', true)?.operation.method).toBe('POST');
+  });
+
+  it('matches a trailing wildcard and ignores the template query', () => {
+    expect(matchOperation(shop, '/files/a/b/c', 'GET')?.operation.urlTemplate).toBe('/files/*');
+    expect(matchOperation(shop, '/search', 'GET')?.operation.urlTemplate).toBe('/search?q={q}');
+  });
+
+  it('refuses empty parameters, extra segments and undecodable segments', () => {
+    expect(matchOperation(shop, '/users/', 'GET')).toBeUndefined();
+    expect(matchOperation(shop, '/users/1/2', 'GET')).toBeUndefined();
+    expect(matchOperation(shop, '/users/%E0%A4%A', 'GET')).toBeUndefined();
+  });
+});

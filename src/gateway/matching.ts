@@ -1,0 +1,131 @@
+/**
+ * Matching a request to an API and an operation (spec/apim.md §1.3): the API whose path suffix is the
+ * longest prefix of the request path, then the most specific operation whose URL template matches the
+ * rest. No match, including a method mismatch, is APIM's 404 `Resource not found` (never 405).
+ */
+import type { GatewayApi, GatewayOperation } from './types.js';
+
+/** A compiled operation template. */
+interface CompiledOperation {
+  readonly operation: GatewayOperation;
+  /** Lower-case literal segments, or `{name}` parameters; a trailing `*` matches the rest. */
+  readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
+  readonly rest: boolean;
+  /** More literal segments sort first. */
+  readonly score: number;
+}
+
+/** An API ready for matching. */
+export interface CompiledApi {
+  readonly api: GatewayApi;
+  /** `/api` (lower case), or `` for the root API. */
+  readonly prefix: string;
+  readonly operations: readonly CompiledOperation[];
+}
+
+/** The outcome of matching the path and method. */
+export interface RouteMatch {
+  readonly api: CompiledApi;
+  /** Path after the API suffix, raw, starting with `/`. */
+  readonly apiPath: string;
+  readonly operation: GatewayOperation | undefined;
+  readonly templateParameters: Readonly<Record<string, string>>;
+}
+
+function compileOperation(operation: GatewayOperation): CompiledOperation {
+  const path = operation.urlTemplate.split('?')[0] ?? '/';
+  const parts = path
+    .split('/')
+    .slice(1)
+    .filter((part, index, all) => part !== '' || index < all.length - 1);
+  const rest = parts.at(-1) === '*' || /^\{\*?[^}]*\*\}$/.test(parts.at(-1) ?? '');
+  const segments = (rest ? parts.slice(0, -1) : parts).map((part) => {
+    const param = /^\{([^}*]+)\}$/.exec(part);
+    return param?.[1] === undefined ? { literal: part.toLowerCase() } : { param: param[1] };
+  });
+  const score =
+    segments.filter((segment) => 'literal' in segment).length * 2 + segments.length - (rest ? 1 : 0);
+  return { operation, segments, rest, score };
+}
+
+/** Compiles the APIs of a service, longest path suffix first. */
+export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
+  return apis
+    .map((api) => ({
+      api,
+      prefix: api.path === '' ? '' : `/${api.path.toLowerCase()}`,
+      operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
+    }))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/** Finds the API of a raw path (no query); undefined when none matches. */
+export function matchApi(
+  apis: readonly CompiledApi[],
+  path: string,
+): { api: CompiledApi; apiPath: string } | undefined {
+  const lower = path.toLowerCase();
+  for (const api of apis) {
+    if (api.prefix === '' || lower === api.prefix || lower.startsWith(`${api.prefix}/`)) {
+      const apiPath = path.slice(api.prefix.length);
+      return { api, apiPath: apiPath === '' ? '/' : apiPath };
+    }
+  }
+  return undefined;
+}
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function matchSegments(op: CompiledOperation, parts: readonly string[]): Record<string, string> | undefined {
+  if (parts.length < op.segments.length || (!op.rest && parts.length !== op.segments.length)) {
+    return undefined;
+  }
+  const params: Record<string, string> = {};
+  for (const [index, segment] of op.segments.entries()) {
+    const part = parts[index] ?? '';
+    if ('literal' in segment) {
+      if (decode(part)?.toLowerCase() !== segment.literal) {
+        return undefined;
+      }
+    } else {
+      const value = decode(part);
+      if (value === undefined || part === '') {
+        return undefined;
+      }
+      params[segment.param] = value;
+    }
+  }
+  return params;
+}
+
+/**
+ * Finds the operation for a method and the path under the API. `anyMethod` ignores the method (to find
+ * the operation scope of a CORS preflight).
+ */
+export function matchOperation(
+  api: CompiledApi,
+  apiPath: string,
+  method: string,
+  anyMethod = false,
+): { operation: GatewayOperation; templateParameters: Record<string, string> } | undefined {
+  const parts = apiPath.split('/').slice(1);
+  if (parts.at(-1) === '') {
+    parts.pop();
+  }
+  for (const op of api.operations) {
+    if (!anyMethod && op.operation.method !== '*' && op.operation.method !== method) {
+      continue;
+    }
+    const params = matchSegments(op, parts);
+    if (params !== undefined) {
+      return { operation: op.operation, templateParameters: params };
+    }
+  }
+  return undefined;
+}

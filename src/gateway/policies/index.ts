@@ -1,0 +1,11 @@
+/** The policy engine of the gateway: parse and check documents, compose scopes, run a call's policy. */
+export { composePolicies } from './compose.js';
+export type { EffectivePolicy, PolicyDocument, PolicyProblem } from './model.js';
+export {
+  type PolicyParseResult,
+  parsePolicyDocument,
+  referencedNamedValues,
+  substituteNamedValues,
+} from './parse.js';
+export { POLICY_KINDS } from './registry.js';
+export { answerPreflight, runPipeline } from './run.js';

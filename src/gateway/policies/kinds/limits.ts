@@ -1,0 +1,346 @@
+/**
+ * `rate-limit`, `rate-limit-by-key`, `quota`, `quota-by-key` (spec/apim.md §1.3, §2.1): atomic counters
+ * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`.
+ */
+import type { GatewayContext, PolicyScope } from '../../types.js';
+import { type BoolExpr, compileCondition, type TextExpr } from '../expressions.js';
+import {
+  addResponseHeader,
+  afterResponse,
+  childrenOf,
+  fail,
+  integer,
+  type ParseContext,
+  type PolicyKind,
+  problem,
+  text,
+  valueExpr,
+} from '../model.js';
+import type { XmlElement } from '../xml.js';
+
+const RATE_ATTRIBUTES = [
+  'calls',
+  'renewal-period',
+  'retry-after-header-name',
+  'retry-after-variable-name',
+  'remaining-calls-header-name',
+  'remaining-calls-variable-name',
+  'total-calls-header-name',
+];
+
+interface RateOptions {
+  readonly calls: number;
+  readonly period: number;
+  readonly retryHeader: string;
+  readonly retryVariable?: string;
+  readonly remainingHeader?: string;
+  readonly remainingVariable?: string;
+  readonly totalHeader?: string;
+}
+
+function rateOptions(p: ParseContext, el: XmlElement): RateOptions | undefined {
+  const calls = integer(p, el, 'calls', { min: 1, max: 1_000_000_000 });
+  const period = integer(p, el, 'renewal-period', { min: 1, max: 300 });
+  childrenOf(p, el, []);
+  if (calls === undefined || period === undefined) {
+    return undefined;
+  }
+  const optional = (name: string) => el.attributes.get(name);
+  return {
+    calls,
+    period,
+    retryHeader: optional('retry-after-header-name') ?? 'Retry-After',
+    ...pick('retryVariable', optional('retry-after-variable-name')),
+    ...pick('remainingHeader', optional('remaining-calls-header-name')),
+    ...pick('remainingVariable', optional('remaining-calls-variable-name')),
+    ...pick('totalHeader', optional('total-calls-header-name')),
+  };
+}
+
+function pick<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+function report(ctx: GatewayContext, options: RateOptions, remaining: number): void {
+  if (options.remainingHeader !== undefined) {
+    addResponseHeader(ctx, options.remainingHeader, String(remaining));
+  }
+  if (options.totalHeader !== undefined) {
+    addResponseHeader(ctx, options.totalHeader, String(options.calls));
+  }
+  if (options.remainingVariable !== undefined) {
+    ctx.variables.set(options.remainingVariable, remaining);
+  }
+}
+
+function refuseRate(ctx: GatewayContext, options: RateOptions, retryAfter: number): never {
+  if (options.retryVariable !== undefined) {
+    ctx.variables.set(options.retryVariable, retryAfter);
+  }
+  fail(
+    429,
+    `Rate limit is exceeded. Try again in ${retryAfter} seconds.`,
+    'RateLimitExceeded',
+    'rate-limit',
+    { [options.retryHeader]: String(retryAfter) },
+  );
+}
+
+/** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
+function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
+  const owner =
+    scope === 'product'
+      ? ctx.call.product?.id
+      : scope === 'global'
+        ? ''
+        : scope === 'api'
+          ? ctx.call.api.id
+          : `${ctx.call.api.id}/${ctx.call.operation?.id}`;
+  return `${scope}:${owner}:${el.line}:${el.column}`;
+}
+
+export const rateLimit: PolicyKind = {
+  name: 'rate-limit',
+  sections: ['inbound'],
+  scopes: ['product', 'api', 'operation'],
+  attributes: RATE_ATTRIBUTES,
+  parse(el, p) {
+    const options = rateOptions(p, el);
+    const scope = p.scope;
+    return options === undefined
+      ? undefined
+      : {
+          name: 'rate-limit',
+          async run(ctx) {
+            const subscription = ctx.call.subscription;
+            if (subscription === undefined) {
+              return;
+            }
+            const key = `rate:${ctx.call.serviceName}:${subscription.id}:${scopeKey(ctx, scope, el)}`;
+            const decision = await ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
+            if (!decision.allowed) {
+              refuseRate(ctx, options, decision.retryAfterSeconds);
+            }
+            report(ctx, options, decision.remaining);
+          },
+        };
+  },
+};
+
+interface KeyedOptions {
+  readonly counterKey: TextExpr;
+  readonly condition?: BoolExpr;
+  readonly count: number;
+}
+
+function keyedOptions(p: ParseContext, el: XmlElement): KeyedOptions | undefined {
+  const raw = text(p, el, 'counter-key');
+  const counterKey = raw === undefined ? undefined : valueExpr(p, el, raw, 'counter-key');
+  const rawCondition = el.attributes.get('increment-condition');
+  const condition = rawCondition === undefined ? undefined : compileCondition(rawCondition);
+  if (rawCondition !== undefined && condition === undefined) {
+    problem(
+      p,
+      el,
+      `increment-condition="${rawCondition.slice(0, 80)}" is not supported: use comparisons of context.Response.StatusCode joined by && or ||, e.g. @(context.Response.StatusCode >= 200 && context.Response.StatusCode < 300).`,
+    );
+  }
+  const count = integer(p, el, 'increment-count', { min: 1, max: 1_000_000, fallback: 1 }) ?? 1;
+  return counterKey === undefined
+    ? undefined
+    : { counterKey, count, ...(condition === undefined ? {} : { condition }) };
+}
+
+export const rateLimitByKey: PolicyKind = {
+  name: 'rate-limit-by-key',
+  sections: ['inbound'],
+  attributes: [...RATE_ATTRIBUTES, 'counter-key', 'increment-condition', 'increment-count'],
+  parse(el, p) {
+    const options = rateOptions(p, el);
+    const keyed = keyedOptions(p, el);
+    if (options === undefined || keyed === undefined) {
+      return undefined;
+    }
+    return {
+      name: 'rate-limit-by-key',
+      async run(ctx) {
+        const key = `ratekey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`;
+        const counters = ctx.deps.counters;
+        const decision =
+          keyed.condition === undefined
+            ? await counters.takeRate(key, options.calls, options.period, keyed.count)
+            : await counters.peekRate(key, options.calls, options.period);
+        if (!decision.allowed) {
+          refuseRate(ctx, options, decision.retryAfterSeconds);
+        }
+        const condition = keyed.condition;
+        if (condition !== undefined) {
+          afterResponse(ctx, () =>
+            condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
+          );
+        }
+        report(ctx, options, decision.remaining);
+      },
+    };
+  },
+};
+
+interface QuotaOptions {
+  readonly calls?: number;
+  readonly kilobytes?: number;
+  readonly period: number;
+}
+
+function quotaOptions(p: ParseContext, el: XmlElement, minPeriod: number): QuotaOptions | undefined {
+  const calls = el.attributes.has('calls')
+    ? integer(p, el, 'calls', { min: 1, max: 2_000_000_000 })
+    : undefined;
+  const kilobytes = el.attributes.has('bandwidth')
+    ? integer(p, el, 'bandwidth', { min: 1, max: 300_000_000_000 })
+    : undefined;
+  if (calls === undefined && kilobytes === undefined) {
+    return problem(p, el, `<${el.name}> needs calls, bandwidth (KB), or both.`);
+  }
+  childrenOf(p, el, []);
+  const period = integer(p, el, 'renewal-period', { min: 0, max: 31_536_000 * 10 });
+  if (period !== undefined && period !== 0 && period < minPeriod) {
+    return problem(
+      p,
+      el,
+      `<${el.name}> renewal-period must be 0 (never renews) or at least ${minPeriod} seconds.`,
+    );
+  }
+  return period === undefined
+    ? undefined
+    : {
+        period,
+        ...(calls === undefined ? {} : { calls }),
+        ...(kilobytes === undefined ? {} : { kilobytes }),
+      };
+}
+
+function replenishedIn(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return [h, m, s].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+function refuseQuota(kind: 'call volume' | 'bandwidth', retryAfter: number): never {
+  fail(
+    403,
+    `Out of ${kind} quota. Quota will be replenished in ${replenishedIn(retryAfter)}.`,
+    'QuotaExceeded',
+    'quota',
+    { 'Retry-After': String(retryAfter) },
+  );
+}
+
+function responseKilobytes(ctx: GatewayContext): number {
+  const length = Number(ctx.response?.headers.get('content-length')?.[0] ?? 0);
+  const request = Number(ctx.request.body.headers['content-length'] ?? 0);
+  return ((Number.isFinite(length) ? length : 0) + (Number.isFinite(request) ? request : 0)) / 1024;
+}
+
+/** Counts a quota: calls now (only when admitted), bandwidth after the response. */
+async function takeQuota(
+  ctx: GatewayContext,
+  key: string,
+  options: QuotaOptions,
+  start: number,
+  condition?: BoolExpr,
+): Promise<void> {
+  const counters = ctx.deps.counters;
+  if (options.calls !== undefined) {
+    const decision =
+      condition === undefined
+        ? await counters.takeQuota(`${key}:calls`, options.calls, options.period, 1, start)
+        : await counters.peekQuota(`${key}:calls`, options.calls, options.period, start);
+    if (!decision.allowed) {
+      refuseQuota('call volume', decision.retryAfterSeconds);
+    }
+    if (condition !== undefined) {
+      afterResponse(ctx, () =>
+        condition(ctx) ? counters.addQuota(`${key}:calls`, options.period, 1, start) : undefined,
+      );
+    }
+  }
+  if (options.kilobytes !== undefined) {
+    const decision = await counters.peekQuota(`${key}:kb`, options.kilobytes, options.period, start);
+    if (!decision.allowed) {
+      refuseQuota('bandwidth', decision.retryAfterSeconds);
+    }
+    afterResponse(ctx, () =>
+      condition === undefined || condition(ctx)
+        ? counters.addQuota(`${key}:kb`, options.period, responseKilobytes(ctx), start)
+        : undefined,
+    );
+  }
+}
+
+export const quota: PolicyKind = {
+  name: 'quota',
+  sections: ['inbound'],
+  scopes: ['product'],
+  attributes: ['calls', 'bandwidth', 'renewal-period'],
+  parse(el, p) {
+    const options = quotaOptions(p, el, 0);
+    return options === undefined
+      ? undefined
+      : {
+          name: 'quota',
+          async run(ctx) {
+            const subscription = ctx.call.subscription;
+            if (subscription !== undefined) {
+              await takeQuota(
+                ctx,
+                `quota:${ctx.call.serviceName}:${subscription.id}:${ctx.call.product?.id}:${el.line}`,
+                options,
+                0,
+              );
+            }
+          },
+        };
+  },
+};
+
+export const quotaByKey: PolicyKind = {
+  name: 'quota-by-key',
+  sections: ['inbound'],
+  attributes: [
+    'calls',
+    'bandwidth',
+    'renewal-period',
+    'counter-key',
+    'increment-condition',
+    'increment-count',
+    'first-period-start',
+  ],
+  parse(el, p) {
+    const options = quotaOptions(p, el, 300);
+    const keyed = keyedOptions(p, el);
+    const startText = el.attributes.get('first-period-start');
+    const start = startText === undefined ? 0 : Date.parse(startText);
+    if (Number.isNaN(start)) {
+      problem(
+        p,
+        el,
+        `first-period-start="${startText}" must be an ISO 8601 date and time, e.g. 2026-01-01T00:00:00Z.`,
+      );
+    }
+    if (options === undefined || keyed === undefined || Number.isNaN(start)) {
+      return undefined;
+    }
+    return {
+      name: 'quota-by-key',
+      run: (ctx) =>
+        takeQuota(
+          ctx,
+          `quotakey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`,
+          options,
+          start,
+          keyed.condition,
+        ),
+    };
+  },
+};

@@ -1,0 +1,144 @@
+/** Responses made by policies and the backend call: `return-response`, `mock-response`, `forward-request`. */
+import type { GatewayContext, GatewayResponse } from '../../types.js';
+import type { TextExpr } from '../expressions.js';
+import {
+  childrenOf,
+  choice,
+  flag,
+  integer,
+  type ParseContext,
+  type PolicyKind,
+  problem,
+  text,
+  valueExpr,
+} from '../model.js';
+import type { XmlElement } from '../xml.js';
+
+/** Thrown by `return-response`: the call ends now with this response (remaining policies are skipped). */
+export class ReturnResponse extends Error {
+  override readonly name = 'ReturnResponse';
+  readonly response: GatewayResponse;
+  constructor(response: GatewayResponse) {
+    super('return-response');
+    this.response = response;
+  }
+}
+
+/** Calls whose response was mocked: the backend is not called. */
+export const mocked = new WeakSet<GatewayContext>();
+
+interface HeaderSetter {
+  readonly name: string;
+  readonly action: 'override' | 'skip' | 'append' | 'delete';
+  readonly values: readonly TextExpr[];
+}
+
+function headerSetters(p: ParseContext, elements: readonly XmlElement[]): HeaderSetter[] {
+  return elements.flatMap((el): HeaderSetter[] => {
+    const name = text(p, el, 'name');
+    const action = choice(
+      p,
+      el,
+      'exists-action',
+      ['override', 'skip', 'append', 'delete'] as const,
+      'override',
+    );
+    const values = childrenOf(p, el, ['value']).map((value) => valueExpr(p, value, value.text, '<value>'));
+    return name === undefined || action === undefined || values.some((v) => v === undefined)
+      ? []
+      : [{ name: name.toLowerCase(), action, values: values as TextExpr[] }];
+  });
+}
+
+export const returnResponse: PolicyKind = {
+  name: 'return-response',
+  sections: ['inbound', 'backend', 'outbound', 'on-error'],
+  attributes: ['response-variable-name'],
+  parse(el, p) {
+    if (el.attributes.has('response-variable-name')) {
+      return problem(
+        p,
+        el,
+        '<return-response response-variable-name> is not supported (Portico has no send-request); use <set-status>, <set-header> and <set-body>.',
+      );
+    }
+    const children = childrenOf(p, el, ['set-status', 'set-header', 'set-body']);
+    const statusElement = children.find((child) => child.name === 'set-status');
+    const status =
+      statusElement === undefined ? 200 : integer(p, statusElement, 'code', { min: 100, max: 599 });
+    const headers = headerSetters(
+      p,
+      children.filter((child) => child.name === 'set-header'),
+    );
+    const body = children.find((child) => child.name === 'set-body')?.text;
+    if (status === undefined) {
+      return undefined;
+    }
+    return {
+      name: 'return-response',
+      run(ctx) {
+        const map = new Map<string, string[]>();
+        for (const header of headers) {
+          if (header.action !== 'delete') {
+            map.set(
+              header.name,
+              header.values.map((value) => value(ctx)),
+            );
+          }
+        }
+        throw new ReturnResponse({ status, headers: map, body: body ?? undefined });
+      },
+    };
+  },
+};
+
+export const mockResponse: PolicyKind = {
+  name: 'mock-response',
+  sections: ['inbound', 'outbound', 'on-error'],
+  attributes: ['status-code', 'content-type'],
+  parse(el, p) {
+    const status = integer(p, el, 'status-code', { min: 100, max: 599, fallback: 200 }) ?? 200;
+    const contentType = el.attributes.get('content-type') ?? 'application/json';
+    childrenOf(p, el, []);
+    return {
+      name: 'mock-response',
+      run(ctx) {
+        // Portico keeps no API schemas or examples, so a mocked response has an empty body.
+        ctx.response = { status, headers: new Map([['content-type', [contentType]]]), body: undefined };
+        mocked.add(ctx);
+      },
+    };
+  },
+};
+
+export const forwardRequest: PolicyKind = {
+  name: 'forward-request',
+  sections: ['backend'],
+  attributes: [
+    'timeout',
+    'follow-redirects',
+    'buffer-request-body',
+    'buffer-response',
+    'fail-on-error-status-code',
+    'http-version',
+  ],
+  parse(el, p) {
+    const timeout = integer(p, el, 'timeout', { min: 1, max: 3600, fallback: 300 }) ?? 300;
+    if (flag(p, el, 'follow-redirects', false)) {
+      problem(
+        p,
+        el,
+        '<forward-request follow-redirects="true"> is not supported: backend redirects are returned to the caller.',
+      );
+    }
+    flag(p, el, 'buffer-request-body', false);
+    flag(p, el, 'buffer-response', true);
+    const failOnErrorStatusCode = flag(p, el, 'fail-on-error-status-code', false);
+    childrenOf(p, el, []);
+    return {
+      name: 'forward-request',
+      run: (ctx) =>
+        ctx.deps.forward(ctx, { timeoutMs: timeout * 1000, followRedirects: false, failOnErrorStatusCode }),
+    };
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * The compiled form of policy documents and the helpers every policy kind parses with: attributes are
+ * read with their defaults and checked, and each problem is recorded with the element's line.
+ */
+import { type GatewayContext, GatewayFailure, type PolicyScope, type PolicySection } from '../types.js';
+import { compileText, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
+import type { XmlElement } from './xml.js';
+
+/** A problem of a policy document, at a line and column. */
+export interface PolicyProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** One compiled policy of a section. */
+export interface Step {
+  readonly name: string;
+  run(ctx: GatewayContext): Promise<void> | void;
+}
+
+/** `<base/>`: the parent scope's same section goes here. */
+export interface BaseStep {
+  readonly name: 'base';
+}
+
+/** A parsed document: per section, its steps, or undefined when the section is absent (same as `<base/>`). */
+export interface PolicyDocument {
+  readonly scope: PolicyScope;
+  readonly sections: Readonly<Partial<Record<PolicySection, readonly (Step | BaseStep)[]>>>;
+}
+
+/** The policies of one call, parents inlined. */
+export interface EffectivePolicy {
+  readonly inbound: readonly Step[];
+  readonly backend: readonly Step[];
+  readonly outbound: readonly Step[];
+  readonly onError: readonly Step[];
+}
+
+/** Where an element is parsed, and where problems go. */
+export interface ParseContext {
+  readonly scope: PolicyScope;
+  readonly section: PolicySection;
+  readonly problems: PolicyProblem[];
+}
+
+/** A policy kind: where it may appear, the attributes it takes, and how it compiles. */
+export interface PolicyKind {
+  readonly name: string;
+  readonly sections: readonly PolicySection[];
+  readonly scopes?: readonly PolicyScope[];
+  readonly attributes: readonly string[];
+  parse(element: XmlElement, p: ParseContext): Step | undefined;
+}
+
+/** Records a problem at an element. */
+export function problem(p: ParseContext, element: XmlElement, message: string): undefined {
+  p.problems.push({ line: element.line, column: element.column, message });
+  return undefined;
+}
+
+/** A string attribute; `fallback` when absent, a problem when required and absent. */
+export function text(p: ParseContext, el: XmlElement, name: string, fallback?: string): string | undefined {
+  const value = el.attributes.get(name);
+  if (value === undefined && fallback === undefined) {
+    return problem(p, el, `<${el.name}> needs the attribute ${name}.`);
+  }
+  return value ?? fallback;
+}
+
+/** A whole-number attribute within bounds. */
+export function integer(
+  p: ParseContext,
+  el: XmlElement,
+  name: string,
+  bounds: { min: number; max?: number; fallback?: number },
+): number | undefined {
+  const raw = el.attributes.get(name);
+  if (raw === undefined) {
+    return bounds.fallback ?? problem(p, el, `<${el.name}> needs the attribute ${name} (a whole number).`);
+  }
+  const value = /^\s*\d{1,12}\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < bounds.min || (bounds.max !== undefined && value > bounds.max)) {
+    const range = bounds.max === undefined ? `at least ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`;
+    return problem(p, el, `<${el.name}> ${name}="${raw}" must be a whole number ${range}.`);
+  }
+  return value;
+}
+
+/** A true/false attribute. */
+export function flag(p: ParseContext, el: XmlElement, name: string, fallback: boolean): boolean {
+  const raw = el.attributes.get(name);
+  if (raw === undefined) {
+    return fallback;
+  }
+  if (raw !== 'true' && raw !== 'false') {
+    problem(p, el, `<${el.name}> ${name}="${raw}" must be true or false.`);
+    return fallback;
+  }
+  return raw === 'true';
+}
+
+/** One of a fixed set of values. */
+export function choice<T extends string>(
+  p: ParseContext,
+  el: XmlElement,
+  name: string,
+  choices: readonly T[],
+  fallback?: T,
+): T | undefined {
+  const raw = el.attributes.get(name);
+  if (raw === undefined) {
+    return fallback ?? problem(p, el, `<${el.name}> needs the attribute ${name} (${choices.join(' or ')}).`);
+  }
+  const found = choices.find((c) => c === raw);
+  return found ?? problem(p, el, `<${el.name}> ${name}="${raw}" must be ${choices.join(' or ')}.`);
+}
+
+/** Child elements, refusing any name not listed. */
+export function childrenOf(p: ParseContext, el: XmlElement, allowed: readonly string[]): XmlElement[] {
+  for (const child of el.children) {
+    if (!allowed.includes(child.name)) {
+      problem(
+        p,
+        child,
+        `<${child.name}> is not supported inside <${el.name}>${allowed.length > 0 ? `; use ${allowed.map((a) => `<${a}>`).join(', ')}` : ''}.`,
+      );
+    }
+  }
+  return el.children.filter((child) => allowed.includes(child.name));
+}
+
+/** Work to do after the response is known (counting, response headers); run by the engine. */
+const deferred = new WeakMap<GatewayContext, (() => Promise<void> | void)[]>();
+
+/** Schedules work for after the outbound section. */
+export function afterResponse(ctx: GatewayContext, work: () => Promise<void> | void): void {
+  const list = deferred.get(ctx) ?? [];
+  list.push(work);
+  deferred.set(ctx, list);
+}
+
+/** Runs and clears the deferred work of a call. */
+export async function runDeferred(ctx: GatewayContext): Promise<void> {
+  const list = deferred.get(ctx) ?? [];
+  deferred.delete(ctx);
+  for (const work of list) {
+    await work();
+  }
+}
+
+/** Sets a response header once the response exists (after outbound). */
+export function addResponseHeader(ctx: GatewayContext, name: string, value: string): void {
+  afterResponse(ctx, () => {
+    ctx.response?.headers.set(name.toLowerCase(), [value]);
+  });
+}
+
+/** A value that may be a supported expression; a problem names an unsupported one. */
+export function valueExpr(p: ParseContext, el: XmlElement, raw: string, what: string): TextExpr | undefined {
+  const expr = compileText(raw);
+  return (
+    expr ??
+    problem(
+      p,
+      el,
+      `The expression in ${what} of <${el.name}> is not supported: ${raw.slice(0, 80)}. Portico evaluates only ${SUPPORTED_EXPRESSIONS}.`,
+    )
+  );
+}
+
+/** Throws an APIM error (`{"statusCode", "message"}`) from a policy. */
+export function fail(
+  status: number,
+  message: string,
+  reason: string,
+  source: string,
+  headers?: Record<string, string>,
+): never {
+  throw new GatewayFailure(status, message, {
+    reason,
+    source,
+    ...(headers === undefined ? {} : { headers }),
+  });
+}
