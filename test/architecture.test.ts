@@ -13,12 +13,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   edge: ['shared', 'config'],
   'functions-host': ['shared'],
   storage: ['shared', 'config'],
-  'control-plane': ['shared', 'config', 'storage'],
+  // The gateway data plane (API Management): policies, keys, counters, forwarding.
+  gateway: ['shared'],
+  // The control plane checks policy documents with the gateway's parser when they are saved.
+  'control-plane': ['shared', 'config', 'storage', 'gateway'],
   client: ['shared'],
   portal: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   'main.ts': ['shared', 'config', 'edge', 'functions-host'],
-  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal'],
+  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal', 'gateway'],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],
 };

@@ -119,6 +119,39 @@ export const ERROR_CODES = {
   CONTROL_USER_NOT_FOUND: { status: 404, expose: true, summary: 'the site has no such user' },
   CONTROL_USER_LIMIT: { status: 400, expose: true, summary: 'at most 25 users may hold custom roles' },
   CONTROL_INVITATION_INVALID: { status: 400, expose: true, summary: 'the invitation is invalid or expired' },
+  CONTROL_APIM_NOT_FOUND: { status: 404, expose: true, summary: 'no API Management service has this name' },
+  CONTROL_APIM_EXISTS: {
+    status: 409,
+    expose: true,
+    summary: 'an API Management service with this name exists',
+  },
+  CONTROL_APIM_ENTITY_NOT_FOUND: {
+    status: 404,
+    expose: true,
+    summary: 'the service has no such API, operation, product, subscription, named value or policy',
+  },
+  CONTROL_APIM_CONFLICT: {
+    status: 409,
+    expose: true,
+    summary: 'the change conflicts with the service (duplicate path, limit, or an entity still in use)',
+  },
+  CONTROL_POLICY_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the policy XML is malformed or uses an unsupported element or attribute',
+  },
+  CONTROL_BACKEND_NOT_FOUND: {
+    status: 404,
+    expose: true,
+    summary: 'no function app, web app or container app has this name',
+  },
+  CONTROL_BACKEND_EXISTS: { status: 409, expose: true, summary: 'a backend resource with this name exists' },
+  CONTROL_LINK_REFUSED: {
+    status: 400,
+    expose: true,
+    summary: 'the backend cannot be linked (plan, environment, backend type or network constraint)',
+  },
+  CONTROL_LINK_NOT_FOUND: { status: 404, expose: true, summary: 'the environment has no linked backend' },
   DEPLOY_TOKEN_INVALID: {
     status: 401,
     expose: true,

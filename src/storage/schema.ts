@@ -107,6 +107,72 @@ export interface ChangesTable {
   at: string;
 }
 
+/** An API Management service (`Microsoft.ApiManagement/service`). */
+export interface ApimServicesTable {
+  id: string;
+  name: string;
+  /** Host the gateway answers on, on the data-plane listener. */
+  gateway_hostname: string;
+  created_at: string;
+}
+
+/**
+ * One entity of an API Management service, stored as a JSON document: an API, an operation
+ * (`<apiId>/<operationId>`), a product, a product's API (`<productId>/<apiId>`), a subscription, a named
+ * value or a policy (scope key). Secrets (subscription keys, secret named values) are sealed apart.
+ */
+export interface ApimEntitiesTable {
+  service_id: string;
+  kind: 'api' | 'operation' | 'product' | 'product-api' | 'subscription' | 'named-value' | 'policy';
+  entity_id: string;
+  properties: string;
+  secret_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A "bring your own" backend app: a function app, a web app or a container app. */
+export interface BackendAppsTable {
+  id: string;
+  /** Names are unique per namespace: `Microsoft.Web/sites` (function and web apps) or `Microsoft.App/containerApps`. */
+  namespace: string;
+  kind: 'functionapp' | 'webapp' | 'containerapp';
+  name: string;
+  /** Host a function app answers on, on the data-plane listener. */
+  hostname: string | null;
+  /** The existing service a web app or container app stands for. */
+  backend_url: string | null;
+  public_network_access: 'Enabled' | 'Disabled';
+  /** Function app content: JSON `ManifestFile[]` of its API folder. */
+  content: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The backend an environment's `/api` is linked to. */
+export interface LinkedBackendsTable {
+  environment_id: string;
+  site_id: string;
+  name: string;
+  backend_type: 'apim' | 'functionapp' | 'webapp' | 'containerapp';
+  /** `apim_services.id` or `backend_apps.id`. */
+  resource_id: string;
+  /** Sealed JSON of what the link set up (for a gateway: product, subscription and the key it sends). */
+  details_sealed: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** RS256 keys a site signs its backend tokens with; retired keys stay published until their tokens expire. */
+export interface SigningKeysTable {
+  kid: string;
+  site_id: string;
+  private_sealed: string;
+  public_jwk: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
 /** The whole database. */
 export interface Database {
   sites: SitesTable;
@@ -118,4 +184,9 @@ export interface Database {
   blobs: BlobsTable;
   service_values: ServiceValuesTable;
   changes: ChangesTable;
+  apim_services: ApimServicesTable;
+  apim_entities: ApimEntitiesTable;
+  backend_apps: BackendAppsTable;
+  linked_backends: LinkedBackendsTable;
+  signing_keys: SigningKeysTable;
 }

@@ -3,12 +3,14 @@ import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../types.js';
 import * as initial from './0001-initial.js';
 import * as blobUseTime from './0002-blob-use-time.js';
+import * as gatewayAndBackends from './0003-gateway-and-backends.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0001-initial': initial,
   '0002-blob-use-time': blobUseTime,
+  '0003-gateway-and-backends': gatewayAndBackends,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
