@@ -138,5 +138,15 @@ export async function sweepUnusedContents(
   const usedBefore = new Date(ctx.now().getTime() - graceMs);
   const rows = await ctx.db.selectFrom('deployments').select('manifest').execute();
   const keep = new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
+  const apps = await ctx.db
+    .selectFrom('backend_apps')
+    .select('content')
+    .where('content', 'is not', null)
+    .execute();
+  for (const app of apps) {
+    for (const file of JSON.parse(app.content ?? '[]') as ManifestFile[]) {
+      keep.add(file.sha256);
+    }
+  }
   return ctx.blobs.sweep(keep, usedBefore);
 }

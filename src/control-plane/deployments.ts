@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatDiagnostics, loadConfig } from '../config/index.js';
+import { formatDiagnostics, loadConfig, type NormalizedConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
+import { checkContentForLinkedEnvironment } from './backends/constraints.js';
 import { deploymentFolder, ingestFolder, publishFolder, stageDeployment } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
@@ -144,6 +145,12 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
   }
   const staging = await stageDeployment(ctx, id, deployment.manifest);
   try {
+    await checkContentForLinkedEnvironment(
+      ctx,
+      deployment.environmentId,
+      deployment,
+      await stagedConfig(staging),
+    );
     const checked = await checkStaged(ctx, site, staging, deployment.manifest);
     await publishFolder(staging, deploymentFolder(ctx, id));
     return await activate(ctx, deployment, checked);
@@ -152,6 +159,12 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
     await markFailed(ctx, id, error);
     throw error;
   }
+}
+
+/** The staged config when it is valid (an invalid one is refused by checkStaged with its own message). */
+async function stagedConfig(staging: string): Promise<NormalizedConfig | undefined> {
+  const loaded = await loadConfig({ appDir: join(staging, 'app') });
+  return loaded.ok ? loaded.config : undefined;
 }
 
 interface CheckedContent {
@@ -318,6 +331,7 @@ export async function rollbackDeployment(
         : `Deployment ${deploymentId} is not an earlier successful deployment of ${environmentName}; see portico deploy list --site ${site.name}.`,
     );
   }
+  await checkContentForLinkedEnvironment(ctx, environment.id, target);
   await ctx.db
     .updateTable('environments')
     .set({ active_deployment_id: target.id, updated_at: ctx.now().toISOString() })

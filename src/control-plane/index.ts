@@ -1,4 +1,23 @@
 /** Public surface of the control plane: its services' context, the management API, and what serving needs. */
+
+export {
+  APIM_CHANGE_PREFIX,
+  type ApimSnapshot,
+  listApimServices,
+  loadApimSnapshot,
+  MASTER_SUBSCRIPTION,
+} from './apim/index.js';
+export {
+  APP_CHANGE_PREFIX,
+  type BackendApp,
+  findBackendAppById,
+  linkedEnvironments,
+  listFunctionApps,
+  type ResolvedLink,
+  readFunctionContent,
+  resolveLink,
+  tokenIssuer,
+} from './backends/index.js';
 export {
   type DeploymentFolders,
   materializeDeployment,
@@ -13,6 +32,14 @@ export { createManagementHandler, type ManagementHandlerOptions } from './rest/h
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';
 export { createSealer, resolveServiceKey, type Sealer } from './sealing.js';
 export { readSettings } from './settings.js';
+export {
+  KEYS_CHANGE_PREFIX,
+  loadSiteKeys,
+  rotateSigningKey,
+  type SigningKey,
+  type SiteKeys,
+  TOKEN_LIFETIME_SECONDS,
+} from './signing-keys.js';
 export { createSite, findSite, getSite, type Site, type Sku } from './sites.js';
 export {
   acceptInvitation,

@@ -12,6 +12,14 @@ export async function listStandardFeaturesInUse(ctx: ControlContext, site: Site)
   if (previews > ENVIRONMENT_LIMITS.Free) {
     blockers.push(`${previews} pre-production environments (Free allows ${ENVIRONMENT_LIMITS.Free})`);
   }
+  const links = await ctx.db
+    .selectFrom('linked_backends')
+    .select(['backend_type', 'name'])
+    .where('site_id', '=', site.id)
+    .execute();
+  for (const link of links) {
+    blockers.push(`the linked ${link.backend_type} backend '${link.name}'`);
+  }
   const active = environments.flatMap((e) =>
     e.activeDeploymentId === null ? [] : [{ e, id: e.activeDeploymentId }],
   );

@@ -7,9 +7,22 @@ export {
   sealValue,
 } from './auth/index.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
-export { type ApiProxy, createApiProxy, sendProxyError } from './proxy/index.js';
+export {
+  type ApiProxy,
+  createApiProxy,
+  createRequestId,
+  type ProxyTarget,
+  sendProxyError,
+} from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
 export { closeServer, createEdgeServer, listen } from './server.js';
-export type { EdgeSite, EdgeStateProvider, InvitationOutcome, SiteIdentity, SiteRulesState } from './site.js';
+export type {
+  EdgeSite,
+  EdgeStateProvider,
+  InvitationOutcome,
+  SiteIdentity,
+  SiteRulesState,
+  SiteTokens,
+} from './site.js';
 export { createDirectorySource, type DirectorySource } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';

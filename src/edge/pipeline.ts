@@ -141,6 +141,7 @@ async function dispatch(
       isProviderEnabled: ctx.site.isProviderEnabled,
       secureCookies: ctx.site.secure,
       purge: ctx.site.identity?.purge,
+      wellKnown: ctx.site.tokens?.wellKnown,
     });
   }
   if (isApiPath(path)) {

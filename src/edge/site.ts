@@ -27,6 +27,14 @@ export interface EdgeSite {
   readonly secure: boolean;
   /** Role management of the host (`portico serve`); absent in the dev server. */
   readonly identity?: SiteIdentity;
+  /** The backend tokens the site issues (`portico serve`); absent in the dev server. */
+  readonly tokens?: SiteTokens;
+}
+
+/** What a site publishes so that backends can validate the tokens it sends them (spec/apim.md §4). */
+export interface SiteTokens {
+  /** `/.auth/.well-known/openid-configuration` or `/.auth/.well-known/jwks.json`. */
+  wellKnown(document: 'openid-configuration' | 'jwks.json'): Promise<unknown>;
 }
 
 /** What happened to an invitation link a signed-in user opened. */

@@ -8,9 +8,11 @@ import {
   materializeDeployment,
   readDeployment,
   readSettings,
+  resolveLink,
   type ServingEntry,
 } from '../control-plane/index.js';
 import {
+  type ApiProxy,
   compileSiteRules,
   createDirectorySource,
   type DirectorySource,
@@ -18,6 +20,7 @@ import {
   type SiteRulesState,
 } from '../edge/index.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
+import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
 
 /** What serving one environment holds, so it can be closed when replaced. */
@@ -27,6 +30,8 @@ export interface EnvironmentRuntime {
   readonly site?: EdgeSite;
   readonly files?: DirectorySource;
   readonly api?: ManagedApi;
+  /** The proxy to a linked backend, when the environment has one. */
+  readonly linkedApi?: ApiProxy;
 }
 
 /** Shared by every environment of the service. */
@@ -38,6 +43,18 @@ export interface RuntimeDeps {
   readonly apiIdleMs: number;
   /** Tells the other nodes that this node wrote a change (Redis), if they can be told. */
   readonly announce?: () => Promise<void>;
+  /** Backend tokens and how linked backends are reached. */
+  readonly linked: LinkedApiDeps;
+  /** Changes that are not host names (`apim:`, `app:`, `keys:`): the gateway and function app tables. */
+  readonly resources?: ResourceTables;
+}
+
+/** The tables of gateways and function apps, following their own entries of the change log. */
+export interface ResourceTables {
+  loadAll(): Promise<void>;
+  /** Applies change-log entries (all of them: links are recorded under environment host names). */
+  apply(names: readonly string[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Builds the runtime of an environment from its active deployment. */
@@ -60,8 +77,10 @@ export async function buildEnvironmentRuntime(
     watch: false,
     logger: deps.control.logger,
   });
+  const link = await resolveLink(deps.control, entry.environmentId);
+  const linkedApi = link === undefined ? undefined : createLinkedApi(entry, link, deps.linked);
   const api =
-    folders.apiDir === undefined
+    folders.apiDir === undefined || linkedApi !== undefined
       ? undefined
       : createManagedApi({
           apiDir: folders.apiDir,
@@ -74,14 +93,15 @@ export async function buildEnvironmentRuntime(
   const site: EdgeSite = {
     state,
     files,
-    api,
+    api: linkedApi ?? api,
     sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state)),
     // The sign-in emulator never runs in `portico serve`; real providers arrive with the sign-in issue.
     isProviderEnabled: () => false,
     secure: false,
     identity: createSiteIdentity(deps.control, entry, applyChanges),
+    tokens: { wellKnown: (document) => deps.linked.tokens.wellKnown(entry.siteId, entry.hostname, document) },
   };
-  return { entry, site, files, api };
+  return { entry, site, files, api, linkedApi };
 }
 
 /** With `auth.rolesSource`, roles come from the site's function at sign-in, not from invitations. */
@@ -108,5 +128,5 @@ async function readRules(appDir: string, entry: ServingEntry): Promise<SiteRules
 
 /** Releases an environment's resources, letting in-flight `/api` calls finish first. */
 export async function closeEnvironmentRuntime(runtime: EnvironmentRuntime, graceMs: number): Promise<void> {
-  await Promise.all([runtime.files?.close(), runtime.api?.close(graceMs)]);
+  await Promise.all([runtime.files?.close(), runtime.api?.close(graceMs), runtime.linkedApi?.close()]);
 }

@@ -26,9 +26,13 @@ import {
   openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createFrontHandler } from './front.js';
+import { createFunctionAppTable } from './function-apps.js';
+import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { resolveAdminToken } from './secrets.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
+import { createTokenService } from './tokens.js';
 
 /** Options of `portico serve`, already validated by the CLI. */
 export interface ServeOptions {
@@ -113,12 +117,36 @@ async function startOnStorage(
   };
   await failAbandonedUploads(control, 60 * 60_000);
   let bus: ChangeBus | undefined;
+  const tokens = createTokenService(control);
+  const apiTimeoutMs = options.apiTimeoutSeconds * 1000;
+  const gateway = await createGatewayRuntime({
+    control,
+    tokens,
+    redisUrl: options.redisUrl,
+    logger: options.logger,
+  });
+  const functionApps = createFunctionAppTable({
+    control,
+    tokens,
+    timeoutMs: apiTimeoutMs,
+    idleMs: options.apiIdleMinutes * 60_000,
+  });
+  const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const table = createSiteTable({
     control,
     roles: createRoleCache(control),
-    apiTimeoutMs: options.apiTimeoutSeconds * 1000,
+    apiTimeoutMs,
     apiIdleMs: options.apiIdleMinutes * 60_000,
     announce: async () => bus?.announce(),
+    linked: {
+      tokens,
+      loopbackOrigin: () =>
+        `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
+      publicUrl,
+      timeoutMs: apiTimeoutMs,
+      logger: options.logger,
+    },
+    resources: combineResources(gateway, functionApps, tokens),
   });
   await table.loadAll();
   if (options.redisUrl !== undefined) {
@@ -129,14 +157,13 @@ async function startOnStorage(
     });
   }
   await pruneLocalDeployments(control, table.activeDeploymentIds());
-  const edge = createEdgeServer(
-    createEdgeHandler({
-      provider: table,
-      serverHost: `${options.host}:${options.port}`,
-      logger: options.logger,
-      verbose: options.verbose,
-    }),
-  );
+  const edgeHandler = createEdgeHandler({
+    provider: table,
+    serverHost: `${options.host}:${options.port}`,
+    logger: options.logger,
+    verbose: options.verbose,
+  });
+  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, edge: edgeHandler }));
   const adminServer = createEdgeServer(
     createManagementHandler({
       control,

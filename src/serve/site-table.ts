@@ -77,10 +77,11 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     for (const { hostname } of changes) {
       if (hostname.startsWith(USERS_CHANGE_PREFIX)) {
         userSites.add(hostname.slice(USERS_CHANGE_PREFIX.length));
-      } else {
+      } else if (!hostname.includes(':')) {
         hosts.add(hostname);
       }
     }
+    await deps.resources?.apply(changes.map((change) => change.hostname));
     if (hosts.has('*')) {
       await deps.roles.reload();
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
@@ -105,6 +106,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     async loadAll() {
       lastSeq = await latestSeq(deps.control);
       await deps.roles.reload();
+      await deps.resources?.loadAll();
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
     },
     sync() {
@@ -131,6 +133,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       await syncing?.catch(() => undefined);
       await Promise.all([...runtimes.values()].map((r) => closeEnvironmentRuntime(r, 0)));
       runtimes.clear();
+      await deps.resources?.close();
     },
   };
   return table;

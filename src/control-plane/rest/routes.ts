@@ -30,15 +30,11 @@ import {
   setSku,
 } from '../sites.js';
 import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } from '../users.js';
+import { createApimRoutes } from './apim-routes.js';
+import { createBackendRoutes } from './backend-routes.js';
 import { readBody, readJson } from './http.js';
-import {
-  buildResource,
-  deploymentResource,
-  RESOURCE_GROUP,
-  SUBSCRIPTION_ID,
-  siteResource,
-  userResource,
-} from './resources.js';
+import { checkScope, propertiesOf } from './params.js';
+import { buildResource, deploymentResource, siteResource, userResource } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
 const SITES =
@@ -53,20 +49,9 @@ export function createRoutes(ctx: ControlContext): Route[] {
     ...settingRoutes(ctx),
     ...userRoutes(ctx),
     ...deployRoutes(ctx),
+    ...createApimRoutes(ctx),
+    ...createBackendRoutes(ctx),
   ];
-}
-
-/** Checks the subscription and resource group of a path (Portico has exactly one of each). */
-function checkScope(params: Readonly<Record<string, string>>): void {
-  if (
-    params.subscriptionId !== SUBSCRIPTION_ID ||
-    params.resourceGroupName?.toLowerCase() !== RESOURCE_GROUP
-  ) {
-    throw new PorticoError(
-      'CONTROL_NOT_FOUND',
-      `Portico has one subscription (${SUBSCRIPTION_ID}) and one resource group (${RESOURCE_GROUP}); use them in the path.`,
-    );
-  }
 }
 
 async function siteOf(ctx: ControlContext, request: RouteRequest): Promise<Site> {
@@ -78,16 +63,6 @@ async function siteOf(ctx: ControlContext, request: RouteRequest): Promise<Site>
 function environmentOf(request: RouteRequest): string {
   const name = request.params.environmentName ?? 'default';
   return name.toLowerCase() === 'default' ? 'production' : name;
-}
-
-function propertiesOf(body: unknown): Record<string, unknown> {
-  if (!isRecord(body) || (body.properties !== undefined && !isRecord(body.properties))) {
-    throw new PorticoError(
-      'CONTROL_BAD_REQUEST',
-      'The body must be a JSON object with a "properties" object.',
-    );
-  }
-  return (body.properties as Record<string, unknown> | undefined) ?? {};
 }
 
 function skuOf(body: unknown): unknown {

@@ -16,7 +16,7 @@ import type { SessionCodec } from './cookie.js';
 import { type LoginSubmission, parseLoginForm, readLoginSubmission } from './login.js';
 import { renderLoginForm, renderProviderNotFound } from './login-form.js';
 import { resolveSafeRedirect } from './redirect.js';
-import { type AuthRoute, matchAuthRoute } from './routes.js';
+import { type AuthRoute, matchAuthRoute, type WellKnownDocument } from './routes.js';
 
 /** Everything {@link handleAuthRequest} needs besides the request itself; built by the edge per request. */
 export interface AuthRequestContext {
@@ -36,6 +36,8 @@ export interface AuthRequestContext {
   readonly secureCookies: boolean;
   /** Forgets what the host keeps of a user; absent where nothing is kept (the dev server). */
   readonly purge?: (principal: ClientPrincipal) => Promise<void>;
+  /** The site's token documents (openid-configuration, JWKS); absent where no backend tokens are issued. */
+  readonly wellKnown?: (document: WellKnownDocument) => Promise<unknown>;
   readonly logger?: Logger;
 }
 
@@ -79,6 +81,10 @@ async function dispatch(
         await ctx.purge(ctx.principal);
       }
       return signOut(req, res, ctx);
+    case 'well-known': {
+      const document = await ctx.wellKnown?.(route.document);
+      return document === undefined ? sendText(res, 404, AUTH_NOT_FOUND_TEXT) : sendJson(res, 200, document);
+    }
     default:
       return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
   }

@@ -11,7 +11,11 @@ export type AuthRoute =
   | { readonly kind: 'logout' }
   | { readonly kind: 'purge'; readonly provider: string }
   | { readonly kind: 'callback'; readonly flow: 'login' | 'logout'; readonly provider: string }
+  | { readonly kind: 'well-known'; readonly document: WellKnownDocument }
   | { readonly kind: 'not-found' };
+
+/** The documents a site publishes for validators of its backend tokens (spec/apim.md §4). */
+export type WellKnownDocument = 'openid-configuration' | 'jwks.json';
 
 const PREFIX = '/.auth/';
 const PROVIDER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -38,6 +42,11 @@ function matchSegments(segments: readonly string[]): AuthRoute {
   const [first = '', provider = '', third] = segments;
   if (segments.length === 1) {
     return first === 'me' || first === 'logout' ? { kind: first } : NOT_FOUND;
+  }
+  if (first === '.well-known' && segments.length === 2) {
+    return provider === 'openid-configuration' || provider === 'jwks.json'
+      ? { kind: 'well-known', document: provider }
+      : NOT_FOUND;
   }
   if (!PROVIDER_NAME.test(provider)) {
     return NOT_FOUND;

@@ -24,6 +24,7 @@ export interface ExchangeSettings {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  readonly hostHeader?: string;
 }
 
 /** Raised upstream when the client goes away; never shown to anyone. */
@@ -57,7 +58,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const options: Dispatcher.DispatchOptions = {
       path: this.#settings.basePath + target.pathAndQuery,
       method: this.#req.method ?? 'GET',
-      headers: createUpstreamHeaders(this.#req, target),
+      headers: createUpstreamHeaders(this.#req, target, this.#settings.hostHeader),
       body: this.#body,
     };
     pool.dispatch(options, this);

@@ -45,9 +45,13 @@ const PRINCIPAL_PREFIX = 'x-ms-client-principal';
  * The header list sent upstream, as undici's flat `[name, value, …]` array with lower-case names (D8).
  * Client headers are copied in order, minus the dropped ones; then the proxy's own fields are appended.
  */
-export function createUpstreamHeaders(req: IncomingMessage, target: ProxyTarget): string[] {
+export function createUpstreamHeaders(
+  req: IncomingMessage,
+  target: ProxyTarget,
+  hostHeader?: string,
+): string[] {
   const raw = req.rawHeaders;
-  const listed = parseConnectionTokens(req.headers.connection);
+  const listed = extraNames(parseConnectionTokens(req.headers.connection), target.extraHeaders);
   const out: string[] = [];
   let forwardedFor = '';
   for (let i = 0; i < raw.length; i += 2) {
@@ -60,7 +64,25 @@ export function createUpstreamHeaders(req: IncomingMessage, target: ProxyTarget)
     }
   }
   appendProxyHeaders(out, req, target, forwardedFor);
+  if (target.extraHeaders !== undefined) {
+    out.push(...target.extraHeaders);
+  }
+  if (hostHeader !== undefined) {
+    out.push('host', hostHeader);
+  }
   return out;
+}
+
+/** Adds the names of the host's extra fields to the dropped ones, so a client cannot send its own. */
+function extraNames(
+  listed: string[] | undefined,
+  extra: readonly string[] | undefined,
+): string[] | undefined {
+  if (extra === undefined || extra.length === 0) {
+    return listed;
+  }
+  const names = extra.filter((_, index) => index % 2 === 0);
+  return listed === undefined ? names : [...listed, ...names];
 }
 
 /** Copies the backend's response headers minus hop-by-hop fields; arrays (`set-cookie`) stay arrays. */

@@ -99,6 +99,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     timeoutMs: positiveOr(options.timeoutMs, DEFAULT_API_TIMEOUT_MS),
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     logger: options.logger ?? SILENT_LOGGER,
+    ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),
   });
 }
 

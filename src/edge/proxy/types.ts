@@ -19,6 +19,11 @@ export interface ProxyTarget {
   readonly forwardedHost: string;
   /** Sent as `x-forwarded-proto`. */
   readonly forwardedProto: 'http' | 'https';
+  /**
+   * More fields set by the host after the client's (a linked backend's token and subscription key), as
+   * undici's flat `[name, value, …]` list with lower-case names; a client header of the same name is dropped.
+   */
+  readonly extraHeaders?: readonly string[];
 }
 
 /** Options of {@link createApiProxy}. */
@@ -31,6 +36,8 @@ export interface ApiProxyOptions {
   readonly maxBodyBytes?: number;
   /** Receives backend failures and timeouts; silent by default. */
   readonly logger?: Logger;
+  /** `Host` sent upstream instead of the upstream URL's (to reach a host served by the same listener). */
+  readonly hostHeader?: string;
 }
 
 /** A pooled, keep-alive reverse proxy to one `/api` backend. */

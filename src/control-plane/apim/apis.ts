@@ -1,0 +1,237 @@
+/**
+ * APIs and operations of an API Management service (spec/apim.md §1.1): an API is a path suffix, a
+ * backend URL, protocols, whether it needs a subscription and how its key is named; an operation is a
+ * method and a URL template under it.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/guards.js';
+import type { ControlContext } from '../context.js';
+import { badField, booleanField, stringField, urlField } from './fields.js';
+import {
+  checkEntityId,
+  deleteEntities,
+  getEntity,
+  listEntities,
+  putEntity,
+  recordServiceChange,
+  type StoredEntity,
+} from './store.js';
+
+/** Stored properties of an API. */
+export interface ApiProperties {
+  readonly displayName: string;
+  /** Without leading or trailing `/`; `''` for the root. */
+  readonly path: string;
+  readonly serviceUrl: string;
+  readonly protocols: readonly ('http' | 'https')[];
+  readonly subscriptionRequired: boolean;
+  readonly subscriptionKeyParameterNames: { readonly header: string; readonly query: string };
+}
+
+/** Stored properties of an operation. */
+export interface OperationProperties {
+  readonly displayName: string;
+  readonly method: string;
+  readonly urlTemplate: string;
+  readonly templateParameters: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly required: boolean;
+  }[];
+}
+
+export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
+export const DEFAULT_KEY_QUERY = 'subscription-key';
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const METHOD = /^[A-Z]{1,20}$|^\*$/;
+
+/** Reads and checks the properties of an API. */
+export function parseApiProperties(id: string, props: Record<string, unknown>): ApiProperties {
+  const path = stringField(props, 'path')
+    .trim()
+    .replace(/^\/+|\/+$/g, '');
+  if (
+    path.length > 400 ||
+    /[?#\s{}]/.test(path) ||
+    path.split('/').some((part) => part === '.' || part === '..')
+  ) {
+    throw badField(
+      'path',
+      "a URL suffix such as 'api' or 'orders/v1' (no query, spaces, braces or dot segments)",
+      props.path,
+    );
+  }
+  return {
+    displayName: stringField(props, 'displayName', id),
+    path,
+    serviceUrl: urlField(props, 'serviceUrl'),
+    protocols: parseProtocols(props.protocols),
+    subscriptionRequired: booleanField(props, 'subscriptionRequired', true),
+    subscriptionKeyParameterNames: parseKeyNames(props.subscriptionKeyParameterNames),
+  };
+}
+
+function parseProtocols(value: unknown): ApiProperties['protocols'] {
+  if (value === undefined) {
+    return ['https'];
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw badField('protocols', 'a non-empty array of "http" and "https"', value);
+  }
+  const protocols = value.map((item) => (typeof item === 'string' ? item.toLowerCase() : item));
+  for (const protocol of protocols) {
+    if (protocol !== 'http' && protocol !== 'https') {
+      throw badField(
+        'protocols',
+        'a non-empty array of "http" and "https" (WebSocket APIs are not supported)',
+        value,
+      );
+    }
+  }
+  return [...new Set(protocols as ('http' | 'https')[])];
+}
+
+function parseKeyNames(value: unknown): ApiProperties['subscriptionKeyParameterNames'] {
+  if (value === undefined || value === null) {
+    return { header: DEFAULT_KEY_HEADER, query: DEFAULT_KEY_QUERY };
+  }
+  if (!isRecord(value)) {
+    throw badField('subscriptionKeyParameterNames', 'an object {"header": "…", "query": "…"}', value);
+  }
+  const header = value.header ?? DEFAULT_KEY_HEADER;
+  const query = value.query ?? DEFAULT_KEY_QUERY;
+  if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
+    throw badField('subscriptionKeyParameterNames.header', 'an HTTP header name', header);
+  }
+  if (typeof query !== 'string' || !/^[A-Za-z0-9_.~-]{1,100}$/.test(query)) {
+    throw badField(
+      'subscriptionKeyParameterNames.query',
+      'a query parameter name of letters, digits, "-", "_", "." or "~"',
+      query,
+    );
+  }
+  return { header, query };
+}
+
+/** Reads and checks the properties of an operation. */
+export function parseOperationProperties(id: string, props: Record<string, unknown>): OperationProperties {
+  const method = stringField(props, 'method').toUpperCase();
+  if (!METHOD.test(method)) {
+    throw badField('method', 'an HTTP method such as GET or POST, or *', props.method);
+  }
+  const urlTemplate = stringField(props, 'urlTemplate');
+  const problem = checkUrlTemplate(urlTemplate);
+  if (problem !== undefined) {
+    throw badField('urlTemplate', `a template such as "/users/{id}" (${problem})`, urlTemplate);
+  }
+  const names = templateParameterNames(urlTemplate);
+  return {
+    displayName: stringField(props, 'displayName', id),
+    method,
+    urlTemplate,
+    templateParameters: names.map((name) => ({ name, type: 'string', required: true })),
+  };
+}
+
+/** What is wrong with a URL template, if anything. */
+export function checkUrlTemplate(template: string): string | undefined {
+  if (!template.startsWith('/')) {
+    return 'it must start with /';
+  }
+  if (/[\s#]/.test(template)) {
+    return 'it must not contain spaces or #';
+  }
+  const path = template.split('?')[0] ?? '';
+  const names = templateParameterNames(path);
+  if (new Set(names).size !== names.length) {
+    return 'a parameter name appears twice';
+  }
+  if (/[{}]/.test(path.replace(/\{[A-Za-z_][A-Za-z0-9_-]*\*?\}/g, ''))) {
+    return 'braces must enclose a parameter name like {id}';
+  }
+  return undefined;
+}
+
+function templateParameterNames(template: string): string[] {
+  return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\*?\}/g)].map((match) => match[1] ?? '');
+}
+
+/** Creates or replaces an API; its path must not be another API's. */
+export async function putApi(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  props: Record<string, unknown>,
+): Promise<{ api: StoredEntity<ApiProperties>; created: boolean }> {
+  checkEntityId('api', id);
+  const properties = parseApiProperties(id, props);
+  const clash = (await listEntities<ApiProperties>(ctx, serviceId, 'api')).find(
+    (api) => api.id !== id && api.properties.path.toLowerCase() === properties.path.toLowerCase(),
+  );
+  if (clash !== undefined) {
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      `The API '${clash.id}' already uses the path '${properties.path}'; each API needs its own path suffix.`,
+    );
+  }
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    const isNew = await putEntity(ctx, serviceId, 'api', id, properties, undefined, trx);
+    await recordServiceChange(ctx, serviceId, trx);
+    return isNew;
+  });
+  return { api: await getEntity<ApiProperties>(ctx, serviceId, 'api', id), created };
+}
+
+/** Deletes an API with its operations, its product memberships and its policies. */
+export async function deleteApi(ctx: ControlContext, serviceId: string, id: string): Promise<void> {
+  await getEntity(ctx, serviceId, 'api', id);
+  const memberships = (await listEntities(ctx, serviceId, 'product-api')).filter((entry) =>
+    entry.id.endsWith(`/${id}`),
+  );
+  await ctx.db.transaction().execute(async (trx) => {
+    await deleteEntities(ctx, serviceId, 'api', { id }, trx);
+    await deleteEntities(ctx, serviceId, 'operation', { prefix: `${id}/` }, trx);
+    for (const membership of memberships) {
+      await deleteEntities(ctx, serviceId, 'product-api', { id: membership.id }, trx);
+    }
+    await deleteEntities(ctx, serviceId, 'policy', { id: `api:${id}` }, trx);
+    await deleteEntities(ctx, serviceId, 'policy', { prefix: `operation:${id}/` }, trx);
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+}
+
+/** Creates or replaces an operation of an existing API. */
+export async function putOperation(
+  ctx: ControlContext,
+  serviceId: string,
+  apiId: string,
+  id: string,
+  props: Record<string, unknown>,
+): Promise<{ operation: StoredEntity<OperationProperties>; created: boolean }> {
+  await getEntity(ctx, serviceId, 'api', apiId);
+  checkEntityId('operation', id);
+  const properties = parseOperationProperties(id, props);
+  const key = `${apiId}/${id}`;
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    const isNew = await putEntity(ctx, serviceId, 'operation', key, properties, undefined, trx);
+    await recordServiceChange(ctx, serviceId, trx);
+    return isNew;
+  });
+  return { operation: await getEntity<OperationProperties>(ctx, serviceId, 'operation', key), created };
+}
+
+/** Deletes an operation and its policy. */
+export async function deleteOperation(
+  ctx: ControlContext,
+  serviceId: string,
+  apiId: string,
+  id: string,
+): Promise<void> {
+  await getEntity(ctx, serviceId, 'operation', `${apiId}/${id}`);
+  await ctx.db.transaction().execute(async (trx) => {
+    await deleteEntities(ctx, serviceId, 'operation', { id: `${apiId}/${id}` }, trx);
+    await deleteEntities(ctx, serviceId, 'policy', { id: `operation:${apiId}/${id}` }, trx);
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+}

@@ -1,0 +1,55 @@
+/** API Management services of the control plane: the entities, their checks, and the gateway snapshot. */
+export {
+  type ApiProperties,
+  deleteApi,
+  deleteOperation,
+  type OperationProperties,
+  putApi,
+  putOperation,
+} from './apis.js';
+export {
+  deleteNamedValue,
+  listNamedValues,
+  type NamedValueProperties,
+  namedValueText,
+  putNamedValue,
+} from './named-values.js';
+export {
+  deletePolicy,
+  findPolicy,
+  getPolicy,
+  type PolicyProperties,
+  type PolicyTarget,
+  policyKey,
+  putPolicy,
+} from './policies.js';
+export {
+  addProductApi,
+  deleteProduct,
+  type ProductProperties,
+  productApiIds,
+  putProduct,
+  removeProductApi,
+} from './products.js';
+export {
+  type ApimService,
+  createApimService,
+  deleteApimService,
+  findApimService,
+  findApimServiceById,
+  getApimService,
+  listApimServices,
+  MASTER_SUBSCRIPTION,
+} from './service.js';
+export { type ApimSnapshot, loadApimSnapshot } from './snapshot.js';
+export { APIM_CHANGE_PREFIX, getEntity, listEntities, type StoredEntity } from './store.js';
+export {
+  deleteSubscription,
+  keysOf,
+  listSubscriptions,
+  putSubscription,
+  regenerateKey,
+  type SubscriptionKeys,
+  type SubscriptionProperties,
+  setSubscriptionState,
+} from './subscriptions.js';

@@ -1,0 +1,129 @@
+/**
+ * API Management services (`Microsoft.ApiManagement/service`): create, read, list, delete. Each service
+ * answers at its own gateway host on the data-plane listener and has the built-in all-access
+ * subscription `master` (spec/apim.md §1.1).
+ */
+import { randomUUID } from 'node:crypto';
+import { PorticoError } from '../../shared/errors.js';
+import type { ApimServicesTable } from '../../storage/index.js';
+import type { ControlContext } from '../context.js';
+import { putEntity, recordServiceChange } from './store.js';
+import { newSubscriptionKey, type SubscriptionProperties } from './subscriptions.js';
+
+/** A service as the control plane hands it around. */
+export interface ApimService {
+  readonly id: string;
+  readonly name: string;
+  readonly gatewayHostname: string;
+  readonly createdAt: string;
+}
+
+/** The id of the built-in all-access subscription. */
+export const MASTER_SUBSCRIPTION = 'master';
+
+/** Service names: 1–50 of `a-z 0-9 -`, starting with a letter, not ending with `-` (Azure's rule). */
+const SERVICE_NAME = /^[a-z](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
+
+function toService(row: ApimServicesTable): ApimService {
+  return { id: row.id, name: row.name, gatewayHostname: row.gateway_hostname, createdAt: row.created_at };
+}
+
+/** The gateway host of a service: `<name>.azure-api.<domain>`, like Azure's `<name>.azure-api.net`. */
+export function gatewayHostnameOf(name: string, domain: string): string {
+  return `${name}.azure-api.${domain}`;
+}
+
+function checkServiceName(name: string): void {
+  if (!SERVICE_NAME.test(name)) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `The API Management service name '${name}' is invalid: use 1 to 50 lower-case letters, digits or '-', starting with a letter and not ending with '-' (e.g. 'contoso-apis').`,
+    );
+  }
+}
+
+/** Creates a service with its all-access subscription. */
+export async function createApimService(ctx: ControlContext, name: string): Promise<ApimService> {
+  checkServiceName(name);
+  if ((await findApimService(ctx, name)) !== undefined) {
+    throw new PorticoError(
+      'CONTROL_APIM_EXISTS',
+      `An API Management service named '${name}' exists already; pick another name.`,
+    );
+  }
+  const row: ApimServicesTable = {
+    id: randomUUID(),
+    name,
+    gateway_hostname: gatewayHostnameOf(name, ctx.domain),
+    created_at: ctx.now().toISOString(),
+  };
+  const master: SubscriptionProperties = {
+    displayName: 'Built-in all-access subscription',
+    scope: '/apis',
+    state: 'active',
+    allowTracing: false,
+  };
+  const keys = JSON.stringify({ primaryKey: newSubscriptionKey(), secondaryKey: newSubscriptionKey() });
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('apim_services').values(row).execute();
+    await putEntity(ctx, row.id, 'subscription', MASTER_SUBSCRIPTION, master, keys, trx);
+    await recordServiceChange(ctx, row.id, trx);
+  });
+  return toService(row);
+}
+
+/** A service by name, or undefined. */
+export async function findApimService(ctx: ControlContext, name: string): Promise<ApimService | undefined> {
+  const row = await ctx.db
+    .selectFrom('apim_services')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toService(row);
+}
+
+/** A service by id, or undefined. */
+export async function findApimServiceById(ctx: ControlContext, id: string): Promise<ApimService | undefined> {
+  const row = await ctx.db.selectFrom('apim_services').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toService(row);
+}
+
+/** A service by name, or a 404. */
+export async function getApimService(ctx: ControlContext, name: string): Promise<ApimService> {
+  const service = await findApimService(ctx, name);
+  if (service === undefined) {
+    throw new PorticoError(
+      'CONTROL_APIM_NOT_FOUND',
+      `There is no API Management service named '${name}'. List them with 'portico apim list'.`,
+    );
+  }
+  return service;
+}
+
+/** Every service, by name. */
+export async function listApimServices(ctx: ControlContext): Promise<ApimService[]> {
+  const rows = await ctx.db.selectFrom('apim_services').selectAll().orderBy('name').execute();
+  return rows.map(toService);
+}
+
+/** Deletes a service and everything in it; refused while a site environment is linked to it. */
+export async function deleteApimService(ctx: ControlContext, name: string): Promise<void> {
+  const service = await getApimService(ctx, name);
+  const links = await ctx.db
+    .selectFrom('linked_backends')
+    .innerJoin('sites', 'sites.id', 'linked_backends.site_id')
+    .select('sites.name')
+    .where('linked_backends.resource_id', '=', service.id)
+    .execute();
+  if (links.length > 0) {
+    const names = [...new Set(links.map((link) => `'${link.name}'`))].join(', ');
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      `The service '${name}' is linked to the static site(s) ${names}; unlink them first ('portico unlink --site <name>').`,
+    );
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('apim_services').where('id', '=', service.id).execute();
+    await recordServiceChange(ctx, service.id, trx);
+  });
+}

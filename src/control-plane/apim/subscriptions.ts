@@ -1,0 +1,192 @@
+/**
+ * Subscriptions of an API Management service (spec/apim.md §1.1–1.2): a scope (a product, an API or all
+ * APIs), a state (only `active` opens the gateway), and two keys that can be set, listed and regenerated.
+ */
+import { randomBytes } from 'node:crypto';
+import { PorticoError } from '../../shared/errors.js';
+import type { ControlContext } from '../context.js';
+import { badField, booleanField, choiceField, stringField } from './fields.js';
+import type { ProductProperties } from './products.js';
+import {
+  checkEntityId,
+  deleteEntities,
+  findEntity,
+  getEntity,
+  listEntities,
+  putEntity,
+  recordServiceChange,
+  type StoredEntity,
+} from './store.js';
+
+export const SUBSCRIPTION_STATES = [
+  'active',
+  'suspended',
+  'submitted',
+  'rejected',
+  'cancelled',
+  'expired',
+] as const;
+
+/** A subscription state. */
+export type SubscriptionStateName = (typeof SUBSCRIPTION_STATES)[number];
+
+/** Stored (non-secret) properties of a subscription. */
+export interface SubscriptionProperties {
+  readonly displayName: string;
+  /** `/products/<id>`, `/apis/<id>` or `/apis` (all APIs). */
+  readonly scope: string;
+  readonly state: SubscriptionStateName;
+  readonly allowTracing: boolean;
+}
+
+/** The two keys of a subscription. */
+export interface SubscriptionKeys {
+  readonly primaryKey: string;
+  readonly secondaryKey: string;
+}
+
+/** A new random key: 32 hex characters, like Azure's. */
+export function newSubscriptionKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The keys kept sealed with a subscription. */
+export function keysOf(subscription: StoredEntity<SubscriptionProperties>): SubscriptionKeys {
+  return JSON.parse(subscription.secret ?? '{}') as SubscriptionKeys;
+}
+
+/**
+ * Accepts `/products/x`, `/apis/x`, `/apis` and the full resource-id forms Azure uses
+ * (`/subscriptions/…/service/<name>/products/x`), answering the short form.
+ */
+export function normalizeScope(scope: string): string {
+  const match = /(?:^|\/service\/[^/]+)(\/(?:products|apis)(?:\/[^/]+)?)\/?$/i.exec(scope);
+  const short = match?.[1];
+  if (short === undefined) {
+    throw badField('scope', '"/products/<productId>", "/apis/<apiId>" or "/apis" (all APIs)', scope);
+  }
+  const [, kind, id] = short.split('/');
+  return id === undefined ? `/${kind?.toLowerCase()}` : `/${kind?.toLowerCase()}/${id}`;
+}
+
+function checkKey(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.length < 1 || value.length > 256 || /\s/.test(value)) {
+    throw badField(field, 'a key of 1 to 256 printable characters without spaces', '(hidden)');
+  }
+  return value;
+}
+
+/**
+ * Creates or replaces a subscription. A new one is `submitted` unless a state is given (Azure's REST
+ * default); its keys are generated unless given. The scope must exist.
+ */
+export async function putSubscription(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  props: Record<string, unknown>,
+): Promise<{ subscription: StoredEntity<SubscriptionProperties>; created: boolean }> {
+  checkEntityId('subscription', id);
+  const existing = await findEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  const scope = normalizeScope(stringField(props, 'scope', existing?.properties.scope));
+  await checkScopeExists(ctx, serviceId, scope);
+  const properties: SubscriptionProperties = {
+    displayName: stringField(props, 'displayName', existing?.properties.displayName ?? id),
+    scope,
+    state: choiceField(props, 'state', SUBSCRIPTION_STATES, existing?.properties.state ?? 'submitted'),
+    allowTracing: booleanField(props, 'allowTracing', existing?.properties.allowTracing ?? false),
+  };
+  const previous = existing === undefined ? undefined : keysOf(existing);
+  const keys: SubscriptionKeys = {
+    primaryKey: checkKey('primaryKey', props.primaryKey) ?? previous?.primaryKey ?? newSubscriptionKey(),
+    secondaryKey:
+      checkKey('secondaryKey', props.secondaryKey) ?? previous?.secondaryKey ?? newSubscriptionKey(),
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    await putEntity(ctx, serviceId, 'subscription', id, properties, JSON.stringify(keys), trx);
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+  const subscription = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  return { subscription, created: existing === undefined };
+}
+
+async function checkScopeExists(ctx: ControlContext, serviceId: string, scope: string): Promise<void> {
+  const [, kind, id] = scope.split('/');
+  if (id === undefined) {
+    return;
+  }
+  if (kind === 'products') {
+    await getEntity<ProductProperties>(ctx, serviceId, 'product', id);
+  } else {
+    await getEntity(ctx, serviceId, 'api', id);
+  }
+}
+
+/** Changes the state of a subscription (PATCH). */
+export async function setSubscriptionState(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  state: unknown,
+): Promise<StoredEntity<SubscriptionProperties>> {
+  const existing = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  const next = choiceField({ state }, 'state', SUBSCRIPTION_STATES, existing.properties.state);
+  await ctx.db.transaction().execute(async (trx) => {
+    await putEntity(
+      ctx,
+      serviceId,
+      'subscription',
+      id,
+      { ...existing.properties, state: next },
+      existing.secret,
+      trx,
+    );
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+  return getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+}
+
+/** Replaces one key with a new random one; the old key stops working at once. */
+export async function regenerateKey(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  which: 'primary' | 'secondary',
+): Promise<void> {
+  const existing = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  const keys = keysOf(existing);
+  const next =
+    which === 'primary'
+      ? { ...keys, primaryKey: newSubscriptionKey() }
+      : { ...keys, secondaryKey: newSubscriptionKey() };
+  await ctx.db.transaction().execute(async (trx) => {
+    await putEntity(ctx, serviceId, 'subscription', id, existing.properties, JSON.stringify(next), trx);
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+}
+
+/** Deletes a subscription; the built-in all-access one cannot be deleted. */
+export async function deleteSubscription(ctx: ControlContext, serviceId: string, id: string): Promise<void> {
+  await getEntity(ctx, serviceId, 'subscription', id);
+  if (id === 'master') {
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      "The built-in all-access subscription 'master' cannot be deleted; suspend it instead.",
+    );
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await deleteEntities(ctx, serviceId, 'subscription', { id }, trx);
+    await recordServiceChange(ctx, serviceId, trx);
+  });
+}
+
+/** Every subscription of a service. */
+export function listSubscriptions(
+  ctx: ControlContext,
+  serviceId: string,
+): Promise<StoredEntity<SubscriptionProperties>[]> {
+  return listEntities<SubscriptionProperties>(ctx, serviceId, 'subscription');
+}

@@ -1,0 +1,36 @@
+/** Backend apps and linked backends of the control plane. */
+export {
+  APP_CHANGE_PREFIX,
+  type BackendApp,
+  type BackendAppKind,
+  createBackendApp,
+  deleteBackendApp,
+  findBackendAppById,
+  getBackendApp,
+  kindLabel,
+  listBackendApps,
+  listFunctionApps,
+  namespaceOf,
+  webKindOf,
+} from './apps.js';
+export { checkDeploymentForLink, isPullRequestEnvironment } from './constraints.js';
+export {
+  missingFunctionContent,
+  parseFunctionContent,
+  readFunctionContent,
+  setFunctionContent,
+  uploadFunctionContent,
+} from './function-content.js';
+export { tokenIssuer } from './gateway-link.js';
+export {
+  BACKEND_TYPES,
+  type BackendType,
+  type LinkView,
+  linkBackend,
+  linkedEnvironments,
+  listLinks,
+  type ResolvedLink,
+  repairLink,
+  resolveLink,
+  unlinkBackend,
+} from './links.js';

@@ -1,0 +1,626 @@
+/**
+ * The API Management routes of the management API (docs/rest-api.md): services, APIs, operations,
+ * products and their APIs, subscriptions with their keys, named values, and policies at every scope.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import {
+  type ApimService,
+  type ApiProperties,
+  addProductApi,
+  createApimService,
+  deleteApi,
+  deleteApimService,
+  deleteNamedValue,
+  deleteOperation,
+  deletePolicy,
+  deleteProduct,
+  deleteSubscription,
+  getApimService,
+  getEntity,
+  getPolicy,
+  keysOf,
+  listApimServices,
+  listEntities,
+  listNamedValues,
+  listSubscriptions,
+  type NamedValueProperties,
+  namedValueText,
+  type OperationProperties,
+  type PolicyTarget,
+  type ProductProperties,
+  productApiIds,
+  putApi,
+  putNamedValue,
+  putOperation,
+  putPolicy,
+  putProduct,
+  putSubscription,
+  regenerateKey,
+  removeProductApi,
+  type SubscriptionProperties,
+  setSubscriptionState,
+} from '../apim/index.js';
+import type { ControlContext } from '../context.js';
+import {
+  apiResource,
+  namedValueResource,
+  operationResource,
+  policyResource,
+  productResource,
+  serviceResource,
+  serviceResourceId,
+  subscriptionResource,
+} from './apim-resources.js';
+import { readJson } from './http.js';
+import { checkScope, propertiesOf } from './params.js';
+import type { Route, RouteRequest, RouteResult } from './router.js';
+
+const SERVICES =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service';
+const SVC = `${SERVICES}/{serviceName}`;
+
+/** The API Management routes. */
+export function createApimRoutes(ctx: ControlContext): Route[] {
+  return [
+    ...serviceRoutes(ctx),
+    ...apiRoutes(ctx),
+    ...productRoutes(ctx),
+    ...subscriptionRoutes(ctx),
+    ...namedValueRoutes(ctx),
+    ...policyRoutes(ctx),
+  ];
+}
+
+async function serviceOf(ctx: ControlContext, r: RouteRequest): Promise<ApimService> {
+  checkScope(r.params);
+  return getApimService(ctx, r.params.serviceName ?? '');
+}
+
+function param(r: RouteRequest, name: string): string {
+  return r.params[name] ?? '';
+}
+
+async function bodyProperties(r: RouteRequest): Promise<Record<string, unknown>> {
+  return propertiesOf(await readJson(r.req, 1024 * 1024));
+}
+
+function saved(created: boolean, body: unknown): RouteResult {
+  return { status: created ? 201 : 200, body };
+}
+
+function serviceRoutes(ctx: ControlContext): Route[] {
+  const view = (service: ApimService) => serviceResource(service, ctx.publicUrl(service.gatewayHostname));
+  return [
+    {
+      method: 'GET',
+      path: SERVICES,
+      auth: 'admin',
+      summary: 'List API Management services',
+      handler: async (r) => {
+        checkScope(r.params);
+        return { status: 200, body: { value: (await listApimServices(ctx)).map(view) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: SVC,
+      auth: 'admin',
+      summary: 'Create an API Management service (its gateway answers at gatewayHostname)',
+      requestExample: { location: 'portico', sku: { name: 'Developer', capacity: 1 }, properties: {} },
+      handler: async (r) => {
+        checkScope(r.params);
+        await readJson(r.req, 64 * 1024);
+        return { status: 201, body: view(await createApimService(ctx, param(r, 'serviceName'))) };
+      },
+    },
+    {
+      method: 'GET',
+      path: SVC,
+      auth: 'admin',
+      summary: 'Get an API Management service',
+      handler: async (r) => ({ status: 200, body: view(await serviceOf(ctx, r)) }),
+    },
+    {
+      method: 'DELETE',
+      path: SVC,
+      auth: 'admin',
+      summary: 'Delete an API Management service (refused while a site is linked to it)',
+      handler: async (r) => {
+        checkScope(r.params);
+        await deleteApimService(ctx, param(r, 'serviceName'));
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+function apiRoutes(ctx: ControlContext): Route[] {
+  const API = `${SVC}/apis/{apiId}`;
+  const OP = `${API}/operations/{operationId}`;
+  return [
+    {
+      method: 'GET',
+      path: `${SVC}/apis`,
+      auth: 'admin',
+      summary: 'List the APIs of a service',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const apis = await listEntities<ApiProperties>(ctx, service.id, 'api');
+        return { status: 200, body: { value: apis.map((api) => apiResource(service, api)) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: API,
+      auth: 'admin',
+      summary: 'Create or replace an API',
+      requestExample: {
+        properties: {
+          path: 'api',
+          serviceUrl: 'http://127.0.0.1:7071/api',
+          protocols: ['https'],
+          subscriptionRequired: true,
+        },
+      },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const { api, created } = await putApi(ctx, service.id, param(r, 'apiId'), await bodyProperties(r));
+        return saved(created, apiResource(service, api));
+      },
+    },
+    {
+      method: 'GET',
+      path: API,
+      auth: 'admin',
+      summary: 'Get an API',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        return {
+          status: 200,
+          body: apiResource(
+            service,
+            await getEntity<ApiProperties>(ctx, service.id, 'api', param(r, 'apiId')),
+          ),
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: API,
+      auth: 'admin',
+      summary: 'Delete an API with its operations and policies',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deleteApi(ctx, service.id, param(r, 'apiId'));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${API}/operations`,
+      auth: 'admin',
+      summary: 'List the operations of an API',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const apiId = param(r, 'apiId');
+        await getEntity(ctx, service.id, 'api', apiId);
+        const operations = await listEntities<OperationProperties>(ctx, service.id, 'operation', `${apiId}/`);
+        return {
+          status: 200,
+          body: { value: operations.map((op) => operationResource(service, apiId, op)) },
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: OP,
+      auth: 'admin',
+      summary: 'Create or replace an operation',
+      requestExample: { properties: { method: 'GET', urlTemplate: '/users/{id}' } },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const apiId = param(r, 'apiId');
+        const { operation, created } = await putOperation(
+          ctx,
+          service.id,
+          apiId,
+          param(r, 'operationId'),
+          await bodyProperties(r),
+        );
+        return saved(created, operationResource(service, apiId, operation));
+      },
+    },
+    {
+      method: 'GET',
+      path: OP,
+      auth: 'admin',
+      summary: 'Get an operation',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const apiId = param(r, 'apiId');
+        const operation = await getEntity<OperationProperties>(
+          ctx,
+          service.id,
+          'operation',
+          `${apiId}/${param(r, 'operationId')}`,
+        );
+        return { status: 200, body: operationResource(service, apiId, operation) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: OP,
+      auth: 'admin',
+      summary: 'Delete an operation',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deleteOperation(ctx, service.id, param(r, 'apiId'), param(r, 'operationId'));
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+function productRoutes(ctx: ControlContext): Route[] {
+  const PRODUCT = `${SVC}/products/{productId}`;
+  return [
+    {
+      method: 'GET',
+      path: `${SVC}/products`,
+      auth: 'admin',
+      summary: 'List the products of a service',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const products = await listEntities<ProductProperties>(ctx, service.id, 'product');
+        return { status: 200, body: { value: products.map((product) => productResource(service, product)) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: PRODUCT,
+      auth: 'admin',
+      summary: 'Create or replace a product',
+      requestExample: {
+        properties: { displayName: 'Starter', subscriptionRequired: true, state: 'published' },
+      },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const { product, created } = await putProduct(
+          ctx,
+          service.id,
+          param(r, 'productId'),
+          await bodyProperties(r),
+        );
+        return saved(created, productResource(service, product));
+      },
+    },
+    {
+      method: 'GET',
+      path: PRODUCT,
+      auth: 'admin',
+      summary: 'Get a product',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const product = await getEntity<ProductProperties>(ctx, service.id, 'product', param(r, 'productId'));
+        return { status: 200, body: productResource(service, product) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: PRODUCT,
+      auth: 'admin',
+      summary: 'Delete a product (with ?deleteSubscriptions=true when it has subscriptions)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deleteProduct(
+          ctx,
+          service.id,
+          param(r, 'productId'),
+          r.query.get('deleteSubscriptions') === 'true',
+        );
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${PRODUCT}/apis`,
+      auth: 'admin',
+      summary: 'List the APIs of a product',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const productId = param(r, 'productId');
+        await getEntity(ctx, service.id, 'product', productId);
+        const apis = await Promise.all(
+          (await productApiIds(ctx, service.id, productId)).map((apiId) =>
+            getEntity<ApiProperties>(ctx, service.id, 'api', apiId),
+          ),
+        );
+        return { status: 200, body: { value: apis.map((api) => apiResource(service, api)) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${PRODUCT}/apis/{apiId}`,
+      auth: 'admin',
+      summary: 'Add an API to a product',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const added = await addProductApi(ctx, service.id, param(r, 'productId'), param(r, 'apiId'));
+        const api = await getEntity<ApiProperties>(ctx, service.id, 'api', param(r, 'apiId'));
+        return saved(added, apiResource(service, api));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${PRODUCT}/apis/{apiId}`,
+      auth: 'admin',
+      summary: 'Remove an API from a product',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await removeProductApi(ctx, service.id, param(r, 'productId'), param(r, 'apiId'));
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+function subscriptionRoutes(ctx: ControlContext): Route[] {
+  const SUB = `${SVC}/subscriptions/{sid}`;
+  const regenerate = (which: 'primary' | 'secondary'): Route => ({
+    method: 'POST',
+    path: `${SUB}/regenerate${which === 'primary' ? 'Primary' : 'Secondary'}Key`,
+    auth: 'admin',
+    summary: `Replace the ${which} key of a subscription (the old one stops working)`,
+    handler: async (r) => {
+      const service = await serviceOf(ctx, r);
+      await regenerateKey(ctx, service.id, param(r, 'sid'), which);
+      return { status: 204 };
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: `${SVC}/subscriptions`,
+      auth: 'admin',
+      summary: 'List the subscriptions of a service (without keys)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const subscriptions = await listSubscriptions(ctx, service.id);
+        return { status: 200, body: { value: subscriptions.map((s) => subscriptionResource(service, s)) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: SUB,
+      auth: 'admin',
+      summary: 'Create or replace a subscription (new ones are submitted unless a state is given)',
+      requestExample: { properties: { scope: '/products/starter', displayName: 'Contoso', state: 'active' } },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const { subscription, created } = await putSubscription(
+          ctx,
+          service.id,
+          param(r, 'sid'),
+          await bodyProperties(r),
+        );
+        return saved(created, subscriptionResource(service, subscription));
+      },
+    },
+    {
+      method: 'PATCH',
+      path: SUB,
+      auth: 'admin',
+      summary: 'Change the state of a subscription',
+      requestExample: { properties: { state: 'suspended' } },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const props = await bodyProperties(r);
+        if (props.state === undefined) {
+          throw new PorticoError(
+            'CONTROL_BAD_REQUEST',
+            'properties.state is required (active, suspended, submitted, rejected, cancelled or expired).',
+          );
+        }
+        return {
+          status: 200,
+          body: subscriptionResource(
+            service,
+            await setSubscriptionState(ctx, service.id, param(r, 'sid'), props.state),
+          ),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: SUB,
+      auth: 'admin',
+      summary: 'Get a subscription (without keys)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const subscription = await getEntity<SubscriptionProperties>(
+          ctx,
+          service.id,
+          'subscription',
+          param(r, 'sid'),
+        );
+        return { status: 200, body: subscriptionResource(service, subscription) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: SUB,
+      auth: 'admin',
+      summary: 'Delete a subscription',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deleteSubscription(ctx, service.id, param(r, 'sid'));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${SUB}/listSecrets`,
+      auth: 'admin',
+      summary: 'The keys of a subscription',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const subscription = await getEntity<SubscriptionProperties>(
+          ctx,
+          service.id,
+          'subscription',
+          param(r, 'sid'),
+        );
+        return { status: 200, body: keysOf(subscription) };
+      },
+    },
+    regenerate('primary'),
+    regenerate('secondary'),
+  ];
+}
+
+function namedValueRoutes(ctx: ControlContext): Route[] {
+  const NV = `${SVC}/namedValues/{namedValueId}`;
+  return [
+    {
+      method: 'GET',
+      path: `${SVC}/namedValues`,
+      auth: 'admin',
+      summary: 'List the named values of a service (secret values hidden)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const values = await listNamedValues(ctx, service.id);
+        return { status: 200, body: { value: values.map((value) => namedValueResource(service, value)) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: NV,
+      auth: 'admin',
+      summary: 'Create or replace a named value',
+      requestExample: { properties: { displayName: 'backend-secret', value: 's3cr3t', secret: true } },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const { namedValue, created } = await putNamedValue(
+          ctx,
+          service.id,
+          param(r, 'namedValueId'),
+          await bodyProperties(r),
+        );
+        return saved(created, namedValueResource(service, namedValue));
+      },
+    },
+    {
+      method: 'GET',
+      path: NV,
+      auth: 'admin',
+      summary: 'Get a named value (a secret value is hidden)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const value = await getEntity<NamedValueProperties>(
+          ctx,
+          service.id,
+          'named-value',
+          param(r, 'namedValueId'),
+        );
+        return { status: 200, body: namedValueResource(service, value) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: NV,
+      auth: 'admin',
+      summary: 'Delete a named value no policy uses',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deleteNamedValue(ctx, service.id, param(r, 'namedValueId'));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${NV}/listValue`,
+      auth: 'admin',
+      summary: 'The value of a named value, secret or not',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const value = await getEntity<NamedValueProperties>(
+          ctx,
+          service.id,
+          'named-value',
+          param(r, 'namedValueId'),
+        );
+        return { status: 200, body: { value: namedValueText(value) } };
+      },
+    },
+  ];
+}
+
+/** GET, PUT and DELETE of the policy at each scope. */
+function policyRoutes(ctx: ControlContext): Route[] {
+  const scopes: readonly { path: string; label: string; target: (r: RouteRequest) => PolicyTarget }[] = [
+    { path: SVC, label: 'the service (global)', target: () => ({ scope: 'global' }) },
+    {
+      path: `${SVC}/products/{productId}`,
+      label: 'a product',
+      target: (r) => ({ scope: 'product', productId: param(r, 'productId') }),
+    },
+    {
+      path: `${SVC}/apis/{apiId}`,
+      label: 'an API',
+      target: (r) => ({ scope: 'api', apiId: param(r, 'apiId') }),
+    },
+    {
+      path: `${SVC}/apis/{apiId}/operations/{operationId}`,
+      label: 'an operation',
+      target: (r) => ({ scope: 'operation', apiId: param(r, 'apiId'), operationId: param(r, 'operationId') }),
+    },
+  ];
+  const scopePath = (r: RouteRequest) =>
+    new URL(r.req.url ?? '/', 'http://x').pathname.replace(/\/policies\/policy$/i, '');
+  return scopes.flatMap(({ path, label, target }): Route[] => [
+    {
+      method: 'GET',
+      path: `${path}/policies/policy`,
+      auth: 'admin',
+      summary: `Get the policy of ${label}`,
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        return {
+          status: 200,
+          body: policyResource(scopePath(r), await getPolicy(ctx, service.id, target(r))),
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${path}/policies/policy`,
+      auth: 'admin',
+      summary: `Set the policy of ${label} (checked: malformed XML or an unsupported policy is refused with its line)`,
+      requestExample: {
+        properties: {
+          format: 'rawxml',
+          value:
+            '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>',
+        },
+      },
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const { policy, created } = await putPolicy(ctx, service.id, target(r), await bodyProperties(r));
+        return saved(created, policyResource(scopePath(r), policy));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${path}/policies/policy`,
+      auth: 'admin',
+      summary: `Delete the policy of ${label}`,
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        await deletePolicy(ctx, service.id, target(r));
+        return { status: 204 };
+      },
+    },
+  ]);
+}
+
+export { serviceResourceId };

@@ -1,0 +1,306 @@
+/**
+ * Backend routes of the management API (docs/rest-api.md): function apps and web apps
+ * (`Microsoft.Web/sites`), container apps (`Microsoft.App/containerApps`), a function app's content, the
+ * linked backends of site environments, and the rotation of a site's token signing key.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import {
+  type BackendApp,
+  type BackendAppKind,
+  createBackendApp,
+  deleteBackendApp,
+  getBackendApp,
+  type LinkView,
+  linkBackend,
+  listBackendApps,
+  listLinks,
+  missingFunctionContent,
+  namespaceOf,
+  parseFunctionContent,
+  repairLink,
+  setFunctionContent,
+  unlinkBackend,
+  uploadFunctionContent,
+  webKindOf,
+} from '../backends/index.js';
+import type { ControlContext } from '../context.js';
+import { rotateSigningKey } from '../signing-keys.js';
+import { getSite, type Site } from '../sites.js';
+import { readBody, readJson } from './http.js';
+import { checkScope, propertiesOf } from './params.js';
+import { buildName, RESOURCE_GROUP, SUBSCRIPTION_ID, siteId } from './resources.js';
+import type { Route, RouteRequest } from './router.js';
+
+const PROVIDERS = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers';
+const WEB_SITES = `${PROVIDERS}/Microsoft.Web/sites`;
+const CONTAINER_APPS = `${PROVIDERS}/Microsoft.App/containerApps`;
+const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/{name}`;
+
+/** The backend routes. */
+export function createBackendRoutes(ctx: ControlContext): Route[] {
+  return [...webSiteRoutes(ctx), ...containerAppRoutes(ctx), ...contentRoutes(ctx), ...linkRoutes(ctx)];
+}
+
+function appResourceId(app: BackendApp): string {
+  return `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${namespaceOf(app.kind)}/${app.name}`;
+}
+
+function appResource(ctx: ControlContext, app: BackendApp): unknown {
+  const common = { id: appResourceId(app), name: app.name, location: 'portico' };
+  const publicNetworkAccess = app.publicNetworkAccess;
+  if (app.kind === 'containerapp') {
+    const fqdn = new URL(app.backendUrl ?? 'http://invalid').host;
+    return {
+      ...common,
+      type: 'Microsoft.App/containerApps',
+      properties: {
+        backendUrl: app.backendUrl,
+        configuration: { ingress: { fqdn, external: true } },
+        publicNetworkAccess,
+      },
+    };
+  }
+  const defaultHostName = app.hostname ?? new URL(app.backendUrl ?? 'http://invalid').host;
+  const url = app.hostname === null ? app.backendUrl : ctx.publicUrl(app.hostname);
+  return {
+    ...common,
+    type: 'Microsoft.Web/sites',
+    kind: app.kind === 'functionapp' ? 'functionapp' : 'app',
+    properties: {
+      defaultHostName,
+      url,
+      backendUrl: app.backendUrl,
+      publicNetworkAccess,
+      hasContent: app.hasContent,
+      lastModifiedTimeUtc: app.updatedAt,
+    },
+  };
+}
+
+function name(r: RouteRequest, param = 'appName'): string {
+  checkScope(r.params);
+  return r.params[param] ?? '';
+}
+
+/** GET one, PUT, DELETE and GET list of one namespace. */
+function appRoutes(
+  ctx: ControlContext,
+  collection: string,
+  label: string,
+  kindOf: (body: unknown) => BackendAppKind,
+  kinds: readonly BackendAppKind[],
+): Route[] {
+  const ITEM = `${collection}/{appName}`;
+  // Function apps and web apps share `Microsoft.Web/sites`, so looking up either kind finds both.
+  const find = (r: RouteRequest) => getBackendApp(ctx, kinds[0] ?? 'webapp', name(r));
+  return [
+    {
+      method: 'GET',
+      path: collection,
+      auth: 'admin',
+      summary: `List ${label}`,
+      handler: async (r) => {
+        checkScope(r.params);
+        return {
+          status: 200,
+          body: {
+            value: (await listBackendApps(ctx, namespaceOf(kinds[0] ?? 'webapp'))).map((app) =>
+              appResource(ctx, app),
+            ),
+          },
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: ITEM,
+      auth: 'admin',
+      summary: `Create a ${label.replace(/s$/, '')}`,
+      requestExample: kinds.includes('functionapp')
+        ? { kind: 'app', properties: { backendUrl: 'https://api.example.com' } }
+        : { properties: { backendUrl: 'https://api.example.com' } },
+      handler: async (r) => {
+        const body = await readJson(r.req, 64 * 1024);
+        const app = await createBackendApp(ctx, kindOf(body), name(r), propertiesOf(body));
+        return { status: 201, body: appResource(ctx, app) };
+      },
+    },
+    {
+      method: 'GET',
+      path: ITEM,
+      auth: 'admin',
+      summary: `Get a ${label.replace(/s$/, '')}`,
+      handler: async (r) => ({ status: 200, body: appResource(ctx, await find(r)) }),
+    },
+    {
+      method: 'DELETE',
+      path: ITEM,
+      auth: 'admin',
+      summary: `Delete a ${label.replace(/s$/, '')} (refused while linked)`,
+      handler: async (r) => {
+        await deleteBackendApp(ctx, await find(r));
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+function webSiteRoutes(ctx: ControlContext): Route[] {
+  return appRoutes(ctx, WEB_SITES, 'function apps and web apps', webKindOf, ['webapp', 'functionapp']);
+}
+
+function containerAppRoutes(ctx: ControlContext): Route[] {
+  return appRoutes(ctx, CONTAINER_APPS, 'container apps', () => 'containerapp', ['containerapp']);
+}
+
+function contentRoutes(ctx: ControlContext): Route[] {
+  const CONTENT = `${WEB_SITES}/{appName}/content`;
+  const functionApp = (r: RouteRequest) => getBackendApp(ctx, 'functionapp', name(r));
+  return [
+    {
+      method: 'POST',
+      path: `${CONTENT}/check`,
+      auth: 'admin',
+      summary: 'Which contents of a function app API folder the server lacks',
+      requestExample: { api: [{ path: 'host.json', size: 2, sha256: '0'.repeat(64) }] },
+      handler: async (r) => {
+        const app = await functionApp(r);
+        const files = parseFunctionContent(await readJson(r.req));
+        return { status: 200, body: { missing: await missingFunctionContent(ctx, app, files) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${CONTENT}/files/{sha256}`,
+      auth: 'admin',
+      summary: 'Upload one content of a function app (raw bytes)',
+      handler: async (r) => {
+        const app = await functionApp(r);
+        await uploadFunctionContent(ctx, app, r.params.sha256 ?? '', await readBody(r.req, 64 * 1024 * 1024));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'PUT',
+      path: CONTENT,
+      auth: 'admin',
+      summary: 'Make the listed files the content of a function app (installs its dependencies)',
+      handler: async (r) => {
+        const app = await functionApp(r);
+        await setFunctionContent(ctx, app, parseFunctionContent(await readJson(r.req)));
+        return { status: 200, body: appResource(ctx, await functionApp(r)) };
+      },
+    },
+  ];
+}
+
+function linkResource(site: Site, link: LinkView): unknown {
+  return {
+    id: `${siteId(site.name)}/builds/${buildName(link.environment)}/linkedBackends/${link.name}`,
+    name: link.name,
+    type: 'Microsoft.Web/staticSites/builds/linkedBackends',
+    properties: {
+      backendResourceId:
+        link.backendType === 'apim'
+          ? `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ApiManagement/service/${link.resourceName}`
+          : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${link.backendType === 'containerapp' ? 'Microsoft.App/containerApps' : 'Microsoft.Web/sites'}/${link.resourceName}`,
+      backendType: link.backendType,
+      resourceName: link.resourceName,
+      region: 'portico',
+      createdOn: link.createdOn,
+      provisioningState: 'Succeeded',
+      status: link.status,
+      problems: link.problems,
+    },
+  };
+}
+
+/** The same link routes at site level (production, as Azure) and per build. */
+function linkRoutes(ctx: ControlContext): Route[] {
+  const siteOf = (r: RouteRequest) => {
+    checkScope(r.params);
+    return getSite(ctx, r.params.name ?? '');
+  };
+  const envOf = (r: RouteRequest) => {
+    const build = r.params.environmentName ?? 'default';
+    return build.toLowerCase() === 'default' ? 'production' : build;
+  };
+  const scoped = (base: string): Route[] => [
+    {
+      method: 'GET',
+      path: `${base}/linkedBackends`,
+      auth: 'admin',
+      summary: 'The backend linked to an environment (with its status)',
+      handler: async (r) => {
+        const site = await siteOf(r);
+        return {
+          status: 200,
+          body: { value: (await listLinks(ctx, site, envOf(r))).map((link) => linkResource(site, link)) },
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${base}/linkedBackends/{linkedBackendName}`,
+      auth: 'admin',
+      summary: 'Link a backend (API Management, function app, web app or container app) to an environment',
+      requestExample: {
+        properties: {
+          backendResourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ApiManagement/service/contoso`,
+          backendType: 'apim',
+        },
+      },
+      handler: async (r) => {
+        const site = await siteOf(r);
+        const props = propertiesOf(await readJson(r.req, 64 * 1024));
+        if (typeof props.backendResourceId !== 'string') {
+          throw new PorticoError(
+            'CONTROL_BAD_REQUEST',
+            'properties.backendResourceId is required: the resource id of the backend to link.',
+          );
+        }
+        const link = await linkBackend(ctx, site, envOf(r), {
+          backendResourceId: props.backendResourceId,
+          backendType: props.backendType,
+        });
+        return { status: 200, body: linkResource(site, link) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/linkedBackends/{linkedBackendName}`,
+      auth: 'admin',
+      summary: 'Unlink the backend of an environment (a gateway keeps its product and subscription)',
+      handler: async (r) => {
+        await unlinkBackend(ctx, await siteOf(r), envOf(r), r.params.linkedBackendName);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${base}/linkedBackends/{linkedBackendName}/repair`,
+      auth: 'admin',
+      summary: 'Restore a broken link (Portico extension): product, subscription, policy and key',
+      handler: async (r) => {
+        const site = await siteOf(r);
+        return { status: 200, body: linkResource(site, await repairLink(ctx, site, envOf(r))) };
+      },
+    },
+  ];
+  return [
+    ...scoped(SITE),
+    ...scoped(`${SITE}/builds/{environmentName}`),
+    {
+      method: 'POST',
+      path: `${SITE}/rotateSigningKey`,
+      auth: 'admin',
+      summary:
+        'Start signing backend tokens with a new key (Portico extension); the old key stays published until its tokens expire',
+      handler: async (r) => {
+        const site = await siteOf(r);
+        await rotateSigningKey(ctx, site.id);
+        return { status: 204 };
+      },
+    },
+  ];
+}

@@ -1,0 +1,28 @@
+/** Parameter and body readers shared by the route groups of the management API. */
+import { PorticoError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/guards.js';
+import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
+
+/** Checks the subscription and resource group of a path (Portico has exactly one of each). */
+export function checkScope(params: Readonly<Record<string, string>>): void {
+  if (
+    params.subscriptionId !== SUBSCRIPTION_ID ||
+    params.resourceGroupName?.toLowerCase() !== RESOURCE_GROUP
+  ) {
+    throw new PorticoError(
+      'CONTROL_NOT_FOUND',
+      `Portico has one subscription (${SUBSCRIPTION_ID}) and one resource group (${RESOURCE_GROUP}); use them in the path.`,
+    );
+  }
+}
+
+/** The `properties` object of a body (`{}` when absent). */
+export function propertiesOf(body: unknown): Record<string, unknown> {
+  if (!isRecord(body) || (body.properties !== undefined && !isRecord(body.properties))) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'The body must be a JSON object with a "properties" object.',
+    );
+  }
+  return (body.properties as Record<string, unknown> | undefined) ?? {};
+}

@@ -1,0 +1,33 @@
+/**
+ * The data-plane listener's first step: a request for a gateway host goes to the gateway, one for a
+ * function app host to that function app, and everything else to the edge (site environments by Host).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FunctionAppTable } from './function-apps.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+
+/** What the front dispatches to. */
+export interface FrontTargets {
+  readonly gateway: GatewayRuntime;
+  readonly functionApps: FunctionAppTable;
+  readonly edge: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** `Host` without port, lower case, without a trailing dot. */
+export function hostnameOf(host: string | undefined): string {
+  const value = host ?? '';
+  const withoutPort = value.startsWith('[') ? value : value.replace(/:\d+$/, '');
+  return withoutPort.toLowerCase().replace(/\.$/, '');
+}
+
+/** Creates the listener of the data plane. */
+export function createFrontHandler(
+  targets: FrontTargets,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const hostname = hostnameOf(req.headers.host);
+    if (!targets.gateway.handle(hostname, req, res) && !targets.functionApps.handle(hostname, req, res)) {
+      targets.edge(req, res);
+    }
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * An environment's `/api` proxied to its linked backend (spec/swa-behaviour.md §3.4, spec/apim.md §4):
+ * the whole path unchanged, the usual `x-ms-*` and forwarded fields, plus the site's token in
+ * `Authorization: Bearer` and `x-ms-auth-token`, and for a gateway the link's subscription key. A gateway
+ * or function app served by this node is reached through its own listener on loopback, by host name.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResolvedLink, ServingEntry } from '../control-plane/index.js';
+import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
+import { PorticoError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { TokenService } from './tokens.js';
+
+/** What every linked proxy needs. */
+export interface LinkedApiDeps {
+  readonly tokens: TokenService;
+  /** `http://127.0.0.1:<port>`: this node's data-plane listener. */
+  readonly loopbackOrigin: () => string;
+  /** The public base URL of a host on the data-plane listener (the token audience of local backends). */
+  readonly publicUrl: (hostname: string) => string;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+interface Upstream {
+  readonly url: string;
+  readonly hostHeader?: string;
+  readonly audience: string;
+  readonly subscriptionKey?: string;
+}
+
+function upstreamOf(link: ResolvedLink, deps: LinkedApiDeps): Upstream {
+  switch (link.type) {
+    case 'apim':
+      return {
+        url: deps.loopbackOrigin(),
+        hostHeader: link.gatewayHostname,
+        audience: deps.publicUrl(link.gatewayHostname),
+        subscriptionKey: link.subscriptionKey,
+      };
+    case 'functionapp':
+      return {
+        url: deps.loopbackOrigin(),
+        hostHeader: link.hostname,
+        audience: deps.publicUrl(link.hostname),
+      };
+    default:
+      return { url: link.backendUrl, audience: new URL(link.backendUrl).origin };
+  }
+}
+
+/** The `userId` inside a principal header, for the token's `sub`. */
+function userIdOf(principalHeader: string | undefined): string | undefined {
+  if (principalHeader === undefined) {
+    return undefined;
+  }
+  try {
+    const principal = JSON.parse(Buffer.from(principalHeader, 'base64').toString('utf8')) as {
+      userId?: unknown;
+    };
+    return typeof principal.userId === 'string' ? principal.userId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the `/api` proxy of an environment linked to a backend. */
+export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: LinkedApiDeps): ApiProxy {
+  const upstream = upstreamOf(link, deps);
+  const proxy = createApiProxy({
+    upstreamUrl: upstream.url,
+    timeoutMs: deps.timeoutMs,
+    logger: deps.logger,
+    ...(upstream.hostHeader === undefined ? {} : { hostHeader: upstream.hostHeader }),
+  });
+  return {
+    async forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
+      let token: string;
+      try {
+        token = await deps.tokens.mint(
+          entry.siteId,
+          entry.hostname,
+          upstream.audience,
+          target.principalHeader,
+          userIdOf(target.principalHeader),
+        );
+      } catch (cause) {
+        deps.logger.error(
+          `api ${entry.hostname}: cannot sign the backend token: ${cause instanceof Error ? cause.message : String(cause)}`,
+        );
+        sendProxyError(
+          req,
+          res,
+          new PorticoError(
+            'PROXY_BACKEND_UNAVAILABLE',
+            'The linked backend cannot be called: the site could not sign its token. Try again shortly.',
+          ),
+        );
+        return;
+      }
+      const extraHeaders = ['authorization', `Bearer ${token}`, 'x-ms-auth-token', token];
+      if (upstream.subscriptionKey !== undefined) {
+        extraHeaders.push('ocp-apim-subscription-key', upstream.subscriptionKey);
+      }
+      return proxy.forward(req, res, { ...target, extraHeaders });
+    },
+    close: () => proxy.close(),
+  };
+}
