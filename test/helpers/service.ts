@@ -9,6 +9,8 @@ import { SILENT_LOGGER } from '../../src/shared/logger.js';
 import { send, type TestResponse } from './app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const PROVIDERS_PATH =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 export const SITES_PATH =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites';
 
@@ -76,14 +78,14 @@ export function removeData(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-interface PackedFile {
+export interface PackedFile {
   path: string;
   size: number;
   sha256: string;
   data: Buffer;
 }
 
-async function packFolder(dir: string): Promise<PackedFile[]> {
+export async function packFolder(dir: string): Promise<PackedFile[]> {
   const out: PackedFile[] = [];
   const walk = async (current: string) => {
     for (const entry of await readdir(current, { withFileTypes: true })) {
@@ -152,3 +154,23 @@ export async function deployFolders(
 
 /** Raw undici request (for streaming uploads in tests). */
 export { request };
+
+/** Uploads an API folder as a function app's content over REST (check, upload missing, set). */
+export async function uploadFunctionApp(t: TestService, name: string, apiDir: string): Promise<TestResponse> {
+  const files = await packFolder(apiDir);
+  const base = `${PROVIDERS_PATH}/Microsoft.Web/sites/${name}/content`;
+  const api = files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+  const check = await t.admin('POST', `${base}/check`, { api });
+  if (check.status !== 200) {
+    return check;
+  }
+  for (const hash of check.json<{ missing: string[] }>().missing) {
+    const file = files.find((f) => f.sha256 === hash);
+    await send(`${t.service.adminUrl}${base}/files/${hash}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+      body: file?.data,
+    });
+  }
+  return t.admin('PUT', base, { api });
+}

@@ -1,0 +1,212 @@
+/**
+ * The API Management gateway of `portico serve` as a caller sees it: matching (404 for unknown paths
+ * and wrong methods), every branch of the subscription key decision with APIM's exact bodies, key
+ * regeneration and states, renamed key parameters, policies refused at save time with their line, and
+ * malformed input that never crashes. Real sockets, real SQLite, a real backend on loopback.
+ * @see spec/apim.md §1.2–1.3; CONTRACT.md §6; issue 5 "Gateway data plane"
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
+import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
+
+const SVC = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/gw`;
+const HOST = 'gw.azure-api.portico.test';
+const MISSING =
+  'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';
+const INVALID =
+  'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
+
+describe('gateway: matching and the subscription key decision', () => {
+  let t: TestService;
+  let backend: Backend;
+  const keys = new Map<string, string>();
+
+  async function put(path: string, properties: unknown, expected = [200, 201]): Promise<void> {
+    const response = await t.admin('PUT', `${SVC}${path}`, { properties });
+    expect(expected, `${path}: ${response.text}`).toContain(response.status);
+  }
+  async function subscribe(id: string, scope: string, state = 'active'): Promise<void> {
+    await put(`/subscriptions/${id}`, { scope, state });
+    keys.set(
+      id,
+      (await t.admin('POST', `${SVC}/subscriptions/${id}/listSecrets`)).json<{ primaryKey: string }>()
+        .primaryKey,
+    );
+  }
+  const call = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    t.get(HOST, path, { method, headers });
+  const withKey = (id: string) => ({ 'ocp-apim-subscription-key': keys.get(id) ?? '' });
+
+  beforeAll(async () => {
+    t = await startTestService();
+    backend = await startBackend();
+    expect((await t.admin('PUT', SVC, { properties: {} })).status).toBe(201);
+    await put('/apis/orders', { path: 'orders', serviceUrl: `${backend.url}/api` });
+    await put('/apis/orders/operations/list', { method: 'GET', urlTemplate: '/' });
+    await put('/apis/orders/operations/one', { method: 'GET', urlTemplate: '/{id}' });
+    await put('/apis/public', {
+      path: 'public',
+      serviceUrl: `${backend.url}/api`,
+      subscriptionRequired: false,
+    });
+    await put('/apis/public/operations/get', { method: 'GET', urlTemplate: '/*' });
+    await put('/apis/catalog', {
+      path: 'catalog',
+      serviceUrl: `${backend.url}/api`,
+      subscriptionKeyParameterNames: { header: 'X-Catalog-Key', query: 'ckey' },
+    });
+    await put('/apis/catalog/operations/get', { method: 'GET', urlTemplate: '/items' });
+    await put('/apis/freebies', { path: 'freebies', serviceUrl: `${backend.url}/api` });
+    await put('/apis/freebies/operations/get', { method: 'GET', urlTemplate: '/' });
+    await put('/products/starter', { subscriptionRequired: true });
+    await put('/products/open', { subscriptionRequired: false });
+    expect((await t.admin('PUT', `${SVC}/products/starter/apis/orders`)).status).toBe(201);
+    expect((await t.admin('PUT', `${SVC}/products/starter/apis/catalog`)).status).toBe(201);
+    expect((await t.admin('PUT', `${SVC}/products/open/apis/freebies`)).status).toBe(201);
+    await subscribe('starter-sub', '/products/starter');
+    await subscribe('orders-only', '/apis/orders');
+    await subscribe('everything', '/apis');
+    await subscribe('suspended', '/apis', 'suspended');
+    await subscribe('public-only', '/apis/public');
+    keys.set(
+      'master',
+      (await t.admin('POST', `${SVC}/subscriptions/master/listSecrets`)).json<{ primaryKey: string }>()
+        .primaryKey,
+    );
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await backend?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('forwards a call with a product key to the backend path, minus the key', async () => {
+    const response = await call('/orders/42?x=1', withKey('starter-sub'));
+    expect(response.status).toBe(200);
+    const seen = backend.requests.at(-1) as EchoRequest;
+    expect(seen.url).toBe('/api/42?x=1');
+    expect(seen.headers['ocp-apim-subscription-key']).toBeUndefined();
+  });
+
+  it('answers 404 Resource not found for unknown paths and wrong methods (never 405)', async () => {
+    for (const [path, method] of [
+      ['/nothing', 'GET'],
+      ['/orders/42', 'DELETE'],
+      ['/orders/1/2', 'GET'],
+    ] as const) {
+      const response = await call(path, withKey('everything'), method);
+      expect(response.status).toBe(404);
+      expect(response.json()).toEqual({ statusCode: 404, message: 'Resource not found' });
+    }
+  });
+
+  it("answers APIM's missing-key and invalid-key 401 bodies", async () => {
+    expect((await call('/orders/1')).json()).toEqual({ statusCode: 401, message: MISSING });
+    const invalid = await call('/orders/1', { 'ocp-apim-subscription-key': 'not-a-key' });
+    expect(invalid.status).toBe(401);
+    expect(invalid.json()).toEqual({ statusCode: 401, message: INVALID });
+    expect((await call('/orders/1', withKey('suspended'))).json()).toEqual({
+      statusCode: 401,
+      message: INVALID,
+    });
+    expect((await call('/orders/1', withKey('public-only'))).json()).toEqual({
+      statusCode: 401,
+      message: INVALID,
+    });
+  });
+
+  it('accepts API-scoped, all-API and the built-in master keys, and keys in the query', async () => {
+    expect((await call('/orders/1', withKey('orders-only'))).status).toBe(200);
+    expect((await call('/orders/1', withKey('everything'))).status).toBe(200);
+    expect((await call('/orders/1', withKey('master'))).status).toBe(200);
+    expect((await call(`/orders/1?subscription-key=${keys.get('starter-sub')}`)).status).toBe(200);
+    expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/1');
+  });
+
+  it('reads the header first: a wrong header key is not rescued by a right query key', async () => {
+    const response = await call(`/orders/1?subscription-key=${keys.get('starter-sub')}`, {
+      'ocp-apim-subscription-key': 'wrong',
+    });
+    expect(response.json()).toEqual({ statusCode: 401, message: INVALID });
+  });
+
+  it('admits calls without a key to open APIs and open products, and still accepts a valid key there', async () => {
+    expect((await call('/public/anything')).status).toBe(200);
+    expect((await call('/freebies/')).status).toBe(200);
+    expect((await call('/public/x', withKey('everything'))).status).toBe(200);
+  });
+
+  it('honours renamed key header and query names', async () => {
+    expect((await call('/catalog/items', withKey('starter-sub'))).json()).toEqual({
+      statusCode: 401,
+      message: MISSING,
+    });
+    expect((await call('/catalog/items', { 'x-catalog-key': keys.get('starter-sub') ?? '' })).status).toBe(
+      200,
+    );
+    expect((await call(`/catalog/items?ckey=${keys.get('starter-sub')}`)).status).toBe(200);
+  });
+
+  it('stops accepting a key once it is regenerated or its subscription suspended, at once', async () => {
+    const old = keys.get('orders-only') ?? '';
+    expect((await t.admin('POST', `${SVC}/subscriptions/orders-only/regeneratePrimaryKey`)).status).toBe(204);
+    expect((await call('/orders/1', { 'ocp-apim-subscription-key': old })).status).toBe(401);
+    const secondary = (await t.admin('POST', `${SVC}/subscriptions/orders-only/listSecrets`)).json<{
+      secondaryKey: string;
+    }>().secondaryKey;
+    expect((await call('/orders/1', { 'ocp-apim-subscription-key': secondary })).status).toBe(200);
+    const patched = await t.admin('PATCH', `${SVC}/subscriptions/orders-only`, {
+      properties: { state: 'suspended' },
+    });
+    expect(patched.status).toBe(200);
+    expect((await call('/orders/1', { 'ocp-apim-subscription-key': secondary })).status).toBe(401);
+  });
+
+  it('refuses malformed or unsupported policies at save time, naming the element and its line', async () => {
+    const malformed = await t.admin('PUT', `${SVC}/apis/orders/policies/policy`, {
+      properties: {
+        format: 'rawxml',
+        value: '<policies>\n  <inbound>\n    <base />\n  </inboud>\n</policies>',
+      },
+    });
+    expect(malformed.status).toBe(400);
+    const error = malformed.json<{ error: { code: string; details: { path: string }[] } }>().error;
+    expect(error.code).toBe('CONTROL_POLICY_INVALID');
+    expect(error.details[0]?.path).toMatch(/^line 4/);
+    const unsupported = await t.admin('PUT', `${SVC}/apis/orders/policies/policy`, {
+      properties: {
+        format: 'rawxml',
+        value:
+          '<policies>\n  <inbound>\n    <base />\n    <cache-lookup vary-by-developer="false" vary-by-developer-groups="false" />\n  </inbound>\n</policies>',
+      },
+    });
+    expect(unsupported.status).toBe(400);
+    const text = JSON.stringify(unsupported.json());
+    expect(text).toContain('cache-lookup');
+    expect(text).toContain('line 4');
+    const missingValue = await t.admin('PUT', `${SVC}/apis/orders/policies/policy`, {
+      properties: {
+        format: 'rawxml',
+        value:
+          '<policies><inbound><set-header name="x" exists-action="override"><value>{{nope}}</value></set-header></inbound></policies>',
+      },
+    });
+    expect(missingValue.json<{ error: { message: string } }>().error.message).toContain('{{nope}}');
+    // Nothing was saved: calls still work.
+    expect((await call('/orders/1', withKey('everything'))).status).toBe(200);
+  });
+
+  it('never crashes on malformed keys, headers and paths', async () => {
+    const odd = ['%', '\u00ff'.repeat(300), 'a'.repeat(10_000), ' ', '=='];
+    for (const key of odd) {
+      const response = await call(`/orders/1?subscription-key=${encodeURIComponent(key)}`);
+      expect(response.status).toBe(401);
+    }
+    expect((await call('/orders/%E0%A4%A', withKey('everything'))).status).toBe(404);
+    expect(
+      (await call('/orders/1', { ...withKey('everything'), authorization: 'Bearer x.y.z' })).status,
+    ).toBe(200);
+    expect((await call('/orders/1', withKey('everything'))).status).toBe(200);
+  });
+});

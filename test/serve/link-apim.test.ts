@@ -1,0 +1,207 @@
+/**
+ * Linking a site environment to an API Management service, as a user of `portico serve` sees it: the
+ * product, subscription and validate-jwt policy linking creates; the 401 until an API is added to the
+ * product; proxying with a fresh token and the subscription key; a regenerated key or a changed policy
+ * breaking the link, `backends` saying why, repair; unlink keeping product and subscription. Real
+ * sockets, real SQLite, a real backend on loopback.
+ * @see spec/apim.md §3–4; spec/swa-behaviour.md §3.4; issue 5 "The link flow for API Management"
+ */
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
+import {
+  deployFolders,
+  PROVIDERS_PATH,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+const APIM = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
+const INVALID_KEY =
+  'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
+
+interface LinkResource {
+  properties: { status: 'Healthy' | 'Broken'; problems: string[]; backendType: string; resourceName: string };
+}
+
+describe('portico serve: a site linked to an API Management service', () => {
+  let t: TestService;
+  let backend: Backend;
+  let host: string;
+  let gatewayHost: string;
+
+  const link = () =>
+    t.admin('PUT', `${SITES_PATH}/shop/linkedBackends/contoso`, {
+      properties: { backendResourceId: `${APIM}/contoso`, backendType: 'apim' },
+    });
+  const status = async () =>
+    (await t.admin('GET', `${SITES_PATH}/shop/linkedBackends`)).json<{ value: LinkResource[] }>().value[0];
+  const lastRequest = (): EchoRequest => backend.requests.at(-1) as EchoRequest;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    backend = await startBackend();
+    const site = await t.admin('PUT', `${SITES_PATH}/shop`, { sku: { name: 'Standard' } });
+    const { defaultHostname, apiKey } = site.json<{
+      properties: { defaultHostname: string; apiKey: string };
+    }>().properties;
+    host = defaultHostname;
+    const app = await writeApp({ 'index.html': '<h1>shop</h1>' });
+    expect((await deployFolders(t.service, apiKey, app)).status).toBe(200);
+    const apim = await t.admin('PUT', `${APIM}/contoso`, { properties: {} });
+    expect(apim.status).toBe(201);
+    gatewayHost = apim.json<{ properties: { gatewayHostname: string } }>().properties.gatewayHostname;
+    expect(gatewayHost).toBe('contoso.azure-api.portico.test');
+    const api = await t.admin('PUT', `${APIM}/contoso/apis/products`, {
+      properties: { path: 'api', serviceUrl: `${backend.url}/api`, protocols: ['http', 'https'] },
+    });
+    expect(api.status).toBe(201);
+    const op = await t.admin('PUT', `${APIM}/contoso/apis/products/operations/get-products`, {
+      properties: { method: 'GET', urlTemplate: '/getProducts' },
+    });
+    expect(op.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await backend?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('creates the product, the subscription and the product policy Azure creates', async () => {
+    const linked = await link();
+    expect(linked.status).toBe(200);
+    expect(linked.json<LinkResource>().properties).toMatchObject({ status: 'Healthy', backendType: 'apim' });
+    const products = (await t.admin('GET', `${APIM}/contoso/products`)).json<{
+      value: { name: string; properties: { displayName: string; subscriptionRequired: boolean } }[];
+    }>().value;
+    const product = products.find(
+      (p) => p.properties.displayName === `Azure Static Web Apps - ${host} (Linked)`,
+    );
+    expect(product?.properties.subscriptionRequired).toBe(true);
+    const subscriptions = (await t.admin('GET', `${APIM}/contoso/subscriptions`)).json<{
+      value: { properties: { displayName: string; scope: string; state: string } }[];
+    }>().value;
+    const subscription = subscriptions.find(
+      (s) =>
+        s.properties.displayName === `Generated for Static Web Apps resource with default hostname: ${host}`,
+    );
+    expect(subscription?.properties.state).toBe('active');
+    expect(subscription?.properties.scope).toMatch(new RegExp(`/products/${product?.name}$`));
+    const policy = await t.admin('GET', `${APIM}/contoso/products/${product?.name}/policies/policy`);
+    const xml = policy.json<{ properties: { value: string } }>().properties.value;
+    expect(xml).toContain('<validate-jwt');
+    expect(xml).toContain(`<issuer>http://${host}:${t.service.port}/.auth</issuer>`);
+    expect(xml).toContain(
+      `<openid-config url="http://${host}:${t.service.port}/.auth/.well-known/openid-configuration" />`,
+    );
+  });
+
+  it("answers APIM's invalid-key 401 until an API is added to the product", async () => {
+    const response = await t.get(host, '/api/getProducts');
+    expect(response.status).toBe(401);
+    expect(response.json()).toEqual({ statusCode: 401, message: INVALID_KEY });
+  });
+
+  it('proxies the same path with a fresh token and the subscription key once the API is in the product', async () => {
+    const product = `swa-${host.split('.')[0]}`;
+    expect((await t.admin('PUT', `${APIM}/contoso/products/${product}/apis/products`)).status).toBe(201);
+    const response = await t.get(host, '/api/getProducts?color=red');
+    expect(response.status).toBe(200);
+    const seen = lastRequest();
+    expect(seen.url).toBe('/api/getProducts?color=red');
+    // The gateway strips the subscription key; the token reaches the backend in both headers.
+    expect(seen.headers['ocp-apim-subscription-key']).toBeUndefined();
+    const token = String(seen.headers['x-ms-auth-token']);
+    expect(seen.headers.authorization).toBe(`Bearer ${token}`);
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: `http://${host}:${t.service.port}/.auth`,
+      aud: `http://${gatewayHost}:${t.service.port}`,
+    });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(300);
+  });
+
+  it('publishes the openid-configuration and JWKS that validate the token', async () => {
+    const config = (await t.get(host, '/.auth/.well-known/openid-configuration')).json<{
+      issuer: string;
+      jwks_uri: string;
+    }>();
+    expect(config.issuer).toBe(`http://${host}:${t.service.port}/.auth`);
+    const jwks = (await t.get(host, new URL(config.jwks_uri).pathname)).json<{ keys: object[] }>();
+    await t.get(host, '/api/getProducts');
+    const token = String(lastRequest().headers['x-ms-auth-token']);
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as never), {
+      issuer: config.issuer,
+      audience: `http://${gatewayHost}:${t.service.port}`,
+    });
+    expect(payload.sub).toBe('anonymous');
+  });
+
+  it('refuses a direct call to the gateway that has the key but no token from the site', async () => {
+    const keys = (
+      await t.admin('POST', `${APIM}/contoso/subscriptions/swa-${host.split('.')[0]}/listSecrets`)
+    ).json<{
+      primaryKey: string;
+    }>();
+    const response = await t.get(gatewayHost, '/api/getProducts', {
+      headers: { 'ocp-apim-subscription-key': keys.primaryKey },
+    });
+    expect(response.status).toBe(401);
+    expect(response.json()).toEqual({ statusCode: 401, message: 'JWT not present.' });
+  });
+
+  it('breaks when the key is regenerated, says why, and works again after a repair', async () => {
+    const sub = `swa-${host.split('.')[0]}`;
+    expect((await t.admin('POST', `${APIM}/contoso/subscriptions/${sub}/regeneratePrimaryKey`)).status).toBe(
+      204,
+    );
+    const broken = await t.get(host, '/api/getProducts');
+    expect(broken.status).toBe(401);
+    expect(broken.json()).toEqual({ statusCode: 401, message: INVALID_KEY });
+    const report = await status();
+    expect(report?.properties.status).toBe('Broken');
+    expect(report?.properties.problems.join(' ')).toContain('primary key');
+    const repaired = await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+    expect(repaired.json<LinkResource>().properties.status).toBe('Healthy');
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+  });
+
+  it('breaks when the product policy is changed, and repair restores it', async () => {
+    const product = `swa-${host.split('.')[0]}`;
+    const wrong = (await t.admin('GET', `${APIM}/contoso/products/${product}/policies/policy`))
+      .json<{ properties: { value: string } }>()
+      .properties.value.replace(/<audience>[^<]*<\/audience>/, '<audience>https://elsewhere.example</audience>');
+    const changed = await t.admin('PUT', `${APIM}/contoso/products/${product}/policies/policy`, {
+      properties: { format: 'rawxml', value: wrong },
+    });
+    expect(changed.status).toBe(200);
+    const broken = await t.get(host, '/api/getProducts');
+    expect(broken.status).toBe(401);
+    expect(broken.json<{ message: string }>().message).toMatch(/Audience validation failed.*Access denied\.$/);
+    expect((await status())?.properties.problems.join(' ')).toContain('validate-jwt policy');
+    await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+  });
+
+  it('stops proxying on unlink and leaves the product and subscription in place', async () => {
+    expect((await t.admin('DELETE', `${SITES_PATH}/shop/linkedBackends/contoso`)).status).toBe(204);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(404);
+    const sub = `swa-${host.split('.')[0]}`;
+    expect((await t.admin('GET', `${APIM}/contoso/subscriptions/${sub}`)).status).toBe(200);
+    expect((await t.admin('GET', `${APIM}/contoso/products/${sub}`)).status).toBe(200);
+    expect(
+      (await t.admin('GET', `${SITES_PATH}/shop/linkedBackends`)).json<{ value: unknown[] }>().value,
+    ).toEqual([]);
+  });
+
+  it('refuses to delete a service that a site is linked to, naming the site', async () => {
+    expect((await link()).status).toBe(200);
+    const refused = await t.admin('DELETE', `${APIM}/contoso`);
+    expect(refused.status).toBe(409);
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain("'shop'");
+  });
+});
