@@ -2,9 +2,11 @@
  * How management commands reach `portico serve`: `--url`, `--token` and `--token-file` on every command,
  * falling back to `PORTICO_URL` and `PORTICO_TOKEN` (CONTRACT §5).
  */
+
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createManagementClient, type ManagementClient } from '../client/index.js';
+import { createResourceClient, type ResourceClient } from '../client/resources.js';
 import { PorticoError } from '../shared/errors.js';
 import { parseHttpUrl } from './options.js';
 
@@ -96,4 +98,10 @@ export async function requireAdminToken(flags: ConnectionFlags, env: Environment
 export async function connectAdmin(flags: ConnectionFlags): Promise<ManagementClient> {
   const url = resolveUrl(flags, process.env);
   return createManagementClient({ url, token: await requireAdminToken(flags, process.env) });
+}
+
+/** A client of the API Management, backend and link routes from the connection flags. */
+export async function connectResources(flags: ConnectionFlags): Promise<ResourceClient> {
+  const url = resolveUrl(flags, process.env);
+  return createResourceClient({ url, token: await requireAdminToken(flags, process.env) });
 }

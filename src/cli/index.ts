@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../shared/errors.js';
+import { registerApimCommands } from './commands/apim.js';
+import { registerBackendCommands } from './commands/backends.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerFunctionsCommands } from './commands/functions-start.js';
@@ -28,6 +30,8 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   registerEnvCommands(program);
   registerSettingsCommands(program);
   registerUsersCommands(program);
+  registerApimCommands(program);
+  registerBackendCommands(program);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -174,14 +174,19 @@ describe('portico serve: a site linked to an API Management service', () => {
     const product = `swa-${host.split('.')[0]}`;
     const wrong = (await t.admin('GET', `${APIM}/contoso/products/${product}/policies/policy`))
       .json<{ properties: { value: string } }>()
-      .properties.value.replace(/<audience>[^<]*<\/audience>/, '<audience>https://elsewhere.example</audience>');
+      .properties.value.replace(
+        /<audience>[^<]*<\/audience>/,
+        '<audience>https://elsewhere.example</audience>',
+      );
     const changed = await t.admin('PUT', `${APIM}/contoso/products/${product}/policies/policy`, {
       properties: { format: 'rawxml', value: wrong },
     });
     expect(changed.status).toBe(200);
     const broken = await t.get(host, '/api/getProducts');
     expect(broken.status).toBe(401);
-    expect(broken.json<{ message: string }>().message).toMatch(/Audience validation failed.*Access denied\.$/);
+    expect(broken.json<{ message: string }>().message).toMatch(
+      /Audience validation failed.*Access denied\.$/,
+    );
     expect((await status())?.properties.problems.join(' ')).toContain('validate-jwt policy');
     await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
     expect((await t.get(host, '/api/getProducts')).status).toBe(200);

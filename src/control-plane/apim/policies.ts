@@ -97,7 +97,7 @@ export async function checkPolicyText(
   if (!result.ok) {
     throw new PorticoError(
       'CONTROL_POLICY_INVALID',
-      `The ${scope} policy is invalid: ${result.problems[0]?.message ?? 'unknown problem'}`,
+      `The ${scope} policy is invalid: ${describeProblems(result.problems)}`,
       {
         details: result.problems.map((problem) => ({
           path: `line ${problem.line}, column ${problem.column}`,
@@ -106,6 +106,10 @@ export async function checkPolicyText(
       },
     );
   }
+}
+
+function describeProblems(problems: readonly { line: number; column: number; message: string }[]): string {
+  return problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`).join('; ');
 }
 
 /** Saves a policy document after checking it. */

@@ -1,0 +1,148 @@
+/**
+ * The gateway and link commands of the real CLI against a real `portico serve` process: create a
+ * service, an API with an operation, a product and a subscription; call the gateway with the key; set a
+ * policy (and see a bad one refused with its line); link a site, add the API to the link's product, call
+ * the site's /api; regenerate the key, see `backends` report the link broken, repair, unlink.
+ * @see CONTRACT.md §5; issue 5 "Done when"
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, send, writeApp } from '../helpers/app.js';
+import { type Backend, startBackend } from '../helpers/backend.js';
+import { type RunningCli, runCli, startCli } from '../helpers/cli.js';
+
+describe('portico apim, link, unlink and backends', () => {
+  let dataDir: string;
+  let serve: RunningCli;
+  let backend: Backend;
+  let adminUrl: string;
+  let port: number;
+  let token: string;
+  let siteHost: string;
+  const cli = (args: string[]) => runCli([...args, '--url', adminUrl, '--token', token], 60_000);
+  const ok = async (args: string[]) => {
+    const result = await cli(args);
+    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    return result;
+  };
+  const get = (host: string, path: string, headers: Record<string, string> = {}) =>
+    send(`http://127.0.0.1:${port}${path}`, { headers: { ...headers, host: `${host}:${port}` } });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'portico-e2e-gateway-'));
+    backend = await startBackend();
+    serve = await startCli(
+      ['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+      20_000,
+    );
+    await eventually(async () => /Management API at (http:\/\/\S+)/.test(serve.stdout()));
+    adminUrl = /Management API at (http:\/\/\S+)/.exec(serve.stdout())?.[1] ?? '';
+    port = Number(new URL(serve.url).port);
+    token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  }, 30_000);
+
+  afterAll(async () => {
+    await serve?.stop();
+    await backend?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a gateway, an API, a product and a subscription, and the key opens the API', async () => {
+    const created = JSON.parse((await ok(['apim', 'create', 'contoso', '--json'])).stdout) as {
+      properties: { gatewayHostname: string };
+    };
+    expect(created.properties.gatewayHostname).toBe('contoso.azure-api.portico.test');
+    await ok([
+      'apim',
+      'api',
+      'create',
+      'contoso',
+      'products',
+      '--path',
+      'api',
+      '--service-url',
+      `${backend.url}/api`,
+      '--operation',
+      'GET /getProducts',
+    ]);
+    await ok(['apim', 'product', 'create', 'contoso', 'starter']);
+    await ok(['apim', 'product', 'add-api', 'contoso', 'starter', 'products']);
+    const products = JSON.parse((await ok(['apim', 'product', 'list', 'contoso', '--json'])).stdout) as {
+      value: { name: string; apis: string[] }[];
+    };
+    expect(products.value).toContainEqual(expect.objectContaining({ name: 'starter', apis: ['products'] }));
+    await ok(['apim', 'subscription', 'create', 'contoso', 'alice', '--scope', '/products/starter']);
+    const listed = JSON.parse(
+      (await ok(['apim', 'subscription', 'list', 'contoso', '--show-keys', '--json'])).stdout,
+    ) as {
+      value: { name: string; properties: { primaryKey: string; state: string } }[];
+    };
+    const alice = listed.value.find((s) => s.name === 'alice');
+    expect(alice?.properties.state).toBe('active');
+    const call = await get('contoso.azure-api.portico.test', '/api/getProducts', {
+      'ocp-apim-subscription-key': alice?.properties.primaryKey ?? '',
+    });
+    expect(call.status).toBe(200);
+    expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
+  });
+
+  it('sets a policy from a file and refuses a bad one with its line', async () => {
+    const good = join(dataDir, 'good.xml');
+    await writeFile(
+      good,
+      '<policies>\n  <inbound>\n    <base />\n    <set-header name="x-from-gateway" exists-action="override"><value>yes</value></set-header>\n  </inbound>\n</policies>\n',
+    );
+    await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', good]);
+    const bad = join(dataDir, 'bad.xml');
+    await writeFile(
+      bad,
+      '<policies>\n  <inbound>\n    <base />\n    <send-request mode="new" />\n  </inbound>\n</policies>\n',
+    );
+    const refused = await cli(['apim', 'policy', 'set', 'contoso', '--api', 'products', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('send-request');
+    expect(refused.stderr).toContain('line 4');
+    const usage = await cli(['apim', 'policy', 'set', 'contoso', '--operation', 'x', bad]);
+    expect(usage.stderr).toContain('--operation needs --api');
+  });
+
+  it('links a site, proxies /api once the API is in the product, reports a broken link and repairs it', async () => {
+    const site = await ok(['site', 'create', 'shop', '--plan', 'standard']);
+    siteHost = /defaultHostname:\s+(\S+)/.exec(site.stdout)?.[1] ?? '';
+    const deploymentToken = /deploymentToken:\s+(\S+)/.exec(site.stdout)?.[1] ?? '';
+    const app = await writeApp({ 'index.html': '<h1>shop</h1>' });
+    const deployed = await runCli(
+      ['deploy', app, '--site', 'shop', '--url', adminUrl, '--deployment-token', deploymentToken],
+      60_000,
+    );
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const linked = await ok(['link', '--site', 'shop', '--backend-type', 'apim', '--resource', 'contoso']);
+    expect(linked.stdout).toContain('Healthy');
+    expect((await get(siteHost, '/api/getProducts')).status).toBe(401);
+    const product = `swa-${siteHost.split('.')[0]}`;
+    await ok(['apim', 'product', 'add-api', 'contoso', product, 'products']);
+    const proxied = await get(siteHost, '/api/getProducts');
+    expect(proxied.status).toBe(200);
+    expect(proxied.json<{ headers: Record<string, string> }>().headers['x-from-gateway']).toBe('yes');
+    await ok(['apim', 'subscription', 'regenerate-key', 'contoso', product, 'primary']);
+    const report = await ok(['backends', '--site', 'shop']);
+    expect(report.stdout).toMatch(/production\s+linked apim contoso\s+Broken/);
+    expect(report.stderr).toContain('primary key');
+    await ok(['link', '--site', 'shop', '--repair']);
+    expect((await get(siteHost, '/api/getProducts')).status).toBe(200);
+    await ok(['unlink', '--site', 'shop']);
+    expect((await ok(['backends', '--site', 'shop'])).stdout).toMatch(/production\s+none/);
+  });
+
+  it('creates a web app and refuses to link a Free site, naming the rule', async () => {
+    await ok(['webapp', 'create', 'orders', '--backend-url', backend.url]);
+    await ok(['site', 'create', 'blog']);
+    const refused = await cli(['link', '--site', 'blog', '--backend-type', 'webapp', '--resource', 'orders']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('needs the Standard plan');
+    const badType = await cli(['link', '--site', 'blog', '--backend-type', 'lambda', '--resource', 'x']);
+    expect(badType.stderr).toContain('--backend-type lambda is unknown');
+  });
+});
