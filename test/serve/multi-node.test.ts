@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, writeApp } from '../helpers/app.js';
+import { startBackend } from '../helpers/backend.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
 import {
   deployFolders,
+  PROVIDERS_PATH,
   removeData,
   SITES_PATH,
   startTestService,
@@ -108,6 +110,47 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
       const refused = await deployFolders(b.service, token, app);
       expect(refused.status).toBe(401);
       expect(await page(a, host)).toContain('shared v1');
+    });
+
+    it('a gateway configured through one node serves on the other at once, and both count one rate limit in Redis', async () => {
+      const backend = await startBackend();
+      try {
+        // A fresh service name per run, so counters left in Redis by an earlier run cannot interfere.
+        const name = `gw${Date.now().toString(36)}`;
+        const svc = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${name}`;
+        expect((await a.admin('PUT', svc, { properties: {} })).status).toBe(201);
+        await a.admin('PUT', `${svc}/apis/echo`, {
+          properties: { path: 'echo', serviceUrl: backend.url, subscriptionRequired: false },
+        });
+        await a.admin('PUT', `${svc}/apis/echo/operations/get`, {
+          properties: { method: 'GET', urlTemplate: '/*' },
+        });
+        const policy = await a.admin('PUT', `${svc}/apis/echo/policies/policy`, {
+          properties: {
+            format: 'rawxml',
+            value:
+              '<policies><inbound><base /><rate-limit-by-key calls="3" renewal-period="60" counter-key="@(context.Request.IpAddress)" remaining-calls-header-name="x-remaining" /></inbound></policies>',
+          },
+        });
+        expect(policy.status).toBe(201);
+        const gateway = `${name}.azure-api.portico.test`;
+        // Wait until b runs the policy (its answer carries the remaining-calls header); that call counts.
+        await eventually(async () => (await b.get(gateway, '/echo/x')).header('x-remaining') !== undefined);
+        const statuses = [];
+        for (const node of [a, b, a, b]) {
+          statuses.push((await node.get(gateway, '/echo/x')).status);
+        }
+        // The probe that saw the policy on b counted one call, so a shared counter admits two more;
+        // counters per node would have admitted three.
+        expect(statuses).toEqual([200, 200, 429, 429]);
+        const refused = await a.get(gateway, '/echo/x');
+        expect(refused.status).toBe(429);
+        expect(refused.json<{ message: string }>().message).toMatch(
+          /^Rate limit is exceeded\. Try again in \d+ seconds\.$/,
+        );
+      } finally {
+        await backend.close();
+      }
     });
 
     it('a deleted site stops being served by every node', async () => {
