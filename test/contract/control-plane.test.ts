@@ -6,6 +6,21 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addProductApi,
+  createApimService,
+  deleteApi,
+  deleteApimService,
+  loadApimSnapshot,
+  putApi,
+  putNamedValue,
+  putOperation,
+  putPolicy,
+  putProduct,
+  putSubscription,
+  regenerateKey,
+} from '../../src/control-plane/apim/index.js';
+import { linkBackend, listLinks, repairLink, unlinkBackend } from '../../src/control-plane/backends/index.js';
 import { sweepUnusedContents, UNUSED_CONTENT_GRACE_MS } from '../../src/control-plane/content.js';
 import {
   commitDeployment,
@@ -378,6 +393,77 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await expect(
       createInvitation(ctx, site, { provider: 'github', userDetails: 'user25', roles: ['member'], hours: 1 }),
     ).rejects.toMatchObject({ code: 'CONTROL_USER_LIMIT' });
+  });
+
+  it('keeps API Management entities, snapshots them for the gateway and cascades deletions', async () => {
+    const service = await createApimService(ctx, 'contoso');
+    await putApi(ctx, service.id, 'orders', { path: 'orders', serviceUrl: 'http://backend/api' });
+    await putApi(ctx, service.id, 'orders_v2', { path: 'orders/v2', serviceUrl: 'http://backend/api' });
+    await putOperation(ctx, service.id, 'orders', 'get', { method: 'get', urlTemplate: '/{id}' });
+    await putOperation(ctx, service.id, 'orders_v2', 'get', { method: 'GET', urlTemplate: '/{id}' });
+    await putProduct(ctx, service.id, 'starter', {});
+    await addProductApi(ctx, service.id, 'starter', 'orders');
+    await putSubscription(ctx, service.id, 'alice', {
+      scope: '/products/starter',
+      state: 'active',
+      primaryKey: 'k1',
+    });
+    await putNamedValue(ctx, service.id, 'secret', { value: 's3cr3t', secret: true });
+    await putPolicy(
+      ctx,
+      service.id,
+      { scope: 'api', apiId: 'orders' },
+      {
+        value:
+          '<policies><inbound><base /><set-header name="x" exists-action="override"><value>{{secret}}</value></set-header></inbound></policies>',
+      },
+    );
+    const snapshot = await loadApimSnapshot(ctx, service.id);
+    expect(snapshot?.apis.map((api) => [api.id, api.operations.map((op) => op.properties.method)])).toEqual([
+      ['orders', ['GET']],
+      ['orders_v2', ['GET']],
+    ]);
+    expect(snapshot?.products[0]?.apiIds).toEqual(['orders']);
+    expect(snapshot?.subscriptions.find((sub) => sub.id === 'alice')?.keys.primaryKey).toBe('k1');
+    expect(snapshot?.namedValues.get('secret')).toBe('s3cr3t');
+    const stored = await storage.db
+      .selectFrom('apim_entities')
+      .select(['properties', 'secret_sealed'])
+      .execute();
+    expect(JSON.stringify(stored)).not.toContain('s3cr3t');
+    await expect(
+      putApi(ctx, service.id, 'dup', { path: 'ORDERS', serviceUrl: 'http://x' }),
+    ).rejects.toMatchObject({ code: 'CONTROL_APIM_CONFLICT' });
+    // Deleting an API with an id that is a prefix of another's leaves the other's operations alone.
+    await deleteApi(ctx, service.id, 'orders');
+    const after = await loadApimSnapshot(ctx, service.id);
+    expect(after?.apis.map((api) => [api.id, api.operations.length])).toEqual([['orders_v2', 1]]);
+    expect(after?.products[0]?.apiIds).toEqual([]);
+    expect(after?.policies.size).toBe(0);
+    await deleteApimService(ctx, 'contoso');
+    expect(
+      await storage.db.selectFrom('apim_entities').selectAll().where('service_id', '=', service.id).execute(),
+    ).toEqual([]);
+  });
+
+  it('links a Standard environment to a gateway with Azure product and subscription, reports and repairs a broken link', async () => {
+    const { site } = await createSite(ctx, 'linked', 'Standard');
+    const service = await createApimService(ctx, 'gateway');
+    const link = await linkBackend(ctx, site, 'production', {
+      backendResourceId: `/providers/Microsoft.ApiManagement/service/gateway`,
+      backendType: 'apim',
+    });
+    expect(link.status).toBe('Healthy');
+    const product = `swa-${site.defaultHostname.split('.')[0]}`;
+    await regenerateKey(ctx, service.id, product, 'primary');
+    const [broken] = await listLinks(ctx, site, 'production');
+    expect(broken?.problems.join(' ')).toContain('primary key');
+    expect((await repairLink(ctx, site, 'production')).status).toBe('Healthy');
+    expect(await listStandardFeaturesInUse(ctx, site)).toContain("the linked apim backend 'gateway'");
+    await expect(deleteApimService(ctx, 'gateway')).rejects.toMatchObject({ code: 'CONTROL_APIM_CONFLICT' });
+    await unlinkBackend(ctx, site, 'production');
+    expect(await listLinks(ctx, site, 'production')).toEqual([]);
+    await deleteSite(ctx, 'linked');
   });
 
   it('deletes a site with everything of it', async () => {
