@@ -41,7 +41,12 @@ export function siteResource(site: Site): unknown {
 }
 
 /** A build (environment) resource. */
-export function buildResource(site: Site, environment: Environment, publicUrl: string): unknown {
+export function buildResource(
+  site: Site,
+  environment: Environment,
+  publicUrl: string,
+  hasManagedApi = false,
+): unknown {
   const name = buildName(environment.name);
   return {
     id: `${siteId(site.name)}/builds/${name}`,
@@ -56,6 +61,7 @@ export function buildResource(site: Site, environment: Environment, publicUrl: s
       lastUpdatedOn: environment.updatedAt,
       status: environment.activeDeploymentId === null ? 'WaitingForDeployment' : 'Ready',
       activeDeploymentId: environment.activeDeploymentId,
+      hasManagedApi,
     },
   };
 }

@@ -13,7 +13,7 @@ import {
   rollbackDeployment,
   uploadDeploymentFile,
 } from '../deployments.js';
-import { deleteEnvironment, getEnvironment, listEnvironments } from '../environments.js';
+import { deleteEnvironment, type Environment, getEnvironment, listEnvironments } from '../environments.js';
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings } from '../settings.js';
@@ -63,6 +63,24 @@ async function siteOf(ctx: ControlContext, request: RouteRequest): Promise<Site>
 function environmentOf(request: RouteRequest): string {
   const name = request.params.environmentName ?? 'default';
   return name.toLowerCase() === 'default' ? 'production' : name;
+}
+
+/** The ids of the environments whose active deployment has managed functions. */
+async function environmentsWithManagedApi(
+  ctx: ControlContext,
+  environments: readonly Environment[],
+): Promise<Set<string>> {
+  const active = environments.flatMap((e) => (e.activeDeploymentId === null ? [] : [e.activeDeploymentId]));
+  if (active.length === 0) {
+    return new Set();
+  }
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select('environment_id')
+    .where('id', 'in', active)
+    .where('has_api', '=', 1)
+    .execute();
+  return new Set(rows.map((row) => row.environment_id));
 }
 
 function skuOf(body: unknown): unknown {
@@ -164,9 +182,14 @@ function buildRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const site = await siteOf(ctx, r);
         const environments = await listEnvironments(ctx, site);
+        const withApi = await environmentsWithManagedApi(ctx, environments);
         return {
           status: 200,
-          body: { value: environments.map((e) => buildResource(site, e, ctx.publicUrl(e.hostname))) },
+          body: {
+            value: environments.map((e) =>
+              buildResource(site, e, ctx.publicUrl(e.hostname), withApi.has(e.id)),
+            ),
+          },
         };
       },
     },
@@ -178,7 +201,16 @@ function buildRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const site = await siteOf(ctx, r);
         const environment = await getEnvironment(ctx, site, environmentOf(r));
-        return { status: 200, body: buildResource(site, environment, ctx.publicUrl(environment.hostname)) };
+        const withApi = await environmentsWithManagedApi(ctx, [environment]);
+        return {
+          status: 200,
+          body: buildResource(
+            site,
+            environment,
+            ctx.publicUrl(environment.hostname),
+            withApi.has(environment.id),
+          ),
+        };
       },
     },
     {
