@@ -8,13 +8,13 @@ import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
 import { badField, booleanField, stringField, urlField } from './fields.js';
 import {
+  changeService,
   checkEntityId,
   deleteEntities,
   getEntity,
   listEntities,
-  putEntity,
-  recordServiceChange,
   type StoredEntity,
+  saveEntity,
 } from './store.js';
 
 /** Stored properties of an API. */
@@ -175,11 +175,7 @@ export async function putApi(
       `The API '${clash.id}' already uses the path '${properties.path}'; each API needs its own path suffix.`,
     );
   }
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    const isNew = await putEntity(ctx, serviceId, 'api', id, properties, undefined, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-    return isNew;
-  });
+  const created = await saveEntity(ctx, serviceId, 'api', id, properties);
   return { api: await getEntity<ApiProperties>(ctx, serviceId, 'api', id), created };
 }
 
@@ -189,7 +185,7 @@ export async function deleteApi(ctx: ControlContext, serviceId: string, id: stri
   const memberships = (await listEntities(ctx, serviceId, 'product-api')).filter((entry) =>
     entry.id.endsWith(`/${id}`),
   );
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'api', { id }, trx);
     await deleteEntities(ctx, serviceId, 'operation', { prefix: `${id}/` }, trx);
     for (const membership of memberships) {
@@ -197,7 +193,6 @@ export async function deleteApi(ctx: ControlContext, serviceId: string, id: stri
     }
     await deleteEntities(ctx, serviceId, 'policy', { id: `api:${id}` }, trx);
     await deleteEntities(ctx, serviceId, 'policy', { prefix: `operation:${id}/` }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }
 
@@ -213,11 +208,7 @@ export async function putOperation(
   checkEntityId('operation', id);
   const properties = parseOperationProperties(id, props);
   const key = `${apiId}/${id}`;
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    const isNew = await putEntity(ctx, serviceId, 'operation', key, properties, undefined, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-    return isNew;
-  });
+  const created = await saveEntity(ctx, serviceId, 'operation', key, properties);
   return { operation: await getEntity<OperationProperties>(ctx, serviceId, 'operation', key), created };
 }
 
@@ -229,9 +220,8 @@ export async function deleteOperation(
   id: string,
 ): Promise<void> {
   await getEntity(ctx, serviceId, 'operation', `${apiId}/${id}`);
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'operation', { id: `${apiId}/${id}` }, trx);
     await deleteEntities(ctx, serviceId, 'policy', { id: `operation:${apiId}/${id}` }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }

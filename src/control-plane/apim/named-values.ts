@@ -8,13 +8,13 @@ import type { ControlContext } from '../context.js';
 import { badField, booleanField, stringField } from './fields.js';
 import { referencingPolicies } from './policies.js';
 import {
+  changeService,
   checkEntityId,
   deleteEntities,
   getEntity,
   listEntities,
-  putEntity,
-  recordServiceChange,
   type StoredEntity,
+  saveEntity,
 } from './store.js';
 
 /** Stored properties of a named value; `value` is absent for secrets (sealed apart). */
@@ -57,19 +57,7 @@ export async function putNamedValue(
     );
   }
   const properties: NamedValueProperties = secret ? { displayName, secret } : { displayName, secret, value };
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    const isNew = await putEntity(
-      ctx,
-      serviceId,
-      'named-value',
-      id,
-      properties,
-      secret ? value : undefined,
-      trx,
-    );
-    await recordServiceChange(ctx, serviceId, trx);
-    return isNew;
-  });
+  const created = await saveEntity(ctx, serviceId, 'named-value', id, properties, secret ? value : undefined);
   return { namedValue: await getEntity<NamedValueProperties>(ctx, serviceId, 'named-value', id), created };
 }
 
@@ -96,8 +84,5 @@ export async function deleteNamedValue(ctx: ControlContext, serviceId: string, i
       `The named value '${id}' is used by the policy of ${users.join(', ')}; remove {{${namedValue.properties.displayName}}} there first.`,
     );
   }
-  await ctx.db.transaction().execute(async (trx) => {
-    await deleteEntities(ctx, serviceId, 'named-value', { id }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-  });
+  await changeService(ctx, serviceId, (trx) => deleteEntities(ctx, serviceId, 'named-value', { id }, trx));
 }

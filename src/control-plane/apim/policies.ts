@@ -14,13 +14,13 @@ import type { ControlContext } from '../context.js';
 import { badField, stringField } from './fields.js';
 import { listNamedValues, type NamedValueProperties, namedValueText } from './named-values.js';
 import {
+  changeService,
   deleteEntities,
   findEntity,
   getEntity,
   listEntities,
-  putEntity,
-  recordServiceChange,
   type StoredEntity,
+  saveEntity,
 } from './store.js';
 
 /** Where a policy is attached. */
@@ -134,11 +134,7 @@ export async function putPolicy(
   }
   await checkPolicyText(ctx, serviceId, target.scope, value);
   const properties: PolicyProperties = { format, value };
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    const isNew = await putEntity(ctx, serviceId, 'policy', policyKey(target), properties, undefined, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-    return isNew;
-  });
+  const created = await saveEntity(ctx, serviceId, 'policy', policyKey(target), properties);
   return { policy: await getEntity<PolicyProperties>(ctx, serviceId, 'policy', policyKey(target)), created };
 }
 
@@ -168,9 +164,8 @@ export async function deletePolicy(
   target: PolicyTarget,
 ): Promise<void> {
   await getPolicy(ctx, serviceId, target);
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'policy', { id: policyKey(target) }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }
 

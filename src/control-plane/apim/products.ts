@@ -6,14 +6,14 @@ import { PorticoError } from '../../shared/errors.js';
 import type { ControlContext } from '../context.js';
 import { badField, booleanField, choiceField, stringField } from './fields.js';
 import {
+  changeService,
   checkEntityId,
   deleteEntities,
   findEntity,
   getEntity,
   listEntities,
-  putEntity,
-  recordServiceChange,
   type StoredEntity,
+  saveEntity,
 } from './store.js';
 import type { SubscriptionProperties } from './subscriptions.js';
 
@@ -77,11 +77,7 @@ export async function putProduct(
       await checkSingleOpenProduct(ctx, serviceId, id, apiId);
     }
   }
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    const isNew = await putEntity(ctx, serviceId, 'product', id, properties, undefined, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-    return isNew;
-  });
+  const created = await saveEntity(ctx, serviceId, 'product', id, properties);
   return { product: await getEntity<ProductProperties>(ctx, serviceId, 'product', id), created };
 }
 
@@ -126,11 +122,7 @@ export async function addProductApi(
   if (!product.properties.subscriptionRequired) {
     await checkSingleOpenProduct(ctx, serviceId, productId, apiId);
   }
-  return ctx.db.transaction().execute(async (trx) => {
-    const added = await putEntity(ctx, serviceId, 'product-api', `${productId}/${apiId}`, {}, undefined, trx);
-    await recordServiceChange(ctx, serviceId, trx);
-    return added;
-  });
+  return saveEntity(ctx, serviceId, 'product-api', `${productId}/${apiId}`, {});
 }
 
 /** Removes an API from a product. */
@@ -141,9 +133,8 @@ export async function removeProductApi(
   apiId: string,
 ): Promise<void> {
   await getEntity(ctx, serviceId, 'product-api', `${productId}/${apiId}`);
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'product-api', { id: `${productId}/${apiId}` }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }
 
@@ -167,13 +158,12 @@ export async function deleteProduct(
       `The product '${id}' has ${subscriptions.length} subscription(s); delete them first or pass deleteSubscriptions=true.`,
     );
   }
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'product', { id }, trx);
     await deleteEntities(ctx, serviceId, 'product-api', { prefix: `${id}/` }, trx);
     await deleteEntities(ctx, serviceId, 'policy', { id: `product:${id}` }, trx);
     for (const subscription of subscriptions) {
       await deleteEntities(ctx, serviceId, 'subscription', { id: subscription.id }, trx);
     }
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }

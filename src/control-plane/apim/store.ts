@@ -192,3 +192,28 @@ export async function recordServiceChange(
     .values({ hostname: `${APIM_CHANGE_PREFIX}${serviceId}`, at: ctx.now().toISOString() })
     .execute();
 }
+
+/** Runs a service's writes in one transaction that also records the change for every node. */
+export function changeService<T>(
+  ctx: ControlContext,
+  serviceId: string,
+  write: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const result = await write(trx);
+    await recordServiceChange(ctx, serviceId, trx);
+    return result;
+  });
+}
+
+/** Creates or replaces one entity and records the change; answers whether it was created. */
+export function saveEntity<P>(
+  ctx: ControlContext,
+  serviceId: string,
+  kind: EntityKind,
+  id: string,
+  properties: P,
+  secret?: string,
+): Promise<boolean> {
+  return changeService(ctx, serviceId, (trx) => putEntity(ctx, serviceId, kind, id, properties, secret, trx));
+}

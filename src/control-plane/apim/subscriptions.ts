@@ -8,13 +8,13 @@ import type { ControlContext } from '../context.js';
 import { badField, booleanField, choiceField, stringField } from './fields.js';
 import type { ProductProperties } from './products.js';
 import {
+  changeService,
   checkEntityId,
   deleteEntities,
   findEntity,
   getEntity,
   listEntities,
   putEntity,
-  recordServiceChange,
   type StoredEntity,
 } from './store.js';
 
@@ -105,9 +105,8 @@ export async function putSubscription(
     secondaryKey:
       checkKey('secondaryKey', props.secondaryKey) ?? previous?.secondaryKey ?? newSubscriptionKey(),
   };
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await putEntity(ctx, serviceId, 'subscription', id, properties, JSON.stringify(keys), trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
   const subscription = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   return { subscription, created: existing === undefined };
@@ -134,7 +133,7 @@ export async function setSubscriptionState(
 ): Promise<StoredEntity<SubscriptionProperties>> {
   const existing = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   const next = choiceField({ state }, 'state', SUBSCRIPTION_STATES, existing.properties.state);
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await putEntity(
       ctx,
       serviceId,
@@ -144,7 +143,6 @@ export async function setSubscriptionState(
       existing.secret,
       trx,
     );
-    await recordServiceChange(ctx, serviceId, trx);
   });
   return getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
 }
@@ -162,9 +160,8 @@ export async function regenerateKey(
     which === 'primary'
       ? { ...keys, primaryKey: newSubscriptionKey() }
       : { ...keys, secondaryKey: newSubscriptionKey() };
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await putEntity(ctx, serviceId, 'subscription', id, existing.properties, JSON.stringify(next), trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }
 
@@ -177,9 +174,8 @@ export async function deleteSubscription(ctx: ControlContext, serviceId: string,
       "The built-in all-access subscription 'master' cannot be deleted; suspend it instead.",
     );
   }
-  await ctx.db.transaction().execute(async (trx) => {
+  await changeService(ctx, serviceId, async (trx) => {
     await deleteEntities(ctx, serviceId, 'subscription', { id }, trx);
-    await recordServiceChange(ctx, serviceId, trx);
   });
 }
 
