@@ -248,20 +248,22 @@ async function takeQuota(
   key: string,
   options: QuotaOptions,
   start: number,
-  condition?: BoolExpr,
+  keyed?: { readonly condition?: BoolExpr; readonly count: number },
 ): Promise<void> {
+  const condition = keyed?.condition;
+  const count = keyed?.count ?? 1;
   const counters = ctx.deps.counters;
   if (options.calls !== undefined) {
     const decision =
       condition === undefined
-        ? await counters.takeQuota(`${key}:calls`, options.calls, options.period, 1, start)
+        ? await counters.takeQuota(`${key}:calls`, options.calls, options.period, count, start)
         : await counters.peekQuota(`${key}:calls`, options.calls, options.period, start);
     if (!decision.allowed) {
       refuseQuota('call volume', decision.retryAfterSeconds);
     }
     if (condition !== undefined) {
       afterResponse(ctx, () =>
-        condition(ctx) ? counters.addQuota(`${key}:calls`, options.period, 1, start) : undefined,
+        condition(ctx) ? counters.addQuota(`${key}:calls`, options.period, count, start) : undefined,
       );
     }
   }
@@ -334,13 +336,7 @@ export const quotaByKey: PolicyKind = {
     return {
       name: 'quota-by-key',
       run: (ctx) =>
-        takeQuota(
-          ctx,
-          `quotakey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`,
-          options,
-          start,
-          keyed.condition,
-        ),
+        takeQuota(ctx, `quotakey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`, options, start, keyed),
     };
   },
 };

@@ -1,0 +1,359 @@
+/**
+ * Policy documents as APIM checks them on save: well-formedness with positions, sections, supported
+ * policies per section and scope, attributes and their values, expressions, named values; composition
+ * of the four scopes with `<base/>`; and random damage to valid documents never throwing.
+ * @see spec/apim.md §2
+ */
+import { describe, expect, it } from 'vitest';
+import type { GatewayContext, PolicyScope } from '../types.js';
+import { composePolicies } from './compose.js';
+import { compileCondition, compileText } from './expressions.js';
+import type { PolicyDocument } from './model.js';
+import { parsePolicyDocument, referencedNamedValues, substituteNamedValues } from './parse.js';
+import { POLICY_KINDS } from './registry.js';
+
+function problemsOf(xml: string, scope: PolicyScope = 'api'): string[] {
+  const result = parsePolicyDocument(xml, scope);
+  return result.ok ? [] : result.problems.map((p) => `${p.line}:${p.column} ${p.message}`);
+}
+
+function documentOf(xml: string, scope: PolicyScope): PolicyDocument {
+  const result = parsePolicyDocument(xml, scope);
+  if (!result.ok) {
+    throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
+  }
+  return result.document;
+}
+
+const inbound = (body: string) => `<policies>\n  <inbound>\n    ${body}\n  </inbound>\n</policies>`;
+
+/** One valid example of every supported policy, in a section where it belongs. */
+const EXAMPLES: Record<string, string> = {
+  'validate-jwt': inbound(
+    '<validate-jwt header-name="Authorization"><openid-config url="https://login.example/.well-known/openid-configuration" /><audiences><audience>api://x</audience></audiences><required-claims><claim name="roles" match="any"><value>admin</value></claim></required-claims></validate-jwt>',
+  ),
+  'check-header': inbound(
+    '<check-header name="X-Tenant" failed-check-httpcode="403" ignore-case="true"><value>a</value></check-header>',
+  ),
+  'ip-filter': inbound(
+    '<ip-filter action="allow"><address>10.0.0.1</address><address-range from="192.168.0.1" to="192.168.0.9" /></ip-filter>',
+  ),
+  'rate-limit': inbound('<rate-limit calls="5" renewal-period="60" />'),
+  'rate-limit-by-key': inbound(
+    '<rate-limit-by-key calls="5" renewal-period="60" counter-key="@(context.Request.IpAddress)" increment-condition="@(context.Response.StatusCode >= 200 &amp;&amp; context.Response.StatusCode &lt; 300)" />',
+  ),
+  quota: inbound('<quota calls="100" renewal-period="3600" />'),
+  'quota-by-key': inbound(
+    '<quota-by-key calls="100" bandwidth="2048" renewal-period="3600" counter-key="@(context.Subscription.Id)" first-period-start="2026-01-01T00:00:00Z" />',
+  ),
+  'set-header': inbound('<set-header name="X-A" exists-action="append"><value>1</value></set-header>'),
+  'set-query-parameter': inbound(
+    '<set-query-parameter name="v" exists-action="skip"><value>2</value></set-query-parameter>',
+  ),
+  'rewrite-uri': inbound('<rewrite-uri template="/v2/{id}?x=1" copy-unmatched-params="false" />'),
+  'set-backend-service': inbound('<set-backend-service base-url="http://127.0.0.1:9/api" />'),
+  cors: inbound(
+    '<cors allow-credentials="true"><allowed-origins><origin>https://a.example</origin></allowed-origins><allowed-methods preflight-result-max-age="60"><method>GET</method></allowed-methods><allowed-headers><header>x-a</header></allowed-headers><expose-headers><header>x-b</header></expose-headers></cors>',
+  ),
+  'return-response': inbound(
+    '<return-response><set-status code="418" reason="teapot" /><set-header name="X-R"><value>1</value></set-header><set-body>short</set-body></return-response>',
+  ),
+  'mock-response': inbound('<mock-response status-code="204" content-type="text/plain" />'),
+  'forward-request':
+    '<policies><backend><forward-request timeout="5" fail-on-error-status-code="true" /></backend></policies>',
+};
+
+describe('parsePolicyDocument', () => {
+  it('accepts a valid example of every supported policy (and there is one for each)', () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual([...POLICY_KINDS.keys()].sort());
+    for (const [name, xml] of Object.entries(EXAMPLES)) {
+      expect(problemsOf(xml, name === 'quota' ? 'product' : 'api'), name).toEqual([]);
+    }
+  });
+
+  it('reports malformed XML with the line and column of the fault', () => {
+    const [first] = problemsOf('<policies>\n  <inbound>\n  </inboud>\n</policies>');
+    expect(first).toMatch(/^3:\d+ The policy is not well-formed XML: .+\.$/);
+    expect(problemsOf('')[0]).toContain('not well-formed');
+    expect(problemsOf('<policies><inbound></policies>')[0]).toContain('not well-formed');
+  });
+
+  it('refuses a DOCTYPE, so no entity is ever declared or expanded', () => {
+    const xml = '<!DOCTYPE p [<!ENTITY x "boom">]>\n<policies><inbound><base/></inbound></policies>';
+    expect(problemsOf(xml)[0]).toContain('a DOCTYPE is not allowed');
+  });
+
+  it('refuses documents nested deeper than any policy needs', () => {
+    const deep = `${'<a>'.repeat(40)}${'</a>'.repeat(40)}`;
+    expect(problemsOf(`<policies><inbound>${deep}</inbound></policies>`)[0]).toContain('nested more than 32');
+  });
+
+  it('names a wrong root, an unknown section and a repeated section', () => {
+    expect(problemsOf('<policy><inbound /></policy>')).toEqual([
+      '1:8 The root element must be <policies>, not <policy>.',
+    ]);
+    expect(problemsOf('<policies>\n<inbound />\n<outbond />\n</policies>')[0]).toMatch(
+      /^3:\d+ <outbond> cannot be a section/,
+    );
+    expect(problemsOf('<policies><inbound /><inbound /></policies>')[0]).toContain('<inbound> appears twice');
+  });
+
+  it('names an unsupported policy, its line, and what the section supports', () => {
+    const [first] = problemsOf(inbound('<base />\n    <cache-lookup vary-by-developer="false" />'));
+    expect(first).toMatch(
+      /^4:\d+ <cache-lookup> is not supported by Portico's gateway; policies supported in inbound: base, validate-jwt/,
+    );
+  });
+
+  it('refuses a policy in a section or scope where APIM does not allow it', () => {
+    expect(
+      problemsOf(
+        '<policies><outbound><validate-jwt header-name="a"><openid-config url="https://x" /></validate-jwt></outbound></policies>',
+      )[0],
+    ).toContain('<validate-jwt> cannot be used in <outbound>; it belongs in <inbound>');
+    expect(problemsOf(inbound('<quota calls="1" renewal-period="60" />'), 'api')[0]).toContain(
+      '<quota> cannot be used at api scope; it is allowed at product scope',
+    );
+    expect(problemsOf(inbound('<rate-limit calls="1" renewal-period="60" />'), 'global')[0]).toContain(
+      'cannot be used at global scope',
+    );
+    expect(problemsOf(inbound('<forward-request />'))[0]).toContain('it belongs in <backend>');
+  });
+
+  it('names unknown attributes, missing ones and bad values', () => {
+    expect(
+      problemsOf(inbound('<set-header name="a" exist-action="override"><value>1</value></set-header>'))[0],
+    ).toContain('<set-header> has no attribute exist-action; it takes name, exists-action');
+    expect(problemsOf(inbound('<rate-limit renewal-period="60" />'))[0]).toContain(
+      '<rate-limit> needs the attribute calls (a whole number).',
+    );
+    expect(problemsOf(inbound('<rate-limit calls="ten" renewal-period="60" />'))[0]).toContain(
+      '<rate-limit> calls="ten" must be a whole number from 1 to 1000000000.',
+    );
+    expect(problemsOf(inbound('<rate-limit calls="1" renewal-period="301" />'))[0]).toContain(
+      'renewal-period="301" must be a whole number from 1 to 300',
+    );
+    expect(
+      problemsOf(
+        inbound('<cors allow-credentials="yes"><allowed-origins><origin>*</origin></allowed-origins></cors>'),
+      )[0],
+    ).toContain('allow-credentials="yes" must be true or false.');
+    expect(
+      problemsOf(inbound('<ip-filter action="deny"><address>1.2.3.4</address></ip-filter>'))[0],
+    ).toContain('action="deny" must be allow or forbid.');
+    expect(problemsOf(inbound('<set-header name="a" />'))[0]).toContain('needs at least one <value>');
+    expect(
+      problemsOf(inbound('<set-header name="Content-Length"><value>1</value></set-header>'))[0],
+    ).toContain('cannot change the Content-Length header');
+    expect(problemsOf(inbound('<rewrite-uri template="v2/x" />'))[0]).toContain(
+      'must be a path template starting with /',
+    );
+    expect(problemsOf(inbound('<set-backend-service base-url="ftp://x" />'))[0]).toContain(
+      'must be an absolute http(s) URL',
+    );
+    expect(problemsOf(inbound('<set-backend-service backend-id="b" />'))[0]).toContain(
+      'backend-id> is not supported',
+    );
+    expect(
+      problemsOf(inbound('<quota-by-key calls="1" renewal-period="60" counter-key="k" />'), 'product')[0],
+    ).toContain('renewal-period must be 0 (never renews) or at least 300 seconds');
+    expect(problemsOf(inbound('<quota renewal-period="60" />'), 'product')[0]).toContain(
+      'needs calls, bandwidth (KB), or both',
+    );
+    expect(
+      problemsOf(
+        inbound('<quota-by-key calls="1" renewal-period="0" counter-key="k" first-period-start="soon" />'),
+      )[0],
+    ).toContain('first-period-start="soon" must be an ISO 8601 date');
+  });
+
+  it('names the validate-jwt mistakes users make', () => {
+    expect(
+      problemsOf(inbound('<validate-jwt><openid-config url="https://x" /></validate-jwt>'))[0],
+    ).toContain('needs exactly one of header-name, query-parameter-name or token-value');
+    expect(problemsOf(inbound('<validate-jwt header-name="a" />'))[0]).toContain(
+      'needs <openid-config url="…"/> or <issuer-signing-keys>',
+    );
+    expect(
+      problemsOf(
+        inbound('<validate-jwt header-name="a"><openid-config url="login.example" /></validate-jwt>'),
+      )[0],
+    ).toContain('must be an absolute http(s) URL');
+    expect(
+      problemsOf(
+        inbound(
+          '<validate-jwt header-name="a"><issuer-signing-keys><key certificate-id="c" /></issuer-signing-keys></validate-jwt>',
+        ),
+      )[0],
+    ).toContain('certificate-id> is not supported');
+    expect(
+      problemsOf(
+        inbound(
+          '<validate-jwt header-name="a"><issuer-signing-keys><key>not base64!</key></issuer-signing-keys></validate-jwt>',
+        ),
+      )[0],
+    ).toContain('<key> needs a base64 value');
+    expect(
+      problemsOf(
+        inbound(
+          '<validate-jwt header-name="a"><openid-config url="https://x" /><issuer><issuer>x</issuer></issuer></validate-jwt>',
+        ),
+      )[0],
+    ).toContain('<issuer> is not supported inside <validate-jwt>');
+  });
+
+  it('refuses expressions it cannot evaluate, listing the ones it can', () => {
+    const [first] = problemsOf(
+      inbound('<set-header name="x"><value>@(context.Request.Body.As&lt;string&gt;())</value></set-header>'),
+    );
+    expect(first).toContain('The expression in <value> of <value> is not supported');
+    expect(first).toContain('@(context.Subscription.Id)');
+    expect(
+      problemsOf(
+        inbound('<rate-limit-by-key calls="1" renewal-period="1" counter-key="@{ return 1; }" />'),
+      )[0],
+    ).toContain('counter-key');
+    expect(
+      problemsOf(
+        inbound(
+          '<rate-limit-by-key calls="1" renewal-period="1" counter-key="k" increment-condition="@(Math.Abs(1) == 1)" />',
+        ),
+      )[0],
+    ).toContain('increment-condition="@(Math.Abs(1) == 1)" is not supported');
+  });
+
+  it('allows a policy that APIM allows once per section only once', () => {
+    const twice = inbound(
+      '<rate-limit calls="1" renewal-period="1" />\n    <rate-limit calls="2" renewal-period="1" />',
+    );
+    expect(problemsOf(twice)[0]).toMatch(/^4:\d+ <rate-limit> may appear only once in <inbound>\./);
+  });
+
+  it('reports every problem of a document at once, each at its own line', () => {
+    const xml = inbound('<set-header />\n    <nope />\n    <rate-limit calls="0" renewal-period="1" />');
+    const lines = problemsOf(xml).map((p) => Number(p.split(':')[0]));
+    expect(lines).toEqual([3, 4, 5]);
+  });
+
+  it('never throws on damaged documents', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = '<>/="\'&;!?[]{}@()x \n';
+    for (const xml of Object.values(EXAMPLES)) {
+      for (let i = 0; i < 150; i += 1) {
+        const chars = [...xml];
+        for (let j = 0; j < 1 + Math.floor(random() * 4); j += 1) {
+          const at = Math.floor(random() * chars.length);
+          const choice = random();
+          if (choice < 0.4) {
+            chars.splice(at, 1);
+          } else if (choice < 0.8) {
+            chars.splice(at, 0, alphabet[Math.floor(random() * alphabet.length)] ?? '');
+          } else {
+            chars.length = at;
+          }
+        }
+        const damaged = chars.join('');
+        const result = parsePolicyDocument(damaged, 'api');
+        expect(typeof result.ok).toBe('boolean');
+        if (!result.ok) {
+          expect(result.problems.length).toBeGreaterThan(0);
+          for (const p of result.problems) {
+            expect(p.line).toBeGreaterThanOrEqual(1);
+            expect(p.message.length).toBeGreaterThan(10);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('composePolicies', () => {
+  const names = (steps: readonly { name: string }[]) => steps.map((s) => s.name);
+
+  it('inlines parent scopes where <base/> stands, from global to operation', () => {
+    const docs = {
+      global: documentOf(inbound('<check-header name="a" failed-check-httpcode="401" />'), 'global'),
+      product: documentOf(inbound('<base />\n    <rate-limit calls="1" renewal-period="1" />'), 'product'),
+      api: documentOf(inbound('<set-header name="x"><value>1</value></set-header>\n    <base />'), 'api'),
+      operation: documentOf(inbound('<base />\n    <mock-response />'), 'operation'),
+    };
+    const policy = composePolicies(docs);
+    expect(names(policy.inbound)).toEqual(['set-header', 'check-header', 'rate-limit', 'mock-response']);
+    // Absent sections behave as <base/>: the default backend forwards the request.
+    expect(names(policy.backend)).toEqual(['forward-request']);
+    expect(names(policy.outbound)).toEqual([]);
+  });
+
+  it('drops the parents when a scope leaves out <base/>, and forwards nothing without it in backend', () => {
+    const docs = {
+      global: documentOf(inbound('<check-header name="a" failed-check-httpcode="401" />'), 'global'),
+      api: documentOf(
+        '<policies><inbound><ip-filter action="allow"><address>1.1.1.1</address></ip-filter></inbound><backend /></policies>',
+        'api',
+      ),
+    };
+    const policy = composePolicies(docs);
+    expect(names(policy.inbound)).toEqual(['ip-filter']);
+    expect(names(policy.backend)).toEqual([]);
+    expect(names(composePolicies({}).backend)).toEqual(['forward-request']);
+  });
+});
+
+describe('named values', () => {
+  it('lists the names a document uses and substitutes them XML-escaped, leaving unknown ones', () => {
+    const xml =
+      '<policies><inbound><set-header name="{{h}}"><value>{{v}}</value><value>{{missing}}</value></set-header></inbound></policies>';
+    expect(referencedNamedValues(xml)).toEqual(['h', 'v', 'missing']);
+    const out = substituteNamedValues(
+      xml,
+      new Map([
+        ['h', 'X-Id'],
+        ['v', 'a<b & "c"'],
+      ]),
+    );
+    expect(out).toContain('name="X-Id"');
+    expect(out).toContain('<value>a&lt;b &amp; &quot;c&quot;</value>');
+    expect(out).toContain('{{missing}}');
+    expect(parsePolicyDocument(out, 'api').ok).toBe(true);
+  });
+});
+
+describe('expressions', () => {
+  it('compiles literals and the supported accessors, and refuses code', () => {
+    expect(compileText('plain')).toBeTypeOf('function');
+    expect(compileText('@(context.Subscription.Id)')).toBeTypeOf('function');
+    expect(compileText('@(context.Request.Headers.GetValueOrDefault("X-Tenant", "none"))')).toBeTypeOf(
+      'function',
+    );
+    expect(compileText('@(context.Request.Url.Query.GetValueOrDefault("q"))')).toBeTypeOf('function');
+    expect(compileText('@(System.IO.File.ReadAllText("/etc/passwd"))')).toBeUndefined();
+    expect(compileText('@{ return "x"; }')).toBeUndefined();
+    expect(compileText('@(context.Subscription.Id')).toBeUndefined();
+  });
+
+  it('compiles status conditions with && and || only', () => {
+    expect(compileCondition('@(context.Response.StatusCode == 200)')).toBeTypeOf('function');
+    expect(
+      compileCondition(
+        '@(context.Response.StatusCode >= 200 && context.Response.StatusCode < 300 || context.Response.StatusCode == 404)',
+      ),
+    ).toBeTypeOf('function');
+    const at = (status: number) => ({ response: { status } }) as unknown as GatewayContext;
+    const ok = compileCondition(
+      '@(context.Response.StatusCode >= 200 && context.Response.StatusCode < 300 || context.Response.StatusCode == 404)',
+    );
+    expect([200, 299, 300, 404, 500].map((s) => ok?.(at(s)))).toEqual([true, true, false, true, false]);
+    const others = compileCondition(
+      '@(context.Response.StatusCode != 500 && context.Response.StatusCode > 100 && context.Response.StatusCode <= 204)',
+    );
+    expect([101, 204, 205, 500].map((s) => others?.(at(s)))).toEqual([true, true, false, false]);
+    expect(compileCondition('@(true)')?.(at(500))).toBe(true);
+    expect(compileCondition('@((context.Response.StatusCode == 200))')).toBeUndefined();
+    expect(compileCondition('@(context.Response.Body == 200)')).toBeUndefined();
+    expect(compileCondition('context.Response.StatusCode == 200')).toBeUndefined();
+  });
+});
