@@ -592,6 +592,44 @@ describe('gateway policies over real sockets', () => {
     });
   });
 
+  it('refuses an invalid use of each policy when it is saved, naming the element and its line, and keeps the old policy', async () => {
+    await api('strict');
+    await policy(
+      '/apis/strict',
+      policies('<set-header name="X-Kept" exists-action="override"><value>1</value></set-header>'),
+    );
+    const invalid: [string, string][] = [
+      ['validate-jwt', '<validate-jwt header-name="Authorization" />'],
+      ['check-header', '<check-header name="X-A" />'],
+      ['ip-filter', '<ip-filter action="allow" />'],
+      ['rate-limit', '<rate-limit calls="0" renewal-period="60" />'],
+      ['rate-limit-by-key', '<rate-limit-by-key calls="1" renewal-period="60" />'],
+      ['quota', '<quota calls="1" renewal-period="60" />'],
+      ['quota-by-key', '<quota-by-key renewal-period="300" counter-key="k" />'],
+      ['set-header', '<set-header name="X-A" exists-action="replace"><value>1</value></set-header>'],
+      ['set-query-parameter', '<set-query-parameter name="a" />'],
+      ['rewrite-uri', '<rewrite-uri template="no-slash" />'],
+      ['set-backend-service', '<set-backend-service base-url="not a url" />'],
+      ['cors', '<cors><allowed-origins><domain>x</domain></allowed-origins></cors>'],
+      ['return-response', '<return-response response-variable-name="r" />'],
+      ['mock-response', '<mock-response status-code="abc" />'],
+      ['forward-request', '<forward-request timeout="5" />'],
+    ];
+    for (const [name, element] of invalid) {
+      const response = await t.admin('PUT', `${SVC}/apis/strict/policies/policy`, {
+        properties: { format: 'rawxml', value: policies(`<base />\n    ${element}`) },
+      });
+      expect(response.status, name).toBe(400);
+      const error = response.json<{ error: { code: string; message: string; details: { path: string }[] } }>()
+        .error;
+      expect(error.code, name).toBe('CONTROL_POLICY_INVALID');
+      expect(error.details[0]?.path, name).toMatch(/^line 4, column \d+$/);
+      expect(JSON.stringify(error), name).toContain(name);
+    }
+    await call('/strict/x');
+    expect(last().headers['x-kept']).toBe('1');
+  });
+
   it('quota-by-key: each key has its own volume, and increment-count weighs a call', async () => {
     await api('qk');
     await policy(
