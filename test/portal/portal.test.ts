@@ -15,6 +15,7 @@ import { writeApp } from '../helpers/app.js';
 import {
   ADMIN_TOKEN,
   deployFolders,
+  PROVIDERS_PATH,
   removeData,
   SITES_PATH,
   startTestService,
@@ -215,6 +216,67 @@ describe.skipIf(!hasChromium())('portal in Chromium', () => {
     await visible(rows.nth(1).getByTestId('deployment-live')).toBe(true);
     await count(rows.nth(0).getByTestId('deployment-live')).toBe(0);
     expect((await t.get(host, '/')).text).toContain('portal v1');
+  });
+
+  it('links production to an API Management service on the APIs tab, shows a broken link, repairs and unlinks it', async () => {
+    expectedStatuses.add(400);
+    const apim = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/portal-gw`;
+    expect((await t.admin('PUT', apim, { properties: {} })).status).toBe(201);
+    const free = await createSite('portal-free');
+    const site = await createSite('portal-link', 'Standard');
+    const app = await writeApp({ 'index.html': '<h1>linked</h1>' });
+    expect((await deployFolders(t.service, site.properties.apiKey ?? '', app)).status).toBe(200);
+    expect(free.sku.name).toBe('Free');
+
+    // A Free site is refused with the API's own message.
+    await signIn('#/sites/portal-free/apis');
+    const freeRow = page.getByTestId('apis-row-default');
+    await text(freeRow.getByTestId('apis-type')).toBe('None');
+    await freeRow.getByRole('button', { name: 'Link a backend to Production' }).click();
+    await page.getByTestId('link-type').selectOption('apim');
+    await value(page.getByTestId('link-resource')).toBe('portal-gw');
+    await page.getByTestId('link-submit').click();
+    await text(page.getByTestId('link-message-error')).toContain('Standard');
+
+    await page.goto(`${t.service.adminUrl}/#/sites/portal-link/apis`);
+    const row = page.getByTestId('apis-row-default');
+    await row.getByRole('button', { name: 'Link a backend to Production' }).click();
+    await page.getByTestId('link-type').selectOption('apim');
+    await value(page.getByTestId('link-resource')).toBe('portal-gw');
+    await page.getByTestId('link-submit').click();
+    await text(page.getByTestId('apis-message-success')).toContain(
+      'Linked API Management portal-gw to Production',
+    );
+    await text(row.getByTestId('apis-type')).toBe('API Management');
+    await text(row.getByTestId('apis-resource')).toBe('portal-gw');
+    await text(row.getByTestId('apis-status')).toBe('Healthy');
+    const links = await t.admin('GET', `${SITES_PATH}/portal-link/linkedBackends`);
+    expect(
+      links.json<{ value: { properties: { resourceName: string } }[] }>().value[0]?.properties.resourceName,
+    ).toBe('portal-gw');
+
+    // Regenerating the subscription's key breaks the link; the tab says why and Repair mends it.
+    const subscriptions = (await t.admin('GET', `${apim}/subscriptions`)).json<{
+      value: { name: string }[];
+    }>().value;
+    const generated = subscriptions.find((sub) => sub.name.startsWith('swa-'))?.name ?? '';
+    expect((await t.admin('POST', `${apim}/subscriptions/${generated}/regeneratePrimaryKey`)).status).toBe(
+      204,
+    );
+    await page.reload();
+    await text(row.getByTestId('apis-status')).toBe('Broken');
+    await text(row.getByTestId('apis-problems')).toMatch(/key/i);
+    await row.getByRole('button', { name: 'Repair' }).click();
+    await text(page.getByTestId('apis-message-success')).toContain('Repaired');
+    await text(row.getByTestId('apis-status')).toBe('Healthy');
+
+    await row.getByRole('button', { name: 'Unlink' }).click();
+    await page.getByTestId('confirm-ok').click();
+    await text(page.getByTestId('apis-message-success')).toContain('Unlinked portal-gw from Production');
+    await text(row.getByTestId('apis-type')).toBe('None');
+    expect(
+      (await t.admin('GET', `${SITES_PATH}/portal-link/linkedBackends`)).json<{ value: unknown[] }>().value,
+    ).toEqual([]);
   });
 
   it('edits app settings, saves the whole set, keeps values hidden until shown, and shows API errors', async () => {

@@ -15,6 +15,21 @@ export const SITES_PATH =
 /** The providers an invitation may name (the API's list). */
 export const INVITATION_PROVIDERS = ['github', 'aad', 'twitter', 'google', 'facebook', 'apple'];
 
+/** `{providers}` of docs/rest-api.md, where API Management services and backend apps live. */
+export const PROVIDERS_PATH =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
+
+/**
+ * The backend types a site environment may link, with Azure's names and where their resources are.
+ * @type {{ type: string, label: string, collection: string, kind?: string }[]}
+ */
+export const BACKEND_TYPES = [
+  { type: 'apim', label: 'API Management', collection: 'Microsoft.ApiManagement/service' },
+  { type: 'functionapp', label: 'Function App', collection: 'Microsoft.Web/sites', kind: 'functionapp' },
+  { type: 'webapp', label: 'Web App', collection: 'Microsoft.Web/sites', kind: 'app' },
+  { type: 'containerapp', label: 'Container App', collection: 'Microsoft.App/containerApps' },
+];
+
 /** An error answer of the API (or a network failure, `status` 0). */
 export class ApiError extends Error {
   /**
@@ -188,6 +203,37 @@ export const api = {
     call('PATCH', userPath(name, provider, userId), { body: { properties: { roles } } }),
   /** @param {string} name @param {string} provider @param {string} userId */
   removeUser: (name, provider, userId) => call('DELETE', userPath(name, provider, userId)),
+  /** @param {string} name @param {string} buildName @returns {Promise<any[]>} 0 or 1 link */
+  listLinkedBackends: async (name, buildName) =>
+    (await call('GET', `${build(name, buildName)}/linkedBackends`)).value,
+  /**
+   * Links an environment to a backend; the link is named after the resource, as `portico link` does.
+   * @param {string} name @param {string} buildName @param {string} backendType @param {string} resource
+   */
+  linkBackend: (name, buildName, backendType, resource) =>
+    call('PUT', `${build(name, buildName)}/linkedBackends/${encodeURIComponent(resource)}`, {
+      body: { properties: { backendResourceId: backendResourceId(backendType, resource), backendType } },
+    }),
+  /** @param {string} name @param {string} buildName @param {string} linkName */
+  unlinkBackend: (name, buildName, linkName) =>
+    call('DELETE', `${build(name, buildName)}/linkedBackends/${encodeURIComponent(linkName)}`),
+  /** @param {string} name @param {string} buildName @param {string} linkName */
+  repairLink: (name, buildName, linkName) =>
+    call('POST', `${build(name, buildName)}/linkedBackends/${encodeURIComponent(linkName)}/repair`),
+  /**
+   * The resources of a backend type that could be linked (function apps and web apps share a collection).
+   * @param {string} backendType @returns {Promise<string[]>}
+   */
+  listBackendResources: async (backendType) => {
+    const spec = BACKEND_TYPES.find((t) => t.type === backendType);
+    if (spec === undefined) {
+      return [];
+    }
+    const { value } = await call('GET', `${PROVIDERS_PATH}/${spec.collection}`);
+    return value
+      .filter((/** @type {any} */ r) => spec.kind === undefined || r.kind === spec.kind)
+      .map((/** @type {any} */ r) => String(r.name));
+  },
   /**
    * Makes an earlier successful deployment live again. This call authenticates with the site's
    * deployment token (docs/rest-api.md), which is fetched with the admin token first.
@@ -202,4 +248,10 @@ export const api = {
 /** @param {string} name @param {string} provider @param {string} userId */
 function userPath(name, provider, userId) {
   return `${site(name)}/authproviders/${encodeURIComponent(provider)}/users/${encodeURIComponent(userId)}`;
+}
+
+/** @param {string} backendType @param {string} resource */
+function backendResourceId(backendType, resource) {
+  const spec = BACKEND_TYPES.find((t) => t.type === backendType);
+  return `${PROVIDERS_PATH}/${spec?.collection ?? 'Microsoft.Web/sites'}/${encodeURIComponent(resource)}`;
 }

@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * The page of one static web app: breadcrumb, name, and the sections Azure's portal has for it
- * (Overview, Environments, Configuration, Role management) as tabs addressed by the location hash.
+ * (Overview, Environments, APIs, Configuration, Role management) as tabs addressed by the location hash.
  */
 import { api } from './api.js';
+import { renderApis } from './apis.js';
 import { renderConfiguration } from './configuration.js';
 import { errorNotice, h, loading, messageOf, replace } from './dom.js';
 import { renderEnvironments } from './environments.js';
@@ -17,6 +18,7 @@ const OVERVIEW = { id: 'overview', label: 'Overview', render: renderOverview };
 const TABS = [
   OVERVIEW,
   { id: 'environments', label: 'Environments', render: renderEnvironments },
+  { id: 'apis', label: 'APIs', render: renderApis },
   { id: 'configuration', label: 'Configuration', render: renderConfiguration },
   { id: 'roles', label: 'Role management', render: renderRoles },
 ];
