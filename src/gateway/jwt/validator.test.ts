@@ -196,6 +196,24 @@ describe('validate-jwt: signatures', () => {
   });
 });
 
+describe('validate-jwt: a token sent again', () => {
+  it('is accepted again with the same keys, refused once its key is no longer among them, and its lifetime is checked every time', async () => {
+    let now = NOW;
+    const jwt = createJwtValidator({ now: () => now });
+    const token = await sign({ sub: 'again' }, 'RS256', RSA.privateKey, { kid: 'rsa-1' });
+    const withKey = rules();
+    expect((await jwt.validate(token, withKey)).ok).toBe(true);
+    expect((await jwt.validate(token, withKey)).ok).toBe(true);
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    const rotated = rules({
+      signingKeys: [{ kind: 'rsa', n: String(other.n), e: String(other.e), id: 'rsa-1' }],
+    });
+    expect(await jwt.validate(token, rotated)).toMatchObject({ ok: false, reason: 'TokenSignatureInvalid' });
+    now = NOW + 601_000;
+    expect(await jwt.validate(token, withKey)).toMatchObject({ ok: false, reason: 'TokenExpired' });
+  });
+});
+
 describe('validate-jwt: malformed tokens', () => {
   const malformed = {
     ok: false,

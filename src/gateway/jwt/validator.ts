@@ -39,6 +39,35 @@ interface Context {
   readonly cache: OpenIdCache;
   readonly staticKeys: (specs: readonly JwtKeySpec[]) => readonly VerificationKey[];
   readonly now: () => number;
+  /** Tokens whose signature a key verified: clients resend the same token, so it is checked once. */
+  readonly verified: VerifiedTokens;
+}
+
+/** How many verified tokens are remembered (oldest forgotten first). */
+const VERIFIED_TOKENS_MAX = 4096;
+
+/**
+ * Token → the key object that verified its signature. A hit counts only while that same object is among
+ * the keys of the current validation, so a rotated or removed key (new key objects) forces a new check;
+ * lifetime, audiences, issuers and claims are checked on every call regardless.
+ */
+class VerifiedTokens {
+  readonly #entries = new Map<string, VerificationKey>();
+
+  verifiedBy(token: string, keys: readonly VerificationKey[]): boolean {
+    const key = this.#entries.get(token);
+    return key !== undefined && keys.includes(key);
+  }
+
+  remember(token: string, key: VerificationKey): void {
+    if (this.#entries.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) {
+        this.#entries.delete(oldest);
+      }
+    }
+    this.#entries.set(token, key);
+  }
 }
 
 /** The keys and openid issuers a validation may use. */
@@ -60,7 +89,12 @@ export function createJwtValidator(options: JwtValidatorOptions = {}): JwtValida
   const warn = (message: string): void => options.logger?.warn(message);
   const now = options.now ?? Date.now;
   const cache = createOpenIdCache({ fetchJson: options.fetchJson ?? fetchJsonDocument, now, warn });
-  const context: Context = { cache, staticKeys: createStaticKeyCache(warn), now };
+  const context: Context = {
+    cache,
+    staticKeys: createStaticKeyCache(warn),
+    now,
+    verified: new VerifiedTokens(),
+  };
   return {
     async validate(token, rules) {
       try {
@@ -99,7 +133,7 @@ async function validateToken(token: string, rules: JwtRules, context: Context): 
   if (parsed.kid !== undefined && !ring.keys.some((key) => key.kid === parsed.kid)) {
     ring = await reloadForKid(ring, rules, context);
   }
-  const failure = await checkSignature(token, parsed, rules, ring.keys);
+  const failure = await checkSignature(token, parsed, rules, ring.keys, context.verified);
   if (failure !== undefined) {
     return failure;
   }
@@ -142,6 +176,7 @@ async function checkSignature(
   parsed: ParsedToken,
   rules: JwtRules,
   keys: readonly VerificationKey[],
+  verified: VerifiedTokens,
 ): Promise<JwtFailure | undefined> {
   if (parsed.alg.toLowerCase() === 'none') {
     return checkUnsigned(parsed, rules);
@@ -153,8 +188,12 @@ async function checkSignature(
   if (candidates.length === 0) {
     return parsed.kid === undefined ? NO_KEYS : unknownKid(parsed.kid);
   }
+  if (verified.verifiedBy(token, candidates)) {
+    return undefined;
+  }
   for (const candidate of candidates) {
     if (candidate.algorithms.includes(parsed.alg) && (await verifies(token, candidate, parsed.alg))) {
+      verified.remember(token, candidate);
       return undefined;
     }
   }
