@@ -17,39 +17,32 @@
  * many times and each row shows its best round, which filters out noise from other work on the machine).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { join } from 'node:path';
+import {
+  findFreePort,
+  formatCheck,
+  formatNotes,
+  formatRow,
+  HOST,
+  ROOT,
+  ratio,
+  runBenchmark,
+  runRounds,
+  settings,
+  spawnChild,
+  startBareServers,
+  stopChildren,
+  waitForLine,
+  writeResults,
+} from './_harness.js';
 import { API_BODY } from './bare-servers.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 20_000;
 const TARGETS = { static: 0.6, api: 0.5, functionsWarm: 0.4, coldStartMs: 1000 };
 const API_PATH = '/api/hello';
 const PAGE_PATH = '/index.html';
 const FUNCTION_PATH = '/api/bench';
-
-const settings = {
-  duration: readNumber('BENCH_DURATION', 4),
-  warmup: readNumber('BENCH_WARMUP', 1),
-  connections: Math.round(readNumber('BENCH_CONNECTIONS', 32)),
-  rounds: Math.round(readNumber('BENCH_ROUNDS', 1)),
-};
-
-/** Child processes this script started; only these are ever stopped. */
-const children = [];
-
-function readNumber(name, fallback) {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 /** A realistic small page of about 1 KB. */
 function createPage() {
@@ -85,50 +78,10 @@ function createAppDir(html) {
   return dir;
 }
 
-/** Resolves with the first stdout line of `child` that `match` accepts; rejects on exit or timeout. */
-function waitForLine(child, match, what) {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    const stderr = [];
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    const onExit = (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`);
-    const fail = (reason) => {
-      clearTimeout(timer);
-      lines.close();
-      reject(new Error(`${what} ${reason}${formatStderr(stderr)}`));
-    };
-    const timer = setTimeout(() => fail(`was not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
-    child.once('exit', onExit);
-    child.once('error', (error) => fail(`could not start: ${error.message}`));
-    lines.on('line', (line) => {
-      if (match(line)) {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolve(line);
-      }
-    });
-  });
-}
-
-function formatStderr(chunks) {
-  const text = Buffer.concat(chunks).toString().trim();
-  return text === '' ? '' : `:\n${text.split('\n').slice(-15).join('\n')}`;
-}
-
-/** Starts bench/load/bare-servers.js in its own process and returns its ports. */
-async function startBareServers(htmlFile) {
-  const script = join(ROOT, 'bench', 'load', 'bare-servers.js');
-  const child = spawn(process.execPath, [script, htmlFile], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-servers.js');
-  return JSON.parse(line);
-}
-
 /** Spawns the minimal undici proxy in front of the bare backend (scenario e). */
 async function startBareProxy(apiPort) {
   const script = join(ROOT, 'bench', 'load', 'bare-proxy.js');
-  const child = spawn(process.execPath, [script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = spawnChild([script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-proxy.js');
   return `http://${HOST}:${JSON.parse(line).port}`;
 }
@@ -152,8 +105,7 @@ async function startPorticoWithFunctions(appDir) {
     HOST,
   ];
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = spawnChild(args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   child.stderr.resume();
   const url = `http://${HOST}:${port}`;
@@ -176,24 +128,12 @@ async function waitForOk(url, child) {
   throw new Error(`portico start --api did not answer ${url} within 30 s`);
 }
 
-/** A port that was free a moment ago (Portico takes a fixed --port). */
-async function findFreePort() {
-  const server = createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 /** Spawns `portico start` and waits for the line announcing its URL (CONTRACT §2). */
 async function startPortico(appDir, apiPort) {
   const port = await findFreePort();
   const args = [join(ROOT, 'bin', 'portico.js'), 'start', appDir];
   args.push('--api-devserver-url', `http://${HOST}:${apiPort}`, '--port', String(port), '--host', HOST);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = spawnChild(args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = `http://${HOST}:${port}`;
   await waitForLine(child, (line) => line.includes(url), 'portico start');
   // Keep draining its output so a chatty server never blocks on a full pipe.
@@ -202,36 +142,11 @@ async function startPortico(appDir, apiPort) {
 }
 
 /** One request, checked, so a benchmark cannot pass on broken output. */
-async function checkTarget(url, expected) {
+async function checkTarget({ url, expected }) {
   const response = await fetch(url);
   const body = await response.text();
   if (response.status !== 200 || body !== expected) {
     throw new Error(`${url} answered ${response.status} with an unexpected body (${body.slice(0, 120)})`);
-  }
-}
-
-async function measure(url) {
-  const base = { url, connections: settings.connections, pipelining: 1 };
-  await autocannon({ ...base, duration: settings.warmup });
-  const result = await autocannon({ ...base, duration: settings.duration });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bad: result.non2xx + result.errors + result.timeouts,
-    total: result.requests.total,
-  };
-}
-
-/** Runs one scenario; a failure is recorded in the row instead of stopping the whole run. */
-async function runScenario(name, prepare, round) {
-  process.stderr.write(`round ${round}/${settings.rounds}: ${name} ...\n`);
-  try {
-    const { url, expected } = await prepare();
-    await checkTarget(url, expected);
-    return { name, ...(await measure(url)) };
-  } catch (error) {
-    return { name, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -250,46 +165,11 @@ async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
       async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
     ],
   ];
-  let best = [];
-  for (let round = 1; round <= settings.rounds; round += 1) {
-    const rows = [];
-    for (const [name, prepare] of scenarios) {
-      rows.push(await runScenario(name, prepare, round));
-    }
-    best = round === 1 ? rows : rows.map((row, i) => pickBest(best[i], row));
-  }
-  return best;
-}
-
-function pickBest(previous, next) {
-  if (previous.error !== undefined || next.error !== undefined) {
-    return previous.error !== undefined ? previous : next;
-  }
-  return next.rps > previous.rps ? next : previous;
-}
-
-function ratio(row, base) {
-  return row.rps !== undefined && base.rps ? row.rps / base.rps : undefined;
-}
-
-function formatRow(row, value) {
-  if (row.error !== undefined) {
-    return `| ${row.name} | n/a | n/a | n/a | n/a |`;
-  }
-  const shown = value === undefined ? '1.00 (ceiling)' : value.toFixed(2);
-  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |`;
+  return runRounds(scenarios, checkTarget);
 }
 
 function formatRatio(value) {
   return value === undefined ? 'n/a' : `${(value * 100).toFixed(0)} %`;
-}
-
-function formatCheck(label, value, target) {
-  if (value === undefined) {
-    return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
-  }
-  const verdict = value >= target ? 'PASS' : 'BELOW';
-  return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %)`;
 }
 
 function formatColdStart(ms) {
@@ -334,40 +214,6 @@ function formatReport(rows, coldStartMs) {
   return [...lines, ...formatNotes(rows), ''].join('\n');
 }
 
-function formatNotes(rows) {
-  const notes = [];
-  for (const row of rows) {
-    if (row.error !== undefined) {
-      notes.push(`- ${row.name} did not run: ${row.error}`);
-    } else if (row.bad > 0) {
-      notes.push(`- ${row.name}: ${row.bad} of ${row.total} responses were errors, timeouts or non-2xx.`);
-    }
-  }
-  return notes.length === 0 ? [] : ['', 'Notes:', ...notes];
-}
-
-function writeResults(report) {
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.md'), report);
-  process.stderr.write(`\nwritten to ${join('bench', 'results', 'latest.md')}\n`);
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function stopChildren() {
-  await Promise.all(children.map(stopChild));
-}
-
 async function main() {
   const html = createPage();
   const appDir = createAppDir(html);
@@ -392,7 +238,7 @@ async function main() {
     const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, functionsUrl);
     const report = formatReport(rows, functions instanceof Error ? undefined : functions.coldStartMs);
     process.stdout.write(`\n${report}`);
-    writeResults(report);
+    writeResults('latest.md', report);
     process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
   } finally {
     await stopChildren();
@@ -400,13 +246,4 @@ async function main() {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    void stopChildren().finally(() => process.exit(130));
-  });
-}
-
-main().catch((error) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -1,0 +1,211 @@
+/**
+ * What the load benchmarks (run.js, gateway.js) share: settings from the environment, child processes
+ * started and always stopped, waiting for a ready line, free ports, one autocannon measurement with its
+ * warm-up, best-of-rounds, and the Markdown report's rows, checks and notes.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 20_000;
+
+function readNumber(name, fallback) {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** BENCH_DURATION, BENCH_WARMUP (seconds), BENCH_CONNECTIONS, BENCH_ROUNDS. */
+export const settings = {
+  duration: readNumber('BENCH_DURATION', 4),
+  warmup: readNumber('BENCH_WARMUP', 1),
+  connections: Math.round(readNumber('BENCH_CONNECTIONS', 32)),
+  rounds: Math.round(readNumber('BENCH_ROUNDS', 1)),
+};
+
+/** Child processes this script started; only these are ever stopped. */
+const children = [];
+
+/** Spawns a child that {@link stopChildren} will stop. */
+export function spawnChild(args, options) {
+  const child = spawn(process.execPath, args, options);
+  children.push(child);
+  return child;
+}
+
+/** Resolves with the first stdout line of `child` that `match` accepts; rejects on exit or timeout. */
+export function waitForLine(child, match, what) {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const stderr = [];
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    const onExit = (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`);
+    const fail = (reason) => {
+      clearTimeout(timer);
+      lines.close();
+      reject(new Error(`${what} ${reason}${formatStderr(stderr)}`));
+    };
+    const timer = setTimeout(() => fail(`was not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    child.once('exit', onExit);
+    child.once('error', (error) => fail(`could not start: ${error.message}`));
+    lines.on('line', (line) => {
+      if (match(line)) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(line);
+      }
+    });
+  });
+}
+
+function formatStderr(chunks) {
+  const text = Buffer.concat(chunks).toString().trim();
+  return text === '' ? '' : `:\n${text.split('\n').slice(-15).join('\n')}`;
+}
+
+/** Starts bench/load/bare-servers.js in its own process and returns its ports `{ static, api }`. */
+export async function startBareServers(htmlFile) {
+  const script = join(ROOT, 'bench', 'load', 'bare-servers.js');
+  const child = spawnChild([script, htmlFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-servers.js');
+  return JSON.parse(line);
+}
+
+/** A port that was free a moment ago (Portico takes fixed ports). */
+export async function findFreePort() {
+  const server = createServer();
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A warm-up run that is thrown away, then the measured run. */
+export async function measure({ url, headers }) {
+  const base = { url, headers, connections: settings.connections, pipelining: 1 };
+  await autocannon({ ...base, duration: settings.warmup });
+  const result = await autocannon({ ...base, duration: settings.duration });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+    total: result.requests.total,
+  };
+}
+
+/**
+ * Runs one scenario: `prepare` gives its target, `check` proves the target answers correctly, then it is
+ * measured. A failure is recorded in the row instead of stopping the whole run.
+ */
+export async function runScenario(name, prepare, check, round) {
+  process.stderr.write(`round ${round}/${settings.rounds}: ${name} ...\n`);
+  try {
+    const target = await prepare();
+    await check(target);
+    return { name, ...(await measure(target)) };
+  } catch (error) {
+    return { name, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Runs the scenarios `settings.rounds` times in turn and keeps each one's best round. */
+export async function runRounds(scenarios, check) {
+  let best = [];
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    const rows = [];
+    for (const [name, prepare] of scenarios) {
+      rows.push(await runScenario(name, prepare, check, round));
+    }
+    best = round === 1 ? rows : rows.map((row, i) => pickBest(best[i], row));
+  }
+  return best;
+}
+
+function pickBest(previous, next) {
+  if (previous.error !== undefined || next.error !== undefined) {
+    return previous.error !== undefined ? previous : next;
+  }
+  return next.rps > previous.rps ? next : previous;
+}
+
+/** `row` over `base` in requests per second, or undefined when either did not run. */
+export function ratio(row, base) {
+  return row.rps !== undefined && base.rps ? row.rps / base.rps : undefined;
+}
+
+/** A table row; `value` is the row's ratio (none for the ceiling). */
+export function formatRow(row, value) {
+  if (row.error !== undefined) {
+    return `| ${row.name} | n/a | n/a | n/a | n/a |`;
+  }
+  const shown = value === undefined ? '1.00 (ceiling)' : value.toFixed(2);
+  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |`;
+}
+
+/** A target line: PASS or BELOW, or NOT RUN. */
+export function formatCheck(label, value, target) {
+  if (value === undefined) {
+    return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
+  }
+  const verdict = value >= target ? 'PASS' : 'BELOW';
+  return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %)`;
+}
+
+/** Notes on scenarios that did not run or had bad responses. */
+export function formatNotes(rows) {
+  const notes = [];
+  for (const row of rows) {
+    if (row.error !== undefined) {
+      notes.push(`- ${row.name} did not run: ${row.error}`);
+    } else if (row.bad > 0) {
+      notes.push(`- ${row.name}: ${row.bad} of ${row.total} responses were errors, timeouts or non-2xx.`);
+    }
+  }
+  return notes.length === 0 ? [] : ['', 'Notes:', ...notes];
+}
+
+/** Writes the report to bench/results/<file>. */
+export function writeResults(file, report) {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), report);
+  process.stderr.write(`\nwritten to ${join('bench', 'results', file)}\n`);
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Stops every child this script started. */
+export async function stopChildren() {
+  await Promise.all(children.map(stopChild));
+}
+
+/** Runs `main`, stopping the children on SIGINT/SIGTERM and reporting a failure with exit code 1. */
+export function runBenchmark(main) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      void stopChildren().finally(() => process.exit(130));
+    });
+  }
+  main().catch((error) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,331 @@
+/**
+ * Loopback load benchmark of the API Management gateway of `portico serve` against a bare node:http
+ * backend (HOUSE-STYLE habit 9).
+ *
+ *   npm run build && node bench/load/gateway.js
+ *
+ * Scenarios, each with a warm-up run that is thrown away, then a measured run:
+ *   g1. bare node:http backend answering a small JSON document (the ceiling, from bare-servers.js);
+ *   g2. the gateway passing an open API (no subscription, no policy) through to g1;
+ *   g3. the same call on an API that needs a subscription key, with an API-scope policy of
+ *       `validate-jwt` (RS256, a key given as n and e) and `rate-limit-by-key` per subscription;
+ *   g4. a site's `/api`, linked to the API Management service, through the gateway to g1 (the site signs
+ *       its token, the gateway checks it against the site's openid-config and the link's key).
+ * Reported: g2/g1, g3/g2 (target >= 80 %: the cost of the checks relative to pass-through) and g4/g2. A
+ * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
+ * is checked with one request first, so a benchmark cannot pass on broken output.
+ *
+ * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
+ * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that many
+ * times and each row shows its best round). Everything listens on 127.0.0.1 only; the load generator,
+ * the bare backend and Portico run in separate processes. Results are also written to
+ * bench/results/gateway.md.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import {
+  findFreePort,
+  formatCheck,
+  formatNotes,
+  formatRow,
+  HOST,
+  ROOT,
+  ratio,
+  runBenchmark,
+  runRounds,
+  settings,
+  spawnChild,
+  startBareServers,
+  stopChildren,
+  waitForLine,
+  writeResults,
+} from './_harness.js';
+import { API_BODY } from './bare-servers.js';
+
+const DOMAIN = 'portico.test';
+const TARGETS = { checks: 0.8 };
+const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
+const APIM = `${PROVIDERS}/Microsoft.ApiManagement/service/bench`;
+const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
+const JWT_ISSUER = 'https://bench.local';
+const JWT_AUDIENCE = 'bench';
+
+/** Spawns `portico serve` on a fresh data folder and waits for the line announcing it is ready. */
+async function startService(dataDir) {
+  const [port, adminPort] = [await findFreePort(), await findFreePort()];
+  const token = randomBytes(16).toString('hex');
+  const args = [join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
+  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN);
+  const child = spawnChild(args, {
+    cwd: ROOT,
+    env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
+  // Keep draining its output so a chatty server never blocks on a full pipe.
+  child.stdout.resume();
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+}
+
+/** One management call; throws unless the answer has one of the `expected` statuses. */
+async function admin(service, method, path, body, expected = [200, 201]) {
+  const response = await fetch(`${service.adminUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!expected.includes(response.status)) {
+    throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** The policy of the secure API: validate-jwt with the bench's RSA key, then a per-subscription rate. */
+function securePolicy(jwk) {
+  return [
+    '<policies>',
+    '  <inbound>',
+    '    <base />',
+    '    <validate-jwt header-name="Authorization" failed-validation-httpcode="401">',
+    `      <issuer-signing-keys><key n="${jwk.n}" e="${jwk.e}" /></issuer-signing-keys>`,
+    `      <audiences><audience>${JWT_AUDIENCE}</audience></audiences>`,
+    `      <issuers><issuer>${JWT_ISSUER}</issuer></issuers>`,
+    '    </validate-jwt>',
+    '    <rate-limit-by-key calls="100000000" renewal-period="60" counter-key="@(context.Subscription.Id)" />',
+    '  </inbound>',
+    '  <backend><base /></backend>',
+    '  <outbound><base /></outbound>',
+    '  <on-error><base /></on-error>',
+    '</policies>',
+  ].join('\n');
+}
+
+/** An API of the bench service with the one operation `GET /hello`. */
+async function createApi(service, name, properties) {
+  await admin(service, 'PUT', `${APIM}/apis/${name}`, { properties });
+  await admin(service, 'PUT', `${APIM}/apis/${name}/operations/hello`, {
+    properties: { method: 'GET', urlTemplate: '/hello' },
+  });
+}
+
+/** g3's API: subscription key through product p1, and the validate-jwt + rate-limit-by-key policy. */
+async function configureSecureApi(service, serviceUrl) {
+  await createApi(service, 'secure', { path: 'secure', serviceUrl });
+  await admin(service, 'PUT', `${APIM}/products/p1`, {
+    properties: { displayName: 'p1', subscriptionRequired: true, state: 'published' },
+  });
+  await admin(service, 'PUT', `${APIM}/products/p1/apis/secure`);
+  await admin(service, 'PUT', `${APIM}/subscriptions/s1`, {
+    properties: { displayName: 's1', scope: '/products/p1', state: 'active' },
+  });
+  const { primaryKey } = await admin(service, 'POST', `${APIM}/subscriptions/s1/listSecrets`);
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  await admin(service, 'PUT', `${APIM}/apis/secure/policies/policy`, {
+    properties: { format: 'rawxml', value: securePolicy(await exportJWK(publicKey)) },
+  });
+  const jwt = await new SignJWT({ sub: 'bench' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  return { 'ocp-apim-subscription-key': primaryKey, authorization: `Bearer ${jwt}` };
+}
+
+function sha256(data) {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Deploys one index.html to the site's production environment over the deployment protocol. */
+async function deployPage(service, apiKey) {
+  const data = Buffer.from('<!doctype html><h1>shop</h1>\n');
+  const hash = sha256(data);
+  const call = async (method, path, body, type = 'application/json') => {
+    const response = await fetch(`${service.adminUrl}/deploy/v1/deployments${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': type },
+      body,
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`deployment ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    }
+    return text === '' ? undefined : JSON.parse(text);
+  };
+  const listing = {
+    environment: 'production',
+    app: [{ path: 'index.html', size: data.length, sha256: hash }],
+  };
+  const { id, missing } = await call('POST', '', JSON.stringify(listing));
+  if (missing.includes(hash)) {
+    await call('PUT', `/${id}/files/${hash}`, data, 'application/octet-stream');
+  }
+  await call('POST', `/${id}/commit`);
+}
+
+/** g4: the site `shop`, its `/api` linked to the service, and the API `api` added to the link's product. */
+async function configureLinkedSite(service, serviceUrl) {
+  const site = await admin(service, 'PUT', SITE, { location: 'local', sku: { name: 'Standard' } });
+  const { defaultHostname, apiKey } = site.properties;
+  await deployPage(service, apiKey);
+  await createApi(service, 'api', { path: 'api', serviceUrl });
+  await admin(service, 'PUT', `${SITE}/linkedBackends/bench`, {
+    properties: { backendResourceId: APIM, backendType: 'apim' },
+  });
+  const products = await admin(service, 'GET', `${APIM}/products`);
+  const linked = products.value.find((product) => product.name.startsWith('swa-'));
+  if (linked === undefined) {
+    throw new Error('linking the site created no swa-… product');
+  }
+  await admin(service, 'PUT', `${APIM}/products/${linked.name}/apis/api`);
+  return defaultHostname;
+}
+
+/**
+ * Creates the bench service and everything the gateway scenarios call. Each part fails on its own, so a
+ * broken part leaves only its scenario unable to run.
+ */
+async function configure(service, apiPort) {
+  const serviceUrl = `http://${HOST}:${apiPort}/api`;
+  const created = await admin(service, 'PUT', APIM, { location: 'local', properties: {} });
+  const gatewayHost = `${created.properties.gatewayHostname}:${service.port}`;
+  const open = await createApi(service, 'open', {
+    path: 'open',
+    serviceUrl,
+    subscriptionRequired: false,
+  }).then(
+    () => ({ host: gatewayHost }),
+    (error) => error,
+  );
+  const secure = await configureSecureApi(service, serviceUrl).then(
+    (headers) => ({ ...headers, host: gatewayHost }),
+    (error) => error,
+  );
+  const linked = await configureLinkedSite(service, serviceUrl).then(
+    (hostname) => ({ host: `${hostname}:${service.port}` }),
+    (error) => error,
+  );
+  return { open, secure, linked };
+}
+
+/** A GET with exactly these headers (fetch would not send a Host of our choosing). */
+function get(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * One request, checked, so a benchmark cannot pass on broken output; then, for a scenario with checks,
+ * one request without each credential, which must be refused, so it cannot pass on checks not made.
+ */
+async function checkTarget({ url, headers, expected, refusedWithout = [] }) {
+  const { status, body } = await get(url, headers);
+  if (status !== 200 || body !== expected) {
+    throw new Error(`${url} answered ${status} with an unexpected body (${body.slice(0, 160)})`);
+  }
+  for (const name of refusedWithout) {
+    const { [name]: _left, ...rest } = headers;
+    const refused = await get(url, rest);
+    if (refused.status !== 401) {
+      throw new Error(`${url} without ${name} answered ${refused.status} instead of 401`);
+    }
+  }
+}
+
+/** A scenario's target, or its setup error thrown. */
+function target(url, headers, refusedWithout = []) {
+  if (headers instanceof Error) {
+    throw headers;
+  }
+  return { url, headers, expected: API_BODY, refusedWithout };
+}
+
+/** Runs the four scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, portico) {
+  const gateway = (path, headers, refusedWithout) => {
+    if (portico instanceof Error) {
+      throw portico;
+    }
+    return target(`http://${HOST}:${portico.service.port}${path}`, headers(portico.setup), refusedWithout);
+  };
+  const scenarios = [
+    ['g1. bare node:http backend, JSON', async () => target(`http://${HOST}:${bare.api}/api/hello`, {})],
+    ['g2. gateway pass-through (open API)', async () => gateway('/open/hello', (s) => s.open)],
+    [
+      'g3. gateway + key + validate-jwt + rate-limit-by-key',
+      async () => gateway('/secure/hello', (s) => s.secure, ['ocp-apim-subscription-key', 'authorization']),
+    ],
+    ['g4. site /api → linked APIM → backend', async () => gateway('/api/hello', (s) => s.linked)],
+  ];
+  return runRounds(scenarios, checkTarget);
+}
+
+function formatRatio(label, value) {
+  return `- ${label}: ${value === undefined ? 'NOT RUN' : `${(value * 100).toFixed(0)} %`}`;
+}
+
+function formatReport(rows) {
+  const [g1, g2, g3, g4] = rows;
+  const lines = [
+    '# Portico gateway load benchmark',
+    '',
+    `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
+      `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
+      `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
+      'processes on loopback. Ratio: against g1.',
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | ratio |',
+    '|---|---|---|---|---|',
+    formatRow(g1),
+    formatRow(g2, ratio(g2, g1)),
+    formatRow(g3, ratio(g3, g1)),
+    formatRow(g4, ratio(g4, g1)),
+    '',
+    'Target check:',
+    formatRatio('gateway pass-through against the bare backend (g2/g1)', ratio(g2, g1)),
+    formatCheck(
+      'key + validate-jwt + rate-limit-by-key against pass-through (g3/g2)',
+      ratio(g3, g2),
+      TARGETS.checks,
+    ),
+    formatRatio('site → linked APIM against pass-through (g4/g2)', ratio(g4, g2)),
+  ];
+  return [...lines, ...formatNotes(rows), ''].join('\n');
+}
+
+async function main() {
+  const workDir = mkdtempSync(join(tmpdir(), 'portico-bench-gateway-'));
+  try {
+    const htmlFile = join(workDir, 'index.html');
+    writeFileSync(htmlFile, '<!doctype html>\n');
+    const bare = await startBareServers(htmlFile);
+    // Started and configured before any measurement, so its start-up never overlaps a run.
+    const portico = await startService(join(workDir, 'data'))
+      .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
+      .catch((error) => error);
+    const rows = await runAll(bare, portico);
+    const report = formatReport(rows);
+    process.stdout.write(`\n${report}`);
+    writeResults('gateway.md', report);
+    process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
+  } finally {
+    await stopChildren();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+runBenchmark(main);
