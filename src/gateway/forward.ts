@@ -111,7 +111,6 @@ export function createForwarder(logger: Logger): Forwarder {
   return {
     async forward(ctx, options) {
       const url = backendUrl(ctx);
-      const signal = AbortSignal.timeout(options.timeoutMs);
       let answer: Dispatcher.ResponseData;
       try {
         answer = await poolOf(url.origin).request({
@@ -119,7 +118,6 @@ export function createForwarder(logger: Logger): Forwarder {
           method: ctx.request.method as Dispatcher.HttpMethod,
           headers: upstreamHeaders(ctx),
           body: hasBody(ctx) ? ctx.request.body : null,
-          signal,
           headersTimeout: options.timeoutMs,
           bodyTimeout: options.timeoutMs,
         });
