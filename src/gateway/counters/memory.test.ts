@@ -32,4 +32,30 @@ describe('memory counter store', () => {
     expect(await store.peekRate('busy', 3001, 3600)).toMatchObject({ allowed: true, remaining: 0 });
     await store.close();
   });
+
+  it('counts a large limit over a sliding window exactly while calls expire one by one', async () => {
+    let time = 0;
+    const store = createMemoryCounterStore({ now: () => time });
+    // One call per ms for 5 s against a 2 s window: once full, the window always holds 2000 calls.
+    for (let i = 0; i < 5000; i += 1) {
+      time += 1;
+      expect((await store.takeRate('steady', 100_000, 2, 1)).allowed).toBe(true);
+    }
+    expect(await store.peekRate('steady', 2001, 2)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await store.peekRate('steady', 2000, 2)).toMatchObject({ allowed: false });
+    await store.close();
+  });
+
+  it('groups calls of a very large limit into bounded entries, never letting them leave the window early', async () => {
+    let time = 0;
+    const store = createMemoryCounterStore({ now: () => time });
+    for (let i = 0; i < 20_000; i += 1) {
+      time += 1;
+      await store.takeRate('huge', 1_000_000, 60, 1);
+    }
+    // All 20000 calls are within the 60 s window: none may be forgotten.
+    expect(await store.peekRate('huge', 20_000, 60)).toMatchObject({ allowed: false });
+    expect(await store.peekRate('huge', 20_001, 60)).toMatchObject({ allowed: true, remaining: 0 });
+    await store.close();
+  });
 });

@@ -18,6 +18,12 @@ import {
 const SWEEP_INTERVAL_MS = 60_000;
 /** The entry bound of a sliding log that has only been counted by `addRate` (no limit seen yet). */
 const DEFAULT_ENTRY_CAP = 1024;
+/**
+ * The most entries one log keeps. Up to this limit a log is exact; above it (limits of more than 8192
+ * calls), calls are grouped into at most this many entries, so memory stays bounded and counted calls
+ * may stay in the window up to window/8192 longer, never shorter.
+ */
+const MAX_ENTRY_CAP = 8192;
 
 /** Calls counted at one millisecond. */
 interface Stamp {
@@ -25,9 +31,13 @@ interface Stamp {
   n: number;
 }
 
-/** The sliding log of one rate key: stamps oldest first, their sum, and the bounds last used. */
+/**
+ * The sliding log of one rate key: stamps oldest first from `head` (expired ones before it are dropped
+ * in batches, so expiring is cheap whatever the log's length), their sum, and the bounds last used.
+ */
 interface RateLog {
   readonly stamps: Stamp[];
+  head: number;
   total: number;
   windowMs: number;
   cap: number;
@@ -93,7 +103,7 @@ function takeRate(
 ): CounterDecision {
   const log = openLog(rates, key, window, now);
   const calls = sanitizeCount(count);
-  log.cap = Math.max(log.cap, limit);
+  log.cap = Math.min(Math.max(log.cap, limit), MAX_ENTRY_CAP);
   if (log.total + calls > limit) {
     return refuse(waitForRoom(log, log.total + calls - limit, now));
   }
@@ -113,16 +123,20 @@ function peekRate(rates: Map<string, RateLog>, key: string, limit: number, windo
 function openLog(rates: Map<string, RateLog>, key: string, window: number, now: number): RateLog {
   let log = rates.get(key);
   if (log === undefined) {
-    log = { stamps: [], total: 0, windowMs: window, cap: DEFAULT_ENTRY_CAP };
+    log = { stamps: [], head: 0, total: 0, windowMs: window, cap: DEFAULT_ENTRY_CAP };
     rates.set(key, log);
   }
   log.windowMs = window;
-  let gone = 0;
-  while (gone < log.stamps.length && (log.stamps[gone]?.t ?? now) <= now - window) {
-    log.total -= log.stamps[gone]?.n ?? 0;
-    gone += 1;
+  const stamps = log.stamps;
+  while (log.head < stamps.length && (stamps[log.head]?.t ?? now) <= now - window) {
+    log.total -= stamps[log.head]?.n ?? 0;
+    log.head += 1;
   }
-  log.stamps.splice(0, gone);
+  // Dropping the expired prefix costs no more than the expiries it follows: amortized O(1) per call.
+  if (log.head > 0 && log.head * 2 >= stamps.length) {
+    stamps.splice(0, log.head);
+    log.head = 0;
+  }
   return log;
 }
 
@@ -136,7 +150,8 @@ function record(log: RateLog, now: number, calls: number): void {
   }
   log.total += calls;
   const last = log.stamps.at(-1);
-  if (last !== undefined && (last.t === now || log.stamps.length >= log.cap)) {
+  const live = log.stamps.length - log.head;
+  if (last !== undefined && live > 0 && (last.t === now || live >= log.cap)) {
     last.t = now;
     last.n += calls;
     return;
@@ -147,7 +162,8 @@ function record(log: RateLog, now: number, calls: number): void {
 /** Ms until the oldest `excess` counted calls have left the window (a full window if never). */
 function waitForRoom(log: RateLog, excess: number, now: number): number {
   let left = 0;
-  for (const stamp of log.stamps) {
+  for (let i = log.head; i < log.stamps.length; i += 1) {
+    const stamp = log.stamps[i] as Stamp;
     left += stamp.n;
     if (left >= excess) {
       return stamp.t + log.windowMs - now;
