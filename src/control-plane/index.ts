@@ -49,4 +49,5 @@ export {
   purgeUser,
   type RoleDirectory,
   type SiteUser,
+  userIdFor,
 } from './users.js';

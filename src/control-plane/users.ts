@@ -106,13 +106,19 @@ export async function createInvitation(
   return { invitationUrl: `${ctx.publicUrl(domain)}/.auth/invitations/${code}`, expiresOn };
 }
 
-/** A provider invitations and sessions may name, in lower case; otherwise a 400 listing them. */
+/** A custom provider's URL name (`auth.identityProviders.customOpenIdConnectProviders.<name>`). */
+const CUSTOM_PROVIDER = /^[a-z0-9_-]{1,64}$/;
+
+/**
+ * A provider invitations and sessions may name, in lower case: a known provider, or the name of a
+ * site's custom OpenID Connect provider; otherwise a 400 listing them.
+ */
 export function checkProvider(provider: string): string {
   const name = provider.toLowerCase();
-  if (!(INVITATION_PROVIDERS as readonly string[]).includes(name)) {
+  if (!(INVITATION_PROVIDERS as readonly string[]).includes(name) && !CUSTOM_PROVIDER.test(name)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `provider '${provider}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}.`,
+      `provider '${provider}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}, or the name of one of the site's customOpenIdConnectProviders (letters, digits, "-" and "_").`,
     );
   }
   return name;

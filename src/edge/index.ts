@@ -3,7 +3,14 @@ export {
   createDevSessionCodec,
   createProviderFilter,
   createSealedSessionCodec,
+  createSignInFlows,
+  createSiteSignIn,
+  type PreconfiguredProviders,
+  type RolesSourceInput,
+  resolveProviders,
   type SessionCodec,
+  type SignInFlows,
+  type SiteSignIn,
   sealValue,
 } from './auth/index.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
@@ -11,6 +18,8 @@ export {
   type ApiProxy,
   createApiProxy,
   createRequestId,
+  type InternalApiRequest,
+  type InternalApiResponse,
   type ProxyTarget,
   sendProxyError,
 } from './proxy/index.js';

@@ -139,6 +139,7 @@ async function dispatch(
       principal: ctx.principal(),
       codec: ctx.site.sessions,
       isProviderEnabled: ctx.site.isProviderEnabled,
+      signIn: ctx.site.signIn,
       secureCookies: ctx.site.secure,
       purge: ctx.site.identity?.purge,
       wellKnown: ctx.site.tokens?.wellKnown,

@@ -4,7 +4,7 @@
  * the config changes, the host builds a new one and swaps it in.
  */
 import type { Diagnostic } from '../config/types.js';
-import type { SessionCodec } from './auth/index.js';
+import type { SessionCodec, SiteSignIn } from './auth/index.js';
 import type { ApiProxy } from './proxy/index.js';
 import type { SiteRules } from './routing/index.js';
 import type { ClientPrincipal, FileSource } from './types.js';
@@ -25,6 +25,8 @@ export interface EdgeSite {
   readonly isProviderEnabled: (name: string) => boolean;
   /** True when the listener is HTTPS (cookies get `Secure`). */
   readonly secure: boolean;
+  /** Real sign-in with identity providers (`portico serve`); absent in the dev server, which emulates it. */
+  readonly signIn?: SiteSignIn;
   /** Role management of the host (`portico serve`); absent in the dev server. */
   readonly identity?: SiteIdentity;
   /** The backend tokens the site issues (`portico serve`); absent in the dev server. */

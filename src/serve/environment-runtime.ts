@@ -10,14 +10,21 @@ import {
   readSettings,
   resolveLink,
   type ServingEntry,
+  userIdFor,
 } from '../control-plane/index.js';
 import {
   type ApiProxy,
   compileSiteRules,
   createDirectorySource,
+  createSiteSignIn,
   type DirectorySource,
   type EdgeSite,
+  type PreconfiguredProviders,
+  type RolesSourceInput,
+  resolveProviders,
+  type SignInFlows,
   type SiteRulesState,
+  type SiteSignIn,
 } from '../edge/index.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
@@ -47,6 +54,8 @@ export interface RuntimeDeps {
   readonly linked: LinkedApiDeps;
   /** Changes that are not host names (`apim:`, `app:`, `keys:`): the gateway and function app tables. */
   readonly resources?: ResourceTables;
+  /** Sign-in with identity providers: the service's flows and the operator's provider credentials. */
+  readonly signIn: { readonly flows: SignInFlows; readonly preconfigured: PreconfiguredProviders };
 }
 
 /** The tables of gateways and function apps, following their own entries of the change log. */
@@ -79,29 +88,83 @@ export async function buildEnvironmentRuntime(
   });
   const link = await resolveLink(deps.control, entry.environmentId);
   const linkedApi = link === undefined ? undefined : createLinkedApi(entry, link, deps.linked);
+  const appSettings = await readSettings(deps.control, entry.environmentId);
   const api =
     folders.apiDir === undefined || linkedApi !== undefined
       ? undefined
       : createManagedApi({
           apiDir: folders.apiDir,
-          appSettings: await readSettings(deps.control, entry.environmentId),
+          appSettings,
           timeoutMs: deps.apiTimeoutMs,
           idleMs: deps.apiIdleMs,
           logger: deps.control.logger,
           label: `${entry.siteName}/${entry.environmentName}`,
         });
+  const signIn = createSignIn(deps, entry, state, appSettings, linkedApi ?? api);
   const site: EdgeSite = {
     state,
     files,
     api: linkedApi ?? api,
     sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state)),
-    // The sign-in emulator never runs in `portico serve`; real providers arrive with the sign-in issue.
-    isProviderEnabled: () => false,
+    // The sign-in emulator never runs in `portico serve`: only real providers sign anyone in.
+    isProviderEnabled: (name) => signIn?.has(name) ?? false,
+    ...(signIn === undefined ? {} : { signIn }),
     secure: false,
     identity: createSiteIdentity(deps.control, entry, applyChanges),
     tokens: { wellKnown: (document) => deps.linked.tokens.wellKnown(entry.siteId, entry.hostname, document) },
   };
   return { entry, site, files, api, linkedApi };
+}
+
+/** The site's sign-in: its providers, and its roles function called through its own API. */
+function createSignIn(
+  deps: RuntimeDeps,
+  entry: ServingEntry,
+  state: SiteRulesState,
+  appSettings: Readonly<Record<string, string>>,
+  api: ApiProxy | undefined,
+): SiteSignIn | undefined {
+  if (!state.ok) {
+    return undefined;
+  }
+  const auth = state.rules.config.auth;
+  const rolesPath = auth.rolesSource;
+  return createSiteSignIn({
+    providers: resolveProviders(auth, appSettings, deps.signIn.preconfigured),
+    flows: deps.signIn.flows,
+    userIdOf: (provider, userDetails) => userIdFor(deps.control, entry.siteId, provider, userDetails),
+    ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
+  });
+}
+
+/** POSTs the signed-in user to the roles function and reads `{"roles": [...]}` (spec §2.4). */
+async function callRolesSource(
+  api: ApiProxy | undefined,
+  path: string,
+  input: RolesSourceInput,
+): Promise<readonly string[]> {
+  if (api === undefined) {
+    throw new Error(`rolesSource names ${path}, but this environment has no API`);
+  }
+  const answer = await api.call({
+    method: 'POST',
+    pathAndQuery: path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  if (answer.status !== 200) {
+    throw new Error(`${path} answered ${answer.status}; it must answer 200 with {"roles": [...]}`);
+  }
+  let roles: unknown;
+  try {
+    roles = (JSON.parse(answer.body) as { roles?: unknown }).roles;
+  } catch {
+    roles = undefined;
+  }
+  if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
+    throw new Error(`${path} must answer {"roles": ["…"]}, a list of role names`);
+  }
+  return roles as string[];
 }
 
 /** With `auth.rolesSource`, roles come from the site's function at sign-in, not from invitations. */

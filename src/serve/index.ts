@@ -1,3 +1,5 @@
 /** Public surface of `portico serve`'s composition root. */
+
+export type { PreconfiguredProviders } from '../edge/index.js';
 export { ADMIN_TOKEN_FILE } from './secrets.js';
 export { type ServeOptions, type Service, startService } from './service.js';

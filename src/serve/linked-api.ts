@@ -104,6 +104,26 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
       }
       return proxy.forward(req, res, { ...target, extraHeaders });
     },
+    async call(request) {
+      const token = await deps.tokens.mint(
+        entry.siteId,
+        entry.hostname,
+        upstream.audience,
+        undefined,
+        undefined,
+      );
+      return proxy.call({
+        ...request,
+        headers: {
+          ...request.headers,
+          authorization: `Bearer ${token}`,
+          'x-ms-auth-token': token,
+          ...(upstream.subscriptionKey === undefined
+            ? {}
+            : { 'ocp-apim-subscription-key': upstream.subscriptionKey }),
+        },
+      });
+    },
     close: () => proxy.close(),
   };
 }

@@ -86,6 +86,19 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
         lastUsed = Date.now();
       }
     },
+    async call(request) {
+      if (closed) {
+        throw new Error('the environment was redeployed or removed');
+      }
+      inFlight += 1;
+      lastUsed = Date.now();
+      try {
+        return await (await start()).proxy.call(request);
+      } finally {
+        inFlight -= 1;
+        lastUsed = Date.now();
+      }
+    },
     async close(graceMs = 0) {
       closed = true;
       clearInterval(idleTimer);

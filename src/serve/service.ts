@@ -13,7 +13,15 @@ import {
   resolveServiceKey,
   sweepUnusedContents,
 } from '../control-plane/index.js';
-import { closeServer, createEdgeHandler, createEdgeServer, listen, sealValue } from '../edge/index.js';
+import {
+  closeServer,
+  createEdgeHandler,
+  createEdgeServer,
+  createSignInFlows,
+  listen,
+  type PreconfiguredProviders,
+  sealValue,
+} from '../edge/index.js';
 import { validateAppSettings } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
@@ -56,6 +64,8 @@ export interface ServeOptions {
   readonly version: string;
   readonly verbose: boolean;
   readonly logger: Logger;
+  /** Credentials of the preconfigured `github` and `aad` providers (PORTICO_GITHUB_*, PORTICO_AAD_*). */
+  readonly providers?: PreconfiguredProviders;
 }
 
 /** A running service. */
@@ -147,6 +157,10 @@ async function startOnStorage(
       logger: options.logger,
     },
     resources: combineResources(gateway, functionApps, tokens),
+    signIn: {
+      flows: createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') }),
+      preconfigured: options.providers ?? {},
+    },
   });
   await table.loadAll();
   if (options.redisUrl !== undefined) {

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
-import { type Service, startService } from '../../src/serve/index.js';
+import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
 import { send, type TestResponse } from './app.js';
 
@@ -36,6 +36,7 @@ export async function startTestService(
     redisUrl?: string;
     apiIdleMinutes?: number;
     pollIntervalMs?: number;
+    providers?: PreconfiguredProviders;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -54,6 +55,7 @@ export async function startTestService(
     version: 'test',
     verbose: false,
     logger: SILENT_LOGGER,
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
   });
   return {
     service,

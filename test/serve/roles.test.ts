@@ -102,7 +102,7 @@ describe('portico serve: users, invitations and sessions', () => {
     const body = { properties: { provider: 'github', userDetails: 'alice' } };
     expect((await t.admin('POST', path, body, 'wrong-token')).status).toBe(401);
     const badProvider = await t.admin('POST', path, {
-      properties: { provider: 'myspace', userDetails: 'a' },
+      properties: { provider: 'my space', userDetails: 'a' },
     });
     expect(badProvider.status).toBe(400);
     expect(badProvider.json()).toMatchObject({ error: { message: expect.stringContaining('github') } });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
-import { type Service, startService } from '../../serve/index.js';
+import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
 import { createLogger } from '../../shared/logger.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
@@ -81,6 +81,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     version: readVersion(),
     verbose: flags.verbose === true,
     logger,
+    providers: providersFromEnv(process.env),
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
@@ -99,6 +100,43 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     );
   }
   await stopped;
+}
+
+/**
+ * The preconfigured providers' credentials, from the environment (never flags: secrets stay out of the
+ * process list). A provider is set up only when both its client id and secret are given.
+ */
+export function providersFromEnv(env: NodeJS.ProcessEnv): PreconfiguredProviders {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const github = {
+    clientId: value('PORTICO_GITHUB_CLIENT_ID'),
+    clientSecret: value('PORTICO_GITHUB_CLIENT_SECRET'),
+  };
+  const aad = { clientId: value('PORTICO_AAD_CLIENT_ID'), clientSecret: value('PORTICO_AAD_CLIENT_SECRET') };
+  const githubUrl = value('PORTICO_GITHUB_URL');
+  const githubApiUrl = value('PORTICO_GITHUB_API_URL');
+  const aadIssuer = value('PORTICO_AAD_ISSUER');
+  return {
+    ...(github.clientId !== undefined && github.clientSecret !== undefined
+      ? {
+          github: {
+            clientId: github.clientId,
+            clientSecret: github.clientSecret,
+            ...(githubUrl === undefined ? {} : { url: githubUrl }),
+            ...(githubApiUrl === undefined ? {} : { apiUrl: githubApiUrl }),
+          },
+        }
+      : {}),
+    ...(aad.clientId !== undefined && aad.clientSecret !== undefined
+      ? {
+          aad: {
+            clientId: aad.clientId,
+            clientSecret: aad.clientSecret,
+            ...(aadIssuer === undefined ? {} : { issuer: aadIssuer }),
+          },
+        }
+      : {}),
+  };
 }
 
 /** `npm start`: deploys the bundled demo the first time the service runs on a data folder. */

@@ -1,7 +1,7 @@
 /**
- * The `/.auth/*` endpoints of the dev server (`portico start`): `/.auth/me`, the sign-in emulator at
- * `/.auth/login/<provider>`, `/.auth/logout` and `/.auth/purge/<provider>`. Real providers and their
- * callbacks will plug in beside the emulator; until then callbacks answer 404.
+ * The `/.auth/*` endpoints: `/.auth/me`, `/.auth/logout`, `/.auth/purge/<provider>`, and sign-in at
+ * `/.auth/login/<provider>`: the emulator's form in the dev server (`portico start`), or, where the host
+ * gives real sign-in (`portico serve`), the authorization-code flow with the provider and its callback.
  *
  * @see CONTRACT.md §2 "Dev sign-in" and §3; spec/swa-behaviour.md §2.2, §10.9 (any method), §10.10, D4
  */
@@ -17,6 +17,7 @@ import { type LoginSubmission, parseLoginForm, readLoginSubmission } from './log
 import { renderLoginForm, renderProviderNotFound } from './login-form.js';
 import { resolveSafeRedirect } from './redirect.js';
 import { type AuthRoute, matchAuthRoute, type WellKnownDocument } from './routes.js';
+import type { SignInAnswer, SiteSignIn } from './signin/index.js';
 
 /** Everything {@link handleAuthRequest} needs besides the request itself; built by the edge per request. */
 export interface AuthRequestContext {
@@ -32,6 +33,8 @@ export interface AuthRequestContext {
   readonly principal: ClientPrincipal | null;
   readonly codec: SessionCodec;
   isProviderEnabled(name: string): boolean;
+  /** Real sign-in (`portico serve`); without it, `/.auth/login/<provider>` is the dev emulator's form. */
+  readonly signIn?: SiteSignIn;
   /** Adds `Secure` to session cookies (the request came over HTTPS). */
   readonly secureCookies: boolean;
   /** Forgets what the host keeps of a user; absent where nothing is kept (the dev server). */
@@ -72,7 +75,13 @@ async function dispatch(
     case 'me':
       return sendJson(res, 200, { clientPrincipal: toMeView(ctx.principal) });
     case 'login':
-      return handleLogin(req, res, ctx, route.provider);
+      return ctx.signIn === undefined
+        ? handleLogin(req, res, ctx, route.provider)
+        : startSignIn(res, ctx, ctx.signIn, route.provider);
+    case 'callback':
+      return ctx.signIn === undefined || route.flow !== 'login'
+        ? sendText(res, 404, AUTH_NOT_FOUND_TEXT)
+        : finishSignIn(req, res, ctx, ctx.signIn, route.provider);
     case 'logout':
       return signOut(req, res, ctx);
     case 'purge':
@@ -88,6 +97,73 @@ async function dispatch(
     default:
       return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
   }
+}
+
+/** `/.auth/login/<provider>` of a host with real providers: off to the provider. */
+async function startSignIn(
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  signIn: SiteSignIn,
+  provider: string,
+) {
+  if (!isGetOrHead(ctx.method)) {
+    return sendText(res, 405, 'Open the sign-in link with GET.', { Allow: 'GET, HEAD' });
+  }
+  if (!signIn.has(provider)) {
+    return sendHtml(res, 404, renderProviderNotFound(provider));
+  }
+  const returnTo = resolveRedirectTarget(ctx.query.get('post_login_redirect_uri'), ctx);
+  const answer = await signIn.start(provider, {
+    origin: ctx.origin,
+    returnTo,
+    query: ctx.query,
+    secure: ctx.secureCookies,
+  });
+  return sendSignInAnswer(res, ctx, answer);
+}
+
+/** `/.auth/login/<provider>/callback`: the provider sends the browser back with a code. */
+async function finishSignIn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  signIn: SiteSignIn,
+  provider: string,
+) {
+  if (!isGetOrHead(ctx.method)) {
+    return sendText(res, 405, 'The provider returns here with GET.', { Allow: 'GET, HEAD' });
+  }
+  const url = new URL(`${ctx.origin}${req.url ?? ctx.path}`);
+  const answer = await signIn.finish(provider, {
+    url,
+    cookieHeader: req.headers.cookie,
+    secure: ctx.secureCookies,
+  });
+  return sendSignInAnswer(res, ctx, answer);
+}
+
+function sendSignInAnswer(res: ServerResponse, ctx: AuthRequestContext, answer: SignInAnswer): void {
+  if (answer.kind === 'redirect') {
+    sendRedirect(res, answer.location, [...answer.cookies]);
+    return;
+  }
+  if (answer.kind === 'error') {
+    ctx.logger?.warn(`/.auth: sign-in failed (${answer.status}): ${answer.message}`);
+    sendText(res, answer.status, answer.message, { 'Set-Cookie': [...answer.cookies] });
+    return;
+  }
+  const session = issueSession(ctx, answer.principal);
+  if (typeof session === 'string') {
+    sendText(res, 400, session, { 'Set-Cookie': [...answer.cookies] });
+    return;
+  }
+  ctx.logger?.debug(`/.auth: signed in with ${answer.principal.identityProvider}`);
+  sendRedirect(res, answer.returnTo, [...answer.cookies, ...session]);
+}
+
+function isGetOrHead(method: string): boolean {
+  const upper = method.toUpperCase();
+  return upper === 'GET' || upper === 'HEAD';
 }
 
 async function handleLogin(

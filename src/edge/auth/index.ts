@@ -36,3 +36,16 @@ export {
   type SealedSessionOptions,
   sealValue,
 } from './sealed-cookie.js';
+export {
+  callbackUrlOf,
+  createSignInFlows,
+  createSiteSignIn,
+  FLOW_COOKIE,
+  type PreconfiguredProviders,
+  type RolesSourceInput,
+  resolveProviders,
+  type SignInAnswer,
+  type SignInFlows,
+  type SiteProviders,
+  type SiteSignIn,
+} from './signin/index.js';

@@ -22,7 +22,13 @@ import {
   sendProxyError,
   UPGRADE_REFUSED_TEXT,
 } from './_replies.js';
-import type { ApiProxy, ApiProxyOptions, ProxyTarget } from './types.js';
+import type {
+  ApiProxy,
+  ApiProxyOptions,
+  InternalApiRequest,
+  InternalApiResponse,
+  ProxyTarget,
+} from './types.js';
 
 /** Azure's per-request limit for `/api` calls (spec §3.2 item 5). */
 export const DEFAULT_API_TIMEOUT_MS = 45_000;
@@ -61,11 +67,49 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
         new ProxyExchange(req, res, settings, resolve).start(pool, target);
       });
     },
+    async call(request: InternalApiRequest): Promise<InternalApiResponse> {
+      if (closed) {
+        throw createClosedError(settings);
+      }
+      const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
+      const answer = await pool.request({
+        path: `${prefix}${request.pathAndQuery}`,
+        method: request.method,
+        headers: {
+          ...request.headers,
+          ...(settings.hostHeader === undefined ? {} : { host: settings.hostHeader }),
+        },
+        body: request.body ?? null,
+        headersTimeout: settings.timeoutMs,
+        bodyTimeout: settings.timeoutMs,
+      });
+      return { status: answer.statusCode, body: await readCapped(answer.body, MAX_INTERNAL_BODY_BYTES) };
+    },
     async close(): Promise<void> {
       closed = true;
       await pool.destroy();
     },
   };
+}
+
+/** The largest answer {@link ApiProxy.call} reads. */
+const MAX_INTERNAL_BODY_BYTES = 1024 * 1024;
+
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new Error(`the answer is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const REQUEST_ID_BYTES = 16;

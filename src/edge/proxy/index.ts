@@ -7,5 +7,11 @@ export {
   DEFAULT_API_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
 } from './api-proxy.js';
-export type { ApiProxy, ApiProxyOptions, ProxyTarget } from './types.js';
+export type {
+  ApiProxy,
+  ApiProxyOptions,
+  InternalApiRequest,
+  InternalApiResponse,
+  ProxyTarget,
+} from './types.js';
 export { refuseUpgrade } from './upgrade.js';

@@ -47,6 +47,27 @@ export interface ApiProxy {
    * (413, 500 `Backend call failure`, 502) or, once the response has started, a destroyed response.
    */
   forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void>;
+  /**
+   * One request of the host's own (the roles function after sign-in), not a client's: the answer comes
+   * back whole. Rejects when the backend cannot be reached or does not answer within the timeout.
+   */
+  call(request: InternalApiRequest): Promise<InternalApiResponse>;
   /** Closes the upstream connections; requests still in flight are cut. */
   close(): Promise<void>;
+}
+
+/** A request the host makes to its own API. */
+export interface InternalApiRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path and query under the upstream URL, e.g. `/api/GetRoles`. */
+  readonly pathAndQuery: string;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** The whole answer to an {@link InternalApiRequest} (bodies over 1 MiB are refused). */
+export interface InternalApiResponse {
+  readonly status: number;
+  readonly body: string;
 }

@@ -1,0 +1,346 @@
+/**
+ * The authorization-code flow with a provider (openid-client): state, nonce and PKCE for every sign-in,
+ * kept in a short-lived sealed cookie so that any node can finish what another started. OpenID Connect
+ * providers are read from their discovery document (cached); GitHub speaks OAuth 2 and is asked for the
+ * user through its API. Errors become answers that say what went wrong, never an exception.
+ */
+import * as client from 'openid-client';
+import { openJson, sealJson } from '../../../shared/seal.js';
+import { parseCookieHeader } from '../cookie-header.js';
+import type { ProviderRegistration } from './registrations.js';
+
+/** The cookie holding an unfinished sign-in (state, nonce, PKCE verifier, where to return). */
+export const FLOW_COOKIE = 'PorticoSignIn';
+/** How long a sign-in may take at the provider. */
+export const FLOW_MAX_AGE_SECONDS = 600;
+/** How long a provider's discovery document is reused. */
+const DISCOVERY_TTL_MS = 3_600_000;
+/** A provider that does not answer within this is reported as unreachable. */
+const PROVIDER_TIMEOUT_MS = 10_000;
+
+/** Options of {@link createSignInFlows}. */
+export interface SignInFlowOptions {
+  /** 32-byte key sealing the flow cookie; the same on every node. */
+  readonly key: Buffer;
+  /** The clock in ms (tests pin it). */
+  readonly now?: () => number;
+}
+
+/** A user as the provider describes them. */
+export interface ProviderUser {
+  readonly subject: string;
+  readonly userDetails: string;
+  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+  readonly accessToken: string;
+}
+
+/** What finishing a sign-in gives. */
+export type FinishOutcome =
+  | { readonly ok: true; readonly user: ProviderUser; readonly returnTo: string }
+  | { readonly ok: false; readonly status: 400 | 401 | 502; readonly message: string };
+
+/** Starts and finishes sign-ins; one per service, so discovery documents are shared. */
+export interface SignInFlows {
+  /** Where to send the browser, and the flow cookie to set. */
+  start(
+    provider: ProviderRegistration,
+    request: {
+      readonly callbackUrl: string;
+      readonly returnTo: string;
+      readonly query: URLSearchParams;
+      readonly secure: boolean;
+    },
+  ): Promise<{ readonly location: string; readonly cookie: string } | { readonly error: string }>;
+  /** Checks the callback against the flow cookie, redeems the code and reads the user. */
+  finish(
+    provider: ProviderRegistration,
+    request: { readonly callbackUrl: URL; readonly cookieHeader: string | undefined },
+  ): Promise<FinishOutcome>;
+  /** The Set-Cookie value that removes the flow cookie. */
+  clearCookie(secure: boolean): string;
+}
+
+interface FlowState {
+  readonly p: string;
+  readonly s: string;
+  readonly n: string;
+  readonly v: string;
+  readonly r: string;
+  readonly exp: number;
+}
+
+/** Creates the flows of a service. */
+export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
+  const now = options.now ?? Date.now;
+  const configurations = new Map<string, { at: number; config: Promise<client.Configuration> }>();
+  const configurationOf = (provider: ProviderRegistration): Promise<client.Configuration> => {
+    const key = `${provider.name}\u0000${provider.clientId}\u0000${JSON.stringify(provider.protocol)}`;
+    const cached = configurations.get(key);
+    if (cached !== undefined && now() - cached.at < DISCOVERY_TTL_MS) {
+      return cached.config;
+    }
+    const config = configure(provider);
+    configurations.set(key, { at: now(), config });
+    config.catch(() => configurations.delete(key));
+    return config;
+  };
+  return {
+    async start(provider, request) {
+      let config: client.Configuration;
+      try {
+        config = await configurationOf(provider);
+      } catch (error) {
+        return {
+          error: `The provider ${provider.name} cannot be reached (${describe(error)}); try again later.`,
+        };
+      }
+      const state: FlowState = {
+        p: provider.name,
+        s: client.randomState(),
+        n: client.randomNonce(),
+        v: client.randomPKCECodeVerifier(),
+        r: request.returnTo,
+        exp: Math.floor(now() / 1000) + FLOW_MAX_AGE_SECONDS,
+      };
+      const parameters: Record<string, string> = {
+        redirect_uri: request.callbackUrl,
+        scope: provider.scopes.join(' '),
+        state: state.s,
+        code_challenge: await client.calculatePKCECodeChallenge(state.v),
+        code_challenge_method: 'S256',
+      };
+      if (provider.protocol.kind === 'oidc') {
+        parameters.nonce = state.n;
+      }
+      for (const name of provider.loginParameterNames) {
+        const value = request.query.get(name);
+        if (value !== null && !(name in parameters)) {
+          parameters[name] = value;
+        }
+      }
+      const location = client.buildAuthorizationUrl(config, parameters).href;
+      return {
+        location,
+        cookie: flowCookie(sealJson(options.key, state), FLOW_MAX_AGE_SECONDS, request.secure),
+      };
+    },
+    async finish(provider, request) {
+      const state = readFlow(options.key, request.cookieHeader, now());
+      if (state === undefined || state.p !== provider.name) {
+        return refuse(
+          400,
+          `This sign-in was not started here, or took longer than ${FLOW_MAX_AGE_SECONDS / 60} minutes; start again at /.auth/login/${provider.name}.`,
+        );
+      }
+      const error = request.callbackUrl.searchParams.get('error');
+      if (error !== null) {
+        const description = request.callbackUrl.searchParams.get('error_description');
+        return refuse(
+          401,
+          `${provider.name} did not sign you in: ${printable(error)}${description === null ? '' : ` (${printable(description)})`}.`,
+        );
+      }
+      try {
+        const config = await configurationOf(provider);
+        const user = await redeem(provider, config, request.callbackUrl, state);
+        return { ok: true, user, returnTo: state.r };
+      } catch (failure) {
+        return explain(provider, failure);
+      }
+    },
+    clearCookie: (secure) => flowCookie('', 0, secure),
+  };
+}
+
+function flowCookie(value: string, maxAge: number, secure: boolean): string {
+  return `${FLOW_COOKIE}=${value}; Path=/.auth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+function readFlow(key: Buffer, cookieHeader: string | undefined, nowMs: number): FlowState | undefined {
+  const value = parseCookieHeader(cookieHeader).get(FLOW_COOKIE);
+  const state =
+    value === undefined || value === '' ? undefined : (openJson(key, value) as FlowState | undefined);
+  if (state === undefined || typeof state.exp !== 'number' || state.exp * 1000 <= nowMs) {
+    return undefined;
+  }
+  return typeof state.s === 'string' && typeof state.v === 'string' && typeof state.r === 'string'
+    ? state
+    : undefined;
+}
+
+/** HTTP is allowed for providers on this machine only (test and development servers). */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.endsWith('.localhost');
+}
+
+function timeoutFetch(): client.CustomFetch {
+  return (url, init) =>
+    fetch(url, { ...init, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) } as RequestInit);
+}
+
+async function configure(provider: ProviderRegistration): Promise<client.Configuration> {
+  const protocol = provider.protocol;
+  const auth = client.ClientSecretPost(provider.clientSecret);
+  if (protocol.kind === 'oidc' && protocol.discoveryUrl !== undefined) {
+    const insecure = isLoopback(protocol.discoveryUrl);
+    return client.discovery(new URL(protocol.discoveryUrl), provider.clientId, undefined, auth, {
+      ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+      [client.customFetch]: timeoutFetch(),
+      timeout: PROVIDER_TIMEOUT_MS / 1000,
+    });
+  }
+  const metadata =
+    protocol.kind === 'oidc'
+      ? {
+          issuer: protocol.endpoints?.issuer ?? '',
+          authorization_endpoint: protocol.endpoints?.authorization,
+          token_endpoint: protocol.endpoints?.token,
+          jwks_uri: protocol.endpoints?.jwks,
+        }
+      : {
+          issuer: new URL(protocol.authorizeUrl).origin,
+          authorization_endpoint: protocol.authorizeUrl,
+          token_endpoint: protocol.tokenUrl,
+        };
+  const config = new client.Configuration(metadata, provider.clientId, undefined, auth);
+  config[client.customFetch] = timeoutFetch();
+  if (isLoopback(metadata.token_endpoint ?? metadata.issuer)) {
+    client.allowInsecureRequests(config);
+  }
+  return config;
+}
+
+async function redeem(
+  provider: ProviderRegistration,
+  config: client.Configuration,
+  callbackUrl: URL,
+  state: FlowState,
+): Promise<ProviderUser> {
+  if (provider.protocol.kind === 'github') {
+    const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+      pkceCodeVerifier: state.v,
+      expectedState: state.s,
+    });
+    return githubUser(provider.protocol.apiUrl, tokens.access_token, provider);
+  }
+  const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+    pkceCodeVerifier: state.v,
+    expectedState: state.s,
+    expectedNonce: state.n,
+    idTokenExpected: true,
+  });
+  const idClaims: Record<string, unknown> = { ...tokens.claims() };
+  const subject = String(idClaims.sub ?? '');
+  let claims: Record<string, unknown> = { ...idClaims };
+  if (config.serverMetadata().userinfo_endpoint !== undefined) {
+    const info = await client.fetchUserInfo(config, tokens.access_token, subject).catch(() => undefined);
+    claims = { ...info, ...claims };
+  }
+  return {
+    subject,
+    userDetails: userDetailsOf(claims, provider.userDetailsClaims),
+    claims: claimList(claims),
+    accessToken: tokens.access_token,
+  };
+}
+
+/** GitHub's user: the numeric id as subject, the login as user details. */
+async function githubUser(
+  apiUrl: string,
+  accessToken: string,
+  provider: ProviderRegistration,
+): Promise<ProviderUser> {
+  const response = await fetch(`${apiUrl}/user`, {
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      accept: 'application/vnd.github+json',
+      'user-agent': 'Portico',
+    },
+    signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+  });
+  if (!response.ok) {
+    throw new ProviderAnswerError(`its user API answered ${response.status}`);
+  }
+  const user = (await response.json()) as Record<string, unknown>;
+  const claims = { ...user, sub: String(user.id ?? '') };
+  return {
+    subject: String(user.id ?? ''),
+    userDetails: userDetailsOf(claims, provider.userDetailsClaims),
+    claims: claimList(claims),
+    accessToken,
+  };
+}
+
+class ProviderAnswerError extends Error {}
+
+/** Claims that only describe the token itself, left out of the principal. */
+const TOKEN_CLAIMS = new Set(['nonce', 'at_hash', 'c_hash', 'sid', 'auth_time', 'iat', 'exp', 'nbf', 'azp']);
+/** At most this many claims are kept, each value at most this long (the session is a cookie). */
+const MAX_CLAIMS = 40;
+const MAX_CLAIM_VALUE = 256;
+
+function claimList(claims: Record<string, unknown>): { typ: string; val: string }[] {
+  const out: { typ: string; val: string }[] = [];
+  for (const [typ, value] of Object.entries(claims)) {
+    if (TOKEN_CLAIMS.has(typ)) {
+      continue;
+    }
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+        out.push({ typ, val: String(item).slice(0, MAX_CLAIM_VALUE) });
+      }
+    }
+  }
+  return out.slice(0, MAX_CLAIMS);
+}
+
+function userDetailsOf(claims: Record<string, unknown>, names: readonly string[]): string {
+  for (const name of names) {
+    const value = claims[name];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+      return String(value);
+    }
+  }
+  return String(claims.sub ?? '');
+}
+
+function refuse(status: 400 | 401 | 502, message: string): FinishOutcome {
+  return { ok: false, status, message };
+}
+
+/** A failed redemption as an answer: the caller's fault (400), the provider's refusal (401), or no answer (502). */
+function explain(provider: ProviderRegistration, failure: unknown): FinishOutcome {
+  if (failure instanceof client.ResponseBodyError) {
+    return refuse(
+      401,
+      `${provider.name} refused the sign-in code (${printable(failure.error)}); sign in again.`,
+    );
+  }
+  if (failure instanceof client.AuthorizationResponseError) {
+    return refuse(401, `${provider.name} did not sign you in: ${printable(failure.error)}.`);
+  }
+  if (failure instanceof ProviderAnswerError) {
+    return refuse(502, `${provider.name} could not tell who signed in: ${failure.message}.`);
+  }
+  const code = (failure as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('OAUTH_')) {
+    return refuse(
+      400,
+      `The answer of ${provider.name} failed a check (${printable(describe(failure))}); sign in again.`,
+    );
+  }
+  return refuse(
+    502,
+    `${provider.name} cannot be reached (${printable(describe(failure))}); try again later.`,
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A provider's text, cut short and without control characters, for a message. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 160);
+}

@@ -1,0 +1,295 @@
+/**
+ * Which providers a site signs in with, and with what credentials (spec/swa-behaviour.md §2.1): the
+ * preconfigured `github` and `aad`, whose client credentials the operator gives the whole service, or,
+ * as soon as `auth.identityProviders` registers any provider, only those registrations, their secrets
+ * read from the environment's app settings named in the config. A registration Portico cannot use
+ * resolves to a problem that names the JSON path and what to do, shown when someone tries to sign in.
+ */
+import type { AuthConfig } from '../../../config/types.js';
+
+/** Credentials of the preconfigured providers, set by the operator for the whole service. */
+export interface PreconfiguredProviders {
+  /** GitHub or GitHub Enterprise: `url` defaults to https://github.com, `apiUrl` to https://api.github.com. */
+  readonly github?: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly url?: string;
+    readonly apiUrl?: string;
+  };
+  /** Microsoft Entra ID: `issuer` defaults to https://login.microsoftonline.com/common/v2.0. */
+  readonly aad?: { readonly clientId: string; readonly clientSecret: string; readonly issuer?: string };
+}
+
+/** How a provider is spoken to. */
+export type ProviderProtocol =
+  | {
+      readonly kind: 'oidc';
+      /** An issuer (its `/.well-known/openid-configuration` is read) or the document's own URL. */
+      readonly discoveryUrl?: string;
+      /** Endpoints given one by one instead of a discovery document. */
+      readonly endpoints?: {
+        readonly issuer: string;
+        readonly authorization: string;
+        readonly token: string;
+        readonly jwks: string;
+      };
+    }
+  | {
+      readonly kind: 'github';
+      readonly authorizeUrl: string;
+      readonly tokenUrl: string;
+      readonly apiUrl: string;
+    };
+
+/** A provider a site can sign in with. */
+export interface ProviderRegistration {
+  /** The URL name: `/.auth/login/<name>`. */
+  readonly name: string;
+  /** The principal's `identityProvider`. */
+  readonly identityProvider: string;
+  /** Custom registrations show their claims on `/.auth/me` (spec §2.3). */
+  readonly custom: boolean;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly protocol: ProviderProtocol;
+  readonly scopes: readonly string[];
+  /** Query parameters of `/.auth/login/<name>` passed on to the provider. */
+  readonly loginParameterNames: readonly string[];
+  /** The claims user details are read from, in order. */
+  readonly userDetailsClaims: readonly string[];
+}
+
+/** A provider that exists for the site but cannot be used, and why. */
+export interface ProviderProblem {
+  readonly name: string;
+  readonly problem: string;
+}
+
+/** The providers of a site by URL name (a disabled one is absent). */
+export type SiteProviders = ReadonlyMap<string, ProviderRegistration | ProviderProblem>;
+
+const OIDC_SCOPES = ['openid', 'profile', 'email'];
+const DEFAULT_USER_CLAIMS = ['preferred_username', 'email', 'name', 'sub'];
+
+interface RawProvider {
+  readonly enabled?: boolean;
+  readonly registration?: Readonly<Record<string, unknown>>;
+  readonly login?: {
+    readonly scopes?: readonly string[];
+    readonly loginParameterNames?: readonly string[];
+    readonly nameClaimType?: string;
+  };
+  readonly userDetailsClaim?: string;
+}
+
+type Settings = Readonly<Record<string, string>>;
+
+/** Resolves a site's providers from its config, its app settings and the operator's credentials. */
+export function resolveProviders(
+  auth: AuthConfig,
+  settings: Settings,
+  preconfigured: PreconfiguredProviders,
+): SiteProviders {
+  const raw = auth.identityProviders as Readonly<Record<string, unknown>> | undefined;
+  if (raw === undefined || auth.providers.length === 0) {
+    return new Map([
+      ['github', preconfiguredGithub(preconfigured)],
+      ['aad', preconfiguredAad(preconfigured)],
+    ]);
+  }
+  const out = new Map<string, ProviderRegistration | ProviderProblem>();
+  const add = (entry: ProviderRegistration | ProviderProblem | undefined) => {
+    if (entry !== undefined) {
+      out.set(entry.name, entry);
+    }
+  };
+  const path = 'auth.identityProviders';
+  add(custom(raw.azureActiveDirectory, `${path}.azureActiveDirectory`, 'aad', settings, entraProtocol));
+  add(custom(raw.google, `${path}.google`, 'google', settings, googleProtocol));
+  add(custom(raw.github, `${path}.github`, 'github', settings, githubProtocol));
+  for (const name of ['apple', 'facebook', 'twitter'] as const) {
+    const block = raw[name] as RawProvider | undefined;
+    if (block !== undefined && block.enabled !== false) {
+      add({
+        name,
+        problem: `${path}.${name}: Portico does not sign in with ${name} yet; register it as one of customOpenIdConnectProviders if it speaks OpenID Connect.`,
+      });
+    }
+  }
+  const oidc = (raw.customOpenIdConnectProviders ?? {}) as Readonly<Record<string, RawProvider>>;
+  for (const [name, block] of Object.entries(oidc)) {
+    add(custom(block, `${path}.customOpenIdConnectProviders.${name}`, name, settings, customOidcProtocol));
+  }
+  return out;
+}
+
+function preconfiguredGithub(preconfigured: PreconfiguredProviders): ProviderRegistration | ProviderProblem {
+  const github = preconfigured.github;
+  if (github === undefined) {
+    return {
+      name: 'github',
+      problem:
+        'Sign-in with GitHub is not set up on this Portico service: its operator sets PORTICO_GITHUB_CLIENT_ID and PORTICO_GITHUB_CLIENT_SECRET (docs/sign-in.md).',
+    };
+  }
+  return {
+    name: 'github',
+    identityProvider: 'github',
+    custom: false,
+    clientId: github.clientId,
+    clientSecret: github.clientSecret,
+    protocol: githubEndpoints(github.url, github.apiUrl),
+    scopes: ['read:user', 'user:email'],
+    loginParameterNames: [],
+    userDetailsClaims: ['login'],
+  };
+}
+
+function preconfiguredAad(preconfigured: PreconfiguredProviders): ProviderRegistration | ProviderProblem {
+  const aad = preconfigured.aad;
+  if (aad === undefined) {
+    return {
+      name: 'aad',
+      problem:
+        'Sign-in with Microsoft Entra ID is not set up on this Portico service: its operator sets PORTICO_AAD_CLIENT_ID and PORTICO_AAD_CLIENT_SECRET (docs/sign-in.md).',
+    };
+  }
+  return {
+    name: 'aad',
+    identityProvider: 'aad',
+    custom: false,
+    clientId: aad.clientId,
+    clientSecret: aad.clientSecret,
+    protocol: {
+      kind: 'oidc',
+      discoveryUrl: aad.issuer ?? 'https://login.microsoftonline.com/common/v2.0',
+    },
+    scopes: OIDC_SCOPES,
+    loginParameterNames: [],
+    userDetailsClaims: ['preferred_username', 'email', 'upn', 'sub'],
+  };
+}
+
+function githubEndpoints(url = 'https://github.com', apiUrl = 'https://api.github.com'): ProviderProtocol {
+  const base = url.replace(/\/+$/, '');
+  return {
+    kind: 'github',
+    authorizeUrl: `${base}/login/oauth/authorize`,
+    tokenUrl: `${base}/login/oauth/access_token`,
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+  };
+}
+
+/** What a registration's protocol is, or a problem naming the JSON path. */
+type ProtocolOf = (
+  registration: Readonly<Record<string, unknown>>,
+  path: string,
+) => ProviderProtocol | string;
+
+function entraProtocol(registration: Readonly<Record<string, unknown>>): ProviderProtocol {
+  return { kind: 'oidc', discoveryUrl: String(registration.openIdIssuer) };
+}
+
+function googleProtocol(): ProviderProtocol {
+  return { kind: 'oidc', discoveryUrl: 'https://accounts.google.com' };
+}
+
+function githubProtocol(): ProviderProtocol {
+  return githubEndpoints();
+}
+
+function customOidcProtocol(
+  registration: Readonly<Record<string, unknown>>,
+  path: string,
+): ProviderProtocol | string {
+  const config = (registration.openIdConnectConfiguration ?? {}) as Readonly<
+    Record<string, string | undefined>
+  >;
+  if (config.wellKnownOpenIdConfiguration !== undefined) {
+    return { kind: 'oidc', discoveryUrl: config.wellKnownOpenIdConfiguration };
+  }
+  const { issuer, authorizationEndpoint, tokenEndpoint, certificationUri } = config;
+  if (
+    issuer === undefined ||
+    authorizationEndpoint === undefined ||
+    tokenEndpoint === undefined ||
+    certificationUri === undefined
+  ) {
+    return `${path}.registration.openIdConnectConfiguration needs wellKnownOpenIdConfiguration, or issuer, authorizationEndpoint, tokenEndpoint and certificationUri.`;
+  }
+  return {
+    kind: 'oidc',
+    endpoints: { issuer, authorization: authorizationEndpoint, token: tokenEndpoint, jwks: certificationUri },
+  };
+}
+
+/** The setting names a registration uses for its client id and secret. */
+function credentialNames(registration: Readonly<Record<string, unknown>>): { id?: string; secret?: string } {
+  const credential = registration.clientCredential as Readonly<Record<string, unknown>> | undefined;
+  const id = registration.clientIdSettingName ?? registration.appIdSettingName;
+  const secret =
+    credential?.clientSecretSettingName ??
+    registration.clientSecretSettingName ??
+    registration.appSecretSettingName;
+  return {
+    ...(typeof id === 'string' ? { id } : {}),
+    ...(typeof secret === 'string' ? { secret } : {}),
+  };
+}
+
+function custom(
+  value: unknown,
+  path: string,
+  name: string,
+  settings: Settings,
+  protocolOf: ProtocolOf,
+): ProviderRegistration | ProviderProblem | undefined {
+  const block = value as RawProvider | undefined;
+  if (block === undefined || block.enabled === false) {
+    return undefined;
+  }
+  const registration = block.registration ?? {};
+  const names = credentialNames(registration);
+  const missing = (field: string, setting: string | undefined) =>
+    setting === undefined
+      ? `${path}.registration.${field} is required: name the app setting that holds it.`
+      : `${path}.registration.${field} names the app setting ${setting}, which this environment does not have; add it with portico settings set.`;
+  const clientId = names.id === undefined ? undefined : settings[names.id];
+  if (!clientId) {
+    return { name, problem: missing('clientIdSettingName', names.id) };
+  }
+  const clientSecret = names.secret === undefined ? undefined : settings[names.secret];
+  if (!clientSecret) {
+    return { name, problem: missing(secretField(registration), names.secret) };
+  }
+  const protocol = protocolOf(registration, path);
+  if (typeof protocol === 'string') {
+    return { name, problem: protocol };
+  }
+  const claim = block.userDetailsClaim ?? block.login?.nameClaimType;
+  const defaults = protocol.kind === 'github' ? ['login'] : DEFAULT_USER_CLAIMS;
+  return {
+    name,
+    identityProvider: name,
+    custom: true,
+    clientId,
+    clientSecret,
+    protocol,
+    scopes: block.login?.scopes ?? (protocol.kind === 'github' ? ['read:user', 'user:email'] : OIDC_SCOPES),
+    loginParameterNames: block.login?.loginParameterNames ?? [],
+    userDetailsClaims: claim === undefined ? defaults : [claim, ...defaults],
+  };
+}
+
+/** Where a registration names its secret's app setting. */
+function secretField(registration: Readonly<Record<string, unknown>>): string {
+  if (registration.clientCredential !== undefined) {
+    return 'clientCredential.clientSecretSettingName';
+  }
+  return registration.appSecretSettingName !== undefined ? 'appSecretSettingName' : 'clientSecretSettingName';
+}
+
+/** True for a usable registration. */
+export function isRegistration(entry: ProviderRegistration | ProviderProblem): entry is ProviderRegistration {
+  return 'protocol' in entry;
+}

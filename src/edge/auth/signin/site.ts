@@ -1,0 +1,174 @@
+/**
+ * Sign-in for one site of a host that signs in for real (`portico serve`): which providers exist, the
+ * flow with each, and the principal a finished sign-in makes, with roles from `auth.rolesSource` when
+ * the site names one (spec/swa-behaviour.md §2.3–2.4).
+ */
+import type { ClientPrincipal } from '../../types.js';
+import { isValidRoleName } from '../principal.js';
+import type { ProviderUser, SignInFlows } from './flows.js';
+import { isRegistration, type SiteProviders } from './registrations.js';
+
+/** What the roles function receives (spec §2.4). */
+export interface RolesSourceInput {
+  readonly identityProvider: string;
+  readonly userId: string;
+  readonly userDetails: string;
+  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+  readonly accessToken: string;
+}
+
+/** Options of {@link createSiteSignIn}. */
+export interface SiteSignInOptions {
+  readonly providers: SiteProviders;
+  readonly flows: SignInFlows;
+  /** The site's `userId` of an identity (stable per site, spec §2.3). */
+  userIdOf(identityProvider: string, userDetails: string): string;
+  /** The roles the site's `auth.rolesSource` function gives; absent when the site names none. */
+  readonly rolesSource?: (input: RolesSourceInput) => Promise<readonly string[]>;
+}
+
+/** An answer of the sign-in endpoints. */
+export type SignInAnswer =
+  | { readonly kind: 'redirect'; readonly location: string; readonly cookies: readonly string[] }
+  | {
+      readonly kind: 'signed-in';
+      readonly principal: ClientPrincipal;
+      readonly returnTo: string;
+      readonly cookies: readonly string[];
+    }
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly message: string;
+      readonly cookies: readonly string[];
+    };
+
+/** Real sign-in of a site. */
+export interface SiteSignIn {
+  /** Whether `/.auth/login/<name>` exists for the site (one that cannot be used still exists, and says why). */
+  has(provider: string): boolean;
+  /** Starts a sign-in; `returnTo` is the safe absolute URL to land on afterwards. */
+  start(
+    provider: string,
+    request: {
+      readonly origin: string;
+      readonly returnTo: string;
+      readonly query: URLSearchParams;
+      readonly secure: boolean;
+    },
+  ): Promise<SignInAnswer>;
+  /** Finishes a sign-in at `/.auth/login/<name>/callback`. */
+  finish(
+    provider: string,
+    request: { readonly url: URL; readonly cookieHeader: string | undefined; readonly secure: boolean },
+  ): Promise<SignInAnswer>;
+}
+
+/** The callback URL of a provider, registered with it as the redirect URI. */
+export function callbackUrlOf(origin: string, provider: string): string {
+  return `${origin}/.auth/login/${provider}/callback`;
+}
+
+/** Creates the sign-in of a site. */
+export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
+  const { providers, flows } = options;
+  return {
+    has: (provider) => providers.has(provider),
+    async start(provider, request) {
+      const entry = providers.get(provider);
+      if (entry === undefined) {
+        return {
+          kind: 'error',
+          status: 404,
+          message: `There is no sign-in provider ${provider} on this site.`,
+          cookies: [],
+        };
+      }
+      if (!isRegistration(entry)) {
+        return { kind: 'error', status: 503, message: entry.problem, cookies: [] };
+      }
+      const started = await flows.start(entry, {
+        callbackUrl: callbackUrlOf(request.origin, provider),
+        returnTo: request.returnTo,
+        query: request.query,
+        secure: request.secure,
+      });
+      return 'error' in started
+        ? { kind: 'error', status: 502, message: started.error, cookies: [] }
+        : { kind: 'redirect', location: started.location, cookies: [started.cookie] };
+    },
+    async finish(provider, request) {
+      const entry = providers.get(provider);
+      const clear = [flows.clearCookie(request.secure)];
+      if (entry === undefined || !isRegistration(entry)) {
+        return {
+          kind: 'error',
+          status: 404,
+          message: `There is no sign-in provider ${provider} on this site.`,
+          cookies: clear,
+        };
+      }
+      const outcome = await flows.finish(entry, {
+        callbackUrl: request.url,
+        cookieHeader: request.cookieHeader,
+      });
+      if (!outcome.ok) {
+        return { kind: 'error', status: outcome.status, message: outcome.message, cookies: clear };
+      }
+      const principal = basePrincipal(entry.identityProvider, outcome.user, entry.custom, options);
+      const roles = await rolesOf(principal, outcome.user, options);
+      if (typeof roles === 'string') {
+        return { kind: 'error', status: 500, message: roles, cookies: clear };
+      }
+      return {
+        kind: 'signed-in',
+        principal: { ...principal, userRoles: [...principal.userRoles, ...roles] },
+        returnTo: outcome.returnTo,
+        cookies: clear,
+      };
+    },
+  };
+}
+
+function basePrincipal(
+  identityProvider: string,
+  user: ProviderUser,
+  custom: boolean,
+  options: SiteSignInOptions,
+): ClientPrincipal {
+  return {
+    identityProvider,
+    userId: options.userIdOf(identityProvider, user.userDetails),
+    userDetails: user.userDetails,
+    userRoles: ['anonymous', 'authenticated'],
+    // Claims are shown on /.auth/me for custom providers only (spec §2.3).
+    claims: custom ? user.claims : [],
+  };
+}
+
+/** The roles function's roles, nothing without one, or the message of why sign-in cannot finish. */
+async function rolesOf(
+  principal: ClientPrincipal,
+  user: ProviderUser,
+  options: SiteSignInOptions,
+): Promise<readonly string[] | string> {
+  if (options.rolesSource === undefined) {
+    return [];
+  }
+  try {
+    const roles = await options.rolesSource({
+      identityProvider: principal.identityProvider,
+      userId: principal.userId,
+      userDetails: principal.userDetails,
+      claims: user.claims,
+      accessToken: user.accessToken,
+    });
+    return [
+      ...new Set(
+        roles.filter((role) => isValidRoleName(role) && role !== 'anonymous' && role !== 'authenticated'),
+      ),
+    ];
+  } catch (error) {
+    return `Sign-in cannot finish: the roles function failed (${error instanceof Error ? error.message : String(error)}).`;
+  }
+}

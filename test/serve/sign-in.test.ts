@@ -1,0 +1,335 @@
+/**
+ * Real sign-in in `portico serve` against a real OpenID Connect provider on loopback (oidc-provider, with
+ * its login and consent pages filled in as a user would): the whole authorization-code flow with state,
+ * nonce and PKCE; `/.auth/me`, a role-protected page and `/api` with the principal; the roles function;
+ * invitations accepted at sign-in; sign-out; and the failures: wrong state, a replayed code, a tampered
+ * cookie, unknown, disabled and unconfigured providers, and open-redirect attempts. Real sockets, real
+ * SQLite, a real functions host.
+ * @see spec/swa-behaviour.md §2; issue 6
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import {
+  type BrowserResponse,
+  startOidcProvider,
+  TestBrowser,
+  type TestOidcProvider,
+} from '../helpers/oidc.js';
+import {
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+const API_DIR = fileURLToPath(new URL('../fixtures/signin/api', import.meta.url));
+
+interface Principal {
+  identityProvider: string;
+  userId: string;
+  userDetails: string;
+  userRoles: string[];
+  claims: { typ: string; val: string }[];
+}
+
+describe('portico serve: sign-in with a real OpenID Connect provider', () => {
+  let t: TestService;
+  let idp: TestOidcProvider;
+  const hosts = new Map<string, string>();
+
+  const browser = () =>
+    new TestBrowser((url) => {
+      const siteHost = [...hosts.values()].includes(url.hostname);
+      return siteHost ? { origin: t.service.url, host: url.host } : { origin: url.origin, host: url.host };
+    });
+  const siteUrl = (site: string, path: string) => `${t.service.publicUrl(hosts.get(site) ?? '')}${path}`;
+  const me = async (b: TestBrowser, site: string) =>
+    JSON.parse((await b.get(siteUrl(site, '/.auth/me'))).text).clientPrincipal as Principal | null;
+
+  async function createSite(name: string, config: unknown, settings: Record<string, string>): Promise<void> {
+    const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
+    expect(created.status, created.text).toBe(201);
+    const { defaultHostname, apiKey } = created.json<{
+      properties: { defaultHostname: string; apiKey: string };
+    }>().properties;
+    hosts.set(name, defaultHostname);
+    const settingsAnswer = await t.admin('PUT', `${SITES_PATH}/${name}/builds/default/config/appsettings`, {
+      properties: settings,
+    });
+    expect(settingsAnswer.status, settingsAnswer.text).toBe(200);
+    const app = await writeApp(
+      {
+        'index.html': '<h1>home</h1>',
+        'admin/index.html': '<h1>reviewers only</h1>',
+        'welcome.html': '<h1>welcome</h1>',
+      },
+      config,
+    );
+    const deployed = await deployFolders(t.service, apiKey, app, { apiDir: API_DIR });
+    expect(deployed.status, deployed.text).toBe(200);
+  }
+
+  const oidcConfig = (extra: Record<string, unknown> = {}) => ({
+    routes: [{ route: '/admin/*', allowedRoles: ['reviewer'] }],
+    auth: {
+      identityProviders: {
+        customOpenIdConnectProviders: {
+          okta: {
+            registration: {
+              clientIdSettingName: 'OKTA_ID',
+              clientCredential: { clientSecretSettingName: 'OKTA_SECRET' },
+              openIdConnectConfiguration: { wellKnownOpenIdConfiguration: idp.wellKnown },
+            },
+            login: { nameClaimType: 'email', scopes: ['openid', 'profile', 'email'] },
+          },
+          retired: {
+            enabled: false,
+            registration: {
+              clientIdSettingName: 'OKTA_ID',
+              clientCredential: { clientSecretSettingName: 'OKTA_SECRET' },
+              openIdConnectConfiguration: { wellKnownOpenIdConfiguration: idp.wellKnown },
+            },
+            login: {},
+          },
+          unset: {
+            registration: {
+              clientIdSettingName: 'NOT_SET_ID',
+              clientCredential: { clientSecretSettingName: 'OKTA_SECRET' },
+              openIdConnectConfiguration: { wellKnownOpenIdConfiguration: idp.wellKnown },
+            },
+            login: {},
+          },
+        },
+      },
+      ...extra,
+    },
+  });
+
+  /** Signs in at `site` with `provider` as `login`; returns the page the browser lands on. */
+  async function signIn(
+    b: TestBrowser,
+    site: string,
+    provider: string,
+    login: string,
+    returnTo = '/welcome.html',
+  ) {
+    const providerPage = await b.get(
+      siteUrl(site, `/.auth/login/${provider}?post_login_redirect_uri=${encodeURIComponent(returnTo)}`),
+    );
+    expect(providerPage.url.startsWith(idp.issuer), providerPage.url).toBe(true);
+    return b.signInAtProvider(providerPage, login);
+  }
+
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    t = await startTestService({
+      providers: { aad: { clientId: 'portico-aad', clientSecret: 'aad-secret', issuer: idp.issuer } },
+    });
+    await createSite('shop', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'okta-secret' });
+    await createSite('roles', oidcConfig({ rolesSource: '/api/GetRoles' }), {
+      OKTA_ID: 'portico-okta',
+      OKTA_SECRET: 'okta-secret',
+    });
+    await createSite('plain', undefined, {});
+    const redirects = [...hosts.values()].flatMap((host) =>
+      ['okta', 'aad'].map((provider) => `${t.service.publicUrl(host)}/.auth/login/${provider}/callback`),
+    );
+    idp.setClients([
+      { clientId: 'portico-okta', clientSecret: 'okta-secret', redirectUris: redirects },
+      { clientId: 'portico-aad', clientSecret: 'aad-secret', redirectUris: redirects },
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await idp?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('signs in through the provider and lands where asked, with the principal on /.auth/me', async () => {
+    const b = browser();
+    const landed = await signIn(b, 'shop', 'okta', 'alice');
+    expect(landed.url).toBe(siteUrl('shop', '/welcome.html'));
+    expect(landed.text).toContain('welcome');
+    const principal = await me(b, 'shop');
+    expect(principal).toMatchObject({
+      identityProvider: 'okta',
+      userDetails: 'alice@example.com',
+      userRoles: ['anonymous', 'authenticated'],
+    });
+    expect(principal?.userId).toMatch(/^[0-9a-f]{32}$/);
+    expect(principal?.claims).toContainEqual({ typ: 'preferred_username', val: 'alice' });
+    expect(principal?.claims.map((c) => c.typ)).not.toContain('nonce');
+    // The session cookie is sealed: nothing of the principal can be read from it.
+    const cookie = b.cookiesOf(new URL(siteUrl('shop', '/')).host).get('StaticWebAppsAuthCookie') ?? '';
+    expect(cookie).not.toBe('');
+    expect(Buffer.from(cookie, 'base64url').toString('latin1')).not.toContain('alice');
+  });
+
+  it('hands the principal to the API, without claims, and keeps role-protected pages closed', async () => {
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'bob');
+    const api = JSON.parse((await b.get(siteUrl('shop', '/api/whoami'))).text) as { principal: string };
+    const header = JSON.parse(Buffer.from(api.principal, 'base64').toString('utf8')) as Principal;
+    expect(header).toMatchObject({ identityProvider: 'okta', userDetails: 'bob@example.com' });
+    expect(header.claims).toBeUndefined();
+    expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(403);
+  });
+
+  it('gives the roles of the roles function, which the outside cannot call', async () => {
+    const b = browser();
+    await signIn(b, 'roles', 'okta', 'carol');
+    const principal = await me(b, 'roles');
+    expect(principal?.userRoles).toEqual(['anonymous', 'authenticated', 'reviewer', 'via_okta']);
+    const admin = await b.get(siteUrl('roles', '/admin/'));
+    expect(admin.status).toBe(200);
+    expect(admin.text).toContain('reviewers only');
+    expect((await b.get(siteUrl('roles', '/api/GetRoles'))).status).toBe(403);
+  });
+
+  it('fails sign-in with a clear message when the roles function fails', async () => {
+    const b = browser();
+    const failed = await signIn(b, 'roles', 'okta', 'broken');
+    expect(failed.status).toBe(500);
+    expect(failed.text).toContain('the roles function failed');
+    expect(failed.text).toContain('/api/GetRoles answered 500');
+    expect(await me(b, 'roles')).toBeNull();
+  });
+
+  it('accepts an invitation at sign-in: the link sends a stranger to sign in, then grants its roles', async () => {
+    const invited = await t.admin('POST', `${SITES_PATH}/shop/createUserInvitation`, {
+      properties: {
+        provider: 'okta',
+        userDetails: 'dave@example.com',
+        roles: 'reviewer',
+        numHoursToExpiration: 1,
+      },
+    });
+    expect(invited.status, invited.text).toBe(200);
+    const link = new URL(invited.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl);
+    const b = browser();
+    const providerPage = await b.get(siteUrl('shop', link.pathname));
+    expect(providerPage.url.startsWith(idp.issuer)).toBe(true);
+    const landed = await b.signInAtProvider(providerPage, 'dave');
+    expect(landed.url).toBe(siteUrl('shop', '/'));
+    expect((await me(b, 'shop'))?.userRoles).toEqual(['anonymous', 'authenticated', 'reviewer']);
+    expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(200);
+  });
+
+  it('signs out: the cookie is cleared and the session no longer reads', async () => {
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'erin');
+    const host = new URL(siteUrl('shop', '/')).host;
+    const before = b.cookiesOf(host).get('StaticWebAppsAuthCookie');
+    const out = await b.get(siteUrl('shop', '/.auth/logout?post_logout_redirect_uri=/welcome.html'));
+    expect(out.url).toBe(siteUrl('shop', '/welcome.html'));
+    expect(await me(b, 'shop')).toBeNull();
+    expect(b.cookiesOf(host).get('StaticWebAppsAuthCookie')).toBeUndefined();
+    expect(before).toBeDefined();
+  });
+
+  it('signs in with the preconfigured aad provider the operator set up, on a site without registrations', async () => {
+    const b = browser();
+    await signIn(b, 'plain', 'aad', 'frank', '/');
+    const principal = await me(b, 'plain');
+    expect(principal).toMatchObject({ identityProvider: 'aad', userDetails: 'frank', claims: [] });
+    // The same person has another userId on another site.
+    const other = browser();
+    await signIn(other, 'shop', 'okta', 'frank');
+    expect((await me(other, 'shop'))?.userId).not.toBe(principal?.userId);
+  });
+
+  it('refuses a callback whose state is not the one it sent', async () => {
+    const b = browser();
+    const providerPage = await b.get(siteUrl('shop', '/.auth/login/okta'));
+    const callback = await b
+      .submitForm(providerPage, { login: 'mallory', password: 'x' })
+      .then(async (page) =>
+        page.text.includes('name="prompt" value="consent"') ? b.submitForm(page, {}) : page,
+      );
+    // The flow succeeded once; now a callback with a made-up state, as a forged link would carry.
+    expect(callback.url).toBe(siteUrl('shop', '/'));
+    const start = await b.get(siteUrl('shop', '/.auth/login/okta'), {
+      stopAt: (url) => url.origin === idp.issuer,
+    });
+    expect(start.status).toBe(302);
+    const forged = await b.get(siteUrl('shop', '/.auth/login/okta/callback?code=abc&state=forged'));
+    expect(forged.status).toBe(400);
+    expect(forged.text).toMatch(/failed a check/);
+  });
+
+  it('refuses a replayed code, even with the flow cookie it came with', async () => {
+    const b = browser();
+    const providerPage = await b.get(siteUrl('shop', '/.auth/login/okta'));
+    const host = new URL(siteUrl('shop', '/')).host;
+    const flowCookie = b.cookiesOf(host).get('PorticoSignIn') ?? '';
+    expect(flowCookie).not.toBe('');
+    let page: BrowserResponse = await b.submitForm(providerPage, { login: 'oscar', password: 'x' });
+    expect(page.status).toBeLessThan(400);
+    // Follow the provider's pages but stop before the browser returns to the site with the code.
+    const stopAtCallback = (url: URL) => url.pathname === '/.auth/login/okta/callback';
+    if (page.text.includes('name="prompt" value="consent"')) {
+      page = await b.submitForm(page, {});
+    }
+    expect(b.visited.some((url) => url.includes('/.auth/login/okta/callback?code='))).toBe(true);
+    const callbackUrl = b.visited.find((url) => url.includes('/.auth/login/okta/callback?code=')) ?? '';
+    const replay = browser();
+    replay.cookiesOf(host).set('PorticoSignIn', flowCookie);
+    const again = await replay.get(callbackUrl, { stopAt: stopAtCallback });
+    expect(again.status).toBe(401);
+    expect(again.text).toContain('refused the sign-in code (invalid_grant)');
+    expect(await me(replay, 'shop')).toBeNull();
+  });
+
+  it('reads a tampered or hand-made session cookie as nobody', async () => {
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'trent');
+    const host = new URL(siteUrl('shop', '/')).host;
+    const cookie = b.cookiesOf(host).get('StaticWebAppsAuthCookie') ?? '';
+    const flipped = `${cookie.slice(0, 20)}${cookie[20] === 'A' ? 'B' : 'A'}${cookie.slice(21)}`;
+    b.cookiesOf(host).set('StaticWebAppsAuthCookie', flipped);
+    expect(await me(b, 'shop')).toBeNull();
+    const emulator = Buffer.from(
+      JSON.stringify({
+        identityProvider: 'okta',
+        userId: 'x',
+        userDetails: 'admin',
+        userRoles: ['reviewer'],
+      }),
+    ).toString('base64');
+    b.cookiesOf(host).set('StaticWebAppsAuthCookie', emulator);
+    expect(await me(b, 'shop')).toBeNull();
+    expect((await b.get(siteUrl('shop', '/admin/'))).status).not.toBe(200);
+  });
+
+  it('answers unknown, disabled and unconfigured providers, and never the emulator', async () => {
+    const b = browser();
+    expect((await b.get(siteUrl('shop', '/.auth/login/nope'))).status).toBe(404);
+    expect((await b.get(siteUrl('shop', '/.auth/login/retired'))).status).toBe(404);
+    // A custom registration disables the preconfigured providers.
+    expect((await b.get(siteUrl('shop', '/.auth/login/github'))).status).toBe(404);
+    const unset = await b.get(siteUrl('shop', '/.auth/login/unset'));
+    expect(unset.status).toBe(503);
+    expect(unset.text).toContain(
+      'auth.identityProviders.customOpenIdConnectProviders.unset.registration.clientIdSettingName names the app setting NOT_SET_ID',
+    );
+    const github = await b.get(siteUrl('plain', '/.auth/login/github'));
+    expect(github.status).toBe(503);
+    expect(github.text).toContain('PORTICO_GITHUB_CLIENT_ID');
+    expect(github.text).not.toContain('<form');
+  });
+
+  it('never redirects to another site after sign-in or sign-out', async () => {
+    const b = browser();
+    const landed = await signIn(b, 'shop', 'okta', 'walter', 'https://evil.example/steal');
+    expect(landed.url).toBe(siteUrl('shop', '/'));
+    const protocolRelative = await signIn(browser(), 'shop', 'okta', 'walter', '//evil.example/x');
+    expect(protocolRelative.url).toBe(siteUrl('shop', '/'));
+    const out = await b.get(siteUrl('shop', '/.auth/logout?post_logout_redirect_uri=https://evil.example/'), {
+      stopAt: () => true,
+    });
+    expect(new URL(out.text).host).toBe(new URL(siteUrl('shop', '/')).host);
+  });
+});
