@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
+import { startGithub, type TestGithub } from '../helpers/github.js';
 import {
   type BrowserResponse,
   startOidcProvider,
@@ -82,7 +83,21 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
               clientCredential: { clientSecretSettingName: 'OKTA_SECRET' },
               openIdConnectConfiguration: { wellKnownOpenIdConfiguration: idp.wellKnown },
             },
-            login: { nameClaimType: 'email', scopes: ['openid', 'profile', 'email'] },
+            login: {
+              nameClaimType: 'email',
+              scopes: ['openid', 'profile', 'email'],
+              loginParameterNames: ['login_hint'],
+            },
+          },
+          offline: {
+            registration: {
+              clientIdSettingName: 'OKTA_ID',
+              clientCredential: { clientSecretSettingName: 'OKTA_SECRET' },
+              openIdConnectConfiguration: {
+                wellKnownOpenIdConfiguration: 'http://127.0.0.1:9/.well-known/openid-configuration',
+              },
+            },
+            login: {},
           },
           retired: {
             enabled: false,
@@ -321,6 +336,44 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(github.text).not.toContain('<form');
   });
 
+  it('passes the login parameters it names on to the provider, and no others', async () => {
+    const b = browser();
+    const started = await b.get(siteUrl('shop', '/.auth/login/okta?login_hint=alice&prompt=none'), {
+      stopAt: (url) => url.origin === idp.issuer,
+    });
+    const authorize = new URL(started.text);
+    expect(authorize.searchParams.get('login_hint')).toBe('alice');
+    expect(authorize.searchParams.get('prompt')).toBeNull();
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(siteUrl('shop', '/.auth/login/okta/callback'));
+  });
+
+  it('explains a provider that cannot be reached, a callback without its sign-in, and a refusal', async () => {
+    const b = browser();
+    const offline = await b.get(siteUrl('shop', '/.auth/login/offline'));
+    expect(offline.status).toBe(502);
+    expect(offline.text).toContain('The provider offline cannot be reached');
+    const stray = await b.get(siteUrl('shop', '/.auth/login/okta/callback?code=x&state=y'));
+    expect(stray.status).toBe(400);
+    expect(stray.text).toContain('This sign-in was not started here');
+    await b.get(siteUrl('shop', '/.auth/login/okta'), { stopAt: (url) => url.origin === idp.issuer });
+    const denied = await b.get(
+      siteUrl('shop', '/.auth/login/okta/callback?error=access_denied&error_description=User%20said%20no'),
+    );
+    expect(denied.status).toBe(401);
+    expect(denied.text).toBe('okta did not sign you in: access_denied (User said no).');
+    expect((await b.get(siteUrl('shop', '/.auth/login/unset/callback?code=x'))).status).toBe(404);
+    expect((await b.get(siteUrl('shop', '/.auth/logout/okta/callback'))).status).toBe(404);
+  });
+
+  it('answers other methods than GET on the sign-in endpoints with 405', async () => {
+    for (const path of ['/.auth/login/okta', '/.auth/login/okta/callback']) {
+      const response = await t.get(hosts.get('shop') ?? '', path, { method: 'POST', body: 'x=1' });
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD');
+    }
+  });
+
   it('never redirects to another site after sign-in or sign-out', async () => {
     const b = browser();
     const landed = await signIn(b, 'shop', 'okta', 'walter', 'https://evil.example/steal');
@@ -331,5 +384,109 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       stopAt: () => true,
     });
     expect(new URL(out.text).host).toBe(new URL(siteUrl('shop', '/')).host);
+  });
+});
+
+describe('portico serve: sign-in with GitHub (OAuth 2 and the user API)', () => {
+  let t: TestService;
+  let github: TestGithub;
+  const hosts = new Map<string, string>();
+  const browser = () =>
+    new TestBrowser((url) =>
+      [...hosts.values()].includes(url.hostname)
+        ? { origin: t.service.url, host: url.host }
+        : { origin: url.origin, host: url.host },
+    );
+  const siteUrl = (site: string, path: string) => `${t.service.publicUrl(hosts.get(site) ?? '')}${path}`;
+  const me = async (b: TestBrowser, site: string) =>
+    JSON.parse((await b.get(siteUrl(site, '/.auth/me'))).text).clientPrincipal as Principal | null;
+
+  async function createSite(name: string, config: unknown, settings: Record<string, string>): Promise<void> {
+    const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
+    const { defaultHostname, apiKey } = created.json<{
+      properties: { defaultHostname: string; apiKey: string };
+    }>().properties;
+    hosts.set(name, defaultHostname);
+    await t.admin('PUT', `${SITES_PATH}/${name}/builds/default/config/appsettings`, { properties: settings });
+    const deployed = await deployFolders(
+      t.service,
+      apiKey,
+      await writeApp({ 'index.html': '<h1>gh</h1>' }, config),
+    );
+    expect(deployed.status, deployed.text).toBe(200);
+  }
+
+  beforeAll(async () => {
+    github = await startGithub({ 'portico-gh': 'gh-secret', 'custom-gh': 'custom-secret' });
+    t = await startTestService({
+      providers: {
+        github: { clientId: 'portico-gh', clientSecret: 'gh-secret' },
+        githubUrl: github.url,
+        githubApiUrl: github.apiUrl,
+      },
+    });
+    await createSite('octo', undefined, {});
+    await createSite(
+      'enterprise',
+      {
+        auth: {
+          identityProviders: {
+            github: { registration: { clientIdSettingName: 'GH_ID', clientSecretSettingName: 'GH_SECRET' } },
+          },
+        },
+      },
+      { GH_ID: 'custom-gh', GH_SECRET: 'custom-secret' },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await github?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('signs in with the preconfigured provider: the login is the user details, no claims are shown', async () => {
+    github.nextUser = { login: 'octocat', id: 583231, name: 'The Octocat' };
+    const b = browser();
+    const landed = await b.get(siteUrl('octo', '/.auth/login/github?post_login_redirect_uri=/'));
+    expect(landed.url).toBe(siteUrl('octo', '/'));
+    expect(await me(b, 'octo')).toMatchObject({
+      identityProvider: 'github',
+      userDetails: 'octocat',
+      claims: [],
+    });
+    // The preconfigured Entra provider was not set up by the operator.
+    expect((await b.get(siteUrl('octo', '/.auth/login/aad'))).status).toBe(503);
+  });
+
+  it('signs in with a custom github registration and its app settings, showing the claims', async () => {
+    github.nextUser = { login: 'hubot', id: 42, name: 'Hubot' };
+    const b = browser();
+    await b.get(siteUrl('enterprise', '/.auth/login/github'));
+    const principal = await me(b, 'enterprise');
+    expect(principal).toMatchObject({ identityProvider: 'github', userDetails: 'hubot' });
+    expect(principal?.claims).toContainEqual({ typ: 'name', val: 'Hubot' });
+    expect((await b.get(siteUrl('enterprise', '/.auth/login/aad'))).status).toBe(404);
+  });
+
+  it('fails with 502 when GitHub cannot say who signed in', async () => {
+    github.userApiDown = true;
+    try {
+      const failed = await browser().get(siteUrl('octo', '/.auth/login/github'));
+      expect(failed.status).toBe(502);
+      expect(failed.text).toBe('github could not tell who signed in: its user API answered 500.');
+    } finally {
+      github.userApiDown = false;
+    }
+  });
+
+  it('refuses a code GitHub does not know', async () => {
+    const b = browser();
+    const started = await b.get(siteUrl('octo', '/.auth/login/github'), { stopAt: () => true });
+    const state = new URL(started.text).searchParams.get('state');
+    const answer = await b.get(siteUrl('octo', `/.auth/login/github/callback?code=made-up&state=${state}`));
+    expect(answer.status, answer.text).toBe(401);
+    expect(answer.text).toContain('bad_verification_code');
+    expect(await me(b, 'octo')).toBeNull();
   });
 });

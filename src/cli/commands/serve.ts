@@ -108,34 +108,19 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
  */
 export function providersFromEnv(env: NodeJS.ProcessEnv): PreconfiguredProviders {
   const value = (name: string) => env[name]?.trim() || undefined;
-  const github = {
-    clientId: value('PORTICO_GITHUB_CLIENT_ID'),
-    clientSecret: value('PORTICO_GITHUB_CLIENT_SECRET'),
+  const pair = (id: string, secret: string) => {
+    const clientId = value(id);
+    const clientSecret = value(secret);
+    return clientId === undefined || clientSecret === undefined ? undefined : { clientId, clientSecret };
   };
-  const aad = { clientId: value('PORTICO_AAD_CLIENT_ID'), clientSecret: value('PORTICO_AAD_CLIENT_SECRET') };
-  const githubUrl = value('PORTICO_GITHUB_URL');
-  const githubApiUrl = value('PORTICO_GITHUB_API_URL');
-  const aadIssuer = value('PORTICO_AAD_ISSUER');
+  const github = pair('PORTICO_GITHUB_CLIENT_ID', 'PORTICO_GITHUB_CLIENT_SECRET');
+  const aad = pair('PORTICO_AAD_CLIENT_ID', 'PORTICO_AAD_CLIENT_SECRET');
+  const optional = (key: string, name: string) => (value(name) === undefined ? {} : { [key]: value(name) });
   return {
-    ...(github.clientId !== undefined && github.clientSecret !== undefined
-      ? {
-          github: {
-            clientId: github.clientId,
-            clientSecret: github.clientSecret,
-            ...(githubUrl === undefined ? {} : { url: githubUrl }),
-            ...(githubApiUrl === undefined ? {} : { apiUrl: githubApiUrl }),
-          },
-        }
-      : {}),
-    ...(aad.clientId !== undefined && aad.clientSecret !== undefined
-      ? {
-          aad: {
-            clientId: aad.clientId,
-            clientSecret: aad.clientSecret,
-            ...(aadIssuer === undefined ? {} : { issuer: aadIssuer }),
-          },
-        }
-      : {}),
+    ...(github === undefined ? {} : { github }),
+    ...(aad === undefined ? {} : { aad: { ...aad, ...optional('issuer', 'PORTICO_AAD_ISSUER') } }),
+    ...optional('githubUrl', 'PORTICO_GITHUB_URL'),
+    ...optional('githubApiUrl', 'PORTICO_GITHUB_API_URL'),
   };
 }
 

@@ -317,8 +317,13 @@ function explain(provider: ProviderRegistration, failure: unknown): FinishOutcom
       `${provider.name} refused the sign-in code (${printable(failure.error)}); sign in again.`,
     );
   }
-  if (failure instanceof client.AuthorizationResponseError) {
-    return refuse(401, `${provider.name} did not sign you in: ${printable(failure.error)}.`);
+  // GitHub answers a refused code with 200 and an OAuth error body, which the client reports as a cause.
+  const oauthError = errorInCauses(failure);
+  if (oauthError !== undefined) {
+    return refuse(
+      401,
+      `${provider.name} refused the sign-in code (${printable(oauthError)}); sign in again.`,
+    );
   }
   if (failure instanceof ProviderAnswerError) {
     return refuse(502, `${provider.name} could not tell who signed in: ${failure.message}.`);
@@ -334,6 +339,19 @@ function explain(provider: ProviderRegistration, failure: unknown): FinishOutcom
     502,
     `${provider.name} cannot be reached (${printable(describe(failure))}); try again later.`,
   );
+}
+
+/** The OAuth `error` of a response body somewhere in a failure's causes. */
+function errorInCauses(failure: unknown): string | undefined {
+  let current: unknown = failure;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
+    const { cause, body } = current as { cause?: unknown; body?: { error?: unknown } };
+    if (typeof body?.error === 'string') {
+      return body.error;
+    }
+    current = cause;
+  }
+  return undefined;
 }
 
 function describe(error: unknown): string {

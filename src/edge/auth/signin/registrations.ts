@@ -9,13 +9,13 @@ import type { AuthConfig } from '../../../config/types.js';
 
 /** Credentials of the preconfigured providers, set by the operator for the whole service. */
 export interface PreconfiguredProviders {
-  /** GitHub or GitHub Enterprise: `url` defaults to https://github.com, `apiUrl` to https://api.github.com. */
-  readonly github?: {
-    readonly clientId: string;
-    readonly clientSecret: string;
-    readonly url?: string;
-    readonly apiUrl?: string;
-  };
+  readonly github?: { readonly clientId: string; readonly clientSecret: string };
+  /**
+   * Where GitHub is, for the preconfigured provider and custom `github` registrations alike (GitHub
+   * Enterprise): defaults https://github.com and https://api.github.com.
+   */
+  readonly githubUrl?: string;
+  readonly githubApiUrl?: string;
   /** Microsoft Entra ID: `issuer` defaults to https://login.microsoftonline.com/common/v2.0. */
   readonly aad?: { readonly clientId: string; readonly clientSecret: string; readonly issuer?: string };
 }
@@ -106,7 +106,7 @@ export function resolveProviders(
   const path = 'auth.identityProviders';
   add(custom(raw.azureActiveDirectory, `${path}.azureActiveDirectory`, 'aad', settings, entraProtocol));
   add(custom(raw.google, `${path}.google`, 'google', settings, googleProtocol));
-  add(custom(raw.github, `${path}.github`, 'github', settings, githubProtocol));
+  add(custom(raw.github, `${path}.github`, 'github', settings, () => githubEndpoints(preconfigured)));
   for (const name of ['apple', 'facebook', 'twitter'] as const) {
     const block = raw[name] as RawProvider | undefined;
     if (block !== undefined && block.enabled !== false) {
@@ -138,7 +138,7 @@ function preconfiguredGithub(preconfigured: PreconfiguredProviders): ProviderReg
     custom: false,
     clientId: github.clientId,
     clientSecret: github.clientSecret,
-    protocol: githubEndpoints(github.url, github.apiUrl),
+    protocol: githubEndpoints(preconfigured),
     scopes: ['read:user', 'user:email'],
     loginParameterNames: [],
     userDetailsClaims: ['login'],
@@ -170,8 +170,9 @@ function preconfiguredAad(preconfigured: PreconfiguredProviders): ProviderRegist
   };
 }
 
-function githubEndpoints(url = 'https://github.com', apiUrl = 'https://api.github.com'): ProviderProtocol {
-  const base = url.replace(/\/+$/, '');
+function githubEndpoints(preconfigured: PreconfiguredProviders): ProviderProtocol {
+  const base = (preconfigured.githubUrl ?? 'https://github.com').replace(/\/+$/, '');
+  const apiUrl = preconfigured.githubApiUrl ?? 'https://api.github.com';
   return {
     kind: 'github',
     authorizeUrl: `${base}/login/oauth/authorize`,
@@ -192,10 +193,6 @@ function entraProtocol(registration: Readonly<Record<string, unknown>>): Provide
 
 function googleProtocol(): ProviderProtocol {
   return { kind: 'oidc', discoveryUrl: 'https://accounts.google.com' };
-}
-
-function githubProtocol(): ProviderProtocol {
-  return githubEndpoints();
 }
 
 function customOidcProtocol(

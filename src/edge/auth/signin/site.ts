@@ -76,16 +76,10 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
     has: (provider) => providers.has(provider),
     async start(provider, request) {
       const entry = providers.get(provider);
-      if (entry === undefined) {
-        return {
-          kind: 'error',
-          status: 404,
-          message: `There is no sign-in provider ${provider} on this site.`,
-          cookies: [],
-        };
-      }
-      if (!isRegistration(entry)) {
-        return { kind: 'error', status: 503, message: entry.problem, cookies: [] };
+      if (entry === undefined || !isRegistration(entry)) {
+        return entry === undefined
+          ? notFound(provider, [])
+          : { kind: 'error', status: 503, message: entry.problem, cookies: [] };
       }
       const started = await flows.start(entry, {
         callbackUrl: callbackUrlOf(request.origin, provider),
@@ -101,12 +95,7 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       const entry = providers.get(provider);
       const clear = [flows.clearCookie(request.secure)];
       if (entry === undefined || !isRegistration(entry)) {
-        return {
-          kind: 'error',
-          status: 404,
-          message: `There is no sign-in provider ${provider} on this site.`,
-          cookies: clear,
-        };
+        return notFound(provider, clear);
       }
       const outcome = await flows.finish(entry, {
         callbackUrl: request.url,
@@ -127,6 +116,15 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
         cookies: clear,
       };
     },
+  };
+}
+
+function notFound(provider: string, cookies: readonly string[]): SignInAnswer {
+  return {
+    kind: 'error',
+    status: 404,
+    message: `There is no usable sign-in provider ${provider} on this site.`,
+    cookies,
   };
 }
 

@@ -1,0 +1,126 @@
+/**
+ * A GitHub-like OAuth 2 server on loopback for sign-in tests: the three endpoints GitHub's web flow uses
+ * (authorize, access_token, and the REST API's /user), with PKCE checked and each code usable once. The
+ * user "at the keyboard" is whoever the test names with `nextUser`; authorizing approves at once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GithubUser {
+  readonly login: string;
+  readonly id: number;
+  readonly name?: string;
+}
+
+export interface TestGithub {
+  /** Base URL standing for https://github.com. */
+  readonly url: string;
+  /** Base URL standing for https://api.github.com. */
+  readonly apiUrl: string;
+  /** Who approves the next authorization. */
+  nextUser: GithubUser;
+  /** When true, the user API answers 500 (an outage after the code was redeemed). */
+  userApiDown: boolean;
+  close(): Promise<void>;
+}
+
+interface Grant {
+  readonly user: GithubUser;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly challenge: string | null;
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString());
+}
+
+/** Starts the server; `clients` maps client ids to secrets. */
+export async function startGithub(clients: Readonly<Record<string, string>>): Promise<TestGithub> {
+  const codes = new Map<string, Grant>();
+  const tokens = new Map<string, GithubUser>();
+  const state = { nextUser: { login: 'octocat', id: 1 } as GithubUser, userApiDown: false };
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://github.test');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/login/oauth/authorize') {
+      const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+      const clientId = url.searchParams.get('client_id') ?? '';
+      if (clients[clientId] === undefined) {
+        return json(404, { error: 'unknown client' });
+      }
+      const code = randomBytes(10).toString('hex');
+      codes.set(code, {
+        user: state.nextUser,
+        clientId,
+        redirectUri,
+        challenge: url.searchParams.get('code_challenge'),
+      });
+      const back = new URL(redirectUri);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: back.href });
+      return res.end();
+    }
+    if (url.pathname === '/login/oauth/access_token' && req.method === 'POST') {
+      const form = await readForm(req);
+      const grant = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? '');
+      const verifier = form.get('code_verifier') ?? '';
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      if (
+        grant === undefined ||
+        clients[grant.clientId] !== form.get('client_secret') ||
+        grant.redirectUri !== form.get('redirect_uri') ||
+        (grant.challenge !== null && grant.challenge !== challenge)
+      ) {
+        return json(200, {
+          error: 'bad_verification_code',
+          error_description: 'The code passed is incorrect or expired.',
+        });
+      }
+      const token = `gho_${randomBytes(12).toString('hex')}`;
+      tokens.set(token, grant.user);
+      return json(200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
+    }
+    if (url.pathname === '/user' && state.userApiDown) {
+      return json(500, { message: 'Server Error' });
+    }
+    if (url.pathname === '/user') {
+      const user = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      return user === undefined ? json(401, { message: 'Bad credentials' }) : json(200, user);
+    }
+    json(404, { message: 'Not Found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    apiUrl: base,
+    get nextUser() {
+      return state.nextUser;
+    },
+    set nextUser(user) {
+      state.nextUser = user;
+    },
+    get userApiDown() {
+      return state.userApiDown;
+    },
+    set userApiDown(down) {
+      state.userApiDown = down;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
