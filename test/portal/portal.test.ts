@@ -7,11 +7,11 @@
  * `PORTICO_CHROMIUM` names the browser (default /usr/bin/chromium); without it the suite is skipped with a
  * notice, unless `PORTICO_REQUIRE_CHROMIUM=1` (CI), which turns a missing browser into a failure.
  */
-import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acceptInvitation, getSite } from '../../src/control-plane/index.js';
 import { writeApp } from '../helpers/app.js';
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from '../helpers/chromium.js';
 import {
   ADMIN_TOKEN,
   deployFolders,
@@ -21,33 +21,6 @@ import {
   startTestService,
   type TestService,
 } from '../helpers/service.js';
-
-const CHROMIUM = process.env.PORTICO_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** True when Chromium is there; prints a notice (or throws, when it is required) otherwise. */
-function hasChromium(): boolean {
-  if (existsSync(CHROMIUM)) {
-    return true;
-  }
-  if (process.env.PORTICO_REQUIRE_CHROMIUM === '1') {
-    throw new Error(
-      `PORTICO_REQUIRE_CHROMIUM=1 but there is no Chromium at ${CHROMIUM}; install it or set PORTICO_CHROMIUM.`,
-    );
-  }
-  process.stderr.write(
-    `\n[notice] Portal browser tests are SKIPPED: no Chromium at ${CHROMIUM}; install chromium or set PORTICO_CHROMIUM=/path/to/chromium to run them.\n\n`,
-  );
-  return false;
-}
 
 /** Runs in the page before its own scripts (browser code, kept as text: the tests compile without DOM types). */
 const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (event) => {
@@ -74,7 +47,7 @@ interface SiteBody {
   properties: { defaultHostname: string; apiKey?: string };
 }
 
-describe.skipIf(!hasChromium())('portal in Chromium', () => {
+describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () => {
   let t: TestService;
   let browser: Browser;
   let context: BrowserContext;
