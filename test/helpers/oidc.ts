@@ -23,7 +23,10 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
-/** Starts the provider on 127.0.0.1; every login name is an account whose e-mail is `<login>@example.com`. */
+/**
+ * Starts the provider on 127.0.0.1; every login name is an account whose e-mail is `<login>@example.com`
+ * (logins starting with "big" also have 300 long `groups`).
+ */
 export async function startOidcProvider(): Promise<TestOidcProvider> {
   let clients: OidcClient[] = [];
   let handler: ((req: never, res: never) => void) | undefined;
@@ -45,7 +48,7 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
       claims: {
         openid: ['sub'],
         email: ['email', 'email_verified'],
-        profile: ['name', 'preferred_username'],
+        profile: ['name', 'preferred_username', 'groups'],
       },
       findAccount: (_ctx: unknown, id: string) => ({
         accountId: id,
@@ -55,6 +58,10 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
           email_verified: true,
           name: `User ${id}`,
           preferred_username: id,
+          // Logins starting with "big" belong to very many groups (a token larger than any cookie).
+          ...(id.startsWith('big')
+            ? { groups: Array.from({ length: 300 }, (_, i) => `group-${i}-${'x'.repeat(60)}`) }
+            : {}),
         }),
       }),
     });

@@ -183,6 +183,21 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(Buffer.from(cookie, 'base64url').toString('latin1')).not.toContain('alice');
   });
 
+  it('keeps the session cookie small whatever the provider says about the user', async () => {
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'big-org-member');
+    const principal = await me(b, 'shop');
+    expect(principal?.userDetails).toBe('big-org-member@example.com');
+    const groups = principal?.claims.filter((claim) => claim.typ === 'groups') ?? [];
+    expect(groups.length, JSON.stringify(principal?.claims.map((c) => c.typ))).toBeGreaterThan(0);
+    expect(groups.length).toBeLessThan(300);
+    const host = new URL(siteUrl('shop', '/')).host;
+    const sessionCookies = [...b.cookiesOf(host)].filter(([name]) =>
+      name.startsWith('StaticWebAppsAuthCookie'),
+    );
+    expect(sessionCookies.reduce((sum, [, value]) => sum + value.length, 0)).toBeLessThan(8000);
+  });
+
   it('hands the principal to the API, without claims, and keeps role-protected pages closed', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'bob');

@@ -276,23 +276,32 @@ class ProviderAnswerError extends Error {}
 
 /** Claims that only describe the token itself, left out of the principal. */
 const TOKEN_CLAIMS = new Set(['nonce', 'at_hash', 'c_hash', 'sid', 'auth_time', 'iat', 'exp', 'nbf', 'azp']);
-/** At most this many claims are kept, each value at most this long (the session is a cookie). */
-const MAX_CLAIMS = 40;
+/**
+ * The session is a cookie: each claim value is cut at this length, and claims are kept in the provider's
+ * order while their JSON stays within this budget (so the sealed cookie stays well under browser limits).
+ */
 const MAX_CLAIM_VALUE = 256;
+const CLAIMS_BUDGET = 4096;
 
 function claimList(claims: Record<string, unknown>): { typ: string; val: string }[] {
   const out: { typ: string; val: string }[] = [];
+  let size = 0;
   for (const [typ, value] of Object.entries(claims)) {
     if (TOKEN_CLAIMS.has(typ)) {
       continue;
     }
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
-        out.push({ typ, val: String(item).slice(0, MAX_CLAIM_VALUE) });
+        const claim = { typ: typ.slice(0, MAX_CLAIM_VALUE), val: String(item).slice(0, MAX_CLAIM_VALUE) };
+        size += JSON.stringify(claim).length + 1;
+        if (size > CLAIMS_BUDGET) {
+          return out;
+        }
+        out.push(claim);
       }
     }
   }
-  return out.slice(0, MAX_CLAIMS);
+  return out;
 }
 
 function userDetailsOf(claims: Record<string, unknown>, names: readonly string[]): string {
