@@ -31,6 +31,7 @@ export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';
 export { createSealer, resolveServiceKey, type Sealer } from './sealing.js';
+export { loadSignedOutSessions, recordSignOut } from './sessions.js';
 export { readSettings } from './settings.js';
 export {
   KEYS_CHANGE_PREFIX,

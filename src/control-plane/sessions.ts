@@ -1,11 +1,12 @@
 /**
- * Test sessions: until real sign-in lands in `portico serve`, an operator mints a session for an identity
- * with the admin token (CLI `portico users session`), to try role-protected routes and invitation links.
- * The cookie is the one a sign-in would set: sealed under the site's own key, so it works on every
- * environment of that site and on no other site.
+ * Sessions kept by the control plane: test sessions an operator mints for an identity with the admin
+ * token (CLI `portico users session`), to try role-protected routes and invitation links from scripts
+ * (the cookie is the one a sign-in would set: sealed under the site's own key, so it works on every
+ * environment of that site and on no other site); and sessions signed out before they expired, which
+ * every node refuses from then on.
  */
 import { PorticoError } from '../shared/errors.js';
-import type { ControlContext, SessionPrincipal } from './context.js';
+import { type ControlContext, recordUsersChange, type SessionPrincipal } from './context.js';
 import type { Site } from './sites.js';
 import { checkProvider, checkUserDetails, resolveUserRoles, userIdFor } from './users.js';
 
@@ -54,4 +55,59 @@ export async function mintTestSession(
     expiresOn: new Date(expiresAt * 1000).toISOString(),
     clientPrincipal,
   };
+}
+
+/**
+ * Records that a session was signed out before `expiresAt` (seconds since the epoch), dropping the
+ * site's records of sessions that have expired anyway, and tells every node (as a change of the site's
+ * users, which nodes reload together with these records).
+ */
+export async function recordSignOut(
+  ctx: ControlContext,
+  siteId: string,
+  sessionId: string,
+  expiresAt: number,
+): Promise<void> {
+  const now = ctx.now().toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('signed_out_sessions')
+      .where('site_id', '=', siteId)
+      .where('expires_at', '<=', now)
+      .execute();
+    await trx
+      .insertInto('signed_out_sessions')
+      .values({
+        session_id: sessionId,
+        site_id: siteId,
+        expires_at: new Date(expiresAt * 1000).toISOString(),
+      })
+      .onConflict((conflict) => conflict.column('session_id').doNothing())
+      .execute();
+  });
+  await recordUsersChange(ctx, siteId);
+}
+
+/** The unexpired signed-out session ids of the given sites (of every site when omitted). */
+export async function loadSignedOutSessions(
+  ctx: ControlContext,
+  siteIds?: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  if (siteIds !== undefined && siteIds.length === 0) {
+    return new Map();
+  }
+  let query = ctx.db
+    .selectFrom('signed_out_sessions')
+    .select(['site_id', 'session_id'])
+    .where('expires_at', '>', ctx.now().toISOString());
+  if (siteIds !== undefined) {
+    query = query.where('site_id', 'in', siteIds);
+  }
+  const bySite = new Map<string, Set<string>>(siteIds?.map((id) => [id, new Set<string>()]));
+  for (const row of await query.execute()) {
+    const ids = bySite.get(row.site_id) ?? new Set<string>();
+    ids.add(row.session_id);
+    bySite.set(row.site_id, ids);
+  }
+  return bySite;
 }

@@ -105,7 +105,7 @@ export async function buildEnvironmentRuntime(
     state,
     files,
     api: linkedApi ?? api,
-    sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state)),
+    sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state), applyChanges),
     // The sign-in emulator never runs in `portico serve`: only real providers sign anyone in.
     isProviderEnabled: (name) => signIn?.has(name) ?? false,
     ...(signIn === undefined ? {} : { signIn }),

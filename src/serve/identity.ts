@@ -13,8 +13,10 @@ import {
   getSite,
   identityKey,
   loadRoleDirectory,
+  loadSignedOutSessions,
   purgeUser,
   type RoleDirectory,
+  recordSignOut,
   type ServingEntry,
 } from '../control-plane/index.js';
 import {
@@ -28,31 +30,31 @@ import { isUserError } from '../shared/errors.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
 
-/** Every site's custom roles, as this node last read them. */
+/** Every site's custom roles and signed-out sessions, as this node last read them. */
 export interface RoleCache {
   /** Custom roles of an identity in a site (none when it is not a user). */
   rolesOf(siteId: string, provider: string, userDetails: string): readonly string[];
-  /** Reads the users of the given sites again (of every site when omitted). */
+  /** True when a session of the site was signed out before it expired. */
+  isSignedOut(siteId: string, sessionId: string): boolean;
+  /** Reads the users and signed-out sessions of the given sites again (of every site when omitted). */
   reload(siteIds?: readonly string[]): Promise<void>;
 }
 
 /** Creates an empty role cache; call `reload()` before serving. */
 export function createRoleCache(control: ControlContext): RoleCache {
   let directory: RoleDirectory = new Map();
+  let signedOut = new Map<string, Set<string>>();
   return {
     rolesOf: (siteId, provider, userDetails) =>
       directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? [],
+    isSignedOut: (siteId, sessionId) => signedOut.get(siteId)?.has(sessionId) ?? false,
     async reload(siteIds) {
-      const fresh = await loadRoleDirectory(control, siteIds);
-      if (siteIds === undefined) {
-        directory = fresh;
-        return;
-      }
-      const next = new Map(directory);
-      for (const [siteId, users] of fresh) {
-        next.set(siteId, users);
-      }
-      directory = next;
+      const [users, sessions] = await Promise.all([
+        loadRoleDirectory(control, siteIds),
+        loadSignedOutSessions(control, siteIds),
+      ]);
+      directory = siteIds === undefined ? users : new Map([...directory, ...users]);
+      signedOut = siteIds === undefined ? sessions : new Map([...signedOut, ...sessions]);
     },
   };
 }
@@ -63,8 +65,18 @@ export function createSiteSessions(
   roles: RoleCache,
   entry: ServingEntry,
   rolesFromCookie: boolean,
+  applyChanges: () => Promise<void>,
 ): SessionCodec {
-  const sealed = createSealedSessionCodec({ key: siteSessionKey(control, entry.siteId) });
+  const sealed = createSealedSessionCodec({
+    key: siteSessionKey(control, entry.siteId),
+    signedOut: {
+      has: (sessionId) => roles.isSignedOut(entry.siteId, sessionId),
+      async add(sessionId, expiresAt) {
+        await recordSignOut(control, entry.siteId, sessionId, expiresAt);
+        await applyChanges();
+      },
+    },
+  });
   if (rolesFromCookie) {
     return sealed;
   }
@@ -79,6 +91,7 @@ export function createSiteSessions(
     },
     issue: sealed.issue,
     clear: sealed.clear,
+    signOut: sealed.signOut,
   });
 }
 

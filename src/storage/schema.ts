@@ -173,6 +173,14 @@ export interface SigningKeysTable {
   retired_at: string | null;
 }
 
+/** A session signed out before its expiry (`/.auth/logout`). */
+export interface SignedOutSessionsTable {
+  session_id: string;
+  site_id: string;
+  /** ISO time the session would have expired; the row can go after it. */
+  expires_at: string;
+}
+
 /** The whole database. */
 export interface Database {
   sites: SitesTable;
@@ -189,4 +197,5 @@ export interface Database {
   backend_apps: BackendAppsTable;
   linked_backends: LinkedBackendsTable;
   signing_keys: SigningKeysTable;
+  signed_out_sessions: SignedOutSessionsTable;
 }

@@ -103,6 +103,21 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
       await eventually(async () => (await page(b, host, '/members/', cookie)).includes('members only'));
     });
 
+    it('a session signed out on one node is refused by the other', async () => {
+      const minted = await a.admin('POST', `${SITES_PATH}/shared/createTestSession`, {
+        properties: { provider: 'github', userDetails: 'olga' },
+      });
+      const session = minted.json<{ properties: { cookieName: string; cookieValue: string } }>().properties;
+      const cookie = `${session.cookieName}=${session.cookieValue}`;
+      const principalOn = async (node: TestService) =>
+        (await node.get(host, '/.auth/me', { headers: { cookie } })).json<{ clientPrincipal: unknown }>()
+          .clientPrincipal;
+      expect(await principalOn(b)).not.toBeNull();
+      expect((await a.get(host, '/.auth/logout', { headers: { cookie } })).status).toBe(302);
+      expect(await principalOn(a)).toBeNull();
+      await eventually(async () => (await principalOn(b)) === null);
+    });
+
     it('a reset deployment token is refused by every node', async () => {
       const reset = await a.admin('POST', `${SITES_PATH}/shared/resetapikey`, {});
       expect(reset.status).toBe(200);

@@ -248,7 +248,7 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(200);
   });
 
-  it('signs out: the cookie is cleared and the session no longer reads', async () => {
+  it('signs out: the cookie is cleared, and the session ends for good, even for a copy of the cookie', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'erin');
     const host = new URL(siteUrl('shop', '/')).host;
@@ -257,7 +257,14 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(out.url).toBe(siteUrl('shop', '/welcome.html'));
     expect(await me(b, 'shop')).toBeNull();
     expect(b.cookiesOf(host).get('StaticWebAppsAuthCookie')).toBeUndefined();
-    expect(before).toBeDefined();
+    // A copy of the signed-out cookie (kept by an attacker, or another tab) no longer signs anyone in.
+    const copy = browser();
+    copy.cookiesOf(host).set('StaticWebAppsAuthCookie', before ?? '');
+    expect(await me(copy, 'shop')).toBeNull();
+    // Other sessions of the same user are not affected.
+    const other = browser();
+    await signIn(other, 'shop', 'okta', 'erin');
+    expect((await me(other, 'shop'))?.userDetails).toBe('erin@example.com');
   });
 
   it('signs in with the preconfigured aad provider the operator set up, on a site without registrations', async () => {

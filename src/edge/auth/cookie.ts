@@ -26,6 +26,11 @@ export interface SessionCodec {
   issue(principal: ClientPrincipal, secure: boolean): string[];
   /** `Set-Cookie` values expiring the session cookie and every chunk of it present in `cookieHeader`. */
   clear(cookieHeader: string | undefined): string[];
+  /**
+   * Ends the session in `cookieHeader` for good, so that a copy of the cookie no longer reads either;
+   * absent where sessions cannot be ended beyond clearing the cookie (the dev server).
+   */
+  signOut?(cookieHeader: string | undefined): Promise<void>;
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;

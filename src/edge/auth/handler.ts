@@ -240,8 +240,16 @@ function issueSession(ctx: AuthRequestContext, principal: ClientPrincipal): stri
   }
 }
 
-function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthRequestContext): void {
+async function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthRequestContext): Promise<void> {
   const target = resolveRedirectTarget(ctx.query.get('post_logout_redirect_uri'), ctx);
+  try {
+    await ctx.codec.signOut?.(req.headers.cookie);
+  } catch (error) {
+    // The cookie is cleared all the same; only a copy of it would outlive the sign-out.
+    ctx.logger?.error(
+      `/.auth: could not record a sign-out: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   sendRedirect(res, target, ctx.codec.clear(req.headers.cookie));
 }
 

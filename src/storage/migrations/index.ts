@@ -4,6 +4,7 @@ import type { Dialect } from '../types.js';
 import * as initial from './0001-initial.js';
 import * as blobUseTime from './0002-blob-use-time.js';
 import * as gatewayAndBackends from './0003-gateway-and-backends.js';
+import * as signedOutSessions from './0004-signed-out-sessions.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0001-initial': initial,
   '0002-blob-use-time': blobUseTime,
   '0003-gateway-and-backends': gatewayAndBackends,
+  '0004-signed-out-sessions': signedOutSessions,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
