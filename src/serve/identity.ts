@@ -95,9 +95,12 @@ export function createSiteSessions(
   });
 }
 
-/** The key a site's sessions are sealed with; test sessions minted by the admin API use it too. */
-export function siteSessionKey(control: ControlContext, siteId: string): Buffer {
-  return control.sealer.deriveKey(`sessions:${siteId}`);
+/**
+ * The keys a site's sessions are sealed with, one per rotation period (the sealed codec seals under the
+ * current one and opens with it and the one before); test sessions minted by the admin API use them too.
+ */
+export function siteSessionKey(control: ControlContext, siteId: string): (generation: number) => Buffer {
+  return (generation) => control.sealer.deriveKey(`sessions:${siteId}:${generation}`);
 }
 
 /** Invitations and purge for one environment; `applyChanges` makes this node see a change at once. */

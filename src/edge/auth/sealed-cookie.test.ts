@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClientPrincipal } from '../types.js';
 import { AUTH_COOKIE_NAME } from './constants.js';
-import { createSealedSessionCodec, sealValue } from './sealed-cookie.js';
+import { createSealedSessionCodec, SESSION_KEY_ROTATION_SECONDS, sealValue } from './sealed-cookie.js';
 
 const principal: ClientPrincipal = {
   identityProvider: 'github',
@@ -57,5 +57,36 @@ describe('sealed session cookies (portico serve)', () => {
     const codec = createSealedSessionCodec({ key });
     expect(codec.clear(undefined).join()).toMatch(/Max-Age=0|Expires=/);
     expect(() => createSealedSessionCodec({ key: randomBytes(16) })).toThrow(/32 bytes/);
+  });
+
+  it('rotates keys by period: a session sealed under one generation reads in the next, not after', () => {
+    const keys = new Map<number, Buffer>();
+    const keyFor = (generation: number) => {
+      const existing = keys.get(generation) ?? randomBytes(32);
+      keys.set(generation, existing);
+      return existing;
+    };
+    const day = SESSION_KEY_ROTATION_SECONDS * 1000;
+    const start = 20_000 * day + day - 60_000;
+    let now = start;
+    const codec = createSealedSessionCodec({ key: keyFor, now: () => now });
+    const header = cookieHeader(codec.issue(principal, false));
+    expect(header).toMatch(/=[0-9a-z]+\./);
+    expect(codec.read(header)).not.toBeNull();
+    now = start + 120_000; // the next generation has begun
+    expect(codec.read(header)).not.toBeNull();
+    expect(cookieHeader(codec.issue(principal, false))).not.toBe(header);
+    // A value whose generation is more than one period old is refused, whatever its expiry says.
+    const farFuture = Math.floor(start / 1000) + 10 * SESSION_KEY_ROTATION_SECONDS;
+    const old = sealValue(keyFor, principal, farFuture, start);
+    now = start + 2 * day;
+    expect(codec.read(`${AUTH_COOKIE_NAME}=${old}`)).toBeNull();
+    // Naming another generation than the one that sealed it does not help either.
+    const [generation, sealed] = old.split('.');
+    const renamed = `${(Number.parseInt(generation ?? '', 36) + 2).toString(36)}.${sealed}`;
+    expect(codec.read(`${AUTH_COOKIE_NAME}=${renamed}`)).toBeNull();
+    expect(() =>
+      createSealedSessionCodec({ key: keyFor, maxAgeSeconds: 2 * SESSION_KEY_ROTATION_SECONDS }),
+    ).toThrow(/one key rotation period/);
   });
 });

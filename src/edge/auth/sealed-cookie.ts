@@ -19,9 +19,17 @@ import { normalizePrincipal } from './principal.js';
 export const SESSION_MAX_AGE_SECONDS = 8 * 3600;
 
 /** Options of {@link createSealedSessionCodec}. */
+/**
+ * The key sessions are sealed with: one 32-byte key, or a key per rotation period ("generation") of
+ * {@link SESSION_KEY_ROTATION_SECONDS}, so that keys rotate by themselves. Every node must use the same.
+ */
+export type SessionKey = Buffer | ((generation: number) => Buffer);
+
+/** How long one generation's key seals new sessions; it still opens them for one more period. */
+export const SESSION_KEY_ROTATION_SECONDS = 24 * 3600;
+
 export interface SealedSessionOptions {
-  /** 32-byte key; every node of a service must use the same. */
-  readonly key: Buffer;
+  readonly key: SessionKey;
   readonly maxAgeSeconds?: number;
   /** The clock (tests pin it). */
   readonly now?: () => number;
@@ -48,10 +56,13 @@ interface Sealed {
  * res.setHeader('Set-Cookie', codec.issue(principal, true));
  */
 export function createSealedSessionCodec(options: SealedSessionOptions): SessionCodec {
-  if (options.key.length !== 32) {
+  if (typeof options.key !== 'function' && options.key.length !== 32) {
     throw new Error('the session key must be 32 bytes');
   }
   const maxAge = options.maxAgeSeconds ?? SESSION_MAX_AGE_SECONDS;
+  if (maxAge > SESSION_KEY_ROTATION_SECONDS) {
+    throw new Error(`sessions may last at most ${SESSION_KEY_ROTATION_SECONDS} s, one key rotation period`);
+  }
   const now = options.now ?? Date.now;
   const open = (cookieHeader: string | undefined): Sealed | undefined => {
     const value = readAuthCookieValue(parseCookieHeader(cookieHeader));
@@ -62,7 +73,10 @@ export function createSealedSessionCodec(options: SealedSessionOptions): Session
   return Object.freeze({
     read: (cookieHeader: string | undefined) => open(cookieHeader)?.principal ?? null,
     issue: (principal: ClientPrincipal, secure: boolean) =>
-      serializeAuthCookies(sealValue(options.key, principal, Math.floor(now() / 1000) + maxAge), secure),
+      serializeAuthCookies(
+        sealValue(options.key, principal, Math.floor(now() / 1000) + maxAge, now()),
+        secure,
+      ),
     clear: clearAuthCookies,
     async signOut(cookieHeader: string | undefined) {
       const sealed = open(cookieHeader);
@@ -73,16 +87,50 @@ export function createSealedSessionCodec(options: SealedSessionOptions): Session
   });
 }
 
-/**
- * Seals a principal with its expiry (seconds since the epoch) into a cookie value, under a new session
- * id (so that this session alone can be signed out).
- */
-export function sealValue(key: Buffer, principal: ClientPrincipal, expiresAt: number): string {
-  return sealJson(key, { p: principal, exp: expiresAt, sid: randomBytes(16).toString('base64url') });
+function generationAt(nowMs: number): number {
+  return Math.floor(nowMs / 1000 / SESSION_KEY_ROTATION_SECONDS);
 }
 
-function openValue(key: Buffer, value: string, nowMs: number): Sealed | undefined {
-  const sealed = openJson(key, value) as { p?: unknown; exp?: unknown; sid?: unknown } | undefined;
+/**
+ * Seals a principal with its expiry (seconds since the epoch) into a cookie value, under a new session
+ * id (so that this session alone can be signed out). With rotating keys, the value starts with the
+ * generation that sealed it: `<generation>.<sealed>`.
+ */
+export function sealValue(
+  key: SessionKey,
+  principal: ClientPrincipal,
+  expiresAt: number,
+  nowMs: number = Date.now(),
+): string {
+  const value = { p: principal, exp: expiresAt, sid: randomBytes(16).toString('base64url') };
+  if (typeof key !== 'function') {
+    return sealJson(key, value);
+  }
+  const generation = generationAt(nowMs);
+  return `${generation.toString(36)}.${sealJson(key(generation), value)}`;
+}
+
+/** The key a value was sealed with: the current generation's or the one before (never an older one). */
+function keyOf(key: SessionKey, value: string, nowMs: number): { key: Buffer; sealed: string } | undefined {
+  if (typeof key !== 'function') {
+    return { key, sealed: value };
+  }
+  const dot = value.indexOf('.');
+  const generation = dot > 0 && dot <= 8 ? Number.parseInt(value.slice(0, dot), 36) : Number.NaN;
+  const current = generationAt(nowMs);
+  // One generation ahead is accepted too: another node's clock may have turned over first.
+  if (!Number.isInteger(generation) || generation < current - 1 || generation > current + 1) {
+    return undefined;
+  }
+  return { key: key(generation), sealed: value.slice(dot + 1) };
+}
+
+function openValue(key: SessionKey, value: string, nowMs: number): Sealed | undefined {
+  const keyed = keyOf(key, value, nowMs);
+  const sealed =
+    keyed === undefined
+      ? undefined
+      : (openJson(keyed.key, keyed.sealed) as { p?: unknown; exp?: unknown; sid?: unknown } | undefined);
   if (typeof sealed?.exp !== 'number' || sealed.exp * 1000 <= nowMs) {
     return undefined;
   }
