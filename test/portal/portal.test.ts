@@ -295,7 +295,7 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await signIn('#/sites/portal-roles/roles');
     await visible(page.getByTestId('users-empty')).toBe(true);
     await page.getByTestId('invite-open').click();
-    await page.getByTestId('invite-provider').selectOption('github');
+    await page.getByTestId('invite-provider').fill('github');
     await page.getByTestId('invite-user').fill('octocat');
     await page.getByTestId('invite-roles').fill('editor,reviewer');
     await value(page.getByTestId('invite-hours')).toBe('24');

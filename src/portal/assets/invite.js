@@ -4,14 +4,28 @@
  * invitation link is shown with a Copy button.
  */
 import { api, INVITATION_PROVIDERS } from './api.js';
-import { button, copyValue, createMessageArea, field, h, messageOf, replace, select, time } from './dom.js';
+import { button, copyValue, createMessageArea, field, h, messageOf, replace, time } from './dom.js';
 
 /**
  * The Invite form (Azure's "Invite" blade): provider, invitee, roles and expiry; shows the link.
  * @param {string} siteName
  */
 export function inviteForm(siteName) {
-  const provider = select(INVITATION_PROVIDERS, 'github', { testid: 'invite-provider' });
+  // A known provider from the list, or the name of one of the site's custom OpenID Connect providers.
+  const provider = h('input', {
+    type: 'text',
+    required: true,
+    value: 'github',
+    list: 'invite-provider-names',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'invite-provider',
+  });
+  const providerNames = h(
+    'datalist',
+    { id: 'invite-provider-names' },
+    INVITATION_PROVIDERS.map((name) => h('option', { value: name })),
+  );
   const user = h('input', {
     type: 'text',
     required: true,
@@ -45,7 +59,8 @@ export function inviteForm(siteName) {
     h(
       'div',
       { class: 'field-row' },
-      field('Authorization provider', provider),
+      field('Authorization provider', provider, 'github, aad, … or a custom provider name.'),
+      providerNames,
       field('Invitee details', user, 'GitHub, Twitter… user name, or e-mail for aad.'),
     ),
     h(
@@ -65,7 +80,7 @@ export function inviteForm(siteName) {
     result.hidden = true;
     try {
       const invitation = await api.createInvitation(siteName, {
-        provider: provider.value,
+        provider: provider.value.trim(),
         userDetails: user.value.trim(),
         roles: roles.value.trim(),
         numHoursToExpiration: Number(hours.value),
