@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface GithubUser {
   readonly login: string;
-  readonly id: number;
+  /** Absent only to play a broken API. */
+  readonly id?: number;
   readonly name?: string;
 }
 

@@ -500,6 +500,12 @@ describe('portico serve: sign-in with GitHub (OAuth 2 and the user API)', () => 
     } finally {
       github.userApiDown = false;
     }
+    github.nextUser = { login: 'ghost' };
+    const nameless = await browser().get(siteUrl('octo', '/.auth/login/github'));
+    expect(nameless.status).toBe(502);
+    expect(nameless.text).toBe(
+      'github could not tell who signed in: its user API did not name the user (id).',
+    );
   });
 
   it('refuses a code GitHub does not know', async () => {

@@ -203,7 +203,11 @@ async function configure(provider: ProviderRegistration): Promise<client.Configu
           authorization_endpoint: protocol.authorizeUrl,
           token_endpoint: protocol.tokenUrl,
         };
-  const config = new client.Configuration(metadata, provider.clientId, undefined, auth);
+  const tokenAuth =
+    protocol.kind === 'oauth2' && protocol.clientAuth === 'basic'
+      ? client.ClientSecretBasic(provider.clientSecret)
+      : auth;
+  const config = new client.Configuration(metadata, provider.clientId, undefined, tokenAuth);
   config[client.customFetch] = timeoutFetch();
   if (isLoopback(metadata.token_endpoint ?? metadata.issuer)) {
     client.allowInsecureRequests(config);
@@ -217,12 +221,12 @@ async function redeem(
   callbackUrl: URL,
   state: FlowState,
 ): Promise<ProviderUser> {
-  if (provider.protocol.kind === 'github') {
+  if (provider.protocol.kind === 'oauth2') {
     const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: state.v,
       expectedState: state.s,
     });
-    return githubUser(provider.protocol.apiUrl, tokens.access_token, provider);
+    return apiUser(provider.protocol, tokens.access_token, provider);
   }
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: state.v,
@@ -245,16 +249,16 @@ async function redeem(
   };
 }
 
-/** GitHub's user: the numeric id as subject, the login as user details. */
-async function githubUser(
-  apiUrl: string,
+/** The user from an OAuth 2 provider's API (GitHub's `/user`, Facebook's `/me`, X's `/2/users/me`). */
+async function apiUser(
+  protocol: Extract<ProviderRegistration['protocol'], { kind: 'oauth2' }>,
   accessToken: string,
   provider: ProviderRegistration,
 ): Promise<ProviderUser> {
-  const response = await fetch(`${apiUrl}/user`, {
+  const response = await fetch(protocol.userUrl, {
     headers: {
       authorization: `Bearer ${accessToken}`,
-      accept: 'application/vnd.github+json',
+      accept: 'application/json',
       'user-agent': 'Portico',
     },
     signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
@@ -262,10 +266,17 @@ async function githubUser(
   if (!response.ok) {
     throw new ProviderAnswerError(`its user API answered ${response.status}`);
   }
-  const user = (await response.json()) as Record<string, unknown>;
-  const claims = { ...user, sub: String(user.id ?? '') };
+  const answer = (await response.json()) as Record<string, unknown>;
+  const user = (protocol.userMember === undefined ? answer : answer[protocol.userMember]) as
+    | Record<string, unknown>
+    | undefined;
+  const subject = user?.[protocol.subjectField];
+  if (user === undefined || (typeof subject !== 'string' && typeof subject !== 'number')) {
+    throw new ProviderAnswerError(`its user API did not name the user (${protocol.subjectField})`);
+  }
+  const claims = { ...user, sub: String(subject) };
   return {
-    subject: String(user.id ?? ''),
+    subject: String(subject),
     userDetails: userDetailsOf(claims, provider.userDetailsClaims),
     claims: claimList(claims),
     accessToken,

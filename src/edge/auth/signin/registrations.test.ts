@@ -48,10 +48,12 @@ describe('resolveProviders', () => {
       },
     );
     expect(registration(providers.get('github')).protocol).toEqual({
-      kind: 'github',
+      kind: 'oauth2',
       authorizeUrl: 'https://ghe.example/login/oauth/authorize',
       tokenUrl: 'https://ghe.example/login/oauth/access_token',
-      apiUrl: 'https://ghe.example/api/v3',
+      userUrl: 'https://ghe.example/api/v3/user',
+      clientAuth: 'post',
+      subjectField: 'id',
     });
     expect(registration(providers.get('aad'))).toMatchObject({
       identityProvider: 'aad',
@@ -177,7 +179,7 @@ describe('resolveProviders', () => {
     });
   });
 
-  it('leaves out disabled registrations and explains the providers Portico cannot sign in with yet', () => {
+  it('signs in with Facebook and X over OAuth 2, leaves out disabled registrations, and explains Apple', () => {
     const providers = resolveProviders(
       withProviders({
         google: {
@@ -186,17 +188,51 @@ describe('resolveProviders', () => {
         },
         facebook: { registration: { appIdSettingName: 'ID', appSecretSettingName: 'SECRET' } },
         twitter: { registration: { consumerKeySettingName: 'ID', consumerSecretSettingName: 'SECRET' } },
-        apple: {
-          enabled: false,
-          registration: { clientIdSettingName: 'ID', clientSecretSettingName: 'SECRET' },
-        },
+        apple: { registration: { clientIdSettingName: 'ID', clientSecretSettingName: 'SECRET' } },
       }),
       SETTINGS,
       { github: { clientId: 'operator', clientSecret: 'operator' } },
     );
-    expect([...providers.keys()].sort()).toEqual(['facebook', 'twitter']);
-    expect(providers.get('facebook')).toMatchObject({
-      problem: expect.stringContaining('does not sign in with facebook yet'),
+    expect([...providers.keys()].sort()).toEqual(['apple', 'facebook', 'twitter']);
+    expect(registration(providers.get('facebook'))).toMatchObject({
+      clientId: 'client',
+      clientSecret: 'secret',
+      scopes: ['public_profile', 'email'],
+      userDetailsClaims: ['email', 'name', 'id'],
+      protocol: {
+        kind: 'oauth2',
+        userUrl: 'https://graph.facebook.com/v19.0/me?fields=id,name,email',
+        clientAuth: 'post',
+      },
+    });
+    expect(registration(providers.get('twitter'))).toMatchObject({
+      userDetailsClaims: ['username'],
+      protocol: { kind: 'oauth2', userMember: 'data', clientAuth: 'basic' },
+    });
+    expect(providers.get('apple')).toMatchObject({
+      problem: expect.stringContaining('does not sign in with Apple yet'),
+    });
+    const noKey = resolveProviders(
+      withProviders({
+        twitter: { registration: { consumerKeySettingName: 'KEY', consumerSecretSettingName: 'SECRET' } },
+      }),
+      SETTINGS,
+      {},
+    );
+    expect(noKey.get('twitter')).toMatchObject({
+      problem: expect.stringContaining(
+        'auth.identityProviders.twitter.registration.consumerKeySettingName names the app setting KEY',
+      ),
+    });
+    const noSecret = resolveProviders(
+      withProviders({ facebook: { registration: { appIdSettingName: 'ID', appSecretSettingName: 'NOPE' } } }),
+      SETTINGS,
+      {},
+    );
+    expect(noSecret.get('facebook')).toMatchObject({
+      problem: expect.stringContaining(
+        'auth.identityProviders.facebook.registration.appSecretSettingName names the app setting NOPE',
+      ),
     });
   });
 });

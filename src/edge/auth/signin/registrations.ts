@@ -35,10 +35,18 @@ export type ProviderProtocol =
       };
     }
   | {
-      readonly kind: 'github';
+      /** OAuth 2 without OpenID Connect: the user comes from the provider's API (GitHub, Facebook, X). */
+      readonly kind: 'oauth2';
       readonly authorizeUrl: string;
       readonly tokenUrl: string;
-      readonly apiUrl: string;
+      /** GET with the access token; answers the user as JSON. */
+      readonly userUrl: string;
+      /** The member holding the user (X wraps it in `data`), if not the answer itself. */
+      readonly userMember?: string;
+      /** How the client authenticates at the token endpoint. */
+      readonly clientAuth: 'post' | 'basic';
+      /** The user field that identifies them. */
+      readonly subjectField: string;
     };
 
 /** A provider a site can sign in with. */
@@ -107,14 +115,14 @@ export function resolveProviders(
   add(custom(raw.azureActiveDirectory, `${path}.azureActiveDirectory`, 'aad', settings, entraProtocol));
   add(custom(raw.google, `${path}.google`, 'google', settings, googleProtocol));
   add(custom(raw.github, `${path}.github`, 'github', settings, () => githubEndpoints(preconfigured)));
-  for (const name of ['apple', 'facebook', 'twitter'] as const) {
-    const block = raw[name] as RawProvider | undefined;
-    if (block !== undefined && block.enabled !== false) {
-      add({
-        name,
-        problem: `${path}.${name}: Portico does not sign in with ${name} yet; register it as one of customOpenIdConnectProviders if it speaks OpenID Connect.`,
-      });
-    }
+  add(custom(raw.facebook, `${path}.facebook`, 'facebook', settings, () => FACEBOOK));
+  add(custom(raw.twitter, `${path}.twitter`, 'twitter', settings, () => TWITTER));
+  const apple = raw.apple as RawProvider | undefined;
+  if (apple !== undefined && apple.enabled !== false) {
+    add({
+      name: 'apple',
+      problem: `${path}.apple: Portico does not sign in with Apple yet (Apple answers with a cross-site form POST); register it as one of customOpenIdConnectProviders, or use another provider.`,
+    });
   }
   const oidc = (raw.customOpenIdConnectProviders ?? {}) as Readonly<Record<string, RawProvider>>;
   for (const [name, block] of Object.entries(oidc)) {
@@ -172,14 +180,45 @@ function preconfiguredAad(preconfigured: PreconfiguredProviders): ProviderRegist
 
 function githubEndpoints(preconfigured: PreconfiguredProviders): ProviderProtocol {
   const base = (preconfigured.githubUrl ?? 'https://github.com').replace(/\/+$/, '');
-  const apiUrl = preconfigured.githubApiUrl ?? 'https://api.github.com';
+  const apiUrl = (preconfigured.githubApiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
   return {
-    kind: 'github',
+    kind: 'oauth2',
     authorizeUrl: `${base}/login/oauth/authorize`,
     tokenUrl: `${base}/login/oauth/access_token`,
-    apiUrl: apiUrl.replace(/\/+$/, ''),
+    userUrl: `${apiUrl}/user`,
+    clientAuth: 'post',
+    subjectField: 'id',
   };
 }
+
+const FACEBOOK: ProviderProtocol = {
+  kind: 'oauth2',
+  authorizeUrl: 'https://www.facebook.com/v19.0/dialog/oauth',
+  tokenUrl: 'https://graph.facebook.com/v19.0/oauth/access_token',
+  userUrl: 'https://graph.facebook.com/v19.0/me?fields=id,name,email',
+  clientAuth: 'post',
+  subjectField: 'id',
+};
+
+/** X (Twitter) over OAuth 2.0 with PKCE: the registration's consumer key and secret are its client id and secret. */
+const TWITTER: ProviderProtocol = {
+  kind: 'oauth2',
+  authorizeUrl: 'https://twitter.com/i/oauth2/authorize',
+  tokenUrl: 'https://api.twitter.com/2/oauth2/token',
+  userUrl: 'https://api.twitter.com/2/users/me',
+  userMember: 'data',
+  clientAuth: 'basic',
+  subjectField: 'id',
+};
+
+/** Per protocol and provider: default scopes and the user fields user details come from. */
+const OAUTH2_DEFAULTS: Readonly<
+  Record<string, { scopes: readonly string[]; userDetails: readonly string[] }>
+> = {
+  github: { scopes: ['read:user', 'user:email'], userDetails: ['login'] },
+  facebook: { scopes: ['public_profile', 'email'], userDetails: ['email', 'name', 'id'] },
+  twitter: { scopes: ['users.read', 'tweet.read'], userDetails: ['username'] },
+};
 
 /** What a registration's protocol is, or a problem naming the JSON path. */
 type ProtocolOf = (
@@ -223,11 +262,13 @@ function customOidcProtocol(
 /** The setting names a registration uses for its client id and secret. */
 function credentialNames(registration: Readonly<Record<string, unknown>>): { id?: string; secret?: string } {
   const credential = registration.clientCredential as Readonly<Record<string, unknown>> | undefined;
-  const id = registration.clientIdSettingName ?? registration.appIdSettingName;
+  const id =
+    registration.clientIdSettingName ?? registration.appIdSettingName ?? registration.consumerKeySettingName;
   const secret =
     credential?.clientSecretSettingName ??
     registration.clientSecretSettingName ??
-    registration.appSecretSettingName;
+    registration.appSecretSettingName ??
+    registration.consumerSecretSettingName;
   return {
     ...(typeof id === 'string' ? { id } : {}),
     ...(typeof secret === 'string' ? { secret } : {}),
@@ -253,7 +294,7 @@ function custom(
       : `${path}.registration.${field} names the app setting ${setting}, which this environment does not have; add it with portico settings set.`;
   const clientId = names.id === undefined ? undefined : settings[names.id];
   if (!clientId) {
-    return { name, problem: missing('clientIdSettingName', names.id) };
+    return { name, problem: missing(idField(registration), names.id) };
   }
   const clientSecret = names.secret === undefined ? undefined : settings[names.secret];
   if (!clientSecret) {
@@ -264,7 +305,8 @@ function custom(
     return { name, problem: protocol };
   }
   const claim = block.userDetailsClaim ?? block.login?.nameClaimType;
-  const defaults = protocol.kind === 'github' ? ['login'] : DEFAULT_USER_CLAIMS;
+  const oauth2 = protocol.kind === 'oauth2' ? OAUTH2_DEFAULTS[name] : undefined;
+  const defaults = oauth2?.userDetails ?? DEFAULT_USER_CLAIMS;
   return {
     name,
     identityProvider: name,
@@ -272,10 +314,20 @@ function custom(
     clientId,
     clientSecret,
     protocol,
-    scopes: block.login?.scopes ?? (protocol.kind === 'github' ? ['read:user', 'user:email'] : OIDC_SCOPES),
+    scopes: block.login?.scopes ?? oauth2?.scopes ?? OIDC_SCOPES,
     loginParameterNames: block.login?.loginParameterNames ?? [],
     userDetailsClaims: claim === undefined ? defaults : [claim, ...defaults],
   };
+}
+
+/** Where a registration names its client id's app setting. */
+function idField(registration: Readonly<Record<string, unknown>>): string {
+  if (registration.appSecretSettingName !== undefined) {
+    return 'appIdSettingName';
+  }
+  return registration.consumerSecretSettingName !== undefined
+    ? 'consumerKeySettingName'
+    : 'clientIdSettingName';
 }
 
 /** Where a registration names its secret's app setting. */
@@ -283,7 +335,12 @@ function secretField(registration: Readonly<Record<string, unknown>>): string {
   if (registration.clientCredential !== undefined) {
     return 'clientCredential.clientSecretSettingName';
   }
-  return registration.appSecretSettingName !== undefined ? 'appSecretSettingName' : 'clientSecretSettingName';
+  if (registration.appSecretSettingName !== undefined) {
+    return 'appSecretSettingName';
+  }
+  return registration.consumerSecretSettingName !== undefined
+    ? 'consumerSecretSettingName'
+    : 'clientSecretSettingName';
 }
 
 /** True for a usable registration. */
