@@ -79,9 +79,13 @@ async function dispatch(
         ? handleLogin(req, res, ctx, route.provider)
         : startSignIn(res, ctx, ctx.signIn, route.provider);
     case 'callback':
-      return ctx.signIn === undefined || route.flow !== 'login'
-        ? sendText(res, 404, AUTH_NOT_FOUND_TEXT)
-        : finishSignIn(req, res, ctx, ctx.signIn, route.provider);
+      if (ctx.signIn === undefined) {
+        return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
+      }
+      // A provider's sign-out that returns here (front-channel logout) ends the session here too.
+      return route.flow === 'login'
+        ? finishSignIn(req, res, ctx, ctx.signIn, route.provider)
+        : signOut(req, res, ctx);
     case 'logout':
       return signOut(req, res, ctx);
     case 'purge':
