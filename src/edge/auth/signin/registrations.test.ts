@@ -179,7 +179,7 @@ describe('resolveProviders', () => {
     });
   });
 
-  it('signs in with Facebook and X over OAuth 2, leaves out disabled registrations, and explains Apple', () => {
+  it('signs in with Facebook and X over OAuth 2 and with Apple, and leaves out disabled registrations', () => {
     const providers = resolveProviders(
       withProviders({
         google: {
@@ -209,8 +209,9 @@ describe('resolveProviders', () => {
       userDetailsClaims: ['username'],
       protocol: { kind: 'oauth2', userMember: 'data', clientAuth: 'basic' },
     });
-    expect(providers.get('apple')).toMatchObject({
-      problem: expect.stringContaining('does not sign in with Apple yet'),
+    expect(registration(providers.get('apple'))).toMatchObject({
+      scopes: ['openid'],
+      protocol: { kind: 'oidc', discoveryUrl: 'https://appleid.apple.com' },
     });
     const noKey = resolveProviders(
       withProviders({

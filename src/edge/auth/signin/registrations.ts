@@ -117,13 +117,7 @@ export function resolveProviders(
   add(custom(raw.github, `${path}.github`, 'github', settings, () => githubEndpoints(preconfigured)));
   add(custom(raw.facebook, `${path}.facebook`, 'facebook', settings, () => FACEBOOK));
   add(custom(raw.twitter, `${path}.twitter`, 'twitter', settings, () => TWITTER));
-  const apple = raw.apple as RawProvider | undefined;
-  if (apple !== undefined && apple.enabled !== false) {
-    add({
-      name: 'apple',
-      problem: `${path}.apple: Portico does not sign in with Apple yet (Apple answers with a cross-site form POST); register it as one of customOpenIdConnectProviders, or use another provider.`,
-    });
-  }
+  add(custom(raw.apple, `${path}.apple`, 'apple', settings, () => APPLE));
   const oidc = (raw.customOpenIdConnectProviders ?? {}) as Readonly<Record<string, RawProvider>>;
   for (const [name, block] of Object.entries(oidc)) {
     add(custom(block, `${path}.customOpenIdConnectProviders.${name}`, name, settings, customOidcProtocol));
@@ -211,6 +205,13 @@ const TWITTER: ProviderProtocol = {
   subjectField: 'id',
 };
 
+/**
+ * Sign in with Apple, in query response mode: Apple answers scopes such as `email` and `name` only with a
+ * cross-site form POST, which Portico does not take, so the default scope is `openid` (user details: the
+ * Apple user id). The client secret setting holds the JWT Apple's developer portal tells you to sign.
+ */
+const APPLE: ProviderProtocol = { kind: 'oidc', discoveryUrl: 'https://appleid.apple.com' };
+
 /** Per protocol and provider: default scopes and the user fields user details come from. */
 const OAUTH2_DEFAULTS: Readonly<
   Record<string, { scopes: readonly string[]; userDetails: readonly string[] }>
@@ -218,6 +219,7 @@ const OAUTH2_DEFAULTS: Readonly<
   github: { scopes: ['read:user', 'user:email'], userDetails: ['login'] },
   facebook: { scopes: ['public_profile', 'email'], userDetails: ['email', 'name', 'id'] },
   twitter: { scopes: ['users.read', 'tweet.read'], userDetails: ['username'] },
+  apple: { scopes: ['openid'], userDetails: ['email', 'sub'] },
 };
 
 /** What a registration's protocol is, or a problem naming the JSON path. */
@@ -305,7 +307,7 @@ function custom(
     return { name, problem: protocol };
   }
   const claim = block.userDetailsClaim ?? block.login?.nameClaimType;
-  const oauth2 = protocol.kind === 'oauth2' ? OAUTH2_DEFAULTS[name] : undefined;
+  const oauth2 = protocol.kind === 'oauth2' || name === 'apple' ? OAUTH2_DEFAULTS[name] : undefined;
   const defaults = oauth2?.userDetails ?? DEFAULT_USER_CLAIMS;
   return {
     name,
