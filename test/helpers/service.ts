@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { request } from 'undici';
 import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import { send, type TestResponse } from './app.js';
+import { type Files, send, type TestResponse, writeApp } from './app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const PROVIDERS_PATH =
@@ -175,4 +175,42 @@ export async function uploadFunctionApp(t: TestService, name: string, apiDir: st
     });
   }
   return t.admin('PUT', base, { api });
+}
+
+/**
+ * Creates a Standard site with app settings and deploys `files` (with `config` as its
+ * staticwebapp.config.json, and `apiDir` as its API) to production; returns its host name. Throws with
+ * the server's answer when a step fails.
+ */
+export async function createDeployedSite(
+  t: TestService,
+  name: string,
+  options: { files: Files; config?: unknown; settings?: Record<string, string>; apiDir?: string },
+): Promise<string> {
+  const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
+  if (created.status !== 201) {
+    throw new Error(`creating ${name}: ${created.status} ${created.text}`);
+  }
+  const { defaultHostname, apiKey } = created.json<{
+    properties: { defaultHostname: string; apiKey: string };
+  }>().properties;
+  if (options.settings !== undefined) {
+    const settings = await t.admin('PUT', `${SITES_PATH}/${name}/builds/default/config/appsettings`, {
+      properties: options.settings,
+    });
+    if (settings.status !== 200) {
+      throw new Error(`settings of ${name}: ${settings.status} ${settings.text}`);
+    }
+  }
+  const app = await writeApp(options.files, options.config);
+  const deployed = await deployFolders(
+    t.service,
+    apiKey,
+    app,
+    options.apiDir === undefined ? {} : { apiDir: options.apiDir },
+  );
+  if (deployed.status !== 200) {
+    throw new Error(`deploying ${name}: ${deployed.status} ${deployed.text}`);
+  }
+  return defaultHostname;
 }

@@ -9,7 +9,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
 import { startGithub, type TestGithub } from '../helpers/github.js';
 import {
   type BrowserResponse,
@@ -18,7 +17,7 @@ import {
   type TestOidcProvider,
 } from '../helpers/oidc.js';
 import {
-  deployFolders,
+  createDeployedSite,
   removeData,
   SITES_PATH,
   startTestService,
@@ -50,26 +49,12 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     JSON.parse((await b.get(siteUrl(site, '/.auth/me'))).text).clientPrincipal as Principal | null;
 
   async function createSite(name: string, config: unknown, settings: Record<string, string>): Promise<void> {
-    const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
-    expect(created.status, created.text).toBe(201);
-    const { defaultHostname, apiKey } = created.json<{
-      properties: { defaultHostname: string; apiKey: string };
-    }>().properties;
-    hosts.set(name, defaultHostname);
-    const settingsAnswer = await t.admin('PUT', `${SITES_PATH}/${name}/builds/default/config/appsettings`, {
-      properties: settings,
-    });
-    expect(settingsAnswer.status, settingsAnswer.text).toBe(200);
-    const app = await writeApp(
-      {
-        'index.html': '<h1>home</h1>',
-        'admin/index.html': '<h1>reviewers only</h1>',
-        'welcome.html': '<h1>welcome</h1>',
-      },
-      config,
-    );
-    const deployed = await deployFolders(t.service, apiKey, app, { apiDir: API_DIR });
-    expect(deployed.status, deployed.text).toBe(200);
+    const files = {
+      'index.html': '<h1>home</h1>',
+      'admin/index.html': '<h1>reviewers only</h1>',
+      'welcome.html': '<h1>welcome</h1>',
+    };
+    hosts.set(name, await createDeployedSite(t, name, { files, config, settings, apiDir: API_DIR }));
   }
 
   const oidcConfig = (extra: Record<string, unknown> = {}) => ({
@@ -428,18 +413,10 @@ describe('portico serve: sign-in with GitHub (OAuth 2 and the user API)', () => 
     JSON.parse((await b.get(siteUrl(site, '/.auth/me'))).text).clientPrincipal as Principal | null;
 
   async function createSite(name: string, config: unknown, settings: Record<string, string>): Promise<void> {
-    const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
-    const { defaultHostname, apiKey } = created.json<{
-      properties: { defaultHostname: string; apiKey: string };
-    }>().properties;
-    hosts.set(name, defaultHostname);
-    await t.admin('PUT', `${SITES_PATH}/${name}/builds/default/config/appsettings`, { properties: settings });
-    const deployed = await deployFolders(
-      t.service,
-      apiKey,
-      await writeApp({ 'index.html': '<h1>gh</h1>' }, config),
+    hosts.set(
+      name,
+      await createDeployedSite(t, name, { files: { 'index.html': '<h1>gh</h1>' }, config, settings }),
     );
-    expect(deployed.status, deployed.text).toBe(200);
   }
 
   beforeAll(async () => {
