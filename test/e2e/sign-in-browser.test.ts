@@ -9,16 +9,9 @@
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
 import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from '../helpers/chromium.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
-import {
-  deployFolders,
-  removeData,
-  SITES_PATH,
-  startTestService,
-  type TestService,
-} from '../helpers/service.js';
+import { createDeployedSite, removeData, startTestService, type TestService } from '../helpers/service.js';
 
 const API_DIR = fileURLToPath(new URL('../fixtures/signin/api', import.meta.url));
 
@@ -38,14 +31,6 @@ describe.skipIf(!hasChromium('Sign-in browser tests'))('sign-in in Chromium', ()
   beforeAll(async () => {
     idp = await startOidcProvider();
     t = await startTestService();
-    const created = await t.admin('PUT', `${SITES_PATH}/browser`, { sku: { name: 'Standard' } });
-    const { defaultHostname, apiKey } = created.json<{
-      properties: { defaultHostname: string; apiKey: string };
-    }>().properties;
-    host = defaultHostname;
-    await t.admin('PUT', `${SITES_PATH}/browser/builds/default/config/appsettings`, {
-      properties: { IDP_ID: 'browser-client', IDP_SECRET: 'browser-secret' },
-    });
     const config = {
       routes: [
         { route: '/reviews/*', allowedRoles: ['reviewer'] },
@@ -68,11 +53,12 @@ describe.skipIf(!hasChromium('Sign-in browser tests'))('sign-in in Chromium', ()
         },
       },
     };
-    const app = await writeApp(
-      { 'index.html': '<h1>Home</h1>', 'reviews/index.html': '<h1>Reviews</h1><p>for reviewers</p>' },
+    host = await createDeployedSite(t, 'browser', {
+      files: { 'index.html': '<h1>Home</h1>', 'reviews/index.html': '<h1>Reviews</h1><p>for reviewers</p>' },
       config,
-    );
-    expect((await deployFolders(t.service, apiKey, app, { apiDir: API_DIR })).status).toBe(200);
+      settings: { IDP_ID: 'browser-client', IDP_SECRET: 'browser-secret' },
+      apiDir: API_DIR,
+    });
     idp.setClients([
       {
         clientId: 'browser-client',
