@@ -33,6 +33,20 @@ interface ServeFlags {
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
 export type ServeReadyHook = (service: Service, token: string) => Promise<void>;
 
+const ENVIRONMENT_HELP = `
+Environment:
+  PORTICO_ADMIN_TOKEN             admin token (default: a generated one in <data>/admin-token)
+  PORTICO_SECRET_KEY              service key sealing secrets and sessions (default: generated, kept in the database)
+  PORTICO_DATABASE_URL            as --database-url
+  PORTICO_REDIS_URL               as --redis-url
+  PORTICO_GITHUB_CLIENT_ID, PORTICO_GITHUB_CLIENT_SECRET
+                                  the preconfigured github sign-in (a GitHub OAuth app)
+  PORTICO_GITHUB_URL, PORTICO_GITHUB_API_URL
+                                  GitHub Enterprise instead of github.com
+  PORTICO_AAD_CLIENT_ID, PORTICO_AAD_CLIENT_SECRET, PORTICO_AAD_ISSUER
+                                  the preconfigured aad sign-in (Microsoft Entra ID)
+See docs/sign-in.md.`;
+
 /** Adds the `serve` command to the program. */
 export function registerServeCommand(program: Command, onReady?: ServeReadyHook): Command {
   return program
@@ -61,11 +75,13 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
     .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .action((flags: ServeFlags) => runServe(flags, onReady ?? demoSeeder(flags)));
 }
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  const providers = providersFromEnv(process.env);
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
@@ -81,7 +97,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     version: readVersion(),
     verbose: flags.verbose === true,
     logger,
-    providers: providersFromEnv(process.env),
+    providers,
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
@@ -92,6 +108,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
       ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'
       : `Admin token: in ${displayPath(service.adminTokenFile)} (send it as Authorization: Bearer …)\n`,
   );
+  process.stdout.write(`${describeProviders(providers)}\n`);
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();
@@ -122,6 +139,18 @@ export function providersFromEnv(env: NodeJS.ProcessEnv): PreconfiguredProviders
     ...optional('githubUrl', 'PORTICO_GITHUB_URL'),
     ...optional('githubApiUrl', 'PORTICO_GITHUB_API_URL'),
   };
+}
+
+/** One line saying which preconfigured providers can sign users in, and how to set up the others. */
+export function describeProviders(providers: PreconfiguredProviders): string {
+  const ready = [providers.github && 'github', providers.aad && 'aad'].filter(Boolean);
+  const missing = [
+    providers.github ? undefined : 'github (PORTICO_GITHUB_CLIENT_ID/SECRET)',
+    providers.aad ? undefined : 'aad (PORTICO_AAD_CLIENT_ID/SECRET)',
+  ].filter(Boolean);
+  return `Sign-in: ${ready.length > 0 ? `${ready.join(', ')} set up` : 'no preconfigured provider set up'}${
+    missing.length > 0 ? `; to set up ${missing.join(', ')}` : ''
+  }; sites may register their own (docs/sign-in.md)`;
 }
 
 /** `npm start`: deploys the bundled demo the first time the service runs on a data folder. */
