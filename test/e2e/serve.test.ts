@@ -59,6 +59,12 @@ describe('portico serve driven by the portico CLI', () => {
     expect(server.cli.stdout()).toContain('admin-token');
   });
 
+  it('says which preconfigured sign-in providers are set up, and how to set up the others', () => {
+    expect(server.cli.stdout()).toContain(
+      'Sign-in: no preconfigured provider set up; to set up github (PORTICO_GITHUB_CLIENT_ID/SECRET), aad (PORTICO_AAD_CLIENT_ID/SECRET)',
+    );
+  });
+
   it('prints the portal URL, which serves the portal page', async () => {
     const portal = /Portal at (http:\/\/\S+\/)/.exec(server.cli.stdout())?.[1] ?? '';
     expect(portal).toBe(`${server.adminUrl}/`);
