@@ -9,9 +9,9 @@
  * @see spec/apim.md §1.3, §2; issue 5 "Gateway data plane"
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '../../src/edge/index.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
 
@@ -55,8 +55,7 @@ async function startIdentityServer(): Promise<IdentityServer> {
     res.statusCode = 404;
     res.end('{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   const identity: IdentityServer = {
     issuer,
     configUrl: `${issuer}/.well-known/openid-configuration`,
@@ -87,11 +86,7 @@ async function startIdentityServer(): Promise<IdentityServer> {
     async rotate() {
       state.keys = [await newKey(`k${state.keys.length + 1}`)];
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
   return identity;
 }

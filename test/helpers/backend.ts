@@ -3,7 +3,7 @@
  * special paths (`/api/slow`, `/api/teapot`, `/api/stream`) to exercise the proxy.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../src/edge/index.js';
 
 export interface EchoRequest {
   method: string;
@@ -36,16 +36,11 @@ export async function startBackend(): Promise<Backend> {
     res.writeHead(200, { 'content-type': 'application/json', 'x-from-api': '1' });
     res.end(JSON.stringify(echo));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../src/edge/index.js';
 
 export interface GithubUser {
   readonly login: string;
@@ -101,8 +101,7 @@ export async function startGithub(clients: Readonly<Record<string, string>>): Pr
     }
     json(404, { message: 'Not Found' });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   return {
     url: base,
     apiUrl: base,
@@ -118,10 +117,6 @@ export async function startGithub(clients: Readonly<Record<string, string>>): Pr
     set userApiDown(down) {
       state.userApiDown = down;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -4,9 +4,9 @@
  * hosts and fills those pages' forms the way a user would.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { request } from 'undici';
+import { closeServer, listen } from '../../src/edge/index.js';
 
 export interface OidcClient {
   readonly clientId: string;
@@ -31,8 +31,7 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
   let clients: OidcClient[] = [];
   let handler: ((req: never, res: never) => void) | undefined;
   const server: Server = createServer((req, res) => handler?.(req as never, res as never));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   const build = () => {
     const provider = new Provider(issuer, {
       clients: clients.map((c) => ({
@@ -75,11 +74,7 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
       clients = [...next];
       build();
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
