@@ -37,15 +37,12 @@ export {
   sealValue,
 } from './sealed-cookie.js';
 export {
-  callbackUrlOf,
   createSignInFlows,
   createSiteSignIn,
-  FLOW_COOKIE,
   type PreconfiguredProviders,
   type RolesSourceInput,
   resolveProviders,
   type SignInAnswer,
   type SignInFlows,
-  type SiteProviders,
   type SiteSignIn,
 } from './signin/index.js';

@@ -65,7 +65,7 @@ export interface SiteSignIn {
 }
 
 /** The callback URL of a provider, registered with it as the redirect URI. */
-export function callbackUrlOf(origin: string, provider: string): string {
+function callbackUrlOf(origin: string, provider: string): string {
   return `${origin}/.auth/login/${provider}/callback`;
 }
 
