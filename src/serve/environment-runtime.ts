@@ -55,7 +55,12 @@ export interface RuntimeDeps {
   /** Changes that are not host names (`apim:`, `app:`, `keys:`): the gateway and function app tables. */
   readonly resources?: ResourceTables;
   /** Sign-in with identity providers: the service's flows and the operator's provider credentials. */
-  readonly signIn: { readonly flows: SignInFlows; readonly preconfigured: PreconfiguredProviders };
+  readonly signIn: {
+    readonly flows: SignInFlows;
+    readonly preconfigured: PreconfiguredProviders;
+    /** Where the preconfigured providers return (the identity host), e.g. `http://identity.localhost:4280`. */
+    readonly identityOrigin: () => string;
+  };
 }
 
 /** The tables of gateways and function apps, following their own entries of the change log. */
@@ -132,6 +137,7 @@ function createSignIn(
   return createSiteSignIn({
     providers: resolveProviders(auth, appSettings, deps.signIn.preconfigured),
     flows: deps.signIn.flows,
+    identityOrigin: deps.signIn.identityOrigin,
     userIdOf: (provider, userDetails) => userIdFor(deps.control, entry.siteId, provider, userDetails),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });

@@ -1,15 +1,18 @@
 /**
  * The data-plane listener's first step: a request for a gateway host goes to the gateway, one for a
- * function app host to that function app, and everything else to the edge (site environments by Host).
+ * function app host to that function app, one for the identity host to it, and everything else to the
+ * edge (site environments by Host).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionAppTable } from './function-apps.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import type { IdentityHost } from './identity-host.js';
 
 /** What the front dispatches to. */
 export interface FrontTargets {
   readonly gateway: GatewayRuntime;
   readonly functionApps: FunctionAppTable;
+  readonly identity: IdentityHost;
   readonly edge: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
@@ -26,7 +29,11 @@ export function createFrontHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const hostname = hostnameOf(req.headers.host);
-    if (!targets.gateway.handle(hostname, req, res) && !targets.functionApps.handle(hostname, req, res)) {
+    if (
+      !targets.gateway.handle(hostname, req, res) &&
+      !targets.functionApps.handle(hostname, req, res) &&
+      !targets.identity.handle(hostname, req, res)
+    ) {
       targets.edge(req, res);
     }
   };

@@ -38,6 +38,7 @@ import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
+import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { resolveAdminToken } from './secrets.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
@@ -142,6 +143,8 @@ async function startOnStorage(
     idleMs: options.apiIdleMinutes * 60_000,
   });
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
+  const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
   const table = createSiteTable({
     control,
     roles: createRoleCache(control),
@@ -158,8 +161,9 @@ async function startOnStorage(
     },
     resources: combineResources(gateway, functionApps, tokens),
     signIn: {
-      flows: createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') }),
+      flows: signInFlows,
       preconfigured: options.providers ?? {},
+      identityOrigin: () => publicUrl(identityHostname),
     },
   });
   await table.loadAll();
@@ -177,7 +181,15 @@ async function startOnStorage(
     logger: options.logger,
     verbose: options.verbose,
   });
-  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, edge: edgeHandler }));
+  const identity = createIdentityHost({
+    hostname: identityHostname,
+    flows: signInFlows,
+    isSiteOrigin: (origin) => {
+      const url = URL.canParse(origin) ? new URL(origin) : undefined;
+      return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
+    },
+  });
+  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }));
   const adminServer = createEdgeServer(
     createManagementHandler({
       control,

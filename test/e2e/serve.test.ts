@@ -63,6 +63,9 @@ describe('portico serve driven by the portico CLI', () => {
     expect(server.cli.stdout()).toContain(
       'Sign-in: no preconfigured provider set up; to set up github (PORTICO_GITHUB_CLIENT_ID/SECRET), aad (PORTICO_AAD_CLIENT_ID/SECRET)',
     );
+    expect(server.cli.stdout()).toMatch(
+      /their callback URL is http:\/\/identity\.[a-z.]+:\d+\/\.auth\/login\/<github\|aad>\/callback/,
+    );
   });
 
   it('prints the portal URL, which serves the portal page', async () => {

@@ -24,6 +24,7 @@ import {
   type TestService,
 } from '../helpers/service.js';
 
+const IDENTITY_HOST = 'identity.portico.test';
 const API_DIR = fileURLToPath(new URL('../fixtures/signin/api', import.meta.url));
 
 interface Principal {
@@ -133,12 +134,18 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       OKTA_SECRET: 'okta-secret',
     });
     await createSite('plain', undefined, {});
-    const redirects = [...hosts.values()].flatMap((host) =>
-      ['okta', 'aad'].map((provider) => `${t.service.publicUrl(host)}/.auth/login/${provider}/callback`),
+    // Custom registrations return to each site; the preconfigured aad returns to the identity host only.
+    const siteCallbacks = [...hosts.values()].map(
+      (host) => `${t.service.publicUrl(host)}/.auth/login/okta/callback`,
     );
+    hosts.set('identity', IDENTITY_HOST);
     idp.setClients([
-      { clientId: 'portico-okta', clientSecret: 'okta-secret', redirectUris: redirects },
-      { clientId: 'portico-aad', clientSecret: 'aad-secret', redirectUris: redirects },
+      { clientId: 'portico-okta', clientSecret: 'okta-secret', redirectUris: siteCallbacks },
+      {
+        clientId: 'portico-aad',
+        clientSecret: 'aad-secret',
+        redirectUris: [`${t.service.publicUrl(IDENTITY_HOST)}/.auth/login/aad/callback`],
+      },
     ]);
   }, 60_000);
 
@@ -257,10 +264,23 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     await signIn(b, 'plain', 'aad', 'frank', '/');
     const principal = await me(b, 'plain');
     expect(principal).toMatchObject({ identityProvider: 'aad', userDetails: 'frank', claims: [] });
+    // The provider returned to the one callback the operator registered, which sent the browser on.
+    expect(
+      b.visited.some((url) => url.startsWith(siteUrl('identity', '/.auth/login/aad/callback?code='))),
+    ).toBe(true);
     // The same person has another userId on another site.
     const other = browser();
     await signIn(other, 'shop', 'okta', 'frank');
     expect((await me(other, 'shop'))?.userId).not.toBe(principal?.userId);
+  });
+
+  it('sends on from the identity host only sign-ins it started, and only to its own sites', async () => {
+    const b = browser();
+    const forged = await b.get(siteUrl('identity', '/.auth/login/aad/callback?code=x&state=forged'));
+    expect(forged.status).toBe(400);
+    expect(forged.text).toContain('cannot be returned to its site');
+    expect((await b.get(siteUrl('identity', '/'))).status).toBe(404);
+    expect((await b.get(siteUrl('identity', '/.auth/me'))).status).toBe(404);
   });
 
   it('refuses a callback whose state is not the one it sent', async () => {
@@ -428,6 +448,7 @@ describe('portico serve: sign-in with GitHub (OAuth 2 and the user API)', () => 
         githubApiUrl: github.apiUrl,
       },
     });
+    hosts.set('identity', IDENTITY_HOST);
     await createSite('octo', undefined, {});
     await createSite(
       'enterprise',

@@ -108,7 +108,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
       ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'
       : `Admin token: in ${displayPath(service.adminTokenFile)} (send it as Authorization: Bearer …)\n`,
   );
-  process.stdout.write(`${describeProviders(providers)}\n`);
+  process.stdout.write(
+    `${describeProviders(providers, service.publicUrl(`identity.${flags.domain.toLowerCase()}`))}\n`,
+  );
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();
@@ -141,16 +143,22 @@ export function providersFromEnv(env: NodeJS.ProcessEnv): PreconfiguredProviders
   };
 }
 
-/** One line saying which preconfigured providers can sign users in, and how to set up the others. */
-export function describeProviders(providers: PreconfiguredProviders): string {
+/**
+ * One line saying which preconfigured providers can sign users in, how to set up the others, and the
+ * callback URL to register with them (the identity host's).
+ */
+export function describeProviders(providers: PreconfiguredProviders, identityOrigin: string): string {
   const ready = [providers.github && 'github', providers.aad && 'aad'].filter(Boolean);
   const missing = [
     providers.github ? undefined : 'github (PORTICO_GITHUB_CLIENT_ID/SECRET)',
     providers.aad ? undefined : 'aad (PORTICO_AAD_CLIENT_ID/SECRET)',
   ].filter(Boolean);
-  return `Sign-in: ${ready.length > 0 ? `${ready.join(', ')} set up` : 'no preconfigured provider set up'}${
-    missing.length > 0 ? `; to set up ${missing.join(', ')}` : ''
-  }; sites may register their own (docs/sign-in.md)`;
+  return [
+    `Sign-in: ${ready.length > 0 ? `${ready.join(', ')} set up` : 'no preconfigured provider set up'}`,
+    ...(missing.length > 0 ? [`to set up ${missing.join(', ')}`] : []),
+    `their callback URL is ${identityOrigin}/.auth/login/<github|aad>/callback`,
+    'sites may register their own (docs/sign-in.md)',
+  ].join('; ');
 }
 
 /** `npm start`: deploys the bundled demo the first time the service runs on a data folder. */

@@ -49,6 +49,11 @@ export interface SignInFlows {
       readonly returnTo: string;
       readonly query: URLSearchParams;
       readonly secure: boolean;
+      /**
+       * When the provider returns to a shared callback (the service's identity host) instead of the
+       * site's: the site's origin, sealed into the state so that the identity host can send the browser on.
+       */
+      readonly relayTo?: string;
     },
   ): Promise<{ readonly location: string; readonly cookie: string } | { readonly error: string }>;
   /** Checks the callback against the flow cookie, redeems the code and reads the user. */
@@ -58,6 +63,8 @@ export interface SignInFlows {
   ): Promise<FinishOutcome>;
   /** The Set-Cookie value that removes the flow cookie. */
   clearCookie(secure: boolean): string;
+  /** The site origin a relayed sign-in's state names, or undefined for any other state. */
+  relayTarget(state: string): string | undefined;
 }
 
 interface FlowState {
@@ -96,7 +103,10 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
       }
       const state: FlowState = {
         p: provider.name,
-        s: client.randomState(),
+        s:
+          request.relayTo === undefined
+            ? client.randomState()
+            : `${RELAY_PREFIX}${sealJson(options.key, { o: request.relayTo, n: client.randomState() })}`,
         n: client.randomNonce(),
         v: client.randomPKCECodeVerifier(),
         r: request.returnTo,
@@ -149,8 +159,18 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
       }
     },
     clearCookie: (secure) => flowCookie('', 0, secure),
+    relayTarget(state) {
+      if (!state.startsWith(RELAY_PREFIX)) {
+        return undefined;
+      }
+      const relay = openJson(options.key, state.slice(RELAY_PREFIX.length)) as { o?: unknown } | undefined;
+      return typeof relay?.o === 'string' ? relay.o : undefined;
+    },
   };
 }
+
+/** Marks the state of a sign-in that returns through the identity host. */
+const RELAY_PREFIX = 'r.';
 
 function flowCookie(value: string, maxAge: number, secure: boolean): string {
   return `${FLOW_COOKIE}=${value}; Path=/.auth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;

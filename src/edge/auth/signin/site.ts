@@ -6,7 +6,7 @@
 import type { ClientPrincipal } from '../../types.js';
 import { isValidRoleName } from '../principal.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
-import { isRegistration, type SiteProviders } from './registrations.js';
+import { isRegistration, type ProviderRegistration, type SiteProviders } from './registrations.js';
 
 /** What the roles function receives (spec §2.4). */
 export interface RolesSourceInput {
@@ -23,6 +23,11 @@ export interface SiteSignInOptions {
   readonly flows: SignInFlows;
   /** The site's `userId` of an identity (stable per site, spec §2.3). */
   userIdOf(identityProvider: string, userDetails: string): string;
+  /**
+   * The service's identity host origin, e.g. `http://identity.example.com`: the preconfigured providers
+   * return there (one callback URL for every site), and it sends the browser on to the site's callback.
+   */
+  readonly identityOrigin?: () => string;
   /** The roles the site's `auth.rolesSource` function gives; absent when the site names none. */
   readonly rolesSource?: (input: RolesSourceInput) => Promise<readonly string[]>;
 }
@@ -81,11 +86,13 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
           ? notFound(provider, [])
           : { kind: 'error', status: 503, message: entry.problem, cookies: [] };
       }
+      const relayed = relayOrigin(entry, options);
       const started = await flows.start(entry, {
-        callbackUrl: callbackUrlOf(request.origin, provider),
+        callbackUrl: callbackUrlOf(relayed ?? request.origin, provider),
         returnTo: request.returnTo,
         query: request.query,
         secure: request.secure,
+        ...(relayed === undefined ? {} : { relayTo: request.origin }),
       });
       return 'error' in started
         ? { kind: 'error', status: 502, message: started.error, cookies: [] }
@@ -97,10 +104,13 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       if (entry === undefined || !isRegistration(entry)) {
         return notFound(provider, clear);
       }
-      const outcome = await flows.finish(entry, {
-        callbackUrl: request.url,
-        cookieHeader: request.cookieHeader,
-      });
+      // A relayed sign-in is redeemed with the redirect URI the provider saw: the identity host's.
+      const relayed = relayOrigin(entry, options);
+      const callbackUrl =
+        relayed === undefined
+          ? request.url
+          : new URL(`${callbackUrlOf(relayed, provider)}${request.url.search}`);
+      const outcome = await flows.finish(entry, { callbackUrl, cookieHeader: request.cookieHeader });
       if (!outcome.ok) {
         return { kind: 'error', status: outcome.status, message: outcome.message, cookies: clear };
       }
@@ -117,6 +127,11 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       };
     },
   };
+}
+
+/** The identity host's origin when the provider returns there (preconfigured providers only). */
+function relayOrigin(entry: ProviderRegistration, options: SiteSignInOptions): string | undefined {
+  return entry.custom ? undefined : options.identityOrigin?.();
 }
 
 function notFound(provider: string, cookies: readonly string[]): SignInAnswer {
