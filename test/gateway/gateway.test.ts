@@ -163,6 +163,33 @@ describe('gateway: matching and the subscription key decision', () => {
     expect((await call('/orders/1', { 'ocp-apim-subscription-key': secondary })).status).toBe(401);
   });
 
+  it("bounds each user's held subscriptions to a product by its subscriptionsLimit", async () => {
+    await put('/products/limited', { subscriptionRequired: true, subscriptionsLimit: 1 });
+    const sub = (id: string, properties: Record<string, unknown>) =>
+      t.admin('PUT', `${SVC}/subscriptions/${id}`, {
+        properties: { scope: '/products/limited', ...properties },
+      });
+    const patch = (id: string, state: string) =>
+      t.admin('PATCH', `${SVC}/subscriptions/${id}`, { properties: { state } });
+    expect((await sub('ann-1', { ownerId: '/users/ann', state: 'active' })).status).toBe(201);
+    const second = await sub('ann-2', { ownerId: `${SVC}/users/ann`, state: 'submitted' });
+    expect(second.status).toBe(409);
+    expect(second.json<{ error: { message: string } }>().error.message).toBe(
+      "The product 'limited' allows 1 subscription per user (subscriptionsLimit), and /users/ann already holds 'ann-1'; cancel one first, or raise the limit.",
+    );
+    expect((await sub('bob-1', { ownerId: '/users/bob', state: 'active' })).status).toBe(201);
+    expect((await sub('no-owner', { state: 'active' })).status).toBe(201);
+    expect((await sub('ann-3', { ownerId: '/users/ann', state: 'cancelled' })).status).toBe(201);
+    expect((await patch('ann-3', 'active')).status).toBe(409);
+    expect((await patch('ann-1', 'cancelled')).status).toBe(200);
+    expect((await patch('ann-3', 'active')).status).toBe(200);
+    const shown = await t.admin('GET', `${SVC}/subscriptions/ann-3`);
+    expect(shown.json<{ properties: { ownerId: string } }>().properties.ownerId).toBe(`${SVC}/users/ann`);
+    const bad = await sub('odd', { ownerId: 'ann' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('ownerId');
+  });
+
   it('refuses malformed or unsupported policies at save time, naming the element and its line', async () => {
     const malformed = await t.admin('PUT', `${SVC}/apis/orders/policies/policy`, {
       properties: {

@@ -345,11 +345,12 @@ function registerSubscriptionCommands(subscription: Command): void {
     .requiredOption('--scope <scope>', '/products/<id>, /apis/<id> or /apis', parseScope)
     .option('--state <state>', 'initial state', parseState, 'active')
     .option('--display-name <name>', 'display name')
+    .option('--owner <userId>', "the user it is for (a product's subscriptionsLimit counts per user)")
     .action(
       async (
         service: string,
         id: string,
-        flags: JsonFlags & { scope: string; state: string; displayName?: string },
+        flags: JsonFlags & { scope: string; state: string; displayName?: string; owner?: string },
       ) => {
         const client = await connectResources(flags);
         const path = servicePath(service, `/subscriptions/${encodeURIComponent(id)}`);
@@ -357,6 +358,7 @@ function registerSubscriptionCommands(subscription: Command): void {
           scope: flags.scope,
           state: flags.state,
           ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
+          ...(flags.owner === undefined ? {} : { ownerId: `/users/${flags.owner}` }),
         });
         const keys = await client.call<{ primaryKey: string; secondaryKey: string }>(
           'POST',

@@ -1,9 +1,13 @@
 /**
  * Subscriptions of an API Management service (spec/apim.md §1.1–1.2): a scope (a product, an API or all
- * APIs), a state (only `active` opens the gateway), and two keys that can be set, listed and regenerated.
+ * APIs), a state (only `active` opens the gateway), an optional owner, and two keys that can be set,
+ * listed and regenerated. A product's `subscriptionsLimit` bounds the active and submitted subscriptions
+ * one owner holds to it.
  */
 import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { PorticoError } from '../../shared/errors.js';
+import type { Database } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
 import { badField, booleanField, choiceField, stringField } from './fields.js';
 import type { ProductProperties } from './products.js';
@@ -37,6 +41,8 @@ export interface SubscriptionProperties {
   readonly scope: string;
   readonly state: SubscriptionStateName;
   readonly allowTracing: boolean;
+  /** `/users/<id>`: whom the subscription is for (Portico keeps no user entities; it is an identifier). */
+  readonly ownerId?: string;
 }
 
 /** The two keys of a subscription. */
@@ -93,11 +99,13 @@ export async function putSubscription(
   const existing = await findEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   const scope = normalizeScope(stringField(props, 'scope', existing?.properties.scope));
   await checkScopeExists(ctx, serviceId, scope);
+  const ownerId = normalizeOwner(props.ownerId ?? existing?.properties.ownerId);
   const properties: SubscriptionProperties = {
     displayName: stringField(props, 'displayName', existing?.properties.displayName ?? id),
     scope,
     state: choiceField(props, 'state', SUBSCRIPTION_STATES, existing?.properties.state ?? 'submitted'),
     allowTracing: booleanField(props, 'allowTracing', existing?.properties.allowTracing ?? false),
+    ...(ownerId === undefined ? {} : { ownerId }),
   };
   const previous = existing === undefined ? undefined : keysOf(existing);
   const keys: SubscriptionKeys = {
@@ -106,10 +114,66 @@ export async function putSubscription(
       checkKey('secondaryKey', props.secondaryKey) ?? previous?.secondaryKey ?? newSubscriptionKey(),
   };
   await changeService(ctx, serviceId, async (trx) => {
+    await checkSubscriptionsLimit(ctx, serviceId, id, properties, trx);
     await putEntity(ctx, serviceId, 'subscription', id, properties, JSON.stringify(keys), trx);
   });
   const subscription = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   return { subscription, created: existing === undefined };
+}
+
+/** Accepts `/users/<id>` or Azure's full user resource id, answering the short form. */
+function normalizeOwner(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    return undefined;
+  }
+  const match =
+    typeof value === 'string'
+      ? /(?:^|\/service\/[^/]+)\/users\/([A-Za-z0-9._-]{1,256})\/?$/i.exec(value)
+      : null;
+  if (match === null) {
+    throw badField('ownerId', '"/users/<userId>" (letters, digits, ".", "-" or "_")', value);
+  }
+  return `/users/${match[1]}`;
+}
+
+/** States that count toward a product's `subscriptionsLimit`. */
+const HELD = new Set<SubscriptionStateName>(['active', 'submitted']);
+
+/**
+ * Refuses a subscription that would give its owner more held (active or submitted) subscriptions to a
+ * product than its `subscriptionsLimit`; runs inside the write's transaction.
+ */
+async function checkSubscriptionsLimit(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  properties: SubscriptionProperties,
+  trx: Transaction<Database>,
+): Promise<void> {
+  const productId = /^\/products\/(.+)$/.exec(properties.scope)?.[1];
+  if (productId === undefined || properties.ownerId === undefined || !HELD.has(properties.state)) {
+    return;
+  }
+  const product = await findEntity<ProductProperties>(ctx, serviceId, 'product', productId, trx);
+  const limit = product?.properties.subscriptionsLimit;
+  if (limit === null || limit === undefined) {
+    return;
+  }
+  const held = (
+    await listEntities<SubscriptionProperties>(ctx, serviceId, 'subscription', undefined, trx)
+  ).filter(
+    (other) =>
+      other.id !== id &&
+      other.properties.scope === properties.scope &&
+      other.properties.ownerId === properties.ownerId &&
+      HELD.has(other.properties.state),
+  );
+  if (held.length >= limit) {
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      `The product '${productId}' allows ${limit} subscription${limit === 1 ? '' : 's'} per user (subscriptionsLimit), and ${properties.ownerId} already holds ${held.map((other) => `'${other.id}'`).join(', ')}; cancel one first, or raise the limit.`,
+    );
+  }
 }
 
 async function checkScopeExists(ctx: ControlContext, serviceId: string, scope: string): Promise<void> {
@@ -134,6 +198,7 @@ export async function setSubscriptionState(
   const existing = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   const next = choiceField({ state }, 'state', SUBSCRIPTION_STATES, existing.properties.state);
   await changeService(ctx, serviceId, async (trx) => {
+    await checkSubscriptionsLimit(ctx, serviceId, id, { ...existing.properties, state: next }, trx);
     await putEntity(
       ctx,
       serviceId,

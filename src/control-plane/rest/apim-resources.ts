@@ -77,6 +77,10 @@ export function subscriptionResource(
   return child(service, `subscriptions/${subscription.id}`, 'subscriptions', subscription.id, {
     ...subscription.properties,
     scope: `${serviceResourceId(service.name)}${subscription.properties.scope}`,
+    ownerId:
+      subscription.properties.ownerId === undefined
+        ? null
+        : `${serviceResourceId(service.name)}${subscription.properties.ownerId}`,
     createdDate: subscription.createdAt,
     stateComment: null,
   });
