@@ -52,7 +52,8 @@ async function handleRequest(
   // 2. Find the site environment by Host.
   const site = options.provider.resolveSite(req.headers.host);
   if (site === undefined) {
-    return sendText(res, 404, 'No site is served at this host name.\n');
+    const why = options.provider.describeMissing?.(req.headers.host);
+    return sendText(res, 404, `${why ?? 'No site is served at this host name.'}\n`);
   }
   // 3. Fail closed on an invalid config.
   if (!site.state.ok) {

@@ -55,4 +55,6 @@ export interface SiteIdentity {
 /** Implemented by the edge's host: finds the site for a request's `Host` header. */
 export interface EdgeStateProvider {
   resolveSite(host: string | undefined): EdgeSite | undefined;
+  /** Why a host without a site is not served, when the host knows it (an environment with nothing deployed). */
+  describeMissing?(host: string | undefined): string | undefined;
 }

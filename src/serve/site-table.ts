@@ -103,6 +103,12 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     resolveSite(host: string | undefined): EdgeSite | undefined {
       return host === undefined ? undefined : runtimes.get(hostnameOf(host))?.site;
     },
+    describeMissing(host: string | undefined): string | undefined {
+      const runtime = host === undefined ? undefined : runtimes.get(hostnameOf(host));
+      return runtime === undefined || runtime.site !== undefined
+        ? undefined
+        : `Nothing is deployed to this environment (${runtime.entry.siteName}, ${runtime.entry.environmentName}) yet: deploy an app to it first. Its pages and its /api, a linked backend included, answer once a deployment is live.`;
+    },
     async loadAll() {
       lastSeq = await latestSeq(deps.control);
       await deps.roles.reload();

@@ -109,6 +109,21 @@ describe('portico serve: linked web apps, container apps and function apps', () 
     expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/items');
   });
 
+  it('answers a clear 404 on a linked environment until an app is deployed to it', async () => {
+    const created = await t.admin('PUT', `${SITES_PATH}/undeployed`, { sku: { name: 'Standard' } });
+    const host = created.json<{ properties: { defaultHostname: string } }>().properties.defaultHostname;
+    await t.admin('PUT', `${CONTAINERS}/undeployed-api`, { properties: { backendUrl: backend.url } });
+    expect((await link('undeployed', 'containerapp', 'undeployed-api')).status).toBe(200);
+    const before = backend.requests.length;
+    const answer = await t.get(host, '/api/orders');
+    expect(answer.status).toBe(404);
+    expect(answer.text).toBe(
+      'Nothing is deployed to this environment (undeployed, production) yet: deploy an app to it first. Its pages and its /api, a linked backend included, answer once a deployment is live.\n',
+    );
+    expect(backend.requests.length).toBe(before);
+    expect((await t.get('unknown.portico.test', '/')).text).toBe('No site is served at this host name.\n');
+  });
+
   it('refuses a web app already linked to another site, and a network-isolated one', async () => {
     const second = await link('containers', 'webapp', 'orders', 'default');
     expect(second.status).toBe(400);
