@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
 import { SILENT_LOGGER } from '../../shared/logger.js';
+import { readTextCapped } from '../../shared/read-capped.js';
 import { type ExchangeSettings, ProxyExchange } from './_exchange.js';
 import {
   createBodyTooLargeError,
@@ -83,7 +84,14 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
         headersTimeout: settings.timeoutMs,
         bodyTimeout: settings.timeoutMs,
       });
-      return { status: answer.statusCode, body: await readCapped(answer.body, MAX_INTERNAL_BODY_BYTES) };
+      return {
+        status: answer.statusCode,
+        body: await readTextCapped(
+          answer.body,
+          MAX_INTERNAL_BODY_BYTES,
+          `the answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes`,
+        ),
+      };
     },
     async close(): Promise<void> {
       closed = true;
@@ -94,23 +102,6 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
 
 /** The largest answer {@link ApiProxy.call} reads. */
 const MAX_INTERNAL_BODY_BYTES = 1024 * 1024;
-
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`the answer is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const REQUEST_ID_BYTES = 16;
 

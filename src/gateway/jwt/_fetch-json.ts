@@ -1,5 +1,6 @@
 /** Folder-private: the default way to read an openid-configuration or JWKS document. */
 import { request } from 'undici';
+import { readTextCapped } from '../../shared/read-capped.js';
 
 /** Documents larger than this are refused (real JWKS are a few KB). */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -21,19 +22,11 @@ export async function fetchJsonDocument(url: string): Promise<unknown> {
     await response.body.dump();
     throw new Error(`HTTP ${response.statusCode}`);
   }
-  return JSON.parse(await readCapped(response.body));
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_DOCUMENT_BYTES) {
-      body.destroy();
-      throw new Error(`document larger than ${MAX_DOCUMENT_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return JSON.parse(
+    await readTextCapped(
+      response.body,
+      MAX_DOCUMENT_BYTES,
+      `document larger than ${MAX_DOCUMENT_BYTES} bytes`,
+    ),
+  );
 }
