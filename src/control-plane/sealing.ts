@@ -2,9 +2,10 @@
  * Encryption at rest of secrets kept in the database (app setting values, deployment tokens):
  * AES-256-GCM under the service key, so a copy of the database alone does not reveal them.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { PorticoError } from '../shared/errors.js';
+import { openText, sealText } from '../shared/seal.js';
 import type { Database } from '../storage/index.js';
 
 const VERSION = 'v1';
@@ -24,34 +25,23 @@ export function createSealer(key: Buffer): Sealer {
   }
   return {
     deriveKey: (purpose) => createHash('sha256').update(key).update(`portico:${purpose}`).digest(),
-    seal(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
-    },
+    seal: (plain) => `${VERSION}.${sealText(key, plain)}`,
     unseal(sealed) {
       const [version, payload] = sealed.split('.', 2);
-      const bytes = Buffer.from(payload ?? '', 'base64url');
-      if (version !== VERSION || bytes.length < 28) {
+      const plain = version === VERSION ? openText(key, payload ?? '') : undefined;
+      if (plain === undefined) {
         throw sealError();
       }
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      try {
-        return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
-      } catch (cause) {
-        throw sealError(cause);
-      }
+      return plain;
     },
   };
 }
 
-function sealError(cause?: unknown): PorticoError {
+function sealError(): PorticoError {
   return new PorticoError(
     'STORAGE_UNAVAILABLE',
     'A stored secret cannot be decrypted: the service key (PORTICO_SECRET_KEY) differs from the one it was sealed with.',
-    { cause: cause ?? new Error('bad sealed value') },
+    { cause: new Error('bad sealed value') },
   );
 }
 
