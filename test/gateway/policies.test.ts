@@ -24,8 +24,8 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 interface IdentityServer {
   readonly issuer: string;
   readonly configUrl: string;
-  keys: { kid: string; pair: KeyPair; jwk: JWK }[];
-  jwksRequests: number;
+  /** How many times the JWKS was read. */
+  readonly jwksRequests: number;
   sign(claims: Record<string, unknown>, kid?: string): Promise<string>;
   rotate(): Promise<void>;
   close(): Promise<void>;
@@ -59,17 +59,8 @@ async function startIdentityServer(): Promise<IdentityServer> {
   const identity: IdentityServer = {
     issuer,
     configUrl: `${issuer}/.well-known/openid-configuration`,
-    get keys() {
-      return state.keys;
-    },
-    set keys(value) {
-      state.keys = value;
-    },
     get jwksRequests() {
       return state.jwksRequests;
-    },
-    set jwksRequests(value) {
-      state.jwksRequests = value;
     },
     async sign(claims, kid) {
       const key = state.keys.find((k) => k.kid === (kid ?? state.keys[0]?.kid)) ?? state.keys[0];

@@ -45,7 +45,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export async function startGithub(clients: Readonly<Record<string, string>>): Promise<TestGithub> {
   const codes = new Map<string, Grant>();
   const tokens = new Map<string, GithubUser>();
-  const state = { nextUser: { login: 'octocat', id: 1 } as GithubUser, userApiDown: false };
+  // The handler reads the test's settings from the object it gets back.
+  let github: TestGithub | undefined;
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://github.test');
     const json = (status: number, body: unknown) => {
@@ -60,7 +61,7 @@ export async function startGithub(clients: Readonly<Record<string, string>>): Pr
       }
       const code = randomBytes(10).toString('hex');
       codes.set(code, {
-        user: state.nextUser,
+        user: github?.nextUser ?? { login: 'octocat', id: 1 },
         clientId,
         redirectUri,
         challenge: url.searchParams.get('code_challenge'),
@@ -92,7 +93,7 @@ export async function startGithub(clients: Readonly<Record<string, string>>): Pr
       tokens.set(token, grant.user);
       return json(200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
     }
-    if (url.pathname === '/user' && state.userApiDown) {
+    if (url.pathname === '/user' && github?.userApiDown === true) {
       return json(500, { message: 'Server Error' });
     }
     if (url.pathname === '/user') {
@@ -102,21 +103,12 @@ export async function startGithub(clients: Readonly<Record<string, string>>): Pr
     json(404, { message: 'Not Found' });
   });
   const base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
-  return {
+  github = {
     url: base,
     apiUrl: base,
-    get nextUser() {
-      return state.nextUser;
-    },
-    set nextUser(user) {
-      state.nextUser = user;
-    },
-    get userApiDown() {
-      return state.userApiDown;
-    },
-    set userApiDown(down) {
-      state.userApiDown = down;
-    },
+    nextUser: { login: 'octocat', id: 1 },
+    userApiDown: false,
     close: () => closeServer(server),
   };
+  return github;
 }
