@@ -68,7 +68,12 @@ export async function publishFolder(staging: string, root: string): Promise<void
   });
 }
 
-async function writeFiles(ctx: ControlContext, dir: string, files: readonly ManifestFile[]): Promise<void> {
+/** Writes manifest files from the blob store under `dir` (eight at a time). */
+export async function writeFiles(
+  ctx: ControlContext,
+  dir: string,
+  files: readonly ManifestFile[],
+): Promise<void> {
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {

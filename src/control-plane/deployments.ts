@@ -10,11 +10,11 @@ import { formatDiagnostics, loadConfig, type NormalizedConfig } from '../config/
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
+import { resolveApiModules } from './api-modules.js';
 import { checkContentForLinkedEnvironment } from './backends/constraints.js';
-import { deploymentFolder, ingestFolder, publishFolder, stageDeployment } from './content.js';
+import { deploymentFolder, publishFolder, stageDeployment } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
-import { installDependencies } from './install.js';
 import { type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
 import type { Site } from './sites.js';
 
@@ -183,15 +183,14 @@ async function checkStaged(
   if (manifest.api === undefined) {
     return { manifest, standardFeatures, log: null };
   }
-  const installed = await installDependencies(join(staging, 'api'));
-  if (installed === undefined) {
+  const modules = await resolveApiModules(ctx, join(staging, 'api'));
+  if (modules === undefined) {
     return { manifest, standardFeatures, log: null };
   }
-  const modules = await ingestFolder(ctx, join(staging, 'api'), 'node_modules');
   return {
-    manifest: { app: manifest.app, api: [...manifest.api, ...modules] },
+    manifest: { app: manifest.app, api: [...manifest.api, ...modules.files] },
     standardFeatures,
-    log: installed.log,
+    log: modules.log,
   };
 }
 

@@ -1,8 +1,14 @@
 /**
  * Installs a deployed API's dependencies when the deploy did not include them (`npm install --omit=dev`,
  * with a time limit), as Azure's build does; the output is kept with the deployment.
+ *
+ * The API folder is a tenant's: npm runs with `--ignore-scripts`, with none of the server's environment
+ * (a project `.npmrc` expands `${VARS}`, so it could send the admin token to a registry of its choosing),
+ * and dependencies that point at the server's own folders (`file:`, `link:`, paths, workspaces,
+ * lockfile entries resolved to a path) are refused: npm would copy those folders into the deployment.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
@@ -12,19 +18,80 @@ import { isRecord } from '../shared/guards.js';
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 const MAX_LOG_CHARS = 64 * 1024;
 
-/** What an install did: `undefined` when none was needed. */
+/** Files npm reads to decide what it installs, in the API folder; all of them key a remembered install. */
+const DECIDING_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'] as const;
+
+/** package.json fields whose values are dependency specifiers. */
+const SPEC_FIELDS = [
+  'dependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'devDependencies',
+  'overrides',
+];
+
+/** A specifier npm resolves on the server's own disk instead of a registry or a remote repository. */
+const LOCAL_SPEC = /^(?:file:|link:|portal:|git\+file:|\.\.?(?:[/\\]|$)|[/\\]|~[/\\]|[A-Za-z]:[/\\])/;
+
+/** Variables of the server's environment npm may see: the path, locale, and the operator's npm and proxy settings. */
+const NPM_ENV = /^(?:PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|npm_config_.*|https?_proxy|no_proxy)$/i;
+
+/** An install the API needs: `key` names what decides its result (for {@link installDependencies} to be skipped). */
+export interface InstallPlan {
+  readonly key: string;
+}
+
+/** What an install did. */
 export interface InstallResult {
   readonly log: string;
 }
 
-/** Runs `npm install --omit=dev` in `apiDir` when package.json lists dependencies and node_modules is absent. */
+/**
+ * What `apiDir` needs installed: `undefined` when package.json lists no dependencies or node_modules is
+ * there already. Refuses dependencies that resolve on the server's disk (user error, naming each).
+ */
+export async function planInstall(apiDir: string): Promise<InstallPlan | undefined> {
+  const texts = await Promise.all(
+    DECIDING_FILES.map((name) => readFile(join(apiDir, name), 'utf8').catch(() => undefined)),
+  );
+  const [packageText, ...lockTexts] = texts;
+  if (packageText === undefined) {
+    return undefined;
+  }
+  const pkg = parsePackageFile(packageText, 'package.json');
+  const dependencies = isRecord(pkg) ? pkg.dependencies : undefined;
+  if (!isRecord(dependencies) || Object.keys(dependencies).length === 0) {
+    return undefined;
+  }
+  if (await isDirectory(join(apiDir, 'node_modules'))) {
+    return undefined;
+  }
+  const problems = [
+    ...localSpecifiers(pkg),
+    ...lockTexts
+      .slice(0, 2)
+      .flatMap((text, i) => (text === undefined ? [] : localLockEntries(text, DECIDING_FILES[i + 1] ?? ''))),
+  ];
+  if (problems.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_API_INVALID',
+      `The API's dependencies must come from a registry or a remote repository; these point at the server's disk, which a deployed API cannot reach:\n${problems.map((p) => `  - ${p}`).join('\n')}\nPublish those packages (or use a git URL), or deploy the API with its node_modules folder.`,
+      { details: problems.map((message) => ({ path: `api/${message.split(' ')[0]}`, message })) },
+    );
+  }
+  const runtime = `${process.version} ${process.platform} ${process.arch}`;
+  return {
+    key: createHash('sha256')
+      .update(JSON.stringify([runtime, ...texts]))
+      .digest('hex'),
+  };
+}
+
+/** Runs `npm install --omit=dev` in `apiDir` (see {@link planInstall} for when it is needed). */
 export async function installDependencies(
   apiDir: string,
   timeoutMs = INSTALL_TIMEOUT_MS,
-): Promise<InstallResult | undefined> {
-  if (!(await needsInstall(apiDir))) {
-    return undefined;
-  }
+): Promise<InstallResult> {
   const { code, log, timedOut } = await runNpm(apiDir, timeoutMs);
   if (timedOut || code !== 0) {
     const why = timedOut
@@ -38,28 +105,86 @@ export async function installDependencies(
   return { log };
 }
 
-async function needsInstall(apiDir: string): Promise<boolean> {
-  const text = await readFile(join(apiDir, 'package.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) {
-    return false;
-  }
-  let pkg: unknown;
+function parsePackageFile(text: string, name: string): unknown {
   try {
-    pkg = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `The API's package.json is not valid JSON: ${(cause as Error).message}.`,
+      `The API's ${name} is not valid JSON: ${(cause as Error).message}.`,
     );
   }
-  const dependencies = isRecord(pkg) ? pkg.dependencies : undefined;
-  if (!isRecord(dependencies) || Object.keys(dependencies).length === 0) {
-    return false;
+}
+
+/** `package.json` entries that resolve on disk, as `field.name: "spec"` lines. */
+function localSpecifiers(pkg: unknown): string[] {
+  if (!isRecord(pkg)) {
+    return [];
   }
-  return !(await stat(join(apiDir, 'node_modules')).then(
+  const found = SPEC_FIELDS.flatMap((field) => collectLocal(pkg[field], `package.json ${field}`));
+  if (pkg.workspaces !== undefined) {
+    found.push(
+      'package.json workspaces: npm workspaces link folders of the server; list the packages as dependencies instead',
+    );
+  }
+  return found;
+}
+
+function collectLocal(value: unknown, where: string): string[] {
+  if (typeof value === 'string') {
+    return LOCAL_SPEC.test(value.trim()) ? [`${where}: "${value.slice(0, 200)}"`] : [];
+  }
+  if (!isRecord(value)) {
+    return [];
+  }
+  return Object.entries(value).flatMap(([name, spec]) => collectLocal(spec, `${where}.${name}`));
+}
+
+/** Lockfile entries that are links or resolve to a path (npm follows the lockfile over package.json). */
+function localLockEntries(text: string, name: string): string[] {
+  const lock = parsePackageFile(text, name);
+  const found: string[] = [];
+  const visit = (value: unknown, where: string): void => {
+    if (!isRecord(value)) {
+      return;
+    }
+    if (value.link === true) {
+      found.push(`${name} ${where}: a link to a folder`);
+    }
+    for (const field of ['resolved', 'version'] as const) {
+      const spec = value[field];
+      if (typeof spec === 'string' && LOCAL_SPEC.test(spec)) {
+        found.push(`${name} ${where}: ${field} "${spec.slice(0, 200)}"`);
+      }
+    }
+    for (const child of ['packages', 'dependencies'] as const) {
+      if (isRecord(value[child])) {
+        for (const [key, entry] of Object.entries(value[child])) {
+          visit(entry, key === '' ? '(root)' : key);
+        }
+      }
+    }
+  };
+  visit(lock, '(root)');
+  return found;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
     (s) => s.isDirectory(),
     () => false,
-  ));
+  );
+}
+
+/** The install's environment: none of the server's secrets, only what npm needs to reach a registry. */
+function npmEnvironment(): Record<string, string> {
+  const env: Record<string, string> = { npm_config_update_notifier: 'false' };
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && NPM_ENV.test(name)) {
+      env[name] = value;
+    }
+  }
+  return env;
 }
 
 function runNpm(
@@ -70,12 +195,17 @@ function runNpm(
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const child = spawn(
       npm,
-      ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'],
-      {
-        cwd,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, npm_config_update_notifier: 'false' },
-      },
+      [
+        'install',
+        '--omit=dev',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--install-links=false',
+        '--workspaces=false',
+        '--prefer-offline',
+      ],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: npmEnvironment() },
     );
     let log = '';
     const append = (chunk: Buffer) => {

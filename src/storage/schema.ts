@@ -181,6 +181,16 @@ export interface SignedOutSessionsTable {
   expires_at: string;
 }
 
+/** The node_modules an install produced, by the hash of what decided it (package.json, lockfile, Node). */
+export interface DependencyInstallsTable {
+  key: string;
+  /** JSON `ManifestFile[]` of `node_modules/…`, every content in the blob store. */
+  files: string;
+  /** npm's output of the install that produced them. */
+  log: string;
+  created_at: string;
+}
+
 /** The whole database. */
 export interface Database {
   sites: SitesTable;
@@ -198,4 +208,5 @@ export interface Database {
   linked_backends: LinkedBackendsTable;
   signing_keys: SigningKeysTable;
   signed_out_sessions: SignedOutSessionsTable;
+  dependency_installs: DependencyInstallsTable;
 }

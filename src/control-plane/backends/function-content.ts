@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PorticoError } from '../../shared/errors.js';
 import { sha256Hex } from '../../shared/hash.js';
-import { ingestFolder, stageDeployment } from '../content.js';
+import { resolveApiModules } from '../api-modules.js';
+import { stageDeployment } from '../content.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { installDependencies } from '../install.js';
 import { describeBadPath, MAX_FUNCTION_BYTES, type ManifestFile } from '../manifest.js';
 import { APP_CHANGE_PREFIX, type BackendApp } from './apps.js';
 
@@ -108,10 +108,8 @@ export async function setFunctionContent(
   }
   const staging = await stageDeployment(ctx, `functionapp-${app.id}`, { app: [], api: [...files] });
   try {
-    const installed = await installDependencies(join(staging, 'api'));
-    const modules =
-      installed === undefined ? [] : await ingestFolder(ctx, join(staging, 'api'), 'node_modules');
-    const content = JSON.stringify([...files, ...modules]);
+    const modules = await resolveApiModules(ctx, join(staging, 'api'));
+    const content = JSON.stringify([...files, ...(modules?.files ?? [])]);
     await ctx.db
       .updateTable('backend_apps')
       .set({ content, updated_at: ctx.now().toISOString() })

@@ -5,6 +5,7 @@ import * as initial from './0001-initial.js';
 import * as blobUseTime from './0002-blob-use-time.js';
 import * as gatewayAndBackends from './0003-gateway-and-backends.js';
 import * as signedOutSessions from './0004-signed-out-sessions.js';
+import * as dependencyInstalls from './0005-dependency-installs.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0002-blob-use-time': blobUseTime,
   '0003-gateway-and-backends': gatewayAndBackends,
   '0004-signed-out-sessions': signedOutSessions,
+  '0005-dependency-installs': dependencyInstalls,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */

@@ -1,0 +1,178 @@
+/**
+ * A deployed API's dependencies, installed by the server: reused when nothing that decides them changed,
+ * and never a way for a tenant to reach the server's secrets or folders through npm.
+ * @see issue 16 item 2 (deploys without needless work), issue 13 (tenant isolation)
+ */
+
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import {
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+
+interface DeploymentBody {
+  properties: { status: string; log: string | null; error?: string | null };
+}
+
+/** A copy of the fixture API with `package.json` fields replaced and extra files. */
+async function apiVariant(pkg: Record<string, unknown>, files: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-api-'));
+  await cp(API_DIR, dir, { recursive: true });
+  const base = { name: 'fixture-serve-api', version: '1.0.0', private: true, main: 'src/functions/*.js' };
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ ...base, ...pkg }));
+  for (const [name, text] of Object.entries(files)) {
+    await writeFile(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('API dependencies installed at deploy', () => {
+  let t: TestService;
+  let host: string;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    const created = await t.admin('PUT', `${SITES_PATH}/deps`, { sku: { name: 'Standard' } });
+    const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    host = body.properties.defaultHostname;
+    token = body.properties.apiKey;
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeData(t.dataDir);
+  });
+
+  it('reuses the installed node_modules when package.json, lockfile and Node are unchanged', async () => {
+    const app = await writeApp({ 'index.html': 'v1' });
+    const first = await deployFolders(t.service, token, app, { apiDir: API_DIR });
+    expect(first.status, first.text).toBe(200);
+    expect(first.json<DeploymentBody>().properties.log).not.toMatch(/reused/);
+
+    const app2 = await writeApp({ 'index.html': 'v2' });
+    const second = await deployFolders(t.service, token, app2, { apiDir: API_DIR });
+    expect(second.status, second.text).toBe(200);
+    expect(second.json<DeploymentBody>().properties.log).toMatch(
+      /Dependencies unchanged .* node_modules files were reused without running npm/,
+    );
+    expect((await t.get(host, '/')).text).toContain('v2');
+    const answer = await t.get(host, '/api/setting/NOTHING');
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json()).toMatchObject({ name: 'NOTHING', value: null });
+  }, 120_000);
+
+  it('installs again when package.json changes', async () => {
+    const changed = await apiVariant({
+      dependencies: { '@azure/functions': '^4.16.5' },
+      description: 'changed',
+    });
+    const app = await writeApp({ 'index.html': 'v3' });
+    const deployed = await deployFolders(t.service, token, app, { apiDir: changed });
+    expect(deployed.status, deployed.text).toBe(200);
+    expect(deployed.json<DeploymentBody>().properties.log).not.toMatch(/reused/);
+  }, 120_000);
+
+  it.each([
+    [
+      'a file: dependency',
+      { dependencies: { secrets: 'file:../../../..' } },
+      /dependencies\.secrets: "file:\.\.\/\.\.\/\.\.\/\.\."/,
+    ],
+    [
+      'a path dependency',
+      { dependencies: { data: '/var/lib/portico' } },
+      /dependencies\.data: "\/var\/lib\/portico"/,
+    ],
+    [
+      'a link: override',
+      { dependencies: { x: '^1.0.0' }, overrides: { x: 'link:/etc' } },
+      /overrides\.x: "link:\/etc"/,
+    ],
+    ['workspaces', { dependencies: { x: '^1.0.0' }, workspaces: ['../../..'] }, /workspaces/],
+  ])(
+    'refuses %s before running npm, naming it, and keeps the previous deployment',
+    async (_, pkg, named) => {
+      const api = await apiVariant(pkg);
+      const app = await writeApp({ 'index.html': 'refused' });
+      const deployed = await deployFolders(t.service, token, app, { apiDir: api });
+      expect(deployed.status, deployed.text).toBe(400);
+      const { message } = deployed.json<{ error: { message: string } }>().error;
+      expect(message).toMatch(named);
+      expect(message).toMatch(/Publish those packages .* or deploy the API with its node_modules folder/);
+      expect((await t.get(host, '/')).text).not.toContain('refused');
+    },
+    60_000,
+  );
+
+  it('refuses a lockfile entry that links a folder of the server', async () => {
+    const lock = {
+      name: 'fixture-serve-api',
+      lockfileVersion: 3,
+      packages: {
+        '': { dependencies: { x: '^1.0.0' } },
+        'node_modules/x': { resolved: '../../other-site/api', link: true },
+      },
+    };
+    const api = await apiVariant(
+      { dependencies: { x: '^1.0.0' } },
+      { 'package-lock.json': JSON.stringify(lock) },
+    );
+    const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+      apiDir: api,
+    });
+    expect(deployed.status, deployed.text).toBe(400);
+    expect(deployed.json<{ error: { message: string } }>().error.message).toMatch(
+      /package-lock\.json node_modules\/x: a link to a folder/,
+    );
+  }, 60_000);
+
+  describe('npm sees none of the server’s environment', () => {
+    let registry: Server;
+    const seen: string[] = [];
+    const secret = 'portico-secret-value-9f3c';
+
+    beforeAll(async () => {
+      process.env.PORTICO_TEST_LEAK = secret;
+      registry = createServer((req, res) => {
+        seen.push(`${req.url ?? ''} ${req.headers.authorization ?? ''}`);
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+      });
+      await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      delete process.env.PORTICO_TEST_LEAK;
+      await new Promise((resolve) => registry.close(resolve));
+    });
+
+    it('a project .npmrc cannot send a server variable to a registry', async () => {
+      const { port } = registry.address() as AddressInfo;
+      const npmrc = [
+        `registry=http://127.0.0.1:${port}/\${PORTICO_TEST_LEAK}/`,
+        `//127.0.0.1:${port}/:_authToken=\${PORTICO_TEST_LEAK}`,
+      ].join('\n');
+      const api = await apiVariant(
+        { dependencies: { 'portico-no-such-package': '1.0.0' } },
+        { '.npmrc': `${npmrc}\n` },
+      );
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toMatch(/Installing the API's dependencies/);
+      expect(deployed.text).not.toContain(secret);
+      expect(seen.join('\n')).not.toContain(secret);
+    }, 120_000);
+  });
+});
