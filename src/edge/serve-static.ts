@@ -97,7 +97,9 @@ async function serveAt(
     return sendErrorPage(ctx.res, 404);
   }
   const headers = mergeHeaderRules(ctx.rules.config.globalHeaders, routeHeaders);
-  if (ctx.method === 'OPTIONS') {
+  // A preflight of a page answers 204; one answered through a responseOverrides rewrite (401, 403, 404)
+  // keeps the override's status and page, as GET does, so an OPTIONS probe never reads as "allowed".
+  if (ctx.method === 'OPTIONS' && status < 300) {
     ctx.res.writeHead(204, { ...headers, allow: 'GET, HEAD, OPTIONS' });
     return void ctx.res.end();
   }

@@ -49,6 +49,16 @@ describe('a protected admin page (checks 12, 15, 16, 65)', () => {
     expect(res.text).toBe('custom forbidden');
   });
 
+  it('OPTIONS answered through an override keeps the override’s status; a plain page answers 204 with Allow', async () => {
+    const forbidden = await app.fetch('/admin/', { method: 'OPTIONS', headers: user([]) });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.text).toBe('custom forbidden');
+    expect((await app.fetch('/admin/', { method: 'OPTIONS' })).status).toBe(401);
+    const plain = await app.fetch('/', { method: 'OPTIONS' });
+    expect(plain.status).toBe(204);
+    expect(plain.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
   it('16. roles are ORed', async () => {
     expect((await app.fetch('/customers/contoso', { headers: user(['customers_contoso']) })).text).toBe(
       'contoso',
