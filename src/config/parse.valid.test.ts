@@ -206,8 +206,8 @@ describe('parseConfigText: other warnings', () => {
       /no effect/,
     ],
     [
-      'statusCode on an /api route',
-      { routes: [{ route: '/api/*', statusCode: 404 }] },
+      'a statusCode under 400 on an /api route',
+      { routes: [{ route: '/api/*', statusCode: 200 }] },
       'routes[0].statusCode',
       /no effect/,
     ],

@@ -105,15 +105,16 @@ async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): P
   if (verdict !== 'allowed') {
     return sendError(ctx, verdict === 'unauthenticated' ? 401 : 403);
   }
-  // 7. Redirects apply everywhere; on /api paths nothing else of the rule does (spec §3.2).
+  // 7. Redirects apply everywhere, and so does a blocking status (400+, decision 0013); on /api paths
+  // nothing else of the rule does (spec §3.2).
   if (rule?.redirect !== undefined) {
     return sendRedirect(ctx.res, rule.statusCode ?? 302, rule.redirect, ctx.origin);
   }
-  if (isApiPath(ctx.path)) {
-    return forwardApi(ctx, ctx.rawPath + ctx.search);
-  }
   if (rule?.statusCode !== undefined && rule.statusCode >= 400 && rule.rewrite === undefined) {
     return sendError(ctx, rule.statusCode);
+  }
+  if (isApiPath(ctx.path)) {
+    return forwardApi(ctx, ctx.rawPath + ctx.search);
   }
   // 8. A rewrite serves another path; the browser URL does not change.
   const path = rule?.rewrite ?? ctx.path;

@@ -21,6 +21,7 @@ beforeAll(async () => {
           { route: '/api/offers/*', allowedRoles: ['premium'] },
           { route: '/old-api', rewrite: '/api/echo' },
           { route: '/api/moved', redirect: '/api/echo' },
+          { route: '/api/error', statusCode: 403 },
         ],
         globalHeaders: { 'X-Test': '1' },
         navigationFallback: { rewrite: '/index.html' },
@@ -53,6 +54,14 @@ describe('/api proxy', () => {
     expect(echo.headers['x-forwarded-host']).toBe(new URL(app.url).host);
     expect(echo.headers['x-ms-original-url']).toBe(`${app.url}/api/echo/x?a=1&b=%20`);
     expect(echo.headers['x-ms-request-id']).toEqual(expect.any(String));
+  });
+
+  it('a blocking statusCode on an /api route answers it without calling the API (decision 0013)', async () => {
+    const before = backend.requests.length;
+    const res = await app.fetch('/api/error', { method: 'POST', body: 'x' });
+    expect(res.status).toBe(403);
+    expect(backend.requests.length).toBe(before);
+    expect((await app.fetch('/api/errors')).status).toBe(200);
   });
 
   it('passes backend status, headers and every cookie through; /API is an API path too', async () => {

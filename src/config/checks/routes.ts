@@ -8,7 +8,7 @@ import { checkRoleForms, checkRoleLimit } from './roles.js';
 
 /** Checks of `routes[]` beyond the schema (learn.microsoft.com/azure/static-web-apps/configuration#routes). */
 
-const API_IGNORED_KEYS = ['rewrite', 'headers', 'statusCode'] as const;
+const API_IGNORED_KEYS = ['rewrite', 'headers'] as const;
 
 /** Checks the valid fields of every rule (`undefined` marks a rule that is not an object) and the role limit. */
 export function checkRoutes(routes: readonly (Partial<RawRouteRule> | undefined)[]): Diagnostic[] {
@@ -37,15 +37,28 @@ function checkMethods(path: JsonPath, methods: readonly string[] | undefined): D
   return [createWarning(path, 'is empty, so this rule never matches; list methods or remove "methods"')];
 }
 
-/** On `/api/` routes only `redirect` and `allowedRoles` apply; the response comes from the API itself. */
+/**
+ * On `/api/` routes only `redirect`, `allowedRoles` and a blocking `statusCode` (400 or more, answered
+ * without calling the API: decision 0013) apply; the response comes from the API itself.
+ */
 function checkApiRule(path: JsonPath, rule: Partial<RawRouteRule>): Diagnostic[] {
   if (rule.route === undefined || !isApiRoute(rule.route)) {
     return [];
   }
-  return API_IGNORED_KEYS.filter((key) => rule[key] !== undefined).map((key) =>
+  const ignored = API_IGNORED_KEYS.filter((key) => rule[key] !== undefined).map((key) =>
     createWarning(
       [...path, key],
-      `has no effect on /api routes, where only redirect and allowedRoles apply; remove "${key}"`,
+      `has no effect on /api routes, where only redirect, allowedRoles and a status of 400 or more apply; remove "${key}"`,
     ),
   );
+  const status = Number(rule.statusCode);
+  if (rule.statusCode !== undefined && rule.redirect === undefined && !(status >= 400)) {
+    ignored.push(
+      createWarning(
+        [...path, 'statusCode'],
+        'has no effect on /api routes unless it is 400 or more (which blocks the API path) or goes with a redirect; remove "statusCode"',
+      ),
+    );
+  }
+  return ignored;
 }
