@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
+import { tightenTree } from '../shared/private-fs.js';
 
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
@@ -17,7 +18,10 @@ export interface InstallResult {
   readonly log: string;
 }
 
-/** Runs `npm install --omit=dev` in `apiDir` when package.json lists dependencies and node_modules is absent. */
+/**
+ * Runs `npm install --omit=dev` in `apiDir` when package.json lists dependencies and node_modules is absent;
+ * what it wrote is then private to the service's user.
+ */
 export async function installDependencies(
   apiDir: string,
   timeoutMs = INSTALL_TIMEOUT_MS,
@@ -26,6 +30,8 @@ export async function installDependencies(
     return undefined;
   }
   const { code, log, timedOut } = await runNpm(apiDir, timeoutMs);
+  // npm writes with the process umask (0644 files): the installed files become private like the rest.
+  await tightenTree(apiDir);
   if (timedOut || code !== 0) {
     const why = timedOut
       ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
