@@ -48,7 +48,11 @@ export async function createKeyFile(file: string, key: Buffer): Promise<void> {
   await rm(temporary, { force: true });
   try {
     await writeNewPrivateFile(temporary, `${key.toString('base64')}\n`);
-    await link(temporary, file);
+    await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST'
+        ? invalidKeyFile(file, 'another start created it meanwhile; start again to use it', error)
+        : error;
+    });
   } finally {
     await rm(temporary, { force: true });
   }

@@ -39,7 +39,8 @@ import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
-import { resolveAdminToken } from './secrets.js';
+import { SERVICE_KEY_FILE } from './key-file.js';
+import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import {
   applyKeyPlan,
   type KeyPlan,
@@ -50,6 +51,18 @@ import {
 } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
+
+const DATABASE_FILE = 'portico.db';
+/** What Portico keeps directly in the data folder (made private at start, as older versions left them readable). */
+const DATA_ENTRIES = [
+  DATABASE_FILE,
+  `${DATABASE_FILE}-wal`,
+  `${DATABASE_FILE}-shm`,
+  'blobs',
+  'cache',
+  ADMIN_TOKEN_FILE,
+  SERVICE_KEY_FILE,
+];
 
 /** Options of `portico serve`, already validated by the CLI. */
 export interface ServeOptions {
@@ -108,8 +121,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
   const keySource = resolveKeySource({ ...options, dataDir });
   await makePrivateDir(dataDir);
-  await tightenFolder(dataDir);
-  const databaseFile = join(dataDir, 'portico.db');
+  await tightenFolder(dataDir, DATA_ENTRIES);
+  const databaseFile = join(dataDir, DATABASE_FILE);
   let plan: KeyPlan | undefined;
   const storage = await openDatabase(
     options.databaseUrl === undefined

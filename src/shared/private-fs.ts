@@ -77,10 +77,12 @@ export function makeFilePrivateSync(file: string): void {
   }
 }
 
-/** {@link tighten} on `dir` and on each entry directly in it (a private folder hides what is below). */
-export async function tightenFolder(dir: string): Promise<void> {
+/**
+ * {@link tighten} on `dir` and on the entries `names` directly in it (a private folder hides what is
+ * below); entries it does not name, which the operator may have put there, are left alone.
+ */
+export async function tightenFolder(dir: string, names: readonly string[]): Promise<void> {
   await tighten(dir);
-  const names = await readdir(dir).catch(() => [] as string[]);
   await Promise.all(names.map((name) => tighten(`${dir}/${name}`)));
 }
 

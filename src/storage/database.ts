@@ -32,7 +32,7 @@ export async function openDatabase(
   location: DatabaseLocation,
   options: OpenDatabaseOptions = {},
 ): Promise<StorageDatabase> {
-  const db = location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+  const db = connect(location);
   try {
     await options.beforeMigrate?.(db).catch((error: unknown) => {
       throw error instanceof PorticoError ? error : unreachable(location, error);
@@ -43,6 +43,14 @@ export async function openDatabase(
     throw error;
   }
   return { db, dialect: location.dialect, close: () => db.destroy() };
+}
+
+function connect(location: DatabaseLocation): Kysely<Database> {
+  try {
+    return location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+  } catch (error) {
+    throw unreachable(location, error);
+  }
 }
 
 function openSqlite(file: string): Kysely<Database> {

@@ -227,14 +227,17 @@ describe('the service key on embedded SQLite', () => {
     });
   });
 
-  it('tightens a data folder an older version left readable', async () => {
+  it('tightens a data folder an older version left readable, and only what Portico put there', async () => {
     const dataDir = await dir('portico-keys-');
     await chmod(dataDir, 0o755);
     await mkdir(join(dataDir, 'blobs'), { mode: 0o755 });
     await writeFile(join(dataDir, 'admin-token'), 'old-token\n', { mode: 0o644 });
     await chmod(join(dataDir, 'admin-token'), 0o644);
+    await writeFile(join(dataDir, 'operator-notes.txt'), 'not Portico’s', { mode: 0o644 });
+    await chmod(join(dataDir, 'operator-notes.txt'), 0o644);
     const t = await startTestService({ dataDir });
     await t.close();
+    expect(await modeOf(join(dataDir, 'operator-notes.txt'))).toBe(0o644);
     expect(await modeOf(dataDir)).toBe(0o700);
     expect(await modeOf(join(dataDir, 'blobs'))).toBe(0o700);
     expect(await modeOf(join(dataDir, 'admin-token'))).toBe(0o600);
@@ -345,11 +348,16 @@ describe.skipIf(!hasPostgres())('the service key on PostgreSQL', () => {
   });
 
   it('refuses at start a node whose key is not the service’s, writing nothing', async () => {
-    const first = await (await node({ secretKey: 'the-service-key' })).started;
+    const firstNode = await node({ secretKey: 'the-service-key' });
+    const first = await firstNode.started;
     await createDeployedSite(first, 'shared', {
       files: { 'index.html': 'x' },
       settings: { S: SETTING_VALUE },
+      apiDir: API_DIR,
     });
+    // Deployments come from the database here, and are materialised privately in the node's cache.
+    expect(await readdir(join(firstNode.dataDir, 'cache', 'deployments'))).toHaveLength(1);
+    expect(await sharedEntries(firstNode.dataDir)).toEqual([]);
 
     const wrong = await node({ secretKey: 'another-key' });
     await expect(wrong.started).rejects.toMatchObject({
