@@ -16,7 +16,12 @@ import {
   serviceKeyFromSecret,
 } from '../control-plane/index.js';
 import { PorticoError } from '../shared/errors.js';
-import type { Database, StorageDatabase } from '../storage/index.js';
+import {
+  type Database,
+  type DatabaseLocation,
+  openDatabase,
+  type StorageDatabase,
+} from '../storage/index.js';
 import { createKeyFile, generateServiceKey, readKeyFile, SERVICE_KEY_FILE } from './key-file.js';
 
 /** Where the key comes from: the environment, or a key file. */
@@ -25,7 +30,7 @@ export type KeySource =
   | { readonly kind: 'file'; readonly file: string };
 
 /** What start-up decided, before migrations: the key, and whether its file must be created. */
-export interface KeyPlan {
+interface KeyPlan {
   readonly source: KeySource;
   readonly key: Buffer;
   readonly createFile: boolean;
@@ -54,8 +59,37 @@ export function resolveKeySource(options: {
   return { kind: 'file', file: resolve(file ?? join(options.dataDir, SERVICE_KEY_FILE)) };
 }
 
+/**
+ * Opens and migrates the database with the service key checked first: the key state is read before any
+ * migration, a wrong or missing key is refused before anything is written, then the plan is carried out.
+ * Returns the key in force and the start-up warnings.
+ */
+export async function openKeyedStorage(
+  location: DatabaseLocation,
+  source: KeySource,
+): Promise<{ storage: StorageDatabase; key: Buffer; warnings: string[] }> {
+  let plan: KeyPlan | undefined;
+  const storage = await openDatabase(location, {
+    beforeMigrate: async (db) => {
+      plan = await planServiceKey(db, source);
+    },
+  });
+  try {
+    if (plan === undefined) {
+      throw new Error('the service key was not checked before migrating');
+    }
+    await applyKeyPlan(storage, plan);
+    const warning =
+      location.dialect === 'sqlite' ? await keyBesideDatabase(source, location.file) : undefined;
+    return { storage, key: plan.key, warnings: warning === undefined ? [] : [warning] };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
 /** Reads the database (no writes) and decides which key is in force; refuses a key the data was not sealed under. */
-export async function planServiceKey(db: Kysely<Database>, source: KeySource): Promise<KeyPlan> {
+async function planServiceKey(db: Kysely<Database>, source: KeySource): Promise<KeyPlan> {
   const state = await readStoredKeyState(db);
   return source.kind === 'environment' ? planFromSecret(state, source) : planFromFile(state, source);
 }
@@ -106,7 +140,7 @@ async function planFromFile(state: StoredKeyState, source: KeySource & { kind: '
  * Carries out a plan once the database is migrated: creates the key file (and reads it back), then
  * records the key's verifier and deletes a legacy key row. Refuses when another node recorded another key.
  */
-export async function applyKeyPlan(storage: StorageDatabase, plan: KeyPlan): Promise<void> {
+async function applyKeyPlan(storage: StorageDatabase, plan: KeyPlan): Promise<void> {
   if (plan.createFile && plan.source.kind === 'file') {
     await createKeyFile(plan.source.file, plan.key);
   }
@@ -119,10 +153,7 @@ export async function applyKeyPlan(storage: StorageDatabase, plan: KeyPlan): Pro
 }
 
 /** The start-up warning when the key file is in the SQLite database's folder, else undefined. */
-export async function keyBesideDatabase(
-  source: KeySource,
-  databaseFile: string,
-): Promise<string | undefined> {
+async function keyBesideDatabase(source: KeySource, databaseFile: string): Promise<string | undefined> {
   if (source.kind !== 'file') {
     return undefined;
   }

@@ -31,7 +31,6 @@ import {
   connectChangeBus,
   createDatabaseBlobStore,
   createDiskBlobStore,
-  openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
 import { createFrontHandler } from './front.js';
@@ -41,14 +40,7 @@ import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
-import {
-  applyKeyPlan,
-  type KeyPlan,
-  type KeySource,
-  keyBesideDatabase,
-  planServiceKey,
-  resolveKeySource,
-} from './service-key.js';
+import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
 
@@ -122,30 +114,14 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const keySource = resolveKeySource({ ...options, dataDir });
   await makePrivateDir(dataDir);
   await tightenFolder(dataDir, DATA_ENTRIES);
-  const databaseFile = join(dataDir, DATABASE_FILE);
-  let plan: KeyPlan | undefined;
-  const storage = await openDatabase(
+  const { storage, key, warnings } = await openKeyedStorage(
     options.databaseUrl === undefined
-      ? { dialect: 'sqlite', file: databaseFile }
+      ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
       : { dialect: 'postgres', url: options.databaseUrl },
-    {
-      beforeMigrate: async (db) => {
-        plan = await planServiceKey(db, keySource);
-      },
-    },
+    keySource,
   );
   try {
-    if (plan === undefined) {
-      throw new Error('the service key was not planned');
-    }
-    await applyKeyPlan(storage, plan);
-    const warning =
-      storage.dialect === 'sqlite' ? await keyBesideDatabase(keySource, databaseFile) : undefined;
-    return await startOnStorage(options, dataDir, storage, {
-      key: plan.key,
-      source: keySource,
-      warnings: warning === undefined ? [] : [warning],
-    });
+    return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings });
   } catch (error) {
     await storage.close();
     throw error;
