@@ -65,7 +65,7 @@ describe('architecture', () => {
   it('every error code carries its module prefix', () => {
     for (const code of Object.keys(ERROR_CODES)) {
       expect(code).toMatch(
-        /^(CONFIG|EDGE|AUTH|PROXY|CLI|CLIENT|STORAGE|GATEWAY|FUNCTIONS|CONTROL|DEPLOY)_[A-Z_]+$|^INTERNAL$/,
+        /^(CONFIG|EDGE|AUTH|PROXY|CLI|CLIENT|STORAGE|GATEWAY|FUNCTIONS|CONTROL|DEPLOY|SERVE)_[A-Z_]+$|^INTERNAL$/,
       );
     }
   });

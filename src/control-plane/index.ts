@@ -30,7 +30,15 @@ export { listServingEntries, type ServingEntry } from './environments.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';
-export { createSealer, resolveServiceKey, type Sealer } from './sealing.js';
+export { createSealer, type Sealer, serviceKeyFromSecret } from './sealing.js';
+export {
+  isKeyOf,
+  keyVerifier,
+  readStoredKeyState,
+  recordServiceKey,
+  type StoredKeyState,
+  sealsAnyUnder,
+} from './service-key.js';
 export { loadSignedOutSessions, recordSignOut } from './sessions.js';
 export { readSettings } from './settings.js';
 export {

@@ -13,6 +13,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
+import { tightenTree } from '../shared/private-fs.js';
 
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
@@ -93,6 +94,8 @@ export async function installDependencies(
   timeoutMs = INSTALL_TIMEOUT_MS,
 ): Promise<InstallResult> {
   const { code, log, timedOut } = await runNpm(apiDir, timeoutMs);
+  // npm writes with the process umask (0644 files): the installed files become private like the rest.
+  await tightenTree(apiDir);
   if (timedOut || code !== 0) {
     const why = timedOut
       ? `did not finish within ${Math.round(timeoutMs / 1000)} s`

@@ -2,11 +2,9 @@
  * Encryption at rest of secrets kept in the database (app setting values, deployment tokens):
  * AES-256-GCM under the service key, so a copy of the database alone does not reveal them.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { createHash } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { openText, sealText } from '../shared/seal.js';
-import type { Database } from '../storage/index.js';
 
 const VERSION = 'v1';
 
@@ -40,31 +38,22 @@ export function createSealer(key: Buffer): Sealer {
 function sealError(): PorticoError {
   return new PorticoError(
     'STORAGE_UNAVAILABLE',
-    'A stored secret cannot be decrypted: the service key (PORTICO_SECRET_KEY) differs from the one it was sealed with.',
+    'A stored secret cannot be decrypted: the service key in force (PORTICO_SECRET_KEY or the key file) differs from the one it was sealed with. See docs/security.md.',
     { cause: new Error('bad sealed value') },
   );
 }
 
-/**
- * The service key: derived from `PORTICO_SECRET_KEY` when the operator sets one (every node of a
- * multi-node service must then set the same), else generated once and kept in the database.
- */
-export async function resolveServiceKey(
-  db: Kysely<Database>,
-  configured: string | undefined,
-): Promise<Buffer> {
-  if (configured !== undefined && configured !== '') {
-    return createHash('sha256').update(configured).digest();
+/** The service key of a `PORTICO_SECRET_KEY` value: its SHA-256, as every version of Portico derived it. */
+export function serviceKeyFromSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** True when `sealed` (a value made by {@link Sealer.seal}) opens under `key`. */
+export function opensUnder(key: Buffer, sealed: string): boolean {
+  try {
+    createSealer(key).unseal(sealed);
+    return true;
+  } catch {
+    return false;
   }
-  await db
-    .insertInto('service_values')
-    .values({ name: 'service-key', value: randomBytes(32).toString('base64') })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('service_values')
-    .select('value')
-    .where('name', '=', 'service-key')
-    .executeTakeFirstOrThrow();
-  return Buffer.from(row.value, 'base64');
 }

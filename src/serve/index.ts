@@ -1,5 +1,6 @@
 /** Public surface of `portico serve`'s composition root. */
 
 export type { PreconfiguredProviders } from '../edge/index.js';
+export { SERVICE_KEY_FILE } from './key-file.js';
 export { ADMIN_TOKEN_FILE } from './secrets.js';
 export { type ServeOptions, type Service, startService } from './service.js';

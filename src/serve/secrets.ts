@@ -1,7 +1,8 @@
 /** The admin credential of `portico serve` (CONTRACT §4): the configured one, else a generated file. */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-fs.js';
 
 /** File name of the generated admin token inside the data folder. */
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -19,15 +20,15 @@ export async function resolveAdminToken(
   if (existing !== '') {
     return { token: existing, file };
   }
-  await mkdir(dataDir, { recursive: true });
+  await makePrivateDir(dataDir);
   const token = randomBytes(32).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(
+  await writeFile(file, `${token}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' }).catch(
     async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') {
         throw error;
       }
     },
   );
-  await chmod(file, 0o600);
+  await chmod(file, PRIVATE_FILE_MODE);
   return { token: (await readFile(file, 'utf8')).trim(), file };
 }

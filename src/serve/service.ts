@@ -10,7 +10,6 @@ import {
   createSealer,
   failAbandonedUploads,
   pruneLocalDeployments,
-  resolveServiceKey,
   sweepUnusedContents,
 } from '../control-plane/index.js';
 import {
@@ -25,13 +24,13 @@ import {
 import { validateAppSettings } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
+import { makePrivateDir, tightenFolder } from '../shared/private-fs.js';
 import {
   type BlobStore,
   type ChangeBus,
   connectChangeBus,
   createDatabaseBlobStore,
   createDiskBlobStore,
-  openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
 import { createFrontHandler } from './front.js';
@@ -39,9 +38,23 @@ import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
-import { resolveAdminToken } from './secrets.js';
+import { SERVICE_KEY_FILE } from './key-file.js';
+import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
+import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
+
+const DATABASE_FILE = 'portico.db';
+/** What Portico keeps directly in the data folder (made private at start, as older versions left them readable). */
+const DATA_ENTRIES = [
+  DATABASE_FILE,
+  `${DATABASE_FILE}-wal`,
+  `${DATABASE_FILE}-shm`,
+  'blobs',
+  'cache',
+  ADMIN_TOKEN_FILE,
+  SERVICE_KEY_FILE,
+];
 
 /** Options of `portico serve`, already validated by the CLI. */
 export interface ServeOptions {
@@ -57,6 +70,8 @@ export interface ServeOptions {
   readonly adminToken?: string;
   /** PORTICO_SECRET_KEY, when set (the same on every node). */
   readonly secretKey?: string;
+  /** `--secret-key-file` or PORTICO_SECRET_KEY_FILE: the key file (default `<data>/service-key`). */
+  readonly secretKeyFile?: string;
   readonly apiTimeoutSeconds: number;
   /** Minutes without `/api` requests after which an environment's functions stop. */
   readonly apiIdleMinutes: number;
@@ -78,34 +93,53 @@ export interface Service {
   readonly adminPort: number;
   /** Where the generated admin token is, when it was not configured. */
   readonly adminTokenFile?: string;
+  /** Where the service key comes from: PORTICO_SECRET_KEY, or the key file at `file`. */
+  readonly serviceKey:
+    | { readonly source: 'environment' }
+    | { readonly source: 'file'; readonly file: string };
+  /** Start-up warnings for the operator (the key file beside the database). */
+  readonly warnings: readonly string[];
   readonly control: ControlContext;
   /** The public URL of a host on the data-plane listener. */
   publicUrl(hostname: string): string;
   close(): Promise<void>;
 }
 
-/** Starts `portico serve`. */
+/**
+ * Starts `portico serve`. The data folder and what is in it are made private first; the service key is
+ * checked against the database before anything is written to it (a wrong key is refused at once).
+ */
 export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
-  const storage = await openDatabase(
+  const keySource = resolveKeySource({ ...options, dataDir });
+  await makePrivateDir(dataDir);
+  await tightenFolder(dataDir, DATA_ENTRIES);
+  const { storage, key, warnings } = await openKeyedStorage(
     options.databaseUrl === undefined
-      ? { dialect: 'sqlite', file: join(dataDir, 'portico.db') }
+      ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
       : { dialect: 'postgres', url: options.databaseUrl },
+    keySource,
   );
   try {
-    return await startOnStorage(options, dataDir, storage);
+    return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings });
   } catch (error) {
     await storage.close();
     throw error;
   }
 }
 
+interface ResolvedKey {
+  readonly key: Buffer;
+  readonly source: KeySource;
+  readonly warnings: readonly string[];
+}
+
 async function startOnStorage(
   options: ServeOptions,
   dataDir: string,
   storage: StorageDatabase,
+  serviceKey: ResolvedKey,
 ): Promise<Service> {
-  const serviceKey = await resolveServiceKey(storage.db, options.secretKey);
   const admin = await resolveAdminToken(dataDir, options.adminToken);
   const blobs: BlobStore =
     storage.dialect === 'sqlite'
@@ -116,7 +150,7 @@ async function startOnStorage(
   const control: ControlContext = {
     db: storage.db,
     blobs,
-    sealer: createSealer(serviceKey),
+    sealer: createSealer(serviceKey.key),
     domain: options.domain,
     workDir: join(dataDir, 'cache'),
     logger: options.logger,
@@ -216,6 +250,11 @@ async function startOnStorage(
       port: publicPort,
       adminPort,
       adminTokenFile: admin.file,
+      serviceKey:
+        serviceKey.source.kind === 'file'
+          ? { source: 'file', file: serviceKey.source.file }
+          : { source: 'environment' },
+      warnings: serviceKey.warnings,
       control,
       publicUrl,
       async close() {

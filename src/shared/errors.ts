@@ -183,6 +183,21 @@ export const ERROR_CODES = {
     summary: 'the deployed API cannot be installed or loaded',
   },
   DEPLOY_NOTHING_TO_ROLL_BACK: { status: 409, expose: true, summary: 'no earlier deployment to restore' },
+  SERVE_SECRET_KEY_MISSING: {
+    status: 500,
+    expose: true,
+    summary: 'the data was sealed under a service key that is not available (key file or PORTICO_SECRET_KEY)',
+  },
+  SERVE_SECRET_KEY_MISMATCH: {
+    status: 500,
+    expose: true,
+    summary: 'the service key in force is not the one the data was sealed under',
+  },
+  SERVE_SECRET_KEY_INVALID: {
+    status: 500,
+    expose: true,
+    summary: 'the service key file cannot be read or holds no key, or two key sources are set',
+  },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   CLI_CONNECTION_MISSING: {

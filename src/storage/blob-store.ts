@@ -4,21 +4,11 @@
  * deployments; each node materialises what it serves into its own local cache).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  copyFile,
-  link,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { copyFile, link, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { PorticoError } from '../shared/errors.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-fs.js';
 import type { Database } from './schema.js';
 
 /**
@@ -64,9 +54,9 @@ export function createDiskBlobStore(dir: string): BlobStore {
     },
     async put(sha256, data) {
       const target = pathOf(sha256);
-      await mkdir(dirname(target), { recursive: true });
+      await makePrivateDir(dirname(target));
       const temporary = `${target}.${randomUUID()}.tmp`;
-      await writeFile(temporary, data, { mode: 0o644 });
+      await writeFile(temporary, data, { mode: PRIVATE_FILE_MODE });
       await rename(temporary, target);
     },
     async read(sha256) {
@@ -75,7 +65,8 @@ export function createDiskBlobStore(dir: string): BlobStore {
       });
     },
     async copyTo(sha256, path) {
-      await mkdir(dirname(path), { recursive: true });
+      await makePrivateDir(dirname(path));
+      // A link shares the stored content's mode (0600); a copy keeps it too.
       await link(pathOf(sha256), path).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') {
           throw missingBlob(sha256, error);
@@ -146,8 +137,8 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
     },
     read,
     async copyTo(sha256, path) {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, await read(sha256));
+      await makePrivateDir(dirname(path));
+      await writeFile(path, await read(sha256), { mode: PRIVATE_FILE_MODE });
     },
     async sweep(keep, usedBefore) {
       const cutoff = usedBefore.toISOString();

@@ -2,22 +2,41 @@
  * Opens the control plane's database: embedded SQLite (better-sqlite3, WAL) or PostgreSQL (pg pool),
  * behind one Kysely query layer, and applies the pending migrations before anything else runs.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { PorticoError } from '../shared/errors.js';
+import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type { DatabaseLocation, StorageDatabase } from './types.js';
 
 const PG_INT8_OID = 20;
 
-/** Opens (creating when needed) and migrates the database at `location`. */
-export async function openDatabase(location: DatabaseLocation): Promise<StorageDatabase> {
-  const db = location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+/** What {@link openDatabase} runs between connecting and migrating. */
+export interface OpenDatabaseOptions {
+  /**
+   * Runs on the connected database before any migration writes to it (the tables of older versions, or
+   * none, may be there); a throw closes the database and is rethrown (a failed query as the database being
+   * unreachable).
+   */
+  readonly beforeMigrate?: (db: Kysely<Database>) => Promise<void>;
+}
+
+/**
+ * Opens (creating when needed) and migrates the database at `location`. An embedded SQLite file, its
+ * `-wal` and `-shm` files and its folder are private to the service's user.
+ */
+export async function openDatabase(
+  location: DatabaseLocation,
+  options: OpenDatabaseOptions = {},
+): Promise<StorageDatabase> {
+  const db = connect(location);
   try {
+    await options.beforeMigrate?.(db).catch((error: unknown) => {
+      throw error instanceof PorticoError ? error : unreachable(location, error);
+    });
     await migrate(db, location);
   } catch (error) {
     await db.destroy();
@@ -26,8 +45,20 @@ export async function openDatabase(location: DatabaseLocation): Promise<StorageD
   return { db, dialect: location.dialect, close: () => db.destroy() };
 }
 
+function connect(location: DatabaseLocation): Kysely<Database> {
+  try {
+    return location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+  } catch (error) {
+    throw unreachable(location, error);
+  }
+}
+
 function openSqlite(file: string): Kysely<Database> {
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDirSync(dirname(file));
+  // SQLite gives the -wal and -shm files the mode of the database file, so a private file keeps them private.
+  touchPrivateFileSync(file);
+  makeFilePrivateSync(`${file}-wal`);
+  makeFilePrivateSync(`${file}-shm`);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

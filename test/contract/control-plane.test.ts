@@ -2,7 +2,7 @@
  * The storage contract suite: the control plane's services run unchanged on embedded SQLite and on
  * PostgreSQL (spec: issue 4 "one contract test suite runs against both dialects").
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,9 +37,11 @@ import {
 import {
   type ControlContext,
   createSealer,
+  isKeyOf,
   materializeDeployment,
   readDeployment,
-  resolveServiceKey,
+  readStoredKeyState,
+  recordServiceKey,
 } from '../../src/control-plane/index.js';
 import { listStandardFeaturesInUse } from '../../src/control-plane/plans.js';
 import { listAppSettings, replaceAppSettings } from '../../src/control-plane/settings.js';
@@ -99,6 +101,8 @@ async function deploy(
   return { committed: await commitDeployment(ctx, site, deployment.id), missing };
 }
 
+const SERVICE_KEY = randomBytes(32);
+
 describe.each(testDatabases())('control plane on $name', (database) => {
   let storage: StorageDatabase;
   let ctx: ControlContext;
@@ -116,7 +120,7 @@ describe.each(testDatabases())('control plane on $name', (database) => {
         storage.dialect === 'sqlite'
           ? createDiskBlobStore(join(created.dir, 'blobs'))
           : createDatabaseBlobStore(storage.db),
-      sealer: createSealer(await resolveServiceKey(storage.db, undefined)),
+      sealer: createSealer(SERVICE_KEY),
       domain: 'example.test',
       workDir: join(created.dir, 'cache'),
       logger: SILENT_LOGGER,
@@ -130,10 +134,13 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await cleanup?.();
   });
 
-  it('opens an already migrated database again without changes, keeping the service key', async () => {
-    const key = await resolveServiceKey(storage.db, undefined);
+  it('opens an already migrated database again without changes, keeping the service key verifier', async () => {
+    expect(await recordServiceKey(storage.db, storage.dialect, SERVICE_KEY)).toBe(true);
     const again = await openDatabase(location);
-    expect(await resolveServiceKey(again.db, undefined)).toEqual(key);
+    const state = await readStoredKeyState(again.db);
+    expect(isKeyOf(state, SERVICE_KEY)).toBe(true);
+    expect(isKeyOf(state, randomBytes(32))).toBe(false);
+    expect(await recordServiceKey(again.db, again.dialect, randomBytes(32))).toBe(false);
     await again.close();
   });
 

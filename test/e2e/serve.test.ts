@@ -4,7 +4,7 @@
  * one serves, restart on the same data, and a `kill -9` in the middle of an upload.
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,41 @@ describe('portico serve driven by the portico CLI', () => {
     const { stat } = await import('node:fs/promises');
     expect((await stat(join(dataDir, 'admin-token'))).mode & 0o777).toBe(0o600);
     expect(server.cli.stdout()).toContain('admin-token');
+  });
+
+  it('says where the service key is, and warns that its file sits beside the database', async () => {
+    expect(server.cli.stdout()).toMatch(/Service key: in \S*service-key/);
+    expect(server.cli.stderr()).toMatch(
+      /warning: The service key file \S*service-key is in the same folder as the database[^\n]*--secret-key-file/,
+    );
+  });
+
+  it('documents --secret-key-file and PORTICO_SECRET_KEY_FILE in serve --help', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout).toContain('--secret-key-file <path>');
+    expect(help.stdout).toContain('PORTICO_SECRET_KEY_FILE');
+  });
+
+  it('exits non-zero with a clear message when the key file holds no key', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'portico-e2e-badkey-'));
+    const keyFile = join(other, 'service-key');
+    await writeFile(keyFile, 'not a key\n');
+    const run = await runCli([
+      'serve',
+      '--data',
+      other,
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--secret-key-file',
+      keyFile,
+    ]);
+    await rm(other, { recursive: true, force: true });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `Cannot use the service key file ${keyFile}: it does not hold a service key`,
+    );
   });
 
   it('says which preconfigured sign-in providers are set up, and how to set up the others', () => {

@@ -37,6 +37,9 @@ export async function startTestService(
     apiIdleMinutes?: number;
     pollIntervalMs?: number;
     providers?: PreconfiguredProviders;
+    /** PORTICO_SECRET_KEY (the nodes of one service share it); default: a key file in the data folder. */
+    secretKey?: string;
+    secretKeyFile?: string;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -49,6 +52,8 @@ export async function startTestService(
     host: '127.0.0.1',
     domain: 'portico.test',
     adminToken: ADMIN_TOKEN,
+    secretKey: options.secretKey,
+    secretKeyFile: options.secretKeyFile,
     apiTimeoutSeconds: 45,
     apiIdleMinutes: options.apiIdleMinutes ?? 15,
     pollIntervalMs: options.pollIntervalMs ?? 200,

@@ -22,6 +22,8 @@ const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
 const REDIS_URL = testRedisUrl();
 /** Long enough that only a Redis message can explain a change arriving within the test's patience. */
 const SLOW_POLL_MS = 60_000;
+/** Every node of one service has the same service key. */
+const SECRET_KEY = 'multi-node-test-service-key';
 
 describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL database', () => {
   let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
@@ -31,6 +33,7 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
     const url = database.location.dialect === 'postgres' ? database.location.url : '';
     const node = await startTestService({
       databaseUrl: url,
+      secretKey: SECRET_KEY,
       redisUrl: options.redis ? REDIS_URL : undefined,
       pollIntervalMs: options.pollIntervalMs,
     });
@@ -186,7 +189,11 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
 
   it('refuses to start with an unreachable --redis-url, naming it without its password', async () => {
     const url = database.location.dialect === 'postgres' ? database.location.url : '';
-    const started = startTestService({ databaseUrl: url, redisUrl: 'redis://:hunter2@127.0.0.1:1' });
+    const started = startTestService({
+      databaseUrl: url,
+      secretKey: SECRET_KEY,
+      redisUrl: 'redis://:hunter2@127.0.0.1:1',
+    });
     await expect(started).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/Cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1.*--redis-url/),

@@ -26,6 +26,7 @@ interface ServeFlags {
   apiTimeout: number;
   apiIdleMinutes: number;
   verbose?: boolean;
+  secretKeyFile?: string;
   demoApp?: string;
   demoApi?: string;
 }
@@ -36,7 +37,9 @@ export type ServeReadyHook = (service: Service, token: string) => Promise<void>;
 const ENVIRONMENT_HELP = `
 Environment:
   PORTICO_ADMIN_TOKEN             admin token (default: a generated one in <data>/admin-token)
-  PORTICO_SECRET_KEY              service key sealing secrets and sessions (default: generated, kept in the database)
+  PORTICO_SECRET_KEY              service key sealing secrets and sessions, the same on every node
+                                  (default: a key file, see --secret-key-file; never kept in the database)
+  PORTICO_SECRET_KEY_FILE         as --secret-key-file
   PORTICO_DATABASE_URL            as --database-url
   PORTICO_REDIS_URL               as --redis-url
   PORTICO_GITHUB_CLIENT_ID, PORTICO_GITHUB_CLIENT_SECRET
@@ -45,7 +48,7 @@ Environment:
                                   GitHub Enterprise instead of github.com
   PORTICO_AAD_CLIENT_ID, PORTICO_AAD_CLIENT_SECRET, PORTICO_AAD_ISSUER
                                   the preconfigured aad sign-in (Microsoft Entra ID)
-See docs/sign-in.md.`;
+See docs/security.md (the service key, backups) and docs/sign-in.md.`;
 
 /** Adds the `serve` command to the program. */
 export function registerServeCommand(program: Command, onReady?: ServeReadyHook): Command {
@@ -69,6 +72,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       parseSeconds,
       15,
     )
+    .option(
+      '--secret-key-file <path>',
+      'file holding the service key, created 0600 on first start; keep it outside --data and back it up apart (default: <data>/service-key)',
+    )
     .option('--verbose', 'log one line per request')
     .option(
       '--demo-app <dir>',
@@ -91,7 +98,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     host: flags.host,
     domain: flags.domain.toLowerCase(),
     adminToken: process.env.PORTICO_ADMIN_TOKEN,
-    secretKey: process.env.PORTICO_SECRET_KEY,
+    secretKey: process.env.PORTICO_SECRET_KEY || undefined,
+    secretKeyFile: flags.secretKeyFile ?? (process.env.PORTICO_SECRET_KEY_FILE || undefined),
     apiTimeoutSeconds: flags.apiTimeout,
     apiIdleMinutes: flags.apiIdleMinutes,
     version: readVersion(),
@@ -108,6 +116,14 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
       ? 'Admin token: the PORTICO_ADMIN_TOKEN environment variable\n'
       : `Admin token: in ${displayPath(service.adminTokenFile)} (send it as Authorization: Bearer …)\n`,
   );
+  process.stdout.write(
+    service.serviceKey.source === 'file'
+      ? `Service key: in ${displayPath(service.serviceKey.file)} (back it up apart from the data)\n`
+      : 'Service key: the PORTICO_SECRET_KEY environment variable\n',
+  );
+  for (const warning of service.warnings) {
+    process.stderr.write(`warning: ${warning}\n`);
+  }
   process.stdout.write(
     `${describeProviders(providers, service.publicUrl(`identity.${flags.domain.toLowerCase()}`))}\n`,
   );
