@@ -18,6 +18,7 @@ export type { Encoding } from './internal/accept-encoding.js';
 export { createEtag } from './internal/file-entry.js';
 export {
   DEFAULT_CACHE_CONTROL,
+  isMissingFileError,
   MIN_COMPRESSIBLE_BYTES,
   type ServeOptions,
   sendBody,
