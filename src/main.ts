@@ -3,7 +3,6 @@
  * and the edge, starts the listener, and swaps in a new site snapshot whenever the app folder or the config
  * changes. The only module that wires the planes together.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { type Diagnostic, formatDiagnostics, loadConfig } from './config/index.js';
@@ -19,7 +18,9 @@ import {
   createProviderFilter,
   type EdgeSite,
   listen,
+  type RootWatcher,
   type SiteRulesState,
+  watchRoot,
 } from './edge/index.js';
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
@@ -255,8 +256,18 @@ function createLiveSite(
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
     secure: false,
   });
+  let started = 0;
+  let knownFile = first.file;
   const reload = async () => {
-    const next = await readRulesState(appDir, configDir, options);
+    // Reloads can overlap on a busy machine; only the last one started (the newest read) may apply.
+    const generation = ++started;
+    const read = await readRulesState(appDir, configDir, options);
+    if (generation !== started) {
+      return;
+    }
+    const next =
+      read.file === undefined && knownFile !== undefined ? missingConfigState(knownFile, read) : read;
+    knownFile = read.file ?? knownFile;
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
@@ -283,6 +294,21 @@ function createLiveSite(
   };
 }
 
+/**
+ * A config that was in use and is gone fails closed like a broken one: serving on without its rules
+ * would open every route it protected. It is served again once the file is back, or after a restart.
+ */
+function missingConfigState(file: string, read: ReadState): ReadState {
+  const message =
+    'was deleted while portico start was running, so nothing is served (its rules would be missing); ' +
+    'put it back, or restart portico start to serve the app without a config';
+  return {
+    ok: false,
+    diagnostics: [{ severity: 'error', path: '', file, message }],
+    warnings: read.warnings,
+  };
+}
+
 function reportReload(previous: ReadState, next: ReadState, logger: Logger): void {
   if (
     !next.ok &&
@@ -302,14 +328,12 @@ function watchConfigDir(
   configDir: string,
   onChange: () => void,
   logger: Logger,
-): FSWatcher | undefined {
+): RootWatcher | undefined {
   const rel = relative(appDir, configDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;
   }
-  const watcher = watch(configDir, { recursive: true }, onChange);
-  watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
-  return watcher;
+  return watchRoot({ root: configDir, delayMs: 0, onSettled: onChange, logger });
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {

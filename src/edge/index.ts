@@ -33,5 +33,5 @@ export type {
   SiteRulesState,
   SiteTokens,
 } from './site.js';
-export { createDirectorySource, type DirectorySource } from './static/index.js';
+export { createDirectorySource, type DirectorySource, type RootWatcher, watchRoot } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';
