@@ -16,6 +16,7 @@ import {
   createEdgeHandler,
   createEdgeServer,
   createProviderFilter,
+  describeUnavailable,
   type EdgeSite,
   listen,
   type RootWatcher,
@@ -127,8 +128,7 @@ async function startEdge(
     onChange: live.scheduleReload,
     logger: options.logger,
   });
-  const upstreamUrl = managed?.url ?? options.apiDevserverUrl;
-  const api = upstreamUrl === undefined ? undefined : createProxy(options, upstreamUrl);
+  const api = createProxy(options, managed);
   live.attach(files, api);
   const server = createEdgeServer(
     createEdgeHandler({
@@ -170,11 +170,30 @@ function createApiExclusion(
   return (relativePath) => relativePath === rel || relativePath.startsWith(`${rel}/`);
 }
 
-function createProxy(options: DevServerOptions, upstreamUrl: string): ApiProxy {
+/**
+ * The `/api` proxy: to the managed worker (requests wait, within the API timeout, while a crashed or
+ * changed worker restarts; a worker that cannot load answers at once), or to `--api-devserver-url`.
+ */
+function createProxy(options: DevServerOptions, managed: ManagedFunctions | undefined): ApiProxy | undefined {
+  const common = { timeoutMs: options.apiTimeoutSeconds * 1000, logger: options.logger };
+  if (managed !== undefined) {
+    const { host } = managed;
+    return createApiProxy({
+      ...common,
+      upstreamUrl: managed.url,
+      whenUpstreamReady: () =>
+        host.whenReady().catch((error: unknown) => {
+          throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');
+        }),
+    });
+  }
+  if (options.apiDevserverUrl === undefined) {
+    return undefined;
+  }
   return createApiProxy({
-    upstreamUrl,
-    timeoutMs: options.apiTimeoutSeconds * 1000,
-    logger: options.logger,
+    ...common,
+    upstreamUrl: options.apiDevserverUrl,
+    unreachableHint: 'Start it, or check --api-devserver-url.',
   });
 }
 

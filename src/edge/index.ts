@@ -18,6 +18,7 @@ export {
   type ApiProxy,
   createApiProxy,
   createRequestId,
+  describeUnavailable,
   type InternalApiRequest,
   type InternalApiResponse,
   type ProxyTarget,

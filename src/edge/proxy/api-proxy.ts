@@ -59,7 +59,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   let closed = false;
   return {
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
-      const refusal = closed ? createClosedError(settings) : checkRequest(req, settings);
+      const refusal = closed ? createClosedError() : checkRequest(req, settings);
       if (refusal !== undefined) {
         sendProxyError(req, res, refusal);
         return Promise.resolve();
@@ -70,7 +70,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
     },
     async call(request: InternalApiRequest): Promise<InternalApiResponse> {
       if (closed) {
-        throw createClosedError(settings);
+        throw createClosedError();
       }
       const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
       const answer = await pool.request({
@@ -135,6 +135,8 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),
+    ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
+    ...(options.whenUpstreamReady === undefined ? {} : { whenUpstreamReady: options.whenUpstreamReady }),
   });
 }
 
@@ -170,8 +172,8 @@ function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return req.headers.upgrade?.toLowerCase().includes('websocket') ?? false;
 }
 
-function createClosedError(settings: ExchangeSettings): PorticoError {
-  return createUnavailableError(settings.upstreamUrl, 'proxy closed');
+function createClosedError(): PorticoError {
+  return createUnavailableError('proxy closed');
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {
