@@ -434,6 +434,20 @@ describe('createApiProxy: limits and faults', () => {
     ]);
   });
 
+  it('a platform call (the roles function) to a dead backend fails without naming its address', async () => {
+    const parked = createServer();
+    const deadUrl = await listen(parked);
+    parked.close();
+    const warnings: string[] = [];
+    const logger = { ...SILENT_LOGGER, warn: (line: string) => warnings.push(line) };
+    const { proxy } = await startFront({ upstreamUrl: deadUrl, logger });
+    const failure = await proxy
+      .call({ method: 'POST', pathAndQuery: '/api/roles', headers: {} })
+      .catch((error: unknown) => error as Error);
+    expect(failure).toMatchObject({ message: 'The API backend is not reachable (ECONNREFUSED).' });
+    expect(warnings.join('\n')).toContain(deadUrl);
+  });
+
   it('aborts the upstream request quietly when the client goes away', async () => {
     const backend = await startBackend();
     const { url } = await startFront({ upstreamUrl: backend.url });

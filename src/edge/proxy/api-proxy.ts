@@ -21,6 +21,7 @@ import {
   createBodyTooLargeError,
   createUnavailableError,
   sendProxyError,
+  toProxyError,
   UPGRADE_REFUSED_TEXT,
 } from './_replies.js';
 import type {
@@ -72,32 +73,52 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
       if (closed) {
         throw createClosedError();
       }
-      const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
-      const answer = await pool.request({
-        path: `${prefix}${request.pathAndQuery}`,
-        method: request.method,
-        headers: {
-          ...request.headers,
-          ...(settings.hostHeader === undefined ? {} : { host: settings.hostHeader }),
-        },
-        body: request.body ?? null,
-        headersTimeout: settings.timeoutMs,
-        bodyTimeout: settings.timeoutMs,
-      });
-      return {
-        status: answer.statusCode,
-        body: await readTextCapped(
-          answer.body,
-          MAX_INTERNAL_BODY_BYTES,
-          `the answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes`,
-        ),
-      };
+      await settings.whenUpstreamReady?.();
+      try {
+        return await callOnce(pool, settings, request);
+      } catch (error) {
+        // Callers show the message (the sign-in page): it says what failed; the log says where.
+        const failure = toProxyError(error, settings.unreachableHint);
+        settings.logger.warn(
+          `/api ${request.method} ${request.pathAndQuery.split('?', 1)[0] ?? ''} (platform call to ${settings.upstreamUrl}): ${failure.message}`,
+        );
+        throw failure;
+      }
     },
     async close(): Promise<void> {
       closed = true;
       await pool.destroy();
     },
   };
+}
+
+/** One request of the host's own, answered whole. */
+async function callOnce(
+  pool: Pool,
+  settings: ExchangeSettings,
+  request: InternalApiRequest,
+): Promise<InternalApiResponse> {
+  const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
+  const answer = await pool.request({
+    path: `${prefix}${request.pathAndQuery}`,
+    method: request.method,
+    headers: {
+      ...request.headers,
+      ...(settings.hostHeader === undefined ? {} : { host: settings.hostHeader }),
+    },
+    body: request.body ?? null,
+    headersTimeout: settings.timeoutMs,
+    bodyTimeout: settings.timeoutMs,
+  });
+  const tooLarge = `The API backend's answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes.`;
+  const body = await readTextCapped(answer.body, MAX_INTERNAL_BODY_BYTES, tooLarge).catch(
+    (error: unknown) => {
+      throw error instanceof Error && error.message === tooLarge
+        ? new PorticoError('PROXY_BACKEND_UNAVAILABLE', tooLarge, { cause: error })
+        : error;
+    },
+  );
+  return { status: answer.statusCode, body };
 }
 
 /** The largest answer {@link ApiProxy.call} reads. */
