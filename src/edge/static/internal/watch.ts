@@ -47,10 +47,14 @@ export function watchRoot(options: WatchRootOptions): RootWatcher {
     followSymlinks: false,
     ignored: (path) => isIgnoredPath(options.root, path),
   });
-  watcher.on('all', () => {
+  const onEvent = (): void => {
     clearTimeout(timer);
     timer = closed ? undefined : setTimeout(options.onSettled, options.delayMs);
-  });
+  };
+  watcher.on('all', onEvent);
+  // chokidar folds some changes away (a folder swapped for a symlink and back keeps its name, so no
+  // `all` event); the raw events of its watchers still see them, and a rebuild costs one walk.
+  watcher.on('raw', onEvent);
   watcher.on('error', (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     options.logger.warn(`watching ${options.root} failed (${message}); some changes may need a restart`);
