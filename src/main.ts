@@ -3,7 +3,6 @@
  * and the edge, starts the listener, and swaps in a new site snapshot whenever the app folder or the config
  * changes. The only module that wires the planes together.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { type Diagnostic, formatDiagnostics, loadConfig } from './config/index.js';
@@ -17,9 +16,12 @@ import {
   createEdgeHandler,
   createEdgeServer,
   createProviderFilter,
+  describeUnavailable,
   type EdgeSite,
   listen,
+  type RootWatcher,
   type SiteRulesState,
+  watchRoot,
 } from './edge/index.js';
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
@@ -126,8 +128,7 @@ async function startEdge(
     onChange: live.scheduleReload,
     logger: options.logger,
   });
-  const upstreamUrl = managed?.url ?? options.apiDevserverUrl;
-  const api = upstreamUrl === undefined ? undefined : createProxy(options, upstreamUrl);
+  const api = createProxy(options, managed);
   live.attach(files, api);
   const server = createEdgeServer(
     createEdgeHandler({
@@ -169,11 +170,30 @@ function createApiExclusion(
   return (relativePath) => relativePath === rel || relativePath.startsWith(`${rel}/`);
 }
 
-function createProxy(options: DevServerOptions, upstreamUrl: string): ApiProxy {
+/**
+ * The `/api` proxy: to the managed worker (requests wait, within the API timeout, while a crashed or
+ * changed worker restarts; a worker that cannot load answers at once), or to `--api-devserver-url`.
+ */
+function createProxy(options: DevServerOptions, managed: ManagedFunctions | undefined): ApiProxy | undefined {
+  const common = { timeoutMs: options.apiTimeoutSeconds * 1000, logger: options.logger };
+  if (managed !== undefined) {
+    const { host } = managed;
+    return createApiProxy({
+      ...common,
+      upstreamUrl: managed.url,
+      whenUpstreamReady: () =>
+        host.whenReady().catch((error: unknown) => {
+          throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');
+        }),
+    });
+  }
+  if (options.apiDevserverUrl === undefined) {
+    return undefined;
+  }
   return createApiProxy({
-    upstreamUrl,
-    timeoutMs: options.apiTimeoutSeconds * 1000,
-    logger: options.logger,
+    ...common,
+    upstreamUrl: options.apiDevserverUrl,
+    unreachableHint: 'Start it, or check --api-devserver-url.',
   });
 }
 
@@ -255,8 +275,18 @@ function createLiveSite(
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
     secure: false,
   });
+  let started = 0;
+  let knownFile = first.file;
   const reload = async () => {
-    const next = await readRulesState(appDir, configDir, options);
+    // Reloads can overlap on a busy machine; only the last one started (the newest read) may apply.
+    const generation = ++started;
+    const read = await readRulesState(appDir, configDir, options);
+    if (generation !== started) {
+      return;
+    }
+    const next =
+      read.file === undefined && knownFile !== undefined ? missingConfigState(knownFile, read) : read;
+    knownFile = read.file ?? knownFile;
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
@@ -283,6 +313,21 @@ function createLiveSite(
   };
 }
 
+/**
+ * A config that was in use and is gone fails closed like a broken one: serving on without its rules
+ * would open every route it protected. It is served again once the file is back, or after a restart.
+ */
+function missingConfigState(file: string, read: ReadState): ReadState {
+  const message =
+    'was deleted while portico start was running, so nothing is served (its rules would be missing); ' +
+    'put it back, or restart portico start to serve the app without a config';
+  return {
+    ok: false,
+    diagnostics: [{ severity: 'error', path: '', file, message }],
+    warnings: read.warnings,
+  };
+}
+
 function reportReload(previous: ReadState, next: ReadState, logger: Logger): void {
   if (
     !next.ok &&
@@ -302,14 +347,12 @@ function watchConfigDir(
   configDir: string,
   onChange: () => void,
   logger: Logger,
-): FSWatcher | undefined {
+): RootWatcher | undefined {
   const rel = relative(appDir, configDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;
   }
-  const watcher = watch(configDir, { recursive: true }, onChange);
-  watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
-  return watcher;
+  return watchRoot({ root: configDir, delayMs: 0, onSettled: onChange, logger });
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {

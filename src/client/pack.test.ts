@@ -61,6 +61,23 @@ describe('packDirectory', () => {
     expect(packed.files.map((f) => f.path)).toEqual(['.gitignore', 'sub/page.html']);
   });
 
+  it('leaves out .env files at any depth unless asked, and names them', async () => {
+    await writeFiles(base, {
+      '.env': 'SECRET=1',
+      '.env.production': 'SECRET=2',
+      'sub/.env.local': 'SECRET=3',
+      'index.html': 'i',
+      'environment.js': 'kept',
+    });
+    const packed = await packDirectory(base);
+    expect(packed.files.map((f) => f.path)).toEqual(['environment.js', 'index.html']);
+    expect(packed.skippedDotenv).toEqual(['.env', '.env.production', 'sub/.env.local']);
+
+    const all = await packDirectory(base, { includeDotenv: true });
+    expect(all.files.map((f) => f.path)).toContain('sub/.env.local');
+    expect(all.skippedDotenv).toEqual([]);
+  });
+
   it('leaves out what exclude names: files and whole folders', async () => {
     await writeFiles(base, {
       'index.html': 'i',

@@ -1,7 +1,8 @@
 /**
  * Lists the files of a folder to deploy, with their sizes and SHA-256 (computed by streaming), as the
  * deployment API wants them: relative `/`-separated paths, sorted. `.git` folders and `.DS_Store` files
- * are skipped, and symbolic links are followed only when they point inside the folder.
+ * are skipped, `.env*` files too unless asked for (they hold local secrets; docs/decisions/0015-dotfiles.md),
+ * and symbolic links are followed only when they point inside the folder.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
@@ -20,6 +21,8 @@ export interface PackOptions {
    * with everything in it).
    */
   readonly exclude?: (relPath: string) => boolean;
+  /** Upload `.env*` files too (`portico deploy --include-dotenv`); by default they are left out. */
+  readonly includeDotenv?: boolean;
 }
 
 /** The packed files of a folder. */
@@ -28,8 +31,18 @@ export interface PackedFolder {
   readonly files: readonly DeployFile[];
   /** The total size of the files. */
   readonly bytes: number;
+  /** The `.env*` files left out (relative paths, sorted); empty with `includeDotenv`. */
+  readonly skippedDotenv: readonly string[];
   /** The absolute path to read a listed file from. */
   absolute(path: string): string;
+}
+
+/**
+ * True for the names of dotenv files (`.env`, `.env.local`, `.env.production`, `.envrc`): local
+ * secrets that a deploy leaves out unless asked for.
+ */
+export function isDotenvName(name: string): boolean {
+  return name.startsWith('.env');
 }
 
 /**
@@ -43,7 +56,9 @@ export function apiExclusions(relPath: string): boolean {
 interface Walk {
   readonly root: string;
   readonly exclude: (relPath: string) => boolean;
+  readonly includeDotenv: boolean;
   readonly found: Map<string, string>;
+  readonly skippedDotenv: string[];
 }
 
 /**
@@ -56,7 +71,13 @@ interface Walk {
  */
 export async function packDirectory(dir: string, options: PackOptions = {}): Promise<PackedFolder> {
   const root = await resolveRoot(dir);
-  const walk: Walk = { root, exclude: options.exclude ?? (() => false), found: new Map() };
+  const walk: Walk = {
+    root,
+    exclude: options.exclude ?? (() => false),
+    includeDotenv: options.includeDotenv === true,
+    found: new Map(),
+    skippedDotenv: [],
+  };
   await walkFolder(walk, root, '', new Set([root]));
   const paths = [...walk.found.keys()].sort(compareText);
   const files: DeployFile[] = [];
@@ -66,6 +87,7 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
   return {
     files,
     bytes: files.reduce((total, file) => total + file.size, 0),
+    skippedDotenv: walk.skippedDotenv.sort(compareText),
     absolute: (path) => walk.found.get(path) ?? join(root, ...path.split('/')),
   };
 }
@@ -98,7 +120,9 @@ async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: Re
       continue;
     }
     const target = await resolveEntry(walk.root, join(dir, entry.name), entry);
-    if (target?.kind === 'file') {
+    if (target?.kind === 'file' && !walk.includeDotenv && isDotenvName(entry.name)) {
+      walk.skippedDotenv.push(rel);
+    } else if (target?.kind === 'file') {
       walk.found.set(rel, target.path);
     } else if (target?.kind === 'folder' && !ancestors.has(target.path)) {
       await walkFolder(walk, target.path, rel, new Set([...ancestors, target.path]));

@@ -18,6 +18,7 @@ export {
   type ApiProxy,
   createApiProxy,
   createRequestId,
+  describeUnavailable,
   type InternalApiRequest,
   type InternalApiResponse,
   type ProxyTarget,
@@ -33,5 +34,5 @@ export type {
   SiteRulesState,
   SiteTokens,
 } from './site.js';
-export { createDirectorySource, type DirectorySource } from './static/index.js';
+export { createDirectorySource, type DirectorySource, type RootWatcher, watchRoot } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';

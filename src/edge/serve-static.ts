@@ -14,7 +14,7 @@ import {
   resolveStaticPath,
 } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
-import { resolveContentType, serveFile } from './static/index.js';
+import { isMissingFileError, resolveContentType, serveFile } from './static/index.js';
 
 const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
@@ -104,7 +104,15 @@ async function serveAt(
     return void ctx.res.end();
   }
   const contentType = resolveContentType(filePath, ctx.rules.config.mimeTypes);
-  await serveFile(ctx.req, ctx.res, file, { status, contentType, headers, source: ctx.site.files });
+  try {
+    await serveFile(ctx.req, ctx.res, file, { status, contentType, headers, source: ctx.site.files });
+  } catch (error) {
+    // Gone or replaced since the index was built (a folder swapped for a symlink): as if missing.
+    if (!isMissingFileError(error) || ctx.res.headersSent) {
+      throw error;
+    }
+    sendErrorPage(ctx.res, 404);
+  }
 }
 
 /** A rewrite target names a file, a folder (its index.html) or an extensionless page (`.html`). */

@@ -23,10 +23,14 @@ export interface StaticFile {
   readonly mtimeMs: number;
   /** Strong ETag including quotes: `"1a2b-18c3f"`. */
   readonly etag: string;
-  /** Reads the whole content (cached for small files). */
+  /** Reads the whole content (cached for small files); rejects with `ENOENT` like {@link stream}. */
   read(): Promise<Buffer>;
-  /** Streams bytes `start..end` inclusive (the whole file when omitted). */
-  stream(range?: { start: number; end: number }): Readable;
+  /**
+   * Opens the file and streams bytes `start..end` inclusive (the whole file when omitted). Resolves
+   * once the file is open, so a file that is gone (or no longer the indexed one) rejects with `ENOENT`
+   * before anything is sent.
+   */
+  stream(range?: { start: number; end: number }): Promise<Readable>;
 }
 
 /**

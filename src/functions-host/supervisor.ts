@@ -58,6 +58,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #closing: Promise<void> | undefined;
   /** Local settings skipped in favour of the real environment are reported on the first launch only. */
   #skipsReported = false;
+  /** Why the app cannot load now (the last relaunch failed); cleared by a change or a good launch. */
+  #failure: unknown;
+  /** Callers of {@link whenReady} waiting for the worker that replaces a crashed one. */
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Kills the worker synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => this.#current?.process.kill();
 
@@ -100,7 +104,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
     this.#cancelRetry();
     this.#backoff.reset();
-    await this.#serialize(() => this.#replace());
+    this.#failure = undefined;
+    await this.#serialize(() => this.#replace()).catch((error: unknown) => {
+      this.#failure = error;
+      this.#settleWaiters(error);
+      throw error;
+    });
   }
 
   close(): Promise<void> {
@@ -116,6 +125,34 @@ class FunctionsHostSupervisor implements FunctionsHost {
       );
     }
     return postJson(this.url, path, body, this.#timings.invokeTimeoutMs);
+  }
+
+  whenReady(): Promise<void> {
+    if (this.#state === 'closed') {
+      return Promise.reject(new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed'));
+    }
+    if (this.#current !== undefined && this.#current.readyAt > 0 && !this.#current.exited) {
+      return Promise.resolve();
+    }
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+    });
+  }
+
+  /** Settles every {@link whenReady} waiting: with the error when given, else as ready. */
+  #settleWaiters(error?: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (error === undefined) {
+        waiter.resolve();
+      } else {
+        waiter.reject(error);
+      }
+    }
   }
 
   async #firstStart(): Promise<FunctionsHostInfo> {
@@ -137,6 +174,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   async #shutDown(): Promise<void> {
     this.#state = 'closed';
+    this.#settleWaiters(new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed'));
     this.#cancelRetry();
     this.#watcher?.close();
     await this.#stopCurrent();
@@ -199,6 +237,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
       running.readyAt = Date.now();
       if (!running.exited) {
         running.stopHealth = this.#monitor(running);
+        this.#failure = undefined;
+        this.#settleWaiters();
       }
       return this.#infoOf(ready);
     } catch (error) {
@@ -308,6 +348,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     this.#options.logger.info('functions: API changed, restarting');
+    this.#failure = undefined;
     this.#cancelRetry();
     this.#backoff.reset();
     this.#relaunch();
@@ -336,6 +377,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
     const { logger } = this.#options;
     logger.error(`functions: ${error instanceof Error ? error.message : String(error)}`);
+    this.#failure = error;
+    this.#settleWaiters(error);
     if (this.#options.watch === true) {
       logger.info(`functions: waiting for changes in ${this.#apiDir} to try again`);
       return;

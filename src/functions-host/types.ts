@@ -92,4 +92,10 @@ export interface FunctionsHost {
   close(): Promise<void>;
   /** POSTs `body` as JSON to `path` on the worker, bypassing the edge (for the roles function). */
   invoke(path: string, body: unknown): Promise<{ status: number; body: string }>;
+  /**
+   * Resolves once a worker is ready: at once while one serves, or when the worker that replaces a crashed
+   * (or, in dev, changed) one has loaded. Rejects at once with the load error while the app cannot load
+   * (until the next change, or a background retry succeeds), and when the host is closed.
+   */
+  whenReady(): Promise<void>;
 }

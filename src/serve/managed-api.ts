@@ -4,7 +4,7 @@
  * variables (and nothing of the server's own environment, which holds its secrets).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiProxy, createApiProxy, sendProxyError } from '../edge/index.js';
+import { type ApiProxy, createApiProxy, describeUnavailable, sendProxyError } from '../edge/index.js';
 import { createFunctionsHost, type FunctionsHost } from '../functions-host/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -77,7 +77,11 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
           return sendUnavailable(req, res, 'the environment was redeployed or removed; retry the request.');
         }
         const running = await start().catch((error: unknown) => {
-          sendUnavailable(req, res, error instanceof Error ? error.message : String(error));
+          // The public answer names what failed; the message (folders, ports) goes to the log only.
+          options.logger.error(
+            `api ${options.label}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          sendProxyError(req, res, describeUnavailable(error, 'The API of this site is unavailable'));
           return undefined;
         });
         await running?.proxy.forward(req, res, target);
@@ -128,7 +132,16 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
     options.logger.info(`api ${options.label}: worker ready (${info.functions.length} functions)`);
     return {
       host,
-      proxy: createApiProxy({ upstreamUrl: info.url, timeoutMs: options.timeoutMs, logger: options.logger }),
+      proxy: createApiProxy({
+        upstreamUrl: info.url,
+        timeoutMs: options.timeoutMs,
+        logger: options.logger,
+        // Requests wait while a crashed worker restarts; one that cannot load answers at once.
+        whenUpstreamReady: () =>
+          host.whenReady().catch((error: unknown) => {
+            throw describeUnavailable(error, 'The API of this site is unavailable');
+          }),
+      }),
     };
   } catch (error) {
     await host.close();

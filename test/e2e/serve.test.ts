@@ -163,6 +163,32 @@ describe('portico serve driven by the portico CLI', () => {
     expect(envs.value.map((e) => e.name)).toEqual(['default', 'preview']);
   });
 
+  it('leaves .env files out of a deploy unless asked, and never serves dotfiles but /.well-known/', async () => {
+    const app = await writeApp({
+      'index.html': '<h1>dotfiles</h1>',
+      '.env': 'SECRET=1',
+      'sub/.env.local': 'SECRET=2',
+      '.npmrc': 'token',
+      '.well-known/security.txt': 'Contact: mailto:security@example.com',
+    });
+    const dots = host.replace('.', '-dots.');
+    const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'dots']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).toContain('Left out 2 .env files');
+    expect(deployed.stderr).toContain('.env, sub/.env.local');
+    expect(deployed.stderr).toContain('--include-dotenv');
+    expect((await get(dots, '/.env')).status).toBe(404);
+    expect((await get(dots, '/.npmrc')).status).toBe(404);
+    expect((await get(dots, '/.well-known/security.txt')).text).toContain('Contact:');
+
+    const withDotenv = await cli(['deploy', app, '--site', 'shop', '--env', 'dots', '--include-dotenv']);
+    expect(withDotenv.code, withDotenv.stderr).toBe(0);
+    expect(withDotenv.stderr).not.toContain('Left out');
+    expect((await get(dots, '/.env')).status).toBe(404);
+    expect((await get(dots, '/sub/.env.local')).status).toBe(404);
+    await rm(app, { recursive: true, force: true });
+  }, 90_000);
+
   it('invites a user, and a minted session takes the roles by opening the invitation link', async () => {
     const invited = await cli([
       'users',

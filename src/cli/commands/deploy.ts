@@ -42,6 +42,7 @@ interface TokenFlags extends ConnectionFlags {
 
 interface DeployFlags extends TokenFlags {
   readonly api?: string;
+  readonly includeDotenv?: boolean;
 }
 
 interface RollbackFlags extends TokenFlags {
@@ -68,6 +69,10 @@ export function registerDeployCommands(program: Command): void {
     .option('--api <apiDir>', 'Azure Functions app folder to deploy as the managed API')
     .option('--env <env>', `${ENV_HELP} (created on first deploy)`, parseEnvironment, 'production')
     .option('--deployment-token <token>', TOKEN_HELP)
+    .option(
+      '--include-dotenv',
+      'also upload .env* files (left out by default: they usually hold local secrets)',
+    )
     .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
   addConnectionOptions(deploy.command('rollback'))
     .description('Make an earlier successful deployment live again (default: the one before the live one)')
@@ -86,7 +91,14 @@ export function registerDeployCommands(program: Command): void {
 async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
   const url = resolveUrl(flags, process.env);
   const deploymentToken = await resolveDeploymentToken(flags, url);
-  const deployment = await deployFolders({ url, deploymentToken, appDir, apiDir: flags.api, env: flags.env });
+  const deployment = await deployFolders({
+    url,
+    deploymentToken,
+    appDir,
+    apiDir: flags.api,
+    env: flags.env,
+    includeDotenv: flags.includeDotenv === true,
+  });
   writeLines([`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
 }
 
@@ -97,12 +109,14 @@ export interface DeployFoldersOptions {
   readonly appDir: string;
   readonly apiDir?: string;
   readonly env: string;
+  /** Upload `.env*` files too; by default they are left out and the note says which. */
+  readonly includeDotenv?: boolean;
 }
 
 /** Packs, uploads what the server lacks and commits; progress goes to stderr. Used by `deploy` and `serve --demo`. */
 export async function deployFolders(options: DeployFoldersOptions): Promise<Deployment> {
   const client = createDeployClient({ url: options.url, deploymentToken: options.deploymentToken });
-  const { app, api } = await packFolders(options.appDir, options.apiDir);
+  const { app, api } = await packFolders(options.appDir, options.apiDir, options.includeDotenv === true);
   const created = await client.createDeployment({
     environment: options.env,
     app: app.files,
@@ -148,15 +162,17 @@ async function resolveDeploymentToken(flags: TokenFlags, url: string): Promise<s
 async function packFolders(
   appDir: string,
   apiDir: string | undefined,
+  includeDotenv: boolean,
 ): Promise<{ app: PackedFolder; api?: PackedFolder }> {
   const nested = apiDir === undefined ? undefined : await nestedFolder(appDir, apiDir).catch(() => undefined);
   if (nested === '') {
     throw new PorticoError('CLI_USAGE', 'The --api folder must not be the app folder itself.');
   }
-  const app = await packDirectory(appDir, { exclude: (path) => path === nested });
+  const app = await packDirectory(appDir, { exclude: (path) => path === nested, includeDotenv });
   writeNote(
     `Packed ${describeFolder(app)} from ${appDir}${nested === undefined ? '' : ` (without ${nested})`}.`,
   );
+  noteSkippedDotenv(app, appDir);
   if (apiDir === undefined) {
     return { app };
   }
@@ -165,10 +181,22 @@ async function packFolders(
     leftOut ||= apiExclusions(path);
     return apiExclusions(path);
   };
-  const api = await packDirectory(apiDir, { exclude });
+  const api = await packDirectory(apiDir, { exclude, includeDotenv });
   const note = leftOut ? '; local.settings.json stays local, use portico settings set' : '';
   writeNote(`Packed ${describeFolder(api)} from ${apiDir}${note}.`);
+  noteSkippedDotenv(api, apiDir);
   return { app, api };
+}
+
+/** Says which `.env*` files stayed behind, and how to send them anyway. */
+function noteSkippedDotenv(folder: PackedFolder, dir: string): void {
+  const skipped = folder.skippedDotenv;
+  if (skipped.length > 0) {
+    writeNote(
+      `Left out ${skipped.length} .env file${skipped.length === 1 ? '' : 's'} of ${dir} (${skipped.join(', ')}): ` +
+        'they usually hold local secrets. Use portico settings set for app settings, or pass --include-dotenv to upload them.',
+    );
+  }
 }
 
 function describeFolder(folder: PackedFolder): string {

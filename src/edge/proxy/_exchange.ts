@@ -10,10 +10,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
-import type { PorticoError } from '../../shared/errors.js';
+import { PorticoError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
-import { createBodyTooLargeError, createTimeoutError, sendProxyError, toProxyError } from './_replies.js';
+import {
+  createBodyTooLargeError,
+  createTimeoutError,
+  describeUnavailable,
+  isConnectFailure,
+  sendProxyError,
+  toProxyError,
+} from './_replies.js';
 import type { ProxyTarget } from './types.js';
 
 /** Frozen settings shared by every exchange of one proxy. */
@@ -25,7 +32,16 @@ export interface ExchangeSettings {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly hostHeader?: string;
+  /** Appended to the public 502 of an unreachable backend (what to do about it). */
+  readonly unreachableHint?: string;
+  /** See {@link ApiProxyOptions.whenUpstreamReady}. */
+  readonly whenUpstreamReady?: () => Promise<void>;
 }
+
+/** How many times a request without a body is sent again after the backend refused the connection. */
+const MAX_RESENDS = 5;
+/** Pause before each resend, times the attempt: the supervisor may not have seen the crash yet. */
+const RESEND_PAUSE_MS = 20;
 
 /** Raised upstream when the client goes away; never shown to anyone. */
 class ClientGoneError extends Error {
@@ -42,6 +58,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
   #done = false;
+  #resends = 0;
+  #pool: Pool | undefined;
+  #target: ProxyTarget | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, settings: ExchangeSettings, resolve: () => void) {
     this.#req = req;
@@ -53,8 +72,38 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     res.once('close', this.#onClientClose);
   }
 
-  /** Sends the request on a pooled keep-alive connection. */
+  /** Sends the request on a pooled keep-alive connection, once the backend is ready when that is known. */
   start(pool: Pool, target: ProxyTarget): void {
+    this.#pool = pool;
+    this.#target = target;
+    if (this.#settings.whenUpstreamReady === undefined) {
+      this.#dispatch(pool, target);
+    } else {
+      this.#dispatchWhenReady(0);
+    }
+  }
+
+  /** Holds the request until the backend is ready (the exchange timer still runs), then sends it. */
+  #dispatchWhenReady(pauseMs: number): void {
+    const { whenUpstreamReady } = this.#settings;
+    const pause = pauseMs > 0 ? new Promise((resolve) => setTimeout(resolve, pauseMs)) : undefined;
+    Promise.resolve(pause)
+      .then(() => whenUpstreamReady?.())
+      .then(
+        () => {
+          if (!this.#done && this.#pool !== undefined && this.#target !== undefined) {
+            this.#dispatch(this.#pool, this.#target);
+          }
+        },
+        (error: unknown) => {
+          if (this.#finish()) {
+            this.#fail(toGateError(error));
+          }
+        },
+      );
+  }
+
+  #dispatch(pool: Pool, target: ProxyTarget): void {
     const options: Dispatcher.DispatchOptions = {
       path: this.#settings.basePath + target.pathAndQuery,
       method: this.#req.method ?? 'GET',
@@ -99,9 +148,30 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** Called with no controller when dispatch itself failed, so it must not use its first argument. */
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    if (this.#finish()) {
-      this.#fail(toProxyError(error, this.#settings.upstreamUrl));
+    if (this.#canResend(error)) {
+      this.#resends += 1;
+      this.#controller = undefined;
+      this.#dispatchWhenReady(RESEND_PAUSE_MS * this.#resends);
+      return;
     }
+    if (this.#finish()) {
+      this.#fail(toProxyError(error, this.#settings.unreachableHint));
+    }
+  }
+
+  /**
+   * A refused connection means nothing of the request reached the backend, so a request without a body
+   * can be sent again once its host says the backend is back (a restarting worker, item 5.6 of issue 13).
+   */
+  #canResend(error: Error): boolean {
+    return (
+      !this.#done &&
+      this.#settings.whenUpstreamReady !== undefined &&
+      this.#body === null &&
+      this.#resends < MAX_RESENDS &&
+      !this.#res.headersSent &&
+      isConnectFailure(error)
+    );
   }
 
   #onTimeout = (): void => {
@@ -133,7 +203,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #fail(error: PorticoError): void {
     if (error.code !== 'PROXY_BODY_TOO_LARGE') {
-      this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}`);
+      // The public body never names the backend; the log line says where it is.
+      const where =
+        error.code === 'PROXY_BACKEND_UNAVAILABLE' ? ` (backend ${this.#settings.upstreamUrl})` : '';
+      this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}${where}`);
     }
     sendProxyError(this.#req, this.#res, error);
   }
@@ -172,6 +245,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       }
     }
   }
+}
+
+/** A host's refusal as the public answer: its own proxy error, else only the catalog summary of its code. */
+function toGateError(error: unknown): PorticoError {
+  return error instanceof PorticoError && error.code.startsWith('PROXY_')
+    ? error
+    : describeUnavailable(error, 'The API backend is not running');
 }
 
 /** True when the request carries a body (RFC 9112 §6.3: a length or a transfer coding). */

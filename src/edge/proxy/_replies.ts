@@ -4,7 +4,7 @@
  * for the timeout (D10). Bodies are never empty (D12).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { PorticoError } from '../../shared/errors.js';
+import { ERROR_CODES, PorticoError } from '../../shared/errors.js';
 
 /** Azure's body for an `/api` call that ran past the limit (spec §3.2 item 5, D10). */
 export const BACKEND_CALL_FAILURE = 'Backend call failure';
@@ -39,8 +39,11 @@ export function createTimeoutError(timeoutMs: number): PorticoError {
   return new PorticoError('PROXY_BACKEND_TIMEOUT', `The /api backend did not answer within ${timeoutMs} ms.`);
 }
 
-/** Maps anything undici or the body stream raised to a coded proxy error. */
-export function toProxyError(error: unknown, upstreamUrl: string): PorticoError {
+/**
+ * Maps anything undici or the body stream raised to a coded proxy error. Its message is public (the
+ * response body): it says what failed, never where the backend is; the caller logs the address.
+ */
+export function toProxyError(error: unknown, unreachableHint?: string): PorticoError {
   if (error instanceof PorticoError) {
     return error;
   }
@@ -54,15 +57,40 @@ export function toProxyError(error: unknown, upstreamUrl: string): PorticoError 
       cause: error,
     });
   }
-  return createUnavailableError(upstreamUrl, code, error);
+  return createUnavailableError(code, error, unreachableHint);
 }
 
-/** The D12 error for a backend that cannot be reached or broke the exchange. */
-export function createUnavailableError(upstreamUrl: string, code: string, cause?: unknown): PorticoError {
+/** True when `error` (from undici) means the backend was never reached: nothing of the request was sent. */
+export function isConnectFailure(error: unknown): boolean {
+  return CONNECT_FAILURE_CODES.has(readErrorCode(error));
+}
+
+/**
+ * The D12 error for a backend that cannot be reached or broke the exchange. The message names no
+ * address (it is the public body); `hint` says what to do, in the words of the mode the user is in.
+ */
+export function createUnavailableError(code: string, cause?: unknown, hint?: string): PorticoError {
   const message = CONNECT_FAILURE_CODES.has(code)
-    ? `The /api backend at ${upstreamUrl} is not reachable (${code}). Start it or check --api-devserver-url.`
-    : `The /api backend at ${upstreamUrl} failed to answer (${code}).`;
+    ? `The API backend is not reachable (${code}).${hint === undefined ? '' : ` ${hint}`}`
+    : `The API backend failed to answer (${code}).`;
   return new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
+}
+
+/**
+ * A public 502 for a backend that is not running, from whatever its host reported: the error code's
+ * catalog summary, never the message itself (which may name folders, ports or addresses; log that).
+ *
+ * @example
+ * describeUnavailable(loadError, 'The API is not running', 'the portico start output has the details');
+ * // → 502 "The API is not running: the API app has a syntax error (FUNCTIONS_SYNTAX_ERROR); the portico start output has the details."
+ */
+export function describeUnavailable(error: unknown, intro: string, hint?: string): PorticoError {
+  const what =
+    error instanceof PorticoError
+      ? `${ERROR_CODES[error.code].summary} (${error.code})`
+      : 'it is not running';
+  const tail = hint === undefined ? '' : `; ${hint}`;
+  return new PorticoError('PROXY_BACKEND_UNAVAILABLE', `${intro}: ${what}${tail}.`, { cause: error });
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PorticoError } from '../../shared/errors.js';
 import { SILENT_LOGGER } from '../../shared/logger.js';
 import { createApiProxy, createRequestId } from './api-proxy.js';
 import type { ApiProxy, ApiProxyOptions } from './types.js';
@@ -425,11 +426,62 @@ describe('createApiProxy: limits and faults', () => {
     expect(JSON.parse(reply.body)).toMatchObject({
       statusCode: 502,
       code: 'PROXY_BACKEND_UNAVAILABLE',
-      message: expect.stringContaining(`${deadUrl} is not reachable (ECONNREFUSED)`),
+      message: 'The API backend is not reachable (ECONNREFUSED).',
     });
+    expect(reply.body).not.toContain(new URL(deadUrl).port);
+    expect(reply.body).not.toContain('127.0.0.1');
     expect(warnings).toEqual([
-      expect.stringMatching(/^\/api POST \/api\/x: The \/api backend at .* not reachable/),
+      `/api POST /api/x: The API backend is not reachable (ECONNREFUSED). (backend ${deadUrl})`,
     ]);
+  });
+
+  it('with whenUpstreamReady, holds a request until the backend is back, and resends one that was refused', async () => {
+    const parked = createServer();
+    const deadUrl = await listen(parked);
+    parked.close();
+    let checks = 0;
+    const revived = createServer((_req, res) => res.end('back'));
+    // The first check says "ready" although nothing listens (a crash not seen yet); the second revives it.
+    const whenUpstreamReady = async () => {
+      checks += 1;
+      if (checks === 2) {
+        revived.listen(Number(new URL(deadUrl).port), '127.0.0.1');
+        await once(revived, 'listening');
+        cleanups.push(() => new Promise<void>((resolve) => revived.close(() => resolve())));
+      }
+    };
+    const { url } = await startFront({ upstreamUrl: deadUrl, whenUpstreamReady });
+    const reply = await send(`${url}/api/x`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('back');
+    expect(checks).toBe(2);
+  });
+
+  it('with whenUpstreamReady, a refusal from the host is the answer, at once', async () => {
+    const backend = await startBackend();
+    const refusal = new PorticoError('PROXY_BACKEND_UNAVAILABLE', 'The API is not running: it cannot load.');
+    const { url } = await startFront({
+      upstreamUrl: backend.url,
+      whenUpstreamReady: () => Promise.reject(refusal),
+    });
+    const reply = await send(`${url}/api/x`, { method: 'POST', body: [Buffer.from('payload')] });
+    expect(reply.status).toBe(502);
+    expect(JSON.parse(reply.body)).toMatchObject({ message: 'The API is not running: it cannot load.' });
+    expect(backend.requests).toBe(0);
+  });
+
+  it('a platform call (the roles function) to a dead backend fails without naming its address', async () => {
+    const parked = createServer();
+    const deadUrl = await listen(parked);
+    parked.close();
+    const warnings: string[] = [];
+    const logger = { ...SILENT_LOGGER, warn: (line: string) => warnings.push(line) };
+    const { proxy } = await startFront({ upstreamUrl: deadUrl, logger });
+    const failure = await proxy
+      .call({ method: 'POST', pathAndQuery: '/api/roles', headers: {} })
+      .catch((error: unknown) => error as Error);
+    expect(failure).toMatchObject({ message: 'The API backend is not reachable (ECONNREFUSED).' });
+    expect(warnings.join('\n')).toContain(deadUrl);
   });
 
   it('aborts the upstream request quietly when the client goes away', async () => {

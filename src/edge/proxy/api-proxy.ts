@@ -21,6 +21,7 @@ import {
   createBodyTooLargeError,
   createUnavailableError,
   sendProxyError,
+  toProxyError,
   UPGRADE_REFUSED_TEXT,
 } from './_replies.js';
 import type {
@@ -59,7 +60,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   let closed = false;
   return {
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
-      const refusal = closed ? createClosedError(settings) : checkRequest(req, settings);
+      const refusal = closed ? createClosedError() : checkRequest(req, settings);
       if (refusal !== undefined) {
         sendProxyError(req, res, refusal);
         return Promise.resolve();
@@ -70,34 +71,54 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
     },
     async call(request: InternalApiRequest): Promise<InternalApiResponse> {
       if (closed) {
-        throw createClosedError(settings);
+        throw createClosedError();
       }
-      const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
-      const answer = await pool.request({
-        path: `${prefix}${request.pathAndQuery}`,
-        method: request.method,
-        headers: {
-          ...request.headers,
-          ...(settings.hostHeader === undefined ? {} : { host: settings.hostHeader }),
-        },
-        body: request.body ?? null,
-        headersTimeout: settings.timeoutMs,
-        bodyTimeout: settings.timeoutMs,
-      });
-      return {
-        status: answer.statusCode,
-        body: await readTextCapped(
-          answer.body,
-          MAX_INTERNAL_BODY_BYTES,
-          `the answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes`,
-        ),
-      };
+      await settings.whenUpstreamReady?.();
+      try {
+        return await callOnce(pool, settings, request);
+      } catch (error) {
+        // Callers show the message (the sign-in page): it says what failed; the log says where.
+        const failure = toProxyError(error, settings.unreachableHint);
+        settings.logger.warn(
+          `/api ${request.method} ${request.pathAndQuery.split('?', 1)[0] ?? ''} (platform call to ${settings.upstreamUrl}): ${failure.message}`,
+        );
+        throw failure;
+      }
     },
     async close(): Promise<void> {
       closed = true;
       await pool.destroy();
     },
   };
+}
+
+/** One request of the host's own, answered whole. */
+async function callOnce(
+  pool: Pool,
+  settings: ExchangeSettings,
+  request: InternalApiRequest,
+): Promise<InternalApiResponse> {
+  const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
+  const answer = await pool.request({
+    path: `${prefix}${request.pathAndQuery}`,
+    method: request.method,
+    headers: {
+      ...request.headers,
+      ...(settings.hostHeader === undefined ? {} : { host: settings.hostHeader }),
+    },
+    body: request.body ?? null,
+    headersTimeout: settings.timeoutMs,
+    bodyTimeout: settings.timeoutMs,
+  });
+  const tooLarge = `The API backend's answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes.`;
+  const body = await readTextCapped(answer.body, MAX_INTERNAL_BODY_BYTES, tooLarge).catch(
+    (error: unknown) => {
+      throw error instanceof Error && error.message === tooLarge
+        ? new PorticoError('PROXY_BACKEND_UNAVAILABLE', tooLarge, { cause: error })
+        : error;
+    },
+  );
+  return { status: answer.statusCode, body };
 }
 
 /** The largest answer {@link ApiProxy.call} reads. */
@@ -135,6 +156,8 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),
+    ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
+    ...(options.whenUpstreamReady === undefined ? {} : { whenUpstreamReady: options.whenUpstreamReady }),
   });
 }
 
@@ -170,8 +193,8 @@ function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return req.headers.upgrade?.toLowerCase().includes('websocket') ?? false;
 }
 
-function createClosedError(settings: ExchangeSettings): PorticoError {
-  return createUnavailableError(settings.upstreamUrl, 'proxy closed');
+function createClosedError(): PorticoError {
+  return createUnavailableError('proxy closed');
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

@@ -1,6 +1,6 @@
 /** The edge's `/api` reverse proxy: public surface. */
 
-export { sendProxyError } from './_replies.js';
+export { describeUnavailable, sendProxyError } from './_replies.js';
 export {
   createApiProxy,
   createRequestId,

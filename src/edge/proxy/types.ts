@@ -38,6 +38,18 @@ export interface ApiProxyOptions {
   readonly logger?: Logger;
   /** `Host` sent upstream instead of the upstream URL's (to reach a host served by the same listener). */
   readonly hostHeader?: string;
+  /**
+   * What to do when the backend cannot be reached, appended to the public 502 (`Start it or check
+   * --api-devserver-url.`). Public bodies never name the backend's address; the log line does.
+   */
+  readonly unreachableHint?: string;
+  /**
+   * Resolves once the backend can take requests (a managed functions worker that is ready). Each request
+   * waits on it, within the API timeout, before it is sent; a request without a body that finds the
+   * backend's port closed (a worker that just crashed) waits on it again and is sent once more. Rejecting
+   * answers at once with the rejection (a {@link PorticoError} whose message is public).
+   */
+  readonly whenUpstreamReady?: () => Promise<void>;
 }
 
 /** A pooled, keep-alive reverse proxy to one `/api` backend. */

@@ -18,7 +18,7 @@ function memoryFile(path: string, content: string, etag = '"1"'): StaticFile & {
       file.reads++;
       return body;
     },
-    stream: () => Readable.from([body]),
+    stream: async () => Readable.from([body]),
   };
   return file;
 }

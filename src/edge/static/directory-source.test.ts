@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,8 +90,8 @@ describe('createDirectorySource: index', () => {
 
     expect((await file.read()).toString()).toBe('0123456789');
     expect(await file.read()).toBe(await file.read());
-    expect(await text(file.stream({ start: 2, end: 4 }))).toBe('234');
-    expect(await text(file.stream())).toBe('0123456789');
+    expect(await text(await file.stream({ start: 2, end: 4 }))).toBe('234');
+    expect(await text(await file.stream())).toBe('0123456789');
   });
 
   it('refresh() swaps in a new index and drops cached contents', async () => {
@@ -218,7 +218,22 @@ describe('createDirectorySource: symlinks', () => {
     await symlink(join(base, 'secret.txt'), page);
 
     await expect(file?.read()).rejects.toMatchObject({ code: 'ELOOP' });
-    await expect(text(file?.stream() ?? Readable.from([]))).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(file?.stream() ?? Promise.resolve(Readable.from([]))).rejects.toMatchObject({
+      code: 'ELOOP',
+    });
+  });
+
+  it('refuses to read an indexed file whose folder was swapped for a symlink leading outside', async () => {
+    await writeFile(join(base, 'page.html'), 'SECRET');
+    const source = await open();
+    const file = source.get('/real/page.html');
+    await rename(join(root, 'real'), join(root, 'parked'));
+    await symlink(base, join(root, 'real'));
+
+    await expect(file?.read()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(file?.stream() ?? Promise.resolve(Readable.from([]))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 
   it('cuts symlink loops', async () => {

@@ -51,8 +51,13 @@ const WATCH_DEBOUNCE_MS = 30;
 export async function createDirectorySource(options: DirectorySourceOptions): Promise<DirectorySource> {
   const root = await realpath(options.root);
   const index = createIndex(root, options);
-  await index.refresh();
+  // Watch first, then walk: a change made while the watcher starts is in the walk or triggers a rebuild.
   const watcher = options.watch === true ? startWatching(root, options, index) : undefined;
+  await watcher?.ready;
+  await index.refresh().catch((error: unknown) => {
+    watcher?.close();
+    throw error;
+  });
   return {
     root,
     get fileCount() {

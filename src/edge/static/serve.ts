@@ -52,8 +52,9 @@ const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ERR_STREAM_PREMATURE_CL
  * Answers `req` with `file`.
  *
  * Resolves once the response is handed to Node. Rejects only when the body cannot be read before any
- * byte is written (e.g. the file vanished), so the caller can still answer 500; a failure while
- * streaming, including a client abort, destroys the response instead.
+ * byte is written: with `ENOENT` when the file vanished or is no longer the indexed one (the caller
+ * answers 404, see {@link isMissingFileError}), otherwise the caller can still answer 500; a failure
+ * while streaming, including a client abort, destroys the response instead.
  *
  * @example
  * const file = source.get('/index.html');
@@ -237,10 +238,11 @@ async function sendStream(
   range: ByteRange | undefined,
 ): Promise<void> {
   const length = range === undefined ? file.size : range.end - range.start + 1;
+  const body = await file.stream(range);
   context.headers['content-length'] = String(length);
   context.res.writeHead(status, context.headers);
   try {
-    await pipeline(file.stream(range), context.res);
+    await pipeline(body, context.res);
   } catch (error) {
     logStreamFailure(context, file, error);
   }
@@ -255,6 +257,17 @@ function logStreamFailure(context: SendContext, file: StaticFile, error: unknown
   }
   const message = error instanceof Error ? error.message : String(error);
   context.logger.warn(`static: sending ${file.path} failed: ${message}`);
+}
+
+/** Error codes of a read that found no file (or refused what it found) where the index had one. */
+const MISSING_FILE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * True when {@link serveFile} rejected because the file is gone or was replaced (a symlink where the
+ * index saw a file or folder); such a request is answered like a missing file.
+ */
+export function isMissingFileError(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && MISSING_FILE_CODES.has(String(error.code));
 }
 
 /** Node types headers it does not know as `string | string[]`; a repeated If-Range counts as its first. */

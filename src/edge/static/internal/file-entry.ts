@@ -2,31 +2,13 @@
  * The {@link StaticFile} objects a directory source hands out: metadata from the walk, a strong ETag,
  * and reads that cache small files in memory for the lifetime of one index.
  */
-import { close, constants, createReadStream, open, read } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { StaticFile } from '../../types.js';
+import { openVerified } from './open-verified.js';
 import type { WalkedFile } from './walk.js';
 
 /** Files up to this size keep their contents in memory after the first `read()`. */
 export const MAX_CACHED_FILE_BYTES = 1024 * 1024;
-
-/**
- * Opens refuse a symlink put in place of an indexed file after the walk, so a swap between two index
- * rebuilds cannot redirect a read outside the root (the walk already resolved every parent directory).
- */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
-
-/**
- * `createReadStream`'s documented `fs` override, opening with {@link OPEN_FLAGS}: its typed `flags`
- * option only takes strings, and no string flag means O_NOFOLLOW.
- */
-const NO_FOLLOW_FS = {
-  open: (path: string, _flags: string, mode: number, callback: (error: Error | null, fd?: number) => void) =>
-    open(path, OPEN_FLAGS, mode, callback),
-  read,
-  close,
-};
 
 /**
  * A strong ETag from size and modification time: `"<size hex>-<mtime ms hex>"`.
@@ -49,8 +31,7 @@ export function createFileEntry(file: WalkedFile): StaticFile {
       file.size <= MAX_CACHED_FILE_BYTES
         ? createCachedRead(file.realPath)
         : () => readNoFollow(file.realPath),
-    stream: (range?: { start: number; end: number }): Readable =>
-      createReadStream(file.realPath, { fs: NO_FOLLOW_FS, start: range?.start, end: range?.end }),
+    stream: (range?: { start: number; end: number }) => openStream(file.realPath, range),
   });
 }
 
@@ -66,6 +47,18 @@ function createCachedRead(realPath: string): () => Promise<Buffer> {
   };
 }
 
-function readNoFollow(realPath: string): Promise<Buffer> {
-  return readFile(realPath, { flag: OPEN_FLAGS });
+/** Every read goes through {@link openVerified}: a folder swapped for a symlink never leads outside. */
+async function readNoFollow(realPath: string): Promise<Buffer> {
+  const handle = await openVerified(realPath);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Opens (and checks) before resolving, so a refused file can still be answered 404 before any header. */
+async function openStream(realPath: string, range?: { start: number; end: number }): Promise<Readable> {
+  const handle = await openVerified(realPath);
+  return handle.createReadStream({ start: range?.start, end: range?.end });
 }

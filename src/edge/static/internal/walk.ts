@@ -33,6 +33,12 @@ export interface WalkOptions {
 const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 /** File names never served, at any depth (compared case-insensitively); spec §10.3. */
 const HIDDEN_FILES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
+/**
+ * The one dot-named folder served, at the root only (RFC 8615: `security.txt`, ACME challenges,
+ * `assetlinks.json`); every other dotfile and dot-folder (`.env`, `.npmrc`, `.vscode/`) is never served
+ * (docs/decisions/0015-dotfiles.md).
+ */
+const SERVED_DOT_FOLDER = '.well-known';
 /** Guards against pathological (acyclic) symlink fan-out; real sites are far shallower. */
 const MAX_DEPTH = 64;
 
@@ -53,7 +59,8 @@ interface DirectoryFrame {
  * Walks `options.root` and returns every servable regular file.
  *
  * Skips `.git` and `node_modules` directories, files named `staticwebapp.config.json` or `routes.json`,
- * whatever `exclude` rejects, special files, and unreadable entries. Symlinks are followed only when
+ * dotfiles and dot-folders other than a root `.well-known` folder, whatever `exclude` rejects, special
+ * files, and unreadable entries. Symlinks are followed only when
  * their real path stays inside the root and passes the same rules; symlink loops are cut.
  */
 export async function walkDirectory(options: WalkOptions): Promise<WalkedFile[]> {
@@ -80,7 +87,7 @@ async function readEntries(context: WalkContext, directory: string): Promise<Dir
 
 async function visitEntry(context: WalkContext, frame: DirectoryFrame, entry: Dirent): Promise<void> {
   const relativePath = frame.relativeDir === '' ? entry.name : `${frame.relativeDir}/${entry.name}`;
-  if (context.exclude?.(relativePath) === true) {
+  if (isHiddenDotName(entry.name, frame.depth === 0) || context.exclude?.(relativePath) === true) {
     return;
   }
   const target = await resolveEntry(context, join(frame.realDir, entry.name), entry.isSymbolicLink());
@@ -147,8 +154,17 @@ function isAllowedRealPath(context: WalkContext, realPath: string): boolean {
   const segments = relative(context.root, realPath).split(sep);
   return segments.every((segment, index) => {
     const prefix = segments.slice(0, index + 1).join('/');
-    return isAllowedSegment(segment, index === segments.length - 1) && context.exclude?.(prefix) !== true;
+    return (
+      isAllowedSegment(segment, index === segments.length - 1) &&
+      !isHiddenDotName(segment, index === 0) &&
+      context.exclude?.(prefix) !== true
+    );
   });
+}
+
+/** Dot-named entries are never served, except the `.well-known` folder at the root. */
+function isHiddenDotName(name: string, atRoot: boolean): boolean {
+  return name.startsWith('.') && !(atRoot && name === SERVED_DOT_FOLDER);
 }
 
 /** A real-path segment: never a skipped directory, and the last one never a hidden file name. */

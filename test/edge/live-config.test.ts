@@ -1,0 +1,65 @@
+/**
+ * The live config of `portico start` under editing: saves that rename a temp file over the config
+ * (how editors save) always apply, and a config that disappears fails closed (issue 13, item 5).
+ *
+ * @see issue 13
+ */
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startApp, type TestApp } from '../helpers/app.js';
+
+const SAVES = 60;
+
+let app: TestApp | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+/**
+ * Saves like an editor: write a temp file next to the config, then rename it over. Both in one tick,
+ * as on a busy machine, where the watcher only looks once the temp file is gone again.
+ */
+function saveByRename(dir: string, config: unknown, n: number): void {
+  const temp = join(dir, `.staticwebapp.config.json.${n}.tmp`);
+  writeFileSync(temp, JSON.stringify(config));
+  renameSync(temp, join(dir, 'staticwebapp.config.json'));
+}
+
+function markerConfig(n: number): unknown {
+  return { routes: [{ route: '/marker', redirect: `/v${n}`, statusCode: 302 }] };
+}
+
+describe('live config', () => {
+  it('applies the last of many rename-over saves in a row', async () => {
+    app = await startApp({ 'index.html': 'home' }, { config: markerConfig(0) });
+    const running = app;
+    for (let n = 1; n <= SAVES; n += 1) {
+      saveByRename(running.dir, markerConfig(n), n);
+      await running.fetch('/marker');
+    }
+    await eventually(
+      async () => (await running.fetch('/marker')).header('location')?.endsWith(`/v${SAVES}`) === true,
+      10_000,
+    );
+  });
+
+  it('fails closed when the config is deleted, until it is back', async () => {
+    const protect = { routes: [{ route: '/private/*', allowedRoles: ['authenticated'] }] };
+    app = await startApp({ 'index.html': 'home', 'private/index.html': 'private' }, { config: protect });
+    const running = app;
+    expect((await running.fetch('/private/')).status).toBe(401);
+
+    unlinkSync(join(running.dir, 'staticwebapp.config.json'));
+    await eventually(async () => (await running.fetch('/private/')).status === 500);
+    const page = await running.fetch('/');
+    expect(page.status).toBe(500);
+    expect(page.text).toContain('was deleted while portico start was running');
+
+    saveByRename(running.dir, protect, 0);
+    await eventually(async () => (await running.fetch('/private/')).status === 401);
+    expect((await running.fetch('/')).text).toBe('home');
+  });
+});
