@@ -2,6 +2,7 @@
  * The compiled form of policy documents and the helpers every policy kind parses with: attributes are
  * read with their defaults and checked, and each problem is recorded with the element's line.
  */
+import { clip } from '../../shared/quote.js';
 import { type GatewayContext, GatewayFailure, type PolicyScope, type PolicySection } from '../types.js';
 import { compileText, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
 import type { XmlElement } from './xml.js';
@@ -54,9 +55,12 @@ export interface PolicyKind {
   parse(element: XmlElement, p: ParseContext): Step | undefined;
 }
 
+/** The longest problem message kept: messages quote names and values from the document, cut short. */
+const MAX_PROBLEM_CHARS = 400;
+
 /** Records a problem at an element. */
 export function problem(p: ParseContext, element: XmlElement, message: string): undefined {
-  p.problems.push({ line: element.line, column: element.column, message });
+  p.problems.push({ line: element.line, column: element.column, message: clip(message, MAX_PROBLEM_CHARS) });
   return undefined;
 }
 
