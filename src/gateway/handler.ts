@@ -269,6 +269,10 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, failure: 
     return;
   }
   const body = JSON.stringify({ statusCode: failure.status, message: failure.message });
+  // Headers of an answer that could not be written (a value Node refused) must not leak into this one.
+  for (const name of res.getHeaderNames()) {
+    res.removeHeader(name);
+  }
   res.statusCode = failure.status;
   for (const [name, value] of Object.entries(failure.headers)) {
     res.setHeader(name, value);

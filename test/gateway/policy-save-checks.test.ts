@@ -100,4 +100,110 @@ describe('policy documents: checks on save', () => {
     expect(JSON.stringify(badElements).length).toBeLessThan(20_000);
     expect(badElements.message).toContain('and 80 more');
   });
+
+  it('refuses header names that are not HTTP tokens and values with CR, LF or non-Latin-1 characters, with their line', async () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        inbound('<set-header name="X Bad" exists-action="override"><value>1</value></set-header>'),
+        'line 3',
+        /not a valid header name/,
+      ],
+      [
+        inbound('<set-header name="X-Split:" exists-action="override"><value>1</value></set-header>'),
+        'line 3',
+        /not a valid header name/,
+      ],
+      [
+        inbound(
+          '<set-header name="X-Crlf" exists-action="override">\n      <value>a&#13;&#10;Set-Cookie: evil=1</value>\n    </set-header>',
+        ),
+        'line 4',
+        /line break/,
+      ],
+      [
+        outbound('<set-header name="X-Euro" exists-action="override"><value>5 €</value></set-header>'),
+        'line 7',
+        /U\+20AC/,
+      ],
+      [
+        inbound(
+          '<return-response>\n      <set-header name="Bad Name"><value>1</value></set-header>\n    </return-response>',
+        ),
+        'line 4',
+        /not a valid header name/,
+      ],
+      [
+        inbound(
+          '<return-response>\n      <set-header name="X-Ok">\n        <value>a&#10;b</value>\n      </set-header>\n    </return-response>',
+        ),
+        'line 5',
+        /line break/,
+      ],
+      [
+        inbound('<rate-limit calls="5" renewal-period="60" remaining-calls-header-name="X Left" />'),
+        'line 3',
+        /header name/,
+      ],
+    ];
+    for (const [value, line, message] of cases) {
+      const error = await refused(value);
+      expect(error.code).toBe('CONTROL_POLICY_INVALID');
+      expect(error.details?.[0]?.path, value).toMatch(new RegExp(`^${line},`));
+      expect(error.details?.[0]?.message, value).toMatch(message);
+    }
+    expect((await call('/orders/x')).status).toBe(200);
+  });
+
+  it('refuses set-status and mock-response codes outside 200–599, with their line', async () => {
+    for (const code of ['101', '100', '199', '600', '99']) {
+      const error = await refused(
+        inbound(`<return-response>\n      <set-status code="${code}" />\n    </return-response>`),
+      );
+      expect(error.details?.[0]?.path).toMatch(/^line 4,/);
+      expect(error.details?.[0]?.message).toContain('from 200 to 599');
+    }
+    const interim = await refused(inbound('<mock-response status-code="103" />'));
+    expect(interim.details?.[0]?.message).toContain('interim');
+    const check = await refused(
+      inbound('<check-header name="X-A" failed-check-httpcode="100"><value>a</value></check-header>'),
+    );
+    expect(check.details?.[0]?.message).toContain('failed-check-httpcode');
+    const fine = await putPolicy(
+      'orders',
+      inbound('<return-response>\n      <set-status code="204" />\n    </return-response>'),
+    );
+    expect(fine.status, fine.text).toBe(201);
+    expect((await call('/orders/x')).status).toBe(204);
+  });
+
+  it('fails only the call whose expression value cannot be a header, with a log line, and keeps serving', async () => {
+    const saved = await putPolicy(
+      'dynamic',
+      outbound(
+        '<set-header name="X-Echo" exists-action="override"><value>@(context.Request.Url.Query.GetValueOrDefault("v", "none"))</value></set-header>',
+      ),
+    );
+    expect(saved.status, saved.text).toBe(201);
+    const good = await call('/dynamic/x?v=fine');
+    expect(good.status).toBe(200);
+    expect(good.headers['x-echo']).toBe('fine');
+    log.length = 0;
+    const bad = await call('/dynamic/x?v=a%0D%0ASet-Cookie:%20evil=1');
+    expect(bad.status).toBe(500);
+    expect(bad.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
+    expect(bad.headers['set-cookie']).toBeUndefined();
+    expect(bad.headers['x-echo']).toBeUndefined();
+    expect(log.join('\n')).toMatch(/X-Echo header holds a line break/);
+    const inReturn = await putPolicy(
+      'dynamic',
+      inbound(
+        '<return-response><set-header name="X-Who"><value>@(context.Request.Url.Query.GetValueOrDefault("who", ""))</value></set-header><set-body>hi</set-body></return-response>',
+      ),
+    );
+    expect(inReturn.status, inReturn.text).toBe(200);
+    const euro = await call('/dynamic/x?who=%E2%82%AC');
+    expect(euro.status).toBe(500);
+    expect(log.join('\n')).toMatch(/X-Who header holds '€'/);
+    expect((await call('/dynamic/x?who=ann')).headers['x-who']).toBe('ann');
+  });
 });

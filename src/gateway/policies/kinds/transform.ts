@@ -5,6 +5,8 @@ import {
   childrenOf,
   choice,
   flag,
+  headerName,
+  headerValueExpr,
   type ParseContext,
   type PolicyKind,
   problem,
@@ -25,8 +27,10 @@ interface Setter {
   readonly values: readonly TextExpr[];
 }
 
-function setterOf(p: ParseContext, el: XmlElement): Setter | undefined {
-  const name = text(p, el, 'name');
+/** A `set-header` or `set-query-parameter`; a header's name and literal values are checked for HTTP. */
+function setterOf(p: ParseContext, el: XmlElement, isHeader: boolean): Setter | undefined {
+  const raw = text(p, el, 'name');
+  const name = raw === undefined || !isHeader ? raw : headerName(p, el, raw);
   const action = choice(
     p,
     el,
@@ -34,7 +38,11 @@ function setterOf(p: ParseContext, el: XmlElement): Setter | undefined {
     ['override', 'skip', 'append', 'delete'] as const,
     'override',
   );
-  const values = childrenOf(p, el, ['value']).map((value) => valueExpr(p, value, value.text, '<value>'));
+  const values = childrenOf(p, el, ['value']).map((value) =>
+    isHeader
+      ? headerValueExpr(p, value, value.text, { name: name ?? '', policy: el.name })
+      : valueExpr(p, value, value.text, '<value>'),
+  );
   if (name === undefined || action === undefined || values.some((v) => v === undefined)) {
     return undefined;
   }
@@ -68,7 +76,7 @@ export const setHeader: PolicyKind = {
   sections: ['inbound', 'backend', 'outbound', 'on-error'],
   attributes: ['name', 'exists-action'],
   parse(el, p) {
-    const setter = setterOf(p, el);
+    const setter = setterOf(p, el, true);
     if (setter !== undefined && PROTECTED_HEADERS.has(setter.name.toLowerCase())) {
       return problem(
         p,
@@ -103,7 +111,7 @@ export const setQueryParameter: PolicyKind = {
   sections: ['inbound', 'backend'],
   attributes: ['name', 'exists-action'],
   parse(el, p) {
-    const setter = setterOf(p, el);
+    const setter = setterOf(p, el, false);
     return setter === undefined
       ? undefined
       : {
