@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
 
@@ -72,10 +74,28 @@ async function writeFiles(ctx: ControlContext, dir: string, files: readonly Mani
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      await ctx.blobs.copyTo(file.sha256, join(dir, ...file.path.split('/')));
+      const path = file.path;
+      await ctx.blobs.copyTo(file.sha256, join(dir, ...path.split('/'))).catch((error: unknown) => {
+        throw collision(error, path);
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/**
+ * The manifest check refuses `a` beside `a/b`; a file system that folds case (`A` beside `a/b`) can
+ * still make two paths collide here, which is the deployer's to fix, not a server fault.
+ */
+function collision(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR'
+    ? new PorticoError(
+        'DEPLOY_MANIFEST_INVALID',
+        `The path '${clip(path)}' collides with another path of this deployment on the server's file system, which does not tell upper from lower case (e.g. 'A' beside 'a/b'); rename one of them.`,
+        { cause: error },
+      )
+    : error;
 }
 
 /** Removes the local copies of deployments not in `keep`, and abandoned temporary folders. */

@@ -1,0 +1,91 @@
+/**
+ * What the control plane of `portico serve` checks when something is saved, over real sockets: a
+ * deployment listing `a` and `a/b` is refused before anything is uploaded (and `A` beside `a/b` is
+ * deployed, because file sources are case-sensitive); app setting names that are special in JavaScript
+ * are refused instead of silently dropped (REST and CLI).
+ * @see issue 13, item 5 (control-plane checks on save)
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../helpers/app.js';
+import {
+  createDeployedSite,
+  PROVIDERS_PATH,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: { path: string; message: string }[] };
+}
+
+const file = (path: string, content: string) => ({
+  path,
+  size: Buffer.byteLength(content),
+  sha256: createHash('sha256').update(content).digest('hex'),
+});
+
+describe('control plane: checks on save', () => {
+  let t: TestService;
+  let token: string;
+
+  const deployCall = (path: string, body: unknown) =>
+    send(`${t.service.adminUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    t = await startTestService();
+    const created = await t.admin('PUT', `${SITES_PATH}/checks`, { sku: { name: 'Standard' } });
+    expect(created.status).toBe(201);
+    token = created.json<{ properties: { apiKey: string } }>().properties.apiKey;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  describe('deployment manifests', () => {
+    it('refuses a file that is also a folder (a and a/b) with both paths, before anything is uploaded', async () => {
+      for (const app of [
+        [file('index.html', 'x'), file('a', 'file'), file('a/b', 'nested')],
+        [file('a/b/c.txt', 'deep'), file('index.html', 'x'), file('a/b', 'file')],
+      ]) {
+        const response = await deployCall('/deploy/v1/deployments', { environment: 'production', app });
+        expect(response.status, response.text).toBe(400);
+        const error = response.json<ErrorBody>().error;
+        expect(error.code).toBe('DEPLOY_MANIFEST_INVALID');
+        const [file, folder] = app[0]?.path === 'index.html' ? ['a/b', 'a'] : ['a/b/c.txt', 'a/b'];
+        expect(error.message).toContain(`'${file}' is inside '${folder}'`);
+        expect(error.details?.[0]?.path).toMatch(/^app\[\d\]\.path$/);
+      }
+      const list = await t.admin('GET', `${SITES_PATH}/checks/builds/default/deployments`);
+      expect(list.json<{ value: unknown[] }>().value).toEqual([]);
+    });
+
+    it('refuses the same conflict in a function app content list', async () => {
+      expect(
+        (await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/inventory`, { kind: 'functionapp' }))
+          .status,
+      ).toBe(201);
+      const check = await t.admin('POST', `${PROVIDERS_PATH}/Microsoft.Web/sites/inventory/content/check`, {
+        api: [file('host.json', '{}'), file('lib', 'x'), file('lib/index.js', 'y')],
+      });
+      expect(check.status, check.text).toBe(400);
+      expect(check.json<ErrorBody>().error.message).toContain("'lib/index.js' is inside 'lib'");
+    });
+
+    it('deploys A beside a/b: paths are case-sensitive, as in Azure', async () => {
+      const host = await createDeployedSite(t, 'cased', {
+        files: { 'index.html': 'home', A: 'upper', 'a/b': 'lower' },
+      });
+      expect((await t.get(host, '/A')).text).toBe('upper');
+      expect((await t.get(host, '/a/b')).text).toBe('lower');
+    });
+  });
+});
