@@ -8,7 +8,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import {
+  ADMIN_TOKEN,
   createDeployedSite,
   PROVIDERS_PATH,
   removeData,
@@ -86,6 +88,45 @@ describe('control plane: checks on save', () => {
       });
       expect((await t.get(host, '/A')).text).toBe('upper');
       expect((await t.get(host, '/a/b')).text).toBe('lower');
+    });
+  });
+
+  describe('app setting names', () => {
+    const settingsPath = `${SITES_PATH}/checks/builds/default/config/appsettings`;
+    const list = async () =>
+      (await t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`)).json<{
+        properties: Record<string, string>;
+      }>().properties;
+
+    it('refuses __proto__, constructor and prototype instead of dropping them, and saves nothing', async () => {
+      expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
+      for (const name of ['__proto__', 'constructor', 'prototype']) {
+        // JSON.parse makes an own property, as the server's body parser does.
+        const properties = JSON.parse(`{"OTHER": "2", "${name}": "x"}`) as Record<string, string>;
+        const response = await t.admin('PUT', settingsPath, { properties });
+        expect(response.status, `${name}: ${response.text}`).toBe(400);
+        const error = response.json<ErrorBody>().error;
+        expect(error.code).toBe('CONTROL_SETTING_INVALID');
+        expect(error.message).toContain(`"${name}": this name is reserved`);
+      }
+      expect(await list()).toEqual({ KEEP: '1' });
+    });
+
+    it('refuses them in the CLI too, before anything is sent', async () => {
+      const run = await runCli([
+        'settings',
+        'set',
+        '--site',
+        'checks',
+        '--url',
+        t.service.adminUrl,
+        '--token',
+        ADMIN_TOKEN,
+        '__proto__=x',
+      ]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(/__proto__ is reserved/);
+      expect(await list()).toEqual({ KEEP: '1' });
     });
   });
 });
