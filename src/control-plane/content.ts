@@ -12,6 +12,7 @@ import { sha256Hex } from '../shared/hash.js';
 import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
+import { UPLOAD_EXPIRY_MS, unusedContentGraceOf } from './uploads.js';
 
 /** The folders of a materialised deployment. */
 export interface DeploymentFolders {
@@ -143,20 +144,25 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** How long a content nobody refers to is kept: longer than any upload may take (abandoned after 1 h). */
-export const UNUSED_CONTENT_GRACE_MS = 2 * 60 * 60_000;
+/** How long a content nobody refers to is kept by default: twice the time an upload may take (1 h). */
+export const UNUSED_CONTENT_GRACE_MS = 2 * UPLOAD_EXPIRY_MS;
 
 /**
- * Removes stored contents no deployment refers to any more (deleted sites and environments, pruned
- * deployments) and that nobody stored or asked for within the grace period, so an upload in progress
+ * Removes stored contents no live, kept or uploading deployment refers to any more (deleted sites and
+ * environments, pruned, failed or expired deployments) and that nobody stored or asked for within the grace period, so an upload in progress
  * keeps what it was told not to send. Safe to run on several nodes at once. Returns how many went.
  */
 export async function sweepUnusedContents(
   ctx: ControlContext,
-  graceMs = UNUSED_CONTENT_GRACE_MS,
+  graceMs = unusedContentGraceOf(ctx),
 ): Promise<number> {
   const usedBefore = new Date(ctx.now().getTime() - graceMs);
-  const rows = await ctx.db.selectFrom('deployments').select('manifest').execute();
+  // Failed deployments (including expired uploads) can never go live: their contents are not held.
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select('manifest')
+    .where('status', 'in', ['Uploading', 'Succeeded'])
+    .execute();
   const keep = new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
   const apps = await ctx.db
     .selectFrom('backend_apps')

@@ -39,6 +39,8 @@ export async function startTestService(
     providers?: PreconfiguredProviders;
     /** Where the service logs (default: nowhere). */
     logger?: Logger;
+    /** The control plane's clock (default: the system clock). */
+    clock?: () => Date;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -58,6 +60,7 @@ export async function startTestService(
     verbose: false,
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   return {
     service,

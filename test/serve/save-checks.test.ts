@@ -6,6 +6,8 @@
  * @see issue 13, item 5 (control-plane checks on save)
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
@@ -127,6 +129,112 @@ describe('control plane: checks on save', () => {
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/__proto__ is reserved/);
       expect(await list()).toEqual({ KEEP: '1' });
+    });
+  });
+
+  describe('interrupted uploads', () => {
+    const HOUR = 60 * 60_000;
+    let u: TestService;
+    let now = Date.now();
+    let slowToken = '';
+    const deploy = (method: string, path: string, body?: string, type = 'application/json') =>
+      send(`${u.service.adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${slowToken}`, 'content-type': type },
+        body,
+      });
+    const deployments = async () =>
+      (await u.admin('GET', `${SITES_PATH}/slow/builds/default/deployments`)).json<{
+        value: { name: string; properties: { status: string; error: string | null } }[];
+      }>().value;
+    const buildStatus = async () =>
+      (await u.admin('GET', `${SITES_PATH}/slow/builds/default`)).json<{ properties: { status: string } }>()
+        .properties.status;
+
+    beforeAll(async () => {
+      u = await startTestService({ clock: () => new Date(now) });
+      const created = await u.admin('PUT', `${SITES_PATH}/slow`, {});
+      slowToken = created.json<{ properties: { apiKey: string } }>().properties.apiKey;
+    });
+
+    afterAll(async () => {
+      await u?.close();
+      await removeData(u?.dataDir ?? '');
+    });
+
+    it('expire an hour after they start: Failed with the reason, in deploy list and the build status, files released', async () => {
+      const sent = file('index.html', 'sent before the client went away');
+      const unsent = file('app.js', 'never sent');
+      const started = await deploy(
+        'POST',
+        '/deploy/v1/deployments',
+        JSON.stringify({ environment: 'production', app: [sent, unsent] }),
+      );
+      expect(started.status, started.text).toBe(201);
+      const { id } = started.json<{ id: string }>();
+      const put = await deploy(
+        'PUT',
+        `/deploy/v1/deployments/${id}/files/${sent.sha256}`,
+        'sent before the client went away',
+        'application/octet-stream',
+      );
+      expect(put.status, put.text).toBe(204);
+      const blob = join(u.dataDir, 'blobs', sent.sha256.slice(0, 2), sent.sha256);
+      expect(existsSync(blob)).toBe(true);
+      expect(await buildStatus()).toBe('Uploading');
+
+      now += HOUR - 60_000;
+      expect((await deployments())[0]?.properties.status).toBe('Uploading');
+
+      now += 2 * 60_000;
+      const [expired] = await deployments();
+      expect(expired?.name).toBe(id);
+      expect(expired?.properties.status).toBe('Failed');
+      expect(expired?.properties.error).toMatch(/^Upload expired: .* within 60 minutes/);
+      expect(await buildStatus()).toBe('Failed');
+      expect(existsSync(blob)).toBe(false);
+
+      const late = await deploy(
+        'PUT',
+        `/deploy/v1/deployments/${id}/files/${unsent.sha256}`,
+        'never sent',
+        'application/octet-stream',
+      );
+      expect(late.status).toBe(409);
+      expect(late.json<ErrorBody>().error.message).toContain('Upload expired');
+      expect((await deploy('POST', `/deploy/v1/deployments/${id}/commit`)).status).toBe(409);
+
+      const listed = await runCli([
+        'deploy',
+        'list',
+        '--site',
+        'slow',
+        '--url',
+        u.service.adminUrl,
+        '--token',
+        ADMIN_TOKEN,
+      ]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`${id}\\s+Failed.*Upload expired`));
+    });
+
+    it('expire when the service starts again after the hour, too', async () => {
+      const started = await deploy(
+        'POST',
+        '/deploy/v1/deployments',
+        JSON.stringify({ environment: 'production', app: [file('index.html', 'again')] }),
+      );
+      const { id } = started.json<{ id: string }>();
+      await u.close();
+      now += HOUR + 60_000;
+      u = await startTestService({ dataDir: u.dataDir, clock: () => new Date(now) });
+      const row = await u.service.control.db
+        .selectFrom('deployments')
+        .select(['status', 'error'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('Failed');
+      expect(row.error).toContain('Upload expired');
     });
   });
 });
