@@ -228,7 +228,8 @@ async function send(
   }
   res.statusCode = answer.status;
   const body = answer.body;
-  if (req.method === 'HEAD' || body === undefined) {
+  // 204 and 304 never have a body, nor a Content-Length that would promise one (RFC 9110 §8.6).
+  if (req.method === 'HEAD' || body === undefined || answer.status === 204 || answer.status === 304) {
     if (body instanceof Readable) {
       body.resume();
     }

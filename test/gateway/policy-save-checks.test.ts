@@ -170,10 +170,15 @@ describe('policy documents: checks on save', () => {
     expect(check.details?.[0]?.message).toContain('failed-check-httpcode');
     const fine = await putPolicy(
       'orders',
-      inbound('<return-response>\n      <set-status code="204" />\n    </return-response>'),
+      inbound(
+        '<return-response>\n      <set-status code="204" />\n      <set-body>ignored</set-body>\n    </return-response>',
+      ),
     );
     expect(fine.status, fine.text).toBe(201);
-    expect((await call('/orders/x')).status).toBe(204);
+    const empty = await call('/orders/x');
+    expect(empty.status).toBe(204);
+    expect(empty.headers['content-length']).toBeUndefined();
+    expect(empty.text).toBe('');
   });
 
   it('fails only the call whose expression value cannot be a header, with a log line, and keeps serving', async () => {
@@ -205,5 +210,24 @@ describe('policy documents: checks on save', () => {
     expect(euro.status).toBe(500);
     expect(log.join('\n')).toMatch(/X-Who header holds '€'/);
     expect((await call('/dynamic/x?who=ann')).headers['x-who']).toBe('ann');
+  });
+
+  it('fails only the call whose expression does not give a backend URL, with a log line', async () => {
+    const saved = await putPolicy(
+      'dynamic',
+      inbound(
+        '<set-backend-service base-url="@(context.Request.Url.Query.GetValueOrDefault(&quot;to&quot;, &quot;none&quot;))" />',
+      ),
+    );
+    expect(saved.status, saved.text).toBe(200);
+    log.length = 0;
+    const bad = await call('/dynamic/x?to=file:///etc/passwd');
+    expect(bad.status).toBe(500);
+    expect(bad.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
+    expect(log.join('\n')).toMatch(
+      /<set-backend-service> in <inbound>, .* did not give an absolute http\(s\) URL/,
+    );
+    const good = await call(`/dynamic/x?to=${encodeURIComponent(`${backend.url}/api`)}`);
+    expect(good.status).toBe(200);
   });
 });

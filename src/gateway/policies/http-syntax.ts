@@ -42,3 +42,12 @@ export function headerValueProblem(value: string): string | undefined {
 function hex(code: number): string {
   return code.toString(16).toUpperCase().padStart(4, '0');
 }
+
+/** True for an absolute http(s) URL, the only kind a backend base URL may be. */
+export function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) {
+    return false;
+  }
+  const url = new URL(value);
+  return url.protocol === 'http:' || url.protocol === 'https:';
+}

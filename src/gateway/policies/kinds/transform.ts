@@ -1,9 +1,12 @@
 /** Request and response rewriting: `set-header`, `set-query-parameter`, `rewrite-uri`, `set-backend-service`. */
+import { clip } from '../../../shared/quote.js';
 import type { GatewayContext } from '../../types.js';
 import { isExpression, type TextExpr } from '../expressions.js';
+import { isHttpUrl } from '../http-syntax.js';
 import {
   childrenOf,
   choice,
+  fail,
   flag,
   headerName,
   headerValueExpr,
@@ -192,12 +195,20 @@ export const setBackendService: PolicyKind = {
       );
     }
     const url = valueExpr(p, el, raw, 'base-url');
+    const where = `<set-backend-service> in <${p.section}>`;
     return url === undefined
       ? undefined
       : {
           name: 'set-backend-service',
           run(ctx) {
-            ctx.backend.baseUrl = url(ctx);
+            const value = url(ctx);
+            if (!isHttpUrl(value)) {
+              ctx.deps.logger.warn(
+                `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where}, ${clip(raw)} did not give an absolute http(s) URL.`,
+              );
+              fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', 'set-backend-service');
+            }
+            ctx.backend.baseUrl = value;
           },
         };
   },
