@@ -212,6 +212,29 @@ describe('policy documents: checks on save', () => {
     expect((await call('/dynamic/x?who=ann')).headers['x-who']).toBe('ann');
   });
 
+  it('refuses a named value change that would break a policy using it, naming the policy and line', async () => {
+    const named = (value: string, displayName = 'tenant') =>
+      t.admin('PUT', `${SVC}/namedValues/tenant`, { properties: { displayName, value } });
+    expect((await named('contoso')).status).toBe(201);
+    const saved = await putPolicy(
+      'orders',
+      inbound('<set-header name="X-Tenant" exists-action="override"><value>{{tenant}}</value></set-header>'),
+    );
+    expect(saved.status, saved.text).toBe(200);
+    const broken = await named('contoso\r\nX-Injected: 1');
+    expect(broken.status, broken.text).toBe(400);
+    const error = broken.json<ErrorBody>().error;
+    expect(error.code).toBe('CONTROL_POLICY_INVALID');
+    expect(error.message).toContain('the policy of api:orders is invalid');
+    expect(error.details?.[0]?.path).toMatch(/^line 3,/);
+    const renamed = await named('contoso', 'customer');
+    expect(renamed.status).toBe(400);
+    expect(renamed.json<ErrorBody>().error.message).toContain('{{tenant}}');
+    expect((await call('/orders/x')).status).toBe(200);
+    expect(backend.requests.at(-1)?.headers['x-tenant']).toBe('contoso');
+    expect((await named('fabrikam')).status).toBe(200);
+  });
+
   it('fails only the call whose expression does not give a backend URL, with a log line', async () => {
     const saved = await putPolicy(
       'dynamic',

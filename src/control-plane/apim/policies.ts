@@ -86,19 +86,28 @@ export async function checkPolicyText(
   scope: PolicyScope,
   xml: string,
 ): Promise<void> {
-  const values = await namedValueMap(ctx, serviceId);
+  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml);
+}
+
+/** Checks a policy document with these named values; `subject` names it in the message. */
+function checkPolicyWith(
+  values: ReadonlyMap<string, string>,
+  scope: PolicyScope,
+  xml: string,
+  subject = `The ${scope} policy`,
+): void {
   const missing = referencedNamedValues(xml).filter((name) => !values.has(name));
   if (missing.length > 0) {
     throw new PorticoError(
       'CONTROL_POLICY_INVALID',
-      `The policy uses named values that do not exist: ${listSome(missing.map((name) => `{{${clip(name)}}}`))}. Create them first ('portico apim named-value set').`,
+      `${subject} uses named values that do not exist: ${listSome(missing.map((name) => `{{${clip(name)}}}`))}. Create them first ('portico apim named-value set').`,
     );
   }
   const result = parsePolicyDocument(substituteNamedValues(xml, values), scope);
   if (!result.ok) {
     throw new PorticoError(
       'CONTROL_POLICY_INVALID',
-      `The ${scope} policy is invalid: ${describeProblems(result.problems)}`,
+      `${subject} is invalid: ${describeProblems(result.problems)}`,
       {
         details: result.problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
           path: `line ${problem.line}, column ${problem.column}`,
@@ -106,6 +115,31 @@ export async function checkPolicyText(
         })),
       },
     );
+  }
+}
+
+/**
+ * Checks that every policy using a named value still holds with its new value or display name, so a
+ * change never leaves a stored policy that fails every call; throws a 400 naming the policy and line.
+ */
+export async function checkPoliciesWithNamedValue(
+  ctx: ControlContext,
+  serviceId: string,
+  change: { readonly previousName: string | undefined; readonly name: string; readonly value: string },
+): Promise<void> {
+  const values = await namedValueMap(ctx, serviceId);
+  if (change.previousName !== undefined) {
+    values.delete(change.previousName);
+  }
+  values.set(change.name, change.value);
+  const affected = [change.name, change.previousName];
+  for (const policy of await listEntities<PolicyProperties>(ctx, serviceId, 'policy')) {
+    const names = referencedNamedValues(policy.properties.value);
+    if (affected.some((name) => name !== undefined && names.includes(name))) {
+      const scope = (policy.id.split(':')[0] ?? 'global') as PolicyScope;
+      const subject = `With this change to {{${clip(change.previousName ?? change.name)}}}, the policy of ${policy.id}`;
+      checkPolicyWith(values, scope, policy.properties.value, subject);
+    }
   }
 }
 
