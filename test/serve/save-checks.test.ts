@@ -93,6 +93,21 @@ describe('control plane: checks on save', () => {
     });
   });
 
+  it('never quotes a long name or value back in an error', async () => {
+    const long = 'x'.repeat(5000);
+    for (const [method, path, body] of [
+      ['PUT', `${SITES_PATH}/${long}`, {}],
+      ['PUT', `${SITES_PATH}/checks2`, { sku: { name: long } }],
+      ['PUT', `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${long}`, { properties: {} }],
+      ['PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/${long}`, { kind: 'functionapp' }],
+      ['PUT', `${SITES_PATH}/checks/linkedBackends/x`, { properties: { backendResourceId: long } }],
+    ] as const) {
+      const response = await t.admin(method, path, body);
+      expect(response.status, path.slice(0, 120)).toBeGreaterThanOrEqual(400);
+      expect(response.text.length, response.text.slice(0, 200)).toBeLessThan(600);
+    }
+  });
+
   describe('app setting names', () => {
     const settingsPath = `${SITES_PATH}/checks/builds/default/config/appsettings`;
     const list = async () =>
