@@ -149,8 +149,9 @@ export const UNUSED_CONTENT_GRACE_MS = 2 * UPLOAD_EXPIRY_MS;
 
 /**
  * Removes stored contents no live, kept or uploading deployment refers to any more (deleted sites and
- * environments, pruned, failed or expired deployments) and that nobody stored or asked for within the grace period, so an upload in progress
- * keeps what it was told not to send. Safe to run on several nodes at once. Returns how many went.
+ * environments, pruned, failed or expired deployments) and that nobody stored or asked for within the
+ * grace period, so an upload in progress keeps what it was told not to send. Safe to run on several
+ * nodes at once. Returns how many went.
  */
 export async function sweepUnusedContents(
   ctx: ControlContext,
