@@ -130,21 +130,24 @@ describe('control plane: checks on save', () => {
     });
 
     it('refuses them in the CLI too, before anything is sent', async () => {
-      const run = await runCli([
-        'settings',
-        'set',
-        '--site',
-        'checks',
-        '--url',
-        t.service.adminUrl,
-        '--token',
-        ADMIN_TOKEN,
-        '__proto__=x',
-      ]);
+      const run = await runCli(
+        [
+          'settings',
+          'set',
+          '--site',
+          'checks',
+          '--url',
+          t.service.adminUrl,
+          '--token',
+          ADMIN_TOKEN,
+          '__proto__=x',
+        ],
+        60_000,
+      );
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/__proto__ is reserved/);
       expect(await list()).toEqual({ KEEP: '1' });
-    });
+    }, 90_000);
   });
 
   describe('interrupted uploads', () => {
@@ -219,19 +222,13 @@ describe('control plane: checks on save', () => {
       expect(late.json<ErrorBody>().error.message).toContain('Upload expired');
       expect((await deploy('POST', `/deploy/v1/deployments/${id}/commit`)).status).toBe(409);
 
-      const listed = await runCli([
-        'deploy',
-        'list',
-        '--site',
-        'slow',
-        '--url',
-        u.service.adminUrl,
-        '--token',
-        ADMIN_TOKEN,
-      ]);
+      const listed = await runCli(
+        ['deploy', 'list', '--site', 'slow', '--url', u.service.adminUrl, '--token', ADMIN_TOKEN],
+        60_000,
+      );
       expect(listed.code, listed.stderr).toBe(0);
       expect(listed.stdout).toMatch(new RegExp(`${id}\\s+Failed.*Upload expired`));
-    });
+    }, 90_000);
 
     it('expire when the service starts again after the hour, too', async () => {
       const started = await deploy(
