@@ -51,6 +51,12 @@ describe('parseSetting', () => {
     }
   });
 
+  it('refuses names that are special in JavaScript, saying why', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(() => parseSetting(`${name}=1`), name).toThrow(/reserved .*special in JavaScript/);
+    }
+  });
+
   it('collects pairs for variadic arguments', () => {
     expect(collectSettings('B=2', collectSettings('A=1', undefined))).toEqual([
       ['A', '1'],

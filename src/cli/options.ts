@@ -1,5 +1,7 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 import { InvalidArgumentError } from 'commander';
+import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
+import { clip } from '../shared/quote.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
@@ -62,7 +64,12 @@ export function parseSetting(value: string): [name: string, value: string] {
   const name = index < 0 ? '' : value.slice(0, index);
   if (!/^[A-Za-z0-9._]+$/.test(name)) {
     throw new InvalidArgumentError(
-      `expected NAME=VALUE with a name of letters, digits, '.' and '_' (e.g. DATABASE_URL=postgres://…), got '${value}'.`,
+      `expected NAME=VALUE with a name of letters, digits, '.' and '_' (e.g. DATABASE_URL=postgres://…), got '${clip(value)}'.`,
+    );
+  }
+  if (SPECIAL_OBJECT_KEYS.has(name)) {
+    throw new InvalidArgumentError(
+      `the app setting name ${name} is reserved (__proto__, constructor and prototype are special in JavaScript); choose another name.`,
     );
   }
   return [name, value.slice(index + 1)];

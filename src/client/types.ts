@@ -41,7 +41,7 @@ export interface BuildProperties {
   readonly url?: string;
   readonly createdTimeUtc: string;
   readonly lastUpdatedOn: string;
-  readonly status: 'WaitingForDeployment' | 'Ready';
+  readonly status: 'WaitingForDeployment' | 'Uploading' | 'Failed' | 'Ready';
   readonly activeDeploymentId: string | null;
 }
 

@@ -7,9 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
+import { UPLOAD_EXPIRY_MS, unusedContentGraceOf } from './uploads.js';
 
 /** The folders of a materialised deployment. */
 export interface DeploymentFolders {
@@ -77,10 +80,28 @@ export async function writeFiles(
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      await ctx.blobs.copyTo(file.sha256, join(dir, ...file.path.split('/')));
+      const path = file.path;
+      await ctx.blobs.copyTo(file.sha256, join(dir, ...path.split('/'))).catch((error: unknown) => {
+        throw collision(error, path);
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/**
+ * The manifest check refuses `a` beside `a/b`; a file system that folds case (`A` beside `a/b`) can
+ * still make two paths collide here, which is the deployer's to fix, not a server fault.
+ */
+function collision(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR'
+    ? new PorticoError(
+        'DEPLOY_MANIFEST_INVALID',
+        `The path '${clip(path)}' collides with another path of this deployment on the server's file system, which does not tell upper from lower case (e.g. 'A' beside 'a/b'); rename one of them.`,
+        { cause: error },
+      )
+    : error;
 }
 
 /** Removes the local copies of deployments not in `keep`, and abandoned temporary folders. */
@@ -128,20 +149,26 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** How long a content nobody refers to is kept: longer than any upload may take (abandoned after 1 h). */
-export const UNUSED_CONTENT_GRACE_MS = 2 * 60 * 60_000;
+/** How long a content nobody refers to is kept by default: twice the time an upload may take (1 h). */
+export const UNUSED_CONTENT_GRACE_MS = 2 * UPLOAD_EXPIRY_MS;
 
 /**
- * Removes stored contents no deployment refers to any more (deleted sites and environments, pruned
- * deployments) and that nobody stored or asked for within the grace period, so an upload in progress
- * keeps what it was told not to send. Safe to run on several nodes at once. Returns how many went.
+ * Removes stored contents no live, kept or uploading deployment refers to any more (deleted sites and
+ * environments, pruned, failed or expired deployments) and that nobody stored or asked for within the
+ * grace period, so an upload in progress keeps what it was told not to send. Safe to run on several
+ * nodes at once. Returns how many went.
  */
 export async function sweepUnusedContents(
   ctx: ControlContext,
-  graceMs = UNUSED_CONTENT_GRACE_MS,
+  graceMs = unusedContentGraceOf(ctx),
 ): Promise<number> {
   const usedBefore = new Date(ctx.now().getTime() - graceMs);
-  const rows = await ctx.db.selectFrom('deployments').select('manifest').execute();
+  // Failed deployments (including expired uploads) can never go live: their contents are not held.
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select('manifest')
+    .where('status', 'in', ['Uploading', 'Succeeded'])
+    .execute();
   const keep = new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
   const apps = await ctx.db
     .selectFrom('backend_apps')

@@ -16,6 +16,8 @@ export interface ControlContext {
   readonly logger: Logger;
   /** The clock (tests may pin it). */
   readonly now: () => Date;
+  /** How long an upload may take from start to commit (default 1 hour; see uploads.ts). */
+  readonly uploadExpiryMs?: number;
   /** The public base URL of a host on the data-plane listener (`http://host:port`). */
   readonly publicUrl: (hostname: string) => string;
   /** Problems with app settings (names, reserved prefixes); the functions host's own rules. */

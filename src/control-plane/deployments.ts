@@ -12,11 +12,12 @@ import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { resolveApiModules } from './api-modules.js';
 import { checkContentForLinkedEnvironment } from './backends/constraints.js';
-import { deploymentFolder, publishFolder, stageDeployment } from './content.js';
+import { deploymentFolder, publishFolder, stageDeployment, sweepUnusedContents } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
 import { type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
 import type { Site } from './sites.js';
+import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
 /** Successful deployments kept per environment (for rollback); older ones are removed. */
 export const KEPT_DEPLOYMENTS = 5;
@@ -126,9 +127,17 @@ export async function uploadDeploymentFile(
 }
 
 async function requireUploading(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
-  const deployment = await getDeployment(ctx, site, id);
+  let deployment = await getDeployment(ctx, site, id);
+  if (deployment.status === 'Uploading' && isUploadExpired(ctx, deployment.createdAt)) {
+    await expireUploads(ctx, deployment.environmentId);
+    deployment = await getDeployment(ctx, site, id);
+  }
   if (deployment.status !== 'Uploading') {
-    throw new PorticoError('DEPLOY_STATE', `Deployment ${id} is ${deployment.status}; start a new deploy.`);
+    const reason = deployment.error === null ? '' : ` (${deployment.error.split('\n')[0]})`;
+    throw new PorticoError(
+      'DEPLOY_STATE',
+      `Deployment ${id} is ${deployment.status}${reason}; start a new deploy.`,
+    );
   }
   return deployment;
 }
@@ -227,6 +236,8 @@ async function activate(
       .updateTable('deployments')
       .set({
         status: 'Succeeded',
+        // A commit that began within the hour succeeds even if the upload expired meanwhile.
+        error: null,
         manifest: JSON.stringify(checked.manifest),
         standard_features: JSON.stringify(checked.standardFeatures),
         log: checked.log,
@@ -294,6 +305,7 @@ export async function listDeployments(
   environmentName: string,
 ): Promise<Deployment[]> {
   const environment = await getEnvironment(ctx, site, environmentName);
+  await expireUploads(ctx, environment.id);
   const rows = await ctx.db
     .selectFrom('deployments')
     .selectAll()
@@ -301,6 +313,27 @@ export async function listDeployments(
     .orderBy('created_at', 'desc')
     .execute();
   return rows.map(toDeployment);
+}
+
+/**
+ * The status of the newest deployment of each environment (after expiring stale uploads), for the
+ * build status of environments that serve nothing yet.
+ */
+export async function latestDeploymentStatuses(
+  ctx: ControlContext,
+  environmentIds: readonly string[],
+): Promise<Map<string, DeploymentsTable['status']>> {
+  if (environmentIds.length === 0) {
+    return new Map();
+  }
+  await expireUploads(ctx);
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select(['environment_id', 'status'])
+    .where('environment_id', 'in', environmentIds)
+    .orderBy('created_at', 'asc')
+    .execute();
+  return new Map(rows.map((row) => [row.environment_id, row.status]));
 }
 
 /** Makes an earlier successful deployment live again (default: the newest one before the live one). */
@@ -346,18 +379,26 @@ export async function readDeployment(ctx: ControlContext, id: string): Promise<D
   return row === undefined ? undefined : toDeployment(row);
 }
 
-/** Marks uploads abandoned for longer than `olderThanMs` as Failed (after a crash or a killed client). */
-export async function failAbandonedUploads(ctx: ControlContext, olderThanMs: number): Promise<number> {
-  const cutoff = new Date(ctx.now().getTime() - olderThanMs).toISOString();
-  const result = await ctx.db
+/**
+ * Marks the expired uploads (of one environment, or all) `Failed` with the reason; when any expired,
+ * sweeps the contents nothing else uses any more. Returns how many expired.
+ */
+export async function expireUploads(ctx: ControlContext, environmentId?: string): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - uploadExpiryOf(ctx)).toISOString();
+  let query = ctx.db
     .updateTable('deployments')
-    .set({
-      status: 'Failed',
-      error: 'The upload was interrupted and never committed.',
-      completed_at: ctx.now().toISOString(),
-    })
+    .set({ status: 'Failed', error: expiredUploadMessage(ctx), completed_at: ctx.now().toISOString() })
     .where('status', '=', 'Uploading')
-    .where('created_at', '<', cutoff)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .where('created_at', '<', cutoff);
+  if (environmentId !== undefined) {
+    query = query.where('environment_id', '=', environmentId);
+  }
+  const expired = Number((await query.executeTakeFirst()).numUpdatedRows);
+  if (expired > 0) {
+    ctx.logger.info(`${expired} upload(s) expired without a commit; their files were released`);
+    // An expiry of E is a safe grace here: whoever last used a content more than E ago was an upload
+    // that has expired by now (or a deployment that went live and holds it).
+    await sweepUnusedContents(ctx, uploadExpiryOf(ctx));
+  }
+  return expired;
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { clip } from '../shared/quote.js';
 import type { EnvironmentsTable } from '../storage/index.js';
 import { type ControlContext, recordChange } from './context.js';
 import { checkEnvironmentName, environmentHostname, PRODUCTION } from './names.js';
@@ -69,7 +70,7 @@ export async function getEnvironment(ctx: ControlContext, site: Site, name: stri
   if (environment === undefined) {
     throw new PorticoError(
       'CONTROL_ENVIRONMENT_NOT_FOUND',
-      `The site '${site.name}' has no environment '${name}'. Deploy to it first (portico deploy … --env ${name}), or run portico env list --site ${site.name}.`,
+      `The site '${site.name}' has no environment '${clip(name)}'. Deploy to it first (portico deploy … --env ${clip(name)}), or run portico env list --site ${site.name}.`,
     );
   }
   return environment;

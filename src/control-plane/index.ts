@@ -25,7 +25,7 @@ export {
   sweepUnusedContents,
 } from './content.js';
 export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
-export { type Deployment, failAbandonedUploads, readDeployment } from './deployments.js';
+export { type Deployment, expireUploads, readDeployment } from './deployments.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
@@ -50,6 +50,7 @@ export {
   TOKEN_LIFETIME_SECONDS,
 } from './signing-keys.js';
 export { createSite, findSite, getSite, type Site, type Sku } from './sites.js';
+export { UPLOAD_CHECK_INTERVAL_MS, UPLOAD_EXPIRY_MS } from './uploads.js';
 export {
   acceptInvitation,
   findInvitationProvider,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PorticoError } from '../shared/errors.js';
+import { clip } from '../shared/quote.js';
 import type { Sku } from './sites.js';
 
 /** One file of a deployment. */
@@ -63,25 +64,48 @@ export function parseDeploymentRequest(body: unknown, sku: Sku): DeploymentReque
     );
   }
   const { environment, app, api } = parsed.data;
-  checkPaths('app', app);
+  checkManifestPaths('app', app);
   if (api !== undefined) {
-    checkPaths('api', api);
+    checkManifestPaths('api', api);
   }
   checkLimits(app, api ?? [], sku);
   return { environment, manifest: api === undefined ? { app } : { app, api } };
 }
 
-function checkPaths(part: string, files: readonly ManifestFile[]): void {
-  const seen = new Set<string>();
-  for (const [index, file] of files.entries()) {
-    const problem = describeBadPath(file.path) ?? (seen.has(file.path) ? 'is listed twice' : undefined);
+/**
+ * Checks the paths of one part of a manifest (`app`, `api`): each a safe relative path, none listed
+ * twice, and none both a file and a folder (`a` and `a/b`), which no file system can hold. Paths are
+ * compared exactly: Portico's file sources are case-sensitive like Azure's, so `A` and `a/b` may both be
+ * deployed. Throws a 400 naming the paths.
+ */
+export function checkManifestPaths(part: string, files: readonly ManifestFile[]): void {
+  const index = new Map<string, number>();
+  for (const [i, file] of files.entries()) {
+    const problem = describeBadPath(file.path) ?? (index.has(file.path) ? 'is listed twice' : undefined);
     if (problem !== undefined) {
-      throw new PorticoError('DEPLOY_MANIFEST_INVALID', `${part}[${index}].path '${file.path}' ${problem}.`, {
-        details: [{ path: `${part}[${index}].path`, message: problem }],
-      });
+      throw badPath(`${part}[${i}].path`, `'${clip(file.path)}' ${problem}`);
     }
-    seen.add(file.path);
+    index.set(file.path, i);
   }
+  for (const [i, file] of files.entries()) {
+    const folder = foldersOf(file.path).find((candidate) => index.has(candidate));
+    if (folder !== undefined) {
+      throw badPath(
+        `${part}[${i}].path`,
+        `'${clip(file.path)}' is inside '${clip(folder)}', which ${part}[${index.get(folder)}] lists as a file; a path cannot be both a file and a folder. Rename one of them`,
+      );
+    }
+  }
+}
+
+/** `a/b/c` → `a`, `a/b`. */
+function foldersOf(path: string): string[] {
+  const segments = path.split('/');
+  return segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
+}
+
+function badPath(path: string, message: string): PorticoError {
+  return new PorticoError('DEPLOY_MANIFEST_INVALID', `${path} ${message}.`, { details: [{ path, message }] });
 }
 
 /** Why a manifest path is unsafe, or undefined when it is a plain relative `/`-separated path. */

@@ -3,6 +3,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { clip } from '../shared/quote.js';
 
 /** The environment every site has; REST calls it `default`, as Azure does. */
 export const PRODUCTION = 'production';
@@ -15,7 +16,7 @@ export function checkSiteName(name: string): string {
   if (name.length < 2 || !SITE_NAME.test(name)) {
     throw new PorticoError(
       'CONTROL_SITE_NAME_INVALID',
-      `The site name '${name}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit (e.g. 'my-blog').`,
+      `The site name '${clip(name)}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit (e.g. 'my-blog').`,
     );
   }
   return name;
@@ -29,7 +30,7 @@ export function checkEnvironmentName(name: string): string {
   if (!ENVIRONMENT_NAME.test(name)) {
     throw new PorticoError(
       'CONTROL_ENVIRONMENT_NAME_INVALID',
-      `The environment name '${name}' is invalid: use 1 to 16 letters or digits (0-9, a-z, A-Z), e.g. 'release' or 'pr42'.`,
+      `The environment name '${clip(name)}' is invalid: use 1 to 16 letters or digits (0-9, a-z, A-Z), e.g. 'release' or 'pr42'.`,
     );
   }
   return name;

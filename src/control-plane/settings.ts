@@ -3,6 +3,7 @@
  * encrypted at rest, names of letters, digits, `.` and `_`, reserved prefixes refused.
  */
 import { PorticoError } from '../shared/errors.js';
+import { clip } from '../shared/quote.js';
 import { type ControlContext, recordChange } from './context.js';
 import { getEnvironment } from './environments.js';
 import type { Site } from './sites.js';
@@ -61,23 +62,27 @@ function checkSettings(
   settings: Readonly<Record<string, unknown>>,
 ): Record<string, string> {
   const problems: { path: string; message: string }[] = [];
-  const values: Record<string, string> = {};
+  // Built with Object.fromEntries (own properties), never `values[name] = …`: a name such as __proto__
+  // would set the prototype and vanish instead of reaching the name check below.
+  const entries: [string, string][] = [];
   for (const [name, value] of Object.entries(settings)) {
+    const path = `properties.${clip(name)}`;
     if (typeof value !== 'string') {
-      problems.push({ path: `properties.${name}`, message: 'the value must be a string' });
+      problems.push({ path, message: `${clip(name)}: the value must be a string` });
     } else if (value.length > MAX_VALUE_LENGTH) {
-      problems.push({ path: `properties.${name}`, message: 'the value is longer than 64 KB' });
+      problems.push({ path, message: `${clip(name)}: the value is longer than 64 KB` });
     } else {
-      values[name] = value;
+      entries.push([name, value]);
     }
   }
+  const values: Record<string, string> = Object.fromEntries(entries);
   for (const message of ctx.validateSettings(values)) {
     problems.push({ path: 'properties', message });
   }
   if (problems.length > 0) {
     throw new PorticoError(
       'CONTROL_SETTING_INVALID',
-      `The app settings were not saved:\n${problems.map((p) => `  ${p.message}`).join('\n')}\nNames may use letters, digits, '.' and '_' (e.g. DATABASE_URL), and may not start with a reserved prefix such as WEBSITE_ or AZURE_FUNCTIONS_.`,
+      `The app settings were not saved:\n${problems.map((p) => `  ${p.message}`).join('\n')}\nNames may use letters, digits, '.' and '_' (e.g. DATABASE_URL), and may not start with a reserved prefix such as WEBSITE_ or AZURE_FUNCTIONS_ or be __proto__, constructor or prototype.`,
       { details: problems },
     );
   }

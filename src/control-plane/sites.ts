@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { quoteValue } from '../shared/quote.js';
 import type { SitesTable } from '../storage/index.js';
 import { type ControlContext, recordChange } from './context.js';
 import { checkSiteName, createHostLabel, environmentHostname, PRODUCTION } from './names.js';
@@ -32,7 +33,7 @@ export function parseSku(value: unknown): Sku {
   }
   throw new PorticoError(
     'CONTROL_PLAN_INVALID',
-    `The plan '${String(value)}' is unknown: use Free or Standard.`,
+    `The plan ${quoteValue(value)} is unknown: use Free or Standard.`,
   );
 }
 

@@ -7,6 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { clip } from '../shared/quote.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
 import type { Site } from './sites.js';
@@ -118,7 +119,7 @@ export function checkProvider(provider: string): string {
   if (!(INVITATION_PROVIDERS as readonly string[]).includes(name) && !CUSTOM_PROVIDER.test(name)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `provider '${provider}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}, or the name of one of the site's customOpenIdConnectProviders (letters, digits, "-" and "_").`,
+      `provider '${clip(provider)}' is not supported; use one of ${INVITATION_PROVIDERS.join(', ')}, or the name of one of the site's customOpenIdConnectProviders (letters, digits, "-" and "_").`,
     );
   }
   return name;

@@ -68,6 +68,30 @@ describe('validateAppSettings', () => {
   });
 });
 
+describe('special JavaScript names', () => {
+  it('refuses __proto__, constructor and prototype as app setting names', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const settings = Object.fromEntries([[name, 'x']]);
+      expect(validateAppSettings(settings), name).toEqual([
+        expect.stringContaining(`"${name}": this name is reserved`),
+      ]);
+    }
+    expect(validateAppSettings({ CONSTRUCTOR: 'x', my_prototype: 'x' })).toEqual([]);
+  });
+
+  it('passes such names from local settings through unharmed (a Map, not an object, holds them)', () => {
+    const env = buildWorkerEnv({
+      base: { PATH: '/bin' },
+      localSettings: Object.fromEntries([
+        ['constructor', 'local'],
+        ['__proto__', 'odd'],
+      ]),
+    });
+    expect(Object.hasOwn(env, 'constructor') && env.constructor).toBe('local');
+    expect(Object.getOwnPropertyDescriptor(env, '__proto__')?.value).toBe('odd');
+  });
+});
+
 describe('buildWorkerEnv', () => {
   it('never lets local settings override the real environment, and logs the skipped names', () => {
     const logger = recordingLogger();

@@ -7,9 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
-import { isRecord } from '../shared/guards.js';
+import { isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import type { Logger } from '../shared/logger.js';
+import { clip } from '../shared/quote.js';
 
 /** The file Core Tools reads in dev; never used once deployed. */
 export const LOCAL_SETTINGS_FILE = 'local.settings.json';
@@ -70,7 +71,12 @@ export async function readLocalSettings(apiDir: string): Promise<LocalSettings> 
 export function validateAppSettings(settings: Readonly<Record<string, string>>): string[] {
   return Object.keys(settings).flatMap((name) => {
     if (!SETTING_NAME.test(name)) {
-      return [`app setting "${name}": names may contain only letters, digits, '.' and '_'`];
+      return [`app setting "${clip(name)}": names may contain only letters, digits, '.' and '_'`];
+    }
+    if (SPECIAL_OBJECT_KEYS.has(name)) {
+      return [
+        `app setting "${name}": this name is reserved (__proto__, constructor and prototype are special in JavaScript, where Functions read settings from process.env); choose another name`,
+      ];
     }
     const reserved = matchReservedPrefix(name);
     return reserved === undefined
@@ -100,22 +106,26 @@ export interface WorkerEnvSources {
  * settings (which win over both).
  */
 export function buildWorkerEnv(sources: WorkerEnvSources): Record<string, string> {
-  const env: Record<string, string> = {};
+  // A Map, not a plain object: names come from users, and `__proto__` or `constructor` must not misbehave.
+  const env = new Map<string, string>();
   for (const [name, value] of Object.entries(sources.base)) {
     if (value !== undefined) {
-      env[name] = value;
+      env.set(name, value);
     }
   }
   for (const [name, value] of Object.entries(sources.localSettings ?? {})) {
-    if (env[name] === undefined) {
-      env[name] = value;
+    if (!env.has(name)) {
+      env.set(name, value);
     } else {
       sources.logger?.info(
         `Skipping '${name}' from local settings as it's already defined in the environment.`,
       );
     }
   }
-  return { ...env, ...sources.appSettings };
+  for (const [name, value] of Object.entries(sources.appSettings ?? {})) {
+    env.set(name, value);
+  }
+  return Object.fromEntries(env);
 }
 
 async function readOptionalFile(path: string): Promise<string | undefined> {

@@ -228,7 +228,8 @@ async function send(
   }
   res.statusCode = answer.status;
   const body = answer.body;
-  if (req.method === 'HEAD' || body === undefined) {
+  // 204 and 304 never have a body, nor a Content-Length that would promise one (RFC 9110 §8.6).
+  if (req.method === 'HEAD' || body === undefined || answer.status === 204 || answer.status === 304) {
     if (body instanceof Readable) {
       body.resume();
     }
@@ -269,6 +270,10 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, failure: 
     return;
   }
   const body = JSON.stringify({ statusCode: failure.status, message: failure.message });
+  // Headers of an answer that could not be written (a value Node refused) must not leak into this one.
+  for (const name of res.getHeaderNames()) {
+    res.removeHeader(name);
+  }
   res.statusCode = failure.status;
   for (const [name, value] of Object.entries(failure.headers)) {
     res.setHeader(name, value);

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Logger } from '../shared/logger.js';
 
 /** Where a policy document is attached, broad to narrow (spec/apim.md §2). */
 export type PolicyScope = 'global' | 'product' | 'api' | 'operation';
@@ -172,6 +173,8 @@ export interface GatewayDeps {
   forward(ctx: GatewayContext, options: ForwardOptions): Promise<void>;
   /** Milliseconds since the epoch (a seam for tests). */
   now(): number;
+  /** Where policies report calls they had to fail for a reason the caller is not told (a bad expression value). */
+  readonly logger: Pick<Logger, 'warn'>;
 }
 
 /** Options of one backend call (`forward-request`). */

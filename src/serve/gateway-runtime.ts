@@ -78,6 +78,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions): Prom
       }),
       forward: (ctx, forwardOptions) => forwarder.forward(ctx, forwardOptions),
       now: () => Date.now(),
+      logger: options.logger,
     },
     logger: options.logger,
     requestId: createRequestId,

@@ -8,9 +8,10 @@ import {
   type ControlContext,
   createManagementHandler,
   createSealer,
-  failAbandonedUploads,
+  expireUploads,
   pruneLocalDeployments,
   sweepUnusedContents,
+  UPLOAD_CHECK_INTERVAL_MS,
 } from '../control-plane/index.js';
 import {
   closeServer,
@@ -82,6 +83,10 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** Credentials of the preconfigured `github` and `aad` providers (PORTICO_GITHUB_*, PORTICO_AAD_*). */
   readonly providers?: PreconfiguredProviders;
+  /** How long a deployment may take from start to commit (default `UPLOAD_EXPIRY_MS`, 1 hour). */
+  readonly uploadExpiryMs?: number;
+  /** The control plane's clock (default: the system clock); tests move it forward. */
+  readonly clock?: () => Date;
 }
 
 /** A running service. */
@@ -154,13 +159,14 @@ async function startOnStorage(
     domain: options.domain,
     workDir: join(dataDir, 'cache'),
     logger: options.logger,
-    now: () => new Date(),
+    now: options.clock ?? (() => new Date()),
+    ...(options.uploadExpiryMs === undefined ? {} : { uploadExpiryMs: options.uploadExpiryMs }),
     publicUrl,
     validateSettings: validateAppSettings,
     sealSession: (siteId, principal, expiresAt) =>
       sealValue(siteSessionKey(control, siteId), principal, expiresAt),
   };
-  await failAbandonedUploads(control, 60 * 60_000);
+  await expireUploads(control);
   let bus: ChangeBus | undefined;
   const tokens = createTokenService(control);
   const apiTimeoutMs = options.apiTimeoutSeconds * 1000;
@@ -242,6 +248,7 @@ async function startOnStorage(
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
     const sweeper = sweepContentsHourly(control, options.logger);
+    const expiry = expireUploadsRegularly(control, options.logger);
     const origin = (port: number) =>
       `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
     return {
@@ -260,6 +267,7 @@ async function startOnStorage(
       async close() {
         clearInterval(poller);
         clearInterval(sweeper);
+        clearInterval(expiry);
         await Promise.all([closeServer(edge), closeServer(adminServer)]);
         await table.close();
         await bus?.close();
@@ -288,6 +296,17 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
     );
   sweep();
   const timer = setInterval(sweep, 60 * 60_000);
+  timer.unref();
+  return timer;
+}
+
+/** Expires uploads that were never committed, every few minutes; a failure is logged and retried. */
+function expireUploadsRegularly(control: ControlContext, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    expireUploads(control).catch((error: unknown) =>
+      logger.warn(`expiring uploads failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }, UPLOAD_CHECK_INTERVAL_MS);
   timer.unref();
   return timer;
 }

@@ -4,3 +4,14 @@
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Names that are special on every JavaScript object (`__proto__` sets the prototype, `constructor` and
+ * `prototype` are inherited): never valid as user-chosen keys such as app setting names.
+ */
+export const SPECIAL_OBJECT_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `record[key]` when it is the record's own property; never an inherited one (`constructor`, …). */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

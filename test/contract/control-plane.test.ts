@@ -25,6 +25,7 @@ import { sweepUnusedContents, UNUSED_CONTENT_GRACE_MS } from '../../src/control-
 import {
   commitDeployment,
   createDeployment,
+  expireUploads,
   listDeployments,
   rollbackDeployment,
   uploadDeploymentFile,
@@ -42,6 +43,7 @@ import {
   readDeployment,
   readStoredKeyState,
   recordServiceKey,
+  UPLOAD_EXPIRY_MS,
 } from '../../src/control-plane/index.js';
 import { listStandardFeaturesInUse } from '../../src/control-plane/plans.js';
 import { listAppSettings, replaceAppSettings } from '../../src/control-plane/settings.js';
@@ -381,6 +383,28 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     const again = await deploy(ctx, 'tidy', 'production', [shared, previewOnly]);
     expect(again.missing).toEqual([previewOnly.sha256]);
     expect(again.committed.status).toBe('Succeeded');
+  });
+
+  it('expires uploads never committed within the hour and releases their contents', async () => {
+    const { site } = await createSite(ctx, 'stalled', 'Free');
+    const sent = file('index.html', '<h1>stalled upload</h1>');
+    const { deployment } = await createDeployment(ctx, site, {
+      environment: 'production',
+      app: [{ path: sent.path, size: sent.size, sha256: sent.sha256 }],
+    });
+    await uploadDeploymentFile(ctx, site, deployment.id, sent.sha256, sent.data);
+    const at = (offsetMs: number): ControlContext => ({
+      ...ctx,
+      now: () => new Date(Date.now() + offsetMs),
+    });
+    expect(await expireUploads(at(UPLOAD_EXPIRY_MS - 60_000))).toBe(0);
+    expect(await expireUploads(at(UPLOAD_EXPIRY_MS + 60_000))).toBeGreaterThanOrEqual(1);
+    const [expired] = await listDeployments(ctx, site, 'production');
+    expect(expired).toMatchObject({ id: deployment.id, status: 'Failed' });
+    expect(expired?.error).toContain('Upload expired');
+    await expect(ctx.blobs.read(sent.sha256)).rejects.toThrow();
+    await expect(commitDeployment(ctx, site, deployment.id)).rejects.toThrow(/Upload expired/);
+    await deleteSite(ctx, 'stalled');
   });
 
   it('caps users with custom roles at 25', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
 import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import { type Logger, SILENT_LOGGER } from '../../src/shared/logger.js';
 import { type Files, send, type TestResponse, writeApp } from './app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,6 +40,10 @@ export async function startTestService(
     /** PORTICO_SECRET_KEY (the nodes of one service share it); default: a key file in the data folder. */
     secretKey?: string;
     secretKeyFile?: string;
+    /** Where the service logs (default: nowhere). */
+    logger?: Logger;
+    /** The control plane's clock (default: the system clock). */
+    clock?: () => Date;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -59,8 +63,9 @@ export async function startTestService(
     pollIntervalMs: options.pollIntervalMs ?? 200,
     version: 'test',
     verbose: false,
-    logger: SILENT_LOGGER,
+    logger: options.logger ?? SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   return {
     service,

@@ -4,6 +4,7 @@
  * settings, change them and write them all back.
  */
 import type { Command } from 'commander';
+import { ownValue } from '../../shared/guards.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
 import { collectSettings, parseEnvironment } from '../options.js';
 import { addJsonOption, writeJson, writeLines, writeNote } from '../output.js';
@@ -61,7 +62,7 @@ async function listSettings(flags: SettingsFlags): Promise<void> {
     writeNote(`No app settings in ${describeTarget(flags)}.`);
     return;
   }
-  writeLines(names.map((name) => `${name}=${settings[name] ?? ''}`));
+  writeLines(names.map((name) => `${name}=${ownValue(settings, name) ?? ''}`));
 }
 
 async function deleteSettings(names: readonly string[], flags: SettingsFlags): Promise<void> {

@@ -1,11 +1,12 @@
 /** Readers of REST `properties` fields with 400s that name the field and say what is expected. */
 import { PorticoError } from '../../shared/errors.js';
+import { quoteValue } from '../../shared/quote.js';
 
-/** A 400 about one field of `properties`. */
+/** A 400 about one field of `properties`; the value is quoted cut short, never whole. */
 export function badField(field: string, expected: string, value: unknown): PorticoError {
   return new PorticoError(
     'CONTROL_BAD_REQUEST',
-    `properties.${field} must be ${expected}; got ${JSON.stringify(value) ?? 'undefined'}.`,
+    `properties.${field} must be ${expected}; got ${value === undefined ? 'nothing' : quoteValue(value)}.`,
   );
 }
 

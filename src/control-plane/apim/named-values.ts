@@ -6,7 +6,7 @@
 import { PorticoError } from '../../shared/errors.js';
 import type { ControlContext } from '../context.js';
 import { badField, booleanField, stringField } from './fields.js';
-import { referencingPolicies } from './policies.js';
+import { checkPoliciesWithNamedValue, referencingPolicies } from './policies.js';
 import {
   changeService,
   checkEntityId,
@@ -56,6 +56,12 @@ export async function putNamedValue(
       `The named value '${clash.id}' already has the display name '${displayName}'.`,
     );
   }
+  const previous = (await listNamedValues(ctx, serviceId)).find((other) => other.id === id);
+  await checkPoliciesWithNamedValue(ctx, serviceId, {
+    previousName: previous?.properties.displayName,
+    name: displayName,
+    value,
+  });
   const properties: NamedValueProperties = secret ? { displayName, secret } : { displayName, secret, value };
   const created = await saveEntity(ctx, serviceId, 'named-value', id, properties, secret ? value : undefined);
   return { namedValue: await getEntity<NamedValueProperties>(ctx, serviceId, 'named-value', id), created };

@@ -10,6 +10,7 @@ import {
 } from '../../gateway/policies/index.js';
 import type { PolicyScope } from '../../gateway/types.js';
 import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import type { ControlContext } from '../context.js';
 import { badField, stringField } from './fields.js';
 import { listNamedValues, type NamedValueProperties, namedValueText } from './named-values.js';
@@ -36,8 +37,8 @@ export interface PolicyProperties {
   readonly value: string;
 }
 
-/** The largest policy document accepted (APIM's limit is 256 KB). */
-const MAX_POLICY_BYTES = 256 * 1024;
+/** The largest policy document accepted, in bytes (APIM's limit: 256 KB per policy document). */
+export const MAX_POLICY_BYTES = 256 * 1024;
 
 /** The entity id of a policy target: `global`, `product:<id>`, `api:<id>`, `operation:<api>/<op>`. */
 export function policyKey(target: PolicyTarget): string {
@@ -85,21 +86,30 @@ export async function checkPolicyText(
   scope: PolicyScope,
   xml: string,
 ): Promise<void> {
-  const values = await namedValueMap(ctx, serviceId);
+  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml);
+}
+
+/** Checks a policy document with these named values; `subject` names it in the message. */
+function checkPolicyWith(
+  values: ReadonlyMap<string, string>,
+  scope: PolicyScope,
+  xml: string,
+  subject = `The ${scope} policy`,
+): void {
   const missing = referencedNamedValues(xml).filter((name) => !values.has(name));
   if (missing.length > 0) {
     throw new PorticoError(
       'CONTROL_POLICY_INVALID',
-      `The policy uses named values that do not exist: ${missing.map((name) => `{{${name}}}`).join(', ')}. Create them first ('portico apim named-value set').`,
+      `${subject} uses named values that do not exist: ${listSome(missing.map((name) => `{{${clip(name)}}}`))}. Create them first ('portico apim named-value set').`,
     );
   }
   const result = parsePolicyDocument(substituteNamedValues(xml, values), scope);
   if (!result.ok) {
     throw new PorticoError(
       'CONTROL_POLICY_INVALID',
-      `The ${scope} policy is invalid: ${describeProblems(result.problems)}`,
+      `${subject} is invalid: ${describeProblems(result.problems)}`,
       {
-        details: result.problems.map((problem) => ({
+        details: result.problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
           path: `line ${problem.line}, column ${problem.column}`,
           message: problem.message,
         })),
@@ -108,8 +118,66 @@ export async function checkPolicyText(
   }
 }
 
+/**
+ * Checks that every policy using a named value still holds with its new value or display name, so a
+ * change never leaves a stored policy that fails every call; throws a 400 naming the policy and line.
+ */
+export async function checkPoliciesWithNamedValue(
+  ctx: ControlContext,
+  serviceId: string,
+  change: { readonly previousName: string | undefined; readonly name: string; readonly value: string },
+): Promise<void> {
+  const values = await namedValueMap(ctx, serviceId);
+  if (change.previousName !== undefined) {
+    values.delete(change.previousName);
+  }
+  values.set(change.name, change.value);
+  const affected = [change.name, change.previousName];
+  for (const policy of await listEntities<PolicyProperties>(ctx, serviceId, 'policy')) {
+    const names = referencedNamedValues(policy.properties.value);
+    if (affected.some((name) => name !== undefined && names.includes(name))) {
+      const scope = (policy.id.split(':')[0] ?? 'global') as PolicyScope;
+      const subject = `With this change to {{${clip(change.previousName ?? change.name)}}}, the policy of ${policy.id}`;
+      checkPolicyWith(values, scope, policy.properties.value, subject);
+    }
+  }
+}
+
+/** The most problems an error lists (a damaged document can have thousands). */
+const MAX_REPORTED_PROBLEMS = 20;
+
 function describeProblems(problems: readonly { line: number; column: number; message: string }[]): string {
-  return problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`).join('; ');
+  return listSome(
+    problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`),
+    '; ',
+  );
+}
+
+/** The first {@link MAX_REPORTED_PROBLEMS} items, and how many more there are. */
+function listSome(items: readonly string[], separator = ', '): string {
+  const more = items.length - MAX_REPORTED_PROBLEMS;
+  return `${items.slice(0, MAX_REPORTED_PROBLEMS).join(separator)}${more > 0 ? `${separator}and ${more} more` : ''}`;
+}
+
+/**
+ * The `value` of a policy: a non-empty XML document of at most {@link MAX_POLICY_BYTES} bytes. Its own
+ * check, not the generic 4096-character field check, and the error never quotes the document.
+ */
+function policyValue(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `properties.value must be the policy XML document as a string (<policies>…</policies>); got ${value === undefined ? 'nothing' : typeof value === 'string' ? 'an empty string' : `a ${Array.isArray(value) ? 'list' : typeof value}`}.`,
+    );
+  }
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_POLICY_BYTES) {
+    throw new PorticoError(
+      'CONTROL_POLICY_INVALID',
+      `The policy document is ${bytes} bytes; a policy may be at most ${MAX_POLICY_BYTES} bytes (256 KB, as in Azure API Management). Move repeated values into named values, or split the policy across product, API and operation scopes.`,
+    );
+  }
+  return value;
 }
 
 /** Saves a policy document after checking it. */
@@ -128,10 +196,7 @@ export async function putPolicy(
       props.format,
     );
   }
-  const value = stringField(props, 'value', '');
-  if (Buffer.byteLength(value) > MAX_POLICY_BYTES || value.trim() === '') {
-    throw badField('value', `a policy XML document of at most ${MAX_POLICY_BYTES} bytes`, '(document)');
-  }
+  const value = policyValue(props.value);
   await checkPolicyText(ctx, serviceId, target.scope, value);
   const properties: PolicyProperties = { format, value };
   const created = await saveEntity(ctx, serviceId, 'policy', policyKey(target), properties);

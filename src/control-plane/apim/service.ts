@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import type { ApimServicesTable } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
 import { putEntity, recordServiceChange } from './store.js';
@@ -37,7 +38,7 @@ function checkServiceName(name: string): void {
   if (!SERVICE_NAME.test(name)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `The API Management service name '${name}' is invalid: use 1 to 50 lower-case letters, digits or '-', starting with a letter and not ending with '-' (e.g. 'contoso-apis').`,
+      `The API Management service name '${clip(name)}' is invalid: use 1 to 50 lower-case letters, digits or '-', starting with a letter and not ending with '-' (e.g. 'contoso-apis').`,
     );
   }
 }

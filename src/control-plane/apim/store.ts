@@ -5,6 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import type { ApimEntitiesTable, Database } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
 
@@ -44,7 +45,7 @@ export function checkEntityId(kind: EntityKind, id: string): string {
   if (!ENTITY_ID.test(id)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `The ${ENTITY_NAMES[kind]} id '${id}' is invalid: use 1 to 80 letters, digits, '-', '_' or '.', starting with a letter or digit.`,
+      `The ${ENTITY_NAMES[kind]} id '${clip(id)}' is invalid: use 1 to 80 letters, digits, '-', '_' or '.', starting with a letter or digit.`,
     );
   }
   return id;
@@ -96,7 +97,7 @@ export async function getEntity<P>(
 export function entityNotFound(kind: EntityKind, id: string): PorticoError {
   return new PorticoError(
     'CONTROL_APIM_ENTITY_NOT_FOUND',
-    `The service has no ${ENTITY_NAMES[kind]} '${id}'.`,
+    `The service has no ${ENTITY_NAMES[kind]} '${clip(id)}'.`,
   );
 }
 

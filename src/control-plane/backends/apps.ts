@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
+import { clip } from '../../shared/quote.js';
 import type { BackendAppsTable } from '../../storage/index.js';
 import { badField, choiceField, urlField } from '../apim/fields.js';
 import { type ControlContext, recordChange } from '../context.js';
@@ -78,7 +79,7 @@ export async function createBackendApp(
   if (!APP_NAME.test(name) || name.length < 2) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `The ${kindLabel(kind)} name '${name}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit.`,
+      `The ${kindLabel(kind)} name '${clip(name)}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit.`,
     );
   }
   const existing = await findBackendAppInNamespace(ctx, namespaceOf(kind), name);

@@ -12,7 +12,7 @@ import { sha256Hex } from '../../shared/hash.js';
 import { resolveApiModules } from '../api-modules.js';
 import { stageDeployment } from '../content.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { describeBadPath, MAX_FUNCTION_BYTES, type ManifestFile } from '../manifest.js';
+import { checkManifestPaths, MAX_FUNCTION_BYTES, type ManifestFile } from '../manifest.js';
 import { APP_CHANGE_PREFIX, type BackendApp } from './apps.js';
 
 const fileSchema = z
@@ -39,12 +39,7 @@ export function parseFunctionContent(body: unknown): ManifestFile[] {
     );
   }
   const files = parsed.data.api;
-  for (const file of files) {
-    const problem = describeBadPath(file.path);
-    if (problem !== undefined) {
-      throw new PorticoError('DEPLOY_MANIFEST_INVALID', `api path '${file.path}' ${problem}.`);
-    }
-  }
+  checkManifestPaths('api', files);
   const total = files.reduce((sum, file) => sum + file.size, 0);
   if (total > MAX_FUNCTION_BYTES) {
     throw new PorticoError(

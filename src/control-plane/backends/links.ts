@@ -4,6 +4,7 @@
  * web apps and container apps.
  */
 import { PorticoError } from '../../shared/errors.js';
+import { quoteValue } from '../../shared/quote.js';
 import type { LinkedBackendsTable } from '../../storage/index.js';
 import { type ApimService, findApimServiceById, getApimService } from '../apim/service.js';
 import { type ControlContext, recordChange } from '../context.js';
@@ -54,7 +55,7 @@ async function resolveResource(
   if (match === null) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `properties.backendResourceId must be the id of an API Management service, a function app, a web app or a container app; got '${resourceId}'.`,
+      `properties.backendResourceId must be the id of an API Management service, a function app, a web app or a container app; got ${quoteValue(resourceId)}.`,
     );
   }
   const provider = (match[1] ?? '').toLowerCase();

@@ -46,6 +46,7 @@ export function buildResource(
   environment: Environment,
   publicUrl: string,
   hasManagedApi = false,
+  latestDeployment?: Deployment['status'],
 ): unknown {
   const name = buildName(environment.name);
   return {
@@ -59,11 +60,22 @@ export function buildResource(
       url: publicUrl,
       createdTimeUtc: environment.createdAt,
       lastUpdatedOn: environment.updatedAt,
-      status: environment.activeDeploymentId === null ? 'WaitingForDeployment' : 'Ready',
+      status: buildStatus(environment, latestDeployment),
       activeDeploymentId: environment.activeDeploymentId,
       hasManagedApi,
     },
   };
+}
+
+/**
+ * Azure's build status: `Ready` while a deployment is live; otherwise what the newest deployment is
+ * doing (`Uploading`, or `Failed`, e.g. an upload that expired), or `WaitingForDeployment`.
+ */
+function buildStatus(environment: Environment, latest: Deployment['status'] | undefined): string {
+  if (environment.activeDeploymentId !== null) {
+    return 'Ready';
+  }
+  return latest === 'Uploading' || latest === 'Failed' ? latest : 'WaitingForDeployment';
 }
 
 /** A deployment resource (Portico extension). */

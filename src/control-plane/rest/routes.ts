@@ -9,6 +9,7 @@ import {
   commitDeployment,
   createDeployment,
   getDeployment,
+  latestDeploymentStatuses,
   listDeployments,
   rollbackDeployment,
   uploadDeploymentFile,
@@ -66,6 +67,22 @@ function environmentOf(request: RouteRequest): string {
 }
 
 /** The ids of the environments whose active deployment has managed functions. */
+/** The build resources of environments, with what their status and managed API need. */
+async function buildResources(
+  ctx: ControlContext,
+  site: Site,
+  environments: readonly Environment[],
+): Promise<unknown[]> {
+  const withApi = await environmentsWithManagedApi(ctx, environments);
+  const latest = await latestDeploymentStatuses(
+    ctx,
+    environments.map((e) => e.id),
+  );
+  return environments.map((e) =>
+    buildResource(site, e, ctx.publicUrl(e.hostname), withApi.has(e.id), latest.get(e.id)),
+  );
+}
+
 async function environmentsWithManagedApi(
   ctx: ControlContext,
   environments: readonly Environment[],
@@ -182,15 +199,7 @@ function buildRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const site = await siteOf(ctx, r);
         const environments = await listEnvironments(ctx, site);
-        const withApi = await environmentsWithManagedApi(ctx, environments);
-        return {
-          status: 200,
-          body: {
-            value: environments.map((e) =>
-              buildResource(site, e, ctx.publicUrl(e.hostname), withApi.has(e.id)),
-            ),
-          },
-        };
+        return { status: 200, body: { value: await buildResources(ctx, site, environments) } };
       },
     },
     {
@@ -201,16 +210,8 @@ function buildRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const site = await siteOf(ctx, r);
         const environment = await getEnvironment(ctx, site, environmentOf(r));
-        const withApi = await environmentsWithManagedApi(ctx, [environment]);
-        return {
-          status: 200,
-          body: buildResource(
-            site,
-            environment,
-            ctx.publicUrl(environment.hostname),
-            withApi.has(environment.id),
-          ),
-        };
+        const [build] = await buildResources(ctx, site, [environment]);
+        return { status: 200, body: build };
       },
     },
     {

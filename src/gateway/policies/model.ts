@@ -2,8 +2,16 @@
  * The compiled form of policy documents and the helpers every policy kind parses with: attributes are
  * read with their defaults and checked, and each problem is recorded with the element's line.
  */
+import { clip, quoteValue } from '../../shared/quote.js';
 import { type GatewayContext, GatewayFailure, type PolicyScope, type PolicySection } from '../types.js';
-import { compileText, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
+import { compileText, isExpression, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
+import {
+  HEADER_NAME_RULE,
+  headerValueProblem,
+  isHeaderName,
+  MAX_FINAL_STATUS,
+  MIN_FINAL_STATUS,
+} from './http-syntax.js';
 import type { XmlElement } from './xml.js';
 
 /** A problem of a policy document, at a line and column. */
@@ -54,9 +62,12 @@ export interface PolicyKind {
   parse(element: XmlElement, p: ParseContext): Step | undefined;
 }
 
+/** The longest problem message kept: messages quote names and values from the document, cut short. */
+const MAX_PROBLEM_CHARS = 400;
+
 /** Records a problem at an element. */
 export function problem(p: ParseContext, element: XmlElement, message: string): undefined {
-  p.problems.push({ line: element.line, column: element.column, message });
+  p.problems.push({ line: element.line, column: element.column, message: clip(message, MAX_PROBLEM_CHARS) });
   return undefined;
 }
 
@@ -86,6 +97,67 @@ export function integer(
     return problem(p, el, `<${el.name}> ${name}="${raw}" must be a whole number ${range}.`);
   }
   return value;
+}
+
+/** A status a policy answers with: a whole number from 200 to 599 (a 1xx is not a final answer). */
+export function finalStatus(
+  p: ParseContext,
+  el: XmlElement,
+  name: string,
+  fallback?: number,
+): number | undefined {
+  const value = integer(p, el, name, { min: 0, max: 999, ...(fallback === undefined ? {} : { fallback }) });
+  if (value === undefined || (value >= MIN_FINAL_STATUS && value <= MAX_FINAL_STATUS)) {
+    return value;
+  }
+  return problem(
+    p,
+    el,
+    `<${el.name}> ${name}="${value}" must be an HTTP status from ${MIN_FINAL_STATUS} to ${MAX_FINAL_STATUS}${value < 200 ? ' (a 1xx status is interim: the caller would keep waiting for the real answer)' : ''}.`,
+  );
+}
+
+/** A header name (an attribute or element text): an HTTP token, or a problem. */
+export function headerName(p: ParseContext, el: XmlElement, name: string): string | undefined {
+  return isHeaderName(name)
+    ? name
+    : problem(
+        p,
+        el,
+        `<${el.name}>: ${quoteValue(name)} is not a valid header name; use ${HEADER_NAME_RULE}.`,
+      );
+}
+
+/**
+ * A header value: a literal is checked now; the result of an expression is checked per call, and a
+ * value that cannot be sent ends the call with APIM's 500 (and a log line) instead of a broken response.
+ */
+export function headerValueExpr(
+  p: ParseContext,
+  el: XmlElement,
+  raw: string,
+  header: { readonly name: string; readonly policy: string },
+): TextExpr | undefined {
+  const bad = isExpression(raw) ? undefined : headerValueProblem(raw);
+  if (bad !== undefined) {
+    return problem(p, el, `<${header.policy}>: the value of the ${clip(header.name)} header ${bad}.`);
+  }
+  const expr = valueExpr(p, el, raw, '<value>');
+  if (expr === undefined || !isExpression(raw)) {
+    return expr;
+  }
+  const where = `<${header.policy}> in <${p.section}>`;
+  return (ctx) => {
+    const value = expr(ctx);
+    const problemText = headerValueProblem(value);
+    if (problemText !== undefined) {
+      ctx.deps.logger.warn(
+        `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where}, the value of ${clip(raw)} for the ${header.name} header ${problemText}.`,
+      );
+      fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', header.policy);
+    }
+    return value;
+  };
 }
 
 /** A true/false attribute. */

@@ -3,6 +3,7 @@
  * XML, the four sections once each, supported policies in sections and scopes where they may appear,
  * known attributes with valid values. Every problem has its line. Never throws.
  */
+import { clip } from '../../shared/quote.js';
 import type { PolicyScope, PolicySection } from '../types.js';
 import {
   type BaseStep,
@@ -101,7 +102,7 @@ export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyPars
         {
           line: parsed.line,
           column: parsed.column,
-          message: `The policy is not well-formed XML: ${parsed.message}.`,
+          message: `The policy is not well-formed XML: ${clip(parsed.message, 200)}.`,
         },
       ],
     };
@@ -115,7 +116,7 @@ export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyPars
         {
           line: root.line,
           column: root.column,
-          message: `The root element must be <policies>, not <${root.name}>.`,
+          message: `The root element must be <policies>, not <${clip(root.name)}>.`,
         },
       ],
     };

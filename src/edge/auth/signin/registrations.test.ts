@@ -179,6 +179,21 @@ describe('resolveProviders', () => {
     });
   });
 
+  it('never takes an inherited object property for an app setting (constructor, toString)', () => {
+    const inherited = resolveProviders(
+      withProviders({
+        github: { registration: { clientIdSettingName: 'constructor', clientSecretSettingName: 'toString' } },
+      }),
+      SETTINGS,
+      {},
+    );
+    expect(inherited.get('github')).toMatchObject({
+      problem: expect.stringContaining(
+        'names the app setting constructor, which this environment does not have',
+      ),
+    });
+  });
+
   it('signs in with Facebook and X over OAuth 2 and with Apple, and leaves out disabled registrations', () => {
     const providers = resolveProviders(
       withProviders({

@@ -6,6 +6,7 @@
  * resolves to a problem that names the JSON path and what to do, shown when someone tries to sign in.
  */
 import type { AuthConfig } from '../../../config/types.js';
+import { ownValue } from '../../../shared/guards.js';
 
 /** Credentials of the preconfigured providers, set by the operator for the whole service. */
 export interface PreconfiguredProviders {
@@ -294,11 +295,11 @@ function custom(
     setting === undefined
       ? `${path}.registration.${field} is required: name the app setting that holds it.`
       : `${path}.registration.${field} names the app setting ${setting}, which this environment does not have; add it with portico settings set.`;
-  const clientId = names.id === undefined ? undefined : settings[names.id];
+  const clientId = names.id === undefined ? undefined : ownValue(settings, names.id);
   if (!clientId) {
     return { name, problem: missing(idField(registration), names.id) };
   }
-  const clientSecret = names.secret === undefined ? undefined : settings[names.secret];
+  const clientSecret = names.secret === undefined ? undefined : ownValue(settings, names.secret);
   if (!clientSecret) {
     return { name, problem: missing(secretField(registration), names.secret) };
   }

@@ -5,6 +5,7 @@ import {
   childrenOf,
   choice,
   fail,
+  finalStatus,
   flag,
   integer,
   type ParseContext,
@@ -145,7 +146,7 @@ export const validateJwt: PolicyKind = {
   ],
   parse(el, p) {
     const source = tokenSource(p, el);
-    const status = integer(p, el, 'failed-validation-httpcode', { min: 100, max: 599, fallback: 401 }) ?? 401;
+    const status = finalStatus(p, el, 'failed-validation-httpcode', 401) ?? 401;
     const custom = el.attributes.get('failed-validation-error-message');
     const variable = el.attributes.get('output-token-variable-name');
     const rules = jwtRules(p, el);
@@ -184,7 +185,7 @@ export const checkHeader: PolicyKind = {
   attributes: ['name', 'failed-check-httpcode', 'failed-check-error-message', 'ignore-case'],
   parse(el, p) {
     const name = text(p, el, 'name');
-    const status = integer(p, el, 'failed-check-httpcode', { min: 100, max: 599 });
+    const status = finalStatus(p, el, 'failed-check-httpcode');
     const custom = el.attributes.get('failed-check-error-message');
     const ignoreCase = flag(p, el, 'ignore-case', false);
     const values = textsOf(p, el, 'value').map((v) => (ignoreCase ? v.toLowerCase() : v));

@@ -7,6 +7,7 @@ import {
   addResponseHeader,
   childrenOf,
   flag,
+  headerName,
   integer,
   type ParseContext,
   type PolicyKind,
@@ -32,6 +33,13 @@ export interface CorsStep extends Step {
 
 function listOf(p: ParseContext, parent: XmlElement | undefined, child: string): string[] {
   return parent === undefined ? [] : childrenOf(p, parent, [child]).map((el) => el.text);
+}
+
+/** Header or method names: each must be an HTTP token (they are written into response headers). */
+function tokensOf(p: ParseContext, parent: XmlElement | undefined, child: string): string[] {
+  return parent === undefined
+    ? []
+    : childrenOf(p, parent, [child]).flatMap((el) => headerName(p, el, el.text) ?? []);
 }
 
 function allowedOrigin(rules: CorsRules, origin: string): string | undefined {
@@ -90,9 +98,9 @@ export const cors: PolicyKind = {
     const methodsElement = find('allowed-methods');
     const rules: CorsRules = {
       origins: listOf(p, find('allowed-origins'), 'origin'),
-      methods: listOf(p, methodsElement, 'method').map((m) => m.toUpperCase()),
-      headers: listOf(p, find('allowed-headers'), 'header'),
-      expose: listOf(p, find('expose-headers'), 'header'),
+      methods: tokensOf(p, methodsElement, 'method').map((m) => m.toUpperCase()),
+      headers: tokensOf(p, find('allowed-headers'), 'header'),
+      expose: tokensOf(p, find('expose-headers'), 'header'),
       credentials: flag(p, el, 'allow-credentials', false),
       maxAge:
         methodsElement === undefined

@@ -9,6 +9,7 @@ import {
   afterResponse,
   childrenOf,
   fail,
+  headerName,
   integer,
   type ParseContext,
   type PolicyKind,
@@ -46,14 +47,18 @@ function rateOptions(p: ParseContext, el: XmlElement): RateOptions | undefined {
     return undefined;
   }
   const optional = (name: string) => el.attributes.get(name);
+  const header = (name: string) => {
+    const value = optional(name);
+    return value === undefined ? undefined : headerName(p, el, value);
+  };
   return {
     calls,
     period,
-    retryHeader: optional('retry-after-header-name') ?? 'Retry-After',
+    retryHeader: header('retry-after-header-name') ?? 'Retry-After',
     ...pick('retryVariable', optional('retry-after-variable-name')),
-    ...pick('remainingHeader', optional('remaining-calls-header-name')),
+    ...pick('remainingHeader', header('remaining-calls-header-name')),
     ...pick('remainingVariable', optional('remaining-calls-variable-name')),
-    ...pick('totalHeader', optional('total-calls-header-name')),
+    ...pick('totalHeader', header('total-calls-header-name')),
   };
 }
 

@@ -4,13 +4,15 @@ import type { TextExpr } from '../expressions.js';
 import {
   childrenOf,
   choice,
+  finalStatus,
   flag,
+  headerName,
+  headerValueExpr,
   integer,
   type ParseContext,
   type PolicyKind,
   problem,
   text,
-  valueExpr,
 } from '../model.js';
 import type { XmlElement } from '../xml.js';
 
@@ -35,7 +37,8 @@ interface HeaderSetter {
 
 function headerSetters(p: ParseContext, elements: readonly XmlElement[]): HeaderSetter[] {
   return elements.flatMap((el): HeaderSetter[] => {
-    const name = text(p, el, 'name');
+    const raw = text(p, el, 'name');
+    const name = raw === undefined ? undefined : headerName(p, el, raw);
     const action = choice(
       p,
       el,
@@ -43,7 +46,9 @@ function headerSetters(p: ParseContext, elements: readonly XmlElement[]): Header
       ['override', 'skip', 'append', 'delete'] as const,
       'override',
     );
-    const values = childrenOf(p, el, ['value']).map((value) => valueExpr(p, value, value.text, '<value>'));
+    const values = childrenOf(p, el, ['value']).map((value) =>
+      headerValueExpr(p, value, value.text, { name: name ?? '', policy: 'return-response' }),
+    );
     return name === undefined || action === undefined || values.some((v) => v === undefined)
       ? []
       : [{ name: name.toLowerCase(), action, values: values as TextExpr[] }];
@@ -64,8 +69,7 @@ export const returnResponse: PolicyKind = {
     }
     const children = childrenOf(p, el, ['set-status', 'set-header', 'set-body']);
     const statusElement = children.find((child) => child.name === 'set-status');
-    const status =
-      statusElement === undefined ? 200 : integer(p, statusElement, 'code', { min: 100, max: 599 });
+    const status = statusElement === undefined ? 200 : finalStatus(p, statusElement, 'code');
     const headers = headerSetters(
       p,
       children.filter((child) => child.name === 'set-header'),
@@ -97,7 +101,7 @@ export const mockResponse: PolicyKind = {
   sections: ['inbound', 'outbound', 'on-error'],
   attributes: ['status-code', 'content-type'],
   parse(el, p) {
-    const status = integer(p, el, 'status-code', { min: 100, max: 599, fallback: 200 }) ?? 200;
+    const status = finalStatus(p, el, 'status-code', 200) ?? 200;
     const contentType = el.attributes.get('content-type') ?? 'application/json';
     childrenOf(p, el, []);
     return {

@@ -1,10 +1,15 @@
 /** Request and response rewriting: `set-header`, `set-query-parameter`, `rewrite-uri`, `set-backend-service`. */
+import { clip } from '../../../shared/quote.js';
 import type { GatewayContext } from '../../types.js';
 import { isExpression, type TextExpr } from '../expressions.js';
+import { isHttpUrl } from '../http-syntax.js';
 import {
   childrenOf,
   choice,
+  fail,
   flag,
+  headerName,
+  headerValueExpr,
   type ParseContext,
   type PolicyKind,
   problem,
@@ -25,8 +30,10 @@ interface Setter {
   readonly values: readonly TextExpr[];
 }
 
-function setterOf(p: ParseContext, el: XmlElement): Setter | undefined {
-  const name = text(p, el, 'name');
+/** A `set-header` or `set-query-parameter`; a header's name and literal values are checked for HTTP. */
+function setterOf(p: ParseContext, el: XmlElement, isHeader: boolean): Setter | undefined {
+  const raw = text(p, el, 'name');
+  const name = raw === undefined || !isHeader ? raw : headerName(p, el, raw);
   const action = choice(
     p,
     el,
@@ -34,7 +41,11 @@ function setterOf(p: ParseContext, el: XmlElement): Setter | undefined {
     ['override', 'skip', 'append', 'delete'] as const,
     'override',
   );
-  const values = childrenOf(p, el, ['value']).map((value) => valueExpr(p, value, value.text, '<value>'));
+  const values = childrenOf(p, el, ['value']).map((value) =>
+    isHeader
+      ? headerValueExpr(p, value, value.text, { name: name ?? '', policy: el.name })
+      : valueExpr(p, value, value.text, '<value>'),
+  );
   if (name === undefined || action === undefined || values.some((v) => v === undefined)) {
     return undefined;
   }
@@ -68,7 +79,7 @@ export const setHeader: PolicyKind = {
   sections: ['inbound', 'backend', 'outbound', 'on-error'],
   attributes: ['name', 'exists-action'],
   parse(el, p) {
-    const setter = setterOf(p, el);
+    const setter = setterOf(p, el, true);
     if (setter !== undefined && PROTECTED_HEADERS.has(setter.name.toLowerCase())) {
       return problem(
         p,
@@ -103,7 +114,7 @@ export const setQueryParameter: PolicyKind = {
   sections: ['inbound', 'backend'],
   attributes: ['name', 'exists-action'],
   parse(el, p) {
-    const setter = setterOf(p, el);
+    const setter = setterOf(p, el, false);
     return setter === undefined
       ? undefined
       : {
@@ -184,12 +195,20 @@ export const setBackendService: PolicyKind = {
       );
     }
     const url = valueExpr(p, el, raw, 'base-url');
+    const where = `<set-backend-service> in <${p.section}>`;
     return url === undefined
       ? undefined
       : {
           name: 'set-backend-service',
           run(ctx) {
-            ctx.backend.baseUrl = url(ctx);
+            const value = url(ctx);
+            if (!isHttpUrl(value)) {
+              ctx.deps.logger.warn(
+                `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where}, ${clip(raw)} did not give an absolute http(s) URL.`,
+              );
+              fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', 'set-backend-service');
+            }
+            ctx.backend.baseUrl = value;
           },
         };
   },
