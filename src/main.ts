@@ -20,6 +20,7 @@ import {
   type EdgeSite,
   listen,
   type SiteRulesState,
+  type TlsCertificate,
 } from './edge/index.js';
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
@@ -43,6 +44,8 @@ export interface DevServerOptions {
   readonly apiTimeoutSeconds: number;
   readonly verbose: boolean;
   readonly logger: Logger;
+  /** Serve HTTPS with this certificate (`--ssl`); the URL then starts with `https://`. */
+  readonly tls?: TlsCertificate;
 }
 
 /** A running dev server. */
@@ -136,9 +139,10 @@ async function startEdge(
       logger: options.logger,
       verbose: options.verbose,
     }),
+    options.tls,
   );
   const port = await listen(server, options.port, options.host);
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   return {
     url,
     port,
@@ -253,7 +257,7 @@ function createLiveSite(
     api,
     sessions,
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
-    secure: false,
+    secure: options.tls !== undefined,
   });
   const reload = async () => {
     const next = await readRulesState(appDir, configDir, options);
