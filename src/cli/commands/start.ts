@@ -5,6 +5,7 @@
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
+import { prepareApiBuild } from '../../functions-host/index.js';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
@@ -65,7 +66,14 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   });
   reportResolution(resolved, logger);
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
-  const server = await startDevServer({ ...toDevServerOptions(resolved, flags, logger), tls });
+  const apiBuild =
+    resolved.apiDir === undefined ? undefined : await prepareApiBuild({ apiDir: resolved.apiDir, logger });
+  const server = await startDevServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
+    async (error: unknown) => {
+      await apiBuild?.close();
+      throw error;
+    },
+  );
   const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
@@ -76,6 +84,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     openBrowser(server.url, (line) => logger.info(line));
   }
   await waitForSignal(server);
+  await apiBuild?.close();
 }
 
 /** The resolved options as {@link startDevServer} takes them. */
