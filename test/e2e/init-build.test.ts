@@ -166,7 +166,7 @@ describe('portico build', () => {
     }
   });
 
-  it('--app-build-command wins over the file', async () => {
+  it('--app-build-command wins over the file; an unknown configuration name lists the names', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {
       'swa-cli.config.json': JSON.stringify({ configurations: { site: { appBuildCommand: 'exit 9' } } }),
@@ -175,6 +175,9 @@ describe('portico build', () => {
       const result = await runCli(['build', '--app-build-command', 'node -e "1"'], 60_000, { cwd: dir, env });
       expect(result.code).toBe(0);
       expect(result.stderr).toContain('Build finished');
+      const unknown = await runCli(['build', 'staging'], 60_000, { cwd: dir, env });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('no configuration named "staging" (it has: site)');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

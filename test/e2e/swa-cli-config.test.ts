@@ -126,11 +126,11 @@ describe('portico start with swa-cli.config.json', () => {
     }
   });
 
-  it('flags win: a positional folder, --port and --api-devserver-url replace what the file says', async () => {
+  it('flags win (SWA CLI short forms too): a positional folder, -p and --api-devserver-url replace what the file says', async () => {
     const dir = await writeProject(SITE, {
       web: { appLocation: 'app', outputLocation: 'dist', apiLocation: 'missing-api', port: 1 },
     });
-    const cli = await startCli(['start', 'src', '--port', '0', '--api-devserver-url', backend.url], 20_000, {
+    const cli = await startCli(['start', 'src', '-p', '0', '--api-devserver-url', backend.url], 20_000, {
       cwd: dir,
       env: cleanEnv(),
     });

@@ -29,11 +29,11 @@ export function registerBuildCommand(program: Command): void {
     .command('build')
     .description('Build the app and the API with their build commands (from swa-cli.config.json or detected)')
     .argument('[configName|appLocation]', 'a configuration of swa-cli.config.json, or the app folder')
-    .option('--app-location <dir>', 'the app folder (default: .)')
-    .option('--api-location <dir>', 'the Functions app folder')
-    .option('--output-location <dir>', 'accepted for the SWA CLI; the build decides its output')
-    .option('--app-build-command <command>', 'the command that builds the app')
-    .option('--api-build-command <command>', 'the command that builds the API');
+    .option('-a, --app-location <dir>', 'the app folder (default: .)')
+    .option('-i, --api-location <dir>', 'the Functions app folder')
+    .option('-O, --output-location <dir>', 'accepted for the SWA CLI; the build decides its output')
+    .option('-A, --app-build-command <command>', 'the command that builds the app')
+    .option('-I, --api-build-command <command>', 'the command that builds the API');
   addConfigFileOptions(command).action((target: string | undefined, flags: BuildFlags) =>
     runBuild(target, flags),
   );

@@ -1,6 +1,6 @@
 /**
  * The command-line options of the SWA CLI that `portico start` and `portico build` accept, spelled as the
- * SWA CLI spells them, and their conversion to the command-line layer (only what the user typed: the
+ * SWA CLI spells them (with its one-letter aliases), and their conversion to the command-line layer (only what the user typed: the
  * defaults are applied after merging, so a flag left out never hides the file or a variable).
  */
 import type { Command } from 'commander';
@@ -32,7 +32,7 @@ export interface SwaCliStartFlags {
 /** Adds `--config`/`--config-name`, shared by `start` and `build`. */
 export function addConfigFileOptions(command: Command): Command {
   return command
-    .option('--config <path>', 'the swa-cli.config.json to read (default: ./swa-cli.config.json)')
+    .option('-c, --config <path>', 'the swa-cli.config.json to read (default: ./swa-cli.config.json)')
     .option('--config-name <name>', 'the configuration of swa-cli.config.json to use');
 }
 
@@ -40,27 +40,31 @@ export function addConfigFileOptions(command: Command): Command {
 export function addSwaCliStartOptions(command: Command): Command {
   addConfigFileOptions(command)
     .option('--api <apiDir>', 'Azure Functions app folder to run as managed functions behind /api')
-    .option('--api-location <apiDir>', 'the same as --api (the SWA CLI spelling)')
+    .option('-i, --api-location <apiDir>', 'the same as --api (the SWA CLI spelling)')
     .option('--api-devserver-url <url>', 'proxy /api/* to this URL instead', parseHttpUrl)
-    .option('--app-location <dir>', 'the app folder; holds staticwebapp.config.json (default: .)')
-    .option('--output-location <dir>', 'the built front end, relative to --app-location (default: .)')
+    .option('-a, --app-location <dir>', 'the app folder; holds staticwebapp.config.json (default: .)')
+    .option('-O, --output-location <dir>', 'the built front end, relative to --app-location (default: .)')
     .option(
-      '--app-devserver-url <url>',
+      '-D, --app-devserver-url <url>',
       'forward everything but /.auth and /api to this dev server',
       parseHttpUrl,
     )
-    .option('--run <command>', 'start the dev server with this command')
-    .option('--devserver-timeout <seconds>', 'how long to wait for the dev server (default 60)', parseSeconds)
+    .option('-r, --run <command>', 'start the dev server with this command')
     .option(
-      '--swa-config-location <dir>',
+      '-t, --devserver-timeout <seconds>',
+      'how long to wait for the dev server (default 60)',
+      parseSeconds,
+    )
+    .option(
+      '-w, --swa-config-location <dir>',
       'folder holding staticwebapp.config.json (default: the app folder)',
     )
-    .option('--port <port>', 'port to listen on (default 4280)', parsePort)
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--ssl', 'serve HTTPS (a generated localhost certificate unless --ssl-cert/--ssl-key)')
-    .option('--ssl-cert <pem>', 'certificate (PEM) for --ssl')
-    .option('--ssl-key <pem>', 'private key (PEM) for --ssl')
-    .option('--open', 'open the browser once the server is ready');
+    .option('-p, --port <port>', 'port to listen on (default 4280)', parsePort)
+    .option('-q, --host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('-s, --ssl', 'serve HTTPS (a generated localhost certificate unless --ssl-cert/--ssl-key)')
+    .option('-e, --ssl-cert <pem>', 'certificate (PEM) for --ssl')
+    .option('-k, --ssl-key <pem>', 'private key (PEM) for --ssl')
+    .option('-o, --open', 'open the browser once the server is ready');
   return command;
 }
 

@@ -3,10 +3,12 @@
  * build commands from the command line, the configuration (with its `build` overrides) and `SWA_CLI_*`
  * variables. What they leave out is filled in by the caller from detection.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { readSwaCliEnv } from './env.js';
 import type { SwaCliOptions } from './keys.js';
 import { type OptionLayer, pick, pickPath } from './layers.js';
-import { selectConfiguration } from './select.js';
+import { selectConfiguration, unknownConfigurationError } from './select.js';
 
 /** Inputs of {@link resolveBuildOptions}. */
 export interface ResolveBuildInput {
@@ -39,10 +41,11 @@ export async function resolveBuildOptions(input: ResolveBuildInput): Promise<Res
     configName: input.configName,
     cwd: input.cwd,
   });
-  const flags =
-    positional !== undefined && !selected.positionalIsName
-      ? { ...input.flags, appLocation: positional }
-      : input.flags;
+  const folderArg = positional !== undefined && !selected.positionalIsName ? positional : undefined;
+  if (folderArg !== undefined && selected.file !== undefined && !isDirectory(resolve(input.cwd, folderArg))) {
+    throw unknownConfigurationError(selected.file, folderArg, selected.names);
+  }
+  const flags = folderArg === undefined ? input.flags : { ...input.flags, appLocation: folderArg };
   const layers: OptionLayer[] = [
     { source: 'command line', options: flags, baseDir: input.cwd },
     { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
@@ -57,4 +60,8 @@ export async function resolveBuildOptions(input: ResolveBuildInput): Promise<Res
     warnings: selected.warnings,
     notes: selected.notes,
   };
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 }
