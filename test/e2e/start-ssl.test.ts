@@ -34,6 +34,24 @@ async function getTrusting(url: string, ca: string): Promise<{ status: number; t
   }
 }
 
+/** POSTs a sign-in form over TLS and returns its Set-Cookie header. */
+async function postTrusting(url: string, ca: string, body: string): Promise<string> {
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    const response = await request(url, {
+      dispatcher,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    await response.body.text();
+    const cookie = response.headers['set-cookie'];
+    return Array.isArray(cookie) ? cookie.join('\n') : (cookie ?? '');
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 function envWithCache(cache: string): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CACHE_HOME: cache };
 }
@@ -55,6 +73,8 @@ describe('portico start --ssl', () => {
         expect(await getTrusting(`${first.url}/`, cert)).toEqual({ status: 200, text: 'secure hello' });
         const echo = JSON.parse((await getTrusting(`${first.url}/api/who`, cert)).text) as EchoRequest;
         expect(echo.headers['x-forwarded-proto']).toBe('https');
+        const login = await postTrusting(`${first.url}/.auth/login/github`, cert, 'userDetails=alice');
+        expect(login).toMatch(/StaticWebAppsAuthCookie=.*; Secure/i);
       } finally {
         await first.stop();
       }
