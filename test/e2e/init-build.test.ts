@@ -3,6 +3,8 @@
  * the detected project without a terminal (as --yes), never replaces a configuration silently, and the file
  * it writes is read back by `portico start`; build installs what is missing and runs both commands.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveStartOptions } from '../../src/cli/swa-cli-config/index.js';
 import { send } from '../helpers/app.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
 
 const PROJECTS = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
 
@@ -95,6 +97,54 @@ describe('portico init', () => {
       };
       expect(both.configurations.web?.outputLocation).toBe('custom');
       expect(both.configurations.preview?.outputLocation).toBe('dist');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Runs `portico init` on a pseudo-terminal (util-linux `script`), answering each prompt when it appears. */
+function initOnTerminal(cwd: string, answers: [prompt: string, answer: string][]): Promise<number | null> {
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const pending = [...answers];
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const next = pending[0];
+    if (next !== undefined && out.includes(next[0])) {
+      pending.shift();
+      child.stdin.write(`${next[1]}\n`);
+    }
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe.skipIf(!existsSync('/usr/bin/script'))('portico init on a terminal', () => {
+  it('asks before replacing a configuration (default no), and replaces it on yes', async () => {
+    const dir = await copyProject('astro');
+    const original = JSON.stringify({ configurations: { web: { outputLocation: 'custom' } } });
+    await writeFile(join(dir, 'swa-cli.config.json'), original);
+    try {
+      const declined = await initOnTerminal(dir, [
+        ['Configuration name', 'web'],
+        ['Replace the existing configuration "web"? (y/N)', ''],
+      ]);
+      expect(declined).toBe(0);
+      expect(await readFile(join(dir, 'swa-cli.config.json'), 'utf8')).toBe(original);
+      const accepted = await initOnTerminal(dir, [
+        ['Configuration name', 'web'],
+        ['Replace the existing configuration', 'y'],
+      ]);
+      expect(accepted).toBe(0);
+      const file = JSON.parse(await readFile(join(dir, 'swa-cli.config.json'), 'utf8')) as {
+        configurations: Record<string, { outputLocation: string }>;
+      };
+      expect(file.configurations.web?.outputLocation).toBe('dist');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -44,7 +44,7 @@ export async function selectConfiguration(input: SelectInput): Promise<SelectedC
   if (config === undefined) {
     if (input.configPath !== undefined || input.configName !== undefined) {
       throw new PorticoError(
-        'CLI_SWA_CONFIG_NAME_UNKNOWN',
+        'CLI_USAGE',
         `there is no ${relative(input.cwd, path) || path}; run \`portico init\` to create it, or pass --config <path>`,
       );
     }
