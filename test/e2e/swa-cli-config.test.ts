@@ -7,6 +7,8 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from 'selfsigned';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
@@ -238,6 +240,38 @@ describe('portico start with swa-cli.config.json', () => {
       await eventually(async () => cli.stderr().includes('--open: no display found'), 20_000);
       expect(cli.stderr()).toContain('run ("npm run dev") is used only with a dev server URL');
     } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ssl, sslCert and sslKey from the file serve HTTPS with that certificate (paths relative to the file)', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    const dir = await writeProject(
+      { ...SITE, 'certs/dev.crt': pems.cert, 'certs/dev.key': pems.private },
+      {
+        web: {
+          appLocation: 'app',
+          outputLocation: 'dist',
+          port: 0,
+          ssl: true,
+          sslCert: 'certs/dev.crt',
+          sslKey: 'certs/dev.key',
+        },
+      },
+    );
+    const cli = await startCli(['start'], 20_000, { cwd: dir, env: cleanEnv() });
+    const dispatcher = new Agent({ connect: { ca: pems.cert } });
+    try {
+      expect(cli.url).toMatch(/^https:/);
+      const response = await request(`${cli.url}/`, { dispatcher });
+      expect(await response.body.text()).toBe('built page');
+    } finally {
+      await dispatcher.close();
       await cli.stop();
       await rm(dir, { recursive: true, force: true });
     }
