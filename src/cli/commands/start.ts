@@ -106,8 +106,9 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
 }
 
 /**
- * Dev-server mode from `appDevserverUrl`, `run` and `devserverTimeout` (file, variables or flags), passed as
- * `portico start <url> --run <command> --devserver-timeout <s>` pass them. The one place that maps them.
+ * Dev-server mode from `appDevserverUrl`, `run` (to run in `appLocation`) and `devserverTimeout`, whether
+ * they came from the file, the variables or the flags: mapped here, in one place, exactly as
+ * `portico start <url> --run <command> --devserver-timeout <s>` passes them.
  */
 function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevServerOptions> {
   if (resolved.appDevserverUrl === undefined) {
