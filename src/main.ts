@@ -21,6 +21,7 @@ import {
   listen,
   type RootWatcher,
   type SiteRulesState,
+  type TlsCertificate,
   watchRoot,
 } from './edge/index.js';
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
@@ -45,6 +46,8 @@ export interface DevServerOptions {
   readonly apiTimeoutSeconds: number;
   readonly verbose: boolean;
   readonly logger: Logger;
+  /** Serve HTTPS with this certificate (`--ssl`); the URL then starts with `https://`. */
+  readonly tls?: TlsCertificate;
 }
 
 /** A running dev server. */
@@ -137,9 +140,10 @@ async function startEdge(
       logger: options.logger,
       verbose: options.verbose,
     }),
+    options.tls,
   );
   const port = await listen(server, options.port, options.host);
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   return {
     url,
     port,
@@ -273,7 +277,7 @@ function createLiveSite(
     api,
     sessions,
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
-    secure: false,
+    secure: options.tls !== undefined,
   });
   let started = 0;
   let knownFile = first.file;

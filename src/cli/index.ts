@@ -6,9 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { registerApimCommands } from './commands/apim.js';
 import { registerBackendCommands } from './commands/backends.js';
+import { registerBuildCommand } from './commands/build.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerFunctionsCommands } from './commands/functions-start.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerSiteCommands } from './commands/site.js';
@@ -23,6 +25,8 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .enablePositionalOptions()
     .exitOverride();
   registerStartCommand(program);
+  registerInitCommand(program);
+  registerBuildCommand(program);
   registerFunctionsCommands(program);
   registerServeCommand(program);
   registerSiteCommands(program);

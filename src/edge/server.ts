@@ -1,14 +1,28 @@
 /**
- * The single `node:http` adapter of the edge listener. Upgrades (WebSocket) are refused at once (D11);
- * malformed requests and oversized headers get a complete error response instead of a dropped socket.
+ * The single `node:http` adapter of the edge listener (`node:https` when given a certificate). Upgrades
+ * (WebSocket) are refused at once (D11); malformed requests and oversized headers get a complete error
+ * response instead of a dropped socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from './proxy/index.js';
 
-/** Creates (but does not start) the edge HTTP server around a request listener. */
-export function createEdgeServer(listener: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const server = createServer({ keepAliveTimeout: 5_000 }, listener);
+/** A PEM certificate (chain) and its private key, for serving HTTPS. */
+export interface TlsCertificate {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** Creates (but does not start) the edge HTTP server around a request listener; HTTPS with `tls`. */
+export function createEdgeServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  tls?: TlsCertificate,
+): Server {
+  const server =
+    tls === undefined
+      ? createServer({ keepAliveTimeout: 5_000 }, listener)
+      : createHttpsServer({ keepAliveTimeout: 5_000, cert: tls.cert, key: tls.key }, listener);
   server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),

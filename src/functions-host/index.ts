@@ -3,6 +3,7 @@
  * supervised child process and serves it as a plain HTTP upstream on loopback.
  */
 
+export { type ApiBuildOptions, type ApiBuildWatch, prepareApiBuild } from './build-scripts.js';
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
 export {
   buildWorkerEnv,

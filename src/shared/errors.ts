@@ -63,6 +63,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'an appStart hook or the start-up of the app failed',
   },
+  FUNCTIONS_BUILD_FAILED: {
+    status: 500,
+    expose: true,
+    summary: "the API's build script failed (TypeScript apps are built before start)",
+  },
   FUNCTIONS_LOAD_FAILED: { status: 500, expose: true, summary: 'the API app could not be loaded' },
   FUNCTIONS_START_TIMEOUT: {
     status: 500,
@@ -200,6 +205,27 @@ export const ERROR_CODES = {
   },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
+  CLI_SWA_CONFIG_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'swa-cli.config.json or a SWA_CLI_* variable is invalid',
+  },
+  CLI_SWA_CONFIG_NAME_UNKNOWN: {
+    status: 400,
+    expose: true,
+    summary: 'swa-cli.config.json has no configuration of that name',
+  },
+  CLI_TLS_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the --ssl certificate or key cannot be read or used',
+  },
+  CLI_INIT_CONFLICT: {
+    status: 409,
+    expose: true,
+    summary: 'swa-cli.config.json already has that configuration',
+  },
+  CLI_BUILD_FAILED: { status: 500, expose: true, summary: 'a build or install command failed' },
   CLI_CONNECTION_MISSING: {
     status: 400,
     expose: true,

@@ -12,9 +12,19 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Where and with which environment the CLI runs (default: this process's). */
+export interface CliProcessOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Starts `portico <args>` and resolves once it prints its ready URL; rejects if it exits first. */
-export function startCli(args: string[], timeoutMs = 10_000): Promise<RunningCli> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  timeoutMs = 10_000,
+  options: CliProcessOptions = {},
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => {
@@ -31,7 +41,7 @@ export function startCli(args: string[], timeoutMs = 10_000): Promise<RunningCli
     );
     child.once('exit', (code) => reject(new Error(`exited with ${code} before ready: ${out}${err}`)));
     child.stdout?.on('data', () => {
-      const match = /http:\/\/[^\s)]+/.exec(out);
+      const match = /https?:\/\/[^\s)]+/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({
@@ -53,8 +63,9 @@ export function startCli(args: string[], timeoutMs = 10_000): Promise<RunningCli
 export function runCli(
   args: string[],
   timeoutMs = 10_000,
+  options: CliProcessOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {

@@ -1,20 +1,26 @@
 /**
- * `portico start [appDir]`: the local static web app server (CONTRACT §2). Prints one line with the URL
- * when ready; Ctrl-C or SIGTERM stops it cleanly.
+ * `portico start [configName|appDir|url]`: the local static web app server (CONTRACT §2). Options come from
+ * the command line, swa-cli.config.json and `SWA_CLI_*` variables (see `../swa-cli-config/`). Prints one
+ * line with the URL when ready; Ctrl-C or SIGTERM stops it cleanly.
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type DevServer, startDevServer } from '../../main.js';
+import { prepareApiBuild } from '../../functions-host/index.js';
+import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
-import { parseHttpUrl, parseMegabytes, parsePort, parseSeconds } from '../options.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { openBrowser } from '../open-browser.js';
+import { parseMegabytes, parseSeconds } from '../options.js';
+import {
+  addSwaCliStartOptions,
+  type ResolvedStart,
+  resolveStartOptions,
+  type SwaCliStartFlags,
+  toSwaCliFlags,
+} from '../swa-cli-config/index.js';
+import { resolveCertificate, userCacheDir } from '../tls/certificate.js';
 
-interface StartFlags {
-  api?: string;
-  apiDevserverUrl?: string;
-  swaConfigLocation?: string;
-  port: number;
-  host: string;
+interface StartFlags extends SwaCliStartFlags {
   plan: 'free' | 'standard';
   apiTimeout: number;
   apiMaxMemory?: number;
@@ -23,15 +29,16 @@ interface StartFlags {
 
 /** Adds the `start` command to the program. */
 export function registerStartCommand(program: Command): void {
-  program
+  const command = program
     .command('start')
-    .description('Serve a static web app folder with staticwebapp.config.json, /.auth emulation and /api')
-    .argument('[appDir]', 'folder with the built front end', '.')
-    .option('--api <apiDir>', 'Azure Functions app folder to run as managed functions behind /api')
-    .option('--api-devserver-url <url>', 'proxy /api/* to this URL instead', parseHttpUrl)
-    .option('--swa-config-location <dir>', 'folder holding staticwebapp.config.json (default: appDir)')
-    .option('--port <port>', 'port to listen on', parsePort, 4280)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .description(
+      'Serve a static web app folder (or a dev server) with staticwebapp.config.json, /.auth emulation and /api; reads swa-cli.config.json',
+    )
+    .argument(
+      '[target]',
+      'a configuration name of swa-cli.config.json, the folder to serve, or a dev server URL',
+    );
+  addSwaCliStartOptions(command)
     .addOption(
       new Option('--plan <plan>', 'hosting plan whose rules apply')
         .choices(['free', 'standard'])
@@ -44,44 +51,109 @@ export function registerStartCommand(program: Command): void {
       parseMegabytes,
     )
     .option('--verbose', 'log one line per request')
-    .action((appDir: string, flags: StartFlags) => runStart(appDir, flags));
+    .action((target: string | undefined, flags: StartFlags) => runStart(target, flags));
 }
 
-async function runStart(appDir: string, flags: StartFlags): Promise<void> {
-  if (flags.api !== undefined && flags.apiDevserverUrl !== undefined) {
-    throw new PorticoError(
-      'CLI_USAGE',
-      'Use either --api <apiDir> (Portico runs the Functions app) or --api-devserver-url <url> (you run it), not both.',
-    );
-  }
+async function runStart(target: string | undefined, flags: StartFlags): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
-  const server = await startDevServer({
-    appDir,
-    configDir: flags.swaConfigLocation,
-    apiDevserverUrl: flags.apiDevserverUrl,
-    apiDir: flags.api,
-    apiMaxMemoryMb: flags.apiMaxMemory,
-    port: flags.port,
-    host: flags.host,
-    plan: flags.plan,
-    apiTimeoutSeconds: flags.apiTimeout,
-    verbose: flags.verbose === true,
-    logger,
+  const resolved = await resolveStartOptions({
+    positional: target,
+    flags: toSwaCliFlags(flags),
+    configPath: flags.config,
+    configName: flags.configName,
+    env: process.env,
+    cwd: process.cwd(),
   });
-  const api = describeApi(flags);
+  reportResolution(resolved, logger);
+  const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
+  const apiBuild =
+    resolved.apiDir === undefined ? undefined : await prepareApiBuild({ apiDir: resolved.apiDir, logger });
+  const server = await startDevServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
+    async (error: unknown) => {
+      await apiBuild?.close();
+      throw error;
+    },
+  );
+  const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
   for (const fn of server.functions) {
     process.stdout.write(`  ${fn.methods?.join(',') ?? 'ALL'} /api/${fn.route} → ${fn.name}\n`);
   }
+  if (resolved.open) {
+    openBrowser(server.url, (line) => logger.info(line));
+  }
   await waitForSignal(server);
+  await apiBuild?.close();
 }
 
-function describeApi(flags: StartFlags): string {
-  if (flags.api !== undefined) {
-    return `/api → managed functions in ${flags.api}`;
+/** The resolved options as {@link startDevServer} takes them. */
+function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: Logger): DevServerOptions {
+  return {
+    appDir: resolved.appDir ?? resolved.appLocation,
+    configDir: resolved.configDir,
+    apiDevserverUrl: resolved.apiDevserverUrl,
+    apiDir: resolved.apiDir,
+    apiMaxMemoryMb: flags.apiMaxMemory,
+    port: resolved.port,
+    host: resolved.host,
+    plan: flags.plan,
+    apiTimeoutSeconds: flags.apiTimeout,
+    verbose: flags.verbose === true,
+    logger,
+    ...toDevServerMode(resolved, logger),
+  };
+}
+
+/**
+ * Dev-server mode from `appDevserverUrl`, `run` (to run in `appLocation`) and `devserverTimeout`, whether
+ * they came from the file, the variables or the flags: mapped here, in one place, exactly as
+ * `portico start <url> --run <command> --devserver-timeout <s>` passes them.
+ */
+function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevServerOptions> {
+  if (resolved.appDevserverUrl === undefined) {
+    if (resolved.run !== undefined) {
+      logger.warn(
+        `run ("${resolved.run}") is used only with a dev server URL (appDevserverUrl); not running it`,
+      );
+    }
+    return {};
   }
-  return flags.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${flags.apiDevserverUrl}`;
+  throw new PorticoError(
+    'CLI_USAGE',
+    `appDevserverUrl ${resolved.appDevserverUrl}: this build of Portico cannot forward to a dev server yet; serve the built output (outputLocation) instead.`,
+  );
+}
+
+function reportResolution(resolved: ResolvedStart, logger: Logger): void {
+  for (const note of resolved.notes) {
+    logger.info(note);
+  }
+  for (const warning of resolved.warnings) {
+    logger.warn(warning);
+  }
+}
+
+async function loadCertificate(resolved: ResolvedStart, logger: Logger): Promise<DevServerOptions['tls']> {
+  const certificate = await resolveCertificate({
+    certFile: resolved.sslCert,
+    keyFile: resolved.sslKey,
+    cacheDir: userCacheDir(process.env),
+  });
+  if (certificate.origin !== 'given') {
+    const verb = certificate.origin === 'generated' ? 'generated' : 'reused';
+    logger.info(
+      `--ssl: ${verb} a self-signed certificate for localhost, 127.0.0.1 and ::1 (${certificate.certFile}); browsers will warn until you trust it. Never use it outside development.`,
+    );
+  }
+  return certificate;
+}
+
+function describeApi(resolved: ResolvedStart): string {
+  if (resolved.apiDir !== undefined) {
+    return `/api → managed functions in ${relative(process.cwd(), resolved.apiDir) || '.'}`;
+  }
+  return resolved.apiDevserverUrl === undefined ? 'no /api backend' : `/api → ${resolved.apiDevserverUrl}`;
 }
 
 function describeServed(server: DevServer): string {

@@ -1,0 +1,55 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { detectProject } from './detect.js';
+
+const PROJECTS = fileURLToPath(new URL('../../../test/fixtures/projects/', import.meta.url));
+
+describe('detectProject', () => {
+  it.each([
+    ['vite', 'Vite', 'dist', 'npm run dev', 'http://localhost:5173'],
+    ['cra', 'Create React App', 'build', 'npm start', 'http://localhost:3000'],
+    ['angular', 'Angular', 'dist/my-app/browser', 'npm start', 'http://localhost:4200'],
+    ['nextjs', 'Next.js (static export)', 'out', 'npm run dev', 'http://localhost:3000'],
+    ['sveltekit', 'SvelteKit (static adapter)', 'build', 'npm run dev', 'http://localhost:5173'],
+    ['vue-cli', 'Vue CLI', 'dist', 'npm run serve', 'http://localhost:8080'],
+    ['astro', 'Astro', 'dist', 'npm run dev', 'http://localhost:4321'],
+  ])('%s: framework, build output, dev server command and URL', async (folder, name, output, run, url) => {
+    const detected = await detectProject(join(PROJECTS, folder));
+    expect(detected).toMatchObject({
+      framework: name,
+      appLocation: '.',
+      outputLocation: output,
+      appBuildCommand: 'npm run build',
+      run,
+      appDevserverUrl: url,
+    });
+    expect(detected.hints).toEqual([]);
+  });
+
+  it('finds the Functions API by its host.json, with its build script', async () => {
+    const detected = await detectProject(join(PROJECTS, 'vite'));
+    expect(detected).toMatchObject({ apiLocation: 'api', apiBuildCommand: 'npm run build' });
+  });
+
+  it('plain HTML: the folder holding index.html is served as it is, with no commands', async () => {
+    const detected = await detectProject(join(PROJECTS, 'plain-html'));
+    expect(detected).toEqual({ framework: 'Plain HTML', appLocation: 'src', outputLocation: '.', hints: [] });
+  });
+
+  it('a framework in a sub-folder, yarn by its lockfile, and a hint when Next.js is not a static export', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'portico-detect-'));
+    try {
+      await cp(join(PROJECTS, 'nextjs'), join(root, 'web'), { recursive: true });
+      await writeFile(join(root, 'web', 'next.config.mjs'), 'export default {};');
+      await writeFile(join(root, 'web', 'yarn.lock'), '');
+      const detected = await detectProject(root);
+      expect(detected).toMatchObject({ appLocation: 'web', appBuildCommand: 'yarn build', run: 'yarn dev' });
+      expect(detected.hints.join('\n')).toContain("output: 'export'");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * The `SWA_CLI_*` environment variables the SWA CLI reads for the options Portico applies. They are the
+ * lowest layer: a configuration in swa-cli.config.json and the command line both win over them. Read only
+ * here, from the environment object the command passes in (never at import time).
+ */
+import { PorticoError } from '../../shared/errors.js';
+import { SWA_CLI_KEYS, type SwaCliKey, type SwaCliOptions } from './keys.js';
+import { checkSwaValue } from './values.js';
+
+/** Variable name → option, as the SWA CLI maps them. */
+export const SWA_CLI_ENV_VARIABLES: Readonly<Record<string, SwaCliKey>> = {
+  SWA_CLI_APP_LOCATION: 'appLocation',
+  SWA_CLI_OUTPUT_LOCATION: 'outputLocation',
+  SWA_CLI_API_LOCATION: 'apiLocation',
+  SWA_CLI_APP_DEVSERVER_URL: 'appDevserverUrl',
+  SWA_CLI_API_DEVSERVER_URL: 'apiDevserverUrl',
+  SWA_CLI_STARTUP_COMMAND: 'run',
+  SWA_CLI_PORT: 'port',
+  SWA_CLI_HOST: 'host',
+  SWA_CLI_APP_SSL: 'ssl',
+  SWA_CLI_APP_SSL_CERT: 'sslCert',
+  SWA_CLI_APP_SSL_KEY: 'sslKey',
+  SWA_RUNTIME_CONFIG_LOCATION: 'swaConfigLocation',
+  SWA_CLI_OPEN_BROWSER: 'open',
+  SWA_CLI_SERVER_TIMEOUT: 'devserverTimeout',
+  SWA_CLI_APP_BUILD_COMMAND: 'appBuildCommand',
+  SWA_CLI_API_BUILD_COMMAND: 'apiBuildCommand',
+};
+
+/** The options set by `SWA_CLI_*` variables of `env` (empty values count as unset, as in the SWA CLI). */
+export function readSwaCliEnv(env: Readonly<Record<string, string | undefined>>): SwaCliOptions {
+  const options: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const [variable, key] of Object.entries(SWA_CLI_ENV_VARIABLES)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') {
+      continue;
+    }
+    const check = checkSwaValue(SWA_CLI_KEYS[key], raw, true);
+    if (check.ok) {
+      options[key] = check.value;
+    } else {
+      errors.push(`${variable}: ${check.message}`);
+    }
+  }
+  if (errors.length > 0) {
+    throw new PorticoError(
+      'CLI_SWA_CONFIG_INVALID',
+      `invalid environment variables (unset or fix them):\n${errors.map((e) => `  - ${e}`).join('\n')}`,
+    );
+  }
+  return options as SwaCliOptions;
+}

@@ -1,0 +1,93 @@
+/**
+ * The command-line options of the SWA CLI that `portico start` and `portico build` accept, spelled as the
+ * SWA CLI spells them (with its one-letter aliases), and their conversion to the command-line layer (only what the user typed: the
+ * defaults are applied after merging, so a flag left out never hides the file or a variable).
+ */
+import type { Command } from 'commander';
+import { PorticoError } from '../../shared/errors.js';
+import { parseHttpUrl, parsePort, parseSeconds } from '../options.js';
+import type { SwaCliOptions } from './keys.js';
+
+/** The flags {@link addSwaCliStartOptions} adds, as commander parses them. */
+export interface SwaCliStartFlags {
+  readonly api?: string;
+  readonly apiLocation?: string;
+  readonly apiDevserverUrl?: string;
+  readonly appLocation?: string;
+  readonly outputLocation?: string;
+  readonly appDevserverUrl?: string;
+  readonly run?: string;
+  readonly devserverTimeout?: number;
+  readonly swaConfigLocation?: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly ssl?: boolean;
+  readonly sslCert?: string;
+  readonly sslKey?: string;
+  readonly open?: boolean;
+  readonly config?: string;
+  readonly configName?: string;
+}
+
+/** Adds `--config`/`--config-name`, shared by `start` and `build`. */
+export function addConfigFileOptions(command: Command): Command {
+  return command
+    .option('-c, --config <path>', 'the swa-cli.config.json to read (default: ./swa-cli.config.json)')
+    .option('--config-name <name>', 'the configuration of swa-cli.config.json to use');
+}
+
+/** Adds the SWA CLI's `start` options. */
+export function addSwaCliStartOptions(command: Command): Command {
+  addConfigFileOptions(command)
+    .option('--api <apiDir>', 'Azure Functions app folder to run as managed functions behind /api')
+    .option('-i, --api-location <apiDir>', 'the same as --api (the SWA CLI spelling)')
+    .option('--api-devserver-url <url>', 'proxy /api/* to this URL instead', parseHttpUrl)
+    .option('-a, --app-location <dir>', 'the app folder; holds staticwebapp.config.json (default: .)')
+    .option('-O, --output-location <dir>', 'the built front end, relative to --app-location (default: .)')
+    .option(
+      '-D, --app-devserver-url <url>',
+      'forward everything but /.auth and /api to this dev server',
+      parseHttpUrl,
+    )
+    .option('-r, --run <command>', 'start the dev server with this command')
+    .option(
+      '-t, --devserver-timeout <seconds>',
+      'how long to wait for the dev server (default 60)',
+      parseSeconds,
+    )
+    .option(
+      '-w, --swa-config-location <dir>',
+      'folder holding staticwebapp.config.json (default: the app folder)',
+    )
+    .option('-p, --port <port>', 'port to listen on (default 4280)', parsePort)
+    .option('-q, --host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('-s, --ssl', 'serve HTTPS (a generated localhost certificate unless --ssl-cert/--ssl-key)')
+    .option('-e, --ssl-cert <pem>', 'certificate (PEM) for --ssl')
+    .option('-k, --ssl-key <pem>', 'private key (PEM) for --ssl')
+    .option('-o, --open', 'open the browser once the server is ready');
+  return command;
+}
+
+/** The command-line layer: the typed flags by their SWA CLI names. */
+export function toSwaCliFlags(flags: SwaCliStartFlags): SwaCliOptions {
+  if (flags.api !== undefined && flags.apiLocation !== undefined && flags.api !== flags.apiLocation) {
+    throw new PorticoError('CLI_USAGE', '--api and --api-location name the same folder; give one of them.');
+  }
+  const entries = Object.entries({
+    appLocation: flags.appLocation,
+    outputLocation: flags.outputLocation,
+    appDevserverUrl: flags.appDevserverUrl,
+    apiLocation: flags.api ?? flags.apiLocation,
+    apiDevserverUrl: flags.apiDevserverUrl,
+    run: flags.run,
+    port: flags.port,
+    host: flags.host,
+    ssl: flags.ssl,
+    sslCert: flags.sslCert,
+    sslKey: flags.sslKey,
+    swaConfigLocation: flags.swaConfigLocation,
+    open: flags.open,
+    devserverTimeout: flags.devserverTimeout,
+  }).filter(([, value]) => value !== undefined);
+  return Object.fromEntries(entries) as SwaCliOptions;
+}

@@ -1,0 +1,49 @@
+/**
+ * Option layers and how they merge: the command line wins over the configuration in swa-cli.config.json,
+ * which wins over `SWA_CLI_*` variables (the SWA CLI's order). Each layer keeps the folder its relative
+ * paths are relative to: the working directory for flags and variables, the file's folder for the file.
+ */
+import { resolve } from 'node:path';
+import type { SwaCliKey, SwaCliOptions } from './keys.js';
+
+/** One source of options. */
+export interface OptionLayer {
+  readonly source: 'command line' | 'swa-cli.config.json' | 'environment';
+  readonly options: SwaCliOptions;
+  /** Folder that relative paths of this layer are relative to. */
+  readonly baseDir: string;
+}
+
+/** A value and the layer it came from. */
+export interface Picked<T> {
+  readonly value: T;
+  readonly layer: OptionLayer;
+}
+
+/** The value of `key` from the first layer that sets it (layers are ordered, strongest first). */
+export function pick<K extends SwaCliKey>(
+  layers: readonly OptionLayer[],
+  key: K,
+): Picked<NonNullable<SwaCliOptions[K]>> | undefined {
+  for (const layer of layers) {
+    const value = layer.options[key];
+    if (value !== undefined && value !== null) {
+      return { value: value as NonNullable<SwaCliOptions[K]>, layer };
+    }
+  }
+  return undefined;
+}
+
+/** The first layer that sets any of `keys`: options that replace each other (a folder or a URL) move together. */
+export function pickGroup(
+  layers: readonly OptionLayer[],
+  keys: readonly SwaCliKey[],
+): OptionLayer | undefined {
+  return layers.find((layer) => keys.some((key) => layer.options[key] !== undefined));
+}
+
+/** An absolute path for a path option, relative to its layer's folder. */
+export function pickPath(layers: readonly OptionLayer[], key: SwaCliKey): string | undefined {
+  const picked = pick(layers, key);
+  return picked === undefined ? undefined : resolve(picked.layer.baseDir, String(picked.value));
+}

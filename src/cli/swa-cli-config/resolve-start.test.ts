@@ -1,0 +1,209 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ResolveStartInput, resolveStartOptions } from './resolve-start.js';
+
+let project: string;
+
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'portico-swa-cli-'));
+  await mkdir(join(project, 'app', 'dist'), { recursive: true });
+  await mkdir(join(project, 'api'), { recursive: true });
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function writeConfig(configurations: unknown): Promise<void> {
+  await writeFile(join(project, 'swa-cli.config.json'), JSON.stringify({ configurations }, null, 2));
+}
+
+function resolveIn(input: Partial<ResolveStartInput> = {}) {
+  return resolveStartOptions({ flags: {}, env: {}, cwd: project, ...input });
+}
+
+describe('resolveStartOptions', () => {
+  it('without a file or flags serves the working directory on 127.0.0.1:4280', async () => {
+    const resolved = await resolveIn();
+    expect(resolved).toMatchObject({ appDir: project, configDir: project, port: 4280, host: '127.0.0.1' });
+    expect(resolved.ssl).toBe(false);
+    expect(resolved.configuration).toBeUndefined();
+  });
+
+  it('a positional folder without a file is the app folder and holds the config (portico start <appDir>)', async () => {
+    const resolved = await resolveIn({ positional: 'app/dist' });
+    expect(resolved.appDir).toBe(join(project, 'app', 'dist'));
+    expect(resolved.configDir).toBe(join(project, 'app', 'dist'));
+  });
+
+  it('the only configuration applies: appLocation/outputLocation served, appLocation holds the config', async () => {
+    await writeConfig({
+      web: { appLocation: 'app', outputLocation: 'dist', apiLocation: 'api', port: 4000, host: '0.0.0.0' },
+    });
+    const resolved = await resolveIn();
+    expect(resolved).toMatchObject({
+      appDir: join(project, 'app', 'dist'),
+      configDir: join(project, 'app'),
+      apiDir: join(project, 'api'),
+      port: 4000,
+      host: '0.0.0.0',
+      configuration: { name: 'web', file: join(project, 'swa-cli.config.json') },
+    });
+  });
+
+  it('paths in the file are relative to the file, wherever the command runs', async () => {
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'dist' } });
+    const resolved = await resolveIn({
+      cwd: join(project, 'api'),
+      configPath: join(project, 'swa-cli.config.json'),
+    });
+    expect(resolved.appDir).toBe(join(project, 'app', 'dist'));
+  });
+
+  it('swaConfigLocation, ssl, sslCert, sslKey, open and the dev-server keys are read', async () => {
+    await writeConfig({
+      web: {
+        appLocation: 'app',
+        swaConfigLocation: 'api',
+        ssl: true,
+        sslCert: 'c.pem',
+        sslKey: 'k.pem',
+        open: true,
+        appDevserverUrl: 'http://localhost:5173/',
+        run: 'npm run dev',
+        devserverTimeout: 90,
+      },
+    });
+    const resolved = await resolveIn();
+    expect(resolved).toMatchObject({
+      configDir: join(project, 'api'),
+      ssl: true,
+      sslCert: join(project, 'c.pem'),
+      sslKey: join(project, 'k.pem'),
+      open: true,
+      appDevserverUrl: 'http://localhost:5173',
+      run: 'npm run dev',
+      devserverTimeoutSeconds: 90,
+      appLocation: join(project, 'app'),
+    });
+    expect(resolved.appDir).toBeUndefined();
+  });
+
+  it('flags win over the file, which wins over SWA_CLI_* variables', async () => {
+    await writeConfig({ web: { port: 4000, host: 'localhost', outputLocation: 'app' } });
+    const env = {
+      SWA_CLI_PORT: '5000',
+      SWA_CLI_HOST: '::1',
+      SWA_CLI_APP_SSL: 'true',
+      SWA_CLI_OUTPUT_LOCATION: 'api',
+    };
+    const resolved = await resolveIn({ flags: { port: 0 }, env });
+    expect(resolved).toMatchObject({ port: 0, host: 'localhost', ssl: true, appDir: join(project, 'app') });
+  });
+
+  it('SWA_CLI_* variables apply without a file', async () => {
+    const env = {
+      SWA_CLI_APP_LOCATION: 'app',
+      SWA_CLI_OUTPUT_LOCATION: 'dist',
+      SWA_CLI_API_DEVSERVER_URL: 'http://127.0.0.1:7071',
+      SWA_CLI_OPEN_BROWSER: '1',
+      SWA_RUNTIME_CONFIG_LOCATION: 'api',
+    };
+    const resolved = await resolveIn({ env });
+    expect(resolved).toMatchObject({
+      appDir: join(project, 'app', 'dist'),
+      configDir: join(project, 'api'),
+      apiDevserverUrl: 'http://127.0.0.1:7071',
+      open: true,
+    });
+  });
+
+  it('a bad SWA_CLI_* value names the variable', async () => {
+    await expect(resolveIn({ env: { SWA_CLI_PORT: 'eighty' } })).rejects.toThrow(
+      /SWA_CLI_PORT: expected a port/,
+    );
+  });
+
+  it('an /api URL flag replaces the file apiLocation (the /api backend moves as one)', async () => {
+    await writeConfig({ web: { apiLocation: 'api' } });
+    const resolved = await resolveIn({ flags: { apiDevserverUrl: 'http://127.0.0.1:7071' } });
+    expect(resolved.apiDir).toBeUndefined();
+    expect(resolved.apiDevserverUrl).toBe('http://127.0.0.1:7071');
+  });
+
+  it('a positional configuration name selects it; a positional folder overrides outputLocation', async () => {
+    await writeConfig({
+      one: { outputLocation: 'api' },
+      two: { appLocation: 'app', outputLocation: 'dist' },
+    });
+    expect((await resolveIn({ positional: 'two' })).appDir).toBe(join(project, 'app', 'dist'));
+    const first = await resolveIn({ positional: 'app' });
+    expect(first.appDir).toBe(join(project, 'app'));
+    expect(first.configuration?.name).toBe('one');
+  });
+
+  it('with several configurations and no name, the first is used and the note lists the names', async () => {
+    await writeConfig({ one: {}, two: {} });
+    const resolved = await resolveIn();
+    expect(resolved.configuration?.name).toBe('one');
+    expect(resolved.notes.join('\n')).toContain('one, two');
+  });
+
+  it('an unknown configuration name lists the names the file has', async () => {
+    await writeConfig({ one: {}, two: {} });
+    await expect(resolveIn({ positional: 'three' })).rejects.toThrow(
+      /no configuration named "three" \(it has: one, two\)/,
+    );
+    await expect(resolveIn({ configName: 'three' })).rejects.toThrow(/it has: one, two/);
+  });
+
+  it('a per-command "start" object overrides the configuration for start', async () => {
+    await writeConfig({ web: { port: 4000, start: { port: 4100 } } });
+    expect((await resolveIn()).port).toBe(4100);
+  });
+
+  it('unknown and ignored keys are warnings that say why; quoted numbers are accepted with a warning', async () => {
+    await writeConfig({ web: { prot: 1, apiPort: 7071, dataApiLocation: 'db', port: '4000' } });
+    const resolved = await resolveIn();
+    const warnings = resolved.warnings.join('\n');
+    expect(warnings).toContain('configurations.web.prot is not an option');
+    expect(warnings).toContain('did you mean "port"');
+    expect(warnings).toContain('configurations.web.apiPort is ignored');
+    expect(warnings).toContain('configurations.web.dataApiLocation is ignored');
+    expect(warnings).toContain('configurations.web.port: write the number without quotes');
+    expect(resolved.port).toBe(4000);
+  });
+
+  it('wrong types are errors listing every path, and nothing is applied', async () => {
+    await writeConfig({ web: { port: 'x', ssl: 'maybe', appDevserverUrl: 'localhost:3000' } });
+    const error = (await resolveIn().then(
+      () => new Error('resolved'),
+      (e: unknown) => e,
+    )) as Error;
+    expect(error.message).toContain('configurations.web.port: expected a port number');
+    expect(error.message).toContain('configurations.web.ssl: expected true or false');
+    expect(error.message).toContain(
+      'configurations.web.appDevserverUrl: expected an http:// or https:// URL',
+    );
+  });
+
+  it('invalid JSON names the line and column', async () => {
+    await writeFile(
+      join(project, 'swa-cli.config.json'),
+      '{\n  "configurations": {\n    "web": { "port": 1, }\n  }\n}',
+    );
+    await expect(resolveIn()).rejects.toThrow(/swa-cli\.config\.json:3:25: expected a property name/);
+  });
+
+  it('the positional URL and --app-devserver-url cannot both be given', async () => {
+    await expect(
+      resolveIn({ positional: 'http://localhost:3000', flags: { appDevserverUrl: 'http://localhost:4000' } }),
+    ).rejects.toThrow(/not both/);
+  });
+
+  it('a missing outputLocation says which folder was expected', async () => {
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'build' } });
+    await expect(resolveIn()).rejects.toThrow(/build.*does not exist.*portico build/);
+  });
+});

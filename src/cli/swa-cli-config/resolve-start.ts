@@ -1,0 +1,220 @@
+/**
+ * Resolves what `portico start [configName|folder|url]` runs from the command line, swa-cli.config.json and
+ * `SWA_CLI_*` variables, following the SWA CLI: the positional argument is a configuration name, else a URL
+ * (dev-server mode), else the folder to serve; the folder served is `appLocation/outputLocation`, and
+ * `appLocation` holds staticwebapp.config.json unless `swaConfigLocation` says otherwise.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PorticoError } from '../../shared/errors.js';
+import { readSwaCliEnv } from './env.js';
+import type { SwaCliOptions } from './keys.js';
+import { type OptionLayer, pick, pickGroup, pickPath } from './layers.js';
+import { type SelectedConfiguration, selectConfiguration, unknownConfigurationError } from './select.js';
+
+/** Portico's defaults where neither flags, the file nor the environment say anything. */
+export const START_DEFAULTS = { port: 4280, host: '127.0.0.1' } as const;
+
+/** Inputs of {@link resolveStartOptions}. */
+export interface ResolveStartInput {
+  /** The positional argument of `portico start`, if any. */
+  readonly positional?: string;
+  /** The options given on the command line only (defaults excluded), by their SWA CLI names. */
+  readonly flags: SwaCliOptions;
+  /** `--config <path>` and `--config-name <name>`. */
+  readonly configPath?: string;
+  readonly configName?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** What `portico start` runs, with absolute paths. */
+export interface ResolvedStart {
+  /** The folder served; absent in dev-server mode. */
+  readonly appDir?: string;
+  /** The folder searched for staticwebapp.config.json. */
+  readonly configDir: string;
+  /** `appLocation`: where `run` runs. */
+  readonly appLocation: string;
+  readonly appDevserverUrl?: string;
+  readonly run?: string;
+  readonly devserverTimeoutSeconds?: number;
+  readonly apiDir?: string;
+  readonly apiDevserverUrl?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly ssl: boolean;
+  readonly sslCert?: string;
+  readonly sslKey?: string;
+  readonly open: boolean;
+  /** The configuration used, if any: `name` of `file`. */
+  readonly configuration?: { readonly name: string; readonly file: string };
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** Merges the layers; throws a user error naming the option (and file or variable) that is wrong. */
+export async function resolveStartOptions(input: ResolveStartInput): Promise<ResolvedStart> {
+  const positional = input.positional?.trim() || undefined;
+  const isUrl = positional !== undefined && /^https?:\/\//i.test(positional);
+  const selected = await selectConfiguration({
+    command: 'start',
+    positional: isUrl ? undefined : positional,
+    configPath: input.configPath,
+    configName: input.configName,
+    cwd: input.cwd,
+  });
+  const folderArg = isUrl || selected.positionalIsName ? undefined : positional;
+  const flags = withPositional(input.flags, isUrl ? positional : undefined, folderArg);
+  const layers = buildLayers(flags, selected, input);
+  const warnings = [...selected.warnings];
+  const app = resolveApp(layers, folderArg, selected, input.cwd, warnings);
+  const api = resolveApi(layers, warnings);
+  const port = pick(layers, 'port')?.value ?? START_DEFAULTS.port;
+  return {
+    ...app,
+    ...api,
+    run: pick(layers, 'run')?.value,
+    devserverTimeoutSeconds: pick(layers, 'devserverTimeout')?.value,
+    port,
+    host: pick(layers, 'host')?.value ?? START_DEFAULTS.host,
+    ssl: pick(layers, 'ssl')?.value ?? false,
+    sslCert: pickPath(layers, 'sslCert'),
+    sslKey: pickPath(layers, 'sslKey'),
+    open: pick(layers, 'open')?.value ?? false,
+    configuration:
+      selected.name === undefined || selected.file === undefined
+        ? undefined
+        : { name: selected.name, file: selected.file },
+    warnings,
+    notes: selected.notes,
+  };
+}
+
+/** The positional URL or folder joins the command-line layer, as `--app-devserver-url` or `--output-location`. */
+function withPositional(
+  flags: SwaCliOptions,
+  url: string | undefined,
+  folder: string | undefined,
+): SwaCliOptions {
+  if (url !== undefined) {
+    assertNotBoth(flags.appDevserverUrl, '<url> argument', '--app-devserver-url');
+    return { ...flags, appDevserverUrl: url.replace(/\/+$/, '') };
+  }
+  if (folder !== undefined) {
+    assertNotBoth(flags.outputLocation, '<folder> argument', '--output-location');
+    return { ...flags, outputLocation: folder };
+  }
+  return flags;
+}
+
+function assertNotBoth(flag: unknown, argument: string, option: string): void {
+  if (flag !== undefined) {
+    throw new PorticoError('CLI_USAGE', `Use either the ${argument} or ${option}, not both.`);
+  }
+}
+
+function buildLayers(
+  flags: SwaCliOptions,
+  selected: SelectedConfiguration,
+  input: ResolveStartInput,
+): OptionLayer[] {
+  return [
+    { source: 'command line', options: flags, baseDir: input.cwd },
+    { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
+    { source: 'environment', options: readSwaCliEnv(input.env), baseDir: input.cwd },
+  ];
+}
+
+type AppPart = Pick<ResolvedStart, 'appDir' | 'configDir' | 'appLocation' | 'appDevserverUrl'>;
+
+/** The app side: a dev server URL or a folder, the config folder and `appLocation`. */
+function resolveApp(
+  layers: readonly OptionLayer[],
+  folderArg: string | undefined,
+  selected: SelectedConfiguration,
+  cwd: string,
+  warnings: string[],
+): AppPart {
+  const explicitAppLocation = pickPath(layers, 'appLocation');
+  const appLocation = explicitAppLocation ?? cwd;
+  const swaConfigLocation = pickPath(layers, 'swaConfigLocation');
+  const source = pickGroup(layers, ['appDevserverUrl', 'outputLocation']);
+  const url = source?.options.appDevserverUrl;
+  if (url !== undefined) {
+    if (source?.options.outputLocation !== undefined && source.source !== 'command line') {
+      warnings.push(
+        `${source.source}: appDevserverUrl is set, so outputLocation is not served (as in the SWA CLI)`,
+      );
+    }
+    return { appDevserverUrl: url, appLocation, configDir: swaConfigLocation ?? appLocation };
+  }
+  const output = source?.options.outputLocation;
+  const appDir =
+    output === undefined ? appLocation : findOutputFolder(appLocation, output, source?.baseDir ?? cwd);
+  if (appDir === undefined) {
+    throw missingFolderError(explicitAppLocation, String(output), folderArg, selected, cwd);
+  }
+  // Without an appLocation anywhere, the folder served holds the config (Portico's `portico start <appDir>`).
+  const configHome = explicitAppLocation ?? appDir;
+  return { appDir, appLocation, configDir: swaConfigLocation ?? configHome };
+}
+
+/** `appLocation/outputLocation`, else `outputLocation` on its own (the SWA CLI's fallback). */
+function findOutputFolder(appLocation: string, output: string, baseDir: string): string | undefined {
+  return [resolve(appLocation, output), resolve(baseDir, output)].find(isDirectory);
+}
+
+function missingFolderError(
+  appLocation: string | undefined,
+  output: string,
+  folderArg: string | undefined,
+  selected: SelectedConfiguration,
+  cwd: string,
+): PorticoError {
+  if (folderArg !== undefined && selected.file !== undefined) {
+    const error = unknownConfigurationError(selected.file, folderArg, selected.names);
+    return new PorticoError(
+      'CLI_SWA_CONFIG_NAME_UNKNOWN',
+      `"${folderArg}" is neither a folder nor a configuration name: ${error.message}`,
+    );
+  }
+  if (appLocation === undefined) {
+    return new PorticoError(
+      'CLI_START_FAILED',
+      `The app folder ${resolve(cwd, output)} does not exist or is not a folder.`,
+    );
+  }
+  return new PorticoError(
+    'CLI_START_FAILED',
+    `The folder to serve ${resolve(appLocation, output)} does not exist (outputLocation "${output}" under appLocation ${appLocation}). Build the app first (\`portico build\`) or fix the location.`,
+  );
+}
+
+type ApiPart = Pick<ResolvedStart, 'apiDir' | 'apiDevserverUrl'>;
+
+/** The `/api` side: a Functions app folder or a URL, whichever the strongest layer names. */
+function resolveApi(layers: readonly OptionLayer[], warnings: string[]): ApiPart {
+  const layer = pickGroup(layers, ['apiLocation', 'apiDevserverUrl']);
+  if (layer === undefined) {
+    return {};
+  }
+  const { apiLocation, apiDevserverUrl } = layer.options;
+  if (apiDevserverUrl !== undefined) {
+    if (apiLocation !== undefined) {
+      if (layer.source === 'command line') {
+        throw new PorticoError(
+          'CLI_USAGE',
+          'Use either --api <apiDir> (Portico runs the Functions app) or --api-devserver-url <url> (you run it), not both.',
+        );
+      }
+      warnings.push(`${layer.source}: apiDevserverUrl is set, so apiLocation is not run (as in the SWA CLI)`);
+    }
+    return { apiDevserverUrl };
+  }
+  return { apiDir: resolve(layer.baseDir, String(apiLocation)) };
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+}

@@ -1,0 +1,121 @@
+/**
+ * Checks one named configuration of `swa-cli.config.json` for a command: the keys Portico applies are
+ * type-checked (every problem listed with its JSON path, nothing applied when one is wrong), keys the SWA
+ * CLI reads but Portico ignores and unknown keys are warnings. A sub-object named after the command (e.g.
+ * `"start": { "port": 4000 }`) overrides the configuration's keys for that command, as in the SWA CLI.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import {
+  IGNORED_SWA_CLI_KEYS,
+  isSwaCliKey,
+  SWA_CLI_COMMANDS,
+  SWA_CLI_KEYS,
+  type SwaCliCommand,
+  type SwaCliOptions,
+} from './keys.js';
+import { checkSwaValue } from './values.js';
+
+/** A checked configuration. */
+export interface CheckedConfiguration {
+  readonly options: SwaCliOptions;
+  readonly warnings: readonly string[];
+}
+
+interface Findings {
+  readonly options: Record<string, unknown>;
+  readonly warnings: string[];
+  readonly errors: string[];
+}
+
+/** Checks `configurations.<name>` of `file` for `command`; throws a user error listing every problem. */
+export function checkConfiguration(
+  entry: unknown,
+  name: string,
+  command: SwaCliCommand,
+  file: string,
+): CheckedConfiguration {
+  const path = `configurations.${name}`;
+  if (!isPlainObject(entry)) {
+    throw new PorticoError('CLI_SWA_CONFIG_INVALID', `${file}: ${path} must be an object of options`);
+  }
+  const findings: Findings = { options: {}, warnings: [], errors: [] };
+  checkKeys(entry, path, findings);
+  const override = entry[command];
+  if (override !== undefined) {
+    if (isPlainObject(override)) {
+      checkKeys(override, `${path}.${command}`, findings);
+    } else {
+      findings.errors.push(`${path}.${command}: expected an object of options for \`${command}\``);
+    }
+  }
+  if (findings.errors.length > 0) {
+    throw new PorticoError(
+      'CLI_SWA_CONFIG_INVALID',
+      `${file} is invalid, so nothing was started:\n${findings.errors.map((e) => `  - ${e}`).join('\n')}`,
+    );
+  }
+  return {
+    options: findings.options as SwaCliOptions,
+    warnings: findings.warnings.map((warning) => `${file}: ${warning}`),
+  };
+}
+
+function checkKeys(entry: Record<string, unknown>, path: string, findings: Findings): void {
+  for (const [key, raw] of Object.entries(entry)) {
+    if ((SWA_CLI_COMMANDS as readonly string[]).includes(key)) {
+      continue;
+    }
+    checkKey(key, raw, `${path}.${key}`, findings);
+  }
+}
+
+function checkKey(key: string, raw: unknown, path: string, findings: Findings): void {
+  if (isSwaCliKey(key)) {
+    if (raw === null || raw === undefined) {
+      return;
+    }
+    const check = checkSwaValue(SWA_CLI_KEYS[key], raw, false);
+    if (!check.ok) {
+      findings.errors.push(`${path}: ${check.message}`);
+      return;
+    }
+    findings.options[key] = check.value;
+    if (check.warning !== undefined) {
+      findings.warnings.push(`${path}: ${check.warning}`);
+    }
+    return;
+  }
+  const ignored = IGNORED_SWA_CLI_KEYS[key];
+  findings.warnings.push(
+    ignored === undefined
+      ? `${path} is not an option Portico or the SWA CLI knows${suggest(key)}; it is ignored`
+      : `${path} is ignored: ${ignored}`,
+  );
+}
+
+/** ` (did you mean "port"?)` when a known key differs only by case or one or two characters. */
+function suggest(key: string): string {
+  const lower = key.toLowerCase();
+  const known = Object.keys(SWA_CLI_KEYS).find(
+    (candidate) => candidate.toLowerCase() === lower || distance(candidate.toLowerCase(), lower) <= 2,
+  );
+  return known === undefined ? '' : ` (did you mean "${known}"?)`;
+}
+
+/** Levenshtein distance, for short keys. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
