@@ -1,29 +1,41 @@
 /**
- * Composition root of `portico start`: reads the app's config, builds the file source, the `/api` proxy
- * and the edge, starts the listener, and swaps in a new site snapshot whenever the app folder or the config
- * changes. The only module that wires the planes together.
+ * Composition root of `portico start`: reads the app's config, builds the content source (the app
+ * folder, or the framework's dev server in dev-server mode), the `/api` proxy and the edge, starts the
+ * listener (and the `--run` command), and swaps in a new site snapshot whenever the app folder or the
+ * config changes. The only module that wires the planes together.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { type Diagnostic, formatDiagnostics, loadConfig } from './config/index.js';
+import {
+  CONFIG_FILE_NAME,
+  type Diagnostic,
+  formatDiagnostics,
+  LEGACY_ROUTES_FILE_NAME,
+  loadConfig,
+} from './config/index.js';
 import {
   type ApiProxy,
   closeServer,
   compileSiteRules,
   createApiProxy,
+  createDevServerSource,
   createDevSessionCodec,
   createDirectorySource,
   createEdgeHandler,
   createEdgeServer,
+  createEdgeUpgradeHandler,
   createProviderFilter,
+  type DevServerSource,
   type EdgeSite,
+  type FileSource,
   listen,
   type SiteRulesState,
 } from './edge/index.js';
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
+import { type DevCommand, runDevServerCommand } from './start/index.js';
 
 export type Plan = 'free' | 'standard';
 
@@ -43,14 +55,34 @@ export interface DevServerOptions {
   readonly apiTimeoutSeconds: number;
   readonly verbose: boolean;
   readonly logger: Logger;
+  /**
+   * Dev-server mode (`portico start <url>`): everything but `/.auth` and `/api` comes from the framework's
+   * dev server at this URL; `appDir` is then unused and the config is looked up in `configDir`, else the
+   * current folder.
+   */
+  readonly appDevserverUrl?: string;
+  /** `--run`: the command that starts the dev server (dev-server mode only). */
+  readonly run?: string;
+  /** `--devserver-timeout`: how long `run` may take until the URL answers, in seconds (default 60). */
+  readonly devserverTimeoutSeconds?: number;
 }
+
+/** The default of `--devserver-timeout`, in seconds. */
+export const DEFAULT_DEVSERVER_TIMEOUT_SECONDS = 60;
 
 /** A running dev server. */
 export interface DevServer {
   readonly url: string;
   readonly port: number;
-  /** Absolute app folder and how many files it serves (at start). */
+  /** Absolute app folder and how many files it serves (at start); the dev server's URL in dev-server mode. */
   readonly appDir: string;
+  /** The dev server's URL in dev-server mode. */
+  readonly devServerUrl?: string;
+  /**
+   * Resolves with the exit code of the `--run` command when it exits by itself (Portico should stop then);
+   * never resolves without `--run`.
+   */
+  readonly commandExited: Promise<number>;
   readonly fileCount: number;
   /** The config file in use at start, if any. */
   readonly configFile?: string;
@@ -61,10 +93,13 @@ export interface DevServer {
 
 /** Starts `portico start`. Rejects with a user error when the app folder or the config is unusable. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const appDir = await requireDirectory(options.appDir, 'app folder');
+  const appDir =
+    options.appDevserverUrl === undefined ? await requireDirectory(options.appDir, 'app folder') : undefined;
   const configDir =
-    options.configDir === undefined ? appDir : await requireDirectory(options.configDir, 'config folder');
-  const first = await readRulesState(appDir, configDir, options);
+    options.configDir === undefined
+      ? (appDir ?? process.cwd())
+      : await requireDirectory(options.configDir, 'config folder');
+  const first = await readRulesState(appDir ?? configDir, configDir, options);
   reportWarnings(first, undefined, options.logger);
   if (!first.ok) {
     throw new PorticoError(
@@ -114,21 +149,14 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
 async function startEdge(
   options: DevServerOptions,
   live: LiveSite,
-  appDir: string,
+  appDir: string | undefined,
   configFile: string | undefined,
   managed: ManagedFunctions | undefined,
 ): Promise<DevServer> {
-  const exclude = createApiExclusion(appDir, options.apiDir);
-  const files = await createDirectorySource({
-    root: appDir,
-    watch: true,
-    exclude,
-    onChange: live.scheduleReload,
-    logger: options.logger,
-  });
+  const content = await createContent(options, appDir, live);
   const upstreamUrl = managed?.url ?? options.apiDevserverUrl;
   const api = upstreamUrl === undefined ? undefined : createProxy(options, upstreamUrl);
-  live.attach(files, api);
+  live.attach(content.files, api, content.devServer);
   const server = createEdgeServer(
     createEdgeHandler({
       provider: live,
@@ -136,22 +164,124 @@ async function startEdge(
       logger: options.logger,
       verbose: options.verbose,
     }),
+    content.devServer === undefined ? undefined : createEdgeUpgradeHandler(live),
   );
-  const port = await listen(server, options.port, options.host);
+  const closeAll = async (command?: DevCommand) => {
+    live.close();
+    await closeServer(server);
+    await Promise.all([content.close(), api?.close(), managed?.host.close(), command?.stop()]);
+  };
+  let port: number;
+  let command: DevCommand | undefined;
+  try {
+    port = await listen(server, options.port, options.host).catch((error: unknown) => {
+      throw toListenError(error, options);
+    });
+    command = await startCommand(options, content.devServer);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   return {
     url,
     port,
-    appDir,
-    fileCount: files.fileCount,
+    appDir: appDir ?? options.appDevserverUrl ?? '',
+    devServerUrl: options.appDevserverUrl,
+    fileCount: content.fileCount,
     configFile,
     functions: managed?.functions ?? [],
-    async close() {
-      live.close();
-      await closeServer(server);
-      await Promise.all([files.close(), api?.close(), managed?.host.close()]);
-    },
+    commandExited: watchCommand(command, options.logger),
+    close: () => closeAll(command),
   };
+}
+
+/** What the edge serves content from: the app folder, or the dev server (with no files). */
+interface Content {
+  readonly files: FileSource;
+  readonly fileCount: number;
+  readonly devServer?: DevServerSource;
+  close(): Promise<void>;
+}
+
+const NO_FILES: FileSource = { get: () => undefined, close: async () => {} };
+
+async function createContent(
+  options: DevServerOptions,
+  appDir: string | undefined,
+  live: LiveSite,
+): Promise<Content> {
+  if (appDir === undefined) {
+    const devServer = createDevServerSource({ url: options.appDevserverUrl ?? '', logger: options.logger });
+    return { files: NO_FILES, fileCount: 0, devServer, close: () => devServer.close() };
+  }
+  const files = await createDirectorySource({
+    root: appDir,
+    watch: true,
+    exclude: createApiExclusion(appDir, options.apiDir),
+    onChange: live.scheduleReload,
+    logger: options.logger,
+  });
+  return { files, fileCount: files.fileCount, close: () => files.close() };
+}
+
+/** A port that is taken is the user's to fix: say which, and how (CONTRACT §2). */
+function toListenError(error: unknown, options: DevServerOptions): unknown {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+    return new PorticoError(
+      'CLI_PORT_IN_USE',
+      `Port ${options.port} on ${options.host} ${why}, so portico start cannot listen there. Stop the program that holds it (another portico start?) or choose another port with --port <number>.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * With `--run`, starts the dev server command and waits for its URL. Without it, a dev server that does
+ * not answer yet is only worth a warning: pages show a 502 that explains until it does.
+ */
+async function startCommand(
+  options: DevServerOptions,
+  devServer: DevServerSource | undefined,
+): Promise<DevCommand | undefined> {
+  if (devServer === undefined) {
+    return undefined;
+  }
+  if (options.run === undefined) {
+    void devServer.probe().then((ok) => {
+      if (!ok) {
+        options.logger.warn(
+          `the dev server at ${devServer.url} does not answer yet; pages show a 502 until it does (or start it with --run "<command>").`,
+        );
+      }
+    });
+    return undefined;
+  }
+  return runDevServerCommand({
+    command: options.run,
+    url: devServer.url,
+    probe: () => devServer.probe(),
+    timeoutSeconds: options.devserverTimeoutSeconds ?? DEFAULT_DEVSERVER_TIMEOUT_SECONDS,
+    output: (line) => options.logger.info(line),
+  });
+}
+
+/** The exit code of a `--run` command that exits by itself (not stopped by Portico). */
+function watchCommand(command: DevCommand | undefined, logger: Logger): Promise<number> {
+  if (command === undefined) {
+    return new Promise(() => {});
+  }
+  return new Promise((resolve) => {
+    void command.exited.then((exit) => {
+      if (!command.isStopping()) {
+        logger.error(`the dev server command exited with code ${exit.code}; stopping.`);
+        resolve(exit.code);
+      }
+    });
+  });
 }
 
 /** An API folder inside the app folder is never served as static content. */
@@ -231,7 +361,7 @@ function checkPlan(features: readonly string[], plan: Plan, file: string | undef
 
 interface LiveSite {
   resolveSite(): EdgeSite | undefined;
-  attach(files: EdgeSite['files'], api: ApiProxy | undefined): void;
+  attach(files: EdgeSite['files'], api: ApiProxy | undefined, devServer?: DevServerSource): void;
   scheduleReload(): void;
   close(): void;
 }
@@ -240,27 +370,32 @@ interface LiveSite {
 function createLiveSite(
   first: ReadState,
   options: DevServerOptions,
-  appDir: string,
+  appDir: string | undefined,
   configDir: string,
 ): LiveSite {
   let site: EdgeSite | undefined;
   let state: ReadState = first;
   let timer: NodeJS.Timeout | undefined;
   const sessions = createDevSessionCodec();
-  const build = (files: EdgeSite['files'], api: ApiProxy | undefined): EdgeSite => ({
+  const build = (
+    files: EdgeSite['files'],
+    api: ApiProxy | undefined,
+    devServer: DevServerSource | undefined,
+  ): EdgeSite => ({
     state,
     files,
+    ...(devServer === undefined ? {} : { devServer }),
     api,
     sessions,
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
     secure: false,
   });
   const reload = async () => {
-    const next = await readRulesState(appDir, configDir, options);
+    const next = await readRulesState(appDir ?? configDir, configDir, options);
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
-    site = site === undefined ? undefined : build(site.files, site.api);
+    site = site === undefined ? undefined : build(site.files, site.api, site.devServer);
   };
   const scheduleReload = () => {
     clearTimeout(timer);
@@ -272,8 +407,8 @@ function createLiveSite(
   const watcher = watchConfigDir(appDir, configDir, scheduleReload, options.logger);
   return {
     resolveSite: () => site,
-    attach: (files, api) => {
-      site = build(files, api);
+    attach: (files, api, devServer) => {
+      site = build(files, api, devServer);
     },
     scheduleReload,
     close: () => {
@@ -296,13 +431,25 @@ function reportReload(previous: ReadState, next: ReadState, logger: Logger): voi
   }
 }
 
-/** The app folder is watched by the file source; a config folder outside it needs its own watcher. */
+/**
+ * The app folder is watched by the file source; a config folder outside it needs its own watcher. In
+ * dev-server mode there is no app folder: the config folder (often the project's root, with its
+ * node_modules) is watched for the config files only, not recursively.
+ */
 function watchConfigDir(
-  appDir: string,
+  appDir: string | undefined,
   configDir: string,
   onChange: () => void,
   logger: Logger,
 ): FSWatcher | undefined {
+  if (appDir === undefined) {
+    const names = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
+    const watcher = watch(configDir, (_event, name) =>
+      name === null || names.has(name) ? onChange() : undefined,
+    );
+    watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
+    return watcher;
+  }
   const rel = relative(appDir, configDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;

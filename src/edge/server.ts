@@ -1,5 +1,6 @@
 /**
- * The single `node:http` adapter of the edge listener. Upgrades (WebSocket) are refused at once (D11);
+ * The single `node:http` adapter of the edge listener. Upgrades (WebSocket) are refused at once (D11)
+ * unless the host passes an upgrade listener (dev-server mode carries hot reload to the dev server);
  * malformed requests and oversized headers get a complete error response instead of a dropped socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -7,9 +8,13 @@ import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from './proxy/index.js';
 
 /** Creates (but does not start) the edge HTTP server around a request listener. */
-export function createEdgeServer(listener: (req: IncomingMessage, res: ServerResponse) => void): Server {
+export function createEdgeServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) =>
+    refuseUpgrade(socket),
+): Server {
   const server = createServer({ keepAliveTimeout: 5_000 }, listener);
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket));
+  server.on('upgrade', upgrade);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );
