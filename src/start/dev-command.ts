@@ -5,6 +5,7 @@
  * line by line with a `[run]` prefix, and the last lines are kept for error messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** How many output lines an error message quotes. */
@@ -113,7 +114,10 @@ async function stopGroup(child: ChildProcess, exited: Promise<CommandExit>): Pro
     signalGroup(child, 'SIGKILL');
     await waitForGroupEnd(child, STOP_GRACE_MS);
   }
-  await Promise.race([exited, delay(STOP_GRACE_MS)]);
+  // The shell itself is reaped by node; its 'exit' follows the group's end closely, but never waits long.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+  clearTimeout(timer);
 }
 
 /** Sends `signal` to the command's process group (its shell alone where groups do not exist). */
@@ -153,7 +157,34 @@ function isGroupAlive(child: ChildProcess): boolean {
   }
   try {
     process.kill(-child.pid, 0);
+  } catch {
+    return false;
+  }
+  return hasLiveMember(child.pid);
+}
+
+/**
+ * Whether a process of group `pgid` is still running, not merely a zombie. Orphaned grandchildren are
+ * re-parented to PID 1, and an init that does not reap (a container's) leaves them as zombies, which
+ * still count for `kill(-pgid, 0)` although they hold no port. Linux only (`/proc`); elsewhere any member
+ * counts.
+ */
+function hasLiveMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
     return true;
+  }
+  return entries.some((entry) => /^\d+$/.test(entry) && isLiveMember(entry, pgid));
+}
+
+function isLiveMember(pid: string, pgid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp …
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(group) === pgid && state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
