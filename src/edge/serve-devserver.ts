@@ -8,7 +8,6 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { encodePrincipalHeader } from './auth/index.js';
 import type { EdgeContext } from './context.js';
 import {
@@ -76,7 +75,7 @@ async function answerMissing(
   const fallback =
     options.rewritten || !isSafeMethod(ctx.method) ? undefined : matchFallback(ctx.rules.fallback, path);
   if (fallback !== undefined) {
-    await answer.body.dump();
+    await answer.discard();
     ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
     if (isApiPath(fallback)) {
       await forwardApi(ctx, encodeURI(fallback) + ctx.search);
@@ -86,7 +85,7 @@ async function answerMissing(
     return true;
   }
   if (matchOverride(ctx.rules.config, 404, ctx.rawPath + ctx.search) !== undefined) {
-    await answer.body.dump();
+    await answer.discard();
     await sendDevServerError(ctx, devServer, 404);
     return true;
   }
@@ -126,7 +125,7 @@ async function serveFollowUp(
     return;
   }
   if (!isSuccess(answer.status)) {
-    await answer.body.dump();
+    await answer.discard();
     return sendErrorPage(ctx.res, status === 200 ? 404 : status);
   }
   return relay(ctx, answer, path, status, routeHeaders);
@@ -201,14 +200,14 @@ async function relay(
   }
   ctx.res.writeHead(status, headers);
   if (ctx.method === 'HEAD' || status === 204 || status === 304) {
-    await answer.body.dump();
+    await answer.discard();
     return void ctx.res.end();
   }
   if (headers['content-length'] === undefined) {
     // A stream (server-sent events, chunked SSR): the client gets the headers now, not with the first chunk.
     ctx.res.flushHeaders();
   }
-  await pipeline(answer.body, ctx.res).catch(() => ctx.res.destroy());
+  await answer.relay(ctx.res);
 }
 
 /** Header rules over the dev server's headers: a value replaces, `""` removes (spec §10.8). */

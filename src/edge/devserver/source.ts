@@ -4,8 +4,9 @@
  * (Angular `--ssl`, Blazor). That leniency is for this one upstream only: it is the developer's own
  * machine, named by the developer on the command line.
  */
-import { buildConnector, Pool } from 'undici';
+import { buildConnector, type Dispatcher, Pool } from 'undici';
 import { SILENT_LOGGER } from '../../shared/logger.js';
+import { DevServerExchange } from './_exchange.js';
 import { type AddressPicker, createAddressPicker, isRetryableConnectError } from './_loopback.js';
 import { createUpgradeCarrier } from './carry-upgrade.js';
 import type { DevServerAnswer, DevServerRequest, DevServerSource, DevServerSourceOptions } from './types.js';
@@ -39,14 +40,16 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
   return {
     url: options.url,
     host: url.host,
-    async fetch(request: DevServerRequest): Promise<DevServerAnswer> {
-      const answer = await pool.request({
-        path: basePath + request.pathAndQuery,
-        method: request.method as 'GET',
-        headers: request.headers,
-        body: request.body,
+    fetch(request: DevServerRequest): Promise<DevServerAnswer> {
+      return new Promise((resolve, reject) => {
+        const options: Dispatcher.DispatchOptions = {
+          path: basePath + request.pathAndQuery,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        };
+        pool.dispatch(options, new DevServerExchange(resolve, reject));
       });
-      return { status: answer.statusCode, headers: answer.headers, body: answer.body };
     },
     async probe(): Promise<boolean> {
       try {

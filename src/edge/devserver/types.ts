@@ -3,9 +3,8 @@
  * that is not `/.auth` or `/api` is fetched from the framework's own dev server (Vite, Angular, Next.js,
  * webpack), and the config's rules apply to its answers as they do to files.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { Logger } from '../../shared/logger.js';
 
 /** Options of {@link createDevServerSource}. */
@@ -27,12 +26,17 @@ export interface DevServerRequest {
   readonly body: Readable | null;
 }
 
-/** The dev server's answer: status and headers, with the body still to be read or discarded. */
+/** The dev server's answer: status and headers, with the body still to be relayed or discarded. */
 export interface DevServerAnswer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  /** undici's body stream; `dump()` discards it and keeps the connection usable. */
-  readonly body: Dispatcher.ResponseData['body'];
+  /**
+   * Writes the body to `res` (whose head the caller has written) and ends it; resolves when done, or when
+   * either side failed (then `res` is destroyed). Call this or {@link DevServerAnswer.discard}, once.
+   */
+  relay(res: ServerResponse): Promise<void>;
+  /** Reads the body to its end and drops it, keeping the connection usable. */
+  discard(): Promise<void>;
 }
 
 /** The framework's dev server as a content source of the edge. */
