@@ -144,6 +144,16 @@ describe('dev-server mode: the rules over a dev server', () => {
     expect(rest).toBe('data: second\n\n');
   });
 
+  it('cuts the response when the dev server breaks mid-body, and keeps serving', async () => {
+    // Cut before Portico relayed the head: a 502 page; after: a cut response. Never a hang or a crash.
+    const outcome = await app.fetch('/broken').then(
+      (answer) => answer.status,
+      () => 'cut',
+    );
+    expect([502, 'cut']).toContain(outcome);
+    expect((await app.fetch('/', { headers: HTML })).status).toBe(200);
+  });
+
   it('carries WebSockets to the dev server', async () => {
     const ws = new WebSocket(`${app.url.replace('http', 'ws')}/ws?token=abc`, 'vite-hmr');
     await once(ws, 'open');

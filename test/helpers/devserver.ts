@@ -101,6 +101,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, released: Promi
     res.writeHead(200, {});
     return void res.end('custom data');
   }
+  if (path === '/broken') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+    res.write('partial');
+    return void res.socket?.destroy();
+  }
   if (path === '/echo') {
     return echo(req, res);
   }

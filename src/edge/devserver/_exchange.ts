@@ -89,6 +89,11 @@ export class DevServerExchange implements Dispatcher.DispatchHandler {
   /** Hands the body to `res` (or drops it): held chunks first, then the rest as it comes. */
   #attach(res: ServerResponse | undefined): Promise<void> {
     return new Promise((done) => {
+      if (res?.destroyed) {
+        // The client left while the dev server was still thinking: nothing to relay to.
+        this.#controller?.abort(new Error('the client closed the connection'));
+        return done();
+      }
       this.#sink = { res, done };
       for (const chunk of this.#held) {
         res?.write(chunk);
