@@ -8,7 +8,8 @@
  *   a. Vite straight: the page (`/`, Vite's transformed index.html);
  *   b. the same page through `portico start http://127.0.0.1:<vite>`;
  *   c. Vite straight: a module (`/main.js`, transformed once, then from Vite's cache);
- *   d. the same module through Portico.
+ *   d. the same module through Portico;
+ *   e. the same module through bench/load/bare-proxy.js (reference: the floor of any proxy process here).
  * Targets: b/a >= 70 % and d/c >= 70 %. A miss prints BELOW but does not fail the run; a scenario that
  * cannot run sets exit code 1. Each target is checked first: Portico must answer exactly what Vite does.
  * Environment: as bench/load/run.js (BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS).
@@ -74,6 +75,14 @@ async function startVite(dir) {
   return `http://${HOST}:${port}`;
 }
 
+/** The bare undici proxy of bench/load/run.js, in front of Vite (scenario e). */
+async function startBareProxy(viteUrl) {
+  const script = join(ROOT, 'bench', 'load', 'bare-proxy.js');
+  const child = spawnChild([script, new URL(viteUrl).port], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-proxy.js');
+  return `http://${HOST}:${JSON.parse(line).port}`;
+}
+
 async function startPortico(devServerUrl, configDir) {
   const port = await findFreePort();
   const args = [join(ROOT, 'bin', 'portico.js'), 'start', devServerUrl, '--swa-config-location', configDir];
@@ -100,8 +109,12 @@ async function target(base, path, viteUrl) {
   return { url: base + path, expected };
 }
 
+function formatRatio(value) {
+  return value === undefined ? 'n/a' : `${(value * 100).toFixed(0)} %`;
+}
+
 function formatReport(rows) {
-  const [a, b, c, d] = rows;
+  const [a, b, c, d, e] = rows;
   return [
     '# Portico dev-server mode load benchmark',
     '',
@@ -115,6 +128,10 @@ function formatReport(rows) {
     formatRow(b, ratio(b, a)),
     formatRow(c),
     formatRow(d, ratio(d, c)),
+    formatRow(e, ratio(e, c)),
+    '',
+    `Portico against the bare proxy for the module (d/e): ${formatRatio(ratio(d, e))}; a fast upstream on few`,
+    'cores mostly measures the cost of one more process hop, which any proxy pays (row e).',
     '',
     'Target check:',
     formatCheck('page through Portico (b/a)', ratio(b, a), TARGET),
@@ -129,11 +146,13 @@ async function main() {
   try {
     const viteUrl = await startVite(dir);
     const porticoUrl = await startPortico(viteUrl, dir);
+    const bareProxyUrl = await startBareProxy(viteUrl);
     const scenarios = [
       ['a. Vite straight, the page', () => target(viteUrl, '/', viteUrl)],
       ['b. portico start <vite>, the page', () => target(porticoUrl, '/', viteUrl)],
       ['c. Vite straight, a module', () => target(viteUrl, '/main.js', viteUrl)],
       ['d. portico start <vite>, the module', () => target(porticoUrl, '/main.js', viteUrl)],
+      ['e. bare undici proxy to Vite, the module', () => target(bareProxyUrl, '/main.js', viteUrl)],
     ];
     const rows = await runRounds(scenarios, checkTarget);
     const report = formatReport(rows);
