@@ -36,7 +36,10 @@ export function registerStartCommand(program: Command): void {
     )
     .option('--api <apiDir>', 'Azure Functions app folder to run as managed functions behind /api')
     .option('--api-devserver-url <url>', 'proxy /api/* to this URL instead', parseHttpUrl)
-    .option('--swa-config-location <dir>', 'folder holding staticwebapp.config.json (default: appDir)')
+    .option(
+      '--swa-config-location <dir>',
+      'folder holding staticwebapp.config.json (default: appDir, or the current folder with a dev server URL)',
+    )
     .option('--port <port>', 'port to listen on', parsePort, 4280)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .addOption(
