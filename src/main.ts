@@ -108,8 +108,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   const live = createLiveSite(first, options, appDir, configDir);
-  const managed = await startManagedFunctions(options);
+  let managed: ManagedFunctions | undefined;
   try {
+    // Inside the try: the live site's config watcher must not keep the process alive after a failure.
+    managed = await startManagedFunctions(options);
     return await startEdge(options, live, appDir, first.file, managed);
   } catch (error) {
     live.close();
@@ -166,10 +168,9 @@ async function startEdge(
     }),
     content.devServer === undefined ? undefined : createEdgeUpgradeHandler(live),
   );
-  const closeAll = async (command?: DevCommand) => {
-    live.close();
+  const closeOwn = async () => {
     await closeServer(server);
-    await Promise.all([content.close(), api?.close(), managed?.host.close(), command?.stop()]);
+    await Promise.all([content.close(), api?.close()]);
   };
   let port: number;
   let command: DevCommand | undefined;
@@ -179,7 +180,8 @@ async function startEdge(
     });
     command = await startCommand(options, content.devServer);
   } catch (error) {
-    await closeAll();
+    // startDevServer closes the live site and the managed functions it opened.
+    await closeOwn();
     throw error;
   }
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -192,7 +194,10 @@ async function startEdge(
     configFile,
     functions: managed?.functions ?? [],
     commandExited: watchCommand(command, options.logger),
-    close: () => closeAll(command),
+    async close() {
+      live.close();
+      await Promise.all([closeOwn(), managed?.host.close(), command?.stop()]);
+    },
   };
 }
 

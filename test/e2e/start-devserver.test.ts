@@ -128,6 +128,29 @@ describe('portico start: port in use, --version', { timeout: 120_000 }, () => {
     }
   });
 
+  it('exits when the API folder is unusable in dev-server mode (the config watcher does not hold it)', async () => {
+    const dir = await writeApp({}, {});
+    try {
+      const result = await runCli(
+        [
+          'start',
+          'http://localhost:9',
+          '--swa-config-location',
+          dir,
+          '--api',
+          '/nonexistent/api',
+          '--port',
+          '0',
+        ],
+        READY_MS,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('/nonexistent/api');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
