@@ -35,7 +35,7 @@ import {
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
-import { type DevCommand, runDevServerCommand } from './start/index.js';
+import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
 
 export type Plan = 'free' | 'standard';
 
@@ -67,8 +67,8 @@ export interface DevServerOptions {
   readonly devserverTimeoutSeconds?: number;
 }
 
-/** The default of `--devserver-timeout`, in seconds. */
-export const DEFAULT_DEVSERVER_TIMEOUT_SECONDS = 60;
+/** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
+export { DEFAULT_DEVSERVER_TIMEOUT_SECONDS } from './start/index.js';
 
 /** A running dev server. */
 export interface DevServer {
@@ -176,9 +176,16 @@ async function startEdge(
   let command: DevCommand | undefined;
   try {
     port = await listen(server, options.port, options.host).catch((error: unknown) => {
-      throw toListenError(error, options);
+      throw toListenError(error, options.port, options.host);
     });
-    command = await startCommand(options, content.devServer);
+    command =
+      content.devServer === undefined
+        ? undefined
+        : await startDevServerCommand(content.devServer, {
+            run: options.run,
+            timeoutSeconds: options.devserverTimeoutSeconds,
+            logger: options.logger,
+          });
   } catch (error) {
     // startDevServer closes the live site and the managed functions it opened.
     await closeOwn();
@@ -193,7 +200,7 @@ async function startEdge(
     fileCount: content.fileCount,
     configFile,
     functions: managed?.functions ?? [],
-    commandExited: watchCommand(command, options.logger),
+    commandExited: watchCommandExit(command, options.logger),
     async close() {
       live.close();
       await Promise.all([closeOwn(), managed?.host.close(), command?.stop()]);
@@ -228,65 +235,6 @@ async function createContent(
     logger: options.logger,
   });
   return { files, fileCount: files.fileCount, close: () => files.close() };
-}
-
-/** A port that is taken is the user's to fix: say which, and how (CONTRACT §2). */
-function toListenError(error: unknown, options: DevServerOptions): unknown {
-  const code = error instanceof Error && 'code' in error ? error.code : undefined;
-  if (code === 'EADDRINUSE' || code === 'EACCES') {
-    const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
-    return new PorticoError(
-      'CLI_PORT_IN_USE',
-      `Port ${options.port} on ${options.host} ${why}, so portico start cannot listen there. Stop the program that holds it (another portico start?) or choose another port with --port <number>.`,
-      { cause: error },
-    );
-  }
-  return error;
-}
-
-/**
- * With `--run`, starts the dev server command and waits for its URL. Without it, a dev server that does
- * not answer yet is only worth a warning: pages show a 502 that explains until it does.
- */
-async function startCommand(
-  options: DevServerOptions,
-  devServer: DevServerSource | undefined,
-): Promise<DevCommand | undefined> {
-  if (devServer === undefined) {
-    return undefined;
-  }
-  if (options.run === undefined) {
-    void devServer.probe().then((ok) => {
-      if (!ok) {
-        options.logger.warn(
-          `the dev server at ${devServer.url} does not answer yet; pages show a 502 until it does (or start it with --run "<command>").`,
-        );
-      }
-    });
-    return undefined;
-  }
-  return runDevServerCommand({
-    command: options.run,
-    url: devServer.url,
-    probe: () => devServer.probe(),
-    timeoutSeconds: options.devserverTimeoutSeconds ?? DEFAULT_DEVSERVER_TIMEOUT_SECONDS,
-    output: (line) => options.logger.info(line),
-  });
-}
-
-/** The exit code of a `--run` command that exits by itself (not stopped by Portico). */
-function watchCommand(command: DevCommand | undefined, logger: Logger): Promise<number> {
-  if (command === undefined) {
-    return new Promise(() => {});
-  }
-  return new Promise((resolve) => {
-    void command.exited.then((exit) => {
-      if (!command.isStopping()) {
-        logger.error(`the dev server command exited with code ${exit.code}; stopping.`);
-        resolve(exit.code);
-      }
-    });
-  });
 }
 
 /** An API folder inside the app folder is never served as static content. */
