@@ -4,11 +4,13 @@
  * both loopback families for `localhost`, a self-signed https dev server, and a dev server that is down.
  */
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { type ClientRequest, createServer, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { authCookie } from '../helpers/app.js';
+import { authCookie, eventually } from '../helpers/app.js';
 import {
   type DevModeApp,
   type FixtureDevServer,
@@ -176,6 +178,24 @@ describe('dev-server mode: the rules over a dev server', () => {
     const [error] = await once(reset, 'error');
     expect(error).toBeInstanceOf(Error);
     expect((await app.fetch('/', { headers: HTML })).status).toBe(200);
+  });
+});
+
+describe('dev-server mode: config edits', () => {
+  it('applies an edited config without a restart, and fails closed while it is broken', async () => {
+    const dev = await startFixtureDevServer();
+    const app = await startDevMode(dev.url, {});
+    try {
+      expect((await app.fetch('/members')).status).toBe(404);
+      const config = { routes: [{ route: '/members', allowedRoles: ['authenticated'] }] };
+      await writeFile(join(app.dir, 'staticwebapp.config.json'), JSON.stringify(config));
+      await eventually(async () => (await app.fetch('/members')).status === 401);
+      await writeFile(join(app.dir, 'staticwebapp.config.json'), '{ "routes": [');
+      await eventually(async () => (await app.fetch('/')).status === 500);
+    } finally {
+      await app.close();
+      await dev.close();
+    }
   });
 });
 

@@ -154,6 +154,8 @@ function attachWebSockets(server: Server): void {
 }
 
 export interface DevModeApp {
+  /** The config folder (`--swa-config-location`). */
+  readonly dir: string;
   readonly url: string;
   readonly logs: string[];
   fetch(path: string, init?: RequestInit): Promise<TestResponse>;
@@ -187,6 +189,7 @@ export async function startDevMode(
     throw error;
   }
   return {
+    dir,
     url: server.url,
     logs,
     fetch: (path, init) => send(server.url + path, init),
