@@ -1,6 +1,6 @@
 /**
- * Step 0 of the pipeline for upgrade requests (WebSocket). `/api` upgrades are refused at once (D11), as
- * is every upgrade of a site served from files. In dev-server mode, other upgrades (hot reload) are
+ * Step 0 of the pipeline for upgrade requests (WebSocket). `/api` and `/.auth` upgrades are refused at
+ * once (D11), as is every upgrade of a site served from files. In dev-server mode, other upgrades (hot reload) are
  * carried to the dev server, after the same checks a page request gets: a decodable target, a valid
  * config, the networking rules and the matching route's `allowedRoles` (401/403 on the socket; a
  * socket cannot follow a `responseOverrides` page, so none applies).
@@ -21,7 +21,7 @@ export function createEdgeUpgradeHandler(
   return (req, socket, head) => {
     const target = parseRequestTarget(req.url);
     const site = target.ok ? provider.resolveSite(req.headers.host) : undefined;
-    if (!target.ok || site?.devServer === undefined || isApiPath(target.path)) {
+    if (!target.ok || site?.devServer === undefined || isPorticoPath(target.path)) {
       return refuseUpgrade(socket);
     }
     const denial = checkAccess(req, site, target.path);
@@ -30,6 +30,11 @@ export function createEdgeUpgradeHandler(
     }
     site.devServer.carryUpgrade(req, socket, head);
   };
+}
+
+/** `/api` (HTTP only, D11) and `/.auth` (Portico's own endpoints) never reach the dev server. */
+function isPorticoPath(path: string): boolean {
+  return isApiPath(path) || path === '/.auth' || path.startsWith('/.auth/');
 }
 
 /** The answer that stops the upgrade, if any: what a page request at the same path would be denied. */

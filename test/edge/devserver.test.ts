@@ -169,6 +169,7 @@ describe('dev-server mode: the rules over a dev server', () => {
 
   it('refuses WebSockets on /api (501) and applies allowedRoles to them (401)', async () => {
     expect(await upgradeStatus(`${app.url}/api/ws`)).toBe(501);
+    expect(await upgradeStatus(`${app.url}/.auth/ws`)).toBe(501);
     expect(await upgradeStatus(`${app.url}/ws-protected`)).toBe(401);
   });
 
