@@ -1,25 +1,36 @@
 /**
- * Composition root of `portico start`: reads the app's config, builds the file source, the `/api` proxy
- * and the edge, starts the listener, and swaps in a new site snapshot whenever the app folder or the config
- * changes. The only module that wires the planes together.
+ * Composition root of `portico start`: reads the app's config, builds the content source (the app
+ * folder, or the framework's dev server in dev-server mode), the `/api` proxy and the edge, starts the
+ * listener (and the `--run` command), and swaps in a new site snapshot whenever the app folder or the
+ * config changes. The only module that wires the planes together.
  */
+import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { type Diagnostic, formatDiagnostics, loadConfig } from './config/index.js';
+import {
+  CONFIG_FILE_NAME,
+  type Diagnostic,
+  formatDiagnostics,
+  LEGACY_ROUTES_FILE_NAME,
+  loadConfig,
+} from './config/index.js';
 import {
   type ApiProxy,
   closeServer,
   compileSiteRules,
   createApiProxy,
+  createDevServerSource,
   createDevSessionCodec,
   createDirectorySource,
   createEdgeHandler,
   createEdgeServer,
+  createEdgeUpgradeHandler,
   createProviderFilter,
+  type DevServerSource,
   describeUnavailable,
   type EdgeSite,
+  type FileSource,
   listen,
-  type RootWatcher,
   type SiteRulesState,
   type TlsCertificate,
   watchRoot,
@@ -27,6 +38,7 @@ import {
 import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
+import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
 
 export type Plan = 'free' | 'standard';
 
@@ -48,14 +60,36 @@ export interface DevServerOptions {
   readonly logger: Logger;
   /** Serve HTTPS with this certificate (`--ssl`); the URL then starts with `https://`. */
   readonly tls?: TlsCertificate;
+  /**
+   * Dev-server mode (`portico start <url>`): everything but `/.auth` and `/api` comes from the framework's
+   * dev server at this URL; `appDir` is then unused and the config is looked up in `configDir`, else the
+   * current folder.
+   */
+  readonly appDevserverUrl?: string;
+  /** `--run`: the command that starts the dev server (dev-server mode only). */
+  readonly run?: string;
+  /** Where `run` runs (swa-cli.config.json's `appLocation`; default: the current folder). */
+  readonly runCwd?: string;
+  /** `--devserver-timeout`: how long `run` may take until the URL answers, in seconds (default 60). */
+  readonly devserverTimeoutSeconds?: number;
 }
+
+/** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
+export { DEFAULT_DEVSERVER_TIMEOUT_SECONDS } from './start/index.js';
 
 /** A running dev server. */
 export interface DevServer {
   readonly url: string;
   readonly port: number;
-  /** Absolute app folder and how many files it serves (at start). */
+  /** Absolute app folder and how many files it serves (at start); the dev server's URL in dev-server mode. */
   readonly appDir: string;
+  /** The dev server's URL in dev-server mode. */
+  readonly devServerUrl?: string;
+  /**
+   * Resolves with the exit code of the `--run` command when it exits by itself (Portico should stop then);
+   * never resolves without `--run`.
+   */
+  readonly commandExited: Promise<number>;
   readonly fileCount: number;
   /** The config file in use at start, if any. */
   readonly configFile?: string;
@@ -66,10 +100,13 @@ export interface DevServer {
 
 /** Starts `portico start`. Rejects with a user error when the app folder or the config is unusable. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const appDir = await requireDirectory(options.appDir, 'app folder');
+  const appDir =
+    options.appDevserverUrl === undefined ? await requireDirectory(options.appDir, 'app folder') : undefined;
   const configDir =
-    options.configDir === undefined ? appDir : await requireDirectory(options.configDir, 'config folder');
-  const first = await readRulesState(appDir, configDir, options);
+    options.configDir === undefined
+      ? (appDir ?? process.cwd())
+      : await requireDirectory(options.configDir, 'config folder');
+  const first = await readRulesState(appDir ?? configDir, configDir, options);
   reportWarnings(first, undefined, options.logger);
   if (!first.ok) {
     throw new PorticoError(
@@ -78,8 +115,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   const live = createLiveSite(first, options, appDir, configDir);
-  const managed = await startManagedFunctions(options);
+  let managed: ManagedFunctions | undefined;
   try {
+    // Inside the try: the live site's config watcher must not keep the process alive after a failure.
+    managed = await startManagedFunctions(options);
     return await startEdge(options, live, appDir, first.file, managed);
   } catch (error) {
     live.close();
@@ -119,20 +158,13 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
 async function startEdge(
   options: DevServerOptions,
   live: LiveSite,
-  appDir: string,
+  appDir: string | undefined,
   configFile: string | undefined,
   managed: ManagedFunctions | undefined,
 ): Promise<DevServer> {
-  const exclude = createApiExclusion(appDir, options.apiDir);
-  const files = await createDirectorySource({
-    root: appDir,
-    watch: true,
-    exclude,
-    onChange: live.scheduleReload,
-    logger: options.logger,
-  });
+  const content = await createContent(options, appDir, live);
   const api = createProxy(options, managed);
-  live.attach(files, api);
+  live.attach(content.files, api, content.devServer);
   const server = createEdgeServer(
     createEdgeHandler({
       provider: live,
@@ -140,23 +172,79 @@ async function startEdge(
       logger: options.logger,
       verbose: options.verbose,
     }),
-    options.tls,
+    {
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(content.devServer === undefined ? {} : { upgrade: createEdgeUpgradeHandler(live) }),
+    },
   );
-  const port = await listen(server, options.port, options.host);
+  const closeOwn = async () => {
+    await closeServer(server);
+    await Promise.all([content.close(), api?.close()]);
+  };
+  let port: number;
+  let command: DevCommand | undefined;
+  try {
+    port = await listen(server, options.port, options.host).catch((error: unknown) => {
+      throw toListenError(error, options.port, options.host);
+    });
+    command =
+      content.devServer === undefined
+        ? undefined
+        : await startDevServerCommand(content.devServer, {
+            run: options.run,
+            cwd: options.runCwd,
+            timeoutSeconds: options.devserverTimeoutSeconds,
+            logger: options.logger,
+          });
+  } catch (error) {
+    // startDevServer closes the live site and the managed functions it opened.
+    await closeOwn();
+    throw error;
+  }
   const url = `${options.tls === undefined ? 'http' : 'https'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   return {
     url,
     port,
-    appDir,
-    fileCount: files.fileCount,
+    appDir: appDir ?? options.appDevserverUrl ?? '',
+    devServerUrl: options.appDevserverUrl,
+    fileCount: content.fileCount,
     configFile,
     functions: managed?.functions ?? [],
+    commandExited: watchCommandExit(command, options.logger),
     async close() {
       live.close();
-      await closeServer(server);
-      await Promise.all([files.close(), api?.close(), managed?.host.close()]);
+      await Promise.all([closeOwn(), managed?.host.close(), command?.stop()]);
     },
   };
+}
+
+/** What the edge serves content from: the app folder, or the dev server (with no files). */
+interface Content {
+  readonly files: FileSource;
+  readonly fileCount: number;
+  readonly devServer?: DevServerSource;
+  close(): Promise<void>;
+}
+
+const NO_FILES: FileSource = { get: () => undefined, close: async () => {} };
+
+async function createContent(
+  options: DevServerOptions,
+  appDir: string | undefined,
+  live: LiveSite,
+): Promise<Content> {
+  if (appDir === undefined) {
+    const devServer = createDevServerSource({ url: options.appDevserverUrl ?? '', logger: options.logger });
+    return { files: NO_FILES, fileCount: 0, devServer, close: () => devServer.close() };
+  }
+  const files = await createDirectorySource({
+    root: appDir,
+    watch: true,
+    exclude: createApiExclusion(appDir, options.apiDir),
+    onChange: live.scheduleReload,
+    logger: options.logger,
+  });
+  return { files, fileCount: files.fileCount, close: () => files.close() };
 }
 
 /** An API folder inside the app folder is never served as static content. */
@@ -255,7 +343,7 @@ function checkPlan(features: readonly string[], plan: Plan, file: string | undef
 
 interface LiveSite {
   resolveSite(): EdgeSite | undefined;
-  attach(files: EdgeSite['files'], api: ApiProxy | undefined): void;
+  attach(files: EdgeSite['files'], api: ApiProxy | undefined, devServer?: DevServerSource): void;
   scheduleReload(): void;
   close(): void;
 }
@@ -264,16 +352,21 @@ interface LiveSite {
 function createLiveSite(
   first: ReadState,
   options: DevServerOptions,
-  appDir: string,
+  appDir: string | undefined,
   configDir: string,
 ): LiveSite {
   let site: EdgeSite | undefined;
   let state: ReadState = first;
   let timer: NodeJS.Timeout | undefined;
   const sessions = createDevSessionCodec();
-  const build = (files: EdgeSite['files'], api: ApiProxy | undefined): EdgeSite => ({
+  const build = (
+    files: EdgeSite['files'],
+    api: ApiProxy | undefined,
+    devServer: DevServerSource | undefined,
+  ): EdgeSite => ({
     state,
     files,
+    ...(devServer === undefined ? {} : { devServer }),
     api,
     sessions,
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
@@ -284,7 +377,7 @@ function createLiveSite(
   const reload = async () => {
     // Reloads can overlap on a busy machine; only the last one started (the newest read) may apply.
     const generation = ++started;
-    const read = await readRulesState(appDir, configDir, options);
+    const read = await readRulesState(appDir ?? configDir, configDir, options);
     if (generation !== started) {
       return;
     }
@@ -294,7 +387,7 @@ function createLiveSite(
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
-    site = site === undefined ? undefined : build(site.files, site.api);
+    site = site === undefined ? undefined : build(site.files, site.api, site.devServer);
   };
   const scheduleReload = () => {
     clearTimeout(timer);
@@ -306,8 +399,8 @@ function createLiveSite(
   const watcher = watchConfigDir(appDir, configDir, scheduleReload, options.logger);
   return {
     resolveSite: () => site,
-    attach: (files, api) => {
-      site = build(files, api);
+    attach: (files, api, devServer) => {
+      site = build(files, api, devServer);
     },
     scheduleReload,
     close: () => {
@@ -345,13 +438,25 @@ function reportReload(previous: ReadState, next: ReadState, logger: Logger): voi
   }
 }
 
-/** The app folder is watched by the file source; a config folder outside it needs its own watcher. */
+/**
+ * The app folder is watched by the file source; a config folder outside it needs its own watcher. In
+ * dev-server mode there is no app folder: the config folder (often the project's root, with its
+ * node_modules) is watched for the config files only, not recursively.
+ */
 function watchConfigDir(
-  appDir: string,
+  appDir: string | undefined,
   configDir: string,
   onChange: () => void,
   logger: Logger,
-): RootWatcher | undefined {
+): { close(): void } | undefined {
+  if (appDir === undefined) {
+    const names = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
+    const watcher = watch(configDir, (_event, name) =>
+      name === null || names.has(name) ? onChange() : undefined,
+    );
+    watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
+    return watcher;
+  }
   const rel = relative(appDir, configDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;

@@ -20,7 +20,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ['shared'],
   portal: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
-  'main.ts': ['shared', 'config', 'edge', 'functions-host'],
+  // The `--run` dev server command of `portico start` (a process group), composed by main.ts.
+  start: ['shared'],
+  'main.ts': ['shared', 'config', 'edge', 'functions-host', 'start'],
   serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal', 'gateway'],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],

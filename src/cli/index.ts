@@ -2,6 +2,7 @@
  * Entry point of the `portico` command line: one command per file under `commands/`. Errors raised as
  * user errors are printed as one clear message with exit code 1, never as a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { registerApimCommands } from './commands/apim.js';
@@ -21,6 +22,7 @@ import { registerUsersCommands } from './commands/users.js';
 export async function runCli(argv: readonly string[]): Promise<void> {
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
+    .version(readPackageVersion(), '-v, --version', 'print the version of Portico')
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
@@ -43,6 +45,12 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** The `version` of Portico's package.json (two folders up from both src/cli and dist/cli). */
+function readPackageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 function handleCliError(error: unknown): void {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
@@ -50,7 +58,7 @@ function handleCliError(error: unknown): void {
   }
   if (isUserError(error)) {
     process.stderr.write(`portico: ${error.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = error.exitCode ?? 1;
     return;
   }
   throw error;

@@ -13,6 +13,11 @@ export {
   type SiteSignIn,
   sealValue,
 } from './auth/index.js';
+export {
+  createDevServerSource,
+  type DevServerSource,
+  type DevServerSourceOptions,
+} from './devserver/index.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
 export {
   type ApiProxy,
@@ -36,3 +41,4 @@ export type {
 } from './site.js';
 export { createDirectorySource, type DirectorySource, type RootWatcher, watchRoot } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';
+export { createEdgeUpgradeHandler } from './upgrade.js';

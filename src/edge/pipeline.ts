@@ -13,6 +13,7 @@ import { parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendRedirect, sendText } from './respond.js';
 import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
+import { serveFromDevServer } from './serve-devserver.js';
 import { sendError, serveStatic } from './serve-static.js';
 import type { EdgeStateProvider } from './site.js';
 
@@ -150,11 +151,14 @@ async function dispatch(
   if (isApiPath(path)) {
     return forwardApi(ctx, encodeURI(path) + ctx.search);
   }
-  return serveStatic(ctx, path, {
+  const options = {
     rewritten: rule?.rewrite !== undefined,
     status: rule?.statusCode,
     headers: rule?.headers,
-  });
+  };
+  return ctx.site.devServer === undefined
+    ? serveStatic(ctx, path, options)
+    : serveFromDevServer(ctx, ctx.site.devServer, path, options);
 }
 
 function invalidConfigText(diagnostics: Parameters<typeof formatDiagnostics>[0]): string {

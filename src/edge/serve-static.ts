@@ -14,6 +14,7 @@ import {
   resolveStaticPath,
 } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
+import { sendDevServerError } from './serve-devserver.js';
 import { isMissingFileError, resolveContentType, serveFile } from './static/index.js';
 
 const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -75,6 +76,9 @@ async function serveFallback(ctx: EdgeContext, path: string, options: StaticOpti
  * to a page with the override's status), else the built-in page. 405 has an empty body, like Azure.
  */
 export async function sendError(ctx: EdgeContext, status: number, detail?: string): Promise<void> {
+  if (ctx.site.devServer !== undefined) {
+    return sendDevServerError(ctx, ctx.site.devServer, status, detail);
+  }
   const action = matchOverride(ctx.rules.config, status, ctx.rawPath + ctx.search);
   if (action?.kind === 'redirect') {
     return sendRedirect(ctx.res, action.status, action.location, ctx.origin);

@@ -1,7 +1,8 @@
 /**
  * The single `node:http` adapter of the edge listener (`node:https` when given a certificate). Upgrades
- * (WebSocket) are refused at once (D11); malformed requests and oversized headers get a complete error
- * response instead of a dropped socket.
+ * (WebSocket) are refused at once (D11) unless the host passes an upgrade listener (dev-server mode carries
+ * hot reload to the dev server); malformed requests and oversized headers get a complete error response
+ * instead of a dropped socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -14,16 +15,25 @@ export interface TlsCertificate {
   readonly key: string;
 }
 
+/** Options of {@link createEdgeServer}. */
+export interface EdgeServerOptions {
+  /** Serve HTTPS with this certificate. */
+  readonly tls?: TlsCertificate;
+  /** Handles WebSocket upgrades; by default they are refused at once (D11). */
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
 /** Creates (but does not start) the edge HTTP server around a request listener; HTTPS with `tls`. */
 export function createEdgeServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
-  tls?: TlsCertificate,
+  options: EdgeServerOptions = {},
 ): Server {
+  const { tls } = options;
   const server =
     tls === undefined
       ? createServer({ keepAliveTimeout: 5_000 }, listener)
       : createHttpsServer({ keepAliveTimeout: 5_000, cert: tls.cert, key: tls.key }, listener);
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket));
+  server.on('upgrade', options.upgrade ?? ((_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket)));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );

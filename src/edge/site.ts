@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../config/types.js';
 import type { SessionCodec, SiteSignIn } from './auth/index.js';
+import type { DevServerSource } from './devserver/index.js';
 import type { ApiProxy } from './proxy/index.js';
 import type { SiteRules } from './routing/index.js';
 import type { ClientPrincipal, FileSource } from './types.js';
@@ -18,6 +19,11 @@ export type SiteRulesState =
 export interface EdgeSite {
   readonly state: SiteRulesState;
   readonly files: FileSource;
+  /**
+   * The framework's dev server (`portico start <url>`): when set, content that is not `/.auth` or `/api`
+   * comes from it instead of `files`, under the same rules.
+   */
+  readonly devServer?: DevServerSource;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
   readonly sessions: SessionCodec;

@@ -226,6 +226,17 @@ export const ERROR_CODES = {
     summary: 'swa-cli.config.json already has that configuration',
   },
   CLI_BUILD_FAILED: { status: 500, expose: true, summary: 'a build or install command failed' },
+  CLI_PORT_IN_USE: { status: 500, expose: true, summary: 'the port portico start listens on is taken' },
+  CLI_DEVSERVER_EXITED: {
+    status: 500,
+    expose: true,
+    summary: 'the --run command exited before its dev server answered',
+  },
+  CLI_DEVSERVER_TIMEOUT: {
+    status: 500,
+    expose: true,
+    summary: 'the dev server did not answer within --devserver-timeout',
+  },
   CLI_CONNECTION_MISSING: {
     status: 400,
     expose: true,
@@ -261,11 +272,13 @@ export class PorticoError extends Error {
   readonly expose: boolean;
   /** Itemised problems (e.g. one per config error with its JSON path), shown by the REST API and the CLI. */
   readonly details?: readonly ErrorDetail[];
+  /** The exit code the CLI ends with for this error (default 1), e.g. a failed `--run` command's own. */
+  readonly exitCode?: number;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number; details?: readonly ErrorDetail[] },
+    options?: { cause?: unknown; status?: number; details?: readonly ErrorDetail[]; exitCode?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PorticoError';
@@ -274,6 +287,9 @@ export class PorticoError extends Error {
     this.expose = ERROR_CODES[code].expose;
     if (options?.details !== undefined) {
       this.details = options.details;
+    }
+    if (options?.exitCode !== undefined) {
+      this.exitCode = options.exitCode;
     }
   }
 }

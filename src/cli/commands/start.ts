@@ -1,7 +1,8 @@
 /**
- * `portico start [configName|appDir|url]`: the local static web app server (CONTRACT §2). Options come from
- * the command line, swa-cli.config.json and `SWA_CLI_*` variables (see `../swa-cli-config/`). Prints one
- * line with the URL when ready; Ctrl-C or SIGTERM stops it cleanly.
+ * `portico start [configName|appDir|url]`: the local static web app server (CONTRACT §2), in front of a
+ * folder or of the framework's dev server. Options come from the command line, swa-cli.config.json and
+ * `SWA_CLI_*` variables (see `../swa-cli-config/`). Prints one line with the URL when ready; Ctrl-C or
+ * SIGTERM stops it (and the `--run` command) cleanly.
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -65,6 +66,14 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     cwd: process.cwd(),
   });
   reportResolution(resolved, logger);
+  // `run` in swa-cli.config.json without a dev server URL only warns (toDevServerMode); typed as a flag, it
+  // is a mistake worth stopping for.
+  if (flags.run !== undefined && resolved.appDevserverUrl === undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `--run starts a dev server, so give its URL instead of a folder: portico start http://localhost:5173 --run "${flags.run}".`,
+    );
+  }
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
   const apiBuild =
     resolved.apiDir === undefined ? undefined : await prepareApiBuild({ apiDir: resolved.apiDir, logger });
@@ -119,10 +128,12 @@ function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevSe
     }
     return {};
   }
-  throw new PorticoError(
-    'CLI_USAGE',
-    `appDevserverUrl ${resolved.appDevserverUrl}: this build of Portico cannot forward to a dev server yet; serve the built output (outputLocation) instead.`,
-  );
+  return {
+    appDevserverUrl: resolved.appDevserverUrl,
+    run: resolved.run,
+    runCwd: resolved.appLocation,
+    devserverTimeoutSeconds: resolved.devserverTimeoutSeconds,
+  };
 }
 
 function reportResolution(resolved: ResolvedStart, logger: Logger): void {
@@ -161,17 +172,26 @@ function describeServed(server: DevServer): string {
     server.configFile === undefined
       ? 'no staticwebapp.config.json'
       : relative(process.cwd(), server.configFile);
+  if (server.devServerUrl !== undefined) {
+    return `Serving the dev server at ${server.devServerUrl} with ${config}; Ctrl-C to stop.`;
+  }
   return `Serving ${relative(process.cwd(), server.appDir) || '.'} (${server.fileCount} files) with ${config}; Ctrl-C to stop.`;
 }
 
+/** Stops on Ctrl-C or SIGTERM, or when the --run command exits by itself (then with its exit code). */
 function waitForSignal(server: DevServer): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    const stop = (exitCode?: number) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (exitCode !== undefined) {
+        process.exitCode = exitCode;
+      }
       void server.close().then(resolve);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const onSignal = () => stop();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void server.commandExited.then(stop);
   });
 }

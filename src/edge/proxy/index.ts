@@ -1,5 +1,6 @@
 /** The edge's `/api` reverse proxy: public surface. */
 
+export { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 export { describeUnavailable, sendProxyError } from './_replies.js';
 export {
   createApiProxy,

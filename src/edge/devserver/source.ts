@@ -1,0 +1,97 @@
+/**
+ * The dev-server content source: one undici `Pool` to the framework's dev server, with a connector that
+ * tries both loopback families for `localhost` and accepts the dev server's self-signed certificate
+ * (Angular `--ssl`, Blazor). That leniency is for this one upstream only: it is the developer's own
+ * machine, named by the developer on the command line.
+ */
+import { buildConnector, type Dispatcher, Pool } from 'undici';
+import { SILENT_LOGGER } from '../../shared/logger.js';
+import { DevServerExchange } from './_exchange.js';
+import { type AddressPicker, createAddressPicker, isRetryableConnectError } from './_loopback.js';
+import { createUpgradeCarrier } from './carry-upgrade.js';
+import type { DevServerAnswer, DevServerRequest, DevServerSource, DevServerSourceOptions } from './types.js';
+
+/** How long the dev server may take to send response headers (a first compile can be slow). */
+const HEADERS_TIMEOUT_MS = 300_000;
+
+/**
+ * Creates the content source for the dev server at `options.url`. Nothing connects until the first
+ * request.
+ *
+ * @example
+ * const devServer = createDevServerSource({ url: 'http://localhost:5173' });
+ * const answer = await devServer.fetch({ pathAndQuery: '/', method: 'GET', headers: ['host', devServer.host], body: null });
+ */
+export function createDevServerSource(options: DevServerSourceOptions): DevServerSource {
+  const url = new URL(options.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`the dev server URL must be http(s), got ${options.url}`);
+  }
+  const logger = options.logger ?? SILENT_LOGGER;
+  const picker = createAddressPicker(url.hostname);
+  const pool = new Pool(url.origin, {
+    connect: createConnector(picker, url.hostname),
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    // Event streams and long polls stay open as long as the dev server keeps them open.
+    bodyTimeout: 0,
+  });
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const upgrades = createUpgradeCarrier({ url, picker, logger });
+  return {
+    url: options.url,
+    host: url.host,
+    fetch(request: DevServerRequest): Promise<DevServerAnswer> {
+      return new Promise((resolve, reject) => {
+        const options: Dispatcher.DispatchOptions = {
+          path: basePath + request.pathAndQuery,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        };
+        pool.dispatch(options, new DevServerExchange(resolve, reject));
+      });
+    },
+    async probe(): Promise<boolean> {
+      try {
+        const answer = await pool.request({
+          path: `${basePath}/`,
+          method: 'GET',
+          headers: { host: url.host },
+        });
+        await answer.body.dump();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    carryUpgrade: upgrades.carry,
+    async close(): Promise<void> {
+      upgrades.closeAll();
+      await pool.destroy();
+    },
+  };
+}
+
+type Connect = ReturnType<typeof buildConnector>;
+
+/** undici's connector, run once per candidate address until one accepts. */
+function createConnector(picker: AddressPicker, hostname: string): Connect {
+  const base = buildConnector({ rejectUnauthorized: false });
+  const servername = /^[\d.]+$|:/.test(hostname) ? undefined : hostname;
+  return (options, callback) => {
+    const candidates = picker.candidates();
+    const tryAt = (index: number): void => {
+      const address = candidates[index] ?? hostname;
+      base({ ...options, hostname: address, ...(servername ? { servername } : {}) }, (error, socket) => {
+        if (error !== null && isRetryableConnectError(error) && index + 1 < candidates.length) {
+          return tryAt(index + 1);
+        }
+        if (error === null) {
+          picker.remember(address);
+        }
+        return error === null ? callback(null, socket) : callback(error, null);
+      });
+    };
+    tryAt(0);
+  };
+}

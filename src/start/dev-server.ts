@@ -1,0 +1,87 @@
+/**
+ * What `portico start <url>` does around the dev server itself, apart from serving it: start the `--run`
+ * command and wait for the URL (or, without `--run`, warn once when nothing answers yet), report a
+ * command that exits by itself, and explain a port that cannot be used.
+ */
+import { PorticoError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { DevCommand } from './dev-command.js';
+import { runDevServerCommand } from './run.js';
+
+/** The default of `--devserver-timeout`, in seconds. */
+export const DEFAULT_DEVSERVER_TIMEOUT_SECONDS = 60;
+
+/** The dev server as far as starting it is concerned. */
+export interface DevServerTarget {
+  readonly url: string;
+  /** True once it answers HTTP at all. */
+  probe(): Promise<boolean>;
+}
+
+/** Options of {@link startDevServerCommand}. */
+export interface StartCommandOptions {
+  /** `--run`; without it, nothing is started. */
+  readonly run?: string;
+  /** Where `run` runs (default: the current folder). */
+  readonly cwd?: string;
+  readonly timeoutSeconds?: number;
+  /** Receives `[run]` lines (info) and the warning about a dev server that does not answer. */
+  readonly logger: Logger;
+}
+
+/**
+ * With `--run`, starts the dev server command and waits for its URL. Without it, a dev server that does
+ * not answer yet is only worth a warning: pages show a 502 that explains until it does.
+ */
+export async function startDevServerCommand(
+  target: DevServerTarget,
+  options: StartCommandOptions,
+): Promise<DevCommand | undefined> {
+  if (options.run === undefined) {
+    void target.probe().then((ok) => {
+      if (!ok) {
+        options.logger.warn(
+          `the dev server at ${target.url} does not answer yet; pages show a 502 until it does (or start it with --run "<command>").`,
+        );
+      }
+    });
+    return undefined;
+  }
+  return runDevServerCommand({
+    command: options.run,
+    cwd: options.cwd,
+    url: target.url,
+    probe: () => target.probe(),
+    timeoutSeconds: options.timeoutSeconds ?? DEFAULT_DEVSERVER_TIMEOUT_SECONDS,
+    output: (line) => options.logger.info(line),
+  });
+}
+
+/** Resolves with the exit code of a `--run` command that exits by itself (not stopped by Portico). */
+export function watchCommandExit(command: DevCommand | undefined, logger: Logger): Promise<number> {
+  if (command === undefined) {
+    return new Promise(() => {});
+  }
+  return new Promise((resolve) => {
+    void command.exited.then((exit) => {
+      if (!command.isStopping()) {
+        logger.error(`the dev server command exited with code ${exit.code}; stopping.`);
+        resolve(exit.code);
+      }
+    });
+  });
+}
+
+/** A port that is taken is the user's to fix: say which, and how (CONTRACT §2). Other errors pass. */
+export function toListenError(error: unknown, port: number, host: string): unknown {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+    return new PorticoError(
+      'CLI_PORT_IN_USE',
+      `Port ${port} on ${host} ${why}, so portico start cannot listen there. Stop the program that holds it (another portico start?) or choose another port with --port <number>.`,
+      { cause: error },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,162 @@
+/**
+ * `portico start <url> --run "<command>"` as users run it (CONTRACT §2): the command's output, waiting
+ * for its URL, and its whole process tree stopped however Portico stops (SIGINT, SIGTERM, the command
+ * crashing, a failed start). The fixture command has a grandchild that listens; its port must be free
+ * once Portico has exited. Also: a port in use and `--version`.
+ */
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { send, writeApp } from '../helpers/app.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { findFreePort, isPortFree } from '../helpers/devserver.js';
+
+const TREE = fileURLToPath(new URL('../fixtures/devserver/tree.js', import.meta.url));
+const READY_MS = 60_000;
+
+async function startTree(port: number, extra: string[] = []) {
+  const args = [
+    'start',
+    `http://localhost:${port}`,
+    '--port',
+    '0',
+    '--run',
+    `node ${TREE} ${port}`,
+    ...extra,
+  ];
+  return startCli(args, READY_MS);
+}
+
+describe('portico start <url> --run', { timeout: 120_000 }, () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'waits for the dev server, prefixes its output, and on %s stops its whole process tree',
+    async (signal) => {
+      const port = await findFreePort();
+      const cli = await startTree(port);
+      try {
+        const page = await send(`${cli.url}/`);
+        expect(page.status).toBe(200);
+        expect(page.text).toMatch(/dev server pid \d+/);
+        expect(cli.stderr()).toContain('[run] server: listening on');
+        expect(cli.stdout()).toContain(`Serving the dev server at http://localhost:${port}`);
+      } finally {
+        expect(await cli.stop(signal)).toBe(0);
+      }
+      expect(await isPortFree(port)).toBe(true);
+    },
+  );
+
+  it('exits with the code of a dev command that crashes, stopping its grandchild too', async () => {
+    const port = await findFreePort();
+    const cli = await startTree(port);
+    const exited = once(cli.child, 'exit');
+    await send(`${cli.url}/crash`);
+    const [code] = await exited;
+    expect(code).toBe(7);
+    expect(cli.stderr()).toContain('exited with code 7');
+    expect(await isPortFree(port)).toBe(true);
+  });
+
+  it('exits with the code and output of a command that ends before its URL answers', async () => {
+    const port = await findFreePort();
+    const result = await runCli(
+      ['start', `http://localhost:${port}`, '--port', '0', '--run', 'echo "cannot find vite" >&2; exit 3'],
+      READY_MS,
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('[run] cannot find vite');
+    expect(result.stderr).toContain(`before http://localhost:${port} answered`);
+    expect(result.stdout).not.toContain('ready at');
+  });
+
+  it('gives up after --devserver-timeout, naming the URL and the command, and stops the command', async () => {
+    const port = await findFreePort();
+    const command = `sleep 600.${port}`;
+    const result = await runCli(
+      ['start', `http://localhost:${port}`, '--port', '0', '--devserver-timeout', '1', '--run', command],
+      READY_MS,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`did not answer at http://localhost:${port} within 1 s`);
+    expect(result.stderr).toContain(`"${command}"`);
+    expect(result.stderr).toContain('--devserver-timeout');
+    expect(spawnSync('pgrep', ['-f', command]).status).toBe(1);
+  });
+
+  it('refuses --run with a folder instead of a dev server URL', async () => {
+    const result = await runCli(['start', '.', '--run', 'npm run dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('give its URL instead of a folder');
+  });
+});
+
+describe('portico start: port in use, --version', { timeout: 120_000 }, () => {
+  it('exits at once with code 1 and a hint when the port is taken', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const address = holder.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const dir = await writeApp({ 'index.html': 'x' });
+    try {
+      const result = await runCli(['start', dir, '--port', String(port)], READY_MS);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toContain('--port');
+      const devMode = await runCli(
+        [
+          'start',
+          'http://localhost:9',
+          '--swa-config-location',
+          dir,
+          '--port',
+          String(port),
+          '--run',
+          'sleep 600',
+        ],
+        READY_MS,
+      );
+      expect(devMode.code).toBe(1);
+      expect(devMode.stderr).toContain('already in use');
+      expect(devMode.stderr).not.toContain('[run]');
+    } finally {
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits when the API folder is unusable in dev-server mode (the config watcher does not hold it)', async () => {
+    const dir = await writeApp({}, {});
+    try {
+      const result = await runCli(
+        [
+          'start',
+          'http://localhost:9',
+          '--swa-config-location',
+          dir,
+          '--api',
+          '/nonexistent/api',
+          '--port',
+          '0',
+        ],
+        READY_MS,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('/nonexistent/api');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const result = await runCli(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+});
