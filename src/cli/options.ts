@@ -1,5 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 import { InvalidArgumentError } from 'commander';
+import { SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/index.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
@@ -115,4 +116,13 @@ function parseWholeHours(value: string, max: number): number {
     throw new InvalidArgumentError(`expected a whole number of hours from 1 to ${max}.`);
   }
   return hours;
+}
+
+/** A `--sandbox` mechanism: auto, bubblewrap, user, node or none (any case). */
+export function parseSandboxFlag(value: string): SandboxChoice {
+  const choice = SANDBOX_CHOICES.find((candidate) => candidate === value.trim().toLowerCase());
+  if (choice === undefined) {
+    throw new InvalidArgumentError(`expected one of ${SANDBOX_CHOICES.join(', ')} (see docs/security.md).`);
+  }
+  return choice;
 }

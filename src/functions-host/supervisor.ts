@@ -17,6 +17,8 @@ import type { ReadyMessage } from './_protocol.js';
 import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
+import { createSandbox } from './sandbox/launch.js';
+import type { WorkerLaunch } from './sandbox/types.js';
 import { buildWorkerEnv, readLocalSettings } from './settings.js';
 import type { FunctionsHost, FunctionsHostInfo, FunctionsHostOptions, HostTimings } from './types.js';
 
@@ -189,11 +191,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   /** Spawns a worker and waits for `ready`; a worker that fails to load is stopped before rejecting. */
   async #launch(): Promise<FunctionsHostInfo> {
-    const env = await this.#workerEnv();
+    const launch = await this.#prepare(await this.#workerEnv());
     if (this.#state === 'closed') {
+      await launch.cleanup();
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
     }
-    const running = this.#spawn(env);
+    const running = this.#spawn(launch);
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
@@ -207,12 +210,23 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
-  #spawn(env: Record<string, string>): RunningWorker {
-    const worker = spawnWorker({
+  /** The worker's command line, wrapped by the sandbox (with its private temp folder). */
+  #prepare(env: Record<string, string>): Promise<WorkerLaunch> {
+    // No sandbox given: `--sandbox none`, the worker runs as the server does (`portico start`'s default).
+    const sandbox = this.#options.sandbox ?? createSandbox({ nodePermission: false, hidden: [] });
+    return sandbox.prepare({
       workerPath: this.#options.workerPath ?? defaultWorkerPath(),
+      nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`],
       config: { appDir: this.#apiDir, port: this.#port, host: this.#host, routePrefixRequired: 'api' },
       env,
-      maxMemoryMb: this.#maxMemoryMb(),
+      identity: this.#options.sandboxIdentity ?? this.#apiDir,
+    });
+  }
+
+  #spawn(launch: WorkerLaunch): RunningWorker {
+    const worker = spawnWorker({
+      launch,
+      appDir: this.#apiDir,
       readyTimeoutMs: this.#timings.readyTimeoutMs,
       logger: this.#options.logger,
     });

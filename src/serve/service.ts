@@ -22,7 +22,12 @@ import {
   type PreconfiguredProviders,
   sealValue,
 } from '../edge/index.js';
-import { validateAppSettings } from '../functions-host/index.js';
+import {
+  resolveSandbox,
+  type Sandbox,
+  type SandboxChoice,
+  validateAppSettings,
+} from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -67,6 +72,10 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** Credentials of the preconfigured `github` and `aad` providers (PORTICO_GITHUB_*, PORTICO_AAD_*). */
   readonly providers?: PreconfiguredProviders;
+  /** `--sandbox` of managed functions (default `auto`: the strongest the machine offers). */
+  readonly sandbox?: SandboxChoice;
+  /** `--functions-user`: `auto`, `off`, `<first uid>` or `<first uid>:<count>` (used when root). */
+  readonly functionsUser?: string;
 }
 
 /** A running service. */
@@ -78,6 +87,8 @@ export interface Service {
   readonly adminPort: number;
   /** Where the generated admin token is, when it was not configured. */
   readonly adminTokenFile?: string;
+  /** The sandbox managed functions run in. */
+  readonly sandbox: Sandbox;
   readonly control: ControlContext;
   /** The public URL of a host on the data-plane listener. */
   publicUrl(hostname: string): string;
@@ -87,13 +98,18 @@ export interface Service {
 /** Starts `portico serve`. */
 export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
+  const sandbox = await resolveSandbox({
+    choice: options.sandbox ?? 'auto',
+    hidden: [dataDir],
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+  });
   const storage = await openDatabase(
     options.databaseUrl === undefined
       ? { dialect: 'sqlite', file: join(dataDir, 'portico.db') }
       : { dialect: 'postgres', url: options.databaseUrl },
   );
   try {
-    return await startOnStorage(options, dataDir, storage);
+    return await startOnStorage(options, dataDir, storage, sandbox);
   } catch (error) {
     await storage.close();
     throw error;
@@ -104,6 +120,7 @@ async function startOnStorage(
   options: ServeOptions,
   dataDir: string,
   storage: StorageDatabase,
+  sandbox: Sandbox,
 ): Promise<Service> {
   const serviceKey = await resolveServiceKey(storage.db, options.secretKey);
   const admin = await resolveAdminToken(dataDir, options.adminToken);
@@ -141,6 +158,7 @@ async function startOnStorage(
     tokens,
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
+    sandbox,
   });
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
@@ -150,6 +168,7 @@ async function startOnStorage(
     roles: createRoleCache(control),
     apiTimeoutMs,
     apiIdleMs: options.apiIdleMinutes * 60_000,
+    sandbox,
     announce: async () => bus?.announce(),
     linked: {
       tokens,
@@ -216,6 +235,7 @@ async function startOnStorage(
       port: publicPort,
       adminPort,
       adminTokenFile: admin.file,
+      sandbox,
       control,
       publicUrl,
       async close() {

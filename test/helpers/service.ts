@@ -4,8 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
+import type { SandboxChoice } from '../../src/functions-host/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import { type Logger, SILENT_LOGGER } from '../../src/shared/logger.js';
 import { type Files, send, type TestResponse, writeApp } from './app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -37,6 +38,8 @@ export async function startTestService(
     apiIdleMinutes?: number;
     pollIntervalMs?: number;
     providers?: PreconfiguredProviders;
+    sandbox?: SandboxChoice;
+    logger?: Logger;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -54,8 +57,9 @@ export async function startTestService(
     pollIntervalMs: options.pollIntervalMs ?? 200,
     version: 'test',
     verbose: false,
-    logger: SILENT_LOGGER,
+    logger: options.logger ?? SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   return {
     service,

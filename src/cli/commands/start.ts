@@ -4,10 +4,11 @@
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
+import type { SandboxChoice } from '../../functions-host/index.js';
 import { type DevServer, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
-import { parseHttpUrl, parseMegabytes, parsePort, parseSeconds } from '../options.js';
+import { parseHttpUrl, parseMegabytes, parsePort, parseSandboxFlag, parseSeconds } from '../options.js';
 
 interface StartFlags {
   api?: string;
@@ -19,6 +20,7 @@ interface StartFlags {
   apiTimeout: number;
   apiMaxMemory?: number;
   verbose?: boolean;
+  sandbox?: SandboxChoice;
 }
 
 /** Adds the `start` command to the program. */
@@ -42,6 +44,11 @@ export function registerStartCommand(program: Command): void {
       '--api-max-memory <mb>',
       'heap limit of the managed functions worker in MB (default 512)',
       parseMegabytes,
+    )
+    .option(
+      '--sandbox <mechanism>',
+      'run the functions worker sandboxed: auto, bubblewrap, node or none (default: none, as the developer; see docs/security.md)',
+      parseSandboxFlag,
     )
     .option('--verbose', 'log one line per request')
     .action((appDir: string, flags: StartFlags) => runStart(appDir, flags));
@@ -67,6 +74,7 @@ async function runStart(appDir: string, flags: StartFlags): Promise<void> {
     apiTimeoutSeconds: flags.apiTimeout,
     verbose: flags.verbose === true,
     logger,
+    ...(flags.sandbox === undefined ? {} : { sandbox: flags.sandbox }),
   });
   const api = describeApi(flags);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);

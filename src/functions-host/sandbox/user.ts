@@ -1,0 +1,66 @@
+/**
+ * A separate unprivileged uid/gid per site, when the server runs as root. The uid of a site is
+ * `base + (SHA-256 of the site id) mod count` and needs no /etc/passwd entry; the gid is the same number.
+ * The worker's app folder is given to that gid (group read, nothing for others) and nothing else is: the
+ * data folder stays private to the server's user.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, chown, lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PorticoError } from '../../shared/errors.js';
+import type { FunctionsUser } from './types.js';
+
+/** `--functions-user auto`: uids 1 000 000 000 to 1 999 999 999, outside any distribution's ranges. */
+export const AUTO_FUNCTIONS_USER: FunctionsUser = { base: 1_000_000_000, range: 1_000_000_000 };
+/** Uids per site range when `--functions-user <base>` gives no count. */
+const DEFAULT_COUNT = 65_536;
+const MAX_ID = 4_294_967_294;
+
+/** Parses `--functions-user`: `auto`, `<base>` or `<base>:<count>`; throws a user error naming the fix. */
+export function parseFunctionsUser(value: string): FunctionsUser {
+  if (value === 'auto') {
+    return AUTO_FUNCTIONS_USER;
+  }
+  const match = /^(\d+)(?::(\d+))?$/.exec(value.trim());
+  const base = Number(match?.[1]);
+  const range = match?.[2] === undefined ? DEFAULT_COUNT : Number(match[2]);
+  if (match === null || base < 1 || range < 1 || base + range - 1 > MAX_ID) {
+    throw new PorticoError(
+      'FUNCTIONS_SANDBOX_INVALID',
+      `--functions-user ${value}: expected auto, a first uid (e.g. 200000) or <first uid>:<count> (e.g. 200000:65536), above 0 and with the last uid at most ${MAX_ID}`,
+    );
+  }
+  return { base, range };
+}
+
+/** The uid (and gid) of the site `identity`. */
+export function uidFor(user: FunctionsUser, identity: string): number {
+  const digest = createHash('sha256').update(identity).digest();
+  return user.base + (digest.readUInt32BE(0) % user.range);
+}
+
+/** Gives `gid` read access to the folder `dir` and everything in it, and takes it from everyone else. */
+export async function grantFolder(dir: string, gid: number): Promise<void> {
+  const info = await lstat(dir);
+  if (info.isSymbolicLink()) {
+    return;
+  }
+  await chown(dir, info.uid, gid);
+  const groupRead = info.isDirectory() ? 0o050 : 0o040;
+  await chmod(dir, (info.mode & 0o700) | groupRead | (info.mode & 0o010));
+  if (info.isDirectory()) {
+    for (const name of await readdir(dir)) {
+      await grantFolder(join(dir, name), gid);
+    }
+  }
+}
+
+/** True when a process can run as `uid` here (root, and the uid is usable in this user namespace). */
+export function probeUser(uid: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', '0'], { uid, gid: uid, stdio: 'ignore', cwd: '/' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
