@@ -4,9 +4,7 @@
  * file changes, and never leaves it behind when the parent goes away. While no worker runs, connections
  * to the port are refused and the edge answers 502 itself.
  */
-import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
@@ -19,6 +17,7 @@ import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from '
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { createSandbox } from './sandbox/launch.js';
 import type { WorkerLaunch } from './sandbox/types.js';
+import { defaultWorkerPath } from './sandbox/worker-files.js';
 import { buildWorkerEnv, readLocalSettings } from './settings.js';
 import type { FunctionsHost, FunctionsHostInfo, FunctionsHostOptions, HostTimings } from './types.js';
 
@@ -366,18 +365,6 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #maxMemoryMb(): number {
     return this.#options.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   }
-}
-
-/**
- * The compiled worker next to this module (`dist/functions-host/worker/main.js`). When this module runs
- * from its TypeScript source (tests), the worker is the compiled copy in `dist/` (run `npm run build`):
- * the worker runs user code in a plain `node` child, which cannot load `.ts` files.
- */
-function defaultWorkerPath(): string {
-  const here = fileURLToPath(new URL('./worker/main.js', import.meta.url));
-  return existsSync(here)
-    ? here
-    : here.replace(`${sep}src${sep}functions-host${sep}`, `${sep}dist${sep}functions-host${sep}`);
 }
 
 /** True for a worker that could not bind its port because another process holds it. */

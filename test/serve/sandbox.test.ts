@@ -3,7 +3,7 @@
  * of the functions sandbox (the server's files, environment and processes, another site's folder, writes
  * outside its temp folder, child processes), and each attempt fails while its ordinary functions keep
  * working. Run with the machine's strongest sandbox and with the Node permission model alone, on SQLite
- * and on PostgreSQL + Redis; `--sandbox none` shows the same probes do reach everything without it.
+ * and on PostgreSQL + Redis (and, as root, with a uid per site alone); `--sandbox none` shows the same probes do reach everything without it.
  * @see issue 13, items 1 to 3
  */
 import { existsSync } from 'node:fs';
@@ -82,6 +82,8 @@ async function findVictimApi(dataDir: string): Promise<string> {
 const matrix: { storage: Storage; sandbox: SandboxChoice }[] = [
   { storage: SQLITE, sandbox: 'auto' },
   { storage: SQLITE, sandbox: 'node' },
+  // As root, a uid per site without bubblewrap too (its app copied out of the private data folder).
+  ...(process.getuid?.() === 0 ? [{ storage: SQLITE, sandbox: 'user' as const }] : []),
   ...(hasPostgres() && REDIS_URL !== undefined
     ? [
         { storage: POSTGRES, sandbox: 'auto' as const },

@@ -48,7 +48,7 @@ function plainLaunch(input: WorkerLaunchInput): WorkerLaunch {
 
 async function prepareSandboxed(profile: SandboxProfile, input: WorkerLaunchInput): Promise<WorkerLaunch> {
   const uid = profile.user === undefined ? undefined : uidFor(profile.user, input.identity);
-  const root = await mkdtemp(join(tmpdir(), 'portico-fn-'));
+  const root = await mkdtemp(join(profile.tempBase ?? tmpdir(), 'portico-fn-'));
   try {
     const folders = await privateFolders(profile, input, root, uid);
     return await sandboxedLaunch(profile, input, folders, uid, () =>

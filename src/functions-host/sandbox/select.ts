@@ -5,13 +5,22 @@
  * than the one asked for.
  */
 import { access, constants } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
 import { probeBubblewrap } from './bubblewrap.js';
 import { createSandbox } from './launch.js';
 import { hasNodePermissionModel } from './node-permission.js';
 import { SANDBOX_CHOICES, type Sandbox, type SandboxChoice, type SandboxProfile } from './types.js';
-import { AUTO_FUNCTIONS_USER, parseFunctionsUser, probeUser, uidFor } from './user.js';
+import {
+  AUTO_FUNCTIONS_USER,
+  findTraversable,
+  parseFunctionsUser,
+  probeUser,
+  uidFor,
+  untraversable,
+} from './user.js';
+import { defaultWorkerPath, resolveWorkerFiles } from './worker-files.js';
 
 /** Inputs of {@link resolveSandbox}. */
 export interface SandboxRequest {
@@ -47,12 +56,37 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
   assertNodePermission(request);
   const user = await resolveUser(request);
   const bubblewrap = await resolveBubblewrap(request, user !== undefined);
+  const tempBase =
+    user !== undefined && bubblewrap === undefined ? await resolveTempBase(request) : undefined;
   return createSandbox({
     nodePermission: true,
     hidden,
     ...(user === undefined ? {} : { user }),
     ...(bubblewrap === undefined ? {} : { bubblewrap }),
+    ...(tempBase === undefined ? {} : { tempBase }),
   });
+}
+
+/**
+ * A uid without bubblewrap sees the host's folders as they are: Node, Portico's worker files and the
+ * folder holding the workers' private folders must be reachable by other users.
+ */
+async function resolveTempBase(request: SandboxRequest): Promise<string> {
+  const needed = [process.execPath, ...(await resolveWorkerFiles(defaultWorkerPath()))];
+  for (const path of needed) {
+    const blocked = await untraversable(path);
+    if (blocked !== undefined) {
+      throw unavailable(
+        request,
+        `a uid per site without bubblewrap must reach ${path}, but other users cannot enter ${blocked}; install bubblewrap (apt-get install bubblewrap), or make Portico's install folder readable by others`,
+      );
+    }
+  }
+  const base = await findTraversable([tmpdir(), '/tmp', '/var/tmp']);
+  if (base === undefined) {
+    throw unavailable(request, `no temp folder other users can enter (tried ${tmpdir()}, /tmp, /var/tmp)`);
+  }
+  return base;
 }
 
 function assertNodePermission(request: SandboxRequest): void {

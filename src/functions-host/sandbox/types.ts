@@ -25,6 +25,8 @@ export interface SandboxProfile {
   readonly nodePermission: boolean;
   /** Folders never visible inside the sandbox even when under a bound system folder (the data folder). */
   readonly hidden: readonly string[];
+  /** Where the workers' private folders go (default `os.tmpdir()`); other users can traverse it under `user`. */
+  readonly tempBase?: string;
 }
 
 /** The worker's start contract, passed as its last argument (JSON). */

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, chown, lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lstat, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
 import type { FunctionsUser } from './types.js';
 
@@ -54,6 +54,35 @@ export async function grantFolder(dir: string, gid: number): Promise<void> {
       await grantFolder(join(dir, name), gid);
     }
   }
+}
+
+/**
+ * The first of `candidates` that every user can traverse to (each folder on its path has the x bit for
+ * others), or `undefined`.
+ */
+export async function findTraversable(candidates: readonly string[]): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    if ((await untraversable(candidate)) === undefined) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** The first folder on the way to `path` that other users cannot traverse (or read, for `path` itself). */
+export async function untraversable(path: string): Promise<string | undefined> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info === undefined || (info.mode & 0o001) === 0) {
+      return dir;
+    }
+    if (dirname(dir) === dir) {
+      break;
+    }
+  }
+  const own = await stat(path).catch(() => undefined);
+  const needed = own?.isDirectory() ? 0o005 : 0o004;
+  return own === undefined || (own.mode & needed) !== needed ? path : undefined;
 }
 
 /** True when a process can run as `uid` here (root, and the uid is usable in this user namespace). */

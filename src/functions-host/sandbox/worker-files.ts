@@ -3,11 +3,25 @@
  * `.js` ES modules) and the packages the worker imports at run time with their dependencies. Never the
  * whole install folder: `portico serve --data ./.portico` run from a checkout keeps its data there.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Packages `worker/` imports at run time (keep in step with its imports; the sandbox tests load them). */
 export const WORKER_PACKAGES: readonly string[] = ['zod', 'tinyglobby', '@azure/functions-v3'];
+
+/**
+ * The compiled worker (`dist/functions-host/worker/main.js`). When this module runs from its TypeScript
+ * source (tests), the worker is the compiled copy in `dist/` (run `npm run build`): the worker runs user
+ * code in a plain `node` child, which cannot load `.ts` files.
+ */
+export function defaultWorkerPath(): string {
+  const here = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+  return existsSync(here)
+    ? here
+    : here.replace(`${sep}src${sep}functions-host${sep}`, `${sep}dist${sep}functions-host${sep}`);
+}
 
 /** Absolute paths (folders and files) the worker at `workerPath` needs to read. */
 export async function resolveWorkerFiles(workerPath: string): Promise<string[]> {
