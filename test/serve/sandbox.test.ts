@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SandboxChoice } from '../../src/functions-host/index.js';
+import { untraversable } from '../../src/functions-host/sandbox/user.js';
+import { defaultWorkerPath } from '../../src/functions-host/sandbox/worker-files.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createPostgresDatabase, hasPostgres, testRedisUrl } from '../helpers/databases.js';
 import { createDeployedSite, removeData, startTestService } from '../helpers/service.js';
@@ -82,8 +84,11 @@ async function findVictimApi(dataDir: string): Promise<string> {
 const matrix: { storage: Storage; sandbox: SandboxChoice }[] = [
   { storage: SQLITE, sandbox: 'auto' },
   { storage: SQLITE, sandbox: 'node' },
-  // As root, a uid per site without bubblewrap too (its app copied out of the private data folder).
-  ...(process.getuid?.() === 0 ? [{ storage: SQLITE, sandbox: 'user' as const }] : []),
+  // As root, a uid per site without bubblewrap too (its app copied out of the private data folder), when
+  // other users can reach Portico's files (a checkout under /root cannot be: start refuses, as it should).
+  ...(process.getuid?.() === 0 && (await untraversable(defaultWorkerPath())) === undefined
+    ? [{ storage: SQLITE, sandbox: 'user' as const }]
+    : []),
   ...(hasPostgres() && REDIS_URL !== undefined
     ? [
         { storage: POSTGRES, sandbox: 'auto' as const },
