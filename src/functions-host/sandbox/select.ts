@@ -54,39 +54,46 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
     return createSandbox({ nodePermission: false, hidden });
   }
   assertNodePermission(request);
-  const user = await resolveUser(request);
-  const bubblewrap = await resolveBubblewrap(request, user !== undefined);
-  const tempBase =
-    user !== undefined && bubblewrap === undefined ? await resolveTempBase(request) : undefined;
+  const wantedUser = await resolveUser(request);
+  const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined);
+  const alone: { tempBase?: string } | undefined =
+    wantedUser !== undefined && bubblewrap === undefined ? await resolveUserAlone(request) : {};
+  const user = alone === undefined ? undefined : wantedUser;
   return createSandbox({
     nodePermission: true,
     hidden,
     ...(user === undefined ? {} : { user }),
     ...(bubblewrap === undefined ? {} : { bubblewrap }),
-    ...(tempBase === undefined ? {} : { tempBase }),
+    ...(alone?.tempBase === undefined ? {} : { tempBase: alone.tempBase }),
   });
 }
 
 /**
  * A uid without bubblewrap sees the host's folders as they are: Node, Portico's worker files and the
- * folder holding the workers' private folders must be reachable by other users.
+ * folder holding the workers' private folders must be reachable by other users. When they are not,
+ * `auto` goes without the uid; a uid asked for (`--sandbox user`, `--functions-user`) is an error.
  */
-async function resolveTempBase(request: SandboxRequest): Promise<string> {
+async function resolveUserAlone(request: SandboxRequest): Promise<{ tempBase: string } | undefined> {
   const needed = [process.execPath, ...(await resolveWorkerFiles(defaultWorkerPath()))];
+  let problem: string | undefined;
   for (const path of needed) {
     const blocked = await untraversable(path);
     if (blocked !== undefined) {
-      throw unavailable(
-        request,
-        `a uid per site without bubblewrap must reach ${path}, but other users cannot enter ${blocked}; install bubblewrap (apt-get install bubblewrap), or make Portico's install folder readable by others`,
-      );
+      problem = `a uid per site without bubblewrap must reach ${path}, but other users cannot enter ${blocked}; install bubblewrap (apt-get install bubblewrap), or make Portico's install folder readable by others`;
+      break;
     }
   }
-  const base = await findTraversable([tmpdir(), '/tmp', '/var/tmp']);
-  if (base === undefined) {
-    throw unavailable(request, `no temp folder other users can enter (tried ${tmpdir()}, /tmp, /var/tmp)`);
+  const base = problem === undefined ? await findTraversable([tmpdir(), '/tmp', '/var/tmp']) : undefined;
+  if (problem === undefined && base === undefined) {
+    problem = `no temp folder other users can enter (tried ${tmpdir()}, /tmp, /var/tmp)`;
   }
-  return base;
+  if (base !== undefined) {
+    return { tempBase: base };
+  }
+  if (request.choice === 'auto' && request.functionsUser === undefined) {
+    return undefined;
+  }
+  throw unavailable(request, problem ?? 'a uid per site is not possible here');
 }
 
 function assertNodePermission(request: SandboxRequest): void {
@@ -110,8 +117,8 @@ async function resolveUser(request: SandboxRequest): Promise<SandboxProfile['use
   const user = setting === 'auto' ? AUTO_FUNCTIONS_USER : parseFunctionsUser(setting);
   const explicit = request.choice === 'user' || request.functionsUser !== undefined;
   if (process.getuid?.() !== 0) {
-    if (request.choice === 'user') {
-      throw unavailable(request, 'a uid per site needs the server to run as root');
+    if (explicit) {
+      throw unavailable(request, 'a uid per site (--functions-user) needs the server to run as root');
     }
     return undefined;
   }
