@@ -22,6 +22,8 @@ const HOSTILE_API = fileURLToPath(new URL('../fixtures/hostile/api', import.meta
 const VICTIM_API = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
 const REDIS_URL = testRedisUrl();
+/** Two sites created and deployed, each API's dependencies installed by the server (npm, on a busy box). */
+const DEPLOY_PATIENCE_MS = 180_000;
 
 interface Attempt {
   ok: boolean;
@@ -103,7 +105,7 @@ describe.each(matrix)('a hostile tenant on $storage.name with --sandbox $sandbox
 
   beforeAll(async () => {
     tenant = await startTenant(storage, sandbox);
-  });
+  }, DEPLOY_PATIENCE_MS);
   afterAll(async () => {
     await tenant?.close();
   });
@@ -113,6 +115,8 @@ describe.each(matrix)('a hostile tenant on $storage.name with --sandbox $sandbox
     expect(line).toContain('Node permission model');
     if (sandbox === 'node') {
       expect(line).toBe('Node permission model');
+    } else if (sandbox === 'user') {
+      expect(line).toBe('a uid per site (1000000000+) + Node permission model');
     } else if (process.env.PORTICO_REQUIRE_BUBBLEWRAP === '1') {
       // CI runs as root with bubblewrap installed: auto must take both.
       expect(line).toContain('bubblewrap');
@@ -158,7 +162,8 @@ describe.each(matrix)('a hostile tenant on $storage.name with --sandbox $sandbox
       hostJson: { version: '2.0' },
     });
     expect(body.home).toBe(body.tmpdir);
-    expect(body.tmpdir).not.toBe(process.env.TMPDIR ?? '/tmp');
+    // Its own folder (bubblewrap shows it as /tmp), not the server's.
+    expect(body.tmpdir).not.toBe(process.env.TMPDIR);
   });
 
   it('logs a refusal with a hint pointing to docs/security.md', async () => {
@@ -178,7 +183,7 @@ describe('the same probes without a sandbox (--sandbox none)', () => {
 
   beforeAll(async () => {
     tenant = await startTenant(SQLITE, 'none');
-  });
+  }, DEPLOY_PATIENCE_MS);
   afterAll(async () => {
     await tenant?.close();
   });
