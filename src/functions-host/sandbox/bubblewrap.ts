@@ -42,11 +42,19 @@ export interface BubblewrapMounts {
   readonly readOnly: readonly string[];
   /** Paths masked by an empty folder (the data folder, should it sit under a system folder). */
   readonly hidden: readonly string[];
+  /**
+   * Drop every capability (bwrap started by root keeps them otherwise). False only when setpriv runs next
+   * to change to the site's uid, which needs them and drops them itself.
+   */
+  readonly dropCapabilities: boolean;
 }
 
 /** The bwrap arguments before the command (which follows `--`). */
 export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]> {
   const args = [...NAMESPACES, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev'];
+  if (mounts.dropCapabilities) {
+    args.push('--cap-drop', 'ALL');
+  }
   for (const dir of SYSTEM_DIRS) {
     args.push(...(await systemDirArgs(dir)));
   }

@@ -122,6 +122,7 @@ async function sandboxedLaunch(
     tempDir: folders.tempDir,
     readOnly: [process.execPath, ...workerFiles],
     hidden: profile.hidden,
+    dropCapabilities: uid === undefined,
   });
   const drop = uid === undefined ? [] : setprivArgs(bwrap.setpriv ?? 'setpriv', uid);
   return {
