@@ -39,6 +39,7 @@ export async function startTestService(
     pollIntervalMs?: number;
     providers?: PreconfiguredProviders;
     sandbox?: SandboxChoice;
+    functionsUser?: string;
     logger?: Logger;
   } = {},
 ): Promise<TestService> {
@@ -60,6 +61,7 @@ export async function startTestService(
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
   });
   return {
     service,

@@ -40,11 +40,12 @@ const SQLITE: Storage = { name: 'SQLite', postgres: false };
 const POSTGRES: Storage = { name: 'PostgreSQL + Redis', postgres: true };
 
 /** A deployed pair of sites (the tenant and its victim) on one service, on a fresh database. */
-async function startTenant(storage: Storage, sandbox: SandboxChoice) {
+async function startTenant(storage: Storage, sandbox: SandboxChoice, functionsUser?: string) {
   const lines: string[] = [];
   const database = storage.postgres ? await createPostgresDatabase(POSTGRES_URL) : undefined;
   const t = await startTestService({
     sandbox,
+    ...(functionsUser === undefined ? {} : { functionsUser }),
     logger: createLogger({ write: (line) => lines.push(line) }),
     ...(database?.location.dialect === 'postgres'
       ? { databaseUrl: database.location.url, redisUrl: REDIS_URL }
@@ -83,11 +84,15 @@ async function findVictimApi(dataDir: string): Promise<string> {
   throw new Error('the victim site has no deployed API');
 }
 
-const matrix: { storage: Storage; sandbox: SandboxChoice }[] = [
+const matrix: { storage: Storage; sandbox: SandboxChoice; functionsUser?: string }[] = [
   { storage: SQLITE, sandbox: 'auto' },
   { storage: SQLITE, sandbox: 'node' },
   // As root, a uid per site without bubblewrap too (its app copied out of the private data folder), when
   // other users can reach Portico's files (a checkout under /root cannot be: start refuses, as it should).
+  // bubblewrap with the server's own uid (a server not run as root; as root it drops every capability).
+  ...(existsSync('/usr/bin/bwrap')
+    ? [{ storage: SQLITE, sandbox: 'bubblewrap' as const, functionsUser: 'off' }]
+    : []),
   ...(process.getuid?.() === 0 && (await untraversable(defaultWorkerPath())) === undefined
     ? [{ storage: SQLITE, sandbox: 'user' as const }]
     : []),
@@ -99,84 +104,89 @@ const matrix: { storage: Storage; sandbox: SandboxChoice }[] = [
     : []),
 ];
 
-describe.each(matrix)('a hostile tenant on $storage.name with --sandbox $sandbox', ({ storage, sandbox }) => {
-  let tenant: Awaited<ReturnType<typeof startTenant>>;
-  const marker = `portico-escape-${process.pid}-${sandbox}-${storage.postgres ? 'p' : 's'}`;
+describe.each(matrix)(
+  'a hostile tenant on $storage.name with --sandbox $sandbox',
+  ({ storage, sandbox, functionsUser }) => {
+    let tenant: Awaited<ReturnType<typeof startTenant>>;
+    const marker = `portico-escape-${process.pid}-${sandbox}-${storage.postgres ? 'p' : 's'}`;
 
-  beforeAll(async () => {
-    tenant = await startTenant(storage, sandbox);
-  }, DEPLOY_PATIENCE_MS);
-  afterAll(async () => {
-    await tenant?.close();
-  });
-
-  it('reports the mechanism it chose', () => {
-    const line = tenant.t.service.sandbox.describe();
-    expect(line).toContain('Node permission model');
-    if (sandbox === 'node') {
-      expect(line).toBe('Node permission model');
-    } else if (sandbox === 'user') {
-      expect(line).toBe('a uid per site (1000000000+) + Node permission model');
-    } else if (process.env.PORTICO_REQUIRE_BUBBLEWRAP === '1') {
-      // CI runs as root with bubblewrap installed: auto must take both.
-      expect(line).toContain('bubblewrap');
-      expect(line).toContain(process.getuid?.() === 0 ? 'a uid per site' : 'Node');
-    }
-  });
-
-  it('fails every escape attempt', async () => {
-    const query = new URLSearchParams({
-      dataDir: tenant.t.dataDir,
-      otherSite: tenant.victimApi,
-      serverPid: String(process.pid),
-      marker,
+    beforeAll(async () => {
+      tenant = await startTenant(storage, sandbox, functionsUser);
+    }, DEPLOY_PATIENCE_MS);
+    afterAll(async () => {
+      await tenant?.close();
     });
-    const response = await tenant.t.get(tenant.host, `/api/escape?${query}`);
-    expect(response.status).toBe(200);
-    const attempts = response.json<Record<string, Attempt>>();
-    const { writeHostTmp, ...refused } = attempts;
-    for (const [name, attempt] of Object.entries(refused)) {
-      expect({ name, ...attempt }).toMatchObject({ name, ok: false });
-    }
-    // Under bubblewrap /tmp is the worker's own temp folder: the write may succeed, but never on the host.
-    expect(writeHostTmp?.ok === false || sandbox !== 'node').toBe(true);
-    expect(existsSync(join('/tmp', marker))).toBe(false);
-    expect(existsSync(join(tenant.t.dataDir, marker))).toBe(false);
-    expect(existsSync(join(tenant.victimApi, marker))).toBe(false);
-  });
 
-  it('keeps the tenant’s own functions working: app settings, its files, its temp folder', async () => {
-    const response = await tenant.t.get(tenant.host, '/api/normal');
-    expect(response.status, response.text).toBe(200);
-    const body = response.json<{
-      greeting: string;
-      runtime: string;
-      scratch: string;
-      tmpdir: string;
-      home: string;
-    }>();
-    expect(body).toMatchObject({
-      greeting: 'hello from the app settings',
-      runtime: 'node',
-      scratch: 'written in the temp folder',
-      hostJson: { version: '2.0' },
+    it('reports the mechanism it chose', () => {
+      const line = tenant.t.service.sandbox.describe();
+      expect(line).toContain('Node permission model');
+      if (sandbox === 'node') {
+        expect(line).toBe('Node permission model');
+      } else if (sandbox === 'bubblewrap') {
+        expect(line).toBe('bubblewrap (Linux namespaces) + Node permission model');
+      } else if (sandbox === 'user') {
+        expect(line).toBe('a uid per site (1000000000+) + Node permission model');
+      } else if (process.env.PORTICO_REQUIRE_BUBBLEWRAP === '1') {
+        // CI runs as root with bubblewrap installed: auto must take both.
+        expect(line).toContain('bubblewrap');
+        expect(line).toContain(process.getuid?.() === 0 ? 'a uid per site' : 'Node');
+      }
     });
-    expect(body.home).toBe(body.tmpdir);
-    // Its own folder (bubblewrap shows it as /tmp), not the server's.
-    expect(body.tmpdir).not.toBe(process.env.TMPDIR);
-  });
 
-  it('logs a refusal with a hint pointing to docs/security.md', async () => {
-    const response = await tenant.t.get(
-      tenant.host,
-      `/api/forbidden?path=${encodeURIComponent('/etc/passwd')}`,
-    );
-    expect(response.status).toBe(500);
-    const log = tenant.lines.join('\n');
-    expect(log).toContain('ERR_ACCESS_DENIED');
-    expect(log).toContain('docs/security.md');
-  });
-});
+    it('fails every escape attempt', async () => {
+      const query = new URLSearchParams({
+        dataDir: tenant.t.dataDir,
+        otherSite: tenant.victimApi,
+        serverPid: String(process.pid),
+        marker,
+      });
+      const response = await tenant.t.get(tenant.host, `/api/escape?${query}`);
+      expect(response.status).toBe(200);
+      const attempts = response.json<Record<string, Attempt>>();
+      const { writeHostTmp, ...refused } = attempts;
+      for (const [name, attempt] of Object.entries(refused)) {
+        expect({ name, ...attempt }).toMatchObject({ name, ok: false });
+      }
+      // Under bubblewrap /tmp is the worker's own temp folder: the write may succeed, but never on the host.
+      expect(writeHostTmp?.ok === false || sandbox !== 'node').toBe(true);
+      expect(existsSync(join('/tmp', marker))).toBe(false);
+      expect(existsSync(join(tenant.t.dataDir, marker))).toBe(false);
+      expect(existsSync(join(tenant.victimApi, marker))).toBe(false);
+    });
+
+    it('keeps the tenant’s own functions working: app settings, its files, its temp folder', async () => {
+      const response = await tenant.t.get(tenant.host, '/api/normal');
+      expect(response.status, response.text).toBe(200);
+      const body = response.json<{
+        greeting: string;
+        runtime: string;
+        scratch: string;
+        tmpdir: string;
+        home: string;
+      }>();
+      expect(body).toMatchObject({
+        greeting: 'hello from the app settings',
+        runtime: 'node',
+        scratch: 'written in the temp folder',
+        hostJson: { version: '2.0' },
+      });
+      expect(body.home).toBe(body.tmpdir);
+      // Its own folder (bubblewrap shows it as /tmp), not the server's.
+      expect(body.tmpdir).not.toBe(process.env.TMPDIR);
+    });
+
+    it('logs a refusal with a hint pointing to docs/security.md', async () => {
+      const response = await tenant.t.get(
+        tenant.host,
+        `/api/forbidden?path=${encodeURIComponent('/etc/passwd')}`,
+      );
+      expect(response.status).toBe(500);
+      const log = tenant.lines.join('\n');
+      expect(log).toContain('ERR_ACCESS_DENIED');
+      expect(log).toContain('docs/security.md');
+    });
+  },
+);
 
 describe('the same probes without a sandbox (--sandbox none)', () => {
   let tenant: Awaited<ReturnType<typeof startTenant>>;

@@ -4,6 +4,7 @@
  * @see issue 13, item 1
  */
 import { describe, expect, it } from 'vitest';
+import { bubblewrapArgs } from './bubblewrap.js';
 import { nodePermissionArgs } from './node-permission.js';
 import { parseSandboxChoice, resolveSandbox } from './select.js';
 import { parseFunctionsUser, uidFor } from './user.js';
@@ -74,5 +75,37 @@ describe('choosing the sandbox at start', () => {
   it('reports none as running with the server’s view of the machine', async () => {
     const sandbox = await resolveSandbox({ choice: 'none' });
     expect(sandbox.describe()).toMatch(/^none/);
+  });
+});
+
+describe('bubblewrap arguments', () => {
+  const mounts = {
+    appDir: '/data/cache/deployments/d1/api',
+    tempDir: '/tmp/portico-fn-x/tmp',
+    readOnly: ['/opt/portico/dist/functions-host/worker'],
+    hidden: ['/usr/local/var/portico', '/srv/data'],
+    dropCapabilities: true,
+  };
+
+  it('binds the app read-only at /home/site/wwwroot and the temp folder as the only writable /tmp', async () => {
+    const args = (await bubblewrapArgs(mounts)).join(' ');
+    expect(args).toContain('--ro-bind /data/cache/deployments/d1/api /home/site/wwwroot');
+    expect(args).toContain('--bind /tmp/portico-fn-x/tmp /tmp');
+    expect(args).toContain('--perms 0755 --dir /home --perms 0755 --dir /home/site');
+    expect(args).toContain(
+      '--ro-bind /opt/portico/dist/functions-host/worker /opt/portico/dist/functions-host/worker',
+    );
+    expect(args).toMatch(/--unshare-pid .*--die-with-parent --new-session --proc \/proc/);
+    expect(args).not.toContain('--unshare-net');
+  });
+
+  it('masks a data folder under a system folder, and drops capabilities unless setpriv needs them', async () => {
+    const args = await bubblewrapArgs(mounts);
+    expect(args.join(' ')).toContain('--tmpfs /usr/local/var/portico');
+    expect(args.join(' ')).not.toContain('--tmpfs /srv/data');
+    expect(args.join(' ')).toContain('--cap-drop ALL');
+    expect((await bubblewrapArgs({ ...mounts, dropCapabilities: false })).join(' ')).not.toContain(
+      '--cap-drop',
+    );
   });
 });
