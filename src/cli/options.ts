@@ -1,6 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 import { InvalidArgumentError } from 'commander';
-import { SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/index.js';
+import { parseSandboxChoice, SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/index.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
@@ -120,9 +120,9 @@ function parseWholeHours(value: string, max: number): number {
 
 /** A `--sandbox` mechanism: auto, bubblewrap, user, node or none (any case). */
 export function parseSandboxFlag(value: string): SandboxChoice {
-  const choice = SANDBOX_CHOICES.find((candidate) => candidate === value.trim().toLowerCase());
-  if (choice === undefined) {
+  try {
+    return parseSandboxChoice(value);
+  } catch {
     throw new InvalidArgumentError(`expected one of ${SANDBOX_CHOICES.join(', ')} (see docs/security.md).`);
   }
-  return choice;
 }

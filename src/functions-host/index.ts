@@ -4,21 +4,17 @@
  */
 
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
-export { describeProfile } from './sandbox/launch.js';
 export { parseSandboxChoice, resolveSandbox, type SandboxRequest } from './sandbox/select.js';
 export {
   SANDBOX_CHOICES,
   type Sandbox,
   type SandboxChoice,
-  type SandboxProfile,
 } from './sandbox/types.js';
-export { parseFunctionsUser } from './sandbox/user.js';
 export {
   buildWorkerEnv,
   LOCAL_SETTINGS_FILE,
   type LocalSettings,
   matchReservedPrefix,
-  PORTICO_PREFIX,
   RESERVED_SETTING_PREFIXES,
   readLocalSettings,
   validateAppSettings,
