@@ -20,7 +20,7 @@ describe('--sandbox and --functions-user values', () => {
     expect(parseFunctionsUser('200000')).toEqual({ base: 200_000, range: 65_536 });
     expect(parseFunctionsUser('200000:10')).toEqual({ base: 200_000, range: 10 });
     for (const bad of ['0', 'nobody', '4294967290:100', '5:0']) {
-      expect(() => parseFunctionsUser(bad), bad).toThrow(/expected auto, a first uid/);
+      expect(() => parseFunctionsUser(bad), bad).toThrow(/expected auto, off, a first uid/);
     }
   });
 

@@ -28,7 +28,7 @@ export function parseFunctionsUser(value: string): FunctionsUser {
   if (match === null || base < 1 || range < 1 || base + range - 1 > MAX_ID) {
     throw new PorticoError(
       'FUNCTIONS_SANDBOX_INVALID',
-      `--functions-user ${value}: expected auto, a first uid (e.g. 200000) or <first uid>:<count> (e.g. 200000:65536), above 0 and with the last uid at most ${MAX_ID}`,
+      `--functions-user ${value}: expected auto, off, a first uid (e.g. 200000) or <first uid>:<count> (e.g. 200000:65536), above 0 and with the last uid at most ${MAX_ID}`,
     );
   }
   return { base, range };
