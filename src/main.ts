@@ -35,7 +35,14 @@ import {
   type TlsCertificate,
   watchRoot,
 } from './edge/index.js';
-import { createFunctionsHost, type FunctionSummary, type FunctionsHost } from './functions-host/index.js';
+import {
+  createFunctionsHost,
+  type FunctionSummary,
+  type FunctionsHost,
+  resolveSandbox,
+  type Sandbox,
+  type SandboxChoice,
+} from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
@@ -52,6 +59,8 @@ export interface DevServerOptions {
   readonly apiDir?: string;
   /** Heap limit of the managed functions worker, in MB. */
   readonly apiMaxMemoryMb?: number;
+  /** `--sandbox`: unset runs the worker as the developer, with their environment (without PORTICO_*). */
+  readonly sandbox?: SandboxChoice;
   readonly port: number;
   readonly host: string;
   readonly plan: Plan;
@@ -140,6 +149,7 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
   }
   // The functions host checks the folder itself (exists, holds host.json or package.json).
   const apiDir = resolve(options.apiDir);
+  const sandbox = await resolveDevSandbox(options.sandbox);
   const host = createFunctionsHost({
     apiDir,
     port: 0,
@@ -147,12 +157,30 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
     watch: true,
     maxMemoryMb: options.apiMaxMemoryMb,
     logger: options.logger,
+    ...(sandbox === undefined ? {} : { sandbox }),
   });
+  if (sandbox !== undefined) {
+    options.logger.info(`functions sandbox: ${sandbox.describe()}`);
+  }
   const info = await host.start();
   for (const warning of info.warnings) {
     options.logger.warn(`api: ${warning}`);
   }
   return { host, url: info.url, functions: info.functions };
+}
+
+/**
+ * `portico start --sandbox`: never a uid per site (that would hand the developer's API folder to another
+ * group); bubblewrap and the Node permission model as asked.
+ */
+async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<Sandbox | undefined> {
+  if (choice === 'user') {
+    throw new PorticoError(
+      'FUNCTIONS_SANDBOX_INVALID',
+      '--sandbox user is for portico serve (a uid per site); portico start runs your own folder: use --sandbox bubblewrap or --sandbox node. See docs/security.md.',
+    );
+  }
+  return choice === undefined ? undefined : resolveSandbox({ choice, functionsUser: 'off' });
 }
 
 async function startEdge(

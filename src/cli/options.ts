@@ -1,5 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 import { InvalidArgumentError } from 'commander';
+import { parseSandboxChoice, SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/index.js';
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
 
@@ -122,4 +123,13 @@ function parseWholeHours(value: string, max: number): number {
     throw new InvalidArgumentError(`expected a whole number of hours from 1 to ${max}.`);
   }
   return hours;
+}
+
+/** A `--sandbox` mechanism: auto, bubblewrap, user, node or none (any case). */
+export function parseSandboxFlag(value: string): SandboxChoice {
+  try {
+    return parseSandboxChoice(value);
+  } catch {
+    throw new InvalidArgumentError(`expected one of ${SANDBOX_CHOICES.join(', ')} (see docs/security.md).`);
+  }
 }

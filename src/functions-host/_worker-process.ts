@@ -7,26 +7,14 @@ import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { API_TAG, createLineTail, forwardLines, type LineTail, logWorkerMessage } from './_logs.js';
 import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
-
-/** Environment variable holding the worker's JSON configuration. */
-export const WORKER_CONFIG_VARIABLE = 'PORTICO_WORKER_CONFIG';
-
-/** The JSON in {@link WORKER_CONFIG_VARIABLE}. */
-export interface WorkerConfig {
-  readonly appDir: string;
-  readonly port: number;
-  readonly host: string;
-  /** The only `routePrefix` accepted in host.json (SWA serves functions under `/api`). */
-  readonly routePrefixRequired: 'api';
-}
+import type { WorkerLaunch } from './sandbox/types.js';
 
 /** Inputs of {@link spawnWorker}. */
 export interface SpawnWorkerOptions {
-  readonly workerPath: string;
-  readonly config: WorkerConfig;
-  /** The worker's environment, without {@link WORKER_CONFIG_VARIABLE} (added here). */
-  readonly env: Record<string, string>;
-  readonly maxMemoryMb: number;
+  /** The command, prepared by the sandbox (the worker's configuration is its last argument). */
+  readonly launch: WorkerLaunch;
+  /** The app folder on the host, for messages. */
+  readonly appDir: string;
   readonly readyTimeoutMs: number;
   readonly logger: Logger;
 }
@@ -55,24 +43,47 @@ export interface WorkerProcess {
 /** Lines of stderr kept to explain a worker that exits before it is ready. */
 const STDERR_TAIL_LINES = 10;
 
-/** Spawns the worker script with `options.config` and starts listening to it. */
+/** Spawns the worker as `options.launch` says and starts listening to it; its temp folder goes on exit. */
 export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
-  const child = spawn(process.execPath, [`--max-old-space-size=${options.maxMemoryMb}`, options.workerPath], {
-    cwd: options.config.appDir,
-    env: { ...options.env, [WORKER_CONFIG_VARIABLE]: JSON.stringify(options.config) },
+  const { launch } = options;
+  const child = spawn(launch.command, [...launch.args], {
+    cwd: launch.cwd,
+    env: launch.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(launch.uid === undefined ? {} : { uid: launch.uid, gid: launch.gid ?? launch.uid }),
   });
   const tail = createLineTail(STDERR_TAIL_LINES);
   forwardOutput(child, tail, options.logger);
-  const exited = waitForExit(child);
+  const exited = waitForExit(child).then(async (exit) => {
+    await launch
+      .cleanup()
+      .catch((error: Error) =>
+        options.logger.warn(`functions: cannot remove the worker's temp folder: ${error.message}`),
+      );
+    return exit;
+  });
   const ready = waitForReady(child, exited, tail, options);
-  return createHandle(child, ready, exited);
+  return createHandle(child, ready, exited, launch.stopWith);
+}
+
+/** Asks the worker to stop: SIGTERM, or the IPC `stop` message when a wrapper would not pass the signal on. */
+function askToStop(child: ChildProcess, stopWith: WorkerLaunch['stopWith']): void {
+  if (stopWith === 'message' && child.connected) {
+    child.send({ type: 'stop' }, (error) => {
+      if (error) {
+        child.kill('SIGKILL');
+      }
+    });
+  } else {
+    child.kill('SIGTERM');
+  }
 }
 
 function createHandle(
   child: ChildProcess,
   ready: Promise<ReadyMessage>,
   exited: Promise<WorkerExit>,
+  stopWith: WorkerLaunch['stopWith'],
 ): WorkerProcess {
   let stopping = false;
   let done = false;
@@ -89,7 +100,7 @@ function createHandle(
     async stop(graceMs) {
       stopping = true;
       if (!done) {
-        child.kill('SIGTERM');
+        askToStop(child, stopWith);
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);
@@ -204,7 +215,7 @@ function fatalCode(code: string | undefined): ErrorCode {
 function startTimeoutError(options: SpawnWorkerOptions): PorticoError {
   return new PorticoError(
     'FUNCTIONS_START_TIMEOUT',
-    `the API app in ${options.config.appDir} did not finish loading within ${options.readyTimeoutMs / 1000} s; check for top-level code that never finishes (an await that never resolves, a server started at import)`,
+    `the API app in ${options.appDir} did not finish loading within ${options.readyTimeoutMs / 1000} s; check for top-level code that never finishes (an await that never resolves, a server started at import)`,
   );
 }
 

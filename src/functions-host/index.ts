@@ -5,6 +5,12 @@
 
 export { type ApiBuildOptions, type ApiBuildWatch, prepareApiBuild } from './build-scripts.js';
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
+export { parseSandboxChoice, resolveSandbox, type SandboxRequest } from './sandbox/select.js';
+export {
+  SANDBOX_CHOICES,
+  type Sandbox,
+  type SandboxChoice,
+} from './sandbox/types.js';
 export {
   buildWorkerEnv,
   LOCAL_SETTINGS_FILE,

@@ -106,6 +106,13 @@ describe('buildWorkerEnv', () => {
     ]);
   });
 
+  it('never passes on the server’s own PORTICO_* variables (admin token, service key, provider secrets)', () => {
+    const env = buildWorkerEnv({
+      base: { PATH: '/bin', PORTICO_ADMIN_TOKEN: 'secret', portico_secret_key: 'key', PORTICOX: 'kept' },
+    });
+    expect(env).toEqual({ PATH: '/bin', PORTICOX: 'kept' });
+  });
+
   it('applies app settings over both', () => {
     const env = buildWorkerEnv({
       base: { A: 'real' },

@@ -101,15 +101,18 @@ export interface WorkerEnvSources {
   readonly logger?: Logger;
 }
 
+/** Variables of Portico itself (admin token, service key, provider secrets): never given to a function. */
+export const PORTICO_PREFIX = 'PORTICO_';
+
 /**
- * The worker's environment: the real one, plus local settings that it does not already define, plus app
- * settings (which win over both).
+ * The worker's environment: the real one without Portico's own `PORTICO_*` variables, plus local settings
+ * that it does not already define, plus app settings (which win over both).
  */
 export function buildWorkerEnv(sources: WorkerEnvSources): Record<string, string> {
   // A Map, not a plain object: names come from users, and `__proto__` or `constructor` must not misbehave.
   const env = new Map<string, string>();
   for (const [name, value] of Object.entries(sources.base)) {
-    if (value !== undefined) {
+    if (value !== undefined && !name.toUpperCase().startsWith(PORTICO_PREFIX)) {
       env.set(name, value);
     }
   }

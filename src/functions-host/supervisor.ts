@@ -4,9 +4,7 @@
  * file changes, and never leaves it behind when the parent goes away. While no worker runs, connections
  * to the port are refused and the edge answers 502 itself.
  */
-import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
@@ -17,6 +15,9 @@ import type { ReadyMessage } from './_protocol.js';
 import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
+import { createSandbox } from './sandbox/launch.js';
+import type { WorkerLaunch } from './sandbox/types.js';
+import { defaultWorkerPath } from './sandbox/worker-files.js';
 import { buildWorkerEnv, readLocalSettings } from './settings.js';
 import type { FunctionsHost, FunctionsHostInfo, FunctionsHostOptions, HostTimings } from './types.js';
 
@@ -227,11 +228,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   /** Spawns a worker and waits for `ready`; a worker that fails to load is stopped before rejecting. */
   async #launch(): Promise<FunctionsHostInfo> {
-    const env = await this.#workerEnv();
+    const launch = await this.#prepare(await this.#workerEnv());
     if (this.#state === 'closed') {
+      await launch.cleanup();
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
     }
-    const running = this.#spawn(env);
+    const running = this.#spawn(launch);
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
@@ -247,12 +249,23 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
-  #spawn(env: Record<string, string>): RunningWorker {
-    const worker = spawnWorker({
+  /** The worker's command line, wrapped by the sandbox (with its private temp folder). */
+  #prepare(env: Record<string, string>): Promise<WorkerLaunch> {
+    // No sandbox given: `--sandbox none`, the worker runs as the server does (`portico start`'s default).
+    const sandbox = this.#options.sandbox ?? createSandbox({ nodePermission: false, hidden: [] });
+    return sandbox.prepare({
       workerPath: this.#options.workerPath ?? defaultWorkerPath(),
+      nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`],
       config: { appDir: this.#apiDir, port: this.#port, host: this.#host, routePrefixRequired: 'api' },
       env,
-      maxMemoryMb: this.#maxMemoryMb(),
+      identity: this.#options.sandboxIdentity ?? this.#apiDir,
+    });
+  }
+
+  #spawn(launch: WorkerLaunch): RunningWorker {
+    const worker = spawnWorker({
+      launch,
+      appDir: this.#apiDir,
       readyTimeoutMs: this.#timings.readyTimeoutMs,
       logger: this.#options.logger,
     });
@@ -395,18 +408,6 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #maxMemoryMb(): number {
     return this.#options.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   }
-}
-
-/**
- * The compiled worker next to this module (`dist/functions-host/worker/main.js`). When this module runs
- * from its TypeScript source (tests), the worker is the compiled copy in `dist/` (run `npm run build`):
- * the worker runs user code in a plain `node` child, which cannot load `.ts` files.
- */
-function defaultWorkerPath(): string {
-  const here = fileURLToPath(new URL('./worker/main.js', import.meta.url));
-  return existsSync(here)
-    ? here
-    : here.replace(`${sep}src${sep}functions-host${sep}`, `${sep}dist${sep}functions-host${sep}`);
 }
 
 /** True for a worker that could not bind its port because another process holds it. */

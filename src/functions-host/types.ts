@@ -2,7 +2,9 @@
  * Public types of the functions host: the options of {@link FunctionsHost} and what it reports once an
  * API app is loaded.
  */
+
 import type { Logger } from '../shared/logger.js';
+import type { Sandbox } from './sandbox/types.js';
 
 /** One HTTP function of the loaded app, as the worker lists it. */
 export interface FunctionSummary {
@@ -66,8 +68,12 @@ export interface FunctionsHostOptions {
   /** Restart the worker when files of the API folder change (node_modules and .git excepted). */
   readonly watch?: boolean;
   readonly logger: Logger;
-  /** Environment the worker inherits (default `process.env`). */
+  /** Environment the worker inherits (default `process.env`, without `PORTICO_*`). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where the worker runs (from `resolveSandbox`); default none, as `portico start` always did. */
+  readonly sandbox?: Sandbox;
+  /** Who the worker runs for (a site id): its uid under a uid-per-site sandbox (default: the API folder). */
+  readonly sandboxIdentity?: string;
   /**
    * Script run as the worker (default: the compiled `worker/main.js` next to this module).
    * @internal for tests

@@ -26,6 +26,7 @@ import {
   type SiteRulesState,
   type SiteSignIn,
 } from '../edge/index.js';
+import type { Sandbox } from '../functions-host/index.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
@@ -48,6 +49,8 @@ export interface RuntimeDeps {
   readonly roles: RoleCache;
   readonly apiTimeoutMs: number;
   readonly apiIdleMs: number;
+  /** Where managed functions run (chosen at start). */
+  readonly sandbox?: Sandbox;
   /** Tells the other nodes that this node wrote a change (Redis), if they can be told. */
   readonly announce?: () => Promise<void>;
   /** Backend tokens and how linked backends are reached. */
@@ -104,6 +107,8 @@ export async function buildEnvironmentRuntime(
           idleMs: deps.apiIdleMs,
           logger: deps.control.logger,
           label: `${entry.siteName}/${entry.environmentName}`,
+          identity: `site:${entry.siteId}`,
+          ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
         });
   const signIn = createSignIn(deps, entry, state, appSettings, linkedApi ?? api);
   const site: EdgeSite = {

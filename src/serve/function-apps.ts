@@ -17,6 +17,7 @@ import {
   tokenIssuer,
 } from '../control-plane/index.js';
 import { createRequestId } from '../edge/index.js';
+import type { Sandbox } from '../functions-host/index.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
 import type { TokenService } from './tokens.js';
 
@@ -42,6 +43,8 @@ export interface FunctionAppDeps {
   readonly tokens: TokenService;
   readonly timeoutMs: number;
   readonly idleMs: number;
+  /** Where managed functions run (chosen at start). */
+  readonly sandbox?: Sandbox;
 }
 
 const CLOCK_SKEW_SECONDS = 60;
@@ -173,6 +176,8 @@ async function buildRuntime(app: BackendApp, deps: FunctionAppDeps): Promise<Run
     idleMs: deps.idleMs,
     logger: deps.control.logger,
     label: `functionapp ${app.name}`,
+    identity: `functionapp:${app.id}`,
+    ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
   });
   return { app, api, issuers };
 }

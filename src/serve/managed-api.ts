@@ -1,11 +1,12 @@
 /**
  * Managed functions of one environment in `portico serve`: the functions host starts on the first
- * `/api` request, stops after a quiet period, and gets the environment's app settings as environment
- * variables (and nothing of the server's own environment, which holds its secrets).
+ * `/api` request, stops after a quiet period, runs in the service's sandbox, and gets the environment's
+ * app settings as environment variables (and nothing of the server's own environment, which holds its
+ * secrets: fixed PATH, LANG and TZ instead, and TMPDIR and HOME set by the sandbox to its temp folder).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiProxy, createApiProxy, describeUnavailable, sendProxyError } from '../edge/index.js';
-import { createFunctionsHost, type FunctionsHost } from '../functions-host/index.js';
+import { createFunctionsHost, type FunctionsHost, type Sandbox } from '../functions-host/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -19,6 +20,10 @@ export interface ManagedApiOptions {
   readonly logger: Logger;
   /** For messages: `site/env`. */
   readonly label: string;
+  /** The service's sandbox (from `resolveSandbox`). */
+  readonly sandbox?: Sandbox;
+  /** Who the functions run for (a site id; its uid under a uid-per-site sandbox). */
+  readonly identity: string;
 }
 
 /** An `/api` proxy that owns a lazily started functions host. */
@@ -29,8 +34,18 @@ export interface ManagedApi extends ApiProxy {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The variables of the server's environment a worker may see: none of the server's secrets. */
-const INHERITED = ['PATH', 'LANG', 'TZ', 'TMPDIR', 'HOME'];
+/**
+ * The fixed variables every managed worker starts from (app settings and the sandbox's TMPDIR/HOME come on
+ * top): nothing is inherited from the server, whose environment holds its secrets. The Functions variables
+ * are the ones Azure sets for a Node.js app on Functions 4.x.
+ */
+export const MANAGED_BASE_ENV: Readonly<Record<string, string>> = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  TZ: 'UTC',
+  FUNCTIONS_WORKER_RUNTIME: 'node',
+  FUNCTIONS_EXTENSION_VERSION: '~4',
+};
 
 interface Running {
   readonly host: FunctionsHost;
@@ -116,16 +131,15 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
 }
 
 async function startHost(options: ManagedApiOptions): Promise<Running> {
-  const baseEnv = Object.fromEntries(
-    INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
-  );
   const host = createFunctionsHost({
     apiDir: options.apiDir,
     appSettings: options.appSettings,
     useLocalSettings: false,
     watch: false,
-    baseEnv,
+    baseEnv: MANAGED_BASE_ENV,
     logger: options.logger,
+    sandboxIdentity: options.identity,
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   try {
     const info = await host.start();

@@ -22,7 +22,12 @@ import {
   type PreconfiguredProviders,
   sealValue,
 } from '../edge/index.js';
-import { validateAppSettings } from '../functions-host/index.js';
+import {
+  resolveSandbox,
+  type Sandbox,
+  type SandboxChoice,
+  validateAppSettings,
+} from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
 import { makePrivateDir, tightenFolder } from '../shared/private-fs.js';
@@ -87,6 +92,10 @@ export interface ServeOptions {
   readonly uploadExpiryMs?: number;
   /** The control plane's clock (default: the system clock); tests move it forward. */
   readonly clock?: () => Date;
+  /** `--sandbox` of managed functions (default `auto`: the strongest the machine offers). */
+  readonly sandbox?: SandboxChoice;
+  /** `--functions-user`: `auto`, `off`, `<first uid>` or `<first uid>:<count>` (used when root). */
+  readonly functionsUser?: string;
 }
 
 /** A running service. */
@@ -104,6 +113,8 @@ export interface Service {
     | { readonly source: 'file'; readonly file: string };
   /** Start-up warnings for the operator (the key file beside the database). */
   readonly warnings: readonly string[];
+  /** The sandbox managed functions run in. */
+  readonly sandbox: Sandbox;
   readonly control: ControlContext;
   /** The public URL of a host on the data-plane listener. */
   publicUrl(hostname: string): string;
@@ -119,6 +130,11 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const keySource = resolveKeySource({ ...options, dataDir });
   await makePrivateDir(dataDir);
   await tightenFolder(dataDir, DATA_ENTRIES);
+  const sandbox = await resolveSandbox({
+    choice: options.sandbox ?? 'auto',
+    hidden: [dataDir],
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+  });
   const { storage, key, warnings } = await openKeyedStorage(
     options.databaseUrl === undefined
       ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
@@ -126,7 +142,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     keySource,
   );
   try {
-    return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings });
+    return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings }, sandbox);
   } catch (error) {
     await storage.close();
     throw error;
@@ -144,6 +160,7 @@ async function startOnStorage(
   dataDir: string,
   storage: StorageDatabase,
   serviceKey: ResolvedKey,
+  sandbox: Sandbox,
 ): Promise<Service> {
   const admin = await resolveAdminToken(dataDir, options.adminToken);
   const blobs: BlobStore =
@@ -181,6 +198,7 @@ async function startOnStorage(
     tokens,
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
+    sandbox,
   });
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
@@ -190,6 +208,7 @@ async function startOnStorage(
     roles: createRoleCache(control),
     apiTimeoutMs,
     apiIdleMs: options.apiIdleMinutes * 60_000,
+    sandbox,
     announce: async () => bus?.announce(),
     linked: {
       tokens,
@@ -262,6 +281,7 @@ async function startOnStorage(
           ? { source: 'file', file: serviceKey.source.file }
           : { source: 'environment' },
       warnings: serviceKey.warnings,
+      sandbox,
       control,
       publicUrl,
       async close() {

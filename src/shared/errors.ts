@@ -85,6 +85,16 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the API worker is not running or did not answer',
   },
+  FUNCTIONS_SANDBOX_UNAVAILABLE: {
+    status: 500,
+    expose: true,
+    summary: 'the functions sandbox asked for is not available on this machine',
+  },
+  FUNCTIONS_SANDBOX_INVALID: {
+    status: 500,
+    expose: true,
+    summary: 'a --sandbox or --functions-user value is not valid',
+  },
   STORAGE_UNAVAILABLE: { status: 503, expose: true, summary: 'the database cannot be opened or reached' },
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },

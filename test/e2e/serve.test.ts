@@ -103,6 +103,11 @@ describe('portico serve driven by the portico CLI', () => {
     );
   });
 
+  it('says which sandbox managed functions run in (the strongest this machine offers)', async () => {
+    await eventually(async () => /Functions sandbox: .*Node permission model/.test(server.cli.stdout()));
+    expect(server.cli.stdout()).toContain('(see docs/security.md)');
+  });
+
   it('prints the portal URL, which serves the portal page', async () => {
     const portal = /Portal at (http:\/\/\S+\/)/.exec(server.cli.stdout())?.[1] ?? '';
     expect(portal).toBe(`${server.adminUrl}/`);

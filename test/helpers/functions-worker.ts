@@ -1,6 +1,7 @@
 /**
  * Spawns the compiled functions worker (`dist/functions-host/worker/main.js`, so run `npm run build`
- * first) on a fixture app, the way the functions host does: `PORTICO_WORKER_CONFIG` plus an IPC channel.
+ * first) on a fixture app, the way the functions host does: the JSON configuration as last argument plus
+ * an IPC channel.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ export interface StartedWorker {
 export interface WorkerOptions {
   port?: number;
   env?: Record<string, string>;
-  /** Replaces the whole PORTICO_WORKER_CONFIG value (to test a bad one). */
+  /** Replaces the whole configuration argument (to test a bad one). */
   rawConfig?: string;
 }
 
@@ -78,12 +79,8 @@ export async function runFailingWorker(
 
 function spawnWorker(appDir: string, options: WorkerOptions) {
   const config = { appDir, port: options.port ?? 0, host: '127.0.0.1', routePrefixRequired: 'api' };
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: {
-      ...process.env,
-      ...options.env,
-      PORTICO_WORKER_CONFIG: options.rawConfig ?? JSON.stringify(config),
-    },
+  const child = spawn(process.execPath, [WORKER_MAIN, options.rawConfig ?? JSON.stringify(config)], {
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const messages: WorkerMessage[] = [];

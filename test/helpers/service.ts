@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
+import type { SandboxChoice } from '../../src/functions-host/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
 import { type Logger, SILENT_LOGGER } from '../../src/shared/logger.js';
 import { type Files, send, type TestResponse, writeApp } from './app.js';
@@ -44,6 +45,8 @@ export async function startTestService(
     logger?: Logger;
     /** The control plane's clock (default: the system clock). */
     clock?: () => Date;
+    sandbox?: SandboxChoice;
+    functionsUser?: string;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -66,6 +69,8 @@ export async function startTestService(
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
   });
   return {
     service,

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
+import { SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
 import { createLogger } from '../../shared/logger.js';
-import { parsePort, parseSeconds } from '../options.js';
+import { parsePort, parseSandboxFlag, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
 
 /** The site `npm start` deploys the bundled demo to. */
@@ -29,6 +30,8 @@ interface ServeFlags {
   secretKeyFile?: string;
   demoApp?: string;
   demoApi?: string;
+  sandbox: SandboxChoice;
+  functionsUser?: string;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -76,6 +79,16 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       '--secret-key-file <path>',
       'file holding the service key, created 0600 on first start; keep it outside --data and back it up apart (default: <data>/service-key)',
     )
+    .option(
+      '--sandbox <mechanism>',
+      `where managed functions run: ${SANDBOX_CHOICES.join(', ')} (auto: the strongest this machine offers; see docs/security.md)`,
+      parseSandboxFlag,
+      'auto',
+    )
+    .option(
+      '--functions-user <auto|off|uid[:count]>',
+      'as root: a uid per site for managed functions (auto: 1000000000 and up; off: the server’s own)',
+    )
     .option('--verbose', 'log one line per request')
     .option(
       '--demo-app <dir>',
@@ -106,6 +119,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     verbose: flags.verbose === true,
     logger,
     providers,
+    sandbox: flags.sandbox,
+    ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
@@ -127,6 +142,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   process.stdout.write(
     `${describeProviders(providers, service.publicUrl(`identity.${flags.domain.toLowerCase()}`))}\n`,
   );
+  process.stdout.write(`Functions sandbox: ${service.sandbox.describe()} (see docs/security.md)\n`);
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();

@@ -6,12 +6,12 @@
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
-import { prepareApiBuild } from '../../functions-host/index.js';
+import { prepareApiBuild, type SandboxChoice } from '../../functions-host/index.js';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { openBrowser } from '../open-browser.js';
-import { parseMegabytes, parseSeconds } from '../options.js';
+import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
 import {
   addSwaCliStartOptions,
   type ResolvedStart,
@@ -26,6 +26,7 @@ interface StartFlags extends SwaCliStartFlags {
   apiTimeout: number;
   apiMaxMemory?: number;
   verbose?: boolean;
+  sandbox?: SandboxChoice;
 }
 
 /** Adds the `start` command to the program. */
@@ -50,6 +51,11 @@ export function registerStartCommand(program: Command): void {
       '--api-max-memory <mb>',
       'heap limit of the managed functions worker in MB (default 512)',
       parseMegabytes,
+    )
+    .option(
+      '--sandbox <mechanism>',
+      'run the functions worker sandboxed: auto, bubblewrap, node or none (default: none, as the developer; see docs/security.md)',
+      parseSandboxFlag,
     )
     .option('--verbose', 'log one line per request')
     .action((target: string | undefined, flags: StartFlags) => runStart(target, flags));
@@ -110,6 +116,7 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
     apiTimeoutSeconds: flags.apiTimeout,
     verbose: flags.verbose === true,
     logger,
+    ...(flags.sandbox === undefined ? {} : { sandbox: flags.sandbox }),
     ...toDevServerMode(resolved, logger),
   };
 }

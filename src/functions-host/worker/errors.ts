@@ -62,7 +62,20 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The stack (or message) of any thrown value, for logs. */
+/** Said after a refusal of the sandbox (Node's `ERR_ACCESS_DENIED`), so the log explains it. */
+export const SANDBOX_HINT =
+  'The functions sandbox refused this: a function may read its own app folder and its dependencies, write only os.tmpdir(), and use the network; it may not read other files, start processes or worker threads, load native addons or signal other processes. See docs/security.md ("Function code: the sandbox").';
+
+/** The stack (or message) of any thrown value, for logs; a sandbox refusal gets {@link SANDBOX_HINT}. */
 export function errorDetail(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return isAccessDenied(error) ? `${detail}\nERR_ACCESS_DENIED: ${SANDBOX_HINT}` : detail;
+}
+
+/** Node's refusal: its code, or its message when a library rethrew it without the code. */
+function isAccessDenied(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return (
+    code === 'ERR_ACCESS_DENIED' || errorMessage(error).startsWith('Access to this API has been restricted')
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * Entry point of a functions worker process: `node dist/functions-host/worker/main.js`, one process per
- * API app, started by the functions host with `PORTICO_WORKER_CONFIG` and an IPC channel.
+ * API app, started by the functions host with its JSON configuration as last argument and an IPC channel.
  *
  * Order matters (spec §2, §3): the `@azure/functions-core` interception and the default v3 model are in
  * place before any user code loads; then the app loads; then the server listens and `ready` is sent.
@@ -10,13 +10,14 @@
 import type { Server } from 'node:http';
 import type { WorkerApp } from './app-state.js';
 import { createWorkerApp } from './app-state.js';
-import { parseWorkerConfig, WORKER_CONFIG_ENV, type WorkerConfig } from './config.js';
+import { parseWorkerConfig, type WorkerConfig } from './config.js';
 import { createCoreApi, installCoreModule, setupDefaultProgrammingModel } from './core-module.js';
 import { errorDetail, WorkerLoadError } from './errors.js';
 import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
 import { createWorkerServer } from './http-server.js';
 import { type LoadedApp, loadApp } from './load-app.js';
 import { createParentChannel, type FunctionSummary, type ParentChannel } from './messages.js';
+import { guardSignals } from './sandbox-guards.js';
 import { captureConsole, createWorkerLog, type WorkerLog } from './worker-log.js';
 
 /** Exit code of a worker whose app could not be loaded (a user error: restarting will not help). */
@@ -27,6 +28,9 @@ export const EXIT_START_FAILED = 1;
 async function main(): Promise<void> {
   const channel = createParentChannel();
   const config = await parseConfigOrExit(channel);
+  if (config.sandboxed) {
+    guardSignals();
+  }
   const log = createWorkerLog(channel);
   const app = createWorkerApp();
   const emitLog = createLogEmitter(app, log);
@@ -69,7 +73,7 @@ function enterAppDir(appDir: string): void {
 
 async function parseConfigOrExit(channel: ParentChannel): Promise<WorkerConfig> {
   try {
-    return parseWorkerConfig(process.env[WORKER_CONFIG_ENV]);
+    return parseWorkerConfig(process.argv[2]);
   } catch (error) {
     return exitWith(channel, EXIT_START_FAILED, 'FUNCTIONS_WORKER_CONFIG', errorDetail(error));
   }
@@ -156,6 +160,12 @@ function installShutdown(app: WorkerApp, server: Server, channel: ParentChannel,
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
+  // Under bubblewrap the parent cannot signal the worker (bwrap does not pass signals on): it asks by IPC.
+  process.on('message', (message: unknown) => {
+    if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'stop') {
+      void stop();
+    }
+  });
 }
 
 async function runTerminateHooks(app: WorkerApp, log: WorkerLog): Promise<void> {

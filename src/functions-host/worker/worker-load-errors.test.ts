@@ -69,7 +69,7 @@ describe('worker: load errors', () => {
     expect(fatal.message).toContain('no-such-app');
   });
 
-  it('an invalid PORTICO_WORKER_CONFIG: fatal with exit code 1', async () => {
+  it('an invalid configuration argument: fatal with exit code 1', async () => {
     for (const rawConfig of ['', '{nope', JSON.stringify({ appDir: '/x', port: -1 })]) {
       const result = await runFailingWorker('/unused', { rawConfig });
       expect(result.code, rawConfig).toBe(1);

@@ -1,0 +1,115 @@
+/**
+ * Linux namespaces through bubblewrap: the worker gets an empty root with only the system folders (read
+ * only), its app at {@link SANDBOX_APP_DIR} (read only), Portico's worker files (read only) and its private
+ * temp folder at `/tmp` (the only writable place); its own PID namespace and `/proc`, its own IPC, UTS and
+ * cgroup namespaces; a new session; and it dies with the server. The network namespace is shared: functions
+ * need egress and the edge reaches the worker on loopback.
+ */
+import { spawn } from 'node:child_process';
+import { lstat, readlink } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
+
+/** Where the app is inside the sandbox (where Azure puts it on Linux). */
+export const SANDBOX_APP_DIR = '/home/site/wwwroot';
+/** The private temp folder inside the sandbox. */
+export const SANDBOX_TEMP_DIR = '/tmp';
+
+/** System folders bound read-only (symbolic links, as in merged-/usr systems, are recreated as such). */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** The files of /etc a Node process needs: name resolution, CA certificates, time zone, the linker cache. */
+const SYSTEM_ETC = [
+  '/etc/resolv.conf',
+  '/etc/hosts',
+  '/etc/nsswitch.conf',
+  '/etc/host.conf',
+  '/etc/gai.conf',
+  '/etc/localtime',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/pki',
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+];
+const NAMESPACES = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+
+/** What one worker's sandbox shows. */
+export interface BubblewrapMounts {
+  readonly appDir: string;
+  readonly tempDir: string;
+  /** Read-only, at their own paths: the node binary, Portico's worker files. */
+  readonly readOnly: readonly string[];
+  /** Paths masked by an empty folder (the data folder, should it sit under a system folder). */
+  readonly hidden: readonly string[];
+  /**
+   * Drop every capability (bwrap started by root keeps them otherwise). False only when setpriv runs next
+   * to change to the site's uid, which needs them and drops them itself.
+   */
+  readonly dropCapabilities: boolean;
+}
+
+/** The bwrap arguments before the command (which follows `--`). */
+export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]> {
+  const args = [...NAMESPACES, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev'];
+  if (mounts.dropCapabilities) {
+    args.push('--cap-drop', 'ALL');
+  }
+  for (const dir of SYSTEM_DIRS) {
+    args.push(...(await systemDirArgs(dir)));
+  }
+  args.push('--perms', '0755', '--dir', '/etc');
+  for (const path of SYSTEM_ETC) {
+    args.push('--ro-bind-try', path, path);
+  }
+  for (const path of mounts.readOnly.filter((path) => !isUnderSystemDir(path))) {
+    args.push(...parentDirs(path), '--ro-bind', path, path);
+  }
+  for (const path of mounts.hidden.filter((hidden) => isUnderSystemDir(hidden))) {
+    args.push('--tmpfs', path);
+  }
+  args.push(...parentDirs(SANDBOX_APP_DIR), '--ro-bind', mounts.appDir, SANDBOX_APP_DIR);
+  args.push('--bind', mounts.tempDir, SANDBOX_TEMP_DIR, '--chdir', SANDBOX_APP_DIR);
+  return args;
+}
+
+/** Runs a trivial command in the same namespaces: true when bubblewrap works here (as this user). */
+export function probeBubblewrap(bwrap: string): Promise<boolean> {
+  const args = [
+    ...NAMESPACES,
+    '--die-with-parent',
+    '--ro-bind',
+    '/',
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(bwrap, [...args, process.execPath, '-e', '0'], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+async function systemDirArgs(dir: string): Promise<string[]> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (info === undefined) {
+    return [];
+  }
+  return info.isSymbolicLink() ? ['--symlink', await readlink(dir), dir] : ['--ro-bind', dir, dir];
+}
+
+/** `--dir` for each missing ancestor of `path`, world-traversable (bwrap makes them 0700 otherwise). */
+function parentDirs(path: string): string[] {
+  const parents: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    parents.unshift('--perms', '0755', '--dir', dir);
+  }
+  return parents;
+}
+
+function isUnderSystemDir(path: string): boolean {
+  return SYSTEM_DIRS.some((dir) => path.startsWith(`${dir}${sep}`)) || path.startsWith(`/etc${sep}`);
+}

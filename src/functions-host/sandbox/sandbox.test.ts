@@ -1,0 +1,133 @@
+/**
+ * The sandbox's choices and flags: option values, uids per site, the Node permission flags per Node
+ * version, and failing closed when a mechanism asked for by name is missing.
+ * @see issue 13, item 1
+ */
+import { describe, expect, it } from 'vitest';
+import { bubblewrapArgs } from './bubblewrap.js';
+import { nodePermissionArgs } from './node-permission.js';
+import { parseSandboxChoice, resolveSandbox } from './select.js';
+import { grantFolder, parseFunctionsUser, uidFor } from './user.js';
+
+describe('--sandbox and --functions-user values', () => {
+  it('accepts the mechanisms in any case and names them all when one is unknown', () => {
+    expect(parseSandboxChoice('Bubblewrap')).toBe('bubblewrap');
+    expect(() => parseSandboxChoice('docker')).toThrow(/auto, bubblewrap, user, node, none/);
+  });
+
+  it('reads auto, a first uid, or a first uid and a count, and explains a bad one', () => {
+    expect(parseFunctionsUser('auto')).toEqual({ base: 1_000_000_000, range: 1_000_000_000 });
+    expect(parseFunctionsUser('200000')).toEqual({ base: 200_000, range: 65_536 });
+    expect(parseFunctionsUser('200000:10')).toEqual({ base: 200_000, range: 10 });
+    for (const bad of ['0', 'nobody', '4294967290:100', '5:0']) {
+      expect(() => parseFunctionsUser(bad), bad).toThrow(/expected auto, off, a first uid/);
+    }
+  });
+
+  it('gives each site a stable uid inside the range', () => {
+    const user = { base: 200_000, range: 10 };
+    const uid = uidFor(user, 'site:a');
+    expect(uid).toBeGreaterThanOrEqual(200_000);
+    expect(uid).toBeLessThan(200_010);
+    expect(uidFor(user, 'site:a')).toBe(uid);
+  });
+});
+
+describe('Node permission flags', () => {
+  const permissions = { read: ['/app', '/portico/dist'], write: ['/tmp/w'] };
+
+  it('spells Node 20 --experimental-permission, one flag per path, writable paths readable too', () => {
+    expect(nodePermissionArgs(permissions, { ...process.versions, node: '20.20.2' })).toEqual([
+      '--experimental-permission',
+      '--disable-warning=ExperimentalWarning',
+      '--allow-fs-read=/app',
+      '--allow-fs-read=/portico/dist',
+      '--allow-fs-read=/tmp/w',
+      '--allow-fs-write=/tmp/w',
+    ]);
+  });
+
+  it('spells Node 22 and later --permission, and never allows processes, threads or addons', () => {
+    const args = nodePermissionArgs(permissions, { ...process.versions, node: '22.12.0' });
+    expect(args[0]).toBe('--permission');
+    expect(args.join(' ')).not.toMatch(/allow-child-process|allow-worker|allow-addons|allow-wasi/);
+  });
+});
+
+describe('choosing the sandbox at start', () => {
+  it('fails closed when bubblewrap is asked for and missing, saying how to install it', async () => {
+    const error = await resolveSandbox({ choice: 'bubblewrap', searchPath: '/nonexistent' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code: 'FUNCTIONS_SANDBOX_UNAVAILABLE' });
+    expect(String((error as Error).message)).toMatch(/bwrap is not installed.*apt-get install bubblewrap/);
+  });
+
+  it('falls back under auto to what the machine has, always with the Node floor', async () => {
+    const sandbox = await resolveSandbox({
+      choice: 'auto',
+      searchPath: '/nonexistent',
+      functionsUser: 'off',
+    });
+    expect(sandbox.describe()).toBe('Node permission model');
+  });
+
+  it('reports none as running with the server’s view of the machine', async () => {
+    const sandbox = await resolveSandbox({ choice: 'none' });
+    expect(sandbox.describe()).toMatch(/^none/);
+  });
+});
+
+describe('bubblewrap arguments', () => {
+  const mounts = {
+    appDir: '/data/cache/deployments/d1/api',
+    tempDir: '/tmp/portico-fn-x/tmp',
+    readOnly: ['/opt/portico/dist/functions-host/worker'],
+    hidden: ['/usr/local/var/portico', '/srv/data'],
+    dropCapabilities: true,
+  };
+
+  it('binds the app read-only at /home/site/wwwroot and the temp folder as the only writable /tmp', async () => {
+    const args = (await bubblewrapArgs(mounts)).join(' ');
+    expect(args).toContain('--ro-bind /data/cache/deployments/d1/api /home/site/wwwroot');
+    expect(args).toContain('--bind /tmp/portico-fn-x/tmp /tmp');
+    expect(args).toContain('--perms 0755 --dir /home --perms 0755 --dir /home/site');
+    expect(args).toContain(
+      '--ro-bind /opt/portico/dist/functions-host/worker /opt/portico/dist/functions-host/worker',
+    );
+    expect(args).toMatch(/--unshare-pid .*--die-with-parent --new-session --proc \/proc/);
+    expect(args).not.toContain('--unshare-net');
+  });
+
+  it('masks a data folder under a system folder, and drops capabilities unless setpriv needs them', async () => {
+    const args = await bubblewrapArgs(mounts);
+    expect(args.join(' ')).toContain('--tmpfs /usr/local/var/portico');
+    expect(args.join(' ')).not.toContain('--tmpfs /srv/data');
+    expect(args.join(' ')).toContain('--cap-drop ALL');
+    expect((await bubblewrapArgs({ ...mounts, dropCapabilities: false })).join(' ')).not.toContain(
+      '--cap-drop',
+    );
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('granting a deployment folder to a site (as root)', () => {
+  it('never changes the group of a file another deployment shares through a hard link', async () => {
+    const { link, mkdir, mkdtemp, readFile, stat, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const root = await mkdtemp(join(tmpdir(), 'portico-grant-'));
+    const blob = join(root, 'blob');
+    await writeFile(blob, 'shared content', { mode: 0o600 });
+    for (const site of ['a', 'b']) {
+      await mkdir(join(root, site));
+      await link(blob, join(root, site, 'index.js'));
+    }
+    await grantFolder(join(root, 'a'), 1_000_000_001);
+    await grantFolder(join(root, 'b'), 1_000_000_002);
+    expect((await stat(join(root, 'a', 'index.js'))).gid).toBe(1_000_000_001);
+    expect((await stat(join(root, 'b', 'index.js'))).gid).toBe(1_000_000_002);
+    expect((await stat(blob)).gid).toBe(0);
+    expect((await stat(blob)).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(root, 'a', 'index.js'), 'utf8')).toBe('shared content');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Types of the functions sandbox: what `--sandbox` asks for, the profile chosen at start, and the launch of
+ * one worker inside it (see docs/security.md, "Function code: the sandbox").
+ */
+
+/** The value of `--sandbox`: `auto` picks the strongest mechanism the machine offers. */
+export type SandboxChoice = 'auto' | 'bubblewrap' | 'user' | 'node' | 'none';
+
+/** The values `--sandbox` accepts, strongest first. */
+export const SANDBOX_CHOICES: readonly SandboxChoice[] = ['auto', 'bubblewrap', 'user', 'node', 'none'];
+
+/** Unprivileged uids of the sites' workers: `base + (hash of the site) mod range`, gid equal to the uid. */
+export interface FunctionsUser {
+  readonly base: number;
+  readonly range: number;
+}
+
+/** The mechanisms in force around every worker, chosen once at start. */
+export interface SandboxProfile {
+  /** Linux namespaces through bubblewrap (`bwrap` at this path). */
+  readonly bubblewrap?: { readonly bwrap: string; readonly setpriv?: string };
+  /** A separate uid/gid per site (the server runs as root). */
+  readonly user?: FunctionsUser;
+  /** Node's permission model (false only with `--sandbox none`). */
+  readonly nodePermission: boolean;
+  /** Folders never visible inside the sandbox even when under a bound system folder (the data folder). */
+  readonly hidden: readonly string[];
+  /** Where the workers' private folders go (default `os.tmpdir()`); other users can traverse it under `user`. */
+  readonly tempBase?: string;
+}
+
+/** The worker's start contract, passed as its last argument (JSON). */
+export interface WorkerConfig {
+  readonly appDir: string;
+  readonly port: number;
+  readonly host: string;
+  /** The only `routePrefix` accepted in host.json (SWA serves functions under `/api`). */
+  readonly routePrefixRequired: 'api';
+  /** The worker refuses to signal other processes (the Node permission model does not cover signals). */
+  readonly sandboxed?: boolean;
+}
+
+/** What a sandbox needs to start one worker. */
+export interface WorkerLaunchInput {
+  readonly workerPath: string;
+  /** Node options of the worker (`--max-old-space-size=…`). */
+  readonly nodeArgs: readonly string[];
+  readonly config: WorkerConfig;
+  /** The worker's environment: its settings only (the sandbox adds TMPDIR and HOME). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Who the worker runs for (a site id): picks its uid under `user`. */
+  readonly identity: string;
+}
+
+/** A worker ready to spawn. */
+export interface WorkerLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** How a graceful stop is asked: SIGTERM, or an IPC `stop` message (bubblewrap does not pass signals on). */
+  readonly stopWith: 'signal' | 'message';
+  /** Removes the worker's private temp folder; called once the worker has exited. */
+  cleanup(): Promise<void>;
+}
+
+/** A chosen sandbox: prepares each worker's launch. */
+export interface Sandbox {
+  readonly profile: SandboxProfile;
+  /** One line for the start-up output, e.g. `bubblewrap + uid per site + Node permission model`. */
+  describe(): string;
+  prepare(input: WorkerLaunchInput): Promise<WorkerLaunch>;
+}

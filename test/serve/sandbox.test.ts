@@ -1,0 +1,217 @@
+/**
+ * A hostile tenant in `portico serve`: a site deployed with its own deployment token tries every way out
+ * of the functions sandbox (the server's files, environment and processes, another site's folder, writes
+ * outside its temp folder, child processes), and each attempt fails while its ordinary functions keep
+ * working. Run with the machine's strongest sandbox and with the Node permission model alone, on SQLite
+ * and on PostgreSQL + Redis (and, as root, with a uid per site alone); `--sandbox none` shows the same probes do reach everything without it.
+ * @see issue 13, items 1 to 3
+ */
+import { existsSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { SandboxChoice } from '../../src/functions-host/index.js';
+import { untraversable } from '../../src/functions-host/sandbox/user.js';
+import { defaultWorkerPath } from '../../src/functions-host/sandbox/worker-files.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createPostgresDatabase, hasPostgres, testRedisUrl } from '../helpers/databases.js';
+import { createDeployedSite, removeData, startTestService } from '../helpers/service.js';
+
+const HOSTILE_API = fileURLToPath(new URL('../fixtures/hostile/api', import.meta.url));
+const VICTIM_API = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
+const REDIS_URL = testRedisUrl();
+/** Two sites created and deployed, each API's dependencies installed by the server (npm, on a busy box). */
+const DEPLOY_PATIENCE_MS = 180_000;
+
+interface Attempt {
+  ok: boolean;
+  code?: string;
+  value?: string | null;
+}
+
+interface Storage {
+  readonly name: string;
+  readonly postgres: boolean;
+}
+
+const SQLITE: Storage = { name: 'SQLite', postgres: false };
+const POSTGRES: Storage = { name: 'PostgreSQL + Redis', postgres: true };
+
+/** A deployed pair of sites (the tenant and its victim) on one service, on a fresh database. */
+async function startTenant(storage: Storage, sandbox: SandboxChoice, functionsUser?: string) {
+  const lines: string[] = [];
+  const database = storage.postgres ? await createPostgresDatabase(POSTGRES_URL) : undefined;
+  const t = await startTestService({
+    sandbox,
+    ...(functionsUser === undefined ? {} : { functionsUser }),
+    logger: createLogger({ write: (line) => lines.push(line) }),
+    ...(database?.location.dialect === 'postgres'
+      ? { databaseUrl: database.location.url, redisUrl: REDIS_URL }
+      : {}),
+  });
+  // The secrets a tenant would want, where `portico serve` keeps them (the admin token came from the
+  // environment here, so the file is written for the probe).
+  await writeFile(join(t.dataDir, 'admin-token'), 'admin-token-secret\n', { mode: 0o600 });
+  if (!existsSync(join(t.dataDir, 'portico.db'))) {
+    await writeFile(join(t.dataDir, 'portico.db'), 'database', { mode: 0o600 });
+  }
+  const files = { 'index.html': '<h1>site</h1>' };
+  await createDeployedSite(t, 'victim', { files, apiDir: VICTIM_API });
+  const host = await createDeployedSite(t, 'tenant', {
+    files,
+    apiDir: HOSTILE_API,
+    settings: { GREETING: 'hello from the app settings' },
+  });
+  const close = async () => {
+    await t.close();
+    await removeData(t.dataDir);
+    await database?.cleanup();
+  };
+  return { t, host, lines, close, victimApi: await findVictimApi(t.dataDir) };
+}
+
+/** The victim's deployed API folder on the server's disk. */
+async function findVictimApi(dataDir: string): Promise<string> {
+  const root = join(dataDir, 'cache', 'deployments');
+  for (const name of await readdir(root)) {
+    const api = join(root, name, 'api');
+    if (existsSync(join(api, 'src', 'functions', 'setting.js'))) {
+      return api;
+    }
+  }
+  throw new Error('the victim site has no deployed API');
+}
+
+const matrix: { storage: Storage; sandbox: SandboxChoice; functionsUser?: string }[] = [
+  { storage: SQLITE, sandbox: 'auto' },
+  { storage: SQLITE, sandbox: 'node' },
+  // As root, a uid per site without bubblewrap too (its app copied out of the private data folder), when
+  // other users can reach Portico's files (a checkout under /root cannot be: start refuses, as it should).
+  // bubblewrap with the server's own uid (a server not run as root; as root it drops every capability).
+  ...(existsSync('/usr/bin/bwrap')
+    ? [{ storage: SQLITE, sandbox: 'bubblewrap' as const, functionsUser: 'off' }]
+    : []),
+  ...(process.getuid?.() === 0 && (await untraversable(defaultWorkerPath())) === undefined
+    ? [{ storage: SQLITE, sandbox: 'user' as const }]
+    : []),
+  ...(hasPostgres() && REDIS_URL !== undefined
+    ? [
+        { storage: POSTGRES, sandbox: 'auto' as const },
+        { storage: POSTGRES, sandbox: 'node' as const },
+      ]
+    : []),
+];
+
+describe.each(matrix)(
+  'a hostile tenant on $storage.name with --sandbox $sandbox',
+  ({ storage, sandbox, functionsUser }) => {
+    let tenant: Awaited<ReturnType<typeof startTenant>>;
+    const marker = `portico-escape-${process.pid}-${sandbox}-${storage.postgres ? 'p' : 's'}`;
+
+    beforeAll(async () => {
+      tenant = await startTenant(storage, sandbox, functionsUser);
+    }, DEPLOY_PATIENCE_MS);
+    afterAll(async () => {
+      await tenant?.close();
+    });
+
+    it('reports the mechanism it chose', () => {
+      const line = tenant.t.service.sandbox.describe();
+      expect(line).toContain('Node permission model');
+      if (sandbox === 'node') {
+        expect(line).toBe('Node permission model');
+      } else if (sandbox === 'bubblewrap') {
+        expect(line).toBe('bubblewrap (Linux namespaces) + Node permission model');
+      } else if (sandbox === 'user') {
+        expect(line).toBe('a uid per site (1000000000+) + Node permission model');
+      } else if (process.env.PORTICO_REQUIRE_BUBBLEWRAP === '1') {
+        // CI runs as root with bubblewrap installed: auto must take both.
+        expect(line).toContain('bubblewrap');
+        expect(line).toContain(process.getuid?.() === 0 ? 'a uid per site' : 'Node');
+      }
+    });
+
+    it('fails every escape attempt', async () => {
+      const query = new URLSearchParams({
+        dataDir: tenant.t.dataDir,
+        otherSite: tenant.victimApi,
+        serverPid: String(process.pid),
+        marker,
+      });
+      const response = await tenant.t.get(tenant.host, `/api/escape?${query}`);
+      expect(response.status).toBe(200);
+      const attempts = response.json<Record<string, Attempt>>();
+      const { writeHostTmp, ...refused } = attempts;
+      for (const [name, attempt] of Object.entries(refused)) {
+        expect({ name, ...attempt }).toMatchObject({ name, ok: false });
+      }
+      // Under bubblewrap /tmp is the worker's own temp folder: the write may succeed, but never on the host.
+      expect(writeHostTmp?.ok === false || sandbox !== 'node').toBe(true);
+      expect(existsSync(join('/tmp', marker))).toBe(false);
+      expect(existsSync(join(tenant.t.dataDir, marker))).toBe(false);
+      expect(existsSync(join(tenant.victimApi, marker))).toBe(false);
+    });
+
+    it('keeps the tenant’s own functions working: app settings, its files, its temp folder', async () => {
+      const response = await tenant.t.get(tenant.host, '/api/normal');
+      expect(response.status, response.text).toBe(200);
+      const body = response.json<{
+        greeting: string;
+        runtime: string;
+        scratch: string;
+        tmpdir: string;
+        home: string;
+      }>();
+      expect(body).toMatchObject({
+        greeting: 'hello from the app settings',
+        runtime: 'node',
+        scratch: 'written in the temp folder',
+        hostJson: { version: '2.0' },
+      });
+      expect(body.home).toBe(body.tmpdir);
+      // Its own folder (bubblewrap shows it as /tmp), not the server's.
+      expect(body.tmpdir).not.toBe(process.env.TMPDIR);
+    });
+
+    it('logs a refusal with a hint pointing to docs/security.md', async () => {
+      const response = await tenant.t.get(
+        tenant.host,
+        `/api/forbidden?path=${encodeURIComponent('/etc/passwd')}`,
+      );
+      expect(response.status).toBe(500);
+      const log = tenant.lines.join('\n');
+      expect(log).toContain('ERR_ACCESS_DENIED');
+      expect(log).toContain('docs/security.md');
+    });
+  },
+);
+
+describe('the same probes without a sandbox (--sandbox none)', () => {
+  let tenant: Awaited<ReturnType<typeof startTenant>>;
+
+  beforeAll(async () => {
+    tenant = await startTenant(SQLITE, 'none');
+  }, DEPLOY_PATIENCE_MS);
+  afterAll(async () => {
+    await tenant?.close();
+  });
+
+  it('reach the server’s files and the other site, which is what the sandbox prevents', async () => {
+    const query = new URLSearchParams({
+      dataDir: tenant.t.dataDir,
+      otherSite: tenant.victimApi,
+      serverPid: String(process.pid),
+      marker: `portico-none-${process.pid}`,
+    });
+    onTestFinished(() => rm(join('/tmp', `portico-none-${process.pid}`), { force: true }));
+    const attempts = (await tenant.t.get(tenant.host, `/api/escape?${query}`)).json<
+      Record<string, Attempt>
+    >();
+    expect(attempts.readAdminToken).toMatchObject({ ok: true, value: 'admin-token-secret\n' });
+    expect(attempts.readOtherSite?.ok).toBe(true);
+    expect(attempts.signalServer?.ok).toBe(true);
+    expect(tenant.t.service.sandbox.describe()).toContain('none');
+  });
+});
