@@ -32,6 +32,7 @@ export {
   removeProductApi,
 } from './products.js';
 export {
+  type ApimNetwork,
   type ApimService,
   createApimService,
   deleteApimService,
@@ -40,6 +41,7 @@ export {
   getApimService,
   listApimServices,
   MASTER_SUBSCRIPTION,
+  putApimService,
 } from './service.js';
 export { type ApimSnapshot, loadApimSnapshot } from './snapshot.js';
 export { APIM_CHANGE_PREFIX, getEntity, listEntities, type StoredEntity } from './store.js';

@@ -25,6 +25,8 @@ export { tokenIssuer } from './gateway-link.js';
 export {
   BACKEND_TYPES,
   type BackendType,
+  getLink,
+  type LinkRequest,
   type LinkView,
   linkBackend,
   linkedEnvironments,
@@ -33,4 +35,5 @@ export {
   repairLink,
   resolveLink,
   unlinkBackend,
+  validateLink,
 } from './links.js';

@@ -118,6 +118,25 @@ async function checkLinkable(
   }
 }
 
+/** Why a service is network-isolated (undefined when it is not). */
+function serviceIsolation(service: ApimService): string | undefined {
+  if (service.publicNetworkAccess === 'Disabled') {
+    return 'publicNetworkAccess Disabled';
+  }
+  return service.virtualNetworkType === 'Internal' ? 'virtualNetworkType Internal' : undefined;
+}
+
+/** A network-isolated API Management service cannot be linked, as with the other backend types. */
+function checkService(service: ApimService): void {
+  const isolation = serviceIsolation(service);
+  if (isolation !== undefined) {
+    throw new PorticoError(
+      'CONTROL_LINK_REFUSED',
+      `The API Management service '${service.name}' is network-isolated (${isolation}); network-isolated backends are not supported. Set publicNetworkAccess to Enabled and virtualNetworkType to None or External to link it.`,
+    );
+  }
+}
+
 /** An app backend is linked to one site at a time, and never when its network access is disabled. */
 async function checkApp(ctx: ControlContext, site: Site, app: BackendApp): Promise<void> {
   if (app.publicNetworkAccess === 'Disabled') {
@@ -141,22 +160,53 @@ async function checkApp(ctx: ControlContext, site: Site, app: BackendApp): Promi
   }
 }
 
+/** What a link (or a validation) asks for: the resource, its type, and the name the link is known by. */
+export interface LinkRequest {
+  readonly backendResourceId: string;
+  readonly backendType?: unknown;
+  /** Azure's `linkedBackendName`; the resource's name when absent. */
+  readonly name?: string;
+}
+
+/** Checks every rule of linking without changing anything; returns what would be linked. */
+async function checkLink(
+  ctx: ControlContext,
+  site: Site,
+  environment: Environment,
+  props: LinkRequest,
+): Promise<Resource> {
+  const resource = await resolveResource(ctx, props.backendResourceId, props.backendType);
+  const resourceId = resource.type === 'apim' ? resource.service.id : resource.app.id;
+  await checkLinkable(ctx, site, environment, resourceId);
+  if (resource.type === 'apim') {
+    checkService(resource.service);
+  } else {
+    await checkApp(ctx, site, resource.app);
+  }
+  return resource;
+}
+
+/** Azure's `validate`: the link would be accepted (a refusal throws, naming the rule). */
+export async function validateLink(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+  props: LinkRequest,
+): Promise<void> {
+  await checkLink(ctx, site, await getEnvironment(ctx, site, environmentName), props);
+}
+
 /** Links a backend to an environment (idempotent for the same resource). */
 export async function linkBackend(
   ctx: ControlContext,
   site: Site,
   environmentName: string,
-  props: { backendResourceId: string; backendType?: unknown },
+  props: LinkRequest,
 ): Promise<LinkView> {
   const environment = await getEnvironment(ctx, site, environmentName);
-  const resource = await resolveResource(ctx, props.backendResourceId, props.backendType);
-  const resourceId = resource.type === 'apim' ? resource.service.id : resource.app.id;
-  await checkLinkable(ctx, site, environment, resourceId);
-  if (resource.type !== 'apim') {
-    await checkApp(ctx, site, resource.app);
-  }
+  const resource = await checkLink(ctx, site, environment, props);
   const details = resource.type === 'apim' ? await setUpGatewayLink(ctx, resource.service, environment) : {};
-  await saveLink(ctx, site, environment, resource, details);
+  await saveLink(ctx, site, environment, resource, details, props.name);
   return viewLink(ctx, site, environment);
 }
 
@@ -166,12 +216,15 @@ async function saveLink(
   environment: Environment,
   resource: Resource,
   details: object,
+  linkName: string | null | undefined,
 ): Promise<void> {
   const now = ctx.now().toISOString();
+  const name = resource.type === 'apim' ? resource.service.name : resource.app.name;
   const row: LinkedBackendsTable = {
     environment_id: environment.id,
     site_id: site.id,
-    name: resource.type === 'apim' ? resource.service.name : resource.app.name,
+    name,
+    link_name: linkName === undefined || linkName === name ? null : linkName,
     backend_type: resource.type,
     resource_id: resource.type === 'apim' ? resource.service.id : resource.app.id,
     details_sealed: ctx.sealer.seal(JSON.stringify(details)),
@@ -193,15 +246,43 @@ export async function unlinkBackend(
   name?: string,
 ): Promise<void> {
   const environment = await getEnvironment(ctx, site, environmentName);
-  const link = await findLink(ctx, environment.id);
-  if (link === undefined || (name !== undefined && link.name !== name)) {
-    throw new PorticoError(
-      'CONTROL_LINK_NOT_FOUND',
-      `The environment '${environment.name}' of '${site.name}' has no linked backend${name === undefined ? '' : ` named '${name}'`}.`,
-    );
-  }
+  await findNamedLink(ctx, site, environment, name);
   await ctx.db.deleteFrom('linked_backends').where('environment_id', '=', environment.id).execute();
   await recordChange(ctx, environment.hostname);
+}
+
+/** The name a link is known by: the one given at link time, else its resource's. */
+function linkNameOf(link: LinkedBackendsTable): string {
+  return link.link_name ?? link.name;
+}
+
+/** The environment's link when it is known by `name` (any link when `name` is undefined); else a 404. */
+async function findNamedLink(
+  ctx: ControlContext,
+  site: Site,
+  environment: Environment,
+  name: string | undefined,
+): Promise<LinkedBackendsTable> {
+  const link = await findLink(ctx, environment.id);
+  if (link === undefined || (name !== undefined && linkNameOf(link).toLowerCase() !== name.toLowerCase())) {
+    throw new PorticoError(
+      'CONTROL_LINK_NOT_FOUND',
+      `The environment '${environment.name}' of '${site.name}' has no linked backend${name === undefined ? '' : ` named '${name}'`}${link === undefined ? '' : `; its link is named '${linkNameOf(link)}'`}.`,
+    );
+  }
+  return link;
+}
+
+/** The link of an environment known by `name`, with its status. */
+export async function getLink(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+  name: string,
+): Promise<LinkView> {
+  const environment = await getEnvironment(ctx, site, environmentName);
+  await findNamedLink(ctx, site, environment, name);
+  return viewLink(ctx, site, environment);
 }
 
 /** The link of an environment (0 or 1), with its status. */
@@ -225,7 +306,7 @@ async function viewLink(ctx: ControlContext, site: Site, environment: Environmen
   }
   const problems = await linkProblems(ctx, link, environment);
   return {
-    name: link.name,
+    name: linkNameOf(link),
     environment: environment.name,
     backendType: link.backend_type,
     resourceName: link.name,
@@ -247,7 +328,11 @@ async function linkProblems(
       return [`the API Management service '${link.name}' no longer exists`];
     }
     const details = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
-    return gatewayLinkProblems(ctx, service, environment, details);
+    const isolation = serviceIsolation(service);
+    return [
+      ...(isolation === undefined ? [] : [`the API Management service is network-isolated (${isolation})`]),
+      ...(await gatewayLinkProblems(ctx, service, environment, details)),
+    ];
   }
   const app = await findBackendAppById(ctx, link.resource_id);
   if (app === undefined) {
@@ -268,6 +353,7 @@ export async function repairLink(
   ctx: ControlContext,
   site: Site,
   environmentName: string,
+  name?: string,
 ): Promise<LinkView> {
   const environment = await getEnvironment(ctx, site, environmentName);
   const link = await findLink(ctx, environment.id);
@@ -276,6 +362,9 @@ export async function repairLink(
       'CONTROL_LINK_NOT_FOUND',
       `The environment '${environment.name}' of '${site.name}' has no linked backend to repair; link one with 'portico link'.`,
     );
+  }
+  if (name !== undefined) {
+    await findNamedLink(ctx, site, environment, name);
   }
   if (link.backend_type === 'apim') {
     const service = await findApimServiceById(ctx, link.resource_id);
@@ -286,7 +375,7 @@ export async function repairLink(
       );
     }
     const details = await setUpGatewayLink(ctx, service, environment);
-    await saveLink(ctx, site, environment, { type: 'apim', service }, details);
+    await saveLink(ctx, site, environment, { type: 'apim', service }, details, link.link_name);
   }
   return viewLink(ctx, site, environment);
 }

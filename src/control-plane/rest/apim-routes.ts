@@ -7,7 +7,6 @@ import {
   type ApimService,
   type ApiProperties,
   addProductApi,
-  createApimService,
   deleteApi,
   deleteApimService,
   deleteNamedValue,
@@ -30,6 +29,7 @@ import {
   type ProductProperties,
   productApiIds,
   putApi,
+  putApimService,
   putNamedValue,
   putOperation,
   putPolicy,
@@ -105,12 +105,18 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       method: 'PUT',
       path: SVC,
       auth: 'admin',
-      summary: 'Create an API Management service (its gateway answers at gatewayHostname)',
-      requestExample: { location: 'portico', sku: { name: 'Developer', capacity: 1 }, properties: {} },
+      summary:
+        'Create an API Management service (its gateway answers at gatewayHostname), or change its network settings',
+      requestExample: {
+        location: 'portico',
+        sku: { name: 'Developer', capacity: 1 },
+        properties: { publicNetworkAccess: 'Enabled', virtualNetworkType: 'None' },
+      },
       handler: async (r) => {
         checkScope(r.params);
-        await readJson(r.req, 64 * 1024);
-        return { status: 201, body: view(await createApimService(ctx, param(r, 'serviceName'))) };
+        const props = propertiesOf(await readJson(r.req, 64 * 1024));
+        const { service, created } = await putApimService(ctx, param(r, 'serviceName'), props);
+        return saved(created, view(service));
       },
     },
     {

@@ -10,6 +10,8 @@ import {
   createBackendApp,
   deleteBackendApp,
   getBackendApp,
+  getLink,
+  type LinkRequest,
   type LinkView,
   linkBackend,
   listBackendApps,
@@ -21,6 +23,7 @@ import {
   setFunctionContent,
   unlinkBackend,
   uploadFunctionContent,
+  validateLink,
   webKindOf,
 } from '../backends/index.js';
 import type { ControlContext } from '../context.js';
@@ -215,6 +218,22 @@ function linkResource(site: Site, link: LinkView): unknown {
   };
 }
 
+/** The body of a link or validate request, with the link's name from the path. */
+async function linkRequestOf(r: RouteRequest): Promise<LinkRequest> {
+  const props = propertiesOf(await readJson(r.req, 64 * 1024));
+  if (typeof props.backendResourceId !== 'string') {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'properties.backendResourceId is required: the resource id of the backend to link.',
+    );
+  }
+  return {
+    backendResourceId: props.backendResourceId,
+    backendType: props.backendType,
+    ...(r.params.linkedBackendName === undefined ? {} : { name: r.params.linkedBackendName }),
+  };
+}
+
 /** The same link routes at site level (production, as Azure) and per build. */
 function linkRoutes(ctx: ControlContext): Route[] {
   const siteOf = (r: RouteRequest) => {
@@ -252,18 +271,34 @@ function linkRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         const site = await siteOf(r);
-        const props = propertiesOf(await readJson(r.req, 64 * 1024));
-        if (typeof props.backendResourceId !== 'string') {
-          throw new PorticoError(
-            'CONTROL_BAD_REQUEST',
-            'properties.backendResourceId is required: the resource id of the backend to link.',
-          );
-        }
-        const link = await linkBackend(ctx, site, envOf(r), {
-          backendResourceId: props.backendResourceId,
-          backendType: props.backendType,
-        });
+        const link = await linkBackend(ctx, site, envOf(r), await linkRequestOf(r));
         return { status: 200, body: linkResource(site, link) };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/linkedBackends/{linkedBackendName}`,
+      auth: 'admin',
+      summary: 'The backend linked to an environment under this name (with its status)',
+      handler: async (r) => {
+        const site = await siteOf(r);
+        const link = await getLink(ctx, site, envOf(r), r.params.linkedBackendName ?? '');
+        return { status: 200, body: linkResource(site, link) };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${base}/linkedBackends/{linkedBackendName}/validate`,
+      auth: 'admin',
+      summary: 'Check that a backend can be linked, changing nothing (a refusal is a 400 naming the rule)',
+      requestExample: {
+        properties: {
+          backendResourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Web/sites/my-api`,
+        },
+      },
+      handler: async (r) => {
+        await validateLink(ctx, await siteOf(r), envOf(r), await linkRequestOf(r));
+        return { status: 200, body: {} };
       },
     },
     {
@@ -283,7 +318,8 @@ function linkRoutes(ctx: ControlContext): Route[] {
       summary: 'Restore a broken link (Portico extension): product, subscription, policy and key',
       handler: async (r) => {
         const site = await siteOf(r);
-        return { status: 200, body: linkResource(site, await repairLink(ctx, site, envOf(r))) };
+        const link = await repairLink(ctx, site, envOf(r), r.params.linkedBackendName);
+        return { status: 200, body: linkResource(site, link) };
       },
     },
   ];
