@@ -9,6 +9,7 @@ import {
   deployFolders,
   PROVIDERS_PATH,
   removeData,
+  SITES_PATH as SITES,
   startTestService,
   type TestService,
 } from '../helpers/service.js';
@@ -93,6 +94,52 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
     it('unlinks by the name used at link time', async () => {
       await web.staticSites.unlinkBackend(GROUP, 'shop', 'orders-backend');
       expect(await all(web.staticSites.listLinkedBackends(GROUP, 'shop'))).toEqual([]);
+    });
+  });
+
+  describe('network-isolated API Management services (spec/apim.md §3.2)', () => {
+    const APIM = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
+    const setNetwork = (name: string, properties: Record<string, string>) =>
+      t.admin('PUT', `${APIM}/${name}`, { properties });
+
+    it('refuses to link a service with publicNetworkAccess Disabled or virtualNetworkType Internal', async () => {
+      expect((await setNetwork('sealed', { publicNetworkAccess: 'Disabled' })).status).toBe(201);
+      expect((await setNetwork('inside', { virtualNetworkType: 'Internal' })).status).toBe(201);
+      const cases: [string, string][] = [
+        ['sealed', 'publicNetworkAccess Disabled'],
+        ['inside', 'virtualNetworkType Internal'],
+      ];
+      for (const [name, rule] of cases) {
+        await expect(
+          web.staticSites.linkBackend(GROUP, 'shop', name, { backendResourceId: `${APIM}/${name}` }),
+        ).rejects.toMatchObject({
+          statusCode: 400,
+          message: expect.stringContaining(`is network-isolated (${rule})`),
+        });
+      }
+      expect(await all(web.staticSites.listLinkedBackends(GROUP, 'shop'))).toEqual([]);
+    });
+
+    it('links an External one, and the link turns Broken when the service is isolated later', async () => {
+      expect((await setNetwork('edge', { virtualNetworkType: 'External' })).status).toBe(201);
+      await web.staticSites.linkBackend(GROUP, 'shop', 'edge', { backendResourceId: `${APIM}/edge` });
+      expect((await setNetwork('edge', { publicNetworkAccess: 'Disabled' })).status).toBe(200);
+      const [link] = (await t.admin('GET', `${SITES}/shop/linkedBackends`)).json<{
+        value: { properties: { status: string; problems: string[] } }[];
+      }>().value;
+      expect(link?.properties.status).toBe('Broken');
+      expect(link?.properties.problems).toContain(
+        'the API Management service is network-isolated (publicNetworkAccess Disabled)',
+      );
+      await web.staticSites.unlinkBackend(GROUP, 'shop', 'edge');
+    });
+
+    it('refuses an unknown network setting, naming the field', async () => {
+      const bad = await setNetwork('edge', { virtualNetworkType: 'Hybrid' });
+      expect(bad.status).toBe(400);
+      expect(bad.json()).toMatchObject({
+        error: { message: expect.stringContaining('properties.virtualNetworkType must be one of None') },
+      });
     });
   });
 

@@ -345,6 +345,31 @@ function productRoutes(ctx: ControlContext): Route[] {
       },
     },
     {
+      method: 'GET',
+      path: `${PRODUCT}/apis/{apiId}`,
+      auth: 'admin',
+      summary: 'An API of a product (HEAD: whether the product has it)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const productId = param(r, 'productId');
+        await getEntity(ctx, service.id, 'product', productId);
+        const apiId = param(r, 'apiId');
+        if (!(await productApiIds(ctx, service.id, productId)).includes(apiId)) {
+          throw new PorticoError(
+            'CONTROL_APIM_NOT_FOUND',
+            `The product '${productId}' does not contain the API '${apiId}'; add it with PUT …/products/${productId}/apis/${apiId}.`,
+          );
+        }
+        if (r.req.method === 'HEAD') {
+          return { status: 204 }; // Azure's "entity exists" answer
+        }
+        return {
+          status: 200,
+          body: apiResource(service, await getEntity<ApiProperties>(ctx, service.id, 'api', apiId)),
+        };
+      },
+    },
+    {
       method: 'PUT',
       path: `${PRODUCT}/apis/{apiId}`,
       auth: 'admin',
