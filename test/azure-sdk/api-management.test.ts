@@ -4,6 +4,7 @@
  * scope, one test per operation docs/rest-api.md documents; and the gateway answering with what was set.
  * @see issue 19 item 1
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
@@ -85,6 +86,22 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(api.path).toBe('api');
       const got = await apim.api.get(GROUP, 'contoso', 'orders');
       expect(got.serviceUrl).toBe(`${backend.url}/api`);
+    });
+
+    it('imports an API from an OpenAPI document (format openapi, value)', async () => {
+      const value = await readFile(new URL('../fixtures/openapi/petstore-3.0.yaml', import.meta.url), 'utf8');
+      const api = await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'petstore', {
+        format: 'openapi',
+        value,
+        path: 'petstore',
+      });
+      expect(api.displayName).toBe('Pet store');
+      const ops = await all(apim.apiOperation.listByApi(GROUP, 'contoso', 'petstore'));
+      expect(ops.map((o) => `${o.method} ${o.urlTemplate}`).sort()).toEqual([
+        'GET /pets',
+        'GET /pets/{petId}',
+        'POST /pets',
+      ]);
     });
 
     it('lists APIs', async () => {

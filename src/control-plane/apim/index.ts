@@ -1,4 +1,5 @@
 /** API Management services of the control plane: the entities, their checks, and the gateway snapshot. */
+export { IMPORT_FORMATS, importApi, isImport } from './api-import.js';
 export {
   type ApiProperties,
   deleteApi,

@@ -17,6 +17,8 @@ import {
   getApimService,
   getEntity,
   getPolicy,
+  importApi,
+  isImport,
   keysOf,
   listApimServices,
   listEntities,
@@ -159,7 +161,8 @@ function apiRoutes(ctx: ControlContext): Route[] {
       method: 'PUT',
       path: API,
       auth: 'admin',
-      summary: 'Create or replace an API',
+      summary:
+        'Create or replace an API; with properties.format (openapi, openapi+json, openapi-link, …) and properties.value, import it and its operations from an OpenAPI or Swagger document',
       requestExample: {
         properties: {
           path: 'api',
@@ -170,7 +173,9 @@ function apiRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         const service = await serviceOf(ctx, r);
-        const { api, created } = await putApi(ctx, service.id, param(r, 'apiId'), await bodyProperties(r));
+        const props = propertiesOf(await readJson(r.req, 10 * 1024 * 1024));
+        const put = isImport(props) ? importApi : putApi;
+        const { api, created } = await put(ctx, service.id, param(r, 'apiId'), props);
         return saved(created, apiResource(service, api));
       },
     },
