@@ -42,7 +42,11 @@ function checkApiRule(path: JsonPath, rule: Partial<RawRouteRule>): Diagnostic[]
   if (rule.route === undefined || !isApiRoute(rule.route)) {
     return [];
   }
-  return API_IGNORED_KEYS.filter((key) => rule[key] !== undefined).map((key) =>
+  // With a redirect, statusCode picks the redirect's status (301, 302, 307 or 308), which applies.
+  const ignored = API_IGNORED_KEYS.filter(
+    (key) => rule[key] !== undefined && !(key === 'statusCode' && rule.redirect !== undefined),
+  );
+  return ignored.map((key) =>
     createWarning(
       [...path, key],
       `has no effect on /api routes, where only redirect and allowedRoles apply; remove "${key}"`,

@@ -40,7 +40,10 @@ export function apiRuleProblems(config: NormalizedConfig): string[] {
     if (route !== '/api' && !route.startsWith('/api/') && route !== '/api*') {
       return [];
     }
-    const used = (['rewrite', 'statusCode', 'headers'] as const).filter((field) => rule[field] !== undefined);
+    // A redirect's own status code (301, 302, 307 or 308) is part of the redirect, which is allowed.
+    const used = (['rewrite', 'statusCode', 'headers'] as const).filter(
+      (field) => rule[field] !== undefined && !(field === 'statusCode' && rule.redirect !== undefined),
+    );
     return used.map((field) => `routes[${rule.index}].${field} (route ${rule.route})`);
   });
 }
