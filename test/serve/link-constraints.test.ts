@@ -4,12 +4,14 @@
  * and a status code without a redirect are refused. Real sockets, real SQLite, a real backend on loopback.
  * @see issue 19 item 2
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
+import { send, writeApp } from '../helpers/app.js';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import {
   deployFolders,
   PROVIDERS_PATH,
+  packFolder,
   removeData,
   SITES_PATH,
   startTestService,
@@ -17,6 +19,7 @@ import {
 } from '../helpers/service.js';
 
 const WEB = `${PROVIDERS_PATH}/Microsoft.Web/sites`;
+const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 
 interface Created {
   host: string;
@@ -111,6 +114,80 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       expect(errorOf(refused).message).toContain(
         'remove routes[0].rewrite (route /api/a), routes[1].headers (route /api/c), routes[2].statusCode (route /api/d)',
       );
+    });
+  });
+
+  describe('managed functions and a linked backend', () => {
+    const deployments = async (siteName: string) =>
+      (await t.admin('GET', `${SITES_PATH}/${siteName}/builds/default/deployments`))
+        .json<{ value: { properties: { status: string } }[] }>()
+        .value.map((d) => d.properties.status);
+
+    it('link after a deploy with --api says managed functions are active and how to redeploy without them', async () => {
+      const shop = await site('managed');
+      const app = await writeApp({ 'index.html': 'v1' });
+      expect((await deployFolders(t.service, shop.token, app, { apiDir: API_DIR })).status).toBe(200);
+      const refused = await linkWeb('managed');
+      expect(refused.status).toBe(400);
+      const { message } = errorOf(refused);
+      expect(message).toContain("Managed functions are active in the production environment of 'managed'");
+      expect(message).toContain(
+        "Redeploy without them ('portico deploy <appDir> --site managed', without --api)",
+      );
+      expect(message).not.toContain('unlink');
+    });
+
+    it('a deploy with --api to a linked environment is refused at its listing, before any upload, leaving no deployment', async () => {
+      const shop = await site('linked-api');
+      expect(
+        (await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v1' }))).status,
+      ).toBe(200);
+      expect((await linkWeb('linked-api')).status).toBe(200);
+      const listing = (files: { path: string; size: number; sha256: string }[]) =>
+        files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+      const started = await send(`${t.service.adminUrl}/deploy/v1/deployments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${shop.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          environment: 'production',
+          app: listing(await packFolder(await writeApp({ 'index.html': 'v2' }))),
+          api: listing(await packFolder(API_DIR)),
+        }),
+      });
+      expect(started.status).toBe(400);
+      expect(errorOf(started)).toMatchObject({
+        code: 'CONTROL_LINK_REFUSED',
+        message: expect.stringContaining("linked to the webapp 'linked-api-api'"),
+      });
+      expect(await deployments('linked-api')).toEqual(['Succeeded']);
+    });
+
+    it('a deploy whose new config breaks an /api rule is refused before it is staged, leaving no Failed deployment', async () => {
+      const shop = await site('linked-rules');
+      expect(
+        (await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v1' }))).status,
+      ).toBe(200);
+      expect((await linkWeb('linked-rules')).status).toBe(200);
+      const rewriting = await writeApp(
+        { 'index.html': 'v2' },
+        { routes: [{ route: '/api/a', rewrite: '/api/b' }] },
+      );
+      const refused = await deployFolders(t.service, shop.token, rewriting);
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused).message).toContain('routes[0].rewrite (route /api/a)');
+      expect(await deployments('linked-rules')).toEqual(['Succeeded']);
+      expect((await t.get(shop.host, '/')).text).toBe('v1');
+      // Once the config is stored, the same deploy is refused at its listing.
+      const again = await send(`${t.service.adminUrl}/deploy/v1/deployments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${shop.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          environment: 'production',
+          app: (await packFolder(rewriting)).map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+        }),
+      });
+      expect(again.status).toBe(400);
+      expect(await deployments('linked-rules')).toEqual(['Succeeded']);
     });
   });
 });

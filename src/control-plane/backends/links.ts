@@ -113,7 +113,7 @@ async function checkLinkable(
   if (environment.activeDeploymentId !== null) {
     const deployment = await readDeployment(ctx, environment.activeDeploymentId);
     if (deployment !== undefined) {
-      await checkDeploymentForLink(ctx, deployment);
+      await checkDeploymentForLink(ctx, deployment, { site: site.name, environment: environment.name });
     }
   }
 }
