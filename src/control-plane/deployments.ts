@@ -10,6 +10,7 @@ import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
+import { checkApiHostJson } from './api-host.js';
 import { resolveApiModules } from './api-modules.js';
 import {
   checkContentForLinkedEnvironment,
@@ -189,6 +190,7 @@ async function checkStaged(
   if (manifest.api === undefined) {
     return { manifest, standardFeatures, log: null };
   }
+  await checkApiHostJson(join(staging, 'api'), 'api/host.json');
   const modules = await resolveApiModules(ctx, join(staging, 'api'));
   if (modules === undefined) {
     return { manifest, standardFeatures, log: null };

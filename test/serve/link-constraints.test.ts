@@ -4,6 +4,7 @@
  * and a status code without a redirect are refused. Real sockets, real SQLite, a real backend on loopback.
  * @see issue 19 item 2
  */
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
@@ -16,6 +17,7 @@ import {
   SITES_PATH,
   startTestService,
   type TestService,
+  uploadFunctionApp,
 } from '../helpers/service.js';
 
 const WEB = `${PROVIDERS_PATH}/Microsoft.Web/sites`;
@@ -188,6 +190,51 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       });
       expect(again.status).toBe(400);
       expect(await deployments('linked-rules')).toEqual(['Succeeded']);
+    });
+  });
+
+  describe('host.json routePrefix', () => {
+    /** A copy of the test API whose host.json sets `routePrefix`. */
+    async function apiWithPrefix(prefix: string): Promise<string> {
+      const dir = await writeApp({});
+      await cp(API_DIR, dir, { recursive: true });
+      const hostJson = JSON.parse(await readFile(`${dir}/host.json`, 'utf8')) as Record<string, unknown>;
+      await writeFile(
+        `${dir}/host.json`,
+        JSON.stringify({ ...hostJson, extensions: { http: { routePrefix: prefix } } }),
+      );
+      return dir;
+    }
+
+    it('a managed API whose host.json sets routePrefix to anything but api is refused at deploy; the previous deployment keeps serving', async () => {
+      const shop = await site('prefix');
+      const v1 = await writeApp({ 'index.html': 'v1' });
+      expect((await deployFolders(t.service, shop.token, v1, { apiDir: API_DIR })).status).toBe(200);
+      const refused = await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v2' }), {
+        apiDir: await apiWithPrefix('v1'),
+      });
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused)).toMatchObject({
+        code: 'DEPLOY_API_INVALID',
+        message: expect.stringContaining(
+          'api/host.json sets extensions.http.routePrefix to "v1", but Static Web Apps serves functions only under /api',
+        ),
+      });
+      expect((await t.get(shop.host, '/')).text).toBe('v1');
+      // "api" in another case or with slashes is the same prefix.
+      const same = await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v3' }), {
+        apiDir: await apiWithPrefix('/API'),
+      });
+      expect(same.status, same.text).toBe(200);
+    });
+
+    it('a function app whose host.json sets another routePrefix is refused when its content is set', async () => {
+      expect((await t.admin('PUT', `${WEB}/prefixed`, { kind: 'functionapp', properties: {} })).status).toBe(
+        201,
+      );
+      const refused = await uploadFunctionApp(t, 'prefixed', await apiWithPrefix(''));
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused).message).toContain('host.json sets extensions.http.routePrefix to ""');
     });
   });
 });
