@@ -6,10 +6,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from './proxy/index.js';
 
-/** Creates (but does not start) the edge HTTP server around a request listener. */
-export function createEdgeServer(listener: (req: IncomingMessage, res: ServerResponse) => void): Server {
+/**
+ * Creates (but does not start) the edge HTTP server around a request listener. Upgrades are refused by
+ * `onUpgrade` (default: Static Web Apps' refusal), which must answer at once.
+ */
+export function createEdgeServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  onUpgrade: (req: IncomingMessage, socket: Duplex) => void = (_req, socket) => refuseUpgrade(socket),
+): Server {
   const server = createServer({ keepAliveTimeout: 5_000 }, listener);
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket));
+  server.on('upgrade', onUpgrade);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );

@@ -5,6 +5,7 @@
  * @see issue 19 item 2
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
@@ -235,6 +236,47 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       const refused = await uploadFunctionApp(t, 'prefixed', await apiWithPrefix(''));
       expect(refused.status).toBe(400);
       expect(errorOf(refused).message).toContain('host.json sets extensions.http.routePrefix to ""');
+    });
+  });
+
+  describe('WebSocket upgrades', () => {
+    /** Sends a WebSocket handshake for `host` and resolves with the whole answer (the server closes). */
+    const upgrade = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(t.service.port, '127.0.0.1', () => {
+          socket.write(
+            `GET /api/ws HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+          );
+        });
+        let data = '';
+        socket.on('data', (chunk) => {
+          data += chunk.toString();
+        });
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+
+    it("a gateway refuses them in API Management's words and shape, a site in Static Web Apps' words", async () => {
+      const apim = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/sockets`, {
+        properties: {},
+      });
+      expect(apim.status).toBe(201);
+      const gateway = await upgrade('sockets.azure-api.portico.test');
+      expect(gateway).toMatch(/^HTTP\/1\.1 501 /);
+      expect(gateway).toContain('Content-Type: application/json');
+      const body = JSON.parse(gateway.slice(gateway.indexOf('\r\n\r\n') + 4)) as {
+        statusCode: number;
+        message: string;
+      };
+      expect(body).toEqual({
+        statusCode: 501,
+        message:
+          'WebSocket APIs are not supported by this API Management gateway; call its APIs over HTTP or HTTPS.',
+      });
+      const shop = await site('sockets');
+      const siteAnswer = await upgrade(shop.host);
+      expect(siteAnswer).toMatch(/^HTTP\/1\.1 501 /);
+      expect(siteAnswer).toContain('WebSocket upgrades are not supported by Static Web Apps APIs.');
     });
   });
 });
