@@ -20,6 +20,8 @@ export interface EdgeSite {
   readonly files: FileSource;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
+  /** What `/api/*` answers when there is no API: how to get one in the host's mode (default: `start` flags). */
+  readonly noApiHint?: string;
   readonly sessions: SessionCodec;
   /** Whether `/.auth/login/<name>` is available for this site. */
   readonly isProviderEnabled: (name: string) => boolean;

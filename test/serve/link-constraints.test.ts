@@ -279,4 +279,20 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       expect(siteAnswer).toContain('WebSocket upgrades are not supported by Static Web Apps APIs.');
     });
   });
+
+  describe('an environment without an API', () => {
+    it('says how to deploy one with portico serve, not which portico start flags to use', async () => {
+      const shop = await site('no-api');
+      expect(
+        (await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v1' }))).status,
+      ).toBe(200);
+      const answer = await t.get(shop.host, '/api/anything');
+      expect(answer.status).toBe(404);
+      expect(answer.text).toContain(
+        "No API is deployed to this environment. Deploy one with 'portico deploy <appDir> --api <apiDir> --site no-api'",
+      );
+      expect(answer.text).toContain("or link a backend with 'portico link --site no-api");
+      expect(answer.text).not.toContain('--api-devserver-url');
+    });
+  });
 });
