@@ -165,6 +165,30 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       expect(await deployments('linked-api')).toEqual(['Succeeded']);
     });
 
+    it('a rollback to a deployment with managed functions is refused while a backend is linked, changing nothing', async () => {
+      const shop = await site('rollback');
+      expect(
+        (
+          await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v1' }), {
+            apiDir: API_DIR,
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v2' }))).status,
+      ).toBe(200);
+      expect((await linkWeb('rollback')).status).toBe(200);
+      const refused = await send(`${t.service.adminUrl}/deploy/v1/rollback`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${shop.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ environment: 'production' }),
+      });
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused).message).toContain('cannot use managed functions and a linked backend at once');
+      expect(await deployments('rollback')).toEqual(['Succeeded', 'Succeeded']);
+      expect((await t.get(shop.host, '/')).text).toBe('v2');
+    });
+
     it('a deploy whose new config breaks an /api rule is refused before it is staged, leaving no Failed deployment', async () => {
       const shop = await site('linked-rules');
       expect(
