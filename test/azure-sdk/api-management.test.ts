@@ -51,9 +51,11 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(got.virtualNetworkType).toBe('None');
     });
 
-    it('lists services by resource group', async () => {
+    it('lists services by resource group and by subscription', async () => {
       const names = (await all(apim.apiManagementService.listByResourceGroup(GROUP))).map((s) => s.name);
       expect(names).toContain('contoso');
+      const bySubscription = (await all(apim.apiManagementService.list())).map((s) => s.name);
+      expect(bySubscription).toEqual(names);
     });
 
     it('updates the network settings of an existing service with create-or-update', async () => {

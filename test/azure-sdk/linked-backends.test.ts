@@ -53,6 +53,29 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
     await removeData(app ?? '');
   });
 
+  describe('function apps (Microsoft.Web/sites)', () => {
+    it('creates a function app (webApps.createOrUpdate) and gets it', async () => {
+      const app = await web.webApps.createOrUpdate(GROUP, 'inventory', {
+        location: 'portico',
+        kind: 'functionapp',
+      });
+      expect(app.defaultHostName).toBe('inventory.azurewebsites.portico.test');
+      expect((await web.webApps.get(GROUP, 'inventory')).kind).toBe('functionapp');
+    });
+
+    it('lists apps by resource group and by subscription', async () => {
+      const byGroup = (await all(web.webApps.listByResourceGroup(GROUP))).map((a) => a.name);
+      const bySubscription = (await all(web.webApps.list())).map((a) => a.name);
+      expect(byGroup).toEqual(expect.arrayContaining(['inventory', 'orders']));
+      expect(bySubscription).toEqual(byGroup);
+    });
+
+    it('deletes a function app', async () => {
+      await web.webApps.delete(GROUP, 'inventory');
+      await expect(web.webApps.get(GROUP, 'inventory')).rejects.toMatchObject({ statusCode: 404 });
+    });
+  });
+
   describe('at site level (production)', () => {
     it('validates a backend that could be linked, and refuses a network-isolated one', async () => {
       await web.staticSites.validateBackend(GROUP, 'shop', 'orders-backend', {

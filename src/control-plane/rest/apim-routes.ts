@@ -54,7 +54,7 @@ import {
   subscriptionResource,
 } from './apim-resources.js';
 import { readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import type { Route, RouteRequest, RouteResult } from './router.js';
 
 const SERVICES =
@@ -100,6 +100,16 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       summary: 'List API Management services',
       handler: async (r) => {
         checkScope(r.params);
+        return { status: 200, body: { value: (await listApimServices(ctx)).map(view) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service',
+      auth: 'admin',
+      summary: 'List API Management services of the subscription (the same list: one resource group)',
+      handler: async (r) => {
+        checkSubscription(r.params);
         return { status: 200, body: { value: (await listApimServices(ctx)).map(view) } };
       },
     },

@@ -30,7 +30,7 @@ import type { ControlContext } from '../context.js';
 import { rotateSigningKey } from '../signing-keys.js';
 import { getSite, type Site } from '../sites.js';
 import { readBody, readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import { buildName, RESOURCE_GROUP, SUBSCRIPTION_ID, siteId } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -96,22 +96,30 @@ function appRoutes(
   const ITEM = `${collection}/{appName}`;
   // Function apps and web apps share `Microsoft.Web/sites`, so looking up either kind finds both.
   const find = (r: RouteRequest) => getBackendApp(ctx, kinds[0] ?? 'webapp', name(r));
+  const namespace = namespaceOf(kinds[0] ?? 'webapp');
+  const list = async () => ({
+    status: 200,
+    body: { value: (await listBackendApps(ctx, namespace)).map((app) => appResource(ctx, app)) },
+  });
   return [
     {
       method: 'GET',
       path: collection,
       auth: 'admin',
       summary: `List ${label}`,
-      handler: async (r) => {
+      handler: (r) => {
         checkScope(r.params);
-        return {
-          status: 200,
-          body: {
-            value: (await listBackendApps(ctx, namespaceOf(kinds[0] ?? 'webapp'))).map((app) =>
-              appResource(ctx, app),
-            ),
-          },
-        };
+        return list();
+      },
+    },
+    {
+      method: 'GET',
+      path: `/subscriptions/{subscriptionId}/providers/${namespace}`,
+      auth: 'admin',
+      summary: `List ${label} of the subscription (the same list: Portico has one resource group)`,
+      handler: (r) => {
+        checkSubscription(r.params);
+        return list();
       },
     },
     {
