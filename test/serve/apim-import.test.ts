@@ -161,6 +161,26 @@ describe('portico serve: importing an API from an OpenAPI document', () => {
     expect((await t.admin('GET', `${SERVICE}/apis/broken`)).status).toBe(404);
   });
 
+  it('never follows a reference to another file or URL, and says so at its place', async () => {
+    const doc = [
+      'openapi: 3.0.3',
+      'info: { title: x, version: "1" }',
+      'servers: [{ url: "https://x.example.com" }]',
+      'paths:',
+      '  /secrets:',
+      "    $ref: 'file:///etc/passwd'",
+    ].join('\n');
+    const response = await t.admin('PUT', `${SERVICE}/apis/broken`, {
+      properties: { format: 'openapi', value: doc, path: 'broken' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.json<ErrorBody>().error.details[0]).toEqual({
+      path: "$.paths['/secrets'].$ref (line 6, column 5)",
+      message:
+        'refers to another document (file:///etc/passwd); Portico follows only references inside the document: inline it',
+    });
+  });
+
   it('refuses text that is not YAML or JSON at its line, and a document that is not OpenAPI', async () => {
     const syntax = await t.admin('PUT', `${SERVICE}/apis/broken`, {
       properties: { format: 'openapi', value: 'openapi: 3.0.3\ninfo: [unclosed\n', path: 'broken' },

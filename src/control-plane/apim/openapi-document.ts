@@ -60,7 +60,7 @@ export async function readOpenApiDocument(text: string, source: string): Promise
   } catch (error) {
     throw invalid(source, validationProblems(error, locate));
   }
-  return summarise(api, locate);
+  return summarise(api, locate, source);
 }
 
 function invalid(source: string, problems: readonly DocumentProblem[]): PorticoError {
@@ -179,13 +179,22 @@ function schemaMessage(detail: SchemaError): string {
     : (detail.message ?? 'is invalid');
 }
 
-function summarise(api: Record<string, unknown>, locate: Locator): OpenApiSummary {
+function summarise(api: Record<string, unknown>, locate: Locator, source: string): OpenApiSummary {
   const info = isRecord(api.info) ? api.info : {};
   const operations: DocumentOperation[] = [];
   const paths = isRecord(api.paths) ? api.paths : {};
   for (const [path, item] of Object.entries(paths)) {
     if (!isRecord(item)) {
       continue;
+    }
+    if (typeof item.$ref === 'string') {
+      // Internal references are resolved by now; what is left points outside the document.
+      throw invalid(source, [
+        {
+          path: locate(['paths', path, '$ref']),
+          message: `refers to another document (${item.$ref}); Portico follows only references inside the document: inline it`,
+        },
+      ]);
     }
     for (const method of METHODS) {
       const operation = item[method];
