@@ -22,11 +22,11 @@ export {
   uploadFunctionContent,
 } from './function-content.js';
 export { tokenIssuer } from './gateway-link.js';
+export { type LinkRequest, validateLink } from './link-checks.js';
 export {
   BACKEND_TYPES,
   type BackendType,
   getLink,
-  type LinkRequest,
   type LinkView,
   linkBackend,
   linkedEnvironments,
@@ -35,5 +35,4 @@ export {
   repairLink,
   resolveLink,
   unlinkBackend,
-  validateLink,
 } from './links.js';
