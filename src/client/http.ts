@@ -27,6 +27,8 @@ export interface RequestOptions {
   readonly json?: unknown;
   /** A raw body, sent as `application/octet-stream`. */
   readonly bytes?: Uint8Array;
+  /** More request headers (e.g. `if-none-match: *` to create without overwriting). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -62,7 +64,11 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
 }
 
 function requestHeaders(token: string, options: RequestOptions): Record<string, string> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const headers: Record<string, string> = {
+    ...options.headers,
+    authorization: `Bearer ${token}`,
+    accept: 'application/json',
+  };
   if (options.bytes !== undefined) {
     headers['content-type'] = 'application/octet-stream';
   } else if (options.json !== undefined) {

@@ -122,7 +122,14 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     (await call<ResourceList<T>>(method, path)).value;
   return {
     listSites: () => list<Site>('GET', SITES_PATH),
-    createSite: (name, plan = 'free') => call<Site>('PUT', sitePath(name), { sku: skuOf(plan) }),
+    // PUT is create-or-update, as in Azure; `if-none-match: *` keeps an existing site from being changed.
+    createSite: (name, plan = 'free') =>
+      request<Site>(options, {
+        method: 'PUT',
+        path: sitePath(name),
+        json: { sku: skuOf(plan) },
+        headers: { 'if-none-match': '*' },
+      }),
     getSite: (name) => call<Site>('GET', sitePath(name)),
     deleteSite: (name) => send('DELETE', sitePath(name)),
     setPlan: (name, plan) => call<Site>('PATCH', sitePath(name), { sku: skuOf(plan) }),

@@ -254,6 +254,8 @@ describe('parseConfigText: other warnings', () => {
     const result = parse({
       routes: [
         { route: '/api/old', redirect: '/api/new', allowedRoles: ['a'] },
+        // A redirect's own status code (301, 302, 307, 308) is part of the redirect.
+        { route: '/api/moved', redirect: '/api/here', statusCode: 308 },
         { route: '/api', rewrite: '/x' },
       ],
     });

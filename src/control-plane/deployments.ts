@@ -6,12 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatDiagnostics, loadConfig, type NormalizedConfig } from '../config/index.js';
+import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
+import { checkApiHostJson } from './api-host.js';
 import { resolveApiModules } from './api-modules.js';
-import { checkContentForLinkedEnvironment } from './backends/constraints.js';
+import {
+  checkContentForLinkedEnvironment,
+  checkListingForLinkedEnvironment,
+} from './backends/constraints.js';
 import { deploymentFolder, publishFolder, stageDeployment, sweepUnusedContents } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
@@ -63,6 +67,7 @@ export async function createDeployment(
 ): Promise<{ deployment: Deployment; environment: Environment; missing: string[] }> {
   const request = parseDeploymentRequest(body, site.sku);
   const environment = await ensureEnvironment(ctx, site, request.environment);
+  await checkListingForLinkedEnvironment(ctx, environment.id, request.manifest);
   const files = [...request.manifest.app, ...(request.manifest.api ?? [])];
   const row: DeploymentsTable = {
     id: randomUUID(),
@@ -152,14 +157,9 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
       `${missing.length} file(s) of deployment ${id} have not been uploaded yet; upload them, then commit again.`,
     );
   }
+  await checkLinkOrDiscard(ctx, deployment);
   const staging = await stageDeployment(ctx, id, deployment.manifest);
   try {
-    await checkContentForLinkedEnvironment(
-      ctx,
-      deployment.environmentId,
-      deployment,
-      await stagedConfig(staging),
-    );
     const checked = await checkStaged(ctx, site, staging, deployment.manifest);
     await publishFolder(staging, deploymentFolder(ctx, id));
     return await activate(ctx, deployment, checked);
@@ -170,10 +170,17 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
   }
 }
 
-/** The staged config when it is valid (an invalid one is refused by checkStaged with its own message). */
-async function stagedConfig(staging: string): Promise<NormalizedConfig | undefined> {
-  const loaded = await loadConfig({ appDir: join(staging, 'app') });
-  return loaded.ok ? loaded.config : undefined;
+/**
+ * Content a linked backend does not allow is refused before it is staged or installed, and the
+ * deployment is discarded, not left Failed: nothing was attempted.
+ */
+async function checkLinkOrDiscard(ctx: ControlContext, deployment: Deployment): Promise<void> {
+  try {
+    await checkContentForLinkedEnvironment(ctx, deployment.environmentId, deployment);
+  } catch (error) {
+    await ctx.db.deleteFrom('deployments').where('id', '=', deployment.id).execute();
+    throw error;
+  }
 }
 
 interface CheckedContent {
@@ -192,6 +199,7 @@ async function checkStaged(
   if (manifest.api === undefined) {
     return { manifest, standardFeatures, log: null };
   }
+  await checkApiHostJson(join(staging, 'api'), 'api/host.json');
   const modules = await resolveApiModules(ctx, join(staging, 'api'));
   if (modules === undefined) {
     return { manifest, standardFeatures, log: null };

@@ -27,7 +27,9 @@ export {
   type InternalApiRequest,
   type InternalApiResponse,
   type ProxyTarget,
+  refuseUpgrade,
   sendProxyError,
+  type UpgradeRefusal,
 } from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
 export { closeServer, createEdgeServer, listen, type TlsCertificate } from './server.js';

@@ -8,6 +8,9 @@ import type { EdgeContext } from './context.js';
 import { createRequestId } from './proxy/index.js';
 import { sendText } from './respond.js';
 
+const DEV_NO_API_HINT =
+  'No API is configured for this site. Start the dev server with --api <apiDir> or --api-devserver-url <url> to serve /api.';
+
 /** Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). */
 export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void> {
   const path = safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase();
@@ -16,11 +19,7 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
     return sendText(ctx.res, 403, 'The roles function can only be called by the platform.\n');
   }
   if (ctx.site.api === undefined) {
-    return sendText(
-      ctx.res,
-      404,
-      'No API is configured for this site. Start the dev server with --api <apiDir> or --api-devserver-url <url> to serve /api.\n',
-    );
+    return sendText(ctx.res, 404, `${ctx.site.noApiHint ?? DEV_NO_API_HINT}\n`);
   }
   const principal = ctx.principal();
   await ctx.site.api.forward(ctx.req, ctx.res, {

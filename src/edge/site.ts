@@ -26,6 +26,8 @@ export interface EdgeSite {
   readonly devServer?: DevServerSource;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
+  /** What `/api/*` answers when there is no API: how to get one in the host's mode (default: `start` flags). */
+  readonly noApiHint?: string;
   readonly sessions: SessionCodec;
   /** Whether `/.auth/login/<name>` is available for this site. */
   readonly isProviderEnabled: (name: string) => boolean;

@@ -39,6 +39,20 @@ export type GatewayHandler = (
   res: ServerResponse,
 ) => Promise<void>;
 
+/**
+ * The gateway's answer to a WebSocket upgrade, in API Management's error shape: Portico's gateway has
+ * HTTP APIs only (spec/apim.md §1.1), so no upgrade is ever accepted.
+ */
+export const GATEWAY_UPGRADE_REFUSAL = {
+  status: '501 Not Implemented',
+  contentType: 'application/json; charset=utf-8',
+  body: JSON.stringify({
+    statusCode: 501,
+    message:
+      'WebSocket APIs are not supported by this API Management gateway; call its APIs over HTTP or HTTPS.',
+  }),
+} as const;
+
 const NOT_FOUND = new GatewayFailure(404, 'Resource not found', {
   reason: 'OperationNotFound',
   source: 'configuration',

@@ -3,6 +3,7 @@ export { createMemoryCounterStore, createRedisCounterStore } from './counters/in
 export { createForwarder, type Forwarder } from './forward.js';
 export {
   createGatewayHandler,
+  GATEWAY_UPGRADE_REFUSAL,
   type GatewayHandler,
   type GatewayHandlerOptions,
   sendFailure,

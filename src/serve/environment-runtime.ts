@@ -115,6 +115,7 @@ export async function buildEnvironmentRuntime(
     state,
     files,
     api: linkedApi ?? api,
+    noApiHint: noApiHint(entry),
     sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state), applyChanges),
     // The sign-in emulator never runs in `portico serve`: only real providers sign anyone in.
     isProviderEnabled: (name) => signIn?.has(name) ?? false,
@@ -124,6 +125,12 @@ export async function buildEnvironmentRuntime(
     tokens: { wellKnown: (document) => deps.linked.tokens.wellKnown(entry.siteId, entry.hostname, document) },
   };
   return { entry, site, files, api, linkedApi };
+}
+
+/** What `/api` answers in an environment without an API: how to deploy one, or link a backend. */
+function noApiHint(entry: ServingEntry): string {
+  const env = entry.environmentName === 'production' ? '' : ` --env ${entry.environmentName}`;
+  return `No API is deployed to this environment. Deploy one with 'portico deploy <appDir> --api <apiDir> --site ${entry.siteName}${env}', or link a backend with 'portico link --site ${entry.siteName}${env} --backend-type <type> --resource <name>'.`;
 }
 
 /** The site's sign-in: its providers, and its roles function called through its own API. */

@@ -4,6 +4,9 @@
  * edge (site environments by Host).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from '../edge/index.js';
+import { GATEWAY_UPGRADE_REFUSAL } from '../gateway/index.js';
 import type { FunctionAppTable } from './function-apps.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { IdentityHost } from './identity-host.js';
@@ -36,5 +39,18 @@ export function createFrontHandler(
     ) {
       targets.edge(req, res);
     }
+  };
+}
+
+/**
+ * Refuses every upgrade (WebSocket) at once, in the words of whoever owns the host: a gateway answers
+ * as API Management, everything else as Static Web Apps.
+ */
+export function createFrontUpgradeHandler(
+  gateway: GatewayRuntime,
+): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => {
+    const isGateway = gateway.table.resolve(hostnameOf(req.headers.host)) !== undefined;
+    refuseUpgrade(socket, isGateway ? GATEWAY_UPGRADE_REFUSAL : undefined);
   };
 }

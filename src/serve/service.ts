@@ -39,7 +39,7 @@ import {
   createDiskBlobStore,
   type StorageDatabase,
 } from '../storage/index.js';
-import { createFrontHandler } from './front.js';
+import { createFrontHandler, createFrontUpgradeHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
@@ -248,7 +248,9 @@ async function startOnStorage(
       return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
     },
   });
-  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }));
+  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }), {
+    upgrade: createFrontUpgradeHandler(gateway),
+  });
   const adminServer = createEdgeServer(
     createManagementHandler({
       control,

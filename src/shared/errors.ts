@@ -150,6 +150,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the change conflicts with the service (duplicate path, limit, or an entity still in use)',
   },
+  CONTROL_OPENAPI_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the OpenAPI or Swagger document to import cannot be read or is invalid',
+  },
   CONTROL_POLICY_INVALID: {
     status: 400,
     expose: true,

@@ -113,6 +113,10 @@ export interface ApimServicesTable {
   name: string;
   /** Host the gateway answers on, on the data-plane listener. */
   gateway_hostname: string;
+  /** Azure's `publicNetworkAccess`: `Enabled` or `Disabled`. */
+  public_network_access: 'Enabled' | 'Disabled';
+  /** Azure's `virtualNetworkType`: `None`, `External` or `Internal`. */
+  virtual_network_type: 'None' | 'External' | 'Internal';
   created_at: string;
 }
 
@@ -153,7 +157,10 @@ export interface BackendAppsTable {
 export interface LinkedBackendsTable {
   environment_id: string;
   site_id: string;
+  /** The backend resource's name. */
   name: string;
+  /** The name given at link time (Azure's `linkedBackendName`); null on rows linked before it was kept. */
+  link_name: string | null;
   backend_type: 'apim' | 'functionapp' | 'webapp' | 'containerapp';
   /** `apim_services.id` or `backend_apps.id`. */
   resource_id: string;

@@ -192,6 +192,37 @@ describe('portico serve: a site linked to an API Management service', () => {
     expect((await t.get(host, '/api/getProducts')).status).toBe(200);
   });
 
+  it('breaks when the linked product is renamed, opened or unpublished, and repair restores what linking made', async () => {
+    const product = `swa-${host.split('.')[0]}`;
+    const path = `${APIM}/contoso/products/${product}`;
+    const original = (await t.admin('GET', path)).json<{ properties: Record<string, unknown> }>().properties;
+    const changes: [Record<string, unknown>, string][] = [
+      [{ displayName: 'Renamed' }, `the product '${product}' was renamed to 'Renamed'`],
+      [{ subscriptionRequired: false }, `the product '${product}' no longer requires a subscription`],
+      [{ state: 'notPublished' }, `the product '${product}' was unpublished`],
+    ];
+    for (const [change, problem] of changes) {
+      const changed = await t.admin('PUT', path, {
+        properties: { ...original, terms: 'kept by repair', ...change },
+      });
+      expect(changed.status).toBe(200);
+      const report = await status();
+      expect(report?.properties.status).toBe('Broken');
+      expect(report?.properties.problems).toContainEqual(expect.stringContaining(problem));
+      const repaired = await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+      expect(repaired.json<LinkResource>().properties).toMatchObject({ status: 'Healthy', problems: [] });
+      const restored = (await t.admin('GET', path)).json<{ properties: Record<string, unknown> }>()
+        .properties;
+      expect(restored).toMatchObject({
+        displayName: `Azure Static Web Apps - ${host} (Linked)`,
+        subscriptionRequired: true,
+        state: 'published',
+        terms: 'kept by repair',
+      });
+    }
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+  });
+
   it('stops proxying on unlink and leaves the product and subscription in place', async () => {
     expect((await t.admin('DELETE', `${SITES_PATH}/shop/linkedBackends/contoso`)).status).toBe(204);
     expect((await t.get(host, '/api/getProducts')).status).toBe(404);

@@ -82,13 +82,17 @@ describe('portico serve', () => {
       ).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
     });
 
-    it('answers 405 with Allow for a known path and a wrong method, and 400 for bad JSON', async () => {
+    it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
       const response = await t.admin('POST', `${SITES_PATH}/shop`);
       expect(response.status).toBe(405);
       expect(response.header('allow')).toContain('GET');
-      const bad = await t.admin('PATCH', `${SITES_PATH}/shop`, undefined);
+      const bad = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Premium' } });
       expect(bad.status).toBe(400);
       expect(bad.json()).toMatchObject({ error: { code: 'CONTROL_PLAN_INVALID' } });
+      // A PATCH without a sku (what Azure's SDK sends) leaves the plan as it is.
+      const plain = await t.admin('PATCH', `${SITES_PATH}/shop`, undefined);
+      expect(plain.status).toBe(200);
+      expect(plain.json()).toMatchObject({ name: 'shop' });
     });
   });
 

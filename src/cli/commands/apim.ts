@@ -14,6 +14,7 @@ import {
 import { PorticoError } from '../../shared/errors.js';
 import { addConnectionOptions, type ConnectionFlags, connectResources } from '../connection.js';
 import { addJsonOption, formatFields, writeJson, writeLines, writeNote, writeTable } from '../output.js';
+import { registerApiImportCommand } from './apim-import.js';
 
 interface JsonFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -164,6 +165,7 @@ function registerApiCommands(api: Command): void {
     .option('--key-header <name>', 'header of the subscription key (default Ocp-Apim-Subscription-Key)')
     .option('--key-query <name>', 'query parameter of the subscription key (default subscription-key)')
     .action((service: string, apiId: string, flags: ApiFlags) => createApi(service, apiId, flags));
+  registerApiImportCommand(api);
   addJsonOption(addConnectionOptions(api.command('list')))
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags) =>

@@ -157,6 +157,24 @@ function templateParameterNames(template: string): string[] {
   return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\*?\}/g)].map((match) => match[1] ?? '');
 }
 
+/** Refuses a path suffix another API of the service uses (409). */
+export async function checkApiPathFree(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  path: string,
+): Promise<void> {
+  const clash = (await listEntities<ApiProperties>(ctx, serviceId, 'api')).find(
+    (api) => api.id !== id && api.properties.path.toLowerCase() === path.toLowerCase(),
+  );
+  if (clash !== undefined) {
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      `The API '${clash.id}' already uses the path '${path}'; each API needs its own path suffix.`,
+    );
+  }
+}
+
 /** Creates or replaces an API; its path must not be another API's. */
 export async function putApi(
   ctx: ControlContext,
@@ -166,15 +184,7 @@ export async function putApi(
 ): Promise<{ api: StoredEntity<ApiProperties>; created: boolean }> {
   checkEntityId('api', id);
   const properties = parseApiProperties(id, props);
-  const clash = (await listEntities<ApiProperties>(ctx, serviceId, 'api')).find(
-    (api) => api.id !== id && api.properties.path.toLowerCase() === properties.path.toLowerCase(),
-  );
-  if (clash !== undefined) {
-    throw new PorticoError(
-      'CONTROL_APIM_CONFLICT',
-      `The API '${clash.id}' already uses the path '${properties.path}'; each API needs its own path suffix.`,
-    );
-  }
+  await checkApiPathFree(ctx, serviceId, id, properties.path);
   const created = await saveEntity(ctx, serviceId, 'api', id, properties);
   return { api: await getEntity<ApiProperties>(ctx, serviceId, 'api', id), created };
 }

@@ -1,4 +1,5 @@
 /** API Management services of the control plane: the entities, their checks, and the gateway snapshot. */
+export { IMPORT_FORMATS, importApi, isImport } from './api-import.js';
 export {
   type ApiProperties,
   deleteApi,
@@ -32,6 +33,7 @@ export {
   removeProductApi,
 } from './products.js';
 export {
+  type ApimNetwork,
   type ApimService,
   createApimService,
   deleteApimService,
@@ -40,6 +42,7 @@ export {
   getApimService,
   listApimServices,
   MASTER_SUBSCRIPTION,
+  putApimService,
 } from './service.js';
 export { type ApimSnapshot, loadApimSnapshot } from './snapshot.js';
 export { APIM_CHANGE_PREFIX, getEntity, listEntities, type StoredEntity } from './store.js';

@@ -8,6 +8,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { clip } from '../../shared/quote.js';
 import type { ApimServicesTable } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
+import { choiceField } from './fields.js';
 import { putEntity, recordServiceChange } from './store.js';
 import { newSubscriptionKey, type SubscriptionProperties } from './subscriptions.js';
 
@@ -16,7 +17,17 @@ export interface ApimService {
   readonly id: string;
   readonly name: string;
   readonly gatewayHostname: string;
+  /** `Disabled`: reachable only from a private endpoint, so a static site cannot link it. */
+  readonly publicNetworkAccess: 'Enabled' | 'Disabled';
+  /** `Internal`: inside a virtual network only, so a static site cannot link it. */
+  readonly virtualNetworkType: 'None' | 'External' | 'Internal';
   readonly createdAt: string;
+}
+
+/** The network settings of a service, as Azure's REST spells them. */
+export interface ApimNetwork {
+  readonly publicNetworkAccess: ApimService['publicNetworkAccess'];
+  readonly virtualNetworkType: ApimService['virtualNetworkType'];
 }
 
 /** The id of the built-in all-access subscription. */
@@ -26,7 +37,57 @@ export const MASTER_SUBSCRIPTION = 'master';
 const SERVICE_NAME = /^[a-z](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 
 function toService(row: ApimServicesTable): ApimService {
-  return { id: row.id, name: row.name, gatewayHostname: row.gateway_hostname, createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    gatewayHostname: row.gateway_hostname,
+    publicNetworkAccess: row.public_network_access,
+    virtualNetworkType: row.virtual_network_type,
+    createdAt: row.created_at,
+  };
+}
+
+/** Reads `publicNetworkAccess` and `virtualNetworkType` from REST properties (defaults: `current`). */
+export function parseApimNetwork(props: Record<string, unknown>, current?: ApimNetwork): ApimNetwork {
+  return {
+    publicNetworkAccess: choiceField(
+      props,
+      'publicNetworkAccess',
+      ['Enabled', 'Disabled'] as const,
+      current?.publicNetworkAccess ?? 'Enabled',
+    ),
+    virtualNetworkType: choiceField(
+      props,
+      'virtualNetworkType',
+      ['None', 'External', 'Internal'] as const,
+      current?.virtualNetworkType ?? 'None',
+    ),
+  };
+}
+
+/** Creates a service, or changes the network settings of an existing one; `created` says which. */
+export async function putApimService(
+  ctx: ControlContext,
+  name: string,
+  props: Record<string, unknown>,
+): Promise<{ service: ApimService; created: boolean }> {
+  const existing = await findApimService(ctx, name);
+  if (existing === undefined) {
+    return { service: await createApimService(ctx, name, parseApimNetwork(props)), created: true };
+  }
+  const network = parseApimNetwork(props, existing);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('apim_services')
+      .set({
+        public_network_access: network.publicNetworkAccess,
+        virtual_network_type: network.virtualNetworkType,
+      })
+      .where('id', '=', existing.id)
+      .execute();
+    await recordServiceChange(ctx, existing.id, trx);
+  });
+  return { service: { ...existing, ...network }, created: false };
 }
 
 /** The gateway host of a service: `<name>.azure-api.<domain>`, like Azure's `<name>.azure-api.net`. */
@@ -44,7 +105,11 @@ function checkServiceName(name: string): void {
 }
 
 /** Creates a service with its all-access subscription. */
-export async function createApimService(ctx: ControlContext, name: string): Promise<ApimService> {
+export async function createApimService(
+  ctx: ControlContext,
+  name: string,
+  network: ApimNetwork = { publicNetworkAccess: 'Enabled', virtualNetworkType: 'None' },
+): Promise<ApimService> {
   checkServiceName(name);
   if ((await findApimService(ctx, name)) !== undefined) {
     throw new PorticoError(
@@ -56,6 +121,8 @@ export async function createApimService(ctx: ControlContext, name: string): Prom
     id: randomUUID(),
     name,
     gateway_hostname: gatewayHostnameOf(name, ctx.domain),
+    public_network_access: network.publicNetworkAccess,
+    virtual_network_type: network.virtualNetworkType,
     created_at: ctx.now().toISOString(),
   };
   const master: SubscriptionProperties = {

@@ -40,7 +40,10 @@ export function apiRuleProblems(config: NormalizedConfig): string[] {
     if (route !== '/api' && !route.startsWith('/api/') && route !== '/api*') {
       return [];
     }
-    const used = (['rewrite', 'statusCode', 'headers'] as const).filter((field) => rule[field] !== undefined);
+    // A redirect's own status code (301, 302, 307 or 308) is part of the redirect, which is allowed.
+    const used = (['rewrite', 'statusCode', 'headers'] as const).filter(
+      (field) => rule[field] !== undefined && !(field === 'statusCode' && rule.redirect !== undefined),
+    );
     return used.map((field) => `routes[${rule.index}].${field} (route ${rule.route})`);
   });
 }
@@ -48,7 +51,7 @@ export function apiRuleProblems(config: NormalizedConfig): string[] {
 /** The deployed config of a deployment, read from its stored file (undefined when it has none or it is invalid). */
 async function deployedConfig(
   ctx: ControlContext,
-  deployment: Deployment,
+  deployment: Pick<Deployment, 'manifest'>,
 ): Promise<NormalizedConfig | undefined> {
   const file = deployment.manifest.app.find((entry) => entry.path === CONFIG_FILE_NAME);
   if (file === undefined) {
@@ -58,54 +61,95 @@ async function deployedConfig(
   return result.ok ? result.config : undefined;
 }
 
+/** What in a deployment breaks the rules of a linked backend: managed functions, and /api rule problems. */
+async function linkProblemsOf(
+  ctx: ControlContext,
+  deployment: Pick<Deployment, 'manifest'>,
+  config?: NormalizedConfig,
+): Promise<{ managedFunctions: boolean; rules: string[] }> {
+  return {
+    managedFunctions: deployment.manifest.api !== undefined,
+    rules: apiRuleProblems(
+      config ?? (await deployedConfig(ctx, deployment)) ?? ({ routes: [] } as unknown as NormalizedConfig),
+    ),
+  };
+}
+
+function rulesRefused(rules: readonly string[], prefix: string): PorticoError {
+  return new PorticoError(
+    'CONTROL_LINK_REFUSED',
+    `${prefix}With a linked backend, route rules on /api may only redirect or restrict roles; remove ${rules.join(', ')} from staticwebapp.config.json.`,
+    { details: rules.map((path) => ({ path, message: 'not allowed on /api with a linked backend' })) },
+  );
+}
+
 /**
- * What an environment's content must respect while a backend is linked: no managed functions, and route
- * rules on `/api` that only redirect or restrict roles. Checked at link time and at every deploy.
+ * Whether the active deployment of an environment allows linking a backend: no managed functions, and
+ * route rules on /api that only redirect or restrict roles. Checked at link time.
  */
 export async function checkDeploymentForLink(
   ctx: ControlContext,
   deployment: Deployment,
-  config?: NormalizedConfig,
+  where: { site: string; environment: string },
 ): Promise<void> {
-  if (deployment.manifest.api !== undefined) {
+  const { managedFunctions, rules } = await linkProblemsOf(ctx, deployment);
+  if (managedFunctions) {
+    const env = where.environment === PRODUCTION ? '' : ` --env ${where.environment}`;
     throw refused(
-      'This environment runs managed functions from its deployment, and an environment cannot use managed functions and a linked backend at once. Deploy without --api, or unlink the backend first.',
+      `Managed functions are active in the ${where.environment} environment of '${where.site}' (its current deployment was made with --api), and an environment cannot use managed functions and a linked backend at once. Redeploy without them ('portico deploy <appDir> --site ${where.site}${env}', without --api), then link again.`,
     );
   }
-  const problems = apiRuleProblems(
-    config ?? (await deployedConfig(ctx, deployment)) ?? ({ routes: [] } as unknown as NormalizedConfig),
-  );
-  if (problems.length > 0) {
-    throw new PorticoError(
-      'CONTROL_LINK_REFUSED',
-      `With a linked backend, route rules on /api may only redirect or restrict roles; remove ${problems.join(', ')} from staticwebapp.config.json.`,
-      { details: problems.map((path) => ({ path, message: 'not allowed on /api with a linked backend' })) },
-    );
+  if (rules.length > 0) {
+    throw rulesRefused(rules, '');
   }
 }
 
-/** Refuses content that breaks the rules of the backend linked to its environment, if one is. */
-export async function checkContentForLinkedEnvironment(
-  ctx: ControlContext,
-  environmentId: string,
-  deployment: Deployment,
-  config?: NormalizedConfig,
-): Promise<void> {
-  const link = await ctx.db
+/** The backend linked to an environment, if any. */
+function linkOf(ctx: ControlContext, environmentId: string) {
+  return ctx.db
     .selectFrom('linked_backends')
     .select(['backend_type', 'name'])
     .where('environment_id', '=', environmentId)
     .executeTakeFirst();
-  if (link !== undefined) {
-    await checkDeploymentForLink(ctx, deployment, config).catch((error: unknown) => {
-      if (error instanceof PorticoError) {
-        throw new PorticoError(
-          'CONTROL_LINK_REFUSED',
-          `The environment is linked to the ${link.backend_type} '${link.name}'. ${error.message}`,
-          { details: error.details },
-        );
-      }
-      throw error;
-    });
+}
+
+/**
+ * Refuses content that breaks the rules of the backend linked to its environment, if one is (at deploy
+ * commit and rollback). `manifest` alone (no config) checks only what the listing shows: managed functions.
+ */
+export async function checkContentForLinkedEnvironment(
+  ctx: ControlContext,
+  environmentId: string,
+  deployment: Pick<Deployment, 'manifest'>,
+  config?: NormalizedConfig,
+): Promise<void> {
+  const link = await linkOf(ctx, environmentId);
+  if (link === undefined) {
+    return;
   }
+  const { managedFunctions, rules } = await linkProblemsOf(ctx, deployment, config);
+  const prefix = `The environment is linked to the ${link.backend_type} '${link.name}'. `;
+  if (managedFunctions) {
+    throw refused(
+      `${prefix}An environment cannot use managed functions and a linked backend at once: deploy without --api, or unlink the backend first ('portico unlink').`,
+    );
+  }
+  if (rules.length > 0) {
+    throw rulesRefused(rules, prefix);
+  }
+}
+
+/**
+ * The same check on a deployment's listing, before anything is uploaded: managed functions, and the
+ * config when its content is already stored (an unchanged staticwebapp.config.json).
+ */
+export async function checkListingForLinkedEnvironment(
+  ctx: ControlContext,
+  environmentId: string,
+  manifest: Deployment['manifest'],
+): Promise<void> {
+  const config = manifest.app.find((entry) => entry.path === CONFIG_FILE_NAME);
+  const stored = config === undefined || (await ctx.blobs.missing([config.sha256])).length === 0;
+  const app = stored ? manifest.app : manifest.app.filter((entry) => entry !== config);
+  await checkContentForLinkedEnvironment(ctx, environmentId, { manifest: { ...manifest, app } });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PorticoError } from '../../shared/errors.js';
 import { sha256Hex } from '../../shared/hash.js';
+import { checkApiHostJson } from '../api-host.js';
 import { resolveApiModules } from '../api-modules.js';
 import { stageDeployment } from '../content.js';
 import { type ControlContext, recordChange } from '../context.js';
@@ -103,6 +104,7 @@ export async function setFunctionContent(
   }
   const staging = await stageDeployment(ctx, `functionapp-${app.id}`, { app: [], api: [...files] });
   try {
+    await checkApiHostJson(join(staging, 'api'), 'host.json');
     const modules = await resolveApiModules(ctx, join(staging, 'api'));
     const content = JSON.stringify([...files, ...(modules?.files ?? [])]);
     await ctx.db

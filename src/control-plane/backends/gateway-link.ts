@@ -5,7 +5,7 @@
  * and a product-scope inbound `validate-jwt` that accepts only tokens the linked environment issued.
  */
 import { findPolicy, putPolicy } from '../apim/policies.js';
-import { putProduct } from '../apim/products.js';
+import { type ProductProperties, putProduct } from '../apim/products.js';
 import type { ApimService } from '../apim/service.js';
 import { findEntity } from '../apim/store.js';
 import { keysOf, putSubscription, type SubscriptionProperties } from '../apim/subscriptions.js';
@@ -50,6 +50,35 @@ export function linkPolicyXml(ctx: ControlContext, service: ApimService, environ
   ].join('\n');
 }
 
+/** What linking sets on its product; a change to any of them breaks the link. */
+function linkedProduct(
+  environment: Environment,
+): Pick<ProductProperties, 'displayName' | 'subscriptionRequired' | 'state'> {
+  return {
+    displayName: `Azure Static Web Apps - ${environment.hostname} (Linked)`,
+    subscriptionRequired: true,
+    state: 'published',
+  };
+}
+
+/** How a link's product differs from what linking made (empty when it does not). */
+function productDrift(product: ProductProperties, environment: Environment, productId: string): string[] {
+  const wanted = linkedProduct(environment);
+  const problems: string[] = [];
+  if (product.displayName !== wanted.displayName) {
+    problems.push(
+      `the product '${productId}' was renamed to '${product.displayName}' (linking named it '${wanted.displayName}')`,
+    );
+  }
+  if (!product.subscriptionRequired) {
+    problems.push(`the product '${productId}' no longer requires a subscription`);
+  }
+  if (product.state !== wanted.state) {
+    problems.push(`the product '${productId}' was unpublished`);
+  }
+  return problems;
+}
+
 /** Creates (or restores) the product, subscription and policy of a link; answers what the site must send. */
 export async function setUpGatewayLink(
   ctx: ControlContext,
@@ -57,13 +86,10 @@ export async function setUpGatewayLink(
   environment: Environment,
 ): Promise<GatewayLinkDetails> {
   const { productId, subscriptionId } = linkIds(environment);
-  const product = await findEntity(ctx, service.id, 'product', productId);
-  if (product === undefined) {
-    await putProduct(ctx, service.id, productId, {
-      displayName: `Azure Static Web Apps - ${environment.hostname} (Linked)`,
-      subscriptionRequired: true,
-      state: 'published',
-    });
+  const product = await findEntity<ProductProperties>(ctx, service.id, 'product', productId);
+  if (product === undefined || productDrift(product.properties, environment, productId).length > 0) {
+    // The product's other properties (description, terms, approval, limits) stay as the user set them.
+    await putProduct(ctx, service.id, productId, { ...product?.properties, ...linkedProduct(environment) });
   }
   const existing = await findEntity<SubscriptionProperties>(ctx, service.id, 'subscription', subscriptionId);
   const { subscription } = await putSubscription(ctx, service.id, subscriptionId, {
@@ -89,8 +115,11 @@ export async function gatewayLinkProblems(
   details: GatewayLinkDetails,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if ((await findEntity(ctx, service.id, 'product', details.productId)) === undefined) {
+  const product = await findEntity<ProductProperties>(ctx, service.id, 'product', details.productId);
+  if (product === undefined) {
     problems.push(`the product '${details.productId}' was deleted`);
+  } else {
+    problems.push(...productDrift(product.properties, environment, details.productId));
   }
   const subscription = await findEntity<SubscriptionProperties>(
     ctx,

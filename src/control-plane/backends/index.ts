@@ -22,9 +22,11 @@ export {
   uploadFunctionContent,
 } from './function-content.js';
 export { tokenIssuer } from './gateway-link.js';
+export { type LinkRequest, validateLink } from './link-checks.js';
 export {
   BACKEND_TYPES,
   type BackendType,
+  getLink,
   type LinkView,
   linkBackend,
   linkedEnvironments,

@@ -31,6 +31,8 @@ export function serviceResource(service: ApimService, gatewayUrl: string): unkno
         { type: 'Proxy', hostName: service.gatewayHostname, defaultSslBinding: false },
       ],
       provisioningState: 'Succeeded',
+      publicNetworkAccess: service.publicNetworkAccess,
+      virtualNetworkType: service.virtualNetworkType,
       createdAtUtc: service.createdAt,
     },
   };

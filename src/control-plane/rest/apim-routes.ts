@@ -7,7 +7,6 @@ import {
   type ApimService,
   type ApiProperties,
   addProductApi,
-  createApimService,
   deleteApi,
   deleteApimService,
   deleteNamedValue,
@@ -18,6 +17,8 @@ import {
   getApimService,
   getEntity,
   getPolicy,
+  importApi,
+  isImport,
   keysOf,
   listApimServices,
   listEntities,
@@ -30,6 +31,7 @@ import {
   type ProductProperties,
   productApiIds,
   putApi,
+  putApimService,
   putNamedValue,
   putOperation,
   putPolicy,
@@ -52,7 +54,7 @@ import {
   subscriptionResource,
 } from './apim-resources.js';
 import { readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import type { Route, RouteRequest, RouteResult } from './router.js';
 
 const SERVICES =
@@ -102,15 +104,31 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       },
     },
     {
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service',
+      auth: 'admin',
+      summary: 'List API Management services of the subscription (the same list: one resource group)',
+      handler: async (r) => {
+        checkSubscription(r.params);
+        return { status: 200, body: { value: (await listApimServices(ctx)).map(view) } };
+      },
+    },
+    {
       method: 'PUT',
       path: SVC,
       auth: 'admin',
-      summary: 'Create an API Management service (its gateway answers at gatewayHostname)',
-      requestExample: { location: 'portico', sku: { name: 'Developer', capacity: 1 }, properties: {} },
+      summary:
+        'Create an API Management service (its gateway answers at gatewayHostname), or change its network settings',
+      requestExample: {
+        location: 'portico',
+        sku: { name: 'Developer', capacity: 1 },
+        properties: { publicNetworkAccess: 'Enabled', virtualNetworkType: 'None' },
+      },
       handler: async (r) => {
         checkScope(r.params);
-        await readJson(r.req, 64 * 1024);
-        return { status: 201, body: view(await createApimService(ctx, param(r, 'serviceName'))) };
+        const props = propertiesOf(await readJson(r.req, 64 * 1024));
+        const { service, created } = await putApimService(ctx, param(r, 'serviceName'), props);
+        return saved(created, view(service));
       },
     },
     {
@@ -153,7 +171,8 @@ function apiRoutes(ctx: ControlContext): Route[] {
       method: 'PUT',
       path: API,
       auth: 'admin',
-      summary: 'Create or replace an API',
+      summary:
+        'Create or replace an API; with properties.format (openapi, openapi+json, openapi-link, …) and properties.value, import it and its operations from an OpenAPI or Swagger document',
       requestExample: {
         properties: {
           path: 'api',
@@ -164,7 +183,9 @@ function apiRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         const service = await serviceOf(ctx, r);
-        const { api, created } = await putApi(ctx, service.id, param(r, 'apiId'), await bodyProperties(r));
+        const props = propertiesOf(await readJson(r.req, 10 * 1024 * 1024));
+        const put = isImport(props) ? importApi : putApi;
+        const { api, created } = await put(ctx, service.id, param(r, 'apiId'), props);
         return saved(created, apiResource(service, api));
       },
     },
@@ -336,6 +357,31 @@ function productRoutes(ctx: ControlContext): Route[] {
           ),
         );
         return { status: 200, body: { value: apis.map((api) => apiResource(service, api)) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${PRODUCT}/apis/{apiId}`,
+      auth: 'admin',
+      summary: 'An API of a product (HEAD: whether the product has it)',
+      handler: async (r) => {
+        const service = await serviceOf(ctx, r);
+        const productId = param(r, 'productId');
+        await getEntity(ctx, service.id, 'product', productId);
+        const apiId = param(r, 'apiId');
+        if (!(await productApiIds(ctx, service.id, productId)).includes(apiId)) {
+          throw new PorticoError(
+            'CONTROL_APIM_NOT_FOUND',
+            `The product '${productId}' does not contain the API '${apiId}'; add it with PUT …/products/${productId}/apis/${apiId}.`,
+          );
+        }
+        if (r.req.method === 'HEAD') {
+          return { status: 204 }; // Azure's "entity exists" answer
+        }
+        return {
+          status: 200,
+          body: apiResource(service, await getEntity<ApiProperties>(ctx, service.id, 'api', apiId)),
+        };
       },
     },
     {

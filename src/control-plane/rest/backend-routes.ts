@@ -10,6 +10,8 @@ import {
   createBackendApp,
   deleteBackendApp,
   getBackendApp,
+  getLink,
+  type LinkRequest,
   type LinkView,
   linkBackend,
   listBackendApps,
@@ -21,13 +23,14 @@ import {
   setFunctionContent,
   unlinkBackend,
   uploadFunctionContent,
+  validateLink,
   webKindOf,
 } from '../backends/index.js';
 import type { ControlContext } from '../context.js';
 import { rotateSigningKey } from '../signing-keys.js';
 import { getSite, type Site } from '../sites.js';
 import { readBody, readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import { buildName, RESOURCE_GROUP, SUBSCRIPTION_ID, siteId } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -93,22 +96,30 @@ function appRoutes(
   const ITEM = `${collection}/{appName}`;
   // Function apps and web apps share `Microsoft.Web/sites`, so looking up either kind finds both.
   const find = (r: RouteRequest) => getBackendApp(ctx, kinds[0] ?? 'webapp', name(r));
+  const namespace = namespaceOf(kinds[0] ?? 'webapp');
+  const list = async () => ({
+    status: 200,
+    body: { value: (await listBackendApps(ctx, namespace)).map((app) => appResource(ctx, app)) },
+  });
   return [
     {
       method: 'GET',
       path: collection,
       auth: 'admin',
       summary: `List ${label}`,
-      handler: async (r) => {
+      handler: (r) => {
         checkScope(r.params);
-        return {
-          status: 200,
-          body: {
-            value: (await listBackendApps(ctx, namespaceOf(kinds[0] ?? 'webapp'))).map((app) =>
-              appResource(ctx, app),
-            ),
-          },
-        };
+        return list();
+      },
+    },
+    {
+      method: 'GET',
+      path: `/subscriptions/{subscriptionId}/providers/${namespace}`,
+      auth: 'admin',
+      summary: `List ${label} of the subscription (the same list: Portico has one resource group)`,
+      handler: (r) => {
+        checkSubscription(r.params);
+        return list();
       },
     },
     {
@@ -215,6 +226,22 @@ function linkResource(site: Site, link: LinkView): unknown {
   };
 }
 
+/** The body of a link or validate request, with the link's name from the path. */
+async function linkRequestOf(r: RouteRequest): Promise<LinkRequest> {
+  const props = propertiesOf(await readJson(r.req, 64 * 1024));
+  if (typeof props.backendResourceId !== 'string') {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'properties.backendResourceId is required: the resource id of the backend to link.',
+    );
+  }
+  return {
+    backendResourceId: props.backendResourceId,
+    backendType: props.backendType,
+    ...(r.params.linkedBackendName === undefined ? {} : { name: r.params.linkedBackendName }),
+  };
+}
+
 /** The same link routes at site level (production, as Azure) and per build. */
 function linkRoutes(ctx: ControlContext): Route[] {
   const siteOf = (r: RouteRequest) => {
@@ -252,18 +279,34 @@ function linkRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         const site = await siteOf(r);
-        const props = propertiesOf(await readJson(r.req, 64 * 1024));
-        if (typeof props.backendResourceId !== 'string') {
-          throw new PorticoError(
-            'CONTROL_BAD_REQUEST',
-            'properties.backendResourceId is required: the resource id of the backend to link.',
-          );
-        }
-        const link = await linkBackend(ctx, site, envOf(r), {
-          backendResourceId: props.backendResourceId,
-          backendType: props.backendType,
-        });
+        const link = await linkBackend(ctx, site, envOf(r), await linkRequestOf(r));
         return { status: 200, body: linkResource(site, link) };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/linkedBackends/{linkedBackendName}`,
+      auth: 'admin',
+      summary: 'The backend linked to an environment under this name (with its status)',
+      handler: async (r) => {
+        const site = await siteOf(r);
+        const link = await getLink(ctx, site, envOf(r), r.params.linkedBackendName ?? '');
+        return { status: 200, body: linkResource(site, link) };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${base}/linkedBackends/{linkedBackendName}/validate`,
+      auth: 'admin',
+      summary: 'Check that a backend can be linked, changing nothing (a refusal is a 400 naming the rule)',
+      requestExample: {
+        properties: {
+          backendResourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Web/sites/my-api`,
+        },
+      },
+      handler: async (r) => {
+        await validateLink(ctx, await siteOf(r), envOf(r), await linkRequestOf(r));
+        return { status: 200, body: {} };
       },
     },
     {
@@ -283,7 +326,8 @@ function linkRoutes(ctx: ControlContext): Route[] {
       summary: 'Restore a broken link (Portico extension): product, subscription, policy and key',
       handler: async (r) => {
         const site = await siteOf(r);
-        return { status: 200, body: linkResource(site, await repairLink(ctx, site, envOf(r))) };
+        const link = await repairLink(ctx, site, envOf(r), r.params.linkedBackendName);
+        return { status: 200, body: linkResource(site, link) };
       },
     },
   ];

@@ -52,7 +52,9 @@ async function handleApi(
   adminHash: Buffer,
   options: ManagementHandlerOptions,
 ): Promise<void> {
-  const { match, allowed } = matchRoute(routes, req.method ?? 'GET', url.pathname);
+  // HEAD is a GET without its body (Azure's SDKs check existence and entity tags with it).
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  const { match, allowed } = matchRoute(routes, method, url.pathname);
   if (match === undefined) {
     if (allowed.length > 0) {
       res.setHeader('allow', allowed.join(', '));

@@ -3,6 +3,16 @@ import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
 
+/** Checks the subscription of a subscription-level path (Portico has exactly one). */
+export function checkSubscription(params: Readonly<Record<string, string>>): void {
+  if (params.subscriptionId !== SUBSCRIPTION_ID) {
+    throw new PorticoError(
+      'CONTROL_NOT_FOUND',
+      `Portico has one subscription (${SUBSCRIPTION_ID}); use it in the path.`,
+    );
+  }
+}
+
 /** Checks the subscription and resource group of a path (Portico has exactly one of each). */
 export function checkScope(params: Readonly<Record<string, string>>): void {
   if (

@@ -22,6 +22,7 @@ import {
   authenticateDeploymentToken,
   createSite,
   deleteSite,
+  findSite,
   getSite,
   listSites,
   parseSku,
@@ -34,12 +35,13 @@ import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } 
 import { createApimRoutes } from './apim-routes.js';
 import { createBackendRoutes } from './backend-routes.js';
 import { readBody, readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import { buildResource, deploymentResource, siteResource, userResource } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
 const SITES =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites';
+const SUBSCRIPTION_SITES = '/subscriptions/{subscriptionId}/providers/Microsoft.Web/staticSites';
 const SITE = `${SITES}/{name}`;
 
 /** Builds the route table over the services. */
@@ -104,6 +106,16 @@ function skuOf(body: unknown): unknown {
   return isRecord(body) && isRecord(body.sku) ? body.sku.name : undefined;
 }
 
+/** Applies a requested plan (none: the site stays as it is); a downgrade is refused while in use. */
+async function changePlan(ctx: ControlContext, site: Site, requested: unknown): Promise<Site> {
+  if (requested === undefined) {
+    return site;
+  }
+  const sku = parseSku(requested);
+  const blockers = sku === 'Free' ? await listStandardFeaturesInUse(ctx, site) : [];
+  return setSku(ctx, site.name, sku, blockers);
+}
+
 function siteRoutes(ctx: ControlContext): Route[] {
   return [
     {
@@ -117,15 +129,29 @@ function siteRoutes(ctx: ControlContext): Route[] {
       },
     },
     {
+      method: 'GET',
+      path: SUBSCRIPTION_SITES,
+      auth: 'admin',
+      summary: 'List static sites of the subscription (the same list: Portico has one resource group)',
+      handler: async (r) => {
+        checkSubscription(r.params);
+        return { status: 200, body: { value: (await listSites(ctx)).map(siteResource) } };
+      },
+    },
+    {
       method: 'PUT',
       path: SITE,
       auth: 'admin',
-      summary: 'Create a static site',
+      summary:
+        'Create a static site, or update the plan of an existing one (If-None-Match: * only creates: 409 if it exists)',
       requestExample: { location: 'portico', sku: { name: 'Free' }, properties: {} },
       handler: async (r) => {
         checkScope(r.params);
-        const body = await readJson(r.req);
-        const sku = skuOf(body);
+        const sku = skuOf(await readJson(r.req));
+        const existing = await findSite(ctx, r.params.name ?? '');
+        if (existing !== undefined && r.req.headers['if-none-match'] !== '*') {
+          return { status: 200, body: siteResource(await changePlan(ctx, existing, sku)) };
+        }
         const { site, token } = await createSite(
           ctx,
           r.params.name ?? '',
@@ -146,13 +172,11 @@ function siteRoutes(ctx: ControlContext): Route[] {
       method: 'PATCH',
       path: SITE,
       auth: 'admin',
-      summary: 'Change the plan (sku) of a static site',
+      summary: 'Update a static site: its plan (sku) when given; other properties are Azure-only and ignored',
       requestExample: { sku: { name: 'Standard' } },
       handler: async (r) => {
         const site = await siteOf(ctx, r);
-        const sku = parseSku(skuOf(await readJson(r.req)));
-        const blockers = sku === 'Free' ? await listStandardFeaturesInUse(ctx, site) : [];
-        return { status: 200, body: siteResource(await setSku(ctx, site.name, sku, blockers)) };
+        return { status: 200, body: siteResource(await changePlan(ctx, site, skuOf(await readJson(r.req)))) };
       },
     },
     {

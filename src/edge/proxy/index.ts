@@ -15,4 +15,4 @@ export type {
   InternalApiResponse,
   ProxyTarget,
 } from './types.js';
-export { refuseUpgrade } from './upgrade.js';
+export { refuseUpgrade, type UpgradeRefusal } from './upgrade.js';

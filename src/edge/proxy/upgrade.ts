@@ -8,30 +8,41 @@ import { UPGRADE_REFUSED_TEXT } from './_replies.js';
 /** How long a refused socket may stay half-open before it is destroyed. */
 const LINGER_MS = 2_000;
 
-const BODY = `${UPGRADE_REFUSED_TEXT}\n`;
+/** A complete HTTP answer to an upgrade request: status line, content type and body. */
+export interface UpgradeRefusal {
+  readonly status: string;
+  readonly contentType: string;
+  readonly body: string;
+}
 
-const RESPONSE =
-  'HTTP/1.1 501 Not Implemented\r\n' +
-  'Content-Type: text/plain; charset=utf-8\r\n' +
-  `Content-Length: ${Buffer.byteLength(BODY)}\r\n` +
-  'Connection: close\r\n' +
-  '\r\n' +
-  BODY;
+/** The Static Web Apps refusal (site hosts). */
+const SITE_REFUSAL: UpgradeRefusal = {
+  status: '501 Not Implemented',
+  contentType: 'text/plain; charset=utf-8',
+  body: `${UPGRADE_REFUSED_TEXT}\n`,
+};
 
 /**
- * Answers an upgrade request on its raw socket with a complete `501 Not Implemented` and ends the
- * connection. Never throws; a socket already gone is left alone.
+ * Answers an upgrade request on its raw socket with a complete answer (by default Static Web Apps'
+ * `501 Not Implemented`) and ends the connection. Never throws; a socket already gone is left alone.
  *
  * @example
  * server.on('upgrade', (_req, socket) => refuseUpgrade(socket));
  */
-export function refuseUpgrade(socket: Duplex): void {
+export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal = SITE_REFUSAL): void {
   socket.on('error', ignoreError);
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(RESPONSE);
+  socket.end(
+    `HTTP/1.1 ${refusal.status}\r\n` +
+      `Content-Type: ${refusal.contentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(refusal.body)}\r\n` +
+      'Connection: close\r\n' +
+      '\r\n' +
+      refusal.body,
+  );
   // The peer normally closes its side on reading `Connection: close`; a peer that does not is cut off.
   const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
   socket.once('close', () => clearTimeout(timer));

@@ -76,13 +76,17 @@ export function setUnauthorizedListener(listener) {
  * One API call; resolves with the parsed JSON answer, rejects with an {@link ApiError}.
  * @param {string} method
  * @param {string} path
- * @param {{ body?: unknown, token?: string | null }} [options]
+ * @param {{ body?: unknown, token?: string | null, headers?: Record<string, string> }} [options]
  * @returns {Promise<any>}
  */
 export async function call(method, path, options = {}) {
   const token = options.token === undefined ? readToken() : options.token;
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json', authorization: `Bearer ${token ?? ''}` };
+  const headers = {
+    ...options.headers,
+    accept: 'application/json',
+    authorization: `Bearer ${token ?? ''}`,
+  };
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
   }
@@ -161,7 +165,10 @@ export const api = {
   listSites: (token) => call('GET', SITES_PATH, token === undefined ? {} : { token }),
   /** @param {string} name @param {string} sku */
   createSite: (name, sku) =>
-    call('PUT', site(name), { body: { location: 'portico', sku: { name: sku }, properties: {} } }),
+    call('PUT', site(name), {
+      body: { location: 'portico', sku: { name: sku }, properties: {} },
+      headers: { 'if-none-match': '*' },
+    }),
   /** @param {string} name */
   getSite: (name) => call('GET', site(name)),
   /** @param {string} name @param {string} sku */

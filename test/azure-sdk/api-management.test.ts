@@ -1,0 +1,285 @@
+/**
+ * `@azure/arm-apimanagement` (ApiManagementClient) managing a real `portico serve`: services, APIs,
+ * operations, products and their APIs, subscriptions and their keys, named values, and policies at every
+ * scope, one test per operation docs/rest-api.md documents; and the gateway answering with what was set.
+ * @see issue 19 item 1
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, startBackend } from '../helpers/backend.js';
+import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
+import { all, apimClient, GROUP } from './clients.js';
+
+const SERVICE_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/contoso`;
+const POLICY = (header: string) =>
+  `<policies><inbound><base /><set-header name="x-${header}" exists-action="override"><value>on</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+
+describe('@azure/arm-apimanagement against portico serve', () => {
+  let t: TestService;
+  let backend: Backend;
+  let apim: ReturnType<typeof apimClient>;
+  let gatewayHost: string;
+
+  const SERVICE = {
+    location: 'portico',
+    sku: { name: 'Developer' as const, capacity: 1 },
+    publisherEmail: 'ops@example.com',
+    publisherName: 'Contoso',
+  };
+
+  beforeAll(async () => {
+    t = await startTestService();
+    backend = await startBackend();
+    apim = apimClient(t.service.adminUrl);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await backend?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  describe('services', () => {
+    it('creates a service (beginCreateOrUpdateAndWait) and gets it', async () => {
+      const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'contoso', SERVICE);
+      expect(service.name).toBe('contoso');
+      gatewayHost = new URL(service.gatewayUrl ?? '').hostname;
+      expect(gatewayHost).toBe('contoso.azure-api.portico.test');
+      const got = await apim.apiManagementService.get(GROUP, 'contoso');
+      expect(got.gatewayUrl).toBe(service.gatewayUrl);
+      expect(got.publicNetworkAccess).toBe('Enabled');
+      expect(got.virtualNetworkType).toBe('None');
+    });
+
+    it('lists services by resource group and by subscription', async () => {
+      const names = (await all(apim.apiManagementService.listByResourceGroup(GROUP))).map((s) => s.name);
+      expect(names).toContain('contoso');
+      const bySubscription = (await all(apim.apiManagementService.list())).map((s) => s.name);
+      expect(bySubscription).toEqual(names);
+    });
+
+    it('updates the network settings of an existing service with create-or-update', async () => {
+      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'isolated', SERVICE);
+      const updated = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'isolated', {
+        ...SERVICE,
+        publicNetworkAccess: 'Disabled',
+        virtualNetworkType: 'Internal',
+      });
+      expect(updated.publicNetworkAccess).toBe('Disabled');
+      expect(updated.virtualNetworkType).toBe('Internal');
+    });
+
+    it('deletes a service', async () => {
+      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'doomed', SERVICE);
+      await apim.apiManagementService.beginDeleteAndWait(GROUP, 'doomed');
+      await expect(apim.apiManagementService.get(GROUP, 'doomed')).rejects.toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('APIs and operations', () => {
+    it('creates an API (beginCreateOrUpdateAndWait) and gets it', async () => {
+      const api = await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'orders', {
+        displayName: 'Orders',
+        path: 'api',
+        serviceUrl: `${backend.url}/api`,
+        protocols: ['http', 'https'],
+        subscriptionRequired: true,
+      });
+      expect(api.path).toBe('api');
+      const got = await apim.api.get(GROUP, 'contoso', 'orders');
+      expect(got.serviceUrl).toBe(`${backend.url}/api`);
+    });
+
+    it('imports an API from an OpenAPI document (format openapi, value)', async () => {
+      const value = await readFile(new URL('../fixtures/openapi/petstore-3.0.yaml', import.meta.url), 'utf8');
+      const api = await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'petstore', {
+        format: 'openapi',
+        value,
+        path: 'petstore',
+      });
+      expect(api.displayName).toBe('Pet store');
+      const ops = await all(apim.apiOperation.listByApi(GROUP, 'contoso', 'petstore'));
+      expect(ops.map((o) => `${o.method} ${o.urlTemplate}`).sort()).toEqual([
+        'GET /pets',
+        'GET /pets/{petId}',
+        'POST /pets',
+      ]);
+    });
+
+    it('lists APIs', async () => {
+      const ids = (await all(apim.api.listByService(GROUP, 'contoso'))).map((a) => a.name);
+      expect(ids).toContain('orders');
+    });
+
+    it('creates, gets and lists operations', async () => {
+      const op = await apim.apiOperation.createOrUpdate(GROUP, 'contoso', 'orders', 'get-order', {
+        displayName: 'Get order',
+        method: 'GET',
+        urlTemplate: '/orders/{id}',
+        templateParameters: [{ name: 'id', type: 'string', required: true }],
+      });
+      expect(op.urlTemplate).toBe('/orders/{id}');
+      const got = await apim.apiOperation.get(GROUP, 'contoso', 'orders', 'get-order');
+      expect(got.method).toBe('GET');
+      const ops = await all(apim.apiOperation.listByApi(GROUP, 'contoso', 'orders'));
+      expect(ops.map((o) => o.name)).toEqual(['get-order']);
+    });
+
+    it('deletes an operation and an API', async () => {
+      await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'scratch', {
+        displayName: 'Scratch',
+        path: 'scratch',
+        serviceUrl: backend.url,
+        protocols: ['https'],
+      });
+      await apim.apiOperation.createOrUpdate(GROUP, 'contoso', 'scratch', 'op', {
+        displayName: 'op',
+        method: 'POST',
+        urlTemplate: '/x',
+      });
+      await apim.apiOperation.delete(GROUP, 'contoso', 'scratch', 'op', '*');
+      await expect(apim.apiOperation.get(GROUP, 'contoso', 'scratch', 'op')).rejects.toMatchObject({
+        statusCode: 404,
+      });
+      await apim.api.beginDeleteAndWait(GROUP, 'contoso', 'scratch', '*');
+      await expect(apim.api.get(GROUP, 'contoso', 'scratch')).rejects.toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('products and subscriptions', () => {
+    it('creates, gets and lists products', async () => {
+      const product = await apim.product.createOrUpdate(GROUP, 'contoso', 'starter', {
+        displayName: 'Starter',
+        subscriptionRequired: true,
+        state: 'published',
+      });
+      expect(product.displayName).toBe('Starter');
+      expect((await apim.product.get(GROUP, 'contoso', 'starter')).state).toBe('published');
+      const ids = (await all(apim.product.listByService(GROUP, 'contoso'))).map((p) => p.name);
+      expect(ids).toContain('starter');
+    });
+
+    it('adds an API to a product, lists and checks it', async () => {
+      await apim.productApi.createOrUpdate(GROUP, 'contoso', 'starter', 'orders');
+      const apis = await all(apim.productApi.listByProduct(GROUP, 'contoso', 'starter'));
+      expect(apis.map((a) => a.name)).toEqual(['orders']);
+      const check = await apim.productApi.checkEntityExists(GROUP, 'contoso', 'starter', 'orders');
+      expect(check.body).toBe(true);
+    });
+
+    it('creates a subscription, lists its secrets, and the gateway takes its key', async () => {
+      const sub = await apim.subscription.createOrUpdate(GROUP, 'contoso', 'alice', {
+        displayName: 'Alice',
+        scope: '/products/starter',
+        state: 'active',
+      });
+      expect(sub.state).toBe('active');
+      const { primaryKey } = await apim.subscription.listSecrets(GROUP, 'contoso', 'alice');
+      const answer = await t.get(gatewayHost, '/api/orders/7', {
+        headers: { 'ocp-apim-subscription-key': primaryKey ?? '' },
+      });
+      expect(answer.status).toBe(200);
+      expect(backend.requests.at(-1)?.url).toBe('/api/orders/7');
+    });
+
+    it('gets, lists and updates subscriptions', async () => {
+      expect((await apim.subscription.get(GROUP, 'contoso', 'alice')).displayName).toBe('Alice');
+      const ids = (await all(apim.subscription.list(GROUP, 'contoso'))).map((s) => s.name);
+      expect(ids).toEqual(expect.arrayContaining(['alice', 'master']));
+      const updated = await apim.subscription.update(GROUP, 'contoso', 'alice', '*', { state: 'suspended' });
+      expect(updated.state).toBe('suspended');
+      await apim.subscription.update(GROUP, 'contoso', 'alice', '*', { state: 'active' });
+    });
+
+    it('regenerates the primary and secondary keys', async () => {
+      const before = await apim.subscription.listSecrets(GROUP, 'contoso', 'alice');
+      await apim.subscription.regeneratePrimaryKey(GROUP, 'contoso', 'alice');
+      await apim.subscription.regenerateSecondaryKey(GROUP, 'contoso', 'alice');
+      const after = await apim.subscription.listSecrets(GROUP, 'contoso', 'alice');
+      expect(after.primaryKey).not.toBe(before.primaryKey);
+      expect(after.secondaryKey).not.toBe(before.secondaryKey);
+      const old = await t.get(gatewayHost, '/api/orders/7', {
+        headers: { 'ocp-apim-subscription-key': before.primaryKey ?? '' },
+      });
+      expect(old.status).toBe(401);
+    });
+
+    it('deletes a subscription, a product API and a product', async () => {
+      await apim.subscription.delete(GROUP, 'contoso', 'alice', '*');
+      await expect(apim.subscription.get(GROUP, 'contoso', 'alice')).rejects.toMatchObject({
+        statusCode: 404,
+      });
+      await apim.product.createOrUpdate(GROUP, 'contoso', 'temp', { displayName: 'Temp' });
+      await apim.productApi.createOrUpdate(GROUP, 'contoso', 'temp', 'orders');
+      await apim.productApi.delete(GROUP, 'contoso', 'temp', 'orders');
+      expect(await all(apim.productApi.listByProduct(GROUP, 'contoso', 'temp'))).toEqual([]);
+      await apim.product.delete(GROUP, 'contoso', 'temp', '*');
+      await expect(apim.product.get(GROUP, 'contoso', 'temp')).rejects.toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('named values and policies', () => {
+    it('creates, gets, lists, shows and deletes named values', async () => {
+      const nv = await apim.namedValue.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'greeting', {
+        displayName: 'greeting',
+        value: 'hello',
+        secret: true,
+      });
+      expect(nv.displayName).toBe('greeting');
+      expect((await apim.namedValue.get(GROUP, 'contoso', 'greeting')).secret).toBe(true);
+      const ids = (await all(apim.namedValue.listByService(GROUP, 'contoso'))).map((v) => v.name);
+      expect(ids).toContain('greeting');
+      expect((await apim.namedValue.listValue(GROUP, 'contoso', 'greeting')).value).toBe('hello');
+      await apim.namedValue.delete(GROUP, 'contoso', 'greeting', '*');
+      await expect(apim.namedValue.get(GROUP, 'contoso', 'greeting')).rejects.toMatchObject({
+        statusCode: 404,
+      });
+    });
+
+    it('sets, gets and deletes the global policy', async () => {
+      await apim.policy.createOrUpdate(GROUP, 'contoso', 'policy', {
+        format: 'rawxml',
+        value: POLICY('global'),
+      });
+      expect((await apim.policy.get(GROUP, 'contoso', 'policy')).value).toContain('x-global');
+      await apim.policy.delete(GROUP, 'contoso', 'policy', '*');
+      await expect(apim.policy.get(GROUP, 'contoso', 'policy')).rejects.toMatchObject({ statusCode: 404 });
+    });
+
+    it('sets and gets product, API and operation policies', async () => {
+      await apim.productPolicy.createOrUpdate(GROUP, 'contoso', 'starter', 'policy', {
+        format: 'rawxml',
+        value: POLICY('product'),
+      });
+      await apim.apiPolicy.createOrUpdate(GROUP, 'contoso', 'orders', 'policy', {
+        format: 'rawxml',
+        value: POLICY('api'),
+      });
+      await apim.apiOperationPolicy.createOrUpdate(GROUP, 'contoso', 'orders', 'get-order', 'policy', {
+        format: 'rawxml',
+        value: POLICY('operation'),
+      });
+      expect((await apim.productPolicy.get(GROUP, 'contoso', 'starter', 'policy')).value).toContain(
+        'x-product',
+      );
+      // apiPolicy.get itself drops `value` (the SDK reads that answer as XML; Azure/azure-sdk-for-js#31566,
+      // the same against Azure), so the API scope is read over REST.
+      const apiPolicy = await t.admin('GET', `${SERVICE_PATH}/apis/orders/policies/policy`);
+      expect(apiPolicy.json<{ properties: { value: string } }>().properties.value).toContain('x-api');
+      const op = await apim.apiOperationPolicy.get(GROUP, 'contoso', 'orders', 'get-order', 'policy');
+      expect(op.value).toContain('x-operation');
+      await apim.apiOperationPolicy.delete(GROUP, 'contoso', 'orders', 'get-order', 'policy', '*');
+      await apim.apiPolicy.delete(GROUP, 'contoso', 'orders', 'policy', '*');
+      await apim.productPolicy.delete(GROUP, 'contoso', 'starter', 'policy', '*');
+    });
+
+    it('an invalid policy is refused with its location', async () => {
+      await expect(
+        apim.policy.createOrUpdate(GROUP, 'contoso', 'policy', {
+          format: 'rawxml',
+          value: '<policies><inbound>',
+        }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/line|column/) });
+    });
+  });
+});

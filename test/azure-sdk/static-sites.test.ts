@@ -1,0 +1,198 @@
+/**
+ * `@azure/arm-appservice` (WebSiteManagementClient) managing a real `portico serve`: every static-site
+ * operation docs/rest-api.md documents, called through Azure's own SDK, one test each.
+ * @see issue 19 item 1
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send, writeApp } from '../helpers/app.js';
+import {
+  ADMIN_TOKEN,
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+import { all, GROUP, webClient } from './clients.js';
+
+describe('@azure/arm-appservice against portico serve: static sites', () => {
+  let t: TestService;
+  let web: ReturnType<typeof webClient>;
+  let app: string;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    web = webClient(t.service.adminUrl);
+    app = await writeApp({ 'index.html': '<h1>hi</h1>' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+    await removeData(app ?? '');
+  });
+
+  const create = (name: string, sku = 'Free') =>
+    web.staticSites.createOrUpdateStaticSite(GROUP, name, { location: 'portico', sku: { name: sku } });
+
+  it('creates a site (createOrUpdateStaticSite, a long-running operation) and gets it', async () => {
+    const site = await create('alpha');
+    expect(site.name).toBe('alpha');
+    expect(site.sku?.name).toBe('Free');
+    expect(site.defaultHostname).toMatch(/\.portico\.test$/);
+    const got = await web.staticSites.getStaticSite(GROUP, 'alpha');
+    expect(got.defaultHostname).toBe(site.defaultHostname);
+  });
+
+  it('creates a site with beginCreateOrUpdateStaticSiteAndWait', async () => {
+    const site = await web.staticSites.beginCreateOrUpdateStaticSiteAndWait(GROUP, 'beta', {
+      location: 'portico',
+      sku: { name: 'Standard' },
+    });
+    expect(site.sku?.name).toBe('Standard');
+  });
+
+  it('a second create of the same name updates it (PUT is create-or-update)', async () => {
+    await create('gamma');
+    const again = await create('gamma', 'Standard');
+    expect(again.sku?.name).toBe('Standard');
+  });
+
+  it('lists sites by resource group', async () => {
+    await create('delta');
+    const names = (await all(web.staticSites.listStaticSitesByResourceGroup(GROUP))).map((s) => s.name);
+    expect(names).toContain('delta');
+  });
+
+  it('lists sites by subscription', async () => {
+    await create('epsilon');
+    const names = (await all(web.staticSites.list())).map((s) => s.name);
+    expect(names).toContain('epsilon');
+  });
+
+  it('create-or-update on an existing site changes its plan; If-None-Match: * refuses it (409)', async () => {
+    await create('zeta');
+    const response = await send(`${t.service.adminUrl}${SITES_PATH}/zeta`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-none-match': '*' },
+      body: JSON.stringify({ sku: { name: 'Standard' } }),
+    });
+    expect(response.status).toBe(409);
+    expect(response.json()).toMatchObject({ error: { code: 'CONTROL_SITE_EXISTS' } });
+    expect((await web.staticSites.getStaticSite(GROUP, 'zeta')).sku?.name).toBe('Free');
+  });
+
+  it('updates a site (PATCH) without a sku: the plan stays', async () => {
+    await create('eta', 'Standard');
+    const site = await web.staticSites.updateStaticSite(GROUP, 'eta', { allowConfigFileUpdates: true });
+    expect(site.sku?.name).toBe('Standard');
+  });
+
+  it('deletes a site', async () => {
+    await create('theta');
+    await web.staticSites.deleteStaticSite(GROUP, 'theta');
+    await expect(web.staticSites.getStaticSite(GROUP, 'theta')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('shows the deployment token (listStaticSiteSecrets) and resets it', async () => {
+    await create('iota');
+    const before = (await web.staticSites.listStaticSiteSecrets(GROUP, 'iota')).properties?.apiKey;
+    expect(before).toMatch(/\S{20,}/);
+    await web.staticSites.resetStaticSiteApiKey(GROUP, 'iota', { shouldUpdateRepository: false });
+    const after = (await web.staticSites.listStaticSiteSecrets(GROUP, 'iota')).properties?.apiKey;
+    expect(after).toMatch(/\S{20,}/);
+    expect(after).not.toBe(before);
+  });
+
+  describe('builds and app settings', () => {
+    beforeAll(async () => {
+      await create('kappa');
+      const token = (await web.staticSites.listStaticSiteSecrets(GROUP, 'kappa')).properties?.apiKey ?? '';
+      expect((await deployFolders(t.service, token, app)).status).toBe(200);
+      expect((await deployFolders(t.service, token, app, { environment: 'staging' })).status).toBe(200);
+    });
+
+    it('lists builds', async () => {
+      const builds = await all(web.staticSites.listStaticSiteBuilds(GROUP, 'kappa'));
+      expect(builds.map((b) => b.buildId).sort()).toEqual(['default', 'staging']);
+    });
+
+    it('gets a build', async () => {
+      const build = await web.staticSites.getStaticSiteBuild(GROUP, 'kappa', 'staging');
+      expect(build.buildId).toBe('staging');
+      expect(build.hostname).toMatch(/\.portico\.test$/);
+    });
+
+    it('replaces and lists app settings of the site', async () => {
+      await web.staticSites.createOrUpdateStaticSiteAppSettings(GROUP, 'kappa', { properties: { A: '1' } });
+      const settings = await web.staticSites.listStaticSiteAppSettings(GROUP, 'kappa');
+      expect(settings.properties).toEqual({ A: '1' });
+    });
+
+    it('replaces and lists app settings of a build', async () => {
+      await web.staticSites.createOrUpdateStaticSiteBuildAppSettings(GROUP, 'kappa', 'staging', {
+        properties: { B: '2' },
+      });
+      const settings = await web.staticSites.listStaticSiteBuildAppSettings(GROUP, 'kappa', 'staging');
+      expect(settings.properties).toEqual({ B: '2' });
+    });
+
+    it('deletes a build', async () => {
+      await web.staticSites.deleteStaticSiteBuild(GROUP, 'kappa', 'staging');
+      await expect(web.staticSites.getStaticSiteBuild(GROUP, 'kappa', 'staging')).rejects.toMatchObject({
+        statusCode: 404,
+      });
+    });
+  });
+
+  describe('users and invitations', () => {
+    let host: string;
+
+    beforeAll(async () => {
+      host = (await create('lambda', 'Standard')).defaultHostname ?? '';
+      const token = (await web.staticSites.listStaticSiteSecrets(GROUP, 'lambda')).properties?.apiKey ?? '';
+      expect((await deployFolders(t.service, token, app)).status).toBe(200);
+    });
+
+    it('creates an invitation link', async () => {
+      const invitation = await web.staticSites.createUserRolesInvitationLink(GROUP, 'lambda', {
+        provider: 'github',
+        userDetails: 'octocat',
+        roles: 'editor',
+        numHoursToExpiration: 2,
+        domain: '',
+      });
+      expect(invitation.invitationUrl).toMatch(/^http/);
+      expect(invitation.expiresOn).toBeInstanceOf(Date);
+    });
+
+    it('lists, updates and deletes users', async () => {
+      const session = await t.admin('POST', `${SITES_PATH}/lambda/createTestSession`, {
+        properties: { provider: 'github', userDetails: 'mona' },
+      });
+      const { cookieName, cookieValue } = session.json<{
+        properties: { cookieName: string; cookieValue: string };
+      }>().properties;
+      const invitation = await web.staticSites.createUserRolesInvitationLink(GROUP, 'lambda', {
+        provider: 'github',
+        userDetails: 'mona',
+        roles: 'reader',
+        numHoursToExpiration: 1,
+      });
+      const accepted = await t.get(host, new URL(invitation.invitationUrl ?? '').pathname, {
+        headers: { cookie: `${cookieName}=${cookieValue}` },
+      });
+      expect(accepted.status).toBeLessThan(400);
+
+      const users = await all(web.staticSites.listStaticSiteUsers(GROUP, 'lambda', 'all'));
+      expect(users.map((u) => [u.displayName, u.roles])).toEqual([['mona', 'reader']]);
+      const userId = users[0]?.userId ?? '';
+      const updated = await web.staticSites.updateStaticSiteUser(GROUP, 'lambda', 'github', userId, {
+        roles: 'editor',
+      });
+      expect(updated.roles).toBe('editor');
+      await web.staticSites.deleteStaticSiteUser(GROUP, 'lambda', 'github', userId);
+      expect(await all(web.staticSites.listStaticSiteUsers(GROUP, 'lambda', 'all'))).toEqual([]);
+    });
+  });
+});

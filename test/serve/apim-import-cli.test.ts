@@ -1,0 +1,137 @@
+/**
+ * `portico apim api import <service> <apiId> <file|url> --path <suffix>` against a real `portico serve`
+ * (in-process, real sockets): a YAML file, a JSON file, and an invalid document refused with where the
+ * problem is. The CLI runs in this process, so no test waits on a process start.
+ * @see issue 19 item 1 (OpenAPI import)
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/index.js';
+import {
+  ADMIN_TOKEN,
+  PROVIDERS_PATH,
+  removeData,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url));
+
+describe('portico apim api import', () => {
+  let t: TestService;
+
+  /** Runs the CLI in this process; returns what it printed and its exit code. */
+  async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    let stdout = '';
+    let stderr = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    process.exitCode = undefined;
+    try {
+      await runCli(['node', 'portico', ...args, '--url', t.service.adminUrl, '--token', ADMIN_TOKEN]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const code = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return { stdout, stderr, code };
+  }
+
+  beforeAll(async () => {
+    t = await startTestService();
+    const created = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/shop`, {
+      properties: {},
+    });
+    expect(created.status).toBe(201);
+  });
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('imports a YAML file and lists the operations it created', async () => {
+    const result = await cli([
+      'apim',
+      'api',
+      'import',
+      'shop',
+      'pets',
+      fixture('petstore-3.0.yaml'),
+      '--path',
+      'pets',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/displayName:\s+Pet store/);
+    expect(result.stdout).toMatch(/serviceUrl:\s+https:\/\/pets\.example\.com\/v1/);
+    expect(result.stdout).toContain('GET /pets/{petId}');
+    expect(result.stdout).toContain('POST /pets  (createPet)');
+  });
+
+  it('imports a JSON file with --json, --service-url and --no-subscription', async () => {
+    const result = await cli([
+      'apim',
+      'api',
+      'import',
+      'shop',
+      'inventory',
+      fixture('inventory-3.1.json'),
+      '--path',
+      'inventory',
+      '--service-url',
+      'https://inventory.example.com',
+      '--no-subscription',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const body = JSON.parse(result.stdout) as {
+      properties: { serviceUrl: string; subscriptionRequired: boolean };
+      operations: { name: string }[];
+    };
+    expect(body.properties).toMatchObject({
+      serviceUrl: 'https://inventory.example.com',
+      subscriptionRequired: false,
+    });
+    expect(body.operations.map((op) => op.name).sort()).toEqual(['delete-item', 'getItem']);
+  });
+
+  it('refuses an invalid document, saying where the problem is', async () => {
+    const result = await cli([
+      'apim',
+      'api',
+      'import',
+      'shop',
+      'broken',
+      fixture('broken.yaml'),
+      '--path',
+      'broken',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("$.paths['/widgets'].get.responses['200'] (line 9, column 9)");
+    expect(result.stderr).toContain("must have required property 'description'");
+  });
+
+  it('says which file it cannot read', async () => {
+    const result = await cli([
+      'apim',
+      'api',
+      'import',
+      'shop',
+      'x',
+      '/nonexistent/openapi.yaml',
+      '--path',
+      'x',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Cannot read the API definition '/nonexistent/openapi.yaml' (ENOENT)");
+  });
+});
