@@ -24,7 +24,7 @@ export {
   sendProxyError,
 } from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
-export { closeServer, createEdgeServer, listen } from './server.js';
+export { closeServer, createEdgeServer, createSecureEdgeServer, listen } from './server.js';
 export type {
   EdgeSite,
   EdgeStateProvider,

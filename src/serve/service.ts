@@ -37,6 +37,7 @@ import {
 import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
+import { createHttpsEdge, createPlainHttpStep, type HttpsEdge, type HttpsOptions } from './https.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { resolveAdminToken } from './secrets.js';
@@ -67,6 +68,8 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** Credentials of the preconfigured `github` and `aad` providers (PORTICO_GITHUB_*, PORTICO_AAD_*). */
   readonly providers?: PreconfiguredProviders;
+  /** `--https-port` and the service certificate (docs/https-and-domains.md); absent: plain HTTP only. */
+  readonly https?: HttpsOptions;
 }
 
 /** A running service. */
@@ -76,6 +79,8 @@ export interface Service {
   readonly adminUrl: string;
   readonly port: number;
   readonly adminPort: number;
+  /** The bound `--https-port`, when HTTPS is on. */
+  readonly httpsPort?: number;
   /** Where the generated admin token is, when it was not configured. */
   readonly adminTokenFile?: string;
   readonly control: ControlContext;
@@ -112,7 +117,11 @@ async function startOnStorage(
       ? createDiskBlobStore(join(dataDir, 'blobs'))
       : createDatabaseBlobStore(storage.db);
   let publicPort = options.port;
-  const publicUrl = (hostname: string) => `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`;
+  let httpsPort = options.https?.port;
+  const publicUrl = (hostname: string) =>
+    httpsPort === undefined
+      ? `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`
+      : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
   const control: ControlContext = {
     db: storage.db,
     blobs,
@@ -189,7 +198,14 @@ async function startOnStorage(
       return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
     },
   });
-  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }));
+  const targets = { gateway, functionApps, identity, edge: edgeHandler };
+  const beforeSites = createPlainHttpStep({
+    ...(options.https === undefined ? {} : { httpsPort: () => httpsPort ?? 443 }),
+    keyAuthorization: async () => undefined,
+    logger: options.logger,
+  });
+  const edge = createEdgeServer(createFrontHandler({ ...targets, beforeSites }));
+  let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
     createManagementHandler({
       control,
@@ -204,7 +220,18 @@ async function startOnStorage(
     }),
   );
   try {
+    if (options.https !== undefined) {
+      secureEdge = createHttpsEdge(
+        options.https,
+        createFrontHandler(targets),
+        () => undefined,
+        options.logger,
+      );
+    }
     publicPort = await listen(edge, options.port, options.host);
+    if (secureEdge !== undefined) {
+      httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
+    }
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
     const sweeper = sweepContentsHourly(control, options.logger);
@@ -215,20 +242,33 @@ async function startOnStorage(
       adminUrl: origin(adminPort),
       port: publicPort,
       adminPort,
+      ...(httpsPort === undefined ? {} : { httpsPort }),
       adminTokenFile: admin.file,
       control,
       publicUrl,
       async close() {
         clearInterval(poller);
         clearInterval(sweeper);
-        await Promise.all([closeServer(edge), closeServer(adminServer)]);
+        secureEdge?.close();
+        await Promise.all([
+          closeServer(edge),
+          closeServer(adminServer),
+          ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+        ]);
         await table.close();
         await bus?.close();
         await storage.close();
       },
     };
   } catch (error) {
-    await Promise.all([closeServer(edge), closeServer(adminServer), table.close(), bus?.close()]);
+    secureEdge?.close();
+    await Promise.all([
+      closeServer(edge),
+      closeServer(adminServer),
+      ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+      table.close(),
+      bus?.close(),
+    ]);
     throw error;
   }
 }

@@ -4,7 +4,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
-import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
+import {
+  type PreconfiguredProviders,
+  type ServeOptions,
+  type Service,
+  startService,
+} from '../../src/serve/index.js';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
 import { type Files, send, type TestResponse, writeApp } from './app.js';
 
@@ -37,6 +42,8 @@ export async function startTestService(
     apiIdleMinutes?: number;
     pollIntervalMs?: number;
     providers?: PreconfiguredProviders;
+    /** Extra options of `startService` (HTTPS, ACME, DNS server). */
+    extra?: Partial<ServeOptions>;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -56,6 +63,7 @@ export async function startTestService(
     verbose: false,
     logger: SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...options.extra,
   });
   return {
     service,

@@ -11,11 +11,12 @@ import { type PreconfiguredProviders, type Service, startService } from '../../s
 import { createLogger } from '../../shared/logger.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
+import { type HttpsFlags, httpsFromFlags } from './serve-https.js';
 
 /** The site `npm start` deploys the bundled demo to. */
 const DEMO_SITE = 'demo';
 
-interface ServeFlags {
+interface ServeFlags extends HttpsFlags {
   data: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -75,6 +76,9 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
     .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
+    .option('--https-port <port>', 'serve HTTPS on this port too; plain HTTP then redirects', parsePort)
+    .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .addHelpText('after', ENVIRONMENT_HELP)
     .action((flags: ServeFlags) => runServe(flags, onReady ?? demoSeeder(flags)));
 }
@@ -82,6 +86,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
   const providers = providersFromEnv(process.env);
+  const https = httpsFromFlags(flags);
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
@@ -98,9 +103,13 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     verbose: flags.verbose === true,
     logger,
     providers,
+    ...(https === undefined ? {} : { https }),
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
+  if (service.httpsPort !== undefined) {
+    process.stdout.write(`HTTPS on port ${service.httpsPort}; plain HTTP redirects to it\n`);
+  }
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
   process.stdout.write(
