@@ -7,6 +7,7 @@ import { isUserError } from '../shared/errors.js';
 import { registerApimCommands } from './commands/apim.js';
 import { registerBackendCommands } from './commands/backends.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerDomainCommands } from './commands/domain.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerFunctionsCommands } from './commands/functions-start.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -32,6 +33,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   registerUsersCommands(program);
   registerApimCommands(program);
   registerBackendCommands(program);
+  registerDomainCommands(program);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -26,6 +26,16 @@ export {
 } from './content.js';
 export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
 export { type Deployment, failAbandonedUploads, readDeployment } from './deployments.js';
+export {
+  type CustomDomain,
+  createDomainDns,
+  DOMAINS_CHANGE_PREFIX,
+  type DomainDns,
+  listServedDomains,
+  REVALIDATE_MS,
+  revalidateDomains,
+  type ServedDomain,
+} from './domains/index.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';

@@ -53,20 +53,22 @@ export function createHttpsEdge(
 
 /**
  * What the plain listener does with a request for a site before the edge sees it: answers ACME
- * challenges (`keyAuthorization` looks the token up) and, with HTTPS on, redirects the rest. Returns
- * true when it answered.
+ * challenges (`keyAuthorization` looks the token up) and, with HTTPS on, redirects the rest (never the
+ * challenges). Returns true when it answered.
  */
 export function createPlainHttpStep(options: {
   readonly httpsPort?: () => number;
-  readonly keyAuthorization: (token: string) => Promise<string | undefined>;
+  /** Looks an ACME challenge token up; absent when ACME is off (the path is then the site's). */
+  readonly keyAuthorization?: (token: string) => Promise<string | undefined>;
   readonly logger: Logger;
 }): (hostname: string, req: IncomingMessage, res: ServerResponse) => boolean {
   return (hostname, req, res) => {
-    if (isAcmeChallenge(req.url)) {
-      void answerChallenge(req, res, options);
+    const keyAuthorization = options.keyAuthorization;
+    if (keyAuthorization !== undefined && isAcmeChallenge(req.url)) {
+      void answerChallenge(req, res, { keyAuthorization, logger: options.logger });
       return true;
     }
-    if (options.httpsPort === undefined) {
+    if (options.httpsPort === undefined || isAcmeChallenge(req.url)) {
       return false;
     }
     redirectToHttps(hostname, req, res, options.httpsPort());

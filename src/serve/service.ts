@@ -6,10 +6,12 @@
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
+  createDomainDns,
   createManagementHandler,
   createSealer,
   failAbandonedUploads,
   pruneLocalDeployments,
+  REVALIDATE_MS,
   resolveServiceKey,
   sweepUnusedContents,
 } from '../control-plane/index.js';
@@ -34,6 +36,7 @@ import {
   openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
+import { chainResources, createDomainTable } from './domains.js';
 import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
@@ -70,6 +73,12 @@ export interface ServeOptions {
   readonly providers?: PreconfiguredProviders;
   /** `--https-port` and the service certificate (docs/https-and-domains.md); absent: plain HTTP only. */
   readonly https?: HttpsOptions;
+  /** `--dns-server host:port` for custom domain validation; the system resolver when absent. */
+  readonly dnsServer?: string;
+  /** How often `Validating` custom domains are checked, in ms (default: a minute). */
+  readonly domainCheckIntervalMs?: number;
+  /** How long a `Ready` custom domain goes between checks, in ms (default: an hour). */
+  readonly domainRevalidateMs?: number;
 }
 
 /** A running service. */
@@ -132,6 +141,7 @@ async function startOnStorage(
     now: () => new Date(),
     publicUrl,
     validateSettings: validateAppSettings,
+    domainDns: createDomainDns(options.dnsServer),
     sealSession: (siteId, principal, expiresAt) =>
       sealValue(siteSessionKey(control, siteId), principal, expiresAt),
   };
@@ -151,6 +161,7 @@ async function startOnStorage(
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
   });
+  const domains = createDomainTable(control);
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
   const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
@@ -168,7 +179,7 @@ async function startOnStorage(
       timeoutMs: apiTimeoutMs,
       logger: options.logger,
     },
-    resources: combineResources(gateway, functionApps, tokens),
+    resources: chainResources(combineResources(gateway, functionApps, tokens), domains),
     signIn: {
       flows: signInFlows,
       preconfigured: options.providers ?? {},
@@ -184,8 +195,9 @@ async function startOnStorage(
     });
   }
   await pruneLocalDeployments(control, table.activeDeploymentIds());
+  const sites = domains.provider(table);
   const edgeHandler = createEdgeHandler({
-    provider: table,
+    provider: sites,
     serverHost: `${options.host}:${options.port}`,
     logger: options.logger,
     verbose: options.verbose,
@@ -195,16 +207,31 @@ async function startOnStorage(
     flows: signInFlows,
     isSiteOrigin: (origin) => {
       const url = URL.canParse(origin) ? new URL(origin) : undefined;
-      return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
+      return /^https?:$/.test(url?.protocol ?? '') && sites.resolveSite(url?.host) !== undefined;
     },
   });
-  const targets = { gateway, functionApps, identity, edge: edgeHandler };
-  const beforeSites = createPlainHttpStep({
+  const targets = {
+    gateway,
+    functionApps,
+    identity,
+    edge: edgeHandler,
+    beforeSites: domains.redirectToDefault,
+  };
+  const plainStep = createPlainHttpStep({
     ...(options.https === undefined ? {} : { httpsPort: () => httpsPort ?? 443 }),
-    keyAuthorization: async () => undefined,
     logger: options.logger,
   });
-  const edge = createEdgeServer(createFrontHandler({ ...targets, beforeSites }));
+  const edge = createEdgeServer(
+    createFrontHandler({
+      ...targets,
+      beforeSites: (hostname, req, res) =>
+        plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
+    }),
+  );
+  const afterChange = async () => {
+    await table.sync();
+    await bus?.announce();
+  };
   let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
     createManagementHandler({
@@ -212,10 +239,7 @@ async function startOnStorage(
       adminToken: admin.token,
       logger: options.logger,
       version: options.version,
-      afterChange: async () => {
-        await table.sync();
-        await bus?.announce();
-      },
+      afterChange,
       fallback: createPortalHandler({ logger: options.logger }),
     }),
   );
@@ -234,6 +258,11 @@ async function startOnStorage(
     }
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
+    domains.startChecks(
+      options.domainCheckIntervalMs ?? 60_000,
+      options.domainRevalidateMs ?? REVALIDATE_MS,
+      afterChange,
+    );
     const sweeper = sweepContentsHourly(control, options.logger);
     const origin = (port: number) =>
       `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;

@@ -2,6 +2,7 @@
  * The production-edge flags of `portico serve` (docs/https-and-domains.md): `--https-port`,
  * `--tls-cert`/`--tls-key`, `--acme-directory`, `--acme-email`, `--dns-server`, checked together.
  */
+import { InvalidArgumentError } from 'commander';
 import { PorticoError } from '../../shared/errors.js';
 
 /** The flags as commander parsed them. */
@@ -9,6 +10,17 @@ export interface HttpsFlags {
   httpsPort?: number;
   tlsCert?: string;
   tlsKey?: string;
+  dnsServer?: string;
+}
+
+/** `--dns-server host:port` (an IPv6 address in brackets), as node's resolver takes it. */
+export function parseDnsServer(value: string): string {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(:\d{1,5})?$/.test(value)) {
+    throw new InvalidArgumentError(
+      'expected an IP address with an optional port, e.g. 127.0.0.1:8053 or [::1]:53.',
+    );
+  }
+  return value;
 }
 
 /** The `https` option of `startService`, or undefined without `--https-port`; throws on a bad combination. */

@@ -11,7 +11,7 @@ import { type PreconfiguredProviders, type Service, startService } from '../../s
 import { createLogger } from '../../shared/logger.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
-import { type HttpsFlags, httpsFromFlags } from './serve-https.js';
+import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
 
 /** The site `npm start` deploys the bundled demo to. */
 const DEMO_SITE = 'demo';
@@ -79,6 +79,11 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--https-port <port>', 'serve HTTPS on this port too; plain HTTP then redirects', parsePort)
     .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--dns-server <host:port>',
+      'DNS server for custom domain validation (default: the system’s)',
+      parseDnsServer,
+    )
     .addHelpText('after', ENVIRONMENT_HELP)
     .action((flags: ServeFlags) => runServe(flags, onReady ?? demoSeeder(flags)));
 }
@@ -104,6 +109,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     logger,
     providers,
     ...(https === undefined ? {} : { https }),
+    ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
