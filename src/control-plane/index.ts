@@ -31,10 +31,23 @@ export {
   createDomainDns,
   DOMAINS_CHANGE_PREFIX,
   type DomainDns,
+  deleteOrphanCertificates,
+  findAcmeChallenge,
+  listCertificateWork,
   listServedDomains,
+  markCertificateAttempt,
+  putAcmeChallenge,
   REVALIDATE_MS,
+  readCertificates,
+  recordCertificateFailure,
+  releaseLease,
+  removeAcmeChallenge,
+  resolveAcmeAccountKey,
   revalidateDomains,
   type ServedDomain,
+  type StoredCertificate,
+  saveCertificate,
+  tryLease,
 } from './domains/index.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
 export { PRODUCTION } from './names.js';

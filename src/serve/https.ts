@@ -16,6 +16,7 @@ import {
   redirectToHttps,
   type ServiceCertificate,
 } from '../tls/index.js';
+import type { AcmeOptions } from './certificates.js';
 
 /** The HTTPS options of `portico serve`. */
 export interface HttpsOptions {
@@ -23,6 +24,8 @@ export interface HttpsOptions {
   /** The service certificate's files (`*.<domain>`); both or neither. */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** Certificates for custom domains by ACME (always on with HTTPS; Let's Encrypt by default). */
+  readonly acme?: AcmeOptions;
 }
 
 /** The HTTPS listener and the service certificate it watches. */

@@ -36,6 +36,7 @@ import {
   openDatabase,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createCertificateTable } from './certificates.js';
 import { chainResources, createDomainTable } from './domains.js';
 import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
@@ -162,6 +163,7 @@ async function startOnStorage(
     idleMs: options.apiIdleMinutes * 60_000,
   });
   const domains = createDomainTable(control);
+  const certificates = createCertificateTable(control);
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
   const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
@@ -179,7 +181,10 @@ async function startOnStorage(
       timeoutMs: apiTimeoutMs,
       logger: options.logger,
     },
-    resources: chainResources(combineResources(gateway, functionApps, tokens), domains),
+    resources: chainResources(
+      chainResources(combineResources(gateway, functionApps, tokens), domains),
+      certificates,
+    ),
     signIn: {
       flows: signInFlows,
       preconfigured: options.providers ?? {},
@@ -218,7 +223,9 @@ async function startOnStorage(
     beforeSites: domains.redirectToDefault,
   };
   const plainStep = createPlainHttpStep({
-    ...(options.https === undefined ? {} : { httpsPort: () => httpsPort ?? 443 }),
+    ...(options.https === undefined
+      ? {}
+      : { httpsPort: () => httpsPort ?? 443, keyAuthorization: certificates.keyAuthorization }),
     logger: options.logger,
   });
   const edge = createEdgeServer(
@@ -248,7 +255,7 @@ async function startOnStorage(
       secureEdge = createHttpsEdge(
         options.https,
         createFrontHandler(targets),
-        () => undefined,
+        certificates.forHost,
         options.logger,
       );
     }
@@ -258,6 +265,9 @@ async function startOnStorage(
     }
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
+    if (options.https !== undefined) {
+      certificates.startOrders(options.https.acme ?? {}, afterChange);
+    }
     domains.startChecks(
       options.domainCheckIntervalMs ?? 60_000,
       options.domainRevalidateMs ?? REVALIDATE_MS,

@@ -207,6 +207,10 @@ export interface CustomDomainsTable {
   is_default: number;
   created_at: string;
   checked_at: string | null;
+  /** Why the last certificate order failed (the working certificate, if any, is kept). */
+  certificate_error: string | null;
+  /** When a certificate was last ordered (retries wait after it). */
+  certificate_attempt_at: string | null;
 }
 
 /** The certificate served for a host name (a custom domain), ordered by ACME or uploaded. */

@@ -1,4 +1,12 @@
-/** Public surface of the TLS plane: certificates by SNI, the service certificate's files, HTTP → HTTPS. */
+/** Public surface of the TLS plane: certificates by SNI, the service certificate's files, HTTP → HTTPS, ACME. */
+export {
+  type AcmeOrder,
+  type ChallengeStore,
+  createAccountKey,
+  type IssuedCertificate,
+  LETS_ENCRYPT_DIRECTORY,
+  orderCertificate,
+} from './acme.js';
 export {
   ACME_CHALLENGE_PREFIX,
   answerAcmeChallenge,

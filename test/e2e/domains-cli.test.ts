@@ -45,6 +45,8 @@ describe('portico serve --https-port and portico domain', { timeout: 120_000 }, 
         ],
         ...['--tls-cert', join(dataDir, 'cert.pem'), '--tls-key', join(dataDir, 'key.pem')],
         ...['--dns-server', dns.server],
+        // No ACME server here (and never the real Let's Encrypt from a test): orders fail and are retried.
+        ...['--acme-directory', 'http://127.0.0.1:9/directory'],
       ],
       20_000,
     );

@@ -37,11 +37,17 @@ function waitForOutput(child: ChildProcess, text: string, name: string): Promise
   });
 }
 
+/**
+ * SIGTERM, then SIGKILL if it has not exited 10 s later: a `portico serve` in the middle of an ACME
+ * order waits for acme-client's retry timers before its event loop empties.
+ */
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
   }
 }
 
@@ -72,6 +78,9 @@ export async function startTestDns(): Promise<TestDns> {
       '-https01',
       '',
       '-tlsalpn01',
+      '',
+      // Loopback services here listen on IPv4: no AAAA answers, so validators connect to 127.0.0.1.
+      '-defaultIPv6',
       '',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -106,6 +115,8 @@ export interface TestPebble {
   readonly tlsCa: string;
   /** PEM of the root that signs the certificates pebble issues. */
   root(): Promise<string>;
+  /** How many certificates pebble has issued so far. */
+  issued(): number;
   close(): Promise<void>;
 }
 
@@ -117,6 +128,8 @@ export async function startPebble(options: {
   httpPort: number;
   dnsServer: string;
   validitySeconds?: number;
+  /** Names pebble refuses to issue for (an ACME refusal). */
+  blocklist?: string[];
 }): Promise<TestPebble> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-pebble-'));
   const ca = await createTestCa('Pebble HTTPS Test CA');
@@ -139,6 +152,7 @@ export async function startPebble(options: {
         ...(options.validitySeconds === undefined
           ? {}
           : { certificateValidityPeriod: options.validitySeconds }),
+        ...(options.blocklist === undefined ? {} : { domainBlocklist: options.blocklist }),
       },
     }),
   );
@@ -146,8 +160,13 @@ export async function startPebble(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
   });
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
   await waitForOutput(child, 'Listening on', 'pebble');
   return {
+    issued: () => log.match(/Issued certificate serial/g)?.length ?? 0,
     directory: `https://localhost:${listenPort}/dir`,
     tlsCa: ca.cert,
     async root() {
@@ -168,5 +187,64 @@ export async function startPebble(options: {
       });
     },
     close: () => stop(child),
+  };
+}
+
+/** The JSON of a management answer, as loosely as these tests read it. */
+export interface AdminBody {
+  readonly properties: Readonly<
+    Record<string, string | boolean | null | { source: string; notAfter: string }>
+  >;
+}
+
+/** A `portico serve` child process. */
+export interface ServeProcess {
+  readonly adminUrl: string;
+  readonly httpsPort: number;
+  readonly token: string;
+  output(): string;
+  /** A management call with the admin token. */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: AdminBody }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built CLI's `portico serve` with `args` (and `PORTICO_ADMIN_TOKEN`), trusting the extra CA
+ * in `caFile` as an operator would (NODE_EXTRA_CA_CERTS); resolves once it prints its URLs.
+ */
+export async function startServeProcess(args: string[], caFile: string): Promise<ServeProcess> {
+  const bin = new URL('../../bin/portico.js', import.meta.url).pathname;
+  const token = 'acme-test-admin-token-0123456789';
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, PORTICO_ADMIN_TOKEN: token },
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await waitForOutput(child, 'Portal at', 'portico serve');
+  const adminUrl = /Management API at (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+  return {
+    adminUrl,
+    httpsPort: Number(/HTTPS on port (\d+)/.exec(out)?.[1]),
+    token,
+    output: () => out,
+    async admin(method, path, body) {
+      const response = await fetch(`${adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        json: (text === '' ? { properties: {} } : JSON.parse(text)) as AdminBody,
+      };
+    },
+    stop: () => stop(child),
   };
 }

@@ -3,6 +3,7 @@
  * `--tls-cert`/`--tls-key`, `--acme-directory`, `--acme-email`, `--dns-server`, checked together.
  */
 import { InvalidArgumentError } from 'commander';
+import type { HttpsOptions } from '../../serve/index.js';
 import { PorticoError } from '../../shared/errors.js';
 
 /** The flags as commander parsed them. */
@@ -11,6 +12,10 @@ export interface HttpsFlags {
   tlsCert?: string;
   tlsKey?: string;
   dnsServer?: string;
+  acmeDirectory?: string;
+  acmeEmail?: string;
+  acmeCheckInterval?: number;
+  acmeRetry?: number;
 }
 
 /** `--dns-server host:port` (an IPv6 address in brackets), as node's resolver takes it. */
@@ -24,9 +29,7 @@ export function parseDnsServer(value: string): string {
 }
 
 /** The `https` option of `startService`, or undefined without `--https-port`; throws on a bad combination. */
-export function httpsFromFlags(
-  flags: HttpsFlags,
-): { port: number; certFile?: string; keyFile?: string } | undefined {
+export function httpsFromFlags(flags: HttpsFlags): HttpsOptions | undefined {
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new PorticoError(
       'CLI_USAGE',
@@ -34,6 +37,13 @@ export function httpsFromFlags(
     );
   }
   if (flags.httpsPort === undefined) {
+    const acme = flags.acmeDirectory ?? flags.acmeEmail;
+    if (acme !== undefined) {
+      throw new PorticoError(
+        'CLI_USAGE',
+        '--acme-directory and --acme-email need --https-port (e.g. --https-port 443): certificates are for the HTTPS listener.',
+      );
+    }
     if (flags.tlsCert !== undefined) {
       throw new PorticoError(
         'CLI_USAGE',
@@ -46,5 +56,11 @@ export function httpsFromFlags(
     port: flags.httpsPort,
     ...(flags.tlsCert === undefined ? {} : { certFile: flags.tlsCert }),
     ...(flags.tlsKey === undefined ? {} : { keyFile: flags.tlsKey }),
+    acme: {
+      ...(flags.acmeDirectory === undefined ? {} : { directoryUrl: flags.acmeDirectory }),
+      ...(flags.acmeEmail === undefined ? {} : { email: flags.acmeEmail }),
+      ...(flags.acmeCheckInterval === undefined ? {} : { checkIntervalMs: flags.acmeCheckInterval * 1000 }),
+      ...(flags.acmeRetry === undefined ? {} : { retryMs: flags.acmeRetry * 1000 }),
+    },
   };
 }

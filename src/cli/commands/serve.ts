@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
 import { createLogger } from '../../shared/logger.js';
-import { parsePort, parseSeconds } from '../options.js';
+import { parseHttpUrl, parsePort, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
 import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
 
@@ -80,6 +80,22 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option(
+      '--acme-directory <url>',
+      'ACME directory for custom domain certificates (default: Let’s Encrypt)',
+      parseHttpUrl,
+    )
+    .option('--acme-email <address>', 'contact address of the ACME account (expiry notices)')
+    .option(
+      '--acme-check-interval <seconds>',
+      'how often certificates due are looked for (default 60)',
+      parseSeconds,
+    )
+    .option(
+      '--acme-retry <seconds>',
+      'least time between two orders for one domain (default 3600)',
+      parseSeconds,
+    )
+    .option(
       '--dns-server <host:port>',
       'DNS server for custom domain validation (default: the system’s)',
       parseDnsServer,
@@ -134,6 +150,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     );
   }
   await stopped;
+  // Closed cleanly; a library's pending retry timer (an ACME order backing off) must not hold the process.
+  process.exit(process.exitCode ?? 0);
 }
 
 /**

@@ -88,6 +88,8 @@ export async function putCustomDomain(
     is_default: request.isDefault === true ? 1 : (existing?.is_default ?? 0),
     created_at: ctx.now().toISOString(),
     checked_at: null,
+    certificate_error: null,
+    certificate_attempt_at: null,
   };
   await saveDomain(ctx, row, existing !== undefined);
   return revalidate(ctx, toDomain(row), site);

@@ -4,11 +4,14 @@
  */
 import type { ControlContext } from '../context.js';
 import {
+  type CertificateSummary,
   type CustomDomain,
   deleteCustomDomain,
+  describeCertificate,
   getCustomDomain,
   listCustomDomains,
   putCustomDomain,
+  setUploadedCertificate,
 } from '../domains/index.js';
 import { readJson } from './http.js';
 import { checkScope, propertiesOf } from './params.js';
@@ -21,7 +24,11 @@ const DOMAINS = `${SITE}/customDomains`;
 const DOMAIN = `${DOMAINS}/{domainName}`;
 
 /** Azure's `StaticSiteCustomDomainOverviewARMResource`, with Portico's `validationMethod` and `isDefault`. */
-export function domainResource(siteName: string, domain: CustomDomain): unknown {
+export function domainResource(
+  siteName: string,
+  domain: CustomDomain,
+  tls: { certificate: CertificateSummary | null; certificateError: string | null },
+): unknown {
   return {
     id: `${siteId(siteName)}/customDomains/${domain.domainName}`,
     name: domain.domainName,
@@ -34,8 +41,14 @@ export function domainResource(siteName: string, domain: CustomDomain): unknown 
       validationToken: domain.validationToken,
       errorMessage: domain.errorMessage,
       isDefault: domain.isDefault,
+      certificate: tls.certificate,
+      certificateError: tls.certificateError,
     },
   };
+}
+
+async function view(ctx: ControlContext, siteName: string, domain: CustomDomain): Promise<unknown> {
+  return domainResource(siteName, domain, await describeCertificate(ctx, domain.domainName));
 }
 
 function siteName(r: RouteRequest): string {
@@ -53,7 +66,10 @@ export function createDomainRoutes(ctx: ControlContext): Route[] {
       summary: 'List the custom domains of a static site',
       handler: async (r) => {
         const domains = await listCustomDomains(ctx, siteName(r));
-        return { status: 200, body: { value: domains.map((d) => domainResource(siteName(r), d)) } };
+        return {
+          status: 200,
+          body: { value: await Promise.all(domains.map((d) => view(ctx, siteName(r), d))) },
+        };
       },
     },
     {
@@ -65,7 +81,7 @@ export function createDomainRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const properties = propertiesOf(await readJson(r.req));
         const domain = await putCustomDomain(ctx, siteName(r), r.params.domainName ?? '', properties);
-        return { status: 200, body: domainResource(siteName(r), domain) };
+        return { status: 200, body: await view(ctx, siteName(r), domain) };
       },
     },
     {
@@ -75,8 +91,39 @@ export function createDomainRoutes(ctx: ControlContext): Route[] {
       summary: 'Get a custom domain: its status, validation token and error',
       handler: async (r) => ({
         status: 200,
-        body: domainResource(siteName(r), await getCustomDomain(ctx, siteName(r), r.params.domainName ?? '')),
+        body: await view(
+          ctx,
+          siteName(r),
+          await getCustomDomain(ctx, siteName(r), r.params.domainName ?? ''),
+        ),
       }),
+    },
+    {
+      method: 'PUT',
+      path: `${DOMAIN}/certificate`,
+      auth: 'admin',
+      summary: 'Serve an uploaded certificate for the domain instead of ordering one by ACME',
+      requestExample: {
+        properties: {
+          certificate: '-----BEGIN CERTIFICATE-----…',
+          privateKey: '-----BEGIN PRIVATE KEY-----…',
+        },
+      },
+      handler: async (r) => {
+        const properties = propertiesOf(await readJson(r.req));
+        await setUploadedCertificate(ctx, siteName(r), r.params.domainName ?? '', {
+          certificate: properties.certificate,
+          privateKey: properties.privateKey,
+        });
+        return {
+          status: 200,
+          body: await view(
+            ctx,
+            siteName(r),
+            await getCustomDomain(ctx, siteName(r), r.params.domainName ?? ''),
+          ),
+        };
+      },
     },
     {
       method: 'DELETE',

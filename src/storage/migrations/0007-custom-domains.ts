@@ -17,6 +17,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('checked_at', 'text')
+    .addColumn('certificate_error', 'text')
+    .addColumn('certificate_attempt_at', 'text')
     .execute();
   await db.schema.createIndex('custom_domains_site').on('custom_domains').column('site_id').execute();
   await db.schema
