@@ -165,6 +165,12 @@ describe('custom domains', () => {
     expect((await t.get(shop, '/')).status).toBe(200);
   });
 
+  it('keeps a site with more custom domains than Free allows on Standard', async () => {
+    const downgrade = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Free' } });
+    expect(downgrade.status).toBe(409);
+    expect(errorOf(downgrade).message).toContain('3 custom domains (Free allows 2)');
+  });
+
   it('fails a ready domain whose CNAME is removed, on the periodic check', async () => {
     await dns.setCname('old.shop.example', shop);
     expect((await put('shop', 'old.shop.example')).json<DomainBody>().properties.status).toBe('Ready');
