@@ -96,6 +96,21 @@ describe('portico serve --https-port and portico domain', { timeout: 120_000 }, 
     expect(show.stdout).toMatch(/Status:\s+Ready/);
   });
 
+  it('installs an uploaded certificate with domain cert set, served by SNI', async () => {
+    const pair = await ca.issue(['www.blog.example']);
+    await writeFile(join(dataDir, 'www.pem'), pair.cert);
+    await writeFile(join(dataDir, 'www.key'), pair.key);
+    const set = await cli([
+      ...['domain', 'cert', 'set', '--site', 'blog', 'www.blog.example'],
+      ...['--cert', join(dataDir, 'www.pem'), '--key', join(dataDir, 'www.key')],
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('now serves the uploaded certificate');
+    const httpsPort = Number(/HTTPS on port (\d+)/.exec(server.stdout())?.[1]);
+    const answer = await httpsRequest(httpsPort, 'www.blog.example', '/', ca.cert);
+    expect(answer.altNames).toBe('DNS:www.blog.example');
+  });
+
   it('explains a bad domain on stderr with a non-zero exit', async () => {
     const wildcard = await cli(['domain', 'add', '--site', 'blog', '*.blog.example']);
     expect(wildcard.code).not.toBe(0);
