@@ -92,7 +92,12 @@ export async function putCustomDomain(
     certificate_attempt_at: null,
   };
   await saveDomain(ctx, row, existing !== undefined);
-  return revalidate(ctx, toDomain(row), site);
+  const checked = await revalidate(ctx, toDomain(row), site);
+  if (existing !== undefined) {
+    // Its status or default flag may have changed from what the nodes serve.
+    await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
+  }
+  return checked;
 }
 
 async function saveDomain(ctx: ControlContext, row: CustomDomainsTable, exists: boolean): Promise<void> {
@@ -212,7 +217,8 @@ async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site)
     .set({ status: next.status, error_message: next.errorMessage, checked_at: ctx.now().toISOString() })
     .where('domain_name', '=', domain.domainName)
     .execute();
-  if (next.status !== domain.status || domain.status === 'Validating') {
+  // Only a status change alters what the nodes serve (a new domain is Validating: nothing to reload).
+  if (next.status !== domain.status) {
     await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${domain.domainName}`);
   }
   return next;
