@@ -19,11 +19,23 @@ const ALLOWED: Record<string, readonly string[]> = {
   'control-plane': ['shared', 'config', 'storage', 'gateway'],
   client: ['shared'],
   portal: ['shared'],
+  // TLS: certificates by SNI, the service certificate's files, ACME; storage-free (serve wires it).
+  tls: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   // The `--run` dev server command of `portico start` (a process group), composed by main.ts.
   start: ['shared'],
   'main.ts': ['shared', 'config', 'edge', 'functions-host', 'start'],
-  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal', 'gateway'],
+  serve: [
+    'shared',
+    'config',
+    'storage',
+    'control-plane',
+    'edge',
+    'functions-host',
+    'portal',
+    'gateway',
+    'tls',
+  ],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],
 };
@@ -67,7 +79,7 @@ describe('architecture', () => {
   it('every error code carries its module prefix', () => {
     for (const code of Object.keys(ERROR_CODES)) {
       expect(code).toMatch(
-        /^(CONFIG|EDGE|AUTH|PROXY|CLI|CLIENT|STORAGE|GATEWAY|FUNCTIONS|CONTROL|DEPLOY|SERVE)_[A-Z_]+$|^INTERNAL$/,
+        /^(CONFIG|EDGE|AUTH|PROXY|CLI|CLIENT|STORAGE|GATEWAY|FUNCTIONS|CONTROL|DEPLOY|SERVE|TLS)_[A-Z_]+$|^INTERNAL$/,
       );
     }
   });

@@ -9,6 +9,7 @@ import { registerApimCommands } from './commands/apim.js';
 import { registerBackendCommands } from './commands/backends.js';
 import { registerBuildCommand } from './commands/build.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerDomainCommands } from './commands/domain.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerFunctionsCommands } from './commands/functions-start.js';
 import { registerInitCommand } from './commands/init.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   registerUsersCommands(program);
   registerApimCommands(program);
   registerBackendCommands(program);
+  registerDomainCommands(program);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

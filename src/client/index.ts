@@ -1,5 +1,12 @@
 /** The typed client of Portico's management REST API (docs/rest-api.md), used by the CLI and the portal. */
+
 export { createDeployClient, type DeployClient, type DeployClientOptions } from './deploy.js';
+export {
+  type CustomDomainInput,
+  type CustomDomainResource,
+  createDomainClient,
+  type DomainClient,
+} from './domains.js';
 export {
   formatServerError,
   type HttpMethod,

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore, Database } from '../storage/index.js';
+import type { DomainDns } from './domains/dns.js';
 import type { Sealer } from './sealing.js';
 
 /** Dependencies of the control-plane services. */
@@ -27,6 +28,8 @@ export interface ControlContext {
    * since the epoch). Set by `portico serve`; test sessions cannot be minted without it.
    */
   readonly sealSession?: (siteId: string, principal: SessionPrincipal, expiresAt: number) => string;
+  /** DNS lookups of custom domain validation (`--dns-server`); the system resolver when absent. */
+  readonly domainDns?: DomainDns;
 }
 
 /** The principal a session holds (the shape of `/.auth/me`). */

@@ -26,6 +26,29 @@ export {
 } from './content.js';
 export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
 export { type Deployment, expireUploads, readDeployment } from './deployments.js';
+export {
+  type CustomDomain,
+  createDomainDns,
+  DOMAINS_CHANGE_PREFIX,
+  type DomainDns,
+  deleteOrphanCertificates,
+  findAcmeChallenge,
+  listCertificateWork,
+  listServedDomains,
+  markCertificateAttempt,
+  putAcmeChallenge,
+  REVALIDATE_MS,
+  readCertificates,
+  recordCertificateFailure,
+  releaseLease,
+  removeAcmeChallenge,
+  resolveAcmeAccountKey,
+  revalidateDomains,
+  type ServedDomain,
+  type StoredCertificate,
+  saveCertificate,
+  tryLease,
+} from './domains/index.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';

@@ -1,5 +1,6 @@
 /** Plan rules (spec §5): what blocks a move from Standard to Free. */
 import type { ControlContext } from './context.js';
+import { DOMAIN_LIMITS } from './domains/index.js';
 import { ENVIRONMENT_LIMITS, listEnvironments } from './environments.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
@@ -19,6 +20,14 @@ export async function listStandardFeaturesInUse(ctx: ControlContext, site: Site)
     .execute();
   for (const link of links) {
     blockers.push(`the linked ${link.backend_type} backend '${link.name}'`);
+  }
+  const domains = await ctx.db
+    .selectFrom('custom_domains')
+    .select('domain_name')
+    .where('site_id', '=', site.id)
+    .execute();
+  if (domains.length > DOMAIN_LIMITS.Free) {
+    blockers.push(`${domains.length} custom domains (Free allows ${DOMAIN_LIMITS.Free})`);
   }
   const active = environments.flatMap((e) =>
     e.activeDeploymentId === null ? [] : [{ e, id: e.activeDeploymentId }],

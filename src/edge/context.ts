@@ -46,7 +46,7 @@ export interface ContextInit extends RequestFacts {
  */
 export function createContext(init: ContextInit): EdgeContext {
   const { req, site, rules } = init;
-  const proto: 'http' | 'https' = site.secure ? 'https' : 'http';
+  const proto: 'http' | 'https' = site.secure || isEncrypted(req) ? 'https' : 'http';
   const host = pickHost(req, rules, init.serverHost);
   let principal: ClientPrincipal | null | undefined;
   return {
@@ -67,6 +67,11 @@ export function createContext(init: ContextInit): EdgeContext {
       return principal;
     },
   };
+}
+
+/** True when the request came over TLS (the `--https-port` listener of `portico serve`). */
+function isEncrypted(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean }).encrypted === true;
 }
 
 function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): string {

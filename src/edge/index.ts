@@ -32,7 +32,13 @@ export {
   type UpgradeRefusal,
 } from './proxy/index.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
-export { closeServer, createEdgeServer, listen, type TlsCertificate } from './server.js';
+export {
+  closeServer,
+  createEdgeServer,
+  createSecureEdgeServer,
+  listen,
+  type TlsCertificate,
+} from './server.js';
 export type {
   EdgeSite,
   EdgeStateProvider,

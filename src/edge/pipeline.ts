@@ -143,7 +143,7 @@ async function dispatch(
       codec: ctx.site.sessions,
       isProviderEnabled: ctx.site.isProviderEnabled,
       signIn: ctx.site.signIn,
-      secureCookies: ctx.site.secure,
+      secureCookies: ctx.proto === 'https',
       purge: ctx.site.identity?.purge,
       wellKnown: ctx.site.tokens?.wellKnown,
     });

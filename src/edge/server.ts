@@ -5,8 +5,9 @@
  * instead of a dropped socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { refuseUpgrade } from './proxy/index.js';
 
 /** A PEM certificate (chain) and its private key, for serving HTTPS. */
@@ -15,12 +16,15 @@ export interface TlsCertificate {
   readonly key: string;
 }
 
+/** A WebSocket upgrade listener (it must answer at once). */
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 /** Options of {@link createEdgeServer}. */
 export interface EdgeServerOptions {
-  /** Serve HTTPS with this certificate. */
+  /** Serve HTTPS with this certificate (`portico start --ssl`). */
   readonly tls?: TlsCertificate;
   /** Handles WebSocket upgrades; by default they are refused at once (D11). */
-  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readonly upgrade?: UpgradeListener;
 }
 
 /** Creates (but does not start) the edge HTTP server around a request listener; HTTPS with `tls`. */
@@ -33,7 +37,29 @@ export function createEdgeServer(
     tls === undefined
       ? createServer({ keepAliveTimeout: 5_000 }, listener)
       : createHttpsServer({ keepAliveTimeout: 5_000, cert: tls.cert, key: tls.key }, listener);
-  server.on('upgrade', options.upgrade ?? ((_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket)));
+  return withEdgeEvents(server, options.upgrade);
+}
+
+/**
+ * The same listener over TLS (1.2 and later), HTTP/1.1 only (docs/decisions/0021-https-and-custom-domains.md);
+ * `tls` brings the certificate choice (`SNICallback`) and the default context.
+ */
+export function createSecureEdgeServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  tls: Pick<TlsOptions, 'SNICallback'> & SecureContextOptions,
+  upgrade?: UpgradeListener,
+): HttpsServer {
+  return withEdgeEvents(
+    createHttpsServer(
+      { ...tls, minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'], keepAliveTimeout: 5_000 },
+      listener,
+    ),
+    upgrade,
+  );
+}
+
+function withEdgeEvents<T extends Server | HttpsServer>(server: T, upgrade: UpgradeListener | undefined): T {
+  server.on('upgrade', upgrade ?? ((_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket)));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );
@@ -54,7 +80,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /** Starts `server` on host:port and resolves with the bound port (useful with port 0). */
-export function listen(server: Server, port: number, host: string): Promise<number> {
+export function listen(server: Server | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -66,7 +92,7 @@ export function listen(server: Server, port: number, host: string): Promise<numb
 }
 
 /** Stops accepting connections and closes idle and active ones. */
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: Server | HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();

@@ -17,6 +17,12 @@ export interface FrontTargets {
   readonly functionApps: FunctionAppTable;
   readonly identity: IdentityHost;
   readonly edge: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * The plain listener's step before sites and the identity host when HTTPS is on (ACME challenges,
+   * 301 to HTTPS); true when it answered. Gateways and function apps stay on plain HTTP too, since
+   * linked backends reach them through this node's own listener.
+   */
+  readonly beforeSites?: (hostname: string, req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** `Host` without port, lower case, without a trailing dot. */
@@ -35,6 +41,7 @@ export function createFrontHandler(
     if (
       !targets.gateway.handle(hostname, req, res) &&
       !targets.functionApps.handle(hostname, req, res) &&
+      !targets.beforeSites?.(hostname, req, res) &&
       !targets.identity.handle(hostname, req, res)
     ) {
       targets.edge(req, res);

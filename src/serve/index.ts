@@ -1,6 +1,8 @@
 /** Public surface of `portico serve`'s composition root. */
 
 export type { PreconfiguredProviders } from '../edge/index.js';
+export type { AcmeOptions } from './certificates.js';
+export type { HttpsOptions } from './https.js';
 export { SERVICE_KEY_FILE } from './key-file.js';
 export { ADMIN_TOKEN_FILE } from './secrets.js';
 export { type ServeOptions, type Service, startService } from './service.js';

@@ -6,10 +6,12 @@
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
+  createDomainDns,
   createManagementHandler,
   createSealer,
   expireUploads,
   pruneLocalDeployments,
+  REVALIDATE_MS,
   sweepUnusedContents,
   UPLOAD_CHECK_INTERVAL_MS,
 } from '../control-plane/index.js';
@@ -39,9 +41,12 @@ import {
   createDiskBlobStore,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createCertificateTable } from './certificates.js';
+import { chainResources, createDomainTable } from './domains.js';
 import { createFrontHandler, createFrontUpgradeHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
+import { createHttpsEdge, createPlainHttpStep, type HttpsEdge, type HttpsOptions } from './https.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
@@ -96,6 +101,14 @@ export interface ServeOptions {
   readonly sandbox?: SandboxChoice;
   /** `--functions-user`: `auto`, `off`, `<first uid>` or `<first uid>:<count>` (used when root). */
   readonly functionsUser?: string;
+  /** `--https-port` and the service certificate (docs/https-and-domains.md); absent: plain HTTP only. */
+  readonly https?: HttpsOptions;
+  /** `--dns-server host:port` for custom domain validation; the system resolver when absent. */
+  readonly dnsServer?: string;
+  /** How often `Validating` custom domains are checked, in ms (default: a minute). */
+  readonly domainCheckIntervalMs?: number;
+  /** How long a `Ready` custom domain goes between checks, in ms (default: an hour). */
+  readonly domainRevalidateMs?: number;
 }
 
 /** A running service. */
@@ -105,6 +118,8 @@ export interface Service {
   readonly adminUrl: string;
   readonly port: number;
   readonly adminPort: number;
+  /** The bound `--https-port`, when HTTPS is on. */
+  readonly httpsPort?: number;
   /** Where the generated admin token is, when it was not configured. */
   readonly adminTokenFile?: string;
   /** Where the service key comes from: PORTICO_SECRET_KEY, or the key file at `file`. */
@@ -168,7 +183,11 @@ async function startOnStorage(
       ? createDiskBlobStore(join(dataDir, 'blobs'))
       : createDatabaseBlobStore(storage.db);
   let publicPort = options.port;
-  const publicUrl = (hostname: string) => `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`;
+  let httpsPort = options.https?.port;
+  const publicUrl = (hostname: string) =>
+    httpsPort === undefined
+      ? `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`
+      : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
   const control: ControlContext = {
     db: storage.db,
     blobs,
@@ -180,6 +199,7 @@ async function startOnStorage(
     ...(options.uploadExpiryMs === undefined ? {} : { uploadExpiryMs: options.uploadExpiryMs }),
     publicUrl,
     validateSettings: validateAppSettings,
+    domainDns: createDomainDns(options.dnsServer),
     sealSession: (siteId, principal, expiresAt) =>
       sealValue(siteSessionKey(control, siteId), principal, expiresAt),
   };
@@ -200,6 +220,8 @@ async function startOnStorage(
     idleMs: options.apiIdleMinutes * 60_000,
     sandbox,
   });
+  const domains = createDomainTable(control);
+  const certificates = createCertificateTable(control);
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
   const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
@@ -218,7 +240,10 @@ async function startOnStorage(
       timeoutMs: apiTimeoutMs,
       logger: options.logger,
     },
-    resources: combineResources(gateway, functionApps, tokens),
+    resources: chainResources(
+      chainResources(combineResources(gateway, functionApps, tokens), domains),
+      certificates,
+    ),
     signIn: {
       flows: signInFlows,
       preconfigured: options.providers ?? {},
@@ -234,8 +259,9 @@ async function startOnStorage(
     });
   }
   await pruneLocalDeployments(control, table.activeDeploymentIds());
+  const sites = domains.provider(table);
   const edgeHandler = createEdgeHandler({
-    provider: table,
+    provider: sites,
     serverHost: `${options.host}:${options.port}`,
     logger: options.logger,
     verbose: options.verbose,
@@ -245,29 +271,68 @@ async function startOnStorage(
     flows: signInFlows,
     isSiteOrigin: (origin) => {
       const url = URL.canParse(origin) ? new URL(origin) : undefined;
-      return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
+      return /^https?:$/.test(url?.protocol ?? '') && sites.resolveSite(url?.host) !== undefined;
     },
   });
-  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }), {
-    upgrade: createFrontUpgradeHandler(gateway),
+  const targets = {
+    gateway,
+    functionApps,
+    identity,
+    edge: edgeHandler,
+    beforeSites: domains.redirectToDefault,
+  };
+  const plainStep = createPlainHttpStep({
+    ...(options.https === undefined
+      ? {}
+      : { httpsPort: () => httpsPort ?? 443, keyAuthorization: certificates.keyAuthorization }),
+    logger: options.logger,
   });
+  const edge = createEdgeServer(
+    createFrontHandler({
+      ...targets,
+      beforeSites: (hostname, req, res) =>
+        plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
+    }),
+    { upgrade: createFrontUpgradeHandler(gateway) },
+  );
+  const afterChange = async () => {
+    await table.sync();
+    await bus?.announce();
+  };
+  let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
     createManagementHandler({
       control,
       adminToken: admin.token,
       logger: options.logger,
       version: options.version,
-      afterChange: async () => {
-        await table.sync();
-        await bus?.announce();
-      },
+      afterChange,
       fallback: createPortalHandler({ logger: options.logger }),
     }),
   );
   try {
+    if (options.https !== undefined) {
+      secureEdge = createHttpsEdge(
+        options.https,
+        createFrontHandler(targets),
+        certificates.forHost,
+        options.logger,
+      );
+    }
     publicPort = await listen(edge, options.port, options.host);
+    if (secureEdge !== undefined) {
+      httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
+    }
     const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
+    if (options.https !== undefined) {
+      certificates.startOrders(options.https.acme ?? {}, afterChange);
+    }
+    domains.startChecks(
+      options.domainCheckIntervalMs ?? 60_000,
+      options.domainRevalidateMs ?? REVALIDATE_MS,
+      afterChange,
+    );
     const sweeper = sweepContentsHourly(control, options.logger);
     const expiry = expireUploadsRegularly(control, options.logger);
     const origin = (port: number) =>
@@ -277,6 +342,7 @@ async function startOnStorage(
       adminUrl: origin(adminPort),
       port: publicPort,
       adminPort,
+      ...(httpsPort === undefined ? {} : { httpsPort }),
       adminTokenFile: admin.file,
       serviceKey:
         serviceKey.source.kind === 'file'
@@ -290,14 +356,26 @@ async function startOnStorage(
         clearInterval(poller);
         clearInterval(sweeper);
         clearInterval(expiry);
-        await Promise.all([closeServer(edge), closeServer(adminServer)]);
+        secureEdge?.close();
+        await Promise.all([
+          closeServer(edge),
+          closeServer(adminServer),
+          ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+        ]);
         await table.close();
         await bus?.close();
         await storage.close();
       },
     };
   } catch (error) {
-    await Promise.all([closeServer(edge), closeServer(adminServer), table.close(), bus?.close()]);
+    secureEdge?.close();
+    await Promise.all([
+      closeServer(edge),
+      closeServer(adminServer),
+      ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+      table.close(),
+      bus?.close(),
+    ]);
     throw error;
   }
 }

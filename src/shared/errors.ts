@@ -218,6 +218,29 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the service key file cannot be read or holds no key, or two key sources are set',
   },
+  CONTROL_DOMAIN_NAME_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the custom domain is not a valid host name (no wildcard, no IP address)',
+  },
+  CONTROL_DOMAIN_IN_USE: {
+    status: 409,
+    expose: true,
+    summary: 'another site already uses this custom domain',
+  },
+  CONTROL_DOMAIN_NOT_FOUND: { status: 404, expose: true, summary: 'the site has no such custom domain' },
+  CONTROL_DOMAIN_LIMIT: { status: 400, expose: true, summary: 'the plan allows no more custom domains' },
+  CONTROL_DOMAIN_METHOD_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the validation method is unknown or does not fit the domain',
+  },
+  TLS_CERTIFICATE_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'a certificate or key cannot be read, does not match or does not cover the host',
+  },
+  TLS_ACME_FAILED: { status: 502, expose: true, summary: 'the ACME server refused or failed an order' },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   CLI_SWA_CONFIG_INVALID: {

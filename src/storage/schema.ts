@@ -199,6 +199,53 @@ export interface DependencyInstallsTable {
 }
 
 /** The whole database. */
+/** A custom domain of a site (Azure's `customDomains`). */
+export interface CustomDomainsTable {
+  /** Lower case, no trailing dot. */
+  domain_name: string;
+  site_id: string;
+  validation_method: 'cname-delegation' | 'dns-txt-token';
+  /** The value expected in the TXT record `_dnsauth.<domain>` (dns-txt-token). */
+  validation_token: string;
+  status: 'Validating' | 'Ready' | 'Failed';
+  /** Why validation or the certificate failed, for the status. */
+  error_message: string | null;
+  /** 1 for the site's default domain (the others redirect to it). */
+  is_default: number;
+  created_at: string;
+  checked_at: string | null;
+  /** Why the last certificate order failed (the working certificate, if any, is kept). */
+  certificate_error: string | null;
+  /** When a certificate was last ordered (retries wait after it). */
+  certificate_attempt_at: string | null;
+}
+
+/** The certificate served for a host name (a custom domain), ordered by ACME or uploaded. */
+export interface CertificatesTable {
+  hostname: string;
+  source: 'acme' | 'uploaded';
+  /** PEM chain, leaf first. */
+  cert_pem: string;
+  /** PEM private key, sealed with the service key. */
+  key_sealed: string;
+  not_after: string;
+  updated_at: string;
+}
+
+/** An ACME HTTP-01 challenge being answered (any node may be asked). */
+export interface AcmeChallengesTable {
+  token: string;
+  key_authorization: string;
+  created_at: string;
+}
+
+/** A lock held by one node until it expires (`acme:<hostname>` while ordering). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   sites: SitesTable;
   environments: EnvironmentsTable;
@@ -216,4 +263,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   signed_out_sessions: SignedOutSessionsTable;
   dependency_installs: DependencyInstallsTable;
+  custom_domains: CustomDomainsTable;
+  certificates: CertificatesTable;
+  acme_challenges: AcmeChallengesTable;
+  leases: LeasesTable;
 }

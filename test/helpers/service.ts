@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'undici';
 import type { SandboxChoice } from '../../src/functions-host/index.js';
-import { type PreconfiguredProviders, type Service, startService } from '../../src/serve/index.js';
+import {
+  type PreconfiguredProviders,
+  type ServeOptions,
+  type Service,
+  startService,
+} from '../../src/serve/index.js';
 import { type Logger, SILENT_LOGGER } from '../../src/shared/logger.js';
 import { type Files, send, type TestResponse, writeApp } from './app.js';
 
@@ -47,6 +52,8 @@ export async function startTestService(
     clock?: () => Date;
     sandbox?: SandboxChoice;
     functionsUser?: string;
+    /** Extra options of `startService` (HTTPS, ACME, DNS server). */
+    extra?: Partial<ServeOptions>;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -71,6 +78,7 @@ export async function startTestService(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
     ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+    ...options.extra,
   });
   return {
     service,

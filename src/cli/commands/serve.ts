@@ -10,13 +10,14 @@ import { createManagementClient } from '../../client/index.js';
 import { SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
 import { createLogger } from '../../shared/logger.js';
-import { parsePort, parseSandboxFlag, parseSeconds } from '../options.js';
+import { parseHttpUrl, parsePort, parseSandboxFlag, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
+import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
 
 /** The site `npm start` deploys the bundled demo to. */
 const DEMO_SITE = 'demo';
 
-interface ServeFlags {
+interface ServeFlags extends HttpsFlags {
   data: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -95,6 +96,30 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
     .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
+    .option('--https-port <port>', 'serve HTTPS on this port too; plain HTTP then redirects', parsePort)
+    .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--acme-directory <url>',
+      'ACME directory for custom domain certificates (default: Let’s Encrypt)',
+      parseHttpUrl,
+    )
+    .option('--acme-email <address>', 'contact address of the ACME account (expiry notices)')
+    .option(
+      '--acme-check-interval <seconds>',
+      'how often certificates due are looked for (default 60)',
+      parseSeconds,
+    )
+    .option(
+      '--acme-retry <seconds>',
+      'least time between two orders for one domain (default 3600)',
+      parseSeconds,
+    )
+    .option(
+      '--dns-server <host:port>',
+      'DNS server for custom domain validation (default: the system’s)',
+      parseDnsServer,
+    )
     .addHelpText('after', ENVIRONMENT_HELP)
     .action((flags: ServeFlags) => runServe(flags, onReady ?? demoSeeder(flags)));
 }
@@ -102,6 +127,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
   const providers = providersFromEnv(process.env);
+  const https = httpsFromFlags(flags);
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
@@ -121,9 +147,14 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     providers,
     sandbox: flags.sandbox,
     ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
+    ...(https === undefined ? {} : { https }),
+    ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
+  if (service.httpsPort !== undefined) {
+    process.stdout.write(`HTTPS on port ${service.httpsPort}; plain HTTP redirects to it\n`);
+  }
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
   process.stdout.write(
@@ -151,6 +182,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     );
   }
   await stopped;
+  // Closed cleanly; a library's pending retry timer (an ACME order backing off) must not hold the process.
+  process.exit(process.exitCode ?? 0);
 }
 
 /**

@@ -16,6 +16,12 @@ export function siteId(name: string): string {
   return `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Web/staticSites/${name}`;
 }
 
+/** A site resource with the names of its custom domains (Azure lists them in `customDomains`). */
+export function withCustomDomains(resource: unknown, domains: readonly { domainName: string }[]): unknown {
+  const site = resource as { properties: Record<string, unknown> };
+  return { ...site, properties: { ...site.properties, customDomains: domains.map((d) => d.domainName) } };
+}
+
 /** REST name of an environment: production is the build `default`, as in Azure. */
 export function buildName(environment: string): string {
   return environment === PRODUCTION ? 'default' : environment;

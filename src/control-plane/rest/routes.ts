@@ -14,6 +14,7 @@ import {
   rollbackDeployment,
   uploadDeploymentFile,
 } from '../deployments.js';
+import { listCustomDomains } from '../domains/index.js';
 import { deleteEnvironment, type Environment, getEnvironment, listEnvironments } from '../environments.js';
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
@@ -34,9 +35,16 @@ import {
 import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } from '../users.js';
 import { createApimRoutes } from './apim-routes.js';
 import { createBackendRoutes } from './backend-routes.js';
+import { createDomainRoutes } from './domain-routes.js';
 import { readBody, readJson } from './http.js';
 import { checkScope, checkSubscription, propertiesOf } from './params.js';
-import { buildResource, deploymentResource, siteResource, userResource } from './resources.js';
+import {
+  buildResource,
+  deploymentResource,
+  siteResource,
+  userResource,
+  withCustomDomains,
+} from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
 const SITES =
@@ -54,6 +62,7 @@ export function createRoutes(ctx: ControlContext): Route[] {
     ...deployRoutes(ctx),
     ...createApimRoutes(ctx),
     ...createBackendRoutes(ctx),
+    ...createDomainRoutes(ctx),
   ];
 }
 
@@ -166,7 +175,11 @@ function siteRoutes(ctx: ControlContext): Route[] {
       path: SITE,
       auth: 'admin',
       summary: 'Get a static site',
-      handler: async (r) => ({ status: 200, body: siteResource(await siteOf(ctx, r)) }),
+      handler: async (r) => {
+        const site = await siteOf(ctx, r);
+        const domains = await listCustomDomains(ctx, site.name);
+        return { status: 200, body: withCustomDomains(siteResource(site), domains) };
+      },
     },
     {
       method: 'PATCH',

@@ -6,6 +6,7 @@ import * as blobUseTime from './0002-blob-use-time.js';
 import * as gatewayAndBackends from './0003-gateway-and-backends.js';
 import * as signedOutSessions from './0004-signed-out-sessions.js';
 import * as dependencyInstalls from './0005-dependency-installs.js';
+import * as customDomains from './0007-custom-domains.js';
 import * as azureCompatibility from './0008-azure-compatibility.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0003-gateway-and-backends': gatewayAndBackends,
   '0004-signed-out-sessions': signedOutSessions,
   '0005-dependency-installs': dependencyInstalls,
+  '0007-custom-domains': customDomains,
   '0008-azure-compatibility': azureCompatibility,
 };
 

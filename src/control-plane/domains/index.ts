@@ -1,0 +1,35 @@
+/** Custom domains of sites: names, DNS validation, the service, and what serving needs. */
+
+export {
+  type CertificateSummary,
+  deleteOrphanCertificates,
+  describeCertificate,
+  findAcmeChallenge,
+  listCertificateWork,
+  markCertificateAttempt,
+  putAcmeChallenge,
+  readCertificates,
+  recordCertificateFailure,
+  releaseLease,
+  removeAcmeChallenge,
+  resolveAcmeAccountKey,
+  type StoredCertificate,
+  saveCertificate,
+  setUploadedCertificate,
+  tryLease,
+} from './certificates.js';
+export { createDomainDns, type DnsAnswer, type DomainDns } from './dns.js';
+export { isApexDomain, normalizeDomainName, type ValidationMethod } from './names.js';
+export {
+  type CustomDomain,
+  DOMAIN_LIMITS,
+  DOMAINS_CHANGE_PREFIX,
+  deleteCustomDomain,
+  getCustomDomain,
+  listCustomDomains,
+  listServedDomains,
+  putCustomDomain,
+  REVALIDATE_MS,
+  revalidateDomains,
+  type ServedDomain,
+} from './service.js';

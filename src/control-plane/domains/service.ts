@@ -1,0 +1,276 @@
+/**
+ * Custom domains of sites (Azure's `staticSites/customDomains`): add with a validation method, check
+ * DNS, list, show, delete, re-validate periodically. A domain serves the site's production environment
+ * once `Ready`. Every change is recorded as `domains:<name>` for every node to reload.
+ */
+import { randomBytes } from 'node:crypto';
+import { PorticoError } from '../../shared/errors.js';
+import type { CustomDomainsTable } from '../../storage/index.js';
+import { type ControlContext, recordChange } from '../context.js';
+import { getSite, type Site, type Sku } from '../sites.js';
+import { createDomainDns } from './dns.js';
+import { normalizeDomainName, parseValidationMethod, type ValidationMethod } from './names.js';
+import { type CheckOutcome, checkDomain } from './validation.js';
+
+/** Prefix of the change-log entries of custom domains (host names have no `:`). */
+export const DOMAINS_CHANGE_PREFIX = 'domains:';
+
+/** Custom domains per site, by plan (Azure's quotas). */
+export const DOMAIN_LIMITS: Readonly<Record<Sku, number>> = { Free: 2, Standard: 5 };
+
+/** How long a domain may stay `Validating` before it fails (Azure's TXT token lives 7 days). */
+const VALIDATION_WINDOW_MS = 7 * 24 * 60 * 60_000;
+
+/** How often a `Ready` domain's records are checked again. */
+export const REVALIDATE_MS = 60 * 60_000;
+
+/** A custom domain as the services hand it around. */
+export interface CustomDomain {
+  readonly domainName: string;
+  readonly siteId: string;
+  readonly validationMethod: ValidationMethod;
+  readonly validationToken: string;
+  readonly status: 'Validating' | 'Ready' | 'Failed';
+  readonly errorMessage: string | null;
+  readonly isDefault: boolean;
+  readonly createdOn: string;
+}
+
+/** What a PUT asks for. */
+export interface DomainRequest {
+  readonly validationMethod?: unknown;
+  readonly isDefault?: unknown;
+}
+
+function toDomain(row: CustomDomainsTable): CustomDomain {
+  return {
+    domainName: row.domain_name,
+    siteId: row.site_id,
+    validationMethod: row.validation_method,
+    validationToken: row.validation_token,
+    status: row.status,
+    errorMessage: row.error_message,
+    isDefault: row.is_default === 1,
+    createdOn: row.created_at,
+  };
+}
+
+/**
+ * Adds (or re-validates) a custom domain of a site and checks its DNS once at once: `Ready` when the
+ * records are right, `Failed` when they point elsewhere, `Validating` while they are missing.
+ */
+export async function putCustomDomain(
+  ctx: ControlContext,
+  siteName: string,
+  rawName: string,
+  request: DomainRequest,
+): Promise<CustomDomain> {
+  const site = await getSite(ctx, siteName);
+  const name = normalizeDomainName(rawName, ctx.domain);
+  const method = parseValidationMethod(request.validationMethod, name);
+  const existing = await findDomainRow(ctx, name);
+  if (existing !== undefined && existing.site_id !== site.id) {
+    throw new PorticoError(
+      'CONTROL_DOMAIN_IN_USE',
+      `The custom domain ${name} belongs to another site. Delete it there first (portico domain delete --site <other> ${name}).`,
+    );
+  }
+  if (existing === undefined) {
+    await checkLimit(ctx, site);
+  }
+  const row: CustomDomainsTable = {
+    domain_name: name,
+    site_id: site.id,
+    validation_method: method,
+    validation_token: existing?.validation_token ?? randomBytes(16).toString('hex'),
+    status: 'Validating',
+    error_message: null,
+    is_default: request.isDefault === true ? 1 : (existing?.is_default ?? 0),
+    created_at: ctx.now().toISOString(),
+    checked_at: null,
+    certificate_error: null,
+    certificate_attempt_at: null,
+  };
+  await saveDomain(ctx, row, existing !== undefined);
+  const checked = await revalidate(ctx, toDomain(row), site);
+  if (existing !== undefined) {
+    // Its status or default flag may have changed from what the nodes serve.
+    await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
+  }
+  return checked;
+}
+
+async function saveDomain(ctx: ControlContext, row: CustomDomainsTable, exists: boolean): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    if (row.is_default === 1) {
+      await trx
+        .updateTable('custom_domains')
+        .set({ is_default: 0 })
+        .where('site_id', '=', row.site_id)
+        .execute();
+    }
+    if (exists) {
+      await trx.updateTable('custom_domains').set(row).where('domain_name', '=', row.domain_name).execute();
+    } else {
+      await trx.insertInto('custom_domains').values(row).execute();
+    }
+  });
+}
+
+async function checkLimit(ctx: ControlContext, site: Site): Promise<void> {
+  const row = await ctx.db
+    .selectFrom('custom_domains')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('site_id', '=', site.id)
+    .executeTakeFirst();
+  const limit = DOMAIN_LIMITS[site.sku];
+  if (Number(row?.count ?? 0) >= limit) {
+    throw new PorticoError(
+      'CONTROL_DOMAIN_LIMIT',
+      `The ${site.sku} plan allows ${limit} custom domains per site and '${site.name}' has them all. Delete one${site.sku === 'Free' ? ', or move the site to Standard (portico site plan <name> standard)' : ''}.`,
+    );
+  }
+}
+
+async function findDomainRow(ctx: ControlContext, name: string): Promise<CustomDomainsTable | undefined> {
+  return ctx.db.selectFrom('custom_domains').selectAll().where('domain_name', '=', name).executeTakeFirst();
+}
+
+/** The custom domains of a site. */
+export async function listCustomDomains(ctx: ControlContext, siteName: string): Promise<CustomDomain[]> {
+  const site = await getSite(ctx, siteName);
+  const rows = await ctx.db
+    .selectFrom('custom_domains')
+    .selectAll()
+    .where('site_id', '=', site.id)
+    .orderBy('domain_name')
+    .execute();
+  return rows.map(toDomain);
+}
+
+/** One custom domain of a site; a 404 user error when the site has no such domain. */
+export async function getCustomDomain(
+  ctx: ControlContext,
+  siteName: string,
+  rawName: string,
+): Promise<CustomDomain> {
+  const site = await getSite(ctx, siteName);
+  const name = rawName.trim().toLowerCase().replace(/\.$/, '');
+  const row = await findDomainRow(ctx, name);
+  if (row === undefined || row.site_id !== site.id) {
+    throw new PorticoError(
+      'CONTROL_DOMAIN_NOT_FOUND',
+      `The site '${site.name}' has no custom domain ${name}. Run portico domain list --site ${site.name}.`,
+    );
+  }
+  return toDomain(row);
+}
+
+/** Removes a custom domain and its certificate; it stops being served at once on every node. */
+export async function deleteCustomDomain(
+  ctx: ControlContext,
+  siteName: string,
+  rawName: string,
+): Promise<void> {
+  const domain = await getCustomDomain(ctx, siteName, rawName);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('custom_domains').where('domain_name', '=', domain.domainName).execute();
+    await trx.deleteFrom('certificates').where('hostname', '=', domain.domainName).execute();
+  });
+  await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${domain.domainName}`);
+}
+
+/** Checks every `Validating` domain, and `Ready` ones not checked for `readyAfterMs`. */
+export async function revalidateDomains(ctx: ControlContext, readyAfterMs = REVALIDATE_MS): Promise<void> {
+  const stale = new Date(ctx.now().getTime() - readyAfterMs).toISOString();
+  const rows = await ctx.db
+    .selectFrom('custom_domains')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'Validating'),
+        eb.and([
+          eb('status', '=', 'Ready'),
+          eb.or([eb('checked_at', 'is', null), eb('checked_at', '<=', stale)]),
+        ]),
+      ]),
+    )
+    .execute();
+  for (const row of rows) {
+    const site = await ctx.db
+      .selectFrom('sites')
+      .select('name')
+      .where('id', '=', row.site_id)
+      .executeTakeFirst();
+    if (site !== undefined) {
+      await revalidate(ctx, toDomain(row), await getSite(ctx, site.name));
+    }
+  }
+}
+
+async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site): Promise<CustomDomain> {
+  const dns = ctx.domainDns ?? createDomainDns();
+  const outcome = await checkDomain(dns, { ...domain, target: site.defaultHostname });
+  const next = judge(ctx, domain, outcome);
+  await ctx.db
+    .updateTable('custom_domains')
+    .set({ status: next.status, error_message: next.errorMessage, checked_at: ctx.now().toISOString() })
+    .where('domain_name', '=', domain.domainName)
+    .execute();
+  // Only a status change alters what the nodes serve (a new domain is Validating: nothing to reload).
+  if (next.status !== domain.status) {
+    await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${domain.domainName}`);
+  }
+  return next;
+}
+
+function judge(ctx: ControlContext, domain: CustomDomain, outcome: CheckOutcome): CustomDomain {
+  if (outcome.result === 'valid') {
+    return { ...domain, status: 'Ready', errorMessage: null };
+  }
+  if (outcome.result === 'unknown') {
+    return domain.status === 'Ready' ? domain : { ...domain, errorMessage: outcome.reason };
+  }
+  const expired = ctx.now().getTime() - Date.parse(domain.createdOn) > VALIDATION_WINDOW_MS;
+  if (outcome.result === 'wrong' || domain.status === 'Ready' || expired) {
+    return { ...domain, status: 'Failed', errorMessage: outcome.reason };
+  }
+  return { ...domain, errorMessage: outcome.reason };
+}
+
+/** A `Ready` domain as serving needs it. */
+export interface ServedDomain {
+  readonly domainName: string;
+  /** The site's production host name, which the domain serves. */
+  readonly productionHostname: string;
+  /** The site's default custom domain (others redirect to it), when it has a ready one. */
+  readonly defaultDomain?: string;
+}
+
+/** Every `Ready` custom domain with what it serves. */
+export async function listServedDomains(ctx: ControlContext): Promise<ServedDomain[]> {
+  const rows = await ctx.db
+    .selectFrom('custom_domains')
+    .innerJoin('environments', (join) =>
+      join
+        .onRef('environments.site_id', '=', 'custom_domains.site_id')
+        .on('environments.name', '=', 'production'),
+    )
+    .select([
+      'custom_domains.domain_name',
+      'custom_domains.is_default',
+      'custom_domains.site_id',
+      'environments.hostname',
+    ])
+    .where('custom_domains.status', '=', 'Ready')
+    .execute();
+  const defaults = new Map(rows.filter((r) => r.is_default === 1).map((r) => [r.site_id, r.domain_name]));
+  return rows.map((r) => {
+    const defaultDomain = defaults.get(r.site_id);
+    return {
+      domainName: r.domain_name,
+      productionHostname: r.hostname,
+      ...(defaultDomain === undefined ? {} : { defaultDomain }),
+    };
+  });
+}

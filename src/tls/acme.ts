@@ -1,0 +1,71 @@
+/**
+ * Certificates by ACME HTTP-01 (RFC 8555) with the `acme-client` library: an account key, an order for
+ * one host name, its challenge published where the plain listener answers it, the certificate back.
+ * Storage-free: the caller keeps the account key, the challenges (shared by all nodes) and the result.
+ */
+import { X509Certificate } from 'node:crypto';
+import acme from 'acme-client';
+import { PorticoError } from '../shared/errors.js';
+
+/** Let's Encrypt's production directory, the default when HTTPS is on. */
+export const LETS_ENCRYPT_DIRECTORY = acme.directory.letsencrypt.production;
+
+/** Where the challenges of an order are published (every node must be able to answer them). */
+export interface ChallengeStore {
+  put(token: string, keyAuthorization: string): Promise<void>;
+  remove(token: string): Promise<void>;
+}
+
+/** One order. */
+export interface AcmeOrder {
+  readonly directoryUrl: string;
+  readonly email?: string;
+  /** PEM of the account's private key ({@link createAccountKey}). */
+  readonly accountKey: string;
+  readonly hostname: string;
+  readonly challenges: ChallengeStore;
+}
+
+/** What an order gives: the PEM chain (leaf first), its new private key, and when it expires. */
+export interface IssuedCertificate {
+  readonly cert: string;
+  readonly key: string;
+  readonly notAfter: Date;
+}
+
+/** A new account key (ECDSA P-256, PEM). */
+export async function createAccountKey(): Promise<string> {
+  return (await acme.crypto.createPrivateEcdsaKey()).toString();
+}
+
+/**
+ * Orders a certificate for `hostname` over HTTP-01. acme-client's own pre-check of the challenge URL is
+ * skipped: it would resolve the name through this machine's resolver, which need not be the one the
+ * world (or the ACME server) uses; the ACME server's validation is the one that counts.
+ */
+export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertificate> {
+  const client = new acme.Client({ directoryUrl: order.directoryUrl, accountKey: order.accountKey });
+  const [key, csr] = await acme.crypto.createCsr(
+    { commonName: order.hostname, altNames: [order.hostname] },
+    await acme.crypto.createPrivateEcdsaKey(),
+  );
+  try {
+    const cert = await client.auto({
+      csr,
+      ...(order.email === undefined ? {} : { email: order.email }),
+      termsOfServiceAgreed: true,
+      challengePriority: ['http-01'],
+      skipChallengeVerification: true,
+      challengeCreateFn: (_authz, challenge, keyAuthorization) =>
+        order.challenges.put(challenge.token, keyAuthorization),
+      challengeRemoveFn: (_authz, challenge) => order.challenges.remove(challenge.token),
+    });
+    return { cert, key: key.toString(), notAfter: new Date(new X509Certificate(cert).validTo) };
+  } catch (error) {
+    throw new PorticoError(
+      'TLS_ACME_FAILED',
+      `The ACME server at ${order.directoryUrl} did not issue a certificate for ${order.hostname}: ${error instanceof Error ? error.message : String(error)}. Check that ${order.hostname} resolves to this service and that port 80 reaches its plain HTTP listener.`,
+      { cause: error },
+    );
+  }
+}

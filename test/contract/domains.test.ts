@@ -1,0 +1,127 @@
+/**
+ * Custom domains and their certificates on every database (SQLite, and PostgreSQL when configured):
+ * the lease one node orders under, what is due for an order or renewal, sealed keys, the shared ACME
+ * account key, and cleanup when a site goes.
+ * @see issue 18 "Certificates by ACME"
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DomainDns,
+  deleteOrphanCertificates,
+  listCertificateWork,
+  markCertificateAttempt,
+  putCustomDomain,
+  readCertificates,
+  releaseLease,
+  resolveAcmeAccountKey,
+  saveCertificate,
+  tryLease,
+} from '../../src/control-plane/domains/index.js';
+import { type ControlContext, createSealer } from '../../src/control-plane/index.js';
+import { createSite, deleteSite } from '../../src/control-plane/sites.js';
+import { validateAppSettings } from '../../src/functions-host/index.js';
+import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import { createDiskBlobStore, openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testDatabases } from '../helpers/databases.js';
+
+const DAY = 86_400_000;
+
+/** DNS where every name is a CNAME of every site (validation always passes). */
+function agreeableDns(target: () => string): DomainDns {
+  return {
+    cname: async () => ({ kind: 'found', values: [target()] }),
+    txt: async () => ({ kind: 'none' }),
+  };
+}
+
+describe.each(testDatabases())('custom domains and certificates on $name', (database) => {
+  let storage: StorageDatabase;
+  let ctx: ControlContext;
+  let cleanup: () => Promise<void>;
+  let now = Date.now();
+  let siteHost = '';
+
+  beforeAll(async () => {
+    const created = await database.create();
+    cleanup = created.cleanup;
+    storage = await openDatabase(created.location);
+    ctx = {
+      db: storage.db,
+      blobs: createDiskBlobStore(join(created.dir, 'blobs')),
+      sealer: createSealer(randomBytes(32)),
+      domain: 'example.test',
+      workDir: join(created.dir, 'cache'),
+      logger: SILENT_LOGGER,
+      now: () => new Date(now),
+      publicUrl: (host) => `https://${host}`,
+      validateSettings: validateAppSettings,
+      domainDns: agreeableDns(() => siteHost),
+    };
+    siteHost = (await createSite(ctx, 'shop', 'Standard')).site.defaultHostname;
+  });
+  afterAll(async () => {
+    await storage?.close();
+    await cleanup?.();
+  });
+
+  it('lets one holder take a lease until it is released or expires', async () => {
+    expect(await tryLease(ctx, 'acme:a.example', 'node-1', 60_000)).toBe(true);
+    expect(await tryLease(ctx, 'acme:a.example', 'node-2', 60_000)).toBe(false);
+    await releaseLease(ctx, 'acme:a.example', 'node-2');
+    expect(await tryLease(ctx, 'acme:a.example', 'node-2', 60_000)).toBe(false);
+    await releaseLease(ctx, 'acme:a.example', 'node-1');
+    expect(await tryLease(ctx, 'acme:a.example', 'node-2', 60_000)).toBe(true);
+    now += 120_000;
+    expect(await tryLease(ctx, 'acme:a.example', 'node-3', 60_000)).toBe(true);
+  });
+
+  it('lists a ready domain until it has a certificate, and again within 30 days of its expiry', async () => {
+    const domain = await putCustomDomain(ctx, 'shop', 'www.shop.example', {});
+    expect(domain.status).toBe('Ready');
+    expect(await listCertificateWork(ctx, 30 * DAY, 3_600_000)).toEqual(['www.shop.example']);
+    await markCertificateAttempt(ctx, 'www.shop.example');
+    expect(await listCertificateWork(ctx, 30 * DAY, 3_600_000)).toEqual([]);
+    const pair = { cert: 'CERT', key: 'PRIVATE KEY', notAfter: new Date(now + 90 * DAY) };
+    await saveCertificate(ctx, 'www.shop.example', pair, 'acme');
+    now += 2 * 3_600_000;
+    expect(await listCertificateWork(ctx, 30 * DAY, 3_600_000)).toEqual([]);
+    now += 61 * DAY;
+    expect(await listCertificateWork(ctx, 30 * DAY, 3_600_000)).toEqual(['www.shop.example']);
+  });
+
+  it('never renews an uploaded certificate by ACME, and keeps keys sealed', async () => {
+    await saveCertificate(
+      ctx,
+      'www.shop.example',
+      { cert: 'UPLOADED', key: 'SECRET KEY', notAfter: new Date(now + DAY) },
+      'uploaded',
+    );
+    expect(await listCertificateWork(ctx, 30 * DAY, 0)).toEqual([]);
+    const row = await ctx.db.selectFrom('certificates').selectAll().executeTakeFirstOrThrow();
+    expect(row.key_sealed).not.toContain('SECRET');
+    expect(await readCertificates(ctx)).toEqual([
+      expect.objectContaining({ hostname: 'www.shop.example', key: 'SECRET KEY', source: 'uploaded' }),
+    ]);
+  });
+
+  it('creates one ACME account key per directory, whichever node asks first', async () => {
+    let made = 0;
+    const create = async () => `key-${++made}`;
+    const [first, second] = await Promise.all([
+      resolveAcmeAccountKey(ctx, 'https://acme.example/dir', create),
+      resolveAcmeAccountKey(ctx, 'https://acme.example/dir', create),
+    ]);
+    expect(second).toBe(first);
+    expect(await resolveAcmeAccountKey(ctx, 'https://acme.example/dir', create)).toBe(first);
+  });
+
+  it('forgets the domains and certificates of a deleted site', async () => {
+    await deleteSite(ctx, 'shop');
+    expect(await readCertificates(ctx)).toEqual([]);
+    await deleteOrphanCertificates(ctx);
+    expect(await ctx.db.selectFrom('certificates').selectAll().execute()).toEqual([]);
+    expect(await ctx.db.selectFrom('custom_domains').selectAll().execute()).toEqual([]);
+  });
+});

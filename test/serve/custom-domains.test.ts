@@ -1,0 +1,195 @@
+/**
+ * Custom domains as Azure has them, validated against a real DNS server (pebble-challtestsrv on
+ * loopback, reached with --dns-server): CNAME right and wrong, TXT right and missing, the bad inputs,
+ * plan limits, serving production only, the default domain and deletion.
+ * @see issue 18 "Custom domains as Azure has them"
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import { startTestDns, type TestDns } from '../helpers/pebble.js';
+import {
+  createDeployedSite,
+  deployFolders,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
+
+interface DomainBody {
+  name: string;
+  type: string;
+  properties: {
+    domainName: string;
+    status: string;
+    validationToken: string;
+    validationMethod: string;
+    errorMessage: string | null;
+  };
+}
+
+describe('custom domains', () => {
+  let t: TestService;
+  let dns: TestDns;
+  let shop: string;
+  let apiKey: string;
+
+  const put = (site: string, domain: string, properties: Record<string, unknown> = {}) =>
+    t.admin('PUT', `${SITES_PATH}/${site}/customDomains/${domain}`, { properties });
+  const show = (site: string, domain: string) =>
+    t.admin('GET', `${SITES_PATH}/${site}/customDomains/${domain}`);
+  const errorOf = (response: { json<T>(): T }) =>
+    response.json<{ error: { code: string; message: string } }>().error;
+  /** Waits (on the service's own periodic check) until the domain leaves `status`. */
+  const waitWhile = async (site: string, domain: string, status: string) => {
+    for (;;) {
+      const body = (await show(site, domain)).json<DomainBody>();
+      if (body.properties.status !== status) {
+        return body;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  beforeAll(async () => {
+    dns = await startTestDns();
+    t = await startTestService({
+      extra: { dnsServer: dns.server, domainCheckIntervalMs: 200, domainRevalidateMs: 0 },
+    });
+    shop = await createDeployedSite(t, 'shop', { files: { 'index.html': '<h1>shop production</h1>' } });
+    apiKey = (await t.admin('POST', `${SITES_PATH}/shop/listSecrets`)).json<{
+      properties: { apiKey: string };
+    }>().properties.apiKey;
+    const preview = await writeApp({ 'index.html': '<h1>shop preview</h1>' });
+    expect((await deployFolders(t.service, apiKey, preview, { environment: 'stage' })).status).toBe(200);
+    await createDeployedSite(t, 'other', { files: { 'index.html': '<h1>other</h1>' } });
+    expect((await t.admin('PUT', `${SITES_PATH}/free`, { sku: { name: 'Free' } })).status).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await dns?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('validates a subdomain by CNAME to the site and then serves production there', async () => {
+    await dns.setCname('www.shop.example', shop);
+    const added = await put('shop', 'www.shop.example', { validationMethod: 'cname-delegation' });
+    expect(added.status).toBe(200);
+    expect(added.json<DomainBody>()).toMatchObject({
+      name: 'www.shop.example',
+      type: 'Microsoft.Web/staticSites/customDomains',
+      properties: { domainName: 'www.shop.example', status: 'Ready', errorMessage: null },
+    });
+    const page = await t.get('www.shop.example', '/');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('shop production');
+    const site = await t.admin('GET', `${SITES_PATH}/shop`);
+    expect(site.json<{ properties: { customDomains: string[] } }>().properties.customDomains).toEqual([
+      'www.shop.example',
+    ]);
+  });
+
+  it('fails a CNAME that points elsewhere, saying where it points and what to set', async () => {
+    await dns.setCname('blog.shop.example', 'elsewhere.example');
+    const added = await put('shop', 'blog.shop.example', { validationMethod: 'cname-delegation' });
+    const body = added.json<DomainBody>();
+    expect(body.properties.status).toBe('Failed');
+    expect(body.properties.errorMessage).toContain('elsewhere.example');
+    expect(body.properties.errorMessage).toContain(`blog.shop.example CNAME ${shop}`);
+    expect((await t.get('blog.shop.example', '/')).status).toBe(404);
+    expect((await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/blog.shop.example`)).status).toBe(204);
+  });
+
+  it('keeps an apex domain validating until its TXT token appears, then serves it', async () => {
+    const added = await put('shop', 'shop.example', { validationMethod: 'dns-txt-token' });
+    const body = added.json<DomainBody>();
+    expect(body.properties.status).toBe('Validating');
+    expect(body.properties.validationToken).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.properties.errorMessage).toContain(
+      `_dnsauth.shop.example TXT "${body.properties.validationToken}"`,
+    );
+    expect((await t.get('shop.example', '/')).status).toBe(404);
+    await dns.setTxt('_dnsauth.shop.example', body.properties.validationToken);
+    const ready = await waitWhile('shop', 'shop.example', 'Validating');
+    expect(ready.properties.status).toBe('Ready');
+    expect((await t.get('shop.example', '/')).text).toContain('shop production');
+  });
+
+  it('fails a TXT record that holds another token', async () => {
+    await dns.setTxt('_dnsauth.txt.other.example', 'not-the-token');
+    const added = await put('other', 'txt.other.example', { validationMethod: 'dns-txt-token' });
+    expect(added.json<DomainBody>().properties).toMatchObject({ status: 'Failed' });
+    expect(added.json<DomainBody>().properties.errorMessage).toContain('does not hold');
+    await t.admin('DELETE', `${SITES_PATH}/other/customDomains/txt.other.example`);
+  });
+
+  it('refuses wildcards, IP addresses, invalid names and CNAME validation of an apex, saying how to fix it', async () => {
+    const wildcard = await put('shop', '*.shop.example');
+    expect(wildcard.status).toBe(400);
+    expect(errorOf(wildcard)).toMatchObject({ code: 'CONTROL_DOMAIN_NAME_INVALID' });
+    expect(errorOf(wildcard).message).toContain('wildcard');
+    expect(errorOf(await put('shop', '203.0.113.7')).message).toContain('IP address');
+    expect(errorOf(await put('shop', 'bad_name.example')).code).toBe('CONTROL_DOMAIN_NAME_INVALID');
+    expect(errorOf(await put('shop', 'x.portico.test')).message).toContain("service's own");
+    const apex = await put('shop', 'apex.example', { validationMethod: 'cname-delegation' });
+    expect(errorOf(apex)).toMatchObject({ code: 'CONTROL_DOMAIN_METHOD_INVALID' });
+    expect(errorOf(apex).message).toContain('dns-txt-token');
+    expect(errorOf(await put('shop', 'a.apex.example', { validationMethod: 'email' })).code).toBe(
+      'CONTROL_DOMAIN_METHOD_INVALID',
+    );
+  });
+
+  it('refuses a domain another site uses', async () => {
+    const taken = await put('other', 'www.shop.example');
+    expect(taken.status).toBe(409);
+    expect(errorOf(taken)).toMatchObject({ code: 'CONTROL_DOMAIN_IN_USE' });
+  });
+
+  it("holds to the plan's limit of custom domains", async () => {
+    expect((await put('free', 'a.free.example')).status).toBe(200);
+    expect((await put('free', 'b.free.example')).status).toBe(200);
+    const third = await put('free', 'c.free.example');
+    expect(third.status).toBe(400);
+    expect(errorOf(third)).toMatchObject({ code: 'CONTROL_DOMAIN_LIMIT' });
+    expect(errorOf(third).message).toContain('Free plan allows 2');
+  });
+
+  it('redirects the other custom domains to the default domain', async () => {
+    await dns.setCname('shop2.example.org', shop);
+    await put('shop', 'shop2.example.org', { isDefault: true });
+    const redirected = await t.get('www.shop.example', '/cart?item=1');
+    expect(redirected.status).toBe(301);
+    expect(redirected.headers.location).toBe(`http://shop2.example.org:${t.service.port}/cart?item=1`);
+    expect((await t.get('shop2.example.org', '/')).status).toBe(200);
+    expect((await t.get(shop, '/')).status).toBe(200);
+  });
+
+  it('keeps a site with more custom domains than Free allows on Standard', async () => {
+    const downgrade = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Free' } });
+    expect(downgrade.status).toBe(409);
+    expect(errorOf(downgrade).message).toContain('3 custom domains (Free allows 2)');
+  });
+
+  it('fails a ready domain whose CNAME is removed, on the periodic check', async () => {
+    await dns.setCname('old.shop.example', shop);
+    expect((await put('shop', 'old.shop.example')).json<DomainBody>().properties.status).toBe('Ready');
+    await dns.clearCname('old.shop.example');
+    const failed = await waitWhile('shop', 'old.shop.example', 'Ready');
+    expect(failed.properties).toMatchObject({ status: 'Failed' });
+    expect(failed.properties.errorMessage).toContain('no CNAME record');
+    // The status is stored before the nodes reload their domain tables: wait for this one to have.
+    while ((await t.get('old.shop.example', '/')).status !== 404) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/old.shop.example`);
+  });
+
+  it('stops serving a deleted domain at once and forgets it', async () => {
+    await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/shop.example`);
+    expect((await t.get('shop.example', '/')).status).toBe(404);
+    const missing = await show('shop', 'shop.example');
+    expect(missing.status).toBe(404);
+    expect(errorOf(missing).message).toContain('portico domain list --site shop');
+  });
+});
