@@ -217,7 +217,14 @@ export async function startServeProcess(args: string[], caFile: string): Promise
   const token = 'acme-test-admin-token-0123456789';
   const child = spawn(process.execPath, [bin, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, PORTICO_ADMIN_TOKEN: token },
+    // Every node of one service shares the service key (docs/security.md); a node with its own key file
+    // would be refused on a database another node sealed data in.
+    env: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: caFile,
+      PORTICO_ADMIN_TOKEN: token,
+      PORTICO_SECRET_KEY: 'acme-test-service-key-shared-by-every-node',
+    },
   });
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => {
