@@ -62,6 +62,9 @@ export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]
   for (const path of SYSTEM_ETC) {
     args.push('--ro-bind-try', path, path);
   }
+  // The private /tmp comes before the read-only binds: Portico (or Node) installed under /tmp must stay
+  // visible, and a later mount on /tmp would hide it.
+  args.push('--bind', mounts.tempDir, SANDBOX_TEMP_DIR);
   for (const path of mounts.readOnly.filter((path) => !isUnderSystemDir(path))) {
     args.push(...parentDirs(path), '--ro-bind', path, path);
   }
@@ -69,7 +72,7 @@ export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]
     args.push('--tmpfs', path);
   }
   args.push(...parentDirs(SANDBOX_APP_DIR), '--ro-bind', mounts.appDir, SANDBOX_APP_DIR);
-  args.push('--bind', mounts.tempDir, SANDBOX_TEMP_DIR, '--chdir', SANDBOX_APP_DIR);
+  args.push('--chdir', SANDBOX_APP_DIR);
   return args;
 }
 

@@ -3,6 +3,8 @@
  * version, and failing closed when a mechanism asked for by name is missing.
  * @see issue 13, item 1
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bubblewrapArgs } from './bubblewrap.js';
 import { nodePermissionArgs } from './node-permission.js';
@@ -107,6 +109,33 @@ describe('bubblewrap arguments', () => {
     expect((await bubblewrapArgs({ ...mounts, dropCapabilities: false })).join(' ')).not.toContain(
       '--cap-drop',
     );
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/bwrap'))('bubblewrap with Portico installed under /tmp', () => {
+  it('keeps read-only files under /tmp visible beside the private /tmp, which stays writable', async () => {
+    const { mkdir, mkdtemp, writeFile } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const root = await mkdtemp('/tmp/portico-install-');
+    const worker = join(root, 'dist', 'worker');
+    const app = join(root, 'app');
+    const temp = join(root, 'temp');
+    await Promise.all([mkdir(worker, { recursive: true }), mkdir(app), mkdir(temp)]);
+    await writeFile(join(worker, 'main.js'), 'worker code');
+    const args = await bubblewrapArgs({
+      appDir: app,
+      tempDir: temp,
+      readOnly: [process.execPath, worker],
+      hidden: [],
+      dropCapabilities: true,
+    });
+    const script = `const fs = require('node:fs'); fs.writeFileSync('/tmp/written', 'x'); process.stdout.write(fs.readFileSync(${JSON.stringify(join(worker, 'main.js'))}, 'utf8'))`;
+    const run = spawnSync('/usr/bin/bwrap', [...args, '--', process.execPath, '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('worker code');
+    expect(existsSync(join(temp, 'written'))).toBe(true);
   });
 });
 
