@@ -28,14 +28,15 @@ import {
   formatBytes,
   formatTime,
   writeJson,
-  writeLines,
   writeNote,
+  writeResult,
   writeTable,
 } from '../output.js';
 import { uploadMissing } from '../upload.js';
 
 interface TokenFlags extends ConnectionFlags {
   readonly site?: string;
+  readonly json?: boolean;
   readonly env: string;
   readonly deploymentToken?: string;
 }
@@ -61,7 +62,7 @@ const TOKEN_HELP =
 
 /** Adds `deploy`, `deploy rollback` and `deploy list` to the program (needs positional options). */
 export function registerDeployCommands(program: Command): void {
-  const deploy = addConnectionOptions(program.command('deploy'))
+  const deploy = addJsonOption(addConnectionOptions(program.command('deploy')))
     .description('Deploy a built front end and an optional Azure Functions API to a site')
     .enablePositionalOptions()
     .argument('<appDir>', 'folder with the built front end (holds staticwebapp.config.json, if any)')
@@ -74,7 +75,7 @@ export function registerDeployCommands(program: Command): void {
       'also upload .env* files (left out by default: they usually hold local secrets)',
     )
     .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
-  addConnectionOptions(deploy.command('rollback'))
+  addJsonOption(addConnectionOptions(deploy.command('rollback')))
     .description('Make an earlier successful deployment live again (default: the one before the live one)')
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
@@ -99,7 +100,7 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
     env: flags.env,
     includeDotenv: flags.includeDotenv === true,
   });
-  writeLines([`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
+  writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
 }
 
 /** What {@link deployFolders} needs. */
@@ -219,7 +220,7 @@ async function runRollback(flags: RollbackFlags): Promise<void> {
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const deployment = await client.rollback(flags.env, flags.to);
   const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
-  writeLines([
+  writeResult(flags, deployment, [
     `Rolled back ${flags.env} to deployment ${deploymentId(deployment)} of ${formatTime(deployment.properties.createdTimeUtc)}${at}.`,
   ]);
 }
