@@ -83,6 +83,16 @@ describe('portico management commands for a new user', () => {
     expect(rolledBack.name).toBe(first.name);
   }, 300_000);
 
+  it("says when a new environment starts with production's app settings", async () => {
+    const preview = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview', '--json']);
+    expect(JSON.parse(preview.stdout)).toMatchObject({ properties: { status: 'Succeeded' } });
+    expect(preview.stderr).toContain(
+      "Created the preview environment with a copy of production's app settings (B)",
+    );
+    const again = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview']);
+    expect(again.stderr).not.toContain('copy of production');
+  }, 120_000);
+
   it('refuses to delete without a terminal unless --yes, and keeps the site', async () => {
     await ok(['site', 'create', 'keep']);
     const refused = await cli(['site', 'delete', 'keep']);

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import {
   apiExclusions,
+  type CreatedDeployment,
   createDeployClient,
   createManagementClient,
   type Deployment,
@@ -123,11 +124,24 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
     app: app.files,
     ...(api === undefined ? {} : { api: api.files }),
   });
+  noteCopiedSettings(created, options.env);
   await uploadMissing(client, created, api === undefined ? [app] : [app, api]);
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
   );
   return client.commit(created.id);
+}
+
+/** Says that a new environment was given production's app settings, and how to change them. */
+function noteCopiedSettings(created: CreatedDeployment, env: string): void {
+  const copied = created.copiedAppSettings ?? [];
+  if (created.environmentCreated !== true || copied.length === 0) {
+    return;
+  }
+  writeNote(
+    `Created the ${env} environment with a copy of production's app settings (${copied.join(', ')}); ` +
+      `change them with portico settings set --site <site> --env ${env} NAME=VALUE (or settings delete).`,
+  );
 }
 
 /** `--deployment-token`, the environment, or the site's token fetched with the admin token. */
