@@ -73,7 +73,20 @@ export function formatTime(iso: string | null | undefined): string {
   return iso.replace('T', ' ').slice(0, 16);
 }
 
-/** Adds `--json` to a show or list command. */
+/** Adds `--json` to a command that prints a result. */
 export function addJsonOption(command: Command): Command {
   return command.option('--json', 'print one JSON document (the REST resource or list) on stdout');
+}
+
+/** With `--json`, `json` as one document on stdout; otherwise the human `lines`. */
+export function writeResult(
+  flags: { readonly json?: boolean },
+  json: unknown,
+  lines: readonly string[],
+): void {
+  if (flags.json === true) {
+    writeJson(json);
+    return;
+  }
+  writeLines(lines);
 }

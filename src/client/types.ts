@@ -177,4 +177,8 @@ export interface DeploymentRequest {
 export interface CreatedDeployment {
   readonly id: string;
   readonly missing: readonly string[];
+  /** Set when this deploy created its environment. */
+  readonly environmentCreated?: boolean;
+  /** The names of production's app settings a new environment was given (with `environmentCreated`). */
+  readonly copiedAppSettings?: readonly string[];
 }

@@ -64,9 +64,14 @@ export async function createDeployment(
   ctx: ControlContext,
   site: Site,
   body: unknown,
-): Promise<{ deployment: Deployment; environment: Environment; missing: string[] }> {
+): Promise<{
+  deployment: Deployment;
+  environment: Environment;
+  missing: string[];
+  copiedAppSettings?: readonly string[];
+}> {
   const request = parseDeploymentRequest(body, site.sku);
-  const environment = await ensureEnvironment(ctx, site, request.environment);
+  const { environment, copiedAppSettings } = await ensureEnvironment(ctx, site, request.environment);
   await checkListingForLinkedEnvironment(ctx, environment.id, request.manifest);
   const files = [...request.manifest.app, ...(request.manifest.api ?? [])];
   const row: DeploymentsTable = {
@@ -86,7 +91,12 @@ export async function createDeployment(
   };
   await ctx.db.insertInto('deployments').values(row).execute();
   const missing = await ctx.blobs.missing(manifestHashes(request.manifest));
-  return { deployment: toDeployment(row), environment, missing };
+  return {
+    deployment: toDeployment(row),
+    environment,
+    missing,
+    ...(copiedAppSettings === undefined ? {} : { copiedAppSettings }),
+  };
 }
 
 /** The deployment `id` of a site; 404 otherwise. */

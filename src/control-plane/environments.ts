@@ -76,14 +76,25 @@ export async function getEnvironment(ctx: ControlContext, site: Site, name: stri
   return environment;
 }
 
+/** An environment a deploy targets; `copiedAppSettings` when the deploy created it. */
+export interface EnsuredEnvironment {
+  readonly environment: Environment;
+  /** Names of production's app settings the new environment was given; absent when it existed. */
+  readonly copiedAppSettings?: readonly string[];
+}
+
 /**
  * The environment `name`, created when missing (a deploy creates it), within the plan's limit. A new
- * environment starts with a copy of production's app settings (spec §8).
+ * environment starts with a copy of production's app settings (spec §8), and says which.
  */
-export async function ensureEnvironment(ctx: ControlContext, site: Site, name: string): Promise<Environment> {
+export async function ensureEnvironment(
+  ctx: ControlContext,
+  site: Site,
+  name: string,
+): Promise<EnsuredEnvironment> {
   const existing = await findEnvironment(ctx, site, name);
   if (existing !== undefined) {
-    return existing;
+    return { environment: existing };
   }
   const all = await listEnvironments(ctx, site);
   const limit = ENVIRONMENT_LIMITS[site.sku];
@@ -104,6 +115,7 @@ export async function ensureEnvironment(ctx: ControlContext, site: Site, name: s
     updated_at: now,
   };
   const production = all.find((e) => e.name === PRODUCTION);
+  const copied: string[] = [];
   await ctx.db.transaction().execute(async (trx) => {
     await trx.insertInto('environments').values(row).execute();
     if (production !== undefined) {
@@ -117,10 +129,11 @@ export async function ensureEnvironment(ctx: ControlContext, site: Site, name: s
           .insertInto('app_settings')
           .values({ ...setting, environment_id: row.id })
           .execute();
+        copied.push(setting.name);
       }
     }
   });
-  return toEnvironment(row);
+  return { environment: toEnvironment(row), copiedAppSettings: copied.sort() };
 }
 
 /** Deletes a pre-production environment with its deployments and settings. */

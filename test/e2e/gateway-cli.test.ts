@@ -86,7 +86,7 @@ describe('portico apim, link, unlink and backends', () => {
     });
     expect(call.status).toBe(200);
     expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
-  });
+  }, 120_000);
 
   it('sets a policy from a file and refuses a bad one with its line', async () => {
     const good = join(dataDir, 'good.xml');
@@ -106,7 +106,7 @@ describe('portico apim, link, unlink and backends', () => {
     expect(refused.stderr).toContain('line 4');
     const usage = await cli(['apim', 'policy', 'set', 'contoso', '--operation', 'x', bad]);
     expect(usage.stderr).toContain('--operation needs --api');
-  });
+  }, 120_000);
 
   it('links a site, proxies /api once the API is in the product, reports a broken link and repairs it', async () => {
     const site = await ok(['site', 'create', 'shop', '--plan', 'standard']);
@@ -134,7 +134,7 @@ describe('portico apim, link, unlink and backends', () => {
     expect((await get(siteHost, '/api/getProducts')).status).toBe(200);
     await ok(['unlink', '--site', 'shop']);
     expect((await ok(['backends', '--site', 'shop'])).stdout).toMatch(/production\s+none/);
-  });
+  }, 120_000);
 
   it('creates a web app and refuses to link a Free site, naming the rule', async () => {
     await ok(['webapp', 'create', 'orders', '--backend-url', backend.url]);
@@ -144,5 +144,5 @@ describe('portico apim, link, unlink and backends', () => {
     expect(refused.stderr).toContain('needs the Standard plan');
     const badType = await cli(['link', '--site', 'blog', '--backend-type', 'lambda', '--resource', 'x']);
     expect(badType.stderr).toContain('--backend-type lambda is unknown');
-  });
+  }, 120_000);
 });

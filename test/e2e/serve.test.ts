@@ -291,7 +291,7 @@ describe('portico serve driven by the portico CLI', () => {
   }, 90_000);
 
   it('deletes the site and everything it served', async () => {
-    expect((await cli(['site', 'delete', 'shop'])).code).toBe(0);
+    expect((await cli(['site', 'delete', 'shop', '--yes'])).code).toBe(0);
     expect((await get(host, '/')).status).toBe(404);
     const shown = await cli(['site', 'show', 'shop']);
     expect(shown.code).not.toBe(0);

@@ -12,12 +12,28 @@ import {
   servicePath,
 } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectResources } from '../connection.js';
-import { addJsonOption, formatFields, writeJson, writeLines, writeNote, writeTable } from '../output.js';
+import {
+  addJsonOption,
+  formatFields,
+  writeJson,
+  writeLines,
+  writeNote,
+  writeResult,
+  writeTable,
+} from '../output.js';
 import { registerApiImportCommand } from './apim-import.js';
 
 interface JsonFlags extends ConnectionFlags {
   readonly json?: boolean;
+}
+
+type DeleteFlags = JsonFlags & YesFlags;
+
+/** Adds the connection options, `--json` and `--yes` to a deleting command. */
+function deleting(command: Command): Command {
+  return addYesOption(addJsonOption(addConnectionOptions(command)));
 }
 
 const SUBSCRIPTION_STATES = ['active', 'suspended', 'submitted', 'rejected', 'cancelled', 'expired'];
@@ -118,6 +134,7 @@ function registerServiceCommands(apim: Command): void {
       show(service, ['gatewayHostname', 'gatewayUrl'], flags);
     });
   addJsonOption(addConnectionOptions(apim.command('show')))
+    .description('Show a service with its gateway host name and URL')
     .argument('<name>', 'the service')
     .action(async (name: string, flags: JsonFlags) =>
       show(
@@ -126,19 +143,24 @@ function registerServiceCommands(apim: Command): void {
         flags,
       ),
     );
-  addJsonOption(addConnectionOptions(apim.command('list'))).action(async (flags: JsonFlags) =>
-    table(
-      await (await connectResources(flags)).list(APIM_PATH),
-      ['gatewayHostname'],
-      flags,
-      'No API Management services yet; create one with portico apim create <name>.',
-    ),
-  );
-  addConnectionOptions(apim.command('delete'))
+  addJsonOption(addConnectionOptions(apim.command('list')))
+    .description('List the API Management services')
+    .action(async (flags: JsonFlags) =>
+      table(
+        await (await connectResources(flags)).list(APIM_PATH),
+        ['gatewayHostname'],
+        flags,
+        'No API Management services yet; create one with portico apim create <name>.',
+      ),
+    );
+  deleting(apim.command('delete'))
+    .description('Delete a service with its APIs, products, subscriptions, named values and policies')
     .argument('<name>', 'the service')
-    .action(async (name: string, flags: ConnectionFlags) => {
-      await (await connectResources(flags)).call('DELETE', servicePath(name));
-      writeLines([`Deleted API Management service ${name}.`]);
+    .action(async (name: string, flags: DeleteFlags) => {
+      const client = await connectResources(flags);
+      await confirmDeletion(`the API Management service ${name} with everything in it`, flags);
+      await client.call('DELETE', servicePath(name));
+      writeResult(flags, { name, deleted: true }, [`Deleted API Management service ${name}.`]);
     });
 }
 
@@ -167,6 +189,7 @@ function registerApiCommands(api: Command): void {
     .action((service: string, apiId: string, flags: ApiFlags) => createApi(service, apiId, flags));
   registerApiImportCommand(api);
   addJsonOption(addConnectionOptions(api.command('list')))
+    .description('List the APIs of a service')
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags) =>
       table(
@@ -176,15 +199,17 @@ function registerApiCommands(api: Command): void {
         'No APIs yet.',
       ),
     );
-  addConnectionOptions(api.command('delete'))
+  deleting(api.command('delete'))
+    .description('Delete an API with its operations and policies')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API')
-    .action(async (service: string, apiId: string, flags: ConnectionFlags) => {
-      await (await connectResources(flags)).call(
-        'DELETE',
-        servicePath(service, `/apis/${encodeURIComponent(apiId)}`),
-      );
-      writeLines([`Deleted API ${apiId} with its operations and policies.`]);
+    .action(async (service: string, apiId: string, flags: DeleteFlags) => {
+      const client = await connectResources(flags);
+      await confirmDeletion(`the API ${apiId} of ${service} with its operations and policies`, flags);
+      await client.call('DELETE', servicePath(service, `/apis/${encodeURIComponent(apiId)}`));
+      writeResult(flags, { service, apiId, deleted: true }, [
+        `Deleted API ${apiId} with its operations and policies.`,
+      ]);
     });
 }
 
@@ -222,6 +247,7 @@ async function createApi(service: string, apiId: string, flags: ApiFlags): Promi
 
 function registerOperationCommands(operation: Command): void {
   addJsonOption(addConnectionOptions(operation.command('create')))
+    .description('Create or replace an operation of an API')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API')
     .argument('<operationId>', 'the operation id')
@@ -242,6 +268,7 @@ function registerOperationCommands(operation: Command): void {
       },
     );
   addJsonOption(addConnectionOptions(operation.command('list')))
+    .description('List the operations of an API')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API')
     .action(async (service: string, apiId: string, flags: JsonFlags) =>
@@ -266,11 +293,12 @@ interface ProductFlags extends JsonFlags {
 
 function registerProductCommands(product: Command): void {
   addJsonOption(addConnectionOptions(product.command('create')))
+    .description('Create or replace a product (a group of APIs callers subscribe to)')
     .argument('<service>', 'the service')
     .argument('<productId>', 'the product id')
     .option('--no-subscription', 'an open product: callers need no key')
     .option('--approval-required', 'subscriptions need approval')
-    .option('--subscriptions-limit <n>', 'subscriptions per user')
+    .option('--subscriptions-limit <n>', 'how many subscriptions one user may have')
     .option('--state <state>', 'published or notPublished')
     .option('--display-name <name>', 'display name')
     .action(async (service: string, id: string, flags: ProductFlags) => {
@@ -294,16 +322,18 @@ function registerProductCommands(product: Command): void {
     ['add-api', 'PUT'],
     ['remove-api', 'DELETE'],
   ] as const) {
-    addConnectionOptions(product.command(verb))
+    addJsonOption(addConnectionOptions(product.command(verb)))
+      .description(method === 'PUT' ? 'Add an API to a product' : 'Remove an API from a product')
       .argument('<service>', 'the service')
       .argument('<productId>', 'the product')
       .argument('<apiId>', 'the API')
-      .action(async (service: string, id: string, apiId: string, flags: ConnectionFlags) => {
+      .action(async (service: string, id: string, apiId: string, flags: JsonFlags) => {
         await (await connectResources(flags)).call(
           method,
           servicePath(service, `/products/${encodeURIComponent(id)}/apis/${encodeURIComponent(apiId)}`),
         );
-        writeLines([
+        const result = { service, productId: id, apiId, inProduct: method === 'PUT' };
+        writeResult(flags, result, [
           method === 'PUT'
             ? `Added API ${apiId} to product ${id}.`
             : `Removed API ${apiId} from product ${id}.`,
@@ -311,6 +341,7 @@ function registerProductCommands(product: Command): void {
       });
   }
   addJsonOption(addConnectionOptions(product.command('list')))
+    .description('List the products of a service with their APIs')
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags) => {
       const client = await connectResources(flags);
@@ -342,6 +373,7 @@ function registerProductCommands(product: Command): void {
 
 function registerSubscriptionCommands(subscription: Command): void {
   addJsonOption(addConnectionOptions(subscription.command('create')))
+    .description('Create or replace a subscription; prints its keys')
     .argument('<service>', 'the service')
     .argument('<subId>', 'the subscription id')
     .requiredOption('--scope <scope>', '/products/<id>, /apis/<id> or /apis', parseScope)
@@ -382,8 +414,9 @@ function registerSubscriptionCommands(subscription: Command): void {
       },
     );
   addJsonOption(addConnectionOptions(subscription.command('list')))
+    .description('List the subscriptions of a service (with --show-keys, their keys too)')
     .argument('<service>', 'the service')
-    .option('--show-keys', 'also show the keys')
+    .option('--show-keys', 'also show the primary and secondary keys')
     .action(async (service: string, flags: JsonFlags & { showKeys?: boolean }) => {
       const client = await connectResources(flags);
       const subs = await client.list(servicePath(service, '/subscriptions'));
@@ -416,11 +449,12 @@ function registerSubscriptionCommands(subscription: Command): void {
         'No subscriptions.',
       );
     });
-  addConnectionOptions(subscription.command('regenerate-key'))
+  addJsonOption(addConnectionOptions(subscription.command('regenerate-key')))
+    .description('Replace the primary or secondary key of a subscription (the old key stops working)')
     .argument('<service>', 'the service')
     .argument('<subId>', 'the subscription')
     .argument('<which>', 'primary or secondary')
-    .action(async (service: string, id: string, which: string, flags: ConnectionFlags) => {
+    .action(async (service: string, id: string, which: string, flags: JsonFlags) => {
       if (which !== 'primary' && which !== 'secondary') {
         throw usage(`Say which key to regenerate: primary or secondary (got '${which}').`);
       }
@@ -431,24 +465,28 @@ function registerSubscriptionCommands(subscription: Command): void {
           `/subscriptions/${encodeURIComponent(id)}/regenerate${which === 'primary' ? 'Primary' : 'Secondary'}Key`,
         ),
       );
-      writeLines([`Regenerated the ${which} key of ${id}; the old key no longer works.`]);
+      writeResult(flags, { service, subscriptionId: id, regenerated: which }, [
+        `Regenerated the ${which} key of ${id}; the old key no longer works.`,
+      ]);
     });
-  addConnectionOptions(subscription.command('set-state'))
+  addJsonOption(addConnectionOptions(subscription.command('set-state')))
+    .description('Change the state of a subscription (only active ones are accepted by the gateway)')
     .argument('<service>', 'the service')
     .argument('<subId>', 'the subscription')
     .argument('<state>', SUBSCRIPTION_STATES.join('|'), parseState)
-    .action(async (service: string, id: string, state: string, flags: ConnectionFlags) => {
-      await (await connectResources(flags)).call(
+    .action(async (service: string, id: string, state: string, flags: JsonFlags) => {
+      const saved = await (await connectResources(flags)).call<Resource>(
         'PATCH',
         servicePath(service, `/subscriptions/${encodeURIComponent(id)}`),
         { properties: { state } },
       );
-      writeLines([`Subscription ${id} is ${state}.`]);
+      writeResult(flags, saved, [`Subscription ${id} is ${state}.`]);
     });
 }
 
 function registerNamedValueCommands(namedValue: Command): void {
   addJsonOption(addConnectionOptions(namedValue.command('set')))
+    .description('Create or replace a named value')
     .argument('<service>', 'the service')
     .argument('<id>', 'the named value (written {{id}} in policies)')
     .argument('<value>', 'the value')
@@ -461,6 +499,7 @@ function registerNamedValueCommands(namedValue: Command): void {
       show(saved, ['displayName', 'secret'], flags);
     });
   addJsonOption(addConnectionOptions(namedValue.command('list')))
+    .description('List the named values of a service (secret values are not shown)')
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags) =>
       table(
@@ -470,15 +509,15 @@ function registerNamedValueCommands(namedValue: Command): void {
         'No named values.',
       ),
     );
-  addConnectionOptions(namedValue.command('delete'))
+  deleting(namedValue.command('delete'))
+    .description('Delete a named value')
     .argument('<service>', 'the service')
     .argument('<id>', 'the named value')
-    .action(async (service: string, id: string, flags: ConnectionFlags) => {
-      await (await connectResources(flags)).call(
-        'DELETE',
-        servicePath(service, `/namedValues/${encodeURIComponent(id)}`),
-      );
-      writeLines([`Deleted named value ${id}.`]);
+    .action(async (service: string, id: string, flags: DeleteFlags) => {
+      const client = await connectResources(flags);
+      await confirmDeletion(`the named value ${id} of ${service}`, flags);
+      await client.call('DELETE', servicePath(service, `/namedValues/${encodeURIComponent(id)}`));
+      writeResult(flags, { service, id, deleted: true }, [`Deleted named value ${id}.`]);
     });
 }
 
@@ -500,21 +539,22 @@ function addScopeOptions(command: Command): Command {
 }
 
 function registerPolicyCommands(policy: Command): void {
-  addScopeOptions(addConnectionOptions(policy.command('set')))
+  addJsonOption(addScopeOptions(addConnectionOptions(policy.command('set'))))
     .description('Set the policy of a scope from an XML file (checked: problems are shown with their line)')
     .argument('<service>', 'the service')
     .argument('<file>', 'the policy XML file')
-    .action(async (service: string, file: string, flags: ConnectionFlags & PolicyScope) => {
+    .action(async (service: string, file: string, flags: JsonFlags & PolicyScope) => {
       const scope = scopeFlags(flags);
       const value = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw usage(`Cannot read the policy file ${file}: ${error.code ?? error.message}.`);
       });
-      await (await connectResources(flags)).call('PUT', policyPath(service, scope), {
+      const saved = await (await connectResources(flags)).call<Resource>('PUT', policyPath(service, scope), {
         properties: { format: 'rawxml', value },
       });
-      writeLines([`Saved the policy of ${describeScope(scope)} of ${service}.`]);
+      writeResult(flags, saved, [`Saved the policy of ${describeScope(scope)} of ${service}.`]);
     });
   addJsonOption(addScopeOptions(addConnectionOptions(policy.command('show'))))
+    .description('Show the policy XML of a scope')
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags & PolicyScope) => {
       const found = await (await connectResources(flags)).call<Resource>(
@@ -527,12 +567,17 @@ function registerPolicyCommands(policy: Command): void {
       }
       writeLines([String(found.properties.value)]);
     });
-  addScopeOptions(addConnectionOptions(policy.command('delete')))
+  addScopeOptions(deleting(policy.command('delete')))
+    .description('Delete the policy of a scope')
     .argument('<service>', 'the service')
-    .action(async (service: string, flags: ConnectionFlags & PolicyScope) => {
+    .action(async (service: string, flags: DeleteFlags & PolicyScope) => {
       const scope = scopeFlags(flags);
-      await (await connectResources(flags)).call('DELETE', policyPath(service, scope));
-      writeLines([`Deleted the policy of ${describeScope(scope)}.`]);
+      const client = await connectResources(flags);
+      await confirmDeletion(`the policy of ${describeScope(scope)} of ${service}`, flags);
+      await client.call('DELETE', policyPath(service, scope));
+      writeResult(flags, { service, scope, deleted: true }, [
+        `Deleted the policy of ${describeScope(scope)}.`,
+      ]);
     });
 }
 

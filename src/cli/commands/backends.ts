@@ -19,9 +19,18 @@ import {
   type ResourceClient,
 } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin, connectResources } from '../connection.js';
 import { parseEnvironment, parseHttpUrl } from '../options.js';
-import { addJsonOption, formatFields, writeJson, writeLines, writeNote, writeTable } from '../output.js';
+import {
+  addJsonOption,
+  formatFields,
+  writeJson,
+  writeLines,
+  writeNote,
+  writeResult,
+  writeTable,
+} from '../output.js';
 import { uploadMissing } from '../upload.js';
 
 interface JsonFlags extends ConnectionFlags {
@@ -81,15 +90,17 @@ function registerAppCommands(program: Command, type: AppType, description: strin
     .option('--public-network-access <access>', 'Enabled or Disabled (Disabled cannot be linked)');
   if (type === 'functionapp') {
     create
-      .description('Create a function app from an API folder')
-      .requiredOption('--api <apiDir>', 'the Azure Functions app folder');
+      .description('Create a function app from an Azure Functions app folder')
+      .argument('[apiDir]', 'the Azure Functions app folder (or give it with --api)')
+      .option('--api <apiDir>', 'the Azure Functions app folder (instead of the apiDir argument)');
   } else {
     create
       .description(`Create a ${type} for an existing service`)
       .requiredOption('--backend-url <url>', 'the service base URL', parseHttpUrl);
   }
-  create.action((name: string, flags: CreateAppFlags) => createApp(type, name, flags));
+  create.action((name: string, ...rest: unknown[]) => createApp(type, name, createFlags(type, rest)));
   addJsonOption(addConnectionOptions(group.command('show')))
+    .description(`Show a ${type}`)
     .argument('<name>', 'the app')
     .action(async (name: string, flags: JsonFlags) => {
       const app = await (await connectResources(flags)).call<Resource>('GET', appPath(type, name));
@@ -105,26 +116,56 @@ function registerAppCommands(program: Command, type: AppType, description: strin
         ]),
       );
     });
-  addJsonOption(addConnectionOptions(group.command('list'))).action(async (flags: JsonFlags) => {
-    const apps = (await (await connectResources(flags)).list(appsPath(type))).filter(
-      (app) => type === 'containerapp' || (app.kind === 'functionapp') === (type === 'functionapp'),
-    );
-    if (flags.json === true) {
-      writeJson({ value: apps });
-      return;
-    }
-    writeTable(
-      ['NAME', 'URL', 'NETWORK'],
-      apps.map(appRow),
-      `No ${type}s yet; create one with portico ${type} create <name>.`,
-    );
-  });
-  addConnectionOptions(group.command('delete'))
-    .argument('<name>', 'the app')
-    .action(async (name: string, flags: ConnectionFlags) => {
-      await (await connectResources(flags)).call('DELETE', appPath(type, name));
-      writeLines([`Deleted ${type} ${name}.`]);
+  addJsonOption(addConnectionOptions(group.command('list')))
+    .description(`List the ${type}s`)
+    .action(async (flags: JsonFlags) => {
+      const apps = (await (await connectResources(flags)).list(appsPath(type))).filter(
+        (app) => type === 'containerapp' || (app.kind === 'functionapp') === (type === 'functionapp'),
+      );
+      if (flags.json === true) {
+        writeJson({ value: apps });
+        return;
+      }
+      writeTable(
+        ['NAME', 'URL', 'NETWORK'],
+        apps.map(appRow),
+        `No ${type}s yet; create one with portico ${type} create <name>.`,
+      );
     });
+  addYesOption(addJsonOption(addConnectionOptions(group.command('delete'))))
+    .description(`Delete a ${type} (environments linked to it lose their /api)`)
+    .argument('<name>', 'the app')
+    .action(async (name: string, flags: JsonFlags & YesFlags) => {
+      const client = await connectResources(flags);
+      await confirmDeletion(`the ${type} ${name}`, flags);
+      await client.call('DELETE', appPath(type, name));
+      writeResult(flags, { type, name, deleted: true }, [`Deleted ${type} ${name}.`]);
+    });
+}
+
+/**
+ * The flags of `<type> create`; a function app's folder comes from the `[apiDir]` argument or `--api`
+ * (exactly one of them).
+ */
+function createFlags(type: AppType, rest: readonly unknown[]): CreateAppFlags {
+  if (type !== 'functionapp') {
+    return rest[0] as CreateAppFlags;
+  }
+  const [apiDir, flags] = rest as [string | undefined, CreateAppFlags];
+  if (apiDir !== undefined && flags.api !== undefined && apiDir !== flags.api) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `Give the function app folder once: either as the argument (${apiDir}) or with --api (${flags.api}).`,
+    );
+  }
+  const api = apiDir ?? flags.api;
+  if (api === undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      'Say which Azure Functions app folder to run: portico functionapp create <name> <apiDir> (or --api <apiDir>).',
+    );
+  }
+  return { ...flags, api };
 }
 
 async function createApp(type: AppType, name: string, flags: CreateAppFlags): Promise<void> {
@@ -202,11 +243,11 @@ function registerLinkCommands(program: Command): void {
     .option('--resource <name>', 'the backend resource')
     .option('--repair', 'restore a broken link (product, subscription, policy and key)')
     .action((flags: LinkFlags) => link(flags));
-  addConnectionOptions(program.command('unlink'))
+  addJsonOption(addConnectionOptions(program.command('unlink')))
     .description("Stop proxying an environment's /api to its backend")
     .requiredOption('--site <name>', 'the site')
     .option('--env <env>', 'production or an environment name', parseEnvironment, 'production')
-    .action(async (flags: ConnectionFlags & { site: string; env: string }) => {
+    .action(async (flags: JsonFlags & { site: string; env: string }) => {
       const client = await connectResources(flags);
       const [current] = await client.list(linksPath(flags.site, flags.env));
       if (current === undefined) {
@@ -216,7 +257,7 @@ function registerLinkCommands(program: Command): void {
         );
       }
       await client.call('DELETE', `${linksPath(flags.site, flags.env)}/${encodeURIComponent(current.name)}`);
-      writeLines([
+      writeResult(flags, { site: flags.site, environment: flags.env, unlinked: current }, [
         `Unlinked ${String(current.properties.backendType)} ${current.name} from ${flags.site} (${flags.env}).`,
       ]);
     });

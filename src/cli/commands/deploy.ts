@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import {
   apiExclusions,
+  type CreatedDeployment,
   createDeployClient,
   createManagementClient,
   type Deployment,
@@ -28,14 +29,15 @@ import {
   formatBytes,
   formatTime,
   writeJson,
-  writeLines,
   writeNote,
+  writeResult,
   writeTable,
 } from '../output.js';
 import { uploadMissing } from '../upload.js';
 
 interface TokenFlags extends ConnectionFlags {
   readonly site?: string;
+  readonly json?: boolean;
   readonly env: string;
   readonly deploymentToken?: string;
 }
@@ -61,7 +63,7 @@ const TOKEN_HELP =
 
 /** Adds `deploy`, `deploy rollback` and `deploy list` to the program (needs positional options). */
 export function registerDeployCommands(program: Command): void {
-  const deploy = addConnectionOptions(program.command('deploy'))
+  const deploy = addJsonOption(addConnectionOptions(program.command('deploy')))
     .description('Deploy a built front end and an optional Azure Functions API to a site')
     .enablePositionalOptions()
     .argument('<appDir>', 'folder with the built front end (holds staticwebapp.config.json, if any)')
@@ -74,7 +76,7 @@ export function registerDeployCommands(program: Command): void {
       'also upload .env* files (left out by default: they usually hold local secrets)',
     )
     .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
-  addConnectionOptions(deploy.command('rollback'))
+  addJsonOption(addConnectionOptions(deploy.command('rollback')))
     .description('Make an earlier successful deployment live again (default: the one before the live one)')
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
@@ -99,7 +101,7 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
     env: flags.env,
     includeDotenv: flags.includeDotenv === true,
   });
-  writeLines([`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
+  writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
 }
 
 /** What {@link deployFolders} needs. */
@@ -122,11 +124,24 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
     app: app.files,
     ...(api === undefined ? {} : { api: api.files }),
   });
+  noteCopiedSettings(created, options.env);
   await uploadMissing(client, created, api === undefined ? [app] : [app, api]);
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
   );
   return client.commit(created.id);
+}
+
+/** Says that a new environment was given production's app settings, and how to change them. */
+function noteCopiedSettings(created: CreatedDeployment, env: string): void {
+  const copied = created.copiedAppSettings ?? [];
+  if (created.environmentCreated !== true || copied.length === 0) {
+    return;
+  }
+  writeNote(
+    `Created the ${env} environment with a copy of production's app settings (${copied.join(', ')}); ` +
+      `change them with portico settings set --site <site> --env ${env} NAME=VALUE (or settings delete).`,
+  );
 }
 
 /** `--deployment-token`, the environment, or the site's token fetched with the admin token. */
@@ -219,7 +234,7 @@ async function runRollback(flags: RollbackFlags): Promise<void> {
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const deployment = await client.rollback(flags.env, flags.to);
   const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
-  writeLines([
+  writeResult(flags, deployment, [
     `Rolled back ${flags.env} to deployment ${deploymentId(deployment)} of ${formatTime(deployment.properties.createdTimeUtc)}${at}.`,
   ]);
 }

@@ -4,9 +4,10 @@
  */
 import type { Command } from 'commander';
 import { type Build, environmentName } from '../../client/index.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
 import { parseEnvironment } from '../options.js';
-import { addJsonOption, formatTime, writeJson, writeLines, writeTable } from '../output.js';
+import { addJsonOption, formatTime, writeJson, writeResult, writeTable } from '../output.js';
 
 interface SiteFlags extends ConnectionFlags {
   readonly site: string;
@@ -20,11 +21,11 @@ export function registerEnvCommands(program: Command): void {
     .description('List the environments of a site (production and named or preview ones)')
     .requiredOption('--site <name>', 'the site')
     .action((flags: SiteFlags) => listEnvironments(flags));
-  addConnectionOptions(env.command('delete'))
+  addYesOption(addJsonOption(addConnectionOptions(env.command('delete'))))
     .description('Delete a pre-production environment with its content, deployments and settings')
     .requiredOption('--site <name>', 'the site')
     .argument('<env>', 'the environment name', parseEnvironment)
-    .action((name: string, flags: SiteFlags) => deleteEnvironment(name, flags));
+    .action((name: string, flags: SiteFlags & YesFlags) => deleteEnvironment(name, flags));
 }
 
 async function listEnvironments(flags: SiteFlags): Promise<void> {
@@ -56,7 +57,14 @@ function buildRow(build: Build): string[] {
   ];
 }
 
-async function deleteEnvironment(name: string, flags: SiteFlags): Promise<void> {
-  await (await connectAdmin(flags)).deleteBuild(flags.site, name);
-  writeLines([`Deleted environment ${name} of ${flags.site} with its content, deployments and settings.`]);
+async function deleteEnvironment(name: string, flags: SiteFlags & YesFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  await confirmDeletion(
+    `the ${name} environment of ${flags.site} with its content, deployments and settings`,
+    flags,
+  );
+  await client.deleteBuild(flags.site, name);
+  writeResult(flags, { site: flags.site, environment: name, deleted: true }, [
+    `Deleted environment ${name} of ${flags.site} with its content, deployments and settings.`,
+  ]);
 }

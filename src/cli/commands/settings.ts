@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { ownValue } from '../../shared/guards.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
 import { collectSettings, parseEnvironment } from '../options.js';
-import { addJsonOption, writeJson, writeLines, writeNote } from '../output.js';
+import { addJsonOption, writeJson, writeLines, writeNote, writeResult } from '../output.js';
 
 interface SettingsFlags extends ConnectionFlags {
   readonly site: string;
@@ -25,17 +26,17 @@ function addTargetOptions(command: Command): Command {
 /** Adds the `settings` command group to the program. */
 export function registerSettingsCommands(program: Command): void {
   const settings = program.command('settings').description('Manage the app settings of an environment');
-  addTargetOptions(settings.command('set'))
+  addJsonOption(addTargetOptions(settings.command('set')))
     .description('Add or change app settings (the others are kept)')
     .argument('<settings...>', 'NAME=VALUE pairs', collectSettings)
     .action((pairs: [string, string][], flags: SettingsFlags) => setSettings(pairs, flags));
   addJsonOption(addTargetOptions(settings.command('list')))
     .description('List the app settings of an environment')
     .action((flags: SettingsFlags) => listSettings(flags));
-  addTargetOptions(settings.command('delete'))
+  addYesOption(addJsonOption(addTargetOptions(settings.command('delete'))))
     .description('Remove app settings')
     .argument('<names...>', 'setting names')
-    .action((names: string[], flags: SettingsFlags) => deleteSettings(names, flags));
+    .action((names: string[], flags: SettingsFlags & YesFlags) => deleteSettings(names, flags));
 }
 
 async function setSettings(pairs: readonly [string, string][], flags: SettingsFlags): Promise<void> {
@@ -46,7 +47,7 @@ async function setSettings(pairs: readonly [string, string][], flags: SettingsFl
     ...Object.fromEntries(pairs),
   });
   const names = [...new Set(pairs.map(([name]) => name))];
-  writeLines([
+  writeResult(flags, { properties: saved }, [
     `Saved ${names.join(', ')} in ${describeTarget(flags)} (${countSettings(Object.keys(saved).length)} in all).`,
   ]);
 }
@@ -65,7 +66,7 @@ async function listSettings(flags: SettingsFlags): Promise<void> {
   writeLines(names.map((name) => `${name}=${ownValue(settings, name) ?? ''}`));
 }
 
-async function deleteSettings(names: readonly string[], flags: SettingsFlags): Promise<void> {
+async function deleteSettings(names: readonly string[], flags: SettingsFlags & YesFlags): Promise<void> {
   const client = await connectAdmin(flags);
   const current = await client.listAppSettings(flags.site, flags.env);
   const unknown = names.filter((name) => !Object.hasOwn(current, name));
@@ -74,11 +75,15 @@ async function deleteSettings(names: readonly string[], flags: SettingsFlags): P
   }
   const removed = names.filter((name) => Object.hasOwn(current, name));
   if (removed.length === 0) {
+    if (flags.json === true) {
+      writeJson({ properties: current });
+    }
     return;
   }
+  await confirmDeletion(`${removed.join(', ')} from ${describeTarget(flags)}`, flags);
   const kept = Object.fromEntries(Object.entries(current).filter(([name]) => !removed.includes(name)));
-  await client.putAppSettings(flags.site, flags.env, kept);
-  writeLines([`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
+  const saved = await client.putAppSettings(flags.site, flags.env, kept);
+  writeResult(flags, { properties: saved }, [`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
 }
 
 function countSettings(count: number): string {

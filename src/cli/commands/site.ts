@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { Plan, Site } from '../../client/index.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
 import { parsePlan } from '../options.js';
 import {
@@ -12,6 +13,7 @@ import {
   writeJson,
   writeLines,
   writeNote,
+  writeResult,
   writeTable,
 } from '../output.js';
 
@@ -19,14 +21,14 @@ interface JsonFlags extends ConnectionFlags {
   readonly json?: boolean;
 }
 
-interface CreateFlags extends ConnectionFlags {
+interface CreateFlags extends JsonFlags {
   readonly plan: Plan;
 }
 
 /** Adds the `site` command group to the program. */
 export function registerSiteCommands(program: Command): void {
   const site = program.command('site').description('Create, show, list and delete static sites');
-  addConnectionOptions(site.command('create'))
+  addJsonOption(addConnectionOptions(site.command('create')))
     .description('Create a static site; prints its host name and deployment token')
     .argument('<name>', "2-60 of a-z, 0-9 and '-', e.g. my-blog")
     .option('--plan <plan>', 'hosting plan: free or standard', parsePlan, 'free')
@@ -38,30 +40,32 @@ export function registerSiteCommands(program: Command): void {
   addJsonOption(addConnectionOptions(site.command('list')))
     .description('List the static sites')
     .action((flags: JsonFlags) => listSites(flags));
-  addConnectionOptions(site.command('delete'))
+  addYesOption(addJsonOption(addConnectionOptions(site.command('delete'))))
     .description('Delete a static site with all its environments, deployments, settings and users')
     .argument('<name>', 'the site')
-    .action((name: string, flags: ConnectionFlags) => deleteSite(name, flags));
-  addConnectionOptions(site.command('plan'))
+    .action((name: string, flags: JsonFlags & YesFlags) => deleteSite(name, flags));
+  addJsonOption(addConnectionOptions(site.command('plan')))
     .description('Change the hosting plan of a site')
     .argument('<name>', 'the site')
     .argument('<plan>', 'free or standard', parsePlan)
-    .action((name: string, plan: Plan, flags: ConnectionFlags) => setPlan(name, plan, flags));
+    .action((name: string, plan: Plan, flags: JsonFlags) => setPlan(name, plan, flags));
   addJsonOption(addConnectionOptions(site.command('token')))
     .description('Show the current deployment token of a site (for CI secrets)')
     .argument('<name>', 'the site')
     .action((name: string, flags: ConnectionFlags & { json?: boolean }) => showToken(name, flags));
-  addConnectionOptions(site.command('reset-token'))
+  addJsonOption(addConnectionOptions(site.command('reset-token')))
     .description('Replace the deployment token of a site (the old one stops working)')
     .argument('<name>', 'the site')
-    .action((name: string, flags: ConnectionFlags) => resetToken(name, flags));
+    .action((name: string, flags: JsonFlags) => resetToken(name, flags));
 }
 
 async function createSite(name: string, flags: CreateFlags): Promise<void> {
   const client = await connectAdmin(flags);
   const site = await client.createSite(name, flags.plan);
   const token = site.properties.apiKey ?? (await client.listSecrets(name)).properties.apiKey;
-  writeLines(
+  writeResult(
+    flags,
+    { ...site, properties: { ...site.properties, apiKey: token } },
     formatFields([
       ['name', site.name],
       ['defaultHostname', site.properties.defaultHostname],
@@ -112,14 +116,18 @@ function siteRow(site: Site): string[] {
   ];
 }
 
-async function deleteSite(name: string, flags: ConnectionFlags): Promise<void> {
-  await (await connectAdmin(flags)).deleteSite(name);
-  writeLines([`Deleted site ${name} with its environments, deployments, settings and users.`]);
+async function deleteSite(name: string, flags: JsonFlags & YesFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  await confirmDeletion(`the site ${name} with all its environments, deployments, settings and users`, flags);
+  await client.deleteSite(name);
+  writeResult(flags, { name, deleted: true }, [
+    `Deleted site ${name} with its environments, deployments, settings and users.`,
+  ]);
 }
 
-async function setPlan(name: string, plan: Plan, flags: ConnectionFlags): Promise<void> {
+async function setPlan(name: string, plan: Plan, flags: JsonFlags): Promise<void> {
   const site = await (await connectAdmin(flags)).setPlan(name, plan);
-  writeLines([`Site ${site.name} is on the ${site.sku.name} plan.`]);
+  writeResult(flags, site, [`Site ${site.name} is on the ${site.sku.name} plan.`]);
 }
 
 async function showToken(name: string, flags: ConnectionFlags & { json?: boolean }): Promise<void> {
@@ -131,8 +139,8 @@ async function showToken(name: string, flags: ConnectionFlags & { json?: boolean
   writeLines(formatFields([['deploymentToken', secrets.properties.apiKey]]));
 }
 
-async function resetToken(name: string, flags: ConnectionFlags): Promise<void> {
+async function resetToken(name: string, flags: JsonFlags): Promise<void> {
   const secrets = await (await connectAdmin(flags)).resetApiKey(name);
-  writeLines(formatFields([['deploymentToken', secrets.properties.apiKey]]));
+  writeResult(flags, secrets, formatFields([['deploymentToken', secrets.properties.apiKey]]));
   writeNote(`The previous deployment token of ${name} no longer works; update your CI secret.`);
 }

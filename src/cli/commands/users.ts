@@ -4,9 +4,18 @@
  */
 import type { Command } from 'commander';
 import type { User } from '../../client/index.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
 import { parseHours, parseRoles, parseSessionHours } from '../options.js';
-import { addJsonOption, formatFields, formatTime, writeJson, writeLines, writeTable } from '../output.js';
+import {
+  addJsonOption,
+  formatFields,
+  formatTime,
+  writeJson,
+  writeLines,
+  writeResult,
+  writeTable,
+} from '../output.js';
 
 interface SiteFlags extends ConnectionFlags {
   readonly site: string;
@@ -49,19 +58,19 @@ export function registerUsersCommands(program: Command): void {
     .description('List the users holding custom roles')
     .requiredOption('--site <name>', 'the site')
     .action((flags: SiteFlags) => listUsers(flags));
-  addConnectionOptions(users.command('update'))
+  addJsonOption(addConnectionOptions(users.command('update')))
     .description("Replace a user's custom roles")
     .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider of the user')
     .requiredOption('--user-id <id>', 'user id (see portico users list)')
     .requiredOption('--roles <roles>', 'comma-separated custom roles', parseRoles)
     .action((flags: UserFlags) => updateUser(flags));
-  addConnectionOptions(users.command('remove'))
+  addYesOption(addJsonOption(addConnectionOptions(users.command('remove'))))
     .description('Remove a user and their custom roles')
     .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider of the user')
     .requiredOption('--user-id <id>', 'user id (see portico users list)')
-    .action((flags: Omit<UserFlags, 'roles'>) => removeUser(flags));
+    .action((flags: Omit<UserFlags, 'roles'> & YesFlags) => removeUser(flags));
   addJsonOption(addConnectionOptions(users.command('session')))
     .description(
       'Mint a session cookie for a user, with the roles the site gives them (admin only; for testing until sign-in is configured)',
@@ -141,12 +150,18 @@ async function updateUser(flags: UserFlags): Promise<void> {
     flags.userId,
     flags.roles,
   );
-  writeLines([
+  writeResult(flags, user, [
     `${user.properties.displayName} (${user.properties.userId}) now has the roles ${user.properties.roles}.`,
   ]);
 }
 
-async function removeUser(flags: Omit<UserFlags, 'roles'>): Promise<void> {
-  await (await connectAdmin(flags)).deleteUser(flags.site, flags.provider, flags.userId);
-  writeLines([`Removed user ${flags.userId} (${flags.provider}) from ${flags.site}.`]);
+async function removeUser(flags: Omit<UserFlags, 'roles'> & YesFlags): Promise<void> {
+  const client = await connectAdmin(flags);
+  await confirmDeletion(
+    `the user ${flags.userId} (${flags.provider}) and their roles on ${flags.site}`,
+    flags,
+  );
+  await client.deleteUser(flags.site, flags.provider, flags.userId);
+  const removed = { site: flags.site, provider: flags.provider, userId: flags.userId, deleted: true };
+  writeResult(flags, removed, [`Removed user ${flags.userId} (${flags.provider}) from ${flags.site}.`]);
 }

@@ -426,8 +426,10 @@ function deployRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         const site = await siteOfToken(r);
-        const { deployment, missing } = await createDeployment(ctx, site, await readJson(r.req));
-        return { status: 201, body: { id: deployment.id, missing } };
+        const created = await createDeployment(ctx, site, await readJson(r.req));
+        const { deployment, missing, copiedAppSettings } = created;
+        const copied = copiedAppSettings === undefined ? {} : { environmentCreated: true, copiedAppSettings };
+        return { status: 201, body: { id: deployment.id, missing, ...copied } };
       },
     },
     {

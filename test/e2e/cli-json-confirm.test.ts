@@ -1,0 +1,166 @@
+/**
+ * What a new user meets in the management CLI (issue 19 item 4, CONTRACT §5): the built CLI against an
+ * in-process `portico serve`. Commands that print a result print exactly one JSON document with `--json`
+ * (progress stays on stderr); deleting commands refuse without a terminal unless `--yes`, and ask on one
+ * (default no); `functionapp create` takes the folder as an argument.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { ADMIN_TOKEN, removeData, startTestService, type TestService } from '../helpers/service.js';
+
+describe('portico management commands for a new user', () => {
+  let t: TestService;
+  let appDir: string;
+  let apiDir: string;
+  const cli = (args: string[]) =>
+    runCli([...args, '--url', t.service.adminUrl, '--token', ADMIN_TOKEN], 120_000);
+  const ok = async (args: string[]) => {
+    const result = await cli(args);
+    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    return result;
+  };
+  /** Runs a command with `--json` and parses stdout, which must hold exactly one JSON document. */
+  const json = async <T = Record<string, unknown>>(args: string[]): Promise<T> =>
+    JSON.parse((await ok([...args, '--json'])).stdout) as T;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    appDir = await writeApp({ 'index.html': '<h1>one</h1>' });
+    apiDir = await mkdtemp(join(tmpdir(), 'portico-cli-api-'));
+    await writeFile(join(apiDir, 'host.json'), '{"version":"2.0"}');
+    await writeFile(join(apiDir, 'package.json'), '{"name":"api","version":"1.0.0","main":"index.js"}');
+    await writeFile(join(apiDir, 'index.js'), '');
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+    await rm(appDir, { recursive: true, force: true });
+    await rm(apiDir, { recursive: true, force: true });
+  });
+
+  it('prints one JSON document for create, plan, reset-token, settings, deploy and rollback', async () => {
+    const site = await json<{ name: string; properties: { apiKey: string } }>(['site', 'create', 'blog']);
+    expect(site.name).toBe('blog');
+    expect(site.properties.apiKey).toMatch(/\S{16,}/);
+    expect((await json<{ sku: { name: string } }>(['site', 'plan', 'blog', 'standard'])).sku.name).toBe(
+      'Standard',
+    );
+    const reset = await json<{ properties: { apiKey: string } }>(['site', 'reset-token', 'blog']);
+    expect(reset.properties.apiKey).not.toBe(site.properties.apiKey);
+    const set = await json<{ properties: Record<string, string> }>([
+      'settings',
+      'set',
+      '--site',
+      'blog',
+      'A=1',
+      'B=2',
+    ]);
+    expect(set.properties).toEqual({ A: '1', B: '2' });
+    const deleted = await json<{ properties: Record<string, string> }>([
+      'settings',
+      'delete',
+      '--site',
+      'blog',
+      'A',
+      '--yes',
+    ]);
+    expect(deleted.properties).toEqual({ B: '2' });
+    const first = await json<{ name: string; properties: { status: string } }>([
+      'deploy',
+      appDir,
+      '--site',
+      'blog',
+    ]);
+    expect(first.properties.status).toBe('Succeeded');
+    await writeFile(join(appDir, 'index.html'), '<h1>two</h1>');
+    await json(['deploy', appDir, '--site', 'blog']);
+    const rolledBack = await json<{ name: string }>(['deploy', 'rollback', '--site', 'blog']);
+    expect(rolledBack.name).toBe(first.name);
+  }, 300_000);
+
+  it("says when a new environment starts with production's app settings", async () => {
+    const preview = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview', '--json']);
+    expect(JSON.parse(preview.stdout)).toMatchObject({ properties: { status: 'Succeeded' } });
+    expect(preview.stderr).toContain(
+      "Created the preview environment with a copy of production's app settings (B)",
+    );
+    const again = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview']);
+    expect(again.stderr).not.toContain('copy of production');
+  }, 120_000);
+
+  it('refuses to delete without a terminal unless --yes, and keeps the site', async () => {
+    await ok(['site', 'create', 'keep']);
+    const refused = await cli(['site', 'delete', 'keep']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('Pass --yes');
+    expect(
+      (
+        await t.admin(
+          'GET',
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites/keep',
+        )
+      ).status,
+    ).toBe(200);
+    const removed = await json<{ name: string; deleted: boolean }>(['site', 'delete', 'keep', '--yes']);
+    expect(removed).toEqual({ name: 'keep', deleted: true });
+  }, 120_000);
+
+  it('asks on a terminal and deletes nothing unless the answer is yes', async () => {
+    await ok(['site', 'create', 'asked']);
+    const command = [
+      process.execPath,
+      BIN,
+      'site',
+      'delete',
+      'asked',
+      '--url',
+      t.service.adminUrl,
+      '--token',
+      ADMIN_TOKEN,
+    ];
+    const declined = await onTerminal(command, '\n');
+    expect(declined.output).toContain('[y/N]');
+    expect(declined.output).toContain('Nothing deleted');
+    expect((await cli(['site', 'show', 'asked'])).code).toBe(0);
+    const accepted = await onTerminal(command, 'y\n');
+    expect(accepted.output).toContain('Deleted site asked');
+    expect((await cli(['site', 'show', 'asked'])).code).not.toBe(0);
+  }, 120_000);
+
+  it('creates a function app from a folder given as an argument', async () => {
+    const app = await json<{ name: string }>(['functionapp', 'create', 'inventory', apiDir]);
+    expect(app.name).toBe('inventory');
+    const neither = await cli(['functionapp', 'create', 'other']);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('<apiDir>');
+  }, 120_000);
+});
+
+/**
+ * Runs `command` on a pseudo-terminal (util-linux `script`), typing `input`; resolves with what the
+ * terminal showed and the exit code.
+ */
+function onTerminal(
+  command: readonly string[],
+  input: string,
+): Promise<{ code: number | null; output: string }> {
+  const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    if (output.includes('[y/N]') && !child.stdin.writableEnded) {
+      child.stdin.end(input);
+    }
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
