@@ -19,9 +19,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   'control-plane': ['shared', 'config', 'storage', 'gateway'],
   client: ['shared'],
   portal: ['shared'],
+  // Operations: metrics (fed by diagnostics-channel events), access log, readiness.
+  ops: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   'main.ts': ['shared', 'config', 'edge', 'functions-host'],
-  serve: ['shared', 'config', 'storage', 'control-plane', 'edge', 'functions-host', 'portal', 'gateway'],
+  serve: [
+    'shared',
+    'config',
+    'storage',
+    'control-plane',
+    'edge',
+    'functions-host',
+    'portal',
+    'gateway',
+    'ops',
+  ],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],
 };

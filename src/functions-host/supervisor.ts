@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PorticoError } from '../shared/errors.js';
+import { publishEvent } from '../shared/events.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
@@ -58,6 +59,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #closing: Promise<void> | undefined;
   /** Local settings skipped in favour of the real environment are reported on the first launch only. */
   #skipsReported = false;
+  /** Whether a worker of this host was ever ready: the first start is cold, later ones restarts. */
+  #everReady = false;
   /** Kills the worker synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => this.#current?.process.kill();
 
@@ -197,6 +200,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
+      publishEvent('functions', () => ({ event: this.#everReady ? 'restart' : 'cold-start' }));
+      this.#everReady = true;
       if (!running.exited) {
         running.stopHealth = this.#monitor(running);
       }
@@ -274,6 +279,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#state !== 'running' || running.readyAt === 0 || expected) {
       return;
     }
+    publishEvent('functions', () => ({ event: 'crash' }));
     const delay = this.#backoff.next(Date.now() - running.readyAt);
     this.#options.logger.warn(
       `functions: the API worker ${this.#describeCrash(running, exit)}; restarting in ${delay} ms`,

@@ -39,6 +39,7 @@ import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
+import { createNodeOperations } from './operations.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
@@ -82,6 +83,12 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** Credentials of the preconfigured `github` and `aad` providers (PORTICO_GITHUB_*, PORTICO_AAD_*). */
   readonly providers?: PreconfiguredProviders;
+  /** Prometheus metrics on the admin port's `/metrics` (default on; off only to measure their cost). */
+  readonly metrics?: boolean;
+  /** `--metrics-public`: `/metrics` answers without the admin token. */
+  readonly metricsPublic?: boolean;
+  /** `--access-log <file|->`: one JSON line per data-plane request. */
+  readonly accessLog?: string;
 }
 
 /** A running service. */
@@ -102,6 +109,8 @@ export interface Service {
   readonly control: ControlContext;
   /** The public URL of a host on the data-plane listener. */
   publicUrl(hostname: string): string;
+  /** Reopens the access log file (SIGHUP, after log rotation). */
+  reopenLogs(): void;
   close(): Promise<void>;
 }
 
@@ -223,19 +232,40 @@ async function startOnStorage(
       return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
     },
   });
-  const edge = createEdgeServer(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler }));
+  const operations = await createNodeOperations({
+    metrics: options.metrics ?? true,
+    metricsPublic: options.metricsPublic ?? false,
+    accessLog: options.accessLog,
+    adminToken: admin.token,
+    userKey: control.sealer.deriveKey('access-log-user'),
+    storage,
+    table,
+    gateway,
+    identityHostname,
+    bus: () => bus,
+    redisConfigured: options.redisUrl !== undefined,
+    listeners: () => ({ sites: edge, admin: adminServer }),
+  }).catch(async (error: unknown) => {
+    await Promise.all([table.close(), bus?.close()]);
+    throw error;
+  });
+  const edge = createEdgeServer(
+    operations.instrument(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler })),
+  );
   const adminServer = createEdgeServer(
-    createManagementHandler({
-      control,
-      adminToken: admin.token,
-      logger: options.logger,
-      version: options.version,
-      afterChange: async () => {
-        await table.sync();
-        await bus?.announce();
-      },
-      fallback: createPortalHandler({ logger: options.logger }),
-    }),
+    operations.admin(
+      createManagementHandler({
+        control,
+        adminToken: admin.token,
+        logger: options.logger,
+        version: options.version,
+        afterChange: async () => {
+          await table.sync();
+          await bus?.announce();
+        },
+        fallback: createPortalHandler({ logger: options.logger }),
+      }),
+    ),
   );
   try {
     publicPort = await listen(edge, options.port, options.host);
@@ -257,17 +287,20 @@ async function startOnStorage(
       warnings: serviceKey.warnings,
       control,
       publicUrl,
+      reopenLogs: () => operations.reopenLogs(),
       async close() {
         clearInterval(poller);
         clearInterval(sweeper);
         await Promise.all([closeServer(edge), closeServer(adminServer)]);
         await table.close();
         await bus?.close();
+        await operations.close();
         await storage.close();
       },
     };
   } catch (error) {
     await Promise.all([closeServer(edge), closeServer(adminServer), table.close(), bus?.close()]);
+    await operations.close();
     throw error;
   }
 }

@@ -198,6 +198,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the service key file cannot be read or holds no key, or two key sources are set',
   },
+  SERVE_ACCESS_LOG_UNWRITABLE: {
+    status: 500,
+    expose: true,
+    summary: 'the --access-log file cannot be opened for writing',
+  },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   CLI_CONNECTION_MISSING: {

@@ -40,6 +40,10 @@ export async function startTestService(
     /** PORTICO_SECRET_KEY (the nodes of one service share it); default: a key file in the data folder. */
     secretKey?: string;
     secretKeyFile?: string;
+    /** Operations options (metrics, access log). */
+    metrics?: boolean;
+    metricsPublic?: boolean;
+    accessLog?: string;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -61,6 +65,9 @@ export async function startTestService(
     verbose: false,
     logger: SILENT_LOGGER,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    metrics: options.metrics,
+    metricsPublic: options.metricsPublic,
+    accessLog: options.accessLog,
   });
   return {
     service,

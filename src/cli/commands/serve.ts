@@ -29,6 +29,9 @@ interface ServeFlags {
   secretKeyFile?: string;
   demoApp?: string;
   demoApi?: string;
+  metrics: boolean;
+  metricsPublic?: boolean;
+  accessLog?: string;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -78,6 +81,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--verbose', 'log one line per request')
     .option(
+      '--access-log <file|->',
+      'write one JSON line per request to this file (- for stdout); reopened on SIGHUP',
+    )
+    .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
+    .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
+    .option(
       '--demo-app <dir>',
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
@@ -106,6 +115,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     verbose: flags.verbose === true,
     logger,
     providers,
+    metrics: flags.metrics,
+    metricsPublic: flags.metricsPublic === true,
+    accessLog: flags.accessLog,
   });
   const stopped = waitForSignal(service);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
@@ -219,9 +231,12 @@ function waitForSignal(service: Service): Promise<void> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGHUP', reopen);
       void service.close().then(resolve);
     };
+    const reopen = () => service.reopenLogs();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', reopen);
   });
 }

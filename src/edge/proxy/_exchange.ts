@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { PorticoError } from '../../shared/errors.js';
+import { type ApiCallEvent, publishEvent } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 import { createBodyTooLargeError, createTimeoutError, sendProxyError, toProxyError } from './_replies.js';
@@ -25,6 +26,18 @@ export interface ExchangeSettings {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly hostHeader?: string;
+}
+
+type ApiCallOutcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
+
+const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
+
+/** What a failed exchange counts as in the metrics. */
+function outcomeOf(failure: PorticoError): ApiCallOutcome {
+  if (failure.code === 'PROXY_BACKEND_TIMEOUT') {
+    return 'timeout';
+  }
+  return failure.code === 'PROXY_BACKEND_UNAVAILABLE' ? 'unreachable' : 'aborted';
 }
 
 /** Raised upstream when the client goes away; never shown to anyone. */
@@ -42,6 +55,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
   #done = false;
+  readonly #startedAt = performance.now();
 
   constructor(req: IncomingMessage, res: ServerResponse, settings: ExchangeSettings, resolve: () => void) {
     this.#req = req;
@@ -51,6 +65,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
     res.once('close', this.#onClientClose);
+    publishEvent('apiCall', () => START_EVENT);
   }
 
   /** Sends the request on a pooled keep-alive connection. */
@@ -92,20 +107,21 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.#finish()) {
+    if (this.#finish('ok')) {
       this.#res.end();
     }
   }
 
   /** Called with no controller when dispatch itself failed, so it must not use its first argument. */
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    if (this.#finish()) {
-      this.#fail(toProxyError(error, this.#settings.upstreamUrl));
+    const failure = toProxyError(error, this.#settings.upstreamUrl);
+    if (this.#finish(outcomeOf(failure))) {
+      this.#fail(failure);
     }
   }
 
   #onTimeout = (): void => {
-    if (this.#finish()) {
+    if (this.#finish('timeout')) {
       const error = createTimeoutError(this.#settings.timeoutMs);
       this.#abortUpstream(error);
       this.#fail(error);
@@ -113,18 +129,23 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   };
 
   #onClientClose = (): void => {
-    if (!this.#res.writableFinished && this.#finish()) {
+    if (!this.#res.writableFinished && this.#finish('aborted')) {
       this.#settings.logger.debug(`/api ${this.#describe()}: aborted by the client`);
       this.#abortUpstream(new ClientGoneError('the client closed the connection'));
     }
   };
 
-  /** Marks the exchange finished; true only for the first caller. */
-  #finish(): boolean {
+  /** Marks the exchange finished; true only for the first caller, whose outcome is reported. */
+  #finish(outcome: ApiCallOutcome): boolean {
     if (this.#done) {
       return false;
     }
     this.#done = true;
+    publishEvent('apiCall', () => ({
+      phase: 'end',
+      outcome,
+      seconds: (performance.now() - this.#startedAt) / 1000,
+    }));
     clearTimeout(this.#timer);
     this.#releaseBody();
     this.#resolve();
