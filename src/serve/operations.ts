@@ -42,6 +42,8 @@ export interface NodeOperationsDeps {
   readonly redisConfigured: boolean;
   /** The node's listeners, by name. */
   readonly listeners: () => Readonly<Record<string, Server>>;
+  /** True once SIGTERM started a drain. */
+  readonly draining: () => boolean;
 }
 
 /** The operations of a node. */
@@ -108,6 +110,9 @@ function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessChec
         }
       : {}),
     listeners: () => {
+      if (deps.draining()) {
+        throw new Error('draining: the node stops after the requests in flight');
+      }
       const closed = Object.entries(deps.listeners()).filter(([, server]) => !server.listening);
       if (closed.length > 0) {
         throw new Error(`not listening: ${closed.map(([name]) => name).join(', ')}`);

@@ -33,6 +33,7 @@ import {
   createDiskBlobStore,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createDrainGate, drainServer } from './drain.js';
 import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
@@ -111,6 +112,11 @@ export interface Service {
   publicUrl(hostname: string): string;
   /** Reopens the access log file (SIGHUP, after log rotation). */
   reopenLogs(): void;
+  /**
+   * SIGTERM: stops accepting, lets requests in flight finish (cut after `timeoutMs`), then closes like
+   * {@link Service.close}. Resolves true when nothing had to be cut.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -232,6 +238,7 @@ async function startOnStorage(
       return /^https?:$/.test(url?.protocol ?? '') && table.resolveSite(url?.host) !== undefined;
     },
   });
+  const gate = createDrainGate();
   const operations = await createNodeOperations({
     metrics: options.metrics ?? true,
     metricsPublic: options.metricsPublic ?? false,
@@ -245,12 +252,15 @@ async function startOnStorage(
     bus: () => bus,
     redisConfigured: options.redisUrl !== undefined,
     listeners: () => ({ sites: edge, admin: adminServer }),
+    draining: () => gate.draining,
   }).catch(async (error: unknown) => {
     await Promise.all([table.close(), bus?.close()]);
     throw error;
   });
   const edge = createEdgeServer(
-    operations.instrument(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler })),
+    gate.wrap(
+      operations.instrument(createFrontHandler({ gateway, functionApps, identity, edge: edgeHandler })),
+    ),
   );
   const adminServer = createEdgeServer(
     operations.admin(
@@ -274,6 +284,20 @@ async function startOnStorage(
     const sweeper = sweepContentsHourly(control, options.logger);
     const origin = (port: number) =>
       `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= closeAll();
+      return closing;
+    };
+    const closeAll = async () => {
+      clearInterval(poller);
+      clearInterval(sweeper);
+      await Promise.all([closeServer(edge), closeServer(adminServer)]);
+      await table.close();
+      await bus?.close();
+      await operations.close();
+      await storage.close();
+    };
     return {
       url: origin(publicPort),
       adminUrl: origin(adminPort),
@@ -288,15 +312,16 @@ async function startOnStorage(
       control,
       publicUrl,
       reopenLogs: () => operations.reopenLogs(),
-      async close() {
-        clearInterval(poller);
-        clearInterval(sweeper);
-        await Promise.all([closeServer(edge), closeServer(adminServer)]);
-        await table.close();
-        await bus?.close();
-        await operations.close();
-        await storage.close();
+      async drain(timeoutMs) {
+        gate.start();
+        const deadline = Date.now() + timeoutMs;
+        // The data plane first; the admin port answers /readyz (503, draining) until it is done.
+        const sites = await drainServer(edge, deadline);
+        const admin = await drainServer(adminServer, deadline);
+        await close();
+        return sites && admin;
       },
+      close,
     };
   } catch (error) {
     await Promise.all([closeServer(edge), closeServer(adminServer), table.close(), bus?.close()]);

@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
 import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { deployFolders } from './deploy.js';
 
@@ -31,6 +31,7 @@ interface ServeFlags {
   demoApi?: string;
   metrics: boolean;
   metricsPublic?: boolean;
+  drainTimeout: number;
   accessLog?: string;
 }
 
@@ -87,6 +88,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
     .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
     .option(
+      '--drain-timeout <seconds>',
+      'on SIGTERM, wait this long for requests in flight before cutting them (a second SIGTERM stops at once)',
+      parseSeconds,
+      30,
+    )
+    .option(
       '--demo-app <dir>',
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
@@ -119,7 +126,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     metricsPublic: flags.metricsPublic === true,
     accessLog: flags.accessLog,
   });
-  const stopped = waitForSignal(service);
+  const stopped = waitForSignal(service, flags.drainTimeout * 1000, logger);
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
@@ -226,17 +233,44 @@ function readVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-function waitForSignal(service: Service): Promise<void> {
+/**
+ * SIGTERM or Ctrl-C drains: no new connections, requests in flight finish (cut after `drainMs`), then
+ * everything stops and the process exits 0. A second signal during the drain exits at once (code 1).
+ */
+function waitForSignal(service: Service, drainMs: number, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => {
+    const reopen = () => service.reopenLogs();
+    const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.off('SIGHUP', reopen);
-      void service.close().then(resolve);
+      process.once('SIGINT', stopNow);
+      process.once('SIGTERM', stopNow);
+      process.stderr.write(
+        `${signal}: draining (up to ${drainMs / 1000} s for requests in flight; send it again to stop at once)\n`,
+      );
+      void service.drain(drainMs).then(
+        (clean) => {
+          if (!clean) {
+            logger.warn(`requests still in flight after ${drainMs / 1000} s were cut`);
+          }
+          process.off('SIGHUP', reopen);
+          process.off('SIGINT', stopNow);
+          process.off('SIGTERM', stopNow);
+          resolve();
+        },
+        (error: unknown) => {
+          logger.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
     };
-    const reopen = () => service.reopenLogs();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', reopen);
   });
+}
+
+function stopNow(signal: NodeJS.Signals): void {
+  process.stderr.write(`${signal} again: stopping now, without waiting for requests in flight\n`);
+  process.exit(1);
 }
