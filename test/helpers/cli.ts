@@ -13,8 +13,12 @@ export interface RunningCli {
 }
 
 /** Starts `portico <args>` and resolves once it prints its ready URL; rejects if it exits first. */
-export function startCli(args: string[], timeoutMs = 10_000): Promise<RunningCli> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  timeoutMs = 10_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => {
