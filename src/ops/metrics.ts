@@ -5,6 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { subscribeEvent } from '../shared/events.js';
+import { joinClusterMetrics } from './cluster-metrics.js';
 
 /** The kinds of request the data plane serves. */
 export type RequestKind = 'static' | 'api' | 'auth' | 'gateway';
@@ -47,12 +48,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
+  const renderNode = joinClusterMetrics(registry);
   return {
     observeRequest(labels, status, seconds) {
       requests.inc({ ...labels, status_class: statusClass(status) });
       latency.observe(labels, seconds);
     },
-    render: () => registry.metrics(),
+    render: () => (renderNode === undefined ? registry.metrics() : renderNode()),
     contentType: registry.contentType,
     close() {
       for (const stop of unsubscribe) {

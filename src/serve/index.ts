@@ -1,6 +1,7 @@
 /** Public surface of `portico serve`'s composition root. */
 
 export type { PreconfiguredProviders } from '../edge/index.js';
+export { runClusterPrimary, WORKER_BANNER_ENV, WORKER_READY_MESSAGE } from './cluster-primary.js';
 export { SERVICE_KEY_FILE } from './key-file.js';
 export { ADMIN_TOKEN_FILE } from './secrets.js';
 export { type ServeOptions, type Service, startService } from './service.js';

@@ -33,6 +33,7 @@ import {
   createDiskBlobStore,
   type StorageDatabase,
 } from '../storage/index.js';
+import { createPrimaryChangeBus, createPrimaryCounterStore, inClusterWorker } from './cluster-ipc.js';
 import { createDrainGate, drainServer } from './drain.js';
 import { createFrontHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
@@ -184,6 +185,7 @@ async function startOnStorage(
     tokens,
     redisUrl: options.redisUrl,
     logger: options.logger,
+    ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
   const functionApps = createFunctionAppTable({
     control,
@@ -216,6 +218,9 @@ async function startOnStorage(
     },
   });
   await table.loadAll();
+  if (options.redisUrl === undefined && inClusterWorker()) {
+    bus = createPrimaryChangeBus(() => void table.sync().catch(() => undefined));
+  }
   if (options.redisUrl !== undefined) {
     const onNews = () => void table.sync().catch(() => undefined);
     bus = await connectChangeBus(options.redisUrl, onNews, options.logger).catch(async (error: unknown) => {

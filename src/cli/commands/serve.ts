@@ -3,13 +3,21 @@
  * Host, the other the management API and the portal. Prints the URLs and where the admin token is;
  * Ctrl-C or SIGTERM stops it and every functions worker.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
-import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
+import {
+  type PreconfiguredProviders,
+  runClusterPrimary,
+  type Service,
+  startService,
+  WORKER_BANNER_ENV,
+  WORKER_READY_MESSAGE,
+} from '../../serve/index.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { parsePort, parseSeconds } from '../options.js';
+import { parsePort, parseSeconds, parseWorkers } from '../options.js';
 import { deployFolders } from './deploy.js';
 
 /** The site `npm start` deploys the bundled demo to. */
@@ -32,6 +40,7 @@ interface ServeFlags {
   metrics: boolean;
   metricsPublic?: boolean;
   drainTimeout: number;
+  workers: number;
   accessLog?: string;
 }
 
@@ -88,6 +97,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
     .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
     .option(
+      '--workers <n>',
+      'processes serving the same ports (node:cluster); the CPU count is a good choice',
+      parseWorkers,
+      1,
+    )
+    .option(
       '--drain-timeout <seconds>',
       'on SIGTERM, wait this long for requests in flight before cutting them (a second SIGTERM stops at once)',
       parseSeconds,
@@ -104,6 +119,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  if (flags.workers > 1 && cluster.isPrimary) {
+    process.exitCode = await runClusterPrimary({ workers: flags.workers, log: (line) => logger.info(line) });
+    return;
+  }
+  // In a worker of --workers, only the first one prints the start-up lines and seeds the demo.
+  const quiet = cluster.isWorker && process.env[WORKER_BANNER_ENV] !== '1';
   const providers = providersFromEnv(process.env);
   const service = await startService({
     dataDir: flags.data,
@@ -127,6 +148,11 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     accessLog: flags.accessLog,
   });
   const stopped = waitForSignal(service, flags.drainTimeout * 1000, logger);
+  process.send?.(WORKER_READY_MESSAGE);
+  if (quiet) {
+    await stopped;
+    return;
+  }
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
@@ -240,10 +266,14 @@ function readVersion(): string {
 function waitForSignal(service: Service, drainMs: number, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const reopen = () => service.reopenLogs();
+    // A worker whose primary is gone (killed) drains and stops rather than serve on unsupervised.
+    const onDisconnect = () => stop('SIGTERM');
     const stop = (signal: NodeJS.Signals) => {
+      process.off('disconnect', onDisconnect);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.once('SIGINT', stopNow);
+      process.off('SIGINT', ignoreSignal);
+      process.once('SIGINT', cluster.isWorker ? ignoreSignal : stopNow);
       process.once('SIGTERM', stopNow);
       process.stderr.write(
         `${signal}: draining (up to ${drainMs / 1000} s for requests in flight; send it again to stop at once)\n`,
@@ -256,6 +286,10 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
           process.off('SIGHUP', reopen);
           process.off('SIGINT', stopNow);
           process.off('SIGTERM', stopNow);
+          // The IPC channel of a worker would keep the process alive.
+          if (cluster.isWorker && process.connected) {
+            process.disconnect();
+          }
           resolve();
         },
         (error: unknown) => {
@@ -264,11 +298,17 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
         },
       );
     };
-    process.on('SIGINT', stop);
+    // A worker of --workers leaves Ctrl-C to the primary, which sends it SIGTERM.
+    process.on('SIGINT', cluster.isWorker ? ignoreSignal : stop);
+    if (cluster.isWorker) {
+      process.once('disconnect', onDisconnect);
+    }
     process.on('SIGTERM', stop);
     process.on('SIGHUP', reopen);
   });
 }
+
+function ignoreSignal(): void {}
 
 function stopNow(signal: NodeJS.Signals): void {
   process.stderr.write(`${signal} again: stopping now, without waiting for requests in flight\n`);
