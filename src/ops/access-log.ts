@@ -10,6 +10,8 @@ import { PorticoError } from '../shared/errors.js';
 import type { RequestLabels } from './metrics.js';
 
 const ACCESS_MARK = Object.freeze({ log: 'access' });
+const BUFFER_BYTES = 4096;
+const FLUSH_MS = 1000;
 
 /** One finished request, as the listener wrapper knows it. */
 export interface AccessRecord {
@@ -43,8 +45,11 @@ export interface AccessLogOptions {
 /** Opens the access log; rejects with a clear error when the file cannot be written. */
 export async function openAccessLog(options: AccessLogOptions): Promise<AccessLog> {
   const toStdout = options.target === '-';
+  // Lines are written 4 KB at a time, and at least every second: one write per request costs a fifth
+  // of the static path's throughput.
+  const buffering = { sync: false, minLength: BUFFER_BYTES, periodicFlush: FLUSH_MS };
   const stream = destination(
-    toStdout ? { dest: 1, sync: false } : { dest: options.target, sync: false, mkdir: true, append: true },
+    toStdout ? { dest: 1, ...buffering } : { dest: options.target, ...buffering, mkdir: true, append: true },
   );
   if (!toStdout) {
     await whenOpen(stream, options.target);

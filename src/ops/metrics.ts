@@ -6,6 +6,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { subscribeEvent } from '../shared/events.js';
 import { joinClusterMetrics } from './cluster-metrics.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /** The kinds of request the data plane serves. */
 export type RequestKind = 'static' | 'api' | 'auth' | 'gateway';
@@ -34,26 +35,15 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_' });
-  const requests = new Counter({
-    name: 'portico_http_requests_total',
-    help: 'Requests served on the data-plane listener, by site, environment, kind and status class.',
-    labelNames: ['site', 'environment', 'kind', 'status_class'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'portico_http_request_duration_seconds',
-    help: 'Time from the request to the end of the response, by site, environment and kind.',
-    labelNames: ['site', 'environment', 'kind'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const requests = new RequestMetrics(
+    registry,
+    { requests: 'portico_http_requests_total', latency: 'portico_http_request_duration_seconds' },
+    LATENCY_BUCKETS,
+  );
   const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
   const renderNode = joinClusterMetrics(registry);
   return {
-    observeRequest(labels, status, seconds) {
-      requests.inc({ ...labels, status_class: statusClass(status) });
-      latency.observe(labels, seconds);
-    },
+    observeRequest: (labels, status, seconds) => requests.observe(labels, status, seconds),
     render: () => (renderNode === undefined ? registry.metrics() : renderNode()),
     contentType: registry.contentType,
     close() {
