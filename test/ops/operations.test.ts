@@ -228,3 +228,15 @@ async function sealedCookie(t: TestService, principal: Record<string, unknown>):
   const value = t.service.control.sealSession?.(row.id, principal as never, Date.now() + 3_600_000);
   return `StaticWebAppsAuthCookie=${value}`;
 }
+
+describe('portico serve --access-log on a path it cannot write', () => {
+  it('refuses to start, naming the file and what to give instead', async () => {
+    const dir = await writeApp({ 'not-a-folder': 'x' });
+    await expect(startTestService({ accessLog: `${dir}/not-a-folder/access.log` })).rejects.toMatchObject({
+      code: 'SERVE_ACCESS_LOG_UNWRITABLE',
+      message: expect.stringMatching(
+        /Cannot open the access log .*not-a-folder\/access\.log.*writable file, or -/,
+      ),
+    });
+  });
+});
