@@ -21,6 +21,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   portal: ['shared'],
   // TLS: certificates by SNI, the service certificate's files, ACME; storage-free (serve wires it).
   tls: ['shared'],
+  // Operations: metrics (fed by diagnostics-channel events), access log, readiness.
+  ops: ['shared'],
   // The two composition roots: main.ts (`portico start`) and serve/ (`portico serve`).
   // The `--run` dev server command of `portico start` (a process group), composed by main.ts.
   start: ['shared'],
@@ -35,6 +37,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'portal',
     'gateway',
     'tls',
+    'ops',
   ],
   // `functions start` composes the functions host alone, as `start` and `serve` compose through their roots.
   cli: ['shared', 'config', 'client', 'main.ts', 'serve', 'functions-host'],

@@ -22,6 +22,17 @@ export function parseSeconds(value: string): number {
   return seconds;
 }
 
+/** `--workers`: a whole number of processes from 1 to 256. */
+export function parseWorkers(value: string): number {
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new InvalidArgumentError(
+      'expected a whole number of processes from 1 to 256 (the CPU count is a good choice).',
+    );
+  }
+  return workers;
+}
+
 /** An http(s) URL, without trailing slashes. */
 export function parseHttpUrl(value: string): string {
   if (!/^https?:\/\/[^/]+/i.test(value)) {

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { publishEvent } from '../shared/events.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { checkApiHostJson } from './api-host.js';
@@ -172,10 +173,13 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
   try {
     const checked = await checkStaged(ctx, site, staging, deployment.manifest);
     await publishFolder(staging, deploymentFolder(ctx, id));
-    return await activate(ctx, deployment, checked);
+    const live = await activate(ctx, deployment, checked);
+    publishEvent('deploy', () => ({ outcome: 'succeeded' }));
+    return live;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     await markFailed(ctx, id, error);
+    publishEvent('deploy', () => ({ outcome: 'failed' }));
     throw error;
   }
 }

@@ -25,11 +25,17 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
   await ctx.site.api.forward(ctx.req, ctx.res, {
     pathAndQuery,
     originalUrl: ctx.origin + ctx.rawPath + ctx.search,
-    requestId: createRequestId(),
+    requestId: assignedRequestId(ctx) ?? createRequestId(),
     principalHeader: principal === null ? undefined : encodePrincipalHeader(principal),
     forwardedHost: ctx.host,
     forwardedProto: ctx.proto,
   });
+}
+
+/** The id the host already gave the request (`portico serve` sends it back as `x-ms-request-id`). */
+function assignedRequestId(ctx: EdgeContext): string | undefined {
+  const assigned = ctx.res.getHeader('x-ms-request-id');
+  return typeof assigned === 'string' ? assigned : undefined;
 }
 
 function safeDecode(text: string): string {

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { publishEvent } from '../shared/events.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
@@ -63,6 +64,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #failure: unknown;
   /** Callers of {@link whenReady} waiting for the worker that replaces a crashed one. */
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Whether a worker of this host was ever ready: the first start is cold, later ones restarts. */
+  #everReady = false;
   /** Kills the worker synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => this.#current?.process.kill();
 
@@ -237,6 +240,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
+      publishEvent('functions', () => ({ event: this.#everReady ? 'restart' : 'cold-start' }));
+      this.#everReady = true;
       if (!running.exited) {
         running.stopHealth = this.#monitor(running);
         this.#failure = undefined;
@@ -327,6 +332,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#state !== 'running' || running.readyAt === 0 || expected) {
       return;
     }
+    publishEvent('functions', () => ({ event: 'crash' }));
     const delay = this.#backoff.next(Date.now() - running.readyAt);
     this.#options.logger.warn(
       `functions: the API worker ${this.#describeCrash(running, exit)}; restarting in ${delay} ms`,

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { publishEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { type AccessGrant, decideAccess, readKey } from './access.js';
 import { matchApi, matchOperation, type RouteMatch } from './matching.js';
@@ -61,8 +62,9 @@ const NOT_FOUND = new GatewayFailure(404, 'Resource not found', {
 /** Creates the gateway's request handler. */
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
   return async (service, req, res) => {
+    const matched: CallNames = { api: '', product: '' };
     try {
-      await handle(service, req, res, options);
+      await handle(service, req, res, options, matched);
     } catch (error) {
       if (!(error instanceof GatewayFailure)) {
         options.logger.error(
@@ -77,7 +79,19 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           : new GatewayFailure(500, 'Internal server error', { reason: 'Internal', source: 'gateway' }),
       );
     }
+    publishEvent('gatewayCall', () => ({
+      service: service.name,
+      api: matched.api,
+      product: matched.product,
+      status: res.statusCode,
+    }));
   };
+}
+
+/** The API and product a call matched, for the metrics (empty when none). */
+interface CallNames {
+  api: string;
+  product: string;
 }
 
 function splitUrl(url: string): { path: string; query: URLSearchParams } {
@@ -115,12 +129,14 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   options: GatewayHandlerOptions,
+  matched: CallNames,
 ): Promise<void> {
   const { path, query } = splitUrl(req.url ?? '/');
   const found = matchApi(service.apis, path);
   if (found === undefined) {
     throw NOT_FOUND;
   }
+  matched.api = found.api.api.id;
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = headerMap(req);
   if (isPreflight(req)) {
@@ -151,6 +167,7 @@ async function handle(
     throw NOT_FOUND;
   }
   const grant = decideAccess(service.access, found.api.api, readKey(found.api.api, headers, query));
+  matched.product = grant.product?.id ?? '';
   headers.delete(found.api.api.keyHeader);
   query.delete(found.api.api.keyQuery);
   const route: RouteMatch = {

@@ -35,6 +35,8 @@ export interface GatewayRuntimeOptions {
   readonly control: ControlContext;
   readonly tokens: TokenService;
   readonly redisUrl?: string;
+  /** The counters shared by the worker processes of this node (`--workers`, without Redis). */
+  readonly sharedCounters?: CounterStore;
   readonly logger: Logger;
 }
 
@@ -65,7 +67,7 @@ function createDocumentReader(
 export async function createGatewayRuntime(options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const counters: CounterStore =
     options.redisUrl === undefined
-      ? createMemoryCounterStore()
+      ? (options.sharedCounters ?? createMemoryCounterStore())
       : await createRedisCounterStore(options.redisUrl, { logger: options.logger });
   const forwarder = createForwarder(options.logger);
   const table = createGatewayTable(options.control);

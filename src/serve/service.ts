@@ -42,7 +42,9 @@ import {
   type StorageDatabase,
 } from '../storage/index.js';
 import { createCertificateTable } from './certificates.js';
+import { createPrimaryChangeBus, createPrimaryCounterStore, inClusterWorker } from './cluster-ipc.js';
 import { chainResources, createDomainTable } from './domains.js';
+import { createDrainGate, drainServer } from './drain.js';
 import { createFrontHandler, createFrontUpgradeHandler } from './front.js';
 import { createFunctionAppTable } from './function-apps.js';
 import { combineResources, createGatewayRuntime } from './gateway-runtime.js';
@@ -50,6 +52,7 @@ import { createHttpsEdge, createPlainHttpStep, type HttpsEdge, type HttpsOptions
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
+import { createNodeOperations } from './operations.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
@@ -109,6 +112,12 @@ export interface ServeOptions {
   readonly domainCheckIntervalMs?: number;
   /** How long a `Ready` custom domain goes between checks, in ms (default: an hour). */
   readonly domainRevalidateMs?: number;
+  /** Prometheus metrics on the admin port's `/metrics` (default on; off only to measure their cost). */
+  readonly metrics?: boolean;
+  /** `--metrics-public`: `/metrics` answers without the admin token. */
+  readonly metricsPublic?: boolean;
+  /** `--access-log <file|->`: one JSON line per data-plane request. */
+  readonly accessLog?: string;
 }
 
 /** A running service. */
@@ -133,6 +142,13 @@ export interface Service {
   readonly control: ControlContext;
   /** The public URL of a host on the data-plane listener. */
   publicUrl(hostname: string): string;
+  /** Reopens the access log file (SIGHUP, after log rotation). */
+  reopenLogs(): void;
+  /**
+   * SIGTERM: stops accepting, lets requests in flight finish (cut after `timeoutMs`), then closes like
+   * {@link Service.close}. Resolves true when nothing had to be cut.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -212,6 +228,7 @@ async function startOnStorage(
     tokens,
     redisUrl: options.redisUrl,
     logger: options.logger,
+    ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
   const functionApps = createFunctionAppTable({
     control,
@@ -251,6 +268,9 @@ async function startOnStorage(
     },
   });
   await table.loadAll();
+  if (options.redisUrl === undefined && inClusterWorker()) {
+    bus = createPrimaryChangeBus(() => void table.sync().catch(() => undefined));
+  }
   if (options.redisUrl !== undefined) {
     const onNews = () => void table.sync().catch(() => undefined);
     bus = await connectChangeBus(options.redisUrl, onNews, options.logger).catch(async (error: unknown) => {
@@ -274,6 +294,25 @@ async function startOnStorage(
       return /^https?:$/.test(url?.protocol ?? '') && sites.resolveSite(url?.host) !== undefined;
     },
   });
+  const gate = createDrainGate();
+  const operations = await createNodeOperations({
+    metrics: options.metrics ?? true,
+    metricsPublic: options.metricsPublic ?? false,
+    accessLog: options.accessLog,
+    adminToken: admin.token,
+    userKey: control.sealer.deriveKey('access-log-user'),
+    storage,
+    table,
+    gateway,
+    identityHostname,
+    bus: () => bus,
+    redisConfigured: options.redisUrl !== undefined,
+    listeners: () => ({ sites: edge, admin: adminServer }),
+    draining: () => gate.draining,
+  }).catch(async (error: unknown) => {
+    await Promise.all([table.close(), bus?.close()]);
+    throw error;
+  });
   const targets = {
     gateway,
     functionApps,
@@ -288,11 +327,15 @@ async function startOnStorage(
     logger: options.logger,
   });
   const edge = createEdgeServer(
-    createFrontHandler({
-      ...targets,
-      beforeSites: (hostname, req, res) =>
-        plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
-    }),
+    gate.wrap(
+      operations.instrument(
+        createFrontHandler({
+          ...targets,
+          beforeSites: (hostname, req, res) =>
+            plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
+        }),
+      ),
+    ),
     { upgrade: createFrontUpgradeHandler(gateway) },
   );
   const afterChange = async () => {
@@ -301,20 +344,22 @@ async function startOnStorage(
   };
   let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
-    createManagementHandler({
-      control,
-      adminToken: admin.token,
-      logger: options.logger,
-      version: options.version,
-      afterChange,
-      fallback: createPortalHandler({ logger: options.logger }),
-    }),
+    operations.admin(
+      createManagementHandler({
+        control,
+        adminToken: admin.token,
+        logger: options.logger,
+        version: options.version,
+        afterChange,
+        fallback: createPortalHandler({ logger: options.logger }),
+      }),
+    ),
   );
   try {
     if (options.https !== undefined) {
       secureEdge = createHttpsEdge(
         options.https,
-        createFrontHandler(targets),
+        gate.wrap(operations.instrument(createFrontHandler(targets))),
         certificates.forHost,
         options.logger,
       );
@@ -337,6 +382,26 @@ async function startOnStorage(
     const expiry = expireUploadsRegularly(control, options.logger);
     const origin = (port: number) =>
       `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= closeAll();
+      return closing;
+    };
+    const closeAll = async () => {
+      clearInterval(poller);
+      clearInterval(sweeper);
+      clearInterval(expiry);
+      secureEdge?.close();
+      await Promise.all([
+        closeServer(edge),
+        closeServer(adminServer),
+        ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+      ]);
+      await table.close();
+      await bus?.close();
+      await operations.close();
+      await storage.close();
+    };
     return {
       url: origin(publicPort),
       adminUrl: origin(adminPort),
@@ -352,20 +417,20 @@ async function startOnStorage(
       sandbox,
       control,
       publicUrl,
-      async close() {
-        clearInterval(poller);
-        clearInterval(sweeper);
-        clearInterval(expiry);
-        secureEdge?.close();
-        await Promise.all([
-          closeServer(edge),
-          closeServer(adminServer),
-          ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
+      reopenLogs: () => operations.reopenLogs(),
+      async drain(timeoutMs) {
+        gate.start();
+        const deadline = Date.now() + timeoutMs;
+        // The data plane first; the admin port answers /readyz (503, draining) until it is done.
+        const [sites, secure] = await Promise.all([
+          drainServer(edge, deadline),
+          secureEdge === undefined ? true : drainServer(secureEdge.server, deadline),
         ]);
-        await table.close();
-        await bus?.close();
-        await storage.close();
+        const admin = await drainServer(adminServer, deadline);
+        await close();
+        return sites && secure && admin;
       },
+      close,
     };
   } catch (error) {
     secureEdge?.close();
@@ -376,6 +441,7 @@ async function startOnStorage(
       table.close(),
       bus?.close(),
     ]);
+    await operations.close();
     throw error;
   }
 }

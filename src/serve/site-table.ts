@@ -25,6 +25,8 @@ export interface SiteTable extends EdgeStateProvider {
   sync(): Promise<void>;
   /** The ids of the deployments this node serves. */
   activeDeploymentIds(): Set<string>;
+  /** The site and environment names served at a host name (for metrics and the access log). */
+  describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -127,6 +129,10 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
         })
         .catch(() => undefined);
       return next;
+    },
+    describeHost(hostname: string) {
+      const entry = runtimes.get(hostname)?.entry;
+      return entry === undefined ? undefined : { site: entry.siteName, environment: entry.environmentName };
     },
     activeDeploymentIds() {
       return new Set(

@@ -241,6 +241,11 @@ export const ERROR_CODES = {
     summary: 'a certificate or key cannot be read, does not match or does not cover the host',
   },
   TLS_ACME_FAILED: { status: 502, expose: true, summary: 'the ACME server refused or failed an order' },
+  SERVE_ACCESS_LOG_UNWRITABLE: {
+    status: 500,
+    expose: true,
+    summary: 'the --access-log file cannot be opened for writing',
+  },
   CLI_USAGE: { status: 400, expose: true, summary: 'the command line was invalid' },
   CLI_START_FAILED: { status: 500, expose: true, summary: 'the dev server could not start' },
   CLI_SWA_CONFIG_INVALID: {

@@ -15,6 +15,8 @@ const CHANNEL = 'portico:changes';
 export interface ChangeBus {
   /** Announces a change this node wrote; never rejects (a failure is logged once). */
   announce(): Promise<void>;
+  /** Resolves when Redis answers now; rejects at once while it is away (readiness checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,9 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
         () => undefined,
         () => undefined,
       );
+    },
+    async ping() {
+      await publisher.ping();
     },
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);

@@ -79,6 +79,8 @@ function openPostgres(url: string): Kysely<Database> {
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor may a client in use (pg emits `error` on it besides failing its query, and no one else listens).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

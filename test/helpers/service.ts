@@ -54,6 +54,10 @@ export async function startTestService(
     functionsUser?: string;
     /** Extra options of `startService` (HTTPS, ACME, DNS server). */
     extra?: Partial<ServeOptions>;
+    /** Operations options (metrics, access log). */
+    metrics?: boolean;
+    metricsPublic?: boolean;
+    accessLog?: string;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -79,6 +83,9 @@ export async function startTestService(
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
     ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
     ...options.extra,
+    metrics: options.metrics,
+    metricsPublic: options.metricsPublic,
+    accessLog: options.accessLog,
   });
   return {
     service,

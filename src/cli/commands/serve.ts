@@ -3,14 +3,22 @@
  * Host, the other the management API and the portal. Prints the URLs and where the admin token is;
  * Ctrl-C or SIGTERM stops it and every functions worker.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
 import { SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
-import { type PreconfiguredProviders, type Service, startService } from '../../serve/index.js';
-import { createLogger } from '../../shared/logger.js';
-import { parseHttpUrl, parsePort, parseSandboxFlag, parseSeconds } from '../options.js';
+import {
+  type PreconfiguredProviders,
+  runClusterPrimary,
+  type Service,
+  startService,
+  WORKER_BANNER_ENV,
+  WORKER_READY_MESSAGE,
+} from '../../serve/index.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { parseHttpUrl, parsePort, parseSandboxFlag, parseSeconds, parseWorkers } from '../options.js';
 import { deployFolders } from './deploy.js';
 import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
 
@@ -33,6 +41,11 @@ interface ServeFlags extends HttpsFlags {
   demoApi?: string;
   sandbox: SandboxChoice;
   functionsUser?: string;
+  metrics: boolean;
+  metricsPublic?: boolean;
+  drainTimeout: number;
+  workers: number;
+  accessLog?: string;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -92,6 +105,24 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--verbose', 'log one line per request')
     .option(
+      '--access-log <file|->',
+      'write one JSON line per request to this file (- for stdout); reopened on SIGHUP',
+    )
+    .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
+    .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
+    .option(
+      '--workers <n>',
+      'processes serving the same ports (node:cluster); the CPU count is a good choice',
+      parseWorkers,
+      1,
+    )
+    .option(
+      '--drain-timeout <seconds>',
+      'on SIGTERM, wait this long for requests in flight before cutting them (a second SIGTERM stops at once)',
+      parseSeconds,
+      30,
+    )
+    .option(
       '--demo-app <dir>',
       "on start, create the site 'demo' and deploy this folder to it, unless it exists",
     )
@@ -126,6 +157,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  if (flags.workers > 1 && cluster.isPrimary) {
+    process.exitCode = await runClusterPrimary({ workers: flags.workers, log: (line) => logger.info(line) });
+    return;
+  }
+  // In a worker of --workers, only the first one prints the start-up lines and seeds the demo.
+  const quiet = cluster.isWorker && process.env[WORKER_BANNER_ENV] !== '1';
   const providers = providersFromEnv(process.env);
   const https = httpsFromFlags(flags);
   const service = await startService({
@@ -149,8 +186,16 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
     ...(https === undefined ? {} : { https }),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
+    metrics: flags.metrics,
+    metricsPublic: flags.metricsPublic === true,
+    accessLog: flags.accessLog,
   });
-  const stopped = waitForSignal(service);
+  const stopped = waitForSignal(service, flags.drainTimeout * 1000, logger);
+  process.send?.(WORKER_READY_MESSAGE);
+  if (quiet) {
+    await stopped;
+    return;
+  }
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
   if (service.httpsPort !== undefined) {
     process.stdout.write(`HTTPS on port ${service.httpsPort}; plain HTTP redirects to it\n`);
@@ -263,14 +308,58 @@ function readVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-function waitForSignal(service: Service): Promise<void> {
+/**
+ * SIGTERM or Ctrl-C drains: no new connections, requests in flight finish (cut after `drainMs`), then
+ * everything stops and the process exits 0. A second signal during the drain exits at once (code 1).
+ */
+function waitForSignal(service: Service, drainMs: number, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => {
+    const reopen = () => service.reopenLogs();
+    // A worker whose primary is gone (killed) drains and stops rather than serve on unsupervised.
+    const onDisconnect = () => stop('SIGTERM');
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('disconnect', onDisconnect);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void service.close().then(resolve);
+      process.off('SIGINT', ignoreSignal);
+      process.once('SIGINT', cluster.isWorker ? ignoreSignal : stopNow);
+      process.once('SIGTERM', stopNow);
+      process.stderr.write(
+        `${signal}: draining (up to ${drainMs / 1000} s for requests in flight; send it again to stop at once)\n`,
+      );
+      void service.drain(drainMs).then(
+        (clean) => {
+          if (!clean) {
+            logger.warn(`requests still in flight after ${drainMs / 1000} s were cut`);
+          }
+          process.off('SIGHUP', reopen);
+          process.off('SIGINT', stopNow);
+          process.off('SIGTERM', stopNow);
+          // The IPC channel of a worker would keep the process alive.
+          if (cluster.isWorker && process.connected) {
+            process.disconnect();
+          }
+          resolve();
+        },
+        (error: unknown) => {
+          logger.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
     };
-    process.on('SIGINT', stop);
+    // A worker of --workers leaves Ctrl-C to the primary, which sends it SIGTERM.
+    process.on('SIGINT', cluster.isWorker ? ignoreSignal : stop);
+    if (cluster.isWorker) {
+      process.once('disconnect', onDisconnect);
+    }
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', reopen);
   });
+}
+
+function ignoreSignal(): void {}
+
+function stopNow(signal: NodeJS.Signals): void {
+  process.stderr.write(`${signal} again: stopping now, without waiting for requests in flight\n`);
+  process.exit(1);
 }

@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
+import { type ApiCallEvent, publishEvent } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 import {
@@ -43,6 +44,18 @@ const MAX_RESENDS = 5;
 /** Pause before each resend, times the attempt: the supervisor may not have seen the crash yet. */
 const RESEND_PAUSE_MS = 20;
 
+type ApiCallOutcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
+
+const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
+
+/** What a failed exchange counts as in the metrics. */
+function outcomeOf(failure: PorticoError): ApiCallOutcome {
+  if (failure.code === 'PROXY_BACKEND_TIMEOUT') {
+    return 'timeout';
+  }
+  return failure.code === 'PROXY_BACKEND_UNAVAILABLE' ? 'unreachable' : 'aborted';
+}
+
 /** Raised upstream when the client goes away; never shown to anyone. */
 class ClientGoneError extends Error {
   override name = 'ClientGoneError';
@@ -61,6 +74,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #resends = 0;
   #pool: Pool | undefined;
   #target: ProxyTarget | undefined;
+  readonly #startedAt = performance.now();
 
   constructor(req: IncomingMessage, res: ServerResponse, settings: ExchangeSettings, resolve: () => void) {
     this.#req = req;
@@ -70,6 +84,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
     res.once('close', this.#onClientClose);
+    publishEvent('apiCall', () => START_EVENT);
   }
 
   /** Sends the request on a pooled keep-alive connection, once the backend is ready when that is known. */
@@ -96,7 +111,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
           }
         },
         (error: unknown) => {
-          if (this.#finish()) {
+          if (this.#finish('unreachable')) {
             this.#fail(toGateError(error));
           }
         },
@@ -141,7 +156,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.#finish()) {
+    if (this.#finish('ok')) {
       this.#res.end();
     }
   }
@@ -154,8 +169,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#dispatchWhenReady(RESEND_PAUSE_MS * this.#resends);
       return;
     }
-    if (this.#finish()) {
-      this.#fail(toProxyError(error, this.#settings.unreachableHint));
+    const failure = toProxyError(error, this.#settings.unreachableHint);
+    if (this.#finish(outcomeOf(failure))) {
+      this.#fail(failure);
     }
   }
 
@@ -175,7 +191,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   #onTimeout = (): void => {
-    if (this.#finish()) {
+    if (this.#finish('timeout')) {
       const error = createTimeoutError(this.#settings.timeoutMs);
       this.#abortUpstream(error);
       this.#fail(error);
@@ -183,18 +199,23 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   };
 
   #onClientClose = (): void => {
-    if (!this.#res.writableFinished && this.#finish()) {
+    if (!this.#res.writableFinished && this.#finish('aborted')) {
       this.#settings.logger.debug(`/api ${this.#describe()}: aborted by the client`);
       this.#abortUpstream(new ClientGoneError('the client closed the connection'));
     }
   };
 
-  /** Marks the exchange finished; true only for the first caller. */
-  #finish(): boolean {
+  /** Marks the exchange finished; true only for the first caller, whose outcome is reported. */
+  #finish(outcome: ApiCallOutcome): boolean {
     if (this.#done) {
       return false;
     }
     this.#done = true;
+    publishEvent('apiCall', () => ({
+      phase: 'end',
+      outcome,
+      seconds: (performance.now() - this.#startedAt) / 1000,
+    }));
     clearTimeout(this.#timer);
     this.#releaseBody();
     this.#resolve();

@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { PorticoError } from '../../shared/errors.js';
+import { publishEvent } from '../../shared/events.js';
 import type { CounterDecision, CounterStore } from '../types.js';
 import { admit, refuse, sanitizeAmount, sanitizeCount, windowMs } from './_decision.js';
 import { QUOTA_SCRIPT, RATE_SCRIPT } from './_scripts.js';
@@ -150,6 +151,7 @@ function createGuard(url: string, logger: { warn(message: string): void } | unde
       warned = false;
       return result;
     } catch (error) {
+      publishEvent('counterStoreError', () => ({ store: 'redis' }));
       if (!warned) {
         warned = true;
         const reason = error instanceof Error ? error.message : String(error);

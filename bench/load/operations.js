@@ -1,0 +1,211 @@
+/**
+ * Loopback load benchmark of `portico serve`'s operations (issue 14, HOUSE-STYLE habit 9):
+ *
+ *   npm run build && node bench/load/operations.js
+ *
+ * Four `portico serve` processes, each with the site `shop` (one ~30-byte page, its `/api` linked to a
+ * bare node:http backend):
+ *   o1. static, `--no-metrics`, no access log (the baseline of the cost rows);
+ *   o2. static, metrics on and `--access-log <file>` (target o2/o1 >= 90 %);
+ *   w1. static and /api, `--workers 1`;
+ *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process).
+ * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
+ * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS and BENCH_ROUNDS as for run.js. Results are also
+ * written to bench/results/operations.md.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  findFreePort,
+  formatCheck,
+  formatNotes,
+  formatRow,
+  HOST,
+  ROOT,
+  ratio,
+  runBenchmark,
+  runRounds,
+  settings,
+  spawnChild,
+  startBareServers,
+  stopChildren,
+  waitForLine,
+  writeResults,
+} from './_harness.js';
+import { API_BODY } from './bare-servers.js';
+
+const DOMAIN = 'portico.test';
+const TARGETS = { operationsCost: 0.9 };
+const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
+const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
+const WEB = `${PROVIDERS}/Microsoft.Web/sites/backend`;
+const PAGE = '<!doctype html><h1>shop</h1>\n';
+
+/** Spawns `portico serve` with `flags` on a fresh data folder; resolves once it serves. */
+async function startService(dataDir, flags) {
+  const [port, adminPort] = [await findFreePort(), await findFreePort()];
+  const token = randomBytes(16).toString('hex');
+  const args = [join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
+  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN, ...flags);
+  const child = spawnChild(args, {
+    cwd: ROOT,
+    env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
+  child.stdout.resume();
+  child.stderr.resume();
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+}
+
+async function call(url, method, token, body, type = 'application/json') {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': type },
+    body: body === undefined || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** The site `shop` with its page deployed and its `/api` linked to the bare backend; its host. */
+async function configure(service, apiPort) {
+  const admin = (method, path, body) => call(`${service.adminUrl}${path}`, method, service.token, body);
+  const site = await admin('PUT', SITE, { location: 'local', sku: { name: 'Standard' } });
+  const { defaultHostname, apiKey } = site.properties;
+  const data = Buffer.from(PAGE);
+  const hash = createHash('sha256').update(data).digest('hex');
+  const deploy = (method, path, body, type) =>
+    call(`${service.adminUrl}/deploy/v1/deployments${path}`, method, apiKey, body, type);
+  const listing = {
+    environment: 'production',
+    app: [{ path: 'index.html', size: data.length, sha256: hash }],
+  };
+  const { id, missing } = await deploy('POST', '', listing);
+  if (missing.includes(hash)) {
+    await deploy('PUT', `/${id}/files/${hash}`, data, 'application/octet-stream');
+  }
+  await deploy('POST', `/${id}/commit`);
+  await admin('PUT', WEB, { kind: 'app', properties: { backendUrl: `http://${HOST}:${apiPort}` } });
+  await admin('PUT', `${SITE}/linkedBackends/backend`, {
+    properties: { backendResourceId: WEB, backendType: 'webapp' },
+  });
+  return `${defaultHostname}:${service.port}`;
+}
+
+/** A GET with exactly these headers (fetch would not send a Host of our choosing). */
+function get(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function checkTarget({ url, headers, expected }) {
+  const { status, body } = await get(url, headers);
+  if (status !== 200 || body !== expected) {
+    throw new Error(`${url} answered ${status} with an unexpected body (${body.slice(0, 160)})`);
+  }
+}
+
+/** Starts one configured service; its setup error is kept for its scenarios to report. */
+async function startConfigured(flags, apiPort, dirs) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-ops-'));
+  dirs.push(dataDir);
+  try {
+    const service = await startService(dataDir, flags(dataDir));
+    return { service, host: await configure(service, apiPort) };
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function target(node, path, expected) {
+  if (node instanceof Error) {
+    throw node;
+  }
+  return { url: `http://${HOST}:${node.service.port}${path}`, headers: { host: node.host }, expected };
+}
+
+function formatReport(rows) {
+  const [o1, o2, w1s, w2s, w1a, w2a] = rows;
+  const cost = ratio(o2, o1);
+  return [
+    '# Portico operations benchmark',
+    '',
+    `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
+      `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
+      `best of ${settings.rounds} round(s); the load generator, the bare backend and every portico serve ` +
+      'process share the machine.',
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | ratio |',
+    '|---|---|---|---|---|',
+    formatRow(o1),
+    formatRow(o2, cost),
+    formatRow(w1s),
+    formatRow(w2s, ratio(w2s, w1s)),
+    formatRow(w1a),
+    formatRow(w2a, ratio(w2a, w1a)),
+    '',
+    'Target check:',
+    formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
+    `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
+      ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
+    ...formatNotes(rows),
+    '',
+  ].join('\n');
+}
+
+function formatRatio(value) {
+  return value === undefined ? 'n/a' : `${(value * 100).toFixed(0)} %`;
+}
+
+async function main() {
+  const dirs = [];
+  const appDir = mkdtempSync(join(tmpdir(), 'portico-bench-ops-page-'));
+  try {
+    writeFileSync(join(appDir, 'index.html'), PAGE);
+    const bare = await startBareServers(join(appDir, 'index.html'));
+    const plain = await startConfigured(() => ['--no-metrics'], bare.api, dirs);
+    const observed = await startConfigured(
+      (dir) => ['--access-log', join(dir, 'access.log')],
+      bare.api,
+      dirs,
+    );
+    const one = await startConfigured(() => ['--workers', '1'], bare.api, dirs);
+    const two = await startConfigured(() => ['--workers', '2'], bare.api, dirs);
+    const scenarios = [
+      ['o1. static, no metrics, no access log', async () => target(plain, '/', PAGE)],
+      ['o2. static, metrics + access log', async () => target(observed, '/', PAGE)],
+      ['w1. static, --workers 1', async () => target(one, '/', PAGE)],
+      ['w2. static, --workers 2', async () => target(two, '/', PAGE)],
+      ['w1. /api (linked backend), --workers 1', async () => target(one, '/api/hello', API_BODY)],
+      ['w2. /api (linked backend), --workers 2', async () => target(two, '/api/hello', API_BODY)],
+    ];
+    const rows = await runRounds(scenarios, checkTarget);
+    const report = formatReport(rows);
+    process.stdout.write(`\n${report}`);
+    writeResults('operations.md', report);
+    process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
+  } finally {
+    await stopChildren();
+    for (const dir of [...dirs, appDir]) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+runBenchmark(main);

@@ -1,0 +1,15 @@
+/**
+ * The operations plane of `portico serve`: Prometheus metrics fed by the planes' diagnostics-channel
+ * events, the JSON access log, readiness checks and the admin port's `/healthz`, `/readyz`, `/metrics`.
+ */
+export { type AccessLog, type AccessLogOptions, openAccessLog } from './access-log.js';
+export { createOpsRoutes, type OpsRoutes, type OpsRoutesOptions } from './admin-routes.js';
+export { serveClusterMetrics } from './cluster-metrics.js';
+export { probeReadiness, type Readiness, type ReadinessCheck } from './health.js';
+export {
+  type InstrumentOptions,
+  instrumentListener,
+  REQUEST_ID_HEADER,
+  type RequestClassifier,
+} from './instrument.js';
+export { createMetrics, type Metrics, type RequestKind, type RequestLabels } from './metrics.js';

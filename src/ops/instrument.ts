@@ -1,0 +1,58 @@
+/**
+ * Wraps the data-plane listener: gives every request an id (`x-ms-request-id`, sent back to the client
+ * and on to `/api`), and when the response is over counts it in the metrics and writes its access-log
+ * line. What a request is (site, environment, kind) is asked of the host only then, once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLog } from './access-log.js';
+import type { Metrics, RequestLabels } from './metrics.js';
+
+/** What the host knows about a request, asked once its response is over. */
+export interface RequestClassifier {
+  classify(req: IncomingMessage): RequestLabels;
+  /** The signed-in user's id, when the request carries a session (only read for the access log). */
+  userId?(req: IncomingMessage): string | undefined;
+}
+
+/** Options of {@link instrumentListener}. */
+export interface InstrumentOptions {
+  readonly metrics?: Metrics;
+  readonly accessLog?: AccessLog;
+  readonly classifier: RequestClassifier;
+  /** Makes request ids (the edge's generator). */
+  readonly requestId: () => string;
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The header carrying the request id, as Azure names it. */
+export const REQUEST_ID_HEADER = 'x-ms-request-id';
+
+/** Returns the listener with request ids, metrics and access log around it. */
+export function instrumentListener(listener: Listener, options: InstrumentOptions): Listener {
+  const { metrics, accessLog, classifier } = options;
+  return (req, res) => {
+    const id = options.requestId();
+    res.setHeader(REQUEST_ID_HEADER, id);
+    if (metrics !== undefined || accessLog !== undefined) {
+      const started = performance.now();
+      const socket = req.socket;
+      const bytesBefore = socket.bytesWritten;
+      res.once('close', () => {
+        const seconds = (performance.now() - started) / 1000;
+        const labels = classifier.classify(req);
+        metrics?.observeRequest(labels, res.statusCode, seconds);
+        accessLog?.write({
+          req,
+          res,
+          labels,
+          id,
+          seconds,
+          bytes: socket.bytesWritten - bytesBefore,
+          userId: classifier.userId?.(req),
+        });
+      });
+    }
+    listener(req, res);
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The Prometheus metrics of `portico serve` (prom-client, one registry per service). Requests are
+ * counted by the listener wrapper ({@link Metrics.observeRequest}); everything else arrives as events on
+ * `node:diagnostics_channel` (src/shared/events.ts). Labels are bounded: no paths, no users.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { subscribeEvent } from '../shared/events.js';
+import { joinClusterMetrics } from './cluster-metrics.js';
+import { RequestMetrics } from './request-metrics.js';
+
+/** The kinds of request the data plane serves. */
+export type RequestKind = 'static' | 'api' | 'auth' | 'gateway';
+
+/** What a request is counted by; `site` and `environment` are empty for hosts no site serves. */
+export interface RequestLabels {
+  readonly site: string;
+  readonly environment: string;
+  readonly kind: RequestKind;
+}
+
+/** The metrics of one service. */
+export interface Metrics {
+  /** Counts one finished request and its duration. */
+  observeRequest(labels: RequestLabels, status: number, seconds: number): void;
+  /** The Prometheus text exposition. */
+  render(): Promise<string>;
+  readonly contentType: string;
+  /** Stops listening to events. */
+  close(): void;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Creates the registry, its metrics and the event subscriptions. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+  const requests = new RequestMetrics(
+    registry,
+    { requests: 'portico_http_requests_total', latency: 'portico_http_request_duration_seconds' },
+    LATENCY_BUCKETS,
+  );
+  const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
+  const renderNode = joinClusterMetrics(registry);
+  return {
+    observeRequest: (labels, status, seconds) => requests.observe(labels, status, seconds),
+    render: () => (renderNode === undefined ? registry.metrics() : renderNode()),
+    contentType: registry.contentType,
+    close() {
+      for (const stop of unsubscribe) {
+        stop();
+      }
+      registry.clear();
+    },
+  };
+}
+
+/** `2xx`…`5xx`. */
+function statusClass(status: number): string {
+  return `${Math.trunc(status / 100)}xx`;
+}
+
+function subscribeApiMetrics(registry: Registry): (() => void)[] {
+  const backendLatency = new Histogram({
+    name: 'portico_api_backend_duration_seconds',
+    help: 'Time of /api calls through the edge proxy, by outcome (ok, timeout, unreachable, aborted).',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'portico_api_backend_failures_total',
+    help: '/api calls the backend failed: timeout (answered 500) or unreachable (answered 502).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: 'portico_api_in_flight',
+    help: '/api calls (managed functions or linked backends) in progress.',
+    registers: [registry],
+  });
+  for (const reason of ['timeout', 'unreachable']) {
+    failures.inc({ reason }, 0);
+  }
+  return [
+    subscribeEvent('apiCall', (event) => {
+      if (event.phase === 'start') {
+        inFlight.inc();
+        return;
+      }
+      inFlight.dec();
+      backendLatency.observe({ outcome: event.outcome }, event.seconds);
+      if (event.outcome === 'timeout' || event.outcome === 'unreachable') {
+        failures.inc({ reason: event.outcome });
+      }
+    }),
+  ];
+}
+
+function subscribeOtherMetrics(registry: Registry): (() => void)[] {
+  const counter = (name: string, help: string, labelNames: readonly string[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const functions = {
+    'cold-start': counter('portico_functions_cold_starts_total', 'Managed functions workers started cold.'),
+    restart: counter('portico_functions_restarts_total', 'Managed functions workers restarted.'),
+    crash: counter('portico_functions_crashes_total', 'Managed functions workers that crashed or hung.'),
+  };
+  const gateway = counter(
+    'portico_gateway_calls_total',
+    'Gateway calls by service, API, product and status (401, 403 and 429 exact, others by class).',
+    ['service', 'api', 'product', 'status'],
+  );
+  const deploys = counter('portico_deploys_total', 'Deployments by outcome.', ['outcome']);
+  const storeErrors = counter(
+    'portico_rate_limit_store_errors_total',
+    'Failures of the rate-limit and quota store.',
+    ['store'],
+  );
+  for (const outcome of ['succeeded', 'failed']) {
+    deploys.inc({ outcome }, 0);
+  }
+  return [
+    subscribeEvent('functions', (event) => functions[event.event].inc()),
+    subscribeEvent('gatewayCall', (event) =>
+      gateway.inc({
+        service: event.service,
+        api: event.api,
+        product: event.product,
+        status: gatewayStatus(event.status),
+      }),
+    ),
+    subscribeEvent('deploy', (event) => deploys.inc({ outcome: event.outcome })),
+    subscribeEvent('counterStoreError', (event) => storeErrors.inc({ store: event.store })),
+  ];
+}
+
+/** 401, 403 and 429 are what operators watch on a gateway; the rest by class. */
+function gatewayStatus(status: number): string {
+  return status === 401 || status === 403 || status === 429 ? String(status) : statusClass(status);
+}

@@ -1,0 +1,134 @@
+/**
+ * `portico serve --workers <n>`: the primary process forks n workers running the same command on the
+ * same ports (node:cluster hands them the connections), restarts a worker that dies, shares the
+ * counters and change news of the workers (cluster-ipc.ts), and on SIGTERM lets every worker drain.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { servePrimaryState } from './cluster-ipc.js';
+
+/** Options of {@link runClusterPrimary}. */
+export interface ClusterOptions {
+  readonly workers: number;
+  /** Where the primary's lines go (stderr). */
+  readonly log: (line: string) => void;
+}
+
+/** The environment variable telling the first worker to print the start-up lines. */
+export const WORKER_BANNER_ENV = 'PORTICO_WORKER_BANNER';
+
+/** A worker tells the primary it serves with this message. */
+export const WORKER_READY_MESSAGE = 'portico:ready';
+
+/** Workers dying before they are ready this many times in a row stop the node. */
+const MAX_FAILED_STARTS = 3;
+
+/**
+ * Runs the primary until the node stops; resolves with the process exit code (0 after a clean drain).
+ * The first worker starts alone (it may create the database and the key file), then the others.
+ */
+export async function runClusterPrimary(options: ClusterOptions): Promise<number> {
+  const shared = servePrimaryState();
+  const state = { stopping: false, failedStarts: 0 };
+  const ready = new WeakSet<Worker>();
+  try {
+    if (!(await startWorker(true, ready))) {
+      return 1;
+    }
+    await Promise.all(Array.from({ length: options.workers - 1 }, () => startWorker(false, ready)));
+    options.log(`${options.workers} worker processes serving (pids ${pids().join(', ')})`);
+    return await superviseUntilStopped(options, state, ready);
+  } finally {
+    await shared.close();
+  }
+}
+
+function startWorker(banner: boolean, ready: WeakSet<Worker>): Promise<boolean> {
+  const worker = cluster.fork(banner ? { [WORKER_BANNER_ENV]: '1' } : {});
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (message === WORKER_READY_MESSAGE) {
+        ready.add(worker);
+        worker.off('exit', onExit);
+        worker.off('message', onMessage);
+        resolve(true);
+      }
+    };
+    const onExit = () => {
+      worker.off('message', onMessage);
+      resolve(false);
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+  });
+}
+
+function superviseUntilStopped(
+  options: ClusterOptions,
+  state: { stopping: boolean; failedStarts: number },
+  ready: WeakSet<Worker>,
+): Promise<number> {
+  return new Promise((resolve) => {
+    let worstExit = 0;
+    const finishIfDone = () => {
+      if (state.stopping && Object.keys(cluster.workers ?? {}).length === 0) {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        process.off('SIGHUP', reopen);
+        cluster.off('exit', onExit);
+        resolve(worstExit);
+      }
+    };
+    const onExit = (worker: Worker, code: number | null, signal: string | null) => {
+      if (state.stopping) {
+        worstExit = Math.max(worstExit, code ?? 1);
+        finishIfDone();
+        return;
+      }
+      state.failedStarts = ready.has(worker) ? 0 : state.failedStarts + 1;
+      if (state.failedStarts >= MAX_FAILED_STARTS) {
+        options.log(`workers keep failing to start; stopping`);
+        worstExit = 1;
+        stop();
+        return;
+      }
+      options.log(
+        `worker ${worker.process.pid} ${signal === null ? `exited with code ${code}` : `was killed by ${signal}`}; starting another`,
+      );
+      void startWorker(false, ready).then((started) => {
+        if (started) {
+          options.log(`a new worker serves again (pids ${pids().join(', ')})`);
+        }
+      });
+    };
+    const stop = () => {
+      if (state.stopping) {
+        options.log('signal again: stopping every worker now');
+        for (const worker of Object.values(cluster.workers ?? {})) {
+          worker?.process.kill('SIGKILL');
+        }
+        worstExit = 1;
+        return;
+      }
+      state.stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        worker?.process.kill('SIGTERM');
+      }
+      finishIfDone();
+    };
+    const reopen = () => {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        worker?.process.kill('SIGHUP');
+      }
+    };
+    cluster.on('exit', onExit);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reopen);
+  });
+}
+
+function pids(): number[] {
+  return Object.values(cluster.workers ?? {}).flatMap((w) =>
+    w?.process.pid === undefined ? [] : [w.process.pid],
+  );
+}

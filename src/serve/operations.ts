@@ -1,0 +1,155 @@
+/**
+ * The operations side of a `portico serve` node, composed from `src/ops/`: metrics and the access log
+ * around the data-plane listener, `/healthz`, `/readyz` and `/metrics` in front of the admin listener.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { sql } from 'kysely';
+import { createRequestId } from '../edge/index.js';
+import {
+  type AccessLog,
+  createMetrics,
+  createOpsRoutes,
+  instrumentListener,
+  type Metrics,
+  openAccessLog,
+  type ReadinessCheck,
+  type RequestClassifier,
+  type RequestLabels,
+} from '../ops/index.js';
+import type { ChangeBus, StorageDatabase } from '../storage/index.js';
+import { hostnameOf } from './front.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import type { SiteTable } from './site-table.js';
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the operations of a node need from the rest of it. */
+export interface NodeOperationsDeps {
+  /** `--metrics` off only for measurements; on by default. */
+  readonly metrics: boolean;
+  readonly metricsPublic: boolean;
+  /** `--access-log <file|->`. */
+  readonly accessLog?: string;
+  readonly adminToken: string;
+  /** Key of the access log's user hash. */
+  readonly userKey: Buffer;
+  readonly storage: StorageDatabase;
+  readonly table: SiteTable;
+  readonly gateway: GatewayRuntime;
+  readonly identityHostname: string;
+  /** The Redis change bus, once connected (none without `--redis-url`). */
+  readonly bus: () => ChangeBus | undefined;
+  readonly redisConfigured: boolean;
+  /** The node's listeners, by name. */
+  readonly listeners: () => Readonly<Record<string, Server>>;
+  /** True once SIGTERM started a drain. */
+  readonly draining: () => boolean;
+}
+
+/** The operations of a node. */
+export interface NodeOperations {
+  /** The data-plane listener with request ids, metrics and the access log. */
+  instrument(listener: Listener): Listener;
+  /** The admin listener with `/healthz`, `/readyz` and `/metrics` in front. */
+  admin(listener: Listener): Listener;
+  /** SIGHUP: reopens the access log file. */
+  reopenLogs(): void;
+  close(): Promise<void>;
+}
+
+/** Creates the metrics and opens the access log (rejects when the file cannot be written). */
+export async function createNodeOperations(deps: NodeOperationsDeps): Promise<NodeOperations> {
+  const metrics: Metrics | undefined = deps.metrics ? createMetrics() : undefined;
+  let accessLog: AccessLog | undefined;
+  try {
+    accessLog =
+      deps.accessLog === undefined
+        ? undefined
+        : await openAccessLog({ target: deps.accessLog, userKey: deps.userKey });
+  } catch (error) {
+    metrics?.close();
+    throw error;
+  }
+  const routes = createOpsRoutes({
+    adminToken: deps.adminToken,
+    metricsPublic: deps.metricsPublic,
+    metrics,
+    checks: readinessChecks(deps),
+  });
+  const classifier = createClassifier(deps);
+  return {
+    instrument: (listener) =>
+      instrumentListener(listener, { metrics, accessLog, classifier, requestId: createRequestId }),
+    admin: (listener) => (req, res) => {
+      if (!routes(req, res)) {
+        listener(req, res);
+      }
+    },
+    reopenLogs: () => accessLog?.reopen(),
+    async close() {
+      metrics?.close();
+      await accessLog?.close();
+    },
+  };
+}
+
+function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessCheck> {
+  return {
+    database: async () => {
+      await sql`select 1`.execute(deps.storage.db);
+    },
+    ...(deps.redisConfigured
+      ? {
+          redis: async () => {
+            const bus = deps.bus();
+            if (bus === undefined) {
+              throw new Error('not connected');
+            }
+            await bus.ping();
+          },
+        }
+      : {}),
+    listeners: () => {
+      if (deps.draining()) {
+        throw new Error('draining: the node stops after the requests in flight');
+      }
+      const closed = Object.entries(deps.listeners()).filter(([, server]) => !server.listening);
+      if (closed.length > 0) {
+        throw new Error(`not listening: ${closed.map(([name]) => name).join(', ')}`);
+      }
+    },
+  };
+}
+
+/** Site, environment and kind of a request, from its host and path; never the path itself as a label. */
+function createClassifier(deps: NodeOperationsDeps): RequestClassifier {
+  return {
+    classify(req): RequestLabels {
+      const hostname = hostnameOf(req.headers.host);
+      const service = deps.gateway.table.resolve(hostname);
+      if (service !== undefined) {
+        return { site: service.name, environment: '', kind: 'gateway' };
+      }
+      if (hostname === deps.identityHostname) {
+        return { site: '', environment: '', kind: 'auth' };
+      }
+      const names = deps.table.describeHost(hostname);
+      return { site: names?.site ?? '', environment: names?.environment ?? '', kind: kindOfPath(req.url) };
+    },
+    userId(req) {
+      const cookie = req.headers.cookie;
+      if (cookie === undefined) {
+        return undefined;
+      }
+      return deps.table.resolveSite(req.headers.host)?.sessions.read(cookie)?.userId;
+    },
+  };
+}
+
+function kindOfPath(url: string | undefined): RequestLabels['kind'] {
+  const path = (url ?? '/').slice(0, 6).toLowerCase();
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/api?')) {
+    return 'api';
+  }
+  return path.startsWith('/.auth') ? 'auth' : 'static';
+}

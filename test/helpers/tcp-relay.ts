@@ -1,0 +1,61 @@
+/**
+ * A TCP relay in front of a shared server (PostgreSQL, Redis) that a test can "stop" and "start" without
+ * touching the real server, which other tests use: stopping closes the port and cuts every connection.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/** A relay on 127.0.0.1 to `target`. */
+export interface TcpRelay {
+  readonly port: number;
+  /** Refuses new connections and cuts the open ones. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a relay to `host:port`. */
+export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listenOn = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  const port = await listenOn(0);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) {
+        resolve();
+        return;
+      }
+      server.close(() => resolve());
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+    });
+  return {
+    port,
+    stop,
+    start: async () => {
+      await listenOn(port);
+    },
+    close: stop,
+  };
+}

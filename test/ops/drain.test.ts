@@ -1,0 +1,170 @@
+/**
+ * Graceful drain of `portico serve` (issue 14): SIGTERM stops accepting, lets requests in flight finish
+ * and exits 0; a second SIGTERM exits at once. The real CLI process, a real backend that holds its
+ * answers until the test releases them (no timing).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '../../src/edge/index.js';
+import type { Service } from '../../src/serve/index.js';
+import { eventually, send, type TestResponse, writeApp } from '../helpers/app.js';
+import { type RunningCli, startCli } from '../helpers/cli.js';
+import { deployFolders, PROVIDERS_PATH, SITES_PATH } from '../helpers/service.js';
+
+const WEB = `${PROVIDERS_PATH}/Microsoft.Web/sites`;
+
+/** A backend whose `/api/hold` answers wait until `release()`. */
+async function startHoldingBackend() {
+  const held: ServerResponse[] = [];
+  const waiters: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/api/hold')) {
+      held.push(res);
+      for (const wake of waiters.splice(0)) {
+        wake();
+      }
+      return;
+    }
+    res.end('quick');
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Resolves once `count` requests are held. */
+    async holding(count: number) {
+      while (held.length < count) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    release() {
+      for (const res of held.splice(0)) {
+        res.end('released');
+      }
+    },
+    close: () => closeServer(server),
+  };
+}
+
+interface Node {
+  cli: RunningCli;
+  adminUrl: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  exited: Promise<number | null>;
+}
+
+async function startNode(): Promise<Node> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
+  const cli = await startCli(
+    ['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+    30_000,
+  );
+  await eventually(async () => /Management API at (http:\/\/\S+)/.test(cli.stdout()));
+  const adminUrl = /Management API at (http:\/\/\S+)/.exec(cli.stdout())?.[1] ?? '';
+  const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  const exited = new Promise<number | null>((resolve) => {
+    if (cli.child.exitCode !== null) {
+      resolve(cli.child.exitCode);
+    }
+    cli.child.once('exit', (code) => resolve(code));
+  });
+  return { cli, adminUrl, port: Number(new URL(cli.url).port), token, dataDir, exited };
+}
+
+/** A site on `node` whose /api is the holding backend. */
+async function siteWithBackend(node: Node, backendUrl: string): Promise<string> {
+  const admin = (method: string, path: string, body: unknown) =>
+    send(`${node.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const created = await admin('PUT', `${SITES_PATH}/drain`, { sku: { name: 'Standard' } });
+  const { defaultHostname, apiKey } = created.json<{
+    properties: { defaultHostname: string; apiKey: string };
+  }>().properties;
+  const app = await writeApp({ 'index.html': '<h1>drain</h1>' });
+  expect((await deployFolders({ adminUrl: node.adminUrl } as Service, apiKey, app)).status).toBe(200);
+  expect((await admin('PUT', `${WEB}/held`, { kind: 'app', properties: { backendUrl } })).status).toBe(201);
+  const link = await admin('PUT', `${SITES_PATH}/drain/linkedBackends/held`, {
+    properties: { backendResourceId: `${WEB}/held`, backendType: 'webapp' },
+  });
+  expect(link.status).toBe(200);
+  return defaultHostname;
+}
+
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('portico serve drains on SIGTERM', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch(() => undefined);
+    }
+  });
+
+  it('stops accepting, finishes the requests in flight and exits 0', async () => {
+    const backend = await startHoldingBackend();
+    const node = await startNode();
+    cleanups.push(
+      backend.close,
+      async () => node.cli.child.kill('SIGKILL'),
+      () => rm(node.dataDir, { recursive: true, force: true }),
+    );
+    const host = await siteWithBackend(node, backend.url);
+    const get = (path: string) =>
+      send(`http://127.0.0.1:${node.port}${path}`, { headers: { host: `${host}:${node.port}` } });
+    const inFlight: Promise<TestResponse>[] = [];
+    for (let i = 0; i < 4; i++) {
+      inFlight.push(get(`/api/hold/${i}`));
+    }
+    await backend.holding(4);
+    node.cli.child.kill('SIGTERM');
+    await eventually(async () => refusesConnections(node.port), 20_000);
+    const ready = await send(`${node.adminUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.json()).toMatchObject({
+      down: ['listeners'],
+      checks: { listeners: expect.stringContaining('draining') },
+    });
+    backend.release();
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => `${a.status} ${a.text}`)).toEqual(Array(4).fill('200 released'));
+    expect(await node.exited).toBe(0);
+    expect(node.cli.stderr()).toContain('draining');
+  }, 90_000);
+
+  it('exits at once on a second SIGTERM', async () => {
+    const backend = await startHoldingBackend();
+    const node = await startNode();
+    cleanups.push(
+      backend.close,
+      async () => node.cli.child.kill('SIGKILL'),
+      () => rm(node.dataDir, { recursive: true, force: true }),
+    );
+    const host = await siteWithBackend(node, backend.url);
+    const held = send(`http://127.0.0.1:${node.port}/api/hold`, {
+      headers: { host: `${host}:${node.port}` },
+    }).catch((error: unknown) => error);
+    await backend.holding(1);
+    node.cli.child.kill('SIGTERM');
+    await eventually(async () => node.cli.stderr().includes('draining'), 20_000);
+    node.cli.child.kill('SIGTERM');
+    expect(await node.exited).toBe(1);
+    expect(await held).toBeInstanceOf(Error);
+  }, 90_000);
+});

@@ -1,0 +1,89 @@
+/**
+ * `/readyz` names what is down when PostgreSQL or Redis goes away, and is ready again when they are back
+ * (issue 14). The shared servers are reached through relays the test cuts, never stopped themselves.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, send } from '../helpers/app.js';
+import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
+import { removeData, startTestService, type TestService } from '../helpers/service.js';
+import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.js';
+
+testDatabases();
+const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
+const REDIS_URL = testRedisUrl();
+
+interface ReadyBody {
+  status: string;
+  down?: string[];
+  checks: Record<string, string>;
+}
+
+describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with PostgreSQL and Redis', () => {
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let pgRelay: TcpRelay;
+  let redisRelay: TcpRelay;
+  let t: TestService;
+
+  const ready = async () => {
+    const response = await send(`${t.service.adminUrl}/readyz`);
+    return { status: response.status, body: response.json<ReadyBody>() };
+  };
+  const through = (url: string, relay: TcpRelay) => {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(relay.port);
+    return parsed.toString();
+  };
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase(POSTGRES_URL);
+    const pgUrl = new URL(database.location.dialect === 'postgres' ? database.location.url : '');
+    const redisUrl = new URL(REDIS_URL ?? '');
+    pgRelay = await startTcpRelay({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+    redisRelay = await startTcpRelay({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    t = await startTestService({
+      databaseUrl: through(pgUrl.toString(), pgRelay),
+      redisUrl: through(redisUrl.toString(), redisRelay),
+      secretKey: 'readiness-test-service-key',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await pgRelay?.start().catch(() => undefined);
+    await redisRelay?.start().catch(() => undefined);
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+    await pgRelay?.close();
+    await redisRelay?.close();
+    await database?.cleanup();
+  });
+
+  it('is ready with the database, Redis and the listeners up', async () => {
+    expect(await ready()).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'ok', redis: 'ok', listeners: 'ok' } },
+    });
+  });
+
+  it('answers 503 naming Redis while Redis is unreachable, and is ready again when it is back', async () => {
+    await redisRelay.stop();
+    const down = await ready();
+    expect(down.status).toBe(503);
+    expect(down.body.down).toEqual(['redis']);
+    expect(down.body.checks.database).toBe('ok');
+    await redisRelay.start();
+    await eventually(async () => (await ready()).status === 200, 20_000);
+  });
+
+  it('answers 503 naming the database while PostgreSQL is unreachable', async () => {
+    await pgRelay.stop();
+    const down = await ready();
+    expect(down.status).toBe(503);
+    expect(down.body.down).toEqual(['database']);
+    expect(down.body.checks.database).not.toBe('ok');
+    await redisRelay.stop();
+    expect((await ready()).body.down).toEqual(['database', 'redis']);
+    await pgRelay.start();
+    await redisRelay.start();
+    await eventually(async () => (await ready()).status === 200, 20_000);
+  });
+});
