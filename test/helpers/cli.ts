@@ -12,6 +12,21 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * How long one CLI process may take, start-up included, on a busy 2-core machine: the default of
+ * {@link runCli} and {@link startCli}, and what {@link timeoutFor} gives each process.
+ */
+export const CLI_PROCESS_BUDGET_MS = 10_000;
+
+/**
+ * The timeout of a test that runs `processes` CLI processes one after another (and `extraMs` for the
+ * rest of its work), so that it never depends on how fast a process starts: it grows with the number of
+ * processes instead of sharing the suite's 20 s among them.
+ */
+export function timeoutFor(processes: number, extraMs = 10_000): number {
+  return extraMs + processes * CLI_PROCESS_BUDGET_MS;
+}
+
 /** Where and with which environment the CLI runs (default: this process's). */
 export interface CliProcessOptions {
   readonly cwd?: string;
@@ -21,7 +36,7 @@ export interface CliProcessOptions {
 /** Starts `portico <args>` and resolves once it prints its ready URL; rejects if it exits first. */
 export function startCli(
   args: string[],
-  timeoutMs = 10_000,
+  timeoutMs = CLI_PROCESS_BUDGET_MS,
   options: CliProcessOptions = {},
 ): Promise<RunningCli> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -62,7 +77,7 @@ export function startCli(
 /** Runs `portico <args>` to completion and returns its exit code and output. */
 export function runCli(
   args: string[],
-  timeoutMs = 10_000,
+  timeoutMs = CLI_PROCESS_BUDGET_MS,
   options: CliProcessOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
