@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveStartOptions } from '../../src/cli/swa-cli-config/index.js';
 import { send } from '../helpers/app.js';
-import { BIN, runCli, startCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli, timeoutFor } from '../helpers/cli.js';
 
 const PROJECTS = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
 
@@ -65,7 +65,9 @@ describe('portico init', () => {
     }
   });
 
-  it('plain HTML: the written configuration is served by portico start as it is', async () => {
+  it('plain HTML: the written configuration is served by portico start as it is', {
+    timeout: timeoutFor(2),
+  }, async () => {
     const dir = await copyProject('plain-html');
     try {
       expect((await runCli(['init', '--yes'], 20_000, { cwd: dir, env })).code).toBe(0);
@@ -82,7 +84,9 @@ describe('portico init', () => {
     }
   });
 
-  it('never replaces an existing configuration without a terminal; other configurations are kept', async () => {
+  it('never replaces an existing configuration without a terminal; other configurations are kept', {
+    timeout: timeoutFor(2),
+  }, async () => {
     const dir = await copyProject('astro');
     const original = { $schema: 'x', configurations: { web: { outputLocation: 'custom' } } };
     await writeFile(join(dir, 'swa-cli.config.json'), JSON.stringify(original));
@@ -125,7 +129,9 @@ function initOnTerminal(cwd: string, answers: [prompt: string, answer: string][]
 }
 
 describe.skipIf(!existsSync('/usr/bin/script'))('portico init on a terminal', () => {
-  it('asks before replacing a configuration (default no), and replaces it on yes', async () => {
+  it('asks before replacing a configuration (default no), and replaces it on yes', {
+    timeout: timeoutFor(2),
+  }, async () => {
     const dir = await copyProject('astro');
     const original = JSON.stringify({ configurations: { web: { outputLocation: 'custom' } } });
     await writeFile(join(dir, 'swa-cli.config.json'), original);
@@ -216,7 +222,9 @@ describe('portico build', () => {
     }
   });
 
-  it('--app-build-command wins over the file; an unknown configuration name lists the names', async () => {
+  it('--app-build-command wins over the file; an unknown configuration name lists the names', {
+    timeout: timeoutFor(2),
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {
       'swa-cli.config.json': JSON.stringify({ configurations: { site: { appBuildCommand: 'exit 9' } } }),

@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli, timeoutFor } from '../helpers/cli.js';
 
 const FUNCTIONS = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
 /** Inside the repository, so a copied Functions app resolves `@azure/functions` from its node_modules. */
@@ -145,7 +145,9 @@ describe('portico start with swa-cli.config.json', () => {
     }
   });
 
-  it('a configuration named on the command line is used; an unknown name lists the names', async () => {
+  it('a configuration named on the command line is used; an unknown name lists the names', {
+    timeout: timeoutFor(3),
+  }, async () => {
     const dir = await writeProject(SITE, {
       built: { appLocation: 'app', outputLocation: 'dist', port: 0 },
       source: { appLocation: 'app', outputLocation: 'src', port: 0 },
@@ -199,7 +201,9 @@ describe('portico start with swa-cli.config.json', () => {
     }
   });
 
-  it('SWA_CLI_* variables set the locations, the port and the /api URL; the file wins over them', async () => {
+  it('SWA_CLI_* variables set the locations, the port and the /api URL; the file wins over them', {
+    timeout: timeoutFor(2),
+  }, async () => {
     const dir = await writeProject(SITE);
     const env = cleanEnv({
       SWA_CLI_APP_LOCATION: 'app',
