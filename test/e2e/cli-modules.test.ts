@@ -92,7 +92,7 @@ describe('what each command loads', () => {
   );
 
   it(
-    'start of a static folder loads the edge but no database, Redis or OpenID client, portal or gateway',
+    'start of a static folder loads the edge but no functions host, database, Redis or OpenID client, portal or gateway',
     async () => {
       const dir = await writeApp({ 'index.html': 'hello' });
       const { log, options } = recording();
@@ -111,6 +111,12 @@ describe('what each command loads', () => {
         modules.filter((path) => path.includes('/dist/cli/commands/') && !path.endsWith('/start.js')),
       ).toEqual([]);
       expect(folders(modules, SERVICE_FOLDERS)).toEqual([]);
+      // Without --api no functions host runs: its supervisor and sandboxes stay unloaded.
+      expect(
+        modules.filter((path) =>
+          /\/dist\/functions-host\/(index|supervisor|sandbox\/select)\.js$/.test(path),
+        ),
+      ).toEqual([]);
       expect(packages(modules, [...HEAVY_PACKAGES, 'selfsigned'])).toEqual([]);
     },
     timeoutFor(1),
