@@ -4,7 +4,7 @@
  *
  *   npm run build && node bench/load/startup.js      (or npm run bench:startup)
  *
- * Measured, each BENCH_STARTUP_RUNS times (default 7), the median kept:
+ * Measured BENCH_STARTUP_RUNS times (default 7), the scenarios of a group in turn, the median kept:
  *   a. `node -e 0`, spawn to exit (the floor of any Node.js command);
  *   b. `portico --help`, spawn to exit;
  *   c. `portico site list` against a running `portico serve`, spawn to exit;
@@ -104,17 +104,23 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Runs `measure` RUNS times and keeps the median of each field. */
-async function medianOf(name, measure) {
-  process.stderr.write(`${name} ...\n`);
-  const samples = [];
+/**
+ * Runs each `[name, measure]` RUNS times, in turn (a, b, c, a, b, c, …) so that a change in the
+ * machine's load hits the baseline and Portico alike, and keeps the median of each (of each field).
+ */
+async function interleaved(scenarios) {
+  const samples = scenarios.map(() => []);
   for (let run = 0; run < RUNS; run += 1) {
-    samples.push(await measure());
+    process.stderr.write(`run ${run + 1}/${RUNS}\n`);
+    for (const [index, [, measure]] of scenarios.entries()) {
+      samples[index].push(await measure());
+    }
   }
-  if (typeof samples[0] === 'number') {
-    return median(samples);
-  }
-  return Object.fromEntries(Object.keys(samples[0]).map((key) => [key, median(samples.map((s) => s[key]))]));
+  return samples.map((values) =>
+    typeof values[0] === 'number'
+      ? median(values)
+      : Object.fromEntries(Object.keys(values[0]).map((key) => [key, median(values.map((v) => v[key]))])),
+  );
 }
 
 /** A running `portico serve` and the arguments that reach its management API. */
@@ -142,19 +148,27 @@ async function main() {
     mkdirSync(site);
     writeFileSync(join(site, 'index.html'), '<!doctype html><title>bench</title><h1>hello</h1>\n');
     const connection = await startServe(data);
-    const nodeExit = await medianOf('node -e 0', () => timeToExit(['-e', '0']));
-    const help = await medianOf('portico --help', () => timeToExit([BIN, '--help']));
-    const siteList = await medianOf('portico site list', () =>
-      timeToExit([BIN, 'site', 'list', ...connection]),
-    );
-    const bare = await medianOf('bare node server', async () => {
-      const port = await findFreePort();
-      return timeToFirst200(['-e', BARE_SERVER, String(port)], port);
-    });
-    const start = await medianOf('portico start', async () => {
-      const port = await findFreePort();
-      return timeToFirst200([BIN, 'start', site, '--port', String(port), '--host', HOST], port);
-    });
+    const [nodeExit, help, siteList] = await interleaved([
+      ['node -e 0', () => timeToExit(['-e', '0'])],
+      ['portico --help', () => timeToExit([BIN, '--help'])],
+      ['portico site list', () => timeToExit([BIN, 'site', 'list', ...connection])],
+    ]);
+    const [bare, start] = await interleaved([
+      [
+        'bare node server',
+        async () => {
+          const port = await findFreePort();
+          return timeToFirst200(['-e', BARE_SERVER, String(port)], port);
+        },
+      ],
+      [
+        'portico start',
+        async () => {
+          const port = await findFreePort();
+          return timeToFirst200([BIN, 'start', site, '--port', String(port), '--host', HOST], port);
+        },
+      ],
+    ]);
     const lines = [
       `# Start-up benchmark (${new Date().toISOString()}, ${availableParallelism()} cores, median of ${RUNS})`,
       '',
