@@ -14,7 +14,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
-import { type CliProcessOptions, runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import {
+  CLI_PROCESS_BUDGET_MS,
+  type CliProcessOptions,
+  runCli,
+  startCli,
+  timeoutFor,
+} from '../helpers/cli.js';
 
 const RECORDER = pathToFileURL(join(import.meta.dirname, '..', 'helpers', 'module-recorder.mjs')).href;
 
@@ -55,7 +61,7 @@ describe('what each command loads', () => {
 
   it('--help loads no command module', async () => {
     const { log, options } = recording();
-    const result = await runCli(['--help'], 10_000, options);
+    const result = await runCli(['--help'], CLI_PROCESS_BUDGET_MS, options);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('site');
     const modules = await loaded(log);
@@ -64,6 +70,28 @@ describe('what each command loads', () => {
     expect(modules.filter((path) => /\/dist\/(?!cli\/|shared\/)/.test(path))).toEqual([]);
   });
 
+  it('--version loads no command module', async () => {
+    const { log, options } = recording();
+    const result = await runCli(['--version'], CLI_PROCESS_BUDGET_MS, options);
+    expect(result.code).toBe(0);
+    expect((await loaded(log)).filter((path) => path.includes('/dist/cli/commands/'))).toEqual([]);
+  });
+
+  it.each(['deploy', 'settings', 'env', 'users', 'apim', 'functionapp', 'link', 'backends'])(
+    '%s loads its own module and the client, no other plane and no heavy package',
+    async (command) => {
+      const { log, options } = recording();
+      const result = await runCli([command, '--help'], CLI_PROCESS_BUDGET_MS, options);
+      expect(result.code).toBe(0);
+      const modules = await loaded(log);
+      expect(modules.some((path) => path.includes('/dist/cli/commands/'))).toBe(true);
+      expect(folders(modules, [...SERVICE_FOLDERS, 'edge', 'config', 'start'])).toEqual([]);
+      expect(modules.filter((path) => /\/dist\/(main|functions-host\/index)\.js$/.test(path))).toEqual([]);
+      expect(packages(modules, [...HEAVY_PACKAGES, 'zod'])).toEqual([]);
+    },
+    timeoutFor(1),
+  );
+
   it(
     'site list loads the client and nothing of the edge, the functions host or the service',
     async () => {
@@ -71,7 +99,11 @@ describe('what each command loads', () => {
       try {
         const { log, options } = recording();
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        const result = await runCli(['site', 'list', '--url', url, '--token', 't'], 10_000, options);
+        const result = await runCli(
+          ['site', 'list', '--url', url, '--token', 't'],
+          CLI_PROCESS_BUDGET_MS,
+          options,
+        );
         expect(result.code, result.stderr).toBe(0);
         const modules = await loaded(log);
         expect(modules.some((path) => path.endsWith('/dist/cli/commands/site.js'))).toBe(true);
@@ -96,7 +128,7 @@ describe('what each command loads', () => {
     async () => {
       const dir = await writeApp({ 'index.html': 'hello' });
       const { log, options } = recording();
-      const cli = await startCli(['start', dir, '--port', '0'], 10_000, options);
+      const cli = await startCli(['start', dir, '--port', '0'], CLI_PROCESS_BUDGET_MS, options);
       try {
         expect((await send(`${cli.url}/`)).text).toBe('hello');
         expect((await send(`${cli.url}/.auth/me`)).status).toBe(200);
