@@ -3,8 +3,8 @@
  * service, an API with an operation, a product and a subscription; call the gateway with the key; set a
  * policy (and see a bad one refused with its line); link a site, add the API to the link's product, call
  * the site's /api; regenerate the key, see `backends` report the link broken, repair, unlink.
- * Each test runs many CLI processes one after another, so its timeout grows with their number
- * (timeoutFor): a busy machine slows every process start, never failing the test.
+ * Its tests run up to nine CLI processes one after another, so their timeout grows with that number
+ * (CLI_RUNS_TIMEOUT): a busy machine slows every process start without failing a test.
  * @see CONTRACT.md §5; issue 5 "Done when"
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { type Backend, startBackend } from '../helpers/backend.js';
-import { type RunningCli, runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli } from '../helpers/cli.js';
 
-describe('portico apim, link, unlink and backends', () => {
+describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.nine }, () => {
   let dataDir: string;
   let serve: RunningCli;
   let backend: Backend;
@@ -51,9 +51,7 @@ describe('portico apim, link, unlink and backends', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('creates a gateway, an API, a product and a subscription, and the key opens the API', {
-    timeout: timeoutFor(7),
-  }, async () => {
+  it('creates a gateway, an API, a product and a subscription, and the key opens the API', async () => {
     const created = JSON.parse((await ok(['apim', 'create', 'contoso', '--json'])).stdout) as {
       properties: { gatewayHostname: string };
     };
@@ -92,9 +90,7 @@ describe('portico apim, link, unlink and backends', () => {
     expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
   });
 
-  it('sets a policy from a file and refuses a bad one with its line', {
-    timeout: timeoutFor(3),
-  }, async () => {
+  it('sets a policy from a file and refuses a bad one with its line', async () => {
     const good = join(dataDir, 'good.xml');
     await writeFile(
       good,
@@ -114,9 +110,7 @@ describe('portico apim, link, unlink and backends', () => {
     expect(usage.stderr).toContain('--operation needs --api');
   });
 
-  it('links a site, proxies /api once the API is in the product, reports a broken link and repairs it', {
-    timeout: timeoutFor(9),
-  }, async () => {
+  it('links a site, proxies /api once the API is in the product, reports a broken link and repairs it', async () => {
     const site = await ok(['site', 'create', 'shop', '--plan', 'standard']);
     siteHost = /defaultHostname:\s+(\S+)/.exec(site.stdout)?.[1] ?? '';
     const deploymentToken = /deploymentToken:\s+(\S+)/.exec(site.stdout)?.[1] ?? '';
@@ -144,9 +138,7 @@ describe('portico apim, link, unlink and backends', () => {
     expect((await ok(['backends', '--site', 'shop'])).stdout).toMatch(/production\s+none/);
   });
 
-  it('creates a web app and refuses to link a Free site, naming the rule', {
-    timeout: timeoutFor(4),
-  }, async () => {
+  it('creates a web app and refuses to link a Free site, naming the rule', async () => {
     await ok(['webapp', 'create', 'orders', '--backend-url', backend.url]);
     await ok(['site', 'create', 'blog']);
     const refused = await cli(['link', '--site', 'blog', '--backend-type', 'webapp', '--resource', 'orders']);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveStartOptions } from '../../src/cli/swa-cli-config/index.js';
 import { send } from '../helpers/app.js';
-import { BIN, runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { BIN, CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 const PROJECTS = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
 
@@ -31,7 +31,7 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWA_')));
 
-describe('portico init', () => {
+describe('portico init', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
   it('writes the detected Vite app and its API; start reads the file back (dev server URL and command)', async () => {
     const dir = await copyProject('vite');
     try {
@@ -65,9 +65,7 @@ describe('portico init', () => {
     }
   });
 
-  it('plain HTML: the written configuration is served by portico start as it is', {
-    timeout: timeoutFor(2),
-  }, async () => {
+  it('plain HTML: the written configuration is served by portico start as it is', async () => {
     const dir = await copyProject('plain-html');
     try {
       expect((await runCli(['init', '--yes'], 20_000, { cwd: dir, env })).code).toBe(0);
@@ -84,9 +82,7 @@ describe('portico init', () => {
     }
   });
 
-  it('never replaces an existing configuration without a terminal; other configurations are kept', {
-    timeout: timeoutFor(2),
-  }, async () => {
+  it('never replaces an existing configuration without a terminal; other configurations are kept', async () => {
     const dir = await copyProject('astro');
     const original = { $schema: 'x', configurations: { web: { outputLocation: 'custom' } } };
     await writeFile(join(dir, 'swa-cli.config.json'), JSON.stringify(original));
@@ -129,9 +125,7 @@ function initOnTerminal(cwd: string, answers: [prompt: string, answer: string][]
 }
 
 describe.skipIf(!existsSync('/usr/bin/script'))('portico init on a terminal', () => {
-  it('asks before replacing a configuration (default no), and replaces it on yes', {
-    timeout: timeoutFor(2),
-  }, async () => {
+  it('asks before replacing a configuration (default no), and replaces it on yes', async () => {
     const dir = await copyProject('astro');
     const original = JSON.stringify({ configurations: { web: { outputLocation: 'custom' } } });
     await writeFile(join(dir, 'swa-cli.config.json'), original);
@@ -165,7 +159,7 @@ const LOCKFILE = JSON.stringify({
   packages: { '': { name: 'site', version: '1.0.0' } },
 });
 
-describe('portico build', () => {
+describe('portico build', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
   it('installs missing dependencies with npm ci, then runs appBuildCommand and apiBuildCommand', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {
@@ -222,9 +216,7 @@ describe('portico build', () => {
     }
   });
 
-  it('--app-build-command wins over the file; an unknown configuration name lists the names', {
-    timeout: timeoutFor(2),
-  }, async () => {
+  it('--app-build-command wins over the file; an unknown configuration name lists the names', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {
       'swa-cli.config.json': JSON.stringify({ configurations: { site: { appBuildCommand: 'exit 9' } } }),

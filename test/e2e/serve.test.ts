@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
-import { type RunningCli, runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli } from '../helpers/cli.js';
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 
@@ -31,7 +31,7 @@ async function startServe(dataDir: string): Promise<Server> {
   return { cli, adminUrl, port: Number(new URL(cli.url).port) };
 }
 
-describe('portico serve driven by the portico CLI', () => {
+describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
   let dataDir: string;
   let server: Server;
   let token: string;
@@ -117,7 +117,7 @@ describe('portico serve driven by the portico CLI', () => {
     expect(page.header('content-security-policy')).toContain("default-src 'none'");
   });
 
-  it('creates a site and shows it as JSON', { timeout: timeoutFor(2) }, async () => {
+  it('creates a site and shows it as JSON', async () => {
     const created = await cli(['site', 'create', 'shop', '--plan', 'standard']);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/deploymentToken:/);
@@ -156,7 +156,7 @@ describe('portico serve driven by the portico CLI', () => {
     expect((await get(host, '/')).text).toContain('e2e one');
   });
 
-  it('isolates a preview environment and lists it', { timeout: timeoutFor(2) }, async () => {
+  it('isolates a preview environment and lists it', async () => {
     const app = await writeApp({ 'index.html': '<h1>e2e preview</h1>' });
     const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'preview']);
     expect(deployed.code, deployed.stderr).toBe(0);
@@ -194,9 +194,7 @@ describe('portico serve driven by the portico CLI', () => {
     await rm(app, { recursive: true, force: true });
   }, 90_000);
 
-  it('invites a user, and a minted session takes the roles by opening the invitation link', {
-    timeout: timeoutFor(3),
-  }, async () => {
+  it('invites a user, and a minted session takes the roles by opening the invitation link', async () => {
     const invited = await cli([
       'users',
       'invite',
@@ -238,7 +236,7 @@ describe('portico serve driven by the portico CLI', () => {
     expect(listed.stdout).toMatch(/github\s+[0-9a-f]{32}\s+octocat\s+admin/);
   });
 
-  it('stops accepting the old deployment token after a reset', { timeout: timeoutFor(3) }, async () => {
+  it('stops accepting the old deployment token after a reset', async () => {
     const old = JSON.parse((await cli(['site', 'token', 'shop', '--json'])).stdout) as {
       properties: { apiKey: string };
     };
@@ -292,7 +290,7 @@ describe('portico serve driven by the portico CLI', () => {
     expect(interrupted?.properties.status).not.toBe('Succeeded');
   }, 90_000);
 
-  it('deletes the site and everything it served', { timeout: timeoutFor(2) }, async () => {
+  it('deletes the site and everything it served', async () => {
     expect((await cli(['site', 'delete', 'shop'])).code).toBe(0);
     expect((await get(host, '/')).status).toBe(404);
     const shown = await cli(['site', 'show', 'shop']);

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
-import { runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { findFreePort, isPortFree } from '../helpers/devserver.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/devserver/tree.js', import.meta.url));
@@ -95,7 +95,7 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
 });
 
 describe('portico start: port in use, --version', { timeout: 120_000 }, () => {
-  it('exits at once with code 1 and a hint when the port is taken', { timeout: timeoutFor(2) }, async () => {
+  it('exits at once with code 1 and a hint when the port is taken', async () => {
     const holder = createServer().listen(0, '127.0.0.1');
     await once(holder, 'listening');
     const address = holder.address();

@@ -10,7 +10,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 let backend: Backend;
 let appDir: string;
@@ -56,10 +56,8 @@ function envWithCache(cache: string): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CACHE_HOME: cache };
 }
 
-describe('portico start --ssl', () => {
-  it('generates a localhost certificate in the cache folder (0600), serves HTTPS and reuses it next time', {
-    timeout: timeoutFor(2),
-  }, async () => {
+describe('portico start --ssl', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
+  it('generates a localhost certificate in the cache folder (0600), serves HTTPS and reuses it next time', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'portico-cache-'));
     const args = ['start', appDir, '--port', '0', '--ssl', '--api-devserver-url', backend.url];
     try {
@@ -126,9 +124,7 @@ describe('portico start --ssl', () => {
     }
   });
 
-  it('a key that does not match the certificate, or a missing file, is a clear error', {
-    timeout: timeoutFor(3),
-  }, async () => {
+  it('a key that does not match the certificate, or a missing file, is a clear error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-pem-'));
     const [a, b] = await Promise.all([
       generate(undefined, { keyType: 'ec' }),

@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { runCli, startCli, timeoutFor } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 const FUNCTIONS = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
 /** Inside the repository, so a copied Functions app resolves `@azure/functions` from its node_modules. */
@@ -63,7 +63,7 @@ const SITE = {
   'app/src/index.html': 'source page',
 };
 
-describe('portico start with swa-cli.config.json', () => {
+describe('portico start with swa-cli.config.json', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
   it('appLocation, outputLocation, port and host: serves appLocation/outputLocation with the config of appLocation', async () => {
     const port = await freePort();
     const dir = await writeProject(SITE, {
@@ -145,9 +145,7 @@ describe('portico start with swa-cli.config.json', () => {
     }
   });
 
-  it('a configuration named on the command line is used; an unknown name lists the names', {
-    timeout: timeoutFor(3),
-  }, async () => {
+  it('a configuration named on the command line is used; an unknown name lists the names', async () => {
     const dir = await writeProject(SITE, {
       built: { appLocation: 'app', outputLocation: 'dist', port: 0 },
       source: { appLocation: 'app', outputLocation: 'src', port: 0 },
@@ -201,9 +199,7 @@ describe('portico start with swa-cli.config.json', () => {
     }
   });
 
-  it('SWA_CLI_* variables set the locations, the port and the /api URL; the file wins over them', {
-    timeout: timeoutFor(2),
-  }, async () => {
+  it('SWA_CLI_* variables set the locations, the port and the /api URL; the file wins over them', async () => {
     const dir = await writeProject(SITE);
     const env = cleanEnv({
       SWA_CLI_APP_LOCATION: 'app',

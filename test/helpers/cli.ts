@@ -27,6 +27,23 @@ export function timeoutFor(processes: number, extraMs = 10_000): number {
   return extraMs + processes * CLI_PROCESS_BUDGET_MS;
 }
 
+/**
+ * {@link timeoutFor} by name, for a `describe(name, { timeout: CLI_RUNS_TIMEOUT.three }, …)` whose tests
+ * run at most that many CLI processes each (a test's own larger timeout still wins).
+ */
+export const CLI_RUNS_TIMEOUT = {
+  one: timeoutFor(1),
+  two: timeoutFor(2),
+  three: timeoutFor(3),
+  four: timeoutFor(4),
+  five: timeoutFor(5),
+  six: timeoutFor(6),
+  seven: timeoutFor(7),
+  eight: timeoutFor(8),
+  nine: timeoutFor(9),
+  ten: timeoutFor(10),
+} as const;
+
 /** Where and with which environment the CLI runs (default: this process's). */
 export interface CliProcessOptions {
   readonly cwd?: string;
