@@ -35,14 +35,8 @@ import {
   type TlsCertificate,
   watchRoot,
 } from './edge/index.js';
-import {
-  createFunctionsHost,
-  type FunctionSummary,
-  type FunctionsHost,
-  resolveSandbox,
-  type Sandbox,
-  type SandboxChoice,
-} from './functions-host/index.js';
+// Types only: the functions host is imported when --api asks for it (docs/decisions/0024-lazy-cli.md).
+import type { FunctionSummary, FunctionsHost, Sandbox, SandboxChoice } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
@@ -150,6 +144,7 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
   // The functions host checks the folder itself (exists, holds host.json or package.json).
   const apiDir = resolve(options.apiDir);
   const sandbox = await resolveDevSandbox(options.sandbox);
+  const { createFunctionsHost } = await import('./functions-host/index.js');
   const host = createFunctionsHost({
     apiDir,
     port: 0,
@@ -180,7 +175,11 @@ async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<San
       '--sandbox user is for portico serve (a uid per site); portico start runs your own folder: use --sandbox bubblewrap or --sandbox node. See docs/security.md.',
     );
   }
-  return choice === undefined ? undefined : resolveSandbox({ choice, functionsUser: 'off' });
+  if (choice === undefined) {
+    return undefined;
+  }
+  const { resolveSandbox } = await import('./functions-host/index.js');
+  return resolveSandbox({ choice, functionsUser: 'off' });
 }
 
 async function startEdge(

@@ -59,7 +59,8 @@ function topFolder(path: string): string {
 
 function importedFolders(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/from '(\.[^']+)'/g)].map((match) => match[1] ?? '');
+  // Static imports and the dynamic `import('…')` of modules loaded on first use (the CLI's commands).
+  const specifiers = [...text.matchAll(/(?:from |import\()'(\.[^']+)'/g)].map((match) => match[1] ?? '');
   return specifiers.map((specifier) => topFolder(resolve(dirname(file), specifier).replace(/\.js$/, '.ts')));
 }
 

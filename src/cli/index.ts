@@ -1,23 +1,14 @@
 /**
- * Entry point of the `portico` command line: one command per file under `commands/`. Errors raised as
- * user errors are printed as one clear message with exit code 1, never as a stack trace.
+ * Entry point of the `portico` command line: one command per file under `commands/`, listed in
+ * `command-table.ts`. Only the module of the command being run is imported; the others are listed by
+ * their summary alone, so `portico --help` and `portico site list` load neither the edge nor the
+ * service (docs/decisions/0024-lazy-cli.md). Errors raised as user errors are printed as one clear
+ * message with exit code 1, never as a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
-import { registerApimCommands } from './commands/apim.js';
-import { registerBackendCommands } from './commands/backends.js';
-import { registerBuildCommand } from './commands/build.js';
-import { registerDeployCommands } from './commands/deploy.js';
-import { registerDomainCommands } from './commands/domain.js';
-import { registerEnvCommands } from './commands/env.js';
-import { registerFunctionsCommands } from './commands/functions-start.js';
-import { registerInitCommand } from './commands/init.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSettingsCommands } from './commands/settings.js';
-import { registerSiteCommands } from './commands/site.js';
-import { registerStartCommand } from './commands/start.js';
-import { registerUsersCommands } from './commands/users.js';
+import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
 export async function runCli(argv: readonly string[]): Promise<void> {
@@ -27,24 +18,37 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  registerStartCommand(program);
-  registerInitCommand(program);
-  registerBuildCommand(program);
-  registerFunctionsCommands(program);
-  registerServeCommand(program);
-  registerSiteCommands(program);
-  registerDeployCommands(program);
-  registerEnvCommands(program);
-  registerSettingsCommands(program);
-  registerUsersCommands(program);
-  registerApimCommands(program);
-  registerBackendCommands(program);
-  registerDomainCommands(program);
   try {
+    await registerCommands(program, commandNameOf(argv));
     await program.parseAsync([...argv]);
   } catch (error) {
     handleCliError(error);
   }
+}
+
+/**
+ * Registers the module of the command named `name` in full and every other command as a summary
+ * (a name and a description, enough for the help and for "did you mean"), in the table's order.
+ */
+async function registerCommands(program: Command, name: string | undefined): Promise<void> {
+  const terms = new Map<Command, string>();
+  const chosen = moduleOf(name);
+  for (const module of COMMAND_MODULES) {
+    if (module === chosen) {
+      (await module.load())(program);
+      continue;
+    }
+    for (const command of module.commands) {
+      terms.set(addSummary(program, command), command.term);
+    }
+  }
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command) ?? new Help().subcommandTerm(command),
+  });
+}
+
+function addSummary(program: Command, summary: CommandSummary): Command {
+  return program.command(summary.name).description(summary.description);
 }
 
 /** The `version` of Portico's package.json (two folders up from both src/cli and dist/cli). */

@@ -1,6 +1,8 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 import { InvalidArgumentError } from 'commander';
-import { parseSandboxChoice, SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/index.js';
+// The choices alone, not the functions host's index: every management command parses its options here.
+import { parseSandboxChoice } from '../functions-host/sandbox/choice.js';
+import { SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/sandbox/types.js';
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
 

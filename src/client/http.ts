@@ -1,8 +1,11 @@
 /**
- * The one HTTP helper of the client: base URL, bearer token, JSON in and out on the built-in `fetch`.
+ * The one HTTP helper of the client: base URL, bearer token, JSON in and out on `node:http(s)`.
  * Error answers (`{ error: { code, message, details? } }`) and connection failures become user errors
- * whose message says what to do.
+ * whose message says what to do. Not the built-in `fetch`: loading it costs a CLI command about as much
+ * as starting Node.js itself (docs/decisions/0024-lazy-cli.md).
  */
+import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
@@ -41,15 +44,9 @@ export interface RequestOptions {
  */
 export async function request<T>(target: HttpTarget, options: RequestOptions): Promise<T> {
   const base = target.url.replace(/\/+$/, '');
-  let response: Response;
-  let text: string;
+  let response: Answer;
   try {
-    response = await fetch(`${base}${options.path}`, {
-      method: options.method,
-      headers: requestHeaders(target.token, options),
-      body: requestBody(options),
-    });
-    text = await response.text();
+    response = await send(new URL(`${base}${options.path}`), options.method, target.token, options);
   } catch (cause) {
     throw new PorticoError(
       'CLIENT_SERVER_UNREACHABLE',
@@ -57,10 +54,50 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
       { cause },
     );
   }
-  if (!response.ok) {
-    throw requestFailed(response, text, base, options);
+  if (response.status < 200 || response.status > 299) {
+    throw requestFailed(response, response.text, base, options);
   }
-  return parseAnswer<T>(text, base, options);
+  return parseAnswer<T>(response.text, base, options);
+}
+
+/** An HTTP answer, read to the end. */
+interface Answer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly text: string;
+}
+
+/** Sends one request and reads the whole answer as UTF-8 text. */
+function send(url: URL, method: HttpMethod, token: string, options: RequestOptions): Promise<Answer> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.reject(new Error(`${url.protocol} is not http: or https:`));
+  }
+  const body = requestBody(options);
+  const headers = requestHeaders(token, options);
+  if (body !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  const open = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = open(url, { method, headers }, (incoming) => {
+      readAnswer(incoming).then(resolve, reject);
+    });
+    outgoing.once('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function readAnswer(incoming: IncomingMessage): Promise<Answer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) {
+    chunks.push(chunk as Buffer);
+  }
+  const status = incoming.statusCode ?? 0;
+  return {
+    status,
+    statusText: incoming.statusMessage ?? STATUS_CODES[status] ?? '',
+    text: Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 function requestHeaders(token: string, options: RequestOptions): Record<string, string> {
@@ -99,7 +136,7 @@ function parseAnswer<T>(text: string, base: string, options: RequestOptions): T 
   }
 }
 
-/** The most telling part of a `fetch` failure: its cause's message (`connect ECONNREFUSED …`). */
+/** The most telling part of a failure: its cause's message, or its own (`connect ECONNREFUSED …`). */
 function describeCause(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error && cause.message !== '') {
@@ -111,12 +148,7 @@ function describeCause(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function requestFailed(
-  response: Response,
-  text: string,
-  base: string,
-  options: RequestOptions,
-): PorticoError {
+function requestFailed(response: Answer, text: string, base: string, options: RequestOptions): PorticoError {
   const body = parseErrorBody(text);
   if (body === undefined) {
     const excerpt = text.trim().slice(0, 200);

@@ -5,7 +5,8 @@
 
 export { type ApiBuildOptions, type ApiBuildWatch, prepareApiBuild } from './build-scripts.js';
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
-export { parseSandboxChoice, resolveSandbox, type SandboxRequest } from './sandbox/select.js';
+export { parseSandboxChoice } from './sandbox/choice.js';
+export { resolveSandbox, type SandboxRequest } from './sandbox/select.js';
 export {
   SANDBOX_CHOICES,
   type Sandbox,

@@ -3,6 +3,8 @@
  * service, an API with an operation, a product and a subscription; call the gateway with the key; set a
  * policy (and see a bad one refused with its line); link a site, add the API to the link's product, call
  * the site's /api; regenerate the key, see `backends` report the link broken, repair, unlink.
+ * Its tests run up to nine CLI processes one after another, so their timeout grows with that number
+ * (CLI_RUNS_TIMEOUT): a busy machine slows every process start without failing a test.
  * @see CONTRACT.md §5; issue 5 "Done when"
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { type Backend, startBackend } from '../helpers/backend.js';
-import { type RunningCli, runCli, startCli } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli } from '../helpers/cli.js';
 
-describe('portico apim, link, unlink and backends', () => {
+describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.nine }, () => {
   let dataDir: string;
   let serve: RunningCli;
   let backend: Backend;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveStartOptions } from '../../src/cli/swa-cli-config/index.js';
 import { send } from '../helpers/app.js';
-import { BIN, runCli, startCli } from '../helpers/cli.js';
+import { BIN, CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 const PROJECTS = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
 
@@ -31,7 +31,7 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWA_')));
 
-describe('portico init', () => {
+describe('portico init', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
   it('writes the detected Vite app and its API; start reads the file back (dev server URL and command)', async () => {
     const dir = await copyProject('vite');
     try {
@@ -159,7 +159,7 @@ const LOCKFILE = JSON.stringify({
   packages: { '': { name: 'site', version: '1.0.0' } },
 });
 
-describe('portico build', () => {
+describe('portico build', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
   it('installs missing dependencies with npm ci, then runs appBuildCommand and apiBuildCommand', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
-import { type RunningCli, runCli, startCli } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli } from '../helpers/cli.js';
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 
@@ -31,7 +31,7 @@ async function startServe(dataDir: string): Promise<Server> {
   return { cli, adminUrl, port: Number(new URL(cli.url).port) };
 }
 
-describe('portico serve driven by the portico CLI', () => {
+describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
   let dataDir: string;
   let server: Server;
   let token: string;

@@ -10,7 +10,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 let backend: Backend;
 let appDir: string;
@@ -56,7 +56,7 @@ function envWithCache(cache: string): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CACHE_HOME: cache };
 }
 
-describe('portico start --ssl', () => {
+describe('portico start --ssl', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
   it('generates a localhost certificate in the cache folder (0600), serves HTTPS and reuses it next time', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'portico-cache-'));
     const args = ['start', appDir, '--port', '0', '--ssl', '--api-devserver-url', backend.url];

@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, runCli, startCli } from '../helpers/cli.js';
 
 const FUNCTIONS = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
 /** Inside the repository, so a copied Functions app resolves `@azure/functions` from its node_modules. */
@@ -63,7 +63,7 @@ const SITE = {
   'app/src/index.html': 'source page',
 };
 
-describe('portico start with swa-cli.config.json', () => {
+describe('portico start with swa-cli.config.json', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
   it('appLocation, outputLocation, port and host: serves appLocation/outputLocation with the config of appLocation', async () => {
     const port = await freePort();
     const dir = await writeProject(SITE, {

@@ -12,6 +12,38 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * How long one CLI process may take, start-up included, on a busy 2-core machine: the default of
+ * {@link runCli} and {@link startCli}, and what {@link timeoutFor} gives each process.
+ */
+export const CLI_PROCESS_BUDGET_MS = 10_000;
+
+/**
+ * The timeout of a test that runs `processes` CLI processes one after another (and `extraMs` for the
+ * rest of its work), so that it never depends on how fast a process starts: it grows with the number of
+ * processes instead of sharing the suite's 20 s among them.
+ */
+export function timeoutFor(processes: number, extraMs = 10_000): number {
+  return extraMs + processes * CLI_PROCESS_BUDGET_MS;
+}
+
+/**
+ * {@link timeoutFor} by name, for a `describe(name, { timeout: CLI_RUNS_TIMEOUT.three }, …)` whose tests
+ * run at most that many CLI processes each (a test's own larger timeout still wins).
+ */
+export const CLI_RUNS_TIMEOUT = {
+  one: timeoutFor(1),
+  two: timeoutFor(2),
+  three: timeoutFor(3),
+  four: timeoutFor(4),
+  five: timeoutFor(5),
+  six: timeoutFor(6),
+  seven: timeoutFor(7),
+  eight: timeoutFor(8),
+  nine: timeoutFor(9),
+  ten: timeoutFor(10),
+} as const;
+
 /** Where and with which environment the CLI runs (default: this process's). */
 export interface CliProcessOptions {
   readonly cwd?: string;
@@ -21,7 +53,7 @@ export interface CliProcessOptions {
 /** Starts `portico <args>` and resolves once it prints its ready URL; rejects if it exits first. */
 export function startCli(
   args: string[],
-  timeoutMs = 10_000,
+  timeoutMs = CLI_PROCESS_BUDGET_MS,
   options: CliProcessOptions = {},
 ): Promise<RunningCli> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -62,7 +94,7 @@ export function startCli(
 /** Runs `portico <args>` to completion and returns its exit code and output. */
 export function runCli(
   args: string[],
-  timeoutMs = 10_000,
+  timeoutMs = CLI_PROCESS_BUDGET_MS,
   options: CliProcessOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });

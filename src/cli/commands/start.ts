@@ -6,7 +6,8 @@
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
-import { prepareApiBuild, type SandboxChoice } from '../../functions-host/index.js';
+import { prepareApiBuild } from '../../functions-host/build-scripts.js';
+import type { SandboxChoice } from '../../functions-host/index.js';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';

@@ -7,7 +7,6 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { generate } from 'selfsigned';
 import { PorticoError } from '../../shared/errors.js';
 
 /** Days a generated certificate is valid. */
@@ -109,6 +108,8 @@ async function readCachedCertificate(cacheDir: string, now: Date): Promise<Resol
 
 async function generateCertificate(cacheDir: string, now: Date): Promise<ResolvedCertificate> {
   const notBeforeDate = new Date(now.getTime() - 60_000);
+  // Imported here: only --ssl without a given or cached certificate needs it.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     algorithm: 'sha256',

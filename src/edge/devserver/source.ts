@@ -4,8 +4,9 @@
  * (Angular `--ssl`, Blazor). That leniency is for this one upstream only: it is the developer's own
  * machine, named by the developer on the command line.
  */
-import { buildConnector, type Dispatcher, Pool } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import { SILENT_LOGGER } from '../../shared/logger.js';
+import { undici } from '../undici.js';
 import { DevServerExchange } from './_exchange.js';
 import { type AddressPicker, createAddressPicker, isRetryableConnectError } from './_loopback.js';
 import { createUpgradeCarrier } from './carry-upgrade.js';
@@ -29,7 +30,7 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
   }
   const logger = options.logger ?? SILENT_LOGGER;
   const picker = createAddressPicker(url.hostname);
-  const pool = new Pool(url.origin, {
+  const pool = new (undici().Pool)(url.origin, {
     connect: createConnector(picker, url.hostname),
     headersTimeout: HEADERS_TIMEOUT_MS,
     // Event streams and long polls stay open as long as the dev server keeps them open.
@@ -76,7 +77,7 @@ type Connect = ReturnType<typeof buildConnector>;
 
 /** undici's connector, run once per candidate address until one accepts. */
 function createConnector(picker: AddressPicker, hostname: string): Connect {
-  const base = buildConnector({ rejectUnauthorized: false });
+  const base = undici().buildConnector({ rejectUnauthorized: false });
   const servername = /^[\d.]+$|:/.test(hostname) ? undefined : hostname;
   return (options, callback) => {
     const candidates = picker.candidates();

@@ -12,10 +12,11 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
 import { SILENT_LOGGER } from '../../shared/logger.js';
 import { readTextCapped } from '../../shared/read-capped.js';
+import { undici } from '../undici.js';
 import { type ExchangeSettings, ProxyExchange } from './_exchange.js';
 import {
   createBodyTooLargeError,
@@ -166,6 +167,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
  * undici's own header and body timers are a backstop only: the exchange timer answers first (D10).
  */
 function createPool(settings: ExchangeSettings): Pool {
+  const { Pool } = undici();
   return new Pool(new URL(settings.upstreamUrl).origin, {
     headersTimeout: settings.timeoutMs + 1_000,
     bodyTimeout: settings.timeoutMs + 1_000,

@@ -11,7 +11,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { probeBubblewrap } from './bubblewrap.js';
 import { createSandbox } from './launch.js';
 import { hasNodePermissionModel } from './node-permission.js';
-import { SANDBOX_CHOICES, type Sandbox, type SandboxChoice, type SandboxProfile } from './types.js';
+import type { Sandbox, SandboxChoice, SandboxProfile } from './types.js';
 import {
   AUTO_FUNCTIONS_USER,
   findTraversable,
@@ -23,6 +23,8 @@ import {
 import { defaultWorkerPath, resolveWorkerFiles } from './worker-files.js';
 
 /** Inputs of {@link resolveSandbox}. */
+export { parseSandboxChoice } from './choice.js';
+
 export interface SandboxRequest {
   readonly choice: SandboxChoice;
   /** `--functions-user`: `auto` (default), `off`, `<base>` or `<base>:<count>`; used only as root. */
@@ -33,18 +35,6 @@ export interface SandboxRequest {
   readonly flag?: string;
   /** Where bwrap and setpriv are looked for (default: PATH). */
   readonly searchPath?: string;
-}
-
-/** Parses a `--sandbox` value; throws a user error listing the accepted ones. */
-export function parseSandboxChoice(value: string): SandboxChoice {
-  const choice = SANDBOX_CHOICES.find((candidate) => candidate === value.trim().toLowerCase());
-  if (choice === undefined) {
-    throw new PorticoError(
-      'FUNCTIONS_SANDBOX_INVALID',
-      `--sandbox ${value}: expected one of ${SANDBOX_CHOICES.join(', ')} (see docs/security.md)`,
-    );
-  }
-  return choice;
 }
 
 /** The sandbox for `request` on this machine, or a user error saying what is missing and how to fix it. */

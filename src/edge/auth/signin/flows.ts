@@ -3,8 +3,10 @@
  * kept in a short-lived sealed cookie so that any node can finish what another started. OpenID Connect
  * providers are read from their discovery document (cached); GitHub speaks OAuth 2 and is asked for the
  * user through its API. Errors become answers that say what went wrong, never an exception.
+ * openid-client (and jose with it) is imported on the first sign-in, not when the edge loads, so that
+ * `portico start` and sites without providers never load it (docs/decisions/0024-lazy-cli.md).
  */
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { openJson, sealJson } from '../../../shared/seal.js';
 import { parseCookieHeader } from '../cookie-header.js';
 import type { ProviderRegistration } from './registrations.js';
@@ -76,24 +78,34 @@ interface FlowState {
   readonly exp: number;
 }
 
+type Client = typeof OpenIdClient;
+
+let loading: Promise<Client> | undefined;
+
+/** openid-client, imported once on first use. */
+function openIdClient(): Promise<Client> {
+  loading ??= import('openid-client');
+  return loading;
+}
+
 /** Creates the flows of a service. */
 export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
   const now = options.now ?? Date.now;
-  const configurations = new Map<string, { at: number; config: Promise<client.Configuration> }>();
-  const configurationOf = (provider: ProviderRegistration): Promise<client.Configuration> => {
+  const configurations = new Map<string, { at: number; config: Promise<OpenIdClient.Configuration> }>();
+  const configurationOf = (provider: ProviderRegistration): Promise<OpenIdClient.Configuration> => {
     const key = `${provider.name}\u0000${provider.clientId}\u0000${JSON.stringify(provider.protocol)}`;
     const cached = configurations.get(key);
     if (cached !== undefined && now() - cached.at < DISCOVERY_TTL_MS) {
       return cached.config;
     }
-    const config = configure(provider);
+    const config = openIdClient().then((client) => configure(client, provider));
     configurations.set(key, { at: now(), config });
     config.catch(() => configurations.delete(key));
     return config;
   };
   return {
     async start(provider, request) {
-      let config: client.Configuration;
+      let config: OpenIdClient.Configuration;
       try {
         config = await configurationOf(provider);
       } catch (error) {
@@ -101,6 +113,7 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
           error: `The provider ${provider.name} cannot be reached (${describe(error)}); try again later.`,
         };
       }
+      const client = await openIdClient();
       const state: FlowState = {
         p: provider.name,
         s:
@@ -150,12 +163,13 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
           `${provider.name} did not sign you in: ${printable(error)}${description === null ? '' : ` (${printable(description)})`}.`,
         );
       }
+      const client = await openIdClient();
       try {
         const config = await configurationOf(provider);
-        const user = await redeem(provider, config, request.callbackUrl, state);
+        const user = await redeem(client, provider, config, request.callbackUrl, state);
         return { ok: true, user, returnTo: state.r };
       } catch (failure) {
-        return explain(provider, failure);
+        return explain(client, provider, failure);
       }
     },
     clearCookie: (secure) => flowCookie('', 0, secure),
@@ -194,12 +208,15 @@ function isLoopback(url: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.endsWith('.localhost');
 }
 
-function timeoutFetch(): client.CustomFetch {
+function timeoutFetch(): OpenIdClient.CustomFetch {
   return (url, init) =>
     fetch(url, { ...init, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) } as RequestInit);
 }
 
-async function configure(provider: ProviderRegistration): Promise<client.Configuration> {
+async function configure(
+  client: Client,
+  provider: ProviderRegistration,
+): Promise<OpenIdClient.Configuration> {
   const protocol = provider.protocol;
   const auth = client.ClientSecretPost(provider.clientSecret);
   if (protocol.kind === 'oidc' && protocol.discoveryUrl !== undefined) {
@@ -236,8 +253,9 @@ async function configure(provider: ProviderRegistration): Promise<client.Configu
 }
 
 async function redeem(
+  client: Client,
   provider: ProviderRegistration,
-  config: client.Configuration,
+  config: OpenIdClient.Configuration,
   callbackUrl: URL,
   state: FlowState,
 ): Promise<ProviderUser> {
@@ -350,7 +368,7 @@ function refuse(status: 400 | 401 | 502, message: string): FinishOutcome {
 }
 
 /** A failed redemption as an answer: the caller's fault (400), the provider's refusal (401), or no answer (502). */
-function explain(provider: ProviderRegistration, failure: unknown): FinishOutcome {
+function explain(client: Client, provider: ProviderRegistration, failure: unknown): FinishOutcome {
   if (failure instanceof client.ResponseBodyError) {
     return refuse(
       401,

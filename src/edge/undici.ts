@@ -1,0 +1,14 @@
+/**
+ * undici, required on first use: only an edge with an API backend or a dev server needs a connection
+ * pool, and loading undici costs `portico start` of a plain static folder about 20 MB and 0.1 s
+ * (docs/decisions/0024-lazy-cli.md). Synchronous, so pools are still created where they were.
+ */
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+const requireHere = createRequire(import.meta.url);
+
+/** The undici module (loaded once, then cached by Node's module cache). */
+export function undici(): typeof Undici {
+  return requireHere('undici') as typeof Undici;
+}
