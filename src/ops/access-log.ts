@@ -4,7 +4,9 @@
  * names), and the user as a keyed hash of the user id. The file is reopened on SIGHUP for log rotation.
  */
 import { createHmac } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import { type DestinationStream, destination, type Logger, pino } from 'pino';
 import { PorticoError } from '../shared/errors.js';
 import type { RequestLabels } from './metrics.js';
@@ -92,6 +94,11 @@ export interface AccessLogOptions {
 /** Opens the access log; rejects with a clear error when the file cannot be written. */
 export async function openAccessLog(options: AccessLogOptions): Promise<AccessLog> {
   const toStdout = options.target === '-';
+  if (!toStdout) {
+    // Checked before pino's stream exists: a stream that never opens makes pino's exit hook throw
+    // ("sonic boom is not ready yet") over the clear error.
+    await checkWritable(options.target);
+  }
   const stream = destination(
     toStdout ? { dest: 1, sync: false } : { dest: options.target, sync: false, mkdir: true, append: true },
   );
@@ -162,17 +169,26 @@ function queryNames(query: string): string[] {
   return [...new URLSearchParams(query).keys()];
 }
 
+async function checkWritable(target: string): Promise<void> {
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await (await open(target, 'a', 0o600)).close();
+  } catch (cause) {
+    throw unwritable(target, cause as Error);
+  }
+}
+
+function unwritable(target: string, error: Error): PorticoError {
+  return new PorticoError(
+    'SERVE_ACCESS_LOG_UNWRITABLE',
+    `Cannot open the access log ${target}: ${error.message}. Give --access-log a writable file, or - for standard output.`,
+    { cause: error },
+  );
+}
+
 function whenOpen(stream: ReturnType<typeof destination>, target: string): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.once('ready', () => resolve());
-    stream.once('error', (error: Error) =>
-      reject(
-        new PorticoError(
-          'SERVE_ACCESS_LOG_UNWRITABLE',
-          `Cannot open the access log ${target}: ${error.message}. Give --access-log a writable file, or - for standard output.`,
-          { cause: error },
-        ),
-      ),
-    );
+    stream.once('error', (error: Error) => reject(unwritable(target, error)));
   });
 }

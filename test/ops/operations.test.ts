@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
+import { CLI_RUNS_TIMEOUT, runCli } from '../helpers/cli.js';
 import {
   ADMIN_TOKEN,
   deployFolders,
@@ -239,4 +240,30 @@ describe('portico serve --access-log on a path it cannot write', () => {
       ),
     });
   });
+
+  it(
+    'exits 1 with that message alone: no crash from the log stream on the way out',
+    async () => {
+      const dir = await writeApp({ 'not-a-folder': 'x' });
+      const run = await runCli(
+        [
+          'serve',
+          '--data',
+          `${dir}/data`,
+          '--port',
+          '0',
+          '--admin-port',
+          '0',
+          '--access-log',
+          `${dir}/not-a-folder/access.log`,
+        ],
+        undefined,
+        { env: { ...process.env, PORTICO_ADMIN_TOKEN: 'access-log-test-token' } },
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/Cannot open the access log .*not-a-folder\/access\.log/);
+      expect(run.stderr).not.toMatch(/sonic boom|at SonicBoom|Node\.js v/);
+    },
+    CLI_RUNS_TIMEOUT.one,
+  );
 });
