@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Agent, request } from 'undici';
-import { type DevServer, type Plan, startDevServer } from '../../src/main.js';
+import { type DevServer, type DevServerOptions, type Plan, startDevServer } from '../../src/main.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 
 export type Files = Record<string, string | Buffer>;
@@ -62,21 +62,31 @@ export interface StartOptions {
 /** Writes an app and serves it with the dev server; `close()` stops the server and removes the folder. */
 export async function startApp(files: Files, options: StartOptions = {}): Promise<TestApp> {
   const dir = await writeApp(files, options.config);
+  return startInProcess(dir, {
+    appDir: dir,
+    apiDevserverUrl: options.apiDevserverUrl,
+    apiDir: options.apiDir,
+    port: 0,
+    host: options.host ?? '127.0.0.1',
+    plan: options.plan ?? 'standard',
+    apiTimeoutSeconds: options.apiTimeoutSeconds ?? 45,
+    verbose: options.verbose ?? false,
+  });
+}
+
+/**
+ * Starts `portico start` in-process with `options`, its log lines kept in `logs`; `close()` stops it and
+ * removes `dir` (removed at once when the start fails).
+ */
+export async function startInProcess(
+  dir: string,
+  options: Omit<DevServerOptions, 'logger'>,
+): Promise<TestApp> {
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   let server: DevServer;
   try {
-    server = await startDevServer({
-      appDir: dir,
-      apiDevserverUrl: options.apiDevserverUrl,
-      apiDir: options.apiDir,
-      port: 0,
-      host: options.host ?? '127.0.0.1',
-      plan: options.plan ?? 'standard',
-      apiTimeoutSeconds: options.apiTimeoutSeconds ?? 45,
-      verbose: options.verbose ?? false,
-      logger,
-    });
+    server = await startDevServer({ ...options, logger });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -5,7 +5,6 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -15,9 +14,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { type DevServer, startDevServer } from '../../src/main.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { type RequestInit, send, type TestResponse, writeApp } from './app.js';
+import { startInProcess, type TestApp, writeApp } from './app.js';
 
 const FIXTURES = new URL('../fixtures/devserver/', import.meta.url);
 
@@ -153,14 +150,8 @@ function attachWebSockets(server: Server): void {
   });
 }
 
-export interface DevModeApp {
-  /** The config folder (`--swa-config-location`). */
-  readonly dir: string;
-  readonly url: string;
-  readonly logs: string[];
-  fetch(path: string, init?: RequestInit): Promise<TestResponse>;
-  close(): Promise<void>;
-}
+/** A dev-server-mode app; `dir` is its config folder (`--swa-config-location`). */
+export type DevModeApp = TestApp;
 
 /** `portico start <devServerUrl>` in-process, with `config` written to a temp config folder. */
 export async function startDevMode(
@@ -169,35 +160,17 @@ export async function startDevMode(
   options: { apiDevserverUrl?: string } = {},
 ): Promise<DevModeApp> {
   const dir = await writeApp({}, config);
-  const logs: string[] = [];
-  let server: DevServer;
-  try {
-    server = await startDevServer({
-      appDir: devServerUrl,
-      appDevserverUrl: devServerUrl,
-      configDir: dir,
-      apiDevserverUrl: options.apiDevserverUrl,
-      port: 0,
-      host: '127.0.0.1',
-      plan: 'standard',
-      apiTimeoutSeconds: 45,
-      verbose: false,
-      logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-    });
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    dir,
-    url: server.url,
-    logs,
-    fetch: (path, init) => send(server.url + path, init),
-    async close() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startInProcess(dir, {
+    appDir: devServerUrl,
+    appDevserverUrl: devServerUrl,
+    configDir: dir,
+    apiDevserverUrl: options.apiDevserverUrl,
+    port: 0,
+    host: '127.0.0.1',
+    plan: 'standard',
+    apiTimeoutSeconds: 45,
+    verbose: false,
+  });
 }
 
 /** A port that was free a moment ago. */
