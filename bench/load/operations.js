@@ -8,7 +8,9 @@
  *   o1. static, `--no-metrics`, no access log (the baseline of the cost rows);
  *   o2. static, metrics on and `--access-log <file>` (target o2/o1 >= 90 %);
  *   w1. static and /api, `--workers 1`;
- *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process).
+ *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process);
+ *   t1. static, metrics on, `--no-traffic` (the portal's traffic history off);
+ *   t2. static, metrics on, traffic history on (the default; t2/t1 is the recorder's cost, decision 0032).
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
  * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS and BENCH_ROUNDS as for run.js. Results are also
@@ -39,7 +41,7 @@ import {
 import { API_BODY } from './bare-servers.js';
 
 const DOMAIN = 'portico.test';
-const TARGETS = { operationsCost: 0.9 };
+const TARGETS = { operationsCost: 0.9, trafficCost: 0.95 };
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
 const WEB = `${PROVIDERS}/Microsoft.Web/sites/backend`;
@@ -141,8 +143,9 @@ function target(node, path, expected) {
 }
 
 function formatReport(rows) {
-  const [o1, o2, w1s, w2s, w1a, w2a] = rows;
+  const [o1, o2, w1s, w2s, w1a, w2a, t1, t2] = rows;
   const cost = ratio(o2, o1);
+  const traffic = ratio(t2, t1);
   return [
     '# Portico operations benchmark',
     '',
@@ -159,9 +162,12 @@ function formatReport(rows) {
     formatRow(w2s, ratio(w2s, w1s)),
     formatRow(w1a),
     formatRow(w2a, ratio(w2a, w1a)),
+    formatRow(t1),
+    formatRow(t2, traffic),
     '',
     'Target check:',
     formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
+    formatCheck('traffic history recorder on the static path (t2/t1)', traffic, TARGETS.trafficCost),
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
     ...formatNotes(rows),
@@ -187,6 +193,8 @@ async function main() {
     );
     const one = await startConfigured(() => ['--workers', '1'], bare.api, dirs);
     const two = await startConfigured(() => ['--workers', '2'], bare.api, dirs);
+    const untracked = await startConfigured(() => ['--no-traffic'], bare.api, dirs);
+    const tracked = await startConfigured(() => [], bare.api, dirs);
     const scenarios = [
       ['o1. static, no metrics, no access log', async () => target(plain, '/', PAGE)],
       ['o2. static, metrics + access log', async () => target(observed, '/', PAGE)],
@@ -194,6 +202,8 @@ async function main() {
       ['w2. static, --workers 2', async () => target(two, '/', PAGE)],
       ['w1. /api (linked backend), --workers 1', async () => target(one, '/api/hello', API_BODY)],
       ['w2. /api (linked backend), --workers 2', async () => target(two, '/api/hello', API_BODY)],
+      ['t1. static, metrics, --no-traffic', async () => target(untracked, '/', PAGE)],
+      ['t2. static, metrics + traffic history', async () => target(tracked, '/', PAGE)],
     ];
     const rows = await runRounds(scenarios, checkTarget);
     const report = formatReport(rows);

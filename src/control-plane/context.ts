@@ -28,6 +28,11 @@ export interface ControlContext {
    * since the epoch). Set by `portico serve`; test sessions cannot be minted without it.
    */
   readonly sealSession?: (siteId: string, principal: SessionPrincipal, expiresAt: number) => string;
+  /**
+   * Writes what this node counted for the traffic history so far (decision 0032), so that a read sees
+   * this node's current minute; other nodes write theirs within a minute. Set by `portico serve`.
+   */
+  readonly flushTraffic?: () => Promise<void>;
   /** DNS lookups of custom domain validation (`--dns-server`); the system resolver when absent. */
   readonly domainDns?: DomainDns;
 }

@@ -73,6 +73,7 @@ export {
   TOKEN_LIFETIME_SECONDS,
 } from './signing-keys.js';
 export { createSite, findSite, getSite, type Site, type Sku } from './sites.js';
+export { recordTraffic } from './traffic/index.js';
 export { UPLOAD_CHECK_INTERVAL_MS, UPLOAD_EXPIRY_MS } from './uploads.js';
 export {
   acceptInvitation,

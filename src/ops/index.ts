@@ -1,6 +1,7 @@
 /**
  * The operations plane of `portico serve`: Prometheus metrics fed by the planes' diagnostics-channel
- * events, the JSON access log, readiness checks and the admin port's `/healthz`, `/readyz`, `/metrics`.
+ * events, the JSON access log, readiness checks, the admin port's `/healthz`, `/readyz`, `/metrics`,
+ * and the per-minute traffic history of the portal's charts.
  */
 export { type AccessLog, type AccessLogOptions, openAccessLog } from './access-log.js';
 export { createOpsRoutes, type OpsRoutes, type OpsRoutesOptions } from './admin-routes.js';
@@ -13,3 +14,9 @@ export {
   type RequestClassifier,
 } from './instrument.js';
 export { createMetrics, type Metrics, type RequestKind, type RequestLabels } from './metrics.js';
+export {
+  createTrafficRecorder,
+  type TrafficRecorder,
+  type TrafficRecorderOptions,
+  type TrafficSink,
+} from './traffic.js';

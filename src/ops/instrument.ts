@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
+import type { TrafficRecorder } from './traffic.js';
 
 /** What the host knows about a request, asked once its response is over. */
 export interface RequestClassifier {
@@ -18,6 +19,8 @@ export interface RequestClassifier {
 export interface InstrumentOptions {
   readonly metrics?: Metrics;
   readonly accessLog?: AccessLog;
+  /** The traffic history of the portal's charts (decision 0032). */
+  readonly traffic?: Pick<TrafficRecorder, 'observeRequest'>;
   readonly classifier: RequestClassifier;
   /** Makes request ids (the edge's generator). */
   readonly requestId: () => string;
@@ -30,11 +33,11 @@ export const REQUEST_ID_HEADER = 'x-ms-request-id';
 
 /** Returns the listener with request ids, metrics and access log around it. */
 export function instrumentListener(listener: Listener, options: InstrumentOptions): Listener {
-  const { metrics, accessLog, classifier } = options;
+  const { metrics, accessLog, traffic, classifier } = options;
   return (req, res) => {
     const id = options.requestId();
     res.setHeader(REQUEST_ID_HEADER, id);
-    if (metrics !== undefined || accessLog !== undefined) {
+    if (metrics !== undefined || accessLog !== undefined || traffic !== undefined) {
       const started = performance.now();
       const socket = req.socket;
       const bytesBefore = socket.bytesWritten;
@@ -42,6 +45,7 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
         const seconds = (performance.now() - started) / 1000;
         const labels = classifier.classify(req);
         metrics?.observeRequest(labels, res.statusCode, seconds);
+        traffic?.observeRequest(labels, res.statusCode, seconds);
         accessLog?.write({
           req,
           res,

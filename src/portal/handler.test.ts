@@ -93,6 +93,21 @@ describe('portal handler', () => {
     }
   });
 
+  it("serves uPlot's module and stylesheet from its npm package under fixed names (decision 0032)", async () => {
+    const script = await raw(port, '/portal/uplot.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toContain('export { uPlot as default }');
+    expect(script.headers['content-security-policy']).toBe(
+      PORTAL_SECURITY_HEADERS['content-security-policy'],
+    );
+    const style = await raw(port, '/portal/uplot.css');
+    expect(style.status).toBe(200);
+    expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(style.body).toContain('.uplot');
+    expect((await raw(port, '/portal/uPlot.esm.js')).status).toBe(404);
+  });
+
   it('answers 304 to a matching If-None-Match (strong, weak, listed or *), with the ETag', async () => {
     const { headers } = await raw(port, '/portal/portal.css');
     const etag = String(headers.etag);

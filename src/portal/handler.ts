@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PorticoError } from '../shared/errors.js';
@@ -34,6 +35,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+};
+
+/**
+ * Files of npm packages the portal uses, by the name they are served under: uPlot for the traffic
+ * charts (decision 0032), as the package ships it (an ES module and its stylesheet, no build step).
+ */
+const PACKAGE_ASSETS: Readonly<Record<string, string>> = {
+  'uplot.js': 'uplot/dist/uPlot.esm.js',
+  'uplot.css': 'uplot/dist/uPlot.min.css',
 };
 
 /** URL prefix of the portal's files. */
@@ -80,15 +90,37 @@ function readAssets(dir: string, logger: Logger | undefined): ReadonlyMap<string
       const contentType = CONTENT_TYPES[extname(entry.name)];
       if (entry.isFile() && contentType !== undefined) {
         const body = readFileSync(join(dir, entry.name));
-        assets.set(entry.name, { body, contentType, etag: `"${sha256Hex(body).slice(0, 32)}"` });
+        assets.set(entry.name, { body, contentType, etag: etagOf(body) });
       }
     }
   } catch (error) {
     logger?.warn(
       `the portal's files cannot be read from ${dir} (${error instanceof Error ? error.message : String(error)}); the admin API works without them, reinstall Portico to get the portal back.`,
     );
+    return assets;
   }
+  readPackageAssets(assets, logger);
   return assets;
+}
+
+/** Adds {@link PACKAGE_ASSETS}; a missing package is logged (its screens say the chart is missing). */
+function readPackageAssets(assets: Map<string, Asset>, logger: Logger | undefined): void {
+  const require = createRequire(import.meta.url);
+  for (const [name, specifier] of Object.entries(PACKAGE_ASSETS)) {
+    const contentType = CONTENT_TYPES[extname(name)];
+    try {
+      const body = readFileSync(require.resolve(specifier));
+      assets.set(name, { body, contentType: contentType ?? 'application/octet-stream', etag: etagOf(body) });
+    } catch (error) {
+      logger?.warn(
+        `the portal cannot serve ${name} from the npm package ${specifier.split('/')[0]} (${error instanceof Error ? error.message : String(error)}); charts stay empty until it is installed (npm install).`,
+      );
+    }
+  }
+}
+
+function etagOf(body: Buffer): string {
+  return `"${sha256Hex(body).slice(0, 32)}"`;
 }
 
 /** `/` is the page; `/portal/<name>` is one of the files, by exact (undecoded) name. */

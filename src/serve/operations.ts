@@ -9,13 +9,17 @@ import {
   type AccessLog,
   createMetrics,
   createOpsRoutes,
+  createTrafficRecorder,
   instrumentListener,
   type Metrics,
   openAccessLog,
   type ReadinessCheck,
   type RequestClassifier,
   type RequestLabels,
+  type TrafficRecorder,
+  type TrafficSink,
 } from '../ops/index.js';
+import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
 import { hostnameOf } from './front.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -28,6 +32,9 @@ export interface NodeOperationsDeps {
   /** `--metrics` off only for measurements; on by default. */
   readonly metrics: boolean;
   readonly metricsPublic: boolean;
+  /** Where the traffic history goes (decision 0032); none turns it off (`--no-traffic`, to measure it). */
+  readonly traffic?: TrafficSink;
+  readonly logger: Logger;
   /** `--access-log <file|->`. */
   readonly accessLog?: string;
   readonly adminToken: string;
@@ -52,6 +59,8 @@ export interface NodeOperations {
   instrument(listener: Listener): Listener;
   /** The admin listener with `/healthz`, `/readyz` and `/metrics` in front. */
   admin(listener: Listener): Listener;
+  /** Writes what the traffic recorder counted so far (before a read of the history). */
+  flushTraffic(): Promise<void>;
   /** SIGHUP: reopens the access log file. */
   reopenLogs(): void;
   close(): Promise<void>;
@@ -70,6 +79,7 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     metrics?.close();
     throw error;
   }
+  const traffic = deps.traffic === undefined ? undefined : startTraffic(deps.traffic, deps.logger);
   const routes = createOpsRoutes({
     adminToken: deps.adminToken,
     metricsPublic: deps.metricsPublic,
@@ -79,18 +89,39 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
   const classifier = createClassifier(deps);
   return {
     instrument: (listener) =>
-      instrumentListener(listener, { metrics, accessLog, classifier, requestId: createRequestId }),
+      instrumentListener(listener, { metrics, accessLog, traffic, classifier, requestId: createRequestId }),
     admin: (listener) => (req, res) => {
       if (!routes(req, res)) {
         listener(req, res);
       }
     },
+    flushTraffic: async () => traffic?.flush(),
     reopenLogs: () => accessLog?.reopen(),
     async close() {
+      await traffic?.close();
       metrics?.close();
       await accessLog?.close();
     },
   };
+}
+
+/** The recorder; a failed write is logged once until writes work again (the rows wait for the next). */
+function startTraffic(sink: TrafficSink, logger: Logger): TrafficRecorder {
+  let failing = false;
+  return createTrafficRecorder({
+    sink: async (batch) => {
+      await sink(batch);
+      failing = false;
+    },
+    onError: (error) => {
+      if (!failing) {
+        failing = true;
+        logger.warn(
+          `writing the traffic history failed (${error instanceof Error ? error.message : String(error)}); the counts are kept and written again next minute.`,
+        );
+      }
+    },
+  });
 }
 
 function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessCheck> {

@@ -3,6 +3,7 @@
  * starts the two listeners: `--port` (every site environment by Host, through the edge pipeline of
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
@@ -12,6 +13,7 @@ import {
   expireUploads,
   pruneLocalDeployments,
   REVALIDATE_MS,
+  recordTraffic,
   sweepUnusedContents,
   UPLOAD_CHECK_INTERVAL_MS,
 } from '../control-plane/index.js';
@@ -33,6 +35,7 @@ import {
 import { createPortalHandler } from '../portal/index.js';
 import type { Logger } from '../shared/logger.js';
 import { makePrivateDir, tightenFolder } from '../shared/private-fs.js';
+import type { TrafficBatch } from '../shared/traffic.js';
 import {
   type BlobStore,
   type ChangeBus,
@@ -118,6 +121,8 @@ export interface ServeOptions {
   readonly metricsPublic?: boolean;
   /** `--access-log <file|->`: one JSON line per data-plane request. */
   readonly accessLog?: string;
+  /** The traffic history of the portal's charts (default on; off only to measure its cost). */
+  readonly traffic?: boolean;
 }
 
 /** A running service. */
@@ -204,6 +209,8 @@ async function startOnStorage(
     httpsPort === undefined
       ? `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`
       : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+  // Set once the operations exist; the admin listener (the only reader) starts after them.
+  let flushTraffic: (() => Promise<void>) | undefined;
   const control: ControlContext = {
     db: storage.db,
     blobs,
@@ -218,6 +225,7 @@ async function startOnStorage(
     domainDns: createDomainDns(options.dnsServer),
     sealSession: (siteId, principal, expiresAt) =>
       sealValue(siteSessionKey(control, siteId), principal, expiresAt),
+    flushTraffic: async () => flushTraffic?.(),
   };
   await expireUploads(control);
   let bus: ChangeBus | undefined;
@@ -299,6 +307,8 @@ async function startOnStorage(
     metrics: options.metrics ?? true,
     metricsPublic: options.metricsPublic ?? false,
     accessLog: options.accessLog,
+    ...(options.traffic === false ? {} : { traffic: createTrafficSink(control) }),
+    logger: options.logger,
     adminToken: admin.token,
     userKey: control.sealer.deriveKey('access-log-user'),
     storage,
@@ -313,6 +323,7 @@ async function startOnStorage(
     await Promise.all([table.close(), bus?.close()]);
     throw error;
   });
+  flushTraffic = () => operations.flushTraffic();
   const targets = {
     gateway,
     functionApps,
@@ -444,6 +455,12 @@ async function startOnStorage(
     await operations.close();
     throw error;
   }
+}
+
+/** The database as the traffic recorder's sink, under a random id of this process (decision 0032). */
+function createTrafficSink(control: ControlContext): (batch: TrafficBatch) => Promise<void> {
+  const node = randomUUID();
+  return (batch) => recordTraffic(control, node, batch);
 }
 
 /** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */

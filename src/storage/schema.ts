@@ -246,6 +246,35 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+/** What one node counted for a site environment in (part of) a minute; rows add up (decision 0032). */
+export interface TrafficMinutesTable {
+  /** The site's name (labels are names, as in the metrics). */
+  site: string;
+  environment: string;
+  /** Start of the minute, ISO-8601. */
+  minute: string;
+  /** The process that counted (random per process). */
+  node: string;
+  requests: number;
+  status_4xx: number;
+  status_5xx: number;
+  /** JSON `{ "<upper bound ms>" | "inf": count }`, zeros left out. */
+  latency_ms: string;
+}
+
+/** What one node counted for a gateway API in (part of) a minute; `api` empty when none matched. */
+export interface GatewayTrafficMinutesTable {
+  service: string;
+  api: string;
+  minute: string;
+  node: string;
+  calls: number;
+  status_401: number;
+  status_403: number;
+  status_429: number;
+  status_5xx: number;
+}
+
 export interface Database {
   sites: SitesTable;
   environments: EnvironmentsTable;
@@ -267,4 +296,6 @@ export interface Database {
   certificates: CertificatesTable;
   acme_challenges: AcmeChallengesTable;
   leases: LeasesTable;
+  traffic_minutes: TrafficMinutesTable;
+  gateway_traffic_minutes: GatewayTrafficMinutesTable;
 }

@@ -42,6 +42,7 @@ interface ServeFlags extends HttpsFlags {
   sandbox: SandboxChoice;
   functionsUser?: string;
   metrics: boolean;
+  traffic: boolean;
   metricsPublic?: boolean;
   drainTimeout: number;
   workers: number;
@@ -110,6 +111,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
     .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
+    .option('--no-traffic', "turn the portal's traffic history off (to measure its cost)")
     .option(
       '--workers <n>',
       'processes serving the same ports (node:cluster); the CPU count is a good choice',
@@ -187,6 +189,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     ...(https === undefined ? {} : { https }),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
     metrics: flags.metrics,
+    traffic: flags.traffic,
     metricsPublic: flags.metricsPublic === true,
     accessLog: flags.accessLog,
   });

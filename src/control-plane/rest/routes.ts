@@ -46,6 +46,7 @@ import {
   withCustomDomains,
 } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
+import { createTrafficRoutes } from './traffic-routes.js';
 
 const SITES =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites';
@@ -63,6 +64,7 @@ export function createRoutes(ctx: ControlContext): Route[] {
     ...createApimRoutes(ctx),
     ...createBackendRoutes(ctx),
     ...createDomainRoutes(ctx),
+    ...createTrafficRoutes(ctx),
   ];
 }
 

@@ -5,12 +5,15 @@
  * admin token in this tab's session, every route shows the sign-in screen first.
  */
 import { forgetToken, readToken, setUnauthorizedListener } from './api.js';
+import { renderGatewayTrafficPage } from './gateway-traffic.js';
 import { renderSignIn } from './sign-in.js';
 import { renderSite, SITE_TABS } from './site.js';
 import { renderSites } from './sites.js';
 
 /**
- * @typedef {{ view: 'sites' } | { view: 'site', name: string, tab: string, arg: string | undefined }} Route
+ * @typedef {{ view: 'sites' }
+ *   | { view: 'site', name: string, tab: string, arg: string | undefined }
+ *   | { view: 'gateway-traffic', name: string }} Route
  * @typedef {{
  *   navigate(hash: string): void,
  *   flash(message: string): void,
@@ -33,6 +36,9 @@ export function parseRoute(hash) {
   const [first, name, tab, arg] = parts;
   if (first === 'sites' && name !== undefined && name !== '') {
     return { view: 'site', name, tab: tab !== undefined && SITE_TABS.includes(tab) ? tab : 'overview', arg };
+  }
+  if (first === 'apim' && name !== undefined && name !== '' && tab === 'traffic') {
+    return { view: 'gateway-traffic', name };
   }
   return { view: 'sites' };
 }
@@ -85,6 +91,8 @@ function startPortal() {
     const route = parseRoute(location.hash);
     if (route.view === 'site') {
       void renderSite(main, route, app);
+    } else if (route.view === 'gateway-traffic') {
+      void renderGatewayTrafficPage(main, route.name, app);
     } else {
       void renderSites(main, app);
     }

@@ -1,13 +1,14 @@
 // @ts-check
 /**
  * The page of one static web app: breadcrumb, name, and the sections Azure's portal has for it
- * (Overview, Environments, APIs, Configuration, Role management) as tabs addressed by the location hash.
+ * (Overview, Environments, APIs, Configuration, Role management, Metrics) as tabs addressed by the location hash.
  */
 import { api } from './api.js';
 import { renderApis } from './apis.js';
 import { renderConfiguration } from './configuration.js';
 import { errorNotice, h, loading, messageOf, replace } from './dom.js';
 import { renderEnvironments } from './environments.js';
+import { renderMetrics } from './metrics.js';
 import { renderOverview } from './overview.js';
 import { renderRoles } from './roles.js';
 
@@ -21,6 +22,7 @@ const TABS = [
   { id: 'apis', label: 'APIs', render: renderApis },
   { id: 'configuration', label: 'Configuration', render: renderConfiguration },
   { id: 'roles', label: 'Role management', render: renderRoles },
+  { id: 'metrics', label: 'Metrics', render: renderMetrics },
 ];
 
 /** The tab ids a route may name. */
