@@ -19,6 +19,7 @@ import { deleteEnvironment, type Environment, getEnvironment, listEnvironments }
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings } from '../settings.js';
+import type { FunctionsInspector } from '../site-functions.js';
 import {
   authenticateDeploymentToken,
   createSite,
@@ -46,14 +47,15 @@ import {
   withCustomDomains,
 } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
+import { createSiteRuntimeRoutes } from './site-runtime-routes.js';
 
 const SITES =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites';
 const SUBSCRIPTION_SITES = '/subscriptions/{subscriptionId}/providers/Microsoft.Web/staticSites';
 const SITE = `${SITES}/{name}`;
 
-/** Builds the route table over the services. */
-export function createRoutes(ctx: ControlContext): Route[] {
+/** Builds the route table over the services; `functions` lists the functions of loaded APIs (serve). */
+export function createRoutes(ctx: ControlContext, functions?: FunctionsInspector): Route[] {
   return [
     ...siteRoutes(ctx),
     ...buildRoutes(ctx),
@@ -63,6 +65,7 @@ export function createRoutes(ctx: ControlContext): Route[] {
     ...createApimRoutes(ctx),
     ...createBackendRoutes(ctx),
     ...createDomainRoutes(ctx),
+    ...createSiteRuntimeRoutes(ctx, functions),
   ];
 }
 
