@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await text(apex.getByTestId('domain-method')).toBe('TXT');
       const record = portal.page.getByTestId('domain-details-sites-domains.example');
       await text(record.getByTestId('record-host')).toBe('_dnsauth.sites-domains.example');
-      await text(record.getByTestId('domain-error')).toContain('has no TXT record yet');
+      await text(record.getByTestId('domain-error')).toMatch(/^Waiting: .*has no TXT record yet/);
       const shown = await record.getByTestId('record-value').textContent();
       const stored = await portal.t.admin(
         'GET',
@@ -118,6 +118,15 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
       await text(apex.getByTestId('domain-status')).toBe('Ready');
 
+      // A record pointing elsewhere fails at once, with the reason.
+      await dns.setCname('old.sites-domains.example', 'somewhere-else.example');
+      await portal.page.getByLabel('Domain name').fill('old.sites-domains.example');
+      await portal.page.getByTestId('domain-add').click();
+      const old = portal.page.getByTestId('domain-row-old.sites-domains.example');
+      await text(old.getByTestId('domain-status')).toBe('Failed');
+      const oldDetails = portal.page.getByTestId('domain-details-old.sites-domains.example');
+      await text(oldDetails.getByTestId('domain-error')).toMatch(/^Reason: .*not of this site/);
+
       // A CNAME for an apex domain is refused with the API's message.
       await portal.page.getByLabel('Domain name').fill('other-apex.example');
       await portal.page.getByLabel('Validation').selectOption('cname-delegation');
@@ -131,9 +140,8 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
       await count(www).toBe(0);
       const left = await portal.t.admin('GET', `${SITES_PATH}/sites-domains/customDomains`);
-      expect(left.json<{ value: { name: string }[] }>().value.map((d) => d.name)).toEqual([
-        'sites-domains.example',
-      ]);
+      const names = left.json<{ value: { name: string }[] }>().value.map((d) => d.name);
+      expect(names.sort()).toEqual(['old.sites-domains.example', 'sites-domains.example']);
     });
 
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {

@@ -225,14 +225,7 @@ function recordRow(view, domain) {
     h(
       'td',
       { colspan: 5 },
-      typeof p.errorMessage === 'string' && p.errorMessage !== ''
-        ? h(
-            'p',
-            { class: 'failure-reason', testid: 'domain-error' },
-            h('strong', { text: 'Reason: ' }),
-            p.errorMessage,
-          )
-        : null,
+      lastCheck(p),
       h(
         'dl',
         { class: 'essentials record', testid: 'domain-record', 'aria-label': `DNS record of ${domain.name}` },
@@ -244,6 +237,23 @@ function recordRow(view, domain) {
         h('dd', { class: 'mono', testid: 'record-value', text: record.value }),
       ),
     ),
+  );
+}
+
+/**
+ * What the last DNS check found: a failure's reason, or what a validating domain still waits for.
+ * @param {any} p
+ */
+function lastCheck(p) {
+  if (typeof p.errorMessage !== 'string' || p.errorMessage === '') {
+    return null;
+  }
+  const failed = p.status === 'Failed';
+  return h(
+    'p',
+    { class: failed ? 'failure-reason' : 'check-note', testid: 'domain-error' },
+    h('strong', { text: failed ? 'Reason: ' : 'Waiting: ' }),
+    p.errorMessage,
   );
 }
 
