@@ -72,6 +72,7 @@ export {
   type SiteKeys,
   TOKEN_LIFETIME_SECONDS,
 } from './signing-keys.js';
+export type { DeployedFunction, FunctionsInspector } from './site-functions.js';
 export { createSite, findSite, getSite, type Site, type Sku } from './sites.js';
 export { recordTraffic } from './traffic/index.js';
 export { UPLOAD_CHECK_INTERVAL_MS, UPLOAD_EXPIRY_MS } from './uploads.js';

@@ -6,7 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiProxy, createApiProxy, describeUnavailable, sendProxyError } from '../edge/index.js';
-import { createFunctionsHost, type FunctionsHost, type Sandbox } from '../functions-host/index.js';
+import {
+  createFunctionsHost,
+  type FunctionSummary,
+  type FunctionsHost,
+  type Sandbox,
+} from '../functions-host/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -30,6 +35,8 @@ export interface ManagedApiOptions {
 export interface ManagedApi extends ApiProxy {
   /** True while a worker runs. */
   readonly running: boolean;
+  /** The app's HTTP functions, as its worker listed them when it loaded (starts the worker if needed). */
+  functions(): Promise<readonly FunctionSummary[]>;
   /** Waits for in-flight calls (at most `graceMs`), then stops the worker. */
   close(graceMs?: number): Promise<void>;
 }
@@ -50,6 +57,7 @@ export const MANAGED_BASE_ENV: Readonly<Record<string, string>> = {
 interface Running {
   readonly host: FunctionsHost;
   readonly proxy: ApiProxy;
+  readonly functions: readonly FunctionSummary[];
 }
 
 /** Creates the managed API of an environment; nothing starts until the first request. */
@@ -118,6 +126,13 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
         lastUsed = Date.now();
       }
     },
+    async functions() {
+      if (closed) {
+        throw new Error('the environment was redeployed or removed; ask again');
+      }
+      lastUsed = Date.now();
+      return (await start()).functions;
+    },
     async close(graceMs = 0) {
       closed = true;
       clearInterval(idleTimer);
@@ -146,6 +161,7 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
     options.logger.info(`api ${options.label}: worker ready (${info.functions.length} functions)`);
     return {
       host,
+      functions: info.functions,
       proxy: createApiProxy({
         upstreamUrl: info.url,
         timeoutMs: options.timeoutMs,

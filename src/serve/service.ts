@@ -363,6 +363,7 @@ async function startOnStorage(
         version: options.version,
         afterChange,
         fallback: createPortalHandler({ logger: options.logger }),
+        functions: { listFunctions: (hostname) => table.functionsOf(hostname) },
       }),
     ),
   );

@@ -10,6 +10,7 @@ import {
   USERS_CHANGE_PREFIX,
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import type { FunctionSummary } from '../functions-host/index.js';
 import {
   buildEnvironmentRuntime,
   closeEnvironmentRuntime,
@@ -23,6 +24,8 @@ export interface SiteTable extends EdgeStateProvider {
   loadAll(): Promise<void>;
   /** Reads the change log and rebuilds what changed; resolves when done. */
   sync(): Promise<void>;
+  /** The functions of the managed API served at a host name (loading it), or undefined when none. */
+  functionsOf(hostname: string): Promise<readonly FunctionSummary[] | undefined>;
   /** The ids of the deployments this node serves. */
   activeDeploymentIds(): Set<string>;
   /** The site and environment names served at a host name (for metrics and the access log). */
@@ -133,6 +136,9 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     describeHost(hostname: string) {
       const entry = runtimes.get(hostname)?.entry;
       return entry === undefined ? undefined : { site: entry.siteName, environment: entry.environmentName };
+    },
+    async functionsOf(hostname: string) {
+      return runtimes.get(hostname)?.api?.functions();
     },
     activeDeploymentIds() {
       return new Set(

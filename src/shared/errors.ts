@@ -235,6 +235,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the validation method is unknown or does not fit the domain',
   },
+  CONTROL_FUNCTIONS_UNAVAILABLE: {
+    status: 502,
+    expose: true,
+    summary: "the environment's functions cannot be listed: its API app does not load",
+  },
   TLS_CERTIFICATE_INVALID: {
     status: 400,
     expose: true,

@@ -53,8 +53,15 @@ export interface PortalHarness {
   resize(width: number, height: number): Promise<void>;
 }
 
+/** Options of {@link usePortal}. */
+export interface PortalOptions {
+  viewport?: { width: number; height: number };
+  /** Options of the service, read when it starts (after the describe block's earlier `beforeAll`s). */
+  service?: () => Parameters<typeof startTestService>[0];
+}
+
 /** Registers the browser hooks of the enclosing describe block. */
-export function usePortal(options: { viewport?: { width: number; height: number } } = {}): PortalHarness {
+export function usePortal(options: PortalOptions = {}): PortalHarness {
   let t: TestService | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
@@ -64,7 +71,7 @@ export function usePortal(options: { viewport?: { width: number; height: number 
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([
-      startTestService(),
+      startTestService(options.service?.()),
       chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
     ]);
   }, 30_000);

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PorticoError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ControlContext } from '../context.js';
+import type { FunctionsInspector } from '../site-functions.js';
 import { sendError, sendJson } from './http.js';
 import { createOpenApiDocument } from './openapi.js';
 import { matchRoute, type Route } from './router.js';
@@ -22,13 +23,15 @@ export interface ManagementHandlerOptions {
   readonly afterChange?: () => Promise<void>;
   /** Answers requests outside the API (the portal); default 404. */
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Lists the functions of the managed APIs this node runs (`portico serve`). */
+  readonly functions?: FunctionsInspector;
 }
 
 /** Creates the request listener of the admin port. */
 export function createManagementHandler(
   options: ManagementHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const routes = createRoutes(options.control);
+  const routes = createRoutes(options.control, options.functions);
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
   const adminHash = digest(options.adminToken);
   return (req, res) => {

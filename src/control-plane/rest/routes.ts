@@ -19,6 +19,7 @@ import { deleteEnvironment, type Environment, getEnvironment, listEnvironments }
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings } from '../settings.js';
+import type { FunctionsInspector } from '../site-functions.js';
 import {
   authenticateDeploymentToken,
   createSite,
@@ -46,6 +47,7 @@ import {
   withCustomDomains,
 } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
+import { createSiteRuntimeRoutes } from './site-runtime-routes.js';
 import { createTrafficRoutes } from './traffic-routes.js';
 
 const SITES =
@@ -53,8 +55,8 @@ const SITES =
 const SUBSCRIPTION_SITES = '/subscriptions/{subscriptionId}/providers/Microsoft.Web/staticSites';
 const SITE = `${SITES}/{name}`;
 
-/** Builds the route table over the services. */
-export function createRoutes(ctx: ControlContext): Route[] {
+/** Builds the route table over the services; `functions` lists the functions of loaded APIs (serve). */
+export function createRoutes(ctx: ControlContext, functions?: FunctionsInspector): Route[] {
   return [
     ...siteRoutes(ctx),
     ...buildRoutes(ctx),
@@ -65,6 +67,7 @@ export function createRoutes(ctx: ControlContext): Route[] {
     ...createBackendRoutes(ctx),
     ...createDomainRoutes(ctx),
     ...createTrafficRoutes(ctx),
+    ...createSiteRuntimeRoutes(ctx, functions),
   ];
 }
 

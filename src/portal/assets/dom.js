@@ -197,6 +197,9 @@ export async function copyValue(input, report) {
  * @param {{ caption: string, headers: string[], rows: HTMLTableRowElement[], testid: string, hideCaption?: boolean }} spec
  */
 export function table({ caption, headers, rows, testid, hideCaption = true }) {
+  for (const row of rows) {
+    labelCells(row, headers);
+  }
   return h(
     'table',
     { class: 'grid', testid },
@@ -212,6 +215,23 @@ export function table({ caption, headers, rows, testid, hideCaption = true }) {
     ),
     h('tbody', {}, rows),
   );
+}
+
+/**
+ * Gives each single-column cell of a body row its column's header as `data-label` (kept when set), so
+ * narrow screens can stack a row's cells and still name each one (portal.css).
+ * @param {HTMLTableRowElement} row
+ * @param {string[]} headers
+ */
+function labelCells(row, headers) {
+  let column = 0;
+  for (const cell of Array.from(row.cells)) {
+    const header = headers[column] ?? '';
+    if (cell.colSpan === 1 && header !== '' && !cell.hasAttribute('data-label')) {
+      cell.dataset.label = header;
+    }
+    column += cell.colSpan;
+  }
 }
 
 /**

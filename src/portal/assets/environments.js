@@ -127,10 +127,82 @@ function deploymentsTable(view, environment, deployments, actions) {
   }
   return table({
     caption: `Deployments of ${environment}, newest first`,
-    headers: ['Status', 'Started', 'Completed', 'Files', 'Deployment id', ''],
+    headers: ['Status', 'Started', 'Completed', 'Files', 'Size', 'Deployment id', ''],
     testid: 'deployments-table',
-    rows: deployments.map((deployment) => deploymentRow(view, environment, deployment, actions)),
+    rows: deployments.flatMap((deployment) => [
+      deploymentRow(view, environment, deployment, actions),
+      ...deploymentDetails(deployment),
+    ]),
   });
+}
+
+/** Columns of the deployments table (a details row spans them all). */
+const DEPLOYMENT_COLUMNS = 7;
+
+/**
+ * A row under a deployment with what the CLI shows too: a failed one's reason (the first line of its
+ * error) and, in a disclosure, the rest of the error and the deployment's log (e.g. npm's output).
+ * @param {any} deployment
+ * @returns {HTMLTableRowElement[]}
+ */
+function deploymentDetails(deployment) {
+  const id = String(deployment.name);
+  const p = deployment.properties ?? {};
+  const [reason = '', ...more] = String(p.error ?? '').split('\n');
+  const log = [more.join('\n').trim(), String(p.log ?? '').trim()].filter((part) => part !== '').join('\n\n');
+  if (reason === '' && log === '') {
+    return [];
+  }
+  return [
+    h(
+      'tr',
+      { class: 'row-details', testid: `deployment-details-${id}` },
+      h(
+        'td',
+        { colspan: DEPLOYMENT_COLUMNS },
+        reason === ''
+          ? null
+          : h(
+              'p',
+              { class: 'failure-reason', testid: 'deployment-reason' },
+              h('strong', { text: 'Reason: ' }),
+              reason,
+            ),
+        log === ''
+          ? null
+          : h(
+              'details',
+              { class: 'log' },
+              h('summary', {
+                text: p.status === 'Failed' ? 'Deployment log and full error' : 'Deployment log',
+              }),
+              h('pre', { class: 'log-text', testid: 'deployment-log', tabindex: 0, text: log }),
+            ),
+      ),
+    ),
+  ];
+}
+
+/**
+ * A byte count as the CLI prints it (`portico deploy list`): B below 1000, then kB, MB, GB (SI units).
+ * @param {unknown} value
+ */
+function formatBytes(value) {
+  const bytes = Number(value);
+  if (!Number.isFinite(bytes) || bytes < 0) {
+    return '';
+  }
+  if (bytes < 1000) {
+    return `${bytes} B`;
+  }
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let size = bytes / 1000;
+  let unit = 0;
+  while (size >= 999.95 && unit < units.length - 1) {
+    size /= 1000;
+    unit += 1;
+  }
+  return `${size.toFixed(1)} ${units[unit]}`;
 }
 
 /**
@@ -159,7 +231,8 @@ function deploymentRow(view, environment, deployment, actions) {
     ),
     h('td', {}, time(p.createdTimeUtc)),
     h('td', {}, time(p.completedTimeUtc)),
-    h('td', { text: p.fileCount ?? '' }),
+    h('td', { testid: 'deployment-files', text: p.fileCount ?? '' }),
+    h('td', { testid: 'deployment-size', text: formatBytes(p.contentBytes) }),
     h('td', { class: 'mono', text: id }),
     h('td', {}, canRollBack ? rollbackButton(view, environment, id, actions) : null),
   );

@@ -1,13 +1,17 @@
 // @ts-check
 /**
  * The page of one static web app: breadcrumb, name, and the sections Azure's portal has for it
- * (Overview, Environments, APIs, Configuration, Role management, Metrics) as tabs addressed by the location hash.
+ * (Overview, Environments, APIs, Configuration, Role management, Custom domains, Functions, Identity
+ * providers, Metrics) as tabs addressed by the location hash.
  */
 import { api } from './api.js';
 import { renderApis } from './apis.js';
 import { renderConfiguration } from './configuration.js';
 import { errorNotice, h, loading, messageOf, replace } from './dom.js';
+import { renderDomains } from './domains.js';
 import { renderEnvironments } from './environments.js';
+import { renderFunctions } from './functions.js';
+import { renderIdentityProviders } from './identity-providers.js';
 import { renderMetrics } from './metrics.js';
 import { renderOverview } from './overview.js';
 import { renderRoles } from './roles.js';
@@ -22,6 +26,9 @@ const TABS = [
   { id: 'apis', label: 'APIs', render: renderApis },
   { id: 'configuration', label: 'Configuration', render: renderConfiguration },
   { id: 'roles', label: 'Role management', render: renderRoles },
+  { id: 'domains', label: 'Custom domains', render: renderDomains },
+  { id: 'functions', label: 'Functions', render: renderFunctions },
+  { id: 'identity', label: 'Identity providers', render: renderIdentityProviders },
   { id: 'metrics', label: 'Metrics', render: renderMetrics },
 ];
 

@@ -1,0 +1,315 @@
+// @ts-check
+/**
+ * Custom domains of a site, as Azure's "Custom domains" blade: each domain with its status (Validating,
+ * Ready, Failed and the reason), the validation method, the DNS record to set (the TXT token for
+ * dns-txt-token) and the certificate's state; Add (domain name, then CNAME or TXT validation), Validate
+ * again, and Delete after a confirmation.
+ */
+import { confirmDialog } from './dialog.js';
+import {
+  button,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  table,
+  time,
+} from './dom.js';
+import { siteApi } from './site-api.js';
+
+/** The validation methods, with the record type Azure's portal names them by. */
+const METHODS = [
+  { value: 'cname-delegation', label: 'CNAME (subdomains such as www.example.com)' },
+  { value: 'dns-txt-token', label: 'TXT (any domain; apex domains such as example.com need it)' },
+];
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./site.js').SiteView} view
+ */
+export async function renderDomains(body, view) {
+  const messages = createMessageArea('domains-message');
+  const list = h('div', { testid: 'domains-list' });
+  /** @param {string} [notice] */
+  const refresh = async (notice) => {
+    replace(list, loading('Loading custom domains…'));
+    replace(list, await domainsTable(view, refresh, messages));
+    if (notice !== undefined) {
+      messages.show(notice, 'success');
+    }
+  };
+  replace(
+    body,
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'domains-title' },
+      h('h2', { id: 'domains-title', text: 'Custom domains' }),
+      h('p', {
+        class: 'hint',
+        text: `A Ready domain serves the production environment. Validation looks up the DNS record shown for each domain; the CNAME target is ${String(view.site.properties?.defaultHostname ?? '')}.`,
+      }),
+      addForm(view, refresh, messages),
+      messages.element,
+      list,
+    ),
+  );
+  await refresh();
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {(notice?: string) => Promise<void>} refresh
+ * @param {ReturnType<typeof createMessageArea>} messages
+ */
+function addForm(view, refresh, messages) {
+  const name = h('input', {
+    type: 'text',
+    testid: 'domain-name',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    placeholder: 'www.example.com',
+  });
+  const method = h(
+    'select',
+    { testid: 'domain-method' },
+    METHODS.map((m) => h('option', { value: m.value, text: m.label })),
+  );
+  let methodChosen = false;
+  method.addEventListener('change', () => {
+    methodChosen = true;
+  });
+  // Azure's default until one is chosen: TXT for an apex domain (it cannot hold a CNAME), else CNAME.
+  name.addEventListener('input', () => {
+    if (!methodChosen) {
+      method.value = name.value.trim().split('.').length === 2 ? 'dns-txt-token' : 'cname-delegation';
+    }
+  });
+  const submit = button('Add', 'domain-add', { type: 'submit', variant: 'primary' });
+  const form = h(
+    'form',
+    { class: 'toolbar', testid: 'domain-form', 'aria-label': 'Add a custom domain' },
+    field('Domain name', name),
+    field('Validation', method),
+    submit,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const domainName = name.value.trim();
+    messages.clear();
+    submit.disabled = true;
+    try {
+      const added = await siteApi.putCustomDomain(
+        view.site.name,
+        domainName,
+        /** @type {'cname-delegation' | 'dns-txt-token'} */ (method.value),
+      );
+      name.value = '';
+      methodChosen = false;
+      await refresh(`Added ${added.name}: ${added.properties?.status ?? ''}.`);
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {(notice?: string) => Promise<void>} refresh
+ * @param {ReturnType<typeof createMessageArea>} messages
+ */
+async function domainsTable(view, refresh, messages) {
+  let domains;
+  try {
+    domains = await siteApi.listCustomDomains(view.site.name);
+  } catch (error) {
+    return errorNotice(messageOf(error), 'domains-error');
+  }
+  if (domains.length === 0) {
+    return h('p', { class: 'empty', testid: 'domains-empty', text: 'No custom domains yet.' });
+  }
+  return table({
+    caption: `Custom domains of ${view.site.name}`,
+    headers: ['Domain', 'Status', 'Validation', 'Certificate', ''],
+    testid: 'domains-table',
+    rows: domains.flatMap((domain) => [
+      domainRow(view, domain, { refresh, messages }),
+      recordRow(view, domain),
+    ]),
+  });
+}
+
+/**
+ * @typedef {{
+ *   refresh: (notice?: string) => Promise<void>,
+ *   messages: ReturnType<typeof createMessageArea>,
+ * }} Actions
+ */
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {any} domain
+ * @param {Actions} actions
+ */
+function domainRow(view, domain, actions) {
+  const name = String(domain.name);
+  const p = domain.properties ?? {};
+  const status = String(p.status ?? '');
+  return h(
+    'tr',
+    { testid: `domain-row-${name}` },
+    h(
+      'th',
+      { scope: 'row', class: 'mono' },
+      name,
+      p.isDefault === true ? h('span', { class: 'badge', testid: 'domain-default', text: 'Default' }) : null,
+    ),
+    h(
+      'td',
+      {},
+      h('span', { class: `badge badge-${status.toLowerCase()}`, testid: 'domain-status', text: status }),
+    ),
+    h('td', { testid: 'domain-method', text: p.validationMethod === 'dns-txt-token' ? 'TXT' : 'CNAME' }),
+    h('td', { testid: 'domain-certificate' }, certificateState(p)),
+    h(
+      'td',
+      { class: 'row-actions' },
+      validateButton(view, name, p.validationMethod, actions),
+      deleteButton(view, name, actions),
+    ),
+  );
+}
+
+/**
+ * The certificate's state in words: issued (by whom, until when), the last order's error, or none yet.
+ * @param {any} p
+ */
+function certificateState(p) {
+  if (p.certificate !== null && p.certificate !== undefined) {
+    const source = p.certificate.source === 'uploaded' ? 'Uploaded' : 'Managed (ACME)';
+    return h('span', {}, `${source}, expires `, time(p.certificate.notAfter));
+  }
+  if (typeof p.certificateError === 'string' && p.certificateError !== '') {
+    return h('span', { class: 'problem-text', text: `Not issued: ${p.certificateError}` });
+  }
+  return h('span', {
+    class: 'muted',
+    text: p.status === 'Ready' ? 'Not issued yet (ordered by ACME when HTTPS is on)' : 'After validation',
+  });
+}
+
+/**
+ * The record to set for validation, and the reason of the last check, under the domain's row.
+ * @param {import('./site.js').SiteView} view
+ * @param {any} domain
+ */
+function recordRow(view, domain) {
+  const p = domain.properties ?? {};
+  const txt = p.validationMethod === 'dns-txt-token';
+  const record = txt
+    ? { type: 'TXT', host: `_dnsauth.${domain.name}`, value: String(p.validationToken ?? '') }
+    : {
+        type: 'CNAME',
+        host: String(domain.name),
+        value: String(view.site.properties?.defaultHostname ?? ''),
+      };
+  return h(
+    'tr',
+    { class: 'row-details', testid: `domain-details-${domain.name}` },
+    h(
+      'td',
+      { colspan: 5 },
+      lastCheck(p),
+      h(
+        'dl',
+        { class: 'essentials record', testid: 'domain-record', 'aria-label': `DNS record of ${domain.name}` },
+        h('dt', { text: 'Record type' }),
+        h('dd', { testid: 'record-type', text: record.type }),
+        h('dt', { text: 'Host' }),
+        h('dd', { class: 'mono', testid: 'record-host', text: record.host }),
+        h('dt', { text: txt ? 'Value (validation token)' : 'Value' }),
+        h('dd', { class: 'mono', testid: 'record-value', text: record.value }),
+      ),
+    ),
+  );
+}
+
+/**
+ * What the last DNS check found: a failure's reason, or what a validating domain still waits for.
+ * @param {any} p
+ */
+function lastCheck(p) {
+  if (typeof p.errorMessage !== 'string' || p.errorMessage === '') {
+    return null;
+  }
+  const failed = p.status === 'Failed';
+  return h(
+    'p',
+    { class: failed ? 'failure-reason' : 'check-note', testid: 'domain-error' },
+    h('strong', { text: failed ? 'Reason: ' : 'Waiting: ' }),
+    p.errorMessage,
+  );
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {string} name
+ * @param {'cname-delegation' | 'dns-txt-token'} method
+ * @param {Actions} actions
+ */
+function validateButton(view, name, method, actions) {
+  const validate = button('Validate', `domain-validate-${name}`, {
+    small: true,
+    'aria-label': `Validate ${name} again`,
+  });
+  validate.addEventListener('click', async () => {
+    validate.disabled = true;
+    actions.messages.clear();
+    try {
+      const checked = await siteApi.putCustomDomain(view.site.name, name, method);
+      await actions.refresh(`Checked ${name}: ${checked.properties?.status ?? ''}.`);
+    } catch (error) {
+      validate.disabled = false;
+      actions.messages.show(messageOf(error));
+    }
+  });
+  return validate;
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {string} name
+ * @param {Actions} actions
+ */
+function deleteButton(view, name, actions) {
+  const remove = button('Delete', `domain-delete-${name}`, {
+    small: true,
+    variant: 'danger',
+    'aria-label': `Delete ${name}`,
+  });
+  remove.addEventListener('click', async () => {
+    const confirmed = await confirmDialog({
+      title: `Delete ${name}?`,
+      message: 'The domain stops serving the site and its certificate is removed.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!confirmed) {
+      return;
+    }
+    actions.messages.clear();
+    try {
+      await siteApi.deleteCustomDomain(view.site.name, name);
+      await actions.refresh(`Deleted ${name}.`);
+    } catch (error) {
+      actions.messages.show(messageOf(error));
+    }
+  });
+  return remove;
+}

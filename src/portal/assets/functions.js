@@ -1,0 +1,81 @@
+// @ts-check
+/**
+ * Functions of an environment's managed API, as Azure's "Functions" list: name, route (under /api),
+ * methods and authorization level, from the worker that loaded the active deployment's API. An API that
+ * does not load shows the API's reason; a linked backend or no API lists none, and says so.
+ */
+import { api } from './api.js';
+import { errorNotice, h, loading, messageOf, replace, table } from './dom.js';
+import { environmentPicker } from './environment-picker.js';
+import { siteApi } from './site-api.js';
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./site.js').SiteView} view
+ */
+export async function renderFunctions(body, view) {
+  const buildName = view.route.arg ?? 'default';
+  replace(body, loading('Loading functions (this starts the API if it is not running)…'));
+  let builds = [];
+  try {
+    builds = await api.listBuilds(view.site.name);
+    const functions = await siteApi.listBuildFunctions(view.site.name, buildName);
+    const build = builds.find((/** @type {any} */ b) => b.name === buildName);
+    replace(
+      body,
+      environmentPicker(view, builds, buildName, 'functions-env'),
+      functionsPanel(build, functions),
+    );
+  } catch (error) {
+    replace(
+      body,
+      environmentPicker(view, builds, buildName, 'functions-env'),
+      errorNotice(messageOf(error), 'functions-error'),
+    );
+  }
+}
+
+/**
+ * @param {any} build
+ * @param {any[]} functions
+ */
+function functionsPanel(build, functions) {
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'functions-title' },
+    h('h2', { id: 'functions-title', text: 'Functions' }),
+    functions.length === 0
+      ? h('p', { class: 'empty', testid: 'functions-empty', text: emptyText(build) })
+      : table({
+          caption: 'Functions of the active deployment',
+          headers: ['Name', 'Route', 'Methods', 'Authorization level'],
+          testid: 'functions-table',
+          rows: functions.map(functionRow),
+        }),
+  );
+}
+
+/** @param {any} build */
+function emptyText(build) {
+  if (build?.properties?.activeDeploymentId === null || build?.properties?.activeDeploymentId === undefined) {
+    return 'Nothing is deployed to this environment yet.';
+  }
+  if (build?.properties?.hasManagedApi !== true) {
+    return 'This environment runs no managed functions: its deployment has no API, or its /api goes to a linked backend (see APIs).';
+  }
+  return 'The API registers no HTTP functions.';
+}
+
+/** @param {any} fn */
+function functionRow(fn) {
+  const p = fn.properties ?? {};
+  const methods = Array.isArray(p.methods) ? p.methods.join(', ') : 'All';
+  return h(
+    'tr',
+    { testid: `function-row-${fn.name}` },
+    h('th', { scope: 'row', testid: 'function-name', text: String(p.functionName ?? fn.name) }),
+    h('td', { class: 'mono', testid: 'function-route', text: `/api/${String(p.route ?? '')}` }),
+    h('td', { testid: 'function-methods', text: methods }),
+    h('td', { testid: 'function-auth', text: String(p.authLevel ?? '') }),
+  );
+}

@@ -1,0 +1,219 @@
+/**
+ * The site screens of issue 15 item 3 in Chromium against `portico serve`: deployments with size, file
+ * count and a failed one's reason and log; custom domains validated against a real DNS server
+ * (pebble-challtestsrv on loopback, --dns-server); the identity providers a config registers with the
+ * presence of their settings (never a value); and the functions of the active deployment.
+ * @see issue 15 "Sites"
+ */
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
+import { hasChromium } from '../helpers/chromium.js';
+import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
+import { startTestDns, type TestDns } from '../helpers/pebble.js';
+import { count, text, usePortal, visible } from '../helpers/portal.js';
+import { createDeployedSite, deployFolders, SITES_PATH } from '../helpers/service.js';
+
+const API_FIXTURE = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+const SCRATCH = fileURLToPath(new URL('../.tmp/', import.meta.url));
+
+interface DeploymentBody {
+  name: string;
+  properties: { status: string; fileCount: number; contentBytes: number; error: string | null };
+}
+
+describe.skipIf(!hasChromium('Portal site screens'))(
+  'portal: site deployments, domains, providers, functions',
+  () => {
+    let dns: TestDns;
+    beforeAll(async () => {
+      dns = await startTestDns();
+    });
+    afterAll(async () => {
+      await dns?.close();
+    });
+    const portal = usePortal({
+      service: () => ({ extra: { dnsServer: dns.server, domainCheckIntervalMs: 200 } }),
+    });
+
+    it("shows each deployment's size and file count, and a failed one's reason and log", async () => {
+      const site = await portal.createSite('sites-deploys');
+      const token = site.properties.apiKey ?? '';
+      const good = await writeApp({ 'index.html': '<h1>good</h1>', 'about.html': '<h1>about</h1>' });
+      expect((await deployFolders(portal.t.service, token, good)).status).toBe(200);
+      const bad = await writeApp({ 'index.html': '<h1>bad</h1>' }, { routes: 'not-a-list' });
+      const refused = await deployFolders(portal.t.service, token, bad);
+      expect(refused.status).toBe(400);
+
+      const listed = await portal.t.admin('GET', `${SITES_PATH}/sites-deploys/builds/default/deployments`);
+      const [failed, succeeded] = listed.json<{ value: DeploymentBody[] }>().value;
+      expect(failed?.properties.status).toBe('Failed');
+      const [reason, ...details] = (failed?.properties.error ?? '').split('\n');
+
+      await portal.signIn('#/sites/sites-deploys/environments');
+      const production = portal.page.getByTestId('env-default');
+      const okRow = production.getByTestId(`deployment-${succeeded?.name}`);
+      await text(okRow.getByTestId('deployment-files')).toBe('2');
+      await text(okRow.getByTestId('deployment-size')).toBe(`${succeeded?.properties.contentBytes} B`);
+      await count(production.getByTestId(`deployment-details-${succeeded?.name}`)).toBe(0);
+
+      const failedRow = production.getByTestId(`deployment-${failed?.name}`);
+      await text(failedRow.getByTestId('deployment-status')).toBe('Failed');
+      const failure = production.getByTestId(`deployment-details-${failed?.name}`);
+      await text(failure.getByTestId('deployment-reason')).toBe(`Reason: ${reason}`);
+      expect(reason).toContain('staticwebapp.config.json is invalid');
+      const log = failure.getByTestId('deployment-log');
+      await visible(log).toBe(false);
+      await failure.getByText('Deployment log and full error').click();
+      await visible(log).toBe(true);
+      await text(log).toBe(details.join('\n').trim());
+      expect(details.join('\n')).toContain('routes');
+    });
+
+    it('adds custom domains, shows the record and TXT token to set, validates again and deletes', async () => {
+      portal.expectStatus(400);
+      const site = await portal.createSite('sites-domains', 'Standard');
+      const host = site.properties.defaultHostname;
+      await dns.setCname('www.sites-domains.example', host);
+      await portal.signIn('#/sites/sites-domains/domains');
+      await visible(portal.page.getByTestId('domains-empty')).toBe(true);
+
+      await portal.page.getByLabel('Domain name').fill('www.sites-domains.example');
+      await expect.poll(() => portal.page.getByLabel('Validation').inputValue()).toBe('cname-delegation');
+      await portal.page.getByTestId('domain-add').click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'Added www.sites-domains.example: Ready.',
+      );
+      const www = portal.page.getByTestId('domain-row-www.sites-domains.example');
+      await text(www.getByTestId('domain-status')).toBe('Ready');
+      await text(www.getByTestId('domain-method')).toBe('CNAME');
+      await text(www.getByTestId('domain-certificate')).toContain('Not issued yet');
+      const wwwRecord = portal.page.getByTestId('domain-details-www.sites-domains.example');
+      await text(wwwRecord.getByTestId('record-value')).toBe(host);
+
+      // An apex domain gets TXT validation by default; it stays Validating until the token is in DNS.
+      await portal.page.getByLabel('Domain name').fill('sites-domains.example');
+      await expect.poll(() => portal.page.getByLabel('Validation').inputValue()).toBe('dns-txt-token');
+      await portal.page.getByTestId('domain-add').click();
+      const apex = portal.page.getByTestId('domain-row-sites-domains.example');
+      await text(apex.getByTestId('domain-status')).toBe('Validating');
+      await text(apex.getByTestId('domain-method')).toBe('TXT');
+      const record = portal.page.getByTestId('domain-details-sites-domains.example');
+      await text(record.getByTestId('record-host')).toBe('_dnsauth.sites-domains.example');
+      await text(record.getByTestId('domain-error')).toMatch(/^Waiting: .*has no TXT record yet/);
+      const shown = await record.getByTestId('record-value').textContent();
+      const stored = await portal.t.admin(
+        'GET',
+        `${SITES_PATH}/sites-domains/customDomains/sites-domains.example`,
+      );
+      const token = stored.json<{ properties: { validationToken: string } }>().properties.validationToken;
+      expect(shown).toBe(token);
+
+      await dns.setTxt('_dnsauth.sites-domains.example', token);
+      await apex.getByRole('button', { name: 'Validate sites-domains.example again' }).click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'Checked sites-domains.example: Ready.',
+      );
+      await text(apex.getByTestId('domain-status')).toBe('Ready');
+
+      // A record pointing elsewhere fails at once, with the reason.
+      await dns.setCname('old.sites-domains.example', 'somewhere-else.example');
+      await portal.page.getByLabel('Domain name').fill('old.sites-domains.example');
+      await portal.page.getByTestId('domain-add').click();
+      const old = portal.page.getByTestId('domain-row-old.sites-domains.example');
+      await text(old.getByTestId('domain-status')).toBe('Failed');
+      const oldDetails = portal.page.getByTestId('domain-details-old.sites-domains.example');
+      await text(oldDetails.getByTestId('domain-error')).toMatch(/^Reason: .*not of this site/);
+
+      // A CNAME for an apex domain is refused with the API's message.
+      await portal.page.getByLabel('Domain name').fill('other-apex.example');
+      await portal.page.getByLabel('Validation').selectOption('cname-delegation');
+      await portal.page.getByTestId('domain-add').click();
+      await text(portal.page.getByTestId('domains-message-error')).toContain('cannot hold a CNAME record');
+
+      await www.getByRole('button', { name: 'Delete www.sites-domains.example' }).click();
+      await portal.page.getByTestId('confirm-ok').click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'Deleted www.sites-domains.example.',
+      );
+      await count(www).toBe(0);
+      const left = await portal.t.admin('GET', `${SITES_PATH}/sites-domains/customDomains`);
+      const names = left.json<{ value: { name: string }[] }>().value.map((d) => d.name);
+      expect(names.sort()).toEqual(['old.sites-domains.example', 'sites-domains.example']);
+    });
+
+    it('lists the identity providers the config registers and which settings are missing, without values', async () => {
+      await createDeployedSite(portal.t, 'sites-auth', {
+        files: { 'index.html': 'home' },
+        config: PROVIDERS_CONFIG,
+        settings: {
+          GITHUB_CLIENT_ID: 'id-123',
+          GITHUB_CLIENT_SECRET: 'very-secret-value',
+          OKTA_CLIENT_ID: 'x',
+        },
+      });
+      await portal.signIn('#/sites/sites-auth/identity');
+      const github = portal.page.getByTestId('provider-row-github');
+      await text(github.getByTestId('provider-state')).toBe('Ready');
+      await text(
+        github.getByTestId('provider-setting-GITHUB_CLIENT_SECRET').getByTestId('setting-presence'),
+      ).toBe('Present');
+      const okta = portal.page.getByTestId('provider-row-okta');
+      await text(okta).toContain('/.auth/login/okta');
+      await text(okta.getByTestId('provider-state')).toBe('Settings missing');
+      await text(
+        okta.getByTestId('provider-setting-OKTA_CLIENT_SECRET').getByTestId('setting-presence'),
+      ).toBe('Missing');
+      await text(okta.getByTestId('provider-setting-OKTA_CLIENT_ID').getByTestId('setting-presence')).toBe(
+        'Present',
+      );
+      const page = (await portal.page.content()) + (await portal.page.getByTestId('main').textContent());
+      expect(page).not.toContain('very-secret-value');
+      expect(page).not.toContain('id-123');
+
+      // A site without registrations says the preconfigured providers apply.
+      await portal.createSite('sites-noauth');
+      await portal.page.goto(`${portal.t.service.adminUrl}/#/sites/sites-noauth/identity`);
+      await text(portal.page.getByTestId('providers-empty')).toContain(
+        'preconfigured GitHub and Microsoft Entra ID',
+      );
+    });
+
+    it('lists the functions of the active deployment with route and methods, per environment', async () => {
+      const apiDir = join(SCRATCH, `portal-functions-${process.pid}`);
+      await mkdir(SCRATCH, { recursive: true });
+      await cp(API_FIXTURE, apiDir, { recursive: true });
+      await writeFile(
+        join(apiDir, 'src', 'functions', 'orders.js'),
+        "const { app } = require('@azure/functions');\napp.http('orders', { methods: ['GET', 'POST'], route: 'orders/{id?}', handler: async () => ({ body: 'ok' }) });\n",
+      );
+      try {
+        await createDeployedSite(portal.t, 'sites-functions', { files: { 'index.html': 'home' }, apiDir });
+        const apiKey = (await portal.t.admin('POST', `${SITES_PATH}/sites-functions/listSecrets`)).json<{
+          properties: { apiKey: string };
+        }>().properties.apiKey;
+        const plain = await writeApp({ 'index.html': 'static' });
+        expect((await deployFolders(portal.t.service, apiKey, plain, { environment: 'static' })).status).toBe(
+          200,
+        );
+      } finally {
+        await rm(apiDir, { recursive: true, force: true });
+      }
+
+      await portal.signIn('#/sites/sites-functions/functions');
+      const orders = portal.page.getByTestId('function-row-orders');
+      await text(orders.getByTestId('function-route')).toBe('/api/orders/{id?}');
+      await text(orders.getByTestId('function-methods')).toBe('GET, POST');
+      await text(orders.getByTestId('function-auth')).toBe('anonymous');
+      const setting = portal.page.getByTestId('function-row-setting');
+      await text(setting.getByTestId('function-route')).toBe('/api/setting/{name}');
+      await text(setting.getByTestId('function-methods')).toBe('GET');
+
+      await portal.page.getByLabel('Environment').selectOption('static');
+      await text(portal.page.getByTestId('functions-empty')).toContain('runs no managed functions');
+      expect(portal.page.url()).toMatch(/#\/sites\/sites-functions\/functions\/static$/);
+    });
+  },
+);
