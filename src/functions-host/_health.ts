@@ -1,16 +1,14 @@
 /**
- * Health checks of a running worker: `GET /__portico/health` at a fixed pace. A worker whose event loop is
- * blocked (an endless loop in user code) still has an open socket, so only an answer proves it is alive.
+ * Health checks of a running worker at a fixed pace: an IPC `ping` each worker must answer with `pong`.
+ * A worker whose event loop is blocked (an endless loop in user code) still has open sockets and an open
+ * IPC channel, so only an answer proves it is alive. The check goes to one worker, not to the shared port,
+ * so each worker of an app is judged on its own.
  */
-import { sendLoopbackRequest } from './_http.js';
-
-/** The worker's health endpoint, outside `/api` so no app route can shadow it. */
-export const HEALTH_PATH = '/__portico/health';
 
 /** Inputs of {@link startHealthMonitor}. */
 export interface HealthMonitorOptions {
-  /** Base URL of the worker. */
-  readonly url: string;
+  /** One check: resolves true when the worker answered within `timeoutMs`. */
+  readonly check: (timeoutMs: number) => Promise<boolean>;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   /** Consecutive failures that make the worker unhealthy. */
@@ -29,7 +27,7 @@ export function startHealthMonitor(options: HealthMonitorOptions): () => void {
     timer.unref();
   };
   const check = async (): Promise<void> => {
-    const healthy = await isHealthy(options);
+    const healthy = await options.check(options.timeoutMs).catch(() => false);
     if (stopped) {
       return;
     }
@@ -46,16 +44,4 @@ export function startHealthMonitor(options: HealthMonitorOptions): () => void {
     stopped = true;
     clearTimeout(timer);
   };
-}
-
-async function isHealthy(options: HealthMonitorOptions): Promise<boolean> {
-  try {
-    const response = await sendLoopbackRequest(`${options.url}${HEALTH_PATH}`, {
-      method: 'GET',
-      timeoutMs: options.timeoutMs,
-    });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
 }

@@ -39,8 +39,14 @@ export interface LogMessage {
   readonly invocationId?: string;
 }
 
+/** The answer to the parent's health `ping` (sent over IPC with the same id). */
+export interface PongMessage {
+  readonly type: 'pong';
+  readonly id: number;
+}
+
 /** Every message the parent understands. */
-export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage;
+export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage | PongMessage;
 
 const LOG_LEVELS: ReadonlySet<string> = new Set([
   'trace',
@@ -65,6 +71,8 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | undefined {
       return parseFatal(value);
     case 'log':
       return parseLog(value);
+    case 'pong':
+      return typeof value.id === 'number' ? { type: 'pong', id: value.id } : undefined;
     default:
       return undefined;
   }

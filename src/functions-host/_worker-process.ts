@@ -3,6 +3,7 @@
  * or `fatal` message turned into a promise, and a stop that escalates from SIGTERM to SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { API_TAG, createLineTail, forwardLines, type LineTail, logWorkerMessage } from './_logs.js';
@@ -38,6 +39,12 @@ export interface WorkerProcess {
   stop(graceMs: number): Promise<void>;
   /** SIGKILL at once (synchronous, so it also works in a process `exit` handler). */
   kill(): void;
+  /** Hands an accepted, unread connection to the worker; `onFailed` runs when it cannot take it. */
+  handOver(socket: Socket, onFailed: () => void): void;
+  /** Resolves true when the worker answers a `ping` over IPC within `timeoutMs` (its event loop runs). */
+  ping(timeoutMs: number): Promise<boolean>;
+  /** Asks the worker to close each connection it has after that connection's next response. */
+  rebalance(): void;
 }
 
 /** Lines of stderr kept to explain a worker that exits before it is ready. */
@@ -87,8 +94,16 @@ function createHandle(
 ): WorkerProcess {
   let stopping = false;
   let done = false;
+  let pings = 0;
+  // Connections not yet written to the IPC channel: Node queues them while the worker has not acknowledged
+  // an earlier one, and forgets them, still open, if it dies meanwhile.
+  const unsent = new Set<Socket>();
   void exited.then(() => {
     done = true;
+    for (const socket of unsent) {
+      socket.destroy();
+    }
+    unsent.clear();
   });
   return {
     pid: child.pid,
@@ -110,7 +125,61 @@ function createHandle(
       stopping = true;
       child.kill('SIGKILL');
     },
+    handOver(socket, onFailed) {
+      if (done || !child.connected) {
+        onFailed();
+        return;
+      }
+      unsent.add(socket);
+      // keepOpen, then closing this copy once written: the descriptor in flight keeps the connection, so
+      // a worker that dies before reading it takes the connection with it (Node would keep its own copy,
+      // open, until an acknowledgement that never comes).
+      child.send({ type: 'connection' }, socket, { keepOpen: true }, (error) => {
+        unsent.delete(socket);
+        if (error) {
+          onFailed();
+        } else {
+          socket.destroy();
+        }
+      });
+    },
+    rebalance() {
+      if (!done && child.connected) {
+        child.send({ type: 'rebalance' }, () => {});
+      }
+    },
+    ping(timeoutMs) {
+      pings += 1;
+      return pingWorker(child, pings, timeoutMs);
+    },
   };
+}
+
+/** One IPC round trip: `{type: 'ping', id}` out, the matching `pong` back. */
+function pingWorker(child: ChildProcess, id: number, timeoutMs: number): Promise<boolean> {
+  if (!child.connected) {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const finish = (answered: boolean): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(answered);
+    };
+    const onMessage = (value: unknown): void => {
+      const message = parseWorkerMessage(value);
+      if (message?.type === 'pong' && message.id === id) {
+        finish(true);
+      }
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    child.on('message', onMessage);
+    child.send({ type: 'ping', id }, (error) => {
+      if (error) {
+        finish(false);
+      }
+    });
+  });
 }
 
 function forwardOutput(child: ChildProcess, tail: LineTail, logger: Logger): void {

@@ -53,6 +53,17 @@ describe('validateAppSettings', () => {
     expect(validateAppSettings({ API_KEY: 'x', 'my.setting_2': 'y', WEBSITEX: 'z' })).toEqual([]);
   });
 
+  it('accepts FUNCTIONS_WORKER_PROCESS_COUNT from 1 to 10 despite its prefix, and refuses other values', () => {
+    for (const count of ['1', '10', ' 4 ']) {
+      expect(validateAppSettings({ FUNCTIONS_WORKER_PROCESS_COUNT: count }), count).toEqual([]);
+    }
+    for (const count of ['0', '11', '2.5', 'two', '']) {
+      expect(validateAppSettings({ FUNCTIONS_WORKER_PROCESS_COUNT: count }), count).toEqual([
+        expect.stringMatching(/FUNCTIONS_WORKER_PROCESS_COUNT.*whole number from 1 to 10/),
+      ]);
+    }
+  });
+
   it('refuses reserved prefixes whatever their case', () => {
     for (const name of ['WEBSITE_SITE_NAME', 'websites_x', 'AzureWebJobsStorage', 'azurewebjobs', 'scm_x']) {
       expect(validateAppSettings({ [name]: 'x' }), name).toEqual([expect.stringContaining('reserved')]);

@@ -11,6 +11,7 @@ import { isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import type { Logger } from '../shared/logger.js';
 import { clip } from '../shared/quote.js';
+import { problemOfProcessCount, WORKER_PROCESS_COUNT_SETTING } from './process-count.js';
 
 /** The file Core Tools reads in dev; never used once deployed. */
 export const LOCAL_SETTINGS_FILE = 'local.settings.json';
@@ -63,13 +64,21 @@ export async function readLocalSettings(apiDir: string): Promise<LocalSettings> 
   return { values: strings, warnings };
 }
 
+/** Reserved-prefix settings that users may still set, because Portico honours them as Azure does. */
+const USER_SETTINGS_WITH_RESERVED_PREFIX: ReadonlySet<string> = new Set([WORKER_PROCESS_COUNT_SETTING]);
+
 /**
  * Problems with app settings (empty when they are valid): names may contain only letters, digits, '.'
- * and '_', and may not start with a reserved prefix. Local settings are not checked: Core Tools projects
- * routinely hold `FUNCTIONS_WORKER_RUNTIME` and `AzureWebJobsStorage` there.
+ * and '_', and may not start with a reserved prefix (except the settings Portico honours, whose values
+ * are checked instead). Local settings are not checked here: Core Tools projects routinely hold
+ * `FUNCTIONS_WORKER_RUNTIME` and `AzureWebJobsStorage` there.
  */
 export function validateAppSettings(settings: Readonly<Record<string, string>>): string[] {
-  return Object.keys(settings).flatMap((name) => {
+  return Object.entries(settings).flatMap(([name, value]) => {
+    if (USER_SETTINGS_WITH_RESERVED_PREFIX.has(name)) {
+      const problem = problemOfProcessCount(value);
+      return problem === undefined ? [] : [`app setting "${name}": ${problem}`];
+    }
     if (!SETTING_NAME.test(name)) {
       return [`app setting "${clip(name)}": names may contain only letters, digits, '.' and '_'`];
     }

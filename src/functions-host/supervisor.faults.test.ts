@@ -1,6 +1,5 @@
 /** The supervisor over a fake worker: crash and hang recovery, restarts on the same port, the dev watch loop. */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, send } from '../../test/helpers/app.js';
@@ -22,15 +21,6 @@ async function pidOf(url: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
 async function nextPid(url: string, previous: number): Promise<number> {
@@ -61,25 +51,6 @@ describe('createFunctionsHost: faults', () => {
     expect(replacement).not.toBe(pid);
     expect(logger.text()).toMatch(/exited with code 1 unexpectedly; restarting in \d+ ms/);
     expect(logger.text()).toContain('API ready again');
-  });
-
-  it('picks another port when the one it picked is taken before the worker binds it', async () => {
-    const apiDir = await writeApiDir();
-    const marker = join(apiDir, 'port-taken');
-    const host = openHost({ apiDir, env: { FAKE_WORKER_PORT_TAKEN_ONCE: marker } });
-    const { url } = await host.start();
-    expect(await firstPid(url)).toBeTypeOf('number');
-    expect(new URL(url).port).not.toBe(await readFile(marker, 'utf8'));
-  });
-
-  it('keeps a port the user chose, and says it is taken', async () => {
-    const apiDir = await writeApiDir();
-    const port = await freePort();
-    const host = openHost({ apiDir, port, env: { FAKE_WORKER_PORT_TAKEN_ONCE: join(apiDir, 'port-taken') } });
-    await expect(host.start()).rejects.toMatchObject({
-      code: 'FUNCTIONS_LISTEN_FAILED',
-      message: expect.stringContaining('EADDRINUSE'),
-    });
   });
 
   it('backs off more after each crash in a row', async () => {

@@ -1,8 +1,10 @@
 /**
- * The functions-host supervisor (spec §1, §12): runs one API app in a worker child process on a fixed
- * loopback port, restarts it after crashes (with back-off), after failed health checks and, in dev, after
- * file changes, and never leaves it behind when the parent goes away. While no worker runs, connections
- * to the port are refused and the edge answers 502 itself.
+ * The functions-host supervisor (spec §1, §12): runs one API app in FUNCTIONS_WORKER_PROCESS_COUNT worker
+ * child processes (default 1) behind one loopback port that it holds itself and whose connections it hands
+ * to the workers in turn (`_listener.ts`, decision 0029). It restarts each worker on its own after a crash
+ * (with back-off) or failed health checks while the others keep serving, replaces them all after file
+ * changes in dev and on `restart()`, and never leaves one behind when the parent goes away. While no
+ * worker is ready, new connections wait for the next one; when none can load, they are closed.
  */
 import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
@@ -11,11 +13,19 @@ import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
 import { postJson } from './_http.js';
-import { formatUrl, reservePort } from './_port.js';
+import { type ConnectionListener, openListener } from './_listener.js';
+import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
 import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
+import {
+  MAX_WORKER_PROCESSES,
+  MIN_WORKER_PROCESSES,
+  parseProcessCount,
+  problemOfProcessCount,
+  WORKER_PROCESS_COUNT_SETTING,
+} from './process-count.js';
 import { createSandbox } from './sandbox/launch.js';
 import type { WorkerLaunch } from './sandbox/types.js';
 import { defaultWorkerPath } from './sandbox/worker-files.js';
@@ -25,12 +35,21 @@ import type { FunctionsHost, FunctionsHostInfo, FunctionsHostOptions, HostTiming
 /** One worker and what the supervisor tracks about it. */
 interface RunningWorker {
   readonly process: WorkerProcess;
+  readonly slot: Slot;
   /** When it sent `ready` (0 while loading). */
   readyAt: number;
   stopHealth: () => void;
   /** Killed by the supervisor after failed health checks (so its exit is a fault, not a stop). */
   unhealthy: boolean;
   exited: boolean;
+}
+
+/** One of the app's worker places: after a crash it is filled again on its own, with its own back-off. */
+interface Slot {
+  readonly index: number;
+  readonly backoff: Backoff;
+  worker: RunningWorker | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
 }
 
 type HostState = 'new' | 'running' | 'closed';
@@ -50,12 +69,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
   readonly #timings: HostTimings;
   readonly #apiDir: string;
   readonly #host: string;
-  readonly #backoff: Backoff;
-  #port = 0;
+  #listener: ConnectionListener | undefined;
+  #slots: Slot[] = [];
   #state: HostState = 'new';
-  #current: RunningWorker | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #retryTimer: NodeJS.Timeout | undefined;
   #watcher: ApiWatcher | undefined;
   #closing: Promise<void> | undefined;
   /** Local settings skipped in favour of the real environment are reported on the first launch only. */
@@ -66,26 +83,25 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Whether a worker of this host was ever ready: the first start is cold, later ones restarts. */
   #everReady = false;
-  /** Kills the worker synchronously when the parent exits, however it exits. */
-  readonly #killOnExit = (): void => this.#current?.process.kill();
+  /** Kills the workers synchronously when the parent exits, however it exits. */
+  readonly #killOnExit = (): void => {
+    for (const slot of this.#slots) {
+      slot.worker?.process.kill();
+    }
+  };
 
   constructor(options: FunctionsHostOptions) {
     this.#options = options;
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.#apiDir = resolve(options.apiDir);
     this.#host = options.host ?? DEFAULT_HOST;
-    this.#backoff = createBackoff({
-      initialMs: this.#timings.backoffInitialMs,
-      maxMs: this.#timings.backoffMaxMs,
-      resetAfterMs: this.#timings.backoffResetMs,
-    });
   }
 
   get url(): string {
-    if (this.#port === 0) {
+    if (this.#listener === undefined) {
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host has not been started');
     }
-    return formatUrl(this.#host, this.#port);
+    return formatUrl(this.#host, this.#listener.port);
   }
 
   async start(): Promise<FunctionsHostInfo> {
@@ -106,12 +122,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#state !== 'running') {
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host is not running');
     }
-    this.#cancelRetry();
-    this.#backoff.reset();
-    this.#failure = undefined;
-    await this.#serialize(() => this.#replace()).catch((error: unknown) => {
-      this.#failure = error;
-      this.#settleWaiters(error);
+    this.#forgetFaults();
+    await this.#serialize(() => this.#replaceAll()).catch((error: unknown) => {
+      this.#markFailed(error);
       throw error;
     });
   }
@@ -122,7 +135,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
   }
 
   async invoke(path: string, body: unknown): Promise<{ status: number; body: string }> {
-    if (this.#current === undefined || this.#current.readyAt === 0) {
+    if (!this.#hasReadyWorker()) {
       throw new PorticoError(
         'FUNCTIONS_UNAVAILABLE',
         'the API worker is not running (restarting or failed to load)',
@@ -135,7 +148,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#state === 'closed') {
       return Promise.reject(new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed'));
     }
-    if (this.#current !== undefined && this.#current.readyAt > 0 && !this.#current.exited) {
+    if (this.#hasReadyWorker()) {
       return Promise.resolve();
     }
     if (this.#failure !== undefined) {
@@ -144,6 +157,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
     });
+  }
+
+  #hasReadyWorker(): boolean {
+    return this.#slots.some(
+      (slot) => slot.worker !== undefined && slot.worker.readyAt > 0 && !slot.worker.exited,
+    );
   }
 
   /** Settles every {@link whenReady} waiting: with the error when given, else as ready. */
@@ -159,11 +178,23 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
+  /** No worker will come until something changes: callers and waiting connections learn it at once. */
+  #markFailed(error: unknown): void {
+    this.#failure = error;
+    this.#settleWaiters(error);
+    this.#listener?.dropWaiting();
+  }
+
   async #firstStart(): Promise<FunctionsHostInfo> {
     await assertApiFolder(this.#apiDir);
     assertAppSettings(this.#options.appSettings);
-    this.#port = await reservePort(this.#host, this.#options.port ?? 0);
-    const info = await this.#serialize(() => this.#launchOnFreePort());
+    this.#listener = await openListener(this.#host, this.#options.port ?? 0);
+    const info = await this.#serialize(() => this.#replaceAll());
+    if (info.workerProcesses > 1) {
+      this.#options.logger.info(
+        `functions: ${info.workerProcesses} worker processes (${WORKER_PROCESS_COUNT_SETTING})`,
+      );
+    }
     if (this.#options.watch === true) {
       this.#watcher = watchApiFolder({
         root: this.#apiDir,
@@ -179,64 +210,77 @@ class FunctionsHostSupervisor implements FunctionsHost {
   async #shutDown(): Promise<void> {
     this.#state = 'closed';
     this.#settleWaiters(new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed'));
-    this.#cancelRetry();
     this.#watcher?.close();
-    await this.#stopCurrent();
+    await this.#stopAll();
     await this.#queue;
-    await this.#stopCurrent();
+    await this.#stopAll();
+    await this.#listener?.close();
     process.off('exit', this.#killOnExit);
   }
 
-  /** Runs `task` after every task queued before it, so two workers never start at once. */
+  /** Runs `task` after every task queued before it, so launches and replacements never overlap. */
   #serialize<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(task);
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #replace(): Promise<FunctionsHostInfo> {
-    await this.#stopCurrent();
-    return this.#launch();
+  /**
+   * Stops every worker, then starts as many as FUNCTIONS_WORKER_PROCESS_COUNT says, side by side, and
+   * waits until all are ready. If one cannot load, all are stopped and its error is thrown.
+   */
+  async #replaceAll(): Promise<FunctionsHostInfo> {
+    await this.#stopAll();
+    const env = await this.#workerEnv();
+    this.#slots = Array.from({ length: processCountOf(env) }, (_, index) => this.#createSlot(index));
+    const launches = await Promise.allSettled(this.#slots.map((slot) => this.#launch(slot, env)));
+    const failed = launches.find((launch) => launch.status === 'rejected');
+    const first = launches[0];
+    if (failed !== undefined || first?.status !== 'fulfilled') {
+      await this.#stopAll();
+      throw failed?.reason;
+    }
+    this.#failure = undefined;
+    this.#settleWaiters();
+    return this.#infoOf(first.value);
   }
 
-  async #stopCurrent(): Promise<void> {
-    const running = this.#current;
+  #createSlot(index: number): Slot {
+    const backoff = createBackoff({
+      initialMs: this.#timings.backoffInitialMs,
+      maxMs: this.#timings.backoffMaxMs,
+      resetAfterMs: this.#timings.backoffResetMs,
+    });
+    return { index, backoff, worker: undefined, retryTimer: undefined };
+  }
+
+  async #stopAll(): Promise<void> {
+    for (const slot of this.#slots) {
+      cancelRetry(slot);
+    }
+    await Promise.all(this.#slots.map((slot) => this.#stopWorker(slot)));
+  }
+
+  async #stopWorker(slot: Slot): Promise<void> {
+    const running = slot.worker;
     if (running !== undefined) {
       running.stopHealth();
+      this.#listener?.remove(running.process);
       await running.process.stop(this.#timings.stopGraceMs);
-      if (this.#current === running) {
-        this.#current = undefined;
+      if (slot.worker === running) {
+        slot.worker = undefined;
       }
     }
   }
 
-  /**
-   * The first launch. A port picked by the system is only free when it is picked: another process may
-   * take it before the worker binds it. Then, and only for a picked port, a new one is picked and the
-   * launch retried (twice at most); a port the user chose is never changed.
-   */
-  async #launchOnFreePort(): Promise<FunctionsHostInfo> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.#launch();
-      } catch (error) {
-        const picked = (this.#options.port ?? 0) === 0;
-        if (!picked || attempt >= 3 || !isAddressInUse(error)) {
-          throw error;
-        }
-        this.#port = await reservePort(this.#host, 0);
-      }
-    }
-  }
-
-  /** Spawns a worker and waits for `ready`; a worker that fails to load is stopped before rejecting. */
-  async #launch(): Promise<FunctionsHostInfo> {
-    const launch = await this.#prepare(await this.#workerEnv());
+  /** Spawns a worker into `slot` and waits for `ready`; a worker that fails to load is stopped before rejecting. */
+  async #launch(slot: Slot, env: Record<string, string>): Promise<ReadyMessage> {
+    const launch = await this.#prepare(env);
     if (this.#state === 'closed') {
       await launch.cleanup();
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
     }
-    const running = this.#spawn(launch);
+    const running = this.#spawn(slot, launch);
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
@@ -244,10 +288,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
       this.#everReady = true;
       if (!running.exited) {
         running.stopHealth = this.#monitor(running);
-        this.#failure = undefined;
-        this.#settleWaiters();
+        this.#listener?.add(running.process);
       }
-      return this.#infoOf(ready);
+      return ready;
     } catch (error) {
       await running.process.stop(this.#timings.stopGraceMs);
       throw error;
@@ -261,13 +304,19 @@ class FunctionsHostSupervisor implements FunctionsHost {
     return sandbox.prepare({
       workerPath: this.#options.workerPath ?? defaultWorkerPath(),
       nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`],
-      config: { appDir: this.#apiDir, port: this.#port, host: this.#host, routePrefixRequired: 'api' },
+      config: {
+        appDir: this.#apiDir,
+        port: 0,
+        host: this.#host,
+        routePrefixRequired: 'api',
+        connections: 'parent',
+      },
       env,
       identity: this.#options.sandboxIdentity ?? this.#apiDir,
     });
   }
 
-  #spawn(launch: WorkerLaunch): RunningWorker {
+  #spawn(slot: Slot, launch: WorkerLaunch): RunningWorker {
     const worker = spawnWorker({
       launch,
       appDir: this.#apiDir,
@@ -276,12 +325,13 @@ class FunctionsHostSupervisor implements FunctionsHost {
     });
     const running: RunningWorker = {
       process: worker,
+      slot,
       readyAt: 0,
       stopHealth: () => {},
       unhealthy: false,
       exited: false,
     };
-    this.#current = running;
+    slot.worker = running;
     void worker.exited.then((exit) => this.#onExit(running, exit));
     return running;
   }
@@ -304,15 +354,15 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   #monitor(running: RunningWorker): () => void {
     return startHealthMonitor({
-      url: this.url,
+      check: (timeoutMs) => running.process.ping(timeoutMs),
       intervalMs: this.#timings.healthIntervalMs,
       timeoutMs: this.#timings.healthTimeoutMs,
       maxFailures: this.#timings.healthFailures,
       onUnhealthy: (failures) => {
-        if (this.#current === running) {
+        if (running.slot.worker === running) {
           running.unhealthy = true;
           this.#options.logger.warn(
-            `functions: the API worker failed ${failures} health checks in a row (hung?); killing it`,
+            `functions: ${this.#label(running.slot)} failed ${failures} health checks in a row (hung?); killing it`,
           );
           running.process.kill();
         }
@@ -320,24 +370,26 @@ class FunctionsHostSupervisor implements FunctionsHost {
     });
   }
 
-  /** A worker ended: if it was serving and nobody asked it to stop, schedule its replacement. */
+  /** A worker ended: if it was serving and nobody asked it to stop, schedule its replacement (only its own). */
   #onExit(running: RunningWorker, exit: WorkerExit): void {
     running.exited = true;
     running.stopHealth();
-    if (this.#current !== running) {
+    this.#listener?.remove(running.process);
+    const { slot } = running;
+    if (slot.worker !== running) {
       return;
     }
-    this.#current = undefined;
+    slot.worker = undefined;
     const expected = running.process.stopping && !running.unhealthy;
     if (this.#state !== 'running' || running.readyAt === 0 || expected) {
       return;
     }
     publishEvent('functions', () => ({ event: 'crash' }));
-    const delay = this.#backoff.next(Date.now() - running.readyAt);
+    const delay = slot.backoff.next(Date.now() - running.readyAt);
     this.#options.logger.warn(
-      `functions: the API worker ${this.#describeCrash(running, exit)}; restarting in ${delay} ms`,
+      `functions: ${this.#label(slot)} ${this.#describeCrash(running, exit)}; restarting in ${delay} ms`,
     );
-    this.#scheduleRetry(delay);
+    this.#scheduleRetry(slot, delay);
   }
 
   #describeCrash(running: RunningWorker, exit: WorkerExit): string {
@@ -349,17 +401,28 @@ class FunctionsHostSupervisor implements FunctionsHost {
     return `${describeExit(exit)} unexpectedly${hint}`;
   }
 
-  #scheduleRetry(delay: number): void {
-    this.#cancelRetry();
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#relaunch();
+  /** `the API worker` for one worker, `API worker 2 of 3` when there are several. */
+  #label(slot: Slot): string {
+    return this.#slots.length <= 1
+      ? 'the API worker'
+      : `API worker ${slot.index + 1} of ${this.#slots.length}`;
+  }
+
+  #scheduleRetry(slot: Slot, delay: number): void {
+    cancelRetry(slot);
+    slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
+      this.#refill(slot);
     }, delay);
   }
 
-  #cancelRetry(): void {
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+  /** Forgets crashes and failures after a deliberate restart or a change. */
+  #forgetFaults(): void {
+    for (const slot of this.#slots) {
+      cancelRetry(slot);
+      slot.backoff.reset();
+    }
+    this.#failure = undefined;
   }
 
   #onFilesChanged(): void {
@@ -367,18 +430,40 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     this.#options.logger.info('functions: API changed, restarting');
-    this.#failure = undefined;
-    this.#cancelRetry();
-    this.#backoff.reset();
-    this.#relaunch();
+    this.#forgetFaults();
+    void this.#serialize(() => this.#replaceAll()).then(
+      (info) => this.#onRelaunched(info),
+      (error: unknown) => this.#onRelaunchFailed(error, this.#slots),
+    );
   }
 
-  /** Replaces the worker in the background; failures are logged, then retried (see {@link #onRelaunchFailed}). */
-  #relaunch(): void {
-    void this.#serialize(() => this.#replace()).then(
-      (info) => this.#onRelaunched(info),
-      (error: unknown) => this.#onRelaunchFailed(error),
+  /** Starts a worker in the empty `slot` while the others keep serving; failures are logged, then retried. */
+  #refill(slot: Slot): void {
+    void this.#serialize(async () => {
+      if (this.#state !== 'running' || !this.#slots.includes(slot) || slot.worker !== undefined) {
+        return undefined;
+      }
+      const ready = await this.#launch(slot, await this.#workerEnv());
+      this.#failure = undefined;
+      this.#settleWaiters();
+      this.#rebalance(slot);
+      return this.#infoOf(ready);
+    }).then(
+      (info) => info !== undefined && this.#onRelaunched(info),
+      (error: unknown) => this.#onRelaunchFailed(error, [slot]),
     );
+  }
+
+  /**
+   * The edge's keep-alive connections all went to the other workers while `slot` was empty: they close
+   * theirs after each one's next response, so the reconnections are handed out over every worker again.
+   */
+  #rebalance(refilled: Slot): void {
+    for (const slot of this.#slots) {
+      if (slot !== refilled) {
+        slot.worker?.process.rebalance();
+      }
+    }
   }
 
   #onRelaunched(info: FunctionsHostInfo): void {
@@ -389,26 +474,39 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
-  /** In watch mode the next change retries (a load error needs an edit); otherwise back off and retry. */
-  #onRelaunchFailed(error: unknown): void {
+  /**
+   * In watch mode the next change retries (a load error needs an edit); otherwise back off and retry the
+   * empty slots. Callers only hear of the failure when no worker is left to serve them.
+   */
+  #onRelaunchFailed(error: unknown, slots: readonly Slot[]): void {
     if (this.#state !== 'running') {
       return;
     }
     const { logger } = this.#options;
     logger.error(`functions: ${error instanceof Error ? error.message : String(error)}`);
-    this.#failure = error;
-    this.#settleWaiters(error);
+    if (!this.#hasReadyWorker()) {
+      this.#markFailed(error);
+    }
     if (this.#options.watch === true) {
       logger.info(`functions: waiting for changes in ${this.#apiDir} to try again`);
       return;
     }
-    const delay = this.#backoff.next(0);
-    logger.info(`functions: trying again in ${delay} ms`);
-    this.#scheduleRetry(delay);
+    for (const slot of slots) {
+      const delay = slot.backoff.next(0);
+      logger.info(
+        `functions: trying ${this.#slots.length <= 1 ? '' : `${this.#label(slot)} `}again in ${delay} ms`,
+      );
+      this.#scheduleRetry(slot, delay);
+    }
   }
 
   #infoOf(ready: ReadyMessage): FunctionsHostInfo {
-    return { url: this.url, functions: ready.functions, warnings: ready.warnings };
+    return {
+      url: this.url,
+      functions: ready.functions,
+      warnings: ready.warnings,
+      workerProcesses: this.#slots.length,
+    };
   }
 
   #maxMemoryMb(): number {
@@ -416,11 +514,20 @@ class FunctionsHostSupervisor implements FunctionsHost {
   }
 }
 
-/** True for a worker that could not bind its port because another process holds it. */
-function isAddressInUse(error: unknown): boolean {
-  return (
-    error instanceof PorticoError &&
-    error.code === 'FUNCTIONS_LISTEN_FAILED' &&
-    error.message.includes('EADDRINUSE')
-  );
+function cancelRetry(slot: Slot): void {
+  clearTimeout(slot.retryTimer);
+  slot.retryTimer = undefined;
+}
+
+/** The worker count the environment asks for; an invalid value is a user error saying how to fix it. */
+function processCountOf(env: Readonly<Record<string, string>>): number {
+  const value = env[WORKER_PROCESS_COUNT_SETTING];
+  const count = parseProcessCount(value);
+  if (count === undefined) {
+    throw new PorticoError(
+      'FUNCTIONS_INVALID_SETTINGS',
+      `${WORKER_PROCESS_COUNT_SETTING} ${problemOfProcessCount(value)}; set it (app settings, local.settings.json "Values" or the environment) to the number of worker processes from ${MIN_WORKER_PROCESSES} to ${MAX_WORKER_PROCESSES}, or remove it for one`,
+    );
+  }
+  return count;
 }

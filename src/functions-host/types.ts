@@ -18,11 +18,13 @@ export interface FunctionSummary {
 
 /** What {@link FunctionsHost.start} resolves with. */
 export interface FunctionsHostInfo {
-  /** `http://<host>:<port>` of the worker; the same across restarts. */
+  /** `http://<host>:<port>` of the app (the supervisor's port, shared by its workers); the same across restarts. */
   readonly url: string;
   readonly functions: readonly FunctionSummary[];
   /** Load-time warnings of the worker (non-HTTP triggers, overlapping routes …). */
   readonly warnings: readonly string[];
+  /** How many worker processes serve the app (FUNCTIONS_WORKER_PROCESS_COUNT, 1 to 10). */
+  readonly workerProcesses: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface HostTimings {
 export interface FunctionsHostOptions {
   /** The Azure Functions app folder (holds host.json or package.json). */
   readonly apiDir: string;
-  /** Port of the worker; 0 (the default) picks a free port once and keeps it across restarts. */
+  /** Port of the app; 0 (the default) picks a free port once. The supervisor holds it until `close()`. */
   readonly port?: number;
   /** Address the worker listens on (default 127.0.0.1). */
   readonly host?: string;
@@ -83,7 +85,7 @@ export interface FunctionsHostOptions {
   readonly timings?: Partial<HostTimings>;
 }
 
-/** A supervised API app: one worker child process serving it over loopback HTTP. */
+/** A supervised API app: 1 to 10 worker child processes serving it over one loopback HTTP port. */
 export interface FunctionsHost {
   /** Loads the app; rejects with a user error (the worker's own message when loading fails). */
   start(): Promise<FunctionsHostInfo>;

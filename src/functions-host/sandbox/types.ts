@@ -38,6 +38,11 @@ export interface WorkerConfig {
   readonly routePrefixRequired: 'api';
   /** The worker refuses to signal other processes (the Node permission model does not cover signals). */
   readonly sandboxed?: boolean;
+  /**
+   * `parent`: the worker does not listen; the supervisor holds the port and hands it connections over IPC
+   * (decision 0029). `listen` (a worker started on its own): it listens on `host:port` itself.
+   */
+  readonly connections?: 'listen' | 'parent';
 }
 
 /** What a sandbox needs to start one worker. */

@@ -18,9 +18,13 @@ const WorkerConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   routePrefixRequired: z.string().default('api'),
   sandboxed: z.boolean().default(false),
+  connections: z.enum(['listen', 'parent']).default('listen'),
 });
 
-/** Where the app is and where to listen. `port: 0` picks a free port (reported in the ready message). */
+/**
+ * Where the app is and where its connections come from: `listen` on `host:port` (`port: 0` picks a free
+ * port, reported in the ready message), or `parent`, which hands them over IPC (decision 0029).
+ */
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 
 /** Parses the JSON configuration argument; throws an Error naming the problem. */

@@ -3,7 +3,8 @@
  * API app, started by the functions host with its JSON configuration as last argument and an IPC channel.
  *
  * Order matters (spec §2, §3): the `@azure/functions-core` interception and the default v3 model are in
- * place before any user code loads; then the app loads; then the server listens and `ready` is sent.
+ * place before any user code loads; then the app loads; then the server listens (or, with `connections:
+ * 'parent'`, takes the connections its parent hands over, decision 0029) and `ready` is sent.
  * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
  * hooks, closes the server and exits 0.
  */
@@ -17,6 +18,7 @@ import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
 import { createWorkerServer } from './http-server.js';
 import { type LoadedApp, loadApp } from './load-app.js';
 import { createParentChannel, type FunctionSummary, type ParentChannel } from './messages.js';
+import { acceptFromParent, answerPings } from './parent-connections.js';
 import { guardSignals } from './sandbox-guards.js';
 import { captureConsole, createWorkerLog, type WorkerLog } from './worker-log.js';
 
@@ -49,9 +51,12 @@ async function main(): Promise<void> {
     functions: new Map(loaded.functions.map((fn) => [fn.name, fn])),
     streamUri: loaded.streamUri,
   });
+  answerPings(channel);
+  const closeConnections =
+    config.connections === 'parent' ? acceptFromParent(server).close : () => closeServer(server);
   // Before `ready`: a parent may send SIGTERM the moment it reads it.
-  installShutdown(app, server, channel, log);
-  const port = await listenOrExit(channel, server, config);
+  installShutdown(app, closeConnections, channel, log);
+  const port = config.connections === 'parent' ? 0 : await listenOrExit(channel, server, config);
   channel.send({
     type: 'ready',
     functions: summarize(loaded),
@@ -145,7 +150,12 @@ function installCrashHandler(channel: ParentChannel, log: WorkerLog): void {
   });
 }
 
-function installShutdown(app: WorkerApp, server: Server, channel: ParentChannel, log: WorkerLog): void {
+function installShutdown(
+  app: WorkerApp,
+  closeConnections: () => Promise<void>,
+  channel: ParentChannel,
+  log: WorkerLog,
+): void {
   let stopping = false;
   const stop = async () => {
     if (stopping) {
@@ -153,7 +163,7 @@ function installShutdown(app: WorkerApp, server: Server, channel: ParentChannel,
     }
     stopping = true;
     await runTerminateHooks(app, log);
-    await closeServer(server);
+    await closeConnections();
     await channel.flush();
     process.exit(0);
   };

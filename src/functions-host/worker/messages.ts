@@ -41,8 +41,14 @@ export interface LogMessage {
   invocationId?: string;
 }
 
+/** The answer to the parent's health check (`{type: 'ping', id}` over IPC). */
+export interface PongMessage {
+  type: 'pong';
+  id: number;
+}
+
 /** Every message the worker sends to its parent. */
-export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage;
+export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage | PongMessage;
 
 /** Delivers messages to the parent; `flush` resolves once everything sent so far has left the process. */
 export interface ParentChannel {
@@ -79,6 +85,8 @@ export function formatMessage(message: WorkerMessage): string {
       return `fatal: ${message.message}`;
     case 'ready':
       return `ready: ${message.functions.length} function(s) on port ${message.port}`;
+    case 'pong':
+      return `pong ${message.id}`;
   }
 }
 

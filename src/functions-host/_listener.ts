@@ -1,0 +1,126 @@
+/**
+ * The API app's loopback port, held by the supervisor for the host's whole life (decision 0029). Each
+ * accepted connection is handed, unread, to one ready worker over its IPC channel, in turn (round robin),
+ * as Node's cluster module does; the worker then reads and writes that socket itself, so the hand-over
+ * costs once per keep-alive connection, not per request. While no worker is ready, connections wait
+ * here, unread, for the next one; while none can come (the app cannot load) they are closed at once.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { PorticoError } from '../shared/errors.js';
+
+/** A worker that can take connections. */
+export interface ConnectionTarget {
+  /** Sends `socket` to the worker; `onFailed` runs (with the socket still open) when that fails. */
+  handOver(socket: Socket, onFailed: () => void): void;
+}
+
+/** The supervisor's listener. */
+export interface ConnectionListener {
+  /** The port bound (the one asked for, or the one the system picked for 0). */
+  readonly port: number;
+  /** Starts handing connections to `target` (and hands it those waiting). */
+  add(target: ConnectionTarget): void;
+  /** Stops handing connections to `target`. */
+  remove(target: ConnectionTarget): void;
+  /**
+   * No worker is coming (the app cannot load): closes the connections waiting, and new ones at once,
+   * until a worker is added again.
+   */
+  dropWaiting(): void;
+  /** Stops listening (the port is free when it resolves) and ends waiting connections. */
+  close(): Promise<void>;
+}
+
+/** Most connections kept waiting for a worker; more are closed at once. */
+const MAX_WAITING = 1_024;
+
+/**
+ * Binds `host:port` (0 picks a free port). A busy port is a user error naming the port.
+ * @example
+ * const listener = await openListener('127.0.0.1', 0);
+ * listener.add(worker);
+ */
+export async function openListener(host: string, port: number): Promise<ConnectionListener> {
+  const targets: ConnectionTarget[] = [];
+  const waiting: Socket[] = [];
+  let turn = 0;
+  let failed = false;
+  const dispatch = (socket: Socket): void => {
+    if (socket.destroyed) {
+      return;
+    }
+    const target = targets[turn % targets.length];
+    if (target === undefined) {
+      if (failed || waiting.length >= MAX_WAITING) {
+        socket.destroy();
+      } else {
+        waiting.push(socket);
+      }
+      return;
+    }
+    turn = (turn + 1) % targets.length;
+    target.handOver(socket, () => {
+      // The worker went away between the pick and the send: another one takes the connection.
+      removeTarget(targets, target);
+      dispatch(socket);
+    });
+  };
+  const server = createServer({ pauseOnConnect: true }, dispatch);
+  // A listener error after binding (none is expected on loopback) must never crash the parent.
+  const bound = await bind(server, host, port);
+  server.on('error', () => {});
+  return {
+    port: bound,
+    add(target) {
+      failed = false;
+      targets.push(target);
+      for (const socket of waiting.splice(0)) {
+        dispatch(socket);
+      }
+    },
+    remove: (target) => removeTarget(targets, target),
+    dropWaiting() {
+      failed = true;
+      for (const socket of waiting.splice(0)) {
+        socket.destroy();
+      }
+    },
+    close() {
+      for (const socket of waiting.splice(0)) {
+        socket.destroy();
+      }
+      // Not waiting for close's callback: Node waits there for the connections handed to workers, which
+      // are the workers' business (they are stopped, or stopping, by now).
+      server.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function removeTarget(targets: ConnectionTarget[], target: ConnectionTarget): void {
+  const index = targets.indexOf(target);
+  if (index >= 0) {
+    targets.splice(index, 1);
+  }
+}
+
+function bind(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): PorticoError {
+  return error.code === 'EADDRINUSE'
+    ? new PorticoError(
+        'FUNCTIONS_PORT_IN_USE',
+        `port ${port} on ${host} is already in use; pick another with --port`,
+      )
+    : new PorticoError('FUNCTIONS_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${error.message}`, {
+        cause: error,
+      });
+}
