@@ -3,6 +3,7 @@
  * starts the two listeners: `--port` (every site environment by Host, through the edge pipeline of
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
@@ -253,6 +254,9 @@ async function startOnStorage(
       tokens,
       loopbackOrigin: () =>
         `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
+      // The address a call over the listener would come from (a host name resolves to loopback).
+      loopbackAddress: isIP(loopbackHost) === 0 ? '127.0.0.1' : loopbackHost,
+      gateways: gateway.local,
       publicUrl,
       timeoutMs: apiTimeoutMs,
       logger: options.logger,
