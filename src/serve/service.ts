@@ -119,6 +119,11 @@ export interface ServeOptions {
   readonly metricsPublic?: boolean;
   /** `--access-log <file|->`: one JSON line per data-plane request. */
   readonly accessLog?: string;
+  /**
+   * A linked site calls a gateway this process serves in process (default true, decision 0027); false
+   * keeps the HTTP hop over loopback, only to compare the two (tests, benchmarks).
+   */
+  readonly inProcessGateway?: boolean;
 }
 
 /** A running service. */
@@ -256,7 +261,7 @@ async function startOnStorage(
         `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
       // The address a call over the listener would come from (a host name resolves to loopback).
       loopbackAddress: isIP(loopbackHost) === 0 ? '127.0.0.1' : loopbackHost,
-      gateways: gateway.local,
+      ...(options.inProcessGateway === false ? {} : { gateways: gateway.local }),
       publicUrl,
       timeoutMs: apiTimeoutMs,
       logger: options.logger,
