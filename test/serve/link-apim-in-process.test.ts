@@ -78,13 +78,19 @@ async function configure(t: TestService, backend: Backend): Promise<string> {
 }
 
 /** The whole answer to a request on a fresh connection, as bytes on the wire (`Connection: close`). */
-function exchange(port: number, host: string, path: string, headers: Record<string, string> = {}) {
+function exchange(
+  port: number,
+  host: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+) {
   return new Promise<string>((resolve, reject) => {
     const socket: Socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     const fields = Object.entries({ ...headers, host: `${host}:${port}`, connection: 'close' });
     socket.on('connect', () =>
-      socket.write(`GET ${path} HTTP/1.1\r\n${fields.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`),
+      socket.write(`${method} ${path} HTTP/1.1\r\n${fields.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`),
     );
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
@@ -176,6 +182,20 @@ describe('portico serve: a linked gateway of the same process runs in process', 
       expect(seen[i]?.url).toBe(`/api/echo?n=${i}`);
       expect(seen[i]?.headers['x-ms-request-id']).toBe(answer.requestId);
     }
+  });
+
+  it('refuses a declared body over 30 MB with the edge’s 413, before the gateway', async () => {
+    const before = backend.requests.length;
+    const answer = await exchange(
+      t.service.port,
+      host,
+      '/api/echo',
+      { 'content-length': '40000000' },
+      'POST',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('"code":"PROXY_BODY_TOO_LARGE"');
+    expect(backend.requests.length).toBe(before);
   });
 
   it('counts the call in the gateway’s metrics, and no request on the gateway host', async () => {
@@ -289,3 +309,34 @@ function comparable(seen: EchoRequest): object {
   });
   return { method: seen.method, url: seen.url, headers, claims, body: seen.body };
 }
+
+describe('portico serve: a linked gateway in process keeps the site’s API timeout', () => {
+  let t: TestService;
+  let backend: Backend;
+  let host: string;
+
+  beforeAll(async () => {
+    t = await startTestService({ extra: { apiTimeoutSeconds: 1 } });
+    backend = await startBackend();
+    host = await configure(t, backend);
+    await t.admin('PUT', `${APIM}/apis/products/operations/slow`, {
+      properties: { method: 'GET', urlTemplate: '/slow' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await backend?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('answers 500 Backend call failure when the gateway has not answered within --api-timeout', async () => {
+    const answer = await t.get(host, '/api/slow');
+    expect(answer.status).toBe(500);
+    expect(answer.text).toBe('Backend call failure');
+    const metrics = await fetch(`${t.service.adminUrl}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((response) => response.text());
+    expect(metrics).toMatch(/portico_api_backend_failures_total\{reason="timeout"\} 1/);
+  });
+});
