@@ -19,7 +19,7 @@ export interface LinkedApiDeps {
   readonly tokens: TokenService;
   /** `http://127.0.0.1:<port>`: this node's data-plane listener. */
   readonly loopbackOrigin: () => string;
-  /** The host part of {@link loopbackOrigin} (`127.0.0.1`): the caller a gateway sees from a linked site. */
+  /** The address calls to {@link loopbackOrigin} come from (`127.0.0.1`): the caller a linked gateway sees. */
   readonly loopbackAddress: string;
   /** The gateways of this process, called in process; without it every gateway is reached over HTTP. */
   readonly gateways?: LocalGateways;

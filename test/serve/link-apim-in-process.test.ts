@@ -28,6 +28,8 @@ const APIM = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/contoso`;
 const GATEWAY = 'contoso.azure-api.portico.test';
 const BUCKET_POLICY =
   '<policies><inbound><base /><rate-limit-by-key calls="1" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;X-Bucket&quot;, &quot;none&quot;))" remaining-calls-header-name="X-Remaining" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
+const ECHO_POLICY =
+  '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /><set-header name="X-Context-Id" exists-action="override"><value>@(context.RequestId)</value></set-header></outbound><on-error><base /></on-error></policies>';
 const TEAPOT_POLICY =
   '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /><set-header name="X-Policy" exists-action="override"><value>@(context.Request.Method)</value></set-header><set-header name="X-From-Api" exists-action="delete" /></outbound><on-error><base /></on-error></policies>';
 
@@ -55,6 +57,10 @@ async function configure(t: TestService, backend: Backend): Promise<string> {
   await put(`${APIM}/apis/products/operations/limited/policies/policy`, {
     format: 'rawxml',
     value: BUCKET_POLICY,
+  });
+  await put(`${APIM}/apis/products/operations/echo/policies/policy`, {
+    format: 'rawxml',
+    value: ECHO_POLICY,
   });
   await put(`${APIM}/apis/products/operations/teapot/policies/policy`, {
     format: 'rawxml',
@@ -122,7 +128,7 @@ async function countAccepted(port: number, run: () => Promise<void>): Promise<nu
 
 /** A GET on a keep-alive agent; answers status, headers and body. */
 function keepAliveGet(agent: Agent, port: number, host: string, path: string) {
-  return new Promise<{ status: number; requestId: string; body: string }>((resolve, reject) => {
+  return new Promise<{ status: number; requestId: string; contextId: string }>((resolve, reject) => {
     const req = httpRequest(
       { agent, port, host: '127.0.0.1', path, headers: { host: `${host}:${port}` } },
       (res) => {
@@ -132,7 +138,7 @@ function keepAliveGet(agent: Agent, port: number, host: string, path: string) {
           resolve({
             status: res.statusCode ?? 0,
             requestId: String(res.headers['x-ms-request-id']),
-            body: Buffer.concat(chunks).toString(),
+            contextId: String(res.headers['x-context-id']),
           }),
         );
       },
@@ -166,7 +172,7 @@ describe('portico serve: a linked gateway of the same process runs in process', 
 
   it('answers the site’s /api with no connection of its own to the listener, under one request id', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const answers: { status: number; requestId: string }[] = [];
+    const answers: { status: number; requestId: string; contextId: string }[] = [];
     const seen: EchoRequest[] = [];
     const accepted = await countAccepted(t.service.port, async () => {
       for (let i = 0; i < 3; i += 1) {
@@ -181,7 +187,15 @@ describe('portico serve: a linked gateway of the same process runs in process', 
     for (const [i, answer] of answers.entries()) {
       expect(seen[i]?.url).toBe(`/api/echo?n=${i}`);
       expect(seen[i]?.headers['x-ms-request-id']).toBe(answer.requestId);
+      expect(answer.contextId).toBe(answer.requestId);
     }
+  });
+
+  it('gives context.RequestId the id the client gets on the gateway’s own host too', async () => {
+    const answer = await t.get(GATEWAY, '/api/echo', { headers: { 'ocp-apim-subscription-key': masterKey } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-context-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(answer.headers['x-context-id']).toBe(answer.headers['x-ms-request-id']);
   });
 
   it('refuses a declared body over 30 MB with the edge’s 413, before the gateway', async () => {
@@ -199,15 +213,18 @@ describe('portico serve: a linked gateway of the same process runs in process', 
   });
 
   it('counts the call in the gateway’s metrics, and no request on the gateway host', async () => {
-    await t.get(host, '/api/echo');
-    const metrics = await fetch(`${t.service.adminUrl}/metrics`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    }).then((answer) => answer.text());
-    expect(metrics).toMatch(
-      /portico_gateway_calls_total\{service="contoso",api="products",product="swa-[^"]+",status="2xx"\} [1-9]/,
-    );
-    expect(metrics).toMatch(/portico_api_backend_duration_seconds_count\{outcome="ok"\} [1-9]/);
-    expect(metrics).not.toMatch(/portico_http_requests_total\{[^}]*kind="gateway"/);
+    const before = await readMetrics(t);
+    expect((await t.get(host, '/api/echo')).status).toBe(200);
+    const after = await readMetrics(t);
+    const change = (pattern: RegExp) => sumOf(after, pattern) - sumOf(before, pattern);
+    expect(
+      change(
+        /^portico_gateway_calls_total\{service="contoso",api="products",product="swa-[^"]+",status="2xx"\}/,
+      ),
+    ).toBe(1);
+    expect(change(/^portico_api_backend_duration_seconds_count\{outcome="ok"\}/)).toBe(1);
+    expect(change(/^portico_http_requests_total\{[^}]*kind="api"/)).toBe(1);
+    expect(change(/^portico_http_requests_total\{[^}]*kind="gateway"/)).toBe(0);
   });
 
   it("answers APIM's missing-key 401 with the same bytes as the gateway's own host", async () => {
@@ -289,6 +306,21 @@ describe('portico serve: the backend of a linked gateway sees the same call in p
     expect(inProcess.headers['x-ms-original-url']).toBe(`http://${host}:${port}/api/echo?color=red`);
   });
 });
+
+/** The Prometheus text of the service. */
+function readMetrics(t: TestService): Promise<string> {
+  return fetch(`${t.service.adminUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then(
+    (answer) => answer.text(),
+  );
+}
+
+/** The sum of the samples whose line matches `pattern`. */
+function sumOf(metrics: string, pattern: RegExp): number {
+  return metrics
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
 
 function lastOf(backend: Backend): EchoRequest {
   return backend.requests.at(-1) as EchoRequest;
