@@ -10,8 +10,12 @@
  *   g3. the same call on an API that needs a subscription key, with an API-scope policy of
  *       `validate-jwt` (RS256, a key given as n and e) and `rate-limit-by-key` per subscription;
  *   g4. a site's `/api`, linked to the API Management service, through the gateway to g1 (the site signs
- *       its token, the gateway checks it against the site's openid-config and the link's key).
- * Reported: g2/g1, g3/g2 (target >= 80 %: the cost of the checks relative to pass-through) and g4/g2. A
+ *       its token, the gateway checks it against the site's openid-config and the link's key); the
+ *       gateway runs in the site's process (decision 0027);
+ *   g5. g4 on a second `portico serve` started with `--no-in-process-gateway`: the HTTP hop over loopback
+ *       that g4 replaced, for the comparison in the same run.
+ * Reported: g2/g1, g3/g2 (target >= 80 %: the cost of the checks relative to pass-through), g4/g2
+ * (target >= 85 %) and g4/g5. A
  * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
@@ -47,7 +51,7 @@ import {
 import { API_BODY } from './bare-servers.js';
 
 const DOMAIN = 'portico.test';
-const TARGETS = { checks: 0.8 };
+const TARGETS = { checks: 0.8, linked: 0.85 };
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const APIM = `${PROVIDERS}/Microsoft.ApiManagement/service/bench`;
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
@@ -55,11 +59,11 @@ const JWT_ISSUER = 'https://bench.local';
 const JWT_AUDIENCE = 'bench';
 
 /** Spawns `portico serve` on a fresh data folder and waits for the line announcing it is ready. */
-async function startService(dataDir) {
+async function startService(dataDir, extraArgs = []) {
   const [port, adminPort] = [await findFreePort(), await findFreePort()];
   const token = randomBytes(16).toString('hex');
   const args = [join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
-  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN);
+  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN, ...extraArgs);
   const child = spawnChild(args, {
     cwd: ROOT,
     env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
@@ -254,8 +258,8 @@ function target(url, headers, refusedWithout = []) {
   return { url, headers, expected: API_BODY, refusedWithout };
 }
 
-/** Runs the four scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, portico) {
+/** Runs the five scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, portico, hop) {
   const gateway = (path, headers, refusedWithout) => {
     if (portico instanceof Error) {
       throw portico;
@@ -269,7 +273,19 @@ async function runAll(bare, portico) {
       'g3. gateway + key + validate-jwt + rate-limit-by-key',
       async () => gateway('/secure/hello', (s) => s.secure, ['ocp-apim-subscription-key', 'authorization']),
     ],
-    ['g4. site /api → linked APIM → backend', async () => gateway('/api/hello', (s) => s.linked)],
+    [
+      'g4. site /api → linked APIM (in process) → backend',
+      async () => gateway('/api/hello', (s) => s.linked),
+    ],
+    [
+      'g5. site /api → HTTP hop → linked APIM → backend',
+      async () => {
+        if (hop instanceof Error) {
+          throw hop;
+        }
+        return target(`http://${HOST}:${hop.service.port}/api/hello`, hop.setup.linked);
+      },
+    ],
   ];
   return runRounds(scenarios, checkTarget);
 }
@@ -279,7 +295,7 @@ function formatRatio(label, value) {
 }
 
 function formatReport(rows) {
-  const [g1, g2, g3, g4] = rows;
+  const [g1, g2, g3, g4, g5] = rows;
   const lines = [
     '# Portico gateway load benchmark',
     '',
@@ -294,6 +310,7 @@ function formatReport(rows) {
     formatRow(g2, ratio(g2, g1)),
     formatRow(g3, ratio(g3, g1)),
     formatRow(g4, ratio(g4, g1)),
+    formatRow(g5, ratio(g5, g1)),
     '',
     'Target check:',
     formatRatio('gateway pass-through against the bare backend (g2/g1)', ratio(g2, g1)),
@@ -302,7 +319,9 @@ function formatReport(rows) {
       ratio(g3, g2),
       TARGETS.checks,
     ),
-    formatRatio('site → linked APIM against pass-through (g4/g2)', ratio(g4, g2)),
+    formatCheck('site → linked APIM against pass-through (g4/g2)', ratio(g4, g2), TARGETS.linked),
+    formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
+    formatRatio('in process against the HTTP hop (g4/g5)', ratio(g4, g5)),
   ];
   return [...lines, ...formatNotes(rows), ''].join('\n');
 }
@@ -317,7 +336,10 @@ async function main() {
     const portico = await startService(join(workDir, 'data'))
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
-    const rows = await runAll(bare, portico);
+    const hop = await startService(join(workDir, 'hop'), ['--no-in-process-gateway'])
+      .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
+      .catch((error) => error);
+    const rows = await runAll(bare, portico, hop);
     const report = formatReport(rows);
     process.stdout.write(`\n${report}`);
     writeResults('gateway.md', report);

@@ -21,8 +21,11 @@ export {
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
 export {
   type ApiProxy,
+  checkProxyRequest,
   createApiProxy,
   createRequestId,
+  createUpstreamHeaders,
+  DEFAULT_MAX_BODY_BYTES,
   describeUnavailable,
   type InternalApiRequest,
   type InternalApiResponse,

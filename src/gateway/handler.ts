@@ -6,6 +6,10 @@
  * 4. decide access from the subscription key (401 with APIM's messages);
  * 5. run the composed policies inbound → backend → outbound (on-error on failure) and send the answer.
  * It never throws: every failure is an APIM JSON error body.
+ *
+ * One pipeline, two entries (decision 0027): {@link createGatewayPipeline} serves a {@link GatewayInbound},
+ * and {@link createGatewayHandler} is the listener's entry, which reads that call from the socket's
+ * request. A site linked to a gateway of the same process calls the pipeline directly, without a hop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -23,7 +27,7 @@ import {
   type GatewayResponse,
 } from './types.js';
 
-/** Options of {@link createGatewayHandler}. */
+/** Options of {@link createGatewayPipeline}. */
 export interface GatewayHandlerOptions {
   readonly deps: GatewayDeps;
   readonly logger: Logger;
@@ -41,6 +45,32 @@ export type GatewayHandler = (
 ) => Promise<void>;
 
 /**
+ * One call as the pipeline reads it. The listener takes it from the request it received; a linked site in
+ * the same process builds it from what it would have sent over the hop (decision 0027).
+ */
+export interface GatewayInbound {
+  /** Upper or lower case; the pipeline upper-cases it. */
+  readonly method: string;
+  /** Path and query, raw, as the gateway host would receive them: `/api/orders?x=1`. */
+  readonly url: string;
+  /** `[name, value, …]` in the order received, names in any case (`IncomingMessage.rawHeaders`). */
+  readonly rawHeaders: readonly string[];
+  /** The caller's address, as the gateway's socket would see it. */
+  readonly clientIp: string;
+  /** The body stream; its `content-length` / `transfer-encoding` headers describe it. */
+  readonly body: IncomingMessage;
+  /** The id the host already gave the call (`context.RequestId`); a new one when absent. */
+  readonly requestId?: string;
+}
+
+/** Serves one call, described by a {@link GatewayInbound}, to a service. */
+export type GatewayPipeline = (
+  service: CompiledService,
+  inbound: GatewayInbound,
+  res: ServerResponse,
+) => Promise<void>;
+
+/**
  * The gateway's answer to a WebSocket upgrade, in API Management's error shape: Portico's gateway has
  * HTTP APIs only (spec/apim.md §1.1), so no upgrade is ever accepted.
  */
@@ -54,17 +84,41 @@ export const GATEWAY_UPGRADE_REFUSAL = {
   }),
 } as const;
 
+/** The response header of the request id the host gave the call; kept on error answers. */
+const REQUEST_ID_HEADER = 'x-ms-request-id';
+
 const NOT_FOUND = new GatewayFailure(404, 'Resource not found', {
   reason: 'OperationNotFound',
   source: 'configuration',
 });
 
-/** Creates the gateway's request handler. */
-export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
-  return async (service, req, res) => {
+/**
+ * Creates the gateway's request handler: the listener's entry into the pipeline, which reads the call
+ * from the request the listener received.
+ */
+export function createGatewayHandler(pipeline: GatewayPipeline): GatewayHandler {
+  return (service, req, res) => pipeline(service, readInbound(req, res), res);
+}
+
+/** The call a request on the gateway's own listener describes. */
+function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound {
+  const assigned = res.getHeader(REQUEST_ID_HEADER);
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    clientIp: normalizeIp(req.socket.remoteAddress ?? ''),
+    body: req,
+    ...(typeof assigned === 'string' ? { requestId: assigned } : {}),
+  };
+}
+
+/** Creates the gateway pipeline, shared by the listener and the in-process entry of linked sites. */
+export function createGatewayPipeline(options: GatewayHandlerOptions): GatewayPipeline {
+  return async (service, inbound, res) => {
     const matched: CallNames = { api: '', product: '' };
     try {
-      await handle(service, req, res, options, matched);
+      await handle(service, inbound, res, options, matched);
     } catch (error) {
       if (!(error instanceof GatewayFailure)) {
         options.logger.error(
@@ -72,7 +126,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         );
       }
       sendFailure(
-        req,
+        inbound.body,
         res,
         error instanceof GatewayFailure
           ? error
@@ -101,9 +155,8 @@ function splitUrl(url: string): { path: string; query: URLSearchParams } {
     : { path: url.slice(0, index), query: new URLSearchParams(url.slice(index + 1)) };
 }
 
-function headerMap(req: IncomingMessage): Map<string, string[]> {
+function headerMap(raw: readonly string[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] ?? '').toLowerCase();
     const list = headers.get(name);
@@ -116,30 +169,26 @@ function headerMap(req: IncomingMessage): Map<string, string[]> {
   return headers;
 }
 
-function isPreflight(req: IncomingMessage): boolean {
-  return (
-    req.method === 'OPTIONS' &&
-    req.headers.origin !== undefined &&
-    req.headers['access-control-request-method'] !== undefined
-  );
+function isPreflight(method: string, headers: Map<string, string[]>): boolean {
+  return method === 'OPTIONS' && headers.has('origin') && headers.has('access-control-request-method');
 }
 
 async function handle(
   service: CompiledService,
-  req: IncomingMessage,
+  inbound: GatewayInbound,
   res: ServerResponse,
   options: GatewayHandlerOptions,
   matched: CallNames,
 ): Promise<void> {
-  const { path, query } = splitUrl(req.url ?? '/');
+  const { path, query } = splitUrl(inbound.url);
   const found = matchApi(service.apis, path);
   if (found === undefined) {
     throw NOT_FOUND;
   }
   matched.api = found.api.api.id;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const headers = headerMap(req);
-  if (isPreflight(req)) {
+  const method = inbound.method.toUpperCase();
+  const headers = headerMap(inbound.rawHeaders);
+  if (isPreflight(method, headers)) {
     const op = matchOperation(found.api, found.apiPath, method, true);
     const open = service.access.openProductOf.get(found.api.api.id);
     const route: RouteMatch = {
@@ -150,7 +199,7 @@ async function handle(
     };
     const ctx = createContext(
       service,
-      req,
+      inbound,
       route,
       { product: open, subscription: undefined, key: undefined },
       headers,
@@ -159,7 +208,7 @@ async function handle(
     );
     const outcome = service.effective(open?.id, found.api.api.id, op?.operation.id);
     if (outcome.ok && answerPreflight(outcome.policy, ctx)) {
-      return send(req, res, ctx.response);
+      return send(inbound.body, res, ctx.response);
     }
   }
   const op = matchOperation(found.api, found.apiPath, method);
@@ -176,9 +225,9 @@ async function handle(
     operation: op.operation,
     templateParameters: op.templateParameters,
   };
-  const ctx = createContext(service, req, route, grant, headers, query, options);
+  const ctx = createContext(service, inbound, route, grant, headers, query, options);
   await runCall(service, ctx, op.operation, options);
-  await send(req, res, ctx.response);
+  await send(inbound.body, res, ctx.response);
 }
 
 async function runCall(
@@ -200,7 +249,7 @@ async function runCall(
 
 function createContext(
   service: CompiledService,
-  req: IncomingMessage,
+  inbound: GatewayInbound,
   route: RouteMatch,
   grant: AccessGrant,
   headers: Map<string, string[]>,
@@ -209,8 +258,8 @@ function createContext(
 ): GatewayContext {
   const api = route.api.api;
   return {
-    requestId: options.requestId(),
-    clientIp: normalizeIp(req.socket.remoteAddress ?? ''),
+    requestId: inbound.requestId ?? options.requestId(),
+    clientIp: inbound.clientIp,
     startedAt: options.deps.now(),
     call: {
       serviceName: service.name,
@@ -221,13 +270,13 @@ function createContext(
       subscriptionKey: grant.key,
     },
     request: {
-      method: (req.method ?? 'GET').toUpperCase(),
+      method: inbound.method.toUpperCase(),
       apiPath: route.apiPath,
       query,
       headers,
       templateParameters: route.templateParameters,
-      originalPath: req.url ?? '/',
-      body: req,
+      originalPath: inbound.url,
+      body: inbound.body,
     },
     backend: { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
     response: undefined,
@@ -301,9 +350,12 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, failure: 
     return;
   }
   const body = JSON.stringify({ statusCode: failure.status, message: failure.message });
-  // Headers of an answer that could not be written (a value Node refused) must not leak into this one.
+  // Headers of an answer that could not be written (a value Node refused) must not leak into this one;
+  // the request id the host gave the call stays, as on every other answer.
   for (const name of res.getHeaderNames()) {
-    res.removeHeader(name);
+    if (name !== REQUEST_ID_HEADER) {
+      res.removeHeader(name);
+    }
   }
   res.statusCode = failure.status;
   for (const [name, value] of Object.entries(failure.headers)) {

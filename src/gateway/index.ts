@@ -3,9 +3,12 @@ export { createMemoryCounterStore, createRedisCounterStore } from './counters/in
 export { createForwarder, type Forwarder } from './forward.js';
 export {
   createGatewayHandler,
+  createGatewayPipeline,
   GATEWAY_UPGRADE_REFUSAL,
   type GatewayHandler,
   type GatewayHandlerOptions,
+  type GatewayInbound,
+  type GatewayPipeline,
   sendFailure,
 } from './handler.js';
 export { createJwtValidator, fetchJsonDocument } from './jwt/index.js';

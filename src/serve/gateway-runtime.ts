@@ -11,6 +11,7 @@ import {
   type CounterStore,
   createForwarder,
   createGatewayHandler,
+  createGatewayPipeline,
   createJwtValidator,
   createMemoryCounterStore,
   createRedisCounterStore,
@@ -20,6 +21,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ResourceTables } from './environment-runtime.js';
 import type { FunctionAppTable } from './function-apps.js';
 import { createGatewayTable, type GatewayTable } from './gateway-table.js';
+import type { LocalGateways } from './linked-gateway.js';
 import type { TokenService } from './tokens.js';
 
 /** The gateway of this node. */
@@ -27,6 +29,8 @@ export interface GatewayRuntime {
   readonly table: GatewayTable;
   /** Serves a request for `hostname`, or answers false when no gateway has that host. */
   handle(hostname: string, req: IncomingMessage, res: ServerResponse): boolean;
+  /** The same pipeline, for linked sites of this process (decision 0027). */
+  readonly local: LocalGateways;
   close(): Promise<void>;
 }
 
@@ -71,7 +75,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions): Prom
       : await createRedisCounterStore(options.redisUrl, { logger: options.logger });
   const forwarder = createForwarder(options.logger);
   const table = createGatewayTable(options.control);
-  const handler = createGatewayHandler({
+  const pipeline = createGatewayPipeline({
     deps: {
       counters,
       jwt: createJwtValidator({
@@ -85,8 +89,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions): Prom
     logger: options.logger,
     requestId: createRequestId,
   });
+  const handler = createGatewayHandler(pipeline);
   return {
     table,
+    local: {
+      resolve(hostname) {
+        const service = table.resolve(hostname);
+        return service === undefined ? undefined : (inbound, res) => pipeline(service, inbound, res);
+      },
+    },
     handle(hostname, req, res) {
       const service = table.resolve(hostname);
       if (service === undefined) {

@@ -2,13 +2,16 @@
  * An environment's `/api` proxied to its linked backend (spec/swa-behaviour.md §3.4, spec/apim.md §4):
  * the whole path unchanged, the usual `x-ms-*` and forwarded fields, plus the site's token in
  * `Authorization: Bearer` and `x-ms-auth-token`, and for a gateway the link's subscription key. A gateway
- * or function app served by this node is reached through its own listener on loopback, by host name.
+ * served by this process runs in process (`linked-gateway.ts`, decision 0027); a function app served by
+ * this node, or a gateway this process does not serve, is reached through the listener on loopback, by
+ * host name.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedLink, ServingEntry } from '../control-plane/index.js';
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { forwardInProcess, type InProcessGatewayOptions, type LocalGateways } from './linked-gateway.js';
 import type { TokenService } from './tokens.js';
 
 /** What every linked proxy needs. */
@@ -16,6 +19,10 @@ export interface LinkedApiDeps {
   readonly tokens: TokenService;
   /** `http://127.0.0.1:<port>`: this node's data-plane listener. */
   readonly loopbackOrigin: () => string;
+  /** The address calls to {@link loopbackOrigin} come from (`127.0.0.1`): the caller a linked gateway sees. */
+  readonly loopbackAddress: string;
+  /** The gateways of this process, called in process; without it every gateway is reached over HTTP. */
+  readonly gateways?: LocalGateways;
   /** The public base URL of a host on the data-plane listener (the token audience of local backends). */
   readonly publicUrl: (hostname: string) => string;
   readonly timeoutMs: number;
@@ -64,9 +71,27 @@ function userIdOf(principalHeader: string | undefined): string | undefined {
   }
 }
 
-/** Creates the `/api` proxy of an environment linked to a backend. */
+/** How a gateway link calls its gateway in process; undefined for other links or without local gateways. */
+function inProcessOptions(link: ResolvedLink, deps: LinkedApiDeps): InProcessGatewayOptions | undefined {
+  if (link.type !== 'apim' || deps.gateways === undefined) {
+    return undefined;
+  }
+  return {
+    gateways: deps.gateways,
+    hostname: link.gatewayHostname,
+    callerAddress: deps.loopbackAddress,
+    timeoutMs: deps.timeoutMs,
+    logger: deps.logger,
+  };
+}
+
+/**
+ * Creates the `/api` proxy of an environment linked to a backend. Platform calls (`call`, the roles
+ * function at sign-in) always take the HTTP path.
+ */
 export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: LinkedApiDeps): ApiProxy {
   const upstream = upstreamOf(link, deps);
+  const inProcess = inProcessOptions(link, deps);
   const proxy = createApiProxy({
     upstreamUrl: upstream.url,
     timeoutMs: deps.timeoutMs,
@@ -102,7 +127,9 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
       if (upstream.subscriptionKey !== undefined) {
         extraHeaders.push('ocp-apim-subscription-key', upstream.subscriptionKey);
       }
-      return proxy.forward(req, res, { ...target, extraHeaders });
+      const linkedTarget = { ...target, extraHeaders };
+      const local = inProcess === undefined ? undefined : forwardInProcess(inProcess, req, res, linkedTarget);
+      return local ?? proxy.forward(req, res, linkedTarget);
     },
     async call(request) {
       const token = await deps.tokens.mint(

@@ -4,6 +4,7 @@
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   type ControlContext,
@@ -123,6 +124,11 @@ export interface ServeOptions {
   readonly accessLog?: string;
   /** The traffic history of the portal's charts (default on; off only to measure its cost). */
   readonly traffic?: boolean;
+  /**
+   * A linked site calls a gateway this process serves in process (default true, decision 0027); false
+   * keeps the HTTP hop over loopback, only to compare the two (tests, benchmarks).
+   */
+  readonly inProcessGateway?: boolean;
 }
 
 /** A running service. */
@@ -261,6 +267,9 @@ async function startOnStorage(
       tokens,
       loopbackOrigin: () =>
         `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
+      // The address a call over the listener would come from (a host name resolves to loopback).
+      loopbackAddress: isIP(loopbackHost) === 0 ? '127.0.0.1' : loopbackHost,
+      ...(options.inProcessGateway === false ? {} : { gateways: gateway.local }),
       publicUrl,
       timeoutMs: apiTimeoutMs,
       logger: options.logger,

@@ -44,6 +44,7 @@ interface ServeFlags extends HttpsFlags {
   metrics: boolean;
   traffic: boolean;
   metricsPublic?: boolean;
+  inProcessGateway: boolean;
   drainTimeout: number;
   workers: number;
   accessLog?: string;
@@ -112,6 +113,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
     .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
     .option('--no-traffic', "turn the portal's traffic history off (to measure its cost)")
+    .option(
+      '--no-in-process-gateway',
+      'call the gateway of a linked site over loopback HTTP instead of in process (to measure the difference)',
+    )
     .option(
       '--workers <n>',
       'processes serving the same ports (node:cluster); the CPU count is a good choice',
@@ -192,6 +197,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     traffic: flags.traffic,
     metricsPublic: flags.metricsPublic === true,
     accessLog: flags.accessLog,
+    inProcessGateway: flags.inProcessGateway,
   });
   const stopped = waitForSignal(service, flags.drainTimeout * 1000, logger);
   process.send?.(WORKER_READY_MESSAGE);

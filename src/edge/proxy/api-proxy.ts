@@ -61,7 +61,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   let closed = false;
   return {
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
-      const refusal = closed ? createClosedError() : checkRequest(req, settings);
+      const refusal = closed ? createClosedError() : checkProxyRequest(req, settings);
       if (refusal !== undefined) {
         sendProxyError(req, res, refusal);
         return Promise.resolve();
@@ -175,8 +175,14 @@ function createPool(settings: ExchangeSettings): Pool {
   });
 }
 
-/** The error for a request refused before contacting the backend, if any. */
-function checkRequest(req: IncomingMessage, settings: ExchangeSettings): PorticoError | undefined {
+/**
+ * The error for a request refused before contacting the backend, if any (also used by the in-process
+ * entry of a linked gateway, so both refuse alike).
+ */
+export function checkProxyRequest(
+  req: IncomingMessage,
+  settings: Pick<ExchangeSettings, 'maxBodyBytes'>,
+): PorticoError | undefined {
   if (isWebSocketUpgrade(req)) {
     return new PorticoError('EDGE_UPGRADE_REFUSED', UPGRADE_REFUSED_TEXT);
   }

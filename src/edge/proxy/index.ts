@@ -3,6 +3,7 @@
 export { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 export { describeUnavailable, sendProxyError } from './_replies.js';
 export {
+  checkProxyRequest,
   createApiProxy,
   createRequestId,
   DEFAULT_API_TIMEOUT_MS,

@@ -1,0 +1,127 @@
+/**
+ * A linked site's `/api` into a gateway served by this same process, without the loopback hop (decision
+ * 0027). The gateway gets exactly the call the hop would have carried: the headers the edge's proxy
+ * builds for its upstream (`createUpstreamHeaders`: the client's fields, `x-ms-*`, forwarded fields, the
+ * site's token and the link's subscription key), the rewritten path, the request id, and the node's
+ * loopback address as the caller; then the gateway's own pipeline (the function its listener calls)
+ * answers on the site's response. The edge's refusals (declared body over the limit), its API timeout
+ * and its `apiCall` events stay as they were around the hop.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  checkProxyRequest,
+  createUpstreamHeaders,
+  DEFAULT_MAX_BODY_BYTES,
+  type ProxyTarget,
+  sendProxyError,
+} from '../edge/index.js';
+import type { GatewayInbound } from '../gateway/index.js';
+import { PorticoError } from '../shared/errors.js';
+import { type ApiCallEvent, publishEvent } from '../shared/events.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Runs one call through the pipeline of a gateway this process serves. */
+export type LocalGatewayCall = (inbound: GatewayInbound, res: ServerResponse) => Promise<void>;
+
+/** The gateways of this process, as the linked sites see them. */
+export interface LocalGateways {
+  /** The pipeline entry of the gateway with this host, or undefined when this process does not serve it. */
+  resolve(hostname: string): LocalGatewayCall | undefined;
+}
+
+/** How a linked environment calls its gateway in process. */
+export interface InProcessGatewayOptions {
+  readonly gateways: LocalGateways;
+  /** The gateway's host (`contoso.azure-api.localhost`). */
+  readonly hostname: string;
+  /** The address the gateway saw the site call from over the hop: the node's loopback address. */
+  readonly callerAddress: string;
+  /** The API timeout of the edge (D10): after it, `500 Backend call failure` as over the hop. */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+type Outcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
+
+const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
+
+/**
+ * Forwards `req` (with the host's `extraHeaders` in `target`) to the gateway in process. Answers
+ * undefined, having done nothing, when this process does not serve the gateway: the caller then uses the
+ * HTTP hop. The promise never rejects.
+ */
+export function forwardInProcess(
+  options: InProcessGatewayOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ProxyTarget,
+): Promise<void> | undefined {
+  const call = options.gateways.resolve(options.hostname);
+  if (call === undefined) {
+    return undefined;
+  }
+  const refusal = checkProxyRequest(req, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+  if (refusal !== undefined) {
+    sendProxyError(req, res, refusal);
+    return Promise.resolve();
+  }
+  return runCall(call, options, req, res, {
+    method: req.method ?? 'GET',
+    url: target.pathAndQuery,
+    rawHeaders: createUpstreamHeaders(req, target, options.hostname),
+    clientIp: options.callerAddress,
+    body: req,
+    requestId: target.requestId,
+  });
+}
+
+/** Runs the call under the edge's timeout, reporting it as an `/api` call (`portico_api_*` metrics). */
+function runCall(
+  call: LocalGatewayCall,
+  options: InProcessGatewayOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  inbound: GatewayInbound,
+): Promise<void> {
+  const startedAt = performance.now();
+  let done = false;
+  const finish = (outcome: Outcome): boolean => {
+    if (done) {
+      return false;
+    }
+    done = true;
+    clearTimeout(timer);
+    res.off('close', onClose);
+    publishEvent('apiCall', () => ({
+      phase: 'end',
+      outcome,
+      seconds: (performance.now() - startedAt) / 1000,
+    }));
+    return true;
+  };
+  const onClose = () => {
+    if (!res.writableFinished) {
+      finish('aborted');
+    }
+  };
+  const timer = setTimeout(() => {
+    if (finish('timeout')) {
+      options.logger.warn(
+        `/api ${inbound.method} ${inbound.url.split('?', 1)[0] ?? ''}: the gateway ${options.hostname} did not answer within ${options.timeoutMs} ms`,
+      );
+      sendProxyError(
+        req,
+        res,
+        new PorticoError(
+          'PROXY_BACKEND_TIMEOUT',
+          `The /api backend did not answer within ${options.timeoutMs} ms.`,
+        ),
+      );
+    }
+  }, options.timeoutMs);
+  res.once('close', onClose);
+  publishEvent('apiCall', () => START_EVENT);
+  return call(inbound, res).then(() => {
+    finish('ok');
+  });
+}
