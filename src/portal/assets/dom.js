@@ -131,7 +131,7 @@ export function createMessageArea(testid) {
 /**
  * A labelled form field: `<div><label for>…</label>input<p hint></p></div>`.
  * @param {string} label
- * @param {HTMLInputElement | HTMLSelectElement} control
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control
  * @param {string} [hint]
  */
 export function field(label, control, hint) {
@@ -141,6 +141,18 @@ export function field(label, control, hint) {
     control.setAttribute('aria-describedby', hintElement.id);
   }
   return h('div', { class: 'field' }, h('label', { for: control.id, text: label }), control, hintElement);
+}
+
+/**
+ * A checkbox followed by its label: `checkbox('Subscription required', { testid: 'x', checked: true })`.
+ * @param {string} label
+ * @param {Props} [props]
+ * @returns {{ element: HTMLDivElement, input: HTMLInputElement }}
+ */
+export function checkbox(label, props = {}) {
+  const input = h('input', { ...props, type: 'checkbox', id: uid('check') });
+  input.defaultChecked = input.checked; // so that form.reset() restores the initial state
+  return { element: h('div', { class: 'choice' }, input, h('label', { for: input.id, text: label })), input };
 }
 
 /**

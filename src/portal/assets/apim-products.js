@@ -1,0 +1,368 @@
+// @ts-check
+/**
+ * Products of a service, as in the Azure portal: the list (name, state, subscription required, APIs),
+ * "+ Add" (display name, id, published, requires subscription), and a selected product's page
+ * (`#/apim/<service>/products/<productId>`) with Publish/Unpublish, its APIs, "+ Add API" and Remove —
+ * the steps "Products → select the product → + Add API" of linking a static web app.
+ */
+import { scrollable, toggleButton } from './apim.js';
+import { apim } from './apim-api.js';
+import { confirmDialog } from './dialog.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  table,
+} from './dom.js';
+
+/** The display name linking gives the product it makes for a site (docs/apim.md). */
+const LINKED_PRODUCT = /^Azure Static Web Apps - .* \(Linked\)$/;
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./apim-service.js').ServiceView} view
+ */
+export async function renderProducts(body, view) {
+  const service = String(view.service.name);
+  const messages = createMessageArea('products-message');
+  const list = h('div', { testid: 'products-list' });
+  const detail = h('div', { testid: 'product-detail-slot' });
+  /** @param {string} [notice] */
+  const refresh = async (notice) => {
+    replace(list, loading('Loading products…'));
+    replace(list, await productsTable(service));
+    if (notice !== undefined) {
+      messages.show(notice, 'success');
+    }
+  };
+  const create = createProductForm(service, (notice) => void refresh(notice));
+  replace(
+    body,
+    h('div', { class: 'toolbar' }, toggleButton('+ Add', 'product-create-open', create)),
+    create,
+    messages.element,
+    list,
+    detail,
+  );
+  await refresh();
+  if (view.route.arg !== undefined) {
+    await renderProduct(detail, service, view.route.arg, refresh);
+  }
+}
+
+/** @param {string} service */
+async function productsTable(service) {
+  let rows;
+  try {
+    const products = await apim.list(service, 'products');
+    rows = await Promise.all(
+      products.map(async (/** @type {any} */ product) => ({
+        product,
+        apis: await apim.listProductApis(service, String(product.name)),
+      })),
+    );
+  } catch (error) {
+    return errorNotice(messageOf(error), 'products-error');
+  }
+  if (rows.length === 0) {
+    return h('p', { class: 'empty', testid: 'products-empty', text: 'No products yet. Choose + Add.' });
+  }
+  return scrollable(
+    table({
+      caption: 'Products',
+      headers: ['Product', 'State', 'Subscription', 'APIs'],
+      testid: 'products-table',
+      rows: rows.map(({ product, apis }) => {
+        const id = String(product.name);
+        const p = product.properties ?? {};
+        return h(
+          'tr',
+          { testid: `product-row-${id}` },
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', {
+              href: `#/apim/${encodeURIComponent(service)}/products/${encodeURIComponent(id)}`,
+              testid: `product-link-${id}`,
+              text: String(p.displayName ?? id),
+            }),
+            h('div', { class: 'hint mono', text: id }),
+            LINKED_PRODUCT.test(String(p.displayName ?? ''))
+              ? h('span', { class: 'badge badge-live', testid: 'product-linked', text: 'Static Web Apps' })
+              : null,
+          ),
+          h('td', { testid: 'product-state', text: stateLabel(p.state) }),
+          h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
+          h('td', { testid: 'product-apis', text: apis.map((a) => String(a.name)).join(', ') || '—' }),
+        );
+      }),
+    }),
+  );
+}
+
+/** @param {unknown} state */
+function stateLabel(state) {
+  return state === 'published' ? 'Published' : 'Not published';
+}
+
+/**
+ * The page of one product: state with Publish/Unpublish, its APIs with Remove, "+ Add API", Delete.
+ * @param {HTMLElement} slot
+ * @param {string} service
+ * @param {string} productId
+ * @param {(notice?: string) => Promise<void>} refreshList
+ * @param {string} [notice] what the last change did
+ */
+async function renderProduct(slot, service, productId, refreshList, notice) {
+  replace(slot, loading('Loading the product…'));
+  let product;
+  let apis;
+  let all;
+  try {
+    [product, apis, all] = await Promise.all([
+      apim.list(service, 'products').then((list) => list.find((p) => String(p.name) === productId)),
+      apim.listProductApis(service, productId),
+      apim.list(service, 'apis'),
+    ]);
+  } catch (error) {
+    replace(slot, errorNotice(messageOf(error), 'product-error'));
+    return;
+  }
+  if (product === undefined) {
+    replace(slot, errorNotice(`The service has no product '${productId}'.`, 'product-error'));
+    return;
+  }
+  const messages = createMessageArea('product-message');
+  /** @param {string} change */
+  const done = async (change) => {
+    await refreshList();
+    await renderProduct(slot, service, productId, refreshList, change);
+  };
+  const p = product.properties ?? {};
+  const inProduct = new Set(apis.map((a) => String(a.name)));
+  const titleId = `product-title-${productId}`;
+  replace(
+    slot,
+    h(
+      'section',
+      { class: 'panel', testid: 'product-detail', 'aria-labelledby': titleId },
+      h('h2', { id: titleId, text: `Product: ${String(p.displayName ?? productId)}` }),
+      h(
+        'div',
+        { class: 'toolbar' },
+        publishButton(service, productId, p, messages, done),
+        deleteProductButton(service, productId, messages),
+      ),
+      messages.element,
+      h('h3', { text: 'APIs' }),
+      productApisTable(service, productId, apis, messages, done),
+      addApiForm(
+        service,
+        productId,
+        all.filter((a) => !inProduct.has(String(a.name))),
+        messages,
+        done,
+      ),
+    ),
+  );
+  if (notice !== undefined) {
+    messages.show(notice, 'success');
+  }
+}
+
+/**
+ * @param {string} service @param {string} productId @param {any} p
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice: string) => Promise<void>} done
+ */
+function publishButton(service, productId, p, messages, done) {
+  const published = p.state === 'published';
+  const toggle = button(published ? 'Unpublish' : 'Publish', 'product-publish', {
+    variant: published ? undefined : 'primary',
+  });
+  toggle.addEventListener('click', async () => {
+    toggle.disabled = true;
+    try {
+      await apim.put(service, ['products', productId], {
+        ...p,
+        state: published ? 'notPublished' : 'published',
+      });
+      await done(published ? `Unpublished ${productId}.` : `Published ${productId}.`);
+    } catch (error) {
+      toggle.disabled = false;
+      messages.show(messageOf(error));
+    }
+  });
+  return toggle;
+}
+
+/**
+ * @param {string} service @param {string} productId
+ * @param {ReturnType<typeof createMessageArea>} messages
+ */
+function deleteProductButton(service, productId, messages) {
+  const remove = button('Delete', 'product-delete', { variant: 'danger' });
+  remove.addEventListener('click', async () => {
+    const confirmed = await confirmDialog({
+      title: `Delete the product ${productId}?`,
+      message: 'Its subscriptions are deleted with it; its APIs stay in the service.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!confirmed) {
+      return;
+    }
+    try {
+      await apim.deleteProduct(service, productId);
+      location.hash = `#/apim/${encodeURIComponent(service)}/products`;
+    } catch (error) {
+      messages.show(messageOf(error));
+    }
+  });
+  return remove;
+}
+
+/**
+ * @param {string} service @param {string} productId @param {any[]} apis
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice: string) => Promise<void>} done
+ */
+function productApisTable(service, productId, apis, messages, done) {
+  if (apis.length === 0) {
+    return h('p', { class: 'empty', testid: 'product-apis-empty', text: 'No APIs in this product yet.' });
+  }
+  return scrollable(
+    table({
+      caption: `APIs of ${productId}`,
+      headers: ['API', 'URL suffix', ''],
+      testid: 'product-apis-table',
+      rows: apis.map((api) => {
+        const id = String(api.name);
+        const remove = button('Remove', `product-api-remove-${id}`, {
+          small: true,
+          variant: 'danger',
+          'aria-label': `Remove ${id} from the product`,
+        });
+        remove.addEventListener('click', async () => {
+          remove.disabled = true;
+          try {
+            await apim.removeProductApi(service, productId, id);
+            await done(`Removed ${id} from ${productId}.`);
+          } catch (error) {
+            remove.disabled = false;
+            messages.show(messageOf(error));
+          }
+        });
+        return h(
+          'tr',
+          { testid: `product-api-row-${id}` },
+          h('th', { scope: 'row', text: String(api.properties?.displayName ?? id) }),
+          h('td', { class: 'mono', text: `/${String(api.properties?.path ?? '')}` }),
+          h('td', { class: 'row-actions' }, remove),
+        );
+      }),
+    }),
+  );
+}
+
+/**
+ * "+ Add API": one of the service's APIs the product does not have yet.
+ * @param {string} service @param {string} productId @param {any[]} candidates
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice: string) => Promise<void>} done
+ */
+function addApiForm(service, productId, candidates, messages, done) {
+  if (candidates.length === 0) {
+    return h('p', {
+      class: 'hint',
+      text: 'Every API of the service is in this product (add APIs on the APIs tab).',
+    });
+  }
+  const choice = h(
+    'select',
+    { testid: 'product-api-choice' },
+    candidates.map((api) =>
+      h('option', { value: String(api.name), text: String(api.properties?.displayName ?? api.name) }),
+    ),
+  );
+  const add = button('+ Add API', 'product-api-add', { type: 'submit', variant: 'primary' });
+  const form = h('form', { class: 'inline-form', testid: 'product-api-form' }, field('API', choice), add);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    add.disabled = true;
+    try {
+      await apim.addProductApi(service, productId, choice.value);
+      await done(`Added ${choice.value} to ${productId}.`);
+    } catch (error) {
+      add.disabled = false;
+      messages.show(messageOf(error));
+    }
+  });
+  return form;
+}
+
+/**
+ * The "+ Add" product form.
+ * @param {string} service
+ * @param {(notice: string) => void} onCreated
+ */
+function createProductForm(service, onCreated) {
+  const displayName = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    testid: 'product-display-name',
+  });
+  const id = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'product-id',
+  });
+  const published = checkbox('Published', { testid: 'product-published' });
+  const subscription = checkbox('Requires subscription', { checked: true, testid: 'product-subscription' });
+  const messages = createMessageArea('product-create-message');
+  const submit = button('Create', 'product-create', { type: 'submit', variant: 'primary' });
+  const form = h(
+    'form',
+    { class: 'panel', id: 'create-product', hidden: true, testid: 'product-create-form' },
+    h('h2', { text: 'Add product' }),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Display name', displayName),
+      field('Id', id, "Letters, digits, '-', '_' or '.'."),
+    ),
+    published.element,
+    subscription.element,
+    messages.element,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    messages.clear();
+    const productId = id.value.trim();
+    try {
+      await apim.put(service, ['products', productId], {
+        displayName: displayName.value.trim(),
+        state: published.input.checked ? 'published' : 'notPublished',
+        subscriptionRequired: subscription.input.checked,
+      });
+      form.reset();
+      onCreated(`Created the product ${productId}.`);
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
