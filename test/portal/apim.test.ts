@@ -12,7 +12,7 @@ import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { attribute, count, text, usePortal, value, visible } from '../helpers/portal.js';
-import { deployFolders, PROVIDERS_PATH, SITES_PATH } from '../helpers/service.js';
+import { deployFolders, PROVIDERS_PATH } from '../helpers/service.js';
 
 const SERVICES = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
 
