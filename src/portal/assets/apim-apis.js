@@ -4,7 +4,7 @@
  * suffix, subscription required, and its operations (one `METHOD /template` per line). Each API row lists
  * its operations; Delete removes an API with its operations and policies.
  */
-import { scrollable, toggleButton } from './apim.js';
+import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -68,7 +68,7 @@ async function apisTable(service, messages, refresh) {
   if (rows.length === 0) {
     return h('p', { class: 'empty', testid: 'apim-apis-empty', text: 'No APIs yet. Choose + Add API.' });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: 'APIs',
       headers: ['API', 'URL suffix', 'Web service URL', 'Operations', 'Subscription', ''],

@@ -4,7 +4,7 @@
  * `{{display name}}`), type, and the value; a secret's value stays hidden until "Show value" asks the
  * API for it (`listValue`). "+ Add" creates one; Delete is refused by the API while a policy uses it.
  */
-import { scrollable, toggleButton } from './apim.js';
+import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -66,7 +66,7 @@ async function namedValuesTable(service, messages, refresh) {
       text: 'No named values yet. Choose + Add.',
     });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: 'Named values',
       headers: ['Name', 'Display name', 'Type', 'Value', ''],

@@ -5,7 +5,7 @@
  * (`#/apim/<service>/products/<productId>`) with Publish/Unpublish, its APIs, "+ Add API" and Remove —
  * the steps "Products → select the product → + Add API" of linking a static web app.
  */
-import { scrollable, toggleButton } from './apim.js';
+import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -73,7 +73,7 @@ async function productsTable(service) {
   if (rows.length === 0) {
     return h('p', { class: 'empty', testid: 'products-empty', text: 'No products yet. Choose + Add.' });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: 'Products',
       headers: ['Product', 'State', 'Subscription', 'APIs'],
@@ -237,7 +237,7 @@ function productApisTable(service, productId, apis, messages, done) {
   if (apis.length === 0) {
     return h('p', { class: 'empty', testid: 'product-apis-empty', text: 'No APIs in this product yet.' });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: `APIs of ${productId}`,
       headers: ['API', 'URL suffix', ''],

@@ -5,7 +5,7 @@
  * scope (all APIs, a product or an API). The subscription linking made for a static web app is marked,
  * and regenerating its key warns that it breaks the link.
  */
-import { scrollable, toggleButton } from './apim.js';
+import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -75,7 +75,7 @@ async function subscriptionsTable(context) {
   } catch (error) {
     return errorNotice(messageOf(error), 'subscriptions-error');
   }
-  return scrollable(
+  return stackable(
     table({
       caption: 'Subscriptions',
       headers: ['Name', 'Scope', 'State', 'Keys', ''],
@@ -119,7 +119,6 @@ function subscriptionRow(sub, context) {
       generated
         ? h('span', { class: 'badge badge-live', testid: 'subscription-generated', text: 'Static Web Apps' })
         : null,
-      id === 'master' ? h('span', { class: 'badge', text: 'Built-in all-access' }) : null,
     ),
     h('td', { testid: 'subscription-scope', text: scopeLabel(String(p.scope ?? '')) }),
     h('td', {}, stateControl(id, String(p.state ?? ''), context)),
@@ -133,7 +132,11 @@ function subscriptionRow(sub, context) {
  * @param {string} id @param {string} state @param {Context} context
  */
 function stateControl(id, state, context) {
-  const choice = select(STATES, state, { testid: 'subscription-state', 'aria-label': `State of ${id}` });
+  const choice = select(STATES, state, {
+    class: 'compact',
+    testid: 'subscription-state',
+    'aria-label': `State of ${id}`,
+  });
   choice.addEventListener('change', async () => {
     choice.disabled = true;
     try {

@@ -92,7 +92,7 @@ async function servicesTable() {
       text: 'No API Management services yet. Choose Create to make the first one.',
     });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: 'API Management services',
       headers: ['Name', 'Gateway URL', 'Network', 'Created'],
@@ -103,11 +103,22 @@ async function servicesTable() {
 }
 
 /**
- * Wraps a wide table so that it scrolls inside the page on a narrow screen instead of widening it.
- * @param {HTMLElement} element
+ * Makes a table fit a phone: each cell is labelled with its column's header (`data-label`), so that on a
+ * narrow screen the stylesheet shows every row as a card of labelled lines; a table still too wide then
+ * scrolls inside its box instead of widening the page.
+ * @param {HTMLTableElement} element
  */
-export function scrollable(element) {
-  return h('div', { class: 'table-scroll' }, element);
+export function stackable(element) {
+  const headers = Array.from(element.querySelectorAll('thead th'), (th) => th.textContent ?? '');
+  for (const row of element.querySelectorAll('tbody tr')) {
+    for (const [index, cell] of Array.from(row.children).entries()) {
+      const label = headers[index];
+      if (label !== undefined && label !== '') {
+        cell.setAttribute('data-label', label);
+      }
+    }
+  }
+  return h('div', { class: 'table-scroll stack-narrow' }, element);
 }
 
 /** @param {any} service */

@@ -4,7 +4,7 @@
  * an uploaded API folder or zip), web apps and container apps (an existing service at a backend URL) —
  * each with its URL, network access, what links to it, Create and Delete.
  */
-import { scrollable, toggleButton } from './apim.js';
+import { stackable, toggleButton } from './apim.js';
 import { APP_KINDS, apps, linkKey, resolveLinkedSites } from './apim-api.js';
 import { linkedList } from './apim-service.js';
 import { confirmDialog } from './dialog.js';
@@ -96,7 +96,7 @@ async function appsTable(section) {
       text: `No ${section.kind.plural.toLowerCase()} yet. Choose Create.`,
     });
   }
-  return scrollable(
+  return stackable(
     table({
       caption: section.kind.plural,
       headers: ['Name', 'URL', 'Network access', 'Linked to', ''],
