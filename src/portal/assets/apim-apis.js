@@ -4,7 +4,6 @@
  * suffix, subscription required, and its operations (one `METHOD /template` per line). Each API row lists
  * its operations; Delete removes an API with its operations and policies.
  */
-import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -17,7 +16,9 @@ import {
   loading,
   messageOf,
   replace,
+  stackable,
   table,
+  toggleButton,
 } from './dom.js';
 
 /**

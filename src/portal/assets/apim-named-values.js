@@ -4,7 +4,6 @@
  * `{{display name}}`), type, and the value; a secret's value stays hidden until "Show value" asks the
  * API for it (`listValue`). "+ Add" creates one; Delete is refused by the API while a policy uses it.
  */
-import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -17,7 +16,9 @@ import {
   loading,
   messageOf,
   replace,
+  stackable,
   table,
+  toggleButton,
 } from './dom.js';
 
 /**

@@ -5,7 +5,6 @@
  * (`#/apim/<service>/products/<productId>`) with Publish/Unpublish, its APIs, "+ Add API" and Remove —
  * the steps "Products → select the product → + Add API" of linking a static web app.
  */
-import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -18,7 +17,9 @@ import {
   loading,
   messageOf,
   replace,
+  stackable,
   table,
+  toggleButton,
 } from './dom.js';
 
 /** The display name linking gives the product it makes for a site (docs/apim.md). */

@@ -5,7 +5,6 @@
  * scope (all APIs, a product or an API). The subscription linking made for a static web app is marked,
  * and regenerating its key warns that it breaks the link.
  */
-import { stackable, toggleButton } from './apim.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -18,7 +17,9 @@ import {
   messageOf,
   replace,
   select,
+  stackable,
   table,
+  toggleButton,
   uid,
 } from './dom.js';
 

@@ -14,9 +14,11 @@ import {
   messageOf,
   replace,
   select,
+  stackable,
   successNotice,
   table,
   time,
+  toggleButton,
 } from './dom.js';
 
 /**
@@ -46,28 +48,6 @@ export async function renderServices(main, app) {
     list,
   );
   await refresh();
-}
-
-/**
- * A button that shows and hides a form (and focuses its first field).
- * @param {string} text
- * @param {string} testid
- * @param {HTMLElement} form
- */
-export function toggleButton(text, testid, form) {
-  const open = button(text, testid, {
-    variant: 'primary',
-    'aria-expanded': 'false',
-    'aria-controls': form.id,
-  });
-  open.addEventListener('click', () => {
-    form.hidden = !form.hidden;
-    open.setAttribute('aria-expanded', String(!form.hidden));
-    if (!form.hidden) {
-      /** @type {HTMLElement | null} */ (form.querySelector('input, select, textarea'))?.focus();
-    }
-  });
-  return open;
 }
 
 /** @param {() => Promise<void>} refresh */
@@ -100,25 +80,6 @@ async function servicesTable() {
       rows: services.map(serviceRow),
     }),
   );
-}
-
-/**
- * Makes a table fit a phone: each cell is labelled with its column's header (`data-label`), so that on a
- * narrow screen the stylesheet shows every row as a card of labelled lines; a table still too wide then
- * scrolls inside its box instead of widening the page.
- * @param {HTMLTableElement} element
- */
-export function stackable(element) {
-  const headers = Array.from(element.querySelectorAll('thead th'), (th) => th.textContent ?? '');
-  for (const row of element.querySelectorAll('tbody tr')) {
-    for (const [index, cell] of Array.from(row.children).entries()) {
-      const label = headers[index];
-      if (label !== undefined && label !== '') {
-        cell.setAttribute('data-label', label);
-      }
-    }
-  }
-  return h('div', { class: 'table-scroll stack-narrow' }, element);
 }
 
 /** @param {any} service */

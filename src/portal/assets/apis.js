@@ -269,7 +269,9 @@ function linkForm(build, actions, close) {
     try {
       const names = await api.listBackendResources(type.value);
       if (names.length === 0) {
-        messages.show(`There is no ${typeLabel(type.value)} yet; create one first (see docs/apim.md).`);
+        messages.show(
+          `There is no ${typeLabel(type.value)} yet; create one first under ${type.value === 'apim' ? 'API Management' : 'Backends'} (top bar).`,
+        );
         return;
       }
       resource.append(...names.map((name) => h('option', { value: name, text: name })));

@@ -4,7 +4,6 @@
  * an uploaded API folder or zip), web apps and container apps (an existing service at a backend URL) —
  * each with its URL, network access, what links to it, Create and Delete.
  */
-import { stackable, toggleButton } from './apim.js';
 import { APP_KINDS, apps, linkKey, resolveLinkedSites } from './apim-api.js';
 import { linkedList } from './apim-service.js';
 import { confirmDialog } from './dialog.js';
@@ -18,7 +17,9 @@ import {
   messageOf,
   replace,
   select,
+  stackable,
   table,
+  toggleButton,
 } from './dom.js';
 import { filesOfFolder, filesOfZip, uploadFunctionContent } from './function-upload.js';
 
