@@ -286,6 +286,59 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
     await count(portal.page.getByTestId('policy-none')).toBe(0);
   });
 
+  it('adds and deletes the operations of an existing API on its page', async () => {
+    expect((await portal.t.admin('PUT', `${SERVICES}/ops-gw`, { properties: {} })).status).toBe(201);
+    expect(
+      (
+        await portal.t.admin('PUT', `${SERVICES}/ops-gw/apis/orders`, {
+          properties: { path: 'orders', serviceUrl: backend.url },
+        })
+      ).status,
+    ).toBe(201);
+    await portal.signIn('#/apim/ops-gw/apis');
+    await portal.page.getByTestId('api-link-orders').click();
+    await visible(portal.page.getByTestId('operations-empty')).toBe(true);
+    await portal.page.getByTestId('operation-method').selectOption('POST');
+    await portal.page.getByTestId('operation-template').fill('items/{id}');
+    await portal.page.getByTestId('operation-add').click();
+    await text(portal.page.getByTestId('operations-message-error')).toContain('must start with /');
+    await portal.page.getByTestId('operation-template').fill('/items/{id}');
+    await portal.page.getByTestId('operation-add').click();
+    await text(portal.page.getByTestId('operations-message-success')).toBe(
+      'Added POST /items/{id} as post-items-id.',
+    );
+    await text(portal.page.getByTestId('api-row-orders').getByTestId('api-operations')).toBe(
+      'POST /items/{id}',
+    );
+    const stored = await portal.t.admin('GET', `${SERVICES}/ops-gw/apis/orders/operations/post-items-id`);
+    expect(stored.json<{ properties: { method: string; urlTemplate: string } }>().properties).toMatchObject({
+      method: 'POST',
+      urlTemplate: '/items/{id}',
+    });
+    // The gateway answers only what an operation matches: its method and template (APIM's 404 otherwise).
+    const master = (
+      await portal.t.admin('POST', `${SERVICES}/ops-gw/subscriptions/master/listSecrets`)
+    ).json<{
+      primaryKey: string;
+    }>().primaryKey;
+    const gateway = 'ops-gw.azure-api.portico.test';
+    const key = { 'ocp-apim-subscription-key': master };
+    expect((await portal.t.get(gateway, '/orders/items/7', { method: 'POST', headers: key })).status).toBe(
+      200,
+    );
+    expect((await portal.t.get(gateway, '/orders/items/7', { headers: key })).status).toBe(404);
+
+    await portal.page.getByTestId('operation-delete-post-items-id').click();
+    await portal.page.getByTestId('confirm-ok').click();
+    await text(portal.page.getByTestId('operations-message-success')).toBe(
+      'Deleted the operation post-items-id.',
+    );
+    await visible(portal.page.getByTestId('operations-empty')).toBe(true);
+    expect((await portal.t.get(gateway, '/orders/items/7', { method: 'POST', headers: key })).status).toBe(
+      404,
+    );
+  });
+
   it('refuses a second service of the same name and deletes a service after its name is typed', async () => {
     portal.expectStatus(409);
     expect((await portal.t.admin('PUT', `${SERVICES}/twice-gw`, { properties: {} })).status).toBe(201);
@@ -333,6 +386,9 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await count(portal.page.getByTestId('loading')).toBe(0);
       expect(await overflows(), tab).toBe(false);
     }
+    await portal.page.goto(`${portal.t.service.adminUrl}/#/apim/narrow-gw/apis/a-rather-long-api-name`);
+    await visible(portal.page.getByTestId('api-detail')).toBe(true);
+    expect(await overflows()).toBe(false);
     await portal.page.goto(`${portal.t.service.adminUrl}/#/apim/narrow-gw/products/starter`);
     await visible(portal.page.getByTestId('product-detail')).toBe(true);
     expect(await overflows()).toBe(false);

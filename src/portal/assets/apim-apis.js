@@ -2,9 +2,11 @@
 /**
  * APIs of a service, as Azure's "Create an HTTP API": display name, name, web service URL, API URL
  * suffix, subscription required, and its operations (one `METHOD /template` per line). Each API row lists
- * its operations; Delete removes an API with its operations and policies.
+ * its operations; selecting an API (`#/apim/<service>/apis/<id>`) manages them (`apim-operations.js`);
+ * Delete removes an API with its operations and policies.
  */
 import { apim } from './apim-api.js';
+import { parseOperationLine, renderOperations } from './apim-operations.js';
 import { confirmDialog } from './dialog.js';
 import {
   button,
@@ -29,6 +31,7 @@ export async function renderApimApis(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('apim-apis-message');
   const list = h('div', { testid: 'apim-apis-list' });
+  const detail = h('div', { testid: 'api-detail-slot' });
   /** @param {string} [notice] */
   const refresh = async (notice) => {
     replace(list, loading('Loading APIs…'));
@@ -44,8 +47,12 @@ export async function renderApimApis(body, view) {
     create,
     messages.element,
     list,
+    detail,
   );
   await refresh();
+  if (view.route.arg !== undefined) {
+    await renderOperations(detail, service, view.route.arg, () => refresh());
+  }
 }
 
 /**
@@ -102,7 +109,16 @@ async function apisTable(service, messages, refresh) {
         return h(
           'tr',
           { testid: `api-row-${id}` },
-          h('th', { scope: 'row' }, String(p.displayName ?? id), h('div', { class: 'hint mono', text: id })),
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', {
+              href: `#/apim/${encodeURIComponent(service)}/apis/${encodeURIComponent(id)}`,
+              testid: `api-link-${id}`,
+              text: String(p.displayName ?? id),
+            }),
+            h('div', { class: 'hint mono', text: id }),
+          ),
           h('td', { class: 'mono', testid: 'api-path', text: `/${String(p.path ?? '')}` }),
           h('td', { class: 'mono', testid: 'api-service-url', text: String(p.serviceUrl ?? '') }),
           h('td', {}, operationList(operations)),
@@ -117,7 +133,7 @@ async function apisTable(service, messages, refresh) {
 /** @param {any[]} operations */
 function operationList(operations) {
   if (operations.length === 0) {
-    return h('span', { class: 'muted', text: 'none (every path passes)' });
+    return h('span', { class: 'muted', text: 'none yet (every call answers 404)' });
   }
   return h(
     'ul',
@@ -126,26 +142,6 @@ function operationList(operations) {
       h('li', { text: `${String(op.properties?.method ?? '')} ${String(op.properties?.urlTemplate ?? '')}` }),
     ),
   );
-}
-
-/**
- * `GET /getProducts` → method, template and the id `portico apim api create --operation` derives.
- * @param {string} line
- * @returns {{ id: string, method: string, urlTemplate: string } | undefined}
- */
-export function parseOperationLine(line) {
-  const match = /^([A-Za-z]+|\*)\s+(\/\S*)$/.exec(line.trim());
-  if (match === null) {
-    return undefined;
-  }
-  const method = (match[1] ?? '').toUpperCase();
-  const urlTemplate = match[2] ?? '/';
-  const id = `${method === '*' ? 'any' : method}-${urlTemplate}`
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80);
-  return { id, method, urlTemplate };
 }
 
 /**
@@ -225,7 +221,7 @@ function createApiForm(service, onCreated) {
     field(
       'Operations',
       operations,
-      'One per line: a method and a URL template. None: every path and method passes.',
+      'One per line: a method and a URL template under the suffix. The gateway answers only calls that match an operation.',
     ),
     messages.element,
     h('div', { class: 'actions' }, submit),

@@ -27,6 +27,7 @@ import { filesOfFolder, filesOfZip, uploadFunctionContent } from './function-upl
  * @typedef {(typeof APP_KINDS)[number]} AppKind
  * @typedef {{
  *   kind: AppKind,
+ *   links: Promise<Map<string, { site: string, environment: string, status: string }[]>>,
  *   messages: ReturnType<typeof createMessageArea>,
  *   refresh: (notice?: string) => Promise<void>,
  * }} Section
@@ -38,7 +39,9 @@ import { filesOfFolder, filesOfZip, uploadFunctionContent } from './function-upl
  */
 export async function renderBackends(main, app) {
   app.setTitle('Backends');
-  const sections = APP_KINDS.map((kind) => appSection(kind));
+  // One look at every site's links serves the three sections (creating or deleting an app changes none).
+  const links = resolveLinkedSites();
+  const sections = APP_KINDS.map((kind) => appSection(kind, links));
   replace(
     main,
     h('h1', { text: 'Backends' }),
@@ -51,13 +54,17 @@ export async function renderBackends(main, app) {
   await Promise.all(sections.map((s) => s.section.refresh()));
 }
 
-/** @param {AppKind} kind */
-function appSection(kind) {
+/**
+ * @param {AppKind} kind
+ * @param {Promise<Map<string, { site: string, environment: string, status: string }[]>>} links
+ */
+function appSection(kind, links) {
   const messages = createMessageArea(`${kind.type}-message`);
   const list = h('div', { testid: `${kind.type}-list` });
   /** @type {Section} */
   const section = {
     kind,
+    links,
     messages,
     refresh: async (notice) => {
       replace(list, loading(`Loading ${kind.plural.toLowerCase()}…`));
@@ -86,7 +93,7 @@ async function appsTable(section) {
   let list;
   let links;
   try {
-    [list, links] = await Promise.all([apps.list(section.kind.type), resolveLinkedSites()]);
+    [list, links] = await Promise.all([apps.list(section.kind.type), section.links]);
   } catch (error) {
     return errorNotice(messageOf(error), `${section.kind.type}-error`);
   }
