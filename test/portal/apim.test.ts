@@ -130,6 +130,61 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
     await text(portal.page.getByTestId('service-message-error')).toContain('apim-docs');
   });
 
+  it('creates a product, publishes it, changes its subscription requirement, adds and removes an API, deletes it', async () => {
+    expect((await portal.t.admin('PUT', `${SERVICES}/prod-gw`, { properties: {} })).status).toBe(201);
+    expect(
+      (
+        await portal.t.admin('PUT', `${SERVICES}/prod-gw/apis/orders`, {
+          properties: { path: 'orders', serviceUrl: backend.url },
+        })
+      ).status,
+    ).toBe(201);
+    const product = async () =>
+      (await portal.t.admin('GET', `${SERVICES}/prod-gw/products/gold`)).json<{
+        properties: { state: string; subscriptionRequired: boolean; displayName: string };
+      }>().properties;
+    await portal.signIn('#/apim/prod-gw/products');
+    await visible(portal.page.getByTestId('products-empty')).toBe(true);
+    await portal.page.getByTestId('product-create-open').click();
+    await portal.page.getByTestId('product-display-name').fill('Gold');
+    await portal.page.getByTestId('product-id').fill('gold');
+    await portal.page.getByTestId('product-create').click();
+    await text(portal.page.getByTestId('products-message-success')).toBe('Created the product gold.');
+    expect(await product()).toMatchObject({
+      displayName: 'Gold',
+      state: 'notPublished',
+      subscriptionRequired: true,
+    });
+
+    await portal.page.getByTestId('product-link-gold').click();
+    await portal.page.getByTestId('product-publish').click();
+    await text(portal.page.getByTestId('product-message-success')).toBe('Published gold.');
+    await text(portal.page.getByTestId('product-row-gold').getByTestId('product-state')).toBe('Published');
+    await portal.page.getByTestId('product-requires-subscription').uncheck();
+    await text(portal.page.getByTestId('product-message-success')).toBe(
+      'gold no longer requires a subscription.',
+    );
+    expect(await product()).toMatchObject({
+      displayName: 'Gold',
+      state: 'published',
+      subscriptionRequired: false,
+    });
+
+    await portal.page.getByTestId('product-api-choice').selectOption('orders');
+    await portal.page.getByTestId('product-api-add').click();
+    await visible(portal.page.getByTestId('product-api-row-orders')).toBe(true);
+    await portal.page.getByTestId('product-api-remove-orders').click();
+    await text(portal.page.getByTestId('product-message-success')).toBe('Removed orders from gold.');
+    await visible(portal.page.getByTestId('product-apis-empty')).toBe(true);
+    const apis = await portal.t.admin('GET', `${SERVICES}/prod-gw/products/gold/apis`);
+    expect(apis.json<{ value: unknown[] }>().value).toEqual([]);
+
+    await portal.page.getByTestId('product-delete').click();
+    await portal.page.getByTestId('confirm-ok').click();
+    await visible(portal.page.getByTestId('products-empty')).toBe(true);
+    expect((await portal.t.admin('GET', `${SERVICES}/prod-gw/products/gold`)).status).toBe(404);
+  });
+
   it('creates subscriptions with a scope, shows, hides and regenerates keys, and changes the state', async () => {
     expect((await portal.t.admin('PUT', `${SERVICES}/keys-gw`, { properties: {} })).status).toBe(201);
     expect(

@@ -158,6 +158,7 @@ async function renderProduct(slot, service, productId, refreshList, notice) {
         'div',
         { class: 'toolbar' },
         publishButton(service, productId, p, messages, done),
+        subscriptionChoice(service, productId, p, messages, done),
         deleteProductButton(service, productId, messages),
       ),
       messages.element,
@@ -201,6 +202,36 @@ function publishButton(service, productId, p, messages, done) {
     }
   });
   return toggle;
+}
+
+/**
+ * "Requires subscription", saved when changed.
+ * @param {string} service @param {string} productId @param {any} p
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice: string) => Promise<void>} done
+ */
+function subscriptionChoice(service, productId, p, messages, done) {
+  const required = p.subscriptionRequired !== false;
+  const choice = checkbox('Requires subscription', {
+    checked: required,
+    testid: 'product-requires-subscription',
+  });
+  choice.input.addEventListener('change', async () => {
+    choice.input.disabled = true;
+    try {
+      await apim.put(service, ['products', productId], { ...p, subscriptionRequired: choice.input.checked });
+      await done(
+        choice.input.checked
+          ? `${productId} requires a subscription.`
+          : `${productId} no longer requires a subscription.`,
+      );
+    } catch (error) {
+      choice.input.disabled = false;
+      choice.input.checked = required;
+      messages.show(messageOf(error));
+    }
+  });
+  return choice.element;
 }
 
 /**
