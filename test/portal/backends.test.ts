@@ -232,7 +232,7 @@ describe.skipIf(!hasChromium('Portal backend tests'))('portal: backends', () => 
     await visible(portal.page.getByTestId('webapp-table')).toBe(true);
     await count(portal.page.getByTestId('loading')).toBe(0);
     expect(await overflows()).toBe(false);
-  });
+  }, 60_000);
 
   it('does not offer Link on an environment that runs managed functions, and says why', async () => {
     const folder = join(work, 'managed-api');
