@@ -6,8 +6,15 @@
  * @see spec/apim.md §1.2–1.3; CONTRACT.md §6; issue 5 "Gateway data plane"
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
-import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
+import {
+  ADMIN_TOKEN,
+  PROVIDERS_PATH,
+  removeData,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
 
 const SVC = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/gw`;
 const HOST = 'gw.azure-api.portico.test';
@@ -235,5 +242,29 @@ describe('gateway: matching and the subscription key decision', () => {
       (await call('/orders/1', { ...withKey('everything'), authorization: 'Bearer x.y.z' })).status,
     ).toBe(200);
     expect((await call('/orders/1', withKey('everything'))).status).toBe(200);
+  });
+
+  it('creates a service only once with If-None-Match: *, changing nothing of an existing one', async () => {
+    const createOnly = (name: string) =>
+      send(`${t.service.adminUrl}${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${name}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-none-match': '*',
+        },
+        body: JSON.stringify({ properties: { publicNetworkAccess: 'Disabled' } }),
+      });
+    const again = await createOnly('gw');
+    expect(again.status).toBe(409);
+    expect(again.json()).toEqual({
+      error: {
+        code: 'CONTROL_APIM_CONFLICT',
+        message: "An API Management service named 'gw' exists already; pick another name.",
+      },
+    });
+    const kept = (await t.admin('GET', SVC)).json<{ properties: { publicNetworkAccess: string } }>();
+    expect(kept.properties.publicNetworkAccess).toBe('Enabled');
+    expect((await createOnly('gw-once')).status).toBe(201);
   });
 });

@@ -13,7 +13,7 @@ export interface PageReport {
   unnamed: string[];
   /** Visible text below its contrast threshold: `text (ratio)`. */
   lowContrast: string[];
-  /** Landmark roles present: banner, main, navigation. */
+  /** Landmark roles shown: banner, main, navigation. */
   landmarks: string[];
 }
 
@@ -79,9 +79,10 @@ const CHECK_PAGE = `(() => {
     if (ratio < (large ? 3 : 4.5)) lowContrast.push(own.slice(0, 40) + ' (' + ratio.toFixed(2) + ')');
   }
   const landmarks = [];
-  if (document.querySelector('header, [role=banner]')) landmarks.push('banner');
-  if (document.querySelector('main, [role=main]')) landmarks.push('main');
-  if (document.querySelector('nav, [role=navigation]')) landmarks.push('navigation');
+  const present = (selector) => [...document.querySelectorAll(selector)].some(shown);
+  if (present('header, [role=banner]')) landmarks.push('banner');
+  if (present('main, [role=main]')) landmarks.push('main');
+  if (present('nav, [role=navigation]')) landmarks.push('navigation');
   return { overflow, unnamed, lowContrast, landmarks };
 })()`;
 

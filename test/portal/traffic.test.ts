@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium('Portal traffic browser tests'))('portal traffic in
       }
 
       await portal.signIn('#/apim/traffic-apis/traffic');
-      await text(portal.page.getByTestId('gateway-traffic-title')).toBe('traffic-apis');
+      await text(portal.page.getByTestId('service-title')).toBe('traffic-apis');
       const orders = portal.page.getByTestId('gateway-traffic-row-orders');
       await text(orders.getByTestId('gateway-calls')).toBe('4');
       await text(orders.getByTestId('gateway-401')).toBe('0');

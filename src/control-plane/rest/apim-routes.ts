@@ -14,6 +14,7 @@ import {
   deletePolicy,
   deleteProduct,
   deleteSubscription,
+  findApimService,
   getApimService,
   getEntity,
   getPolicy,
@@ -118,7 +119,7 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       path: SVC,
       auth: 'admin',
       summary:
-        'Create an API Management service (its gateway answers at gatewayHostname), or change its network settings',
+        'Create an API Management service (its gateway answers at gatewayHostname), or change its network settings (If-None-Match: * only creates: 409 if it exists)',
       requestExample: {
         location: 'portico',
         sku: { name: 'Developer', capacity: 1 },
@@ -127,7 +128,14 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         checkScope(r.params);
         const props = propertiesOf(await readJson(r.req, 64 * 1024));
-        const { service, created } = await putApimService(ctx, param(r, 'serviceName'), props);
+        const name = param(r, 'serviceName');
+        if (r.req.headers['if-none-match'] === '*' && (await findApimService(ctx, name)) !== undefined) {
+          throw new PorticoError(
+            'CONTROL_APIM_CONFLICT',
+            `An API Management service named '${name}' exists already; pick another name.`,
+          );
+        }
+        const { service, created } = await putApimService(ctx, name, props);
         return saved(created, view(service));
       },
     },

@@ -76,7 +76,8 @@ export function setUnauthorizedListener(listener) {
  * One API call; resolves with the parsed JSON answer, rejects with an {@link ApiError}.
  * @param {string} method
  * @param {string} path
- * @param {{ body?: unknown, token?: string | null, headers?: Record<string, string> }} [options]
+ * @param {{ body?: unknown, bytes?: Uint8Array<ArrayBuffer>, token?: string | null, headers?: Record<string, string> }} [options]
+ *   `body` is sent as JSON, `bytes` as they are (`application/octet-stream`)
  * @returns {Promise<any>}
  */
 export async function call(method, path, options = {}) {
@@ -89,13 +90,15 @@ export async function call(method, path, options = {}) {
   };
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
+  } else if (options.bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
   }
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? options.bytes : JSON.stringify(options.body),
       cache: 'no-store',
       credentials: 'omit',
     });

@@ -156,6 +156,9 @@ function linkStatus(p) {
  */
 function rowActions(build, link, actions) {
   const buildName = String(build.name);
+  if (link === undefined && build.properties?.hasManagedApi === true) {
+    return [managedFunctionsNote(build)];
+  }
   if (link === undefined) {
     const open = button('Link', `apis-link-${buildName}`, {
       small: true,
@@ -170,6 +173,20 @@ function rowActions(build, link, actions) {
   }
   buttons.push(unlinkButton(build, link, actions));
   return buttons;
+}
+
+/**
+ * Why an environment running managed functions offers no Link: the service would refuse it, since an
+ * environment's /api goes to its own functions or to one linked backend, never both.
+ * @see issue 15 (Link was offered here and then refused with the CLI's wording)
+ * @param {any} build
+ */
+function managedFunctionsNote(build) {
+  return h('span', {
+    class: 'hint',
+    testid: `apis-managed-note-${String(build.name)}`,
+    text: `${environmentLabel(build)} runs managed functions from its deployment. To link a backend instead, deploy this environment again without an API folder.`,
+  });
 }
 
 /**
@@ -252,7 +269,9 @@ function linkForm(build, actions, close) {
     try {
       const names = await api.listBackendResources(type.value);
       if (names.length === 0) {
-        messages.show(`There is no ${typeLabel(type.value)} yet; create one first (see docs/apim.md).`);
+        messages.show(
+          `There is no ${typeLabel(type.value)} yet; create one first under ${type.value === 'apim' ? 'API Management' : 'Backends'} (top bar).`,
+        );
         return;
       }
       resource.append(...names.map((name) => h('option', { value: name, text: name })));

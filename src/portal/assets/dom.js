@@ -131,7 +131,7 @@ export function createMessageArea(testid) {
 /**
  * A labelled form field: `<div><label for>…</label>input<p hint></p></div>`.
  * @param {string} label
- * @param {HTMLInputElement | HTMLSelectElement} control
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control
  * @param {string} [hint]
  */
 export function field(label, control, hint) {
@@ -141,6 +141,18 @@ export function field(label, control, hint) {
     control.setAttribute('aria-describedby', hintElement.id);
   }
   return h('div', { class: 'field' }, h('label', { for: control.id, text: label }), control, hintElement);
+}
+
+/**
+ * A checkbox followed by its label: `checkbox('Subscription required', { testid: 'x', checked: true })`.
+ * @param {string} label
+ * @param {Props} [props]
+ * @returns {{ element: HTMLDivElement, input: HTMLInputElement }}
+ */
+export function checkbox(label, props = {}) {
+  const input = h('input', { ...props, type: 'checkbox', id: uid('check') });
+  input.defaultChecked = input.checked; // so that form.reset() restores the initial state
+  return { element: h('div', { class: 'choice' }, input, h('label', { for: input.id, text: label })), input };
 }
 
 /**
@@ -262,4 +274,45 @@ export function button(text, testid, props = {}) {
  */
 export function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A button that shows and hides a form (and focuses its first field).
+ * @param {string} text
+ * @param {string} testid
+ * @param {HTMLElement} form
+ */
+export function toggleButton(text, testid, form) {
+  const open = button(text, testid, {
+    variant: 'primary',
+    'aria-expanded': 'false',
+    'aria-controls': form.id,
+  });
+  open.addEventListener('click', () => {
+    form.hidden = !form.hidden;
+    open.setAttribute('aria-expanded', String(!form.hidden));
+    if (!form.hidden) {
+      /** @type {HTMLElement | null} */ (form.querySelector('input, select, textarea'))?.focus();
+    }
+  });
+  return open;
+}
+
+/**
+ * Makes a table fit a phone: each cell is labelled with its column's header (`data-label`), so that on a
+ * narrow screen the stylesheet shows every row as a card of labelled lines; a table still too wide then
+ * scrolls inside its box instead of widening the page.
+ * @param {HTMLTableElement} element
+ */
+export function stackable(element) {
+  const headers = Array.from(element.querySelectorAll('thead th'), (th) => th.textContent ?? '');
+  for (const row of element.querySelectorAll('tbody tr')) {
+    for (const [index, cell] of Array.from(row.children).entries()) {
+      const label = headers[index];
+      if (label !== undefined && label !== '') {
+        cell.setAttribute('data-label', label);
+      }
+    }
+  }
+  return h('div', { class: 'table-scroll stack-narrow' }, element);
 }

@@ -112,27 +112,3 @@ function apiRow(api) {
     h('td', { text: formatRate(status5xx, calls) }),
   );
 }
-
-/**
- * The page `#/apim/<service>/traffic`: breadcrumb, title and the traffic.
- * @param {HTMLElement} main
- * @param {string} service
- * @param {import('./portal.js').App} app
- */
-export async function renderGatewayTrafficPage(main, service, app) {
-  app.setTitle('Gateway requests', service);
-  const body = h('div', {});
-  replace(
-    main,
-    h(
-      'nav',
-      { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
-      h('span', { text: 'API Management services' }),
-      ' › ',
-      h('span', { 'aria-current': 'page', text: service }),
-    ),
-    h('h1', { testid: 'gateway-traffic-title', text: service }),
-    body,
-  );
-  await renderGatewayTraffic(body, service);
-}

@@ -4,16 +4,19 @@
  * hash-based (`#/`, `#/sites/<name>/<tab>[/<environment>]`), so a reload keeps the place; without an
  * admin token in this tab's session, every route shows the sign-in screen first.
  */
+
 import { forgetToken, readToken, setUnauthorizedListener } from './api.js';
-import { renderGatewayTrafficPage } from './gateway-traffic.js';
+import { renderServices } from './apim.js';
+import { renderService, SERVICE_TABS } from './apim-service.js';
+import { renderBackends } from './backends.js';
 import { renderSignIn } from './sign-in.js';
 import { renderSite, SITE_TABS } from './site.js';
 import { renderSites } from './sites.js';
 
 /**
- * @typedef {{ view: 'sites' }
- *   | { view: 'site', name: string, tab: string, arg: string | undefined }
- *   | { view: 'gateway-traffic', name: string }} Route
+ * @typedef {{ view: 'sites' } | { view: 'site', name: string, tab: string, arg: string | undefined }
+ *   | { view: 'services' } | { view: 'service', name: string, tab: string, arg: string | undefined }
+ *   | { view: 'backends' }} Route
  * @typedef {{
  *   navigate(hash: string): void,
  *   flash(message: string): void,
@@ -37,8 +40,18 @@ export function parseRoute(hash) {
   if (first === 'sites' && name !== undefined && name !== '') {
     return { view: 'site', name, tab: tab !== undefined && SITE_TABS.includes(tab) ? tab : 'overview', arg };
   }
-  if (first === 'apim' && name !== undefined && name !== '' && tab === 'traffic') {
-    return { view: 'gateway-traffic', name };
+  if (first === 'apim') {
+    return name === undefined || name === ''
+      ? { view: 'services' }
+      : {
+          view: 'service',
+          name,
+          tab: tab !== undefined && SERVICE_TABS.includes(tab) ? tab : 'overview',
+          arg,
+        };
+  }
+  if (first === 'backends') {
+    return { view: 'backends' };
   }
   return { view: 'sites' };
 }
@@ -55,6 +68,7 @@ function decodeSegment(segment) {
 function startPortal() {
   const main = /** @type {HTMLElement} */ (document.getElementById('main'));
   const signOut = /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="sign-out"]'));
+  const sectionNav = /** @type {HTMLElement} */ (document.querySelector('[data-testid="section-nav"]'));
   /** @type {string | undefined} */
   let flash;
   /** @type {App} */
@@ -83,16 +97,22 @@ function startPortal() {
   const render = (notice) => {
     const token = readToken();
     signOut.hidden = token === null;
+    sectionNav.hidden = token === null;
     if (token === null) {
       app.setTitle('Sign in');
       renderSignIn(main, { notice, onSignedIn: () => render() });
       return;
     }
     const route = parseRoute(location.hash);
+    markSection(route);
     if (route.view === 'site') {
       void renderSite(main, route, app);
-    } else if (route.view === 'gateway-traffic') {
-      void renderGatewayTrafficPage(main, route.name, app);
+    } else if (route.view === 'services') {
+      void renderServices(main, app);
+    } else if (route.view === 'service') {
+      void renderService(main, route, app);
+    } else if (route.view === 'backends') {
+      void renderBackends(main, app);
     } else {
       void renderSites(main, app);
     }
@@ -112,6 +132,25 @@ function startPortal() {
     main.focus({ preventScroll: true });
   });
   render();
+}
+
+/**
+ * Marks the top bar's link of the section a route is in (`aria-current`).
+ * @param {Route} route
+ */
+function markSection(route) {
+  const section = route.view.startsWith('service')
+    ? 'apim'
+    : route.view === 'backends'
+      ? 'backends'
+      : 'sites';
+  for (const link of document.querySelectorAll('[data-section]')) {
+    if (link.getAttribute('data-section') === section) {
+      link.setAttribute('aria-current', 'page');
+    } else {
+      link.removeAttribute('aria-current');
+    }
+  }
 }
 
 startPortal();

@@ -1,0 +1,223 @@
+// @ts-check
+/**
+ * The REST calls of the API Management and backend screens (docs/rest-api.md, "API Management services"
+ * and "Backends and links"), over the same `call` as every other screen. Kept apart from `api.js` so
+ * the static web app screens and these grow without touching each other.
+ */
+import { api, call, PROVIDERS_PATH } from './api.js';
+
+/** The API Management services collection. */
+export const SERVICES_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
+
+/**
+ * The backend app kinds of the Backends page, with Azure's names and where they live.
+ * @type {{ type: 'functionapp' | 'webapp' | 'containerapp', label: string, plural: string, collection: string, kind?: string }[]}
+ */
+export const APP_KINDS = [
+  {
+    type: 'functionapp',
+    label: 'Function App',
+    plural: 'Function apps',
+    collection: 'Microsoft.Web/sites',
+    kind: 'functionapp',
+  },
+  { type: 'webapp', label: 'Web App', plural: 'Web apps', collection: 'Microsoft.Web/sites', kind: 'app' },
+  {
+    type: 'containerapp',
+    label: 'Container App',
+    plural: 'Container apps',
+    collection: 'Microsoft.App/containerApps',
+  },
+];
+
+/**
+ * The path of a service, or of something in it: `servicePath('gw', 'apis', 'orders')`.
+ * @param {string} service
+ * @param {...string} segments each encoded
+ */
+export function servicePath(service, ...segments) {
+  return [SERVICES_PATH, service, ...segments].map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join('/');
+}
+
+/**
+ * The policy document path of a scope.
+ * @typedef {{ kind: 'global' } | { kind: 'product', productId: string } | { kind: 'api', apiId: string } | { kind: 'operation', apiId: string, operationId: string }} PolicyScope
+ * @param {string} service
+ * @param {PolicyScope} scope
+ */
+export function policyPath(service, scope) {
+  const parts =
+    scope.kind === 'product'
+      ? ['products', scope.productId]
+      : scope.kind === 'api'
+        ? ['apis', scope.apiId]
+        : scope.kind === 'operation'
+          ? ['apis', scope.apiId, 'operations', scope.operationId]
+          : [];
+  return `${servicePath(service, ...parts)}/policies/policy`;
+}
+
+/** @param {string} path @returns {Promise<any[]>} */
+async function list(path) {
+  return (await call('GET', path)).value ?? [];
+}
+
+/**
+ * @param {string} path
+ * @param {Record<string, unknown>} properties
+ * @param {Record<string, unknown>} [extra] top-level fields beside `properties` (e.g. `kind`)
+ */
+function put(path, properties, extra = {}) {
+  return call('PUT', path, { body: { ...extra, properties } });
+}
+
+/** Calls of the API Management services, named like the Azure operations they mirror. */
+export const apim = {
+  listServices: () => list(SERVICES_PATH),
+  /** @param {string} name */
+  getService: (name) => call('GET', servicePath(name)),
+  /** @param {string} name @param {Record<string, unknown>} properties */
+  createService: (name, properties) =>
+    call('PUT', servicePath(name), {
+      body: { location: 'portico', properties },
+      headers: { 'if-none-match': '*' },
+    }),
+  /** @param {string} name */
+  deleteService: (name) => call('DELETE', servicePath(name)),
+  /** @param {string} service @param {string} collection e.g. `apis`, `products` */
+  list: (service, collection) => list(servicePath(service, collection)),
+  /**
+   * Creates or replaces an entity: `apim.put('gw', ['apis', 'orders'], { path: 'orders', … })`.
+   * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
+   */
+  put: (service, segments, properties) => put(servicePath(service, ...segments), properties),
+  /** @param {string} service @param {string[]} segments */
+  remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
+  /** @param {string} service @param {string} apiId */
+  listOperations: (service, apiId) => list(servicePath(service, 'apis', apiId, 'operations')),
+  /** Deletes a product with its subscriptions. @param {string} service @param {string} productId */
+  deleteProduct: (service, productId) =>
+    call('DELETE', `${servicePath(service, 'products', productId)}?deleteSubscriptions=true`),
+  /** @param {string} service @param {string} productId */
+  listProductApis: (service, productId) => list(servicePath(service, 'products', productId, 'apis')),
+  /** @param {string} service @param {string} productId @param {string} apiId */
+  addProductApi: (service, productId, apiId) =>
+    call('PUT', servicePath(service, 'products', productId, 'apis', apiId)),
+  /** @param {string} service @param {string} productId @param {string} apiId */
+  removeProductApi: (service, productId, apiId) =>
+    call('DELETE', servicePath(service, 'products', productId, 'apis', apiId)),
+  /** @param {string} service @param {string} subscriptionId @param {string} state */
+  setSubscriptionState: (service, subscriptionId, state) =>
+    call('PATCH', servicePath(service, 'subscriptions', subscriptionId), { body: { properties: { state } } }),
+  /**
+   * @param {string} service @param {string} subscriptionId
+   * @returns {Promise<{ primaryKey: string, secondaryKey: string }>}
+   */
+  listSecrets: (service, subscriptionId) =>
+    call('POST', `${servicePath(service, 'subscriptions', subscriptionId)}/listSecrets`),
+  /** @param {string} service @param {string} subscriptionId @param {'primary' | 'secondary'} which */
+  regenerateKey: (service, subscriptionId, which) =>
+    call(
+      'POST',
+      `${servicePath(service, 'subscriptions', subscriptionId)}/regenerate${which === 'primary' ? 'Primary' : 'Secondary'}Key`,
+    ),
+  /** @param {string} service @param {string} id @returns {Promise<string>} */
+  namedValue: async (service, id) =>
+    String((await call('POST', `${servicePath(service, 'namedValues', id)}/listValue`)).value ?? ''),
+  /**
+   * The policy document of a scope, or undefined when the scope has none.
+   * @param {string} service @param {PolicyScope} scope @returns {Promise<string | undefined>}
+   */
+  getPolicy: async (service, scope) => {
+    try {
+      return String((await call('GET', policyPath(service, scope))).properties?.value ?? '');
+    } catch (error) {
+      if (/** @type {any} */ (error)?.status === 404) {
+        return undefined;
+      }
+      throw error;
+    }
+  },
+  /** @param {string} service @param {PolicyScope} scope @param {string} value */
+  setPolicy: (service, scope, value) =>
+    call('PUT', policyPath(service, scope), { body: { properties: { format: 'rawxml', value } } }),
+  /** @param {string} service @param {PolicyScope} scope */
+  deletePolicy: (service, scope) => call('DELETE', policyPath(service, scope)),
+};
+
+/** @param {string} type */
+function appKind(type) {
+  const spec = APP_KINDS.find((k) => k.type === type);
+  if (spec === undefined) {
+    throw new Error(`unknown backend app type ${type}`);
+  }
+  return spec;
+}
+
+/** @param {string} type @param {string} name */
+export function appPath(type, name) {
+  return `${PROVIDERS_PATH}/${appKind(type).collection}/${encodeURIComponent(name)}`;
+}
+
+/** Calls of the backend apps (function apps, web apps, container apps). */
+export const apps = {
+  /** @param {string} type @returns {Promise<any[]>} the apps of that type */
+  list: async (type) => {
+    const spec = appKind(type);
+    const all = await list(`${PROVIDERS_PATH}/${spec.collection}`);
+    return all.filter((app) => spec.kind === undefined || app.kind === spec.kind);
+  },
+  /**
+   * Creates an app; a function app's content is uploaded afterwards (`function-upload.js`).
+   * @param {string} type @param {string} name @param {Record<string, unknown>} properties
+   */
+  create: (type, name, properties) =>
+    call('PUT', appPath(type, name), {
+      body: {
+        location: 'portico',
+        ...(type === 'containerapp' ? {} : { kind: type === 'functionapp' ? 'functionapp' : 'app' }),
+        properties,
+      },
+    }),
+  /** @param {string} type @param {string} name */
+  remove: (type, name) => call('DELETE', appPath(type, name)),
+};
+
+/**
+ * Which site environments link to which backend ({@link linkKey} → site, environment, link status), read
+ * from every site's links: the API keeps links on the site's side, as Azure does.
+ * @returns {Promise<Map<string, { site: string, environment: string, status: string }[]>>}
+ */
+export async function resolveLinkedSites() {
+  /** @type {Map<string, { site: string, environment: string, status: string }[]>} */
+  const links = new Map();
+  const sites = (await api.listSites()).value ?? [];
+  await Promise.all(
+    sites.map(async (/** @type {any} */ site) => {
+      const builds = await api.listBuilds(String(site.name));
+      await Promise.all(
+        builds.map(async (/** @type {any} */ build) => {
+          for (const link of await api.listLinkedBackends(String(site.name), String(build.name))) {
+            const key = linkKey(String(link.properties?.backendType), String(link.properties?.resourceName));
+            const entry = {
+              site: String(site.name),
+              environment: String(build.name) === 'default' ? 'Production' : String(build.name),
+              status: String(link.properties?.status ?? ''),
+            };
+            links.set(key, [...(links.get(key) ?? []), entry]);
+          }
+        }),
+      );
+    }),
+  );
+  return links;
+}
+
+/**
+ * The key of a backend in {@link resolveLinkedSites}: its link type and name.
+ * @param {string} type `apim`, `functionapp`, `webapp` or `containerapp`
+ * @param {string} name
+ */
+export function linkKey(type, name) {
+  return `${type}/${name}`;
+}

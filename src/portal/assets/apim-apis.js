@@ -1,0 +1,265 @@
+// @ts-check
+/**
+ * APIs of a service, as Azure's "Create an HTTP API": display name, name, web service URL, API URL
+ * suffix, subscription required, and its operations (one `METHOD /template` per line). Each API row lists
+ * its operations; selecting an API (`#/apim/<service>/apis/<id>`) manages them (`apim-operations.js`);
+ * Delete removes an API with its operations and policies.
+ */
+import { apim } from './apim-api.js';
+import { parseOperationLine, renderOperations } from './apim-operations.js';
+import { confirmDialog } from './dialog.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  stackable,
+  table,
+  toggleButton,
+} from './dom.js';
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./apim-service.js').ServiceView} view
+ */
+export async function renderApimApis(body, view) {
+  const service = String(view.service.name);
+  const messages = createMessageArea('apim-apis-message');
+  const list = h('div', { testid: 'apim-apis-list' });
+  const detail = h('div', { testid: 'api-detail-slot' });
+  /** @param {string} [notice] */
+  const refresh = async (notice) => {
+    replace(list, loading('Loading APIs…'));
+    replace(list, await apisTable(service, messages, refresh));
+    if (notice !== undefined) {
+      messages.show(notice, 'success');
+    }
+  };
+  const create = createApiForm(service, (notice) => void refresh(notice));
+  replace(
+    body,
+    h('div', { class: 'toolbar' }, toggleButton('+ Add API', 'api-create-open', create)),
+    create,
+    messages.element,
+    list,
+    detail,
+  );
+  await refresh();
+  if (view.route.arg !== undefined) {
+    await renderOperations(detail, service, view.route.arg, () => refresh());
+  }
+}
+
+/**
+ * @param {string} service
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice?: string) => Promise<void>} refresh
+ */
+async function apisTable(service, messages, refresh) {
+  let rows;
+  try {
+    const apis = await apim.list(service, 'apis');
+    rows = await Promise.all(
+      apis.map(async (/** @type {any} */ api) => ({
+        api,
+        operations: await apim.listOperations(service, String(api.name)),
+      })),
+    );
+  } catch (error) {
+    return errorNotice(messageOf(error), 'apim-apis-error');
+  }
+  if (rows.length === 0) {
+    return h('p', { class: 'empty', testid: 'apim-apis-empty', text: 'No APIs yet. Choose + Add API.' });
+  }
+  return stackable(
+    table({
+      caption: 'APIs',
+      headers: ['API', 'URL suffix', 'Web service URL', 'Operations', 'Subscription', ''],
+      testid: 'apim-apis-table',
+      rows: rows.map(({ api, operations }) => {
+        const id = String(api.name);
+        const p = api.properties ?? {};
+        const remove = button('Delete', `api-delete-${id}`, {
+          small: true,
+          variant: 'danger',
+          'aria-label': `Delete the API ${id}`,
+        });
+        remove.addEventListener('click', async () => {
+          const confirmed = await confirmDialog({
+            title: `Delete the API ${id}?`,
+            message: 'Its operations and policies are deleted, and products no longer include it.',
+            confirmLabel: 'Delete',
+            danger: true,
+          });
+          if (!confirmed) {
+            return;
+          }
+          try {
+            await apim.remove(service, ['apis', id]);
+            await refresh(`Deleted the API ${id}.`);
+          } catch (error) {
+            messages.show(messageOf(error));
+          }
+        });
+        return h(
+          'tr',
+          { testid: `api-row-${id}` },
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', {
+              href: `#/apim/${encodeURIComponent(service)}/apis/${encodeURIComponent(id)}`,
+              testid: `api-link-${id}`,
+              text: String(p.displayName ?? id),
+            }),
+            h('div', { class: 'hint mono', text: id }),
+          ),
+          h('td', { class: 'mono', testid: 'api-path', text: `/${String(p.path ?? '')}` }),
+          h('td', { class: 'mono', testid: 'api-service-url', text: String(p.serviceUrl ?? '') }),
+          h('td', {}, operationList(operations)),
+          h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
+          h('td', { class: 'row-actions' }, remove),
+        );
+      }),
+    }),
+  );
+}
+
+/** @param {any[]} operations */
+function operationList(operations) {
+  if (operations.length === 0) {
+    return h('span', { class: 'muted', text: 'none yet (every call answers 404)' });
+  }
+  return h(
+    'ul',
+    { class: 'plain-list mono', testid: 'api-operations' },
+    operations.map((op) =>
+      h('li', { text: `${String(op.properties?.method ?? '')} ${String(op.properties?.urlTemplate ?? '')}` }),
+    ),
+  );
+}
+
+/**
+ * Reads the operations box: one per non-empty line; the first bad line is reported with its number.
+ * @param {string} text
+ */
+function readOperations(text) {
+  const lines = text.split('\n');
+  /** @type {{ id: string, method: string, urlTemplate: string }[]} */
+  const operations = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') {
+      continue;
+    }
+    const operation = parseOperationLine(line);
+    if (operation === undefined) {
+      return {
+        error: `Operations, line ${index + 1}: "${line.trim()}" must be a method and a URL template, e.g. GET /getProducts or POST /orders/{id}.`,
+        operations,
+      };
+    }
+    operations.push(operation);
+  }
+  return { error: undefined, operations };
+}
+
+/**
+ * The "+ Add API" form (an HTTP API: Azure's fields).
+ * @param {string} service
+ * @param {(notice: string) => void} onCreated
+ */
+function createApiForm(service, onCreated) {
+  const displayName = h('input', { type: 'text', autocomplete: 'off', testid: 'api-display-name' });
+  const name = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'api-name',
+  });
+  const serviceUrl = h('input', {
+    type: 'url',
+    required: true,
+    autocomplete: 'off',
+    placeholder: 'https://backend.example.com/api',
+    testid: 'api-service-url-input',
+  });
+  const path = h('input', {
+    type: 'text',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'api-path-input',
+  });
+  const subscription = checkbox('Subscription required', { checked: true, testid: 'api-subscription' });
+  const operations = h('textarea', {
+    rows: 4,
+    spellcheck: 'false',
+    class: 'mono',
+    placeholder: 'GET /getProducts\nPOST /orders/{id}',
+    testid: 'api-operations-input',
+  });
+  const messages = createMessageArea('api-create-message');
+  const submit = button('Create', 'api-create', { type: 'submit', variant: 'primary' });
+  const form = h(
+    'form',
+    { class: 'panel', id: 'create-api', hidden: true, testid: 'api-create-form' },
+    h('h2', { text: 'Create an HTTP API' }),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Display name', displayName),
+      field('Name', name, "Letters, digits, '-', '_' or '.'."),
+    ),
+    field('Web service URL', serviceUrl, 'Where the gateway sends the calls.'),
+    field('API URL suffix', path, 'The path after the gateway URL, e.g. orders (empty: the root).'),
+    subscription.element,
+    field(
+      'Operations',
+      operations,
+      'One per line: a method and a URL template under the suffix. The gateway answers only calls that match an operation.',
+    ),
+    messages.element,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    messages.clear();
+    const parsed = readOperations(operations.value);
+    if (parsed.error !== undefined) {
+      messages.show(parsed.error);
+      operations.focus();
+      return;
+    }
+    submit.disabled = true;
+    const id = name.value.trim();
+    try {
+      await apim.put(service, ['apis', id], {
+        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+        path: path.value.trim().replace(/^\/+/, ''),
+        serviceUrl: serviceUrl.value.trim(),
+        protocols: ['http', 'https'],
+        subscriptionRequired: subscription.input.checked,
+      });
+      for (const op of parsed.operations) {
+        await apim.put(service, ['apis', id, 'operations', op.id], {
+          method: op.method,
+          urlTemplate: op.urlTemplate,
+        });
+      }
+      form.reset();
+      onCreated(
+        `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,
+      );
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

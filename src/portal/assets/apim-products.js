@@ -1,0 +1,173 @@
+// @ts-check
+/**
+ * Products of a service, as in the Azure portal: the list (name, state, subscription required, APIs),
+ * "+ Add" (display name, id, published, requires subscription), and below it the selected product's page
+ * (`apim-product.js`), for the steps "Products → select the product → + Add API" of linking a static
+ * web app.
+ */
+import { apim } from './apim-api.js';
+import { renderProduct } from './apim-product.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  errorNotice,
+  field,
+  h,
+  loading,
+  messageOf,
+  replace,
+  stackable,
+  table,
+  toggleButton,
+} from './dom.js';
+
+/** The display name linking gives the product it makes for a site (docs/apim.md). */
+const LINKED_PRODUCT = /^Azure Static Web Apps - .* \(Linked\)$/;
+
+/**
+ * @param {HTMLElement} body
+ * @param {import('./apim-service.js').ServiceView} view
+ */
+export async function renderProducts(body, view) {
+  const service = String(view.service.name);
+  const messages = createMessageArea('products-message');
+  const list = h('div', { testid: 'products-list' });
+  const detail = h('div', { testid: 'product-detail-slot' });
+  /** @param {string} [notice] */
+  const refresh = async (notice) => {
+    replace(list, loading('Loading products…'));
+    replace(list, await productsTable(service));
+    if (notice !== undefined) {
+      messages.show(notice, 'success');
+    }
+  };
+  const create = createProductForm(service, (notice) => void refresh(notice));
+  replace(
+    body,
+    h('div', { class: 'toolbar' }, toggleButton('+ Add', 'product-create-open', create)),
+    create,
+    messages.element,
+    list,
+    detail,
+  );
+  await refresh();
+  if (view.route.arg !== undefined) {
+    await renderProduct(detail, service, view.route.arg, refresh);
+  }
+}
+
+/** @param {string} service */
+async function productsTable(service) {
+  let rows;
+  try {
+    const products = await apim.list(service, 'products');
+    rows = await Promise.all(
+      products.map(async (/** @type {any} */ product) => ({
+        product,
+        apis: await apim.listProductApis(service, String(product.name)),
+      })),
+    );
+  } catch (error) {
+    return errorNotice(messageOf(error), 'products-error');
+  }
+  if (rows.length === 0) {
+    return h('p', { class: 'empty', testid: 'products-empty', text: 'No products yet. Choose + Add.' });
+  }
+  return stackable(
+    table({
+      caption: 'Products',
+      headers: ['Product', 'State', 'Subscription', 'APIs'],
+      testid: 'products-table',
+      rows: rows.map(({ product, apis }) => {
+        const id = String(product.name);
+        const p = product.properties ?? {};
+        return h(
+          'tr',
+          { testid: `product-row-${id}` },
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', {
+              href: `#/apim/${encodeURIComponent(service)}/products/${encodeURIComponent(id)}`,
+              testid: `product-link-${id}`,
+              text: String(p.displayName ?? id),
+            }),
+            h('div', { class: 'hint mono', text: id }),
+            LINKED_PRODUCT.test(String(p.displayName ?? ''))
+              ? h('span', { class: 'badge badge-live', testid: 'product-linked', text: 'Static Web Apps' })
+              : null,
+          ),
+          h('td', { testid: 'product-state', text: stateLabel(p.state) }),
+          h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
+          h('td', { testid: 'product-apis', text: apis.map((a) => String(a.name)).join(', ') || '—' }),
+        );
+      }),
+    }),
+  );
+}
+
+/** @param {unknown} state */
+function stateLabel(state) {
+  return state === 'published' ? 'Published' : 'Not published';
+}
+
+/**
+ * The "+ Add" product form.
+ * @param {string} service
+ * @param {(notice: string) => void} onCreated
+ */
+function createProductForm(service, onCreated) {
+  const displayName = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    testid: 'product-display-name',
+  });
+  const id = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'product-id',
+  });
+  const published = checkbox('Published', { testid: 'product-published' });
+  const subscription = checkbox('Requires subscription', { checked: true, testid: 'product-subscription' });
+  const messages = createMessageArea('product-create-message');
+  const submit = button('Create', 'product-create', { type: 'submit', variant: 'primary' });
+  const form = h(
+    'form',
+    { class: 'panel', id: 'create-product', hidden: true, testid: 'product-create-form' },
+    h('h2', { text: 'Add product' }),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Display name', displayName),
+      field('Id', id, "Letters, digits, '-', '_' or '.'."),
+    ),
+    published.element,
+    subscription.element,
+    messages.element,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    messages.clear();
+    const productId = id.value.trim();
+    try {
+      await apim.put(service, ['products', productId], {
+        displayName: displayName.value.trim(),
+        state: published.input.checked ? 'published' : 'notPublished',
+        subscriptionRequired: subscription.input.checked,
+      });
+      form.reset();
+      onCreated(`Created the product ${productId}.`);
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
