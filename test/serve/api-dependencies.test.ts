@@ -22,6 +22,15 @@ import {
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 
+/**
+ * A function answering an id drawn when its worker process started (process ids repeat in the sandbox's
+ * own namespace), so a test sees whether the API was restarted.
+ */
+const PID_FUNCTION = `const { app } = require('@azure/functions');
+const started = require('node:crypto').randomUUID();
+app.http('pid', { methods: ['GET'], authLevel: 'anonymous', handler: async () => ({ jsonBody: { pid: started } }) });
+`;
+
 interface DeploymentBody {
   properties: { status: string; log: string | null; error?: string | null };
 }
@@ -71,6 +80,39 @@ describe('API dependencies installed at deploy', () => {
     const answer = await t.get(host, '/api/setting/NOTHING');
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json()).toMatchObject({ name: 'NOTHING', value: null });
+  }, 120_000);
+
+  it('an unchanged redeploy keeps the live files and the running API, without npm', async () => {
+    const api = await apiVariant(
+      { dependencies: { '@azure/functions': '^4.16.5' }, description: 'pid' },
+      { 'src/functions/pid.js': PID_FUNCTION },
+    );
+    const app = await writeApp({ 'index.html': 'same content' });
+    const first = await deployFolders(t.service, token, app, { apiDir: api });
+    expect(first.status, first.text).toBe(200);
+    const pid = (await t.get(host, '/api/pid')).json<{ pid: string }>().pid;
+
+    const again = await deployFolders(t.service, token, app, { apiDir: api });
+    expect(again.status, again.text).toBe(200);
+    const body = again.json<DeploymentBody & { name: string }>();
+    expect(body.name).not.toBe(first.json<{ name: string }>().name);
+    expect(body.properties.log).toMatch(
+      /^Unchanged: the same content as deployment \S+ .*nothing was staged, installed \(no npm\) or restarted/,
+    );
+    expect((await t.get(host, '/')).text).toContain('same content');
+    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).toBe(pid);
+    const listed = await t.admin('GET', `${SITES_PATH}/deps/builds/default/deployments`);
+    const [newest] = listed.json<{ value: { name: string; properties: { active: boolean } }[] }>().value;
+    expect(newest).toMatchObject({ name: body.name, properties: { active: true } });
+
+    // A change (here of a static file) takes the full path: the API is started again.
+    const changed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'changed' }), {
+      apiDir: api,
+    });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.json<DeploymentBody>().properties.log).toMatch(/Dependencies unchanged/);
+    expect((await t.get(host, '/')).text).toContain('changed');
+    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).not.toBe(pid);
   }, 120_000);
 
   it('installs again when package.json changes', async () => {
