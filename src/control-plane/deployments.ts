@@ -25,6 +25,7 @@ import {
   sweepUnusedContents,
 } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
+import { createDeployLog, type DeployLog } from './deploy-log.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
 import { contentKeyOf, type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
 import type { Site } from './sites.js';
@@ -188,13 +189,14 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
     return settle(ctx, id, () => commitUnchanged(ctx, site, deployment, live));
   }
   const staging = await stageDeployment(ctx, id, deployment.manifest);
+  const log = createDeployLog(ctx, id);
   return settle(ctx, id, async () => {
     try {
-      const checked = await checkStaged(ctx, site, staging, deployment.manifest);
+      const checked = await checkStaged(ctx, site, staging, deployment.manifest, log);
       await publishFolder(staging, deploymentFolder(ctx, id));
       return await activate(ctx, deployment, checked, { restart: true });
     } catch (error) {
-      await rm(staging, { recursive: true, force: true });
+      await Promise.all([rm(staging, { recursive: true, force: true }), log.flush()]);
       throw error;
     }
   });
@@ -275,13 +277,15 @@ async function checkStaged(
   site: Site,
   staging: string,
   manifest: Manifest,
+  log: DeployLog,
 ): Promise<CheckedContent> {
   const standardFeatures = await checkConfig(join(staging, 'app'), site);
   if (manifest.api === undefined) {
     return { manifest, standardFeatures, log: null };
   }
   await checkApiHostJson(join(staging, 'api'), 'api/host.json');
-  const modules = await resolveApiModules(ctx, join(staging, 'api'));
+  const modules = await resolveApiModules(ctx, join(staging, 'api'), (line) => log.line(line));
+  await log.flush();
   if (modules === undefined) {
     return { manifest, standardFeatures, log: null };
   }

@@ -23,6 +23,7 @@ import {
   findAdminToken,
   resolveUrl,
 } from '../connection.js';
+import { commitWithLog } from '../deploy-log.js';
 import { parseEnvironment } from '../options.js';
 import {
   addJsonOption,
@@ -129,7 +130,7 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
   );
-  return client.commit(created.id);
+  return commitWithLog(client, created.id);
 }
 
 /** Says that a new environment was given production's app settings, and how to change them. */
