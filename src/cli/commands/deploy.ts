@@ -78,7 +78,9 @@ export function registerDeployCommands(program: Command): void {
     )
     .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
   addJsonOption(addConnectionOptions(deploy.command('rollback')))
-    .description('Make an earlier successful deployment live again (default: the one before the live one)')
+    .description(
+      'Make an earlier successful deployment live again (default: the newest one before the live one with other content)',
+    )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
     .option('--to <deploymentId>', 'the deployment to restore (see portico deploy list)')
