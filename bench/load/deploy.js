@@ -8,14 +8,16 @@
  *   1. first deploy (every file uploaded, npm install on the server, the API started on first call);
  *   2. the same content again, BENCH_DEPLOY_RUNS times (default 5), the median kept: nothing to upload,
  *      no npm, the live files and the running API kept;
- *   3. one static file changed, as often, the median kept: one upload, the installed dependencies reused.
+ *   3. the server's part of 2 alone: create and commit over REST from this process, as often;
+ *   4. one static file changed, as often, the median kept: one upload, the installed dependencies reused.
  * Each deploy is checked: the page serves its content and `/api` answers 200 afterwards. Target:
  * the unchanged deploy <= 1 s. `portico --version` (spawn to exit) is the floor of any CLI command and
  * is measured in the same run. Results are also written to bench/results/deploy.md.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +35,8 @@ import {
 const RUNS = Math.max(1, Math.round(Number(process.env.BENCH_DEPLOY_RUNS) || 5));
 const BIN = join(ROOT, 'bin', 'portico.js');
 const DOMAIN = 'portico.test';
+const SITES_PATH =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites';
 const API_FIXTURE = join(ROOT, 'bench', 'load', 'functions-app');
 const STATIC_FILES = 40;
 const TARGET_UNCHANGED_S = 1;
@@ -76,6 +80,58 @@ function get(port, host, path) {
     req.once('error', reject);
     req.end();
   });
+}
+
+/** A JSON call of the management or deployment API. */
+async function callApi(adminUrl, method, path, token, body) {
+  const response = await fetch(`${adminUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** The file list of a folder as the deployment API wants it (sorted `/` paths, sizes, SHA-256). */
+function listFiles(dir, prefix = '') {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        return listFiles(dir, path);
+      }
+      const data = readFileSync(join(dir, path));
+      return [{ path, size: data.length, sha256: createHash('sha256').update(data).digest('hex') }];
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * Milliseconds of the server's part of a deploy of content it has: create the deployment, then commit
+ * (no upload is needed), measured from this process.
+ */
+async function timeRestDeploy(adminUrl, deploymentToken, site, api) {
+  const listing = { environment: 'production', app: listFiles(site), api: listFiles(api) };
+  const started = performance.now();
+  const created = await callApi(adminUrl, 'POST', '/deploy/v1/deployments', deploymentToken, listing);
+  if (created.missing.length > 0) {
+    throw new Error(`the server lacks ${created.missing.length} contents of an unchanged deploy`);
+  }
+  const committed = await callApi(
+    adminUrl,
+    'POST',
+    `/deploy/v1/deployments/${created.id}/commit`,
+    deploymentToken,
+  );
+  const ms = performance.now() - started;
+  if (!committed.properties.log?.startsWith('Unchanged')) {
+    throw new Error(`an unchanged deploy took the full path: ${committed.properties.log}`);
+  }
+  return ms;
 }
 
 function median(values) {
@@ -140,6 +196,12 @@ async function main() {
       unchangedApi.push(again.apiMs);
     }
     const lastUnchanged = (await deploy('v1')).stderr;
+    const adminUrl = `http://${HOST}:${adminPort}`;
+    const secrets = await callApi(adminUrl, 'POST', `${SITES_PATH}/bench/listSecrets`, token);
+    const server = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      server.push(await timeRestDeploy(adminUrl, secrets.properties.apiKey, site, api));
+    }
     for (let run = 0; run < RUNS; run += 1) {
       writeSite(site, `v${run + 2}`);
       const next = await deploy(`v${run + 2}`);
@@ -160,6 +222,7 @@ async function main() {
       `| portico --version (the floor of a CLI command) | ${f.toFixed(0)} | | 1.00 | |`,
       `| first (uploads, npm install) | ${first.ms.toFixed(0)} | 1.00 | ${(first.ms / f).toFixed(2)} | ${first.apiMs.toFixed(0)} |`,
       `| unchanged content | ${u.toFixed(0)} | ${(u / first.ms).toFixed(3)} | ${(u / f).toFixed(2)} | ${median(unchangedApi).toFixed(0)} |`,
+      `| unchanged content, server only (create + commit over REST) | ${median(server).toFixed(0)} | ${(median(server) / first.ms).toFixed(3)} | | |`,
       `| one static file changed | ${c.toFixed(0)} | ${(c / first.ms).toFixed(3)} | ${(c / f).toFixed(2)} | ${median(changedApi).toFixed(0)} |`,
       '',
       `Target: unchanged deploy <= ${TARGET_UNCHANGED_S} s: ${verdict} (${(u / 1000).toFixed(2)} s)`,
