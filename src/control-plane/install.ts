@@ -1,7 +1,7 @@
 /**
  * Installs a deployed API's dependencies when the deploy did not include them (`npm install --omit=dev`,
- * with a time limit), as Azure's build does; its output, summarised and without credentials (`npm-log.ts`), is
- * kept with the deployment and shown while it runs.
+ * with a time limit), as Azure's build does; its output, summarised and without credentials
+ * (`npm-log.ts`), is kept with the deployment and shown while it runs.
  *
  * The API folder is a tenant's: npm runs with `--ignore-scripts`, with none of the server's environment
  * (a project `.npmrc` expands `${VARS}`, so it could send the admin token to a registry of its choosing),
