@@ -19,6 +19,8 @@ export interface DeployClient {
   createDeployment(body: DeploymentRequest): Promise<CreatedDeployment>;
   /** Step 2: uploads one content (raw bytes) by its SHA-256. */
   uploadFile(id: string, sha256: string, bytes: Uint8Array): Promise<void>;
+  /** A deployment with its log so far (poll it while a commit installs dependencies). */
+  getDeployment(id: string): Promise<Deployment>;
   /** Step 3: checks the deployment and makes it live; `properties.url` is the environment's URL. */
   commit(id: string): Promise<Deployment>;
   /**
@@ -50,6 +52,7 @@ export function createDeployClient(options: DeployClientOptions): DeployClient {
         bytes,
       });
     },
+    getDeployment: (id) => request<Deployment>(target, { method: 'GET', path: deploymentPath(id) }),
     commit: (id) => request<Deployment>(target, { method: 'POST', path: `${deploymentPath(id)}/commit` }),
     rollback: (environment, deploymentId) =>
       request<Deployment>(target, {

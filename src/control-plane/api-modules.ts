@@ -18,11 +18,12 @@ export interface ApiModules {
 /**
  * The node_modules files `apiDir` needs (`undefined` when it needs none: no dependencies, or it brought
  * its own), from an earlier identical install when every one of its contents is still stored, else from
- * `npm install` (user errors as {@link installDependencies}).
+ * `npm install` (user errors as {@link installDependencies}). `onLine` gets the log's lines as they come.
  */
 export async function resolveApiModules(
   ctx: ControlContext,
   apiDir: string,
+  onLine: (line: string) => void = () => undefined,
 ): Promise<ApiModules | undefined> {
   const plan = await planInstall(apiDir);
   if (plan === undefined) {
@@ -30,10 +31,11 @@ export async function resolveApiModules(
   }
   const remembered = await findInstall(ctx, plan.key);
   if (remembered !== undefined) {
+    onLine(remembered.log.trimEnd());
     await writeFiles(ctx, apiDir, remembered.files);
     return remembered;
   }
-  const { log } = await installDependencies(apiDir);
+  const { log } = await installDependencies(apiDir, { onLine });
   const files = await ingestFolder(ctx, apiDir, 'node_modules');
   await rememberInstall(ctx, plan.key, files, log);
   return { files, log };

@@ -17,10 +17,17 @@ import {
   checkContentForLinkedEnvironment,
   checkListingForLinkedEnvironment,
 } from './backends/constraints.js';
-import { deploymentFolder, publishFolder, stageDeployment, sweepUnusedContents } from './content.js';
+import {
+  deploymentFolder,
+  materializeDeployment,
+  publishFolder,
+  stageDeployment,
+  sweepUnusedContents,
+} from './content.js';
 import { type ControlContext, recordChange } from './context.js';
+import { createDeployLog, type DeployLog } from './deploy-log.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
-import { type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
+import { contentKeyOf, type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
 import type { Site } from './sites.js';
 import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
@@ -39,6 +46,8 @@ export interface Deployment {
   readonly standardFeatures: readonly string[];
   readonly error: string | null;
   readonly log: string | null;
+  /** Equal keys mean the same content as sent ({@link contentKeyOf}); `null` on deployments older than it. */
+  readonly contentKey: string | null;
   readonly createdAt: string;
   readonly completedAt: string | null;
 }
@@ -55,6 +64,7 @@ function toDeployment(row: DeploymentsTable): Deployment {
     standardFeatures: JSON.parse(row.standard_features) as string[],
     error: row.error,
     log: row.log,
+    contentKey: row.content_key,
     createdAt: row.created_at,
     completedAt: row.completed_at,
   };
@@ -87,6 +97,7 @@ export async function createDeployment(
     standard_features: '[]',
     error: null,
     log: null,
+    content_key: contentKeyOf(request.manifest),
     created_at: ctx.now().toISOString(),
     completed_at: null,
   };
@@ -158,7 +169,11 @@ async function requireUploading(ctx: ControlContext, site: Site, id: string): Pr
   return deployment;
 }
 
-/** Checks a fully uploaded deployment and makes it live; on a problem marks it Failed and throws. */
+/**
+ * Checks a fully uploaded deployment and makes it live; on a problem marks it Failed and throws. The
+ * content the environment already serves is not staged or installed again, and what serves it is kept
+ * ({@link commitUnchanged}).
+ */
 export async function commitDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
   const deployment = await requireUploading(ctx, site, id);
   const missing = await ctx.blobs.missing(manifestHashes(deployment.manifest));
@@ -169,19 +184,73 @@ export async function commitDeployment(ctx: ControlContext, site: Site, id: stri
     );
   }
   await checkLinkOrDiscard(ctx, deployment);
+  const live = await findLiveTwin(ctx, deployment);
+  if (live !== undefined) {
+    return settle(ctx, id, () => commitUnchanged(ctx, site, deployment, live));
+  }
   const staging = await stageDeployment(ctx, id, deployment.manifest);
+  const log = createDeployLog(ctx, id);
+  return settle(ctx, id, async () => {
+    try {
+      const checked = await checkStaged(ctx, site, staging, deployment.manifest, log);
+      await publishFolder(staging, deploymentFolder(ctx, id));
+      return await activate(ctx, deployment, checked, { restart: true });
+    } catch (error) {
+      await Promise.all([rm(staging, { recursive: true, force: true }), log.flush()]);
+      throw error;
+    }
+  });
+}
+
+/** Runs the end of a commit: a failure marks the deployment Failed; either way the outcome is published. */
+async function settle(
+  ctx: ControlContext,
+  id: string,
+  commit: () => Promise<Deployment>,
+): Promise<Deployment> {
   try {
-    const checked = await checkStaged(ctx, site, staging, deployment.manifest);
-    await publishFolder(staging, deploymentFolder(ctx, id));
-    const live = await activate(ctx, deployment, checked);
+    const live = await commit();
     publishEvent('deploy', () => ({ outcome: 'succeeded' }));
     return live;
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
     await markFailed(ctx, id, error);
     publishEvent('deploy', () => ({ outcome: 'failed' }));
     throw error;
   }
+}
+
+/** The environment's live deployment when it was sent the same content as `deployment`. */
+async function findLiveTwin(ctx: ControlContext, deployment: Deployment): Promise<Deployment | undefined> {
+  if (deployment.contentKey === null) {
+    return undefined;
+  }
+  const env = await ctx.db
+    .selectFrom('environments')
+    .select('active_deployment_id')
+    .where('id', '=', deployment.environmentId)
+    .executeTakeFirst();
+  const live = env?.active_deployment_id ? await readDeployment(ctx, env.active_deployment_id) : undefined;
+  return live?.status === 'Succeeded' && live.contentKey === deployment.contentKey ? live : undefined;
+}
+
+/**
+ * A deploy of the content that is live already: the new deployment becomes the live one (history and
+ * rollback see it) with the live one's files and installed dependencies, after the config is checked
+ * against the site's plan again (it may have changed). Nothing is staged, installed or restarted: the
+ * nodes keep serving the same files with the same running API (decision 0030).
+ */
+async function commitUnchanged(
+  ctx: ControlContext,
+  site: Site,
+  deployment: Deployment,
+  live: Deployment,
+): Promise<Deployment> {
+  const folders = await materializeDeployment(ctx, live.id, live.manifest);
+  const standardFeatures = await checkConfig(folders.appDir, site);
+  const log =
+    `Unchanged: the same content as deployment ${live.id} (live since ${live.completedAt ?? live.createdAt}). ` +
+    'Its files, installed API dependencies and running API were kept: nothing was staged, installed (no npm) or restarted.\n';
+  return activate(ctx, deployment, { manifest: live.manifest, standardFeatures, log }, { restart: false });
 }
 
 /**
@@ -208,13 +277,15 @@ async function checkStaged(
   site: Site,
   staging: string,
   manifest: Manifest,
+  log: DeployLog,
 ): Promise<CheckedContent> {
   const standardFeatures = await checkConfig(join(staging, 'app'), site);
   if (manifest.api === undefined) {
     return { manifest, standardFeatures, log: null };
   }
   await checkApiHostJson(join(staging, 'api'), 'api/host.json');
-  const modules = await resolveApiModules(ctx, join(staging, 'api'));
+  const modules = await resolveApiModules(ctx, join(staging, 'api'), (line) => log.line(line));
+  await log.flush();
   if (modules === undefined) {
     return { manifest, standardFeatures, log: null };
   }
@@ -247,10 +318,16 @@ async function checkConfig(appDir: string, site: Site): Promise<readonly string[
   return features;
 }
 
+/**
+ * Makes the checked deployment the environment's live one. With `restart`, the nodes rebuild what serves
+ * the environment (a change is recorded); without it they keep it, which only content identical to what
+ * they serve allows.
+ */
 async function activate(
   ctx: ControlContext,
   deployment: Deployment,
   checked: CheckedContent,
+  options: { readonly restart: boolean },
 ): Promise<Deployment> {
   const now = ctx.now().toISOString();
   const hostname = await ctx.db.transaction().execute(async (trx) => {
@@ -275,7 +352,9 @@ async function activate(
       .executeTakeFirstOrThrow();
     return env.hostname;
   });
-  await recordChange(ctx, hostname);
+  if (options.restart) {
+    await recordChange(ctx, hostname);
+  }
   await pruneDeployments(ctx, deployment.environmentId);
   return {
     ...deployment,
@@ -358,7 +437,10 @@ export async function latestDeploymentStatuses(
   return new Map(rows.map((row) => [row.environment_id, row.status]));
 }
 
-/** Makes an earlier successful deployment live again (default: the newest one before the live one). */
+/**
+ * Makes an earlier successful deployment live again (default: the newest one before the live one with
+ * other content, so an unchanged redeploy does not hide the change it repeats).
+ */
 export async function rollbackDeployment(
   ctx: ControlContext,
   site: Site,
@@ -376,7 +458,7 @@ export async function rollbackDeployment(
       ? candidates.find((d) => d.id === deploymentId)
       : active === undefined
         ? candidates[0]
-        : candidates.find((d) => d.createdAt < active.createdAt);
+        : candidates.find((d) => d.createdAt < active.createdAt && !isSameContent(d, active));
   if (target === undefined) {
     throw new PorticoError(
       'DEPLOY_NOTHING_TO_ROLL_BACK',
@@ -393,6 +475,10 @@ export async function rollbackDeployment(
     .execute();
   await recordChange(ctx, environment.hostname);
   return target;
+}
+
+function isSameContent(a: Deployment, b: Deployment): boolean {
+  return a.contentKey !== null && a.contentKey === b.contentKey;
 }
 
 /** The deployment with this id (any site), for the data plane. */

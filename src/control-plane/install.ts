@@ -1,6 +1,7 @@
 /**
  * Installs a deployed API's dependencies when the deploy did not include them (`npm install --omit=dev`,
- * with a time limit), as Azure's build does; the output is kept with the deployment.
+ * with a time limit), as Azure's build does; its output, summarised and without credentials
+ * (`npm-log.ts`), is kept with the deployment and shown while it runs.
  *
  * The API folder is a tenant's: npm runs with `--ignore-scripts`, with none of the server's environment
  * (a project `.npmrc` expands `${VARS}`, so it could send the admin token to a registry of its choosing),
@@ -11,9 +12,11 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { tightenTree } from '../shared/private-fs.js';
+import { createNpmLog, createRedactor, type NpmLog, PROGRESS_INTERVAL_MS } from './npm-log.js';
 
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
@@ -33,6 +36,22 @@ const SPEC_FIELDS = [
 
 /** A specifier npm resolves on the server's own disk instead of a registry or a remote repository. */
 const LOCAL_SPEC = /^(?:file:|link:|portal:|git\+file:|\.\.?(?:[/\\]|$)|[/\\]|~[/\\]|[A-Za-z]:[/\\])/;
+
+/**
+ * `--loglevel=http` makes npm say which package documents and tarballs it fetches, which the log turns
+ * into progress lines.
+ */
+const NPM_ARGS = [
+  'install',
+  '--omit=dev',
+  '--no-audit',
+  '--no-fund',
+  '--ignore-scripts',
+  '--install-links=false',
+  '--workspaces=false',
+  '--prefer-offline',
+  '--loglevel=http',
+];
 
 /** Variables of the server's environment npm may see: the path, locale, and the operator's npm and proxy settings. */
 const NPM_ENV = /^(?:PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|npm_config_.*|https?_proxy|no_proxy)$/i;
@@ -88,24 +107,50 @@ export async function planInstall(apiDir: string): Promise<InstallPlan | undefin
   };
 }
 
-/** Runs `npm install --omit=dev` in `apiDir` (see {@link planInstall} for when it is needed). */
+/** How an install runs. */
+export interface InstallOptions {
+  /** Default {@link INSTALL_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+  /** Gets each line of the install's log as it is made (progress, npm's own lines), secrets removed. */
+  readonly onLine?: (line: string) => void;
+}
+
+/**
+ * Runs `npm install --omit=dev` in `apiDir` (see {@link planInstall} for when it is needed). Its log is
+ * npm's output summarised, without secrets (`npm-log.ts`).
+ */
 export async function installDependencies(
   apiDir: string,
-  timeoutMs = INSTALL_TIMEOUT_MS,
+  options: InstallOptions = {},
 ): Promise<InstallResult> {
-  const { code, log, timedOut } = await runNpm(apiDir, timeoutMs);
+  const timeoutMs = options.timeoutMs ?? INSTALL_TIMEOUT_MS;
+  const env = npmEnvironment();
+  const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => undefined);
+  const npmLog = createNpmLog({
+    now: () => performance.now(),
+    emit: options.onLine ?? (() => undefined),
+    redact: createRedactor(npmrc, env),
+  });
+  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog);
   // npm writes with the process umask (0644 files): the installed files become private like the rest.
   await tightenTree(apiDir);
-  if (timedOut || code !== 0) {
-    const why = timedOut
-      ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
-      : `failed (exit code ${code})`;
+  const failed = timedOut || code !== 0;
+  const why = timedOut
+    ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+    : `failed (exit code ${code})`;
+  const log = clipLog(npmLog.finish(failed ? why : 'finished'));
+  if (failed) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
       `Installing the API's dependencies (npm install --omit=dev) ${why}; the previous deployment keeps serving. Include node_modules in the API folder, or fix package.json. Last output:\n${log.slice(-2000)}`,
     );
   }
   return { log };
+}
+
+/** Keeps the end of a very long log. */
+function clipLog(log: string): string {
+  return log.length <= MAX_LOG_CHARS ? log : `…${log.slice(-MAX_LOG_CHARS)}`;
 }
 
 function parsePackageFile(text: string, name: string): unknown {
@@ -193,38 +238,28 @@ function npmEnvironment(): Record<string, string> {
 function runNpm(
   cwd: string,
   timeoutMs: number,
-): Promise<{ code: number | null; log: string; timedOut: boolean }> {
+  env: Record<string, string>,
+  log: NpmLog,
+): Promise<{ code: number | null; timedOut: boolean }> {
   return new Promise((resolve) => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const child = spawn(
-      npm,
-      [
-        'install',
-        '--omit=dev',
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
-        '--install-links=false',
-        '--workspaces=false',
-        '--prefer-offline',
-      ],
-      { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: npmEnvironment() },
-    );
-    let log = '';
-    const append = (chunk: Buffer) => {
-      log = (log + chunk.toString('utf8')).slice(-MAX_LOG_CHARS);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
+    const child = spawn(npm, NPM_ARGS, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
+        log.line(line),
+      );
+    }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('error', (error) => append(Buffer.from(`\n${error.message}\n`)));
+    const ticker = setInterval(() => log.tick(), PROGRESS_INTERVAL_MS / 2);
+    child.on('error', (error) => log.line(error.message));
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, log, timedOut });
+      clearInterval(ticker);
+      resolve({ code, timedOut });
     });
   });
 }

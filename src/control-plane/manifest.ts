@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PorticoError } from '../shared/errors.js';
+import { sha256Hex } from '../shared/hash.js';
 import { clip } from '../shared/quote.js';
 import type { Sku } from './sites.js';
 
@@ -150,4 +151,17 @@ function sum(files: readonly ManifestFile[]): number {
 /** Every distinct hash of a manifest. */
 export function manifestHashes(manifest: Manifest): string[] {
   return [...new Set([...manifest.app, ...(manifest.api ?? [])].map((f) => f.sha256))];
+}
+
+/**
+ * The content key of a manifest as a deploy sent it: equal keys mean the same files at the same paths
+ * (and, with an API, the same Node.js, which decides its installed dependencies), whatever the order.
+ * An unchanged deploy is recognised by it (docs/decisions/0030-unchanged-deploys.md).
+ */
+export function contentKeyOf(manifest: Manifest): string {
+  const canonical = (files: readonly ManifestFile[]) =>
+    files.map((f) => `${f.sha256} ${f.size} ${f.path}`).sort();
+  const api = manifest.api === undefined ? null : canonical(manifest.api);
+  const runtime = api === null ? null : `${process.version} ${process.platform} ${process.arch}`;
+  return sha256Hex(JSON.stringify([canonical(manifest.app), api, runtime]));
 }

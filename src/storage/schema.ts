@@ -46,6 +46,11 @@ export interface DeploymentsTable {
   error: string | null;
   /** Output of the dependency install, when one ran. */
   log: string | null;
+  /**
+   * Hash of the file list the deploy sent (plus the Node.js version with an API); equal keys mean the
+   * same content (migration 0009; `null` on older rows).
+   */
+  content_key: string | null;
   created_at: string;
   completed_at: string | null;
 }

@@ -136,6 +136,9 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     const deployed = await cli(['deploy', app, '--api', API_DIR, '--site', 'shop']);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toContain(`Deployed to http://${host}:${server.port}`);
+    // The deployment's log, printed while the server installs the API's dependencies.
+    expect(deployed.stderr).toMatch(/^ {2}npm install: \d+ packages? resolved, \d+ fetched, \d+ s…$/m);
+    expect(deployed.stderr).toMatch(/^ {2}npm install finished after \d+ s/m);
     expect((await get(host, '/')).text).toContain('e2e one');
     const set = await cli(['settings', 'set', '--site', 'shop', 'GREETING=from settings']);
     expect(set.code, set.stderr).toBe(0);
@@ -146,6 +149,22 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
       (await cli(['settings', 'list', '--site', 'shop', '--json'])).stdout,
     ) as unknown;
     expect(listed).toEqual({ properties: { GREETING: 'from settings' } });
+  }, 90_000);
+
+  it('redeploys unchanged content without uploads or npm, and says so', async () => {
+    const app = await writeApp({ 'index.html': '<h1>e2e again</h1>' });
+    const deploy = () => cli(['deploy', app, '--api', API_DIR, '--site', 'shop', '--env', 'again']);
+    const first = await deploy();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^ {2}Dependencies unchanged .* reused without running npm/m);
+    const again = await deploy();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('The server already has every file; nothing to upload.');
+    expect(again.stderr).toMatch(/^ {2}Unchanged: the same content as deployment .*\(no npm\)/m);
+    const againHost = host.replace('.', '-again.');
+    expect((await get(againHost, '/')).text).toContain('e2e again');
+    expect((await get(againHost, '/api/setting/GREETING')).json()).toMatchObject({ value: 'from settings' });
+    expect((await cli(['env', 'delete', '--site', 'shop', 'again', '--yes'])).code).toBe(0);
   }, 90_000);
 
   it('rejects an invalid config with its JSON path and keeps serving the previous deployment', async () => {

@@ -4,12 +4,15 @@
  * @see issue 16 item 2 (deploys without needless work), issue 13 (tenant isolation)
  */
 
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import {
@@ -21,6 +24,43 @@ import {
 } from '../helpers/service.js';
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
+
+/**
+ * A function answering an id drawn when its worker process started (process ids repeat in the sandbox's
+ * own namespace), so a test sees whether the API was restarted.
+ */
+const PID_FUNCTION = `const { app } = require('@azure/functions');
+const started = require('node:crypto').randomUUID();
+app.http('pid', { methods: ['GET'], authLevel: 'anonymous', handler: async () => ({ jsonBody: { pid: started } }) });
+`;
+
+/** A tarball of the package `@portico-test/tiny` 1.0.0 (`tar`, as `npm pack` makes them). */
+async function packTinyPackage(): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-tiny-'));
+  await mkdir(join(dir, 'package'));
+  await writeFile(
+    join(dir, 'package', 'package.json'),
+    JSON.stringify({ name: '@portico-test/tiny', version: '1.0.0', main: 'index.js' }),
+  );
+  await writeFile(join(dir, 'package', 'index.js'), 'module.exports = 42;\n');
+  await promisify(execFile)('tar', ['czf', join(dir, 'tiny.tgz'), '-C', dir, 'package']);
+  return readFile(join(dir, 'tiny.tgz'));
+}
+
+/** The registry document of `@portico-test/tiny`, its tarball served by the test registry at `port`. */
+function packument(port: number, tarball: Buffer): unknown {
+  const version = {
+    name: '@portico-test/tiny',
+    version: '1.0.0',
+    main: 'index.js',
+    dist: {
+      tarball: `http://127.0.0.1:${port}/tarballs/tiny-1.0.0.tgz`,
+      shasum: createHash('sha1').update(tarball).digest('hex'),
+      integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+    },
+  };
+  return { name: '@portico-test/tiny', 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': version } };
+}
 
 interface DeploymentBody {
   properties: { status: string; log: string | null; error?: string | null };
@@ -71,6 +111,39 @@ describe('API dependencies installed at deploy', () => {
     const answer = await t.get(host, '/api/setting/NOTHING');
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json()).toMatchObject({ name: 'NOTHING', value: null });
+  }, 120_000);
+
+  it('an unchanged redeploy keeps the live files and the running API, without npm', async () => {
+    const api = await apiVariant(
+      { dependencies: { '@azure/functions': '^4.16.5' }, description: 'pid' },
+      { 'src/functions/pid.js': PID_FUNCTION },
+    );
+    const app = await writeApp({ 'index.html': 'same content' });
+    const first = await deployFolders(t.service, token, app, { apiDir: api });
+    expect(first.status, first.text).toBe(200);
+    const pid = (await t.get(host, '/api/pid')).json<{ pid: string }>().pid;
+
+    const again = await deployFolders(t.service, token, app, { apiDir: api });
+    expect(again.status, again.text).toBe(200);
+    const body = again.json<DeploymentBody & { name: string }>();
+    expect(body.name).not.toBe(first.json<{ name: string }>().name);
+    expect(body.properties.log).toMatch(
+      /^Unchanged: the same content as deployment \S+ .*nothing was staged, installed \(no npm\) or restarted/,
+    );
+    expect((await t.get(host, '/')).text).toContain('same content');
+    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).toBe(pid);
+    const listed = await t.admin('GET', `${SITES_PATH}/deps/builds/default/deployments`);
+    const [newest] = listed.json<{ value: { name: string; properties: { active: boolean } }[] }>().value;
+    expect(newest).toMatchObject({ name: body.name, properties: { active: true } });
+
+    // A change (here of a static file) takes the full path: the API is started again.
+    const changed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'changed' }), {
+      apiDir: api,
+    });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.json<DeploymentBody>().properties.log).toMatch(/Dependencies unchanged/);
+    expect((await t.get(host, '/')).text).toContain('changed');
+    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).not.toBe(pid);
   }, 120_000);
 
   it('installs again when package.json changes', async () => {
@@ -173,6 +246,74 @@ describe('API dependencies installed at deploy', () => {
       expect(deployed.text).toMatch(/Installing the API's dependencies/);
       expect(deployed.text).not.toContain(secret);
       expect(seen.join('\n')).not.toContain(secret);
+    }, 120_000);
+  });
+
+  describe('install progress and secrets', () => {
+    const secret = 'tenant-registry-token-5e1d';
+    let registry: Server;
+    let port = 0;
+    const seenAuth: string[] = [];
+
+    beforeAll(async () => {
+      const tarball = await packTinyPackage();
+      registry = createServer((req, res) => {
+        seenAuth.push(req.headers.authorization ?? '');
+        if (req.headers.authorization !== `Bearer ${secret}`) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"token needed"}');
+        } else if (req.url === '/tarballs/tiny-1.0.0.tgz') {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(tarball);
+        } else if (req.url?.startsWith('/@portico-test') === true) {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(packument(port, tarball)));
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+        }
+      });
+      await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+      port = (registry.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => registry.close(resolve));
+    });
+
+    const apiWith = (version: string) =>
+      apiVariant(
+        { dependencies: { '@portico-test/tiny': version } },
+        {
+          '.npmrc': `@portico-test:registry=http://127.0.0.1:${port}/\n//127.0.0.1:${port}/:_authToken=${secret}\n`,
+        },
+      );
+
+    it('shows npm’s progress in the deployment log, and never the registry token', async () => {
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'tiny' }), {
+        apiDir: await apiWith('1.0.0'),
+      });
+      expect(deployed.status, deployed.text).toBe(200);
+      expect(seenAuth).toContain(`Bearer ${secret}`);
+      const { name, properties } = deployed.json<DeploymentBody & { name: string }>();
+      expect(properties.log).toMatch(/^npm install: 1 package resolved, 0 fetched, \d+ s…$/m);
+      expect(properties.log).toMatch(/^added 1 package/m);
+      expect(properties.log).toMatch(/^npm install finished after \d+ s: 1 package resolved, 1 fetched\.$/m);
+      const shown = await t.admin('GET', `/deploy/v1/deployments/${name}`, undefined, token);
+      expect(shown.status, shown.text).toBe(200);
+      expect(shown.json<DeploymentBody>().properties.log).toBe(properties.log);
+      expect(deployed.text).not.toContain(secret);
+    }, 120_000);
+
+    it('keeps the token out of a failed install’s error and log', async () => {
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'no tiny' }), {
+        apiDir: await apiWith('9.9.9'),
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toMatch(/npm install failed \(exit code \d+\) after/);
+      expect(deployed.text).not.toContain(secret);
+      const listed = await t.admin('GET', `${SITES_PATH}/deps/builds/default/deployments`);
+      const [failed] = listed.json<{ value: DeploymentBody[] }>().value;
+      expect(failed?.properties.status).toBe('Failed');
+      expect(failed?.properties.log).toMatch(/npm install: 1 package resolved/);
+      expect(listed.text).not.toContain(secret);
     }, 120_000);
   });
 });

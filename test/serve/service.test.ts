@@ -166,6 +166,19 @@ describe('portico serve', () => {
       expect(rollback.status).toBe(200);
       expect((await t.get(host, '/')).text).toContain('shop v1');
     });
+
+    it('rolls back past an unchanged redeploy to the change it repeated', async () => {
+      const v3 = await writeApp({ 'index.html': '<h1>shop v3</h1>' });
+      expect((await deployFolders(t.service, token, v3)).status).toBe(200);
+      const again = await deployFolders(t.service, token, v3);
+      expect(again.status).toBe(200);
+      expect(again.json<{ properties: { log: string } }>().properties.log).toMatch(/^Unchanged/);
+      const rollback = () => t.admin('POST', '/deploy/v1/rollback', { environment: 'production' }, token);
+      expect((await rollback()).status).toBe(200);
+      expect((await t.get(host, '/')).text).toContain('shop v2');
+      expect((await rollback()).status).toBe(200);
+      expect((await t.get(host, '/')).text).toContain('shop v1');
+    });
   });
 
   describe('managed functions with app settings', () => {

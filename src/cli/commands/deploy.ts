@@ -23,6 +23,7 @@ import {
   findAdminToken,
   resolveUrl,
 } from '../connection.js';
+import { commitWithLog } from '../deploy-log.js';
 import { parseEnvironment } from '../options.js';
 import {
   addJsonOption,
@@ -77,7 +78,9 @@ export function registerDeployCommands(program: Command): void {
     )
     .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
   addJsonOption(addConnectionOptions(deploy.command('rollback')))
-    .description('Make an earlier successful deployment live again (default: the one before the live one)')
+    .description(
+      'Make an earlier successful deployment live again (default: the newest one before the live one with other content)',
+    )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
     .option('--to <deploymentId>', 'the deployment to restore (see portico deploy list)')
@@ -129,7 +132,7 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
   );
-  return client.commit(created.id);
+  return commitWithLog(client, created.id);
 }
 
 /** Says that a new environment was given production's app settings, and how to change them. */

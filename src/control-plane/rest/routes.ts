@@ -438,6 +438,27 @@ function deployRoutes(ctx: ControlContext): Route[] {
       },
     },
     {
+      method: 'GET',
+      path: '/deploy/v1/deployments/{id}',
+      auth: 'deployment',
+      summary:
+        "A deployment of the token's site, with its log so far (a commit in progress shows its install as it goes)",
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        const deployment = await getDeployment(ctx, site, r.params.id ?? '');
+        const environment = (await listEnvironments(ctx, site)).find(
+          (e) => e.id === deployment.environmentId,
+        );
+        if (environment === undefined) {
+          throw new PorticoError(
+            'DEPLOY_NOT_FOUND',
+            `The environment of deployment ${deployment.id} was deleted.`,
+          );
+        }
+        return { status: 200, body: deploymentResource(site, environment, deployment) };
+      },
+    },
+    {
       method: 'PUT',
       path: '/deploy/v1/deployments/{id}/files/{sha256}',
       auth: 'deployment',

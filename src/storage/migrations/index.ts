@@ -8,6 +8,7 @@ import * as signedOutSessions from './0004-signed-out-sessions.js';
 import * as dependencyInstalls from './0005-dependency-installs.js';
 import * as customDomains from './0007-custom-domains.js';
 import * as azureCompatibility from './0008-azure-compatibility.js';
+import * as deploymentContentKey from './0009-deployment-content-key.js';
 import * as trafficMinutes from './0010-traffic-minutes.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0005-dependency-installs': dependencyInstalls,
   '0007-custom-domains': customDomains,
   '0008-azure-compatibility': azureCompatibility,
+  '0009-deployment-content-key': deploymentContentKey,
   '0010-traffic-minutes': trafficMinutes,
 };
 

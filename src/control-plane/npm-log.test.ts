@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { createNpmLog, createRedactor, PROGRESS_INTERVAL_MS } from './npm-log.js';
+
+const META = (name: string) => `npm http fetch GET 200 https://registry.npmjs.org/${name} 12ms (cache miss)`;
+const TARBALL = (name: string) =>
+  `npm http cache ${name}@https://registry.npmjs.org/${name}/-/${name}-1.0.0.tgz 0ms (cache hit)`;
+
+function harness(redact: (text: string) => string = (text) => text) {
+  let clock = 0;
+  const emitted: string[] = [];
+  const log = createNpmLog({ now: () => clock, emit: (line) => emitted.push(line), redact });
+  return { log, emitted, advance: (ms: number) => (clock += ms) };
+}
+
+describe('npm install log', () => {
+  it('summarises npm request lines into progress lines and keeps npm’s other lines', () => {
+    const { log, emitted, advance } = harness();
+    log.line(META('cookie'));
+    expect(emitted).toEqual(['npm install: 1 package resolved, 0 fetched, 0 s…']);
+    advance(500);
+    log.line(META('tslib'));
+    log.line(TARBALL('cookie'));
+    log.tick();
+    expect(emitted).toHaveLength(1);
+    advance(PROGRESS_INTERVAL_MS);
+    log.tick();
+    expect(emitted.at(-1)).toBe('npm install: 2 packages resolved, 1 fetched, 3 s…');
+    log.line('npm warn deprecated tslib@1.0.0: use 2');
+    log.line('added 2 packages in 3s');
+    const text = log.finish('finished');
+    expect(text).toBe(
+      [
+        'npm install: 1 package resolved, 0 fetched, 0 s…',
+        'npm install: 2 packages resolved, 1 fetched, 3 s…',
+        'npm warn deprecated tslib@1.0.0: use 2',
+        'added 2 packages in 3s',
+        'npm install finished after 3 s: 2 packages resolved, 1 fetched.',
+        '',
+      ].join('\n'),
+    );
+    expect(text).toBe(`${emitted.join('\n')}\n`);
+  });
+
+  it('counts a tarball once whether npm fetched it or found it in its cache', () => {
+    const { log } = harness();
+    log.line('npm http fetch GET 200 http://127.0.0.1:9/t/tiny-1.0.0.tgz 5ms (cache miss)');
+    log.line('npm http cache @scope/tiny@http://127.0.0.1:9/t/tiny-1.0.0.tgz 0ms (cache hit)');
+    expect(log.finish('finished')).toMatch(/: 0 packages resolved, 1 fetched\.$/m);
+  });
+
+  it('says nothing about progress before npm asks for a package', () => {
+    const { log, emitted, advance } = harness();
+    advance(10 * PROGRESS_INTERVAL_MS);
+    log.tick();
+    expect(emitted).toEqual([]);
+  });
+});
+
+describe('npm log redaction', () => {
+  const npmrc = [
+    '@acme:registry=https://npm.acme.test/',
+    '//npm.acme.test/:_authToken=acme-secret-token-123',
+    `//other.test/:_auth=${Buffer.from('deployer:hunter2-password').toString('base64')}`,
+    'always-auth=true',
+  ].join('\n');
+  const redact = createRedactor(npmrc, {
+    'npm_config_//npm.operator.test/:_authToken': 'operator-token-456',
+  });
+
+  it.each([
+    [
+      'a token of the API’s .npmrc',
+      'npm error 401 with acme-secret-token-123 in it',
+      'acme-secret-token-123',
+    ],
+    [
+      'both parts of an _auth setting',
+      'npm error login as deployer failed: hunter2-password',
+      'hunter2-password',
+    ],
+    [
+      'a token of the operator’s npm settings',
+      'npm http fetch GET 401 operator-token-456',
+      'operator-token-456',
+    ],
+    [
+      'credentials in a URL',
+      'npm http fetch GET 200 https://bob:s3cr3t-pass@registry.test/x 1ms',
+      's3cr3t-pass',
+    ],
+    ['an _authToken setting', 'npm error //x.test/:_authToken=zzzzzzzzzzzz', 'zzzzzzzzzzzz'],
+    ['a bearer token', 'npm verbose authorization: Bearer abcdefabcdef123', 'abcdefabcdef123'],
+    ['an npm access token', `npm error bad token npm_${'A1'.repeat(18)}`, `npm_${'A1'.repeat(18)}`],
+  ])('takes out %s', (_, line, secret) => {
+    const out = redact(line);
+    expect(out).not.toContain(secret);
+    expect(out).toContain('***');
+  });
+
+  it('leaves ordinary lines alone', () => {
+    expect(redact('added 3 packages in 1s')).toBe('added 3 packages in 1s');
+  });
+
+  it('redacts the lines the log keeps and makes', () => {
+    const { log } = harness(redact);
+    log.line('npm error 401 Unauthorized: acme-secret-token-123 rejected');
+    expect(log.finish('failed (exit code 1)')).not.toContain('acme-secret-token-123');
+  });
+});
