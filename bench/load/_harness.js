@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +32,14 @@ export const settings = {
 /** Child processes this script started; only these are ever stopped. */
 const children = [];
 
-/** Spawns a child that {@link stopChildren} will stop. */
+/** Spawns a Node child that {@link stopChildren} will stop. */
 export function spawnChild(args, options) {
-  const child = spawn(process.execPath, args, options);
+  return spawnProcess(process.execPath, args, options);
+}
+
+/** Spawns any program (nginx) as a child that {@link stopChildren} will stop. */
+export function spawnProcess(command, args, options) {
+  const child = spawn(command, args, options);
   children.push(child);
   return child;
 }
@@ -86,6 +91,32 @@ export async function findFreePort() {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/** Resolves once `port` on 127.0.0.1 accepts connections; rejects when `child` exits or after 20 s. */
+export async function waitForPort(port, child, what) {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (await canConnect(port)) {
+      return;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`${what} was not listening after ${READY_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${what} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was ready`);
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A warm-up run that is thrown away, then the measured run. */

@@ -7,8 +7,13 @@
  *   a. bare node:http server answering a ~1 KB HTML file from memory (the static ceiling);
  *   b. `portico start` serving the same file;
  *   c. bare node:http backend answering a small JSON document (the /api ceiling);
- *   d. `portico start --api-devserver-url <c>` proxying /api to c.
- * Targets: b/a >= 60 % and d/c >= 50 %. A miss prints BELOW but does not fail the run; a scenario that
+ *   d. `portico start --api-devserver-url <c>` proxying /api to c;
+ *   e. a bare undici proxy to c (the floor of any Node proxy, bare-proxy.js);
+ *   g. fast-gateway 5 proxying /api to c (fast-gateway-proxy.js);
+ *   h. nginx proxying to c, one worker, keep-alive upstream (nginx-proxy.js; skipped with a note when nginx
+ *      is not installed);
+ *   f. `portico start --api` answering the same JSON from a managed v4 function.
+ * Targets: b/a >= 60 %, d/c >= 50 %, d/g >= 1.5 and d/h >= 0.6. A miss prints BELOW but does not fail the run; a scenario that
  * cannot run at all (e.g. Portico not built) sets exit code 1. Every target is checked with one request
  * first, so a benchmark cannot pass on broken output.
  *
@@ -38,8 +43,16 @@ import {
   writeResults,
 } from './_harness.js';
 import { API_BODY } from './bare-servers.js';
+import { startNginxProxy } from './nginx-proxy.js';
 
-const TARGETS = { static: 0.6, api: 0.5, functionsWarm: 0.4, coldStartMs: 1000 };
+const TARGETS = {
+  static: 0.6,
+  api: 0.5,
+  fastGateway: 1.5,
+  nginx: 0.6,
+  functionsWarm: 0.4,
+  coldStartMs: 1000,
+};
 const API_PATH = '/api/hello';
 const PAGE_PATH = '/index.html';
 const FUNCTION_PATH = '/api/bench';
@@ -78,12 +91,22 @@ function createAppDir(html) {
   return dir;
 }
 
-/** Spawns the minimal undici proxy in front of the bare backend (scenario e). */
-async function startBareProxy(apiPort) {
-  const script = join(ROOT, 'bench', 'load', 'bare-proxy.js');
+/** Spawns one of the comparison proxies (bare-proxy.js, fast-gateway-proxy.js) in front of the backend. */
+async function startProxyScript(file, apiPort) {
+  const script = join(ROOT, 'bench', 'load', file);
   const child = spawnChild([script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-proxy.js');
+  const line = await waitForLine(child, (text) => text.startsWith('{'), file);
   return `http://${HOST}:${JSON.parse(line).port}`;
+}
+
+/** A started comparison target, or the error that kept it from starting, as a getter for a scenario. */
+function settle(promise) {
+  return promise.then(
+    (value) => async () => value,
+    (error) => async () => {
+      throw error;
+    },
+  );
 }
 
 /**
@@ -150,8 +173,9 @@ async function checkTarget({ url, expected }) {
   }
 }
 
-/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
+/** Runs the eight scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, html, urls) {
+  const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, functionsUrl } = urls;
   const page = (base) => ({ url: base + PAGE_PATH, expected: html });
   const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
   const scenarios = [
@@ -160,6 +184,8 @@ async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
     ['c. bare node:http backend, JSON', async () => api(`http://${HOST}:${bare.api}`)],
     ['d. portico /api proxy to c', async () => api(await porticoUrl())],
     ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
+    ['g. fast-gateway 5 /api proxy to c', async () => api(await fastGatewayUrl())],
+    ['h. nginx proxy to c (1 worker, keep-alive)', async () => api(await nginxUrl())],
     [
       'f. portico --api, the same JSON from a v4 function',
       async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
@@ -180,8 +206,8 @@ function formatColdStart(ms) {
   return `- managed function cold start (spawn to first /api 200): ${verdict} (${Math.round(ms)} ms, target <= ${TARGETS.coldStartMs} ms)`;
 }
 
-function formatReport(rows, coldStartMs) {
-  const [a, b, c, d, e, f] = rows;
+function formatReport(rows, coldStartMs, nginxNote) {
+  const [a, b, c, d, e, g, h, f] = rows;
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -199,6 +225,8 @@ function formatReport(rows, coldStartMs) {
     formatRow(c),
     formatRow(d, apiRatio),
     formatRow(e, ratio(e, c)),
+    formatRow(g, ratio(g, c)),
+    formatRow(h, ratio(h, c)),
     formatRow(f, ratio(f, c)),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
@@ -208,6 +236,8 @@ function formatReport(rows, coldStartMs) {
     'Target check:',
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
+    formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway),
+    nginxNote ?? formatCheck('api against nginx (d/h)', ratio(d, h), TARGETS.nginx),
     formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
     formatColdStart(coldStartMs),
   ];
@@ -217,6 +247,7 @@ function formatReport(rows, coldStartMs) {
 async function main() {
   const html = createPage();
   const appDir = createAppDir(html);
+  const cleanUp = [];
   try {
     const bare = await startBareServers(join(appDir, 'index.html'));
     // Started (and awaited) before any measurement, so its start-up never overlaps a run.
@@ -227,7 +258,18 @@ async function main() {
       }
       return portico;
     };
-    const bareProxy = await startBareProxy(bare.api);
+    const bareProxyUrl = await settle(startProxyScript('bare-proxy.js', bare.api));
+    const fastGatewayUrl = await settle(startProxyScript('fast-gateway-proxy.js', bare.api));
+    const nginx = await startNginxProxy(bare.api).catch((error) => ({ error }));
+    if (nginx.dir !== undefined) {
+      cleanUp.push(nginx.dir);
+    }
+    const nginxUrl = async () => {
+      if (nginx.url === undefined) {
+        throw nginx.error ?? new Error(nginx.skipped);
+      }
+      return nginx.url;
+    };
     const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
     const functionsUrl = async () => {
       if (functions instanceof Error) {
@@ -235,14 +277,25 @@ async function main() {
       }
       return functions.url;
     };
-    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, functionsUrl);
-    const report = formatReport(rows, functions instanceof Error ? undefined : functions.coldStartMs);
+    const urls = { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, functionsUrl };
+    const rows = await runAll(bare, html, urls);
+    const nginxNote =
+      nginx.skipped === undefined ? undefined : `- api against nginx (d/h): SKIPPED, ${nginx.skipped}`;
+    const report = formatReport(
+      rows,
+      functions instanceof Error ? undefined : functions.coldStartMs,
+      nginxNote,
+    );
     process.stdout.write(`\n${report}`);
     writeResults('latest.md', report);
-    process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
+    // A skipped nginx row is not a failure: CI does not install nginx.
+    const failed = rows.filter((row) => row.error !== undefined && !(row === rows[6] && nginx.skipped));
+    process.exitCode = failed.length > 0 ? 1 : 0;
   } finally {
     await stopChildren();
-    rmSync(appDir, { recursive: true, force: true });
+    for (const dir of [appDir, ...cleanUp]) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
