@@ -149,7 +149,7 @@ function openValue(
     return undefined;
   }
   const hit = opened.get(value);
-  const sealed = hit !== undefined && hit.key.equals(keyed.key) ? hit.sealed : decryptValue(keyed);
+  const sealed = hit?.key.equals(keyed.key) ? hit.sealed : decryptValue(keyed);
   if (sealed === undefined || sealed.expiresAt * 1000 <= nowMs) {
     return undefined;
   }
