@@ -1,9 +1,12 @@
 /**
- * nginx as a reverse proxy in front of the bare backend: the C reference row of run.js. One worker
- * process (Portico's `start` is one process too), keep-alive connections to the backend, no access log.
- * nginx is not a dependency: when it is not installed (CI), the row is skipped with a printed note.
+ * nginx as a reverse proxy in front of the bare backend: the C reference rows of run.js. One worker
+ * process (Portico's `start` is one process too), no access log, and either nginx's defaults for
+ * `proxy_pass` (HTTP/1.0 to the backend, a new connection per request) or keep-alive connections to the
+ * backend (an `upstream` with `keepalive`, HTTP/1.1), which is what Portico does.
+ * nginx is not a dependency: when it is not installed (CI), the rows are skipped with a printed note.
  *
- * PORTICO_BENCH_NGINX names the binary; by default `nginx` on PATH, then /usr/sbin/nginx.
+ * PORTICO_BENCH_NGINX names the binary (`none` leaves the rows out); by default `nginx` on PATH, then
+ * /usr/sbin/nginx.
  */
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +15,12 @@ import { findFreePort, HOST, spawnProcess, waitForPort } from './_harness.js';
 
 /** The nginx binary, or undefined when none is installed. */
 export function findNginx() {
-  const candidates = [
-    process.env.PORTICO_BENCH_NGINX,
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'nginx')),
-    '/usr/sbin/nginx',
-  ];
-  return candidates.find((file) => file !== undefined && file !== '' && isExecutable(file));
+  const chosen = process.env.PORTICO_BENCH_NGINX;
+  const candidates =
+    chosen === undefined || chosen === ''
+      ? [...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'nginx')), '/usr/sbin/nginx']
+      : [chosen];
+  return candidates.find((file) => isExecutable(file));
 }
 
 function isExecutable(file) {
@@ -29,7 +32,16 @@ function isExecutable(file) {
   }
 }
 
-function createConfig(dir, port, backendPort) {
+function createConfig(dir, port, backendPort, keepAlive) {
+  const backend = keepAlive ? 'http://backend' : `http://${HOST}:${backendPort}`;
+  const upstream = keepAlive ? [`  upstream backend { server ${HOST}:${backendPort}; keepalive 64; }`] : [];
+  const location = keepAlive
+    ? [
+        `      proxy_pass ${backend};`,
+        '      proxy_http_version 1.1;',
+        '      proxy_set_header Connection "";',
+      ]
+    : [`      proxy_pass ${backend};`];
   return [
     'worker_processes 1;',
     `pid ${join(dir, 'nginx.pid')};`,
@@ -42,13 +54,11 @@ function createConfig(dir, port, backendPort) {
     `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
     `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
     `  scgi_temp_path ${join(dir, 'scgi')};`,
-    `  upstream backend { server ${HOST}:${backendPort}; keepalive 64; }`,
+    ...upstream,
     '  server {',
     `    listen ${HOST}:${port};`,
     '    location / {',
-    '      proxy_pass http://backend;',
-    '      proxy_http_version 1.1;',
-    '      proxy_set_header Connection "";',
+    ...location,
     '    }',
     '  }',
     '}',
@@ -57,13 +67,15 @@ function createConfig(dir, port, backendPort) {
 }
 
 /**
- * Starts nginx proxying everything to the backend; resolves with its URL, or with `{ skipped }` (the
- * reason) when nginx is not installed.
+ * Starts nginx proxying everything to the backend, with keep-alive upstream connections when `keepAlive`;
+ * resolves with its URL and folder, or with `{ skipped }` (the reason) when nginx is not installed.
  */
-export async function startNginxProxy(backendPort) {
+export async function startNginxProxy(backendPort, { keepAlive }) {
   const nginx = findNginx();
   if (nginx === undefined) {
-    return { skipped: 'nginx is not installed (set PORTICO_BENCH_NGINX to its path to add this row)' };
+    return {
+      skipped: 'nginx was not found (install it, or set PORTICO_BENCH_NGINX to its path, to add these rows)',
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
   // nginx's worker may run as another user (nobody) when started as root: it must reach its folders.
@@ -73,7 +85,7 @@ export async function startNginxProxy(backendPort) {
   }
   const port = await findFreePort();
   const config = join(dir, 'nginx.conf');
-  writeFileSync(config, createConfig(dir, port, backendPort));
+  writeFileSync(config, createConfig(dir, port, backendPort, keepAlive));
   const child = spawnProcess(
     nginx,
     ['-p', dir, '-c', config, '-e', join(dir, 'error.log'), '-g', 'daemon off;'],
