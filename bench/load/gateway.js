@@ -71,7 +71,7 @@ async function startService(dataDir) {
   await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
   // Keep draining its output so a chatty server never blocks on a full pipe.
   child.stdout.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
 }
 
 /** One management call; throws unless the answer has one of the `expected` statuses. */
@@ -159,7 +159,7 @@ async function startFastGateway(apiPort, secure) {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const line = await waitForLine(child, (text) => text.startsWith('{'), 'fast-gateway-proxy.js');
-  return { url: `http://${HOST}:${JSON.parse(line).port}`, headers: secure.headers };
+  return { url: `http://${HOST}:${JSON.parse(line).port}`, headers: secure.headers, pid: child.pid };
 }
 
 function sha256(data) {
@@ -268,12 +268,12 @@ async function checkTarget({ url, headers, expected, refusedWithout = [] }) {
   }
 }
 
-/** A scenario's target, or its setup error thrown. */
-function target(url, headers, refusedWithout = []) {
+/** A scenario's target (`pid`: the process serving it, for the CPU column), or its setup error thrown. */
+function target(url, headers, pid, refusedWithout = []) {
   if (headers instanceof Error) {
     throw headers;
   }
-  return { url, headers, expected: API_BODY, refusedWithout };
+  return { url, headers, expected: API_BODY, refusedWithout, pids: [pid] };
 }
 
 /** Runs the five scenarios, `settings.rounds` times in turn, keeping each one's best round. */
@@ -282,10 +282,14 @@ async function runAll(bare, portico, fastGateway) {
     if (portico instanceof Error) {
       throw portico;
     }
-    return target(`http://${HOST}:${portico.service.port}${path}`, headers(portico.setup), refusedWithout);
+    const { service, setup } = portico;
+    return target(`http://${HOST}:${service.port}${path}`, headers(setup), service.pid, refusedWithout);
   };
   const scenarios = [
-    ['g1. bare node:http backend, JSON', async () => target(`http://${HOST}:${bare.api}/api/hello`, {})],
+    [
+      'g1. bare node:http backend, JSON',
+      async () => target(`http://${HOST}:${bare.api}/api/hello`, {}, bare.pid),
+    ],
     ['g2. gateway pass-through (open API)', async () => gateway('/open/hello', (s) => s.open)],
     [
       'g3. gateway + key + validate-jwt + rate-limit-by-key',
@@ -298,7 +302,7 @@ async function runAll(bare, portico, fastGateway) {
         if (fastGateway instanceof Error) {
           throw fastGateway;
         }
-        return target(`${fastGateway.url}/secure/hello`, fastGateway.headers, [
+        return target(`${fastGateway.url}/secure/hello`, fastGateway.headers, fastGateway.pid, [
           'ocp-apim-subscription-key',
           'authorization',
         ]);
@@ -312,6 +316,9 @@ function formatRatio(label, value) {
   return `- ${label}: ${value === undefined ? 'NOT RUN' : `${(value * 100).toFixed(0)} %`}`;
 }
 
+/** The table shows the serving process's CPU time per request. */
+const CPU = { cpu: true };
+
 function formatReport(rows) {
   const [g1, g2, g3, g4, g5] = rows;
   const lines = [
@@ -320,15 +327,16 @@ function formatReport(rows) {
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
-      'processes on loopback. Ratio: against g1.',
+      'processes on loopback. Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
+    '(children included) over the requests of the measured run, least of the rounds.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio |',
-    '|---|---|---|---|---|',
-    formatRow(g1),
-    formatRow(g2, ratio(g2, g1)),
-    formatRow(g3, ratio(g3, g1)),
-    formatRow(g4, ratio(g4, g1)),
-    formatRow(g5, ratio(g5, g1)),
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
+    '|---|---|---|---|---|---|',
+    formatRow(g1, undefined, CPU),
+    formatRow(g2, ratio(g2, g1), CPU),
+    formatRow(g3, ratio(g3, g1), CPU),
+    formatRow(g4, ratio(g4, g1), CPU),
+    formatRow(g5, ratio(g5, g1), CPU),
     '',
     'Target check:',
     formatRatio('gateway pass-through against the bare backend (g2/g1)', ratio(g2, g1)),

@@ -95,5 +95,5 @@ export async function startNginxProxy(backendPort, { keepAlive }) {
   );
   child.stderr.resume();
   await waitForPort(port, child, 'nginx');
-  return { url: `http://${HOST}:${port}`, dir };
+  return { url: `http://${HOST}:${port}`, dir, pid: child.pid };
 }

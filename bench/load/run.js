@@ -97,7 +97,7 @@ async function startProxyScript(file, apiPort) {
   const script = join(ROOT, 'bench', 'load', file);
   const child = spawnChild([script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const line = await waitForLine(child, (text) => text.startsWith('{'), file);
-  return `http://${HOST}:${JSON.parse(line).port}`;
+  return { url: `http://${HOST}:${JSON.parse(line).port}`, pid: child.pid };
 }
 
 /** A started comparison target, or the error that kept it from starting, as a getter for a scenario. */
@@ -134,7 +134,7 @@ async function startPorticoWithFunctions(appDir) {
   child.stderr.resume();
   const url = `http://${HOST}:${port}`;
   await waitForOk(`${url}${FUNCTION_PATH}`, child);
-  return { url, coldStartMs: performance.now() - started };
+  return { url, pid: child.pid, coldStartMs: performance.now() - started };
 }
 
 async function waitForOk(url, child) {
@@ -162,7 +162,7 @@ async function startPortico(appDir, apiPort) {
   await waitForLine(child, (line) => line.includes(url), 'portico start');
   // Keep draining its output so a chatty server never blocks on a full pipe.
   child.stdout.resume();
-  return url;
+  return { url, pid: child.pid };
 }
 
 /** One request, checked, so a benchmark cannot pass on broken output. */
@@ -180,12 +180,15 @@ async function checkTarget({ url, expected }) {
  */
 async function runAll(bare, html, urls, nginxSkipped) {
   const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, nginxKeepAliveUrl, functionsUrl } = urls;
-  const page = (base) => ({ url: base + PAGE_PATH, expected: html });
-  const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
+  // Each target names the processes that serve it, for the CPU column.
+  const page = (server) => ({ url: server.url + PAGE_PATH, expected: html, pids: [server.pid] });
+  const api = (server) => ({ url: server.url + API_PATH, expected: API_BODY, pids: [server.pid] });
+  const bareStatic = { url: `http://${HOST}:${bare.static}`, pid: bare.pid };
+  const bareApi = { url: `http://${HOST}:${bare.api}`, pid: bare.pid };
   const scenarios = [
-    ['a. bare node:http, 1 KB HTML', async () => page(`http://${HOST}:${bare.static}`)],
+    ['a. bare node:http, 1 KB HTML', async () => page(bareStatic)],
     ['b. portico static, same file', async () => page(await porticoUrl())],
-    ['c. bare node:http backend, JSON', async () => api(`http://${HOST}:${bare.api}`)],
+    ['c. bare node:http backend, JSON', async () => api(bareApi)],
     ['d. portico /api proxy to c', async () => api(await porticoUrl())],
     ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
     ['g. fast-gateway 5 /api proxy to c', async () => api(await fastGatewayUrl())],
@@ -193,7 +196,10 @@ async function runAll(bare, html, urls, nginxSkipped) {
     ['i. nginx proxy to c (1 worker, keep-alive upstream)', async () => api(await nginxKeepAliveUrl())],
     [
       'f. portico --api, the same JSON from a v4 function',
-      async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
+      async () => {
+        const functions = await functionsUrl();
+        return { url: functions.url + FUNCTION_PATH, expected: API_BODY, pids: [functions.pid] };
+      },
     ],
   ].filter(([name]) => nginxSkipped === undefined || !name.includes('nginx'));
   const rows = await runRounds(scenarios, checkTarget);
@@ -212,6 +218,9 @@ function formatColdStart(ms) {
   return `- managed function cold start (spawn to first /api 200): ${verdict} (${Math.round(ms)} ms, target <= ${TARGETS.coldStartMs} ms)`;
 }
 
+/** The tables show the serving processes' CPU time per request (least of the rounds). */
+const CPU = { cpu: true };
+
 /** The nginx rows and checks, or one line saying why they did not run. */
 function formatNginx(rows, nginxSkipped) {
   const { c, d, h, i } = rows;
@@ -219,7 +228,7 @@ function formatNginx(rows, nginxSkipped) {
     return { table: [], checks: [`- api against nginx (d/h, d/i): SKIPPED, ${nginxSkipped}`] };
   }
   return {
-    table: [formatRow(h, ratio(h, c)), formatRow(i, ratio(i, c))],
+    table: [formatRow(h, ratio(h, c), CPU), formatRow(i, ratio(i, c), CPU)],
     checks: [
       formatCheck('api against nginx, proxy_pass defaults (d/h)', ratio(d, h), TARGETS.nginx),
       formatCheck('api against nginx, keep-alive upstream (d/i)', ratio(d, i), TARGETS.nginx),
@@ -238,18 +247,19 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare servers and Portico in separate processes ` +
-      'on loopback.',
+      'on loopback. CPU µs/req: user + system time of the processes serving the row (children included) over',
+    'the requests of the measured run, least of the rounds: steadier than req/s when other work shares the machine.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio |',
-    '|---|---|---|---|---|',
-    formatRow(a),
-    formatRow(b, staticRatio),
-    formatRow(c),
-    formatRow(d, apiRatio),
-    formatRow(e, ratio(e, c)),
-    formatRow(g, ratio(g, c)),
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
+    '|---|---|---|---|---|---|',
+    formatRow(a, undefined, CPU),
+    formatRow(b, staticRatio, CPU),
+    formatRow(c, undefined, CPU),
+    formatRow(d, apiRatio, CPU),
+    formatRow(e, ratio(e, c), CPU),
+    formatRow(g, ratio(g, c), CPU),
     ...nginx.table,
-    formatRow(f, ratio(f, c)),
+    formatRow(f, ratio(f, c), CPU),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
     'proxy process on this machine (one more socket write and read per request, and one more process on the',
@@ -276,7 +286,7 @@ async function startNginx(apiPort, keepAlive, cleanUp) {
     if (nginx.url === undefined) {
       throw nginx.error ?? new Error(nginx.skipped);
     }
-    return nginx.url;
+    return { url: nginx.url, pid: nginx.pid };
   };
   return { url, skipped: nginx.skipped };
 }
@@ -304,7 +314,7 @@ async function main() {
       if (functions instanceof Error) {
         throw functions;
       }
-      return functions.url;
+      return functions;
     };
     const urls = {
       porticoUrl,
