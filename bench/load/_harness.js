@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +32,14 @@ export const settings = {
 /** Child processes this script started; only these are ever stopped. */
 const children = [];
 
-/** Spawns a child that {@link stopChildren} will stop. */
+/** Spawns a Node child that {@link stopChildren} will stop. */
 export function spawnChild(args, options) {
-  const child = spawn(process.execPath, args, options);
+  return spawnProcess(process.execPath, args, options);
+}
+
+/** Spawns any program (nginx) as a child that {@link stopChildren} will stop. */
+export function spawnProcess(command, args, options) {
+  const child = spawn(command, args, options);
   children.push(child);
   return child;
 }
@@ -69,12 +74,41 @@ function formatStderr(chunks) {
   return text === '' ? '' : `:\n${text.split('\n').slice(-15).join('\n')}`;
 }
 
-/** Starts bench/load/bare-servers.js in its own process and returns its ports `{ static, api }`. */
+/** Starts bench/load/bare-servers.js in its own process and returns its ports `{ static, api }` and `pid`. */
 export async function startBareServers(htmlFile) {
   const script = join(ROOT, 'bench', 'load', 'bare-servers.js');
   const child = spawnChild([script, htmlFile], { stdio: ['pipe', 'pipe', 'pipe'] });
   const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-servers.js');
-  return JSON.parse(line);
+  return { ...JSON.parse(line), pid: child.pid };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** `pid` and its descendants (a worker process, nginx's workers), read from /proc now. */
+function processTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+  } catch {
+    // Not Linux, or the process is gone: only the process itself.
+  }
+  return [pid, ...children.flatMap((child) => processTree(Number(child)))];
+}
+
+/** User + system CPU time, in seconds, of `pids` and their descendants; undefined when /proc cannot say. */
+function readCpuSeconds(pids) {
+  try {
+    let ticks = 0;
+    for (const pid of pids.flatMap(processTree)) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A port that was free a moment ago (Portico takes fixed ports). */
@@ -88,17 +122,54 @@ export async function findFreePort() {
   return port;
 }
 
-/** A warm-up run that is thrown away, then the measured run. */
-export async function measure({ url, headers }) {
+/** Resolves once `port` on 127.0.0.1 accepts connections; rejects when `child` exits or after 20 s. */
+export async function waitForPort(port, child, what) {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (await canConnect(port)) {
+      return;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`${what} was not listening after ${READY_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${what} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was ready`);
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A warm-up run that is thrown away, then the measured run. With `pids` (the processes that serve the
+ * target), also their CPU time per request (`cpuUs`, microseconds, children included): on a machine
+ * shared with other work, req/s moves with the neighbours' load, CPU per request much less.
+ */
+export async function measure({ url, headers, pids }) {
   const base = { url, headers, connections: settings.connections, pipelining: 1 };
   await autocannon({ ...base, duration: settings.warmup });
+  const cpuBefore = pids === undefined ? undefined : readCpuSeconds(pids);
   const result = await autocannon({ ...base, duration: settings.duration });
+  const cpuAfter = cpuBefore === undefined ? undefined : readCpuSeconds(pids);
+  const cpu =
+    cpuAfter === undefined || result.requests.total === 0
+      ? {}
+      : { cpuUs: ((cpuAfter - cpuBefore) * 1e6) / result.requests.total };
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
     total: result.requests.total,
+    ...cpu,
   };
 }
 
@@ -117,7 +188,7 @@ export async function runScenario(name, prepare, check, round) {
   }
 }
 
-/** Runs the scenarios `settings.rounds` times in turn and keeps each one's best round. */
+/** Runs the scenarios `settings.rounds` times in turn and keeps each one's best round (req/s; CPU: least). */
 export async function runRounds(scenarios, check) {
   let best = [];
   for (let round = 1; round <= settings.rounds; round += 1) {
@@ -134,7 +205,10 @@ function pickBest(previous, next) {
   if (previous.error !== undefined || next.error !== undefined) {
     return previous.error !== undefined ? previous : next;
   }
-  return next.rps > previous.rps ? next : previous;
+  const best = next.rps > previous.rps ? next : previous;
+  // CPU per request: the least of the rounds, the one least disturbed by other work on the machine.
+  const cpuUs = Math.min(previous.cpuUs ?? Number.POSITIVE_INFINITY, next.cpuUs ?? Number.POSITIVE_INFINITY);
+  return Number.isFinite(cpuUs) ? { ...best, cpuUs } : best;
 }
 
 /** `row` over `base` in requests per second, or undefined when either did not run. */
@@ -142,13 +216,17 @@ export function ratio(row, base) {
   return row.rps !== undefined && base.rps ? row.rps / base.rps : undefined;
 }
 
-/** A table row; `value` is the row's ratio (none for the ceiling). */
-export function formatRow(row, value) {
+/**
+ * A table row; `value` is the row's ratio (none for the ceiling). With `cpu`, a last column holds the
+ * serving processes' CPU time per request ({@link measure}), for tables whose header has that column.
+ */
+export function formatRow(row, value, { cpu = false } = {}) {
+  const cpuCell = cpu ? ` ${row.cpuUs === undefined ? 'n/a' : row.cpuUs.toFixed(0)} |` : '';
   if (row.error !== undefined) {
-    return `| ${row.name} | n/a | n/a | n/a | n/a |`;
+    return `| ${row.name} | n/a | n/a | n/a | n/a |${cpu ? ' n/a |' : ''}`;
   }
   const shown = value === undefined ? '1.00 (ceiling)' : value.toFixed(2);
-  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |`;
+  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |${cpuCell}`;
 }
 
 /** A target line: PASS or BELOW, or NOT RUN. */

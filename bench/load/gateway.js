@@ -13,9 +13,11 @@
  *       its token, the gateway checks it against the site's openid-config and the link's key); the
  *       gateway runs in the site's process (decision 0027);
  *   g5. g4 on a second `portico serve` started with `--no-in-process-gateway`: the HTTP hop over loopback
- *       that g4 replaced, for the comparison in the same run.
- * Reported: g2/g1, g3/g2 (target >= 80 %: the cost of the checks relative to pass-through), g4/g2
- * (target >= 85 %) and g4/g5. A
+ *       that g4 replaced, for the comparison in the same run;
+ *   g6. fast-gateway 5 with the same subscription key and JWT checks as g3 in an `onRequest` hook, jose
+ *       verifying the token (fast-gateway-proxy.js), to g1.
+ * Reported: g2/g1, g3/g2 (target >= 85 %: the cost of the checks relative to pass-through), g3/g6 (target
+ * >= 2), g4/g2 (target >= 85 %) and g4/g5. A
  * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
@@ -51,7 +53,7 @@ import {
 import { API_BODY } from './bare-servers.js';
 
 const DOMAIN = 'portico.test';
-const TARGETS = { checks: 0.8, linked: 0.85 };
+const TARGETS = { checks: 0.85, fastGateway: 2, linked: 0.85 };
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const APIM = `${PROVIDERS}/Microsoft.ApiManagement/service/bench`;
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
@@ -72,7 +74,7 @@ async function startService(dataDir, extraArgs = []) {
   await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
   // Keep draining its output so a chatty server never blocks on a full pipe.
   child.stdout.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
 }
 
 /** One management call; throws unless the answer has one of the `expected` statuses. */
@@ -139,7 +141,28 @@ async function configureSecureApi(service, serviceUrl) {
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(privateKey);
-  return { 'ocp-apim-subscription-key': primaryKey, authorization: `Bearer ${jwt}` };
+  const headers = { 'ocp-apim-subscription-key': primaryKey, authorization: `Bearer ${jwt}` };
+  const checks = {
+    key: primaryKey,
+    jwk: await exportJWK(publicKey),
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+  };
+  return { headers, checks };
+}
+
+/** fast-gateway 5 with g3's key and JWT checks (g5), or the error that kept it from starting. */
+async function startFastGateway(apiPort, secure) {
+  if (secure instanceof Error) {
+    throw secure;
+  }
+  const script = join(ROOT, 'bench', 'load', 'fast-gateway-proxy.js');
+  const child = spawnChild([script, String(apiPort)], {
+    env: { ...process.env, BENCH_FG_CHECKS: JSON.stringify(secure.checks) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const line = await waitForLine(child, (text) => text.startsWith('{'), 'fast-gateway-proxy.js');
+  return { url: `http://${HOST}:${JSON.parse(line).port}`, headers: secure.headers, pid: child.pid };
 }
 
 function sha256(data) {
@@ -207,15 +230,13 @@ async function configure(service, apiPort) {
     () => ({ host: gatewayHost }),
     (error) => error,
   );
-  const secure = await configureSecureApi(service, serviceUrl).then(
-    (headers) => ({ ...headers, host: gatewayHost }),
-    (error) => error,
-  );
+  const checked = await configureSecureApi(service, serviceUrl).catch((error) => error);
+  const secure = checked instanceof Error ? checked : { ...checked.headers, host: gatewayHost };
   const linked = await configureLinkedSite(service, serviceUrl).then(
     (hostname) => ({ host: `${hostname}:${service.port}` }),
     (error) => error,
   );
-  return { open, secure, linked };
+  return { open, secure, linked, checked };
 }
 
 /** A GET with exactly these headers (fetch would not send a Host of our choosing). */
@@ -250,24 +271,28 @@ async function checkTarget({ url, headers, expected, refusedWithout = [] }) {
   }
 }
 
-/** A scenario's target, or its setup error thrown. */
-function target(url, headers, refusedWithout = []) {
+/** A scenario's target (`pid`: the process serving it, for the CPU column), or its setup error thrown. */
+function target(url, headers, pid, refusedWithout = []) {
   if (headers instanceof Error) {
     throw headers;
   }
-  return { url, headers, expected: API_BODY, refusedWithout };
+  return { url, headers, expected: API_BODY, refusedWithout, pids: [pid] };
 }
 
-/** Runs the five scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, portico, hop) {
+/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, portico, hop, fastGateway) {
   const gateway = (path, headers, refusedWithout) => {
     if (portico instanceof Error) {
       throw portico;
     }
-    return target(`http://${HOST}:${portico.service.port}${path}`, headers(portico.setup), refusedWithout);
+    const { service, setup } = portico;
+    return target(`http://${HOST}:${service.port}${path}`, headers(setup), service.pid, refusedWithout);
   };
   const scenarios = [
-    ['g1. bare node:http backend, JSON', async () => target(`http://${HOST}:${bare.api}/api/hello`, {})],
+    [
+      'g1. bare node:http backend, JSON',
+      async () => target(`http://${HOST}:${bare.api}/api/hello`, {}, bare.pid),
+    ],
     ['g2. gateway pass-through (open API)', async () => gateway('/open/hello', (s) => s.open)],
     [
       'g3. gateway + key + validate-jwt + rate-limit-by-key',
@@ -283,7 +308,19 @@ async function runAll(bare, portico, hop) {
         if (hop instanceof Error) {
           throw hop;
         }
-        return target(`http://${HOST}:${hop.service.port}/api/hello`, hop.setup.linked);
+        return target(`http://${HOST}:${hop.service.port}/api/hello`, hop.setup.linked, hop.service.pid);
+      },
+    ],
+    [
+      'g6. fast-gateway 5 + key + JWT check (jose) in a hook',
+      async () => {
+        if (fastGateway instanceof Error) {
+          throw fastGateway;
+        }
+        return target(`${fastGateway.url}/secure/hello`, fastGateway.headers, fastGateway.pid, [
+          'ocp-apim-subscription-key',
+          'authorization',
+        ]);
       },
     ],
   ];
@@ -294,23 +331,28 @@ function formatRatio(label, value) {
   return `- ${label}: ${value === undefined ? 'NOT RUN' : `${(value * 100).toFixed(0)} %`}`;
 }
 
+/** The table shows the serving process's CPU time per request. */
+const CPU = { cpu: true };
+
 function formatReport(rows) {
-  const [g1, g2, g3, g4, g5] = rows;
+  const [g1, g2, g3, g4, g5, g6] = rows;
   const lines = [
     '# Portico gateway load benchmark',
     '',
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
-      'processes on loopback. Ratio: against g1.',
+      'processes on loopback. Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
+    '(children included) over the requests of the measured run, least of the rounds.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio |',
-    '|---|---|---|---|---|',
-    formatRow(g1),
-    formatRow(g2, ratio(g2, g1)),
-    formatRow(g3, ratio(g3, g1)),
-    formatRow(g4, ratio(g4, g1)),
-    formatRow(g5, ratio(g5, g1)),
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
+    '|---|---|---|---|---|---|',
+    formatRow(g1, undefined, CPU),
+    formatRow(g2, ratio(g2, g1), CPU),
+    formatRow(g3, ratio(g3, g1), CPU),
+    formatRow(g4, ratio(g4, g1), CPU),
+    formatRow(g5, ratio(g5, g1), CPU),
+    formatRow(g6, ratio(g6, g1), CPU),
     '',
     'Target check:',
     formatRatio('gateway pass-through against the bare backend (g2/g1)', ratio(g2, g1)),
@@ -318,6 +360,11 @@ function formatReport(rows) {
       'key + validate-jwt + rate-limit-by-key against pass-through (g3/g2)',
       ratio(g3, g2),
       TARGETS.checks,
+    ),
+    formatCheck(
+      'key + validate-jwt + rate-limit-by-key against fast-gateway 5 with key + JWT (g3/g6)',
+      ratio(g3, g6),
+      TARGETS.fastGateway,
     ),
     formatCheck('site → linked APIM against pass-through (g4/g2)', ratio(g4, g2), TARGETS.linked),
     formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
@@ -339,7 +386,11 @@ async function main() {
     const hop = await startService(join(workDir, 'hop'), ['--no-in-process-gateway'])
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
-    const rows = await runAll(bare, portico, hop);
+    const fastGateway = await startFastGateway(
+      bare.api,
+      portico instanceof Error ? portico : portico.setup.checked,
+    ).catch((error) => error);
+    const rows = await runAll(bare, portico, hop, fastGateway);
     const report = formatReport(rows);
     process.stdout.write(`\n${report}`);
     writeResults('gateway.md', report);

@@ -7,8 +7,14 @@
  *   a. bare node:http server answering a ~1 KB HTML file from memory (the static ceiling);
  *   b. `portico start` serving the same file;
  *   c. bare node:http backend answering a small JSON document (the /api ceiling);
- *   d. `portico start --api-devserver-url <c>` proxying /api to c.
- * Targets: b/a >= 60 % and d/c >= 50 %. A miss prints BELOW but does not fail the run; a scenario that
+ *   d. `portico start --api-devserver-url <c>` proxying /api to c;
+ *   e. a bare undici proxy to c (the floor of any Node proxy, bare-proxy.js);
+ *   g. fast-gateway 5 proxying /api to c (fast-gateway-proxy.js);
+ *   h. nginx proxying to c, one worker, nginx's `proxy_pass` defaults (a new backend connection per
+ *      request), and i. the same with keep-alive backend connections, as Portico keeps (nginx-proxy.js;
+ *      both skipped with a note when nginx is not installed);
+ *   f. `portico start --api` answering the same JSON from a managed v4 function.
+ * Targets: b/a >= 60 %, d/c >= 50 %, d/g >= 1.5, and d/h and d/i >= 0.6. A miss prints BELOW but does not fail the run; a scenario that
  * cannot run at all (e.g. Portico not built) sets exit code 1. Every target is checked with one request
  * first, so a benchmark cannot pass on broken output.
  *
@@ -38,8 +44,16 @@ import {
   writeResults,
 } from './_harness.js';
 import { API_BODY } from './bare-servers.js';
+import { startNginxProxy } from './nginx-proxy.js';
 
-const TARGETS = { static: 0.6, api: 0.5, functionsWarm: 0.4, coldStartMs: 1000 };
+const TARGETS = {
+  static: 0.6,
+  api: 0.5,
+  fastGateway: 1.5,
+  nginx: 0.6,
+  functionsWarm: 0.4,
+  coldStartMs: 1000,
+};
 const API_PATH = '/api/hello';
 const PAGE_PATH = '/index.html';
 const FUNCTION_PATH = '/api/bench';
@@ -78,12 +92,22 @@ function createAppDir(html) {
   return dir;
 }
 
-/** Spawns the minimal undici proxy in front of the bare backend (scenario e). */
-async function startBareProxy(apiPort) {
-  const script = join(ROOT, 'bench', 'load', 'bare-proxy.js');
+/** Spawns one of the comparison proxies (bare-proxy.js, fast-gateway-proxy.js) in front of the backend. */
+async function startProxyScript(file, apiPort) {
+  const script = join(ROOT, 'bench', 'load', file);
   const child = spawnChild([script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const line = await waitForLine(child, (text) => text.startsWith('{'), 'bare-proxy.js');
-  return `http://${HOST}:${JSON.parse(line).port}`;
+  const line = await waitForLine(child, (text) => text.startsWith('{'), file);
+  return { url: `http://${HOST}:${JSON.parse(line).port}`, pid: child.pid };
+}
+
+/** A started comparison target, or the error that kept it from starting, as a getter for a scenario. */
+function settle(promise) {
+  return promise.then(
+    (value) => async () => value,
+    (error) => async () => {
+      throw error;
+    },
+  );
 }
 
 /**
@@ -110,7 +134,7 @@ async function startPorticoWithFunctions(appDir) {
   child.stderr.resume();
   const url = `http://${HOST}:${port}`;
   await waitForOk(`${url}${FUNCTION_PATH}`, child);
-  return { url, coldStartMs: performance.now() - started };
+  return { url, pid: child.pid, coldStartMs: performance.now() - started };
 }
 
 async function waitForOk(url, child) {
@@ -138,7 +162,7 @@ async function startPortico(appDir, apiPort) {
   await waitForLine(child, (line) => line.includes(url), 'portico start');
   // Keep draining its output so a chatty server never blocks on a full pipe.
   child.stdout.resume();
-  return url;
+  return { url, pid: child.pid };
 }
 
 /** One request, checked, so a benchmark cannot pass on broken output. */
@@ -150,22 +174,36 @@ async function checkTarget({ url, expected }) {
   }
 }
 
-/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
-  const page = (base) => ({ url: base + PAGE_PATH, expected: html });
-  const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
+/**
+ * Runs the scenarios, `settings.rounds` times in turn, keeping each one's best round; the nginx rows only
+ * when nginx is installed. Returns the rows by their letter.
+ */
+async function runAll(bare, html, urls, nginxSkipped) {
+  const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, nginxKeepAliveUrl, functionsUrl } = urls;
+  // Each target names the processes that serve it, for the CPU column.
+  const page = (server) => ({ url: server.url + PAGE_PATH, expected: html, pids: [server.pid] });
+  const api = (server) => ({ url: server.url + API_PATH, expected: API_BODY, pids: [server.pid] });
+  const bareStatic = { url: `http://${HOST}:${bare.static}`, pid: bare.pid };
+  const bareApi = { url: `http://${HOST}:${bare.api}`, pid: bare.pid };
   const scenarios = [
-    ['a. bare node:http, 1 KB HTML', async () => page(`http://${HOST}:${bare.static}`)],
+    ['a. bare node:http, 1 KB HTML', async () => page(bareStatic)],
     ['b. portico static, same file', async () => page(await porticoUrl())],
-    ['c. bare node:http backend, JSON', async () => api(`http://${HOST}:${bare.api}`)],
+    ['c. bare node:http backend, JSON', async () => api(bareApi)],
     ['d. portico /api proxy to c', async () => api(await porticoUrl())],
     ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
+    ['g. fast-gateway 5 /api proxy to c', async () => api(await fastGatewayUrl())],
+    ['h. nginx proxy to c (1 worker, proxy_pass defaults)', async () => api(await nginxUrl())],
+    ['i. nginx proxy to c (1 worker, keep-alive upstream)', async () => api(await nginxKeepAliveUrl())],
     [
       'f. portico --api, the same JSON from a v4 function',
-      async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
+      async () => {
+        const functions = await functionsUrl();
+        return { url: functions.url + FUNCTION_PATH, expected: API_BODY, pids: [functions.pid] };
+      },
     ],
-  ];
-  return runRounds(scenarios, checkTarget);
+  ].filter(([name]) => nginxSkipped === undefined || !name.includes('nginx'));
+  const rows = await runRounds(scenarios, checkTarget);
+  return Object.fromEntries(rows.map((row) => [row.name.slice(0, 1), row]));
 }
 
 function formatRatio(value) {
@@ -180,8 +218,27 @@ function formatColdStart(ms) {
   return `- managed function cold start (spawn to first /api 200): ${verdict} (${Math.round(ms)} ms, target <= ${TARGETS.coldStartMs} ms)`;
 }
 
-function formatReport(rows, coldStartMs) {
-  const [a, b, c, d, e, f] = rows;
+/** The tables show the serving processes' CPU time per request (least of the rounds). */
+const CPU = { cpu: true };
+
+/** The nginx rows and checks, or one line saying why they did not run. */
+function formatNginx(rows, nginxSkipped) {
+  const { c, d, h, i } = rows;
+  if (nginxSkipped !== undefined) {
+    return { table: [], checks: [`- api against nginx (d/h, d/i): SKIPPED, ${nginxSkipped}`] };
+  }
+  return {
+    table: [formatRow(h, ratio(h, c), CPU), formatRow(i, ratio(i, c), CPU)],
+    checks: [
+      formatCheck('api against nginx, proxy_pass defaults (d/h)', ratio(d, h), TARGETS.nginx),
+      formatCheck('api against nginx, keep-alive upstream (d/i)', ratio(d, i), TARGETS.nginx),
+    ],
+  };
+}
+
+function formatReport(rows, coldStartMs, nginxSkipped) {
+  const { a, b, c, d, e, g, f } = rows;
+  const nginx = formatNginx(rows, nginxSkipped);
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -190,16 +247,19 @@ function formatReport(rows, coldStartMs) {
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare servers and Portico in separate processes ` +
-      'on loopback.',
+      'on loopback. CPU µs/req: user + system time of the processes serving the row (children included) over',
+    'the requests of the measured run, least of the rounds: steadier than req/s when other work shares the machine.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio |',
-    '|---|---|---|---|---|',
-    formatRow(a),
-    formatRow(b, staticRatio),
-    formatRow(c),
-    formatRow(d, apiRatio),
-    formatRow(e, ratio(e, c)),
-    formatRow(f, ratio(f, c)),
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
+    '|---|---|---|---|---|---|',
+    formatRow(a, undefined, CPU),
+    formatRow(b, staticRatio, CPU),
+    formatRow(c, undefined, CPU),
+    formatRow(d, apiRatio, CPU),
+    formatRow(e, ratio(e, c), CPU),
+    formatRow(g, ratio(g, c), CPU),
+    ...nginx.table,
+    formatRow(f, ratio(f, c), CPU),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
     'proxy process on this machine (one more socket write and read per request, and one more process on the',
@@ -208,15 +268,33 @@ function formatReport(rows, coldStartMs) {
     'Target check:',
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
+    formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway),
+    ...nginx.checks,
     formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
     formatColdStart(coldStartMs),
   ];
-  return [...lines, ...formatNotes(rows), ''].join('\n');
+  return [...lines, ...formatNotes(Object.values(rows)), ''].join('\n');
+}
+
+/** nginx in front of the backend, as a scenario's URL getter; its folder is removed at the end. */
+async function startNginx(apiPort, keepAlive, cleanUp) {
+  const nginx = await startNginxProxy(apiPort, { keepAlive }).catch((error) => ({ error }));
+  if (nginx.dir !== undefined) {
+    cleanUp.push(nginx.dir);
+  }
+  const url = async () => {
+    if (nginx.url === undefined) {
+      throw nginx.error ?? new Error(nginx.skipped);
+    }
+    return { url: nginx.url, pid: nginx.pid };
+  };
+  return { url, skipped: nginx.skipped };
 }
 
 async function main() {
   const html = createPage();
   const appDir = createAppDir(html);
+  const cleanUp = [];
   try {
     const bare = await startBareServers(join(appDir, 'index.html'));
     // Started (and awaited) before any measurement, so its start-up never overlaps a run.
@@ -227,22 +305,37 @@ async function main() {
       }
       return portico;
     };
-    const bareProxy = await startBareProxy(bare.api);
+    const bareProxyUrl = await settle(startProxyScript('bare-proxy.js', bare.api));
+    const fastGatewayUrl = await settle(startProxyScript('fast-gateway-proxy.js', bare.api));
+    const nginx = await startNginx(bare.api, false, cleanUp);
+    const nginxKeepAlive = await startNginx(bare.api, true, cleanUp);
     const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
     const functionsUrl = async () => {
       if (functions instanceof Error) {
         throw functions;
       }
-      return functions.url;
+      return functions;
     };
-    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, functionsUrl);
-    const report = formatReport(rows, functions instanceof Error ? undefined : functions.coldStartMs);
+    const urls = {
+      porticoUrl,
+      bareProxyUrl,
+      fastGatewayUrl,
+      nginxUrl: nginx.url,
+      nginxKeepAliveUrl: nginxKeepAlive.url,
+      functionsUrl,
+    };
+    // nginx not installed (CI) leaves its rows out with a note; that is not a failure.
+    const rows = await runAll(bare, html, urls, nginx.skipped);
+    const coldStartMs = functions instanceof Error ? undefined : functions.coldStartMs;
+    const report = formatReport(rows, coldStartMs, nginx.skipped);
     process.stdout.write(`\n${report}`);
     writeResults('latest.md', report);
-    process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
+    process.exitCode = Object.values(rows).some((row) => row.error !== undefined) ? 1 : 0;
   } finally {
     await stopChildren();
-    rmSync(appDir, { recursive: true, force: true });
+    for (const dir of [appDir, ...cleanUp]) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -30,12 +30,18 @@ export interface EdgeHandlerOptions {
 export function createEdgeHandler(
   options: EdgeHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const { logger } = options;
   return (req, res) => {
-    const started = performance.now();
     const trace = { note: '' };
-    handleRequest(req, res, options, trace)
-      .catch((error: unknown) => failInternal(res, error, options.logger))
-      .finally(() => logRequest(req, res, started, trace.note, options));
+    if (options.verbose) {
+      const started = performance.now();
+      handleRequest(req, res, options, trace)
+        .catch((error: unknown) => failInternal(res, error, logger))
+        .finally(() => logRequest(req, res, started, trace.note, logger));
+      return;
+    }
+    // Without --verbose, one promise per request fewer: nothing waits for the end to log it.
+    handleRequest(req, res, options, trace).catch((error: unknown) => failInternal(res, error, logger));
   };
 }
 
@@ -179,14 +185,11 @@ function logRequest(
   res: ServerResponse,
   started: number,
   note: string,
-  options: EdgeHandlerOptions,
+  logger: Logger,
 ): void {
-  if (!options.verbose) {
-    return;
-  }
   const done = () => {
     const ms = (performance.now() - started).toFixed(1);
-    options.logger.info(`${req.method} ${req.url} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`);
+    logger.info(`${req.method} ${req.url} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`);
   };
   if (res.writableFinished) {
     done();

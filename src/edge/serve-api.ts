@@ -11,18 +11,22 @@ import { sendText } from './respond.js';
 const DEV_NO_API_HINT =
   'No API is configured for this site. Start the dev server with --api <apiDir> or --api-devserver-url <url> to serve /api.';
 
-/** Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). */
-export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void> {
-  const path = safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase();
-  if (ctx.rules.rolesSourcePath !== undefined && path === ctx.rules.rolesSourcePath) {
+/**
+ * Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). Not `async`:
+ * the proxy's promise is handed back as it is, one promise per request fewer on the hot path.
+ */
+export function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void> {
+  if (ctx.rules.rolesSourcePath !== undefined && isRolesSource(pathAndQuery, ctx.rules.rolesSourcePath)) {
     ctx.trace.note = 'rolesSource is internal';
-    return sendText(ctx.res, 403, 'The roles function can only be called by the platform.\n');
+    sendText(ctx.res, 403, 'The roles function can only be called by the platform.\n');
+    return Promise.resolve();
   }
   if (ctx.site.api === undefined) {
-    return sendText(ctx.res, 404, `${ctx.site.noApiHint ?? DEV_NO_API_HINT}\n`);
+    sendText(ctx.res, 404, `${ctx.site.noApiHint ?? DEV_NO_API_HINT}\n`);
+    return Promise.resolve();
   }
   const principal = ctx.principal();
-  await ctx.site.api.forward(ctx.req, ctx.res, {
+  return ctx.site.api.forward(ctx.req, ctx.res, {
     pathAndQuery,
     originalUrl: ctx.origin + ctx.rawPath + ctx.search,
     requestId: assignedRequestId(ctx) ?? createRequestId(),
@@ -30,6 +34,11 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
     forwardedHost: ctx.host,
     forwardedProto: ctx.proto,
   });
+}
+
+/** True when the request names the roles function (compared decoded and case-insensitively). */
+function isRolesSource(pathAndQuery: string, rolesSourcePath: string): boolean {
+  return safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase() === rolesSourcePath;
 }
 
 /** The id the host already gave the request (`portico serve` sends it back as `x-ms-request-id`). */

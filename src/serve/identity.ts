@@ -29,6 +29,8 @@ import {
 import { isUserError } from '../shared/errors.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
+/** The custom roles of a user the site has none for (one list, so callers can compare by identity). */
+const NO_ROLES: readonly string[] = Object.freeze([]);
 
 /** Every site's custom roles and signed-out sessions, as this node last read them. */
 export interface RoleCache {
@@ -46,7 +48,7 @@ export function createRoleCache(control: ControlContext): RoleCache {
   let signedOut = new Map<string, Set<string>>();
   return {
     rolesOf: (siteId, provider, userDetails) =>
-      directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? [],
+      directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? NO_ROLES,
     isSignedOut: (siteId, sessionId) => signedOut.get(siteId)?.has(sessionId) ?? false,
     async reload(siteIds) {
       const [users, sessions] = await Promise.all([
@@ -80,6 +82,9 @@ export function createSiteSessions(
   if (rolesFromCookie) {
     return sealed;
   }
+  // The sealed codec returns the same principal for the same cookie, and the role cache the same list
+  // until roles change: their merge is remembered per principal, so its header is encoded once too.
+  const merged = new WeakMap<ClientPrincipal, { custom: readonly string[]; principal: ClientPrincipal }>();
   return Object.freeze({
     read(cookieHeader: string | undefined): ClientPrincipal | null {
       const principal = sealed.read(cookieHeader);
@@ -87,7 +92,14 @@ export function createSiteSessions(
         return null;
       }
       const custom = roles.rolesOf(entry.siteId, principal.identityProvider, principal.userDetails);
-      return { ...principal, userRoles: [...BUILT_IN_ROLES, ...custom] };
+      const known = merged.get(principal);
+      if (known?.custom === custom) {
+        return known.principal;
+      }
+      const userRoles = Object.freeze([...BUILT_IN_ROLES, ...custom]);
+      const withRoles = Object.freeze({ ...principal, userRoles });
+      merged.set(principal, { custom, principal: withRoles });
+      return withRoles;
     },
     issue: sealed.issue,
     clear: sealed.clear,

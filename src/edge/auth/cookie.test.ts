@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientPrincipal } from '../types.js';
 import { createDevSessionCodec, decodeDevCookieValue } from './cookie.js';
 import { AUTH_COOKIE_CHUNK_SIZE } from './cookie-header.js';
-import { normalizePrincipal } from './principal.js';
+import { encodePrincipalHeader, normalizePrincipal } from './principal.js';
 
 const codec = createDevSessionCodec();
 const raw = {
@@ -79,6 +79,27 @@ describe('dev session codec: read', () => {
     ['a header of only separators', ';;; ;='],
   ])('reads %s as not signed in', (_label, header) => {
     expect(codec.read(header)).toBeNull();
+    // A second read of the same value (remembered) is no different.
+    expect(codec.read(header)).toBeNull();
+  });
+
+  it('reads a value once: the same frozen principal comes back, and its header is the same text', () => {
+    const fresh = createDevSessionCodec();
+    const header = cookie(base64(JSON.stringify(raw)));
+    const first = fresh.read(header);
+    expect(first).not.toBeNull();
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(fresh.read(`other=1; ${header}`)).toBe(first);
+    const expected = base64(
+      JSON.stringify({
+        identityProvider: raw.identityProvider,
+        userId: raw.userId,
+        userDetails: raw.userDetails,
+        userRoles: raw.userRoles,
+      }),
+    );
+    expect(first && encodePrincipalHeader(first)).toBe(expected);
+    expect(first && encodePrincipalHeader(first)).toBe(expected);
   });
 });
 

@@ -5,6 +5,7 @@
  * @see CONTRACT.md §2 "Dev sign-in"; spec/swa-behaviour.md D13 (malformed cookie = anonymous)
  */
 import type { ClientPrincipal } from '../types.js';
+import { SessionCache } from './_session-cache.js';
 import {
   AUTH_COOKIE_MAX_VALUE_LENGTH,
   clearAuthCookies,
@@ -44,8 +45,9 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
  * res.setHeader('Set-Cookie', codec.issue(principal, false));
  */
 export function createDevSessionCodec(): SessionCodec {
+  const known = new SessionCache<ClientPrincipal | null>();
   return Object.freeze({
-    read: readDevSession,
+    read: (cookieHeader: string | undefined) => readDevSession(cookieHeader, known),
     issue: (principal: ClientPrincipal, secure: boolean) =>
       serializeAuthCookies(encodeDevValue(principal), secure),
     clear: clearAuthCookies,
@@ -69,10 +71,25 @@ export function decodeDevCookieValue(value: string): unknown {
   return json === undefined ? undefined : parseJson(json);
 }
 
-function readDevSession(cookieHeader: string | undefined): ClientPrincipal | null {
+/**
+ * The principal of a dev cookie. The value alone decides it (no clock, no key), so a value read once is
+ * remembered: the frozen principal, or null for a malformed one.
+ */
+function readDevSession(
+  cookieHeader: string | undefined,
+  known: SessionCache<ClientPrincipal | null>,
+): ClientPrincipal | null {
   try {
     const value = readAuthCookieValue(parseCookieHeader(cookieHeader));
-    return value === undefined ? null : normalizePrincipal(decodeDevCookieValue(value));
+    if (value === undefined) {
+      return null;
+    }
+    let principal = known.get(value);
+    if (principal === undefined) {
+      principal = normalizePrincipal(decodeDevCookieValue(value));
+      known.set(value, principal);
+    }
+    return principal;
   } catch {
     return null;
   }

@@ -112,10 +112,25 @@ export function isValidRoleName(name: string): boolean {
  * `{identityProvider, userId, userDetails, userRoles}` (claims are never sent to the API).
  */
 export function encodePrincipalHeader(principal: ClientPrincipal): string {
-  const { identityProvider, userId, userDetails, userRoles } = principal;
-  const json = JSON.stringify({ identityProvider, userId, userDetails, userRoles });
-  return Buffer.from(json, 'utf8').toString('base64');
+  let header = encodedHeaders.get(principal);
+  if (header === undefined) {
+    const { identityProvider, userId, userDetails, userRoles } = principal;
+    const json = JSON.stringify({ identityProvider, userId, userDetails, userRoles });
+    header = Buffer.from(json, 'utf8').toString('base64');
+    // Only frozen principals (what the codecs return, read once per cookie value) can be remembered.
+    if (Object.isFrozen(principal) && Object.isFrozen(userRoles)) {
+      encodedHeaders.set(principal, header);
+    }
+  }
+  return header;
 }
+
+/**
+ * Header values of principals already encoded. The session codecs hand out the same frozen principal for
+ * the same cookie, so a signed-in user's `/api` calls encode it once. A cache, not shared state: a
+ * principal that is no longer referenced drops out.
+ */
+const encodedHeaders = new WeakMap<ClientPrincipal, string>();
 
 /**
  * Decides whether a request may reach a rule guarded by `allowedRoles`. Roles are OR-ed and compared

@@ -53,6 +53,27 @@ describe('sealed session cookies (portico serve)', () => {
     expect(codec.read(header)).toBeNull();
   });
 
+  it('checks the key and sign-out on every read, also of a session it has read before', async () => {
+    let current = randomBytes(32);
+    const signedOut = new Set<string>();
+    const codec = createSealedSessionCodec({
+      key: () => current,
+      signedOut: { has: (id) => signedOut.has(id), add: async (id) => void signedOut.add(id) },
+    });
+    const header = cookieHeader(codec.issue(principal, false));
+    const first = codec.read(header);
+    expect(first).not.toBeNull();
+    // Read once per value: the same frozen principal comes back.
+    expect(codec.read(header)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    current = randomBytes(32); // the service key was replaced
+    expect(codec.read(header)).toBeNull();
+    const again = cookieHeader(codec.issue(principal, false));
+    expect(codec.read(again)).not.toBeNull();
+    await codec.signOut?.(again);
+    expect(codec.read(again)).toBeNull();
+  });
+
   it('clears the cookie on sign-out and refuses a key of the wrong size', () => {
     const codec = createSealedSessionCodec({ key });
     expect(codec.clear(undefined).join()).toMatch(/Max-Age=0|Expires=/);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { openJson, sealJson } from '../../shared/seal.js';
 import type { ClientPrincipal } from '../types.js';
+import { SessionCache } from './_session-cache.js';
 import type { SessionCodec } from './cookie.js';
 import {
   clearAuthCookies,
@@ -64,9 +65,10 @@ export function createSealedSessionCodec(options: SealedSessionOptions): Session
     throw new Error(`sessions may last at most ${SESSION_KEY_ROTATION_SECONDS} s, one key rotation period`);
   }
   const now = options.now ?? Date.now;
+  const opened = new SessionCache<Opened>();
   const open = (cookieHeader: string | undefined): Sealed | undefined => {
     const value = readAuthCookieValue(parseCookieHeader(cookieHeader));
-    const sealed = value === undefined ? undefined : openValue(options.key, value, now());
+    const sealed = value === undefined ? undefined : openValue(options.key, value, now(), opened);
     const signedOut = sealed?.sessionId !== undefined && options.signedOut?.has(sealed.sessionId) === true;
     return signedOut ? undefined : sealed;
   };
@@ -125,13 +127,44 @@ function keyOf(key: SessionKey, value: string, nowMs: number): { key: Buffer; se
   return { key: key(generation), sealed: value.slice(dot + 1) };
 }
 
-function openValue(key: SessionKey, value: string, nowMs: number): Sealed | undefined {
+/** A value opened before, with the key that opened it (a hit counts only under the same key). */
+interface Opened {
+  readonly key: Buffer;
+  readonly sealed: Sealed;
+}
+
+/**
+ * Opens a cookie value. The key window and the expiry are checked on every call; decrypting and
+ * validating the principal happen once per value and key ({@link SessionCache}), and the sign-out check
+ * is the caller's, also on every call.
+ */
+function openValue(
+  key: SessionKey,
+  value: string,
+  nowMs: number,
+  opened: SessionCache<Opened>,
+): Sealed | undefined {
   const keyed = keyOf(key, value, nowMs);
-  const sealed =
-    keyed === undefined
-      ? undefined
-      : (openJson(keyed.key, keyed.sealed) as { p?: unknown; exp?: unknown; sid?: unknown } | undefined);
-  if (typeof sealed?.exp !== 'number' || sealed.exp * 1000 <= nowMs) {
+  if (keyed === undefined) {
+    return undefined;
+  }
+  const hit = opened.get(value);
+  const sealed = hit?.key.equals(keyed.key) ? hit.sealed : decryptValue(keyed);
+  if (sealed === undefined || sealed.expiresAt * 1000 <= nowMs) {
+    return undefined;
+  }
+  if (hit?.sealed !== sealed) {
+    opened.set(value, { key: keyed.key, sealed });
+  }
+  return sealed;
+}
+
+/** Decrypts a value and validates its principal; the expiry is left to the caller. */
+function decryptValue(keyed: { key: Buffer; sealed: string }): Sealed | undefined {
+  const sealed = openJson(keyed.key, keyed.sealed) as
+    | { p?: unknown; exp?: unknown; sid?: unknown }
+    | undefined;
+  if (typeof sealed?.exp !== 'number') {
     return undefined;
   }
   const principal = normalizePrincipal(sealed.p);

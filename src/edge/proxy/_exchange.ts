@@ -47,6 +47,7 @@ const RESEND_PAUSE_MS = 20;
 type ApiCallOutcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
 
 const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
+const makeStartEvent = (): ApiCallEvent => START_EVENT;
 
 /** What a failed exchange counts as in the metrics. */
 function outcomeOf(failure: PorticoError): ApiCallOutcome {
@@ -83,8 +84,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
-    res.once('close', this.#onClientClose);
-    publishEvent('apiCall', () => START_EVENT);
+    // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every request.
+    res.on('close', this.#onClientClose);
+    publishEvent('apiCall', makeStartEvent);
   }
 
   /** Sends the request on a pooled keep-alive connection, once the backend is ready when that is known. */

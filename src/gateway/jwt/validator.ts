@@ -46,27 +46,40 @@ interface Context {
 /** How many verified tokens are remembered (oldest forgotten first). */
 const VERIFIED_TOKENS_MAX = 4096;
 
+/** What is remembered of a verified token: the key that verified it, and its decoded parts. */
+interface VerifiedToken {
+  readonly key: VerificationKey;
+  readonly parsed: ParsedToken;
+}
+
 /**
- * Token → the key object that verified its signature. A hit counts only while that same object is among
- * the keys of the current validation, so a rotated or removed key (new key objects) forces a new check;
- * lifetime, audiences, issuers and claims are checked on every call regardless.
+ * Token → the key object that verified its signature, and the token decoded. A hit counts only while
+ * that same object is among the keys of the current validation, so a rotated or removed key (new key
+ * objects) forces a new check; lifetime, audiences, issuers and claims are checked on every call
+ * regardless (so an expired token fails whether remembered or not). The decoded parts are reused: the
+ * same string always decodes to the same header and claims.
  */
 class VerifiedTokens {
-  readonly #entries = new Map<string, VerificationKey>();
+  readonly #entries = new Map<string, VerifiedToken>();
 
-  verifiedBy(token: string, keys: readonly VerificationKey[]): boolean {
-    const key = this.#entries.get(token);
-    return key !== undefined && keys.includes(key);
+  /** The decoded token, when it was verified before. */
+  parsedOf(token: string): ParsedToken | undefined {
+    return this.#entries.get(token)?.parsed;
   }
 
-  remember(token: string, key: VerificationKey): void {
+  verifiedBy(token: string, keys: readonly VerificationKey[]): boolean {
+    const entry = this.#entries.get(token);
+    return entry !== undefined && keys.includes(entry.key);
+  }
+
+  remember(token: string, key: VerificationKey, parsed: ParsedToken): void {
     if (this.#entries.size >= VERIFIED_TOKENS_MAX) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) {
         this.#entries.delete(oldest);
       }
     }
-    this.#entries.set(token, key);
+    this.#entries.set(token, { key, parsed });
   }
 }
 
@@ -125,7 +138,7 @@ function createStaticKeyCache(warn: (message: string) => void) {
 }
 
 async function validateToken(token: string, rules: JwtRules, context: Context): Promise<JwtOutcome> {
-  const parsed = parseToken(token);
+  const parsed = context.verified.parsedOf(token) ?? parseToken(token);
   if (parsed === undefined) {
     return MALFORMED;
   }
@@ -193,7 +206,7 @@ async function checkSignature(
   }
   for (const candidate of candidates) {
     if (candidate.algorithms.includes(parsed.alg) && (await verifies(token, candidate, parsed.alg))) {
-      verified.remember(token, candidate);
+      verified.remember(token, candidate, parsed);
       return undefined;
     }
   }
