@@ -16,6 +16,7 @@ import {
   type RequestClassifier,
   type RequestLabels,
 } from '../ops/index.js';
+import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
 import { hostnameOf } from './front.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -33,6 +34,8 @@ export interface NodeOperationsDeps {
   readonly adminToken: string;
   /** Key of the access log's user hash. */
   readonly userKey: Buffer;
+  /** Where a failing access-log write is reported. */
+  readonly logger: Logger;
   readonly storage: StorageDatabase;
   readonly table: SiteTable;
   readonly gateway: GatewayRuntime;
@@ -65,7 +68,11 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     accessLog =
       deps.accessLog === undefined
         ? undefined
-        : await openAccessLog({ target: deps.accessLog, userKey: deps.userKey });
+        : await openAccessLog({
+            target: deps.accessLog,
+            userKey: deps.userKey,
+            onError: (message) => deps.logger.warn(message),
+          });
   } catch (error) {
     metrics?.close();
     throw error;

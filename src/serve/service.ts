@@ -301,6 +301,7 @@ async function startOnStorage(
     accessLog: options.accessLog,
     adminToken: admin.token,
     userKey: control.sealer.deriveKey('access-log-user'),
+    logger: options.logger,
     storage,
     table,
     gateway,
