@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -88,17 +88,41 @@ export async function findFreePort() {
   return port;
 }
 
-/** A warm-up run that is thrown away, then the measured run. */
-export async function measure({ url, headers }) {
+/**
+ * CPU time (user + system, in microseconds) a process has used, from Linux's /proc; undefined
+ * elsewhere. /proc counts in USER_HZ ticks, which Linux fixes at 100 per second.
+ */
+function cpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A warm-up run that is thrown away, then the measured run. With `pid` (a single-process server), also
+ * the server's CPU time per request: steadier than requests per second on a shared machine, where the
+ * server does not always get a whole core.
+ */
+export async function measure({ url, headers, pid }) {
   const base = { url, headers, connections: settings.connections, pipelining: 1 };
   await autocannon({ ...base, duration: settings.warmup });
+  const cpuBefore = pid === undefined ? undefined : cpuMicros(pid);
   const result = await autocannon({ ...base, duration: settings.duration });
+  const cpuAfter = pid === undefined ? undefined : cpuMicros(pid);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
     total: result.requests.total,
+    cpuPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+        ? undefined
+        : (cpuAfter - cpuBefore) / result.requests.total,
   };
 }
 
@@ -117,7 +141,10 @@ export async function runScenario(name, prepare, check, round) {
   }
 }
 
-/** Runs the scenarios `settings.rounds` times in turn and keeps each one's best round. */
+/**
+ * Runs the scenarios `settings.rounds` times in turn and keeps each one's best round (the most requests
+ * per second; the least CPU per request, which may come from another round).
+ */
 export async function runRounds(scenarios, check) {
   let best = [];
   for (let round = 1; round <= settings.rounds; round += 1) {
@@ -134,7 +161,13 @@ function pickBest(previous, next) {
   if (previous.error !== undefined || next.error !== undefined) {
     return previous.error !== undefined ? previous : next;
   }
-  return next.rps > previous.rps ? next : previous;
+  const best = next.rps > previous.rps ? next : previous;
+  return { ...best, cpuPerRequest: lowest(previous.cpuPerRequest, next.cpuPerRequest) };
+}
+
+/** The lower of two optional numbers. */
+function lowest(a, b) {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** `row` over `base` in requests per second, or undefined when either did not run. */

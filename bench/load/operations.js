@@ -11,6 +11,8 @@
  *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process).
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
+ * For o1 and o2 the report also gives the server's CPU time per request (Linux /proc), whose ratio moves
+ * less than requests per second when other work shares the machine.
  * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS and BENCH_ROUNDS as for run.js. Results are also
  * written to bench/results/operations.md.
  */
@@ -59,7 +61,7 @@ async function startService(dataDir, flags) {
   await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
   child.stdout.resume();
   child.stderr.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
 }
 
 async function call(url, method, token, body, type = 'application/json') {
@@ -133,11 +135,13 @@ async function startConfigured(flags, apiPort, dirs) {
   }
 }
 
-function target(node, path, expected) {
+/** What to measure; with `cpu`, the server's CPU time per request too (a single process only). */
+function target(node, path, expected, { cpu = false } = {}) {
   if (node instanceof Error) {
     throw node;
   }
-  return { url: `http://${HOST}:${node.service.port}${path}`, headers: { host: node.host }, expected };
+  const url = `http://${HOST}:${node.service.port}${path}`;
+  return { url, headers: { host: node.host }, expected, ...(cpu ? { pid: node.service.pid } : {}) };
 }
 
 function formatReport(rows) {
@@ -162,11 +166,27 @@ function formatReport(rows) {
     '',
     'Target check:',
     formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
+    formatCpu(o1, o2),
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
     ...formatNotes(rows),
     '',
   ].join('\n');
+}
+
+/**
+ * The server's CPU time per request, o1 against o2: the throughput ratio the cost alone allows, steadier
+ * than requests per second when other processes take the server's core now and then.
+ */
+function formatCpu(o1, o2) {
+  const [base, observed] = [o1.cpuPerRequest, o2.cpuPerRequest];
+  if (base === undefined || observed === undefined) {
+    return '- server CPU per request: n/a (needs Linux /proc)';
+  }
+  return (
+    `- server CPU per request (least of the rounds): o1 ${base.toFixed(1)} µs, o2 ${observed.toFixed(1)} µs; ` +
+    `o1/o2 = ${formatRatio(base / observed)}`
+  );
 }
 
 function formatRatio(value) {
@@ -188,8 +208,8 @@ async function main() {
     const one = await startConfigured(() => ['--workers', '1'], bare.api, dirs);
     const two = await startConfigured(() => ['--workers', '2'], bare.api, dirs);
     const scenarios = [
-      ['o1. static, no metrics, no access log', async () => target(plain, '/', PAGE)],
-      ['o2. static, metrics + access log', async () => target(observed, '/', PAGE)],
+      ['o1. static, no metrics, no access log', async () => target(plain, '/', PAGE, { cpu: true })],
+      ['o2. static, metrics + access log', async () => target(observed, '/', PAGE, { cpu: true })],
       ['w1. static, --workers 1', async () => target(one, '/', PAGE)],
       ['w2. static, --workers 2', async () => target(two, '/', PAGE)],
       ['w1. /api (linked backend), --workers 1', async () => target(one, '/api/hello', API_BODY)],
