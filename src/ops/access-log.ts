@@ -2,7 +2,7 @@
  * `--access-log <file|->`: one JSON line per data-plane request (the line: `access-line.ts`), written
  * through pino's destination (sonic-boom, asynchronous). A line holds what an operator needs and nothing
  * secret: never cookies, tokens, keys or query values (only query parameter names), and the user as a
- * keyed hash of the user id. Lines wait in memory until {@link FLUSH_BYTES} have gathered or
+ * keyed hash of the user id. Lines wait in memory until {@link CHUNK_BYTES} have gathered or
  * {@link FLUSH_MS} have passed, because a write per line (or per event-loop turn) costs more than the
  * line; reopening (SIGHUP) and closing (SIGTERM's drain) write them first.
  */
@@ -16,7 +16,7 @@ import { type AccessRecord, createIsoTime, createLineFormatter } from './access-
 export type { AccessRecord } from './access-line.js';
 
 /** Bytes of lines gathered before they are written (about 200 lines). */
-const FLUSH_BYTES = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 /** Longest time a line waits in memory, in milliseconds. */
 const FLUSH_MS = 100;
 
@@ -62,7 +62,7 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   );
   // sonic-boom's types know only strings; in `buffer` mode its write takes Buffers.
   const writeBytes = stream.write as unknown as (this: Destination, bytes: Buffer) => boolean;
-  const lines = createLineBuffer((text) => writeBytes.call(stream, Buffer.from(text)));
+  const lines = createLineBuffer((bytes) => writeBytes.call(stream, bytes));
   let closed = false;
   const format = createLineFormatter({
     time: createIsoTime(),
@@ -89,36 +89,45 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   };
 }
 
-/** Lines gathered in memory, handed to `write` as one string. */
+/** Lines encoded into a chunk of memory, handed to `write` when it is full or {@link FLUSH_MS} passed. */
 interface LineBuffer {
   add(line: string): void;
   /** Hands over what is gathered now. */
   flush(): void;
 }
 
-function createLineBuffer(write: (text: string) => void): LineBuffer {
-  let lines: string[] = [];
-  let size = 0;
+/**
+ * Each line is encoded into the chunk as it comes, so the string dies young (a string kept until the
+ * write would be copied by the garbage collector, and joined and encoded again).
+ */
+function createLineBuffer(write: (bytes: Buffer) => void): LineBuffer {
+  let chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  let used = 0;
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
     }
-    if (lines.length > 0) {
-      const text = lines.join('');
-      lines = [];
-      size = 0;
-      write(text);
+    if (used > 0) {
+      const bytes = chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      used = 0;
+      write(bytes);
     }
   };
   return {
     add(line) {
-      lines.push(line);
-      size += line.length;
-      if (size >= FLUSH_BYTES) {
+      // A character takes at most 3 bytes in UTF-8 (a surrogate pair, 2 characters, takes 4).
+      if (used + line.length * 3 > CHUNK_BYTES) {
         flush();
-      } else if (timer === undefined) {
+        if (line.length * 3 > CHUNK_BYTES) {
+          write(Buffer.from(line));
+          return;
+        }
+      }
+      used += chunk.write(line, used);
+      if (timer === undefined) {
         // Unreferenced: a pending write does not keep the process alive; close() writes it.
         timer = setTimeout(flush, FLUSH_MS).unref();
       }
