@@ -94,19 +94,25 @@ function queryNames(query: string): string[] {
 }
 
 /**
- * The quoted ISO time of now (`"2026-12-04T17:10:44.123Z"`): the part up to the seconds is formatted
- * once a second, the milliseconds are appended.
+ * The quoted ISO time of now (`"2026-12-04T17:10:44.123Z"`), made once per millisecond (requests in one
+ * millisecond share it); the part up to the seconds is formatted once per second.
  */
 export function createIsoTime(): () => string {
   let second = -1;
   let prefix = '';
+  let last = -1;
+  let text = '';
   return () => {
     const now = Date.now();
-    const millis = now % 1000;
-    if (now - millis !== second) {
-      second = now - millis;
-      prefix = `"${new Date(second).toISOString().slice(0, 20)}`;
+    if (now !== last) {
+      last = now;
+      const millis = now % 1000;
+      if (now - millis !== second) {
+        second = now - millis;
+        prefix = `"${new Date(second).toISOString().slice(0, 20)}`;
+      }
+      text = `${prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z"`;
     }
-    return `${prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z"`;
+    return text;
   };
 }

@@ -130,9 +130,17 @@ function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessChec
 
 /** Site, environment and kind of a request, from its host and path; never the path itself as a label. */
 function createClassifier(deps: NodeOperationsDeps): RequestClassifier {
+  // Requests in a row mostly carry the same Host: its hostname is kept instead of parsed again.
+  let lastHost: string | undefined;
+  let lastHostname = '';
   return {
     classify(req): RequestLabels {
-      const hostname = hostnameOf(req.headers.host);
+      const host = req.headers.host;
+      if (host !== lastHost) {
+        lastHost = host;
+        lastHostname = hostnameOf(host);
+      }
+      const hostname = lastHostname;
       const service = deps.gateway.table.resolve(hostname);
       if (service !== undefined) {
         return { site: service.name, environment: '', kind: 'gateway' };
