@@ -171,6 +171,16 @@ describe('access log', () => {
     expect((await h.lines()).map((line) => line.requestId)).toEqual([after]);
   });
 
+  it('closes when SIGTERM follows SIGHUP at once (the reopen still waiting for a write)', async () => {
+    const h = await start();
+    const before = await h.send('/before');
+    await h.settle();
+    await rename(h.file, `${h.file}.1`);
+    h.log.reopen();
+    await h.log.close();
+    expect((await h.lines(`${h.file}.1`)).map((line) => line.requestId)).toEqual([before]);
+  });
+
   it('writes a line on its own within moments when no more requests come', async () => {
     const h = await start();
     const id = await h.send('/alone');

@@ -64,6 +64,7 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   const writeBytes = stream.write as unknown as (this: Destination, bytes: Buffer) => boolean;
   const lines = createLineBuffer((bytes) => writeBytes.call(stream, bytes));
   let closed = false;
+  let reopening: Promise<void> = Promise.resolve();
   const format = createLineFormatter({
     time: createIsoTime(),
     hashUser: (userId) => createHmac('sha256', options.userKey).update(userId).digest('hex').slice(0, 32),
@@ -78,13 +79,16 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
     reopen() {
       lines.flush();
       if (!toStdout && !closed) {
+        reopening = whenReopened(stream);
         stream.reopen();
       }
     },
-    close() {
+    async close() {
+      // sonic-boom drops an end() that comes while a reopen waits for a write: the close never came.
+      await reopening;
       lines.flush();
       closed = true;
-      return endStream(stream);
+      await endStream(stream);
     },
   };
 }
@@ -134,6 +138,19 @@ function createLineBuffer(write: (bytes: Buffer) => void): LineBuffer {
     },
     flush,
   };
+}
+
+/** Resolves once the stream has opened its file again, or failed to. */
+function whenReopened(stream: Destination): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('ready', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('ready', done);
+    stream.on('error', done);
+  });
 }
 
 /** Ends the stream once its writes are done; resolves when it is closed (stdout stays open). */
