@@ -13,6 +13,8 @@
  *   t2. static, metrics on, traffic history on (the default; t2/t1 is the recorder's cost, decision 0032).
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
+ * For o1 and o2 the report also gives the server's CPU time per request (Linux /proc), whose ratio moves
+ * less than requests per second when other work shares the machine.
  * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS and BENCH_ROUNDS as for run.js. Results are also
  * written to bench/results/operations.md.
  */
@@ -61,7 +63,7 @@ async function startService(dataDir, flags) {
   await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
   child.stdout.resume();
   child.stderr.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token };
+  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
 }
 
 async function call(url, method, token, body, type = 'application/json') {
@@ -135,12 +137,17 @@ async function startConfigured(flags, apiPort, dirs) {
   }
 }
 
+/** What to measure, with the serving processes (for their CPU time per request). */
 function target(node, path, expected) {
   if (node instanceof Error) {
     throw node;
   }
-  return { url: `http://${HOST}:${node.service.port}${path}`, headers: { host: node.host }, expected };
+  const url = `http://${HOST}:${node.service.port}${path}`;
+  return { url, headers: { host: node.host }, expected, pids: [node.service.pid] };
 }
+
+/** The table shows the serving processes' CPU time per request (workers included). */
+const CPU = { cpu: true };
 
 function formatReport(rows) {
   const [o1, o2, w1s, w2s, w1a, w2a, t1, t2] = rows;
@@ -154,25 +161,41 @@ function formatReport(rows) {
       `best of ${settings.rounds} round(s); the load generator, the bare backend and every portico serve ` +
       'process share the machine.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio |',
-    '|---|---|---|---|---|',
-    formatRow(o1),
-    formatRow(o2, cost),
-    formatRow(w1s),
-    formatRow(w2s, ratio(w2s, w1s)),
-    formatRow(w1a),
-    formatRow(w2a, ratio(w2a, w1a)),
-    formatRow(t1),
-    formatRow(t2, traffic),
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
+    '|---|---|---|---|---|---|',
+    formatRow(o1, undefined, CPU),
+    formatRow(o2, cost, CPU),
+    formatRow(w1s, undefined, CPU),
+    formatRow(w2s, ratio(w2s, w1s), CPU),
+    formatRow(w1a, undefined, CPU),
+    formatRow(w2a, ratio(w2a, w1a), CPU),
+    formatRow(t1, undefined, CPU),
+    formatRow(t2, traffic, CPU),
     '',
     'Target check:',
     formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
+    formatCpu(o1, o2),
     formatCheck('traffic history recorder on the static path (t2/t1)', traffic, TARGETS.trafficCost),
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
     ...formatNotes(rows),
     '',
   ].join('\n');
+}
+
+/**
+ * The server's CPU time per request, o1 against o2: the throughput ratio the cost alone allows, steadier
+ * than requests per second when other processes take the server's core now and then.
+ */
+function formatCpu(o1, o2) {
+  const [base, observed] = [o1.cpuUs, o2.cpuUs];
+  if (base === undefined || observed === undefined) {
+    return '- server CPU per request: n/a (needs Linux /proc)';
+  }
+  return (
+    `- server CPU per request (least of the rounds): o1 ${base.toFixed(1)} µs, o2 ${observed.toFixed(1)} µs; ` +
+    `o1/o2 = ${formatRatio(base / observed)}`
+  );
 }
 
 function formatRatio(value) {

@@ -41,7 +41,8 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
       const started = performance.now();
       const socket = req.socket;
       const bytesBefore = socket.bytesWritten;
-      res.once('close', () => {
+      // `on`, not `once`: a response closes once, and `once` wraps every listener in another function.
+      res.on('close', () => {
         const seconds = (performance.now() - started) / 1000;
         const labels = classifier.classify(req);
         metrics?.observeRequest(labels, res.statusCode, seconds);

@@ -34,12 +34,13 @@ export interface NodeOperationsDeps {
   readonly metricsPublic: boolean;
   /** Where the traffic history goes (decision 0032); none turns it off (`--no-traffic`, to measure it). */
   readonly traffic?: TrafficSink;
-  readonly logger: Logger;
   /** `--access-log <file|->`. */
   readonly accessLog?: string;
   readonly adminToken: string;
   /** Key of the access log's user hash. */
   readonly userKey: Buffer;
+  /** Where failing traffic and access-log writes are reported. */
+  readonly logger: Logger;
   readonly storage: StorageDatabase;
   readonly table: SiteTable;
   readonly gateway: GatewayRuntime;
@@ -74,7 +75,11 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     accessLog =
       deps.accessLog === undefined
         ? undefined
-        : await openAccessLog({ target: deps.accessLog, userKey: deps.userKey });
+        : await openAccessLog({
+            target: deps.accessLog,
+            userKey: deps.userKey,
+            onError: (message) => deps.logger.warn(message),
+          });
   } catch (error) {
     metrics?.close();
     throw error;
@@ -154,9 +159,17 @@ function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessChec
 
 /** Site, environment and kind of a request, from its host and path; never the path itself as a label. */
 function createClassifier(deps: NodeOperationsDeps): RequestClassifier {
+  // Requests in a row mostly carry the same Host: its hostname is kept instead of parsed again.
+  let lastHost: string | undefined;
+  let lastHostname = '';
   return {
     classify(req): RequestLabels {
-      const hostname = hostnameOf(req.headers.host);
+      const host = req.headers.host;
+      if (host !== lastHost) {
+        lastHost = host;
+        lastHostname = hostnameOf(host);
+      }
+      const hostname = lastHostname;
       const service = deps.gateway.table.resolve(hostname);
       if (service !== undefined) {
         return { site: service.name, environment: '', kind: 'gateway' };

@@ -55,13 +55,19 @@ interface Node {
   port: number;
   token: string;
   dataDir: string;
+  /** The `--access-log` file, when the node was started with one. */
+  accessLog: string;
   exited: Promise<number | null>;
 }
 
-async function startNode(): Promise<Node> {
+async function startNode(options: { accessLog?: boolean } = {}): Promise<Node> {
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
+  const accessLog = join(dataDir, 'access.log');
   const cli = await startCli(
-    ['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+    [
+      ...['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+      ...(options.accessLog ? ['--access-log', accessLog] : []),
+    ],
     30_000,
   );
   await eventually(async () => /Management API at (http:\/\/\S+)/.test(cli.stdout()));
@@ -73,7 +79,7 @@ async function startNode(): Promise<Node> {
     }
     cli.child.once('exit', (code) => resolve(code));
   });
-  return { cli, adminUrl, port: Number(new URL(cli.url).port), token, dataDir, exited };
+  return { cli, adminUrl, port: Number(new URL(cli.url).port), token, dataDir, accessLog, exited };
 }
 
 /** A site on `node` whose /api is the holding backend. */
@@ -146,6 +152,40 @@ describe('portico serve drains on SIGTERM', () => {
     expect(answers.map((a) => `${a.status} ${a.text}`)).toEqual(Array(4).fill('200 released'));
     expect(await node.exited).toBe(0);
     expect(node.cli.stderr()).toContain('draining');
+  }, 90_000);
+
+  it('has written the access-log line of every request it answered when it exits', async () => {
+    const backend = await startHoldingBackend();
+    const node = await startNode({ accessLog: true });
+    cleanups.push(
+      backend.close,
+      async () => node.cli.child.kill('SIGKILL'),
+      () => rm(node.dataDir, { recursive: true, force: true }),
+    );
+    const host = await siteWithBackend(node, backend.url);
+    const get = (path: string) =>
+      send(`http://127.0.0.1:${node.port}${path}`, { headers: { host: `${host}:${node.port}` } });
+    const inFlight: Promise<TestResponse>[] = [];
+    for (let i = 0; i < 3; i++) {
+      inFlight.push(get(`/api/hold/${i}`));
+    }
+    await backend.holding(3);
+    const answered: TestResponse[] = [];
+    for (let i = 0; i < 40; i++) {
+      answered.push(await get(i % 2 === 0 ? '/' : `/missing/${i}`));
+    }
+    node.cli.child.kill('SIGTERM');
+    await eventually(async () => refusesConnections(node.port), 20_000);
+    backend.release();
+    answered.push(...(await Promise.all(inFlight)));
+    expect(await node.exited).toBe(0);
+    const ids = answered.map((response) => response.header('x-ms-request-id'));
+    expect(ids.every((id) => typeof id === 'string' && id !== '')).toBe(true);
+    const logged = (await readFile(node.accessLog, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
+    expect([...logged].sort()).toEqual([...ids].sort());
   }, 90_000);
 
   it('exits at once on a second SIGTERM', async () => {

@@ -1,0 +1,195 @@
+/**
+ * The access log behind a real node:http listener (instrumentListener + openAccessLog): the line's exact
+ * JSON, escaping of what the client sends, and no line lost to the in-memory buffer on close or reopen.
+ */
+import { once } from 'node:events';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AccessLog, openAccessLog } from './access-log.js';
+import { instrumentListener } from './instrument.js';
+import type { RequestLabels } from './metrics.js';
+
+const LABELS: RequestLabels = { site: 'shop', environment: 'production', kind: 'static' };
+
+interface Harness {
+  readonly file: string;
+  readonly log: AccessLog;
+  /** Sends a raw request (path and Host exactly as given); resolves with the response's request id. */
+  send(path: string, host?: string): Promise<string>;
+  /** Resolves once every response so far has closed (so its line is written or gathered). */
+  settle(): Promise<void>;
+  lines(file?: string): Promise<Record<string, unknown>[]>;
+  text(file?: string): Promise<string>;
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+async function start(): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-access-log-'));
+  const file = join(dir, 'access.log');
+  const log = await openAccessLog({ target: file, userKey: Buffer.alloc(32, 7) });
+  let next = 0;
+  let closed = 0;
+  const waiters: (() => void)[] = [];
+  // Registered after the access log's own `close` listener, so it runs once the line is gathered.
+  const listener = (_req: unknown, res: ServerResponse) => {
+    res.on('close', () => {
+      closed += 1;
+      for (const wake of waiters.splice(0)) {
+        wake();
+      }
+    });
+    res.end('hello');
+  };
+  const server: Server = createServer(
+    instrumentListener(listener, {
+      accessLog: log,
+      classifier: { classify: () => LABELS },
+      requestId: () => `id${String(next++).padStart(6, '0')}`,
+    }),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  cleanups.push(
+    () => rm(dir, { recursive: true, force: true }),
+    async () => {
+      server.close();
+      await once(server, 'close');
+    },
+  );
+  const text = (target = file) => readFile(target, 'utf8').catch(() => '');
+  return {
+    file,
+    log,
+    send: (path, host = `shop.localhost:${port}`) =>
+      new Promise((resolve, reject) => {
+        const req = request({ port, host: '127.0.0.1', path, headers: { host }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['x-ms-request-id'])));
+        });
+        req.on('error', reject);
+        req.end();
+      }),
+    async settle() {
+      while (closed < next) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    text,
+    lines: async (target) =>
+      (await text(target))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+describe('access log', () => {
+  it('writes each line as the documented JSON object, fields in order, client strings escaped', async () => {
+    const h = await start();
+    const path = '/a%22b/"quote"/back\\slash';
+    const host = 'weird"host\\name-é';
+    const id = await h.send(`${path}?code=secret&x=1`, host);
+    await h.settle();
+    await h.log.close();
+    const text = await h.text();
+    const [line] = await h.lines();
+    expect(Object.keys(line ?? {})).toEqual([
+      'log',
+      'time',
+      'host',
+      'site',
+      'environment',
+      'kind',
+      'method',
+      'path',
+      'queryNames',
+      'status',
+      'bytes',
+      'durationMs',
+      'requestId',
+    ]);
+    // Byte for byte what JSON.stringify makes of the same object (as pino wrote it before).
+    expect(text).toBe(`${JSON.stringify({ ...line })}\n`);
+    expect(line).toMatchObject({
+      log: 'access',
+      host,
+      site: 'shop',
+      environment: 'production',
+      kind: 'static',
+      method: 'GET',
+      path,
+      queryNames: ['code', 'x'],
+      status: 200,
+      requestId: id,
+    });
+    expect(text).not.toContain('secret');
+  });
+
+  it('escapes control characters in what the client sent', async () => {
+    const h = await start();
+    // A raw request line cannot carry control characters, but a Host header can carry a tab.
+    await h.send('/', 'tab\there');
+    await h.settle();
+    await h.log.close();
+    const text = await h.text();
+    expect(text).toContain('"host":"tab\\there"');
+    expect((await h.lines())[0]?.host).toBe('tab\there');
+  });
+
+  it('writes every gathered line when closed, in the order of the responses', async () => {
+    const h = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      ids.push(await h.send(`/page/${i}`));
+    }
+    await h.settle();
+    await h.log.close();
+    expect((await h.lines()).map((line) => line.requestId)).toEqual(ids);
+  });
+
+  it('writes the lines gathered before a reopen to the file that was moved away', async () => {
+    const h = await start();
+    const before = await h.send('/before');
+    await h.settle();
+    await rename(h.file, `${h.file}.1`);
+    h.log.reopen();
+    const after = await h.send('/after');
+    await h.settle();
+    await h.log.close();
+    expect((await h.lines(`${h.file}.1`)).map((line) => line.requestId)).toEqual([before]);
+    expect((await h.lines()).map((line) => line.requestId)).toEqual([after]);
+  });
+
+  it('closes when SIGTERM follows SIGHUP at once (the reopen still waiting for a write)', async () => {
+    const h = await start();
+    const before = await h.send('/before');
+    await h.settle();
+    await rename(h.file, `${h.file}.1`);
+    h.log.reopen();
+    await h.log.close();
+    expect((await h.lines(`${h.file}.1`)).map((line) => line.requestId)).toEqual([before]);
+  });
+
+  it('writes a line on its own within moments when no more requests come', async () => {
+    const h = await start();
+    const id = await h.send('/alone');
+    let lines: Record<string, unknown>[] = [];
+    while (lines.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      lines = await h.lines();
+    }
+    expect(lines.map((line) => line.requestId)).toEqual([id]);
+    await h.log.close();
+  });
+});
