@@ -27,6 +27,8 @@ export const settings = {
   warmup: readNumber('BENCH_WARMUP', 1),
   connections: Math.round(readNumber('BENCH_CONNECTIONS', 32)),
   rounds: Math.round(readNumber('BENCH_ROUNDS', 1)),
+  /** Another checkout (built) whose managed functions run as one more row, to compare before and after. */
+  baselineRoot: process.env.BENCH_BASELINE || undefined,
 };
 
 /** Child processes this script started; only these are ever stopped. */

@@ -7,14 +7,19 @@
  *   a. bare node:http server answering a ~1 KB HTML file from memory (the static ceiling);
  *   b. `portico start` serving the same file;
  *   c. bare node:http backend answering a small JSON document (the /api ceiling);
- *   d. `portico start --api-devserver-url <c>` proxying /api to c.
+ *   d. `portico start --api-devserver-url <c>` proxying /api to c;
+ *   e. a bare undici proxy to c (reference);
+ *   f. `portico start --api` answering the same JSON from a v4 function (one worker process);
+ *   g. f with FUNCTIONS_WORKER_PROCESS_COUNT=2; h. f from the BENCH_BASELINE build, when given.
  * Targets: b/a >= 60 % and d/c >= 50 %. A miss prints BELOW but does not fail the run; a scenario that
  * cannot run at all (e.g. Portico not built) sets exit code 1. Every target is checked with one request
  * first, so a benchmark cannot pass on broken output.
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
- * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the four scenarios run in turn that
- * many times and each row shows its best round, which filters out noise from other work on the machine).
+ * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that
+ * many times and each row shows its best round, which filters out noise from other work on the machine),
+ * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row h,
+ * measured in the same run as f, to compare a change before and after).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,13 +93,14 @@ async function startBareProxy(apiPort) {
 
 /**
  * Spawns `portico start --api` on the bench's functions app and measures the cold start: from spawning
- * the process to the first successful `/api` response.
+ * the process to the first successful `/api` response. `workers` sets FUNCTIONS_WORKER_PROCESS_COUNT;
+ * `root` is the checkout whose `bin/portico.js` runs (another build, to compare before and after).
  */
-async function startPorticoWithFunctions(appDir) {
+async function startPorticoWithFunctions(appDir, { workers = 1, root = ROOT } = {}) {
   const port = await findFreePort();
   const apiDir = join(ROOT, 'bench', 'load', 'functions-app');
   const args = [
-    join(ROOT, 'bin', 'portico.js'),
+    join(root, 'bin', 'portico.js'),
     'start',
     appDir,
     '--api',
@@ -105,7 +111,8 @@ async function startPorticoWithFunctions(appDir) {
     HOST,
   ];
   const started = performance.now();
-  const child = spawnChild(args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, FUNCTIONS_WORKER_PROCESS_COUNT: String(workers) };
+  const child = spawnChild(args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   child.stderr.resume();
   const url = `http://${HOST}:${port}`;
@@ -150,8 +157,8 @@ async function checkTarget({ url, expected }) {
   }
 }
 
-/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
-async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
+/** Runs the scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+async function runAll(bare, porticoUrl, html, bareProxyUrl, functions) {
   const page = (base) => ({ url: base + PAGE_PATH, expected: html });
   const api = (base) => ({ url: base + API_PATH, expected: API_BODY });
   const scenarios = [
@@ -162,9 +169,20 @@ async function runAll(bare, porticoUrl, html, bareProxyUrl, functionsUrl) {
     ['e. bare undici proxy to c (reference)', async () => api(await bareProxyUrl())],
     [
       'f. portico --api, the same JSON from a v4 function',
-      async () => ({ url: (await functionsUrl()) + FUNCTION_PATH, expected: API_BODY }),
+      async () => ({ url: (await functions.one()) + FUNCTION_PATH, expected: API_BODY }),
+    ],
+    [
+      'g. f with FUNCTIONS_WORKER_PROCESS_COUNT=2',
+      async () => ({ url: (await functions.two()) + FUNCTION_PATH, expected: API_BODY }),
     ],
   ];
+  if (functions.baseline !== undefined) {
+    const { baseline } = functions;
+    scenarios.push([
+      `h. f from the build in ${settings.baselineRoot}`,
+      async () => ({ url: (await baseline()) + FUNCTION_PATH, expected: API_BODY }),
+    ]);
+  }
   return runRounds(scenarios, checkTarget);
 }
 
@@ -181,7 +199,7 @@ function formatColdStart(ms) {
 }
 
 function formatReport(rows, coldStartMs) {
-  const [a, b, c, d, e, f] = rows;
+  const [a, b, c, d, e, f, g, h] = rows;
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -200,6 +218,8 @@ function formatReport(rows, coldStartMs) {
     formatRow(d, apiRatio),
     formatRow(e, ratio(e, c)),
     formatRow(f, ratio(f, c)),
+    formatRow(g, ratio(g, c)),
+    ...(h === undefined ? [] : [formatRow(h, ratio(h, c))]),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
     'proxy process on this machine (one more socket write and read per request, and one more process on the',
@@ -229,13 +249,22 @@ async function main() {
     };
     const bareProxy = await startBareProxy(bare.api);
     const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
-    const functionsUrl = async () => {
-      if (functions instanceof Error) {
-        throw functions;
+    const two = await startPorticoWithFunctions(appDir, { workers: 2 }).catch((error) => error);
+    const baseline =
+      settings.baselineRoot === undefined
+        ? undefined
+        : await startPorticoWithFunctions(appDir, { root: settings.baselineRoot }).catch((error) => error);
+    const urlOf = (started) => async () => {
+      if (started instanceof Error) {
+        throw started;
       }
-      return functions.url;
+      return started.url;
     };
-    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, functionsUrl);
+    const rows = await runAll(bare, porticoUrl, html, async () => bareProxy, {
+      one: urlOf(functions),
+      two: urlOf(two),
+      baseline: baseline === undefined ? undefined : urlOf(baseline),
+    });
     const report = formatReport(rows, functions instanceof Error ? undefined : functions.coldStartMs);
     process.stdout.write(`\n${report}`);
     writeResults('latest.md', report);
