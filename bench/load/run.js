@@ -19,7 +19,8 @@
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that
  * many times and each row shows its best round, which filters out noise from other work on the machine),
  * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row h,
- * measured in the same run as f, to compare a change before and after).
+ * measured in the same run as f, to compare a change before and after), BENCH_ONLY (letters of the
+ * scenarios to run, e.g. `c,f,g,h`; the others show as skipped).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -13,8 +13,7 @@ const DEV_NO_API_HINT =
 
 /** Forwards the request to `/api` at `pathAndQuery` (already percent-encoded, query included). */
 export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void> {
-  const path = safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase();
-  if (ctx.rules.rolesSourcePath !== undefined && path === ctx.rules.rolesSourcePath) {
+  if (ctx.rules.rolesSourcePath !== undefined && isRolesSource(pathAndQuery, ctx.rules.rolesSourcePath)) {
     ctx.trace.note = 'rolesSource is internal';
     return sendText(ctx.res, 403, 'The roles function can only be called by the platform.\n');
   }
@@ -36,6 +35,11 @@ export async function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promis
 function assignedRequestId(ctx: EdgeContext): string | undefined {
   const assigned = ctx.res.getHeader('x-ms-request-id');
   return typeof assigned === 'string' ? assigned : undefined;
+}
+
+/** Whether `pathAndQuery` names the roles function (decoded, case-insensitive). */
+function isRolesSource(pathAndQuery: string, rolesSourcePath: string): boolean {
+  return safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase() === rolesSourcePath;
 }
 
 function safeDecode(text: string): string {
