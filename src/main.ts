@@ -133,6 +133,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 interface ManagedFunctions {
   readonly host: FunctionsHost;
   readonly url: string;
+  /** Where the edge connects (decision 0033), when the host has a Unix socket. */
+  readonly socketPath: string | undefined;
   readonly functions: readonly FunctionSummary[];
 }
 
@@ -161,7 +163,7 @@ async function startManagedFunctions(options: DevServerOptions): Promise<Managed
   for (const warning of info.warnings) {
     options.logger.warn(`api: ${warning}`);
   }
-  return { host, url: info.url, functions: info.functions };
+  return { host, url: info.url, socketPath: info.socketPath, functions: info.functions };
 }
 
 /**
@@ -300,6 +302,7 @@ function createProxy(options: DevServerOptions, managed: ManagedFunctions | unde
     return createApiProxy({
       ...common,
       upstreamUrl: managed.url,
+      ...(managed.socketPath === undefined ? {} : { upstreamSocketPath: managed.socketPath }),
       whenUpstreamReady: () =>
         host.whenReady().catch((error: unknown) => {
           throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');

@@ -27,6 +27,10 @@ export const settings = {
   warmup: readNumber('BENCH_WARMUP', 1),
   connections: Math.round(readNumber('BENCH_CONNECTIONS', 32)),
   rounds: Math.round(readNumber('BENCH_ROUNDS', 1)),
+  /** Another checkout (built) whose managed functions run as one more row, to compare before and after. */
+  baselineRoot: process.env.BENCH_BASELINE || undefined,
+  /** Letters of the scenarios to run (`BENCH_ONLY=c,f,g`); every scenario when unset. */
+  only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
 };
 
 /** Child processes this script started; only these are ever stopped. */
@@ -178,6 +182,9 @@ export async function measure({ url, headers, pids }) {
  * measured. A failure is recorded in the row instead of stopping the whole run.
  */
 export async function runScenario(name, prepare, check, round) {
+  if (settings.only !== undefined && !settings.only.has(name.split('.', 1)[0] ?? '')) {
+    return { name, error: 'skipped (BENCH_ONLY)' };
+  }
   process.stderr.write(`round ${round}/${settings.rounds}: ${name} ...\n`);
   try {
     const target = await prepare();

@@ -13,14 +13,18 @@
  *   h. nginx proxying to c, one worker, nginx's `proxy_pass` defaults (a new backend connection per
  *      request), and i. the same with keep-alive backend connections, as Portico keeps (nginx-proxy.js;
  *      both skipped with a note when nginx is not installed);
- *   f. `portico start --api` answering the same JSON from a managed v4 function.
+ *   f. `portico start --api` answering the same JSON from a managed v4 function (one worker process);
+ *   j. f with FUNCTIONS_WORKER_PROCESS_COUNT=2; k. f from the BENCH_BASELINE build, when given.
  * Targets: b/a >= 60 %, d/c >= 50 %, d/g >= 1.5, and d/h and d/i >= 0.6. A miss prints BELOW but does not fail the run; a scenario that
  * cannot run at all (e.g. Portico not built) sets exit code 1. Every target is checked with one request
  * first, so a benchmark cannot pass on broken output.
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
- * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the four scenarios run in turn that
- * many times and each row shows its best round, which filters out noise from other work on the machine).
+ * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that
+ * many times and each row shows its best round, which filters out noise from other work on the machine),
+ * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row k,
+ * measured in the same run as f, to compare a change before and after), BENCH_ONLY (letters of the
+ * scenarios to run, e.g. `c,f,j,k`; the others show as skipped).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,13 +116,14 @@ function settle(promise) {
 
 /**
  * Spawns `portico start --api` on the bench's functions app and measures the cold start: from spawning
- * the process to the first successful `/api` response.
+ * the process to the first successful `/api` response. `workers` sets FUNCTIONS_WORKER_PROCESS_COUNT;
+ * `root` is the checkout whose `bin/portico.js` runs (another build, to compare before and after).
  */
-async function startPorticoWithFunctions(appDir) {
+async function startPorticoWithFunctions(appDir, { workers = 1, root = ROOT } = {}) {
   const port = await findFreePort();
   const apiDir = join(ROOT, 'bench', 'load', 'functions-app');
   const args = [
-    join(ROOT, 'bin', 'portico.js'),
+    join(root, 'bin', 'portico.js'),
     'start',
     appDir,
     '--api',
@@ -129,7 +134,8 @@ async function startPorticoWithFunctions(appDir) {
     HOST,
   ];
   const started = performance.now();
-  const child = spawnChild(args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, FUNCTIONS_WORKER_PROCESS_COUNT: String(workers) };
+  const child = spawnChild(args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   child.stderr.resume();
   const url = `http://${HOST}:${port}`;
@@ -179,7 +185,11 @@ async function checkTarget({ url, expected }) {
  * when nginx is installed. Returns the rows by their letter.
  */
 async function runAll(bare, html, urls, nginxSkipped) {
-  const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, nginxKeepAliveUrl, functionsUrl } = urls;
+  const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, nginxKeepAliveUrl, functions } = urls;
+  const fromFunctions = (started) => async () => {
+    const server = await started();
+    return { url: server.url + FUNCTION_PATH, expected: API_BODY, pids: [server.pid] };
+  };
   // Each target names the processes that serve it, for the CPU column.
   const page = (server) => ({ url: server.url + PAGE_PATH, expected: html, pids: [server.pid] });
   const api = (server) => ({ url: server.url + API_PATH, expected: API_BODY, pids: [server.pid] });
@@ -194,13 +204,11 @@ async function runAll(bare, html, urls, nginxSkipped) {
     ['g. fast-gateway 5 /api proxy to c', async () => api(await fastGatewayUrl())],
     ['h. nginx proxy to c (1 worker, proxy_pass defaults)', async () => api(await nginxUrl())],
     ['i. nginx proxy to c (1 worker, keep-alive upstream)', async () => api(await nginxKeepAliveUrl())],
-    [
-      'f. portico --api, the same JSON from a v4 function',
-      async () => {
-        const functions = await functionsUrl();
-        return { url: functions.url + FUNCTION_PATH, expected: API_BODY, pids: [functions.pid] };
-      },
-    ],
+    ['f. portico --api, the same JSON from a v4 function', fromFunctions(functions.one)],
+    ['j. f with FUNCTIONS_WORKER_PROCESS_COUNT=2', fromFunctions(functions.two)],
+    ...(functions.baseline === undefined
+      ? []
+      : [[`k. f from the build in ${settings.baselineRoot}`, fromFunctions(functions.baseline)]]),
   ].filter(([name]) => nginxSkipped === undefined || !name.includes('nginx'));
   const rows = await runRounds(scenarios, checkTarget);
   return Object.fromEntries(rows.map((row) => [row.name.slice(0, 1), row]));
@@ -237,7 +245,7 @@ function formatNginx(rows, nginxSkipped) {
 }
 
 function formatReport(rows, coldStartMs, nginxSkipped) {
-  const { a, b, c, d, e, g, f } = rows;
+  const { a, b, c, d, e, g, f, j, k } = rows;
   const nginx = formatNginx(rows, nginxSkipped);
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
@@ -260,6 +268,8 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     formatRow(g, ratio(g, c), CPU),
     ...nginx.table,
     formatRow(f, ratio(f, c), CPU),
+    formatRow(j, ratio(j, c), CPU),
+    ...(k === undefined ? [] : [formatRow(k, ratio(k, c), CPU)]),
     '',
     `Portico /api against the bare proxy (d/e): ${formatRatio(ratio(d, e))}; what is left is the cost of any`,
     'proxy process on this machine (one more socket write and read per request, and one more process on the',
@@ -271,6 +281,7 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway),
     ...nginx.checks,
     formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
+    `- two worker processes against one (j/f): ${formatRatio(ratio(j, f))} (no target: on 2 CPUs the load generator and the backend take their share)`,
     formatColdStart(coldStartMs),
   ];
   return [...lines, ...formatNotes(Object.values(rows)), ''].join('\n');
@@ -310,11 +321,16 @@ async function main() {
     const nginx = await startNginx(bare.api, false, cleanUp);
     const nginxKeepAlive = await startNginx(bare.api, true, cleanUp);
     const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
-    const functionsUrl = async () => {
-      if (functions instanceof Error) {
-        throw functions;
+    const two = await startPorticoWithFunctions(appDir, { workers: 2 }).catch((error) => error);
+    const baseline =
+      settings.baselineRoot === undefined
+        ? undefined
+        : await startPorticoWithFunctions(appDir, { root: settings.baselineRoot }).catch((error) => error);
+    const urlOf = (started) => async () => {
+      if (started instanceof Error) {
+        throw started;
       }
-      return functions;
+      return started;
     };
     const urls = {
       porticoUrl,
@@ -322,7 +338,11 @@ async function main() {
       fastGatewayUrl,
       nginxUrl: nginx.url,
       nginxKeepAliveUrl: nginxKeepAlive.url,
-      functionsUrl,
+      functions: {
+        one: urlOf(functions),
+        two: urlOf(two),
+        baseline: baseline === undefined ? undefined : urlOf(baseline),
+      },
     };
     // nginx not installed (CI) leaves its rows out with a note; that is not a failure.
     const rows = await runAll(bare, html, urls, nginx.skipped);

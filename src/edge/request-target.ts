@@ -32,6 +32,10 @@ export function parseRequestTarget(url: string | undefined): RequestTarget {
 }
 
 function stripAbsoluteForm(url: string): string {
+  // Origin-form, what every client but a forward proxy sends, needs no pattern.
+  if (url.startsWith('/')) {
+    return url;
+  }
   const match = /^https?:\/\/[^/?#]*/i.exec(url);
   return match ? url.slice(match[0].length) || '/' : url;
 }

@@ -16,6 +16,7 @@ import { postJson } from './_http.js';
 import { type ConnectionListener, openListener } from './_listener.js';
 import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
+import { createSocketDir, type SocketDir } from './_socket-dir.js';
 import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
@@ -70,6 +71,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
   readonly #apiDir: string;
   readonly #host: string;
   #listener: ConnectionListener | undefined;
+  #socketDir: SocketDir | undefined;
   #slots: Slot[] = [];
   #state: HostState = 'new';
   #queue: Promise<unknown> = Promise.resolve();
@@ -88,6 +90,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     for (const slot of this.#slots) {
       slot.worker?.process.kill();
     }
+    this.#socketDir?.removeNow();
   };
 
   constructor(options: FunctionsHostOptions) {
@@ -102,6 +105,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host has not been started');
     }
     return formatUrl(this.#host, this.#listener.port);
+  }
+
+  get socketPath(): string | undefined {
+    return this.#state === 'closed' ? undefined : this.#listener?.socketPath;
   }
 
   async start(): Promise<FunctionsHostInfo> {
@@ -188,7 +195,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   async #firstStart(): Promise<FunctionsHostInfo> {
     await assertApiFolder(this.#apiDir);
     assertAppSettings(this.#options.appSettings);
-    this.#listener = await openListener(this.#host, this.#options.port ?? 0);
+    this.#socketDir = await createSocketDir();
+    this.#listener = await openListener(this.#host, this.#options.port ?? 0, this.#socketDir?.socketPath);
     const info = await this.#serialize(() => this.#replaceAll());
     if (info.workerProcesses > 1) {
       this.#options.logger.info(
@@ -215,6 +223,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     await this.#queue;
     await this.#stopAll();
     await this.#listener?.close();
+    await this.#socketDir?.remove();
     process.off('exit', this.#killOnExit);
   }
 
@@ -503,6 +512,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #infoOf(ready: ReadyMessage): FunctionsHostInfo {
     return {
       url: this.url,
+      ...(this.socketPath === undefined ? {} : { socketPath: this.socketPath }),
       functions: ready.functions,
       warnings: ready.warnings,
       workerProcesses: this.#slots.length,

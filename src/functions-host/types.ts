@@ -20,6 +20,12 @@ export interface FunctionSummary {
 export interface FunctionsHostInfo {
   /** `http://<host>:<port>` of the app (the supervisor's port, shared by its workers); the same across restarts. */
   readonly url: string;
+  /**
+   * The same app on a Unix socket in a folder only this user can enter (decision 0033): what the edge of
+   * this process connects to, as it costs less per request than TCP loopback. Absent where none can be
+   * used (Windows, a temp folder path too long for a socket).
+   */
+  readonly socketPath?: string;
   readonly functions: readonly FunctionSummary[];
   /** Load-time warnings of the worker (non-HTTP triggers, overlapping routes …). */
   readonly warnings: readonly string[];
@@ -91,6 +97,8 @@ export interface FunctionsHost {
   start(): Promise<FunctionsHostInfo>;
   /** `http://<host>:<port>`; valid after `start()` and unchanged by restarts. */
   readonly url: string;
+  /** {@link FunctionsHostInfo.socketPath}; `undefined` before `start()` and after `close()`. */
+  readonly socketPath: string | undefined;
   /**
    * Replaces the worker with a fresh one (same port). Rejects if the new one cannot load the app; the host
    * then has no worker until the next `restart()` or, with `watch`, the next change.

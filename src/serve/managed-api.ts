@@ -164,6 +164,7 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
       functions: info.functions,
       proxy: createApiProxy({
         upstreamUrl: info.url,
+        ...(info.socketPath === undefined ? {} : { upstreamSocketPath: info.socketPath }),
         timeoutMs: options.timeoutMs,
         logger: options.logger,
         // Requests wait while a crashed worker restarts; one that cannot load answers at once.

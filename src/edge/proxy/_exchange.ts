@@ -27,6 +27,8 @@ import type { ProxyTarget } from './types.js';
 /** Frozen settings shared by every exchange of one proxy. */
 export interface ExchangeSettings {
   readonly upstreamUrl: string;
+  /** See {@link ApiProxyOptions.upstreamSocketPath}. */
+  readonly upstreamSocketPath?: string;
   /** Path prefix from the upstream URL (`''` for an origin). */
   readonly basePath: string;
   readonly timeoutMs: number;

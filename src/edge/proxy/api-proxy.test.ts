@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -13,6 +14,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PorticoError } from '../../shared/errors.js';
 import { SILENT_LOGGER } from '../../shared/logger.js';
@@ -300,6 +303,27 @@ describe('createApiProxy: forwarding', () => {
     const { url } = await startFront({ upstreamUrl: `${backend.url}/base/` });
     expect((await sendEcho(`${url}/api/x?y=1`)).url).toBe('/base/api/x?y=1');
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'connects to upstreamSocketPath instead of the URL, which still gives Host and prefix',
+    async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'portico-proxy-sock-'));
+      cleanups.push(() => rm(folder, { recursive: true, force: true }));
+      const socketPath = join(folder, 'api.sock');
+      const server = createServer((req, res) => void echo(req, res));
+      server.listen(socketPath);
+      await once(server, 'listening');
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      // Nothing listens on port 9 of loopback: an answer can only have come over the socket.
+      const { url } = await startFront({
+        upstreamUrl: 'http://127.0.0.1:9/base',
+        upstreamSocketPath: socketPath,
+      });
+      const echoed = await sendEcho(`${url}/api/x?y=1`);
+      expect(echoed.url).toBe('/base/api/x?y=1');
+      expect(echoed.headers.host).toBe('127.0.0.1:9');
+    },
+  );
 });
 
 describe('createApiProxy: request headers (CONTRACT §3, D8)', () => {

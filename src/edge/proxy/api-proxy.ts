@@ -152,6 +152,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
   }
   return Object.freeze({
     upstreamUrl: url.origin + url.pathname.replace(/\/+$/, ''),
+    ...(options.upstreamSocketPath === undefined ? {} : { upstreamSocketPath: options.upstreamSocketPath }),
     basePath: url.pathname.replace(/\/+$/, ''),
     timeoutMs: positiveOr(options.timeoutMs, DEFAULT_API_TIMEOUT_MS),
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
@@ -163,15 +164,18 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
 }
 
 /**
- * One keep-alive pool to the backend, with no connection cap (the front server's concurrency is the cap).
- * undici's own header and body timers are a backstop only: the exchange timer answers first (D10).
+ * One keep-alive pool to the backend, with no connection cap (the front server's concurrency is the cap),
+ * over the Unix socket when one is given. undici's own header and body timers are a backstop only: the
+ * exchange timer answers first (D10).
  */
 function createPool(settings: ExchangeSettings): Pool {
   const { Pool } = undici();
+  const timeout = Math.min(10_000, settings.timeoutMs);
+  const socketPath = settings.upstreamSocketPath;
   return new Pool(new URL(settings.upstreamUrl).origin, {
     headersTimeout: settings.timeoutMs + 1_000,
     bodyTimeout: settings.timeoutMs + 1_000,
-    connect: { timeout: Math.min(10_000, settings.timeoutMs) },
+    connect: socketPath === undefined ? { timeout } : { timeout, socketPath },
   });
 }
 

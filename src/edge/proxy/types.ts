@@ -30,6 +30,11 @@ export interface ProxyTarget {
 export interface ApiProxyOptions {
   /** The backend origin, e.g. `http://127.0.0.1:7071`. A path in it is used as a prefix. */
   readonly upstreamUrl: string;
+  /**
+   * A Unix socket to connect to instead of the upstream URL's host and port (a managed functions host of
+   * this process, decision 0033); the URL still gives the `Host` header and the path prefix.
+   */
+  readonly upstreamSocketPath?: string;
   /** Limit for the whole exchange, in milliseconds (D10). Default 45 000. */
   readonly timeoutMs?: number;
   /** Largest request body accepted, in bytes. Default 30 MiB (spec §12 check 59). */

@@ -20,13 +20,16 @@ export interface HttpRequestData {
   body: Buffer | undefined;
 }
 
-/** Normalizes Node's header object: lowercase keys (Node already does), arrays joined, empties dropped. */
+/**
+ * Normalizes Node's header object: arrays joined, empties dropped (Node's names are lower-case already).
+ */
 export function normalizeHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     const joined = Array.isArray(value) ? value.join(', ') : value;
     if (joined !== undefined && joined !== '') {
-      result[name.toLowerCase()] = joined;
+      result[name] = joined;
     }
   }
   return result;
@@ -58,14 +61,14 @@ export function buildInvocationRequest(
   const http: RpcHttpData = {
     method: data.method,
     url: data.url,
-    nullableHeaders: toNullable(Object.entries(data.headers)),
-    nullableParams: toNullable(Object.entries(data.params)),
+    nullableHeaders: toNullable(data.headers),
+    nullableParams: toNullable(data.params),
   };
   if (data.body !== undefined && data.body.length > 0) {
     http.body = { bytes: data.body };
   }
   if (options.model === 'v3') {
-    http.nullableQuery = toNullable(joinedQuery(new URL(data.url).searchParams));
+    http.nullableQuery = toNullable(Object.fromEntries(joinedQuery(new URL(data.url).searchParams)));
   }
   return {
     invocationId: options.invocationId,
@@ -76,8 +79,12 @@ export function buildInvocationRequest(
   };
 }
 
-function toNullable(entries: readonly [string, string][]): Record<string, RpcNullableString> {
-  return Object.fromEntries(entries.map(([key, value]) => [key, { value }]));
+function toNullable(values: Readonly<Record<string, string>>): Record<string, RpcNullableString> {
+  const result: Record<string, RpcNullableString> = {};
+  for (const key of Object.keys(values)) {
+    result[key] = { value: values[key] ?? '' };
+  }
+  return result;
 }
 
 /** Query values by key, repeated keys joined with "," as the host's dictionary does. */
