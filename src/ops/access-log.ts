@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { type DestinationStream, destination, type Logger, pino } from 'pino';
+import type * as Pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { PorticoError } from '../shared/errors.js';
 import type { RequestLabels } from './metrics.js';
 
@@ -99,6 +100,8 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
     // ("sonic boom is not ready yet") over the clear error.
     await checkWritable(options.target);
   }
+  // Imported here: a service without --access-log never loads pino (decision 0035).
+  const { destination, pino } = await import('pino');
   const stream = destination(
     toStdout ? { dest: 1, sync: false } : { dest: options.target, sync: false, mkdir: true, append: true },
   );
@@ -186,7 +189,7 @@ function unwritable(target: string, error: Error): PorticoError {
   );
 }
 
-function whenOpen(stream: ReturnType<typeof destination>, target: string): Promise<void> {
+function whenOpen(stream: ReturnType<typeof Pino.destination>, target: string): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.once('ready', () => resolve());
     stream.once('error', (error: Error) => reject(unwritable(target, error)));
