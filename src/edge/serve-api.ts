@@ -47,11 +47,6 @@ function assignedRequestId(ctx: EdgeContext): string | undefined {
   return typeof assigned === 'string' ? assigned : undefined;
 }
 
-/** Whether `pathAndQuery` names the roles function (decoded, case-insensitive). */
-function isRolesSource(pathAndQuery: string, rolesSourcePath: string): boolean {
-  return safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase() === rolesSourcePath;
-}
-
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);

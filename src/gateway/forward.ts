@@ -5,9 +5,9 @@
  * shown to the caller.
  */
 
-import type { Dispatcher } from 'undici';
-import { Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
+import { undici } from '../shared/undici.js';
 import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
 /** Request headers that describe one hop only, or that undici sets itself. */
@@ -103,7 +103,7 @@ export function createForwarder(logger: Logger): Forwarder {
   const poolOf = (origin: string) => {
     let pool = pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connect: { timeout: 10_000 } });
+      pool = new (undici().Pool)(origin, { connect: { timeout: 10_000 } });
       pools.set(origin, pool);
     }
     return pool;

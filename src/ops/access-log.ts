@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { destination } from 'pino';
+import type * as Pino from 'pino';
 import { PorticoError } from '../shared/errors.js';
 import { type AccessRecord, createIsoTime, createLineFormatter } from './access-line.js';
 
@@ -39,7 +39,7 @@ export interface AccessLogOptions {
   readonly onError?: (message: string) => void;
 }
 
-type Destination = ReturnType<typeof destination>;
+type Destination = ReturnType<typeof Pino.destination>;
 
 /** Opens the access log; rejects with a clear error when the file cannot be written. */
 export async function openAccessLog(options: AccessLogOptions): Promise<AccessLog> {
@@ -48,6 +48,8 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
     // Checked before the stream exists: a stream that never opens throws later, over the clear error.
     await checkWritable(options.target);
   }
+  // Imported here: a service without --access-log never loads pino (decision 0035).
+  const { destination } = await import('pino');
   // Buffers, not strings: sonic-boom measures and encodes a string more than once per write.
   const stream = destination(
     toStdout

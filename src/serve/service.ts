@@ -172,17 +172,30 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const keySource = resolveKeySource({ ...options, dataDir });
   await makePrivateDir(dataDir);
   await tightenFolder(dataDir, DATA_ENTRIES);
-  const sandbox = await resolveSandbox({
-    choice: options.sandbox ?? 'auto',
-    hidden: [dataDir],
-    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
-  });
-  const { storage, key, warnings } = await openKeyedStorage(
-    options.databaseUrl === undefined
-      ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
-      : { dialect: 'postgres', url: options.databaseUrl },
-    keySource,
-  );
+  // Independent steps, side by side: the sandbox probes start processes, the storage opens and migrates.
+  const [probed, opened] = await Promise.allSettled([
+    resolveSandbox({
+      choice: options.sandbox ?? 'auto',
+      hidden: [dataDir],
+      ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+    }),
+    openKeyedStorage(
+      options.databaseUrl === undefined
+        ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
+        : { dialect: 'postgres', url: options.databaseUrl },
+      keySource,
+    ),
+  ]);
+  if (probed.status === 'rejected') {
+    // The sandbox's error first, as when it was checked before the storage opened.
+    await (opened.status === 'fulfilled' ? opened.value.storage.close() : undefined);
+    throw probed.reason;
+  }
+  if (opened.status === 'rejected') {
+    throw opened.reason;
+  }
+  const sandbox = probed.value;
+  const { storage, key, warnings } = opened.value;
   try {
     return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings }, sandbox);
   } catch (error) {

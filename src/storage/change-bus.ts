@@ -4,7 +4,7 @@
  * of truth, so a message lost while Redis restarts only delays a change until the next poll.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from './database.js';
@@ -30,8 +30,10 @@ export interface ChangeBus {
  */
 export async function connectChangeBus(url: string, onNews: () => void, logger: Logger): Promise<ChangeBus> {
   const node = randomUUID();
-  const publisher = createClient(url);
-  const subscriber = createClient(url);
+  // Imported here: only a service with --redis-url loads ioredis (decision 0035).
+  const { Redis } = await import('ioredis');
+  const publisher = createClient(Redis, url);
+  const subscriber = createClient(Redis, url);
   const health = watchHealth([publisher, subscriber], url, logger);
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
@@ -67,8 +69,8 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
   };
 }
 
-function createClient(url: string): Redis {
-  return new Redis(url, {
+function createClient(RedisClient: typeof Redis, url: string): Redis {
+  return new RedisClient(url, {
     lazyConnect: true,
     // Commands fail at once while Redis is away instead of piling up; polling covers the gap.
     enableOfflineQueue: false,

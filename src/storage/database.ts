@@ -3,9 +3,7 @@
  * behind one Kysely query layer, and applies the pending migrations before anything else runs.
  */
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { PorticoError } from '../shared/errors.js';
 import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
@@ -32,7 +30,7 @@ export async function openDatabase(
   location: DatabaseLocation,
   options: OpenDatabaseOptions = {},
 ): Promise<StorageDatabase> {
-  const db = connect(location);
+  const db = await connect(location);
   try {
     await options.beforeMigrate?.(db).catch((error: unknown) => {
       throw error instanceof PorticoError ? error : unreachable(location, error);
@@ -45,15 +43,17 @@ export async function openDatabase(
   return { db, dialect: location.dialect, close: () => db.destroy() };
 }
 
-function connect(location: DatabaseLocation): Kysely<Database> {
+/** Only the driver of the dialect in use is loaded (decision 0035): SQLite never loads pg, nor the reverse. */
+async function connect(location: DatabaseLocation): Promise<Kysely<Database>> {
   try {
-    return location.dialect === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+    return location.dialect === 'sqlite' ? await openSqlite(location.file) : await openPostgres(location.url);
   } catch (error) {
     throw unreachable(location, error);
   }
 }
 
-function openSqlite(file: string): Kysely<Database> {
+async function openSqlite(file: string): Promise<Kysely<Database>> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
   makePrivateDirSync(dirname(file));
   // SQLite gives the -wal and -shm files the mode of the database file, so a private file keeps them private.
   touchPrivateFileSync(file);
@@ -67,7 +67,8 @@ function openSqlite(file: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(url: string): Kysely<Database> {
+async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,

@@ -4,11 +4,19 @@
  * Storage-free: the caller keeps the account key, the challenges (shared by all nodes) and the result.
  */
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
+import type * as AcmeClient from 'acme-client';
 import { PorticoError } from '../shared/errors.js';
 
-/** Let's Encrypt's production directory, the default when HTTPS is on. */
-export const LETS_ENCRYPT_DIRECTORY = acme.directory.letsencrypt.production;
+/** Let's Encrypt's production directory, the default when HTTPS is on (acme-client's `letsencrypt.production`). */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/**
+ * acme-client, imported on first use: only a service that orders certificates needs it, and loading it
+ * costs every `portico serve` about 25 MB and a large share of its start-up (decision 0035).
+ */
+async function loadAcme(): Promise<typeof AcmeClient.default> {
+  return (await import('acme-client')).default;
+}
 
 /** Where the challenges of an order are published (every node must be able to answer them). */
 export interface ChallengeStore {
@@ -35,6 +43,7 @@ export interface IssuedCertificate {
 
 /** A new account key (ECDSA P-256, PEM). */
 export async function createAccountKey(): Promise<string> {
+  const acme = await loadAcme();
   return (await acme.crypto.createPrivateEcdsaKey()).toString();
 }
 
@@ -44,6 +53,7 @@ export async function createAccountKey(): Promise<string> {
  * world (or the ACME server) uses; the ACME server's validation is the one that counts.
  */
 export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertificate> {
+  const acme = await loadAcme();
   const client = new acme.Client({ directoryUrl: order.directoryUrl, accountKey: order.accountKey });
   const [key, csr] = await acme.crypto.createCsr(
     { commonName: order.hostname, altNames: [order.hostname] },

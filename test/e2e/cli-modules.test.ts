@@ -17,6 +17,7 @@ import { send, writeApp } from '../helpers/app.js';
 import {
   CLI_PROCESS_BUDGET_MS,
   type CliProcessOptions,
+  type RunningCli,
   runCli,
   startCli,
   timeoutFor,
@@ -26,6 +27,23 @@ const RECORDER = pathToFileURL(join(import.meta.dirname, '..', 'helpers', 'modul
 
 /** Packages no command loads unless it uses them (`serve` with a database, a sign-in, a gateway). */
 const HEAVY_PACKAGES = ['better-sqlite3', 'pg', 'kysely', 'ioredis', 'openid-client', 'jose', 'undici'];
+/**
+ * Packages `portico serve` loads only when a flag or a first use needs them: pg (--database-url),
+ * ioredis (--redis-url), acme-client (an ACME order), openid-client (a sign-in), jose (validate-jwt),
+ * undici (a gateway's backend call or a site's /api), the OpenAPI parser (an API import), pino
+ * (--access-log). @see docs/decisions/0035-serve-start-up.md
+ */
+const SERVE_ON_DEMAND_PACKAGES = [
+  'pg',
+  'ioredis',
+  'acme-client',
+  'openid-client',
+  'jose',
+  'undici',
+  '@apidevtools/swagger-parser',
+  'yaml',
+  'pino',
+];
 /** Folders of dist/ only `portico serve` uses. */
 const SERVICE_FOLDERS = ['storage', 'control-plane', 'gateway', 'portal', 'serve'];
 
@@ -153,7 +171,40 @@ describe('what each command loads', () => {
     },
     timeoutFor(1),
   );
+
+  it(
+    'serve on SQLite with no site loads no PostgreSQL or Redis client, ACME, OpenID, JWT, OpenAPI parser or access log',
+    async () => {
+      const data = await mkdtemp(join(tmpdir(), 'portico-modules-serve-'));
+      const { log, options } = recording();
+      const args = ['serve', '--data', data, '--port', '0', '--admin-port', '0', '--sandbox', 'none'];
+      const cli = await startCli(args, CLI_PROCESS_BUDGET_MS, options);
+      try {
+        expect((await send(`${await adminUrlOf(cli)}/readyz`)).status).toBe(200);
+      } finally {
+        expect(await cli.stop()).toBe(0);
+        await rm(data, { recursive: true, force: true });
+      }
+      const modules = await loaded(log);
+      expect(modules.some((path) => path.endsWith('/dist/serve/service.js'))).toBe(true);
+      expect(packages(modules, ['better-sqlite3', 'kysely'])).toEqual(['better-sqlite3', 'kysely']);
+      expect(packages(modules, SERVE_ON_DEMAND_PACKAGES)).toEqual([]);
+      expect(modules.filter((path) => path.endsWith('/dist/control-plane/apim/openapi-document.js'))).toEqual(
+        [],
+      );
+    },
+    timeoutFor(1),
+  );
 });
+
+/** The admin URL `portico serve` prints after its first URL (the line may come in a later chunk). */
+async function adminUrlOf(cli: RunningCli): Promise<string> {
+  const pattern = /Management API at (http:\/\/\S+)/;
+  while (!pattern.test(cli.stdout())) {
+    await once(cli.child.stdout ?? cli.child, 'data');
+  }
+  return pattern.exec(cli.stdout())?.[1] ?? '';
+}
 
 function toPath(entry: string): string {
   return entry.startsWith('file:') ? new URL(entry).pathname : entry;

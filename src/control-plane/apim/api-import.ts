@@ -13,7 +13,7 @@ import {
   parseOperationProperties,
 } from './apis.js';
 import { badField, choiceField, urlField } from './fields.js';
-import { type DocumentOperation, readOpenApiDocument } from './openapi-document.js';
+import type { DocumentOperation } from './openapi-document.js';
 import { changeService, getEntity, listEntities, putEntity, type StoredEntity } from './store.js';
 
 /** Azure's content formats for an import (inline or a link; YAML or JSON either way). */
@@ -52,6 +52,8 @@ export async function importApi(
   }
   const link = format.includes('link');
   const text = link ? await fetchDocument(urlField(props, 'value')) : value;
+  // Imported here: the parser (swagger-parser, yaml) is loaded by the first import, not by every start (decision 0035).
+  const { readOpenApiDocument } = await import('./openapi-document.js');
   const summary = await readOpenApiDocument(text, link ? ` at ${value}` : '');
   const { format: _format, value: _value, ...rest } = props;
   const serviceUrl = rest.serviceUrl ?? summary.serviceUrl;

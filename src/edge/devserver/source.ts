@@ -6,7 +6,7 @@
  */
 import type { buildConnector, Dispatcher } from 'undici';
 import { SILENT_LOGGER } from '../../shared/logger.js';
-import { undici } from '../undici.js';
+import { undici } from '../../shared/undici.js';
 import { DevServerExchange } from './_exchange.js';
 import { type AddressPicker, createAddressPicker, isRetryableConnectError } from './_loopback.js';
 import { createUpgradeCarrier } from './carry-upgrade.js';

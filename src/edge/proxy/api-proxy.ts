@@ -16,7 +16,7 @@ import type { Pool } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
 import { SILENT_LOGGER } from '../../shared/logger.js';
 import { readTextCapped } from '../../shared/read-capped.js';
-import { undici } from '../undici.js';
+import { undici } from '../../shared/undici.js';
 import { type ExchangeSettings, ProxyExchange } from './_exchange.js';
 import {
   createBodyTooLargeError,

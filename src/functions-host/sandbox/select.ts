@@ -44,8 +44,13 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
     return createSandbox({ nodePermission: false, hidden });
   }
   assertNodePermission(request);
-  const wantedUser = await resolveUser(request);
-  const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined);
+  // The two probes each start a process: they run side by side, not one after the other.
+  const found = findBubblewrap(request);
+  const wantedUser = await resolveUser(request).catch(async (error: unknown) => {
+    await found;
+    throw error;
+  });
+  const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined, await found);
   const alone: { tempBase?: string } | undefined =
     wantedUser !== undefined && bubblewrap === undefined ? await resolveUserAlone(request) : {};
   const user = alone === undefined ? undefined : wantedUser;
@@ -124,15 +129,31 @@ async function resolveUser(request: SandboxRequest): Promise<SandboxProfile['use
   return user;
 }
 
-async function resolveBubblewrap(
-  request: SandboxRequest,
-  withUser: boolean,
-): Promise<SandboxProfile['bubblewrap']> {
+interface FoundBubblewrap {
+  /** The bwrap executable, when installed. */
+  readonly bwrap?: string;
+  /** Whether it could create its namespaces here. */
+  readonly works: boolean;
+}
+
+/** Looks for bwrap and probes it when the choice may use it; never rejects. */
+async function findBubblewrap(request: SandboxRequest): Promise<FoundBubblewrap | undefined> {
   if (request.choice !== 'auto' && request.choice !== 'bubblewrap') {
     return undefined;
   }
   const bwrap = await findExecutable('bwrap', request.searchPath);
-  const works = bwrap !== undefined && (await probeBubblewrap(bwrap));
+  return bwrap === undefined ? { works: false } : { bwrap, works: await probeBubblewrap(bwrap) };
+}
+
+async function resolveBubblewrap(
+  request: SandboxRequest,
+  withUser: boolean,
+  found: FoundBubblewrap | undefined,
+): Promise<SandboxProfile['bubblewrap']> {
+  if (found === undefined) {
+    return undefined;
+  }
+  const { bwrap, works } = found;
   if (bwrap === undefined || !works) {
     if (request.choice === 'bubblewrap') {
       const why = bwrap === undefined ? 'bwrap is not installed' : `${bwrap} cannot create namespaces here`;

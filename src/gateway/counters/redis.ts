@@ -11,7 +11,7 @@
  * unavailable: calls are admitted uncounted, and one warning is logged per outage.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PorticoError } from '../../shared/errors.js';
 import { publishEvent } from '../../shared/events.js';
 import type { CounterDecision, CounterStore } from '../types.js';
@@ -101,6 +101,8 @@ export async function createRedisCounterStore(
 /** Opens the connection, or rejects with a `STORAGE_UNAVAILABLE` that names the redacted URL. */
 async function connect(url: string): Promise<Redis> {
   let lastError: string | undefined;
+  // Imported here: only a service with --redis-url loads ioredis (decision 0035).
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     lazyConnect: true,
     // Commands fail at once while Redis is away (the store then fails open) instead of piling up.

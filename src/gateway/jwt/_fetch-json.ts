@@ -1,6 +1,6 @@
 /** Folder-private: the default way to read an openid-configuration or JWKS document. */
-import { request } from 'undici';
 import { readTextCapped } from '../../shared/read-capped.js';
+import { undici } from '../../shared/undici.js';
 
 /** Documents larger than this are refused (real JWKS are a few KB). */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -17,7 +17,11 @@ export async function fetchJsonDocument(url: string): Promise<unknown> {
     throw new Error(`unsupported protocol ${protocol}`);
   }
   const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
-  const response = await request(url, { method: 'GET', signal, headers: { accept: 'application/json' } });
+  const response = await undici().request(url, {
+    method: 'GET',
+    signal,
+    headers: { accept: 'application/json' },
+  });
   if (response.statusCode < 200 || response.statusCode > 299) {
     await response.body.dump();
     throw new Error(`HTTP ${response.statusCode}`);

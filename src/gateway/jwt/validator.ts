@@ -3,7 +3,7 @@
  * `issuer-signing-keys` and the JWKS of its `openid-config` URLs, then lifetime, audiences, issuers and
  * required claims. Validation never throws and never logs a token or a key.
  */
-import { compactVerify } from 'jose';
+import type * as Jose from 'jose';
 import type { JwtKeySpec, JwtOutcome, JwtRules, JwtValidator } from '../types.js';
 import { checkAudience, checkIssuer, checkLifetime, checkRequiredClaims } from './_claims.js';
 import { fetchJsonDocument } from './_fetch-json.js';
@@ -228,7 +228,16 @@ function selectKeys(keys: readonly VerificationKey[], kid: string | undefined): 
   return named.length > 0 ? named : keys.filter((key) => key.kid === undefined);
 }
 
+let jose: Promise<typeof Jose> | undefined;
+
+/** jose, imported on the first signature to check: a gateway without validate-jwt never loads it (decision 0035). */
+function loadJose(): Promise<typeof Jose> {
+  jose ??= import('jose');
+  return jose;
+}
+
 async function verifies(token: string, candidate: VerificationKey, alg: string): Promise<boolean> {
+  const { compactVerify } = await loadJose();
   try {
     await compactVerify(token, candidate.key, { algorithms: [alg] });
     return true;
