@@ -35,12 +35,34 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
+/** The parts of a backend base URL a call needs: origin and path prefix without trailing slashes. */
+interface BackendBase {
+  readonly origin: string;
+  readonly basePath: string;
+}
+
+/** Base URLs parsed so far (a few per service; `set-backend-service` may add more), bounded. */
+const bases = new Map<string, BackendBase>();
+const BASES_MAX = 256;
+
+function baseOf(baseUrl: string): BackendBase {
+  let base = bases.get(baseUrl);
+  if (base === undefined) {
+    const url = new URL(baseUrl);
+    base = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    if (bases.size >= BASES_MAX) {
+      bases.clear();
+    }
+    bases.set(baseUrl, base);
+  }
+  return base;
+}
+
 /** The URL a call goes to: base URL + path under the API + query. */
 export function backendUrl(ctx: GatewayContext): URL {
-  const base = new URL(ctx.backend.baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
+  const { origin, basePath } = baseOf(ctx.backend.baseUrl);
   const query = ctx.request.query.toString();
-  return new URL(`${base.origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
+  return new URL(`${origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
 }
 
 function upstreamHeaders(ctx: GatewayContext): string[] {
