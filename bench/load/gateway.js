@@ -25,9 +25,9 @@
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that many
  * times and each row shows its best round), BENCH_CPU_PROF (a folder: each `portico serve` writes a
  * `node --cpu-prof` profile there when it stops; the scenarios run one after the other, so a profile's
- * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1 only; the load generator,
- * the bare backend and Portico run in separate processes. Results are also written to
- * bench/results/gateway.md.
+ * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1
+ * only; the load generator, the bare backend and Portico run in separate processes. Results are also
+ * written to bench/results/gateway.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
