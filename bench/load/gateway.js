@@ -23,9 +23,11 @@
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that many
- * times and each row shows its best round). Everything listens on 127.0.0.1 only; the load generator,
- * the bare backend and Portico run in separate processes. Results are also written to
- * bench/results/gateway.md.
+ * times and each row shows its best round), BENCH_CPU_PROF (a folder: each `portico serve` writes a
+ * `node --cpu-prof` profile there when it stops; the scenarios run one after the other, so a profile's
+ * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1
+ * only; the load generator, the bare backend and Portico run in separate processes. Results are also
+ * written to bench/results/gateway.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +66,10 @@ const JWT_AUDIENCE = 'bench';
 async function startService(dataDir, extraArgs = []) {
   const [port, adminPort] = [await findFreePort(), await findFreePort()];
   const token = randomBytes(16).toString('hex');
-  const args = [join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const args = [...profile, join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
   args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN, ...extraArgs);
   const child = spawnChild(args, {
     cwd: ROOT,

@@ -3,11 +3,16 @@
  * per backend origin, streaming the body both ways (spec/apim.md §2.1). Failures become APIM's 500 with
  * `LastError` reason `Timeout` or `BackendConnectionFailure`; the backend's address is logged, never
  * shown to the caller.
+ *
+ * The call resolves at the backend's status and headers, with the body held on the backend connection
+ * (`_backend-body.ts`): the outbound policies run, then the body goes straight into the caller's response
+ * or is dropped (decision 0034).
  */
 
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
 import { undici } from '../shared/undici.js';
+import { BackendExchange } from './_backend-body.js';
 import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
 /** Request headers that describe one hop only, or that undici sets itself. */
@@ -30,12 +35,34 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
+/** The parts of a backend base URL a call needs: origin and path prefix without trailing slashes. */
+interface BackendBase {
+  readonly origin: string;
+  readonly basePath: string;
+}
+
+/** Base URLs parsed so far (a few per service; `set-backend-service` may add more), bounded. */
+const bases = new Map<string, BackendBase>();
+const BASES_MAX = 256;
+
+function baseOf(baseUrl: string): BackendBase {
+  let base = bases.get(baseUrl);
+  if (base === undefined) {
+    const url = new URL(baseUrl);
+    base = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    if (bases.size >= BASES_MAX) {
+      bases.clear();
+    }
+    bases.set(baseUrl, base);
+  }
+  return base;
+}
+
 /** The URL a call goes to: base URL + path under the API + query. */
 export function backendUrl(ctx: GatewayContext): URL {
-  const base = new URL(ctx.backend.baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
+  const { origin, basePath } = baseOf(ctx.backend.baseUrl);
   const query = ctx.request.query.toString();
-  return new URL(`${base.origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
+  return new URL(`${origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
 }
 
 function upstreamHeaders(ctx: GatewayContext): string[] {
@@ -111,16 +138,21 @@ export function createForwarder(logger: Logger): Forwarder {
   return {
     async forward(ctx, options) {
       const url = backendUrl(ctx);
-      let answer: Dispatcher.ResponseData;
-      try {
-        answer = await poolOf(url.origin).request({
+      const exchange = new BackendExchange();
+      poolOf(url.origin).dispatch(
+        {
           path: `${url.pathname}${url.search}`,
           method: ctx.request.method as Dispatcher.HttpMethod,
           headers: upstreamHeaders(ctx),
           body: hasBody(ctx) ? ctx.request.body : null,
           headersTimeout: options.timeoutMs,
           bodyTimeout: options.timeoutMs,
-        });
+        },
+        exchange,
+      );
+      let head: Awaited<typeof exchange.head>;
+      try {
+        head = await exchange.head;
       } catch (error) {
         const timeout = isTimeout(error);
         logger.warn(
@@ -131,14 +163,10 @@ export function createForwarder(logger: Logger): Forwarder {
           source: 'forward-request',
         });
       }
-      ctx.response = {
-        status: answer.statusCode,
-        headers: responseHeaders(answer.headers),
-        body: answer.body,
-      };
-      if (options.failOnErrorStatusCode && answer.statusCode >= 400) {
-        answer.body.resume();
-        throw new GatewayFailure(answer.statusCode, 'Internal server error', {
+      ctx.response = { status: head.status, headers: responseHeaders(head.headers), body: exchange };
+      if (options.failOnErrorStatusCode && head.status >= 400) {
+        exchange.discard();
+        throw new GatewayFailure(head.status, 'Internal server error', {
           reason: 'BackendErrorStatusCode',
           source: 'forward-request',
         });

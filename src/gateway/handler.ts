@@ -12,12 +12,11 @@
  * request. A site linked to a gateway of the same process calls the pipeline directly, without a hop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { publishEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { type AccessGrant, decideAccess, readKey } from './access.js';
 import { matchApi, matchOperation, type RouteMatch } from './matching.js';
-import { answerPreflight, runPipeline } from './policies/index.js';
+import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
   type GatewayContext,
@@ -25,6 +24,7 @@ import {
   GatewayFailure,
   type GatewayOperation,
   type GatewayResponse,
+  isBackendBody,
 } from './types.js';
 
 /** Options of {@link createGatewayPipeline}. */
@@ -291,7 +291,7 @@ function normalizeIp(address: string): string {
 }
 
 /** Writes a response made by the pipeline (an empty 200 when nothing set one). */
-async function send(
+function send(
   req: IncomingMessage,
   res: ServerResponse,
   response: GatewayResponse | undefined,
@@ -300,47 +300,39 @@ async function send(
   if (!req.readableEnded) {
     req.resume();
   }
-  if (res.headersSent) {
-    return;
-  }
-  for (const [name, values] of answer.headers) {
-    res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
-  }
-  res.statusCode = answer.status;
   const body = answer.body;
+  if (res.headersSent) {
+    dropBody(answer);
+    return Promise.resolve();
+  }
+  try {
+    setHead(res, answer);
+  } catch (error) {
+    dropBody(answer);
+    throw error;
+  }
   // 204 and 304 never have a body, nor a Content-Length that would promise one (RFC 9110 §8.6).
   if (req.method === 'HEAD' || body === undefined || answer.status === 204 || answer.status === 304) {
-    if (body instanceof Readable) {
-      body.resume();
-    }
+    dropBody(answer);
     res.end();
-    return;
+    return Promise.resolve();
   }
-  if (body instanceof Readable) {
-    await stream(body, res);
-    return;
+  if (isBackendBody(body)) {
+    return body.sendTo(res);
   }
   if (!res.hasHeader('content-length')) {
     res.setHeader('content-length', Buffer.byteLength(body));
   }
   res.end(body);
+  return Promise.resolve();
 }
 
-/**
- * Copies a backend body to the caller. Lighter than stream.pipeline (no AbortController per call): a
- * failing backend body cuts the response, and a caller who goes away releases the backend body.
- */
-function stream(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    body.once('error', () => res.destroy());
-    res.once('close', () => {
-      if (!body.readableEnded) {
-        body.destroy();
-      }
-      resolve();
-    });
-    body.pipe(res);
-  });
+/** Sets the status and headers of an answer; throws when Node refuses a header value. */
+function setHead(res: ServerResponse, answer: GatewayResponse): void {
+  for (const [name, values] of answer.headers) {
+    res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  }
+  res.statusCode = answer.status;
 }
 
 /** Writes APIM's JSON error body. */

@@ -4,8 +4,7 @@
  * services policies call (counters, JWT validation, forwarding). Parts of the gateway depend on these
  * types, never on each other's internals.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 
 /** Where a policy document is attached, broad to narrow (spec/apim.md §2). */
@@ -102,13 +101,29 @@ export interface GatewayBackend {
   followRedirects: boolean;
 }
 
+/**
+ * The body of a backend's answer, still on the backend connection while the outbound policies run
+ * (decision 0034). Exactly one of its methods is called: the gateway sends it or drops it.
+ */
+export interface BackendBody {
+  /** Writes the body into `res`, whose status and headers are set, and ends it; resolves when `res` closes. */
+  sendTo(res: ServerResponse): Promise<void>;
+  /** Drops the body (another answer replaced it, or the answer has none); the connection stays usable. */
+  discard(): void;
+}
+
 /** A response, from the backend or made by a policy. */
 export interface GatewayResponse {
   status: number;
   /** Lower-case header names → values. */
   readonly headers: Map<string, string[]>;
-  /** Absent for an empty body; a stream when it comes from the backend. */
-  body: Buffer | string | Readable | undefined;
+  /** Absent for an empty body; a {@link BackendBody} when it comes from the backend. */
+  body: Buffer | string | BackendBody | undefined;
+}
+
+/** True when a response body is the backend's, still to be sent or dropped. */
+export function isBackendBody(body: GatewayResponse['body']): body is BackendBody {
+  return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
 }
 
 /** `context.LastError` (spec/apim.md §1.3). */
@@ -169,7 +184,7 @@ export class GatewayFailure extends Error {
 export interface GatewayDeps {
   readonly counters: CounterStore;
   readonly jwt: JwtValidator;
-  /** Calls the backend with the current request state and sets `ctx.response` (streamed body). */
+  /** Calls the backend with the current request state and sets `ctx.response` (its body held on the backend connection). */
   forward(ctx: GatewayContext, options: ForwardOptions): Promise<void>;
   /** Milliseconds since the epoch (a seam for tests). */
   now(): number;

@@ -41,6 +41,8 @@ interface Context {
   readonly now: () => number;
   /** Tokens whose signature a key verified: clients resend the same token, so it is checked once. */
   readonly verified: VerifiedTokens;
+  /** The key ring last built for a policy's rules, reused while its key sets are the same objects. */
+  readonly rings: WeakMap<JwtRules, KnownRing>;
 }
 
 /** How many verified tokens are remembered (oldest forgotten first). */
@@ -83,11 +85,21 @@ class VerifiedTokens {
   }
 }
 
-/** The keys and openid issuers a validation may use. */
+/** The keys and issuers a validation may use. */
 interface KeyRing {
   readonly keys: readonly VerificationKey[];
-  readonly issuers: readonly string[];
+  /** The policy's issuers and those of its openid-config documents. */
+  readonly issuers: ReadonlySet<string>;
 }
+
+/** A ring and what it was built from. */
+interface KnownRing {
+  readonly staticKeys: readonly VerificationKey[];
+  readonly documents: readonly OpenIdKeys[];
+  readonly ring: KeyRing;
+}
+
+const NO_DOCUMENTS: readonly OpenIdKeys[] = [];
 
 /**
  * Creates a validator with its own openid-config cache; share one per process so that every policy
@@ -107,6 +119,7 @@ export function createJwtValidator(options: JwtValidatorOptions = {}): JwtValida
     staticKeys: createStaticKeyCache(warn),
     now,
     verified: new VerifiedTokens(),
+    rings: new WeakMap(),
   };
   return {
     async validate(token, rules) {
@@ -150,25 +163,44 @@ async function validateToken(token: string, rules: JwtRules, context: Context): 
   if (failure !== undefined) {
     return failure;
   }
-  const issuers = new Set([...rules.issuers, ...ring.issuers]);
   return (
     checkLifetime(parsed.claims, rules, context.now()) ??
     checkAudience(parsed.claims, rules.audiences) ??
-    checkIssuer(parsed.claims, issuers) ??
+    checkIssuer(parsed.claims, ring.issuers) ??
     checkRequiredClaims(parsed.claims, rules.requiredClaims) ?? { ok: true, claims: parsed.claims }
   );
 }
 
+/**
+ * The keys of the policy's rules: its own, then its openid-config documents'. Built again only when a
+ * document or the policy's keys are new objects (a refresh, a rotation, a new policy), since the same
+ * rules ask for the same keys on every call.
+ */
 async function loadKeyRing(
   rules: JwtRules,
   context: Context,
   load: (url: string) => Promise<OpenIdKeys>,
 ): Promise<KeyRing> {
-  const documents = await Promise.all(rules.openidConfigUrls.map(load));
-  return {
-    keys: [...context.staticKeys(rules.signingKeys), ...documents.flatMap((document) => document.keys)],
-    issuers: documents.flatMap((document) => (document.issuer === undefined ? [] : [document.issuer])),
+  const documents =
+    rules.openidConfigUrls.length === 0 ? NO_DOCUMENTS : await Promise.all(rules.openidConfigUrls.map(load));
+  const staticKeys = context.staticKeys(rules.signingKeys);
+  const known = context.rings.get(rules);
+  if (known !== undefined && known.staticKeys === staticKeys && sameItems(known.documents, documents)) {
+    return known.ring;
+  }
+  const ring: KeyRing = {
+    keys: [...staticKeys, ...documents.flatMap((document) => document.keys)],
+    issuers: new Set([
+      ...rules.issuers,
+      ...documents.flatMap((document) => (document.issuer === undefined ? [] : [document.issuer])),
+    ]),
   };
+  context.rings.set(rules, { staticKeys, documents, ring });
+  return ring;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** Reloads the openid-config URLs (each at most once per 5 minutes) for a `kid` no key has. */

@@ -8,4 +8,4 @@ export {
   substituteNamedValues,
 } from './parse.js';
 export { POLICY_KINDS } from './registry.js';
-export { answerPreflight, runPipeline } from './run.js';
+export { answerPreflight, dropBody, runPipeline } from './run.js';

@@ -3,7 +3,13 @@
  * rest and runs on-error, and if on-error did not answer, the caller gets APIM's JSON error;
  * `return-response` ends the call at once with its response.
  */
-import { type GatewayContext, GatewayFailure, type GatewayResponse, type PolicySection } from '../types.js';
+import {
+  type GatewayContext,
+  GatewayFailure,
+  type GatewayResponse,
+  isBackendBody,
+  type PolicySection,
+} from '../types.js';
 import { answerCorsPreflight, type CorsStep } from './kinds/cors.js';
 import { mocked, ReturnResponse } from './kinds/responses.js';
 import { type EffectivePolicy, runDeferred, type Step } from './model.js';
@@ -37,6 +43,16 @@ function toFailure(error: unknown): GatewayFailure {
       });
 }
 
+/**
+ * Drops the backend's body of a response that will not be sent (replaced by another answer, or one
+ * without a body), so its connection goes back to the pool.
+ */
+export function dropBody(response: GatewayResponse | undefined): void {
+  if (isBackendBody(response?.body)) {
+    response.body.discard();
+  }
+}
+
 async function runOnError(
   policy: EffectivePolicy,
   ctx: GatewayContext,
@@ -65,6 +81,7 @@ export async function runPipeline(policy: EffectivePolicy, ctx: GatewayContext):
     await runSteps(policy.outbound, ctx);
     await runDeferred(ctx);
   } catch (error) {
+    dropBody(ctx.response);
     if (error instanceof ReturnResponse) {
       ctx.response = error.response;
       return;

@@ -1,0 +1,155 @@
+/**
+ * The backend's answer to one `forward-request`, written as an undici dispatch handler like the edge's
+ * `/api` exchange (`edge/proxy/_exchange.ts`), so no stream sits between the two sockets (decision 0034):
+ * {@link BackendExchange.head} resolves at the status and headers with the backend connection paused, so
+ * the body waits on the socket while the outbound policies run; then {@link BackendExchange.sendTo}
+ * writes each chunk straight into the caller's response, or {@link BackendExchange.discard} reads the
+ * rest to nowhere so the connection can be reused.
+ *
+ * Invariant: the body has one fate (sent or discarded). Once it is sent, the caller's response closing
+ * settles {@link BackendExchange.sendTo}, whether the backend ended, failed (the response is cut) or the
+ * caller went away first (the backend call is aborted).
+ */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { BackendBody } from './types.js';
+
+/** The status and headers of the backend's final answer. */
+export interface BackendHead {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Raised on the backend call when the caller went away; never shown to anyone. */
+class CallerGoneError extends Error {
+  override name = 'CallerGoneError';
+}
+
+/** One backend call: a dispatch handler for undici and, once the head came, the {@link BackendBody}. */
+export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody {
+  /** Resolves at the final status and headers; rejects when the call fails before them. */
+  readonly head: Promise<BackendHead>;
+  #resolveHead: (head: BackendHead) => void = ignore;
+  #rejectHead: (error: Error) => void = ignore;
+  #gotHead = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** The caller's response, once the body is being sent. */
+  #res: ServerResponse | undefined;
+  #discarding = false;
+  /** Chunks that came before the body had a fate (undici may deliver one it had already parsed). */
+  #held: Buffer[] | undefined;
+  #ended = false;
+  #failed = false;
+  #settle: () => void = ignore;
+
+  constructor() {
+    this.head = new Promise((resolve, reject) => {
+      this.#resolveHead = resolve;
+      this.#rejectHead = reject;
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    // 1xx interim answers are the backend's business; the policies see the final one.
+    if (statusCode >= 200) {
+      controller.pause();
+      this.#gotHead = true;
+      this.#resolveHead({ status: statusCode, headers });
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const res = this.#res;
+    if (res !== undefined) {
+      if (!res.write(chunk) && !controller.paused) {
+        controller.pause();
+        res.once('drain', this.#resume);
+      }
+    } else if (!this.#discarding) {
+      this.#held ??= [];
+      this.#held.push(chunk);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#res?.end();
+  }
+
+  /** Called with no controller when dispatch itself failed, so it must not use its first argument. */
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (!this.#gotHead) {
+      this.#rejectHead(error);
+      return;
+    }
+    this.#failed = true;
+    this.#held = undefined;
+    // A body cut short cuts the caller's answer too: it must not look complete.
+    this.#res?.destroy();
+  }
+
+  /** Writes the body into `res` (its head set by the caller) and ends it; resolves when `res` closes. */
+  sendTo(res: ServerResponse): Promise<void> {
+    if (this.#failed || res.destroyed) {
+      res.destroy();
+      this.#abort();
+      return Promise.resolve();
+    }
+    const held = this.#held;
+    this.#held = undefined;
+    for (const chunk of held ?? []) {
+      res.write(chunk);
+    }
+    if (this.#ended) {
+      res.end();
+      return Promise.resolve();
+    }
+    this.#res = res;
+    // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call.
+    res.on('close', this.#onClose);
+    const settled = new Promise<void>((resolve) => {
+      this.#settle = resolve;
+    });
+    this.#resume();
+    return settled;
+  }
+
+  /** Drops the body; the connection is kept when the backend finishes it. */
+  discard(): void {
+    this.#held = undefined;
+    if (this.#res === undefined && !this.#discarding) {
+      this.#discarding = true;
+      this.#resume();
+    }
+  }
+
+  #resume = (): void => {
+    if (!this.#ended && !this.#failed) {
+      this.#controller?.resume();
+    }
+  };
+
+  #onClose = (): void => {
+    if (!this.#ended && !this.#failed) {
+      this.#abort();
+    }
+    this.#settle();
+  };
+
+  #abort(): void {
+    const controller = this.#controller;
+    if (!this.#ended && !this.#failed && controller !== undefined && !controller.aborted) {
+      controller.abort(new CallerGoneError('the caller closed the connection'));
+    }
+  }
+}
+
+function ignore(): void {}
