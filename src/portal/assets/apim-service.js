@@ -25,6 +25,7 @@ import {
   time,
 } from './dom.js';
 import { renderGatewayTraffic } from './gateway-traffic.js';
+import { renderTabbedPage } from './tabbed-page.js';
 
 /**
  * @typedef {{ name: string, tab: string, arg: string | undefined }} ServiceRoute
@@ -36,12 +37,9 @@ import { renderGatewayTraffic } from './gateway-traffic.js';
  * }} ServiceView
  */
 
-/** The first blade, shown when a route names none or an unknown one. */
-const OVERVIEW = { id: 'overview', label: 'Overview', render: renderServiceOverview };
-
-/** The blades of a service page, in the Azure portal's order. */
+/** The blades of a service page, in the Azure portal's order (the first shown when a route names none). */
 const TABS = [
-  OVERVIEW,
+  { id: 'overview', label: 'Overview', render: renderServiceOverview },
   { id: 'apis', label: 'APIs', render: renderApimApis },
   { id: 'products', label: 'Products', render: renderProducts },
   { id: 'subscriptions', label: 'Subscriptions', render: renderSubscriptions },
@@ -67,63 +65,24 @@ export const SERVICE_TABS = TABS.map((tab) => tab.id);
  * @param {ServiceRoute} route
  * @param {import('./portal.js').App} app
  */
-export async function renderService(main, route, app) {
-  const tab = TABS.find((t) => t.id === route.tab) ?? OVERVIEW;
-  app.setTitle(tab.label, route.name, 'API Management');
-  const body = h('section', {
-    class: 'tab-panel',
-    testid: `panel-${tab.id}`,
-    'aria-labelledby': `tab-${tab.id}`,
-  });
-  replace(
+export function renderService(main, route, app) {
+  return renderTabbedPage(
     main,
-    h(
-      'nav',
-      { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
-      h('a', { href: '#/apim', testid: 'breadcrumb-services', text: 'API Management services' }),
-      ' › ',
-      h('span', { 'aria-current': 'page', text: route.name }),
-    ),
-    h('h1', { testid: 'service-title', text: route.name }),
-    tabBar(route.name, tab.id),
-    body,
-  );
-  replace(body, loading());
-  let service;
-  try {
-    service = await apim.getService(route.name);
-  } catch (error) {
-    replace(body, errorNotice(messageOf(error), 'service-error'));
-    return;
-  }
-  await tab.render(body, { service, route, app, reload: () => void renderService(main, route, app) });
-}
-
-/**
- * @param {string} name
- * @param {string} current
- */
-function tabBar(name, current) {
-  return h(
-    'nav',
-    { class: 'tabs', 'aria-label': 'Service sections' },
-    h(
-      'ul',
-      {},
-      TABS.map((tab) =>
-        h(
-          'li',
-          {},
-          h('a', {
-            href: `#/apim/${encodeURIComponent(name)}/${tab.id}`,
-            id: `tab-${tab.id}`,
-            testid: `tab-${tab.id}`,
-            'aria-current': tab.id === current ? 'page' : undefined,
-            text: tab.label,
-          }),
-        ),
-      ),
-    ),
+    {
+      tabs: TABS,
+      current: route.tab,
+      name: route.name,
+      kind: 'service',
+      parent: { href: '#/apim', testid: 'breadcrumb-services', text: 'API Management services' },
+      hrefOf: (tab) => `#/apim/${encodeURIComponent(route.name)}/${tab}`,
+      load: async () => ({
+        service: await apim.getService(route.name),
+        route,
+        app,
+        reload: () => void renderService(main, route, app),
+      }),
+    },
+    (label) => app.setTitle(label, route.name, 'API Management'),
   );
 }
 
