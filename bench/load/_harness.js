@@ -1,9 +1,10 @@
 /**
  * What the load benchmarks (run.js, gateway.js) share: settings from the environment, child processes
- * started and always stopped, waiting for a ready line, free ports, one autocannon measurement with its
+ * started and always stopped, waiting for a ready line, a `portico serve` to measure, free ports, one autocannon measurement with its
  * warm-up, best-of-rounds, and the Markdown report's rows, checks and notes.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -71,6 +72,31 @@ export function waitForLine(child, match, what) {
       }
     });
   });
+}
+
+/**
+ * Spawns `portico serve` on `dataDir` with `flags` (after the data folder, loopback ports and the
+ * `portico.test` domain) and resolves once it announces it is ready, with its ports, admin URL, admin
+ * token and pid; its output keeps draining so a chatty server never blocks on a full pipe.
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of it there (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export async function startServe(dataDir, flags = []) {
+  const [port, adminPort] = [await findFreePort(), await findFreePort()];
+  const token = randomBytes(16).toString('hex');
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const args = [...profile, join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
+  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', 'portico.test', ...flags);
+  const child = spawnChild(args, {
+    cwd: ROOT,
+    env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
+  child.stdout.resume();
+  child.stderr.resume();
+  return { port, adminPort, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
 }
 
 function formatStderr(chunks) {

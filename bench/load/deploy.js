@@ -21,20 +21,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  findFreePort,
-  HOST,
-  ROOT,
-  runBenchmark,
-  spawnChild,
-  stopChildren,
-  waitForLine,
-  writeResults,
-} from './_harness.js';
+import { HOST, ROOT, runBenchmark, startServe, stopChildren, writeResults } from './_harness.js';
 
 const RUNS = Math.max(1, Math.round(Number(process.env.BENCH_DEPLOY_RUNS) || 5));
 const BIN = join(ROOT, 'bin', 'portico.js');
-const DOMAIN = 'portico.test';
 const SITES_PATH =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers/Microsoft.Web/staticSites';
 const API_FIXTURE = join(ROOT, 'bench', 'load', 'functions-app');
@@ -142,20 +132,8 @@ function median(values) {
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'portico-bench-deploy-'));
   try {
-    const [port, adminPort] = [await findFreePort(), await findFreePort()];
-    const data = join(work, 'data');
-    const serve = spawnChild(
-      [BIN, 'serve', '--data', data, '--host', HOST, '--domain', DOMAIN, '--port', String(port)].concat([
-        '--admin-port',
-        String(adminPort),
-      ]),
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
-    );
-    await waitForLine(serve, (line) => line.startsWith('Portico service ready at'), 'portico serve');
-    serve.stdout.resume();
-    serve.stderr.resume();
-    const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
-    const connection = ['--url', `http://${HOST}:${adminPort}`, '--token', token];
+    const { port, adminUrl, token } = await startServe(join(work, 'data'));
+    const connection = ['--url', adminUrl, '--token', token];
     const created = JSON.parse(
       (await runCli(['site', 'create', 'bench', '--plan', 'standard', '--json', ...connection])).stdout,
     );
@@ -196,7 +174,6 @@ async function main() {
       unchangedApi.push(again.apiMs);
     }
     const lastUnchanged = (await deploy('v1')).stderr;
-    const adminUrl = `http://${HOST}:${adminPort}`;
     const secrets = await callApi(adminUrl, 'POST', `${SITES_PATH}/bench/listSecrets`, token);
     const server = [];
     for (let run = 0; run < RUNS; run += 1) {

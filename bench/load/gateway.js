@@ -29,14 +29,13 @@
  * only; the load generator, the bare backend and Portico run in separate processes. Results are also
  * written to bench/results/gateway.md.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
-  findFreePort,
   formatCheck,
   formatNotes,
   formatRow,
@@ -48,39 +47,19 @@ import {
   settings,
   spawnChild,
   startBareServers,
+  startServe,
   stopChildren,
   waitForLine,
   writeResults,
 } from './_harness.js';
 import { API_BODY } from './bare-servers.js';
 
-const DOMAIN = 'portico.test';
 const TARGETS = { checks: 0.85, fastGateway: 2, linked: 0.85 };
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const APIM = `${PROVIDERS}/Microsoft.ApiManagement/service/bench`;
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
 const JWT_ISSUER = 'https://bench.local';
 const JWT_AUDIENCE = 'bench';
-
-/** Spawns `portico serve` on a fresh data folder and waits for the line announcing it is ready. */
-async function startService(dataDir, extraArgs = []) {
-  const [port, adminPort] = [await findFreePort(), await findFreePort()];
-  const token = randomBytes(16).toString('hex');
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const args = [...profile, join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
-  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN, ...extraArgs);
-  const child = spawnChild(args, {
-    cwd: ROOT,
-    env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
-  // Keep draining its output so a chatty server never blocks on a full pipe.
-  child.stdout.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
-}
 
 /** One management call; throws unless the answer has one of the `expected` statuses. */
 async function admin(service, method, path, body, expected = [200, 201]) {
@@ -385,10 +364,10 @@ async function main() {
     writeFileSync(htmlFile, '<!doctype html>\n');
     const bare = await startBareServers(htmlFile);
     // Started and configured before any measurement, so its start-up never overlaps a run.
-    const portico = await startService(join(workDir, 'data'))
+    const portico = await startServe(join(workDir, 'data'))
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
-    const hop = await startService(join(workDir, 'hop'), ['--no-in-process-gateway'])
+    const hop = await startServe(join(workDir, 'hop'), ['--no-in-process-gateway'])
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
     const fastGateway = await startFastGateway(

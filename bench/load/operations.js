@@ -18,53 +18,32 @@
  * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS and BENCH_ROUNDS as for run.js. Results are also
  * written to bench/results/operations.md.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  findFreePort,
   formatCheck,
   formatNotes,
   formatRow,
   HOST,
-  ROOT,
   ratio,
   runBenchmark,
   runRounds,
   settings,
-  spawnChild,
   startBareServers,
+  startServe,
   stopChildren,
-  waitForLine,
   writeResults,
 } from './_harness.js';
 import { API_BODY } from './bare-servers.js';
 
-const DOMAIN = 'portico.test';
 const TARGETS = { operationsCost: 0.9, trafficCost: 0.95 };
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
 const WEB = `${PROVIDERS}/Microsoft.Web/sites/backend`;
 const PAGE = '<!doctype html><h1>shop</h1>\n';
-
-/** Spawns `portico serve` with `flags` on a fresh data folder; resolves once it serves. */
-async function startService(dataDir, flags) {
-  const [port, adminPort] = [await findFreePort(), await findFreePort()];
-  const token = randomBytes(16).toString('hex');
-  const args = [join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
-  args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', DOMAIN, ...flags);
-  const child = spawnChild(args, {
-    cwd: ROOT,
-    env: { ...process.env, PORTICO_ADMIN_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
-  child.stdout.resume();
-  child.stderr.resume();
-  return { port, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
-}
 
 async function call(url, method, token, body, type = 'application/json') {
   const response = await fetch(url, {
@@ -130,7 +109,7 @@ async function startConfigured(flags, apiPort, dirs) {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-ops-'));
   dirs.push(dataDir);
   try {
-    const service = await startService(dataDir, flags(dataDir));
+    const service = await startServe(dataDir, flags(dataDir));
     return { service, host: await configure(service, apiPort) };
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
