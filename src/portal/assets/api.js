@@ -21,13 +21,29 @@ export const PROVIDERS_PATH =
 
 /**
  * The backend types a site environment may link, with Azure's names and where their resources are.
- * @type {{ type: string, label: string, collection: string, kind?: string }[]}
+ * @type {{ type: 'apim' | 'functionapp' | 'webapp' | 'containerapp', label: string, plural: string, collection: string, kind?: string }[]}
  */
 export const BACKEND_TYPES = [
-  { type: 'apim', label: 'API Management', collection: 'Microsoft.ApiManagement/service' },
-  { type: 'functionapp', label: 'Function App', collection: 'Microsoft.Web/sites', kind: 'functionapp' },
-  { type: 'webapp', label: 'Web App', collection: 'Microsoft.Web/sites', kind: 'app' },
-  { type: 'containerapp', label: 'Container App', collection: 'Microsoft.App/containerApps' },
+  {
+    type: 'apim',
+    label: 'API Management',
+    plural: 'API Management services',
+    collection: 'Microsoft.ApiManagement/service',
+  },
+  {
+    type: 'functionapp',
+    label: 'Function App',
+    plural: 'Function apps',
+    collection: 'Microsoft.Web/sites',
+    kind: 'functionapp',
+  },
+  { type: 'webapp', label: 'Web App', plural: 'Web apps', collection: 'Microsoft.Web/sites', kind: 'app' },
+  {
+    type: 'containerapp',
+    label: 'Container App',
+    plural: 'Container apps',
+    collection: 'Microsoft.App/containerApps',
+  },
 ];
 
 /** An error answer of the API (or a network failure, `status` 0). */
@@ -149,8 +165,11 @@ function toApiError(response, body) {
   );
 }
 
-/** @param {string} name */
-function site(name) {
+/**
+ * The path of a static web app.
+ * @param {string} name
+ */
+export function sitePath(name) {
   return `${SITES_PATH}/${encodeURIComponent(name)}`;
 }
 
@@ -159,7 +178,7 @@ function site(name) {
  * @param {string} build
  */
 function build(name, build) {
-  return `${site(name)}/builds/${encodeURIComponent(build)}`;
+  return `${sitePath(name)}/builds/${encodeURIComponent(build)}`;
 }
 
 /** Calls of the management API, named like the Azure operations they mirror. */
@@ -168,22 +187,22 @@ export const api = {
   listSites: (token) => call('GET', SITES_PATH, token === undefined ? {} : { token }),
   /** @param {string} name @param {string} sku */
   createSite: (name, sku) =>
-    call('PUT', site(name), {
+    call('PUT', sitePath(name), {
       body: { location: 'portico', sku: { name: sku }, properties: {} },
       headers: { 'if-none-match': '*' },
     }),
   /** @param {string} name */
-  getSite: (name) => call('GET', site(name)),
+  getSite: (name) => call('GET', sitePath(name)),
   /** @param {string} name @param {string} sku */
-  setPlan: (name, sku) => call('PATCH', site(name), { body: { sku: { name: sku } } }),
+  setPlan: (name, sku) => call('PATCH', sitePath(name), { body: { sku: { name: sku } } }),
   /** @param {string} name */
-  deleteSite: (name) => call('DELETE', site(name)),
+  deleteSite: (name) => call('DELETE', sitePath(name)),
   /** @param {string} name @returns {Promise<string>} */
-  listSecrets: async (name) => (await call('POST', `${site(name)}/listSecrets`)).properties.apiKey,
+  listSecrets: async (name) => (await call('POST', `${sitePath(name)}/listSecrets`)).properties.apiKey,
   /** @param {string} name @returns {Promise<string>} */
-  resetApiKey: async (name) => (await call('POST', `${site(name)}/resetapikey`)).properties.apiKey,
+  resetApiKey: async (name) => (await call('POST', `${sitePath(name)}/resetapikey`)).properties.apiKey,
   /** @param {string} name */
-  listBuilds: async (name) => (await call('GET', `${site(name)}/builds`)).value,
+  listBuilds: async (name) => (await call('GET', `${sitePath(name)}/builds`)).value,
   /** @param {string} name @param {string} buildName */
   deleteBuild: (name, buildName) => call('DELETE', build(name, buildName)),
   /** @param {string} name @param {string} buildName */
@@ -200,14 +219,14 @@ export const api = {
     (await call('PUT', `${build(name, buildName)}/config/appsettings`, { body: { properties } }))
       .properties ?? {},
   /** @param {string} name */
-  listUsers: async (name) => (await call('POST', `${site(name)}/authproviders/all/listUsers`)).value,
+  listUsers: async (name) => (await call('POST', `${sitePath(name)}/authproviders/all/listUsers`)).value,
   /**
    * @param {string} name
    * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number }} properties
    * @returns {Promise<{ invitationUrl: string, expiresOn: string }>}
    */
   createInvitation: async (name, properties) =>
-    (await call('POST', `${site(name)}/createUserInvitation`, { body: { properties } })).properties,
+    (await call('POST', `${sitePath(name)}/createUserInvitation`, { body: { properties } })).properties,
   /** @param {string} name @param {string} provider @param {string} userId @param {string} roles */
   updateUserRoles: (name, provider, userId, roles) =>
     call('PATCH', userPath(name, provider, userId), { body: { properties: { roles } } }),
@@ -257,7 +276,7 @@ export const api = {
 
 /** @param {string} name @param {string} provider @param {string} userId */
 function userPath(name, provider, userId) {
-  return `${site(name)}/authproviders/${encodeURIComponent(provider)}/users/${encodeURIComponent(userId)}`;
+  return `${sitePath(name)}/authproviders/${encodeURIComponent(provider)}/users/${encodeURIComponent(userId)}`;
 }
 
 /** @param {string} backendType @param {string} resource */

@@ -4,31 +4,18 @@
  * and "Backends and links"), over the same `call` as every other screen. Kept apart from `api.js` so
  * the static web app screens and these grow without touching each other.
  */
-import { api, call, PROVIDERS_PATH } from './api.js';
+import { api, BACKEND_TYPES, call, PROVIDERS_PATH } from './api.js';
 
 /** The API Management services collection. */
 export const SERVICES_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
 
 /**
- * The backend app kinds of the Backends page, with Azure's names and where they live.
+ * The backend app kinds of the Backends page: the backend types a site links, but API Management.
  * @type {{ type: 'functionapp' | 'webapp' | 'containerapp', label: string, plural: string, collection: string, kind?: string }[]}
  */
-export const APP_KINDS = [
-  {
-    type: 'functionapp',
-    label: 'Function App',
-    plural: 'Function apps',
-    collection: 'Microsoft.Web/sites',
-    kind: 'functionapp',
-  },
-  { type: 'webapp', label: 'Web App', plural: 'Web apps', collection: 'Microsoft.Web/sites', kind: 'app' },
-  {
-    type: 'containerapp',
-    label: 'Container App',
-    plural: 'Container apps',
-    collection: 'Microsoft.App/containerApps',
-  },
-];
+export const APP_KINDS = BACKEND_TYPES.flatMap((spec) =>
+  spec.type === 'apim' ? [] : [{ ...spec, type: spec.type }],
+);
 
 /**
  * The path of a service, or of something in it: `servicePath('gw', 'apis', 'orders')`.

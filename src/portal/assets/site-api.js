@@ -4,12 +4,7 @@
  * domains, the functions of an environment's managed API, and the identity providers its config
  * registers (docs/rest-api.md). Same wrapper and errors as {@link import('./api.js').call}.
  */
-import { call, SITES_PATH } from './api.js';
-
-/** @param {string} name */
-function site(name) {
-  return `${SITES_PATH}/${encodeURIComponent(name)}`;
-}
+import { call, sitePath as site } from './api.js';
 
 /** @param {string} name @param {string} domain */
 function domain(name, domain) {
