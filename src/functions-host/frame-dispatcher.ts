@@ -322,10 +322,10 @@ class FrameExchange implements Dispatcher.DispatchController {
 
   start(defaultHost: string): void {
     const { method, path } = this.#options;
-    let request: RequestLines;
+    let request: string[];
     try {
       checkRequestLine(method, path);
-      request = buildLines(this.#options.headers, defaultHost);
+      request = buildLines(method, this.#options.headers, defaultHost);
     } catch (error) {
       this.#settle(error as Error);
       return;
@@ -334,9 +334,9 @@ class FrameExchange implements Dispatcher.DispatchController {
     if (this.#aborted) {
       return;
     }
-    this.#readBody((body, kind) => {
-      const length = lengthLine(method, kind, request.contentLength, body?.length ?? 0);
-      const lines = length === undefined ? request.lines : [...request.lines, ...length];
+    this.#readBody((body) => {
+      const length = lengthLine(method, body?.length ?? 0);
+      const lines = length === undefined ? request : [...request, ...length];
       this.#link = this.#dispatcher.send(this, (id) =>
         encodeFrame(FRAME.REQUEST, id, [method, path, lines], body),
       );
@@ -347,18 +347,18 @@ class FrameExchange implements Dispatcher.DispatchController {
     this.#id = id;
   }
 
-  #readBody(send: (body: Buffer | undefined, kind: BodyKind) => void): void {
+  #readBody(send: (body: Buffer | undefined) => void): void {
     const body = this.#options.body;
     if (body === null || body === undefined) {
-      send(undefined, 'none');
+      send(undefined);
       return;
     }
     if (typeof body === 'string') {
-      send(Buffer.from(body, 'utf8'), 'bytes');
+      send(Buffer.from(body, 'utf8'));
       return;
     }
     if (body instanceof Uint8Array) {
-      send(Buffer.from(body.buffer, body.byteOffset, body.byteLength), 'bytes');
+      send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       return;
     }
     const stream = body as Readable;
@@ -368,7 +368,7 @@ class FrameExchange implements Dispatcher.DispatchController {
     stream.once('error', (error) => this.#settle(error));
     stream.once('end', () => {
       if (!this.#aborted && !this.#settled) {
-        send(Buffer.concat(chunks), 'stream');
+        send(Buffer.concat(chunks));
       }
     });
   }
@@ -411,15 +411,6 @@ class FrameExchange implements Dispatcher.DispatchController {
   }
 }
 
-/** How a request body was given: none, whole bytes, or a stream (read whole before sending). */
-type BodyKind = 'none' | 'bytes' | 'stream';
-
-/** The header lines undici writes before the body's own, and the `content-length` it was given. */
-interface RequestLines {
-  readonly lines: string[];
-  readonly contentLength: string | undefined;
-}
-
 function invalid(message: string): Error {
   return new (undici().errors.InvalidArgumentError)(message);
 }
@@ -444,9 +435,15 @@ function checkRequestLine(method: unknown, path: unknown): void {
  * The lines undici would write: `host` (the given one, else the origin's), `connection: keep-alive`, then
  * the given fields in order; the fields undici refuses are refused with its messages.
  */
-function buildLines(headers: Dispatcher.DispatchOptions['headers'], defaultHost: string): RequestLines {
+function buildLines(
+  method: string,
+  headers: Dispatcher.DispatchOptions['headers'],
+  defaultHost: string,
+): string[] {
   let host: string | undefined;
   let contentLength: string | undefined;
+  // undici closes the connection after a HEAD (and when told to), and says so.
+  let close = method === 'HEAD';
   const rest: string[] = [];
   for (const [name, given] of headerEntries(headers)) {
     const lower = name.toLowerCase();
@@ -466,19 +463,36 @@ function buildLines(headers: Dispatcher.DispatchOptions['headers'], defaultHost:
       if (lower === 'host') {
         host = values[0];
       } else {
+        // Checked as undici checks it; the length sent is the body's own (it was read whole).
         contentLength = checkLength(values[0] as string);
       }
     } else if (lower === 'transfer-encoding' || lower === 'keep-alive' || lower === 'upgrade') {
       throw invalid(`invalid ${lower} header`);
     } else if (lower === 'expect') {
       throw new (undici().errors.NotSupportedError)('expect header not supported');
-    } else if (lower !== 'connection') {
+    } else if (lower === 'connection') {
+      close ||= connectionTokens(values).includes('close');
+    } else {
       for (const value of values) {
         rest.push(name, value);
       }
     }
   }
-  return { lines: ['host', host ?? defaultHost, 'connection', 'keep-alive', ...rest], contentLength };
+  const connection = close ? 'close' : 'keep-alive';
+  return ['host', host ?? defaultHost, 'connection', connection, ...rest];
+}
+
+function connectionTokens(values: readonly string[]): string[] {
+  const tokens = values.flatMap((value) =>
+    value
+      .toLowerCase()
+      .split(',')
+      .map((token) => token.trim()),
+  );
+  if (tokens.some((token) => !TOKEN.test(token))) {
+    throw invalid('invalid connection header');
+  }
+  return tokens;
 }
 
 function checkLength(value: string): string {
@@ -506,27 +520,9 @@ function headerEntries(headers: Dispatcher.DispatchOptions['headers']): [string,
 }
 
 /**
- * The body's length line as undici writes it: the byte count of whole bytes, the given length of a
- * stream or else `transfer-encoding: chunked`, `content-length: 0` for an empty body of a method that
- * expects one, and nothing for an empty body of another method.
+ * The body's length line as undici writes it for a body it can measure (this one was read whole): its byte
+ * count; for an empty body, `content-length: 0` where the method expects a body, else nothing.
  */
-function lengthLine(
-  method: string,
-  kind: BodyKind,
-  given: string | undefined,
-  bytes: number,
-): [string, string] | undefined {
-  let length: number | null;
-  if (kind === 'stream') {
-    length = given === undefined ? null : Number.parseInt(given, 10);
-  } else {
-    length = kind === 'bytes' ? bytes : 0;
-  }
-  if (length === 0 && !PAYLOAD_METHODS.has(method)) {
-    length = null;
-  }
-  if (length === null) {
-    return kind === 'stream' ? ['transfer-encoding', 'chunked'] : undefined;
-  }
-  return ['content-length', String(length)];
+function lengthLine(method: string, bytes: number): [string, string] | undefined {
+  return bytes === 0 && !PAYLOAD_METHODS.has(method) ? undefined : ['content-length', String(bytes)];
 }
