@@ -303,6 +303,7 @@ function createProxy(options: DevServerOptions, managed: ManagedFunctions | unde
       ...common,
       upstreamUrl: managed.url,
       ...(managed.socketPath === undefined ? {} : { upstreamSocketPath: managed.socketPath }),
+      dispatcher: host.createDispatcher(),
       whenUpstreamReady: () =>
         host.whenReady().catch((error: unknown) => {
           throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');

@@ -4,16 +4,20 @@
  * per request than TCP loopback, decision 0033). Each connection accepted on either is handed, unread, to
  * one ready worker over its IPC channel, in turn (round robin), as Node's cluster module does; the worker
  * then reads and writes that socket itself, so the hand-over costs once per keep-alive connection, not per
- * request. While no worker is ready, connections wait here, unread, for the next one; while none can come
+ * request. A third socket, next to the second, takes the edge's frame connections (decision 0036); they
+ * are handed over the same way, marked as frames. While no worker is ready, connections wait here, unread, for the next one; while none can come
  * (the app cannot load) they are closed at once.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { PorticoError } from '../shared/errors.js';
 
+/** What a connection speaks: HTTP/1.1, or the edge's frames. */
+export type ConnectionProtocol = 'http' | 'frames';
+
 /** A worker that can take connections. */
 export interface ConnectionTarget {
   /** Sends `socket` to the worker; `onFailed` runs (with the socket still open) when that fails. */
-  handOver(socket: Socket, onFailed: () => void): void;
+  handOver(socket: Socket, protocol: ConnectionProtocol, onFailed: () => void): void;
 }
 
 /** The supervisor's listener. */
@@ -22,6 +26,8 @@ export interface ConnectionListener {
   readonly port: number;
   /** The Unix socket bound as well, when one was asked for. */
   readonly socketPath: string | undefined;
+  /** The Unix socket of frame connections, bound with {@link socketPath}. */
+  readonly frameSocketPath: string | undefined;
   /** Starts handing connections to `target` (and hands it those waiting). */
   add(target: ConnectionTarget): void;
   /** Stops handing connections to `target`. */
@@ -39,22 +45,22 @@ export interface ConnectionListener {
 const MAX_WAITING = 1_024;
 
 /**
- * Binds `host:port` (0 picks a free port) and, when given, the Unix socket `socketPath` (its folder must
- * exist and be private). A busy port is a user error naming the port.
+ * Binds `host:port` (0 picks a free port) and, when given, the Unix sockets `sockets.http` and
+ * `sockets.frames` (their folder must exist and be private). A busy port is a user error naming the port.
  * @example
- * const listener = await openListener('127.0.0.1', 0, '/tmp/portico-api-x/api.sock');
+ * const listener = await openListener('127.0.0.1', 0, { http: '/tmp/portico-sock-x/api.sock', frames: … });
  * listener.add(worker);
  */
 export async function openListener(
   host: string,
   port: number,
-  socketPath?: string,
+  sockets?: { readonly http: string; readonly frames: string },
 ): Promise<ConnectionListener> {
   const targets: ConnectionTarget[] = [];
-  const waiting: Socket[] = [];
+  const waiting: [Socket, ConnectionProtocol][] = [];
   let turn = 0;
   let failed = false;
-  const dispatch = (socket: Socket): void => {
+  const dispatch = (socket: Socket, protocol: ConnectionProtocol): void => {
     if (socket.destroyed) {
       return;
     }
@@ -63,55 +69,64 @@ export async function openListener(
       if (failed || waiting.length >= MAX_WAITING) {
         socket.destroy();
       } else {
-        waiting.push(socket);
+        waiting.push([socket, protocol]);
       }
       return;
     }
     turn = (turn + 1) % targets.length;
-    target.handOver(socket, () => {
+    target.handOver(socket, protocol, () => {
       // The worker went away between the pick and the send: another one takes the connection.
       removeTarget(targets, target);
-      dispatch(socket);
+      dispatch(socket, protocol);
     });
   };
-  const server = createServer({ pauseOnConnect: true }, dispatch);
+  const accept = (protocol: ConnectionProtocol) => (socket: Socket) => dispatch(socket, protocol);
+  const server = createServer({ pauseOnConnect: true }, accept('http'));
   // A listener error after binding (none is expected on loopback) must never crash the parent.
   const bound = await bind(server, host, port);
   server.on('error', () => {});
-  const local = socketPath === undefined ? undefined : createServer({ pauseOnConnect: true }, dispatch);
-  if (local !== undefined && socketPath !== undefined) {
-    await bindSocket(local, socketPath).catch((error: unknown) => {
-      server.close();
-      throw error;
-    });
-    local.on('error', () => {});
+  const locals: Server[] = [];
+  try {
+    if (sockets !== undefined) {
+      locals.push(await bindSocket(accept('http'), sockets.http));
+      locals.push(await bindSocket(accept('frames'), sockets.frames));
+    }
+  } catch (error) {
+    server.close();
+    for (const local of locals) {
+      local.close();
+    }
+    throw error;
   }
   return {
     port: bound,
-    socketPath,
+    socketPath: sockets?.http,
+    frameSocketPath: sockets?.frames,
     add(target) {
       failed = false;
       targets.push(target);
-      for (const socket of waiting.splice(0)) {
-        dispatch(socket);
+      for (const [socket, protocol] of waiting.splice(0)) {
+        dispatch(socket, protocol);
       }
     },
     remove: (target) => removeTarget(targets, target),
     dropWaiting() {
       failed = true;
-      for (const socket of waiting.splice(0)) {
+      for (const [socket] of waiting.splice(0)) {
         socket.destroy();
       }
     },
     close() {
-      for (const socket of waiting.splice(0)) {
+      for (const [socket] of waiting.splice(0)) {
         socket.destroy();
       }
       // Not waiting for close's callback: Node waits there for the connections handed to workers, which
       // are the workers' business (they are stopped, or stopping, by now). Closing a Unix socket server
       // removes its file at once.
       server.close();
-      local?.close();
+      for (const local of locals) {
+        local.close();
+      }
       return Promise.resolve();
     },
   };
@@ -134,7 +149,9 @@ function bind(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-function bindSocket(server: Server, path: string): Promise<void> {
+/** A server on the Unix socket `path`, handing its connections to `onConnection`. */
+function bindSocket(onConnection: (socket: Socket) => void, path: string): Promise<Server> {
+  const server = createServer({ pauseOnConnect: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -143,7 +160,10 @@ function bindSocket(server: Server, path: string): Promise<void> {
         }),
       ),
     );
-    server.listen(path, () => resolve());
+    server.listen(path, () => {
+      server.on('error', () => {});
+      resolve(server);
+    });
   });
 }
 

@@ -10,6 +10,8 @@ export interface ReadyMessage {
   readonly type: 'ready';
   readonly functions: FunctionSummary[];
   readonly warnings: string[];
+  /** The app streams HTTP bodies: the edge reaches it over HTTP, not frames (decision 0036). */
+  readonly streaming: boolean;
 }
 
 /** Sent when the app cannot be loaded; the worker then exits with code 3. */
@@ -80,7 +82,12 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | undefined {
 
 function parseReady(value: Record<string, unknown>): ReadyMessage {
   const functions = Array.isArray(value.functions) ? value.functions.flatMap(parseFunction) : [];
-  return { type: 'ready', functions, warnings: stringsOf(value.warnings) };
+  return {
+    type: 'ready',
+    functions,
+    warnings: stringsOf(value.warnings),
+    streaming: value.streaming === true,
+  };
 }
 
 function parseFunction(value: unknown): FunctionSummary[] {

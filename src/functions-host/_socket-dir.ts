@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 /** The socket's file name inside its folder. */
 const SOCKET_NAME = 'api.sock';
+/** The file name of the frame connections' socket (decision 0036), the longer of the two. */
+const FRAME_SOCKET_NAME = 'api.frames.sock';
 
 /**
  * Longest socket path used: Linux allows 107 bytes, macOS 103. A longer one (a deep `TMPDIR`) means
@@ -20,6 +22,8 @@ const MAX_SOCKET_PATH_BYTES = 100;
 export interface SocketDir {
   /** Where the listener binds the socket. */
   readonly socketPath: string;
+  /** Where the listener binds the socket of the edge's frame connections (decision 0036). */
+  readonly frameSocketPath: string;
   /** Removes the folder and whatever is left in it. */
   remove(): Promise<void>;
   /** {@link remove}, synchronously (when the process exits). */
@@ -35,12 +39,13 @@ export async function createSocketDir(base = tmpdir()): Promise<SocketDir | unde
     return undefined;
   }
   // The random suffix of mkdtemp is 6 characters.
-  if (Buffer.byteLength(join(base, 'portico-sock-XXXXXX', SOCKET_NAME)) > MAX_SOCKET_PATH_BYTES) {
+  if (Buffer.byteLength(join(base, 'portico-sock-XXXXXX', FRAME_SOCKET_NAME)) > MAX_SOCKET_PATH_BYTES) {
     return undefined;
   }
   const dir = await mkdtemp(join(base, 'portico-sock-'));
   return {
     socketPath: join(dir, SOCKET_NAME),
+    frameSocketPath: join(dir, FRAME_SOCKET_NAME),
     remove: () => rm(dir, { recursive: true, force: true }),
     removeNow: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { ConnectionProtocol } from './_listener.js';
 import { API_TAG, createLineTail, forwardLines, type LineTail, logWorkerMessage } from './_logs.js';
 import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
 import type { WorkerLaunch } from './sandbox/types.js';
@@ -40,7 +41,7 @@ export interface WorkerProcess {
   /** SIGKILL at once (synchronous, so it also works in a process `exit` handler). */
   kill(): void;
   /** Hands an accepted, unread connection to the worker; `onFailed` runs when it cannot take it. */
-  handOver(socket: Socket, onFailed: () => void): void;
+  handOver(socket: Socket, protocol: ConnectionProtocol, onFailed: () => void): void;
   /** Resolves true when the worker answers a `ping` over IPC within `timeoutMs` (its event loop runs). */
   ping(timeoutMs: number): Promise<boolean>;
   /** Asks the worker to close each connection it has after that connection's next response. */
@@ -125,7 +126,7 @@ function createHandle(
       stopping = true;
       child.kill('SIGKILL');
     },
-    handOver(socket, onFailed) {
+    handOver(socket, protocol, onFailed) {
       if (done || !child.connected) {
         onFailed();
         return;
@@ -134,7 +135,7 @@ function createHandle(
       // keepOpen, then closing this copy once written: the descriptor in flight keeps the connection, so
       // a worker that dies before reading it takes the connection with it (Node would keep its own copy,
       // open, until an acknowledgement that never comes).
-      child.send({ type: 'connection' }, socket, { keepOpen: true }, (error) => {
+      child.send({ type: 'connection', protocol }, socket, { keepOpen: true }, (error) => {
         unsent.delete(socket);
         if (error) {
           onFailed();

@@ -19,7 +19,9 @@ describe('parseWorkerMessage', () => {
         { name: 'all', methods: null, route: 'all', authLevel: 'anonymous' },
       ],
       warnings: ['w'],
+      streaming: false,
     });
+    expect(parseWorkerMessage({ type: 'ready', streaming: true })).toMatchObject({ streaming: true });
   });
 
   it('reads fatal and log messages in both level vocabularies', () => {

@@ -20,6 +20,7 @@ import { createSocketDir, type SocketDir } from './_socket-dir.js';
 import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
+import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
 import {
   MAX_WORKER_PROCESSES,
   MIN_WORKER_PROCESSES,
@@ -55,6 +56,9 @@ interface Slot {
 
 type HostState = 'new' | 'running' | 'closed';
 
+/** Frame connections the edge keeps per worker process: enough to spread over them, few enough to batch. */
+const CONNECTIONS_PER_WORKER = 2;
+
 /**
  * Creates the supervisor of the API app in `options.apiDir`; nothing runs until `start()`.
  * @example
@@ -85,6 +89,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Whether a worker of this host was ever ready: the first start is cold, later ones restarts. */
   #everReady = false;
+  /** The app streams HTTP bodies, as its last ready worker said (the edge then uses HTTP, not frames). */
+  #streaming = false;
   /** Kills the workers synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => {
     for (const slot of this.#slots) {
@@ -109,6 +115,21 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   get socketPath(): string | undefined {
     return this.#state === 'closed' ? undefined : this.#listener?.socketPath;
+  }
+
+  createDispatcher(): ApiDispatcher | undefined {
+    const frameSocketPath = this.#listener?.frameSocketPath;
+    const httpSocketPath = this.#listener?.socketPath;
+    if (this.#state !== 'running' || frameSocketPath === undefined || httpSocketPath === undefined) {
+      return undefined;
+    }
+    return createFrameDispatcher({
+      frameSocketPath,
+      httpSocketPath,
+      origin: this.url,
+      streaming: () => this.#streaming,
+      maxConnections: () => CONNECTIONS_PER_WORKER * Math.max(1, this.#slots.length),
+    });
   }
 
   async start(): Promise<FunctionsHostInfo> {
@@ -196,7 +217,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     await assertApiFolder(this.#apiDir);
     assertAppSettings(this.#options.appSettings);
     this.#socketDir = await createSocketDir();
-    this.#listener = await openListener(this.#host, this.#options.port ?? 0, this.#socketDir?.socketPath);
+    const dir = this.#socketDir;
+    const sockets = dir === undefined ? undefined : { http: dir.socketPath, frames: dir.frameSocketPath };
+    this.#listener = await openListener(this.#host, this.#options.port ?? 0, sockets);
     const info = await this.#serialize(() => this.#replaceAll());
     if (info.workerProcesses > 1) {
       this.#options.logger.info(
@@ -293,6 +316,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
+      this.#streaming = ready.streaming;
       publishEvent('functions', () => ({ event: this.#everReady ? 'restart' : 'cold-start' }));
       this.#everReady = true;
       if (!running.exited) {

@@ -4,6 +4,7 @@
  */
 
 import type { Logger } from '../shared/logger.js';
+import type { ApiDispatcher } from './frame-dispatcher.js';
 import type { Sandbox } from './sandbox/types.js';
 
 /** One HTTP function of the loaded app, as the worker lists it. */
@@ -99,6 +100,12 @@ export interface FunctionsHost {
   readonly url: string;
   /** {@link FunctionsHostInfo.socketPath}; `undefined` before `start()` and after `close()`. */
   readonly socketPath: string | undefined;
+  /**
+   * A transport for the edge's `/api` proxy of this process (decision 0036): frames on a Unix socket, or
+   * HTTP while the app streams HTTP bodies. `undefined` before `start()`, after `close()`, and where no Unix
+   * socket can be used; the edge then uses HTTP on {@link url}.
+   */
+  createDispatcher(): ApiDispatcher | undefined;
   /**
    * Replaces the worker with a fresh one (same port). Rejects if the new one cannot load the app; the host
    * then has no worker until the next `restart()` or, with `watch`, the next change.

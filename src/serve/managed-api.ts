@@ -165,6 +165,7 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
       proxy: createApiProxy({
         upstreamUrl: info.url,
         ...(info.socketPath === undefined ? {} : { upstreamSocketPath: info.socketPath }),
+        dispatcher: host.createDispatcher(),
         timeoutMs: options.timeoutMs,
         logger: options.logger,
         // Requests wait while a crashed worker restarts; one that cannot load answers at once.

@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
 import { type ApiCallEvent, publishEvent } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
@@ -22,7 +22,7 @@ import {
   sendProxyError,
   toProxyError,
 } from './_replies.js';
-import type { ProxyTarget } from './types.js';
+import type { ProxyTarget, UpstreamDispatcher } from './types.js';
 
 /** Frozen settings shared by every exchange of one proxy. */
 export interface ExchangeSettings {
@@ -75,7 +75,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #abortReason: Error | undefined;
   #done = false;
   #resends = 0;
-  #pool: Pool | undefined;
+  #pool: UpstreamDispatcher | undefined;
   #target: ProxyTarget | undefined;
   readonly #startedAt = performance.now();
 
@@ -92,7 +92,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   /** Sends the request on a pooled keep-alive connection, once the backend is ready when that is known. */
-  start(pool: Pool, target: ProxyTarget): void {
+  start(pool: UpstreamDispatcher, target: ProxyTarget): void {
     this.#pool = pool;
     this.#target = target;
     if (this.#settings.whenUpstreamReady === undefined) {
@@ -122,7 +122,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       );
   }
 
-  #dispatch(pool: Pool, target: ProxyTarget): void {
+  #dispatch(pool: UpstreamDispatcher, target: ProxyTarget): void {
     const options: Dispatcher.DispatchOptions = {
       path: this.#settings.basePath + target.pathAndQuery,
       method: this.#req.method ?? 'GET',

@@ -31,6 +31,7 @@ import type {
   InternalApiRequest,
   InternalApiResponse,
   ProxyTarget,
+  UpstreamDispatcher,
 } from './types.js';
 
 /** Azure's per-request limit for `/api` calls (spec §3.2 item 5). */
@@ -58,6 +59,9 @@ export const DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024;
 export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   const settings = normalizeOptions(options);
   const pool = createPool(settings);
+  // The host's own transport when it has one (a managed functions host's frames, decision 0036); the
+  // host's own calls (`call`, once per sign-in) stay on HTTP.
+  const upstream: UpstreamDispatcher = options.dispatcher ?? pool;
   let closed = false;
   return {
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
@@ -67,7 +71,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
-        new ProxyExchange(req, res, settings, resolve).start(pool, target);
+        new ProxyExchange(req, res, settings, resolve).start(upstream, target);
       });
     },
     async call(request: InternalApiRequest): Promise<InternalApiResponse> {
@@ -88,7 +92,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
     },
     async close(): Promise<void> {
       closed = true;
-      await pool.destroy();
+      await Promise.all([pool.destroy(), options.dispatcher?.destroy()]);
     },
   };
 }

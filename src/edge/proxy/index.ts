@@ -15,5 +15,6 @@ export type {
   InternalApiRequest,
   InternalApiResponse,
   ProxyTarget,
+  UpstreamDispatcher,
 } from './types.js';
 export { refuseUpgrade, type UpgradeRefusal } from './upgrade.js';

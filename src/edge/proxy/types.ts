@@ -3,6 +3,7 @@
  * directly: it is on the data-plane hot path (HOUSE-STYLE §2, hot-path exception).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../../shared/logger.js';
 
 /** Where and how one request is forwarded; built by the edge after routing and auth. */
@@ -24,6 +25,15 @@ export interface ProxyTarget {
    * undici's flat `[name, value, …]` list with lower-case names; a client header of the same name is dropped.
    */
   readonly extraHeaders?: readonly string[];
+}
+
+/**
+ * How requests reach the backend: undici's dispatch contract (an undici `Pool` is one), so another
+ * transport is driven exactly as HTTP is, with the same handler, timeouts and error mapping.
+ */
+export interface UpstreamDispatcher {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  destroy(): Promise<void>;
 }
 
 /** Options of {@link createApiProxy}. */
@@ -55,6 +65,11 @@ export interface ApiProxyOptions {
    * answers at once with the rejection (a {@link PorticoError} whose message is public).
    */
   readonly whenUpstreamReady?: () => Promise<void>;
+  /**
+   * The backend's own transport for proxied requests instead of HTTP (a managed functions host's frames,
+   * decision 0036); closed with the proxy. {@link ApiProxy.call} still uses HTTP.
+   */
+  readonly dispatcher?: UpstreamDispatcher | undefined;
 }
 
 /** A pooled, keep-alive reverse proxy to one `/api` backend. */

@@ -39,16 +39,15 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer | un
   });
 }
 
+/** A status with an optional short text body, as a complete response. */
+export function statusResult(status: number, text = ''): HttpResult {
+  const headers: [string, string][] = text === '' ? [] : [['content-type', 'text/plain; charset=utf-8']];
+  return { status, headers, body: Buffer.from(text, 'utf8') };
+}
+
 /** Sends a status with an optional short text body. */
 export function sendStatus(res: ServerResponse, status: number, text = ''): void {
-  if (status === 204) {
-    res.writeHead(status);
-    res.end();
-    return;
-  }
-  const headers = text ? { 'content-type': 'text/plain; charset=utf-8' } : {};
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  writeResult(res, statusResult(status, text), () => {});
 }
 
 /**
@@ -60,6 +59,15 @@ export function writeResult(
   result: HttpResult,
   onInvalidHeader: (name: string) => void,
 ): void {
+  res.writeHead(result.status, responseHeaderList(result, onInvalidHeader));
+  res.end(result.body);
+}
+
+/**
+ * The header lines of `result` as a flat `[name, value, …]` list, with its `content-length` (none for
+ * 204 and 304); invalid headers are left out and reported.
+ */
+export function responseHeaderList(result: HttpResult, onInvalidHeader: (name: string) => void): string[] {
   const flat: string[] = [];
   for (const [name, value] of result.headers) {
     if (isValidHeader(name, value)) {
@@ -71,8 +79,7 @@ export function writeResult(
   if (result.status !== 204 && result.status !== 304) {
     flat.push('content-length', String(result.body.length));
   }
-  res.writeHead(result.status, flat);
-  res.end(result.body);
+  return flat;
 }
 
 function isValidHeader(name: string, value: string): boolean {

@@ -45,27 +45,53 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const rawUrl = req.url ?? '/';
-  const pathname = rawUrl.split('?', 1)[0] ?? '/';
-  if (pathname.toLowerCase().startsWith(RESERVED_PREFIX)) {
-    return serveReserved(req, res, pathname);
-  }
-  const method = (req.method ?? 'GET').toUpperCase();
-  const match = deps.table.match(method, pathname);
-  const fn = match === undefined ? undefined : deps.functions.get(match.functionName);
-  if (match === undefined || fn === undefined) {
+  const routed = routeRequest(deps, req.method ?? 'GET', req.url ?? '/');
+  if (routed.kind === 'answer') {
     req.resume();
-    return sendStatus(res, 404);
+    return sendStatus(res, routed.status, routed.text);
   }
   const max = deps.maxBodyBytes ?? MAX_BODY_BYTES;
   if (isDeclaredTooLarge(req, max)) {
     return refuseTooLarge(req, res);
   }
+  const { fn, params } = routed;
   if (deps.streamUri !== undefined) {
-    return streamInvocation({ ...deps, streamUri: deps.streamUri }, fn, { req, res, params: match.params });
+    return streamInvocation({ ...deps, streamUri: deps.streamUri }, fn, { req, res, params });
   }
-  return serveBuffered(deps, fn, { req, res, params: match.params }, max);
+  return serveBuffered(deps, fn, { req, res, params }, max);
 }
+
+/** Where a request goes: a function of the app, or a fixed answer (the worker's own endpoints, 404). */
+export type RoutedRequest =
+  | { readonly kind: 'answer'; readonly status: number; readonly text: string }
+  | { readonly kind: 'function'; readonly fn: AppFunction; readonly params: Record<string, string> };
+
+/**
+ * Routes one request, whatever it came over: `/__portico/health` (GET or HEAD) → 200 `ok`, anything else
+ * under `/__portico/` → 404; a route match → its function; no match (unknown path or wrong method, as on
+ * Azure) → 404.
+ */
+export function routeRequest(
+  deps: Pick<WorkerServerDeps, 'table' | 'functions'>,
+  rawMethod: string,
+  rawUrl: string,
+): RoutedRequest {
+  const pathname = rawUrl.split('?', 1)[0] ?? '/';
+  const method = rawMethod.toUpperCase();
+  if (pathname.toLowerCase().startsWith(RESERVED_PREFIX)) {
+    const health =
+      pathname.toLowerCase() === `${RESERVED_PREFIX}health` && (method === 'GET' || method === 'HEAD');
+    return health ? { kind: 'answer', status: 200, text: 'ok' } : NOT_FOUND;
+  }
+  const match = deps.table.match(method, pathname);
+  const fn = match === undefined ? undefined : deps.functions.get(match.functionName);
+  return match === undefined || fn === undefined ? NOT_FOUND : { kind: 'function', fn, params: match.params };
+}
+
+const NOT_FOUND: RoutedRequest = Object.freeze({ kind: 'answer', status: 404, text: '' });
+
+/** The answer to a body over the worker's limit. */
+export const TOO_LARGE_TEXT = 'Request bodies are limited to 100 MB.';
 
 /** Reads the whole body, invokes the function and writes its complete response. */
 async function serveBuffered(
@@ -92,20 +118,8 @@ async function serveBuffered(
   );
 }
 
-function serveReserved(req: IncomingMessage, res: ServerResponse, pathname: string): void {
-  req.resume();
-  if (
-    pathname.toLowerCase() === `${RESERVED_PREFIX}health` &&
-    (req.method === 'GET' || req.method === 'HEAD')
-  ) {
-    sendStatus(res, 200, 'ok');
-    return;
-  }
-  sendStatus(res, 404);
-}
-
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('connection', 'close');
-  sendStatus(res, 413, 'Request bodies are limited to 100 MB.');
+  sendStatus(res, 413, TOO_LARGE_TEXT);
   res.on('finish', () => req.destroy());
 }

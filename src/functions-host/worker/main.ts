@@ -14,6 +14,7 @@ import { createWorkerApp } from './app-state.js';
 import { parseWorkerConfig, type WorkerConfig } from './config.js';
 import { createCoreApi, installCoreModule, setupDefaultProgrammingModel } from './core-module.js';
 import { errorDetail, WorkerLoadError } from './errors.js';
+import { serveFrames } from './frame-server.js';
 import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
 import { createWorkerServer } from './http-server.js';
 import { type LoadedApp, loadApp } from './load-app.js';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   enterAppDir(config.appDir);
   installCrashHandler(channel, log);
   const loaded = await loadOrExit(channel, app, config);
-  const server = createWorkerServer({
+  const serverDeps = {
     app,
     emitLog,
     log,
@@ -50,10 +51,13 @@ async function main(): Promise<void> {
     table: loaded.table,
     functions: new Map(loaded.functions.map((fn) => [fn.name, fn])),
     streamUri: loaded.streamUri,
-  });
+  };
+  const server = createWorkerServer(serverDeps);
   answerPings(channel);
   const closeConnections =
-    config.connections === 'parent' ? acceptFromParent(server).close : () => closeServer(server);
+    config.connections === 'parent'
+      ? acceptFromParent(server, (socket) => serveFrames(socket, serverDeps)).close
+      : () => closeServer(server);
   // Before `ready`: a parent may send SIGTERM the moment it reads it.
   installShutdown(app, closeConnections, channel, log);
   const port = config.connections === 'parent' ? 0 : await listenOrExit(channel, server, config);

@@ -3,11 +3,14 @@
  * worker's own (the parent holds the app's port and hands each accepted connection to one of the app's
  * workers), and the parent's health `ping` is answered with `pong` by whichever mode the worker runs in.
  * After a sibling worker was replaced, `rebalance` closes each connection after its next response, so
- * the client's reconnections are spread over all workers again.
+ * the client's reconnections are spread over all workers again. Connections marked `frames` speak the
+ * edge's frame protocol (decision 0036); there rebalancing and stopping send GOAWAY, and the edge closes
+ * the connection once it has its answers.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { isRecord } from '../../shared/guards.js';
+import type { FrameConnection } from './frame-server.js';
 import type { ParentChannel } from './messages.js';
 
 /** Connections handed over by the parent; {@link close} waits for them to finish. */
@@ -25,9 +28,16 @@ export function answerPings(channel: ParentChannel): void {
   });
 }
 
-/** Serves the connections the parent sends (`{type: 'connection'}` with the socket as handle) on `server`. */
-export function acceptFromParent(server: Server): ParentConnections {
+/**
+ * Serves the connections the parent sends (`{type: 'connection'}` with the socket as handle) on `server`,
+ * and those marked `protocol: 'frames'` with `serveFrames`.
+ */
+export function acceptFromParent(
+  server: Server,
+  serveFrames: (socket: Socket) => FrameConnection,
+): ParentConnections {
   const open = new Set<Socket>();
+  const frameConnections = new Map<Socket, FrameConnection>();
   const closeAfterNext = new WeakSet<Socket>();
   let closing = false;
   // After this request's response the connection closes (Connection: close), so the client reconnects.
@@ -42,6 +52,9 @@ export function acceptFromParent(server: Server): ParentConnections {
       for (const socket of open) {
         closeAfterNext.add(socket);
       }
+      for (const connection of frameConnections.values()) {
+        connection.goAway();
+      }
       return;
     }
     if (!isRecord(message) || message.type !== 'connection' || !(handle instanceof Socket)) {
@@ -52,12 +65,22 @@ export function acceptFromParent(server: Server): ParentConnections {
       return;
     }
     open.add(handle);
-    handle.once('close', () => open.delete(handle));
-    server.emit('connection', handle);
+    handle.once('close', () => {
+      open.delete(handle);
+      frameConnections.delete(handle);
+    });
+    if (message.protocol === 'frames') {
+      frameConnections.set(handle, serveFrames(handle));
+    } else {
+      server.emit('connection', handle);
+    }
   });
   return {
     close() {
       closing = true;
+      for (const connection of frameConnections.values()) {
+        connection.goAway();
+      }
       return drain(server, open);
     },
   };
@@ -78,6 +101,9 @@ function drain(server: Server, open: ReadonlySet<Socket>): Promise<void> {
       }
       if (Date.now() - started >= DRAIN_LIMIT_MS) {
         server.closeAllConnections();
+        for (const socket of open) {
+          socket.destroy();
+        }
         resolve();
         return;
       }

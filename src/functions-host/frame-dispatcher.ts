@@ -1,0 +1,528 @@
+/**
+ * The edge's side of the frame protocol (decision 0036, `worker/frames.ts`): a dispatcher with undici's
+ * `dispatch(options, handler)` contract, so the `/api` proxy drives it exactly as it drives an undici
+ * `Pool` (same handler, same timeouts, same error mapping), but each exchange is one request frame and one
+ * response frame on a few long-lived connections to the workers, many exchanges in flight on each.
+ *
+ * What the worker sees is what HTTP would have given it: the header lines undici would have written
+ * (`host` and `connection` first, the body's length or `transfer-encoding: chunked` last), refused where
+ * undici would refuse them, with undici's own error classes, so the proxy answers alike. An app with HTTP
+ * streaming (the worker answers USE_HTTP, or the host says so up front) is reached over HTTP instead.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import type { Dispatcher, Pool } from 'undici';
+import { undici } from '../shared/undici.js';
+import { encodeFrame, FRAME, type Frame, FrameReader, isHeaderList } from './worker/frames.js';
+
+/** What the `/api` proxy needs of a transport: undici's dispatch contract, and a way to close it. */
+export interface ApiDispatcher {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  destroy(): Promise<void>;
+}
+
+/** Where and how the dispatcher reaches the app. */
+export interface FrameDispatcherOptions {
+  /** The socket of frame connections. */
+  readonly frameSocketPath: string;
+  /** The app's HTTP socket, for an app that streams HTTP bodies. */
+  readonly httpSocketPath: string;
+  /** `http://127.0.0.1:<port>`: the `Host` a request gets when it has none, as undici would send. */
+  readonly origin: string;
+  /** True while the app streams HTTP bodies (then every request goes over HTTP). */
+  readonly streaming: () => boolean;
+  /** How many frame connections to keep at most (two per worker process spreads them over the workers). */
+  readonly maxConnections: () => number;
+}
+
+/** Methods undici sends `content-length: 0` for when they carry no body. */
+const PAYLOAD_METHODS = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
+/** undici's header value check: tab, visible ASCII and obs-text only. */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** undici's token check for header names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** undici's request path check. */
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+
+/** Creates the dispatcher; nothing connects until the first request. */
+export function createFrameDispatcher(options: FrameDispatcherOptions): ApiDispatcher {
+  return new FrameDispatcher(options);
+}
+
+class FrameDispatcher implements ApiDispatcher {
+  readonly #options: FrameDispatcherOptions;
+  readonly #host: string;
+  #links: FrameLink[] = [];
+  #nextId = 1;
+  #http: Pool | undefined;
+  #destroyed = false;
+
+  constructor(options: FrameDispatcherOptions) {
+    this.#options = options;
+    this.#host = new URL(options.origin).host;
+  }
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (this.#destroyed) {
+      handler.onResponseError?.(undefined as never, new (undici().errors.ClientDestroyedError)());
+      return false;
+    }
+    if (this.#options.streaming()) {
+      return this.dispatchOverHttp(options, handler);
+    }
+    new FrameExchange(this, options, handler).start(this.#host);
+    return true;
+  }
+
+  dispatchOverHttp(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.#http ??= new (undici().Pool)(this.#options.origin, {
+      connect: { socketPath: this.#options.httpSocketPath },
+    });
+    return this.#http.dispatch(options, handler);
+  }
+
+  /** Sends a request frame on the least busy connection, opening one while there are fewer than allowed. */
+  send(exchange: FrameExchange, encode: (id: number) => readonly (Buffer | undefined)[]): FrameLink {
+    const link = this.#pick();
+    link.send(this.#nextId, exchange, encode(this.#nextId));
+    this.#nextId = this.#nextId >= 0xffff_fff0 ? 1 : this.#nextId + 1;
+    return link;
+  }
+
+  #pick(): FrameLink {
+    let best: FrameLink | undefined;
+    for (const link of this.#links) {
+      if (link.usable && (best === undefined || link.inFlight < best.inFlight)) {
+        best = link;
+      }
+    }
+    if (best === undefined || (best.inFlight > 0 && this.#links.length < this.#options.maxConnections())) {
+      best = new FrameLink(this.#options.frameSocketPath, (gone) => {
+        this.#links = this.#links.filter((link) => link !== gone);
+      });
+      this.#links.push(best);
+    }
+    return best;
+  }
+
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    for (const link of this.#links) {
+      link.destroy(new (undici().errors.ClientDestroyedError)());
+    }
+    this.#links = [];
+    await this.#http?.destroy();
+  }
+}
+
+/**
+ * One frame connection and the exchanges waiting for their answer on it. Requests wait here, unwritten,
+ * until the worker's HELLO; a connection that ends before it fails them as refused (nothing was sent), so
+ * the proxy sends them again as it does after a refused HTTP connection.
+ */
+class FrameLink {
+  readonly #socket: Socket;
+  readonly #reader = new FrameReader();
+  readonly #pending = new Map<number, FrameExchange>();
+  readonly #onGone: (link: FrameLink) => void;
+  /** Frames written before the worker's HELLO, in order; `undefined` once it came. */
+  #unsent: (Buffer | undefined)[] | undefined = [];
+  #goingAway = false;
+  #closed = false;
+  #corked = false;
+
+  constructor(path: string, onGone: (link: FrameLink) => void) {
+    this.#onGone = onGone;
+    this.#socket = connect(path);
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('error', (error) => this.destroy(error));
+    this.#socket.on('close', () => this.destroy(new (undici().errors.SocketError)('other side closed')));
+  }
+
+  get usable(): boolean {
+    return !this.#goingAway && !this.#closed;
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  send(id: number, exchange: FrameExchange, parts: readonly (Buffer | undefined)[]): void {
+    this.#pending.set(id, exchange);
+    exchange.sentAs(id);
+    if (this.#unsent !== undefined) {
+      this.#unsent.push(...parts);
+      return;
+    }
+    this.#write(parts);
+  }
+
+  #write(parts: readonly (Buffer | undefined)[]): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      setImmediate(this.#uncork);
+    }
+    for (const part of parts) {
+      if (part !== undefined) {
+        this.#socket.write(part);
+      }
+    }
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  /** The exchange gave up (timeout, client gone): its answer, if it comes, is dropped. */
+  forget(id: number): void {
+    this.#pending.delete(id);
+    this.#closeIfDone();
+  }
+
+  destroy(error: Error): void {
+    if (this.#closed) {
+      return;
+    }
+    if (this.#unsent !== undefined) {
+      error = refusedError(error);
+    }
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#onGone(this);
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const exchange of pending) {
+      exchange.fail(error);
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.#reader.push(chunk);
+    } catch (error) {
+      this.destroy(new (undici().errors.SocketError)(`broken answer from the API worker: ${String(error)}`));
+      return;
+    }
+    for (const frame of frames) {
+      this.#onFrame(frame);
+    }
+  }
+
+  #onFrame(frame: Frame): void {
+    if (frame.type === FRAME.HELLO) {
+      const unsent = this.#unsent ?? [];
+      this.#unsent = undefined;
+      this.#write(unsent);
+      return;
+    }
+    if (frame.type === FRAME.GOAWAY) {
+      this.#goingAway = true;
+      this.#onGone(this);
+      this.#closeIfDone();
+      return;
+    }
+    const exchange = this.#pending.get(frame.id);
+    this.#pending.delete(frame.id);
+    if (frame.type === FRAME.USE_HTTP) {
+      exchange?.useHttp();
+    } else if (frame.type === FRAME.RESPONSE && isResponseHead(frame.head)) {
+      exchange?.respond(frame.head[0], toHeaderObject(frame.head[1]), frame.body);
+    } else {
+      exchange?.fail(new (undici().errors.SocketError)('broken answer from the API worker'));
+    }
+    this.#closeIfDone();
+  }
+
+  #closeIfDone(): void {
+    if (this.#goingAway && this.#pending.size === 0 && !this.#closed) {
+      this.#socket.end();
+    }
+  }
+}
+
+/** A connection no worker took: what the proxy treats as a refused connection (nothing was sent). */
+function refusedError(cause: Error): Error {
+  return Object.assign(new Error('no API worker took the connection', { cause }), { code: 'ECONNREFUSED' });
+}
+
+function isResponseHead(head: unknown): head is [number, string[]] {
+  return Array.isArray(head) && Number.isInteger(head[0]) && isHeaderList(head[1]);
+}
+
+/** Response header lines as undici's handler gets them: lower-case names, repeated fields as lists. */
+function toHeaderObject(lines: readonly string[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const name = (lines[i] as string).toLowerCase();
+    const value = lines[i + 1] as string;
+    const existing = headers[name];
+    if (existing === undefined) {
+      headers[name] = value;
+    } else if (Array.isArray(existing)) {
+      existing.push(value);
+    } else {
+      headers[name] = [existing, value];
+    }
+  }
+  return headers;
+}
+
+/** One request: its body collected, sent as a frame, answered through the handler exactly once. */
+class FrameExchange implements Dispatcher.DispatchController {
+  readonly #dispatcher: FrameDispatcher;
+  readonly #options: Dispatcher.DispatchOptions;
+  readonly #handler: Dispatcher.DispatchHandler;
+  #link: FrameLink | undefined;
+  #id = 0;
+  #chunks: Buffer[] | undefined;
+  #aborted = false;
+  #settled = false;
+  #reason: Error | null = null;
+
+  constructor(
+    dispatcher: FrameDispatcher,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ) {
+    this.#dispatcher = dispatcher;
+    this.#options = options;
+    this.#handler = handler;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get paused(): boolean {
+    return false;
+  }
+
+  get reason(): Error | null {
+    return this.#reason;
+  }
+
+  abort(reason: Error): void {
+    if (this.#aborted || this.#settled) {
+      return;
+    }
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#link?.forget(this.#id);
+    this.#settle(reason);
+  }
+
+  /** The whole answer is handed over at once, so there is nothing to pause. */
+  pause(): void {}
+
+  resume(): void {}
+
+  start(defaultHost: string): void {
+    const { method, path } = this.#options;
+    let request: string[];
+    try {
+      checkRequestLine(method, path);
+      request = buildLines(method, this.#options.headers, defaultHost);
+    } catch (error) {
+      this.#settle(error as Error);
+      return;
+    }
+    this.#handler.onRequestStart?.(this, {});
+    if (this.#aborted) {
+      return;
+    }
+    this.#readBody((body) => {
+      const length = lengthLine(method, body?.length ?? 0);
+      const lines = length === undefined ? request : [...request, ...length];
+      this.#link = this.#dispatcher.send(this, (id) =>
+        encodeFrame(FRAME.REQUEST, id, [method, path, lines], body),
+      );
+    });
+  }
+
+  sentAs(id: number): void {
+    this.#id = id;
+  }
+
+  #readBody(send: (body: Buffer | undefined) => void): void {
+    const body = this.#options.body;
+    if (body === null || body === undefined) {
+      send(undefined);
+      return;
+    }
+    if (typeof body === 'string') {
+      send(Buffer.from(body, 'utf8'));
+      return;
+    }
+    if (body instanceof Uint8Array) {
+      send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      return;
+    }
+    const stream = body as Readable;
+    const chunks: Buffer[] = [];
+    this.#chunks = chunks;
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('error', (error) => this.#settle(error));
+    stream.once('end', () => {
+      if (!this.#aborted && !this.#settled) {
+        send(Buffer.concat(chunks));
+      }
+    });
+  }
+
+  respond(status: number, headers: IncomingHttpHeaders, body: Buffer): void {
+    if (this.#aborted || this.#settled) {
+      return;
+    }
+    this.#settled = true;
+    this.#handler.onResponseStart?.(this, status, headers, '');
+    if (body.length > 0 && !this.#aborted) {
+      this.#handler.onResponseData?.(this, body);
+    }
+    if (!this.#aborted) {
+      this.#handler.onResponseEnd?.(this, {});
+    }
+  }
+
+  /** The app streams: the same request goes over HTTP, its body from what was read. */
+  useHttp(): void {
+    if (this.#aborted || this.#settled) {
+      return;
+    }
+    // A body that was a stream is a stream again, so undici frames it as it would have.
+    const body = this.#chunks === undefined ? this.#options.body : Readable.from(this.#chunks);
+    this.#settled = true;
+    this.#dispatcher.dispatchOverHttp({ ...this.#options, body: body ?? null }, this.#handler);
+  }
+
+  fail(error: Error): void {
+    this.#settle(error);
+  }
+
+  #settle(error: Error): void {
+    if (this.#settled) {
+      return;
+    }
+    this.#settled = true;
+    this.#handler.onResponseError?.(this, error);
+  }
+}
+
+function invalid(message: string): Error {
+  return new (undici().errors.InvalidArgumentError)(message);
+}
+
+/** undici's checks of the method and the path. */
+function checkRequestLine(method: unknown, path: unknown): void {
+  if (typeof method !== 'string' || !TOKEN.test(method)) {
+    throw invalid('invalid request method');
+  }
+  if (typeof path !== 'string') {
+    throw invalid('path must be a string');
+  }
+  if (path[0] !== '/' && !path.startsWith('http://') && !path.startsWith('https://')) {
+    throw invalid('path must be an absolute URL or start with a slash');
+  }
+  if (INVALID_PATH.test(path)) {
+    throw invalid('invalid request path');
+  }
+}
+
+/**
+ * The lines undici would write: `host` (the given one, else the origin's), `connection: keep-alive`, then
+ * the given fields in order; the fields undici refuses are refused with its messages.
+ */
+function buildLines(
+  method: string,
+  headers: Dispatcher.DispatchOptions['headers'],
+  defaultHost: string,
+): string[] {
+  let host: string | undefined;
+  let contentLength: string | undefined;
+  // undici closes the connection after a HEAD (and when told to), and says so.
+  let close = method === 'HEAD';
+  const rest: string[] = [];
+  for (const [name, given] of headerEntries(headers)) {
+    const lower = name.toLowerCase();
+    if (!TOKEN.test(name)) {
+      throw invalid('invalid header key');
+    }
+    const values = (Array.isArray(given) ? given : [given]).map((value) =>
+      value === null ? '' : `${value}`,
+    );
+    if (values.some((value) => INVALID_VALUE.test(value))) {
+      throw invalid(`invalid ${name} header`);
+    }
+    if (lower === 'host' || lower === 'content-length') {
+      if ((lower === 'host' ? host : contentLength) !== undefined || values.length !== 1) {
+        throw invalid(`duplicate ${lower} header`);
+      }
+      if (lower === 'host') {
+        host = values[0];
+      } else {
+        // Checked as undici checks it; the length sent is the body's own (it was read whole).
+        contentLength = checkLength(values[0] as string);
+      }
+    } else if (lower === 'transfer-encoding' || lower === 'keep-alive' || lower === 'upgrade') {
+      throw invalid(`invalid ${lower} header`);
+    } else if (lower === 'expect') {
+      throw new (undici().errors.NotSupportedError)('expect header not supported');
+    } else if (lower === 'connection') {
+      close ||= connectionTokens(values).includes('close');
+    } else {
+      for (const value of values) {
+        rest.push(name, value);
+      }
+    }
+  }
+  const connection = close ? 'close' : 'keep-alive';
+  return ['host', host ?? defaultHost, 'connection', connection, ...rest];
+}
+
+function connectionTokens(values: readonly string[]): string[] {
+  const tokens = values.flatMap((value) =>
+    value
+      .toLowerCase()
+      .split(',')
+      .map((token) => token.trim()),
+  );
+  if (tokens.some((token) => !TOKEN.test(token))) {
+    throw invalid('invalid connection header');
+  }
+  return tokens;
+}
+
+function checkLength(value: string): string {
+  if (!/^\d+$/.test(value)) {
+    throw invalid('invalid content-length header');
+  }
+  return value;
+}
+
+function headerEntries(headers: Dispatcher.DispatchOptions['headers']): [string, unknown][] {
+  if (headers === null || headers === undefined) {
+    return [];
+  }
+  if (Array.isArray(headers)) {
+    const entries: [string, unknown][] = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      entries.push([String(headers[i]), headers[i + 1]]);
+    }
+    return entries;
+  }
+  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    return [...(headers as Iterable<[string, unknown]>)].map(([name, value]) => [String(name), value]);
+  }
+  return Object.entries(headers as Record<string, unknown>).filter(([, value]) => value !== undefined);
+}
+
+/**
+ * The body's length line as undici writes it for a body it can measure (this one was read whole): its byte
+ * count; for an empty body, `content-length: 0` where the method expects a body, else nothing.
+ */
+function lengthLine(method: string, bytes: number): [string, string] | undefined {
+  return bytes === 0 && !PAYLOAD_METHODS.has(method) ? undefined : ['content-length', String(bytes)];
+}
