@@ -5,8 +5,9 @@
  * does not load shows the API's reason; a linked backend or no API lists none, and says so.
  */
 import { api } from './api.js';
-import { errorNotice, h, loading, messageOf, replace, table } from './dom.js';
+import { errorNotice, h, loading, messageOf, replace } from './dom.js';
 import { environmentPicker } from './environment-picker.js';
+import { listTable } from './list-area.js';
 import { siteApi } from './site-api.js';
 
 /**
@@ -44,14 +45,12 @@ function functionsPanel(build, functions) {
     'section',
     { class: 'panel', 'aria-labelledby': 'functions-title' },
     h('h2', { id: 'functions-title', text: 'Functions' }),
-    functions.length === 0
-      ? h('p', { class: 'empty', testid: 'functions-empty', text: emptyText(build) })
-      : table({
-          caption: 'Functions of the active deployment',
-          headers: ['Name', 'Route', 'Methods', 'Authorization level'],
-          testid: 'functions-table',
-          rows: functions.map(functionRow),
-        }),
+    listTable('functions', functions, {
+      caption: 'Functions of the active deployment',
+      headers: ['Name', 'Route', 'Methods', 'Authorization level'],
+      row: functionRow,
+      empty: emptyText(build),
+    }),
   );
 }
 
