@@ -6,6 +6,7 @@
  */
 import { api } from './api.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
+import { environmentPicker } from './environment-picker.js';
 import { listTable } from './list-area.js';
 
 /**
@@ -23,7 +24,7 @@ export async function renderConfiguration(body, view) {
   } catch (error) {
     replace(
       body,
-      environmentPicker(view, builds ?? [], buildName),
+      environmentPicker(view, builds ?? [], buildName, 'settings-env'),
       errorNotice(messageOf(error), 'settings-error'),
     );
     return;
@@ -31,7 +32,7 @@ export async function renderConfiguration(body, view) {
   const editor = createSettingsEditor(siteName, buildName, saved);
   replace(
     body,
-    environmentPicker(view, builds, buildName),
+    environmentPicker(view, builds, buildName, 'settings-env'),
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'settings-title' },
@@ -43,35 +44,6 @@ export async function renderConfiguration(body, view) {
       editor,
     ),
   );
-}
-
-/**
- * @param {import('./site.js').SiteView} view
- * @param {any[]} builds
- * @param {string} current
- */
-function environmentPicker(view, builds, current) {
-  const names = builds.map((b) => String(b.name));
-  if (!names.includes(current)) {
-    names.push(current);
-  }
-  const picker = h(
-    'select',
-    { testid: 'settings-env' },
-    names.map((name) =>
-      h('option', {
-        value: name,
-        selected: name === current,
-        text: name === 'default' ? 'Production' : name,
-      }),
-    ),
-  );
-  picker.addEventListener('change', () => {
-    view.app.navigate(
-      `#/sites/${encodeURIComponent(view.site.name)}/configuration/${encodeURIComponent(picker.value)}`,
-    );
-  });
-  return h('div', { class: 'toolbar' }, field('Environment', picker));
 }
 
 /**
