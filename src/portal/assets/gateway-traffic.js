@@ -5,7 +5,7 @@
  * `renderGatewayTraffic(container, service)` draws it anywhere (the service's screens use it);
  * `#/apim/<service>/traffic` shows it on its own page.
  */
-import { PROVIDERS_PATH } from './api.js';
+import { servicePath } from './apim-api.js';
 import { button, errorNotice, h, loading, messageOf, replace, table } from './dom.js';
 import { chart, formatNumber, formatRate, readTraffic, windowChoice } from './traffic-chart.js';
 
@@ -28,8 +28,7 @@ export async function renderGatewayTraffic(container, service) {
   const show = async () => {
     replace(content, loading('Loading gateway traffic…'));
     try {
-      const path = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${encodeURIComponent(service)}`;
-      const traffic = await readTraffic(path, current);
+      const traffic = await readTraffic(servicePath(service), current);
       replace(content, ...trafficParts(traffic.apis ?? []));
     } catch (error) {
       replace(content, errorNotice(messageOf(error), 'gateway-traffic-error'));

@@ -4,7 +4,7 @@
  * requests, error rate (5xx, and 4xx beside it) and p95 latency over the last hour (per minute) or the
  * last 24 hours (per quarter hour), as small charts with a summary table holding the same figures.
  */
-import { SITES_PATH } from './api.js';
+import { sitePath } from './api.js';
 import { button, errorNotice, h, loading, messageOf, replace, table } from './dom.js';
 import { chart, formatNumber, formatRate, readTraffic, windowChoice } from './traffic-chart.js';
 
@@ -23,7 +23,7 @@ export async function renderMetrics(body, view) {
   const show = async () => {
     replace(content, loading('Loading metrics…'));
     try {
-      const traffic = await readTraffic(`${SITES_PATH}/${encodeURIComponent(view.route.name)}`, current);
+      const traffic = await readTraffic(sitePath(view.route.name), current);
       replace(content, ...metricsPanels(traffic.environments ?? []));
     } catch (error) {
       replace(content, errorNotice(messageOf(error), 'metrics-error'));
