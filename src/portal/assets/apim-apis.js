@@ -8,7 +8,17 @@
 import { apim } from './apim-api.js';
 import { parseOperationLine, renderOperations } from './apim-operations.js';
 import { confirmDialog } from './dialog.js';
-import { button, checkbox, createMessageArea, field, h, messageOf, replace, toggleButton } from './dom.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  field,
+  h,
+  handleSubmit,
+  messageOf,
+  replace,
+  toggleButton,
+} from './dom.js';
 import { createListArea } from './list-area.js';
 
 /**
@@ -216,40 +226,32 @@ function createApiForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const parsed = readOperations(operations.value);
     if (parsed.error !== undefined) {
+      // Nothing is sent while a line is wrong.
       messages.show(parsed.error);
       operations.focus();
       return;
     }
-    submit.disabled = true;
     const id = name.value.trim();
-    try {
-      await apim.put(service, ['apis', id], {
-        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-        path: path.value.trim().replace(/^\/+/, ''),
-        serviceUrl: serviceUrl.value.trim(),
-        protocols: ['http', 'https'],
-        subscriptionRequired: subscription.input.checked,
+    await apim.put(service, ['apis', id], {
+      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+      path: path.value.trim().replace(/^\/+/, ''),
+      serviceUrl: serviceUrl.value.trim(),
+      protocols: ['http', 'https'],
+      subscriptionRequired: subscription.input.checked,
+    });
+    for (const op of parsed.operations) {
+      await apim.put(service, ['apis', id, 'operations', op.id], {
+        method: op.method,
+        urlTemplate: op.urlTemplate,
       });
-      for (const op of parsed.operations) {
-        await apim.put(service, ['apis', id, 'operations', op.id], {
-          method: op.method,
-          urlTemplate: op.urlTemplate,
-        });
-      }
-      form.reset();
-      onCreated(
-        `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,
-      );
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
     }
+    form.reset();
+    onCreated(
+      `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,
+    );
   });
   return form;
 }

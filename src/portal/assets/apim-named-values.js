@@ -6,7 +6,17 @@
  */
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
-import { button, checkbox, createMessageArea, field, h, messageOf, replace, toggleButton } from './dom.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  field,
+  h,
+  handleSubmit,
+  messageOf,
+  replace,
+  toggleButton,
+} from './dom.js';
 import { createListArea } from './list-area.js';
 
 /**
@@ -174,24 +184,15 @@ function createForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    try {
-      await apim.put(service, ['namedValues', id], {
-        displayName: displayName.value.trim(),
-        value: value.value,
-        secret: secret.input.checked,
-      });
-      form.reset();
-      onCreated(`Saved the named value ${id}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(service, ['namedValues', id], {
+      displayName: displayName.value.trim(),
+      value: value.value,
+      secret: secret.input.checked,
+    });
+    form.reset();
+    onCreated(`Saved the named value ${id}.`);
   });
   return form;
 }

@@ -7,7 +7,7 @@
  */
 import { apim } from './apim-api.js';
 import { renderProduct } from './apim-product.js';
-import { button, checkbox, createMessageArea, field, h, messageOf, replace, toggleButton } from './dom.js';
+import { button, checkbox, createMessageArea, field, h, handleSubmit, replace, toggleButton } from './dom.js';
 import { createListArea } from './list-area.js';
 
 /** The display name linking gives the product it makes for a site (docs/apim.md). */
@@ -136,24 +136,15 @@ function createProductForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const productId = id.value.trim();
-    try {
-      await apim.put(service, ['products', productId], {
-        displayName: displayName.value.trim(),
-        state: published.input.checked ? 'published' : 'notPublished',
-        subscriptionRequired: subscription.input.checked,
-      });
-      form.reset();
-      onCreated(`Created the product ${productId}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(service, ['products', productId], {
+      displayName: displayName.value.trim(),
+      state: published.input.checked ? 'published' : 'notPublished',
+      subscriptionRequired: subscription.input.checked,
+    });
+    form.reset();
+    onCreated(`Created the product ${productId}.`);
   });
   return form;
 }

@@ -13,6 +13,7 @@ import {
   errorNotice,
   field,
   h,
+  handleSubmit,
   messageOf,
   replace,
   select,
@@ -289,24 +290,15 @@ async function fillCreateForm(slot, context) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    try {
-      await apim.put(context.service, ['subscriptions', id], {
-        scope: scope.value,
-        state: state.value,
-        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-      });
-      form.reset();
-      await context.refresh(`Created the subscription ${id}; choose Show keys to see its keys.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(context.service, ['subscriptions', id], {
+      scope: scope.value,
+      state: state.value,
+      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+    });
+    form.reset();
+    await context.refresh(`Created the subscription ${id}; choose Show keys to see its keys.`);
   });
   replace(slot, form);
 }

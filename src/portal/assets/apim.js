@@ -9,7 +9,7 @@ import {
   createMessageArea,
   field,
   h,
-  messageOf,
+  handleSubmit,
   replace,
   select,
   successNotice,
@@ -118,23 +118,14 @@ function createForm(onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
-    try {
-      const created = await apim.createService(name.value.trim(), {
-        publicNetworkAccess: access.value,
-        virtualNetworkType: network.value,
-      });
-      messages.show(`Created ${created.name}; its gateway is ${created.properties.gatewayUrl}.`, 'success');
-      name.value = '';
-      onCreated();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+  handleSubmit(form, submit, messages, async () => {
+    const created = await apim.createService(name.value.trim(), {
+      publicNetworkAccess: access.value,
+      virtualNetworkType: network.value,
+    });
+    messages.show(`Created ${created.name}; its gateway is ${created.properties.gatewayUrl}.`, 'success');
+    name.value = '';
+    onCreated();
   });
   return form;
 }

@@ -7,7 +7,17 @@
 import { APP_KINDS, apps, linkKey, resolveLinkedSites } from './apim-api.js';
 import { linkedList } from './apim-service.js';
 import { confirmDialog } from './dialog.js';
-import { button, createMessageArea, field, h, messageOf, replace, select, toggleButton } from './dom.js';
+import {
+  button,
+  createMessageArea,
+  field,
+  h,
+  handleSubmit,
+  messageOf,
+  replace,
+  select,
+  toggleButton,
+} from './dom.js';
 import { filesOfFolder, filesOfZip, uploadFunctionContent } from './function-upload.js';
 import { createListArea } from './list-area.js';
 
@@ -166,26 +176,17 @@ function createForm(section) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const appName = name.value.trim();
-    try {
-      // Read the files first, so a wrong folder or zip creates nothing.
-      const files = await source.files();
-      await apps.create(type, appName, { ...source.properties(), publicNetworkAccess: access.value });
-      if (files !== undefined) {
-        await uploadFunctionContent(appName, files, (text) => messages.show(text, 'success'));
-      }
-      form.reset();
-      await section.refresh(`Created the ${section.kind.label} ${appName}.`);
-      messages.clear();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
+    // Read the files first, so a wrong folder or zip creates nothing.
+    const files = await source.files();
+    await apps.create(type, appName, { ...source.properties(), publicNetworkAccess: access.value });
+    if (files !== undefined) {
+      await uploadFunctionContent(appName, files, (text) => messages.show(text, 'success'));
     }
+    form.reset();
+    await section.refresh(`Created the ${section.kind.label} ${appName}.`);
+    messages.clear();
   });
   return form;
 }

@@ -6,7 +6,7 @@
  * again, and Delete after a confirmation.
  */
 import { confirmDialog } from './dialog.js';
-import { button, createMessageArea, field, h, messageOf, replace, time } from './dom.js';
+import { button, createMessageArea, field, h, handleSubmit, messageOf, replace, time } from './dom.js';
 import { createListArea } from './list-area.js';
 import { siteApi } from './site-api.js';
 
@@ -97,25 +97,16 @@ function addForm(view, { refresh, messages }) {
     field('Validation', method),
     submit,
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  handleSubmit(form, submit, messages, async () => {
     const domainName = name.value.trim();
-    messages.clear();
-    submit.disabled = true;
-    try {
-      const added = await siteApi.putCustomDomain(
-        view.site.name,
-        domainName,
-        /** @type {'cname-delegation' | 'dns-txt-token'} */ (method.value),
-      );
-      name.value = '';
-      methodChosen = false;
-      await refresh(`Added ${added.name}: ${added.properties?.status ?? ''}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    const added = await siteApi.putCustomDomain(
+      view.site.name,
+      domainName,
+      /** @type {'cname-delegation' | 'dns-txt-token'} */ (method.value),
+    );
+    name.value = '';
+    methodChosen = false;
+    await refresh(`Added ${added.name}: ${added.properties?.status ?? ''}.`);
   });
   return form;
 }

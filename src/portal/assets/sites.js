@@ -9,7 +9,7 @@ import {
   createMessageArea,
   field,
   h,
-  messageOf,
+  handleSubmit,
   replace,
   successNotice,
   time,
@@ -106,23 +106,14 @@ function createForm(onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
-    try {
-      const created = await api.createSite(name.value.trim(), readPlan(plan));
-      messages.show(
-        `Created ${created.name} at ${created.properties.defaultHostname}. Its deployment token is under Overview › Manage deployment token.`,
-        'success',
-      );
-      name.value = '';
-      onCreated();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+  handleSubmit(form, submit, messages, async () => {
+    const created = await api.createSite(name.value.trim(), readPlan(plan));
+    messages.show(
+      `Created ${created.name} at ${created.properties.defaultHostname}. Its deployment token is under Overview › Manage deployment token.`,
+      'success',
+    );
+    name.value = '';
+    onCreated();
   });
   return form;
 }
