@@ -250,19 +250,20 @@ export const api = {
   repairLink: (name, buildName, linkName) =>
     call('POST', `${build(name, buildName)}/linkedBackends/${encodeURIComponent(linkName)}/repair`),
   /**
-   * The resources of a backend type that could be linked (function apps and web apps share a collection).
+   * The resources of a backend type (function apps and web apps share a collection, told apart by kind).
+   * @param {string} backendType @returns {Promise<any[]>}
+   */
+  listBackends: async (backendType) => {
+    const spec = backendTypeOf(backendType);
+    const { value } = await call('GET', `${PROVIDERS_PATH}/${spec.collection}`);
+    return (value ?? []).filter((/** @type {any} */ r) => spec.kind === undefined || r.kind === spec.kind);
+  },
+  /**
+   * The names of the resources of a backend type, which a link may name.
    * @param {string} backendType @returns {Promise<string[]>}
    */
-  listBackendResources: async (backendType) => {
-    const spec = BACKEND_TYPES.find((t) => t.type === backendType);
-    if (spec === undefined) {
-      return [];
-    }
-    const { value } = await call('GET', `${PROVIDERS_PATH}/${spec.collection}`);
-    return value
-      .filter((/** @type {any} */ r) => spec.kind === undefined || r.kind === spec.kind)
-      .map((/** @type {any} */ r) => String(r.name));
-  },
+  listBackendResources: async (backendType) =>
+    (await api.listBackends(backendType)).map((r) => String(r.name)),
   /**
    * Makes an earlier successful deployment live again. This call authenticates with the site's
    * deployment token (docs/rest-api.md), which is fetched with the admin token first.
@@ -279,8 +280,26 @@ function userPath(name, provider, userId) {
   return `${sitePath(name)}/authproviders/${encodeURIComponent(provider)}/users/${encodeURIComponent(userId)}`;
 }
 
-/** @param {string} backendType @param {string} resource */
-function backendResourceId(backendType, resource) {
-  const spec = BACKEND_TYPES.find((t) => t.type === backendType);
-  return `${PROVIDERS_PATH}/${spec?.collection ?? 'Microsoft.Web/sites'}/${encodeURIComponent(resource)}`;
+/**
+ * The entry of {@link BACKEND_TYPES} of a backend type. An unknown type throws, so no call is made with a
+ * path guessed for it.
+ * @param {string} type
+ */
+function backendTypeOf(type) {
+  const spec = BACKEND_TYPES.find((t) => t.type === type);
+  if (spec === undefined) {
+    const known = BACKEND_TYPES.map((t) => t.type).join(', ');
+    throw new Error(`Unknown backend type "${type}"; the portal knows ${known}.`);
+  }
+  return spec;
+}
+
+/**
+ * The resource path of a backend (`{providers}/<collection>/<name>`): where it is created, changed and
+ * deleted, and the `backendResourceId` a link names. An unknown type throws ({@link backendTypeOf}).
+ * @param {string} type `apim`, `functionapp`, `webapp` or `containerapp`
+ * @param {string} name
+ */
+export function backendResourceId(type, name) {
+  return `${PROVIDERS_PATH}/${backendTypeOf(type).collection}/${encodeURIComponent(name)}`;
 }

@@ -4,7 +4,7 @@
  * and "Backends and links"), over the same `call` as every other screen. Kept apart from `api.js` so
  * the static web app screens and these grow without touching each other.
  */
-import { api, BACKEND_TYPES, call, PROVIDERS_PATH } from './api.js';
+import { api, BACKEND_TYPES, backendResourceId, call, PROVIDERS_PATH } from './api.js';
 
 /** The API Management services collection. */
 export const SERVICES_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
@@ -132,34 +132,19 @@ export const apim = {
   deletePolicy: (service, scope) => call('DELETE', policyPath(service, scope)),
 };
 
-/** @param {string} type */
-function appKind(type) {
-  const spec = APP_KINDS.find((k) => k.type === type);
-  if (spec === undefined) {
-    throw new Error(`unknown backend app type ${type}`);
-  }
-  return spec;
-}
-
-/** @param {string} type @param {string} name */
-export function appPath(type, name) {
-  return `${PROVIDERS_PATH}/${appKind(type).collection}/${encodeURIComponent(name)}`;
-}
-
-/** Calls of the backend apps (function apps, web apps, container apps). */
+/**
+ * Calls of the backend apps (function apps, web apps, container apps); an unknown type throws before
+ * anything is sent (`backendResourceId`).
+ */
 export const apps = {
   /** @param {string} type @returns {Promise<any[]>} the apps of that type */
-  list: async (type) => {
-    const spec = appKind(type);
-    const all = await list(`${PROVIDERS_PATH}/${spec.collection}`);
-    return all.filter((app) => spec.kind === undefined || app.kind === spec.kind);
-  },
+  list: (type) => api.listBackends(type),
   /**
    * Creates an app; a function app's content is uploaded afterwards (`function-upload.js`).
    * @param {string} type @param {string} name @param {Record<string, unknown>} properties
    */
   create: (type, name, properties) =>
-    call('PUT', appPath(type, name), {
+    call('PUT', backendResourceId(type, name), {
       body: {
         location: 'portico',
         ...(type === 'containerapp' ? {} : { kind: type === 'functionapp' ? 'functionapp' : 'app' }),
@@ -167,7 +152,7 @@ export const apps = {
       },
     }),
   /** @param {string} type @param {string} name */
-  remove: (type, name) => call('DELETE', appPath(type, name)),
+  remove: (type, name) => call('DELETE', backendResourceId(type, name)),
 };
 
 /**

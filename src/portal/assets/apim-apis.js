@@ -12,16 +12,18 @@ import {
   button,
   checkbox,
   createMessageArea,
-  errorNotice,
   field,
   h,
-  loading,
+  handleSubmit,
   messageOf,
   replace,
-  stackable,
-  table,
   toggleButton,
 } from './dom.js';
+import { createListArea } from './list-area.js';
+
+/**
+ * @typedef {{ service: string, messages: ReturnType<typeof createMessageArea>, refresh: (notice?: string) => Promise<void> }} Context
+ */
 
 /**
  * @param {HTMLElement} body
@@ -30,104 +32,102 @@ import {
 export async function renderApimApis(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('apim-apis-message');
-  const list = h('div', { testid: 'apim-apis-list' });
+  /** @type {Context} */
+  const context = { service, messages, refresh: (notice) => apis.refresh(notice) };
+  const apis = createListArea({
+    name: 'apim-apis',
+    loadingText: 'Loading APIs…',
+    load: () => loadApis(service),
+    messages,
+    table: {
+      caption: 'APIs',
+      headers: ['API', 'URL suffix', 'Web service URL', 'Operations', 'Subscription', ''],
+      row: (row) => apiRow(row, context),
+      empty: 'No APIs yet. Choose + Add API.',
+      stack: true,
+    },
+  });
   const detail = h('div', { testid: 'api-detail-slot' });
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading APIs…'));
-    replace(list, await apisTable(service, messages, refresh));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
-  const create = createApiForm(service, (notice) => void refresh(notice));
+  const create = createApiForm(service, (notice) => void apis.refresh(notice));
   replace(
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add API', 'api-create-open', create)),
     create,
     messages.element,
-    list,
+    apis.element,
     detail,
   );
-  await refresh();
+  await apis.refresh();
   if (view.route.arg !== undefined) {
-    await renderOperations(detail, service, view.route.arg, () => refresh());
+    await renderOperations(detail, service, view.route.arg, () => apis.refresh());
   }
 }
 
 /**
+ * The service's APIs, each with its operations.
  * @param {string} service
- * @param {ReturnType<typeof createMessageArea>} messages
- * @param {(notice?: string) => Promise<void>} refresh
+ * @returns {Promise<{ api: any, operations: any[] }[]>}
  */
-async function apisTable(service, messages, refresh) {
-  let rows;
-  try {
-    const apis = await apim.list(service, 'apis');
-    rows = await Promise.all(
-      apis.map(async (/** @type {any} */ api) => ({
-        api,
-        operations: await apim.listOperations(service, String(api.name)),
-      })),
-    );
-  } catch (error) {
-    return errorNotice(messageOf(error), 'apim-apis-error');
-  }
-  if (rows.length === 0) {
-    return h('p', { class: 'empty', testid: 'apim-apis-empty', text: 'No APIs yet. Choose + Add API.' });
-  }
-  return stackable(
-    table({
-      caption: 'APIs',
-      headers: ['API', 'URL suffix', 'Web service URL', 'Operations', 'Subscription', ''],
-      testid: 'apim-apis-table',
-      rows: rows.map(({ api, operations }) => {
-        const id = String(api.name);
-        const p = api.properties ?? {};
-        const remove = button('Delete', `api-delete-${id}`, {
-          small: true,
-          variant: 'danger',
-          'aria-label': `Delete the API ${id}`,
-        });
-        remove.addEventListener('click', async () => {
-          const confirmed = await confirmDialog({
-            title: `Delete the API ${id}?`,
-            message: 'Its operations and policies are deleted, and products no longer include it.',
-            confirmLabel: 'Delete',
-            danger: true,
-          });
-          if (!confirmed) {
-            return;
-          }
-          try {
-            await apim.remove(service, ['apis', id]);
-            await refresh(`Deleted the API ${id}.`);
-          } catch (error) {
-            messages.show(messageOf(error));
-          }
-        });
-        return h(
-          'tr',
-          { testid: `api-row-${id}` },
-          h(
-            'th',
-            { scope: 'row' },
-            h('a', {
-              href: `#/apim/${encodeURIComponent(service)}/apis/${encodeURIComponent(id)}`,
-              testid: `api-link-${id}`,
-              text: String(p.displayName ?? id),
-            }),
-            h('div', { class: 'hint mono', text: id }),
-          ),
-          h('td', { class: 'mono', testid: 'api-path', text: `/${String(p.path ?? '')}` }),
-          h('td', { class: 'mono', testid: 'api-service-url', text: String(p.serviceUrl ?? '') }),
-          h('td', {}, operationList(operations)),
-          h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
-          h('td', { class: 'row-actions' }, remove),
-        );
-      }),
-    }),
+async function loadApis(service) {
+  const apis = await apim.list(service, 'apis');
+  return Promise.all(
+    apis.map(async (api) => ({ api, operations: await apim.listOperations(service, String(api.name)) })),
   );
+}
+
+/**
+ * @param {{ api: any, operations: any[] }} row
+ * @param {Context} context
+ */
+function apiRow({ api, operations }, context) {
+  const id = String(api.name);
+  const p = api.properties ?? {};
+  return h(
+    'tr',
+    { testid: `api-row-${id}` },
+    h(
+      'th',
+      { scope: 'row' },
+      h('a', {
+        href: `#/apim/${encodeURIComponent(context.service)}/apis/${encodeURIComponent(id)}`,
+        testid: `api-link-${id}`,
+        text: String(p.displayName ?? id),
+      }),
+      h('div', { class: 'hint mono', text: id }),
+    ),
+    h('td', { class: 'mono', testid: 'api-path', text: `/${String(p.path ?? '')}` }),
+    h('td', { class: 'mono', testid: 'api-service-url', text: String(p.serviceUrl ?? '') }),
+    h('td', {}, operationList(operations)),
+    h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
+    h('td', { class: 'row-actions' }, deleteButton(id, context)),
+  );
+}
+
+/** @param {string} id @param {Context} context */
+function deleteButton(id, context) {
+  const remove = button('Delete', `api-delete-${id}`, {
+    small: true,
+    variant: 'danger',
+    'aria-label': `Delete the API ${id}`,
+  });
+  remove.addEventListener('click', async () => {
+    const confirmed = await confirmDialog({
+      title: `Delete the API ${id}?`,
+      message: 'Its operations and policies are deleted, and products no longer include it.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!confirmed) {
+      return;
+    }
+    try {
+      await apim.remove(context.service, ['apis', id]);
+      await context.refresh(`Deleted the API ${id}.`);
+    } catch (error) {
+      context.messages.show(messageOf(error));
+    }
+  });
+  return remove;
 }
 
 /** @param {any[]} operations */
@@ -226,40 +226,32 @@ function createApiForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const parsed = readOperations(operations.value);
     if (parsed.error !== undefined) {
+      // Nothing is sent while a line is wrong.
       messages.show(parsed.error);
       operations.focus();
       return;
     }
-    submit.disabled = true;
     const id = name.value.trim();
-    try {
-      await apim.put(service, ['apis', id], {
-        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-        path: path.value.trim().replace(/^\/+/, ''),
-        serviceUrl: serviceUrl.value.trim(),
-        protocols: ['http', 'https'],
-        subscriptionRequired: subscription.input.checked,
+    await apim.put(service, ['apis', id], {
+      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+      path: path.value.trim().replace(/^\/+/, ''),
+      serviceUrl: serviceUrl.value.trim(),
+      protocols: ['http', 'https'],
+      subscriptionRequired: subscription.input.checked,
+    });
+    for (const op of parsed.operations) {
+      await apim.put(service, ['apis', id, 'operations', op.id], {
+        method: op.method,
+        urlTemplate: op.urlTemplate,
       });
-      for (const op of parsed.operations) {
-        await apim.put(service, ['apis', id, 'operations', op.id], {
-          method: op.method,
-          urlTemplate: op.urlTemplate,
-        });
-      }
-      form.reset();
-      onCreated(
-        `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,
-      );
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
     }
+    form.reset();
+    onCreated(
+      `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,
+    );
   });
   return form;
 }

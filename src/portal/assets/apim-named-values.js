@@ -10,16 +10,14 @@ import {
   button,
   checkbox,
   createMessageArea,
-  errorNotice,
   field,
   h,
-  loading,
+  handleSubmit,
   messageOf,
   replace,
-  stackable,
-  table,
   toggleButton,
 } from './dom.js';
+import { createListArea } from './list-area.js';
 
 /**
  * @param {HTMLElement} body
@@ -28,68 +26,49 @@ import {
 export async function renderNamedValues(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('named-values-message');
-  const list = h('div', { testid: 'named-values-list' });
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading named values…'));
-    replace(list, await namedValuesTable(service, messages, refresh));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
+  /** @type {(notice?: string) => Promise<void>} */
+  const refresh = (notice) => values.refresh(notice);
+  const values = createListArea({
+    name: 'named-values',
+    loadingText: 'Loading named values…',
+    load: () => apim.list(service, 'namedValues'),
+    messages,
+    table: {
+      caption: 'Named values',
+      headers: ['Name', 'Display name', 'Type', 'Value', ''],
+      row: (nv) => namedValueRow(service, nv, messages, refresh),
+      empty: 'No named values yet. Choose + Add.',
+      stack: true,
+    },
+  });
   const create = createForm(service, (notice) => void refresh(notice));
   replace(
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add', 'named-value-create-open', create)),
     create,
     messages.element,
-    list,
+    values.element,
   );
   await refresh();
 }
 
 /**
  * @param {string} service
+ * @param {any} nv
  * @param {ReturnType<typeof createMessageArea>} messages
  * @param {(notice?: string) => Promise<void>} refresh
  */
-async function namedValuesTable(service, messages, refresh) {
-  let values;
-  try {
-    values = await apim.list(service, 'namedValues');
-  } catch (error) {
-    return errorNotice(messageOf(error), 'named-values-error');
-  }
-  if (values.length === 0) {
-    return h('p', {
-      class: 'empty',
-      testid: 'named-values-empty',
-      text: 'No named values yet. Choose + Add.',
-    });
-  }
-  return stackable(
-    table({
-      caption: 'Named values',
-      headers: ['Name', 'Display name', 'Type', 'Value', ''],
-      testid: 'named-values-table',
-      rows: values.map((nv) => {
-        const id = String(nv.name);
-        const p = nv.properties ?? {};
-        return h(
-          'tr',
-          { testid: `named-value-row-${id}` },
-          h('th', { scope: 'row', class: 'mono', text: id }),
-          h('td', { class: 'mono', text: String(p.displayName ?? '') }),
-          h('td', { testid: 'named-value-type', text: p.secret === true ? 'Secret' : 'Plain' }),
-          h(
-            'td',
-            {},
-            p.secret === true ? secretValue(service, id, messages) : valueText(String(p.value ?? '')),
-          ),
-          h('td', { class: 'row-actions' }, deleteButton(service, id, messages, refresh)),
-        );
-      }),
-    }),
+function namedValueRow(service, nv, messages, refresh) {
+  const id = String(nv.name);
+  const p = nv.properties ?? {};
+  return h(
+    'tr',
+    { testid: `named-value-row-${id}` },
+    h('th', { scope: 'row', class: 'mono', text: id }),
+    h('td', { class: 'mono', text: String(p.displayName ?? '') }),
+    h('td', { testid: 'named-value-type', text: p.secret === true ? 'Secret' : 'Plain' }),
+    h('td', {}, p.secret === true ? secretValue(service, id, messages) : valueText(String(p.value ?? ''))),
+    h('td', { class: 'row-actions' }, deleteButton(service, id, messages, refresh)),
   );
 }
 
@@ -205,24 +184,15 @@ function createForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    try {
-      await apim.put(service, ['namedValues', id], {
-        displayName: displayName.value.trim(),
-        value: value.value,
-        secret: secret.input.checked,
-      });
-      form.reset();
-      onCreated(`Saved the named value ${id}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(service, ['namedValues', id], {
+      displayName: displayName.value.trim(),
+      value: value.value,
+      secret: secret.input.checked,
+    });
+    form.reset();
+    onCreated(`Saved the named value ${id}.`);
   });
   return form;
 }

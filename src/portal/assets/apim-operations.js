@@ -16,9 +16,8 @@ import {
   messageOf,
   replace,
   select,
-  stackable,
-  table,
 } from './dom.js';
+import { listTable } from './list-area.js';
 
 /** The methods an operation may have (`*`: any). */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', '*'];
@@ -53,20 +52,13 @@ export async function renderOperations(slot, service, apiId, onChange, notice) {
       { class: 'panel', testid: 'api-detail', 'aria-labelledby': titleId },
       h('h2', { id: titleId, text: `Operations of ${apiId}` }),
       messages.element,
-      operations.length === 0
-        ? h('p', {
-            class: 'empty',
-            testid: 'operations-empty',
-            text: 'No operations yet: the gateway answers 404 to every call of this API until one is added.',
-          })
-        : stackable(
-            table({
-              caption: `Operations of ${apiId}`,
-              headers: ['Method', 'URL template', 'Name', ''],
-              testid: 'operations-table',
-              rows: operations.map((op) => operationRow(service, apiId, op, messages, done)),
-            }),
-          ),
+      listTable('operations', operations, {
+        caption: `Operations of ${apiId}`,
+        headers: ['Method', 'URL template', 'Name', ''],
+        row: (op) => operationRow(service, apiId, op, messages, done),
+        empty: 'No operations yet: the gateway answers 404 to every call of this API until one is added.',
+        stack: true,
+      }),
       addOperationForm(service, apiId, messages, done),
     ),
   );

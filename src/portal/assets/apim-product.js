@@ -16,9 +16,8 @@ import {
   loading,
   messageOf,
   replace,
-  stackable,
-  table,
 } from './dom.js';
+import { listTable } from './list-area.js';
 
 /**
  * The page of one product: state with Publish/Unpublish, its APIs with Remove, "+ Add API", Delete.
@@ -174,40 +173,43 @@ function deleteProductButton(service, productId, messages) {
  * @param {(notice: string) => Promise<void>} done
  */
 function productApisTable(service, productId, apis, messages, done) {
-  if (apis.length === 0) {
-    return h('p', { class: 'empty', testid: 'product-apis-empty', text: 'No APIs in this product yet.' });
-  }
-  return stackable(
-    table({
-      caption: `APIs of ${productId}`,
-      headers: ['API', 'URL suffix', ''],
-      testid: 'product-apis-table',
-      rows: apis.map((api) => {
-        const id = String(api.name);
-        const remove = button('Remove', `product-api-remove-${id}`, {
-          small: true,
-          variant: 'danger',
-          'aria-label': `Remove ${id} from the product`,
-        });
-        remove.addEventListener('click', async () => {
-          remove.disabled = true;
-          try {
-            await apim.removeProductApi(service, productId, id);
-            await done(`Removed ${id} from ${productId}.`);
-          } catch (error) {
-            remove.disabled = false;
-            messages.show(messageOf(error));
-          }
-        });
-        return h(
-          'tr',
-          { testid: `product-api-row-${id}` },
-          h('th', { scope: 'row', text: String(api.properties?.displayName ?? id) }),
-          h('td', { class: 'mono', text: `/${String(api.properties?.path ?? '')}` }),
-          h('td', { class: 'row-actions' }, remove),
-        );
-      }),
-    }),
+  return listTable('product-apis', apis, {
+    caption: `APIs of ${productId}`,
+    headers: ['API', 'URL suffix', ''],
+    row: (api) => productApiRow(service, productId, api, messages, done),
+    empty: 'No APIs in this product yet.',
+    stack: true,
+  });
+}
+
+/**
+ * @param {string} service @param {string} productId @param {any} api
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {(notice: string) => Promise<void>} done
+ */
+function productApiRow(service, productId, api, messages, done) {
+  const id = String(api.name);
+  const remove = button('Remove', `product-api-remove-${id}`, {
+    small: true,
+    variant: 'danger',
+    'aria-label': `Remove ${id} from the product`,
+  });
+  remove.addEventListener('click', async () => {
+    remove.disabled = true;
+    try {
+      await apim.removeProductApi(service, productId, id);
+      await done(`Removed ${id} from ${productId}.`);
+    } catch (error) {
+      remove.disabled = false;
+      messages.show(messageOf(error));
+    }
+  });
+  return h(
+    'tr',
+    { testid: `product-api-row-${id}` },
+    h('th', { scope: 'row', text: String(api.properties?.displayName ?? id) }),
+    h('td', { class: 'mono', text: `/${String(api.properties?.path ?? '')}` }),
+    h('td', { class: 'row-actions' }, remove),
   );
 }
 

@@ -7,20 +7,8 @@
  */
 import { apim } from './apim-api.js';
 import { renderProduct } from './apim-product.js';
-import {
-  button,
-  checkbox,
-  createMessageArea,
-  errorNotice,
-  field,
-  h,
-  loading,
-  messageOf,
-  replace,
-  stackable,
-  table,
-  toggleButton,
-} from './dom.js';
+import { button, checkbox, createMessageArea, field, h, handleSubmit, replace, toggleButton } from './dom.js';
+import { createListArea } from './list-area.js';
 
 /** The display name linking gives the product it makes for a site (docs/apim.md). */
 const LINKED_PRODUCT = /^Azure Static Web Apps - .* \(Linked\)$/;
@@ -32,78 +20,76 @@ const LINKED_PRODUCT = /^Azure Static Web Apps - .* \(Linked\)$/;
 export async function renderProducts(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('products-message');
-  const list = h('div', { testid: 'products-list' });
+  const products = createListArea({
+    name: 'products',
+    loadingText: 'Loading products…',
+    load: () => loadProducts(service),
+    messages,
+    table: {
+      caption: 'Products',
+      headers: ['Product', 'State', 'Subscription', 'APIs'],
+      row: (row) => productRow(service, row),
+      empty: 'No products yet. Choose + Add.',
+      stack: true,
+    },
+  });
   const detail = h('div', { testid: 'product-detail-slot' });
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading products…'));
-    replace(list, await productsTable(service));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
-  const create = createProductForm(service, (notice) => void refresh(notice));
+  const create = createProductForm(service, (notice) => void products.refresh(notice));
   replace(
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add', 'product-create-open', create)),
     create,
     messages.element,
-    list,
+    products.element,
     detail,
   );
-  await refresh();
+  await products.refresh();
   if (view.route.arg !== undefined) {
-    await renderProduct(detail, service, view.route.arg, refresh);
+    await renderProduct(detail, service, view.route.arg, products.refresh);
   }
 }
 
-/** @param {string} service */
-async function productsTable(service) {
-  let rows;
-  try {
-    const products = await apim.list(service, 'products');
-    rows = await Promise.all(
-      products.map(async (/** @type {any} */ product) => ({
-        product,
-        apis: await apim.listProductApis(service, String(product.name)),
-      })),
-    );
-  } catch (error) {
-    return errorNotice(messageOf(error), 'products-error');
-  }
-  if (rows.length === 0) {
-    return h('p', { class: 'empty', testid: 'products-empty', text: 'No products yet. Choose + Add.' });
-  }
-  return stackable(
-    table({
-      caption: 'Products',
-      headers: ['Product', 'State', 'Subscription', 'APIs'],
-      testid: 'products-table',
-      rows: rows.map(({ product, apis }) => {
-        const id = String(product.name);
-        const p = product.properties ?? {};
-        return h(
-          'tr',
-          { testid: `product-row-${id}` },
-          h(
-            'th',
-            { scope: 'row' },
-            h('a', {
-              href: `#/apim/${encodeURIComponent(service)}/products/${encodeURIComponent(id)}`,
-              testid: `product-link-${id}`,
-              text: String(p.displayName ?? id),
-            }),
-            h('div', { class: 'hint mono', text: id }),
-            LINKED_PRODUCT.test(String(p.displayName ?? ''))
-              ? h('span', { class: 'badge badge-live', testid: 'product-linked', text: 'Static Web Apps' })
-              : null,
-          ),
-          h('td', { testid: 'product-state', text: stateLabel(p.state) }),
-          h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
-          h('td', { testid: 'product-apis', text: apis.map((a) => String(a.name)).join(', ') || '—' }),
-        );
+/**
+ * The service's products, each with its APIs.
+ * @param {string} service
+ * @returns {Promise<{ product: any, apis: any[] }[]>}
+ */
+async function loadProducts(service) {
+  const products = await apim.list(service, 'products');
+  return Promise.all(
+    products.map(async (product) => ({
+      product,
+      apis: await apim.listProductApis(service, String(product.name)),
+    })),
+  );
+}
+
+/**
+ * @param {string} service
+ * @param {{ product: any, apis: any[] }} row
+ */
+function productRow(service, { product, apis }) {
+  const id = String(product.name);
+  const p = product.properties ?? {};
+  return h(
+    'tr',
+    { testid: `product-row-${id}` },
+    h(
+      'th',
+      { scope: 'row' },
+      h('a', {
+        href: `#/apim/${encodeURIComponent(service)}/products/${encodeURIComponent(id)}`,
+        testid: `product-link-${id}`,
+        text: String(p.displayName ?? id),
       }),
-    }),
+      h('div', { class: 'hint mono', text: id }),
+      LINKED_PRODUCT.test(String(p.displayName ?? ''))
+        ? h('span', { class: 'badge badge-live', testid: 'product-linked', text: 'Static Web Apps' })
+        : null,
+    ),
+    h('td', { testid: 'product-state', text: stateLabel(p.state) }),
+    h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
+    h('td', { testid: 'product-apis', text: apis.map((a) => String(a.name)).join(', ') || '—' }),
   );
 }
 
@@ -150,24 +136,15 @@ function createProductForm(service, onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const productId = id.value.trim();
-    try {
-      await apim.put(service, ['products', productId], {
-        displayName: displayName.value.trim(),
-        state: published.input.checked ? 'published' : 'notPublished',
-        subscriptionRequired: subscription.input.checked,
-      });
-      form.reset();
-      onCreated(`Created the product ${productId}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(service, ['products', productId], {
+      displayName: displayName.value.trim(),
+      state: published.input.checked ? 'published' : 'notPublished',
+      subscriptionRequired: subscription.input.checked,
+    });
+    form.reset();
+    onCreated(`Created the product ${productId}.`);
   });
   return form;
 }

@@ -13,15 +13,14 @@ import {
   errorNotice,
   field,
   h,
-  loading,
+  handleSubmit,
   messageOf,
   replace,
   select,
-  stackable,
-  table,
   toggleButton,
   uid,
 } from './dom.js';
+import { createListArea } from './list-area.js';
 
 /** The states a subscription may have (Azure's names). */
 const STATES = ['active', 'suspended', 'submitted', 'rejected', 'cancelled', 'expired'];
@@ -44,46 +43,29 @@ const GENERATED = 'Generated for Static Web Apps resource with default hostname:
 export async function renderSubscriptions(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('subscriptions-message');
-  const list = h('div', { testid: 'subscriptions-list' });
   /** @type {Context} */
-  const context = {
-    service,
+  const context = { service, messages, refresh: (notice) => subscriptions.refresh(notice) };
+  const subscriptions = createListArea({
+    name: 'subscriptions',
+    loadingText: 'Loading subscriptions…',
+    load: () => apim.list(service, 'subscriptions'),
     messages,
-    refresh: async (notice) => {
-      replace(list, loading('Loading subscriptions…'));
-      replace(list, await subscriptionsTable(context));
-      if (notice !== undefined) {
-        messages.show(notice, 'success');
-      }
+    table: {
+      caption: 'Subscriptions',
+      headers: ['Name', 'Scope', 'State', 'Keys', ''],
+      row: (sub) => subscriptionRow(sub, context),
+      stack: true,
     },
-  };
+  });
   const create = h('div', { id: 'create-subscription', hidden: true });
   replace(
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add subscription', 'subscription-create-open', create)),
     create,
     messages.element,
-    list,
+    subscriptions.element,
   );
   await Promise.all([context.refresh(), fillCreateForm(create, context)]);
-}
-
-/** @param {Context} context */
-async function subscriptionsTable(context) {
-  let subscriptions;
-  try {
-    subscriptions = await apim.list(context.service, 'subscriptions');
-  } catch (error) {
-    return errorNotice(messageOf(error), 'subscriptions-error');
-  }
-  return stackable(
-    table({
-      caption: 'Subscriptions',
-      headers: ['Name', 'Scope', 'State', 'Keys', ''],
-      testid: 'subscriptions-table',
-      rows: subscriptions.map((sub) => subscriptionRow(sub, context)),
-    }),
-  );
 }
 
 /**
@@ -308,24 +290,15 @@ async function fillCreateForm(slot, context) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    try {
-      await apim.put(context.service, ['subscriptions', id], {
-        scope: scope.value,
-        state: state.value,
-        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-      });
-      form.reset();
-      await context.refresh(`Created the subscription ${id}; choose Show keys to see its keys.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await apim.put(context.service, ['subscriptions', id], {
+      scope: scope.value,
+      state: state.value,
+      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+    });
+    form.reset();
+    await context.refresh(`Created the subscription ${id}; choose Show keys to see its keys.`);
   });
   replace(slot, form);
 }

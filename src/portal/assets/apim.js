@@ -7,19 +7,16 @@ import { apim } from './apim-api.js';
 import {
   button,
   createMessageArea,
-  errorNotice,
   field,
   h,
-  loading,
-  messageOf,
+  handleSubmit,
   replace,
   select,
-  stackable,
   successNotice,
-  table,
   time,
   toggleButton,
 } from './dom.js';
+import { createListArea } from './list-area.js';
 
 /**
  * @param {HTMLElement} main
@@ -27,13 +24,21 @@ import {
  */
 export async function renderServices(main, app) {
   app.setTitle('API Management services');
-  const list = h('div', { testid: 'services-list-area' });
+  const services = createListArea({
+    name: 'services',
+    testid: 'services-list-area',
+    loadingText: 'Loading API Management services…',
+    load: () => apim.listServices(),
+    table: {
+      caption: 'API Management services',
+      headers: ['Name', 'Gateway URL', 'Network', 'Created'],
+      row: serviceRow,
+      empty: 'No API Management services yet. Choose Create to make the first one.',
+      stack: true,
+    },
+  });
   const flash = app.takeFlash();
-  const refresh = async () => {
-    replace(list, loading('Loading API Management services…'));
-    replace(list, await servicesTable());
-  };
-  const create = createForm(() => void refresh());
+  const create = createForm(() => void services.refresh());
   replace(
     main,
     h('h1', { text: 'API Management services' }),
@@ -42,44 +47,12 @@ export async function renderServices(main, app) {
       'div',
       { class: 'toolbar' },
       toggleButton('Create', 'service-create-open', create),
-      refreshButton(refresh),
+      services.refreshButton('services-refresh'),
     ),
     create,
-    list,
+    services.element,
   );
-  await refresh();
-}
-
-/** @param {() => Promise<void>} refresh */
-function refreshButton(refresh) {
-  const refreshing = button('Refresh', 'services-refresh');
-  refreshing.addEventListener('click', () => void refresh());
-  return refreshing;
-}
-
-/** The services table, the empty state, or the API's error. */
-async function servicesTable() {
-  let services;
-  try {
-    services = await apim.listServices();
-  } catch (error) {
-    return errorNotice(messageOf(error), 'services-error');
-  }
-  if (services.length === 0) {
-    return h('p', {
-      class: 'empty',
-      testid: 'services-empty',
-      text: 'No API Management services yet. Choose Create to make the first one.',
-    });
-  }
-  return stackable(
-    table({
-      caption: 'API Management services',
-      headers: ['Name', 'Gateway URL', 'Network', 'Created'],
-      testid: 'services-table',
-      rows: services.map(serviceRow),
-    }),
-  );
+  await services.refresh();
 }
 
 /** @param {any} service */
@@ -145,23 +118,14 @@ function createForm(onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
-    try {
-      const created = await apim.createService(name.value.trim(), {
-        publicNetworkAccess: access.value,
-        virtualNetworkType: network.value,
-      });
-      messages.show(`Created ${created.name}; its gateway is ${created.properties.gatewayUrl}.`, 'success');
-      name.value = '';
-      onCreated();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+  handleSubmit(form, submit, messages, async () => {
+    const created = await apim.createService(name.value.trim(), {
+      publicNetworkAccess: access.value,
+      virtualNetworkType: network.value,
+    });
+    messages.show(`Created ${created.name}; its gateway is ${created.properties.gatewayUrl}.`, 'success');
+    name.value = '';
+    onCreated();
   });
   return form;
 }

@@ -7,17 +7,8 @@
  */
 import { api, BACKEND_TYPES } from './api.js';
 import { confirmDialog } from './dialog.js';
-import {
-  button,
-  createMessageArea,
-  errorNotice,
-  field,
-  h,
-  loading,
-  messageOf,
-  replace,
-  table,
-} from './dom.js';
+import { button, createMessageArea, field, h, messageOf, replace } from './dom.js';
+import { createListArea } from './list-area.js';
 
 /**
  * @typedef {{ build: any, link: any | undefined }} EnvironmentBackend
@@ -35,21 +26,12 @@ import {
  */
 export async function renderApis(body, view) {
   const messages = createMessageArea('apis-message');
-  const list = h('div', { testid: 'apis-list' });
   const formSlot = h('div', { testid: 'link-form-slot' });
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading backends…'));
-    replace(list, await backendsTable(actions));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
   /** @type {Actions} */
   const actions = {
     view,
     messages,
-    refresh,
+    refresh: (notice) => backends.refresh(notice),
     openLinkForm: (build) => {
       messages.clear();
       replace(
@@ -58,6 +40,17 @@ export async function renderApis(body, view) {
       );
     },
   };
+  const backends = createListArea({
+    name: 'apis',
+    loadingText: 'Loading backends…',
+    load: () => loadBackends(view.site.name),
+    messages,
+    table: {
+      caption: 'What each environment’s /api goes to',
+      headers: ['Environment', 'API type', 'Backend resource', 'Status', ''],
+      row: (row) => backendRow(row, actions),
+    },
+  });
   replace(
     body,
     h('p', {
@@ -65,33 +58,25 @@ export async function renderApis(body, view) {
       text: 'Each environment’s /api goes to its managed functions or to one linked backend. Linking needs the Standard plan and is not available for pull-request environments.',
     }),
     messages.element,
-    list,
+    backends.element,
     formSlot,
   );
-  await refresh();
+  await backends.refresh();
 }
 
-/** @param {Actions} actions */
-async function backendsTable(actions) {
-  const siteName = actions.view.site.name;
-  let rows;
-  try {
-    const builds = await api.listBuilds(siteName);
-    rows = await Promise.all(
-      builds.map(async (/** @type {any} */ build) => ({
-        build,
-        link: (await api.listLinkedBackends(siteName, String(build.name)))[0],
-      })),
-    );
-  } catch (error) {
-    return errorNotice(messageOf(error), 'apis-error');
-  }
-  return table({
-    caption: 'What each environment’s /api goes to',
-    headers: ['Environment', 'API type', 'Backend resource', 'Status', ''],
-    testid: 'apis-table',
-    rows: rows.map((row) => backendRow(row, actions)),
-  });
+/**
+ * Each environment of the site with its linked backend, if any.
+ * @param {string} siteName
+ * @returns {Promise<EnvironmentBackend[]>}
+ */
+async function loadBackends(siteName) {
+  const builds = await api.listBuilds(siteName);
+  return Promise.all(
+    builds.map(async (/** @type {any} */ build) => ({
+      build,
+      link: (await api.listLinkedBackends(siteName, String(build.name)))[0],
+    })),
+  );
 }
 
 /** @param {any} build */

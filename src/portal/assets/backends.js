@@ -10,18 +10,16 @@ import { confirmDialog } from './dialog.js';
 import {
   button,
   createMessageArea,
-  errorNotice,
   field,
   h,
-  loading,
+  handleSubmit,
   messageOf,
   replace,
   select,
-  stackable,
-  table,
   toggleButton,
 } from './dom.js';
 import { filesOfFolder, filesOfZip, uploadFunctionContent } from './function-upload.js';
+import { createListArea } from './list-area.js';
 
 /**
  * @typedef {(typeof APP_KINDS)[number]} AppKind
@@ -60,20 +58,21 @@ export async function renderBackends(main, app) {
  */
 function appSection(kind, links) {
   const messages = createMessageArea(`${kind.type}-message`);
-  const list = h('div', { testid: `${kind.type}-list` });
   /** @type {Section} */
-  const section = {
-    kind,
-    links,
+  const section = { kind, links, messages, refresh: (notice) => list.refresh(notice) };
+  const list = createListArea({
+    name: kind.type,
+    loadingText: `Loading ${kind.plural.toLowerCase()}…`,
+    load: () => loadApps(section),
     messages,
-    refresh: async (notice) => {
-      replace(list, loading(`Loading ${kind.plural.toLowerCase()}…`));
-      replace(list, await appsTable(section));
-      if (notice !== undefined) {
-        messages.show(notice, 'success');
-      }
+    table: {
+      caption: kind.plural,
+      headers: ['Name', 'URL', 'Network access', 'Linked to', ''],
+      row: (row) => appRow(section, row),
+      empty: `No ${kind.plural.toLowerCase()} yet. Choose Create.`,
+      stack: true,
     },
-  };
+  });
   const create = createForm(section);
   const titleId = `${kind.type}-title`;
   const element = h(
@@ -83,49 +82,39 @@ function appSection(kind, links) {
     h('div', { class: 'toolbar' }, toggleButton('Create', `${kind.type}-create-open`, create)),
     create,
     messages.element,
-    list,
+    list.element,
   );
   return { element, section };
 }
 
-/** @param {Section} section */
-async function appsTable(section) {
-  let list;
-  let links;
-  try {
-    [list, links] = await Promise.all([apps.list(section.kind.type), section.links]);
-  } catch (error) {
-    return errorNotice(messageOf(error), `${section.kind.type}-error`);
-  }
-  if (list.length === 0) {
-    return h('p', {
-      class: 'empty',
-      testid: `${section.kind.type}-empty`,
-      text: `No ${section.kind.plural.toLowerCase()} yet. Choose Create.`,
-    });
-  }
-  return stackable(
-    table({
-      caption: section.kind.plural,
-      headers: ['Name', 'URL', 'Network access', 'Linked to', ''],
-      testid: `${section.kind.type}-table`,
-      rows: list.map((app) => {
-        const name = String(app.name);
-        const p = app.properties ?? {};
-        return h(
-          'tr',
-          { testid: `app-row-${name}` },
-          h('th', { scope: 'row', class: 'mono', text: name }),
-          h('td', { class: 'mono', testid: 'app-url', text: String(p.url ?? p.backendUrl ?? '') }),
-          h('td', {
-            testid: 'app-access',
-            text: p.publicNetworkAccess === 'Disabled' ? 'Disabled' : 'Enabled',
-          }),
-          h('td', {}, linkedList(links.get(linkKey(section.kind.type, name)) ?? [], 'app-linked')),
-          h('td', { class: 'row-actions' }, deleteButton(section, name)),
-        );
-      }),
+/**
+ * The apps of a section's kind, each with the site environments linked to it.
+ * @param {Section} section
+ * @returns {Promise<{ app: any, linked: { site: string, environment: string, status: string }[] }[]>}
+ */
+async function loadApps(section) {
+  const [list, links] = await Promise.all([apps.list(section.kind.type), section.links]);
+  return list.map((app) => ({ app, linked: links.get(linkKey(section.kind.type, String(app.name))) ?? [] }));
+}
+
+/**
+ * @param {Section} section
+ * @param {{ app: any, linked: { site: string, environment: string, status: string }[] }} row
+ */
+function appRow(section, { app, linked }) {
+  const name = String(app.name);
+  const p = app.properties ?? {};
+  return h(
+    'tr',
+    { testid: `app-row-${name}` },
+    h('th', { scope: 'row', class: 'mono', text: name }),
+    h('td', { class: 'mono', testid: 'app-url', text: String(p.url ?? p.backendUrl ?? '') }),
+    h('td', {
+      testid: 'app-access',
+      text: p.publicNetworkAccess === 'Disabled' ? 'Disabled' : 'Enabled',
     }),
+    h('td', {}, linkedList(linked, 'app-linked')),
+    h('td', { class: 'row-actions' }, deleteButton(section, name)),
   );
 }
 
@@ -187,26 +176,17 @@ function createForm(section) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     const appName = name.value.trim();
-    try {
-      // Read the files first, so a wrong folder or zip creates nothing.
-      const files = await source.files();
-      await apps.create(type, appName, { ...source.properties(), publicNetworkAccess: access.value });
-      if (files !== undefined) {
-        await uploadFunctionContent(appName, files, (text) => messages.show(text, 'success'));
-      }
-      form.reset();
-      await section.refresh(`Created the ${section.kind.label} ${appName}.`);
-      messages.clear();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
+    // Read the files first, so a wrong folder or zip creates nothing.
+    const files = await source.files();
+    await apps.create(type, appName, { ...source.properties(), publicNetworkAccess: access.value });
+    if (files !== undefined) {
+      await uploadFunctionContent(appName, files, (text) => messages.show(text, 'success'));
     }
+    form.reset();
+    await section.refresh(`Created the ${section.kind.label} ${appName}.`);
+    messages.clear();
   });
   return form;
 }

@@ -5,17 +5,9 @@
  * replaces all settings of the environment) and shows the API's validation message when it refuses.
  */
 import { api } from './api.js';
-import {
-  button,
-  createMessageArea,
-  errorNotice,
-  field,
-  h,
-  loading,
-  messageOf,
-  replace,
-  table,
-} from './dom.js';
+import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
+import { environmentPicker } from './environment-picker.js';
+import { listTable } from './list-area.js';
 
 /**
  * @param {HTMLElement} body
@@ -32,7 +24,7 @@ export async function renderConfiguration(body, view) {
   } catch (error) {
     replace(
       body,
-      environmentPicker(view, builds ?? [], buildName),
+      environmentPicker(view, builds ?? [], buildName, 'settings-env'),
       errorNotice(messageOf(error), 'settings-error'),
     );
     return;
@@ -40,7 +32,7 @@ export async function renderConfiguration(body, view) {
   const editor = createSettingsEditor(siteName, buildName, saved);
   replace(
     body,
-    environmentPicker(view, builds, buildName),
+    environmentPicker(view, builds, buildName, 'settings-env'),
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'settings-title' },
@@ -52,35 +44,6 @@ export async function renderConfiguration(body, view) {
       editor,
     ),
   );
-}
-
-/**
- * @param {import('./site.js').SiteView} view
- * @param {any[]} builds
- * @param {string} current
- */
-function environmentPicker(view, builds, current) {
-  const names = builds.map((b) => String(b.name));
-  if (!names.includes(current)) {
-    names.push(current);
-  }
-  const picker = h(
-    'select',
-    { testid: 'settings-env' },
-    names.map((name) =>
-      h('option', {
-        value: name,
-        selected: name === current,
-        text: name === 'default' ? 'Production' : name,
-      }),
-    ),
-  );
-  picker.addEventListener('change', () => {
-    view.app.navigate(
-      `#/sites/${encodeURIComponent(view.site.name)}/configuration/${encodeURIComponent(picker.value)}`,
-    );
-  });
-  return h('div', { class: 'toolbar' }, field('Environment', picker));
 }
 
 /**
@@ -171,39 +134,43 @@ function createSettingsEditor(siteName, buildName, saved) {
  * @param {{ edit: (name: string, value: string) => void, remove: (name: string) => void }} actions
  */
 function settingsTable(state, actions) {
-  if (state.settings.size === 0) {
-    return h('p', { class: 'empty', testid: 'settings-empty', text: 'No application settings.' });
-  }
   const names = [...state.settings.keys()].sort((a, b) => a.localeCompare(b));
-  return table({
+  return listTable('settings', names, {
     caption: 'Application settings',
     headers: ['Name', 'Value', ''],
-    testid: 'settings-table',
-    rows: names.map((name) => {
-      const value = state.settings.get(name) ?? '';
-      const edit = button('Edit', 'setting-edit', { small: true, 'aria-label': `Edit ${name}` });
-      const remove = button('Delete', 'setting-delete', {
-        variant: 'danger',
-        small: true,
-        'aria-label': `Delete ${name}`,
-      });
-      edit.addEventListener('click', () => actions.edit(name, value));
-      remove.addEventListener('click', () => actions.remove(name));
-      return h(
-        'tr',
-        { testid: `setting-row-${name}` },
-        h('th', { scope: 'row', class: 'mono', testid: 'setting-name', text: name }),
-        state.showValues
-          ? h('td', { class: 'mono', testid: 'setting-value', text: value })
-          : h('td', {
-              class: 'muted',
-              testid: 'setting-value',
-              text: 'Hidden value. Choose Show values to see it.',
-            }),
-        h('td', { class: 'row-actions' }, edit, remove),
-      );
-    }),
+    row: (name) => settingRow(name, state, actions),
+    empty: 'No application settings.',
   });
+}
+
+/**
+ * @param {string} name
+ * @param {{ settings: Map<string, string>, showValues: boolean }} state
+ * @param {{ edit: (name: string, value: string) => void, remove: (name: string) => void }} actions
+ */
+function settingRow(name, state, actions) {
+  const value = state.settings.get(name) ?? '';
+  const edit = button('Edit', 'setting-edit', { small: true, 'aria-label': `Edit ${name}` });
+  const remove = button('Delete', 'setting-delete', {
+    variant: 'danger',
+    small: true,
+    'aria-label': `Delete ${name}`,
+  });
+  edit.addEventListener('click', () => actions.edit(name, value));
+  remove.addEventListener('click', () => actions.remove(name));
+  return h(
+    'tr',
+    { testid: `setting-row-${name}` },
+    h('th', { scope: 'row', class: 'mono', testid: 'setting-name', text: name }),
+    state.showValues
+      ? h('td', { class: 'mono', testid: 'setting-value', text: value })
+      : h('td', {
+          class: 'muted',
+          testid: 'setting-value',
+          text: 'Hidden value. Choose Show values to see it.',
+        }),
+    h('td', { class: 'row-actions' }, edit, remove),
+  );
 }
 
 /**

@@ -129,6 +129,29 @@ export function createMessageArea(testid) {
 }
 
 /**
+ * Runs `action` when `form` is submitted, in place of sending it: `submit` is disabled and `messages`
+ * cleared while it runs, and what it throws (an API error says what to fix) is shown in `messages`.
+ * @param {HTMLFormElement} form
+ * @param {HTMLButtonElement} submit
+ * @param {ReturnType<typeof createMessageArea>} messages
+ * @param {() => Promise<void> | void} action
+ */
+export function handleSubmit(form, submit, messages, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    messages.clear();
+    try {
+      await action();
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+/**
  * A labelled form field: `<div><label for>…</label>input<p hint></p></div>`.
  * @param {string} label
  * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control

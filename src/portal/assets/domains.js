@@ -6,18 +6,8 @@
  * again, and Delete after a confirmation.
  */
 import { confirmDialog } from './dialog.js';
-import {
-  button,
-  createMessageArea,
-  errorNotice,
-  field,
-  h,
-  loading,
-  messageOf,
-  replace,
-  table,
-  time,
-} from './dom.js';
+import { button, createMessageArea, field, h, handleSubmit, messageOf, replace, time } from './dom.js';
+import { createListArea } from './list-area.js';
 import { siteApi } from './site-api.js';
 
 /** The validation methods, with the record type Azure's portal names them by. */
@@ -32,15 +22,20 @@ const METHODS = [
  */
 export async function renderDomains(body, view) {
   const messages = createMessageArea('domains-message');
-  const list = h('div', { testid: 'domains-list' });
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading custom domains…'));
-    replace(list, await domainsTable(view, refresh, messages));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
+  /** @type {Actions} */
+  const actions = { refresh: (notice) => domains.refresh(notice), messages };
+  const domains = createListArea({
+    name: 'domains',
+    loadingText: 'Loading custom domains…',
+    load: () => siteApi.listCustomDomains(view.site.name),
+    messages,
+    table: {
+      caption: `Custom domains of ${view.site.name}`,
+      headers: ['Domain', 'Status', 'Validation', 'Certificate', ''],
+      row: (domain) => [domainRow(view, domain, actions), recordRow(view, domain)],
+      empty: 'No custom domains yet.',
+    },
+  });
   replace(
     body,
     h(
@@ -51,20 +46,26 @@ export async function renderDomains(body, view) {
         class: 'hint',
         text: `A Ready domain serves the production environment. Validation looks up the DNS record shown for each domain; the CNAME target is ${String(view.site.properties?.defaultHostname ?? '')}.`,
       }),
-      addForm(view, refresh, messages),
+      addForm(view, actions),
       messages.element,
-      list,
+      domains.element,
     ),
   );
-  await refresh();
+  await domains.refresh();
 }
 
 /**
- * @param {import('./site.js').SiteView} view
- * @param {(notice?: string) => Promise<void>} refresh
- * @param {ReturnType<typeof createMessageArea>} messages
+ * @typedef {{
+ *   refresh: (notice?: string) => Promise<void>,
+ *   messages: ReturnType<typeof createMessageArea>,
+ * }} Actions
  */
-function addForm(view, refresh, messages) {
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {Actions} actions
+ */
+function addForm(view, { refresh, messages }) {
   const name = h('input', {
     type: 'text',
     testid: 'domain-name',
@@ -96,61 +97,19 @@ function addForm(view, refresh, messages) {
     field('Validation', method),
     submit,
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  handleSubmit(form, submit, messages, async () => {
     const domainName = name.value.trim();
-    messages.clear();
-    submit.disabled = true;
-    try {
-      const added = await siteApi.putCustomDomain(
-        view.site.name,
-        domainName,
-        /** @type {'cname-delegation' | 'dns-txt-token'} */ (method.value),
-      );
-      name.value = '';
-      methodChosen = false;
-      await refresh(`Added ${added.name}: ${added.properties?.status ?? ''}.`);
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    const added = await siteApi.putCustomDomain(
+      view.site.name,
+      domainName,
+      /** @type {'cname-delegation' | 'dns-txt-token'} */ (method.value),
+    );
+    name.value = '';
+    methodChosen = false;
+    await refresh(`Added ${added.name}: ${added.properties?.status ?? ''}.`);
   });
   return form;
 }
-
-/**
- * @param {import('./site.js').SiteView} view
- * @param {(notice?: string) => Promise<void>} refresh
- * @param {ReturnType<typeof createMessageArea>} messages
- */
-async function domainsTable(view, refresh, messages) {
-  let domains;
-  try {
-    domains = await siteApi.listCustomDomains(view.site.name);
-  } catch (error) {
-    return errorNotice(messageOf(error), 'domains-error');
-  }
-  if (domains.length === 0) {
-    return h('p', { class: 'empty', testid: 'domains-empty', text: 'No custom domains yet.' });
-  }
-  return table({
-    caption: `Custom domains of ${view.site.name}`,
-    headers: ['Domain', 'Status', 'Validation', 'Certificate', ''],
-    testid: 'domains-table',
-    rows: domains.flatMap((domain) => [
-      domainRow(view, domain, { refresh, messages }),
-      recordRow(view, domain),
-    ]),
-  });
-}
-
-/**
- * @typedef {{
- *   refresh: (notice?: string) => Promise<void>,
- *   messages: ReturnType<typeof createMessageArea>,
- * }} Actions
- */
 
 /**
  * @param {import('./site.js').SiteView} view

@@ -6,18 +6,8 @@
  */
 import { api } from './api.js';
 import { confirmDialog } from './dialog.js';
-import {
-  button,
-  createMessageArea,
-  errorNotice,
-  externalLink,
-  h,
-  loading,
-  messageOf,
-  replace,
-  table,
-  time,
-} from './dom.js';
+import { button, createMessageArea, errorNotice, externalLink, h, messageOf, replace, time } from './dom.js';
+import { createListArea, listTable } from './list-area.js';
 
 /**
  * @param {HTMLElement} body
@@ -25,45 +15,41 @@ import {
  */
 export async function renderEnvironments(body, view) {
   const messages = createMessageArea('environments-message');
-  const list = h('div', { testid: 'environments-list' });
-  const refreshButton = button('Refresh', 'environments-refresh');
-  /** @param {string} [notice] a success message to show after the refresh */
-  const refresh = async (notice) => {
-    replace(list, loading('Loading environments…'));
-    replace(list, ...(await environmentPanels(view, refresh, messages)));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
-  refreshButton.addEventListener('click', () => {
-    messages.clear();
-    void refresh();
+  /** @type {Actions} */
+  const actions = { refresh: (notice) => environments.refresh(notice), messages };
+  const environments = createListArea({
+    name: 'environments',
+    loadingText: 'Loading environments…',
+    load: () => loadEnvironments(view.site.name),
+    messages,
+    render: (items) =>
+      items.map(({ build, deployments }) => environmentPanel(view, build, deployments, actions)),
   });
-  replace(body, h('div', { class: 'toolbar' }, refreshButton), messages.element, list);
-  await refresh();
+  replace(
+    body,
+    h('div', { class: 'toolbar' }, environments.refreshButton('environments-refresh')),
+    messages.element,
+    environments.element,
+  );
+  await environments.refresh();
 }
 
 /**
- * @param {import('./site.js').SiteView} view
- * @param {(notice?: string) => Promise<void>} refresh
- * @param {ReturnType<typeof createMessageArea>} messages
- * @returns {Promise<HTMLElement[]>}
+ * The site's builds, each with its deployments or the error of listing them.
+ * @param {string} siteName
+ * @returns {Promise<{ build: any, deployments: any[] | unknown }[]>}
  */
-async function environmentPanels(view, refresh, messages) {
-  let builds;
-  try {
-    builds = await api.listBuilds(view.site.name);
-  } catch (error) {
-    return [errorNotice(messageOf(error), 'environments-error')];
-  }
+async function loadEnvironments(siteName) {
+  const builds = await api.listBuilds(siteName);
   const deployments = await Promise.all(
     builds.map((/** @type {any} */ build) =>
-      api.listDeployments(view.site.name, build.name).catch((/** @type {unknown} */ error) => error),
+      api.listDeployments(siteName, build.name).catch((/** @type {unknown} */ error) => error),
     ),
   );
-  return builds.map((/** @type {any} */ build, /** @type {number} */ index) =>
-    environmentPanel(view, build, deployments[index], { refresh, messages }),
-  );
+  return builds.map((/** @type {any} */ build, /** @type {number} */ index) => ({
+    build,
+    deployments: deployments[index],
+  }));
 }
 
 /**
@@ -122,17 +108,14 @@ function environmentPanel(view, build, deployments, actions) {
  * @param {Actions} actions
  */
 function deploymentsTable(view, environment, deployments, actions) {
-  if (deployments.length === 0) {
-    return h('p', { class: 'empty', testid: 'deployments-empty', text: 'Nothing deployed yet.' });
-  }
-  return table({
+  return listTable('deployments', deployments, {
     caption: `Deployments of ${environment}, newest first`,
     headers: ['Status', 'Started', 'Completed', 'Files', 'Size', 'Deployment id', ''],
-    testid: 'deployments-table',
-    rows: deployments.flatMap((deployment) => [
+    row: (deployment) => [
       deploymentRow(view, environment, deployment, actions),
       ...deploymentDetails(deployment),
-    ]),
+    ],
+    empty: 'Nothing deployed yet.',
   });
 }
 

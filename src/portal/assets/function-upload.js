@@ -6,8 +6,7 @@
  * The files come from a folder chosen with `webkitdirectory` or from a `.zip`; what the CLI leaves out
  * is left out here too (`.git`, `.DS_Store`, `.env*`, the root `local.settings.json`).
  */
-import { call } from './api.js';
-import { appPath } from './apim-api.js';
+import { backendResourceId, call } from './api.js';
 import { readZip } from './zip.js';
 
 /** @typedef {{ path: string, bytes: Uint8Array<ArrayBuffer> }} LocalFile */
@@ -97,7 +96,7 @@ export async function uploadFunctionContent(name, files, progress) {
     })),
   );
   const listing = { api: listed.map(({ path, size, sha256: hash }) => ({ path, size, sha256: hash })) };
-  const base = `${appPath('functionapp', name)}/content`;
+  const base = `${backendResourceId('functionapp', name)}/content`;
   const { missing } = await call('POST', `${base}/check`, { body: listing });
   const needed = new Set(/** @type {string[]} */ (missing));
   let sent = 0;

@@ -4,35 +4,25 @@
  * methods and authorization level, from the worker that loaded the active deployment's API. An API that
  * does not load shows the API's reason; a linked backend or no API lists none, and says so.
  */
-import { api } from './api.js';
-import { errorNotice, h, loading, messageOf, replace, table } from './dom.js';
-import { environmentPicker } from './environment-picker.js';
+import { h } from './dom.js';
+import { renderEnvironmentTab } from './environment-picker.js';
+import { listTable } from './list-area.js';
 import { siteApi } from './site-api.js';
 
 /**
  * @param {HTMLElement} body
  * @param {import('./site.js').SiteView} view
  */
-export async function renderFunctions(body, view) {
-  const buildName = view.route.arg ?? 'default';
-  replace(body, loading('Loading functions (this starts the API if it is not running)…'));
-  let builds = [];
-  try {
-    builds = await api.listBuilds(view.site.name);
-    const functions = await siteApi.listBuildFunctions(view.site.name, buildName);
-    const build = builds.find((/** @type {any} */ b) => b.name === buildName);
-    replace(
-      body,
-      environmentPicker(view, builds, buildName, 'functions-env'),
-      functionsPanel(build, functions),
-    );
-  } catch (error) {
-    replace(
-      body,
-      environmentPicker(view, builds, buildName, 'functions-env'),
-      errorNotice(messageOf(error), 'functions-error'),
-    );
-  }
+export function renderFunctions(body, view) {
+  return renderEnvironmentTab(body, view, {
+    name: 'functions',
+    loadingText: 'Loading functions (this starts the API if it is not running)…',
+    load: async (builds, buildName) =>
+      functionsPanel(
+        builds.find((b) => b.name === buildName),
+        await siteApi.listBuildFunctions(view.site.name, buildName),
+      ),
+  });
 }
 
 /**
@@ -44,14 +34,12 @@ function functionsPanel(build, functions) {
     'section',
     { class: 'panel', 'aria-labelledby': 'functions-title' },
     h('h2', { id: 'functions-title', text: 'Functions' }),
-    functions.length === 0
-      ? h('p', { class: 'empty', testid: 'functions-empty', text: emptyText(build) })
-      : table({
-          caption: 'Functions of the active deployment',
-          headers: ['Name', 'Route', 'Methods', 'Authorization level'],
-          testid: 'functions-table',
-          rows: functions.map(functionRow),
-        }),
+    listTable('functions', functions, {
+      caption: 'Functions of the active deployment',
+      headers: ['Name', 'Route', 'Methods', 'Authorization level'],
+      row: functionRow,
+      empty: emptyText(build),
+    }),
   );
 }
 

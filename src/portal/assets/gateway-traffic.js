@@ -5,9 +5,9 @@
  * `renderGatewayTraffic(container, service)` draws it anywhere (the service's screens use it);
  * `#/apim/<service>/traffic` shows it on its own page.
  */
-import { PROVIDERS_PATH } from './api.js';
-import { button, errorNotice, h, loading, messageOf, replace, table } from './dom.js';
-import { chart, formatNumber, formatRate, readTraffic, windowChoice } from './traffic-chart.js';
+import { servicePath } from './apim-api.js';
+import { h, replace, table } from './dom.js';
+import { chart, createTrafficView, formatNumber, formatRate } from './traffic-chart.js';
 
 /**
  * @typedef {{ calls: number, status401: number, status403: number, status429: number, status5xx: number }} Calls
@@ -23,41 +23,23 @@ const NO_API = '(no API matched)';
  * @param {string} service
  */
 export async function renderGatewayTraffic(container, service) {
-  const content = h('div', { testid: 'gateway-traffic-content' });
-  let current = 'hour';
-  const show = async () => {
-    replace(content, loading('Loading gateway traffic…'));
-    try {
-      const path = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${encodeURIComponent(service)}`;
-      const traffic = await readTraffic(path, current);
-      replace(content, ...trafficParts(traffic.apis ?? []));
-    } catch (error) {
-      replace(content, errorNotice(messageOf(error), 'gateway-traffic-error'));
-    }
-  };
-  const toolbar = h('div', { class: 'toolbar' });
-  const drawToolbar = () =>
-    replace(
-      toolbar,
-      windowChoice(current, 'gateway-traffic-window', (window) => {
-        current = window;
-        drawToolbar();
-        void show();
-      }),
-      button('Refresh', 'gateway-traffic-refresh', { small: true, on: { click: () => void show() } }),
-    );
-  drawToolbar();
+  const view = createTrafficView({
+    name: 'gateway-traffic',
+    loadingText: 'Loading gateway traffic…',
+    resourcePath: servicePath(service),
+    draw: (traffic) => trafficParts(traffic.apis ?? []),
+  });
   replace(
     container,
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'gateway-traffic-title', testid: 'gateway-traffic' },
       h('h2', { id: 'gateway-traffic-title', text: 'Gateway requests' }),
-      toolbar,
-      content,
+      view.toolbar,
+      view.content,
     ),
   );
-  await show();
+  await view.show();
 }
 
 /** @param {ApiTraffic[]} apis */

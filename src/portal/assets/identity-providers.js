@@ -5,9 +5,8 @@
  * (names only: the API never returns a value). With none registered, the service's preconfigured
  * providers apply, as in Azure.
  */
-import { api } from './api.js';
-import { errorNotice, h, loading, messageOf, replace, table } from './dom.js';
-import { environmentPicker } from './environment-picker.js';
+import { h, table } from './dom.js';
+import { renderEnvironmentTab } from './environment-picker.js';
 import { siteApi } from './site-api.js';
 
 /** Azure's names of the provider kinds. */
@@ -25,25 +24,13 @@ const KIND_LABELS = /** @type {Record<string, string>} */ ({
  * @param {HTMLElement} body
  * @param {import('./site.js').SiteView} view
  */
-export async function renderIdentityProviders(body, view) {
-  const buildName = view.route.arg ?? 'default';
-  replace(body, loading('Loading identity providers…'));
-  let builds = [];
-  try {
-    builds = await api.listBuilds(view.site.name);
-    const providers = await siteApi.listIdentityProviders(view.site.name, buildName);
-    replace(
-      body,
-      environmentPicker(view, builds, buildName, 'providers-env'),
-      providersPanel(view, buildName, providers),
-    );
-  } catch (error) {
-    replace(
-      body,
-      environmentPicker(view, builds, buildName, 'providers-env'),
-      errorNotice(messageOf(error), 'providers-error'),
-    );
-  }
+export function renderIdentityProviders(body, view) {
+  return renderEnvironmentTab(body, view, {
+    name: 'providers',
+    loadingText: 'Loading identity providers…',
+    load: async (_builds, buildName) =>
+      providersPanel(view, buildName, await siteApi.listIdentityProviders(view.site.name, buildName)),
+  });
 }
 
 /**

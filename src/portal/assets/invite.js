@@ -4,7 +4,7 @@
  * invitation link is shown with a Copy button.
  */
 import { api, INVITATION_PROVIDERS } from './api.js';
-import { button, copyValue, createMessageArea, field, h, messageOf, replace, time } from './dom.js';
+import { button, copyValue, createMessageArea, field, h, handleSubmit, replace, time } from './dom.js';
 
 /**
  * The Invite form (Azure's "Invite" blade): provider, invitee, roles and expiry; shows the link.
@@ -73,25 +73,16 @@ export function inviteForm(siteName) {
     h('div', { class: 'actions' }, submit),
     result,
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
+  handleSubmit(form, submit, messages, async () => {
     result.hidden = true;
-    try {
-      const invitation = await api.createInvitation(siteName, {
-        provider: provider.value.trim(),
-        userDetails: user.value.trim(),
-        roles: roles.value.trim(),
-        numHoursToExpiration: Number(hours.value),
-      });
-      replace(result, invitationLink(invitation, messages.show));
-      result.hidden = false;
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+    const invitation = await api.createInvitation(siteName, {
+      provider: provider.value.trim(),
+      userDetails: user.value.trim(),
+      roles: roles.value.trim(),
+      numHoursToExpiration: Number(hours.value),
+    });
+    replace(result, invitationLink(invitation, messages.show));
+    result.hidden = false;
   });
   return form;
 }

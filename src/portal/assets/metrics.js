@@ -4,9 +4,9 @@
  * requests, error rate (5xx, and 4xx beside it) and p95 latency over the last hour (per minute) or the
  * last 24 hours (per quarter hour), as small charts with a summary table holding the same figures.
  */
-import { SITES_PATH } from './api.js';
-import { button, errorNotice, h, loading, messageOf, replace, table } from './dom.js';
-import { chart, formatNumber, formatRate, readTraffic, windowChoice } from './traffic-chart.js';
+import { sitePath } from './api.js';
+import { h, replace, table } from './dom.js';
+import { chart, createTrafficView, formatNumber, formatRate } from './traffic-chart.js';
 
 /**
  * @typedef {{ time: string, requests: number, status4xx: number, status5xx: number, p95Ms: number | null }} Point
@@ -18,29 +18,12 @@ import { chart, formatNumber, formatRate, readTraffic, windowChoice } from './tr
  * @param {import('./site.js').SiteView} view
  */
 export async function renderMetrics(body, view) {
-  const content = h('div', { testid: 'metrics-content' });
-  let current = 'hour';
-  const show = async () => {
-    replace(content, loading('Loading metrics…'));
-    try {
-      const traffic = await readTraffic(`${SITES_PATH}/${encodeURIComponent(view.route.name)}`, current);
-      replace(content, ...metricsPanels(traffic.environments ?? []));
-    } catch (error) {
-      replace(content, errorNotice(messageOf(error), 'metrics-error'));
-    }
-  };
-  const toolbar = h('div', { class: 'toolbar' });
-  const drawToolbar = () =>
-    replace(
-      toolbar,
-      windowChoice(current, 'metrics-window', (window) => {
-        current = window;
-        drawToolbar();
-        void show();
-      }),
-      button('Refresh', 'metrics-refresh', { small: true, on: { click: () => void show() } }),
-    );
-  drawToolbar();
+  const metrics = createTrafficView({
+    name: 'metrics',
+    loadingText: 'Loading metrics…',
+    resourcePath: sitePath(view.route.name),
+    draw: (traffic) => metricsPanels(traffic.environments ?? []),
+  });
   replace(
     body,
     h(
@@ -48,10 +31,10 @@ export async function renderMetrics(body, view) {
       { class: 'hint' },
       'Requests every environment of this site answered, their error rate and 95th percentile latency. Each node writes its counts once a minute; this node shows its current minute at once.',
     ),
-    toolbar,
-    content,
+    metrics.toolbar,
+    metrics.content,
   );
-  await show();
+  await metrics.show();
 }
 
 /** @param {EnvironmentTraffic[]} environments */

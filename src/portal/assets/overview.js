@@ -12,6 +12,7 @@ import {
   externalLink,
   field,
   h,
+  handleSubmit,
   messageOf,
   replace,
   time,
@@ -101,19 +102,10 @@ function planSection(view, planText) {
     messages.element,
     h('div', { class: 'actions' }, save),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    save.disabled = true;
-    messages.clear();
-    try {
-      const updated = await api.setPlan(view.site.name, readPlan(choice));
-      planText.textContent = String(updated.sku?.name ?? '');
-      messages.show(`The plan is now ${updated.sku?.name}.`, 'success');
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      save.disabled = false;
-    }
+  handleSubmit(form, save, messages, async () => {
+    const updated = await api.setPlan(view.site.name, readPlan(choice));
+    planText.textContent = String(updated.sku?.name ?? '');
+    messages.show(`The plan is now ${updated.sku?.name}.`, 'success');
   });
   return form;
 }

@@ -6,41 +6,42 @@
  */
 import { api } from './api.js';
 import { confirmDialog } from './dialog.js';
-import {
-  button,
-  createMessageArea,
-  errorNotice,
-  field,
-  h,
-  loading,
-  messageOf,
-  replace,
-  table,
-} from './dom.js';
+import { button, createMessageArea, field, h, messageOf, replace } from './dom.js';
 import { inviteForm } from './invite.js';
+import { createListArea } from './list-area.js';
+
+/**
+ * @typedef {{ refresh: (notice?: string) => Promise<void>, messages: ReturnType<typeof createMessageArea> }} Actions
+ */
 
 /**
  * @param {HTMLElement} body
  * @param {import('./site.js').SiteView} view
  */
 export async function renderRoles(body, view) {
+  const siteName = view.site.name;
   const messages = createMessageArea('roles-message');
-  const users = h('div', { testid: 'users-area' });
-  const invite = inviteForm(view.site.name);
+  /** @type {Actions} */
+  const actions = { refresh: (notice) => users.refresh(notice), messages };
+  const users = createListArea({
+    name: 'users',
+    testid: 'users-area',
+    loadingText: 'Loading users…',
+    load: () => api.listUsers(siteName),
+    messages,
+    table: {
+      caption: 'Users with custom roles',
+      headers: ['User', 'Provider', 'Roles', 'User id', ''],
+      row: (/** @type {any} */ user) => userRow(siteName, user, actions),
+      empty: 'No users with custom roles yet. Invited users appear here once they accept their invitation.',
+    },
+  });
+  const invite = inviteForm(siteName);
   const open = button('Invite', 'invite-open', {
     variant: 'primary',
     'aria-expanded': 'false',
     'aria-controls': invite.id,
   });
-  const refreshButton = button('Refresh', 'users-refresh');
-  /** @param {string} [notice] */
-  const refresh = async (notice) => {
-    replace(users, loading('Loading users…'));
-    replace(users, await usersTable(view.site.name, { refresh, messages }));
-    if (notice !== undefined) {
-      messages.show(notice, 'success');
-    }
-  };
   open.addEventListener('click', () => {
     invite.hidden = !invite.hidden;
     open.setAttribute('aria-expanded', String(!invite.hidden));
@@ -48,53 +49,19 @@ export async function renderRoles(body, view) {
       invite.querySelector('select')?.focus();
     }
   });
-  refreshButton.addEventListener('click', () => {
-    messages.clear();
-    void refresh();
-  });
   replace(
     body,
-    h('div', { class: 'toolbar' }, open, refreshButton),
+    h('div', { class: 'toolbar' }, open, users.refreshButton('users-refresh')),
     invite,
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'users-title' },
       h('h2', { id: 'users-title', text: 'Users with custom roles' }),
       messages.element,
-      users,
+      users.element,
     ),
   );
-  await refresh();
-}
-
-/**
- * @typedef {{ refresh: (notice?: string) => Promise<void>, messages: ReturnType<typeof createMessageArea> }} Actions
- */
-
-/**
- * @param {string} siteName
- * @param {Actions} actions
- */
-async function usersTable(siteName, actions) {
-  let users;
-  try {
-    users = await api.listUsers(siteName);
-  } catch (error) {
-    return errorNotice(messageOf(error), 'users-error');
-  }
-  if (users.length === 0) {
-    return h('p', {
-      class: 'empty',
-      testid: 'users-empty',
-      text: 'No users with custom roles yet. Invited users appear here once they accept their invitation.',
-    });
-  }
-  return table({
-    caption: 'Users with custom roles',
-    headers: ['User', 'Provider', 'Roles', 'User id', ''],
-    testid: 'users-table',
-    rows: users.map((/** @type {any} */ user) => userRow(siteName, user, actions)),
-  });
+  await users.refresh();
 }
 
 /**

@@ -7,16 +7,15 @@ import { api } from './api.js';
 import {
   button,
   createMessageArea,
-  errorNotice,
   field,
   h,
-  loading,
-  messageOf,
+  handleSubmit,
   replace,
   successNotice,
-  table,
   time,
+  toggleButton,
 } from './dom.js';
+import { createListArea } from './list-area.js';
 import { planChoice, readPlan } from './plan.js';
 
 /**
@@ -25,59 +24,34 @@ import { planChoice, readPlan } from './plan.js';
  */
 export async function renderSites(main, app) {
   app.setTitle('Static Web Apps');
-  const list = h('div', { testid: 'sites-list-area' }, loading('Loading static web apps…'));
+  const sites = createListArea({
+    name: 'sites',
+    testid: 'sites-list-area',
+    loadingText: 'Loading static web apps…',
+    load: async () => (await api.listSites()).value,
+    table: {
+      caption: 'Static web apps',
+      headers: ['Name', 'Plan', 'Default host name', 'Created'],
+      row: siteRow,
+      empty: 'No static web apps yet. Choose Create to make the first one.',
+    },
+  });
   const flash = app.takeFlash();
-  const create = createForm(() => void refresh());
-  const createButton = button('Create', 'create-open', {
-    variant: 'primary',
-    'aria-expanded': 'false',
-    'aria-controls': create.id,
-  });
-  const refreshButton = button('Refresh', 'sites-refresh');
-  createButton.addEventListener('click', () => {
-    create.hidden = !create.hidden;
-    createButton.setAttribute('aria-expanded', String(!create.hidden));
-    if (!create.hidden) {
-      create.querySelector('input')?.focus();
-    }
-  });
-  const refresh = async () => {
-    replace(list, loading('Loading static web apps…'));
-    replace(list, await sitesTable());
-  };
-  refreshButton.addEventListener('click', () => void refresh());
+  const create = createForm(() => void sites.refresh());
   replace(
     main,
     h('h1', { text: 'Static Web Apps' }),
     flash === undefined ? null : successNotice(flash, 'flash'),
-    h('div', { class: 'toolbar' }, createButton, refreshButton),
+    h(
+      'div',
+      { class: 'toolbar' },
+      toggleButton('Create', 'create-open', create),
+      sites.refreshButton('sites-refresh'),
+    ),
     create,
-    list,
+    sites.element,
   );
-  await refresh();
-}
-
-/** The sites table, or the empty state, or the API's error. */
-async function sitesTable() {
-  let sites;
-  try {
-    sites = await api.listSites();
-  } catch (error) {
-    return errorNotice(messageOf(error), 'sites-error');
-  }
-  if (sites.value.length === 0) {
-    return h('p', {
-      class: 'empty',
-      testid: 'sites-empty',
-      text: 'No static web apps yet. Choose Create to make the first one.',
-    });
-  }
-  return table({
-    caption: 'Static web apps',
-    headers: ['Name', 'Plan', 'Default host name', 'Created'],
-    testid: 'sites-table',
-    rows: sites.value.map(siteRow),
-  });
+  await sites.refresh();
 }
 
 /**
@@ -132,23 +106,14 @@ function createForm(onCreated) {
     messages.element,
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    messages.clear();
-    try {
-      const created = await api.createSite(name.value.trim(), readPlan(plan));
-      messages.show(
-        `Created ${created.name} at ${created.properties.defaultHostname}. Its deployment token is under Overview › Manage deployment token.`,
-        'success',
-      );
-      name.value = '';
-      onCreated();
-    } catch (error) {
-      messages.show(messageOf(error));
-    } finally {
-      submit.disabled = false;
-    }
+  handleSubmit(form, submit, messages, async () => {
+    const created = await api.createSite(name.value.trim(), readPlan(plan));
+    messages.show(
+      `Created ${created.name} at ${created.properties.defaultHostname}. Its deployment token is under Overview › Manage deployment token.`,
+      'success',
+    );
+    name.value = '';
+    onCreated();
   });
   return form;
 }

@@ -7,21 +7,21 @@
  * beside it: the canvas is hidden from screen readers.
  */
 import { call } from './api.js';
-import { h } from './dom.js';
+import { button, errorNotice, h, loading, messageOf, replace } from './dom.js';
 
 /** @typedef {typeof import('uplot')} UPlotConstructor */
 
 /** @type {Promise<UPlotConstructor> | undefined} */
-let loading;
+let uplot;
 
 /** Loads uPlot and its stylesheet once. */
 function loadUplot() {
-  if (loading === undefined) {
+  if (uplot === undefined) {
     document.head.append(h('link', { rel: 'stylesheet', href: '/portal/uplot.css' }));
     const url = '/portal/uplot.js';
-    loading = import(url).then((module) => /** @type {UPlotConstructor} */ (module.default));
+    uplot = import(url).then((module) => /** @type {UPlotConstructor} */ (module.default));
   }
-  return loading;
+  return uplot;
 }
 
 /** Colours of the series, in order (contrast ≥ 3:1 on white, as WCAG asks of graphics). */
@@ -93,7 +93,7 @@ function yRange(_plot, _min, max) {
 }
 
 /** The windows a traffic view offers, as Azure's metrics blade names them. */
-export const WINDOWS = [
+const WINDOWS = [
   { id: 'hour', label: 'Last hour' },
   { id: 'day', label: 'Last 24 hours' },
 ];
@@ -104,7 +104,7 @@ export const WINDOWS = [
  * @param {string} testid
  * @param {(window: string) => void} onChange
  */
-export function windowChoice(current, testid, onChange) {
+function windowChoice(current, testid, onChange) {
   const group = h('div', { class: 'window-choice', role: 'group', 'aria-label': 'Time range' });
   for (const option of WINDOWS) {
     group.append(
@@ -122,11 +122,44 @@ export function windowChoice(current, testid, onChange) {
 }
 
 /**
+ * A traffic view: a toolbar (the window choice and Refresh) and the content, which shows a loading line,
+ * then what `draw` makes of the chosen window's traffic document, or the API's error. Put `toolbar` and
+ * `content` on the page, then `await show()`. Test ids: `<name>-window-<id>`, `<name>-refresh`,
+ * `<name>-content`, `<name>-error`.
+ * @param {{ name: string, loadingText: string, resourcePath: string, draw: (traffic: any) => HTMLElement[] }} spec
+ */
+export function createTrafficView(spec) {
+  const content = h('div', { testid: `${spec.name}-content` });
+  const toolbar = h('div', { class: 'toolbar' });
+  let current = 'hour';
+  const show = async () => {
+    replace(content, loading(spec.loadingText));
+    try {
+      replace(content, ...spec.draw(await readTraffic(spec.resourcePath, current)));
+    } catch (error) {
+      replace(content, errorNotice(messageOf(error), `${spec.name}-error`));
+    }
+  };
+  const drawToolbar = () =>
+    replace(
+      toolbar,
+      windowChoice(current, `${spec.name}-window`, (window) => {
+        current = window;
+        drawToolbar();
+        void show();
+      }),
+      button('Refresh', `${spec.name}-refresh`, { small: true, on: { click: () => void show() } }),
+    );
+  drawToolbar();
+  return { toolbar, content, show };
+}
+
+/**
  * Reads a traffic document of the management API (`{site}/traffic` or `{service}/traffic`).
  * @param {string} resourcePath
  * @param {string} window
  */
-export async function readTraffic(resourcePath, window) {
+async function readTraffic(resourcePath, window) {
   return (await call('GET', `${resourcePath}/traffic?window=${encodeURIComponent(window)}`)).properties;
 }
 
