@@ -221,6 +221,10 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await signIn('#/sites/portal-roles/roles');
     await visible(portal.page.getByTestId('users-empty')).toBe(true);
     await portal.page.getByTestId('invite-open').click();
+    // Focus moves into the form that opened, on its first field.
+    expect(await portal.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'invite-provider',
+    );
     await portal.page.getByTestId('invite-provider').fill('github');
     await portal.page.getByTestId('invite-user').fill('octocat');
     await portal.page.getByTestId('invite-roles').fill('editor,reviewer');

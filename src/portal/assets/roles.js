@@ -6,7 +6,7 @@
  */
 import { api } from './api.js';
 import { confirmDialog } from './dialog.js';
-import { button, createMessageArea, field, h, messageOf, replace } from './dom.js';
+import { button, createMessageArea, field, h, messageOf, replace, toggleButton } from './dom.js';
 import { inviteForm } from './invite.js';
 import { createListArea } from './list-area.js';
 
@@ -37,18 +37,8 @@ export async function renderRoles(body, view) {
     },
   });
   const invite = inviteForm(siteName);
-  const open = button('Invite', 'invite-open', {
-    variant: 'primary',
-    'aria-expanded': 'false',
-    'aria-controls': invite.id,
-  });
-  open.addEventListener('click', () => {
-    invite.hidden = !invite.hidden;
-    open.setAttribute('aria-expanded', String(!invite.hidden));
-    if (!invite.hidden) {
-      invite.querySelector('select')?.focus();
-    }
-  });
+  // Opening the form moves focus to its first field (the provider), as every other toggled form does.
+  const open = toggleButton('Invite', 'invite-open', invite);
   replace(
     body,
     h('div', { class: 'toolbar' }, open, users.refreshButton('users-refresh')),
