@@ -378,12 +378,18 @@ class FrameExchange implements Dispatcher.DispatchController {
       return;
     }
     this.#settled = true;
-    this.#handler.onResponseStart?.(this, status, headers, '');
-    if (body.length > 0 && !this.#aborted) {
-      this.#handler.onResponseData?.(this, body);
-    }
-    if (!this.#aborted) {
-      this.#handler.onResponseEnd?.(this, {});
+    try {
+      this.#handler.onResponseStart?.(this, status, headers, '');
+      if (body.length > 0 && !this.#aborted) {
+        this.#handler.onResponseData?.(this, body);
+      }
+      if (!this.#aborted) {
+        this.#handler.onResponseEnd?.(this, {});
+      }
+    } catch (error) {
+      // A handler that throws (a header the client response refuses) gets its error, as undici does;
+      // it must never reach the connection's data event, which serves other exchanges too.
+      this.#handler.onResponseError?.(this, error instanceof Error ? error : new Error(String(error)));
     }
   }
 
