@@ -222,7 +222,7 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await visible(portal.page.getByTestId('users-empty')).toBe(true);
     await portal.page.getByTestId('invite-open').click();
     // Focus moves into the form that opened, on its first field.
-    expect(await portal.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+    expect(await portal.page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
       'invite-provider',
     );
     await portal.page.getByTestId('invite-provider').fill('github');
