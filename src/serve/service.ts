@@ -310,12 +310,6 @@ async function startOnStorage(
   }
   await pruneLocalDeployments(control, table.activeDeploymentIds());
   const sites = domains.provider(table);
-  const edgeHandler = createEdgeHandler({
-    provider: sites,
-    serverHost: `${options.host}:${options.port}`,
-    logger: options.logger,
-    verbose: options.verbose,
-  });
   const identity = createIdentityHost({
     hostname: identityHostname,
     flows: signInFlows,
@@ -335,6 +329,7 @@ async function startOnStorage(
     logger: options.logger,
     storage,
     table,
+    sites,
     gateway,
     identityHostname,
     bus: () => bus,
@@ -346,6 +341,13 @@ async function startOnStorage(
     throw error;
   });
   flushTraffic = () => operations.flushTraffic();
+  const edgeHandler = createEdgeHandler({
+    provider: sites,
+    serverHost: `${options.host}:${options.port}`,
+    logger: options.logger,
+    verbose: options.verbose,
+    onPrincipal: operations.onPrincipal,
+  });
   const targets = {
     gateway,
     functionApps,
