@@ -164,26 +164,35 @@ export interface Service {
 }
 
 /**
- * Starts `portico serve`. The data folder and what is in it are made private first; the service key is
- * checked against the database before anything is written to it (a wrong key is refused at once).
+ * Starts `portico serve`. Nothing is written before the sandbox is known: a start that fails on it leaves
+ * the data folder (or its absence) and the database as they were. Then the data folder and what is in it
+ * are made private first; the service key is checked against the database before anything is written to
+ * it (a wrong key is refused at once).
  */
 export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
   const keySource = resolveKeySource({ ...options, dataDir });
-  await makePrivateDir(dataDir);
-  await tightenFolder(dataDir, DATA_ENTRIES);
-  // Independent steps, side by side: the sandbox probes start processes, the storage opens and migrates.
+  // Independent steps, side by side: the sandbox probes start processes while the storage loads its driver
+  // (and, on PostgreSQL, connects and reads the key state); the storage writes once the sandbox is known.
+  const probing = resolveSandbox({
+    choice: options.sandbox ?? 'auto',
+    hidden: [dataDir],
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+  });
+  const writable = probing.then(async () => {
+    await makePrivateDir(dataDir);
+    await tightenFolder(dataDir, DATA_ENTRIES);
+  });
+  // A storage that fails before it waits for `writable` never sees its rejection: it is handled here.
+  writable.catch(() => undefined);
   const [probed, opened] = await Promise.allSettled([
-    resolveSandbox({
-      choice: options.sandbox ?? 'auto',
-      hidden: [dataDir],
-      ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
-    }),
+    probing,
     openKeyedStorage(
       options.databaseUrl === undefined
         ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
         : { dialect: 'postgres', url: options.databaseUrl },
       keySource,
+      writable,
     ),
   ]);
   if (probed.status === 'rejected') {
