@@ -4,7 +4,7 @@
  * exist is not made, an empty one stays empty, an existing one (a database of an older version, its key
  * file) is left byte for byte as it was, and a PostgreSQL database gets no tables.
  * `--sandbox user --functions-user off` cannot work on any machine, so it stands for a missing sandbox.
- * @see docs/decisions/0039-ops-tidy.md
+ * @see docs/decisions/0039-operations-leftovers.md
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
