@@ -7,6 +7,8 @@
  * bare node:http backend):
  *   o1. static, `--no-metrics`, no access log (the baseline of the cost rows);
  *   o2. static, metrics on and `--access-log <file>` (target o2/o1 >= 90 %);
+ *   o3. the same node as o2, each request signed in (a session cookie the service minted): the user's
+ *       hash in every line (decision 0039: the cookie is decoded once per request, by the edge);
  *   w1. static and /api, `--workers 1`;
  *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process);
  *   t1. static, metrics on, `--no-traffic` (the portal's traffic history off);
@@ -83,6 +85,14 @@ async function configure(service, apiPort) {
   return `${defaultHostname}:${service.port}`;
 }
 
+/** A session cookie of the site `shop` for a test user, minted by the service (its admin API). */
+async function signIn(service) {
+  const { properties } = await call(`${service.adminUrl}${SITE}/createTestSession`, 'POST', service.token, {
+    properties: { provider: 'github', userDetails: 'octocat', hours: 8 },
+  });
+  return `${properties.cookieName}=${properties.cookieValue}`;
+}
+
 /** A GET with exactly these headers (fetch would not send a Host of our choosing). */
 function get(url, headers) {
   return new Promise((resolve, reject) => {
@@ -117,19 +127,27 @@ async function startConfigured(flags, apiPort, dirs) {
 }
 
 /** What to measure, with the serving processes (for their CPU time per request). */
-function target(node, path, expected) {
+function target(node, path, expected, headers = {}) {
   if (node instanceof Error) {
     throw node;
   }
   const url = `http://${HOST}:${node.service.port}${path}`;
-  return { url, headers: { host: node.host }, expected, pids: [node.service.pid] };
+  return { url, headers: { ...headers, host: node.host }, expected, pids: [node.service.pid] };
+}
+
+/** {@link target} with a session cookie of a test user. */
+async function signedIn(node, path, expected) {
+  if (node instanceof Error) {
+    throw node;
+  }
+  return target(node, path, expected, { cookie: await signIn(node.service) });
 }
 
 /** The table shows the serving processes' CPU time per request (workers included). */
 const CPU = { cpu: true };
 
 function formatReport(rows) {
-  const [o1, o2, w1s, w2s, w1a, w2a, t1, t2] = rows;
+  const [o1, o2, o3, w1s, w2s, w1a, w2a, t1, t2] = rows;
   const cost = ratio(o2, o1);
   const traffic = ratio(t2, t1);
   return [
@@ -144,6 +162,7 @@ function formatReport(rows) {
     '|---|---|---|---|---|---|',
     formatRow(o1, undefined, CPU),
     formatRow(o2, cost, CPU),
+    formatRow(o3, ratio(o3, o1), CPU),
     formatRow(w1s, undefined, CPU),
     formatRow(w2s, ratio(w2s, w1s), CPU),
     formatRow(w1a, undefined, CPU),
@@ -154,6 +173,7 @@ function formatReport(rows) {
     'Target check:',
     formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
     formatCpu(o1, o2),
+    `- signed in, against o2: ${formatRatio(ratio(o3, o2))} (no target: what a session cookie adds to a line)`,
     formatCheck('traffic history recorder on the static path (t2/t1)', traffic, TARGETS.trafficCost),
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
@@ -200,6 +220,7 @@ async function main() {
     const scenarios = [
       ['o1. static, no metrics, no access log', async () => target(plain, '/', PAGE)],
       ['o2. static, metrics + access log', async () => target(observed, '/', PAGE)],
+      ['o3. static, metrics + access log, signed in', async () => signedIn(observed, '/', PAGE)],
       ['w1. static, --workers 1', async () => target(one, '/', PAGE)],
       ['w2. static, --workers 2', async () => target(two, '/', PAGE)],
       ['w1. /api (linked backend), --workers 1', async () => target(one, '/api/hello', API_BODY)],

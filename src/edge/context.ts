@@ -34,10 +34,14 @@ export interface EdgeContext extends RequestFacts {
   principal(): ClientPrincipal | null;
 }
 
+/** Told the principal a request is served as, when the pipeline reads it from the session cookie. */
+export type PrincipalListener = (req: IncomingMessage, principal: ClientPrincipal | null) => void;
+
 /** Facts the pipeline already has when it builds the context. */
 export interface ContextInit extends RequestFacts {
   /** `host:port` of the listener, for requests without a usable Host header. */
   readonly serverHost: string;
+  readonly onPrincipal?: PrincipalListener;
 }
 
 /**
@@ -45,7 +49,7 @@ export interface ContextInit extends RequestFacts {
  * Written as one object literal (no spread): this runs for every request.
  */
 export function createContext(init: ContextInit): EdgeContext {
-  const { req, site, rules } = init;
+  const { req, site, rules, onPrincipal } = init;
   const proto: 'http' | 'https' = site.secure || isEncrypted(req) ? 'https' : 'http';
   const host = pickHost(req, rules, init.serverHost);
   let principal: ClientPrincipal | null | undefined;
@@ -63,7 +67,10 @@ export function createContext(init: ContextInit): EdgeContext {
     rules,
     trace: init.trace,
     principal() {
-      principal ??= site.sessions.read(req.headers.cookie);
+      if (principal === undefined) {
+        principal = site.sessions.read(req.headers.cookie);
+        onPrincipal?.(req, principal);
+      }
       return principal;
     },
   };

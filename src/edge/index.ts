@@ -13,6 +13,7 @@ export {
   type SiteSignIn,
   sealValue,
 } from './auth/index.js';
+export type { PrincipalListener } from './context.js';
 export {
   createDevServerSource,
   type DevServerSource,

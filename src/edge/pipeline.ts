@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDiagnostics } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { handleAuthRequest, matchRoles } from './auth/index.js';
-import { createContext, type EdgeContext, headerValue } from './context.js';
+import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
 import { parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendRedirect, sendText } from './respond.js';
@@ -24,6 +24,11 @@ export interface EdgeHandlerOptions {
   readonly logger: Logger;
   /** Log one line per request (method, path, status, duration, deciding rule). */
   readonly verbose?: boolean;
+  /**
+   * Told the principal a request is served as, once the pipeline has read it (`portico serve`'s access
+   * log names the user from it instead of reading the session cookie a second time).
+   */
+  readonly onPrincipal?: PrincipalListener;
 }
 
 /** Creates the `node:http` request listener of the edge. It never throws and never crashes the process. */
@@ -76,6 +81,7 @@ async function handleRequest(
     rules: site.state.rules,
     serverHost: options.serverHost,
     trace,
+    onPrincipal: options.onPrincipal,
   });
   // 4. Networking and forwarding-gateway checks come before any route rule (D3).
   const denial = ctx.rules.access?.({

@@ -2,6 +2,7 @@
  * The access log behind a real node:http listener (instrumentListener + openAccessLog): the line's exact
  * JSON, escaping of what the client sends, and no line lost to the in-memory buffer on close or reopen.
  */
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
@@ -53,7 +54,11 @@ async function start(): Promise<Harness> {
   const server: Server = createServer(
     instrumentListener(listener, {
       accessLog: log,
-      classifier: { classify: () => LABELS },
+      // `/as/<user id>` stands for a request the edge served as that signed-in user.
+      classifier: {
+        classify: () => LABELS,
+        userId: (req) => (req.url?.startsWith('/as/') ? req.url.slice(4) : undefined),
+      },
       requestId: () => `id${String(next++).padStart(6, '0')}`,
     }),
   );
@@ -145,6 +150,23 @@ describe('access log', () => {
     const text = await h.text();
     expect(text).toContain('"host":"tab\\there"');
     expect((await h.lines())[0]?.host).toBe('tab\there');
+  });
+
+  it('names a signed-in user by a keyed hash of the id, the same on every request', async () => {
+    const h = await start();
+    for (const path of ['/as/alice', '/as/bob', '/', '/as/alice']) {
+      await h.send(path);
+    }
+    await h.settle();
+    await h.log.close();
+    const hash = (id: string) =>
+      createHmac('sha256', Buffer.alloc(32, 7)).update(id).digest('hex').slice(0, 32);
+    expect((await h.lines()).map((line) => line.userHash)).toEqual([
+      hash('alice'),
+      hash('bob'),
+      undefined,
+      hash('alice'),
+    ]);
   });
 
   it('writes every gathered line when closed, in the order of the responses', async () => {

@@ -19,6 +19,8 @@ export type { AccessRecord } from './access-line.js';
 const CHUNK_BYTES = 64 * 1024;
 /** Longest time a line waits in memory, in milliseconds. */
 const FLUSH_MS = 100;
+/** User ids whose hash is kept (a principal's user id is at most 128 characters: about 200 KB at most). */
+const KEPT_USERS = 1024;
 
 /** The access log of a node. */
 export interface AccessLog {
@@ -67,10 +69,7 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   const lines = createLineBuffer((bytes) => writeBytes.call(stream, bytes));
   let closed = false;
   let reopening: Promise<void> = Promise.resolve();
-  const format = createLineFormatter({
-    time: createIsoTime(),
-    hashUser: (userId) => createHmac('sha256', options.userKey).update(userId).digest('hex').slice(0, 32),
-  });
+  const format = createLineFormatter({ time: createIsoTime(), hashUser: createUserHasher(options.userKey) });
   return {
     write(record) {
       // A request that outlived the drain's deadline ends after close(): there is no file left to write.
@@ -92,6 +91,25 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
       closed = true;
       await endStream(stream);
     },
+  };
+}
+
+/**
+ * The keyed hash of a user id (the first 32 hex digits of an HMAC-SHA-256), remembered for the last
+ * {@link KEPT_USERS} ids: a signed-in user's every request would otherwise compute the same HMAC again.
+ */
+function createUserHasher(key: Buffer): (userId: string) => string {
+  const hashes = new Map<string, string>();
+  return (userId) => {
+    let hash = hashes.get(userId);
+    if (hash === undefined) {
+      if (hashes.size >= KEPT_USERS) {
+        hashes.clear();
+      }
+      hash = createHmac('sha256', key).update(userId).digest('hex').slice(0, 32);
+      hashes.set(userId, hash);
+    }
+    return hash;
   };
 }
 

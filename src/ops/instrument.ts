@@ -43,10 +43,11 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
       const bytesBefore = socket.bytesWritten;
       // `on`, not `once`: a response closes once, and `once` wraps every listener in another function.
       res.on('close', () => {
-        const seconds = (performance.now() - started) / 1000;
+        const ended = performance.now();
+        const seconds = (ended - started) / 1000;
         const labels = classifier.classify(req);
         metrics?.observeRequest(labels, res.statusCode, seconds);
-        traffic?.observeRequest(labels, res.statusCode, seconds);
+        traffic?.observeRequest(labels, res.statusCode, seconds, ended);
         accessLog?.write({
           req,
           res,

@@ -27,14 +27,23 @@ export interface TrafficRecorderOptions {
   readonly onError: (error: unknown) => void;
   /** The wall clock in ms (default `Date.now`); tests move it. */
   readonly now?: () => number;
+  /**
+   * The clock of {@link TrafficRecorder.observeRequest}'s `endedAt`, in ms (default `performance.now`;
+   * `now` when only that is given, so that a test moves one clock).
+   */
+  readonly monotonic?: () => number;
   /** Write once a minute by itself (default true; tests call {@link TrafficRecorder.flush}). */
   readonly timer?: boolean;
 }
 
 /** The traffic recorder of a process. */
 export interface TrafficRecorder {
-  /** Counts one finished data-plane request (site requests only; gateway calls arrive as events). */
-  observeRequest(labels: RequestLabels, status: number, seconds: number): void;
+  /**
+   * Counts one finished data-plane request (site requests only; gateway calls arrive as events).
+   * `endedAt` is when it ended on the `performance.now()` clock: the listener wrapper has read it already,
+   * so the request costs no clock read here (read when absent).
+   */
+  observeRequest(labels: RequestLabels, status: number, seconds: number, endedAt?: number): void;
   /** Writes what was counted so far, the current minute included. */
   flush(): Promise<void>;
   /** Stops the timer and the event subscription, and writes what is left. */
@@ -64,7 +73,7 @@ interface GatewayCell {
 /** Creates the recorder; it listens to gateway call events until closed. */
 export function createTrafficRecorder(options: TrafficRecorderOptions): TrafficRecorder {
   const now = options.now ?? Date.now;
-  const counts = new MinuteCounts(now);
+  const counts = new MinuteCounts(now, options.monotonic ?? options.now ?? (() => performance.now()));
   let pending: TrafficBatch = { sites: [], gateway: [] };
   let writing: Promise<void> = Promise.resolve();
   const flush = () => {
@@ -88,9 +97,9 @@ export function createTrafficRecorder(options: TrafficRecorderOptions): TrafficR
   );
   const stopTimer = options.timer === false ? undefined : startMinuteTimer(now, () => void flush());
   return {
-    observeRequest: (labels, status, seconds) => {
+    observeRequest: (labels, status, seconds, endedAt) => {
       if (labels.kind !== 'gateway' && labels.site !== '') {
-        counts.observeRequest(labels.site, labels.environment, status, seconds);
+        counts.observeRequest(labels.site, labels.environment, status, seconds, endedAt);
       }
     },
     flush,
@@ -104,22 +113,36 @@ export function createTrafficRecorder(options: TrafficRecorderOptions): TrafficR
 
 /**
  * The counts of the current minute and of minutes that ended since the last `take()`. A request costs
- * a clock read, three map lookups, a bucket search and a few additions.
+ * one comparison with the minute's end, two map lookups, a bucket search and a few additions: the end
+ * of the minute is kept on the monotonic clock the listener wrapper reads anyway, so counting a request
+ * reads no clock; the wall clock is read when that end has passed (once a minute).
  */
 class MinuteCounts {
   readonly #now: () => number;
+  readonly #monotonic: () => number;
   #minuteStart = 0;
   #minuteEnd = 0;
+  /** {@link #minuteEnd} on the monotonic clock: nothing turns before it. */
+  #endsAt = Number.NEGATIVE_INFINITY;
   #sites = new Map<string, Map<string, SiteCell>>();
   #gateway = new Map<string, Map<string, GatewayCell>>();
   #ended: TrafficBatch[] = [];
 
-  constructor(now: () => number) {
+  constructor(now: () => number, monotonic: () => number) {
     this.#now = now;
+    this.#monotonic = monotonic;
   }
 
-  observeRequest(site: string, environment: string, status: number, seconds: number): void {
-    this.#turnMinute();
+  observeRequest(
+    site: string,
+    environment: string,
+    status: number,
+    seconds: number,
+    endedAt = this.#monotonic(),
+  ): void {
+    if (endedAt >= this.#endsAt) {
+      this.#turnMinute(endedAt);
+    }
     let environments = this.#sites.get(site);
     if (environments === undefined) {
       environments = new Map();
@@ -145,7 +168,7 @@ class MinuteCounts {
   }
 
   observeCall(service: string, api: string, status: number): void {
-    this.#turnMinute();
+    this.#turnIfOver();
     let apis = this.#gateway.get(service);
     if (apis === undefined) {
       apis = new Map();
@@ -170,7 +193,7 @@ class MinuteCounts {
 
   /** Everything counted so far, as rows; the counts start again from zero. */
   take(): TrafficBatch {
-    this.#turnMinute();
+    this.#turnIfOver();
     const batches = [...this.#ended, this.#rows()];
     this.#ended = [];
     this.#sites = new Map();
@@ -178,19 +201,30 @@ class MinuteCounts {
     return batches.reduce(joinBatches, { sites: [], gateway: [] });
   }
 
-  /** When the minute is over, sets its counts aside and starts the one `now` is in. */
-  #turnMinute(): void {
+  #turnIfOver(): void {
+    const at = this.#monotonic();
+    if (at >= this.#endsAt) {
+      this.#turnMinute(at);
+    }
+  }
+
+  /**
+   * The minute's end has passed on the monotonic clock (`at`): when it has on the wall clock too, sets the
+   * minute's counts aside and starts the one the wall clock is in; either way, maps that minute's end
+   * onto the monotonic clock again (the two drift apart, and the wall clock may be set).
+   */
+  #turnMinute(at: number): void {
     const now = this.#now();
-    if (now < this.#minuteEnd && now >= this.#minuteStart) {
-      return;
+    if (now >= this.#minuteEnd || now < this.#minuteStart) {
+      if (this.#sites.size > 0 || this.#gateway.size > 0) {
+        this.#ended.push(this.#rows());
+        this.#sites = new Map();
+        this.#gateway = new Map();
+      }
+      this.#minuteStart = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+      this.#minuteEnd = this.#minuteStart + MINUTE_MS;
     }
-    if (this.#sites.size > 0 || this.#gateway.size > 0) {
-      this.#ended.push(this.#rows());
-      this.#sites = new Map();
-      this.#gateway = new Map();
-    }
-    this.#minuteStart = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-    this.#minuteEnd = this.#minuteStart + MINUTE_MS;
+    this.#endsAt = at + (this.#minuteEnd - now);
   }
 
   #rows(): TrafficBatch {

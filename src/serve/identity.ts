@@ -29,6 +29,8 @@ import {
 import { isUserError } from '../shared/errors.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
+/** Session key generations remembered per site: the current one, the one before and the one ahead. */
+const KEPT_GENERATIONS = 3;
 /** The custom roles of a user the site has none for (one list, so callers can compare by identity). */
 const NO_ROLES: readonly string[] = Object.freeze([]);
 
@@ -110,9 +112,22 @@ export function createSiteSessions(
 /**
  * The keys a site's sessions are sealed with, one per rotation period (the sealed codec seals under the
  * current one and opens with it and the one before); test sessions minted by the admin API use them too.
+ * The codec asks for a key on every read of a cookie: the last few generations' keys are remembered
+ * instead of derived again (the service key does not change while the process runs).
  */
 export function siteSessionKey(control: ControlContext, siteId: string): (generation: number) => Buffer {
-  return (generation) => control.sealer.deriveKey(`sessions:${siteId}:${generation}`);
+  const keys = new Map<number, Buffer>();
+  return (generation) => {
+    let key = keys.get(generation);
+    if (key === undefined) {
+      if (keys.size >= KEPT_GENERATIONS) {
+        keys.clear();
+      }
+      key = control.sealer.deriveKey(`sessions:${siteId}:${generation}`);
+      keys.set(generation, key);
+    }
+    return key;
+  };
 }
 
 /** Invitations and purge for one environment; `applyChanges` makes this node see a change at once. */

@@ -4,7 +4,12 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
-import { createRequestId } from '../edge/index.js';
+import {
+  type ClientPrincipal,
+  createRequestId,
+  type EdgeStateProvider,
+  type PrincipalListener,
+} from '../edge/index.js';
 import {
   type AccessLog,
   createMetrics,
@@ -43,6 +48,8 @@ export interface NodeOperationsDeps {
   readonly logger: Logger;
   readonly storage: StorageDatabase;
   readonly table: SiteTable;
+  /** The edge's sites by Host, custom domains included (whose session cookie a request carries). */
+  readonly sites: EdgeStateProvider;
   readonly gateway: GatewayRuntime;
   readonly identityHostname: string;
   /** The Redis change bus, once connected (none without `--redis-url`). */
@@ -58,6 +65,11 @@ export interface NodeOperationsDeps {
 export interface NodeOperations {
   /** The data-plane listener with request ids, metrics and the access log. */
   instrument(listener: Listener): Listener;
+  /**
+   * For the edge, with the access log on: keeps the principal a request was served as, so that its line
+   * names the user without reading the session cookie again.
+   */
+  readonly onPrincipal?: PrincipalListener;
   /** The admin listener with `/healthz`, `/readyz` and `/metrics` in front. */
   admin(listener: Listener): Listener;
   /** Writes what the traffic recorder counted so far (before a read of the history). */
@@ -91,10 +103,13 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     metrics,
     checks: readinessChecks(deps),
   });
-  const classifier = createClassifier(deps);
+  const principals =
+    accessLog === undefined ? undefined : new WeakMap<IncomingMessage, ClientPrincipal | null>();
+  const classifier = createClassifier(deps, principals);
   return {
     instrument: (listener) =>
       instrumentListener(listener, { metrics, accessLog, traffic, classifier, requestId: createRequestId }),
+    onPrincipal: principals === undefined ? undefined : rememberPrincipal(principals),
     admin: (listener) => (req, res) => {
       if (!routes(req, res)) {
         listener(req, res);
@@ -157,8 +172,24 @@ function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessChec
   };
 }
 
-/** Site, environment and kind of a request, from its host and path; never the path itself as a label. */
-function createClassifier(deps: NodeOperationsDeps): RequestClassifier {
+/** Keeps what the edge read for requests with a cookie (without one, nobody is signed in). */
+function rememberPrincipal(principals: WeakMap<IncomingMessage, ClientPrincipal | null>): PrincipalListener {
+  return (req, principal) => {
+    if (req.headers.cookie !== undefined) {
+      principals.set(req, principal);
+    }
+  };
+}
+
+/**
+ * Site, environment and kind of a request, from its host and path; never the path itself as a label.
+ * The user is the one the edge served the request as; the cookie is read only for a request the edge
+ * answered before it looked (a 404 of an unknown host, a denied address, a redirect to HTTPS).
+ */
+function createClassifier(
+  deps: NodeOperationsDeps,
+  principals: WeakMap<IncomingMessage, ClientPrincipal | null> | undefined,
+): RequestClassifier {
   // Requests in a row mostly carry the same Host: its hostname is kept instead of parsed again.
   let lastHost: string | undefined;
   let lastHostname = '';
@@ -185,7 +216,11 @@ function createClassifier(deps: NodeOperationsDeps): RequestClassifier {
       if (cookie === undefined) {
         return undefined;
       }
-      return deps.table.resolveSite(req.headers.host)?.sessions.read(cookie)?.userId;
+      const served = principals?.get(req);
+      if (served !== undefined) {
+        return served?.userId;
+      }
+      return deps.sites.resolveSite(req.headers.host)?.sessions.read(cookie)?.userId;
     },
   };
 }

@@ -164,26 +164,35 @@ export interface Service {
 }
 
 /**
- * Starts `portico serve`. The data folder and what is in it are made private first; the service key is
- * checked against the database before anything is written to it (a wrong key is refused at once).
+ * Starts `portico serve`. Nothing is written before the sandbox is known: a start that fails on it leaves
+ * the data folder (or its absence) and the database as they were. Then the data folder and what is in it
+ * are made private first; the service key is checked against the database before anything is written to
+ * it (a wrong key is refused at once).
  */
 export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
   const keySource = resolveKeySource({ ...options, dataDir });
-  await makePrivateDir(dataDir);
-  await tightenFolder(dataDir, DATA_ENTRIES);
-  // Independent steps, side by side: the sandbox probes start processes, the storage opens and migrates.
+  // Independent steps, side by side: the sandbox probes start processes while the storage loads its driver
+  // (and, on PostgreSQL, connects and reads the key state); the storage writes once the sandbox is known.
+  const probing = resolveSandbox({
+    choice: options.sandbox ?? 'auto',
+    hidden: [dataDir],
+    ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+  });
+  const writable = probing.then(async () => {
+    await makePrivateDir(dataDir);
+    await tightenFolder(dataDir, DATA_ENTRIES);
+  });
+  // A storage that fails before it waits for `writable` never sees its rejection: it is handled here.
+  writable.catch(() => undefined);
   const [probed, opened] = await Promise.allSettled([
-    resolveSandbox({
-      choice: options.sandbox ?? 'auto',
-      hidden: [dataDir],
-      ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
-    }),
+    probing,
     openKeyedStorage(
       options.databaseUrl === undefined
         ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
         : { dialect: 'postgres', url: options.databaseUrl },
       keySource,
+      writable,
     ),
   ]);
   if (probed.status === 'rejected') {
@@ -310,12 +319,6 @@ async function startOnStorage(
   }
   await pruneLocalDeployments(control, table.activeDeploymentIds());
   const sites = domains.provider(table);
-  const edgeHandler = createEdgeHandler({
-    provider: sites,
-    serverHost: `${options.host}:${options.port}`,
-    logger: options.logger,
-    verbose: options.verbose,
-  });
   const identity = createIdentityHost({
     hostname: identityHostname,
     flows: signInFlows,
@@ -335,6 +338,7 @@ async function startOnStorage(
     logger: options.logger,
     storage,
     table,
+    sites,
     gateway,
     identityHostname,
     bus: () => bus,
@@ -346,6 +350,13 @@ async function startOnStorage(
     throw error;
   });
   flushTraffic = () => operations.flushTraffic();
+  const edgeHandler = createEdgeHandler({
+    provider: sites,
+    serverHost: `${options.host}:${options.port}`,
+    logger: options.logger,
+    verbose: options.verbose,
+    onPrincipal: operations.onPrincipal,
+  });
   const targets = {
     gateway,
     functionApps,

@@ -20,6 +20,13 @@ export interface OpenDatabaseOptions {
    * unreachable).
    */
   readonly beforeMigrate?: (db: Kysely<Database>) => Promise<void>;
+  /**
+   * Nothing is written before it resolves; when it rejects, the database is closed and its reason rethrown
+   * as it is. SQLite's file is created after it (the driver loads before); PostgreSQL connects and
+   * `beforeMigrate` reads before it, the migrations wait. `portico serve` passes its sandbox probe here, so
+   * that a start that fails on the sandbox leaves the database and its folder as they were.
+   */
+  readonly writable?: Promise<void>;
 }
 
 /**
@@ -30,11 +37,12 @@ export async function openDatabase(
   location: DatabaseLocation,
   options: OpenDatabaseOptions = {},
 ): Promise<StorageDatabase> {
-  const db = await connect(location);
+  const db = await connect(location, options.writable);
   try {
     await options.beforeMigrate?.(db).catch((error: unknown) => {
       throw error instanceof PorticoError ? error : unreachable(location, error);
     });
+    await options.writable;
     await migrate(db, location);
   } catch (error) {
     await db.destroy();
@@ -43,17 +51,39 @@ export async function openDatabase(
   return { db, dialect: location.dialect, close: () => db.destroy() };
 }
 
-/** Only the driver of the dialect in use is loaded (decision 0035): SQLite never loads pg, nor the reverse. */
-async function connect(location: DatabaseLocation): Promise<Kysely<Database>> {
+/**
+ * Only the driver of the dialect in use is loaded (decision 0035): SQLite never loads pg, nor the reverse.
+ * Opening SQLite creates its file, so it waits for `writable` (with its driver loaded meanwhile).
+ */
+async function connect(
+  location: DatabaseLocation,
+  writable: Promise<void> | undefined,
+): Promise<Kysely<Database>> {
+  if (location.dialect === 'postgres') {
+    return reachable(location, () => openPostgres(location.url));
+  }
+  const driver = await reachable(location, loadSqlite);
+  await writable;
+  return reachable(location, async () => openSqlite(driver, location.file));
+}
+
+/** Runs a step of connecting; its failure is the database being unreachable. */
+async function reachable<T>(location: DatabaseLocation, step: () => Promise<T>): Promise<T> {
   try {
-    return location.dialect === 'sqlite' ? await openSqlite(location.file) : await openPostgres(location.url);
+    return await step();
   } catch (error) {
     throw unreachable(location, error);
   }
 }
 
-async function openSqlite(file: string): Promise<Kysely<Database>> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
+type SqliteDriver = typeof import('better-sqlite3');
+
+async function loadSqlite(): Promise<SqliteDriver> {
+  const { default: driver } = await import('better-sqlite3');
+  return driver;
+}
+
+function openSqlite(BetterSqlite3: SqliteDriver, file: string): Kysely<Database> {
   makePrivateDirSync(dirname(file));
   // SQLite gives the -wal and -shm files the mode of the database file, so a private file keeps them private.
   touchPrivateFileSync(file);

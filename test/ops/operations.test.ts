@@ -209,6 +209,41 @@ describe('portico serve operations', () => {
     expect(text).not.toContain('octocat');
   });
 
+  it('names the user a request was served as: the same hash on every path, none once the session ended', async () => {
+    const principal = {
+      identityProvider: 'github',
+      userId: 'user-id-fedcba9876543210',
+      userDetails: 'hubot',
+      userRoles: ['anonymous', 'authenticated'],
+    };
+    const lineOf = async (response: { header(name: string): string | undefined }) => {
+      const id = response.header('x-ms-request-id');
+      await eventually(async () => (await logLines()).some((line) => line.requestId === id));
+      return (await logLines()).find((line) => line.requestId === id);
+    };
+    const cookie = await sealedCookie(t, principal);
+    const page = await lineOf(await t.get(shop, '/', { headers: { cookie } }));
+    const me = await t.get(shop, '/.auth/me', { headers: { cookie } });
+    expect(me.json()).toMatchObject({ clientPrincipal: { userId: principal.userId } });
+    const api = await lineOf(await t.get(shop, '/api/setting/PATH', { headers: { cookie } }));
+    expect(page?.userHash).toMatch(/^[0-9a-f]{32}$/);
+    expect((await lineOf(me))?.userHash).toBe(page?.userHash);
+    expect(api?.userHash).toBe(page?.userHash);
+
+    const expired = await sealedCookie(t, principal, Math.floor(Date.now() / 1000) - 60);
+    const late = await lineOf(await t.get(shop, '/', { headers: { cookie: expired } }));
+    expect(late).toMatchObject({ path: '/', status: 200 });
+    expect(late).not.toHaveProperty('userHash');
+
+    // The sign-out itself was made by the user; the cookie names nobody after it.
+    const signOut = await lineOf(await t.get(shop, '/.auth/logout', { headers: { cookie } }));
+    expect(signOut).toMatchObject({ path: '/.auth/logout', status: 302, userHash: page?.userHash });
+    const after = await t.get(shop, '/.auth/me', { headers: { cookie } });
+    expect(after.json()).toEqual({ clientPrincipal: null });
+    expect(await lineOf(after)).not.toHaveProperty('userHash');
+    expect(await lineOf(await t.get(shop, '/', { headers: { cookie } }))).not.toHaveProperty('userHash');
+  });
+
   it('keeps writing after the file is moved away and the log reopened (SIGHUP)', async () => {
     await rename(logFile, `${logFile}.1`);
     t.service.reopenLogs();
@@ -220,13 +255,18 @@ describe('portico serve operations', () => {
   });
 });
 
-async function sealedCookie(t: TestService, principal: Record<string, unknown>): Promise<string> {
+/** A session cookie of the site `shop`, sealed by the service; `expiresAt` in seconds (default: in an hour). */
+async function sealedCookie(
+  t: TestService,
+  principal: Record<string, unknown>,
+  expiresAt = Math.floor(Date.now() / 1000) + 3600,
+): Promise<string> {
   const row = await t.service.control.db
     .selectFrom('sites')
     .select('id')
     .where('name', '=', 'shop')
     .executeTakeFirstOrThrow();
-  const value = t.service.control.sealSession?.(row.id, principal as never, Date.now() + 3_600_000);
+  const value = t.service.control.sealSession?.(row.id, principal as never, expiresAt);
   return `StaticWebAppsAuthCookie=${value}`;
 }
 
