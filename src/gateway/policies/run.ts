@@ -2,22 +2,71 @@
  * Running a composed policy (spec/apim.md §2): inbound, backend, outbound in order; a failure skips the
  * rest and runs on-error, and if on-error did not answer, the caller gets APIM's JSON error;
  * `return-response` ends the call at once with its response.
+ *
+ * Steps that answer at once (most checks, in-memory counters, cached keys) run one after the other
+ * without a promise; the engine waits only from the first step that returns one (decision 0037). A step
+ * that throws and a step whose promise rejects are handled the same way.
  */
 import {
   type GatewayContext,
   GatewayFailure,
   type GatewayResponse,
   isBackendBody,
+  isPromiseLike,
   type PolicySection,
 } from '../types.js';
 import { answerCorsPreflight, type CorsStep } from './kinds/cors.js';
 import { mocked, ReturnResponse } from './kinds/responses.js';
 import { type EffectivePolicy, runDeferred, type Step } from './model.js';
 
-async function runSteps(steps: readonly Step[], ctx: GatewayContext): Promise<void> {
-  for (const step of steps) {
-    await step.run(ctx);
+/** The main sections, in order; on-error runs only after a failure. */
+const SECTIONS = ['inbound', 'backend', 'outbound'] as const;
+
+type MainSection = (typeof SECTIONS)[number];
+
+/** The section a call is in, for `context.LastError.Section`. */
+interface Progress {
+  section: PolicySection;
+}
+
+/**
+ * Runs `steps` from `from` on. Undefined when every step ran at once; otherwise a promise of the rest,
+ * from the first step that returned one.
+ */
+function runSteps(steps: readonly Step[], ctx: GatewayContext, from: number): Promise<void> | undefined {
+  for (let index = from; index < steps.length; index += 1) {
+    const pending = (steps[index] as Step).run(ctx);
+    if (isPromiseLike(pending)) {
+      return pending.then(() => runSteps(steps, ctx, index + 1));
+    }
   }
+  return undefined;
+}
+
+function stepsOf(policy: EffectivePolicy, section: MainSection): readonly Step[] {
+  return section === 'inbound' ? policy.inbound : section === 'backend' ? policy.backend : policy.outbound;
+}
+
+/** Runs the main sections from the `from`-th on, then the deferred work. */
+function runSections(
+  policy: EffectivePolicy,
+  ctx: GatewayContext,
+  progress: Progress,
+  from: number,
+): Promise<void> | undefined {
+  for (let index = from; index < SECTIONS.length; index += 1) {
+    const section = SECTIONS[index] as MainSection;
+    // A mocked response (inbound's mock-response) skips the backend call.
+    if (section === 'backend' && mocked.has(ctx)) {
+      continue;
+    }
+    progress.section = section;
+    const pending = runSteps(stepsOf(policy, section), ctx, 0);
+    if (pending !== undefined) {
+      return pending.then(() => runSections(policy, ctx, progress, index + 1));
+    }
+  }
+  return runDeferred(ctx);
 }
 
 /** APIM's error response for a failure. */
@@ -53,44 +102,57 @@ export function dropBody(response: GatewayResponse | undefined): void {
   }
 }
 
-async function runOnError(
+function answerOnError(ctx: GatewayContext, error: unknown): void {
+  ctx.response = error instanceof ReturnResponse ? error.response : failureResponse(toFailure(error));
+}
+
+function runOnError(
   policy: EffectivePolicy,
   ctx: GatewayContext,
   failure: GatewayFailure,
   section: PolicySection,
-): Promise<void> {
+): Promise<void> | undefined {
   ctx.lastError = { source: failure.source, reason: failure.reason, message: failure.message, section };
   ctx.response = failureResponse(failure);
   try {
-    await runSteps(policy.onError, ctx);
+    return runSteps(policy.onError, ctx, 0)?.catch((error: unknown) => answerOnError(ctx, error));
   } catch (error) {
-    ctx.response = error instanceof ReturnResponse ? error.response : failureResponse(toFailure(error));
+    answerOnError(ctx, error);
+    return undefined;
   }
 }
 
-/** Runs a call's policy; afterwards `ctx.response` holds what to send. Unexpected errors are rethrown. */
-export async function runPipeline(policy: EffectivePolicy, ctx: GatewayContext): Promise<void> {
-  let section: PolicySection = 'inbound';
-  try {
-    await runSteps(policy.inbound, ctx);
-    if (!mocked.has(ctx)) {
-      section = 'backend';
-      await runSteps(policy.backend, ctx);
-    }
-    section = 'outbound';
-    await runSteps(policy.outbound, ctx);
-    await runDeferred(ctx);
-  } catch (error) {
-    dropBody(ctx.response);
-    if (error instanceof ReturnResponse) {
-      ctx.response = error.response;
-      return;
-    }
-    if (!(error instanceof GatewayFailure)) {
-      throw error;
-    }
-    await runOnError(policy, ctx, error, section);
+/** What a failure of the main sections leads to; unexpected errors are thrown again. */
+function recover(
+  policy: EffectivePolicy,
+  ctx: GatewayContext,
+  error: unknown,
+  section: PolicySection,
+): Promise<void> | undefined {
+  dropBody(ctx.response);
+  if (error instanceof ReturnResponse) {
+    ctx.response = error.response;
+    return undefined;
   }
+  if (!(error instanceof GatewayFailure)) {
+    throw error;
+  }
+  return runOnError(policy, ctx, error, section);
+}
+
+/**
+ * Runs a call's policy; afterwards `ctx.response` holds what to send. Undefined when the whole policy ran
+ * at once, otherwise a promise of its end. Unexpected errors are thrown (or rejected) again.
+ */
+export function runPipeline(policy: EffectivePolicy, ctx: GatewayContext): Promise<void> | undefined {
+  const progress: Progress = { section: 'inbound' };
+  let pending: Promise<void> | undefined;
+  try {
+    pending = runSections(policy, ctx, progress, 0);
+  } catch (error) {
+    return recover(policy, ctx, error, progress.section);
+  }
+  return pending?.catch((error: unknown) => recover(policy, ctx, error, progress.section));
 }
 
 /** Answers a CORS preflight from the first `cors` of the inbound section; false when there is none. */

@@ -1,8 +1,9 @@
 /**
  * `rate-limit`, `rate-limit-by-key`, `quota`, `quota-by-key` (spec/apim.md §1.3, §2.1): atomic counters
- * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`.
+ * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`. The rate limits go on
+ * synchronously when the counter store answers at once (the memory store), without a promise per call.
  */
-import type { GatewayContext, PolicyScope } from '../../types.js';
+import { type CounterDecision, type GatewayContext, isPromiseLike, type PolicyScope } from '../../types.js';
 import { type BoolExpr, compileCondition, type TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
@@ -116,17 +117,20 @@ export const rateLimit: PolicyKind = {
       ? undefined
       : {
           name: 'rate-limit',
-          async run(ctx) {
+          run(ctx) {
             const subscription = ctx.call.subscription;
             if (subscription === undefined) {
               return;
             }
             const key = `rate:${ctx.call.serviceName}:${subscription.id}:${scopeKey(ctx, scope, el)}`;
-            const decision = await ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
-            if (!decision.allowed) {
-              refuseRate(ctx, options, decision.retryAfterSeconds);
-            }
-            report(ctx, options, decision.remaining);
+            const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
+            const admitted = (taken: CounterDecision) => {
+              if (!taken.allowed) {
+                refuseRate(ctx, options, taken.retryAfterSeconds);
+              }
+              report(ctx, options, taken.remaining);
+            };
+            return isPromiseLike(decision) ? decision.then(admitted) : admitted(decision);
           },
         };
   },
@@ -168,23 +172,26 @@ export const rateLimitByKey: PolicyKind = {
     }
     return {
       name: 'rate-limit-by-key',
-      async run(ctx) {
+      run(ctx) {
         const key = `ratekey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`;
         const counters = ctx.deps.counters;
         const decision =
           keyed.condition === undefined
-            ? await counters.takeRate(key, options.calls, options.period, keyed.count)
-            : await counters.peekRate(key, options.calls, options.period);
-        if (!decision.allowed) {
-          refuseRate(ctx, options, decision.retryAfterSeconds);
-        }
-        const condition = keyed.condition;
-        if (condition !== undefined) {
-          afterResponse(ctx, () =>
-            condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
-          );
-        }
-        report(ctx, options, decision.remaining);
+            ? counters.takeRate(key, options.calls, options.period, keyed.count)
+            : counters.peekRate(key, options.calls, options.period);
+        const admitted = (taken: CounterDecision) => {
+          if (!taken.allowed) {
+            refuseRate(ctx, options, taken.retryAfterSeconds);
+          }
+          const condition = keyed.condition;
+          if (condition !== undefined) {
+            afterResponse(ctx, () =>
+              condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
+            );
+          }
+          report(ctx, options, taken.remaining);
+        };
+        return isPromiseLike(decision) ? decision.then(admitted) : admitted(decision);
       },
     };
   },
