@@ -4,9 +4,9 @@
  * `LastError` reason `Timeout` or `BackendConnectionFailure`; the backend's address is logged, never
  * shown to the caller.
  *
- * The call resolves at the backend's status and headers, with the body held on the backend connection
- * (`_backend-body.ts`): the outbound policies run, then the body goes straight into the caller's response
- * or is dropped (decision 0034).
+ * The call resolves at the backend's status and headers, with the body held (its first 16 KiB in memory,
+ * the rest on the backend connection, `_backend-body.ts`): the outbound policies run, then the body goes
+ * straight into the caller's response or is dropped (decisions 0034, 0037).
  */
 
 import type { Dispatcher, Pool } from 'undici';
