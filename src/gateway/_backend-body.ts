@@ -79,7 +79,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     if (res !== undefined) {
       if (!res.write(chunk) && !controller.paused) {
         controller.pause();
-        res.once('drain', this.#resume);
+        res.once('drain', () => this.#resume());
       }
     } else if (!this.#discarding) {
       this.#held ??= [];
@@ -126,7 +126,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     }
     this.#res = res;
     // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call.
-    res.on('close', this.#onClose);
+    res.on('close', () => this.#onClose());
     const settled = new Promise<void>((resolve) => {
       this.#settle = resolve;
     });
@@ -143,18 +143,19 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     }
   }
 
-  #resume = (): void => {
+  // Methods, not arrow fields: their listeners are made only when needed (most bodies end before sendTo).
+  #resume(): void {
     if (!this.#ended && !this.#failed) {
       this.#controller?.resume();
     }
-  };
+  }
 
-  #onClose = (): void => {
+  #onClose(): void {
     if (!this.#ended && !this.#failed) {
       this.#abort();
     }
     this.#settle();
-  };
+  }
 
   #abort(): void {
     const controller = this.#controller;

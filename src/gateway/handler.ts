@@ -117,19 +117,21 @@ function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound 
 export function createGatewayPipeline(options: GatewayHandlerOptions): GatewayPipeline {
   return (service, inbound, res) => {
     const matched: CallNames = { api: '', product: '' };
-    const done = () => publishCall(service, matched, res);
-    const failed = (error: unknown) => {
-      answerFailure(service, inbound, res, options, error);
-      done();
-    };
     let pending: Promise<void>;
     try {
       pending = handle(service, inbound, res, options, matched);
     } catch (error) {
-      failed(error);
+      answerFailure(service, inbound, res, options, error);
+      publishCall(service, matched, res);
       return Promise.resolve();
     }
-    return pending.then(done, failed);
+    return pending.then(
+      () => publishCall(service, matched, res),
+      (error: unknown) => {
+        answerFailure(service, inbound, res, options, error);
+        publishCall(service, matched, res);
+      },
+    );
   };
 }
 

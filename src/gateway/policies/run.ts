@@ -24,14 +24,53 @@ const SECTIONS = ['inbound', 'backend', 'outbound'] as const;
 
 type MainSection = (typeof SECTIONS)[number];
 
-/** The section a call is in, for `context.LastError.Section`. */
-interface Progress {
-  section: PolicySection;
+function stepsOf(policy: EffectivePolicy, section: MainSection): readonly Step[] {
+  return section === 'inbound' ? policy.inbound : section === 'backend' ? policy.backend : policy.outbound;
 }
 
 /**
- * Runs `steps` from `from` on. Undefined when every step ran at once; otherwise a promise of the rest,
- * from the first step that returned one.
+ * One run of the main sections: where it stands, so that a step that waits resumes the run from the next
+ * step. One object per call, and one continuation per step that waits, whatever the sections.
+ */
+class SectionRun {
+  readonly #policy: EffectivePolicy;
+  readonly #ctx: GatewayContext;
+  #index = 0;
+  #step = 0;
+  /** The section running (for `context.LastError.Section`); stays `outbound` for the deferred work. */
+  section: PolicySection = 'inbound';
+
+  constructor(policy: EffectivePolicy, ctx: GatewayContext) {
+    this.#policy = policy;
+    this.#ctx = ctx;
+  }
+
+  /** Runs from where it stands, then the deferred work; undefined when all of it ran at once. */
+  run(): Promise<void> | undefined {
+    const ctx = this.#ctx;
+    for (; this.#index < SECTIONS.length; this.#index += 1, this.#step = 0) {
+      const section = SECTIONS[this.#index] as MainSection;
+      // A mocked response (inbound's mock-response) skips the backend call.
+      if (section === 'backend' && this.#step === 0 && mocked.has(ctx)) {
+        continue;
+      }
+      this.section = section;
+      const steps = stepsOf(this.#policy, section);
+      while (this.#step < steps.length) {
+        const pending = (steps[this.#step] as Step).run(ctx);
+        this.#step += 1;
+        if (isPromiseLike(pending)) {
+          return pending.then(() => this.run());
+        }
+      }
+    }
+    return runDeferred(ctx);
+  }
+}
+
+/**
+ * Runs `steps` (on-error's) from `from` on. Undefined when every step ran at once; otherwise a promise of
+ * the rest, from the first step that returned one.
  */
 function runSteps(steps: readonly Step[], ctx: GatewayContext, from: number): Promise<void> | undefined {
   for (let index = from; index < steps.length; index += 1) {
@@ -41,32 +80,6 @@ function runSteps(steps: readonly Step[], ctx: GatewayContext, from: number): Pr
     }
   }
   return undefined;
-}
-
-function stepsOf(policy: EffectivePolicy, section: MainSection): readonly Step[] {
-  return section === 'inbound' ? policy.inbound : section === 'backend' ? policy.backend : policy.outbound;
-}
-
-/** Runs the main sections from the `from`-th on, then the deferred work. */
-function runSections(
-  policy: EffectivePolicy,
-  ctx: GatewayContext,
-  progress: Progress,
-  from: number,
-): Promise<void> | undefined {
-  for (let index = from; index < SECTIONS.length; index += 1) {
-    const section = SECTIONS[index] as MainSection;
-    // A mocked response (inbound's mock-response) skips the backend call.
-    if (section === 'backend' && mocked.has(ctx)) {
-      continue;
-    }
-    progress.section = section;
-    const pending = runSteps(stepsOf(policy, section), ctx, 0);
-    if (pending !== undefined) {
-      return pending.then(() => runSections(policy, ctx, progress, index + 1));
-    }
-  }
-  return runDeferred(ctx);
 }
 
 /** APIM's error response for a failure. */
@@ -145,14 +158,14 @@ function recover(
  * at once, otherwise a promise of its end. Unexpected errors are thrown (or rejected) again.
  */
 export function runPipeline(policy: EffectivePolicy, ctx: GatewayContext): Promise<void> | undefined {
-  const progress: Progress = { section: 'inbound' };
+  const run = new SectionRun(policy, ctx);
   let pending: Promise<void> | undefined;
   try {
-    pending = runSections(policy, ctx, progress, 0);
+    pending = run.run();
   } catch (error) {
-    return recover(policy, ctx, error, progress.section);
+    return recover(policy, ctx, error, run.section);
   }
-  return pending?.catch((error: unknown) => recover(policy, ctx, error, progress.section));
+  return pending?.catch((error: unknown) => recover(policy, ctx, error, run.section));
 }
 
 /** Answers a CORS preflight from the first `cors` of the inbound section; false when there is none. */

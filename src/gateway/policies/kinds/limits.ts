@@ -92,6 +92,38 @@ function refuseRate(ctx: GatewayContext, options: RateOptions, retryAfter: numbe
   );
 }
 
+/** Refuses the call (429) unless the counter admitted it, then reports what is left. */
+function admitRate(ctx: GatewayContext, options: RateOptions, decision: CounterDecision): void {
+  if (!decision.allowed) {
+    refuseRate(ctx, options, decision.retryAfterSeconds);
+  }
+  report(ctx, options, decision.remaining);
+}
+
+/**
+ * `rate-limit-by-key` after its counter answered: refuses (429) unless admitted; with an
+ * `increment-condition`, counts the call after the response when the condition holds.
+ */
+function admitKeyed(
+  ctx: GatewayContext,
+  options: RateOptions,
+  keyed: KeyedOptions,
+  key: string,
+  decision: CounterDecision,
+): void {
+  if (!decision.allowed) {
+    refuseRate(ctx, options, decision.retryAfterSeconds);
+  }
+  const condition = keyed.condition;
+  if (condition !== undefined) {
+    const counters = ctx.deps.counters;
+    afterResponse(ctx, () =>
+      condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
+    );
+  }
+  report(ctx, options, decision.remaining);
+}
+
 /** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
 function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
   const owner =
@@ -124,13 +156,9 @@ export const rateLimit: PolicyKind = {
             }
             const key = `rate:${ctx.call.serviceName}:${subscription.id}:${scopeKey(ctx, scope, el)}`;
             const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
-            const admitted = (taken: CounterDecision) => {
-              if (!taken.allowed) {
-                refuseRate(ctx, options, taken.retryAfterSeconds);
-              }
-              report(ctx, options, taken.remaining);
-            };
-            return isPromiseLike(decision) ? decision.then(admitted) : admitted(decision);
+            return isPromiseLike(decision)
+              ? decision.then((taken) => admitRate(ctx, options, taken))
+              : admitRate(ctx, options, decision);
           },
         };
   },
@@ -179,19 +207,9 @@ export const rateLimitByKey: PolicyKind = {
           keyed.condition === undefined
             ? counters.takeRate(key, options.calls, options.period, keyed.count)
             : counters.peekRate(key, options.calls, options.period);
-        const admitted = (taken: CounterDecision) => {
-          if (!taken.allowed) {
-            refuseRate(ctx, options, taken.retryAfterSeconds);
-          }
-          const condition = keyed.condition;
-          if (condition !== undefined) {
-            afterResponse(ctx, () =>
-              condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
-            );
-          }
-          report(ctx, options, taken.remaining);
-        };
-        return isPromiseLike(decision) ? decision.then(admitted) : admitted(decision);
+        return isPromiseLike(decision)
+          ? decision.then((taken) => admitKeyed(ctx, options, keyed, key, taken))
+          : admitKeyed(ctx, options, keyed, key, decision);
       },
     };
   },
