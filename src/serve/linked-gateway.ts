@@ -101,12 +101,14 @@ class InProcessCall {
 
   run(call: LocalGatewayCall, inbound: GatewayInbound): Promise<void> {
     this.#inbound = inbound;
-    this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
+    this.#timer = setTimeout(onTimeout, this.#options.timeoutMs, this);
     // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call; a
     // close after the call finished finds it done.
-    this.#res.on('close', this.#onClose);
+    this.#res.on('close', () => this.#closed());
     publishEvent('apiCall', makeStartEvent);
-    return call(inbound, this.#res).then(this.#onEnd);
+    return call(inbound, this.#res).then(() => {
+      this.#finish('ok');
+    });
   }
 
   #finish(outcome: Outcome): boolean {
@@ -123,17 +125,14 @@ class InProcessCall {
     return true;
   }
 
-  #onEnd = (): void => {
-    this.#finish('ok');
-  };
-
-  #onClose = (): void => {
+  #closed(): void {
     if (!this.#res.writableFinished) {
       this.#finish('aborted');
     }
-  };
+  }
 
-  #onTimeout = (): void => {
+  /** The edge's API timeout: `500 Backend call failure`, as over the hop. */
+  timedOut(): void {
     if (!this.#finish('timeout')) {
       return;
     }
@@ -147,5 +146,10 @@ class InProcessCall {
       this.#res,
       new PorticoError('PROXY_BACKEND_TIMEOUT', `The /api backend did not answer within ${timeoutMs} ms.`),
     );
-  };
+  }
+}
+
+/** The timer's callback: a function of the module, given the call, so no closure is made per call. */
+function onTimeout(call: InProcessCall): void {
+  call.timedOut();
 }
