@@ -55,15 +55,23 @@ interface Context {
 /** How many verified tokens are remembered (oldest forgotten first). */
 const VERIFIED_TOKENS_MAX = 4096;
 
-/** What is remembered of a verified token: the key that verified it, and its decoded parts. */
+/** What is remembered of a verified token: the token, the key that verified it, and its decoded parts. */
 interface VerifiedToken {
+  readonly token: string;
   readonly key: VerificationKey;
   readonly parsed: ParsedToken;
 }
 
 /**
- * Token → the key object that verified its signature, and the token decoded. A hit counts only while
- * that same object is among the keys of the current validation, so a rotated or removed key (new key
+ * How many of a token's last characters find its entry: the end of its signature, which any two signed
+ * tokens differ in. Hashing them costs a fraction of hashing a whole token (hundreds of characters), and
+ * the entry counts only when its token is the same string.
+ */
+const FINGERPRINT_CHARS = 24;
+
+/**
+ * Tokens whose signature a key verified: the key object and the token decoded. A hit counts only while
+ * that same key object is among the keys of the current validation, so a rotated or removed key (new key
  * objects) forces a new check; lifetime, audiences, issuers and claims are checked on every call
  * regardless (so an expired token fails whether remembered or not). The decoded parts are reused: the
  * same string always decodes to the same header and claims.
@@ -71,14 +79,10 @@ interface VerifiedToken {
 class VerifiedTokens {
   readonly #entries = new Map<string, VerifiedToken>();
 
-  /** The decoded token, when it was verified before. */
-  parsedOf(token: string): ParsedToken | undefined {
-    return this.#entries.get(token)?.parsed;
-  }
-
-  verifiedBy(token: string, keys: readonly VerificationKey[]): boolean {
-    const entry = this.#entries.get(token);
-    return entry !== undefined && keys.includes(entry.key);
+  /** The entry of `token`, when it was verified before. */
+  find(token: string): VerifiedToken | undefined {
+    const entry = this.#entries.get(fingerprintOf(token));
+    return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
   remember(token: string, key: VerificationKey, parsed: ParsedToken): void {
@@ -88,8 +92,12 @@ class VerifiedTokens {
         this.#entries.delete(oldest);
       }
     }
-    this.#entries.set(token, { key, parsed });
+    this.#entries.set(fingerprintOf(token), { token, key, parsed });
   }
+}
+
+function fingerprintOf(token: string): string {
+  return token.length <= FINGERPRINT_CHARS ? token : token.slice(-FINGERPRINT_CHARS);
 }
 
 /** The keys and issuers a validation may use. */
@@ -167,7 +175,8 @@ function createStaticKeyCache(warn: (message: string) => void) {
  * the path that loads, reloads or verifies (a promise); both paths check the same things in the same order.
  */
 function validateToken(token: string, rules: JwtRules, context: Context): MaybePromise<JwtOutcome> {
-  const parsed = context.verified.parsedOf(token) ?? parseToken(token);
+  const remembered = context.verified.find(token);
+  const parsed = remembered?.parsed ?? parseToken(token);
   if (parsed === undefined) {
     return MALFORMED;
   }
@@ -175,7 +184,7 @@ function validateToken(token: string, rules: JwtRules, context: Context): MaybeP
   if (ring === undefined || (parsed.kid !== undefined && !hasKid(ring, parsed.kid))) {
     return validateLoading(token, parsed, rules, context);
   }
-  return checkWithRing(token, parsed, rules, ring, context);
+  return checkWithRing(token, parsed, rules, ring, context, remembered);
 }
 
 /** The path that waits: loads the key sets (reloading them for an unknown `kid`), then checks. */
@@ -189,7 +198,7 @@ async function validateLoading(
   if (parsed.kid !== undefined && !hasKid(ring, parsed.kid)) {
     ring = await reloadForKid(ring, rules, context);
   }
-  return checkWithRing(token, parsed, rules, ring, context);
+  return checkWithRing(token, parsed, rules, ring, context, context.verified.find(token));
 }
 
 function hasKid(ring: KeyRing, kid: string): boolean {
@@ -203,8 +212,9 @@ function checkWithRing(
   rules: JwtRules,
   ring: KeyRing,
   context: Context,
+  remembered: VerifiedToken | undefined,
 ): MaybePromise<JwtOutcome> {
-  const screened = screenSignature(token, parsed, rules, ring.keys, context.verified);
+  const screened = screenSignature(parsed, rules, ring.keys, remembered);
   if (screened !== undefined && 'candidates' in screened) {
     return verifyCandidates(token, parsed, screened.candidates, context.verified).then(
       (failure) => failure ?? checkClaims(parsed, rules, ring, context),
@@ -317,11 +327,10 @@ interface Candidates {
  * own type.
  */
 function screenSignature(
-  token: string,
   parsed: ParsedToken,
   rules: JwtRules,
   keys: readonly VerificationKey[],
-  verified: VerifiedTokens,
+  remembered: VerifiedToken | undefined,
 ): JwtFailure | Candidates | undefined {
   if (parsed.alg.toLowerCase() === 'none') {
     return checkUnsigned(parsed, rules);
@@ -333,7 +342,7 @@ function screenSignature(
   if (candidates.length === 0) {
     return parsed.kid === undefined ? NO_KEYS : unknownKid(parsed.kid);
   }
-  return verified.verifiedBy(token, candidates) ? undefined : { candidates };
+  return remembered !== undefined && candidates.includes(remembered.key) ? undefined : { candidates };
 }
 
 /** Verifies the signature with each candidate of the token's algorithm, remembering the one that does. */
