@@ -1,10 +1,12 @@
 /**
  * The backend's answer to one `forward-request`, written as an undici dispatch handler like the edge's
  * `/api` exchange (`edge/proxy/_exchange.ts`), so no stream sits between the two sockets (decision 0034):
- * {@link BackendExchange.head} resolves at the status and headers with the backend connection paused, so
- * the body waits on the socket while the outbound policies run; then {@link BackendExchange.sendTo}
- * writes each chunk straight into the caller's response, or {@link BackendExchange.discard} reads the
- * rest to nowhere so the connection can be reused.
+ * {@link BackendExchange.head} resolves at the status and headers; while the outbound policies run, the
+ * first {@link HOLD_BYTES} of the body are held and the backend connection is paused only beyond them
+ * (decision 0037: a small answer, the common case, never pauses and resumes the parser); then
+ * {@link BackendExchange.sendTo} writes the held chunks and each further chunk straight into the caller's
+ * response, or {@link BackendExchange.discard} drops them and reads the rest to nowhere so the connection
+ * can be reused.
  *
  * Invariant: the body has one fate (sent or discarded). Once it is sent, the caller's response closing
  * settles {@link BackendExchange.sendTo}, whether the backend ended, failed (the response is cut) or the
@@ -19,6 +21,12 @@ export interface BackendHead {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
 }
+
+/**
+ * How much of a body is held while its fate is not known yet (Node's default stream buffer): past it, the
+ * backend connection is paused until the body is sent or dropped, so a large body waits on the socket.
+ */
+export const HOLD_BYTES = 16 * 1024;
 
 /** Raised on the backend call when the caller went away; never shown to anyone. */
 class CallerGoneError extends Error {
@@ -36,8 +44,9 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
   /** The caller's response, once the body is being sent. */
   #res: ServerResponse | undefined;
   #discarding = false;
-  /** Chunks that came before the body had a fate (undici may deliver one it had already parsed). */
+  /** Chunks that came before the body had a fate, and their size. */
   #held: Buffer[] | undefined;
+  #heldBytes = 0;
   #ended = false;
   #failed = false;
   #settle: () => void = ignore;
@@ -54,13 +63,12 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
     // 1xx interim answers are the backend's business; the policies see the final one.
     if (statusCode >= 200) {
-      controller.pause();
       this.#gotHead = true;
       this.#resolveHead({ status: statusCode, headers });
     }
@@ -71,11 +79,15 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     if (res !== undefined) {
       if (!res.write(chunk) && !controller.paused) {
         controller.pause();
-        res.once('drain', this.#resume);
+        res.once('drain', () => this.#resume());
       }
     } else if (!this.#discarding) {
       this.#held ??= [];
       this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      if (this.#heldBytes >= HOLD_BYTES && !controller.paused) {
+        controller.pause();
+      }
     }
   }
 
@@ -114,7 +126,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     }
     this.#res = res;
     // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call.
-    res.on('close', this.#onClose);
+    res.on('close', () => this.#onClose());
     const settled = new Promise<void>((resolve) => {
       this.#settle = resolve;
     });
@@ -131,18 +143,19 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     }
   }
 
-  #resume = (): void => {
+  // Methods, not arrow fields: their listeners are made only when needed (most bodies end before sendTo).
+  #resume(): void {
     if (!this.#ended && !this.#failed) {
       this.#controller?.resume();
     }
-  };
+  }
 
-  #onClose = (): void => {
+  #onClose(): void {
     if (!this.#ended && !this.#failed) {
       this.#abort();
     }
     this.#settle();
-  };
+  }
 
   #abort(): void {
     const controller = this.#controller;

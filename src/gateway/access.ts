@@ -4,7 +4,7 @@
  * call runs in an open product's context, else in the API's when it needs no subscription. Keys are
  * looked up by their SHA-256, so no comparison ever runs over the secret bytes.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { type GatewayApi, GatewayFailure, type GatewayProduct, type GatewaySubscription } from './types.js';
 
 export const MISSING_KEY_MESSAGE =
@@ -27,8 +27,17 @@ export interface AccessGrant {
   readonly key: string | undefined;
 }
 
+/**
+ * `crypto.hash` (Node 20.12 and later) is the one-shot form of `createHash(…).update(…).digest(…)`, with
+ * the same digest and about a quarter of the cost: a keyed call hashes its key on every call.
+ */
+const sha256Hex: (data: string) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
 function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** Builds the lookup tables of a service. */

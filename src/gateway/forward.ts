@@ -4,9 +4,9 @@
  * `LastError` reason `Timeout` or `BackendConnectionFailure`; the backend's address is logged, never
  * shown to the caller.
  *
- * The call resolves at the backend's status and headers, with the body held on the backend connection
- * (`_backend-body.ts`): the outbound policies run, then the body goes straight into the caller's response
- * or is dropped (decision 0034).
+ * The call resolves at the backend's status and headers, with the body held (its first 16 KiB in memory,
+ * the rest on the backend connection, `_backend-body.ts`): the outbound policies run, then the body goes
+ * straight into the caller's response or is dropped (decisions 0034, 0037).
  */
 
 import type { Dispatcher, Pool } from 'undici';
@@ -58,11 +58,35 @@ function baseOf(baseUrl: string): BackendBase {
   return base;
 }
 
-/** The URL a call goes to: base URL + path under the API + query. */
-export function backendUrl(ctx: GatewayContext): URL {
+/** The backend's origin and the path (with query) a call asks it for. */
+interface BackendTarget {
+  readonly origin: string;
+  /** Path and query, as `new URL` would serialize them. */
+  readonly path: string;
+}
+
+/**
+ * Paths `new URL` leaves exactly as they are after the base path: a `/`, then only characters it never
+ * escapes in a path, and no `.` segment (`/./`, `/../`, or an escaped dot) for it to resolve. Anything
+ * else goes through `new URL`.
+ */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@%/.]*$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+
+/**
+ * Where a call goes: base URL + path under the API + query. The query is already serialized by
+ * `URLSearchParams` (nothing left for `new URL` to escape), so a plain path needs no parse per call.
+ */
+export function backendTarget(ctx: GatewayContext): BackendTarget {
   const { origin, basePath } = baseOf(ctx.backend.baseUrl);
-  const query = ctx.request.query.toString();
-  return new URL(`${origin}${basePath}${ctx.request.apiPath}${query === '' ? '' : `?${query}`}`);
+  const query = ctx.request.query.size === 0 ? '' : ctx.request.query.toString();
+  const search = query === '' ? '' : `?${query}`;
+  const apiPath = ctx.request.apiPath;
+  if (PLAIN_PATH.test(apiPath) && !DOT_SEGMENT.test(apiPath)) {
+    return { origin, path: `${basePath}${apiPath}${search}` };
+  }
+  const url = new URL(`${origin}${basePath}${apiPath}${search}`);
+  return { origin: url.origin, path: `${url.pathname}${url.search}` };
 }
 
 function upstreamHeaders(ctx: GatewayContext): string[] {
@@ -98,7 +122,8 @@ const RESPONSE_HOP_BY_HOP = new Set([
 
 function responseHeaders(raw: Record<string, string | string[] | undefined>): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name in raw) {
+    const value = raw[name];
     if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
       headers.set(name, Array.isArray(value) ? value : [String(value)]);
     }
@@ -136,12 +161,12 @@ export function createForwarder(logger: Logger): Forwarder {
     return pool;
   };
   return {
-    async forward(ctx, options) {
-      const url = backendUrl(ctx);
+    forward(ctx, options) {
+      const target = backendTarget(ctx);
       const exchange = new BackendExchange();
-      poolOf(url.origin).dispatch(
+      poolOf(target.origin).dispatch(
         {
-          path: `${url.pathname}${url.search}`,
+          path: target.path,
           method: ctx.request.method as Dispatcher.HttpMethod,
           headers: upstreamHeaders(ctx),
           body: hasBody(ctx) ? ctx.request.body : null,
@@ -150,27 +175,28 @@ export function createForwarder(logger: Logger): Forwarder {
         },
         exchange,
       );
-      let head: Awaited<typeof exchange.head>;
-      try {
-        head = await exchange.head;
-      } catch (error) {
-        const timeout = isTimeout(error);
-        logger.warn(
-          `gateway ${ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${url.origin}: ${(error as Error).message}`,
-        );
-        throw new GatewayFailure(500, 'Internal server error', {
-          reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
-          source: 'forward-request',
-        });
-      }
-      ctx.response = { status: head.status, headers: responseHeaders(head.headers), body: exchange };
-      if (options.failOnErrorStatusCode && head.status >= 400) {
-        exchange.discard();
-        throw new GatewayFailure(head.status, 'Internal server error', {
-          reason: 'BackendErrorStatusCode',
-          source: 'forward-request',
-        });
-      }
+      return exchange.head.then(
+        (head) => {
+          ctx.response = { status: head.status, headers: responseHeaders(head.headers), body: exchange };
+          if (options.failOnErrorStatusCode && head.status >= 400) {
+            exchange.discard();
+            throw new GatewayFailure(head.status, 'Internal server error', {
+              reason: 'BackendErrorStatusCode',
+              source: 'forward-request',
+            });
+          }
+        },
+        (error: unknown) => {
+          const timeout = isTimeout(error);
+          logger.warn(
+            `gateway ${ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${target.origin}: ${(error as Error).message}`,
+          );
+          throw new GatewayFailure(500, 'Internal server error', {
+            reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
+            source: 'forward-request',
+          });
+        },
+      );
     },
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.destroy()));

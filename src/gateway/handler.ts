@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { publishEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { type AccessGrant, decideAccess, readKey } from './access.js';
-import { matchApi, matchOperation, type RouteMatch } from './matching.js';
+import { type CompiledApi, matchApi, matchOperation, type RouteMatch } from './matching.js';
 import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
@@ -109,37 +109,61 @@ function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound 
     rawHeaders: req.rawHeaders,
     clientIp: normalizeIp(req.socket.remoteAddress ?? ''),
     body: req,
-    ...(typeof assigned === 'string' ? { requestId: assigned } : {}),
+    requestId: typeof assigned === 'string' ? assigned : undefined,
   };
 }
 
 /** Creates the gateway pipeline, shared by the listener and the in-process entry of linked sites. */
 export function createGatewayPipeline(options: GatewayHandlerOptions): GatewayPipeline {
-  return async (service, inbound, res) => {
+  return (service, inbound, res) => {
     const matched: CallNames = { api: '', product: '' };
+    let pending: Promise<void>;
     try {
-      await handle(service, inbound, res, options, matched);
+      pending = handle(service, inbound, res, options, matched);
     } catch (error) {
-      if (!(error instanceof GatewayFailure)) {
-        options.logger.error(
-          `gateway ${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        );
-      }
-      sendFailure(
-        inbound.body,
-        res,
-        error instanceof GatewayFailure
-          ? error
-          : new GatewayFailure(500, 'Internal server error', { reason: 'Internal', source: 'gateway' }),
-      );
+      answerFailure(service, inbound, res, options, error);
+      publishCall(service, matched, res);
+      return Promise.resolve();
     }
-    publishEvent('gatewayCall', () => ({
-      service: service.name,
-      api: matched.api,
-      product: matched.product,
-      status: res.statusCode,
-    }));
+    return pending.then(
+      () => publishCall(service, matched, res),
+      (error: unknown) => {
+        answerFailure(service, inbound, res, options, error);
+        publishCall(service, matched, res);
+      },
+    );
   };
+}
+
+/** Answers a call that failed: APIM's error for a {@link GatewayFailure}, a logged 500 for anything else. */
+function answerFailure(
+  service: CompiledService,
+  inbound: GatewayInbound,
+  res: ServerResponse,
+  options: GatewayHandlerOptions,
+  error: unknown,
+): void {
+  if (!(error instanceof GatewayFailure)) {
+    options.logger.error(
+      `gateway ${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
+  sendFailure(
+    inbound.body,
+    res,
+    error instanceof GatewayFailure
+      ? error
+      : new GatewayFailure(500, 'Internal server error', { reason: 'Internal', source: 'gateway' }),
+  );
+}
+
+function publishCall(service: CompiledService, matched: CallNames, res: ServerResponse): void {
+  publishEvent('gatewayCall', () => ({
+    service: service.name,
+    api: matched.api,
+    product: matched.product,
+    status: res.statusCode,
+  }));
 }
 
 /** The API and product a call matched, for the metrics (empty when none). */
@@ -159,11 +183,12 @@ function headerMap(raw: readonly string[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] ?? '').toLowerCase();
+    const value = raw[i + 1] ?? '';
     const list = headers.get(name);
     if (list === undefined) {
-      headers.set(name, [raw[i + 1] ?? '']);
+      headers.set(name, [value]);
     } else {
-      list.push(raw[i + 1] ?? '');
+      list.push(value);
     }
   }
   return headers;
@@ -173,7 +198,11 @@ function isPreflight(method: string, headers: Map<string, string[]>): boolean {
   return method === 'OPTIONS' && headers.has('origin') && headers.has('access-control-request-method');
 }
 
-async function handle(
+/**
+ * Steps 1–5 of one call. Throws (synchronously) a failure found before the policies wait for anything;
+ * otherwise the promise settles when the answer is sent, or rejects with the failure.
+ */
+function handle(
   service: CompiledService,
   inbound: GatewayInbound,
   res: ServerResponse,
@@ -188,27 +217,11 @@ async function handle(
   matched.api = found.api.api.id;
   const method = inbound.method.toUpperCase();
   const headers = headerMap(inbound.rawHeaders);
+  const parts: RequestParts = { method, headers, query };
   if (isPreflight(method, headers)) {
-    const op = matchOperation(found.api, found.apiPath, method, true);
-    const open = service.access.openProductOf.get(found.api.api.id);
-    const route: RouteMatch = {
-      api: found.api,
-      apiPath: found.apiPath,
-      operation: op?.operation,
-      templateParameters: op?.templateParameters ?? {},
-    };
-    const ctx = createContext(
-      service,
-      inbound,
-      route,
-      { product: open, subscription: undefined, key: undefined },
-      headers,
-      query,
-      options,
-    );
-    const outcome = service.effective(open?.id, found.api.api.id, op?.operation.id);
-    if (outcome.ok && answerPreflight(outcome.policy, ctx)) {
-      return send(inbound.body, res, ctx.response);
+    const answered = answerPreflightCall(service, inbound, res, found, parts, options);
+    if (answered !== undefined) {
+      return answered;
     }
   }
   const op = matchOperation(found.api, found.apiPath, method);
@@ -225,17 +238,44 @@ async function handle(
     operation: op.operation,
     templateParameters: op.templateParameters,
   };
-  const ctx = createContext(service, inbound, route, grant, headers, query, options);
-  await runCall(service, ctx, op.operation, options);
-  await send(inbound.body, res, ctx.response);
+  const ctx = createContext(service, inbound, route, grant, parts, options);
+  const running = runCall(service, ctx, op.operation, options);
+  return running === undefined
+    ? send(inbound.body, res, ctx.response)
+    : running.then(() => send(inbound.body, res, ctx.response));
 }
 
-async function runCall(
+/** Step 2: answers a CORS preflight from the `cors` policy, before any key check; undefined when it has none. */
+function answerPreflightCall(
+  service: CompiledService,
+  inbound: GatewayInbound,
+  res: ServerResponse,
+  found: { api: CompiledApi; apiPath: string },
+  parts: RequestParts,
+  options: GatewayHandlerOptions,
+): Promise<void> | undefined {
+  const op = matchOperation(found.api, found.apiPath, parts.method, true);
+  const open = service.access.openProductOf.get(found.api.api.id);
+  const route: RouteMatch = {
+    api: found.api,
+    apiPath: found.apiPath,
+    operation: op?.operation,
+    templateParameters: op?.templateParameters ?? {},
+  };
+  const grant: AccessGrant = { product: open, subscription: undefined, key: undefined };
+  const ctx = createContext(service, inbound, route, grant, parts, options);
+  const outcome = service.effective(open?.id, found.api.api.id, op?.operation.id);
+  return outcome.ok && answerPreflight(outcome.policy, ctx)
+    ? send(inbound.body, res, ctx.response)
+    : undefined;
+}
+
+function runCall(
   service: CompiledService,
   ctx: GatewayContext,
   operation: GatewayOperation,
   options: GatewayHandlerOptions,
-): Promise<void> {
+): Promise<void> | undefined {
   const outcome = service.effective(ctx.call.product?.id, ctx.call.api.id, operation.id);
   if (!outcome.ok) {
     options.logger.error(`gateway ${service.name}: ${outcome.problem}`);
@@ -244,7 +284,14 @@ async function runCall(
       source: 'configuration',
     });
   }
-  await runPipeline(outcome.policy, ctx);
+  return runPipeline(outcome.policy, ctx);
+}
+
+/** The request state of a call, read once. */
+interface RequestParts {
+  readonly method: string;
+  readonly headers: Map<string, string[]>;
+  readonly query: URLSearchParams;
 }
 
 function createContext(
@@ -252,8 +299,7 @@ function createContext(
   inbound: GatewayInbound,
   route: RouteMatch,
   grant: AccessGrant,
-  headers: Map<string, string[]>,
-  query: URLSearchParams,
+  parts: RequestParts,
   options: GatewayHandlerOptions,
 ): GatewayContext {
   const api = route.api.api;
@@ -270,10 +316,10 @@ function createContext(
       subscriptionKey: grant.key,
     },
     request: {
-      method: inbound.method.toUpperCase(),
+      method: parts.method,
       apiPath: route.apiPath,
-      query,
-      headers,
+      query: parts.query,
+      headers: parts.headers,
       templateParameters: route.templateParameters,
       originalPath: inbound.url,
       body: inbound.body,

@@ -20,6 +20,8 @@ export interface CompiledApi {
   readonly api: GatewayApi;
   /** `/api` (lower case), or `` for the root API. */
   readonly prefix: string;
+  /** {@link prefix} followed by `/`: what a path under the API starts with. */
+  readonly prefixSlash: string;
   readonly operations: readonly CompiledOperation[];
 }
 
@@ -51,11 +53,15 @@ function compileOperation(operation: GatewayOperation): CompiledOperation {
 /** Compiles the APIs of a service, longest path suffix first. */
 export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
   return apis
-    .map((api) => ({
-      api,
-      prefix: api.path === '' ? '' : `/${api.path.toLowerCase()}`,
-      operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
-    }))
+    .map((api) => {
+      const prefix = api.path === '' ? '' : `/${api.path.toLowerCase()}`;
+      return {
+        api,
+        prefix,
+        prefixSlash: `${prefix}/`,
+        operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
+      };
+    })
     .sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
@@ -66,7 +72,7 @@ export function matchApi(
 ): { api: CompiledApi; apiPath: string } | undefined {
   const lower = path.toLowerCase();
   for (const api of apis) {
-    if (api.prefix === '' || lower === api.prefix || lower.startsWith(`${api.prefix}/`)) {
+    if (api.prefix === '' || lower === api.prefix || lower.startsWith(api.prefixSlash)) {
       const apiPath = path.slice(api.prefix.length);
       return { api, apiPath: apiPath === '' ? '/' : apiPath };
     }
@@ -74,7 +80,11 @@ export function matchApi(
   return undefined;
 }
 
+/** A path segment decoded; undefined when its escapes are not UTF-8. Most segments have none to decode. */
 function decode(segment: string): string | undefined {
+  if (!segment.includes('%')) {
+    return segment;
+  }
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -87,7 +97,8 @@ function matchSegments(op: CompiledOperation, parts: readonly string[]): Record<
     return undefined;
   }
   const params: Record<string, string> = {};
-  for (const [index, segment] of op.segments.entries()) {
+  for (let index = 0; index < op.segments.length; index += 1) {
+    const segment = op.segments[index] as CompiledOperation['segments'][number];
     const part = parts[index] ?? '';
     if ('literal' in segment) {
       if (decode(part)?.toLowerCase() !== segment.literal) {

@@ -121,6 +121,18 @@ export interface GatewayResponse {
   body: Buffer | string | BackendBody | undefined;
 }
 
+/**
+ * A value, or a promise of it: what the gateway's services answer when they can often answer at once (a
+ * cached key set, an in-memory counter) and sometimes must wait (a first fetch, Redis). A caller goes on
+ * synchronously when it has the value, so a call that waits for nothing creates no promise (decision 0037).
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** True when `value` is a promise (or another thenable) rather than the value itself. */
+export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 /** True when a response body is the backend's, still to be sent or dropped. */
 export function isBackendBody(body: GatewayResponse['body']): body is BackendBody {
   return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
@@ -211,18 +223,19 @@ export interface CounterDecision {
 
 /**
  * Counters of `rate-limit*` and `quota*` (spec/apim.md §5.1: atomic, rejected calls never counted). In
- * memory for one node; Redis when several nodes share the work.
+ * memory for one node, which answers at once; Redis (or the primary of `--workers`) when several processes
+ * share the work, which answers with a promise.
  */
 export interface CounterStore {
   /**
    * Sliding-window rate limit: admits and counts `count` calls when the window holds fewer than `limit`
    * after adding them; otherwise counts nothing.
    */
-  takeRate(key: string, limit: number, windowSeconds: number, count: number): Promise<CounterDecision>;
+  takeRate(key: string, limit: number, windowSeconds: number, count: number): MaybePromise<CounterDecision>;
   /** Whether a call would be admitted by {@link takeRate}, without counting it (for `increment-condition`). */
-  peekRate(key: string, limit: number, windowSeconds: number): Promise<CounterDecision>;
+  peekRate(key: string, limit: number, windowSeconds: number): MaybePromise<CounterDecision>;
   /** Counts `count` calls in the sliding window regardless of the limit (after an `increment-condition`). */
-  addRate(key: string, windowSeconds: number, count: number): Promise<void>;
+  addRate(key: string, windowSeconds: number, count: number): MaybePromise<void>;
   /**
    * Fixed-window quota: admits and counts `amount` when the period's total stays within `limit`. A
    * `periodSeconds` of 0 means the counter never renews. `periodStart` (ms) anchors the windows.
@@ -233,11 +246,16 @@ export interface CounterStore {
     periodSeconds: number,
     amount: number,
     periodStart: number,
-  ): Promise<CounterDecision>;
+  ): MaybePromise<CounterDecision>;
   /** Whether the quota still has room, without counting. */
-  peekQuota(key: string, limit: number, periodSeconds: number, periodStart: number): Promise<CounterDecision>;
+  peekQuota(
+    key: string,
+    limit: number,
+    periodSeconds: number,
+    periodStart: number,
+  ): MaybePromise<CounterDecision>;
   /** Counts `amount` (calls or KB) in the current period regardless of the limit. */
-  addQuota(key: string, periodSeconds: number, amount: number, periodStart: number): Promise<void>;
+  addQuota(key: string, periodSeconds: number, amount: number, periodStart: number): MaybePromise<void>;
   close(): Promise<void>;
 }
 
@@ -271,7 +289,10 @@ export type JwtOutcome =
   | { readonly ok: true; readonly claims: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
-/** Validates tokens, caching openid-config documents and JWKS (spec/apim.md §2.1, §5.4). */
+/**
+ * Validates tokens, caching openid-config documents and JWKS (spec/apim.md §2.1, §5.4). The outcome comes
+ * at once when nothing has to be fetched or verified again (keys loaded, token verified before).
+ */
 export interface JwtValidator {
-  validate(token: string, rules: JwtRules): Promise<JwtOutcome>;
+  validate(token: string, rules: JwtRules): MaybePromise<JwtOutcome>;
 }

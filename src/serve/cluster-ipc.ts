@@ -119,8 +119,9 @@ export function servePrimaryState(): { close(): Promise<void> } {
         }
       }
     } else if (message?.type === 'portico:counters' && COUNTER_METHODS.includes(message.method)) {
-      const run = counters[message.method] as (...args: unknown[]) => Promise<unknown>;
-      void run(...message.args).then(
+      const run = counters[message.method] as (...args: unknown[]) => unknown;
+      // The memory store answers at once; a promise makes a throw and an answer reply the same way.
+      void new Promise((resolve) => resolve(run(...message.args))).then(
         (result) => reply(worker, { type: 'portico:counters-reply', id: message.id, result }),
         (error: unknown) =>
           reply(worker, { type: 'portico:counters-reply', id: message.id, error: String(error) }),

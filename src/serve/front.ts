@@ -9,6 +9,7 @@ import { refuseUpgrade } from '../edge/index.js';
 import { GATEWAY_UPGRADE_REFUSAL } from '../gateway/index.js';
 import type { FunctionAppTable } from './function-apps.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import { hostnameOf } from './hostname.js';
 import type { IdentityHost } from './identity-host.js';
 
 /** What the front dispatches to. */
@@ -23,13 +24,6 @@ export interface FrontTargets {
    * linked backends reach them through this node's own listener.
    */
   readonly beforeSites?: (hostname: string, req: IncomingMessage, res: ServerResponse) => boolean;
-}
-
-/** `Host` without port, lower case, without a trailing dot. */
-export function hostnameOf(host: string | undefined): string {
-  const value = host ?? '';
-  const withoutPort = value.startsWith('[') ? value : value.replace(/:\d+$/, '');
-  return withoutPort.toLowerCase().replace(/\.$/, '');
 }
 
 /** Creates the listener of the data plane. */

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ControlContext, KEYS_CHANGE_PREFIX, listServingEntries } from '../control-plane/index.js';
 import { createRequestId } from '../edge/index.js';
 import {
+  type CompiledService,
   type CounterStore,
   createForwarder,
   createGatewayHandler,
@@ -21,7 +22,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ResourceTables } from './environment-runtime.js';
 import type { FunctionAppTable } from './function-apps.js';
 import { createGatewayTable, type GatewayTable } from './gateway-table.js';
-import type { LocalGateways } from './linked-gateway.js';
+import type { LocalGatewayCall, LocalGateways } from './linked-gateway.js';
 import type { TokenService } from './tokens.js';
 
 /** The gateway of this node. */
@@ -90,12 +91,22 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions): Prom
     requestId: createRequestId,
   });
   const handler = createGatewayHandler(pipeline);
+  // One entry per compiled snapshot, not one per call; a reloaded service is a new snapshot.
+  const entries = new WeakMap<CompiledService, LocalGatewayCall>();
+  const entryOf = (service: CompiledService): LocalGatewayCall => {
+    let call = entries.get(service);
+    if (call === undefined) {
+      call = (inbound, res) => pipeline(service, inbound, res);
+      entries.set(service, call);
+    }
+    return call;
+  };
   return {
     table,
     local: {
       resolve(hostname) {
         const service = table.resolve(hostname);
-        return service === undefined ? undefined : (inbound, res) => pipeline(service, inbound, res);
+        return service === undefined ? undefined : entryOf(service);
       },
     },
     handle(hostname, req, res) {

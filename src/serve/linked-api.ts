@@ -85,6 +85,34 @@ function inProcessOptions(link: ResolvedLink, deps: LinkedApiDeps): InProcessGat
   };
 }
 
+/** How many extra-header lists a linked proxy keeps (one per token in use; oldest dropped first). */
+const EXTRA_HEADERS_MAX = 256;
+
+/**
+ * The fields a linked call adds (the token twice, and the link's subscription key), built once per token:
+ * a token is reused for a minute for the same principal, and the key is the link's, fixed for this proxy
+ * (a changed link builds a new proxy). A new token (expired, another principal, rotated keys) makes a new
+ * list at once, since the list is found by the token itself.
+ */
+function createExtraHeaders(subscriptionKey: string | undefined): (token: string) => readonly string[] {
+  const lists = new Map<string, readonly string[]>();
+  return (token) => {
+    let list = lists.get(token);
+    if (list === undefined) {
+      const built = ['authorization', `Bearer ${token}`, 'x-ms-auth-token', token];
+      if (subscriptionKey !== undefined) {
+        built.push('ocp-apim-subscription-key', subscriptionKey);
+      }
+      list = Object.freeze(built);
+      if (lists.size >= EXTRA_HEADERS_MAX) {
+        lists.delete(lists.keys().next().value as string);
+      }
+      lists.set(token, list);
+    }
+    return list;
+  };
+}
+
 /**
  * Creates the `/api` proxy of an environment linked to a backend. Platform calls (`call`, the roles
  * function at sign-in) always take the HTTP path.
@@ -98,38 +126,48 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
     logger: deps.logger,
     ...(upstream.hostHeader === undefined ? {} : { hostHeader: upstream.hostHeader }),
   });
+  const extraHeadersOf = createExtraHeaders(upstream.subscriptionKey);
+  const send = (req: IncomingMessage, res: ServerResponse, target: ProxyTarget, token: string) => {
+    const linkedTarget: ProxyTarget = { ...target, extraHeaders: extraHeadersOf(token) };
+    const local = inProcess === undefined ? undefined : forwardInProcess(inProcess, req, res, linkedTarget);
+    return local ?? proxy.forward(req, res, linkedTarget);
+  };
+  /** Signs a token (none to reuse), then sends; a token that cannot be signed is the edge's 502. */
+  const mintAndSend = async (req: IncomingMessage, res: ServerResponse, target: ProxyTarget) => {
+    let token: string;
+    try {
+      token = await deps.tokens.mint(
+        entry.siteId,
+        entry.hostname,
+        upstream.audience,
+        target.principalHeader,
+        userIdOf(target.principalHeader),
+      );
+    } catch (cause) {
+      deps.logger.error(
+        `api ${entry.hostname}: cannot sign the backend token: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      sendProxyError(
+        req,
+        res,
+        new PorticoError(
+          'PROXY_BACKEND_UNAVAILABLE',
+          'The linked backend cannot be called: the site could not sign its token. Try again shortly.',
+        ),
+      );
+      return;
+    }
+    return send(req, res, target, token);
+  };
   return {
-    async forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
-      let token: string;
+    forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
       try {
-        token = await deps.tokens.mint(
-          entry.siteId,
-          entry.hostname,
-          upstream.audience,
-          target.principalHeader,
-          userIdOf(target.principalHeader),
-        );
-      } catch (cause) {
-        deps.logger.error(
-          `api ${entry.hostname}: cannot sign the backend token: ${cause instanceof Error ? cause.message : String(cause)}`,
-        );
-        sendProxyError(
-          req,
-          res,
-          new PorticoError(
-            'PROXY_BACKEND_UNAVAILABLE',
-            'The linked backend cannot be called: the site could not sign its token. Try again shortly.',
-          ),
-        );
-        return;
+        // A token signed for this principal in the last minute is reused without a promise.
+        const token = deps.tokens.cached(entry.hostname, upstream.audience, target.principalHeader);
+        return token === undefined ? mintAndSend(req, res, target) : send(req, res, target, token);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const extraHeaders = ['authorization', `Bearer ${token}`, 'x-ms-auth-token', token];
-      if (upstream.subscriptionKey !== undefined) {
-        extraHeaders.push('ocp-apim-subscription-key', upstream.subscriptionKey);
-      }
-      const linkedTarget = { ...target, extraHeaders };
-      const local = inProcess === undefined ? undefined : forwardInProcess(inProcess, req, res, linkedTarget);
-      return local ?? proxy.forward(req, res, linkedTarget);
     },
     async call(request) {
       const token = await deps.tokens.mint(

@@ -44,6 +44,10 @@ export interface InProcessGatewayOptions {
 type Outcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
 
 const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
+const makeStartEvent = (): ApiCallEvent => START_EVENT;
+
+/** The edge's body limit, as the HTTP hop's proxy applied it. */
+const PROXY_LIMITS = Object.freeze({ maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
 
 /**
  * Forwards `req` (with the host's `extraHeaders` in `target`) to the gateway in process. Answers
@@ -60,12 +64,12 @@ export function forwardInProcess(
   if (call === undefined) {
     return undefined;
   }
-  const refusal = checkProxyRequest(req, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+  const refusal = checkProxyRequest(req, PROXY_LIMITS);
   if (refusal !== undefined) {
     sendProxyError(req, res, refusal);
     return Promise.resolve();
   }
-  return runCall(call, options, req, res, {
+  return new InProcessCall(options, req, res).run(call, {
     method: req.method ?? 'GET',
     url: target.pathAndQuery,
     rawHeaders: createUpstreamHeaders(req, target, options.hostname),
@@ -75,53 +79,77 @@ export function forwardInProcess(
   });
 }
 
-/** Runs the call under the edge's timeout, reporting it as an `/api` call (`portico_api_*` metrics). */
-function runCall(
-  call: LocalGatewayCall,
-  options: InProcessGatewayOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  inbound: GatewayInbound,
-): Promise<void> {
-  const startedAt = performance.now();
-  let done = false;
-  const finish = (outcome: Outcome): boolean => {
-    if (done) {
+/**
+ * One call under the edge's timeout, reported as an `/api` call (`portico_api_*` metrics). A class, not
+ * closures: one object per call. Whichever of the gateway's end, the timeout or the client going away
+ * comes first finishes the call; what comes later is ignored.
+ */
+class InProcessCall {
+  readonly #options: InProcessGatewayOptions;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #startedAt = performance.now();
+  #inbound: GatewayInbound | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+
+  constructor(options: InProcessGatewayOptions, req: IncomingMessage, res: ServerResponse) {
+    this.#options = options;
+    this.#req = req;
+    this.#res = res;
+  }
+
+  run(call: LocalGatewayCall, inbound: GatewayInbound): Promise<void> {
+    this.#inbound = inbound;
+    this.#timer = setTimeout(onTimeout, this.#options.timeoutMs, this);
+    // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call; a
+    // close after the call finished finds it done.
+    this.#res.on('close', () => this.#closed());
+    publishEvent('apiCall', makeStartEvent);
+    return call(inbound, this.#res).then(() => {
+      this.#finish('ok');
+    });
+  }
+
+  #finish(outcome: Outcome): boolean {
+    if (this.#done) {
       return false;
     }
-    done = true;
-    clearTimeout(timer);
-    res.off('close', onClose);
+    this.#done = true;
+    clearTimeout(this.#timer);
     publishEvent('apiCall', () => ({
       phase: 'end',
       outcome,
-      seconds: (performance.now() - startedAt) / 1000,
+      seconds: (performance.now() - this.#startedAt) / 1000,
     }));
     return true;
-  };
-  const onClose = () => {
-    if (!res.writableFinished) {
-      finish('aborted');
+  }
+
+  #closed(): void {
+    if (!this.#res.writableFinished) {
+      this.#finish('aborted');
     }
-  };
-  const timer = setTimeout(() => {
-    if (finish('timeout')) {
-      options.logger.warn(
-        `/api ${inbound.method} ${inbound.url.split('?', 1)[0] ?? ''}: the gateway ${options.hostname} did not answer within ${options.timeoutMs} ms`,
-      );
-      sendProxyError(
-        req,
-        res,
-        new PorticoError(
-          'PROXY_BACKEND_TIMEOUT',
-          `The /api backend did not answer within ${options.timeoutMs} ms.`,
-        ),
-      );
+  }
+
+  /** The edge's API timeout: `500 Backend call failure`, as over the hop. */
+  timedOut(): void {
+    if (!this.#finish('timeout')) {
+      return;
     }
-  }, options.timeoutMs);
-  res.once('close', onClose);
-  publishEvent('apiCall', () => START_EVENT);
-  return call(inbound, res).then(() => {
-    finish('ok');
-  });
+    const { hostname, timeoutMs, logger } = this.#options;
+    const inbound = this.#inbound;
+    logger.warn(
+      `/api ${inbound?.method} ${inbound?.url.split('?', 1)[0] ?? ''}: the gateway ${hostname} did not answer within ${timeoutMs} ms`,
+    );
+    sendProxyError(
+      this.#req,
+      this.#res,
+      new PorticoError('PROXY_BACKEND_TIMEOUT', `The /api backend did not answer within ${timeoutMs} ms.`),
+    );
+  }
+}
+
+/** The timer's callback: a function of the module, given the call, so no closure is made per call. */
+function onTimeout(call: InProcessCall): void {
+  call.timedOut();
 }

@@ -26,8 +26,8 @@ import {
 } from '../ops/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
-import { hostnameOf } from './front.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import { hostnameOf } from './hostname.js';
 import type { SiteTable } from './site-table.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;

@@ -17,6 +17,7 @@ import {
   type EnvironmentRuntime,
   type RuntimeDeps,
 } from './environment-runtime.js';
+import { hostnameOf } from './hostname.js';
 
 /** The host table, as the edge's state provider. */
 export interface SiteTable extends EdgeStateProvider {
@@ -155,12 +156,6 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     },
   };
   return table;
-}
-
-/** `Host` without port, lower case, without a trailing dot. */
-function hostnameOf(host: string): string {
-  const withoutPort = host.startsWith('[') ? host : host.replace(/:\d+$/, '');
-  return withoutPort.toLowerCase().replace(/\.$/, '');
 }
 
 async function readChanges(

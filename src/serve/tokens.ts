@@ -23,6 +23,11 @@ export interface TokenService {
     principalHeader: string | undefined,
     userId: string | undefined,
   ): Promise<string>;
+  /**
+   * The token {@link mint} would answer now without signing (one it signed before for the same call that
+   * still has its reuse margin), or undefined when it would sign one. Synchronous: the hot path's check.
+   */
+  cached(hostname: string, audience: string, principalHeader: string | undefined): string | undefined;
   /** The openid-configuration or JWKS of an environment. */
   wellKnown(
     siteId: string,
@@ -43,11 +48,59 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** A token signed before, with its expiry (seconds since the epoch). */
+interface SignedToken {
+  readonly token: string;
+  readonly exp: number;
+}
+
+/**
+ * Signed tokens by environment host and audience, then by principal header (`''` for anonymous calls).
+ * Two levels, so a lookup never joins a principal header into a new key string: the edge hands the same
+ * header string for the same principal, whose hash is computed once.
+ */
+class TokenCache {
+  readonly #byTarget = new Map<string, Map<string, SignedToken>>();
+  #size = 0;
+
+  get(hostname: string, audience: string, principalHeader: string | undefined): SignedToken | undefined {
+    return this.#byTarget.get(`${hostname}\n${audience}`)?.get(principalHeader ?? '');
+  }
+
+  set(hostname: string, audience: string, principalHeader: string | undefined, token: SignedToken): void {
+    if (this.#size >= MAX_CACHED_TOKENS) {
+      this.clear();
+    }
+    const target = `${hostname}\n${audience}`;
+    let byPrincipal = this.#byTarget.get(target);
+    if (byPrincipal === undefined) {
+      byPrincipal = new Map();
+      this.#byTarget.set(target, byPrincipal);
+    }
+    const key = principalHeader ?? '';
+    if (!byPrincipal.has(key)) {
+      this.#size += 1;
+    }
+    byPrincipal.set(key, token);
+  }
+
+  clear(): void {
+    this.#byTarget.clear();
+    this.#size = 0;
+  }
+}
+
+/** The token of `cached` when it can still be handed out at `now` (seconds). */
+function reusable(cached: SignedToken | undefined, now: number): string | undefined {
+  return cached !== undefined && cached.exp - now > REUSE_MARGIN_SECONDS ? cached.token : undefined;
+}
+
 /** Creates the token service. */
 export function createTokenService(control: ControlContext): TokenService {
   const keys = new Map<string, Promise<SiteKeys>>();
   const signers = new Map<string, KeyObject>();
-  const tokens = new Map<string, { token: string; exp: number }>();
+  const tokens = new TokenCache();
+  const nowSeconds = () => Math.floor(control.now().getTime() / 1000);
   const keysOf = (siteId: string) => {
     let loaded = keys.get(siteId);
     if (loaded === undefined) {
@@ -66,12 +119,14 @@ export function createTokenService(control: ControlContext): TokenService {
     return key;
   };
   return {
+    cached(hostname, audience, principalHeader) {
+      return reusable(tokens.get(hostname, audience, principalHeader), nowSeconds());
+    },
     async mint(siteId, hostname, audience, principalHeader, userId) {
-      const now = Math.floor(control.now().getTime() / 1000);
-      const cacheKey = `${hostname}\n${audience}\n${principalHeader ?? ''}`;
-      const cached = tokens.get(cacheKey);
-      if (cached !== undefined && cached.exp - now > REUSE_MARGIN_SECONDS) {
-        return cached.token;
+      const now = nowSeconds();
+      const cached = reusable(tokens.get(hostname, audience, principalHeader), now);
+      if (cached !== undefined) {
+        return cached;
       }
       const { signing } = await keysOf(siteId);
       const header = base64url({ alg: 'RS256', typ: 'JWT', kid: signing.kid });
@@ -87,10 +142,7 @@ export function createTokenService(control: ControlContext): TokenService {
       };
       const input = `${header}.${base64url(claims)}`;
       const token = `${input}.${sign('sha256', Buffer.from(input), signerOf(signing.kid, signing.privateJwk)).toString('base64url')}`;
-      if (tokens.size >= MAX_CACHED_TOKENS) {
-        tokens.clear();
-      }
-      tokens.set(cacheKey, { token, exp });
+      tokens.set(hostname, audience, principalHeader, { token, exp });
       return token;
     },
     async wellKnown(siteId, hostname, document) {

@@ -16,6 +16,9 @@ const HOST = 'fwd.azure-api.portico.test';
 /** Several times the socket buffers, so the copy has to wait for the caller (back-pressure). */
 const BIG = randomBytes(8 * 1024 * 1024);
 
+/** More than the part of a body held while the outbound policies run (`HOLD_BYTES`, 16 KiB). */
+const CHUNKS = randomBytes(24 * 1024);
+
 /** What a raw call saw: status, headers, the bytes received, and whether the answer completed. */
 interface RawAnswer {
   readonly status: number;
@@ -45,6 +48,16 @@ describe('forward-request bodies over real sockets', () => {
     if (path === '/api/big') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-from-backend': 'yes' });
       res.end(BIG);
+    } else if (path === '/api/small') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '14' });
+      res.end('a small answer');
+    } else if (path === '/api/chunks') {
+      // Chunked, in pieces that cross the part of a body held while the outbound policies run.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let i = 0; i < CHUNKS.length; i += 512) {
+        res.write(CHUNKS.subarray(i, i + 512));
+      }
+      setTimeout(() => res.end(CHUNKS), 20);
     } else if (path === '/api/cut') {
       res.writeHead(200, { 'content-length': '1000' });
       res.write(Buffer.alloc(100, 1), () => res.socket?.destroy());
@@ -152,6 +165,20 @@ describe('forward-request bodies over real sockets', () => {
     expect(createHash('sha256').update(answered.body).digest('hex')).toBe(
       createHash('sha256').update(BIG).digest('hex'),
     );
+  });
+
+  /** @see decision 0037: a small body is held, not paused on the socket, while the policies run. */
+  it('passes a small body and a body in many pieces through whole, after the outbound policies', async () => {
+    const small = await call('/files/small');
+    expect(small.complete).toBe(true);
+    expect(small.headers['x-outbound']).toBe('ran');
+    expect(small.headers['content-length']).toBe('14');
+    expect(small.body.toString()).toBe('a small answer');
+    const pieces = await call('/files/chunks');
+    expect(pieces.complete).toBe(true);
+    expect(pieces.headers['x-outbound']).toBe('ran');
+    expect(pieces.headers['transfer-encoding']).toBe('chunked');
+    expect(pieces.body.equals(Buffer.concat([CHUNKS, CHUNKS]))).toBe(true);
   });
 
   it('cuts the answer when the backend cuts its body short, and keeps serving', async () => {

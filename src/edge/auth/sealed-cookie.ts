@@ -67,6 +67,10 @@ export function createSealedSessionCodec(options: SealedSessionOptions): Session
   const now = options.now ?? Date.now;
   const opened = new SessionCache<Opened>();
   const open = (cookieHeader: string | undefined): Sealed | undefined => {
+    // No cookie at all (every anonymous call): nothing to parse, no map made.
+    if (cookieHeader === undefined) {
+      return undefined;
+    }
     const value = readAuthCookieValue(parseCookieHeader(cookieHeader));
     const sealed = value === undefined ? undefined : openValue(options.key, value, now(), opened);
     const signedOut = sealed?.sessionId !== undefined && options.signedOut?.has(sealed.sessionId) === true;

@@ -73,15 +73,25 @@ export function createUpstreamHeaders(
   return out;
 }
 
+/**
+ * The names of each extra-field list a host passed: a host that reuses its list (a linked backend's, per
+ * token) has its names read once. Lists are frozen or never changed once handed to the proxy.
+ */
+const namesOfExtra = new WeakMap<readonly string[], readonly string[]>();
+
 /** Adds the names of the host's extra fields to the dropped ones, so a client cannot send its own. */
 function extraNames(
-  listed: string[] | undefined,
+  listed: readonly string[] | undefined,
   extra: readonly string[] | undefined,
-): string[] | undefined {
+): readonly string[] | undefined {
   if (extra === undefined || extra.length === 0) {
     return listed;
   }
-  const names = extra.filter((_, index) => index % 2 === 0);
+  let names = namesOfExtra.get(extra);
+  if (names === undefined) {
+    names = extra.filter((_, index) => index % 2 === 0);
+    namesOfExtra.set(extra, names);
+  }
   return listed === undefined ? names : [...listed, ...names];
 }
 

@@ -23,6 +23,8 @@ export interface ProxyTarget {
   /**
    * More fields set by the host after the client's (a linked backend's token and subscription key), as
    * undici's flat `[name, value, …]` list with lower-case names; a client header of the same name is dropped.
+   * The proxy remembers the names of a list it was given (a host reuses one per token), so a list must not
+   * change once handed over.
    */
   readonly extraHeaders?: readonly string[];
 }

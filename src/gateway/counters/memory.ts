@@ -58,8 +58,8 @@ export interface MemoryCounterStore extends CounterStore {
 }
 
 /**
- * Creates an in-memory counter store. A sliding log never holds more entries than the largest limit it
- * was checked against (calls in the same millisecond share one entry); an unref'd timer drops expired
+ * Creates an in-memory counter store, which answers synchronously. A sliding log never holds more
+ * entries than the largest limit it was checked against (calls in the same millisecond share one entry); an unref'd timer drops expired
  * logs and quota windows every minute, and {@link CounterStore.close} stops it.
  *
  * @example
@@ -73,18 +73,18 @@ export function createMemoryCounterStore(options: { now?: () => number } = {}): 
   const sweep = (): void => sweepExpired(rates, quotas, now());
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
   timer.unref();
+  // Every answer is given at once (no promise): the policies then go on without waiting (decision 0037).
   return {
-    takeRate: async (key, limit, seconds, count) =>
-      takeRate(rates, key, limit, windowMs(seconds), count, now()),
-    peekRate: async (key, limit, seconds) => peekRate(rates, key, limit, windowMs(seconds), now()),
-    addRate: async (key, seconds, count) => {
+    takeRate: (key, limit, seconds, count) => takeRate(rates, key, limit, windowMs(seconds), count, now()),
+    peekRate: (key, limit, seconds) => peekRate(rates, key, limit, windowMs(seconds), now()),
+    addRate: (key, seconds, count) => {
       record(openLog(rates, key, windowMs(seconds), now()), now(), sanitizeCount(count));
     },
-    takeQuota: async (key, limit, period, amount, start) =>
+    takeQuota: (key, limit, period, amount, start) =>
       takeQuota(openQuota(quotas, key, period, start, now()), limit, amount, now()),
-    peekQuota: async (key, limit, period, start) =>
+    peekQuota: (key, limit, period, start) =>
       peekQuota(openQuota(quotas, key, period, start, now()), limit, now()),
-    addQuota: async (key, period, amount, start) => {
+    addQuota: (key, period, amount, start) => {
       openQuota(quotas, key, period, start, now()).total += sanitizeAmount(amount);
     },
     sweep,

@@ -44,10 +44,10 @@ export function checkAudience(claims: Claims, audiences: readonly string[]): Jwt
     return undefined;
   }
   const aud = claims.aud;
-  const values = Array.isArray(aud) ? aud : [aud];
-  return values.some((value) => typeof value === 'string' && audiences.includes(value))
-    ? undefined
-    : AUDIENCE_INVALID;
+  const allowed = Array.isArray(aud)
+    ? aud.some((value) => typeof value === 'string' && audiences.includes(value))
+    : typeof aud === 'string' && audiences.includes(aud);
+  return allowed ? undefined : AUDIENCE_INVALID;
 }
 
 /** The token's `iss` is allowed; unchecked when the allowed set is empty. */
@@ -67,6 +67,9 @@ export function checkRequiredClaims(
   claims: Claims,
   required: readonly RequiredClaim[],
 ): JwtFailure | undefined {
+  if (required.length === 0) {
+    return undefined;
+  }
   const missing = required.filter((rule) => claims[rule.name] === undefined || claims[rule.name] === null);
   if (missing.length > 0) {
     return missingClaims([...new Set(missing.map((rule) => rule.name))]);

@@ -17,6 +17,11 @@ export interface OpenIdKeys {
 export interface OpenIdCache {
   /** The keys of `url`: waits for the first load; refreshes hourly without waiting. */
   keys(url: string): Promise<OpenIdKeys>;
+  /**
+   * What {@link keys} would answer when it has nothing to start (a load or a refresh is not due): the
+   * keys at once, with no promise. Undefined when a load or refresh is due; then call {@link keys}.
+   */
+  peek(url: string): OpenIdKeys | undefined;
   /** Reloads `url` for a token whose `kid` no key has, unless it was fetched in the last 5 minutes. */
   reloadForUnknownKid(url: string): Promise<OpenIdKeys>;
 }
@@ -69,6 +74,10 @@ export function createOpenIdCache(deps: OpenIdCacheDeps): OpenIdCache {
     return entry.inflight;
   };
   return {
+    peek(url) {
+      const entry = entries.get(url);
+      return entry === undefined || deps.now() >= entry.nextRefreshAt ? undefined : (entry.current ?? EMPTY);
+    },
     async keys(url) {
       const entry = entryOf(url);
       if (deps.now() >= entry.nextRefreshAt) {

@@ -181,6 +181,35 @@ describe('validate-jwt: openid-config over HTTP', () => {
     expect(idp.fetches).toEqual({ config: 2, jwks: 2 });
   });
 
+  /** @see decision 0037: a call that waits for nothing is answered without a promise. */
+  it('answers a token verified before at once, and checks it again when the keys are replaced', async () => {
+    const jwt = validator();
+    const signed = await token(KEY1);
+    expect(jwt.validate(signed, rules)).toBeInstanceOf(Promise);
+    expect((await jwt.validate(signed, rules)).ok).toBe(true);
+    const again = jwt.validate(signed, rules);
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toMatchObject({ ok: true });
+    // The hourly refresh replaces KEY1 by KEY2: the same token string is no longer accepted.
+    idp.keys = [KEY2.jwk];
+    time = T0 + REFRESH_INTERVAL_MS;
+    expect(jwt.validate(signed, rules)).toBeInstanceOf(Promise);
+    await vi.waitFor(() => expect(idp.fetches).toEqual({ config: 2, jwks: 2 }));
+    expect(await jwt.validate(signed, rules)).toMatchObject({ ok: false, reason: 'TokenSignatureInvalid' });
+  });
+
+  it('checks the lifetime and the claims of a token verified before on every call', async () => {
+    const jwt = validator();
+    const signed = await token(KEY1, { exp: T0 / 1000 + 60, aud: 'a' });
+    expect((await jwt.validate(signed, rules)).ok).toBe(true);
+    expect(jwt.validate(signed, { ...rules, audiences: ['b'] })).toMatchObject({
+      ok: false,
+      reason: 'TokenAudienceNotAllowed',
+    });
+    time = T0 + 60_000;
+    expect(jwt.validate(signed, rules)).toMatchObject({ ok: false, reason: 'TokenExpired' });
+  });
+
   it('keeps the last good keys while the server fails, retrying each minute, warning once', async () => {
     const jwt = validator();
     const signed = await token(KEY1);

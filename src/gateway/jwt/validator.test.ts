@@ -109,6 +109,23 @@ describe('validate-jwt: signatures', () => {
     expect(await validator().validate(`${head}.${forged}.${sig}`, rules())).toEqual(expected);
   });
 
+  /** @see decision 0037: remembered tokens are found by the end of their signature, then compared whole. */
+  it('never takes a token for a remembered one it shares a signature with', async () => {
+    const jwt = validator();
+    const token = await hs({ role: 'user' });
+    expect((await jwt.validate(token, rules())).ok).toBe(true);
+    const [head, , sig] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ role: 'admin', exp: NOW_S + 600 })).toString('base64url');
+    expect(await jwt.validate(`${head}.${forged}.${sig}`, rules())).toMatchObject({
+      ok: false,
+      reason: 'TokenSignatureInvalid',
+    });
+    expect(await jwt.validate(token, rules())).toEqual({
+      ok: true,
+      claims: { role: 'user', exp: NOW_S + 600 },
+    });
+  });
+
   it('names an unknown kid', async () => {
     const token = await sign({}, 'RS256', RSA.privateKey, { kid: 'rotated' });
     expect(await validator().validate(token, rules({ signingKeys: [RSA_KEY] }))).toEqual({
@@ -247,7 +264,12 @@ describe('validate-jwt: malformed tokens', () => {
   it('never throws, whatever it is given', async () => {
     const jwt = validator();
     for (const input of [undefined, null, 42, {}, '.'.repeat(100), 'ey.ey.ey']) {
-      await expect(jwt.validate(input as unknown as string, rules())).resolves.toMatchObject({ ok: false });
+      // Malformed input is answered at once; a promise or not, it is never a throw or a rejection.
+      await expect(Promise.resolve(jwt.validate(input as unknown as string, rules()))).resolves.toMatchObject(
+        {
+          ok: false,
+        },
+      );
     }
   });
 });

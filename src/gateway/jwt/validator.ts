@@ -4,7 +4,14 @@
  * required claims. Validation never throws and never logs a token or a key.
  */
 import type * as Jose from 'jose';
-import type { JwtKeySpec, JwtOutcome, JwtRules, JwtValidator } from '../types.js';
+import {
+  isPromiseLike,
+  type JwtKeySpec,
+  type JwtOutcome,
+  type JwtRules,
+  type JwtValidator,
+  type MaybePromise,
+} from '../types.js';
 import { checkAudience, checkIssuer, checkLifetime, checkRequiredClaims } from './_claims.js';
 import { fetchJsonDocument } from './_fetch-json.js';
 import { createStaticKeys, SUPPORTED_ALGORITHMS, type VerificationKey } from './_keys.js';
@@ -48,15 +55,23 @@ interface Context {
 /** How many verified tokens are remembered (oldest forgotten first). */
 const VERIFIED_TOKENS_MAX = 4096;
 
-/** What is remembered of a verified token: the key that verified it, and its decoded parts. */
+/** What is remembered of a verified token: the token, the key that verified it, and its decoded parts. */
 interface VerifiedToken {
+  readonly token: string;
   readonly key: VerificationKey;
   readonly parsed: ParsedToken;
 }
 
 /**
- * Token → the key object that verified its signature, and the token decoded. A hit counts only while
- * that same object is among the keys of the current validation, so a rotated or removed key (new key
+ * How many of a token's last characters find its entry: the end of its signature, which any two signed
+ * tokens differ in. Hashing them costs a fraction of hashing a whole token (hundreds of characters), and
+ * the entry counts only when its token is the same string.
+ */
+const FINGERPRINT_CHARS = 24;
+
+/**
+ * Tokens whose signature a key verified: the key object and the token decoded. A hit counts only while
+ * that same key object is among the keys of the current validation, so a rotated or removed key (new key
  * objects) forces a new check; lifetime, audiences, issuers and claims are checked on every call
  * regardless (so an expired token fails whether remembered or not). The decoded parts are reused: the
  * same string always decodes to the same header and claims.
@@ -64,14 +79,10 @@ interface VerifiedToken {
 class VerifiedTokens {
   readonly #entries = new Map<string, VerifiedToken>();
 
-  /** The decoded token, when it was verified before. */
-  parsedOf(token: string): ParsedToken | undefined {
-    return this.#entries.get(token)?.parsed;
-  }
-
-  verifiedBy(token: string, keys: readonly VerificationKey[]): boolean {
-    const entry = this.#entries.get(token);
-    return entry !== undefined && keys.includes(entry.key);
+  /** The entry of `token`, when it was verified before. */
+  find(token: string): VerifiedToken | undefined {
+    const entry = this.#entries.get(fingerprintOf(token));
+    return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
   remember(token: string, key: VerificationKey, parsed: ParsedToken): void {
@@ -81,8 +92,12 @@ class VerifiedTokens {
         this.#entries.delete(oldest);
       }
     }
-    this.#entries.set(token, { key, parsed });
+    this.#entries.set(fingerprintOf(token), { token, key, parsed });
   }
+}
+
+function fingerprintOf(token: string): string {
+  return token.length <= FINGERPRINT_CHARS ? token : token.slice(-FINGERPRINT_CHARS);
 }
 
 /** The keys and issuers a validation may use. */
@@ -121,13 +136,17 @@ export function createJwtValidator(options: JwtValidatorOptions = {}): JwtValida
     verified: new VerifiedTokens(),
     rings: new WeakMap(),
   };
+  const unexpected = (error: unknown): JwtOutcome => {
+    warn(`validate-jwt: unexpected failure (${error instanceof Error ? error.name : 'unknown'}).`);
+    return UNEXPECTED;
+  };
   return {
-    async validate(token, rules) {
+    validate(token, rules) {
       try {
-        return await validateToken(token, rules, context);
+        const outcome = validateToken(token, rules, context);
+        return isPromiseLike(outcome) ? outcome.catch(unexpected) : outcome;
       } catch (error) {
-        warn(`validate-jwt: unexpected failure (${error instanceof Error ? error.name : 'unknown'}).`);
-        return UNEXPECTED;
+        return unexpected(error);
       }
     },
   };
@@ -150,25 +169,100 @@ function createStaticKeyCache(warn: (message: string) => void) {
   };
 }
 
-async function validateToken(token: string, rules: JwtRules, context: Context): Promise<JwtOutcome> {
-  const parsed = context.verified.parsedOf(token) ?? parseToken(token);
+/**
+ * Validates at once when nothing has to wait: the key sets are loaded and not due for a refresh, the
+ * token's `kid` is known, and its signature was verified before by one of the keys. Otherwise it takes
+ * the path that loads, reloads or verifies (a promise); both paths check the same things in the same order.
+ */
+function validateToken(token: string, rules: JwtRules, context: Context): MaybePromise<JwtOutcome> {
+  const remembered = context.verified.find(token);
+  const parsed = remembered?.parsed ?? parseToken(token);
   if (parsed === undefined) {
     return MALFORMED;
   }
+  const ring = ringAtOnce(rules, context);
+  if (ring === undefined || (parsed.kid !== undefined && !hasKid(ring, parsed.kid))) {
+    return validateLoading(token, parsed, rules, context);
+  }
+  return checkWithRing(token, parsed, rules, ring, context, remembered);
+}
+
+/** The path that waits: loads the key sets (reloading them for an unknown `kid`), then checks. */
+async function validateLoading(
+  token: string,
+  parsed: ParsedToken,
+  rules: JwtRules,
+  context: Context,
+): Promise<JwtOutcome> {
   let ring = await loadKeyRing(rules, context, (url) => context.cache.keys(url));
-  if (parsed.kid !== undefined && !ring.keys.some((key) => key.kid === parsed.kid)) {
+  if (parsed.kid !== undefined && !hasKid(ring, parsed.kid)) {
     ring = await reloadForKid(ring, rules, context);
   }
-  const failure = await checkSignature(token, parsed, rules, ring.keys, context.verified);
-  if (failure !== undefined) {
-    return failure;
+  return checkWithRing(token, parsed, rules, ring, context, context.verified.find(token));
+}
+
+function hasKid(ring: KeyRing, kid: string): boolean {
+  return ring.keys.some((key) => key.kid === kid);
+}
+
+/** The signature (verified with jose only when no key verified this token before), then the claims. */
+function checkWithRing(
+  token: string,
+  parsed: ParsedToken,
+  rules: JwtRules,
+  ring: KeyRing,
+  context: Context,
+  remembered: VerifiedToken | undefined,
+): MaybePromise<JwtOutcome> {
+  const screened = screenSignature(parsed, rules, ring.keys, remembered);
+  if (screened !== undefined && 'candidates' in screened) {
+    return verifyCandidates(token, parsed, screened.candidates, context.verified).then(
+      (failure) => failure ?? checkClaims(parsed, rules, ring, context),
+    );
   }
+  return screened ?? checkClaims(parsed, rules, ring, context);
+}
+
+/** Lifetime, audiences, issuers and required claims, in APIM's order, checked on every call. */
+function checkClaims(parsed: ParsedToken, rules: JwtRules, ring: KeyRing, context: Context): JwtOutcome {
   return (
     checkLifetime(parsed.claims, rules, context.now()) ??
     checkAudience(parsed.claims, rules.audiences) ??
     checkIssuer(parsed.claims, ring.issuers) ??
     checkRequiredClaims(parsed.claims, rules.requiredClaims) ?? { ok: true, claims: parsed.claims }
   );
+}
+
+/**
+ * The ring of the policy's rules from key sets the cache holds and need not refresh, without a promise;
+ * undefined when a load or a refresh is due (then {@link loadKeyRing} runs, which starts it).
+ */
+function ringAtOnce(rules: JwtRules, context: Context): KeyRing | undefined {
+  const urls = rules.openidConfigUrls;
+  const staticKeys = context.staticKeys(rules.signingKeys);
+  const known = context.rings.get(rules);
+  if (known !== undefined && known.staticKeys === staticKeys && known.documents.length === urls.length) {
+    let same = true;
+    for (let index = 0; index < urls.length && same; index += 1) {
+      const document = context.cache.peek(urls[index] as string);
+      if (document === undefined) {
+        return undefined;
+      }
+      same = document === known.documents[index];
+    }
+    if (same) {
+      return known.ring;
+    }
+  }
+  const documents: OpenIdKeys[] = [];
+  for (const url of urls) {
+    const document = context.cache.peek(url);
+    if (document === undefined) {
+      return undefined;
+    }
+    documents.push(document);
+  }
+  return ringOf(rules, context, staticKeys, documents);
 }
 
 /**
@@ -183,7 +277,16 @@ async function loadKeyRing(
 ): Promise<KeyRing> {
   const documents =
     rules.openidConfigUrls.length === 0 ? NO_DOCUMENTS : await Promise.all(rules.openidConfigUrls.map(load));
-  const staticKeys = context.staticKeys(rules.signingKeys);
+  return ringOf(rules, context, context.staticKeys(rules.signingKeys), documents);
+}
+
+/** The ring of these key sets: the one known for the rules when they are the same objects, else a new one. */
+function ringOf(
+  rules: JwtRules,
+  context: Context,
+  staticKeys: readonly VerificationKey[],
+  documents: readonly OpenIdKeys[],
+): KeyRing {
   const known = context.rings.get(rules);
   if (known !== undefined && known.staticKeys === staticKeys && sameItems(known.documents, documents)) {
     return known.ring;
@@ -211,18 +314,24 @@ async function reloadForKid(ring: KeyRing, rules: JwtRules, context: Context): P
   return loadKeyRing(rules, context, (url) => context.cache.reloadForUnknownKid(url));
 }
 
+/** Keys that may verify a token no key verified before: jose must try them. */
+interface Candidates {
+  readonly candidates: readonly VerificationKey[];
+}
+
 /**
- * The signature step. `alg: none` passes only unsigned tokens while `require-signed-tokens` is false.
- * A token with a `kid` is checked against the keys with that id (or, failing any, keys without one);
- * otherwise against every key. A key verifies only the algorithms of its own type.
+ * The signature step as far as it goes without jose: a failure, undefined when a key among the current
+ * ones verified this token before, or the keys to try. `alg: none` passes only unsigned tokens while
+ * `require-signed-tokens` is false. A token with a `kid` is checked against the keys with that id (or,
+ * failing any, keys without one); otherwise against every key. A key verifies only the algorithms of its
+ * own type.
  */
-async function checkSignature(
-  token: string,
+function screenSignature(
   parsed: ParsedToken,
   rules: JwtRules,
   keys: readonly VerificationKey[],
-  verified: VerifiedTokens,
-): Promise<JwtFailure | undefined> {
+  remembered: VerifiedToken | undefined,
+): JwtFailure | Candidates | undefined {
   if (parsed.alg.toLowerCase() === 'none') {
     return checkUnsigned(parsed, rules);
   }
@@ -233,9 +342,16 @@ async function checkSignature(
   if (candidates.length === 0) {
     return parsed.kid === undefined ? NO_KEYS : unknownKid(parsed.kid);
   }
-  if (verified.verifiedBy(token, candidates)) {
-    return undefined;
-  }
+  return remembered !== undefined && candidates.includes(remembered.key) ? undefined : { candidates };
+}
+
+/** Verifies the signature with each candidate of the token's algorithm, remembering the one that does. */
+async function verifyCandidates(
+  token: string,
+  parsed: ParsedToken,
+  candidates: readonly VerificationKey[],
+  verified: VerifiedTokens,
+): Promise<JwtFailure | undefined> {
   for (const candidate of candidates) {
     if (candidate.algorithms.includes(parsed.alg) && (await verifies(token, candidate, parsed.alg))) {
       verified.remember(token, candidate, parsed);

@@ -3,7 +3,13 @@
  * read with their defaults and checked, and each problem is recorded with the element's line.
  */
 import { clip, quoteValue } from '../../shared/quote.js';
-import { type GatewayContext, GatewayFailure, type PolicyScope, type PolicySection } from '../types.js';
+import {
+  type GatewayContext,
+  GatewayFailure,
+  isPromiseLike,
+  type PolicyScope,
+  type PolicySection,
+} from '../types.js';
 import { compileText, isExpression, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
 import {
   HEADER_NAME_RULE,
@@ -204,22 +210,39 @@ export function childrenOf(p: ParseContext, el: XmlElement, allowed: readonly st
 }
 
 /** Work to do after the response is known (counting, response headers); run by the engine. */
-const deferred = new WeakMap<GatewayContext, (() => Promise<void> | void)[]>();
+type DeferredWork = () => Promise<void> | void;
+
+/** The deferred work of each call that has some. */
+const deferred = new WeakMap<GatewayContext, DeferredWork[]>();
 
 /** Schedules work for after the outbound section. */
-export function afterResponse(ctx: GatewayContext, work: () => Promise<void> | void): void {
+export function afterResponse(ctx: GatewayContext, work: DeferredWork): void {
   const list = deferred.get(ctx) ?? [];
   list.push(work);
   deferred.set(ctx, list);
 }
 
-/** Runs and clears the deferred work of a call. */
-export async function runDeferred(ctx: GatewayContext): Promise<void> {
-  const list = deferred.get(ctx) ?? [];
-  deferred.delete(ctx);
-  for (const work of list) {
-    await work();
+/**
+ * Runs and clears the deferred work of a call, in order. Undefined when it all ran at once (or there was
+ * none); otherwise a promise of the rest, from the first work that had to wait.
+ */
+export function runDeferred(ctx: GatewayContext): Promise<void> | undefined {
+  const list = deferred.get(ctx);
+  if (list === undefined) {
+    return undefined;
   }
+  deferred.delete(ctx);
+  return runWork(list, 0);
+}
+
+function runWork(list: readonly DeferredWork[], from: number): Promise<void> | undefined {
+  for (let index = from; index < list.length; index += 1) {
+    const pending = (list[index] as DeferredWork)();
+    if (isPromiseLike(pending)) {
+      return pending.then(() => runWork(list, index + 1));
+    }
+  }
+  return undefined;
 }
 
 /** Sets a response header once the response exists (after outbound). */

@@ -1,5 +1,12 @@
 /** Inbound checks: `validate-jwt`, `check-header`, `ip-filter` (spec/apim.md §1.3, §2.1). */
-import type { JwtKeySpec, JwtRules, RequiredClaim } from '../../types.js';
+import {
+  type GatewayContext,
+  isPromiseLike,
+  type JwtKeySpec,
+  type JwtOutcome,
+  type JwtRules,
+  type RequiredClaim,
+} from '../../types.js';
 import type { TextExpr } from '../expressions.js';
 import {
   childrenOf,
@@ -118,12 +125,15 @@ function tokenSource(p: ParseContext, el: XmlElement): TokenSource | undefined {
   }
   const name = (header ?? '').toLowerCase();
   const scheme = el.attributes.get('require-scheme') ?? (name === 'authorization' ? 'Bearer' : undefined);
+  const prefix = scheme === undefined ? undefined : `${scheme.toLowerCase()} `;
   return (ctx) => {
     const raw = ctx.request.headers.get(name)?.[0]?.trim();
-    if (raw === undefined || scheme === undefined) {
+    if (raw === undefined || scheme === undefined || prefix === undefined) {
       return raw || undefined;
     }
-    return raw.toLowerCase().startsWith(`${scheme.toLowerCase()} `)
+    // `raw.toLowerCase().startsWith(prefix)` without lower-casing the whole token: lower-casing keeps
+    // each character's place (header values are Latin-1), so the first characters are enough.
+    return raw.slice(0, prefix.length).toLowerCase() === prefix
       ? raw.slice(scheme.length + 1).trim() || undefined
       : undefined;
   };
@@ -160,20 +170,24 @@ export const validateJwt: PolicyKind = {
     if (source === undefined) {
       return undefined;
     }
+    const apply = (ctx: GatewayContext, outcome: JwtOutcome): void => {
+      if (!outcome.ok) {
+        fail(status, custom ?? `${outcome.message} Access denied.`, outcome.reason, 'validate-jwt');
+      }
+      if (variable !== undefined) {
+        ctx.variables.set(variable, outcome.claims);
+      }
+    };
     return {
       name: 'validate-jwt',
-      async run(ctx) {
+      // Without a promise when the validator answers at once (keys loaded, token verified before).
+      run(ctx) {
         const token = source(ctx);
         if (token === undefined) {
           fail(status, custom ?? 'JWT not present.', 'TokenNotPresent', 'validate-jwt');
         }
-        const outcome = await ctx.deps.jwt.validate(token, rules);
-        if (!outcome.ok) {
-          fail(status, custom ?? `${outcome.message} Access denied.`, outcome.reason, 'validate-jwt');
-        }
-        if (variable !== undefined) {
-          ctx.variables.set(variable, outcome.claims);
-        }
+        const outcome = ctx.deps.jwt.validate(token, rules);
+        return isPromiseLike(outcome) ? outcome.then((done) => apply(ctx, done)) : apply(ctx, outcome);
       },
     };
   },

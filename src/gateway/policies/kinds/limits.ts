@@ -1,8 +1,9 @@
 /**
  * `rate-limit`, `rate-limit-by-key`, `quota`, `quota-by-key` (spec/apim.md §1.3, §2.1): atomic counters
- * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`.
+ * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`. The rate limits go on
+ * synchronously when the counter store answers at once (the memory store), without a promise per call.
  */
-import type { GatewayContext, PolicyScope } from '../../types.js';
+import { type CounterDecision, type GatewayContext, isPromiseLike, type PolicyScope } from '../../types.js';
 import { type BoolExpr, compileCondition, type TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
@@ -91,6 +92,38 @@ function refuseRate(ctx: GatewayContext, options: RateOptions, retryAfter: numbe
   );
 }
 
+/** Refuses the call (429) unless the counter admitted it, then reports what is left. */
+function admitRate(ctx: GatewayContext, options: RateOptions, decision: CounterDecision): void {
+  if (!decision.allowed) {
+    refuseRate(ctx, options, decision.retryAfterSeconds);
+  }
+  report(ctx, options, decision.remaining);
+}
+
+/**
+ * `rate-limit-by-key` after its counter answered: refuses (429) unless admitted; with an
+ * `increment-condition`, counts the call after the response when the condition holds.
+ */
+function admitKeyed(
+  ctx: GatewayContext,
+  options: RateOptions,
+  keyed: KeyedOptions,
+  key: string,
+  decision: CounterDecision,
+): void {
+  if (!decision.allowed) {
+    refuseRate(ctx, options, decision.retryAfterSeconds);
+  }
+  const condition = keyed.condition;
+  if (condition !== undefined) {
+    const counters = ctx.deps.counters;
+    afterResponse(ctx, () =>
+      condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
+    );
+  }
+  report(ctx, options, decision.remaining);
+}
+
 /** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
 function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
   const owner =
@@ -116,17 +149,16 @@ export const rateLimit: PolicyKind = {
       ? undefined
       : {
           name: 'rate-limit',
-          async run(ctx) {
+          run(ctx) {
             const subscription = ctx.call.subscription;
             if (subscription === undefined) {
               return;
             }
             const key = `rate:${ctx.call.serviceName}:${subscription.id}:${scopeKey(ctx, scope, el)}`;
-            const decision = await ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
-            if (!decision.allowed) {
-              refuseRate(ctx, options, decision.retryAfterSeconds);
-            }
-            report(ctx, options, decision.remaining);
+            const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
+            return isPromiseLike(decision)
+              ? decision.then((taken) => admitRate(ctx, options, taken))
+              : admitRate(ctx, options, decision);
           },
         };
   },
@@ -168,23 +200,16 @@ export const rateLimitByKey: PolicyKind = {
     }
     return {
       name: 'rate-limit-by-key',
-      async run(ctx) {
+      run(ctx) {
         const key = `ratekey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`;
         const counters = ctx.deps.counters;
         const decision =
           keyed.condition === undefined
-            ? await counters.takeRate(key, options.calls, options.period, keyed.count)
-            : await counters.peekRate(key, options.calls, options.period);
-        if (!decision.allowed) {
-          refuseRate(ctx, options, decision.retryAfterSeconds);
-        }
-        const condition = keyed.condition;
-        if (condition !== undefined) {
-          afterResponse(ctx, () =>
-            condition(ctx) ? counters.addRate(key, options.period, keyed.count) : undefined,
-          );
-        }
-        report(ctx, options, decision.remaining);
+            ? counters.takeRate(key, options.calls, options.period, keyed.count)
+            : counters.peekRate(key, options.calls, options.period);
+        return isPromiseLike(decision)
+          ? decision.then((taken) => admitKeyed(ctx, options, keyed, key, taken))
+          : admitKeyed(ctx, options, keyed, key, decision);
       },
     };
   },
