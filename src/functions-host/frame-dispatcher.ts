@@ -14,7 +14,14 @@ import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { undici } from '../shared/undici.js';
-import { encodeFrame, FRAME, type Frame, FrameReader, isHeaderList } from './worker/frames.js';
+import {
+  createBatchedWriter,
+  encodeFrame,
+  FRAME,
+  type Frame,
+  FrameReader,
+  isHeaderList,
+} from './worker/frames.js';
 
 /** What the `/api` proxy needs of a transport: undici's dispatch contract, and a way to close it. */
 export interface ApiDispatcher {
@@ -128,13 +135,14 @@ class FrameLink {
   readonly #onGone: (link: FrameLink) => void;
   /** Frames written before the worker's HELLO, in order; `undefined` once it came. */
   #unsent: (Buffer | undefined)[] | undefined = [];
+  readonly #write: (parts: readonly (Buffer | undefined)[]) => void;
   #goingAway = false;
   #closed = false;
-  #corked = false;
 
   constructor(path: string, onGone: (link: FrameLink) => void) {
     this.#onGone = onGone;
     this.#socket = connect(path);
+    this.#write = createBatchedWriter(this.#socket);
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', (error) => this.destroy(error));
     this.#socket.on('close', () => this.destroy(new (undici().errors.SocketError)('other side closed')));
@@ -157,24 +165,6 @@ class FrameLink {
     }
     this.#write(parts);
   }
-
-  #write(parts: readonly (Buffer | undefined)[]): void {
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#socket.cork();
-      setImmediate(this.#uncork);
-    }
-    for (const part of parts) {
-      if (part !== undefined) {
-        this.#socket.write(part);
-      }
-    }
-  }
-
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
 
   /** The exchange gave up (timeout, client gone): its answer, if it comes, is dropped. */
   forget(id: number): void {
@@ -230,7 +220,8 @@ class FrameLink {
     if (frame.type === FRAME.USE_HTTP) {
       exchange?.useHttp();
     } else if (frame.type === FRAME.RESPONSE && isResponseHead(frame.head)) {
-      exchange?.respond(frame.head[0], toHeaderObject(frame.head[1]), frame.body);
+      // The header object undici hands its handlers, made by undici's own parser.
+      exchange?.respond(frame.head[0], undici().util.parseHeaders(frame.head[1]), frame.body);
     } else {
       exchange?.fail(new (undici().errors.SocketError)('broken answer from the API worker'));
     }
@@ -251,24 +242,6 @@ function refusedError(cause: Error): Error {
 
 function isResponseHead(head: unknown): head is [number, string[]] {
   return Array.isArray(head) && Number.isInteger(head[0]) && isHeaderList(head[1]);
-}
-
-/** Response header lines as undici's handler gets them: lower-case names, repeated fields as lists. */
-function toHeaderObject(lines: readonly string[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const name = (lines[i] as string).toLowerCase();
-    const value = lines[i + 1] as string;
-    const existing = headers[name];
-    if (existing === undefined) {
-      headers[name] = value;
-    } else if (Array.isArray(existing)) {
-      existing.push(value);
-    } else {
-      headers[name] = [existing, value];
-    }
-  }
-  return headers;
 }
 
 /** One request: its body collected, sent as a frame, answered through the handler exactly once. */

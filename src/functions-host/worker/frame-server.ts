@@ -7,7 +7,15 @@
  * concurrently; the answers finished in one event-loop turn leave in one write.
  */
 import type { Socket } from 'node:net';
-import { encodeFrame, FRAME, type Frame, FrameError, FrameReader, isHeaderList } from './frames.js';
+import {
+  createBatchedWriter,
+  encodeFrame,
+  FRAME,
+  type Frame,
+  FrameError,
+  FrameReader,
+  isHeaderList,
+} from './frames.js';
 import { mergeHeaderLines } from './header-lines.js';
 import { MAX_BODY_BYTES, responseHeaderList, statusResult } from './http-io.js';
 import { routeRequest, TOO_LARGE_TEXT, type WorkerServerDeps } from './http-server.js';
@@ -69,33 +77,6 @@ export function serveFrames(socket: Socket, deps: WorkerServerDeps): FrameConnec
   write(encodeFrame(FRAME.HELLO, 0, undefined));
   return {
     goAway: () => write(encodeFrame(FRAME.GOAWAY, 0, undefined)),
-  };
-}
-
-/**
- * Writes frames, corking the socket from the first write of a turn until the turn's I/O is done, so the
- * answers of the requests that arrived together leave in one system call.
- */
-function createBatchedWriter(socket: Socket): (parts: readonly (Buffer | undefined)[]) => void {
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  return (parts) => {
-    if (socket.destroyed) {
-      return;
-    }
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(uncork);
-    }
-    for (const part of parts) {
-      if (part !== undefined) {
-        socket.write(part);
-      }
-    }
   };
 }
 

@@ -16,6 +16,7 @@
  *   writes no request before it, so a connection that closes before its HELLO (handed to a worker that
  *   was dying) carried nothing, and its requests can be sent again like those of a refused connection.
  */
+import type { Socket } from 'node:net';
 
 /** Frame types. */
 export const FRAME = Object.freeze({ REQUEST: 1, RESPONSE: 2, GOAWAY: 3, USE_HTTP: 4, HELLO: 5 });
@@ -137,6 +138,33 @@ function decode(bytes: Buffer): Frame {
     }
   }
   return { type, id, head, body: bytes.subarray(PREFIX_BYTES + headBytes) };
+}
+
+/**
+ * Writes frames, corking the socket from the first write of a turn until the turn's I/O is done, so the
+ * frames of the exchanges that arrived together leave in one system call (both ends use it).
+ */
+export function createBatchedWriter(socket: Socket): (parts: readonly (Buffer | undefined)[]) => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return (parts) => {
+    if (socket.destroyed) {
+      return;
+    }
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    for (const part of parts) {
+      if (part !== undefined) {
+        socket.write(part);
+      }
+    }
+  };
 }
 
 /** True for a flat `[name, value, …]` list of strings. */
