@@ -4,8 +4,6 @@
  * account key, and cleanup when a site goes.
  * @see issue 18 "Certificates by ACME"
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DomainDns,
@@ -19,11 +17,10 @@ import {
   saveCertificate,
   tryLease,
 } from '../../src/control-plane/domains/index.js';
-import { type ControlContext, createSealer } from '../../src/control-plane/index.js';
+import type { ControlContext } from '../../src/control-plane/index.js';
 import { createSite, deleteSite } from '../../src/control-plane/sites.js';
-import { validateAppSettings } from '../../src/functions-host/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import { createDiskBlobStore, openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { testDatabases } from '../helpers/databases.js';
 
 const DAY = 86_400_000;
@@ -47,18 +44,10 @@ describe.each(testDatabases())('custom domains and certificates on $name', (data
     const created = await database.create();
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
-    ctx = {
-      db: storage.db,
-      blobs: createDiskBlobStore(join(created.dir, 'blobs')),
-      sealer: createSealer(randomBytes(32)),
-      domain: 'example.test',
-      workDir: join(created.dir, 'cache'),
-      logger: SILENT_LOGGER,
+    ctx = testControlContext(storage, created.dir, {
       now: () => new Date(now),
-      publicUrl: (host) => `https://${host}`,
-      validateSettings: validateAppSettings,
       domainDns: agreeableDns(() => siteHost),
-    };
+    });
     siteHost = (await createSite(ctx, 'shop', 'Standard')).site.defaultHostname;
   });
   afterAll(async () => {

@@ -4,20 +4,17 @@
  * older than a day go, gateway calls are counted per API, and a failing write loses nothing.
  * @see issue 15 item 4 "Traffic at a glance"
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putApi } from '../../src/control-plane/apim/apis.js';
 import { createApimService } from '../../src/control-plane/apim/service.js';
-import { type ControlContext, createSealer } from '../../src/control-plane/index.js';
+import type { ControlContext } from '../../src/control-plane/index.js';
 import { createSite } from '../../src/control-plane/sites.js';
 import { readServiceTraffic, readSiteTraffic, recordTraffic } from '../../src/control-plane/traffic/index.js';
-import { validateAppSettings } from '../../src/functions-host/index.js';
 import { createTrafficRecorder, type RequestLabels, type TrafficRecorder } from '../../src/ops/index.js';
 import { publishEvent } from '../../src/shared/events.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
 import type { TrafficBatch } from '../../src/shared/traffic.js';
-import { createDiskBlobStore, openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { testDatabases } from '../helpers/databases.js';
 
 const MINUTE = 60_000;
@@ -48,17 +45,7 @@ describe.each(testDatabases())('traffic history on $name', (database) => {
     const created = await database.create();
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
-    ctx = {
-      db: storage.db,
-      blobs: createDiskBlobStore(join(created.dir, 'blobs')),
-      sealer: createSealer(randomBytes(32)),
-      domain: 'example.test',
-      workDir: join(created.dir, 'cache'),
-      logger: SILENT_LOGGER,
-      now: () => new Date(now),
-      publicUrl: (host) => `https://${host}`,
-      validateSettings: validateAppSettings,
-    };
+    ctx = testControlContext(storage, created.dir, { now: () => new Date(now) });
     for (const name of ['shop', 'blog', 'old', 'flaky']) {
       await createSite(ctx, name, 'Free');
     }

@@ -3,19 +3,12 @@
  * path reads without a promise (`TokenService.cached`, decision 0037): a token is reused for the same call
  * for a minute, then signed again; another principal gets its own; rotated keys sign a new one at once.
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ControlContext,
-  createSealer,
-  createSite,
-  rotateSigningKey,
-} from '../../src/control-plane/index.js';
+import { type ControlContext, createSite, rotateSigningKey } from '../../src/control-plane/index.js';
 import { createTokenService, type TokenService } from '../../src/serve/tokens.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import { createDiskBlobStore, openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { testDatabases } from '../helpers/databases.js';
 
 const HOST = 'shop.portico.test';
@@ -38,17 +31,12 @@ describe('backend tokens of a site', () => {
     }
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
-    ctx = {
-      db: storage.db,
-      blobs: createDiskBlobStore(join(created.dir, 'blobs')),
-      sealer: createSealer(randomBytes(32)),
+    ctx = testControlContext(storage, created.dir, {
       domain: 'portico.test',
-      workDir: join(created.dir, 'cache'),
-      logger: SILENT_LOGGER,
       now: () => new Date(time),
       publicUrl: (host) => `http://${host}:4280`,
       validateSettings: () => [],
-    };
+    });
     time = Date.parse('2030-01-01T00:00:00Z');
     siteId = (await createSite(ctx, 'shop', 'Standard')).site.id;
   });
