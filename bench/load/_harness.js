@@ -262,13 +262,26 @@ export function formatRow(row, value, { cpu = false } = {}) {
   return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |${cpuCell}`;
 }
 
-/** A target line: PASS or BELOW, or NOT RUN. */
-export function formatCheck(label, value, target) {
+/**
+ * `base`'s CPU time per request over `row`'s: what `row`'s req/s ratio to `base` would be if each were
+ * bound by its own CPU alone. Steadier than req/s on a machine whose cores the load generator and the
+ * backends share; undefined when either row has no CPU column.
+ */
+export function cpuRatio(row, base) {
+  return row.cpuUs > 0 && base.cpuUs > 0 ? base.cpuUs / row.cpuUs : undefined;
+}
+
+/**
+ * A target line: PASS or BELOW, or NOT RUN. The verdict is on `value` (req/s); `cpu`, when given
+ * ({@link cpuRatio}), is shown beside it for the reader.
+ */
+export function formatCheck(label, value, target, cpu) {
   if (value === undefined) {
     return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
   }
   const verdict = value >= target ? 'PASS' : 'BELOW';
-  return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %)`;
+  const byCpu = cpu === undefined ? '' : `; by CPU per request ${(cpu * 100).toFixed(0)} %`;
+  return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %${byCpu})`;
 }
 
 /** Notes on scenarios that did not run or had bad responses. */

@@ -36,6 +36,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
+  cpuRatio,
   formatCheck,
   formatNotes,
   formatRow,
@@ -344,13 +345,20 @@ function formatReport(rows) {
       'key + validate-jwt + rate-limit-by-key against pass-through (g3/g2)',
       ratio(g3, g2),
       TARGETS.checks,
+      cpuRatio(g3, g2),
     ),
     formatCheck(
       'key + validate-jwt + rate-limit-by-key against fast-gateway 5 with key + JWT (g3/g6)',
       ratio(g3, g6),
       TARGETS.fastGateway,
+      cpuRatio(g3, g6),
     ),
-    formatCheck('site → linked APIM against pass-through (g4/g2)', ratio(g4, g2), TARGETS.linked),
+    formatCheck(
+      'site → linked APIM against pass-through (g4/g2)',
+      ratio(g4, g2),
+      TARGETS.linked,
+      cpuRatio(g4, g2),
+    ),
     formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
     formatRatio('in process against the HTTP hop (g4/g5)', ratio(g4, g5)),
   ];

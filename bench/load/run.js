@@ -32,6 +32,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  cpuRatio,
   findFreePort,
   formatCheck,
   formatNotes,
@@ -251,8 +252,8 @@ function formatNginx(rows, nginxSkipped) {
   return {
     table: [formatRow(h, ratio(h, c), CPU), formatRow(i, ratio(i, c), CPU)],
     checks: [
-      formatCheck('api against nginx, proxy_pass defaults (d/h)', ratio(d, h), TARGETS.nginx),
-      formatCheck('api against nginx, keep-alive upstream (d/i)', ratio(d, i), TARGETS.nginx),
+      formatCheck('api against nginx, proxy_pass defaults (d/h)', ratio(d, h), TARGETS.nginx, cpuRatio(d, h)),
+      formatCheck('api against nginx, keep-alive upstream (d/i)', ratio(d, i), TARGETS.nginx, cpuRatio(d, i)),
     ],
   };
 }
@@ -291,7 +292,7 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     'Target check:',
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
-    formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway),
+    formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway, cpuRatio(d, g)),
     ...nginx.checks,
     formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
     formatGain(ratio(f, c)),
