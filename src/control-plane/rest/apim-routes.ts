@@ -397,6 +397,8 @@ function productRoutes(ctx: ControlContext): Route[] {
 
 function subscriptionRoutes(ctx: ControlContext): Route[] {
   const SUB = `${SVC}/subscriptions/{sid}`;
+  const subscriptionOf = (service: ApimService, r: RouteRequest) =>
+    getEntity<SubscriptionProperties>(ctx, service.id, 'subscription', param(r, 'sid'));
   const regenerate = (which: 'primary' | 'secondary'): ServiceRoute => ({
     method: 'POST',
     path: `${SUB}/regenerate${which === 'primary' ? 'Primary' : 'Secondary'}Key`,
@@ -457,15 +459,10 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
       method: 'GET',
       path: SUB,
       summary: 'Get a subscription (without keys)',
-      handle: async (service, r) => {
-        const subscription = await getEntity<SubscriptionProperties>(
-          ctx,
-          service.id,
-          'subscription',
-          param(r, 'sid'),
-        );
-        return { status: 200, body: subscriptionResource(service, subscription) };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: subscriptionResource(service, await subscriptionOf(service, r)),
+      }),
     },
     {
       method: 'DELETE',
@@ -480,15 +477,7 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
       method: 'POST',
       path: `${SUB}/listSecrets`,
       summary: 'The keys of a subscription',
-      handle: async (service, r) => {
-        const subscription = await getEntity<SubscriptionProperties>(
-          ctx,
-          service.id,
-          'subscription',
-          param(r, 'sid'),
-        );
-        return { status: 200, body: keysOf(subscription) };
-      },
+      handle: async (service, r) => ({ status: 200, body: keysOf(await subscriptionOf(service, r)) }),
     },
     regenerate('primary'),
     regenerate('secondary'),
@@ -497,6 +486,8 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
 
 function namedValueRoutes(ctx: ControlContext): Route[] {
   const NV = `${SVC}/namedValues/{namedValueId}`;
+  const namedValueOf = (service: ApimService, r: RouteRequest) =>
+    getEntity<NamedValueProperties>(ctx, service.id, 'named-value', param(r, 'namedValueId'));
   return onService(ctx, [
     {
       method: 'GET',
@@ -526,15 +517,10 @@ function namedValueRoutes(ctx: ControlContext): Route[] {
       method: 'GET',
       path: NV,
       summary: 'Get a named value (a secret value is hidden)',
-      handle: async (service, r) => {
-        const value = await getEntity<NamedValueProperties>(
-          ctx,
-          service.id,
-          'named-value',
-          param(r, 'namedValueId'),
-        );
-        return { status: 200, body: namedValueResource(service, value) };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: namedValueResource(service, await namedValueOf(service, r)),
+      }),
     },
     {
       method: 'DELETE',
@@ -549,15 +535,10 @@ function namedValueRoutes(ctx: ControlContext): Route[] {
       method: 'POST',
       path: `${NV}/listValue`,
       summary: 'The value of a named value, secret or not',
-      handle: async (service, r) => {
-        const value = await getEntity<NamedValueProperties>(
-          ctx,
-          service.id,
-          'named-value',
-          param(r, 'namedValueId'),
-        );
-        return { status: 200, body: { value: namedValueText(value) } };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: { value: namedValueText(await namedValueOf(service, r)) },
+      }),
     },
   ]);
 }
