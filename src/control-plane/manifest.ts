@@ -28,7 +28,8 @@ export const MAX_APP_FILES = 15_000;
 /** Size limit of the API content (spec §3: 30 MiB). */
 export const MAX_FUNCTION_BYTES = 31_457_280;
 
-const fileSchema = z
+/** One file as a request lists it (a deploy's, a function app's content): path, size and SHA-256. */
+export const manifestFileSchema = z
   .object({
     path: z.string().min(1).max(1024),
     size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -39,10 +40,15 @@ const fileSchema = z
 const requestSchema = z
   .object({
     environment: z.string().default('production'),
-    app: z.array(fileSchema).max(1_000_000),
-    api: z.array(fileSchema).max(1_000_000).optional(),
+    app: z.array(manifestFileSchema).max(1_000_000),
+    api: z.array(manifestFileSchema).max(1_000_000).optional(),
   })
   .strict();
+
+/** The problems of a request body that failed its schema, as the error's `details` (`(body)` for the whole). */
+export function manifestIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+}
 
 /** A checked deployment request. */
 export interface DeploymentRequest {
@@ -54,10 +60,7 @@ export interface DeploymentRequest {
 export function parseDeploymentRequest(body: unknown, sku: Sku): DeploymentRequest {
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({
-      path: issue.path.join('.') || '(body)',
-      message: issue.message,
-    }));
+    const details = manifestIssues(parsed.error);
     throw new PorticoError(
       'DEPLOY_MANIFEST_INVALID',
       `The deployment request is invalid:\n${details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}`,

@@ -125,16 +125,17 @@ class FrameDispatcher implements ApiDispatcher {
 
 /**
  * One frame connection and the exchanges waiting for their answer on it. Requests wait here, unwritten,
- * until the worker's HELLO; a connection that ends before it fails them as refused (nothing was sent), so
- * the proxy sends them again as it does after a refused HTTP connection.
+ * until the worker's HELLO; one given up on meanwhile is never written; a connection that ends before it
+ * fails them as refused (nothing was sent), so the proxy sends them again as it does after a refused HTTP
+ * connection.
  */
 class FrameLink {
   readonly #socket: Socket;
   readonly #reader = new FrameReader();
   readonly #pending = new Map<number, FrameExchange>();
   readonly #onGone: (link: FrameLink) => void;
-  /** Frames written before the worker's HELLO, in order; `undefined` once it came. */
-  #unsent: (Buffer | undefined)[] | undefined = [];
+  /** Request frames sent before the worker's HELLO, by id, in order; `undefined` once it came. */
+  #unsent: Map<number, readonly (Buffer | undefined)[]> | undefined = new Map();
   readonly #write: (parts: readonly (Buffer | undefined)[]) => void;
   #goingAway = false;
   #closed = false;
@@ -160,15 +161,19 @@ class FrameLink {
     this.#pending.set(id, exchange);
     exchange.sentAs(id);
     if (this.#unsent !== undefined) {
-      this.#unsent.push(...parts);
+      this.#unsent.set(id, parts);
       return;
     }
     this.#write(parts);
   }
 
-  /** The exchange gave up (timeout, client gone): its answer, if it comes, is dropped. */
+  /**
+   * The exchange gave up (timeout, client gone): a request still waiting for the HELLO is never written,
+   * and the answer to one already written, if it comes, is dropped.
+   */
   forget(id: number): void {
     this.#pending.delete(id);
+    this.#unsent?.delete(id);
     this.#closeIfDone();
   }
 
@@ -204,9 +209,11 @@ class FrameLink {
 
   #onFrame(frame: Frame): void {
     if (frame.type === FRAME.HELLO) {
-      const unsent = this.#unsent ?? [];
+      const unsent = this.#unsent;
       this.#unsent = undefined;
-      this.#write(unsent);
+      for (const parts of unsent?.values() ?? []) {
+        this.#write(parts);
+      }
       return;
     }
     if (frame.type === FRAME.GOAWAY) {

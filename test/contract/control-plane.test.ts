@@ -69,15 +69,8 @@ import {
   updateUserRoles,
   userIdFor,
 } from '../../src/control-plane/users.js';
-import { validateAppSettings } from '../../src/functions-host/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import {
-  createDatabaseBlobStore,
-  createDiskBlobStore,
-  type DatabaseLocation,
-  openDatabase,
-  type StorageDatabase,
-} from '../../src/storage/index.js';
+import { type DatabaseLocation, openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { testDatabases } from '../helpers/databases.js';
 
 function file(path: string, text: string) {
@@ -116,20 +109,11 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     cleanup = created.cleanup;
     location = created.location;
     storage = await openDatabase(created.location);
-    ctx = {
-      db: storage.db,
-      blobs:
-        storage.dialect === 'sqlite'
-          ? createDiskBlobStore(join(created.dir, 'blobs'))
-          : createDatabaseBlobStore(storage.db),
+    ctx = testControlContext(storage, created.dir, {
+      blobsAs: 'serve',
       sealer: createSealer(SERVICE_KEY),
-      domain: 'example.test',
-      workDir: join(created.dir, 'cache'),
-      logger: SILENT_LOGGER,
-      now: () => new Date(),
       publicUrl: (host) => `http://${host}:4280`,
-      validateSettings: validateAppSettings,
-    };
+    });
   });
   afterAll(async () => {
     await storage?.close();

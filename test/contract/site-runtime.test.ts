@@ -4,8 +4,7 @@
  * value), following deploys and settings changes; and which environments have functions to list at all.
  * @see issue 15 "Sites: identity providers … the functions of the active deployment"
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commitDeployment,
@@ -13,18 +12,12 @@ import {
   uploadDeploymentFile,
 } from '../../src/control-plane/deployments.js';
 import { listRegisteredProviders } from '../../src/control-plane/identity-providers.js';
-import { type ControlContext, createSealer } from '../../src/control-plane/index.js';
+import type { ControlContext } from '../../src/control-plane/index.js';
 import { replaceAppSettings } from '../../src/control-plane/settings.js';
 import { listEnvironmentFunctions } from '../../src/control-plane/site-functions.js';
 import { createSite, getSite } from '../../src/control-plane/sites.js';
-import { validateAppSettings } from '../../src/functions-host/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import {
-  createDatabaseBlobStore,
-  createDiskBlobStore,
-  openDatabase,
-  type StorageDatabase,
-} from '../../src/storage/index.js';
+import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { testDatabases } from '../helpers/databases.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 
@@ -55,20 +48,7 @@ describe.each(testDatabases())('site runtime services on $name', (database) => {
     const created = await database.create();
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
-    ctx = {
-      db: storage.db,
-      blobs:
-        storage.dialect === 'sqlite'
-          ? createDiskBlobStore(join(created.dir, 'blobs'))
-          : createDatabaseBlobStore(storage.db),
-      sealer: createSealer(randomBytes(32)),
-      domain: 'example.test',
-      workDir: join(created.dir, 'cache'),
-      logger: SILENT_LOGGER,
-      now: () => new Date(),
-      publicUrl: (host) => `http://${host}:4280`,
-      validateSettings: validateAppSettings,
-    };
+    ctx = testControlContext(storage, created.dir, { blobsAs: 'serve' });
     await createSite(ctx, 'shop', 'Standard');
   });
   afterAll(async () => {

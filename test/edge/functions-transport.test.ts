@@ -8,9 +8,14 @@ import { unlink } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProxy, createApiProxy } from '../../src/edge/index.js';
-import { createFunctionsHost, type FunctionsHost } from '../../src/functions-host/index.js';
+import {
+  type ApiDispatcher,
+  createFunctionsHost,
+  type FunctionsHost,
+} from '../../src/functions-host/index.js';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/functions/transport', import.meta.url));
@@ -144,6 +149,22 @@ describe('managed functions over frames and over HTTP', () => {
     expect(statuses).toEqual(Array(45).fill(200));
   }, 60_000);
 
+  it('never sends a request its caller gave up on while the connection waited for a worker', async () => {
+    const dispatcher = host.createDispatcher() as ApiDispatcher;
+    // While the worker is replaced, no worker takes the dispatcher's new connection (no HELLO yet).
+    const restarted = host.restart();
+    const given = new Error('the client went away');
+    const abandoned = get(dispatcher, '/api/calls/abandoned', (controller) =>
+      setImmediate(() => controller.abort(given)),
+    );
+    await expect(abandoned).rejects.toBe(given);
+    await restarted;
+    // The function counts its calls: this one is its first, the abandoned request never reached it.
+    const answer = await get(dispatcher, '/api/calls/abandoned');
+    expect(JSON.parse(answer)).toEqual({ calls: 1 });
+    await dispatcher.destroy();
+  }, 60_000);
+
   it('carries the requests itself: they are answered with the HTTP socket gone', async () => {
     await unlink(socketPath);
     const answer = await send(framedFront, { name: '', method: 'GET', path: '/api/mirror/frames-only' });
@@ -164,6 +185,42 @@ async function listen(proxy: ApiProxy): Promise<Server> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
+}
+
+/**
+ * A GET sent with `dispatcher` as the `/api` proxy sends it; `onStart` gets the exchange's controller.
+ * Resolves with the body of a 200, rejects with the error the handler got.
+ */
+function get(
+  dispatcher: ApiDispatcher,
+  path: string,
+  onStart?: (controller: Dispatcher.DispatchController) => void,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    dispatcher.dispatch(
+      { method: 'GET', path, headers: { host: 'site.test' } },
+      {
+        onRequestStart: (controller) => onStart?.(controller),
+        onResponseStart: (_controller, code) => {
+          status = code;
+        },
+        onResponseData: (_controller, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (status === 200) {
+            resolve(body);
+          } else {
+            reject(new Error(`status ${status}: ${body}`));
+          }
+        },
+        onResponseError: (_controller, error) => reject(error),
+      },
+    );
+  });
 }
 
 /** Sends `c` with exactly its header lines; the answer's headers lower-case, in order, without `date`. */

@@ -6,6 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { isRecord } from '../../shared/guards.js';
 import { type FrameworkDefinition, matchFramework, type PackageFacts } from './frameworks.js';
 
 /** What detection found, with locations relative to the project folder (SWA CLI key names). */
@@ -206,8 +207,4 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,22 @@
  * paths are relative to: the working directory for flags and variables, the file's folder for the file.
  */
 import { resolve } from 'node:path';
+import { readSwaCliEnv } from './env.js';
 import type { SwaCliKey, SwaCliOptions } from './keys.js';
+import type { SelectedConfiguration } from './select.js';
+
+/** What `portico start` and `portico build` resolve their options from. */
+export interface ResolveInput {
+  /** The positional argument of the command, if any. */
+  readonly positional?: string;
+  /** The options given on the command line only (defaults excluded), by their SWA CLI names. */
+  readonly flags: SwaCliOptions;
+  /** `--config <path>` and `--config-name <name>`. */
+  readonly configPath?: string;
+  readonly configName?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
 
 /** One source of options. */
 export interface OptionLayer {
@@ -12,6 +27,19 @@ export interface OptionLayer {
   readonly options: SwaCliOptions;
   /** Folder that relative paths of this layer are relative to. */
   readonly baseDir: string;
+}
+
+/** The layers in the SWA CLI's order: `flags` (the command line), the selected configuration, the variables. */
+export function createLayers(
+  flags: SwaCliOptions,
+  selected: Pick<SelectedConfiguration, 'options' | 'dir'>,
+  input: Pick<ResolveInput, 'env' | 'cwd'>,
+): OptionLayer[] {
+  return [
+    { source: 'command line', options: flags, baseDir: input.cwd },
+    { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
+    { source: 'environment', options: readSwaCliEnv(input.env), baseDir: input.cwd },
+  ];
 }
 
 /** A value and the layer it came from. */

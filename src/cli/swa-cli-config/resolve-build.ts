@@ -5,20 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readSwaCliEnv } from './env.js';
-import type { SwaCliOptions } from './keys.js';
-import { type OptionLayer, pick, pickPath } from './layers.js';
+import { createLayers, pick, pickPath, type ResolveInput } from './layers.js';
 import { selectConfiguration, unknownConfigurationError } from './select.js';
-
-/** Inputs of {@link resolveBuildOptions}. */
-export interface ResolveBuildInput {
-  readonly positional?: string;
-  readonly flags: SwaCliOptions;
-  readonly configPath?: string;
-  readonly configName?: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-}
 
 /** Locations (absolute) and commands that were set somewhere; `projectDir` is where detection looks. */
 export interface ResolvedBuild {
@@ -32,7 +20,7 @@ export interface ResolvedBuild {
 }
 
 /** Merges the layers (flags > file > variables). */
-export async function resolveBuildOptions(input: ResolveBuildInput): Promise<ResolvedBuild> {
+export async function resolveBuildOptions(input: ResolveInput): Promise<ResolvedBuild> {
   const positional = input.positional?.trim() || undefined;
   const selected = await selectConfiguration({
     command: 'build',
@@ -46,11 +34,7 @@ export async function resolveBuildOptions(input: ResolveBuildInput): Promise<Res
     throw unknownConfigurationError(selected.file, folderArg, selected.names);
   }
   const flags = folderArg === undefined ? input.flags : { ...input.flags, appLocation: folderArg };
-  const layers: OptionLayer[] = [
-    { source: 'command line', options: flags, baseDir: input.cwd },
-    { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
-    { source: 'environment', options: readSwaCliEnv(input.env), baseDir: input.cwd },
-  ];
+  const layers = createLayers(flags, selected, input);
   return {
     projectDir: selected.dir ?? input.cwd,
     appLocation: pickPath(layers, 'appLocation'),

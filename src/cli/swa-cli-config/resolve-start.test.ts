@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ResolveStartInput, resolveStartOptions } from './resolve-start.js';
+import type { ResolveInput } from './layers.js';
+import { resolveStartOptions } from './resolve-start.js';
 
 let project: string;
 
@@ -19,7 +20,7 @@ async function writeConfig(configurations: unknown): Promise<void> {
   await writeFile(join(project, 'swa-cli.config.json'), JSON.stringify({ configurations }, null, 2));
 }
 
-function resolveIn(input: Partial<ResolveStartInput> = {}) {
+function resolveIn(input: Partial<ResolveInput> = {}) {
   return resolveStartOptions({ flags: {}, env: {}, cwd: project, ...input });
 }
 

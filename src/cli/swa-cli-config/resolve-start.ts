@@ -7,26 +7,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
-import { readSwaCliEnv } from './env.js';
 import type { SwaCliOptions } from './keys.js';
-import { type OptionLayer, pick, pickGroup, pickPath } from './layers.js';
+import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { type SelectedConfiguration, selectConfiguration, unknownConfigurationError } from './select.js';
 
 /** Portico's defaults where neither flags, the file nor the environment say anything. */
 export const START_DEFAULTS = { port: 4280, host: '127.0.0.1' } as const;
-
-/** Inputs of {@link resolveStartOptions}. */
-export interface ResolveStartInput {
-  /** The positional argument of `portico start`, if any. */
-  readonly positional?: string;
-  /** The options given on the command line only (defaults excluded), by their SWA CLI names. */
-  readonly flags: SwaCliOptions;
-  /** `--config <path>` and `--config-name <name>`. */
-  readonly configPath?: string;
-  readonly configName?: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-}
 
 /** What `portico start` runs, with absolute paths. */
 export interface ResolvedStart {
@@ -54,7 +40,7 @@ export interface ResolvedStart {
 }
 
 /** Merges the layers; throws a user error naming the option (and file or variable) that is wrong. */
-export async function resolveStartOptions(input: ResolveStartInput): Promise<ResolvedStart> {
+export async function resolveStartOptions(input: ResolveInput): Promise<ResolvedStart> {
   const positional = input.positional?.trim() || undefined;
   const isUrl = positional !== undefined && /^https?:\/\//i.test(positional);
   const selected = await selectConfiguration({
@@ -66,7 +52,7 @@ export async function resolveStartOptions(input: ResolveStartInput): Promise<Res
   });
   const folderArg = isUrl || selected.positionalIsName ? undefined : positional;
   const flags = withPositional(input.flags, isUrl ? positional : undefined, folderArg);
-  const layers = buildLayers(flags, selected, input);
+  const layers = createLayers(flags, selected, input);
   const warnings = [...selected.warnings];
   const app = resolveApp(layers, folderArg, selected, input.cwd, warnings);
   const api = resolveApi(layers, warnings);
@@ -112,18 +98,6 @@ function assertNotBoth(flag: unknown, argument: string, option: string): void {
   if (flag !== undefined) {
     throw new PorticoError('CLI_USAGE', `Use either the ${argument} or ${option}, not both.`);
   }
-}
-
-function buildLayers(
-  flags: SwaCliOptions,
-  selected: SelectedConfiguration,
-  input: ResolveStartInput,
-): OptionLayer[] {
-  return [
-    { source: 'command line', options: flags, baseDir: input.cwd },
-    { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
-    { source: 'environment', options: readSwaCliEnv(input.env), baseDir: input.cwd },
-  ];
 }
 
 type AppPart = Pick<ResolvedStart, 'appDir' | 'configDir' | 'appLocation' | 'appDevserverUrl'>;

@@ -4,7 +4,9 @@
  * CLI reads but Portico ignores and unknown keys are warnings. A sub-object named after the command (e.g.
  * `"start": { "port": 4000 }`) overrides the configuration's keys for that command, as in the SWA CLI.
  */
+import { editDistance } from '../../shared/edit-distance.js';
 import { PorticoError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/guards.js';
 import {
   IGNORED_SWA_CLI_KEYS,
   isSwaCliKey,
@@ -35,14 +37,14 @@ export function checkConfiguration(
   file: string,
 ): CheckedConfiguration {
   const path = `configurations.${name}`;
-  if (!isPlainObject(entry)) {
+  if (!isRecord(entry)) {
     throw new PorticoError('CLI_SWA_CONFIG_INVALID', `${file}: ${path} must be an object of options`);
   }
   const findings: Findings = { options: {}, warnings: [], errors: [] };
   checkKeys(entry, path, findings);
   const override = entry[command];
   if (override !== undefined) {
-    if (isPlainObject(override)) {
+    if (isRecord(override)) {
       checkKeys(override, `${path}.${command}`, findings);
     } else {
       findings.errors.push(`${path}.${command}: expected an object of options for \`${command}\``);
@@ -97,25 +99,7 @@ function checkKey(key: string, raw: unknown, path: string, findings: Findings): 
 function suggest(key: string): string {
   const lower = key.toLowerCase();
   const known = Object.keys(SWA_CLI_KEYS).find(
-    (candidate) => candidate.toLowerCase() === lower || distance(candidate.toLowerCase(), lower) <= 2,
+    (candidate) => candidate.toLowerCase() === lower || editDistance(candidate.toLowerCase(), lower) <= 2,
   );
   return known === undefined ? '' : ` (did you mean "${known}"?)`;
-}
-
-/** Levenshtein distance, for short keys. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

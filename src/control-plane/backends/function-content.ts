@@ -13,26 +13,22 @@ import { checkApiHostJson } from '../api-host.js';
 import { resolveApiModules } from '../api-modules.js';
 import { stageDeployment } from '../content.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { checkManifestPaths, MAX_FUNCTION_BYTES, type ManifestFile } from '../manifest.js';
+import {
+  checkManifestPaths,
+  MAX_FUNCTION_BYTES,
+  type ManifestFile,
+  manifestFileSchema,
+  manifestIssues,
+} from '../manifest.js';
 import { APP_CHANGE_PREFIX, type BackendApp } from './apps.js';
 
-const fileSchema = z
-  .object({
-    path: z.string().min(1).max(1024),
-    size: z.number().int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .strict();
-const bodySchema = z.object({ api: z.array(fileSchema).min(1).max(100_000) }).strict();
+const bodySchema = z.object({ api: z.array(manifestFileSchema).min(1).max(100_000) }).strict();
 
 /** Parses `{ api: ManifestFile[] }` with the deploy's path and size rules. */
 export function parseFunctionContent(body: unknown): ManifestFile[] {
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({
-      path: issue.path.join('.') || '(body)',
-      message: issue.message,
-    }));
+    const details = manifestIssues(parsed.error);
     throw new PorticoError(
       'DEPLOY_MANIFEST_INVALID',
       `The function app content list is invalid: ${details[0]?.path}: ${details[0]?.message}`,

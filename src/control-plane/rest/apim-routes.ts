@@ -74,6 +74,20 @@ export function createApimRoutes(ctx: ControlContext): Route[] {
   ];
 }
 
+/** A route on one service, for the admin: its handler gets the service the path names. */
+interface ServiceRoute extends Omit<Route, 'auth' | 'handler'> {
+  readonly handle: (service: ApimService, r: RouteRequest) => Promise<RouteResult>;
+}
+
+/** The routes, each finding its service (404 when there is none) before it runs. */
+function onService(ctx: ControlContext, routes: readonly ServiceRoute[]): Route[] {
+  return routes.map(({ handle, ...route }) => ({
+    ...route,
+    auth: 'admin',
+    handler: async (r) => handle(await serviceOf(ctx, r), r),
+  }));
+}
+
 async function serviceOf(ctx: ControlContext, r: RouteRequest): Promise<ApimService> {
   checkScope(r.params);
   return getApimService(ctx, r.params.serviceName ?? '');
@@ -163,14 +177,12 @@ function serviceRoutes(ctx: ControlContext): Route[] {
 function apiRoutes(ctx: ControlContext): Route[] {
   const API = `${SVC}/apis/{apiId}`;
   const OP = `${API}/operations/{operationId}`;
-  return [
+  return onService(ctx, [
     {
       method: 'GET',
       path: `${SVC}/apis`,
-      auth: 'admin',
       summary: 'List the APIs of a service',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service) => {
         const apis = await listEntities<ApiProperties>(ctx, service.id, 'api');
         return { status: 200, body: { value: apis.map((api) => apiResource(service, api)) } };
       },
@@ -178,7 +190,6 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: API,
-      auth: 'admin',
       summary:
         'Create or replace an API; with properties.format (openapi, openapi+json, openapi-link, …) and properties.value, import it and its operations from an OpenAPI or Swagger document',
       requestExample: {
@@ -189,8 +200,7 @@ function apiRoutes(ctx: ControlContext): Route[] {
           subscriptionRequired: true,
         },
       },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const props = propertiesOf(await readJson(r.req, 10 * 1024 * 1024));
         const put = isImport(props) ? importApi : putApi;
         const { api, created } = await put(ctx, service.id, param(r, 'apiId'), props);
@@ -200,26 +210,17 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: API,
-      auth: 'admin',
       summary: 'Get an API',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        return {
-          status: 200,
-          body: apiResource(
-            service,
-            await getEntity<ApiProperties>(ctx, service.id, 'api', param(r, 'apiId')),
-          ),
-        };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: apiResource(service, await getEntity<ApiProperties>(ctx, service.id, 'api', param(r, 'apiId'))),
+      }),
     },
     {
       method: 'DELETE',
       path: API,
-      auth: 'admin',
       summary: 'Delete an API with its operations and policies',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deleteApi(ctx, service.id, param(r, 'apiId'));
         return { status: 204 };
       },
@@ -227,10 +228,8 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: `${API}/operations`,
-      auth: 'admin',
       summary: 'List the operations of an API',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const apiId = param(r, 'apiId');
         await getEntity(ctx, service.id, 'api', apiId);
         const operations = await listEntities<OperationProperties>(ctx, service.id, 'operation', `${apiId}/`);
@@ -243,11 +242,9 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: OP,
-      auth: 'admin',
       summary: 'Create or replace an operation',
       requestExample: { properties: { method: 'GET', urlTemplate: '/users/{id}' } },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const apiId = param(r, 'apiId');
         const { operation, created } = await putOperation(
           ctx,
@@ -262,10 +259,8 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: OP,
-      auth: 'admin',
       summary: 'Get an operation',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const apiId = param(r, 'apiId');
         const operation = await getEntity<OperationProperties>(
           ctx,
@@ -279,27 +274,23 @@ function apiRoutes(ctx: ControlContext): Route[] {
     {
       method: 'DELETE',
       path: OP,
-      auth: 'admin',
       summary: 'Delete an operation',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deleteOperation(ctx, service.id, param(r, 'apiId'), param(r, 'operationId'));
         return { status: 204 };
       },
     },
-  ];
+  ]);
 }
 
 function productRoutes(ctx: ControlContext): Route[] {
   const PRODUCT = `${SVC}/products/{productId}`;
-  return [
+  return onService(ctx, [
     {
       method: 'GET',
       path: `${SVC}/products`,
-      auth: 'admin',
       summary: 'List the products of a service',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service) => {
         const products = await listEntities<ProductProperties>(ctx, service.id, 'product');
         return { status: 200, body: { value: products.map((product) => productResource(service, product)) } };
       },
@@ -307,13 +298,11 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: PRODUCT,
-      auth: 'admin',
       summary: 'Create or replace a product',
       requestExample: {
         properties: { displayName: 'Starter', subscriptionRequired: true, state: 'published' },
       },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const { product, created } = await putProduct(
           ctx,
           service.id,
@@ -326,10 +315,8 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: PRODUCT,
-      auth: 'admin',
       summary: 'Get a product',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const product = await getEntity<ProductProperties>(ctx, service.id, 'product', param(r, 'productId'));
         return { status: 200, body: productResource(service, product) };
       },
@@ -337,10 +324,8 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'DELETE',
       path: PRODUCT,
-      auth: 'admin',
       summary: 'Delete a product (with ?deleteSubscriptions=true when it has subscriptions)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deleteProduct(
           ctx,
           service.id,
@@ -353,10 +338,8 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: `${PRODUCT}/apis`,
-      auth: 'admin',
       summary: 'List the APIs of a product',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const productId = param(r, 'productId');
         await getEntity(ctx, service.id, 'product', productId);
         const apis = await Promise.all(
@@ -370,10 +353,8 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: `${PRODUCT}/apis/{apiId}`,
-      auth: 'admin',
       summary: 'An API of a product (HEAD: whether the product has it)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const productId = param(r, 'productId');
         await getEntity(ctx, service.id, 'product', productId);
         const apiId = param(r, 'apiId');
@@ -395,10 +376,8 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: `${PRODUCT}/apis/{apiId}`,
-      auth: 'admin',
       summary: 'Add an API to a product',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const added = await addProductApi(ctx, service.id, param(r, 'productId'), param(r, 'apiId'));
         const api = await getEntity<ApiProperties>(ctx, service.id, 'api', param(r, 'apiId'));
         return saved(added, apiResource(service, api));
@@ -407,38 +386,34 @@ function productRoutes(ctx: ControlContext): Route[] {
     {
       method: 'DELETE',
       path: `${PRODUCT}/apis/{apiId}`,
-      auth: 'admin',
       summary: 'Remove an API from a product',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await removeProductApi(ctx, service.id, param(r, 'productId'), param(r, 'apiId'));
         return { status: 204 };
       },
     },
-  ];
+  ]);
 }
 
 function subscriptionRoutes(ctx: ControlContext): Route[] {
   const SUB = `${SVC}/subscriptions/{sid}`;
-  const regenerate = (which: 'primary' | 'secondary'): Route => ({
+  const subscriptionOf = (service: ApimService, r: RouteRequest) =>
+    getEntity<SubscriptionProperties>(ctx, service.id, 'subscription', param(r, 'sid'));
+  const regenerate = (which: 'primary' | 'secondary'): ServiceRoute => ({
     method: 'POST',
     path: `${SUB}/regenerate${which === 'primary' ? 'Primary' : 'Secondary'}Key`,
-    auth: 'admin',
     summary: `Replace the ${which} key of a subscription (the old one stops working)`,
-    handler: async (r) => {
-      const service = await serviceOf(ctx, r);
+    handle: async (service, r) => {
       await regenerateKey(ctx, service.id, param(r, 'sid'), which);
       return { status: 204 };
     },
   });
-  return [
+  return onService(ctx, [
     {
       method: 'GET',
       path: `${SVC}/subscriptions`,
-      auth: 'admin',
       summary: 'List the subscriptions of a service (without keys)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service) => {
         const subscriptions = await listSubscriptions(ctx, service.id);
         return { status: 200, body: { value: subscriptions.map((s) => subscriptionResource(service, s)) } };
       },
@@ -446,11 +421,9 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: SUB,
-      auth: 'admin',
       summary: 'Create or replace a subscription (new ones are submitted unless a state is given)',
       requestExample: { properties: { scope: '/products/starter', displayName: 'Contoso', state: 'active' } },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const { subscription, created } = await putSubscription(
           ctx,
           service.id,
@@ -463,11 +436,9 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PATCH',
       path: SUB,
-      auth: 'admin',
       summary: 'Change the state of a subscription',
       requestExample: { properties: { state: 'suspended' } },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const props = await bodyProperties(r);
         if (props.state === undefined) {
           throw new PorticoError(
@@ -487,26 +458,17 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: SUB,
-      auth: 'admin',
       summary: 'Get a subscription (without keys)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        const subscription = await getEntity<SubscriptionProperties>(
-          ctx,
-          service.id,
-          'subscription',
-          param(r, 'sid'),
-        );
-        return { status: 200, body: subscriptionResource(service, subscription) };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: subscriptionResource(service, await subscriptionOf(service, r)),
+      }),
     },
     {
       method: 'DELETE',
       path: SUB,
-      auth: 'admin',
       summary: 'Delete a subscription',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deleteSubscription(ctx, service.id, param(r, 'sid'));
         return { status: 204 };
       },
@@ -514,34 +476,24 @@ function subscriptionRoutes(ctx: ControlContext): Route[] {
     {
       method: 'POST',
       path: `${SUB}/listSecrets`,
-      auth: 'admin',
       summary: 'The keys of a subscription',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        const subscription = await getEntity<SubscriptionProperties>(
-          ctx,
-          service.id,
-          'subscription',
-          param(r, 'sid'),
-        );
-        return { status: 200, body: keysOf(subscription) };
-      },
+      handle: async (service, r) => ({ status: 200, body: keysOf(await subscriptionOf(service, r)) }),
     },
     regenerate('primary'),
     regenerate('secondary'),
-  ];
+  ]);
 }
 
 function namedValueRoutes(ctx: ControlContext): Route[] {
   const NV = `${SVC}/namedValues/{namedValueId}`;
-  return [
+  const namedValueOf = (service: ApimService, r: RouteRequest) =>
+    getEntity<NamedValueProperties>(ctx, service.id, 'named-value', param(r, 'namedValueId'));
+  return onService(ctx, [
     {
       method: 'GET',
       path: `${SVC}/namedValues`,
-      auth: 'admin',
       summary: 'List the named values of a service (secret values hidden)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service) => {
         const values = await listNamedValues(ctx, service.id);
         return { status: 200, body: { value: values.map((value) => namedValueResource(service, value)) } };
       },
@@ -549,11 +501,9 @@ function namedValueRoutes(ctx: ControlContext): Route[] {
     {
       method: 'PUT',
       path: NV,
-      auth: 'admin',
       summary: 'Create or replace a named value',
       requestExample: { properties: { displayName: 'backend-secret', value: 's3cr3t', secret: true } },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const { namedValue, created } = await putNamedValue(
           ctx,
           service.id,
@@ -566,26 +516,17 @@ function namedValueRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: NV,
-      auth: 'admin',
       summary: 'Get a named value (a secret value is hidden)',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        const value = await getEntity<NamedValueProperties>(
-          ctx,
-          service.id,
-          'named-value',
-          param(r, 'namedValueId'),
-        );
-        return { status: 200, body: namedValueResource(service, value) };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: namedValueResource(service, await namedValueOf(service, r)),
+      }),
     },
     {
       method: 'DELETE',
       path: NV,
-      auth: 'admin',
       summary: 'Delete a named value no policy uses',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deleteNamedValue(ctx, service.id, param(r, 'namedValueId'));
         return { status: 204 };
       },
@@ -593,20 +534,13 @@ function namedValueRoutes(ctx: ControlContext): Route[] {
     {
       method: 'POST',
       path: `${NV}/listValue`,
-      auth: 'admin',
       summary: 'The value of a named value, secret or not',
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        const value = await getEntity<NamedValueProperties>(
-          ctx,
-          service.id,
-          'named-value',
-          param(r, 'namedValueId'),
-        );
-        return { status: 200, body: { value: namedValueText(value) } };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: { value: namedValueText(await namedValueOf(service, r)) },
+      }),
     },
-  ];
+  ]);
 }
 
 /** GET, PUT and DELETE of the policy at each scope. */
@@ -631,24 +565,19 @@ function policyRoutes(ctx: ControlContext): Route[] {
   ];
   const scopePath = (r: RouteRequest) =>
     new URL(r.req.url ?? '/', 'http://x').pathname.replace(/\/policies\/policy$/i, '');
-  return scopes.flatMap(({ path, label, target }): Route[] => [
+  const routes = scopes.flatMap(({ path, label, target }): ServiceRoute[] => [
     {
       method: 'GET',
       path: `${path}/policies/policy`,
-      auth: 'admin',
       summary: `Get the policy of ${label}`,
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
-        return {
-          status: 200,
-          body: policyResource(scopePath(r), await getPolicy(ctx, service.id, target(r))),
-        };
-      },
+      handle: async (service, r) => ({
+        status: 200,
+        body: policyResource(scopePath(r), await getPolicy(ctx, service.id, target(r))),
+      }),
     },
     {
       method: 'PUT',
       path: `${path}/policies/policy`,
-      auth: 'admin',
       summary: `Set the policy of ${label} (checked: malformed XML or an unsupported policy is refused with its line)`,
       requestExample: {
         properties: {
@@ -657,8 +586,7 @@ function policyRoutes(ctx: ControlContext): Route[] {
             '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>',
         },
       },
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         const { policy, created } = await putPolicy(ctx, service.id, target(r), await bodyProperties(r));
         return saved(created, policyResource(scopePath(r), policy));
       },
@@ -666,15 +594,14 @@ function policyRoutes(ctx: ControlContext): Route[] {
     {
       method: 'DELETE',
       path: `${path}/policies/policy`,
-      auth: 'admin',
       summary: `Delete the policy of ${label}`,
-      handler: async (r) => {
-        const service = await serviceOf(ctx, r);
+      handle: async (service, r) => {
         await deletePolicy(ctx, service.id, target(r));
         return { status: 204 };
       },
     },
   ]);
+  return onService(ctx, routes);
 }
 
 export { serviceResourceId };
