@@ -11,13 +11,13 @@ export interface EntityCall {
 }
 
 /** What a PUT saved; `created` answers 201, otherwise 200. */
-export interface Saved<E> {
+interface Saved<E> {
   readonly entity: E;
   readonly created?: boolean;
 }
 
 /** The words of the generated summaries: "List the {plural} of {parent}", "Get {one}", … */
-export interface EntityNames {
+interface EntityNames {
   /** One entity with its article: `an API`. */
   readonly one: string;
   /** The collection: `APIs`. */
@@ -27,7 +27,7 @@ export interface EntityNames {
 }
 
 /** The routes an entity can have; each becomes one route on the item's path (`list`: the collection's). */
-export type EntityVerb = 'list' | 'put' | 'patch' | 'get' | 'delete';
+type EntityVerb = 'list' | 'put' | 'patch' | 'get' | 'delete';
 
 /** A route below the item's path: `POST {item}/listSecrets`. */
 export interface EntityAction<C> {
@@ -74,7 +74,7 @@ interface EntityRoute<C> extends Omit<Route, 'auth' | 'handler'> {
 }
 
 /** The options of {@link createEntityRoutes}. */
-export interface EntityTable<C extends EntityCall> {
+interface EntityTable<C extends EntityCall> {
   readonly auth: RouteAuth;
   /** Finds what the path names (404 when it does not exist) before an entity's function runs. */
   readonly callOf: (r: RouteRequest) => Promise<C>;
