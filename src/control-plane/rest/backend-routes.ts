@@ -1,47 +1,36 @@
 /**
  * Backend routes of the management API (docs/rest-api.md): function apps and web apps
- * (`Microsoft.Web/sites`), container apps (`Microsoft.App/containerApps`), a function app's content, the
- * linked backends of site environments, and the rotation of a site's token signing key.
+ * (`Microsoft.Web/sites`), container apps (`Microsoft.App/containerApps`), a function app's content, and
+ * (from link-routes.ts) the linked backends of site environments and the rotation of a site's signing key.
  */
-import { PorticoError } from '../../shared/errors.js';
 import {
   type BackendApp,
   type BackendAppKind,
   createBackendApp,
   deleteBackendApp,
   getBackendApp,
-  getLink,
-  type LinkRequest,
-  type LinkView,
-  linkBackend,
   listBackendApps,
-  listLinks,
   missingFunctionContent,
   namespaceOf,
   parseFunctionContent,
-  repairLink,
   setFunctionContent,
-  unlinkBackend,
   uploadFunctionContent,
-  validateLink,
   webKindOf,
 } from '../backends/index.js';
 import type { ControlContext } from '../context.js';
-import { rotateSigningKey } from '../signing-keys.js';
-import { getSite, type Site } from '../sites.js';
 import { readBody, readJson } from './http.js';
+import { createLinkRoutes } from './link-routes.js';
 import { checkScope, checkSubscription, propertiesOf } from './params.js';
-import { buildName, RESOURCE_GROUP, SUBSCRIPTION_ID, siteId } from './resources.js';
+import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
 const PROVIDERS = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers';
 const WEB_SITES = `${PROVIDERS}/Microsoft.Web/sites`;
 const CONTAINER_APPS = `${PROVIDERS}/Microsoft.App/containerApps`;
-const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/{name}`;
 
 /** The backend routes. */
 export function createBackendRoutes(ctx: ControlContext): Route[] {
-  return [...webSiteRoutes(ctx), ...containerAppRoutes(ctx), ...contentRoutes(ctx), ...linkRoutes(ctx)];
+  return [...webSiteRoutes(ctx), ...containerAppRoutes(ctx), ...contentRoutes(ctx), ...createLinkRoutes(ctx)];
 }
 
 function appResourceId(app: BackendApp): string {
@@ -200,150 +189,6 @@ function contentRoutes(ctx: ControlContext): Route[] {
         const app = await functionApp(r);
         await setFunctionContent(ctx, app, parseFunctionContent(await readJson(r.req)));
         return { status: 200, body: appResource(ctx, await functionApp(r)) };
-      },
-    },
-  ];
-}
-
-function linkResource(site: Site, link: LinkView): unknown {
-  return {
-    id: `${siteId(site.name)}/builds/${buildName(link.environment)}/linkedBackends/${link.name}`,
-    name: link.name,
-    type: 'Microsoft.Web/staticSites/builds/linkedBackends',
-    properties: {
-      backendResourceId:
-        link.backendType === 'apim'
-          ? `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ApiManagement/service/${link.resourceName}`
-          : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${link.backendType === 'containerapp' ? 'Microsoft.App/containerApps' : 'Microsoft.Web/sites'}/${link.resourceName}`,
-      backendType: link.backendType,
-      resourceName: link.resourceName,
-      region: 'portico',
-      createdOn: link.createdOn,
-      provisioningState: 'Succeeded',
-      status: link.status,
-      problems: link.problems,
-    },
-  };
-}
-
-/** The body of a link or validate request, with the link's name from the path. */
-async function linkRequestOf(r: RouteRequest): Promise<LinkRequest> {
-  const props = propertiesOf(await readJson(r.req, 64 * 1024));
-  if (typeof props.backendResourceId !== 'string') {
-    throw new PorticoError(
-      'CONTROL_BAD_REQUEST',
-      'properties.backendResourceId is required: the resource id of the backend to link.',
-    );
-  }
-  return {
-    backendResourceId: props.backendResourceId,
-    backendType: props.backendType,
-    ...(r.params.linkedBackendName === undefined ? {} : { name: r.params.linkedBackendName }),
-  };
-}
-
-/** The same link routes at site level (production, as Azure) and per build. */
-function linkRoutes(ctx: ControlContext): Route[] {
-  const siteOf = (r: RouteRequest) => {
-    checkScope(r.params);
-    return getSite(ctx, r.params.name ?? '');
-  };
-  const envOf = (r: RouteRequest) => {
-    const build = r.params.environmentName ?? 'default';
-    return build.toLowerCase() === 'default' ? 'production' : build;
-  };
-  const scoped = (base: string): Route[] => [
-    {
-      method: 'GET',
-      path: `${base}/linkedBackends`,
-      auth: 'admin',
-      summary: 'The backend linked to an environment (with its status)',
-      handler: async (r) => {
-        const site = await siteOf(r);
-        return {
-          status: 200,
-          body: { value: (await listLinks(ctx, site, envOf(r))).map((link) => linkResource(site, link)) },
-        };
-      },
-    },
-    {
-      method: 'PUT',
-      path: `${base}/linkedBackends/{linkedBackendName}`,
-      auth: 'admin',
-      summary: 'Link a backend (API Management, function app, web app or container app) to an environment',
-      requestExample: {
-        properties: {
-          backendResourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ApiManagement/service/contoso`,
-          backendType: 'apim',
-        },
-      },
-      handler: async (r) => {
-        const site = await siteOf(r);
-        const link = await linkBackend(ctx, site, envOf(r), await linkRequestOf(r));
-        return { status: 200, body: linkResource(site, link) };
-      },
-    },
-    {
-      method: 'GET',
-      path: `${base}/linkedBackends/{linkedBackendName}`,
-      auth: 'admin',
-      summary: 'The backend linked to an environment under this name (with its status)',
-      handler: async (r) => {
-        const site = await siteOf(r);
-        const link = await getLink(ctx, site, envOf(r), r.params.linkedBackendName ?? '');
-        return { status: 200, body: linkResource(site, link) };
-      },
-    },
-    {
-      method: 'POST',
-      path: `${base}/linkedBackends/{linkedBackendName}/validate`,
-      auth: 'admin',
-      summary: 'Check that a backend can be linked, changing nothing (a refusal is a 400 naming the rule)',
-      requestExample: {
-        properties: {
-          backendResourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Web/sites/my-api`,
-        },
-      },
-      handler: async (r) => {
-        await validateLink(ctx, await siteOf(r), envOf(r), await linkRequestOf(r));
-        return { status: 200, body: {} };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: `${base}/linkedBackends/{linkedBackendName}`,
-      auth: 'admin',
-      summary: 'Unlink the backend of an environment (a gateway keeps its product and subscription)',
-      handler: async (r) => {
-        await unlinkBackend(ctx, await siteOf(r), envOf(r), r.params.linkedBackendName);
-        return { status: 204 };
-      },
-    },
-    {
-      method: 'POST',
-      path: `${base}/linkedBackends/{linkedBackendName}/repair`,
-      auth: 'admin',
-      summary: 'Restore a broken link (Portico extension): product, subscription, policy and key',
-      handler: async (r) => {
-        const site = await siteOf(r);
-        const link = await repairLink(ctx, site, envOf(r), r.params.linkedBackendName);
-        return { status: 200, body: linkResource(site, link) };
-      },
-    },
-  ];
-  return [
-    ...scoped(SITE),
-    ...scoped(`${SITE}/builds/{environmentName}`),
-    {
-      method: 'POST',
-      path: `${SITE}/rotateSigningKey`,
-      auth: 'admin',
-      summary:
-        'Start signing backend tokens with a new key (Portico extension); the old key stays published until its tokens expire',
-      handler: async (r) => {
-        const site = await siteOf(r);
-        await rotateSigningKey(ctx, site.id);
-        return { status: 204 };
       },
     },
   ];

@@ -1,6 +1,7 @@
 /**
  * Custom domain routes of the management API (docs/https-and-domains.md), in Azure's shapes:
- * `{site}/customDomains/{domainName}` PUT (with `properties.validationMethod`), GET, DELETE, and the list.
+ * `{site}/customDomains/{domainName}` PUT (with `properties.validationMethod`), GET, DELETE, the list, and
+ * Portico's uploaded certificate; one table entry (decision 0042).
  */
 import type { ControlContext } from '../context.js';
 import {
@@ -13,6 +14,7 @@ import {
   putCustomDomain,
   setUploadedCertificate,
 } from '../domains/index.js';
+import { createEntityRoutes, type Entity, type EntityCall } from './entity-routes.js';
 import { readJson } from './http.js';
 import { checkScope, propertiesOf } from './params.js';
 import { siteId } from './resources.js';
@@ -20,11 +22,9 @@ import type { Route, RouteRequest } from './router.js';
 
 const SITE =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{name}';
-const DOMAINS = `${SITE}/customDomains`;
-const DOMAIN = `${DOMAINS}/{domainName}`;
 
 /** Azure's `StaticSiteCustomDomainOverviewARMResource`, with Portico's `validationMethod` and `isDefault`. */
-export function domainResource(
+function domainResource(
   siteName: string,
   domain: CustomDomain,
   tls: { certificate: CertificateSummary | null; certificateError: string | null },
@@ -47,61 +47,46 @@ export function domainResource(
   };
 }
 
-async function view(ctx: ControlContext, siteName: string, domain: CustomDomain): Promise<unknown> {
-  return domainResource(siteName, domain, await describeCertificate(ctx, domain.domainName));
+/**
+ * What a domain's functions get. The site is named, not looked up, and its scope is checked where the name
+ * is first used: a PUT reads its body first, as it always did.
+ */
+interface DomainCall extends EntityCall {
+  readonly ctx: ControlContext;
+  /** The site's name, after checking the path's subscription and resource group. */
+  siteName(): string;
+  readonly domainName: string;
+  /** The `properties` of the JSON body. */
+  properties(): Promise<Record<string, unknown>>;
 }
 
-function siteName(r: RouteRequest): string {
-  checkScope(r.params);
-  return r.params.name ?? '';
+async function view(at: DomainCall, domain: CustomDomain): Promise<unknown> {
+  return domainResource(at.siteName(), domain, await describeCertificate(at.ctx, domain.domainName));
 }
 
-/** The custom domain routes. */
-export function createDomainRoutes(ctx: ControlContext): Route[] {
-  return [
-    {
-      method: 'GET',
-      path: DOMAINS,
-      auth: 'admin',
-      summary: 'List the custom domains of a static site',
-      handler: async (r) => {
-        const domains = await listCustomDomains(ctx, siteName(r));
-        return {
-          status: 200,
-          body: { value: await Promise.all(domains.map((d) => view(ctx, siteName(r), d))) },
-        };
-      },
-    },
-    {
-      method: 'PUT',
-      path: DOMAIN,
-      auth: 'admin',
-      summary: 'Add a custom domain (or validate it again); validation starts at once',
-      requestExample: { properties: { validationMethod: 'cname-delegation' } },
-      handler: async (r) => {
-        const properties = propertiesOf(await readJson(r.req));
-        const domain = await putCustomDomain(ctx, siteName(r), r.params.domainName ?? '', properties);
-        return { status: 200, body: await view(ctx, siteName(r), domain) };
-      },
-    },
-    {
-      method: 'GET',
-      path: DOMAIN,
-      auth: 'admin',
-      summary: 'Get a custom domain: its status, validation token and error',
-      handler: async (r) => ({
-        status: 200,
-        body: await view(
-          ctx,
-          siteName(r),
-          await getCustomDomain(ctx, siteName(r), r.params.domainName ?? ''),
-        ),
-      }),
-    },
+const getDomain = (at: DomainCall) => getCustomDomain(at.ctx, at.siteName(), at.domainName);
+
+const DOMAINS: Entity<DomainCall, CustomDomain> = {
+  path: `${SITE}/customDomains/{domainName}`,
+  names: { one: 'a custom domain', plural: 'custom domains', parent: 'a static site' },
+  notes: { get: ': its status, validation token and error' },
+  summaries: {
+    put: 'Add a custom domain (or validate it again); validation starts at once',
+    delete: 'Remove a custom domain and its certificate',
+  },
+  examples: { put: { properties: { validationMethod: 'cname-delegation' } } },
+  resource: view,
+  list: (at) => listCustomDomains(at.ctx, at.siteName()),
+  put: async (at) => {
+    const properties = await at.properties();
+    return { entity: await putCustomDomain(at.ctx, at.siteName(), at.domainName, properties) };
+  },
+  get: getDomain,
+  delete: (at) => deleteCustomDomain(at.ctx, at.siteName(), at.domainName),
+  actions: [
     {
       method: 'PUT',
-      path: `${DOMAIN}/certificate`,
-      auth: 'admin',
+      name: 'certificate',
       summary: 'Serve an uploaded certificate for the domain instead of ordering one by ACME',
       requestExample: {
         properties: {
@@ -109,31 +94,36 @@ export function createDomainRoutes(ctx: ControlContext): Route[] {
           privateKey: '-----BEGIN PRIVATE KEY-----…',
         },
       },
-      handler: async (r) => {
-        const properties = propertiesOf(await readJson(r.req));
-        await setUploadedCertificate(ctx, siteName(r), r.params.domainName ?? '', {
+      handle: async (at) => {
+        const properties = await at.properties();
+        await setUploadedCertificate(at.ctx, at.siteName(), at.domainName, {
           certificate: properties.certificate,
           privateKey: properties.privateKey,
         });
-        return {
-          status: 200,
-          body: await view(
-            ctx,
-            siteName(r),
-            await getCustomDomain(ctx, siteName(r), r.params.domainName ?? ''),
-          ),
-        };
+        return { status: 200, body: await view(at, await getDomain(at)) };
       },
     },
-    {
-      method: 'DELETE',
-      path: DOMAIN,
-      auth: 'admin',
-      summary: 'Remove a custom domain and its certificate',
-      handler: async (r) => {
-        await deleteCustomDomain(ctx, siteName(r), r.params.domainName ?? '');
-        return { status: 204 };
-      },
+  ],
+};
+
+/** The custom domain routes. */
+export function createDomainRoutes(ctx: ControlContext): Route[] {
+  return createEntityRoutes({
+    auth: 'admin',
+    callOf: async (r) => domainCallOf(ctx, r),
+    entities: [DOMAINS],
+  });
+}
+
+function domainCallOf(ctx: ControlContext, r: RouteRequest): DomainCall {
+  return {
+    r,
+    ctx,
+    siteName: () => {
+      checkScope(r.params);
+      return r.params.name ?? '';
     },
-  ];
+    domainName: r.params.domainName ?? '',
+    properties: async () => propertiesOf(await readJson(r.req)),
+  };
 }

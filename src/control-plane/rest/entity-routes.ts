@@ -1,0 +1,183 @@
+/**
+ * Entities of the management API described once (decision 0042): an {@link Entity} names its item path,
+ * its words for the summaries, how it is listed, read, written and deleted, how its resource JSON is made,
+ * and its extra actions; {@link createEntityRoutes} turns a table of them into routes.
+ */
+import type { Route, RouteAuth, RouteRequest, RouteResult } from './router.js';
+
+/** What every call object carries; a table's call object adds what the path names (its owner). */
+export interface EntityCall {
+  readonly r: RouteRequest;
+}
+
+/** What a PUT saved; `created` answers 201, otherwise 200. */
+interface Saved<E> {
+  readonly entity: E;
+  readonly created?: boolean;
+}
+
+/** The words of the generated summaries: "List the {plural} of {parent}", "Get {one}", … */
+interface EntityNames {
+  /** One entity with its article: `an API`. */
+  readonly one: string;
+  /** The collection: `APIs`. */
+  readonly plural: string;
+  /** What holds the collection, with its article: `a service`. */
+  readonly parent: string;
+}
+
+/** The routes an entity can have; each becomes one route on the item's path (`list`: the collection's). */
+type EntityVerb = 'list' | 'put' | 'patch' | 'get' | 'delete';
+
+/** A route below the item's path: `POST {item}/listSecrets`. */
+export interface EntityAction<C> {
+  readonly method: Route['method'];
+  /** The path segment after the item's path. */
+  readonly name: string;
+  readonly summary: string;
+  readonly requestExample?: unknown;
+  readonly handle: (at: C) => Promise<RouteResult>;
+}
+
+/**
+ * One entity of a route table. Its routes come in the order the entry lists its verbs (that order is the
+ * `Allow` header's and the OpenAPI document's), then its actions.
+ */
+export interface Entity<C extends EntityCall, E> {
+  /** The item's path template; the collection's is the same without its last segment. */
+  readonly path: string;
+  readonly names: EntityNames;
+  /** Text added to a verb's generated summary (`' (without keys)'`). */
+  readonly notes?: Partial<Record<EntityVerb, string>>;
+  /** A verb's whole summary, where the generated one does not fit. */
+  readonly summaries?: Partial<Record<EntityVerb, string>>;
+  /** Request examples for the OpenAPI document. */
+  readonly examples?: { readonly put?: unknown; readonly patch?: unknown };
+  /**
+   * The resource JSON of an entity (or a promise of it). A method, not a property, so that a table can
+   * hold entities of several types (method parameters are bivariant).
+   */
+  resource(at: C, entity: E): unknown;
+  readonly list?: (at: C) => Promise<readonly E[]>;
+  readonly put?: (at: C) => Promise<Saved<E>>;
+  readonly patch?: (at: C) => Promise<E>;
+  readonly get?: (at: C) => Promise<E>;
+  /** Checks that the entity exists; with it, HEAD answers 204 after the check (Azure's "entity exists"). */
+  readonly exists?: (at: C) => Promise<void>;
+  readonly delete?: (at: C) => Promise<void>;
+  readonly actions?: readonly EntityAction<C>[];
+}
+
+/** A route of an entity before it knows its call object. */
+interface EntityRoute<C> extends Omit<Route, 'auth' | 'handler'> {
+  readonly handle: (at: C) => Promise<RouteResult>;
+}
+
+/** The options of {@link createEntityRoutes}. */
+interface EntityTable<C extends EntityCall> {
+  readonly auth: RouteAuth;
+  /** Finds what the path names (404 when it does not exist) before an entity's function runs. */
+  readonly callOf: (r: RouteRequest) => Promise<C>;
+  readonly entities: readonly Entity<C, unknown>[];
+}
+
+/** The routes of a table of entities, in table order. */
+export function createEntityRoutes<C extends EntityCall>(table: EntityTable<C>): Route[] {
+  return table.entities.flatMap(entityRoutes).map(({ handle, ...route }) => ({
+    ...route,
+    auth: table.auth,
+    handler: async (r) => handle(await table.callOf(r)),
+  }));
+}
+
+const VERBS: ReadonlySet<string> = new Set<EntityVerb>(['list', 'put', 'patch', 'get', 'delete']);
+
+function entityRoutes<C extends EntityCall>(entity: Entity<C, unknown>): EntityRoute<C>[] {
+  const verbs = Object.keys(entity).filter((key): key is EntityVerb => VERBS.has(key));
+  const actions = (entity.actions ?? []).map(({ name, ...action }) => ({
+    ...action,
+    path: `${entity.path}/${name}`,
+  }));
+  return [...verbs.flatMap((verb) => verbRoute(entity, verb)), ...actions];
+}
+
+function verbRoute<C extends EntityCall>(entity: Entity<C, unknown>, verb: EntityVerb): EntityRoute<C>[] {
+  const handle = HANDLERS[verb](entity);
+  if (handle === undefined) {
+    return [];
+  }
+  const example = verb === 'put' || verb === 'patch' ? entity.examples?.[verb] : undefined;
+  return [
+    {
+      method: verb === 'list' ? 'GET' : (verb.toUpperCase() as Route['method']),
+      path: verb === 'list' ? entity.path.slice(0, entity.path.lastIndexOf('/')) : entity.path,
+      summary: summaryOf(entity, verb),
+      ...(example === undefined ? {} : { requestExample: example }),
+      handle,
+    },
+  ];
+}
+
+function summaryOf(
+  entity: Pick<Entity<EntityCall, unknown>, 'names' | 'notes' | 'summaries'>,
+  verb: EntityVerb,
+): string {
+  const { one, plural, parent } = entity.names;
+  const generated: Record<EntityVerb, string> = {
+    list: `List the ${plural} of ${parent}`,
+    put: `Create or replace ${one}`,
+    patch: `Change ${one}`,
+    get: `Get ${one}`,
+    delete: `Delete ${one}`,
+  };
+  return entity.summaries?.[verb] ?? `${generated[verb]}${entity.notes?.[verb] ?? ''}`;
+}
+
+type Handle<C> = ((at: C) => Promise<RouteResult>) | undefined;
+
+/** How each verb answers: lists and items as resources, a PUT 201 when it created, a DELETE 204. */
+const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, unknown>) => Handle<C> } = {
+  list: (entity) => {
+    const { list } = entity;
+    return (
+      list &&
+      (async (at) => {
+        const items = await list(at);
+        return { status: 200, body: { value: await Promise.all(items.map((e) => entity.resource(at, e))) } };
+      })
+    );
+  },
+  put: (entity) => {
+    const { put } = entity;
+    return (
+      put &&
+      (async (at) => {
+        const { entity: saved, created } = await put(at);
+        return { status: created === true ? 201 : 200, body: await entity.resource(at, saved) };
+      })
+    );
+  },
+  patch: (entity) => {
+    const { patch } = entity;
+    return patch && (async (at) => ({ status: 200, body: await entity.resource(at, await patch(at)) }));
+  },
+  get: (entity) => {
+    const { get, exists } = entity;
+    return (
+      get &&
+      (async (at) => {
+        if (exists !== undefined && at.r.req.method === 'HEAD') {
+          await exists(at);
+          return { status: 204 };
+        }
+        return { status: 200, body: await entity.resource(at, await get(at)) };
+      })
+    );
+  },
+  delete: ({ delete: remove }) =>
+    remove &&
+    (async (at) => {
+      await remove(at);
+      return { status: 204 };
+    }),
+};
