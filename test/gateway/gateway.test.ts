@@ -244,6 +244,24 @@ describe('gateway: matching and the subscription key decision', () => {
     expect((await call('/orders/1', withKey('everything'))).status).toBe(200);
   });
 
+  it('names a missing service before it reads the body: 404, not 400, for a broken body under it', async () => {
+    const missing = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/nowhere`;
+    const broken = await send(`${t.service.adminUrl}${missing}/apis/orders`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: '{"properties": ',
+    });
+    expect(broken.status).toBe(404);
+    expect(broken.text).toContain('nowhere');
+    // Under a service that exists, the same body is the client's error, named as such.
+    const existing = await send(`${t.service.adminUrl}${SVC}/apis/orders2`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: '{"properties": ',
+    });
+    expect(existing.status).toBe(400);
+  });
+
   it('creates a service only once with If-None-Match: *, changing nothing of an existing one', async () => {
     const createOnly = (name: string) =>
       send(`${t.service.adminUrl}${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${name}`, {
