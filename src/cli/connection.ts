@@ -20,6 +20,11 @@ export interface ConnectionFlags {
   readonly tokenFile?: string;
 }
 
+/** The flags of a management command that prints a result (`--json`, output.ts `addJsonOption`). */
+export interface JsonFlags extends ConnectionFlags {
+  readonly json?: boolean;
+}
+
 /** Environment variables the connection falls back to (`process.env` in the CLI). */
 export type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -6,11 +6,10 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Resource, servicePath } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
-import { addConnectionOptions, type ConnectionFlags, connectResources } from '../connection.js';
+import { addConnectionOptions, connectResources, type JsonFlags } from '../connection.js';
 import { addJsonOption, formatFields, writeJson, writeLines } from '../output.js';
 
-interface ImportFlags extends ConnectionFlags {
-  readonly json?: boolean;
+interface ImportFlags extends JsonFlags {
   readonly path: string;
   readonly serviceUrl?: string;
   readonly displayName?: string;

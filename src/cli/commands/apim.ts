@@ -13,7 +13,7 @@ import {
 } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectResources } from '../connection.js';
+import { addConnectionOptions, connectResources, type JsonFlags } from '../connection.js';
 import {
   addJsonOption,
   formatFields,
@@ -24,10 +24,6 @@ import {
   writeTable,
 } from '../output.js';
 import { registerApiImportCommand } from './apim-import.js';
-
-interface JsonFlags extends ConnectionFlags {
-  readonly json?: boolean;
-}
 
 type DeleteFlags = JsonFlags & YesFlags;
 

@@ -20,7 +20,7 @@ import {
 } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectAdmin, connectResources } from '../connection.js';
+import { addConnectionOptions, connectAdmin, connectResources, type JsonFlags } from '../connection.js';
 import { parseEnvironment, parseHttpUrl } from '../options.js';
 import {
   addJsonOption,
@@ -32,10 +32,6 @@ import {
   writeTable,
 } from '../output.js';
 import { uploadMissing } from '../upload.js';
-
-interface JsonFlags extends ConnectionFlags {
-  readonly json?: boolean;
-}
 
 const BACKEND_TYPES: readonly BackendType[] = ['apim', 'functionapp', 'webapp', 'containerapp'];
 type AppType = Exclude<BackendType, 'apim'>;

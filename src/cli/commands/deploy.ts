@@ -18,9 +18,9 @@ import {
 import { PorticoError } from '../../shared/errors.js';
 import {
   addConnectionOptions,
-  type ConnectionFlags,
   connectAdmin,
   findAdminToken,
+  type JsonFlags,
   resolveUrl,
 } from '../connection.js';
 import { commitWithLog } from '../deploy-log.js';
@@ -36,9 +36,8 @@ import {
 } from '../output.js';
 import { uploadMissing } from '../upload.js';
 
-interface TokenFlags extends ConnectionFlags {
+interface TokenFlags extends JsonFlags {
   readonly site?: string;
-  readonly json?: boolean;
   readonly env: string;
   readonly deploymentToken?: string;
 }
@@ -52,10 +51,9 @@ interface RollbackFlags extends TokenFlags {
   readonly to?: string;
 }
 
-interface ListFlags extends ConnectionFlags {
+interface ListFlags extends JsonFlags {
   readonly site: string;
   readonly env: string;
-  readonly json?: boolean;
 }
 
 const ENV_HELP = "environment: 'production' or a name of 1-16 letters and digits";

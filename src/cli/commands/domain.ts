@@ -10,14 +10,14 @@ import {
   addConnectionOptions,
   type ConnectionFlags,
   connectAdmin,
+  type JsonFlags,
   requireAdminToken,
   resolveUrl,
 } from '../connection.js';
 import { addJsonOption, formatFields, formatTime, writeJson, writeLines, writeTable } from '../output.js';
 
-interface SiteFlags extends ConnectionFlags {
+interface SiteFlags extends JsonFlags {
   readonly site: string;
-  readonly json?: boolean;
 }
 
 interface AddFlags extends SiteFlags {

@@ -5,13 +5,12 @@
 import type { Command } from 'commander';
 import { type Build, environmentName } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
 import { parseEnvironment } from '../options.js';
 import { addJsonOption, formatTime, writeJson, writeResult, writeTable } from '../output.js';
 
-interface SiteFlags extends ConnectionFlags {
+interface SiteFlags extends JsonFlags {
   readonly site: string;
-  readonly json?: boolean;
 }
 
 /** Adds the `env` command group to the program. */

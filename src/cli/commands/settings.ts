@@ -6,14 +6,13 @@
 import type { Command } from 'commander';
 import { ownValue } from '../../shared/guards.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
 import { collectSettings, parseEnvironment } from '../options.js';
 import { addJsonOption, writeJson, writeLines, writeNote, writeResult } from '../output.js';
 
-interface SettingsFlags extends ConnectionFlags {
+interface SettingsFlags extends JsonFlags {
   readonly site: string;
   readonly env: string;
-  readonly json?: boolean;
 }
 
 /** Adds `--site` and `--env` to a settings command. */

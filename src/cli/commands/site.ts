@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Plan, Site } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
 import { parsePlan } from '../options.js';
 import {
   addJsonOption,
@@ -16,10 +16,6 @@ import {
   writeResult,
   writeTable,
 } from '../output.js';
-
-interface JsonFlags extends ConnectionFlags {
-  readonly json?: boolean;
-}
 
 interface CreateFlags extends JsonFlags {
   readonly plan: Plan;
@@ -52,7 +48,7 @@ export function registerSiteCommands(program: Command): void {
   addJsonOption(addConnectionOptions(site.command('token')))
     .description('Show the current deployment token of a site (for CI secrets)')
     .argument('<name>', 'the site')
-    .action((name: string, flags: ConnectionFlags & { json?: boolean }) => showToken(name, flags));
+    .action((name: string, flags: JsonFlags) => showToken(name, flags));
   addJsonOption(addConnectionOptions(site.command('reset-token')))
     .description('Replace the deployment token of a site (the old one stops working)')
     .argument('<name>', 'the site')
@@ -130,7 +126,7 @@ async function setPlan(name: string, plan: Plan, flags: JsonFlags): Promise<void
   writeResult(flags, site, [`Site ${site.name} is on the ${site.sku.name} plan.`]);
 }
 
-async function showToken(name: string, flags: ConnectionFlags & { json?: boolean }): Promise<void> {
+async function showToken(name: string, flags: JsonFlags): Promise<void> {
   const secrets = await (await connectAdmin(flags)).listSecrets(name);
   if (flags.json === true) {
     writeJson(secrets);

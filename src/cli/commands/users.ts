@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { User } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
-import { addConnectionOptions, type ConnectionFlags, connectAdmin } from '../connection.js';
+import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
 import { parseHours, parseRoles, parseSessionHours } from '../options.js';
 import {
   addJsonOption,
@@ -17,9 +17,8 @@ import {
   writeTable,
 } from '../output.js';
 
-interface SiteFlags extends ConnectionFlags {
+interface SiteFlags extends JsonFlags {
   readonly site: string;
-  readonly json?: boolean;
 }
 
 interface InviteFlags extends SiteFlags {
