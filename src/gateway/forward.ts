@@ -9,6 +9,7 @@
  * straight into the caller's response or is dropped (decisions 0034, 0037).
  */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
 import { undici } from '../shared/undici.js';
@@ -149,6 +150,48 @@ function isTimeout(error: unknown): boolean {
   );
 }
 
+/**
+ * One `forward-request` call: the backend's head becomes `ctx.response` (or, with
+ * `fail-on-error-status-code`, a failure) in undici's callback, and a call that fails before its head
+ * becomes APIM's 500; `head` is then the only promise of the call (decision 0040).
+ */
+class ForwardExchange extends BackendExchange {
+  readonly #ctx: GatewayContext;
+  readonly #failOnErrorStatusCode: boolean;
+  readonly #origin: string;
+  readonly #logger: Logger;
+
+  constructor(ctx: GatewayContext, options: ForwardOptions, origin: string, logger: Logger) {
+    super();
+    this.#ctx = ctx;
+    this.#failOnErrorStatusCode = options.failOnErrorStatusCode;
+    this.#origin = origin;
+    this.#logger = logger;
+  }
+
+  protected override acceptHead(status: number, headers: IncomingHttpHeaders): void {
+    this.#ctx.response = { status, headers: responseHeaders(headers), body: this };
+    if (this.#failOnErrorStatusCode && status >= 400) {
+      this.discard();
+      throw new GatewayFailure(status, 'Internal server error', {
+        reason: 'BackendErrorStatusCode',
+        source: 'forward-request',
+      });
+    }
+  }
+
+  protected override headError(error: Error): Error {
+    const timeout = isTimeout(error);
+    this.#logger.warn(
+      `gateway ${this.#ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${this.#origin}: ${error.message}`,
+    );
+    return new GatewayFailure(500, 'Internal server error', {
+      reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
+      source: 'forward-request',
+    });
+  }
+}
+
 /** Creates the forwarder of a gateway. */
 export function createForwarder(logger: Logger): Forwarder {
   const pools = new Map<string, Pool>();
@@ -163,7 +206,7 @@ export function createForwarder(logger: Logger): Forwarder {
   return {
     forward(ctx, options) {
       const target = backendTarget(ctx);
-      const exchange = new BackendExchange();
+      const exchange = new ForwardExchange(ctx, options, target.origin, logger);
       poolOf(target.origin).dispatch(
         {
           path: target.path,
@@ -175,28 +218,7 @@ export function createForwarder(logger: Logger): Forwarder {
         },
         exchange,
       );
-      return exchange.head.then(
-        (head) => {
-          ctx.response = { status: head.status, headers: responseHeaders(head.headers), body: exchange };
-          if (options.failOnErrorStatusCode && head.status >= 400) {
-            exchange.discard();
-            throw new GatewayFailure(head.status, 'Internal server error', {
-              reason: 'BackendErrorStatusCode',
-              source: 'forward-request',
-            });
-          }
-        },
-        (error: unknown) => {
-          const timeout = isTimeout(error);
-          logger.warn(
-            `gateway ${ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${target.origin}: ${(error as Error).message}`,
-          );
-          throw new GatewayFailure(500, 'Internal server error', {
-            reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
-            source: 'forward-request',
-          });
-        },
-      );
+      return exchange.head;
     },
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.destroy()));
