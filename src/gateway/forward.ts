@@ -14,6 +14,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
 import { undici } from '../shared/undici.js';
 import { BackendExchange } from './_backend-body.js';
+import { BackendResponse } from './_backend-response.js';
 import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
 /** Request headers that describe one hop only, or that undici sets itself. */
@@ -34,6 +35,15 @@ const HOP_BY_HOP = new Set([
 export interface Forwarder {
   forward(ctx: GatewayContext, options: ForwardOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Appends a request header to the flat list undici takes, unless it describes this hop only. */
+function pushUpstream(this: string[], values: string[], name: string): void {
+  if (!HOP_BY_HOP.has(name)) {
+    for (const value of values) {
+      this.push(name, value);
+    }
+  }
 }
 
 /** The parts of a backend base URL a call needs: origin and path prefix without trailing slashes. */
@@ -92,13 +102,7 @@ export function backendTarget(ctx: GatewayContext): BackendTarget {
 
 function upstreamHeaders(ctx: GatewayContext): string[] {
   const out: string[] = [];
-  for (const [name, values] of ctx.request.headers) {
-    if (!HOP_BY_HOP.has(name)) {
-      for (const value of values) {
-        out.push(name, value);
-      }
-    }
-  }
+  ctx.request.headers.forEach(pushUpstream, out);
   const length = ctx.request.body.headers['content-length'];
   if (length !== undefined && ctx.request.body.headers['transfer-encoding'] === undefined) {
     out.push('content-length', length);
@@ -108,28 +112,6 @@ function upstreamHeaders(ctx: GatewayContext): string[] {
     out.push('x-forwarded-for', ctx.clientIp);
   }
   return out;
-}
-
-/** Response headers of the upstream hop only; node writes its own. */
-const RESPONSE_HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function responseHeaders(raw: Record<string, string | string[] | undefined>): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (const name in raw) {
-    const value = raw[name];
-    if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
-      headers.set(name, Array.isArray(value) ? value : [String(value)]);
-    }
-  }
-  return headers;
 }
 
 function hasBody(ctx: GatewayContext): boolean {
@@ -170,7 +152,7 @@ class ForwardExchange extends BackendExchange {
   }
 
   protected override acceptHead(status: number, headers: IncomingHttpHeaders): void {
-    this.#ctx.response = { status, headers: responseHeaders(headers), body: this };
+    this.#ctx.response = new BackendResponse(status, headers, this);
     if (this.#failOnErrorStatusCode && status >= 400) {
       this.discard();
       throw new GatewayFailure(status, 'Internal server error', {

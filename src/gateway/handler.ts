@@ -14,17 +14,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
+import { BackendResponse, setHeadersOn } from './_backend-response.js';
 import { type AccessGrant, decideAccess, readKey } from './access.js';
 import { type CompiledApi, matchApi, matchOperation, type RouteMatch } from './matching.js';
 import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
+  type CallIdentity,
+  type GatewayBackend,
   type GatewayContext,
   type GatewayDeps,
   GatewayFailure,
   type GatewayOperation,
+  type GatewayRequest,
   type GatewayResponse,
   isBackendBody,
+  type LastError,
 } from './types.js';
 
 /** Options of {@link createGatewayPipeline}. */
@@ -344,11 +349,10 @@ function createContext(
   options: GatewayHandlerOptions,
 ): GatewayContext {
   const api = route.api.api;
-  return {
-    requestId: inbound.requestId ?? options.requestId(),
-    clientIp: inbound.clientIp,
-    startedAt: options.deps.now(),
-    call: {
+  return new CallContext(
+    inbound.requestId ?? options.requestId(),
+    inbound.clientIp,
+    {
       serviceName: service.name,
       api,
       operation: route.operation,
@@ -356,7 +360,7 @@ function createContext(
       subscription: grant.subscription,
       subscriptionKey: grant.key,
     },
-    request: {
+    {
       method: parts.method,
       apiPath: route.apiPath,
       query: parts.query,
@@ -365,12 +369,45 @@ function createContext(
       originalPath: inbound.url,
       body: inbound.body,
     },
-    backend: { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
-    response: undefined,
-    variables: new Map(),
-    lastError: undefined,
-    deps: options.deps,
-  };
+    { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
+    options.deps,
+  );
+}
+
+/** The state of one call; its variables map is made only when a policy sets one (most calls set none). */
+class CallContext implements GatewayContext {
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly startedAt: number;
+  readonly call: CallIdentity;
+  readonly request: GatewayRequest;
+  readonly backend: GatewayBackend;
+  response: GatewayResponse | undefined = undefined;
+  lastError: LastError | undefined = undefined;
+  readonly deps: GatewayDeps;
+  #variables: Map<string, unknown> | undefined;
+
+  constructor(
+    requestId: string,
+    clientIp: string,
+    call: CallIdentity,
+    request: GatewayRequest,
+    backend: GatewayBackend,
+    deps: GatewayDeps,
+  ) {
+    this.requestId = requestId;
+    this.clientIp = clientIp;
+    this.startedAt = deps.now();
+    this.call = call;
+    this.request = request;
+    this.backend = backend;
+    this.deps = deps;
+  }
+
+  get variables(): Map<string, unknown> {
+    this.#variables ??= new Map();
+    return this.#variables;
+  }
 }
 
 function normalizeIp(address: string): string {
@@ -419,8 +456,10 @@ function send(
 
 /** Sets the status and headers of an answer; throws when Node refuses a header value. */
 function setHead(res: ServerResponse, answer: GatewayResponse): void {
-  for (const [name, values] of answer.headers) {
-    res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  if (answer instanceof BackendResponse) {
+    answer.setHeadersOn(res);
+  } else {
+    setHeadersOn(res, answer.headers);
   }
   res.statusCode = answer.status;
 }
