@@ -1,7 +1,8 @@
 /**
  * The backend's answer to one `forward-request`, written as an undici dispatch handler like the edge's
  * `/api` exchange (`edge/proxy/_exchange.ts`), so no stream sits between the two sockets (decision 0034):
- * {@link BackendExchange.head} resolves at the status and headers; while the outbound policies run, the
+ * at the status and headers, {@link BackendExchange.acceptHead} runs in undici's callback and then
+ * {@link BackendExchange.head} resolves (one promise per call, decision 0040); while the outbound policies run, the
  * first {@link HOLD_BYTES} of the body are held and the backend connection is paused only beyond them
  * (decision 0037: a small answer, the common case, never pauses and resumes the parser); then
  * {@link BackendExchange.sendTo} writes the held chunks and each further chunk straight into the caller's
@@ -16,12 +17,6 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { BackendBody } from './types.js';
 
-/** The status and headers of the backend's final answer. */
-export interface BackendHead {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-}
-
 /**
  * How much of a body is held while its fate is not known yet (Node's default stream buffer): past it, the
  * backend connection is paused until the body is sent or dropped, so a large body waits on the socket.
@@ -33,11 +28,15 @@ class CallerGoneError extends Error {
   override name = 'CallerGoneError';
 }
 
-/** One backend call: a dispatch handler for undici and, once the head came, the {@link BackendBody}. */
+/**
+ * One backend call: a dispatch handler for undici and, once the head came, the {@link BackendBody}. A
+ * subclass says what the head means ({@link acceptHead}) and what a call that failed before it rejects
+ * with ({@link headError}), so the call needs no promise of its own on top of {@link head}.
+ */
 export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody {
-  /** Resolves at the final status and headers; rejects when the call fails before them. */
-  readonly head: Promise<BackendHead>;
-  #resolveHead: (head: BackendHead) => void = ignore;
+  /** Resolves once {@link acceptHead} took the final status and headers; rejects when it threw, or when the call failed before them. */
+  readonly head: Promise<void>;
+  #resolveHead: () => void = ignore;
   #rejectHead: (error: Error) => void = ignore;
   #gotHead = false;
   #controller: Dispatcher.DispatchController | undefined;
@@ -70,8 +69,24 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     // 1xx interim answers are the backend's business; the policies see the final one.
     if (statusCode >= 200) {
       this.#gotHead = true;
-      this.#resolveHead({ status: statusCode, headers });
+      try {
+        this.acceptHead(statusCode, headers);
+        this.#resolveHead();
+      } catch (error) {
+        this.#rejectHead(error as Error);
+      }
     }
+  }
+
+  /**
+   * Takes the final status and headers, in undici's callback, before {@link head} resolves; a throw
+   * rejects {@link head} with what was thrown (whoever throws decides the body's fate first).
+   */
+  protected acceptHead(_status: number, _headers: IncomingHttpHeaders): void {}
+
+  /** What {@link head} rejects with when the call failed before its head. */
+  protected headError(error: Error): Error {
+    return error;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -99,7 +114,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
   /** Called with no controller when dispatch itself failed, so it must not use its first argument. */
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (!this.#gotHead) {
-      this.#rejectHead(error);
+      this.#rejectHead(this.headError(error));
       return;
     }
     this.#failed = true;
@@ -108,21 +123,24 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     this.#res?.destroy();
   }
 
-  /** Writes the body into `res` (its head set by the caller) and ends it; resolves when `res` closes. */
-  sendTo(res: ServerResponse): Promise<void> {
+  /**
+   * Writes the body into `res` (its head set by the caller) and ends it; undefined when that is done at
+   * once (the body had ended), otherwise a promise that resolves when `res` closes.
+   */
+  sendTo(res: ServerResponse): Promise<void> | undefined {
     if (this.#failed || res.destroyed) {
       res.destroy();
       this.#abort();
-      return Promise.resolve();
+      return undefined;
     }
     const held = this.#held;
     this.#held = undefined;
+    if (this.#ended) {
+      endWith(res, held);
+      return undefined;
+    }
     for (const chunk of held ?? []) {
       res.write(chunk);
-    }
-    if (this.#ended) {
-      res.end();
-      return Promise.resolve();
     }
     this.#res = res;
     // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call.
@@ -163,6 +181,26 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
       controller.abort(new CallerGoneError('the caller closed the connection'));
     }
   }
+}
+
+/**
+ * Writes `chunks` and ends `res`. With a declared length the last chunk goes with `end` (one write call
+ * less, same bytes); without one, `end(chunk)` would make Node declare a length instead of chunking, so
+ * every chunk is written first as before.
+ */
+function endWith(res: ServerResponse, chunks: Buffer[] | undefined): void {
+  if (chunks === undefined || chunks.length === 0 || !res.hasHeader('content-length')) {
+    for (const chunk of chunks ?? []) {
+      res.write(chunk);
+    }
+    res.end();
+    return;
+  }
+  const last = chunks.length - 1;
+  for (let i = 0; i < last; i += 1) {
+    res.write(chunks[i]);
+  }
+  res.end(chunks[last]);
 }
 
 function ignore(): void {}

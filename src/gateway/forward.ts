@@ -9,10 +9,12 @@
  * straight into the caller's response or is dropped (decisions 0034, 0037).
  */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
 import { undici } from '../shared/undici.js';
 import { BackendExchange } from './_backend-body.js';
+import { BackendResponse } from './_backend-response.js';
 import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
 /** Request headers that describe one hop only, or that undici sets itself. */
@@ -33,6 +35,15 @@ const HOP_BY_HOP = new Set([
 export interface Forwarder {
   forward(ctx: GatewayContext, options: ForwardOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Appends a request header to the flat list undici takes, unless it describes this hop only. */
+function pushUpstream(this: string[], values: string[], name: string): void {
+  if (!HOP_BY_HOP.has(name)) {
+    for (const value of values) {
+      this.push(name, value);
+    }
+  }
 }
 
 /** The parts of a backend base URL a call needs: origin and path prefix without trailing slashes. */
@@ -91,13 +102,7 @@ export function backendTarget(ctx: GatewayContext): BackendTarget {
 
 function upstreamHeaders(ctx: GatewayContext): string[] {
   const out: string[] = [];
-  for (const [name, values] of ctx.request.headers) {
-    if (!HOP_BY_HOP.has(name)) {
-      for (const value of values) {
-        out.push(name, value);
-      }
-    }
-  }
+  ctx.request.headers.forEach(pushUpstream, out);
   const length = ctx.request.body.headers['content-length'];
   if (length !== undefined && ctx.request.body.headers['transfer-encoding'] === undefined) {
     out.push('content-length', length);
@@ -107,28 +112,6 @@ function upstreamHeaders(ctx: GatewayContext): string[] {
     out.push('x-forwarded-for', ctx.clientIp);
   }
   return out;
-}
-
-/** Response headers of the upstream hop only; node writes its own. */
-const RESPONSE_HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function responseHeaders(raw: Record<string, string | string[] | undefined>): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (const name in raw) {
-    const value = raw[name];
-    if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
-      headers.set(name, Array.isArray(value) ? value : [String(value)]);
-    }
-  }
-  return headers;
 }
 
 function hasBody(ctx: GatewayContext): boolean {
@@ -149,6 +132,48 @@ function isTimeout(error: unknown): boolean {
   );
 }
 
+/**
+ * One `forward-request` call: the backend's head becomes `ctx.response` (or, with
+ * `fail-on-error-status-code`, a failure) in undici's callback, and a call that fails before its head
+ * becomes APIM's 500; `head` is then the only promise of the call (decision 0040).
+ */
+class ForwardExchange extends BackendExchange {
+  readonly #ctx: GatewayContext;
+  readonly #failOnErrorStatusCode: boolean;
+  readonly #origin: string;
+  readonly #logger: Logger;
+
+  constructor(ctx: GatewayContext, options: ForwardOptions, origin: string, logger: Logger) {
+    super();
+    this.#ctx = ctx;
+    this.#failOnErrorStatusCode = options.failOnErrorStatusCode;
+    this.#origin = origin;
+    this.#logger = logger;
+  }
+
+  protected override acceptHead(status: number, headers: IncomingHttpHeaders): void {
+    this.#ctx.response = new BackendResponse(status, headers, this);
+    if (this.#failOnErrorStatusCode && status >= 400) {
+      this.discard();
+      throw new GatewayFailure(status, 'Internal server error', {
+        reason: 'BackendErrorStatusCode',
+        source: 'forward-request',
+      });
+    }
+  }
+
+  protected override headError(error: Error): Error {
+    const timeout = isTimeout(error);
+    this.#logger.warn(
+      `gateway ${this.#ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${this.#origin}: ${error.message}`,
+    );
+    return new GatewayFailure(500, 'Internal server error', {
+      reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
+      source: 'forward-request',
+    });
+  }
+}
+
 /** Creates the forwarder of a gateway. */
 export function createForwarder(logger: Logger): Forwarder {
   const pools = new Map<string, Pool>();
@@ -163,7 +188,7 @@ export function createForwarder(logger: Logger): Forwarder {
   return {
     forward(ctx, options) {
       const target = backendTarget(ctx);
-      const exchange = new BackendExchange();
+      const exchange = new ForwardExchange(ctx, options, target.origin, logger);
       poolOf(target.origin).dispatch(
         {
           path: target.path,
@@ -175,28 +200,7 @@ export function createForwarder(logger: Logger): Forwarder {
         },
         exchange,
       );
-      return exchange.head.then(
-        (head) => {
-          ctx.response = { status: head.status, headers: responseHeaders(head.headers), body: exchange };
-          if (options.failOnErrorStatusCode && head.status >= 400) {
-            exchange.discard();
-            throw new GatewayFailure(head.status, 'Internal server error', {
-              reason: 'BackendErrorStatusCode',
-              source: 'forward-request',
-            });
-          }
-        },
-        (error: unknown) => {
-          const timeout = isTimeout(error);
-          logger.warn(
-            `gateway ${ctx.call.serviceName}: ${timeout ? 'timeout' : 'failure'} calling ${target.origin}: ${(error as Error).message}`,
-          );
-          throw new GatewayFailure(500, 'Internal server error', {
-            reason: timeout ? 'Timeout' : 'BackendConnectionFailure',
-            source: 'forward-request',
-          });
-        },
-      );
+      return exchange.head;
     },
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.destroy()));

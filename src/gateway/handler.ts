@@ -12,19 +12,24 @@
  * request. A site linked to a gateway of the same process calls the pipeline directly, without a hop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { publishEvent } from '../shared/events.js';
+import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
+import { BackendResponse, setHeadersOn } from './_backend-response.js';
 import { type AccessGrant, decideAccess, readKey } from './access.js';
 import { type CompiledApi, matchApi, matchOperation, type RouteMatch } from './matching.js';
 import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
+  type CallIdentity,
+  type GatewayBackend,
   type GatewayContext,
   type GatewayDeps,
   GatewayFailure,
   type GatewayOperation,
+  type GatewayRequest,
   type GatewayResponse,
   isBackendBody,
+  type LastError,
 } from './types.js';
 
 /** Options of {@link createGatewayPipeline}. */
@@ -113,63 +118,109 @@ function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound 
   };
 }
 
+/** The answer of a call that finished at once (shared: a settled promise cannot change). */
+const DONE: Promise<void> = Promise.resolve();
+
+/** The `gatewayCall` channel, looked up once: publishing builds nothing when nobody listens. */
+const GATEWAY_CALLS = eventChannel('gatewayCall');
+
 /** Creates the gateway pipeline, shared by the listener and the in-process entry of linked sites. */
 export function createGatewayPipeline(options: GatewayHandlerOptions): GatewayPipeline {
-  return (service, inbound, res) => {
-    const matched: CallNames = { api: '', product: '' };
-    let pending: Promise<void>;
-    try {
-      pending = handle(service, inbound, res, options, matched);
-    } catch (error) {
-      answerFailure(service, inbound, res, options, error);
-      publishCall(service, matched, res);
-      return Promise.resolve();
-    }
-    return pending.then(
-      () => publishCall(service, matched, res),
-      (error: unknown) => {
-        answerFailure(service, inbound, res, options, error);
-        publishCall(service, matched, res);
-      },
-    );
-  };
+  return (service, inbound, res) => new GatewayCall(service, inbound, res, options).start();
 }
 
-/** Answers a call that failed: APIM's error for a {@link GatewayFailure}, a logged 500 for anything else. */
-function answerFailure(
-  service: CompiledService,
-  inbound: GatewayInbound,
-  res: ServerResponse,
-  options: GatewayHandlerOptions,
-  error: unknown,
-): void {
-  if (!(error instanceof GatewayFailure)) {
-    options.logger.error(
-      `gateway ${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+/**
+ * One call through the pipeline, in one object: what it matched (for the `gatewayCall` event), its
+ * context once made, and its end. A call that waits for its backend has three promises: the backend's
+ * head, the policy run's continuation and the one {@link start} returns (decision 0040).
+ */
+class GatewayCall {
+  /** The API and product the call matched, for the metrics (empty when none). */
+  api = '';
+  product = '';
+  /** Set once the call has a context; its `response` is what {@link finish} sends. */
+  ctx: GatewayContext | undefined;
+
+  readonly service: CompiledService;
+  readonly inbound: GatewayInbound;
+  readonly res: ServerResponse;
+  readonly options: GatewayHandlerOptions;
+
+  constructor(
+    service: CompiledService,
+    inbound: GatewayInbound,
+    res: ServerResponse,
+    options: GatewayHandlerOptions,
+  ) {
+    this.service = service;
+    this.inbound = inbound;
+    this.res = res;
+    this.options = options;
+  }
+
+  /** Runs the call; the promise settles once it is answered (never rejects). */
+  start(): Promise<void> {
+    let running: Promise<void> | undefined;
+    try {
+      running = handle(this);
+    } catch (error) {
+      this.fail(error);
+      return DONE;
+    }
+    if (running === undefined) {
+      return this.finish() ?? DONE;
+    }
+    return running.then(
+      () => this.finish(),
+      (error: unknown) => this.fail(error),
     );
   }
-  sendFailure(
-    inbound.body,
-    res,
-    error instanceof GatewayFailure
-      ? error
-      : new GatewayFailure(500, 'Internal server error', { reason: 'Internal', source: 'gateway' }),
-  );
-}
 
-function publishCall(service: CompiledService, matched: CallNames, res: ServerResponse): void {
-  publishEvent('gatewayCall', () => ({
-    service: service.name,
-    api: matched.api,
-    product: matched.product,
-    status: res.statusCode,
-  }));
-}
+  /** Sends what the pipeline left; undefined once the answer is handed over, else a promise of its end. */
+  finish(): Promise<void> | undefined {
+    let sending: Promise<void> | undefined;
+    try {
+      sending = send(this.inbound.body, this.res, this.ctx?.response);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+    if (sending === undefined) {
+      this.publish();
+      return undefined;
+    }
+    return sending.then(() => this.publish());
+  }
 
-/** The API and product a call matched, for the metrics (empty when none). */
-interface CallNames {
-  api: string;
-  product: string;
+  /** Answers a call that failed: APIM's error for a {@link GatewayFailure}, a logged 500 for anything else. */
+  fail(error: unknown): void {
+    const { service, inbound, res, options } = this;
+    if (!(error instanceof GatewayFailure)) {
+      options.logger.error(
+        `gateway ${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+    sendFailure(
+      inbound.body,
+      res,
+      error instanceof GatewayFailure
+        ? error
+        : new GatewayFailure(500, 'Internal server error', { reason: 'Internal', source: 'gateway' }),
+    );
+    this.publish();
+  }
+
+  publish(): void {
+    if (GATEWAY_CALLS.hasSubscribers) {
+      const event: GatewayCallEvent = {
+        service: this.service.name,
+        api: this.api,
+        product: this.product,
+        status: this.res.statusCode,
+      };
+      GATEWAY_CALLS.publish(event);
+    }
+  }
 }
 
 function splitUrl(url: string): { path: string; query: URLSearchParams } {
@@ -199,29 +250,26 @@ function isPreflight(method: string, headers: Map<string, string[]>): boolean {
 }
 
 /**
- * Steps 1–5 of one call. Throws (synchronously) a failure found before the policies wait for anything;
- * otherwise the promise settles when the answer is sent, or rejects with the failure.
+ * Steps 1–5 of one call, up to the policies' end: sets `call.ctx` and answers undefined when they ran at
+ * once, else a promise of their end (which rejects with an unexpected failure). Throws (synchronously) a
+ * failure found before the policies wait for anything.
  */
-function handle(
-  service: CompiledService,
-  inbound: GatewayInbound,
-  res: ServerResponse,
-  options: GatewayHandlerOptions,
-  matched: CallNames,
-): Promise<void> {
+function handle(call: GatewayCall): Promise<void> | undefined {
+  const { service, inbound, options } = call;
   const { path, query } = splitUrl(inbound.url);
   const found = matchApi(service.apis, path);
   if (found === undefined) {
     throw NOT_FOUND;
   }
-  matched.api = found.api.api.id;
+  call.api = found.api.api.id;
   const method = inbound.method.toUpperCase();
   const headers = headerMap(inbound.rawHeaders);
   const parts: RequestParts = { method, headers, query };
   if (isPreflight(method, headers)) {
-    const answered = answerPreflightCall(service, inbound, res, found, parts, options);
+    const answered = answerPreflightCall(service, inbound, found, parts, options);
     if (answered !== undefined) {
-      return answered;
+      call.ctx = answered;
+      return undefined;
     }
   }
   const op = matchOperation(found.api, found.apiPath, method);
@@ -229,7 +277,7 @@ function handle(
     throw NOT_FOUND;
   }
   const grant = decideAccess(service.access, found.api.api, readKey(found.api.api, headers, query));
-  matched.product = grant.product?.id ?? '';
+  call.product = grant.product?.id ?? '';
   headers.delete(found.api.api.keyHeader);
   query.delete(found.api.api.keyQuery);
   const route: RouteMatch = {
@@ -239,21 +287,21 @@ function handle(
     templateParameters: op.templateParameters,
   };
   const ctx = createContext(service, inbound, route, grant, parts, options);
-  const running = runCall(service, ctx, op.operation, options);
-  return running === undefined
-    ? send(inbound.body, res, ctx.response)
-    : running.then(() => send(inbound.body, res, ctx.response));
+  call.ctx = ctx;
+  return runCall(service, ctx, op.operation, options);
 }
 
-/** Step 2: answers a CORS preflight from the `cors` policy, before any key check; undefined when it has none. */
+/**
+ * Step 2: answers a CORS preflight from the `cors` policy, before any key check: the context whose
+ * response is the answer, or undefined when the policy has no `cors`.
+ */
 function answerPreflightCall(
   service: CompiledService,
   inbound: GatewayInbound,
-  res: ServerResponse,
   found: { api: CompiledApi; apiPath: string },
   parts: RequestParts,
   options: GatewayHandlerOptions,
-): Promise<void> | undefined {
+): GatewayContext | undefined {
   const op = matchOperation(found.api, found.apiPath, parts.method, true);
   const open = service.access.openProductOf.get(found.api.api.id);
   const route: RouteMatch = {
@@ -265,9 +313,7 @@ function answerPreflightCall(
   const grant: AccessGrant = { product: open, subscription: undefined, key: undefined };
   const ctx = createContext(service, inbound, route, grant, parts, options);
   const outcome = service.effective(open?.id, found.api.api.id, op?.operation.id);
-  return outcome.ok && answerPreflight(outcome.policy, ctx)
-    ? send(inbound.body, res, ctx.response)
-    : undefined;
+  return outcome.ok && answerPreflight(outcome.policy, ctx) ? ctx : undefined;
 }
 
 function runCall(
@@ -303,11 +349,10 @@ function createContext(
   options: GatewayHandlerOptions,
 ): GatewayContext {
   const api = route.api.api;
-  return {
-    requestId: inbound.requestId ?? options.requestId(),
-    clientIp: inbound.clientIp,
-    startedAt: options.deps.now(),
-    call: {
+  return new CallContext(
+    inbound.requestId ?? options.requestId(),
+    inbound.clientIp,
+    {
       serviceName: service.name,
       api,
       operation: route.operation,
@@ -315,7 +360,7 @@ function createContext(
       subscription: grant.subscription,
       subscriptionKey: grant.key,
     },
-    request: {
+    {
       method: parts.method,
       apiPath: route.apiPath,
       query: parts.query,
@@ -324,24 +369,60 @@ function createContext(
       originalPath: inbound.url,
       body: inbound.body,
     },
-    backend: { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
-    response: undefined,
-    variables: new Map(),
-    lastError: undefined,
-    deps: options.deps,
-  };
+    { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
+    options.deps,
+  );
+}
+
+/** The state of one call; its variables map is made only when a policy sets one (most calls set none). */
+class CallContext implements GatewayContext {
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly startedAt: number;
+  readonly call: CallIdentity;
+  readonly request: GatewayRequest;
+  readonly backend: GatewayBackend;
+  response: GatewayResponse | undefined = undefined;
+  lastError: LastError | undefined = undefined;
+  readonly deps: GatewayDeps;
+  #variables: Map<string, unknown> | undefined;
+
+  constructor(
+    requestId: string,
+    clientIp: string,
+    call: CallIdentity,
+    request: GatewayRequest,
+    backend: GatewayBackend,
+    deps: GatewayDeps,
+  ) {
+    this.requestId = requestId;
+    this.clientIp = clientIp;
+    this.startedAt = deps.now();
+    this.call = call;
+    this.request = request;
+    this.backend = backend;
+    this.deps = deps;
+  }
+
+  get variables(): Map<string, unknown> {
+    this.#variables ??= new Map();
+    return this.#variables;
+  }
 }
 
 function normalizeIp(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Writes a response made by the pipeline (an empty 200 when nothing set one). */
+/**
+ * Writes a response made by the pipeline (an empty 200 when nothing set one): undefined once it is handed
+ * over, or a promise that resolves when a backend body still arriving has been sent.
+ */
 function send(
   req: IncomingMessage,
   res: ServerResponse,
   response: GatewayResponse | undefined,
-): Promise<void> {
+): Promise<void> | undefined {
   const answer = response ?? { status: 200, headers: new Map(), body: undefined };
   if (!req.readableEnded) {
     req.resume();
@@ -349,7 +430,7 @@ function send(
   const body = answer.body;
   if (res.headersSent) {
     dropBody(answer);
-    return Promise.resolve();
+    return undefined;
   }
   try {
     setHead(res, answer);
@@ -361,7 +442,7 @@ function send(
   if (req.method === 'HEAD' || body === undefined || answer.status === 204 || answer.status === 304) {
     dropBody(answer);
     res.end();
-    return Promise.resolve();
+    return undefined;
   }
   if (isBackendBody(body)) {
     return body.sendTo(res);
@@ -370,13 +451,15 @@ function send(
     res.setHeader('content-length', Buffer.byteLength(body));
   }
   res.end(body);
-  return Promise.resolve();
+  return undefined;
 }
 
 /** Sets the status and headers of an answer; throws when Node refuses a header value. */
 function setHead(res: ServerResponse, answer: GatewayResponse): void {
-  for (const [name, values] of answer.headers) {
-    res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  if (answer instanceof BackendResponse) {
+    answer.setHeadersOn(res);
+  } else {
+    setHeadersOn(res, answer.headers);
   }
   res.statusCode = answer.status;
 }

@@ -67,10 +67,22 @@ function parseAll(config: GatewayServiceConfig): Map<string, Parsed> {
   return parsed;
 }
 
+type Nested<V> = Map<string, V>;
+
+/** The map under `key` in `outer`, made when missing. */
+function innerMap<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = outer.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
 /** Compiles a service's configuration. */
 export function compileService(config: GatewayServiceConfig): CompiledService {
   const parsed = parseAll(config);
-  const cache = new Map<string, EffectiveOutcome>();
+  const cache: Nested<Nested<Map<string, EffectiveOutcome>>> = new Map();
   const compose = (
     productId: string | undefined,
     apiId: string,
@@ -100,11 +112,13 @@ export function compileService(config: GatewayServiceConfig): CompiledService {
     apis: compileApis(config.apis),
     access: createAccessTable(config.subscriptions, config.products),
     effective(productId, apiId, operationId) {
-      const cacheKey = `${productId ?? ''}\n${apiId}\n${operationId ?? ''}`;
-      let outcome = cache.get(cacheKey);
+      // Found by the three ids in turn (strings of the snapshot, whose hashes V8 keeps), not by a key
+      // string made per call.
+      const byOperation = innerMap(innerMap(cache, productId ?? ''), apiId);
+      let outcome = byOperation.get(operationId ?? '');
       if (outcome === undefined) {
         outcome = compose(productId, apiId, operationId);
-        cache.set(cacheKey, outcome);
+        byOperation.set(operationId ?? '', outcome);
       }
       return outcome;
     },

@@ -106,8 +106,11 @@ export interface GatewayBackend {
  * (decision 0034). Exactly one of its methods is called: the gateway sends it or drops it.
  */
 export interface BackendBody {
-  /** Writes the body into `res`, whose status and headers are set, and ends it; resolves when `res` closes. */
-  sendTo(res: ServerResponse): Promise<void>;
+  /**
+   * Writes the body into `res`, whose status and headers are set, and ends it: undefined when that was
+   * done at once (the body had ended), otherwise a promise that resolves when `res` closes.
+   */
+  sendTo(res: ServerResponse): Promise<void> | undefined;
   /** Drops the body (another answer replaced it, or the answer has none); the connection stays usable. */
   discard(): void;
 }

@@ -17,7 +17,7 @@ import {
 } from '../edge/index.js';
 import type { GatewayInbound } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
-import { type ApiCallEvent, publishEvent } from '../shared/events.js';
+import { type ApiCallEvent, eventChannel } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Runs one call through the pipeline of a gateway this process serves. */
@@ -44,7 +44,9 @@ export interface InProcessGatewayOptions {
 type Outcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
 
 const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
-const makeStartEvent = (): ApiCallEvent => START_EVENT;
+
+/** The `apiCall` channel, looked up once: an event is built only when someone listens. */
+const API_CALLS = eventChannel('apiCall');
 
 /** The edge's body limit, as the HTTP hop's proxy applied it. */
 const PROXY_LIMITS = Object.freeze({ maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
@@ -105,7 +107,9 @@ class InProcessCall {
     // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call; a
     // close after the call finished finds it done.
     this.#res.on('close', () => this.#closed());
-    publishEvent('apiCall', makeStartEvent);
+    if (API_CALLS.hasSubscribers) {
+      API_CALLS.publish(START_EVENT);
+    }
     return call(inbound, this.#res).then(() => {
       this.#finish('ok');
     });
@@ -117,11 +121,14 @@ class InProcessCall {
     }
     this.#done = true;
     clearTimeout(this.#timer);
-    publishEvent('apiCall', () => ({
-      phase: 'end',
-      outcome,
-      seconds: (performance.now() - this.#startedAt) / 1000,
-    }));
+    if (API_CALLS.hasSubscribers) {
+      const event: ApiCallEvent = {
+        phase: 'end',
+        outcome,
+        seconds: (performance.now() - this.#startedAt) / 1000,
+      };
+      API_CALLS.publish(event);
+    }
     return true;
   }
 

@@ -30,7 +30,8 @@ function stepsOf(policy: EffectivePolicy, section: MainSection): readonly Step[]
 
 /**
  * One run of the main sections: where it stands, so that a step that waits resumes the run from the next
- * step. One object per call, and one continuation per step that waits, whatever the sections.
+ * step. One object per call, and one continuation per step that waits, whatever the sections; a failure,
+ * thrown or rejected, is recovered from in that same continuation (no promise per run on top of it).
  */
 class SectionRun {
   readonly #policy: EffectivePolicy;
@@ -45,7 +46,10 @@ class SectionRun {
     this.#ctx = ctx;
   }
 
-  /** Runs from where it stands, then the deferred work; undefined when all of it ran at once. */
+  /**
+   * Runs from where it stands, then the deferred work; undefined when all of it ran at once. Throws a
+   * failure met before anything waited; a promise it returns has recovered from any later one.
+   */
   run(): Promise<void> | undefined {
     const ctx = this.#ctx;
     for (; this.#index < SECTIONS.length; this.#index += 1, this.#step = 0) {
@@ -60,11 +64,27 @@ class SectionRun {
         const pending = (steps[this.#step] as Step).run(ctx);
         this.#step += 1;
         if (isPromiseLike(pending)) {
-          return pending.then(() => this.run());
+          return pending.then(
+            () => this.#resume(),
+            (error: unknown) => this.recover(error),
+          );
         }
       }
     }
-    return runDeferred(ctx);
+    return runDeferred(ctx)?.then(undefined, (error: unknown) => this.recover(error));
+  }
+
+  /** What a failure leads to (on-error, a `return-response`); unexpected errors are thrown again. */
+  recover(error: unknown): Promise<void> | undefined {
+    return recover(this.#policy, this.#ctx, error, this.section);
+  }
+
+  #resume(): Promise<void> | undefined {
+    try {
+      return this.run();
+    } catch (error) {
+      return this.recover(error);
+    }
   }
 }
 
@@ -159,13 +179,11 @@ function recover(
  */
 export function runPipeline(policy: EffectivePolicy, ctx: GatewayContext): Promise<void> | undefined {
   const run = new SectionRun(policy, ctx);
-  let pending: Promise<void> | undefined;
   try {
-    pending = run.run();
+    return run.run();
   } catch (error) {
-    return recover(policy, ctx, error, run.section);
+    return run.recover(error);
   }
-  return pending?.catch((error: unknown) => recover(policy, ctx, error, run.section));
 }
 
 /** Answers a CORS preflight from the first `cors` of the inbound section; false when there is none. */
