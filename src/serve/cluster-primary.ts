@@ -27,6 +27,7 @@ const MAX_FAILED_STARTS = 3;
  * The first worker starts alone (it may create the database and the key file), then the others.
  */
 export async function runClusterPrimary(options: ClusterOptions): Promise<number> {
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
   const shared = servePrimaryState();
   const state = { stopping: false, failedStarts: 0 };
   const ready = new WeakSet<Worker>();
@@ -40,6 +41,20 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<number
   } finally {
     await shared.close();
   }
+}
+
+/**
+ * The young generation a worker starts with (decision 0040): a request allocates 25–30 KB, mostly inside
+ * Node and undici, and a larger first semi-space halves the scavenges, 10–20 µs of CPU per gateway call
+ * here for about 13 MB more at rest. V8 reads it only at start-up and Node refuses it in `NODE_OPTIONS`,
+ * so the primary gives it to the workers it starts; the operator's own semi-space flag wins.
+ */
+const WORKER_SEMI_SPACE_FLAG = '--min-semi-space-size=32';
+
+/** The Node flags of a worker: the primary's, plus {@link WORKER_SEMI_SPACE_FLAG} unless a semi-space size is given. */
+function workerExecArgv(primaryExecArgv: readonly string[]): string[] {
+  const sized = primaryExecArgv.some((flag) => /^--(min|max)[-_]semi[-_]space[-_]size\b/.test(flag));
+  return sized ? [...primaryExecArgv] : [...primaryExecArgv, WORKER_SEMI_SPACE_FLAG];
 }
 
 function startWorker(banner: boolean, ready: WeakSet<Worker>): Promise<boolean> {

@@ -4,6 +4,7 @@
  * is replaced and the node keeps answering. The real CLI; each request on a new connection, so the
  * primary hands them to the workers in turn.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -102,6 +103,16 @@ describe('portico serve --workers 4 (SQLite, no Redis)', () => {
     await backend?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
+
+  it.runIf(existsSync('/proc/self/cmdline'))(
+    'starts every worker with the larger young generation (decision 0040)',
+    async () => {
+      for (const pid of workerPids()) {
+        const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+        expect(args, `worker ${pid}`).toContain('--min-semi-space-size=32');
+      }
+    },
+  );
 
   it('holds a rate limit of 10 per minute across the workers', async () => {
     const statuses: number[] = [];
