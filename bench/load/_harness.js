@@ -78,7 +78,8 @@ export function waitForLine(child, match, what) {
  * Spawns `portico serve` on `dataDir` with `flags` (after the data folder, loopback ports and the
  * `portico.test` domain) and resolves once it announces it is ready, with its ports, admin URL, admin
  * token and pid; its output keeps draining so a chatty server never blocks on a full pipe.
- * BENCH_CPU_PROF=<dir> writes a CPU profile of it there (Node refuses --cpu-prof in NODE_OPTIONS).
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of it there (Node refuses --cpu-prof in NODE_OPTIONS);
+ * BENCH_SERVE_NODE_FLAGS (e.g. `--min-semi-space-size=32`) are Node flags it is started with.
  */
 export async function startServe(dataDir, flags = []) {
   const [port, adminPort] = [await findFreePort(), await findFreePort()];
@@ -86,7 +87,17 @@ export async function startServe(dataDir, flags = []) {
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const args = [...profile, join(ROOT, 'bin', 'portico.js'), 'serve', '--data', dataDir, '--host', HOST];
+  const nodeFlags = process.env.BENCH_SERVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const args = [
+    ...profile,
+    ...nodeFlags,
+    join(ROOT, 'bin', 'portico.js'),
+    'serve',
+    '--data',
+    dataDir,
+    '--host',
+    HOST,
+  ];
   args.push('--port', String(port), '--admin-port', String(adminPort), '--domain', 'portico.test', ...flags);
   const child = spawnChild(args, {
     cwd: ROOT,
