@@ -12,6 +12,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
+import { memoize } from '../shared/memo.js';
 import { undici } from '../shared/undici.js';
 import { BackendExchange } from './_backend-body.js';
 import { BackendResponse } from './_backend-response.js';
@@ -52,22 +53,13 @@ interface BackendBase {
   readonly basePath: string;
 }
 
-/** Base URLs parsed so far (a few per service; `set-backend-service` may add more), bounded. */
-const bases = new Map<string, BackendBase>();
+/** How many parsed base URLs are kept (a few per service; `set-backend-service` may add more). */
 const BASES_MAX = 256;
 
-function baseOf(baseUrl: string): BackendBase {
-  let base = bases.get(baseUrl);
-  if (base === undefined) {
-    const url = new URL(baseUrl);
-    base = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
-    if (bases.size >= BASES_MAX) {
-      bases.clear();
-    }
-    bases.set(baseUrl, base);
-  }
-  return base;
-}
+const baseOf = memoize(BASES_MAX, (baseUrl: string): BackendBase => {
+  const url = new URL(baseUrl);
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+});
 
 /** The backend's origin and the path (with query) a call asks it for. */
 interface BackendTarget {

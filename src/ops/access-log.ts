@@ -11,6 +11,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type * as Pino from 'pino';
 import { PorticoError } from '../shared/errors.js';
+import { memoize } from '../shared/memo.js';
 import { type AccessRecord, createIsoTime, createLineFormatter } from './access-line.js';
 
 export type { AccessRecord } from './access-line.js';
@@ -99,18 +100,9 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
  * {@link KEPT_USERS} ids: a signed-in user's every request would otherwise compute the same HMAC again.
  */
 function createUserHasher(key: Buffer): (userId: string) => string {
-  const hashes = new Map<string, string>();
-  return (userId) => {
-    let hash = hashes.get(userId);
-    if (hash === undefined) {
-      if (hashes.size >= KEPT_USERS) {
-        hashes.clear();
-      }
-      hash = createHmac('sha256', key).update(userId).digest('hex').slice(0, 32);
-      hashes.set(userId, hash);
-    }
-    return hash;
-  };
+  return memoize(KEPT_USERS, (userId: string) =>
+    createHmac('sha256', key).update(userId).digest('hex').slice(0, 32),
+  );
 }
 
 /** Lines encoded into a chunk of memory, handed to `write` when it is full or {@link FLUSH_MS} passed. */

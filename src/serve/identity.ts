@@ -27,6 +27,7 @@ import {
   type SiteIdentity,
 } from '../edge/index.js';
 import { isUserError } from '../shared/errors.js';
+import { memoize } from '../shared/memo.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
 /** Session key generations remembered per site: the current one, the one before and the one ahead. */
@@ -116,18 +117,9 @@ export function createSiteSessions(
  * instead of derived again (the service key does not change while the process runs).
  */
 export function siteSessionKey(control: ControlContext, siteId: string): (generation: number) => Buffer {
-  const keys = new Map<number, Buffer>();
-  return (generation) => {
-    let key = keys.get(generation);
-    if (key === undefined) {
-      if (keys.size >= KEPT_GENERATIONS) {
-        keys.clear();
-      }
-      key = control.sealer.deriveKey(`sessions:${siteId}:${generation}`);
-      keys.set(generation, key);
-    }
-    return key;
-  };
+  return memoize(KEPT_GENERATIONS, (generation: number) =>
+    control.sealer.deriveKey(`sessions:${siteId}:${generation}`),
+  );
 }
 
 /** Invitations and purge for one environment; `applyChanges` makes this node see a change at once. */
