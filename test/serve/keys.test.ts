@@ -12,12 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ControlContext, createSealer } from '../../src/control-plane/index.js';
+import { createSealer } from '../../src/control-plane/index.js';
 import { replaceAppSettings } from '../../src/control-plane/settings.js';
 import { createSite } from '../../src/control-plane/sites.js';
-import { validateAppSettings } from '../../src/functions-host/index.js';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import { createDiskBlobStore, openDatabase } from '../../src/storage/index.js';
+import { openDatabase } from '../../src/storage/index.js';
+import { testControlContext } from '../helpers/control-context.js';
 import { createPostgresDatabase, hasPostgres, testDatabases } from '../helpers/databases.js';
 import { createDeployedSite, removeData, SITES_PATH, startTestService } from '../helpers/service.js';
 
@@ -253,17 +252,12 @@ describe('the service key on embedded SQLite', () => {
         .insertInto('service_values')
         .values({ name: 'service-key', value: key.toString('base64') })
         .execute();
-      const ctx: ControlContext = {
-        db: storage.db,
-        blobs: createDiskBlobStore(join(dataDir, 'blobs')),
+      // Blobs and the work folder where that version kept them (under the data folder), and its key.
+      const ctx = testControlContext(storage, dataDir, {
         sealer: createSealer(key),
         domain: 'portico.test',
-        workDir: join(dataDir, 'cache'),
-        logger: SILENT_LOGGER,
-        now: () => new Date(),
         publicUrl: (host) => `http://${host}`,
-        validateSettings: validateAppSettings,
-      };
+      });
       const { site } = await createSite(ctx, 'legacy', 'Standard');
       await replaceAppSettings(ctx, site, 'production', { OLD_SECRET: SETTING_VALUE });
       await storage.close();
