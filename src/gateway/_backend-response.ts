@@ -7,8 +7,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayResponse } from './types.js';
 
-/** Response headers of the upstream hop only; Node writes its own. */
-const RESPONSE_HOP_BY_HOP = new Set([
+/** Headers of the one hop they travel (the backend's answer keeps none; Node writes its own). */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -46,7 +46,7 @@ export class BackendResponse implements GatewayResponse {
     const raw = this.#raw;
     for (const name in raw) {
       const value = raw[name];
-      if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
+      if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name)) {
         res.setHeader(
           name,
           Array.isArray(value) ? (value.length === 1 ? (value[0] ?? '') : value) : String(value),
@@ -70,7 +70,7 @@ function responseHeaders(raw: IncomingHttpHeaders): Map<string, string[]> {
   const headers = new Map<string, string[]>();
   for (const name in raw) {
     const value = raw[name];
-    if (value !== undefined && !RESPONSE_HOP_BY_HOP.has(name)) {
+    if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name)) {
       headers.set(name, Array.isArray(value) ? value : [String(value)]);
     }
   }

@@ -15,22 +15,11 @@ import type { Logger } from '../shared/logger.js';
 import { memoize } from '../shared/memo.js';
 import { undici } from '../shared/undici.js';
 import { BackendExchange } from './_backend-body.js';
-import { BackendResponse } from './_backend-response.js';
+import { BackendResponse, HOP_BY_HOP_HEADERS } from './_backend-response.js';
 import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
-/** Request headers that describe one hop only, or that undici sets itself. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'expect',
-  'content-length',
-]);
+/** Request headers not sent on: those of one hop only, and those undici sets itself. */
+const HOP_BY_HOP = new Set([...HOP_BY_HOP_HEADERS, 'host', 'expect', 'content-length']);
 
 /** Forwards calls to backends; one pool per origin, closed with the forwarder. */
 export interface Forwarder {
