@@ -16,10 +16,10 @@ import {
 } from '../backends/index.js';
 import type { ControlContext } from '../context.js';
 import { rotateSigningKey } from '../signing-keys.js';
-import { getSite, type Site } from '../sites.js';
+import type { Site } from '../sites.js';
 import { createEntityRoutes, type Entity, type EntityCall } from './entity-routes.js';
 import { readJson } from './http.js';
-import { checkScope, propertiesOf } from './params.js';
+import { environmentOf, propertiesOf, siteOf } from './params.js';
 import { buildName, RESOURCE_GROUP, SUBSCRIPTION_ID, siteId } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -58,16 +58,9 @@ export function createLinkRoutes(ctx: ControlContext): Route[] {
   ];
 }
 
-function siteOf(ctx: ControlContext, r: RouteRequest): Promise<Site> {
-  checkScope(r.params);
-  return getSite(ctx, r.params.name ?? '');
-}
-
 async function linkCallOf(ctx: ControlContext, r: RouteRequest): Promise<LinkCall> {
   const site = await siteOf(ctx, r);
-  const build = r.params.environmentName ?? 'default';
-  const environment = build.toLowerCase() === 'default' ? 'production' : build;
-  return { r, ctx, site, environment, linkName: r.params.linkedBackendName };
+  return { r, ctx, site, environment: environmentOf(r), linkName: r.params.linkedBackendName };
 }
 
 const BACKENDS = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers`;

@@ -1,7 +1,10 @@
 /** Parameter and body readers shared by the route groups of the management API. */
 import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
+import type { ControlContext } from '../context.js';
+import { getSite, type Site } from '../sites.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
+import type { RouteRequest } from './router.js';
 
 /** Checks the subscription of a subscription-level path (Portico has exactly one). */
 export function checkSubscription(params: Readonly<Record<string, string>>): void {
@@ -24,6 +27,18 @@ export function checkScope(params: Readonly<Record<string, string>>): void {
       `Portico has one subscription (${SUBSCRIPTION_ID}) and one resource group (${RESOURCE_GROUP}); use them in the path.`,
     );
   }
+}
+
+/** The static site a path names (`{name}`), its scope checked first; 404 when there is none. */
+export async function siteOf(ctx: ControlContext, r: RouteRequest): Promise<Site> {
+  checkScope(r.params);
+  return getSite(ctx, r.params.name ?? '');
+}
+
+/** The environment a path's build names (`{environmentName}`): REST `default`, or none, is production. */
+export function environmentOf(r: RouteRequest): string {
+  const name = r.params.environmentName ?? 'default';
+  return name.toLowerCase() === 'default' ? 'production' : name;
 }
 
 /** The `properties` object of a body (`{}` when absent). */

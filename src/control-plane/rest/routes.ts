@@ -25,7 +25,6 @@ import {
   createSite,
   deleteSite,
   findSite,
-  getSite,
   listSites,
   parseSku,
   readDeploymentToken,
@@ -38,7 +37,7 @@ import { createApimRoutes } from './apim-routes.js';
 import { createBackendRoutes } from './backend-routes.js';
 import { createDomainRoutes } from './domain-routes.js';
 import { readBody, readJson } from './http.js';
-import { checkScope, checkSubscription, propertiesOf } from './params.js';
+import { checkScope, checkSubscription, environmentOf, propertiesOf, siteOf } from './params.js';
 import {
   buildResource,
   deploymentResource,
@@ -69,17 +68,6 @@ export function createRoutes(ctx: ControlContext, functions?: FunctionsInspector
     ...createTrafficRoutes(ctx),
     ...createSiteRuntimeRoutes(ctx, functions),
   ];
-}
-
-async function siteOf(ctx: ControlContext, request: RouteRequest): Promise<Site> {
-  checkScope(request.params);
-  return getSite(ctx, request.params.name ?? '');
-}
-
-/** REST `default` is production; other builds keep their names. */
-function environmentOf(request: RouteRequest): string {
-  const name = request.params.environmentName ?? 'default';
-  return name.toLowerCase() === 'default' ? 'production' : name;
 }
 
 /** The ids of the environments whose active deployment has managed functions. */

@@ -11,8 +11,7 @@ import {
   type FunctionsInspector,
   listEnvironmentFunctions,
 } from '../site-functions.js';
-import { getSite } from '../sites.js';
-import { checkScope } from './params.js';
+import { environmentOf, siteOf } from './params.js';
 import { buildName, siteId } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -51,17 +50,10 @@ export function providerResource(parent: string, provider: RegisteredProvider): 
   };
 }
 
-/** REST `default` (or no build in the path) is production. */
-function environmentOf(r: RouteRequest): string {
-  const name = r.params.environmentName ?? 'default';
-  return name.toLowerCase() === 'default' ? 'production' : name;
-}
-
 /** The routes; `functions` lists a loaded API's functions (absent: only environments without one answer). */
 export function createSiteRuntimeRoutes(ctx: ControlContext, functions?: FunctionsInspector): Route[] {
   const listFunctions = (build: boolean) => async (r: RouteRequest) => {
-    checkScope(r.params);
-    const site = await getSite(ctx, r.params.name ?? '');
+    const site = await siteOf(ctx, r);
     const environment = environmentOf(r);
     const found = await listEnvironmentFunctions(ctx, site, environment, functions);
     const parent = build ? `${siteId(site.name)}/builds/${buildName(environment)}` : siteId(site.name);
@@ -69,8 +61,7 @@ export function createSiteRuntimeRoutes(ctx: ControlContext, functions?: Functio
     return { status: 200, body: { value: found.map((fn) => functionResource(parent, type, fn)) } };
   };
   const listProviders = async (r: RouteRequest) => {
-    checkScope(r.params);
-    const site = await getSite(ctx, r.params.name ?? '');
+    const site = await siteOf(ctx, r);
     const environment = environmentOf(r);
     const providers = await listRegisteredProviders(ctx, site, environment);
     const parent = `${siteId(site.name)}/builds/${buildName(environment)}`;
