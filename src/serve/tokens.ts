@@ -55,27 +55,34 @@ interface SignedToken {
 }
 
 /**
- * Signed tokens by environment host and audience, then by principal header (`''` for anonymous calls).
- * Two levels, so a lookup never joins a principal header into a new key string: the edge hands the same
- * header string for the same principal, whose hash is computed once.
+ * Signed tokens by environment host, audience, then principal header (`''` for anonymous calls). One
+ * level per part, so a lookup never joins strings into a new key: the edge hands the same host, audience
+ * and header strings for the same call, whose hashes are computed once.
  */
 class TokenCache {
-  readonly #byTarget = new Map<string, Map<string, SignedToken>>();
+  readonly #byHost = new Map<string, Map<string, Map<string, SignedToken>>>();
   #size = 0;
 
   get(hostname: string, audience: string, principalHeader: string | undefined): SignedToken | undefined {
-    return this.#byTarget.get(`${hostname}\n${audience}`)?.get(principalHeader ?? '');
+    return this.#byHost
+      .get(hostname)
+      ?.get(audience)
+      ?.get(principalHeader ?? '');
   }
 
   set(hostname: string, audience: string, principalHeader: string | undefined, token: SignedToken): void {
     if (this.#size >= MAX_CACHED_TOKENS) {
       this.clear();
     }
-    const target = `${hostname}\n${audience}`;
-    let byPrincipal = this.#byTarget.get(target);
+    let byAudience = this.#byHost.get(hostname);
+    if (byAudience === undefined) {
+      byAudience = new Map();
+      this.#byHost.set(hostname, byAudience);
+    }
+    let byPrincipal = byAudience.get(audience);
     if (byPrincipal === undefined) {
       byPrincipal = new Map();
-      this.#byTarget.set(target, byPrincipal);
+      byAudience.set(audience, byPrincipal);
     }
     const key = principalHeader ?? '';
     if (!byPrincipal.has(key)) {
@@ -85,7 +92,7 @@ class TokenCache {
   }
 
   clear(): void {
-    this.#byTarget.clear();
+    this.#byHost.clear();
     this.#size = 0;
   }
 }

@@ -103,6 +103,8 @@ function fingerprintOf(token: string): string {
 /** The keys and issuers a validation may use. */
 interface KeyRing {
   readonly keys: readonly VerificationKey[];
+  /** The keys a token with a given `kid` may be verified with, chosen once per `kid` (see {@link selectKeys}). */
+  readonly byKid: Map<string, readonly VerificationKey[]>;
   /** The policy's issuers and those of its openid-config documents. */
   readonly issuers: ReadonlySet<string>;
 }
@@ -214,7 +216,7 @@ function checkWithRing(
   context: Context,
   remembered: VerifiedToken | undefined,
 ): MaybePromise<JwtOutcome> {
-  const screened = screenSignature(parsed, rules, ring.keys, remembered);
+  const screened = screenSignature(parsed, rules, ring, remembered);
   if (screened !== undefined && 'candidates' in screened) {
     return verifyCandidates(token, parsed, screened.candidates, context.verified).then(
       (failure) => failure ?? checkClaims(parsed, rules, ring, context),
@@ -293,6 +295,7 @@ function ringOf(
   }
   const ring: KeyRing = {
     keys: [...staticKeys, ...documents.flatMap((document) => document.keys)],
+    byKid: new Map(),
     issuers: new Set([
       ...rules.issuers,
       ...documents.flatMap((document) => (document.issuer === undefined ? [] : [document.issuer])),
@@ -314,6 +317,9 @@ async function reloadForKid(ring: KeyRing, rules: JwtRules, context: Context): P
   return loadKeyRing(rules, context, (url) => context.cache.reloadForUnknownKid(url));
 }
 
+/** How many `kid` values a ring remembers its keys for (a caller sending made-up ids cannot grow it). */
+const KIDS_PER_RING_MAX = 64;
+
 /** Keys that may verify a token no key verified before: jose must try them. */
 interface Candidates {
   readonly candidates: readonly VerificationKey[];
@@ -329,7 +335,7 @@ interface Candidates {
 function screenSignature(
   parsed: ParsedToken,
   rules: JwtRules,
-  keys: readonly VerificationKey[],
+  ring: KeyRing,
   remembered: VerifiedToken | undefined,
 ): JwtFailure | Candidates | undefined {
   if (parsed.alg.toLowerCase() === 'none') {
@@ -338,7 +344,7 @@ function screenSignature(
   if (!SUPPORTED_ALGORITHMS.has(parsed.alg)) {
     return unsupportedAlgorithm(parsed.alg);
   }
-  const candidates = selectKeys(keys, parsed.kid);
+  const candidates = selectKeys(ring, parsed.kid);
   if (candidates.length === 0) {
     return parsed.kid === undefined ? NO_KEYS : unknownKid(parsed.kid);
   }
@@ -368,12 +374,20 @@ function checkUnsigned(parsed: ParsedToken, rules: JwtRules): JwtFailure | undef
   return rules.requireSignedTokens ? NOT_SIGNED : undefined;
 }
 
-function selectKeys(keys: readonly VerificationKey[], kid: string | undefined): readonly VerificationKey[] {
+function selectKeys(ring: KeyRing, kid: string | undefined): readonly VerificationKey[] {
   if (kid === undefined) {
-    return keys;
+    return ring.keys;
   }
-  const named = keys.filter((key) => key.kid === kid);
-  return named.length > 0 ? named : keys.filter((key) => key.kid === undefined);
+  let selected = ring.byKid.get(kid);
+  if (selected === undefined) {
+    const named = ring.keys.filter((key) => key.kid === kid);
+    selected = named.length > 0 ? named : ring.keys.filter((key) => key.kid === undefined);
+    if (ring.byKid.size >= KIDS_PER_RING_MAX) {
+      ring.byKid.clear();
+    }
+    ring.byKid.set(kid, selected);
+  }
+  return selected;
 }
 
 let jose: Promise<typeof Jose> | undefined;
