@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 import { APP_SETTING_NAME, HTTP_URL, PROVIDER_NAME, ROLES_SOURCE } from './internal/patterns.js';
 
 /**

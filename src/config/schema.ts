@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 import { KNOWN_API_RUNTIMES, MAX_ALLOWED_IP_RANGES } from './constants.js';
 import {
   FILE_EXTENSION_KEY,

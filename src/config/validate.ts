@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import { isRecord } from '../shared/guards.js';
+import type * as z from '../shared/zod.js';
 import { OVERRIDABLE_STATUS_KEYS, UNIMPLEMENTED_TOP_LEVEL_KEYS } from './constants.js';
 import { createWarning } from './internal/diagnostics.js';
 import { describeIssue, issuesToDiagnostics } from './internal/issues.js';

@@ -2,10 +2,11 @@
  * The list of files a deploy sends (`{ environment, app: [file], api?: [file] }`), checked before anything
  * is stored: safe relative paths, no duplicates, hashes, and the limits of spec §5.
  */
-import { z } from 'zod';
+
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import { clip } from '../shared/quote.js';
+import * as z from '../shared/zod.js';
 import type { Sku } from './sites.js';
 
 /** One file of a deployment. */

@@ -144,12 +144,16 @@ describe('what each command loads', () => {
   it(
     'start of a static folder loads the edge but no functions host, database, Redis or OpenID client, portal or gateway',
     async () => {
-      const dir = await writeApp({ 'index.html': 'hello' });
+      const dir = await writeApp({
+        'index.html': 'hello',
+        'staticwebapp.config.json': JSON.stringify({ routes: [{ route: '/old', redirect: '/' }] }),
+      });
       const { log, options } = recording();
       const cli = await startCli(['start', dir, '--port', '0'], CLI_PROCESS_BUDGET_MS, options);
       try {
         expect((await send(`${cli.url}/`)).text).toBe('hello');
         expect((await send(`${cli.url}/.auth/me`)).status).toBe(200);
+        expect((await send(`${cli.url}/old`)).status).toBe(302);
       } finally {
         expect(await cli.stop()).toBe(0);
         await rm(dir, { recursive: true, force: true });
@@ -168,6 +172,9 @@ describe('what each command loads', () => {
         ),
       ).toEqual([]);
       expect(packages(modules, [...HEAVY_PACKAGES, 'selfsigned'])).toEqual([]);
+      // The config is checked with zod's bundle of one file, not with zod's hundred modules (decision 0043).
+      expect(modules.some((path) => path.endsWith('/dist/shared/zod.js'))).toBe(true);
+      expect(packages(modules, ['zod'])).toEqual([]);
     },
     timeoutFor(1),
   );

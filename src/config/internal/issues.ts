@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import type { Diagnostic } from '../types.js';
 import { createError } from './diagnostics.js';
 import { suggestClosest } from './suggest.js';

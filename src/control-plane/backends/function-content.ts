@@ -6,9 +6,9 @@
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { PorticoError } from '../../shared/errors.js';
 import { sha256Hex } from '../../shared/hash.js';
+import * as z from '../../shared/zod.js';
 import { checkApiHostJson } from '../api-host.js';
 import { resolveApiModules } from '../api-modules.js';
 import { stageDeployment } from '../content.js';

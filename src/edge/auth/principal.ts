@@ -6,7 +6,7 @@
  * @see spec/swa-behaviour.md §2.3, §10.10, D6, D13
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../shared/zod.js';
 import type { ClientPrincipal } from '../types.js';
 import {
   ANONYMOUS_ROLE,

@@ -4,7 +4,7 @@
  * the app sees in `process.env` is its own settings.
  */
 import { resolve } from 'node:path';
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 
 /** How messages name the configuration argument. */
 export const WORKER_CONFIG_ARG = 'the worker configuration argument';
