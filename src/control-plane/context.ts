@@ -1,5 +1,5 @@
 /** What every control-plane service is built on, passed in once by the composition root. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore, Database } from '../storage/index.js';
 import type { DomainDns } from './domains/dns.js';

@@ -5,7 +5,7 @@
  * anything is written.
  */
 import { createHmac } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from '../shared/kysely.js';
 import type { Database, Dialect } from '../storage/index.js';
 import { createSealer, opensUnder } from './sealing.js';
 

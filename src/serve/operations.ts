@@ -3,7 +3,6 @@
  * around the data-plane listener, `/healthz`, `/readyz` and `/metrics` in front of the admin listener.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { sql } from 'kysely';
 import {
   type ClientPrincipal,
   createRequestId,
@@ -24,6 +23,7 @@ import {
   type TrafficRecorder,
   type TrafficSink,
 } from '../ops/index.js';
+import { sql } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';

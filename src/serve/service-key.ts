@@ -6,7 +6,6 @@
  */
 import { realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
 import {
   isKeyOf,
   readStoredKeyState,
@@ -16,6 +15,7 @@ import {
   serviceKeyFromSecret,
 } from '../control-plane/index.js';
 import { PorticoError } from '../shared/errors.js';
+import type { Kysely } from '../shared/kysely.js';
 import {
   type Database,
   type DatabaseLocation,

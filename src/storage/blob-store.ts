@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, link, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Kysely } from 'kysely';
 import { PorticoError } from '../shared/errors.js';
+import type { Kysely } from '../shared/kysely.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-fs.js';
 import type { Database } from './schema.js';
 

@@ -3,8 +3,14 @@
  * behind one Kysely query layer, and applies the pending migrations before anything else runs.
  */
 import { dirname } from 'node:path';
-import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { PorticoError } from '../shared/errors.js';
+import {
+  Kysely,
+  type MigrationResultSet,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+} from '../shared/kysely.js';
 import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';

@@ -2,7 +2,7 @@
  * The tables of the control plane, as Kysely sees them. Times are ISO-8601 strings and flags are 0/1
  * integers in both dialects, so that one query layer serves SQLite and PostgreSQL unchanged.
  */
-import type { Generated } from 'kysely';
+import type { Generated } from '../shared/kysely.js';
 
 /** A static web app. */
 export interface SitesTable {

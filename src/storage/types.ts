@@ -1,5 +1,5 @@
 /** Types shared by the storage layer and its users. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../shared/kysely.js';
 import type { Database } from './schema.js';
 
 /** The two supported databases. */

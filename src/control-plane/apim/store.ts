@@ -3,8 +3,9 @@
  * subscription, named value and policy is one JSON document keyed by (service, kind, id). Every write
  * records an `apim:<service id>` change so each node rebuilds that service's gateway snapshot.
  */
-import type { Kysely, Transaction } from 'kysely';
+
 import { PorticoError } from '../../shared/errors.js';
+import type { Kysely, Transaction } from '../../shared/kysely.js';
 import { clip } from '../../shared/quote.js';
 import type { ApimEntitiesTable, Database } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';

@@ -5,8 +5,8 @@
  * one owner holds to it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { PorticoError } from '../../shared/errors.js';
+import type { Transaction } from '../../shared/kysely.js';
 import type { Database } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
 import { badField, booleanField, choiceField, stringField } from './fields.js';

@@ -1,5 +1,5 @@
 /** The first schema: sites, environments, deployments, settings, users, invitations, blobs, changes. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 import type { Dialect } from '../types.js';
 
 /** Creates the tables. Written once and never edited: later changes get a new migration. */

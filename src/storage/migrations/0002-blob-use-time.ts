@@ -1,5 +1,5 @@
 /** Blobs remember when they were last stored or asked for, so unused ones can be swept safely. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Adds `blobs.used_at`; contents stored before it read as long unused (''). */
 export async function up(db: Kysely<unknown>): Promise<void> {

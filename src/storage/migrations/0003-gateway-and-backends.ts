@@ -2,7 +2,7 @@
  * API Management services and their entities, backend apps (function apps, web apps, container apps),
  * the links of site environments to backends, and the keys sites sign their backend tokens with.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Creates the tables. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

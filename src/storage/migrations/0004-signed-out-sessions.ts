@@ -2,7 +2,7 @@
  * Sessions signed out before they expired: a copy of a signed-out cookie stops working on every node.
  * Rows are kept until the session would have expired.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Creates the table. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

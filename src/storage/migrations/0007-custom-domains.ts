@@ -2,7 +2,7 @@
  * Custom domains of sites (validated as Azure validates them), their certificates (keys sealed), the
  * ACME HTTP-01 challenges any node may be asked for, and leases: one node at a time orders a certificate.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Creates the tables. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -4,7 +4,7 @@
  * `null` and go by their resource name), and an API Management service's network settings
  * (`publicNetworkAccess`, `virtualNetworkType`), which decide whether a site may link it.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Adds the columns. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

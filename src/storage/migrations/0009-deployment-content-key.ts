@@ -4,7 +4,7 @@
  * files and the running API (docs/decisions/0030-unchanged-deploys.md). Older rows keep `null`: their
  * next deploy takes the full path once.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Adds the column. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -3,7 +3,7 @@
  * environment and per gateway API. Rows only add up (a node may write a minute in several parts), so
  * there is no unique key; reads sum them. Rows older than a day are pruned.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '../../shared/kysely.js';
 
 /** Creates the tables. Written once and never edited: later changes get a new migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {

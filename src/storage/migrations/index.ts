@@ -1,5 +1,5 @@
 /** The ordered list of migrations. Names sort in the order they must run; entries are never edited. */
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely, Migration } from '../../shared/kysely.js';
 import type { Dialect } from '../types.js';
 import * as initial from './0001-initial.js';
 import * as blobUseTime from './0002-blob-use-time.js';

@@ -1,6 +1,8 @@
 /**
- * The built CLI validates with a bundle of the parts of zod it uses (dist/shared/zod.js, decision 0043),
- * while the other tests run the sources against zod itself. This test holds the two to the same answers:
+ * dist/ holds the parts of zod and Kysely Portico uses as one bundled file each (dist/shared/zod.js and
+ * kysely.js, decision 0043), while the unit tests run the sources against the packages themselves. Every
+ * end-to-end test of `portico serve` runs the Kysely bundle on SQLite or PostgreSQL; this test holds the
+ * zod bundle to zod's answers:
  * the same configs, principals and deployment requests give the same results and the same messages
  * through dist/ as through src/, and the bundle is one file that loads no module of the zod package.
  * dist/ runs in a process of its own: zod keeps its messages in a global, which two copies in one
@@ -144,12 +146,16 @@ function outcomeSource(): string {
 }
 
 describe('the bundled zod of dist/ answers as zod does', () => {
-  it('is one file, with zod’s licence, that loads no module of the zod package', async () => {
-    const text = await readFile(join(DIST, 'shared', 'zod.js'), 'utf8');
-    expect(text).toContain('MIT License');
-    expect(text).not.toMatch(/from\s+['"]zod/);
-    expect(text).not.toMatch(/import\(\s*['"]/);
-  });
+  it.each(['zod', 'kysely'])(
+    '%s is one file, with its licence, that loads no module of its package',
+    async (name) => {
+      const text = await readFile(join(DIST, 'shared', `${name}.js`), 'utf8');
+      expect(text).toContain('MIT License');
+      expect(text).not.toMatch(new RegExp(`^(?:import|export)\\b.*\\bfrom\\s+['"]${name}`, 'm'));
+      expect(text).not.toMatch(/\bimport\(\s*['"]/);
+      expect(text).not.toMatch(/^import .* from ['"](?!node:)/m);
+    },
+  );
 
   it(
     'gives the same config diagnostics, JSON Schema, principals and deployment errors, messages included',

@@ -1,0 +1,81 @@
+/**
+ * Build step after `tsc` (decision 0043): replaces each module of dist/ that re-exports the parts of a
+ * package Portico uses (zod, Kysely: both ship as hundreds of ES modules written for bundlers) with one
+ * file holding those parts, so a process loads one module instead of the package's hundreds. A bundle
+ * must export exactly the names its re-export had; otherwise the build fails and says which.
+ *
+ *   node scripts/bundle-vendor.js      (run by `npm run build`)
+ */
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The re-exporting modules of dist/ and the package each one bundles. */
+const VENDORED = [
+  { module: 'shared/zod.js', source: 'src/shared/zod.ts', packageName: 'zod' },
+  { module: 'shared/kysely.js', source: 'src/shared/kysely.ts', packageName: 'kysely' },
+];
+
+/** The names a module exports, by importing it (a fresh URL, so two versions of one path both load). */
+async function exportsOf(path) {
+  const module = await import(`${pathToFileURL(path).href}?names=${Date.now()}`);
+  return Object.keys(module).sort();
+}
+
+/** The bundle's first lines: what it is, and the package's licence notice, which travels with its code. */
+async function bannerOf({ source, packageName }) {
+  const folder = join(ROOT, 'node_modules', packageName);
+  const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
+  const license = await readFile(join(folder, 'LICENSE'), 'utf8');
+  return [
+    `/*! ${packageName} ${version}, the parts ${source} names, bundled by scripts/bundle-vendor.js (decision 0043).`,
+    '',
+    license.trim().replaceAll('*/', '* /'),
+    '*/',
+  ].join('\n');
+}
+
+async function bundle(vendored, build) {
+  const target = join(ROOT, 'dist', vendored.module);
+  const text = await readFile(target, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    throw new Error(`${target} is missing: run tsc first (npm run build runs both).`);
+  }
+  if (text.startsWith('/*! ')) {
+    return; // bundled by an earlier run: tsc rewrites the file only when it builds again
+  }
+  const work = await mkdtemp(join(ROOT, 'dist', '.vendor-'));
+  try {
+    const output = join(work, 'bundle.js');
+    await build({
+      input: target,
+      platform: 'node',
+      treeshake: true,
+      logLevel: 'warn',
+      output: { file: output, format: 'esm', sourcemap: false, banner: await bannerOf(vendored) },
+    });
+    const [before, after] = [await exportsOf(target), await exportsOf(output)];
+    if (before.join() !== after.join()) {
+      throw new Error(
+        `the bundle of dist/${vendored.module} exports ${after.join(', ')} instead of ${before.join(', ')}.`,
+      );
+    }
+    await rename(output, target);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const { build } = await import('rolldown');
+  for (const vendored of VENDORED) {
+    await bundle(vendored, build);
+  }
+}
+
+main().catch((error) => {
+  console.error(`bundle-vendor: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
