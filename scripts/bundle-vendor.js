@@ -2,12 +2,13 @@
  * Build step after `tsc` (decision 0043): replaces each module of dist/ that re-exports the parts of a
  * package Portico uses (zod, Kysely: both ship as hundreds of ES modules written for bundlers) with one
  * file holding those parts, so a process loads one module instead of the package's hundreds. A bundle
- * must export exactly the names its re-export had; otherwise the build fails and says which.
+ * must export exactly the names its re-export had; otherwise the build fails and says which. Each bundle
+ * has a source map into the package's own files.
  *
  *   node scripts/bundle-vendor.js      (run by `npm run build`)
  */
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,13 +49,14 @@ async function bundle(vendored, build) {
   }
   const work = await mkdtemp(join(ROOT, 'dist', '.vendor-'));
   try {
-    const output = join(work, 'bundle.js');
+    // Same name and depth as the target, so the source map's comment and its relative paths stay right.
+    const output = join(work, basename(target));
     await build({
       input: target,
       platform: 'node',
       treeshake: true,
       logLevel: 'warn',
-      output: { file: output, format: 'esm', sourcemap: false, banner: await bannerOf(vendored) },
+      output: { file: output, format: 'esm', sourcemap: true, banner: await bannerOf(vendored) },
     });
     const [before, after] = [await exportsOf(target), await exportsOf(output)];
     if (before.join() !== after.join()) {
@@ -62,6 +64,8 @@ async function bundle(vendored, build) {
         `the bundle of dist/${vendored.module} exports ${after.join(', ')} instead of ${before.join(', ')}.`,
       );
     }
+    // The map replaces tsc's, which described the re-export: stack frames point into the package's files.
+    await rename(`${output}.map`, `${target}.map`);
     await rename(output, target);
   } finally {
     await rm(work, { recursive: true, force: true });
