@@ -72,8 +72,19 @@ async function bundle(vendored, build) {
   }
 }
 
+/** rolldown's `build`; a clear error when the dev dependencies are not installed. */
+async function loadBuild() {
+  try {
+    return (await import('rolldown')).build;
+  } catch {
+    throw new Error(
+      'rolldown is not installed; it is a dev dependency: run npm install, then npm run build.',
+    );
+  }
+}
+
 async function main() {
-  const { build } = await import('rolldown');
+  const build = await loadBuild();
   for (const vendored of VENDORED) {
     await bundle(vendored, build);
   }
