@@ -1,12 +1,12 @@
 /**
  * dist/ holds the parts of zod and Kysely Portico uses as one bundled file each (dist/shared/zod.js and
- * kysely.js, decision 0043), while the unit tests run the sources against the packages themselves. Every
- * end-to-end test of `portico serve` runs the Kysely bundle on SQLite or PostgreSQL; this test holds the
- * zod bundle to zod's answers:
- * the same configs, principals and deployment requests give the same results and the same messages
- * through dist/ as through src/, and the bundle is one file that loads no module of the zod package.
- * dist/ runs in a process of its own: zod keeps its messages in a global, which two copies in one
- * process would share.
+ * kysely.js, decision 0043), while the unit tests run the sources against the packages themselves.
+ *
+ * - Each bundle is one file with its licence that imports nothing of its package.
+ * - The zod bundle answers as zod does: the same configs, principals and deployment requests give the
+ *   same results and messages through dist/ as through src/. dist/ runs in a `node` of its own, because
+ *   zod keeps its messages in a process-wide global that two copies in one process would share.
+ * - The Kysely bundle is run by every end-to-end test of `portico serve`, on SQLite and PostgreSQL.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -145,7 +145,7 @@ function outcomeSource(): string {
   return outcome.toString();
 }
 
-describe('the bundled zod of dist/ answers as zod does', () => {
+describe('the bundles of dist/', () => {
   it.each(['zod', 'kysely'])(
     '%s is one file, with its licence, that loads no module of its package',
     async (name) => {
@@ -158,7 +158,7 @@ describe('the bundled zod of dist/ answers as zod does', () => {
   );
 
   it(
-    'gives the same config diagnostics, JSON Schema, principals and deployment errors, messages included',
+    'zod gives the same config diagnostics, JSON Schema, principals and deployment errors, messages included',
     async () => {
       const [built, source] = [await builtAnswers(), sourceAnswers()];
       expect(built.configs).toEqual(source.configs);
