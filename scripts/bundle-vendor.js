@@ -15,8 +15,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The re-exporting modules of dist/ and the package each one bundles. */
 const VENDORED = [
-  { module: 'shared/zod.js', source: 'src/shared/zod.ts', packageName: 'zod' },
-  { module: 'shared/kysely.js', source: 'src/shared/kysely.ts', packageName: 'kysely' },
+  { module: 'shared/zod.js', packageName: 'zod' },
+  { module: 'shared/kysely.js', packageName: 'kysely' },
 ];
 
 /** The names a module exports, by importing it (a fresh URL, so two versions of one path both load). */
@@ -26,7 +26,8 @@ async function exportsOf(path) {
 }
 
 /** The bundle's first lines: what it is, and the package's licence notice, which travels with its code. */
-async function bannerOf({ source, packageName }) {
+async function bannerOf({ module, packageName }) {
+  const source = `src/${module.replace(/\.js$/, '.ts')}`;
   const folder = join(ROOT, 'node_modules', packageName);
   const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
   const license = await readFile(join(folder, 'LICENSE'), 'utf8');

@@ -28,7 +28,7 @@ const dist = process.argv[1];
 const from = (path) => import(dist + '/' + path);
 const [{ parseConfigText }, { createConfigJsonSchema }, { parseDeploymentRequest }, { parsePrincipal }] =
   await Promise.all([from('config/parse.js'), from('config/json-schema.js'), from('control-plane/manifest.js'), from('edge/auth/principal.js')]);
-${outcomeSource()}
+${outcome.toString()}
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const { configs, principals, deploys } = JSON.parse(input);
@@ -130,7 +130,10 @@ const DEPLOYS: readonly unknown[] = [
   {},
 ];
 
-/** What a call answered or threw, as plain data (a thrown error by its name, code, message and details). */
+/**
+ * What a call answered or threw, as plain data (a thrown error by its name, code, message and details).
+ * The script dist/ runs in carries its source (vitest has already stripped its types).
+ */
 function outcome(run: () => unknown): unknown {
   try {
     return { answered: run() };
@@ -138,11 +141,6 @@ function outcome(run: () => unknown): unknown {
     const { name, message, code, details } = error as Error & { code?: unknown; details?: unknown };
     return { threw: { name, message, code, details } };
   }
-}
-
-/** {@link outcome}'s source for the script dist/ runs in (vitest has already stripped its types). */
-function outcomeSource(): string {
-  return outcome.toString();
 }
 
 describe('the bundles of dist/', () => {
