@@ -203,8 +203,9 @@ async function validateLoading(
   return checkWithRing(token, parsed, rules, ring, context, context.verified.find(token));
 }
 
+/** Whether a key of the ring has this `kid` ({@link selectKeys} falls back to keys without one otherwise). */
 function hasKid(ring: KeyRing, kid: string): boolean {
-  return ring.keys.some((key) => key.kid === kid);
+  return selectKeys(ring, kid)[0]?.kid === kid;
 }
 
 /** The signature (verified with jose only when no key verified this token before), then the claims. */
