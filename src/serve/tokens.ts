@@ -74,16 +74,7 @@ class TokenCache {
     if (this.#size >= MAX_CACHED_TOKENS) {
       this.clear();
     }
-    let byAudience = this.#byHost.get(hostname);
-    if (byAudience === undefined) {
-      byAudience = new Map();
-      this.#byHost.set(hostname, byAudience);
-    }
-    let byPrincipal = byAudience.get(audience);
-    if (byPrincipal === undefined) {
-      byPrincipal = new Map();
-      byAudience.set(audience, byPrincipal);
-    }
+    const byPrincipal = childOf(childOf(this.#byHost, hostname), audience);
     const key = principalHeader ?? '';
     if (!byPrincipal.has(key)) {
       this.#size += 1;
@@ -95,6 +86,16 @@ class TokenCache {
     this.#byHost.clear();
     this.#size = 0;
   }
+}
+
+/** The map under `key`, made empty when there is none yet. */
+function childOf<V>(parent: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let child = parent.get(key);
+  if (child === undefined) {
+    child = new Map();
+    parent.set(key, child);
+  }
+  return child;
 }
 
 /** The token of `cached` when it can still be handed out at `now` (seconds). */
