@@ -150,6 +150,8 @@ describe('portico serve drains on SIGTERM', () => {
     backend.release();
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => `${a.status} ${a.text}`)).toEqual(Array(4).fill('200 released'));
+    // Answered during the drain, so no client sends another request on these connections.
+    expect(answers.map((a) => a.header('connection'))).toEqual(Array(4).fill('close'));
     expect(await node.exited).toBe(0);
     expect(node.cli.stderr()).toContain('draining');
   }, 90_000);
