@@ -30,6 +30,7 @@ import {
   type GatewayResponse,
   isBackendBody,
   type LastError,
+  type MaybePromise,
 } from './types.js';
 
 /** Options of {@link createGatewayPipeline}. */
@@ -384,6 +385,7 @@ class CallContext implements GatewayContext {
   readonly backend: GatewayBackend;
   response: GatewayResponse | undefined = undefined;
   lastError: LastError | undefined = undefined;
+  deferred: (() => MaybePromise<void>)[] | undefined = undefined;
   readonly deps: GatewayDeps;
   #variables: Map<string, unknown> | undefined;
 

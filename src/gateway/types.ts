@@ -165,6 +165,12 @@ export interface GatewayContext {
   /** Variables set by policies (`retry-after-variable-name`, `output-token-variable-name`, …). */
   readonly variables: Map<string, unknown>;
   lastError: LastError | undefined;
+  /**
+   * Work the policies scheduled for after the outbound section (`afterResponse`), run and cleared by the
+   * engine; undefined while there is none. It lives on the call: a long-lived map keyed by calls would
+   * make every scavenge trace the young calls it holds.
+   */
+  deferred: (() => MaybePromise<void>)[] | undefined;
   readonly deps: GatewayDeps;
 }
 

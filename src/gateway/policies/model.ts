@@ -212,14 +212,10 @@ export function childrenOf(p: ParseContext, el: XmlElement, allowed: readonly st
 /** Work to do after the response is known (counting, response headers); run by the engine. */
 type DeferredWork = () => Promise<void> | void;
 
-/** The deferred work of each call that has some. */
-const deferred = new WeakMap<GatewayContext, DeferredWork[]>();
-
 /** Schedules work for after the outbound section. */
 export function afterResponse(ctx: GatewayContext, work: DeferredWork): void {
-  const list = deferred.get(ctx) ?? [];
-  list.push(work);
-  deferred.set(ctx, list);
+  ctx.deferred ??= [];
+  ctx.deferred.push(work);
 }
 
 /**
@@ -227,11 +223,11 @@ export function afterResponse(ctx: GatewayContext, work: DeferredWork): void {
  * none); otherwise a promise of the rest, from the first work that had to wait.
  */
 export function runDeferred(ctx: GatewayContext): Promise<void> | undefined {
-  const list = deferred.get(ctx);
+  const list = ctx.deferred;
   if (list === undefined) {
     return undefined;
   }
-  deferred.delete(ctx);
+  ctx.deferred = undefined;
   return runWork(list, 0);
 }
 
