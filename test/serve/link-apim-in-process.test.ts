@@ -12,7 +12,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
+import { eventually, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import {
   ADMIN_TOKEN,
@@ -370,5 +370,27 @@ describe('portico serve: a linked gateway in process keeps the site’s API time
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     }).then((response) => response.text());
     expect(metrics).toMatch(/portico_api_backend_failures_total\{reason="timeout"\} 1/);
+  });
+
+  it('counts a call whose client left as aborted, not as a timeout', async () => {
+    const metrics = () =>
+      fetch(`${t.service.adminUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then(
+        (response) => response.text(),
+      );
+    const seen = backend.requests.length;
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: t.service.port,
+      path: '/api/slow?left=1',
+      headers: { host: `${host}:${t.service.port}` },
+    });
+    req.on('error', () => undefined);
+    req.end();
+    await eventually(async () => backend.requests.length > seen);
+    req.destroy();
+    const aborted = /portico_api_backend_duration_seconds_count\{outcome="aborted"\} 1\n/;
+    await eventually(async () => aborted.test(await metrics()), 10_000);
+    // Still only the previous test's timeout: nobody was left to answer 500 to.
+    expect(await metrics()).toMatch(/portico_api_backend_failures_total\{reason="timeout"\} 1\n/);
   });
 });
