@@ -15,6 +15,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { onResponseClose } from '../shared/response-close.js';
 import type { BackendBody } from './types.js';
 
 /**
@@ -143,8 +144,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
       res.write(chunk);
     }
     this.#res = res;
-    // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every call.
-    res.on('close', () => this.#onClose());
+    onResponseClose(res, () => this.#onClose());
     const settled = new Promise<void>((resolve) => {
       this.#settle = resolve;
     });

@@ -4,6 +4,7 @@
  * line. What a request is (site, environment, kind) is asked of the host only then, once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { onResponseClose } from '../shared/response-close.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
 import type { TrafficRecorder } from './traffic.js';
@@ -41,8 +42,7 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
       const started = performance.now();
       const socket = req.socket;
       const bytesBefore = socket.bytesWritten;
-      // `on`, not `once`: a response closes once, and `once` wraps every listener in another function.
-      res.on('close', () => {
+      onResponseClose(res, () => {
         const ended = performance.now();
         const seconds = (ended - started) / 1000;
         const labels = classifier.classify(req);

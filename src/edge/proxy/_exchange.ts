@@ -13,6 +13,7 @@ import type { Dispatcher } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
 import { type ApiCallEvent, publishEvent } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
+import { onResponseClose } from '../../shared/response-close.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 import {
   createBodyTooLargeError,
@@ -86,8 +87,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
-    // `on`, not `once`: 'close' fires once anyway, and `once` would wrap the listener for every request.
-    res.on('close', this.#onClientClose);
+    onResponseClose(res, this.#onClientClose);
     publishEvent('apiCall', makeStartEvent);
   }
 
