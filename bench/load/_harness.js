@@ -79,9 +79,11 @@ export function waitForLine(child, match, what) {
  * `portico.test` domain) and resolves once it announces it is ready, with its ports, admin URL, admin
  * token and pid; its output keeps draining so a chatty server never blocks on a full pipe.
  * BENCH_CPU_PROF=<dir> writes a CPU profile of it there (Node refuses --cpu-prof in NODE_OPTIONS);
- * BENCH_SERVE_NODE_FLAGS (e.g. `--min-semi-space-size=32`) are Node flags it is started with.
+ * BENCH_SERVE_NODE_FLAGS (e.g. `--min-semi-space-size=32`) are Node flags it is started with. With
+ * `gc: true` it runs with `--trace-gc-nvp`, and the result's `gc` counts its young-generation work
+ * ({@link trackGc}) for {@link measure}.
  */
-export async function startServe(dataDir, flags = []) {
+export async function startServe(dataDir, flags = [], { gc = false } = {}) {
   const [port, adminPort] = [await findFreePort(), await findFreePort()];
   const token = randomBytes(16).toString('hex');
   const profile = process.env.BENCH_CPU_PROF
@@ -91,6 +93,7 @@ export async function startServe(dataDir, flags = []) {
   const args = [
     ...profile,
     ...nodeFlags,
+    ...(gc ? ['--trace-gc-nvp'] : []),
     join(ROOT, 'bin', 'portico.js'),
     'serve',
     '--data',
@@ -105,9 +108,39 @@ export async function startServe(dataDir, flags = []) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitForLine(child, (line) => line.startsWith('Portico service ready at'), 'portico serve');
+  const totals = gc ? trackGc(child) : undefined;
   child.stdout.resume();
   child.stderr.resume();
-  return { port, adminPort, adminUrl: `http://${HOST}:${adminPort}`, token, pid: child.pid };
+  return {
+    port,
+    adminPort,
+    adminUrl: `http://${HOST}:${adminPort}`,
+    token,
+    pid: child.pid,
+    ...(totals === undefined ? {} : { gc: totals }),
+  };
+}
+
+/**
+ * V8's young-generation work in a process started with `--trace-gc-nvp`, counted from its scavenge
+ * lines as they arrive: bytes allocated, and bytes that survived long enough to be promoted to the old
+ * generation. Unlike req/s and CPU time, these hardly move with other work on the machine, so a change
+ * that keeps per-request objects alive (in a long-lived set, say) shows as promoted bytes per request.
+ */
+function trackGc(child) {
+  const totals = { allocated: 0, promoted: 0 };
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.includes(' gc=s ')) {
+      totals.allocated += numberAfter(line, ' allocated=');
+      totals.promoted += numberAfter(line, ' promoted=');
+    }
+  });
+  return totals;
+}
+
+function numberAfter(line, key) {
+  const start = line.indexOf(key);
+  return start === -1 ? 0 : Number.parseInt(line.slice(start + key.length), 10) || 0;
 }
 
 function formatStderr(chunks) {
@@ -192,25 +225,34 @@ function canConnect(port) {
 /**
  * A warm-up run that is thrown away, then the measured run. With `pids` (the processes that serve the
  * target), also their CPU time per request (`cpuUs`, microseconds, children included): on a machine
- * shared with other work, req/s moves with the neighbours' load, CPU per request much less.
+ * shared with other work, req/s moves with the neighbours' load, CPU per request much less. With `gc` (a
+ * `portico serve`'s counts from {@link startServe}), also the KB its young generation allocated and the
+ * bytes it promoted per request (`allocatedKb`, `promotedBytes`).
  */
-export async function measure({ url, headers, pids }) {
+export async function measure({ url, headers, pids, gc }) {
   const base = { url, headers, connections: settings.connections, pipelining: 1 };
   await autocannon({ ...base, duration: settings.warmup });
   const cpuBefore = pids === undefined ? undefined : readCpuSeconds(pids);
+  const gcBefore = gc === undefined ? undefined : { ...gc };
   const result = await autocannon({ ...base, duration: settings.duration });
   const cpuAfter = cpuBefore === undefined ? undefined : readCpuSeconds(pids);
-  const cpu =
-    cpuAfter === undefined || result.requests.total === 0
+  const total = result.requests.total;
+  const cpu = cpuAfter === undefined || total === 0 ? {} : { cpuUs: ((cpuAfter - cpuBefore) * 1e6) / total };
+  const young =
+    gcBefore === undefined || total === 0
       ? {}
-      : { cpuUs: ((cpuAfter - cpuBefore) * 1e6) / result.requests.total };
+      : {
+          allocatedKb: (gc.allocated - gcBefore.allocated) / 1024 / total,
+          promotedBytes: (gc.promoted - gcBefore.promoted) / total,
+        };
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
-    total: result.requests.total,
+    total,
     ...cpu,
+    ...young,
   };
 }
 
@@ -249,10 +291,15 @@ function pickBest(previous, next) {
   if (previous.error !== undefined || next.error !== undefined) {
     return previous.error !== undefined ? previous : next;
   }
-  const best = next.rps > previous.rps ? next : previous;
-  // CPU per request: the least of the rounds, the one least disturbed by other work on the machine.
-  const cpuUs = Math.min(previous.cpuUs ?? Number.POSITIVE_INFINITY, next.cpuUs ?? Number.POSITIVE_INFINITY);
-  return Number.isFinite(cpuUs) ? { ...best, cpuUs } : best;
+  const best = { ...(next.rps > previous.rps ? next : previous) };
+  // CPU and GC per request: the least of the rounds, the one least disturbed by other work on the machine.
+  for (const key of ['cpuUs', 'allocatedKb', 'promotedBytes']) {
+    const least = Math.min(previous[key] ?? Number.POSITIVE_INFINITY, next[key] ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(least)) {
+      best[key] = least;
+    }
+  }
+  return best;
 }
 
 /** `row` over `base` in requests per second, or undefined when either did not run. */
@@ -261,16 +308,28 @@ export function ratio(row, base) {
 }
 
 /**
- * A table row; `value` is the row's ratio (none for the ceiling). With `cpu`, a last column holds the
- * serving processes' CPU time per request ({@link measure}), for tables whose header has that column.
+ * A table row; `value` is the row's ratio (none for the ceiling). With `cpu`, a column holds the serving
+ * processes' CPU time per request ({@link measure}); with `gc`, two more hold the KB allocated and the
+ * bytes promoted per request ({@link trackGc}); for tables whose header has those columns.
  */
-export function formatRow(row, value, { cpu = false } = {}) {
-  const cpuCell = cpu ? ` ${row.cpuUs === undefined ? 'n/a' : row.cpuUs.toFixed(0)} |` : '';
+export function formatRow(row, value, { cpu = false, gc = false } = {}) {
+  const cells = [];
+  if (cpu) {
+    cells.push(cell(row.cpuUs, 0));
+  }
+  if (gc) {
+    cells.push(cell(row.allocatedKb, 1), cell(row.promotedBytes, 0));
+  }
+  const extra = cells.map((text) => ` ${text} |`).join('');
   if (row.error !== undefined) {
-    return `| ${row.name} | n/a | n/a | n/a | n/a |${cpu ? ' n/a |' : ''}`;
+    return `| ${row.name} | n/a | n/a | n/a | n/a |${cells.map(() => ' n/a |').join('')}`;
   }
   const shown = value === undefined ? '1.00 (ceiling)' : value.toFixed(2);
-  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |${cpuCell}`;
+  return `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${shown} |${extra}`;
+}
+
+function cell(number, digits) {
+  return number === undefined ? 'n/a' : number.toFixed(digits);
 }
 
 /**

@@ -17,7 +17,8 @@
  *   g6. fast-gateway 5 with the same subscription key and JWT checks as g3 in an `onRequest` hook, jose
  *       verifying the token (fast-gateway-proxy.js), to g1.
  * Reported: g2/g1, g3/g2 (target >= 85 %: the cost of the checks relative to pass-through), g3/g6 (target
- * >= 2), g4/g2 (target >= 85 %) and g4/g5. A
+ * >= 2), g4/g2 (target >= 85 %) and g4/g5; for the Portico rows also the V8 young-generation bytes
+ * allocated and promoted per request, which other work on the machine hardly moves. A
  * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
@@ -257,11 +258,11 @@ async function checkTarget({ url, headers, expected, refusedWithout = [] }) {
 }
 
 /** A scenario's target (`pid`: the process serving it, for the CPU column), or its setup error thrown. */
-function target(url, headers, pid, refusedWithout = []) {
+function target(url, headers, pid, refusedWithout = [], gc = undefined) {
   if (headers instanceof Error) {
     throw headers;
   }
-  return { url, headers, expected: API_BODY, refusedWithout, pids: [pid] };
+  return { url, headers, expected: API_BODY, refusedWithout, pids: [pid], gc };
 }
 
 /** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
@@ -271,7 +272,8 @@ async function runAll(bare, portico, hop, fastGateway) {
       throw portico;
     }
     const { service, setup } = portico;
-    return target(`http://${HOST}:${service.port}${path}`, headers(setup), service.pid, refusedWithout);
+    const url = `http://${HOST}:${service.port}${path}`;
+    return target(url, headers(setup), service.pid, refusedWithout, service.gc);
   };
   const scenarios = [
     [
@@ -293,7 +295,8 @@ async function runAll(bare, portico, hop, fastGateway) {
         if (hop instanceof Error) {
           throw hop;
         }
-        return target(`http://${HOST}:${hop.service.port}/api/hello`, hop.setup.linked, hop.service.pid);
+        const { service, setup } = hop;
+        return target(`http://${HOST}:${service.port}/api/hello`, setup.linked, service.pid, [], service.gc);
       },
     ],
     [
@@ -316,8 +319,8 @@ function formatRatio(label, value) {
   return `- ${label}: ${value === undefined ? 'NOT RUN' : `${(value * 100).toFixed(0)} %`}`;
 }
 
-/** The table shows the serving process's CPU time per request. */
-const CPU = { cpu: true };
+/** The table shows the serving process's CPU time, and `portico serve`'s V8 allocation, per request. */
+const CPU = { cpu: true, gc: true };
 
 function formatReport(rows) {
   const [g1, g2, g3, g4, g5, g6] = rows;
@@ -328,10 +331,12 @@ function formatReport(rows) {
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
       'processes on loopback. Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
-    '(children included) over the requests of the measured run, least of the rounds.',
+    '(children included) over the requests of the measured run, least of the rounds. Alloc KB/req and promoted',
+    "B/req: what `portico serve`'s young generation allocated, and kept long enough to move to the old one, per",
+    'request (from `--trace-gc-nvp`; least of the rounds): steady where req/s and CPU move with the machine.',
     '',
-    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
-    '|---|---|---|---|---|---|',
+    '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req | alloc KB/req | promoted B/req |',
+    '|---|---|---|---|---|---|---|---|',
     formatRow(g1, undefined, CPU),
     formatRow(g2, ratio(g2, g1), CPU),
     formatRow(g3, ratio(g3, g1), CPU),
@@ -372,10 +377,10 @@ async function main() {
     writeFileSync(htmlFile, '<!doctype html>\n');
     const bare = await startBareServers(htmlFile);
     // Started and configured before any measurement, so its start-up never overlaps a run.
-    const portico = await startServe(join(workDir, 'data'))
+    const portico = await startServe(join(workDir, 'data'), [], { gc: true })
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
-    const hop = await startServe(join(workDir, 'hop'), ['--no-in-process-gateway'])
+    const hop = await startServe(join(workDir, 'hop'), ['--no-in-process-gateway'], { gc: true })
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
     const fastGateway = await startFastGateway(
