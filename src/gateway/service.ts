@@ -3,6 +3,7 @@
  * parsed once (named values substituted) and composed per product/API/operation on first use. A stored
  * policy that no longer compiles (a named value changed) fails closed: calls that would run it get 500.
  */
+import { innerMap } from '../shared/inner-map.js';
 import { type AccessTable, createAccessTable } from './access.js';
 import { type CompiledApi, compileApis } from './matching.js';
 import {
@@ -68,16 +69,6 @@ function parseAll(config: GatewayServiceConfig): Map<string, Parsed> {
 }
 
 type Nested<V> = Map<string, V>;
-
-/** The map under `key` in `outer`, made when missing. */
-function innerMap<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
-  let inner = outer.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    outer.set(key, inner);
-  }
-  return inner;
-}
 
 /** Compiles a service's configuration. */
 export function compileService(config: GatewayServiceConfig): CompiledService {

@@ -4,7 +4,9 @@
  * which costs more on the static path than serving the file's headers. A request here is three map
  * lookups, a bucket search and a few additions.
  */
+
 import type { Registry } from 'prom-client';
+import { innerMap } from '../shared/inner-map.js';
 import type { RequestLabels } from './metrics.js';
 
 /** One label set's counts. */
@@ -68,16 +70,7 @@ export class RequestMetrics {
   }
 
   #cell(labels: RequestLabels): Cell {
-    let environments = this.#cells.get(labels.site);
-    if (environments === undefined) {
-      environments = new Map();
-      this.#cells.set(labels.site, environments);
-    }
-    let kinds = environments.get(labels.environment);
-    if (kinds === undefined) {
-      kinds = new Map();
-      environments.set(labels.environment, kinds);
-    }
+    const kinds = innerMap(innerMap(this.#cells, labels.site), labels.environment);
     let cell = kinds.get(labels.kind);
     if (cell === undefined) {
       cell = {

@@ -7,7 +7,9 @@
  * several workers and nodes, and an early write before a read, never overwrite each other.
  * Labels are bounded as for the metrics: names an operator created, never paths or users.
  */
+
 import { subscribeEvent } from '../shared/events.js';
+import { innerMap } from '../shared/inner-map.js';
 import {
   type GatewayTrafficRow,
   type SiteTrafficRow,
@@ -143,11 +145,7 @@ class MinuteCounts {
     if (endedAt >= this.#endsAt) {
       this.#turnMinute(endedAt);
     }
-    let environments = this.#sites.get(site);
-    if (environments === undefined) {
-      environments = new Map();
-      this.#sites.set(site, environments);
-    }
+    const environments = innerMap(this.#sites, site);
     let cell = environments.get(environment);
     if (cell === undefined) {
       cell = { requests: 0, status4xx: 0, status5xx: 0, buckets: new Array<number>(BUCKETS).fill(0) };
@@ -169,11 +167,7 @@ class MinuteCounts {
 
   observeCall(service: string, api: string, status: number): void {
     this.#turnIfOver();
-    let apis = this.#gateway.get(service);
-    if (apis === undefined) {
-      apis = new Map();
-      this.#gateway.set(service, apis);
-    }
+    const apis = innerMap(this.#gateway, service);
     let cell = apis.get(api);
     if (cell === undefined) {
       cell = { calls: 0, status401: 0, status403: 0, status429: 0, status5xx: 0 };

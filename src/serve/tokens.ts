@@ -12,6 +12,7 @@ import {
   TOKEN_LIFETIME_SECONDS,
   tokenIssuer,
 } from '../control-plane/index.js';
+import { innerMap } from '../shared/inner-map.js';
 
 /** Tokens and documents of all sites, keys loaded on first use and reloaded on `keys:<site id>`. */
 export interface TokenService {
@@ -74,7 +75,7 @@ class TokenCache {
     if (this.#size >= MAX_CACHED_TOKENS) {
       this.clear();
     }
-    const byPrincipal = childOf(childOf(this.#byHost, hostname), audience);
+    const byPrincipal = innerMap(innerMap(this.#byHost, hostname), audience);
     const key = principalHeader ?? '';
     if (!byPrincipal.has(key)) {
       this.#size += 1;
@@ -86,16 +87,6 @@ class TokenCache {
     this.#byHost.clear();
     this.#size = 0;
   }
-}
-
-/** The map under `key`, made empty when there is none yet. */
-function childOf<V>(parent: Map<string, Map<string, V>>, key: string): Map<string, V> {
-  let child = parent.get(key);
-  if (child === undefined) {
-    child = new Map();
-    parent.set(key, child);
-  }
-  return child;
 }
 
 /** The token of `cached` when it can still be handed out at `now` (seconds). */
