@@ -25,7 +25,8 @@
  * many times and each row shows its best round, which filters out noise from other work on the machine),
  * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row k,
  * measured in the same run as f, to compare a change before and after), BENCH_ONLY (letters of the
- * scenarios to run, e.g. `c,f,j,k`; the others show as skipped).
+ * scenarios to run, e.g. `c,f,j,k`; the others show as skipped, and processes only they use are not
+ * started, so the cold start is only measured with f).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -302,6 +303,16 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
   return [...lines, ...formatNotes(Object.values(rows)), ''].join('\n');
 }
 
+/** Stands for a process BENCH_ONLY left out: its rows are skipped before anything asks for it. */
+const NOT_WANTED = new Error('skipped (BENCH_ONLY)');
+
+const notWanted = () => Promise.reject(NOT_WANTED);
+
+/** Whether BENCH_ONLY (when set) names any of these scenarios. */
+function wanted(...letters) {
+  return settings.only === undefined || letters.some((letter) => settings.only.has(letter));
+}
+
 /** nginx in front of the backend, as a scenario's URL getter; its folder is removed at the end. */
 async function startNginx(apiPort, keepAlive, cleanUp) {
   const nginx = await startNginxProxy(apiPort, { keepAlive }).catch((error) => ({ error }));
@@ -324,23 +335,36 @@ async function main() {
   try {
     const bare = await startBareServers(join(appDir, 'index.html'));
     // Started (and awaited) before any measurement, so its start-up never overlaps a run.
-    const portico = await startPortico(appDir, bare.api).catch((error) => error);
+    const portico = wanted('b', 'd')
+      ? await startPortico(appDir, bare.api).catch((error) => error)
+      : NOT_WANTED;
     const porticoUrl = async () => {
       if (portico instanceof Error) {
         throw portico;
       }
       return portico;
     };
-    const bareProxyUrl = await settle(startProxyScript('bare-proxy.js', bare.api));
-    const fastGatewayUrl = await settle(startProxyScript('fast-gateway-proxy.js', bare.api));
-    const nginx = await startNginx(bare.api, false, cleanUp);
-    const nginxKeepAlive = await startNginx(bare.api, true, cleanUp);
-    const functions = await startPorticoWithFunctions(appDir).catch((error) => error);
-    const two = await startPorticoWithFunctions(appDir, { workers: 2 }).catch((error) => error);
+    const bareProxyUrl = await settle(
+      wanted('e') ? startProxyScript('bare-proxy.js', bare.api) : notWanted(),
+    );
+    const fastGatewayUrl = await settle(
+      wanted('g') ? startProxyScript('fast-gateway-proxy.js', bare.api) : notWanted(),
+    );
+    const nginx = wanted('h') ? await startNginx(bare.api, false, cleanUp) : { url: notWanted };
+    const nginxKeepAlive = wanted('i') ? await startNginx(bare.api, true, cleanUp) : { url: notWanted };
+    // Spawned only when their rows run: the cold start is measured on a machine where nothing else starts.
+    const functions = wanted('f')
+      ? await startPorticoWithFunctions(appDir).catch((error) => error)
+      : NOT_WANTED;
+    const two = wanted('j')
+      ? await startPorticoWithFunctions(appDir, { workers: 2 }).catch((error) => error)
+      : NOT_WANTED;
     const baseline =
       settings.baselineRoot === undefined
         ? undefined
-        : await startPorticoWithFunctions(appDir, { root: settings.baselineRoot }).catch((error) => error);
+        : wanted('k')
+          ? await startPorticoWithFunctions(appDir, { root: settings.baselineRoot }).catch((error) => error)
+          : NOT_WANTED;
     const urlOf = (started) => async () => {
       if (started instanceof Error) {
         throw started;
