@@ -1,4 +1,5 @@
 /** Folder-private: the default way to read an openid-configuration or JWKS document. */
+import type { Agent } from 'undici';
 import { readTextCapped } from '../../shared/read-capped.js';
 import { undici } from '../../shared/undici.js';
 
@@ -12,12 +13,14 @@ export const FETCH_TIMEOUT_MS = 10_000;
  * {@link MAX_DOCUMENT_BYTES}, invalid JSON or after {@link FETCH_TIMEOUT_MS}. Redirects are not followed.
  */
 export async function fetchJsonDocument(url: string): Promise<unknown> {
-  const protocol = new URL(url).protocol;
-  if (protocol !== 'https:' && protocol !== 'http:') {
-    throw new Error(`unsupported protocol ${protocol}`);
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new Error(`unsupported protocol ${parsed.protocol}`);
   }
   const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
-  const response = await undici().request(url, {
+  const response = await documentAgent().request({
+    origin: parsed.origin,
+    path: `${parsed.pathname}${parsed.search}`,
     method: 'GET',
     signal,
     headers: { accept: 'application/json' },
@@ -33,4 +36,12 @@ export async function fetchJsonDocument(url: string): Promise<unknown> {
       `document larger than ${MAX_DOCUMENT_BYTES} bytes`,
     ),
   );
+}
+
+let agent: Agent | undefined;
+
+/** One keep-alive agent for every document the process reads (idle connections keep nothing alive). */
+function documentAgent(): Agent {
+  agent ??= new (undici().Agent)();
+  return agent;
 }
