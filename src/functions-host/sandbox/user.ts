@@ -101,10 +101,14 @@ export async function untraversable(path: string): Promise<string | undefined> {
   return own === undefined || (own.mode & needed) !== needed ? path : undefined;
 }
 
-/** True when a process can run as `uid` here (root, and the uid is usable in this user namespace). */
+/**
+ * True when a process can run as `uid` here (root, and the uid is usable in this user namespace): Node
+ * runs as that uid. `node --version` answers before Node starts its JavaScript, in a fifth of the time of
+ * `node -e 0`, and needs the same: the switch to the uid, and the binary and its libraries readable by it.
+ */
 export function probeUser(uid: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', '0'], { uid, gid: uid, stdio: 'ignore', cwd: '/' });
+    const child = spawn(process.execPath, ['--version'], { uid, gid: uid, stdio: 'ignore', cwd: '/' });
     child.on('error', () => resolve(false));
     child.on('exit', (code) => resolve(code === 0));
   });
