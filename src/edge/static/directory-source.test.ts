@@ -341,6 +341,23 @@ describe('createDirectorySource: watch', () => {
     await waitFor(() => changes > before, 'onChange after the deletion');
   });
 
+  it('picks up files changed in place and saved by renaming over them, deep in the tree', async () => {
+    // Files are watched through their folder's watcher only (one watcher per folder, not per file).
+    await put('a/b/c/deep.txt', 'one');
+    const source = await open({ watch: true });
+    const etagOf = () => source.get('/a/b/c/deep.txt')?.etag;
+    const first = etagOf();
+
+    await put('a/b/c/deep.txt', 'changed in place');
+    await waitFor(() => etagOf() !== first, 'the change in place');
+
+    const second = etagOf();
+    const temp = await put('a/b/c/.deep.txt.swp', 'saved by renaming over it');
+    await rename(temp, join(root, 'a/b/c/deep.txt'));
+    await waitFor(() => etagOf() !== second, 'the save by rename');
+    expect((await source.get('/a/b/c/deep.txt')?.read())?.toString()).toBe('saved by renaming over it');
+  });
+
   it('stops watching on close()', async () => {
     let changes = 0;
     const source = await open({ watch: true, onChange: () => changes++ });

@@ -45,15 +45,18 @@ export function watchRoot(options: WatchRootOptions): RootWatcher {
   const watcher = watch(options.root, {
     ignoreInitial: true,
     followSymlinks: false,
-    ignored: (path) => isIgnoredPath(options.root, path),
+    // Folders only: a folder's watcher already reports every change to the files in it (as raw events,
+    // below), and one watcher per file cost a folder of 3,000 files 0.3 s and 50 MB at start.
+    ignored: (path, stats) => stats?.isFile() === true || isIgnoredPath(options.root, path),
   });
   const onEvent = (): void => {
     clearTimeout(timer);
     timer = closed ? undefined : setTimeout(options.onSettled, options.delayMs);
   };
   watcher.on('all', onEvent);
-  // chokidar folds some changes away (a folder swapped for a symlink and back keeps its name, so no
-  // `all` event); the raw events of its watchers still see them, and a rebuild costs one walk.
+  // Files are not watched one by one, so their changes arrive only as the raw events of their folder's
+  // watcher. chokidar also folds some changes away (a folder swapped for a symlink and back keeps its
+  // name, so no `all` event); the raw events still see them, and a rebuild costs one walk.
   watcher.on('raw', onEvent);
   watcher.on('error', (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
