@@ -10,9 +10,14 @@
  *   c. `portico site list` against a running `portico serve`, spawn to exit;
  *   d. `node -e <listen and answer 200>`, spawn to first 200 (the floor of any Node.js server);
  *   e. `portico start <small static site>`, spawn to first 200;
- *   f. idle RSS of d and of e, one second after their first 200.
+ *   f. idle RSS of d and of e, one second after their first 200;
+ *   g. `portico start <URL of a dev server>` (a bare node:http server standing for Vite), spawn to the
+ *      first 200 through it, and its idle RSS;
+ *   h. `portico start <small static site> --api <a v4 functions app>` (bench/load/functions-app), spawn
+ *      to the first 200 of the page, and its idle RSS (the API's worker process not counted);
+ *   i. `portico start <a folder of 3,000 files in 30 folders>`, spawn to first 200, and its idle RSS.
  * Targets: b/a <= 2, c/a <= 2, e <= 0.5 s, idle RSS of e <= 70 MB; the e/d and RSS ratios are reported
- * too. A miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1.
+ * too, and g, h and i with no target. A miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1.
  * Results are also written to bench/results/startup.md.
  */
 import { spawn } from 'node:child_process';
@@ -76,10 +81,13 @@ function rssOf(pid) {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) * 1024;
 }
 
-/** Spawns a server, times spawn to first 200, reads its idle RSS, stops it. */
-async function timeToFirst200(args, port) {
+/** Spawns a server (in `cwd`, when given), times spawn to first 200, reads its idle RSS, stops it. */
+async function timeToFirst200(args, port, cwd) {
   const started = performance.now();
-  const child = spawnChild(args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnChild(args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(cwd === undefined ? {} : { cwd }),
+  });
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -135,6 +143,36 @@ async function startServe(dataDir) {
   return ['--url', adminUrl, '--token', token];
 }
 
+/** The functions app of run.js: one v4 HTTP function, `@azure/functions` from Portico's own node_modules. */
+const FUNCTIONS_APP = join(ROOT, 'bench', 'load', 'functions-app');
+
+/** A built site the size of a documentation site: 3,000 small files in 30 folders. */
+function createLargeSite(dir) {
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>bench</title><h1>large</h1>\n');
+  for (let folder = 0; folder < 30; folder += 1) {
+    mkdirSync(join(dir, `section-${folder}`));
+    for (let file = 0; file < 100; file += 1) {
+      writeFileSync(join(dir, `section-${folder}`, `page-${file}.html`), `<p>page ${folder}/${file}</p>\n`);
+    }
+  }
+  return dir;
+}
+
+/** A bare node:http server standing for a framework's dev server, for the run; its URL. */
+async function startDevServerStandIn() {
+  const port = await findFreePort();
+  const child = spawnChild(['-e', BARE_SERVER, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const started = performance.now();
+  while ((await status(port)) !== 200) {
+    if (child.exitCode !== null || performance.now() - started > FIRST_200_TIMEOUT_MS) {
+      throw new Error('the stand-in dev server never answered 200');
+    }
+    await sleep(POLL_MS);
+  }
+  return `http://${HOST}:${port}`;
+}
+
 function check(label, value, target, unit) {
   const verdict = value <= target ? 'PASS' : 'BELOW';
   return `- ${label}: ${verdict} (${value.toFixed(2)}${unit}, target <= ${target}${unit})`;
@@ -153,7 +191,14 @@ async function main() {
       ['portico --help', () => timeToExit([BIN, '--help'])],
       ['portico site list', () => timeToExit([BIN, 'site', 'list', ...connection])],
     ]);
-    const [bare, start] = await interleaved([
+    const large = createLargeSite(join(work, 'large'));
+    const devServer = await startDevServerStandIn();
+    // Run from the site's folder, as from a project: a dev-server start looks for its config there.
+    const startAt = (args) => async () => {
+      const port = await findFreePort();
+      return timeToFirst200([BIN, 'start', ...args, '--port', String(port), '--host', HOST], port, site);
+    };
+    const [bare, start, proxied, withApi, largeStart] = await interleaved([
       [
         'bare node server',
         async () => {
@@ -161,14 +206,13 @@ async function main() {
           return timeToFirst200(['-e', BARE_SERVER, String(port)], port);
         },
       ],
-      [
-        'portico start',
-        async () => {
-          const port = await findFreePort();
-          return timeToFirst200([BIN, 'start', site, '--port', String(port), '--host', HOST], port);
-        },
-      ],
+      ['portico start', startAt([site])],
+      ['portico start <dev server>', startAt([devServer])],
+      ['portico start --api', startAt([site, '--api', FUNCTIONS_APP])],
+      ['portico start <3,000 files>', startAt([large])],
     ]);
+    const row = (label, measured) =>
+      `| ${label} | ${measured.ms.toFixed(0)} | ${(measured.ms / bare.ms).toFixed(2)} | ${(measured.rss / MB).toFixed(1)} | ${(measured.rss / bare.rss).toFixed(2)} |`;
     const lines = [
       `# Start-up benchmark (${new Date().toISOString()}, ${availableParallelism()} cores, median of ${RUNS})`,
       '',
@@ -178,7 +222,10 @@ async function main() {
       `| portico --help | ${help.toFixed(0)} | ${(help / nodeExit).toFixed(2)} | | |`,
       `| portico site list (against serve) | ${siteList.toFixed(0)} | ${(siteList / nodeExit).toFixed(2)} | | |`,
       `| bare node:http server (spawn to first 200) | ${bare.ms.toFixed(0)} | 1.00 | ${(bare.rss / MB).toFixed(1)} | 1.00 |`,
-      `| portico start (spawn to first 200) | ${start.ms.toFixed(0)} | ${(start.ms / bare.ms).toFixed(2)} | ${(start.rss / MB).toFixed(1)} | ${(start.rss / bare.rss).toFixed(2)} |`,
+      row('portico start (spawn to first 200)', start),
+      row('portico start in front of a dev server (no target)', proxied),
+      row('portico start --api, first 200 of the page (no target)', withApi),
+      row('portico start of 3,000 files (no target)', largeStart),
       '',
       'Targets:',
       check('portico --help / node -e 0', help / nodeExit, 2, 'x'),
