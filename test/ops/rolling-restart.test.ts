@@ -1,9 +1,10 @@
 /**
  * A rolling restart under load loses no request (issue 14): two `portico serve` processes on one
  * PostgreSQL database and Redis, a load generator that behaves like a load balancer (a refused
- * connection, or a reused keep-alive connection closed before any answer, goes to the other node;
- * nothing else is retried), and one node stopped with SIGTERM and
- * started again on the same ports while the load runs. Progress is counted, never timed.
+ * connection, or a connection closed before any answer, goes to the other node, as nginx's default
+ * `proxy_next_upstream error` does; nothing else is retried), and one node stopped with SIGTERM and
+ * started again on the same ports while the load runs. Progress is counted, never timed. The backend
+ * sees each `/api` call once: a retry of a call the draining node had already forwarded would show.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -43,9 +44,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * One GET as a load balancer sends it: `refused` when no connection could be made, or when a reused
- * keep-alive connection was closed by the server before any answer (the race every HTTP client must
- * handle by retrying idempotent requests: RFC 9112 §9.3.1, Node's `request.reusedSocket`).
+ * One GET as a load balancer sends it: `refused` when no connection could be made, or when the
+ * connection was closed before any answer. A reused keep-alive connection closed by the server as the
+ * request left is the race every HTTP client must handle by retrying idempotent requests (RFC 9112
+ * §9.3.1, Node's `request.reusedSocket`); a new connection the kernel accepted just before the node
+ * stopped listening, or that the drain found with no request read yet, is reset the same way.
  */
 function get(port: number, host: string, path: string, agent: Agent) {
   return new Promise<{ status: number; body: string } | 'refused'>((resolve, reject) => {
@@ -58,10 +61,9 @@ function get(port: number, host: string, path: string, agent: Agent) {
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
+    // `error` on the request comes only before a response: an answer cut later fails on the response.
     req.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' || (error.code === 'ECONNRESET' && req.reusedSocket)
-        ? resolve('refused')
-        : reject(error),
+      error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? resolve('refused') : reject(error),
     );
     req.end();
   });
