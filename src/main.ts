@@ -118,7 +118,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   const live = createLiveSite(first, options, appDir, configDir);
-  let started: { managed: ManagedFunctions | undefined; content: Content } | undefined;
+  let started: StartedParts | undefined;
   try {
     // Inside the try: the live site's config watcher must not keep the process alive after a failure.
     started = await startContentAndFunctions(options, appDir, live);
@@ -130,6 +130,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 }
 
+/** What the edge starts on: the app folder's content and, with `--api`, the managed functions. */
+interface StartedParts {
+  readonly managed: ManagedFunctions | undefined;
+  readonly content: Content;
+}
+
 /**
  * Reads the app folder and starts watching it while the API's worker starts in its own process (about
  * 50 ms sooner to the first answer with a small app). Either failing closes the other; the API's error
@@ -139,7 +145,7 @@ async function startContentAndFunctions(
   options: DevServerOptions,
   appDir: string | undefined,
   live: LiveSite,
-): Promise<{ managed: ManagedFunctions | undefined; content: Content }> {
+): Promise<StartedParts> {
   const [managed, content] = await Promise.allSettled([
     startManagedFunctions(options),
     createContent(options, appDir, live),
@@ -214,7 +220,7 @@ async function startEdge(
   live: LiveSite,
   appDir: string | undefined,
   configFile: string | undefined,
-  { managed, content }: { managed: ManagedFunctions | undefined; content: Content },
+  { managed, content }: StartedParts,
 ): Promise<DevServer> {
   const api = createProxy(options, managed);
   live.attach(content.files, api, content.devServer);
