@@ -303,6 +303,16 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
   return [...lines, ...formatNotes(Object.values(rows)), ''].join('\n');
 }
 
+/** A scenario's getter for a started process, or for the error that kept it from starting. */
+function urlOf(started) {
+  return async () => {
+    if (started instanceof Error) {
+      throw started;
+    }
+    return started;
+  };
+}
+
 /** Stands for a process BENCH_ONLY left out: its rows are skipped before anything asks for it. */
 const NOT_WANTED = new Error('skipped (BENCH_ONLY)');
 
@@ -338,12 +348,7 @@ async function main() {
     const portico = wanted('b', 'd')
       ? await startPortico(appDir, bare.api).catch((error) => error)
       : NOT_WANTED;
-    const porticoUrl = async () => {
-      if (portico instanceof Error) {
-        throw portico;
-      }
-      return portico;
-    };
+    const porticoUrl = urlOf(portico);
     const bareProxyUrl = await settle(
       wanted('e') ? startProxyScript('bare-proxy.js', bare.api) : notWanted(),
     );
@@ -365,12 +370,6 @@ async function main() {
         : wanted('k')
           ? await startPorticoWithFunctions(appDir, { root: settings.baselineRoot }).catch((error) => error)
           : NOT_WANTED;
-    const urlOf = (started) => async () => {
-      if (started instanceof Error) {
-        throw started;
-      }
-      return started;
-    };
     const urls = {
       porticoUrl,
       bareProxyUrl,

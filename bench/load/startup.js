@@ -81,6 +81,21 @@ function rssOf(pid) {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) * 1024;
 }
 
+/** Polls `port` until it answers 200; throws when `child` exits first or after the timeout. */
+async function until200(child, port, what) {
+  const started = performance.now();
+  while ((await status(port)) !== 200) {
+    if (
+      child.exitCode !== null ||
+      child.signalCode !== null ||
+      performance.now() - started > FIRST_200_TIMEOUT_MS
+    ) {
+      throw new Error(`${what} never answered 200`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
 /** Spawns a server (in `cwd`, when given), times spawn to first 200, reads its idle RSS, stops it. */
 async function timeToFirst200(args, port, cwd) {
   const started = performance.now();
@@ -88,16 +103,7 @@ async function timeToFirst200(args, port, cwd) {
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(cwd === undefined ? {} : { cwd }),
   });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  while ((await status(port)) !== 200) {
-    if (exited || performance.now() - started > FIRST_200_TIMEOUT_MS) {
-      throw new Error(`node ${args.join(' ')} never answered 200`);
-    }
-    await sleep(POLL_MS);
-  }
+  await until200(child, port, `node ${args.join(' ')}`);
   const ms = performance.now() - started;
   await sleep(IDLE_MS);
   const rss = rssOf(child.pid);
@@ -163,13 +169,7 @@ function createLargeSite(dir) {
 async function startDevServerStandIn() {
   const port = await findFreePort();
   const child = spawnChild(['-e', BARE_SERVER, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const started = performance.now();
-  while ((await status(port)) !== 200) {
-    if (child.exitCode !== null || performance.now() - started > FIRST_200_TIMEOUT_MS) {
-      throw new Error('the stand-in dev server never answered 200');
-    }
-    await sleep(POLL_MS);
-  }
+  await until200(child, port, 'the stand-in dev server');
   return `http://${HOST}:${port}`;
 }
 
