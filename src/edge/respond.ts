@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { escapeHtml } from '../shared/html.js';
+import { overlay } from '../shared/overlay.js';
 
 /** Writes a complete response with a string body (no body for HEAD). */
 export function sendText(
@@ -15,7 +16,7 @@ export function sendText(
   headers: Readonly<Record<string, string>> = {},
 ): void {
   const bytes = Buffer.from(body);
-  res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': bytes.length });
+  res.writeHead(status, overlay(headers, { 'content-type': contentType, 'content-length': bytes.length }));
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
 

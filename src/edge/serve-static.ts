@@ -4,6 +4,7 @@
  * then to 404; errors 400/401/403/404 go through `responseOverrides` (spec §1.5, D2).
  */
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../config/index.js';
+import { overlay } from '../shared/overlay.js';
 import type { EdgeContext } from './context.js';
 import { sendErrorPage, sendRedirect } from './respond.js';
 import {
@@ -104,7 +105,7 @@ async function serveAt(
   // A preflight of a page answers 204; one answered through a responseOverrides rewrite (401, 403, 404)
   // keeps the override's status and page, as GET does, so an OPTIONS probe never reads as "allowed".
   if (ctx.method === 'OPTIONS' && status < 300) {
-    ctx.res.writeHead(204, { ...headers, allow: 'GET, HEAD, OPTIONS' });
+    ctx.res.writeHead(204, overlay(headers, { allow: 'GET, HEAD, OPTIONS' }));
     return void ctx.res.end();
   }
   const contentType = resolveContentType(filePath, ctx.rules.config.mimeTypes);

@@ -7,6 +7,7 @@
 
 import type { Registry } from 'prom-client';
 import { innerMap } from '../shared/inner-map.js';
+import { overlay } from '../shared/overlay.js';
 import type { RequestLabels } from './metrics.js';
 
 /** One label set's counts. */
@@ -103,7 +104,7 @@ export class RequestMetrics {
       cell.classes.forEach((value, index) => {
         if (value > 0) {
           values.push({
-            labels: { ...cell.labels, status_class: index === 0 ? 'other' : `${index}xx` },
+            labels: overlay(cell.labels, { status_class: index === 0 ? 'other' : `${index}xx` }),
             value,
           });
         }
@@ -119,13 +120,13 @@ export class RequestMetrics {
       this.#bounds.forEach((bound, index) => {
         cumulative += cell.buckets[index] ?? 0;
         values.push({
-          labels: { ...cell.labels, le: bound },
+          labels: overlay(cell.labels, { le: bound }),
           value: cumulative,
           metricName: `${name}_bucket`,
         });
       });
       values.push(
-        { labels: { ...cell.labels, le: '+Inf' }, value: cell.count, metricName: `${name}_bucket` },
+        { labels: overlay(cell.labels, { le: '+Inf' }), value: cell.count, metricName: `${name}_bucket` },
         { labels: { ...cell.labels }, value: cell.sum, metricName: `${name}_sum` },
         { labels: { ...cell.labels }, value: cell.count, metricName: `${name}_count` },
       );

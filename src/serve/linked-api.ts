@@ -11,6 +11,7 @@ import type { ResolvedLink, ServingEntry } from '../control-plane/index.js';
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { overlay } from '../shared/overlay.js';
 import { forwardInProcess, type InProcessGatewayOptions, type LocalGateways } from './linked-gateway.js';
 import type { TokenService } from './tokens.js';
 
@@ -128,7 +129,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
   });
   const extraHeadersOf = createExtraHeaders(upstream.subscriptionKey);
   const send = (req: IncomingMessage, res: ServerResponse, target: ProxyTarget, token: string) => {
-    const linkedTarget: ProxyTarget = { ...target, extraHeaders: extraHeadersOf(token) };
+    const linkedTarget: ProxyTarget = overlay(target, { extraHeaders: extraHeadersOf(token) });
     const local = inProcess === undefined ? undefined : forwardInProcess(inProcess, req, res, linkedTarget);
     return local ?? proxy.forward(req, res, linkedTarget);
   };

@@ -5,6 +5,7 @@
  * invocations run concurrently.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { overlay } from '../../shared/overlay.js';
 import type { AppFunction } from './app-functions.js';
 import { isDeclaredTooLarge, MAX_BODY_BYTES, readBody, sendStatus, writeResult } from './http-io.js';
 import { type InvokeDeps, invokeHttp } from './invoke.js';
@@ -56,7 +57,7 @@ async function handleRequest(
   }
   const { fn, params } = routed;
   if (deps.streamUri !== undefined) {
-    return streamInvocation({ ...deps, streamUri: deps.streamUri }, fn, { req, res, params });
+    return streamInvocation(overlay(deps, { streamUri: deps.streamUri }), fn, { req, res, params });
   }
   return serveBuffered(deps, fn, { req, res, params }, max);
 }
