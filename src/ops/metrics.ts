@@ -3,9 +3,10 @@
  * counted by the listener wrapper ({@link Metrics.observeRequest}); everything else arrives as events on
  * `node:diagnostics_channel` (src/shared/events.ts). Labels are bounded: no paths, no users.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { subscribeEvent } from '../shared/events.js';
 import { joinClusterMetrics } from './cluster-metrics.js';
+import { LabelledCounter, LabelledHistogram } from './metric-cells.js';
 import { RequestMetrics } from './request-metrics.js';
 
 /** The kinds of request the data plane serves. */
@@ -31,15 +32,22 @@ export interface Metrics {
 
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+const REQUEST_METRICS = {
+  requests: {
+    name: 'portico_http_requests_total',
+    help: 'Requests served on the data-plane listener, by site, environment, kind and status class.',
+  },
+  latency: {
+    name: 'portico_http_request_duration_seconds',
+    help: 'Time from the request to the end of the response, by site, environment and kind.',
+  },
+};
+
 /** Creates the registry, its metrics and the event subscriptions. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_' });
-  const requests = new RequestMetrics(
-    registry,
-    { requests: 'portico_http_requests_total', latency: 'portico_http_request_duration_seconds' },
-    LATENCY_BUCKETS,
-  );
+  const requests = new RequestMetrics(registry, REQUEST_METRICS, LATENCY_BUCKETS);
   const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
   const renderNode = joinClusterMetrics(registry);
   return {
@@ -55,19 +63,26 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** The usual classes as constant strings: the same string each call, hashed once as a map key. */
+const STATUS_CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 /** `2xx`…`5xx`. */
 function statusClass(status: number): string {
-  return `${Math.trunc(status / 100)}xx`;
+  const digit = Math.trunc(status / 100);
+  return STATUS_CLASSES[digit] ?? `${digit}xx`;
 }
 
+
 function subscribeApiMetrics(registry: Registry): (() => void)[] {
-  const backendLatency = new Histogram({
-    name: 'portico_api_backend_duration_seconds',
-    help: 'Time of /api calls through the edge proxy, by outcome (ok, timeout, unreachable, aborted).',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const backendLatency = new LabelledHistogram(
+    registry,
+    {
+      name: 'portico_api_backend_duration_seconds',
+      help: 'Time of /api calls through the edge proxy, by outcome (ok, timeout, unreachable, aborted).',
+    },
+    'outcome',
+    LATENCY_BUCKETS,
+  );
   const failures = new Counter({
     name: 'portico_api_backend_failures_total',
     help: '/api calls the backend failed: timeout (answered 500) or unreachable (answered 502).',
@@ -89,7 +104,7 @@ function subscribeApiMetrics(registry: Registry): (() => void)[] {
         return;
       }
       inFlight.dec();
-      backendLatency.observe({ outcome: event.outcome }, event.seconds);
+      backendLatency.observe(event.outcome, event.seconds);
       if (event.outcome === 'timeout' || event.outcome === 'unreachable') {
         failures.inc({ reason: event.outcome });
       }
@@ -105,9 +120,12 @@ function subscribeOtherMetrics(registry: Registry): (() => void)[] {
     restart: counter('portico_functions_restarts_total', 'Managed functions workers restarted.'),
     crash: counter('portico_functions_crashes_total', 'Managed functions workers that crashed or hung.'),
   };
-  const gateway = counter(
-    'portico_gateway_calls_total',
-    'Gateway calls by service, API, product and status (401, 403 and 429 exact, others by class).',
+  const gateway = new LabelledCounter(
+    registry,
+    {
+      name: 'portico_gateway_calls_total',
+      help: 'Gateway calls by service, API, product and status (401, 403 and 429 exact, others by class).',
+    },
     ['service', 'api', 'product', 'status'],
   );
   const deploys = counter('portico_deploys_total', 'Deployments by outcome.', ['outcome']);
@@ -122,12 +140,7 @@ function subscribeOtherMetrics(registry: Registry): (() => void)[] {
   return [
     subscribeEvent('functions', (event) => functions[event.event].inc()),
     subscribeEvent('gatewayCall', (event) =>
-      gateway.inc({
-        service: event.service,
-        api: event.api,
-        product: event.product,
-        status: gatewayStatus(event.status),
-      }),
+      gateway.inc(event.service, event.api, event.product, gatewayStatus(event.status)),
     ),
     subscribeEvent('deploy', (event) => deploys.inc({ outcome: event.outcome })),
     subscribeEvent('counterStoreError', (event) => storeErrors.inc({ store: event.store })),

@@ -1,13 +1,21 @@
 /**
  * The two per-request metrics (requests by status class, latency histogram), kept in plain counters and
- * handed to prom-client only when scraped: prom-client hashes the label set on every `inc`/`observe`,
- * which costs more on the static path than serving the file's headers. A request here is three map
- * lookups, a bucket search and a few additions.
+ * handed to prom-client only when scraped (`metric-cells.ts`): prom-client hashes the label set on every
+ * `inc`/`observe`, which costs more on the static path than serving the file's headers. A request here
+ * is three map lookups, a bucket search and a few additions.
  */
 
 import type { Registry } from 'prom-client';
 import { innerMap } from '../shared/inner-map.js';
 import { overlay } from '../shared/overlay.js';
+import {
+  type HistogramCell,
+  histogramCell,
+  observe,
+  pushHistogram,
+  registerComputed,
+  type Sample,
+} from './metric-cells.js';
 import type { RequestLabels } from './metrics.js';
 
 /** One label set's counts. */
@@ -15,16 +23,13 @@ interface Cell {
   readonly labels: RequestLabels;
   /** Requests by status class, index 1–5 (`1xx`…`5xx`); 0 for anything else. */
   readonly classes: number[];
-  /** Observations per bucket (not cumulative), the last one past every bound. */
-  readonly buckets: number[];
-  sum: number;
-  count: number;
+  readonly latency: HistogramCell;
 }
 
-interface Sample {
-  readonly labels: Record<string, string | number>;
-  readonly value: number;
-  readonly metricName?: string;
+/** The names and help texts of the two metrics. */
+export interface RequestMetricNames {
+  readonly requests: { readonly name: string; readonly help: string };
+  readonly latency: { readonly name: string; readonly help: string };
 }
 
 /** Counts requests and registers the two metrics on `registry`. */
@@ -32,26 +37,12 @@ export class RequestMetrics {
   readonly #bounds: readonly number[];
   readonly #cells = new Map<string, Map<string, Map<string, Cell>>>();
 
-  constructor(registry: Registry, names: { requests: string; latency: string }, bounds: readonly number[]) {
+  constructor(registry: Registry, names: RequestMetricNames, bounds: readonly number[]) {
     this.#bounds = bounds;
-    const register = (metric: object) => registry.registerMetric(metric as never);
-    register({
-      name: names.requests,
-      help: 'Requests served on the data-plane listener, by site, environment, kind and status class.',
-      type: 'counter',
-      aggregator: 'sum',
-      get: async () => ({ ...this.#describe(names.requests, 'counter'), values: this.#counterValues() }),
-    });
-    register({
-      name: names.latency,
-      help: 'Time from the request to the end of the response, by site, environment and kind.',
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => ({
-        ...this.#describe(names.latency, 'histogram'),
-        values: this.#histogramValues(names.latency),
-      }),
-    });
+    registerComputed(registry, { ...names.requests, type: 'counter' }, () => this.#counterValues());
+    registerComputed(registry, { ...names.latency, type: 'histogram' }, () =>
+      this.#histogramValues(names.latency.name),
+    );
   }
 
   /** Counts one finished request. */
@@ -60,27 +51,15 @@ export class RequestMetrics {
     const statusClass = Math.trunc(status / 100);
     const slot = statusClass >= 1 && statusClass <= 5 ? statusClass : 0;
     cell.classes[slot] = (cell.classes[slot] ?? 0) + 1;
-    const bounds = this.#bounds;
-    let index = 0;
-    while (index < bounds.length && seconds > (bounds[index] as number)) {
-      index += 1;
-    }
-    cell.buckets[index] = (cell.buckets[index] ?? 0) + 1;
-    cell.sum += seconds;
-    cell.count += 1;
+    observe(cell.latency, this.#bounds, seconds);
   }
 
   #cell(labels: RequestLabels): Cell {
     const kinds = innerMap(innerMap(this.#cells, labels.site), labels.environment);
     let cell = kinds.get(labels.kind);
     if (cell === undefined) {
-      cell = {
-        labels: { site: labels.site, environment: labels.environment, kind: labels.kind },
-        classes: [0, 0, 0, 0, 0, 0],
-        buckets: new Array<number>(this.#bounds.length + 1).fill(0),
-        sum: 0,
-        count: 0,
-      };
+      const own = { site: labels.site, environment: labels.environment, kind: labels.kind };
+      cell = { labels: own, classes: [0, 0, 0, 0, 0, 0], latency: histogramCell(own, this.#bounds) };
       kinds.set(labels.kind, cell);
     }
     return cell;
@@ -94,19 +73,13 @@ export class RequestMetrics {
     }
   }
 
-  #describe(name: string, type: string) {
-    return { name, help: '', type, aggregator: 'sum' };
-  }
-
   #counterValues(): Sample[] {
     const values: Sample[] = [];
     for (const cell of this.#allCells()) {
       cell.classes.forEach((value, index) => {
         if (value > 0) {
-          values.push({
-            labels: overlay(cell.labels, { status_class: index === 0 ? 'other' : `${index}xx` }),
-            value,
-          });
+          const statusClass = index === 0 ? 'other' : `${index}xx`;
+          values.push({ labels: overlay(cell.labels, { status_class: statusClass }), value });
         }
       });
     }
@@ -116,20 +89,7 @@ export class RequestMetrics {
   #histogramValues(name: string): Sample[] {
     const values: Sample[] = [];
     for (const cell of this.#allCells()) {
-      let cumulative = 0;
-      this.#bounds.forEach((bound, index) => {
-        cumulative += cell.buckets[index] ?? 0;
-        values.push({
-          labels: overlay(cell.labels, { le: bound }),
-          value: cumulative,
-          metricName: `${name}_bucket`,
-        });
-      });
-      values.push(
-        { labels: overlay(cell.labels, { le: '+Inf' }), value: cell.count, metricName: `${name}_bucket` },
-        { labels: { ...cell.labels }, value: cell.sum, metricName: `${name}_sum` },
-        { labels: { ...cell.labels }, value: cell.count, metricName: `${name}_count` },
-      );
+      pushHistogram(values, name, cell.latency, this.#bounds);
     }
     return values;
   }
