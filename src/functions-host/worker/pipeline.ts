@@ -43,10 +43,18 @@ export async function runPipeline(
   const model = await programmingModel.getInvocationModel(core.context);
   const { context, inputs } = await model.getArguments();
   core.setUserContext(context);
+  const { hooks } = deps.app;
   const hookBase = { hookData: {}, appHookData: deps.app.appHookData, invocationContext: context };
-  const pre = await runPreHooks(deps.app, core.context, hookBase, inputs, boundCallback(fn));
+  // Without hooks (the usual app), no promise and no await for them: each costs a microtask turn.
+  const pre =
+    hooks.preInvocation.length === 0
+      ? { inputs, callback: boundCallback(fn) }
+      : await runPreHooks(deps.app, core.context, hookBase, inputs, boundCallback(fn));
   const invoked = await invokeSafely(core.context, model, context, pre);
-  const post = await runPostHooks(deps.app, core.context, hookBase, pre.inputs, invoked);
+  const post =
+    hooks.postInvocation.length === 0
+      ? invoked
+      : await runPostHooks(deps.app, core.context, hookBase, pre.inputs, invoked);
   if (post.error !== null && post.error !== undefined) {
     throw post.error;
   }
@@ -84,6 +92,7 @@ interface PreResult {
   callback: FunctionCallback;
 }
 
+/** The preInvocation hooks (at least one), which may replace the inputs and the callback. */
 async function runPreHooks(
   app: WorkerApp,
   core: CoreInvocationContext,
@@ -91,9 +100,6 @@ async function runPreHooks(
   inputs: unknown[],
   callback: FunctionCallback,
 ): Promise<PreResult> {
-  if (app.hooks.preInvocation.length === 0) {
-    return { inputs, callback };
-  }
   const hookContext = withReadOnly({ inputs, functionCallback: callback }, base);
   core.state = 'preInvocationHooks';
   try {
@@ -129,6 +135,7 @@ async function invokeSafely(
   }
 }
 
+/** The postInvocation hooks (at least one), which may replace the result and the error. */
 async function runPostHooks(
   app: WorkerApp,
   core: CoreInvocationContext,
@@ -136,9 +143,6 @@ async function runPostHooks(
   inputs: unknown[],
   invoked: InvokeResult,
 ): Promise<InvokeResult> {
-  if (app.hooks.postInvocation.length === 0) {
-    return invoked;
-  }
   const hookContext = withReadOnly({ inputs, result: invoked.result, error: invoked.error }, base);
   core.state = 'postInvocationHooks';
   try {
