@@ -72,7 +72,6 @@ function statusClass(status: number): string {
   return STATUS_CLASSES[digit] ?? `${digit}xx`;
 }
 
-
 function subscribeApiMetrics(registry: Registry): (() => void)[] {
   const backendLatency = new LabelledHistogram(
     registry,
