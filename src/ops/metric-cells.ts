@@ -5,6 +5,7 @@
  * update is a map lookup per label, a bucket search and a few additions.
  */
 import type { Registry } from 'prom-client';
+import { innerMap } from '../shared/inner-map.js';
 import { overlay } from '../shared/overlay.js';
 
 /** Label names and values of one series. */
@@ -147,13 +148,8 @@ export class LabelledCounter {
     let tree = this.#root;
     const last = values.length - 1;
     for (let index = 0; index < last; index += 1) {
-      const key = values[index] as string;
-      let next = tree.get(key) as CellTree | undefined;
-      if (next === undefined) {
-        next = new Map();
-        tree.set(key, next);
-      }
-      tree = next;
+      // Above the last label, every entry is an inner map.
+      tree = innerMap(tree as Map<string, CellTree>, values[index] as string);
     }
     const key = values[last] as string;
     let cell = tree.get(key) as CounterCell | undefined;
