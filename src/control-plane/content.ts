@@ -1,7 +1,9 @@
 /**
  * Deployed content on this node's disk: a deployment's files are written from the blob store into
  * `<workDir>/deployments/<id>/{app,api}` once (built in a temporary folder and renamed into place, so a
- * half-written folder is never used), and served from there.
+ * half-written folder is never used), and served from there. An environment's managed API runs from
+ * `<workDir>/api-contents/<key>`, one folder per site and API content, so deployments that change only
+ * static files keep the folder, and the worker, of the API they share (decision 0047).
  */
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
@@ -9,6 +11,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { makePrivateDir } from '../shared/private-fs.js';
 import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
@@ -29,6 +32,66 @@ function foldersOf(root: string, manifest: Manifest): DeploymentFolders {
   return manifest.api === undefined
     ? { appDir: join(root, 'app') }
     : { appDir: join(root, 'app'), apiDir: join(root, 'api') };
+}
+
+/** The folder of a site's API content on this node: named by the site and the API's files (path and SHA-256). */
+export function apiContentFolder(ctx: ControlContext, owner: string, api: readonly ManifestFile[]): string {
+  const lines = api.map((file) => `${file.path}\0${file.sha256}`).sort();
+  return join(apiContentsRoot(ctx), sha256Hex(`${owner}\n${lines.join('\n')}`));
+}
+
+function apiContentsRoot(ctx: ControlContext): string {
+  return join(ctx.workDir, 'api-contents');
+}
+
+/**
+ * Writes a deployment's files to this node's disk like {@link materializeDeployment}, with its API in the
+ * folder `owner`'s deployments of the same API content share ({@link apiContentFolder}): the API the
+ * deployment's own folder holds after its commit is moved there, or, when another deployment put it there
+ * first, left where it is; without either, it is written from the blob store.
+ */
+export async function materializeWithSharedApi(
+  ctx: ControlContext,
+  id: string,
+  manifest: Manifest,
+  owner: string,
+): Promise<DeploymentFolders> {
+  if (manifest.api === undefined) {
+    return materializeDeployment(ctx, id, manifest);
+  }
+  const { appDir } = await materializeDeployment(ctx, id, { app: manifest.app });
+  const apiDir = apiContentFolder(ctx, owner, manifest.api);
+  if (!(await exists(apiDir))) {
+    await placeApi(ctx, join(deploymentFolder(ctx, id), 'api'), apiDir, manifest.api);
+  }
+  return { appDir, apiDir };
+}
+
+/** Moves a deployment's own API folder to `apiDir`, or writes `apiDir` from the blob store without one. */
+async function placeApi(
+  ctx: ControlContext,
+  own: string,
+  apiDir: string,
+  api: readonly ManifestFile[],
+): Promise<void> {
+  await makePrivateDir(apiContentsRoot(ctx));
+  if (await exists(own)) {
+    const moved = await rename(own, apiDir).then(
+      () => true,
+      () => false,
+    );
+    if (moved || (await exists(apiDir))) {
+      return;
+    }
+  }
+  const staging = `${apiDir}.${randomUUID()}.tmp`;
+  try {
+    await writeFiles(ctx, staging, api);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  await publishFolder(staging, apiDir);
 }
 
 /** Writes a deployment's files to this node's disk unless they are there already. */
@@ -104,13 +167,25 @@ function collision(error: unknown, path: string): unknown {
     : error;
 }
 
-/** Removes the local copies of deployments not in `keep`, and abandoned temporary folders. */
-export async function pruneLocalDeployments(ctx: ControlContext, keep: ReadonlySet<string>): Promise<void> {
-  const dir = join(ctx.workDir, 'deployments');
+/**
+ * Removes the local copies of deployments not in `keep`, the API folders not in `keepApis` (paths from
+ * {@link materializeWithSharedApi}), and abandoned temporary folders.
+ */
+export async function pruneLocalDeployments(
+  ctx: ControlContext,
+  keep: ReadonlySet<string>,
+  keepApis: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  await pruneFolder(join(ctx.workDir, 'deployments'), (_path, name) => keep.has(name));
+  await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path));
+}
+
+async function pruneFolder(dir: string, kept: (path: string, name: string) => boolean): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
-    if (!keep.has(name)) {
-      await rm(join(dir, name), { recursive: true, force: true });
+    const path = join(dir, name);
+    if (!kept(path, name)) {
+      await rm(path, { recursive: true, force: true });
     }
   }
 }

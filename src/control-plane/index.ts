@@ -21,6 +21,7 @@ export {
 export {
   type DeploymentFolders,
   materializeDeployment,
+  materializeWithSharedApi,
   pruneLocalDeployments,
   sweepUnusedContents,
 } from './content.js';

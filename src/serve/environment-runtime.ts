@@ -5,7 +5,7 @@
 import { type Diagnostic, loadConfig } from '../config/index.js';
 import {
   type ControlContext,
-  materializeDeployment,
+  materializeWithSharedApi,
   readDeployment,
   readSettings,
   resolveLink,
@@ -38,8 +38,16 @@ export interface EnvironmentRuntime {
   readonly site?: EdgeSite;
   readonly files?: DirectorySource;
   readonly api?: ManagedApi;
+  /** What {@link api} runs: its folder and the app settings it was given (to keep it across deployments). */
+  readonly apiSource?: ApiSource;
   /** The proxy to a linked backend, when the environment has one. */
   readonly linkedApi?: ApiProxy;
+}
+
+/** The folder and app settings a managed API was made with. */
+interface ApiSource {
+  readonly apiDir: string;
+  readonly appSettings: Readonly<Record<string, string>>;
 }
 
 /** Shared by every environment of the service. */
@@ -74,11 +82,16 @@ export interface ResourceTables {
   close(): Promise<void>;
 }
 
-/** Builds the runtime of an environment from its active deployment. */
+/**
+ * Builds the runtime of an environment from its active deployment. The managed API of `previous` (the
+ * runtime it replaces) is kept, running, when the new one would run the same API folder with the same
+ * app settings (decision 0047); {@link closeEnvironmentRuntime} then leaves it to the new runtime.
+ */
 export async function buildEnvironmentRuntime(
   deps: RuntimeDeps,
   entry: ServingEntry,
   applyChanges: () => Promise<void>,
+  previous?: EnvironmentRuntime,
 ): Promise<EnvironmentRuntime> {
   if (entry.activeDeploymentId === null) {
     return { entry };
@@ -87,7 +100,12 @@ export async function buildEnvironmentRuntime(
   if (deployment === undefined) {
     return { entry };
   }
-  const folders = await materializeDeployment(deps.control, deployment.id, deployment.manifest);
+  const folders = await materializeWithSharedApi(
+    deps.control,
+    deployment.id,
+    deployment.manifest,
+    `site:${entry.siteId}`,
+  );
   const state = await readRules(folders.appDir, entry);
   const files = await createDirectorySource({
     root: folders.appDir,
@@ -97,19 +115,12 @@ export async function buildEnvironmentRuntime(
   const link = await resolveLink(deps.control, entry.environmentId);
   const linkedApi = link === undefined ? undefined : createLinkedApi(entry, link, deps.linked);
   const appSettings = await readSettings(deps.control, entry.environmentId);
-  const api =
+  const apiSource =
     folders.apiDir === undefined || linkedApi !== undefined
       ? undefined
-      : createManagedApi({
-          apiDir: folders.apiDir,
-          appSettings,
-          timeoutMs: deps.apiTimeoutMs,
-          idleMs: deps.apiIdleMs,
-          logger: deps.control.logger,
-          label: `${entry.siteName}/${entry.environmentName}`,
-          identity: `site:${entry.siteId}`,
-          ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
-        });
+      : { apiDir: folders.apiDir, appSettings };
+  const api =
+    apiSource === undefined ? undefined : (keptApi(previous, apiSource) ?? newApi(deps, entry, apiSource));
   const signIn = createSignIn(deps, entry, state, appSettings, linkedApi ?? api);
   const site: EdgeSite = {
     state,
@@ -124,7 +135,39 @@ export async function buildEnvironmentRuntime(
     identity: createSiteIdentity(deps.control, entry, applyChanges),
     tokens: { wellKnown: (document) => deps.linked.tokens.wellKnown(entry.siteId, entry.hostname, document) },
   };
-  return { entry, site, files, api, linkedApi };
+  return { entry, site, files, api, ...(apiSource === undefined ? {} : { apiSource }), linkedApi };
+}
+
+/** The managed API of `previous` when it runs the same folder with the same app settings. */
+function keptApi(previous: EnvironmentRuntime | undefined, source: ApiSource): ManagedApi | undefined {
+  const kept = previous?.apiSource;
+  return previous?.api !== undefined &&
+    kept !== undefined &&
+    kept.apiDir === source.apiDir &&
+    sameSettings(kept.appSettings, source.appSettings)
+    ? previous.api
+    : undefined;
+}
+
+function sameSettings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const names = Object.keys(a);
+  return (
+    names.length === Object.keys(b).length &&
+    names.every((name) => Object.hasOwn(b, name) && a[name] === b[name])
+  );
+}
+
+function newApi(deps: RuntimeDeps, entry: ServingEntry, source: ApiSource): ManagedApi {
+  return createManagedApi({
+    apiDir: source.apiDir,
+    appSettings: source.appSettings,
+    timeoutMs: deps.apiTimeoutMs,
+    idleMs: deps.apiIdleMs,
+    logger: deps.control.logger,
+    label: `${entry.siteName}/${entry.environmentName}`,
+    identity: `site:${entry.siteId}`,
+    ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
+  });
 }
 
 /** What `/api` answers in an environment without an API: how to deploy one, or link a backend. */
@@ -207,7 +250,15 @@ async function readRules(appDir: string, entry: ServingEntry): Promise<SiteRules
   return { ok: true, rules: compileSiteRules(loaded.config) };
 }
 
-/** Releases an environment's resources, letting in-flight `/api` calls finish first. */
-export async function closeEnvironmentRuntime(runtime: EnvironmentRuntime, graceMs: number): Promise<void> {
-  await Promise.all([runtime.files?.close(), runtime.api?.close(graceMs), runtime.linkedApi?.close()]);
+/**
+ * Releases an environment's resources, letting in-flight `/api` calls finish first; a managed API that
+ * `successor` kept goes on running.
+ */
+export async function closeEnvironmentRuntime(
+  runtime: EnvironmentRuntime,
+  graceMs: number,
+  successor?: EnvironmentRuntime,
+): Promise<void> {
+  const api = runtime.api === successor?.api ? undefined : runtime.api;
+  await Promise.all([runtime.files?.close(), api?.close(graceMs), runtime.linkedApi?.close()]);
 }

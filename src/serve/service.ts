@@ -317,7 +317,7 @@ async function startOnStorage(
       throw error;
     });
   }
-  await pruneLocalDeployments(control, table.activeDeploymentIds());
+  await pruneLocalDeployments(control, table.activeDeploymentIds(), table.activeApiFolders());
   const sites = domains.provider(table);
   const identity = createIdentityHost({
     hostname: identityHostname,

@@ -29,6 +29,8 @@ export interface SiteTable extends EdgeStateProvider {
   functionsOf(hostname: string): Promise<readonly FunctionSummary[] | undefined>;
   /** The ids of the deployments this node serves. */
   activeDeploymentIds(): Set<string>;
+  /** The folders the managed APIs of this node run from. */
+  activeApiFolders(): Set<string>;
   /** The site and environment names served at a host name (for metrics and the access log). */
   describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
   close(): Promise<void>;
@@ -47,12 +49,15 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     const seen = new Set<string>();
     for (const entry of entries) {
       seen.add(entry.hostname);
-      const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange).catch((error: unknown) => {
-        deps.control.logger.error(
-          `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return { entry } satisfies EnvironmentRuntime;
-      });
+      const previous = runtimes.get(entry.hostname);
+      const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange, previous).catch(
+        (error: unknown) => {
+          deps.control.logger.error(
+            `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return { entry } satisfies EnvironmentRuntime;
+        },
+      );
       replace(entry.hostname, runtime);
     }
     for (const hostname of hostnames) {
@@ -69,7 +74,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       runtimes.set(hostname, next);
     }
     if (previous !== undefined) {
-      void closeEnvironmentRuntime(previous, DRAIN_MS);
+      void closeEnvironmentRuntime(previous, DRAIN_MS, next);
     }
   };
   const syncOnce = async () => {
@@ -140,6 +145,11 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     },
     async functionsOf(hostname: string) {
       return runtimes.get(hostname)?.api?.functions();
+    },
+    activeApiFolders() {
+      return new Set(
+        [...runtimes.values()].flatMap((r) => (r.apiSource === undefined ? [] : [r.apiSource.apiDir])),
+      );
     },
     activeDeploymentIds() {
       return new Set(

@@ -136,14 +136,53 @@ describe('API dependencies installed at deploy', () => {
     const [newest] = listed.json<{ value: { name: string; properties: { active: boolean } }[] }>().value;
     expect(newest).toMatchObject({ name: body.name, properties: { active: true } });
 
-    // A change (here of a static file) takes the full path: the API is started again.
+    // A change of static files only takes the full path, and the same API keeps running (decision 0047).
     const changed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'changed' }), {
       apiDir: api,
     });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.json<DeploymentBody>().properties.log).toMatch(/Dependencies unchanged/);
     expect((await t.get(host, '/')).text).toContain('changed');
-    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).not.toBe(pid);
+    expect((await t.get(host, '/api/pid')).json<{ pid: string }>().pid).toBe(pid);
+  }, 120_000);
+
+  it('starts the API again when its files or its app settings change, and only then', async () => {
+    const files = { 'src/functions/pid.js': PID_FUNCTION };
+    const api = await apiVariant(
+      { dependencies: { '@azure/functions': '^4.16.5' }, description: 'pid' },
+      files,
+    );
+    const first = await deployFolders(t.service, token, await writeApp({ 'index.html': 'a' }), {
+      apiDir: api,
+    });
+    expect(first.status, first.text).toBe(200);
+    const pidOf = async () => (await t.get(host, '/api/pid')).json<{ pid: string }>().pid;
+    const pid = await pidOf();
+
+    const edited = await apiVariant(
+      { dependencies: { '@azure/functions': '^4.16.5' }, description: 'pid' },
+      { ...files, 'src/functions/note.txt': 'an API file changed\n' },
+    );
+    const second = await deployFolders(t.service, token, await writeApp({ 'index.html': 'b' }), {
+      apiDir: edited,
+    });
+    expect(second.status, second.text).toBe(200);
+    const afterApiChange = await pidOf();
+    expect(afterApiChange).not.toBe(pid);
+
+    const settings = await t.admin('PUT', `${SITES_PATH}/deps/config/appsettings`, {
+      properties: { GREETING: 'hello' },
+    });
+    expect(settings.status, settings.text).toBe(200);
+    await expect.poll(pidOf, { timeout: 20_000 }).not.toBe(afterApiChange);
+
+    // Back to the first API: its folder is still on disk, and it starts from there.
+    const third = await deployFolders(t.service, token, await writeApp({ 'index.html': 'c' }), {
+      apiDir: api,
+    });
+    expect(third.status, third.text).toBe(200);
+    expect((await t.get(host, '/')).text).toContain('c');
+    expect(await pidOf()).not.toBe(pid);
   }, 120_000);
 
   it('installs again when package.json changes', async () => {

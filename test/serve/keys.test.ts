@@ -135,11 +135,9 @@ describe('the service key on embedded SQLite', () => {
     });
 
     it('leaves nothing under --data that group or others may read, after a deploy with an API', async () => {
-      const [deployment] = await readdir(join(dataDir, 'cache', 'deployments'));
+      const [api] = await readdir(join(dataDir, 'cache', 'api-contents'));
       // The API's dependencies were installed by npm, whose files are made private too.
-      expect(await readdir(join(dataDir, 'cache', 'deployments', deployment ?? '', 'api'))).toContain(
-        'node_modules',
-      );
+      expect(await readdir(join(dataDir, 'cache', 'api-contents', api ?? ''))).toContain('node_modules');
       expect(await sharedEntries(dataDir)).toEqual([]);
       expect(await modeOf(dataDir)).toBe(0o700);
       for (const name of ['portico.db', 'service-key']) {

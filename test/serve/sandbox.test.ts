@@ -72,11 +72,11 @@ async function startTenant(storage: Storage, sandbox: SandboxChoice, functionsUs
   return { t, host, lines, close, victimApi: await findVictimApi(t.dataDir) };
 }
 
-/** The victim's deployed API folder on the server's disk. */
+/** The victim's deployed API folder on the server's disk (one per site and API content, decision 0047). */
 async function findVictimApi(dataDir: string): Promise<string> {
-  const root = join(dataDir, 'cache', 'deployments');
+  const root = join(dataDir, 'cache', 'api-contents');
   for (const name of await readdir(root)) {
-    const api = join(root, name, 'api');
+    const api = join(root, name);
     if (existsSync(join(api, 'src', 'functions', 'setting.js'))) {
       return api;
     }
