@@ -9,7 +9,8 @@
  *   2. the same content again, BENCH_DEPLOY_RUNS times (default 5), the median kept: nothing to upload,
  *      no npm, the live files and the running API kept;
  *   3. the server's part of 2 alone: create and commit over REST from this process, as often;
- *   4. one static file changed, as often, the median kept: one upload, the installed dependencies reused.
+ *   4. one static file changed, as often, the median kept: one upload, the installed dependencies reused,
+ *      the running API kept (decision 0047).
  * Each deploy is checked: the page serves its content and `/api` answers 200 afterwards. Target:
  * the unchanged deploy <= 1 s. `portico --version` (spawn to exit) is the floor of any CLI command and
  * is measured in the same run. Results are also written to bench/results/deploy.md.
