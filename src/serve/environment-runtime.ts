@@ -2,6 +2,7 @@
  * Builds the edge's view of one deployed environment: the config and files of its active deployment
  * (materialised on this node), its managed API, and the service's sealed sessions.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { type Diagnostic, loadConfig } from '../config/index.js';
 import {
   type ControlContext,
@@ -144,17 +145,9 @@ function keptApi(previous: EnvironmentRuntime | undefined, source: ApiSource): M
   return previous?.api !== undefined &&
     kept !== undefined &&
     kept.apiDir === source.apiDir &&
-    sameSettings(kept.appSettings, source.appSettings)
+    isDeepStrictEqual(kept.appSettings, source.appSettings)
     ? previous.api
     : undefined;
-}
-
-function sameSettings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const names = Object.keys(a);
-  return (
-    names.length === Object.keys(b).length &&
-    names.every((name) => Object.hasOwn(b, name) && a[name] === b[name])
-  );
 }
 
 function newApi(deps: RuntimeDeps, entry: ServingEntry, source: ApiSource): ManagedApi {
