@@ -1,10 +1,11 @@
 /**
  * Graceful drain of a listener (SIGTERM): stop accepting, answer what is in flight with
  * `Connection: close` so that no client sends another request on a connection about to close, close
- * connections as they fall idle, and cut whatever is left at the deadline.
+ * connections as they fall idle, and cut whatever is left at the deadline. A response that has ended
+ * but whose bytes still wait for a slow client is in flight, not idle: its download is never cut short.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -16,6 +17,8 @@ export interface DrainGate {
   readonly draining: boolean;
   /** From now on, no response keeps its connection alive. */
   start(): void;
+  /** True while a response has ended but not all of it has been handed to the system yet. */
+  flushing(): boolean;
 }
 
 /** How often connections that fell idle are closed during a drain. */
@@ -47,14 +50,13 @@ export function createDrainGate(): DrainGate {
     wrap: (listener) => (req, res) => {
       if (draining) {
         res.shouldKeepAlive = false;
-      } else {
-        const socket: TrackedSocket = req.socket;
-        if (socket[LATEST_RESPONSE] === undefined) {
-          sockets.add(socket);
-          socket.on('close', forget);
-        }
-        socket[LATEST_RESPONSE] = res;
       }
+      const socket: TrackedSocket = req.socket;
+      if (socket[LATEST_RESPONSE] === undefined) {
+        sockets.add(socket);
+        socket.on('close', forget);
+      }
+      socket[LATEST_RESPONSE] = res;
       listener(req, res);
     },
     get draining() {
@@ -68,18 +70,33 @@ export function createDrainGate(): DrainGate {
           res.shouldKeepAlive = false;
         }
       }
-      sockets.clear();
+    },
+    flushing() {
+      for (const socket of sockets) {
+        const res = socket[LATEST_RESPONSE];
+        if (res?.writableEnded && !res.writableFinished) {
+          return true;
+        }
+      }
+      return false;
     },
   };
 }
 
 /**
  * Stops `server` accepting and waits for its connections to end, until `deadline` (a `Date.now()` time);
- * then cuts what is left. Resolves true when everything ended in time.
+ * then cuts what is left. Idle connections are closed, but not while `flushing` (the gate's): node counts
+ * a connection whose response has ended as idle even while that response's last bytes wait for a slow
+ * client, and closing it then would cut the download short. Resolves true when everything ended in time.
  */
-export function drainServer(server: Server, deadline: number): Promise<boolean> {
+export function drainServer(server: Server, deadline: number, flushing: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
+    const closeIdle = () => {
+      if (!flushing()) {
+        server.closeIdleConnections();
+      }
+    };
+    const sweep = setInterval(closeIdle, SWEEP_MS);
     const finish = (clean: boolean) => {
       clearInterval(sweep);
       clearTimeout(timer);
@@ -97,7 +114,9 @@ export function drainServer(server: Server, deadline: number): Promise<boolean> 
       finish(true);
       return;
     }
-    server.close(() => finish(true));
-    server.closeIdleConnections();
+    // node:http's own close() would close the idle connections at once, unguarded: stop accepting
+    // through net's close, and let the guarded sweep close them.
+    NetServer.prototype.close.call(server, () => finish(true));
+    closeIdle();
   });
 }

@@ -388,16 +388,18 @@ async function startOnStorage(
   };
   let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
-    operations.admin(
-      createManagementHandler({
-        control,
-        adminToken: admin.token,
-        logger: options.logger,
-        version: options.version,
-        afterChange,
-        fallback: createPortalHandler({ logger: options.logger }),
-        functions: { listFunctions: (hostname) => table.functionsOf(hostname) },
-      }),
+    gate.wrap(
+      operations.admin(
+        createManagementHandler({
+          control,
+          adminToken: admin.token,
+          logger: options.logger,
+          version: options.version,
+          afterChange,
+          fallback: createPortalHandler({ logger: options.logger }),
+          functions: { listFunctions: (hostname) => table.functionsOf(hostname) },
+        }),
+      ),
     ),
   );
   try {
@@ -468,10 +470,10 @@ async function startOnStorage(
         const deadline = Date.now() + timeoutMs;
         // The data plane first; the admin port answers /readyz (503, draining) until it is done.
         const [sites, secure] = await Promise.all([
-          drainServer(edge, deadline),
-          secureEdge === undefined ? true : drainServer(secureEdge.server, deadline),
+          drainServer(edge, deadline, gate.flushing),
+          secureEdge === undefined ? true : drainServer(secureEdge.server, deadline, gate.flushing),
         ]);
-        const admin = await drainServer(adminServer, deadline);
+        const admin = await drainServer(adminServer, deadline, gate.flushing);
         await close();
         return sites && secure && admin;
       },

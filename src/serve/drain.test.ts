@@ -1,0 +1,111 @@
+/**
+ * The drain's idle sweep against real sockets: a download whose response has ended but still waits for a
+ * slow client is finished before its connection closes, while a connection that is really idle closes.
+ * @see issue 14 (operations: graceful drain), test/ops/drain.test.ts (the whole process on SIGTERM)
+ */
+import { createServer, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '../edge/index.js';
+import { createDrainGate, type DrainGate, drainServer } from './drain.js';
+
+/** Larger than the loopback socket buffers, so part of it waits in the process for the client to read. */
+const BODY = Buffer.alloc(16 * 1024 * 1024, 0x61);
+
+interface Connection {
+  readonly socket: Socket;
+  /** Bytes received so far. */
+  received(): number;
+  /** Resolves when the server closed the connection, with everything received. */
+  readonly closed: Promise<number>;
+}
+
+/** A raw connection to `port` that sends `request` and, while paused, reads nothing. */
+function open(port: number, request: string, paused: boolean): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(request);
+      resolve({ socket, received: () => received, closed });
+    });
+    if (paused) {
+      socket.pause();
+    }
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    const closed = new Promise<number>((done) => socket.on('close', () => done(received)));
+    socket.on('error', reject);
+  });
+}
+
+const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: drain.test\r\n\r\n`;
+
+describe('drainServer', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await (server === undefined ? undefined : closeServer(server).catch(() => undefined));
+    server = undefined;
+  });
+
+  /** A server that answers `/big` with {@link BODY} in one `end`, and anything else with a short body. */
+  async function start(gate: DrainGate): Promise<{ port: number; ended: Promise<void> }> {
+    let markEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      markEnded = resolve;
+    });
+    server = createServer(
+      gate.wrap((req, res) => {
+        if (req.url === '/big') {
+          res.setHeader('content-length', BODY.length);
+          res.end(BODY);
+          markEnded();
+          return;
+        }
+        res.end('small');
+      }),
+    );
+    return { port: await listen(server, 0, '127.0.0.1'), ended };
+  }
+
+  it('lets a slow client read the whole of a response that has ended, then closes its connection', async () => {
+    const gate = createDrainGate();
+    const { port, ended } = await start(gate);
+    const slow = await open(port, GET('/big'), true);
+    await ended;
+    expect(gate.flushing()).toBe(true);
+
+    gate.start();
+    const drained = drainServer(server as Server, Date.now() + 60_000, gate.flushing);
+    slow.socket.resume();
+    const received = await slow.closed;
+    // The head, then every byte of the body.
+    expect(received).toBeGreaterThan(BODY.length);
+    expect(await drained).toBe(true);
+  }, 60_000);
+
+  it('closes an idle keep-alive connection at once, without waiting for the deadline', async () => {
+    const gate = createDrainGate();
+    const { port } = await start(gate);
+    const idle = await open(port, GET('/small'), false);
+    while (idle.received() === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(gate.flushing()).toBe(false);
+    gate.start();
+    expect(await drainServer(server as Server, Date.now() + 60_000, gate.flushing)).toBe(true);
+    await idle.closed;
+  }, 60_000);
+
+  it('cuts what is left at the deadline and says so', async () => {
+    const gate = createDrainGate();
+    const { port, ended } = await start(gate);
+    const stalled = await open(port, GET('/big'), true);
+    await ended;
+    gate.start();
+    expect(await drainServer(server as Server, Date.now() + 200, gate.flushing)).toBe(false);
+    stalled.socket.resume();
+    expect(await stalled.closed).toBeLessThan(BODY.length);
+  }, 60_000);
+});
