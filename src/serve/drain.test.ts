@@ -66,6 +66,7 @@ describe('drainServer', () => {
         res.end('small');
       }),
     );
+    gate.watch(server);
     return { port: await listen(server, 0, '127.0.0.1'), ended };
   }
 
@@ -77,7 +78,7 @@ describe('drainServer', () => {
     expect(gate.flushing()).toBe(true);
 
     gate.start();
-    const drained = drainServer(server as Server, Date.now() + 60_000, gate.flushing);
+    const drained = drainServer(server as Server, Date.now() + 60_000, gate);
     slow.socket.resume();
     const received = await slow.closed;
     // The head, then every byte of the body.
@@ -94,8 +95,42 @@ describe('drainServer', () => {
     }
     expect(gate.flushing()).toBe(false);
     gate.start();
-    expect(await drainServer(server as Server, Date.now() + 60_000, gate.flushing)).toBe(true);
+    expect(await drainServer(server as Server, Date.now() + 60_000, gate)).toBe(true);
     await idle.closed;
+  }, 60_000);
+
+  it('closes a connection that has not sent a byte yet (a browser preconnect) instead of waiting for it', async () => {
+    const gate = createDrainGate();
+    const { port } = await start(gate);
+    const accepted = new Promise((resolve) => server?.once('connection', resolve));
+    const unused = await open(port, '', false);
+    await accepted;
+    gate.start();
+    expect(await drainServer(server as Server, Date.now() + 20_000, gate)).toBe(true);
+    expect(await unused.closed).toBe(0);
+  }, 60_000);
+
+  it('answers a request whose first bytes arrived before the drain, with Connection: close', async () => {
+    const gate = createDrainGate();
+    const { port } = await start(gate);
+    const request = GET('/small');
+    const arrived = new Promise<void>((resolve) =>
+      server?.once('connection', (socket: Socket) => socket.once('data', () => resolve())),
+    );
+    const partial = await open(port, request.slice(0, 10), false);
+    await arrived;
+    gate.start();
+    const drained = drainServer(server as Server, Date.now() + 20_000, gate);
+    let text = '';
+    partial.socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    partial.socket.write(request.slice(10));
+    await partial.closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(text.endsWith('small')).toBe(true);
+    expect(await drained).toBe(true);
   }, 60_000);
 
   it('cuts what is left at the deadline and says so', async () => {
@@ -104,7 +139,7 @@ describe('drainServer', () => {
     const stalled = await open(port, GET('/big'), true);
     await ended;
     gate.start();
-    expect(await drainServer(server as Server, Date.now() + 200, gate.flushing)).toBe(false);
+    expect(await drainServer(server as Server, Date.now() + 200, gate)).toBe(false);
     stalled.socket.resume();
     expect(await stalled.closed).toBeLessThan(BODY.length);
   }, 60_000);

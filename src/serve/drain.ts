@@ -3,22 +3,35 @@
  * `Connection: close` so that no client sends another request on a connection about to close, close
  * connections as they fall idle, and cut whatever is left at the deadline. A response that has ended
  * but whose bytes still wait for a slow client is in flight, not idle: its download is never cut short.
+ * A connection that has not sent a byte yet (a browser's preconnect) is idle: it does not hold the drain.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Tracks the responses in flight of the listeners it wraps. */
-export interface DrainGate {
+/** Tracks the connections and responses in flight of the listeners it wraps and watches. */
+export interface DrainGate extends DrainSweep {
   /** The listener with its responses tracked. */
   wrap(listener: Listener): Listener;
+  /**
+   * Tracks every connection `server` accepts from now on, also before its first request (an HTTPS
+   * server's once its handshake is done: the socket its requests arrive on).
+   */
+  watch(server: Server | TlsServer): void;
   /** True once a drain started. */
   readonly draining: boolean;
   /** From now on, no response keeps its connection alive. */
   start(): void;
+}
+
+/** What a drain's sweep asks the gate. */
+export interface DrainSweep {
   /** True while a response has ended but not all of it has been handed to the system yet. */
   flushing(): boolean;
+  /** Closes the connections that have not sent a byte yet; node's own sweep leaves them open. */
+  closeUnused(): void;
 }
 
 /** How often connections that fell idle are closed during a drain. */
@@ -27,8 +40,12 @@ const SWEEP_MS = 50;
 /** The response a connection answered last (node's own `_httpMessage` is not public). */
 const LATEST_RESPONSE = Symbol('portico.drain.latestResponse');
 
+/** Set once the gate tracks a connection. */
+const TRACKED = Symbol('portico.drain.tracked');
+
 interface TrackedSocket extends Socket {
   [LATEST_RESPONSE]?: ServerResponse;
+  [TRACKED]?: true;
 }
 
 /**
@@ -46,18 +63,32 @@ export function createDrainGate(): DrainGate {
   const forget = function (this: TrackedSocket) {
     sockets.delete(this);
   };
+  const track = (socket: TrackedSocket) => {
+    socket[TRACKED] = true;
+    sockets.add(socket);
+    socket.on('close', forget);
+  };
   return {
     wrap: (listener) => (req, res) => {
       if (draining) {
         res.shouldKeepAlive = false;
       }
       const socket: TrackedSocket = req.socket;
-      if (socket[LATEST_RESPONSE] === undefined) {
-        sockets.add(socket);
-        socket.on('close', forget);
+      if (socket[TRACKED] !== true) {
+        track(socket);
       }
       socket[LATEST_RESPONSE] = res;
       listener(req, res);
+    },
+    watch(server) {
+      server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', track);
+    },
+    closeUnused() {
+      for (const socket of sockets) {
+        if (socket[LATEST_RESPONSE] === undefined && socket.bytesRead === 0) {
+          socket.destroy();
+        }
+      }
     },
     get draining() {
       return draining;
@@ -85,14 +116,15 @@ export function createDrainGate(): DrainGate {
 
 /**
  * Stops `server` accepting and waits for its connections to end, until `deadline` (a `Date.now()` time);
- * then cuts what is left. Idle connections are closed, but not while `flushing` (the gate's): node counts
+ * then cuts what is left. Idle connections are closed, but not while the gate is `flushing`: node counts
  * a connection whose response has ended as idle even while that response's last bytes wait for a slow
  * client, and closing it then would cut the download short. Resolves true when everything ended in time.
  */
-export function drainServer(server: Server, deadline: number, flushing: () => boolean): Promise<boolean> {
+export function drainServer(server: Server, deadline: number, gate: DrainSweep): Promise<boolean> {
   return new Promise((resolve) => {
     const closeIdle = () => {
-      if (!flushing()) {
+      gate.closeUnused();
+      if (!gate.flushing()) {
         server.closeIdleConnections();
       }
     };

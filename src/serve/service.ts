@@ -410,7 +410,10 @@ async function startOnStorage(
         certificates.forHost,
         options.logger,
       );
+      gate.watch(secureEdge.server);
     }
+    gate.watch(edge);
+    gate.watch(adminServer);
     publicPort = await listen(edge, options.port, options.host);
     if (secureEdge !== undefined) {
       httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
@@ -470,10 +473,10 @@ async function startOnStorage(
         const deadline = Date.now() + timeoutMs;
         // The data plane first; the admin port answers /readyz (503, draining) until it is done.
         const [sites, secure] = await Promise.all([
-          drainServer(edge, deadline, gate.flushing),
-          secureEdge === undefined ? true : drainServer(secureEdge.server, deadline, gate.flushing),
+          drainServer(edge, deadline, gate),
+          secureEdge === undefined ? true : drainServer(secureEdge.server, deadline, gate),
         ]);
-        const admin = await drainServer(adminServer, deadline, gate.flushing);
+        const admin = await drainServer(adminServer, deadline, gate);
         await close();
         return sites && secure && admin;
       },
