@@ -4,8 +4,11 @@
  * @see issue 14 (operations: graceful drain), test/ops/drain.test.ts (the whole process on SIGTERM)
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTestCa } from '../../test/helpers/certificates.js';
 import { closeServer, listen } from '../edge/index.js';
 import { createDrainGate, type DrainGate, drainServer } from './drain.js';
 
@@ -108,6 +111,27 @@ describe('drainServer', () => {
     gate.start();
     expect(await drainServer(server as Server, Date.now() + 20_000, gate)).toBe(true);
     expect(await unused.closed).toBe(0);
+  }, 60_000);
+
+  it('closes an HTTPS connection that finished its handshake but sent no request', async () => {
+    const gate = createDrainGate();
+    const ca = await createTestCa();
+    const pair = await ca.issue(['drain.test']);
+    const secure = createHttpsServer(
+      pair,
+      gate.wrap((_req, res) => res.end('small')),
+    );
+    server = secure;
+    gate.watch(secure);
+    const port = await listen(secure, 0, '127.0.0.1');
+    const handshaken = new Promise((resolve) => secure.once('secureConnection', resolve));
+    const client = connectTls({ port, host: '127.0.0.1', servername: 'drain.test', ca: ca.cert });
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.on('error', () => undefined);
+    await handshaken;
+    gate.start();
+    expect(await drainServer(secure, Date.now() + 20_000, gate)).toBe(true);
+    await closed;
   }, 60_000);
 
   it('answers a request whose first bytes arrived before the drain, with Connection: close', async () => {
