@@ -27,12 +27,16 @@ export interface FunctionAppTable {
   handle(hostname: string, req: IncomingMessage, res: ServerResponse): boolean;
   loadAll(): Promise<void>;
   apply(names: readonly string[]): Promise<void>;
+  /** The names of the deployment folders (`functionapp-<id>-<version>`) the apps of this table run from. */
+  activeFolders(): Set<string>;
   close(): Promise<void>;
 }
 
 interface Runtime {
   readonly app: BackendApp;
   readonly api: ManagedApi | undefined;
+  /** The deployment folder the app runs from, when it has content. */
+  readonly folder?: string;
   /** Issuer → site id of every environment linked to the app. */
   readonly issuers: ReadonlyMap<string, string>;
 }
@@ -165,7 +169,8 @@ async function buildRuntime(app: BackendApp, deps: FunctionAppDeps): Promise<Run
     return { app, api: undefined, issuers };
   }
   const version = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
-  const folders = await materializeDeployment(deps.control, `functionapp-${app.id}-${version}`, {
+  const folder = `functionapp-${app.id}-${version}`;
+  const folders = await materializeDeployment(deps.control, folder, {
     app: [],
     api: files,
   });
@@ -179,7 +184,7 @@ async function buildRuntime(app: BackendApp, deps: FunctionAppDeps): Promise<Run
     identity: `functionapp:${app.id}`,
     ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
   });
-  return { app, api, issuers };
+  return { app, api, issuers, folder };
 }
 
 /** Creates the table; call `loadAll()` before serving. */
@@ -216,6 +221,11 @@ export function createFunctionAppTable(deps: FunctionAppDeps): FunctionAppTable 
       return true;
     },
     loadAll: replaceAll,
+    activeFolders() {
+      return new Set(
+        [...byHost.values()].flatMap((runtime) => (runtime.folder === undefined ? [] : [runtime.folder])),
+      );
+    },
     async apply(names) {
       // Links are recorded under environment host names, so any change may change who may call an app.
       if (

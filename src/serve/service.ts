@@ -317,7 +317,9 @@ async function startOnStorage(
       throw error;
     });
   }
-  await pruneLocalDeployments(control, table.activeDeploymentIds(), table.activeApiFolders());
+  // The folders of the environments' deployments and APIs, and of the function apps, stay.
+  const inUse = new Set([...table.activeDeploymentIds(), ...functionApps.activeFolders()]);
+  await pruneLocalDeployments(control, inUse, table.activeApiFolders());
   const sites = domains.provider(table);
   const identity = createIdentityHost({
     hostname: identityHostname,

@@ -211,6 +211,25 @@ describe('portico serve: linked web apps, container apps and function apps', () 
     expect(foreign.status).toBe(401);
   }, 180_000);
 
+  it('runs the function app again after the service restarts on the same data folder', async () => {
+    // A restart prunes the deployment folders no environment uses; the function app's must stay.
+    const port = t.service.port;
+    await t.close();
+    // The same port: the linked site reaches its function app through the listener.
+    t = await startTestService({ dataDir: t.dataDir, extra: { port } });
+    const session = await t.admin('POST', `${SITES_PATH}/functions/createTestSession`, {
+      properties: { provider: 'github', userDetails: 'ada' },
+    });
+    const { cookieName, cookieValue } = session.json<{
+      properties: { cookieName: string; cookieValue: string };
+    }>().properties;
+    const call = await t.get(sites.get('functions')?.host ?? '', '/api/whoami', {
+      headers: { cookie: `${cookieName}=${cookieValue}` },
+    });
+    expect(call.status, call.text).toBe(200);
+    expect(call.json<{ token: boolean }>().token).toBe(true);
+  }, 180_000);
+
   it('keeps refusing direct calls after unlink', async () => {
     expect((await t.admin('DELETE', `${SITES_PATH}/functions/linkedBackends/inventory`)).status).toBe(204);
     const after = await t.get(sites.get('functions')?.host ?? '', '/api/whoami');
