@@ -60,13 +60,16 @@ interface Node {
   exited: Promise<number | null>;
 }
 
-async function startNode(options: { accessLog?: boolean } = {}): Promise<Node> {
+async function startNode(options: { accessLog?: boolean; drainTimeoutSeconds?: number } = {}): Promise<Node> {
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
   const accessLog = join(dataDir, 'access.log');
   const cli = await startCli(
     [
       ...['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
       ...(options.accessLog ? ['--access-log', accessLog] : []),
+      ...(options.drainTimeoutSeconds === undefined
+        ? []
+        : ['--drain-timeout', String(options.drainTimeoutSeconds)]),
     ],
     30_000,
   );
@@ -188,6 +191,31 @@ describe('portico serve drains on SIGTERM', () => {
       .filter((line) => line !== '')
       .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
     expect([...logged].sort()).toEqual([...ids].sort());
+  }, 90_000);
+
+  it('does not wait for connections that never sent a request (a browser preconnect)', async () => {
+    // A drain timeout longer than the test: waiting for these connections would fail it.
+    const node = await startNode({ drainTimeoutSeconds: 600 });
+    cleanups.push(
+      async () => node.cli.child.kill('SIGKILL'),
+      () => rm(node.dataDir, { recursive: true, force: true }),
+    );
+    const adminPort = Number(new URL(node.adminUrl).port);
+    const preconnects = [node.port, adminPort].map((port) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      return { socket, closed: new Promise((resolve) => socket.once('close', resolve)) };
+    });
+    await Promise.all(
+      preconnects.map(({ socket }) => new Promise((resolve) => socket.once('connect', resolve))),
+    );
+    // Answered on other connections: by then both listeners have accepted the connections made before.
+    expect((await send(`http://127.0.0.1:${node.port}/`)).status).toBe(404);
+    expect((await send(`${node.adminUrl}/readyz`)).status).toBe(200);
+    node.cli.child.kill('SIGTERM');
+    expect(await node.exited).toBe(0);
+    await Promise.all(preconnects.map(({ closed }) => closed));
+    expect(node.cli.stderr()).not.toContain('were cut');
   }, 90_000);
 
   it('exits at once on a second SIGTERM', async () => {
