@@ -19,19 +19,23 @@ export interface TestDatabase {
 
 const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL;
 
+/** A fresh SQLite database in a folder of its own, for suites that run on SQLite only. */
+export async function createSqliteDatabase(): Promise<{
+  location: DatabaseLocation;
+  dir: string;
+  cleanup(): Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-sqlite-'));
+  return {
+    location: { dialect: 'sqlite', file: join(dir, 'portico.db') },
+    dir,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
 /** The databases available here; prints a notice when PostgreSQL is skipped. */
 export function testDatabases(): TestDatabase[] {
-  const sqlite: TestDatabase = {
-    name: 'sqlite',
-    async create() {
-      const dir = await mkdtemp(join(tmpdir(), 'portico-sqlite-'));
-      return {
-        location: { dialect: 'sqlite', file: join(dir, 'portico.db') },
-        dir,
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  };
+  const sqlite: TestDatabase = { name: 'sqlite', create: createSqliteDatabase };
   if (POSTGRES_URL === undefined || POSTGRES_URL === '') {
     if (process.env.PORTICO_REQUIRE_POSTGRES === '1') {
       throw new Error('PORTICO_REQUIRE_POSTGRES=1 but PORTICO_TEST_DATABASE_URL is not set.');

@@ -16,7 +16,7 @@ import type { Manifest, ManifestFile } from '../../src/control-plane/manifest.js
 import { sha256Hex } from '../../src/shared/hash.js';
 import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
 import { testControlContext } from '../helpers/control-context.js';
-import { testDatabases } from '../helpers/databases.js';
+import { createSqliteDatabase } from '../helpers/databases.js';
 
 describe('API folders shared by deployments of the same API', () => {
   let storage: StorageDatabase;
@@ -36,11 +36,7 @@ describe('API folders shared by deployments of the same API', () => {
   });
 
   beforeAll(async () => {
-    const sqlite = testDatabases().find((database) => database.name === 'sqlite');
-    const created = await sqlite?.create();
-    if (created === undefined) {
-      throw new Error('no SQLite database');
-    }
+    const created = await createSqliteDatabase();
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
     ctx = testControlContext(storage, created.dir);

@@ -9,7 +9,7 @@ import { type ControlContext, createSite, rotateSigningKey } from '../../src/con
 import { createTokenService, type TokenService } from '../../src/serve/tokens.js';
 import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
 import { testControlContext } from '../helpers/control-context.js';
-import { testDatabases } from '../helpers/databases.js';
+import { createSqliteDatabase } from '../helpers/databases.js';
 
 const HOST = 'shop.portico.test';
 const AUDIENCE = 'http://contoso.azure-api.portico.test:4280';
@@ -24,11 +24,7 @@ describe('backend tokens of a site', () => {
   let tokens: TokenService;
 
   beforeAll(async () => {
-    const sqlite = testDatabases().find((database) => database.name === 'sqlite');
-    const created = await sqlite?.create();
-    if (created === undefined) {
-      throw new Error('no SQLite database');
-    }
+    const created = await createSqliteDatabase();
     cleanup = created.cleanup;
     storage = await openDatabase(created.location);
     ctx = testControlContext(storage, created.dir, {
