@@ -60,6 +60,18 @@ describe('portico serve: linked web apps, container apps and function apps', () 
       properties: { backendResourceId: id, backendType: type },
     });
   };
+  /** `/api/whoami` of the site `functions`, signed in as ada (a test session of the site). */
+  const whoamiAsAda = async () => {
+    const session = await t.admin('POST', `${SITES_PATH}/functions/createTestSession`, {
+      properties: { provider: 'github', userDetails: 'ada' },
+    });
+    const { cookieName, cookieValue } = session.json<{
+      properties: { cookieName: string; cookieValue: string };
+    }>().properties;
+    return t.get(sites.get('functions')?.host ?? '', '/api/whoami', {
+      headers: { cookie: `${cookieName}=${cookieValue}` },
+    });
+  };
   const messageOf = (response: { json<T>(): T }) =>
     response.json<{ error: { code: string; message: string } }>().error;
 
@@ -191,15 +203,7 @@ describe('portico serve: linked web apps, container apps and function apps', () 
       'accepts only requests proxied by its linked static web app',
     );
     expect((await link('functions', 'functionapp', 'inventory')).status).toBe(200);
-    const session = await t.admin('POST', `${SITES_PATH}/functions/createTestSession`, {
-      properties: { provider: 'github', userDetails: 'ada' },
-    });
-    const { cookieName, cookieValue } = session.json<{
-      properties: { cookieName: string; cookieValue: string };
-    }>().properties;
-    const call = await t.get(sites.get('functions')?.host ?? '', '/api/whoami', {
-      headers: { cookie: `${cookieName}=${cookieValue}` },
-    });
+    const call = await whoamiAsAda();
     expect(call.status).toBe(200);
     const body = call.json<{ url: string; principal: string; token: boolean }>();
     expect(new URL(body.url).pathname).toBe('/api/whoami');
@@ -217,15 +221,7 @@ describe('portico serve: linked web apps, container apps and function apps', () 
     await t.close();
     // The same port: the linked site reaches its function app through the listener.
     t = await startTestService({ dataDir: t.dataDir, extra: { port } });
-    const session = await t.admin('POST', `${SITES_PATH}/functions/createTestSession`, {
-      properties: { provider: 'github', userDetails: 'ada' },
-    });
-    const { cookieName, cookieValue } = session.json<{
-      properties: { cookieName: string; cookieValue: string };
-    }>().properties;
-    const call = await t.get(sites.get('functions')?.host ?? '', '/api/whoami', {
-      headers: { cookie: `${cookieName}=${cookieValue}` },
-    });
+    const call = await whoamiAsAda();
     expect(call.status, call.text).toBe(200);
     expect(call.json<{ token: boolean }>().token).toBe(true);
   }, 180_000);
