@@ -35,7 +35,7 @@ function foldersOf(root: string, manifest: Manifest): DeploymentFolders {
 }
 
 /** The folder of a site's API content on this node: named by the site and the API's files (path and SHA-256). */
-export function apiContentFolder(ctx: ControlContext, owner: string, api: readonly ManifestFile[]): string {
+function apiContentFolder(ctx: ControlContext, owner: string, api: readonly ManifestFile[]): string {
   const lines = api.map((file) => `${file.path}\0${file.sha256}`).sort();
   return join(apiContentsRoot(ctx), sha256Hex(`${owner}\n${lines.join('\n')}`));
 }
@@ -174,7 +174,7 @@ function collision(error: unknown, path: string): unknown {
 export async function pruneLocalDeployments(
   ctx: ControlContext,
   keep: ReadonlySet<string>,
-  keepApis: ReadonlySet<string> = new Set(),
+  keepApis: ReadonlySet<string>,
 ): Promise<void> {
   await pruneFolder(join(ctx.workDir, 'deployments'), (_path, name) => keep.has(name));
   await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path));
