@@ -105,11 +105,12 @@ describe('portico serve --workers 4 (SQLite, no Redis)', () => {
   });
 
   it.runIf(existsSync('/proc/self/cmdline'))(
-    'starts every worker with the larger young generation (decision 0040)',
+    'starts every worker with the larger young generation and without the memory reducer (decisions 0040, 0048)',
     async () => {
       for (const pid of workerPids()) {
         const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
         expect(args, `worker ${pid}`).toContain('--min-semi-space-size=32');
+        expect(args, `worker ${pid}`).toContain('--no-memory-reducer');
       }
     },
   );
