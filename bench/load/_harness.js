@@ -79,17 +79,17 @@ export function waitForLine(child, match, what) {
  * `portico.test` domain) and resolves once it announces it is ready, with its ports, admin URL, admin
  * token and pid; its output keeps draining so a chatty server never blocks on a full pipe.
  * BENCH_CPU_PROF=<dir> writes a CPU profile of it there (Node refuses --cpu-prof in NODE_OPTIONS);
- * BENCH_SERVE_NODE_FLAGS (e.g. `--min-semi-space-size=32`) are Node flags it is started with. With
+ * `nodeFlags` and BENCH_SERVE_NODE_FLAGS (e.g. `--min-semi-space-size=32`) are Node flags it is started with. With
  * `gc: true` it runs with `--trace-gc-nvp`, and the result's `gc` counts its young-generation work
  * ({@link trackGc}) for {@link measure}.
  */
-export async function startServe(dataDir, flags = [], { gc = false } = {}) {
+export async function startServe(dataDir, flags = [], { gc = false, nodeFlags: ownFlags = [] } = {}) {
   const [port, adminPort] = [await findFreePort(), await findFreePort()];
   const token = randomBytes(16).toString('hex');
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const nodeFlags = process.env.BENCH_SERVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const nodeFlags = [...ownFlags, ...(process.env.BENCH_SERVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const args = [
     ...profile,
     ...nodeFlags,

@@ -12,7 +12,14 @@
  *   w1. static and /api, `--workers 1`;
  *   w2. static and /api, `--workers 2` (w2/w1 is the gain of a second process);
  *   t1. static, metrics on, `--no-traffic` (the portal's traffic history off);
- *   t2. static, metrics on, traffic history on (the default; t2/t1 is the recorder's cost, decision 0032).
+ *   t2. static, metrics on, traffic history on (the default; t2/t1 is the recorder's cost, decision 0032);
+ *   i1. static, first loaded after at least 45 s of rest since its set-up, started as `node bin/portico.js`;
+ *   i2. i1 started as `node --no-memory-reducer bin/portico.js` (decision 0048: V8's memory-reducing
+ *       collections while a process rests before its first load leave Node's HTTP code on slow paths for
+ *       the life of the process; i2/i1 is what the flag gives back).
+ * All the other nodes run with `--no-memory-reducer`, as operations.md advises: each pair of rows compares
+ * one feature, and a node that happened to rest before its first load would otherwise run 30–45 % slower
+ * than its partner whatever the feature costs.
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
  * For o1 and o2 the report also gives the server's CPU time per request (Linux /proc), whose ratio moves
@@ -115,12 +122,12 @@ async function checkTarget({ url, headers, expected }) {
 }
 
 /** Starts one configured service; its setup error is kept for its scenarios to report. */
-async function startConfigured(flags, apiPort, dirs) {
+async function startConfigured(flags, apiPort, dirs, nodeFlags = ['--no-memory-reducer']) {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-ops-'));
   dirs.push(dataDir);
   try {
-    const service = await startServe(dataDir, flags(dataDir));
-    return { service, host: await configure(service, apiPort) };
+    const service = await startServe(dataDir, flags(dataDir), { nodeFlags });
+    return { service, host: await configure(service, apiPort), configuredAt: performance.now() };
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
@@ -135,6 +142,22 @@ function target(node, path, expected, headers = {}) {
   return { url, headers: { ...headers, host: node.host }, expected, pids: [node.service.pid] };
 }
 
+/** How long the i-rows' nodes rest after their set-up before their first load. */
+const REST_MS = 45_000;
+
+/** {@link target}, once `node` has rested {@link REST_MS} since its set-up (the first round waits). */
+async function rested(node, path, expected) {
+  if (node instanceof Error) {
+    throw node;
+  }
+  const left = node.configuredAt + REST_MS - performance.now();
+  if (left > 0) {
+    process.stderr.write(`  resting ${Math.ceil(left / 1000)} s before the first load ...\n`);
+    await new Promise((resolve) => setTimeout(resolve, left));
+  }
+  return target(node, path, expected);
+}
+
 /** {@link target} with a session cookie of a test user. */
 async function signedIn(node, path, expected) {
   if (node instanceof Error) {
@@ -147,16 +170,17 @@ async function signedIn(node, path, expected) {
 const CPU = { cpu: true };
 
 function formatReport(rows) {
-  const [o1, o2, o3, w1s, w2s, w1a, w2a, t1, t2] = rows;
+  const [o1, o2, o3, w1s, w2s, w1a, w2a, t1, t2, i1, i2] = rows;
   const cost = ratio(o2, o1);
   const traffic = ratio(t2, t1);
+  const rest = ratio(i2, i1);
   return [
     '# Portico operations benchmark',
     '',
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); the load generator, the bare backend and every portico serve ` +
-      'process share the machine.',
+      'process share the machine. Every node but i1 runs with `node --no-memory-reducer` (decision 0048).',
     '',
     '| scenario | req/s | p50 ms | p99 ms | ratio | CPU µs/req |',
     '|---|---|---|---|---|---|',
@@ -169,6 +193,8 @@ function formatReport(rows) {
     formatRow(w2a, ratio(w2a, w1a), CPU),
     formatRow(t1, undefined, CPU),
     formatRow(t2, traffic, CPU),
+    formatRow(i1, undefined, CPU),
+    formatRow(i2, rest, CPU),
     '',
     'Target check:',
     formatCheck('metrics + access log on the static path (o2/o1)', cost, TARGETS.operationsCost),
@@ -177,6 +203,9 @@ function formatReport(rows) {
     formatCheck('traffic history recorder on the static path (t2/t1)', traffic, TARGETS.trafficCost),
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
+    `- first load after ${REST_MS / 1000} s of rest, --no-memory-reducer against plain (i2/i1): ${formatRatio(rest)}` +
+      `; by CPU per request ${formatRatio(i1.cpuUs && i2.cpuUs ? i1.cpuUs / i2.cpuUs : undefined)}` +
+      ' (no target: what decision 0048 gives back)',
     ...formatNotes(rows),
     '',
   ].join('\n');
@@ -207,6 +236,9 @@ async function main() {
   try {
     writeFileSync(join(appDir, 'index.html'), PAGE);
     const bare = await startBareServers(join(appDir, 'index.html'));
+    // First, so that their rest overlaps the other nodes' start-up and runs.
+    const plainRest = await startConfigured(() => [], bare.api, dirs, []);
+    const flagRest = await startConfigured(() => [], bare.api, dirs);
     const plain = await startConfigured(() => ['--no-metrics'], bare.api, dirs);
     const observed = await startConfigured(
       (dir) => ['--access-log', join(dir, 'access.log')],
@@ -227,6 +259,8 @@ async function main() {
       ['w2. /api (linked backend), --workers 2', async () => target(two, '/api/hello', API_BODY)],
       ['t1. static, metrics, --no-traffic', async () => target(untracked, '/', PAGE)],
       ['t2. static, metrics + traffic history', async () => target(tracked, '/', PAGE)],
+      ['i1. static, first load after rest, plain', async () => rested(plainRest, '/', PAGE)],
+      ['i2. static, first load after rest, --no-memory-reducer', async () => rested(flagRest, '/', PAGE)],
     ];
     const rows = await runRounds(scenarios, checkTarget);
     const report = formatReport(rows);
