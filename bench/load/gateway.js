@@ -27,8 +27,9 @@
  * times and each row shows its best round), BENCH_CPU_PROF (a folder: each `portico serve` writes a
  * `node --cpu-prof` profile there when it stops; the scenarios run one after the other, so a profile's
  * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1
- * only; the load generator, the bare backend and Portico run in separate processes. Results are also
- * written to bench/results/gateway.md.
+ * only; the load generator, the bare backend and Portico run in separate processes. Portico and
+ * fast-gateway run with `node --no-memory-reducer`, as docs/operations.md advises (decision 0048). Results
+ * are also written to bench/results/gateway.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,13 @@ import {
 import { API_BODY } from './bare-servers.js';
 
 const TARGETS = { checks: 0.85, fastGateway: 2, linked: 0.85 };
+
+/**
+ * The Node flags of both `portico serve` processes and of fast-gateway (decision 0048): each rests
+ * through the others' set-up and runs before its first load, and without this flag how much V8's memory
+ * reducer collected meanwhile would decide 10–45 % of its CPU per request.
+ */
+const NODE_FLAGS = ['--no-memory-reducer'];
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
 const APIM = `${PROVIDERS}/Microsoft.ApiManagement/service/bench`;
 const SITE = `${PROVIDERS}/Microsoft.Web/staticSites/shop`;
@@ -143,7 +151,7 @@ async function startFastGateway(apiPort, secure) {
     throw secure;
   }
   const script = join(ROOT, 'bench', 'load', 'fast-gateway-proxy.js');
-  const child = spawnChild([script, String(apiPort)], {
+  const child = spawnChild([...NODE_FLAGS, script, String(apiPort)], {
     env: { ...process.env, BENCH_FG_CHECKS: JSON.stringify(secure.checks) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -330,7 +338,8 @@ function formatReport(rows) {
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
-      'processes on loopback. Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
+      'processes on loopback; Portico and fast-gateway under `node --no-memory-reducer` (decision 0048).',
+    'Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
     '(children included) over the requests of the measured run, least of the rounds. Alloc KB/req and promoted',
     "B/req: what `portico serve`'s young generation allocated, and kept long enough to move to the old one, per",
     'request (from `--trace-gc-nvp`; least of the rounds): steady where req/s and CPU move with the machine.',
@@ -377,10 +386,13 @@ async function main() {
     writeFileSync(htmlFile, '<!doctype html>\n');
     const bare = await startBareServers(htmlFile);
     // Started and configured before any measurement, so its start-up never overlaps a run.
-    const portico = await startServe(join(workDir, 'data'), [], { gc: true })
+    const portico = await startServe(join(workDir, 'data'), [], { gc: true, nodeFlags: NODE_FLAGS })
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
-    const hop = await startServe(join(workDir, 'hop'), ['--no-in-process-gateway'], { gc: true })
+    const hop = await startServe(join(workDir, 'hop'), ['--no-in-process-gateway'], {
+      gc: true,
+      nodeFlags: NODE_FLAGS,
+    })
       .then(async (service) => ({ service, setup: await configure(service, bare.api) }))
       .catch((error) => error);
     const fastGateway = await startFastGateway(
