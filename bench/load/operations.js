@@ -18,7 +18,7 @@
  *       collections while a process rests before its first load leave Node's HTTP code on slow paths for
  *       the life of the process; i2/i1 is what the flag gives back).
  * All the other nodes run with `--no-memory-reducer`, as operations.md advises: each pair of rows compares
- * one feature, and a node that happened to rest before its first load would otherwise run 30–45 % slower
+ * one feature, and a node that happened to rest before its first load would otherwise run up to 55 % slower
  * than its partner whatever the feature costs.
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.

@@ -23,9 +23,8 @@ describe('workerExecArgv', () => {
       '--min_semi_space_size=4',
       '--no-memory-reducer',
     ]);
-    expect(workerExecArgv(['--no_memory_reducer'])).toEqual([
-      '--no_memory_reducer',
-      '--min-semi-space-size=32',
-    ]);
+    for (const own of ['--no_memory_reducer', '--nomemory-reducer', '--memory-reducer=false']) {
+      expect(workerExecArgv([own])).toEqual([own, '--min-semi-space-size=32']);
+    }
   });
 });

@@ -49,11 +49,11 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<number
  * - A larger first semi-space (decision 0040): a request allocates 25–30 KB, mostly inside Node and
  *   undici, and it halves the scavenges, 10–20 µs of CPU per gateway call here, for about 13 MB more at rest.
  * - No memory reducer (decision 0048): its collections while the worker idles before its first load leave
- *   Node's HTTP code on slow paths for the life of the process, 30–45 % more CPU per static request here.
+ *   Node's HTTP code on slow paths for the life of the process, up to 55 % more CPU per static request here.
  */
 const WORKER_FLAGS: readonly { readonly flag: string; readonly given: RegExp }[] = [
   { flag: '--min-semi-space-size=32', given: /^--(min|max)[-_]semi[-_]space[-_]size\b/ },
-  { flag: '--no-memory-reducer', given: /^--(no[-_])?memory[-_]reducer$/ },
+  { flag: '--no-memory-reducer', given: /^--(no[-_]?)?memory[-_]reducer(=|$)/ },
 ];
 
 /** The Node flags of a worker: the primary's, plus each of {@link WORKER_FLAGS} the primary does not set. */
