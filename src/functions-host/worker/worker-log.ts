@@ -1,24 +1,20 @@
 /**
  * Log forwarding: `context.log`, `coreApi.log` and the user's `console.*` all end up as `log` messages to
  * the parent, tagged with the function name and invocation id when they happen during an invocation
- * (spec §1 step 6; issue 3 "Dev loop"). The invocation is tracked with an AsyncLocalStorage so console
- * output from concurrent invocations is attributed correctly.
+ * (spec §1 step 6; issue 3 "Dev loop"). Lines that do not name their invocation (console output) get it
+ * from the invocation scope, so output from concurrent invocations is attributed correctly.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
 import type { LogLevel } from '../../shared/logger.js';
+import { createInvocationScope, type InvocationScope, type InvocationTag } from './invocation-scope.js';
 import type { ParentChannel } from './messages.js';
 import type { RpcLogLevel } from './types.js';
 
-/** Which invocation a log line belongs to. */
-export interface InvocationTag {
-  functionName: string;
-  invocationId: string;
-}
+export type { InvocationTag } from './invocation-scope.js';
 
 /** The worker's log writer and the async scope that tags lines with their invocation. */
 export interface WorkerLog {
-  readonly scope: AsyncLocalStorage<InvocationTag>;
+  readonly scope: InvocationScope;
   /** Writes one line; `tag` defaults to the current invocation scope. */
   write(level: LogLevel, source: 'user' | 'system', message: string, tag?: InvocationTag): void;
 }
@@ -42,10 +38,10 @@ export function toLogLevel(level: unknown): LogLevel | undefined {
 
 /** Creates the log writer over the parent channel. */
 export function createWorkerLog(channel: ParentChannel): WorkerLog {
-  const scope = new AsyncLocalStorage<InvocationTag>();
+  const scope = createInvocationScope();
   return {
     scope,
-    write(level, source, message, tag = scope.getStore()) {
+    write(level, source, message, tag = scope.current()) {
       channel.send({ type: 'log', level, source, message, ...tag });
     },
   };
