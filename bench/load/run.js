@@ -295,7 +295,7 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
     formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway, cpuRatio(d, g)),
     ...nginx.checks,
-    formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm),
+    formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm, cpuRatio(f, c)),
     formatGain(ratio(f, c)),
     `- two worker processes against one (j/f): ${formatRatio(ratio(j, f))} (no target: on 2 CPUs the load generator and the backend take their share)`,
     formatColdStart(coldStartMs),
