@@ -33,6 +33,7 @@ import { request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  cpuRatio,
   formatCheck,
   formatNotes,
   formatRow,
@@ -204,7 +205,7 @@ function formatReport(rows) {
     `- --workers 2 against --workers 1: static ${formatRatio(ratio(w2s, w1s))}, /api ${formatRatio(ratio(w2a, w1a))}` +
       ` (no target: with ${availableParallelism()} CPUs the load generator and the backend take their share)`,
     `- first load after ${REST_MS / 1000} s of rest, --no-memory-reducer against plain (i2/i1): ${formatRatio(rest)}` +
-      `; by CPU per request ${formatRatio(i1.cpuUs && i2.cpuUs ? i1.cpuUs / i2.cpuUs : undefined)}` +
+      `; by CPU per request ${formatRatio(cpuRatio(i2, i1))}` +
       ' (no target: what decision 0048 gives back)',
     ...formatNotes(rows),
     '',
