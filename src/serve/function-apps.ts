@@ -37,8 +37,8 @@ interface Runtime {
   readonly api: ManagedApi | undefined;
   /** The deployment folder the app runs from, when it has content. */
   readonly folder?: string;
-  /** Issuer → site id of every environment linked to the app. */
-  readonly issuers: ReadonlyMap<string, string>;
+  /** Issuer → site id of every environment linked to the app (see {@link issuersOf}). */
+  readonly issuers: () => ReadonlyMap<string, string>;
 }
 
 /** What the table needs. */
@@ -87,7 +87,7 @@ async function verifyToken(token: string, runtime: Runtime, deps: FunctionAppDep
   } catch {
     return 'the token is not well formed';
   }
-  const siteId = typeof claims.iss === 'string' ? runtime.issuers.get(claims.iss) : undefined;
+  const siteId = typeof claims.iss === 'string' ? runtime.issuers().get(claims.iss) : undefined;
   if (siteId === undefined || header.alg !== 'RS256') {
     return 'the token was not issued by a static web app linked to this function app';
   }
@@ -157,9 +157,17 @@ async function serve(
   });
 }
 
-async function issuersOf(app: BackendApp, deps: FunctionAppDeps): Promise<Map<string, string>> {
+/**
+ * The issuers of the environments linked to the app, made on first use: an issuer is a public URL, whose
+ * port is known only once the listener listens (`--port 0`), after the apps loaded at start are built.
+ */
+async function issuersOf(app: BackendApp, deps: FunctionAppDeps): Promise<() => ReadonlyMap<string, string>> {
   const links = await linkedEnvironments(deps.control, app.id);
-  return new Map(links.map((link) => [tokenIssuer(deps.control, link.hostname), link.siteId]));
+  let issuers: ReadonlyMap<string, string> | undefined;
+  return () => {
+    issuers ??= new Map(links.map((link) => [tokenIssuer(deps.control, link.hostname), link.siteId]));
+    return issuers;
+  };
 }
 
 async function buildRuntime(app: BackendApp, deps: FunctionAppDeps): Promise<Runtime> {

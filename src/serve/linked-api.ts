@@ -114,21 +114,39 @@ function createExtraHeaders(subscriptionKey: string | undefined): (token: string
   };
 }
 
-/**
- * Creates the `/api` proxy of an environment linked to a backend. Platform calls (`call`, the roles
- * function at sign-in) always take the HTTP path.
- */
-export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: LinkedApiDeps): ApiProxy {
+/** The way to a linked backend: where it is, the proxy over the HTTP path, and the extra fields per token. */
+interface Route {
+  readonly upstream: Upstream;
+  readonly proxy: ApiProxy;
+  readonly extraHeadersOf: (token: string) => readonly string[];
+}
+
+function createRoute(link: ResolvedLink, deps: LinkedApiDeps): Route {
   const upstream = upstreamOf(link, deps);
-  const inProcess = inProcessOptions(link, deps);
   const proxy = createApiProxy({
     upstreamUrl: upstream.url,
     timeoutMs: deps.timeoutMs,
     logger: deps.logger,
     ...(upstream.hostHeader === undefined ? {} : { hostHeader: upstream.hostHeader }),
   });
-  const extraHeadersOf = createExtraHeaders(upstream.subscriptionKey);
+  return { upstream, proxy, extraHeadersOf: createExtraHeaders(upstream.subscriptionKey) };
+}
+
+/**
+ * Creates the `/api` proxy of an environment linked to a backend. Platform calls (`call`, the roles
+ * function at sign-in) always take the HTTP path. The route is made on first use, not here: a function
+ * app or gateway of this node is reached through the listener and named by its public URL, whose port is
+ * known only once the listener listens (`--port 0`), after the environments loaded at start are built.
+ */
+export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: LinkedApiDeps): ApiProxy {
+  const inProcess = inProcessOptions(link, deps);
+  let route: Route | undefined;
+  const routeOf = (): Route => {
+    route ??= createRoute(link, deps);
+    return route;
+  };
   const send = (req: IncomingMessage, res: ServerResponse, target: ProxyTarget, token: string) => {
+    const { proxy, extraHeadersOf } = routeOf();
     const linkedTarget: ProxyTarget = overlay(target, { extraHeaders: extraHeadersOf(token) });
     const local = inProcess === undefined ? undefined : forwardInProcess(inProcess, req, res, linkedTarget);
     return local ?? proxy.forward(req, res, linkedTarget);
@@ -140,7 +158,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
       token = await deps.tokens.mint(
         entry.siteId,
         entry.hostname,
-        upstream.audience,
+        routeOf().upstream.audience,
         target.principalHeader,
         userIdOf(target.principalHeader),
       );
@@ -164,13 +182,14 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
       try {
         // A token signed for this principal in the last minute is reused without a promise.
-        const token = deps.tokens.cached(entry.hostname, upstream.audience, target.principalHeader);
+        const token = deps.tokens.cached(entry.hostname, routeOf().upstream.audience, target.principalHeader);
         return token === undefined ? mintAndSend(req, res, target) : send(req, res, target, token);
       } catch (error) {
         return Promise.reject(error);
       }
     },
     async call(request) {
+      const { upstream, proxy } = routeOf();
       const token = await deps.tokens.mint(
         entry.siteId,
         entry.hostname,
@@ -190,6 +209,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
         },
       });
     },
-    close: () => proxy.close(),
+    // A proxy never used has nothing open; made now, it refuses whatever still arrives, as a used one does.
+    close: () => routeOf().proxy.close(),
   };
 }

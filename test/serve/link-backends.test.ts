@@ -217,10 +217,10 @@ describe('portico serve: linked web apps, container apps and function apps', () 
 
   it('runs the function app again after the service restarts on the same data folder', async () => {
     // A restart prunes the deployment folders no environment uses; the function app's must stay.
-    const port = t.service.port;
     await t.close();
-    // The same port: the linked site reaches its function app through the listener.
-    t = await startTestService({ dataDir: t.dataDir, extra: { port } });
+    // A new free port: the linked site reaches its function app through the listener, whose port is known
+    // only once it listens, after the environments loaded at start were built.
+    t = await startTestService({ dataDir: t.dataDir });
     const call = await whoamiAsAda();
     expect(call.status, call.text).toBe(200);
     expect(call.json<{ token: boolean }>().token).toBe(true);
