@@ -9,7 +9,10 @@ export interface WorkerApp {
   /** v4 registrations by function id, in registration order. */
   readonly functions: Map<string, RegisteredFunction>;
   readonly hooks: Record<HookName, HookCallback[]>;
+  /** The model the app (or the default) set; read it through {@link programmingModelOf}. */
   programmingModel: ProgrammingModel | undefined;
+  /** Sets the default model (the bundled v3) when first asked for while none is set; then undefined. */
+  setUpDefaultModel: (() => void) | undefined;
   /** True once any function was registered: the app uses the v4 model ("worker indexing"). */
   usingWorkerIndexing: boolean;
   /** True after startup: registering or disposing a function then throws. */
@@ -28,10 +31,26 @@ export function createWorkerApp(): WorkerApp {
     functions: new Map(),
     hooks: { preInvocation: [], postInvocation: [], appStart: [], appTerminate: [], log: [] },
     programmingModel: undefined,
+    setUpDefaultModel: undefined,
     usingWorkerIndexing: false,
     locked: false,
     appHookData: {},
     appLevelOnlyHookData: {},
     currentEntryPoint: undefined,
   };
+}
+
+/**
+ * The app's programming model: the one set through `@azure/functions-core`, else the default, set up on
+ * first use. A v4 app sets its own while it loads, so the v3 package (about 30 ms and a few packages of
+ * a worker's start) is never loaded for it; whoever asks before any model is set gets v3, as on Azure,
+ * where v3 is in place before the app loads.
+ */
+export function programmingModelOf(app: WorkerApp): ProgrammingModel | undefined {
+  const setUp = app.setUpDefaultModel;
+  if (app.programmingModel === undefined && setUp !== undefined) {
+    app.setUpDefaultModel = undefined;
+    setUp();
+  }
+  return app.programmingModel;
 }

@@ -2,7 +2,13 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { createWorkerApp } from './app-state.js';
-import { CORE_HOST_VERSION, CORE_MODULE_ID, createCoreApi, installCoreModule } from './core-module.js';
+import {
+  CORE_HOST_VERSION,
+  CORE_MODULE_ID,
+  createCoreApi,
+  installCoreModule,
+  setupDefaultProgrammingModel,
+} from './core-module.js';
 import { Disposable } from './disposable.js';
 
 const HTTP_BINDINGS = { req: { type: 'httpTrigger', direction: 'in' } };
@@ -78,6 +84,30 @@ describe('core module', () => {
     expect(core.Disposable).toBe(Disposable);
     core.log('warning', 'system', 'hi');
     expect(emitLog).toHaveBeenCalledWith('warning', 'system', 'hi');
+  });
+
+  it('sets up the default model only when asked for one before any is set (decision 0050)', () => {
+    const { app, core } = setup();
+    const v4 = { name: '@azure/functions', version: '4.0.0', getInvocationModel: () => ({}) };
+    let setUps = 0;
+    app.setUpDefaultModel = () => {
+      setUps += 1;
+      core.setProgrammingModel({ ...v4, version: '3.5.1' });
+    };
+    core.setProgrammingModel(v4);
+    expect(core.getProgrammingModel()).toBe(v4);
+    expect(setUps).toBe(0);
+
+    const other = setup();
+    const uninstall = installCoreModule(other.core);
+    try {
+      other.app.setUpDefaultModel = setupDefaultProgrammingModel;
+      expect(other.core.getProgrammingModel()).toMatchObject({ name: '@azure/functions', version: '3.5.1' });
+      other.core.setProgrammingModel(v4);
+      expect(other.core.getProgrammingModel()).toBe(v4);
+    } finally {
+      uninstall();
+    }
   });
 
   it('is what require("@azure/functions-core") returns once installed, and only then', () => {

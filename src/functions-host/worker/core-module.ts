@@ -6,7 +6,7 @@
 import Module, { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
-import type { WorkerApp } from './app-state.js';
+import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { Disposable } from './disposable.js';
 import { AzFuncRangeError, AzFuncSystemError, DuplicateFunctionError } from './errors.js';
 import { isCallable } from './guards.js';
@@ -52,7 +52,7 @@ export function createCoreApi(app: WorkerApp, emitLog: EmitLog): CoreApi {
     registerFunction: (metadata, callback) => registerFunction(app, metadata, callback),
     registerHook: (hookName, callback) => registerHook(app, hookName, callback),
     setProgrammingModel: (model) => setProgrammingModel(app, model),
-    getProgrammingModel: () => app.programmingModel,
+    getProgrammingModel: () => programmingModelOf(app),
     log: (level, category, message) => emitLog(level, category, message),
     Disposable,
   };

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
 import { type AppFunction, toAppFunctions } from './app-functions.js';
-import type { WorkerApp } from './app-state.js';
+import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { loadScriptFile, resolveEntryPoints } from './entry-points.js';
 import { errorDetail, WorkerLoadError } from './errors.js';
 import { runHooks, withReadOnly } from './hooks.js';
@@ -127,7 +127,7 @@ async function runAppStartHooks(app: WorkerApp, appDir: string): Promise<void> {
 }
 
 async function resolveCapabilities(app: WorkerApp): Promise<WorkerCapabilities> {
-  const model = app.programmingModel;
+  const model = programmingModelOf(app);
   const defaults = { ...DEFAULT_CAPABILITIES };
   return model?.getCapabilities ? await model.getCapabilities(defaults) : defaults;
 }

@@ -3,8 +3,9 @@
  * API app, started by the functions host with its JSON configuration as last argument and an IPC channel.
  *
  * Order matters (spec §2, §3): the `@azure/functions-core` interception and the default v3 model are in
- * place before any user code loads; then the app loads; then the server listens (or, with `connections:
- * 'parent'`, takes the connections its parent hands over, decision 0029) and `ready` is sent.
+ * place before any user code loads (the v3 model is set up when first asked for, decision 0050); then the
+ * app loads; then the server listens (or, with `connections: 'parent'`, takes the connections its parent
+ * hands over, decision 0029) and `ready` is sent.
  * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
  * hooks, closes the server and exits 0.
  */
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const emitLog = createLogEmitter(app, log);
   installCoreModule(createCoreApi(app, emitLog));
   captureConsole(log);
-  setupDefaultProgrammingModel();
+  app.setUpDefaultModel = setupDefaultProgrammingModel;
   enterAppDir(config.appDir);
   installCrashHandler(channel, log);
   const loaded = await loadOrExit(channel, app, config);

@@ -5,7 +5,7 @@
  */
 
 import type { AppFunction } from './app-functions.js';
-import type { WorkerApp } from './app-state.js';
+import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { AzFuncSystemError } from './errors.js';
 import { isCallable } from './guards.js';
 import { type EmitLog, runHooks, withReadOnly } from './hooks.js';
@@ -35,7 +35,7 @@ export async function runPipeline(
   fn: AppFunction,
   request: RpcInvocationRequest,
 ): Promise<InvocationOutcome> {
-  const programmingModel = deps.app.programmingModel;
+  const programmingModel = programmingModelOf(deps.app);
   if (programmingModel === undefined) {
     throw new AzFuncSystemError('No programming model is set.');
   }
