@@ -7,9 +7,12 @@
  *   same results and messages through dist/ as through src/. dist/ runs in a `node` of its own, because
  *   zod keeps its messages in a process-wide global that two copies in one process would share.
  * - The Kysely bundle is run by every end-to-end test of `portico serve`, on SQLite and PostgreSQL.
+ * - The functions worker is one file too (dist/functions-host/worker/main.bundle.js, decision 0051), the
+ *   one the host starts, run by every test of managed functions through the host.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,6 +21,7 @@ import { createConfigJsonSchema } from '../../src/config/json-schema.js';
 import { parseConfigText } from '../../src/config/parse.js';
 import { parseDeploymentRequest } from '../../src/control-plane/manifest.js';
 import { parsePrincipal } from '../../src/edge/auth/principal.js';
+import { defaultWorkerPath } from '../../src/functions-host/sandbox/worker-files.js';
 import { timeoutFor } from '../helpers/cli.js';
 
 const DIST = join(import.meta.dirname, '..', '..', 'dist');
@@ -154,6 +158,20 @@ describe('the bundles of dist/', () => {
       expect(text).not.toMatch(/^import .* from ['"](?!node:)/m);
     },
   );
+
+  it('the functions worker the host starts is one file, with the licences of the packages it holds', async () => {
+    const bundle = join(DIST, 'functions-host', 'worker', 'main.bundle.js');
+    expect(defaultWorkerPath()).toBe(bundle);
+    const text = await readFile(bundle, 'utf8');
+    for (const name of ['fdir', 'picomatch', 'tinyglobby', 'zod']) {
+      expect(text).toMatch(new RegExp(`^(?:/\\*! )?${name} \\d+\\.\\d+`, 'm'));
+    }
+    // Only Node's modules are imported; the default v3 model is required from node_modules when needed.
+    const imported = [...text.matchAll(/^import .* from ['"]([^'"]+)['"]/gm)].map((match) => match[1]);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((specifier) => !isBuiltin(specifier ?? ''))).toEqual([]);
+    expect(text).not.toMatch(/\bimport\(\s*['"]/);
+  });
 
   it(
     'zod gives the same config diagnostics, JSON Schema, principals and deployment errors, messages included',

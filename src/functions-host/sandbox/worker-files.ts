@@ -12,15 +12,18 @@ import { fileURLToPath } from 'node:url';
 export const WORKER_PACKAGES: readonly string[] = ['zod', 'tinyglobby', '@azure/functions-v3'];
 
 /**
- * The compiled worker (`dist/functions-host/worker/main.js`). When this module runs from its TypeScript
- * source (tests), the worker is the compiled copy in `dist/` (run `npm run build`): the worker runs user
- * code in a plain `node` child, which cannot load `.ts` files.
+ * The compiled worker: `dist/functions-host/worker/main.bundle.js`, the build's one-file bundle of it
+ * (decision 0051), else `main.js` beside it (a build that ran tsc alone). When this module runs from its
+ * TypeScript source (tests), the worker is the compiled copy in `dist/` (run `npm run build`): the worker
+ * runs user code in a plain `node` child, which cannot load `.ts` files.
  */
 export function defaultWorkerPath(): string {
   const here = fileURLToPath(new URL('../worker/main.js', import.meta.url));
-  return existsSync(here)
+  const main = existsSync(here)
     ? here
     : here.replace(`${sep}src${sep}functions-host${sep}`, `${sep}dist${sep}functions-host${sep}`);
+  const bundle = join(dirname(main), 'main.bundle.js');
+  return existsSync(bundle) ? bundle : main;
 }
 
 /** Absolute paths (folders and files) the worker at `workerPath` needs to read. */

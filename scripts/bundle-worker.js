@@ -1,0 +1,97 @@
+/**
+ * Build step after `tsc` and `bundle-vendor.js` (decision 0051): bundles the functions worker
+ * (`dist/functions-host/worker/main.js`, its modules and the packages they import) into one file beside
+ * it, `main.bundle.js`, which the functions host starts. Node then resolves, reads and links one module
+ * instead of about forty at every worker start. `main.js` stays tsc's output, so each build bundles the
+ * current code. The bundled packages' licence notices head the bundle; the bundled v3 model
+ * (`@azure/functions-v3`, loaded only when needed, decision 0050) and Node's modules stay outside.
+ *
+ *   node scripts/bundle-worker.js      (run by `npm run build`)
+ */
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WORKER_DIR = join(ROOT, 'dist', 'functions-host', 'worker');
+const INPUT = join(WORKER_DIR, 'main.js');
+const OUTPUT = join(WORKER_DIR, 'main.bundle.js');
+
+/** Loaded by the worker at run time from node_modules, never bundled. */
+const EXTERNAL = new Set(['@azure/functions-v3']);
+
+/** `<name>` or `@scope/<name>` of a module path inside node_modules, else undefined. */
+function packageOf(moduleId) {
+  const marker = `${sep}node_modules${sep}`;
+  const index = moduleId.lastIndexOf(marker);
+  if (index === -1) {
+    return undefined;
+  }
+  const parts = moduleId.slice(index + marker.length).split(sep);
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+/** The licence notice of each bundled package (Portico's own modules carry none). */
+async function noticesOf(moduleIds) {
+  const names = [...new Set(moduleIds.map(packageOf).filter((name) => name !== undefined))].sort();
+  const notices = [];
+  for (const name of names) {
+    const folder = join(ROOT, 'node_modules', ...name.split('/'));
+    const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
+    const license = await readFile(join(folder, 'LICENSE'), 'utf8').catch(() => {
+      throw new Error(`${name} has no LICENSE file to carry into the worker bundle.`);
+    });
+    notices.push(`${name} ${version}:\n\n${license.trim().replaceAll('*/', '* /')}`);
+  }
+  return notices;
+}
+
+/** rolldown's `build`; a clear error when the dev dependencies are not installed. */
+async function loadBuild() {
+  try {
+    return (await import('rolldown')).build;
+  } catch {
+    throw new Error(
+      'rolldown is not installed; it is a dev dependency: run npm install, then npm run build.',
+    );
+  }
+}
+
+async function main() {
+  const build = await loadBuild();
+  const options = {
+    input: INPUT,
+    platform: 'node',
+    treeshake: true,
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:') || EXTERNAL.has(id),
+  };
+  // First in memory, to learn which packages it holds; then written with their notices as its banner.
+  const probe = await build({ ...options, write: false, output: { format: 'esm' } });
+  const notices = await noticesOf(Object.keys(probe.output[0].modules));
+  const banner = [
+    '/*! The Portico functions worker (dist/functions-host/worker/main.js and what it imports), bundled by',
+    ' * scripts/bundle-worker.js (decision 0051). It includes these packages:',
+    '',
+    ...notices.flatMap((notice) => [notice, '']),
+    '*/',
+  ].join('\n');
+  // Written beside, at the same depth (the source map's paths are relative), then moved into place.
+  const work = await mkdtemp(join(dirname(WORKER_DIR), '.worker-bundle-'));
+  try {
+    const file = join(work, basename(OUTPUT));
+    await build({ ...options, output: { file, format: 'esm', sourcemap: true, banner } });
+    await rename(`${file}.map`, `${OUTPUT}.map`);
+    await rename(file, OUTPUT);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// A bundle of an earlier build must not outlive a failed one: the host would start stale code.
+rm(OUTPUT, { force: true })
+  .then(main)
+  .catch((error) => {
+    console.error(`bundle-worker: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
