@@ -42,9 +42,9 @@ export function createWorkerApp(): WorkerApp {
 
 /**
  * The app's programming model: the one set through `@azure/functions-core`, else the default, set up on
- * first use. A v4 app sets its own while it loads, so the v3 package (about 30 ms and a few packages of
- * a worker's start) is never loaded for it; whoever asks before any model is set gets v3, as on Azure,
- * where v3 is in place before the app loads.
+ * first use (decision 0050). A v4 app sets its own while it loads, so the v3 package and the 21 modules
+ * it brings are never loaded for it; whoever asks before any model is set gets v3, as on Azure, where v3
+ * is in place before the app loads.
  */
 export function programmingModelOf(app: WorkerApp): ProgrammingModel | undefined {
   const setUp = app.setUpDefaultModel;
