@@ -7,9 +7,10 @@
  *
  *   node scripts/bundle-vendor.js      (run by `npm run build`)
  */
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadBuild, writeBundle } from './_rolldown.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -48,40 +49,20 @@ async function bundle(vendored, build) {
   if (text.startsWith('/*! ')) {
     return; // bundled by an earlier run: tsc rewrites the file only when it builds again
   }
-  const work = await mkdtemp(join(ROOT, 'dist', '.vendor-'));
-  try {
-    // Same name and depth as the target, so the source map's comment and its relative paths stay right.
-    const output = join(work, basename(target));
-    await build({
-      input: target,
-      platform: 'node',
-      treeshake: true,
-      logLevel: 'warn',
-      output: { file: output, format: 'esm', sourcemap: true, banner: await bannerOf(vendored) },
-    });
-    const [before, after] = [await exportsOf(target), await exportsOf(output)];
-    if (before.join() !== after.join()) {
-      throw new Error(
-        `the bundle of dist/${vendored.module} exports ${after.join(', ')} instead of ${before.join(', ')}.`,
-      );
-    }
-    // The map replaces tsc's, which described the re-export: stack frames point into the package's files.
-    await rename(`${output}.map`, `${target}.map`);
-    await rename(output, target);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** rolldown's `build`; a clear error when the dev dependencies are not installed. */
-async function loadBuild() {
-  try {
-    return (await import('rolldown')).build;
-  } catch {
-    throw new Error(
-      'rolldown is not installed; it is a dev dependency: run npm install, then npm run build.',
-    );
-  }
+  // The map replaces tsc's, which described the re-export: stack frames point into the package's files.
+  await writeBundle(build, {
+    target,
+    options: { input: target, platform: 'node', treeshake: true, logLevel: 'warn' },
+    output: { format: 'esm', banner: await bannerOf(vendored) },
+    verify: async (output) => {
+      const [before, after] = [await exportsOf(target), await exportsOf(output)];
+      if (before.join() !== after.join()) {
+        throw new Error(
+          `the bundle of dist/${vendored.module} exports ${after.join(', ')} instead of ${before.join(', ')}.`,
+        );
+      }
+    },
+  });
 }
 
 async function main() {

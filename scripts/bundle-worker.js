@@ -8,9 +8,10 @@
  *
  *   node scripts/bundle-worker.js      (run by `npm run build`)
  */
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBuild, writeBundle } from './_rolldown.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER_DIR = join(ROOT, 'dist', 'functions-host', 'worker');
@@ -46,46 +47,30 @@ async function noticesOf(moduleIds) {
   return notices;
 }
 
-/** rolldown's `build`; a clear error when the dev dependencies are not installed. */
-async function loadBuild() {
-  try {
-    return (await import('rolldown')).build;
-  } catch {
-    throw new Error(
-      'rolldown is not installed; it is a dev dependency: run npm install, then npm run build.',
-    );
-  }
-}
-
-async function main() {
-  const build = await loadBuild();
-  const options = {
-    input: INPUT,
-    platform: 'node',
-    treeshake: true,
-    logLevel: 'warn',
-    external: (id) => id.startsWith('node:') || EXTERNAL.has(id),
-  };
-  // First in memory, to learn which packages it holds; then written with their notices as its banner.
-  const probe = await build({ ...options, write: false, output: { format: 'esm' } });
-  const notices = await noticesOf(Object.keys(probe.output[0].modules));
-  const banner = [
+/** The banner: what the file is, then the licence notices of the packages among the chunk's modules. */
+async function bannerOf(chunk) {
+  const notices = await noticesOf(Object.keys(chunk.modules));
+  return [
     '/*! The Portico functions worker (dist/functions-host/worker/main.js and what it imports), bundled by',
     ' * scripts/bundle-worker.js (decision 0051). It includes these packages:',
     '',
     ...notices.flatMap((notice) => [notice, '']),
     '*/',
   ].join('\n');
-  // Written beside, at the same depth (the source map's paths are relative), then moved into place.
-  const work = await mkdtemp(join(dirname(WORKER_DIR), '.worker-bundle-'));
-  try {
-    const file = join(work, basename(OUTPUT));
-    await build({ ...options, output: { file, format: 'esm', sourcemap: true, banner } });
-    await rename(`${file}.map`, `${OUTPUT}.map`);
-    await rename(file, OUTPUT);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+}
+
+async function main() {
+  await writeBundle(await loadBuild(), {
+    target: OUTPUT,
+    options: {
+      input: INPUT,
+      platform: 'node',
+      treeshake: true,
+      logLevel: 'warn',
+      external: (id) => id.startsWith('node:') || EXTERNAL.has(id),
+    },
+    output: { format: 'esm', banner: bannerOf },
+  });
 }
 
 // A bundle of an earlier build must not outlive a failed one: the host would start stale code.
