@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   createAccessTable,
   decideAccess,
+  digestOf,
   INVALID_KEY_MESSAGE,
+  type KnownKey,
   MISSING_KEY_MESSAGE,
   readKey,
+  subscriptionKeyDigest,
 } from './access.js';
 import { type GatewayApi, GatewayFailure, type GatewaySubscription } from './types.js';
 
@@ -97,5 +100,29 @@ describe('decideAccess', () => {
       key: undefined,
     });
     expect(decideAccess(TABLE, OPEN_API, 'all-primary').subscription?.id).toBe('all');
+  });
+});
+
+describe('a key whose digest the caller already has', () => {
+  const known: KnownKey = {
+    header: 'x-key',
+    value: 'api-primary',
+    digest: subscriptionKeyDigest('api-primary'),
+  };
+
+  it('is looked up by that digest when it came from the header the caller put it in', () => {
+    expect(digestOf(API, 'api-primary', known)).toBe(known.digest);
+    expect(decideAccess(TABLE, API, 'api-primary', known).subscription?.id).toBe('api');
+    // A stale digest is what is looked up, so it is the one in use: the key is refused.
+    const stale = { ...known, digest: subscriptionKeyDigest('gone') };
+    expect(failureOf(() => decideAccess(TABLE, API, 'api-primary', stale)).message).toBe(INVALID_KEY_MESSAGE);
+  });
+
+  it('is ignored for a key read from another header or with another value, which are hashed', () => {
+    const otherHeader = { ...known, header: 'ocp-apim-subscription-key', digest: 'not-a-digest' };
+    expect(digestOf(API, 'api-primary', otherHeader)).toBe(subscriptionKeyDigest('api-primary'));
+    const otherValue = { ...known, digest: 'not-a-digest' };
+    expect(digestOf(API, 'all-primary', otherValue)).toBe(subscriptionKeyDigest('all-primary'));
+    expect(decideAccess(TABLE, API, 'all-primary', otherValue).subscription?.id).toBe('all');
   });
 });

@@ -36,8 +36,33 @@ const sha256Hex: (data: string) => string =
     ? (data) => crypto.hash('sha256', data, 'hex')
     : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
-function hashKey(key: string): string {
+/** The digest a subscription key is looked up by. */
+export function subscriptionKeyDigest(key: string): string {
   return sha256Hex(key);
+}
+
+/**
+ * A subscription key whose digest the caller already has, and the header it sends it in: a linked site of
+ * the same process hands its link's key this way, so a call of the link does not hash the same key again
+ * (decision 0027).
+ */
+export interface KnownKey {
+  /** Lower-case name of the header the key is sent in. */
+  readonly header: string;
+  readonly value: string;
+  /** {@link subscriptionKeyDigest} of `value`. */
+  readonly digest: string;
+}
+
+/**
+ * The digest of the key a call presented. The known key's digest is used only when the key was read from
+ * the very header the caller put it in: a linked site's edge drops that header from what its client sent,
+ * so neither the value compared nor the one it is compared with ever comes from a client.
+ */
+export function digestOf(api: GatewayApi, key: string, known: KnownKey | undefined): string {
+  return known !== undefined && known.header === api.keyHeader && known.value === key
+    ? known.digest
+    : subscriptionKeyDigest(key);
 }
 
 /** Builds the lookup tables of a service. */
@@ -47,8 +72,8 @@ export function createAccessTable(
 ): AccessTable {
   const byKeyHash = new Map<string, GatewaySubscription>();
   for (const subscription of subscriptions) {
-    byKeyHash.set(hashKey(subscription.primaryKey), subscription);
-    byKeyHash.set(hashKey(subscription.secondaryKey), subscription);
+    byKeyHash.set(subscriptionKeyDigest(subscription.primaryKey), subscription);
+    byKeyHash.set(subscriptionKeyDigest(subscription.secondaryKey), subscription);
   }
   const openProductOf = new Map<string, GatewayProduct>();
   for (const product of products) {
@@ -78,10 +103,18 @@ function failure(message: string, reason: string): GatewayFailure {
   return new GatewayFailure(401, message, { reason, source: 'subscription' });
 }
 
-/** Decides whether a call may proceed and in which product's context; throws APIM's 401 otherwise. */
-export function decideAccess(table: AccessTable, api: GatewayApi, key: string | undefined): AccessGrant {
+/**
+ * Decides whether a call may proceed and in which product's context; throws APIM's 401 otherwise. `known`
+ * is the caller's own key with its digest, when it has one ({@link digestOf}).
+ */
+export function decideAccess(
+  table: AccessTable,
+  api: GatewayApi,
+  key: string | undefined,
+  known?: KnownKey,
+): AccessGrant {
   if (key !== undefined) {
-    const subscription = table.byKeyHash.get(hashKey(key));
+    const subscription = table.byKeyHash.get(digestOf(api, key, known));
     if (subscription === undefined || subscription.state !== 'active') {
       throw failure(INVALID_KEY_MESSAGE, 'SubscriptionKeyInvalid');
     }

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { BackendResponse, setHeadersOn } from './_backend-response.js';
-import { type AccessGrant, decideAccess, readKey } from './access.js';
+import { type AccessGrant, decideAccess, type KnownKey, readKey } from './access.js';
 import { type CompiledApi, matchApi, matchOperation, type RouteMatch } from './matching.js';
 import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
@@ -67,6 +67,8 @@ export interface GatewayInbound {
   readonly body: IncomingMessage;
   /** The id the host already gave the call (`context.RequestId`); a new one when absent. */
   readonly requestId?: string;
+  /** The subscription key the caller put in its headers, with its digest, when it has one (a linked site). */
+  readonly knownKey?: KnownKey;
 }
 
 /** Serves one call, described by a {@link GatewayInbound}, to a service. */
@@ -277,7 +279,8 @@ function handle(call: GatewayCall): Promise<void> | undefined {
   if (op === undefined) {
     throw NOT_FOUND;
   }
-  const grant = decideAccess(service.access, found.api.api, readKey(found.api.api, headers, query));
+  const key = readKey(found.api.api, headers, query);
+  const grant = decideAccess(service.access, found.api.api, key, inbound.knownKey);
   call.product = grant.product?.id ?? '';
   headers.delete(found.api.api.keyHeader);
   query.delete(found.api.api.keyQuery);

@@ -1,4 +1,5 @@
 /** The API Management gateway data plane: public surface. */
+export { type KnownKey, subscriptionKeyDigest } from './access.js';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.js';
 export { createForwarder, type Forwarder } from './forward.js';
 export {

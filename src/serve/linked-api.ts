@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedLink, ServingEntry } from '../control-plane/index.js';
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
+import { subscriptionKeyDigest } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { overlay } from '../shared/overlay.js';
@@ -29,6 +30,9 @@ export interface LinkedApiDeps {
   readonly timeoutMs: number;
   readonly logger: Logger;
 }
+
+/** The header a gateway link sends its subscription key in (APIM's default). */
+const SUBSCRIPTION_KEY_HEADER = 'ocp-apim-subscription-key';
 
 interface Upstream {
   readonly url: string;
@@ -83,6 +87,11 @@ function inProcessOptions(link: ResolvedLink, deps: LinkedApiDeps): InProcessGat
     callerAddress: deps.loopbackAddress,
     timeoutMs: deps.timeoutMs,
     logger: deps.logger,
+    knownKey: {
+      header: SUBSCRIPTION_KEY_HEADER,
+      value: link.subscriptionKey,
+      digest: subscriptionKeyDigest(link.subscriptionKey),
+    },
   };
 }
 
@@ -102,7 +111,7 @@ function createExtraHeaders(subscriptionKey: string | undefined): (token: string
     if (list === undefined) {
       const built = ['authorization', `Bearer ${token}`, 'x-ms-auth-token', token];
       if (subscriptionKey !== undefined) {
-        built.push('ocp-apim-subscription-key', subscriptionKey);
+        built.push(SUBSCRIPTION_KEY_HEADER, subscriptionKey);
       }
       list = Object.freeze(built);
       if (lists.size >= EXTRA_HEADERS_MAX) {
@@ -205,7 +214,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
           'x-ms-auth-token': token,
           ...(upstream.subscriptionKey === undefined
             ? {}
-            : { 'ocp-apim-subscription-key': upstream.subscriptionKey }),
+            : { [SUBSCRIPTION_KEY_HEADER]: upstream.subscriptionKey }),
         },
       });
     },

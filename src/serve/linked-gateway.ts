@@ -3,7 +3,8 @@
  * 0027). The gateway gets exactly the call the hop would have carried: the headers the edge's proxy
  * builds for its upstream (`createUpstreamHeaders`: the client's fields, `x-ms-*`, forwarded fields, the
  * site's token and the link's subscription key), the rewritten path, the request id, and the node's
- * loopback address as the caller; then the gateway's own pipeline (the function its listener calls)
+ * loopback address as the caller, and the link's key with its digest so the gateway need not hash it per call;
+ * then the gateway's own pipeline (the function its listener calls)
  * answers on the site's response. The edge's refusals (declared body over the limit), its API timeout
  * and its `apiCall` events stay as they were around the hop.
  */
@@ -15,7 +16,7 @@ import {
   type ProxyTarget,
   sendProxyError,
 } from '../edge/index.js';
-import type { GatewayInbound } from '../gateway/index.js';
+import type { GatewayInbound, KnownKey } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { type ApiCallEvent, eventChannel } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
@@ -40,6 +41,8 @@ export interface InProcessGatewayOptions {
   /** The API timeout of the edge (D10): after it, `500 Backend call failure` as over the hop. */
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** The link's subscription key, hashed once: the gateway looks keys up by their digest. */
+  readonly knownKey?: KnownKey;
 }
 
 type Outcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
@@ -79,6 +82,7 @@ export function forwardInProcess(
     clientIp: options.callerAddress,
     body: req,
     requestId: target.requestId,
+    knownKey: options.knownKey,
   });
 }
 
