@@ -72,11 +72,15 @@ async function handleRequest(
     return sendErrorPage(res, 500, invalidConfigText(site.state.diagnostics));
   }
   const method = (req.method ?? 'GET').toUpperCase();
+  // The target's fields one by one, not spread: a literal with a spread in it is built field by field at
+  // run time (decision 0046), and this runs for every request.
   const ctx = createContext({
     req,
     res,
     method,
-    ...target,
+    path: target.path,
+    rawPath: target.rawPath,
+    search: target.search,
     site,
     rules: site.state.rules,
     serverHost: options.serverHost,
