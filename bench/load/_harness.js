@@ -1,7 +1,8 @@
 /**
  * What the load benchmarks (run.js, gateway.js) share: settings from the environment, child processes
  * started and always stopped, waiting for a ready line, a `portico serve` to measure, free ports, one autocannon measurement with its
- * warm-up, best-of-rounds, and the Markdown report's rows, checks and notes.
+ * warm-up, best-of-rounds, ratios measured in alternating pairs, and the Markdown report's rows, checks and
+ * notes.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,12 +23,16 @@ function readNumber(name, fallback) {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-/** BENCH_DURATION, BENCH_WARMUP (seconds), BENCH_CONNECTIONS, BENCH_ROUNDS. */
+/** BENCH_DURATION, BENCH_WARMUP (seconds), BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PAIRS, BENCH_PAIR_SECONDS. */
 export const settings = {
   duration: readNumber('BENCH_DURATION', 4),
   warmup: readNumber('BENCH_WARMUP', 1),
   connections: Math.round(readNumber('BENCH_CONNECTIONS', 32)),
   rounds: Math.round(readNumber('BENCH_ROUNDS', 1)),
+  /** Alternating pairs of runs behind each checked ratio ({@link runPairs}); `BENCH_PAIRS=off` skips them. */
+  pairs: process.env.BENCH_PAIRS === 'off' ? 0 : Math.round(readNumber('BENCH_PAIRS', 5)),
+  /** Seconds of each run of a pair. */
+  pairSeconds: readNumber('BENCH_PAIR_SECONDS', 2),
   /** Another checkout (built) whose managed functions run as one more row, to compare before and after. */
   baselineRoot: process.env.BENCH_BASELINE || undefined,
   /** Letters of the scenarios to run (`BENCH_ONLY=c,f,g`); every scenario when unset. */
@@ -229,12 +234,22 @@ function canConnect(port) {
  * `portico serve`'s counts from {@link startServe}), also the KB its young generation allocated and the
  * bytes it promoted per request (`allocatedKb`, `promotedBytes`).
  */
-export async function measure({ url, headers, pids, gc }) {
-  const base = { url, headers, connections: settings.connections, pipelining: 1 };
-  await autocannon({ ...base, duration: settings.warmup });
+export async function measure(target) {
+  await load(target, settings.warmup);
+  return load(target, settings.duration, { latency: true });
+}
+
+/** One autocannon run of `seconds` on `target`, with the CPU and GC counts of {@link measure}. */
+async function load({ url, headers, pids, gc }, seconds, { latency = false } = {}) {
   const cpuBefore = pids === undefined ? undefined : readCpuSeconds(pids);
   const gcBefore = gc === undefined ? undefined : { ...gc };
-  const result = await autocannon({ ...base, duration: settings.duration });
+  const result = await autocannon({
+    url,
+    headers,
+    connections: settings.connections,
+    pipelining: 1,
+    duration: seconds,
+  });
   const cpuAfter = cpuBefore === undefined ? undefined : readCpuSeconds(pids);
   const total = result.requests.total;
   const cpu = cpuAfter === undefined || total === 0 ? {} : { cpuUs: ((cpuAfter - cpuBefore) * 1e6) / total };
@@ -247,8 +262,7 @@ export async function measure({ url, headers, pids, gc }) {
         };
   return {
     rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    ...(latency ? { p50: result.latency.p50, p99: result.latency.p99 } : {}),
     bad: result.non2xx + result.errors + result.timeouts,
     total,
     ...cpu,
@@ -261,7 +275,7 @@ export async function measure({ url, headers, pids, gc }) {
  * measured. A failure is recorded in the row instead of stopping the whole run.
  */
 export async function runScenario(name, prepare, check, round) {
-  if (settings.only !== undefined && !settings.only.has(name.split('.', 1)[0] ?? '')) {
+  if (settings.only !== undefined && !settings.only.has(idOf(name))) {
     return { name, error: 'skipped (BENCH_ONLY)' };
   }
   process.stderr.write(`round ${round}/${settings.rounds}: ${name} ...\n`);
@@ -300,6 +314,92 @@ function pickBest(previous, next) {
     }
   }
   return best;
+}
+
+/** The id of a scenario: its name up to the first dot (`d`, `g4`), as BENCH_ONLY names it. */
+function idOf(name) {
+  return name.split('.', 1)[0] ?? '';
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * The ratios a report checks, each measured in `settings.pairs` alternating pairs of short runs (decision
+ * 0052). Other work on a shared machine moves req/s by more than the differences these targets are about,
+ * and it moves over seconds to minutes: two rows measured minutes apart see different machines, two runs a
+ * few seconds apart nearly the same one. So each pair runs `row` and `base` for `settings.pairSeconds`
+ * each, back to back, in the opposite order to the pair before (a b, b a, …, so a drift favours neither),
+ * after one warm-up run of each; a pair's ratio is `row`'s req/s over `base`'s, and the median of the pairs
+ * is kept, with the lowest and highest. `wanted` lists `[row id, base id]`; `scenarios` and `check` are
+ * those of {@link runRounds}. Answers a map from `row/base` to `{ ratio, low, high, cpu, count }`
+ * (`cpu`: the median of `base`'s CPU time per request over `row`'s), or to `{ error }`.
+ */
+export async function runPairs(scenarios, wanted, check) {
+  const results = new Map();
+  if (settings.pairs === 0) {
+    return results;
+  }
+  const byId = new Map(scenarios.map(([name, prepare]) => [idOf(name), prepare]));
+  for (const [rowId, baseId] of wanted) {
+    const key = `${rowId}/${baseId}`;
+    if (settings.only !== undefined && !(settings.only.has(rowId) && settings.only.has(baseId))) {
+      continue;
+    }
+    process.stderr.write(`pairs: ${key} ...\n`);
+    try {
+      results.set(
+        key,
+        await measurePairs(await prepared(byId, rowId, check), await prepared(byId, baseId, check)),
+      );
+    } catch (error) {
+      results.set(key, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
+
+async function prepared(byId, id, check) {
+  const prepare = byId.get(id);
+  if (prepare === undefined) {
+    throw new Error(`no scenario ${id}`);
+  }
+  const target = await prepare();
+  await check(target);
+  return target;
+}
+
+async function measurePairs(row, base) {
+  await load(row, settings.warmup);
+  await load(base, settings.warmup);
+  const ratios = [];
+  const cpus = [];
+  for (let pair = 0; pair < settings.pairs; pair += 1) {
+    const [first, second] = pair % 2 === 0 ? [row, base] : [base, row];
+    const firstRun = await load(first, settings.pairSeconds);
+    const secondRun = await load(second, settings.pairSeconds);
+    const [rowRun, baseRun] = pair % 2 === 0 ? [firstRun, secondRun] : [secondRun, firstRun];
+    if (baseRun.rps > 0) {
+      ratios.push(rowRun.rps / baseRun.rps);
+    }
+    const cpu = cpuRatio(rowRun, baseRun);
+    if (cpu !== undefined) {
+      cpus.push(cpu);
+    }
+  }
+  if (ratios.length === 0) {
+    throw new Error('no request was answered');
+  }
+  return {
+    ratio: median(ratios),
+    low: Math.min(...ratios),
+    high: Math.max(...ratios),
+    ...(cpus.length === 0 ? {} : { cpu: median(cpus) }),
+    count: ratios.length,
+  };
 }
 
 /** `row` over `base` in requests per second, or undefined when either did not run. */
@@ -341,17 +441,42 @@ export function cpuRatio(row, base) {
   return row.cpuUs > 0 && base.cpuUs > 0 ? base.cpuUs / row.cpuUs : undefined;
 }
 
+/** The report's line on how checked ratios were measured, or none without pairs. */
+export function formatPairsNote() {
+  return settings.pairs === 0
+    ? []
+    : [
+        `Checks with alternating pairs: ${settings.pairs} pairs of ${settings.pairSeconds} s runs of the row and its base, ` +
+          'back to back, in turn first, after a warm-up of each; the verdict is on the median pair (decision 0052).',
+      ];
+}
+
+const percent = (value) => `${(value * 100).toFixed(0)} %`;
+
 /**
- * A target line: PASS or BELOW, or NOT RUN. The verdict is on `value` (req/s); `cpu`, when given
- * ({@link cpuRatio}), is shown beside it for the reader.
+ * A target line: PASS or BELOW, or NOT RUN. With `paired` (a result of {@link runPairs}), the verdict is on
+ * its median, and the rows' ratio is shown beside it; else it is on `value`, the ratio of the table's rows
+ * (req/s). `cpu`, when given ({@link cpuRatio}), is shown for the reader.
  */
-export function formatCheck(label, value, target, cpu) {
+export function formatCheck(label, value, target, cpu, paired) {
+  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
+  if (paired !== undefined && paired.error === undefined) {
+    const verdict = paired.ratio >= target ? 'PASS' : 'BELOW';
+    const range = `${(paired.low * 100).toFixed(0)}–${percent(paired.high)}`;
+    const pairCpu = paired.cpu === undefined ? '' : `, by CPU per request ${percent(paired.cpu)}`;
+    const rowCpu = cpu === undefined ? '' : `, by CPU ${percent(cpu)}`;
+    const rows = value === undefined ? '' : `; the table's rows ${percent(value)}${rowCpu}`;
+    return (
+      `- ${label}: ${verdict} (${percent(paired.ratio)}: median of ${paired.count} alternating pairs, ` +
+      `range ${range}${pairCpu}${rows}; target >= ${target * 100} %)`
+    );
+  }
   if (value === undefined) {
     return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
   }
   const verdict = value >= target ? 'PASS' : 'BELOW';
-  const byCpu = cpu === undefined ? '' : `; by CPU per request ${(cpu * 100).toFixed(0)} %`;
-  return `- ${label}: ${verdict} (${(value * 100).toFixed(0)} %, target >= ${target * 100} %${byCpu})`;
+  const failed = paired?.error === undefined ? '' : `; pairs did not run: ${paired.error}`;
+  return `- ${label}: ${verdict} (${percent(value)}, target >= ${target * 100} %${byCpu}${failed})`;
 }
 
 /** Notes on scenarios that did not run or had bad responses. */

@@ -17,14 +17,16 @@
  *   g6. fast-gateway 5 with the same subscription key and JWT checks as g3 in an `onRequest` hook, jose
  *       verifying the token (fast-gateway-proxy.js), to g1.
  * Reported: g2/g1, g3/g2 (target >= 85 %: the cost of the checks relative to pass-through), g3/g6 (target
- * >= 2), g4/g2 (target >= 85 %) and g4/g5; for the Portico rows also the V8 young-generation bytes
+ * >= 2), g4/g2 (target >= 85 %) and g4/g5; the three checked ratios are measured again in alternating
+ * pairs of short runs, and their verdict is on the median pair (decision 0052); for the Portico rows also the V8 young-generation bytes
  * allocated and promoted per request, which other work on the machine hardly moves. A
  * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that many
- * times and each row shows its best round), BENCH_CPU_PROF (a folder: each `portico serve` writes a
+ * times and each row shows its best round), BENCH_PAIRS (pairs per checked ratio, default 5; `off` for
+ * none), BENCH_PAIR_SECONDS (seconds per run of a pair, default 2), BENCH_CPU_PROF (a folder: each `portico serve` writes a
  * `node --cpu-prof` profile there when it stops; the scenarios run one after the other, so a profile's
  * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1
  * only; the load generator, the bare backend and Portico run in separate processes. Portico and
@@ -41,11 +43,13 @@ import {
   cpuRatio,
   formatCheck,
   formatNotes,
+  formatPairsNote,
   formatRow,
   HOST,
   ROOT,
   ratio,
   runBenchmark,
+  runPairs,
   runRounds,
   settings,
   spawnChild,
@@ -273,7 +277,17 @@ function target(url, headers, pid, refusedWithout = [], gc = undefined) {
   return { url, headers, expected: API_BODY, refusedWithout, pids: [pid], gc };
 }
 
-/** Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round. */
+/** The checked ratios measured again in alternating pairs (decision 0052), as `[row, base]`. */
+const PAIRS = [
+  ['g3', 'g2'],
+  ['g3', 'g6'],
+  ['g4', 'g2'],
+];
+
+/**
+ * Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round; then the pairs of
+ * {@link PAIRS}.
+ */
 async function runAll(bare, portico, hop, fastGateway) {
   const gateway = (path, headers, refusedWithout) => {
     if (portico instanceof Error) {
@@ -320,7 +334,9 @@ async function runAll(bare, portico, hop, fastGateway) {
       },
     ],
   ];
-  return runRounds(scenarios, checkTarget);
+  const rows = await runRounds(scenarios, checkTarget);
+  const pairs = await runPairs(scenarios, PAIRS, checkTarget);
+  return { rows, pairs };
 }
 
 function formatRatio(label, value) {
@@ -330,7 +346,7 @@ function formatRatio(label, value) {
 /** The table shows the serving process's CPU time, and `portico serve`'s V8 allocation, per request. */
 const CPU = { cpu: true, gc: true };
 
-function formatReport(rows) {
+function formatReport(rows, pairs) {
   const [g1, g2, g3, g4, g5, g6] = rows;
   const lines = [
     '# Portico gateway load benchmark',
@@ -354,24 +370,28 @@ function formatReport(rows) {
     formatRow(g6, ratio(g6, g1), CPU),
     '',
     'Target check:',
+    ...formatPairsNote(),
     formatRatio('gateway pass-through against the bare backend (g2/g1)', ratio(g2, g1)),
     formatCheck(
       'key + validate-jwt + rate-limit-by-key against pass-through (g3/g2)',
       ratio(g3, g2),
       TARGETS.checks,
       cpuRatio(g3, g2),
+      pairs.get('g3/g2'),
     ),
     formatCheck(
       'key + validate-jwt + rate-limit-by-key against fast-gateway 5 with key + JWT (g3/g6)',
       ratio(g3, g6),
       TARGETS.fastGateway,
       cpuRatio(g3, g6),
+      pairs.get('g3/g6'),
     ),
     formatCheck(
       'site → linked APIM against pass-through (g4/g2)',
       ratio(g4, g2),
       TARGETS.linked,
       cpuRatio(g4, g2),
+      pairs.get('g4/g2'),
     ),
     formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
     formatRatio('in process against the HTTP hop (g4/g5)', ratio(g4, g5)),
@@ -399,8 +419,8 @@ async function main() {
       bare.api,
       portico instanceof Error ? portico : portico.setup.checked,
     ).catch((error) => error);
-    const rows = await runAll(bare, portico, hop, fastGateway);
-    const report = formatReport(rows);
+    const { rows, pairs } = await runAll(bare, portico, hop, fastGateway);
+    const report = formatReport(rows, pairs);
     process.stdout.write(`\n${report}`);
     writeResults('gateway.md', report);
     process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;

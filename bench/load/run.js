@@ -23,6 +23,9 @@
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that
  * many times and each row shows its best round, which filters out noise from other work on the machine),
+ * BENCH_PAIRS and BENCH_PAIR_SECONDS (the checks d/g, d/h and d/i are measured again in that many
+ * alternating pairs of runs that long, default 5 of 2 s, and judged on the median pair, decision 0052;
+ * `BENCH_PAIRS=off` skips them),
  * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row k,
  * measured in the same run as f, to compare a change before and after), BENCH_ONLY (letters of the
  * scenarios to run, e.g. `c,f,j,k`; the others show as skipped, and processes only they use are not
@@ -37,11 +40,13 @@ import {
   findFreePort,
   formatCheck,
   formatNotes,
+  formatPairsNote,
   formatRow,
   HOST,
   ROOT,
   ratio,
   runBenchmark,
+  runPairs,
   runRounds,
   settings,
   spawnChild,
@@ -185,9 +190,16 @@ async function checkTarget({ url, expected }) {
   }
 }
 
+/** The checked ratios measured again in alternating pairs (decision 0052), as `[row, base]`; nginx's last. */
+const PAIRS = [
+  ['d', 'g'],
+  ['d', 'h'],
+  ['d', 'i'],
+];
+
 /**
  * Runs the scenarios, `settings.rounds` times in turn, keeping each one's best round; the nginx rows only
- * when nginx is installed. Returns the rows by their letter.
+ * when nginx is installed; then the pairs of {@link PAIRS}. Returns the rows by their letter, and the pairs.
  */
 async function runAll(bare, html, urls, nginxSkipped) {
   const { porticoUrl, bareProxyUrl, fastGatewayUrl, nginxUrl, nginxKeepAliveUrl, functions } = urls;
@@ -216,7 +228,12 @@ async function runAll(bare, html, urls, nginxSkipped) {
       : [[`k. f from the build in ${settings.baselineRoot}`, fromFunctions(functions.baseline)]]),
   ].filter(([name]) => nginxSkipped === undefined || !name.includes('nginx'));
   const rows = await runRounds(scenarios, checkTarget);
-  return Object.fromEntries(rows.map((row) => [row.name.slice(0, 1), row]));
+  const pairs = await runPairs(
+    scenarios,
+    nginxSkipped === undefined ? PAIRS : PAIRS.slice(0, 1),
+    checkTarget,
+  );
+  return { rows: Object.fromEntries(rows.map((row) => [row.name.slice(0, 1), row])), pairs };
 }
 
 /** f/c against the ratio issue 16 measured before its work: the issue asks for at least twice it. */
@@ -245,7 +262,7 @@ function formatColdStart(ms) {
 const CPU = { cpu: true };
 
 /** The nginx rows and checks, or one line saying why they did not run. */
-function formatNginx(rows, nginxSkipped) {
+function formatNginx(rows, pairs, nginxSkipped) {
   const { c, d, h, i } = rows;
   if (nginxSkipped !== undefined) {
     return { table: [], checks: [`- api against nginx (d/h, d/i): SKIPPED, ${nginxSkipped}`] };
@@ -253,15 +270,27 @@ function formatNginx(rows, nginxSkipped) {
   return {
     table: [formatRow(h, ratio(h, c), CPU), formatRow(i, ratio(i, c), CPU)],
     checks: [
-      formatCheck('api against nginx, proxy_pass defaults (d/h)', ratio(d, h), TARGETS.nginx, cpuRatio(d, h)),
-      formatCheck('api against nginx, keep-alive upstream (d/i)', ratio(d, i), TARGETS.nginx, cpuRatio(d, i)),
+      formatCheck(
+        'api against nginx, proxy_pass defaults (d/h)',
+        ratio(d, h),
+        TARGETS.nginx,
+        cpuRatio(d, h),
+        pairs.get('d/h'),
+      ),
+      formatCheck(
+        'api against nginx, keep-alive upstream (d/i)',
+        ratio(d, i),
+        TARGETS.nginx,
+        cpuRatio(d, i),
+        pairs.get('d/i'),
+      ),
     ],
   };
 }
 
-function formatReport(rows, coldStartMs, nginxSkipped) {
+function formatReport({ rows, pairs }, coldStartMs, nginxSkipped) {
   const { a, b, c, d, e, g, f, j, k } = rows;
-  const nginx = formatNginx(rows, nginxSkipped);
+  const nginx = formatNginx(rows, pairs, nginxSkipped);
   const staticRatio = ratio(b, a);
   const apiRatio = ratio(d, c);
   const lines = [
@@ -291,9 +320,16 @@ function formatReport(rows, coldStartMs, nginxSkipped) {
     'same cores).',
     '',
     'Target check:',
+    ...formatPairsNote(),
     formatCheck('static (b/a)', staticRatio, TARGETS.static),
     formatCheck('api (d/c)', apiRatio, TARGETS.api),
-    formatCheck('api against fast-gateway 5 (d/g)', ratio(d, g), TARGETS.fastGateway, cpuRatio(d, g)),
+    formatCheck(
+      'api against fast-gateway 5 (d/g)',
+      ratio(d, g),
+      TARGETS.fastGateway,
+      cpuRatio(d, g),
+      pairs.get('d/g'),
+    ),
     ...nginx.checks,
     formatCheck('managed function warm (f/c)', ratio(f, c), TARGETS.functionsWarm, cpuRatio(f, c)),
     formatGain(ratio(f, c)),
@@ -383,12 +419,12 @@ async function main() {
       },
     };
     // nginx not installed (CI) leaves its rows out with a note; that is not a failure.
-    const rows = await runAll(bare, html, urls, nginx.skipped);
+    const measured = await runAll(bare, html, urls, nginx.skipped);
     const coldStartMs = functions instanceof Error ? undefined : functions.coldStartMs;
-    const report = formatReport(rows, coldStartMs, nginx.skipped);
+    const report = formatReport(measured, coldStartMs, nginx.skipped);
     process.stdout.write(`\n${report}`);
     writeResults('latest.md', report);
-    process.exitCode = Object.values(rows).some((row) => row.error !== undefined) ? 1 : 0;
+    process.exitCode = Object.values(measured.rows).some((row) => row.error !== undefined) ? 1 : 0;
   } finally {
     await stopChildren();
     for (const dir of [appDir, ...cleanUp]) {
