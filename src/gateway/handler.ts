@@ -118,6 +118,8 @@ function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound 
     clientIp: normalizeIp(req.socket.remoteAddress ?? ''),
     body: req,
     requestId: typeof assigned === 'string' ? assigned : undefined,
+    // Every inbound has the same fields, so the pipeline's reads of them see one object shape.
+    knownKey: undefined,
   };
 }
 
