@@ -329,14 +329,14 @@ function median(values) {
 
 /**
  * The ratios a report checks, each measured in `settings.pairs` alternating pairs of short runs (decision
- * 0052). Other work on a shared machine moves req/s by more than the differences these targets are about,
- * and it moves over seconds to minutes: two rows measured minutes apart see different machines, two runs a
- * few seconds apart nearly the same one. So each pair runs `row` and `base` for `settings.pairSeconds`
- * each, back to back, in the opposite order to the pair before (a b, b a, …, so a drift favours neither),
- * after one warm-up run of each; a pair's ratio is `row`'s req/s over `base`'s, and the median of the pairs
- * is kept, with the lowest and highest. `wanted` lists `[row id, base id]`; `scenarios` and `check` are
- * those of {@link runRounds}. Answers a map from `row/base` to `{ ratio, low, high, cpu, count }`
- * (`cpu`: the median of `base`'s CPU time per request over `row`'s), or to `{ error }`.
+ * 0052). Other work on a shared machine moves req/s by more than the differences these targets are about:
+ * two rows measured a minute apart see two different machines, two runs seconds apart a closer one. So
+ * each pair runs `row` and `base` for `settings.pairSeconds` each, back to back, in the opposite order to
+ * the pair before (a b, b a, …, so a drift favours neither), after one warm-up run of each. A pair's ratio
+ * is `row`'s req/s over `base`'s; the median of the pairs is kept, with the lowest and highest. A run with
+ * a bad answer fails the pairs, as a row would. `wanted` lists `[row id, base id]`; `scenarios` and
+ * `check` are those of {@link runRounds}. Answers a map from `row/base` to `{ ratio, low, high, cpu,
+ * count }` (`cpu`: the median of `base`'s CPU time per request over `row`'s), or to `{ error }`.
  */
 export async function runPairs(scenarios, wanted, check) {
   const results = new Map();
@@ -382,6 +382,12 @@ async function measurePairs(row, base) {
     const firstRun = await load(first, settings.pairSeconds);
     const secondRun = await load(second, settings.pairSeconds);
     const [rowRun, baseRun] = pair % 2 === 0 ? [firstRun, secondRun] : [secondRun, firstRun];
+    for (const run of [rowRun, baseRun]) {
+      // As for the rows, a ratio never rests on broken answers.
+      if (run.bad > 0) {
+        throw new Error(`${run.bad} of ${run.total} responses were errors, timeouts or non-2xx`);
+      }
+    }
     if (baseRun.rps > 0) {
       ratios.push(rowRun.rps / baseRun.rps);
     }
