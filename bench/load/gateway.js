@@ -17,21 +17,21 @@
  *   g6. fast-gateway 5 with the same subscription key and JWT checks as g3 in an `onRequest` hook, jose
  *       verifying the token (fast-gateway-proxy.js), to g1.
  * Reported: g2/g1, g3/g2 (target >= 85 %: the cost of the checks relative to pass-through), g3/g6 (target
- * >= 2), g4/g2 (target >= 85 %) and g4/g5; the three checked ratios are measured again in alternating
- * pairs of short runs, and their verdict is on the median pair (decision 0052); for the Portico rows also the V8 young-generation bytes
- * allocated and promoted per request, which other work on the machine hardly moves. A
- * miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
+ * >= 2), g4/g2 (target >= 85 %) and g4/g5. The three checked ratios are measured again in alternating pairs
+ * of short runs, and their verdict is on the median pair (decision 0052). For the Portico rows, also the V8
+ * young-generation bytes allocated and promoted per request, which other work on the machine hardly moves.
+ * A miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 4), BENCH_WARMUP (default 1),
  * BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 1; with more, the scenarios run in turn that many
  * times and each row shows its best round), BENCH_PAIRS (pairs per checked ratio, default 5; `off` for
- * none), BENCH_PAIR_SECONDS (seconds per run of a pair, default 2), BENCH_CPU_PROF (a folder: each `portico serve` writes a
- * `node --cpu-prof` profile there when it stops; the scenarios run one after the other, so a profile's
- * busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything listens on 127.0.0.1
- * only; the load generator, the bare backend and Portico run in separate processes. Portico and
- * fast-gateway run with `node --no-memory-reducer`, as docs/operations.md advises (decision 0048). Results
- * are also written to bench/results/gateway.md.
+ * none), BENCH_PAIR_SECONDS (seconds per run of a pair, default 2), BENCH_CPU_PROF (a folder: each
+ * `portico serve` writes a `node --cpu-prof` profile there when it stops; the scenarios run one after the
+ * other, so a profile's busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything
+ * listens on 127.0.0.1 only; the load generator, the bare backend and Portico run in separate processes.
+ * Portico and fast-gateway run with `node --no-memory-reducer`, as docs/operations.md advises (decision
+ * 0048). Results are also written to bench/results/gateway.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -25,11 +25,10 @@
  * many times and each row shows its best round, which filters out noise from other work on the machine),
  * BENCH_PAIRS and BENCH_PAIR_SECONDS (the checks d/g, d/h and d/i are measured again in that many
  * alternating pairs of runs that long, default 5 of 2 s, and judged on the median pair, decision 0052;
- * `BENCH_PAIRS=off` skips them),
- * BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its managed functions become row k,
- * measured in the same run as f, to compare a change before and after), BENCH_ONLY (letters of the
- * scenarios to run, e.g. `c,f,j,k`; the others show as skipped, and processes only they use are not
- * started, so the cold start is only measured with f).
+ * `BENCH_PAIRS=off` skips them), BENCH_BASELINE (a folder holding another build's `bin/` and `dist/`: its
+ * managed functions become row k, measured in the same run as f, to compare a change before and after),
+ * BENCH_ONLY (letters of the scenarios to run, e.g. `c,f,j,k`; the others show as skipped, and processes
+ * only they use are not started, so the cold start is only measured with f).
  * Everything listens on 127.0.0.1 only. Results are also written to bench/results/latest.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
