@@ -3,6 +3,7 @@
 export {
   APIM_CHANGE_PREFIX,
   type ApimSnapshot,
+  DEFAULT_KEY_HEADER,
   listApimServices,
   loadApimSnapshot,
   MASTER_SUBSCRIPTION,

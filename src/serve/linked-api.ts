@@ -7,7 +7,7 @@
  * host name.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedLink, ServingEntry } from '../control-plane/index.js';
+import { DEFAULT_KEY_HEADER, type ResolvedLink, type ServingEntry } from '../control-plane/index.js';
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
 import { subscriptionKeyDigest } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
@@ -31,8 +31,8 @@ export interface LinkedApiDeps {
   readonly logger: Logger;
 }
 
-/** The header a gateway link sends its subscription key in (APIM's default). */
-const SUBSCRIPTION_KEY_HEADER = 'ocp-apim-subscription-key';
+/** The header a gateway link sends its subscription key in: APIM's default, lower-case as sent. */
+const SUBSCRIPTION_KEY_HEADER = DEFAULT_KEY_HEADER.toLowerCase();
 
 interface Upstream {
   readonly url: string;
@@ -123,6 +123,15 @@ function createExtraHeaders(subscriptionKey: string | undefined): (token: string
   };
 }
 
+/** A flat `[name, value, …]` list of fields as an object, for a platform call's headers. */
+function fieldsOf(list: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    fields[list[i] as string] = list[i + 1] as string;
+  }
+  return fields;
+}
+
 /** The way to a linked backend: where it is, the proxy over the HTTP path, and the extra fields per token. */
 interface Route {
   readonly upstream: Upstream;
@@ -198,7 +207,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
       }
     },
     async call(request) {
-      const { upstream, proxy } = routeOf();
+      const { upstream, proxy, extraHeadersOf } = routeOf();
       const token = await deps.tokens.mint(
         entry.siteId,
         entry.hostname,
@@ -206,17 +215,8 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
         undefined,
         undefined,
       );
-      return proxy.call({
-        ...request,
-        headers: {
-          ...request.headers,
-          authorization: `Bearer ${token}`,
-          'x-ms-auth-token': token,
-          ...(upstream.subscriptionKey === undefined
-            ? {}
-            : { [SUBSCRIPTION_KEY_HEADER]: upstream.subscriptionKey }),
-        },
-      });
+      // The same fields a proxied call carries (the token twice, the link's key), from the same list.
+      return proxy.call({ ...request, headers: { ...request.headers, ...fieldsOf(extraHeadersOf(token)) } });
     },
     // A proxy never used has nothing open; made now, it refuses whatever still arrives, as a used one does.
     close: () => routeOf().proxy.close(),

@@ -40,6 +40,7 @@ export interface OperationProperties {
   }[];
 }
 
+/** The header an API reads its subscription key from unless it names another (APIM's default). */
 export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
 export const DEFAULT_KEY_QUERY = 'subscription-key';
 

@@ -2,6 +2,7 @@
 export { IMPORT_FORMATS, importApi, isImport } from './api-import.js';
 export {
   type ApiProperties,
+  DEFAULT_KEY_HEADER,
   deleteApi,
   deleteOperation,
   type OperationProperties,
