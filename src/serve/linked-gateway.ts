@@ -3,10 +3,10 @@
  * 0027). The gateway gets exactly the call the hop would have carried: the headers the edge's proxy
  * builds for its upstream (`createUpstreamHeaders`: the client's fields, `x-ms-*`, forwarded fields, the
  * site's token and the link's subscription key), the rewritten path, the request id, and the node's
- * loopback address as the caller, and the link's key with its digest so the gateway need not hash it per call;
- * then the gateway's own pipeline (the function its listener calls)
- * answers on the site's response. The edge's refusals (declared body over the limit), its API timeout
- * and its `apiCall` events stay as they were around the hop.
+ * loopback address as the caller; with them, the link's key and its digest, so the gateway does not hash
+ * the key on every call. Then the gateway's own pipeline (the function its listener calls) answers on the
+ * site's response. The edge's refusals (declared body over the limit), its API timeout and its `apiCall`
+ * events stay as they were around the hop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
