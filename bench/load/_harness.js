@@ -334,8 +334,9 @@ function median(values) {
  * each pair runs `row` and `base` for `settings.pairSeconds` each, back to back, in the opposite order to
  * the pair before (a b, b a, …, so a drift favours neither), after one warm-up run of each. A pair's ratio
  * is `row`'s req/s over `base`'s; the median of the pairs is kept, with the lowest and highest. A run with
- * a bad answer fails the pairs, as a row would. `wanted` lists `[row id, base id]`; `scenarios` and
- * `check` are those of {@link runRounds}. Answers a map from `row/base` to `{ ratio, low, high, cpu,
+ * a bad answer fails the pairs, as a row would. `wanted` lists `[row id, base id]`; a pair whose row is
+ * not among `scenarios` (left out, as nginx's when it is not installed) or not in BENCH_ONLY is skipped.
+ * `scenarios` and `check` are those of {@link runRounds}. Answers a map from `row/base` to `{ ratio, low, high, cpu,
  * count }` (`cpu`: the median of `base`'s CPU time per request over `row`'s), or to `{ error }`.
  */
 export async function runPairs(scenarios, wanted, check) {
@@ -344,11 +345,12 @@ export async function runPairs(scenarios, wanted, check) {
     return results;
   }
   const byId = new Map(scenarios.map(([name, prepare]) => [idOf(name), prepare]));
+  const skipped = (id) => !byId.has(id) || (settings.only !== undefined && !settings.only.has(id));
   for (const [rowId, baseId] of wanted) {
-    const key = `${rowId}/${baseId}`;
-    if (settings.only !== undefined && !(settings.only.has(rowId) && settings.only.has(baseId))) {
+    if (skipped(rowId) || skipped(baseId)) {
       continue;
     }
+    const key = `${rowId}/${baseId}`;
     process.stderr.write(`pairs: ${key} ...\n`);
     try {
       results.set(
@@ -363,11 +365,7 @@ export async function runPairs(scenarios, wanted, check) {
 }
 
 async function prepared(byId, id, check) {
-  const prepare = byId.get(id);
-  if (prepare === undefined) {
-    throw new Error(`no scenario ${id}`);
-  }
-  const target = await prepare();
+  const target = await byId.get(id)();
   await check(target);
   return target;
 }
