@@ -33,11 +33,11 @@ import {
   listen,
   type SiteRulesState,
   type TlsCertificate,
-  watchRoot,
 } from './edge/index.js';
 // Types only: the functions host is imported when --api asks for it (docs/decisions/0024-lazy-cli.md).
 import type { FunctionSummary, FunctionsHost, Sandbox, SandboxChoice } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
+import { watchFolderTree } from './shared/folder-watch.js';
 import type { Logger } from './shared/logger.js';
 import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
 
@@ -522,7 +522,7 @@ function watchConfigDir(
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;
   }
-  return watchRoot({ root: configDir, delayMs: 0, onSettled: onChange, logger });
+  return watchFolderTree({ root: configDir, delayMs: 0, onSettled: onChange, logger });
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {

@@ -51,6 +51,6 @@ export type {
   SiteRulesState,
   SiteTokens,
 } from './site.js';
-export { createDirectorySource, type DirectorySource, type RootWatcher, watchRoot } from './static/index.js';
+export { createDirectorySource, type DirectorySource } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';
 export { createEdgeUpgradeHandler } from './upgrade.js';

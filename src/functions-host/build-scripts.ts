@@ -2,7 +2,7 @@
  * TypeScript Functions apps in the dev loop: when `package.json` `main` points at build output that is
  * missing or older than the app's TypeScript sources, the app's own `build` script runs before the worker
  * starts; its `watch` script, when there is one, then runs beside the worker for the whole session, and the
- * API folder watcher (`_watch.ts`) restarts the worker whenever new output lands.
+ * API folder watcher (`shared/folder-watch.ts`) restarts the worker whenever new output lands.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
+import { type FolderWatcher, watchFolderTree } from '../shared/folder-watch.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
@@ -17,7 +18,6 @@ import { type ConnectionListener, openListener } from './_listener.js';
 import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
 import { createSocketDir, type SocketDir } from './_socket-dir.js';
-import { type ApiWatcher, watchApiFolder } from './_watch.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
@@ -79,7 +79,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #slots: Slot[] = [];
   #state: HostState = 'new';
   #queue: Promise<unknown> = Promise.resolve();
-  #watcher: ApiWatcher | undefined;
+  #watcher: FolderWatcher | undefined;
   #closing: Promise<void> | undefined;
   /** Local settings skipped in favour of the real environment are reported on the first launch only. */
   #skipsReported = false;
@@ -227,10 +227,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
       );
     }
     if (this.#options.watch === true) {
-      this.#watcher = watchApiFolder({
+      this.#watcher = watchFolderTree({
         root: this.#apiDir,
-        debounceMs: this.#timings.watchDebounceMs,
-        onChange: () => this.#onFilesChanged(),
+        delayMs: this.#timings.watchDebounceMs,
+        onSettled: () => this.#onFilesChanged(),
         logger: this.#options.logger,
       });
       await this.#watcher.ready;

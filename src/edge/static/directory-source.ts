@@ -4,11 +4,11 @@
  * backslashes or NUL) can only ever name a file the walk found inside the root.
  */
 import { realpath } from 'node:fs/promises';
+import { type FolderWatcher, watchFolderTree } from '../../shared/folder-watch.js';
 import { type Logger, SILENT_LOGGER } from '../../shared/logger.js';
 import type { FileSource, StaticFile } from '../types.js';
 import { createFileEntry } from './internal/file-entry.js';
 import { walkDirectory } from './internal/walk.js';
-import { type RootWatcher, watchRoot } from './internal/watch.js';
 
 /** Options of {@link createDirectorySource}. */
 export interface DirectorySourceOptions {
@@ -20,7 +20,7 @@ export interface DirectorySourceOptions {
    * `routes.json` are always skipped.
    */
   readonly exclude?: (relativePath: string) => boolean;
-  /** Rebuild the index when files change (recursive `fs.watch`, debounced). */
+  /** Rebuild the index when files change (one `fs.watch` per folder, debounced; `shared/folder-watch`). */
   readonly watch?: boolean;
   /** Called after each rebuild caused by the watcher. */
   readonly onChange?: () => void;
@@ -113,12 +113,12 @@ async function buildMap(
   return new Map(walked.map((file) => [file.urlPath, createFileEntry(file)]));
 }
 
-function startWatching(root: string, options: DirectorySourceOptions, index: Index): RootWatcher {
+function startWatching(root: string, options: DirectorySourceOptions, index: Index): FolderWatcher {
   const logger = options.logger ?? SILENT_LOGGER;
   const { onChange } = options;
   const notify = onChange && (() => (index.isClosed() ? undefined : onChange()));
   const rebuild = createSerialRebuild(index.refresh, notify, logger);
-  return watchRoot({ root, delayMs: WATCH_DEBOUNCE_MS, logger, onSettled: rebuild });
+  return watchFolderTree({ root, delayMs: WATCH_DEBOUNCE_MS, logger, onSettled: rebuild });
 }
 
 /**

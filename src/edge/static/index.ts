@@ -16,7 +16,6 @@ export {
 } from './directory-source.js';
 export type { Encoding } from './internal/accept-encoding.js';
 export { createEtag } from './internal/file-entry.js';
-export { type RootWatcher, type WatchRootOptions, watchRoot } from './internal/watch.js';
 export {
   DEFAULT_CACHE_CONTROL,
   isMissingFileError,

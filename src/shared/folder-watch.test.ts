@@ -1,0 +1,152 @@
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FolderWatcher, watchFolderTree } from './folder-watch.js';
+import type { Logger } from './logger.js';
+
+let base: string;
+let root: string;
+const watchers: FolderWatcher[] = [];
+const warnings: string[] = [];
+
+const logger: Logger = {
+  debug() {},
+  info() {},
+  warn: (message) => {
+    warnings.push(message);
+  },
+  error: (message) => {
+    warnings.push(message);
+  },
+};
+
+beforeEach(async () => {
+  base = await realpath(await mkdtemp(join(tmpdir(), 'portico-folder-watch-')));
+  root = join(base, 'root');
+  await mkdir(root);
+  warnings.length = 0;
+});
+
+afterEach(async () => {
+  for (const watcher of watchers.splice(0)) {
+    watcher.close();
+  }
+  await rm(base, { recursive: true, force: true });
+});
+
+async function put(relativePath: string, content: string, at = root): Promise<string> {
+  const path = join(at, relativePath);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+  return path;
+}
+
+/** Starts a watcher on `root` that counts its settled bursts. */
+async function start(): Promise<{ settled: () => number; watcher: FolderWatcher }> {
+  let count = 0;
+  const watcher = watchFolderTree({ root, delayMs: 10, logger, onSettled: () => count++ });
+  watchers.push(watcher);
+  await watcher.ready;
+  return { settled: () => count, watcher };
+}
+
+/** Polls `predicate` until it holds or the deadline passes; the poll interval is not an assertion. */
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await delay(20);
+  }
+}
+
+/** Long enough for an event that should not come to have settled (ten times the debounce), if it came. */
+const QUIET_MS = 300;
+
+describe('watchFolderTree', () => {
+  it('reports changes deep in the tree, and saves that rename a temp file over a file, each time', async () => {
+    await put('a/b/c/page.html', 'one');
+    const { settled } = await start();
+
+    await put('a/b/c/page.html', 'changed in place');
+    await waitFor(() => settled() === 1, 'the change in place');
+    for (const round of [2, 3]) {
+      const temp = await put(`a/b/c/.page.html.${round}.swp`, `saved by rename ${round}`);
+      await rename(temp, join(root, 'a/b/c/page.html'));
+      await waitFor(() => settled() === round, `save by rename number ${round - 1}`);
+    }
+  });
+
+  it('watches a folder created after it started, before saying so', async () => {
+    const { settled } = await start();
+
+    await mkdir(join(root, 'new/inner'), { recursive: true });
+    await waitFor(() => settled() >= 1, 'the new folder');
+    const before = settled();
+    // The root's watcher does not see this: only a watcher on the new folder does.
+    await put('new/inner/page.html', 'x');
+    await waitFor(() => settled() > before, 'a file written in the new folder');
+  });
+
+  it('forgets a deleted folder and watches it again once it is back', async () => {
+    await put('a/page.html', 'x');
+    const { settled } = await start();
+
+    await rm(join(root, 'a'), { recursive: true });
+    await waitFor(() => settled() >= 1, 'the deletion');
+    await mkdir(join(root, 'a'));
+    await waitFor(() => settled() >= 2, 'the folder coming back');
+    const before = settled();
+    await put('a/page.html', 'y');
+    await waitFor(() => settled() > before, 'a file written in the folder that came back');
+    expect(warnings).toEqual([]);
+  });
+
+  it('ignores .git and node_modules at any depth and in any case, and their creation', async () => {
+    await put('node_modules/pkg/index.js', 'x');
+    await put('sub/.GIT/HEAD', 'x');
+    const { settled } = await start();
+
+    await put('node_modules/pkg/index.js', 'changed');
+    await put('sub/.GIT/HEAD', 'changed');
+    await mkdir(join(root, 'sub/Node_Modules'));
+    await delay(QUIET_MS);
+    expect(settled()).toBe(0);
+
+    await put('probe.html', 'x');
+    await waitFor(() => settled() === 1, 'the probe');
+  });
+
+  it('does not follow a symbolic link to a folder outside the root', async () => {
+    const outside = join(base, 'outside');
+    await put('file.txt', 'x', outside);
+    await symlink(outside, join(root, 'link'));
+    const { settled } = await start();
+
+    await put('file.txt', 'changed', outside);
+    await delay(QUIET_MS);
+    expect(settled()).toBe(0);
+  });
+
+  it('says nothing after close()', async () => {
+    const { settled, watcher } = await start();
+    watcher.close();
+    watcher.close();
+
+    await put('late.html', 'x');
+    await delay(QUIET_MS);
+    expect(settled()).toBe(0);
+  });
+
+  it('survives its root being deleted, without a warning', async () => {
+    await put('a/page.html', 'x');
+    const { settled } = await start();
+
+    await rm(root, { recursive: true });
+    await waitFor(() => settled() >= 1, 'the deletion of the root');
+    expect(warnings).toEqual([]);
+  });
+});
