@@ -5,7 +5,8 @@
  */
 
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs';
+import { readdir, realpath, stat as statPromise } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../../../config/index.js';
 import type { Logger } from '../../../shared/logger.js';
@@ -71,9 +72,35 @@ export async function walkDirectory(options: WalkOptions): Promise<WalkedFile[]>
   return context.files;
 }
 
+/**
+ * Lists one directory, stats what may be served in it, then enters its subdirectories. The entries of a
+ * directory are stated together under one promise (`statEntries`).
+ */
 async function walkFrame(context: WalkContext, frame: DirectoryFrame): Promise<void> {
-  const entries = await readEntries(context, frame.realDir);
-  await Promise.all(entries.map((entry) => visitEntry(context, frame, entry)));
+  const entries = (await readEntries(context, frame.realDir)).filter(
+    (entry) =>
+      !isHiddenDotName(entry.name, frame.depth === 0) &&
+      context.exclude?.(relativePathOf(frame, entry.name)) !== true,
+  );
+  const targets = await statEntries(context, frame.realDir, entries);
+  const subdirectories: Promise<void>[] = [];
+  entries.forEach((entry, index) => {
+    const target = targets[index];
+    if (target === undefined || !isAllowedName(entry.name, target.stats)) {
+      return;
+    }
+    const relativePath = relativePathOf(frame, entry.name);
+    if (target.stats.isFile()) {
+      context.files.push(toWalkedFile(relativePath, target));
+    } else if (target.stats.isDirectory()) {
+      subdirectories.push(enterDirectory(context, frame, relativePath, target.realPath));
+    }
+  });
+  await Promise.all(subdirectories);
+}
+
+function relativePathOf(frame: DirectoryFrame, name: string): string {
+  return frame.relativeDir === '' ? name : `${frame.relativeDir}/${name}`;
 }
 
 async function readEntries(context: WalkContext, directory: string): Promise<Dirent[]> {
@@ -82,22 +109,6 @@ async function readEntries(context: WalkContext, directory: string): Promise<Dir
   } catch (error) {
     context.logger.warn(`static: cannot list ${directory}: ${describeError(error)}`);
     return [];
-  }
-}
-
-async function visitEntry(context: WalkContext, frame: DirectoryFrame, entry: Dirent): Promise<void> {
-  const relativePath = frame.relativeDir === '' ? entry.name : `${frame.relativeDir}/${entry.name}`;
-  if (isHiddenDotName(entry.name, frame.depth === 0) || context.exclude?.(relativePath) === true) {
-    return;
-  }
-  const target = await resolveEntry(context, join(frame.realDir, entry.name), entry.isSymbolicLink());
-  if (target === undefined || !isAllowedName(entry.name, target.stats)) {
-    return;
-  }
-  if (target.stats.isFile()) {
-    context.files.push(toWalkedFile(relativePath, target));
-  } else if (target.stats.isDirectory()) {
-    await enterDirectory(context, frame, relativePath, target.realPath);
   }
 }
 
@@ -124,19 +135,55 @@ interface ResolvedEntry {
   readonly stats: Stats;
 }
 
-/** Stats an entry; for a symlink, also proves that its real target is inside the root and allowed. */
-async function resolveEntry(
+/**
+ * Stats the entries of one directory, each to its resolved entry or undefined when it cannot be served.
+ * Plain entries are stated with callbacks under one promise for them all: a promise per file cost a site
+ * of 3,000 files about 45 ms of its start (decision 0053). A symlink is followed only when its real
+ * target is inside the root and allowed.
+ */
+function statEntries(
   context: WalkContext,
-  path: string,
-  isSymlink: boolean,
-): Promise<ResolvedEntry | undefined> {
+  directory: string,
+  entries: readonly Dirent[],
+): Promise<(ResolvedEntry | undefined)[]> {
+  const results: (ResolvedEntry | undefined)[] = new Array(entries.length).fill(undefined);
+  if (entries.length === 0) {
+    return Promise.resolve(results);
+  }
+  return new Promise((resolve) => {
+    let pending = entries.length;
+    const settle = (index: number, result: ResolvedEntry | undefined): void => {
+      results[index] = result;
+      pending -= 1;
+      if (pending === 0) {
+        resolve(results);
+      }
+    };
+    entries.forEach((entry, index) => {
+      const path = join(directory, entry.name);
+      if (entry.isSymbolicLink()) {
+        void resolveLink(context, path).then((result) => settle(index, result));
+        return;
+      }
+      stat(path, (error, stats) => {
+        if (error !== null) {
+          context.logger.debug(`static: skipping ${path}: ${describeError(error)}`);
+        }
+        settle(index, error === null ? { realPath: path, stats } : undefined);
+      });
+    });
+  });
+}
+
+/** A symlink's real target and its stats, when the target is inside the root and allowed; never rejects. */
+async function resolveLink(context: WalkContext, path: string): Promise<ResolvedEntry | undefined> {
   try {
-    const realPath = isSymlink ? await realpath(path) : path;
-    if (isSymlink && !isAllowedRealPath(context, realPath)) {
+    const realPath = await realpath(path);
+    if (!isAllowedRealPath(context, realPath)) {
       context.logger.debug(`static: skipping symlink ${path}: its target is outside the root or hidden`);
       return undefined;
     }
-    return { realPath, stats: await stat(realPath) };
+    return { realPath, stats: await statPromise(realPath) };
   } catch (error) {
     context.logger.debug(`static: skipping ${path}: ${describeError(error)}`);
     return undefined;
