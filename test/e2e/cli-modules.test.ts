@@ -171,7 +171,7 @@ describe('what each command loads', () => {
           /\/dist\/functions-host\/(index|supervisor|sandbox\/select)\.js$/.test(path),
         ),
       ).toEqual([]);
-      expect(packages(modules, [...HEAVY_PACKAGES, 'selfsigned'])).toEqual([]);
+      expect(packages(modules, [...HEAVY_PACKAGES, 'selfsigned', 'tinyglobby', 'picomatch'])).toEqual([]);
       // The config is checked with zod's bundle of one file, not with zod's hundred modules (decision 0043).
       expect(modules.some((path) => path.endsWith('/dist/shared/zod.js'))).toBe(true);
       expect(packages(modules, ['zod'])).toEqual([]);

@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
-import { prepareApiBuild } from '../../functions-host/build-scripts.js';
+import type { ApiBuildWatch } from '../../functions-host/build-scripts.js';
 import type { SandboxChoice } from '../../functions-host/index.js';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
@@ -82,8 +82,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     );
   }
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
-  const apiBuild =
-    resolved.apiDir === undefined ? undefined : await prepareApiBuild({ apiDir: resolved.apiDir, logger });
+  const apiBuild = resolved.apiDir === undefined ? undefined : await prepareApiBuild(resolved.apiDir, logger);
   const server = await startDevServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
     async (error: unknown) => {
       await apiBuild?.close();
@@ -166,6 +165,15 @@ async function loadCertificate(resolved: ResolvedStart, logger: Logger): Promise
     );
   }
   return certificate;
+}
+
+/**
+ * Builds a TypeScript API that needs it and starts its `watch` script. Imported only with `--api`, so a
+ * static folder's start never loads tinyglobby and its globbing (decision 0024).
+ */
+async function prepareApiBuild(apiDir: string, logger: Logger): Promise<ApiBuildWatch | undefined> {
+  const { prepareApiBuild: prepare } = await import('../../functions-host/build-scripts.js');
+  return prepare({ apiDir, logger });
 }
 
 function describeApi(resolved: ResolvedStart): string {
