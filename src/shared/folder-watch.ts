@@ -104,18 +104,21 @@ class TreeWatcher implements FolderWatcher {
     return this.#syncing;
   }
 
-  /** Watches every directory of the tree not watched yet, then forgets the ones no longer in it. */
+  /**
+   * Watches every directory of the tree not watched yet, then forgets the ones no longer in it. The tree
+   * is read a level at a time, the folders of a level listed together, each after it is watched.
+   */
   async #syncOnce(): Promise<void> {
     const found = new Set<string>();
-    const queue = [this.#options.root];
-    for (let dir = queue.pop(); dir !== undefined && !this.#closed; dir = queue.pop()) {
-      found.add(dir);
-      if (!this.#watchers.has(dir)) {
-        this.#add(dir);
+    let level = [this.#options.root];
+    while (level.length > 0 && !this.#closed) {
+      for (const dir of level) {
+        found.add(dir);
+        if (!this.#watchers.has(dir)) {
+          this.#add(dir);
+        }
       }
-      for (const name of await listSubdirectories(dir)) {
-        queue.push(join(dir, name));
-      }
+      level = (await Promise.all(level.map(listSubdirectories))).flat();
     }
     for (const [dir, watcher] of this.#watchers) {
       if (!found.has(dir)) {
@@ -155,14 +158,14 @@ class TreeWatcher implements FolderWatcher {
   }
 }
 
-/** The names of the subdirectories of `dir` to watch: not ignored, not symbolic links. */
+/** The paths of the subdirectories of `dir` to watch: not ignored, not symbolic links. */
 async function listSubdirectories(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const names: string[] = [];
+  const paths: string[] = [];
   for (const entry of entries) {
     if (entry.isDirectory() && !IGNORED_NAMES.has(entry.name.toLowerCase())) {
-      names.push(entry.name);
+      paths.push(join(dir, entry.name));
     }
   }
-  return names;
+  return paths;
 }
