@@ -15,7 +15,8 @@
  *
  * Each directory is watched before it is listed, so a folder created while the tree is read is either in
  * the listing or reported by its parent's watcher. Before `onSettled` runs, directories added meanwhile
- * are watched and the ones gone are forgotten, so the caller's rebuild never races a new folder.
+ * are watched and the ones gone are forgotten, so the caller's rebuild never races a new folder; a burst
+ * of contents changes only ('change' events: files saved in place) reads no folder again.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -66,6 +67,8 @@ class TreeWatcher implements FolderWatcher {
   /** The sync running or last run: syncs run one at a time, so an older one never forgets a newer folder. */
   #syncing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
+  /** Whether this burst may have added or removed a folder: a name appeared, went or moved, or a watch broke. */
+  #namesChanged = false;
   #closed = false;
 
   constructor(options: FolderWatchOptions) {
@@ -82,16 +85,21 @@ class TreeWatcher implements FolderWatcher {
     this.#watchers.clear();
   }
 
-  readonly #onEvent = (_event: string, filename: string | Buffer | null): void => {
+  readonly #onEvent = (event: string, filename: string | Buffer | null): void => {
     if (this.#closed || (typeof filename === 'string' && IGNORED_NAMES.has(filename.toLowerCase()))) {
       return;
     }
+    // A 'change' only rewrote a file's contents, so the folders stay as they are.
+    this.#namesChanged ||= event !== 'change';
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#settle(), this.#options.delayMs);
   };
 
   async #settle(): Promise<void> {
-    await this.#sync();
+    if (this.#namesChanged) {
+      this.#namesChanged = false;
+      await this.#sync();
+    }
     if (!this.#closed) {
       this.#options.onSettled();
     }
