@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FolderWatcher, watchFolderTree } from './folder-watch.js';
+import { describeWatchFailure, type FolderWatcher, watchFolderTree } from './folder-watch.js';
 import type { Logger } from './logger.js';
 
 let base: string;
@@ -148,5 +148,32 @@ describe('watchFolderTree', () => {
     await rm(root, { recursive: true });
     await waitFor(() => settled() >= 1, 'the deletion of the root');
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('describeWatchFailure', () => {
+  const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it('says how to raise the limit of watched folders when the system ran out of them', () => {
+    const text = describeWatchFailure(
+      '/app/docs',
+      failure('ENOSPC', 'ENOSPC: System limit for number of file watchers reached, watch'),
+    );
+    expect(text).toContain('watching /app/docs failed');
+    expect(text).toContain('limit of watched folders');
+    expect(text).toContain('sysctl fs.inotify.max_user_watches=');
+    expect(text).toContain('need a restart');
+  });
+
+  it('says how to raise the limit of open files', () => {
+    expect(describeWatchFailure('/app', failure('EMFILE', 'EMFILE: too many open files'))).toContain(
+      'ulimit -n',
+    );
+  });
+
+  it('names the folder and the error for any other failure', () => {
+    expect(describeWatchFailure('/app/x', failure('EACCES', 'EACCES: permission denied'))).toBe(
+      'watching /app/x failed (EACCES: permission denied); changes in the folders not watched need a restart.',
+    );
   });
 });

@@ -47,8 +47,9 @@ const IGNORED_NAMES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 const GONE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR']);
 
 /**
- * Starts watching `options.root`. Failures to watch are logged (a warning, once per directory, unless the
- * directory simply went away), never thrown.
+ * Starts watching `options.root`. Failures to watch are logged, never thrown: a warning once per kind of
+ * failure (the next folders failing the same way are logged at debug level), and nothing above debug
+ * when a folder simply went away.
  *
  * @example
  * const watcher = watchFolderTree({ root, delayMs: 30, logger, onSettled: () => void source.refresh() });
@@ -62,7 +63,7 @@ class TreeWatcher implements FolderWatcher {
   readonly ready: Promise<void>;
   readonly #options: FolderWatchOptions;
   readonly #watchers = new Map<string, FSWatcher>();
-  /** Directories whose watch failed for a reason worth a warning; warned about once. */
+  /** The kinds of failure (error codes) already warned about: one warning each, not one per folder. */
   readonly #warned = new Set<string>();
   /** The sync running or last run: syncs run one at a time, so an older one never forgets a newer folder. */
   #syncing: Promise<void> = Promise.resolve();
@@ -146,7 +147,6 @@ class TreeWatcher implements FolderWatcher {
         this.#onEvent('error', null);
       });
       this.#watchers.set(dir, watcher);
-      this.#warned.delete(dir);
     } catch (error) {
       this.#report(dir, error);
     }
@@ -159,11 +159,31 @@ class TreeWatcher implements FolderWatcher {
       this.#options.logger.debug(`not watching ${dir}: it is gone (${message})`);
       return;
     }
-    if (!this.#warned.has(dir)) {
-      this.#warned.add(dir);
-      this.#options.logger.warn(`watching ${dir} failed (${message}); some changes may need a restart`);
+    const kind = code ?? message;
+    if (this.#warned.has(kind)) {
+      this.#options.logger.debug(`not watching ${dir} either (${message})`);
+      return;
     }
+    this.#warned.add(kind);
+    this.#options.logger.warn(describeWatchFailure(dir, error));
   }
+}
+
+/**
+ * The warning for a folder that cannot be watched: what failed, what it means, and for the system limits
+ * a developer meets on a big project, how to raise them.
+ */
+export function describeWatchFailure(dir: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const consequence = 'changes in the folders not watched need a restart';
+  if (code === 'ENOSPC') {
+    return `watching ${dir} failed: the system's limit of watched folders is reached (${message}); ${consequence}. Raise the limit, e.g. \`sudo sysctl fs.inotify.max_user_watches=524288\`, then restart.`;
+  }
+  if (code === 'EMFILE') {
+    return `watching ${dir} failed: too many open files (${message}); ${consequence}. Raise the limit, e.g. \`ulimit -n 10240\` in the shell that starts Portico, then restart.`;
+  }
+  return `watching ${dir} failed (${message}); ${consequence}.`;
 }
 
 /** The paths of the subdirectories of `dir` to watch: not ignored, not symbolic links. */
