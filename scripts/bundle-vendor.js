@@ -1,16 +1,17 @@
 /**
  * Build step after `tsc` (decision 0043): replaces each module of dist/ that re-exports the parts of a
- * package Portico uses (zod, Kysely: both ship as hundreds of ES modules written for bundlers) with one
- * file holding those parts, so a process loads one module instead of the package's hundreds. A bundle
- * must export exactly the names its re-export had; otherwise the build fails and says which. Each bundle
- * has a source map into the package's own files.
+ * package Portico uses (zod, Kysely: both ship as hundreds of ES modules written for bundlers;
+ * prom-client: CommonJS modules and the OpenTelemetry API) with one file holding those parts, so a
+ * process loads one module instead of the package's many. A bundle must export exactly the names its
+ * re-export had; otherwise the build fails and says which. Each bundle has a source map into the
+ * packages' own files, and the licence notices of the packages it holds.
  *
  *   node scripts/bundle-vendor.js      (run by `npm run build`)
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadBuild, writeBundle } from './_rolldown.js';
+import { licenceNoticesOf, loadBuild, writeBundle } from './_rolldown.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,6 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VENDORED = [
   { module: 'shared/zod.js', packageName: 'zod' },
   { module: 'shared/kysely.js', packageName: 'kysely' },
+  { module: 'shared/prom-client.js', packageName: 'prom-client' },
 ];
 
 /** The names a module exports, by importing it (a fresh URL, so two versions of one path both load). */
@@ -26,18 +28,23 @@ async function exportsOf(path) {
   return Object.keys(module).sort();
 }
 
-/** The bundle's first lines: what it is, and the package's licence notice, which travels with its code. */
-async function bannerOf({ module, packageName }) {
+/**
+ * The bundle's first lines: what it is, then the licence notices of the packages among its modules (the
+ * package's own, and those of its dependencies, which travel with their code). Starts with `/*! `, which
+ * marks a file of dist/ as bundled.
+ */
+function bannerOf({ module, packageName }) {
   const source = `src/${module.replace(/\.js$/, '.ts')}`;
-  const folder = join(ROOT, 'node_modules', packageName);
-  const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
-  const license = await readFile(join(folder, 'LICENSE'), 'utf8');
-  return [
-    `/*! ${packageName} ${version}, the parts ${source} names, bundled by scripts/bundle-vendor.js (decision 0043).`,
-    '',
-    license.trim().replaceAll('*/', '* /'),
-    '*/',
-  ].join('\n');
+  return async (chunk) => {
+    const notices = await licenceNoticesOf(Object.keys(chunk.modules));
+    return [
+      `/*! ${packageName}, the parts ${source} names, bundled by scripts/bundle-vendor.js (decision 0043).`,
+      ' * It includes these packages:',
+      '',
+      ...notices.flatMap((notice) => [notice, '']),
+      '*/',
+    ].join('\n');
+  };
 }
 
 async function bundle(vendored, build) {
@@ -53,7 +60,7 @@ async function bundle(vendored, build) {
   await writeBundle(build, {
     target,
     options: { input: target, platform: 'node', treeshake: true, logLevel: 'warn' },
-    output: { format: 'esm', banner: await bannerOf(vendored) },
+    output: { format: 'esm', banner: bannerOf(vendored) },
     verify: async (output) => {
       const [before, after] = [await exportsOf(target), await exportsOf(output)];
       if (before.join() !== after.join()) {

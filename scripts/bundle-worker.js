@@ -8,10 +8,10 @@
  *
  *   node scripts/bundle-worker.js      (run by `npm run build`)
  */
-import { readFile, rm } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBuild, writeBundle } from './_rolldown.js';
+import { licenceNoticesOf, loadBuild, writeBundle } from './_rolldown.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER_DIR = join(ROOT, 'dist', 'functions-host', 'worker');
@@ -21,35 +21,9 @@ const OUTPUT = join(WORKER_DIR, 'main.bundle.js');
 /** Loaded by the worker at run time from node_modules, never bundled. */
 const EXTERNAL = new Set(['@azure/functions-v3']);
 
-/** `<name>` or `@scope/<name>` of a module path inside node_modules, else undefined. */
-function packageOf(moduleId) {
-  const marker = `${sep}node_modules${sep}`;
-  const index = moduleId.lastIndexOf(marker);
-  if (index === -1) {
-    return undefined;
-  }
-  const parts = moduleId.slice(index + marker.length).split(sep);
-  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-}
-
-/** The licence notice of each bundled package (Portico's own modules carry none). */
-async function noticesOf(moduleIds) {
-  const names = [...new Set(moduleIds.map(packageOf).filter((name) => name !== undefined))].sort();
-  const notices = [];
-  for (const name of names) {
-    const folder = join(ROOT, 'node_modules', ...name.split('/'));
-    const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
-    const license = await readFile(join(folder, 'LICENSE'), 'utf8').catch(() => {
-      throw new Error(`${name} has no LICENSE file to carry into the worker bundle.`);
-    });
-    notices.push(`${name} ${version}:\n\n${license.trim().replaceAll('*/', '* /')}`);
-  }
-  return notices;
-}
-
 /** The banner: what the file is, then the licence notices of the packages among the chunk's modules. */
 async function bannerOf(chunk) {
-  const notices = await noticesOf(Object.keys(chunk.modules));
+  const notices = await licenceNoticesOf(Object.keys(chunk.modules));
   return [
     '/*! The Portico functions worker (dist/functions-host/worker/main.js and what it imports), bundled by',
     ' * scripts/bundle-worker.js (decision 0051). It includes these packages:',

@@ -4,7 +4,7 @@
  * and sums them, so one scrape shows the whole node.
  */
 import cluster from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from '../shared/prom-client.js';
 
 interface MetricsRequest {
   readonly type: 'portico:metrics';

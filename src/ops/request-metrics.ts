@@ -5,9 +5,9 @@
  * is three map lookups, a bucket search and a few additions.
  */
 
-import type { Registry } from 'prom-client';
 import { innerMap } from '../shared/inner-map.js';
 import { overlay } from '../shared/overlay.js';
+import type { Registry } from '../shared/prom-client.js';
 import {
   type HistogramCell,
   histogramCell,

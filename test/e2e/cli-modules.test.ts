@@ -195,9 +195,12 @@ describe('what each command loads', () => {
       const modules = await loaded(log);
       expect(modules.some((path) => path.endsWith('/dist/serve/service.js'))).toBe(true);
       expect(packages(modules, ['better-sqlite3'])).toEqual(['better-sqlite3']);
-      // Kysely and zod load as the build's bundles of one file each, not as their packages (decision 0043).
-      expect(modules.filter((path) => /\/dist\/shared\/(kysely|zod)\.js$/.test(path))).toHaveLength(2);
-      expect(packages(modules, ['kysely', 'zod'])).toEqual([]);
+      // Kysely, zod and prom-client load as the build's bundles of one file each, not as their packages
+      // (decision 0043).
+      expect(
+        modules.filter((path) => /\/dist\/shared\/(kysely|zod|prom-client)\.js$/.test(path)),
+      ).toHaveLength(3);
+      expect(packages(modules, ['kysely', 'zod', 'prom-client', '@opentelemetry/api'])).toEqual([]);
       expect(packages(modules, SERVE_ON_DEMAND_PACKAGES)).toEqual([]);
       expect(modules.filter((path) => path.endsWith('/dist/control-plane/apim/openapi-document.js'))).toEqual(
         [],

@@ -1,12 +1,15 @@
 /**
- * dist/ holds the parts of zod and Kysely Portico uses as one bundled file each (dist/shared/zod.js and
- * kysely.js, decision 0043), while the unit tests run the sources against the packages themselves.
+ * dist/ holds the parts of zod, Kysely and prom-client Portico uses as one bundled file each
+ * (dist/shared/zod.js, kysely.js and prom-client.js, decision 0043), while the unit tests run the sources
+ * against the packages themselves.
  *
- * - Each bundle is one file with its licence that imports nothing of its package.
+ * - Each bundle is one file with the licences of the packages it holds that imports nothing of its
+ *   package.
  * - The zod bundle answers as zod does: the same configs, principals and deployment requests give the
  *   same results and messages through dist/ as through src/. dist/ runs in a `node` of its own, because
  *   zod keeps its messages in a process-wide global that two copies in one process would share.
- * - The Kysely bundle is run by every end-to-end test of `portico serve`, on SQLite and PostgreSQL.
+ * - The Kysely bundle is run by every end-to-end test of `portico serve`, on SQLite and PostgreSQL, and
+ *   the prom-client bundle by every one that reads `/metrics`.
  * - The functions worker is one file too (dist/functions-host/worker/main.bundle.js, decision 0051), the
  *   one the host starts, run by every test of managed functions through the host.
  */
@@ -148,11 +151,18 @@ function outcome(run: () => unknown): unknown {
 }
 
 describe('the bundles of dist/', () => {
-  it.each(['zod', 'kysely'])(
-    '%s is one file, with its licence, that loads no module of its package',
-    async (name) => {
+  it.each([
+    ['zod', ['zod']],
+    ['kysely', ['kysely']],
+    ['prom-client', ['prom-client', '@opentelemetry/api', 'tdigest', 'bintrees']],
+  ])(
+    '%s is one file, with the licences of the packages it holds, that loads no module of its package',
+    async (name, held) => {
       const text = await readFile(join(DIST, 'shared', `${name}.js`), 'utf8');
-      expect(text).toContain('MIT License');
+      for (const packageName of held) {
+        expect(text).toMatch(new RegExp(`^${packageName} \\d+\\.\\d+\\.\\d+:$`, 'm'));
+      }
+      expect(text).toMatch(/MIT License|Apache License/);
       expect(text).not.toMatch(new RegExp(`^(?:import|export)\\b.*\\bfrom\\s+['"]${name}`, 'm'));
       expect(text).not.toMatch(/\bimport\(\s*['"]/);
       expect(text).not.toMatch(/^import .* from ['"](?!node:)/m);
