@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, writeFileIn } from '../../test/helpers/app.js';
 import { describeWatchFailure, type FolderWatcher, watchFolderTree } from './folder-watch.js';
 import type { Logger } from './logger.js';
 
@@ -36,11 +37,9 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function put(relativePath: string, content: string, at = root): Promise<string> {
-  const path = join(at, relativePath);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
-  return path;
+/** Writes a file under `at` (the root unless given), creating its folders. */
+function put(relativePath: string, content: string, at = root): Promise<string> {
+  return writeFileIn(at, relativePath, content);
 }
 
 /** Starts a watcher on `root` that counts its settled bursts. */
@@ -52,17 +51,6 @@ async function start(): Promise<{ settled: () => number; watcher: FolderWatcher 
   return { settled: () => count, watcher };
 }
 
-/** Polls `predicate` until it holds or the deadline passes; the poll interval is not an assertion. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await delay(20);
-  }
-}
-
 /** Long enough for an event that should not come to have settled (ten times the debounce), if it came. */
 const QUIET_MS = 300;
 
@@ -72,11 +60,11 @@ describe('watchFolderTree', () => {
     const { settled } = await start();
 
     await put('a/b/c/page.html', 'changed in place');
-    await waitFor(() => settled() === 1, 'the change in place');
+    await eventually(async () => settled() === 1);
     for (const round of [2, 3]) {
       const temp = await put(`a/b/c/.page.html.${round}.swp`, `saved by rename ${round}`);
       await rename(temp, join(root, 'a/b/c/page.html'));
-      await waitFor(() => settled() === round, `save by rename number ${round - 1}`);
+      await eventually(async () => settled() === round);
     }
   });
 
@@ -84,11 +72,11 @@ describe('watchFolderTree', () => {
     const { settled } = await start();
 
     await mkdir(join(root, 'new/inner'), { recursive: true });
-    await waitFor(() => settled() >= 1, 'the new folder');
+    await eventually(async () => settled() >= 1);
     const before = settled();
     // The root's watcher does not see this: only a watcher on the new folder does.
     await put('new/inner/page.html', 'x');
-    await waitFor(() => settled() > before, 'a file written in the new folder');
+    await eventually(async () => settled() > before);
   });
 
   it('forgets a deleted folder and watches it again once it is back', async () => {
@@ -96,12 +84,12 @@ describe('watchFolderTree', () => {
     const { settled } = await start();
 
     await rm(join(root, 'a'), { recursive: true });
-    await waitFor(() => settled() >= 1, 'the deletion');
+    await eventually(async () => settled() >= 1);
     await mkdir(join(root, 'a'));
-    await waitFor(() => settled() >= 2, 'the folder coming back');
+    await eventually(async () => settled() >= 2);
     const before = settled();
     await put('a/page.html', 'y');
-    await waitFor(() => settled() > before, 'a file written in the folder that came back');
+    await eventually(async () => settled() > before);
     expect(warnings).toEqual([]);
   });
 
@@ -117,7 +105,7 @@ describe('watchFolderTree', () => {
     expect(settled()).toBe(0);
 
     await put('probe.html', 'x');
-    await waitFor(() => settled() === 1, 'the probe');
+    await eventually(async () => settled() === 1);
   });
 
   it('does not follow a symbolic link to a folder outside the root', async () => {
@@ -146,7 +134,7 @@ describe('watchFolderTree', () => {
     const { settled } = await start();
 
     await rm(root, { recursive: true });
-    await waitFor(() => settled() >= 1, 'the deletion of the root');
+    await eventually(async () => settled() >= 1);
     expect(warnings).toEqual([]);
   });
 });

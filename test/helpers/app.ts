@@ -19,10 +19,21 @@ export async function writeApp(files: Files, config?: unknown): Promise<string> 
     all['staticwebapp.config.json'] = typeof config === 'string' ? config : JSON.stringify(config, null, 2);
   }
   for (const [path, content] of Object.entries(all)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
+    await writeFileIn(dir, path, content);
   }
   return dir;
+}
+
+/** Writes one file at `relativePath` under `dir`, creating its folders; returns the file's path. */
+export async function writeFileIn(
+  dir: string,
+  relativePath: string,
+  content: string | Buffer,
+): Promise<string> {
+  const path = join(dir, relativePath);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+  return path;
 }
 
 export interface TestApp {

@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, realpath, rename, rm, symlink, unlink, utimes, writeFil
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileIn } from '../../../test/helpers/app.js';
 import type { Logger } from '../../shared/logger.js';
 import { createDirectorySource, type DirectorySource } from './directory-source.js';
 
@@ -25,11 +26,9 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function put(relativePath: string, content: string, at = root): Promise<string> {
-  const path = join(at, relativePath);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
-  return path;
+/** Writes a file under `at` (the site's root unless given), creating its folders. */
+function put(relativePath: string, content: string, at = root): Promise<string> {
+  return writeFileIn(at, relativePath, content);
 }
 
 async function open(
