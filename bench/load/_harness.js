@@ -386,8 +386,9 @@ async function measurePairs(row, base) {
         throw new Error(`${run.bad} of ${run.total} responses were errors, timeouts or non-2xx`);
       }
     }
-    if (baseRun.rps > 0) {
-      ratios.push(rowRun.rps / baseRun.rps);
+    const pairRatio = ratio(rowRun, baseRun);
+    if (pairRatio !== undefined) {
+      ratios.push(pairRatio);
     }
     const cpu = cpuRatio(rowRun, baseRun);
     if (cpu !== undefined) {
