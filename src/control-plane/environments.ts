@@ -64,6 +64,12 @@ export async function findEnvironment(
   return row === undefined ? undefined : toEnvironment(row);
 }
 
+/** The environment with this id, or undefined. */
+export async function findEnvironmentById(ctx: ControlContext, id: string): Promise<Environment | undefined> {
+  const row = await ctx.db.selectFrom('environments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toEnvironment(row);
+}
+
 /** The environment `name` of a site; 404 when it does not exist. */
 export async function getEnvironment(ctx: ControlContext, site: Site, name: string): Promise<Environment> {
   const environment = await findEnvironment(ctx, site, name);

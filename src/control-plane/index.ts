@@ -12,6 +12,7 @@ export {
   APP_CHANGE_PREFIX,
   type BackendApp,
   findBackendAppById,
+  followServiceAddress,
   linkedEnvironments,
   listFunctionApps,
   type ResolvedLink,

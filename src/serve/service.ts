@@ -56,6 +56,7 @@ import { createHttpsEdge, createPlainHttpStep, type HttpsEdge, type HttpsOptions
 import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
+import { followLinkedGateways } from './link-addresses.js';
 import { createNodeOperations } from './operations.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
@@ -421,6 +422,7 @@ async function startOnStorage(
       httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
     }
     const adminPort = await listen(adminServer, options.adminPort, options.host);
+    await followLinkedGateways(control, options.logger, afterChange);
     const poller = followChanges(table, options);
     if (options.https !== undefined) {
       certificates.startOrders(options.https.acme ?? {}, afterChange);

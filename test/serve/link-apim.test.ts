@@ -10,6 +10,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
+import { findFreePort } from '../helpers/devserver.js';
 import {
   deployFolders,
   PROVIDERS_PATH,
@@ -22,6 +23,15 @@ import {
 const APIM = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
 const INVALID_KEY =
   'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
+
+/** A free port that is not `port`, so a restart surely changes the service's address. */
+async function portOtherThan(port: number): Promise<number> {
+  let free = await findFreePort();
+  while (free === port) {
+    free = await findFreePort();
+  }
+  return free;
+}
 
 interface LinkResource {
   properties: { status: 'Healthy' | 'Broken'; problems: string[]; backendType: string; resourceName: string };
@@ -239,5 +249,49 @@ describe('portico serve: a site linked to an API Management service', () => {
     const refused = await t.admin('DELETE', `${APIM}/contoso`);
     expect(refused.status).toBe(409);
     expect(refused.json<{ error: { message: string } }>().error.message).toContain("'shop'");
+  });
+
+  it('keeps working when the service restarts at another port, and leaves a policy the user changed alone', async () => {
+    const product = `swa-${host.split('.')[0]}`;
+    const policyPath = `${APIM}/contoso/products/${product}/policies/policy`;
+    const policyOf = async () =>
+      (await t.admin('GET', policyPath)).json<{ properties: { value: string } }>().properties.value;
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+    const restartElsewhere = async () => {
+      const { port } = t.service;
+      await t.close();
+      t = await startTestService({ dataDir: t.dataDir, extra: { port: await portOtherThan(port) } });
+    };
+
+    await restartElsewhere();
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+    expect(decodeJwt(String(lastRequest().headers['x-ms-auth-token'])).aud).toBe(
+      `http://${gatewayHost}:${t.service.port}`,
+    );
+    expect(await policyOf()).toContain(`<issuer>http://${host}:${t.service.port}/.auth</issuer>`);
+    expect((await status())?.properties).toMatchObject({ status: 'Healthy', problems: [] });
+    // What another node at another port would have written: the status names the address it expects.
+    const elsewhere = (await policyOf()).replaceAll(`:${t.service.port}`, ':1');
+    await t.admin('PUT', policyPath, { properties: { format: 'rawxml', value: elsewhere } });
+    expect((await status())?.properties.problems).toEqual([
+      `the validate-jwt policy of the product '${product}' expects tokens for http://${gatewayHost}:1, but the gateway now answers at http://${gatewayHost}:${t.service.port}`,
+    ]);
+    await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+
+    const edited = (await policyOf()).replace(
+      'failed-validation-httpcode="401"',
+      'failed-validation-httpcode="403"',
+    );
+    expect(
+      (await t.admin('PUT', policyPath, { properties: { format: 'rawxml', value: edited } })).status,
+    ).toBe(200);
+    await restartElsewhere();
+    expect(await policyOf()).toBe(edited);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(403);
+    expect((await status())?.properties.problems).toContainEqual(
+      expect.stringContaining('validate-jwt policy'),
+    );
+    await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
   });
 });

@@ -32,14 +32,23 @@ function linkIds(environment: Environment): { productId: string; subscriptionId:
 
 /** The product policy a link writes. */
 export function linkPolicyXml(ctx: ControlContext, service: ApimService, environment: Environment): string {
-  const issuer = tokenIssuer(ctx, environment.hostname);
+  return policyXmlAt(ctx.publicUrl, service, environment);
+}
+
+/** The product policy a link writes when the service's hosts answer at `publicUrl`. */
+function policyXmlAt(
+  publicUrl: (hostname: string) => string,
+  service: ApimService,
+  environment: Environment,
+): string {
+  const issuer = `${publicUrl(environment.hostname)}/.auth`;
   return [
     '<policies>',
     '  <inbound>',
     '    <base />',
     '    <validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">',
     `      <openid-config url="${issuer}/.well-known/openid-configuration" />`,
-    `      <audiences><audience>${ctx.publicUrl(service.gatewayHostname)}</audience></audiences>`,
+    `      <audiences><audience>${publicUrl(service.gatewayHostname)}</audience></audiences>`,
     `      <issuers><issuer>${issuer}</issuer></issuers>`,
     '    </validate-jwt>',
     '  </inbound>',
@@ -48,6 +57,34 @@ export function linkPolicyXml(ctx: ControlContext, service: ApimService, environ
     '  <on-error><base /></on-error>',
     '</policies>',
   ].join('\n');
+}
+
+const AUDIENCE = /<audience>(https?):\/\/([^<]*)<\/audience>/;
+
+/**
+ * The gateway's base URL when `value` is exactly the policy linking writes, but for the service answering
+ * at another address (another port, or HTTPS turned on or off): the policy nobody edited, left behind by a
+ * restart of the service. Undefined for the current policy and for any policy a user changed.
+ */
+export function linkPolicyAddress(
+  ctx: ControlContext,
+  service: ApimService,
+  environment: Environment,
+  value: string,
+): string | undefined {
+  const match = AUDIENCE.exec(value);
+  const [, scheme, authority] = match ?? [];
+  if (scheme === undefined || authority === undefined || !authority.startsWith(service.gatewayHostname)) {
+    return undefined;
+  }
+  const port = authority.slice(service.gatewayHostname.length);
+  if (port !== '' && !/^:\d{1,5}$/.test(port)) {
+    return undefined;
+  }
+  const written = policyXmlAt((hostname) => `${scheme}://${hostname}${port}`, service, environment);
+  return written === value && value !== linkPolicyXml(ctx, service, environment)
+    ? `${scheme}://${authority}`
+    : undefined;
 }
 
 /** What linking sets on its product; a change to any of them breaks the link. */
@@ -147,7 +184,13 @@ export async function gatewayLinkProblems(
     }
   }
   const policy = await findPolicy(ctx, service.id, { scope: 'product', productId: details.productId });
-  if (policy?.properties.value !== linkPolicyXml(ctx, service, environment)) {
+  const value = policy?.properties.value;
+  const movedFrom = value === undefined ? undefined : linkPolicyAddress(ctx, service, environment, value);
+  if (movedFrom !== undefined) {
+    problems.push(
+      `the validate-jwt policy of the product '${details.productId}' expects tokens for ${movedFrom}, but the gateway now answers at ${ctx.publicUrl(service.gatewayHostname)}`,
+    );
+  } else if (value !== linkPolicyXml(ctx, service, environment)) {
     problems.push(`the validate-jwt policy of the product '${details.productId}' was changed or removed`);
   }
   return problems;

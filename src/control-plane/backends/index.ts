@@ -26,11 +26,13 @@ export { type LinkRequest, validateLink } from './link-checks.js';
 export {
   BACKEND_TYPES,
   type BackendType,
+  followServiceAddress,
   getLink,
   type LinkView,
   linkBackend,
   linkedEnvironments,
   listLinks,
+  type MovedLink,
   type ResolvedLink,
   repairLink,
   resolveLink,

@@ -5,12 +5,19 @@
  */
 import { PorticoError } from '../../shared/errors.js';
 import type { LinkedBackendsTable } from '../../storage/index.js';
+import { findPolicy, putPolicy } from '../apim/policies.js';
 import { findApimServiceById } from '../apim/service.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { type Environment, getEnvironment } from '../environments.js';
+import { type Environment, findEnvironmentById, getEnvironment } from '../environments.js';
 import type { Site } from '../sites.js';
 import { findBackendAppById, kindLabel } from './apps.js';
-import { type GatewayLinkDetails, gatewayLinkProblems, setUpGatewayLink } from './gateway-link.js';
+import {
+  type GatewayLinkDetails,
+  gatewayLinkProblems,
+  linkPolicyAddress,
+  linkPolicyXml,
+  setUpGatewayLink,
+} from './gateway-link.js';
 import { checkLink, findLink, type LinkRequest, type Resource, serviceIsolation } from './link-checks.js';
 
 /** The backend types of `portico link --backend-type`. */
@@ -218,6 +225,47 @@ export async function repairLink(
     await saveLink(ctx, site, environment, { type: 'apim', service }, details, link.link_name);
   }
   return viewLink(ctx, site, environment);
+}
+
+/** A gateway link whose policy {@link followServiceAddress} rewrote for the service's new address. */
+export interface MovedLink {
+  readonly hostname: string;
+  readonly service: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Rewrites the validate-jwt policy of every gateway link that still holds, unedited, the policy linking
+ * wrote for another address of this service (it restarted on another port, or with HTTPS turned on or off),
+ * so its sites' tokens, signed for the new address, pass again. A policy a user changed is left as it is;
+ * the link's status names it.
+ */
+export async function followServiceAddress(ctx: ControlContext): Promise<MovedLink[]> {
+  const links = await ctx.db
+    .selectFrom('linked_backends')
+    .select(['environment_id', 'resource_id', 'details_sealed'])
+    .where('backend_type', '=', 'apim')
+    .execute();
+  const moved: MovedLink[] = [];
+  for (const link of links) {
+    const service = await findApimServiceById(ctx, link.resource_id);
+    const environment = await findEnvironmentById(ctx, link.environment_id);
+    if (service === undefined || environment === undefined) {
+      continue;
+    }
+    const { productId } = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+    const target = { scope: 'product', productId } as const;
+    const value = (await findPolicy(ctx, service.id, target))?.properties.value;
+    const from = value === undefined ? undefined : linkPolicyAddress(ctx, service, environment, value);
+    if (from !== undefined) {
+      const xml = linkPolicyXml(ctx, service, environment);
+      await putPolicy(ctx, service.id, target, { format: 'rawxml', value: xml });
+      const to = ctx.publicUrl(service.gatewayHostname);
+      moved.push({ hostname: environment.hostname, service: service.name, from, to });
+    }
+  }
+  return moved;
 }
 
 /** The link of an environment as the data plane uses it; undefined when none (or its resource is gone). */

@@ -1,0 +1,36 @@
+/**
+ * Gateway links across a change of the service's address. The validate-jwt policy a link writes names the
+ * site's and the gateway's public URLs, port included (spec/apim.md §4), and the tokens a site signs name
+ * the URLs the service answers at now. When `portico serve` starts at another port, or with HTTPS turned
+ * on or off, a policy nobody edited is rewritten for the new address, so linked sites keep working
+ * without a repair. A policy a user changed stays as it is.
+ */
+import { type ControlContext, followServiceAddress } from '../control-plane/index.js';
+import type { Logger } from '../shared/logger.js';
+
+/**
+ * Moves the gateway links to the service's current address; `afterChange` tells the data plane (and the
+ * other nodes). A failure is logged, never thrown: the links it left keep refusing calls with 401, and
+ * their status says why.
+ */
+export async function followLinkedGateways(
+  control: ControlContext,
+  logger: Logger,
+  afterChange: () => Promise<void>,
+): Promise<void> {
+  try {
+    const moved = await followServiceAddress(control);
+    for (const link of moved) {
+      logger.info(
+        `The link of ${link.hostname} to the API Management service '${link.service}' now expects tokens for ${link.to} (was ${link.from}).`,
+      );
+    }
+    if (moved.length > 0) {
+      await afterChange();
+    }
+  } catch (error) {
+    logger.warn(
+      `Could not move the gateway links to this service's address: ${error instanceof Error ? error.message : String(error)}. Each link left broken shows in portico backends --site <name>; portico link --site <name> --repair restores it.`,
+    );
+  }
+}
