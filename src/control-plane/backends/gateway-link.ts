@@ -21,7 +21,11 @@ export interface GatewayLinkDetails {
 
 /** The issuer of an environment's backend tokens: `<public origin of its host>/.auth`. */
 export function tokenIssuer(ctx: ControlContext, hostname: string): string {
-  return `${ctx.publicUrl(hostname)}/.auth`;
+  return issuerAt(ctx.publicUrl, hostname);
+}
+
+function issuerAt(publicUrl: (hostname: string) => string, hostname: string): string {
+  return `${publicUrl(hostname)}/.auth`;
 }
 
 /** Product and subscription id of a link: `swa-<first label of the environment host>`. */
@@ -41,7 +45,7 @@ function policyXmlAt(
   service: ApimService,
   environment: Environment,
 ): string {
-  const issuer = `${publicUrl(environment.hostname)}/.auth`;
+  const issuer = issuerAt(publicUrl, environment.hostname);
   return [
     '<policies>',
     '  <inbound>',
