@@ -153,6 +153,20 @@ function formatStderr(chunks) {
   return text === '' ? '' : `:\n${text.split('\n').slice(-15).join('\n')}`;
 }
 
+/**
+ * Spawns one of the comparison proxies of bench/load (bare-proxy.js, fast-gateway-proxy.js) in front of
+ * the backend on `apiPort`, with `env` added to this process's environment; resolves with its URL and pid.
+ */
+export async function startProxyScript(file, apiPort, { env = {}, nodeFlags = [] } = {}) {
+  const script = join(ROOT, 'bench', 'load', file);
+  const child = spawnChild([...nodeFlags, script, String(apiPort)], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const line = await waitForLine(child, (text) => text.startsWith('{'), file);
+  return { url: `http://${HOST}:${JSON.parse(line).port}`, pid: child.pid };
+}
+
 /** Starts bench/load/bare-servers.js in its own process and returns its ports `{ static, api }` and `pid`. */
 export async function startBareServers(htmlFile) {
   const script = join(ROOT, 'bench', 'load', 'bare-servers.js');
@@ -458,30 +472,51 @@ export function formatPairsNote() {
 
 const percent = (value) => `${(value * 100).toFixed(0)} %`;
 
+/** The median of `paired` with its range and CPU ratio, then the table rows' ratio (`value`, `cpu`). */
+function describePaired(paired, value, cpu) {
+  const range = `${(paired.low * 100).toFixed(0)}–${percent(paired.high)}`;
+  const pairCpu = paired.cpu === undefined ? '' : `, by CPU per request ${percent(paired.cpu)}`;
+  const rowCpu = cpu === undefined ? '' : `, by CPU ${percent(cpu)}`;
+  const rows = value === undefined ? '' : `; the table's rows ${percent(value)}${rowCpu}`;
+  return `${percent(paired.ratio)}: median of ${paired.count} alternating pairs, range ${range}${pairCpu}${rows}`;
+}
+
+/** Why a ratio has no pairs behind it, when they were tried and failed (for the end of a line). */
+function pairsFailure(paired) {
+  return paired?.error === undefined ? '' : `; pairs did not run: ${paired.error}`;
+}
+
 /**
  * A target line: PASS or BELOW, or NOT RUN. With `paired` (a result of {@link runPairs}), the verdict is on
  * its median, and the rows' ratio is shown beside it; else it is on `value`, the ratio of the table's rows
  * (req/s). `cpu`, when given ({@link cpuRatio}), is shown for the reader.
  */
 export function formatCheck(label, value, target, cpu, paired) {
-  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
   if (paired !== undefined && paired.error === undefined) {
     const verdict = paired.ratio >= target ? 'PASS' : 'BELOW';
-    const range = `${(paired.low * 100).toFixed(0)}–${percent(paired.high)}`;
-    const pairCpu = paired.cpu === undefined ? '' : `, by CPU per request ${percent(paired.cpu)}`;
-    const rowCpu = cpu === undefined ? '' : `, by CPU ${percent(cpu)}`;
-    const rows = value === undefined ? '' : `; the table's rows ${percent(value)}${rowCpu}`;
-    return (
-      `- ${label}: ${verdict} (${percent(paired.ratio)}: median of ${paired.count} alternating pairs, ` +
-      `range ${range}${pairCpu}${rows}; target >= ${target * 100} %)`
-    );
+    return `- ${label}: ${verdict} (${describePaired(paired, value, cpu)}; target >= ${target * 100} %)`;
   }
   if (value === undefined) {
     return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
   }
   const verdict = value >= target ? 'PASS' : 'BELOW';
-  const failed = paired?.error === undefined ? '' : `; pairs did not run: ${paired.error}`;
-  return `- ${label}: ${verdict} (${percent(value)}, target >= ${target * 100} %${byCpu}${failed})`;
+  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
+  return `- ${label}: ${verdict} (${percent(value)}, target >= ${target * 100} %${byCpu}${pairsFailure(paired)})`;
+}
+
+/**
+ * A ratio shown beside the checks to explain one of them, with no target of its own: measured as a
+ * checked ratio is ({@link formatCheck}), without a verdict.
+ */
+export function formatReference(label, value, cpu, paired) {
+  if (paired !== undefined && paired.error === undefined) {
+    return `- ${label}: ${describePaired(paired, value, cpu)}`;
+  }
+  if (value === undefined) {
+    return `- ${label}: NOT RUN`;
+  }
+  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
+  return `- ${label}: ${percent(value)}${byCpu}${pairsFailure(paired)}`;
 }
 
 /** Notes on scenarios that did not run or had bad responses. */

@@ -15,11 +15,16 @@
  *   g5. g4 on a second `portico serve` started with `--no-in-process-gateway`: the HTTP hop over loopback
  *       that g4 replaced, for the comparison in the same run;
  *   g6. fast-gateway 5 with the same subscription key and JWT checks as g3 in an `onRequest` hook, jose
- *       verifying the token (fast-gateway-proxy.js), to g1.
+ *       verifying the token (fast-gateway-proxy.js), to g1;
+ *   g7. a bare undici proxy (bare-proxy.js) to g1: the floor of any Node proxy;
+ *   g8. g7 adding to each request the fields a linked site's call carries beyond g2's (the site's token
+ *       twice, signed the same way, and the `x-ms-*` and forwarded fields): about 1.6 KB instead of 75 bytes.
  * Reported: g2/g1, g3/g2 (target >= 85 %: the cost of the checks relative to pass-through), g3/g6 (target
- * >= 2), g4/g2 (target >= 85 %) and g4/g5. The three checked ratios are measured again in alternating pairs
- * of short runs, and their verdict is on the median pair (decision 0052). For the Portico rows, also the V8
- * young-generation bytes allocated and promoted per request, which other work on the machine hardly moves.
+ * >= 2), g4/g2 (target >= 85 %), g4/g5, and g8/g7: what those fields alone cost a proxy that does nothing
+ * else, and its backend, beside g4/g2. The three checked ratios, and g8/g7, are measured again in
+ * alternating pairs of short runs; a verdict is on the median pair (decision 0052). For the Portico rows,
+ * also the V8 young-generation bytes allocated and promoted per request, which other work on the machine
+ * hardly moves.
  * A miss prints BELOW but does not fail the run; a scenario that cannot run sets exit code 1. Every target
  * is checked with one request first, so a benchmark cannot pass on broken output.
  *
@@ -30,10 +35,10 @@
  * `portico serve` writes a `node --cpu-prof` profile there when it stops; the scenarios run one after the
  * other, so a profile's busy stretches are g2, g3 and g4 in turn, or g5 in the second one). Everything
  * listens on 127.0.0.1 only; the load generator, the bare backend and Portico run in separate processes.
- * Portico and fast-gateway run with `node --no-memory-reducer`, as docs/operations.md advises (decision
- * 0048). Results are also written to bench/results/gateway.md.
+ * Portico, fast-gateway and the bare proxies run with `node --no-memory-reducer` (decision 0048). Results
+ * are also written to bench/results/gateway.md.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -44,19 +49,18 @@ import {
   formatCheck,
   formatNotes,
   formatPairsNote,
+  formatReference,
   formatRow,
   HOST,
-  ROOT,
   ratio,
   runBenchmark,
   runPairs,
   runRounds,
   settings,
-  spawnChild,
   startBareServers,
+  startProxyScript,
   startServe,
   stopChildren,
-  waitForLine,
   writeResults,
 } from './_harness.js';
 import { API_BODY } from './bare-servers.js';
@@ -64,9 +68,9 @@ import { API_BODY } from './bare-servers.js';
 const TARGETS = { checks: 0.85, fastGateway: 2, linked: 0.85 };
 
 /**
- * The Node flags of both `portico serve` processes and of fast-gateway (decision 0048): each rests
- * through the others' set-up and runs before its first load, and without this flag what V8's memory
- * reducer collected meanwhile could cost it up to 55 % more CPU per request (as measured in decision 0048).
+ * The Node flags of both `portico serve` processes, fast-gateway and the bare proxies (decision 0048):
+ * each rests through the others' set-up and runs before its first load, and without this flag what V8's
+ * memory reducer collected meanwhile could cost it up to 55 % more CPU per request (decision 0048).
  */
 const NODE_FLAGS = ['--no-memory-reducer'];
 const PROVIDERS = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portico/providers';
@@ -149,18 +153,58 @@ async function configureSecureApi(service, serviceUrl) {
   return { headers, checks };
 }
 
-/** fast-gateway 5 with g3's key and JWT checks (g5), or the error that kept it from starting. */
+/** fast-gateway 5 with g3's key and JWT checks (g6), or the error that kept it from starting. */
 async function startFastGateway(apiPort, secure) {
   if (secure instanceof Error) {
     throw secure;
   }
-  const script = join(ROOT, 'bench', 'load', 'fast-gateway-proxy.js');
-  const child = spawnChild([...NODE_FLAGS, script, String(apiPort)], {
-    env: { ...process.env, BENCH_FG_CHECKS: JSON.stringify(secure.checks) },
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const proxy = await startProxyScript('fast-gateway-proxy.js', apiPort, {
+    env: { BENCH_FG_CHECKS: JSON.stringify(secure.checks) },
+    nodeFlags: NODE_FLAGS,
   });
-  const line = await waitForLine(child, (text) => text.startsWith('{'), 'fast-gateway-proxy.js');
-  return { url: `http://${HOST}:${JSON.parse(line).port}`, headers: secure.headers, pid: child.pid };
+  return { ...proxy, headers: secure.headers };
+}
+
+/**
+ * The fields a linked site's call carries to the backend beyond what a pass-through call carries: its
+ * token (RS256 with a `kid`, the claims and hosts of spec/apim.md §4) in `Authorization` and
+ * `x-ms-auth-token`, and the `x-ms-*` and forwarded fields, as `[name, value]` pairs.
+ */
+async function linkedCallFields(siteHost, gatewayHost) {
+  const { privateKey } = await generateKeyPair('RS256');
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ sub: 'anonymous' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: randomBytes(32).toString('base64url') })
+    .setIssuer(`http://${siteHost}/.auth`)
+    .setAudience(`http://${gatewayHost}`)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 300)
+    .sign(privateKey);
+  return [
+    ['x-ms-original-url', `http://${siteHost}/api/hello`],
+    ['x-ms-request-id', randomBytes(16).toString('hex')],
+    ['x-forwarded-host', siteHost],
+    ['x-forwarded-proto', 'http'],
+    ['authorization', `Bearer ${token}`],
+    ['x-ms-auth-token', token],
+  ];
+}
+
+/** The bytes `fields` add to a request head (`name: value` and CRLF each), or `?` when they could not be made. */
+function fieldBytes(fields) {
+  return fields instanceof Error
+    ? '?'
+    : fields.reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+}
+
+/** g7 (no `fields`) or g8: bare-proxy.js to the backend, or the error that kept it from starting. */
+async function startBareProxy(apiPort, fields = []) {
+  if (fields instanceof Error) {
+    throw fields;
+  }
+  const env = { BENCH_EXTRA_HEADERS: JSON.stringify(fields) };
+  return startProxyScript('bare-proxy.js', apiPort, { env, nodeFlags: NODE_FLAGS });
 }
 
 function sha256(data) {
@@ -230,11 +274,16 @@ async function configure(service, apiPort) {
   );
   const checked = await configureSecureApi(service, serviceUrl).catch((error) => error);
   const secure = checked instanceof Error ? checked : { ...checked.headers, host: gatewayHost };
-  const linked = await configureLinkedSite(service, serviceUrl).then(
-    (hostname) => ({ host: `${hostname}:${service.port}` }),
+  const siteHost = await configureLinkedSite(service, serviceUrl).then(
+    (hostname) => `${hostname}:${service.port}`,
     (error) => error,
   );
-  return { open, secure, linked, checked };
+  const linked = siteHost instanceof Error ? siteHost : { host: siteHost };
+  const fields =
+    siteHost instanceof Error
+      ? siteHost
+      : await linkedCallFields(siteHost, gatewayHost).catch((error) => error);
+  return { open, secure, linked, checked, fields };
 }
 
 /** A GET with exactly these headers (fetch would not send a Host of our choosing). */
@@ -277,18 +326,27 @@ function target(url, headers, pid, refusedWithout = [], gc = undefined) {
   return { url, headers, expected: API_BODY, refusedWithout, pids: [pid], gc };
 }
 
+/** The target of g7 or g8: the proxy's `/api/hello`, or the error that kept it from starting, thrown. */
+function proxyTarget(proxy) {
+  if (proxy instanceof Error) {
+    throw proxy;
+  }
+  return target(`${proxy.url}/api/hello`, {}, proxy.pid);
+}
+
 /** The checked ratios measured again in alternating pairs (decision 0052), as `[row, base]`. */
 const PAIRS = [
   ['g3', 'g2'],
   ['g3', 'g6'],
   ['g4', 'g2'],
+  ['g8', 'g7'],
 ];
 
 /**
- * Runs the six scenarios, `settings.rounds` times in turn, keeping each one's best round; then the pairs of
- * {@link PAIRS}.
+ * Runs the eight scenarios, `settings.rounds` times in turn, keeping each one's best round; then the pairs
+ * of {@link PAIRS}.
  */
-async function runAll(bare, portico, hop, fastGateway) {
+async function runAll(bare, portico, hop, fastGateway, proxies) {
   const gateway = (path, headers, refusedWithout) => {
     if (portico instanceof Error) {
       throw portico;
@@ -333,6 +391,11 @@ async function runAll(bare, portico, hop, fastGateway) {
         ]);
       },
     ],
+    ['g7. bare undici proxy (bare-proxy.js) → backend', async () => proxyTarget(proxies.bare)],
+    [
+      "g8. g7 adding a linked call's fields (token twice, x-ms-*, forwarded)",
+      async () => proxyTarget(proxies.linked),
+    ],
   ];
   const rows = await runRounds(scenarios, checkTarget);
   const pairs = await runPairs(scenarios, PAIRS, checkTarget);
@@ -346,15 +409,15 @@ function formatRatio(label, value) {
 /** The table shows the serving process's CPU time, and `portico serve`'s V8 allocation, per request. */
 const CPU = { cpu: true, gc: true };
 
-function formatReport(rows, pairs) {
-  const [g1, g2, g3, g4, g5, g6] = rows;
+function formatReport(rows, pairs, fieldBytes) {
+  const [g1, g2, g3, g4, g5, g6, g7, g8] = rows;
   const lines = [
     '# Portico gateway load benchmark',
     '',
     `${new Date().toISOString()}; Node ${process.version}; ${availableParallelism()} CPUs; ` +
       `${settings.connections} connections; ${settings.warmup} s warm-up + ${settings.duration} s per scenario; ` +
       `best of ${settings.rounds} round(s); load generator, bare backend and \`portico serve\` in separate ` +
-      'processes on loopback; Portico and fast-gateway under `node --no-memory-reducer` (decision 0048).',
+      'processes on loopback; Portico, fast-gateway and the bare proxies under `node --no-memory-reducer` (decision 0048).',
     'Ratio: against g1. CPU µs/req: user + system time of the process serving the row',
     '(children included) over the requests of the measured run, least of the rounds. Alloc KB/req and promoted',
     "B/req: what `portico serve`'s young generation allocated, and kept long enough to move to the old one, per",
@@ -368,6 +431,8 @@ function formatReport(rows, pairs) {
     formatRow(g4, ratio(g4, g1), CPU),
     formatRow(g5, ratio(g5, g1), CPU),
     formatRow(g6, ratio(g6, g1), CPU),
+    formatRow(g7, ratio(g7, g1), CPU),
+    formatRow(g8, ratio(g8, g1), CPU),
     '',
     'Target check:',
     ...formatPairsNote(),
@@ -395,6 +460,12 @@ function formatReport(rows, pairs) {
     ),
     formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
     formatRatio('in process against the HTTP hop (g4/g5)', ratio(g4, g5)),
+    formatReference(
+      `the fields a linked call adds (${fieldBytes} bytes) through a proxy with no logic (g8/g7, beside g4/g2)`,
+      ratio(g8, g7),
+      cpuRatio(g8, g7),
+      pairs.get('g8/g7'),
+    ),
   ];
   return [...lines, ...formatNotes(rows), ''].join('\n');
 }
@@ -419,8 +490,13 @@ async function main() {
       bare.api,
       portico instanceof Error ? portico : portico.setup.checked,
     ).catch((error) => error);
-    const { rows, pairs } = await runAll(bare, portico, hop, fastGateway);
-    const report = formatReport(rows, pairs);
+    const fields = portico instanceof Error ? portico : portico.setup.fields;
+    const proxies = {
+      bare: await startBareProxy(bare.api).catch((error) => error),
+      linked: await startBareProxy(bare.api, fields).catch((error) => error),
+    };
+    const { rows, pairs } = await runAll(bare, portico, hop, fastGateway, proxies);
+    const report = formatReport(rows, pairs, fieldBytes(fields));
     process.stdout.write(`\n${report}`);
     writeResults('gateway.md', report);
     process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;

@@ -50,6 +50,7 @@ import {
   settings,
   spawnChild,
   startBareServers,
+  startProxyScript,
   stopChildren,
   waitForLine,
   writeResults,
@@ -103,14 +104,6 @@ function createAppDir(html) {
   writeFileSync(join(dir, 'index.html'), html);
   writeFileSync(join(dir, 'staticwebapp.config.json'), '{}\n');
   return dir;
-}
-
-/** Spawns one of the comparison proxies (bare-proxy.js, fast-gateway-proxy.js) in front of the backend. */
-async function startProxyScript(file, apiPort) {
-  const script = join(ROOT, 'bench', 'load', file);
-  const child = spawnChild([script, String(apiPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const line = await waitForLine(child, (text) => text.startsWith('{'), file);
-  return { url: `http://${HOST}:${JSON.parse(line).port}`, pid: child.pid };
 }
 
 /** A started comparison target, or the error that kept it from starting, as a getter for a scenario. */
