@@ -7,7 +7,8 @@
  * - with BENCH_FG_CHECKS (JSON `{ "key", "jwk", "issuer", "audience" }`): `/secure/*` is proxied to the
  *   backend's `/api/*` after the checks the gateway's g3 makes, written as a fast-gateway `onRequest` hook:
  *   the subscription key (header `Ocp-Apim-Subscription-Key`, else query `subscription-key`) and the
- *   bearer token, verified with jose (RS256 key, issuer, audience, expiry) (gateway.js, row g5).
+ *   bearer token, verified with jose (RS256 key, issuer, audience, expiry) (gateway.js, row g6). jose 6
+ *   verifies with WebCrypto, whose RSA work Node does on its thread pool, off this process's main thread.
  * Prints one JSON line `{"port":<port>}` when listening on 127.0.0.1; stops on SIGTERM/SIGINT or when its
  * parent goes away (stdin closes).
  */
