@@ -47,6 +47,7 @@ export type {
   EdgeSite,
   EdgeStateProvider,
   InvitationOutcome,
+  MissingSite,
   SiteIdentity,
   SiteRulesState,
   SiteTokens,

@@ -64,8 +64,12 @@ async function handleRequest(
   // 2. Find the site environment by Host.
   const site = options.provider.resolveSite(req.headers.host);
   if (site === undefined) {
-    const why = options.provider.describeMissing?.(req.headers.host);
-    return sendText(res, 404, `${why ?? 'No site is served at this host name.'}\n`);
+    const missing = options.provider.describeMissing?.(req.headers.host);
+    return sendText(
+      res,
+      missing?.status ?? 404,
+      `${missing?.message ?? 'No site is served at this host name.'}\n`,
+    );
   }
   // 3. Fail closed on an invalid config.
   if (!site.state.ok) {

@@ -60,9 +60,18 @@ export interface SiteIdentity {
   purge(principal: ClientPrincipal): Promise<void>;
 }
 
+/** What a host answers for an environment it knows but does not serve. */
+export interface MissingSite {
+  readonly status: 404 | 503;
+  readonly message: string;
+}
+
 /** Implemented by the edge's host: finds the site for a request's `Host` header. */
 export interface EdgeStateProvider {
   resolveSite(host: string | undefined): EdgeSite | undefined;
-  /** Why a host without a site is not served, when the host knows it (an environment with nothing deployed). */
-  describeMissing?(host: string | undefined): string | undefined;
+  /**
+   * Why a host without a site is not served, when the host knows it: an environment with nothing deployed
+   * (404), or one whose deployment cannot be served right now (503).
+   */
+  describeMissing?(host: string | undefined): MissingSite | undefined;
 }

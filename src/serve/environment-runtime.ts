@@ -43,6 +43,8 @@ export interface EnvironmentRuntime {
   readonly apiSource?: ApiSource;
   /** The proxy to a linked backend, when the environment has one. */
   readonly linkedApi?: ApiProxy;
+  /** Set when its live deployment could not be made ready (the reason is in the service's log). */
+  readonly broken?: true;
 }
 
 /** The folder and app settings a managed API was made with. */

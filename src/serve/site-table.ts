@@ -9,7 +9,7 @@ import {
   type ServingEntry,
   USERS_CHANGE_PREFIX,
 } from '../control-plane/index.js';
-import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import type { EdgeSite, EdgeStateProvider, MissingSite } from '../edge/index.js';
 import type { FunctionSummary } from '../functions-host/index.js';
 import {
   buildEnvironmentRuntime,
@@ -55,7 +55,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
           deps.control.logger.error(
             `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
           );
-          return { entry } satisfies EnvironmentRuntime;
+          return { entry, broken: true } satisfies EnvironmentRuntime;
         },
       );
       replace(entry.hostname, runtime);
@@ -114,11 +114,21 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     resolveSite(host: string | undefined): EdgeSite | undefined {
       return host === undefined ? undefined : runtimes.get(hostnameOf(host))?.site;
     },
-    describeMissing(host: string | undefined): string | undefined {
+    describeMissing(host: string | undefined): MissingSite | undefined {
       const runtime = host === undefined ? undefined : runtimes.get(hostnameOf(host));
-      return runtime === undefined || runtime.site !== undefined
-        ? undefined
-        : `Nothing is deployed to this environment (${runtime.entry.siteName}, ${runtime.entry.environmentName}) yet: deploy an app to it first. Its pages and its /api, a linked backend included, answer once a deployment is live.`;
+      if (runtime === undefined || runtime.site !== undefined) {
+        return undefined;
+      }
+      const { siteName, environmentName, hostname } = runtime.entry;
+      return runtime.broken === true
+        ? {
+            status: 503,
+            message: `This environment (${siteName}, ${environmentName}) cannot be served right now. The service's log says why: look for 'cannot serve ${hostname}'.`,
+          }
+        : {
+            status: 404,
+            message: `Nothing is deployed to this environment (${siteName}, ${environmentName}) yet: deploy an app to it first. Its pages and its /api, a linked backend included, answer once a deployment is live.`,
+          };
     },
     async loadAll() {
       lastSeq = await latestSeq(deps.control);
