@@ -8,6 +8,10 @@
 import { type ControlContext, followServiceAddress } from '../control-plane/index.js';
 import type { Logger } from '../shared/logger.js';
 
+/** What to do about a link left at the old address. */
+const REPAIR_HINT =
+  'A link left broken shows in portico backends --site <name>, and portico link --site <name> --repair restores it.';
+
 /**
  * Moves the gateway links to the service's current address; `afterChange` tells the data plane (and the
  * other nodes). A failure is logged, never thrown: the links it left keep refusing calls with 401, and
@@ -19,18 +23,21 @@ export async function followLinkedGateways(
   afterChange: () => Promise<void>,
 ): Promise<void> {
   try {
-    const moved = await followServiceAddress(control);
+    const { moved, failures } = await followServiceAddress(control);
     for (const link of moved) {
       logger.info(
         `The link of ${link.hostname} to the API Management service '${link.service}' now expects tokens for ${link.to} (was ${link.from}).`,
       );
+    }
+    for (const failure of failures) {
+      logger.warn(`Could not move ${failure}. ${REPAIR_HINT}`);
     }
     if (moved.length > 0) {
       await afterChange();
     }
   } catch (error) {
     logger.warn(
-      `Could not move the gateway links to this service's address: ${error instanceof Error ? error.message : String(error)}. Each link left broken shows in portico backends --site <name>; portico link --site <name> --repair restores it.`,
+      `Could not move the gateway links to this service's address: ${error instanceof Error ? error.message : String(error)}. ${REPAIR_HINT}`,
     );
   }
 }

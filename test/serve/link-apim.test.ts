@@ -8,6 +8,7 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SILENT_LOGGER } from '../../src/shared/logger.js';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { findFreePort } from '../helpers/devserver.js';
@@ -249,6 +250,56 @@ describe('portico serve: a site linked to an API Management service', () => {
     const refused = await t.admin('DELETE', `${APIM}/contoso`);
     expect(refused.status).toBe(409);
     expect(refused.json<{ error: { message: string } }>().error.message).toContain("'shop'");
+  });
+
+  it('moves the other links when one cannot be read at start, says which, and serves that site a 503', async () => {
+    const second = await t.admin('PUT', `${SITES_PATH}/shop2`, { sku: { name: 'Standard' } });
+    const { defaultHostname: host2, apiKey } = second.json<{
+      properties: { defaultHostname: string; apiKey: string };
+    }>().properties;
+    const app = await writeApp({ 'index.html': '<h1>shop2</h1>' });
+    expect((await deployFolders(t.service, apiKey, app)).status).toBe(200);
+    const linked = await t.admin('PUT', `${SITES_PATH}/shop2/linkedBackends/contoso`, {
+      properties: { backendResourceId: `${APIM}/contoso`, backendType: 'apim' },
+    });
+    expect(linked.status).toBe(200);
+    const product2 = `swa-${host2.split('.')[0]}`;
+    expect((await t.admin('PUT', `${APIM}/contoso/products/${product2}/apis/products`)).status).toBe(201);
+    expect((await t.get(host2, '/api/getProducts')).status).toBe(200);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+    // The first site's link details no longer unseal (say, a row restored from another service).
+    const { db } = t.service.control;
+    const environment = await db
+      .selectFrom('environments')
+      .select('id')
+      .where('hostname', '=', host)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('linked_backends')
+      .set({ details_sealed: 'not sealed by this service' })
+      .where('environment_id', '=', environment.id)
+      .execute();
+
+    const warnings: string[] = [];
+    const logger = { ...SILENT_LOGGER, warn: (message: string) => warnings.push(message) };
+    const { port } = t.service;
+    await t.close();
+    t = await startTestService({ dataDir: t.dataDir, logger, extra: { port: await portOtherThan(port) } });
+    expect((await t.get(host2, '/api/getProducts')).status).toBe(200);
+    expect(warnings).toContainEqual(
+      expect.stringContaining(`Could not move the link of environment ${environment.id}`),
+    );
+    // That environment fails closed, and says it cannot be served rather than that nothing is deployed.
+    for (const path of ['/api/getProducts', '/']) {
+      const closed = await t.get(host, path);
+      expect(closed.status).toBe(503);
+      expect(closed.text).toBe(
+        `This environment (shop, production) cannot be served right now. The service's log says why: look for 'cannot serve ${host}'.\n`,
+      );
+    }
+    await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
+    expect((await t.get(host, '/api/getProducts')).status).toBe(200);
+    expect((await t.admin('DELETE', `${SITES_PATH}/shop2/linkedBackends/contoso`)).status).toBe(204);
   });
 
   it('keeps working when the service restarts at another port, and leaves a policy the user changed alone', async () => {

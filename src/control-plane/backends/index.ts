@@ -26,6 +26,7 @@ export { type LinkRequest, validateLink } from './link-checks.js';
 export {
   BACKEND_TYPES,
   type BackendType,
+  type FollowedAddress,
   followServiceAddress,
   getLink,
   type LinkView,

@@ -235,37 +235,68 @@ export interface MovedLink {
   readonly to: string;
 }
 
+/** What {@link followServiceAddress} did: the links it moved, and why it could not check others. */
+export interface FollowedAddress {
+  readonly moved: readonly MovedLink[];
+  /** One line per link it could not check or rewrite (its environment's id and the reason). */
+  readonly failures: readonly string[];
+}
+
 /**
  * Rewrites the validate-jwt policy of every gateway link that still holds, unedited, the policy linking
  * wrote for another address of this service (it restarted on another port, or with HTTPS turned on or off),
  * so its sites' tokens, signed for the new address, pass again. A policy a user changed is left as it is;
- * the link's status names it.
+ * the link's status names it. Each link is checked on its own: one that fails leaves the others moved.
  */
-export async function followServiceAddress(ctx: ControlContext): Promise<MovedLink[]> {
+export async function followServiceAddress(ctx: ControlContext): Promise<FollowedAddress> {
   const links = await ctx.db
     .selectFrom('linked_backends')
     .select(['environment_id', 'resource_id', 'details_sealed'])
     .where('backend_type', '=', 'apim')
     .execute();
   const moved: MovedLink[] = [];
+  const failures: string[] = [];
   for (const link of links) {
-    const service = await findApimServiceById(ctx, link.resource_id);
-    const environment = await findEnvironmentById(ctx, link.environment_id);
-    if (service === undefined || environment === undefined) {
-      continue;
-    }
-    const { productId } = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
-    const target = { scope: 'product', productId } as const;
-    const value = (await findPolicy(ctx, service.id, target))?.properties.value;
-    const from = value === undefined ? undefined : linkPolicyAddress(ctx, service, environment, value);
-    if (from !== undefined) {
-      const xml = linkPolicyXml(ctx, service, environment);
-      await putPolicy(ctx, service.id, target, { format: 'rawxml', value: xml });
-      const to = ctx.publicUrl(service.gatewayHostname);
-      moved.push({ hostname: environment.hostname, service: service.name, from, to });
+    try {
+      const done = await followLink(ctx, link);
+      if (done !== undefined) {
+        moved.push(done);
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      failures.push(`the link of environment ${link.environment_id}: ${reason}`);
     }
   }
-  return moved;
+  return { moved, failures };
+}
+
+/** Moves one gateway link's policy to the service's address when it is linking's, for another address. */
+async function followLink(
+  ctx: ControlContext,
+  link: Pick<LinkedBackendsTable, 'environment_id' | 'resource_id' | 'details_sealed'>,
+): Promise<MovedLink | undefined> {
+  const service = await findApimServiceById(ctx, link.resource_id);
+  const environment = await findEnvironmentById(ctx, link.environment_id);
+  if (service === undefined || environment === undefined) {
+    return undefined;
+  }
+  const { productId } = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+  const target = { scope: 'product', productId } as const;
+  const value = (await findPolicy(ctx, service.id, target))?.properties.value;
+  const from = value === undefined ? undefined : linkPolicyAddress(ctx, service, environment, value);
+  if (from === undefined) {
+    return undefined;
+  }
+  await putPolicy(ctx, service.id, target, {
+    format: 'rawxml',
+    value: linkPolicyXml(ctx, service, environment),
+  });
+  return {
+    hostname: environment.hostname,
+    service: service.name,
+    from,
+    to: ctx.publicUrl(service.gatewayHostname),
+  };
 }
 
 /** The link of an environment as the data plane uses it; undefined when none (or its resource is gone). */
