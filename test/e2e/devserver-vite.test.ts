@@ -85,8 +85,21 @@ describe.skipIf(!hasChromium('Vite dev-server browser tests'))(
       await page.waitForFunction(`document.querySelector('#out')?.textContent === 'first'`);
       await connected;
       await page.evaluate(`window.marker = 'kept'`);
+      // What the browser and the processes said, for a failure to show why the update did not come.
+      const browserLog: string[] = [];
+      page.on('console', (message) => browserLog.push(`${message.type()}: ${message.text()}`));
+      page.on('requestfailed', (request) =>
+        browserLog.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
+      );
       await writeFile(join(project, 'label.js'), "export const label = 'second';\n");
-      await page.waitForFunction(`document.querySelector('#out')?.textContent === 'second'`);
+      await page
+        .waitForFunction(`document.querySelector('#out')?.textContent === 'second'`)
+        .catch((error: Error) => {
+          const tail = (text: string) => text.split('\n').slice(-20).join('\n');
+          throw new Error(
+            `${error.message}\nbrowser:\n${browserLog.join('\n')}\nportico start and Vite, stdout:\n${tail(cli.stdout())}\nstderr:\n${tail(cli.stderr())}`,
+          );
+        });
       expect(await page.evaluate(`window.marker`)).toBe('kept');
       const portico = new URL(cli.url).port;
       expect(sockets.some((url) => new URL(url).port === portico)).toBe(true);
