@@ -14,8 +14,8 @@ const REPAIR_HINT =
 
 /**
  * Moves the gateway links to the service's current address; `afterChange` tells the data plane (and the
- * other nodes). A failure is logged, never thrown: the links it left keep refusing calls with 401, and
- * their status says why.
+ * other nodes). A failure is logged, never thrown. The links it left fail closed: a link still at the old
+ * address answers 401 and its status says why; an environment whose link cannot be read answers 503.
  */
 export async function followLinkedGateways(
   control: ControlContext,
