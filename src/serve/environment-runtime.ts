@@ -60,6 +60,8 @@ export interface RuntimeDeps {
   readonly roles: RoleCache;
   readonly apiTimeoutMs: number;
   readonly apiIdleMs: number;
+  /** How long an environment that could not be made ready waits for its next attempt (default 30 s). */
+  readonly retryBrokenMs?: number;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
   /** Tells the other nodes that this node wrote a change (Redis), if they can be told. */

@@ -117,6 +117,8 @@ export interface ServeOptions {
   readonly domainCheckIntervalMs?: number;
   /** How long a `Ready` custom domain goes between checks, in ms (default: an hour). */
   readonly domainRevalidateMs?: number;
+  /** How long an environment that could not be made ready waits for its next attempt, in ms (default 30 s). */
+  readonly retryBrokenMs?: number;
   /** Prometheus metrics on the admin port's `/metrics` (default on; off only to measure their cost). */
   readonly metrics?: boolean;
   /** `--metrics-public`: `/metrics` answers without the admin token. */
@@ -284,6 +286,7 @@ async function startOnStorage(
     roles: createRoleCache(control),
     apiTimeoutMs,
     apiIdleMs: options.apiIdleMinutes * 60_000,
+    ...(options.retryBrokenMs === undefined ? {} : { retryBrokenMs: options.retryBrokenMs }),
     sandbox,
     announce: async () => bus?.announce(),
     linked: {

@@ -36,6 +36,9 @@ export interface SiteTable extends EdgeStateProvider {
   close(): Promise<void>;
 }
 
+/** How long an environment that could not be made ready waits for its next attempt, by default. */
+const RETRY_BROKEN_MS = 30_000;
+
 /** Grace for in-flight `/api` calls of a replaced environment. */
 const DRAIN_MS = 50_000;
 
@@ -44,6 +47,9 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   const runtimes = new Map<string, EnvironmentRuntime>();
   let lastSeq = 0;
   let syncing: Promise<void> | undefined;
+  /** Host names whose environment could not be made ready, with when the last attempt failed. */
+  const brokenSince = new Map<string, number>();
+  const retryBrokenMs = deps.retryBrokenMs ?? RETRY_BROKEN_MS;
 
   const install = async (entries: readonly ServingEntry[], hostnames: Iterable<string>) => {
     const seen = new Set<string>();
@@ -73,11 +79,29 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     } else {
       runtimes.set(hostname, next);
     }
+    if (next?.broken === true) {
+      brokenSince.set(hostname, performance.now());
+    } else if (brokenSince.delete(hostname) && next !== undefined) {
+      deps.control.logger.info(`serving ${hostname} again`);
+    }
     if (previous !== undefined) {
       void closeEnvironmentRuntime(previous, DRAIN_MS, next);
     }
   };
   const syncOnce = async () => {
+    await applyChanges();
+    await retryBroken();
+  };
+  // An environment that could not be made ready (a database that did not answer, a link that does not
+  // open) is tried again on its own, not only at its next change: a passing failure must not keep it down.
+  const retryBroken = async () => {
+    const now = performance.now();
+    const due = [...brokenSince].filter(([, since]) => now - since >= retryBrokenMs).map(([host]) => host);
+    if (due.length > 0) {
+      await install(await listServingEntries(deps.control, due), due);
+    }
+  };
+  const applyChanges = async () => {
     const changes = await readChanges(deps.control, lastSeq);
     if (changes.length === 0) {
       return;

@@ -9,7 +9,7 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '../../src/shared/logger.js';
-import { writeApp } from '../helpers/app.js';
+import { eventually, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { findFreePort } from '../helpers/devserver.js';
 import {
@@ -252,7 +252,7 @@ describe('portico serve: a site linked to an API Management service', () => {
     expect(refused.json<{ error: { message: string } }>().error.message).toContain("'shop'");
   });
 
-  it('moves the other links when one cannot be read at start, says which, and serves that site a 503', async () => {
+  it('moves the other links when one cannot be read at start, says which, serves that site a 503, and tries it again', async () => {
     const second = await t.admin('PUT', `${SITES_PATH}/shop2`, { sku: { name: 'Standard' } });
     const { defaultHostname: host2, apiKey } = second.json<{
       properties: { defaultHostname: string; apiKey: string };
@@ -268,23 +268,33 @@ describe('portico serve: a site linked to an API Management service', () => {
     expect((await t.get(host2, '/api/getProducts')).status).toBe(200);
     expect((await t.get(host, '/api/getProducts')).status).toBe(200);
     // The first site's link details no longer unseal (say, a row restored from another service).
-    const { db } = t.service.control;
-    const environment = await db
+    const environment = await t.service.control.db
       .selectFrom('environments')
       .select('id')
       .where('hostname', '=', host)
       .executeTakeFirstOrThrow();
-    await db
-      .updateTable('linked_backends')
-      .set({ details_sealed: 'not sealed by this service' })
+    const setSealed = (details_sealed: string) =>
+      t.service.control.db
+        .updateTable('linked_backends')
+        .set({ details_sealed })
+        .where('environment_id', '=', environment.id)
+        .execute();
+    const { details_sealed: sealed } = await t.service.control.db
+      .selectFrom('linked_backends')
+      .select('details_sealed')
       .where('environment_id', '=', environment.id)
-      .execute();
+      .executeTakeFirstOrThrow();
+    await setSealed('not sealed by this service');
 
     const warnings: string[] = [];
     const logger = { ...SILENT_LOGGER, warn: (message: string) => warnings.push(message) };
     const { port } = t.service;
     await t.close();
-    t = await startTestService({ dataDir: t.dataDir, logger, extra: { port: await portOtherThan(port) } });
+    t = await startTestService({
+      dataDir: t.dataDir,
+      logger,
+      extra: { port: await portOtherThan(port), retryBrokenMs: 200 },
+    });
     expect((await t.get(host2, '/api/getProducts')).status).toBe(200);
     expect(warnings).toContainEqual(
       expect.stringContaining(`Could not move the link of environment ${environment.id}`),
@@ -297,6 +307,11 @@ describe('portico serve: a site linked to an API Management service', () => {
         `This environment (shop, production) cannot be served right now. The service's log says why: look for 'cannot serve ${host}'.\n`,
       );
     }
+    // Once the details open again, the environment is served again without any change to it: its link,
+    // not moved at start, still expects tokens for the old port, until a repair.
+    await setSealed(sealed);
+    await eventually(async () => (await t.get(host, '/api/getProducts')).status === 401);
+    expect((await t.get(host, '/')).status).toBe(200);
     await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
     expect((await t.get(host, '/api/getProducts')).status).toBe(200);
     expect((await t.admin('DELETE', `${SITES_PATH}/shop2/linkedBackends/contoso`)).status).toBe(204);
