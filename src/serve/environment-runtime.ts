@@ -43,8 +43,11 @@ export interface EnvironmentRuntime {
   readonly apiSource?: ApiSource;
   /** The proxy to a linked backend, when the environment has one. */
   readonly linkedApi?: ApiProxy;
-  /** Set when its live deployment could not be made ready (the reason is in the service's log). */
-  readonly broken?: true;
+  /**
+   * When its live deployment last failed to be made ready (`performance.now()`); the reason is in the
+   * service's log. Unset for an environment that was made ready or has nothing deployed.
+   */
+  readonly brokenAt?: number;
 }
 
 /** The folder and app settings a managed API was made with. */

@@ -47,8 +47,6 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   const runtimes = new Map<string, EnvironmentRuntime>();
   let lastSeq = 0;
   let syncing: Promise<void> | undefined;
-  /** Host names whose environment could not be made ready, with when the last attempt failed. */
-  const brokenSince = new Map<string, number>();
   const retryBrokenMs = deps.retryBrokenMs ?? RETRY_BROKEN_MS;
 
   const install = async (entries: readonly ServingEntry[], hostnames: Iterable<string>) => {
@@ -61,7 +59,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
           deps.control.logger.error(
             `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
           );
-          return { entry, broken: true } satisfies EnvironmentRuntime;
+          return { entry, brokenAt: performance.now() } satisfies EnvironmentRuntime;
         },
       );
       replace(entry.hostname, runtime);
@@ -79,9 +77,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     } else {
       runtimes.set(hostname, next);
     }
-    if (next?.broken === true) {
-      brokenSince.set(hostname, performance.now());
-    } else if (brokenSince.delete(hostname) && next !== undefined) {
+    if (previous?.brokenAt !== undefined && next !== undefined && next.brokenAt === undefined) {
       deps.control.logger.info(`serving ${hostname} again`);
     }
     if (previous !== undefined) {
@@ -96,7 +92,12 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   // open) is tried again on its own, not only at its next change: a passing failure must not keep it down.
   const retryBroken = async () => {
     const now = performance.now();
-    const due = [...brokenSince].filter(([, since]) => now - since >= retryBrokenMs).map(([host]) => host);
+    const due: string[] = [];
+    for (const [hostname, { brokenAt }] of runtimes) {
+      if (brokenAt !== undefined && now - brokenAt >= retryBrokenMs) {
+        due.push(hostname);
+      }
+    }
     if (due.length > 0) {
       await install(await listServingEntries(deps.control, due), due);
     }
@@ -144,7 +145,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
         return undefined;
       }
       const { siteName, environmentName, hostname } = runtime.entry;
-      return runtime.broken === true
+      return runtime.brokenAt !== undefined
         ? {
             status: 503,
             message: `This environment (${siteName}, ${environmentName}) cannot be served right now. The service's log says why: look for 'cannot serve ${hostname}'.`,
