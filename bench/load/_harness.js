@@ -481,6 +481,11 @@ function describePaired(paired, value, cpu) {
   return `${percent(paired.ratio)}: median of ${paired.count} alternating pairs, range ${range}${pairCpu}${rows}`;
 }
 
+/** The CPU ratio of the table's rows, when there is one (for the end of a line). */
+function byCpu(cpu) {
+  return cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
+}
+
 /** Why a ratio has no pairs behind it, when they were tried and failed (for the end of a line). */
 function pairsFailure(paired) {
   return paired?.error === undefined ? '' : `; pairs did not run: ${paired.error}`;
@@ -500,8 +505,7 @@ export function formatCheck(label, value, target, cpu, paired) {
     return `- ${label}: NOT RUN (target >= ${target * 100} %)`;
   }
   const verdict = value >= target ? 'PASS' : 'BELOW';
-  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
-  return `- ${label}: ${verdict} (${percent(value)}, target >= ${target * 100} %${byCpu}${pairsFailure(paired)})`;
+  return `- ${label}: ${verdict} (${percent(value)}, target >= ${target * 100} %${byCpu(cpu)}${pairsFailure(paired)})`;
 }
 
 /**
@@ -515,8 +519,7 @@ export function formatReference(label, value, cpu, paired) {
   if (value === undefined) {
     return `- ${label}: NOT RUN`;
   }
-  const byCpu = cpu === undefined ? '' : `; by CPU per request ${percent(cpu)}`;
-  return `- ${label}: ${percent(value)}${byCpu}${pairsFailure(paired)}`;
+  return `- ${label}: ${percent(value)}${byCpu(cpu)}${pairsFailure(paired)}`;
 }
 
 /** Notes on scenarios that did not run or had bad responses. */
