@@ -191,6 +191,18 @@ async function linkedCallFields(siteHost, gatewayHost) {
   ];
 }
 
+/** g8's fields for the linked site of `portico` (the measured service), or the error that prevents them. */
+async function linkedFieldsOf(portico) {
+  if (portico instanceof Error) {
+    throw portico;
+  }
+  const { siteHost, gatewayHost } = portico.setup;
+  if (siteHost instanceof Error) {
+    throw siteHost;
+  }
+  return linkedCallFields(siteHost, gatewayHost);
+}
+
 /** The bytes `fields` add to a request head (`name: value` and CRLF each), or `?` when they could not be made. */
 function fieldBytes(fields) {
   return fields instanceof Error
@@ -279,11 +291,7 @@ async function configure(service, apiPort) {
     (error) => error,
   );
   const linked = siteHost instanceof Error ? siteHost : { host: siteHost };
-  const fields =
-    siteHost instanceof Error
-      ? siteHost
-      : await linkedCallFields(siteHost, gatewayHost).catch((error) => error);
-  return { open, secure, linked, checked, fields };
+  return { open, secure, linked, checked, siteHost, gatewayHost };
 }
 
 /** A GET with exactly these headers (fetch would not send a Host of our choosing). */
@@ -490,7 +498,8 @@ async function main() {
       bare.api,
       portico instanceof Error ? portico : portico.setup.checked,
     ).catch((error) => error);
-    const fields = portico instanceof Error ? portico : portico.setup.fields;
+    // Made once, from the measured service's hosts (the hop's service needs none).
+    const fields = await linkedFieldsOf(portico).catch((error) => error);
     const proxies = {
       bare: await startBareProxy(bare.api).catch((error) => error),
       linked: await startBareProxy(bare.api, fields).catch((error) => error),
