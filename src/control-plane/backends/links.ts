@@ -163,6 +163,14 @@ async function viewLink(ctx: ControlContext, site: Site, environment: Environmen
   };
 }
 
+/** What a gateway link keeps, unsealed (throws when the sealed details do not open). */
+function gatewayDetailsOf(
+  ctx: ControlContext,
+  link: Pick<LinkedBackendsTable, 'details_sealed'>,
+): GatewayLinkDetails {
+  return JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+}
+
 /** Why a link no longer works, if it does not (Portico goes beyond Azure here: spec/apim.md §3.1). */
 async function linkProblems(
   ctx: ControlContext,
@@ -174,7 +182,7 @@ async function linkProblems(
     if (service === undefined) {
       return [`the API Management service '${link.name}' no longer exists`];
     }
-    const details = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+    const details = gatewayDetailsOf(ctx, link);
     const isolation = serviceIsolation(service);
     return [
       ...(isolation === undefined ? [] : [`the API Management service is network-isolated (${isolation})`]),
@@ -280,7 +288,7 @@ async function followLink(
   if (service === undefined || environment === undefined) {
     return undefined;
   }
-  const { productId } = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+  const { productId } = gatewayDetailsOf(ctx, link);
   const target = { scope: 'product', productId } as const;
   const value = (await findPolicy(ctx, service.id, target))?.properties.value;
   const from = value === undefined ? undefined : linkPolicyAddress(ctx, service, environment, value);
@@ -310,7 +318,7 @@ export async function resolveLink(
   }
   if (link.backend_type === 'apim') {
     const service = await findApimServiceById(ctx, link.resource_id);
-    const details = JSON.parse(ctx.sealer.unseal(link.details_sealed)) as GatewayLinkDetails;
+    const details = gatewayDetailsOf(ctx, link);
     return service === undefined
       ? undefined
       : { type: 'apim', gatewayHostname: service.gatewayHostname, subscriptionKey: details.primaryKey };
