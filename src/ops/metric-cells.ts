@@ -4,7 +4,6 @@
  * 0.4 µs for one label, 0.5 µs for four), which `/api` and gateway calls would pay each time; here an
  * update is a map lookup per label, a bucket search and a few additions.
  */
-
 import { innerMap } from '../shared/inner-map.js';
 import { overlay } from '../shared/overlay.js';
 import type { Registry } from '../shared/prom-client.js';

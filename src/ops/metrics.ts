@@ -3,7 +3,6 @@
  * counted by the listener wrapper ({@link Metrics.observeRequest}); everything else arrives as events on
  * `node:diagnostics_channel` (src/shared/events.ts). Labels are bounded: no paths, no users.
  */
-
 import { subscribeEvent } from '../shared/events.js';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from '../shared/prom-client.js';
 import { joinClusterMetrics } from './cluster-metrics.js';
