@@ -44,10 +44,24 @@ export interface EnvironmentRuntime {
   /** The proxy to a linked backend, when the environment has one. */
   readonly linkedApi?: ApiProxy;
   /**
-   * When its live deployment last failed to be made ready (`performance.now()`); the reason is in the
-   * service's log. Unset for an environment that was made ready or has nothing deployed.
+   * Why its live deployment could not be made ready, and since when; the reason is in the service's log.
+   * Unset for an environment that was made ready or has nothing deployed.
    */
-  readonly brokenAt?: number;
+  readonly broken?: BrokenState;
+}
+
+/** An environment whose live deployment could not be made ready (the site table tries it again). */
+export interface BrokenState {
+  /** The error of the last attempt. */
+  readonly reason: string;
+  /** When the first of the failed attempts in a row was made (`performance.now()`). */
+  readonly since: number;
+  /** When the last attempt failed (`performance.now()`). */
+  readonly at: number;
+  /** Failed attempts in a row. */
+  readonly attempts: number;
+  /** When the reason was last written to the log at `error` (`performance.now()`). */
+  readonly loggedAt: number;
 }
 
 /** The folder and app settings a managed API was made with. */

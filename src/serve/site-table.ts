@@ -11,7 +11,9 @@ import {
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider, MissingSite } from '../edge/index.js';
 import type { FunctionSummary } from '../functions-host/index.js';
+import type { Logger } from '../shared/logger.js';
 import {
+  type BrokenState,
   buildEnvironmentRuntime,
   closeEnvironmentRuntime,
   type EnvironmentRuntime,
@@ -39,6 +41,13 @@ export interface SiteTable extends EdgeStateProvider {
 /** How long an environment that could not be made ready waits for its next attempt, by default. */
 const RETRY_BROKEN_MS = 30_000;
 
+/**
+ * Attempts that fail for the reason already logged go to the log at `debug`, except one every this many
+ * retry intervals (10 minutes by default), at `error`: a site broken for a day must not write thousands
+ * of identical errors, yet must stay visible in the log.
+ */
+const REPEAT_ERROR_EVERY = 20;
+
 /** Grace for in-flight `/api` calls of a replaced environment. */
 const DRAIN_MS = 50_000;
 
@@ -56,10 +65,10 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       const previous = runtimes.get(entry.hostname);
       const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange, previous).catch(
         (error: unknown) => {
-          deps.control.logger.error(
-            `cannot serve ${entry.hostname}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return { entry, brokenAt: performance.now() } satisfies EnvironmentRuntime;
+          const reason = error instanceof Error ? error.message : String(error);
+          const broken = failedAgain(previous?.broken, reason, performance.now(), retryBrokenMs);
+          logFailure(deps.control.logger, entry.hostname, broken);
+          return { entry, broken } satisfies EnvironmentRuntime;
         },
       );
       replace(entry.hostname, runtime);
@@ -77,8 +86,11 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     } else {
       runtimes.set(hostname, next);
     }
-    if (previous?.brokenAt !== undefined && next !== undefined && next.brokenAt === undefined) {
-      deps.control.logger.info(`serving ${hostname} again`);
+    if (previous?.broken !== undefined && next !== undefined && next.broken === undefined) {
+      const { attempts } = previous.broken;
+      deps.control.logger.info(
+        `serving ${hostname} again, after ${attempts} failed attempt${attempts === 1 ? '' : 's'}`,
+      );
     }
     if (previous !== undefined) {
       void closeEnvironmentRuntime(previous, DRAIN_MS, next);
@@ -93,8 +105,8 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   const retryBroken = async () => {
     const now = performance.now();
     const due: string[] = [];
-    for (const [hostname, { brokenAt }] of runtimes) {
-      if (brokenAt !== undefined && now - brokenAt >= retryBrokenMs) {
+    for (const [hostname, { broken }] of runtimes) {
+      if (broken !== undefined && now - broken.at >= retryBrokenMs) {
         due.push(hostname);
       }
     }
@@ -145,7 +157,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
         return undefined;
       }
       const { siteName, environmentName, hostname } = runtime.entry;
-      return runtime.brokenAt !== undefined
+      return runtime.broken !== undefined
         ? {
             status: 503,
             message: `This environment (${siteName}, ${environmentName}) cannot be served right now. The service's log says why: look for 'cannot serve ${hostname}'.`,
@@ -222,4 +234,42 @@ async function latestSeq(control: ControlContext): Promise<number> {
     .select((eb) => eb.fn.max('seq').as('seq'))
     .executeTakeFirst();
   return Number(row?.seq ?? 0);
+}
+
+/** The state after a failed attempt: a new run of failures, or one more of the run in `previous`. */
+function failedAgain(
+  previous: BrokenState | undefined,
+  reason: string,
+  now: number,
+  retryBrokenMs: number,
+): BrokenState {
+  if (previous === undefined) {
+    return { reason, since: now, at: now, attempts: 1, loggedAt: now };
+  }
+  const quiet = previous.reason === reason && now - previous.loggedAt < REPEAT_ERROR_EVERY * retryBrokenMs;
+  return {
+    reason,
+    since: previous.since,
+    at: now,
+    attempts: previous.attempts + 1,
+    loggedAt: quiet ? previous.loggedAt : now,
+  };
+}
+
+/**
+ * Logs a failed attempt: at `error` when its reason is new or was last logged long ago, else at `debug`.
+ * Every line starts `cannot serve <host>`, the words the environment's 503 tells its owner to look for.
+ */
+function logFailure(logger: Logger, hostname: string, broken: BrokenState): void {
+  if (broken.attempts === 1) {
+    logger.error(`cannot serve ${hostname}: ${broken.reason}`);
+  } else if (broken.loggedAt === broken.at) {
+    const seconds = Math.round((broken.at - broken.since) / 1000);
+    const failing = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+    logger.error(
+      `cannot serve ${hostname}: ${broken.reason} (failing for ${failing}, ${broken.attempts} attempts)`,
+    );
+  } else {
+    logger.debug(`cannot serve ${hostname} (attempt ${broken.attempts}): ${broken.reason}`);
+  }
 }

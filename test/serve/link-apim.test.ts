@@ -8,7 +8,7 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_LOGGER } from '../../src/shared/logger.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { eventually, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { findFreePort } from '../helpers/devserver.js';
@@ -287,7 +287,18 @@ describe('portico serve: a site linked to an API Management service', () => {
     await setSealed('not sealed by this service');
 
     const warnings: string[] = [];
-    const logger = { ...SILENT_LOGGER, warn: (message: string) => warnings.push(message) };
+    const lines: string[] = [];
+    const line = (level: string) => (message: string) => {
+      lines.push(`${level}: ${message}`);
+    };
+    const logger: Logger = {
+      debug: line('debug'),
+      info: line('info'),
+      warn: (message) => {
+        warnings.push(message);
+      },
+      error: line('error'),
+    };
     const { port } = t.service;
     await t.close();
     t = await startTestService({
@@ -307,10 +318,22 @@ describe('portico serve: a site linked to an API Management service', () => {
         `This environment (shop, production) cannot be served right now. The service's log says why: look for 'cannot serve ${host}'.\n`,
       );
     }
+    // It is tried again on its own; an attempt that fails for the reason already logged goes to the debug
+    // log, not to the errors, so a site broken for a day does not fill the log.
+    await eventually(async () =>
+      lines.some((line) => line.startsWith(`debug: cannot serve ${host} (attempt 3)`)),
+    );
+    const failures = lines.filter((line) => line.startsWith(`error: cannot serve ${host}:`));
+    expect(failures).toEqual([expect.stringContaining('decrypt')]);
     // Once the details open again, the environment is served again without any change to it: its link,
     // not moved at start, still expects tokens for the old port, until a repair.
     await setSealed(sealed);
     await eventually(async () => (await t.get(host, '/api/getProducts')).status === 401);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^info: serving ${host.replaceAll('.', '\\.')} again, after \\d+ failed attempts$`),
+      ),
+    );
     expect((await t.get(host, '/')).status).toBe(200);
     await t.admin('POST', `${SITES_PATH}/shop/linkedBackends/contoso/repair`);
     expect((await t.get(host, '/api/getProducts')).status).toBe(200);
