@@ -424,8 +424,10 @@ async function startOnStorage(
     if (secureEdge !== undefined) {
       httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
     }
-    const adminPort = await listen(adminServer, options.adminPort, options.host);
+    // Before the admin listener opens: its /readyz must not answer ready while a linked site's calls would
+    // still meet a policy written for the service's previous address (decision 0054).
     await followLinkedGateways(control, options.logger, afterChange);
+    const adminPort = await listen(adminServer, options.adminPort, options.host);
     const poller = followChanges(table, options);
     if (options.https !== undefined) {
       certificates.startOrders(options.https.acme ?? {}, afterChange);
