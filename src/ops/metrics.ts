@@ -43,11 +43,20 @@ const REQUEST_METRICS = {
   },
 };
 
-/** Creates the registry, its metrics and the event subscriptions. */
-export function createMetrics(): Metrics {
+/** What the metrics read of the node at each scrape. */
+export interface NodeState {
+  /** Site environments with a live deployment that the node cannot serve now (they answer 503). */
+  readonly unservableEnvironments: () => number;
+}
+
+/** Creates the registry, its metrics and the event subscriptions; `state` adds the node's gauges. */
+export function createMetrics(state?: NodeState): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_' });
   const requests = new RequestMetrics(registry, REQUEST_METRICS, LATENCY_BUCKETS);
+  if (state !== undefined) {
+    registerStateGauges(registry, state);
+  }
   const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
   const renderNode = joinClusterMetrics(registry);
   return {
@@ -61,6 +70,22 @@ export function createMetrics(): Metrics {
       registry.clear();
     },
   };
+}
+
+/**
+ * Gauges read from the node when scraped. With `--workers`, each worker has its own host table and they
+ * agree, so the node's value is the largest of theirs (a sum would count each environment once per worker).
+ */
+function registerStateGauges(registry: Registry, state: NodeState): void {
+  new Gauge({
+    name: 'portico_environments_unservable',
+    help: "Site environments with a live deployment that this node cannot serve now: they answer 503, and the log says why on lines starting 'cannot serve <host>'.",
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      this.set(state.unservableEnvironments());
+    },
+  });
 }
 
 /** The usual classes as constant strings: the same string each call, hashed once as a map key. */

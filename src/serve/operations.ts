@@ -81,7 +81,9 @@ export interface NodeOperations {
 
 /** Creates the metrics and opens the access log (rejects when the file cannot be written). */
 export async function createNodeOperations(deps: NodeOperationsDeps): Promise<NodeOperations> {
-  const metrics: Metrics | undefined = deps.metrics ? createMetrics() : undefined;
+  const metrics: Metrics | undefined = deps.metrics
+    ? createMetrics({ unservableEnvironments: () => deps.table.unservableCount() })
+    : undefined;
   let accessLog: AccessLog | undefined;
   try {
     accessLog =

@@ -33,6 +33,8 @@ export interface SiteTable extends EdgeStateProvider {
   activeDeploymentIds(): Set<string>;
   /** The folders the managed APIs of this node run from. */
   activeApiFolders(): Set<string>;
+  /** How many environments have a live deployment this node could not make ready (they answer 503). */
+  unservableCount(): number;
   /** The site and environment names served at a host name (for metrics and the access log). */
   describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
   close(): Promise<void>;
@@ -150,6 +152,15 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   const table: SiteTable = {
     resolveSite(host: string | undefined): EdgeSite | undefined {
       return host === undefined ? undefined : runtimes.get(hostnameOf(host))?.site;
+    },
+    unservableCount() {
+      let count = 0;
+      for (const runtime of runtimes.values()) {
+        if (runtime.broken !== undefined) {
+          count += 1;
+        }
+      }
+      return count;
     },
     describeMissing(host: string | undefined): MissingSite | undefined {
       const runtime = host === undefined ? undefined : runtimes.get(hostnameOf(host));

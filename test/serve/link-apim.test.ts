@@ -20,6 +20,7 @@ import {
   startTestService,
   type TestService,
 } from '../helpers/service.js';
+import { parsePrometheus, sampleValue } from '../ops/prometheus.js';
 
 const APIM = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
 const INVALID_KEY =
@@ -51,6 +52,9 @@ describe('portico serve: a site linked to an API Management service', () => {
   const status = async () =>
     (await t.admin('GET', `${SITES_PATH}/shop/linkedBackends`)).json<{ value: LinkResource[] }>().value[0];
   const lastRequest = (): EchoRequest => backend.requests.at(-1) as EchoRequest;
+  /** The node's gauge of environments it cannot serve, from its `/metrics`. */
+  const unservable = async () =>
+    sampleValue(parsePrometheus((await t.admin('GET', '/metrics')).text), 'portico_environments_unservable');
 
   beforeAll(async () => {
     t = await startTestService();
@@ -325,10 +329,13 @@ describe('portico serve: a site linked to an API Management service', () => {
     );
     const failures = lines.filter((line) => line.startsWith(`error: cannot serve ${host}:`));
     expect(failures).toEqual([expect.stringContaining('decrypt')]);
+    // What an operator alerts on, rather than the log.
+    expect(await unservable()).toBe(1);
     // Once the details open again, the environment is served again without any change to it: its link,
     // not moved at start, still expects tokens for the old port, until a repair.
     await setSealed(sealed);
     await eventually(async () => (await t.get(host, '/api/getProducts')).status === 401);
+    expect(await unservable()).toBe(0);
     expect(lines).toContainEqual(
       expect.stringMatching(
         new RegExp(`^info: serving ${host.replaceAll('.', '\\.')} again, after \\d+ failed attempts$`),
