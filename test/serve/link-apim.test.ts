@@ -8,10 +8,10 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/shared/logger.js';
 import { eventually, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { findFreePort } from '../helpers/devserver.js';
+import { recordingLogger } from '../helpers/functions-host.js';
 import {
   deployFolders,
   PROVIDERS_PATH,
@@ -290,19 +290,8 @@ describe('portico serve: a site linked to an API Management service', () => {
       .executeTakeFirstOrThrow();
     await setSealed('not sealed by this service');
 
-    const warnings: string[] = [];
-    const lines: string[] = [];
-    const line = (level: string) => (message: string) => {
-      lines.push(`${level}: ${message}`);
-    };
-    const logger: Logger = {
-      debug: line('debug'),
-      info: line('info'),
-      warn: (message) => {
-        warnings.push(message);
-      },
-      error: line('error'),
-    };
+    const logger = recordingLogger();
+    const { lines } = logger;
     const { port } = t.service;
     await t.close();
     t = await startTestService({
@@ -311,8 +300,8 @@ describe('portico serve: a site linked to an API Management service', () => {
       extra: { port: await portOtherThan(port), retryBrokenMs: 200 },
     });
     expect((await t.get(host2, '/api/getProducts')).status).toBe(200);
-    expect(warnings).toContainEqual(
-      expect.stringContaining(`Could not move the link of environment ${environment.id}`),
+    expect(lines).toContainEqual(
+      expect.stringContaining(`warn: Could not move the link of environment ${environment.id}`),
     );
     // That environment fails closed, and says it cannot be served rather than that nothing is deployed.
     for (const path of ['/api/getProducts', '/']) {
