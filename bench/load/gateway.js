@@ -417,7 +417,7 @@ function formatRatio(label, value) {
 /** The table shows the serving process's CPU time, and `portico serve`'s V8 allocation, per request. */
 const CPU = { cpu: true, gc: true };
 
-function formatReport(rows, pairs, fieldBytes) {
+function formatReport(rows, pairs, extraBytes) {
   const [g1, g2, g3, g4, g5, g6, g7, g8] = rows;
   const lines = [
     '# Portico gateway load benchmark',
@@ -469,7 +469,7 @@ function formatReport(rows, pairs, fieldBytes) {
     formatRatio('site → HTTP hop → linked APIM against pass-through (g5/g2)', ratio(g5, g2)),
     formatRatio('in process against the HTTP hop (g4/g5)', ratio(g4, g5)),
     formatReference(
-      `the fields a linked call adds (${fieldBytes} bytes) through a proxy with no logic (g8/g7, beside g4/g2)`,
+      `the fields a linked call adds (${extraBytes} bytes) through a proxy with no logic (g8/g7, beside g4/g2)`,
       ratio(g8, g7),
       cpuRatio(g8, g7),
       pairs.get('g8/g7'),

@@ -22,13 +22,13 @@
  * than its partner whatever the feature costs.
  * All of them run on the same machine as the load generator (autocannon) and the bare backend: on a
  * 2-core machine the generator takes about one core, so `--workers 2` cannot double anything there.
- * For o1 and o2 the report also gives the server's CPU time per request (Linux /proc), whose ratio moves
- * less than requests per second when other work shares the machine.
+ * Each row also gives the server's CPU time per request (Linux /proc), and each check its ratio by CPU,
+ * which moves less than requests per second when other work shares the machine.
  * The two checked ratios (o2/o1, t2/t1) are measured again in alternating pairs of short runs and judged on
  * the median pair (decision 0052): the rows are measured a minute apart, and on a shared machine that moves
  * req/s by more than the few per cent these targets are about.
- * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PAIRS and BENCH_PAIR_SECONDS as for run.js. Results are also
- * written to bench/results/operations.md.
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PAIRS and BENCH_PAIR_SECONDS as for
+ * run.js. Results are also written to bench/results/operations.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -216,7 +216,6 @@ function formatReport(rows, pairs) {
       cpuRatio(o2, o1),
       pairs.get('o2/o1'),
     ),
-    formatCpu(o1, o2),
     `- signed in, against o2: ${formatRatio(ratio(o3, o2))} (no target: what a session cookie adds to a line)`,
     formatCheck(
       'traffic history recorder on the static path (t2/t1)',
@@ -233,21 +232,6 @@ function formatReport(rows, pairs) {
     ...formatNotes(rows),
     '',
   ].join('\n');
-}
-
-/**
- * The server's CPU time per request, o1 against o2: the throughput ratio the cost alone allows, steadier
- * than requests per second when other processes take the server's core now and then.
- */
-function formatCpu(o1, o2) {
-  const [base, observed] = [o1.cpuUs, o2.cpuUs];
-  if (base === undefined || observed === undefined) {
-    return '- server CPU per request: n/a (needs Linux /proc)';
-  }
-  return (
-    `- server CPU per request (least of the rounds): o1 ${base.toFixed(1)} µs, o2 ${observed.toFixed(1)} µs; ` +
-    `o1/o2 = ${formatRatio(base / observed)}`
-  );
 }
 
 function formatRatio(value) {
