@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CreatedDeployment, DeployClient, PackedFolder } from '../client/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import { writeNote } from './output.js';
 import { createUploadProgress } from './progress.js';
 
@@ -70,7 +71,7 @@ async function readContent(file: string): Promise<Buffer> {
   } catch (cause) {
     throw new PorticoError(
       'CLIENT_FOLDER_UNREADABLE',
-      `Cannot read ${file} any more (${cause instanceof Error ? cause.message : String(cause)}); deploy again.`,
+      `Cannot read ${file} any more (${errorMessage(cause)}); deploy again.`,
       { cause },
     );
   }

@@ -7,7 +7,7 @@
 import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
-import { isRecord } from '../shared/guards.js';
+import { errorMessage, isRecord } from '../shared/guards.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
 
 /** Where requests go and the bearer token they carry. */
@@ -145,7 +145,7 @@ function describeCause(error: unknown): string {
   if (isRecord(cause) && typeof cause.code === 'string') {
     return cause.code;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function requestFailed(response: Answer, text: string, base: string, options: RequestOptions): PorticoError {

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { errorMessage } from '../shared/guards.js';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
 import { deepFreeze } from './internal/deep-freeze.js';
 import { hasErrors } from './internal/diagnostics.js';
@@ -165,7 +166,7 @@ async function readConfigFile(file: string): Promise<ConfigResult> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return {
       ok: false,
       diagnostics: [fileError(file, `could not be read (${reason}); check that it is a readable file`)],

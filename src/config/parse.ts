@@ -1,3 +1,4 @@
+import { errorMessage } from '../shared/guards.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import { checkConfig } from './checks/check-config.js';
 import { deepFreeze } from './internal/deep-freeze.js';
@@ -59,10 +60,7 @@ function describeJsonError(text: string, error: unknown): Diagnostic {
   const located = findJsonSyntaxError(text);
   const fix = 'fix the JSON syntax';
   if (located === undefined) {
-    return createError(
-      [],
-      `the file is not valid JSON (${error instanceof Error ? error.message : String(error)}); ${fix}`,
-    );
+    return createError([], `the file is not valid JSON (${errorMessage(error)}); ${fix}`);
   }
   return createError(
     [],

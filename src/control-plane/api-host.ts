@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
-import { isRecord } from '../shared/guards.js';
+import { errorMessage, isRecord } from '../shared/guards.js';
 
 /** The route prefix Static Web Apps requires of managed and linked functions. */
 export const REQUIRED_ROUTE_PREFIX = 'api';
@@ -27,7 +27,7 @@ export async function checkApiHostJson(apiDir: string, label: string): Promise<v
   } catch (error) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `${label} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it and deploy again.`,
+      `${label} is not valid JSON (${errorMessage(error)}); fix it and deploy again.`,
     );
   }
   const extensions = isRecord(parsed) ? parsed.extensions : undefined;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
+import { errorMessage } from '../shared/guards.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { checkApiHostJson } from './api-host.js';
@@ -367,7 +368,7 @@ async function activate(
 }
 
 async function markFailed(ctx: ControlContext, id: string, error: unknown): Promise<void> {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   await ctx.db
     .updateTable('deployments')
     .set({ status: 'Failed', error: message, completed_at: ctx.now().toISOString() })

@@ -5,6 +5,7 @@
  * through a {@link FunctionsInspector}; the control plane decides whether there is a managed API at all.
  */
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import { resolveLink } from './backends/index.js';
 import type { ControlContext } from './context.js';
 import { readDeployment } from './deployments.js';
@@ -54,7 +55,7 @@ export async function listEnvironmentFunctions(
   try {
     return (await inspector.listFunctions(environment.hostname)) ?? [];
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/[.\s]+$/, '');
+    const reason = errorMessage(error).replace(/[.\s]+$/, '');
     throw new PorticoError(
       'CONTROL_FUNCTIONS_UNAVAILABLE',
       `The functions of ${site.name} (${environment.name}) cannot be listed because its API app does not load: ${reason}. Fix the API and deploy it again.`,

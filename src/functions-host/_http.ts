@@ -4,6 +4,7 @@
  */
 import { request } from 'node:http';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 
 /** A request to the worker. */
 export interface LoopbackRequest {
@@ -59,7 +60,7 @@ export async function postJson(
       timeoutMs,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new PorticoError('FUNCTIONS_UNAVAILABLE', `POST ${path} to the API worker failed: ${message}`, {
       cause: error,
     });

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
-import { isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
+import { errorMessage, isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import type { Logger } from '../shared/logger.js';
 import { clip } from '../shared/quote.js';
@@ -147,7 +147,7 @@ async function readOptionalFile(path: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return undefined;
     }
-    throw new PorticoError('FUNCTIONS_INVALID_SETTINGS', `cannot read ${path}: ${messageOf(error)}`, {
+    throw new PorticoError('FUNCTIONS_INVALID_SETTINGS', `cannot read ${path}: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -162,7 +162,7 @@ function parseSettingsJson(text: string, path: string): unknown {
     const where = syntax === undefined ? '' : `:${syntax.line}:${syntax.column}`;
     throw new PorticoError(
       'FUNCTIONS_INVALID_SETTINGS',
-      `${path}${where} is not valid JSON: ${syntax?.message ?? messageOf(error)}`,
+      `${path}${where} is not valid JSON: ${syntax?.message ?? errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -192,8 +192,4 @@ function stringifySetting(name: string, value: unknown, warnings: string[]): str
   const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
   warnings.push(`${LOCAL_SETTINGS_FILE}: Values.${name} is not a string; using "${text}"`);
   return text;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

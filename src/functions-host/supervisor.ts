@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { type FolderWatcher, watchFolderTree } from '../shared/folder-watch.js';
+import { errorMessage } from '../shared/guards.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
@@ -516,7 +517,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     const { logger } = this.#options;
-    logger.error(`functions: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`functions: ${errorMessage(error)}`);
     if (!this.#hasReadyWorker()) {
       this.#markFailed(error);
     }

@@ -4,6 +4,7 @@
  * and sums them, so one scrape shows the whole node.
  */
 import cluster from 'node:cluster';
+import { errorMessage } from '../shared/guards.js';
 import { AggregatorRegistry, type Registry } from '../shared/prom-client.js';
 
 interface MetricsRequest {
@@ -64,7 +65,7 @@ export function serveClusterMetrics(): { close(): void } {
     };
     aggregator.clusterMetrics().then(
       (text) => reply({ text }),
-      (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => reply({ error: errorMessage(error) }),
     );
   };
   cluster.on('message', onMessage);

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -95,7 +96,7 @@ function readAssets(dir: string, logger: Logger | undefined): ReadonlyMap<string
     }
   } catch (error) {
     logger?.warn(
-      `the portal's files cannot be read from ${dir} (${error instanceof Error ? error.message : String(error)}); the admin API works without them, reinstall Portico to get the portal back.`,
+      `the portal's files cannot be read from ${dir} (${errorMessage(error)}); the admin API works without them, reinstall Portico to get the portal back.`,
     );
     return assets;
   }
@@ -113,7 +114,7 @@ function readPackageAssets(assets: Map<string, Asset>, logger: Logger | undefine
       assets.set(name, { body, contentType: contentType ?? 'application/octet-stream', etag: etagOf(body) });
     } catch (error) {
       logger?.warn(
-        `the portal cannot serve ${name} from the npm package ${specifier.split('/')[0]} (${error instanceof Error ? error.message : String(error)}); charts stay empty until it is installed (npm install).`,
+        `the portal cannot serve ${name} from the npm package ${specifier.split('/')[0]} (${errorMessage(error)}); charts stay empty until it is installed (npm install).`,
       );
     }
   }

@@ -22,6 +22,7 @@ import {
   saveCertificate,
   tryLease,
 } from '../control-plane/index.js';
+import { errorMessage } from '../shared/guards.js';
 import {
   createAccountKey,
   createContextFromPem,
@@ -67,7 +68,7 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
       try {
         next.set(stored.hostname, createContextFromPem(stored.cert, stored.key, stored.hostname));
       } catch (error) {
-        control.logger.warn(error instanceof Error ? error.message : String(error));
+        control.logger.warn(errorMessage(error));
       }
     }
     contexts = next;
@@ -100,9 +101,7 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
         void orderDue(control, options, holder)
           .then((ordered) => (ordered ? afterChange() : undefined))
           .catch((error: unknown) =>
-            control.logger.warn(
-              `ordering certificates failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
+            control.logger.warn(`ordering certificates failed: ${errorMessage(error)}`),
           )
           .finally(() => {
             running = false;
@@ -158,7 +157,7 @@ async function orderOne(control: ControlContext, options: AcmeOptions, hostname:
       `installed a certificate for ${hostname} (valid until ${issued.notAfter.toISOString()})`,
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     control.logger.warn(message);
     await recordCertificateFailure(control, hostname, message);
   }

@@ -11,6 +11,7 @@ import {
   type ServedDomain,
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import { errorMessage } from '../shared/guards.js';
 import type { ResourceTables } from './environment-runtime.js';
 
 /** The custom domains a node serves. */
@@ -68,9 +69,7 @@ export function createDomainTable(control: ControlContext): DomainTable {
         void revalidateDomains(control, readyAfterMs)
           .then(afterChange)
           .catch((error: unknown) =>
-            control.logger.warn(
-              `checking custom domains failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
+            control.logger.warn(`checking custom domains failed: ${errorMessage(error)}`),
           );
       timer = setInterval(check, intervalMs);
       timer.unref();

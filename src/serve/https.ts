@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { SecureContext } from 'node:tls';
 import { createSecureEdgeServer } from '../edge/index.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import {
   answerAcmeChallenge,
@@ -92,9 +93,7 @@ async function answerChallenge(
     const answer = await options.keyAuthorization(token);
     answerAcmeChallenge(req, res, () => answer);
   } catch (error) {
-    options.logger.warn(
-      `cannot answer an ACME challenge: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    options.logger.warn(`cannot answer an ACME challenge: ${errorMessage(error)}`);
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('The challenge cannot be read now; try again.\n');
   }

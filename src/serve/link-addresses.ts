@@ -6,6 +6,7 @@
  * without a repair. A policy a user changed stays as it is.
  */
 import { type ControlContext, followServiceAddress } from '../control-plane/index.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 
 /** What to do about a link left at the old address. */
@@ -37,7 +38,7 @@ export async function followLinkedGateways(
     }
   } catch (error) {
     logger.warn(
-      `Could not move the gateway links to this service's address: ${error instanceof Error ? error.message : String(error)}. ${REPAIR_HINT}`,
+      `Could not move the gateway links to this service's address: ${errorMessage(error)}. ${REPAIR_HINT}`,
     );
   }
 }

@@ -11,6 +11,7 @@ import { DEFAULT_KEY_HEADER, type ResolvedLink, type ServingEntry } from '../con
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
 import { subscriptionKeyDigest } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { overlay } from '../shared/overlay.js';
 import { forwardInProcess, type InProcessGatewayOptions, type LocalGateways } from './linked-gateway.js';
@@ -181,9 +182,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
         userIdOf(target.principalHeader),
       );
     } catch (cause) {
-      deps.logger.error(
-        `api ${entry.hostname}: cannot sign the backend token: ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
+      deps.logger.error(`api ${entry.hostname}: cannot sign the backend token: ${errorMessage(cause)}`);
       sendProxyError(
         req,
         res,

@@ -13,6 +13,7 @@ import {
   type Sandbox,
 } from '../functions-host/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Options of {@link createManagedApi}. */
@@ -101,9 +102,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
         }
         const running = await start().catch((error: unknown) => {
           // The public answer names what failed; the message (folders, ports) goes to the log only.
-          options.logger.error(
-            `api ${options.label}: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          options.logger.error(`api ${options.label}: ${errorMessage(error)}`);
           sendProxyError(req, res, describeUnavailable(error, 'The API of this site is unavailable'));
           return undefined;
         });

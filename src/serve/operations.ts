@@ -23,6 +23,7 @@ import {
   type TrafficRecorder,
   type TrafficSink,
 } from '../ops/index.js';
+import { errorMessage } from '../shared/guards.js';
 import { sql } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
@@ -139,7 +140,7 @@ function startTraffic(sink: TrafficSink, logger: Logger): TrafficRecorder {
       if (!failing) {
         failing = true;
         logger.warn(
-          `writing the traffic history failed (${error instanceof Error ? error.message : String(error)}); the counts are kept and written again next minute.`,
+          `writing the traffic history failed (${errorMessage(error)}); the counts are kept and written again next minute.`,
         );
       }
     },

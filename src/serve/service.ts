@@ -34,6 +34,7 @@ import {
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { makePrivateDir, tightenFolder } from '../shared/private-fs.js';
 import type { TrafficBatch } from '../shared/traffic.js';
@@ -520,10 +521,7 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
           logger.info(`removed ${removed} stored contents no deployment uses any more`);
         }
       },
-      (error: unknown) =>
-        logger.warn(
-          `sweeping unused contents failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+      (error: unknown) => logger.warn(`sweeping unused contents failed: ${errorMessage(error)}`),
     );
   sweep();
   const timer = setInterval(sweep, 60 * 60_000);
@@ -535,7 +533,7 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
 function expireUploadsRegularly(control: ControlContext, logger: Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
     expireUploads(control).catch((error: unknown) =>
-      logger.warn(`expiring uploads failed: ${error instanceof Error ? error.message : String(error)}`),
+      logger.warn(`expiring uploads failed: ${errorMessage(error)}`),
     );
   }, UPLOAD_CHECK_INTERVAL_MS);
   timer.unref();
@@ -552,9 +550,7 @@ function followChanges(table: SiteTable, options: ServeOptions): NodeJS.Timeout 
       },
       (error: unknown) => {
         if (!failing) {
-          options.logger.warn(
-            `cannot read the change log: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          options.logger.warn(`cannot read the change log: ${errorMessage(error)}`);
         }
         failing = true;
       },

@@ -11,6 +11,7 @@ import {
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider, MissingSite } from '../edge/index.js';
 import type { FunctionSummary } from '../functions-host/index.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import {
   type BrokenState,
@@ -67,7 +68,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       const previous = runtimes.get(entry.hostname);
       const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange, previous).catch(
         (error: unknown) => {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           const broken = failedAgain(previous?.broken, reason, performance.now(), retryBrokenMs);
           logFailure(deps.control.logger, entry.hostname, broken);
           return { entry, broken } satisfies EnvironmentRuntime;

@@ -21,6 +21,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from './guards.js';
 import type { Logger } from './logger.js';
 
 /** Inputs of {@link watchFolderTree}. */
@@ -154,7 +155,7 @@ class TreeWatcher implements FolderWatcher {
 
   #report(dir: string, error: unknown): void {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (code !== undefined && GONE_CODES.has(code)) {
       this.#options.logger.debug(`not watching ${dir}: it is gone (${message})`);
       return;
@@ -175,7 +176,7 @@ class TreeWatcher implements FolderWatcher {
  */
 export function describeWatchFailure(dir: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const consequence = 'changes in the folders not watched need a restart';
   if (code === 'ENOSPC') {
     return `watching ${dir} failed: the system's limit of watched folders is reached (${message}); ${consequence}. Raise the limit, e.g. \`sudo sysctl fs.inotify.max_user_watches=524288\`, then restart.`;

@@ -15,3 +15,8 @@ export const SPECIAL_OBJECT_KEYS: ReadonlySet<string> = new Set(['__proto__', 'c
 export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/** The message of anything thrown: an `Error`'s message, or the value itself as text. */
+export function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}

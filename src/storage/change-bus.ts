@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from './database.js';
 
@@ -43,7 +44,7 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
     subscriber.disconnect();
     throw new PorticoError(
       'STORAGE_UNAVAILABLE',
-      `Cannot reach Redis at ${redactUrl(url)}: ${health.lastError() ?? (error instanceof Error ? error.message : String(error))}. Check --redis-url (and that the server is running).`,
+      `Cannot reach Redis at ${redactUrl(url)}: ${health.lastError() ?? errorMessage(error)}. Check --redis-url (and that the server is running).`,
       { cause: error },
     );
   }

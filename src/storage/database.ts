@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import {
   Kysely,
   type MigrationResultSet,
@@ -139,7 +140,7 @@ async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promis
 
 function unreachable(location: DatabaseLocation, cause: unknown): PorticoError {
   const where = location.dialect === 'sqlite' ? location.file : redactUrl(location.url);
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = errorMessage(cause);
   return new PorticoError(
     'STORAGE_UNAVAILABLE',
     `Cannot open the database at ${where}: ${reason}. Check --data or --database-url (and that the server is running).`,

@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import type * as AcmeClient from 'acme-client';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 
 /** Let's Encrypt's production directory, the default when HTTPS is on (acme-client's `letsencrypt.production`). */
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -74,7 +75,7 @@ export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertific
   } catch (error) {
     throw new PorticoError(
       'TLS_ACME_FAILED',
-      `The ACME server at ${order.directoryUrl} did not issue a certificate for ${order.hostname}: ${error instanceof Error ? error.message : String(error)}. Check that ${order.hostname} resolves to this service and that port 80 reaches its plain HTTP listener.`,
+      `The ACME server at ${order.directoryUrl} did not issue a certificate for ${order.hostname}: ${errorMessage(error)}. Check that ${order.hostname} resolves to this service and that port 80 reaches its plain HTTP listener.`,
       { cause: error },
     );
   }

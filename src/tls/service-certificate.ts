@@ -6,6 +6,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Where the service certificate is. */
@@ -33,9 +34,7 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
       context = readPair(files);
       logger.info(`reloaded the service certificate from ${files.certFile}`);
     } catch (error) {
-      logger.warn(
-        `kept the previous service certificate: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      logger.warn(`kept the previous service certificate: ${errorMessage(error)}`);
     }
   };
   const onChange = (now: { mtimeMs: number }, before: { mtimeMs: number }) => {
@@ -84,7 +83,7 @@ export function createContextFromPem(
   } catch (error) {
     throw new PorticoError(
       'TLS_CERTIFICATE_INVALID',
-      `The certificate and key of ${where} cannot be used: ${error instanceof Error ? error.message : String(error)}. Pass a PEM certificate chain and the PEM private key that belongs to it.`,
+      `The certificate and key of ${where} cannot be used: ${errorMessage(error)}. Pass a PEM certificate chain and the PEM private key that belongs to it.`,
       { cause: error },
     );
   }

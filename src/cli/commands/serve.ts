@@ -17,6 +17,7 @@ import {
   WORKER_BANNER_ENV,
   WORKER_READY_MESSAGE,
 } from '../../serve/index.js';
+import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { parseHttpUrl, parsePort, parseSandboxFlag, parseSeconds, parseWorkers } from '../options.js';
 import { deployFolders } from './deploy.js';
@@ -231,9 +232,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();
-    await onReady(service, token).catch((error: unknown) =>
-      logger.error(error instanceof Error ? error.message : String(error)),
-    );
+    await onReady(service, token).catch((error: unknown) => logger.error(errorMessage(error)));
   }
   await stopped;
   // Closed cleanly; a library's pending retry timer (an ACME order backing off) must not hold the process.
@@ -351,7 +350,7 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
           resolve();
         },
         (error: unknown) => {
-          logger.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+          logger.error(`stopping failed: ${errorMessage(error)}`);
           process.exit(1);
         },
       );

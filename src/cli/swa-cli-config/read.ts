@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import { findJsonSyntaxError } from '../../shared/json-syntax.js';
 
 /** The SWA CLI's project file name. */
@@ -70,7 +71,7 @@ function parseJson(text: string, file: string): unknown {
   } catch (error) {
     const where = findJsonSyntaxError(text);
     if (where === undefined) {
-      throw invalid(file, error instanceof Error ? error.message : String(error));
+      throw invalid(file, errorMessage(error));
     }
     throw new PorticoError(
       'CLI_SWA_CONFIG_INVALID',

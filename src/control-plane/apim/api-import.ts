@@ -4,6 +4,7 @@
  * the document's, all in one transaction (an invalid document changes nothing).
  */
 import { PorticoError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
 import {
   type ApiProperties,
@@ -140,7 +141,7 @@ function operationsOf(found: readonly DocumentOperation[]): Map<string, Operatio
         }),
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new PorticoError(
         'CONTROL_OPENAPI_INVALID',
         `The API definition has an operation Portico cannot serve at ${operation.location}: ${message}`,
@@ -159,7 +160,7 @@ async function fetchDocument(url: string): Promise<string> {
   } catch (cause) {
     throw new PorticoError(
       'CONTROL_OPENAPI_INVALID',
-      `The API definition at ${url} could not be fetched (${cause instanceof Error ? cause.message : String(cause)}); check the URL is reachable from the Portico server, or import the file itself.`,
+      `The API definition at ${url} could not be fetched (${errorMessage(cause)}); check the URL is reachable from the Portico server, or import the file itself.`,
     );
   }
   if (!response.ok) {

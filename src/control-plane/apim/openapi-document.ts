@@ -7,7 +7,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { PorticoError } from '../../shared/errors.js';
-import { isRecord } from '../../shared/guards.js';
+import { errorMessage, isRecord } from '../../shared/guards.js';
 
 /** One operation found in a document. */
 export interface DocumentOperation {
@@ -168,7 +168,7 @@ function validationProblems(error: unknown, locate: Locator): DocumentProblem[] 
       return problems;
     }
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return [{ path: '$', message: message.split('\n')[0] ?? message }];
 }
 

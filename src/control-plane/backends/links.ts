@@ -4,6 +4,7 @@
  * web apps and container apps.
  */
 import { PorticoError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { LinkedBackendsTable } from '../../storage/index.js';
 import { findPolicy, putPolicy } from '../apim/policies.js';
 import { findApimServiceById } from '../apim/service.js';
@@ -271,7 +272,7 @@ export async function followServiceAddress(ctx: ControlContext): Promise<Followe
         moved.push(done);
       }
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       failures.push(`the link of environment ${link.environment_id}: ${reason}`);
     }
   }

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ClientPrincipal } from '../types.js';
 import { readBodyCapped } from './_body.js';
@@ -60,7 +61,7 @@ export async function handleAuthRequest(
   try {
     await dispatch(req, res, ctx, matchAuthRoute(ctx.path));
   } catch (error) {
-    ctx.logger?.error(`/.auth request failed: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.logger?.error(`/.auth request failed: ${errorMessage(error)}`);
     failResponse(res);
   }
 }
@@ -250,9 +251,7 @@ async function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthReque
     await ctx.codec.signOut?.(req.headers.cookie);
   } catch (error) {
     // The cookie is cleared all the same; only a copy of it would outlive the sign-out.
-    ctx.logger?.error(
-      `/.auth: could not record a sign-out: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    ctx.logger?.error(`/.auth: could not record a sign-out: ${errorMessage(error)}`);
   }
   sendRedirect(res, target, ctx.codec.clear(req.headers.cookie));
 }

@@ -5,6 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { type FolderWatcher, watchFolderTree } from '../../shared/folder-watch.js';
+import { errorMessage } from '../../shared/guards.js';
 import { type Logger, SILENT_LOGGER } from '../../shared/logger.js';
 import type { FileSource, StaticFile } from '../types.js';
 import { createFileEntry } from './internal/file-entry.js';
@@ -158,7 +159,7 @@ async function rebuildOnce(
     await refresh();
     onChange?.();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     logger.error(`static: rebuilding the file index failed: ${message}`);
   }
 }

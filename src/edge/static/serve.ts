@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { errorMessage } from '../../shared/guards.js';
 import { type Logger, SILENT_LOGGER } from '../../shared/logger.js';
 import type { FileSource, StaticFile } from '../types.js';
 import type { CompressionCache } from './compression-cache.js';
@@ -255,7 +256,7 @@ function logStreamFailure(context: SendContext, file: StaticFile, error: unknown
     context.logger.debug(`static: client closed the connection while ${file.path} was sent`);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   context.logger.warn(`static: sending ${file.path} failed: ${message}`);
 }
 

@@ -6,6 +6,7 @@
  * Their codes are listed in the catalog, `src/shared/errors.ts`, so the parent reports them as user errors.
  */
 import type { ErrorCode } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 
 /** Why an app could not be loaded. */
 export type WorkerLoadErrorCode = Extract<
@@ -55,11 +56,6 @@ export class DuplicateFunctionError extends AzFuncSystemError {
     super(`A function with id "${functionName}" has already been registered.`);
     this.functionName = functionName;
   }
-}
-
-/** The message of any thrown value. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Said after a refusal of the sandbox (Node's `ERR_ACCESS_DENIED`), so the log explains it. */

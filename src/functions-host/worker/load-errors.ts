@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRecord } from '../../shared/guards.js';
-import { DuplicateFunctionError, errorMessage, WorkerLoadError } from './errors.js';
+import { errorMessage, isRecord } from '../../shared/guards.js';
+import { DuplicateFunctionError, WorkerLoadError } from './errors.js';
 
 /** Wraps an error thrown while loading `file` (absolute) of the app in `appDir`. */
 export function describeLoadError(error: unknown, file: string, appDir: string): WorkerLoadError {

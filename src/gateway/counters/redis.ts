@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { PorticoError } from '../../shared/errors.js';
 import { publishEvent } from '../../shared/events.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { CounterDecision, CounterStore } from '../types.js';
 import { admit, refuse, sanitizeAmount, sanitizeCount, windowMs } from './_decision.js';
 import { QUOTA_SCRIPT, RATE_SCRIPT } from './_scripts.js';
@@ -119,7 +120,7 @@ async function connect(url: string): Promise<Redis> {
     return client;
   } catch (error) {
     client.disconnect();
-    const reason = lastError ?? (error instanceof Error ? error.message : String(error));
+    const reason = lastError ?? errorMessage(error);
     throw new PorticoError(
       'STORAGE_UNAVAILABLE',
       `Cannot reach Redis at ${redactUrl(url)} for the gateway counters: ${reason}. Check --redis-url (and that the server is running).`,
@@ -156,7 +157,7 @@ function createGuard(url: string, logger: { warn(message: string): void } | unde
       publishEvent('counterStoreError', () => ({ store: 'redis' }));
       if (!warned) {
         warned = true;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         logger?.warn(
           `Redis counters at ${redactUrl(url)} are unavailable (${reason}); rate limits and quotas admit calls uncounted until it is back.`,
         );

@@ -4,6 +4,8 @@
  * reload it, at most once per 5 minutes per URL. Concurrent callers share one in-flight fetch, and a
  * failed fetch keeps the last good keys (and is retried after a minute).
  */
+
+import { errorMessage } from '../../shared/guards.js';
 import { parseJwks, type VerificationKey } from './_keys.js';
 import { isRecord } from './_token.js';
 
@@ -109,7 +111,7 @@ async function runRefresh(url: string, entry: Entry, deps: OpenIdCacheDeps): Pro
     entry.nextRefreshAt = deps.now() + RETRY_AFTER_FAILURE_MS;
     if (!entry.failing) {
       entry.failing = true;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       const kept = entry.current === undefined ? 'no keys yet' : 'keeping the last keys';
       deps.warn(`validate-jwt: cannot load the openid-config ${describeUrl(url)} (${reason}); ${kept}.`);
     }

@@ -4,6 +4,7 @@
  * refused, so no entity can be declared or expanded.
  */
 import { SaxesParser } from 'saxes';
+import { errorMessage } from '../../shared/guards.js';
 
 /** One element of a policy document. */
 export interface XmlElement {
@@ -62,7 +63,7 @@ export function parseXml(text: string): XmlResult {
   try {
     parser.write(text).close();
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   if (problem !== undefined) {
     return { ok: false, ...problem };

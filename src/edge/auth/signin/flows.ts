@@ -7,6 +7,7 @@
  * `portico start` and sites without providers never load it (docs/decisions/0024-lazy-cli.md).
  */
 import type * as OpenIdClient from 'openid-client';
+import { errorMessage } from '../../../shared/guards.js';
 import { openJson, sealJson } from '../../../shared/seal.js';
 import { parseCookieHeader } from '../cookie-header.js';
 import type { ProviderRegistration } from './registrations.js';
@@ -413,7 +414,7 @@ function errorInCauses(failure: unknown): string | undefined {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** A provider's text, cut short and without control characters, for a message. */

@@ -3,6 +3,8 @@
  * flow with each, and the principal a finished sign-in makes, with roles from `auth.rolesSource` when
  * the site names one (spec/swa-behaviour.md §2.3–2.4).
  */
+
+import { errorMessage } from '../../../shared/guards.js';
 import type { ClientPrincipal } from '../../types.js';
 import { isValidRoleName } from '../principal.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
@@ -182,6 +184,6 @@ async function rolesOf(
       ),
     ];
   } catch (error) {
-    return `Sign-in cannot finish: the roles function failed (${error instanceof Error ? error.message : String(error)}).`;
+    return `Sign-in cannot finish: the roles function failed (${errorMessage(error)}).`;
   }
 }

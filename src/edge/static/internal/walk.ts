@@ -9,6 +9,7 @@ import { stat } from 'node:fs';
 import { readdir, realpath, stat as statPromise } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../../../config/index.js';
+import { errorMessage } from '../../../shared/guards.js';
 import type { Logger } from '../../../shared/logger.js';
 
 /** One regular file found by {@link walkDirectory}. */
@@ -107,7 +108,7 @@ async function readEntries(context: WalkContext, directory: string): Promise<Dir
   try {
     return await readdir(directory, { withFileTypes: true });
   } catch (error) {
-    context.logger.warn(`static: cannot list ${directory}: ${describeError(error)}`);
+    context.logger.warn(`static: cannot list ${directory}: ${errorMessage(error)}`);
     return [];
   }
 }
@@ -167,7 +168,7 @@ function statEntries(
       }
       stat(path, (error, stats) => {
         if (error !== null) {
-          context.logger.debug(`static: skipping ${path}: ${describeError(error)}`);
+          context.logger.debug(`static: skipping ${path}: ${errorMessage(error)}`);
         }
         settle(index, error === null ? { realPath: path, stats } : undefined);
       });
@@ -185,7 +186,7 @@ async function resolveLink(context: WalkContext, path: string): Promise<Resolved
     }
     return { realPath, stats: await statPromise(realPath) };
   } catch (error) {
-    context.logger.debug(`static: skipping ${path}: ${describeError(error)}`);
+    context.logger.debug(`static: skipping ${path}: ${errorMessage(error)}`);
     return undefined;
   }
 }
@@ -228,8 +229,4 @@ function isAllowedName(name: string, stats: Stats): boolean {
 function toWalkedFile(relativePath: string, target: ResolvedEntry): WalkedFile {
   const { size, mtimeMs } = target.stats;
   return { urlPath: `/${relativePath}`, realPath: target.realPath, size, mtimeMs };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

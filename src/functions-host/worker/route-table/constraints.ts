@@ -1,5 +1,6 @@
 /** Inline route constraints (ASP.NET Core `RouteOptions.ConstraintMap`, invariant culture). */
 
+import { errorMessage } from '../../../shared/guards.js';
 import {
   isBoolean,
   isDateTime,
@@ -101,7 +102,7 @@ function createRegex(name: string, args: string | undefined): Constraint {
     const pattern = new RegExp(args, 'i');
     return (value) => pattern.test(value);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new RouteTemplateError(`the pattern of '${name}(${args})' is not valid: ${reason}`);
   }
 }
