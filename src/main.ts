@@ -35,7 +35,7 @@ import {
   type TlsCertificate,
 } from './edge/index.js';
 // Types only: the functions host is imported when --api asks for it (docs/decisions/0024-lazy-cli.md).
-import type { FunctionSummary, FunctionsHost, Sandbox, SandboxChoice } from './functions-host/index.js';
+import type { DevFunctions, FunctionSummary, SandboxChoice } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import { watchFolderTree } from './shared/folder-watch.js';
 import type { Logger } from './shared/logger.js';
@@ -75,6 +75,12 @@ export interface DevServerOptions {
   readonly runCwd?: string;
   /** `--devserver-timeout`: how long `run` may take until the URL answers, in seconds (default 60). */
   readonly devserverTimeoutSeconds?: number;
+  /**
+   * The functions of `apiDir`, already starting (`startDevFunctions`): the CLI starts the worker
+   * before it loads the edge (decision 0055). Absent, `startDevServer` starts them. A failed start closes
+   * them either way.
+   */
+  readonly managedFunctions?: Promise<DevFunctions>;
 }
 
 /** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
@@ -103,6 +109,27 @@ export interface DevServer {
 
 /** Starts `portico start`. Rejects with a user error when the app folder or the config is unusable. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const { appDir, configDir, first } = await readStartingState(options).catch(async (error: unknown) => {
+    await discardFunctions(options.managedFunctions);
+    throw error;
+  });
+  const live = createLiveSite(first, options, appDir, configDir);
+  let started: StartedParts | undefined;
+  try {
+    // Inside the try: the live site's config watcher must not keep the process alive after a failure.
+    started = await startContentAndFunctions(options, appDir, live);
+    return await startEdge(options, live, appDir, first.file, started);
+  } catch (error) {
+    live.close();
+    await Promise.all([started?.managed?.host.close(), started?.content.close()]);
+    throw error;
+  }
+}
+
+/** The folders and the config a start serves; rejects with a user error when one is unusable. */
+async function readStartingState(
+  options: DevServerOptions,
+): Promise<{ appDir: string | undefined; configDir: string; first: ReadState }> {
   const appDir =
     options.appDevserverUrl === undefined ? await requireDirectory(options.appDir, 'app folder') : undefined;
   const configDir =
@@ -117,22 +144,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       `the config is invalid, so nothing is served:\n${formatDiagnostics(errorsOf(first.diagnostics), displayBase(configDir))}`,
     );
   }
-  const live = createLiveSite(first, options, appDir, configDir);
-  let started: StartedParts | undefined;
-  try {
-    // Inside the try: the live site's config watcher must not keep the process alive after a failure.
-    started = await startContentAndFunctions(options, appDir, live);
-    return await startEdge(options, live, appDir, first.file, started);
-  } catch (error) {
-    live.close();
-    await Promise.all([started?.managed?.host.close(), started?.content.close()]);
-    throw error;
-  }
+  return { appDir, configDir, first };
 }
 
 /** What the edge starts on: the app folder's content and, with `--api`, the managed functions. */
 interface StartedParts {
-  readonly managed: ManagedFunctions | undefined;
+  readonly managed: DevFunctions | undefined;
   readonly content: Content;
 }
 
@@ -147,7 +164,7 @@ async function startContentAndFunctions(
   live: LiveSite,
 ): Promise<StartedParts> {
   const [managed, content] = await Promise.allSettled([
-    startManagedFunctions(options),
+    options.managedFunctions ?? startApi(options),
     createContent(options, appDir, live),
   ]);
   if (managed.status === 'fulfilled' && content.status === 'fulfilled') {
@@ -160,58 +177,21 @@ async function startContentAndFunctions(
   throw managed.status === 'rejected' ? managed.reason : (content as PromiseRejectedResult).reason;
 }
 
-interface ManagedFunctions {
-  readonly host: FunctionsHost;
-  readonly url: string;
-  /** Where the edge connects (decision 0033), when the host has a Unix socket. */
-  readonly socketPath: string | undefined;
-  readonly functions: readonly FunctionSummary[];
-}
-
-/** With `--api`, loads the Functions app in its worker first, so a broken API fails the start clearly. */
-async function startManagedFunctions(options: DevServerOptions): Promise<ManagedFunctions | undefined> {
+/** With `--api`, the app's functions, loaded first so a broken API fails the start clearly. */
+async function startApi(options: DevServerOptions): Promise<DevFunctions | undefined> {
   if (options.apiDir === undefined) {
     return undefined;
   }
-  // The functions host checks the folder itself (exists, holds host.json or package.json).
-  const apiDir = resolve(options.apiDir);
-  const sandbox = await resolveDevSandbox(options.sandbox);
-  const { createFunctionsHost } = await import('./functions-host/index.js');
-  const host = createFunctionsHost({
-    apiDir,
-    port: 0,
-    useLocalSettings: true,
-    watch: true,
-    maxMemoryMb: options.apiMaxMemoryMb,
-    logger: options.logger,
-    ...(sandbox === undefined ? {} : { sandbox }),
-  });
-  if (sandbox !== undefined) {
-    options.logger.info(`functions sandbox: ${sandbox.describe()}`);
-  }
-  const info = await host.start();
-  for (const warning of info.warnings) {
-    options.logger.warn(`api: ${warning}`);
-  }
-  return { host, url: info.url, socketPath: info.socketPath, functions: info.functions };
+  const { startDevFunctions } = await import('./functions-host/index.js');
+  return startDevFunctions({ ...options, apiDir: options.apiDir });
 }
 
-/**
- * `portico start --sandbox`: never a uid per site (that would hand the developer's API folder to another
- * group); bubblewrap and the Node permission model as asked.
- */
-async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<Sandbox | undefined> {
-  if (choice === 'user') {
-    throw new PorticoError(
-      'FUNCTIONS_SANDBOX_INVALID',
-      '--sandbox user is for portico serve (a uid per site); portico start runs your own folder: use --sandbox bubblewrap or --sandbox node. See docs/security.md.',
-    );
-  }
-  if (choice === undefined) {
-    return undefined;
-  }
-  const { resolveSandbox } = await import('./functions-host/index.js');
-  return resolveSandbox({ choice, functionsUser: 'off' });
+/** Stops functions started for a start that failed before it used them; never rejects. */
+async function discardFunctions(started: Promise<DevFunctions> | undefined): Promise<void> {
+  await started?.then(
+    (functions) => functions.host.close(),
+    () => undefined,
+  );
 }
 
 /** Starts the edge on the content read and the API started; on a failure, the caller closes those two. */
@@ -325,7 +305,7 @@ function createApiExclusion(
  * The `/api` proxy: to the managed worker (requests wait, within the API timeout, while a crashed or
  * changed worker restarts; a worker that cannot load answers at once), or to `--api-devserver-url`.
  */
-function createProxy(options: DevServerOptions, managed: ManagedFunctions | undefined): ApiProxy | undefined {
+function createProxy(options: DevServerOptions, managed: DevFunctions | undefined): ApiProxy | undefined {
   const common = { timeoutMs: options.apiTimeoutSeconds * 1000, logger: options.logger };
   if (managed !== undefined) {
     const { host } = managed;

@@ -66,6 +66,16 @@ describe('createFunctionsHost: start', () => {
     expect(pong.execArgv).toContain('--max-old-space-size=512');
   });
 
+  it('calls onFirstSpawn once: when the first worker has been started, before start() resolves', async () => {
+    const calls: string[] = [];
+    let phase = 'starting';
+    const host = openHost({ apiDir: await writeApiDir(), onFirstSpawn: () => calls.push(phase) });
+    await host.start();
+    phase = 'started';
+    await host.restart();
+    expect(calls).toEqual(['starting']);
+  });
+
   it('passes the memory limit to the worker', async () => {
     const host = openHost({ apiDir: await writeApiDir(), maxMemoryMb: 64 });
     const { url } = await host.start();

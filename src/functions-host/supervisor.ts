@@ -92,6 +92,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #everReady = false;
   /** The app streams HTTP bodies, as its last ready worker said (the edge then uses HTTP, not frames). */
   #streaming = false;
+  /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
+  #onFirstSpawn: (() => void) | undefined;
   /** Kills the workers synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => {
     for (const slot of this.#slots) {
@@ -105,6 +107,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.#apiDir = resolve(options.apiDir);
     this.#host = options.host ?? DEFAULT_HOST;
+    this.#onFirstSpawn = options.onFirstSpawn;
   }
 
   get url(): string {
@@ -367,6 +370,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     };
     slot.worker = running;
     void worker.exited.then((exit) => this.#onExit(running, exit));
+    const onFirstSpawn = this.#onFirstSpawn;
+    this.#onFirstSpawn = undefined;
+    onFirstSpawn?.();
     return running;
   }
 

@@ -84,6 +84,11 @@ export interface FunctionsHostOptions {
   /** Who the worker runs for (a site id): its uid under a uid-per-site sandbox (default: the API folder). */
   readonly sandboxIdentity?: string;
   /**
+   * Called once, as soon as the first worker process has been started, before it has loaded the app:
+   * `portico start` loads the edge's modules only then, so the two overlap (decision 0055).
+   */
+  readonly onFirstSpawn?: () => void;
+  /**
    * Script run as the worker (default: the compiled `worker/main.js` next to this module).
    * @internal for tests
    */

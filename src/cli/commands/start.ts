@@ -7,8 +7,9 @@
 import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { ApiBuildWatch } from '../../functions-host/build-scripts.js';
-import type { SandboxChoice } from '../../functions-host/index.js';
-import { type DevServer, type DevServerOptions, startDevServer } from '../../main.js';
+import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js';
+// Types only: the edge loads once the API's worker has started (decision 0055).
+import type { DevServer, DevServerOptions } from '../../main.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { openBrowser } from '../open-browser.js';
@@ -83,7 +84,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   }
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
   const apiBuild = resolved.apiDir === undefined ? undefined : await prepareApiBuild(resolved.apiDir, logger);
-  const server = await startDevServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
+  const server = await startServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
     async (error: unknown) => {
       await apiBuild?.close();
       throw error;
@@ -102,7 +103,41 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   await apiBuild?.close();
 }
 
-/** The resolved options as {@link startDevServer} takes them. */
+/** Starts the API's worker first, then loads the edge and starts it around the worker (decision 0055). */
+async function startServer(options: DevServerOptions): Promise<DevServer> {
+  const early = await startApiFirst(options);
+  const { startDevServer } = await import('../../main.js');
+  return startDevServer({ ...options, managedFunctions: early?.managed });
+}
+
+/**
+ * With `--api`, starts the API's worker and waits only until its process has started: the edge's modules
+ * then load while the worker boots, instead of before it (decision 0055). `startDevServer` awaits the
+ * functions, reports their failure, and closes them when the start fails.
+ */
+async function startApiFirst(
+  options: DevServerOptions,
+): Promise<{ readonly managed: Promise<DevFunctions> } | undefined> {
+  if (options.apiDir === undefined) {
+    return undefined;
+  }
+  let spawned: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    spawned = resolve;
+  });
+  const { startDevFunctions } = await import('../../functions-host/index.js');
+  const managed = startDevFunctions({ ...options, apiDir: options.apiDir, onFirstSpawn: spawned });
+  // startDevServer handles the outcome; a failure before then must neither count as unhandled nor keep
+  // the start waiting for a process that never started.
+  const settled = managed.then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([started, settled]);
+  return { managed };
+}
+
+/** The resolved options as `startDevServer` takes them. */
 function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: Logger): DevServerOptions {
   return {
     appDir: resolved.appDir ?? resolved.appLocation,

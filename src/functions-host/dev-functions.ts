@@ -1,0 +1,79 @@
+/**
+ * The API folder's functions as `portico start --api` runs them: local settings, a restart on every
+ * change, and the sandbox only when asked (never a uid per site). The CLI starts them before it loads the
+ * edge, so the worker boots while the edge's modules load (decision 0055).
+ */
+import { resolve } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { resolveSandbox } from './sandbox/select.js';
+import type { Sandbox, SandboxChoice } from './sandbox/types.js';
+import { createFunctionsHost } from './supervisor.js';
+import type { FunctionSummary, FunctionsHost } from './types.js';
+
+/** What {@link startDevFunctions} needs of `portico start`'s options. */
+export interface DevFunctionsOptions {
+  /** The Azure Functions app folder (`--api`). */
+  readonly apiDir: string;
+  /** Heap limit of the worker, in MB (`--api-max-memory`). */
+  readonly apiMaxMemoryMb?: number;
+  /** `--sandbox`: unset runs the worker as the developer, with their environment (without PORTICO_*). */
+  readonly sandbox?: SandboxChoice;
+  readonly logger: Logger;
+  /** Called once the worker process has been started, before it has loaded the app. */
+  readonly onFirstSpawn?: () => void;
+}
+
+/** The API's functions, loaded and answering in their worker. */
+export interface DevFunctions {
+  readonly host: FunctionsHost;
+  readonly url: string;
+  /** Where the edge connects (decision 0033), when the host has a Unix socket. */
+  readonly socketPath: string | undefined;
+  readonly functions: readonly FunctionSummary[];
+}
+
+/**
+ * Loads the Functions app in its worker; rejects with the app's error, so a broken API fails the start
+ * clearly.
+ */
+export async function startDevFunctions(options: DevFunctionsOptions): Promise<DevFunctions> {
+  // The functions host checks the folder itself (exists, holds host.json or package.json).
+  const apiDir = resolve(options.apiDir);
+  const sandbox = await resolveDevSandbox(options.sandbox);
+  const host = createFunctionsHost({
+    apiDir,
+    port: 0,
+    useLocalSettings: true,
+    watch: true,
+    maxMemoryMb: options.apiMaxMemoryMb,
+    logger: options.logger,
+    onFirstSpawn: options.onFirstSpawn,
+    ...(sandbox === undefined ? {} : { sandbox }),
+  });
+  if (sandbox !== undefined) {
+    options.logger.info(`functions sandbox: ${sandbox.describe()}`);
+  }
+  const info = await host.start();
+  for (const warning of info.warnings) {
+    options.logger.warn(`api: ${warning}`);
+  }
+  return { host, url: info.url, socketPath: info.socketPath, functions: info.functions };
+}
+
+/**
+ * `portico start --sandbox`: never a uid per site (that would hand the developer's API folder to another
+ * group); bubblewrap and the Node permission model as asked.
+ */
+async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<Sandbox | undefined> {
+  if (choice === 'user') {
+    throw new PorticoError(
+      'FUNCTIONS_SANDBOX_INVALID',
+      '--sandbox user is for portico serve (a uid per site); portico start runs your own folder: use --sandbox bubblewrap or --sandbox node. See docs/security.md.',
+    );
+  }
+  if (choice === undefined) {
+    return undefined;
+  }
+  return resolveSandbox({ choice, functionsUser: 'off' });
+}
