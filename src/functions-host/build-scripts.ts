@@ -7,7 +7,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { glob } from 'tinyglobby';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -77,6 +76,8 @@ async function compareOutput(
   if (outputRoot === main || /[*?{[]/.test(outputRoot)) {
     return 'not-typescript';
   }
+  // Imported here: an API without a build script (most JavaScript apps) starts without tinyglobby.
+  const { glob } = await import('tinyglobby');
   const sources = await glob(['**/*.{ts,mts,cts}'], {
     cwd: apiDir,
     ignore: ['node_modules/**', `${outputRoot}/**`, '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'],

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
@@ -175,6 +175,33 @@ describe('what each command loads', () => {
       // The config is checked with zod's bundle of one file, not with zod's hundred modules (decision 0043).
       expect(modules.some((path) => path.endsWith('/dist/shared/zod.js'))).toBe(true);
       expect(packages(modules, ['zod'])).toEqual([]);
+    },
+    timeoutFor(1),
+  );
+
+  it(
+    'start --api of a JavaScript app loads the functions host, but no globbing: only a build script needs it',
+    async () => {
+      const dir = await writeApp({ 'index.html': 'hello' });
+      const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+      const { log, options } = recording();
+      const cli = await startCli(
+        ['start', dir, '--port', '0', '--api', apiDir],
+        CLI_PROCESS_BUDGET_MS,
+        options,
+      );
+      try {
+        expect((await send(`${cli.url}/api/greet?name=modules`)).text).toBe('Hello, modules!');
+      } finally {
+        expect(await cli.stop()).toBe(0);
+        await rm(dir, { recursive: true, force: true });
+      }
+      const modules = await loaded(log);
+      expect(modules.some((path) => path.endsWith('/dist/functions-host/build-scripts.js'))).toBe(true);
+      expect(modules.some((path) => path.endsWith('/dist/functions-host/supervisor.js'))).toBe(true);
+      // The worker runs in its own process; this one globs only for an app with a build script.
+      expect(packages(modules, ['tinyglobby', 'picomatch', 'fdir'])).toEqual([]);
+      expect(folders(modules, SERVICE_FOLDERS)).toEqual([]);
     },
     timeoutFor(1),
   );
