@@ -5,6 +5,7 @@
  * other lines (warnings, errors, `added 3 packages in 1s`) are kept as they are. Every kept or made line
  * has the install's secrets taken out first ({@link createRedactor}).
  */
+import { countOf } from '../shared/count.js';
 
 /** At most one progress line per this interval, after the first. */
 export const PROGRESS_INTERVAL_MS = 2_000;
@@ -80,7 +81,7 @@ export function createNpmLog(options: {
 }
 
 function describeCounts(resolved: number, fetched: number): string {
-  return `${resolved} package${resolved === 1 ? '' : 's'} resolved, ${fetched} fetched`;
+  return `${countOf(resolved, 'package')} resolved, ${fetched} fetched`;
 }
 
 function seconds(ms: number): string {

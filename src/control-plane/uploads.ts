@@ -9,6 +9,8 @@
  * was an upload that has expired too, or a live deployment that holds it. The hourly sweep keeps
  * unused contents for twice the expiry, a margin for clocks that differ between nodes.
  */
+
+import { countOf } from '../shared/count.js';
 import type { ControlContext } from './context.js';
 
 /** How long a deployment may take from its start to its commit: 1 hour. */
@@ -25,7 +27,7 @@ export function uploadExpiryOf(ctx: ControlContext): number {
 /** The reason an expired deployment carries, in `error`. */
 export function expiredUploadMessage(ctx: ControlContext): string {
   const minutes = Math.max(1, Math.round(uploadExpiryOf(ctx) / 60_000));
-  return `Upload expired: the deployment was not committed within ${minutes} minute${minutes === 1 ? '' : 's'} of its start, so its uploaded files were released. Deploy again.`;
+  return `Upload expired: the deployment was not committed within ${countOf(minutes, 'minute')} of its start, so its uploaded files were released. Deploy again.`;
 }
 
 /** True when an `Uploading` deployment created at `createdAt` has expired. */

@@ -7,6 +7,7 @@
  * worker is ready, new connections wait for the next one; when none can load, they are closed.
  */
 import { resolve } from 'node:path';
+import { countOf } from '../shared/count.js';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { type FolderWatcher, watchFolderTree } from '../shared/folder-watch.js';
@@ -508,7 +509,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   #onRelaunched(info: FunctionsHostInfo): void {
     const { logger } = this.#options;
-    logger.info(`functions: API ready again at ${info.url} (${info.functions.length} functions)`);
+    logger.info(`functions: API ready again at ${info.url} (${countOf(info.functions.length, 'function')})`);
     for (const warning of info.warnings) {
       logger.warn(`functions: ${warning}`);
     }

@@ -12,6 +12,7 @@ import {
   type FunctionsHost,
   type Sandbox,
 } from '../functions-host/index.js';
+import { countOf } from '../shared/count.js';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
@@ -157,7 +158,7 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
   });
   try {
     const info = await host.start();
-    options.logger.info(`api ${options.label}: worker ready (${info.functions.length} functions)`);
+    options.logger.info(`api ${options.label}: worker ready (${countOf(info.functions.length, 'function')})`);
     return {
       host,
       functions: info.functions,

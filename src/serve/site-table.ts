@@ -11,6 +11,7 @@ import {
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider, MissingSite } from '../edge/index.js';
 import type { FunctionSummary } from '../functions-host/index.js';
+import { countOf } from '../shared/count.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -91,9 +92,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     }
     if (previous?.broken !== undefined && next !== undefined && next.broken === undefined) {
       const { attempts } = previous.broken;
-      deps.control.logger.info(
-        `serving ${hostname} again, after ${attempts} failed attempt${attempts === 1 ? '' : 's'}`,
-      );
+      deps.control.logger.info(`serving ${hostname} again, after ${countOf(attempts, 'failed attempt')}`);
     }
     if (previous !== undefined) {
       void closeEnvironmentRuntime(previous, DRAIN_MS, next);

@@ -90,7 +90,7 @@ describe('portico start', () => {
     const cli = await startCli(['start', dir, '--port', '0', '--verbose']);
     try {
       await eventually(async () =>
-        /Serving .* \(1 files\) with .*staticwebapp\.config\.json/.test(cli.stdout()),
+        /Serving .* \(1 file\) with .*staticwebapp\.config\.json/.test(cli.stdout()),
       );
       await send(`${cli.url}/admin/x?y=1`);
       await send(`${cli.url}/nope`);

@@ -15,6 +15,7 @@ import {
   type PackedFolder,
   packDirectory,
 } from '../../client/index.js';
+import { countOf } from '../../shared/count.js';
 import { PorticoError } from '../../shared/errors.js';
 import {
   addConnectionOptions,
@@ -209,14 +210,14 @@ function noteSkippedDotenv(folder: PackedFolder, dir: string): void {
   const skipped = folder.skippedDotenv;
   if (skipped.length > 0) {
     writeNote(
-      `Left out ${skipped.length} .env file${skipped.length === 1 ? '' : 's'} of ${dir} (${skipped.join(', ')}): ` +
+      `Left out ${countOf(skipped.length, '.env file')} of ${dir} (${skipped.join(', ')}): ` +
         'they usually hold local secrets. Use portico settings set for app settings, or pass --include-dotenv to upload them.',
     );
   }
 }
 
 function describeFolder(folder: PackedFolder): string {
-  return `${folder.files.length} file${folder.files.length === 1 ? '' : 's'} (${formatBytes(folder.bytes)})`;
+  return `${countOf(folder.files.length, 'file')} (${formatBytes(folder.bytes)})`;
 }
 
 /** The environment's URL from the commit answer, else its host name, else the environment. */

@@ -10,6 +10,7 @@ import type { ApiBuildWatch } from '../../functions-host/build-scripts.js';
 import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js';
 // Types only: the edge loads once the API's worker has started (decision 0055).
 import type { DevServer, DevServerOptions } from '../../main.js';
+import { countOf } from '../../shared/count.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { openBrowser } from '../open-browser.js';
@@ -226,7 +227,7 @@ function describeServed(server: DevServer): string {
   if (server.devServerUrl !== undefined) {
     return `Serving the dev server at ${server.devServerUrl} with ${config}; Ctrl-C to stop.`;
   }
-  return `Serving ${relative(process.cwd(), server.appDir) || '.'} (${server.fileCount} files) with ${config}; Ctrl-C to stop.`;
+  return `Serving ${relative(process.cwd(), server.appDir) || '.'} (${countOf(server.fileCount, 'file')}) with ${config}; Ctrl-C to stop.`;
 }
 
 /** Stops on Ctrl-C or SIGTERM, or when the --run command exits by itself (then with its exit code). */

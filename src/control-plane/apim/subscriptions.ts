@@ -5,6 +5,7 @@
  * one owner holds to it.
  */
 import { randomBytes } from 'node:crypto';
+import { countOf } from '../../shared/count.js';
 import { PorticoError } from '../../shared/errors.js';
 import type { Transaction } from '../../shared/kysely.js';
 import type { Database } from '../../storage/index.js';
@@ -171,7 +172,7 @@ async function checkSubscriptionsLimit(
   if (held.length >= limit) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
-      `The product '${productId}' allows ${limit} subscription${limit === 1 ? '' : 's'} per user (subscriptionsLimit), and ${properties.ownerId} already holds ${held.map((other) => `'${other.id}'`).join(', ')}; cancel one first, or raise the limit.`,
+      `The product '${productId}' allows ${countOf(limit, 'subscription')} per user (subscriptionsLimit), and ${properties.ownerId} already holds ${held.map((other) => `'${other.id}'`).join(', ')}; cancel one first, or raise the limit.`,
     );
   }
 }
