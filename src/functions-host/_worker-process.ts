@@ -46,6 +46,8 @@ export interface WorkerProcess {
   ping(timeoutMs: number): Promise<boolean>;
   /** Asks the worker to close each connection it has after that connection's next response. */
   rebalance(): void;
+  /** Tells a worker started with `waitForLoad` to load the app now (decision 0056). */
+  load(): void;
 }
 
 /** Lines of stderr kept to explain a worker that exits before it is ready. */
@@ -147,6 +149,12 @@ function createHandle(
     rebalance() {
       if (!done && child.connected) {
         child.send({ type: 'rebalance' }, () => {});
+      }
+    },
+    load() {
+      // A worker that cannot get the message has exited or is exiting: its `ready` rejects then.
+      if (!done && child.connected) {
+        child.send({ type: 'load' }, () => {});
       }
     },
     ping(timeoutMs) {

@@ -1,10 +1,12 @@
 /** The supervisor over a fake worker: crash and hang recovery, restarts on the same port, the dev watch loop. */
+import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, send } from '../../test/helpers/app.js';
 import {
   closeHosts,
+  FAST_TIMINGS,
   isAlive,
   openHost,
   recordingLogger,
@@ -116,6 +118,70 @@ describe('createFunctionsHost: watch', () => {
 
     await rm(join(apiDir, 'FATAL'));
     await nextPid(url, second);
+  });
+
+  /** A watch that never settles by itself: the test ends each burst with `restart()`. */
+  const HELD_BURSTS = { ...FAST_TIMINGS, watchDebounceMs: 60_000 };
+
+  /** The pids of the workers of `apiDir` (its folder is in their command line). */
+  function workerPids(apiDir: string): number[] {
+    const found = spawnSync('pgrep', ['-f', apiDir], { encoding: 'utf8' }).stdout;
+    return found.split('\n').filter(Boolean).map(Number);
+  }
+
+  /** Waits for a worker of `apiDir` other than `current`: the one booted at the start of a burst. */
+  async function standbyOf(apiDir: string, current: number): Promise<number> {
+    let standby: number | undefined;
+    await eventually(async () => {
+      standby = workerPids(apiDir).find((pid) => pid !== current);
+      return standby !== undefined;
+    });
+    return standby ?? 0;
+  }
+
+  it('boots the next worker at the first change of a burst, and loads the app in it when the burst ends', async () => {
+    const apiDir = await writeApiDir({ 'index.js': 'v1' });
+    const host = openHost({ apiDir, watch: true, timings: HELD_BURSTS });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+
+    await writeFile(join(apiDir, 'index.js'), 'v2');
+    const standby = await standbyOf(apiDir, pid);
+    // Booted, it waits for `load`: the old worker still serves.
+    expect(await pidOf(url)).toBe(pid);
+    await host.restart();
+    expect(await pidOf(url)).toBe(standby);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('does not use that worker when local.settings.json changed after it booted', async () => {
+    const settings = (value: string) => JSON.stringify({ Values: { GREETING: value } });
+    const apiDir = await writeApiDir({ 'index.js': 'v1', 'local.settings.json': settings('one') });
+    const host = openHost({ apiDir, watch: true, useLocalSettings: true, timings: HELD_BURSTS });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+
+    await writeFile(join(apiDir, 'index.js'), 'v2');
+    const standby = await standbyOf(apiDir, pid);
+    await writeFile(join(apiDir, 'local.settings.json'), settings('two'));
+    await host.restart();
+    const served = await firstPid(url);
+    expect(served).not.toBe(standby);
+    expect((await send(`${url}/api/env?name=GREETING`)).json<{ value: string }>().value).toBe('two');
+    await eventually(async () => !isAlive(standby));
+  });
+
+  it('close() in the middle of a burst stops the worker booted for it', async () => {
+    const apiDir = await writeApiDir({ 'index.js': 'v1' });
+    const host = openHost({ apiDir, watch: true, timings: HELD_BURSTS });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+
+    await writeFile(join(apiDir, 'index.js'), 'v2');
+    const standby = await standbyOf(apiDir, pid);
+    await host.close();
+    expect(isAlive(pid)).toBe(false);
+    expect(isAlive(standby)).toBe(false);
   });
 
   it('ignores node_modules', async () => {

@@ -20,6 +20,7 @@ import { type ConnectionListener, openListener } from './_listener.js';
 import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
 import { createSocketDir, type SocketDir } from './_socket-dir.js';
+import { canServe, createStandby, type Standby } from './_standby.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
@@ -95,11 +96,16 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #streaming = false;
   /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
   #onFirstSpawn: (() => void) | undefined;
+  /** The next worker, booted at the first change of a burst (decision 0056); taken or stopped at its end. */
+  #standby: Promise<Standby | undefined> | undefined;
+  /** That worker's process once spawned, for the synchronous kill when the parent exits. */
+  #standbyProcess: WorkerProcess | undefined;
   /** Kills the workers synchronously when the parent exits, however it exits. */
   readonly #killOnExit = (): void => {
     for (const slot of this.#slots) {
       slot.worker?.process.kill();
     }
+    this.#standbyProcess?.kill();
     this.#socketDir?.removeNow();
   };
 
@@ -235,6 +241,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       this.#watcher = watchFolderTree({
         root: this.#apiDir,
         delayMs: this.#timings.watchDebounceMs,
+        onBurstStart: () => this.#bootStandby(),
         onSettled: () => this.#onFilesChanged(),
         logger: this.#options.logger,
       });
@@ -247,7 +254,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     this.#state = 'closed';
     this.#settleWaiters(new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed'));
     this.#watcher?.close();
-    await this.#stopAll();
+    await Promise.all([this.#stopAll(), this.#takeStandby(undefined)]);
     await this.#queue;
     await this.#stopAll();
     await this.#listener?.close();
@@ -269,8 +276,11 @@ class FunctionsHostSupervisor implements FunctionsHost {
   async #replaceAll(): Promise<FunctionsHostInfo> {
     await this.#stopAll();
     const env = await this.#workerEnv();
+    const standby = await this.#takeStandby(env);
     this.#slots = Array.from({ length: processCountOf(env) }, (_, index) => this.#createSlot(index));
-    const launches = await Promise.allSettled(this.#slots.map((slot) => this.#launch(slot, env)));
+    const launches = await Promise.allSettled(
+      this.#slots.map((slot, index) => this.#launch(slot, env, index === 0 ? standby : undefined)),
+    );
     const failed = launches.find((launch) => launch.status === 'rejected');
     const first = launches[0];
     if (failed !== undefined || first?.status !== 'fulfilled') {
@@ -310,14 +320,13 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
-  /** Spawns a worker into `slot` and waits for `ready`; a worker that fails to load is stopped before rejecting. */
-  async #launch(slot: Slot, env: Record<string, string>): Promise<ReadyMessage> {
-    const launch = await this.#prepare(env);
-    if (this.#state === 'closed') {
-      await launch.cleanup();
-      throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
-    }
-    const running = this.#spawn(slot, launch);
+  /**
+   * Spawns a worker into `slot` (or puts `standby` there and tells it to load the app) and waits for
+   * `ready`; a worker that fails to load is stopped before rejecting.
+   */
+  async #launch(slot: Slot, env: Record<string, string>, standby?: WorkerProcess): Promise<ReadyMessage> {
+    const running = standby === undefined ? await this.#spawnInto(slot, env) : this.#attach(slot, standby);
+    standby?.load();
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
@@ -335,8 +344,17 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
+  async #spawnInto(slot: Slot, env: Record<string, string>): Promise<RunningWorker> {
+    const launch = await this.#prepare(env);
+    if (this.#state === 'closed') {
+      await launch.cleanup();
+      throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
+    }
+    return this.#attach(slot, this.#spawn(launch));
+  }
+
   /** The worker's command line, wrapped by the sandbox (with its private temp folder). */
-  #prepare(env: Record<string, string>): Promise<WorkerLaunch> {
+  #prepare(env: Record<string, string>, waitForLoad = false): Promise<WorkerLaunch> {
     // No sandbox given: `--sandbox none`, the worker runs as the server does (`portico start`'s default).
     const sandbox = this.#options.sandbox ?? createSandbox({ nodePermission: false, hidden: [] });
     return sandbox.prepare({
@@ -348,19 +366,24 @@ class FunctionsHostSupervisor implements FunctionsHost {
         host: this.#host,
         routePrefixRequired: 'api',
         connections: 'parent',
+        waitForLoad,
       },
       env,
       identity: this.#options.sandboxIdentity ?? this.#apiDir,
     });
   }
 
-  #spawn(slot: Slot, launch: WorkerLaunch): RunningWorker {
-    const worker = spawnWorker({
+  #spawn(launch: WorkerLaunch): WorkerProcess {
+    return spawnWorker({
       launch,
       appDir: this.#apiDir,
       readyTimeoutMs: this.#timings.readyTimeoutMs,
       logger: this.#options.logger,
     });
+  }
+
+  /** Makes `worker` the one of `slot`: its exit is then a stop or a fault of that slot. */
+  #attach(slot: Slot, worker: WorkerProcess): RunningWorker {
     const running: RunningWorker = {
       process: worker,
       slot,
@@ -377,20 +400,74 @@ class FunctionsHostSupervisor implements FunctionsHost {
     return running;
   }
 
-  async #workerEnv(): Promise<Record<string, string>> {
+  /** The next worker's environment; `quiet` (a standby's) leaves the warnings to the launch that follows. */
+  async #workerEnv(quiet = false): Promise<Record<string, string>> {
     const { logger } = this.#options;
     const local = this.#options.useLocalSettings === true ? await readLocalSettings(this.#apiDir) : undefined;
-    for (const warning of local?.warnings ?? []) {
+    for (const warning of quiet ? [] : (local?.warnings ?? [])) {
       logger.warn(`functions: ${warning}`);
     }
     const env = buildWorkerEnv({
       base: this.#options.baseEnv ?? process.env,
       appSettings: this.#options.appSettings,
       localSettings: local?.values,
-      logger: this.#skipsReported ? undefined : logger,
+      logger: quiet || this.#skipsReported ? undefined : logger,
     });
-    this.#skipsReported = true;
+    this.#skipsReported ||= !quiet;
     return env;
+  }
+
+  /**
+   * At the first change of a burst, boots the next worker, told to wait for `load` (decision 0056): Node
+   * starts while the files settle. Not while one boots already, nor for an app of several workers.
+   */
+  #bootStandby(): void {
+    if (this.#state !== 'running' || this.#standby !== undefined || this.#slots.length !== 1) {
+      return;
+    }
+    // A standby that cannot start is no loss: the launch that follows starts a worker as before.
+    this.#standby = this.#spawnStandby().catch(() => undefined);
+  }
+
+  async #spawnStandby(): Promise<Standby | undefined> {
+    const env = await this.#workerEnv(true);
+    if (this.#state !== 'running' || processCountOf(env) !== 1) {
+      return undefined;
+    }
+    const launch = await this.#prepare(env, true);
+    if (this.#state !== 'running') {
+      await launch.cleanup();
+      return undefined;
+    }
+    const worker = this.#spawn(launch);
+    this.#standbyProcess = worker;
+    return createStandby(worker, env);
+  }
+
+  /**
+   * The standby's process when it may serve a launch with `env` (same environment, one worker, still
+   * running, time left to load); any other standby is stopped, and so is every one when `env` is undefined.
+   */
+  async #takeStandby(env: Record<string, string> | undefined): Promise<WorkerProcess | undefined> {
+    const pending = this.#standby;
+    this.#standby = undefined;
+    const standby = await pending;
+    if (standby === undefined) {
+      return undefined;
+    }
+    if (this.#standbyProcess === standby.process) {
+      this.#standbyProcess = undefined;
+    }
+    const serves =
+      env !== undefined &&
+      processCountOf(env) === 1 &&
+      this.#state === 'running' &&
+      canServe(standby, env, this.#timings.readyTimeoutMs);
+    if (serves) {
+      return standby.process;
+    }
+    await standby.process.stop(this.#timings.stopGraceMs);
+    return undefined;
   }
 
   #monitor(running: RunningWorker): () => void {

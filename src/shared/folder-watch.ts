@@ -31,6 +31,11 @@ export interface FolderWatchOptions {
   readonly delayMs: number;
   /** Called once per burst of changes, after the directories added meanwhile are watched too. */
   readonly onSettled: () => void;
+  /**
+   * Called at the first event of a burst, before the quiet time: for work that can start while the files
+   * still change (the functions host boots the next worker then, decision 0056).
+   */
+  readonly onBurstStart?: () => void;
   readonly logger: Logger;
 }
 
@@ -93,11 +98,15 @@ class TreeWatcher implements FolderWatcher {
     }
     // A 'change' only rewrote a file's contents, so the folders stay as they are.
     this.#namesChanged ||= event !== 'change';
+    if (this.#timer === undefined) {
+      this.#options.onBurstStart?.();
+    }
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#settle(), this.#options.delayMs);
   };
 
   async #settle(): Promise<void> {
+    this.#timer = undefined;
     if (this.#namesChanged) {
       this.#namesChanged = false;
       await this.#sync();

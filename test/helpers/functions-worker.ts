@@ -36,12 +36,17 @@ export interface WorkerOptions {
   env?: Record<string, string>;
   /** Replaces the whole configuration argument (to test a bad one). */
   rawConfig?: string;
+  /**
+   * Starts the worker with `waitForLoad` (decision 0056): this runs once the worker says it is `waiting`,
+   * and the worker is told to `load` the app only after it resolves.
+   */
+  beforeLoad?: () => Promise<void>;
 }
 
 /** Spawns a worker on `appDir` and waits for its `ready` message (rejects on `fatal` or exit). */
 export async function startWorker(appDir: string, options: WorkerOptions = {}): Promise<StartedWorker> {
   const { child, messages, exited } = spawnWorker(appDir, options);
-  const ready = await new Promise<WorkerMessage>((resolve, reject) => {
+  const readyMessage = new Promise<WorkerMessage>((resolve, reject) => {
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') {
         resolve(message);
@@ -51,6 +56,14 @@ export async function startWorker(appDir: string, options: WorkerOptions = {}): 
     });
     void exited.then((code) => reject(new Error(`worker exited with ${code} before ready`)));
   });
+  if (options.beforeLoad !== undefined) {
+    // An early exit is reported by the await below, once the app was asked to load.
+    readyMessage.catch(() => undefined);
+    await Promise.race([waitForType(child, messages, 'waiting'), readyMessage]);
+    await options.beforeLoad();
+    child.send({ type: 'load' });
+  }
+  const ready = await readyMessage;
   const port = Number(ready.port);
   return {
     child,
@@ -78,7 +91,13 @@ export async function runFailingWorker(
 }
 
 function spawnWorker(appDir: string, options: WorkerOptions) {
-  const config = { appDir, port: options.port ?? 0, host: '127.0.0.1', routePrefixRequired: 'api' };
+  const config = {
+    appDir,
+    port: options.port ?? 0,
+    host: '127.0.0.1',
+    routePrefixRequired: 'api',
+    waitForLoad: options.beforeLoad !== undefined,
+  };
   const child = spawn(process.execPath, [WORKER_MAIN, options.rawConfig ?? JSON.stringify(config)], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -92,6 +111,22 @@ function spawnWorker(appDir: string, options: WorkerOptions) {
   child.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, messages, exited, stderr: () => stderr };
+}
+
+/** Resolves once the worker has sent a message of `type` (at once if it already has). */
+function waitForType(child: ChildProcess, messages: readonly WorkerMessage[], type: string): Promise<void> {
+  if (messages.some((message) => message.type === type)) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const listener = (message: WorkerMessage) => {
+      if (message.type === type) {
+        child.off('message', listener);
+        resolve();
+      }
+    };
+    child.on('message', listener);
+  });
 }
 
 function waitForMessage(

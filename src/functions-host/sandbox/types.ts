@@ -43,6 +43,8 @@ export interface WorkerConfig {
    * (decision 0029). `listen` (a worker started on its own): it listens on `host:port` itself.
    */
   readonly connections?: 'listen' | 'parent';
+  /** Boot, then wait for the parent's `load` before reading the app (decision 0056). */
+  readonly waitForLoad?: boolean;
 }
 
 /** What a sandbox needs to start one worker. */

@@ -19,6 +19,8 @@ const WorkerConfigSchema = z.object({
   routePrefixRequired: z.string().default('api'),
   sandboxed: z.boolean().default(false),
   connections: z.enum(['listen', 'parent']).default('listen'),
+  /** Boot, then wait for the parent's `load` before reading the app (decision 0056). */
+  waitForLoad: z.boolean().default(false),
 });
 
 /**

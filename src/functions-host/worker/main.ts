@@ -7,7 +7,8 @@
  * app loads; then the server listens (or, with `connections: 'parent'`, takes the connections its parent
  * hands over, decision 0029) and `ready` is sent.
  * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
- * hooks, closes the server and exits 0.
+ * hooks, closes the server and exits 0. Started with `waitForLoad` (a worker made ready while the app's
+ * files still change, decision 0056), it boots and then waits for the parent's `load` before the app loads.
  */
 import type { Server } from 'node:http';
 import type { WorkerApp } from './app-state.js';
@@ -20,7 +21,7 @@ import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
 import { createWorkerServer } from './http-server.js';
 import { type LoadedApp, loadApp } from './load-app.js';
 import { createParentChannel, type FunctionSummary, type ParentChannel } from './messages.js';
-import { acceptFromParent, answerPings } from './parent-connections.js';
+import { acceptFromParent, answerPings, waitForLoad } from './parent-connections.js';
 import { guardSignals } from './sandbox-guards.js';
 import { captureConsole, createWorkerLog, type WorkerLog } from './worker-log.js';
 
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   installCoreModule(createCoreApi(app, emitLog));
   captureConsole(log);
   app.setUpDefaultModel = setupDefaultProgrammingModel;
+  if (config.waitForLoad) {
+    await waitForLoad(channel);
+  }
   enterAppDir(config.appDir);
   installCrashHandler(channel, log);
   const loaded = await loadOrExit(channel, app, config);

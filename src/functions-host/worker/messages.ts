@@ -47,8 +47,16 @@ export interface PongMessage {
   id: number;
 }
 
+/**
+ * Sent by a worker started with `waitForLoad` once it has booted and waits for `load` (decision 0056).
+ * The supervisor does not need it; it says when a wait begins, which nothing else shows.
+ */
+export interface WaitingMessage {
+  type: 'waiting';
+}
+
 /** Every message the worker sends to its parent. */
-export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage | PongMessage;
+export type WorkerMessage = ReadyMessage | FatalMessage | LogMessage | PongMessage | WaitingMessage;
 
 /** Delivers messages to the parent; `flush` resolves once everything sent so far has left the process. */
 export interface ParentChannel {
@@ -87,6 +95,8 @@ export function formatMessage(message: WorkerMessage): string {
       return `ready: ${message.functions.length} function(s) on port ${message.port}`;
     case 'pong':
       return `pong ${message.id}`;
+    case 'waiting':
+      return 'waiting for load';
   }
 }
 

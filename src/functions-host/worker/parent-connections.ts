@@ -19,6 +19,29 @@ export interface ParentConnections {
   close(): Promise<void>;
 }
 
+/**
+ * A worker started while the app's files were still changing (decision 0056) waits here for
+ * `{type: 'load'}` before it reads any of the app. Asked to stop, or left by its parent, meanwhile, it
+ * exits.
+ */
+export function waitForLoad(channel: ParentChannel): Promise<void> {
+  return new Promise((resolve) => {
+    const onGone = (): void => process.exit(0);
+    const onMessage = (message: unknown): void => {
+      if (isRecord(message) && message.type === 'stop') {
+        onGone();
+      } else if (isRecord(message) && message.type === 'load') {
+        process.off('message', onMessage);
+        process.off('disconnect', onGone);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+    process.on('disconnect', onGone);
+    channel.send({ type: 'waiting' });
+  });
+}
+
 /** Answers the parent's health checks: `{type: 'ping', id}` → `{type: 'pong', id}`. */
 export function answerPings(channel: ParentChannel): void {
   process.on('message', (message: unknown) => {
