@@ -68,6 +68,30 @@ describe('watchFolderTree', () => {
     }
   });
 
+  it('calls onBurstStart once at the first event of each burst, before the burst settles', async () => {
+    const calls: string[] = [];
+    const watcher = watchFolderTree({
+      root,
+      delayMs: 50,
+      logger,
+      onBurstStart: () => calls.push('start'),
+      onSettled: () => calls.push('settled'),
+    });
+    watchers.push(watcher);
+    await watcher.ready;
+
+    // Several events at once: one burst, or more if the machine spreads them out; each starts once.
+    await Promise.all(['one.txt', 'two.txt', 'three.txt'].map((name) => put(name, name)));
+    await eventually(async () => calls.at(-1) === 'settled');
+    const first = calls.length;
+    await put('four.txt', '4');
+    await eventually(async () => calls.length > first && calls.at(-1) === 'settled');
+    expect(calls.length % 2).toBe(0);
+    for (let index = 0; index < calls.length; index += 2) {
+      expect(calls.slice(index, index + 2)).toEqual(['start', 'settled']);
+    }
+  });
+
   it('watches a folder created after it started, before saying so', async () => {
     const { settled } = await start();
 
