@@ -120,8 +120,12 @@ describe('createFunctionsHost: watch', () => {
     await nextPid(url, second);
   });
 
-  /** A watch that never settles by itself: the test ends each burst with `restart()`. */
-  const HELD_BURSTS = { ...FAST_TIMINGS, watchDebounceMs: 60_000 };
+  /**
+   * A watch that never settles by itself: the test ends each burst with `restart()`. The long start timeout
+   * keeps a standby usable however slowly a busy machine gets from its spawn to that `restart()` (a standby
+   * is used only while half of its start timeout is left).
+   */
+  const HELD_BURSTS = { ...FAST_TIMINGS, watchDebounceMs: 60_000, readyTimeoutMs: 60_000 };
 
   /** The pids of the workers of `apiDir` (its folder is in their command line). */
   function workerPids(apiDir: string): number[] {
