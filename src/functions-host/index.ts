@@ -5,6 +5,7 @@
 
 export { type ApiBuildOptions, type ApiBuildWatch, prepareApiBuild } from './build-scripts.js';
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
+export { describeFunctions } from './describe.js';
 export { type DevFunctions, type DevFunctionsOptions, startDevFunctions } from './dev-functions.js';
 export type { ApiDispatcher } from './frame-dispatcher.js';
 export { parseSandboxChoice } from './sandbox/choice.js';

@@ -188,6 +188,32 @@ describe('createFunctionsHost: watch', () => {
     expect(isAlive(standby)).toBe(false);
   });
 
+  it('lists the functions again when a reload changes them, and only then', async () => {
+    const logger = recordingLogger();
+    const apiDir = await writeApiDir({ 'index.js': 'v1' });
+    const host = openHost({ apiDir, logger, watch: true });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+
+    await writeFile(join(apiDir, 'index.js'), 'v2');
+    const second = await nextPid(url, pid);
+    await eventually(async () => logger.text().includes('API ready again'));
+    expect(logger.text()).not.toContain("the API's functions are now");
+
+    const orders = {
+      name: 'orders',
+      methods: ['GET', 'POST'],
+      route: 'orders/{id?}',
+      authLevel: 'anonymous',
+    };
+    await writeFile(join(apiDir, 'FUNCTIONS.json'), JSON.stringify([orders]));
+    await nextPid(url, second);
+    await eventually(async () => logger.text().includes("the API's functions are now"));
+    expect(logger.text()).toContain(
+      "functions: the API's functions are now\n  GET,POST /api/orders/{id?} → orders",
+    );
+  });
+
   it('ignores node_modules', async () => {
     const logger = recordingLogger();
     const apiDir = await writeApiDir();

@@ -23,6 +23,7 @@ import { createSocketDir, type SocketDir } from './_socket-dir.js';
 import { canServe, createStandby, type Standby } from './_standby.js';
 import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
+import { describeFunctions } from './describe.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
 import {
   MAX_WORKER_PROCESSES,
@@ -94,6 +95,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #everReady = false;
   /** The app streams HTTP bodies, as its last ready worker said (the edge then uses HTTP, not frames). */
   #streaming = false;
+  /** The functions as the start listed them (its caller prints them), then as the last reload did. */
+  #listed = '';
   /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
   #onFirstSpawn: (() => void) | undefined;
   /** The next worker, booted at the first change of a burst (decision 0056); taken or stopped at its end. */
@@ -232,6 +235,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     const sockets = dir === undefined ? undefined : { http: dir.socketPath, frames: dir.frameSocketPath };
     this.#listener = await openListener(this.#host, this.#options.port ?? 0, sockets);
     const info = await this.#serialize(() => this.#replaceAll());
+    this.#listed = describeFunctions(info.functions);
     if (info.workerProcesses > 1) {
       this.#options.logger.info(
         `functions: ${info.workerProcesses} worker processes (${WORKER_PROCESS_COUNT_SETTING})`,
@@ -587,6 +591,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #onRelaunched(info: FunctionsHostInfo): void {
     const { logger } = this.#options;
     logger.info(`functions: API ready again at ${info.url} (${countOf(info.functions.length, 'function')})`);
+    // A reload that added, removed or re-routed a function lists them all again, as the start did.
+    const listed = describeFunctions(info.functions);
+    if (listed !== this.#listed) {
+      this.#listed = listed;
+      logger.info(`functions: the API's functions are now\n${listed.trimEnd()}`);
+    }
     for (const warning of info.warnings) {
       logger.warn(`functions: ${warning}`);
     }

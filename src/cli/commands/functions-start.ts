@@ -9,10 +9,11 @@ import type { Command } from 'commander';
 import {
   createFunctionsHost,
   DEFAULT_MAX_MEMORY_MB,
-  type FunctionSummary,
+  describeFunctions,
   type FunctionsHost,
   type FunctionsHostInfo,
 } from '../../functions-host/index.js';
+import { countOf } from '../../shared/count.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { parseMegabytes, parsePort } from '../options.js';
 
@@ -60,7 +61,9 @@ async function runFunctionsStart(apiDir: string, flags: FunctionsStartFlags): Pr
 }
 
 function printReady(info: FunctionsHostInfo, apiDir: string, logger: Logger): void {
-  process.stdout.write(`Portico functions host ready at ${info.url} (${countFunctions(info)})\n`);
+  process.stdout.write(
+    `Portico functions host ready at ${info.url} (${countOf(info.functions.length, 'function')})\n`,
+  );
   process.stdout.write(describeFunctions(info.functions));
   for (const warning of info.warnings) {
     logger.warn(warning);
@@ -72,17 +75,6 @@ function printReady(info: FunctionsHostInfo, apiDir: string, logger: Logger): vo
 function displayPath(apiDir: string): string {
   const path = relative(process.cwd(), resolve(apiDir));
   return path === '' ? '.' : path.startsWith('..') || isAbsolute(path) ? resolve(apiDir) : path;
-}
-
-function countFunctions(info: FunctionsHostInfo): string {
-  return info.functions.length === 1 ? '1 function' : `${info.functions.length} functions`;
-}
-
-/** One line per function: `  GET,POST /api/hello → hello`. */
-export function describeFunctions(functions: readonly FunctionSummary[]): string {
-  return functions
-    .map((fn) => `  ${fn.methods === null ? '*' : fn.methods.join(',')} /api/${fn.route} → ${fn.name}\n`)
-    .join('');
 }
 
 interface SignalWatch {

@@ -94,8 +94,9 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
-  for (const fn of server.functions) {
-    process.stdout.write(`  ${fn.methods?.join(',') ?? 'ALL'} /api/${fn.route} → ${fn.name}\n`);
+  if (server.functions.length > 0) {
+    const { describeFunctions } = await import('../../functions-host/index.js');
+    process.stdout.write(describeFunctions(server.functions));
   }
   if (resolved.open) {
     openBrowser(server.url, (line) => logger.info(line));
