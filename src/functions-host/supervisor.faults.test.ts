@@ -100,12 +100,17 @@ describe('createFunctionsHost: faults', () => {
 });
 
 describe('createFunctionsHost: watch', () => {
-  it('restarts on changes, survives a change that breaks loading, and recovers on the next one', async () => {
+  /** A watched host on an app of `index.js` (and `files`), started, with its log and first worker's pid. */
+  async function startWatched(files: Record<string, string> = {}) {
     const logger = recordingLogger();
-    const apiDir = await writeApiDir({ 'index.js': 'v1' });
+    const apiDir = await writeApiDir({ 'index.js': 'v1', ...files });
     const host = openHost({ apiDir, logger, watch: true });
     const { url } = await host.start();
-    const pid = await firstPid(url);
+    return { logger, apiDir, url, pid: await firstPid(url) };
+  }
+
+  it('restarts on changes, survives a change that breaks loading, and recovers on the next one', async () => {
+    const { logger, apiDir, url, pid } = await startWatched();
 
     await writeFile(join(apiDir, 'index.js'), 'v2');
     const second = await nextPid(url, pid);
@@ -143,14 +148,21 @@ describe('createFunctionsHost: watch', () => {
     return standby ?? 0;
   }
 
-  it('boots the next worker at the first change of a burst, and loads the app in it when the burst ends', async () => {
-    const apiDir = await writeApiDir({ 'index.js': 'v1' });
-    const host = openHost({ apiDir, watch: true, timings: HELD_BURSTS });
+  /**
+   * Starts a watched host on an app with `files` (and `index.js`), edits `index.js` and waits for the worker
+   * booted at the start of that burst, which the held watch leaves waiting.
+   */
+  async function holdBurst(files: Record<string, string> = {}, useLocalSettings = false) {
+    const apiDir = await writeApiDir({ 'index.js': 'v1', ...files });
+    const host = openHost({ apiDir, watch: true, useLocalSettings, timings: HELD_BURSTS });
     const { url } = await host.start();
     const pid = await firstPid(url);
-
     await writeFile(join(apiDir, 'index.js'), 'v2');
-    const standby = await standbyOf(apiDir, pid);
+    return { apiDir, host, url, pid, standby: await standbyOf(apiDir, pid) };
+  }
+
+  it('boots the next worker at the first change of a burst, and loads the app in it when the burst ends', async () => {
+    const { host, url, pid, standby } = await holdBurst();
     // Booted, it waits for `load`: the old worker still serves.
     expect(await pidOf(url)).toBe(pid);
     await host.restart();
@@ -160,13 +172,7 @@ describe('createFunctionsHost: watch', () => {
 
   it('does not use that worker when local.settings.json changed after it booted', async () => {
     const settings = (value: string) => JSON.stringify({ Values: { GREETING: value } });
-    const apiDir = await writeApiDir({ 'index.js': 'v1', 'local.settings.json': settings('one') });
-    const host = openHost({ apiDir, watch: true, useLocalSettings: true, timings: HELD_BURSTS });
-    const { url } = await host.start();
-    const pid = await firstPid(url);
-
-    await writeFile(join(apiDir, 'index.js'), 'v2');
-    const standby = await standbyOf(apiDir, pid);
+    const { apiDir, host, url, standby } = await holdBurst({ 'local.settings.json': settings('one') }, true);
     await writeFile(join(apiDir, 'local.settings.json'), settings('two'));
     await host.restart();
     const served = await firstPid(url);
@@ -176,24 +182,14 @@ describe('createFunctionsHost: watch', () => {
   });
 
   it('close() in the middle of a burst stops the worker booted for it', async () => {
-    const apiDir = await writeApiDir({ 'index.js': 'v1' });
-    const host = openHost({ apiDir, watch: true, timings: HELD_BURSTS });
-    const { url } = await host.start();
-    const pid = await firstPid(url);
-
-    await writeFile(join(apiDir, 'index.js'), 'v2');
-    const standby = await standbyOf(apiDir, pid);
+    const { host, pid, standby } = await holdBurst();
     await host.close();
     expect(isAlive(pid)).toBe(false);
     expect(isAlive(standby)).toBe(false);
   });
 
   it('lists the functions again when a reload changes them, and only then', async () => {
-    const logger = recordingLogger();
-    const apiDir = await writeApiDir({ 'index.js': 'v1' });
-    const host = openHost({ apiDir, logger, watch: true });
-    const { url } = await host.start();
-    const pid = await firstPid(url);
+    const { logger, apiDir, url, pid } = await startWatched();
 
     await writeFile(join(apiDir, 'index.js'), 'v2');
     const second = await nextPid(url, pid);
@@ -215,12 +211,7 @@ describe('createFunctionsHost: watch', () => {
   });
 
   it('ignores node_modules', async () => {
-    const logger = recordingLogger();
-    const apiDir = await writeApiDir();
-    await writeFile(join(apiDir, 'package.json'), '{}');
-    const host = openHost({ apiDir, logger, watch: true });
-    const { url } = await host.start();
-    const pid = await firstPid(url);
+    const { logger, apiDir, url, pid } = await startWatched({ 'package.json': '{}' });
     await mkdir(join(apiDir, 'node_modules', 'dep'), { recursive: true });
     await writeFile(join(apiDir, 'node_modules', 'dep', 'index.js'), 'x');
     await new Promise((resolve) => setTimeout(resolve, 300));
