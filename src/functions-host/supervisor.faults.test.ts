@@ -1,5 +1,4 @@
 /** The supervisor over a fake worker: crash and hang recovery, restarts on the same port, the dev watch loop. */
-import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import {
   isAlive,
   openHost,
   recordingLogger,
+  workerPids,
   writeApiDir,
 } from '../../test/helpers/functions-host.js';
 
@@ -131,12 +131,6 @@ describe('createFunctionsHost: watch', () => {
    * is used only while half of its start timeout is left).
    */
   const HELD_BURSTS = { ...FAST_TIMINGS, watchDebounceMs: 60_000, readyTimeoutMs: 60_000 };
-
-  /** The pids of the workers of `apiDir` (its folder is in their command line). */
-  function workerPids(apiDir: string): number[] {
-    const found = spawnSync('pgrep', ['-f', apiDir], { encoding: 'utf8' }).stdout;
-    return found.split('\n').filter(Boolean).map(Number);
-  }
 
   /** Waits for a worker of `apiDir` other than `current`: the one booted at the start of a burst. */
   async function standbyOf(apiDir: string, current: number): Promise<number> {

@@ -1,4 +1,5 @@
 /** Helpers for functions-host tests: API folders on disk, the fake worker, a recording logger. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -109,4 +110,10 @@ function isZombie(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The pids of the worker processes of `apiDir` (its folder is in their command line). */
+export function workerPids(apiDir: string): number[] {
+  const found = spawnSync('pgrep', ['-f', apiDir], { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean).map(Number);
 }
