@@ -43,6 +43,20 @@ function loggerLevel(level: WorkerLogLevel): LogLevel {
   }
 }
 
+/** What Node.js writes on stderr about its inspector (`--inspect`), word for word. */
+const INSPECTOR_NOTICES = [
+  'Debugger listening on ws://',
+  'For help, see: https://nodejs.org/en/docs/inspector',
+  'Debugger attached.',
+  'Debugger ending on ws://',
+  'Waiting for the debugger to disconnect...',
+];
+
+/** True for a line Node.js writes about its inspector, which is not a warning of the app's. */
+export function isInspectorNotice(line: string): boolean {
+  return INSPECTOR_NOTICES.some((notice) => line.startsWith(notice));
+}
+
 /** Calls `write` with each line of `stream` (a child's stdout or stderr), without the line break. */
 export function forwardLines(stream: Readable | null, write: (line: string) => void): void {
   if (stream === null) {

@@ -7,7 +7,14 @@ import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConnectionProtocol } from './_listener.js';
-import { API_TAG, createLineTail, forwardLines, type LineTail, logWorkerMessage } from './_logs.js';
+import {
+  API_TAG,
+  createLineTail,
+  forwardLines,
+  isInspectorNotice,
+  type LineTail,
+  logWorkerMessage,
+} from './_logs.js';
 import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
 import type { WorkerLaunch } from './sandbox/types.js';
 
@@ -17,7 +24,8 @@ export interface SpawnWorkerOptions {
   readonly launch: WorkerLaunch;
   /** The app folder on the host, for messages. */
   readonly appDir: string;
-  readonly readyTimeoutMs: number;
+  /** How long it may take to load the app; `undefined` for no limit (a debugger may pause it). */
+  readonly readyTimeoutMs: number | undefined;
   readonly logger: Logger;
 }
 
@@ -195,7 +203,12 @@ function forwardOutput(child: ChildProcess, tail: LineTail, logger: Logger): voi
   forwardLines(child.stdout, (line) => logger.info(`${API_TAG} ${line}`));
   forwardLines(child.stderr, (line) => {
     tail.push(line);
-    logger.warn(`${API_TAG} ${line}`);
+    // Node's inspector announces itself on stderr; that is news, not a warning.
+    if (isInspectorNotice(line)) {
+      logger.info(`${API_TAG} ${line}`);
+    } else {
+      logger.warn(`${API_TAG} ${line}`);
+    }
   });
   child.on('message', (value) => {
     const message = parseWorkerMessage(value);
@@ -245,10 +258,14 @@ function waitForReady(
   options: SpawnWorkerOptions,
 ): Promise<ReadyMessage> {
   const ready = new Promise<ReadyMessage>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(startTimeoutError(options));
-    }, options.readyTimeoutMs);
+    const limit = options.readyTimeoutMs;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL');
+            reject(startTimeoutError(options.appDir, limit));
+          }, limit);
     const settle = () => {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -290,10 +307,10 @@ function fatalCode(code: string | undefined): ErrorCode {
   return 'FUNCTIONS_LOAD_FAILED';
 }
 
-function startTimeoutError(options: SpawnWorkerOptions): PorticoError {
+function startTimeoutError(appDir: string, limitMs: number): PorticoError {
   return new PorticoError(
     'FUNCTIONS_START_TIMEOUT',
-    `the API app in ${options.appDir} did not finish loading within ${options.readyTimeoutMs / 1000} s; check for top-level code that never finishes (an await that never resolves, a server started at import)`,
+    `the API app in ${appDir} did not finish loading within ${limitMs / 1000} s; check for top-level code that never finishes (an await that never resolves, a server started at import)`,
   );
 }
 

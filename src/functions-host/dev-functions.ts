@@ -45,6 +45,7 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
     apiDir,
     port: 0,
     useLocalSettings: true,
+    nodeArgumentsFromSettings: true,
     watch: true,
     maxMemoryMb: options.apiMaxMemoryMb,
     logger: options.logger,

@@ -25,6 +25,7 @@ import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from '
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { describeFunctions } from './describe.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
+import { NODE_ARGUMENTS_SETTING, type NodeArguments, readNodeArguments } from './node-arguments.js';
 import {
   MAX_WORKER_PROCESSES,
   MIN_WORKER_PROCESSES,
@@ -95,6 +96,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #everReady = false;
   /** The app streams HTTP bodies, as its last ready worker said (the edge then uses HTTP, not frames). */
   #streaming = false;
+  /** The Node.js options last reported as the worker's (`languageWorkers__node__arguments`). */
+  #nodeArgsReported = '';
   /** The functions as the start listed them (its caller prints them), then as the last reload did. */
   #listed = '';
   /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
@@ -329,7 +332,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
    * `ready`; a worker that fails to load is stopped before rejecting.
    */
   async #launch(slot: Slot, env: Record<string, string>, standby?: WorkerProcess): Promise<ReadyMessage> {
-    const running = standby === undefined ? await this.#spawnInto(slot, env) : this.#attach(slot, standby);
+    const node = this.#nodeArgumentsOf(env);
+    const running =
+      standby === undefined ? await this.#spawnInto(slot, env, node) : this.#attach(slot, standby);
     standby?.load();
     try {
       const ready = await running.process.ready;
@@ -338,7 +343,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
       publishEvent('functions', () => ({ event: this.#everReady ? 'restart' : 'cold-start' }));
       this.#everReady = true;
       if (!running.exited) {
-        running.stopHealth = this.#monitor(running);
+        // A worker that a debugger may pause cannot answer health checks while it is paused.
+        running.stopHealth = node.debugging ? () => {} : this.#monitor(running);
         this.#listener?.add(running.process);
       }
       return ready;
@@ -348,22 +354,41 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
   }
 
-  async #spawnInto(slot: Slot, env: Record<string, string>): Promise<RunningWorker> {
-    const launch = await this.#prepare(env);
+  async #spawnInto(slot: Slot, env: Record<string, string>, node: NodeArguments): Promise<RunningWorker> {
+    const launch = await this.#prepare(env, node);
     if (this.#state === 'closed') {
       await launch.cleanup();
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'the functions host was closed');
     }
-    return this.#attach(slot, this.#spawn(launch));
+    return this.#attach(slot, this.#spawn(launch, node));
+  }
+
+  /**
+   * The Node.js options `env` gives the worker (decision 0057): none unless the host was told to honour
+   * them, and an error when a sandbox was asked for, as the options could undo it.
+   */
+  #nodeArgumentsOf(env: Record<string, string>): NodeArguments {
+    if (this.#options.nodeArgumentsFromSettings !== true) {
+      return readNodeArguments({});
+    }
+    const node = readNodeArguments(env);
+    if (node.args.length > 0 && this.#options.sandbox !== undefined) {
+      throw new PorticoError(
+        'FUNCTIONS_INVALID_SETTINGS',
+        `${NODE_ARGUMENTS_SETTING} cannot be used with --sandbox: Node.js options could undo the sandbox, and its permission model refuses the inspector. Start without --sandbox to debug the API, or remove the setting.`,
+      );
+    }
+    return node;
   }
 
   /** The worker's command line, wrapped by the sandbox (with its private temp folder). */
-  #prepare(env: Record<string, string>, waitForLoad = false): Promise<WorkerLaunch> {
+  #prepare(env: Record<string, string>, node: NodeArguments, waitForLoad = false): Promise<WorkerLaunch> {
     // No sandbox given: `--sandbox none`, the worker runs as the server does (`portico start`'s default).
     const sandbox = this.#options.sandbox ?? createSandbox({ nodePermission: false, hidden: [] });
     return sandbox.prepare({
       workerPath: this.#options.workerPath ?? defaultWorkerPath(),
-      nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`],
+      // The app's own options come last, so that one of them wins over Portico's heap limit.
+      nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`, ...node.args],
       config: {
         appDir: this.#apiDir,
         port: 0,
@@ -377,11 +402,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
     });
   }
 
-  #spawn(launch: WorkerLaunch): WorkerProcess {
+  #spawn(launch: WorkerLaunch, node: NodeArguments): WorkerProcess {
     return spawnWorker({
       launch,
       appDir: this.#apiDir,
-      readyTimeoutMs: this.#timings.readyTimeoutMs,
+      // A debugger may pause the app while it loads (`--inspect-brk`, or a breakpoint in top-level code).
+      readyTimeoutMs: node.debugging ? undefined : this.#timings.readyTimeoutMs,
       logger: this.#options.logger,
     });
   }
@@ -418,7 +444,39 @@ class FunctionsHostSupervisor implements FunctionsHost {
       logger: quiet || this.#skipsReported ? undefined : logger,
     });
     this.#skipsReported ||= !quiet;
+    if (!quiet) {
+      this.#reportNodeArguments(env);
+    }
     return env;
+  }
+
+  /** Says once which Node.js options the worker runs with, and again when they change. */
+  #reportNodeArguments(env: Record<string, string>): void {
+    let node: NodeArguments;
+    try {
+      node = this.#nodeArgumentsOf(env);
+    } catch {
+      return; // the launch reports it
+    }
+    const shown = node.args.join(' ');
+    if (shown === this.#nodeArgsReported) {
+      return;
+    }
+    this.#nodeArgsReported = shown;
+    if (shown === '') {
+      this.#options.logger.info(`functions: ${NODE_ARGUMENTS_SETTING} is no longer set`);
+      return;
+    }
+    const debugging = node.debugging
+      ? '; while a debugger may pause it, the worker has no health checks and no time limit to load'
+      : '';
+    const several =
+      node.debugging && processCountOf(env) > 1
+        ? ` (${WORKER_PROCESS_COUNT_SETTING} is ${processCountOf(env)}: only one worker can listen on a given inspector port; set it to 1 to debug)`
+        : '';
+    this.#options.logger.info(
+      `functions: the worker runs Node.js with ${shown} (${NODE_ARGUMENTS_SETTING})${debugging}${several}`,
+    );
   }
 
   /**
@@ -435,15 +493,17 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   async #spawnStandby(): Promise<Standby | undefined> {
     const env = await this.#workerEnv(true);
-    if (this.#state !== 'running' || processCountOf(env) !== 1) {
+    const node = this.#nodeArgumentsOf(env);
+    // A debugged worker holds its inspector port until it exits: a second one could not listen beside it.
+    if (this.#state !== 'running' || processCountOf(env) !== 1 || node.debugging) {
       return undefined;
     }
-    const launch = await this.#prepare(env, true);
+    const launch = await this.#prepare(env, node, true);
     if (this.#state !== 'running') {
       await launch.cleanup();
       return undefined;
     }
-    const worker = this.#spawn(launch);
+    const worker = this.#spawn(launch, node);
     this.#standbyProcess = worker;
     return createStandby(worker, env);
   }

@@ -72,6 +72,12 @@ export interface FunctionsHostOptions {
   readonly appSettings?: Readonly<Record<string, string>>;
   /** Dev mode: add `local.settings.json` `Values`, never overriding variables already set. */
   readonly useLocalSettings?: boolean;
+  /**
+   * Dev mode: give the worker's Node.js the options of `languageWorkers__node__arguments` (environment or
+   * local settings), as Core Tools does; refused with a sandbox. Never for `portico serve`, where a site
+   * must not choose how its worker runs (decision 0057).
+   */
+  readonly nodeArgumentsFromSettings?: boolean;
   /** Heap limit of the worker, passed as `--max-old-space-size` (default 512). */
   readonly maxMemoryMb?: number;
   /** Restart the worker when files of the API folder change (node_modules and .git excepted). */

@@ -121,6 +121,33 @@ describe('portico start', () => {
     }
   });
 
+  it('with --api, gives the worker the Node.js options of languageWorkers__node__arguments, unless --sandbox is set', async () => {
+    const dir = await writeApp({ 'index.html': 'x' });
+    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const env = { ...process.env, languageWorkers__node__arguments: '--inspect=127.0.0.1:0' };
+    const args = ['start', dir, '--port', '0', '--api', apiDir];
+    try {
+      const cli = await startCli(args, undefined, { env });
+      try {
+        expect((await send(`${cli.url}/api/greet?name=e2e`)).text).toBe('Hello, e2e!');
+        const output = () => cli.stdout() + cli.stderr();
+        expect(output()).toContain('the worker runs Node.js with --inspect=127.0.0.1:0');
+        // The worker's stderr comes through a pipe of its own, which may lag behind its answers.
+        await eventually(async () =>
+          /\[api\] Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(output()),
+        );
+      } finally {
+        await cli.stop();
+      }
+      const sandboxed = await runCli([...args, '--sandbox', 'node'], undefined, { env });
+      expect(sandboxed.code).toBe(1);
+      expect(sandboxed.stderr).toContain('languageWorkers__node__arguments cannot be used with --sandbox');
+      expect(sandboxed.stderr).not.toContain('Debugger listening');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing app folder clearly', async () => {
     const result = await runCli(['start', '/nonexistent/portico-app', '--port', '0']);
     expect(result.code).toBe(1);

@@ -44,6 +44,7 @@ async function runFunctionsStart(apiDir: string, flags: FunctionsStartFlags): Pr
     host: flags.host,
     maxMemoryMb: flags.maxMemory,
     useLocalSettings: true,
+    nodeArgumentsFromSettings: true,
     watch: true,
     logger,
   });

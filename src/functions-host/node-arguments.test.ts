@@ -1,0 +1,72 @@
+/** `languageWorkers__node__arguments`: which Node.js options a dev worker gets, and which are refused. */
+import { describe, expect, it } from 'vitest';
+import { PorticoError } from '../shared/errors.js';
+import { readNodeArguments } from './node-arguments.js';
+
+function refusal(value: string): PorticoError {
+  try {
+    readNodeArguments({ languageWorkers__node__arguments: value });
+  } catch (error) {
+    expect(error).toBeInstanceOf(PorticoError);
+    return error as PorticoError;
+  }
+  throw new Error(`expected "${value}" to be refused`);
+}
+
+describe('readNodeArguments', () => {
+  it('reads the options in order, with double quotes keeping a value with spaces together', () => {
+    expect(
+      readNodeArguments({
+        languageWorkers__node__arguments:
+          ' --enable-source-maps  --title="my api"\t--max-old-space-size=1024 ',
+      }),
+    ).toEqual({
+      args: ['--enable-source-maps', '--title=my api', '--max-old-space-size=1024'],
+      debugging: false,
+    });
+  });
+
+  it("reads Core Tools' other spelling and any letter case; unset or blank is no options", () => {
+    expect(readNodeArguments({ 'languageWorkers:node:arguments': '--inspect' }).args).toEqual(['--inspect']);
+    expect(readNodeArguments({ LANGUAGEWORKERS__NODE__ARGUMENTS: '--inspect' }).args).toEqual(['--inspect']);
+    expect(readNodeArguments({})).toEqual({ args: [], debugging: false });
+    expect(readNodeArguments({ languageWorkers__node__arguments: '  ' })).toEqual({
+      args: [],
+      debugging: false,
+    });
+  });
+
+  it('knows the options that open the inspector, and only those', () => {
+    for (const option of ['--inspect', '--inspect=9229', '--inspect-brk=127.0.0.1:0', '--inspect-wait']) {
+      expect(readNodeArguments({ languageWorkers__node__arguments: option }).debugging, option).toBe(true);
+    }
+    for (const option of ['--inspect-port=9229', '--inspection', '--enable-source-maps']) {
+      expect(readNodeArguments({ languageWorkers__node__arguments: option }).debugging, option).toBe(false);
+    }
+  });
+
+  it('refuses what is not an option, naming it and showing the form that works', () => {
+    const error = refusal('--require ./setup.js');
+    expect(error.code).toBe('FUNCTIONS_INVALID_SETTINGS');
+    expect(error.message).toBe(
+      'languageWorkers__node__arguments (from your environment or local.settings.json): "./setup.js" is not a Node.js option; give each option as --name or --name=value (e.g. --inspect=9229 or --require=./setup.js)',
+    );
+  });
+
+  it('refuses options that would run something other than the worker', () => {
+    for (const value of [
+      '--eval=process.exit(0)',
+      '-e',
+      '-p',
+      '-pe',
+      '--watch',
+      '--test',
+      '--',
+      '--version',
+    ]) {
+      expect(refusal(`--inspect ${value}`).message, value).toContain(
+        'would make Node.js run something other than the API worker',
+      );
+    }
+  });
+});

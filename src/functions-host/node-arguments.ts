@@ -1,0 +1,125 @@
+/**
+ * `languageWorkers__node__arguments`: Node.js options for the API's worker, as Core Tools takes them from
+ * `local.settings.json` `Values` or the environment, most often `--inspect` to debug the functions
+ * (decision 0057). Only the dev commands honour it: under `portico serve` a site must not choose how its
+ * worker runs, since an option such as `--allow-fs-read` would undo the sandbox.
+ */
+import { PorticoError } from '../shared/errors.js';
+import { clip } from '../shared/quote.js';
+
+/** The setting's name, as Azure spells it; `languageWorkers:node:arguments` is read too. */
+export const NODE_ARGUMENTS_SETTING = 'languageWorkers__node__arguments';
+
+/** What the setting asks of the worker's Node.js. */
+export interface NodeArguments {
+  /** The options, in order; empty when the setting is unset or blank. */
+  readonly args: readonly string[];
+  /**
+   * An option opens the inspector (`--inspect`, `--inspect-brk`, `--inspect-wait`): a debugger may pause
+   * the worker, so its health checks and load time limit are off, and no second worker boots beside it.
+   */
+  readonly debugging: boolean;
+}
+
+const NONE: NodeArguments = Object.freeze({ args: Object.freeze([]), debugging: false });
+
+/** Options that would run something other than the worker, or make Node.js do something else. */
+const REFUSED = new Set([
+  '-',
+  '--',
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '-pe',
+  '-c',
+  '--check',
+  '-i',
+  '--interactive',
+  '-h',
+  '--help',
+  '-v',
+  '--version',
+  '--run',
+  '--test',
+  '--watch',
+  '--watch-path',
+  '--watch-preserve-output',
+]);
+
+const INSPECTOR = /^--inspect(?:-brk|-wait)?(?:=|$)/;
+
+/** The setting's value in `env` (either spelling, any letter case), or `undefined`. */
+function settingOf(env: Readonly<Record<string, string>>): string | undefined {
+  for (const [name, value] of Object.entries(env)) {
+    const normal = name.toLowerCase().replaceAll(':', '__');
+    if (normal === NODE_ARGUMENTS_SETTING.toLowerCase()) {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Node.js options `env` asks for. Options are separated by white space; double quotes keep a value
+ * with spaces together. Throws a user error for anything that is not an option given as `--name` or
+ * `--name=value`, and for options that would make Node.js run something other than the worker.
+ *
+ * @example
+ * readNodeArguments({ languageWorkers__node__arguments: '--inspect=9229' });
+ * // → { args: ['--inspect=9229'], debugging: true }
+ */
+export function readNodeArguments(env: Readonly<Record<string, string>>): NodeArguments {
+  const value = settingOf(env);
+  if (value === undefined || value.trim() === '') {
+    return NONE;
+  }
+  const args = splitArguments(value);
+  for (const arg of args) {
+    const problem = problemOf(arg);
+    if (problem !== undefined) {
+      throw new PorticoError(
+        'FUNCTIONS_INVALID_SETTINGS',
+        `${NODE_ARGUMENTS_SETTING} (from your environment or local.settings.json): "${clip(arg)}" ${problem}`,
+      );
+    }
+  }
+  return Object.freeze({ args: Object.freeze(args), debugging: args.some((arg) => INSPECTOR.test(arg)) });
+}
+
+function problemOf(arg: string): string | undefined {
+  if (!arg.startsWith('-')) {
+    return 'is not a Node.js option; give each option as --name or --name=value (e.g. --inspect=9229 or --require=./setup.js)';
+  }
+  const name = arg.split('=', 1)[0] ?? arg;
+  return REFUSED.has(name)
+    ? 'would make Node.js run something other than the API worker; use options such as --inspect=9229, --enable-source-maps or --max-old-space-size=1024'
+    : undefined;
+}
+
+/** Splits on white space outside double quotes; the quotes themselves are dropped. */
+function splitArguments(value: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let quoted = false;
+  let started = false;
+  for (const char of value) {
+    if (char === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (!quoted && /\s/.test(char)) {
+      if (started) {
+        args.push(current);
+      }
+      current = '';
+      started = false;
+    } else {
+      current += char;
+      started = true;
+    }
+  }
+  if (started) {
+    args.push(current);
+  }
+  return args;
+}
