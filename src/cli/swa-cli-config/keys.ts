@@ -58,7 +58,8 @@ const DB_INIT = 'used by `swa db init`; Portico has no Data API builder';
 /** Keys the SWA CLI reads that Portico knows but ignores, and why (the warning says so). */
 export const IGNORED_SWA_CLI_KEYS: Readonly<Record<string, string>> = {
   apiPort: NOT_NEEDED_API_PORT,
-  funcArgs: 'Portico runs the Functions app itself, without Core Tools (`func`)',
+  funcArgs:
+    'Portico runs the Functions app itself, without Core Tools (`func`); for Node.js options such as --inspect, set languageWorkers__node__arguments in local.settings.json',
   dataApiLocation: DATA_API,
   dataApiDevserverUrl: DATA_API,
   dataApiPort: DATA_API,
