@@ -1,7 +1,7 @@
 /** `languageWorkers__node__arguments`: which Node.js options a dev worker gets, and which are refused. */
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../shared/errors.js';
-import { readNodeArguments } from './node-arguments.js';
+import { describeNodeArguments, readNodeArguments } from './node-arguments.js';
 
 function refusal(value: string): PorticoError {
   try {
@@ -68,5 +68,19 @@ describe('readNodeArguments', () => {
         'would make Node.js run something other than the API worker',
       );
     }
+  });
+
+  it('describes the options, what an inspector changes, and why several workers cannot all be debugged', () => {
+    const inspect = readNodeArguments({ languageWorkers__node__arguments: '--inspect=9229' });
+    expect(describeNodeArguments(inspect, 2)).toBe(
+      'functions: the worker runs Node.js with --inspect=9229 (languageWorkers__node__arguments); while a debugger may pause it, the worker has no health checks and no time limit to load (FUNCTIONS_WORKER_PROCESS_COUNT is 2: only one worker can listen on a given inspector port; set it to 1 to debug)',
+    );
+    const maps = readNodeArguments({ languageWorkers__node__arguments: '--enable-source-maps' });
+    expect(describeNodeArguments(maps, 2)).toBe(
+      'functions: the worker runs Node.js with --enable-source-maps (languageWorkers__node__arguments)',
+    );
+    expect(describeNodeArguments(readNodeArguments({}), 1)).toBe(
+      'functions: languageWorkers__node__arguments is no longer set',
+    );
   });
 });

@@ -6,6 +6,7 @@
  */
 import { PorticoError } from '../shared/errors.js';
 import { clip } from '../shared/quote.js';
+import { WORKER_PROCESS_COUNT_SETTING } from './process-count.js';
 
 /** The setting's name, as Azure spells it; `languageWorkers:node:arguments` is read too. */
 export const NODE_ARGUMENTS_SETTING = 'languageWorkers__node__arguments';
@@ -21,7 +22,8 @@ export interface NodeArguments {
   readonly debugging: boolean;
 }
 
-const NONE: NodeArguments = Object.freeze({ args: Object.freeze([]), debugging: false });
+/** No options: the worker runs with Portico's alone. */
+export const NO_NODE_ARGUMENTS: NodeArguments = Object.freeze({ args: Object.freeze([]), debugging: false });
 
 /** Options that would run something other than the worker, or make Node.js do something else. */
 const REFUSED = new Set([
@@ -72,7 +74,7 @@ function settingOf(env: Readonly<Record<string, string>>): string | undefined {
 export function readNodeArguments(env: Readonly<Record<string, string>>): NodeArguments {
   const value = settingOf(env);
   if (value === undefined || value.trim() === '') {
-    return NONE;
+    return NO_NODE_ARGUMENTS;
   }
   const args = splitArguments(value);
   for (const arg of args) {
@@ -85,6 +87,26 @@ export function readNodeArguments(env: Readonly<Record<string, string>>): NodeAr
     }
   }
   return Object.freeze({ args: Object.freeze(args), debugging: args.some((arg) => INSPECTOR.test(arg)) });
+}
+
+/**
+ * The line that tells the developer which options the worker runs with, and what an inspector changes.
+ * @example
+ * describeNodeArguments({ args: ['--inspect'], debugging: true }, 1);
+ * // → 'functions: the worker runs Node.js with --inspect (languageWorkers__node__arguments); while …'
+ */
+export function describeNodeArguments(node: NodeArguments, workerProcesses: number): string {
+  if (node.args.length === 0) {
+    return `functions: ${NODE_ARGUMENTS_SETTING} is no longer set`;
+  }
+  const debugging = node.debugging
+    ? '; while a debugger may pause it, the worker has no health checks and no time limit to load'
+    : '';
+  const several =
+    node.debugging && workerProcesses > 1
+      ? ` (${WORKER_PROCESS_COUNT_SETTING} is ${workerProcesses}: only one worker can listen on a given inspector port; set it to 1 to debug)`
+      : '';
+  return `functions: the worker runs Node.js with ${node.args.join(' ')} (${NODE_ARGUMENTS_SETTING})${debugging}${several}`;
 }
 
 function problemOf(arg: string): string | undefined {

@@ -25,7 +25,13 @@ import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from '
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { describeFunctions } from './describe.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
-import { NODE_ARGUMENTS_SETTING, type NodeArguments, readNodeArguments } from './node-arguments.js';
+import {
+  describeNodeArguments,
+  NO_NODE_ARGUMENTS,
+  NODE_ARGUMENTS_SETTING,
+  type NodeArguments,
+  readNodeArguments,
+} from './node-arguments.js';
 import {
   MAX_WORKER_PROCESSES,
   MIN_WORKER_PROCESSES,
@@ -369,7 +375,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
    */
   #nodeArgumentsOf(env: Record<string, string>): NodeArguments {
     if (this.#options.nodeArgumentsFromSettings !== true) {
-      return readNodeArguments({});
+      return NO_NODE_ARGUMENTS;
     }
     const node = readNodeArguments(env);
     if (node.args.length > 0 && this.#options.sandbox !== undefined) {
@@ -459,24 +465,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return; // the launch reports it
     }
     const shown = node.args.join(' ');
-    if (shown === this.#nodeArgsReported) {
-      return;
+    if (shown !== this.#nodeArgsReported) {
+      this.#nodeArgsReported = shown;
+      this.#options.logger.info(describeNodeArguments(node, processCountOf(env)));
     }
-    this.#nodeArgsReported = shown;
-    if (shown === '') {
-      this.#options.logger.info(`functions: ${NODE_ARGUMENTS_SETTING} is no longer set`);
-      return;
-    }
-    const debugging = node.debugging
-      ? '; while a debugger may pause it, the worker has no health checks and no time limit to load'
-      : '';
-    const several =
-      node.debugging && processCountOf(env) > 1
-        ? ` (${WORKER_PROCESS_COUNT_SETTING} is ${processCountOf(env)}: only one worker can listen on a given inspector port; set it to 1 to debug)`
-        : '';
-    this.#options.logger.info(
-      `functions: the worker runs Node.js with ${shown} (${NODE_ARGUMENTS_SETTING})${debugging}${several}`,
-    );
   }
 
   /**
