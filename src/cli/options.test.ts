@@ -4,8 +4,10 @@ import {
   collectSettings,
   parseEnvironment,
   parseHours,
+  parseMinutes,
   parsePlan,
   parseRoles,
+  parseSeconds,
   parseSetting,
 } from './options.js';
 
@@ -87,6 +89,28 @@ describe('parseHours', () => {
   it('refuses 0, more than a week, fractions and text', () => {
     for (const bad of ['0', '169', '1.5', 'day', '']) {
       expect(() => parseHours(bad), bad).toThrow(InvalidArgumentError);
+    }
+  });
+});
+
+describe('parseSeconds and parseMinutes', () => {
+  it('accept positive amounts up to what a timer can wait (about 24 days)', () => {
+    expect(parseSeconds('0.5')).toBe(0.5);
+    expect(parseSeconds('2147483')).toBe(2147483);
+    expect(parseMinutes('15')).toBe(15);
+    expect(parseMinutes('35791')).toBe(35791);
+  });
+
+  it('refuse more, since a longer timer would fire at once, and say the limit in their own unit', () => {
+    expect(() => parseSeconds('3000000')).toThrow(
+      'expected a positive number of seconds, at most 2147483 (about 24 days).',
+    );
+    expect(() => parseMinutes('40000')).toThrow(
+      'expected a positive number of minutes, at most 35791 (about 24 days).',
+    );
+    for (const bad of ['0', '-1', 'soon', 'Infinity']) {
+      expect(() => parseSeconds(bad), bad).toThrow(InvalidArgumentError);
+      expect(() => parseMinutes(bad), bad).toThrow(InvalidArgumentError);
     }
   });
 });

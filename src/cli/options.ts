@@ -15,13 +15,29 @@ export function parsePort(value: string): number {
   return port;
 }
 
-/** A positive number of seconds. */
+/** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The most seconds a duration option may say, so that its timer waits as long as asked. */
+export const MAX_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+/** The most minutes a duration option may say, for the same reason. */
+export const MAX_MINUTES = Math.floor(MAX_TIMER_MS / 60_000);
+
+/** A positive number of seconds, up to {@link MAX_SECONDS}. */
 export function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError('expected a positive number of seconds.');
+  return parseDuration(value, 'seconds', MAX_SECONDS);
+}
+
+/** A positive number of minutes, up to {@link MAX_MINUTES}. */
+export function parseMinutes(value: string): number {
+  return parseDuration(value, 'minutes', MAX_MINUTES);
+}
+
+function parseDuration(value: string, unit: string, max: number): number {
+  const amount = Number(value);
+  if (!Number.isFinite(amount) || amount <= 0 || amount > max) {
+    throw new InvalidArgumentError(`expected a positive number of ${unit}, at most ${max} (about 24 days).`);
   }
-  return seconds;
+  return amount;
 }
 
 /** `--workers`: a whole number of processes from 1 to 256. */

@@ -19,7 +19,14 @@ import {
 } from '../../serve/index.js';
 import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { parseHttpUrl, parsePort, parseSandboxFlag, parseSeconds, parseWorkers } from '../options.js';
+import {
+  parseHttpUrl,
+  parseMinutes,
+  parsePort,
+  parseSandboxFlag,
+  parseSeconds,
+  parseWorkers,
+} from '../options.js';
 import { deployFolders } from './deploy.js';
 import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
 
@@ -89,7 +96,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option(
       '--api-idle-minutes <minutes>',
       'stop an environment’s functions after this quiet time',
-      parseSeconds,
+      parseMinutes,
       15,
     )
     .option(

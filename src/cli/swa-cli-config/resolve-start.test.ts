@@ -126,6 +126,13 @@ describe('resolveStartOptions', () => {
     );
   });
 
+  it('a devserverTimeout longer than a timer can wait is refused, with the limit', async () => {
+    await writeConfig({ web: { devserverTimeout: 3_000_000 } });
+    await expect(resolveIn()).rejects.toThrow(
+      /devserverTimeout: expected a positive number of seconds up to 2147483/,
+    );
+  });
+
   it('an /api URL flag replaces the file apiLocation (the /api backend moves as one)', async () => {
     await writeConfig({ web: { apiLocation: 'api' } });
     const resolved = await resolveIn({ flags: { apiDevserverUrl: 'http://127.0.0.1:7071' } });

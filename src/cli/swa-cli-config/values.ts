@@ -4,6 +4,7 @@
  * SWA CLI does: `true`/`1` and `false`/`0`); in the file a quoted number or boolean is accepted with a
  * warning.
  */
+import { MAX_SECONDS } from '../options.js';
 import type { SwaValueKind } from './keys.js';
 
 /** The outcome of checking one value. */
@@ -25,7 +26,12 @@ export function checkSwaValue(kind: SwaValueKind, raw: unknown, fromText: boolea
     case 'port':
       return checkNumber(raw, fromText, isPort, 'a port number between 0 and 65535, e.g. 4280');
     case 'seconds':
-      return checkNumber(raw, fromText, (n) => n > 0, 'a positive number of seconds, e.g. 60');
+      return checkNumber(
+        raw,
+        fromText,
+        (n) => n > 0 && n <= MAX_SECONDS,
+        `a positive number of seconds up to ${MAX_SECONDS}, e.g. 60`,
+      );
     case 'boolean':
       return checkBoolean(raw, fromText);
   }
