@@ -19,6 +19,7 @@ import {
   workerPids,
   writeApiDir,
 } from '../../test/helpers/functions-host.js';
+import { FUNCTION_FIXTURES } from '../../test/helpers/functions-worker.js';
 import { PorticoError } from '../shared/errors.js';
 import { createSandbox } from './sandbox/launch.js';
 
@@ -60,6 +61,8 @@ function openDevHost(apiDir: string, logger: RecordingLogger, timings = FAST_TIM
 interface Inspector {
   call(method: string, params?: object): Promise<unknown>;
   readonly events: string[];
+  /** Whether the worker has closed the session. */
+  closed(): boolean;
 }
 
 async function attach(logger: RecordingLogger): Promise<Inspector> {
@@ -81,9 +84,14 @@ async function attach(logger: RecordingLogger): Promise<Inspector> {
       events.push(message.method);
     }
   });
+  let closed = false;
+  socket.once('close', () => {
+    closed = true;
+  });
   let nextId = 0;
   return {
     events,
+    closed: () => closed,
     call: (method, params = {}) =>
       new Promise((resolve) => {
         nextId += 1;
@@ -219,5 +227,24 @@ describe('createFunctionsHost: languageWorkers__node__arguments', () => {
       .match(new RegExp(`Debugger listening on ws://127\\.0\\.0\\.1:${port}/`, 'g'));
     expect(listening).toHaveLength(2);
     expect(logger.text()).not.toContain('address already in use');
+  });
+
+  it('the real worker lets an attached debugger go when it stops, instead of waiting for it to disconnect', async () => {
+    const logger = recordingLogger();
+    const host = openHost({
+      apiDir: join(FUNCTION_FIXTURES, 'v4-cjs'),
+      workerPath: undefined,
+      logger,
+      env: { languageWorkers__node__arguments: '--inspect=127.0.0.1:0' },
+      nodeArgumentsFromSettings: true,
+      // A worker that waited for its debugger would hold this restart far past the test's own limit.
+      timings: { ...FAST_TIMINGS, stopGraceMs: 60_000 },
+    });
+    await host.start();
+    const inspector = await attach(logger);
+    await inspector.call('Debugger.enable');
+    await host.restart();
+    expect(logger.text()).not.toContain('Waiting for the debugger to disconnect');
+    await eventually(async () => inspector.closed());
   });
 });

@@ -7,7 +7,7 @@
  * app loads; then the server listens (or, with `connections: 'parent'`, takes the connections its parent
  * hands over, decision 0029) and `ready` is sent.
  * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
- * hooks, closes the server and exits 0. Started with `waitForLoad` (a worker made ready while the app's
+ * hooks, closes the server, lets a debugger go (decision 0057) and exits 0. Started with `waitForLoad` (a worker made ready while the app's
  * files still change, decision 0056), it boots and then waits for the parent's `load` before the app loads.
  */
 import type { Server } from 'node:http';
@@ -15,6 +15,7 @@ import type { WorkerApp } from './app-state.js';
 import { createWorkerApp } from './app-state.js';
 import { parseWorkerConfig, type WorkerConfig } from './config.js';
 import { createCoreApi, installCoreModule, setupDefaultProgrammingModel } from './core-module.js';
+import { releaseDebugger } from './debugger.js';
 import { errorDetail, WorkerLoadError } from './errors.js';
 import { serveFrames } from './frame-server.js';
 import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
@@ -139,6 +140,7 @@ async function exitWith(
 ): Promise<never> {
   channel.send({ type: 'fatal', code, message });
   await channel.flush();
+  await releaseDebugger();
   process.exit(exitCode);
 }
 
@@ -155,7 +157,10 @@ function summarize(loaded: LoadedApp): FunctionSummary[] {
 function installCrashHandler(channel: ParentChannel, log: WorkerLog): void {
   process.on('uncaughtException', (error) => {
     log.write('error', 'system', `Uncaught exception, the worker stops: ${errorDetail(error)}`);
-    void channel.flush().then(() => process.exit(1));
+    void channel
+      .flush()
+      .then(releaseDebugger)
+      .then(() => process.exit(1));
   });
 }
 
@@ -174,6 +179,7 @@ function installShutdown(
     await runTerminateHooks(app, log);
     await closeConnections();
     await channel.flush();
+    await releaseDebugger();
     process.exit(0);
   };
   process.on('SIGTERM', stop);
