@@ -1,7 +1,7 @@
 /** `languageWorkers__node__arguments`: which Node.js options a dev worker gets, and which are refused. */
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../shared/errors.js';
-import { describeNodeArguments, readNodeArguments } from './node-arguments.js';
+import { describeNodeArguments, readNodeArguments, warnOfInspectorInNodeOptions } from './node-arguments.js';
 
 function refusal(value: string): PorticoError {
   try {
@@ -82,5 +82,17 @@ describe('readNodeArguments', () => {
     expect(describeNodeArguments(readNodeArguments({}), 1)).toBe(
       'functions: languageWorkers__node__arguments is no longer set',
     );
+  });
+
+  it('warns of an inspector in NODE_OPTIONS, which the CLI takes before the worker, and says what to set instead', () => {
+    for (const options of ['--inspect', '--max-old-space-size=100 --inspect-brk=9229']) {
+      expect(warnOfInspectorInNodeOptions({ NODE_OPTIONS: options }), options).toContain(
+        'set languageWorkers__node__arguments instead (e.g. to --inspect=9229)',
+      );
+    }
+    for (const options of [undefined, '', '--inspect-port=9229', '--enable-source-maps']) {
+      const env: Record<string, string> = options === undefined ? {} : { NODE_OPTIONS: options };
+      expect(warnOfInspectorInNodeOptions(env), String(options)).toBeUndefined();
+    }
   });
 });

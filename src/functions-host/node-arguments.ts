@@ -109,6 +109,19 @@ export function describeNodeArguments(node: NodeArguments, workerProcesses: numb
   return `functions: the worker runs Node.js with ${node.args.join(' ')} (${NODE_ARGUMENTS_SETTING})${debugging}${several}`;
 }
 
+/**
+ * The warning for `NODE_OPTIONS=--inspect portico start`, Core Tools' way to debug the worker: under
+ * Portico, the CLI's own Node.js takes that inspector first, so the worker's cannot listen on its port and
+ * breakpoints in the functions are never hit. Undefined when `env` has no inspector in `NODE_OPTIONS`.
+ */
+export function warnOfInspectorInNodeOptions(env: Readonly<Record<string, string>>): string | undefined {
+  const options = (env.NODE_OPTIONS ?? '').split(/\s+/);
+  if (!options.some((option) => INSPECTOR.test(option))) {
+    return undefined;
+  }
+  return `functions: NODE_OPTIONS asks for an inspector, which Portico's own process takes first: breakpoints in the API's functions will not be hit. To debug them, set ${NODE_ARGUMENTS_SETTING} instead (e.g. to --inspect=9229) and remove --inspect from NODE_OPTIONS.`;
+}
+
 function problemOf(arg: string): string | undefined {
   if (!arg.startsWith('-')) {
     return 'is not a Node.js option; give each option as --name or --name=value (e.g. --inspect=9229 or --require=./setup.js)';

@@ -194,6 +194,17 @@ describe('createFunctionsHost: languageWorkers__node__arguments', () => {
     expect((await ping(url)).execArgv).toContain('--inspect-brk=127.0.0.1:0');
   });
 
+  it('points out once an inspector in NODE_OPTIONS, which the CLI takes before the worker', async () => {
+    const logger = recordingLogger();
+    const env = { NODE_OPTIONS: '--inspect=127.0.0.1:0' };
+    const host = openHost({ apiDir: await writeApiDir(), logger, env, nodeArgumentsFromSettings: true });
+    await host.start();
+    await host.restart();
+    const warnings = logger.lines.filter((line) => line.includes('NODE_OPTIONS asks for an inspector'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warn: functions: /);
+  });
+
   it('reports a bad option as the start error, with the setting and how to write it', async () => {
     const apiDir = await apiWithNodeArguments('--require ./setup.js');
     await writeFile(join(apiDir, 'setup.js'), '');

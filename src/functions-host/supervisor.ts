@@ -31,6 +31,7 @@ import {
   NODE_ARGUMENTS_SETTING,
   type NodeArguments,
   readNodeArguments,
+  warnOfInspectorInNodeOptions,
 } from './node-arguments.js';
 import {
   MAX_WORKER_PROCESSES,
@@ -104,6 +105,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #streaming = false;
   /** The Node.js options last reported as the worker's (`languageWorkers__node__arguments`). */
   #nodeArgsReported = '';
+  /** An inspector in NODE_OPTIONS is pointed out once. */
+  #nodeOptionsReported = false;
   /** The functions as the start listed them (its caller prints them), then as the last reload did. */
   #listed = '';
   /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
@@ -458,6 +461,14 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   /** Says once which Node.js options the worker runs with, and again when they change. */
   #reportNodeArguments(env: Record<string, string>): void {
+    if (this.#options.nodeArgumentsFromSettings !== true) {
+      return;
+    }
+    const nodeOptions = this.#nodeOptionsReported ? undefined : warnOfInspectorInNodeOptions(env);
+    if (nodeOptions !== undefined) {
+      this.#nodeOptionsReported = true;
+      this.#options.logger.warn(nodeOptions);
+    }
     let node: NodeArguments;
     try {
       node = this.#nodeArgumentsOf(env);
