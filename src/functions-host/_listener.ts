@@ -171,7 +171,7 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return error.code === 'EADDRINUSE'
     ? new PorticoError(
         'FUNCTIONS_PORT_IN_USE',
-        `port ${port} on ${host} is already in use; pick another with --port`,
+        `Port ${port} on ${host} is already in use, so the Functions app cannot listen there. Stop the program that holds it (another portico functions start, or func start?) or choose another port with --port <number>.`,
       )
     : new PorticoError('FUNCTIONS_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${error.message}`, {
         cause: error,

@@ -1,5 +1,6 @@
 /** `portico functions start` as a user runs it (CONTRACT §2): ready line, function list, settings, signals. */
 import { mkdir, rm, symlink } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,23 @@ describe('portico functions start', () => {
       await rm(dir, { recursive: true, force: true });
     }
     await expect(send(`${cli.url}/api/hello`)).rejects.toThrow();
+  });
+
+  it('says at once that its port is taken, and how to fix it (exit 1)', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    const dir = await writeApiDir();
+    try {
+      const result = await runCli(['functions', 'start', dir, '--port', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `portico: Port ${port} on 127.0.0.1 is already in use, so the Functions app cannot listen there. Stop the program that holds it (another portico functions start, or func start?) or choose another port with --port <number>.`,
+      );
+    } finally {
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('explains a folder that is not a Functions app and exits non-zero', async () => {
