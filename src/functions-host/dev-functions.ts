@@ -17,6 +17,8 @@ export interface DevFunctionsOptions {
   readonly apiDir: string;
   /** Heap limit of the worker, in MB (`--api-max-memory`). */
   readonly apiMaxMemoryMb?: number;
+  /** `--func-args`' `--language-worker` options: they win over `languageWorkers__node__arguments`. */
+  readonly apiNodeArguments?: string;
   /** `--sandbox`: unset runs the worker as the developer, with their environment (without PORTICO_*). */
   readonly sandbox?: SandboxChoice;
   readonly logger: Logger;
@@ -46,6 +48,7 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
     port: 0,
     useLocalSettings: true,
     nodeArgumentsFromSettings: true,
+    ...(options.apiNodeArguments === undefined ? {} : { nodeArguments: options.apiNodeArguments }),
     watch: true,
     maxMemoryMb: options.apiMaxMemoryMb,
     logger: options.logger,

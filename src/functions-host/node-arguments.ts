@@ -63,7 +63,7 @@ function settingOf(env: Readonly<Record<string, string>>): string | undefined {
 }
 
 /**
- * The Node.js options `env` asks for. Options are separated by white space; double quotes keep a value
+ * The Node.js options `env` asks for (`source` says where it came from, for errors). Options are separated by white space; double quotes keep a value
  * with spaces together. Throws a user error for anything that is not an option given as `--name` or
  * `--name=value`, and for options that would make Node.js run something other than the worker.
  *
@@ -71,7 +71,10 @@ function settingOf(env: Readonly<Record<string, string>>): string | undefined {
  * readNodeArguments({ languageWorkers__node__arguments: '--inspect=9229' });
  * // → { args: ['--inspect=9229'], debugging: true }
  */
-export function readNodeArguments(env: Readonly<Record<string, string>>): NodeArguments {
+export function readNodeArguments(
+  env: Readonly<Record<string, string>>,
+  source = 'your environment or local.settings.json',
+): NodeArguments {
   const value = settingOf(env);
   if (value === undefined || value.trim() === '') {
     return NO_NODE_ARGUMENTS;
@@ -82,7 +85,7 @@ export function readNodeArguments(env: Readonly<Record<string, string>>): NodeAr
     if (problem !== undefined) {
       throw new PorticoError(
         'FUNCTIONS_INVALID_SETTINGS',
-        `${NODE_ARGUMENTS_SETTING} (from your environment or local.settings.json): "${clip(arg)}" ${problem}`,
+        `${NODE_ARGUMENTS_SETTING} (from ${source}): "${clip(arg)}" ${problem}`,
       );
     }
   }

@@ -380,7 +380,11 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#options.nodeArgumentsFromSettings !== true) {
       return NO_NODE_ARGUMENTS;
     }
-    const node = readNodeArguments(env);
+    const given = this.#options.nodeArguments;
+    const node =
+      given === undefined
+        ? readNodeArguments(env)
+        : readNodeArguments({ [NODE_ARGUMENTS_SETTING]: given }, '--func-args (--language-worker)');
     if (node.args.length > 0 && this.#options.sandbox !== undefined) {
       throw new PorticoError(
         'FUNCTIONS_INVALID_SETTINGS',

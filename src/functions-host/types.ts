@@ -78,6 +78,11 @@ export interface FunctionsHostOptions {
    * must not choose how its worker runs (decision 0057).
    */
   readonly nodeArgumentsFromSettings?: boolean;
+  /**
+   * With {@link nodeArgumentsFromSettings}: the worker's Node.js options given on the command line
+   * (`portico start --func-args "--language-worker -- …"`), in the setting's format; they win over it.
+   */
+  readonly nodeArguments?: string;
   /** Heap limit of the worker, passed as `--max-old-space-size` (default 512). */
   readonly maxMemoryMb?: number;
   /** Restart the worker when files of the API folder change (node_modules and .git excepted). */

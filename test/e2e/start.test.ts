@@ -148,6 +148,34 @@ describe('portico start', () => {
     }
   });
 
+  it("with --api, --func-args' --language-worker options win over the setting, as the SWA CLI passes them to func", async () => {
+    const dir = await writeApp({ 'index.html': 'x' });
+    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const env = { ...process.env, languageWorkers__node__arguments: '--enable-source-maps' };
+    const funcArgs = '--javascript --language-worker -- "--inspect=127.0.0.1:0"';
+    const cli = await startCli(
+      ['start', dir, '--port', '0', '--api', apiDir, '--func-args', funcArgs],
+      undefined,
+      {
+        env,
+      },
+    );
+    try {
+      expect((await send(`${cli.url}/api/greet?name=e2e`)).text).toBe('Hello, e2e!');
+      const output = () => cli.stdout() + cli.stderr();
+      expect(output()).toContain(
+        'the worker runs Node.js with --inspect=127.0.0.1:0 (languageWorkers__node__arguments)',
+      );
+      expect(output()).toContain(
+        '--func-args: Portico runs the Functions app without Core Tools (`func`), so it ignores --javascript',
+      );
+      await eventually(async () => output().includes('[api] Debugger listening on ws://127.0.0.1:'));
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing app folder clearly', async () => {
     const result = await runCli(['start', '/nonexistent/portico-app', '--port', '0']);
     expect(result.code).toBe(1);

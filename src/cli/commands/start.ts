@@ -147,6 +147,7 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
     apiDevserverUrl: resolved.apiDevserverUrl,
     apiDir: resolved.apiDir,
     apiMaxMemoryMb: flags.apiMaxMemory,
+    apiNodeArguments: resolved.apiNodeArguments,
     port: resolved.port,
     host: resolved.host,
     plan: flags.plan,

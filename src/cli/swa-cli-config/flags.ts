@@ -25,6 +25,7 @@ export interface SwaCliStartFlags {
   readonly sslCert?: string;
   readonly sslKey?: string;
   readonly open?: boolean;
+  readonly funcArgs?: string;
   readonly config?: string;
   readonly configName?: string;
 }
@@ -64,7 +65,11 @@ export function addSwaCliStartOptions(command: Command): Command {
     .option('-s, --ssl', 'serve HTTPS (a generated localhost certificate unless --ssl-cert/--ssl-key)')
     .option('-e, --ssl-cert <pem>', 'certificate (PEM) for --ssl')
     .option('-k, --ssl-key <pem>', 'private key (PEM) for --ssl')
-    .option('-o, --open', 'open the browser once the server is ready');
+    .option('-o, --open', 'open the browser once the server is ready')
+    .option(
+      '-f, --func-args <args>',
+      'arguments for `func start`: Portico keeps --language-worker -- <Node.js options> (e.g. "--inspect=9229")',
+    );
   return command;
 }
 
@@ -88,6 +93,7 @@ export function toSwaCliFlags(flags: SwaCliStartFlags): SwaCliOptions {
     swaConfigLocation: flags.swaConfigLocation,
     open: flags.open,
     devserverTimeout: flags.devserverTimeout,
+    funcArgs: flags.funcArgs,
   }).filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as SwaCliOptions;
 }

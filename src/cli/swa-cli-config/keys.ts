@@ -25,6 +25,8 @@ export interface SwaCliOptions {
   readonly devserverTimeout?: number;
   readonly appBuildCommand?: string;
   readonly apiBuildCommand?: string;
+  /** What the SWA CLI passes to `func start`; Portico keeps its `--language-worker` options (func-args.ts). */
+  readonly funcArgs?: string;
 }
 
 export type SwaCliKey = keyof SwaCliOptions;
@@ -47,6 +49,7 @@ export const SWA_CLI_KEYS: Readonly<Record<SwaCliKey, SwaValueKind>> = {
   devserverTimeout: 'seconds',
   appBuildCommand: 'string',
   apiBuildCommand: 'string',
+  funcArgs: 'string',
 };
 
 const NOT_NEEDED_API_PORT = 'Portico runs the API in its own worker on a free loopback port';
@@ -58,8 +61,6 @@ const DB_INIT = 'used by `swa db init`; Portico has no Data API builder';
 /** Keys the SWA CLI reads that Portico knows but ignores, and why (the warning says so). */
 export const IGNORED_SWA_CLI_KEYS: Readonly<Record<string, string>> = {
   apiPort: NOT_NEEDED_API_PORT,
-  funcArgs:
-    'Portico runs the Functions app itself, without Core Tools (`func`); for Node.js options such as --inspect, set languageWorkers__node__arguments in local.settings.json',
   dataApiLocation: DATA_API,
   dataApiDevserverUrl: DATA_API,
   dataApiPort: DATA_API,

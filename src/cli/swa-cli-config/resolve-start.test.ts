@@ -166,6 +166,28 @@ describe('resolveStartOptions', () => {
     await expect(resolveIn({ configName: 'three' })).rejects.toThrow(/it has: one, two/);
   });
 
+  it("funcArgs' --language-worker options go to the API's worker; the rest is named as ignored", async () => {
+    await writeConfig({
+      web: { apiLocation: 'api', funcArgs: '--javascript --language-worker -- "--inspect=9229"' },
+    });
+    const resolved = await resolveIn();
+    expect(resolved.apiNodeArguments).toBe('--inspect=9229');
+    expect(resolved.warnings).toContain(
+      'swa-cli.config.json: funcArgs: Portico runs the Functions app without Core Tools (`func`), so it ignores --javascript; it keeps only --language-worker -- <Node.js options>',
+    );
+    const flagged = await resolveIn({ flags: { funcArgs: '--language-worker -- --inspect-brk' } });
+    expect(flagged.apiNodeArguments).toBe('--inspect-brk');
+    expect(flagged.warnings).toEqual([]);
+  });
+
+  it('--func-args without an API Portico runs is said to apply to nothing', async () => {
+    const resolved = await resolveIn({ flags: { funcArgs: '--language-worker -- --inspect' } });
+    expect(resolved.apiNodeArguments).toBeUndefined();
+    expect(resolved.warnings).toContain(
+      '--func-args: --language-worker applies to the API Portico runs (apiLocation); there is none',
+    );
+  });
+
   it('a per-command "start" object overrides the configuration for start', async () => {
     await writeConfig({ web: { port: 4000, start: { port: 4100 } } });
     expect((await resolveIn()).port).toBe(4100);

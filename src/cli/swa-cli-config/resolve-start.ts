@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
+import { readFuncArgs } from './func-args.js';
 import type { SwaCliOptions } from './keys.js';
 import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { type SelectedConfiguration, selectConfiguration, unknownConfigurationError } from './select.js';
@@ -27,6 +28,8 @@ export interface ResolvedStart {
   readonly devserverTimeoutSeconds?: number;
   readonly apiDir?: string;
   readonly apiDevserverUrl?: string;
+  /** The worker's Node.js options from `funcArgs`' `--language-worker` (decision 0057). */
+  readonly apiNodeArguments?: string;
   readonly port: number;
   readonly host: string;
   readonly ssl: boolean;
@@ -56,10 +59,12 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
   const warnings = [...selected.warnings];
   const app = resolveApp(layers, folderArg, selected, input.cwd, warnings);
   const api = resolveApi(layers, warnings);
+  const apiNodeArguments = resolveFuncArgs(layers, api, warnings);
   const port = pick(layers, 'port')?.value ?? START_DEFAULTS.port;
   return {
     ...app,
     ...api,
+    ...(apiNodeArguments === undefined ? {} : { apiNodeArguments }),
     run: pick(layers, 'run')?.value,
     devserverTimeoutSeconds: pick(layers, 'devserverTimeout')?.value,
     port,
@@ -187,6 +192,33 @@ function resolveApi(layers: readonly OptionLayer[], warnings: string[]): ApiPart
     return { apiDevserverUrl };
   }
   return { apiDir: resolve(layer.baseDir, String(apiLocation)) };
+}
+
+/**
+ * `funcArgs`: the `--language-worker` options of the API Portico runs; the rest is for Core Tools, which
+ * Portico does not run, and is reported as ignored.
+ */
+function resolveFuncArgs(
+  layers: readonly OptionLayer[],
+  api: ApiPart,
+  warnings: string[],
+): string | undefined {
+  const picked = pick(layers, 'funcArgs');
+  if (picked === undefined) {
+    return undefined;
+  }
+  const { nodeArguments, ignored } = readFuncArgs(picked.value);
+  const where = picked.layer.source === 'command line' ? '--func-args' : `${picked.layer.source}: funcArgs`;
+  if (ignored.length > 0) {
+    warnings.push(
+      `${where}: Portico runs the Functions app without Core Tools (\`func\`), so it ignores ${ignored.join(' ')}; it keeps only --language-worker -- <Node.js options>`,
+    );
+  }
+  if (nodeArguments !== undefined && api.apiDir === undefined) {
+    warnings.push(`${where}: --language-worker applies to the API Portico runs (apiLocation); there is none`);
+    return undefined;
+  }
+  return nodeArguments;
 }
 
 function isDirectory(path: string): boolean {
