@@ -4,15 +4,11 @@
  * disconnects ("Waiting for the debugger to disconnect..."), which Chrome DevTools never does by itself:
  * every restart after an edit would wait for the parent's kill.
  */
+import { close, url } from 'node:inspector';
 
-/** Closes the inspector's connections when this process opened one; resolves at once otherwise. */
-export async function releaseDebugger(): Promise<void> {
-  // No inspector option, no inspector: the sandboxes, which refuse such options, never load the module.
-  if (!process.execArgv.some((arg) => arg.startsWith('--inspect'))) {
-    return;
-  }
-  const inspector = await import('node:inspector');
-  if (inspector.url() !== undefined) {
-    inspector.close();
+/** Closes the inspector's connections when this process opened one; does nothing otherwise. */
+export function releaseDebugger(): void {
+  if (url() !== undefined) {
+    close();
   }
 }

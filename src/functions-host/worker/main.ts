@@ -140,7 +140,7 @@ async function exitWith(
 ): Promise<never> {
   channel.send({ type: 'fatal', code, message });
   await channel.flush();
-  await releaseDebugger();
+  releaseDebugger();
   process.exit(exitCode);
 }
 
@@ -179,7 +179,7 @@ function installShutdown(
     await runTerminateHooks(app, log);
     await closeConnections();
     await channel.flush();
-    await releaseDebugger();
+    releaseDebugger();
     process.exit(0);
   };
   process.on('SIGTERM', stop);
