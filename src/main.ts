@@ -54,7 +54,7 @@ export interface DevServerOptions {
   /** Heap limit of the managed functions worker, in MB. */
   readonly apiMaxMemoryMb?: number;
   /** The worker's Node.js options from `--func-args` (`--language-worker`); they win over the setting. */
-  readonly apiNodeArguments?: string;
+  readonly apiNodeArguments?: readonly string[];
   /** `--sandbox`: unset runs the worker as the developer, with their environment (without PORTICO_*). */
   readonly sandbox?: SandboxChoice;
   readonly port: number;

@@ -18,7 +18,7 @@ export interface DevFunctionsOptions {
   /** Heap limit of the worker, in MB (`--api-max-memory`). */
   readonly apiMaxMemoryMb?: number;
   /** `--func-args`' `--language-worker` options: they win over `languageWorkers__node__arguments`. */
-  readonly apiNodeArguments?: string;
+  readonly apiNodeArguments?: readonly string[];
   /** `--sandbox`: unset runs the worker as the developer, with their environment (without PORTICO_*). */
   readonly sandbox?: SandboxChoice;
   readonly logger: Logger;

@@ -1,7 +1,12 @@
 /** `languageWorkers__node__arguments`: which Node.js options a dev worker gets, and which are refused. */
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../shared/errors.js';
-import { describeNodeArguments, readNodeArguments, warnOfInspectorInNodeOptions } from './node-arguments.js';
+import {
+  checkNodeArguments,
+  describeNodeArguments,
+  readNodeArguments,
+  warnOfInspectorInNodeOptions,
+} from './node-arguments.js';
 
 function refusal(value: string): PorticoError {
   try {
@@ -94,5 +99,15 @@ describe('readNodeArguments', () => {
       const env: Record<string, string> = options === undefined ? {} : { NODE_OPTIONS: options };
       expect(warnOfInspectorInNodeOptions(env), String(options)).toBeUndefined();
     }
+  });
+
+  it('checks options given one word each (--func-args), naming where they came from', () => {
+    expect(checkNodeArguments(['--inspect=9229', '--title=my api'], '--func-args')).toEqual({
+      args: ['--inspect=9229', '--title=my api'],
+      debugging: true,
+    });
+    expect(() => checkNodeArguments(['--eval=1'], '--func-args (--language-worker)')).toThrow(
+      'languageWorkers__node__arguments (from --func-args (--language-worker)): "--eval=1" would make Node.js run something other than the API worker',
+    );
   });
 });

@@ -76,10 +76,18 @@ export function readNodeArguments(
   source = 'your environment or local.settings.json',
 ): NodeArguments {
   const value = settingOf(env);
-  if (value === undefined || value.trim() === '') {
+  return value === undefined ? NO_NODE_ARGUMENTS : checkNodeArguments(splitArguments(value), source);
+}
+
+/**
+ * `args` as the worker's Node.js options, one word each (`--func-args`' `--language-worker` options, or
+ * the setting split); throws a user error naming `source` for one that is refused (see
+ * {@link readNodeArguments}).
+ */
+export function checkNodeArguments(args: readonly string[], source: string): NodeArguments {
+  if (args.length === 0) {
     return NO_NODE_ARGUMENTS;
   }
-  const args = splitArguments(value);
   for (const arg of args) {
     const problem = problemOf(arg);
     if (problem !== undefined) {
@@ -89,7 +97,10 @@ export function readNodeArguments(
       );
     }
   }
-  return Object.freeze({ args: Object.freeze(args), debugging: args.some((arg) => INSPECTOR.test(arg)) });
+  return Object.freeze({
+    args: Object.freeze([...args]),
+    debugging: args.some((arg) => INSPECTOR.test(arg)),
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constant
 import { describeFunctions } from './describe.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
 import {
+  checkNodeArguments,
   describeNodeArguments,
   NO_NODE_ARGUMENTS,
   NODE_ARGUMENTS_SETTING,
@@ -384,7 +385,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     const node =
       given === undefined
         ? readNodeArguments(env)
-        : readNodeArguments({ [NODE_ARGUMENTS_SETTING]: given }, '--func-args (--language-worker)');
+        : checkNodeArguments(given, '--func-args (--language-worker)');
     if (node.args.length > 0 && this.#options.sandbox !== undefined) {
       throw new PorticoError(
         'FUNCTIONS_INVALID_SETTINGS',

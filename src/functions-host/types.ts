@@ -80,9 +80,9 @@ export interface FunctionsHostOptions {
   readonly nodeArgumentsFromSettings?: boolean;
   /**
    * With {@link nodeArgumentsFromSettings}: the worker's Node.js options given on the command line
-   * (`portico start --func-args "--language-worker -- …"`), in the setting's format; they win over it.
+   * (`portico start --func-args "--language-worker -- …"`), one word each; they win over the setting.
    */
-  readonly nodeArguments?: string;
+  readonly nodeArguments?: readonly string[];
   /** Heap limit of the worker, passed as `--max-old-space-size` (default 512). */
   readonly maxMemoryMb?: number;
   /** Restart the worker when files of the API folder change (node_modules and .git excepted). */

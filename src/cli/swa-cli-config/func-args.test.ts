@@ -5,7 +5,7 @@ import { readFuncArgs } from './func-args.js';
 describe('readFuncArgs', () => {
   it("keeps the --language-worker options of VS Code's Static Web Apps debugging, and names the rest", () => {
     expect(readFuncArgs('--javascript --language-worker -- "--inspect=9229"')).toEqual({
-      nodeArguments: '--inspect=9229',
+      nodeArguments: ['--inspect=9229'],
       ignored: ['--javascript'],
     });
   });
@@ -13,7 +13,7 @@ describe('readFuncArgs', () => {
   it('takes everything after `--`, and keeps a value with spaces together', () => {
     expect(readFuncArgs(`--language-worker -- --inspect=9229 '--title=my api' --enable-source-maps`)).toEqual(
       {
-        nodeArguments: '--inspect=9229 "--title=my api" --enable-source-maps',
+        nodeArguments: ['--inspect=9229', '--title=my api', '--enable-source-maps'],
         ignored: [],
       },
     );

@@ -2,14 +2,14 @@
  * `--func-args` / `funcArgs`: what the SWA CLI passes on to `func start`. Portico runs the Functions app
  * without Core Tools, so of those arguments it keeps only `--language-worker -- <options>`, the Node.js
  * options of the worker, which VS Code's Static Web Apps tooling passes to debug the API
- * (`--language-worker -- "--inspect=9229"`); they become `languageWorkers__node__arguments`
+ * (`--language-worker -- "--inspect=9229"`); they win over `languageWorkers__node__arguments`
  * (decision 0057). Every other argument is reported as ignored.
  */
 
 /** What `funcArgs` means to Portico. */
 export interface FuncArgs {
-  /** The worker's Node.js options, as `languageWorkers__node__arguments` holds them; absent when none. */
-  readonly nodeArguments?: string;
+  /** The worker's Node.js options, one word each; absent when none. */
+  readonly nodeArguments?: readonly string[];
   /** The arguments meant for Core Tools itself, which Portico does not run. */
   readonly ignored: readonly string[];
 }
@@ -20,7 +20,7 @@ const LANGUAGE_WORKER = '--language-worker';
  * Reads `funcArgs` as a shell would split it for `func start`.
  * @example
  * readFuncArgs('--javascript --language-worker -- "--inspect=9229"');
- * // → { nodeArguments: '--inspect=9229', ignored: ['--javascript'] }
+ * // → { nodeArguments: ['--inspect=9229'], ignored: ['--javascript'] }
  */
 export function readFuncArgs(funcArgs: string): FuncArgs {
   const words = splitShellWords(funcArgs);
@@ -33,13 +33,8 @@ export function readFuncArgs(funcArgs: string): FuncArgs {
   if (rest[0] !== '--') {
     return { ignored: words };
   }
-  const nodeArguments = rest.slice(1).map(quoteIfSpaced).join(' ');
-  return { ...(nodeArguments === '' ? {} : { nodeArguments }), ignored: words.slice(0, at) };
-}
-
-/** A value with white space keeps it, in the double quotes `languageWorkers__node__arguments` reads. */
-function quoteIfSpaced(word: string): string {
-  return /\s/.test(word) ? `"${word}"` : word;
+  const nodeArguments = rest.slice(1);
+  return { ...(nodeArguments.length === 0 ? {} : { nodeArguments }), ignored: words.slice(0, at) };
 }
 
 /** Splits like a POSIX shell: white space separates; single and double quotes and backslashes escape. */

@@ -171,12 +171,12 @@ describe('resolveStartOptions', () => {
       web: { apiLocation: 'api', funcArgs: '--javascript --language-worker -- "--inspect=9229"' },
     });
     const resolved = await resolveIn();
-    expect(resolved.apiNodeArguments).toBe('--inspect=9229');
+    expect(resolved.apiNodeArguments).toEqual(['--inspect=9229']);
     expect(resolved.warnings).toContain(
       'swa-cli.config.json: funcArgs: Portico runs the Functions app without Core Tools (`func`), so it ignores --javascript; it keeps only --language-worker -- <Node.js options>',
     );
     const flagged = await resolveIn({ flags: { funcArgs: '--language-worker -- --inspect-brk' } });
-    expect(flagged.apiNodeArguments).toBe('--inspect-brk');
+    expect(flagged.apiNodeArguments).toEqual(['--inspect-brk']);
     expect(flagged.warnings).toEqual([]);
   });
 

@@ -29,7 +29,7 @@ export interface ResolvedStart {
   readonly apiDir?: string;
   readonly apiDevserverUrl?: string;
   /** The worker's Node.js options from `funcArgs`' `--language-worker` (decision 0057). */
-  readonly apiNodeArguments?: string;
+  readonly apiNodeArguments?: readonly string[];
   readonly port: number;
   readonly host: string;
   readonly ssl: boolean;
@@ -202,7 +202,7 @@ function resolveFuncArgs(
   layers: readonly OptionLayer[],
   api: ApiPart,
   warnings: string[],
-): string | undefined {
+): readonly string[] | undefined {
   const picked = pick(layers, 'funcArgs');
   if (picked === undefined) {
     return undefined;
