@@ -6,6 +6,7 @@
  */
 import { PorticoError } from '../shared/errors.js';
 import { clip } from '../shared/quote.js';
+import { splitWords } from '../shared/words.js';
 import { WORKER_PROCESS_COUNT_SETTING } from './process-count.js';
 
 /** The setting's name, as Azure spells it; `languageWorkers:node:arguments` is read too. */
@@ -76,7 +77,7 @@ export function readNodeArguments(
   source = 'your environment or local.settings.json',
 ): NodeArguments {
   const value = settingOf(env);
-  return value === undefined ? NO_NODE_ARGUMENTS : checkNodeArguments(splitArguments(value), source);
+  return value === undefined ? NO_NODE_ARGUMENTS : checkNodeArguments(splitWords(value, 'plain'), source);
 }
 
 /**
@@ -144,31 +145,4 @@ function problemOf(arg: string): string | undefined {
   return REFUSED.has(name)
     ? 'would make Node.js run something other than the API worker; use options such as --inspect=9229, --enable-source-maps or --max-old-space-size=1024'
     : undefined;
-}
-
-/** Splits on white space outside double quotes; the quotes themselves are dropped. */
-function splitArguments(value: string): string[] {
-  const args: string[] = [];
-  let current = '';
-  let quoted = false;
-  let started = false;
-  for (const char of value) {
-    if (char === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (!quoted && /\s/.test(char)) {
-      if (started) {
-        args.push(current);
-      }
-      current = '';
-      started = false;
-    } else {
-      current += char;
-      started = true;
-    }
-  }
-  if (started) {
-    args.push(current);
-  }
-  return args;
 }

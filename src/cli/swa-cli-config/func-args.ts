@@ -5,6 +5,7 @@
  * (`--language-worker -- "--inspect=9229"`); they win over `languageWorkers__node__arguments`
  * (decision 0057). Every other argument is reported as ignored.
  */
+import { splitWords } from '../../shared/words.js';
 
 /** What `funcArgs` means to Portico. */
 export interface FuncArgs {
@@ -23,7 +24,7 @@ const LANGUAGE_WORKER = '--language-worker';
  * // → { nodeArguments: ['--inspect=9229'], ignored: ['--javascript'] }
  */
 export function readFuncArgs(funcArgs: string): FuncArgs {
-  const words = splitShellWords(funcArgs);
+  const words = splitWords(funcArgs, 'shell');
   const at = words.indexOf(LANGUAGE_WORKER);
   if (at === -1) {
     return { ignored: words };
@@ -35,45 +36,4 @@ export function readFuncArgs(funcArgs: string): FuncArgs {
   }
   const nodeArguments = rest.slice(1);
   return { ...(nodeArguments.length === 0 ? {} : { nodeArguments }), ignored: words.slice(0, at) };
-}
-
-/** Splits like a POSIX shell: white space separates; single and double quotes and backslashes escape. */
-function splitShellWords(text: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let started = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i] ?? '';
-    if (quote !== undefined) {
-      if (char === quote) {
-        quote = undefined;
-      } else if (char === '\\' && quote === '"' && i + 1 < text.length) {
-        i += 1;
-        current += text[i];
-      } else {
-        current += char;
-      }
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      started = true;
-    } else if (char === '\\' && i + 1 < text.length) {
-      i += 1;
-      current += text[i];
-      started = true;
-    } else if (/\s/.test(char)) {
-      if (started) {
-        words.push(current);
-      }
-      current = '';
-      started = false;
-    } else {
-      current += char;
-      started = true;
-    }
-  }
-  if (started) {
-    words.push(current);
-  }
-  return words;
 }
