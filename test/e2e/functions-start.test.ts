@@ -41,6 +41,20 @@ describe('portico functions start', () => {
     await expect(send(`${cli.url}/api/hello`)).rejects.toThrow();
   });
 
+  it("gives the worker's Node.js the options of languageWorkers__node__arguments, to debug the app", async () => {
+    const dir = await writeV4App();
+    const env = { ...process.env, languageWorkers__node__arguments: '--inspect=127.0.0.1:0' };
+    const cli = await startCli(['functions', 'start', dir, '--port', '0'], undefined, { env });
+    try {
+      expect((await send(`${cli.url}/api/hello?name=you`)).text).toBe('hello you');
+      expect(cli.stderr()).toContain('the worker runs Node.js with --inspect=127.0.0.1:0');
+      await eventually(async () => cli.stderr().includes('[api] Debugger listening on ws://127.0.0.1:'));
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says at once that its port is taken, and how to fix it (exit 1)', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
