@@ -59,7 +59,10 @@ export async function startWorker(appDir: string, options: WorkerOptions = {}): 
   if (options.beforeLoad !== undefined) {
     // An early exit is reported by the await below, once the app was asked to load.
     readyMessage.catch(() => undefined);
-    await Promise.race([waitForType(child, messages, 'waiting'), readyMessage]);
+    await Promise.race([
+      waitForMessage(child, messages, (message) => message.type === 'waiting'),
+      readyMessage,
+    ]);
     await options.beforeLoad();
     child.send({ type: 'load' });
   }
@@ -72,7 +75,11 @@ export async function startWorker(appDir: string, options: WorkerOptions = {}): 
     ready,
     messages,
     logs: () => messages.filter((message) => message.type === 'log'),
-    waitForLog: (predicate, timeoutMs = 5_000) => waitForMessage(child, messages, predicate, timeoutMs),
+    waitForLog: (predicate, timeoutMs = 5_000) =>
+      waitForMessage(child, messages, (message) => message.type === 'log' && predicate(message), {
+        ms: timeoutMs,
+        error: 'timed out waiting for a log message',
+      }),
     stop: () => {
       child.kill('SIGTERM');
       return exited;
@@ -113,36 +120,25 @@ function spawnWorker(appDir: string, options: WorkerOptions) {
   return { child, messages, exited, stderr: () => stderr };
 }
 
-/** Resolves once the worker has sent a message of `type` (at once if it already has). */
-function waitForType(child: ChildProcess, messages: readonly WorkerMessage[], type: string): Promise<void> {
-  if (messages.some((message) => message.type === type)) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const listener = (message: WorkerMessage) => {
-      if (message.type === type) {
-        child.off('message', listener);
-        resolve();
-      }
-    };
-    child.on('message', listener);
-  });
-}
-
+/**
+ * The first message of the worker that `matches` (at once if it has already sent one); with `timeoutMs`,
+ * rejects with `timeout` once that has passed.
+ */
 function waitForMessage(
   child: ChildProcess,
   messages: readonly WorkerMessage[],
-  predicate: (log: WorkerMessage) => boolean,
-  timeoutMs: number,
+  matches: (message: WorkerMessage) => boolean,
+  timeout?: { readonly ms: number; readonly error: string },
 ): Promise<WorkerMessage> {
-  const found = messages.find((message) => message.type === 'log' && predicate(message));
+  const found = messages.find(matches);
   if (found) {
     return Promise.resolve(found);
   }
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a log message')), timeoutMs);
+    const timer =
+      timeout === undefined ? undefined : setTimeout(() => reject(new Error(timeout.error)), timeout.ms);
     const listener = (message: WorkerMessage) => {
-      if (message.type === 'log' && predicate(message)) {
+      if (matches(message)) {
         clearTimeout(timer);
         child.off('message', listener);
         resolve(message);
