@@ -7,8 +7,9 @@
  * app loads; then the server listens (or, with `connections: 'parent'`, takes the connections its parent
  * hands over, decision 0029) and `ready` is sent.
  * A load error sends `fatal` and exits with code 3; SIGTERM (or losing the parent) runs the appTerminate
- * hooks, closes the server, lets a debugger go (decision 0057) and exits 0. Started with `waitForLoad` (a worker made ready while the app's
- * files still change, decision 0056), it boots and then waits for the parent's `load` before the app loads.
+ * hooks, closes the server, lets a debugger go (decision 0057) and exits 0. Started with `waitForLoad`
+ * (a worker made ready while the app's files still change, decision 0056), it boots and then waits for
+ * the parent's `load` before the app loads.
  */
 import type { Server } from 'node:http';
 import type { WorkerApp } from './app-state.js';
