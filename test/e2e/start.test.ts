@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
+/** A v4 ES-module Functions app whose `/api/greet?name=x` answers `Hello, x!`. */
+const V4_ESM_API = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+/** The line the API worker's inspector writes once it listens (through Portico's `[api]` tag). */
+const INSPECTOR_LISTENING = /\[api\] Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//;
+
 describe('portico start', () => {
   it('prints its URL, serves the app and stops cleanly on SIGTERM', async () => {
     const dir = await writeApp({ 'index.html': 'hello' });
@@ -104,7 +109,7 @@ describe('portico start', () => {
 
   it('with --api, SIGTERM stops the server and its functions worker (no orphan process)', async () => {
     const dir = await writeApp({ 'index.html': 'x' });
-    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const apiDir = V4_ESM_API;
     const cli = await startCli(['start', dir, '--port', '0', '--api', apiDir]);
     try {
       expect((await send(`${cli.url}/api/greet?name=e2e`)).text).toBe('Hello, e2e!');
@@ -123,7 +128,7 @@ describe('portico start', () => {
 
   it('with --api, gives the worker the Node.js options of languageWorkers__node__arguments, unless --sandbox is set', async () => {
     const dir = await writeApp({ 'index.html': 'x' });
-    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const apiDir = V4_ESM_API;
     const env = { ...process.env, languageWorkers__node__arguments: '--inspect=127.0.0.1:0' };
     const args = ['start', dir, '--port', '0', '--api', apiDir];
     try {
@@ -133,9 +138,7 @@ describe('portico start', () => {
         const output = () => cli.stdout() + cli.stderr();
         expect(output()).toContain('the worker runs Node.js with --inspect=127.0.0.1:0');
         // The worker's stderr comes through a pipe of its own, which may lag behind its answers.
-        await eventually(async () =>
-          /\[api\] Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(output()),
-        );
+        await eventually(async () => INSPECTOR_LISTENING.test(output()));
       } finally {
         await cli.stop();
       }
@@ -150,7 +153,7 @@ describe('portico start', () => {
 
   it("with --api, --func-args' --language-worker options win over the setting, as the SWA CLI passes them to func", async () => {
     const dir = await writeApp({ 'index.html': 'x' });
-    const apiDir = fileURLToPath(new URL('../fixtures/functions/v4-esm', import.meta.url));
+    const apiDir = V4_ESM_API;
     const env = { ...process.env, languageWorkers__node__arguments: '--enable-source-maps' };
     const funcArgs = '--javascript --language-worker -- "--inspect=127.0.0.1:0"';
     const cli = await startCli(
@@ -169,7 +172,7 @@ describe('portico start', () => {
       expect(output()).toContain(
         '--func-args: Portico runs the Functions app without Core Tools (`func`), so it ignores --javascript',
       );
-      await eventually(async () => output().includes('[api] Debugger listening on ws://127.0.0.1:'));
+      await eventually(async () => INSPECTOR_LISTENING.test(output()));
     } finally {
       await cli.stop();
       await rm(dir, { recursive: true, force: true });
