@@ -64,9 +64,10 @@ function settingOf(env: Readonly<Record<string, string>>): string | undefined {
 }
 
 /**
- * The Node.js options `env` asks for (`source` says where it came from, for errors). Options are separated by white space; double quotes keep a value
- * with spaces together. Throws a user error for anything that is not an option given as `--name` or
- * `--name=value`, and for options that would make Node.js run something other than the worker.
+ * The Node.js options `env` asks for (`source` says where it came from, for errors). Options are
+ * separated by white space; double quotes keep a value with spaces together. Throws a user error for
+ * anything that is not an option given as `--name` or `--name=value`, and for options that would make
+ * Node.js run something other than the worker.
  *
  * @example
  * readNodeArguments({ languageWorkers__node__arguments: '--inspect=9229' });
@@ -130,7 +131,7 @@ export function describeNodeArguments(node: NodeArguments, workerProcesses: numb
  * breakpoints in the functions are never hit. Undefined when `env` has no inspector in `NODE_OPTIONS`.
  */
 export function warnOfInspectorInNodeOptions(env: Readonly<Record<string, string>>): string | undefined {
-  const options = (env.NODE_OPTIONS ?? '').split(/\s+/);
+  const options = splitWords(env.NODE_OPTIONS ?? '', 'plain');
   if (!options.some((option) => INSPECTOR.test(option))) {
     return undefined;
   }
