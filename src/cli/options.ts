@@ -20,7 +20,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The most seconds a duration option may say, so that its timer waits as long as asked. */
 export const MAX_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 /** The most minutes a duration option may say, for the same reason. */
-export const MAX_MINUTES = Math.floor(MAX_TIMER_MS / 60_000);
+const MAX_MINUTES = Math.floor(MAX_TIMER_MS / 60_000);
 
 /** A positive number of seconds, up to {@link MAX_SECONDS}. */
 export function parseSeconds(value: string): number {
