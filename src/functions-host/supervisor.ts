@@ -530,11 +530,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     if (this.#standbyProcess === standby.process) {
       this.#standbyProcess = undefined;
     }
+    // A standby is booted only for one worker, so the same environment means one worker still.
     const serves =
-      env !== undefined &&
-      processCountOf(env) === 1 &&
-      this.#state === 'running' &&
-      canServe(standby, env, this.#timings.readyTimeoutMs);
+      env !== undefined && this.#state === 'running' && canServe(standby, env, this.#timings.readyTimeoutMs);
     if (serves) {
       return standby.process;
     }
