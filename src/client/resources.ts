@@ -31,6 +31,8 @@ export interface ResourceClient {
   call<T>(method: HttpMethod, path: string, json?: unknown): Promise<T>;
   list(path: string): Promise<Resource[]>;
   put(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
+  /** A PUT that only creates (`If-None-Match: *`): an existing resource answers 409 and is left as it was. */
+  create(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
   /** Uploads bytes (function app content). */
   upload(path: string, bytes: Uint8Array): Promise<void>;
 }
@@ -44,6 +46,13 @@ export function createResourceClient(options: { url: string; token: string }): R
     call,
     list: async (path) => (await call<{ value: Resource[] }>('GET', path)).value,
     put: (path, properties, extra = {}) => call<Resource>('PUT', path, { ...extra, properties }),
+    create: (path, properties, extra = {}) =>
+      request<Resource>(target, {
+        method: 'PUT',
+        path,
+        json: { ...extra, properties },
+        headers: { 'if-none-match': '*' },
+      }),
     upload: async (path, bytes) => {
       await request<unknown>(target, { method: 'PUT', path, bytes });
     },

@@ -160,6 +160,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the policy XML is malformed or uses an unsupported element or attribute',
   },
+  CONTROL_ENTITY_EXISTS: {
+    status: 409,
+    expose: true,
+    summary: 'a PUT with If-None-Match: * names something that exists already',
+  },
   CONTROL_BACKEND_NOT_FOUND: {
     status: 404,
     expose: true,

@@ -90,6 +90,31 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
   }, 120_000);
 
+  it('refuses to create what exists (a re-run or a typo changes nothing) unless told --replace', async () => {
+    const again = await cli(['apim', 'product', 'create', 'contoso', 'starter', '--no-subscription']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'The product starter of contoso exists already and was left as it was; pick another id, or pass --replace to replace it with these settings.',
+    );
+    expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
+    const service = await cli(['apim', 'create', 'contoso']);
+    expect(service.code).toBe(1);
+    expect(service.stderr).toContain("An API Management service named 'contoso' exists already");
+    const replaced = await ok([
+      'apim',
+      'api',
+      'create',
+      'contoso',
+      'products',
+      '--path',
+      'api',
+      '--service-url',
+      `${backend.url}/v2`,
+      '--replace',
+    ]);
+    expect(replaced.stdout).toContain(`${backend.url}/v2`);
+  }, 120_000);
+
   it('sets a policy from a file and refuses a bad one with its line', async () => {
     const good = join(dataDir, 'good.xml');
     await writeFile(

@@ -9,6 +9,7 @@ import {
   type PolicyScope,
   policyPath,
   type Resource,
+  type ResourceClient,
   servicePath,
 } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
@@ -26,6 +27,54 @@ import {
 import { registerApiImportCommand } from './apim-import.js';
 
 type DeleteFlags = JsonFlags & YesFlags;
+
+/** The flags of a `create` that refuses an existing id unless told to replace it. */
+interface CreateFlags extends JsonFlags {
+  readonly replace?: boolean;
+}
+
+/** Adds the connection options, `--json` and `--replace` to a creating command. */
+function creating(command: Command, what: string): Command {
+  return addJsonOption(addConnectionOptions(command)).option(
+    '--replace',
+    `replace the ${what} if one with this id exists (otherwise the command refuses it)`,
+  );
+}
+
+/**
+ * Creates `what` at `path`; an existing one is refused (409, left as it was) unless `--replace`, which
+ * replaces it with what this command says, as a plain PUT does: a typo or a re-run script must not turn
+ * a keyed product open or widen a subscription's scope without being asked to.
+ */
+async function createResource(
+  client: ResourceClient,
+  path: string,
+  properties: Record<string, unknown>,
+  flags: CreateFlags,
+  what: string,
+): Promise<Resource> {
+  if (flags.replace === true) {
+    return client.put(path, properties);
+  }
+  try {
+    return await client.create(path, properties);
+  } catch (error) {
+    if (error instanceof PorticoError && serverCodeOf(error) === 'CONTROL_ENTITY_EXISTS') {
+      throw new PorticoError(
+        'CLIENT_REQUEST_FAILED',
+        `${what} exists already and was left as it was; pick another id, or pass --replace to replace it with these settings.`,
+        { status: 409, cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The error code of the server's answer behind a failed call. */
+function serverCodeOf(error: PorticoError): unknown {
+  const cause = error.cause as { code?: unknown } | undefined;
+  return cause?.code;
+}
 
 /** Adds the connection options, `--json` and `--yes` to a deleting command. */
 function deleting(command: Command): Command {
@@ -126,7 +175,8 @@ function registerServiceCommands(apim: Command): void {
     .description('Create a service; prints its gateway host name')
     .argument('<name>', "1-50 of a-z, 0-9 and '-', starting with a letter")
     .action(async (name: string, flags: JsonFlags) => {
-      const service = await (await connectResources(flags)).put(servicePath(name), {});
+      // If-None-Match: an existing service keeps its network settings (an empty PUT would reset them).
+      const service = await (await connectResources(flags)).create(servicePath(name), {});
       show(service, ['gatewayHostname', 'gatewayUrl'], flags);
     });
   addJsonOption(addConnectionOptions(apim.command('show')))
@@ -160,7 +210,7 @@ function registerServiceCommands(apim: Command): void {
     });
 }
 
-interface ApiFlags extends JsonFlags {
+interface ApiFlags extends CreateFlags {
   readonly path: string;
   readonly serviceUrl: string;
   readonly operation?: string[];
@@ -171,8 +221,8 @@ interface ApiFlags extends JsonFlags {
 }
 
 function registerApiCommands(api: Command): void {
-  addJsonOption(addConnectionOptions(api.command('create')))
-    .description('Create or replace an API, with its operations')
+  creating(api.command('create'), 'API')
+    .description('Create an API, with its operations (--replace: create or replace it)')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API id')
     .requiredOption('--path <suffix>', "URL suffix of the API, e.g. 'api'")
@@ -196,15 +246,18 @@ function registerApiCommands(api: Command): void {
       ),
     );
   deleting(api.command('delete'))
-    .description('Delete an API with its operations and policies')
+    .description('Delete an API with its operations, policies and the subscriptions scoped to it')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API')
     .action(async (service: string, apiId: string, flags: DeleteFlags) => {
       const client = await connectResources(flags);
-      await confirmDeletion(`the API ${apiId} of ${service} with its operations and policies`, flags);
+      await confirmDeletion(
+        `the API ${apiId} of ${service} with its operations, policies and the subscriptions scoped to it`,
+        flags,
+      );
       await client.call('DELETE', servicePath(service, `/apis/${encodeURIComponent(apiId)}`));
       writeResult(flags, { service, apiId, deleted: true }, [
-        `Deleted API ${apiId} with its operations and policies.`,
+        `Deleted API ${apiId} with its operations, policies and the subscriptions scoped to it.`,
       ]);
     });
 }
@@ -222,14 +275,20 @@ async function createApi(service: string, apiId: string, flags: ApiFlags): Promi
           },
         };
   const path = servicePath(service, `/apis/${encodeURIComponent(apiId)}`);
-  const api = await client.put(path, {
-    path: flags.path,
-    serviceUrl: flags.serviceUrl,
-    protocols: ['http', 'https'],
-    subscriptionRequired: flags.subscription,
-    ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
-    ...keyNames,
-  });
+  const api = await createResource(
+    client,
+    path,
+    {
+      path: flags.path,
+      serviceUrl: flags.serviceUrl,
+      protocols: ['http', 'https'],
+      subscriptionRequired: flags.subscription,
+      ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
+      ...keyNames,
+    },
+    flags,
+    `The API ${apiId} of ${service}`,
+  );
   for (const op of operations) {
     await client.put(`${path}/operations/${op.id}`, { method: op.method, urlTemplate: op.urlTemplate });
   }
@@ -242,8 +301,8 @@ async function createApi(service: string, apiId: string, flags: ApiFlags): Promi
 }
 
 function registerOperationCommands(operation: Command): void {
-  addJsonOption(addConnectionOptions(operation.command('create')))
-    .description('Create or replace an operation of an API')
+  creating(operation.command('create'), 'operation')
+    .description('Create an operation of an API (--replace: create or replace it)')
     .argument('<service>', 'the service')
     .argument('<apiId>', 'the API')
     .argument('<operationId>', 'the operation id')
@@ -254,11 +313,14 @@ function registerOperationCommands(operation: Command): void {
         service: string,
         apiId: string,
         id: string,
-        flags: JsonFlags & { method: string; urlTemplate: string },
+        flags: CreateFlags & { method: string; urlTemplate: string },
       ) => {
-        const op = await (await connectResources(flags)).put(
+        const op = await createResource(
+          await connectResources(flags),
           servicePath(service, `/apis/${encodeURIComponent(apiId)}/operations/${encodeURIComponent(id)}`),
           { method: flags.method, urlTemplate: flags.urlTemplate },
+          flags,
+          `The operation ${id} of the API ${apiId}`,
         );
         show(op, ['method', 'urlTemplate'], flags);
       },
@@ -279,7 +341,7 @@ function registerOperationCommands(operation: Command): void {
     );
 }
 
-interface ProductFlags extends JsonFlags {
+interface ProductFlags extends CreateFlags {
   readonly subscription: boolean;
   readonly approvalRequired?: boolean;
   readonly subscriptionsLimit?: string;
@@ -288,8 +350,8 @@ interface ProductFlags extends JsonFlags {
 }
 
 function registerProductCommands(product: Command): void {
-  addJsonOption(addConnectionOptions(product.command('create')))
-    .description('Create or replace a product (a group of APIs callers subscribe to)')
+  creating(product.command('create'), 'product')
+    .description('Create a product, a group of APIs callers subscribe to (--replace: create or replace it)')
     .argument('<service>', 'the service')
     .argument('<productId>', 'the product id')
     .option('--no-subscription', 'an open product: callers need no key')
@@ -302,7 +364,8 @@ function registerProductCommands(product: Command): void {
         flags.subscriptionsLimit === undefined
           ? {}
           : { subscriptionsLimit: Number(flags.subscriptionsLimit) };
-      const created = await (await connectResources(flags)).put(
+      const created = await createResource(
+        await connectResources(flags),
         servicePath(service, `/products/${encodeURIComponent(id)}`),
         {
           subscriptionRequired: flags.subscription,
@@ -311,6 +374,8 @@ function registerProductCommands(product: Command): void {
           ...(flags.state === undefined ? {} : { state: flags.state }),
           ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
         },
+        flags,
+        `The product ${id} of ${service}`,
       );
       show(created, ['displayName', 'subscriptionRequired', 'state'], flags);
     });
@@ -368,8 +433,8 @@ function registerProductCommands(product: Command): void {
 }
 
 function registerSubscriptionCommands(subscription: Command): void {
-  addJsonOption(addConnectionOptions(subscription.command('create')))
-    .description('Create or replace a subscription; prints its keys')
+  creating(subscription.command('create'), 'subscription')
+    .description('Create a subscription and print its keys (--replace: create or replace it)')
     .argument('<service>', 'the service')
     .argument('<subId>', 'the subscription id')
     .requiredOption('--scope <scope>', '/products/<id>, /apis/<id> or /apis', parseScope)
@@ -380,16 +445,22 @@ function registerSubscriptionCommands(subscription: Command): void {
       async (
         service: string,
         id: string,
-        flags: JsonFlags & { scope: string; state: string; displayName?: string; owner?: string },
+        flags: CreateFlags & { scope: string; state: string; displayName?: string; owner?: string },
       ) => {
         const client = await connectResources(flags);
         const path = servicePath(service, `/subscriptions/${encodeURIComponent(id)}`);
-        const created = await client.put(path, {
-          scope: flags.scope,
-          state: flags.state,
-          ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
-          ...(flags.owner === undefined ? {} : { ownerId: `/users/${flags.owner}` }),
-        });
+        const created = await createResource(
+          client,
+          path,
+          {
+            scope: flags.scope,
+            state: flags.state,
+            ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
+            ...(flags.owner === undefined ? {} : { ownerId: `/users/${flags.owner}` }),
+          },
+          flags,
+          `The subscription ${id} of ${service}`,
+        );
         const keys = await client.call<{ primaryKey: string; secondaryKey: string }>(
           'POST',
           `${path}/listSecrets`,

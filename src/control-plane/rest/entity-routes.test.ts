@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { PorticoError } from '../../shared/errors.js';
 import { createEntityRoutes, type Entity, type EntityCall } from './entity-routes.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -26,8 +27,17 @@ const TAG: Entity<TagCall, Tag> = {
   },
 };
 
-function request(method: string, params: Record<string, string> = {}): RouteRequest {
-  return { req: { method } as IncomingMessage, params, query: new URLSearchParams(), token: undefined };
+function request(
+  method: string,
+  params: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): RouteRequest {
+  return {
+    req: { method, headers } as IncomingMessage,
+    params,
+    query: new URLSearchParams(),
+    token: undefined,
+  };
 }
 
 function routesOf(entity: Entity<TagCall, unknown>, log: string[] = []): Route[] {
@@ -104,6 +114,42 @@ describe('createEntityRoutes', () => {
     });
     expect(log.at(-2)).toBe('callOf');
     expect(log.at(-1)).toBe('deleted');
+  });
+
+  it('with If-None-Match: * only creates: an existing entity is 409 and its put never runs', async () => {
+    const log: string[] = [];
+    const missingOld = {
+      ...TAG,
+      get: async (at: TagCall) => {
+        if (at.r.params.tagId === 'new') {
+          throw new PorticoError('CONTROL_APIM_ENTITY_NOT_FOUND', 'no such tag');
+        }
+        return { id: at.r.params.tagId ?? '' };
+      },
+      put: async (at: TagCall) => {
+        at.log.push('put');
+        return TAG.put?.(at) as ReturnType<NonNullable<typeof TAG.put>>;
+      },
+    };
+    const put = find(routesOf(missingOld, log), 'PUT', TAG.path);
+    const createOnly = { 'if-none-match': '*' };
+    await expect(put.handler(request('PUT', { tagId: 'old' }, createOnly))).rejects.toMatchObject({
+      code: 'CONTROL_ENTITY_EXISTS',
+      status: 409,
+      message:
+        "A tag named 'old' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to replace it.",
+    });
+    expect(log).toEqual(['callOf']);
+    await expect(put.handler(request('PUT', { tagId: 'new' }, createOnly))).resolves.toMatchObject({
+      status: 201,
+    });
+    // Any other If-None-Match, or none, replaces as before.
+    await expect(
+      put.handler(request('PUT', { tagId: 'old' }, { 'if-none-match': '"x"' })),
+    ).resolves.toMatchObject({
+      status: 200,
+    });
+    expect(log.filter((entry) => entry === 'put')).toHaveLength(2);
   });
 
   it('answers HEAD with 204 after `exists` when the entry has it, and as a GET otherwise', async () => {

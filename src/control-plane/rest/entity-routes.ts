@@ -3,6 +3,8 @@
  * its words for the summaries, how it is listed, read, written and deleted, how its resource JSON is made,
  * and its extra actions; {@link createEntityRoutes} turns a table of them into routes.
  */
+import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import type { Route, RouteAuth, RouteRequest, RouteResult } from './router.js';
 
 /** What every call object carries; a table's call object adds what the path names (its owner). */
@@ -152,6 +154,7 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
     return (
       put &&
       (async (at) => {
+        await refuseExisting(entity, at);
         const { entity: saved, created } = await put(at);
         return { status: created === true ? 201 : 200, body: await entity.resource(at, saved) };
       })
@@ -181,3 +184,34 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
       return { status: 204 };
     }),
 };
+
+/**
+ * `If-None-Match: *` asks a PUT only to create (RFC 9110 §13.1.2), as the CLI's and the portal's "create"
+ * send it: an entity that exists answers 409 and is left as it was. Without the header a PUT creates or
+ * replaces, as in Azure.
+ */
+async function refuseExisting<C extends EntityCall>(entity: Entity<C, unknown>, at: C): Promise<void> {
+  const { get } = entity;
+  if (at.r.req.headers['if-none-match'] !== '*' || get === undefined) {
+    return;
+  }
+  try {
+    await get(at);
+  } catch (error) {
+    if (error instanceof PorticoError && error.status === 404) {
+      return;
+    }
+    throw error;
+  }
+  const { one } = entity.names;
+  const id = at.r.params[lastParamOf(entity.path)] ?? '';
+  throw new PorticoError(
+    'CONTROL_ENTITY_EXISTS',
+    `${one.charAt(0).toUpperCase()}${one.slice(1)} named '${clip(id)}' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to replace it.`,
+  );
+}
+
+/** The name of the item path's last parameter: `apiId` of `…/apis/{apiId}`. */
+function lastParamOf(path: string): string {
+  return path.slice(path.lastIndexOf('{') + 1, -1);
+}

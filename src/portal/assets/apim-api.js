@@ -4,7 +4,7 @@
  * and "Backends and links"), over the same `call` as every other screen. Kept apart from `api.js` so
  * the static web app screens and these grow without touching each other.
  */
-import { api, BACKEND_TYPES, backendResourceId, call, PROVIDERS_PATH } from './api.js';
+import { ApiError, api, BACKEND_TYPES, backendResourceId, call, PROVIDERS_PATH } from './api.js';
 
 /** The API Management services collection. */
 export const SERVICES_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
@@ -78,6 +78,25 @@ export const apim = {
    * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
    */
   put: (service, segments, properties) => put(servicePath(service, ...segments), properties),
+  /**
+   * Creates an entity, refusing one that exists (`If-None-Match: *`): an Add form never replaces what is
+   * there under the same name.
+   * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
+   */
+  create: async (service, segments, properties) => {
+    try {
+      return await call('PUT', servicePath(service, ...segments), {
+        body: { properties },
+        headers: { 'if-none-match': '*' },
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'CONTROL_ENTITY_EXISTS') {
+        const name = segments[segments.length - 1];
+        throw new ApiError(error.status, error.code, `'${name}' exists already; pick another name.`);
+      }
+      throw error;
+    }
+  },
   /** @param {string} service @param {string[]} segments */
   remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
   /** @param {string} service @param {string} apiId */

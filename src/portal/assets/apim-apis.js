@@ -235,7 +235,7 @@ function createApiForm(service, onCreated) {
       return;
     }
     const id = name.value.trim();
-    await apim.put(service, ['apis', id], {
+    await apim.create(service, ['apis', id], {
       ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
       path: path.value.trim().replace(/^\/+/, ''),
       serviceUrl: serviceUrl.value.trim(),

@@ -186,7 +186,7 @@ function createForm(service, onCreated) {
   );
   handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    await apim.put(service, ['namedValues', id], {
+    await apim.create(service, ['namedValues', id], {
       displayName: displayName.value.trim(),
       value: value.value,
       secret: secret.input.checked,

@@ -140,7 +140,7 @@ function addOperationForm(service, apiId, messages, done) {
     }
     add.disabled = true;
     try {
-      await apim.put(service, ['apis', apiId, 'operations', operation.id], {
+      await apim.create(service, ['apis', apiId, 'operations', operation.id], {
         method: operation.method,
         urlTemplate: operation.urlTemplate,
       });

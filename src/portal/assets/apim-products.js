@@ -138,7 +138,7 @@ function createProductForm(service, onCreated) {
   );
   handleSubmit(form, submit, messages, async () => {
     const productId = id.value.trim();
-    await apim.put(service, ['products', productId], {
+    await apim.create(service, ['products', productId], {
       displayName: displayName.value.trim(),
       state: published.input.checked ? 'published' : 'notPublished',
       subscriptionRequired: subscription.input.checked,

@@ -292,7 +292,7 @@ async function fillCreateForm(slot, context) {
   );
   handleSubmit(form, submit, messages, async () => {
     const id = name.value.trim();
-    await apim.put(context.service, ['subscriptions', id], {
+    await apim.create(context.service, ['subscriptions', id], {
       scope: scope.value,
       state: state.value,
       ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
