@@ -285,4 +285,110 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(kept.properties.publicNetworkAccess).toBe('Enabled');
     expect((await createOnly('gw-once')).status).toBe(201);
   });
+
+  it('creates an API, product or subscription only once with If-None-Match: *, leaving an existing one as it was', async () => {
+    const createOnly = (path: string, properties: unknown) =>
+      send(`${t.service.adminUrl}${SVC}${path}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-none-match': '*',
+        },
+        body: JSON.stringify({ properties }),
+      });
+    // Without the check, this would have made the keyed product open.
+    const product = await createOnly('/products/starter', { subscriptionRequired: false });
+    expect(product.status).toBe(409);
+    expect(product.json()).toEqual({
+      error: {
+        code: 'CONTROL_ENTITY_EXISTS',
+        message:
+          "A product named 'starter' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to replace it.",
+      },
+    });
+    expect((await call('/orders/1')).status).toBe(401);
+    const api = await createOnly('/apis/orders', {
+      path: 'orders',
+      serviceUrl: 'http://127.0.0.1:9/elsewhere',
+    });
+    expect(api.status).toBe(409);
+    expect((await call('/orders/1', withKey('starter-sub'))).status).toBe(200);
+    const widened = await createOnly('/subscriptions/public-only', { scope: '/apis', state: 'active' });
+    expect(widened.status).toBe(409);
+    expect((await call('/orders/1', withKey('public-only'))).status).toBe(401);
+    // What does not exist yet is created as without the header.
+    expect((await createOnly('/products/fresh', { subscriptionRequired: true })).status).toBe(201);
+    // Under a missing API, the 404 is the API's, not a conflict.
+    const orphan = await createOnly('/apis/nowhere/operations/get', { method: 'GET', urlTemplate: '/' });
+    expect(orphan.status).toBe(404);
+  });
+
+  it('deletes the subscriptions scoped to an API with it: their keys never open a later API of that id', async () => {
+    await put('/apis/temp', { path: 'temp', serviceUrl: `${backend.url}/api` });
+    await put('/apis/temp/operations/get', { method: 'GET', urlTemplate: '/*' });
+    await subscribe('temp-only', '/apis/temp');
+    expect((await call('/temp/x', withKey('temp-only'))).status).toBe(200);
+    expect((await t.admin('DELETE', `${SVC}/apis/temp`)).status).toBe(204);
+    expect((await t.admin('GET', `${SVC}/subscriptions/temp-only`)).status).toBe(404);
+    // Subscriptions to other scopes stay.
+    expect((await t.admin('GET', `${SVC}/subscriptions/everything`)).status).toBe(200);
+    await put('/apis/temp', { path: 'internal', serviceUrl: `${backend.url}/internal` });
+    await put('/apis/temp/operations/get', { method: 'GET', urlTemplate: '/*' });
+    expect((await call('/internal/users', withKey('temp-only'))).status).toBe(401);
+  });
+
+  it('refuses a subscription key that another subscription holds, without quoting it', async () => {
+    const taken = keys.get('starter-sub') ?? '';
+    const copy = await t.admin('PUT', `${SVC}/subscriptions/copycat`, {
+      properties: { scope: '/apis', state: 'active', secondaryKey: taken },
+    });
+    expect(copy.status).toBe(409);
+    const message = copy.json<{ error: { message: string } }>().error.message;
+    expect(message).toBe(
+      "The secondaryKey given is already a key of the subscription 'starter-sub'; each key may open one subscription only. Give another key, or leave secondaryKey out to have one generated.",
+    );
+    expect(message).not.toContain(taken);
+    expect((await t.admin('GET', `${SVC}/subscriptions/copycat`)).status).toBe(404);
+    // A subscription may keep its own keys when it is replaced, and hold the same key twice.
+    await put('/subscriptions/starter-sub', {
+      scope: '/products/starter',
+      state: 'active',
+      primaryKey: taken,
+    });
+    await put('/subscriptions/twice', {
+      scope: '/apis',
+      state: 'active',
+      primaryKey: 'k-twice',
+      secondaryKey: 'k-twice',
+    });
+    expect((await call('/orders/1', withKey('starter-sub'))).status).toBe(200);
+  });
+
+  it('never shows a secret named value in a policy error, not even one character of it', async () => {
+    const secret = 'TOPSECRET\u20ac';
+    await put('/namedValues/token', { displayName: 'token', value: 'plain', secret: true });
+    const policy = (value: string) =>
+      t.admin('PUT', `${SVC}/apis/public/policies/policy`, {
+        properties: {
+          format: 'rawxml',
+          value: `<policies><inbound><base /><set-header name="x-token" exists-action="override"><value>{{token}}</value></set-header>${value}</inbound></policies>`,
+        },
+      });
+    expect((await policy('')).status).toBe(201);
+    const changed = await t.admin('PUT', `${SVC}/namedValues/token`, {
+      properties: { displayName: 'token', value: secret, secret: true },
+    });
+    expect(changed.status).toBe(400);
+    expect(changed.text).not.toContain('\u20ac');
+    expect(changed.text).not.toContain('TOPSECRET');
+    expect(changed.json<{ error: { message: string } }>().error.message).toContain(
+      'the value of the secret named value {{token}} cannot stand here',
+    );
+    // A problem of the document itself is still told in full beside it.
+    const both = await policy('<rate-limit calls="many" renewal-period="60" />');
+    expect(both.status).toBe(400);
+    expect(both.text).toContain('many');
+    expect((await t.admin('DELETE', `${SVC}/apis/public/policies/policy`)).status).toBe(204);
+  });
 });

@@ -16,6 +16,7 @@ import {
   type StoredEntity,
   saveEntity,
 } from './store.js';
+import type { SubscriptionProperties } from './subscriptions.js';
 
 /** Stored properties of an API. */
 export interface ApiProperties {
@@ -171,7 +172,7 @@ export async function checkApiPathFree(
   if (clash !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
-      `The API '${clash.id}' already uses the path '${path}'; each API needs its own path suffix.`,
+      `The API '${clash.id}' already uses the path '${clash.properties.path}' (paths are compared without case); each API needs its own path suffix.`,
     );
   }
 }
@@ -190,13 +191,29 @@ export async function putApi(
   return { api: await getEntity<ApiProperties>(ctx, serviceId, 'api', id), created };
 }
 
-/** Deletes an API with its operations, its product memberships and its policies. */
+/**
+ * Deletes an API with its operations, its product memberships, its policies and the subscriptions scoped
+ * to it alone (decision 0058): a subscription left behind would open, with its old keys, whatever API is
+ * created later under the same id.
+ */
 export async function deleteApi(ctx: ControlContext, serviceId: string, id: string): Promise<void> {
   await getEntity(ctx, serviceId, 'api', id);
   const memberships = (await listEntities(ctx, serviceId, 'product-api')).filter((entry) =>
     entry.id.endsWith(`/${id}`),
   );
   await changeService(ctx, serviceId, async (trx) => {
+    const subscriptions = await listEntities<SubscriptionProperties>(
+      ctx,
+      serviceId,
+      'subscription',
+      undefined,
+      trx,
+    );
+    for (const subscription of subscriptions) {
+      if (subscription.properties.scope === `/apis/${id}`) {
+        await deleteEntities(ctx, serviceId, 'subscription', { id: subscription.id }, trx);
+      }
+    }
     await deleteEntities(ctx, serviceId, 'api', { id }, trx);
     await deleteEntities(ctx, serviceId, 'operation', { prefix: `${id}/` }, trx);
     for (const membership of memberships) {

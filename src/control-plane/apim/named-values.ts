@@ -61,6 +61,7 @@ export async function putNamedValue(
     previousName: previous?.properties.displayName,
     name: displayName,
     value,
+    secret,
   });
   const properties: NamedValueProperties = secret ? { displayName, secret } : { displayName, secret, value };
   const created = await saveEntity(ctx, serviceId, 'named-value', id, properties, secret ? value : undefined);

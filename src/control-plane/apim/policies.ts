@@ -69,14 +69,23 @@ async function checkTargetExists(
 }
 
 /** The display names → values of a service's named values. */
-export async function namedValueMap(ctx: ControlContext, serviceId: string): Promise<Map<string, string>> {
-  const values = await listNamedValues(ctx, serviceId);
-  return new Map(
-    values.map((value: StoredEntity<NamedValueProperties>) => [
-      value.properties.displayName,
-      namedValueText(value),
-    ]),
-  );
+export async function namedValueMap(ctx: ControlContext, serviceId: string): Promise<NamedValues> {
+  const stored = await listNamedValues(ctx, serviceId);
+  return {
+    values: new Map(
+      stored.map((value: StoredEntity<NamedValueProperties>) => [
+        value.properties.displayName,
+        namedValueText(value),
+      ]),
+    ),
+    secrets: new Set(stored.filter((value) => value.properties.secret).map((v) => v.properties.displayName)),
+  };
+}
+
+/** A service's named values by display name, and which of them are secret. */
+interface NamedValues {
+  readonly values: Map<string, string>;
+  readonly secrets: Set<string>;
 }
 
 /** Checks a policy document as the gateway will run it; throws a 400 listing each problem with its line. */
@@ -91,7 +100,7 @@ export async function checkPolicyText(
 
 /** Checks a policy document with these named values; `subject` names it in the message. */
 function checkPolicyWith(
-  values: ReadonlyMap<string, string>,
+  { values, secrets }: NamedValues,
   scope: PolicyScope,
   xml: string,
   subject = `The ${scope} policy`,
@@ -105,17 +114,53 @@ function checkPolicyWith(
   }
   const result = parsePolicyDocument(substituteNamedValues(xml, values), scope);
   if (!result.ok) {
-    throw new PorticoError(
-      'CONTROL_POLICY_INVALID',
-      `${subject} is invalid: ${describeProblems(result.problems)}`,
-      {
-        details: result.problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
-          path: `line ${problem.line}, column ${problem.column}`,
-          message: problem.message,
-        })),
-      },
-    );
+    const problems = withoutSecrets(result.problems, xml, { values, secrets }, scope);
+    throw new PorticoError('CONTROL_POLICY_INVALID', `${subject} is invalid: ${describeProblems(problems)}`, {
+      details: problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
+        path: `line ${problem.line}, column ${problem.column}`,
+        message: problem.message,
+      })),
+    });
   }
+}
+
+type Problem = { readonly line: number; readonly column: number; readonly message: string };
+
+/** What stands for a secret's value in the second reading of {@link withoutSecrets}. */
+const SECRET_STAND_IN = 'secret';
+
+/**
+ * The problems of a document whose secret named values were substituted, told without their values: a
+ * problem's text can quote what it found (a character a header cannot carry, a URL that is not one).
+ * The document is read again with a plain word in place of each secret; a problem found on the same line
+ * in both readings is not the secret's doing and is kept as it is; any other is the secret's value, and
+ * only its line is told.
+ */
+function withoutSecrets(
+  problems: readonly Problem[],
+  xml: string,
+  { values, secrets }: NamedValues,
+  scope: PolicyScope,
+): readonly Problem[] {
+  const used = referencedNamedValues(xml).filter((name) => secrets.has(name));
+  if (used.length === 0) {
+    return problems;
+  }
+  const standIns = new Map(values);
+  for (const name of used) {
+    standIns.set(name, SECRET_STAND_IN);
+  }
+  const again = parsePolicyDocument(substituteNamedValues(xml, standIns), scope);
+  const known = new Set(again.ok ? [] : again.problems.map((p) => `${p.line}\n${p.message}`));
+  const names = used.map((name) => `{{${clip(name)}}}`).join(', ');
+  return problems.map((problem) =>
+    known.has(`${problem.line}\n${problem.message}`)
+      ? problem
+      : {
+          ...problem,
+          message: `the value of the secret named value ${names} cannot stand here (what is wrong is not shown, so that the secret is not)`,
+        },
+  );
 }
 
 /**
@@ -125,20 +170,30 @@ function checkPolicyWith(
 export async function checkPoliciesWithNamedValue(
   ctx: ControlContext,
   serviceId: string,
-  change: { readonly previousName: string | undefined; readonly name: string; readonly value: string },
+  change: {
+    readonly previousName: string | undefined;
+    readonly name: string;
+    readonly value: string;
+    readonly secret: boolean;
+  },
 ): Promise<void> {
-  const values = await namedValueMap(ctx, serviceId);
+  const named = await namedValueMap(ctx, serviceId);
+  const { values, secrets } = named;
   if (change.previousName !== undefined) {
     values.delete(change.previousName);
+    secrets.delete(change.previousName);
   }
   values.set(change.name, change.value);
+  if (change.secret) {
+    secrets.add(change.name);
+  }
   const affected = [change.name, change.previousName];
   for (const policy of await listEntities<PolicyProperties>(ctx, serviceId, 'policy')) {
     const names = referencedNamedValues(policy.properties.value);
     if (affected.some((name) => name !== undefined && names.includes(name))) {
       const scope = (policy.id.split(':')[0] ?? 'global') as PolicyScope;
       const subject = `With this change to {{${clip(change.previousName ?? change.name)}}}, the policy of ${policy.id}`;
-      checkPolicyWith(values, scope, policy.properties.value, subject);
+      checkPolicyWith(named, scope, policy.properties.value, subject);
     }
   }
 }

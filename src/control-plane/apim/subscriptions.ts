@@ -116,6 +116,7 @@ export async function putSubscription(
   };
   await changeService(ctx, serviceId, async (trx) => {
     await checkSubscriptionsLimit(ctx, serviceId, id, properties, trx);
+    await checkKeysUnused(ctx, serviceId, id, keys, trx);
     await putEntity(ctx, serviceId, 'subscription', id, properties, JSON.stringify(keys), trx);
   });
   const subscription = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
@@ -174,6 +175,35 @@ async function checkSubscriptionsLimit(
       'CONTROL_APIM_CONFLICT',
       `The product '${productId}' allows ${countOf(limit, 'subscription')} per user (subscriptionsLimit), and ${properties.ownerId} already holds ${held.map((other) => `'${other.id}'`).join(', ')}; cancel one first, or raise the limit.`,
     );
+  }
+}
+
+/**
+ * Refuses keys another subscription of the service holds: the gateway finds a call's subscription by its
+ * key, so a shared key would open only one of them (its scope, state and policies) and make suspending
+ * the other one ineffective. Runs inside the write's transaction; the keys are never quoted.
+ */
+async function checkKeysUnused(
+  ctx: ControlContext,
+  serviceId: string,
+  id: string,
+  keys: SubscriptionKeys,
+  trx: Transaction<Database>,
+): Promise<void> {
+  const others = await listEntities<SubscriptionProperties>(ctx, serviceId, 'subscription', undefined, trx);
+  for (const other of others) {
+    if (other.id === id) {
+      continue;
+    }
+    const held = keysOf(other);
+    for (const field of ['primaryKey', 'secondaryKey'] as const) {
+      if (keys[field] === held.primaryKey || keys[field] === held.secondaryKey) {
+        throw new PorticoError(
+          'CONTROL_APIM_CONFLICT',
+          `The ${field} given is already a key of the subscription '${other.id}'; each key may open one subscription only. Give another key, or leave ${field} out to have one generated.`,
+        );
+      }
+    }
   }
 }
 

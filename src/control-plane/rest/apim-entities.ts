@@ -74,7 +74,7 @@ const APIS: Entity<ServiceCall, Api> = {
   names: { one: 'an API', plural: 'APIs', parent: 'a service' },
   notes: {
     put: '; with properties.format (openapi, openapi+json, openapi-link, …) and properties.value, import it and its operations from an OpenAPI or Swagger document',
-    delete: ' with its operations and policies',
+    delete: ' with its operations, policies and the subscriptions scoped to it',
   },
   examples: {
     put: {
