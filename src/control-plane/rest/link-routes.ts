@@ -142,7 +142,9 @@ async function linkRequestOf(r: RouteRequest): Promise<LinkRequest> {
   if (typeof props.backendResourceId !== 'string') {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      'properties.backendResourceId is required: the resource id of the backend to link.',
+      props.backendResourceId === undefined || props.backendResourceId === null
+        ? 'properties.backendResourceId is required: the resource id of the backend to link.'
+        : `properties.backendResourceId must be a string (got ${typeof props.backendResourceId}): the resource id of the backend to link.`,
     );
   }
   return {

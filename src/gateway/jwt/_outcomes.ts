@@ -83,7 +83,7 @@ export function missingClaims(names: readonly string[]): JwtFailure {
 
 /** A required claim is present but its value does not match. */
 export function claimValueNotAllowed(name: string, value: string): JwtFailure {
-  return fail('TokenClaimValueNotAllowed', `Claim ${name} value of ${printable(value)} is not allowed`);
+  return fail('TokenClaimValueNotAllowed', `Claim ${name} value of ${printable(value)} is not allowed.`);
 }
 
 /** An unexpected internal failure (never a thrown error: the validator never throws). */

@@ -124,12 +124,12 @@ describe('validate-jwt: required claims', () => {
     expect(await validator().validate(await hs({ scp: 'read' }), all)).toEqual({
       ok: false,
       reason: 'TokenClaimValueNotAllowed',
-      message: 'Claim scp value of read is not allowed',
+      message: 'Claim scp value of read is not allowed.',
     });
     const any = rules({ requiredClaims: [claim('roles', 'any', ['admin', 'editor'])] });
     expect((await validator().validate(await hs({ roles: ['viewer', 'editor'] }), any)).ok).toBe(true);
     expect(await validator().validate(await hs({ roles: ['viewer', 'guest'] }), any)).toMatchObject({
-      message: 'Claim roles value of viewer, guest is not allowed',
+      message: 'Claim roles value of viewer, guest is not allowed.',
     });
     const numeric = rules({ requiredClaims: [claim('level', 'all', ['3'])] });
     expect((await validator().validate(await hs({ level: 3 }), numeric)).ok).toBe(true);
