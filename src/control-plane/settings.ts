@@ -82,7 +82,8 @@ function checkSettings(
   if (problems.length > 0) {
     throw new PorticoError(
       'CONTROL_SETTING_INVALID',
-      `The app settings were not saved:\n${problems.map((p) => `  ${p.message}`).join('\n')}\nNames may use letters, digits, '.' and '_' (e.g. DATABASE_URL), and may not start with a reserved prefix such as WEBSITE_ or AZURE_FUNCTIONS_ or be __proto__, constructor or prototype.`,
+      // Each problem says its own rule; nothing generic is appended to a problem about a value.
+      `The app settings were not saved:\n${problems.map((p) => `  ${p.message}`).join('\n')}`,
       { details: problems },
     );
   }

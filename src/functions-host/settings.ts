@@ -11,6 +11,7 @@ import { errorMessage, isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js
 import { findJsonSyntaxError } from '../shared/json-syntax.js';
 import type { Logger } from '../shared/logger.js';
 import { clip } from '../shared/quote.js';
+import { problemOfNodeSetting } from './node-settings.js';
 import { problemOfProcessCount, WORKER_PROCESS_COUNT_SETTING } from './process-count.js';
 
 /** The file Core Tools reads in dev; never used once deployed. */
@@ -70,7 +71,8 @@ const USER_SETTINGS_WITH_RESERVED_PREFIX: ReadonlySet<string> = new Set([WORKER_
 /**
  * Problems with app settings (empty when they are valid): names may contain only letters, digits, '.'
  * and '_', and may not start with a reserved prefix (except the settings Portico honours, whose values
- * are checked instead). Local settings are not checked here: Core Tools projects routinely hold
+ * are checked instead); `NODE_OPTIONS` holds only options that tune the worker, and the variables with
+ * which Node.js writes files are refused (`node-settings.ts`). Local settings are not checked here: Core Tools projects routinely hold
  * `FUNCTIONS_WORKER_RUNTIME` and `AzureWebJobsStorage` there.
  */
 export function validateAppSettings(settings: Readonly<Record<string, string>>): string[] {
@@ -88,9 +90,11 @@ export function validateAppSettings(settings: Readonly<Record<string, string>>):
       ];
     }
     const reserved = matchReservedPrefix(name);
-    return reserved === undefined
-      ? []
-      : [`app setting "${name}": the prefix ${reserved} is reserved by Azure Functions`];
+    if (reserved !== undefined) {
+      return [`app setting "${name}": the prefix ${reserved} is reserved by Azure Functions`];
+    }
+    const node = problemOfNodeSetting(name, value);
+    return node === undefined ? [] : [`app setting "${name}": ${node}`];
   });
 }
 

@@ -129,6 +129,34 @@ describe('control plane: checks on save', () => {
       expect(await list()).toEqual({ KEEP: '1' });
     });
 
+    it('keeps NODE_OPTIONS to options that cannot widen the functions sandbox, and refuses the file-writing variables', async () => {
+      for (const [name, value] of [
+        ['NODE_OPTIONS', '--max-old-space-size=256 --allow-fs-read=* --allow-child-process'],
+        ['NODE_OPTIONS', '--require /tmp/x.js'],
+        ['NODE_OPTIONS', '"--allow-fs-read=*"'],
+        ['NODE_REDIRECT_WARNINGS', '/tmp/warnings.log'],
+      ]) {
+        const response = await t.admin('PUT', settingsPath, { properties: { OTHER: '2', [name]: value } });
+        expect(response.status, `${name}=${value}: ${response.text}`).toBe(400);
+        expect(response.json<ErrorBody>().error.message, value).toContain(`app setting "${name}"`);
+      }
+      expect(await list()).toEqual({ KEEP: '1' });
+      const refused = await t.admin('PUT', settingsPath, {
+        properties: { NODE_OPTIONS: '--max-old-space-size=256 --allow-fs-read=*' },
+      });
+      expect(refused.json<ErrorBody>().error.message).toBe(
+        'The app settings were not saved:\n  app setting "NODE_OPTIONS": --allow-fs-read=* is not allowed. A site\'s functions may only take --max-old-space-size=…, --max-semi-space-size=…, --stack-trace-limit=…, --enable-source-maps, --unhandled-rejections=…, --dns-result-order=…, --trace-warnings, --trace-uncaught, --trace-deprecation, --throw-deprecation, --pending-deprecation, --no-deprecation, --no-warnings (options such as --allow-fs-read or --require would undo their sandbox)',
+      );
+      const tuned = {
+        KEEP: '1',
+        NODE_OPTIONS: '--max-old-space-size=256 --enable-source-maps',
+        NODE_ENV: 'production',
+      };
+      expect((await t.admin('PUT', settingsPath, { properties: tuned })).status).toBe(200);
+      expect(await list()).toEqual(tuned);
+      expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
+    });
+
     it('refuses them in the CLI too, before anything is sent', async () => {
       const run = await runCli(
         [
