@@ -21,6 +21,7 @@ export interface RunOptions {
  */
 export async function runDevServerCommand(options: RunOptions): Promise<DevCommand> {
   const command = startDevCommand({ command: options.command, cwd: options.cwd, output: options.output });
+  const stopOnSignal = stopBeforeReady(command);
   try {
     await waitForDevServer({
       url: options.url,
@@ -32,5 +33,29 @@ export async function runDevServerCommand(options: RunOptions): Promise<DevComma
   } catch (error) {
     await command.stop();
     throw error;
+  } finally {
+    stopOnSignal.remove();
   }
+}
+
+/** The exit codes of a process ended by these signals, as a shell reports them. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Ctrl-C or SIGTERM while the dev server starts (a slow first compile): the command was started in its
+ * own process group, so neither reaches it, and Node's default action would end Portico without its
+ * `exit` hook. Stops the group, then exits as the signal would have. Ready, `start` has its own handlers.
+ */
+function stopBeforeReady(command: DevCommand): { remove(): void } {
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+    void command.stop().finally(() => process.exit(SIGNAL_EXIT_CODES[signal]));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    remove: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -4,15 +4,15 @@
  * crashing, a failed start). The fixture command has a grandchild that listens; its port must be free
  * once Portico has exited. Also: a port in use and `--version`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { send, writeApp } from '../helpers/app.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { eventually, send, writeApp } from '../helpers/app.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { findFreePort, isPortFree } from '../helpers/devserver.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/devserver/tree.js', import.meta.url));
@@ -86,6 +86,27 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
     expect(result.stderr).toContain('--devserver-timeout');
     expect(spawnSync('pgrep', ['-f', command]).status).toBe(1);
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'stops the command on %s while it waits for the dev server (a slow first compile)',
+    async (signal) => {
+      const port = await findFreePort();
+      const command = `sleep 601.${port}`;
+      const child = spawn(
+        process.execPath,
+        [BIN, 'start', `http://localhost:${port}`, '--port', '0', '--run', command],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = once(child, 'exit');
+      // `^`: the command itself, not Portico, whose own command line holds it too.
+      const running = () => spawnSync('pgrep', ['-f', `^${command}`]).status === 0;
+      await eventually(async () => running(), READY_MS);
+      child.kill(signal);
+      const [code] = await exited;
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(running()).toBe(false);
+    },
+  );
 
   it('refuses --run with a folder instead of a dev server URL', async () => {
     const result = await runCli(['start', '.', '--run', 'npm run dev']);
