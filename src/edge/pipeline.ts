@@ -14,7 +14,7 @@ import { sendErrorPage, sendRedirect, sendText } from './respond.js';
 import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
 import { serveFromDevServer } from './serve-devserver.js';
-import { sendError, serveStatic } from './serve-static.js';
+import { isConfigFile, sendError, serveStatic } from './serve-static.js';
 import type { EdgeStateProvider } from './site.js';
 
 export interface EdgeHandlerOptions {
@@ -176,8 +176,12 @@ async function dispatch(
     status: rule?.statusCode,
     headers: rule?.headers,
   };
-  return ctx.site.devServer === undefined
-    ? serveStatic(ctx, path, options)
+  if (ctx.site.devServer === undefined) {
+    return serveStatic(ctx, path, options);
+  }
+  // Never served, at any depth: a dev server would hand out its public folder's copy as it is (spec §10.3).
+  return isConfigFile(path)
+    ? sendError(ctx, 404)
     : serveFromDevServer(ctx, ctx.site.devServer, path, options);
 }
 

@@ -192,7 +192,8 @@ async function relay(
 ): Promise<void> {
   const headers = createResponseHeaders(answer.headers);
   applyHeaderRules(headers, mergeHeaderRules(ctx.rules.config.globalHeaders, routeHeaders));
-  if (headers['content-type'] === undefined) {
+  // Vite sends `Content-Type:` with nothing for extensions it does not know: that names no type either.
+  if (headers['content-type'] === undefined || headers['content-type'] === '') {
     const type = customMimeType(path, ctx.rules.config.mimeTypes);
     if (type !== undefined) {
       headers['content-type'] = type;

@@ -16,7 +16,7 @@ import {
 } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
 import { sendDevServerError } from './serve-devserver.js';
-import { isMissingFileError, resolveContentType, serveFile } from './static/index.js';
+import { isMissingFileError, resolveContentType, sendBody, serveFile } from './static/index.js';
 
 const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
@@ -105,8 +105,8 @@ async function serveAt(
   // A preflight of a page answers 204; one answered through a responseOverrides rewrite (401, 403, 404)
   // keeps the override's status and page, as GET does, so an OPTIONS probe never reads as "allowed".
   if (ctx.method === 'OPTIONS' && status < 300) {
-    ctx.res.writeHead(204, overlay(headers, { allow: 'GET, HEAD, OPTIONS' }));
-    return void ctx.res.end();
+    // Through sendBody, as every answer: a rule's `""` removes its header here too (spec §10.8).
+    return sendBody(ctx.res, 204, '', 'text/plain', overlay(headers, { allow: 'GET, HEAD, OPTIONS' }));
   }
   const contentType = resolveContentType(filePath, ctx.rules.config.mimeTypes);
   try {
@@ -130,6 +130,7 @@ function resolveRewriteTarget(ctx: EdgeContext, path: string): string | undefine
   );
 }
 
-function isConfigFile(path: string): boolean {
+/** True for a path naming the config file (or the legacy routes file), which is never served. */
+export function isConfigFile(path: string): boolean {
   return CONFIG_FILE_NAMES.has(path.slice(path.lastIndexOf('/') + 1));
 }

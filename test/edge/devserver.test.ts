@@ -102,10 +102,19 @@ describe('dev-server mode: the rules over a dev server', () => {
     expect(excluded.text).toBe('<h1>custom not found</h1>');
   });
 
-  it('mimeTypes apply where the dev server sends no Content-Type', async () => {
+  it('mimeTypes apply where the dev server sends no Content-Type, or an empty one', async () => {
     const data = await app.fetch('/data.custom');
     expect(data.text).toBe('custom data');
     expect(data.header('content-type')).toBe('text/x-custom');
+    expect((await app.fetch('/empty-type.custom')).header('content-type')).toBe('text/x-custom');
+  });
+
+  it('never serves the config file, at any depth, though the dev server would', async () => {
+    for (const path of ['/staticwebapp.config.json', '/nested/staticwebapp.config.json']) {
+      const answer = await app.fetch(path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.text, path).not.toContain('routes');
+    }
   });
 
   it('trailingSlash redirects page requests by the path shape, never module requests', async () => {

@@ -25,6 +25,15 @@ describe('headers and MIME types (checks 24–26, 28, 29)', () => {
     expect(res.header('etag')).toBeUndefined();
   });
 
+  it('26. an empty value removes a header from an OPTIONS answer too, instead of sending it empty', async () => {
+    const res = await app.fetch('/', { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.header('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(res.header('a')).toBe('b');
+    expect(res.header('etag')).toBeUndefined();
+    expect(res.headers).not.toHaveProperty('etag');
+  });
+
   it('25. a route header overrides the global one', async () => {
     const res = await app.fetch('/rewrite_index2');
     expect(res.text).toBe('two');

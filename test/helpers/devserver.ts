@@ -94,9 +94,15 @@ async function answer(req: IncomingMessage, res: ServerResponse, released: Promi
     res.writeHead(200, { 'content-type': 'text/javascript' });
     return void res.end(`export const path = ${JSON.stringify(path)};`);
   }
-  if (path === '/data.custom') {
-    res.writeHead(200, {});
+  if (path === '/data.custom' || path === '/empty-type.custom') {
+    // Vite sends an empty Content-Type for extensions it does not know.
+    res.writeHead(200, path === '/data.custom' ? {} : { 'content-type': '' });
     return void res.end('custom data');
+  }
+  if (path.endsWith('/staticwebapp.config.json')) {
+    // A dev server serves its public folder as it is, the config file with it.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end('{"routes":[]}');
   }
   if (path === '/broken') {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
