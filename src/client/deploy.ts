@@ -27,7 +27,7 @@ export interface DeployClient {
    * Makes an earlier successful deployment live again (default: the one before the active one).
    * `environment` is `production` or an environment name.
    */
-  rollback(environment: string, deploymentId?: string): Promise<Deployment>;
+  rollback(environment: string, deploymentId?: string, site?: string): Promise<Deployment>;
 }
 
 const DEPLOYMENTS_PATH = '/deploy/v1/deployments';
@@ -54,11 +54,15 @@ export function createDeployClient(options: DeployClientOptions): DeployClient {
     },
     getDeployment: (id) => request<Deployment>(target, { method: 'GET', path: deploymentPath(id) }),
     commit: (id) => request<Deployment>(target, { method: 'POST', path: `${deploymentPath(id)}/commit` }),
-    rollback: (environment, deploymentId) =>
+    rollback: (environment, deploymentId, site) =>
       request<Deployment>(target, {
         method: 'POST',
         path: '/deploy/v1/rollback',
-        json: deploymentId === undefined ? { environment } : { environment, deploymentId },
+        json: {
+          environment,
+          ...(deploymentId === undefined ? {} : { deploymentId }),
+          ...(site === undefined ? {} : { site }),
+        },
       }),
   };
 }

@@ -169,6 +169,8 @@ export interface DeployFile {
 export interface DeploymentRequest {
   /** `production` or an environment name. */
   readonly environment: string;
+  /** The site meant: a token of another site is refused (409) before anything changes. */
+  readonly site?: string;
   readonly app: readonly DeployFile[];
   readonly api?: readonly DeployFile[];
 }

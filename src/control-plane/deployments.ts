@@ -83,6 +83,7 @@ export async function createDeployment(
   copiedAppSettings?: readonly string[];
 }> {
   const request = parseDeploymentRequest(body, site.sku);
+  checkTokenSite(site, request.site);
   const { environment, copiedAppSettings } = await ensureEnvironment(ctx, site, request.environment);
   await checkListingForLinkedEnvironment(ctx, environment.id, request.manifest);
   const files = [...request.manifest.app, ...(request.manifest.api ?? [])];
@@ -442,6 +443,20 @@ export async function latestDeploymentStatuses(
  * Makes an earlier successful deployment live again (default: the newest one before the live one with
  * other content, so an unchanged redeploy does not hide the change it repeats).
  */
+/**
+ * Refuses a request that names a site other than its deployment token's: a stale token left in a CI
+ * shell (`SWA_CLI_DEPLOYMENT_TOKEN`) would otherwise deploy to, or roll back, another site than the one
+ * the command names. Nothing is changed before this check.
+ */
+export function checkTokenSite(site: Site, named: unknown): void {
+  if (typeof named === 'string' && named.toLowerCase() !== site.name.toLowerCase()) {
+    throw new PorticoError(
+      'DEPLOY_SITE_MISMATCH',
+      `The deployment token belongs to the site '${site.name}', not '${named.slice(0, 80)}'; nothing was changed. Use the deployment token of '${named.slice(0, 80)}'.`,
+    );
+  }
+}
+
 export async function rollbackDeployment(
   ctx: ControlContext,
   site: Site,

@@ -41,6 +41,8 @@ export const manifestFileSchema = z
 const requestSchema = z
   .object({
     environment: z.string().default('production'),
+    /** The site the caller means; the token's site must be it (`checkTokenSite`). */
+    site: z.string().max(256).optional(),
     app: z.array(manifestFileSchema).max(1_000_000),
     api: z.array(manifestFileSchema).max(1_000_000).optional(),
   })
@@ -54,6 +56,7 @@ export function manifestIssues(error: z.ZodError): { path: string; message: stri
 /** A checked deployment request. */
 export interface DeploymentRequest {
   readonly environment: string;
+  readonly site?: string;
   readonly manifest: Manifest;
 }
 
@@ -68,13 +71,17 @@ export function parseDeploymentRequest(body: unknown, sku: Sku): DeploymentReque
       { details },
     );
   }
-  const { environment, app, api } = parsed.data;
+  const { environment, site, app, api } = parsed.data;
   checkManifestPaths('app', app);
   if (api !== undefined) {
     checkManifestPaths('api', api);
   }
   checkLimits(app, api ?? [], sku);
-  return { environment, manifest: api === undefined ? { app } : { app, api } };
+  return {
+    environment,
+    ...(site === undefined ? {} : { site }),
+    manifest: api === undefined ? { app } : { app, api },
+  };
 }
 
 /**

@@ -177,6 +177,11 @@ export const ERROR_CODES = {
     summary: 'the backend cannot be linked (plan, environment, backend type or network constraint)',
   },
   CONTROL_LINK_NOT_FOUND: { status: 404, expose: true, summary: 'the environment has no linked backend' },
+  DEPLOY_SITE_MISMATCH: {
+    status: 409,
+    expose: true,
+    summary: "the deployment token is another site's than the one the request names",
+  },
   DEPLOY_TOKEN_INVALID: {
     status: 401,
     expose: true,

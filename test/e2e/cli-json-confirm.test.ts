@@ -83,6 +83,26 @@ describe('portico management commands for a new user', () => {
     expect(rolledBack.name).toBe(first.name);
   }, 300_000);
 
+  it('refuses a deployment token of another site than --site, deploying and rolling back nothing', async () => {
+    await ok(['site', 'create', 'other']);
+    const blogToken = (await json<{ properties: { apiKey: string } }>(['site', 'reset-token', 'blog']))
+      .properties.apiKey;
+    const withToken = (args: string[]) =>
+      runCli([...args, '--url', t.service.adminUrl, '--deployment-token', blogToken], 120_000);
+    for (const args of [
+      ['deploy', appDir, '--site', 'other', '--env', 'wrong'],
+      ['deploy', 'rollback', '--site', 'other'],
+    ]) {
+      const refused = await withToken(args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(
+        "The deployment token belongs to the site 'blog', not 'other'; nothing was changed.",
+      );
+    }
+    const environments = await json<{ value: { name: string }[] }>(['env', 'list', '--site', 'blog']);
+    expect(environments.value.map((e) => e.name)).not.toContain('wrong');
+  }, 120_000);
+
   it("says when a new environment starts with production's app settings", async () => {
     const preview = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview', '--json']);
     expect(JSON.parse(preview.stdout)).toMatchObject({ properties: { status: 'Succeeded' } });

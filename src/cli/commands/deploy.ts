@@ -101,6 +101,7 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
     appDir,
     apiDir: flags.api,
     env: flags.env,
+    ...(flags.site === undefined ? {} : { site: flags.site }),
     includeDotenv: flags.includeDotenv === true,
   });
   writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
@@ -113,6 +114,8 @@ export interface DeployFoldersOptions {
   readonly appDir: string;
   readonly apiDir?: string;
   readonly env: string;
+  /** The site meant (`--site`): the server refuses a deployment token of another site. */
+  readonly site?: string;
   /** Upload `.env*` files too; by default they are left out and the note says which. */
   readonly includeDotenv?: boolean;
 }
@@ -123,6 +126,7 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
   const { app, api } = await packFolders(options.appDir, options.apiDir, options.includeDotenv === true);
   const created = await client.createDeployment({
     environment: options.env,
+    ...(options.site === undefined ? {} : { site: options.site }),
     app: app.files,
     ...(api === undefined ? {} : { api: api.files }),
   });
@@ -234,7 +238,7 @@ function deploymentId(deployment: Deployment): string {
 async function runRollback(flags: RollbackFlags): Promise<void> {
   const url = resolveUrl(flags, process.env);
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
-  const deployment = await client.rollback(flags.env, flags.to);
+  const deployment = await client.rollback(flags.env, flags.to, flags.site);
   const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
   writeResult(flags, deployment, [
     `Rolled back ${flags.env} to deployment ${deploymentId(deployment)} of ${formatTime(deployment.properties.createdTimeUtc)}${at}.`,

@@ -6,6 +6,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
 import {
+  checkTokenSite,
   commitDeployment,
   createDeployment,
   getDeployment,
@@ -490,13 +491,14 @@ function deployRoutes(ctx: ControlContext): Route[] {
       path: '/deploy/v1/rollback',
       auth: 'deployment',
       summary: 'Make an earlier successful deployment live again',
-      requestExample: { environment: 'production' },
+      requestExample: { environment: 'production', site: 'shop' },
       handler: async (r) => {
         const site = await siteOfToken(r);
         const body = await readJson(r.req);
         const envName =
           isRecord(body) && typeof body.environment === 'string' ? body.environment : 'production';
         const id = isRecord(body) && typeof body.deploymentId === 'string' ? body.deploymentId : undefined;
+        checkTokenSite(site, isRecord(body) ? body.site : undefined);
         const deployment = await rollbackDeployment(ctx, site, envName, id);
         const environment = await getEnvironment(ctx, site, envName);
         return {
