@@ -57,7 +57,7 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   const stream = destination(
     toStdout
       ? { dest: 1, sync: false, contentMode: 'buffer' }
-      : { dest: options.target, sync: false, mkdir: true, append: true, contentMode: 'buffer' },
+      : { dest: options.target, sync: false, mkdir: true, append: true, mode: 0o600, contentMode: 'buffer' },
   );
   if (!toStdout) {
     await whenOpen(stream, options.target);

@@ -3,7 +3,7 @@
  * admin port, metrics counted after known traffic, the JSON access log (fields, no secrets, SIGHUP-style
  * reopen) and request ids sent to the API and back to the client.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
@@ -244,7 +244,8 @@ describe('portico serve operations', () => {
     expect(await lineOf(await t.get(shop, '/', { headers: { cookie } }))).not.toHaveProperty('userHash');
   });
 
-  it('keeps writing after the file is moved away and the log reopened (SIGHUP)', async () => {
+  it('keeps writing after the file is moved away and the log reopened (SIGHUP), to a file only its owner reads', async () => {
+    expect((await stat(logFile)).mode & 0o777).toBe(0o600);
     await rename(logFile, `${logFile}.1`);
     t.service.reopenLogs();
     const response = await t.get(shop, '/');
@@ -252,6 +253,7 @@ describe('portico serve operations', () => {
     await eventually(async () => (await logLines()).some((line) => line.requestId === id));
     const rotated = await readFile(`${logFile}.1`, 'utf8');
     expect(rotated).not.toContain(String(id));
+    expect((await stat(logFile)).mode & 0o777).toBe(0o600);
   });
 });
 
