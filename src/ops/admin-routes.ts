@@ -1,6 +1,6 @@
 /**
  * The operations endpoints of the admin port: `GET /healthz` (the process answers), `GET /readyz`
- * (dependencies reachable; 503 naming what is down) and `GET /metrics` (Prometheus text; the admin
+ * (dependencies reachable; 503 naming what is down, and why only to the admin token) and `GET /metrics` (Prometheus text; the admin
  * token is needed unless the operator made metrics public).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -37,7 +37,7 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
-      void answerReadiness(res, options.checks);
+      void answerReadiness(res, options.checks, hasAdminToken(req, adminHash));
     } else if (!options.metricsPublic && !hasAdminToken(req, adminHash)) {
       res.setHeader('www-authenticate', 'Bearer');
       sendFailure(
@@ -52,16 +52,27 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
   };
 }
 
+/**
+ * The probe's answer. A failed check's reason (`connect ECONNREFUSED 10.0.0.5:5432`) names internal
+ * addresses, so only a caller with the admin token reads it; a load balancer's probe, or a site's
+ * function calling the node, reads `down`.
+ */
 async function answerReadiness(
   res: ServerResponse,
   checks: Readonly<Record<string, ReadinessCheck>>,
+  withReasons: boolean,
 ): Promise<void> {
   const readiness = await probeReadiness(checks);
   const down = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
+  const shown = withReasons
+    ? readiness.checks
+    : Object.fromEntries(
+        Object.entries(readiness.checks).map(([name, state]) => [name, state === 'ok' ? 'ok' : 'down']),
+      );
   sendJson(res, readiness.ready ? 200 : 503, {
     status: readiness.ready ? 'ready' : 'not ready',
     ...(down.length > 0 ? { down: down.map(([name]) => name) } : {}),
-    checks: readiness.checks,
+    checks: shown,
   });
 }
 
