@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { sql } from '../shared/kysely.js';
 import { clip } from '../shared/quote.js';
 import type { EnvironmentsTable } from '../storage/index.js';
 import { type ControlContext, recordChange } from './context.js';
@@ -49,17 +50,18 @@ export async function listEnvironments(ctx: ControlContext, site: Site): Promise
     .sort((a, b) => Number(b.name === PRODUCTION) - Number(a.name === PRODUCTION));
 }
 
-/** The environment `name` of a site, or undefined. */
+/** The environment `name` of a site (names compared without case, as host names are), or undefined. */
 export async function findEnvironment(
   ctx: ControlContext,
   site: Site,
   name: string,
 ): Promise<Environment | undefined> {
+  // Without case, as its host name (`shop-prod` for `Prod` and `prod`): the two names are one environment.
   const row = await ctx.db
     .selectFrom('environments')
     .selectAll()
     .where('site_id', '=', site.id)
-    .where('name', '=', checkEnvironmentName(name))
+    .where(sql<string>`lower(name)`, '=', checkEnvironmentName(name).toLowerCase())
     .executeTakeFirst();
   return row === undefined ? undefined : toEnvironment(row);
 }
@@ -76,7 +78,7 @@ export async function getEnvironment(ctx: ControlContext, site: Site, name: stri
   if (environment === undefined) {
     throw new PorticoError(
       'CONTROL_ENVIRONMENT_NOT_FOUND',
-      `The site '${site.name}' has no environment '${clip(name)}'. Deploy to it first (portico deploy … --env ${clip(name)}), or run portico env list --site ${site.name}.`,
+      `The site '${site.name}' has no environment '${clip(name)}' (portico env list --site ${site.name} lists them; a deploy with --env ${clip(name)} creates it).`,
     );
   }
   return environment;

@@ -145,6 +145,19 @@ describe('portico serve', () => {
       ]);
     });
 
+    it('takes environment names without case, as their host names: Preview1 is preview1', async () => {
+      const app = await writeApp({ 'index.html': '<h1>shop preview again</h1>' });
+      const commit = await deployFolders(t.service, token, app, { environment: 'Preview1' });
+      expect(commit.status, commit.text).toBe(200);
+      expect((await t.get(host.replace('.', '-preview1.'), '/')).text).toContain('shop preview again');
+      const builds = await t.admin('GET', `${SITES_PATH}/shop/builds`);
+      expect(builds.json<{ value: { name: string }[] }>().value.map((b) => b.name)).toEqual([
+        'default',
+        'preview1',
+      ]);
+      expect((await t.admin('GET', `${SITES_PATH}/shop/builds/PREVIEW1`)).status).toBe(200);
+    });
+
     it('rejects a wrong deployment token and, after a reset, the old one', async () => {
       const app = await writeApp({ 'index.html': 'x' });
       expect((await deployFolders(t.service, 'not-the-token', app)).status).toBe(401);
