@@ -4,6 +4,9 @@
  * unchanged API deploys again without npm, on every node of the service.
  */
 
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ingestFolder, writeFiles } from './content.js';
 import type { ControlContext } from './context.js';
 import { installDependencies, planInstall } from './install.js';
@@ -35,10 +38,19 @@ export async function resolveApiModules(
     await writeFiles(ctx, apiDir, remembered.files);
     return remembered;
   }
-  const { log } = await installDependencies(apiDir, { onLine });
+  const { log } = await installDependencies(apiDir, { onLine, homeDir: await npmHomeOf(ctx, apiDir) });
   const files = await ingestFolder(ctx, apiDir, 'node_modules');
   await rememberInstall(ctx, plan.key, files, log);
   return { files, log };
+}
+
+/**
+ * npm's home for an install: one per `.npmrc` content (none is one too), so a cache filled with one
+ * site's registry credentials serves only installs that hold the same credentials.
+ */
+async function npmHomeOf(ctx: ControlContext, apiDir: string): Promise<string> {
+  const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => '');
+  return join(ctx.workDir, 'npm', createHash('sha256').update(npmrc).digest('hex').slice(0, 32));
 }
 
 async function findInstall(ctx: ControlContext, key: string): Promise<ApiModules | undefined> {

@@ -10,12 +10,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
-import { tightenTree } from '../shared/private-fs.js';
+import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
 import { createNpmLog, createRedactor, type NpmLog, PROGRESS_INTERVAL_MS } from './npm-log.js';
 
 /** Default limit of one install. */
@@ -53,8 +54,12 @@ const NPM_ARGS = [
   '--loglevel=http',
 ];
 
-/** Variables of the server's environment npm may see: the path, locale, and the operator's npm and proxy settings. */
-const NPM_ENV = /^(?:PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|npm_config_.*|https?_proxy|no_proxy)$/i;
+/**
+ * Variables of the server's environment npm may see: the path, locale, and the operator's npm and proxy
+ * settings. Not `HOME`: npm would read the operator's `~/.npmrc` (registry tokens a tenant's `.npmrc`
+ * could point a registry at), and share its cache and debug logs with every site.
+ */
+const NPM_ENV = /^(?:PATH|LANG|LC_ALL|TZ|TMPDIR|npm_config_.*|https?_proxy|no_proxy)$/i;
 
 /** An install the API needs: `key` names what decides its result (for {@link installDependencies} to be skipped). */
 export interface InstallPlan {
@@ -111,6 +116,12 @@ export async function planInstall(apiDir: string): Promise<InstallPlan | undefin
 export interface InstallOptions {
   /** Default {@link INSTALL_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
+  /**
+   * npm's home folder (its cache inside), made private if missing: one per `.npmrc`, so what one site's
+   * credentials fetched is never in the cache of a site without them. Default: a folder of the system's
+   * temp folder, removed after.
+   */
+  readonly homeDir?: string;
   /** Gets each line of the install's log as it is made (progress, npm's own lines), secrets removed. */
   readonly onLine?: (line: string) => void;
 }
@@ -124,14 +135,18 @@ export async function installDependencies(
   options: InstallOptions = {},
 ): Promise<InstallResult> {
   const timeoutMs = options.timeoutMs ?? INSTALL_TIMEOUT_MS;
-  const env = npmEnvironment();
+  const home = options.homeDir ?? (await mkdtemp(join(tmpdir(), 'portico-npm-')));
+  await makePrivateDir(home);
+  const env = npmEnvironment(home);
   const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => undefined);
   const npmLog = createNpmLog({
     now: () => performance.now(),
     emit: options.onLine ?? (() => undefined),
     redact: createRedactor(npmrc, env),
   });
-  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog);
+  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(() =>
+    options.homeDir === undefined ? rm(home, { recursive: true, force: true }) : undefined,
+  );
   // npm writes with the process umask (0644 files): the installed files become private like the rest.
   await tightenTree(apiDir);
   const failed = timedOut || code !== 0;
@@ -224,15 +239,19 @@ async function isDirectory(path: string): Promise<boolean> {
   );
 }
 
-/** The install's environment: none of the server's secrets, only what npm needs to reach a registry. */
-function npmEnvironment(): Record<string, string> {
+/**
+ * The install's environment: none of the server's secrets, only what npm needs to reach a registry, and
+ * a private home: its cache there, and no debug log files (npm names their path, under the server's data
+ * folder, in a failed install's output).
+ */
+function npmEnvironment(home: string): Record<string, string> {
   const env: Record<string, string> = { npm_config_update_notifier: 'false' };
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && NPM_ENV.test(name)) {
       env[name] = value;
     }
   }
-  return env;
+  return { ...env, HOME: home, npm_config_cache: join(home, 'cache'), npm_config_logs_max: '0' };
 }
 
 function runNpm(

@@ -294,8 +294,10 @@ describe('API dependencies installed at deploy', () => {
     let port = 0;
     const seenAuth: string[] = [];
 
+    let tarball = Buffer.alloc(0);
+
     beforeAll(async () => {
-      const tarball = await packTinyPackage();
+      tarball = await packTinyPackage();
       registry = createServer((req, res) => {
         seenAuth.push(req.headers.authorization ?? '');
         if (req.headers.authorization !== `Bearer ${secret}`) {
@@ -341,6 +343,41 @@ describe('API dependencies installed at deploy', () => {
       expect(deployed.text).not.toContain(secret);
     }, 120_000);
 
+    it('never gives an install without the token what an install with it put in the npm cache', async () => {
+      // The package the token holder installed above, pinned by a lockfile to the same tarball: with one
+      // cache for every site, npm (--prefer-offline) would take it from there without asking the registry.
+      const lockfile = {
+        name: 'fixture-serve-api',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': {
+            name: 'fixture-serve-api',
+            version: '1.0.0',
+            dependencies: { '@portico-test/tiny': '1.0.0' },
+          },
+          'node_modules/@portico-test/tiny': {
+            version: '1.0.0',
+            resolved: `http://127.0.0.1:${port}/tarballs/tiny-1.0.0.tgz`,
+            integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+          },
+        },
+      };
+      const api = await apiVariant(
+        { dependencies: { '@portico-test/tiny': '1.0.0' } },
+        {
+          '.npmrc': `@portico-test:registry=http://127.0.0.1:${port}/\n`,
+          'package-lock.json': JSON.stringify(lockfile),
+        },
+      );
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'no token' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toMatch(/npm install failed/);
+    }, 120_000);
+
     it('keeps the token out of a failed install’s error and log', async () => {
       const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'no tiny' }), {
         apiDir: await apiWith('9.9.9'),
@@ -348,6 +385,9 @@ describe('API dependencies installed at deploy', () => {
       expect(deployed.status, deployed.text).toBe(400);
       expect(deployed.text).toMatch(/npm install failed \(exit code \d+\) after/);
       expect(deployed.text).not.toContain(secret);
+      // npm's "complete log" line would name a folder of the server.
+      expect(deployed.text).not.toContain(t.dataDir);
+      expect(deployed.text).not.toContain('_logs');
       const listed = await t.admin('GET', `${SITES_PATH}/deps/builds/default/deployments`);
       const [failed] = listed.json<{ value: DeploymentBody[] }>().value;
       expect(failed?.properties.status).toBe('Failed');
