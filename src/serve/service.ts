@@ -85,6 +85,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly adminPort: number;
   readonly host: string;
+  /** The address of the admin listener (management API, portal, operations); default {@link host}. */
+  readonly adminHost?: string;
   readonly domain: string;
   /** PORTICO_ADMIN_TOKEN, when set. */
   readonly adminToken?: string;
@@ -428,7 +430,8 @@ async function startOnStorage(
     // Before the admin listener opens: its /readyz must not answer ready while a linked site's calls would
     // still meet a policy written for the service's previous address (decision 0054).
     await followLinkedGateways(control, options.logger, afterChange);
-    const adminPort = await listen(adminServer, options.adminPort, options.host);
+    const adminHost = options.adminHost ?? options.host;
+    const adminPort = await listen(adminServer, options.adminPort, adminHost);
     const poller = followChanges(table, options);
     if (options.https !== undefined) {
       certificates.startOrders(options.https.acme ?? {}, afterChange);
@@ -440,8 +443,8 @@ async function startOnStorage(
     );
     const sweeper = sweepContentsHourly(control, options.logger);
     const expiry = expireUploadsRegularly(control, options.logger);
-    const origin = (port: number) =>
-      `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    const origin = (port: number, host = options.host) =>
+      `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= closeAll();
@@ -464,7 +467,7 @@ async function startOnStorage(
     };
     return {
       url: origin(publicPort),
-      adminUrl: origin(adminPort),
+      adminUrl: origin(adminPort, adminHost),
       port: publicPort,
       adminPort,
       ...(httpsPort === undefined ? {} : { httpsPort }),

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
+import { send, writeApp } from '../helpers/app.js';
 import {
   deployFolders,
   removeData,
@@ -239,6 +239,21 @@ describe('portico serve', () => {
       expect((await t.admin('DELETE', `${SITES_PATH}/shop`)).status).toBe(200);
       expect((await t.get(host, '/')).status).toBe(404);
       expect((await t.admin('GET', `${SITES_PATH}/shop`)).status).toBe(404);
+    });
+
+    it('listens for the management API on --admin-host alone, the sites staying on --host', async () => {
+      // 127.0.0.2 is loopback too: the admin port is private to it, as 127.0.0.1 beside 0.0.0.0.
+      const apart = await startTestService({ extra: { adminHost: '127.0.0.2' } });
+      try {
+        const admin = new URL(apart.service.adminUrl);
+        expect(admin.hostname).toBe('127.0.0.2');
+        expect((await send(`${apart.service.adminUrl}/healthz`)).status).toBe(200);
+        await expect(send(`http://127.0.0.1:${admin.port}/healthz`)).rejects.toThrow();
+        expect(new URL(apart.service.url).hostname).toBe('127.0.0.1');
+      } finally {
+        await apart.close();
+        await removeData(apart.dataDir);
+      }
     });
   });
 });

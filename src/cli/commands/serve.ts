@@ -40,6 +40,7 @@ interface ServeFlags extends HttpsFlags {
   port: number;
   adminPort: number;
   host: string;
+  adminHost?: string;
   domain: string;
   apiTimeout: number;
   apiIdleMinutes: number;
@@ -91,6 +92,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--port <port>', 'port serving the sites by Host', parsePort, 4280)
     .option('--admin-port <port>', 'port of the management API and portal', parsePort, 4281)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--admin-host <host>',
+      'address of the management API and portal (default: --host); keep it private, e.g. 127.0.0.1 beside --host 0.0.0.0',
+    )
     .option('--domain <domain>', 'domain of generated host names', 'localhost')
     .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
     .option(
@@ -180,6 +185,10 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   const quiet = cluster.isWorker && process.env[WORKER_BANNER_ENV] !== '1';
   const providers = providersFromEnv(process.env);
   const https = httpsFromFlags(flags);
+  const shortToken = warnOfShortAdminToken(process.env.PORTICO_ADMIN_TOKEN);
+  if (shortToken !== undefined && !quiet) {
+    logger.warn(shortToken);
+  }
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
@@ -187,6 +196,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     port: flags.port,
     adminPort: flags.adminPort,
     host: flags.host,
+    ...(flags.adminHost === undefined ? {} : { adminHost: flags.adminHost }),
     domain: flags.domain.toLowerCase(),
     adminToken: process.env.PORTICO_ADMIN_TOKEN,
     secretKey: process.env.PORTICO_SECRET_KEY || undefined,
@@ -377,4 +387,15 @@ function ignoreSignal(): void {}
 function stopNow(signal: NodeJS.Signals): void {
   process.stderr.write(`${signal} again: stopping now, without waiting for requests in flight\n`);
   process.exit(1);
+}
+
+/** Fewer characters than this make an admin token someone could guess over the network. */
+const MIN_ADMIN_TOKEN_CHARS = 24;
+
+/** The warning for a short `PORTICO_ADMIN_TOKEN`, or undefined. */
+export function warnOfShortAdminToken(token: string | undefined): string | undefined {
+  if (token === undefined || token.length >= MIN_ADMIN_TOKEN_CHARS) {
+    return undefined;
+  }
+  return `PORTICO_ADMIN_TOKEN has ${token.length} character${token.length === 1 ? '' : 's'}: whoever reaches the admin port could guess it. Use ${MIN_ADMIN_TOKEN_CHARS} random characters or more (e.g. openssl rand -hex 32), and keep the admin port private (--admin-host 127.0.0.1).`;
 }
