@@ -294,7 +294,7 @@ describe('API dependencies installed at deploy', () => {
     let port = 0;
     const seenAuth: string[] = [];
 
-    let tarball = Buffer.alloc(0);
+    let tarball: Buffer = Buffer.alloc(0);
 
     beforeAll(async () => {
       tarball = await packTinyPackage();
