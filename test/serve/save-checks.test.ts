@@ -130,12 +130,13 @@ describe('control plane: checks on save', () => {
     });
 
     it('keeps NODE_OPTIONS to options that cannot widen the functions sandbox, and refuses the file-writing variables', async () => {
-      for (const [name, value] of [
+      const badSettings: readonly (readonly [string, string])[] = [
         ['NODE_OPTIONS', '--max-old-space-size=256 --allow-fs-read=* --allow-child-process'],
         ['NODE_OPTIONS', '--require /tmp/x.js'],
         ['NODE_OPTIONS', '"--allow-fs-read=*"'],
         ['NODE_REDIRECT_WARNINGS', '/tmp/warnings.log'],
-      ]) {
+      ];
+      for (const [name, value] of badSettings) {
         const response = await t.admin('PUT', settingsPath, { properties: { OTHER: '2', [name]: value } });
         expect(response.status, `${name}=${value}: ${response.text}`).toBe(400);
         expect(response.json<ErrorBody>().error.message, value).toContain(`app setting "${name}"`);
