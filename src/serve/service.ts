@@ -4,6 +4,7 @@
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
 import { randomUUID } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
@@ -34,7 +35,9 @@ import {
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
+import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
+import { explainListenError } from '../shared/listen-error.js';
 import type { Logger } from '../shared/logger.js';
 import { makePrivateDir, tightenFolder } from '../shared/private-fs.js';
 import type { TrafficBatch } from '../shared/traffic.js';
@@ -177,6 +180,32 @@ export interface Service {
  */
 export async function startService(options: ServeOptions): Promise<Service> {
   const dataDir = resolve(options.dataDir);
+  const fresh = await checkDataFolder(dataDir);
+  try {
+    return await startInFolder(options, dataDir);
+  } catch (error) {
+    // A first start that fails (a port in use, a bad flag) leaves no half-made data folder behind. Not
+    // with PostgreSQL: the database may already hold the state of the key file made in the folder.
+    if (fresh && options.databaseUrl === undefined) {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    throw error;
+  }
+}
+
+/** True when the data folder does not exist yet; an error when the path is something else than a folder. */
+async function checkDataFolder(dataDir: string): Promise<boolean> {
+  const found = await stat(dataDir).catch(() => undefined);
+  if (found !== undefined && !found.isDirectory()) {
+    throw new PorticoError(
+      'SERVE_DATA_NOT_A_FOLDER',
+      `--data ${dataDir} is not a folder. Give the folder that holds (or will hold) the service's database, contents and admin token; it is created when missing.`,
+    );
+  }
+  return found === undefined;
+}
+
+async function startInFolder(options: ServeOptions, dataDir: string): Promise<Service> {
   const keySource = resolveKeySource({ ...options, dataDir });
   // Independent steps, side by side: the sandbox probes start processes while the storage loads its driver
   // (and, on PostgreSQL, connects and reads the key state); the storage writes once the sandbox is known.
@@ -423,15 +452,15 @@ async function startOnStorage(
     }
     gate.watch(edge);
     gate.watch(adminServer);
-    publicPort = await listen(edge, options.port, options.host);
+    publicPort = await listenAs(edge, options.port, options.host, '--port');
     if (secureEdge !== undefined) {
-      httpsPort = await listen(secureEdge.server, options.https?.port ?? 0, options.host);
+      httpsPort = await listenAs(secureEdge.server, options.https?.port ?? 0, options.host, '--https-port');
     }
     // Before the admin listener opens: its /readyz must not answer ready while a linked site's calls would
     // still meet a policy written for the service's previous address (decision 0054).
     await followLinkedGateways(control, options.logger, afterChange);
     const adminHost = options.adminHost ?? options.host;
-    const adminPort = await listen(adminServer, options.adminPort, adminHost);
+    const adminPort = await listenAs(adminServer, options.adminPort, adminHost, '--admin-port');
     const poller = followChanges(table, options);
     if (options.https !== undefined) {
       certificates.startOrders(options.https.acme ?? {}, afterChange);
@@ -561,4 +590,24 @@ function followChanges(table: SiteTable, options: ServeOptions): NodeJS.Timeout 
   }, options.pollIntervalMs ?? 1000);
   timer.unref();
   return timer;
+}
+
+/** Listens, or fails with the user's error naming the flag that chose the port (and the host). */
+async function listenAs(
+  server: Parameters<typeof listen>[0],
+  port: number,
+  host: string,
+  portFlag: string,
+): Promise<number> {
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    throw explainListenError(error, {
+      port,
+      host,
+      portFlag,
+      command: 'portico serve',
+      usualHolder: 'another portico serve, or one of its own other ports?',
+    });
+  }
 }

@@ -256,6 +256,11 @@ export const ERROR_CODES = {
     summary: 'a certificate or key cannot be read, does not match or does not cover the host',
   },
   TLS_ACME_FAILED: { status: 502, expose: true, summary: 'the ACME server refused or failed an order' },
+  SERVE_DATA_NOT_A_FOLDER: {
+    status: 500,
+    expose: true,
+    summary: 'the --data path exists and is not a folder',
+  },
   SERVE_ACCESS_LOG_UNWRITABLE: {
     status: 500,
     expose: true,

@@ -4,6 +4,7 @@
  * command that exits by itself, and explain a port that cannot be used.
  */
 import { PorticoError } from '../shared/errors.js';
+import { explainListenError } from '../shared/listen-error.js';
 import type { Logger } from '../shared/logger.js';
 import type { DevCommand } from './dev-command.js';
 import { runDevServerCommand } from './run.js';
@@ -72,16 +73,13 @@ export function watchCommandExit(command: DevCommand | undefined, logger: Logger
   });
 }
 
-/** A port that is taken is the user's to fix: say which, and how (CONTRACT §2). Other errors pass. */
+/** A port that is taken (or a `--host` that is not this machine's) is the user's to fix: say which, and how (CONTRACT §2). */
 export function toListenError(error: unknown, port: number, host: string): unknown {
-  const code = error instanceof Error && 'code' in error ? error.code : undefined;
-  if (code === 'EADDRINUSE' || code === 'EACCES') {
-    const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
-    return new PorticoError(
-      'CLI_PORT_IN_USE',
-      `Port ${port} on ${host} ${why}, so portico start cannot listen there. Stop the program that holds it (another portico start?) or choose another port with --port <number>.`,
-      { cause: error },
-    );
-  }
-  return error;
+  return explainListenError(error, {
+    port,
+    host,
+    portFlag: '--port',
+    command: 'portico start',
+    usualHolder: 'another portico start?',
+  });
 }

@@ -4,6 +4,7 @@
  * one serves, restart on the same data, and a `kill -9` in the middle of an upload.
  */
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -92,6 +93,31 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect(run.stderr).toContain(
       `Cannot use the service key file ${keyFile}: it does not hold a service key`,
     );
+  });
+
+  it('refuses a taken port, one port for two listeners, or a --data file, naming the flag and creating no data folder', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'portico-e2e-startfail-'));
+    const fresh = join(parent, 'data');
+    const taken = Number(new URL(server.cli.url).port);
+    const aFile = join(parent, 'a-file');
+    await writeFile(aFile, 'x');
+    try {
+      const inUse = await runCli(['serve', '--data', fresh, '--port', String(taken), '--admin-port', '0']);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toContain(
+        `Port ${taken} on 127.0.0.1 is already in use, so portico serve cannot listen there (--port).`,
+      );
+      expect(existsSync(fresh)).toBe(false);
+      const same = await runCli(['serve', '--data', fresh, '--port', '42296', '--admin-port', '42296']);
+      expect(same.code).toBe(1);
+      expect(same.stderr).toContain('--port and --admin-port are both 42296');
+      expect(existsSync(fresh)).toBe(false);
+      const file = await runCli(['serve', '--data', aFile, '--port', '0', '--admin-port', '0']);
+      expect(file.code).toBe(1);
+      expect(file.stderr).toContain(`--data ${aFile} is not a folder.`);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it('says which preconfigured sign-in providers are set up, and how to set up the others', () => {

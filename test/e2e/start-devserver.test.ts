@@ -116,6 +116,19 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
 });
 
 describe('portico start: port in use, --version', { timeout: 120_000 }, () => {
+  it('says when --host is not an address of this machine, instead of a bare errno', async () => {
+    const dir = await writeApp({ 'index.html': 'x' });
+    try {
+      const result = await runCli(['start', dir, '--host', '10.99.99.99', '--port', '0'], READY_MS);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        '10.99.99.99 is not an address of this machine, so portico start cannot listen on it (--host).',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits at once with code 1 and a hint when the port is taken', async () => {
     const holder = createServer().listen(0, '127.0.0.1');
     await once(holder, 'listening');

@@ -17,6 +17,7 @@ import {
   WORKER_BANNER_ENV,
   WORKER_READY_MESSAGE,
 } from '../../serve/index.js';
+import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
@@ -177,6 +178,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  checkDistinctPorts(flags);
   if (flags.workers > 1 && cluster.isPrimary) {
     process.exitCode = await runClusterPrimary({ workers: flags.workers, log: (line) => logger.info(line) });
     return;
@@ -398,4 +400,23 @@ export function warnOfShortAdminToken(token: string | undefined): string | undef
     return undefined;
   }
   return `PORTICO_ADMIN_TOKEN has ${token.length} character${token.length === 1 ? '' : 's'}: whoever reaches the admin port could guess it. Use ${MIN_ADMIN_TOKEN_CHARS} random characters or more (e.g. openssl rand -hex 32), and keep the admin port private (--admin-host 127.0.0.1).`;
+}
+
+/** Refuses two listeners given one port, before anything starts (port 0: each gets its own). */
+function checkDistinctPorts(flags: ServeFlags): void {
+  const ports: [string, number | undefined][] = [
+    ['--port', flags.port],
+    ['--admin-port', flags.adminPort],
+    ['--https-port', flags.httpsPort],
+  ];
+  const given = ports.filter((entry): entry is [string, number] => entry[1] !== undefined && entry[1] !== 0);
+  for (const [i, [flag, port]] of given.entries()) {
+    const other = given.slice(i + 1).find(([, p]) => p === port);
+    if (other !== undefined) {
+      throw new PorticoError(
+        'CLI_USAGE',
+        `${flag} and ${other[0]} are both ${port}: each listener of portico serve needs its own port. Give ${other[0]} another one.`,
+      );
+    }
+  }
 }
