@@ -3,7 +3,6 @@
  * command and wait for the URL (or, without `--run`, warn once when nothing answers yet), report a
  * command that exits by itself, and explain a port that cannot be used.
  */
-import { PorticoError } from '../shared/errors.js';
 import { explainListenError } from '../shared/listen-error.js';
 import type { Logger } from '../shared/logger.js';
 import type { DevCommand } from './dev-command.js';
