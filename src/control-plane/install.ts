@@ -147,8 +147,12 @@ export async function installDependencies(
   const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(() =>
     options.homeDir === undefined ? rm(home, { recursive: true, force: true }) : undefined,
   );
-  // npm writes with the process umask (0644 files): the installed files become private like the rest.
+  // npm writes with the process umask (0644 files): the installed files, and its cache, become private
+  // like the rest of the data folder.
   await tightenTree(apiDir);
+  if (options.homeDir !== undefined) {
+    await tightenTree(home);
+  }
   const failed = timedOut || code !== 0;
   const why = timedOut
     ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
