@@ -171,5 +171,20 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect(refused.stderr).toContain('needs the Standard plan');
     const badType = await cli(['link', '--site', 'blog', '--backend-type', 'lambda', '--resource', 'x']);
     expect(badType.stderr).toContain('--backend-type lambda is unknown');
+    const again = await cli(['webapp', 'create', 'orders', '--backend-url', 'http://127.0.0.1:9/other']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'The webapp orders exists already and was left as it was; pick another name, or pass --replace to update it.',
+    );
+    const replaced = await ok([
+      'webapp',
+      'create',
+      'orders',
+      '--backend-url',
+      `${backend.url}/v2`,
+      '--replace',
+      '--json',
+    ]);
+    expect(JSON.parse(replaced.stdout).properties.backendUrl).toBe(`${backend.url}/v2`);
   }, 120_000);
 });

@@ -9,9 +9,10 @@
 import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
+import { eventually, send, writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import {
+  ADMIN_TOKEN,
   deployFolders,
   PROVIDERS_PATH,
   removeData,
@@ -119,6 +120,39 @@ describe('portico serve: linked web apps, container apps and function apps', () 
     expect((await link('containers', 'containerapp', 'catalog')).status).toBe(200);
     expect((await t.get(sites.get('containers')?.host ?? '', '/api/items')).status).toBe(200);
     expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/items');
+  });
+
+  it('updates a linked container app on a second PUT (ARM create-or-update), its /api following the new URL at once', async () => {
+    const second = await startBackend();
+    try {
+      const updated = await t.admin('PUT', `${CONTAINERS}/catalog`, {
+        properties: { backendUrl: second.url },
+      });
+      expect(updated.status, updated.text).toBe(200);
+      expect(updated.json<{ properties: { backendUrl: string } }>().properties.backendUrl).toBe(second.url);
+      await eventually(async () => {
+        await t.get(sites.get('containers')?.host ?? '', '/api/items');
+        return second.requests.length > 0;
+      });
+      expect((second.requests.at(-1) as EchoRequest).url).toBe('/api/items');
+      const createOnly = await send(`${t.service.adminUrl}${CONTAINERS}/catalog`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-none-match': '*',
+        },
+        body: JSON.stringify({ properties: { backendUrl: backend.url } }),
+      });
+      expect(createOnly.status).toBe(409);
+      // Another kind under a web app's name is refused, not turned into it.
+      const otherKind = await t.admin('PUT', `${WEB}/orders`, { kind: 'functionapp' });
+      expect(otherKind.status).toBe(409);
+      expect(otherKind.text).toContain("A web app named 'orders' exists already");
+    } finally {
+      await t.admin('PUT', `${CONTAINERS}/catalog`, { properties: { backendUrl: backend.url } });
+      await second.close();
+    }
   });
 
   it('answers a clear 404 on a linked environment until an app is deployed to it', async () => {

@@ -74,6 +74,7 @@ export function registerBackendCommands(program: Command): void {
 }
 
 interface CreateAppFlags extends JsonFlags {
+  readonly replace?: boolean;
   readonly api?: string;
   readonly backendUrl?: string;
   readonly publicNetworkAccess?: string;
@@ -83,7 +84,11 @@ function registerAppCommands(program: Command, type: AppType, description: strin
   const group = program.command(type).description(description);
   const create = addJsonOption(addConnectionOptions(group.command('create')))
     .argument('<name>', "2-60 of a-z, 0-9 and '-'")
-    .option('--public-network-access <access>', 'Enabled or Disabled (Disabled cannot be linked)');
+    .option('--public-network-access <access>', 'Enabled or Disabled (Disabled cannot be linked)')
+    .option(
+      '--replace',
+      `update the ${type} if one with this name exists (linked environments follow at once; otherwise the command refuses it)`,
+    );
   if (type === 'functionapp') {
     create
       .description('Create a function app from an Azure Functions app folder')
@@ -129,7 +134,7 @@ function registerAppCommands(program: Command, type: AppType, description: strin
       );
     });
   addYesOption(addJsonOption(addConnectionOptions(group.command('delete'))))
-    .description(`Delete a ${type} (environments linked to it lose their /api)`)
+    .description(`Delete a ${type} (refused while an environment is linked to it: unlink it first)`)
     .argument('<name>', 'the app')
     .action(async (name: string, flags: JsonFlags & YesFlags) => {
       const client = await connectResources(flags);
@@ -169,11 +174,21 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
   const access =
     flags.publicNetworkAccess === undefined ? {} : { publicNetworkAccess: flags.publicNetworkAccess };
   const kind = type === 'containerapp' ? {} : { kind: type === 'functionapp' ? 'functionapp' : 'app' };
-  let app = await client.put(
-    appPath(type, name),
-    { ...(flags.backendUrl === undefined ? {} : { backendUrl: flags.backendUrl }), ...access },
-    kind,
-  );
+  const properties = {
+    ...(flags.backendUrl === undefined ? {} : { backendUrl: flags.backendUrl }),
+    ...access,
+  };
+  let app = await (flags.replace === true
+    ? client.put(appPath(type, name), properties, kind)
+    : client.create(appPath(type, name), properties, kind).catch((error: unknown) => {
+        throw isCreateOnlyConflict(error)
+          ? new PorticoError(
+              'CLIENT_REQUEST_FAILED',
+              `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
+              { status: 409, cause: error },
+            )
+          : error;
+      }));
   if (type === 'functionapp' && flags.api !== undefined) {
     app = await uploadContent(client, name, flags.api);
   }
@@ -326,4 +341,9 @@ async function listBackends(flags: JsonFlags & { site: string }): Promise<void> 
       writeNote(`${row.environment}: ${problem}`);
     }
   }
+}
+
+/** The server's 409 for a create-only PUT of an app that exists (not one of another kind by that name). */
+function isCreateOnlyConflict(error: unknown): boolean {
+  return error instanceof PorticoError && error.status === 409 && error.message.includes('If-None-Match');
 }

@@ -69,13 +69,19 @@ export function functionAppHostname(name: string, domain: string): string {
   return `${name}.azurewebsites.${domain}`;
 }
 
-/** Creates a backend app from REST properties. */
-export async function createBackendApp(
+/**
+ * Creates a backend app, or updates the one of that name and kind (ARM's `PUT` creates or updates): its
+ * `backendUrl` and `publicNetworkAccess`. The environments linked to it are told, so their `/api` follows
+ * a new URL at once. `createOnly` (`If-None-Match: *`) refuses one that exists, as does another kind
+ * under the same name.
+ */
+export async function putBackendApp(
   ctx: ControlContext,
   kind: BackendAppKind,
   name: string,
   props: Record<string, unknown>,
-): Promise<BackendApp> {
+  createOnly = false,
+): Promise<{ app: BackendApp; created: boolean }> {
   if (!APP_NAME.test(name) || name.length < 2) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
@@ -83,12 +89,26 @@ export async function createBackendApp(
     );
   }
   const existing = await findBackendAppInNamespace(ctx, namespaceOf(kind), name);
-  if (existing !== undefined) {
+  if (existing === undefined) {
+    return { app: await insertBackendApp(ctx, kind, name, props), created: true };
+  }
+  if (existing.kind !== kind || createOnly) {
     throw new PorticoError(
       'CONTROL_BACKEND_EXISTS',
-      `A ${kindLabel(existing.kind)} named '${name}' exists already; pick another name or delete it first.`,
+      existing.kind !== kind
+        ? `A ${kindLabel(existing.kind)} named '${name}' exists already; pick another name or delete it first.`
+        : `A ${kindLabel(kind)} named '${name}' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to update it.`,
     );
   }
+  return { app: await updateBackendApp(ctx, existing, props), created: false };
+}
+
+async function insertBackendApp(
+  ctx: ControlContext,
+  kind: BackendAppKind,
+  name: string,
+  props: Record<string, unknown>,
+): Promise<BackendApp> {
   const now = ctx.now().toISOString();
   const row: BackendAppsTable = {
     id: randomUUID(),
@@ -97,12 +117,7 @@ export async function createBackendApp(
     name,
     hostname: kind === 'functionapp' ? functionAppHostname(name, ctx.domain) : null,
     backend_url: kind === 'functionapp' ? null : urlField(props, 'backendUrl'),
-    public_network_access: choiceField(
-      props,
-      'publicNetworkAccess',
-      ['Enabled', 'Disabled'] as const,
-      'Enabled',
-    ),
+    public_network_access: networkAccessOf(props, 'Enabled'),
     content: null,
     created_at: now,
     updated_at: now,
@@ -115,6 +130,45 @@ export async function createBackendApp(
       .execute();
   });
   return toApp(row);
+}
+
+/** Replaces what a `PUT` sets of an existing app; a property left out keeps its value. */
+async function updateBackendApp(
+  ctx: ControlContext,
+  app: BackendApp,
+  props: Record<string, unknown>,
+): Promise<BackendApp> {
+  const now = ctx.now().toISOString();
+  const backendUrl =
+    app.kind === 'functionapp' || props.backendUrl === undefined
+      ? app.backendUrl
+      : urlField(props, 'backendUrl');
+  const access = networkAccessOf(props, app.publicNetworkAccess);
+  const linked = await ctx.db
+    .selectFrom('linked_backends')
+    .innerJoin('environments', 'environments.id', 'linked_backends.environment_id')
+    .select('environments.hostname as hostname')
+    .where('linked_backends.resource_id', '=', app.id)
+    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('backend_apps')
+      .set({ backend_url: backendUrl, public_network_access: access, updated_at: now })
+      .where('id', '=', app.id)
+      .execute();
+    // The app's change, and each linked environment's: its `/api` is built again with the new URL.
+    for (const hostname of [`${APP_CHANGE_PREFIX}${app.id}`, ...linked.map((row) => row.hostname)]) {
+      await trx.insertInto('changes').values({ hostname, at: now }).execute();
+    }
+  });
+  return { ...app, backendUrl, publicNetworkAccess: access, updatedAt: now };
+}
+
+function networkAccessOf(
+  props: Record<string, unknown>,
+  fallback: BackendApp['publicNetworkAccess'],
+): BackendApp['publicNetworkAccess'] {
+  return choiceField(props, 'publicNetworkAccess', ['Enabled', 'Disabled'] as const, fallback);
 }
 
 async function findBackendAppInNamespace(

@@ -3,7 +3,6 @@ export {
   APP_CHANGE_PREFIX,
   type BackendApp,
   type BackendAppKind,
-  createBackendApp,
   deleteBackendApp,
   findBackendAppById,
   getBackendApp,
@@ -11,6 +10,7 @@ export {
   listBackendApps,
   listFunctionApps,
   namespaceOf,
+  putBackendApp,
   webKindOf,
 } from './apps.js';
 export { checkDeploymentForLink, isPullRequestEnvironment } from './constraints.js';

@@ -6,13 +6,13 @@
 import {
   type BackendApp,
   type BackendAppKind,
-  createBackendApp,
   deleteBackendApp,
   getBackendApp,
   listBackendApps,
   missingFunctionContent,
   namespaceOf,
   parseFunctionContent,
+  putBackendApp,
   setFunctionContent,
   uploadFunctionContent,
   webKindOf,
@@ -115,14 +115,21 @@ function appRoutes(
       method: 'PUT',
       path: ITEM,
       auth: 'admin',
-      summary: `Create a ${label.replace(/s$/, '')}`,
+      summary: `Create or update a ${label.replace(/s$/, '')} (If-None-Match: * only creates: 409 if it exists)`,
       requestExample: kinds.includes('functionapp')
         ? { kind: 'app', properties: { backendUrl: 'https://api.example.com' } }
         : { properties: { backendUrl: 'https://api.example.com' } },
       handler: async (r) => {
         const body = await readJson(r.req, 64 * 1024);
-        const app = await createBackendApp(ctx, kindOf(body), name(r), propertiesOf(body));
-        return { status: 201, body: appResource(ctx, app) };
+        const createOnly = r.req.headers['if-none-match'] === '*';
+        const { app, created } = await putBackendApp(
+          ctx,
+          kindOf(body),
+          name(r),
+          propertiesOf(body),
+          createOnly,
+        );
+        return { status: created ? 201 : 200, body: appResource(ctx, app) };
       },
     },
     {
