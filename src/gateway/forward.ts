@@ -92,6 +92,9 @@ function upstreamHeaders(ctx: GatewayContext): string[] {
   if (forwardedFor === undefined) {
     out.push('x-forwarded-for', ctx.clientIp);
   }
+  if (ctx.request.hostOverride !== undefined) {
+    out.push('host', ctx.request.hostOverride);
+  }
   return out;
 }
 

@@ -374,6 +374,7 @@ function createContext(
       templateParameters: route.templateParameters,
       originalPath: inbound.url,
       body: inbound.body,
+      hostOverride: undefined,
     },
     { baseUrl: api.serviceUrl, timeoutMs: options.timeoutMs ?? 300_000, followRedirects: false },
     options.deps,

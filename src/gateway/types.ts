@@ -90,6 +90,11 @@ export interface GatewayRequest {
   readonly originalPath: string;
   /** The body stream of the caller's request. */
   readonly body: IncomingMessage;
+  /**
+   * The `Host` an inbound `set-header` gave the backend call (APIM's way to reach a backend that routes
+   * by host name); undefined: the backend's own host, as undici sends it. The caller's `Host` never goes.
+   */
+  hostOverride: string | undefined;
 }
 
 /** Where the call goes. */

@@ -309,6 +309,24 @@ describe('gateway policies over real sockets', () => {
     expect(new URL(last().url, 'http://x').searchParams.get('api-version')).toBe('1999');
   });
 
+  it('set-header Host gives the backend call that Host (a backend that routes by name); without it, the backend’s own', async () => {
+    await api('named', { operations: [['GET', '/a']] });
+    const backendHost = new URL(backend.url).host;
+    await call('/named/a');
+    expect(last().headers.host).toBe(backendHost);
+    await policy(
+      '/apis/named',
+      policies(
+        '<set-header name="Host" exists-action="override"><value>orders.internal.example</value></set-header>',
+      ),
+    );
+    expect((await call('/named/a')).status).toBe(200);
+    expect(last().headers.host).toBe('orders.internal.example');
+    await policy('/apis/named', policies('<set-header name="Host" exists-action="delete" />'));
+    await call('/named/a');
+    expect(last().headers.host).toBe(backendHost);
+  });
+
   it('rewrite-uri with copy-unmatched-params="false" drops the caller’s other query parameters', async () => {
     await api('rw2', { operations: [['GET', '/a']] });
     await policy(

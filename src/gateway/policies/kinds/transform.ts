@@ -104,6 +104,9 @@ export const setHeader: PolicyKind = {
             } else {
               headers.set(key, next);
             }
+            if (key === 'host' && !onResponse && setter.action !== 'skip') {
+              ctx.request.hostOverride = next?.[0];
+            }
           },
         };
   },
