@@ -83,6 +83,8 @@ export interface DevServerOptions {
    * them either way.
    */
   readonly managedFunctions?: Promise<DevFunctions>;
+  /** The API's `watch` script runs (a TypeScript app): its source edits restart the API through its output. */
+  readonly apiCompiledByWatch?: boolean;
 }
 
 /** The default of `--devserver-timeout`, in seconds (for the CLI's help). */

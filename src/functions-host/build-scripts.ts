@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -101,11 +102,37 @@ async function newest(files: readonly string[]): Promise<number> {
 function runNpm(apiDir: string, script: string, detached: boolean): ChildProcess {
   return spawn('npm', ['run', script], {
     cwd: apiDir,
-    // The script's output goes to stderr: stdout carries the dev server's ready line.
-    stdio: ['ignore', 2, 2],
+    // The script's output goes to stderr: stdout carries the dev server's ready line. The watch's is read
+    // line by line (`relayWatchOutput`); the build's goes as it is.
+    stdio: ['ignore', detached ? 'pipe' : 2, detached ? 'pipe' : 2],
     detached,
     shell: process.platform === 'win32',
   });
+}
+
+/**
+ * Terminal codes that clear the screen or move to its top. `tsc -w` writes them before each compile when
+ * its output is a terminal; through a pipe it should not, and they are taken out if it does.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to find terminal escape codes
+const CLEAR_SCREEN = /\x1b\[[23]J|\x1b\[H|\x1bc/g;
+
+/**
+ * The watch's output on Portico's stderr, each line prefixed `[api watch]` like the `--run` command's
+ * `[run]` lines, so a compiler never wipes the request log or the function errors printed before it.
+ */
+function relayWatchOutput(child: ChildProcess): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) {
+      continue;
+    }
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+      const text = line.replace(CLEAR_SCREEN, '');
+      if (text.trim() !== '') {
+        process.stderr.write(`[api watch] ${text}\n`);
+      }
+    });
+  }
 }
 
 async function runBuild(apiDir: string): Promise<void> {
@@ -125,6 +152,7 @@ async function runBuild(apiDir: string): Promise<void> {
 /** Starts `npm run watch` in its own process group, so stopping it ends the compiler it runs too. */
 function startWatch(apiDir: string, logger: Logger): ApiBuildWatch {
   const child = runNpm(apiDir, 'watch', true);
+  relayWatchOutput(child);
   let exited = false;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code) => {

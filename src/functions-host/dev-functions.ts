@@ -24,6 +24,16 @@ export interface DevFunctionsOptions {
   readonly logger: Logger;
   /** Called once the worker process has been started, before it has loaded the app. */
   readonly onFirstSpawn?: () => void;
+  /**
+   * The app's `watch` script compiles its TypeScript sources: their edits restart nothing themselves, the
+   * output the compiler writes does (one restart per edit, not two).
+   */
+  readonly apiCompiledByWatch?: boolean;
+}
+
+/** A TypeScript source (not a declaration file): what a watch compiler reads, never what the worker loads. */
+function isTypeScriptSource(name: string): boolean {
+  return /\.[mc]?tsx?$/.test(name) && !/\.d\.[mc]?ts$/.test(name);
 }
 
 /** The API's functions, loaded and answering in their worker. */
@@ -50,6 +60,7 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
     nodeArgumentsFromSettings: true,
     ...(options.apiNodeArguments === undefined ? {} : { nodeArguments: options.apiNodeArguments }),
     watch: true,
+    ...(options.apiCompiledByWatch === true ? { ignoreChanges: isTypeScriptSource } : {}),
     maxMemoryMb: options.apiMaxMemoryMb,
     logger: options.logger,
     onFirstSpawn: options.onFirstSpawn,

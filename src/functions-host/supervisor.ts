@@ -260,6 +260,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
         delayMs: this.#timings.watchDebounceMs,
         onBurstStart: () => this.#bootStandby(),
         onSettled: () => this.#onFilesChanged(),
+        ...(this.#options.ignoreChanges === undefined ? {} : { ignoreFile: this.#options.ignoreChanges }),
         logger: this.#options.logger,
       });
       await this.#watcher.ready;

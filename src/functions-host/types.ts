@@ -87,6 +87,11 @@ export interface FunctionsHostOptions {
   readonly maxMemoryMb?: number;
   /** Restart the worker when files of the API folder change (node_modules and .git excepted). */
   readonly watch?: boolean;
+  /**
+   * With {@link watch}: file names whose changes restart nothing. A TypeScript app's sources, while its
+   * `watch` script compiles them: the worker loads the output, whose change follows.
+   */
+  readonly ignoreChanges?: (fileName: string) => boolean;
   readonly logger: Logger;
   /** Environment the worker inherits (default `process.env`, without `PORTICO_*`). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;

@@ -36,6 +36,8 @@ export interface FolderWatchOptions {
    * still change (the functions host boots the next worker then, decision 0056).
    */
   readonly onBurstStart?: () => void;
+  /** File names whose changes are not reported (TypeScript sources a watch compiler turns into output). */
+  readonly ignoreFile?: (name: string) => boolean;
   readonly logger: Logger;
 }
 
@@ -93,7 +95,11 @@ class TreeWatcher implements FolderWatcher {
   }
 
   readonly #onEvent = (event: string, filename: string | Buffer | null): void => {
-    if (this.#closed || (typeof filename === 'string' && IGNORED_NAMES.has(filename.toLowerCase()))) {
+    if (
+      this.#closed ||
+      (typeof filename === 'string' &&
+        (IGNORED_NAMES.has(filename.toLowerCase()) || this.#options.ignoreFile?.(filename) === true))
+    ) {
       return;
     }
     // A 'change' only rewrote a file's contents, so the folders stay as they are.

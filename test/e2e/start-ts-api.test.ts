@@ -27,6 +27,11 @@ async function textOf(url: string): Promise<string> {
   return response?.status === 200 ? response.text : '';
 }
 
+/** How many times the log says the API restarted for a change. */
+function restartsIn(log: string): number {
+  return log.split('API changed, restarting').length - 1;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -46,8 +51,14 @@ describe('portico start --api with a TypeScript app', () => {
       expect(cli.stderr()).toContain('running `npm run watch`');
       await eventually(async () => (await textOf(`${cli.url}/api/hello`)) === 'compiled v1', 60_000);
       const source = join(apiDir, 'src', 'functions', 'hello.ts');
+      const restartsBefore = restartsIn(cli.stderr());
       await writeFile(source, (await readFile(source, 'utf8')).replace('compiled v1', 'compiled v2'));
       await eventually(async () => (await textOf(`${cli.url}/api/hello`)) === 'compiled v2', 60_000);
+      // The watch's lines are prefixed, without the codes that would clear the developer's terminal.
+      expect(cli.stderr()).toMatch(/\[api watch\] \d\d:\d\d:\d\d - File change detected/);
+      expect(cli.stderr()).not.toContain('\x1b[2J');
+      // The edit of the source restarts nothing; the output the watch wrote does, once.
+      expect(restartsIn(cli.stderr()) - restartsBefore).toBe(1);
       const watchPid = Number(await readFile(join(apiDir, 'watch.pid'), 'utf8'));
       expect(isAlive(watchPid)).toBe(true);
       expect(await cli.stop()).toBe(0);

@@ -85,12 +85,14 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   }
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
   const apiBuild = resolved.apiDir === undefined ? undefined : await prepareApiBuild(resolved.apiDir, logger);
-  const server = await startServer({ ...toDevServerOptions(resolved, flags, logger), tls }).catch(
-    async (error: unknown) => {
-      await apiBuild?.close();
-      throw error;
-    },
-  );
+  const server = await startServer({
+    ...toDevServerOptions(resolved, flags, logger),
+    tls,
+    apiCompiledByWatch: apiBuild !== undefined,
+  }).catch(async (error: unknown) => {
+    await apiBuild?.close();
+    throw error;
+  });
   const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
