@@ -85,6 +85,8 @@ export interface DevServerOptions {
   readonly managedFunctions?: Promise<DevFunctions>;
   /** The API's `watch` script runs (a TypeScript app): its source edits restart the API through its output. */
   readonly apiCompiledByWatch?: boolean;
+  /** Folders where the config is not looked for: in dev-server mode, the build output (`outputLocation`). */
+  readonly configSkipDirs?: readonly string[];
 }
 
 /** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
@@ -343,7 +345,11 @@ async function readRulesState(
   configDir: string,
   options: DevServerOptions,
 ): Promise<ReadState> {
-  const loaded = await loadConfig({ appDir, configDir });
+  const loaded = await loadConfig({
+    appDir,
+    configDir,
+    ...(options.configSkipDirs === undefined ? {} : { skipDirs: options.configSkipDirs }),
+  });
   const warnings = formatDiagnostics(
     loaded.diagnostics.filter((d) => d.severity === 'warning'),
     displayBase(configDir),

@@ -69,6 +69,14 @@ describe('loadConfig: finding the file', () => {
     expect((await loadConfig({ appDir })).file).toBe(first);
   });
 
+  it('skips the folders it is told to (the build output in dev-server mode), with no duplicate warning', async () => {
+    await put(`dist/${CONFIG}`, configWithRoute('/built'));
+    const source = await put(`public/${CONFIG}`, configWithRoute('/source'));
+    const loaded = await loadConfig({ appDir, skipDirs: [join(appDir, 'dist')] });
+    expect(loaded).toMatchObject({ ok: true, file: source, diagnostics: [] });
+    expect(loaded.ok && loaded.config.routes[0]?.route).toBe('/source');
+  });
+
   it('skips node_modules and .git folders', async () => {
     await put(`node_modules/pkg/${CONFIG}`, configWithRoute('/x'));
     await put(`.git/${CONFIG}`, configWithRoute('/x'));

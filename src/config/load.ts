@@ -22,6 +22,11 @@ export interface LoadConfigOptions {
   readonly appDir: string;
   /** Where the config lives (`--swa-config-location`); defaults to `appDir`. */
   readonly configDir?: string;
+  /**
+   * Folders below `configDir` not searched: in dev-server mode, the build output (`outputLocation`),
+   * whose copy of the config is an old one while the developer edits the source's.
+   */
+  readonly skipDirs?: readonly string[];
 }
 
 interface FoundConfig {
@@ -43,7 +48,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (!(await isDirectory(dir))) {
     return deepFreeze({ ok: false, diagnostics: [missingFolderError(dir)] });
   }
-  const found = await findConfigFile(dir);
+  const found = await findConfigFile(dir, new Set((options.skipDirs ?? []).map((d) => resolve(d))));
   if (found === undefined) {
     const legacy = await checkLegacyRoutes([dir], false);
     return deepFreeze({ ok: true, config: EMPTY_CONFIG, diagnostics: legacy });
@@ -83,12 +88,12 @@ function missingFolderError(dir: string): Diagnostic {
   return { severity: 'error', path: '', file: dir, message };
 }
 
-async function findConfigFile(dir: string): Promise<FoundConfig | undefined> {
+async function findConfigFile(dir: string, skipped: ReadonlySet<string>): Promise<FoundConfig | undefined> {
   const atRoot = join(dir, CONFIG_FILE_NAME);
   if (await isFile(atRoot)) {
     return { file: atRoot, diagnostics: [] };
   }
-  const [first, ...others] = await findNestedConfigFiles(dir);
+  const [first, ...others] = await findNestedConfigFiles(dir, skipped);
   if (first === undefined) {
     return undefined;
   }
@@ -108,7 +113,7 @@ function duplicateWarning(dir: string, chosen: string, others: readonly string[]
 }
 
 /** Every config file below `dir`, breadth first, so shallower files come first; names sorted at each level. */
-async function findNestedConfigFiles(dir: string): Promise<string[]> {
+async function findNestedConfigFiles(dir: string, skipped: ReadonlySet<string>): Promise<string[]> {
   const found: string[] = [];
   let level = [dir];
   while (level.length > 0) {
@@ -116,7 +121,12 @@ async function findNestedConfigFiles(dir: string): Promise<string[]> {
     for (const folder of level) {
       const entries = await listFolder(folder);
       found.push(...entries.filter(isConfigFile).map((entry) => join(folder, entry.name)));
-      next.push(...entries.filter(isSearchedFolder).map((entry) => join(folder, entry.name)));
+      next.push(
+        ...entries
+          .filter(isSearchedFolder)
+          .map((entry) => join(folder, entry.name))
+          .filter((path) => !skipped.has(path)),
+      );
     }
     level = next;
   }

@@ -146,6 +146,7 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
   return {
     appDir: resolved.appDir ?? resolved.appLocation,
     configDir: resolved.configDir,
+    ...(resolved.configSkipDir === undefined ? {} : { configSkipDirs: [resolved.configSkipDir] }),
     apiDevserverUrl: resolved.apiDevserverUrl,
     apiDir: resolved.apiDir,
     apiMaxMemoryMb: flags.apiMaxMemory,

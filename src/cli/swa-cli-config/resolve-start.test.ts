@@ -91,6 +91,27 @@ describe('resolveStartOptions', () => {
     expect(resolved.appDir).toBeUndefined();
   });
 
+  it('in dev-server mode, the config is not looked for in the build output (its copy is the old one)', async () => {
+    await writeConfig({
+      web: { appLocation: 'app', outputLocation: 'dist', appDevserverUrl: 'http://localhost:5173' },
+    });
+    const resolved = await resolveIn();
+    expect(resolved).toMatchObject({
+      configDir: join(project, 'app'),
+      configSkipDir: join(project, 'app', 'dist'),
+    });
+    // A config location the developer names is searched as it is.
+    await writeConfig({
+      web: {
+        appLocation: 'app',
+        outputLocation: 'dist',
+        appDevserverUrl: 'http://localhost:5173',
+        swaConfigLocation: 'app',
+      },
+    });
+    expect((await resolveIn()).configSkipDir).toBeUndefined();
+  });
+
   it('flags win over the file, which wins over SWA_CLI_* variables', async () => {
     await writeConfig({ web: { port: 4000, host: 'localhost', outputLocation: 'app' } });
     const env = {

@@ -21,6 +21,11 @@ export interface ResolvedStart {
   readonly appDir?: string;
   /** The folder searched for staticwebapp.config.json. */
   readonly configDir: string;
+  /**
+   * A folder below {@link configDir} not searched: in dev-server mode, the build output that
+   * `outputLocation` names (its config copy is stale while the source's is edited).
+   */
+  readonly configSkipDir?: string;
   /** `appLocation`: where `run` runs. */
   readonly appLocation: string;
   readonly appDevserverUrl?: string;
@@ -105,7 +110,10 @@ function assertNotBoth(flag: unknown, argument: string, option: string): void {
   }
 }
 
-type AppPart = Pick<ResolvedStart, 'appDir' | 'configDir' | 'appLocation' | 'appDevserverUrl'>;
+type AppPart = Pick<
+  ResolvedStart,
+  'appDir' | 'configDir' | 'configSkipDir' | 'appLocation' | 'appDevserverUrl'
+>;
 
 /** The app side: a dev server URL or a folder, the config folder and `appLocation`. */
 function resolveApp(
@@ -126,7 +134,19 @@ function resolveApp(
         `${source.source}: appDevserverUrl is set, so outputLocation is not served (as in the SWA CLI)`,
       );
     }
-    return { appDevserverUrl: url, appLocation, configDir: swaConfigLocation ?? appLocation };
+    const output = source?.options.outputLocation;
+    // Without a config location, the search covers the project: `portico build` copied the config into
+    // the output, and that copy is the old one while the developer edits public/'s.
+    const skip =
+      swaConfigLocation === undefined && output !== undefined
+        ? findOutputFolder(appLocation, output, source?.baseDir ?? cwd)
+        : undefined;
+    return {
+      appDevserverUrl: url,
+      appLocation,
+      configDir: swaConfigLocation ?? appLocation,
+      ...(skip === undefined ? {} : { configSkipDir: skip }),
+    };
   }
   const output = source?.options.outputLocation;
   const appDir =
