@@ -128,8 +128,14 @@ async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): P
   }
   // 7. Redirects apply everywhere, and so does a blocking status (400+, decision 0013); on /api paths
   // nothing else of the rule does (spec §3.2).
-  if (rule?.redirect !== undefined) {
-    return sendRedirect(ctx.res, rule.statusCode ?? 302, rule.redirect, ctx.origin);
+  if (rule?.redirect !== undefined && route !== undefined) {
+    if (!redirectsToItself(ctx, rule.redirect)) {
+      return sendRedirect(ctx.res, rule.statusCode ?? 302, rule.redirect, ctx.origin);
+    }
+    // A rule that would send the browser back to the same URL forever is skipped, as by the emulator
+    // (spec §10.7): the request is served as if the rule had no redirect (nor its redirect's status).
+    ctx.trace.note = `${ctx.trace.note} (redirect to itself skipped)`;
+    return applyRoute(ctx, { ...route, rule: { ...rule, redirect: undefined, statusCode: undefined } });
   }
   if (rule?.statusCode !== undefined && rule.statusCode >= 400 && rule.rewrite === undefined) {
     return sendError(ctx, rule.statusCode);
@@ -140,6 +146,14 @@ async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): P
   // 8. A rewrite serves another path; the browser URL does not change.
   const path = rule?.rewrite ?? ctx.path;
   return dispatch(ctx, path, rule);
+}
+
+/** True when `redirect` names the URL of the request itself: its origin, path and query. */
+function redirectsToItself(ctx: EdgeContext, redirect: string): boolean {
+  const base = `${ctx.origin}/`;
+  const target = URL.canParse(redirect, base) ? new URL(redirect, base) : undefined;
+  const here = new URL(ctx.rawPath + ctx.search, base);
+  return target !== undefined && target.href === here.href;
 }
 
 /** 9. Dispatch to the auth endpoints, the API or static content. */

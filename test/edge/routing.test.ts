@@ -17,11 +17,13 @@ const files = {
   'images/thumbnails/a.svg': '<svg/>',
   'redirect/foo/invalid': 'not a redirect',
   'assets/choose-provider.html': '<h1>choose</h1>',
+  'loop.html': '<h1>loop</h1>',
 };
 
 const config = {
   routes: [
     { route: '/specials', redirect: '/deals', statusCode: 301 },
+    { route: '/loop.html', redirect: '/loop.html', statusCode: 301 },
     { route: '/redirect/*/invalid', statusCode: 418 },
     { route: '/redirect/*', redirect: '/index2.html' },
     { route: '/items', methods: ['GET'], headers: { 'x-rule': 'get' } },
@@ -53,6 +55,16 @@ describe('routes and wildcards (spec §12 routing)', () => {
     const res = await app.fetch('/specials');
     expect(res.status).toBe(301);
     expect(res.header('location')).toBe(`${app.url}/deals`);
+  });
+
+  it('1b. skips a redirect to the URL itself (it would loop), serving the path as without it (spec §10.7)', async () => {
+    const res = await app.fetch('/loop.html');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('<h1>loop</h1>');
+    // With a query, the redirect leads elsewhere (no query): it is no loop, and is followed.
+    const queried = await app.fetch('/loop.html?x=1');
+    expect(queried.status).toBe(301);
+    expect(queried.header('location')).toBe(`${app.url}/loop.html`);
   });
 
   it('2. redirects with 302 by default', async () => {
