@@ -1,5 +1,6 @@
 /** Public surface of the edge (the data plane of static web apps). */
 export {
+  callRolesSource,
   createDevSessionCodec,
   createProviderFilter,
   createSealedSessionCodec,

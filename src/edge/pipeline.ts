@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDiagnostics } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
-import { handleAuthRequest, matchRoles } from './auth/index.js';
+import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
 import { parseRequestTarget } from './request-target.js';
@@ -148,6 +148,19 @@ async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): P
   return dispatch(ctx, path, rule);
 }
 
+/**
+ * The dev server's roles function (`auth.rolesSource`), called through the site's API after the
+ * emulator's form; undefined where sign-in is real (it calls the function itself) or there is none.
+ */
+function devRolesSource(ctx: EdgeContext): AuthRequestContext['rolesSource'] {
+  const path = ctx.rules.config.auth?.rolesSource;
+  const api = ctx.site.api;
+  if (ctx.site.signIn !== undefined || path === undefined || api === undefined) {
+    return undefined;
+  }
+  return (input) => callRolesSource(api, path, input);
+}
+
 /** True when `redirect` names the URL of the request itself: its origin, path and query. */
 function redirectsToItself(ctx: EdgeContext, redirect: string): boolean {
   const base = `${ctx.origin}/`;
@@ -179,6 +192,7 @@ async function dispatch(
       signIn: ctx.site.signIn,
       secureCookies: ctx.proto === 'https',
       purge: ctx.site.identity?.purge,
+      rolesSource: devRolesSource(ctx),
       wellKnown: ctx.site.tokens?.wellKnown,
     });
   }

@@ -15,13 +15,13 @@ import {
 } from '../control-plane/index.js';
 import {
   type ApiProxy,
+  callRolesSource,
   compileSiteRules,
   createDirectorySource,
   createSiteSignIn,
   type DirectorySource,
   type EdgeSite,
   type PreconfiguredProviders,
-  type RolesSourceInput,
   resolveProviders,
   type SignInFlows,
   type SiteRulesState,
@@ -210,36 +210,6 @@ function createSignIn(
     userIdOf: (provider, userDetails) => userIdFor(deps.control, entry.siteId, provider, userDetails),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });
-}
-
-/** POSTs the signed-in user to the roles function and reads `{"roles": [...]}` (spec §2.4). */
-async function callRolesSource(
-  api: ApiProxy | undefined,
-  path: string,
-  input: RolesSourceInput,
-): Promise<readonly string[]> {
-  if (api === undefined) {
-    throw new Error(`rolesSource names ${path}, but this environment has no API`);
-  }
-  const answer = await api.call({
-    method: 'POST',
-    pathAndQuery: path,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  if (answer.status !== 200) {
-    throw new Error(`${path} answered ${answer.status}; it must answer 200 with {"roles": [...]}`);
-  }
-  let roles: unknown;
-  try {
-    roles = (JSON.parse(answer.body) as { roles?: unknown }).roles;
-  } catch {
-    roles = undefined;
-  }
-  if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
-    throw new Error(`${path} must answer {"roles": ["…"]}, a list of role names`);
-  }
-  return roles as string[];
 }
 
 /** With `auth.rolesSource`, roles come from the site's function at sign-in, not from invitations. */

@@ -17,8 +17,9 @@ import type { SessionCodec } from './cookie.js';
 import { type LoginSubmission, parseLoginForm, readLoginSubmission } from './login.js';
 import { renderLoginForm, renderProviderNotFound } from './login-form.js';
 import { resolveSafeRedirect } from './redirect.js';
+import { addRolesFromSource } from './roles-source.js';
 import { type AuthRoute, matchAuthRoute, type WellKnownDocument } from './routes.js';
-import type { SignInAnswer, SiteSignIn } from './signin/index.js';
+import type { RolesSourceInput, SignInAnswer, SiteSignIn } from './signin/index.js';
 
 /** Everything {@link handleAuthRequest} needs besides the request itself; built by the edge per request. */
 export interface AuthRequestContext {
@@ -40,6 +41,11 @@ export interface AuthRequestContext {
   readonly secureCookies: boolean;
   /** Forgets what the host keeps of a user; absent where nothing is kept (the dev server). */
   readonly purge?: (principal: ClientPrincipal) => Promise<void>;
+  /**
+   * The dev server's `auth.rolesSource`: the roles function, called after the emulator's form (a real
+   * sign-in calls it through `signIn`). Absent without one, or without an API to call it on.
+   */
+  readonly rolesSource?: (input: RolesSourceInput) => Promise<readonly string[]>;
   /** The site's token documents (openid-configuration, JWKS); absent where no backend tokens are issued. */
   readonly wellKnown?: (document: WellKnownDocument) => Promise<unknown>;
   readonly logger?: Logger;
@@ -214,7 +220,14 @@ async function submitLogin(
   if (!result.ok) {
     return rejectLogin(res, provider, submission, result.error);
   }
-  const cookies = issueSession(ctx, result.principal);
+  const principal =
+    ctx.rolesSource === undefined
+      ? result.principal
+      : await addRolesFromSource(result.principal, ctx.rolesSource);
+  if (typeof principal === 'string') {
+    return rejectLogin(res, provider, submission, principal);
+  }
+  const cookies = issueSession(ctx, principal);
   if (typeof cookies === 'string') {
     return rejectLogin(res, provider, submission, cookies);
   }

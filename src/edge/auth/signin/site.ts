@@ -6,7 +6,7 @@
 
 import { errorMessage } from '../../../shared/guards.js';
 import type { ClientPrincipal } from '../../types.js';
-import { isValidRoleName } from '../principal.js';
+import { assignableRoles } from '../roles-source.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
 import { isRegistration, type ProviderRegistration, type SiteProviders } from './registrations.js';
 
@@ -178,11 +178,7 @@ async function rolesOf(
       claims: user.claims,
       accessToken: user.accessToken,
     });
-    return [
-      ...new Set(
-        roles.filter((role) => isValidRoleName(role) && role !== 'anonymous' && role !== 'authenticated'),
-      ),
-    ];
+    return assignableRoles(roles);
   } catch (error) {
     return `Sign-in cannot finish: the roles function failed (${errorMessage(error)}).`;
   }

@@ -1,0 +1,73 @@
+/**
+ * `auth.rolesSource` (spec §2.4): at sign-in the platform POSTs the user to the site's roles function and
+ * adds the roles it answers. `portico serve` calls it after a real provider's sign-in; `portico start`
+ * after the emulator's form, through the same API the dev server proxies.
+ */
+import type { ApiProxy } from '../proxy/index.js';
+import type { ClientPrincipal } from '../types.js';
+import { isValidRoleName } from './principal.js';
+import type { RolesSourceInput } from './signin/index.js';
+
+/** POSTs the signed-in user to the roles function and reads `{"roles": [...]}` (spec §2.4). */
+export async function callRolesSource(
+  api: ApiProxy | undefined,
+  path: string,
+  input: RolesSourceInput,
+): Promise<readonly string[]> {
+  if (api === undefined) {
+    throw new Error(`rolesSource names ${path}, but this environment has no API`);
+  }
+  const answer = await api.call({
+    method: 'POST',
+    pathAndQuery: path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  if (answer.status !== 200) {
+    throw new Error(`${path} answered ${answer.status}; it must answer 200 with {"roles": [...]}`);
+  }
+  let roles: unknown;
+  try {
+    roles = (JSON.parse(answer.body) as { roles?: unknown }).roles;
+  } catch {
+    roles = undefined;
+  }
+  if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
+    throw new Error(`${path} must answer {"roles": ["…"]}, a list of role names`);
+  }
+  return roles as string[];
+}
+
+/** The roles a roles function may give: valid names, never the built-in `anonymous` and `authenticated`. */
+export function assignableRoles(roles: readonly string[]): string[] {
+  return [
+    ...new Set(
+      roles.filter((role) => isValidRoleName(role) && role !== 'anonymous' && role !== 'authenticated'),
+    ),
+  ];
+}
+
+/**
+ * The emulator's principal with the roles function's roles added to those typed in the form, or the
+ * message of why sign-in cannot finish. The emulator has no provider token: `accessToken` is empty.
+ */
+export async function addRolesFromSource(
+  principal: ClientPrincipal,
+  rolesSource: (input: RolesSourceInput) => Promise<readonly string[]>,
+): Promise<ClientPrincipal | string> {
+  try {
+    const roles = await rolesSource({
+      identityProvider: principal.identityProvider,
+      userId: principal.userId,
+      userDetails: principal.userDetails,
+      claims: principal.claims,
+      accessToken: '',
+    });
+    return {
+      ...principal,
+      userRoles: [...new Set([...principal.userRoles, ...assignableRoles(roles)])],
+    };
+  } catch (error) {
+    return `Sign-in cannot finish: the roles function failed (${error instanceof Error ? error.message : String(error)}).`;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `auth.rolesSource` under `portico start` (spec §2.4): after the emulator's sign-in form, the dev server
+ * POSTs the user to the roles function through the API it proxies and adds the roles it answers, as Azure
+ * does after a real sign-in; the function stays unreachable from outside (D5). A real API over a socket.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type TestApp } from '../helpers/app.js';
+
+interface Me {
+  clientPrincipal: null | { userDetails: string; userRoles: string[] };
+}
+
+/** The roles function: `boss` is an admin, `broken` makes it fail, anyone else gets nothing. */
+async function startRolesApi(seen: unknown[]): Promise<Server> {
+  const server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    if (req.method !== 'POST' || req.url !== '/api/GetRoles') {
+      res.writeHead(404).end();
+      return;
+    }
+    const user = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { userDetails: string };
+    seen.push(user);
+    if (user.userDetails === 'broken') {
+      res.writeHead(500).end('boom');
+      return;
+    }
+    const roles = user.userDetails === 'boss' ? ['admin', 'authenticated', 'bad role!'] : [];
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ roles }));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+describe('portico start: the roles function after the emulator’s sign-in', () => {
+  const seen: unknown[] = [];
+  let api: Server;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    api = await startRolesApi(seen);
+    app = await startApp(
+      { 'index.html': 'home', 'admin/index.html': 'admin area' },
+      {
+        apiDevserverUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+        config: {
+          routes: [{ route: '/admin/*', allowedRoles: ['admin'] }],
+          auth: {
+            rolesSource: '/api/GetRoles',
+            identityProviders: {
+              customOpenIdConnectProviders: {
+                myoidc: {
+                  registration: {
+                    clientIdSettingName: 'ID',
+                    clientCredential: { clientSecretSettingName: 'SECRET' },
+                    openIdConnectConfiguration: {
+                      wellKnownOpenIdConfiguration: 'https://id.example/.well-known',
+                    },
+                  },
+                  login: {},
+                },
+              },
+            },
+          },
+        },
+      },
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    api?.close();
+  });
+
+  const signIn = (userDetails: string, userRoles = '') =>
+    app.fetch('/.auth/login/myoidc', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ userDetails, userRoles }).toString(),
+    });
+  const cookieOf = (setCookie: string | undefined) => (setCookie ?? '').split(';')[0] ?? '';
+
+  it('adds the roles the function answers to those of the form, and the role opens its routes', async () => {
+    const signedIn = await signIn('boss', 'editor');
+    expect(signedIn.status).toBe(302);
+    const cookie = cookieOf(signedIn.header('set-cookie'));
+    const me = (await app.fetch('/.auth/me', { headers: { cookie } })).json<Me>();
+    expect(me.clientPrincipal?.userRoles).toEqual(['anonymous', 'authenticated', 'editor', 'admin']);
+    expect(seen.at(-1)).toMatchObject({ identityProvider: 'myoidc', userDetails: 'boss', accessToken: '' });
+    expect((await app.fetch('/admin/', { headers: { cookie } })).text).toBe('admin area');
+  });
+
+  it('gives no role the function does not answer', async () => {
+    const cookie = cookieOf((await signIn('guest')).header('set-cookie'));
+    expect((await app.fetch('/admin/', { headers: { cookie } })).status).toBe(403);
+  });
+
+  it('refuses the sign-in with the reason when the function fails, setting no cookie', async () => {
+    const failed = await signIn('broken');
+    expect(failed.status).toBe(400);
+    expect(failed.text).toContain('the roles function failed (/api/GetRoles answered 500');
+    expect(failed.header('set-cookie') ?? '').not.toContain('StaticWebAppsAuthCookie=');
+  });
+
+  it('keeps the roles function unreachable from outside', async () => {
+    const before = seen.length;
+    expect((await app.fetch('/api/GetRoles', { method: 'POST', body: '{}' })).status).toBe(403);
+    expect(seen.length).toBe(before);
+  });
+});
