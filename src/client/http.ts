@@ -151,6 +151,14 @@ function describeCause(error: unknown): string {
 function requestFailed(response: Answer, text: string, base: string, options: RequestOptions): PorticoError {
   const body = parseErrorBody(text);
   if (body === undefined) {
+    if (response.status === 404 && text.includes('No site is served at this host name')) {
+      // The data plane's answer to a host it does not serve: the URL names the wrong listener.
+      return new PorticoError(
+        'CLIENT_REQUEST_FAILED',
+        `${base} is the sites port of portico serve, not its management API: point --url (or PORTICO_URL) at the admin port (--admin-port, 4281 by default).`,
+        { status: response.status },
+      );
+    }
     const excerpt = text.trim().slice(0, 200);
     return new PorticoError(
       'CLIENT_REQUEST_FAILED',

@@ -120,6 +120,14 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   });
 
+  it('says so when the CLI is pointed at the sites port instead of the admin port', async () => {
+    const wrong = await runCli(['site', 'list', '--url', server.cli.url, '--token', 'x']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      `${server.cli.url} is the sites port of portico serve, not its management API: point --url (or PORTICO_URL) at the admin port`,
+    );
+  });
+
   it('says which preconfigured sign-in providers are set up, and how to set up the others', () => {
     expect(server.cli.stdout()).toContain(
       'Sign-in: no preconfigured provider set up; to set up github (PORTICO_GITHUB_CLIENT_ID/SECRET), aad (PORTICO_AAD_CLIENT_ID/SECRET)',

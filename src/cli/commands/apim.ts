@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { serverErrorCode } from '../../client/index.js';
 import {
   APIM_PATH,
   type PolicyScope,
@@ -59,7 +60,7 @@ async function createResource(
   try {
     return await client.create(path, properties);
   } catch (error) {
-    if (error instanceof PorticoError && serverCodeOf(error) === 'CONTROL_ENTITY_EXISTS') {
+    if (serverErrorCode(error) === 'CONTROL_ENTITY_EXISTS') {
       throw new PorticoError(
         'CLIENT_REQUEST_FAILED',
         `${what} exists already and was left as it was; pick another id, or pass --replace to replace it with these settings.`,
@@ -68,12 +69,6 @@ async function createResource(
     }
     throw error;
   }
-}
-
-/** The error code of the server's answer behind a failed call. */
-function serverCodeOf(error: PorticoError): unknown {
-  const cause = error.cause as { code?: unknown } | undefined;
-  return cause?.code;
 }
 
 /** Adds the connection options, `--json` and `--yes` to a deleting command. */
