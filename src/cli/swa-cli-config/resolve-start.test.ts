@@ -112,6 +112,17 @@ describe('resolveStartOptions', () => {
     expect((await resolveIn()).configSkipDir).toBeUndefined();
   });
 
+  it('warns of what it does not use: a folder beside --app-devserver-url, a certificate without ssl', async () => {
+    const resolved = await resolveIn({
+      positional: 'app',
+      flags: { appDevserverUrl: 'http://localhost:5173', sslCert: 'c.pem' },
+    });
+    expect(resolved.warnings).toEqual([
+      'the folder app is not served: with --app-devserver-url the dev server serves the app (as in the SWA CLI); use --swa-config-location for where its staticwebapp.config.json is',
+      'sslCert is given without ssl, so Portico serves plain HTTP and does not read it; add --ssl (or "ssl": true) to serve HTTPS with it',
+    ]);
+  });
+
   it('flags win over the file, which wins over SWA_CLI_* variables', async () => {
     await writeConfig({ web: { port: 4000, host: 'localhost', outputLocation: 'app' } });
     const env = {

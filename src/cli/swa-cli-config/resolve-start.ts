@@ -66,6 +66,14 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
   const api = resolveApi(layers, warnings);
   const apiNodeArguments = resolveFuncArgs(layers, api, warnings);
   const port = pick(layers, 'port')?.value ?? START_DEFAULTS.port;
+  const ssl = pick(layers, 'ssl')?.value ?? false;
+  const sslCert = pickPath(layers, 'sslCert');
+  const sslKey = pickPath(layers, 'sslKey');
+  if (!ssl && (sslCert !== undefined || sslKey !== undefined)) {
+    warnings.push(
+      `${sslCert === undefined ? 'sslKey' : 'sslCert'} is given without ssl, so Portico serves plain HTTP and does not read it; add --ssl (or "ssl": true) to serve HTTPS with it`,
+    );
+  }
   return {
     ...app,
     ...api,
@@ -74,9 +82,9 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
     devserverTimeoutSeconds: pick(layers, 'devserverTimeout')?.value,
     port,
     host: pick(layers, 'host')?.value ?? START_DEFAULTS.host,
-    ssl: pick(layers, 'ssl')?.value ?? false,
-    sslCert: pickPath(layers, 'sslCert'),
-    sslKey: pickPath(layers, 'sslKey'),
+    ssl,
+    sslCert,
+    sslKey,
     open: pick(layers, 'open')?.value ?? false,
     configuration:
       selected.name === undefined || selected.file === undefined
@@ -129,16 +137,18 @@ function resolveApp(
   const source = pickGroup(layers, ['appDevserverUrl', 'outputLocation']);
   const url = source?.options.appDevserverUrl;
   if (url !== undefined) {
-    if (source?.options.outputLocation !== undefined && source.source !== 'command line') {
+    if (source?.options.outputLocation !== undefined) {
       warnings.push(
-        `${source.source}: appDevserverUrl is set, so outputLocation is not served (as in the SWA CLI)`,
+        source.source === 'command line'
+          ? `the folder ${source.options.outputLocation} is not served: with --app-devserver-url the dev server serves the app (as in the SWA CLI); use --swa-config-location for where its staticwebapp.config.json is`
+          : `${source.source}: appDevserverUrl is set, so outputLocation is not served (as in the SWA CLI)`,
       );
     }
     const output = source?.options.outputLocation;
     // Without a config location, the search covers the project: `portico build` copied the config into
     // the output, and that copy is the old one while the developer edits public/'s.
     const skip =
-      swaConfigLocation === undefined && output !== undefined
+      swaConfigLocation === undefined && output !== undefined && source?.source !== 'command line'
         ? findOutputFolder(appLocation, output, source?.baseDir ?? cwd)
         : undefined;
     return {
