@@ -201,6 +201,19 @@ describe('createDirectorySource: symlinks', () => {
     expect(source.get('/real/page.html')).toBeDefined();
   });
 
+  it('warns once of a link that leaves the root, naming where it leads, and says nothing of hidden targets', async () => {
+    await symlink(join(base, 'outside-dir'), join(root, 'shared'));
+    await symlink(join(root, 'staticwebapp.config.json'), join(root, 'config.txt'));
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (line) => void warnings.push(line), error() {} };
+    const source = await open({ logger });
+    await source.refresh();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      `not serving ${join(root, 'shared')}: it is a symbolic link to ${join(base, 'outside-dir')}, outside the folder served`,
+    );
+  });
+
   it('applies exclude to the real target of a link', async () => {
     await put('api/secret.js', 'x');
     await symlink(join(root, 'api/secret.js'), join(root, 'public.js'));

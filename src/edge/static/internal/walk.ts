@@ -181,7 +181,15 @@ async function resolveLink(context: WalkContext, path: string): Promise<Resolved
   try {
     const realPath = await realpath(path);
     if (!isAllowedRealPath(context, realPath)) {
-      context.logger.debug(`static: skipping symlink ${path}: its target is outside the root or hidden`);
+      if (realPath.startsWith(context.rootPrefix) || realPath === context.root) {
+        context.logger.debug(`static: skipping symlink ${path}: its target is hidden`);
+      } else {
+        warnOnce(
+          context,
+          path,
+          `static: not serving ${path}: it is a symbolic link to ${realPath}, outside the folder served, and only files inside it are served. Copy what it links to into the folder, or serve a folder that holds both.`,
+        );
+      }
       return undefined;
     }
     return { realPath, stats: await statPromise(realPath) };
@@ -189,6 +197,19 @@ async function resolveLink(context: WalkContext, path: string): Promise<Resolved
     context.logger.debug(`static: skipping ${path}: ${errorMessage(error)}`);
     return undefined;
   }
+}
+
+/** Links already warned about (each file list is walked again at every change): said once per process. */
+const WARNED_LINKS = new Set<string>();
+const WARNED_LINKS_MAX = 1000;
+
+function warnOnce(context: WalkContext, path: string, message: string): void {
+  if (WARNED_LINKS.has(path) || WARNED_LINKS.size >= WARNED_LINKS_MAX) {
+    context.logger.debug(message);
+    return;
+  }
+  WARNED_LINKS.add(path);
+  context.logger.warn(message);
 }
 
 /** True when a symlink's real path is inside the root and no part of it is skipped, hidden or excluded. */
