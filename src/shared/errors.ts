@@ -99,6 +99,11 @@ export const ERROR_CODES = {
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
   CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },
+  CONTROL_TOO_MANY_ATTEMPTS: {
+    status: 429,
+    expose: true,
+    summary: 'too many wrong admin tokens from this address; wait for Retry-After',
+  },
   CONTROL_METHOD_NOT_ALLOWED: {
     status: 405,
     expose: true,

@@ -241,6 +241,25 @@ describe('portico serve', () => {
       expect((await t.admin('GET', `${SITES_PATH}/shop`)).status).toBe(404);
     });
 
+    it('refuses an address that sent too many wrong admin tokens, even with the right one, until Retry-After', async () => {
+      const guarded = await startTestService({ extra: {} });
+      try {
+        const wrong = { authorization: 'Bearer guess' };
+        for (let i = 0; i < 20; i++) {
+          expect((await send(`${guarded.service.adminUrl}${SITES_PATH}`, { headers: wrong })).status).toBe(
+            401,
+          );
+        }
+        const blocked = await guarded.admin('GET', SITES_PATH);
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.header('retry-after'))).toBeGreaterThan(0);
+        expect(blocked.json<{ error: { code: string } }>().error.code).toBe('CONTROL_TOO_MANY_ATTEMPTS');
+      } finally {
+        await guarded.close();
+        await removeData(guarded.dataDir);
+      }
+    });
+
     it('listens for the management API on --admin-host alone, the sites staying on --host', async () => {
       // 127.0.0.2 is loopback too: the admin port is private to it, as 127.0.0.1 beside 0.0.0.0.
       const apart = await startTestService({ extra: { adminHost: '127.0.0.2' } });

@@ -8,6 +8,7 @@ import { PorticoError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ControlContext } from '../context.js';
 import type { FunctionsInspector } from '../site-functions.js';
+import { createFailedAttempts, type FailedAttempts, type FailedAttemptsOptions } from './failed-attempts.js';
 import { sendError, sendJson } from './http.js';
 import { createOpenApiDocument } from './openapi.js';
 import { matchRoute, type Route } from './router.js';
@@ -25,6 +26,8 @@ export interface ManagementHandlerOptions {
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Lists the functions of the managed APIs this node runs (`portico serve`). */
   readonly functions?: FunctionsInspector;
+  /** How many wrong admin tokens an address may send, and in what time (default 20 a minute). */
+  readonly failedAttempts?: FailedAttemptsOptions;
 }
 
 /** Creates the request listener of the admin port. */
@@ -34,6 +37,7 @@ export function createManagementHandler(
   const routes = createRoutes(options.control, options.functions);
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
   const adminHash = digest(options.adminToken);
+  const failures = createFailedAttempts(options.failedAttempts);
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
@@ -41,7 +45,7 @@ export function createManagementHandler(
       res.end(openapi);
       return;
     }
-    void handleApi(req, res, url, routes, adminHash, options).catch((error: unknown) =>
+    void handleApi(req, res, url, routes, { adminHash, failures }, options).catch((error: unknown) =>
       sendError(res, error, options.logger),
     );
   };
@@ -52,7 +56,7 @@ async function handleApi(
   res: ServerResponse,
   url: URL,
   routes: readonly Route[],
-  adminHash: Buffer,
+  admin: { readonly adminHash: Buffer; readonly failures: FailedAttempts },
   options: ManagementHandlerOptions,
 ): Promise<void> {
   // HEAD is a GET without its body (Azure's SDKs check existence and entity tags with it).
@@ -80,12 +84,8 @@ async function handleApi(
     );
   }
   const token = bearerToken(req);
-  if (match.route.auth === 'admin' && (token === undefined || !timingSafeEqual(digest(token), adminHash))) {
-    res.setHeader('www-authenticate', 'Bearer');
-    throw new PorticoError(
-      'CONTROL_UNAUTHORIZED',
-      'Missing or wrong admin token: send Authorization: Bearer <token> (PORTICO_ADMIN_TOKEN, or the file <data>/admin-token).',
-    );
+  if (match.route.auth === 'admin') {
+    checkAdminToken(req, res, token, admin);
   }
   const result = await match.route.handler({ req, params: match.params, query: url.searchParams, token });
   if (match.route.method !== 'GET') {
@@ -99,6 +99,35 @@ async function handleApi(
     return;
   }
   sendJson(res, result.status, result.body ?? {});
+}
+
+/**
+ * The admin token of a request, or its refusal: 401 for a wrong or missing one (counted against the
+ * address), 429 while the address has failed too often, whatever token it sends then.
+ */
+function checkAdminToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string | undefined,
+  admin: { readonly adminHash: Buffer; readonly failures: FailedAttempts },
+): void {
+  const address = req.socket.remoteAddress ?? '';
+  const wait = admin.failures.retryAfter(address);
+  if (wait > 0) {
+    res.setHeader('retry-after', String(wait));
+    throw new PorticoError(
+      'CONTROL_TOO_MANY_ATTEMPTS',
+      `Too many wrong admin tokens from this address; try again in ${wait} s with the right one.`,
+    );
+  }
+  if (token === undefined || !timingSafeEqual(digest(token), admin.adminHash)) {
+    admin.failures.fail(address);
+    res.setHeader('www-authenticate', 'Bearer');
+    throw new PorticoError(
+      'CONTROL_UNAUTHORIZED',
+      'Missing or wrong admin token: send Authorization: Bearer <token> (PORTICO_ADMIN_TOKEN, or the file <data>/admin-token).',
+    );
+  }
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {
