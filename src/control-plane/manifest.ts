@@ -32,8 +32,15 @@ export const MAX_FUNCTION_BYTES = 31_457_280;
 /** One file as a request lists it (a deploy's, a function app's content): path, size and SHA-256. */
 export const manifestFileSchema = z
   .object({
-    path: z.string().min(1).max(1024),
-    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    path: z
+      .string('expected a relative path such as "css/site.css"')
+      .min(1, 'expected a relative path such as "css/site.css", not an empty one')
+      .max(1024, 'expected a path of at most 1024 characters'),
+    size: z
+      .number('expected the size in bytes, a whole number')
+      .int('expected the size in bytes, a whole number')
+      .min(0, 'expected the size in bytes, a whole number ≥ 0')
+      .max(Number.MAX_SAFE_INTEGER),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
   })
   .strict();

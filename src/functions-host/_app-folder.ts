@@ -10,8 +10,14 @@ const APP_MARKERS = ['host.json', 'package.json'] as const;
 /** Rejects with a user error unless `apiDir` is a folder holding host.json or package.json. */
 export async function assertApiFolder(apiDir: string): Promise<void> {
   const folder = await stat(apiDir).catch(() => undefined);
-  if (folder === undefined || !folder.isDirectory()) {
+  if (folder === undefined) {
     throw new PorticoError('FUNCTIONS_APP_NOT_FOUND', `the API folder ${apiDir} does not exist`);
+  }
+  if (!folder.isDirectory()) {
+    throw new PorticoError(
+      'FUNCTIONS_APP_NOT_FOUND',
+      `${apiDir} is a file, not a folder; point to the folder of your Azure Functions app (the one holding host.json)`,
+    );
   }
   const found = await Promise.all(APP_MARKERS.map((name) => isFile(join(apiDir, name))));
   if (!found.includes(true)) {

@@ -1,5 +1,5 @@
 /** The supervisor over a fake worker (real child processes, real HTTP on loopback): start-up and shutdown. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,12 @@ describe('createFunctionsHost: start', () => {
     const notApp = await rejection(openHost({ apiDir: empty }).start());
     expect(notApp.code).toBe('FUNCTIONS_APP_NOT_FOUND');
     expect(notApp.message).toContain('neither host.json nor package.json');
+    const file = join(empty, 'settings.json');
+    await writeFile(file, '{}');
+    const notFolder = await rejection(openHost({ apiDir: file }).start());
+    expect(notFolder.message).toBe(
+      `${file} is a file, not a folder; point to the folder of your Azure Functions app (the one holding host.json)`,
+    );
   });
 
   it('refuses a port that is already taken', async () => {

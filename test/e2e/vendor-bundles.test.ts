@@ -197,7 +197,8 @@ describe('the bundles of dist/', () => {
       expect(
         new Set(results.flatMap((result) => result.diagnostics.map((d) => d.message))).size,
       ).toBeGreaterThan(10);
-      expect(JSON.stringify(source.deploys)).toContain('Too small: expected number to be >=0');
+      expect(JSON.stringify(source.deploys)).toContain('Invalid input: expected string, received number');
+      expect(JSON.stringify(source.deploys)).toContain('expected the size in bytes, a whole number ≥ 0');
     },
     timeoutFor(1),
   );

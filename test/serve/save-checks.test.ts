@@ -84,6 +84,16 @@ describe('control plane: checks on save', () => {
       expect(check.json<ErrorBody>().error.message).toContain("'lib/index.js' is inside 'lib'");
     });
 
+    it('says what an empty path in a function app content list should be, in its own words', async () => {
+      const check = await t.admin('POST', `${PROVIDERS_PATH}/Microsoft.Web/sites/inventory/content/check`, {
+        api: [{ path: '', size: 2, sha256: 'a'.repeat(64) }],
+      });
+      expect(check.status).toBe(400);
+      expect(check.json<ErrorBody>().error.message).toBe(
+        'The function app content list is invalid: api.0.path: expected a relative path such as "css/site.css", not an empty one',
+      );
+    });
+
     it('deploys A beside a/b: paths are case-sensitive, as in Azure', async () => {
       const host = await createDeployedSite(t, 'cased', {
         files: { 'index.html': 'home', A: 'upper', 'a/b': 'lower' },
