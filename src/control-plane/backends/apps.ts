@@ -144,12 +144,7 @@ async function updateBackendApp(
       ? app.backendUrl
       : urlField(props, 'backendUrl');
   const access = networkAccessOf(props, app.publicNetworkAccess);
-  const linked = await ctx.db
-    .selectFrom('linked_backends')
-    .innerJoin('environments', 'environments.id', 'linked_backends.environment_id')
-    .select('environments.hostname as hostname')
-    .where('linked_backends.resource_id', '=', app.id)
-    .execute();
+  const linked = await linkedEnvironments(ctx, app.id);
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('backend_apps')
@@ -256,4 +251,17 @@ export function webKindOf(body: unknown): BackendAppKind {
     return 'webapp';
   }
   throw badField('kind', '"functionapp" or "app" (top-level "kind" of the body)', kind);
+}
+
+/** The environments (site id, hostname) linked to a resource: a function app checks tokens against them. */
+export async function linkedEnvironments(
+  ctx: ControlContext,
+  resourceId: string,
+): Promise<{ siteId: string; hostname: string }[]> {
+  return ctx.db
+    .selectFrom('linked_backends')
+    .innerJoin('environments', 'environments.id', 'linked_backends.environment_id')
+    .select(['linked_backends.site_id as siteId', 'environments.hostname as hostname'])
+    .where('linked_backends.resource_id', '=', resourceId)
+    .execute();
 }

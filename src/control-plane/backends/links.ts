@@ -332,16 +332,3 @@ export async function resolveLink(
     ? { type: 'functionapp', hostname: app.hostname ?? '' }
     : { type: app.kind, backendUrl: app.backendUrl ?? '' };
 }
-
-/** The environments (site id, hostname) linked to a resource: a function app checks tokens against them. */
-export async function linkedEnvironments(
-  ctx: ControlContext,
-  resourceId: string,
-): Promise<{ siteId: string; hostname: string }[]> {
-  return ctx.db
-    .selectFrom('linked_backends')
-    .innerJoin('environments', 'environments.id', 'linked_backends.environment_id')
-    .select(['linked_backends.site_id as siteId', 'environments.hostname as hostname'])
-    .where('linked_backends.resource_id', '=', resourceId)
-    .execute();
-}
