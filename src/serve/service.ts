@@ -90,6 +90,11 @@ export interface ServeOptions {
   readonly host: string;
   /** The address of the admin listener (management API, portal, operations); default {@link host}. */
   readonly adminHost?: string;
+  /**
+   * A first start that fails removes the data folder it made (SQLite only). Not for the workers of
+   * `--workers`: another may be using the folder one of them made.
+   */
+  readonly removeFailedFirstData?: boolean;
   readonly domain: string;
   /** PORTICO_ADMIN_TOKEN, when set. */
   readonly adminToken?: string;
@@ -186,7 +191,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   } catch (error) {
     // A first start that fails (a port in use, a bad flag) leaves no half-made data folder behind. Not
     // with PostgreSQL: the database may already hold the state of the key file made in the folder.
-    if (fresh && options.databaseUrl === undefined) {
+    if (fresh && options.databaseUrl === undefined && options.removeFailedFirstData === true) {
       await rm(dataDir, { recursive: true, force: true });
     }
     throw error;

@@ -199,6 +199,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     adminPort: flags.adminPort,
     host: flags.host,
     ...(flags.adminHost === undefined ? {} : { adminHost: flags.adminHost }),
+    removeFailedFirstData: !cluster.isWorker,
     domain: flags.domain.toLowerCase(),
     adminToken: process.env.PORTICO_ADMIN_TOKEN,
     secretKey: process.env.PORTICO_SECRET_KEY || undefined,
