@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { detectProject } from './detect.js';
+import { detectProject, withScriptPort } from './detect.js';
 
 const PROJECTS = fileURLToPath(new URL('../../../test/fixtures/projects/', import.meta.url));
 
@@ -51,5 +51,25 @@ describe('detectProject', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('withScriptPort', () => {
+  it('takes the port the dev script asks for, in the ways frameworks spell it', () => {
+    const url = 'http://localhost:5173';
+    expect(withScriptPort(url, 'vite --port 41201 --strictPort')).toBe('http://localhost:41201');
+    expect(withScriptPort(url, 'vite --port=3001')).toBe('http://localhost:3001');
+    expect(withScriptPort('http://localhost:3000', 'next dev -p 4000')).toBe('http://localhost:4000');
+    expect(withScriptPort('http://localhost:3000', 'PORT=3001 react-scripts start')).toBe(
+      'http://localhost:3001',
+    );
+  });
+
+  it("keeps the framework's URL when the script names no port, or no valid one", () => {
+    const url = 'http://localhost:5173';
+    expect(withScriptPort(url, 'vite')).toBe(url);
+    expect(withScriptPort(url, undefined)).toBe(url);
+    expect(withScriptPort(url, 'vite --port 99999')).toBe(url);
+    expect(withScriptPort(url, 'vite --host 0.0.0.0 --open /p/1234')).toBe(url);
   });
 });

@@ -72,9 +72,25 @@ async function describeFramework(
     outputLocation: framework.id === 'angular' ? await angularOutput(dir) : framework.outputLocation,
     appBuildCommand: hasBuild ? runner(framework.buildScript) : undefined,
     run: devScript === undefined ? undefined : runner(devScript),
-    appDevserverUrl: devScript === undefined ? undefined : framework.devServerUrl,
+    appDevserverUrl:
+      devScript === undefined ? undefined : withScriptPort(framework.devServerUrl, facts.scripts[devScript]),
     hints,
   };
+}
+
+/**
+ * The framework's dev server URL with the port its dev script asks for (`vite --port 3001`, `next dev -p
+ * 4000`, `ng serve --port=4300`, `PORT=3001 react-scripts start`), else as the framework's template sets it.
+ */
+export function withScriptPort(url: string, script: string | undefined): string {
+  const match = /(?:--port[= ]|(?:^|\s)-p\s+|(?:^|\s)PORT=)(\d{2,5})(?!\d)/.exec(script ?? '');
+  const port = match?.[1] === undefined ? undefined : Number(match[1]);
+  if (port === undefined || port < 1 || port > 65_535) {
+    return url;
+  }
+  const parsed = new URL(url);
+  parsed.port = String(port);
+  return parsed.origin;
 }
 
 async function describeApi(
