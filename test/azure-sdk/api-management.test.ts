@@ -90,6 +90,14 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(got.serviceUrl).toBe(`${backend.url}/api`);
     });
 
+    it('updates an API with only the properties given (update, a PATCH)', async () => {
+      const updated = await apim.api.update(GROUP, 'contoso', 'orders', '*', { displayName: 'Orders v2' });
+      expect(updated.displayName).toBe('Orders v2');
+      const got = await apim.api.get(GROUP, 'contoso', 'orders');
+      expect(got).toMatchObject({ displayName: 'Orders v2', path: 'api', serviceUrl: `${backend.url}/api` });
+      expect(got.subscriptionRequired).toBe(true);
+    });
+
     it('imports an API from an OpenAPI document (format openapi, value)', async () => {
       const value = await readFile(new URL('../fixtures/openapi/petstore-3.0.yaml', import.meta.url), 'utf8');
       const api = await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'petstore', {
@@ -157,6 +165,15 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect((await apim.product.get(GROUP, 'contoso', 'starter')).state).toBe('published');
       const ids = (await all(apim.product.listByService(GROUP, 'contoso'))).map((p) => p.name);
       expect(ids).toContain('starter');
+      const updated = await apim.product.update(GROUP, 'contoso', 'starter', '*', {
+        description: 'for starters',
+      });
+      expect(updated).toMatchObject({
+        description: 'for starters',
+        displayName: 'Starter',
+        state: 'published',
+      });
+      expect((await apim.product.get(GROUP, 'contoso', 'starter')).subscriptionRequired).toBe(true);
     });
 
     it('adds an API to a product, lists and checks it', async () => {

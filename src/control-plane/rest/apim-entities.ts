@@ -94,6 +94,13 @@ const APIS: Entity<ServiceCall, Api> = {
     const { api, created } = await put(at.ctx, at.service.id, at.param('apiId'), props);
     return { entity: api, created };
   },
+  // Azure's `Apis - Update`: the properties given replace those stored, the others stay.
+  patch: async (at) => {
+    const existing = await apiOf(at);
+    const changes = await at.properties();
+    const { api } = await putApi(at.ctx, at.service.id, existing.id, { ...existing.properties, ...changes });
+    return api;
+  },
   get: (at) => apiOf(at),
   delete: (at) => deleteApi(at.ctx, at.service.id, at.param('apiId')),
 };
@@ -144,6 +151,21 @@ const PRODUCTS: Entity<ServiceCall, StoredEntity<ProductProperties>> = {
       await at.properties(),
     );
     return { entity: product, created };
+  },
+  // Azure's `Product - Update`: the properties given replace those stored, the others stay.
+  patch: async (at) => {
+    const existing = await getEntity<ProductProperties>(
+      at.ctx,
+      at.service.id,
+      'product',
+      at.param('productId'),
+    );
+    const changes = await at.properties();
+    const { product } = await putProduct(at.ctx, at.service.id, existing.id, {
+      ...existing.properties,
+      ...changes,
+    });
+    return product;
   },
   get: (at) => getEntity<ProductProperties>(at.ctx, at.service.id, 'product', at.param('productId')),
   delete: (at) =>
