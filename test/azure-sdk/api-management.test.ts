@@ -259,7 +259,12 @@ describe('@azure/arm-apimanagement against portico serve', () => {
         value: POLICY('global'),
       });
       expect((await apim.policy.get(GROUP, 'contoso', 'policy')).value).toContain('x-global');
+      const listed = await all(apim.policy.listByService(GROUP, 'contoso'));
+      expect(listed.map((policy) => [policy.name, policy.id])).toEqual([
+        ['policy', `${SERVICE_PATH}/policies/policy`],
+      ]);
       await apim.policy.delete(GROUP, 'contoso', 'policy', '*');
+      expect(await all(apim.policy.listByService(GROUP, 'contoso'))).toEqual([]);
       await expect(apim.policy.get(GROUP, 'contoso', 'policy')).rejects.toMatchObject({ statusCode: 404 });
     });
 
@@ -283,6 +288,10 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       // the same against Azure), so the API scope is read over REST.
       const apiPolicy = await t.admin('GET', `${SERVICE_PATH}/apis/orders/policies/policy`);
       expect(apiPolicy.json<{ properties: { value: string } }>().properties.value).toContain('x-api');
+      expect((await apim.apiPolicy.listByApi(GROUP, 'contoso', 'orders')).value).toHaveLength(1);
+      await expect(apim.apiPolicy.listByApi(GROUP, 'contoso', 'nowhere')).rejects.toMatchObject({
+        statusCode: 404,
+      });
       const op = await apim.apiOperationPolicy.get(GROUP, 'contoso', 'orders', 'get-order', 'policy');
       expect(op.value).toContain('x-operation');
       await apim.apiOperationPolicy.delete(GROUP, 'contoso', 'orders', 'get-order', 'policy', '*');

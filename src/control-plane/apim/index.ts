@@ -20,6 +20,7 @@ export {
   deletePolicy,
   findPolicy,
   getPolicy,
+  listPolicies,
   type PolicyProperties,
   type PolicyTarget,
   policyKey,

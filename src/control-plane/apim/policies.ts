@@ -268,6 +268,17 @@ export async function getPolicy(
   return getEntity<PolicyProperties>(ctx, serviceId, 'policy', policyKey(target));
 }
 
+/** The policy of a target as a list (none or one); a 404 when the target does not exist. */
+export async function listPolicies(
+  ctx: ControlContext,
+  serviceId: string,
+  target: PolicyTarget,
+): Promise<StoredEntity<PolicyProperties>[]> {
+  await checkTargetExists(ctx, serviceId, target);
+  const policy = await findPolicy(ctx, serviceId, target);
+  return policy === undefined ? [] : [policy];
+}
+
 /** A policy, or undefined. */
 export function findPolicy(
   ctx: ControlContext,

@@ -5,6 +5,7 @@
 import {
   deletePolicy,
   getPolicy,
+  listPolicies,
   type PolicyProperties,
   type PolicyTarget,
   putPolicy,
@@ -43,9 +44,9 @@ const SCOPES: readonly PolicyScope[] = [
 const EMPTY_POLICY =
   '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
 
-/** The path of the scope the request names, as sent (the policy's resource id is below it). */
+/** The path of the scope the request names, as sent (the policy's resource id is below it; a list's too). */
 function scopePath(at: ServiceCall): string {
-  return new URL(at.r.req.url ?? '/', 'http://x').pathname.replace(/\/policies\/policy$/i, '');
+  return new URL(at.r.req.url ?? '/', 'http://x').pathname.replace(/\/policies(?:\/policy)?$/i, '');
 }
 
 function policyEntity({
@@ -61,6 +62,8 @@ function policyEntity({
     },
     examples: { put: { properties: { format: 'rawxml', value: EMPTY_POLICY } } },
     resource: (at, policy) => policyResource(scopePath(at), policy),
+    // Azure's `listByService`, `listByApi` …: the scope's one policy, or none (404 for a missing scope).
+    list: (at) => listPolicies(at.ctx, at.service.id, target(at)),
     get: (at) => getPolicy(at.ctx, at.service.id, target(at)),
     put: async (at) => {
       const { policy, created } = await putPolicy(at.ctx, at.service.id, target(at), await at.properties());
