@@ -115,6 +115,13 @@ describe('portico serve --https-port and portico domain', { timeout: 120_000 }, 
     const wildcard = await cli(['domain', 'add', '--site', 'blog', '*.blog.example']);
     expect(wildcard.code).not.toBe(0);
     expect(wildcard.stderr).toContain('wildcard');
+    // A record that points elsewhere fails the domain for good: the command fails and says why.
+    await dns.setCname('shop.blog.example', 'elsewhere.example');
+    const wrong = await cli(['domain', 'add', '--site', 'blog', 'shop.blog.example']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/Status:\s+Failed/);
+    expect(wrong.stderr).toContain('portico: shop.blog.example failed validation:');
+    expect(wrong.stderr).toContain('then run portico domain add --site blog shop.blog.example again');
   });
 
   it('deletes a domain', async () => {

@@ -14,7 +14,15 @@ import {
   requireAdminToken,
   resolveUrl,
 } from '../connection.js';
-import { addJsonOption, formatFields, formatTime, writeJson, writeLines, writeTable } from '../output.js';
+import {
+  addJsonOption,
+  formatFields,
+  formatTime,
+  writeJson,
+  writeLines,
+  writeNote,
+  writeTable,
+} from '../output.js';
 
 interface SiteFlags extends JsonFlags {
   readonly site: string;
@@ -92,13 +100,20 @@ async function addDomain(name: string, flags: AddFlags): Promise<void> {
   });
   if (flags.json === true) {
     writeJson(domain);
-    return;
+  } else {
+    writeLines([
+      ...describeDomain(domain),
+      '',
+      ...nextStep(domain, site.properties.defaultHostname, flags.site),
+    ]);
   }
-  writeLines([
-    ...describeDomain(domain),
-    '',
-    ...nextStep(domain, site.properties.defaultHostname, flags.site),
-  ]);
+  // Failed is final (only a new add checks again): the command failed, and says why.
+  if (domain.properties.status === 'Failed') {
+    writeNote(
+      `portico: ${name} failed validation: ${domain.properties.errorMessage ?? 'no reason was given'}. Fix its DNS record, then run portico domain add --site ${flags.site} ${name} again.`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 function nextStep(domain: CustomDomainResource, target: string, site: string): string[] {
