@@ -123,6 +123,17 @@ describe('resolveStartOptions', () => {
     ]);
   });
 
+  it('names where a missing apiLocation came from: the file or SWA_CLI_API_LOCATION', async () => {
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'dist', apiLocation: 'functions' } });
+    await expect(resolveIn()).rejects.toThrow(
+      `swa-cli.config.json: apiLocation "functions" names ${join(project, 'functions')}, which is not a folder. Fix the path (it is relative to the file's folder), or remove it to start without an API.`,
+    );
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'dist' } });
+    await expect(resolveIn({ env: { SWA_CLI_API_LOCATION: 'nope' } })).rejects.toThrow(
+      /^SWA_CLI_API_LOCATION "nope" names .*nope, which is not a folder/,
+    );
+  });
+
   it('flags win over the file, which wins over SWA_CLI_* variables', async () => {
     await writeConfig({ web: { port: 4000, host: 'localhost', outputLocation: 'app' } });
     const env = {

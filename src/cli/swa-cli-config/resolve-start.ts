@@ -221,7 +221,17 @@ function resolveApi(layers: readonly OptionLayer[], warnings: string[]): ApiPart
     }
     return { apiDevserverUrl };
   }
-  return { apiDir: resolve(layer.baseDir, String(apiLocation)) };
+  const apiDir = resolve(layer.baseDir, String(apiLocation));
+  if (layer.source !== 'command line' && !isDirectory(apiDir)) {
+    // Said here, naming where the path came from: the functions host would name only the folder.
+    const where =
+      layer.source === 'environment' ? 'SWA_CLI_API_LOCATION' : 'swa-cli.config.json: apiLocation';
+    throw new PorticoError(
+      'CLI_START_FAILED',
+      `${where} "${apiLocation}" names ${apiDir}, which is not a folder. Fix the path (it is relative to ${layer.source === 'environment' ? 'the current folder' : "the file's folder"}), or remove it to start without an API.`,
+    );
+  }
+  return { apiDir };
 }
 
 /**
