@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../helpers/app.js';
 
@@ -111,5 +112,39 @@ describe('portico start: the roles function after the emulator’s sign-in', () 
     const before = seen.length;
     expect((await app.fetch('/api/GetRoles', { method: 'POST', body: '{}' })).status).toBe(403);
     expect(seen.length).toBe(before);
+  });
+});
+
+describe('portico start --api: the roles function of the managed functions', () => {
+  const SIGNIN_API = fileURLToPath(new URL('../fixtures/signin/api', import.meta.url));
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(
+      { 'index.html': 'home', 'reviews/index.html': 'reviews' },
+      {
+        apiDir: SIGNIN_API,
+        config: {
+          routes: [{ route: '/reviews/*', allowedRoles: ['reviewer'] }],
+          auth: { rolesSource: '/api/GetRoles' },
+        },
+      },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('calls it in the worker Portico runs and adds its roles', async () => {
+    const signedIn = await app.fetch('/.auth/login/github', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ userDetails: 'ada' }).toString(),
+    });
+    expect(signedIn.status).toBe(302);
+    const cookie = (signedIn.header('set-cookie') ?? '').split(';')[0] ?? '';
+    const me = (await app.fetch('/.auth/me', { headers: { cookie } })).json<Me>();
+    expect(me.clientPrincipal?.userRoles).toEqual(['anonymous', 'authenticated', 'reviewer', 'via_github']);
+    expect((await app.fetch('/reviews/', { headers: { cookie } })).text).toBe('reviews');
   });
 });
