@@ -99,6 +99,11 @@ export const ERROR_CODES = {
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
   CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },
+  CONTROL_PRECONDITION_FAILED: {
+    status: 412,
+    expose: true,
+    summary: 'If-Match names another version than the current one (or one that does not exist)',
+  },
   CONTROL_TOO_MANY_ATTEMPTS: {
     status: 429,
     expose: true,

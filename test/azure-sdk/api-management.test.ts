@@ -165,9 +165,15 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect((await apim.product.get(GROUP, 'contoso', 'starter')).state).toBe('published');
       const ids = (await all(apim.product.listByService(GROUP, 'contoso'))).map((p) => p.name);
       expect(ids).toContain('starter');
-      const updated = await apim.product.update(GROUP, 'contoso', 'starter', '*', {
+      const { eTag } = await apim.product.getEntityTag(GROUP, 'contoso', 'starter');
+      expect(eTag).toMatch(/^"[0-9a-f]{24}"$/);
+      const updated = await apim.product.update(GROUP, 'contoso', 'starter', eTag ?? '', {
         description: 'for starters',
       });
+      // The tag read before that change names a version that is gone.
+      await expect(
+        apim.product.update(GROUP, 'contoso', 'starter', eTag ?? '', { description: 'stale' }),
+      ).rejects.toMatchObject({ statusCode: 412 });
       expect(updated).toMatchObject({
         description: 'for starters',
         displayName: 'Starter',

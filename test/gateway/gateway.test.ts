@@ -324,6 +324,43 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(orphan.status).toBe(404);
   });
 
+  it('tags each version of an entity (ETag) and refuses a write whose If-Match names another one', async () => {
+    const withHeaders = (
+      method: string,
+      path: string,
+      headers: Record<string, string>,
+      properties?: unknown,
+    ) =>
+      send(`${t.service.adminUrl}${SVC}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },
+        ...(properties === undefined ? {} : { body: JSON.stringify({ properties }) }),
+      });
+    await put('/products/tagged', { displayName: 'Tagged' });
+    const read = await t.admin('GET', `${SVC}/products/tagged`);
+    const tag = read.header('etag') ?? '';
+    expect(tag).toMatch(/^"[0-9a-f]{24}"$/);
+    expect((await t.admin('GET', `${SVC}/products/tagged`)).header('etag')).toBe(tag);
+    const changed = await withHeaders(
+      'PUT',
+      '/products/tagged',
+      { 'if-match': tag },
+      { displayName: 'Tagged 2' },
+    );
+    expect(changed.status).toBe(200);
+    const newTag = changed.header('etag');
+    expect(newTag).not.toBe(tag);
+    // A write based on the old version is refused and changes nothing.
+    const stale = await withHeaders('DELETE', '/products/tagged', { 'if-match': tag });
+    expect(stale.status).toBe(412);
+    expect(stale.json<{ error: { code: string } }>().error.code).toBe('CONTROL_PRECONDITION_FAILED');
+    expect((await t.admin('GET', `${SVC}/products/tagged`)).status).toBe(200);
+    // If-Match: * with nothing there does not create.
+    expect((await withHeaders('PUT', '/products/ghost', { 'if-match': '*' }, {})).status).toBe(412);
+    expect((await t.admin('GET', `${SVC}/products/ghost`)).status).toBe(404);
+    expect((await withHeaders('DELETE', '/products/tagged', { 'if-match': newTag ?? '' })).status).toBe(204);
+  });
+
   it('deletes the subscriptions scoped to an API with it: their keys never open a later API of that id', async () => {
     await put('/apis/temp', { path: 'temp', serviceUrl: `${backend.url}/api` });
     await put('/apis/temp/operations/get', { method: 'GET', urlTemplate: '/*' });

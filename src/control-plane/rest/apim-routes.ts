@@ -3,6 +3,7 @@
  * the entities under a service (APIs, operations, products and their APIs, subscriptions with their keys,
  * named values, the policy of every scope) from their table entries (decision 0042).
  */
+import { createHash } from 'node:crypto';
 import { PorticoError } from '../../shared/errors.js';
 import {
   type ApimService,
@@ -11,6 +12,7 @@ import {
   getApimService,
   listApimServices,
   putApimService,
+  type StoredEntity,
 } from '../apim/index.js';
 import type { ControlContext } from '../context.js';
 import { APIM_ENTITIES, SERVICE_PATH, SERVICES, type ServiceCall } from './apim-entities.js';
@@ -29,8 +31,21 @@ export function createApimRoutes(ctx: ControlContext): Route[] {
       auth: 'admin',
       callOf: (r) => serviceCallOf(ctx, r),
       entities: [...APIM_ENTITIES, ...POLICY_ENTITIES],
+      etagOf: entityTagOf,
     }),
   ];
+}
+
+/**
+ * The entity tag of a stored entity's version: its last change and its properties, hashed. Two reads of
+ * one version give one tag; any write gives a new one.
+ */
+function entityTagOf(entity: unknown): string {
+  const { updatedAt, properties } = entity as StoredEntity<unknown>;
+  const digest = createHash('sha256')
+    .update(`${updatedAt}\n${JSON.stringify(properties)}`)
+    .digest('hex');
+  return `"${digest.slice(0, 24)}"`;
 }
 
 async function serviceOf(ctx: ControlContext, r: RouteRequest): Promise<ApimService> {

@@ -68,6 +68,12 @@ export interface Entity<C extends EntityCall, E> {
   readonly exists?: (at: C) => Promise<void>;
   readonly delete?: (at: C) => Promise<void>;
   readonly actions?: readonly EntityAction<C>[];
+  /**
+   * The entity tag of a version (`"…"`): sent as `ETag`, and compared with `If-Match` before a write, as
+   * Azure's optimistic concurrency does. Without it, `If-Match` is not looked at. A method, as
+   * {@link resource}: a table holds entities of several types.
+   */
+  etagOf?(entity: E): string;
 }
 
 /** A route of an entity before it knows its call object. */
@@ -81,11 +87,17 @@ interface EntityTable<C extends EntityCall> {
   /** Finds what the path names (404 when it does not exist) before an entity's function runs. */
   readonly callOf: (r: RouteRequest) => Promise<C>;
   readonly entities: readonly Entity<C, unknown>[];
+  /** The entity tag of every entity of the table that names none itself. */
+  readonly etagOf?: (entity: unknown) => string;
 }
 
 /** The routes of a table of entities, in table order. */
 export function createEntityRoutes<C extends EntityCall>(table: EntityTable<C>): Route[] {
-  return table.entities.flatMap(entityRoutes).map(({ handle, ...route }) => ({
+  const { etagOf } = table;
+  const entities = table.entities.map((entity) =>
+    entity.etagOf === undefined && etagOf !== undefined ? { ...entity, etagOf } : entity,
+  );
+  return entities.flatMap(entityRoutes).map(({ handle, ...route }) => ({
     ...route,
     auth: table.auth,
     handler: async (r) => handle(await table.callOf(r)),
@@ -155,35 +167,109 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
       put &&
       (async (at) => {
         await refuseExisting(entity, at);
+        await checkIfMatch(entity, at, true);
         const { entity: saved, created } = await put(at);
-        return { status: created === true ? 201 : 200, body: await entity.resource(at, saved) };
+        return {
+          status: created === true ? 201 : 200,
+          body: await entity.resource(at, saved),
+          headers: tagOf(entity, saved),
+        };
       })
     );
   },
   patch: (entity) => {
     const { patch } = entity;
-    return patch && (async (at) => ({ status: 200, body: await entity.resource(at, await patch(at)) }));
+    return (
+      patch &&
+      (async (at) => {
+        await checkIfMatch(entity, at, false);
+        const saved = await patch(at);
+        return { status: 200, body: await entity.resource(at, saved), headers: tagOf(entity, saved) };
+      })
+    );
   },
   get: (entity) => {
     const { get, exists } = entity;
     return (
       get &&
       (async (at) => {
-        if (exists !== undefined && at.r.req.method === 'HEAD') {
+        if (exists !== undefined && at.r.req.method === 'HEAD' && entity.etagOf === undefined) {
           await exists(at);
           return { status: 204 };
         }
-        return { status: 200, body: await entity.resource(at, await get(at)) };
+        const found = await get(at);
+        // HEAD is Azure's "get entity tag": the tag, without the body.
+        return exists !== undefined && at.r.req.method === 'HEAD'
+          ? { status: 204, headers: tagOf(entity, found) }
+          : { status: 200, body: await entity.resource(at, found), headers: tagOf(entity, found) };
       })
     );
   },
-  delete: ({ delete: remove }) =>
-    remove &&
-    (async (at) => {
-      await remove(at);
-      return { status: 204 };
-    }),
+  delete: (entity) => {
+    const { delete: remove } = entity;
+    return (
+      remove &&
+      (async (at) => {
+        await checkIfMatch(entity, at, false);
+        await remove(at);
+        return { status: 204 };
+      })
+    );
+  },
 };
+
+/** The `ETag` header of a version, when the entity has tags. */
+function tagOf<C extends EntityCall>(
+  entity: Entity<C, unknown>,
+  version: unknown,
+): Readonly<Record<string, string>> | undefined {
+  return entity.etagOf === undefined ? undefined : { etag: entity.etagOf(version) };
+}
+
+/** The current version of what the path names, or undefined when it does not exist (a 404). */
+async function currentOf<C extends EntityCall>(entity: Entity<C, unknown>, at: C): Promise<unknown> {
+  try {
+    return await entity.get?.(at);
+  } catch (error) {
+    if (error instanceof PorticoError && error.status === 404) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * `If-Match` (RFC 9110 §13.1.1): a write goes ahead only while the entity is the version the caller read
+ * (`*`: any version). A missing entity fails a `PUT` that names one; for `PATCH` and `DELETE` it stays
+ * their own 404. A 412 changes nothing.
+ */
+async function checkIfMatch<C extends EntityCall>(
+  entity: Entity<C, unknown>,
+  at: C,
+  missingFails: boolean,
+): Promise<void> {
+  const header = at.r.req.headers['if-match'];
+  if (header === undefined || entity.etagOf === undefined || entity.get === undefined) {
+    return;
+  }
+  const current = await currentOf(entity, at);
+  if (current === undefined) {
+    if (missingFails) {
+      throw new PorticoError(
+        'CONTROL_PRECONDITION_FAILED',
+        'If-Match names a version, but there is none: the entity does not exist. Create it without If-Match.',
+      );
+    }
+    return;
+  }
+  const tags = header.split(',').map((tag) => tag.trim());
+  if (!tags.includes('*') && !tags.includes(entity.etagOf(current))) {
+    throw new PorticoError(
+      'CONTROL_PRECONDITION_FAILED',
+      'If-Match names another version than the current one: someone changed it since it was read. Read it again (GET answers its ETag), then repeat the change.',
+    );
+  }
+}
 
 /**
  * `If-None-Match: *` asks a PUT only to create (RFC 9110 §13.1.2), as the CLI's and the portal's "create"
@@ -195,13 +281,8 @@ async function refuseExisting<C extends EntityCall>(entity: Entity<C, unknown>, 
   if (at.r.req.headers['if-none-match'] !== '*' || get === undefined) {
     return;
   }
-  try {
-    await get(at);
-  } catch (error) {
-    if (error instanceof PorticoError && error.status === 404) {
-      return;
-    }
-    throw error;
+  if ((await currentOf(entity, at)) === undefined) {
+    return;
   }
   const { one } = entity.names;
   const id = at.r.params[lastParamOf(entity.path)] ?? '';

@@ -93,6 +93,9 @@ async function handleApi(
       .afterChange?.()
       .catch((error: unknown) => options.logger.warn(`applying a change locally failed: ${String(error)}`));
   }
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    res.setHeader(name, value);
+  }
   if (result.status === 204) {
     res.writeHead(204);
     res.end();

@@ -20,6 +20,8 @@ export interface RouteRequest {
 export interface RouteResult {
   readonly status: number;
   readonly body?: unknown;
+  /** Response headers besides the JSON ones (an entity's `ETag`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One route of the API. */
