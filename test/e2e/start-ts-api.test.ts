@@ -59,7 +59,7 @@ describe('portico start --api with a TypeScript app', () => {
       expect(cli.stderr()).not.toContain('\x1b[2J');
       // The edit of the source restarts nothing; the output the watch wrote does, once.
       expect(restartsIn(cli.stderr()) - restartsBefore).toBe(1);
-      const watchPid = Number(await readFile(join(apiDir, 'watch.pid'), 'utf8'));
+      const watchPid = Number(await readFile(join(apiDir, 'node_modules', '.watch.pid'), 'utf8'));
       expect(isAlive(watchPid)).toBe(true);
       expect(await cli.stop()).toBe(0);
       await eventually(async () => !isAlive(watchPid), 20_000);
