@@ -1,17 +1,19 @@
 /**
  * The operations endpoints of the admin port: `GET /healthz` (the process answers), `GET /readyz`
- * (dependencies reachable; 503 naming what is down, and why only to the admin token) and `GET /metrics` (Prometheus text; the admin
- * token is needed unless the operator made metrics public).
+ * (dependencies reachable; 503 naming what is down, and why only to the admin token) and `GET /metrics`
+ * (Prometheus text; the admin token is needed unless the operator made metrics public). The token is
+ * checked by the port's one guard, so a wrong one counts here as on the management API.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdminTokenCheck, AdminTokenGuard } from '../shared/admin-token.js';
 import { ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 import { probeReadiness, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of {@link createOpsRoutes}. */
 export interface OpsRoutesOptions {
-  readonly adminToken: string;
+  /** The admin port's token check, shared with the management API. */
+  readonly adminGuard: AdminTokenGuard;
   /** `--metrics-public`: `/metrics` without the admin token. */
   readonly metricsPublic: boolean;
   readonly metrics?: Metrics;
@@ -23,7 +25,7 @@ export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Creates the operations routes of the admin listener. */
 export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
-  const adminHash = digest(options.adminToken);
+  const { adminGuard } = options;
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== '/healthz' && path !== '/readyz' && path !== '/metrics') {
@@ -37,16 +39,18 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
-      void answerReadiness(res, options.checks, hasAdminToken(req, adminHash));
-    } else if (!options.metricsPublic && !hasAdminToken(req, adminHash)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      sendFailure(
-        res,
-        'CONTROL_UNAUTHORIZED',
-        'GET /metrics needs the admin token (Authorization: Bearer <token>), unless portico serve runs with --metrics-public.',
-      );
-    } else {
+      // A probe sends no token and is not counted; a token sent is checked (and counted when wrong).
+      const withReasons = req.headers.authorization !== undefined && adminGuard.check(req).kind === 'ok';
+      void answerReadiness(res, options.checks, withReasons);
+    } else if (options.metricsPublic) {
       void answerMetrics(res, options.metrics);
+    } else {
+      const checked = adminGuard.check(req);
+      if (checked.kind === 'ok') {
+        void answerMetrics(res, options.metrics);
+      } else {
+        refuseMetrics(res, checked);
+      }
     }
     return true;
   };
@@ -100,12 +104,21 @@ function sendFailure(res: ServerResponse, code: ErrorCode, message: string): voi
   sendJson(res, ERROR_CODES[code].status, { error: { code, message } });
 }
 
-function hasAdminToken(req: IncomingMessage, adminHash: Buffer): boolean {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header);
-  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), adminHash);
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+/** `/metrics` without a good admin token: 401, or 429 while the address is refused for its guesses. */
+function refuseMetrics(res: ServerResponse, checked: Exclude<AdminTokenCheck, { kind: 'ok' }>): void {
+  if (checked.kind === 'blocked') {
+    res.setHeader('retry-after', String(checked.retryAfter));
+    sendFailure(
+      res,
+      'CONTROL_TOO_MANY_ATTEMPTS',
+      `Too many wrong admin tokens from this address; try again in ${checked.retryAfter} s with the right one.`,
+    );
+    return;
+  }
+  res.setHeader('www-authenticate', 'Bearer');
+  sendFailure(
+    res,
+    'CONTROL_UNAUTHORIZED',
+    'GET /metrics needs the admin token (Authorization: Bearer <token>), unless portico serve runs with --metrics-public.',
+  );
 }

@@ -23,6 +23,7 @@ import {
   type TrafficRecorder,
   type TrafficSink,
 } from '../ops/index.js';
+import type { AdminTokenGuard } from '../shared/admin-token.js';
 import { errorMessage } from '../shared/guards.js';
 import { sql } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
@@ -42,7 +43,8 @@ export interface NodeOperationsDeps {
   readonly traffic?: TrafficSink;
   /** `--access-log <file|->`. */
   readonly accessLog?: string;
-  readonly adminToken: string;
+  /** The admin port's token check, shared with the management API. */
+  readonly adminGuard: AdminTokenGuard;
   /** Key of the access log's user hash. */
   readonly userKey: Buffer;
   /** Where failing traffic and access-log writes are reported. */
@@ -101,7 +103,7 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
   }
   const traffic = deps.traffic === undefined ? undefined : startTraffic(deps.traffic, deps.logger);
   const routes = createOpsRoutes({
-    adminToken: deps.adminToken,
+    adminGuard: deps.adminGuard,
     metricsPublic: deps.metricsPublic,
     metrics,
     checks: readinessChecks(deps),

@@ -35,6 +35,7 @@ import {
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
+import { createAdminTokenGuard } from '../shared/admin-token.js';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import { explainListenError } from '../shared/listen-error.js';
@@ -371,12 +372,14 @@ async function startOnStorage(
     },
   });
   const gate = createDrainGate();
+  // One check of the admin token for every route of the admin port, so every wrong guess counts.
+  const adminGuard = createAdminTokenGuard(admin.token);
   const operations = await createNodeOperations({
     metrics: options.metrics ?? true,
     metricsPublic: options.metricsPublic ?? false,
     accessLog: options.accessLog,
     ...(options.traffic === false ? {} : { traffic: createTrafficSink(control) }),
-    adminToken: admin.token,
+    adminGuard,
     userKey: control.sealer.deriveKey('access-log-user'),
     logger: options.logger,
     storage,
@@ -436,6 +439,7 @@ async function startOnStorage(
         createManagementHandler({
           control,
           adminToken: admin.token,
+          adminGuard,
           logger: options.logger,
           version: options.version,
           afterChange,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
+  ADMIN_TOKEN,
   deployFolders,
   removeData,
   SITES_PATH,
@@ -254,6 +255,29 @@ describe('portico serve', () => {
         expect(blocked.status).toBe(429);
         expect(Number(blocked.header('retry-after'))).toBeGreaterThan(0);
         expect(blocked.json<{ error: { code: string } }>().error.code).toBe('CONTROL_TOO_MANY_ATTEMPTS');
+      } finally {
+        await guarded.close();
+        await removeData(guarded.dataDir);
+      }
+    });
+
+    it('counts wrong admin tokens on /metrics with those of the management API, and never a probe of /readyz', async () => {
+      const guarded = await startTestService({ metrics: true });
+      try {
+        const url = guarded.service.adminUrl;
+        for (let i = 0; i < 25; i++) {
+          expect((await send(`${url}/readyz`)).status).toBe(200);
+        }
+        expect((await guarded.admin('GET', SITES_PATH)).status).toBe(200);
+        for (let i = 0; i < 20; i++) {
+          expect((await send(`${url}/metrics`, { headers: { authorization: 'Bearer guess' } })).status).toBe(
+            401,
+          );
+        }
+        expect((await guarded.admin('GET', SITES_PATH)).status).toBe(429);
+        const metrics = await send(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        expect(metrics.status).toBe(429);
+        expect(Number(metrics.header('retry-after'))).toBeGreaterThan(0);
       } finally {
         await guarded.close();
         await removeData(guarded.dataDir);

@@ -2,13 +2,12 @@
  * The management API as one request listener: bearer-token check (constant-time), route lookup, JSON
  * answers and the one error shape. `/openapi.json` needs no token; everything else does.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdminTokenGuard, bearerToken, createAdminTokenGuard } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ControlContext } from '../context.js';
 import type { FunctionsInspector } from '../site-functions.js';
-import { createFailedAttempts, type FailedAttempts, type FailedAttemptsOptions } from './failed-attempts.js';
 import { sendError, sendJson } from './http.js';
 import { createOpenApiDocument } from './openapi.js';
 import { matchRoute, type Route } from './router.js';
@@ -26,8 +25,11 @@ export interface ManagementHandlerOptions {
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Lists the functions of the managed APIs this node runs (`portico serve`). */
   readonly functions?: FunctionsInspector;
-  /** How many wrong admin tokens an address may send, and in what time (default 20 a minute). */
-  readonly failedAttempts?: FailedAttemptsOptions;
+  /**
+   * The admin token check, shared with the port's other routes (`/metrics`) so that every wrong token
+   * counts; default: one of `adminToken` for this handler alone.
+   */
+  readonly adminGuard?: AdminTokenGuard;
 }
 
 /** Creates the request listener of the admin port. */
@@ -36,8 +38,7 @@ export function createManagementHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = createRoutes(options.control, options.functions);
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
-  const adminHash = digest(options.adminToken);
-  const failures = createFailedAttempts(options.failedAttempts);
+  const guard = options.adminGuard ?? createAdminTokenGuard(options.adminToken);
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
@@ -45,7 +46,7 @@ export function createManagementHandler(
       res.end(openapi);
       return;
     }
-    void handleApi(req, res, url, routes, { adminHash, failures }, options).catch((error: unknown) =>
+    void handleApi(req, res, url, routes, guard, options).catch((error: unknown) =>
       sendError(res, error, options.logger),
     );
   };
@@ -56,7 +57,7 @@ async function handleApi(
   res: ServerResponse,
   url: URL,
   routes: readonly Route[],
-  admin: { readonly adminHash: Buffer; readonly failures: FailedAttempts },
+  guard: AdminTokenGuard,
   options: ManagementHandlerOptions,
 ): Promise<void> {
   // HEAD is a GET without its body (Azure's SDKs check existence and entity tags with it).
@@ -83,10 +84,10 @@ async function handleApi(
       `No API route ${req.method} ${url.pathname}; see /openapi.json.`,
     );
   }
-  const token = bearerToken(req);
   if (match.route.auth === 'admin') {
-    checkAdminToken(req, res, token, admin);
+    checkAdminToken(req, res, guard);
   }
+  const token = bearerToken(req);
   const result = await match.route.handler({ req, params: match.params, query: url.searchParams, token });
   if (match.route.method !== 'GET') {
     await options
@@ -108,37 +109,20 @@ async function handleApi(
  * The admin token of a request, or its refusal: 401 for a wrong or missing one (counted against the
  * address), 429 while the address has failed too often, whatever token it sends then.
  */
-function checkAdminToken(
-  req: IncomingMessage,
-  res: ServerResponse,
-  token: string | undefined,
-  admin: { readonly adminHash: Buffer; readonly failures: FailedAttempts },
-): void {
-  const address = req.socket.remoteAddress ?? '';
-  const wait = admin.failures.retryAfter(address);
-  if (wait > 0) {
-    res.setHeader('retry-after', String(wait));
+function checkAdminToken(req: IncomingMessage, res: ServerResponse, guard: AdminTokenGuard): void {
+  const checked = guard.check(req);
+  if (checked.kind === 'blocked') {
+    res.setHeader('retry-after', String(checked.retryAfter));
     throw new PorticoError(
       'CONTROL_TOO_MANY_ATTEMPTS',
-      `Too many wrong admin tokens from this address; try again in ${wait} s with the right one.`,
+      `Too many wrong admin tokens from this address; try again in ${checked.retryAfter} s with the right one.`,
     );
   }
-  if (token === undefined || !timingSafeEqual(digest(token), admin.adminHash)) {
-    admin.failures.fail(address);
+  if (checked.kind === 'refused') {
     res.setHeader('www-authenticate', 'Bearer');
     throw new PorticoError(
       'CONTROL_UNAUTHORIZED',
       'Missing or wrong admin token: send Authorization: Bearer <token> (PORTICO_ADMIN_TOKEN, or the file <data>/admin-token).',
     );
   }
-}
-
-function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
