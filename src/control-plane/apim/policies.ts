@@ -100,11 +100,12 @@ export async function checkPolicyText(
 
 /** Checks a policy document with these named values; `subject` names it in the message. */
 function checkPolicyWith(
-  { values, secrets }: NamedValues,
+  named: NamedValues,
   scope: PolicyScope,
   xml: string,
   subject = `The ${scope} policy`,
 ): void {
+  const { values } = named;
   const missing = referencedNamedValues(xml).filter((name) => !values.has(name));
   if (missing.length > 0) {
     throw new PorticoError(
@@ -114,7 +115,7 @@ function checkPolicyWith(
   }
   const result = parsePolicyDocument(substituteNamedValues(xml, values), scope);
   if (!result.ok) {
-    const problems = withoutSecrets(result.problems, xml, { values, secrets }, scope);
+    const problems = withoutSecrets(result.problems, xml, named, scope);
     throw new PorticoError('CONTROL_POLICY_INVALID', `${subject} is invalid: ${describeProblems(problems)}`, {
       details: problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
         path: `line ${problem.line}, column ${problem.column}`,
