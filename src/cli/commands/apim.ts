@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { serverErrorCode } from '../../client/index.js';
 import {
   APIM_PATH,
   type PolicyScope,
@@ -16,6 +15,7 @@ import {
 import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectResources, type JsonFlags } from '../connection.js';
+import { createOrReplace } from '../create-only.js';
 import {
   addJsonOption,
   formatFields,
@@ -47,28 +47,17 @@ function creating(command: Command, what: string): Command {
  * replaces it with what this command says, as a plain PUT does: a typo or a re-run script must not turn
  * a keyed product open or widen a subscription's scope without being asked to.
  */
-async function createResource(
+function createResource(
   client: ResourceClient,
   path: string,
   properties: Record<string, unknown>,
   flags: CreateFlags,
   what: string,
 ): Promise<Resource> {
-  if (flags.replace === true) {
-    return client.put(path, properties);
-  }
-  try {
-    return await client.create(path, properties);
-  } catch (error) {
-    if (serverErrorCode(error) === 'CONTROL_ENTITY_EXISTS') {
-      throw new PorticoError(
-        'CLIENT_REQUEST_FAILED',
-        `${what} exists already and was left as it was; pick another id, or pass --replace to replace it with these settings.`,
-        { status: 409, cause: error },
-      );
-    }
-    throw error;
-  }
+  return createOrReplace(client, path, properties, {
+    replace: flags.replace === true,
+    exists: `${what} exists already and was left as it was; pick another id, or pass --replace to replace it with these settings.`,
+  });
 }
 
 /** Adds the connection options, `--json` and `--yes` to a deleting command. */

@@ -21,6 +21,7 @@ import {
 import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, connectResources, type JsonFlags } from '../connection.js';
+import { createOrReplace } from '../create-only.js';
 import { parseEnvironment, parseHttpUrl } from '../options.js';
 import {
   addJsonOption,
@@ -178,17 +179,11 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
     ...(flags.backendUrl === undefined ? {} : { backendUrl: flags.backendUrl }),
     ...access,
   };
-  let app = await (flags.replace === true
-    ? client.put(appPath(type, name), properties, kind)
-    : client.create(appPath(type, name), properties, kind).catch((error: unknown) => {
-        throw isCreateOnlyConflict(error)
-          ? new PorticoError(
-              'CLIENT_REQUEST_FAILED',
-              `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
-              { status: 409, cause: error },
-            )
-          : error;
-      }));
+  let app = await createOrReplace(client, appPath(type, name), properties, {
+    replace: flags.replace === true,
+    extra: kind,
+    exists: `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
+  });
   if (type === 'functionapp' && flags.api !== undefined) {
     app = await uploadContent(client, name, flags.api);
   }
@@ -341,9 +336,4 @@ async function listBackends(flags: JsonFlags & { site: string }): Promise<void> 
       writeNote(`${row.environment}: ${problem}`);
     }
   }
-}
-
-/** The server's 409 for a create-only PUT of an app that exists (not one of another kind by that name). */
-function isCreateOnlyConflict(error: unknown): boolean {
-  return error instanceof PorticoError && error.status === 409 && error.message.includes('If-None-Match');
 }

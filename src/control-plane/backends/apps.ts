@@ -92,12 +92,17 @@ export async function putBackendApp(
   if (existing === undefined) {
     return { app: await insertBackendApp(ctx, kind, name, props), created: true };
   }
-  if (existing.kind !== kind || createOnly) {
+  if (existing.kind !== kind) {
     throw new PorticoError(
       'CONTROL_BACKEND_EXISTS',
-      existing.kind !== kind
-        ? `A ${kindLabel(existing.kind)} named '${name}' exists already; pick another name or delete it first.`
-        : `A ${kindLabel(kind)} named '${name}' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to update it.`,
+      `A ${kindLabel(existing.kind)} named '${name}' exists already; pick another name or delete it first.`,
+    );
+  }
+  if (createOnly) {
+    // The code every create-only PUT answers with (entity-routes.ts), so one client check serves all.
+    throw new PorticoError(
+      'CONTROL_ENTITY_EXISTS',
+      `A ${kindLabel(kind)} named '${name}' exists already, and If-None-Match: * asks only to create; pick another name, or send the PUT without If-None-Match to update it.`,
     );
   }
   return { app: await updateBackendApp(ctx, existing, props), created: false };
