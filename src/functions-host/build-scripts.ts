@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { forwardLines } from './_logs.js';
 
 /** Inputs of {@link prepareApiBuild}. */
 export interface ApiBuildOptions {
@@ -122,17 +122,14 @@ const CLEAR_SCREEN = /\x1b\[[23]J|\x1b\[H|\x1bc/g;
  * `[run]` lines, so a compiler never wipes the request log or the function errors printed before it.
  */
 function relayWatchOutput(child: ChildProcess): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream === null) {
-      continue;
+  const relay = (line: string) => {
+    const text = line.replace(CLEAR_SCREEN, '');
+    if (text.trim() !== '') {
+      process.stderr.write(`[api watch] ${text}\n`);
     }
-    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-      const text = line.replace(CLEAR_SCREEN, '');
-      if (text.trim() !== '') {
-        process.stderr.write(`[api watch] ${text}\n`);
-      }
-    });
-  }
+  };
+  forwardLines(child.stdout, relay);
+  forwardLines(child.stderr, relay);
 }
 
 async function runBuild(apiDir: string): Promise<void> {
