@@ -29,7 +29,7 @@ export {
 } from './principal.js';
 export { createProviderFilter, PRECONFIGURED_PROVIDERS } from './providers.js';
 export { type RedirectContext, resolveSafeRedirect } from './redirect.js';
-export { addRolesFromSource, assignableRoles, callRolesSource } from './roles-source.js';
+export { addRolesFromSource, callRolesSource } from './roles-source.js';
 export { type AuthRoute, matchAuthRoute } from './routes.js';
 export {
   createSealedSessionCodec,

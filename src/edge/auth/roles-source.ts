@@ -3,6 +3,7 @@
  * adds the roles it answers. `portico serve` calls it after a real provider's sign-in; `portico start`
  * after the emulator's form, through the same API the dev server proxies.
  */
+import { errorMessage } from '../../shared/guards.js';
 import type { ApiProxy } from '../proxy/index.js';
 import type { ClientPrincipal } from '../types.js';
 import { isValidRoleName } from './principal.js';
@@ -39,12 +40,27 @@ export async function callRolesSource(
 }
 
 /** The roles a roles function may give: valid names, never the built-in `anonymous` and `authenticated`. */
-export function assignableRoles(roles: readonly string[]): string[] {
+function assignableRoles(roles: readonly string[]): string[] {
   return [
     ...new Set(
       roles.filter((role) => isValidRoleName(role) && role !== 'anonymous' && role !== 'authenticated'),
     ),
   ];
+}
+
+/**
+ * The roles the roles function gives `input`'s user (those it may give), or the message of why sign-in
+ * cannot finish: what a real sign-in and the emulator's both ask of it.
+ */
+export async function rolesFromSource(
+  rolesSource: (input: RolesSourceInput) => Promise<readonly string[]>,
+  input: RolesSourceInput,
+): Promise<string[] | string> {
+  try {
+    return assignableRoles(await rolesSource(input));
+  } catch (error) {
+    return `Sign-in cannot finish: the roles function failed (${errorMessage(error)}).`;
+  }
 }
 
 /**
@@ -55,19 +71,14 @@ export async function addRolesFromSource(
   principal: ClientPrincipal,
   rolesSource: (input: RolesSourceInput) => Promise<readonly string[]>,
 ): Promise<ClientPrincipal | string> {
-  try {
-    const roles = await rolesSource({
-      identityProvider: principal.identityProvider,
-      userId: principal.userId,
-      userDetails: principal.userDetails,
-      claims: principal.claims,
-      accessToken: '',
-    });
-    return {
-      ...principal,
-      userRoles: [...new Set([...principal.userRoles, ...assignableRoles(roles)])],
-    };
-  } catch (error) {
-    return `Sign-in cannot finish: the roles function failed (${error instanceof Error ? error.message : String(error)}).`;
-  }
+  const roles = await rolesFromSource(rolesSource, {
+    identityProvider: principal.identityProvider,
+    userId: principal.userId,
+    userDetails: principal.userDetails,
+    claims: principal.claims,
+    accessToken: '',
+  });
+  return typeof roles === 'string'
+    ? roles
+    : { ...principal, userRoles: [...new Set([...principal.userRoles, ...roles])] };
 }

@@ -4,9 +4,8 @@
  * the site names one (spec/swa-behaviour.md §2.3–2.4).
  */
 
-import { errorMessage } from '../../../shared/guards.js';
 import type { ClientPrincipal } from '../../types.js';
-import { assignableRoles } from '../roles-source.js';
+import { rolesFromSource } from '../roles-source.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
 import { isRegistration, type ProviderRegistration, type SiteProviders } from './registrations.js';
 
@@ -170,16 +169,11 @@ async function rolesOf(
   if (options.rolesSource === undefined) {
     return [];
   }
-  try {
-    const roles = await options.rolesSource({
-      identityProvider: principal.identityProvider,
-      userId: principal.userId,
-      userDetails: principal.userDetails,
-      claims: user.claims,
-      accessToken: user.accessToken,
-    });
-    return assignableRoles(roles);
-  } catch (error) {
-    return `Sign-in cannot finish: the roles function failed (${errorMessage(error)}).`;
-  }
+  return rolesFromSource(options.rolesSource, {
+    identityProvider: principal.identityProvider,
+    userId: principal.userId,
+    userDetails: principal.userDetails,
+    claims: user.claims,
+    accessToken: user.accessToken,
+  });
 }
