@@ -133,6 +133,20 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(ops.map((o) => o.name)).toEqual(['get-order']);
     });
 
+    it('updates an operation with only the properties given (update, a PATCH)', async () => {
+      const updated = await apim.apiOperation.update(GROUP, 'contoso', 'orders', 'get-order', '*', {
+        displayName: 'Fetch order',
+      });
+      expect(updated).toMatchObject({
+        displayName: 'Fetch order',
+        method: 'GET',
+        urlTemplate: '/orders/{id}',
+      });
+      const got = await apim.apiOperation.get(GROUP, 'contoso', 'orders', 'get-order');
+      expect(got.displayName).toBe('Fetch order');
+      expect(got.templateParameters?.map((p) => p.name)).toEqual(['id']);
+    });
+
     it('deletes an operation and an API', async () => {
       await apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'scratch', {
         displayName: 'Scratch',
@@ -257,6 +271,27 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       await expect(apim.namedValue.get(GROUP, 'contoso', 'greeting')).rejects.toMatchObject({
         statusCode: 404,
       });
+    });
+
+    it('updates a named value: a secret keeps its value unless one is given (beginUpdateAndWait)', async () => {
+      await apim.namedValue.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'motto', {
+        displayName: 'motto',
+        value: 'carpe diem',
+        secret: true,
+      });
+      const renamed = await apim.namedValue.beginUpdateAndWait(GROUP, 'contoso', 'motto', '*', {
+        displayName: 'motto-v2',
+      });
+      expect(renamed).toMatchObject({ displayName: 'motto-v2', secret: true });
+      expect(renamed.value).toBeUndefined();
+      expect((await apim.namedValue.listValue(GROUP, 'contoso', 'motto')).value).toBe('carpe diem');
+      await apim.namedValue.beginUpdateAndWait(GROUP, 'contoso', 'motto', '*', { value: 'seize the day' });
+      expect((await apim.namedValue.listValue(GROUP, 'contoso', 'motto')).value).toBe('seize the day');
+      const shown = await apim.namedValue.beginUpdateAndWait(GROUP, 'contoso', 'motto', '*', {
+        secret: false,
+      });
+      expect(shown).toMatchObject({ displayName: 'motto-v2', secret: false, value: 'seize the day' });
+      await apim.namedValue.delete(GROUP, 'contoso', 'motto', '*');
     });
 
     it('sets, gets and deletes the global policy', async () => {

@@ -105,6 +105,14 @@ const APIS: Entity<ServiceCall, Api> = {
   delete: (at) => deleteApi(at.ctx, at.service.id, at.param('apiId')),
 };
 
+const operationOf = (at: ServiceCall) =>
+  getEntity<OperationProperties>(
+    at.ctx,
+    at.service.id,
+    'operation',
+    `${at.param('apiId')}/${at.param('operationId')}`,
+  );
+
 const OPERATIONS: Entity<ServiceCall, StoredEntity<OperationProperties>> = {
   path: `${API}/operations/{operationId}`,
   names: { one: 'an operation', plural: 'operations', parent: 'an API' },
@@ -124,13 +132,20 @@ const OPERATIONS: Entity<ServiceCall, StoredEntity<OperationProperties>> = {
     );
     return { entity: operation, created };
   },
-  get: (at) =>
-    getEntity<OperationProperties>(
+  // Azure's `Api Operation - Update`: the properties given replace those stored, the others stay.
+  patch: async (at) => {
+    const existing = await operationOf(at);
+    const changes = await at.properties();
+    const { operation } = await putOperation(
       at.ctx,
       at.service.id,
-      'operation',
-      `${at.param('apiId')}/${at.param('operationId')}`,
-    ),
+      at.param('apiId'),
+      at.param('operationId'),
+      { ...existing.properties, ...changes },
+    );
+    return operation;
+  },
+  get: (at) => operationOf(at),
   delete: (at) => deleteOperation(at.ctx, at.service.id, at.param('apiId'), at.param('operationId')),
 };
 
@@ -289,6 +304,15 @@ const NAMED_VALUES: Entity<ServiceCall, StoredEntity<NamedValueProperties>> = {
   put: async (at) => {
     const saved = await putNamedValue(at.ctx, at.service.id, at.param('namedValueId'), await at.properties());
     return { entity: saved.namedValue, created: saved.created };
+  },
+  // Azure's `Named Value - Update`: the properties given replace those stored; a secret value the
+  // request leaves out stays, sealed as before.
+  patch: async (at) => {
+    const existing = await namedValueOf(at);
+    const changes = await at.properties();
+    const merged = { ...existing.properties, value: namedValueText(existing), ...changes };
+    const saved = await putNamedValue(at.ctx, at.service.id, existing.id, merged);
+    return saved.namedValue;
   },
   get: namedValueOf,
   delete: (at) => deleteNamedValue(at.ctx, at.service.id, at.param('namedValueId')),
