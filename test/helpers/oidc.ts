@@ -114,8 +114,12 @@ export class TestBrowser {
     return this.go('GET', url, undefined, options.stopAt);
   }
 
-  /** Submits the first form of a page with its hidden fields plus `fields`. */
-  async submitForm(page: BrowserResponse, fields: Record<string, string>): Promise<BrowserResponse> {
+  /** Submits the first form of a page with its hidden fields plus `fields`; `stopAt` as for {@link get}. */
+  async submitForm(
+    page: BrowserResponse,
+    fields: Record<string, string>,
+    stopAt?: (url: URL) => boolean,
+  ): Promise<BrowserResponse> {
     const form = /<form[^>]*action="([^"]+)"[^>]*method="post"/i.exec(page.text);
     if (form === null) {
       throw new Error(`no form on ${page.url}: ${page.text.slice(0, 200)}`);
@@ -127,14 +131,21 @@ export class TestBrowser {
     for (const [name, value] of Object.entries(fields)) {
       body.set(name, value);
     }
-    return this.go('POST', new URL(form[1] ?? '', page.url).href, body.toString());
+    return this.go('POST', new URL(form[1] ?? '', page.url).href, body.toString(), stopAt);
   }
 
-  /** Signs in at the provider's login and consent pages as `login`. */
-  async signInAtProvider(loginPage: BrowserResponse, login: string): Promise<BrowserResponse> {
-    let page = await this.submitForm(loginPage, { login, password: 'any' });
+  /**
+   * Signs in at the provider's login and consent pages as `login`; with `stopAt`, stops before a redirect
+   * it matches (the redirect's target is then the answer's `text`).
+   */
+  async signInAtProvider(
+    loginPage: BrowserResponse,
+    login: string,
+    stopAt?: (url: URL) => boolean,
+  ): Promise<BrowserResponse> {
+    let page = await this.submitForm(loginPage, { login, password: 'any' }, stopAt);
     if (page.text.includes('name="prompt" value="consent"')) {
-      page = await this.submitForm(page, {});
+      page = await this.submitForm(page, {}, stopAt);
     }
     return page;
   }

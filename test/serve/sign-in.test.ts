@@ -134,6 +134,7 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       OKTA_SECRET: 'okta-secret',
     });
     await createSite('plain', undefined, {});
+    await createSite('victim', undefined, {});
     // Custom registrations return to each site; the preconfigured aad returns to the identity host only.
     const siteCallbacks = [...hosts.values()].map(
       (host) => `${t.service.publicUrl(host)}/.auth/login/okta/callback`,
@@ -281,6 +282,35 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(forged.text).toContain('cannot be returned to its site');
     expect((await b.get(siteUrl('identity', '/'))).status).toBe(404);
     expect((await b.get(siteUrl('identity', '/.auth/me'))).status).toBe(404);
+  });
+
+  it('never finishes on one site a sign-in started on another, even with its flow cookie and code', async () => {
+    // A tenant starts a sign-in on its own site and gets a code for it (from a user it lured there, or
+    // its own); with the flow cookie and the code, it tries to finish the sign-in on another site.
+    const attacker = browser();
+    const providerPage = await attacker.get(siteUrl('plain', '/.auth/login/aad'));
+    const plainHost = new URL(siteUrl('plain', '/')).host;
+    const flowCookie = attacker.cookiesOf(plainHost).get('PorticoSignIn') ?? '';
+    expect(flowCookie).not.toBe('');
+    const stopped = await attacker.signInAtProvider(
+      providerPage,
+      'vince',
+      (url) => url.host === plainHost && url.pathname === '/.auth/login/aad/callback',
+    );
+    const code = new URL(stopped.text).search;
+    expect(code).toContain('code=');
+    const victimHost = new URL(siteUrl('victim', '/')).host;
+    const replay = browser();
+    replay.cookiesOf(victimHost).set('PorticoSignIn', flowCookie);
+    const refused = await replay.get(siteUrl('victim', `/.auth/login/aad/callback${code}`), {
+      stopAt: () => true,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('This sign-in was not started here');
+    expect(await me(replay, 'victim')).toBeNull();
+    // The site it was started on still finishes it.
+    await attacker.get(siteUrl('plain', `/.auth/login/aad/callback${code}`));
+    expect((await me(attacker, 'plain'))?.userDetails).toBe('vince');
   });
 
   it('refuses a callback whose state is not the one it sent', async () => {

@@ -48,6 +48,11 @@ export interface SignInFlows {
   start(
     provider: ProviderRegistration,
     request: {
+      /**
+       * The origin of the site environment the sign-in starts on: only a callback on that origin can
+       * finish it, so a flow started on one site is never redeemed on another.
+       */
+      readonly origin: string;
       readonly callbackUrl: string;
       readonly returnTo: string;
       readonly query: URLSearchParams;
@@ -62,7 +67,12 @@ export interface SignInFlows {
   /** Checks the callback against the flow cookie, redeems the code and reads the user. */
   finish(
     provider: ProviderRegistration,
-    request: { readonly callbackUrl: URL; readonly cookieHeader: string | undefined },
+    request: {
+      /** The origin the callback arrived on; it must be the one the sign-in started on. */
+      readonly origin: string;
+      readonly callbackUrl: URL;
+      readonly cookieHeader: string | undefined;
+    },
   ): Promise<FinishOutcome>;
   /** The Set-Cookie value that removes the flow cookie. */
   clearCookie(secure: boolean): string;
@@ -72,6 +82,8 @@ export interface SignInFlows {
 
 interface FlowState {
   readonly p: string;
+  /** The origin the sign-in started on. */
+  readonly o: string;
   readonly s: string;
   readonly n: string;
   readonly v: string;
@@ -117,6 +129,7 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
       const client = await openIdClient();
       const state: FlowState = {
         p: provider.name,
+        o: originOf(request.origin),
         s:
           request.relayTo === undefined
             ? client.randomState()
@@ -150,7 +163,7 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
     },
     async finish(provider, request) {
       const state = readFlow(options.key, request.cookieHeader, now());
-      if (state === undefined || state.p !== provider.name) {
+      if (state === undefined || state.p !== provider.name || state.o !== originOf(request.origin)) {
         return refuse(
           400,
           `This sign-in was not started here, or took longer than ${FLOW_MAX_AGE_SECONDS / 60} minutes; start again at /.auth/login/${provider.name}.`,
@@ -184,6 +197,11 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
   };
 }
 
+/** `origin` as a URL writes it (`http://host:80` and `http://host` are one origin). */
+function originOf(origin: string): string {
+  return URL.canParse(origin) ? new URL(origin).origin : origin;
+}
+
 /** Marks the state of a sign-in that returns through the identity host. */
 const RELAY_PREFIX = 'r.';
 
@@ -198,7 +216,10 @@ function readFlow(key: Buffer, cookieHeader: string | undefined, nowMs: number):
   if (state === undefined || typeof state.exp !== 'number' || state.exp * 1000 <= nowMs) {
     return undefined;
   }
-  return typeof state.s === 'string' && typeof state.v === 'string' && typeof state.r === 'string'
+  return typeof state.s === 'string' &&
+    typeof state.v === 'string' &&
+    typeof state.r === 'string' &&
+    typeof state.o === 'string'
     ? state
     : undefined;
 }

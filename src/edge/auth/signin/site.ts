@@ -89,6 +89,7 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       }
       const relayed = relayOrigin(entry, options);
       const started = await flows.start(entry, {
+        origin: request.origin,
         callbackUrl: callbackUrlOf(relayed ?? request.origin, provider),
         returnTo: request.returnTo,
         query: request.query,
@@ -111,7 +112,11 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
         relayed === undefined
           ? request.url
           : new URL(`${callbackUrlOf(relayed, provider)}${request.url.search}`);
-      const outcome = await flows.finish(entry, { callbackUrl, cookieHeader: request.cookieHeader });
+      const outcome = await flows.finish(entry, {
+        origin: request.url.origin,
+        callbackUrl,
+        cookieHeader: request.cookieHeader,
+      });
       if (!outcome.ok) {
         return { kind: 'error', status: outcome.status, message: outcome.message, cookies: clear };
       }
