@@ -69,7 +69,7 @@ export interface ManagementClient {
   /** Mints a session cookie for an identity (Portico only, for testing). */
   createTestSession(
     site: string,
-    session: { provider: string; userDetails: string; hours: number },
+    session: { provider: string; userDetails: string; hours: number; environmentName?: string },
   ): Promise<TestSession>;
 }
 

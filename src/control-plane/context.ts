@@ -24,10 +24,11 @@ export interface ControlContext {
   /** Problems with app settings (names, reserved prefixes); the functions host's own rules. */
   readonly validateSettings: (settings: Readonly<Record<string, string>>) => string[];
   /**
-   * Seals a session cookie value for a site in the edge's sealed-cookie format (`expiresAt` in seconds
-   * since the epoch). Set by `portico serve`; test sessions cannot be minted without it.
+   * Seals a session cookie value for a site environment (`scope`: see `sessionScope`) in the edge's
+   * sealed-cookie format (`expiresAt` in seconds since the epoch). Set by `portico serve`; test sessions
+   * cannot be minted without it.
    */
-  readonly sealSession?: (siteId: string, principal: SessionPrincipal, expiresAt: number) => string;
+  readonly sealSession?: (scope: string, principal: SessionPrincipal, expiresAt: number) => string;
   /**
    * Writes what this node counted for the traffic history so far (decision 0032), so that a read sees
    * this node's current minute; other nodes write theirs within a minute. Set by `portico serve`.

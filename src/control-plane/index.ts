@@ -65,7 +65,7 @@ export {
   type StoredKeyState,
   sealsAnyUnder,
 } from './service-key.js';
-export { loadSignedOutSessions, recordSignOut } from './sessions.js';
+export { loadSignedOutSessions, recordSignOut, sessionScope } from './sessions.js';
 export { readSettings } from './settings.js';
 export {
   KEYS_CHANGE_PREFIX,

@@ -1,12 +1,14 @@
 /**
  * Sessions kept by the control plane: test sessions an operator mints for an identity with the admin
  * token (CLI `portico users session`), to try role-protected routes and invitation links from scripts
- * (the cookie is the one a sign-in would set: sealed under the site's own key, so it works on every
- * environment of that site and on no other site); and sessions signed out before they expired, which
- * every node refuses from then on.
+ * (the cookie is the one a sign-in would set: sealed under the environment's own key, so it works on
+ * that environment only); and sessions signed out before they expired, which every node refuses from
+ * then on.
  */
 import { PorticoError } from '../shared/errors.js';
 import { type ControlContext, recordUsersChange, type SessionPrincipal } from './context.js';
+import { getEnvironment } from './environments.js';
+import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
 import { checkProvider, checkUserDetails, resolveUserRoles, userIdFor } from './users.js';
 
@@ -23,11 +25,23 @@ export interface TestSession {
   readonly clientPrincipal: SessionPrincipal;
 }
 
-/** Mints a session for `provider`/`userDetails` on a site, holding the roles the site gives that user. */
+/**
+ * What a site environment's session keys are derived from: a session of one environment means nothing
+ * on another, since a preview may run other code (its own roles function, its own identity providers)
+ * than production. Production keeps the site's own name, so its sessions from before stay valid.
+ */
+export function sessionScope(siteId: string, environment: { readonly id: string; readonly name: string }) {
+  return environment.name === PRODUCTION ? siteId : `${siteId}:environment:${environment.id}`;
+}
+
+/**
+ * Mints a session for `provider`/`userDetails` on an environment of a site (production when none is
+ * named), holding the roles the site gives that user.
+ */
 export async function mintTestSession(
   ctx: ControlContext,
   site: Site,
-  input: { provider: string; userDetails: string; hours: number },
+  input: { provider: string; userDetails: string; hours: number; environment?: string },
 ): Promise<TestSession> {
   if (ctx.sealSession === undefined) {
     throw new PorticoError('CONTROL_BAD_REQUEST', 'This service cannot mint sessions (no data plane).');
@@ -40,6 +54,7 @@ export async function mintTestSession(
       `hours must be a whole number from 1 to ${MAX_TEST_SESSION_HOURS}.`,
     );
   }
+  const environment = await getEnvironment(ctx, site, input.environment ?? PRODUCTION);
   const roles = (await resolveUserRoles(ctx, site, provider, userDetails))?.roles;
   const clientPrincipal: SessionPrincipal = {
     identityProvider: provider,
@@ -51,7 +66,7 @@ export async function mintTestSession(
   const expiresAt = Math.floor(ctx.now().getTime() / 1000) + input.hours * 3600;
   return {
     cookieName: SESSION_COOKIE,
-    cookieValue: ctx.sealSession(site.id, clientPrincipal, expiresAt),
+    cookieValue: ctx.sealSession(sessionScope(site.id, environment), clientPrincipal, expiresAt),
     expiresOn: new Date(expiresAt * 1000).toISOString(),
     clientPrincipal,
   };

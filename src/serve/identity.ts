@@ -1,6 +1,6 @@
 /**
  * Who is signed in to a site served by `portico serve`, and with which roles. Sessions are sealed under a
- * key of the site's own, so a cookie of one site means nothing on another. Custom roles come from the
+ * key of the site environment's own, so a cookie of one site, or of a preview, means nothing on another. Custom roles come from the
  * site's users (invitations, `portico users`), read at each request from a directory every node keeps in
  * memory and reloads from the change log, so an update or a removal applies within a poll interval,
  * whatever the cookie was issued with. A site whose config names `auth.rolesSource` keeps the roles its
@@ -18,6 +18,7 @@ import {
   type RoleDirectory,
   recordSignOut,
   type ServingEntry,
+  sessionScope,
 } from '../control-plane/index.js';
 import {
   type ClientPrincipal,
@@ -73,7 +74,10 @@ export function createSiteSessions(
   applyChanges: () => Promise<void>,
 ): SessionCodec {
   const sealed = createSealedSessionCodec({
-    key: siteSessionKey(control, entry.siteId),
+    key: siteSessionKey(
+      control,
+      sessionScope(entry.siteId, { id: entry.environmentId, name: entry.environmentName }),
+    ),
     signedOut: {
       has: (sessionId) => roles.isSignedOut(entry.siteId, sessionId),
       async add(sessionId, expiresAt) {
@@ -111,14 +115,15 @@ export function createSiteSessions(
 }
 
 /**
- * The keys a site's sessions are sealed with, one per rotation period (the sealed codec seals under the
- * current one and opens with it and the one before); test sessions minted by the admin API use them too.
+ * The keys a site environment's sessions are sealed with (`scope`: control-plane `sessionScope`), one per
+ * rotation period (the sealed codec seals under the current one and opens with it and the one before);
+ * test sessions minted by the admin API use them too.
  * The codec asks for a key on every read of a cookie: the last few generations' keys are remembered
  * instead of derived again (the service key does not change while the process runs).
  */
-export function siteSessionKey(control: ControlContext, siteId: string): (generation: number) => Buffer {
+export function siteSessionKey(control: ControlContext, scope: string): (generation: number) => Buffer {
   return memoize(KEPT_GENERATIONS, (generation: number) =>
-    control.sealer.deriveKey(`sessions:${siteId}:${generation}`),
+    control.sealer.deriveKey(`sessions:${scope}:${generation}`),
   );
 }
 

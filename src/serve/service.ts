@@ -292,8 +292,8 @@ async function startOnStorage(
     publicUrl,
     validateSettings: validateAppSettings,
     domainDns: createDomainDns(options.dnsServer),
-    sealSession: (siteId, principal, expiresAt) =>
-      sealValue(siteSessionKey(control, siteId), principal, expiresAt),
+    sealSession: (scope, principal, expiresAt) =>
+      sealValue(siteSessionKey(control, scope), principal, expiresAt),
     flushTraffic: async () => flushTraffic?.(),
   };
   await expireUploads(control);

@@ -2,7 +2,7 @@
  * Role management as a visitor sees it in `portico serve`: admin-minted test sessions, invitation links
  * at `/.auth/invitations/<code>` (accept, sign-in redirect, 400 through `responseOverrides`), roles read
  * at each request (an update or removal applies to existing sessions), purge, and sessions bound to
- * their site. Real sockets, real SQLite.
+ * their site and environment. Real sockets, real SQLite.
  * @see spec/swa-behaviour.md §2.3–2.4; issue 4 "Roles"
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,11 +36,13 @@ describe('portico serve: users, invitations and sessions', () => {
   let t: TestService;
   let club: string;
   let other: string;
+  const deploymentTokens = new Map<string, string>();
 
   async function createSite(name: string): Promise<string> {
     const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
     expect(created.status).toBe(201);
     const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    deploymentTokens.set(name, body.properties.apiKey);
     const app = await writeApp(
       {
         'index.html': `<h1>${name} home</h1>`,
@@ -53,9 +55,17 @@ describe('portico serve: users, invitations and sessions', () => {
     return body.properties.defaultHostname;
   }
 
-  async function mint(site: string, userDetails: string): Promise<{ cookie: string; principal: Principal }> {
+  async function mint(
+    site: string,
+    userDetails: string,
+    environmentName?: string,
+  ): Promise<{ cookie: string; principal: Principal }> {
     const response = await t.admin('POST', `${SITES_PATH}/${site}/createTestSession`, {
-      properties: { provider: 'github', userDetails },
+      properties: {
+        provider: 'github',
+        userDetails,
+        ...(environmentName === undefined ? {} : { environmentName }),
+      },
     });
     expect(response.status).toBe(200);
     const { properties } = response.json<MintedSession>();
@@ -124,6 +134,32 @@ describe('portico serve: users, invitations and sessions', () => {
     // The cookie of one site means nothing on another.
     expect(await me(other, alice.cookie)).toBeNull();
     expect((await open(club, '/members/', alice.cookie)).status).toBe(403);
+  });
+
+  it('a session of one environment means nothing on another environment of the same site', async () => {
+    const app = await writeApp(
+      { 'index.html': '<h1>club stage</h1>', 'members/index.html': 'stage' },
+      CONFIG,
+    );
+    const deployed = await deployFolders(t.service, deploymentTokens.get('club') ?? '', app, {
+      environment: 'stage',
+    });
+    expect(deployed.status).toBe(200);
+    const build = await t.admin('GET', `${SITES_PATH}/club/builds/stage`);
+    const stage = build.json<{ properties: { hostname: string } }>().properties.hostname;
+    // A preview may run other code than production (its own roles function, its own providers): what
+    // it signs in must not carry over, and production's sessions do not open a preview either.
+    const onStage = await mint('club', 'ivy', 'stage');
+    expect(await me(stage, onStage.cookie)).toMatchObject({ userDetails: 'ivy' });
+    expect(await me(club, onStage.cookie)).toBeNull();
+    const onProduction = await mint('club', 'ivy');
+    expect(await me(club, onProduction.cookie)).toMatchObject({ userDetails: 'ivy' });
+    expect(await me(stage, onProduction.cookie)).toBeNull();
+    const missing = await t.admin('POST', `${SITES_PATH}/club/createTestSession`, {
+      properties: { provider: 'github', userDetails: 'ivy', environmentName: 'nope' },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain("no environment 'nope'");
   });
 
   it('an invitation link gives its roles to the invited user, once', async () => {

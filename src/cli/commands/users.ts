@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { User } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
-import { parseHours, parseRoles, parseSessionHours } from '../options.js';
+import { parseEnvironment, parseHours, parseRoles, parseSessionHours } from '../options.js';
 import {
   addJsonOption,
   formatFields,
@@ -33,6 +33,7 @@ interface SessionFlags extends SiteFlags {
   readonly provider: string;
   readonly user: string;
   readonly hours: number;
+  readonly env: string;
 }
 
 interface UserFlags extends SiteFlags {
@@ -74,10 +75,16 @@ export function registerUsersCommands(program: Command): void {
     .description(
       'Mint a session cookie for a user, with the roles the site gives them (admin only; for testing until sign-in is configured)',
     )
-    .requiredOption('--site <name>', 'the site (the cookie works on each of its environments)')
+    .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')
     .requiredOption('--user <name>', 'user name at the provider (GitHub user name, or e-mail for aad)')
     .option('--hours <hours>', 'hours the session lasts (1-24)', parseSessionHours, 8)
+    .option(
+      '--env <env>',
+      'the environment the cookie works on (only that one)',
+      parseEnvironment,
+      'production',
+    )
     .action((flags: SessionFlags) => mintSession(flags));
 }
 
@@ -86,6 +93,7 @@ async function mintSession(flags: SessionFlags): Promise<void> {
     provider: flags.provider,
     userDetails: flags.user,
     hours: flags.hours,
+    environmentName: flags.env,
   });
   if (flags.json === true) {
     writeJson(session);

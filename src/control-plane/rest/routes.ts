@@ -391,7 +391,9 @@ function userRoutes(ctx: ControlContext): Route[] {
       auth: 'admin',
       summary:
         'Portico only: mint a session cookie for an identity, with the roles the site gives it (for testing until sign-in is configured)',
-      requestExample: { properties: { provider: 'github', userDetails: 'octocat', hours: 8 } },
+      requestExample: {
+        properties: { provider: 'github', userDetails: 'octocat', hours: 8, environmentName: 'production' },
+      },
       handler: async (r) => {
         const site = await siteOf(ctx, r);
         const p = propertiesOf(await readJson(r.req));
@@ -399,6 +401,7 @@ function userRoutes(ctx: ControlContext): Route[] {
           provider: String(p.provider ?? ''),
           userDetails: String(p.userDetails ?? ''),
           hours: Number(p.hours ?? 8),
+          ...(p.environmentName === undefined ? {} : { environment: String(p.environmentName) }),
         });
         return { status: 200, body: { properties: session } };
       },
