@@ -11,7 +11,7 @@ import { createContext, type EdgeContext, headerValue, type PrincipalListener } 
 import { handleInvitation, invitationCodeOf } from './invitations.js';
 import { parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendRedirect, sendText } from './respond.js';
-import { type CompiledRoute, folderIndexOf, isApiPath, matchRoute } from './routing/index.js';
+import { apiRouteQuery, type CompiledRoute, isApiPath, matchRoute, servedFileOf } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
 import { serveFromDevServer } from './serve-devserver.js';
 import { isConfigFile, sendError, serveStatic } from './serve-static.js';
@@ -108,11 +108,13 @@ function findRoute(ctx: EdgeContext): CompiledRoute | undefined {
   if (ctx.rules.routes.length === 0) {
     return undefined;
   }
-  const isStatic = !isApiPath(ctx.path) && !ctx.path.startsWith('/.auth/');
-  const indexPath = isStatic
-    ? folderIndexOf(ctx.path, (p) => ctx.site.files.get(p) !== undefined)
-    : undefined;
-  const route = matchRoute(ctx.rules.routes, { path: ctx.path, method: ctx.method, indexPath });
+  const isApi = isApiPath(ctx.path);
+  const isStatic = !isApi && !ctx.path.startsWith('/.auth/');
+  const indexPath = isStatic ? servedFileOf(ctx.path, (p) => ctx.site.files.get(p) !== undefined) : undefined;
+  const query = isApi
+    ? apiRouteQuery(ctx.path, ctx.method)
+    : { path: ctx.path, method: ctx.method, indexPath };
+  const route = matchRoute(ctx.rules.routes, query);
   if (route !== undefined) {
     ctx.trace.note = `routes[${route.rule.index}] ${route.rule.route}`;
   }

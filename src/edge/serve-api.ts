@@ -7,6 +7,7 @@ import { encodePrincipalHeader } from './auth/index.js';
 import type { EdgeContext } from './context.js';
 import { createRequestId } from './proxy/index.js';
 import { sendText } from './respond.js';
+import { functionPathOf } from './routing/index.js';
 
 const DEV_NO_API_HINT =
   'No API is configured for this site. Start the dev server with --api <apiDir> or --api-devserver-url <url> to serve /api.';
@@ -36,9 +37,12 @@ export function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void
   });
 }
 
-/** True when the request names the roles function (compared decoded and case-insensitively). */
+/**
+ * True when the request names the roles function: compared decoded and as a function's route is matched,
+ * without case, repeated slashes or a trailing slash (`/API//GetRoles/` is `/api/getroles`).
+ */
 function isRolesSource(pathAndQuery: string, rolesSourcePath: string): boolean {
-  return safeDecode(pathAndQuery.split('?', 1)[0] ?? '').toLowerCase() === rolesSourcePath;
+  return functionPathOf(safeDecode(pathAndQuery.split('?', 1)[0] ?? '')) === rolesSourcePath;
 }
 
 /** The id the host already gave the request (`portico serve` sends it back as `x-ms-request-id`). */

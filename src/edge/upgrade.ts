@@ -11,7 +11,7 @@ import { matchRoles } from './auth/index.js';
 import { writeSocketAnswer } from './devserver/index.js';
 import { refuseUpgrade } from './proxy/index.js';
 import { parseRequestTarget } from './request-target.js';
-import { isApiPath, matchRoute } from './routing/index.js';
+import { apiRouteQuery, isApiPath, matchRoute } from './routing/index.js';
 import type { EdgeSite, EdgeStateProvider } from './site.js';
 
 /** Creates the listener for the server's `upgrade` event. It never throws. */
@@ -57,7 +57,8 @@ function checkAccess(
   if (rules.access?.({ remoteAddress: req.socket.remoteAddress, header }) !== undefined) {
     return { status: 403, text: 'Access denied by the networking rules.' };
   }
-  const route = matchRoute(rules.routes, { path, method: (req.method ?? 'GET').toUpperCase() });
+  const method = (req.method ?? 'GET').toUpperCase();
+  const route = matchRoute(rules.routes, isApiPath(path) ? apiRouteQuery(path, method) : { path, method });
   const verdict = matchRoles(site.sessions.read(req.headers.cookie), route?.rule.allowedRoles);
   if (verdict === 'unauthenticated') {
     return { status: 401, text: 'You need to sign in first.' };

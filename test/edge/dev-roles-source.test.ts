@@ -121,11 +121,15 @@ describe('portico start --api: the roles function of the managed functions', () 
 
   beforeAll(async () => {
     app = await startApp(
-      { 'index.html': 'home', 'reviews/index.html': 'reviews' },
+      { 'index.html': 'home', 'reviews/index.html': 'reviews', 'secret.html': 'the secret' },
       {
         apiDir: SIGNIN_API,
         config: {
-          routes: [{ route: '/reviews/*', allowedRoles: ['reviewer'] }],
+          routes: [
+            { route: '/reviews/*', allowedRoles: ['reviewer'] },
+            { route: '/api/whoami', allowedRoles: ['reviewer'] },
+            { route: '/secret.html', allowedRoles: ['reviewer'] },
+          ],
           auth: { rolesSource: '/api/GetRoles' },
         },
       },
@@ -146,5 +150,38 @@ describe('portico start --api: the roles function of the managed functions', () 
     const me = (await app.fetch('/.auth/me', { headers: { cookie } })).json<Me>();
     expect(me.clientPrincipal?.userRoles).toEqual(['anonymous', 'authenticated', 'reviewer', 'via_github']);
     expect((await app.fetch('/reviews/', { headers: { cookie } })).text).toBe('reviews');
+  });
+
+  const signInAda = async () => {
+    const signedIn = await app.fetch('/.auth/login/github', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ userDetails: 'ada' }).toString(),
+    });
+    return (signedIn.header('set-cookie') ?? '').split(';')[0] ?? '';
+  };
+
+  it('keeps the roles function unreachable however its path is written', async () => {
+    for (const path of ['/api/GetRoles/', '/API/GetRoles/', '/api//getroles', '/Api/GETROLES']) {
+      const answer = await app.fetch(path, { method: 'POST', body: '{"userDetails":"ada"}' });
+      expect(answer.status, path).toBe(403);
+    }
+  });
+
+  it('holds a rule on an /api path for every case the functions answer (they route without case)', async () => {
+    for (const path of ['/api/whoami', '/API/whoami', '/api/WhoAmI', '/Api/WHOAMI/']) {
+      expect((await app.fetch(path)).status, path).toBe(401);
+    }
+    const cookie = await signInAda();
+    expect((await app.fetch('/API/WhoAmI', { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('holds a rule on an .html file for the extensionless URL that serves it', async () => {
+    expect((await app.fetch('/secret.html')).status).toBe(401);
+    expect((await app.fetch('/secret')).status).toBe(401);
+    const cookie = await signInAda();
+    const opened = await app.fetch('/secret', { headers: { cookie } });
+    expect(opened.status).toBe(200);
+    expect(opened.text).toBe('the secret');
   });
 });

@@ -5,7 +5,7 @@
 import type { NormalizedConfig } from '../../config/types.js';
 import { type CompiledFallback, compileFallback } from './navigation-fallback.js';
 import { type AccessCheck, compileAccessCheck } from './networking.js';
-import { type CompiledRoute, compileRoutes } from './routes.js';
+import { type CompiledRoute, compileRoutes, functionPathOf } from './routes.js';
 
 /** Everything the edge needs from one `staticwebapp.config.json`, compiled. */
 export interface SiteRules {
@@ -13,7 +13,7 @@ export interface SiteRules {
   readonly routes: readonly CompiledRoute[];
   readonly fallback?: CompiledFallback;
   readonly access?: AccessCheck;
-  /** Lower-cased `auth.rolesSource` path, whose external requests get 403 (D5). */
+  /** `auth.rolesSource` as {@link functionPathOf} writes it; requests from outside for it get 403 (D5). */
   readonly rolesSourcePath?: string;
 }
 
@@ -24,6 +24,7 @@ export function compileSiteRules(config: NormalizedConfig): SiteRules {
     routes: compileRoutes(config.routes),
     fallback: compileFallback(config.navigationFallback),
     access: compileAccessCheck(config),
-    rolesSourcePath: config.auth.rolesSource?.toLowerCase(),
+    rolesSourcePath:
+      config.auth.rolesSource === undefined ? undefined : functionPathOf(config.auth.rolesSource),
   });
 }

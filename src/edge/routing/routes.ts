@@ -1,8 +1,11 @@
 /**
  * `routes[]` matching (spec §1.1): rules are tried in array order and the first rule whose `route` and
  * `methods` match wins; `allowedRoles` is not part of matching. Decision D1: for static requests that
- * resolve to a folder's `index.html`, each rule is also tried against that index path, so
- * `/admin/*` and `/admin/index.html` both protect `/admin` and `/admin/`.
+ * are served from another file (a folder's `index.html`, or `<path>.html` for an extensionless path),
+ * each rule is also tried against that file's path, so `/admin/*` and `/admin/index.html` both protect
+ * `/admin` and `/admin/`, and `/secret.html` protects `/secret`.
+ * Matching is case-sensitive (spec §1.2), except for API calls: `/API/x` is one (spec §10.12) and
+ * functions route without regard to case, so a rule on `/api/x` must hold for `/API/X` too (fail closed).
  */
 import type { RouteRule } from '../../config/types.js';
 import { compilePattern, type PathMatcher } from './pattern.js';
@@ -11,6 +14,8 @@ import { compilePattern, type PathMatcher } from './pattern.js';
 export interface CompiledRoute {
   readonly rule: RouteRule;
   readonly matches: PathMatcher;
+  /** The rule's pattern in lower case, for API calls' lower-cased paths. */
+  readonly matchesFolded: PathMatcher;
   readonly methods?: ReadonlySet<string>;
   /** True when the rule's pattern starts with `/api/` (only redirect and allowedRoles apply there). */
   readonly isApiRule: boolean;
@@ -23,6 +28,7 @@ export function compileRoutes(rules: readonly RouteRule[]): readonly CompiledRou
       Object.freeze({
         rule,
         matches: compilePattern(rule.route),
+        matchesFolded: compilePattern(rule.route.toLowerCase()),
         methods: rule.methods ? new Set<string>(rule.methods) : undefined,
         isApiRule: isApiPath(rule.route),
       }),
@@ -34,23 +40,41 @@ export function compileRoutes(rules: readonly RouteRule[]): readonly CompiledRou
 export interface RouteQuery {
   readonly path: string;
   readonly method: string;
-  /** The folder index path (`/admin/index.html`) when the path resolves to one (D1); static only. */
+  /** The file the path is served from when that is another path (`/admin/index.html`, D1); static only. */
   readonly indexPath?: string;
 }
 
+/** The query of an API call (spec §10.12): its path is compared without case. */
+export function apiRouteQuery(path: string, method: string): RouteQuery & { readonly folded: true } {
+  return { path: path.toLowerCase(), method, folded: true };
+}
+
 /** Returns the first rule matching the request, or undefined. Pure: no logging, no I/O. */
-export function matchRoute(routes: readonly CompiledRoute[], query: RouteQuery): CompiledRoute | undefined {
+export function matchRoute(
+  routes: readonly CompiledRoute[],
+  query: RouteQuery & { readonly folded?: boolean },
+): CompiledRoute | undefined {
   // An indexed loop: a for-of over this frozen array allocated an iterator per request (bench/micro).
   for (let i = 0; i < routes.length; i += 1) {
     const route = routes[i];
     if (route === undefined || (route.methods && !route.methods.has(query.method))) {
       continue;
     }
-    if (route.matches(query.path) || (query.indexPath !== undefined && route.matches(query.indexPath))) {
+    const matches = query.folded === true ? route.matchesFolded : route.matches;
+    if (matches(query.path) || (query.indexPath !== undefined && matches(query.indexPath))) {
       return route;
     }
   }
   return undefined;
+}
+
+/**
+ * A path as a function's route is matched: without case, repeated slashes or trailing slashes
+ * (`/API//GetRoles/` → `/api/getroles`).
+ */
+export function functionPathOf(path: string): string {
+  const folded = path.toLowerCase().replace(/\/{2,}/g, '/');
+  return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
 }
 
 /** `/api/...` (case-insensitive) is an API call; plain `/api` is not (spec §10.12). */

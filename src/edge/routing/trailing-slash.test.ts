@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrailingSlash } from '../../config/types.js';
-import { folderIndexOf, resolveStaticPath } from './trailing-slash.js';
+import { resolveStaticPath, servedFileOf } from './trailing-slash.js';
 
 const files = new Set(['/index.html', '/about/index.html', '/contact.html', '/style.css']);
 const exists = (path: string) => files.has(path);
@@ -70,11 +70,18 @@ describe('resolveStaticPath', () => {
   });
 });
 
-describe('folderIndexOf', () => {
-  it('finds the index of folders only', () => {
-    expect(folderIndexOf('/about', exists)).toBe('/about/index.html');
-    expect(folderIndexOf('/about/', exists)).toBe('/about/index.html');
-    expect(folderIndexOf('/contact', exists)).toBeUndefined();
-    expect(folderIndexOf('/', exists)).toBe('/index.html');
+describe('servedFileOf', () => {
+  it("finds the folder's index, else the .html file, that serves a path", () => {
+    expect(servedFileOf('/about', exists)).toBe('/about/index.html');
+    expect(servedFileOf('/about/', exists)).toBe('/about/index.html');
+    expect(servedFileOf('/', exists)).toBe('/index.html');
+    expect(servedFileOf('/contact', exists)).toBe('/contact.html');
+    expect(servedFileOf('/contact/', exists)).toBe('/contact.html');
+  });
+
+  it('finds nothing for a path that is itself a file, or serves nothing', () => {
+    expect(servedFileOf('/contact.html', exists)).toBeUndefined();
+    expect(servedFileOf('/style.css', exists)).toBeUndefined();
+    expect(servedFileOf('/nope', exists)).toBeUndefined();
   });
 });

@@ -85,15 +85,23 @@ function resolveBare(path: string, m: Mode, exists: Exists): StaticResolution {
 }
 
 /**
- * The folder index a path resolves to, if any (decision D1): `/admin/` or `/admin` → `/admin/index.html`
- * when that file exists and `/admin` is not itself a file.
+ * The other file a path may be served from, if any (decision D1): `/admin/` or `/admin` →
+ * `/admin/index.html` when that file exists and `/admin` is not itself a file; else `/secret` or
+ * `/secret/` → `/secret.html` when that file exists. Route rules are tried on it too, so a rule on the
+ * file protects every URL that serves it, whatever the `trailingSlash` mode.
  */
-export function folderIndexOf(path: string, exists: Exists): string | undefined {
-  const candidate = path.endsWith('/') ? path + INDEX : `${path}/${INDEX}`;
-  if (!path.endsWith('/') && exists(path)) {
+export function servedFileOf(path: string, exists: Exists): string | undefined {
+  const slashed = path.endsWith('/');
+  if (!slashed && exists(path)) {
     return undefined;
   }
-  return exists(candidate) ? candidate : undefined;
+  const index = slashed ? path + INDEX : `${path}/${INDEX}`;
+  if (exists(index)) {
+    return index;
+  }
+  const bare = slashed ? path.slice(0, -1) : path;
+  const html = `${bare}.html`;
+  return bare !== '' && exists(html) ? html : undefined;
 }
 
 const MISSING: StaticResolution = Object.freeze({ kind: 'missing' });
