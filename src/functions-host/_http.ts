@@ -13,6 +13,8 @@ export interface LoopbackRequest {
   readonly body?: string;
   /** The whole exchange, connection to last byte, must finish within this. */
   readonly timeoutMs: number;
+  /** The worker's Unix socket, when the request goes there instead of to the URL's port. */
+  readonly socketPath?: string;
 }
 
 /** The worker's answer, body as text. */
@@ -24,7 +26,8 @@ export interface LoopbackResponse {
 /** Sends one request to `url`; rejects on connection errors and on timeout. */
 export function sendLoopbackRequest(url: string, init: LoopbackRequest): Promise<LoopbackResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method, headers: init.headers, agent: false }, (res) => {
+    const options = { method: init.method, headers: init.headers, agent: false, socketPath: init.socketPath };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -51,6 +54,7 @@ export async function postJson(
   path: string,
   body: unknown,
   timeoutMs: number,
+  socketPath?: string,
 ): Promise<LoopbackResponse> {
   try {
     return await sendLoopbackRequest(`${baseUrl}${path.startsWith('/') ? path : `/${path}`}`, {
@@ -58,6 +62,7 @@ export async function postJson(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body) ?? 'null',
       timeoutMs,
+      ...(socketPath === undefined ? {} : { socketPath }),
     });
   } catch (error) {
     const message = errorMessage(error);

@@ -22,7 +22,7 @@ export interface ConnectionTarget {
 
 /** The supervisor's listener. */
 export interface ConnectionListener {
-  /** The port bound (the one asked for, or the one the system picked for 0). */
+  /** The port bound (the one asked for, or the one the system picked for 0); 0 without a TCP port. */
   readonly port: number;
   /** The Unix socket bound as well, when one was asked for. */
   readonly socketPath: string | undefined;
@@ -45,15 +45,16 @@ export interface ConnectionListener {
 const MAX_WAITING = 1_024;
 
 /**
- * Binds `host:port` (0 picks a free port) and, when given, the Unix sockets `sockets.http` and
- * `sockets.frames` (their folder must exist and be private). A busy port is a user error naming the port.
+ * Binds `host:port` (0 picks a free port; `undefined`: no TCP port) and, when given, the Unix sockets
+ * `sockets.http` and `sockets.frames` (their folder must exist and be private). A busy port is a user
+ * error naming the port.
  * @example
  * const listener = await openListener('127.0.0.1', 0, { http: '/tmp/portico-sock-x/api.sock', frames: … });
  * listener.add(worker);
  */
 export async function openListener(
   host: string,
-  port: number,
+  port: number | undefined,
   sockets?: { readonly http: string; readonly frames: string },
 ): Promise<ConnectionListener> {
   const targets: ConnectionTarget[] = [];
@@ -81,10 +82,10 @@ export async function openListener(
     });
   };
   const accept = (protocol: ConnectionProtocol) => (socket: Socket) => dispatch(socket, protocol);
-  const server = createServer({ pauseOnConnect: true }, accept('http'));
+  const server = port === undefined ? undefined : createServer({ pauseOnConnect: true }, accept('http'));
   // A listener error after binding (none is expected on loopback) must never crash the parent.
-  const bound = await bind(server, host, port);
-  server.on('error', () => {});
+  const bound = server === undefined || port === undefined ? 0 : await bind(server, host, port);
+  server?.on('error', () => {});
   const locals: Server[] = [];
   try {
     if (sockets !== undefined) {
@@ -92,7 +93,7 @@ export async function openListener(
       locals.push(await bindSocket(accept('frames'), sockets.frames));
     }
   } catch (error) {
-    server.close();
+    server?.close();
     for (const local of locals) {
       local.close();
     }
@@ -123,7 +124,7 @@ export async function openListener(
       // Not waiting for close's callback: Node waits there for the connections handed to workers, which
       // are the workers' business (they are stopped, or stopping, by now). Closing a Unix socket server
       // removes its file at once.
-      server.close();
+      server?.close();
       for (const local of locals) {
         local.close();
       }

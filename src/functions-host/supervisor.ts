@@ -6,6 +6,7 @@
  * changes in dev and on `restart()`, and never leaves one behind when the parent goes away. While no
  * worker is ready, new connections wait for the next one; when none can load, they are closed.
  */
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { countOf } from '../shared/count.js';
 import { PorticoError } from '../shared/errors.js';
@@ -196,7 +197,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
         'the API worker is not running (restarting or failed to load)',
       );
     }
-    return postJson(this.url, path, body, this.#timings.invokeTimeoutMs);
+    return postJson(this.url, path, body, this.#timings.invokeTimeoutMs, this.socketPath);
   }
 
   whenReady(): Promise<void> {
@@ -246,7 +247,14 @@ class FunctionsHostSupervisor implements FunctionsHost {
     this.#socketDir = await createSocketDir();
     const dir = this.#socketDir;
     const sockets = dir === undefined ? undefined : { http: dir.socketPath, frames: dir.frameSocketPath };
-    this.#listener = await openListener(this.#host, this.#options.port ?? 0, sockets);
+    const tcp = this.#options.listenTcp !== false;
+    if (!tcp && sockets === undefined) {
+      throw new PorticoError(
+        'FUNCTIONS_LISTEN_FAILED',
+        `the API needs a Unix socket, and none can be made under ${tmpdir()} (the path is too long, or the system has none); set TMPDIR to a short folder such as /tmp.`,
+      );
+    }
+    this.#listener = await openListener(this.#host, tcp ? (this.#options.port ?? 0) : undefined, sockets);
     const info = await this.#serialize(() => this.#replaceAll());
     this.#listed = describeFunctions(info.functions);
     if (info.workerProcesses > 1) {

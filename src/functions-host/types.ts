@@ -68,6 +68,12 @@ export interface FunctionsHostOptions {
   readonly port?: number;
   /** Address the worker listens on (default 127.0.0.1). */
   readonly host?: string;
+  /**
+   * False: no TCP port at all, only the private Unix sockets the edge of this process uses (`portico
+   * serve`): a loopback port is open to every process of the machine, other sites' functions included,
+   * and would take their requests past the edge's rules and header stripping. Default true.
+   */
+  readonly listenTcp?: boolean;
   /** App settings, as the control plane will pass them; validated, and they override the environment. */
   readonly appSettings?: Readonly<Record<string, string>>;
   /** Dev mode: add `local.settings.json` `Values`, never overriding variables already set. */

@@ -151,6 +151,8 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
     appSettings: options.appSettings,
     useLocalSettings: false,
     watch: false,
+    // Only the edge of this process may reach the worker: no loopback port for other sites to call.
+    listenTcp: false,
     baseEnv: MANAGED_BASE_ENV,
     logger: options.logger,
     sandboxIdentity: options.identity,

@@ -16,6 +16,7 @@ import { untraversable } from '../../src/functions-host/sandbox/user.js';
 import { defaultWorkerPath } from '../../src/functions-host/sandbox/worker-files.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createPostgresDatabase, hasPostgres, testRedisUrl } from '../helpers/databases.js';
+import { listeningTcpPorts } from '../helpers/listening.js';
 import { createDeployedSite, removeData, startTestService } from '../helpers/service.js';
 
 const HOSTILE_API = fileURLToPath(new URL('../fixtures/hostile/api', import.meta.url));
@@ -152,6 +153,14 @@ describe.each(matrix)(
       expect(existsSync(join('/tmp', marker))).toBe(false);
       expect(existsSync(join(tenant.t.dataDir, marker))).toBe(false);
       expect(existsSync(join(tenant.victimApi, marker))).toBe(false);
+    });
+
+    it('opens no port of its own for an API: only the edge reaches the workers', async () => {
+      // A loopback port of the victim's API would let the tenant's function call it directly, past the
+      // edge's route rules and with a forged x-ms-client-principal.
+      expect((await tenant.t.get(tenant.host, '/api/normal')).status).toBe(200);
+      const { port, adminPort } = tenant.t.service;
+      expect(await listeningTcpPorts()).toEqual([port, adminPort].sort((a, b) => a - b));
     });
 
     it('keeps the tenant’s own functions working: app settings, its files, its temp folder', async () => {
