@@ -45,8 +45,33 @@ describe('problemOfNodeSetting', () => {
         `Node.js writes files of its own with ${name}`,
       );
     }
-    for (const name of ['NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'node_options', 'DATABASE_URL']) {
+    for (const name of [
+      'NODE_ENV',
+      'NODE_EXTRA_CA_CERTS',
+      'node_options',
+      'DATABASE_URL',
+      'ld_preload',
+      'PATH',
+    ]) {
       expect(problemOfNodeSetting(name, '--allow-fs-read=*'), name).toBeUndefined();
+    }
+  });
+
+  it('refuses what the loader, the C library or OpenSSL load code or files from, and the host’s own', () => {
+    for (const name of [
+      'LD_PRELOAD',
+      'LD_LIBRARY_PATH',
+      'LD_AUDIT',
+      'GCONV_PATH',
+      'GLIBC_TUNABLES',
+      'OPENSSL_CONF',
+    ]) {
+      expect(problemOfNodeSetting(name, '/home/site/wwwroot/evil.so'), name).toContain(
+        `the system loads code or files named by ${name}`,
+      );
+    }
+    for (const name of ['NODE_CHANNEL_FD', 'NODE_UNIQUE_ID']) {
+      expect(problemOfNodeSetting(name, '3'), name).toContain('a site cannot set it');
     }
   });
 

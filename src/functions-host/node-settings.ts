@@ -1,10 +1,12 @@
 /**
- * App settings that Node.js reads for itself when a worker starts (decision 0059). A site's app settings
- * become its worker's environment, so `NODE_OPTIONS=--allow-fs-read=*` would widen the sandbox's
- * permission model, and `--require` would load a file before the worker; `NODE_REDIRECT_WARNINGS` and
- * `NODE_V8_COVERAGE` make Node.js itself write files, which the permission model does not check. The
- * checks here keep `NODE_OPTIONS` to options that only tune the worker (heap size, warnings, source maps)
- * and refuse the variables that write files. Pure functions: `validateAppSettings` applies them.
+ * App settings that Node.js, or the system's loader and C library, read for themselves when a worker
+ * starts (decision 0059). A site's app settings become its worker's environment, so
+ * `NODE_OPTIONS=--allow-fs-read=*` would widen the sandbox's permission model, and `--require` would load
+ * a file before the worker; `NODE_REDIRECT_WARNINGS` and `NODE_V8_COVERAGE` make Node.js itself write
+ * files, which the permission model does not check. `LD_PRELOAD` and its kin load native code into every
+ * program the worker's environment reaches, the sandbox's own launchers (bubblewrap, setpriv) included,
+ * some of which run as root. The checks here keep `NODE_OPTIONS` to options that only tune the worker (heap
+ * size, warnings, source maps) and refuse the rest. Pure functions: `validateAppSettings` applies them.
  */
 
 /** The variable Node.js takes options from. */
@@ -16,6 +18,35 @@ const FILE_WRITING_VARIABLES: ReadonlySet<string> = new Set([
   'NODE_V8_COVERAGE',
   'NODE_COMPILE_CACHE',
   'NODE_REPL_EXTERNAL_MODULE',
+]);
+
+/**
+ * Variables the dynamic loader, the C library or OpenSSL read to load code or files when any program
+ * starts: glibc's own list of what it ignores for setuid programs, every `LD_*`, and OpenSSL's.
+ */
+const LOADER_VARIABLES: ReadonlySet<string> = new Set([
+  'GCONV_PATH',
+  'GETCONF_DIR',
+  'GLIBC_TUNABLES',
+  'HOSTALIASES',
+  'LOCALDOMAIN',
+  'LOCPATH',
+  'MALLOC_TRACE',
+  'NIS_PATH',
+  'NLSPATH',
+  'RESOLV_HOST_CONF',
+  'RES_OPTIONS',
+  'TZDIR',
+  'OPENSSL_CONF',
+  'OPENSSL_MODULES',
+  'OPENSSL_ENGINES',
+]);
+
+/** Variables with which Node.js and its parent speak: the worker's host sets them, a site never. */
+const HOST_VARIABLES: ReadonlySet<string> = new Set([
+  'NODE_CHANNEL_FD',
+  'NODE_CHANNEL_SERIALIZATION_MODE',
+  'NODE_UNIQUE_ID',
 ]);
 
 /** What a value of an allowed option looks like; undefined: the option takes no value. */
@@ -52,10 +83,16 @@ const ALLOWED_TEXT = [...ALLOWED_OPTIONS]
   .join(', ');
 
 /**
- * Why a site may not have this app setting because of what Node.js does with it, or undefined when it
- * may. Only `NODE_OPTIONS` and the file-writing variables are concerned.
+ * Why a site may not have this app setting because of what Node.js, the loader or the C library does
+ * with it, or undefined when it may. Names are compared as the system does: with case.
  */
 export function problemOfNodeSetting(name: string, value: string): string | undefined {
+  if (name.startsWith('LD_') || LOADER_VARIABLES.has(name)) {
+    return `the system loads code or files named by ${name} into the worker's programs before their sandbox applies; remove it`;
+  }
+  if (HOST_VARIABLES.has(name)) {
+    return `Node.js takes ${name} from the process that starts the worker; a site cannot set it`;
+  }
   if (FILE_WRITING_VARIABLES.has(name)) {
     return `Node.js writes files of its own with ${name}, outside the sandbox of a site's functions; remove it`;
   }

@@ -139,12 +139,15 @@ describe('control plane: checks on save', () => {
       expect(await list()).toEqual({ KEEP: '1' });
     });
 
-    it('keeps NODE_OPTIONS to options that cannot widen the functions sandbox, and refuses the file-writing variables', async () => {
+    it('keeps NODE_OPTIONS to options that cannot widen the functions sandbox, and refuses the file-writing and loader variables', async () => {
       const badSettings: readonly (readonly [string, string])[] = [
         ['NODE_OPTIONS', '--max-old-space-size=256 --allow-fs-read=* --allow-child-process'],
         ['NODE_OPTIONS', '--require /tmp/x.js'],
         ['NODE_OPTIONS', '"--allow-fs-read=*"'],
         ['NODE_REDIRECT_WARNINGS', '/tmp/warnings.log'],
+        ['LD_PRELOAD', '/home/site/wwwroot/evil.so'],
+        ['GCONV_PATH', '/home/site/wwwroot'],
+        ['OPENSSL_CONF', '/home/site/wwwroot/engine.cnf'],
       ];
       for (const [name, value] of badSettings) {
         const response = await t.admin('PUT', settingsPath, { properties: { OTHER: '2', [name]: value } });
