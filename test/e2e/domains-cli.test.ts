@@ -124,8 +124,12 @@ describe('portico serve --https-port and portico domain', { timeout: 120_000 }, 
     expect(wrong.stderr).toContain('then run portico domain add --site blog shop.blog.example again');
   });
 
-  it('deletes a domain', async () => {
-    const deleted = await cli(['domain', 'delete', '--site', 'blog', 'www.blog.example']);
+  it('deletes a domain only with --yes when there is no terminal to confirm on', async () => {
+    const unconfirmed = await cli(['domain', 'delete', '--site', 'blog', 'www.blog.example']);
+    expect(unconfirmed.code).not.toBe(0);
+    expect(unconfirmed.stderr).toContain('--yes');
+    expect((await cli(['domain', 'show', '--site', 'blog', 'www.blog.example'])).code).toBe(0);
+    const deleted = await cli(['domain', 'delete', '--site', 'blog', 'www.blog.example', '--yes']);
     expect(deleted.code).toBe(0);
     const show = await cli(['domain', 'show', '--site', 'blog', 'www.blog.example']);
     expect(show.code).not.toBe(0);

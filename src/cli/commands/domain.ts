@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CustomDomainResource, createDomainClient, type DomainClient } from '../../client/index.js';
 import { PorticoError } from '../../shared/errors.js';
+import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import {
   addConnectionOptions,
   type ConnectionFlags,
@@ -77,11 +78,11 @@ export function registerDomainCommands(program: Command): void {
     .requiredOption('--site <name>', 'the site')
     .argument('<domain>', 'the domain')
     .action((name: string, flags: SiteFlags) => showDomain(name, flags));
-  addConnectionOptions(domain.command('delete'))
+  addYesOption(addJsonOption(addConnectionOptions(domain.command('delete'))))
     .description('Remove a custom domain and its certificate')
     .requiredOption('--site <name>', 'the site')
     .argument('<domain>', 'the domain')
-    .action((name: string, flags: SiteFlags) => deleteDomain(name, flags));
+    .action((name: string, flags: SiteFlags & YesFlags) => deleteDomain(name, flags));
   const cert = domain.command('cert').description('The certificate of a custom domain');
   addJsonOption(addConnectionOptions(cert.command('set')))
     .description('Serve an uploaded certificate for the domain instead of one ordered by ACME')
@@ -177,8 +178,14 @@ async function showDomain(name: string, flags: SiteFlags): Promise<void> {
   writeLines(describeDomain(domain));
 }
 
-async function deleteDomain(name: string, flags: SiteFlags): Promise<void> {
-  await (await connect(flags)).delete(flags.site, name);
+async function deleteDomain(name: string, flags: SiteFlags & YesFlags): Promise<void> {
+  const client = await connect(flags);
+  await confirmDeletion(`the custom domain ${name} of ${flags.site} and its certificate`, flags);
+  await client.delete(flags.site, name);
+  if (flags.json === true) {
+    writeJson({ site: flags.site, domain: name, deleted: true });
+    return;
+  }
   writeLines([`Removed the custom domain ${name} of ${flags.site} and its certificate.`]);
 }
 
