@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,11 +55,17 @@ const NPM_ARGS = [
 ];
 
 /**
- * Variables of the server's environment npm may see: the path, locale, and the operator's npm and proxy
- * settings. Not `HOME`: npm would read the operator's `~/.npmrc` (registry tokens a tenant's `.npmrc`
- * could point a registry at), and share its cache and debug logs with every site.
+ * Variables of the server's environment npm may see: the path, locale and temp folder. Not `HOME`: npm
+ * would read the operator's `~/.npmrc` (registry tokens a tenant's `.npmrc` could point a registry at),
+ * and share its cache and debug logs with every site.
  */
-const NPM_ENV = /^(?:PATH|LANG|LC_ALL|TZ|TMPDIR|npm_config_.*|https?_proxy|no_proxy)$/i;
+const NPM_ENV = /^(?:PATH|LANG|LC_ALL|TZ|TMPDIR)$/;
+/**
+ * The operator's npm and proxy settings. They reach npm in its user config file, never in its
+ * environment: a tenant's `.npmrc` can name any variable of npm's environment (`${VAR}`) in a value npm
+ * sends to the registry it names, so a token or proxy password there would go to the tenant's server.
+ */
+const NPM_SETTING = /^(?:npm_config_.+|https?_proxy|no_proxy)$/i;
 
 /** An install the API needs: `key` names what decides its result (for {@link installDependencies} to be skipped). */
 export interface InstallPlan {
@@ -138,11 +144,13 @@ export async function installDependencies(
   const home = options.homeDir ?? (await mkdtemp(join(tmpdir(), 'portico-npm-')));
   await makePrivateDir(home);
   const env = npmEnvironment(home);
+  const settings = operatorNpmSettings();
+  await writeFile(join(home, '.npmrc'), userConfigOf(settings), { mode: 0o600 });
   const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => undefined);
   const npmLog = createNpmLog({
     now: () => performance.now(),
     emit: options.onLine ?? (() => undefined),
-    redact: createRedactor(npmrc, env),
+    redact: createRedactor(npmrc, { ...env, ...settings }),
   });
   const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(() =>
     options.homeDir === undefined ? rm(home, { recursive: true, force: true }) : undefined,
@@ -248,6 +256,48 @@ async function isDirectory(path: string): Promise<boolean> {
  * a private home: its cache there, and no debug log files (npm names their path, under the server's data
  * folder, in a failed install's output).
  */
+/** The operator's npm and proxy settings from the server's environment, by variable name. */
+function operatorNpmSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && value !== '' && NPM_SETTING.test(name)) {
+      settings[name] = value;
+    }
+  }
+  return settings;
+}
+
+/**
+ * npm's user config (`$HOME/.npmrc`) holding `settings`, each under the key npm reads its variable as:
+ * `npm_config_fetch_retries` is `fetch-retries`, `npm_config_//host/:_authToken` keeps its name, and the
+ * proxy variables are `proxy`, `https-proxy` and `noproxy`. A value with a line break is left out.
+ */
+export function userConfigOf(settings: Readonly<Record<string, string>>): string {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(settings)) {
+    if (/[\r\n]/.test(value)) {
+      continue;
+    }
+    lines.push(`${configKeyOf(name)}=${value}`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+function configKeyOf(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower === 'http_proxy') {
+    return 'proxy';
+  }
+  if (lower === 'https_proxy') {
+    return 'https-proxy';
+  }
+  if (lower === 'no_proxy') {
+    return 'noproxy';
+  }
+  const key = name.slice('npm_config_'.length);
+  return key.startsWith('//') ? key : key.replace(/(?!^)_/g, '-').toLowerCase();
+}
+
 function npmEnvironment(home: string): Record<string, string> {
   const env: Record<string, string> = { npm_config_update_notifier: 'false' };
   for (const [name, value] of Object.entries(process.env)) {

@@ -254,9 +254,14 @@ describe('API dependencies installed at deploy', () => {
     let registry: Server;
     const seen: string[] = [];
     const secret = 'portico-secret-value-9f3c';
+    // The operator's own registry token, given to npm as docs/security.md says: npm still uses it for its
+    // registry, but a tenant's .npmrc cannot name it.
+    const operatorSetting = 'npm_config_//npm.internal.example/:_authToken';
+    const operatorToken = 'operator-npm-token-71c2';
 
     beforeAll(async () => {
       process.env.PORTICO_TEST_LEAK = secret;
+      process.env[operatorSetting] = operatorToken;
       registry = createServer((req, res) => {
         seen.push(`${req.url ?? ''} ${req.headers.authorization ?? ''}`);
         res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
@@ -265,14 +270,15 @@ describe('API dependencies installed at deploy', () => {
     });
     afterAll(async () => {
       delete process.env.PORTICO_TEST_LEAK;
+      delete process.env[operatorSetting];
       await new Promise((resolve) => registry.close(resolve));
     });
 
-    it('a project .npmrc cannot send a server variable to a registry', async () => {
+    it('a project .npmrc cannot send a server variable, or the operator’s npm token, to a registry', async () => {
       const { port } = registry.address() as AddressInfo;
       const npmrc = [
         `registry=http://127.0.0.1:${port}/\${PORTICO_TEST_LEAK}/`,
-        `//127.0.0.1:${port}/:_authToken=\${PORTICO_TEST_LEAK}`,
+        `//127.0.0.1:${port}/:_authToken=\${PORTICO_TEST_LEAK}|\${${operatorSetting}}`,
       ].join('\n');
       const api = await apiVariant(
         { dependencies: { 'portico-no-such-package': '1.0.0' } },
@@ -284,7 +290,9 @@ describe('API dependencies installed at deploy', () => {
       expect(deployed.status, deployed.text).toBe(400);
       expect(deployed.text).toMatch(/Installing the API's dependencies/);
       expect(deployed.text).not.toContain(secret);
+      expect(seen.length).toBeGreaterThan(0);
       expect(seen.join('\n')).not.toContain(secret);
+      expect(seen.join('\n')).not.toContain(operatorToken);
     }, 120_000);
   });
 
