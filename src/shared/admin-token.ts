@@ -1,7 +1,11 @@
 /**
  * The admin token check of the admin port, one for every route on it (the management API, `/metrics`,
- * `/readyz`'s reasons): the bearer token compared in constant time, and each address's wrong or missing
- * tokens counted (`failed-attempts.ts`), so that no route of the port lets a guess go uncounted.
+ * `/readyz`'s reasons): the bearer token compared in constant time. When the token is short enough to
+ * guess, each address's wrong or missing tokens are counted (`failed-attempts.ts`), so that no route of
+ * the port lets a guess go uncounted. A token of {@link MIN_ADMIN_TOKEN_CHARS} characters or more cannot
+ * be guessed over a network, and is not counted: an address is shared (a site's functions reach the
+ * admin port from the operator's own loopback address), and counting would let anyone on it lock the
+ * operator out.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -20,20 +24,23 @@ export interface AdminTokenGuard {
   check(req: IncomingMessage): AdminTokenCheck;
 }
 
+/** Fewer characters than this make an admin token someone could guess over the network. */
+export const MIN_ADMIN_TOKEN_CHARS = 24;
+
 /** Creates the guard of `adminToken`. */
 export function createAdminTokenGuard(adminToken: string, options?: FailedAttemptsOptions): AdminTokenGuard {
   const adminHash = digest(adminToken);
-  const failures = createFailedAttempts(options);
+  const failures = adminToken.length < MIN_ADMIN_TOKEN_CHARS ? createFailedAttempts(options) : undefined;
   return {
     check(req) {
       const address = req.socket.remoteAddress ?? '';
-      const retryAfter = failures.retryAfter(address);
+      const retryAfter = failures?.retryAfter(address) ?? 0;
       if (retryAfter > 0) {
         return { kind: 'blocked', retryAfter };
       }
       const token = bearerToken(req);
       if (token === undefined || !timingSafeEqual(digest(token), adminHash)) {
-        failures.fail(address);
+        failures?.fail(address);
         return { kind: 'refused' };
       }
       return { kind: 'ok' };

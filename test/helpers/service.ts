@@ -58,6 +58,8 @@ export async function startTestService(
     metrics?: boolean;
     metricsPublic?: boolean;
     accessLog?: string;
+    /** The admin token (default {@link ADMIN_TOKEN}, long enough that wrong guesses are not counted). */
+    adminToken?: string;
   } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'portico-serve-')));
@@ -69,7 +71,7 @@ export async function startTestService(
     adminPort: 0,
     host: '127.0.0.1',
     domain: 'portico.test',
-    adminToken: ADMIN_TOKEN,
+    adminToken: options.adminToken ?? ADMIN_TOKEN,
     secretKey: options.secretKey,
     secretKeyFile: options.secretKeyFile,
     apiTimeoutSeconds: 45,
@@ -90,7 +92,7 @@ export async function startTestService(
   return {
     service,
     dataDir,
-    admin: (method, path, body, token = ADMIN_TOKEN) =>
+    admin: (method, path, body, token = options.adminToken ?? ADMIN_TOKEN) =>
       send(`${service.adminUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
-  ADMIN_TOKEN,
   deployFolders,
   removeData,
   SITES_PATH,
@@ -22,6 +21,9 @@ interface SiteBody {
   properties: { defaultHostname: string; apiKey?: string };
   sku: { name: string };
 }
+
+/** An admin token short enough to guess, so wrong ones are counted. */
+const SHORT_TOKEN = 'short-token';
 
 describe('portico serve', () => {
   let t: TestService;
@@ -242,8 +244,8 @@ describe('portico serve', () => {
       expect((await t.admin('GET', `${SITES_PATH}/shop`)).status).toBe(404);
     });
 
-    it('refuses an address that sent too many wrong admin tokens, even with the right one, until Retry-After', async () => {
-      const guarded = await startTestService({ extra: {} });
+    it('with a short admin token, refuses an address that sent too many wrong ones, even with the right one, until Retry-After', async () => {
+      const guarded = await startTestService({ adminToken: SHORT_TOKEN });
       try {
         const wrong = { authorization: 'Bearer guess' };
         for (let i = 0; i < 20; i++) {
@@ -262,7 +264,7 @@ describe('portico serve', () => {
     });
 
     it('counts wrong admin tokens on /metrics with those of the management API, and never a probe of /readyz', async () => {
-      const guarded = await startTestService({ metrics: true });
+      const guarded = await startTestService({ metrics: true, adminToken: SHORT_TOKEN });
       try {
         const url = guarded.service.adminUrl;
         for (let i = 0; i < 25; i++) {
@@ -275,9 +277,25 @@ describe('portico serve', () => {
           );
         }
         expect((await guarded.admin('GET', SITES_PATH)).status).toBe(429);
-        const metrics = await send(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        const metrics = await send(`${url}/metrics`, { headers: { authorization: `Bearer ${SHORT_TOKEN}` } });
         expect(metrics.status).toBe(429);
         expect(Number(metrics.header('retry-after'))).toBeGreaterThan(0);
+      } finally {
+        await guarded.close();
+        await removeData(guarded.dataDir);
+      }
+    });
+
+    it('with a token too long to guess, never shuts an address out: a site’s function shares the operator’s', async () => {
+      const guarded = await startTestService({ metrics: true });
+      try {
+        const wrong = { authorization: 'Bearer guess' };
+        for (let i = 0; i < 25; i++) {
+          expect((await send(`${guarded.service.adminUrl}${SITES_PATH}`, { headers: wrong })).status).toBe(
+            401,
+          );
+        }
+        expect((await guarded.admin('GET', SITES_PATH)).status).toBe(200);
       } finally {
         await guarded.close();
         await removeData(guarded.dataDir);

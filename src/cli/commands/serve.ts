@@ -17,6 +17,7 @@ import {
   WORKER_BANNER_ENV,
   WORKER_READY_MESSAGE,
 } from '../../serve/index.js';
+import { MIN_ADMIN_TOKEN_CHARS } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
@@ -392,15 +393,12 @@ function stopNow(signal: NodeJS.Signals): void {
   process.exit(1);
 }
 
-/** Fewer characters than this make an admin token someone could guess over the network. */
-const MIN_ADMIN_TOKEN_CHARS = 24;
-
 /** The warning for a short `PORTICO_ADMIN_TOKEN`, or undefined. */
 export function warnOfShortAdminToken(token: string | undefined): string | undefined {
   if (token === undefined || token.length >= MIN_ADMIN_TOKEN_CHARS) {
     return undefined;
   }
-  return `PORTICO_ADMIN_TOKEN has ${token.length} character${token.length === 1 ? '' : 's'}: whoever reaches the admin port could guess it. Use ${MIN_ADMIN_TOKEN_CHARS} random characters or more (e.g. openssl rand -hex 32), and keep the admin port private (--admin-host 127.0.0.1).`;
+  return `PORTICO_ADMIN_TOKEN has ${token.length} character${token.length === 1 ? '' : 's'}: whoever reaches the admin port could guess it, so 20 wrong tokens a minute from one address shut that address out (a site's function on this machine could shut you out). Use ${MIN_ADMIN_TOKEN_CHARS} random characters or more (e.g. openssl rand -hex 32), and keep the admin port private (--admin-host 127.0.0.1).`;
 }
 
 /** Refuses two listeners given one port, before anything starts (port 0: each gets its own). */
