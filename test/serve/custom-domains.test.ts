@@ -165,6 +165,18 @@ describe('custom domains', () => {
     expect((await t.get(shop, '/')).status).toBe(200);
   });
 
+  it('applies a new default domain at once, even one still validating: nothing redirects until it is ready', async () => {
+    await put('shop', 'shop3.example.org', { isDefault: true });
+    expect((await show('shop', 'shop3.example.org')).json<DomainBody>().properties.status).toBe('Validating');
+    // The old default is no longer the default, so the others stop redirecting to it.
+    expect((await t.get('www.shop.example', '/cart')).status).not.toBe(301);
+    expect(
+      (await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/shop3.example.org`)).status,
+    ).toBeLessThan(300);
+    await put('shop', 'shop2.example.org', { isDefault: true });
+    expect((await t.get('www.shop.example', '/cart')).status).toBe(301);
+  });
+
   it('keeps a site with more custom domains than Free allows on Standard', async () => {
     const downgrade = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Free' } });
     expect(downgrade.status).toBe(409);

@@ -93,8 +93,9 @@ export async function putCustomDomain(
   };
   await saveDomain(ctx, row, existing !== undefined);
   const checked = await revalidate(ctx, toDomain(row), site);
-  if (existing !== undefined) {
-    // Its status or default flag may have changed from what the nodes serve.
+  if (existing !== undefined || row.is_default === 1) {
+    // Its status or default flag may have changed from what the nodes serve, or the site's other domains
+    // may have lost theirs.
     await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
   }
   return checked;
