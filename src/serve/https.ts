@@ -25,6 +25,8 @@ export interface HttpsOptions {
   /** The service certificate's files (`*.<domain>`); both or neither. */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** The service's domain, which the service certificate should cover (`*.<domain>`). */
+  readonly domain?: string;
   /** Certificates for custom domains by ACME (always on with HTTPS; Let's Encrypt by default). */
   readonly acme?: AcmeOptions;
 }
@@ -45,13 +47,25 @@ export function createHttpsEdge(
   const certificate: ServiceCertificate | undefined =
     options.certFile === undefined || options.keyFile === undefined
       ? undefined
-      : loadServiceCertificate({ certFile: options.certFile, keyFile: options.keyFile }, logger);
+      : loadServiceCertificate(
+          {
+            certFile: options.certFile,
+            keyFile: options.keyFile,
+            ...(options.domain === undefined ? {} : { domain: options.domain }),
+          },
+          logger,
+        );
+  // A client that names no host (no SNI) gets the service certificate: the server's own pair, replaced
+  // when the files change.
+  const pem = certificate === undefined ? {} : { cert: certificate.pair().cert, key: certificate.pair().key };
   const server = createSecureEdgeServer(handler, {
+    ...pem,
     SNICallback: createSniCallback({
       ...(certificate === undefined ? {} : { service: () => certificate.current() }),
       forHost,
     }),
   });
+  certificate?.onReload(({ cert, key }) => server.setSecureContext({ cert, key, minVersion: 'TLSv1.2' }));
   return { server, close: () => certificate?.close() };
 }
 

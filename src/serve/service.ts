@@ -452,7 +452,7 @@ async function startOnStorage(
   try {
     if (options.https !== undefined) {
       secureEdge = createHttpsEdge(
-        options.https,
+        { domain: options.domain, ...options.https },
         gate.wrap(operations.instrument(createFrontHandler(targets))),
         certificates.forHost,
         options.logger,

@@ -1,8 +1,11 @@
 /**
  * The service's own certificate (`--tls-cert`/`--tls-key`, for `*.<domain>`), read from its files and
  * read again whenever either file changes, so a renewed certificate is served without a restart. A
- * change that does not load (a key that does not match, a half-written file) keeps the previous pair.
+ * change that does not load (a key that does not match, a half-written file, an expired certificate)
+ * keeps the previous pair; a certificate that does not cover the service's host names is served with a
+ * warning (the operator may front some names with another proxy).
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PorticoError } from '../shared/errors.js';
@@ -13,12 +16,27 @@ import type { Logger } from '../shared/logger.js';
 export interface ServiceCertificateFiles {
   readonly certFile: string;
   readonly keyFile: string;
+  /** The service's domain (`--domain`): the certificate should cover `<name>.<domain>`. */
+  readonly domain?: string;
+  /** The clock (tests pin it). */
+  readonly now?: () => Date;
+}
+
+/** A loaded pair: its PEM files as read, and the context made of them. */
+export interface ServicePair {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly context: SecureContext;
 }
 
 /** The live service certificate. */
 export interface ServiceCertificate {
   /** The context of the pair currently loaded. */
   current(): SecureContext;
+  /** The pair currently loaded. */
+  pair(): ServicePair;
+  /** Calls `listener` with each pair loaded after the first. */
+  onReload(listener: (pair: ServicePair) => void): void;
   /** Stops watching the files. */
   close(): void;
 }
@@ -28,11 +46,15 @@ const WATCH_INTERVAL_MS = 500;
 
 /** Loads the pair (throwing a clear error when it cannot) and starts watching both files. */
 export function loadServiceCertificate(files: ServiceCertificateFiles, logger: Logger): ServiceCertificate {
-  let context = readPair(files);
+  let pair = readPair(files, logger);
+  const listeners: ((pair: ServicePair) => void)[] = [];
   const reload = () => {
     try {
-      context = readPair(files);
+      pair = readPair(files, logger);
       logger.info(`reloaded the service certificate from ${files.certFile}`);
+      for (const listener of listeners) {
+        listener(pair);
+      }
     } catch (error) {
       logger.warn(`kept the previous service certificate: ${errorMessage(error)}`);
     }
@@ -46,7 +68,11 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
     watchFile(file, { interval: WATCH_INTERVAL_MS, persistent: false }, onChange);
   }
   return {
-    current: () => context,
+    current: () => pair.context,
+    pair: () => pair,
+    onReload: (listener) => {
+      listeners.push(listener);
+    },
     close() {
       for (const file of [files.certFile, files.keyFile]) {
         unwatchFile(file, onChange);
@@ -55,7 +81,7 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
   };
 }
 
-function readPair(files: ServiceCertificateFiles): SecureContext {
+function readPair(files: ServiceCertificateFiles, logger: Logger): ServicePair {
   const read = (file: string, what: string) => {
     try {
       return readFileSync(file);
@@ -69,7 +95,42 @@ function readPair(files: ServiceCertificateFiles): SecureContext {
   };
   const cert = read(files.certFile, 'certificate (--tls-cert)');
   const key = read(files.keyFile, 'private key (--tls-key)');
-  return createContextFromPem(cert, key, `--tls-cert ${files.certFile} with --tls-key ${files.keyFile}`);
+  const where = `--tls-cert ${files.certFile} with --tls-key ${files.keyFile}`;
+  const context = createContextFromPem(cert, key, where);
+  checkServiceCertificate(cert, files, logger);
+  return { cert, key, context };
+}
+
+/**
+ * Refuses an expired (or not yet valid) service certificate, which no browser would accept for any site,
+ * and warns of one that does not cover the service's generated host names.
+ */
+function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, logger: Logger): void {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch (error) {
+    throw new PorticoError(
+      'TLS_CERTIFICATE_INVALID',
+      `The certificate ${files.certFile} (--tls-cert) cannot be read: ${errorMessage(error)}. Pass a PEM certificate chain, the site's certificate first.`,
+      { cause: error },
+    );
+  }
+  const now = (files.now ?? (() => new Date()))();
+  const [from, to] = [new Date(leaf.validFrom), new Date(leaf.validTo)];
+  if (now > to || now < from) {
+    const when = now > to ? `expired on ${to.toISOString()}` : `is valid only from ${from.toISOString()}`;
+    throw new PorticoError(
+      'TLS_CERTIFICATE_INVALID',
+      `The certificate ${files.certFile} (--tls-cert) ${when}; browsers refuse it for every site. Renew it (or give the renewed files) and start again.`,
+    );
+  }
+  const probe = files.domain === undefined ? undefined : `portico-host-check.${files.domain}`;
+  if (probe !== undefined && leaf.checkHost(probe) === undefined) {
+    logger.warn(
+      `the certificate ${files.certFile} (--tls-cert) does not cover *.${files.domain} (it names ${leaf.subjectAltName ?? leaf.subject}): browsers will refuse HTTPS on the sites' generated host names. Use a certificate for *.${files.domain}.`,
+    );
+  }
 }
 
 /** A secure context from a PEM chain and key; a clear error when they do not load or do not match. */

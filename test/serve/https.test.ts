@@ -9,7 +9,9 @@ import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/shared/logger.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { createTestCa, httpsRequest, type TestCa } from '../helpers/certificates.js';
 import {
@@ -35,8 +37,21 @@ function plainGet(port: number, hostname: string, path: string) {
   });
 }
 
+/** The subject alternative names of the certificate served to a client that sends no SNI. */
+function certificateWithoutSni(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // No servername: Node sends no SNI for an IP address.
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().subjectaltname ?? '');
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
 describe('portico serve --https-port', () => {
   let t: TestService;
+  const lines: string[] = [];
   let ca: TestCa;
   let certDir: string;
   let host: string;
@@ -51,6 +66,7 @@ describe('portico serve --https-port', () => {
     await writeFile(join(certDir, 'cert.pem'), pair.cert);
     await writeFile(join(certDir, 'key.pem'), pair.key);
     t = await startTestService({
+      logger: createLogger({ write: (line) => lines.push(line) }),
       providers: { github: { clientId: 'id', clientSecret: 'secret' } },
       extra: {
         https: { port: 0, certFile: join(certDir, 'cert.pem'), keyFile: join(certDir, 'key.pem') },
@@ -81,6 +97,10 @@ describe('portico serve --https-port', () => {
     expect(answer.body).toContain('secure');
     expect(answer.altNames).toContain('DNS:*.portico.test');
     expect(['TLSv1.2', 'TLSv1.3']).toContain(answer.protocol);
+  });
+
+  it('serves the service certificate to a client that names no host (no SNI)', async () => {
+    expect(await certificateWithoutSni(httpsPort())).toContain('DNS:*.portico.test');
   });
 
   it('redirects plain HTTP to HTTPS with 301, path and query kept', async () => {
@@ -126,5 +146,68 @@ describe('portico serve --https-port', () => {
     }
     expect(answer.altNames).toContain('DNS:renewed.example');
     expect(answer.status).toBe(200);
+  });
+
+  it('gives a client without SNI the replaced certificate too', async () => {
+    let names = await certificateWithoutSni(httpsPort());
+    while (!names.includes('DNS:renewed.example')) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      names = await certificateWithoutSni(httpsPort());
+    }
+    expect(names).toContain('DNS:*.portico.test');
+  });
+
+  it('keeps the certificate it serves when the files are replaced by an expired one, and says why', async () => {
+    const served = await httpsRequest(httpsPort(), host, '/', ca.cert);
+    const expired = await ca.issue(['portico.test', '*.portico.test', 'expired.example'], -1);
+    await writeFile(join(certDir, 'key.new'), expired.key);
+    await writeFile(join(certDir, 'cert.new'), expired.cert);
+    await rename(join(certDir, 'key.new'), join(certDir, 'key.pem'));
+    await rename(join(certDir, 'cert.new'), join(certDir, 'cert.pem'));
+    while (!lines.some((line) => line.includes('kept the previous service certificate'))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lines.find((line) => line.includes('kept the previous'))).toContain('expired on');
+    const after = await httpsRequest(httpsPort(), host, '/', ca.cert);
+    expect(after.serial).toBe(served.serial);
+    expect(after.status).toBe(200);
+  });
+});
+
+describe('portico serve --https-port: a service certificate that cannot serve', () => {
+  it('refuses to start with an expired certificate, saying so', async () => {
+    const ca = await createTestCa();
+    const dir = await mkdtemp(join(tmpdir(), 'portico-tls-'));
+    try {
+      const expired = await ca.issue(['*.portico.test'], -1);
+      await writeFile(join(dir, 'cert.pem'), expired.cert);
+      await writeFile(join(dir, 'key.pem'), expired.key);
+      const https = { port: 0, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
+      await expect(startTestService({ extra: { https } })).rejects.toThrow(/\(--tls-cert\) expired on/);
+    } finally {
+      await removeData(dir);
+    }
+  });
+
+  it('warns of a certificate that does not cover the generated host names', async () => {
+    const ca = await createTestCa();
+    const dir = await mkdtemp(join(tmpdir(), 'portico-tls-'));
+    const lines: string[] = [];
+    const t = await (async () => {
+      const other = await ca.issue(['*.other.test']);
+      await writeFile(join(dir, 'cert.pem'), other.cert);
+      await writeFile(join(dir, 'key.pem'), other.key);
+      return startTestService({
+        logger: createLogger({ write: (line) => lines.push(line) }),
+        extra: { https: { port: 0, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
+      });
+    })();
+    try {
+      expect(lines.join('\n')).toContain('does not cover *.portico.test');
+    } finally {
+      await t.close();
+      await removeData(t.dataDir);
+      await removeData(dir);
+    }
   });
 });
