@@ -72,10 +72,12 @@ export function createHttpsEdge(
 /**
  * What the plain listener does with a request for a site before the edge sees it: answers ACME
  * challenges (`keyAuthorization` looks the token up) and, with HTTPS on, redirects the rest (never the
- * challenges). Returns true when it answered.
+ * challenges) for the hosts the HTTPS listener has a certificate for. Returns true when it answered.
  */
 export function createPlainHttpStep(options: {
   readonly httpsPort?: () => number;
+  /** Whether HTTPS can answer for `hostname` (default: every host); the others stay on plain HTTP. */
+  readonly hasCertificate?: (hostname: string) => boolean;
   /** Looks an ACME challenge token up; absent when ACME is off (the path is then the site's). */
   readonly keyAuthorization?: (token: string) => Promise<string | undefined>;
   readonly logger: Logger;
@@ -86,7 +88,11 @@ export function createPlainHttpStep(options: {
       void answerChallenge(req, res, { keyAuthorization, logger: options.logger });
       return true;
     }
-    if (options.httpsPort === undefined || isAcmeChallenge(req.url)) {
+    if (
+      options.httpsPort === undefined ||
+      isAcmeChallenge(req.url) ||
+      options.hasCertificate?.(hostname) === false
+    ) {
       return false;
     }
     redirectToHttps(hostname, req, res, options.httpsPort());

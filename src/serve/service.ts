@@ -410,10 +410,16 @@ async function startOnStorage(
     edge: edgeHandler,
     beforeSites: domains.redirectToDefault,
   };
+  const serviceCertificate = options.https?.certFile !== undefined;
   const plainStep = createPlainHttpStep({
     ...(options.https === undefined
       ? {}
-      : { httpsPort: () => httpsPort ?? 443, keyAuthorization: certificates.keyAuthorization }),
+      : {
+          httpsPort: () => httpsPort ?? 443,
+          keyAuthorization: certificates.keyAuthorization,
+          // Without the service certificate, only custom domains with their own answer over HTTPS.
+          hasCertificate: (hostname) => serviceCertificate || certificates.forHost(hostname) !== undefined,
+        }),
     logger: options.logger,
   });
   const edge = createEdgeServer(

@@ -211,3 +211,31 @@ describe('portico serve --https-port: a service certificate that cannot serve', 
     }
   });
 });
+
+describe('portico serve --https-port without the service certificate', () => {
+  let t: TestService;
+  let host: string;
+
+  beforeAll(async () => {
+    t = await startTestService({
+      extra: {
+        // No ACME server here: orders fail; only custom domains with a certificate would answer over HTTPS.
+        https: {
+          port: 0,
+          acme: { directoryUrl: 'http://127.0.0.1:9/directory', checkIntervalMs: 3_600_000 },
+        },
+      },
+    });
+    host = await createDeployedSite(t, 'plain', { files: { 'index.html': '<h1>plain</h1>' } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  it('keeps the generated host names on plain HTTP instead of sending them to an HTTPS without a certificate', async () => {
+    const answer = await plainGet(t.service.port, host, '/');
+    expect(answer.status).toBe(200);
+    expect(answer.location).toBeUndefined();
+  });
+});

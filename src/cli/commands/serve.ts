@@ -192,6 +192,11 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   if (shortToken !== undefined && !quiet) {
     logger.warn(shortToken);
   }
+  if (https !== undefined && https.certFile === undefined && !quiet) {
+    logger.warn(
+      `--https-port without --tls-cert and --tls-key: only custom domains with a certificate (by ACME, or set with portico domain cert set) answer over HTTPS; the generated host names (*.${flags.domain}) stay on plain HTTP. Give the service certificate for *.${flags.domain} to serve them over HTTPS.`,
+    );
+  }
   const service = await startService({
     dataDir: flags.data,
     databaseUrl: flags.databaseUrl ?? process.env.PORTICO_DATABASE_URL,
