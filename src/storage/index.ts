@@ -12,3 +12,4 @@ export { type ChangeBus, connectChangeBus } from './change-bus.js';
 export { type OpenDatabaseOptions, openDatabase, redactUrl } from './database.js';
 export type * from './schema.js';
 export type { DatabaseLocation, Dialect, StorageDatabase } from './types.js';
+export { storageUnavailable } from './unavailable.js';

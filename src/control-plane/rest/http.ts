@@ -1,7 +1,9 @@
 /** Small HTTP helpers of the management API: JSON bodies in and out, and the one error shape. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError, PorticoError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
+import { storageUnavailable } from '../../storage/index.js';
 
 /** Reads a request body up to `limit` bytes; more is a 413 user error. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -63,6 +65,12 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
   if (isUserError(error)) {
     const details = error.details === undefined ? {} : { details: error.details };
     sendJson(res, error.status, { error: { code: error.code, message: error.message, ...details } });
+    return;
+  }
+  const down = storageUnavailable(error);
+  if (down !== undefined) {
+    logger.error(`management API: the database cannot be reached: ${errorMessage(error)}`);
+    sendJson(res, down.status, { error: { code: down.code, message: down.message } });
     return;
   }
   logger.error(`management API: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

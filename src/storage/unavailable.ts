@@ -1,0 +1,50 @@
+/**
+ * Tells a lost database apart from a bug: the errors the PostgreSQL driver and the system give when the
+ * server cannot be reached or dropped the connection, and SQLite's when its file cannot be read or
+ * written. The management API answers those 503 `STORAGE_UNAVAILABLE`, saying what is down, instead of
+ * an internal error.
+ */
+import { PorticoError } from '../shared/errors.js';
+
+/** System errors of a connection that could not be made or was lost. */
+const CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart). */
+const POSTGRES_DOWN = /^(?:08...|57P0[1-3])$/;
+
+/** SQLite's errors of a file it cannot use. */
+const SQLITE_DOWN = /^SQLITE_(?:CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT)/;
+
+/** The pg pool's own words for a connection that ended or never came. */
+const DRIVER_DOWN =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
+
+/** `error` as `STORAGE_UNAVAILABLE` when it (or one of its causes) says the database is out of reach. */
+export function storageUnavailable(error: unknown): PorticoError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (
+      (typeof code === 'string' &&
+        (CONNECTION_CODES.has(code) || POSTGRES_DOWN.test(code) || SQLITE_DOWN.test(code))) ||
+      DRIVER_DOWN.test(current.message)
+    ) {
+      return new PorticoError(
+        'STORAGE_UNAVAILABLE',
+        `The database cannot be reached (${typeof code === 'string' ? code : current.message}), so nothing was read or changed; try again once it is back. The server log says more.`,
+        { cause: error },
+      );
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
