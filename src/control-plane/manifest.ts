@@ -136,8 +136,15 @@ export function describeBadPath(path: string): string | undefined {
   if (segments.some((s) => s === '' || s === '.' || s === '..')) {
     return "must be relative, without empty, '.' or '..' segments";
   }
+  const long = segments.find((s) => Buffer.byteLength(s) > MAX_NAME_BYTES);
+  if (long !== undefined) {
+    return `has a name of ${Buffer.byteLength(long)} bytes ('${clip(long, 40)}'); file and folder names may have at most ${MAX_NAME_BYTES} bytes (UTF-8), as on the server's disk`;
+  }
   return undefined;
 }
+
+/** The longest file or folder name most file systems take (ext4, XFS, APFS: 255 bytes). */
+const MAX_NAME_BYTES = 255;
 
 function checkLimits(app: readonly ManifestFile[], api: readonly ManifestFile[], sku: Sku): void {
   const appBytes = sum(app);

@@ -13,18 +13,51 @@ const SHORT_ID_LENGTH = 8;
 /** Tag of lines that do not come from one function's invocation. */
 export const API_TAG = '[api]';
 
-/** `[functionName invocationId-short] message`, or `[api] message` for lines outside an invocation. */
-export function formatWorkerLog(message: LogMessage): string {
+/** Characters of one line of a worker's output kept in the server's log; the rest is cut. */
+export const MAX_LOG_LINE_CHARS = 8_192;
+/** Lines of one log message of a worker kept in the server's log. */
+const MAX_LOG_MESSAGE_LINES = 100;
+
+/** Terminal escape sequences (colours, cursor moves, titles), dropped from a worker's output. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
+const ESCAPE_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])/g;
+/** Other control characters (a carriage return included), shown as `?`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+/**
+ * One line of a worker's output as the server's log shows it: without terminal escapes or control
+ * characters, which could rewrite or forge lines of the log, and cut at {@link MAX_LOG_LINE_CHARS}.
+ */
+export function printableLine(line: string): string {
+  const clean = line.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '?');
+  return clean.length <= MAX_LOG_LINE_CHARS
+    ? clean
+    : `${clean.slice(0, MAX_LOG_LINE_CHARS)}… (${clean.length - MAX_LOG_LINE_CHARS} more characters)`;
+}
+
+/**
+ * `[functionName invocationId-short] message`, or `[api] message` for lines outside an invocation: one
+ * such line per line of the message, each tagged, so no line of a function can pass for the server's.
+ */
+export function formatWorkerLog(message: LogMessage): string[] {
   const parts = [message.functionName, message.invocationId?.slice(0, SHORT_ID_LENGTH)].filter(
     (part): part is string => part !== undefined && part !== '',
   );
-  const tag = parts.length === 0 ? API_TAG : `[${parts.join(' ')}]`;
-  return `${tag} ${message.message}`;
+  const tag = parts.length === 0 ? API_TAG : `[${printableLine(parts.join(' '))}]`;
+  const lines = message.message.split(/\r?\n/);
+  const kept = lines.slice(0, MAX_LOG_MESSAGE_LINES).map((line) => `${tag} ${printableLine(line)}`);
+  return lines.length <= MAX_LOG_MESSAGE_LINES
+    ? kept
+    : [...kept, `${tag} … (${lines.length - MAX_LOG_MESSAGE_LINES} more lines)`];
 }
 
-/** Writes a worker log line through the logger method matching its level. */
+/** Writes a worker log message through the logger method matching its level, a call per line. */
 export function logWorkerMessage(logger: Logger, message: LogMessage): void {
-  logger[loggerLevel(message.level)](formatWorkerLog(message));
+  const level = loggerLevel(message.level);
+  for (const line of formatWorkerLog(message)) {
+    logger[level](line);
+  }
 }
 
 function loggerLevel(level: WorkerLogLevel): LogLevel {

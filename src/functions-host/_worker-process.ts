@@ -14,6 +14,7 @@ import {
   isInspectorNotice,
   type LineTail,
   logWorkerMessage,
+  printableLine,
 } from './_logs.js';
 import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
 import type { WorkerLaunch } from './sandbox/types.js';
@@ -200,8 +201,9 @@ function pingWorker(child: ChildProcess, id: number, timeoutMs: number): Promise
 }
 
 function forwardOutput(child: ChildProcess, tail: LineTail, logger: Logger): void {
-  forwardLines(child.stdout, (line) => logger.info(`${API_TAG} ${line}`));
-  forwardLines(child.stderr, (line) => {
+  forwardLines(child.stdout, (raw) => logger.info(`${API_TAG} ${printableLine(raw)}`));
+  forwardLines(child.stderr, (raw) => {
+    const line = printableLine(raw);
     tail.push(line);
     // Node's inspector announces itself on stderr; that is news, not a warning.
     if (isInspectorNotice(line)) {

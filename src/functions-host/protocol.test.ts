@@ -46,11 +46,35 @@ describe('parseWorkerMessage', () => {
 describe('formatWorkerLog', () => {
   it('tags lines with the function name and the first 8 characters of the invocation id', () => {
     const base = { type: 'log', level: 'information', message: 'hi' } as const;
-    expect(formatWorkerLog({ ...base, functionName: 'hello', invocationId: 'abcdef0123456789' })).toBe(
+    expect(formatWorkerLog({ ...base, functionName: 'hello', invocationId: 'abcdef0123456789' })).toEqual([
       '[hello abcdef01] hi',
-    );
-    expect(formatWorkerLog({ ...base, functionName: 'hello' })).toBe('[hello] hi');
-    expect(formatWorkerLog(base)).toBe('[api] hi');
+    ]);
+    expect(formatWorkerLog({ ...base, functionName: 'hello' })).toEqual(['[hello] hi']);
+    expect(formatWorkerLog(base)).toEqual(['[api] hi']);
+  });
+
+  it('tags every line of a message, and drops what could rewrite or forge a line of the log', () => {
+    const forged = {
+      type: 'log',
+      level: 'information',
+      functionName: 'evil',
+      message: 'ok\napi victim/production: worker ready\r\x1b[2K\x1b]0;title\x07done\x00',
+    } as const;
+    expect(formatWorkerLog(forged)).toEqual([
+      '[evil] ok',
+      '[evil] api victim/production: worker ready?done?',
+    ]);
+  });
+
+  it('cuts a huge message to a readable size', () => {
+    const lines = formatWorkerLog({
+      type: 'log',
+      level: 'information',
+      message: `${'x'.repeat(20_000)}\n`.repeat(300),
+    });
+    expect(lines).toHaveLength(101);
+    expect(lines[0]).toMatch(/^\[api\] x{8192}… \(11808 more characters\)$/);
+    expect(lines[100]).toBe('[api] … (201 more lines)');
   });
 });
 

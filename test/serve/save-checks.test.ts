@@ -72,6 +72,18 @@ describe('control plane: checks on save', () => {
       expect(list.json<{ value: unknown[] }>().value).toEqual([]);
     });
 
+    it('refuses a file or folder name longer than a disk takes, naming it, before anything is uploaded', async () => {
+      const long = `${'n'.repeat(256)}.html`;
+      const app = [file('index.html', 'x'), file(`docs/${long}`, 'too long')];
+      const response = await deployCall('/deploy/v1/deployments', { environment: 'production', app });
+      expect(response.status, response.text).toBe(400);
+      const error = response.json<ErrorBody>().error;
+      expect(error.code).toBe('DEPLOY_MANIFEST_INVALID');
+      expect(error.message).toContain('has a name of 261 bytes');
+      expect(error.message).toContain('at most 255 bytes');
+      expect(error.details?.[0]?.path).toBe('app[1].path');
+    });
+
     it('refuses the same conflict in a function app content list', async () => {
       expect(
         (await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/inventory`, { kind: 'functionapp' }))
