@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminTokenCheck, AdminTokenGuard } from '../shared/admin-token.js';
 import { ERROR_CODES, type ErrorCode } from '../shared/errors.js';
-import { probeReadiness, type ReadinessCheck } from './health.js';
+import { type DegradingCheck, probeReadiness, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of {@link createOpsRoutes}. */
@@ -17,7 +17,7 @@ export interface OpsRoutesOptions {
   /** `--metrics-public`: `/metrics` without the admin token. */
   readonly metricsPublic: boolean;
   readonly metrics?: Metrics;
-  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  readonly checks: Readonly<Record<string, ReadinessCheck | DegradingCheck>>;
 }
 
 /** Answers an operations request and returns true, or returns false for any other request. */
@@ -63,19 +63,23 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
  */
 async function answerReadiness(
   res: ServerResponse,
-  checks: Readonly<Record<string, ReadinessCheck>>,
+  checks: Readonly<Record<string, ReadinessCheck | DegradingCheck>>,
   withReasons: boolean,
 ): Promise<void> {
   const readiness = await probeReadiness(checks);
-  const down = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
+  const down = Object.entries(readiness.checks).filter(
+    ([name, state]) => state !== 'ok' && !readiness.degraded.includes(name),
+  );
   const shown = withReasons
     ? readiness.checks
     : Object.fromEntries(
         Object.entries(readiness.checks).map(([name, state]) => [name, state === 'ok' ? 'ok' : 'down']),
       );
+  const status = !readiness.ready ? 'not ready' : readiness.degraded.length > 0 ? 'degraded' : 'ready';
   sendJson(res, readiness.ready ? 200 : 503, {
-    status: readiness.ready ? 'ready' : 'not ready',
+    status,
     ...(down.length > 0 ? { down: down.map(([name]) => name) } : {}),
+    ...(readiness.degraded.length > 0 ? { degraded: readiness.degraded } : {}),
     checks: shown,
   });
 }

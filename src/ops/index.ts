@@ -6,7 +6,7 @@
 export { type AccessLog, type AccessLogOptions, openAccessLog } from './access-log.js';
 export { createOpsRoutes, type OpsRoutes, type OpsRoutesOptions } from './admin-routes.js';
 export { serveClusterMetrics } from './cluster-metrics.js';
-export { probeReadiness, type Readiness, type ReadinessCheck } from './health.js';
+export { type DegradingCheck, probeReadiness, type Readiness, type ReadinessCheck } from './health.js';
 export {
   type InstrumentOptions,
   instrumentListener,

@@ -14,6 +14,7 @@ import {
   createMetrics,
   createOpsRoutes,
   createTrafficRecorder,
+  type DegradingCheck,
   instrumentListener,
   type Metrics,
   openAccessLog,
@@ -149,19 +150,30 @@ function startTraffic(sink: TrafficSink, logger: Logger): TrafficRecorder {
   });
 }
 
-function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessCheck> {
+function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessCheck | DegradingCheck> {
   return {
     database: async () => {
       await sql`select 1`.execute(deps.storage.db);
     },
     ...(deps.redisConfigured
       ? {
-          redis: async () => {
-            const bus = deps.bus();
-            if (bus === undefined) {
-              throw new Error('not connected');
-            }
-            await bus.ping();
+          // Without Redis a node still serves: it polls the database for changes, and rate limits admit
+          // calls uncounted. A load balancer must not take every node out for it.
+          redis: {
+            degrades: true,
+            check: async () => {
+              const bus = deps.bus();
+              try {
+                if (bus === undefined) {
+                  throw new Error('not connected');
+                }
+                await bus.ping();
+              } catch (error) {
+                throw new Error(
+                  `Redis cannot be reached (${errorMessage(error)}); this node polls the database for changes and admits rate-limited calls uncounted until it is back`,
+                );
+              }
+            },
           },
         }
       : {}),

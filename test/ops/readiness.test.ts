@@ -1,11 +1,20 @@
 /**
- * `/readyz` names what is down when PostgreSQL or Redis goes away, and is ready again when they are back
- * (issue 14). The shared servers are reached through relays the test cuts, never stopped themselves.
+ * `/readyz` names what is down when PostgreSQL goes away, says the node is degraded (still ready) when
+ * Redis does, and is ready again when they are back (issue 14); the management API answers 503
+ * STORAGE_UNAVAILABLE without the database. The shared servers are reached through relays the test cuts,
+ * never stopped themselves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
-import { ADMIN_TOKEN, removeData, startTestService, type TestService } from '../helpers/service.js';
+import {
+  ADMIN_TOKEN,
+  createDeployedSite,
+  removeData,
+  SITES_PATH,
+  startTestService,
+  type TestService,
+} from '../helpers/service.js';
 import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.js';
 
 testDatabases();
@@ -15,6 +24,7 @@ const REDIS_URL = testRedisUrl();
 interface ReadyBody {
   status: string;
   down?: string[];
+  degraded?: string[];
   checks: Record<string, string>;
 }
 
@@ -64,14 +74,19 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
     });
   });
 
-  it('answers 503 naming Redis while Redis is unreachable, and is ready again when it is back', async () => {
+  it('stays ready but degraded while Redis is unreachable, saying what that costs, and is whole again when it is back', async () => {
     await redisRelay.stop();
-    const down = await ready();
-    expect(down.status).toBe(503);
-    expect(down.body.down).toEqual(['redis']);
-    expect(down.body.checks.database).toBe('ok');
+    const degraded = await ready();
+    // A node without Redis still serves (changes by polling): a load balancer must keep it.
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toMatchObject({ status: 'degraded', degraded: ['redis'] });
+    expect(degraded.body.down).toBeUndefined();
+    expect(degraded.body.checks).toMatchObject({ database: 'ok', redis: 'down' });
+    const told = await ready({ authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(told.body.checks.redis).toContain('Redis cannot be reached');
+    expect(told.body.checks.redis).toContain('polls the database for changes');
     await redisRelay.start();
-    await eventually(async () => (await ready()).status === 200, 20_000);
+    await eventually(async () => (await ready()).body.status === 'ready', 20_000);
   });
 
   it('answers 503 naming the database while PostgreSQL is unreachable', async () => {
@@ -85,9 +100,22 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
     const told = await ready({ authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(told.body.checks.database).not.toMatch(/^(ok|down)$/);
     await redisRelay.stop();
-    expect((await ready()).body.down).toEqual(['database', 'redis']);
+    expect((await ready()).body).toMatchObject({ down: ['database'], degraded: ['redis'] });
     await pgRelay.start();
     await redisRelay.start();
-    await eventually(async () => (await ready()).status === 200, 20_000);
+    await eventually(async () => (await ready()).body.status === 'ready', 20_000);
+  });
+
+  it('answers the management API 503 STORAGE_UNAVAILABLE without the database, and serves the sites meanwhile', async () => {
+    const host = await createDeployedSite(t, 'steady', { files: { 'index.html': '<h1>steady</h1>' } });
+    await pgRelay.stop();
+    const answer = await t.admin('GET', SITES_PATH);
+    expect(answer.status, answer.text).toBe(503);
+    const error = answer.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(error.message).toContain('The database cannot be reached');
+    expect((await t.get(host, '/')).text).toContain('steady');
+    await pgRelay.start();
+    await eventually(async () => (await t.admin('GET', SITES_PATH)).status === 200, 20_000);
   });
 });
