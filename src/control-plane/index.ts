@@ -31,6 +31,7 @@ export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from 
 export { type Deployment, expireUploads, readDeployment } from './deployments.js';
 export {
   type CustomDomain,
+  clearCertificateAttempt,
   createDomainDns,
   DOMAINS_CHANGE_PREFIX,
   type DomainDns,

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import {
   type ControlContext,
+  clearCertificateAttempt,
   deleteOrphanCertificates,
   findAcmeChallenge,
   listCertificateWork,
@@ -62,6 +63,8 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
   let contexts = new Map<string, SecureContext>();
   let timer: NodeJS.Timeout | undefined;
   let kick: (() => void) | undefined;
+  /** The order under way on this node, whose lease a stopping node gives back. */
+  let ordering: { readonly hostname: string; readonly holder: string } | undefined;
   const reload = async () => {
     const next = new Map<string, SecureContext>();
     for (const stored of await readCertificates(control)) {
@@ -87,6 +90,18 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
     },
     async close() {
       clearInterval(timer);
+      kick = undefined;
+      // A node stopped mid-order would hold the domain's lease for its whole term, and the attempt's stamp
+      // would make every node wait --acme-retry: both are given back so another node orders at once.
+      const cut = ordering;
+      ordering = undefined;
+      if (cut !== undefined) {
+        await clearCertificateAttempt(control, cut.hostname).catch(() => undefined);
+        await releaseLease(control, `acme:${cut.hostname}`, cut.holder).catch(() => undefined);
+        control.logger.info(
+          `stopped while ordering a certificate for ${cut.hostname}; another node will order it`,
+        );
+      }
     },
     forHost: (hostname) => contexts.get(hostname),
     keyAuthorization: (token) => findAcmeChallenge(control, token),
@@ -98,7 +113,9 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
           return;
         }
         running = true;
-        void orderDue(control, options, holder)
+        void orderDue(control, options, holder, (hostname) => {
+          ordering = hostname === undefined ? undefined : { hostname, holder };
+        })
           .then((ordered) => (ordered ? afterChange() : undefined))
           .catch((error: unknown) =>
             control.logger.warn(`ordering certificates failed: ${errorMessage(error)}`),
@@ -116,7 +133,12 @@ export function createCertificateTable(control: ControlContext): CertificateTabl
 }
 
 /** Orders what is due and not taken by another node; true when anything changed. */
-async function orderDue(control: ControlContext, options: AcmeOptions, holder: string): Promise<boolean> {
+async function orderDue(
+  control: ControlContext,
+  options: AcmeOptions,
+  holder: string,
+  onOrder: (hostname: string | undefined) => void,
+): Promise<boolean> {
   const retryMs = options.retryMs ?? 60 * 60_000;
   await deleteOrphanCertificates(control);
   let changed = false;
@@ -128,11 +150,13 @@ async function orderDue(control: ControlContext, options: AcmeOptions, holder: s
     try {
       // Another node may have finished it between our listing and our lease.
       if ((await listCertificateWork(control, RENEW_BEFORE_MS, retryMs)).includes(hostname)) {
+        onOrder(hostname);
         await markCertificateAttempt(control, hostname);
         await orderOne(control, options, hostname);
         changed = true;
       }
     } finally {
+      onOrder(undefined);
       await releaseLease(control, lease, holder);
     }
   }

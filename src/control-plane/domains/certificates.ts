@@ -146,6 +146,16 @@ export async function markCertificateAttempt(ctx: ControlContext, hostname: stri
     .execute();
 }
 
+/** Forgets the attempt of an order that was cut short (its node stopped), so the next node orders at once. */
+export async function clearCertificateAttempt(ctx: ControlContext, hostname: string): Promise<void> {
+  await ctx.db
+    .updateTable('custom_domains')
+    .set({ certificate_attempt_at: null })
+    .where('domain_name', '=', hostname)
+    .where('certificate_error', 'is', null)
+    .execute();
+}
+
 /** The key authorization of a pending ACME challenge. */
 export async function findAcmeChallenge(ctx: ControlContext, token: string): Promise<string | undefined> {
   const row = await ctx.db

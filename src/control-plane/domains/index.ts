@@ -2,6 +2,7 @@
 
 export {
   type CertificateSummary,
+  clearCertificateAttempt,
   deleteOrphanCertificates,
   describeCertificate,
   findAcmeChallenge,
