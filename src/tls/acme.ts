@@ -54,6 +54,7 @@ export async function createAccountKey(): Promise<string> {
  * world (or the ACME server) uses; the ACME server's validation is the one that counts.
  */
 export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertificate> {
+  await checkDirectory(order.directoryUrl);
   const acme = await loadAcme();
   const client = new acme.Client({ directoryUrl: order.directoryUrl, accountKey: order.accountKey });
   const [key, csr] = await acme.crypto.createCsr(
@@ -79,4 +80,46 @@ export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertific
       { cause: error },
     );
   }
+}
+
+/** TLS errors of a server certificate this machine does not trust. */
+const UNTRUSTED =
+  /^(?:UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID|CERT_UNTRUSTED)$/;
+
+/** How long the ACME directory may take to answer the check before an order. */
+const DIRECTORY_CHECK_MS = 15_000;
+
+/**
+ * Reads the ACME directory before an order, so that a server this machine cannot reach or does not trust
+ * is reported as such: acme-client turns those into errors that say nothing of the cause.
+ */
+async function checkDirectory(directoryUrl: string): Promise<void> {
+  try {
+    const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(DIRECTORY_CHECK_MS) });
+    await response.body?.cancel();
+  } catch (error) {
+    const code = causeCode(error);
+    const why =
+      code !== undefined && UNTRUSTED.test(code)
+        ? `its TLS certificate is not trusted here (${code}). If it is signed by a private CA (a test server such as pebble), give that CA's certificate to portico serve with NODE_EXTRA_CA_CERTS=<file>`
+        : `${code ?? errorMessage(error)}. Check --acme-directory and that this machine can reach it`;
+    throw new PorticoError(
+      'TLS_ACME_FAILED',
+      `The ACME server at ${directoryUrl} cannot be reached: ${why}.`,
+      { cause: error },
+    );
+  }
+}
+
+/** The system or TLS error code somewhere in `error`'s causes. */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      return code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return current instanceof Error ? current.message : undefined;
 }

@@ -1,19 +1,23 @@
 /**
- * A node stopped while it orders a certificate gives the order back: the domain's lease is released and
- * the attempt forgotten, so another node (or this one, started again) orders at once instead of after the
- * lease's ten minutes and `--acme-retry`. The ACME server here never answers, so the order is under way
- * when the node stops; the domain is validated against a real DNS server (pebble-challtestsrv).
+ * ACME orders that cannot go on. A node stopped while it orders a certificate gives the order back: the
+ * domain's lease is released and the attempt forgotten, so another node (or this one, started again)
+ * orders at once instead of after the lease's ten minutes and `--acme-retry` (the ACME server here never
+ * answers, so the order is under way when the node stops; the domain is validated against a real DNS
+ * server, pebble-challtestsrv). An ACME server this machine does not trust is reported as such.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderCertificate } from '../../src/tls/acme.js';
+import { createTestCa } from '../helpers/certificates.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
 import { createDeployedSite, removeData, SITES_PATH, startTestService } from '../helpers/service.js';
 
-describe('an ACME order cut short by the node stopping', () => {
+describe('ACME orders that cannot go on', () => {
   let dns: TestDns;
   let silent: Server;
 
@@ -73,4 +77,28 @@ describe('an ACME order cut short by the node stopping', () => {
       await removeData(dataDir);
     }
   }, 60_000);
+
+  it('says an ACME server it does not trust is not trusted, and how to trust it', async () => {
+    const ca = await createTestCa('Untrusted ACME CA');
+    const pair = await ca.issue(['127.0.0.1', 'localhost']);
+    const server = createHttpsServer({ cert: pair.cert, key: pair.key }, (_req, res) => res.end('{}'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const directoryUrl = `https://localhost:${port}/dir`;
+      const order = orderCertificate({
+        directoryUrl,
+        accountKey: 'unused',
+        hostname: 'www.example.org',
+        challenges: { put: async () => undefined, remove: async () => undefined },
+      });
+      await expect(order).rejects.toThrow(
+        `The ACME server at ${directoryUrl} cannot be reached: its TLS certificate is not trusted here`,
+      );
+      await expect(order).rejects.toThrow('NODE_EXTRA_CA_CERTS');
+    } finally {
+      server.close();
+    }
+  });
 });
