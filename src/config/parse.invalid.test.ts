@@ -217,6 +217,38 @@ describe('parseConfigText: custom OpenID Connect providers', () => {
     );
     expect(error.message).toMatch(/authorizationEndpoint, tokenEndpoint, certificationUri/);
   });
+
+  it('needs HTTPS for a provider off this machine: sign-in codes and tokens travel there', () => {
+    const error = onlyError(
+      withProviders({
+        idp: provider({ wellKnownOpenIdConfiguration: 'http://10.1.2.3/.well-known/openid-configuration' }),
+      }),
+    );
+    expect(error.path).toBe(
+      'auth.identityProviders.customOpenIdConnectProviders.idp.registration.openIdConnectConfiguration.wellKnownOpenIdConfiguration',
+    );
+    expect(error.message).toContain('must be an https:// URL (http:// only on this machine');
+    for (const local of ['http://127.0.0.1:9/x', 'http://localhost:8080/x', 'http://idp.localhost/x']) {
+      expect(
+        parseConfigText(
+          JSON.stringify(withProviders({ idp: provider({ wellKnownOpenIdConfiguration: local }) })),
+        ).ok,
+        local,
+      ).toBe(true);
+    }
+    for (const tricky of [
+      'http://localhost.evil.example/x',
+      'http://127.0.0.1.evil.example/x',
+      'http://localhost@evil.example/x',
+    ]) {
+      expect(
+        parseConfigText(
+          JSON.stringify(withProviders({ idp: provider({ wellKnownOpenIdConfiguration: tricky }) })),
+        ).ok,
+        tricky,
+      ).toBe(false);
+    }
+  });
 });
 
 describe('parseConfigText: limits', () => {

@@ -1,5 +1,5 @@
 import * as z from '../shared/zod.js';
-import { APP_SETTING_NAME, HTTP_URL, PROVIDER_NAME, ROLES_SOURCE } from './internal/patterns.js';
+import { APP_SETTING_NAME, PROVIDER_NAME, PROVIDER_URL, ROLES_SOURCE } from './internal/patterns.js';
 
 /**
  * The `auth` section of `staticwebapp.config.json`, in the shapes of learn.microsoft.com/azure/static-web-apps/
@@ -15,8 +15,14 @@ const settingName = (description: string) =>
     })
     .describe(description);
 
-const httpUrl = (description: string) =>
-  z.string().regex(HTTP_URL, { error: 'must be an absolute http(s):// URL' }).describe(description);
+/** A provider's endpoint: sign-in codes and tokens travel there, so HTTPS unless on this machine. */
+const providerUrl = (description: string) =>
+  z
+    .string()
+    .regex(PROVIDER_URL, {
+      error: 'must be an https:// URL (http:// only on this machine: localhost or 127.0.0.1)',
+    })
+    .describe(description);
 
 const loginSchema = z
   .strictObject({
@@ -48,7 +54,7 @@ const clientRegistration = z.strictObject({
 });
 
 const azureActiveDirectoryRegistration = z.strictObject({
-  openIdIssuer: httpUrl('https://login.microsoftonline.com/<tenant> (v1) or .../<tenant>/v2.0 (v2)'),
+  openIdIssuer: providerUrl('https://login.microsoftonline.com/<tenant> (v1) or .../<tenant>/v2.0 (v2)'),
   clientIdSettingName: settingName('App setting holding the Application (client) ID').optional(),
   clientSecretSettingName: settingName('App setting holding the client secret'),
 });
@@ -65,11 +71,11 @@ const twitterRegistration = z.strictObject({
 
 const openIdConnectConfiguration = z
   .strictObject({
-    wellKnownOpenIdConfiguration: httpUrl('The .well-known/openid-configuration URL').optional(),
-    authorizationEndpoint: httpUrl('The authorization endpoint').optional(),
-    tokenEndpoint: httpUrl('The token endpoint').optional(),
-    issuer: httpUrl('The issuer').optional(),
-    certificationUri: httpUrl('The JWKS URI').optional(),
+    wellKnownOpenIdConfiguration: providerUrl('The .well-known/openid-configuration URL').optional(),
+    authorizationEndpoint: providerUrl('The authorization endpoint').optional(),
+    tokenEndpoint: providerUrl('The token endpoint').optional(),
+    issuer: providerUrl('The issuer').optional(),
+    certificationUri: providerUrl('The JWKS URI').optional(),
   })
   .describe('Either wellKnownOpenIdConfiguration, or every endpoint');
 

@@ -49,5 +49,9 @@ export const APP_SETTING_NAME = /^[A-Za-z0-9._]+$/;
 /** A custom OpenID Connect provider name, used in `/.auth/login/<name>`. */
 export const PROVIDER_NAME = /^[A-Za-z0-9_-]+$/;
 
-/** An absolute http(s) URL. */
-export const HTTP_URL = /^https?:\/\/[^\s/?#]+\S*$/;
+/**
+ * An identity provider's URL: `https://`, or `http://` on this machine only (`localhost`, `*.localhost`,
+ * `127.0.0.1`, `[::1]`), where test and development providers run.
+ */
+export const PROVIDER_URL =
+  /^(?:https:\/\/[^\s/?#]+|http:\/\/(?:localhost|[^\s/?#:@]+\.localhost|127\.0\.0\.1|\[::1\])(?::\d+)?(?=[/?#]|$))\S*$/;
