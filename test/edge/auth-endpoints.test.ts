@@ -94,6 +94,23 @@ describe('/.auth endpoints', () => {
     }
   });
 
+  it('refuses the sign-in form posted from another site’s page, and takes it from its own (login CSRF)', async () => {
+    const post = (headers: Record<string, string>) =>
+      app.fetch('/.auth/login/github', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ userDetails: 'mallory', userRoles: 'reader' }).toString(),
+      });
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+      const refused = await post(headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(refused.text).toContain("sent from another site's page");
+      expect(refused.header('set-cookie') ?? '').not.toContain('StaticWebAppsAuthCookie=');
+    }
+    const own = await post({ origin: app.url, 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(302);
+  });
+
   it('a missing userDetails is a 400 with the form again', async () => {
     const res = await signIn({ userDetails: '' });
     expect(res.status).toBe(400);

@@ -208,6 +208,14 @@ async function submitLogin(
   if (!isFormContentType(req.headers['content-type'])) {
     return sendText(res, 415, 'The sign-in form must be sent as application/x-www-form-urlencoded.');
   }
+  if (isCrossSite(req, ctx)) {
+    // Any web page could otherwise sign the developer in, as anyone, with any roles (login CSRF).
+    return sendText(
+      res,
+      403,
+      "The sign-in form was sent from another site's page; sign in from this server's own form.",
+    );
+  }
   const body = await readBodyCapped(req, MAX_LOGIN_BODY_BYTES);
   if (body.kind === 'aborted') {
     return void res.destroy();
@@ -234,6 +242,23 @@ async function submitLogin(
   const requested = submission.postLoginRedirectUri || ctx.query.get('post_login_redirect_uri');
   ctx.logger?.debug(`/.auth: signed in with ${provider}`);
   sendRedirect(res, resolveRedirectTarget(requested, ctx), cookies);
+}
+
+/**
+ * True when a browser says the request comes from another site's page: its `Origin` names another host,
+ * or `Sec-Fetch-Site` says cross-site. Scripts and test suites send neither, and are not concerned.
+ */
+function isCrossSite(req: IncomingMessage, ctx: AuthRequestContext): boolean {
+  if (req.headers['sec-fetch-site'] === 'cross-site') {
+    return true;
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) {
+    return false;
+  }
+  const host = URL.canParse(origin) ? new URL(origin).host.toLowerCase() : undefined;
+  const ownHosts = [new URL(ctx.origin).host, req.headers.host ?? '', ...ctx.allowedRedirectHosts];
+  return host === undefined || !ownHosts.some((own) => own.toLowerCase() === host);
 }
 
 function rejectLogin(
