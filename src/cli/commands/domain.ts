@@ -126,6 +126,10 @@ function nextStep(domain: CustomDomainResource, target: string, site: string): s
     p.validationMethod === 'dns-txt-token'
       ? `_dnsauth.${p.domainName} TXT "${p.validationToken}"`
       : `${p.domainName} CNAME ${target}`;
+  if (p.status === 'Failed') {
+    // Failed is final: no periodic check will pick it up again, only a new add.
+    return [`Set this DNS record: ${record}`];
+  }
   return [
     `Add this DNS record: ${record}`,
     `Portico checks it every minute; run portico domain show --site ${site} ${p.domainName} to follow it.`,
