@@ -54,11 +54,17 @@ export interface ManagementClient {
   /** The deployments of an environment, newest first. */
   listDeployments(site: string, environment: string): Promise<readonly Deployment[]>;
   listAppSettings(site: string, environment: string): Promise<Readonly<Record<string, string>>>;
-  /** Replaces every app setting of an environment; returns the settings now stored. */
+  /** The app settings of an environment with their version (`etag`). */
+  readAppSettings(site: string, environment: string): Promise<AppSettingsDocument>;
+  /**
+   * Replaces every app setting of an environment; returns the settings now stored. With `ifMatch` (an
+   * `etag` read before), only while they are still that version: else 412 `CONTROL_PRECONDITION_FAILED`.
+   */
   putAppSettings(
     site: string,
     environment: string,
     settings: Readonly<Record<string, string>>,
+    ifMatch?: string,
   ): Promise<Readonly<Record<string, string>>>;
   createInvitation(site: string, invitation: InvitationInput): Promise<Invitation>;
   /** The users holding custom roles, of every provider. */
@@ -142,10 +148,15 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     listAppSettings: async (site, environment) =>
       (await call<AppSettingsDocument>('POST', `${settingsBase(site, environment)}/listAppSettings`))
         .properties,
-    putAppSettings: async (site, environment, settings) =>
+    readAppSettings: (site, environment) =>
+      call<AppSettingsDocument>('POST', `${settingsBase(site, environment)}/listAppSettings`),
+    putAppSettings: async (site, environment, settings, ifMatch) =>
       (
-        await call<AppSettingsDocument>('PUT', `${settingsBase(site, environment)}/config/appsettings`, {
-          properties: settings,
+        await request<AppSettingsDocument>(options, {
+          method: 'PUT',
+          path: `${settingsBase(site, environment)}/config/appsettings`,
+          json: { properties: settings },
+          ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
         })
       ).properties,
     createInvitation: (site, invitation) =>

@@ -141,6 +141,8 @@ export interface ResourceList<T> {
 /** App settings, as `listAppSettings` answers and `config/appsettings` takes them. */
 export interface AppSettingsDocument {
   readonly properties: Readonly<Record<string, string>>;
+  /** Their version, for `If-Match` on the next replace. */
+  readonly etag?: string;
 }
 
 /** One itemised problem of an error answer. */

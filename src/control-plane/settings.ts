@@ -2,6 +2,7 @@
  * App settings of an environment (spec §8): environment variables of the API only, per environment,
  * encrypted at rest, names of letters, digits, `.` and `_`, reserved prefixes refused.
  */
+import { createHash } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { clip } from '../shared/quote.js';
 import { type ControlContext, recordChange } from './context.js';
@@ -35,16 +36,45 @@ export async function readSettings(
   return Object.fromEntries(rows.map((row) => [row.name, ctx.sealer.unseal(row.value_sealed)]));
 }
 
-/** Replaces every setting of an environment (Azure's `PUT …/config/appsettings`), atomically. */
+/**
+ * The version of a set of settings, as an `ETag` (a hash of names and values): a `PUT` with `If-Match`
+ * replaces them only while they are still that version, so that a read-modify-write (the CLI's `settings
+ * set`, the portal's Save) never drops a setting someone else saved in between.
+ */
+export function settingsVersion(settings: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `"${createHash('sha256').update(JSON.stringify(entries)).digest('base64url').slice(0, 22)}"`;
+}
+
+/**
+ * Replaces every setting of an environment (Azure's `PUT …/config/appsettings`), atomically; with
+ * `ifMatch` (an `If-Match` header), only while the stored settings are that version.
+ */
 export async function replaceAppSettings(
   ctx: ControlContext,
   site: Site,
   environmentName: string,
   settings: Readonly<Record<string, unknown>>,
+  ifMatch?: string,
 ): Promise<Record<string, string>> {
   const values = checkSettings(ctx, settings);
   const environment = await getEnvironment(ctx, site, environmentName);
   await ctx.db.transaction().execute(async (trx) => {
+    if (ifMatch !== undefined) {
+      const rows = await trx
+        .selectFrom('app_settings')
+        .selectAll()
+        .where('environment_id', '=', environment.id)
+        .execute();
+      const stored = Object.fromEntries(rows.map((row) => [row.name, ctx.sealer.unseal(row.value_sealed)]));
+      const tags = ifMatch.split(',').map((tag) => tag.trim());
+      if (!tags.includes('*') && !tags.includes(settingsVersion(stored))) {
+        throw new PorticoError(
+          'CONTROL_PRECONDITION_FAILED',
+          `The app settings of ${environmentName} changed since they were read (someone saved them in between); nothing was saved. Read them again, then make the change again.`,
+        );
+      }
+    }
     await trx.deleteFrom('app_settings').where('environment_id', '=', environment.id).execute();
     for (const [name, value] of Object.entries(values)) {
       await trx

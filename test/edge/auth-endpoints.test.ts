@@ -101,7 +101,11 @@ describe('/.auth endpoints', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         body: new URLSearchParams({ userDetails: 'mallory', userRoles: 'reader' }).toString(),
       });
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    const crossSite: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of crossSite) {
       const refused = await post(headers);
       expect(refused.status, JSON.stringify(headers)).toBe(403);
       expect(refused.text).toContain("sent from another site's page");

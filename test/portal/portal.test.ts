@@ -204,7 +204,7 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await portal.page.getByTestId('settings-show').click();
     await text(greeting.getByTestId('setting-value')).toBe('hello-from-portal');
     const listed = await portal.t.admin('POST', `${SITES_PATH}/portal-settings/listAppSettings`);
-    expect(listed.json()).toEqual({ properties: { GREETING: 'hello-from-portal', FEATURE_X: 'on' } });
+    expect(listed.json()).toMatchObject({ properties: { GREETING: 'hello-from-portal', FEATURE_X: 'on' } });
 
     await portal.page.getByTestId('settings-add').click();
     await portal.page.getByTestId('setting-name-input').fill('MY-SETTING');
@@ -213,6 +213,40 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await portal.page.getByTestId('settings-save').click();
     await text(portal.page.getByTestId('settings-message-error')).toContain('MY-SETTING');
     await visible(portal.page.getByTestId('settings-unsaved')).toBe(true);
+  });
+
+  it('never drops a setting someone saved since the page loaded: Save refuses, Discard loads theirs', async () => {
+    portal.expectStatus(412);
+    await createSite('portal-race');
+    const settingsPath = `${SITES_PATH}/portal-race/config/appsettings`;
+    expect((await portal.t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
+    await signIn('#/sites/portal-race/configuration');
+    await visible(portal.page.getByTestId('setting-row-KEEP')).toBe(true);
+    // Meanwhile, someone adds a setting with the CLI.
+    const cli = await portal.t.admin('PUT', settingsPath, { properties: { KEEP: '1', FROM_CLI: 'yes' } });
+    expect(cli.status).toBe(200);
+    await portal.page.getByTestId('settings-add').click();
+    await portal.page.getByTestId('setting-name-input').fill('FROM_PORTAL');
+    await portal.page.getByTestId('setting-value-input').fill('yes');
+    await portal.page.getByTestId('setting-apply').click();
+    await portal.page.getByTestId('settings-save').click();
+    await text(portal.page.getByTestId('settings-message-error')).toContain(
+      'Someone saved these settings since this page loaded them',
+    );
+    const list = async () =>
+      (await portal.t.admin('POST', `${SITES_PATH}/portal-race/listAppSettings`)).json<{
+        properties: Record<string, string>;
+      }>().properties;
+    expect(await list()).toEqual({ KEEP: '1', FROM_CLI: 'yes' });
+    await portal.page.getByTestId('settings-discard').click();
+    await visible(portal.page.getByTestId('setting-row-FROM_CLI')).toBe(true);
+    await portal.page.getByTestId('settings-add').click();
+    await portal.page.getByTestId('setting-name-input').fill('FROM_PORTAL');
+    await portal.page.getByTestId('setting-value-input').fill('yes');
+    await portal.page.getByTestId('setting-apply').click();
+    await portal.page.getByTestId('settings-save').click();
+    await visible(portal.page.getByTestId('settings-message-success')).toBe(true);
+    expect(await list()).toEqual({ KEEP: '1', FROM_CLI: 'yes', FROM_PORTAL: 'yes' });
   });
 
   it('invites a user, shows the link, and once accepted edits their roles and removes them', async () => {

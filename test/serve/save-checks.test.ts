@@ -183,6 +183,43 @@ describe('control plane: checks on save', () => {
       expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
     });
 
+    it('replaces the settings with If-Match only while they are the version read (ETag), else 412 and nothing changes', async () => {
+      expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
+      const read = await t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`);
+      const etag = read.json<{ etag: string }>().etag;
+      expect(read.header('etag')).toBe(etag);
+      // Someone else saves in between: the version read is no longer the stored one.
+      expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1', OTHER: '2' } })).status).toBe(
+        200,
+      );
+      const stale = await send(`${t.service.adminUrl}${settingsPath}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': etag,
+        },
+        body: JSON.stringify({ properties: { KEEP: '1', MINE: '3' } }),
+      });
+      expect(stale.status).toBe(412);
+      expect(stale.json<ErrorBody>().error.code).toBe('CONTROL_PRECONDITION_FAILED');
+      expect(await list()).toEqual({ KEEP: '1', OTHER: '2' });
+      const current = (await t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`)).json<{
+        etag: string;
+      }>().etag;
+      const fresh = await send(`${t.service.adminUrl}${settingsPath}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': current,
+        },
+        body: JSON.stringify({ properties: { KEEP: '1', OTHER: '2', MINE: '3' } }),
+      });
+      expect(fresh.status).toBe(200);
+      expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
+    });
+
     it('refuses them in the CLI too, before anything is sent', async () => {
       const run = await runCli(
         [

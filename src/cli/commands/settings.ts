@@ -3,7 +3,9 @@
  * (CONTRACT §5). The REST API only replaces all settings at once, so `set` and `delete` read the current
  * settings, change them and write them all back.
  */
+
 import type { Command } from 'commander';
+import { type ManagementClient, serverErrorCode } from '../../client/index.js';
 import { ownValue } from '../../shared/guards.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
@@ -40,11 +42,10 @@ export function registerSettingsCommands(program: Command): void {
 
 async function setSettings(pairs: readonly [string, string][], flags: SettingsFlags): Promise<void> {
   const client = await connectAdmin(flags);
-  const current = await client.listAppSettings(flags.site, flags.env);
-  const saved = await client.putAppSettings(flags.site, flags.env, {
+  const saved = await changeSettings(client, flags, (current) => ({
     ...current,
     ...Object.fromEntries(pairs),
-  });
+  }));
   const names = [...new Set(pairs.map(([name]) => name))];
   writeResult(flags, { properties: saved }, [
     `Saved ${names.join(', ')} in ${describeTarget(flags)} (${countSettings(Object.keys(saved).length)} in all).`,
@@ -80,9 +81,34 @@ async function deleteSettings(names: readonly string[], flags: SettingsFlags & Y
     return;
   }
   await confirmDeletion(`${removed.join(', ')} from ${describeTarget(flags)}`, flags);
-  const kept = Object.fromEntries(Object.entries(current).filter(([name]) => !removed.includes(name)));
-  const saved = await client.putAppSettings(flags.site, flags.env, kept);
+  const saved = await changeSettings(client, flags, (latest) =>
+    Object.fromEntries(Object.entries(latest).filter(([name]) => !removed.includes(name))),
+  );
   writeResult(flags, { properties: saved }, [`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
+}
+
+/** Times a change is tried again when someone else saved the settings in between. */
+const CHANGE_ATTEMPTS = 3;
+
+/**
+ * Reads the settings, applies `change` and saves them only while nobody saved others in between
+ * (`If-Match`); when someone did, reads and applies the change again, so no one's setting is dropped.
+ */
+async function changeSettings(
+  client: ManagementClient,
+  flags: SettingsFlags,
+  change: (current: Readonly<Record<string, string>>) => Record<string, string>,
+): Promise<Readonly<Record<string, string>>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const { properties, etag } = await client.readAppSettings(flags.site, flags.env);
+    try {
+      return await client.putAppSettings(flags.site, flags.env, change(properties), etag);
+    } catch (error) {
+      if (serverErrorCode(error) !== 'CONTROL_PRECONDITION_FAILED' || attempt >= CHANGE_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
 }
 
 function countSettings(count: number): string {

@@ -19,7 +19,7 @@ import { listCustomDomains } from '../domains/index.js';
 import { deleteEnvironment, type Environment, getEnvironment, listEnvironments } from '../environments.js';
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
-import { listAppSettings, replaceAppSettings } from '../settings.js';
+import { listAppSettings, replaceAppSettings, settingsVersion } from '../settings.js';
 import type { FunctionsInspector } from '../site-functions.js';
 import {
   authenticateDeploymentToken,
@@ -275,17 +275,20 @@ function buildRoutes(ctx: ControlContext): Route[] {
 }
 
 function settingRoutes(ctx: ControlContext): Route[] {
+  // The settings' version rides along as `etag` (and the ETag header), for an If-Match on the next PUT.
+  const versioned = (properties: Record<string, string>) => {
+    const etag = settingsVersion(properties);
+    return { status: 200, body: { properties, etag }, headers: { etag } };
+  };
   const list = async (r: RouteRequest) => {
     const site = await siteOf(ctx, r);
-    return { status: 200, body: { properties: await listAppSettings(ctx, site, environmentOf(r)) } };
+    return versioned(await listAppSettings(ctx, site, environmentOf(r)));
   };
   const put = async (r: RouteRequest) => {
     const site = await siteOf(ctx, r);
     const properties = propertiesOf(await readJson(r.req));
-    return {
-      status: 200,
-      body: { properties: await replaceAppSettings(ctx, site, environmentOf(r), properties) },
-    };
+    const ifMatch = r.req.headers['if-match'];
+    return versioned(await replaceAppSettings(ctx, site, environmentOf(r), properties, ifMatch));
   };
   const example = { properties: { DATABASE_URL: 'postgres://…', FEATURE_X: 'on' } };
   return [

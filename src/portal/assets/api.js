@@ -208,16 +208,33 @@ export const api = {
   /** @param {string} name @param {string} buildName */
   listDeployments: async (name, buildName) =>
     (await call('GET', `${build(name, buildName)}/deployments`)).value,
-  /** @param {string} name @param {string} buildName @returns {Promise<Record<string, string>>} */
-  listAppSettings: async (name, buildName) =>
-    (await call('POST', `${build(name, buildName)}/listAppSettings`)).properties ?? {},
   /**
-   * @param {string} name @param {string} buildName @param {Record<string, string>} properties
-   * @returns {Promise<Record<string, string>>}
+   * The settings with their version, which {@link api.replaceAppSettings} sends back.
+   * @param {string} name @param {string} buildName
+   * @returns {Promise<{ properties: Record<string, string>, etag?: string }>}
    */
-  replaceAppSettings: async (name, buildName, properties) =>
-    (await call('PUT', `${build(name, buildName)}/config/appsettings`, { body: { properties } }))
-      .properties ?? {},
+  readAppSettings: async (name, buildName) => {
+    const answer = await call('POST', `${build(name, buildName)}/listAppSettings`);
+    return { properties: answer.properties ?? {}, etag: answer.etag };
+  },
+  /**
+   * Replaces the settings while they are still version `etag` (else a 412 CONTROL_PRECONDITION_FAILED).
+   * @param {string} name @param {string} buildName @param {Record<string, string>} properties
+   * @param {string} [etag]
+   * @returns {Promise<{ properties: Record<string, string>, etag?: string }>}
+   */
+  replaceAppSettings: async (name, buildName, properties, etag) => {
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (etag !== undefined) {
+      headers['if-match'] = etag;
+    }
+    const answer = await call('PUT', `${build(name, buildName)}/config/appsettings`, {
+      body: { properties },
+      headers,
+    });
+    return { properties: answer.properties ?? {}, etag: answer.etag };
+  },
   /** @param {string} name */
   listUsers: async (name) => (await call('POST', `${sitePath(name)}/authproviders/all/listUsers`)).value,
   /**

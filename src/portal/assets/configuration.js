@@ -3,8 +3,10 @@
  * Configuration › Application settings of one environment, as in Azure: values stay hidden until "Show
  * values"; rows are added, edited and deleted locally, then "Save" sends the whole set (the API
  * replaces all settings of the environment) and shows the API's validation message when it refuses.
+ * Save goes through only while nobody else saved the settings since they were loaded (`If-Match`):
+ * otherwise nothing is saved and the page says so, and "Discard" loads theirs.
  */
-import { api } from './api.js';
+import { ApiError, api } from './api.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
 import { environmentPicker } from './environment-picker.js';
 import { listTable } from './list-area.js';
@@ -20,7 +22,7 @@ export async function renderConfiguration(body, view) {
   let builds;
   let saved;
   try {
-    [builds, saved] = await Promise.all([api.listBuilds(siteName), api.listAppSettings(siteName, buildName)]);
+    [builds, saved] = await Promise.all([api.listBuilds(siteName), api.readAppSettings(siteName, buildName)]);
   } catch (error) {
     replace(
       body,
@@ -50,10 +52,10 @@ export async function renderConfiguration(body, view) {
  * The settings table with its toolbar, row editor and Save.
  * @param {string} siteName
  * @param {string} buildName
- * @param {Record<string, string>} saved
+ * @param {{ properties: Record<string, string>, etag?: string }} saved
  */
 function createSettingsEditor(siteName, buildName, saved) {
-  const state = { settings: new Map(Object.entries(saved)), showValues: false, dirty: false };
+  const state = { settings: new Map(Object.entries(saved.properties)), showValues: false, dirty: false };
   const messages = createMessageArea('settings-message');
   const tableArea = h('div', {});
   const unsaved = h('p', {
@@ -95,24 +97,42 @@ function createSettingsEditor(siteName, buildName, saved) {
     state.showValues = !state.showValues;
     draw();
   });
-  discard.addEventListener('click', () => {
-    state.settings = new Map(Object.entries(saved));
-    state.dirty = false;
-    rowEditor.close();
-    messages.clear();
-    draw();
+  // Discard loads what the server holds now, which may be newer than what this page loaded.
+  discard.addEventListener('click', async () => {
+    discard.disabled = true;
+    try {
+      saved = await api.readAppSettings(siteName, buildName);
+      state.settings = new Map(Object.entries(saved.properties));
+      state.dirty = false;
+      rowEditor.close();
+      messages.clear();
+      draw();
+    } catch (error) {
+      messages.show(messageOf(error));
+    } finally {
+      discard.disabled = false;
+    }
   });
   save.addEventListener('click', async () => {
     save.disabled = true;
     messages.clear();
     try {
-      saved = await api.replaceAppSettings(siteName, buildName, Object.fromEntries(state.settings));
-      state.settings = new Map(Object.entries(saved));
+      saved = await api.replaceAppSettings(
+        siteName,
+        buildName,
+        Object.fromEntries(state.settings),
+        saved.etag,
+      );
+      state.settings = new Map(Object.entries(saved.properties));
       state.dirty = false;
       draw();
       messages.show("Saved. This environment's functions restart with the new settings.", 'success');
     } catch (error) {
-      messages.show(messageOf(error));
+      messages.show(
+        error instanceof ApiError && error.code === 'CONTROL_PRECONDITION_FAILED'
+          ? 'Someone saved these settings since this page loaded them (with the CLI, or in another tab), so nothing was saved: saving would have removed their changes. Choose Discard to load the settings as they are now, then make your change again.'
+          : messageOf(error),
+      );
     } finally {
       save.disabled = false;
     }
