@@ -290,6 +290,36 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await text(secretRow.getByTestId('named-value-value')).toBe('s3cret-value-42');
       await secretRow.getByTestId('named-value-hide-backend-key').click();
       await text(secretRow.getByTestId('named-value-value')).toBe('Hidden value');
+
+      // A secret a policy uses is rotated in place: Edit, a new value, Save; a blank value keeps it.
+      const global = `${SERVICES}/nv-gw/policies/policy`;
+      const policy =
+        '<policies><inbound><base /><set-header name="x-key" exists-action="override"><value>{{backend-key}}</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
+      expect(
+        (await portal.t.admin('PUT', global, { properties: { format: 'rawxml', value: policy } })).status,
+      ).toBe(201);
+      await secretRow.getByTestId('named-value-edit-backend-key').click();
+      await value(portal.page.getByTestId('named-value-edit-display-name')).toBe('backend-key');
+      await portal.page.getByTestId('named-value-edit-value').fill('rotated-value-43');
+      await portal.page.getByTestId('named-value-edit-save').click();
+      await text(portal.page.getByTestId('named-values-message-success')).toBe(
+        'Saved the named value backend-key.',
+      );
+      const listValue = async () =>
+        (await portal.t.admin('POST', `${SERVICES}/nv-gw/namedValues/backend-key/listValue`)).json<{
+          value: string;
+        }>().value;
+      expect(await listValue()).toBe('rotated-value-43');
+      await portal.page
+        .getByTestId('named-value-row-backend-key')
+        .getByTestId('named-value-edit-backend-key')
+        .click();
+      await portal.page.getByTestId('named-value-edit-secret').uncheck();
+      await portal.page.getByTestId('named-value-edit-save').click();
+      await text(
+        portal.page.getByTestId('named-value-row-backend-key').getByTestId('named-value-value'),
+      ).toBe('rotated-value-43');
+      expect(await listValue()).toBe('rotated-value-43');
     },
     FLOW_TIMEOUT,
   );

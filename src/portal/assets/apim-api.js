@@ -97,6 +97,12 @@ export const apim = {
       throw error;
     }
   },
+  /**
+   * Changes only the properties given (Azure's `Update`, a PATCH).
+   * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
+   */
+  update: (service, segments, properties) =>
+    call('PATCH', servicePath(service, ...segments), { body: { properties } }),
   /** @param {string} service @param {string[]} segments */
   remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
   /** @param {string} service @param {string} apiId */

@@ -2,7 +2,9 @@
 /**
  * Named values of a service, as in the Azure portal: name, display name (what policies write as
  * `{{display name}}`), type, and the value; a secret's value stays hidden until "Show value" asks the
- * API for it (`listValue`). "+ Add" creates one; Delete is refused by the API while a policy uses it.
+ * API for it (`listValue`). "+ Add" creates one; "Edit" changes its display name, type or value (a PATCH:
+ * a secret left blank keeps its value), so a secret a policy uses can be rotated in place; Delete is
+ * refused by the API while a policy uses it.
  */
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
@@ -28,6 +30,7 @@ export async function renderNamedValues(body, view) {
   const messages = createMessageArea('named-values-message');
   /** @type {(notice?: string) => Promise<void>} */
   const refresh = (notice) => values.refresh(notice);
+  const editor = createEditForm(service, (notice) => void refresh(notice));
   const values = createListArea({
     name: 'named-values',
     loadingText: 'Loading named values…',
@@ -36,7 +39,7 @@ export async function renderNamedValues(body, view) {
     table: {
       caption: 'Named values',
       headers: ['Name', 'Display name', 'Type', 'Value', ''],
-      row: (nv) => namedValueRow(service, nv, messages, refresh),
+      row: (nv) => namedValueRow(service, nv, messages, refresh, editor.open),
       empty: 'No named values yet. Choose + Add.',
       stack: true,
     },
@@ -46,6 +49,7 @@ export async function renderNamedValues(body, view) {
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add', 'named-value-create-open', create)),
     create,
+    editor.element,
     messages.element,
     values.element,
   );
@@ -57,8 +61,9 @@ export async function renderNamedValues(body, view) {
  * @param {any} nv
  * @param {ReturnType<typeof createMessageArea>} messages
  * @param {(notice?: string) => Promise<void>} refresh
+ * @param {(nv: any) => void} openEditor
  */
-function namedValueRow(service, nv, messages, refresh) {
+function namedValueRow(service, nv, messages, refresh, openEditor) {
   const id = String(nv.name);
   const p = nv.properties ?? {};
   return h(
@@ -68,8 +73,85 @@ function namedValueRow(service, nv, messages, refresh) {
     h('td', { class: 'mono', text: String(p.displayName ?? '') }),
     h('td', { testid: 'named-value-type', text: p.secret === true ? 'Secret' : 'Plain' }),
     h('td', {}, p.secret === true ? secretValue(service, id, messages) : valueText(String(p.value ?? ''))),
-    h('td', { class: 'row-actions' }, deleteButton(service, id, messages, refresh)),
+    h(
+      'td',
+      { class: 'row-actions' },
+      editButton(nv, openEditor),
+      ' ',
+      deleteButton(service, id, messages, refresh),
+    ),
   );
+}
+
+/** @param {any} nv @param {(nv: any) => void} openEditor */
+function editButton(nv, openEditor) {
+  const id = String(nv.name);
+  const edit = button('Edit', `named-value-edit-${id}`, {
+    small: true,
+    'aria-label': `Edit the named value ${id}`,
+  });
+  edit.addEventListener('click', () => openEditor(nv));
+  return edit;
+}
+
+/**
+ * The Edit form: display name, type and value of one named value; a blank value keeps the stored one.
+ * @param {string} service
+ * @param {(notice: string) => void} onSaved
+ */
+function createEditForm(service, onSaved) {
+  let id = '';
+  const title = h('h2', { text: 'Edit named value' });
+  const displayName = h('input', {
+    type: 'text',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'named-value-edit-display-name',
+  });
+  const value = h('input', { type: 'password', autocomplete: 'off', testid: 'named-value-edit-value' });
+  const secret = checkbox('Secret (hidden in lists)', { testid: 'named-value-edit-secret' });
+  const messages = createMessageArea('named-value-edit-message');
+  const submit = button('Save', 'named-value-edit-save', { type: 'submit', variant: 'primary' });
+  const cancel = button('Cancel', 'named-value-edit-cancel');
+  const form = h(
+    'form',
+    { class: 'panel', hidden: true, testid: 'named-value-edit-form' },
+    title,
+    field('Display name', displayName, 'Policies use it as {{display name}}.'),
+    field('Value', value, 'Leave it blank to keep the current value.'),
+    secret.element,
+    messages.element,
+    h('div', { class: 'actions' }, submit, cancel),
+  );
+  cancel.addEventListener('click', () => {
+    form.hidden = true;
+  });
+  handleSubmit(form, submit, messages, async () => {
+    await apim.update(service, ['namedValues', id], {
+      displayName: displayName.value.trim(),
+      secret: secret.input.checked,
+      ...(value.value === '' ? {} : { value: value.value }),
+    });
+    form.hidden = true;
+    onSaved(`Saved the named value ${id}.`);
+  });
+  return {
+    element: form,
+    /** @param {any} nv */
+    open(nv) {
+      id = String(nv.name);
+      const p = nv.properties ?? {};
+      title.textContent = `Edit named value ${id}`;
+      displayName.value = String(p.displayName ?? '');
+      value.value = '';
+      value.placeholder = p.secret === true ? '(unchanged)' : String(p.value ?? '');
+      secret.input.checked = p.secret === true;
+      messages.clear();
+      form.hidden = false;
+      displayName.focus();
+    },
+  };
 }
 
 /** @param {string} value */
