@@ -88,6 +88,19 @@ describe('createFunctionsHost: faults', () => {
     expect(logger.text()).toContain('out of memory? its heap limit is 32 MB');
   });
 
+  it('replaces a worker whose memory outside the heap (Buffers) goes over its limit, and says why', async () => {
+    const logger = recordingLogger();
+    // Heap limit 32 MB: the resident limit is 2 × 32 + 256 = 320 MB.
+    const host = openHost({ apiDir: await writeApiDir(), logger, maxMemoryMb: 32 });
+    const { url } = await host.start();
+    const pid = await firstPid(url);
+    await send(`${url}/api/buffers?mb=384`);
+    await nextPid(url, pid);
+    expect(isAlive(pid)).toBe(false);
+    expect(logger.text()).toMatch(/uses \d+ MB of memory, over its limit of 320 MB/);
+    expect(logger.text()).toContain('used more memory than its limit and was killed');
+  });
+
   it('restart() replaces the worker and keeps the URL', async () => {
     const host = openHost({ apiDir: await writeApiDir() });
     const { url } = await host.start();

@@ -18,6 +18,7 @@ import { type Backoff, createBackoff } from './_backoff.js';
 import { startHealthMonitor } from './_health.js';
 import { postJson } from './_http.js';
 import { type ConnectionListener, openListener } from './_listener.js';
+import { residentLimitMegabytes, residentMegabytes } from './_memory.js';
 import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
 import { createSocketDir, type SocketDir } from './_socket-dir.js';
@@ -57,6 +58,8 @@ interface RunningWorker {
   stopHealth: () => void;
   /** Killed by the supervisor after failed health checks (so its exit is a fault, not a stop). */
   unhealthy: boolean;
+  /** Killed by the supervisor for using more memory than its limit (a fault too). */
+  overMemory: boolean;
   exited: boolean;
 }
 
@@ -443,6 +446,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       readyAt: 0,
       stopHealth: () => {},
       unhealthy: false,
+      overMemory: false,
       exited: false,
     };
     slot.worker = running;
@@ -551,7 +555,11 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   #monitor(running: RunningWorker): () => void {
     return startHealthMonitor({
-      check: (timeoutMs) => running.process.ping(timeoutMs),
+      check: async (timeoutMs) => {
+        const answered = await running.process.ping(timeoutMs);
+        this.#checkMemory(running);
+        return answered;
+      },
       intervalMs: this.#timings.healthIntervalMs,
       timeoutMs: this.#timings.healthTimeoutMs,
       maxFailures: this.#timings.healthFailures,
@@ -567,6 +575,20 @@ class FunctionsHostSupervisor implements FunctionsHost {
     });
   }
 
+  /** Kills a worker whose resident memory is over its limit (buffers outside the heap limit, `_memory.ts`). */
+  #checkMemory(running: RunningWorker): void {
+    const used = residentMegabytes(running.process.pid);
+    const limit = residentLimitMegabytes(this.#maxMemoryMb());
+    if (used === undefined || used <= limit || running.slot.worker !== running || running.overMemory) {
+      return;
+    }
+    running.overMemory = true;
+    this.#options.logger.warn(
+      `functions: ${this.#label(running.slot)} uses ${Math.round(used)} MB of memory, over its limit of ${limit} MB (twice its heap limit of ${this.#maxMemoryMb()} MB, plus 256 MB); killing it`,
+    );
+    running.process.kill();
+  }
+
   /** A worker ended: if it was serving and nobody asked it to stop, schedule its replacement (only its own). */
   #onExit(running: RunningWorker, exit: WorkerExit): void {
     running.exited = true;
@@ -577,7 +599,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     slot.worker = undefined;
-    const expected = running.process.stopping && !running.unhealthy;
+    const expected = running.process.stopping && !running.unhealthy && !running.overMemory;
     if (this.#state !== 'running' || running.readyAt === 0 || expected) {
       return;
     }
@@ -592,6 +614,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #describeCrash(running: RunningWorker, exit: WorkerExit): string {
     if (running.unhealthy) {
       return 'stopped answering and was killed';
+    }
+    if (running.overMemory) {
+      return 'used more memory than its limit and was killed';
     }
     const outOfMemory = exit.signal === 'SIGABRT' || exit.code === 134;
     const hint = outOfMemory ? ` (out of memory? its heap limit is ${this.#maxMemoryMb()} MB)` : '';
