@@ -54,7 +54,7 @@ export async function createAccountKey(): Promise<string> {
  * world (or the ACME server) uses; the ACME server's validation is the one that counts.
  */
 export async function orderCertificate(order: AcmeOrder): Promise<IssuedCertificate> {
-  await checkDirectory(order.directoryUrl);
+  await checkDirectory(order.directoryUrl, order.hostname);
   const acme = await loadAcme();
   const client = new acme.Client({ directoryUrl: order.directoryUrl, accountKey: order.accountKey });
   const [key, csr] = await acme.crypto.createCsr(
@@ -93,7 +93,7 @@ const DIRECTORY_CHECK_MS = 15_000;
  * Reads the ACME directory before an order, so that a server this machine cannot reach or does not trust
  * is reported as such: acme-client turns those into errors that say nothing of the cause.
  */
-async function checkDirectory(directoryUrl: string): Promise<void> {
+async function checkDirectory(directoryUrl: string, hostname: string): Promise<void> {
   try {
     const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(DIRECTORY_CHECK_MS) });
     await response.body?.cancel();
@@ -105,7 +105,7 @@ async function checkDirectory(directoryUrl: string): Promise<void> {
         : `${code ?? errorMessage(error)}. Check --acme-directory and that this machine can reach it`;
     throw new PorticoError(
       'TLS_ACME_FAILED',
-      `The ACME server at ${directoryUrl} cannot be reached: ${why}.`,
+      `The ACME server at ${directoryUrl} cannot be reached to order a certificate for ${hostname}: ${why}.`,
       { cause: error },
     );
   }

@@ -94,7 +94,7 @@ describe('ACME orders that cannot go on', () => {
         challenges: { put: async () => undefined, remove: async () => undefined },
       });
       await expect(order).rejects.toThrow(
-        `The ACME server at ${directoryUrl} cannot be reached: its TLS certificate is not trusted here`,
+        `The ACME server at ${directoryUrl} cannot be reached to order a certificate for www.example.org: its TLS certificate is not trusted here`,
       );
       await expect(order).rejects.toThrow('NODE_EXTRA_CA_CERTS');
     } finally {

@@ -192,7 +192,7 @@ describe('the service key on embedded SQLite', () => {
       const t = await startTestService({ dataDir: copyDir });
       const listed = await t.admin('POST', `${SITES_PATH}/vault/listAppSettings`);
       await t.close();
-      expect(listed.json()).toEqual({ properties: { DB_PASSWORD: SETTING_VALUE } });
+      expect(listed.json()).toMatchObject({ properties: { DB_PASSWORD: SETTING_VALUE } });
     });
   });
 
@@ -214,7 +214,7 @@ describe('the service key on embedded SQLite', () => {
     const again = await startTestService({ dataDir, secretKeyFile: keyFile });
     const listed = await again.admin('POST', `${SITES_PATH}/moved/listAppSettings`);
     await again.close();
-    expect(listed.json()).toEqual({ properties: { A: SETTING_VALUE } });
+    expect(listed.json()).toMatchObject({ properties: { A: SETTING_VALUE } });
     await expect(startTestService({ dataDir })).rejects.toMatchObject({ code: 'SERVE_SECRET_KEY_MISSING' });
     await expect(
       startTestService({ dataDir, secretKeyFile: keyFile, secretKey: 'both' }),
@@ -276,7 +276,7 @@ describe('the service key on embedded SQLite', () => {
       const t = await startTestService({ dataDir });
       const listed = await t.admin('POST', `${SITES_PATH}/legacy/listAppSettings`);
       await t.close();
-      expect(listed.json()).toEqual({ properties: { OLD_SECRET: SETTING_VALUE } });
+      expect(listed.json()).toMatchObject({ properties: { OLD_SECRET: SETTING_VALUE } });
       expect((await readFile(join(dataDir, 'service-key'), 'utf8')).trim()).toBe(key.toString('base64'));
       expect(await modeOf(join(dataDir, 'service-key'))).toBe(0o600);
       expect(keyRows(dataDir)).toEqual([]);
@@ -364,6 +364,6 @@ describe.skipIf(!hasPostgres())('the service key on PostgreSQL', () => {
     const listed = await second.admin('POST', `${SITES_PATH}/shared/listAppSettings`);
     await second.close();
     await first.close();
-    expect(listed.json()).toEqual({ properties: { S: SETTING_VALUE } });
+    expect(listed.json()).toMatchObject({ properties: { S: SETTING_VALUE } });
   }, 60_000);
 });
