@@ -249,6 +249,29 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     expect(await list()).toEqual({ KEEP: '1', FROM_CLI: 'yes', FROM_PORTAL: 'yes' });
   });
 
+  it('asks before leaving the settings with unsaved changes, and keeps them when told to stay', async () => {
+    await createSite('portal-unsaved');
+    await signIn('#/sites/portal-unsaved/configuration');
+    await visible(portal.page.getByTestId('settings-empty')).toBe(true);
+    await portal.page.getByTestId('settings-add').click();
+    await portal.page.getByTestId('setting-name-input').fill('UNSAVED');
+    await portal.page.getByTestId('setting-value-input').fill('x');
+    await portal.page.getByTestId('setting-apply').click();
+    const asked: string[] = [];
+    portal.page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await portal.page.getByTestId('tab-overview').click();
+    await visible(portal.page.getByTestId('setting-row-UNSAVED')).toBe(true);
+    expect(asked).toEqual(['The application settings have unsaved changes. Leave this page and lose them?']);
+    expect(await portal.page.evaluate('location.hash')).toBe('#/sites/portal-unsaved/configuration');
+    portal.page.once('dialog', (dialog) => void dialog.accept());
+    await portal.page.getByTestId('tab-overview').click();
+    await visible(portal.page.getByTestId('setting-row-UNSAVED')).toBe(false);
+    expect(await portal.page.evaluate('location.hash')).toBe('#/sites/portal-unsaved/overview');
+  });
+
   it('invites a user, shows the link, and once accepted edits their roles and removes them', async () => {
     portal.expectStatus(400);
     await createSite('portal-roles');

@@ -5,9 +5,11 @@
  * their lines (`details: [{ path: "line 4, column 5", message }]`); choosing one puts the cursor there.
  * The scope is the route's last segment: `global`, `product:<id>`, `api:<id>` or `operation:<api>:<op>`.
  */
+
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
+import { guardUnsaved } from './unsaved.js';
 
 /** What a scope without a policy starts from: every section inherits its parent's (`<base />`). */
 const TEMPLATE = `<policies>
@@ -121,6 +123,10 @@ async function scopeChoices(service) {
  */
 function policyEditor(service, scope, saved, reload) {
   const editor = createCodeEditor(saved ?? TEMPLATE);
+  let stored = saved ?? TEMPLATE;
+  guardUnsaved(() =>
+    editor.textarea.value !== stored ? 'The policy document has unsaved changes.' : undefined,
+  );
   const messages = createMessageArea('policy-message');
   const problems = h('ol', { class: 'problems policy-problems', testid: 'policy-problems', hidden: true });
   const save = button('Save', 'policy-save', { variant: 'primary' });
@@ -142,6 +148,7 @@ function policyEditor(service, scope, saved, reload) {
     showProblems([]);
     try {
       await apim.setPolicy(service, scope, editor.textarea.value);
+      stored = editor.textarea.value;
       messages.show('Saved. The gateway applies the policy from the next call on.', 'success');
       remove.disabled = false;
     } catch (error) {

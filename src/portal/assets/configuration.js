@@ -10,6 +10,7 @@ import { ApiError, api } from './api.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
 import { environmentPicker } from './environment-picker.js';
 import { listTable } from './list-area.js';
+import { guardUnsaved } from './unsaved.js';
 
 /**
  * @param {HTMLElement} body
@@ -56,6 +57,7 @@ export async function renderConfiguration(body, view) {
  */
 function createSettingsEditor(siteName, buildName, saved) {
   const state = { settings: new Map(Object.entries(saved.properties)), showValues: false, dirty: false };
+  guardUnsaved(() => (state.dirty ? 'The application settings have unsaved changes.' : undefined));
   const messages = createMessageArea('settings-message');
   const tableArea = h('div', {});
   const unsaved = h('p', {

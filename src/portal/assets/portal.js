@@ -12,6 +12,7 @@ import { renderBackends } from './backends.js';
 import { renderSignIn } from './sign-in.js';
 import { renderSite, SITE_TABS } from './site.js';
 import { renderSites } from './sites.js';
+import { clearUnsavedGuard, confirmLeave, hasUnsaved } from './unsaved.js';
 
 /**
  * @typedef {{ view: 'sites' } | { view: 'site', name: string, tab: string, arg: string | undefined }
@@ -95,6 +96,7 @@ function startPortal() {
 
   /** @param {{ text: string, kind: 'error' | 'success' }} [notice] why the sign-in screen is shown */
   const render = (notice) => {
+    clearUnsavedGuard();
     const token = readToken();
     signOut.hidden = token === null;
     sectionNav.hidden = token === null;
@@ -127,9 +129,21 @@ function startPortal() {
     forgetToken();
     render({ text: `The admin token no longer works: ${error.message}`, kind: 'error' });
   });
+  // The page shown, to go back to when its unsaved edits are kept.
+  let shown = location.hash;
   window.addEventListener('hashchange', () => {
+    if (!confirmLeave()) {
+      history.replaceState(null, '', shown || '#/');
+      return;
+    }
+    shown = location.hash;
     render();
     main.focus({ preventScroll: true });
+  });
+  window.addEventListener('beforeunload', (event) => {
+    if (hasUnsaved()) {
+      event.preventDefault();
+    }
   });
   render();
 }
