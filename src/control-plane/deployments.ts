@@ -104,7 +104,7 @@ export async function createDeployment(
     completed_at: null,
   };
   await ctx.db.insertInto('deployments').values(row).execute();
-  const missing = await ctx.blobs.missing(manifestHashes(request.manifest));
+  const missing = await missingFor(ctx, site.id, manifestHashes(request.manifest));
   return {
     deployment: toDeployment(row),
     environment,
@@ -153,6 +153,60 @@ export async function uploadDeploymentFile(
     );
   }
   await ctx.blobs.put(sha256, data);
+  await ctx.db
+    .insertInto('deployment_uploads')
+    .values({ deployment_id: id, sha256 })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** How many of a site's newest successful deployments count as what it has deployed. */
+const KNOWN_DEPLOYMENTS = 20;
+
+/**
+ * The contents of a site's newest successful deployments: what the site is known to have, so a deploy is
+ * not asked to send them again. Any other content is asked for even when the store holds it for another
+ * site: answering "not missing" would tell one tenant what another stores (a file whose content it can
+ * guess), and a commit without the upload would copy it.
+ */
+async function knownContents(ctx: ControlContext, siteId: string): Promise<Set<string>> {
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select('manifest')
+    .where('site_id', '=', siteId)
+    .where('status', '=', 'Succeeded')
+    .orderBy('created_at', 'desc')
+    .limit(KNOWN_DEPLOYMENTS)
+    .execute();
+  return new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
+}
+
+/** The contents a deploy of the site must send: those the store lacks, and those the site never deployed. */
+async function missingFor(ctx: ControlContext, siteId: string, hashes: readonly string[]): Promise<string[]> {
+  const [known, absent] = await Promise.all([knownContents(ctx, siteId), ctx.blobs.missing(hashes)]);
+  const lacking = new Set(absent);
+  return hashes.filter((hash) => lacking.has(hash) || !known.has(hash));
+}
+
+/** The contents of `hashes` a deployment still has to send: missing for its site and not uploaded to it. */
+async function notSent(
+  ctx: ControlContext,
+  site: Site,
+  deployment: Deployment,
+  hashes: readonly string[],
+): Promise<string[]> {
+  const needed = await missingFor(ctx, site.id, hashes);
+  if (needed.length === 0) {
+    return [];
+  }
+  const rows = await ctx.db
+    .selectFrom('deployment_uploads')
+    .select('sha256')
+    .where('deployment_id', '=', deployment.id)
+    .execute();
+  const uploaded = new Set(rows.map((row) => row.sha256));
+  const absent = new Set(await ctx.blobs.missing(needed));
+  return needed.filter((hash) => absent.has(hash) || !uploaded.has(hash));
 }
 
 async function requireUploading(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
@@ -178,7 +232,7 @@ async function requireUploading(ctx: ControlContext, site: Site, id: string): Pr
  */
 export async function commitDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
   const deployment = await requireUploading(ctx, site, id);
-  const missing = await ctx.blobs.missing(manifestHashes(deployment.manifest));
+  const missing = await notSent(ctx, site, deployment, manifestHashes(deployment.manifest));
   if (missing.length > 0) {
     throw new PorticoError(
       'DEPLOY_INCOMPLETE',
@@ -218,6 +272,8 @@ async function settle(
     await markFailed(ctx, id, error);
     publishEvent('deploy', () => ({ outcome: 'failed' }));
     throw error;
+  } finally {
+    await ctx.db.deleteFrom('deployment_uploads').where('deployment_id', '=', id).execute();
   }
 }
 

@@ -55,6 +55,12 @@ export interface DeploymentsTable {
   completed_at: string | null;
 }
 
+/** A content an uploading deployment was sent (migration 0011). */
+export interface DeploymentUploadsTable {
+  deployment_id: string;
+  sha256: string;
+}
+
 /** App settings of an environment; values sealed with the service key. */
 export interface AppSettingsTable {
   environment_id: string;
@@ -284,6 +290,7 @@ export interface Database {
   sites: SitesTable;
   environments: EnvironmentsTable;
   deployments: DeploymentsTable;
+  deployment_uploads: DeploymentUploadsTable;
   app_settings: AppSettingsTable;
   users: UsersTable;
   invitations: InvitationsTable;

@@ -84,6 +84,40 @@ describe('control plane: checks on save', () => {
       expect(error.details?.[0]?.path).toBe('app[1].path');
     });
 
+    it('never tells a site what another stores, nor lets it copy a content by its hash', async () => {
+      const secret = 'DB_PASSWORD=owner-secret-5521\n';
+      const host = await createDeployedSite(t, 'owner', {
+        files: { 'index.html': 'owner', 'config.txt': secret },
+      });
+      expect((await t.get(host, '/config.txt')).text).toBe(secret);
+      // Another tenant guesses the owner's file and lists its hash: it is asked for it all the same.
+      const guess = file('stolen.txt', secret);
+      const started = await deployCall('/deploy/v1/deployments', {
+        environment: 'production',
+        app: [file('index.html', 'x'), guess],
+      });
+      expect(started.status, started.text).toBe(201);
+      const { id, missing } = started.json<{ id: string; missing: string[] }>();
+      expect(missing).toContain(guess.sha256);
+      // A commit without sending it is incomplete: the store's copy of the owner's file is not the tenant's.
+      const commit = await deployCall(`/deploy/v1/deployments/${id}/commit`, {});
+      expect(commit.status, commit.text).toBe(409);
+      expect(commit.json<ErrorBody>().error.code).toBe('DEPLOY_INCOMPLETE');
+      // The owner's own redeploy of the same content sends nothing again.
+      const ownerToken = (await t.admin('POST', `${SITES_PATH}/owner/listSecrets`)).json<{
+        properties: { apiKey: string };
+      }>().properties.apiKey;
+      const again = await send(`${t.service.adminUrl}/deploy/v1/deployments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          environment: 'production',
+          app: [file('index.html', 'owner'), file('config.txt', secret)],
+        }),
+      });
+      expect(again.json<{ missing: string[] }>().missing).toEqual([]);
+    });
+
     it('refuses the same conflict in a function app content list', async () => {
       expect(
         (await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/inventory`, { kind: 'functionapp' }))

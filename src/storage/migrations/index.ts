@@ -10,6 +10,7 @@ import * as customDomains from './0007-custom-domains.js';
 import * as azureCompatibility from './0008-azure-compatibility.js';
 import * as deploymentContentKey from './0009-deployment-content-key.js';
 import * as trafficMinutes from './0010-traffic-minutes.js';
+import * as deploymentUploads from './0011-deployment-uploads.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0008-azure-compatibility': azureCompatibility,
   '0009-deployment-content-key': deploymentContentKey,
   '0010-traffic-minutes': trafficMinutes,
+  '0011-deployment-uploads': deploymentUploads,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
