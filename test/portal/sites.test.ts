@@ -62,7 +62,11 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       const failedRow = production.getByTestId(`deployment-${failed?.name}`);
       await text(failedRow.getByTestId('deployment-status')).toBe('Failed');
       const failure = production.getByTestId(`deployment-details-${failed?.name}`);
-      await text(failure.getByTestId('deployment-reason')).toBe(`Reason: ${reason}`);
+      // The reason line ends with the first problem, not with the colon that introduces them.
+      const firstProblem = details.map((line) => line.trim()).find((line) => line !== '') ?? '';
+      expect(reason?.endsWith(':')).toBe(true);
+      expect(firstProblem).toContain('routes');
+      await text(failure.getByTestId('deployment-reason')).toBe(`Reason: ${reason} ${firstProblem}`);
       expect(reason).toContain('staticwebapp.config.json is invalid');
       const log = failure.getByTestId('deployment-log');
       await visible(log).toBe(false);

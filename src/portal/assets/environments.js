@@ -131,7 +131,8 @@ const DEPLOYMENT_COLUMNS = 7;
 function deploymentDetails(deployment) {
   const id = String(deployment.name);
   const p = deployment.properties ?? {};
-  const [reason = '', ...more] = String(p.error ?? '').split('\n');
+  const [first = '', ...more] = String(p.error ?? '').split('\n');
+  const reason = withFirstProblem(first, more);
   const log = [more.join('\n').trim(), String(p.log ?? '').trim()].filter((part) => part !== '').join('\n\n');
   if (reason === '' && log === '') {
     return [];
@@ -164,6 +165,20 @@ function deploymentDetails(deployment) {
       ),
     ),
   ];
+}
+
+/**
+ * The reason line of a failed deployment: its error's first line, and, when that line only introduces a
+ * list ("…is invalid; the previous deployment keeps serving:"), the list's first item and how many follow.
+ * @param {string} first @param {string[]} more
+ */
+function withFirstProblem(first, more) {
+  const items = more.map((line) => line.trim()).filter((line) => line !== '');
+  if (!first.trimEnd().endsWith(':') || items.length === 0) {
+    return first;
+  }
+  const rest = items.length - 1;
+  return `${first.trimEnd()} ${items[0]}${rest > 0 ? ` (and ${rest} more, below)` : ''}`;
 }
 
 /**
