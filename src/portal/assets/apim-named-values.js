@@ -180,7 +180,10 @@ function secretValue(service, id, messages) {
   show.addEventListener('click', async () => {
     try {
       const value = await apim.namedValue(service, id);
-      const hide = button('Hide value', `named-value-hide-${id}`, { small: true });
+      const hide = button('Hide value', `named-value-hide-${id}`, {
+        small: true,
+        'aria-label': `Hide the value of ${id}`,
+      });
       hide.addEventListener('click', hidden);
       replace(cell, valueText(value), ' ', hide);
     } catch (error) {

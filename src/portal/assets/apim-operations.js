@@ -4,6 +4,7 @@
  * each operation's method and URL template, "+ Add operation" and Delete. An API without operations
  * matches no call (the gateway answers 404 `Resource not found`), as in Azure.
  */
+import { ApiError } from './api.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import {
@@ -147,7 +148,12 @@ function addOperationForm(service, apiId, messages, done) {
       await done(`Added ${operation.method} ${operation.urlTemplate} as ${operation.id}.`);
     } catch (error) {
       add.disabled = false;
-      messages.show(messageOf(error));
+      // The form has no name field: say which operation exists, as the user wrote it.
+      messages.show(
+        error instanceof ApiError && error.code === 'CONTROL_ENTITY_EXISTS'
+          ? `${operation.method} ${operation.urlTemplate} exists already in this API (as ${operation.id}).`
+          : messageOf(error),
+      );
     }
   });
   return form;

@@ -149,7 +149,10 @@ function keysCell(id, generated, context) {
     show.disabled = true;
     try {
       const keys = await apim.listSecrets(context.service, id);
-      const hide = button('Hide keys', `subscription-hide-${id}`, { small: true });
+      const hide = button('Hide keys', `subscription-hide-${id}`, {
+        small: true,
+        'aria-label': `Hide the keys of ${id}`,
+      });
       hide.addEventListener('click', hidden);
       replace(
         cell,

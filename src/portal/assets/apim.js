@@ -108,7 +108,7 @@ function createForm(onCreated) {
     'form',
     { class: 'panel', id: 'create-service', hidden: true, testid: 'service-create-form' },
     h('h2', { text: 'Create an API Management service' }),
-    field('Resource name', name, "Letters, digits and '-', e.g. contoso-apis."),
+    field('Resource name', name, "Lower-case letters, digits and '-', e.g. contoso-apis."),
     h(
       'div',
       { class: 'field-row' },

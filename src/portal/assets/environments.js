@@ -275,7 +275,11 @@ function rollbackButton(view, environment, id, actions) {
  * @param {Actions} actions
  */
 function deleteButton(view, buildName, actions) {
-  const remove = button('Delete environment', `env-delete-${buildName}`, { variant: 'danger', small: true });
+  const remove = button('Delete environment', `env-delete-${buildName}`, {
+    variant: 'danger',
+    small: true,
+    'aria-label': `Delete the environment ${buildName}`,
+  });
   remove.addEventListener('click', async () => {
     const confirmed = await confirmDialog({
       title: `Delete the environment ${buildName}?`,
