@@ -200,7 +200,7 @@ async function setCertificate(name: string, flags: CertFlags): Promise<void> {
     } catch (cause) {
       throw new PorticoError(
         'CLI_USAGE',
-        `Cannot read ${flag} ${file}: ${(cause as NodeJS.ErrnoException).code}.`,
+        `Cannot read ${flag} ${file}: ${describeReadError(cause)}. Give the path of a PEM file this user can read.`,
         {
           cause,
         },
@@ -214,4 +214,19 @@ async function setCertificate(name: string, flags: CertFlags): Promise<void> {
     return;
   }
   writeLines([...describeDomain(domain), '', `${name} now serves the uploaded certificate.`]);
+}
+
+/** Why a file could not be read, in words. */
+function describeReadError(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    return 'no such file';
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return 'permission denied';
+  }
+  if (code === 'EISDIR') {
+    return 'it is a folder';
+  }
+  return code ?? String(cause);
 }

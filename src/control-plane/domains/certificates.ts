@@ -279,13 +279,16 @@ function checkUploaded(
   try {
     leaf = new X509Certificate(pem.certificate);
   } catch (error) {
-    throw invalid('properties.certificate is not a PEM certificate', error);
+    throw invalid(
+      'the certificate (properties.certificate, --cert) is not a PEM certificate: was the key given in its place?',
+      error,
+    );
   }
   let matches = false;
   try {
     matches = leaf.checkPrivateKey(createPrivateKey(pem.privateKey));
   } catch (error) {
-    throw invalid('properties.privateKey is not a PEM private key', error);
+    throw invalid('the private key (properties.privateKey, --key) is not a PEM private key', error);
   }
   if (!matches) {
     throw invalid('the private key does not belong to the certificate');

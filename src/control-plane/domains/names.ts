@@ -56,7 +56,7 @@ export function parseValidationMethod(value: unknown, domain: string): Validatio
   if (value === 'cname-delegation' && isApexDomain(domain)) {
     throw new PorticoError(
       'CONTROL_DOMAIN_METHOD_INVALID',
-      `${domain} is an apex domain, which cannot hold a CNAME record: use validationMethod dns-txt-token (a TXT record at _dnsauth.${domain}).`,
+      `${domain} is an apex domain, which cannot hold a CNAME record: validate it with a TXT record at _dnsauth.${domain} instead (validationMethod dns-txt-token; portico domain add --validation-method dns-txt-token, the default for an apex).`,
     );
   }
   return value;
