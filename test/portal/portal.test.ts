@@ -206,6 +206,17 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     const listed = await portal.t.admin('POST', `${SITES_PATH}/portal-settings/listAppSettings`);
     expect(listed.json()).toMatchObject({ properties: { GREETING: 'hello-from-portal', FEATURE_X: 'on' } });
 
+    // Adding a name that exists (in any case) would replace that setting: the form refuses it.
+    await portal.page.getByTestId('settings-add').click();
+    await portal.page.getByTestId('setting-name-input').fill('greeting');
+    await portal.page.getByTestId('setting-value-input').fill('overwritten');
+    await portal.page.getByTestId('setting-apply').click();
+    await text(portal.page.getByTestId('setting-editor-message-error')).toBe(
+      'A setting named GREETING exists already; choose Edit on its row to change it.',
+    );
+    await portal.page.getByTestId('setting-cancel').click();
+    await visible(portal.page.getByTestId('settings-unsaved')).toBe(false);
+
     await portal.page.getByTestId('settings-add').click();
     await portal.page.getByTestId('setting-name-input').fill('MY-SETTING');
     await portal.page.getByTestId('setting-value-input').fill('x');

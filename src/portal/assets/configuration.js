@@ -70,13 +70,19 @@ function createSettingsEditor(siteName, buildName, saved) {
   const show = button('Show values', 'settings-show', { 'aria-pressed': 'false' });
   const save = button('Save', 'settings-save', { variant: 'primary' });
   const discard = button('Discard', 'settings-discard');
-  const rowEditor = createRowEditor((name, value, previous) => {
-    if (previous !== undefined && previous !== name) {
-      state.settings.delete(previous);
-    }
-    state.settings.set(name, value);
-    changed();
-  });
+  const rowEditor = createRowEditor(
+    (name, previous) =>
+      [...state.settings.keys()].find(
+        (other) => other !== previous && other.toLowerCase() === name.toLowerCase(),
+      ),
+    (name, value, previous) => {
+      if (previous !== undefined && previous !== name) {
+        state.settings.delete(previous);
+      }
+      state.settings.set(name, value);
+      changed();
+    },
+  );
 
   const draw = () => {
     replace(tableArea, settingsTable(state, { edit: rowEditor.open, remove }));
@@ -196,10 +202,13 @@ function settingRow(name, state, actions) {
 }
 
 /**
- * The add/edit form of one setting; `onApply(name, value, previousName)` changes the local set.
+ * The add/edit form of one setting; `onApply(name, value, previousName)` changes the local set. A name
+ * another setting has (`taken`, compared without case, as Azure compares setting names) is refused in
+ * the form: adding it would replace that setting without a word.
+ * @param {(name: string, previous: string | undefined) => string | undefined} taken
  * @param {(name: string, value: string, previous: string | undefined) => void} onApply
  */
-function createRowEditor(onApply) {
+function createRowEditor(taken, onApply) {
   const name = h('input', {
     type: 'text',
     required: true,
@@ -214,6 +223,7 @@ function createRowEditor(onApply) {
     testid: 'setting-value-input',
   });
   const apply = button('OK', 'setting-apply', { type: 'submit', variant: 'primary' });
+  const problem = createMessageArea('setting-editor-message');
   const cancel = button('Cancel', 'setting-cancel');
   const title = h('h3', { text: 'Add setting' });
   /** @type {string | undefined} */
@@ -224,6 +234,7 @@ function createRowEditor(onApply) {
     title,
     field('Name', name, "Letters, digits, '.' and '_'."),
     field('Value', value),
+    problem.element,
     h('div', { class: 'actions' }, apply, cancel),
   );
   const close = () => {
@@ -233,6 +244,12 @@ function createRowEditor(onApply) {
     event.preventDefault();
     const trimmed = name.value.trim();
     if (trimmed === '') {
+      return;
+    }
+    const other = taken(trimmed, previous);
+    if (other !== undefined) {
+      problem.show(`A setting named ${other} exists already; choose Edit on its row to change it.`);
+      name.focus();
       return;
     }
     onApply(trimmed, value.value, previous);
@@ -248,6 +265,7 @@ function createRowEditor(onApply) {
       title.textContent = editName === undefined ? 'Add setting' : `Edit ${editName}`;
       name.value = editName ?? '';
       value.value = editValue ?? '';
+      problem.clear();
       form.hidden = false;
       name.focus();
     },
