@@ -70,6 +70,8 @@ export interface DeploymentProperties {
   readonly url?: string;
   /** The host name of the environment (commit answer). */
   readonly hostname?: string;
+  /** Why the deployed API does not load (commit answer, `portico serve`): `/api` answers 502 until fixed. */
+  readonly apiProblem?: string;
 }
 
 /** A deployment resource (Portico extension). */

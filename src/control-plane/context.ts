@@ -34,6 +34,12 @@ export interface ControlContext {
    * this node's current minute; other nodes write theirs within a minute. Set by `portico serve`.
    */
   readonly flushTraffic?: () => Promise<void>;
+  /**
+   * Makes this node serve what was just committed and answers why the API of the environment at
+   * `hostname` does not load (the worker's own message), or undefined when it loads or has none. Set by
+   * `portico serve`; a deploy's answer carries it, so a broken API is told at deploy, not at the first call.
+   */
+  readonly apiProblem?: (hostname: string) => Promise<string | undefined>;
   /** DNS lookups of custom domain validation (`--dns-server`); the system resolver when absent. */
   readonly domainDns?: DomainDns;
 }

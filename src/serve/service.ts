@@ -69,6 +69,8 @@ import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
 
 const DATABASE_FILE = 'portico.db';
+/** How long a deploy waits to tell whether its API loads. */
+const API_CHECK_MS = 30_000;
 /** What Portico keeps directly in the data folder (made private at start, as older versions left them readable). */
 const DATA_ENTRIES = [
   DATABASE_FILE,
@@ -280,6 +282,8 @@ async function startOnStorage(
       : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
   // Set once the operations exist; the admin listener (the only reader) starts after them.
   let flushTraffic: (() => Promise<void>) | undefined;
+  // Set once the site table exists.
+  let apiProblem: ((hostname: string) => Promise<string | undefined>) | undefined;
   const control: ControlContext = {
     db: storage.db,
     blobs,
@@ -295,6 +299,7 @@ async function startOnStorage(
     sealSession: (scope, principal, expiresAt) =>
       sealValue(siteSessionKey(control, scope), principal, expiresAt),
     flushTraffic: async () => flushTraffic?.(),
+    apiProblem: async (hostname) => apiProblem?.(hostname),
   };
   await expireUploads(control);
   let bus: ChangeBus | undefined;
@@ -437,6 +442,18 @@ async function startOnStorage(
   const afterChange = async () => {
     await table.sync();
     await bus?.announce();
+  };
+  apiProblem = async (hostname) => {
+    await table.sync();
+    const loaded = table.functionsOf(hostname).then(
+      () => undefined,
+      (error: unknown) => errorMessage(error),
+    );
+    // A slow start (a large app) is not held against the deploy: after this long it is not waited for.
+    const patience = new Promise<undefined>((resolve) =>
+      setTimeout(() => resolve(undefined), API_CHECK_MS).unref(),
+    );
+    return Promise.race([loaded, patience]);
   };
   let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(

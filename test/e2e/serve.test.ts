@@ -5,7 +5,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +199,28 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get(againHost, '/')).text).toContain('e2e again');
     expect((await get(againHost, '/api/setting/GREETING')).json()).toMatchObject({ value: 'from settings' });
     expect((await cli(['env', 'delete', '--site', 'shop', 'again', '--yes'])).code).toBe(0);
+  }, 90_000);
+
+  it('says at deploy when the deployed API does not load, while the content goes live', async () => {
+    const api = await mkdtemp(join(tmpdir(), 'portico-broken-api-'));
+    try {
+      await cp(API_DIR, api, { recursive: true });
+      await writeFile(
+        join(api, 'src', 'functions', 'broken.js'),
+        "const { app } = require('@azure/functions');\napp.http('broken', {\n",
+      );
+      const app = await writeApp({ 'index.html': '<h1>e2e broken api</h1>' });
+      const deployed = await cli(['deploy', app, '--api', api, '--site', 'shop', '--env', 'brokenapi']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(deployed.stderr).toContain('the content is live, but the API does not load');
+      expect(deployed.stderr).toContain('broken.js');
+      const brokenHost = host.replace('.', '-brokenapi.');
+      expect((await get(brokenHost, '/')).text).toContain('e2e broken api');
+      expect((await get(brokenHost, '/api/setting/GREETING')).status).toBe(502);
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'brokenapi', '--yes']);
+      await rm(api, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it('rejects an invalid config with its JSON path and keeps serving the previous deployment', async () => {

@@ -105,6 +105,12 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
     includeDotenv: flags.includeDotenv === true,
   });
   writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
+  const problem = deployment.properties.apiProblem;
+  if (problem !== undefined) {
+    writeNote(
+      `portico: the content is live, but the API does not load, so /api answers 502 until it is fixed and deployed again:\n  ${problem.split('\n').join('\n  ')}`,
+    );
+  }
 }
 
 /** What {@link deployFolders} needs. */

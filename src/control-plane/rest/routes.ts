@@ -483,11 +483,14 @@ function deployRoutes(ctx: ControlContext): Route[] {
             'The environment was deleted during the deploy; deploy again.',
           );
         }
+        // The content is live either way (as in Azure); a managed API that does not load is told now.
+        const apiProblem = deployment.hasApi ? await ctx.apiProblem?.(environment.hostname) : undefined;
         return {
           status: 200,
           body: deploymentResource(site, environment, deployment, {
             url: ctx.publicUrl(environment.hostname),
             hostname: environment.hostname,
+            ...(apiProblem === undefined ? {} : { apiProblem }),
           }),
         };
       },
