@@ -10,6 +10,8 @@ import { sha256Hex } from '../shared/hash.js';
 import { clip } from '../shared/quote.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
+import { listRegisteredProviders } from './identity-providers.js';
+import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
 
 /** Users with custom roles a site may have through invitations (spec §5). */
@@ -78,6 +80,7 @@ export async function createInvitation(
   input: InvitationInput,
 ): Promise<{ invitationUrl: string; expiresOn: string }> {
   const provider = checkProvider(input.provider);
+  await checkSiteOffers(ctx, site, provider);
   const userDetails = checkUserDetails(input.userDetails).toLowerCase();
   if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_INVITATION_HOURS) {
     throw new PorticoError(
@@ -105,6 +108,32 @@ export async function createInvitation(
     })
     .execute();
   return { invitationUrl: `${ctx.publicUrl(domain)}/.auth/invitations/${code}`, expiresOn };
+}
+
+/**
+ * Refuses an invitation for a provider the site does not offer: when its production deployment registers
+ * providers (`auth.identityProviders`), only those that are enabled (the service's preconfigured ones then
+ * do not apply); else the built-in ones. The link would otherwise lead to a sign-in page that 404s.
+ */
+async function checkSiteOffers(ctx: ControlContext, site: Site, provider: string): Promise<void> {
+  const registered = await listRegisteredProviders(ctx, site, PRODUCTION);
+  if (registered.length === 0) {
+    if (!(INVITATION_PROVIDERS as readonly string[]).includes(provider)) {
+      throw new PorticoError(
+        'CONTROL_BAD_REQUEST',
+        `provider '${clip(provider)}' is not one the site offers: its production deployment registers no providers, so it has ${INVITATION_PROVIDERS.join(', ')}.`,
+      );
+    }
+    return;
+  }
+  const offered = registered.filter((p) => p.enabled).map((p) => p.name.toLowerCase());
+  if (!offered.includes(provider)) {
+    const disabled = registered.some((p) => p.name.toLowerCase() === provider && !p.enabled);
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `provider '${clip(provider)}' is not one the site offers${disabled ? ' (its config disables it)' : ''}: its production deployment's auth.identityProviders offer ${offered.length === 0 ? 'none' : offered.join(', ')}.`,
+    );
+  }
 }
 
 /** A custom provider's URL name (`auth.identityProviders.customOpenIdConnectProviders.<name>`). */

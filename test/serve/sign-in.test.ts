@@ -241,6 +241,25 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(200);
   });
 
+  it('invites only with a provider the site offers, saying which it does', async () => {
+    const invite = (site: string, provider: string) =>
+      t.admin('POST', `${SITES_PATH}/${site}/createUserInvitation`, {
+        properties: { provider, userDetails: 'zoe@example.com', roles: 'reviewer', numHoursToExpiration: 1 },
+      });
+    // shop registers okta (and offline, unset, and a disabled retired): the preconfigured ones do not apply.
+    for (const provider of ['github', 'retired', 'nonexistent']) {
+      const refused = await invite('shop', provider);
+      expect(refused.status, provider).toBe(400);
+      expect(refused.text, provider).toContain('is not one the site offers');
+      expect(refused.text, provider).toContain('okta');
+    }
+    expect((await invite('shop', 'retired')).text).toContain('its config disables it');
+    expect((await invite('shop', 'okta')).status).toBe(200);
+    // plain registers none: the built-in providers, and no custom one.
+    expect((await invite('plain', 'okta')).status).toBe(400);
+    expect((await invite('plain', 'github')).status).toBe(200);
+  });
+
   it('signs out: the cookie is cleared, and the session ends for good, even for a copy of the cookie', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'erin');
