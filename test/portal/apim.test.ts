@@ -441,6 +441,23 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       );
       expect((await portal.t.get(gateway, '/orders/items/7', { headers: key })).status).toBe(404);
 
+      // Settings change the API in place: a new URL suffix, the operations kept.
+      await portal.page.getByTestId('api-settings-orders').click();
+      await value(portal.page.getByTestId('api-settings-path')).toBe('orders');
+      await portal.page.getByTestId('api-settings-path').fill('sales');
+      await portal.page.getByTestId('api-settings-save').click();
+      await text(portal.page.getByTestId('apim-apis-message-success')).toBe(
+        'Saved the settings of the API orders.',
+      );
+      await text(portal.page.getByTestId('api-row-orders').getByTestId('api-path')).toBe('/sales');
+      expect((await portal.t.get(gateway, '/sales/items/7', { method: 'POST', headers: key })).status).toBe(
+        200,
+      );
+      await portal.page.getByTestId('api-settings-orders').click();
+      await portal.page.getByTestId('api-settings-path').fill('orders');
+      await portal.page.getByTestId('api-settings-save').click();
+      await text(portal.page.getByTestId('api-row-orders').getByTestId('api-path')).toBe('/orders');
+
       await portal.page.getByTestId('operation-delete-post-items-id').click();
       await portal.page.getByTestId('confirm-ok').click();
       await text(portal.page.getByTestId('operations-message-success')).toBe(

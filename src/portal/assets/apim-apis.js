@@ -3,7 +3,9 @@
  * APIs of a service, as Azure's "Create an HTTP API": display name, name, web service URL, API URL
  * suffix, subscription required, and its operations (one `METHOD /template` per line). Each API row lists
  * its operations; selecting an API (`#/apim/<service>/apis/<id>`) manages them (`apim-operations.js`);
- * Delete removes an API with its operations and policies.
+ * Settings changes its display name, web service URL, URL suffix and subscription requirement in place
+ * (Azure's Settings blade, a PATCH: operations, policies and products stay); Delete removes an API with
+ * its operations and policies.
  */
 import { apim } from './apim-api.js';
 import { parseOperationLine, renderOperations } from './apim-operations.js';
@@ -22,7 +24,7 @@ import {
 import { createListArea } from './list-area.js';
 
 /**
- * @typedef {{ service: string, messages: ReturnType<typeof createMessageArea>, refresh: (notice?: string) => Promise<void> }} Context
+ * @typedef {{ service: string, messages: ReturnType<typeof createMessageArea>, refresh: (notice?: string) => Promise<void>, editSettings: (api: any) => void }} Context
  */
 
 /**
@@ -32,8 +34,14 @@ import { createListArea } from './list-area.js';
 export async function renderApimApis(body, view) {
   const service = String(view.service.name);
   const messages = createMessageArea('apim-apis-message');
+  const settings = createSettingsForm(service, (notice) => void apis.refresh(notice));
   /** @type {Context} */
-  const context = { service, messages, refresh: (notice) => apis.refresh(notice) };
+  const context = {
+    service,
+    messages,
+    refresh: (notice) => apis.refresh(notice),
+    editSettings: settings.open,
+  };
   const apis = createListArea({
     name: 'apim-apis',
     loadingText: 'Loading APIs…',
@@ -53,6 +61,7 @@ export async function renderApimApis(body, view) {
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add API', 'api-create-open', create)),
     create,
+    settings.element,
     messages.element,
     apis.element,
     detail,
@@ -99,8 +108,86 @@ function apiRow({ api, operations }, context) {
     h('td', { class: 'mono', testid: 'api-service-url', text: String(p.serviceUrl ?? '') }),
     h('td', {}, operationList(operations)),
     h('td', { text: p.subscriptionRequired === false ? 'Not required' : 'Required' }),
-    h('td', { class: 'row-actions' }, deleteButton(id, context)),
+    h('td', { class: 'row-actions' }, settingsButton(api, context), ' ', deleteButton(id, context)),
   );
+}
+
+/** @param {any} api @param {Context} context */
+function settingsButton(api, context) {
+  const id = String(api.name);
+  const open = button('Settings', `api-settings-${id}`, {
+    small: true,
+    'aria-label': `Settings of the API ${id}`,
+  });
+  open.addEventListener('click', () => context.editSettings(api));
+  return open;
+}
+
+/**
+ * The settings of one API, changed in place: only the fields shown are sent (a PATCH).
+ * @param {string} service
+ * @param {(notice: string) => void} onSaved
+ */
+function createSettingsForm(service, onSaved) {
+  let id = '';
+  const title = h('h2', { text: 'API settings' });
+  const displayName = h('input', { type: 'text', autocomplete: 'off', testid: 'api-settings-display-name' });
+  const serviceUrl = h('input', {
+    type: 'url',
+    required: true,
+    autocomplete: 'off',
+    testid: 'api-settings-service-url',
+  });
+  const path = h('input', {
+    type: 'text',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    testid: 'api-settings-path',
+  });
+  const subscription = checkbox('Subscription required', { testid: 'api-settings-subscription' });
+  const messages = createMessageArea('api-settings-message');
+  const submit = button('Save', 'api-settings-save', { type: 'submit', variant: 'primary' });
+  const cancel = button('Cancel', 'api-settings-cancel');
+  const form = h(
+    'form',
+    { class: 'panel', hidden: true, testid: 'api-settings-form' },
+    title,
+    field('Display name', displayName),
+    field('Web service URL', serviceUrl, 'Where the gateway sends the calls.'),
+    field('API URL suffix', path, 'The path after the gateway URL, e.g. orders (empty: the root).'),
+    subscription.element,
+    messages.element,
+    h('div', { class: 'actions' }, submit, cancel),
+  );
+  cancel.addEventListener('click', () => {
+    form.hidden = true;
+  });
+  handleSubmit(form, submit, messages, async () => {
+    await apim.update(service, ['apis', id], {
+      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+      serviceUrl: serviceUrl.value.trim(),
+      path: path.value.trim().replace(/^\/+/, ''),
+      subscriptionRequired: subscription.input.checked,
+    });
+    form.hidden = true;
+    onSaved(`Saved the settings of the API ${id}.`);
+  });
+  return {
+    element: form,
+    /** @param {any} api */
+    open(api) {
+      id = String(api.name);
+      const p = api.properties ?? {};
+      title.textContent = `Settings of the API ${id}`;
+      displayName.value = String(p.displayName ?? '');
+      serviceUrl.value = String(p.serviceUrl ?? '');
+      path.value = String(p.path ?? '');
+      subscription.input.checked = p.subscriptionRequired !== false;
+      messages.clear();
+      form.hidden = false;
+      displayName.focus();
+    },
+  };
 }
 
 /** @param {string} id @param {Context} context */
