@@ -52,7 +52,7 @@ export function registerStartCommand(program: Command): void {
     .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
     .option(
       '--api-max-memory <mb>',
-      'heap limit of the managed functions worker in MB (default 512)',
+      'heap limit of the managed functions worker in MB (default 512); a worker whose resident memory passes twice that plus 256 MB is restarted',
       parseMegabytes,
     )
     .option(
