@@ -84,6 +84,7 @@ export {
   acceptInvitation,
   findInvitationProvider,
   identityKey,
+  loadIdentityEpochs,
   loadRoleDirectory,
   purgeUser,
   type RoleDirectory,

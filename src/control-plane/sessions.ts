@@ -10,7 +10,7 @@ import { type ControlContext, recordUsersChange, type SessionPrincipal } from '.
 import { getEnvironment } from './environments.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
-import { checkProvider, checkUserDetails, resolveUserRoles, userIdFor } from './users.js';
+import { checkProvider, checkUserDetails, identityEpoch, resolveUserRoles, userIdFor } from './users.js';
 
 /** Name of the session cookie (the same as Azure's). */
 export const SESSION_COOKIE = 'StaticWebAppsAuthCookie';
@@ -58,7 +58,13 @@ export async function mintTestSession(
   const roles = (await resolveUserRoles(ctx, site, provider, userDetails))?.roles;
   const clientPrincipal: SessionPrincipal = {
     identityProvider: provider,
-    userId: userIdFor(ctx, site.id, provider, userDetails),
+    userId: userIdFor(
+      ctx,
+      site.id,
+      provider,
+      userDetails,
+      await identityEpoch(ctx, site.id, provider, userDetails),
+    ),
     userDetails,
     userRoles: ['anonymous', 'authenticated', ...(roles ?? [])],
     claims: [],

@@ -211,11 +211,56 @@ export function userIdFor(
   siteId: string,
   provider: string,
   userDetails: string,
+  epoch = 0,
 ): string {
+  // Epoch 0 keeps the ids of every identity from before epochs existed.
+  const forgotten = epoch === 0 ? '' : `\n${epoch}`;
   return createHmac('sha256', ctx.sealer.deriveKey('user-id'))
-    .update(`${siteId}\n${provider.toLowerCase()}\n${userDetails.toLowerCase()}`)
+    .update(`${siteId}\n${provider.toLowerCase()}\n${userDetails.toLowerCase()}${forgotten}`)
     .digest('hex')
     .slice(0, 32);
+}
+
+/** How many times the site forgot the identity (removed or purged); 0 when never. */
+export async function identityEpoch(
+  ctx: ControlContext,
+  siteId: string,
+  provider: string,
+  userDetails: string,
+): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('identity_epochs')
+    .select('epoch')
+    .where('site_id', '=', siteId)
+    .where('identity', '=', identityKey(provider, userDetails))
+    .executeTakeFirst();
+  return row?.epoch ?? 0;
+}
+
+/** The site forgets the identity: its next `userId` is a new one (spec §2.3). */
+async function forgetIdentity(
+  db: ControlContext['db'],
+  siteId: string,
+  provider: string,
+  userDetails: string,
+): Promise<void> {
+  const identity = identityKey(provider, userDetails);
+  const row = await db
+    .selectFrom('identity_epochs')
+    .select('epoch')
+    .where('site_id', '=', siteId)
+    .where('identity', '=', identity)
+    .executeTakeFirst();
+  if (row === undefined) {
+    await db.insertInto('identity_epochs').values({ site_id: siteId, identity, epoch: 1 }).execute();
+  } else {
+    await db
+      .updateTable('identity_epochs')
+      .set({ epoch: row.epoch + 1 })
+      .where('site_id', '=', siteId)
+      .where('identity', '=', identity)
+      .execute();
+  }
 }
 
 /** The provider named by a usable (known, unused, unexpired) invitation of a site, else undefined. */
@@ -299,7 +344,13 @@ async function upsertUser(
   }
   const row: UsersTable = {
     site_id: site.id,
-    user_id: userIdFor(ctx, site.id, provider, userDetails),
+    user_id: userIdFor(
+      ctx,
+      site.id,
+      provider,
+      userDetails,
+      await identityEpoch(ctx, site.id, provider, userDetails),
+    ),
     provider,
     user_details: userDetails,
     roles: roles.join(','),
@@ -356,29 +407,36 @@ export async function removeUser(
   provider: string,
   userId: string,
 ): Promise<void> {
-  await getUser(ctx, site, provider, userId);
-  await ctx.db.deleteFrom('users').where('site_id', '=', site.id).where('user_id', '=', userId).execute();
+  const user = await getUser(ctx, site, provider, userId);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('users').where('site_id', '=', site.id).where('user_id', '=', userId).execute();
+    await forgetIdentity(trx, site.id, user.provider, user.userDetails);
+  });
   await recordUsersChange(ctx, site.id);
 }
 
-/** Forgets what a site keeps of an identity (`/.auth/purge`): its custom roles. True when there were any. */
+/**
+ * Forgets what a site keeps of an identity (`/.auth/purge`): its custom roles, and its `userId` (the next
+ * sign-in is a new user). True: every node must reload the site's users.
+ */
 export async function purgeUser(
   ctx: ControlContext,
   siteId: string,
   provider: string,
   userDetails: string,
 ): Promise<boolean> {
-  const result = await ctx.db
-    .deleteFrom('users')
-    .where('site_id', '=', siteId)
-    .where('provider', '=', provider.toLowerCase())
-    .where('user_details', '=', userDetails.toLowerCase())
-    .executeTakeFirst();
-  const removed = Number(result.numDeletedRows) > 0;
-  if (removed) {
-    await recordUsersChange(ctx, siteId);
-  }
-  return removed;
+  // The site forgets the identity whether or not it held roles: signing in again makes a new user.
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('users')
+      .where('site_id', '=', siteId)
+      .where('provider', '=', provider.toLowerCase())
+      .where('user_details', '=', userDetails.toLowerCase())
+      .execute();
+    await forgetIdentity(trx, siteId, provider, userDetails);
+  });
+  await recordUsersChange(ctx, siteId);
+  return true;
 }
 
 /** Custom roles by site id, then by `<provider>\n<userDetails>` (lower case), for the data plane. */
@@ -403,6 +461,27 @@ export async function loadRoleDirectory(
     directory.set(row.site_id, site);
   }
   return directory;
+}
+
+/** How many times each site forgot each identity, by site id, then by {@link identityKey}. */
+export async function loadIdentityEpochs(
+  ctx: ControlContext,
+  siteIds?: readonly string[],
+): Promise<Map<string, Map<string, number>>> {
+  let query = ctx.db.selectFrom('identity_epochs').selectAll();
+  if (siteIds !== undefined) {
+    if (siteIds.length === 0) {
+      return new Map();
+    }
+    query = query.where('site_id', 'in', siteIds);
+  }
+  const epochs = new Map<string, Map<string, number>>(siteIds?.map((id) => [id, new Map()]));
+  for (const row of await query.execute()) {
+    const site = epochs.get(row.site_id) ?? new Map<string, number>();
+    site.set(row.identity, row.epoch);
+    epochs.set(row.site_id, site);
+  }
+  return epochs;
 }
 
 /** The key of an identity in a {@link RoleDirectory}. */

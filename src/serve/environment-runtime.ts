@@ -207,7 +207,14 @@ function createSignIn(
     providers: resolveProviders(auth, appSettings, deps.signIn.preconfigured),
     flows: deps.signIn.flows,
     identityOrigin: deps.signIn.identityOrigin,
-    userIdOf: (provider, userDetails) => userIdFor(deps.control, entry.siteId, provider, userDetails),
+    userIdOf: (provider, userDetails) =>
+      userIdFor(
+        deps.control,
+        entry.siteId,
+        provider,
+        userDetails,
+        deps.roles.epochOf(entry.siteId, provider, userDetails),
+      ),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });
 }

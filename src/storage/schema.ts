@@ -55,6 +55,14 @@ export interface DeploymentsTable {
   completed_at: string | null;
 }
 
+/** How many times a site forgot an identity, part of its `userId` (migration 0012). */
+export interface IdentityEpochsTable {
+  site_id: string;
+  /** `<provider>\n<userDetails>`, lower case. */
+  identity: string;
+  epoch: number;
+}
+
 /** A content an uploading deployment was sent (migration 0011). */
 export interface DeploymentUploadsTable {
   deployment_id: string;
@@ -291,6 +299,7 @@ export interface Database {
   environments: EnvironmentsTable;
   deployments: DeploymentsTable;
   deployment_uploads: DeploymentUploadsTable;
+  identity_epochs: IdentityEpochsTable;
   app_settings: AppSettingsTable;
   users: UsersTable;
   invitations: InvitationsTable;

@@ -223,6 +223,11 @@ describe('portico serve: users, invitations and sessions', () => {
 
     expect((await t.admin('DELETE', userPath)).status).toBe(200);
     expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+    // Removed and invited again, carol is a new user with a new userId (spec §2.3).
+    const again = await mint('club', 'carol');
+    expect(again.principal.userId).not.toBe(carol.principal.userId);
+    expect((await open(club, await invite('club', 'carol', 'member'), again.cookie)).status).toBe(302);
+    expect((await users('club')).find((u) => u.properties.userId === again.principal.userId)).toBeDefined();
   });
 
   it('purge forgets the user and ends the session', async () => {
@@ -236,6 +241,8 @@ describe('portico serve: users, invitations and sessions', () => {
       /StaticWebAppsAuthCookie=deleted; .*Expires=Thu, 01 Jan 1970/,
     );
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(false);
+    // Signing in again after a purge is a new user with a new userId (spec §2.3).
+    expect((await mint('club', 'dave')).principal.userId).not.toBe(dave.principal.userId);
     // Purging another provider leaves the user alone.
     const erin = await mint('club', 'erin');
     expect((await open(club, await invite('club', 'erin', 'member'), erin.cookie)).status).toBe(302);

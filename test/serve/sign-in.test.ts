@@ -241,6 +241,23 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(200);
   });
 
+  it('makes a new user, with a new userId, of someone who signs in again after a purge', async () => {
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'pat');
+    const before = (await me(b, 'shop'))?.userId;
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    await b.get(siteUrl('shop', '/.auth/purge/okta'));
+    expect(await me(b, 'shop')).toBeNull();
+    // The provider may remember the user and send the browser straight back.
+    const page = await b.get(siteUrl('shop', '/.auth/login/okta'));
+    if (page.url.startsWith(idp.issuer)) {
+      await b.signInAtProvider(page, 'pat');
+    }
+    const after = (await me(b, 'shop'))?.userId;
+    expect(after).toMatch(/^[0-9a-f]{32}$/);
+    expect(after).not.toBe(before);
+  });
+
   it('invites only with a provider the site offers, saying which it does', async () => {
     const invite = (site: string, provider: string) =>
       t.admin('POST', `${SITES_PATH}/${site}/createUserInvitation`, {

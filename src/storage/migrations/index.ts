@@ -11,6 +11,7 @@ import * as azureCompatibility from './0008-azure-compatibility.js';
 import * as deploymentContentKey from './0009-deployment-content-key.js';
 import * as trafficMinutes from './0010-traffic-minutes.js';
 import * as deploymentUploads from './0011-deployment-uploads.js';
+import * as identityEpochs from './0012-identity-epochs.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0009-deployment-content-key': deploymentContentKey,
   '0010-traffic-minutes': trafficMinutes,
   '0011-deployment-uploads': deploymentUploads,
+  '0012-identity-epochs': identityEpochs,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
