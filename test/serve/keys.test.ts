@@ -70,11 +70,17 @@ async function modeOf(path: string): Promise<number> {
 }
 
 /** Paths under `dir` (itself included) that group or others may use. */
+/**
+ * Entries others may read, or group may read unless the group is a site's own: under a uid per site
+ * (root with the sandbox), an API's folder is given to that site's gid (1000000000+) alone, by design,
+ * once its worker has started (a deploy starts it to say whether it loads).
+ */
 async function sharedEntries(dir: string): Promise<string[]> {
   const shared: string[] = [];
   const walk = async (path: string) => {
     const info = await lstat(path);
-    if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0) {
+    const siteGroup = info.gid >= 1_000_000_000;
+    if (!info.isSymbolicLink() && (info.mode & (siteGroup ? 0o007 : 0o077)) !== 0) {
       shared.push(`${path} ${(info.mode & 0o777).toString(8)}`);
     }
     if (info.isDirectory()) {
