@@ -61,6 +61,7 @@ import {
   acceptInvitation,
   createInvitation,
   findInvitationProvider,
+  identityEpoch,
   identityKey,
   listUsers,
   loadRoleDirectory,
@@ -324,9 +325,14 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     expect(directory.get(second.id)?.size).toBe(0);
     expect((await loadRoleDirectory(ctx)).get(site.id)?.size).toBe(1);
 
-    expect(await purgeUser(ctx, site.id, 'github', 'ann@example.com')).toBe(false);
+    // A purge forgets an identity whether or not it held roles (its next userId is new); another
+    // provider's user of the same name is left alone.
+    expect(await purgeUser(ctx, site.id, 'github', 'ann@example.com')).toBe(true);
+    expect((await listUsers(ctx, site)).map((u) => u.userId)).toEqual([user.userId]);
     expect(await purgeUser(ctx, site.id, 'AAD', 'Ann@Example.com')).toBe(true);
     expect(await listUsers(ctx, site)).toEqual([]);
+    expect(await identityEpoch(ctx, site.id, 'aad', 'ann@example.com')).toBe(1);
+    expect(userIdFor(ctx, site.id, 'aad', 'ann@example.com', 1)).not.toBe(user.userId);
     await deleteSite(ctx, 'second');
   });
 
