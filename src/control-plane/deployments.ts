@@ -181,32 +181,34 @@ async function knownContents(ctx: ControlContext, siteId: string): Promise<Set<s
   return new Set(rows.flatMap((row) => manifestHashes(JSON.parse(row.manifest) as Manifest)));
 }
 
-/** The contents a deploy of the site must send: those the store lacks, and those the site never deployed. */
-async function missingFor(ctx: ControlContext, siteId: string, hashes: readonly string[]): Promise<string[]> {
+/**
+ * The contents a deploy of the site must send: those the store lacks, and those the site never deployed
+ * unless they are among `uploaded` (sent to this deployment already).
+ */
+async function missingFor(
+  ctx: ControlContext,
+  siteId: string,
+  hashes: readonly string[],
+  uploaded: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const [known, absent] = await Promise.all([knownContents(ctx, siteId), ctx.blobs.missing(hashes)]);
   const lacking = new Set(absent);
-  return hashes.filter((hash) => lacking.has(hash) || !known.has(hash));
+  return hashes.filter((hash) => lacking.has(hash) || (!known.has(hash) && !uploaded.has(hash)));
 }
 
-/** The contents of `hashes` a deployment still has to send: missing for its site and not uploaded to it. */
+/** The contents of `hashes` a deployment still has to send before its commit. */
 async function notSent(
   ctx: ControlContext,
   site: Site,
   deployment: Deployment,
   hashes: readonly string[],
 ): Promise<string[]> {
-  const needed = await missingFor(ctx, site.id, hashes);
-  if (needed.length === 0) {
-    return [];
-  }
   const rows = await ctx.db
     .selectFrom('deployment_uploads')
     .select('sha256')
     .where('deployment_id', '=', deployment.id)
     .execute();
-  const uploaded = new Set(rows.map((row) => row.sha256));
-  const absent = new Set(await ctx.blobs.missing(needed));
-  return needed.filter((hash) => absent.has(hash) || !uploaded.has(hash));
+  return missingFor(ctx, site.id, hashes, new Set(rows.map((row) => row.sha256)));
 }
 
 async function requireUploading(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
