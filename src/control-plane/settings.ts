@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
+import { ifMatchAccepts } from '../shared/if-match.js';
 import { clip } from '../shared/quote.js';
 import { type ControlContext, recordChange } from './context.js';
 import { getEnvironment } from './environments.js';
@@ -22,12 +23,13 @@ export async function listAppSettings(
   return readSettings(ctx, environment.id);
 }
 
-/** The settings of an environment by id, decrypted (for the functions host). */
+/** The settings of an environment by id, decrypted (for the functions host); `db`: a transaction's. */
 export async function readSettings(
   ctx: ControlContext,
   environmentId: string,
+  db: ControlContext['db'] = ctx.db,
 ): Promise<Record<string, string>> {
-  const rows = await ctx.db
+  const rows = await db
     .selectFrom('app_settings')
     .selectAll()
     .where('environment_id', '=', environmentId)
@@ -61,14 +63,8 @@ export async function replaceAppSettings(
   const environment = await getEnvironment(ctx, site, environmentName);
   await ctx.db.transaction().execute(async (trx) => {
     if (ifMatch !== undefined) {
-      const rows = await trx
-        .selectFrom('app_settings')
-        .selectAll()
-        .where('environment_id', '=', environment.id)
-        .execute();
-      const stored = Object.fromEntries(rows.map((row) => [row.name, ctx.sealer.unseal(row.value_sealed)]));
-      const tags = ifMatch.split(',').map((tag) => tag.trim());
-      if (!tags.includes('*') && !tags.includes(settingsVersion(stored))) {
+      const stored = await readSettings(ctx, environment.id, trx);
+      if (!ifMatchAccepts(ifMatch, settingsVersion(stored))) {
         throw new PorticoError(
           'CONTROL_PRECONDITION_FAILED',
           `The app settings of ${environmentName} changed since they were read (someone saved them in between); nothing was saved. Read them again, then make the change again.`,

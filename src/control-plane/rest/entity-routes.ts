@@ -3,7 +3,9 @@
  * its words for the summaries, how it is listed, read, written and deleted, how its resource JSON is made,
  * and its extra actions; {@link createEntityRoutes} turns a table of them into routes.
  */
+
 import { PorticoError } from '../../shared/errors.js';
+import { ifMatchAccepts } from '../../shared/if-match.js';
 import { clip } from '../../shared/quote.js';
 import type { Route, RouteAuth, RouteRequest, RouteResult } from './router.js';
 
@@ -262,8 +264,7 @@ async function checkIfMatch<C extends EntityCall>(
     }
     return;
   }
-  const tags = header.split(',').map((tag) => tag.trim());
-  if (!tags.includes('*') && !tags.includes(entity.etagOf(current))) {
+  if (!ifMatchAccepts(header, entity.etagOf(current))) {
     throw new PorticoError(
       'CONTROL_PRECONDITION_FAILED',
       'If-Match names another version than the current one: someone changed it since it was read. Read it again (GET answers its ETag), then repeat the change.',
