@@ -7,6 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { sql } from '../shared/kysely.js';
 import { clip } from '../shared/quote.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
@@ -244,23 +245,13 @@ async function forgetIdentity(
   provider: string,
   userDetails: string,
 ): Promise<void> {
-  const identity = identityKey(provider, userDetails);
-  const row = await db
-    .selectFrom('identity_epochs')
-    .select('epoch')
-    .where('site_id', '=', siteId)
-    .where('identity', '=', identity)
-    .executeTakeFirst();
-  if (row === undefined) {
-    await db.insertInto('identity_epochs').values({ site_id: siteId, identity, epoch: 1 }).execute();
-  } else {
-    await db
-      .updateTable('identity_epochs')
-      .set({ epoch: row.epoch + 1 })
-      .where('site_id', '=', siteId)
-      .where('identity', '=', identity)
-      .execute();
-  }
+  await db
+    .insertInto('identity_epochs')
+    .values({ site_id: siteId, identity: identityKey(provider, userDetails), epoch: 1 })
+    .onConflict((oc) =>
+      oc.columns(['site_id', 'identity']).doUpdateSet({ epoch: sql<number>`identity_epochs.epoch + 1` }),
+    )
+    .execute();
 }
 
 /** The provider named by a usable (known, unused, unexpired) invitation of a site, else undefined. */
@@ -454,13 +445,10 @@ export async function loadRoleDirectory(
     }
     query = query.where('site_id', 'in', siteIds);
   }
-  const directory: RoleDirectory = new Map(siteIds?.map((id) => [id, new Map()]));
-  for (const row of await query.execute()) {
-    const site = directory.get(row.site_id) ?? new Map<string, readonly string[]>();
-    site.set(identityKey(row.provider, row.user_details), splitRoles(row.roles));
-    directory.set(row.site_id, site);
-  }
-  return directory;
+  return bySite(await query.execute(), siteIds, (row) => [
+    identityKey(row.provider, row.user_details),
+    splitRoles(row.roles),
+  ]);
 }
 
 /** How many times each site forgot each identity, by site id, then by {@link identityKey}. */
@@ -475,13 +463,25 @@ export async function loadIdentityEpochs(
     }
     query = query.where('site_id', 'in', siteIds);
   }
-  const epochs = new Map<string, Map<string, number>>(siteIds?.map((id) => [id, new Map()]));
-  for (const row of await query.execute()) {
-    const site = epochs.get(row.site_id) ?? new Map<string, number>();
-    site.set(row.identity, row.epoch);
-    epochs.set(row.site_id, site);
+  return bySite(await query.execute(), siteIds, (row) => [row.identity, row.epoch]);
+}
+
+/**
+ * `rows` of several sites as one map per site (each of `siteIds` present, empty when it has no row),
+ * keyed and valued by `entry`.
+ */
+function bySite<R extends { readonly site_id: string }, V>(
+  rows: readonly R[],
+  siteIds: readonly string[] | undefined,
+  entry: (row: R) => readonly [string, V],
+): Map<string, Map<string, V>> {
+  const sites = new Map<string, Map<string, V>>(siteIds?.map((id) => [id, new Map()]));
+  for (const row of rows) {
+    const site = sites.get(row.site_id) ?? new Map<string, V>();
+    site.set(...entry(row));
+    sites.set(row.site_id, site);
   }
-  return epochs;
+  return sites;
 }
 
 /** The key of an identity in a {@link RoleDirectory}. */
