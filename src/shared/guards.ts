@@ -20,3 +20,20 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
 export function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown);
 }
+
+/** `thrown` and the errors that caused it (`cause`), outermost first, at most `depth` of them. */
+export function errorChain(thrown: unknown, depth = 5): Error[] {
+  const chain: Error[] = [];
+  let current = thrown;
+  while (current instanceof Error && chain.length < depth) {
+    chain.push(current);
+    current = current.cause;
+  }
+  return chain;
+}
+
+/** The string `code` of an error (a system or TLS code such as `ECONNREFUSED`), if it has one. */
+export function errorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}

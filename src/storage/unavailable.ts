@@ -5,6 +5,7 @@
  * an internal error.
  */
 import { PorticoError } from '../shared/errors.js';
+import { errorChain, errorCode } from '../shared/guards.js';
 
 /** System errors of a connection that could not be made or was lost. */
 const CONNECTION_CODES: ReadonlySet<string> = new Set([
@@ -30,21 +31,22 @@ const DRIVER_DOWN =
 
 /** `error` as `STORAGE_UNAVAILABLE` when it (or one of its causes) says the database is out of reach. */
 export function storageUnavailable(error: unknown): PorticoError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (
-      (typeof code === 'string' &&
-        (CONNECTION_CODES.has(code) || POSTGRES_DOWN.test(code) || SQLITE_DOWN.test(code))) ||
-      DRIVER_DOWN.test(current.message)
-    ) {
-      return new PorticoError(
-        'STORAGE_UNAVAILABLE',
-        `The database cannot be reached (${typeof code === 'string' ? code : current.message}), so nothing was read or changed; try again once it is back. The server log says more.`,
-        { cause: error },
-      );
-    }
-    current = (current as { cause?: unknown }).cause;
+  const down = errorChain(error).find(isDown);
+  if (down === undefined) {
+    return undefined;
   }
-  return undefined;
+  return new PorticoError(
+    'STORAGE_UNAVAILABLE',
+    `The database cannot be reached (${errorCode(down) ?? down.message}), so nothing was read or changed; try again once it is back. The server log says more.`,
+    { cause: error },
+  );
+}
+
+function isDown(error: Error): boolean {
+  const code = errorCode(error);
+  return (
+    (code !== undefined &&
+      (CONNECTION_CODES.has(code) || POSTGRES_DOWN.test(code) || SQLITE_DOWN.test(code))) ||
+    DRIVER_DOWN.test(error.message)
+  );
 }

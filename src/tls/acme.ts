@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import type * as AcmeClient from 'acme-client';
 import { PorticoError } from '../shared/errors.js';
-import { errorMessage } from '../shared/guards.js';
+import { errorChain, errorCode, errorMessage } from '../shared/guards.js';
 
 /** Let's Encrypt's production directory, the default when HTTPS is on (acme-client's `letsencrypt.production`). */
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -98,7 +98,9 @@ async function checkDirectory(directoryUrl: string, hostname: string): Promise<v
     const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(DIRECTORY_CHECK_MS) });
     await response.body?.cancel();
   } catch (error) {
-    const code = causeCode(error);
+    const code = errorChain(error)
+      .map(errorCode)
+      .find((each) => each !== undefined);
     const why =
       code !== undefined && UNTRUSTED.test(code)
         ? `its TLS certificate is not trusted here (${code}). If it is signed by a private CA (a test server such as pebble), give that CA's certificate to portico serve with NODE_EXTRA_CA_CERTS=<file>`
@@ -109,17 +111,4 @@ async function checkDirectory(directoryUrl: string, hostname: string): Promise<v
       { cause: error },
     );
   }
-}
-
-/** The system or TLS error code somewhere in `error`'s causes. */
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      return code;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return current instanceof Error ? current.message : undefined;
 }
