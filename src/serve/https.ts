@@ -57,11 +57,11 @@ export function createHttpsEdge(
         );
   // A client that names no host (no SNI) gets the service certificate: the server's own pair, replaced
   // when the files change.
-  const pem = certificate === undefined ? {} : { cert: certificate.pair().cert, key: certificate.pair().key };
+  const first = certificate?.pair();
   const server = createSecureEdgeServer(handler, {
-    ...pem,
+    ...(first === undefined ? {} : { cert: first.cert, key: first.key }),
     SNICallback: createSniCallback({
-      ...(certificate === undefined ? {} : { service: () => certificate.current() }),
+      ...(certificate === undefined ? {} : { service: () => certificate.pair().context }),
       forHost,
     }),
   });

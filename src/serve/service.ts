@@ -450,10 +450,11 @@ async function startOnStorage(
       (error: unknown) => errorMessage(error),
     );
     // A slow start (a large app) is not held against the deploy: after this long it is not waited for.
-    const patience = new Promise<undefined>((resolve) =>
-      setTimeout(() => resolve(undefined), API_CHECK_MS).unref(),
-    );
-    return Promise.race([loaded, patience]);
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), API_CHECK_MS);
+    });
+    return Promise.race([loaded, patience]).finally(() => clearTimeout(timer));
   };
   let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(

@@ -18,8 +18,6 @@ export interface ServiceCertificateFiles {
   readonly keyFile: string;
   /** The service's domain (`--domain`): the certificate should cover `<name>.<domain>`. */
   readonly domain?: string;
-  /** The clock (tests pin it). */
-  readonly now?: () => Date;
 }
 
 /** A loaded pair: its PEM files as read, and the context made of them. */
@@ -31,8 +29,6 @@ export interface ServicePair {
 
 /** The live service certificate. */
 export interface ServiceCertificate {
-  /** The context of the pair currently loaded. */
-  current(): SecureContext;
   /** The pair currently loaded. */
   pair(): ServicePair;
   /** Calls `listener` with each pair loaded after the first. */
@@ -68,7 +64,6 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
     watchFile(file, { interval: WATCH_INTERVAL_MS, persistent: false }, onChange);
   }
   return {
-    current: () => pair.context,
     pair: () => pair,
     onReload: (listener) => {
       listeners.push(listener);
@@ -116,7 +111,7 @@ function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, l
       { cause: error },
     );
   }
-  const now = (files.now ?? (() => new Date()))();
+  const now = new Date();
   const [from, to] = [new Date(leaf.validFrom), new Date(leaf.validTo)];
   if (now > to || now < from) {
     const when = now > to ? `expired on ${to.toISOString()}` : `is valid only from ${from.toISOString()}`;
