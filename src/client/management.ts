@@ -126,6 +126,8 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   };
   const list = async <T>(method: HttpMethod, path: string): Promise<readonly T[]> =>
     (await call<ResourceList<T>>(method, path)).value;
+  const readAppSettings = (site: string, environment: string) =>
+    call<AppSettingsDocument>('POST', `${settingsBase(site, environment)}/listAppSettings`);
   return {
     listSites: () => list<Site>('GET', SITES_PATH),
     // PUT is create-or-update, as in Azure; `if-none-match: *` keeps an existing site from being changed.
@@ -145,11 +147,8 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     deleteBuild: (site, environment) => send('DELETE', buildPath(site, environment)),
     listDeployments: (site, environment) =>
       list<Deployment>('GET', `${buildPath(site, environment)}/deployments`),
-    listAppSettings: async (site, environment) =>
-      (await call<AppSettingsDocument>('POST', `${settingsBase(site, environment)}/listAppSettings`))
-        .properties,
-    readAppSettings: (site, environment) =>
-      call<AppSettingsDocument>('POST', `${settingsBase(site, environment)}/listAppSettings`),
+    listAppSettings: async (site, environment) => (await readAppSettings(site, environment)).properties,
+    readAppSettings,
     putAppSettings: async (site, environment, settings, ifMatch) =>
       (
         await request<AppSettingsDocument>(options, {

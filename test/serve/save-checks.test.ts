@@ -218,39 +218,31 @@ describe('control plane: checks on save', () => {
     });
 
     it('replaces the settings with If-Match only while they are the version read (ETag), else 412 and nothing changes', async () => {
+      const read = async () => t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`);
+      const putIfMatch = (properties: Record<string, string>, etag: string) =>
+        send(`${t.service.adminUrl}${settingsPath}`, {
+          method: 'PUT',
+          headers: {
+            authorization: `Bearer ${ADMIN_TOKEN}`,
+            'content-type': 'application/json',
+            'if-match': etag,
+          },
+          body: JSON.stringify({ properties }),
+        });
       expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
-      const read = await t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`);
-      const etag = read.json<{ etag: string }>().etag;
-      expect(read.header('etag')).toBe(etag);
+      const first = await read();
+      const etag = first.json<{ etag: string }>().etag;
+      expect(first.header('etag')).toBe(etag);
       // Someone else saves in between: the version read is no longer the stored one.
       expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1', OTHER: '2' } })).status).toBe(
         200,
       );
-      const stale = await send(`${t.service.adminUrl}${settingsPath}`, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          'content-type': 'application/json',
-          'if-match': etag,
-        },
-        body: JSON.stringify({ properties: { KEEP: '1', MINE: '3' } }),
-      });
+      const stale = await putIfMatch({ KEEP: '1', MINE: '3' }, etag);
       expect(stale.status).toBe(412);
       expect(stale.json<ErrorBody>().error.code).toBe('CONTROL_PRECONDITION_FAILED');
       expect(await list()).toEqual({ KEEP: '1', OTHER: '2' });
-      const current = (await t.admin('POST', `${SITES_PATH}/checks/builds/default/listAppSettings`)).json<{
-        etag: string;
-      }>().etag;
-      const fresh = await send(`${t.service.adminUrl}${settingsPath}`, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          'content-type': 'application/json',
-          'if-match': current,
-        },
-        body: JSON.stringify({ properties: { KEEP: '1', OTHER: '2', MINE: '3' } }),
-      });
-      expect(fresh.status).toBe(200);
+      const current = (await read()).json<{ etag: string }>().etag;
+      expect((await putIfMatch({ KEEP: '1', OTHER: '2', MINE: '3' }, current)).status).toBe(200);
       expect((await t.admin('PUT', settingsPath, { properties: { KEEP: '1' } })).status).toBe(200);
     });
 
