@@ -268,14 +268,16 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await portal.page.getByTestId('setting-name-input').fill('UNSAVED');
     await portal.page.getByTestId('setting-value-input').fill('x');
     await portal.page.getByTestId('setting-apply').click();
-    const asked: string[] = [];
-    portal.page.once('dialog', (dialog) => {
-      asked.push(dialog.message());
-      void dialog.dismiss();
+    // The click can return before the dialog event reaches this process: wait for the question itself.
+    const asked = new Promise<string>((resolve) => {
+      portal.page.once('dialog', (dialog) => {
+        resolve(dialog.message());
+        void dialog.dismiss();
+      });
     });
     await portal.page.getByTestId('tab-overview').click();
+    expect(await asked).toBe('The application settings have unsaved changes. Leave this page and lose them?');
     await visible(portal.page.getByTestId('setting-row-UNSAVED')).toBe(true);
-    expect(asked).toEqual(['The application settings have unsaved changes. Leave this page and lose them?']);
     expect(await portal.page.evaluate('location.hash')).toBe('#/sites/portal-unsaved/configuration');
     portal.page.once('dialog', (dialog) => void dialog.accept());
     await portal.page.getByTestId('tab-overview').click();
