@@ -104,6 +104,21 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(after).not.toBe(before);
   });
 
+  it('adds, lists and deletes a custom domain (deleteStaticSiteCustomDomain takes 200 or 202 only)', async () => {
+    await create('mu', 'Standard');
+    const added = await web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+      GROUP,
+      'mu',
+      'www.mu.example',
+      { validationMethod: 'cname-delegation' },
+    );
+    expect(added.domainName).toBe('www.mu.example');
+    const listed = await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'mu'));
+    expect(listed.map((d) => d.domainName)).toEqual(['www.mu.example']);
+    await web.staticSites.beginDeleteStaticSiteCustomDomainAndWait(GROUP, 'mu', 'www.mu.example');
+    expect(await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'mu'))).toEqual([]);
+  });
+
   describe('builds and app settings', () => {
     beforeAll(async () => {
       await create('kappa');

@@ -75,6 +75,8 @@ const DOMAINS: Entity<DomainCall, CustomDomain> = {
     delete: 'Remove a custom domain and its certificate',
   },
   examples: { put: { properties: { validationMethod: 'cname-delegation' } } },
+  // Azure answers 200 (its SDK's deleteStaticSiteCustomDomain throws on a 204).
+  deletedStatus: 200,
   resource: view,
   list: (at) => listCustomDomains(at.ctx, at.siteName()),
   put: async (at) => {

@@ -69,6 +69,8 @@ export interface Entity<C extends EntityCall, E> {
   /** Checks that the entity exists; with it, HEAD answers 204 after the check (Azure's "entity exists"). */
   readonly exists?: (at: C) => Promise<void>;
   readonly delete?: (at: C) => Promise<void>;
+  /** A DELETE answers 204, or 200 with an empty body where Azure's SDK refuses a 204 for this entity. */
+  readonly deletedStatus?: 200 | 204;
   readonly actions?: readonly EntityAction<C>[];
   /**
    * The entity tag of a version (`"…"`): sent as `ETag`, and compared with `If-Match` before a write, as
@@ -151,7 +153,10 @@ function summaryOf(
 
 type Handle<C> = ((at: C) => Promise<RouteResult>) | undefined;
 
-/** How each verb answers: lists and items as resources, a PUT 201 when it created, a DELETE 204. */
+/**
+ * How each verb answers: lists and items as resources, a PUT 201 when it created, a DELETE 204 (or the
+ * entity's `deletedStatus`).
+ */
 const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, unknown>) => Handle<C> } = {
   list: (entity) => {
     const { list } = entity;
@@ -214,7 +219,7 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
       (async (at) => {
         await checkIfMatch(entity, at, false);
         await remove(at);
-        return { status: 204 };
+        return entity.deletedStatus === 200 ? { status: 200, body: {} } : { status: 204 };
       })
     );
   },
