@@ -5,6 +5,10 @@ import { randomInt } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { clip } from '../shared/quote.js';
 
+/** The one subscription and resource group of a Portico service. */
+export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
+export const RESOURCE_GROUP = 'portico';
+
 /** The environment every site has; REST calls it `default`, as Azure does. */
 export const PRODUCTION = 'production';
 

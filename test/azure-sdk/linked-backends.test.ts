@@ -88,6 +88,21 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
       ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('network-isolated') });
     });
 
+    it('refuses a backend id of another subscription or resource group, even with a local app of that name', async () => {
+      for (const id of [
+        '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/portico/providers/Microsoft.Web/sites/orders',
+        resourceId('orders').replace('/resourceGroups/portico/', '/resourceGroups/prod-rg/'),
+      ]) {
+        await expect(
+          web.staticSites.validateBackend(GROUP, 'shop', 'orders-backend', { backendResourceId: id }),
+        ).rejects.toMatchObject({ statusCode: 404, message: expect.stringContaining('one subscription') });
+        await expect(
+          web.staticSites.linkBackend(GROUP, 'shop', 'orders-backend', { backendResourceId: id }),
+        ).rejects.toMatchObject({ statusCode: 404 });
+      }
+      expect(await all(web.staticSites.listLinkedBackends(GROUP, 'shop'))).toEqual([]);
+    });
+
     it('links a backend under a name of its own (linkBackend, a long-running operation)', async () => {
       const link = await web.staticSites.linkBackend(GROUP, 'shop', 'orders-backend', {
         backendResourceId: resourceId('orders'),

@@ -10,6 +10,7 @@ import { type ApimService, getApimService } from '../apim/service.js';
 import type { ControlContext } from '../context.js';
 import { readDeployment } from '../deployments.js';
 import { type Environment, getEnvironment } from '../environments.js';
+import { RESOURCE_GROUP, SUBSCRIPTION_ID } from '../names.js';
 import type { Site } from '../sites.js';
 import { type BackendApp, getBackendApp, kindLabel } from './apps.js';
 import { checkDeploymentForLink, checkSiteAndEnvironment } from './constraints.js';
@@ -21,7 +22,23 @@ export type Resource =
   | { readonly type: Exclude<BackendType, 'apim'>; readonly app: BackendApp };
 
 const RESOURCE_ID =
-  /\/providers\/(Microsoft\.ApiManagement\/service|Microsoft\.Web\/sites|Microsoft\.App\/containerApps)\/([^/]+)\/?$/i;
+  /^(?:\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+))?\/providers\/(Microsoft\.ApiManagement\/service|Microsoft\.Web\/sites|Microsoft\.App\/containerApps)\/([^/]+)\/?$/i;
+
+/**
+ * Checks the scope of a resource id: an id of another subscription or resource group names a resource
+ * Portico does not have, even when one of the same name is here (404, as the scope of a path).
+ */
+function checkResourceScope(subscription: string | undefined, group: string | undefined): void {
+  if (
+    (subscription !== undefined && subscription.toLowerCase() !== SUBSCRIPTION_ID) ||
+    (group !== undefined && group.toLowerCase() !== RESOURCE_GROUP)
+  ) {
+    throw new PorticoError(
+      'CONTROL_NOT_FOUND',
+      `properties.backendResourceId names subscription ${quoteValue(subscription ?? '')} and resource group ${quoteValue(group ?? '')}; Portico has one subscription (${SUBSCRIPTION_ID}) and one resource group (${RESOURCE_GROUP}): link a backend of this service.`,
+    );
+  }
+}
 
 /** Finds the resource a `backendResourceId` names, checking it is of the `backendType` asked for. */
 async function resolveResource(
@@ -36,8 +53,9 @@ async function resolveResource(
       `properties.backendResourceId must be the id of an API Management service, a function app, a web app or a container app; got ${quoteValue(resourceId)}.`,
     );
   }
-  const provider = (match[1] ?? '').toLowerCase();
-  const name = match[2] ?? '';
+  checkResourceScope(match[1], match[2]);
+  const provider = (match[3] ?? '').toLowerCase();
+  const name = match[4] ?? '';
   if (provider === 'microsoft.apimanagement/service') {
     return checkType({ type: 'apim', service: await getApimService(ctx, name) }, backendType);
   }

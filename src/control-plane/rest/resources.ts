@@ -1,13 +1,11 @@
 /** Azure-shaped JSON views of the control plane's objects (Microsoft.Web/staticSites). */
 import type { Deployment } from '../deployments.js';
 import type { Environment } from '../environments.js';
-import { PRODUCTION } from '../names.js';
+import { PRODUCTION, RESOURCE_GROUP, SUBSCRIPTION_ID } from '../names.js';
 import type { Site } from '../sites.js';
 import type { SiteUser } from '../users.js';
 
-/** The one subscription and resource group of a Portico service. */
-export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
-export const RESOURCE_GROUP = 'portico';
+export { RESOURCE_GROUP, SUBSCRIPTION_ID } from '../names.js';
 /** `location` of every resource. */
 export const LOCATION = 'portico';
 
