@@ -12,6 +12,13 @@ import type { Site } from './sites.js';
 
 /** Largest value accepted, as Azure's limit for one app setting. */
 const MAX_VALUE_LENGTH = 64 * 1024;
+/** Longest name accepted (decision 0063). */
+const MAX_NAME_LENGTH = 256;
+/**
+ * Largest total of names and values (decision 0063): the settings become the worker's environment, and
+ * the system refuses to start a process whose environment passes its limit (E2BIG): the API would go down.
+ */
+const MAX_TOTAL_LENGTH = 512 * 1024;
 
 /** The settings of an environment, decrypted. */
 export async function listAppSettings(
@@ -93,13 +100,25 @@ function checkSettings(
   const entries: [string, string][] = [];
   for (const [name, value] of Object.entries(settings)) {
     const path = `properties.${clip(name)}`;
-    if (typeof value !== 'string') {
+    if (name.length > MAX_NAME_LENGTH) {
+      problems.push({
+        path,
+        message: `${clip(name)}: the name is longer than ${MAX_NAME_LENGTH} characters`,
+      });
+    } else if (typeof value !== 'string') {
       problems.push({ path, message: `${clip(name)}: the value must be a string` });
     } else if (value.length > MAX_VALUE_LENGTH) {
       problems.push({ path, message: `${clip(name)}: the value is longer than 64 KB` });
     } else {
       entries.push([name, value]);
     }
+  }
+  const total = entries.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+  if (total > MAX_TOTAL_LENGTH) {
+    problems.push({
+      path: 'properties',
+      message: `the names and values add up to ${Math.ceil(total / 1024)} KB, more than the 512 KB all the settings of an environment may hold (they become the API's environment variables); keep large data in a file or a store the API reads`,
+    });
   }
   const values: Record<string, string> = Object.fromEntries(entries);
   for (const message of ctx.validateSettings(values)) {

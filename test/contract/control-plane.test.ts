@@ -262,6 +262,20 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await expect(replaceAppSettings(ctx, site, 'production', { WEBSITE_FOO: 'x' })).rejects.toMatchObject({
       code: 'CONTROL_SETTING_INVALID',
     });
+    // They become the API's environment: a set the system would refuse to start a worker with is refused.
+    const large = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`LARGE_${i}`, 'x'.repeat(60_000)]),
+    );
+    await expect(replaceAppSettings(ctx, site, 'production', large)).rejects.toMatchObject({
+      code: 'CONTROL_SETTING_INVALID',
+      message: expect.stringContaining('add up to 587 KB, more than the 512 KB'),
+    });
+    await expect(
+      replaceAppSettings(ctx, site, 'production', { ['N'.repeat(300)]: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'CONTROL_SETTING_INVALID',
+      message: expect.stringContaining('the name is longer than 256 characters'),
+    });
     expect(await listAppSettings(ctx, site, 'production')).toEqual({
       API_KEY: 'secret-value-1',
       'my.setting': 'x',
