@@ -226,6 +226,17 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       const updated = await apim.subscription.update(GROUP, 'contoso', 'alice', '*', { state: 'suspended' });
       expect(updated.state).toBe('suspended');
       await apim.subscription.update(GROUP, 'contoso', 'alice', '*', { state: 'active' });
+      // Every field of SubscriptionUpdateParameters is optional: a rename keeps the state and the keys.
+      const keys = await apim.subscription.listSecrets(GROUP, 'contoso', 'alice');
+      const renamed = await apim.subscription.update(GROUP, 'contoso', 'alice', '*', {
+        displayName: 'Alice B',
+      });
+      expect([renamed.displayName, renamed.state]).toEqual(['Alice B', 'active']);
+      expect(await apim.subscription.listSecrets(GROUP, 'contoso', 'alice')).toEqual(keys);
+      await apim.subscription.update(GROUP, 'contoso', 'alice', '*', { displayName: 'Alice' });
+      await expect(
+        apim.subscription.update(GROUP, 'contoso', 'nobody', '*', { displayName: 'x' }),
+      ).rejects.toMatchObject({ statusCode: 404 });
     });
 
     it('regenerates the primary and secondary keys', async () => {

@@ -56,5 +56,5 @@ export {
   regenerateKey,
   type SubscriptionKeys,
   type SubscriptionProperties,
-  setSubscriptionState,
+  updateSubscription,
 } from './subscriptions.js';

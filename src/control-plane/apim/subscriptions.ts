@@ -219,28 +219,18 @@ async function checkScopeExists(ctx: ControlContext, serviceId: string, scope: s
   }
 }
 
-/** Changes the state of a subscription (PATCH). */
-export async function setSubscriptionState(
+/**
+ * Changes the properties given of an existing subscription (PATCH: Azure's SubscriptionUpdateParameters,
+ * every field optional); the others, and the keys unless given, stay.
+ */
+export async function updateSubscription(
   ctx: ControlContext,
   serviceId: string,
   id: string,
-  state: unknown,
+  props: Record<string, unknown>,
 ): Promise<StoredEntity<SubscriptionProperties>> {
-  const existing = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
-  const next = choiceField({ state }, 'state', SUBSCRIPTION_STATES, existing.properties.state);
-  await changeService(ctx, serviceId, async (trx) => {
-    await checkSubscriptionsLimit(ctx, serviceId, id, { ...existing.properties, state: next }, trx);
-    await putEntity(
-      ctx,
-      serviceId,
-      'subscription',
-      id,
-      { ...existing.properties, state: next },
-      existing.secret,
-      trx,
-    );
-  });
-  return getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
+  return (await putSubscription(ctx, serviceId, id, props)).subscription;
 }
 
 /** Replaces one key with a new random one; the old key stops working at once. */

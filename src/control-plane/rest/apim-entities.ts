@@ -33,7 +33,7 @@ import {
   removeProductApi,
   type StoredEntity,
   type SubscriptionProperties,
-  setSubscriptionState,
+  updateSubscription,
 } from '../apim/index.js';
 import type { ControlContext } from '../context.js';
 import {
@@ -256,7 +256,7 @@ const SUBSCRIPTIONS: Entity<ServiceCall, StoredEntity<SubscriptionProperties>> =
     put: ' (new ones are submitted unless a state is given)',
     get: ' (without keys)',
   },
-  summaries: { patch: 'Change the state of a subscription' },
+  summaries: { patch: 'Change the properties given of a subscription (its state, name, scope, keys, …)' },
   examples: {
     put: { properties: { scope: '/products/starter', displayName: 'Contoso', state: 'active' } },
     patch: { properties: { state: 'suspended' } },
@@ -267,16 +267,7 @@ const SUBSCRIPTIONS: Entity<ServiceCall, StoredEntity<SubscriptionProperties>> =
     const saved = await putSubscription(at.ctx, at.service.id, at.param('sid'), await at.properties());
     return { entity: saved.subscription, created: saved.created };
   },
-  patch: async (at) => {
-    const props = await at.properties();
-    if (props.state === undefined) {
-      throw new PorticoError(
-        'CONTROL_BAD_REQUEST',
-        'properties.state is required (active, suspended, submitted, rejected, cancelled or expired).',
-      );
-    }
-    return setSubscriptionState(at.ctx, at.service.id, at.param('sid'), props.state);
-  },
+  patch: async (at) => updateSubscription(at.ctx, at.service.id, at.param('sid'), await at.properties()),
   get: subscriptionOf,
   delete: (at) => deleteSubscription(at.ctx, at.service.id, at.param('sid')),
   actions: [
