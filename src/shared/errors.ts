@@ -181,6 +181,11 @@ export const ERROR_CODES = {
     summary: 'no function app, web app or container app has this name',
   },
   CONTROL_BACKEND_EXISTS: { status: 409, expose: true, summary: 'a backend resource with this name exists' },
+  CONTROL_BACKEND_IN_USE: {
+    status: 409,
+    expose: true,
+    summary: 'the function app, web app or container app is linked to a site; unlink it first',
+  },
   CONTROL_LINK_REFUSED: {
     status: 400,
     expose: true,

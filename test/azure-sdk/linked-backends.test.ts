@@ -113,6 +113,14 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
       expect(link.provisioningState).toBe('Succeeded');
     });
 
+    it('refuses to delete the linked app while the link holds (409 CONTROL_BACKEND_IN_USE)', async () => {
+      await expect(web.webApps.delete(GROUP, 'orders')).rejects.toMatchObject({
+        statusCode: 409,
+        code: 'CONTROL_BACKEND_IN_USE',
+        message: expect.stringContaining("unlink it first ('portico unlink --site shop')"),
+      });
+    });
+
     it('gets the link by that name', async () => {
       const link = await web.staticSites.getLinkedBackend(GROUP, 'shop', 'orders-backend');
       expect(link.backendResourceId).toBe(resourceId('orders'));

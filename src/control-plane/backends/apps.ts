@@ -238,7 +238,7 @@ export async function deleteBackendApp(ctx: ControlContext, app: BackendApp): Pr
     .executeTakeFirst();
   if (link !== undefined) {
     throw new PorticoError(
-      'CONTROL_APIM_CONFLICT',
+      'CONTROL_BACKEND_IN_USE',
       `The ${kindLabel(app.kind)} '${app.name}' is linked to the static site '${link.name}'; unlink it first ('portico unlink --site ${link.name}').`,
     );
   }
