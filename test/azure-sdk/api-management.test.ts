@@ -284,6 +284,16 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       });
     });
 
+    it('refuses a Key Vault named value with a message that says so', async () => {
+      await expect(
+        apim.namedValue.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'vaulted', {
+          displayName: 'vaulted',
+          secret: true,
+          keyVault: { secretIdentifier: 'https://vault.vault.azure.net/secrets/x' },
+        }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('no Key Vault') });
+    });
+
     it('updates a named value: a secret keeps its value unless one is given (beginUpdateAndWait)', async () => {
       await apim.namedValue.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'motto', {
         displayName: 'motto',

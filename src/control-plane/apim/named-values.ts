@@ -42,6 +42,12 @@ export async function putNamedValue(
       displayName,
     );
   }
+  if (props.keyVault !== undefined && props.keyVault !== null) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'properties.keyVault: Portico has no Key Vault to read a named value from; give the value itself in properties.value, with "secret": true to keep it sealed and hidden.',
+    );
+  }
   const value = stringField(props, 'value');
   if (value.length === 0 || value.includes('{{')) {
     throw badField('value', 'a non-empty string that holds no other {{named value}}', '(hidden)');
