@@ -180,6 +180,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'no function app, web app or container app has this name',
   },
+  CONTROL_NOT_SUPPORTED: {
+    status: 501,
+    expose: true,
+    summary: "an operation of Azure's management API that Portico does not implement",
+  },
   CONTROL_BACKEND_EXISTS: { status: 409, expose: true, summary: 'a backend resource with this name exists' },
   CONTROL_BACKEND_IN_USE: {
     status: 409,

@@ -119,6 +119,21 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'mu'))).toEqual([]);
   });
 
+  it('an operation Portico does not implement is a 501 that says so, not a 404 like a missing site', async () => {
+    await create('nu');
+    await expect(
+      web.staticSites.createOrUpdateBasicAuth(GROUP, 'nu', 'default', {
+        applicableEnvironmentsMode: 'AllEnvironments',
+      }),
+    ).rejects.toMatchObject({
+      statusCode: 501,
+      code: 'CONTROL_NOT_SUPPORTED',
+      message: expect.stringContaining(
+        "Portico does not implement PUT …/Microsoft.Web/staticSites/{name}/basicAuth/default of Azure's management API",
+      ),
+    });
+  });
+
   describe('builds and app settings', () => {
     beforeAll(async () => {
       await create('kappa');
@@ -150,6 +165,23 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
       });
       const settings = await web.staticSites.listStaticSiteBuildAppSettings(GROUP, 'kappa', 'staging');
       expect(settings.properties).toEqual({ B: '2' });
+    });
+
+    it("Azure's function app settings are the app settings, of the site and of a build", async () => {
+      await web.staticSites.createOrUpdateStaticSiteFunctionAppSettings(GROUP, 'kappa', {
+        properties: { FROM_FUNCTIONS: '1' },
+      });
+      expect((await web.staticSites.listStaticSiteAppSettings(GROUP, 'kappa')).properties).toEqual({
+        FROM_FUNCTIONS: '1',
+      });
+      await web.staticSites.createOrUpdateStaticSiteBuildFunctionAppSettings(GROUP, 'kappa', 'staging', {
+        properties: { C: '3' },
+      });
+      const build = await web.staticSites.listStaticSiteBuildFunctionAppSettings(GROUP, 'kappa', 'staging');
+      expect(build.properties).toEqual({ C: '3' });
+      expect((await web.staticSites.listStaticSiteFunctionAppSettings(GROUP, 'kappa')).properties).toEqual({
+        FROM_FUNCTIONS: '1',
+      });
     });
 
     it('deletes a build', async () => {

@@ -52,6 +52,14 @@ export function createManagementHandler(
   };
 }
 
+/**
+ * A path below a resource of a type Portico has (a static site, an app, a gateway service): an operation of
+ * Azure's API on it that no route matches is one Portico does not implement (501), not a missing
+ * resource (404), so that a script tells the two apart.
+ */
+const AZURE_RESOURCE =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/)/i;
+
 async function handleApi(
   req: IncomingMessage,
   res: ServerResponse,
@@ -78,6 +86,12 @@ async function handleApi(
     ) {
       options.fallback(req, res);
       return;
+    }
+    if (AZURE_RESOURCE.test(url.pathname)) {
+      throw new PorticoError(
+        'CONTROL_NOT_SUPPORTED',
+        `Portico does not implement ${req.method} ${url.pathname.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
+      );
     }
     throw new PorticoError(
       'CONTROL_NOT_FOUND',

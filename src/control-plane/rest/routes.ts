@@ -291,6 +291,28 @@ function settingRoutes(ctx: ControlContext): Route[] {
     return versioned(await replaceAppSettings(ctx, site, environmentOf(r), properties, ifMatch));
   };
   const example = { properties: { DATABASE_URL: 'postgres://…', FEATURE_X: 'on' } };
+  // Azure's "function app settings" of a static site are its managed functions' settings: in Portico,
+  // its app settings, under both names (older `az staticwebapp appsettings` and scripts use the first).
+  const functionAppAliases: Route[] = [
+    ['', 'production'],
+    ['/builds/{environmentName}', 'an environment'],
+  ].flatMap(([at, of]) => [
+    {
+      method: 'POST',
+      path: `${SITE}${at}/listFunctionAppSettings`,
+      auth: 'admin',
+      summary: `List app settings of ${of} (Azure's function app settings: the same settings)`,
+      handler: list,
+    },
+    {
+      method: 'PUT',
+      path: `${SITE}${at}/config/functionappsettings`,
+      auth: 'admin',
+      summary: `Replace app settings of ${of} (Azure's function app settings: the same settings)`,
+      requestExample: example,
+      handler: put,
+    },
+  ]);
   return [
     {
       method: 'POST',
@@ -322,6 +344,7 @@ function settingRoutes(ctx: ControlContext): Route[] {
       requestExample: example,
       handler: put,
     },
+    ...functionAppAliases,
   ];
 }
 
