@@ -112,7 +112,12 @@ async function freeHostLabel(ctx: ControlContext): Promise<string> {
 
 /** The site named `name`, or undefined. */
 export async function findSite(ctx: ControlContext, name: string): Promise<Site | undefined> {
-  const row = await ctx.db.selectFrom('sites').selectAll().where('name', '=', name).executeTakeFirst();
+  // Names are stored in lower case; Azure resource names match without case.
+  const row = await ctx.db
+    .selectFrom('sites')
+    .selectAll()
+    .where('name', '=', name.toLowerCase())
+    .executeTakeFirst();
   return row === undefined ? undefined : toSite(row, ctx.domain);
 }
 

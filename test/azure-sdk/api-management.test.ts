@@ -49,6 +49,7 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(got.gatewayUrl).toBe(service.gatewayUrl);
       expect(got.publicNetworkAccess).toBe('Enabled');
       expect(got.virtualNetworkType).toBe('None');
+      expect((await apim.apiManagementService.get(GROUP, 'CONTOSO')).name).toBe('contoso');
     });
 
     it('lists services by resource group and by subscription', async () => {

@@ -61,6 +61,8 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
       });
       expect(app.defaultHostName).toBe('inventory.azurewebsites.portico.test');
       expect((await web.webApps.get(GROUP, 'inventory')).kind).toBe('functionapp');
+      // Resource names match without case, as in Azure Resource Manager.
+      expect((await web.webApps.get(GROUP, 'INVENTORY')).name).toBe('inventory');
     });
 
     it('lists apps by resource group and by subscription', async () => {

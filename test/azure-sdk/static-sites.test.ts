@@ -44,6 +44,13 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(got.defaultHostname).toBe(site.defaultHostname);
   });
 
+  it('finds a site by its name in any case, as Azure Resource Manager does', async () => {
+    const got = await web.staticSites.getStaticSite(GROUP, 'ALPHA');
+    expect(got.name).toBe('alpha');
+    const token = (await web.staticSites.listStaticSiteSecrets(GROUP, 'Alpha')).properties?.apiKey;
+    expect(token).toMatch(/\S{20,}/);
+  });
+
   it('creates a site with beginCreateOrUpdateStaticSiteAndWait', async () => {
     const site = await web.staticSites.beginCreateOrUpdateStaticSiteAndWait(GROUP, 'beta', {
       location: 'portico',

@@ -145,7 +145,8 @@ export async function findApimService(ctx: ControlContext, name: string): Promis
   const row = await ctx.db
     .selectFrom('apim_services')
     .selectAll()
-    .where('name', '=', name)
+    // Names are stored in lower case; Azure resource names match without case.
+    .where('name', '=', name.toLowerCase())
     .executeTakeFirst();
   return row === undefined ? undefined : toService(row);
 }

@@ -180,7 +180,8 @@ async function findBackendAppInNamespace(
     .selectFrom('backend_apps')
     .selectAll()
     .where('namespace', '=', namespace)
-    .where('name', '=', name)
+    // Names are stored in lower case; Azure resource names match without case.
+    .where('name', '=', name.toLowerCase())
     .executeTakeFirst();
   return row === undefined ? undefined : toApp(row);
 }
