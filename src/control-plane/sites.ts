@@ -20,6 +20,8 @@ export interface Site {
   readonly hostLabel: string;
   readonly defaultHostname: string;
   readonly createdAt: string;
+  /** Azure tags (names to values), as the last PUT or PATCH that gave them set them. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Parses `free`/`Free`/`standard`/`Standard`. */
@@ -45,6 +47,7 @@ function toSite(row: SitesTable, domain: string): Site {
     hostLabel: row.host_label,
     defaultHostname: environmentHostname(row.host_label, PRODUCTION, domain),
     createdAt: row.created_at,
+    tags: row.tags === null ? {} : (JSON.parse(row.tags) as Record<string, string>),
   };
 }
 
@@ -57,6 +60,7 @@ export async function createSite(
   ctx: ControlContext,
   name: string,
   sku: Sku,
+  tags: Readonly<Record<string, string>> = {},
 ): Promise<{ site: Site; token: string }> {
   checkSiteName(name);
   if ((await findSite(ctx, name)) !== undefined) {
@@ -75,6 +79,7 @@ export async function createSite(
     deployment_token_hash: sha256Hex(token),
     deployment_token_sealed: ctx.sealer.seal(token),
     created_at: now,
+    tags: tagsColumn(tags),
   };
   const hostname = environmentHostname(row.host_label, PRODUCTION, ctx.domain);
   await ctx.db.transaction().execute(async (trx) => {
@@ -171,6 +176,52 @@ export async function setSku(
   await ctx.db.updateTable('sites').set({ sku }).where('id', '=', site.id).execute();
   await recordChange(ctx, '*');
   return { ...site, sku };
+}
+
+/** Replaces the Azure tags of a site (checked by the caller: {@link checkTags}). */
+export async function setTags(
+  ctx: ControlContext,
+  site: Site,
+  tags: Readonly<Record<string, string>>,
+): Promise<Site> {
+  await ctx.db
+    .updateTable('sites')
+    .set({ tags: tagsColumn(tags) })
+    .where('id', '=', site.id)
+    .execute();
+  return { ...site, tags };
+}
+
+function tagsColumn(tags: Readonly<Record<string, string>>): string | null {
+  return Object.keys(tags).length === 0 ? null : JSON.stringify(tags);
+}
+
+const MAX_TAGS = 50;
+const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
+
+/**
+ * Checks Azure tags as Azure Resource Manager does: an object of at most 50 names (1–512 characters,
+ * none of `< > % & \ ? /`) to string values of at most 256 characters.
+ */
+export function checkTags(value: unknown): Record<string, string> {
+  const bad = (why: string) =>
+    new PorticoError('CONTROL_BAD_REQUEST', `tags ${why}; tags are an object of names to string values.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw bad(`must be an object, got ${quoteValue(value)}`);
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_TAGS) {
+    throw bad(`hold ${entries.length} names, more than the ${MAX_TAGS} a resource may have`);
+  }
+  for (const [name, tag] of entries) {
+    if (name.length === 0 || name.length > 512 || TAG_NAME_FORBIDDEN.test(name)) {
+      throw bad(`name ${quoteValue(name)} is invalid: use 1 to 512 characters, none of < > % & \\ ? /`);
+    }
+    if (typeof tag !== 'string' || tag.length > 256) {
+      throw bad(`value of ${quoteValue(name)} must be a string of at most 256 characters`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /** The current deployment token of a site. */

@@ -16,6 +16,8 @@ export interface SitesTable {
   /** The token itself, sealed with the service key (so `listSecrets` can show it). */
   deployment_token_sealed: string;
   created_at: string;
+  /** Azure tags as a JSON object of strings; null: none. */
+  tags: string | null;
 }
 
 /** An environment of a site: `production` or a preview/named one. */

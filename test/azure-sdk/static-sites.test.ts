@@ -95,6 +95,50 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(site.sku?.name).toBe('Standard');
   });
 
+  it('keeps tags (create and update), and refuses what it cannot honour instead of dropping it', async () => {
+    const site = await web.staticSites.createOrUpdateStaticSite(GROUP, 'omicron', {
+      location: 'portico',
+      sku: { name: 'Free' },
+      tags: { env: 'prod', team: 'web' },
+    });
+    expect(site.tags).toEqual({ env: 'prod', team: 'web' });
+    expect((await web.staticSites.getStaticSite(GROUP, 'omicron')).tags).toEqual({
+      env: 'prod',
+      team: 'web',
+    });
+    const updated = await web.staticSites.createOrUpdateStaticSite(GROUP, 'omicron', {
+      location: 'portico',
+      tags: { env: 'test' },
+    });
+    expect(updated.tags).toEqual({ env: 'test' });
+    for (const [envelope, named] of [
+      [{ publicNetworkAccess: 'Disabled' }, 'properties.publicNetworkAccess "Disabled" cannot be honoured'],
+      [{ stagingEnvironmentPolicy: 'Disabled' }, 'properties.stagingEnvironmentPolicy'],
+      [{ allowConfigFileUpdates: false }, 'properties.allowConfigFileUpdates'],
+      [{ identity: { type: 'SystemAssigned' } }, 'no managed identities'],
+      [{ repositoryUrl: 'https://github.com/o/r', branch: 'main' }, 'does not build from a repository'],
+    ] as const) {
+      await expect(
+        web.staticSites.createOrUpdateStaticSite(GROUP, 'omicron', {
+          location: 'portico',
+          sku: { name: 'Standard' },
+          tags: { env: 'changed' },
+          ...envelope,
+        }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining(named) });
+    }
+    // Nothing of a refused request was applied.
+    const after = await web.staticSites.getStaticSite(GROUP, 'omicron');
+    expect([after.sku?.name, after.tags]).toEqual(['Free', { env: 'test' }]);
+    const raw = await send(`${t.service.adminUrl}${SITES_PATH}/omicron`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ sku: 'Standard' }),
+    });
+    expect(raw.status).toBe(400);
+    expect(raw.text).toContain('sku must be an object');
+  });
+
   it('deletes a site', async () => {
     await create('theta');
     await web.staticSites.deleteStaticSite(GROUP, 'theta');

@@ -33,6 +33,7 @@ export function siteResource(site: Site): unknown {
     type: 'Microsoft.Web/staticSites',
     location: LOCATION,
     sku: { name: site.sku, tier: site.sku },
+    ...(Object.keys(site.tags).length === 0 ? {} : { tags: site.tags }),
     properties: {
       defaultHostname: site.defaultHostname,
       customDomains: [],

@@ -32,6 +32,7 @@ import {
   resetDeploymentToken,
   type Site,
   setSku,
+  setTags,
 } from '../sites.js';
 import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } from '../users.js';
 import { createApimRoutes } from './apim-routes.js';
@@ -47,6 +48,7 @@ import {
   withCustomDomains,
 } from './resources.js';
 import type { Route, RouteRequest } from './router.js';
+import { readSiteBody } from './site-body.js';
 import { createSiteRuntimeRoutes } from './site-runtime-routes.js';
 import { createTrafficRoutes } from './traffic-routes.js';
 
@@ -105,18 +107,23 @@ async function environmentsWithManagedApi(
   return new Set(rows.map((row) => row.environment_id));
 }
 
-function skuOf(body: unknown): unknown {
-  return isRecord(body) && isRecord(body.sku) ? body.sku.name : undefined;
-}
-
-/** Applies a requested plan (none: the site stays as it is); a downgrade is refused while in use. */
-async function changePlan(ctx: ControlContext, site: Site, requested: unknown): Promise<Site> {
-  if (requested === undefined) {
-    return site;
+/**
+ * Applies a requested plan and tags (undefined: as they are); a downgrade is refused while in use, and
+ * then the tags do not change either.
+ */
+async function updateSite(
+  ctx: ControlContext,
+  site: Site,
+  requested: unknown,
+  tags: Record<string, string> | undefined,
+): Promise<Site> {
+  let updated = site;
+  if (requested !== undefined) {
+    const sku = parseSku(requested);
+    const blockers = sku === 'Free' ? await listStandardFeaturesInUse(ctx, site) : [];
+    updated = await setSku(ctx, site.name, sku, blockers);
   }
-  const sku = parseSku(requested);
-  const blockers = sku === 'Free' ? await listStandardFeaturesInUse(ctx, site) : [];
-  return setSku(ctx, site.name, sku, blockers);
+  return tags === undefined ? updated : setTags(ctx, updated, tags);
 }
 
 function siteRoutes(ctx: ControlContext): Route[] {
@@ -150,15 +157,16 @@ function siteRoutes(ctx: ControlContext): Route[] {
       requestExample: { location: 'portico', sku: { name: 'Free' }, properties: {} },
       handler: async (r) => {
         checkScope(r.params);
-        const sku = skuOf(await readJson(r.req));
+        const { sku, tags } = readSiteBody(await readJson(r.req));
         const existing = await findSite(ctx, r.params.name ?? '');
         if (existing !== undefined && r.req.headers['if-none-match'] !== '*') {
-          return { status: 200, body: siteResource(await changePlan(ctx, existing, sku)) };
+          return { status: 200, body: siteResource(await updateSite(ctx, existing, sku, tags)) };
         }
         const { site, token } = await createSite(
           ctx,
           r.params.name ?? '',
           sku === undefined ? 'Free' : parseSku(sku),
+          tags,
         );
         const resource = siteResource(site) as { properties: Record<string, unknown> };
         return { status: 201, body: { ...resource, properties: { ...resource.properties, apiKey: token } } };
@@ -179,11 +187,12 @@ function siteRoutes(ctx: ControlContext): Route[] {
       method: 'PATCH',
       path: SITE,
       auth: 'admin',
-      summary: 'Update a static site: its plan (sku) when given; other properties are Azure-only and ignored',
+      summary: 'Update a static site: its plan (sku) and tags when given',
       requestExample: { sku: { name: 'Standard' } },
       handler: async (r) => {
         const site = await siteOf(ctx, r);
-        return { status: 200, body: siteResource(await changePlan(ctx, site, skuOf(await readJson(r.req)))) };
+        const { sku, tags } = readSiteBody(await readJson(r.req));
+        return { status: 200, body: siteResource(await updateSite(ctx, site, sku, tags)) };
       },
     },
     {

@@ -12,6 +12,7 @@ import * as deploymentContentKey from './0009-deployment-content-key.js';
 import * as trafficMinutes from './0010-traffic-minutes.js';
 import * as deploymentUploads from './0011-deployment-uploads.js';
 import * as identityEpochs from './0012-identity-epochs.js';
+import * as siteTags from './0013-site-tags.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0010-traffic-minutes': trafficMinutes,
   '0011-deployment-uploads': deploymentUploads,
   '0012-identity-epochs': identityEpochs,
+  '0013-site-tags': siteTags,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
