@@ -7,6 +7,7 @@
 import { PorticoError } from '../../shared/errors.js';
 import { ifMatchAccepts } from '../../shared/if-match.js';
 import { clip } from '../../shared/quote.js';
+import { applyListQuery } from './odata.js';
 import type { Route, RouteAuth, RouteRequest, RouteResult } from './router.js';
 
 /** What every call object carries; a table's call object adds what the path names (its owner). */
@@ -164,7 +165,8 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
       list &&
       (async (at) => {
         const items = await list(at);
-        return { status: 200, body: { value: await Promise.all(items.map((e) => entity.resource(at, e))) } };
+        const resources = await Promise.all(items.map((e) => entity.resource(at, e)));
+        return { status: 200, body: { value: applyListQuery(resources, at.r.query) } };
       })
     );
   },
