@@ -143,6 +143,26 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(got.method).toBe('GET');
       const ops = await all(apim.apiOperation.listByApi(GROUP, 'contoso', 'orders'));
       expect(ops.map((o) => o.name)).toEqual(['get-order']);
+      // A second operation with the same method and template (whatever its parameter is called) is refused.
+      await expect(
+        apim.apiOperation.createOrUpdate(GROUP, 'contoso', 'orders', 'get-order-2', {
+          displayName: 'Get order again',
+          method: 'GET',
+          urlTemplate: '/orders/{orderId}',
+          templateParameters: [{ name: 'orderId', type: 'string', required: true }],
+        }),
+      ).rejects.toMatchObject({ statusCode: 409, message: expect.stringContaining("'get-order'") });
+    });
+
+    it('refuses an API of a type the gateway does not serve (GraphQL, SOAP, WebSocket)', async () => {
+      await expect(
+        apim.api.beginCreateOrUpdateAndWait(GROUP, 'contoso', 'graph', {
+          path: 'graph',
+          displayName: 'Graph',
+          serviceUrl: 'https://graph.example.com',
+          apiType: 'graphql',
+        }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('HTTP APIs only') });
     });
 
     it('updates an operation with only the properties given (update, a PATCH)', async () => {

@@ -137,6 +137,8 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     });
     expect(raw.status).toBe(400);
     expect(raw.text).toContain('sku must be an object');
+    // Every answer has an id, as Azure Resource Manager's, for the operator's logs and support.
+    expect(raw.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('deletes a site', async () => {

@@ -50,6 +50,17 @@ const METHOD = /^[A-Z]{1,20}$|^\*$/;
 
 /** Reads and checks the properties of an API. */
 export function parseApiProperties(id: string, props: Record<string, unknown>): ApiProperties {
+  // Azure's `properties.type` (the SDK's apiType) and `properties.apiType` (soapApiType): HTTP only here.
+  for (const field of ['type', 'apiType']) {
+    const kind = props[field];
+    if (kind !== undefined && kind !== null && kind !== 'http') {
+      throw badField(
+        field,
+        '"http": the gateway serves HTTP APIs only (no SOAP, GraphQL, WebSocket or gRPC)',
+        kind,
+      );
+    }
+  }
   const path = stringField(props, 'path')
     .trim()
     .replace(/^\/+|\/+$/g, '');
@@ -236,6 +247,16 @@ export async function putOperation(
   checkEntityId('operation', id);
   const properties = parseOperationProperties(id, props);
   const key = `${apiId}/${id}`;
+  const shape = (o: OperationProperties) => `${o.method} ${o.urlTemplate.replace(/\{[^}]*\}/g, '{}')}`;
+  const twin = (await listEntities<OperationProperties>(ctx, serviceId, 'operation', `${apiId}/`)).find(
+    (other) => other.id !== key && shape(other.properties) === shape(properties),
+  );
+  if (twin !== undefined) {
+    throw new PorticoError(
+      'CONTROL_APIM_CONFLICT',
+      `The operation '${twin.id.slice(apiId.length + 1)}' of the API '${apiId}' already answers ${properties.method} ${properties.urlTemplate}; the gateway could not tell the two apart. Change that one, or use another method or URL template.`,
+    );
+  }
   const created = await saveEntity(ctx, serviceId, 'operation', key, properties);
   return { operation: await getEntity<OperationProperties>(ctx, serviceId, 'operation', key), created };
 }

@@ -2,6 +2,7 @@
  * The management API as one request listener: bearer-token check (constant-time), route lookup, JSON
  * answers and the one error shape. `/openapi.json` needs no token; everything else does.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdminTokenGuard, bearerToken, createAdminTokenGuard } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
@@ -40,6 +41,8 @@ export function createManagementHandler(
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
   const guard = options.adminGuard ?? createAdminTokenGuard(options.adminToken);
   return (req, res) => {
+    // As Azure Resource Manager: an id per answer, which Azure's SDKs keep on a RestError (`request.requestId`).
+    res.setHeader('x-ms-request-id', randomUUID());
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
