@@ -4,9 +4,9 @@
  * listener (and the `--run` command), and swaps in a new site snapshot whenever the app folder or the
  * config changes. The only module that wires the planes together.
  */
-import { watch } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import {
   CONFIG_FILE_NAME,
   type Diagnostic,
@@ -38,6 +38,7 @@ import {
 import type { DevFunctions, FunctionSummary, SandboxChoice } from './functions-host/index.js';
 import { PorticoError } from './shared/errors.js';
 import { watchFolderTree } from './shared/folder-watch.js';
+import { errorMessage } from './shared/guards.js';
 import type { Logger } from './shared/logger.js';
 import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
 
@@ -435,6 +436,7 @@ function createLiveSite(
     const next =
       read.file === undefined && knownFile !== undefined ? missingConfigState(knownFile, read) : read;
     knownFile = read.file ?? knownFile;
+    watcher?.follow(knownFile);
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
@@ -448,6 +450,7 @@ function createLiveSite(
     );
   };
   const watcher = watchConfigDir(appDir, configDir, scheduleReload, options.logger);
+  watcher?.follow(knownFile);
   return {
     resolveSite: () => site,
     attach: (files, api, devServer) => {
@@ -489,30 +492,71 @@ function reportReload(previous: ReadState, next: ReadState, logger: Logger): voi
   }
 }
 
+/** Watches the config of `portico start`; `follow` names the file in use (it may be in a subfolder). */
+interface ConfigWatcher {
+  follow(file: string | undefined): void;
+  close(): void;
+}
+
 /**
  * The app folder is watched by the file source; a config folder outside it needs its own watcher. In
  * dev-server mode there is no app folder: the config folder (often the project's root, with its
- * node_modules) is watched for the config files only, not recursively.
+ * node_modules) is watched for the config files only, not recursively, and so is the folder of the file
+ * in use, which the search may have found below it (`public/` of a Vite project).
  */
 function watchConfigDir(
   appDir: string | undefined,
   configDir: string,
   onChange: () => void,
   logger: Logger,
-): { close(): void } | undefined {
+): ConfigWatcher | undefined {
   if (appDir === undefined) {
-    const names = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
-    const watcher = watch(configDir, (_event, name) =>
-      name === null || names.has(name) ? onChange() : undefined,
-    );
-    watcher.on('error', (error) => logger.warn(`cannot watch ${configDir}: ${error.message}`));
-    return watcher;
+    return watchConfigFolders(configDir, onChange, logger);
   }
   const rel = relative(appDir, configDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
     return undefined;
   }
-  return watchFolderTree({ root: configDir, delayMs: 0, onSettled: onChange, logger });
+  const tree = watchFolderTree({ root: configDir, delayMs: 0, onSettled: onChange, logger });
+  return { follow: () => undefined, close: () => tree.close() };
+}
+
+/** Watches `configDir` and the folder of the config in use, each for the config's names only. */
+function watchConfigFolders(configDir: string, onChange: () => void, logger: Logger): ConfigWatcher {
+  const names = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
+  const watchers = new Map<string, FSWatcher>();
+  const add = (dir: string) => {
+    try {
+      const watcher = watch(dir, (_event, name) =>
+        name === null || names.has(name) ? onChange() : undefined,
+      );
+      watcher.on('error', (error) => logger.warn(`cannot watch ${dir}: ${error.message}`));
+      watchers.set(dir, watcher);
+    } catch (error) {
+      logger.warn(`cannot watch ${dir}: ${errorMessage(error)}`);
+    }
+  };
+  add(configDir);
+  return {
+    follow: (file) => {
+      const wanted = file === undefined ? configDir : dirname(file);
+      for (const [dir, watcher] of watchers) {
+        if (dir !== configDir && dir !== wanted) {
+          watcher.close();
+          watchers.delete(dir);
+        }
+      }
+      if (!watchers.has(wanted)) {
+        add(wanted);
+      }
+    },
+    close: () => {
+      for (const watcher of watchers.values()) {
+        watcher.close();
+      }
+      watchers.clear();
+    },
+  };
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {

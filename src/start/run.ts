@@ -39,10 +39,10 @@ export async function runDevServerCommand(options: RunOptions): Promise<DevComma
 }
 
 /** The exit codes of a process ended by these signals, as a shell reports them. */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /**
- * Ctrl-C or SIGTERM while the dev server starts (a slow first compile): the command was started in its
+ * Ctrl-C, SIGTERM or SIGHUP while the dev server starts (a slow first compile): the command was started in its
  * own process group, so neither reaches it, and Node's default action would end Portico without its
  * `exit` hook. Stops the group, then exits as the signal would have. Ready, `start` has its own handlers.
  */
@@ -50,12 +50,15 @@ function stopBeforeReady(command: DevCommand): { remove(): void } {
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
     void command.stop().finally(() => process.exit(SIGNAL_EXIT_CODES[signal]));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[];
+  for (const signal of signals) {
+    process.on(signal, onSignal);
+  }
   return {
     remove: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of signals) {
+        process.off(signal, onSignal);
+      }
     },
   };
 }

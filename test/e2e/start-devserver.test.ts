@@ -7,8 +7,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
@@ -32,7 +33,7 @@ async function startTree(port: number, extra: string[] = []) {
 }
 
 describe('portico start <url> --run', { timeout: 120_000 }, () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)(
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
     'waits for the dev server, prefixes its output, and on %s stops its whole process tree',
     async (signal) => {
       const port = await findFreePort();
@@ -49,6 +50,33 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
       expect(await isPortFree(port)).toBe(true);
     },
   );
+
+  it('applies edits of a config found below the config folder (public/ of a Vite project)', async () => {
+    const dir = await writeApp({
+      'public/staticwebapp.config.json': JSON.stringify({
+        routes: [{ route: '/old', redirect: '/new', statusCode: 301 }],
+      }),
+    });
+    const port = await findFreePort();
+    const cli = await startTree(port, ['--swa-config-location', dir]);
+    try {
+      expect((await send(`${cli.url}/old`)).headers.location).toBe(`${cli.url}/new`);
+      await writeFile(
+        join(dir, 'public/staticwebapp.config.json'),
+        JSON.stringify({ routes: [{ route: '/old', redirect: '/newer', statusCode: 301 }] }),
+      );
+      await eventually(
+        async () => (await send(`${cli.url}/old`)).headers.location === `${cli.url}/newer`,
+        20_000,
+      );
+      await writeFile(join(dir, 'public/staticwebapp.config.json'), '{ "routes": [');
+      await eventually(async () => (await send(`${cli.url}/old`)).status === 500, 20_000);
+      expect(cli.stderr()).toContain('config is now invalid');
+    } finally {
+      expect(await cli.stop('SIGTERM')).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('exits with the code of a dev command that crashes, stopping its grandchild too', async () => {
     const port = await findFreePort();

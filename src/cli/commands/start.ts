@@ -235,20 +235,27 @@ function describeServed(server: DevServer): string {
   return `Serving ${relative(process.cwd(), server.appDir) || '.'} (${countOf(server.fileCount, 'file')}) with ${config}; Ctrl-C to stop.`;
 }
 
-/** Stops on Ctrl-C or SIGTERM, or when the --run command exits by itself (then with its exit code). */
+/**
+ * Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal or SSH session closed), or when the --run command
+ * exits by itself (then with its exit code).
+ */
 function waitForSignal(server: DevServer): Promise<void> {
   return new Promise((resolve) => {
     const stop = (exitCode?: number) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) {
+        process.off(signal, onSignal);
+      }
       if (exitCode !== undefined) {
         process.exitCode = exitCode;
       }
       void server.close().then(resolve);
     };
     const onSignal = () => stop();
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) {
+      process.on(signal, onSignal);
+    }
     void server.commandExited.then(stop);
   });
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
