@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from './database.js';
@@ -22,8 +21,9 @@ export interface ChangeBus {
 }
 
 /**
- * Connects to Redis and calls `onNews` whenever another node announces a change.
- * Rejects with a clear error when Redis cannot be reached at start.
+ * Connects to Redis and calls `onNews` whenever another node announces a change. When Redis cannot be
+ * reached at start, warns and goes on without it until it answers (announcements are lost meanwhile;
+ * nodes poll).
  *
  * @example
  * const bus = await connectChangeBus('redis://127.0.0.1:6379', () => table.sync(), logger);
@@ -39,16 +39,19 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
     await subscriber.subscribe(CHANNEL);
+    health.started(false);
   } catch (error) {
-    publisher.disconnect();
-    subscriber.disconnect();
-    throw new PorticoError(
-      'STORAGE_UNAVAILABLE',
-      `Cannot reach Redis at ${redactUrl(url)}: ${health.lastError() ?? errorMessage(error)}. Check --redis-url (and that the server is running).`,
-      { cause: error },
+    // A node that starts during a Redis outage serves anyway, as one that was running does (polling
+    // covers the gap; /readyz says degraded): a restart during an outage must not take it out of the
+    // balancer. The clients keep reconnecting; the subscription is made once Redis answers.
+    health.started(true);
+    logger.warn(
+      `Redis at ${redactUrl(url)} is unreachable (${health.lastError() ?? errorMessage(error)}); serving without it: nodes fall back to polling until it answers. Check --redis-url if this lasts.`,
     );
+    subscriber.once('ready', () => {
+      void subscriber.subscribe(CHANNEL).catch(() => undefined);
+    });
   }
-  health.started();
   subscriber.on('message', (_channel: string, message: string) => {
     if (message !== node) {
       onNews();
@@ -104,8 +107,9 @@ function watchHealth(clients: readonly Redis[], url: string, logger: Logger) {
   }
   return {
     lastError: () => last,
-    started: () => {
+    started: (unreachable: boolean) => {
       running = true;
+      down = unreachable;
     },
   };
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
+import { recordingLogger } from '../helpers/functions-host.js';
 import {
   ADMIN_TOKEN,
   createDeployedSite,
@@ -87,6 +88,32 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
     expect(told.body.checks.redis).toContain('polls the database for changes');
     await redisRelay.start();
     await eventually(async () => (await ready()).body.status === 'ready', 20_000);
+  });
+
+  it('a node started while Redis is unreachable serves, degraded, and joins Redis once it answers', async () => {
+    await redisRelay.stop();
+    const logger = recordingLogger();
+    const late = await startTestService({
+      databaseUrl: through(
+        new URL(database.location.dialect === 'postgres' ? database.location.url : '').toString(),
+        pgRelay,
+      ),
+      redisUrl: through(REDIS_URL ?? '', redisRelay),
+      secretKey: 'readiness-test-service-key',
+      logger,
+    });
+    try {
+      const readyz = async () => (await send(`${late.service.adminUrl}/readyz`)).json<ReadyBody>();
+      expect(await readyz()).toMatchObject({ status: 'degraded', degraded: ['redis'] });
+      expect(logger.text()).toMatch(
+        /warn: Redis at redis:\/\/127\.0\.0\.1:\d+\/?\S* is unreachable .*serving without it/,
+      );
+      await redisRelay.start();
+      await eventually(async () => (await readyz()).status === 'ready', 20_000);
+    } finally {
+      await late.close();
+      await removeData(late.dataDir);
+    }
   });
 
   it('answers 503 naming the database while PostgreSQL is unreachable', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, writeApp } from '../helpers/app.js';
 import { startBackend } from '../helpers/backend.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
+import { recordingLogger } from '../helpers/functions-host.js';
 import {
   deployFolders,
   PROVIDERS_PATH,
@@ -187,17 +188,23 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
     await eventually(async () => (await page(follower, body.properties.defaultHostname)).includes('polled'));
   });
 
-  it('refuses to start with an unreachable --redis-url, naming it without its password', async () => {
+  it('starts with an unreachable --redis-url, warning without its password, and follows by polling', async () => {
     const url = database.location.dialect === 'postgres' ? database.location.url : '';
-    const started = startTestService({
+    const logger = recordingLogger();
+    const started = await startTestService({
       databaseUrl: url,
       secretKey: SECRET_KEY,
       redisUrl: 'redis://:hunter2@127.0.0.1:1',
+      logger,
     });
-    await expect(started).rejects.toMatchObject({
-      code: 'STORAGE_UNAVAILABLE',
-      message: expect.stringMatching(/Cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1.*--redis-url/),
-    });
-    await expect(started).rejects.not.toMatchObject({ message: expect.stringContaining('hunter2') });
+    try {
+      expect(logger.text()).toContain('Redis at redis://:***@127.0.0.1:1 is unreachable');
+      expect(logger.text()).not.toContain('hunter2');
+      const created = await started.admin('PUT', `${SITES_PATH}/unredis`, { sku: { name: 'Free' } });
+      expect(created.status).toBe(201);
+    } finally {
+      await started.close();
+      await removeData(started.dataDir);
+    }
   });
 });

@@ -49,7 +49,7 @@ export async function createRedisCounterStore(
   url: string,
   options: RedisCounterOptions = {},
 ): Promise<CounterStore> {
-  const client = await connect(url);
+  const client = await connect(url, options.logger);
   const prefix = options.keyPrefix ?? 'portico:counters:';
   const clock = options.now === undefined ? () => -1 : options.now;
   const guard = createGuard(url, options.logger);
@@ -99,8 +99,12 @@ export async function createRedisCounterStore(
   };
 }
 
-/** Opens the connection, or rejects with a `STORAGE_UNAVAILABLE` that names the redacted URL. */
-async function connect(url: string): Promise<Redis> {
+/**
+ * Opens the connection. Unreachable at start, the client keeps reconnecting and the store fails open
+ * meanwhile (as after an outage), with one warning, so that a node restarted during a Redis outage still
+ * serves; without a logger (tests, tools) it rejects with a `STORAGE_UNAVAILABLE` naming the redacted URL.
+ */
+async function connect(url: string, logger?: { warn(message: string): void }): Promise<Redis> {
   let lastError: string | undefined;
   // Imported here: only a service with --redis-url loads ioredis (decision 0035).
   const { Redis } = await import('ioredis');
@@ -119,8 +123,14 @@ async function connect(url: string): Promise<Redis> {
     await client.connect();
     return client;
   } catch (error) {
-    client.disconnect();
     const reason = lastError ?? errorMessage(error);
+    if (logger !== undefined) {
+      logger.warn(
+        `Redis at ${redactUrl(url)} is unreachable (${reason}); gateway rate limits and quotas admit calls uncounted until it answers. Check --redis-url if this lasts.`,
+      );
+      return client;
+    }
+    client.disconnect();
     throw new PorticoError(
       'STORAGE_UNAVAILABLE',
       `Cannot reach Redis at ${redactUrl(url)} for the gateway counters: ${reason}. Check --redis-url (and that the server is running).`,
