@@ -96,6 +96,11 @@ export const ERROR_CODES = {
     summary: 'a --sandbox or --functions-user value is not valid',
   },
   STORAGE_UNAVAILABLE: { status: 503, expose: true, summary: 'the database cannot be opened or reached' },
+  STORAGE_TOO_NEW: {
+    status: 503,
+    expose: true,
+    summary: 'the database was upgraded by a newer Portico, which this version cannot run on',
+  },
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
   CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },

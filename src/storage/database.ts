@@ -134,8 +134,26 @@ async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promis
     throw unreachable(location, error);
   }
   if (result.error !== undefined) {
-    throw unreachable(location, result.error);
+    throw tooNew(location, result.error) ?? unreachable(location, result.error);
   }
+}
+
+/**
+ * Kysely's refusal of a database that has a migration this version does not know: a newer Portico
+ * upgraded it (a node left behind in a rolling upgrade, or a downgrade). Said as such, not as a
+ * corrupted or unreachable database.
+ */
+function tooNew(location: DatabaseLocation, cause: unknown): PorticoError | undefined {
+  const missing = /previously executed migration (\S+) is missing/.exec(errorMessage(cause))?.[1];
+  if (missing === undefined) {
+    return undefined;
+  }
+  const where = location.dialect === 'sqlite' ? location.file : redactUrl(location.url);
+  return new PorticoError(
+    'STORAGE_TOO_NEW',
+    `The database at ${where} was upgraded by a newer version of Portico (it has its migration ${missing}, which this version does not know), so this version cannot run on it. Run the newer version on every node, or restore a backup taken before the upgrade.`,
+    { cause },
+  );
 }
 
 function unreachable(location: DatabaseLocation, cause: unknown): PorticoError {
