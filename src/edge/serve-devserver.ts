@@ -14,6 +14,7 @@ import {
   type DevServerAnswer,
   type DevServerSource,
   matchDevServerSlash,
+  rewriteDevServerLocation,
   sendDevServerUnreachable,
 } from './devserver/index.js';
 import { createRequestId, createResponseHeaders, createUpstreamHeaders } from './proxy/index.js';
@@ -57,7 +58,7 @@ export async function serveFromDevServer(
     return;
   }
   const status = options.status !== undefined && isSuccess(answer.status) ? options.status : answer.status;
-  return relay(ctx, answer, path, status, options.headers);
+  return relay(ctx, answer, devServer, path, status, options.headers);
 }
 
 /**
@@ -128,7 +129,7 @@ async function serveFollowUp(
     await answer.discard();
     return sendErrorPage(ctx.res, status === 200 ? 404 : status);
   }
-  return relay(ctx, answer, path, status, routeHeaders);
+  return relay(ctx, answer, devServer, path, status, routeHeaders);
 }
 
 /** Sends the request on; a dev server that cannot be reached gets the 502 page (undefined). */
@@ -186,11 +187,15 @@ function dropFollowUpHeaders(headers: string[]): string[] {
 async function relay(
   ctx: EdgeContext,
   answer: DevServerAnswer,
+  devServer: DevServerSource,
   path: string,
   status: number,
   routeHeaders: Readonly<Record<string, string>> | undefined,
 ): Promise<void> {
   const headers = createResponseHeaders(answer.headers);
+  if (typeof headers.location === 'string') {
+    headers.location = rewriteDevServerLocation(headers.location, devServer.url, ctx.origin);
+  }
   applyHeaderRules(headers, mergeHeaderRules(ctx.rules.config.globalHeaders, routeHeaders));
   // Vite sends `Content-Type:` with nothing for extensions it does not know: that names no type either.
   if (headers['content-type'] === undefined || headers['content-type'] === '') {

@@ -93,6 +93,12 @@ describe('dev-server mode: the rules over a dev server', () => {
     expect(blocked.text).toBe('<h1>custom not found</h1>');
   });
 
+  it("moves the dev server's redirects to its own address onto Portico's, so the browser stays on Portico", async () => {
+    const moved = await app.fetch('/redirect-self');
+    expect(moved.status).toBe(302);
+    expect(moved.header('location')).toBe(`${app.url}/about/index.html?from=dev`);
+  });
+
   it('navigationFallback serves the fallback when the dev server answers 404; excluded paths get the 404 override', async () => {
     const deep = await app.fetch('/products/42/', { headers: HTML });
     expect(deep.status).toBe(200);

@@ -112,6 +112,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, released: Promi
   if (path === '/echo') {
     return echo(req, res);
   }
+  if (path === '/redirect-self') {
+    // A framework redirecting to its own absolute address (its host as the request named it).
+    res.writeHead(302, { location: `http://${req.headers.host}/about/index.html?from=dev` });
+    return void res.end();
+  }
   if (path === '/events') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write('data: first\n\n');
