@@ -233,6 +233,7 @@ async function startEdge(
     port = await listen(server, options.port, options.host).catch((error: unknown) => {
       throw toListenError(error, options.port, options.host);
     });
+    checkNotSelf(options.appDevserverUrl, port, options.host);
     command =
       content.devServer === undefined
         ? undefined
@@ -557,6 +558,27 @@ function watchConfigFolders(configDir: string, onChange: () => void, logger: Log
       watchers.clear();
     },
   };
+}
+
+/**
+ * A dev server URL that names Portico's own address would have Portico answer its own readiness check and
+ * then forward every request to itself, in a loop; refused before the `--run` command starts.
+ */
+function checkNotSelf(devServerUrl: string | undefined, port: number, host: string): void {
+  if (devServerUrl === undefined) {
+    return;
+  }
+  const url = new URL(devServerUrl);
+  const devPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const loopback = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
+  const sameHost =
+    url.hostname === host || (loopback.has(url.hostname) && (loopback.has(host) || host === '::'));
+  if (devPort === port && sameHost) {
+    throw new PorticoError(
+      'CLI_START_FAILED',
+      `The dev server URL ${devServerUrl} is Portico's own address (port ${port}): Portico would forward every request to itself. Give Portico another --port, or the dev server's real URL.`,
+    );
+  }
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {

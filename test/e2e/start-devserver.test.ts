@@ -136,6 +136,17 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
     },
   );
 
+  it("refuses a dev server URL that is Portico's own address instead of forwarding to itself", async () => {
+    const port = await findFreePort();
+    const result = await runCli(
+      ['start', `http://localhost:${port}`, '--port', String(port), '--run', `node ${TREE} ${port}`],
+      READY_MS,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`The dev server URL http://localhost:${port} is Portico's own address`);
+    expect(result.stderr).not.toContain('[run]');
+  });
+
   it('refuses --run with a folder instead of a dev server URL', async () => {
     const result = await runCli(['start', '.', '--run', 'npm run dev']);
     expect(result.code).toBe(1);
