@@ -159,6 +159,13 @@ describe('portico management commands for a new user', () => {
     const neither = await cli(['functionapp', 'create', 'other']);
     expect(neither.code).toBe(1);
     expect(neither.stderr).toContain('<apiDir>');
+    // A folder that cannot be read leaves no function app behind: the retry with the right one works.
+    const wrong = await cli(['functionapp', 'create', 'retried', '/nonexistent-api-folder']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('/nonexistent-api-folder does not exist');
+    const listed = await json<{ value: { name: string }[] }>(['functionapp', 'list']);
+    expect(listed.value.map((a) => a.name)).not.toContain('retried');
+    expect((await json<{ name: string }>(['functionapp', 'create', 'retried', apiDir])).name).toBe('retried');
   }, 120_000);
 });
 

@@ -7,6 +7,7 @@ import {
   apiExclusions,
   type DeployClient,
   type ManagementClient,
+  type PackedFolder,
   packDirectory,
 } from '../../client/index.js';
 import {
@@ -179,13 +180,24 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
     ...(flags.backendUrl === undefined ? {} : { backendUrl: flags.backendUrl }),
     ...access,
   };
+  // The folder is read before anything is created: a wrong folder leaves no function app behind.
+  const folder =
+    type === 'functionapp' && flags.api !== undefined
+      ? await packDirectory(flags.api, { exclude: apiExclusions })
+      : undefined;
   let app = await createOrReplace(client, appPath(type, name), properties, {
     replace: flags.replace === true,
     extra: kind,
     exists: `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
   });
-  if (type === 'functionapp' && flags.api !== undefined) {
-    app = await uploadContent(client, name, flags.api);
+  if (folder !== undefined) {
+    app = await uploadContent(client, name, folder).catch(async (error: unknown) => {
+      // A function app this command created, whose content the server refused, goes again.
+      if (flags.replace !== true) {
+        await client.call('DELETE', appPath(type, name)).catch(() => undefined);
+      }
+      throw error;
+    });
   }
   if (flags.json === true) {
     writeJson(app);
@@ -201,8 +213,7 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
 }
 
 /** Uploads an API folder as a function app's content: check, upload what is missing, set. */
-async function uploadContent(client: ResourceClient, name: string, apiDir: string): Promise<Resource> {
-  const folder = await packDirectory(apiDir, { exclude: apiExclusions });
+async function uploadContent(client: ResourceClient, name: string, folder: PackedFolder): Promise<Resource> {
   const base = `${appPath('functionapp', name)}/content`;
   const listing = contentListing(folder.files);
   const { missing } = await client.call<{ missing: string[] }>('POST', `${base}/check`, listing);
