@@ -2,10 +2,12 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   collectSettings,
+  parseDomainName,
   parseEnvironment,
   parseHours,
   parseMinutes,
   parsePlan,
+  parsePort,
   parseRoles,
   parseSeconds,
   parseSetting,
@@ -112,5 +114,20 @@ describe('parseSeconds and parseMinutes', () => {
       expect(() => parseSeconds(bad), bad).toThrow(InvalidArgumentError);
       expect(() => parseMinutes(bad), bad).toThrow(InvalidArgumentError);
     }
+  });
+});
+
+describe('parsePort and parseDomainName', () => {
+  it('takes decimal ports only (0x50 is not port 80)', () => {
+    expect(parsePort('8080')).toBe(8080);
+    expect(() => parsePort('0x50')).toThrow(InvalidArgumentError);
+    expect(() => parsePort('99999')).toThrow(InvalidArgumentError);
+  });
+
+  it('takes a domain name, not a URL or a name with spaces', () => {
+    expect(parseDomainName('Sites.Example.com')).toBe('sites.example.com');
+    expect(parseDomainName('localhost')).toBe('localhost');
+    expect(() => parseDomainName('http://x.com')).toThrow(InvalidArgumentError);
+    expect(() => parseDomainName('bad domain')).toThrow(InvalidArgumentError);
   });
 });

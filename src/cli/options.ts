@@ -8,11 +8,32 @@ import { clip } from '../shared/quote.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
-  const port = Number(value);
+  const port = /^\d{1,5}$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError('expected a port number between 0 and 65535.');
   }
   return port;
+}
+
+/** A folder path: not empty (an unset shell variable must not make the current folder the one used). */
+export function parseFolder(value: string): string {
+  if (value.trim() === '') {
+    throw new InvalidArgumentError('expected a folder path, got an empty value.');
+  }
+  return value;
+}
+
+const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** A DNS name such as `portico.example.com` (no scheme, port or path), at most 253 characters. */
+export function parseDomainName(value: string): string {
+  const labels = value.split('.');
+  if (value.length > 253 || !labels.every((label) => HOST_LABEL.test(label))) {
+    throw new InvalidArgumentError(
+      `expected a domain name such as sites.example.com (letters, digits, '-' and dots; no scheme, port or path), got '${clip(value)}'.`,
+    );
+  }
+  return value.toLowerCase();
 }
 
 /** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */

@@ -4,9 +4,10 @@
  * `portico start` unchanged) and `--admin-port` (the management API and the portal).
  */
 import { randomUUID } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, rm, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type ControlContext,
   createDomainDns,
@@ -210,7 +211,36 @@ async function checkDataFolder(dataDir: string): Promise<boolean> {
       `--data ${dataDir} is not a folder. Give the folder that holds (or will hold) the service's database, contents and admin token; it is created when missing.`,
     );
   }
+  if (found === undefined) {
+    await checkCreatable(dataDir);
+  }
   return found === undefined;
+}
+
+/**
+ * Checks that a missing data folder can be made: its nearest existing parent is a folder this process may
+ * write in. Said with the flag's name, instead of a raw ENOTDIR or EACCES from the first write.
+ */
+async function checkCreatable(dataDir: string): Promise<void> {
+  let parent = dirname(dataDir);
+  let found = await stat(parent).catch(() => undefined);
+  while (found === undefined && dirname(parent) !== parent) {
+    parent = dirname(parent);
+    found = await stat(parent).catch(() => undefined);
+  }
+  const problem =
+    found === undefined || !found.isDirectory()
+      ? `${parent} is not a folder`
+      : await access(parent, constants.W_OK).then(
+          () => undefined,
+          () => `this user may not create folders in ${parent}`,
+        );
+  if (problem !== undefined) {
+    throw new PorticoError(
+      'SERVE_DATA_NOT_A_FOLDER',
+      `--data ${dataDir} cannot be created: ${problem}. Give a folder this user may create, or create it first.`,
+    );
+  }
 }
 
 async function startInFolder(options: ServeOptions, dataDir: string): Promise<Service> {

@@ -284,7 +284,7 @@ export const ERROR_CODES = {
   SERVE_DATA_NOT_A_FOLDER: {
     status: 500,
     expose: true,
-    summary: 'the --data path exists and is not a folder',
+    summary: 'the --data path is not a folder, or cannot be created',
   },
   SERVE_ACCESS_LOG_UNWRITABLE: {
     status: 500,

@@ -115,6 +115,19 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
       const file = await runCli(['serve', '--data', aFile, '--port', '0', '--admin-port', '0']);
       expect(file.code).toBe(1);
       expect(file.stderr).toContain(`--data ${aFile} is not a folder.`);
+      const below = await runCli(['serve', '--data', join(aFile, 'sub'), '--port', '0', '--admin-port', '0']);
+      expect(below.code).toBe(1);
+      expect(below.stderr).toContain(
+        `--data ${join(aFile, 'sub')} cannot be created: ${aFile} is not a folder.`,
+      );
+      // An unset shell variable ("--data $DATA") must not make the current folder the data folder.
+      const empty = await runCli(['serve', '--data', '', '--port', '0', '--admin-port', '0']);
+      expect(empty.code).not.toBe(0);
+      expect(empty.stderr).toContain('expected a folder path, got an empty value');
+      const domain = await runCli(['serve', '--data', fresh, '--domain', 'http://x.com', '--port', '0']);
+      expect(domain.code).not.toBe(0);
+      expect(domain.stderr).toContain('expected a domain name such as sites.example.com');
+      expect(existsSync(fresh)).toBe(false);
     } finally {
       await rm(parent, { recursive: true, force: true });
     }

@@ -20,7 +20,11 @@ export interface HttpsFlags {
 
 /** `--dns-server host:port` (an IPv6 address in brackets), as node's resolver takes it. */
 export function parseDnsServer(value: string): string {
-  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(:\d{1,5})?$/.test(value)) {
+  const port = /:(\d{1,5})$/.exec(value)?.[1];
+  if (
+    !/^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(:\d{1,5})?$/.test(value) ||
+    (port !== undefined && Number(port) > 65535)
+  ) {
     throw new InvalidArgumentError(
       'expected an IP address with an optional port, e.g. 127.0.0.1:8053 or [::1]:53.',
     );

@@ -22,6 +22,8 @@ import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
+  parseDomainName,
+  parseFolder,
   parseHttpUrl,
   parseMinutes,
   parsePort,
@@ -85,7 +87,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
   return program
     .command('serve')
     .description('Host many static web apps with environments, deployments and a management API')
-    .option('--data <dir>', 'folder of the embedded database, contents and admin token', './.portico')
+    .option(
+      '--data <dir>',
+      'folder of the embedded database, contents and admin token',
+      parseFolder,
+      './.portico',
+    )
     .option('--database-url <url>', 'PostgreSQL URL (several nodes may share it) instead of embedded SQLite')
     .option(
       '--redis-url <url>',
@@ -98,7 +105,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       '--admin-host <host>',
       'address of the management API and portal (default: --host); keep it private, e.g. 127.0.0.1 beside --host 0.0.0.0',
     )
-    .option('--domain <domain>', 'domain of generated host names', 'localhost')
+    .option('--domain <domain>', 'domain of generated host names', parseDomainName, 'localhost')
     .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)
     .option(
       '--api-idle-minutes <minutes>',
