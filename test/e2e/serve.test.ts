@@ -244,6 +244,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get(host, '/')).text).toContain('e2e one');
   });
 
+  it('refuses an empty app folder and an API folder that is no Functions app before sending anything', async () => {
+    const empty = await writeApp({});
+    const notApi = await writeApp({ 'readme.txt': 'not an API' });
+    const app = await writeApp({ 'index.html': 'x' });
+    try {
+      const nothing = await cli(['deploy', empty, '--site', 'shop', '--env', 'emptyapp']);
+      expect(nothing.code).toBe(1);
+      expect(nothing.stderr).toContain(`The app folder ${empty} holds no file to deploy; nothing was sent.`);
+      const wrongApi = await cli(['deploy', app, '--api', notApi, '--site', 'shop', '--env', 'emptyapp']);
+      expect(wrongApi.code).toBe(1);
+      expect(wrongApi.stderr).toContain(`The API folder ${notApi} is not an Azure Functions app`);
+      // Nothing reached the server: no environment was made.
+      expect((await cli(['env', 'list', '--site', 'shop'])).stdout).not.toContain('emptyapp');
+    } finally {
+      await Promise.all([empty, notApi, app].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
+
   it('isolates a preview environment and lists it', async () => {
     const app = await writeApp({ 'index.html': '<h1>e2e preview</h1>' });
     const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'preview']);

@@ -196,6 +196,12 @@ async function packFolders(
     throw new PorticoError('CLI_USAGE', 'The --api folder must not be the app folder itself.');
   }
   const app = await packDirectory(appDir, { exclude: (path) => path === nested, includeDotenv });
+  if (app.files.length === 0) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `The app folder ${appDir} holds no file to deploy${app.skippedDotenv.length > 0 ? ' (only .env files, which stay local)' : ''}; nothing was sent. Build the app first, or give the folder of its build output.`,
+    );
+  }
   writeNote(
     `Packed ${describeFolder(app)} from ${appDir}${nested === undefined ? '' : ` (without ${nested})`}.`,
   );
@@ -209,6 +215,12 @@ async function packFolders(
     return apiExclusions(path);
   };
   const api = await packDirectory(apiDir, { exclude, includeDotenv });
+  if (!api.files.some((file) => file.path === 'host.json' || file.path === 'package.json')) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `The API folder ${apiDir} is not an Azure Functions app: it has neither host.json nor package.json at its top; nothing was sent. Give --api the folder of your Functions app (the one holding host.json).`,
+    );
+  }
   const note = leftOut ? '; local.settings.json stays local, use portico settings set' : '';
   writeNote(`Packed ${describeFolder(api)} from ${apiDir}${note}.`);
   noteSkippedDotenv(api, apiDir);
