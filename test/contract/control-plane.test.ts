@@ -498,6 +498,18 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await expect(deleteApimService(ctx, 'gateway')).rejects.toMatchObject({ code: 'CONTROL_APIM_CONFLICT' });
     await unlinkBackend(ctx, site, 'production');
     expect(await listLinks(ctx, site, 'production')).toEqual([]);
+    // Linked on a preview environment, the refusal names the command that unlinks that environment.
+    await deploy(ctx, 'linked', 'preview', [file('index.html', 'preview')]);
+    await linkBackend(ctx, site, 'preview', {
+      backendResourceId: `/providers/Microsoft.ApiManagement/service/gateway`,
+      backendType: 'apim',
+    });
+    await expect(deleteApimService(ctx, 'gateway')).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "linked to the environment 'preview' of the static site 'linked'; unlink them first ('portico unlink --site linked --env preview')",
+      ),
+    });
+    await unlinkBackend(ctx, site, 'preview');
     await deleteSite(ctx, 'linked');
   });
 

@@ -8,6 +8,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { clip } from '../../shared/quote.js';
 import type { ApimServicesTable } from '../../storage/index.js';
 import type { ControlContext } from '../context.js';
+import { linksToResource } from '../resource-links.js';
 import { choiceField } from './fields.js';
 import { putEntity, recordServiceChange } from './store.js';
 import { newSubscriptionKey, type SubscriptionProperties } from './subscriptions.js';
@@ -178,17 +179,11 @@ export async function listApimServices(ctx: ControlContext): Promise<ApimService
 /** Deletes a service and everything in it; refused while a site environment is linked to it. */
 export async function deleteApimService(ctx: ControlContext, name: string): Promise<void> {
   const service = await getApimService(ctx, name);
-  const links = await ctx.db
-    .selectFrom('linked_backends')
-    .innerJoin('sites', 'sites.id', 'linked_backends.site_id')
-    .select('sites.name')
-    .where('linked_backends.resource_id', '=', service.id)
-    .execute();
+  const links = await linksToResource(ctx, service.id);
   if (links.length > 0) {
-    const names = [...new Set(links.map((link) => `'${link.name}'`))].join(', ');
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
-      `The service '${name}' is linked to the static site(s) ${names}; unlink them first ('portico unlink --site <name>').`,
+      `The service '${name}' is linked to ${links.map((l) => l.where).join(', ')}; unlink them first (${links.map((l) => `'${l.unlink}'`).join(', ')}).`,
     );
   }
   await ctx.db.transaction().execute(async (trx) => {

@@ -10,6 +10,7 @@ import { clip } from '../../shared/quote.js';
 import type { BackendAppsTable } from '../../storage/index.js';
 import { badField, choiceField, urlField } from '../apim/fields.js';
 import { type ControlContext, recordChange } from '../context.js';
+import { linksToResource } from '../resource-links.js';
 
 /** The kinds of backend apps. */
 export type BackendAppKind = BackendAppsTable['kind'];
@@ -231,16 +232,11 @@ export async function listFunctionApps(ctx: ControlContext): Promise<BackendApp[
 
 /** Deletes a backend app; refused while a site environment is linked to it. */
 export async function deleteBackendApp(ctx: ControlContext, app: BackendApp): Promise<void> {
-  const link = await ctx.db
-    .selectFrom('linked_backends')
-    .innerJoin('sites', 'sites.id', 'linked_backends.site_id')
-    .select('sites.name')
-    .where('resource_id', '=', app.id)
-    .executeTakeFirst();
+  const [link] = await linksToResource(ctx, app.id);
   if (link !== undefined) {
     throw new PorticoError(
       'CONTROL_BACKEND_IN_USE',
-      `The ${kindLabel(app.kind)} '${app.name}' is linked to the static site '${link.name}'; unlink it first ('portico unlink --site ${link.name}').`,
+      `The ${kindLabel(app.kind)} '${app.name}' is linked to ${link.where}; unlink it first ('${link.unlink}').`,
     );
   }
   await ctx.db.deleteFrom('backend_apps').where('id', '=', app.id).execute();
