@@ -76,6 +76,16 @@ describe('parseConfigText: invalid values', () => {
       'responseOverrides.401',
     ],
     [
+      'a redirect with a status that is no redirect',
+      { routes: [{ route: '/a', redirect: '/b', statusCode: 200 }] },
+      'routes[0].statusCode',
+    ],
+    [
+      'a redirect override with a status that is no redirect',
+      { responseOverrides: { '404': { redirect: '/b', statusCode: 404 } } },
+      'responseOverrides.404.statusCode',
+    ],
+    [
       'a rewrite to an absolute URL',
       { routes: [{ route: '/a', rewrite: 'https://example.org/' }] },
       'routes[0].rewrite',

@@ -42,11 +42,27 @@ export function checkStatusCode(path: JsonPath, value: number | string | undefin
   ];
 }
 
-/** Errors when an entry has both `rewrite` and `redirect`, which Azure forbids. */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
+
+/**
+ * Errors when an entry has both `rewrite` and `redirect`, which Azure forbids, and when a redirect's
+ * `statusCode` is not a redirect status (a 200 "redirect" is an empty page with a Location header).
+ */
 export function checkSingleAction(
   path: JsonPath,
-  entry: { rewrite?: string; redirect?: string },
+  entry: { rewrite?: string; redirect?: string; statusCode?: number | string },
 ): Diagnostic[] {
+  if (entry.redirect !== undefined && entry.statusCode !== undefined) {
+    const status = Number(entry.statusCode);
+    if (!REDIRECT_STATUSES.has(status)) {
+      return [
+        createError(
+          [...path, 'statusCode'],
+          `is ${status}, which is not a redirect status: with "redirect", use 301 (permanent), 302 (the default), 307 or 308, or remove "statusCode"`,
+        ),
+      ];
+    }
+  }
   if (entry.rewrite === undefined || entry.redirect === undefined) {
     return [];
   }
