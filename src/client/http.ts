@@ -167,6 +167,14 @@ function requestFailed(response: Answer, text: string, base: string, options: Re
     );
   }
   const details = body.error.details ?? [];
+  if (body.error.code === 'CONTROL_UNAUTHORIZED') {
+    // The server's words are for any HTTP client; a CLI user sets the token with the CLI's own options.
+    return new PorticoError(
+      'CLIENT_REQUEST_FAILED',
+      `The admin token was missing or refused by ${base}: give the one portico serve uses with --token, --token-file or PORTICO_TOKEN (the server keeps it in <data>/admin-token, or takes it from PORTICO_ADMIN_TOKEN).`,
+      { status: response.status, cause: body.error },
+    );
+  }
   return new PorticoError('CLIENT_REQUEST_FAILED', formatServerError(body.error.message, details), {
     status: response.status,
     details,

@@ -141,6 +141,14 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     );
   });
 
+  it("says how to give the right admin token with the CLI's own options when it is refused", async () => {
+    const refused = await runCli(['site', 'list', '--url', server.adminUrl, '--token', 'not-the-token']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `The admin token was missing or refused by ${server.adminUrl}: give the one portico serve uses with --token, --token-file or PORTICO_TOKEN`,
+    );
+  });
+
   it('says which preconfigured sign-in providers are set up, and how to set up the others', () => {
     expect(server.cli.stdout()).toContain(
       'Sign-in: no preconfigured provider set up; to set up github (PORTICO_GITHUB_CLIENT_ID/SECRET), aad (PORTICO_AAD_CLIENT_ID/SECRET)',
