@@ -183,15 +183,25 @@ describe('resolveStartOptions', () => {
     expect(resolved.apiDevserverUrl).toBe('http://127.0.0.1:7071');
   });
 
-  it('a positional configuration name selects it; a positional folder overrides outputLocation', async () => {
+  it('a positional configuration name selects it; a positional folder or URL leaves the file unused, as the SWA CLI does', async () => {
     await writeConfig({
-      one: { outputLocation: 'api' },
+      one: { outputLocation: 'api', run: 'vite --port 5999', apiLocation: 'api' },
       two: { appLocation: 'app', outputLocation: 'dist' },
     });
     expect((await resolveIn({ positional: 'two' })).appDir).toBe(join(project, 'app', 'dist'));
-    const first = await resolveIn({ positional: 'app' });
-    expect(first.appDir).toBe(join(project, 'app'));
-    expect(first.configuration?.name).toBe('one');
+    const folder = await resolveIn({ positional: 'app' });
+    expect(folder.appDir).toBe(join(project, 'app'));
+    expect(folder.configuration).toBeUndefined();
+    expect(folder.apiDir).toBeUndefined();
+    expect(folder.notes.join('\n')).toContain('a folder was given, not one of its configurations (one, two)');
+    const url = await resolveIn({ positional: 'http://localhost:5173' });
+    expect([url.appDevserverUrl, url.run, url.configuration]).toEqual([
+      'http://localhost:5173',
+      undefined,
+      undefined,
+    ]);
+    // --config-name still picks one beside the argument.
+    expect((await resolveIn({ positional: 'app', configName: 'one' })).configuration?.name).toBe('one');
   });
 
   it('with several configurations and no name, the first is used and the note lists the names', async () => {

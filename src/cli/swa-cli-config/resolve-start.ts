@@ -51,14 +51,15 @@ export interface ResolvedStart {
 export async function resolveStartOptions(input: ResolveInput): Promise<ResolvedStart> {
   const positional = input.positional?.trim() || undefined;
   const isUrl = positional !== undefined && /^https?:\/\//i.test(positional);
-  const selected = await selectConfiguration({
+  const chosen = await selectConfiguration({
     command: 'start',
     positional: isUrl ? undefined : positional,
     configPath: input.configPath,
     configName: input.configName,
     cwd: input.cwd,
   });
-  const folderArg = isUrl || selected.positionalIsName ? undefined : positional;
+  const folderArg = isUrl || chosen.positionalIsName ? undefined : positional;
+  const selected = targetNamed(chosen, isUrl ? positional : folderArg, input);
   const flags = withPositional(input.flags, isUrl ? positional : undefined, folderArg);
   const layers = createLayers(flags, selected, input);
   const warnings = [...selected.warnings];
@@ -92,6 +93,37 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
         : { name: selected.name, file: selected.file },
     warnings,
     notes: selected.notes,
+  };
+}
+
+/**
+ * A URL or an existing folder as the argument says what to serve: as the SWA CLI does, the file's
+ * configurations are then not used (its first one could start another dev server, or another API),
+ * unless `--config-name` names one. An argument that is neither a folder nor a name stays an error.
+ */
+function targetNamed(
+  selected: SelectedConfiguration,
+  target: string | undefined,
+  input: ResolveInput,
+): SelectedConfiguration {
+  if (target === undefined || selected.file === undefined || selected.name === undefined) {
+    return selected;
+  }
+  if (input.configName !== undefined) {
+    return selected;
+  }
+  const isUrl = /^https?:\/\//i.test(target);
+  if (!isUrl && !isDirectory(resolve(input.cwd, target))) {
+    return selected;
+  }
+  return {
+    ...selected,
+    name: undefined,
+    options: {},
+    warnings: [],
+    notes: [
+      `Not using ${selected.file}: ${isUrl ? 'a dev server URL' : 'a folder'} was given, not one of its configurations (${selected.names.join(', ')}), as with the SWA CLI; name one, or add --config-name, to use it`,
+    ],
   };
 }
 
