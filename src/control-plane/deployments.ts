@@ -306,8 +306,9 @@ async function commitUnchanged(
   live: Deployment,
 ): Promise<Deployment> {
   const folders = await materializeDeployment(ctx, live.id, live.manifest);
-  const standardFeatures = await checkConfig(folders.appDir, site);
+  const { standardFeatures, warnings } = await checkConfig(folders.appDir, site);
   const log =
+    warnings +
     `Unchanged: the same content as deployment ${live.id} (live since ${live.completedAt ?? live.createdAt}). ` +
     'Its files, installed API dependencies and running API were kept: nothing was staged, installed (no npm) or restarted.\n';
   return activate(ctx, deployment, { manifest: live.manifest, standardFeatures, log }, { restart: false });
@@ -339,25 +340,37 @@ async function checkStaged(
   manifest: Manifest,
   log: DeployLog,
 ): Promise<CheckedContent> {
-  const standardFeatures = await checkConfig(join(staging, 'app'), site);
+  const { standardFeatures, warnings } = await checkConfig(join(staging, 'app'), site);
+  // The config's warnings open the log, as portico start prints them: shown while the deploy runs.
+  for (const line of warnings.split('\n').filter((l) => l !== '')) {
+    log.line(line);
+  }
+  const logOf = (rest: string | null) => (warnings === '' ? rest : warnings + (rest ?? ''));
   if (manifest.api === undefined) {
-    return { manifest, standardFeatures, log: null };
+    await log.flush();
+    return { manifest, standardFeatures, log: logOf(null) };
   }
   await checkApiHostJson(join(staging, 'api'), 'api/host.json');
   const modules = await resolveApiModules(ctx, join(staging, 'api'), (line) => log.line(line));
   await log.flush();
   if (modules === undefined) {
-    return { manifest, standardFeatures, log: null };
+    return { manifest, standardFeatures, log: logOf(null) };
   }
   return {
     manifest: { app: manifest.app, api: [...manifest.api, ...modules.files] },
     standardFeatures,
-    log: modules.log,
+    log: logOf(modules.log),
   };
 }
 
-/** Validates the deployed config like `portico start` does, plus the plan rules; returns its Standard features. */
-async function checkConfig(appDir: string, site: Site): Promise<readonly string[]> {
+/**
+ * Validates the deployed config like `portico start` does, plus the plan rules; returns its Standard
+ * features and its warnings (lines, each ending with a newline; '' without any).
+ */
+async function checkConfig(
+  appDir: string,
+  site: Site,
+): Promise<{ standardFeatures: readonly string[]; warnings: string }> {
   const loaded = await loadConfig({ appDir });
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
@@ -375,7 +388,11 @@ async function checkConfig(appDir: string, site: Site): Promise<readonly string[
       { details: features.map((path) => ({ path, message: 'needs the Standard plan' })) },
     );
   }
-  return features;
+  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
+  return {
+    standardFeatures: features,
+    warnings: warnings.length === 0 ? '' : `${formatDiagnostics(warnings, { baseDir: appDir })}\n`,
+  };
 }
 
 /**

@@ -252,6 +252,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get(host, '/')).text).toContain('e2e one');
   });
 
+  it("prints the config's warnings at deploy, as portico start does", async () => {
+    const app = await writeApp(
+      { 'index.html': 'x' },
+      { routes: [{ route: '/a*b', allowedRoles: ['admin'] }] },
+    );
+    try {
+      const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'warned']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(deployed.stderr).toMatch(
+        /warning: staticwebapp\.config\.json: routes\[0\]\.route: .*never matches/,
+      );
+      expect(deployed.stderr).not.toContain('/cache/');
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'warned', '--yes']);
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an empty app folder and an API folder that is no Functions app before sending anything', async () => {
     const empty = await writeApp({});
     const notApi = await writeApp({ 'readme.txt': 'not an API' });
