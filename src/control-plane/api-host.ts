@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
-import { errorMessage, isRecord } from '../shared/guards.js';
+import { isRecord } from '../shared/guards.js';
+import { parseJsonText } from '../shared/json-text.js';
 
 /** The route prefix Static Web Apps requires of managed and linked functions. */
 export const REQUIRED_ROUTE_PREFIX = 'api';
@@ -21,15 +22,14 @@ export async function checkApiHostJson(apiDir: string, label: string): Promise<v
   } catch {
     return; // a missing host.json is reported when the app is loaded, with its own message
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
+  const result = parseJsonText(text);
+  if (!result.ok) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `${label} is not valid JSON (${errorMessage(error)}); fix it and deploy again.`,
+      `${label} is not valid JSON (${result.reason}); fix it and deploy again.`,
     );
   }
+  const parsed = result.value;
   const extensions = isRecord(parsed) ? parsed.extensions : undefined;
   const http = isRecord(extensions) ? extensions.http : undefined;
   const prefix = isRecord(http) ? http.routePrefix : undefined;

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
+import { parseJsonText } from '../../shared/json-text.js';
 import { WorkerLoadError } from './errors.js';
 import { asString } from './guards.js';
 
@@ -14,21 +15,22 @@ export interface PackageJson {
   type?: string;
 }
 
-/** Reads `<appDir>/package.json`; a missing file is an empty object, an unreadable one a warning. */
-export async function readPackageJson(
-  appDir: string,
-): Promise<{ packageJson: PackageJson; warning?: string }> {
+/** Reads `<appDir>/package.json`; a missing file is an empty object, invalid JSON an error. */
+export async function readPackageJson(appDir: string): Promise<PackageJson> {
   const text = await readOptional(join(appDir, 'package.json'));
   if (text === undefined) {
-    return { packageJson: {} };
+    return {};
   }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    const record = isRecord(parsed) ? parsed : {};
-    return { packageJson: dropUndefined({ main: asString(record.main), type: asString(record.type) }) };
-  } catch (error) {
-    return { packageJson: {}, warning: `package.json could not be parsed and is ignored: ${String(error)}` };
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    // Without it the app has no `main`: its functions would vanish behind a misleading "no main".
+    throw new WorkerLoadError(
+      'FUNCTIONS_INVALID_METADATA',
+      `${join(appDir, 'package.json')} is not valid JSON (${parsed.reason}); fix it.`,
+    );
   }
+  const record = isRecord(parsed.value) ? parsed.value : {};
+  return dropUndefined({ main: asString(record.main), type: asString(record.type) });
 }
 
 function dropUndefined(packageJson: PackageJson): PackageJson {
@@ -60,12 +62,14 @@ async function readRoutePrefix(appDir: string): Promise<string> {
   if (text === undefined) {
     return DEFAULT_ROUTE_PREFIX;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new WorkerLoadError('FUNCTIONS_INVALID_METADATA', `${path} is not valid JSON: ${String(error)}`);
+  const result = parseJsonText(text);
+  if (!result.ok) {
+    throw new WorkerLoadError(
+      'FUNCTIONS_INVALID_METADATA',
+      `${path} is not valid JSON (${result.reason}); fix it.`,
+    );
   }
+  const parsed = result.value;
   const extensions = isRecord(parsed) ? parsed.extensions : undefined;
   const http = isRecord(extensions) ? extensions.http : undefined;
   const prefix = isRecord(http) ? http.routePrefix : undefined;

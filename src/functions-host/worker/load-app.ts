@@ -52,8 +52,8 @@ export interface LoadedApp {
 export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const { appDir, app } = options;
   await assertDirectory(appDir);
-  const { packageJson, warning } = await readPackageJson(appDir);
-  const warnings = warning ? [warning] : [];
+  const packageJson = await readPackageJson(appDir);
+  const warnings: string[] = [];
   const routePrefix = await resolveRoutePrefix(appDir, options.requiredRoutePrefix);
   const entryFiles = packageJson.main
     ? await loadEntryPoints(app, appDir, packageJson, packageJson.main)

@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
+import { parseJsonText } from '../../shared/json-text.js';
 import { readOptional } from './app-files.js';
 import { WorkerLoadError } from './errors.js';
 import { asString, isCallable } from './guards.js';
@@ -36,12 +37,11 @@ async function parseFunctionJson(directory: string, text: string): Promise<RpcFu
       `"${name}" is not a valid function name (letters, digits, "_" and "-", starting with a letter)`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw invalid(`${where} is not valid JSON: ${String(error)}`);
+  const result = parseJsonText(text);
+  if (!result.ok) {
+    throw invalid(`${where} is not valid JSON (${result.reason})`);
   }
+  const parsed = result.value;
   if (!isRecord(parsed)) {
     throw invalid(`${where} must contain a JSON object`);
   }

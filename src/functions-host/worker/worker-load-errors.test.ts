@@ -63,6 +63,22 @@ describe('worker: load errors', () => {
     expect(fatal.message).toContain('requires "api"');
   });
 
+  it('a package.json that is not JSON: names it with the line and column, instead of finding no functions', async () => {
+    const fatal = await fatalOf('package-json-invalid');
+    expect(fatal.code).toBe('FUNCTIONS_INVALID_METADATA');
+    expect(fatal.message).toContain(join(FUNCTION_FIXTURES, 'package-json-invalid', 'package.json'));
+    expect(fatal.message).toMatch(/is not valid JSON \(line 4, column 1: .*\); fix it\./);
+  });
+
+  it('host.json and package.json with a UTF-8 byte order mark load, as the Functions host reads them', async () => {
+    const worker = await startWorker(join(FUNCTION_FIXTURES, 'host-json-bom'));
+    try {
+      expect((worker.ready.functions as { name: string }[]).map((f) => f.name)).toEqual(['hello']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('an API folder that does not exist: says so', async () => {
     const fatal = await fatalOf('no-such-app');
     expect(fatal.code).toBe('FUNCTIONS_APP_DIR_MISSING');
