@@ -97,6 +97,17 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       const got = await apim.api.get(GROUP, 'contoso', 'orders');
       expect(got).toMatchObject({ displayName: 'Orders v2', path: 'api', serviceUrl: `${backend.url}/api` });
       expect(got.subscriptionRequired).toBe(true);
+      // A description is kept; a version set, which Portico does not keep, is refused rather than dropped.
+      const described = await apim.api.update(GROUP, 'contoso', 'orders', '*', {
+        description: 'Order intake',
+      });
+      expect(described.description).toBe('Order intake');
+      await expect(
+        apim.api.update(GROUP, 'contoso', 'orders', '*', {
+          apiVersion: 'v2',
+          apiVersionSetId: '/apiVersionSets/x',
+        }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('properties.apiVersion') });
     });
 
     it('imports an API from an OpenAPI document (format openapi, value)', async () => {
@@ -304,8 +315,10 @@ describe('@azure/arm-apimanagement against portico serve', () => {
         displayName: 'greeting',
         value: 'hello',
         secret: true,
+        tags: ['greetings', 'public'],
       });
       expect(nv.displayName).toBe('greeting');
+      expect((await apim.namedValue.get(GROUP, 'contoso', 'greeting')).tags).toEqual(['greetings', 'public']);
       expect((await apim.namedValue.get(GROUP, 'contoso', 'greeting')).secret).toBe(true);
       const ids = (await all(apim.namedValue.listByService(GROUP, 'contoso'))).map((v) => v.name);
       expect(ids).toContain('greeting');

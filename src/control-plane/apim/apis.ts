@@ -27,6 +27,8 @@ export interface ApiProperties {
   readonly protocols: readonly ('http' | 'https')[];
   readonly subscriptionRequired: boolean;
   readonly subscriptionKeyParameterNames: { readonly header: string; readonly query: string };
+  /** Free text shown in the portal and the resource (absent in APIs saved before it was kept). */
+  readonly description?: string;
 }
 
 /** Stored properties of an operation. */
@@ -50,6 +52,16 @@ const METHOD = /^[A-Z]{1,20}$|^\*$/;
 
 /** Reads and checks the properties of an API. */
 export function parseApiProperties(id: string, props: Record<string, unknown>): ApiProperties {
+  // Versions and revisions of an API (Azure's version sets) are not kept: refused, not dropped.
+  for (const field of ['apiVersion', 'apiVersionSetId', 'apiVersionSet']) {
+    if (props[field] !== undefined && props[field] !== null && props[field] !== '') {
+      throw badField(
+        field,
+        'absent: Portico keeps one version of an API; give each version its own API and path',
+        props[field],
+      );
+    }
+  }
   // Azure's `properties.type` (the SDK's apiType) and `properties.apiType` (soapApiType): HTTP only here.
   for (const field of ['type', 'apiType']) {
     const kind = props[field];
@@ -82,7 +94,18 @@ export function parseApiProperties(id: string, props: Record<string, unknown>): 
     protocols: parseProtocols(props.protocols),
     subscriptionRequired: booleanField(props, 'subscriptionRequired', true),
     subscriptionKeyParameterNames: parseKeyNames(props.subscriptionKeyParameterNames),
+    ...descriptionOf(props.description),
   };
+}
+
+function descriptionOf(value: unknown): { description?: string } {
+  if (value === undefined || value === null || value === '') {
+    return {};
+  }
+  if (typeof value !== 'string' || value.length > 4000) {
+    throw badField('description', 'a string of at most 4000 characters', value);
+  }
+  return { description: value };
 }
 
 function parseProtocols(value: unknown): ApiProperties['protocols'] {

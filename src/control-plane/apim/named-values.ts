@@ -22,6 +22,23 @@ export interface NamedValueProperties {
   readonly displayName: string;
   readonly secret: boolean;
   readonly value?: string;
+  /** Azure's tags of a named value (labels for finding them); absent: none. */
+  readonly tags?: readonly string[];
+}
+
+/** Azure's limits: at most 32 tags of 1–255 characters. */
+function tagsOf(value: unknown): { tags?: readonly string[] } {
+  if (value === undefined || value === null) {
+    return {};
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length > 32 ||
+    !value.every((tag) => typeof tag === 'string' && tag.length > 0 && tag.length <= 255)
+  ) {
+    throw badField('tags', 'an array of at most 32 strings of 1 to 255 characters', value);
+  }
+  return value.length === 0 ? {} : { tags: [...new Set(value as string[])] };
 }
 
 const DISPLAY_NAME = /^[A-Za-z0-9._-]{1,256}$/;
@@ -69,7 +86,10 @@ export async function putNamedValue(
     value,
     secret,
   });
-  const properties: NamedValueProperties = secret ? { displayName, secret } : { displayName, secret, value };
+  const tags = tagsOf(props.tags);
+  const properties: NamedValueProperties = secret
+    ? { displayName, secret, ...tags }
+    : { displayName, secret, value, ...tags };
   const created = await saveEntity(ctx, serviceId, 'named-value', id, properties, secret ? value : undefined);
   return { namedValue: await getEntity<NamedValueProperties>(ctx, serviceId, 'named-value', id), created };
 }

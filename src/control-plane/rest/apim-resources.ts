@@ -97,7 +97,7 @@ export function namedValueResource(
     displayName: namedValue.properties.displayName,
     secret: namedValue.properties.secret,
     ...(namedValue.properties.secret ? {} : { value: namedValue.properties.value }),
-    tags: [],
+    tags: namedValue.properties.tags ?? [],
   });
 }
 
