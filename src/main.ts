@@ -6,7 +6,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import {
   CONFIG_FILE_NAME,
   type Diagnostic,
@@ -584,8 +584,15 @@ function checkNotSelf(devServerUrl: string | undefined, port: number, host: stri
 async function requireDirectory(path: string, what: string): Promise<string> {
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => undefined);
+  if (info?.isFile()) {
+    const hint =
+      basename(absolute) === CONFIG_FILE_NAME
+        ? ` give the folder that holds it (${dirname(absolute)})`
+        : ' give a folder';
+    throw new PorticoError('CLI_START_FAILED', `The ${what} ${absolute} is a file, not a folder:${hint}.`);
+  }
   if (!info?.isDirectory()) {
-    throw new PorticoError('CLI_START_FAILED', `The ${what} ${absolute} does not exist or is not a folder.`);
+    throw new PorticoError('CLI_START_FAILED', `The ${what} ${absolute} does not exist.`);
   }
   return absolute;
 }

@@ -184,6 +184,26 @@ describe('portico start', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('/nonexistent/portico-app does not exist');
   });
+
+  it('says to give the folder when --swa-config-location names the config file itself', async () => {
+    const dir = await writeApp({ 'index.html': 'x' }, {});
+    try {
+      const file = join(dir, 'staticwebapp.config.json');
+      const result = await runCli(['start', dir, '--swa-config-location', file, '--port', '0']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`is a file, not a folder: give the folder that holds it (${dir})`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says what is wrong with a dev server URL that is not one', async () => {
+    const result = await runCli(['start', 'http://localhost:abc', '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'The dev server URL "http://localhost:abc" (command line) is not an http(s) URL',
+    );
+  });
 });
 
 function isAlive(pid: number): boolean {

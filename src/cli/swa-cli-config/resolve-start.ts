@@ -169,11 +169,12 @@ function resolveApp(
   const source = pickGroup(layers, ['appDevserverUrl', 'outputLocation']);
   const url = source?.options.appDevserverUrl;
   if (url !== undefined) {
-    if (source?.options.outputLocation !== undefined) {
+    checkDevServerUrl(url, source?.source ?? 'command line');
+    // A file with both is the usual one (the SWA CLI's `init` writes both): outputLocation is what
+    // `build` makes, not served while the dev server runs. Only flags that ask for both are told.
+    if (source?.options.outputLocation !== undefined && source.source === 'command line') {
       warnings.push(
-        source.source === 'command line'
-          ? `the folder ${source.options.outputLocation} is not served: with --app-devserver-url the dev server serves the app (as in the SWA CLI); use --swa-config-location for where its staticwebapp.config.json is`
-          : `${source.source}: appDevserverUrl is set, so outputLocation is not served (as in the SWA CLI)`,
+        `the folder ${source.options.outputLocation} is not served: with --app-devserver-url the dev server serves the app (as in the SWA CLI); use --swa-config-location for where its staticwebapp.config.json is`,
       );
     }
     const output = source?.options.outputLocation;
@@ -199,6 +200,26 @@ function resolveApp(
   // Without an appLocation anywhere, the folder served holds the config (Portico's `portico start <appDir>`).
   const configHome = explicitAppLocation ?? appDir;
   return { appDir, appLocation, configDir: swaConfigLocation ?? configHome };
+}
+
+/** A dev server URL must be an http(s) URL with a host (`http://localhost:5173`). */
+function checkDevServerUrl(url: string, source: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    parsed === undefined ||
+    (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+    parsed.hostname === ''
+  ) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `The dev server URL "${url}" (${source}) is not an http(s) URL with a host and a port such as http://localhost:5173; fix it.`,
+    );
+  }
 }
 
 /** `appLocation/outputLocation`, else `outputLocation` on its own (the SWA CLI's fallback). */
