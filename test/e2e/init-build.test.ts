@@ -232,4 +232,24 @@ describe('portico build', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a missing API folder is said as such, not as a failed build command', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
+    await writeFiles(dir, {
+      'swa-cli.config.json': JSON.stringify({
+        configurations: { site: { apiLocation: 'nope', apiBuildCommand: 'echo api' } },
+      }),
+    });
+    try {
+      const result = await runCli(['build'], 60_000, { cwd: dir, env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`The API folder ${join(dir, 'nope')} does not exist`);
+      expect(result.stderr).not.toContain('exited with code');
+      const flag = await runCli(['build', '--api-location', '/nonexistent-api'], 60_000, { cwd: dir, env });
+      expect(flag.code).toBe(1);
+      expect(flag.stderr).toContain('The API folder /nonexistent-api does not exist');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { PorticoError } from '../../shared/errors.js';
 import { installCommand, runShell, type ShellStep } from '../build/run.js';
 import { detectProject } from '../detect/detect.js';
 import { writeNote } from '../output.js';
@@ -63,6 +64,17 @@ async function runBuild(target: string | undefined, flags: BuildFlags): Promise<
   for (const line of [...resolved.notes, ...resolved.warnings.map((w) => `warning: ${w}`)]) {
     writeNote(line);
   }
+  for (const [label, dir] of [
+    ['app', resolved.appLocation],
+    ['API', resolved.apiLocation],
+  ] as const) {
+    if (dir !== undefined && !existsSync(dir)) {
+      throw new PorticoError(
+        'CLI_USAGE',
+        `The ${label} folder ${dir} does not exist (${label === 'app' ? 'appLocation' : 'apiLocation'}, --${label === 'app' ? 'app' : 'api'}-location); nothing was built. Fix the location.`,
+      );
+    }
+  }
   const parts = await planBuild(resolved);
   if (parts.length === 0) {
     writeNote(
@@ -71,6 +83,12 @@ async function runBuild(target: string | undefined, flags: BuildFlags): Promise<
     return;
   }
   for (const part of parts) {
+    if (!existsSync(part.dir)) {
+      throw new PorticoError(
+        'CLI_USAGE',
+        `The ${part.label} folder ${part.dir} does not exist, so \`${part.command}\` cannot run there; nothing more was built.`,
+      );
+    }
     const code = await runPart(part);
     if (code !== 0) {
       process.stderr.write(
@@ -106,10 +124,6 @@ async function planBuild(resolved: ResolvedBuild): Promise<BuildPart[]> {
 
 /** Installs the part's dependencies when missing, then runs its command; resolves with the exit code. */
 async function runPart(part: BuildPart): Promise<number> {
-  if (!existsSync(part.dir)) {
-    process.stderr.write(`portico: the ${part.label} folder ${part.dir} does not exist\n`);
-    return 1;
-  }
   const where = relative(process.cwd(), part.dir) || '.';
   const install = await installCommand(part.dir);
   const steps: ShellStep[] = install === undefined ? [] : [{ command: install, cwd: part.dir }];
