@@ -33,6 +33,8 @@ export interface PackedFolder {
   readonly bytes: number;
   /** The `.env*` files left out (relative paths, sorted); empty with `includeDotenv`. */
   readonly skippedDotenv: readonly string[];
+  /** Links left out because they point outside the folder, or nowhere (relative paths, sorted). */
+  readonly skippedLinks: readonly string[];
   /** The absolute path to read a listed file from. */
   absolute(path: string): string;
 }
@@ -59,6 +61,7 @@ interface Walk {
   readonly includeDotenv: boolean;
   readonly found: Map<string, string>;
   readonly skippedDotenv: string[];
+  readonly skippedLinks: string[];
 }
 
 /**
@@ -77,6 +80,7 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
     includeDotenv: options.includeDotenv === true,
     found: new Map(),
     skippedDotenv: [],
+    skippedLinks: [],
   };
   await walkFolder(walk, root, '', new Set([root]));
   const paths = [...walk.found.keys()].sort(compareText);
@@ -88,6 +92,7 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
     files,
     bytes: files.reduce((total, file) => total + file.size, 0),
     skippedDotenv: walk.skippedDotenv.sort(compareText),
+    skippedLinks: walk.skippedLinks.sort(compareText),
     absolute: (path) => walk.found.get(path) ?? join(root, ...path.split('/')),
   };
 }
@@ -119,8 +124,16 @@ async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: Re
     if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel)) {
       continue;
     }
+    if (entry.name.includes('\\')) {
+      throw new PorticoError(
+        'CLIENT_FOLDER_UNREADABLE',
+        `The file ${JSON.stringify(rel)} in ${walk.root} has a backslash in its name, which a deployment cannot hold (URLs and Windows read it as a folder separator); rename it.`,
+      );
+    }
     const target = await resolveEntry(walk.root, join(dir, entry.name), entry);
-    if (target?.kind === 'file' && !walk.includeDotenv && isDotenvName(entry.name)) {
+    if (target === undefined && entry.isSymbolicLink()) {
+      walk.skippedLinks.push(rel);
+    } else if (target?.kind === 'file' && !walk.includeDotenv && isDotenvName(entry.name)) {
       walk.skippedDotenv.push(rel);
     } else if (target?.kind === 'file') {
       walk.found.set(rel, target.path);

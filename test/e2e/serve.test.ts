@@ -5,7 +5,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -325,6 +325,26 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get(dots, '/sub/.env.local')).status).toBe(404);
     await rm(app, { recursive: true, force: true });
   }, 90_000);
+
+  it('names the links it leaves out (outside the folder, or dangling), and refuses a backslash in a name', async () => {
+    const app = await writeApp({ 'index.html': '<h1>links</h1>' });
+    const named = await writeApp({ 'index.html': 'x', 'back\\slash.txt': 'x' });
+    try {
+      await symlink('/etc/passwd', join(app, 'outside.txt'));
+      await symlink(join(app, 'missing.txt'), join(app, 'dangling.txt'));
+      const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'links']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(deployed.stderr).toContain('Left out 2 links');
+      expect(deployed.stderr).toContain('(dangling.txt, outside.txt)');
+      const refused = await cli(['deploy', named, '--site', 'shop', '--env', 'links']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('"back\\\\slash.txt"');
+      expect(refused.stderr).toContain('has a backslash in its name');
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'links', '--yes']);
+      await Promise.all([app, named].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
 
   it('invites a user, and a minted session takes the roles by opening the invitation link', async () => {
     const invited = await cli([

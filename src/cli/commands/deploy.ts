@@ -227,8 +227,13 @@ async function packFolders(
   return { app, api };
 }
 
-/** Says which `.env*` files stayed behind, and how to send them anyway. */
+/** Says which `.env*` files and which links stayed behind, and how to send them anyway. */
 function noteSkippedDotenv(folder: PackedFolder, dir: string): void {
+  if (folder.skippedLinks.length > 0) {
+    writeNote(
+      `Left out ${countOf(folder.skippedLinks.length, 'link')} of ${dir} that point${folder.skippedLinks.length === 1 ? 's' : ''} outside it or nowhere (${folder.skippedLinks.join(', ')}): a deployment holds only what is inside the folder. Copy the files in to deploy them.`,
+    );
+  }
   const skipped = folder.skippedDotenv;
   if (skipped.length > 0) {
     writeNote(
