@@ -2,12 +2,14 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   collectSettings,
+  parseDatabaseUrl,
   parseDomainName,
   parseEnvironment,
   parseHours,
   parseMinutes,
   parsePlan,
   parsePort,
+  parseRedisUrl,
   parseRoles,
   parseSeconds,
   parseSetting,
@@ -129,5 +131,14 @@ describe('parsePort and parseDomainName', () => {
     expect(parseDomainName('localhost')).toBe('localhost');
     expect(() => parseDomainName('http://x.com')).toThrow(InvalidArgumentError);
     expect(() => parseDomainName('bad domain')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseDatabaseUrl and parseRedisUrl', () => {
+  it('take PostgreSQL and Redis URLs, and say what they expected otherwise', () => {
+    expect(parseDatabaseUrl('postgres://root@127.0.0.1/x')).toBe('postgres://root@127.0.0.1/x');
+    expect(() => parseDatabaseUrl('mysql://x')).toThrow(/expected a PostgreSQL URL/);
+    expect(parseRedisUrl('rediss://cache:6380')).toBe('rediss://cache:6380');
+    expect(() => parseRedisUrl('http://x')).toThrow(/expected a Redis URL/);
   });
 });

@@ -80,6 +80,26 @@ export function parseHttpUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** A PostgreSQL URL (`postgres://` or `postgresql://`): the one database server Portico shares. */
+export function parseDatabaseUrl(value: string): string {
+  if (!/^postgres(?:ql)?:\/\/./i.test(value)) {
+    throw new InvalidArgumentError(
+      'expected a PostgreSQL URL such as postgres://user:password@db.example.com:5432/portico (without it, portico serve keeps an embedded SQLite database in --data).',
+    );
+  }
+  return value;
+}
+
+/** A Redis URL (`redis://` or `rediss://`). */
+export function parseRedisUrl(value: string): string {
+  if (!/^rediss?:\/\/./i.test(value)) {
+    throw new InvalidArgumentError(
+      'expected a Redis URL such as redis://127.0.0.1:6379 (or rediss:// for TLS).',
+    );
+  }
+  return value;
+}
+
 /** A heap size in whole megabytes (at least 16). */
 export function parseMegabytes(value: string): number {
   const megabytes = Number(value);

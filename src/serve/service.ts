@@ -523,7 +523,13 @@ async function startOnStorage(
     // still meet a policy written for the service's previous address (decision 0054).
     await followLinkedGateways(control, options.logger, afterChange);
     const adminHost = options.adminHost ?? options.host;
-    const adminPort = await listenAs(adminServer, options.adminPort, adminHost, '--admin-port');
+    const adminPort = await listenAs(
+      adminServer,
+      options.adminPort,
+      adminHost,
+      '--admin-port',
+      options.adminHost === undefined ? '--host' : '--admin-host',
+    );
     const poller = followChanges(table, options);
     if (options.https !== undefined) {
       certificates.startOrders(options.https.acme ?? {}, afterChange);
@@ -661,6 +667,7 @@ async function listenAs(
   port: number,
   host: string,
   portFlag: string,
+  hostFlag = '--host',
 ): Promise<number> {
   try {
     return await listen(server, port, host);
@@ -669,6 +676,7 @@ async function listenAs(
       port,
       host,
       portFlag,
+      hostFlag,
       command: 'portico serve',
       usualHolder: 'another portico serve, or one of its own other ports?',
     });

@@ -11,6 +11,8 @@ export interface ListenAttempt {
   readonly host: string;
   /** The flag that chose the port: `--port`, `--admin-port`, `--https-port`. */
   readonly portFlag: string;
+  /** The flag that chose the address (default `--host`; `--admin-host` for serve's admin port). */
+  readonly hostFlag?: string;
   /** What was starting: `portico start`, `portico serve`. */
   readonly command: string;
   /** Who else may hold the port, for the hint (`another portico start?`). */
@@ -34,12 +36,12 @@ export function explainListenError(error: unknown, at: ListenAttempt): unknown {
       );
     case 'EADDRNOTAVAIL':
       return fail(
-        `${at.host} is not an address of this machine, so ${at.command} cannot listen on it (--host). Use 127.0.0.1 (this machine only), 0.0.0.0 (every address) or one of the machine's own addresses.`,
+        `${at.host} is not an address of this machine, so ${at.command} cannot listen on it (${at.hostFlag ?? '--host'}). Use 127.0.0.1 (this machine only), 0.0.0.0 (every address) or one of the machine's own addresses.`,
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return fail(
-        `The host name ${at.host} (--host) could not be resolved to an address of this machine. Give an IP address such as 127.0.0.1 or 0.0.0.0, or a name this machine resolves to itself (localhost).`,
+        `The host name ${at.host} (${at.hostFlag ?? '--host'}) could not be resolved to an address of this machine. Give an IP address such as 127.0.0.1 or 0.0.0.0, or a name this machine resolves to itself (localhost).`,
       );
     default:
       return error;

@@ -124,6 +124,19 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
       const empty = await runCli(['serve', '--data', '', '--port', '0', '--admin-port', '0']);
       expect(empty.code).not.toBe(0);
       expect(empty.stderr).toContain('expected a folder path, got an empty value');
+      const adminHost = await runCli([
+        'serve',
+        '--data',
+        fresh,
+        '--port',
+        '0',
+        '--admin-port',
+        '0',
+        '--admin-host',
+        '10.255.255.1',
+      ]);
+      expect(adminHost.code).toBe(1);
+      expect(adminHost.stderr).toContain('cannot listen on it (--admin-host)');
       const domain = await runCli(['serve', '--data', fresh, '--domain', 'http://x.com', '--port', '0']);
       expect(domain.code).not.toBe(0);
       expect(domain.stderr).toContain('expected a domain name such as sites.example.com');

@@ -22,11 +22,13 @@ import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
+  parseDatabaseUrl,
   parseDomainName,
   parseFolder,
   parseHttpUrl,
   parseMinutes,
   parsePort,
+  parseRedisUrl,
   parseSandboxFlag,
   parseSeconds,
   parseWorkers,
@@ -93,10 +95,15 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       parseFolder,
       './.portico',
     )
-    .option('--database-url <url>', 'PostgreSQL URL (several nodes may share it) instead of embedded SQLite')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (several nodes may share it) instead of embedded SQLite',
+      parseDatabaseUrl,
+    )
     .option(
       '--redis-url <url>',
       'Redis URL shared by the nodes: changes reach every node at once (default: PORTICO_REDIS_URL)',
+      parseRedisUrl,
     )
     .option('--port <port>', 'port serving the sites by Host', parsePort, 4280)
     .option('--admin-port <port>', 'port of the management API and portal', parsePort, 4281)
