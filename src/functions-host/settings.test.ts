@@ -26,6 +26,17 @@ describe('readLocalSettings', () => {
     expect(settings.warnings[0]).toContain('Values.N is not a string; using "2"');
   });
 
+  it('sets no variable for a null value, and warns of encrypted values and a runtime other than node', async () => {
+    const dir = await folderWith(
+      '{ "IsEncrypted": true, "Values": { "GONE": null, "FUNCTIONS_WORKER_RUNTIME": "python" } }',
+    );
+    const settings = await readLocalSettings(dir);
+    expect(settings.values).toEqual({ FUNCTIONS_WORKER_RUNTIME: 'python' });
+    expect(settings.warnings.join('\n')).toContain('Values.GONE is null, so it is not set');
+    expect(settings.warnings.join('\n')).toContain('IsEncrypted is true');
+    expect(settings.warnings.join('\n')).toContain('FUNCTIONS_WORKER_RUNTIME is "python"');
+  });
+
   it('treats a missing file or missing Values as no settings', async () => {
     expect(await readLocalSettings(await folderWith())).toEqual({ values: {}, warnings: [] });
     expect(await readLocalSettings(await folderWith('{ "Host": {} }'))).toEqual({ values: {}, warnings: [] });

@@ -57,10 +57,29 @@ export async function readLocalSettings(apiDir: string): Promise<LocalSettings> 
   if (text === undefined) {
     return { values: {}, warnings: [] };
   }
-  const values = valuesOf(parseSettingsJson(text, path), path);
+  const settings = parseSettingsJson(text, path);
+  const values = valuesOf(settings, path);
   const warnings: string[] = [];
+  if (isRecord(settings) && settings.IsEncrypted === true) {
+    warnings.push(
+      `${LOCAL_SETTINGS_FILE}: IsEncrypted is true, but Portico cannot decrypt values encrypted for Core Tools; they are used as written. Run \`func settings decrypt\` (or set IsEncrypted to false with plain values).`,
+    );
+  }
+  const runtime = values.FUNCTIONS_WORKER_RUNTIME;
+  if (typeof runtime === 'string' && runtime.toLowerCase() !== 'node') {
+    warnings.push(
+      `${LOCAL_SETTINGS_FILE}: FUNCTIONS_WORKER_RUNTIME is "${clip(runtime)}", but Portico runs Node.js function apps only; it runs this one as Node.js.`,
+    );
+  }
   const strings = Object.fromEntries(
-    Object.entries(values).map(([name, value]) => [name, stringifySetting(name, value, warnings)]),
+    Object.entries(values).flatMap(([name, value]) => {
+      if (value === null) {
+        // As Core Tools: a null value sets no variable.
+        warnings.push(`${LOCAL_SETTINGS_FILE}: Values.${name} is null, so it is not set`);
+        return [];
+      }
+      return [[name, stringifySetting(name, value, warnings)]];
+    }),
   );
   return { values: strings, warnings };
 }
