@@ -109,7 +109,7 @@ export async function ensureEnvironment(
   if (all.filter((e) => e.name !== PRODUCTION).length >= limit) {
     throw new PorticoError(
       'CONTROL_ENVIRONMENT_LIMIT',
-      `The ${site.sku} plan allows ${limit} pre-production environments and '${site.name}' has them all. Delete one (portico env delete --site ${site.name} <env>)${site.sku === 'Free' ? ' or move to the Standard plan' : ''}.`,
+      `The ${site.sku} plan allows ${limit} pre-production environments and '${site.name}' has them all. Delete one (portico env delete --site ${site.name} <env>)${site.sku === 'Free' ? ` or move it to the Standard plan (portico site plan ${site.name} standard)` : ''}.`,
     );
   }
   const now = ctx.now().toISOString();

@@ -136,7 +136,7 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
     app: app.files,
     ...(api === undefined ? {} : { api: api.files }),
   });
-  noteCopiedSettings(created, options.env);
+  noteCopiedSettings(created, options.env, options.site);
   await uploadMissing(client, created, api === undefined ? [app] : [app, api]);
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,
@@ -145,14 +145,14 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
 }
 
 /** Says that a new environment was given production's app settings, and how to change them. */
-function noteCopiedSettings(created: CreatedDeployment, env: string): void {
+function noteCopiedSettings(created: CreatedDeployment, env: string, site: string | undefined): void {
   const copied = created.copiedAppSettings ?? [];
   if (created.environmentCreated !== true || copied.length === 0) {
     return;
   }
   writeNote(
     `Created the ${env} environment with a copy of production's app settings (${copied.join(', ')}); ` +
-      `change them with portico settings set --site <site> --env ${env} NAME=VALUE (or settings delete).`,
+      `change them with portico settings set --site ${site ?? '<site>'} --env ${env} NAME=VALUE (or settings delete).`,
   );
 }
 
