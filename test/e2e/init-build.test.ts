@@ -233,6 +233,24 @@ describe('portico build', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
     }
   });
 
+  it('says what is wrong with an empty configuration name, a --config folder and a --config in no folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-init-'));
+    try {
+      const empty = await runCli(['init', '', '--yes'], 60_000, { cwd: dir, env });
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain('The configuration name is empty');
+      const folder = await runCli(['start', '--config', dir, '--port', '0'], 60_000, { cwd: dir, env });
+      expect(folder.code).toBe(1);
+      expect(folder.stderr).toContain(`${dir} is a folder: --config takes the file itself`);
+      const nowhere = join(dir, 'missing', 'x.json');
+      const unwritable = await runCli(['init', '--yes', '--config', nowhere], 60_000, { cwd: dir, env });
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr).toContain(`Cannot write ${nowhere} (ENOENT)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a missing API folder is said as such, not as a failed build command', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-build-'));
     await writeFiles(dir, {

@@ -7,6 +7,7 @@
 import { basename, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { PorticoError } from '../../shared/errors.js';
 import { type DetectedProject, detectProject } from '../detect/detect.js';
 import { writeLines, writeNote } from '../output.js';
 import { addConfigFileOptions, SWA_CLI_CONFIG_FILE, type SwaCliOptions } from '../swa-cli-config/index.js';
@@ -34,7 +35,14 @@ async function runInit(positional: string | undefined, flags: InitFlags): Promis
   const detected = await detectProject(cwd);
   const ask = flags.yes === true || !process.stdin.isTTY ? undefined : createAsker();
   try {
-    const fallback = positional ?? flags.configName ?? dasherize(basename(cwd));
+    const given = positional ?? flags.configName;
+    if (given !== undefined && given.trim() === '') {
+      throw new PorticoError(
+        'CLI_USAGE',
+        'The configuration name is empty; give a name such as my-app, or leave it out to use the folder name.',
+      );
+    }
+    const fallback = given ?? dasherize(basename(cwd));
     const name =
       ask === undefined ? fallback : (await ask(`Configuration name (${fallback}): `)).trim() || fallback;
     writeLines(describeDetected(detected));

@@ -30,6 +30,12 @@ export async function readSwaCliConfigFile(path: string): Promise<SwaCliConfigFi
     if (error.code === 'ENOENT') {
       return undefined;
     }
+    if (error.code === 'EISDIR') {
+      throw new PorticoError(
+        'CLI_SWA_CONFIG_INVALID',
+        `${file} is a folder: --config takes the file itself (such as ${resolve(file, 'swa-cli.config.json')}).`,
+      );
+    }
     throw new PorticoError('CLI_SWA_CONFIG_INVALID', `cannot read ${file}: ${error.message}`);
   });
   if (text === undefined) {

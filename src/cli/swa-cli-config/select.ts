@@ -3,7 +3,7 @@
  * `--config-name` or by the command's positional argument, else the first (the only one, usually; with
  * several, a note lists them and says how to choose).
  */
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
 import type { SwaCliCommand, SwaCliOptions } from './keys.js';
 import { readSwaCliConfigFile, SWA_CLI_CONFIG_FILE } from './read.js';
@@ -45,7 +45,7 @@ export async function selectConfiguration(input: SelectInput): Promise<SelectedC
     if (input.configPath !== undefined || input.configName !== undefined) {
       throw new PorticoError(
         'CLI_USAGE',
-        `there is no ${relative(input.cwd, path) || path}; run \`portico init\` to create it, or pass --config <path>`,
+        `there is no ${displayPath(input.cwd, path)}; run \`portico init\` to create it, or pass --config <path>`,
       );
     }
     return { names: [], options: {}, warnings: [], notes: [], positionalIsName: false };
@@ -73,6 +73,12 @@ export async function selectConfiguration(input: SelectInput): Promise<SelectedC
     warnings: [...config.warnings, ...checked.warnings],
     notes: describeChoice(config.file, name, names, input.configName !== undefined || byPositional),
   };
+}
+
+/** A path as the user will recognise it: relative when it is below the working folder, else absolute. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? resolve(cwd, path) : rel;
 }
 
 /** The error for a configuration name the file does not have; lists the names it has. */

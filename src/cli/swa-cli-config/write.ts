@@ -3,8 +3,9 @@
  * `$schema`), keeping every other configuration and key as they are. An existing configuration of the same
  * name is replaced only when the caller says so.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { PorticoError } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/guards.js';
 import type { SwaCliOptions } from './keys.js';
 import { parseSwaCliConfigText } from './read.js';
 
@@ -36,8 +37,17 @@ export async function writeConfiguration(
   }
   const next = { ...existing, configurations: { ...configurations, [name]: withoutUndefined(options) } };
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(next, null, 2)}\n`);
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, `${JSON.stringify(next, null, 2)}\n`);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new PorticoError(
+      'CLI_SWA_CONFIG_INVALID',
+      `Cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}): check that its folder exists and may be written, or pass another --config <path>.`,
+      { cause: error },
+    );
+  }
 }
 
 async function readExisting(file: string): Promise<string | undefined> {
