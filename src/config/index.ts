@@ -4,7 +4,9 @@ export { createConfigJsonSchema } from './json-schema.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
 export { parseConfigText } from './parse.js';
 export {
+  compileRoutePattern,
   isMatchablePattern,
+  type PathMatcher,
   parseExtensionFilter,
   parseRoutePattern,
   type RoutePattern,

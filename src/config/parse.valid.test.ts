@@ -242,12 +242,71 @@ describe('parseConfigText: other warnings', () => {
       'networking.allowedIpRanges',
       /restricts nothing/,
     ],
+    [
+      'a service tag, which matches no address off Azure',
+      { networking: { allowedIpRanges: ['AzureFrontDoor.Backend'] } },
+      'networking.allowedIpRanges[0]',
+      /Azure service tag.*every request is refused \(403\)/,
+    ],
+    [
+      'a status code beside a rewrite (Azure refuses it at deploy)',
+      { routes: [{ route: '/x', rewrite: '/y.html', statusCode: 503 }] },
+      'routes[0].statusCode',
+      /Azure refuses at deploy/,
+    ],
+    [
+      'a query string in a route',
+      { routes: [{ route: '/q?x=1', statusCode: 418 }] },
+      'routes[0].route',
+      /never matches: routes match the path without its query string/,
+    ],
+    [
+      'a navigation fallback to a page only some roles may see',
+      {
+        routes: [{ route: '/index.html', allowedRoles: ['admin'] }],
+        navigationFallback: { rewrite: '/index.html' },
+      },
+      'navigationFallback.rewrite',
+      /serves \/index\.html to anyone who asks for a path that is not a file, though routes\[0\] limits it to admin/,
+    ],
+    [
+      'a route rewrite to a page only some roles may see',
+      {
+        routes: [
+          { route: '/admin/*', allowedRoles: ['administrator'] },
+          { route: '/rw', rewrite: '/admin/secret.html' },
+        ],
+      },
+      'routes[1].rewrite',
+      /rules are not chained/,
+    ],
+    [
+      'a 404 override rewrite to a page only some roles may see',
+      {
+        routes: [{ route: '/private/*', allowedRoles: ['member'] }],
+        responseOverrides: { '404': { rewrite: '/private/404.html' } },
+      },
+      'responseOverrides.404.rewrite',
+      /every 404 answer/,
+    ],
   ])('%s', (_name, value, path, message) => {
     const result = parse(value);
     expect(result.ok).toBe(true);
     expect(result.diagnostics).toEqual([
       expect.objectContaining({ severity: 'warning', path, message: expect.stringMatching(message) }),
     ]);
+  });
+
+  it('does not warn of a rewrite to a protected page when the rewriting rule has the roles itself', () => {
+    const result = parse({
+      routes: [
+        { route: '/admin/*', allowedRoles: ['admin'] },
+        { route: '/dash', rewrite: '/admin/dash.html', allowedRoles: ['admin'] },
+        { route: '/open/*', allowedRoles: ['anonymous'] },
+      ],
+      navigationFallback: { rewrite: '/open/index.html' },
+    });
+    expect(result).toMatchObject({ ok: true, diagnostics: [] });
   });
 
   it('does not warn about redirect and allowedRoles on /api routes, nor about a plain /api route', () => {

@@ -47,3 +47,52 @@ export function parseExtensionFilter(suffix: string): string[] | undefined {
 function isExtension(value: string): boolean {
   return /^[A-Za-z0-9_\-.]+$/.test(value);
 }
+
+/** A compiled pattern: whether it matches a decoded path (without the query string). */
+export type PathMatcher = (path: string) => boolean;
+
+const NEVER: PathMatcher = () => false;
+const AUTH_PREFIX = '/.auth/';
+
+/**
+ * Compiles one route pattern (already normalized to start with `/`) into a predicate: an exact path
+ * tolerates one trailing slash difference (fail closed); wildcards never match the `/.auth/` system
+ * routes, so `/*` cannot lock users out of sign-in. Case-sensitive.
+ */
+export function compileRoutePattern(pattern: string): PathMatcher {
+  const parsed = parseRoutePattern(pattern);
+  switch (parsed.kind) {
+    case 'exact':
+      return compileExact(parsed.path);
+    case 'prefix': {
+      const { prefix } = parsed;
+      return (path) => path.startsWith(prefix) && !path.startsWith(AUTH_PREFIX);
+    }
+    case 'extensions': {
+      const { prefix, extensions } = parsed;
+      return (path) =>
+        path.startsWith(prefix) &&
+        !path.startsWith(AUTH_PREFIX) &&
+        endsWithAny(path, prefix.length, extensions);
+    }
+    default:
+      return NEVER;
+  }
+}
+
+/** True when `path` ends in one of `extensions` after at least `start` characters (no allocation: hot path). */
+function endsWithAny(path: string, start: number, extensions: readonly string[]): boolean {
+  for (let i = 0; i < extensions.length; i += 1) {
+    const ext = extensions[i] ?? '';
+    if (path.length >= start + ext.length && path.endsWith(ext)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function compileExact(pattern: string): PathMatcher {
+  const bare = pattern.length > 1 && pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
+  const slashed = bare === '/' ? bare : `${bare}/`;
+  return (path) => path === bare || path === slashed;
+}

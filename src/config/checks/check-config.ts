@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../types.js';
 import type { SalvagedConfig } from '../validate.js';
 import { checkAuth } from './auth.js';
+import { checkRewriteTargets } from './chaining.js';
 import { checkRoutes } from './routes.js';
 import {
   checkNavigationFallback,
@@ -22,5 +23,6 @@ export function checkConfig(config: SalvagedConfig): Diagnostic[] {
     ...(config.auth === undefined ? [] : checkAuth(config.auth)),
     ...(config.networking === undefined ? [] : checkNetworking(config.networking)),
     ...(config.platform === undefined ? [] : checkPlatform(config.platform)),
+    ...checkRewriteTargets(config),
   ];
 }

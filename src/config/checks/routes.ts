@@ -27,7 +27,33 @@ function checkRule(path: JsonPath, rule: Partial<RawRouteRule>): Diagnostic[] {
     ...checkMethods([...path, 'methods'], rule.methods),
     ...(rule.allowedRoles === undefined ? [] : checkRoleForms([...path, 'allowedRoles'], rule.allowedRoles)),
     ...checkApiRule(path, rule),
+    ...checkAzureRefuses(path, rule),
   ];
+}
+
+/**
+ * What Portico serves but Azure refuses or never matches: a status code beside a rewrite (Azure's deploy
+ * refuses the file), and a `?` in a route (routes match the path, never the query string).
+ */
+function checkAzureRefuses(path: JsonPath, rule: Partial<RawRouteRule>): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  if (rule.rewrite !== undefined && rule.statusCode !== undefined) {
+    found.push(
+      createWarning(
+        [...path, 'statusCode'],
+        'goes with a rewrite, which Azure refuses at deploy ("Status code cannot be specified for a rule with Rewrite specified"); remove it, or answer the status with a responseOverrides entry',
+      ),
+    );
+  }
+  if (rule.route?.includes('?') === true) {
+    found.push(
+      createWarning(
+        [...path, 'route'],
+        `has a "?", so this rule never matches: routes match the path without its query string; remove "${rule.route.slice(rule.route.indexOf('?'))}"`,
+      ),
+    );
+  }
+  return found;
 }
 
 function checkMethods(path: JsonPath, methods: readonly string[] | undefined): Diagnostic[] {

@@ -40,8 +40,19 @@ function checkResponseOverride(path: JsonPath, override: Partial<RawResponseOver
 
 /** Warns when `networking` restricts nothing. */
 export function checkNetworking(networking: Section<'networking'>): Diagnostic[] {
-  if ((networking.allowedIpRanges ?? []).length > 0) {
-    return [];
+  const ranges = networking.allowedIpRanges ?? [];
+  if (ranges.length > 0) {
+    // Service tags name Azure's own address lists, which Portico does not have: they match no address.
+    return ranges.flatMap((range, index) =>
+      range.includes('/')
+        ? []
+        : [
+            createWarning(
+              ['networking', 'allowedIpRanges', index],
+              `"${range}" is an Azure service tag; Portico has no service tags, so it matches no address${ranges.every((r) => !r.includes('/')) ? ' and every request is refused (403)' : ''}; list the CIDR ranges it stands for`,
+            ),
+          ],
+    );
   }
   return [
     createWarning(
