@@ -205,6 +205,7 @@ async function dispatch(
     rewritten: rule?.rewrite !== undefined,
     status: rule?.statusCode,
     headers: rule?.headers,
+    private: rule?.allowedRoles !== undefined && !rule.allowedRoles.includes('anonymous'),
   };
   if (ctx.site.devServer === undefined) {
     return serveStatic(ctx, path, options);

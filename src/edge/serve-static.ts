@@ -28,10 +28,39 @@ export interface StaticOptions {
   readonly status?: number;
   /** The route rule's headers (merged over `globalHeaders`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The rule that let the request through limits it to some roles: what is served is one user's, and
+   * must not be kept by a shared cache (a CDN or proxy in front of `portico serve`).
+   */
+  readonly private?: boolean;
+}
+
+/** Cache-Control of what only some roles may see: as the default, but for the browser's own cache only. */
+const PRIVATE_CACHE_CONTROL = 'private, must-revalidate, max-age=30';
+
+/** The rule's headers, with a private Cache-Control unless the config sets one itself. */
+function routeHeadersOf(
+  options: StaticOptions,
+  global: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> | undefined {
+  const named = (headers: Readonly<Record<string, string>> | undefined) =>
+    Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'cache-control');
+  if (options.private !== true || named(global) || named(options.headers)) {
+    return options.headers;
+  }
+  return { 'Cache-Control': PRIVATE_CACHE_CONTROL, ...options.headers };
 }
 
 /** Serves `path` from the site's files, following the trailing-slash policy and the navigation fallback. */
-export async function serveStatic(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
+export async function serveStatic(
+  ctx: EdgeContext,
+  path: string,
+  staticOptions: StaticOptions,
+): Promise<void> {
+  const options =
+    staticOptions.private === true
+      ? { ...staticOptions, headers: routeHeadersOf(staticOptions, ctx.rules.config.globalHeaders) }
+      : staticOptions;
   if (!STATIC_METHODS.has(ctx.method)) {
     ctx.res.writeHead(405, { 'content-length': 0 });
     return void ctx.res.end();

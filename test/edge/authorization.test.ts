@@ -39,6 +39,14 @@ describe('a protected admin page (checks 12, 15, 16, 65)', () => {
     }
   });
 
+  it('a page only some roles may see is cacheable by the browser only, never by a shared cache', async () => {
+    const admin = await app.fetch('/admin/x.html', { headers: user(['administrator']) });
+    expect(admin.headers['cache-control']).toBe('private, must-revalidate, max-age=30');
+    expect((await app.fetch('/admin.html')).headers['cache-control']).toBe(
+      'public, must-revalidate, max-age=30',
+    );
+  });
+
   it('65. the folder rule never matches the sibling /admin.html', async () => {
     expect((await app.fetch('/admin.html')).text).toBe('sibling');
   });
