@@ -62,7 +62,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const capabilities = await resolveCapabilities(app);
   const model = app.usingWorkerIndexing ? 'v4' : 'v3';
   const registered =
-    model === 'v4' ? [...app.functions.values()] : await loadV3Functions(appDir, packageJson);
+    model === 'v4' ? [...app.functions.values()] : await loadV3Functions(appDir, packageJson, warnings);
   app.locked = true;
   const defaultAuthLevel = model === 'v4' ? 'anonymous' : 'function';
   const checked = toAppFunctions(registered, { defaultAuthLevel, env: options.env });
@@ -132,16 +132,37 @@ async function resolveCapabilities(app: WorkerApp): Promise<WorkerCapabilities> 
   return model?.getCapabilities ? await model.getCapabilities(defaults) : defaults;
 }
 
-async function loadV3Functions(appDir: string, packageJson: PackageJson): Promise<RegisteredFunction[]> {
+/**
+ * Loads every v3 function. One that cannot load (its function.json, its script) is left out with a
+ * warning and the others run, as the Functions host runs them; when none can, the first error stops the
+ * load, so an app that cannot serve anything says why.
+ */
+async function loadV3Functions(
+  appDir: string,
+  packageJson: PackageJson,
+  warnings: string[],
+): Promise<RegisteredFunction[]> {
+  const { found, failed } = await discoverV3Functions(appDir);
+  const errors: Error[] = [...failed];
   const loaded: RegisteredFunction[] = [];
-  for (const metadata of await discoverV3Functions(appDir)) {
-    let exported: unknown;
+  for (const metadata of found) {
     try {
-      exported = await loadScriptFile(metadata.scriptFile, packageJson);
+      const exported = await loadScriptFile(metadata.scriptFile, packageJson).catch((error: unknown) => {
+        throw describeLoadError(error, metadata.scriptFile, appDir);
+      });
+      loaded.push(toRegisteredFunction(metadata, exported));
     } catch (error) {
-      throw describeLoadError(error, metadata.scriptFile, appDir);
+      if (!(error instanceof WorkerLoadError)) {
+        throw error;
+      }
+      errors.push(error);
     }
-    loaded.push(toRegisteredFunction(metadata, exported));
+  }
+  if (loaded.length === 0 && errors[0] !== undefined) {
+    throw errors[0];
+  }
+  for (const error of errors) {
+    warnings.push(`${error.message} This function is not loaded; the others run.`);
   }
   return loaded;
 }

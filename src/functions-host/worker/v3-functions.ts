@@ -15,18 +15,36 @@ import type { RegisteredFunction, RpcBindingInfo, RpcFunctionMetadata } from './
 const FUNCTION_JSON = 'function.json';
 const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,127}$/i;
 
-/** Reads the metadata of every function folder in `appDir`, sorted by name. */
-export async function discoverV3Functions(appDir: string): Promise<RpcFunctionMetadata[]> {
+/** The function folders of an app: those that can run, and those that cannot with the reason. */
+export interface DiscoveredV3Functions {
+  readonly found: RpcFunctionMetadata[];
+  readonly failed: WorkerLoadError[];
+}
+
+/**
+ * Reads the metadata of every function folder in `appDir`, sorted by name. A folder whose function.json
+ * is wrong is set aside with its error, as the Functions host marks that one function in error and runs
+ * the others.
+ */
+export async function discoverV3Functions(appDir: string): Promise<DiscoveredV3Functions> {
   const entries = await readdir(appDir, { withFileTypes: true });
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const found: RpcFunctionMetadata[] = [];
+  const failed: WorkerLoadError[] = [];
   for (const folder of folders.sort()) {
     const text = await readOptional(join(appDir, folder, FUNCTION_JSON));
     if (text !== undefined) {
-      found.push(await parseFunctionJson(join(appDir, folder), text));
+      try {
+        found.push(await parseFunctionJson(join(appDir, folder), text));
+      } catch (error) {
+        if (!(error instanceof WorkerLoadError)) {
+          throw error;
+        }
+        failed.push(error);
+      }
     }
   }
-  return found;
+  return { found, failed };
 }
 
 async function parseFunctionJson(directory: string, text: string): Promise<RpcFunctionMetadata> {

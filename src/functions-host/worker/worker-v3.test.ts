@@ -111,3 +111,24 @@ describe('worker: v3 function.json app', () => {
     }
   });
 });
+
+describe('worker: a v3 app with one function that cannot load', () => {
+  let worker: StartedWorker;
+  beforeAll(async () => {
+    worker = await startWorker(join(FUNCTION_FIXTURES, 'v3-one-broken'));
+  });
+  afterAll(async () => {
+    await worker.stop();
+  });
+
+  it('runs the others, and says which functions are left out and why (as the Functions host does)', async () => {
+    expect((worker.ready.functions as { name: string }[]).map((f) => f.name)).toEqual(['good']);
+    const warnings = (worker.ready.warnings as string[]).join('\n');
+    expect(warnings).toMatch(
+      /broken\/function\.json is not valid JSON .*This function is not loaded; the others run\./,
+    );
+    expect(warnings).toContain('"twofiles"');
+    const answer = await request(`${worker.url}/api/good`);
+    expect(await answer.body.text()).toBe('good');
+  });
+});
