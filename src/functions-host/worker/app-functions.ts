@@ -36,7 +36,14 @@ export function toAppFunctions(
   assertUniqueNames(registered);
   const functions: AppFunction[] = [];
   const nonHttp: string[] = [];
+  const warnings: string[] = [];
   for (const fn of registered) {
+    if (!FUNCTION_NAME.test(fn.metadata.name)) {
+      warnings.push(
+        `"${fn.metadata.name}" is not a valid function name (letters, digits, "_" and "-", starting with a letter, at most 128): Azure does not register it, so neither does Portico; rename it.`,
+      );
+      continue;
+    }
     if (isDisabled(fn.metadata.name, options.env)) {
       continue;
     }
@@ -47,8 +54,28 @@ export function toAppFunctions(
     }
     const http = toHttpTrigger(fn.metadata.name, trigger, options.defaultAuthLevel);
     functions.push({ ...fn, name: fn.metadata.name, trigger: http });
+    warnings.push(...otherBindingsWarning(fn.metadata.name, fn.metadata.bindings));
   }
-  return { functions, warnings: nonHttpWarning(nonHttp) };
+  return { functions, warnings: [...warnings, ...nonHttpWarning(nonHttp)] };
+}
+
+/** The Functions host's rule for function names (`ValidateName`), without case. */
+const FUNCTION_NAME = /^[a-z][a-z0-9_-]{0,127}$/i;
+
+/**
+ * Input and output bindings other than HTTP (a queue output, a blob input): Static Web Apps runs none, so
+ * an input reads nothing and what a function writes to an output goes nowhere. Said, not left silent.
+ */
+function otherBindingsWarning(name: string, bindings: Record<string, RpcBindingInfo>): string[] {
+  const others = Object.entries(bindings)
+    .filter(([, binding]) => !/^http(trigger)?$/i.test(binding.type ?? ''))
+    .map(([bindingName, binding]) => `${bindingName} (${binding.type ?? '?'}, ${binding.direction ?? 'in'})`);
+  if (others.length === 0) {
+    return [];
+  }
+  return [
+    `Function "${name}" declares bindings Static Web Apps does not run: ${others.join(', ')}; its inputs read nothing and what it writes to its outputs is discarded.`,
+  ];
 }
 
 function assertUniqueNames(registered: readonly RegisteredFunction[]): void {

@@ -278,3 +278,23 @@ describe('worker: v4 TypeScript app compiled by its own tsc', () => {
     expect((await getJson(worker, '/api/typed')).json).toEqual({ name: 'anonymous', compiled: true });
   });
 });
+
+describe('worker: v4 names and bindings Azure would not run', () => {
+  let worker: StartedWorker;
+  beforeAll(async () => {
+    worker = await startWorker(join(FUNCTION_FIXTURES, 'v4-names-bindings'));
+  });
+  afterAll(async () => {
+    await worker.stop();
+  });
+
+  it('leaves out a function whose name Azure refuses, and names the bindings it does not run', async () => {
+    expect((worker.ready.functions as { name: string }[]).map((f) => f.name)).toEqual(['enqueue']);
+    const warnings = (worker.ready.warnings as string[]).join('\n');
+    expect(warnings).toContain('"get users" is not a valid function name');
+    expect(warnings).toMatch(
+      /Function "enqueue" declares bindings Static Web Apps does not run: .*\(queue, out\)/,
+    );
+    expect(await (await request(`${worker.url}/api/enqueue`)).body.text()).toBe('queued');
+  });
+});
