@@ -321,6 +321,7 @@ function createProxy(options: DevServerOptions, managed: DevFunctions | undefine
       ...common,
       upstreamUrl: managed.url,
       ...(managed.socketPath === undefined ? {} : { upstreamSocketPath: managed.socketPath }),
+      keepSiteHost: true,
       dispatcher: host.createDispatcher(),
       whenUpstreamReady: () =>
         host.whenReady().catch((error: unknown) => {

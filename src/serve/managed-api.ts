@@ -167,6 +167,7 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
       proxy: createApiProxy({
         upstreamUrl: info.url,
         ...(info.socketPath === undefined ? {} : { upstreamSocketPath: info.socketPath }),
+        keepSiteHost: true,
         dispatcher: host.createDispatcher(),
         timeoutMs: options.timeoutMs,
         logger: options.logger,

@@ -90,6 +90,12 @@ describe('a v4 CommonJS app behind the edge', () => {
     expect(JSON.parse(signed.header('x-echo-user') ?? 'null')).toMatchObject({ type: 'StaticWebApps' });
   });
 
+  it("the function sees the site's own host as Host, not the worker's internal address", async () => {
+    const seen = (await app.fetch('/api/inspect/x')).json<{ headers: Record<string, string> }>().headers;
+    expect(seen.host).toBe(new URL(app.url).host);
+    expect(seen['x-forwarded-host']).toBe(new URL(app.url).host);
+  });
+
   it('passes every cookie through as its own Set-Cookie', async () => {
     const res = await app.fetch('/api/cookies');
     const cookies = res.headers['set-cookie'];

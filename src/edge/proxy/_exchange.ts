@@ -36,6 +36,8 @@ export interface ExchangeSettings {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly hostHeader?: string;
+  /** See {@link ApiProxyOptions.keepSiteHost}. */
+  readonly keepSiteHost?: boolean;
   /** Appended to the public 502 of an unreachable backend (what to do about it). */
   readonly unreachableHint?: string;
   /** See {@link ApiProxyOptions.whenUpstreamReady}. */
@@ -126,7 +128,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const options: Dispatcher.DispatchOptions = {
       path: this.#settings.basePath + target.pathAndQuery,
       method: this.#req.method ?? 'GET',
-      headers: createUpstreamHeaders(this.#req, target, this.#settings.hostHeader),
+      headers: createUpstreamHeaders(
+        this.#req,
+        target,
+        this.#settings.hostHeader ??
+          (this.#settings.keepSiteHost === true ? target.forwardedHost : undefined),
+      ),
       body: this.#body,
     };
     pool.dispatch(options, this);

@@ -162,6 +162,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),
+    ...(options.keepSiteHost === true ? { keepSiteHost: true } : {}),
     ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
     ...(options.whenUpstreamReady === undefined ? {} : { whenUpstreamReady: options.whenUpstreamReady }),
   });

@@ -56,6 +56,11 @@ export interface ApiProxyOptions {
   /** `Host` sent upstream instead of the upstream URL's (to reach a host served by the same listener). */
   readonly hostHeader?: string;
   /**
+   * Send the site's own host (the one the client asked for, also in `x-forwarded-host`) as `Host`: what a
+   * managed function sees, as behind Azure's front end, instead of the worker's internal address.
+   */
+  readonly keepSiteHost?: boolean;
+  /**
    * What to do when the backend cannot be reached, appended to the public 502 (`Start it or check
    * --api-devserver-url.`). Public bodies never name the backend's address; the log line does.
    */
