@@ -133,6 +133,8 @@ export async function buildEnvironmentRuntime(
     root: folders.appDir,
     watch: false,
     logger: deps.control.logger,
+    // From the contents' hashes: an unchanged file keeps its ETag across deploys and nodes.
+    etags: new Map(deployment.manifest.app.map((file) => [`/${file.path}`, `"${file.sha256.slice(0, 32)}"`])),
   });
   const link = await resolveLink(deps.control, entry.environmentId);
   const linkedApi = link === undefined ? undefined : createLinkedApi(entry, link, deps.linked);

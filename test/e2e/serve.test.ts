@@ -265,6 +265,23 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get(host, '/')).text).toContain('e2e one');
   });
 
+  it('keeps the ETag of an unchanged file across deploys, so browsers keep their 304s', async () => {
+    const first = await writeApp({ 'same.css': 'body{}', 'page.html': 'one' });
+    const second = await writeApp({ 'same.css': 'body{}', 'page.html': 'two' });
+    const etagHost = host.replace('.', '-etags.');
+    try {
+      expect((await cli(['deploy', first, '--site', 'shop', '--env', 'etags'])).code).toBe(0);
+      const before = (await get(etagHost, '/same.css')).headers.etag;
+      expect(before).toMatch(/^"[0-9a-f]{32}"$/);
+      expect((await cli(['deploy', second, '--site', 'shop', '--env', 'etags'])).code).toBe(0);
+      expect((await get(etagHost, '/page.html')).text).toBe('two');
+      expect((await get(etagHost, '/same.css')).headers.etag).toBe(before);
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'etags', '--yes']);
+      await Promise.all([first, second].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
+
   it("prints the config's warnings at deploy, as portico start does", async () => {
     const app = await writeApp(
       { 'index.html': 'x' },

@@ -26,6 +26,11 @@ export interface DirectorySourceOptions {
   /** Called after each rebuild caused by the watcher. */
   readonly onChange?: () => void;
   readonly logger?: Logger;
+  /**
+   * ETags by URL path, where the caller knows the contents (a deployment's hashes): the same content keeps
+   * its ETag across deploys and nodes, so browsers keep their 304s. Other files get size and mtime.
+   */
+  readonly etags?: ReadonlyMap<string, string>;
 }
 
 /** A directory-backed {@link FileSource} that can be re-indexed. */
@@ -92,7 +97,7 @@ function createIndex(root: string, options: DirectorySourceOptions): Index {
     isClosed: () => closed,
     refresh: async () => {
       const generation = ++started;
-      const next = await buildMap(root, options.exclude, logger);
+      const next = await buildMap(root, options, logger);
       if (!closed && generation > applied) {
         applied = generation;
         files = next;
@@ -107,11 +112,13 @@ function createIndex(root: string, options: DirectorySourceOptions): Index {
 
 async function buildMap(
   root: string,
-  exclude: DirectorySourceOptions['exclude'],
+  options: DirectorySourceOptions,
   logger: Logger,
 ): Promise<ReadonlyMap<string, StaticFile>> {
-  const walked = await walkDirectory({ root, exclude, logger });
-  return new Map(walked.map((file) => [file.urlPath, createFileEntry(file)]));
+  const walked = await walkDirectory({ root, exclude: options.exclude, logger });
+  return new Map(
+    walked.map((file) => [file.urlPath, createFileEntry(file, options.etags?.get(file.urlPath))]),
+  );
 }
 
 function startWatching(root: string, options: DirectorySourceOptions, index: Index): FolderWatcher {

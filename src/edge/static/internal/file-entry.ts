@@ -21,8 +21,8 @@ export function createEtag(size: number, mtimeMs: number): string {
 }
 
 /** Wraps a walked file as a frozen {@link StaticFile}; a new index builds new entries (fresh caches). */
-export function createFileEntry(file: WalkedFile): StaticFile {
-  return Object.freeze(new FileEntry(file));
+export function createFileEntry(file: WalkedFile, etag?: string): StaticFile {
+  return Object.freeze(new FileEntry(file, etag));
 }
 
 /**
@@ -39,11 +39,11 @@ class FileEntry implements StaticFile {
   /** The contents of a small file once read; a failed read is forgotten so the next call retries. */
   #cached: Promise<Buffer> | undefined;
 
-  constructor(file: WalkedFile) {
+  constructor(file: WalkedFile, etag: string | undefined) {
     this.path = file.urlPath;
     this.size = file.size;
     this.mtimeMs = file.mtimeMs;
-    this.etag = createEtag(file.size, file.mtimeMs);
+    this.etag = etag ?? createEtag(file.size, file.mtimeMs);
     this.#realPath = file.realPath;
   }
 
