@@ -149,3 +149,22 @@ describe('401 overrides (checks 13, 14, 17, 18)', () => {
     }
   });
 });
+
+describe('a rule for GET holds for HEAD (decision 0065)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp(
+      { 'about/index.html': 'about', 'index.html': 'home' },
+      { config: { routes: [{ route: '/about/*', methods: ['GET'], allowedRoles: ['admin'] }] } },
+    );
+  });
+  afterAll(() => app.close());
+
+  it('answers HEAD of a page limited to some roles as its GET: 401, without its size, ETag or date', async () => {
+    expect((await app.fetch('/about/')).status).toBe(401);
+    const head = await app.fetch('/about/', { method: 'HEAD' });
+    expect(head.status).toBe(401);
+    expect(head.headers.etag).toBeUndefined();
+    expect((await app.fetch('/about/', { method: 'HEAD', headers: user(['admin']) })).status).toBe(200);
+  });
+});

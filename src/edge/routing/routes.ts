@@ -4,6 +4,7 @@
  * are served from another file (a folder's `index.html`, or `<path>.html` for an extensionless path),
  * each rule is also tried against that file's path, so `/admin/*` and `/admin/index.html` both protect
  * `/admin` and `/admin/`, and `/secret.html` protects `/secret`.
+ * A rule for GET holds for HEAD too (decision 0065).
  * Matching is case-sensitive (spec §1.2), except for API calls: `/API/x` is one (spec §10.12) and
  * functions route without regard to case, so a rule on `/api/x` must hold for `/API/X` too (fail closed).
  */
@@ -29,11 +30,23 @@ export function compileRoutes(rules: readonly RouteRule[]): readonly CompiledRou
         rule,
         matches: compilePattern(rule.route),
         matchesFolded: compilePattern(rule.route.toLowerCase()),
-        methods: rule.methods ? new Set<string>(rule.methods) : undefined,
+        methods: rule.methods ? methodsOf(rule.methods) : undefined,
         isApiRule: isApiPath(rule.route),
       }),
     ),
   );
+}
+
+/**
+ * The methods a rule matches. A rule for GET also holds for HEAD (decision 0065): HEAD is GET without the
+ * body, and a rule limiting GET to some roles would otherwise tell anyone a page's size, ETag and dates.
+ */
+function methodsOf(methods: readonly string[]): ReadonlySet<string> {
+  const set = new Set<string>(methods);
+  if (set.has('GET')) {
+    set.add('HEAD');
+  }
+  return set;
 }
 
 /** The request facts that matching looks at. */
