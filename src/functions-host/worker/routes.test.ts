@@ -271,6 +271,19 @@ describe('precedence', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('does not warn when the constraints of two parameters accept no value in common', () => {
+    const apart = tableOf([
+      { name: 'byId', route: 'items/{id:int}' },
+      { name: 'bySlug', route: 'items/{slug:alpha}' },
+    ]);
+    expect(apart.warnings).toEqual([]);
+    const together = tableOf([
+      { name: 'byId', route: 'items/{id:int}' },
+      { name: 'byCode', route: 'items/{code:length(2)}' },
+    ]);
+    expect(together.warnings).toHaveLength(1);
+  });
+
   it('warns about catch-alls, optional segments and differently named parameters', () => {
     const { warnings } = tableOf([
       { name: 'A', route: 'files/{*path}' },

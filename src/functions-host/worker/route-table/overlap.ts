@@ -2,7 +2,7 @@
 
 import { matchComplexSegment, satisfiesConstraints } from './matcher.js';
 import { foldCase } from './text.js';
-import type { Captures, CompiledRoute, CompiledSegment, TemplatePart } from './types.js';
+import type { Captures, CompiledRoute, CompiledSegment, ParameterPart, TemplatePart } from './types.js';
 
 /** Whether two method sets share a method; undefined means every method. */
 export function methodsOverlap(
@@ -52,7 +52,45 @@ function segmentPairOverlaps(left: CompiledSegment, right: CompiledSegment): boo
   if (left.kind === 'complex' && right.kind === 'complex') {
     return complexSegmentsMayOverlap(left.parts, right.parts);
   }
+  if (left.kind === 'parameter' && right.kind === 'parameter') {
+    return constraintsMayAgree(left.parameter, right.parameter);
+  }
   return true;
+}
+
+/**
+ * Values of the kinds route constraints tell apart (numbers, words, booleans, dates, GUIDs, mixed text):
+ * two constrained parameters that accept none of them in common (`{id:int}` and `{slug:alpha}`) cannot
+ * match the same segment, so they do not overlap. A sample both accept means they may.
+ */
+const CONSTRAINT_SAMPLES = [
+  '0',
+  '7',
+  '42',
+  '-3',
+  '2.5',
+  '123456789012',
+  'a',
+  'abc',
+  'Hello',
+  'true',
+  'false',
+  '2024-01-31',
+  '2024-01-31T10:00:00',
+  '6f9619ff-8b86-d011-b42d-00c04fc964ff',
+  'a1',
+  'item-1',
+  'x_y',
+];
+
+function constraintsMayAgree(left: ParameterPart, right: ParameterPart): boolean {
+  const [a, b] = [left.constraints, right.constraints];
+  if (a.length === 0 || b.length === 0) {
+    return true;
+  }
+  return CONSTRAINT_SAMPLES.some(
+    (sample) => a.every((accepts) => accepts(sample)) && b.every((accepts) => accepts(sample)),
+  );
 }
 
 function acceptsText(segment: CompiledSegment, text: string): boolean {
