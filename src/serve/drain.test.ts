@@ -157,6 +157,47 @@ describe('drainServer', () => {
     expect(await drained).toBe(true);
   }, 60_000);
 
+  it('answers, with Connection: close, a first request sent just after the drain began on a connection opened before it', async () => {
+    const gate = createDrainGate();
+    const { port } = await start(gate);
+    const accepted = new Promise((resolve) => server?.once('connection', resolve));
+    const late = await open(port, '', false);
+    await accepted;
+    gate.start();
+    const drained = drainServer(server as Server, Date.now() + 20_000, gate);
+    let text = '';
+    late.socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    // The balancer had not heard of the drain yet: the request follows the connection a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    late.socket.write(GET('/small'));
+    await late.closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(await drained).toBe(true);
+  }, 60_000);
+
+  it('answers, with Connection: close, a request sent on a keep-alive connection as the drain begins', async () => {
+    const gate = createDrainGate();
+    const { port } = await start(gate);
+    const kept = await open(port, GET('/small'), false);
+    while (kept.received() === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    let text = '';
+    kept.socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    gate.start();
+    const drained = drainServer(server as Server, Date.now() + 20_000, gate);
+    kept.socket.write(GET('/small'));
+    await kept.closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(await drained).toBe(true);
+  }, 60_000);
+
   it('cuts what is left at the deadline and says so', async () => {
     const gate = createDrainGate();
     const { port, ended } = await start(gate);

@@ -30,12 +30,32 @@ export interface DrainGate extends DrainSweep {
 export interface DrainSweep {
   /** True while a response has ended but not all of it has been handed to the system yet. */
   flushing(): boolean;
-  /** Closes the connections that have not sent a byte yet; node's own sweep leaves them open. */
-  closeUnused(): void;
+  /**
+   * Closes the connections that have not sent a byte yet and are older than `minAgeMs`; node's own sweep
+   * leaves them open.
+   */
+  closeUnused(minAgeMs: number): void;
 }
 
 /** How often connections that fell idle are closed during a drain. */
 const SWEEP_MS = 50;
+
+/**
+ * How long a connection that has not sent a byte yet may take to send its first request once the drain
+ * started: a client that connected a moment before (the balancer had not heard yet) is answered, with
+ * `Connection: close`, instead of reset. A browser's preconnect that stays silent is closed after it.
+ */
+const UNUSED_GRACE_MS = 1000;
+
+/**
+ * How long keep-alive connections between two requests stay open once the drain started: a request
+ * that arrives on one meanwhile is answered with `Connection: close`; closing them at once reset the
+ * requests a client was sending on them at that moment.
+ */
+const IDLE_GRACE_MS = 500;
+
+/** When the gate began to track a connection. */
+const OPENED_AT = Symbol('portico.drain.openedAt');
 
 /** The response a connection answered last (node's own `_httpMessage` is not public). */
 const LATEST_RESPONSE = Symbol('portico.drain.latestResponse');
@@ -46,6 +66,7 @@ const TRACKED = Symbol('portico.drain.tracked');
 interface TrackedSocket extends Socket {
   [LATEST_RESPONSE]?: ServerResponse;
   [TRACKED]?: true;
+  [OPENED_AT]?: number;
 }
 
 /**
@@ -65,6 +86,7 @@ export function createDrainGate(): DrainGate {
   };
   const track = (socket: TrackedSocket) => {
     socket[TRACKED] = true;
+    socket[OPENED_AT] = Date.now();
     sockets.add(socket);
     socket.on('close', forget);
   };
@@ -83,9 +105,14 @@ export function createDrainGate(): DrainGate {
     watch(server) {
       server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', track);
     },
-    closeUnused() {
+    closeUnused(minAgeMs) {
+      const now = Date.now();
       for (const socket of sockets) {
-        if (socket[LATEST_RESPONSE] === undefined && socket.bytesRead === 0) {
+        if (
+          socket[LATEST_RESPONSE] === undefined &&
+          socket.bytesRead === 0 &&
+          now - (socket[OPENED_AT] ?? 0) >= minAgeMs
+        ) {
           socket.destroy();
         }
       }
@@ -122,9 +149,11 @@ export function createDrainGate(): DrainGate {
  */
 export function drainServer(server: Server, deadline: number, gate: DrainSweep): Promise<boolean> {
   return new Promise((resolve) => {
+    const started = Date.now();
     const closeIdle = () => {
-      gate.closeUnused();
-      if (!gate.flushing()) {
+      const elapsed = Date.now() - started;
+      gate.closeUnused(Math.max(0, UNUSED_GRACE_MS - elapsed));
+      if (elapsed >= IDLE_GRACE_MS && !gate.flushing()) {
         server.closeIdleConnections();
       }
     };
