@@ -118,6 +118,22 @@ describe('loadConfig: legacy routes.json', () => {
     ]);
   });
 
+  it('serves nothing when routes.json alone limits routes to roles: its pages would be open to anyone', async () => {
+    const legacy = await put(
+      'routes.json',
+      '{"routes": [{"route": "/secret.txt", "allowedRoles": ["admin"]}]}',
+    );
+    const loaded = await loadConfig({ appDir });
+    expect(loaded.ok).toBe(false);
+    expect(loaded.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: legacy,
+        message: expect.stringContaining('limits routes to roles'),
+      }),
+    ]);
+  });
+
   it('warns that routes.json is ignored next to a config', async () => {
     await put(CONFIG, '{}');
     const legacy = await put('routes.json', '{"routes": []}');

@@ -51,7 +51,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const found = await findConfigFile(dir, new Set((options.skipDirs ?? []).map((d) => resolve(d))));
   if (found === undefined) {
     const legacy = await checkLegacyRoutes([dir], false);
-    return deepFreeze({ ok: true, config: EMPTY_CONFIG, diagnostics: legacy });
+    return deepFreeze(
+      hasErrors(legacy)
+        ? { ok: false, diagnostics: legacy }
+        : { ok: true, config: EMPTY_CONFIG, diagnostics: legacy },
+    );
   }
   const legacy = await checkLegacyRoutes([dir, dirname(found.file)], true);
   const parsed = await readConfigFile(found.file);
@@ -159,7 +163,41 @@ async function checkLegacyRoutes(dirs: readonly string[], hasConfig: boolean): P
       present.push(file);
     }
   }
-  return present.map((file) => legacyRoutesWarning(file, hasConfig));
+  const diagnostics: Diagnostic[] = [];
+  for (const file of present) {
+    diagnostics.push(
+      !hasConfig && (await holdsRoleRules(file))
+        ? legacyRolesError(file)
+        : legacyRoutesWarning(file, hasConfig),
+    );
+  }
+  return diagnostics;
+}
+
+/** Whether a `routes.json` limits any route to roles (an unreadable one is taken to, failing closed). */
+async function holdsRoleRules(file: string): Promise<boolean> {
+  try {
+    const parsed: unknown = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    const routes =
+      typeof parsed === 'object' && parsed !== null ? (parsed as { routes?: unknown }).routes : undefined;
+    return (
+      Array.isArray(routes) &&
+      routes.some((route) => typeof route === 'object' && route !== null && 'allowedRoles' in route)
+    );
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A `routes.json` alone that limits routes to roles: serving the app without it would hand its protected
+ * pages to anyone, so nothing is served until its rules move into the config (decision 0004).
+ */
+function legacyRolesError(file: string): Diagnostic {
+  const message =
+    `limits routes to roles, but the legacy ${LEGACY_ROUTES_FILE_NAME} is not supported, and serving without its rules would open those routes to anyone; ` +
+    `move its rules into ${CONFIG_FILE_NAME} (a "/*" fallback rule becomes navigationFallback), then delete it`;
+  return { severity: 'error', path: '', file, message };
 }
 
 function legacyRoutesWarning(file: string, hasConfig: boolean): Diagnostic {
