@@ -66,7 +66,9 @@ describe('loadConfig: finding the file', () => {
   it('breaks ties between copies at the same depth by name', async () => {
     await put(`b/${CONFIG}`, configWithRoute('/b'));
     const first = await put(`a/${CONFIG}`, configWithRoute('/a'));
-    expect((await loadConfig({ appDir })).file).toBe(first);
+    const loaded = await loadConfig({ appDir });
+    expect(loaded.file).toBe(first);
+    expect(loaded.diagnostics[0]?.message).toContain('(the shallowest, and first by name at that depth)');
   });
 
   it('skips the folders it is told to (the build output in dev-server mode), with no duplicate warning', async () => {

@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { errorMessage } from '../shared/guards.js';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
 import { deepFreeze } from './internal/deep-freeze.js';
@@ -106,12 +106,16 @@ async function findConfigFile(dir: string, skipped: ReadonlySet<string>): Promis
 
 function duplicateWarning(dir: string, chosen: string, others: readonly string[]): Diagnostic {
   const ignored = others.map((file) => `"${relative(dir, file)}"`).join(', ');
+  const depth = (file: string) => relative(dir, file).split(sep).length;
+  const why = others.some((file) => depth(file) === depth(chosen))
+    ? 'the shallowest, and first by name at that depth'
+    : 'the shallowest';
   return {
     severity: 'warning',
     path: '',
     file: chosen,
     message:
-      `${others.length + 1} copies of ${CONFIG_FILE_NAME} were found; using this one (the shallowest) and ` +
+      `${others.length + 1} copies of ${CONFIG_FILE_NAME} were found; using this one (${why}) and ` +
       `ignoring ${ignored}; delete the extra copies or point the config location at the right folder`,
   };
 }
