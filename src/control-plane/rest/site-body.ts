@@ -23,6 +23,9 @@ interface FixedProperty {
 
 const absent = (value: unknown) => value === undefined || value === null;
 
+const NO_REPOSITORY =
+  'Portico does not build from a repository: build in your pipeline and deploy the output with the deployment token (portico deploy)';
+
 const FIXED: Readonly<Record<string, FixedProperty>> = {
   publicNetworkAccess: {
     accepts: (v) => absent(v) || v === '' || v === 'Enabled',
@@ -36,20 +39,16 @@ const FIXED: Readonly<Record<string, FixedProperty>> = {
     accepts: (v) => absent(v) || v === true,
     why: "every deployment's staticwebapp.config.json applies in Portico",
   },
-  repositoryUrl: { accepts: absent, why: NO_REPOSITORY() },
-  branch: { accepts: absent, why: NO_REPOSITORY() },
-  repositoryToken: { accepts: absent, why: NO_REPOSITORY() },
-  buildProperties: { accepts: absent, why: NO_REPOSITORY() },
-  templateProperties: { accepts: absent, why: NO_REPOSITORY() },
+  repositoryUrl: { accepts: absent, why: NO_REPOSITORY },
+  branch: { accepts: absent, why: NO_REPOSITORY },
+  repositoryToken: { accepts: absent, why: NO_REPOSITORY },
+  buildProperties: { accepts: absent, why: NO_REPOSITORY },
+  templateProperties: { accepts: absent, why: NO_REPOSITORY },
   enterpriseGradeCdnStatus: {
     accepts: (v) => absent(v) || v === 'Disabled',
     why: 'Portico has no CDN of its own; put one in front of portico serve',
   },
 };
-
-function NO_REPOSITORY(): string {
-  return 'Portico does not build from a repository: build in your pipeline and deploy the output with the deployment token (portico deploy)';
-}
 
 /** Reads and checks a site's PUT or PATCH body (a 400 naming the property when it cannot be honoured). */
 export function readSiteBody(body: unknown): SiteBody {
