@@ -60,6 +60,9 @@ export function toProxyError(error: unknown, unreachableHint?: string): PorticoE
   return createUnavailableError(code, error, unreachableHint);
 }
 
+/** undici's codes for a connection the backend closed or reset in the middle of the exchange. */
+const CUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 /** True when `error` (from undici) means the backend was never reached: nothing of the request was sent. */
 export function isConnectFailure(error: unknown): boolean {
   return CONNECT_FAILURE_CODES.has(readErrorCode(error));
@@ -72,7 +75,9 @@ export function isConnectFailure(error: unknown): boolean {
 export function createUnavailableError(code: string, cause?: unknown, hint?: string): PorticoError {
   const message = CONNECT_FAILURE_CODES.has(code)
     ? `The API backend is not reachable (${code}).${hint === undefined ? '' : ` ${hint}`}`
-    : `The API backend failed to answer (${code}).`;
+    : CUT_CODES.has(code)
+      ? `The API backend closed the connection before it answered (${code}): it stopped while handling this request (it crashed, or restarted after an edit); send the request again.`
+      : `The API backend failed to answer (${code}).`;
   return new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
 }
 
