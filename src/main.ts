@@ -437,6 +437,10 @@ function createLiveSite(
     }
     const next =
       read.file === undefined && knownFile !== undefined ? missingConfigState(knownFile, read) : read;
+    if (read.file !== undefined && knownFile !== undefined && read.file !== knownFile) {
+      // Another copy now wins (one was added nearer the top): say which, the start line named the old one.
+      options.logger.info(`config: now using ${relative(process.cwd(), read.file) || read.file}`);
+    }
     knownFile = read.file ?? knownFile;
     watcher?.follow(knownFile);
     reportWarnings(next, state, options.logger);

@@ -87,6 +87,27 @@ describe('portico start', () => {
     }
   });
 
+  it('says which config it uses when a copy nearer the top now wins', async () => {
+    const dir = await writeApp({
+      'index.html': 'home',
+      'sub/staticwebapp.config.json': JSON.stringify({ globalHeaders: { 'x-which': 'sub' } }),
+    });
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      expect((await send(`${cli.url}/`)).headers['x-which']).toBe('sub');
+      await writeFile(
+        join(dir, 'staticwebapp.config.json'),
+        JSON.stringify({ globalHeaders: { 'x-which': 'root' } }),
+      );
+      await eventually(async () => (await send(`${cli.url}/`)).headers['x-which'] === 'root', 20_000);
+      await eventually(async () => `${cli.stdout()}${cli.stderr()}`.includes('config: now using'), 20_000);
+      expect(`${cli.stdout()}${cli.stderr()}`).toMatch(/config: now using \S*staticwebapp\.config\.json/);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--verbose logs one line per request with the rule that decided it', async () => {
     const dir = await writeApp(
       { 'index.html': 'x' },
