@@ -20,10 +20,23 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .exitOverride();
   try {
     await registerCommands(program, commandNameOf(argv));
-    await program.parseAsync([...argv]);
+    await program.parseAsync(withUnknownHelpTopic(argv));
   } catch (error) {
     handleCliError(error);
   }
+}
+
+/**
+ * `portico help <name>` for a command that does not exist runs `portico <name>`, so that commander says
+ * it is unknown and suggests the nearest name (its own help command printed nothing and exited 1).
+ */
+function withUnknownHelpTopic(argv: readonly string[]): string[] {
+  const words = argv.slice(2);
+  const [first, topic] = words;
+  if (first === 'help' && topic !== undefined && !topic.startsWith('-') && moduleOf(topic) === undefined) {
+    return [...argv.slice(0, 2), topic, ...words.slice(2)];
+  }
+  return [...argv];
 }
 
 /**

@@ -88,6 +88,13 @@ describe('what each command loads', () => {
     expect(modules.filter((path) => /\/dist\/(?!cli\/|shared\/)/.test(path))).toEqual([]);
   });
 
+  it('help for a command that does not exist says so and suggests the nearest one', async () => {
+    const result = await runCli(['help', 'sitee']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("unknown command 'sitee'");
+    expect(result.stderr).toContain('Did you mean site?');
+  });
+
   it('--version loads no command module', async () => {
     const { log, options } = recording();
     const result = await runCli(['--version'], CLI_PROCESS_BUDGET_MS, options);
