@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,3 +192,38 @@ function onTerminal(
   });
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
+
+describe('portico deploy interrupted (Ctrl-C)', () => {
+  it('says what the interruption left, and exits 130', async () => {
+    // A server that accepts and never answers: the deploy waits on it until it is interrupted.
+    const held: Socket[] = [];
+    const stall = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    const port = (stall.address() as { port: number }).port;
+    const connected = new Promise((resolve) => stall.once('connection', resolve));
+    const app = await writeApp({ 'index.html': 'x' });
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'deploy', app, '--url', `http://127.0.0.1:${port}`, '--deployment-token', 'token'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await connected;
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('deploy interrupted');
+      expect(stderr).toContain('portico deploy list');
+    } finally {
+      for (const socket of held) {
+        socket.destroy();
+      }
+      stall.close();
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

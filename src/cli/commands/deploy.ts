@@ -95,6 +95,13 @@ export function registerDeployCommands(program: Command): void {
 async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
   const url = resolveUrl(flags, process.env);
   const deploymentToken = await resolveDeploymentToken(flags, url);
+  const onInterrupt = () => {
+    writeNote(
+      'portico: deploy interrupted. If the upload was not finished, nothing changed and what was live keeps serving (the unfinished deployment stays Uploading until its upload expires, after an hour). If it was being checked and activated, the server finishes that on its own: portico deploy list shows how it ended.',
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const deployment = await deployFolders({
     url,
     deploymentToken,
@@ -103,7 +110,7 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
     env: flags.env,
     ...(flags.site === undefined ? {} : { site: flags.site }),
     includeDotenv: flags.includeDotenv === true,
-  });
+  }).finally(() => process.off('SIGINT', onInterrupt));
   writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
   const problem = deployment.properties.apiProblem;
   if (problem !== undefined) {
