@@ -111,7 +111,11 @@ export function checkNodeArguments(args: readonly string[], source: string): Nod
  * describeNodeArguments({ args: ['--inspect'], debugging: true }, 1);
  * // → 'functions: the worker runs Node.js with --inspect (languageWorkers__node__arguments); while …'
  */
-export function describeNodeArguments(node: NodeArguments, workerProcesses: number): string {
+export function describeNodeArguments(
+  node: NodeArguments,
+  workerProcesses: number,
+  source: string = NODE_ARGUMENTS_SETTING,
+): string {
   if (node.args.length === 0) {
     return `functions: ${NODE_ARGUMENTS_SETTING} is no longer set`;
   }
@@ -122,7 +126,7 @@ export function describeNodeArguments(node: NodeArguments, workerProcesses: numb
     node.debugging && workerProcesses > 1
       ? ` (${WORKER_PROCESS_COUNT_SETTING} is ${workerProcesses}: only one worker can listen on a given inspector port; set it to 1 to debug)`
       : '';
-  return `functions: the worker runs Node.js with ${node.args.join(' ')} (${NODE_ARGUMENTS_SETTING})${debugging}${several}`;
+  return `functions: the worker runs Node.js with ${node.args.join(' ')} (${source})${debugging}${several}`;
 }
 
 /**

@@ -496,7 +496,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
     const shown = node.args.join(' ');
     if (shown !== this.#nodeArgsReported) {
       this.#nodeArgsReported = shown;
-      this.#options.logger.info(describeNodeArguments(node, processCountOf(env)));
+      const source = this.#options.nodeArguments === undefined ? undefined : '--func-args --language-worker';
+      this.#options.logger.info(describeNodeArguments(node, processCountOf(env), source));
     }
   }
 

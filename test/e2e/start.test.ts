@@ -188,7 +188,7 @@ describe('portico start', () => {
       expect((await send(`${cli.url}/api/greet?name=e2e`)).text).toBe('Hello, e2e!');
       const output = () => cli.stdout() + cli.stderr();
       expect(output()).toContain(
-        'the worker runs Node.js with --inspect=127.0.0.1:0 (languageWorkers__node__arguments)',
+        'the worker runs Node.js with --inspect=127.0.0.1:0 (--func-args --language-worker)',
       );
       expect(output()).toContain(
         '--func-args: Portico runs the Functions app without Core Tools (`func`), so it ignores --javascript',
