@@ -64,6 +64,13 @@ describe('buildInvocationRequest', () => {
       Headers: { json: JSON.stringify(DATA.headers) },
     });
     expect(request.traceContext).toEqual({ traceParent: 'tp', attributes: {} });
+    // Without one from the caller, a new trace, as the Functions host's activity gives every invocation.
+    const untraced = buildInvocationRequest(
+      FN,
+      { ...DATA, headers: {} },
+      { model: 'v4', invocationId: 'i2' },
+    );
+    expect(untraced.traceContext?.traceParent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   });
 
   it('v3: adds the joined query and bindingData from the JSON body, query (not code) and route', () => {

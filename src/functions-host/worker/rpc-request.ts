@@ -4,6 +4,7 @@
  * an absolute URL, route values as strings, the body as bytes when there is one. The app's own copy of
  * `@azure/functions` builds `HttpRequest`/`InvocationContext` from it.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isRecord } from '../../shared/guards.js';
 import type { AppFunction } from './app-functions.js';
@@ -154,13 +155,22 @@ function jsonBodyEntries(body: Buffer | undefined): Record<string, RpcTypedData>
   }
 }
 
+/**
+ * The invocation's W3C trace context: the caller's `traceparent`, else a new trace (a fresh trace id and
+ * span id, not sampled), as the Functions host's own activity gives one to every invocation, so app code
+ * and tracing agents always find a value.
+ */
 function traceContext(headers: Record<string, string>): RpcInvocationRequest['traceContext'] {
   const context: RpcInvocationRequest['traceContext'] = { attributes: {} };
-  if (headers.traceparent) {
-    context.traceParent = headers.traceparent;
-  }
+  context.traceParent = headers.traceparent || newTraceParent();
   if (headers.tracestate) {
     context.traceState = headers.tracestate;
   }
   return context;
+}
+
+function newTraceParent(): string {
+  const traceId = randomUUID().replaceAll('-', '');
+  const spanId = randomUUID().replaceAll('-', '').slice(0, 16);
+  return `00-${traceId}-${spanId}-00`;
 }
