@@ -10,7 +10,7 @@ import { clip } from '../../shared/quote.js';
 import type { BackendAppsTable } from '../../storage/index.js';
 import { badField, choiceField, urlField } from '../apim/fields.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { linksToResource } from '../resource-links.js';
+import { linkedEnvironments, linksToResource } from '../resource-links.js';
 
 /** The kinds of backend apps. */
 export type BackendAppKind = BackendAppsTable['kind'];
@@ -253,17 +253,4 @@ export function webKindOf(body: unknown): BackendAppKind {
     return 'webapp';
   }
   throw badField('kind', '"functionapp" or "app" (top-level "kind" of the body)', kind);
-}
-
-/** The environments (site id, hostname) linked to a resource: a function app checks tokens against them. */
-export async function linkedEnvironments(
-  ctx: ControlContext,
-  resourceId: string,
-): Promise<{ siteId: string; hostname: string }[]> {
-  return ctx.db
-    .selectFrom('linked_backends')
-    .innerJoin('environments', 'environments.id', 'linked_backends.environment_id')
-    .select(['linked_backends.site_id as siteId', 'environments.hostname as hostname'])
-    .where('linked_backends.resource_id', '=', resourceId)
-    .execute();
 }

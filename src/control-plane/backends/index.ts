@@ -1,4 +1,6 @@
 /** Backend apps and linked backends of the control plane. */
+
+export { linkedEnvironments } from '../resource-links.js';
 export {
   APP_CHANGE_PREFIX,
   type BackendApp,
@@ -7,7 +9,6 @@ export {
   findBackendAppById,
   getBackendApp,
   kindLabel,
-  linkedEnvironments,
   listBackendApps,
   listFunctionApps,
   namespaceOf,
