@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { errorMessage } from '../shared/guards.js';
+import { parseJsonText } from '../shared/json-text.js';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
 import { deepFreeze } from './internal/deep-freeze.js';
 import { hasErrors } from './internal/diagnostics.js';
@@ -181,7 +182,11 @@ async function checkLegacyRoutes(dirs: readonly string[], hasConfig: boolean): P
 /** Whether a `routes.json` limits any route to roles (an unreadable one is taken to, failing closed). */
 async function holdsRoleRules(file: string): Promise<boolean> {
   try {
-    const parsed: unknown = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    const text = parseJsonText(await readFile(file, 'utf8'));
+    if (!text.ok) {
+      return true;
+    }
+    const parsed = text.value;
     const routes =
       typeof parsed === 'object' && parsed !== null ? (parsed as { routes?: unknown }).routes : undefined;
     return (

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
-import { findJsonSyntaxError } from '../shared/json-syntax.js';
+import { parseJsonText } from '../shared/json-text.js';
 import type { Logger } from '../shared/logger.js';
 import { clip } from '../shared/quote.js';
 import { problemOfNodeSetting } from './node-settings.js';
@@ -177,18 +177,17 @@ async function readOptionalFile(path: string): Promise<string | undefined> {
 }
 
 function parseSettingsJson(text: string, path: string): unknown {
-  const clean = text.replace(/^\uFEFF/, '');
-  try {
-    return JSON.parse(clean);
-  } catch (error) {
-    const syntax = findJsonSyntaxError(clean);
-    const where = syntax === undefined ? '' : `:${syntax.line}:${syntax.column}`;
-    throw new PorticoError(
-      'FUNCTIONS_INVALID_SETTINGS',
-      `${path}${where} is not valid JSON: ${syntax?.message ?? errorMessage(error)}`,
-      { cause: error },
-    );
+  const parsed = parseJsonText(text);
+  if (parsed.ok) {
+    return parsed.value;
   }
+  const { syntax, error } = parsed;
+  const where = syntax === undefined ? '' : `:${syntax.line}:${syntax.column}`;
+  throw new PorticoError(
+    'FUNCTIONS_INVALID_SETTINGS',
+    `${path}${where} is not valid JSON: ${syntax?.message ?? errorMessage(error)}`,
+    { cause: error },
+  );
 }
 
 function valuesOf(settings: unknown, path: string): Record<string, unknown> {
