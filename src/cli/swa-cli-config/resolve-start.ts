@@ -59,7 +59,7 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
     cwd: input.cwd,
   });
   const folderArg = isUrl || chosen.positionalIsName ? undefined : positional;
-  const selected = targetNamed(chosen, isUrl ? positional : folderArg, input);
+  const selected = targetNamed(chosen, isUrl ? positional : folderArg, isUrl, input);
   const flags = withPositional(input.flags, isUrl ? positional : undefined, folderArg);
   const layers = createLayers(flags, selected, input);
   const warnings = [...selected.warnings];
@@ -104,6 +104,7 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
 function targetNamed(
   selected: SelectedConfiguration,
   target: string | undefined,
+  isUrl: boolean,
   input: ResolveInput,
 ): SelectedConfiguration {
   if (target === undefined || selected.file === undefined || selected.name === undefined) {
@@ -112,7 +113,6 @@ function targetNamed(
   if (input.configName !== undefined) {
     return selected;
   }
-  const isUrl = /^https?:\/\//i.test(target);
   if (!isUrl && !isDirectory(resolve(input.cwd, target))) {
     return selected;
   }
