@@ -63,7 +63,8 @@ describe('buildInvocationRequest', () => {
       Query: { json: '{"a":"1,2","code":"secret"}' },
       Headers: { json: JSON.stringify(DATA.headers) },
     });
-    expect(request.traceContext).toEqual({ traceParent: 'tp', attributes: {} });
+    // 'tp' is not a traceparent: a new trace, as without one.
+    expect(request.traceContext?.traceParent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     // Without one from the caller, a new trace, as the Functions host's activity gives every invocation.
     const untraced = buildInvocationRequest(
       FN,
@@ -71,6 +72,28 @@ describe('buildInvocationRequest', () => {
       { model: 'v4', invocationId: 'i2' },
     );
     expect(untraced.traceContext?.traceParent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(untraced.traceContext?.traceState).toBeUndefined();
+  });
+
+  it("runs the invocation in a child span of the caller's trace, as the Functions host's activity does", () => {
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const traced = (headers: Record<string, string>) =>
+      buildInvocationRequest(FN, { ...DATA, headers }, { model: 'v4', invocationId: 'i3' }).traceContext;
+    const child = traced({ traceparent: caller, tracestate: 'congo=t61rcWkgMzE' });
+    expect(child?.traceParent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(child?.traceParent).not.toBe(caller);
+    expect(child?.traceState).toBe('congo=t61rcWkgMzE');
+    // A zero trace id, upper-case hex or version ff is not a parent: a new trace, its tracestate dropped.
+    for (const bad of [
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      '00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01',
+      'ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ]) {
+      const fresh = traced({ traceparent: bad, tracestate: 'congo=t61rcWkgMzE' });
+      expect(fresh?.traceParent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      expect(fresh?.traceParent).not.toContain('0af7651916cd43dd');
+      expect(fresh?.traceState).toBeUndefined();
+    }
   });
 
   it('v3: adds the joined query and bindingData from the JSON body, query (not code) and route', () => {

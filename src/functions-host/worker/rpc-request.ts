@@ -156,21 +156,29 @@ function jsonBodyEntries(body: Buffer | undefined): Record<string, RpcTypedData>
 }
 
 /**
- * The invocation's W3C trace context: the caller's `traceparent`, else a new trace (a fresh trace id and
- * span id, not sampled), as the Functions host's own activity gives one to every invocation, so app code
- * and tracing agents always find a value.
+ * The invocation's W3C trace context, as the Functions host's own activity gives one to every invocation:
+ * a child span of the caller's `traceparent` (its trace id and flags, a new span id), else a new trace
+ * (a fresh trace id and span id, not sampled), so app code and tracing agents always find a value and a
+ * tracer sees the invocation under the caller's span. A malformed `traceparent` starts a new trace, as
+ * the W3C recommendation says; `tracestate` goes with the caller's trace only.
  */
 function traceContext(headers: Record<string, string>): RpcInvocationRequest['traceContext'] {
   const context: RpcInvocationRequest['traceContext'] = { attributes: {} };
-  context.traceParent = headers.traceparent || newTraceParent();
+  const parent = TRACE_PARENT.exec(headers.traceparent ?? '');
+  if (parent === null || /^0+$/.test(parent[1]) || /^0+$/.test(parent[2])) {
+    context.traceParent = `00-${randomHex(32)}-${randomHex(16)}-00`;
+    return context;
+  }
+  context.traceParent = `00-${parent[1]}-${randomHex(16)}-${parent[3]}`;
   if (headers.tracestate) {
     context.traceState = headers.tracestate;
   }
   return context;
 }
 
-function newTraceParent(): string {
-  const traceId = randomUUID().replaceAll('-', '');
-  const spanId = randomUUID().replaceAll('-', '').slice(0, 16);
-  return `00-${traceId}-${spanId}-00`;
+/** Version 00 (or a later one read as 00): trace id, parent span id, flags; lower-case hex only. */
+const TRACE_PARENT = /^[0-9a-e][0-9a-f]-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:$|-)/;
+
+function randomHex(length: 16 | 32): string {
+  return randomUUID().replaceAll('-', '').slice(0, length);
 }
