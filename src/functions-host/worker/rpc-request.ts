@@ -164,12 +164,12 @@ function jsonBodyEntries(body: Buffer | undefined): Record<string, RpcTypedData>
  */
 function traceContext(headers: Record<string, string>): RpcInvocationRequest['traceContext'] {
   const context: RpcInvocationRequest['traceContext'] = { attributes: {} };
-  const parent = TRACE_PARENT.exec(headers.traceparent ?? '');
-  if (parent === null || /^0+$/.test(parent[1]) || /^0+$/.test(parent[2])) {
+  const [, traceId = '0', spanId = '0', flags = '00'] = TRACE_PARENT.exec(headers.traceparent ?? '') ?? [];
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) {
     context.traceParent = `00-${randomHex(32)}-${randomHex(16)}-00`;
     return context;
   }
-  context.traceParent = `00-${parent[1]}-${randomHex(16)}-${parent[3]}`;
+  context.traceParent = `00-${traceId}-${randomHex(16)}-${flags}`;
   if (headers.tracestate) {
     context.traceState = headers.tracestate;
   }
