@@ -236,11 +236,15 @@ async function checkCreatable(dataDir: string): Promise<void> {
           () => `this user may not create folders in ${parent}`,
         );
   if (problem !== undefined) {
-    throw new PorticoError(
-      'SERVE_DATA_NOT_A_FOLDER',
-      `--data ${dataDir} cannot be created: ${problem}. Give a folder this user may create, or create it first.`,
-    );
+    throw notCreatable(dataDir, problem);
   }
+}
+
+function notCreatable(dataDir: string, problem: string): PorticoError {
+  return new PorticoError(
+    'SERVE_DATA_NOT_A_FOLDER',
+    `--data ${dataDir} cannot be created: ${problem}. Give a folder this user may create, or create it first.`,
+  );
 }
 
 async function startInFolder(options: ServeOptions, dataDir: string): Promise<Service> {
@@ -253,7 +257,9 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
     ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
   });
   const writable = probing.then(async () => {
-    await makePrivateDir(dataDir);
+    await makePrivateDir(dataDir).catch((error: unknown) => {
+      throw notCreatable(dataDir, error instanceof Error ? error.message : String(error));
+    });
     await tightenFolder(dataDir, DATA_ENTRIES);
   });
   // A storage that fails before it waits for `writable` never sees its rejection: it is handled here.

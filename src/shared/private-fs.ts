@@ -4,8 +4,9 @@
  * mode decision goes through here, so that a sandbox that must let another user read one folder changes
  * that folder's mode in one place instead of fighting a process-wide umask.
  */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir } from 'node:fs/promises';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Mode of the folders Portico creates: the owner only. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -14,14 +15,82 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** The group and other bits that a private entry never has. */
 const SHARED_BITS = 0o077;
 
-/** Creates `dir` and any missing parent with mode 0700 (an existing folder is left as it is). */
+/**
+ * Creates `dir` and any missing parent with mode 0700 (an existing folder is left as it is). Parents are
+ * made one by one from the nearest existing one rather than by Node's `recursive` mkdir, which never
+ * returns for a path under a file system that answers ENOENT to every mkdir (`/proc/x`).
+ */
 export async function makePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (await madeOrFound(dir)) {
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent === dir) {
+    throw missingRoot(dir);
+  }
+  await makePrivateDir(parent);
+  if (!(await madeOrFound(dir))) {
+    throw missingRoot(dir);
+  }
 }
 
 /** {@link makePrivateDir} for synchronous callers (opening the SQLite file). */
 export function makePrivateDirSync(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (madeOrFoundSync(dir)) {
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent === dir) {
+    throw missingRoot(dir);
+  }
+  makePrivateDirSync(parent);
+  if (!madeOrFoundSync(dir)) {
+    throw missingRoot(dir);
+  }
+}
+
+/** True when `dir` was made or is a folder already; false when its parent is missing (ENOENT). */
+async function madeOrFound(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir, { mode: PRIVATE_DIR_MODE });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      return false;
+    }
+    if (errorCode(error) === 'EEXIST' && (await stat(dir)).isDirectory()) {
+      return true;
+    }
+    throw error;
+  }
+}
+
+function madeOrFoundSync(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      return false;
+    }
+    if (errorCode(error) === 'EEXIST' && statSync(dir).isDirectory()) {
+      return true;
+    }
+    throw error;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function missingRoot(dir: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${dir}'`), {
+    code: 'ENOENT',
+    syscall: 'mkdir',
+    path: dir,
+    errno: -2,
+  });
 }
 
 /** Creates `file` empty with mode 0600 unless it exists, then takes group and other access away from it. */

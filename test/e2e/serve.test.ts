@@ -120,6 +120,20 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
       expect(below.stderr).toContain(
         `--data ${join(aFile, 'sub')} cannot be created: ${aFile} is not a folder.`,
       );
+      // Under /proc every mkdir answers ENOENT: Node's recursive mkdir never returned there.
+      const proc = await runCli([
+        'serve',
+        '--data',
+        '/proc/portico/data',
+        '--port',
+        '0',
+        '--admin-port',
+        '0',
+      ]);
+      expect(proc.code).toBe(1);
+      expect(proc.stderr).toContain(
+        "--data /proc/portico/data cannot be created: ENOENT: no such file or directory, mkdir '/proc/portico'.",
+      );
       // An unset shell variable ("--data $DATA") must not make the current folder the data folder.
       const empty = await runCli(['serve', '--data', '', '--port', '0', '--admin-port', '0']);
       expect(empty.code).not.toBe(0);
