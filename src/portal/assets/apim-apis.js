@@ -14,6 +14,7 @@ import {
   button,
   checkbox,
   createMessageArea,
+  editPanel,
   field,
   h,
   handleSubmit,
@@ -130,7 +131,6 @@ function settingsButton(api, context) {
  */
 function createSettingsForm(service, onSaved) {
   let id = '';
-  const title = h('h2', { text: 'API settings' });
   const displayName = h('input', { type: 'text', autocomplete: 'off', testid: 'api-settings-display-name' });
   const serviceUrl = h('input', {
     type: 'url',
@@ -145,47 +145,36 @@ function createSettingsForm(service, onSaved) {
     testid: 'api-settings-path',
   });
   const subscription = checkbox('Subscription required', { testid: 'api-settings-subscription' });
-  const messages = createMessageArea('api-settings-message');
-  const submit = button('Save', 'api-settings-save', { type: 'submit', variant: 'primary' });
-  const cancel = button('Cancel', 'api-settings-cancel');
-  const form = h(
-    'form',
-    { class: 'panel', hidden: true, testid: 'api-settings-form' },
-    title,
-    field('Display name', displayName),
-    field('Web service URL', serviceUrl, 'Where the gateway sends the calls.'),
-    field('API URL suffix', path, 'The path after the gateway URL, e.g. orders (empty: the root).'),
-    subscription.element,
-    messages.element,
-    h('div', { class: 'actions' }, submit, cancel),
-  );
-  cancel.addEventListener('click', () => {
-    form.hidden = true;
-  });
-  handleSubmit(form, submit, messages, async () => {
-    await apim.update(service, ['apis', id], {
-      ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-      serviceUrl: serviceUrl.value.trim(),
-      path: path.value.trim().replace(/^\/+/, ''),
-      subscriptionRequired: subscription.input.checked,
-    });
-    form.hidden = true;
-    onSaved(`Saved the settings of the API ${id}.`);
+  const panel = editPanel({
+    testid: 'api-settings',
+    fields: [
+      field('Display name', displayName),
+      field('Web service URL', serviceUrl, 'Where the gateway sends the calls.'),
+      field('API URL suffix', path, 'The path after the gateway URL, e.g. orders (empty: the root).'),
+      subscription.element,
+    ],
+    save: async () => {
+      await apim.update(service, ['apis', id], {
+        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+        serviceUrl: serviceUrl.value.trim(),
+        path: path.value.trim().replace(/^\/+/, ''),
+        subscriptionRequired: subscription.input.checked,
+      });
+      return `Saved the settings of the API ${id}.`;
+    },
+    onSaved,
   });
   return {
-    element: form,
+    element: panel.element,
     /** @param {any} api */
     open(api) {
       id = String(api.name);
       const p = api.properties ?? {};
-      title.textContent = `Settings of the API ${id}`;
       displayName.value = String(p.displayName ?? '');
       serviceUrl.value = String(p.serviceUrl ?? '');
       path.value = String(p.path ?? '');
       subscription.input.checked = p.subscriptionRequired !== false;
-      messages.clear();
-      form.hidden = false;
-      displayName.focus();
+      panel.show(`Settings of the API ${id}`, displayName);
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   button,
   checkbox,
   createMessageArea,
+  editPanel,
   field,
   h,
   handleSubmit,
@@ -101,7 +102,6 @@ function editButton(nv, openEditor) {
  */
 function createEditForm(service, onSaved) {
   let id = '';
-  const title = h('h2', { text: 'Edit named value' });
   const displayName = h('input', {
     type: 'text',
     required: true,
@@ -111,45 +111,34 @@ function createEditForm(service, onSaved) {
   });
   const value = h('input', { type: 'password', autocomplete: 'off', testid: 'named-value-edit-value' });
   const secret = checkbox('Secret (hidden in lists)', { testid: 'named-value-edit-secret' });
-  const messages = createMessageArea('named-value-edit-message');
-  const submit = button('Save', 'named-value-edit-save', { type: 'submit', variant: 'primary' });
-  const cancel = button('Cancel', 'named-value-edit-cancel');
-  const form = h(
-    'form',
-    { class: 'panel', hidden: true, testid: 'named-value-edit-form' },
-    title,
-    field('Display name', displayName, 'Policies use it as {{display name}}.'),
-    field('Value', value, 'Leave it blank to keep the current value.'),
-    secret.element,
-    messages.element,
-    h('div', { class: 'actions' }, submit, cancel),
-  );
-  cancel.addEventListener('click', () => {
-    form.hidden = true;
-  });
-  handleSubmit(form, submit, messages, async () => {
-    await apim.update(service, ['namedValues', id], {
-      displayName: displayName.value.trim(),
-      secret: secret.input.checked,
-      ...(value.value === '' ? {} : { value: value.value }),
-    });
-    form.hidden = true;
-    onSaved(`Saved the named value ${id}.`);
+  const panel = editPanel({
+    testid: 'named-value-edit',
+    fields: [
+      field('Display name', displayName, 'Policies use it as {{display name}}.'),
+      field('Value', value, 'Leave it blank to keep the current value.'),
+      secret.element,
+    ],
+    save: async () => {
+      await apim.update(service, ['namedValues', id], {
+        displayName: displayName.value.trim(),
+        secret: secret.input.checked,
+        ...(value.value === '' ? {} : { value: value.value }),
+      });
+      return `Saved the named value ${id}.`;
+    },
+    onSaved,
   });
   return {
-    element: form,
+    element: panel.element,
     /** @param {any} nv */
     open(nv) {
       id = String(nv.name);
       const p = nv.properties ?? {};
-      title.textContent = `Edit named value ${id}`;
       displayName.value = String(p.displayName ?? '');
       value.value = '';
       value.placeholder = p.secret === true ? '(unchanged)' : String(p.value ?? '');
       secret.input.checked = p.secret === true;
-      messages.clear();
-      form.hidden = false;
-      displayName.focus();
+      panel.show(`Edit named value ${id}`, displayName);
     },
   };
 }

@@ -300,6 +300,52 @@ export function messageOf(error) {
 }
 
 /**
+ * The frame of an edit panel: a hidden form with a title, the given fields, a message area and Save and
+ * Cancel. `save` sends the change and answers the notice to give; the panel then hides and `onSaved` gets
+ * the notice. A failure shows in the panel's message area and leaves it open.
+ * @param {object} spec
+ * @param {string} spec.testid prefix of the test ids: `<testid>-form`, `-message`, `-save`, `-cancel`
+ * @param {(Node | null)[]} spec.fields
+ * @param {() => Promise<string>} spec.save
+ * @param {(notice: string) => void} spec.onSaved
+ */
+export function editPanel({ testid, fields, save, onSaved }) {
+  const title = h('h2');
+  const messages = createMessageArea(`${testid}-message`);
+  const submit = button('Save', `${testid}-save`, { type: 'submit', variant: 'primary' });
+  const cancel = button('Cancel', `${testid}-cancel`);
+  const form = h(
+    'form',
+    { class: 'panel', hidden: true, testid: `${testid}-form` },
+    title,
+    ...fields,
+    messages.element,
+    h('div', { class: 'actions' }, submit, cancel),
+  );
+  cancel.addEventListener('click', () => {
+    form.hidden = true;
+  });
+  handleSubmit(form, submit, messages, async () => {
+    const notice = await save();
+    form.hidden = true;
+    onSaved(notice);
+  });
+  return {
+    element: form,
+    /**
+     * Shows the panel under `heading`, its messages cleared, the focus on `first`.
+     * @param {string} heading @param {HTMLElement} first
+     */
+    show(heading, first) {
+      title.textContent = heading;
+      messages.clear();
+      form.hidden = false;
+      first.focus();
+    },
+  };
+}
+
+/**
  * A button that shows and hides a form (and focuses its first field).
  * @param {string} text
  * @param {string} testid
