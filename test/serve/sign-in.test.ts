@@ -133,6 +133,8 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       OKTA_ID: 'portico-okta',
       OKTA_SECRET: 'okta-secret',
     });
+    // Names shop's client id with a secret it does not know (client ids are public: in every login URL).
+    await createSite('impostor', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'guessed-secret' });
     await createSite('plain', undefined, {});
     await createSite('victim', undefined, {});
     // Custom registrations return to each site; the preconfigured aad returns to the identity host only.
@@ -461,6 +463,26 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     const back = await b.get(siteUrl('shop', '/.auth/logout/okta/callback'));
     expect(back.url).toBe(siteUrl('shop', '/'));
     expect(await me(b, 'shop')).toBeNull();
+  });
+
+  it("keeps a site's client secret its own: naming another site's client id neither borrows nor spoils it", async () => {
+    const shopper = browser();
+    await signIn(shopper, 'shop', 'okta', 'uma');
+    expect((await me(shopper, 'shop'))?.userDetails).toBe('uma@example.com');
+    const borrowed = await signIn(browser(), 'impostor', 'okta', 'uma');
+    expect(borrowed.status).toBe(401);
+    expect(borrowed.text).toContain('invalid_client');
+    const after = browser();
+    await signIn(after, 'shop', 'okta', 'vera');
+    expect((await me(after, 'shop'))?.userDetails).toBe('vera@example.com');
+    // A secret changed in the app settings applies at the next sign-in.
+    const rotated = await t.admin('PUT', `${SITES_PATH}/impostor/builds/default/config/appsettings`, {
+      properties: { OKTA_ID: 'portico-okta', OKTA_SECRET: 'okta-secret' },
+    });
+    expect(rotated.status).toBe(200);
+    const now = browser();
+    await signIn(now, 'impostor', 'okta', 'uma');
+    expect((await me(now, 'impostor'))?.userDetails).toBe('uma@example.com');
   });
 
   it('answers other methods than GET on the sign-in endpoints with 405', async () => {

@@ -6,6 +6,7 @@
  * openid-client (and jose with it) is imported on the first sign-in, not when the edge loads, so that
  * `portico start` and sites without providers never load it (docs/decisions/0024-lazy-cli.md).
  */
+import { createHash } from 'node:crypto';
 import type * as OpenIdClient from 'openid-client';
 import { errorMessage } from '../../../shared/guards.js';
 import { openJson, sealJson } from '../../../shared/seal.js';
@@ -18,6 +19,8 @@ export const FLOW_COOKIE = 'PorticoSignIn';
 export const FLOW_MAX_AGE_SECONDS = 600;
 /** How long a provider's discovery document is reused. */
 const DISCOVERY_TTL_MS = 3_600_000;
+/** Provider configurations kept at most (each site's registrations, by client id and secret). */
+const MAX_CONFIGURATIONS = 1000;
 /** A provider that does not answer within this is reported as unreachable. */
 const PROVIDER_TIMEOUT_MS = 10_000;
 
@@ -106,13 +109,26 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
   const now = options.now ?? Date.now;
   const configurations = new Map<string, { at: number; config: Promise<OpenIdClient.Configuration> }>();
   const configurationOf = (provider: ProviderRegistration): Promise<OpenIdClient.Configuration> => {
-    const key = `${provider.name}\u0000${provider.clientId}\u0000${JSON.stringify(provider.protocol)}`;
+    // A configuration holds the client's secret: it is reused only for the same secret, so a site naming
+    // another tenant's client id can neither borrow that tenant's secret nor lend it a wrong one, and a
+    // rotated secret applies at the next sign-in.
+    const key = [
+      provider.name,
+      provider.clientId,
+      createHash('sha256').update(provider.clientSecret).digest('base64url'),
+      JSON.stringify(provider.protocol),
+    ].join('\u0000');
     const cached = configurations.get(key);
     if (cached !== undefined && now() - cached.at < DISCOVERY_TTL_MS) {
       return cached.config;
     }
     const config = openIdClient().then((client) => configure(client, provider));
+    configurations.delete(key);
     configurations.set(key, { at: now(), config });
+    if (configurations.size > MAX_CONFIGURATIONS) {
+      // The oldest entry goes first (a Map keeps insertion order): settings changed often cannot grow it.
+      configurations.delete(configurations.keys().next().value ?? key);
+    }
     config.catch(() => configurations.delete(key));
     return config;
   };
