@@ -9,7 +9,10 @@ import type { ProxyTarget } from './types.js';
  * Client headers never copied upstream: hop-by-hop fields (RFC 9110 §7.6.1), `host` (undici sets the
  * backend's), `expect` (node has already answered `100-continue`, and undici refuses the field),
  * `content-length` (re-added once, below), and the fields the proxy sets itself, so a client cannot spoof
- * them. `x-ms-client-principal*` and `proxy-*` are matched by prefix in {@link isDroppedRequestHeader}.
+ * them. `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
+ * sign-in for the backend, which may trust them) and `proxy-*` are matched by prefix in
+ * {@link isDroppedRequestHeader}. `x-ms-auth-token` is the token a linked backend checks (a linked call
+ * sets its own).
  */
 const DROPPED_REQUEST_HEADERS = new Set([
   'connection',
@@ -25,6 +28,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-ms-request-id',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'x-ms-auth-token',
 ]);
 
 /** Backend response headers that describe the upstream hop only; node writes its own. */
@@ -113,6 +117,7 @@ function isDroppedRequestHeader(name: string, listed: readonly string[] | undefi
   return (
     DROPPED_REQUEST_HEADERS.has(name) ||
     name.startsWith(PRINCIPAL_PREFIX) ||
+    name.startsWith('x-ms-token-') ||
     name.startsWith('proxy-') ||
     (listed?.includes(name) ?? false)
   );
