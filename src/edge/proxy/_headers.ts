@@ -11,8 +11,8 @@ import type { ProxyTarget } from './types.js';
  * `content-length` (re-added once, below), and the fields the proxy sets itself, so a client cannot spoof
  * them. `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
  * sign-in for the backend, which may trust them) and `proxy-*` are matched by prefix in
- * {@link isDroppedRequestHeader}. `x-ms-auth-token` is the token a linked backend checks (a linked call
- * sets its own).
+ * {@link isDroppedRequestHeader}. `x-ms-auth-token` passes: it is the site's token a linked function app
+ * checks and then hands on to its code (a linked call replaces a client's copy with its own).
  */
 const DROPPED_REQUEST_HEADERS = new Set([
   'connection',
@@ -28,7 +28,6 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-ms-request-id',
   'x-forwarded-host',
   'x-forwarded-proto',
-  'x-ms-auth-token',
 ]);
 
 /** Backend response headers that describe the upstream hop only; node writes its own. */
