@@ -259,26 +259,39 @@ export async function findInvitationProvider(
   ctx: ControlContext,
   siteId: string,
   code: string,
+  hostname?: string,
 ): Promise<string | undefined> {
   const invitation = await ctx.db
     .selectFrom('invitations')
-    .select(['provider', 'expires_at', 'accepted_at'])
+    .select(['provider', 'domain', 'expires_at', 'accepted_at'])
     .where('code_hash', '=', sha256Hex(code))
     .where('site_id', '=', siteId)
     .executeTakeFirst();
   const usable =
     invitation !== undefined &&
     invitation.accepted_at === null &&
-    invitation.expires_at > ctx.now().toISOString();
+    invitation.expires_at > ctx.now().toISOString() &&
+    onItsDomain(invitation, hostname);
   return usable ? invitation.provider : undefined;
 }
 
-/** Accepts an invitation for the signed-in identity; a wrong, used or expired link is a 400. */
+/**
+ * True when a link is opened on the host its invitation names (spec §2.4: an invitation is tied to one
+ * domain), or when no host is given (the control plane's own callers).
+ */
+function onItsDomain(invitation: { readonly domain: string }, hostname: string | undefined): boolean {
+  return hostname === undefined || invitation.domain.toLowerCase() === hostname.toLowerCase();
+}
+
+/**
+ * Accepts an invitation for the signed-in identity; a wrong, used or expired link, or one opened on
+ * another host than its domain (`identity.hostname`), is a 400.
+ */
 export async function acceptInvitation(
   ctx: ControlContext,
   site: Site,
   code: string,
-  identity: { provider: string; userDetails: string },
+  identity: { provider: string; userDetails: string; hostname?: string },
 ): Promise<SiteUser> {
   const now = ctx.now().toISOString();
   const invitation = await ctx.db
@@ -291,6 +304,7 @@ export async function acceptInvitation(
     invitation !== undefined &&
     invitation.accepted_at === null &&
     invitation.expires_at > now &&
+    onItsDomain(invitation, identity.hostname) &&
     invitation.provider === identity.provider.toLowerCase() &&
     invitation.user_details === identity.userDetails.toLowerCase();
   if (!matches) {

@@ -37,14 +37,14 @@ export async function handleInvitation(
   }
   const principal = ctx.principal();
   if (principal === null) {
-    const provider = await identity.invitationProvider(code);
+    const provider = await identity.invitationProvider(code, ctx.host);
     if (provider === undefined) {
       return sendError(ctx, 400, INVALID_TEXT);
     }
     const back = encodeURIComponent(`${PREFIX}${code}`);
     return sendRedirect(ctx.res, 302, `/.auth/login/${provider}?post_login_redirect_uri=${back}`, ctx.origin);
   }
-  const outcome = await identity.acceptInvitation(code, principal);
+  const outcome = await identity.acceptInvitation(code, principal, ctx.host);
   ctx.trace.note = `invitation ${outcome}`;
   if (outcome === 'accepted') {
     return sendRedirect(ctx.res, 302, '/', ctx.origin);

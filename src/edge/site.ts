@@ -52,10 +52,13 @@ export type InvitationOutcome = 'accepted' | 'invalid' | 'user-limit';
 
 /** Invitations and user data of a site, kept by the host (spec §2.4). */
 export interface SiteIdentity {
-  /** The provider a usable invitation names; undefined when the link is unknown, used or expired. */
-  invitationProvider(code: string): Promise<string | undefined>;
-  /** Gives the signed-in user the invitation's roles, when it is theirs and still usable. */
-  acceptInvitation(code: string, principal: ClientPrincipal): Promise<InvitationOutcome>;
+  /**
+   * The provider a usable invitation names; undefined when the link is unknown, used, expired, or opened
+   * on another host than its invitation's domain (`host`: the request's Host, a port allowed).
+   */
+  invitationProvider(code: string, host: string): Promise<string | undefined>;
+  /** Gives the signed-in user the invitation's roles, when it is theirs, still usable and on its host. */
+  acceptInvitation(code: string, principal: ClientPrincipal, host: string): Promise<InvitationOutcome>;
   /** Forgets what the site keeps of the user (`/.auth/purge/<provider>`). */
   purge(principal: ClientPrincipal): Promise<void>;
 }

@@ -142,13 +142,14 @@ export function createSiteIdentity(
   applyChanges: () => Promise<void>,
 ): SiteIdentity {
   return {
-    invitationProvider: (code) => findInvitationProvider(control, entry.siteId, code),
-    async acceptInvitation(code, principal): Promise<InvitationOutcome> {
+    invitationProvider: (code, host) => findInvitationProvider(control, entry.siteId, code, hostnameOf(host)),
+    async acceptInvitation(code, principal, host): Promise<InvitationOutcome> {
       try {
         const site = await getSite(control, entry.siteName);
         await acceptInvitation(control, site, code, {
           provider: principal.identityProvider,
           userDetails: principal.userDetails,
+          hostname: hostnameOf(host),
         });
       } catch (error) {
         if (isUserError(error)) {
@@ -165,4 +166,9 @@ export function createSiteIdentity(
       }
     },
   };
+}
+
+/** A Host field's name without its port. */
+function hostnameOf(host: string): string {
+  return host.replace(/:\d*$/, '');
 }

@@ -201,6 +201,19 @@ describe('portico serve: users, invitations and sessions', () => {
     ]);
   });
 
+  it("an invitation link works on its own domain only, not on a preview environment's host", async () => {
+    const build = await t.admin('GET', `${SITES_PATH}/club/builds/stage`);
+    const stage = build.json<{ properties: { hostname: string } }>().properties.hostname;
+    const link = await invite('club', 'dora', 'member');
+    const onStage = await mint('club', 'dora', 'stage');
+    expect((await open(stage, link)).status).toBe(400);
+    expect((await open(stage, link, onStage.cookie)).status).toBe(400);
+    expect((await me(stage, onStage.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+    const dora = await mint('club', 'dora');
+    expect((await open(club, link, dora.cookie)).status).toBe(302);
+    expect((await me(club, dora.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'member']);
+  });
+
   it('answers 400 for unknown or malformed links and 405 for other methods', async () => {
     const unknown = await open(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(unknown.status).toBe(400);
