@@ -13,6 +13,7 @@ import {
   formatDiagnostics,
   LEGACY_ROUTES_FILE_NAME,
   loadConfig,
+  type NormalizedConfig,
 } from './config/index.js';
 import {
   type ApiProxy,
@@ -354,7 +355,10 @@ async function readRulesState(
     ...(options.configSkipDirs === undefined ? {} : { skipDirs: options.configSkipDirs }),
   });
   const warnings = formatDiagnostics(
-    loaded.diagnostics.filter((d) => d.severity === 'warning'),
+    [
+      ...loaded.diagnostics.filter((d) => d.severity === 'warning'),
+      ...(loaded.ok ? rolesSourceWithoutApi(loaded.config, loaded.file, options) : []),
+    ],
     displayBase(configDir),
   );
   if (!loaded.ok) {
@@ -364,6 +368,29 @@ async function readRulesState(
   return planErrors.length > 0
     ? { ok: false, diagnostics: planErrors, warnings, file: loaded.file }
     : { ok: true, rules: compileSiteRules(loaded.config), warnings, file: loaded.file };
+}
+
+/**
+ * A roles function with no API to run it: sign-in still works from the form, without the function's
+ * roles, which a developer would otherwise only notice on a 403.
+ */
+function rolesSourceWithoutApi(
+  config: NormalizedConfig,
+  file: string | undefined,
+  options: DevServerOptions,
+): Diagnostic[] {
+  const rolesSource = config.auth?.rolesSource;
+  if (rolesSource === undefined || options.apiDir !== undefined || options.apiDevserverUrl !== undefined) {
+    return [];
+  }
+  return [
+    {
+      severity: 'warning',
+      path: 'auth.rolesSource',
+      message: `${rolesSource} is not called: no API is running (start with --api <folder> or --api-devserver-url <url>), so signing in gives no roles from it.`,
+      ...(file === undefined ? {} : { file }),
+    },
+  ];
 }
 
 function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {

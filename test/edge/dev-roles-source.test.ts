@@ -185,3 +185,29 @@ describe('portico start --api: the roles function of the managed functions', () 
     expect(opened.text).toBe('the secret');
   });
 });
+
+describe('portico start without an API: a roles function that cannot be called', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(
+      { 'index.html': 'home' },
+      { config: { routes: [], auth: { rolesSource: '/api/GetRoles' } } },
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('says at start that no roles will come from it, and the form still signs in', async () => {
+    expect(app.logs.join('\n')).toContain(
+      'auth.rolesSource: /api/GetRoles is not called: no API is running (start with --api <folder> or --api-devserver-url <url>)',
+    );
+    const signedIn = await app.fetch('/.auth/login/github', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ userDetails: 'ada', userRoles: 'editor' }).toString(),
+    });
+    expect(signedIn.status).toBe(302);
+  });
+});
