@@ -10,9 +10,14 @@ describe('resolveSafeRedirect', () => {
     expect(resolveSafeRedirect('/profile/settings', ctx)).toBe('http://127.0.0.1:4280/profile/settings');
   });
 
-  it('keeps absolute URLs on the same host, whatever the scheme', () => {
+  it('keeps absolute URLs on the same host, over HTTP or HTTPS from HTTP, over HTTPS only from HTTPS', () => {
     expect(resolveSafeRedirect('http://127.0.0.1:4280/success', ctx)).toBe('http://127.0.0.1:4280/success');
     expect(resolveSafeRedirect('https://127.0.0.1:4280/success', ctx)).toBe('https://127.0.0.1:4280/success');
+    const secure = { origin: 'https://shop.example', allowedHosts: ['www.example.com'] };
+    expect(resolveSafeRedirect('https://shop.example/ok', secure)).toBe('https://shop.example/ok');
+    // A signed-in user sent from HTTPS to plain HTTP would carry the session over an open connection.
+    expect(resolveSafeRedirect('http://shop.example/ok', secure)).toBeUndefined();
+    expect(resolveSafeRedirect('http://www.example.com/bye', secure)).toBeUndefined();
   });
 
   it('keeps absolute URLs on an allowed forwarded host', () => {

@@ -55,10 +55,15 @@ function resolvePath(path: string, origin: string): string | undefined {
 
 function resolveAbsolute(value: string, ctx: RedirectContext): string | undefined {
   const url = parseUrl(value);
-  if (url === undefined || url.username !== '' || url.password !== '') {
+  if (url === undefined || url.username !== '' || url.password !== '' || downgrades(url, ctx.origin)) {
     return undefined;
   }
   return isTrustedHost(url, ctx) ? url.href : undefined;
+}
+
+/** True when a request that came over HTTPS would be sent on to plain HTTP. */
+function downgrades(url: URL, origin: string): boolean {
+  return url.protocol === 'http:' && origin.startsWith('https:');
 }
 
 function isTrustedHost(url: URL, ctx: RedirectContext): boolean {
