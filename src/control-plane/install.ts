@@ -5,6 +5,8 @@
  *
  * The API folder is a tenant's: npm runs with `--ignore-scripts`, with none of the server's environment
  * (a project `.npmrc` expands `${VARS}`, so it could send the admin token to a registry of its choosing),
+ * with only the registry settings of the project's `.npmrc` (`project-npmrc.ts`: its other keys could make
+ * npm read the server's files or install outside the project), its own config files and a local install,
  * and dependencies that point at the server's own folders (`file:`, `link:`, paths, workspaces,
  * lockfile entries resolved to a path) are refused: npm would copy those folders into the deployment.
  */
@@ -18,10 +20,13 @@ import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
 import { createNpmLog, createRedactor, type NpmLog, PROGRESS_INTERVAL_MS } from './npm-log.js';
+import { droppedKeysLine, filterProjectNpmrc } from './project-npmrc.js';
 
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 const MAX_LOG_CHARS = 64 * 1024;
+/** npm's global config file in npm's home: empty (a system-wide npmrc is not the project's business). */
+const GLOBAL_CONFIG = 'global-npmrc';
 
 /** Files npm reads to decide what it installs, in the API folder; all of them key a remembered install. */
 const DECIDING_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'] as const;
@@ -146,15 +151,32 @@ export async function installDependencies(
   const env = npmEnvironment(home);
   const settings = operatorNpmSettings();
   await writeFile(join(home, '.npmrc'), userConfigOf(settings), { mode: 0o600 });
-  const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => undefined);
+  await writeFile(join(home, GLOBAL_CONFIG), '', { mode: 0o600 });
+  const projectFile = join(apiDir, '.npmrc');
+  const npmrc = await readFile(projectFile, 'utf8').catch(() => undefined);
   const npmLog = createNpmLog({
     now: () => performance.now(),
     emit: options.onLine ?? (() => undefined),
     redact: createRedactor(npmrc, { ...env, ...settings }),
   });
-  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(() =>
-    options.homeDir === undefined ? rm(home, { recursive: true, force: true }) : undefined,
-  );
+  // npm reads the project's .npmrc from the folder it installs in: for the install it holds only the
+  // keys a project may set, and the tenant's file is put back after.
+  const filtered = npmrc === undefined ? undefined : filterProjectNpmrc(npmrc);
+  if (filtered !== undefined) {
+    await writeFile(projectFile, filtered.text);
+    const dropped = droppedKeysLine(filtered.dropped);
+    if (dropped !== undefined) {
+      npmLog.line(dropped);
+    }
+  }
+  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(async () => {
+    if (npmrc !== undefined) {
+      await writeFile(projectFile, npmrc);
+    }
+    if (options.homeDir === undefined) {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
   // npm writes with the process umask (0644 files): the installed files, and its cache, become private
   // like the rest of the data folder.
   await tightenTree(apiDir);
@@ -305,7 +327,18 @@ function npmEnvironment(home: string): Record<string, string> {
       env[name] = value;
     }
   }
-  return { ...env, HOME: home, npm_config_cache: join(home, 'cache'), npm_config_logs_max: '0' };
+  // npm's environment outranks a project's .npmrc: where npm reads its own config, installs and caches
+  // stays the server's choice whatever the project file says (it is filtered too: project-npmrc.ts).
+  return {
+    ...env,
+    HOME: home,
+    npm_config_cache: join(home, 'cache'),
+    npm_config_logs_max: '0',
+    npm_config_userconfig: join(home, '.npmrc'),
+    npm_config_globalconfig: join(home, GLOBAL_CONFIG),
+    npm_config_global: 'false',
+    npm_config_location: 'project',
+  };
 }
 
 function runNpm(

@@ -294,6 +294,48 @@ describe('API dependencies installed at deploy', () => {
       expect(seen.join('\n')).not.toContain(secret);
       expect(seen.join('\n')).not.toContain(operatorToken);
     }, 120_000);
+
+    it('a project .npmrc cannot make npm read the server’s files or install globally', async () => {
+      const { port } = registry.address() as AddressInfo;
+      // A file of the server's: npm prints each line of a config file it does not understand, so a
+      // project naming it as its user or global config would read it into the deployment log.
+      const outside = await mkdtemp(join(tmpdir(), 'portico-outside-'));
+      const serverFile = join(outside, 'server-secret');
+      await writeFile(serverFile, 'server-secret-line-4be1\n');
+      const otherFile = join(outside, 'other-secret');
+      await writeFile(otherFile, 'other-secret-line-77d0\n');
+      const prefix = join(outside, 'prefix');
+      const api = await apiVariant(
+        { dependencies: { 'portico-no-such-package': '1.0.0' } },
+        {
+          '.npmrc': [
+            `registry=http://127.0.0.1:${port}/`,
+            `userconfig=${serverFile}`,
+            `globalconfig=${otherFile}`,
+            `cafile=${serverFile}`,
+            'global=true',
+            `prefix=${prefix}`,
+            '',
+          ].join('\n'),
+        },
+      );
+      const before = seen.length;
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).not.toContain('server-secret-line-4be1');
+      expect(deployed.text).not.toContain('other-secret-line-77d0');
+      expect(deployed.text).toContain(
+        '.npmrc: left out userconfig, globalconfig, cafile, global, prefix: the server',
+      );
+      // The registry the project names is still the one npm asks; nothing was installed under the prefix.
+      expect(seen.length).toBeGreaterThan(before);
+      expect(await readFile(join(api, '.npmrc'), 'utf8')).toContain('global=true');
+      await expect(
+        readFile(join(prefix, 'lib', 'node_modules', 'fixture-serve-api', 'package.json')),
+      ).rejects.toThrow();
+    }, 120_000);
   });
 
   describe('install progress and secrets', () => {
