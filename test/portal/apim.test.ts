@@ -379,6 +379,42 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       }>();
       expect(global.properties.value).toContain('x-from-portal');
 
+      // Unsaved edits, and the picker moved then the move cancelled: the picker shows global again, and
+      // Save acts on what it names.
+      await portal.page.getByTestId('policy-xml').fill(good.replace('<value>1</value>', '<value>2</value>'));
+      const asked = new Promise<string>((resolve) => {
+        portal.page.once('dialog', (dialog) => {
+          resolve(dialog.message());
+          void dialog.dismiss();
+        });
+      });
+      await portal.page.getByTestId('policy-scope').selectOption('api:orders');
+      expect(await asked).toBe('The policy document has unsaved changes. Leave this page and lose them?');
+      await value(portal.page.getByTestId('policy-scope')).toBe('global');
+      // Someone else changes the global policy meanwhile: this page's save must not undo it.
+      portal.expectStatus(412);
+      const other = good.replace('x-from-portal', 'x-from-cli');
+      const changed = await portal.t.admin('PUT', `${SERVICES}/pol-gw/policies/policy`, {
+        properties: { format: 'rawxml', value: other },
+      });
+      expect(changed.status).toBe(200);
+      await portal.page.getByTestId('policy-save').click();
+      await text(portal.page.getByTestId('policy-message-error')).toContain(
+        'Someone changed this policy since this page loaded it',
+      );
+      const kept = (await portal.t.admin('GET', `${SERVICES}/pol-gw/policies/policy`)).json<{
+        properties: { value: string };
+      }>();
+      expect(kept.properties.value).toContain('x-from-cli');
+      // An address no picker makes is not shown as the global scope (the unsaved edit given up).
+      portal.page.once('dialog', (dialog) => void dialog.accept());
+      await portal.page.evaluate("location.hash = '#/apim/pol-gw/policies/nosuch'");
+      await text(portal.page.getByTestId('policy-error')).toContain(
+        "The address names no policy scope ('nosuch')",
+      );
+      await portal.page.evaluate("location.hash = '#/apim/pol-gw/policies/global'");
+      await value(portal.page.getByTestId('policy-xml')).toContain('x-from-cli');
+
       // The operation scope, chosen in the picker.
       await portal.page.getByTestId('policy-scope').selectOption('operation:orders:list');
       await visible(portal.page.getByTestId('policy-none')).toBe(true);

@@ -97,6 +97,18 @@ export function setUnauthorizedListener(listener) {
  * @returns {Promise<any>}
  */
 export async function call(method, path, options = {}) {
+  return (await callVersioned(method, path, options)).body;
+}
+
+/**
+ * {@link call}, with the version the answer names (its `ETag`), for an edit that must not overwrite a
+ * change made since it was read (`If-Match`).
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, bytes?: Uint8Array<ArrayBuffer>, token?: string | null, headers?: Record<string, string> }} [options]
+ * @returns {Promise<{ body: any, etag: string | undefined }>}
+ */
+export async function callVersioned(method, path, options = {}) {
   const token = options.token === undefined ? readToken() : options.token;
   /** @type {Record<string, string>} */
   const headers = {
@@ -127,7 +139,7 @@ export async function call(method, path, options = {}) {
   }
   const body = await readBody(response);
   if (response.ok) {
-    return body;
+    return { body, etag: response.headers.get('etag') ?? undefined };
   }
   const error = toApiError(response, body);
   if (error.code === 'CONTROL_UNAUTHORIZED' && options.token === undefined) {

@@ -4,7 +4,15 @@
  * and "Backends and links"), over the same `call` as every other screen. Kept apart from `api.js` so
  * the static web app screens and these grow without touching each other.
  */
-import { ApiError, api, BACKEND_TYPES, backendResourceId, call, PROVIDERS_PATH } from './api.js';
+import {
+  ApiError,
+  api,
+  BACKEND_TYPES,
+  backendResourceId,
+  call,
+  callVersioned,
+  PROVIDERS_PATH,
+} from './api.js';
 
 /** The API Management services collection. */
 export const SERVICES_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service`;
@@ -103,6 +111,21 @@ export const apim = {
    */
   update: (service, segments, properties) =>
     call('PATCH', servicePath(service, ...segments), { body: { properties } }),
+  /**
+   * One entity as it is now, with its version: `{ body, etag }`.
+   * @param {string} service @param {string[]} segments
+   */
+  read: (service, segments) => callVersioned('GET', servicePath(service, ...segments)),
+  /**
+   * {@link apim.update} while the entity is still version `etag` (else a 412: someone changed it since).
+   * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
+   * @param {string | undefined} etag
+   */
+  updateVersion: (service, segments, properties, etag) =>
+    call('PATCH', servicePath(service, ...segments), {
+      body: { properties },
+      headers: etag === undefined ? {} : { 'if-match': etag },
+    }),
   /** @param {string} service @param {string[]} segments */
   remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
   /** @param {string} service @param {string} apiId */
@@ -137,21 +160,39 @@ export const apim = {
   namedValue: async (service, id) =>
     String((await call('POST', `${servicePath(service, 'namedValues', id)}/listValue`)).value ?? ''),
   /**
-   * The policy document of a scope, or undefined when the scope has none.
-   * @param {string} service @param {PolicyScope} scope @returns {Promise<string | undefined>}
+   * The policy document of a scope with its version, or undefined when the scope has none.
+   * @param {string} service @param {PolicyScope} scope
+   * @returns {Promise<{ document: string, etag: string | undefined } | undefined>}
    */
   // The scope's list of policies (none or one): a scope without a policy is the usual case, and answers
   // 200 with an empty list rather than a 404 the browser would log as an error; a scope that does not
   // exist still fails, saying so.
+  // With a policy, its version is read too, so that a save or delete cannot undo another editor's change.
   getPolicy: async (service, scope) => {
     const [policy] = await list(policyPath(service, scope).slice(0, -'/policy'.length));
-    return policy === undefined ? undefined : String(policy.properties?.value ?? '');
+    if (policy === undefined) {
+      return undefined;
+    }
+    const { body, etag } = await callVersioned('GET', policyPath(service, scope));
+    return { document: String(body.properties?.value ?? ''), etag };
   },
-  /** @param {string} service @param {PolicyScope} scope @param {string} value */
-  setPolicy: (service, scope, value) =>
-    call('PUT', policyPath(service, scope), { body: { properties: { format: 'rawxml', value } } }),
-  /** @param {string} service @param {PolicyScope} scope */
-  deletePolicy: (service, scope) => call('DELETE', policyPath(service, scope)),
+  /**
+   * Saves a scope's policy while it is the version read (`etag`; undefined: while it has none).
+   * @param {string} service @param {PolicyScope} scope @param {string} value @param {string | undefined} etag
+   * @returns {Promise<string | undefined>} the version saved
+   */
+  setPolicy: async (service, scope, value, etag) =>
+    (
+      await callVersioned('PUT', policyPath(service, scope), {
+        body: { properties: { format: 'rawxml', value } },
+        headers: etag === undefined ? { 'if-none-match': '*' } : { 'if-match': etag },
+      })
+    ).etag,
+  /** @param {string} service @param {PolicyScope} scope @param {string | undefined} etag */
+  deletePolicy: (service, scope, etag) =>
+    call('DELETE', policyPath(service, scope), {
+      headers: etag === undefined ? {} : { 'if-match': etag },
+    }),
 };
 
 /**

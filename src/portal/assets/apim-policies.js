@@ -6,10 +6,11 @@
  * The scope is the route's last segment: `global`, `product:<id>`, `api:<id>` or `operation:<api>:<op>`.
  */
 
+import { ApiError } from './api.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
-import { guardUnsaved } from './unsaved.js';
+import { guardUnsaved, onPickerMove } from './unsaved.js';
 
 /** What a scope without a policy starts from: every section inherits its parent's (`<base />`). */
 const TEMPLATE = `<policies>
@@ -68,11 +69,22 @@ function scopeKey(scope) {
 export async function renderPolicies(body, view) {
   const service = String(view.service.name);
   const scope = parseScope(view.route.arg);
+  if (view.route.arg !== undefined && scopeKey(scope) !== view.route.arg) {
+    // An address the scope picker cannot make: never shown (and edited) as the global scope.
+    replace(
+      body,
+      errorNotice(
+        `The address names no policy scope ('${view.route.arg}'). Pick one under Policies.`,
+        'policy-error',
+      ),
+    );
+    return;
+  }
   replace(body, loading('Loading the policy…'));
   let choices;
-  let document;
+  let saved;
   try {
-    [choices, document] = await Promise.all([scopeChoices(service), apim.getPolicy(service, scope)]);
+    [choices, saved] = await Promise.all([scopeChoices(service), apim.getPolicy(service, scope)]);
   } catch (error) {
     replace(body, errorNotice(messageOf(error), 'policy-error'));
     return;
@@ -84,13 +96,13 @@ export async function renderPolicies(body, view) {
       h('option', { value: choice.value, text: choice.label, selected: choice.value === scopeKey(scope) }),
     ),
   );
-  picker.addEventListener('change', () => {
-    location.hash = `#/apim/${encodeURIComponent(service)}/policies/${encodeURIComponent(picker.value)}`;
+  onPickerMove(picker, (value) => {
+    location.hash = `#/apim/${encodeURIComponent(service)}/policies/${encodeURIComponent(value)}`;
   });
   replace(
     body,
     h('div', { class: 'toolbar' }, field('Scope', picker)),
-    policyEditor(service, scope, document, () => view.reload()),
+    policyEditor(service, scope, saved, () => view.reload()),
   );
 }
 
@@ -118,12 +130,16 @@ async function scopeChoices(service) {
  * The editor of one scope's document.
  * @param {string} service
  * @param {import('./apim-api.js').PolicyScope} scope
- * @param {string | undefined} saved the document, or undefined when the scope has none
+ * @param {{ document: string, etag: string | undefined } | undefined} saved the document and its version,
+ *   or undefined when the scope has none
  * @param {() => void} reload
  */
 function policyEditor(service, scope, saved, reload) {
-  const editor = createCodeEditor(saved ?? TEMPLATE);
-  let stored = saved ?? TEMPLATE;
+  const editor = createCodeEditor(saved?.document ?? TEMPLATE);
+  let stored = saved?.document ?? TEMPLATE;
+  // The version this page read: a save or delete goes ahead only while the policy is still that version.
+  let version = saved?.etag;
+  let exists = saved !== undefined;
   guardUnsaved(() =>
     editor.textarea.value !== stored ? 'The policy document has unsaved changes.' : undefined,
   );
@@ -147,12 +163,13 @@ function policyEditor(service, scope, saved, reload) {
     messages.clear();
     showProblems([]);
     try {
-      await apim.setPolicy(service, scope, editor.textarea.value);
+      version = await apim.setPolicy(service, scope, editor.textarea.value, exists ? version : undefined);
+      exists = true;
       stored = editor.textarea.value;
       messages.show('Saved. The gateway applies the policy from the next call on.', 'success');
       remove.disabled = false;
     } catch (error) {
-      messages.show(messageOf(error));
+      messages.show(changedMeanwhile(error) ? CHANGED_MEANWHILE : messageOf(error));
       showProblems(/** @type {any} */ (error)?.details ?? []);
     } finally {
       save.disabled = false;
@@ -160,7 +177,7 @@ function policyEditor(service, scope, saved, reload) {
   });
   remove.addEventListener('click', async () => {
     const confirmed = await confirmDialog({
-      title: 'Delete this policy?',
+      title: `Delete the policy of ${scopeLabel(scope)}?`,
       message: 'The scope then only inherits the policies of the scopes above it.',
       confirmLabel: 'Delete',
       danger: true,
@@ -169,16 +186,16 @@ function policyEditor(service, scope, saved, reload) {
       return;
     }
     try {
-      await apim.deletePolicy(service, scope);
+      await apim.deletePolicy(service, scope, version);
       reload();
     } catch (error) {
-      messages.show(messageOf(error));
+      messages.show(changedMeanwhile(error) ? CHANGED_MEANWHILE : messageOf(error));
     }
   });
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'policy-title' },
-    h('h2', { id: 'policy-title', text: 'Policy document' }),
+    h('h2', { id: 'policy-title', text: `Policy document of ${scopeLabel(scope)}` }),
     saved === undefined
       ? h('p', {
           class: 'hint',
@@ -191,6 +208,37 @@ function policyEditor(service, scope, saved, reload) {
     problems,
     h('div', { class: 'actions' }, save, remove),
   );
+}
+
+const CHANGED_MEANWHILE =
+  'Someone changed this policy since this page loaded it (with the CLI, or in another tab), so nothing was saved or deleted: that would have undone their change. Reload the page to see it, then make your change again.';
+
+/**
+ * True for the 412 (or, for a scope that had no policy, the 409) of a change made since the page read.
+ * @param {unknown} error
+ */
+function changedMeanwhile(error) {
+  return (
+    error instanceof ApiError &&
+    (error.code === 'CONTROL_PRECONDITION_FAILED' || error.code === 'CONTROL_ENTITY_EXISTS')
+  );
+}
+
+/**
+ * What a scope is called in titles and questions: "all APIs (global)", "the API orders", ….
+ * @param {import('./apim-api.js').PolicyScope} scope
+ */
+function scopeLabel(scope) {
+  switch (scope.kind) {
+    case 'product':
+      return `the product ${scope.productId}`;
+    case 'api':
+      return `the API ${scope.apiId}`;
+    case 'operation':
+      return `the operation ${scope.operationId} of the API ${scope.apiId}`;
+    default:
+      return 'all APIs (global)';
+  }
 }
 
 /** `line 4, column 5` → 4 (0 when the path names no line). @param {string} path */

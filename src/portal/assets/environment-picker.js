@@ -6,6 +6,7 @@
  */
 import { api } from './api.js';
 import { errorNotice, field, h, loading, messageOf, replace } from './dom.js';
+import { onPickerMove } from './unsaved.js';
 
 /**
  * Draws a tab that shows one environment (`view.route.arg`, production when none): a loading line, then
@@ -55,9 +56,9 @@ export function environmentPicker(view, builds, current, testid) {
       }),
     ),
   );
-  picker.addEventListener('change', () => {
+  onPickerMove(picker, (value) => {
     const site = encodeURIComponent(view.site.name);
-    view.app.navigate(`#/sites/${site}/${view.route.tab}/${encodeURIComponent(picker.value)}`);
+    view.app.navigate(`#/sites/${site}/${view.route.tab}/${encodeURIComponent(value)}`);
   });
   return h('div', { class: 'toolbar' }, field('Environment', picker));
 }

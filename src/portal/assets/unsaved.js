@@ -33,3 +33,22 @@ export function confirmLeave() {
 export function hasUnsaved() {
   return guard?.() !== undefined;
 }
+
+/**
+ * A picker that moves to another page (the environment or policy scope chooser): it asks before losing
+ * edits, and when the user keeps them it shows the page on show again, so that what it names is always
+ * what Save and Delete act on.
+ * @param {HTMLSelectElement} picker
+ * @param {(value: string) => void} go moves to the page of a value
+ */
+export function onPickerMove(picker, go) {
+  const shown = picker.value;
+  picker.addEventListener('change', () => {
+    if (!confirmLeave()) {
+      picker.value = shown;
+      return;
+    }
+    clearUnsavedGuard();
+    go(picker.value);
+  });
+}
