@@ -10,10 +10,15 @@ import type { Logger } from '../shared/logger.js';
 import { redactUrl } from './database.js';
 
 const CHANNEL = 'portico:changes';
+/** How long a Redis command may take before it counts as failed. */
+const COMMAND_TIMEOUT_MS = 2000;
 
 /** Tells other nodes that the change log has news. */
 export interface ChangeBus {
-  /** Announces a change this node wrote; never rejects (a failure is logged once). */
+  /**
+   * Announces a change this node wrote; never rejects (a failure is logged once), and never waits for
+   * Redis: a Redis that holds the connection without answering must not hold up the write that changed.
+   */
   announce(): Promise<void>;
   /** Resolves when Redis answers now; rejects at once while it is away (readiness checks). */
   ping(): Promise<void>;
@@ -59,7 +64,7 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
   });
   return {
     async announce() {
-      await publisher.publish(CHANNEL, node).then(
+      publisher.publish(CHANNEL, node).then(
         () => undefined,
         () => undefined,
       );
@@ -79,6 +84,9 @@ function createClient(RedisClient: typeof Redis, url: string): Redis {
     // Commands fail at once while Redis is away instead of piling up; polling covers the gap.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A Redis that keeps the connection but stops answering (paused, overloaded) fails a command after
+    // this, as an unreachable one does at once; readiness checks then say degraded.
+    commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
 }

@@ -1,6 +1,7 @@
 /**
  * A TCP relay in front of a shared server (PostgreSQL, Redis) that a test can "stop" and "start" without
- * touching the real server, which other tests use: stopping closes the port and cuts every connection.
+ * touching the real server, which other tests use: stopping closes the port and cuts every connection;
+ * holding keeps the connections and answers nothing.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -11,14 +12,27 @@ export interface TcpRelay {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /**
+   * Keeps every connection open but passes nothing back from the server (a paused or overloaded server
+   * that still holds its connections), until {@link TcpRelay.resume}.
+   */
+  hold(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
 /** Starts a relay to `host:port`. */
 export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
+  let held = false;
   const server: Server = createServer((client) => {
     const upstream = connect(target.port, target.host);
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
+    if (held) {
+      upstream.pause();
+    }
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -57,5 +71,17 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
       await listenOn(port);
     },
     close: stop,
+    hold: () => {
+      held = true;
+      for (const upstream of upstreams) {
+        upstream.pause();
+      }
+    },
+    resume: () => {
+      held = false;
+      for (const upstream of upstreams) {
+        upstream.resume();
+      }
+    },
   };
 }

@@ -90,6 +90,21 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
     await eventually(async () => (await ready()).body.status === 'ready', 20_000);
   });
 
+  it('does not hold up a management write while Redis keeps its connection but stops answering', async () => {
+    expect((await t.admin('PUT', `${SITES_PATH}/held`, { sku: { name: 'Standard' } })).status).toBe(201);
+    redisRelay.hold();
+    try {
+      const saved = await t.admin('PUT', `${SITES_PATH}/held/builds/default/config/appsettings`, {
+        properties: { WHILE_HELD: '1' },
+      });
+      expect(saved.status, saved.text).toBe(200);
+      await eventually(async () => (await ready()).body.status === 'degraded', 20_000);
+    } finally {
+      redisRelay.resume();
+    }
+    await eventually(async () => (await ready()).body.status === 'ready', 20_000);
+  });
+
   it('a node started while Redis is unreachable serves, degraded, and joins Redis once it answers', async () => {
     await redisRelay.stop();
     const logger = recordingLogger();
