@@ -18,6 +18,8 @@ export interface TcpRelay {
    */
   hold(): void;
   resume(): void;
+  /** Bytes the clients have sent towards the server so far (what they asked, held or not). */
+  sent(): number;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,11 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   const upstreams = new Set<Socket>();
   let held = false;
+  let sentBytes = 0;
   const server: Server = createServer((client) => {
+    client.on('data', (chunk: Buffer) => {
+      sentBytes += chunk.length;
+    });
     const upstream = connect(target.port, target.host);
     upstreams.add(upstream);
     upstream.on('close', () => upstreams.delete(upstream));
@@ -77,6 +83,7 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
         upstream.pause();
       }
     },
+    sent: () => sentBytes,
     resume: () => {
       held = false;
       for (const upstream of upstreams) {

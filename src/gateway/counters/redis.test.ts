@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/app.js';
 import { testRedisUrl } from '../../../test/helpers/databases.js';
+import { startTcpRelay } from '../../../test/helpers/tcp-relay.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createRedisCounterStore } from './index.js';
 
@@ -137,5 +139,36 @@ describe.skipIf(REDIS_URL === undefined)('redis counter store', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('unavailable');
     await store.close();
+  });
+
+  it('stops asking a Redis that holds its connection without answering, failing open at once', async () => {
+    const target = new URL(url);
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    const warnings: string[] = [];
+    const store = await createRedisCounterStore(`redis://127.0.0.1:${relay.port}`, {
+      keyPrefix: PREFIX,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    try {
+      expect((await store.takeRate('held', 5, 60, 1)).allowed).toBe(true);
+      relay.hold();
+      // The first call waits for its command to time out, then fails open.
+      expect((await store.takeRate('held', 5, 60, 1)).allowed).toBe(true);
+      const asked = relay.sent();
+      // The next calls do not ask Redis at all (each would otherwise wait for its own timeout).
+      for (let i = 0; i < 10; i += 1) {
+        expect((await store.takeRate('held', 5, 60, 1)).allowed).toBe(true);
+        expect((await store.takeQuota('held', 5, 60, 1, 0)).allowed).toBe(true);
+      }
+      expect(relay.sent()).toBe(asked);
+      expect(warnings).toHaveLength(1);
+      relay.resume();
+      // Once Redis answers again, a call after the pause counts again.
+      await eventually(async () => (await store.peekRate('held', 1, 60)).allowed === false, 20_000);
+    } finally {
+      relay.resume();
+      await store.close();
+      await relay.close();
+    }
   });
 });

@@ -8,7 +8,9 @@
  * the caller's clock (tests); nodes that pass their own clocks must keep them synchronized (NTP).
  *
  * Availability: when Redis fails after start, the store fails OPEN, as APIM does when its counters are
- * unavailable: calls are admitted uncounted, and one warning is logged per outage.
+ * unavailable: calls are admitted uncounted, and one warning is logged per outage. A Redis that holds its
+ * connection without answering fails a command after 2 s; the store then stops asking it for 2 s at a
+ * time, so calls are not each held up by a timeout of their own.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -18,6 +20,9 @@ import { errorMessage } from '../../shared/guards.js';
 import type { CounterDecision, CounterStore } from '../types.js';
 import { admit, refuse, sanitizeAmount, sanitizeCount, windowMs } from './_decision.js';
 import { QUOTA_SCRIPT, RATE_SCRIPT } from './_scripts.js';
+
+/** How long the store fails open without asking Redis after a command failed. */
+const PAUSE_AFTER_FAILURE_MS = 2000;
 
 /** Options of {@link createRedisCounterStore}. */
 export interface RedisCounterOptions {
@@ -63,34 +68,35 @@ export async function createRedisCounterStore(
   return {
     takeRate: (key, limit, seconds, count) => {
       const calls = sanitizeCount(count);
-      const run = runRate('take', key, limit, seconds, calls).then((r) => rateDecision(r, limit, calls));
-      return guard(run, admit(limit - calls));
+      return guard(
+        () => runRate('take', key, limit, seconds, calls).then((r) => rateDecision(r, limit, calls)),
+        admit(limit - calls),
+      );
     },
     peekRate: (key, limit, seconds) =>
       guard(
-        runRate('peek', key, limit, seconds, 1).then((r) => rateDecision(r, limit, 1)),
+        () => runRate('peek', key, limit, seconds, 1).then((r) => rateDecision(r, limit, 1)),
         admit(limit - 1),
       ),
     addRate: (key, seconds, count) =>
-      guard(
-        runRate('add', key, 0, seconds, sanitizeCount(count)).then(() => undefined),
-        undefined,
-      ),
+      guard(() => runRate('add', key, 0, seconds, sanitizeCount(count)).then(() => undefined), undefined),
     takeQuota: (key, limit, period, amount, start) => {
-      const run = runQuota('take', key, limit, period, sanitizeAmount(amount), start);
       return guard(
-        run.then((r) => quotaDecision(r, limit)),
+        () =>
+          runQuota('take', key, limit, period, sanitizeAmount(amount), start).then((r) =>
+            quotaDecision(r, limit),
+          ),
         admit(limit - sanitizeAmount(amount)),
       );
     },
     peekQuota: (key, limit, period, start) =>
       guard(
-        runQuota('peek', key, limit, period, 0, start).then((r) => quotaDecision(r, limit)),
+        () => runQuota('peek', key, limit, period, 0, start).then((r) => quotaDecision(r, limit)),
         admit(limit),
       ),
     addQuota: (key, period, amount, start) =>
       guard(
-        runQuota('add', key, 0, period, sanitizeAmount(amount), start).then(() => undefined),
+        () => runQuota('add', key, 0, period, sanitizeAmount(amount), start).then(() => undefined),
         undefined,
       ),
     close: async () => {
@@ -154,17 +160,30 @@ function redactUrl(url: string): string {
 
 /**
  * Wraps each operation: its result while Redis answers; the fail-open `fallback` when it does not, with
- * one warning per outage (the next success re-arms it).
+ * one warning per outage (the next success re-arms it). After a failure the store stops asking Redis for
+ * {@link PAUSE_AFTER_FAILURE_MS} (calls fail open at once, instead of each waiting for a Redis that holds
+ * its connection without answering), then lets one call try while the others still fail open.
  */
 function createGuard(url: string, logger: { warn(message: string): void } | undefined) {
   let warned = false;
-  return async <T>(run: Promise<T>, fallback: T): Promise<T> => {
+  let pausedUntil = 0;
+  let trying = false;
+  const failOpen = <T>(fallback: T): T => {
+    publishEvent('counterStoreError', () => ({ store: 'redis' }));
+    return fallback;
+  };
+  return async <T>(run: () => Promise<T>, fallback: T): Promise<T> => {
+    if (pausedUntil !== 0 && (trying || Date.now() < pausedUntil)) {
+      return failOpen(fallback);
+    }
+    trying = pausedUntil !== 0;
     try {
-      const result = await run;
+      const result = await run();
       warned = false;
+      pausedUntil = 0;
       return result;
     } catch (error) {
-      publishEvent('counterStoreError', () => ({ store: 'redis' }));
+      pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
       if (!warned) {
         warned = true;
         const reason = errorMessage(error);
@@ -172,7 +191,9 @@ function createGuard(url: string, logger: { warn(message: string): void } | unde
           `Redis counters at ${redactUrl(url)} are unavailable (${reason}); rate limits and quotas admit calls uncounted until it is back.`,
         );
       }
-      return fallback;
+      return failOpen(fallback);
+    } finally {
+      trying = false;
     }
   };
 }
