@@ -152,8 +152,19 @@ function startTraffic(sink: TrafficSink, logger: Logger): TrafficRecorder {
 
 function readinessChecks(deps: NodeOperationsDeps): Record<string, ReadinessCheck | DegradingCheck> {
   return {
-    database: async () => {
-      await sql`select 1`.execute(deps.storage.db);
+    // Without the database a node still serves the sites it has loaded (management calls answer 503):
+    // every node loses it at once, so a load balancer taking each out would turn it into a total outage.
+    database: {
+      degrades: true,
+      check: async () => {
+        try {
+          await sql`select 1`.execute(deps.storage.db);
+        } catch (error) {
+          throw new Error(
+            `the database cannot be reached (${errorMessage(error)}); this node serves the sites it has loaded, and management calls and deploys fail until it is back`,
+          );
+        }
+      },
     },
     ...(deps.redisConfigured
       ? {
