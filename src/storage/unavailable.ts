@@ -19,8 +19,14 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   'EPIPE',
 ]);
 
-/** PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart). */
-const POSTGRES_DOWN = /^(?:08...|57P0[1-3])$/;
+/**
+ * PostgreSQL's codes of a database out of reach: class 08 (connection exception), 57P01-57P04 (shutdown,
+ * restart, cannot connect now, database dropped), 53000 and 53300 (out of resources, too many
+ * connections), 3D000 (no such database) and 28000/28P01 (the login refused, as after a password change).
+ */
+const POSTGRES_DOWN = /^(?:08...|57P0[1-4]|53000|53300|3D000|28000|28P01)$/;
+/** 55000 is a wide class; only its "not accepting connections" (ALLOW_CONNECTIONS false) is an outage. */
+const NOT_ACCEPTING = /is not currently accepting connections/;
 
 /** SQLite's errors of a file it cannot use. */
 const SQLITE_DOWN = /^SQLITE_(?:CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT)/;
@@ -37,7 +43,7 @@ export function storageUnavailable(error: unknown): PorticoError | undefined {
   }
   return new PorticoError(
     'STORAGE_UNAVAILABLE',
-    `The database cannot be reached (${errorCode(down) ?? down.message}), so nothing was read or changed; try again once it is back. The server log says more.`,
+    `The database cannot be reached (${errorCode(down) ?? down.message}), so this call could not finish; try it again once the database is back (a deploy can be repeated as it is). The server log says more.`,
     { cause: error },
   );
 }
@@ -47,6 +53,7 @@ function isDown(error: Error): boolean {
   return (
     (code !== undefined &&
       (CONNECTION_CODES.has(code) || POSTGRES_DOWN.test(code) || SQLITE_DOWN.test(code))) ||
+    (code === '55000' && NOT_ACCEPTING.test(error.message)) ||
     DRIVER_DOWN.test(error.message)
   );
 }
