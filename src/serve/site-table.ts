@@ -167,11 +167,13 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       if (runtime === undefined || runtime.site !== undefined) {
         return undefined;
       }
-      const { siteName, environmentName, hostname } = runtime.entry;
+      const { siteName, environmentName } = runtime.entry;
       return runtime.broken !== undefined
         ? {
             status: 503,
-            message: `This environment (${siteName}, ${environmentName}) cannot be served right now. The service's log says why: look for 'cannot serve ${hostname}'.`,
+            // A visitor reads this: no names of the operator's, no pointer to a log they cannot see (the
+            // log says why under 'cannot serve <host>', and portico_environments_unservable counts it).
+            message: 'This site cannot be served right now. Try again in a few minutes.',
           }
         : {
             status: 404,

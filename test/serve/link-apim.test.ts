@@ -307,9 +307,7 @@ describe('portico serve: a site linked to an API Management service', () => {
     for (const path of ['/api/getProducts', '/']) {
       const closed = await t.get(host, path);
       expect(closed.status).toBe(503);
-      expect(closed.text).toBe(
-        `This environment (shop, production) cannot be served right now. The service's log says why: look for 'cannot serve ${host}'.\n`,
-      );
+      expect(closed.text).toBe('This site cannot be served right now. Try again in a few minutes.\n');
     }
     // It is tried again on its own; an attempt that fails for the reason already logged goes to the debug
     // log, not to the errors, so a site broken for a day does not fill the log.
