@@ -9,7 +9,7 @@ import { refuseUpgrade } from '../edge/index.js';
 import { GATEWAY_UPGRADE_REFUSAL } from '../gateway/index.js';
 import type { FunctionAppTable } from './function-apps.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { hostnameOf } from './hostname.js';
+import { ambiguousHost, hostnameOf } from './hostname.js';
 import type { IdentityHost } from './identity-host.js';
 
 /** What the front dispatches to. */
@@ -31,6 +31,12 @@ export function createFrontHandler(
   targets: FrontTargets,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const ambiguous = ambiguousHost(req);
+    if (ambiguous !== undefined) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`Bad request: ${ambiguous}.\n`);
+      return;
+    }
     const hostname = hostnameOf(req.headers.host);
     if (
       !targets.gateway.handle(hostname, req, res) &&

@@ -3,6 +3,7 @@
  * Host, environment isolation, app settings reaching managed functions, and restarts on the same data.
  * @see issue 4 "Done when"
  */
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
@@ -116,6 +117,30 @@ describe('portico serve', () => {
       expect((await t.get(host, '/admin/x')).status).toBe(401);
       const unknown = await t.get('unknown.portico.test', '/');
       expect(unknown.status).toBe(404);
+    });
+
+    it('refuses a request that names its host twice or two ways, which a proxy in front could route elsewhere', async () => {
+      const raw = (head: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(t.service.port, '127.0.0.1');
+          const chunks: Buffer[] = [];
+          socket.on('connect', () => socket.write(`${head}Connection: close\r\n\r\n`));
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+          socket.on('error', reject);
+        });
+      const twice = await raw(`GET / HTTP/1.1\r\nHost: other.portico.test\r\nHost: ${host}\r\n`);
+      expect(twice).toMatch(/^HTTP\/1\.1 400 /);
+      expect(twice).toContain('Bad request: the request has more than one Host field.');
+      const twoWays = await raw(`GET http://other.portico.test/ HTTP/1.1\r\nHost: ${host}\r\n`);
+      expect(twoWays).toMatch(/^HTTP\/1\.1 400 /);
+      expect(twoWays).toContain('the request target names another host than the Host field');
+      // The same host both ways is the one site, whatever the port and case.
+      const same = await raw(
+        `GET http://${host.toUpperCase()}:${t.service.port}/ HTTP/1.1\r\nHost: ${host}\r\n`,
+      );
+      expect(same).toMatch(/^HTTP\/1\.1 200 /);
+      expect(same).toContain('shop v1');
     });
 
     it('keeps the previous deployment serving when a deploy has an invalid config, and says where', async () => {
