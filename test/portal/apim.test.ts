@@ -37,6 +37,7 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
   it(
     'follows the linking document: service → API on a real backend → link a site → product gets the API → /api answers',
     async () => {
+      portal.expectStatus(400);
       const site = await portal.createSite('apim-docs', 'Standard');
       const host = site.properties.defaultHostname;
       const deployed = await deployFolders(
@@ -78,6 +79,17 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await portal.page.getByTestId('api-operations-input').fill('GET /hello\nbad line');
       await portal.page.getByTestId('api-create').click();
       await text(portal.page.getByTestId('api-create-message-error')).toContain('Operations, line 2');
+      await portal.page.getByTestId('api-operations-input').fill('GET /hello\nget /hello');
+      await portal.page.getByTestId('api-create').click();
+      await text(portal.page.getByTestId('api-create-message-error')).toContain(
+        'Operations, line 2: "get /hello" is the operation of line 1 again',
+      );
+      // A template the server refuses: the API is not left behind without its operations.
+      await portal.page.getByTestId('api-operations-input').fill('GET /hello\nGET /a/{id');
+      await portal.page.getByTestId('api-create').click();
+      await text(portal.page.getByTestId('api-create-message-error')).toContain('Operations, line 2:');
+      await text(portal.page.getByTestId('api-create-message-error')).toContain('Nothing was created.');
+      expect((await portal.t.admin('GET', `${SERVICES}/docs-gw/apis/demo`)).status).toBe(404);
       await portal.page.getByTestId('api-operations-input').fill('GET /hello\nPOST /orders/{id}');
       await portal.page.getByTestId('api-create').click();
       await text(portal.page.getByTestId('apim-apis-message-success')).toContain(
@@ -245,7 +257,20 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       expect(after.primaryKey).not.toBe(before.primaryKey);
       expect(after.secondaryKey).toBe(before.secondaryKey);
 
+      // A state change asks first (one arrow key on the select is a change): cancelled, nothing changes.
       await row.getByTestId('subscription-state').selectOption('suspended');
+      await text(portal.page.getByTestId('confirm-dialog')).toContain(
+        'Make the subscription partner suspended?',
+      );
+      await portal.page.getByTestId('confirm-cancel').click();
+      await value(row.getByTestId('subscription-state')).toBe('active');
+      expect(
+        (await portal.t.admin('GET', `${SERVICES}/keys-gw/subscriptions/partner`)).json<{
+          properties: { state: string };
+        }>().properties.state,
+      ).toBe('active');
+      await row.getByTestId('subscription-state').selectOption('suspended');
+      await portal.page.getByTestId('confirm-ok').click();
       await text(portal.page.getByTestId('subscriptions-message-success')).toBe(
         'The subscription partner is now suspended.',
       );
@@ -490,6 +515,21 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
         200,
       );
       await portal.page.getByTestId('api-settings-orders').click();
+      await value(portal.page.getByTestId('api-settings-path')).toBe('sales');
+      // Someone changes the API while the form is open: saving would undo it, so nothing is saved.
+      portal.expectStatus(412);
+      const changed = await portal.t.admin('PATCH', `${SERVICES}/ops-gw/apis/orders`, {
+        properties: { displayName: 'Orders (renamed elsewhere)' },
+      });
+      expect(changed.status, changed.text).toBe(200);
+      await portal.page.getByTestId('api-settings-path').fill('orders');
+      await portal.page.getByTestId('api-settings-save').click();
+      await text(portal.page.getByTestId('api-settings-message-error')).toContain(
+        'Someone changed it since this form opened it',
+      );
+      await portal.page.getByTestId('api-settings-cancel').click();
+      await portal.page.getByTestId('api-settings-orders').click();
+      await value(portal.page.getByTestId('api-settings-display-name')).toBe('Orders (renamed elsewhere)');
       await portal.page.getByTestId('api-settings-path').fill('orders');
       await portal.page.getByTestId('api-settings-save').click();
       await text(portal.page.getByTestId('api-row-orders').getByTestId('api-path')).toBe('/orders');

@@ -201,6 +201,10 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await text(greeting.getByTestId('setting-value')).toMatch(/Hidden value/);
     await visible(portal.page.getByTestId('setting-row-FEATURE_X')).toBe(true);
     expect(await portal.page.getByTestId('main').textContent()).not.toContain('hello-from-portal');
+    // Editing a hidden value keeps it hidden: a password field, not the value in clear.
+    await greeting.getByTestId('setting-edit').click();
+    expect(await portal.page.getByTestId('setting-value-input').getAttribute('type')).toBe('password');
+    await portal.page.getByTestId('setting-cancel').click();
     await portal.page.getByTestId('settings-show').click();
     await text(greeting.getByTestId('setting-value')).toBe('hello-from-portal');
     const listed = await portal.t.admin('POST', `${SITES_PATH}/portal-settings/listAppSettings`);

@@ -121,11 +121,23 @@ export const apim = {
    * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
    * @param {string | undefined} etag
    */
-  updateVersion: (service, segments, properties, etag) =>
-    call('PATCH', servicePath(service, ...segments), {
-      body: { properties },
-      headers: etag === undefined ? {} : { 'if-match': etag },
-    }),
+  updateVersion: async (service, segments, properties, etag) => {
+    try {
+      return await call('PATCH', servicePath(service, ...segments), {
+        body: { properties },
+        headers: etag === undefined ? {} : { 'if-match': etag },
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'CONTROL_PRECONDITION_FAILED') {
+        throw new ApiError(
+          error.status,
+          error.code,
+          'Someone changed it since this form opened it (with the CLI, or in another tab), so nothing was saved: that would have undone their change. Cancel, open it again to see it, then make your change.',
+        );
+      }
+      throw error;
+    }
+  },
   /** @param {string} service @param {string[]} segments */
   remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
   /** @param {string} service @param {string} apiId */

@@ -7,6 +7,7 @@
  * (Azure's Settings blade, a PATCH: operations, policies and products stay); Delete removes an API with
  * its operations and policies.
  */
+import { ApiError } from './api.js';
 import { apim } from './apim-api.js';
 import { parseOperationLine, renderOperations } from './apim-operations.js';
 import { confirmDialog } from './dialog.js';
@@ -131,6 +132,8 @@ function settingsButton(api, context) {
  */
 function createSettingsForm(service, onSaved) {
   let id = '';
+  /** @type {string | undefined} the version the form shows: a save goes ahead only while it is current */
+  let version;
   const displayName = h('input', { type: 'text', autocomplete: 'off', testid: 'api-settings-display-name' });
   const serviceUrl = h('input', {
     type: 'url',
@@ -154,22 +157,29 @@ function createSettingsForm(service, onSaved) {
       subscription.element,
     ],
     save: async () => {
-      await apim.update(service, ['apis', id], {
-        ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
-        serviceUrl: serviceUrl.value.trim(),
-        path: path.value.trim().replace(/^\/+/, ''),
-        subscriptionRequired: subscription.input.checked,
-      });
+      await apim.updateVersion(
+        service,
+        ['apis', id],
+        {
+          ...(displayName.value.trim() === '' ? {} : { displayName: displayName.value.trim() }),
+          serviceUrl: serviceUrl.value.trim(),
+          path: path.value.trim().replace(/^\/+/, ''),
+          subscriptionRequired: subscription.input.checked,
+        },
+        version,
+      );
       return `Saved the settings of the API ${id}.`;
     },
     onSaved,
   });
   return {
     element: panel.element,
-    /** @param {any} api */
-    open(api) {
+    /** Shows the API as it is now (read again, with its version), else as the list showed it. @param {any} api */
+    async open(api) {
       id = String(api.name);
-      const p = api.properties ?? {};
+      const current = await apim.read(service, ['apis', id]).catch(() => ({ body: api, etag: undefined }));
+      version = current.etag;
+      const p = current.body.properties ?? {};
       displayName.value = String(p.displayName ?? '');
       serviceUrl.value = String(p.serviceUrl ?? '');
       path.value = String(p.path ?? '');
@@ -221,12 +231,13 @@ function operationList(operations) {
 }
 
 /**
- * Reads the operations box: one per non-empty line; the first bad line is reported with its number.
+ * Reads the operations box: one per non-empty line; the first bad or repeated line is reported with its
+ * number.
  * @param {string} text
  */
 function readOperations(text) {
   const lines = text.split('\n');
-  /** @type {{ id: string, method: string, urlTemplate: string }[]} */
+  /** @type {{ id: string, method: string, urlTemplate: string, line: number }[]} */
   const operations = [];
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') {
@@ -239,9 +250,40 @@ function readOperations(text) {
         operations,
       };
     }
-    operations.push(operation);
+    const earlier = operations.find((op) => op.id === operation.id);
+    if (earlier !== undefined) {
+      return {
+        error: `Operations, line ${index + 1}: "${line.trim()}" is the operation of line ${earlier.line} again; give each one once.`,
+        operations,
+      };
+    }
+    operations.push({ ...operation, line: index + 1 });
   }
   return { error: undefined, operations };
+}
+
+/**
+ * Adds the operations of a new API; when the server refuses one, deletes the API again (nothing is left
+ * half made) and says which line it was.
+ * @param {string} service @param {string} id
+ * @param {{ id: string, method: string, urlTemplate: string, line: number }[]} operations
+ */
+async function addOperationsOrUndo(service, id, operations) {
+  for (const op of operations) {
+    try {
+      await apim.put(service, ['apis', id, 'operations', op.id], {
+        method: op.method,
+        urlTemplate: op.urlTemplate,
+      });
+    } catch (error) {
+      await apim.remove(service, ['apis', id]).catch(() => undefined);
+      throw new ApiError(
+        error instanceof ApiError ? error.status : 0,
+        error instanceof ApiError ? error.code : 'PORTAL',
+        `Operations, line ${op.line}: ${messageOf(error)} Nothing was created.`,
+      );
+    }
+  }
 }
 
 /**
@@ -318,12 +360,7 @@ function createApiForm(service, onCreated) {
       protocols: ['http', 'https'],
       subscriptionRequired: subscription.input.checked,
     });
-    for (const op of parsed.operations) {
-      await apim.put(service, ['apis', id, 'operations', op.id], {
-        method: op.method,
-        urlTemplate: op.urlTemplate,
-      });
-    }
+    await addOperationsOrUndo(service, id, parsed.operations);
     form.reset();
     onCreated(
       `Created the API ${id}${parsed.operations.length === 0 ? '' : ` with ${parsed.operations.length} operation(s)`}.`,

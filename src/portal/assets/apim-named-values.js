@@ -102,6 +102,8 @@ function editButton(nv, openEditor) {
  */
 function createEditForm(service, onSaved) {
   let id = '';
+  /** @type {string | undefined} the version the form shows: a save goes ahead only while it is current */
+  let version;
   const displayName = h('input', {
     type: 'text',
     required: true,
@@ -119,21 +121,30 @@ function createEditForm(service, onSaved) {
       secret.element,
     ],
     save: async () => {
-      await apim.update(service, ['namedValues', id], {
-        displayName: displayName.value.trim(),
-        secret: secret.input.checked,
-        ...(value.value === '' ? {} : { value: value.value }),
-      });
+      await apim.updateVersion(
+        service,
+        ['namedValues', id],
+        {
+          displayName: displayName.value.trim(),
+          secret: secret.input.checked,
+          ...(value.value === '' ? {} : { value: value.value }),
+        },
+        version,
+      );
       return `Saved the named value ${id}.`;
     },
     onSaved,
   });
   return {
     element: panel.element,
-    /** @param {any} nv */
-    open(nv) {
+    /** Shows the named value as it is now (read again, with its version), else as listed. @param {any} nv */
+    async open(nv) {
       id = String(nv.name);
-      const p = nv.properties ?? {};
+      const current = await apim
+        .read(service, ['namedValues', id])
+        .catch(() => ({ body: nv, etag: undefined }));
+      version = current.etag;
+      const p = current.body.properties ?? {};
       displayName.value = String(p.displayName ?? '');
       value.value = '';
       value.placeholder = p.secret === true ? '(unchanged)' : String(p.value ?? '');

@@ -111,7 +111,8 @@ function subscriptionRow(sub, context) {
 }
 
 /**
- * The state, with a select that saves a change at once.
+ * The state, with a select that saves a change once confirmed: a state other than active stops the
+ * subscription's keys at once, and a closed select changes on a single arrow key.
  * @param {string} id @param {string} state @param {Context} context
  */
 function stateControl(id, state, context) {
@@ -121,6 +122,21 @@ function stateControl(id, state, context) {
     'aria-label': `State of ${id}`,
   });
   choice.addEventListener('change', async () => {
+    const next = choice.value;
+    const confirmed = await confirmDialog({
+      title: `Make the subscription ${id} ${next}?`,
+      message:
+        next === 'active'
+          ? 'Its keys work again from the next call on.'
+          : 'Its keys stop working from the next call on: callers get 401 until it is active again.',
+      confirmLabel: `Make it ${next}`,
+      danger: next !== 'active',
+    });
+    if (!confirmed) {
+      choice.value = state;
+      choice.focus();
+      return;
+    }
     choice.disabled = true;
     try {
       await apim.setSubscriptionState(context.service, id, choice.value);

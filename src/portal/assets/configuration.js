@@ -85,7 +85,10 @@ function createSettingsEditor(siteName, buildName, saved) {
   );
 
   const draw = () => {
-    replace(tableArea, settingsTable(state, { edit: rowEditor.open, remove }));
+    replace(
+      tableArea,
+      settingsTable(state, { edit: (name, value) => rowEditor.open(name, value, state.showValues), remove }),
+    );
     unsaved.hidden = !state.dirty;
     show.textContent = state.showValues ? 'Hide values' : 'Show values';
     show.setAttribute('aria-pressed', String(state.showValues));
@@ -100,7 +103,7 @@ function createSettingsEditor(siteName, buildName, saved) {
     state.settings.delete(name);
     changed();
   };
-  add.addEventListener('click', () => rowEditor.open());
+  add.addEventListener('click', () => rowEditor.open(undefined, undefined, state.showValues));
   show.addEventListener('click', () => {
     state.showValues = !state.showValues;
     draw();
@@ -259,11 +262,15 @@ function createRowEditor(taken, onApply) {
   return {
     element: form,
     close,
-    /** @param {string} [editName] @param {string} [editValue] */
-    open(editName, editValue) {
+    /**
+     * @param {string} [editName] @param {string} [editValue]
+     * @param {boolean} [shown] whether the page shows values: a hidden one is edited as a password field
+     */
+    open(editName, editValue, shown = false) {
       previous = editName;
       title.textContent = editName === undefined ? 'Add setting' : `Edit ${editName}`;
       name.value = editName ?? '';
+      value.type = shown ? 'text' : 'password';
       value.value = editValue ?? '';
       problem.clear();
       form.hidden = false;
