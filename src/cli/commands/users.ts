@@ -73,7 +73,7 @@ export function registerUsersCommands(program: Command): void {
     .action((flags: Omit<UserFlags, 'roles'> & YesFlags) => removeUser(flags));
   addJsonOption(addConnectionOptions(users.command('session')))
     .description(
-      'Mint a session cookie for a user, with the roles the site gives them (admin only; for testing until sign-in is configured)',
+      'Mint a session cookie for a user, with the roles the site gives them (admin only; for scripts and tests, no provider involved)',
     )
     .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')

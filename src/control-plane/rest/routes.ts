@@ -425,7 +425,7 @@ function userRoutes(ctx: ControlContext): Route[] {
       path: `${SITE}/createTestSession`,
       auth: 'admin',
       summary:
-        'Portico only: mint a session cookie for an identity, with the roles the site gives it (for testing until sign-in is configured)',
+        'Portico only: mint a session cookie for an identity, with the roles the site gives it (for scripts and tests, no provider involved)',
       requestExample: {
         properties: { provider: 'github', userDetails: 'octocat', hours: 8, environmentName: 'production' },
       },
