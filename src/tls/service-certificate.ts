@@ -121,7 +121,14 @@ function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, l
     );
   }
   const probe = files.domain === undefined ? undefined : `portico-host-check.${files.domain}`;
-  if (probe !== undefined && leaf.checkHost(probe) === undefined) {
+  if (files.domain !== undefined && !files.domain.includes('.')) {
+    // Browsers (and Node) never let a wildcard stand for a label right under a one-label name: no
+    // certificate covers *.localhost, so saying "use one for *.localhost" would send the operator in
+    // circles.
+    logger.warn(
+      `no certificate can cover the sites' generated host names under --domain ${files.domain}: a wildcard right under a one-label name (*.${files.domain}) is never valid. Give a --domain of two or more labels (e.g. apps.example.com) with a certificate for *.<that domain>; custom domains with their own certificates are served over HTTPS either way.`,
+    );
+  } else if (probe !== undefined && leaf.checkHost(probe) === undefined) {
     logger.warn(
       `the certificate ${files.certFile} (--tls-cert) does not cover *.${files.domain} (it names ${leaf.subjectAltName ?? leaf.subject}): browsers will refuse HTTPS on the sites' generated host names. Use a certificate for *.${files.domain}.`,
     );

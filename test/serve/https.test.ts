@@ -212,6 +212,35 @@ describe('portico serve --https-port: a service certificate that cannot serve', 
   });
 });
 
+describe('portico serve --https-port under a one-label --domain', () => {
+  it('says no certificate can cover its generated names, instead of asking for one that cannot exist', async () => {
+    const ca = await createTestCa();
+    const dir = await mkdtemp(join(tmpdir(), 'portico-tls-'));
+    const lines: string[] = [];
+    const issued = await ca.issue(['localhost', '*.localhost']);
+    await writeFile(join(dir, 'cert.pem'), issued.cert);
+    await writeFile(join(dir, 'key.pem'), issued.key);
+    const t = await startTestService({
+      logger: createLogger({ write: (line) => lines.push(line) }),
+      extra: {
+        domain: 'localhost',
+        https: { port: 0, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+      },
+    });
+    try {
+      const log = lines.join('\n');
+      expect(log).toContain(
+        "no certificate can cover the sites' generated host names under --domain localhost",
+      );
+      expect(log).not.toContain('Use a certificate for *.localhost');
+    } finally {
+      await t.close();
+      await removeData(t.dataDir);
+      await removeData(dir);
+    }
+  });
+});
+
 describe('portico serve --https-port without the service certificate', () => {
   let t: TestService;
   let host: string;

@@ -208,7 +208,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   }
   if (https !== undefined && https.certFile === undefined && !quiet) {
     logger.warn(
-      `--https-port without --tls-cert and --tls-key: only custom domains with a certificate (by ACME, or set with portico domain cert set) answer over HTTPS; the generated host names (*.${flags.domain}) stay on plain HTTP. Give the service certificate for *.${flags.domain} to serve them over HTTPS.`,
+      `--https-port without --tls-cert and --tls-key: only custom domains with a certificate (by ACME, or set with portico domain cert set) answer over HTTPS; the generated host names (*.${flags.domain}) stay on plain HTTP. ${flags.domain.includes('.') ? `Give the service certificate for *.${flags.domain} to serve them over HTTPS.` : `No certificate can cover *.${flags.domain} (a wildcard right under a one-label name is never valid): give a --domain of two or more labels and a certificate for it to serve them over HTTPS.`}`,
     );
   }
   const service = await startService({
@@ -248,7 +248,11 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   }
   process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
   if (service.httpsPort !== undefined) {
-    process.stdout.write(`HTTPS on port ${service.httpsPort}; plain HTTP redirects to it\n`);
+    const redirected =
+      https?.certFile === undefined
+        ? 'custom domains with a certificate redirect from plain HTTP to it'
+        : 'plain HTTP redirects to it';
+    process.stdout.write(`HTTPS on port ${service.httpsPort}; ${redirected}\n`);
   }
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
   process.stdout.write(`Portal at ${service.adminUrl}/ (sign in with the admin token)\n`);
