@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AccessLog, openAccessLog } from './access-log.js';
+import { type AccessLog, openAccessLog, throttleFailures } from './access-log.js';
 import { instrumentListener } from './instrument.js';
 import type { RequestLabels } from './metrics.js';
 
@@ -213,5 +213,25 @@ describe('access log', () => {
     }
     expect(lines.map((line) => line.requestId)).toEqual([id]);
     await h.log.close();
+  });
+});
+
+describe('throttleFailures', () => {
+  it('reports the first failure at once, then at most one a minute with how many came since', () => {
+    let clock = 0;
+    const reports: string[] = [];
+    const fail = throttleFailures(
+      (error, more) => reports.push(`${error}+${more}`),
+      () => clock,
+    );
+    fail('ENOSPC');
+    for (let i = 0; i < 36; i += 1) {
+      clock += 100;
+      fail('ENOSPC');
+    }
+    expect(reports).toEqual(['ENOSPC+0']);
+    clock = 60_000;
+    fail('EIO');
+    expect(reports).toEqual(['ENOSPC+0', 'EIO+36']);
   });
 });

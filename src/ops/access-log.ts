@@ -62,9 +62,12 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   if (!toStdout) {
     await whenOpen(stream, options.target);
   }
-  stream.on('error', (error: Error) =>
-    options.onError?.(`Cannot write the access log ${options.target}: ${error.message}`),
+  const reportFailure = throttleFailures((error: string, more: number) =>
+    options.onError?.(
+      `Cannot write the access log ${options.target}: ${error}${more > 0 ? ` (and ${more} more failed writes since the last report)` : ''}; its lines are lost until it can. Said at most once a minute.`,
+    ),
   );
+  stream.on('error', (error: Error) => reportFailure(error.message));
   // sonic-boom's types know only strings; in `buffer` mode its write takes Buffers.
   const writeBytes = stream.write as unknown as (this: Destination, bytes: Buffer) => boolean;
   const lines = createLineBuffer((bytes) => writeBytes.call(stream, bytes));
@@ -92,6 +95,33 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
       closed = true;
       await endStream(stream);
     },
+  };
+}
+
+/** How often a failing access log is reported at most. */
+const FAILURE_REPORT_INTERVAL_MS = 60_000;
+
+/**
+ * Reports the first failure at once and then at most one per interval with how many came since: a full
+ * disk fails every batch (ten a second), and a line per failure would flood the server log, probably on
+ * that same disk.
+ */
+export function throttleFailures(
+  report: (error: string, more: number) => void,
+  now: () => number = Date.now,
+  intervalMs = FAILURE_REPORT_INTERVAL_MS,
+): (error: string) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  let more = 0;
+  return (error) => {
+    const at = now();
+    if (at - last < intervalMs) {
+      more += 1;
+      return;
+    }
+    last = at;
+    report(error, more);
+    more = 0;
   };
 }
 
