@@ -105,6 +105,10 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   }
   await waitForSignal(server);
   await apiBuild?.close();
+  // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
+  // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
+  // running on after Ctrl-C or SIGTERM; the timer itself keeps nothing alive.
+  setTimeout(() => process.exit(), 1000).unref();
 }
 
 /** Starts the API's worker first, then loads the edge and starts it around the worker (decision 0055). */
