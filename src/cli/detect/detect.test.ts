@@ -57,19 +57,26 @@ describe('detectProject', () => {
 describe('withScriptPort', () => {
   it('takes the port the dev script asks for, in the ways frameworks spell it', () => {
     const url = 'http://localhost:5173';
-    expect(withScriptPort(url, 'vite --port 41201 --strictPort')).toBe('http://localhost:41201');
-    expect(withScriptPort(url, 'vite --port=3001')).toBe('http://localhost:3001');
-    expect(withScriptPort('http://localhost:3000', 'next dev -p 4000')).toBe('http://localhost:4000');
-    expect(withScriptPort('http://localhost:3000', 'PORT=3001 react-scripts start')).toBe(
+    expect(withScriptPort(url, 'vite --port 41201 --strictPort', 'vite')).toBe('http://localhost:41201');
+    expect(withScriptPort(url, 'vite --port=3001', 'vite')).toBe('http://localhost:3001');
+    expect(withScriptPort('http://localhost:3000', 'next dev -p 4000', 'nextjs')).toBe(
+      'http://localhost:4000',
+    );
+    expect(withScriptPort('http://localhost:3000', 'PORT=3001 react-scripts start', 'cra')).toBe(
       'http://localhost:3001',
     );
   });
 
   it("keeps the framework's URL when the script names no port, or no valid one", () => {
     const url = 'http://localhost:5173';
-    expect(withScriptPort(url, 'vite')).toBe(url);
-    expect(withScriptPort(url, undefined)).toBe(url);
-    expect(withScriptPort(url, 'vite --port 99999')).toBe(url);
-    expect(withScriptPort(url, 'vite --host 0.0.0.0 --open /p/1234')).toBe(url);
+    expect(withScriptPort(url, 'vite', 'vite')).toBe(url);
+    expect(withScriptPort(url, undefined, 'vite')).toBe(url);
+    expect(withScriptPort(url, 'vite --port 99999', 'vite')).toBe(url);
+    // Vite ignores PORT (it listens on 5173 whatever the variable says); create-react-app reads it.
+    expect(withScriptPort(url, 'PORT=3001 vite', 'vite')).toBe(url);
+    expect(withScriptPort('http://localhost:3000', 'PORT=3001 react-scripts start', 'cra')).toBe(
+      'http://localhost:3001',
+    );
+    expect(withScriptPort(url, 'vite --host 0.0.0.0 --open /p/1234', 'vite')).toBe(url);
   });
 });

@@ -73,17 +73,26 @@ async function describeFramework(
     appBuildCommand: hasBuild ? runner(framework.buildScript) : undefined,
     run: devScript === undefined ? undefined : runner(devScript),
     appDevserverUrl:
-      devScript === undefined ? undefined : withScriptPort(framework.devServerUrl, facts.scripts[devScript]),
+      devScript === undefined
+        ? undefined
+        : withScriptPort(framework.devServerUrl, facts.scripts[devScript], framework.id),
     hints,
   };
 }
 
+/** Frameworks whose dev server reads the `PORT` variable (Vite, Astro, Angular and SvelteKit do not). */
+const READS_PORT_VARIABLE = new Set(['cra', 'nextjs', 'vue-cli']);
+
 /**
  * The framework's dev server URL with the port its dev script asks for (`vite --port 3001`, `next dev -p
- * 4000`, `ng serve --port=4300`, `PORT=3001 react-scripts start`), else as the framework's template sets it.
+ * 4000`, `ng serve --port=4300`, `PORT=3001 react-scripts start` for a framework that reads `PORT`), else
+ * as the framework's template sets it.
  */
-export function withScriptPort(url: string, script: string | undefined): string {
-  const match = /(?:--port[= ]|(?:^|\s)-p\s+|(?:^|\s)PORT=)(\d{2,5})(?!\d)/.exec(script ?? '');
+export function withScriptPort(url: string, script: string | undefined, frameworkId: string): string {
+  const portVariable = READS_PORT_VARIABLE.has(frameworkId) ? '|(?:^|\\s)PORT=' : '';
+  const match = new RegExp(`(?:--port[= ]|(?:^|\\s)-p\\s+${portVariable})(\\d{2,5})(?!\\d)`).exec(
+    script ?? '',
+  );
   const port = match?.[1] === undefined ? undefined : Number(match[1]);
   if (port === undefined || port < 1 || port > 65_535) {
     return url;
