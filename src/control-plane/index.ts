@@ -54,6 +54,7 @@ export {
   tryLease,
 } from './domains/index.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
+export { type SignedInAccount, userIdOfAccount } from './identity-subjects.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';

@@ -238,13 +238,22 @@ export async function identityEpoch(
   return row?.epoch ?? 0;
 }
 
-/** The site forgets the identity: its next `userId` is a new one (spec §2.3). */
+/**
+ * The site forgets the identity: its next `userId` is a new one (spec §2.3), and so is that of the provider
+ * accounts that signed in under it (`identity-subjects.ts`).
+ */
 async function forgetIdentity(
   db: ControlContext['db'],
   siteId: string,
   provider: string,
   userDetails: string,
 ): Promise<void> {
+  await db
+    .deleteFrom('identity_subjects')
+    .where('site_id', '=', siteId)
+    .where('provider', '=', provider.toLowerCase())
+    .where('user_details', '=', userDetails.toLowerCase())
+    .execute();
   await db
     .insertInto('identity_epochs')
     .values({ site_id: siteId, identity: identityKey(provider, userDetails), epoch: 1 })

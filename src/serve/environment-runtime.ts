@@ -11,7 +11,7 @@ import {
   readSettings,
   resolveLink,
   type ServingEntry,
-  userIdFor,
+  userIdOfAccount,
 } from '../control-plane/index.js';
 import {
   type ApiProxy,
@@ -209,14 +209,14 @@ function createSignIn(
     providers: resolveProviders(auth, appSettings, deps.signIn.preconfigured),
     flows: deps.signIn.flows,
     identityOrigin: deps.signIn.identityOrigin,
-    userIdOf: (provider, userDetails) =>
-      userIdFor(
-        deps.control,
-        entry.siteId,
+    userIdOf: (provider, userDetails, subject) =>
+      userIdOfAccount(deps.control, {
+        siteId: entry.siteId,
         provider,
         userDetails,
-        deps.roles.epochOf(entry.siteId, provider, userDetails),
-      ),
+        subject,
+        epoch: deps.roles.epochOf(entry.siteId, provider, userDetails),
+      }),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });
 }

@@ -65,6 +65,19 @@ export interface IdentityEpochsTable {
   epoch: number;
 }
 
+/** The `userId` a provider account (by its hashed subject) holds on a site (migration 0014). */
+export interface IdentitySubjectsTable {
+  site_id: string;
+  /** Lower case. */
+  provider: string;
+  /** SHA-256 (hex) of the provider's subject. */
+  subject_hash: string;
+  /** The account's `userDetails` at its last sign-in, lower case: forgetting an identity finds it by this. */
+  user_details: string;
+  user_id: string;
+  created_at: string;
+}
+
 /** A content an uploading deployment was sent (migration 0011). */
 export interface DeploymentUploadsTable {
   deployment_id: string;
@@ -302,6 +315,7 @@ export interface Database {
   deployments: DeploymentsTable;
   deployment_uploads: DeploymentUploadsTable;
   identity_epochs: IdentityEpochsTable;
+  identity_subjects: IdentitySubjectsTable;
   app_settings: AppSettingsTable;
   users: UsersTable;
   invitations: InvitationsTable;

@@ -35,6 +35,7 @@ import {
   listEnvironments,
   listServingEntries,
 } from '../../src/control-plane/environments.js';
+import { userIdOfAccount } from '../../src/control-plane/identity-subjects.js';
 import {
   type ControlContext,
   createSealer,
@@ -348,6 +349,27 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     expect(await identityEpoch(ctx, site.id, 'aad', 'ann@example.com')).toBe(1);
     expect(userIdFor(ctx, site.id, 'aad', 'ann@example.com', 1)).not.toBe(user.userId);
     await deleteSite(ctx, 'second');
+  });
+
+  it('gives each provider account its own userId: by its name first, by its subject when the name is taken', async () => {
+    const site = await getSite(ctx, 'envs');
+    const account = (subject: string, userDetails: string, epoch = 0) =>
+      userIdOfAccount(ctx, { siteId: site.id, provider: 'okta', userDetails, subject, epoch });
+    const first = await account('sub-1', 'Zoe@example.com');
+    expect(first).toBe(userIdFor(ctx, site.id, 'okta', 'zoe@example.com'));
+    // Another account showing the same name: an id of its own, every time.
+    const second = await account('sub-2', 'zoe@EXAMPLE.com');
+    expect(second).toMatch(/^[0-9a-f]{32}$/);
+    expect(second).not.toBe(first);
+    expect(await account('sub-2', 'zoe@example.com')).toBe(second);
+    // The first account renamed keeps its id; its old name, taken by a third account, does not give it.
+    expect(await account('sub-1', 'zoe.new@example.com')).toBe(first);
+    const third = await account('sub-3', 'zoe@example.com');
+    expect([first, second]).not.toContain(third);
+    // Forgetting the identity under its current name forgets the account: its next id is new.
+    expect(await purgeUser(ctx, site.id, 'okta', 'zoe.new@example.com')).toBe(true);
+    const epoch = await identityEpoch(ctx, site.id, 'okta', 'zoe.new@example.com');
+    expect(await account('sub-1', 'zoe.new@example.com', epoch)).not.toBe(first);
   });
 
   it('sweeps contents that no deployment uses once they have been unused for the grace period', async () => {

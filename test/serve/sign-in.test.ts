@@ -243,6 +243,30 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await b.get(siteUrl('shop', '/admin/'))).status).toBe(200);
   });
 
+  it('gives two provider accounts showing one e-mail two userIds, and each its own every time', async () => {
+    // `olga` and `OLGA` are two accounts at the provider (two subjects) whose e-mails differ only in case:
+    // the same userDetails, as far as the site can tell.
+    const first = browser();
+    await signIn(first, 'shop', 'okta', 'olga');
+    const olga = await me(first, 'shop');
+    const second = browser();
+    await signIn(second, 'shop', 'okta', 'OLGA');
+    const other = await me(second, 'shop');
+    expect(other?.userDetails.toLowerCase()).toBe(olga?.userDetails.toLowerCase());
+    expect(other?.userId).toMatch(/^[0-9a-f]{32}$/);
+    expect(other?.userId).not.toBe(olga?.userId);
+    const again = browser();
+    await signIn(again, 'shop', 'okta', 'olga');
+    expect((await me(again, 'shop'))?.userId).toBe(olga?.userId);
+    // The first account keeps the id its name gives, the one invitations and the users list show.
+    const minted = await t.admin('POST', `${SITES_PATH}/shop/createTestSession`, {
+      properties: { provider: 'okta', userDetails: 'olga@example.com' },
+    });
+    expect(
+      minted.json<{ properties: { clientPrincipal: Principal } }>().properties.clientPrincipal.userId,
+    ).toBe(olga?.userId);
+  });
+
   it('makes a new user, with a new userId, of someone who signs in again after a purge', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'pat');

@@ -13,6 +13,7 @@ import * as trafficMinutes from './0010-traffic-minutes.js';
 import * as deploymentUploads from './0011-deployment-uploads.js';
 import * as identityEpochs from './0012-identity-epochs.js';
 import * as siteTags from './0013-site-tags.js';
+import * as identitySubjects from './0014-identity-subjects.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0011-deployment-uploads': deploymentUploads,
   '0012-identity-epochs': identityEpochs,
   '0013-site-tags': siteTags,
+  '0014-identity-subjects': identitySubjects,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */

@@ -22,8 +22,11 @@ export interface RolesSourceInput {
 export interface SiteSignInOptions {
   readonly providers: SiteProviders;
   readonly flows: SignInFlows;
-  /** The site's `userId` of an identity (stable per site, spec §2.3). */
-  userIdOf(identityProvider: string, userDetails: string): string;
+  /**
+   * The site's `userId` of a signed-in provider account (stable per site and account, spec §2.3): `subject`
+   * is the provider's own id of the account.
+   */
+  userIdOf(identityProvider: string, userDetails: string, subject: string): Promise<string>;
   /**
    * The service's identity host origin, e.g. `http://identity.example.com`: the preconfigured providers
    * return there (one callback URL for every site), and it sends the browser on to the site's callback.
@@ -120,7 +123,7 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       if (!outcome.ok) {
         return { kind: 'error', status: outcome.status, message: outcome.message, cookies: clear };
       }
-      const principal = basePrincipal(entry.identityProvider, outcome.user, entry.custom, options);
+      const principal = await basePrincipal(entry.identityProvider, outcome.user, entry.custom, options);
       const roles = await rolesOf(principal, outcome.user, options);
       if (typeof roles === 'string') {
         return { kind: 'error', status: 500, message: roles, cookies: clear };
@@ -149,15 +152,15 @@ function notFound(provider: string, cookies: readonly string[]): SignInAnswer {
   };
 }
 
-function basePrincipal(
+async function basePrincipal(
   identityProvider: string,
   user: ProviderUser,
   custom: boolean,
   options: SiteSignInOptions,
-): ClientPrincipal {
+): Promise<ClientPrincipal> {
   return {
     identityProvider,
-    userId: options.userIdOf(identityProvider, user.userDetails),
+    userId: await options.userIdOf(identityProvider, user.userDetails, user.subject),
     userDetails: user.userDetails,
     userRoles: ['anonymous', 'authenticated'],
     // Claims are shown on /.auth/me for custom providers only (spec §2.3).
