@@ -67,15 +67,23 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
     sendJson(res, error.status, { error: { code: error.code, message: error.message, ...details } });
     return;
   }
+  // The answer's x-ms-request-id, in the log line too, so an operator finds the line a caller reports.
+  const requestId = res.getHeader('x-ms-request-id');
+  const tag = typeof requestId === 'string' ? ` (request ${requestId})` : '';
   const down = storageUnavailable(error);
   if (down !== undefined) {
-    logger.error(`management API: the database cannot be reached: ${errorMessage(error)}`);
+    logger.error(`management API${tag}: the database cannot be reached: ${errorMessage(error)}`);
     sendJson(res, down.status, { error: { code: down.code, message: down.message } });
     return;
   }
-  logger.error(`management API: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  logger.error(
+    `management API${tag}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   const code = error instanceof PorticoError ? error.code : 'INTERNAL';
   sendJson(res, 500, {
-    error: { code, message: 'An internal error occurred; the server log has the details.' },
+    error: {
+      code,
+      message: `An internal error occurred; the server log has the details${tag === '' ? '' : `, under request ${requestId}`}.`,
+    },
   });
 }
