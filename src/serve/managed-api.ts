@@ -15,7 +15,7 @@ import {
 import { countOf } from '../shared/count.js';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
-import type { Logger } from '../shared/logger.js';
+import { type Logger, withPrefix } from '../shared/logger.js';
 
 /** Options of {@link createManagedApi}. */
 export interface ManagedApiOptions {
@@ -154,7 +154,8 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
     // Only the edge of this process may reach the worker: no loopback port for other sites to call.
     listenTcp: false,
     baseEnv: MANAGED_BASE_ENV,
-    logger: options.logger,
+    // What the host logs, the function's own lines included, names the site and environment first.
+    logger: withPrefix(options.logger, `api ${options.label}: `),
     sandboxIdentity: options.identity,
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });

@@ -32,3 +32,16 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
 
 /** A logger that drops everything; for tests and library use. */
 export const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * `logger` with `prefix` before every message: the lines of one tenant's functions say whose they are, so a
+ * function cannot pass its output off as another site's or as the server's own.
+ */
+export function withPrefix(logger: Logger, prefix: string): Logger {
+  return {
+    debug: (message) => logger.debug(prefix + message),
+    info: (message) => logger.info(prefix + message),
+    warn: (message) => logger.warn(prefix + message),
+    error: (message) => logger.error(prefix + message),
+  };
+}

@@ -193,6 +193,9 @@ describe.each(matrix)(
       const log = tenant.lines.join('\n');
       expect(log).toContain('ERR_ACCESS_DENIED');
       expect(log).toContain('docs/security.md');
+      // The function's lines say whose they are first: a tenant cannot pass them off as another's.
+      const refusal = tenant.lines.find((line) => line.includes('ERR_ACCESS_DENIED')) ?? '';
+      expect(refusal).toMatch(/^\w+: api tenant\/production: /);
     });
   },
 );
