@@ -149,7 +149,9 @@ describe('worker: v4 CommonJS app', () => {
     ]);
     expect(seen.params).toEqual({ rest: 'a/b c' });
     expect(seen.headers).toMatchObject({ 'x-forwarded-host': 'site.example' });
-    expect(seen.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    // The invocation's trace context is a child span of the caller's: its trace, its flags, a new span.
+    expect(seen.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(seen.traceparent).not.toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     expect(seen.functionName).toBe('inspect');
   });
 
