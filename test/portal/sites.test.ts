@@ -96,6 +96,22 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await text(www.getByTestId('domain-certificate')).toContain('Not issued yet');
       const wwwRecord = portal.page.getByTestId('domain-details-www.sites-domains.example');
       await text(wwwRecord.getByTestId('record-value')).toBe(host);
+      // The same domain again, in another case and with a final dot: already there, nothing changes.
+      const addedOn = (
+        await portal.t.admin('GET', `${SITES_PATH}/sites-domains/customDomains/www.sites-domains.example`)
+      ).json<{ properties: { createdOn: string } }>().properties.createdOn;
+      await portal.page.getByLabel('Domain name').fill('WWW.Sites-Domains.example.');
+      await portal.page.getByTestId('domain-add').click();
+      await text(portal.page.getByTestId('domains-message-error')).toBe(
+        'www.sites-domains.example is already a custom domain of this site (Ready); see its row below.',
+      );
+      // A PUT of it over the REST API is an update: it keeps when it was added.
+      const again = await portal.t.admin(
+        'PUT',
+        `${SITES_PATH}/sites-domains/customDomains/www.sites-domains.example`,
+        { properties: {} },
+      );
+      expect(again.json<{ properties: { createdOn: string } }>().properties.createdOn).toBe(addedOn);
 
       // An apex domain gets TXT validation by default; it stays Validating until the token is in DNS.
       await portal.page.getByLabel('Domain name').fill('sites-domains.example');

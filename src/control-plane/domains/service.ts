@@ -86,7 +86,8 @@ export async function putCustomDomain(
     status: 'Validating',
     error_message: null,
     is_default: request.isDefault === true ? 1 : (existing?.is_default ?? 0),
-    created_at: ctx.now().toISOString(),
+    // A PUT of a domain the site has is an update (validated again): it was added when it was first added.
+    created_at: existing?.created_at ?? ctx.now().toISOString(),
     checked_at: null,
     certificate_error: null,
     certificate_attempt_at: null,

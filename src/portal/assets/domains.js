@@ -99,6 +99,19 @@ function addForm(view, { refresh, messages }) {
   );
   handleSubmit(form, submit, messages, async () => {
     const domainName = name.value.trim();
+    // Names compare as DNS does (no case, no final dot): adding one the site has would validate it again
+    // and say "Added" for nothing.
+    const key = domainName.toLowerCase().replace(/\.$/, '');
+    const present = (await siteApi.listCustomDomains(view.site.name)).find(
+      (/** @type {any} */ d) => String(d.name).toLowerCase() === key,
+    );
+    if (present !== undefined) {
+      messages.show(
+        `${present.name} is already a custom domain of this site (${present.properties?.status ?? 'unknown status'}); see its row below.`,
+      );
+      name.focus();
+      return;
+    }
     const added = await siteApi.putCustomDomain(
       view.site.name,
       domainName,
