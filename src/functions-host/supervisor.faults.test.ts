@@ -90,8 +90,15 @@ describe('createFunctionsHost: faults', () => {
 
   it('replaces a worker whose memory outside the heap (Buffers) goes over its limit, and says why', async () => {
     const logger = recordingLogger();
-    // Heap limit 32 MB: the resident limit is 2 × 32 + 256 = 320 MB.
-    const host = openHost({ apiDir: await writeApiDir(), logger, maxMemoryMb: 32 });
+    // Heap limit 32 MB: the resident limit is 2 × 32 + 256 = 320 MB. Health checks wait long here: on a
+    // busy machine, filling 64 MB Buffers can hold the worker's event loop past the short test timeout,
+    // and the worker would be killed as hung before its memory was read.
+    const host = openHost({
+      apiDir: await writeApiDir(),
+      logger,
+      maxMemoryMb: 32,
+      timings: { ...FAST_TIMINGS, healthTimeoutMs: 10_000 },
+    });
     const { url } = await host.start();
     const pid = await firstPid(url);
     // The request that grows the worker dies with it: its answer is a 502 or a cut connection, depending
