@@ -74,6 +74,21 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await visible(log).toBe(true);
       await text(log).toBe(details.join('\n').trim());
       expect(details.join('\n')).toContain('routes');
+
+      // A live deployment whose config has warnings says so in the open, not only inside its log.
+      const warned = await writeApp(
+        { 'index.html': '<h1>warned</h1>' },
+        { responseOverrides: { '404': { rewrite: 'index.html', statusCode: '200' } } },
+      );
+      const committed = await deployFolders(portal.t.service, token, warned);
+      expect(committed.status, committed.text).toBe(200);
+      const live = committed.json<{ name: string }>().name;
+      await portal.page.reload();
+      const warnings = production
+        .getByTestId(`deployment-details-${live}`)
+        .getByTestId('deployment-warnings');
+      await text(warnings).toMatch(/^2 configuration warnings:/);
+      await text(warnings).toContain('responseOverrides.404.rewrite');
     });
 
     it('adds custom domains, shows the record and TXT token to set, validates again and deletes', async () => {

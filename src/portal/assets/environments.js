@@ -137,6 +137,11 @@ function deploymentDetails(deployment) {
   if (reason === '' && log === '') {
     return [];
   }
+  // The config's warnings open the log, as the CLI prints them: shown in the open, not only in the log.
+  const warnings = String(p.log ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('warning: '))
+    .map((line) => line.slice('warning: '.length));
   return [
     h(
       'tr',
@@ -151,6 +156,20 @@ function deploymentDetails(deployment) {
               { class: 'failure-reason', testid: 'deployment-reason' },
               h('strong', { text: 'Reason: ' }),
               reason,
+            ),
+        warnings.length === 0
+          ? null
+          : h(
+              'div',
+              { class: 'config-warnings', testid: 'deployment-warnings' },
+              h('strong', {
+                text: `${warnings.length} configuration warning${warnings.length === 1 ? '' : 's'}:`,
+              }),
+              h(
+                'ul',
+                {},
+                warnings.map((warning) => h('li', { class: 'mono', text: warning })),
+              ),
             ),
         log === ''
           ? null
