@@ -353,6 +353,21 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
       await text(portal.page.getByTestId('overview-plan')).toBe(plan);
       expect((await portal.t.admin('GET', `${SITES_PATH}/portal-plan`)).json<SiteBody>().sku.name).toBe(plan);
     }
+    // A move to Free refused (a Standard-only feature in use): the choice shows the plan the site is on.
+    portal.expectStatus(409);
+    await portal.page.getByTestId('plan-standard').check();
+    await portal.page.getByTestId('plan-save').click();
+    await text(portal.page.getByTestId('plan-message-success')).toBe('The plan is now Standard.');
+    const gated = await writeApp(
+      { 'index.html': '<h1>gated</h1>' },
+      { forwardingGateway: { requiredHeaders: { 'X-Azure-FDID': 'abc' } } },
+    );
+    expect((await deployFolders(portal.t.service, site.properties.apiKey ?? '', gated)).status).toBe(200);
+    await portal.page.getByTestId('plan-free').check();
+    await portal.page.getByTestId('plan-save').click();
+    await text(portal.page.getByTestId('plan-message-error')).toContain('forwardingGateway');
+    expect(await portal.page.getByTestId('plan-standard').isChecked()).toBe(true);
+    await text(portal.page.getByTestId('overview-plan')).toBe('Standard');
 
     await portal.page.getByTestId('token-manage').click();
     await value(portal.page.getByTestId('deployment-token')).toBe(site.properties.apiKey ?? '');

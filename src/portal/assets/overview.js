@@ -102,10 +102,17 @@ function planSection(view, planText) {
     messages.element,
     h('div', { class: 'actions' }, save),
   );
+  let current = String(view.site.sku?.name ?? 'Free');
   handleSubmit(form, save, messages, async () => {
-    const updated = await api.setPlan(view.site.name, readPlan(choice));
-    planText.textContent = String(updated.sku?.name ?? '');
-    messages.show(`The plan is now ${updated.sku?.name}.`, 'success');
+    try {
+      const updated = await api.setPlan(view.site.name, readPlan(choice));
+      current = String(updated.sku?.name ?? current);
+    } finally {
+      // Refused or not, the choice shows the plan the site is on.
+      choose(choice, current);
+    }
+    planText.textContent = current;
+    messages.show(`The plan is now ${current}.`, 'success');
   });
   return form;
 }
@@ -201,4 +208,14 @@ function deleteSection(view) {
     h('div', { class: 'actions' }, remove),
     messages.element,
   );
+}
+
+/**
+ * Checks the radio of `plan` in a plan choice.
+ * @param {HTMLElement} fieldset @param {string} plan
+ */
+function choose(fieldset, plan) {
+  for (const radio of fieldset.querySelectorAll('input[type="radio"]')) {
+    /** @type {HTMLInputElement} */ (radio).checked = /** @type {HTMLInputElement} */ (radio).value === plan;
+  }
 }
