@@ -295,10 +295,16 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await signIn('#/sites/portal-roles/roles');
     await visible(portal.page.getByTestId('users-empty')).toBe(true);
     await portal.page.getByTestId('invite-open').click();
-    // Focus moves into the form that opened, on its first field.
+    // Focus moves into the form that opened, on its first field; Escape closes it and gives the focus back.
     expect(await portal.page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
       'invite-provider',
     );
+    await portal.page.keyboard.press('Escape');
+    await visible(portal.page.getByTestId('invite-provider')).toBe(false);
+    expect(await portal.page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
+      'invite-open',
+    );
+    await portal.page.getByTestId('invite-open').click();
     await portal.page.getByTestId('invite-provider').fill('github');
     await portal.page.getByTestId('invite-user').fill('octocat');
     await portal.page.getByTestId('invite-roles').fill('editor,reviewer');

@@ -346,7 +346,8 @@ export function editPanel({ testid, fields, save, onSaved }) {
 }
 
 /**
- * A button that shows and hides a form (and focuses its first field).
+ * A button that shows and hides a form (and focuses its first field); Escape in the form hides it and
+ * gives the focus back to the button.
  * @param {string} text
  * @param {string} testid
  * @param {HTMLElement} form
@@ -362,6 +363,14 @@ export function toggleButton(text, testid, form) {
     open.setAttribute('aria-expanded', String(!form.hidden));
     if (!form.hidden) {
       /** @type {HTMLElement | null} */ (form.querySelector('input, select, textarea'))?.focus();
+    }
+  });
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !form.hidden) {
+      event.preventDefault();
+      form.hidden = true;
+      open.setAttribute('aria-expanded', 'false');
+      open.focus();
     }
   });
   return open;
