@@ -590,6 +590,13 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await portal.t.admin('PUT', `${SERVICES}/narrow-gw/products/starter`, {
         properties: { displayName: 'Starter product with a long name', state: 'published' },
       });
+      // A display name of 200 characters without a space, and an operation with a long template.
+      await portal.t.admin('PUT', `${SERVICES}/narrow-gw/products/unbroken`, {
+        properties: { displayName: 'x'.repeat(200), state: 'published' },
+      });
+      await portal.t.admin('PUT', `${SERVICES}/narrow-gw/apis/a-rather-long-api-name/operations/long`, {
+        properties: { method: 'GET', urlTemplate: `/${'segment'.repeat(60)}` },
+      });
       await portal.resize(390, 844);
       await portal.signIn('#/apim');
       await visible(portal.page.getByTestId('services-table')).toBe(true);
