@@ -617,6 +617,15 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await portal.page.getByTestId('subscription-show-master').click();
       await visible(portal.page.getByTestId('subscription-primary-key')).toBe(true);
       expect(await overflows()).toBe(false);
+      // On a wide screen too, where tables are tables: the long name and template stay in their boxes.
+      await portal.resize(1280, 900);
+      await portal.page.goto(`${portal.t.service.adminUrl}/#/apim/narrow-gw/products`);
+      await visible(portal.page.getByTestId('panel-products')).toBe(true);
+      await count(portal.page.getByTestId('loading')).toBe(0);
+      expect(await overflows(), 'products at 1280 px').toBe(false);
+      await portal.page.goto(`${portal.t.service.adminUrl}/#/apim/narrow-gw/policies`);
+      await visible(portal.page.getByTestId('policy-scope')).toBe(true);
+      expect(await overflows(), 'policies at 1280 px').toBe(false);
     },
     FLOW_TIMEOUT,
   );
