@@ -516,6 +516,8 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       );
       await portal.page.getByTestId('api-settings-orders').click();
       await value(portal.page.getByTestId('api-settings-path')).toBe('sales');
+      // The list's "Saved …" of the last save is gone once the form opens again.
+      await count(portal.page.getByTestId('apim-apis-message-success')).toBe(0);
       // Someone changes the API while the form is open: saving would undo it, so nothing is saved.
       portal.expectStatus(412);
       const changed = await portal.t.admin('PATCH', `${SERVICES}/ops-gw/apis/orders`, {

@@ -42,7 +42,11 @@ export async function renderApimApis(body, view) {
     service,
     messages,
     refresh: (notice) => apis.refresh(notice),
-    editSettings: settings.open,
+    // Opening the settings clears the list's notice: a "Saved …" beside the form's next error misleads.
+    editSettings: (api) => {
+      messages.clear();
+      void settings.open(api);
+    },
   };
   const apis = createListArea({
     name: 'apim-apis',

@@ -40,7 +40,12 @@ export async function renderNamedValues(body, view) {
     table: {
       caption: 'Named values',
       headers: ['Name', 'Display name', 'Type', 'Value', ''],
-      row: (nv) => namedValueRow(service, nv, messages, refresh, editor.open),
+      // Opening the editor clears the list's notice: a "Saved …" beside the editor's next error misleads.
+      row: (nv) =>
+        namedValueRow(service, nv, messages, refresh, (chosen) => {
+          messages.clear();
+          void editor.open(chosen);
+        }),
       empty: 'No named values yet. Choose + Add.',
       stack: true,
     },
