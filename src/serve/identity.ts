@@ -30,6 +30,7 @@ import {
 } from '../edge/index.js';
 import { isUserError } from '../shared/errors.js';
 import { memoize } from '../shared/memo.js';
+import { hostnameOf } from './hostname.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
 /** Session key generations remembered per site: the current one, the one before and the one ahead. */
@@ -166,9 +167,4 @@ export function createSiteIdentity(
       }
     },
   };
-}
-
-/** A Host field's name without its port. */
-function hostnameOf(host: string): string {
-  return host.replace(/:\d*$/, '');
 }

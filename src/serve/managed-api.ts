@@ -64,6 +64,9 @@ interface Running {
 
 /** Creates the managed API of an environment; nothing starts until the first request. */
 export function createManagedApi(options: ManagedApiOptions): ManagedApi {
+  // Everything about this API, the worker's and the functions' own lines included, names the site and
+  // environment first: a tenant cannot pass its output off as another site's or the server's.
+  const log = withPrefix(options.logger, `api ${options.label}: `);
   let starting: Promise<Running> | undefined;
   let inFlight = 0;
   let lastUsed = Date.now();
@@ -72,7 +75,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
   idleTimer.unref();
 
   const start = (): Promise<Running> => {
-    starting ??= startHost(options).catch((error: unknown) => {
+    starting ??= startHost(options, log).catch((error: unknown) => {
       starting = undefined;
       throw error;
     });
@@ -86,7 +89,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
   };
   const stopIfIdle = async () => {
     if (starting !== undefined && inFlight === 0 && Date.now() - lastUsed > options.idleMs) {
-      options.logger.info(`api ${options.label}: idle, stopping its worker`);
+      log.info('idle, stopping its worker');
       await stop();
     }
   };
@@ -103,7 +106,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
         }
         const running = await start().catch((error: unknown) => {
           // The public answer names what failed; the message (folders, ports) goes to the log only.
-          options.logger.error(`api ${options.label}: ${errorMessage(error)}`);
+          log.error(errorMessage(error));
           sendProxyError(req, res, describeUnavailable(error, 'The API of this site is unavailable'));
           return undefined;
         });
@@ -145,7 +148,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
   };
 }
 
-async function startHost(options: ManagedApiOptions): Promise<Running> {
+async function startHost(options: ManagedApiOptions, log: Logger): Promise<Running> {
   const host = createFunctionsHost({
     apiDir: options.apiDir,
     appSettings: options.appSettings,
@@ -154,14 +157,13 @@ async function startHost(options: ManagedApiOptions): Promise<Running> {
     // Only the edge of this process may reach the worker: no loopback port for other sites to call.
     listenTcp: false,
     baseEnv: MANAGED_BASE_ENV,
-    // What the host logs, the function's own lines included, names the site and environment first.
-    logger: withPrefix(options.logger, `api ${options.label}: `),
+    logger: log,
     sandboxIdentity: options.identity,
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   try {
     const info = await host.start();
-    options.logger.info(`api ${options.label}: worker ready (${countOf(info.functions.length, 'function')})`);
+    log.info(`worker ready (${countOf(info.functions.length, 'function')})`);
     return {
       host,
       functions: info.functions,
