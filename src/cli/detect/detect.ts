@@ -82,6 +82,10 @@ async function describeFramework(
 
 /** Frameworks whose dev server reads the `PORT` variable (Vite, Astro, Angular and SvelteKit do not). */
 const READS_PORT_VARIABLE = new Set(['cra', 'nextjs', 'vue-cli']);
+/** A port a dev script names by flag: `--port 3001`, `--port=3001`, `-p 4000`. */
+const PORT_FLAG = /(?:--port[= ]|(?:^|\s)-p\s+)(\d{2,5})(?!\d)/;
+/** {@link PORT_FLAG}, or `PORT=3001` before the command. */
+const PORT_FLAG_OR_VARIABLE = /(?:--port[= ]|(?:^|\s)-p\s+|(?:^|\s)PORT=)(\d{2,5})(?!\d)/;
 
 /**
  * The framework's dev server URL with the port its dev script asks for (`vite --port 3001`, `next dev -p
@@ -89,10 +93,8 @@ const READS_PORT_VARIABLE = new Set(['cra', 'nextjs', 'vue-cli']);
  * as the framework's template sets it.
  */
 export function withScriptPort(url: string, script: string | undefined, frameworkId: string): string {
-  const portVariable = READS_PORT_VARIABLE.has(frameworkId) ? '|(?:^|\\s)PORT=' : '';
-  const match = new RegExp(`(?:--port[= ]|(?:^|\\s)-p\\s+${portVariable})(\\d{2,5})(?!\\d)`).exec(
-    script ?? '',
-  );
+  const pattern = READS_PORT_VARIABLE.has(frameworkId) ? PORT_FLAG_OR_VARIABLE : PORT_FLAG;
+  const match = pattern.exec(script ?? '');
   const port = match?.[1] === undefined ? undefined : Number(match[1]);
   if (port === undefined || port < 1 || port > 65_535) {
     return url;

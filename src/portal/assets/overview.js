@@ -17,7 +17,7 @@ import {
   replace,
   time,
 } from './dom.js';
-import { planChoice, readPlan } from './plan.js';
+import { planChoice, readPlan, selectPlan } from './plan.js';
 
 /**
  * @param {HTMLElement} body
@@ -109,7 +109,7 @@ function planSection(view, planText) {
       current = String(updated.sku?.name ?? current);
     } finally {
       // Refused or not, the choice shows the plan the site is on.
-      choose(choice, current);
+      selectPlan(choice, current);
     }
     planText.textContent = current;
     messages.show(`The plan is now ${current}.`, 'success');
@@ -208,14 +208,4 @@ function deleteSection(view) {
     h('div', { class: 'actions' }, remove),
     messages.element,
   );
-}
-
-/**
- * Checks the radio of `plan` in a plan choice.
- * @param {HTMLElement} fieldset @param {string} plan
- */
-function choose(fieldset, plan) {
-  for (const radio of fieldset.querySelectorAll('input[type="radio"]')) {
-    /** @type {HTMLInputElement} */ (radio).checked = /** @type {HTMLInputElement} */ (radio).value === plan;
-  }
 }

@@ -52,3 +52,13 @@ export function readPlan(fieldset) {
   const checked = /** @type {HTMLInputElement | null} */ (fieldset.querySelector('input:checked'));
   return checked?.value ?? 'Free';
 }
+
+/**
+ * Checks the radio of `plan` in a {@link planChoice} (the plan a site is on, after a refused change).
+ * @param {HTMLElement} fieldset @param {string} plan
+ */
+export function selectPlan(fieldset, plan) {
+  for (const radio of fieldset.querySelectorAll('input[type="radio"]')) {
+    /** @type {HTMLInputElement} */ (radio).checked = /** @type {HTMLInputElement} */ (radio).value === plan;
+  }
+}
