@@ -121,23 +121,15 @@ export const apim = {
    * @param {string} service @param {string[]} segments @param {Record<string, unknown>} properties
    * @param {string | undefined} etag
    */
-  updateVersion: async (service, segments, properties, etag) => {
-    try {
-      return await call('PATCH', servicePath(service, ...segments), {
-        body: { properties },
-        headers: etag === undefined ? {} : { 'if-match': etag },
-      });
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'CONTROL_PRECONDITION_FAILED') {
-        throw new ApiError(
-          error.status,
-          error.code,
-          'Someone changed it since this form opened it (with the CLI, or in another tab), so nothing was saved: that would have undone their change. Cancel, open it again to see it, then make your change.',
-        );
-      }
-      throw error;
-    }
-  },
+  updateVersion: (service, segments, properties, etag) =>
+    unlessChangedMeanwhile(
+      () =>
+        call('PATCH', servicePath(service, ...segments), {
+          body: { properties },
+          headers: etag === undefined ? {} : { 'if-match': etag },
+        }),
+      'Someone changed it since this form opened it (with the CLI, or in another tab), so nothing was saved: that would have undone their change. Cancel, open it again to see it, then make your change.',
+    ),
   /** @param {string} service @param {string[]} segments */
   remove: (service, segments) => call('DELETE', servicePath(service, ...segments)),
   /** @param {string} service @param {string} apiId */
@@ -193,19 +185,53 @@ export const apim = {
    * @param {string} service @param {PolicyScope} scope @param {string} value @param {string | undefined} etag
    * @returns {Promise<string | undefined>} the version saved
    */
-  setPolicy: async (service, scope, value, etag) =>
-    (
-      await callVersioned('PUT', policyPath(service, scope), {
-        body: { properties: { format: 'rawxml', value } },
-        headers: etag === undefined ? { 'if-none-match': '*' } : { 'if-match': etag },
-      })
-    ).etag,
+  setPolicy: (service, scope, value, etag) =>
+    unlessChangedMeanwhile(
+      async () =>
+        (
+          await callVersioned('PUT', policyPath(service, scope), {
+            body: { properties: { format: 'rawxml', value } },
+            headers: etag === undefined ? { 'if-none-match': '*' } : { 'if-match': etag },
+          })
+        ).etag,
+      POLICY_CHANGED_MEANWHILE,
+    ),
   /** @param {string} service @param {PolicyScope} scope @param {string | undefined} etag */
   deletePolicy: (service, scope, etag) =>
-    call('DELETE', policyPath(service, scope), {
-      headers: etag === undefined ? {} : { 'if-match': etag },
-    }),
+    unlessChangedMeanwhile(
+      () =>
+        call('DELETE', policyPath(service, scope), {
+          headers: etag === undefined ? {} : { 'if-match': etag },
+        }),
+      POLICY_CHANGED_MEANWHILE,
+    ),
 };
+
+const POLICY_CHANGED_MEANWHILE =
+  'Someone changed this policy since this page loaded it (with the CLI, or in another tab), so nothing was saved or deleted: that would have undone their change. Reload the page to see it, then make your change again.';
+
+/**
+ * A write that goes ahead only while the entity is the version read: its refusal because someone changed
+ * it meanwhile (412, or the 409 of a create that found one made first) is told as `message`, with the same
+ * status and code; other errors pass as they are.
+ * @template T
+ * @param {() => Promise<T>} write
+ * @param {string} message
+ * @returns {Promise<T>}
+ */
+async function unlessChangedMeanwhile(write, message) {
+  try {
+    return await write();
+  } catch (error) {
+    if (
+      error instanceof ApiError &&
+      (error.code === 'CONTROL_PRECONDITION_FAILED' || error.code === 'CONTROL_ENTITY_EXISTS')
+    ) {
+      throw new ApiError(error.status, error.code, message);
+    }
+    throw error;
+  }
+}
 
 /**
  * Calls of the backend apps (function apps, web apps, container apps); an unknown type throws before

@@ -6,7 +6,6 @@
  * The scope is the route's last segment: `global`, `product:<id>`, `api:<id>` or `operation:<api>:<op>`.
  */
 
-import { ApiError } from './api.js';
 import { apim } from './apim-api.js';
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, errorNotice, field, h, loading, messageOf, replace } from './dom.js';
@@ -137,9 +136,9 @@ async function scopeChoices(service) {
 function policyEditor(service, scope, saved, reload) {
   const editor = createCodeEditor(saved?.document ?? TEMPLATE);
   let stored = saved?.document ?? TEMPLATE;
-  // The version this page read: a save or delete goes ahead only while the policy is still that version.
+  // The version this page read (none: the scope had no policy): a save or delete goes ahead only while
+  // the policy is still that version.
   let version = saved?.etag;
-  let exists = saved !== undefined;
   guardUnsaved(() =>
     editor.textarea.value !== stored ? 'The policy document has unsaved changes.' : undefined,
   );
@@ -163,13 +162,12 @@ function policyEditor(service, scope, saved, reload) {
     messages.clear();
     showProblems([]);
     try {
-      version = await apim.setPolicy(service, scope, editor.textarea.value, exists ? version : undefined);
-      exists = true;
+      version = await apim.setPolicy(service, scope, editor.textarea.value, version);
       stored = editor.textarea.value;
       messages.show('Saved. The gateway applies the policy from the next call on.', 'success');
       remove.disabled = false;
     } catch (error) {
-      messages.show(changedMeanwhile(error) ? CHANGED_MEANWHILE : messageOf(error));
+      messages.show(messageOf(error));
       showProblems(/** @type {any} */ (error)?.details ?? []);
     } finally {
       save.disabled = false;
@@ -189,7 +187,7 @@ function policyEditor(service, scope, saved, reload) {
       await apim.deletePolicy(service, scope, version);
       reload();
     } catch (error) {
-      messages.show(changedMeanwhile(error) ? CHANGED_MEANWHILE : messageOf(error));
+      messages.show(messageOf(error));
     }
   });
   return h(
@@ -207,20 +205,6 @@ function policyEditor(service, scope, saved, reload) {
     messages.element,
     problems,
     h('div', { class: 'actions' }, save, remove),
-  );
-}
-
-const CHANGED_MEANWHILE =
-  'Someone changed this policy since this page loaded it (with the CLI, or in another tab), so nothing was saved or deleted: that would have undone their change. Reload the page to see it, then make your change again.';
-
-/**
- * True for the 412 (or, for a scope that had no policy, the 409) of a change made since the page read.
- * @param {unknown} error
- */
-function changedMeanwhile(error) {
-  return (
-    error instanceof ApiError &&
-    (error.code === 'CONTROL_PRECONDITION_FAILED' || error.code === 'CONTROL_ENTITY_EXISTS')
   );
 }
 
