@@ -38,7 +38,11 @@ export async function resolveApiModules(
     await writeFiles(ctx, apiDir, remembered.files);
     return remembered;
   }
-  const { log } = await installDependencies(apiDir, { onLine, homeDir: await npmHomeOf(ctx, apiDir) });
+  const { log } = await installDependencies(apiDir, {
+    onLine,
+    homeDir: await npmHomeOf(ctx, apiDir),
+    ...(ctx.confine === undefined ? {} : { confine: ctx.confine }),
+  });
   const files = await ingestFolder(ctx, apiDir, 'node_modules');
   await rememberInstall(ctx, plan.key, files, log);
   return { files, log };

@@ -1,4 +1,6 @@
 /** What every control-plane service is built on, passed in once by the composition root. */
+
+import type { ConfineProgram } from '../shared/confine.js';
 import type { Kysely } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore, Database } from '../storage/index.js';
@@ -42,6 +44,8 @@ export interface ControlContext {
   readonly apiProblem?: (hostname: string) => Promise<string | undefined>;
   /** DNS lookups of custom domain validation (`--dns-server`); the system resolver when absent. */
   readonly domainDns?: DomainDns;
+  /** The service's sandbox for programs run on a tenant's files (npm); they run as the server when absent. */
+  readonly confine?: ConfineProgram;
 }
 
 /** The principal a session holds (the shape of `/.auth/me`). */

@@ -10,12 +10,13 @@
  * and dependencies that point at the server's own folders (`file:`, `link:`, paths, workspaces,
  * lockfile entries resolved to a path) are refused: npm would copy those folders into the deployment.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
@@ -135,6 +136,11 @@ export interface InstallOptions {
   readonly homeDir?: string;
   /** Gets each line of the install's log as it is made (progress, npm's own lines), secrets removed. */
   readonly onLine?: (line: string) => void;
+  /**
+   * The service's sandbox: npm runs in it, seeing the API folder and its home (writable), its own files
+   * and the system folders, and nothing else of the server's. Default: npm runs as the server.
+   */
+  readonly confine?: ConfineProgram;
 }
 
 /**
@@ -169,7 +175,8 @@ export async function installDependencies(
       npmLog.line(dropped);
     }
   }
-  const { code, timedOut } = await runNpm(apiDir, timeoutMs, env, npmLog).finally(async () => {
+  const run = { cwd: apiDir, env, writable: [apiDir, home] };
+  const { code, timedOut } = await runNpm(run, timeoutMs, npmLog, options.confine).finally(async () => {
     if (npmrc !== undefined) {
       await writeFile(projectFile, npmrc);
     }
@@ -341,19 +348,87 @@ function npmEnvironment(home: string): Record<string, string> {
   };
 }
 
-function runNpm(
-  cwd: string,
-  timeoutMs: number,
-  env: Record<string, string>,
-  log: NpmLog,
-): Promise<{ code: number | null; timedOut: boolean }> {
-  return new Promise((resolve) => {
+/**
+ * Spawns npm for `run`: confined, npm's own script run by this Node (its folder visible read-only);
+ * otherwise `npm` on the PATH.
+ */
+async function spawnNpm(
+  run: Pick<ProgramRun, 'cwd' | 'env' | 'writable'>,
+  confine: ConfineProgram | undefined,
+): Promise<{ child: ChildProcess; cleanup: () => Promise<void> }> {
+  if (confine === undefined) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const child = spawn(npm, NPM_ARGS, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(npm, NPM_ARGS, { cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: run.env });
+    return { child, cleanup: async () => {} };
+  }
+  const npmCli = await findNpmCli(run.env.PATH);
+  const program = await confine({
+    ...run,
+    command: process.execPath,
+    args: [npmCli, ...NPM_ARGS],
+    readOnly: [dirname(dirname(npmCli))],
+  });
+  const child = spawn(program.command, program.args, {
+    cwd: program.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: program.env,
+  });
+  return { child, cleanup: program.cleanup };
+}
+
+/**
+ * npm's own script (`…/npm/bin/npm-cli.js`): where `npm` on `path` leads, else the one installed with
+ * this Node. An error naming both places when neither has it.
+ */
+export async function findNpmCli(path: string | undefined): Promise<string> {
+  const candidates: string[] = [];
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    const target = await realpath(join(dir, 'npm')).catch(() => undefined);
+    if (target !== undefined) {
+      candidates.push(target);
+      break;
+    }
+  }
+  const besideNode = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  candidates.push(besideNode);
+  for (const candidate of candidates) {
+    if (basename(candidate) === 'npm-cli.js' && (await isFile(candidate))) {
+      return candidate;
+    }
+  }
+  throw new Error(
+    `cannot find npm's npm-cli.js (from npm on the PATH, or at ${besideNode}); install npm with Node on the server`,
+  );
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+async function runNpm(
+  run: Pick<ProgramRun, 'cwd' | 'env' | 'writable'>,
+  timeoutMs: number,
+  log: NpmLog,
+  confine: ConfineProgram | undefined,
+): Promise<{ code: number | null; timedOut: boolean }> {
+  let spawned: { child: ChildProcess; cleanup: () => Promise<void> };
+  try {
+    spawned = await spawnNpm(run, confine);
+  } catch (error) {
+    log.line((error as Error).message);
+    return { code: null, timedOut: false };
+  }
+  const { child, cleanup } = spawned;
+  const result = await new Promise<{ code: number | null; timedOut: boolean }>((resolve) => {
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
-        log.line(line),
-      );
+      if (stream !== null) {
+        createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
+          log.line(line),
+        );
+      }
     }
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -368,4 +443,6 @@ function runNpm(
       resolve({ code, timedOut });
     });
   });
+  await cleanup();
+  return result;
 }

@@ -332,6 +332,7 @@ async function startOnStorage(
     publicUrl,
     validateSettings: validateAppSettings,
     domainDns: createDomainDns(options.dnsServer),
+    confine: sandbox.confine,
     sealSession: (scope, principal, expiresAt) =>
       sealValue(siteSessionKey(control, scope), principal, expiresAt),
     flushTraffic: async () => flushTraffic?.(),

@@ -51,6 +51,41 @@ export interface BubblewrapMounts {
 
 /** The bwrap arguments before the command (which follows `--`). */
 export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]> {
+  const args = await systemArgs(mounts);
+  args.push(...parentDirs(SANDBOX_APP_DIR), '--ro-bind', mounts.appDir, SANDBOX_APP_DIR);
+  args.push('--chdir', SANDBOX_APP_DIR);
+  return args;
+}
+
+/** What a program the server runs for a tenant (npm) sees besides the system folders. */
+export interface ProgramMounts {
+  /** Its private temp folder, at {@link SANDBOX_TEMP_DIR}. */
+  readonly tempDir: string;
+  /** Read-write, at their own paths. */
+  readonly writable: readonly string[];
+  /** Read-only, at their own paths. */
+  readonly readOnly: readonly string[];
+  readonly hidden: readonly string[];
+  readonly cwd: string;
+}
+
+/**
+ * The bwrap arguments of such a program: the worker's view, without capabilities, with the folders it
+ * works on in place of the app (bound after the hidden folders, so they show even inside one).
+ */
+export async function programBubblewrapArgs(mounts: ProgramMounts): Promise<string[]> {
+  const args = await systemArgs({ ...mounts, dropCapabilities: true });
+  for (const path of mounts.writable) {
+    args.push(...parentDirs(path), '--bind', path, path);
+  }
+  args.push('--chdir', mounts.cwd);
+  return args;
+}
+
+/** Namespaces, /proc, /dev, the system folders, /etc's few files, /tmp, the read-only and hidden paths. */
+async function systemArgs(
+  mounts: Pick<BubblewrapMounts, 'tempDir' | 'readOnly' | 'hidden' | 'dropCapabilities'>,
+): Promise<string[]> {
   const args = [...NAMESPACES, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev'];
   if (mounts.dropCapabilities) {
     args.push('--cap-drop', 'ALL');
@@ -71,8 +106,6 @@ export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]
   for (const path of mounts.hidden.filter((hidden) => isUnderSystemDir(hidden))) {
     args.push('--tmpfs', path);
   }
-  args.push(...parentDirs(SANDBOX_APP_DIR), '--ro-bind', mounts.appDir, SANDBOX_APP_DIR);
-  args.push('--chdir', SANDBOX_APP_DIR);
   return args;
 }
 

@@ -6,7 +6,8 @@
 import { chmod, chown, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bubblewrapArgs, SANDBOX_APP_DIR, SANDBOX_TEMP_DIR } from './bubblewrap.js';
+import type { ConfinedProgram, ProgramRun } from '../../shared/confine.js';
+import { bubblewrapArgs, programBubblewrapArgs, SANDBOX_APP_DIR, SANDBOX_TEMP_DIR } from './bubblewrap.js';
 import { nodePermissionArgs } from './node-permission.js';
 import type { Sandbox, SandboxProfile, WorkerLaunch, WorkerLaunchInput } from './types.js';
 import { grantFolder, uidFor } from './user.js';
@@ -19,7 +20,44 @@ export function createSandbox(profile: SandboxProfile): Sandbox {
     describe: () => describeProfile(profile),
     prepare: (input) =>
       profile.nodePermission ? prepareSandboxed(profile, input) : Promise.resolve(plainLaunch(input)),
+    confine: (run) => confineProgram(profile, run),
   };
+}
+
+/**
+ * A program run for a tenant (npm), in bubblewrap when the profile has it: the system folders, its own
+ * files, the folders it works on and a private `/tmp`, no capabilities, and as the server's uid (its
+ * files stay the server's; a uid per site would have to own a cache shared by sites). Without
+ * bubblewrap it runs as it is: the Node permission model would not hold npm's child processes, and a
+ * uid alone would still see every folder other users can read.
+ */
+async function confineProgram(profile: SandboxProfile, run: ProgramRun): Promise<ConfinedProgram> {
+  const bwrap = profile.bubblewrap;
+  if (bwrap === undefined) {
+    return { ...run, confined: false, cleanup: async () => {} };
+  }
+  const tempDir = await mkdtemp(join(profile.tempBase ?? tmpdir(), 'portico-run-'));
+  const cleanup = () => rm(tempDir, { recursive: true, force: true });
+  try {
+    const mounts = await programBubblewrapArgs({
+      tempDir,
+      writable: run.writable,
+      readOnly: [process.execPath, ...run.readOnly],
+      hidden: profile.hidden,
+      cwd: run.cwd,
+    });
+    return {
+      command: bwrap.bwrap,
+      args: [...mounts, '--', run.command, ...run.args],
+      cwd: '/',
+      env: { ...run.env, TMPDIR: SANDBOX_TEMP_DIR },
+      confined: true,
+      cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
 /** `bubblewrap + uid per site (1000000000+) + Node permission model`, or `none`. */

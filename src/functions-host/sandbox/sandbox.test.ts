@@ -160,3 +160,62 @@ describe.skipIf(process.getuid?.() !== 0)('granting a deployment folder to a sit
     expect(await readFile(join(root, 'a', 'index.js'), 'utf8')).toBe('shared content');
   });
 });
+
+describe.skipIf(!existsSync('/usr/bin/bwrap'))('a program run for a tenant (npm) under bubblewrap', () => {
+  it('writes only the folders it works on, and sees none of the server’s other files', async () => {
+    const { mkdir, mkdtemp, readFile, writeFile } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const { tmpdir } = await import('node:os');
+    const root = await mkdtemp(join(tmpdir(), 'portico-confine-'));
+    const project = join(root, 'data', 'cache', 'api');
+    const home = join(root, 'data', 'cache', 'npm');
+    const secret = join(root, 'data', 'admin-token');
+    await Promise.all([mkdir(project, { recursive: true }), mkdir(home, { recursive: true })]);
+    await writeFile(secret, 'admin-token-value');
+    const sandbox = await resolveSandbox({ choice: 'bubblewrap', functionsUser: 'off' });
+    const script = `const fs = require('node:fs');
+const tryRead = (path) => { try { return fs.readFileSync(path, 'utf8'); } catch (error) { return error.code; } };
+const tryWrite = (path) => { try { fs.writeFileSync(path, 'x'); return 'written'; } catch (error) { return error.code; } };
+process.stdout.write(JSON.stringify({
+  secret: tryRead(${JSON.stringify(secret)}),
+  project: tryWrite('node_modules.txt'),
+  home: tryWrite(${JSON.stringify(join(home, 'cache.txt'))}),
+  beside: tryWrite(${JSON.stringify(join(root, 'data', 'planted'))}),
+  tmp: tryWrite(require('node:path').join(require('node:os').tmpdir(), 'scratch')),
+  tmpdir: require('node:os').tmpdir(),
+}));`;
+    const program = await sandbox.confine({
+      command: process.execPath,
+      args: ['-e', script],
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      writable: [project, home],
+      readOnly: [],
+    });
+    expect(program.confined).toBe(true);
+    const run = spawnSync(program.command, program.args, {
+      cwd: program.cwd,
+      env: program.env,
+      encoding: 'utf8',
+    });
+    await program.cleanup();
+    expect(run.stderr).toBe('');
+    // Beside its folders it may write into the sandbox's own scratch space, never the server's folder.
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      secret: 'ENOENT',
+      project: 'written',
+      home: 'written',
+      tmp: 'written',
+      tmpdir: '/tmp',
+    });
+    expect(await readFile(join(project, 'node_modules.txt'), 'utf8')).toBe('x');
+    expect(existsSync(join(root, 'data', 'planted'))).toBe(false);
+    expect(existsSync(join(tmpdir(), 'scratch'))).toBe(false);
+  });
+
+  it('runs the program as it is when the sandbox has no bubblewrap', async () => {
+    const sandbox = await resolveSandbox({ choice: 'node' });
+    const run = { command: 'npm', args: ['install'], cwd: '/x', env: {}, writable: ['/x'], readOnly: [] };
+    expect(await sandbox.confine(run)).toMatchObject({ command: 'npm', args: ['install'], confined: false });
+  });
+});

@@ -3,6 +3,8 @@
  * one worker inside it (see docs/security.md, "Function code: the sandbox").
  */
 
+import type { ConfineProgram } from '../../shared/confine.js';
+
 /** The value of `--sandbox`: `auto` picks the strongest mechanism the machine offers. */
 export type SandboxChoice = 'auto' | 'bubblewrap' | 'user' | 'node' | 'none';
 
@@ -79,4 +81,9 @@ export interface Sandbox {
   /** One line for the start-up output, e.g. `bubblewrap + uid per site + Node permission model`. */
   describe(): string;
   prepare(input: WorkerLaunchInput): Promise<WorkerLaunch>;
+  /**
+   * Prepares a program the server runs on a tenant's files (npm): under bubblewrap it sees the system
+   * folders, its own files and the folders it works on, without capabilities; otherwise it runs as is.
+   */
+  confine: ConfineProgram;
 }
