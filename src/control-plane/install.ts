@@ -21,7 +21,7 @@ import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
 import { createNpmLog, createRedactor, type NpmLog, PROGRESS_INTERVAL_MS } from './npm-log.js';
-import { droppedKeysLine, filterProjectNpmrc } from './project-npmrc.js';
+import { droppedKeysLines, filterProjectNpmrc } from './project-npmrc.js';
 
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
@@ -42,7 +42,7 @@ const SPEC_FIELDS = [
 ];
 
 /** A specifier npm resolves on the server's own disk instead of a registry or a remote repository. */
-const LOCAL_SPEC = /^(?:file:|link:|portal:|git\+file:|\.\.?(?:[/\\]|$)|[/\\]|~[/\\]|[A-Za-z]:[/\\])/;
+const LOCAL_SPEC = /^(?:file:|link:|portal:|git\+file:|\.\.?(?:[/\\]|$)|[/\\]|~[/\\]|[A-Za-z]:[/\\])/i;
 
 /**
  * `--loglevel=http` makes npm say which package documents and tarballs it fetches, which the log turns
@@ -170,9 +170,8 @@ export async function installDependencies(
   const filtered = npmrc === undefined ? undefined : filterProjectNpmrc(npmrc);
   if (filtered !== undefined) {
     await writeFile(projectFile, filtered.text);
-    const dropped = droppedKeysLine(filtered.dropped);
-    if (dropped !== undefined) {
-      npmLog.line(dropped);
+    for (const line of droppedKeysLines(filtered)) {
+      npmLog.line(line);
     }
   }
   const run = { cwd: apiDir, env, writable: [apiDir, home] };
@@ -335,7 +334,10 @@ function npmEnvironment(home: string): Record<string, string> {
     }
   }
   // npm's environment outranks a project's .npmrc: where npm reads its own config, installs and caches
-  // stays the server's choice whatever the project file says (it is filtered too: project-npmrc.ts).
+  // stays the server's choice whatever the project file says (it is filtered too: project-npmrc.ts). The
+  // environment also reaches the npm that npm itself starts in a git dependency's clone to prepare it,
+  // which reads that repository's own .npmrc unfiltered and gets none of NPM_ARGS: so no scripts and
+  // the system's git are settings here, not only flags.
   return {
     ...env,
     HOME: home,
@@ -345,6 +347,9 @@ function npmEnvironment(home: string): Record<string, string> {
     npm_config_globalconfig: join(home, GLOBAL_CONFIG),
     npm_config_global: 'false',
     npm_config_location: 'project',
+    npm_config_ignore_scripts: 'true',
+    npm_config_git: 'git',
+    npm_config_install_links: 'false',
   };
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { droppedKeysLine, filterProjectNpmrc } from './project-npmrc.js';
+import { droppedKeysLines, filterProjectNpmrc } from './project-npmrc.js';
 
 describe('filterProjectNpmrc', () => {
   it('keeps registries, scoped registries, registry credentials and fetch settings', () => {
     const text = [
       '\uFEFFregistry=https://registry.example/',
       '@acme:registry = https://npm.acme.example/',
-      `//npm.acme.example/:_authToken=\${ACME_TOKEN}`,
+      '//npm.acme.example/:_authToken=acme-token',
       '//npm.acme.example/path/:username=me',
       'strict-ssl=false',
       'legacy-peer-deps=true',
@@ -19,7 +19,7 @@ describe('filterProjectNpmrc', () => {
       text: [
         'registry=https://registry.example/',
         '@acme:registry = https://npm.acme.example/',
-        `//npm.acme.example/:_authToken=\${ACME_TOKEN}`,
+        '//npm.acme.example/:_authToken=acme-token',
         '//npm.acme.example/path/:username=me',
         'strict-ssl=false',
         'legacy-peer-deps=true',
@@ -27,7 +27,31 @@ describe('filterProjectNpmrc', () => {
         '',
       ].join('\n'),
       dropped: [],
+      withVariables: [],
     });
+  });
+
+  it('splits lines at a lone carriage return, as npm does, so no key hides behind a kept one', () => {
+    const filtered = filterProjectNpmrc(
+      'registry=http://registry.example/\rgit=./pwn.sh\r\rproxy=http://evil/\n',
+    );
+    expect(filtered.text).toBe('registry=http://registry.example/\n');
+    expect(filtered.dropped).toEqual(['git', 'proxy']);
+  });
+
+  it('leaves out a line naming a variable: npm would fill it from the server’s environment', () => {
+    const filtered = filterProjectNpmrc(
+      [
+        '//npm.acme.example/:_authToken=${NPM_TOKEN}',
+        '//${HOME}/:_authToken=x',
+        'registry=https://r.example/',
+      ].join('\n'),
+    );
+    expect(filtered.text).toBe('registry=https://r.example/\n');
+    expect(filtered.withVariables).toEqual(['//npm.acme.example/:_authToken', '//${HOME}/:_authToken']);
+    expect(droppedKeysLines(filtered)).toEqual([
+      ".npmrc: left out //npm.acme.example/:_authToken, //${HOME}/:_authToken: the server's npm has none of your environment variables to fill ${…} with; write the value itself, or deploy the API with its node_modules folder.",
+    ]);
   });
 
   it('leaves out keys that name files or programs, or move the install, each named once', () => {
@@ -64,11 +88,11 @@ describe('filterProjectNpmrc', () => {
   });
 
   it('says what was left out in one line, at most ten keys by name', () => {
-    expect(droppedKeysLine([])).toBeUndefined();
-    expect(droppedKeysLine(['global', 'prefix'])).toBe(
+    expect(droppedKeysLines({ dropped: [], withVariables: [] })).toEqual([]);
+    expect(droppedKeysLines({ dropped: ['global', 'prefix'], withVariables: [] })).toEqual([
       ".npmrc: left out global, prefix: the server's npm takes only registries, registry credentials, TLS, fetch and peer-dependency settings from a project.",
-    );
+    ]);
     const many = Array.from({ length: 12 }, (_, i) => `k${i}`);
-    expect(droppedKeysLine(many)).toContain('k9 and 2 more:');
+    expect(droppedKeysLines({ dropped: many, withVariables: [] })[0]).toContain('k9 and 2 more:');
   });
 });

@@ -39,44 +39,68 @@ export interface FilteredNpmrc {
   readonly text: string;
   /** The keys left out, in order, each once. */
   readonly dropped: readonly string[];
+  /** Keys of lines left out for naming a variable (`${NAME}`), in order, each once. */
+  readonly withVariables: readonly string[];
 }
 
 /**
  * Keeps the lines of a project `.npmrc` whose key a project may set (see the module comment); comments,
- * blank lines and section headers go. A key is read as npm reads it: before the first `=`, trimmed, with
- * a trailing `[]` for lists.
+ * blank lines and section headers go. Lines are split as npm's ini parser splits them (at any CR or LF:
+ * a lone CR starts a line for npm too), and a key is read as npm reads it: before the first `=`, trimmed,
+ * with a trailing `[]` for lists. A line naming a variable (`${NAME}`) goes too: npm would fill it from
+ * its own environment, which holds the server's paths and none of the tenant's variables.
  */
 export function filterProjectNpmrc(text: string): FilteredNpmrc {
   const kept: string[] = [];
   const dropped: string[] = [];
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+  const withVariables: string[] = [];
+  for (const raw of text.replace(/^\uFEFF/, '').split(/[\r\n]+/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) {
       continue;
     }
     const equals = line.indexOf('=');
     const key = (equals === -1 ? line : line.slice(0, equals)).trim().replace(/\[\]$/, '');
-    if (equals !== -1 && isKept(key)) {
+    if (equals !== -1 && isKept(key) && !line.includes('${')) {
       kept.push(line);
-    } else if (!dropped.includes(key)) {
-      dropped.push(key);
+    } else {
+      addOnce(equals !== -1 && isKept(key) ? withVariables : dropped, key);
     }
   }
-  return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, dropped };
+  return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, dropped, withVariables };
+}
+
+function addOnce(list: string[], key: string): void {
+  if (!list.includes(key)) {
+    list.push(key);
+  }
 }
 
 function isKept(key: string): boolean {
   return KEPT_KEYS.has(key.toLowerCase()) || SCOPED_REGISTRY.test(key) || REGISTRY_CREDENTIAL.test(key);
 }
 
-/** The deployment log's line about what was left out, or undefined when nothing was. */
-export function droppedKeysLine(dropped: readonly string[]): string | undefined {
-  if (dropped.length === 0) {
-    return undefined;
+/** The deployment log's lines about what was left out (none when nothing was). */
+export function droppedKeysLines(filtered: Pick<FilteredNpmrc, 'dropped' | 'withVariables'>): string[] {
+  const lines: string[] = [];
+  if (filtered.dropped.length > 0) {
+    lines.push(
+      `.npmrc: left out ${keyList(filtered.dropped)}: the server's npm takes only registries, registry credentials, TLS, fetch and peer-dependency settings from a project.`,
+    );
   }
-  const shown = dropped.slice(0, 10).map((key) => printable(key));
-  const more = dropped.length > 10 ? ` and ${dropped.length - 10} more` : '';
-  return `.npmrc: left out ${shown.join(', ')}${more}: the server's npm takes only registries, registry credentials, TLS, fetch and peer-dependency settings from a project.`;
+  if (filtered.withVariables.length > 0) {
+    lines.push(
+      `.npmrc: left out ${keyList(filtered.withVariables)}: the server's npm has none of your environment variables to fill \${…} with; write the value itself, or deploy the API with its node_modules folder.`,
+    );
+  }
+  return lines;
+}
+
+/** At most ten keys by name, then how many more. */
+function keyList(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map((key) => printable(key));
+  const more = keys.length > 10 ? ` and ${keys.length - 10} more` : '';
+  return `${shown.join(', ')}${more}`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to replace control characters

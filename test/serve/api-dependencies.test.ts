@@ -6,7 +6,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -213,6 +213,11 @@ describe('API dependencies installed at deploy', () => {
       /overrides\.x: "link:\/etc"/,
     ],
     ['workspaces', { dependencies: { x: '^1.0.0' }, workspaces: ['../../..'] }, /workspaces/],
+    [
+      'a git repository on the server’s disk, in any case',
+      { dependencies: { repo: 'GIT+File:///var/lib/portico/.git' } },
+      /dependencies\.repo: "GIT\+File:/,
+    ],
   ])(
     'refuses %s before running npm, naming it, and keeps the previous deployment',
     async (_, pkg, named) => {
@@ -276,9 +281,11 @@ describe('API dependencies installed at deploy', () => {
 
     it('a project .npmrc cannot send a server variable, or the operator’s npm token, to a registry', async () => {
       const { port } = registry.address() as AddressInfo;
+      // A lone CR ends a line for npm: the proxy line must not hide behind the registry line.
       const npmrc = [
-        `registry=http://127.0.0.1:${port}/\${PORTICO_TEST_LEAK}/`,
+        `@leak:registry=http://127.0.0.1:${port}/\${PORTICO_TEST_LEAK}/`,
         `//127.0.0.1:${port}/:_authToken=\${PORTICO_TEST_LEAK}|\${${operatorSetting}}`,
+        `registry=http://127.0.0.1:${port}/\rproxy=http://127.0.0.1:${port}/`,
       ].join('\n');
       const api = await apiVariant(
         { dependencies: { 'portico-no-such-package': '1.0.0' } },
@@ -289,8 +296,12 @@ describe('API dependencies installed at deploy', () => {
       });
       expect(deployed.status, deployed.text).toBe(400);
       expect(deployed.text).toMatch(/Installing the API's dependencies/);
+      expect(deployed.text).toContain('.npmrc: left out @leak:registry, //127.0.0.1:');
+      expect(deployed.text).toContain('.npmrc: left out proxy: the server');
       expect(deployed.text).not.toContain(secret);
       expect(seen.length).toBeGreaterThan(0);
+      // Through a proxy the request line would name the whole URL.
+      expect(seen.filter((line) => !line.startsWith('/'))).toEqual([]);
       expect(seen.join('\n')).not.toContain(secret);
       expect(seen.join('\n')).not.toContain(operatorToken);
     }, 120_000);
@@ -445,4 +456,84 @@ describe('API dependencies installed at deploy', () => {
       expect(listed.text).not.toContain(secret);
     }, 120_000);
   });
+});
+
+/**
+ * A git dependency whose repository has a prepare script: npm clones it and starts a second npm in the
+ * clone, which reads the repository's own `.npmrc` and gets none of the first one's flags. Run without
+ * bubblewrap (`--sandbox node`), where npm has the server's view of the machine: nothing of the
+ * repository may run there.
+ */
+describe('a git dependency of a deployed API', () => {
+  let t: TestService;
+  let gitServer: Server;
+  let token: string;
+  let root: string;
+  const run = promisify(execFile);
+
+  beforeAll(async () => {
+    t = await startTestService({ sandbox: 'node' });
+    const created = await t.admin('PUT', `${SITES_PATH}/gitdeps`, { sku: { name: 'Standard' } });
+    token = created.json<{ properties: { apiKey: string } }>().properties.apiKey;
+    root = await mkdtemp(join(tmpdir(), 'portico-git-'));
+    gitServer = createServer((req, res) => {
+      // Git's "dumb" HTTP protocol: the bare repository's files as they are.
+      readFile(join(root, decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/')))
+        .then((data) => res.writeHead(200).end(data))
+        .catch(() => res.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => gitServer.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeData(t.dataDir);
+    await new Promise((resolve) => gitServer.close(resolve));
+  });
+
+  /** A bare repository `name.git` served over HTTP, made from `files` (executable when the name ends in .sh). */
+  async function gitRepository(name: string, files: Record<string, string>): Promise<string> {
+    const work = await mkdtemp(join(tmpdir(), 'portico-git-work-'));
+    for (const [file, text] of Object.entries(files)) {
+      await writeFile(join(work, file), text, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
+    }
+    const git = (...args: string[]) =>
+      run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: work });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'one');
+    await run('git', ['clone', '-q', '--bare', work, join(root, `${name}.git`)]);
+    await run('git', ['update-server-info'], { cwd: join(root, `${name}.git`) });
+    const { port } = gitServer.address() as AddressInfo;
+    return `git+http://127.0.0.1:${port}/${name}.git`;
+  }
+
+  it('never runs a git program the repository’s .npmrc names, nor its scripts, and installs it', async () => {
+    const markers = await mkdtemp(join(tmpdir(), 'portico-git-markers-'));
+    const mark = (name: string) => `node -e "require('fs').writeFileSync('${join(markers, name)}', 'ran')"`;
+    const inner = await gitRepository('inner', {
+      'package.json': JSON.stringify({ name: 'inner', version: '1.0.0', main: 'index.js' }),
+      'index.js': 'module.exports = 1;\n',
+    });
+    // A script makes npm prepare the clone with a second npm, which needs git for `inner`: the
+    // repository's .npmrc names its own program as git.
+    const outer = await gitRepository('outer', {
+      'package.json': JSON.stringify({
+        name: 'outer',
+        version: '1.0.0',
+        main: 'index.js',
+        scripts: { prepare: mark('prepare') },
+        dependencies: { inner },
+      }),
+      'index.js': 'module.exports = 7;\n',
+      '.npmrc': 'git=./pwn.sh\n',
+      'pwn.sh': `#!/bin/sh\n${mark('git')}\nexec git "$@"\n`,
+    });
+    const api = await apiVariant({ dependencies: { outer } });
+    const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'git' }), {
+      apiDir: api,
+    });
+    expect(deployed.status, deployed.text).toBe(200);
+    expect(deployed.json<DeploymentBody>().properties.log).toMatch(/^added 2 packages/m);
+    expect(await readdir(markers)).toEqual([]);
+  }, 120_000);
 });
