@@ -42,15 +42,15 @@ describe('filterProjectNpmrc', () => {
   it('leaves out a line naming a variable: npm would fill it from the server’s environment', () => {
     const filtered = filterProjectNpmrc(
       [
-        '//npm.acme.example/:_authToken=${NPM_TOKEN}',
-        '//${HOME}/:_authToken=x',
+        `//npm.acme.example/:_authToken=\${NPM_TOKEN}`,
+        `//\${HOME}/:_authToken=x`,
         'registry=https://r.example/',
       ].join('\n'),
     );
     expect(filtered.text).toBe('registry=https://r.example/\n');
-    expect(filtered.withVariables).toEqual(['//npm.acme.example/:_authToken', '//${HOME}/:_authToken']);
+    expect(filtered.withVariables).toEqual(['//npm.acme.example/:_authToken', `//\${HOME}/:_authToken`]);
     expect(droppedKeysLines(filtered)).toEqual([
-      ".npmrc: left out //npm.acme.example/:_authToken, //${HOME}/:_authToken: the server's npm has none of your environment variables to fill ${…} with; write the value itself, or deploy the API with its node_modules folder.",
+      `.npmrc: left out //npm.acme.example/:_authToken, //\${HOME}/:_authToken: the server's npm has none of your environment variables to fill \${…} with; write the value itself, or deploy the API with its node_modules folder.`,
     ]);
   });
 
