@@ -16,7 +16,7 @@ import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { BackendResponse, setHeadersOn } from './_backend-response.js';
 import { type AccessGrant, decideAccess, type KnownKey, readKey } from './access.js';
-import { type CompiledApi, matchApi, matchOperation, type RouteMatch } from './matching.js';
+import { type CompiledApi, matchApi, matchOperation, type RouteMatch, resolvePath } from './matching.js';
 import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
@@ -261,8 +261,9 @@ function isPreflight(method: string, headers: Map<string, string[]>): boolean {
  */
 function handle(call: GatewayCall): Promise<void> | undefined {
   const { service, inbound, options } = call;
-  const { path, query } = splitUrl(inbound.url);
-  const found = matchApi(service.apis, path);
+  const { path: rawPath, query } = splitUrl(inbound.url);
+  const path = resolvePath(rawPath);
+  const found = path === undefined ? undefined : matchApi(service.apis, path);
   if (found === undefined) {
     throw NOT_FOUND;
   }

@@ -65,6 +65,28 @@ export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
     .sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
+/** A path a URL parser would change: a dot segment (also escaped) or a backslash (a `/` to it). */
+const UNRESOLVED_PATH = /\\|\/\.|%2e/i;
+
+/**
+ * `path` (no query) with its dot segments resolved as a URL parser resolves them (`%2e` is a dot, `\` a
+ * slash), so that the API, the operation and its policies are chosen for the path the backend will be
+ * asked for: `/t/../admin` is `/admin`, never API `t`'s. Undefined when it is no path at all.
+ */
+export function resolvePath(path: string): string | undefined {
+  if (!UNRESOLVED_PATH.test(path)) {
+    return path;
+  }
+  if (!path.startsWith('/')) {
+    return undefined;
+  }
+  try {
+    return new URL(`http://gateway.invalid${path}`).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Finds the API of a raw path (no query); undefined when none matches. */
 export function matchApi(
   apis: readonly CompiledApi[],

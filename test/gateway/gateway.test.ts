@@ -5,6 +5,7 @@
  * malformed input that never crashes. Real sockets, real SQLite, a real backend on loopback.
  * @see spec/apim.md §1.2–1.3; CONTRACT.md §6; issue 5 "Gateway data plane"
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
@@ -106,6 +107,32 @@ describe('gateway: matching and the subscription key decision', () => {
       expect(response.status).toBe(404);
       expect(response.json()).toEqual({ statusCode: 404, message: 'Resource not found' });
     }
+  });
+
+  it('chooses the API and operation for the path the backend is asked for: dot segments never leave an API', async () => {
+    // Sent as written (a URL parser, like fetch's, would resolve the dots before sending).
+    const rawCall = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = httpRequest(
+          { host: '127.0.0.1', port: t.service.port, path, headers: { ...headers, host: HOST } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        sent.on('error', reject).end();
+      });
+    for (const path of ['/public/../../admin', '/public/%2e%2e/%2E%2E/admin', '/public/..\\..\\admin']) {
+      const before = backend.requests.length;
+      expect(await rawCall(path), path).toBe(404);
+      expect(backend.requests.length, path).toBe(before);
+    }
+    expect(await rawCall('/public/a/./b/../c')).toBe(200);
+    expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/a/c');
+    // Another API's path reached through dot segments gets that API's key check.
+    expect(await rawCall('/public/../orders/42')).toBe(401);
+    expect(await rawCall('/public/%2e%2e/orders/42', withKey('orders-only'))).toBe(200);
+    expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/42');
   });
 
   it("answers APIM's missing-key and invalid-key 401 bodies", async () => {
