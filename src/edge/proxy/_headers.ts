@@ -111,14 +111,26 @@ export function createResponseHeaders(headers: IncomingHttpHeaders): OutgoingHtt
   return out;
 }
 
-/** True for a client header the backend must not see (lower-case `name`). */
+/**
+ * True for a client header the backend must not see (lower-case `name`). A name spelled with underscores
+ * counts as its dashed form: CGI-style servers (and frameworks on them) read `x_ms_client_principal` as
+ * `x-ms-client-principal`, both becoming `HTTP_X_MS_CLIENT_PRINCIPAL`.
+ */
 function isDroppedRequestHeader(name: string, listed: readonly string[] | undefined): boolean {
+  return (
+    isOwnedName(name) ||
+    (listed?.includes(name) ?? false) ||
+    (name.includes('_') && isOwnedName(name.replaceAll('_', '-')))
+  );
+}
+
+/** A field the proxy owns or sets itself (see {@link DROPPED_REQUEST_HEADERS}). */
+function isOwnedName(name: string): boolean {
   return (
     DROPPED_REQUEST_HEADERS.has(name) ||
     name.startsWith(PRINCIPAL_PREFIX) ||
     name.startsWith('x-ms-token-') ||
-    name.startsWith('proxy-') ||
-    (listed?.includes(name) ?? false)
+    name.startsWith('proxy-')
   );
 }
 

@@ -340,12 +340,20 @@ describe('createApiProxy: request headers (CONTRACT §3, D8)', () => {
       // App Service authentication's token fields: a backend following its conventions may trust them.
       'X-MS-TOKEN-AAD-ID-TOKEN': 'spoof',
       'x-ms-token-github-access-token': 'spoof',
+      // CGI-style servers read underscores as dashes (both are HTTP_X_MS_CLIENT_PRINCIPAL).
+      x_ms_client_principal: 'spoof',
+      X_MS_TOKEN_AAD_ID_TOKEN: 'spoof',
+      x_forwarded_host: 'evil.test',
       'x-ms-other': 'kept',
+      x_custom_field: 'kept',
     };
     const seen = await sendEcho(`${url}/api/echo`, { headers: spoofed });
-    expect(Object.keys(seen.headers).filter((name) => name.startsWith('x-ms-client-principal'))).toEqual([]);
-    expect(Object.keys(seen.headers).filter((name) => /^x-ms-token-/.test(name))).toEqual([]);
+    const normalized = Object.keys(seen.headers).map((name) => name.replaceAll('_', '-'));
+    expect(normalized.filter((name) => name.startsWith('x-ms-client-principal'))).toEqual([]);
+    expect(normalized.filter((name) => /^x-ms-token-/.test(name))).toEqual([]);
+    expect(normalized.filter((name) => name === 'x-forwarded-host')).toEqual(['x-forwarded-host']);
     expect(seen.headers['x-ms-other']).toBe('kept');
+    expect(seen.headers.x_custom_field).toBe('kept');
     expect(seen.headers['x-ms-original-url']).toBe(`${url}/original/api/echo`);
     expect(seen.headers['x-ms-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.headers['x-forwarded-host']).toBe(new URL(url).host);
