@@ -11,8 +11,9 @@ export type TextExpr = (ctx: GatewayContext) => string;
 /** A condition computed per call. */
 export type BoolExpr = (ctx: GatewayContext) => boolean;
 
+/** The expressions Portico evaluates, as an error message lists them. */
 export const SUPPORTED_EXPRESSIONS =
-  '@(context.Subscription.Id), @(context.Subscription.Key), @(context.Request.IpAddress), @(context.Request.Method), @(context.Api.Id), @(context.Operation.Id), @(context.Product.Id), @(context.RequestId), @(context.Request.Headers.GetValueOrDefault("name", "default")), @(context.Request.Url.Query.GetValueOrDefault("name", "default"))';
+  '@(context.X) for X in Subscription.Id, Subscription.Key, Request.IpAddress, Request.Method, Api.Id, Operation.Id, Product.Id, RequestId, and @(context.Request.Headers.GetValueOrDefault("name", "default")) or Url.Query in place of Headers';
 
 const ACCESSORS: Readonly<Record<string, TextExpr>> = {
   'context.Subscription.Id': (ctx) => ctx.call.subscription?.id ?? '',

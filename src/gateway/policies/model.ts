@@ -10,7 +10,14 @@ import {
   type PolicyScope,
   type PolicySection,
 } from '../types.js';
-import { compileText, isExpression, SUPPORTED_EXPRESSIONS, type TextExpr } from './expressions.js';
+import {
+  type BoolExpr,
+  compileCondition,
+  compileText,
+  isExpression,
+  SUPPORTED_EXPRESSIONS,
+  type TextExpr,
+} from './expressions.js';
 import {
   HEADER_NAME_RULE,
   headerValueProblem,
@@ -57,6 +64,11 @@ export interface ParseContext {
   readonly scope: PolicyScope;
   readonly section: PolicySection;
   readonly problems: PolicyProblem[];
+  /**
+   * The expressions the policy being parsed evaluates ({@link valueExpr}, {@link conditionExpr}): any
+   * other `@(…)` or `@{…}` in it would be sent or compared as text, so it is refused (parse.ts).
+   */
+  readonly evaluated?: Set<string>;
 }
 
 /** A policy kind: where it may appear, the attributes it takes, and how it compiles. */
@@ -250,15 +262,22 @@ export function addResponseHeader(ctx: GatewayContext, name: string, value: stri
 
 /** A value that may be a supported expression; a problem names an unsupported one. */
 export function valueExpr(p: ParseContext, el: XmlElement, raw: string, what: string): TextExpr | undefined {
+  p.evaluated?.add(raw);
   const expr = compileText(raw);
   return (
     expr ??
     problem(
       p,
       el,
-      `The expression in ${what} of <${el.name}> is not supported: ${raw.slice(0, 80)}. Portico evaluates only ${SUPPORTED_EXPRESSIONS}.`,
+      `The expression in ${what} of <${el.name}> is not supported: ${raw.slice(0, 60)}. Portico evaluates only ${SUPPORTED_EXPRESSIONS}.`,
     )
   );
+}
+
+/** A condition (`increment-condition`); undefined when it is not one Portico evaluates. */
+export function conditionExpr(p: ParseContext, raw: string): BoolExpr | undefined {
+  p.evaluated?.add(raw);
+  return compileCondition(raw);
 }
 
 /** Throws an APIM error (`{"statusCode", "message"}`) from a policy. */

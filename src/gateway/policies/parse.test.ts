@@ -73,9 +73,15 @@ describe('parsePolicyDocument', () => {
 
   it('reports malformed XML with the line and column of the fault', () => {
     const [first] = problemsOf('<policies>\n  <inbound>\n  </inboud>\n</policies>');
-    expect(first).toMatch(/^3:\d+ The policy is not well-formed XML: .+\.$/);
+    expect(first).toMatch(/^3:\d+ The policy is not well-formed XML: .+[^.]\.$/);
     expect(problemsOf('')[0]).toContain('not well-formed');
     expect(problemsOf('<policies><inbound></policies>')[0]).toContain('not well-formed');
+    const quoted = problemsOf(
+      inbound(
+        '<rate-limit-by-key calls="5" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault("X-Client","anon"))" />',
+      ),
+    )[0];
+    expect(quoted).toContain('write " inside it as &quot;, or put the attribute in single quotes');
   });
 
   it('refuses a DOCTYPE, so no entity is ever declared or expanded', () => {
@@ -207,7 +213,7 @@ describe('parsePolicyDocument', () => {
       inbound('<set-header name="x"><value>@(context.Request.Body.As&lt;string&gt;())</value></set-header>'),
     );
     expect(first).toContain('The expression in <value> of <value> is not supported');
-    expect(first).toContain('@(context.Subscription.Id)');
+    expect(first).toContain('@(context.X) for X in Subscription.Id,');
     expect(
       problemsOf(
         inbound('<rate-limit-by-key calls="1" renewal-period="1" counter-key="@{ return 1; }" />'),
@@ -220,6 +226,36 @@ describe('parsePolicyDocument', () => {
         ),
       )[0],
     ).toContain('increment-condition="@(Math.Abs(1) == 1)" is not supported');
+    // The whole list of what Portico evaluates, never cut short.
+    expect(first).toContain('or Url.Query in place of Headers.');
+  });
+
+  it('refuses an expression where the policy would use it as literal text', () => {
+    const cases = [
+      [
+        '<return-response><set-status code="200" /><set-body>@(context.Request.Method)</set-body></return-response>',
+        '<set-body> takes no expression in its text (@(context.Request.Method))',
+      ],
+      [
+        '<check-header name="x-a" failed-check-httpcode="401" failed-check-error-message="@(context.Request.IpAddress)" ignore-case="false"><value>@(context.Request.IpAddress)</value></check-header>',
+        '<check-header> takes no expression in its attribute failed-check-error-message',
+      ],
+      [
+        '<cors><allowed-origins><origin>@(context.Api.Id)</origin></allowed-origins></cors>',
+        '<origin> takes no expression in its text',
+      ],
+      [
+        '<mock-response status-code="200" content-type="@{ return 1; }" />',
+        '<mock-response> takes no expression in its attribute content-type',
+      ],
+    ];
+    for (const [xml, message] of cases) {
+      expect(problemsOf(inbound(xml ?? '')).join('\n'), xml).toContain(message);
+    }
+    // Where it is evaluated, it stays accepted.
+    expect(
+      problemsOf(inbound('<set-header name="x-ip"><value>@(context.Request.IpAddress)</value></set-header>')),
+    ).toEqual([]);
   });
 
   it('allows a policy that APIM allows once per section only once', () => {

@@ -5,6 +5,7 @@
  */
 import { clip } from '../../shared/quote.js';
 import type { PolicyScope, PolicySection } from '../types.js';
+import { isExpression } from './expressions.js';
 import {
   type BaseStep,
   type ParseContext,
@@ -70,7 +71,36 @@ function parseStep(element: XmlElement, p: ParseContext): Step | BaseStep | unde
       );
     }
   }
-  return kind.parse(element, p);
+  const evaluated = new Set<string>();
+  const before = p.problems.length;
+  const step = kind.parse(element, { ...p, evaluated });
+  if (p.problems.length === before) {
+    refuseUnevaluated(element, evaluated, p);
+  }
+  return step;
+}
+
+/**
+ * Refuses an expression where the policy does not evaluate one: it would be sent or compared as its
+ * own text (C# source in a response body, a header check against the letters `@(…)`).
+ */
+function refuseUnevaluated(element: XmlElement, evaluated: ReadonlySet<string>, p: ParseContext): void {
+  const found = (value: string) => isExpression(value) && !evaluated.has(value);
+  for (const [name, value] of element.attributes) {
+    if (found(value)) {
+      problem(p, element, unevaluated(element, `its attribute ${name}`, value));
+    }
+  }
+  if (found(element.text)) {
+    problem(p, element, unevaluated(element, 'its text', element.text));
+  }
+  for (const child of element.children) {
+    refuseUnevaluated(child, evaluated, p);
+  }
+}
+
+function unevaluated(element: XmlElement, where: string, value: string): string {
+  return `<${element.name}> takes no expression in ${where} (${clip(value, 80)}): Portico would use it as literal text. Expressions are evaluated in set-header and set-query-parameter values, token-value, counter-key, increment-condition and base-url; write a literal value here.`;
 }
 
 function parseSection(element: XmlElement, p: ParseContext): (Step | BaseStep)[] {
@@ -92,6 +122,16 @@ function parseSection(element: XmlElement, p: ParseContext): (Step | BaseStep)[]
   return steps;
 }
 
+/**
+ * APIM's editor accepts `attr="@(f("x"))"`, with double quotes inside a double-quoted attribute; XML
+ * does not, and the parser's words for it say nothing of expressions.
+ */
+function quoteHint(xml: string, message: string): string {
+  return /attribute|whitespace/i.test(message) && /=\s*"@[({]/.test(xml)
+    ? ' An expression in an attribute may not hold the attribute\'s own quote: write " inside it as &quot;, or put the attribute in single quotes.'
+    : '';
+}
+
 /** Parses and checks a policy document for a scope. */
 export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyParseResult {
   const parsed = parseXml(xml);
@@ -102,7 +142,7 @@ export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyPars
         {
           line: parsed.line,
           column: parsed.column,
-          message: `The policy is not well-formed XML: ${clip(parsed.message, 200)}.`,
+          message: `The policy is not well-formed XML: ${clip(parsed.message.replace(/\.+$/, ''), 200)}.${quoteHint(xml, parsed.message)}`,
         },
       ],
     };

@@ -4,11 +4,12 @@
  * synchronously when the counter store answers at once (the memory store), without a promise per call.
  */
 import { type CounterDecision, type GatewayContext, isPromiseLike, type PolicyScope } from '../../types.js';
-import { type BoolExpr, compileCondition, type TextExpr } from '../expressions.js';
+import type { BoolExpr, TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
   afterResponse,
   childrenOf,
+  conditionExpr,
   fail,
   headerName,
   integer,
@@ -174,7 +175,7 @@ function keyedOptions(p: ParseContext, el: XmlElement): KeyedOptions | undefined
   const raw = text(p, el, 'counter-key');
   const counterKey = raw === undefined ? undefined : valueExpr(p, el, raw, 'counter-key');
   const rawCondition = el.attributes.get('increment-condition');
-  const condition = rawCondition === undefined ? undefined : compileCondition(rawCondition);
+  const condition = rawCondition === undefined ? undefined : conditionExpr(p, rawCondition);
   if (rawCondition !== undefined && condition === undefined) {
     problem(
       p,
