@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, startBackend } from '../helpers/backend.js';
-import { type RunningCli, startCli } from '../helpers/cli.js';
+import { type RunningCli, runCli, startCli, timeoutFor } from '../helpers/cli.js';
 import { PROVIDERS_PATH } from '../helpers/service.js';
 import { parsePrometheus, sampleValue } from './prometheus.js';
 
@@ -165,4 +165,43 @@ describe('portico serve --workers 4 (SQLite, no Redis)', () => {
     expect(workerPids()).toHaveLength(4);
     expect(workerPids()).not.toContain(victim);
   }, 120_000);
+});
+
+describe('portico serve --workers 2 whose workers cannot start', () => {
+  it(
+    'stops with an error instead of leaving workers that serve nothing',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'portico-workers-fail-'));
+      const missing = join(dataDir, 'no-such-cert.pem');
+      try {
+        // The primary forks before anything is loaded; each worker then fails on the certificate.
+        const run = await runCli(
+          [
+            'serve',
+            '--data',
+            dataDir,
+            '--port',
+            '0',
+            '--admin-port',
+            '0',
+            '--https-port',
+            '0',
+            '--tls-cert',
+            missing,
+            '--tls-key',
+            missing,
+            '--workers',
+            '2',
+          ],
+          timeoutFor(6),
+        );
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(missing);
+        expect(run.stderr).toContain('workers keep failing to start; stopping');
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    timeoutFor(8),
+  );
 });
