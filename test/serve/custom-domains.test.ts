@@ -116,6 +116,24 @@ describe('custom domains', () => {
     expect((await t.get('shop.example', '/')).text).toContain('shop production');
   });
 
+  it('checks a ready domain again without changing how it is validated or unserving it', async () => {
+    const first = await put('shop', 'txt.shop.example', { validationMethod: 'dns-txt-token' });
+    await dns.setTxt('_dnsauth.txt.shop.example', first.json<DomainBody>().properties.validationToken);
+    expect((await waitWhile('shop', 'txt.shop.example', 'Validating')).properties.status).toBe('Ready');
+    // `portico domain add` again (no method given): checked again, still TXT, still served.
+    const again = await put('shop', 'txt.shop.example');
+    expect(again.json<DomainBody>().properties).toMatchObject({
+      status: 'Ready',
+      validationMethod: 'dns-txt-token',
+    });
+    expect((await t.get('txt.shop.example', '/')).text).toContain('shop production');
+    // A record changed since: the check fails it, as the periodic check would.
+    await dns.clearTxt('_dnsauth.txt.shop.example');
+    await dns.setTxt('_dnsauth.txt.shop.example', 'another-token');
+    expect((await put('shop', 'txt.shop.example')).json<DomainBody>().properties.status).toBe('Failed');
+    await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/txt.shop.example`);
+  });
+
   it('fails a TXT record that holds another token', async () => {
     await dns.setTxt('_dnsauth.txt.other.example', 'not-the-token');
     const added = await put('other', 'txt.other.example', { validationMethod: 'dns-txt-token' });

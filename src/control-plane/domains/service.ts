@@ -67,8 +67,9 @@ export async function putCustomDomain(
 ): Promise<CustomDomain> {
   const site = await getSite(ctx, siteName);
   const name = normalizeDomainName(rawName, ctx.domain);
-  const method = parseValidationMethod(request.validationMethod, name);
   const existing = await findDomainRow(ctx, name);
+  // Added again without a method: checked again the way it was validated.
+  const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
   if (existing !== undefined && existing.site_id !== site.id) {
     throw new PorticoError(
       'CONTROL_DOMAIN_IN_USE',
@@ -83,7 +84,9 @@ export async function putCustomDomain(
     site_id: site.id,
     validation_method: method,
     validation_token: existing?.validation_token ?? randomBytes(16).toString('hex'),
-    status: 'Validating',
+    // A ready domain checked again the same way stays served until the check says otherwise (a lookup
+    // that gets no answer changes nothing); anything else is validated from the start.
+    status: existing?.status === 'Ready' && existing.validation_method === method ? 'Ready' : 'Validating',
     error_message: null,
     is_default: request.isDefault === true ? 1 : (existing?.is_default ?? 0),
     // A PUT of a domain the site has is an update (validated again): it was added when it was first added.
