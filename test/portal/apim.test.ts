@@ -452,6 +452,19 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await portal.page.reload();
       await value(portal.page.getByTestId('policy-scope')).toBe('operation:orders:list');
       await count(portal.page.getByTestId('policy-none')).toBe(0);
+
+      // The keyboard looks through the scopes without leaving the page; Enter moves to the one shown.
+      const picker = portal.page.getByTestId('policy-scope');
+      const here = await portal.page.evaluate('location.hash');
+      await picker.focus();
+      await picker.press('ArrowUp');
+      await picker.press('ArrowUp');
+      await value(picker).not.toBe('operation:orders:list');
+      const chosen = await picker.inputValue();
+      expect(await portal.page.evaluate('location.hash')).toBe(here);
+      await picker.press('Enter');
+      await portal.page.waitForFunction(`location.hash !== ${JSON.stringify(here)}`);
+      await value(portal.page.getByTestId('policy-scope')).toBe(chosen);
     },
     FLOW_TIMEOUT,
   );

@@ -15,6 +15,7 @@ import {
   h,
   handleSubmit,
   messageOf,
+  onChosen,
   replace,
   select,
   toggleButton,
@@ -112,7 +113,8 @@ function subscriptionRow(sub, context) {
 
 /**
  * The state, with a select that saves a change once confirmed: a state other than active stops the
- * subscription's keys at once, and a closed select changes on a single arrow key.
+ * subscription's keys at once, and a closed select changes on a single arrow key (so the keyboard
+ * chooses with Enter: `onChosen`).
  * @param {string} id @param {string} state @param {Context} context
  */
 function stateControl(id, state, context) {
@@ -121,8 +123,11 @@ function stateControl(id, state, context) {
     testid: 'subscription-state',
     'aria-label': `State of ${id}`,
   });
-  choice.addEventListener('change', async () => {
+  onChosen(choice, async () => {
     const next = choice.value;
+    if (next === state) {
+      return;
+    }
     const confirmed = await confirmDialog({
       title: `Make the subscription ${id} ${next}?`,
       message:

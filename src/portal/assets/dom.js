@@ -193,6 +193,45 @@ export function select(values, selected, props = {}) {
 }
 
 /**
+ * Calls `chosen` once the user has chosen a value of `select`: at once with a pointer; with the keyboard
+ * on Enter or on leaving the control, since a closed select changes on each arrow key and looking
+ * through the options must not act on each one (WCAG 3.2.2).
+ * @param {HTMLSelectElement} control
+ * @param {() => void} chosen
+ */
+export function onChosen(control, chosen) {
+  let keyed = false;
+  let pending = false;
+  const commit = () => {
+    pending = false;
+    chosen();
+  };
+  control.addEventListener('pointerdown', () => {
+    keyed = false;
+  });
+  control.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && pending) {
+      event.preventDefault();
+      commit();
+    } else if (event.key !== 'Tab' && event.key !== 'Enter') {
+      keyed = true;
+    }
+  });
+  control.addEventListener('change', () => {
+    if (keyed) {
+      pending = true;
+    } else {
+      commit();
+    }
+  });
+  control.addEventListener('blur', () => {
+    if (pending) {
+      commit();
+    }
+  });
+}
+
+/**
  * A time as the browser's locale shows it, in a `<time>` element; `—` for none.
  * @param {string | null | undefined} iso
  */

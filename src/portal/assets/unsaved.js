@@ -5,6 +5,7 @@
  * the portal (a link, the environment or scope picker, Back) then asks first, and so does closing the tab.
  * One guard at a time: the page on show.
  */
+import { onChosen } from './dom.js';
 
 /** @type {(() => string | undefined) | undefined} */
 let guard;
@@ -43,7 +44,10 @@ export function hasUnsaved() {
  */
 export function onPickerMove(picker, go) {
   const shown = picker.value;
-  picker.addEventListener('change', () => {
+  onChosen(picker, () => {
+    if (picker.value === shown) {
+      return;
+    }
     if (!confirmLeave()) {
       picker.value = shown;
       return;
