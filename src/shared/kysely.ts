@@ -6,5 +6,21 @@
  * 0043). Tests run against Kysely itself through the same names.
  */
 
-export type { Generated, Migration, MigrationResultSet, Transaction } from 'kysely';
-export { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+export type {
+  DatabaseConnection,
+  Generated,
+  Migration,
+  MigrationResultSet,
+  SqliteDialectConfig,
+  Transaction,
+} from 'kysely';
+export {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely';

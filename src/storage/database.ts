@@ -5,16 +5,11 @@
 import { dirname } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
-import {
-  Kysely,
-  type MigrationResultSet,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-} from '../shared/kysely.js';
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from '../shared/kysely.js';
 import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { PorticoSqliteDialect } from './sqlite-dialect.js';
 import type { DatabaseLocation, StorageDatabase } from './types.js';
 
 const PG_INT8_OID = 20;
@@ -101,7 +96,7 @@ function openSqlite(BetterSqlite3: SqliteDriver, file: string): Kysely<Database>
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new PorticoSqliteDialect({ database: sqlite }) });
 }
 
 async function openPostgres(url: string): Promise<Kysely<Database>> {
