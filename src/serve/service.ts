@@ -284,11 +284,25 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   }
   const sandbox = probed.value;
   const { storage, key, warnings } = opened.value;
+  logUpgrade(storage, options.logger);
   try {
     return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings }, sandbox);
   } catch (error) {
     await storage.close();
     throw error;
+  }
+}
+
+/**
+ * Says which migrations a start applied to an existing database: the operator learns the schema moved on,
+ * and that older versions can no longer start on it.
+ */
+function logUpgrade(storage: StorageDatabase, logger: Logger): void {
+  const upgraded = storage.upgraded ?? [];
+  if (upgraded.length > 0) {
+    logger.info(
+      `database upgraded: applied ${upgraded.join(', ')}; versions of Portico older than this one can no longer start on it`,
+    );
   }
 }
 

@@ -27,4 +27,22 @@ describe('openDatabase', () => {
       ),
     });
   });
+
+  it('names the migrations a start applied to an older database, and none for a new one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-db-'));
+    dirs.push(dir);
+    const location = { dialect: 'sqlite' as const, file: join(dir, 'portico.db') };
+    const created = await openDatabase(location);
+    expect(created.upgraded).toEqual([]);
+    // As a database of the version before the last migration.
+    await sql`drop table identity_subjects`.execute(created.db);
+    await sql`delete from kysely_migration where name = '0014-identity-subjects'`.execute(created.db);
+    await created.close();
+    const upgraded = await openDatabase(location);
+    expect(upgraded.upgraded).toEqual(['0014-identity-subjects']);
+    await upgraded.close();
+    const current = await openDatabase(location);
+    expect(current.upgraded).toEqual([]);
+    await current.close();
+  });
 });

@@ -40,17 +40,18 @@ export async function openDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<StorageDatabase> {
   const db = await connect(location, options.writable);
+  let upgraded: string[];
   try {
     await options.beforeMigrate?.(db).catch((error: unknown) => {
       throw error instanceof PorticoError ? error : unreachable(location, error);
     });
     await options.writable;
-    await migrate(db, location);
+    upgraded = await migrate(db, location);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { db, dialect: location.dialect, close: () => db.destroy() };
+  return { db, dialect: location.dialect, upgraded, close: () => db.destroy() };
 }
 
 /**
@@ -117,7 +118,8 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promise<void> {
+/** Applies the pending migrations; answers their names when the database had older ones (an upgrade). */
+async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => createMigrations(location.dialect) },
@@ -131,7 +133,12 @@ async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promis
   if (result.error !== undefined) {
     throw tooNew(location, result.error) ?? unreachable(location, result.error);
   }
+  const applied = (result.results ?? []).map((one) => one.migrationName);
+  return applied[0] === FIRST_MIGRATION ? [] : applied;
 }
+
+/** The name of the migration that creates the schema: applied only to a new database. */
+const FIRST_MIGRATION = '0001-initial';
 
 /**
  * Kysely's refusal of a database that has a migration this version does not know: a newer Portico

@@ -14,5 +14,7 @@ export type DatabaseLocation =
 export interface StorageDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** The migrations this opening applied to a database that had older ones, in order (none for a new one). */
+  readonly upgraded?: readonly string[];
   close(): Promise<void>;
 }
