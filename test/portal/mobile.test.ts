@@ -208,20 +208,31 @@ describe.skipIf(!hasChromium('Portal layout and accessibility'))('portal on a de
     const seen = new Set<string>();
     for (let i = 0; i < 25; i += 1) {
       await portal.page.keyboard.press('Tab');
+      // The outline's contrast with the background around the control (WCAG 1.4.11: at least 3:1).
       const focus = (await portal.page.evaluate(`(() => {
         const el = document.activeElement;
         if (!el || el === document.body) return null;
         const style = getComputedStyle(el);
-        return { what: el.tagName + ' ' + (el.textContent || '').trim().slice(0, 30), outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
-      })()`)) as { what: string; outline: string; width: number } | null;
+        const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => {
+          const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+          return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+        };
+        let around = el.parentElement;
+        while (around && (rgb(getComputedStyle(around).backgroundColor)[3] === 0 || getComputedStyle(around).backgroundColor === 'transparent')) around = around.parentElement;
+        const back = rgb(around ? getComputedStyle(around).backgroundColor : 'rgb(255, 255, 255)');
+        const [a, b] = [lum(rgb(style.outlineColor)), lum(back)].sort((x, y) => y - x);
+        return { what: el.tagName + ' ' + (el.textContent || '').trim().slice(0, 30), outline: style.outlineStyle, width: parseFloat(style.outlineWidth), contrast: (a + 0.05) / (b + 0.05) };
+      })()`)) as { what: string; outline: string; width: number; contrast: number } | null;
       if (focus === null) {
         continue;
       }
       seen.add(focus.what);
-      expect({ what: focus.what, visible: focus.outline !== 'none' && focus.width >= 2 }).toEqual({
+      expect({
         what: focus.what,
-        visible: true,
-      });
+        visible: focus.outline !== 'none' && focus.width >= 2,
+        contrasted: focus.contrast >= 3,
+      }).toEqual({ what: focus.what, visible: true, contrasted: true });
     }
     expect(seen.size).toBeGreaterThan(10);
   });
