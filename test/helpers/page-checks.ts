@@ -1,6 +1,7 @@
 /**
  * Checks of what a portal page shows, run inside the page (browser code kept as text: the tests compile
- * without DOM types): horizontal overflow, form controls without an accessible name, text below the
+ * without DOM types): horizontal overflow, form controls without an accessible name, buttons and links
+ * whose name leaves out their visible text (WCAG 2.5.3: a voice user says what they see), text below the
  * WCAG 2.1 AA contrast ratio (4.5:1, or 3:1 for large text), and the page's landmarks.
  */
 import type { Page } from 'playwright-core';
@@ -11,6 +12,8 @@ export interface PageReport {
   overflow: string[];
   /** Visible inputs, selects, textareas and buttons nobody could name. */
   unnamed: string[];
+  /** Buttons and links whose `aria-label` does not hold their visible text: `text → label`. */
+  mislabelled: string[];
   /** Visible text below its contrast threshold: `text (ratio)`. */
   lowContrast: string[];
   /** Landmark roles shown: banner, main, navigation. */
@@ -45,6 +48,12 @@ const CHECK_PAGE = `(() => {
   const unnamed = [];
   for (const el of document.querySelectorAll('input, select, textarea, button')) {
     if (el.type !== 'hidden' && shown(el) && nameOf(el) === '') unnamed.push(describe(el));
+  }
+  const mislabelled = [];
+  for (const el of document.querySelectorAll('button[aria-label], a[aria-label]')) {
+    const seen = (el.textContent || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+    const label = (el.getAttribute('aria-label') || '').toLowerCase();
+    if (shown(el) && seen !== '' && !label.includes(seen)) mislabelled.push(seen + ' → ' + label);
   }
   const parse = (value) => {
     const m = value.match(/rgba?\\(([\\d.]+)[, ]+([\\d.]+)[, ]+([\\d.]+)(?:[,/ ]+([\\d.]+%?))?\\)/);
@@ -83,7 +92,7 @@ const CHECK_PAGE = `(() => {
   if (present('header, [role=banner]')) landmarks.push('banner');
   if (present('main, [role=main]')) landmarks.push('main');
   if (present('nav, [role=navigation]')) landmarks.push('navigation');
-  return { overflow, unnamed, lowContrast, landmarks };
+  return { overflow, unnamed, mislabelled, lowContrast, landmarks };
 })()`;
 
 /** Runs the checks in the page as it is now. */

@@ -151,7 +151,14 @@ describe.skipIf(!hasChromium('Portal layout and accessibility'))('portal on a de
   /** Nothing sticks out, nothing is unnamed or faint, and the landmarks are there. */
   async function expectGoodPage(label: string, landmarks = ['banner', 'main', 'navigation']) {
     const report = await checkPage(portal.page);
-    expect({ label, ...report }).toEqual({ label, overflow: [], unnamed: [], lowContrast: [], landmarks });
+    expect({ label, ...report }).toEqual({
+      label,
+      overflow: [],
+      unnamed: [],
+      mislabelled: [],
+      lowContrast: [],
+      landmarks,
+    });
   }
 
   for (const viewport of WIDTHS) {

@@ -173,7 +173,7 @@ function secretValue(service, id, messages) {
   const cell = h('div', { class: 'secret-value' });
   const show = button('Show value', `named-value-show-${id}`, {
     small: true,
-    'aria-label': `Show the value of ${id}`,
+    'aria-label': `Show value of ${id}`,
   });
   const hidden = () =>
     replace(
@@ -187,7 +187,7 @@ function secretValue(service, id, messages) {
       const value = await apim.namedValue(service, id);
       const hide = button('Hide value', `named-value-hide-${id}`, {
         small: true,
-        'aria-label': `Hide the value of ${id}`,
+        'aria-label': `Hide value of ${id}`,
       });
       hide.addEventListener('click', hidden);
       replace(cell, valueText(value), ' ', hide);

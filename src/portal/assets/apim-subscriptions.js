@@ -163,7 +163,7 @@ function keysCell(id, generated, context) {
   const cell = h('div', { class: 'keys', testid: 'subscription-keys' });
   const show = button('Show keys', `subscription-show-${id}`, {
     small: true,
-    'aria-label': `Show the keys of ${id}`,
+    'aria-label': `Show keys of ${id}`,
   });
   const hidden = () => replace(cell, show);
   show.addEventListener('click', async () => {
@@ -172,7 +172,7 @@ function keysCell(id, generated, context) {
       const keys = await apim.listSecrets(context.service, id);
       const hide = button('Hide keys', `subscription-hide-${id}`, {
         small: true,
-        'aria-label': `Hide the keys of ${id}`,
+        'aria-label': `Hide keys of ${id}`,
       });
       hide.addEventListener('click', hidden);
       replace(

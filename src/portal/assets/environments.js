@@ -264,7 +264,7 @@ function deploymentRow(view, environment, deployment, actions) {
 function rollbackButton(view, environment, id, actions) {
   const rollback = button('Roll back to this', `rollback-${id}`, {
     small: true,
-    'aria-label': `Roll back ${environment} to deployment ${id}`,
+    'aria-label': `Roll back to this: deployment ${id} in ${environment}`,
   });
   rollback.addEventListener('click', async () => {
     const confirmed = await confirmDialog({
@@ -297,7 +297,7 @@ function deleteButton(view, buildName, actions) {
   const remove = button('Delete environment', `env-delete-${buildName}`, {
     variant: 'danger',
     small: true,
-    'aria-label': `Delete the environment ${buildName}`,
+    'aria-label': `Delete environment ${buildName}`,
   });
   remove.addEventListener('click', async () => {
     const confirmed = await confirmDialog({

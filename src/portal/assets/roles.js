@@ -66,7 +66,7 @@ function userRow(siteName, user, actions) {
   const details = String(p.displayName ?? '');
   const edit = button('Edit roles', 'user-edit', { small: true });
   const remove = button('Remove', 'user-remove', { variant: 'danger', small: true });
-  edit.setAttribute('aria-label', `Edit the roles of ${details}`);
+  edit.setAttribute('aria-label', `Edit roles of ${details}`);
   remove.setAttribute('aria-label', `Remove ${details}`);
   edit.addEventListener('click', async () => {
     const roles = await rolesDialog(details, String(p.roles ?? ''), (value) =>
