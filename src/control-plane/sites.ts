@@ -7,6 +7,7 @@ import { sha256Hex } from '../shared/hash.js';
 import { quoteValue } from '../shared/quote.js';
 import type { SitesTable } from '../storage/index.js';
 import { type ControlContext, recordChange } from './context.js';
+import { DOMAINS_CHANGE_PREFIX } from './domains/names.js';
 import { checkSiteName, createHostLabel, environmentHostname, PRODUCTION } from './names.js';
 
 /** A plan, as Azure's `sku.name` spells it. */
@@ -144,7 +145,7 @@ export async function listSites(ctx: ControlContext): Promise<Site[]> {
   return rows.map((row) => toSite(row, ctx.domain));
 }
 
-/** Deletes a site and everything of it (environments, deployments, settings, users, invitations). */
+/** Deletes a site and everything of it (environments, deployments, settings, users, invitations, domains and their certificates). */
 export async function deleteSite(ctx: ControlContext, name: string): Promise<void> {
   const site = await getSite(ctx, name);
   const hosts = await ctx.db
@@ -152,10 +153,25 @@ export async function deleteSite(ctx: ControlContext, name: string): Promise<voi
     .select('hostname')
     .where('site_id', '=', site.id)
     .execute();
-  // Environments, deployments, settings, users and invitations go with it (ON DELETE CASCADE).
-  await ctx.db.deleteFrom('sites').where('id', '=', site.id).execute();
+  const domains = await ctx.db
+    .selectFrom('custom_domains')
+    .select('domain_name')
+    .where('site_id', '=', site.id)
+    .execute();
+  const names = domains.map((domain) => domain.domain_name);
+  await ctx.db.transaction().execute(async (trx) => {
+    // Certificates are kept by host name, not by site: a site that adds the name next must not get them.
+    if (names.length > 0) {
+      await trx.deleteFrom('certificates').where('hostname', 'in', names).execute();
+    }
+    // Environments, deployments, settings, users, invitations and domains go with it (ON DELETE CASCADE).
+    await trx.deleteFrom('sites').where('id', '=', site.id).execute();
+  });
   for (const { hostname } of hosts) {
     await recordChange(ctx, hostname);
+  }
+  for (const name of names) {
+    await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
   }
 }
 

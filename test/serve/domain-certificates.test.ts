@@ -106,4 +106,30 @@ describe('certificates of custom domains', () => {
     expect(served.status).toBe(200);
     expect(served.serial).not.toBe('');
   });
+
+  it('forgets a deleted site’s certificates: the next site to add its domain does not get them', async () => {
+    const gone = await createDeployedSite(t, 'gone', { files: { 'index.html': '<h1>gone</h1>' } });
+    await dns.setCname('www.gone.example', gone);
+    await t.admin('PUT', `${SITES_PATH}/gone/customDomains/www.gone.example`, { properties: {} });
+    const pair = await ca.issue(['www.gone.example']);
+    const uploaded = await t.admin('PUT', `${SITES_PATH}/gone/customDomains/www.gone.example/certificate`, {
+      properties: { certificate: pair.cert, privateKey: pair.key },
+    });
+    expect(uploaded.status, uploaded.text).toBe(200);
+    expect((await t.admin('DELETE', `${SITES_PATH}/gone`)).status).toBeLessThan(300);
+
+    const next = await createDeployedSite(t, 'next', { files: { 'index.html': '<h1>next</h1>' } });
+    await dns.setCname('www.gone.example', next);
+    const added = await t.admin('PUT', `${SITES_PATH}/next/customDomains/www.gone.example`, {
+      properties: {},
+    });
+    expect(added.status, added.text).toBe(200);
+    const shown = await t.admin('GET', `${SITES_PATH}/next/customDomains/www.gone.example`);
+    expect(shown.json<{ properties: { certificate?: unknown } }>().properties.certificate ?? null).toBeNull();
+    // Over TLS the domain gets the service certificate, not the deleted site's.
+    const served = await httpsRequest(port(), 'www.gone.example', '/', ca.cert).catch(
+      (error: Error) => error,
+    );
+    expect(served instanceof Error ? '' : served.altNames).not.toContain('www.gone.example');
+  });
 });

@@ -6,6 +6,9 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { PorticoError } from '../../shared/errors.js';
 
+/** The prefix of the change names that make every node reload its custom domains (`domains:<name>`). */
+export const DOMAINS_CHANGE_PREFIX = 'domains:';
+
 /** The two ways Azure validates a custom domain. */
 export type ValidationMethod = 'cname-delegation' | 'dns-txt-token';
 

@@ -9,11 +9,16 @@ import type { CustomDomainsTable } from '../../storage/index.js';
 import { type ControlContext, recordChange } from '../context.js';
 import { getSite, type Site, type Sku } from '../sites.js';
 import { createDomainDns } from './dns.js';
-import { normalizeDomainName, parseValidationMethod, type ValidationMethod } from './names.js';
-import { type CheckOutcome, checkDomain } from './validation.js';
+import {
+  DOMAINS_CHANGE_PREFIX,
+  normalizeDomainName,
+  parseValidationMethod,
+  type ValidationMethod,
+} from './names.js';
 
-/** Prefix of the change-log entries of custom domains (host names have no `:`). */
-export const DOMAINS_CHANGE_PREFIX = 'domains:';
+export { DOMAINS_CHANGE_PREFIX };
+
+import { type CheckOutcome, checkDomain } from './validation.js';
 
 /** Custom domains per site, by plan (Azure's quotas). */
 export const DOMAIN_LIMITS: Readonly<Record<Sku, number>> = { Free: 2, Standard: 5 };
