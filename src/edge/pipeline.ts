@@ -229,6 +229,19 @@ function failInternal(res: ServerResponse, error: unknown, logger: Logger): void
   }
 }
 
+/**
+ * A request target as the log shows it: the path, and of the query only the names (`?code=…`): a value
+ * may be a secret (a function key, an OAuth code, a subscription key), as in the access log.
+ */
+function withoutQueryValues(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark === -1) {
+    return url;
+  }
+  const names = [...new URLSearchParams(url.slice(mark + 1)).keys()];
+  return `${url.slice(0, mark)}?${names.map((name) => `${encodeURIComponent(name)}=…`).join('&')}`;
+}
+
 function logRequest(
   req: IncomingMessage,
   res: ServerResponse,
@@ -238,7 +251,9 @@ function logRequest(
 ): void {
   const done = () => {
     const ms = (performance.now() - started).toFixed(1);
-    logger.info(`${req.method} ${req.url} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`);
+    logger.info(
+      `${req.method} ${withoutQueryValues(req.url ?? '/')} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`,
+    );
   };
   if (res.writableFinished) {
     done();

@@ -98,3 +98,18 @@ describe('methods and protocol errors', () => {
     expect((await app.fetch('/')).text).toBe('home');
   });
 });
+
+describe('--verbose request lines', () => {
+  it('name the query parameters without their values, which may be secrets', async () => {
+    const verbose = await startApp({ 'index.html': 'hi' }, { verbose: true });
+    try {
+      await verbose.fetch('/index.html?code=oauth-code-secret&subscription-key=key-secret&x');
+      await expect
+        .poll(() => verbose.logs.find((line) => line.includes('/index.html')))
+        .toContain('GET /index.html?code=…&subscription-key=…&x=… 200');
+      expect(verbose.logs.join('\n')).not.toMatch(/oauth-code-secret|key-secret/);
+    } finally {
+      await verbose.close();
+    }
+  });
+});
