@@ -57,17 +57,27 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
   const stream = destination(
     toStdout
       ? { dest: 1, sync: false, contentMode: 'buffer' }
-      : { dest: options.target, sync: false, mkdir: true, append: true, mode: 0o600, contentMode: 'buffer' },
+      : {
+          dest: options.target,
+          sync: false,
+          mkdir: true,
+          append: true,
+          mode: 0o600,
+          contentMode: 'buffer',
+          // While the disk refuses them, lines wait in memory up to this much; later ones are dropped.
+          maxLength: MAX_BUFFERED_BYTES,
+        },
   );
   if (!toStdout) {
     await whenOpen(stream, options.target);
   }
   const reportFailure = throttleFailures((error: string, more: number) =>
     options.onError?.(
-      `Cannot write the access log ${options.target}: ${error}${more > 0 ? ` (and ${more} more failed writes since the last report)` : ''}; its lines are lost until it can. Said at most once a minute.`,
+      `Cannot write the access log ${options.target}: ${error}${more > 0 ? ` (and ${more} more failed writes since the last report)` : ''}; its lines wait in memory until it can (up to 16 MB, then new ones are dropped; a node that stops meanwhile gives them up). Said at most once a minute.`,
     ),
   );
   stream.on('error', (error: Error) => reportFailure(error.message));
+  stream.on('drop', () => reportFailure(`more than ${MAX_BUFFERED_BYTES / 1024 / 1024} MB of lines waiting`));
   // sonic-boom's types know only strings; in `buffer` mode its write takes Buffers.
   const writeBytes = stream.write as unknown as (this: Destination, bytes: Buffer) => boolean;
   const lines = createLineBuffer((bytes) => writeBytes.call(stream, bytes));
@@ -94,9 +104,17 @@ export async function openAccessLog(options: AccessLogOptions): Promise<AccessLo
       lines.flush();
       closed = true;
       await endStream(stream);
+      // A stream the disk refused still holds its lines, and pino writes them at exit in a loop that
+      // retries until they fit: on a full disk the process never ended. Closed, they are given up.
+      if ((stream as unknown as { destroyed?: boolean }).destroyed !== true) {
+        stream.destroy();
+      }
     },
   };
 }
+
+/** The most an access log holds in memory while it cannot write (a full disk): then lines are dropped. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** How often a failing access log is reported at most. */
 const FAILURE_REPORT_INTERVAL_MS = 60_000;

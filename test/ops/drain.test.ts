@@ -3,6 +3,7 @@
  * and exits 0; a second SIGTERM exits at once. The real CLI process, a real backend that holds its
  * answers until the test releases them (no timing).
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -60,9 +61,11 @@ interface Node {
   exited: Promise<number | null>;
 }
 
-async function startNode(options: { accessLog?: boolean; drainTimeoutSeconds?: number } = {}): Promise<Node> {
+async function startNode(
+  options: { accessLog?: boolean | string; drainTimeoutSeconds?: number } = {},
+): Promise<Node> {
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
-  const accessLog = join(dataDir, 'access.log');
+  const accessLog = typeof options.accessLog === 'string' ? options.accessLog : join(dataDir, 'access.log');
   const cli = await startCli(
     [
       ...['serve', '--data', dataDir, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
@@ -160,6 +163,24 @@ describe('portico serve drains on SIGTERM', () => {
     expect(await node.exited).toBe(0);
     expect(node.cli.stderr()).toContain('draining');
   }, 90_000);
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'stops on SIGTERM while its access log cannot be written (a full disk)',
+    async () => {
+      const node = await startNode({ accessLog: '/dev/full' });
+      cleanups.push(
+        async () => node.cli.child.kill('SIGKILL'),
+        () => rm(node.dataDir, { recursive: true, force: true }),
+      );
+      for (let i = 0; i < 20; i++) {
+        await send(`http://127.0.0.1:${node.port}/page/${i}`, { headers: { host: 'nosite.portico.test' } });
+      }
+      await eventually(async () => node.cli.stderr().includes('Cannot write the access log /dev/full'));
+      node.cli.child.kill('SIGTERM');
+      expect(await node.exited).toBe(0);
+    },
+    90_000,
+  );
 
   it('has written the access-log line of every request it answered when it exits', async () => {
     const backend = await startHoldingBackend();
