@@ -101,6 +101,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the database was upgraded by a newer Portico, which this version cannot run on',
   },
+  STORAGE_CONFLICT: {
+    status: 409,
+    expose: true,
+    summary: 'another request changed the same thing at the same moment; this one was not applied',
+  },
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
   CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },

@@ -11,14 +11,17 @@ export type {
   Generated,
   Migration,
   MigrationResultSet,
+  PostgresDialectConfig,
   SqliteDialectConfig,
   Transaction,
+  TransactionSettings,
 } from 'kysely';
 export {
   CompiledQuery,
   Kysely,
   Migrator,
   PostgresDialect,
+  PostgresDriver,
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,

@@ -8,6 +8,7 @@ import { errorMessage } from '../shared/guards.js';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from '../shared/kysely.js';
 import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
+import { PorticoPostgresDialect } from './postgres-dialect.js';
 import type { Database } from './schema.js';
 import { PorticoSqliteDialect } from './sqlite-dialect.js';
 import type { DatabaseLocation, StorageDatabase } from './types.js';
@@ -115,7 +116,7 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
   pool.on('error', () => {});
   // Nor may a client in use (pg emits `error` on it besides failing its query, and no one else listens).
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PorticoPostgresDialect({ pool }) });
 }
 
 /** Applies the pending migrations; answers their names when the database had older ones (an upgrade). */

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError, PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
-import { storageUnavailable } from '../../storage/index.js';
+import { storageConflict, storageUnavailable } from '../../storage/index.js';
 
 /** Reads a request body up to `limit` bytes; more is a 413 user error. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -74,6 +74,12 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
   if (down !== undefined) {
     logger.error(`management API${tag}: the database cannot be reached: ${errorMessage(error)}`);
     sendJson(res, down.status, { error: { code: down.code, message: down.message } });
+    return;
+  }
+  const conflict = storageConflict(error);
+  if (conflict !== undefined) {
+    logger.warn(`management API${tag}: a concurrent change won: ${errorMessage(error)}`);
+    sendJson(res, conflict.status, { error: { code: conflict.code, message: conflict.message } });
     return;
   }
   logger.error(
