@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
-import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from '../shared/kysely.js';
+import { Kysely, type MigrationResultSet, Migrator } from '../shared/kysely.js';
 import { makeFilePrivateSync, makePrivateDirSync, touchPrivateFileSync } from '../shared/private-fs.js';
 import { createMigrations } from './migrations/index.js';
 import { PorticoPostgresDialect } from './postgres-dialect.js';
