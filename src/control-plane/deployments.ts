@@ -426,7 +426,14 @@ async function activate(
       .set({ active_deployment_id: deployment.id, updated_at: now })
       .where('id', '=', deployment.environmentId)
       .returning('hostname')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (env === undefined) {
+      // Its environment (or site) was deleted while this commit ran: nothing of it stays.
+      throw new PorticoError(
+        'DEPLOY_NOT_FOUND',
+        `The environment of deployment ${deployment.id} was deleted while it was being committed; nothing was deployed.`,
+      );
+    }
     return env.hostname;
   });
   if (options.restart) {
