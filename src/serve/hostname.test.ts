@@ -5,7 +5,9 @@ import { ambiguousHost, hostnameOf } from './hostname.js';
 /** The reading it replaced, kept here as the reference. */
 function reference(host: string | undefined): string {
   const value = host ?? '';
-  const withoutPort = value.startsWith('[') ? value : value.replace(/:\d+$/, '');
+  const withoutPort = value.startsWith('[')
+    ? value.replace(/^(\[[^\]]*\]):\d+$/, '$1')
+    : value.replace(/:\d+$/, '');
   return withoutPort.toLowerCase().replace(/\.$/, '');
 }
 
@@ -15,6 +17,9 @@ describe('hostnameOf', () => {
     expect(hostnameOf('shop.portico.test.')).toBe('shop.portico.test');
     expect(hostnameOf('shop.portico.test.:80')).toBe('shop.portico.test');
     expect(hostnameOf(undefined)).toBe('');
+    // An IPv6 literal loses its port too (an HTTPS redirect named it twice: https://[::1]:80:443/).
+    expect(hostnameOf('[::1]:8080')).toBe('[::1]');
+    expect(hostnameOf('[FE80::1]')).toBe('[fe80::1]');
   });
 
   it('agrees with the regular expressions on odd hosts', () => {
@@ -32,6 +37,9 @@ describe('hostnameOf', () => {
       '[::1]:8080',
       '[::1]',
       '[FE80::1].',
+      '[::1]:',
+      '[::1]:8x',
+      '[::1',
       'A:١٢',
       'host:0080',
       'İSTANBUL.test',

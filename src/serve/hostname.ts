@@ -2,14 +2,25 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * `Host` without port, lower case, without a trailing dot: `value.replace(/:\d+$/, '')` (except for an
- * IPv6 literal), lower-cased, then `.replace(/\.$/, '')`, without a regular expression per request.
+ * `Host` without port, lower case, without a trailing dot: `value.replace(/:\d+$/, '')` (for an IPv6
+ * literal, what follows its `]`), lower-cased, then `.replace(/\.$/, '')`, without a regular expression
+ * per request.
  */
 export function hostnameOf(host: string | undefined): string {
   const value = host ?? '';
-  const end = value.startsWith('[') ? value.length : portStart(value);
+  const end = value.startsWith('[') ? literalEnd(value) : portStart(value);
   const lower = (end === value.length ? value : value.slice(0, end)).toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** Where an IPv6 literal's `:<digits>` suffix starts (the length when there is none). */
+function literalEnd(value: string): number {
+  const close = value.indexOf(']');
+  if (close === -1) {
+    return value.length;
+  }
+  const rest = value.slice(close + 1);
+  return rest.startsWith(':') && portStart(rest) === 0 ? close + 1 : value.length;
 }
 
 /** Where a `:<digits>` suffix starts (the length when there is none). */

@@ -251,6 +251,29 @@ describe('gateway policies over real sockets', () => {
     expect(real.status).toBe(200);
     expect(real.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(String(real.headers['access-control-expose-headers'])).toContain('x-from-api');
+    // A simple call from an origin not allowed ends with an empty 200, the backend not called (APIM's
+    // terminate-unmatched-request, true by default); with it false, the call goes on without CORS headers.
+    const calls = backend.requests.length;
+    const unmatched = await call('/cors/items', {
+      origin: 'https://evil.example',
+      'ocp-apim-subscription-key': masterKey,
+    });
+    expect(unmatched.status).toBe(200);
+    expect(unmatched.text).toBe('');
+    expect(backend.requests.length).toBe(calls);
+    await policy(
+      '/apis/cors',
+      policies(
+        '<cors terminate-unmatched-request="false"><allowed-origins><origin>https://app.example</origin></allowed-origins></cors>',
+      ),
+    );
+    const passed = await call('/cors/items', {
+      origin: 'https://evil.example',
+      'ocp-apim-subscription-key': masterKey,
+    });
+    expect(passed.status).toBe(200);
+    expect(passed.headers['access-control-allow-origin']).toBeUndefined();
+    expect(backend.requests.length).toBe(calls + 1);
   });
 
   it('return-response: answers at once with its status, headers and body; the backend is not called', async () => {

@@ -99,6 +99,15 @@ describe('certificates of custom domains', () => {
     const old = await ca.issue(['www.shop.example'], -1);
     const expired = await upload('www.shop.example', old.cert, old.key);
     expect(expired.json<{ error: { message: string } }>().error.message).toContain('expired');
+    const brokenChain = await upload(
+      'www.shop.example',
+      `${good.cert}\n-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n`,
+      good.key,
+    );
+    expect(brokenChain.status).toBe(400);
+    expect(brokenChain.json<{ error: { message: string } }>().error.message).toContain(
+      'the certificate chain does not load',
+    );
     const garbage = await upload('www.shop.example', 'not a certificate', good.key);
     expect(garbage.json<{ error: { message: string } }>().error.message).toContain('not a PEM certificate');
     // Nothing changed: the earlier upload is still served.

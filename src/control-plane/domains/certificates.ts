@@ -4,6 +4,7 @@
  * for, the ACME account key, and uploaded certificates (checked before they replace anything).
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { PorticoError } from '../../shared/errors.js';
 import { type ControlContext, recordChange } from '../context.js';
 import { DOMAINS_CHANGE_PREFIX, getCustomDomain } from './service.js';
@@ -299,6 +300,16 @@ function checkUploaded(
   const notAfter = new Date(leaf.validTo);
   if (notAfter.getTime() <= now.getTime()) {
     throw invalid(`it expired on ${notAfter.toISOString()}`);
+  }
+  try {
+    // The whole chain, as the HTTPS listener loads it: a broken intermediate would otherwise be stored,
+    // and then never served.
+    createSecureContext({ cert: pem.certificate, key: pem.privateKey });
+  } catch (error) {
+    throw invalid(
+      `the certificate chain does not load (${(error as Error).message}): every block of properties.certificate (--cert) must be a PEM certificate, leaf first, then its intermediates`,
+      error,
+    );
   }
   return notAfter;
 }

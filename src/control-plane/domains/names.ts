@@ -40,6 +40,15 @@ export function normalizeDomainName(name: string, serviceDomain: string): string
   return ascii;
 }
 
+/**
+ * The stored spelling of a domain name to look up (lower case, ASCII: `bücher.example` is
+ * `xn--bcher-kva.example`, no final dot), or the name as given when it is no valid name at all.
+ */
+export function lookupDomainName(name: string): string {
+  const raw = name.trim().toLowerCase().replace(/\.$/, '');
+  return domainToASCII(raw) || raw;
+}
+
 /** True for a name without a subdomain label (`example.com`): it cannot hold a CNAME record. */
 export function isApexDomain(name: string): boolean {
   return name.split('.').length === 2;

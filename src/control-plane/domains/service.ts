@@ -11,6 +11,7 @@ import { getSite, type Site, type Sku } from '../sites.js';
 import { createDomainDns } from './dns.js';
 import {
   DOMAINS_CHANGE_PREFIX,
+  lookupDomainName,
   normalizeDomainName,
   parseValidationMethod,
   type ValidationMethod,
@@ -165,7 +166,7 @@ export async function getCustomDomain(
   rawName: string,
 ): Promise<CustomDomain> {
   const site = await getSite(ctx, siteName);
-  const name = rawName.trim().toLowerCase().replace(/\.$/, '');
+  const name = lookupDomainName(rawName);
   const row = await findDomainRow(ctx, name);
   if (row === undefined || row.site_id !== site.id) {
     throw new PorticoError(

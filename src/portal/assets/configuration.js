@@ -63,6 +63,8 @@ function createSettingsEditor(siteName, buildName, saved) {
   const unsaved = h('p', {
     class: 'notice notice-warning',
     testid: 'settings-unsaved',
+    // Announced when it appears: an added or deleted row changes nothing else a screen reader reads out.
+    role: 'status',
     hidden: true,
     text: 'Unsaved changes: choose Save to apply them. Save replaces all settings of this environment.',
   });

@@ -108,6 +108,17 @@ function environmentPanel(view, build, deployments, actions) {
  * @param {Actions} actions
  */
 function deploymentsTable(view, environment, deployments, actions) {
+  // Scrolls sideways in its panel when the window is too narrow for its columns (a zoomed laptop).
+  return h('div', { class: 'table-scroll' }, deploymentsList(view, environment, deployments, actions));
+}
+
+/**
+ * @param {import('./site.js').SiteView} view
+ * @param {string} environment
+ * @param {any[]} deployments
+ * @param {Actions} actions
+ */
+function deploymentsList(view, environment, deployments, actions) {
   return listTable('deployments', deployments, {
     caption: `Deployments of ${environment}, newest first`,
     headers: ['Status', 'Started', 'Completed', 'Files', 'Size', 'Deployment id', ''],

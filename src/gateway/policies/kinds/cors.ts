@@ -15,6 +15,7 @@ import {
   type Step,
 } from '../model.js';
 import type { XmlElement } from '../xml.js';
+import { ReturnResponse } from './responses.js';
 
 /** A compiled `cors` policy. */
 export interface CorsRules {
@@ -107,7 +108,7 @@ export const cors: PolicyKind = {
           ? undefined
           : integer(p, methodsElement, 'preflight-result-max-age', { min: 0, max: 86_400, fallback: -1 }),
     };
-    flag(p, el, 'terminate-unmatched-request', true);
+    const terminate = flag(p, el, 'terminate-unmatched-request', true);
     if (rules.origins.length === 0) {
       return problem(
         p,
@@ -126,6 +127,12 @@ export const cors: PolicyKind = {
         const origin = ctx.request.headers.get('origin')?.[0];
         const allow = origin === undefined ? undefined : allowedOrigin(normalized, origin);
         if (allow === undefined) {
+          // A simple cross-origin GET or HEAD from an origin not allowed ends here with an empty 200, as
+          // in APIM (terminate-unmatched-request, true by default): the backend is not called.
+          const simple = ctx.request.method === 'GET' || ctx.request.method === 'HEAD';
+          if (origin !== undefined && terminate && simple) {
+            throw new ReturnResponse({ status: 200, headers: new Map(), body: undefined });
+          }
           return;
         }
         addResponseHeader(ctx, 'access-control-allow-origin', allow);
