@@ -169,22 +169,33 @@ function collision(error: unknown, path: string): unknown {
 
 /**
  * Removes the local copies of deployments not in `keep`, the API folders not in `keepApis` (paths from
- * {@link materializeWithSharedApi}), and abandoned temporary folders.
+ * {@link materializeWithSharedApi}), and abandoned temporary folders; with `minAgeMs`, only those made
+ * at least that long ago (a running node: a folder being made for a deploy now is not yet in `keep`).
  */
 export async function pruneLocalDeployments(
   ctx: ControlContext,
   keep: ReadonlySet<string>,
   keepApis: ReadonlySet<string>,
+  options: { readonly minAgeMs?: number } = {},
 ): Promise<void> {
-  await pruneFolder(join(ctx.workDir, 'deployments'), (_path, name) => keep.has(name));
-  await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path));
+  const before = options.minAgeMs === undefined ? undefined : Date.now() - options.minAgeMs;
+  await pruneFolder(join(ctx.workDir, 'deployments'), (_path, name) => keep.has(name), before);
+  await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path), before);
 }
 
-async function pruneFolder(dir: string, kept: (path: string, name: string) => boolean): Promise<void> {
+async function pruneFolder(
+  dir: string,
+  kept: (path: string, name: string) => boolean,
+  madeBefore: number | undefined,
+): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const path = join(dir, name);
-    if (!kept(path, name)) {
+    if (kept(path, name)) {
+      continue;
+    }
+    const made = madeBefore === undefined ? undefined : (await stat(path).catch(() => undefined))?.mtimeMs;
+    if (madeBefore === undefined || (made !== undefined && made < madeBefore)) {
       await rm(path, { recursive: true, force: true });
     }
   }

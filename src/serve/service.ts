@@ -134,6 +134,11 @@ export interface ServeOptions {
   readonly domainRevalidateMs?: number;
   /** How long an environment that could not be made ready waits for its next attempt, in ms (default 30 s). */
   readonly retryBrokenMs?: number;
+  /**
+   * How often this node removes the local folders of deployments it no longer serves (default hourly),
+   * and how old such a folder must be (default an hour: one being made for a deploy right now stays).
+   */
+  readonly localPrune?: { readonly intervalMs: number; readonly minAgeMs: number };
   /** Prometheus metrics on the admin port's `/metrics` (default on; off only to measure their cost). */
   readonly metrics?: boolean;
   /** `--metrics-public`: `/metrics` answers without the admin token. */
@@ -416,8 +421,8 @@ async function startOnStorage(
     });
   }
   // The folders of the environments' deployments and APIs, and of the function apps, stay.
-  const inUse = new Set([...table.activeDeploymentIds(), ...functionApps.activeFolders()]);
-  await pruneLocalDeployments(control, inUse, table.activeApiFolders());
+  const inUse = () => new Set([...table.activeDeploymentIds(), ...functionApps.activeFolders()]);
+  await pruneLocalDeployments(control, inUse(), table.activeApiFolders());
   const sites = domains.provider(table);
   const identity = createIdentityHost({
     hostname: identityHostname,
@@ -561,6 +566,17 @@ async function startOnStorage(
       afterChange,
     );
     const sweeper = sweepContentsHourly(control, options.logger);
+    // Deploys and deletions leave folders of deployments no longer served: removed as the node runs too.
+    const pruner = setInterval(
+      () =>
+        void pruneLocalDeployments(control, inUse(), table.activeApiFolders(), {
+          minAgeMs: options.localPrune?.minAgeMs ?? LOCAL_PRUNE_MIN_AGE_MS,
+        }).catch((error: unknown) =>
+          options.logger.warn(`removing unused deployment folders failed: ${errorMessage(error)}`),
+        ),
+      options.localPrune?.intervalMs ?? LOCAL_PRUNE_INTERVAL_MS,
+    );
+    pruner.unref();
     const expiry = expireUploadsRegularly(control, options.logger);
     const origin = (port: number, host = options.host) =>
       `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -572,6 +588,7 @@ async function startOnStorage(
     const closeAll = async () => {
       clearInterval(poller);
       clearInterval(sweeper);
+      clearInterval(pruner);
       clearInterval(expiry);
       secureEdge?.close();
       await Promise.all([
@@ -635,6 +652,10 @@ function createTrafficSink(control: ControlContext): (batch: TrafficBatch) => Pr
 }
 
 /** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */
+/** How often, and from what age, a running node removes deployment folders it no longer serves. */
+const LOCAL_PRUNE_INTERVAL_MS = 60 * 60_000;
+const LOCAL_PRUNE_MIN_AGE_MS = 60 * 60_000;
+
 function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Timeout {
   const sweep = () =>
     void sweepUnusedContents(control).then(
