@@ -23,6 +23,8 @@ interface Harness {
   send(path: string, host?: string): Promise<string>;
   /** Resolves once every response so far has closed (so its line is written or gathered). */
   settle(): Promise<void>;
+  /** Sends `GET /hang` and leaves once the server has it, before any answer. */
+  abandon(): Promise<void>;
   lines(file?: string): Promise<Record<string, unknown>[]>;
   text(file?: string): Promise<string>;
 }
@@ -41,14 +43,20 @@ async function start(): Promise<Harness> {
   let next = 0;
   let closed = 0;
   const waiters: (() => void)[] = [];
+  const hanging: (() => void)[] = [];
   // Registered after the access log's own `close` listener, so it runs once the line is gathered.
-  const listener = (_req: unknown, res: ServerResponse) => {
+  const listener = (req: { url?: string }, res: ServerResponse) => {
     res.on('close', () => {
       closed += 1;
       for (const wake of waiters.splice(0)) {
         wake();
       }
     });
+    // `/hang`: never answered (the client leaves first).
+    if (req.url === '/hang') {
+      hanging.shift()?.();
+      return;
+    }
     res.end('hello');
   };
   const server: Server = createServer(
@@ -85,6 +93,14 @@ async function start(): Promise<Harness> {
         req.on('error', reject);
         req.end();
       }),
+    async abandon() {
+      const received = new Promise<void>((resolve) => hanging.push(resolve));
+      const req = request({ port, host: '127.0.0.1', path: '/hang', agent: false });
+      req.on('error', () => undefined);
+      req.end();
+      await received;
+      req.destroy();
+    },
     async settle() {
       while (closed < next) {
         await new Promise<void>((resolve) => waiters.push(resolve));
@@ -166,6 +182,16 @@ describe('access log', () => {
       hash('bob'),
       undefined,
       hash('alice'),
+    ]);
+  });
+
+  it('logs a request the client left before any answer as 499 and aborted, not as the 200 it started with', async () => {
+    const h = await start();
+    await h.abandon();
+    await h.settle();
+    await h.log.close();
+    expect((await h.lines()).map(({ path, status, aborted }) => ({ path, status, aborted }))).toEqual([
+      { path: '/hang', status: 499, aborted: true },
     ]);
   });
 

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onResponseClose } from '../shared/response-close.js';
+import { answeredStatus } from './access-line.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
 import type { TrafficRecorder } from './traffic.js';
@@ -46,8 +47,9 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
         const ended = performance.now();
         const seconds = (ended - started) / 1000;
         const labels = classifier.classify(req);
-        metrics?.observeRequest(labels, res.statusCode, seconds);
-        traffic?.observeRequest(labels, res.statusCode, seconds, ended);
+        const status = answeredStatus(res);
+        metrics?.observeRequest(labels, status, seconds);
+        traffic?.observeRequest(labels, status, seconds, ended);
         accessLog?.write({
           req,
           res,
