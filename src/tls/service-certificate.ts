@@ -39,14 +39,27 @@ export interface ServiceCertificate {
 
 /** How often the files are checked for changes, in ms (stat polling survives atomic renames). */
 const WATCH_INTERVAL_MS = 500;
+/** A certificate this close to its end is warned of (at load, then once a day until renewed). */
+const EXPIRY_WARNING_MS = 14 * 86_400_000;
+/** How often a running node looks at the certificate's end. */
+const EXPIRY_CHECK_MS = 60 * 60_000;
 
 /** Loads the pair (throwing a clear error when it cannot) and starts watching both files. */
-export function loadServiceCertificate(files: ServiceCertificateFiles, logger: Logger): ServiceCertificate {
+export function loadServiceCertificate(
+  files: ServiceCertificateFiles,
+  logger: Logger,
+  now: () => number = Date.now,
+): ServiceCertificate {
   let pair = readPair(files, logger);
   const listeners: ((pair: ServicePair) => void)[] = [];
+  const expiry = createExpiryWarning(files.certFile, logger, now);
+  expiry.check(pair.cert);
+  const timer = setInterval(() => expiry.check(pair.cert), EXPIRY_CHECK_MS);
+  timer.unref();
   const reload = () => {
     try {
       pair = readPair(files, logger);
+      expiry.check(pair.cert);
       logger.info(`reloaded the service certificate from ${files.certFile}`);
       for (const listener of listeners) {
         listener(pair);
@@ -69,9 +82,43 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
       listeners.push(listener);
     },
     close() {
+      clearInterval(timer);
       for (const file of [files.certFile, files.keyFile]) {
         unwatchFile(file, onChange);
       }
+    },
+  };
+}
+
+/**
+ * Warns while the service certificate nears its end or has passed it: at most once a day, so an
+ * operator who watches the log (or alerts on its warnings) renews it before browsers refuse every site.
+ */
+export function createExpiryWarning(
+  certFile: string,
+  logger: Logger,
+  now: () => number = Date.now,
+): { check(cert: Buffer): void } {
+  let warnedDay: number | undefined;
+  return {
+    check(cert) {
+      const end = new Date(new X509Certificate(cert).validTo).getTime();
+      const left = end - now();
+      if (left > EXPIRY_WARNING_MS) {
+        warnedDay = undefined;
+        return;
+      }
+      const day = Math.floor(now() / 86_400_000);
+      if (warnedDay === day) {
+        return;
+      }
+      warnedDay = day;
+      const when = new Date(end).toISOString();
+      logger.warn(
+        left <= 0
+          ? `the service certificate ${certFile} (--tls-cert) expired on ${when}: browsers refuse HTTPS on the sites' generated host names, and the node will not start again with it. Renew it now (the new files are read as they change).`
+          : `the service certificate ${certFile} (--tls-cert) expires on ${when}, in ${Math.ceil(left / 86_400_000)} day(s): renew it (the new files are read as they change, no restart).`,
+      );
     },
   };
 }
