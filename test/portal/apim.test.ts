@@ -241,11 +241,17 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
         }>();
       const before = await secrets();
       expect(await portal.page.getByTestId('main').textContent()).not.toContain(before.primaryKey);
-      await row.getByTestId('subscription-show-partner').click();
+      // From the keyboard: the focus moves to the button that takes the place of the one pressed.
+      const focused = () =>
+        portal.page.evaluate("document.activeElement?.getAttribute('data-testid') ?? null");
+      await row.getByTestId('subscription-show-partner').focus();
+      await portal.page.keyboard.press('Enter');
       await value(row.getByTestId('subscription-primary-key')).toBe(before.primaryKey);
       await value(row.getByTestId('subscription-secondary-key')).toBe(before.secondaryKey);
-      await row.getByTestId('subscription-hide-partner').click();
+      expect(await focused()).toBe('subscription-hide-partner');
+      await portal.page.keyboard.press('Enter');
       await count(row.getByTestId('subscription-primary-key')).toBe(0);
+      expect(await focused()).toBe('subscription-show-partner');
 
       await row.getByTestId('subscription-show-partner').click();
       await row.getByTestId('subscription-regenerate-primary').click();
@@ -253,6 +259,8 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
       await text(portal.page.getByTestId('subscriptions-message-success')).toBe(
         'Regenerated the primary key of partner.',
       );
+      // The list was drawn again: the focus is on the notice, not lost at the top of the page.
+      expect(await focused()).toBe('subscriptions-message');
       const after = await secrets();
       expect(after.primaryKey).not.toBe(before.primaryKey);
       expect(after.secondaryKey).toBe(before.secondaryKey);

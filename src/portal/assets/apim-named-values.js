@@ -175,13 +175,17 @@ function secretValue(service, id, messages) {
     small: true,
     'aria-label': `Show value of ${id}`,
   });
-  const hidden = () =>
+  const draw = () =>
     replace(
       cell,
       h('span', { class: 'muted', testid: 'named-value-value', text: 'Hidden value' }),
       ' ',
       show,
     );
+  const hidden = () => {
+    draw();
+    show.focus();
+  };
   show.addEventListener('click', async () => {
     try {
       const value = await apim.namedValue(service, id);
@@ -191,11 +195,12 @@ function secretValue(service, id, messages) {
       });
       hide.addEventListener('click', hidden);
       replace(cell, valueText(value), ' ', hide);
+      hide.focus();
     } catch (error) {
       messages.show(messageOf(error));
     }
   });
-  hidden();
+  draw();
   return cell;
 }
 

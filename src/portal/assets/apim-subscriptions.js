@@ -165,7 +165,10 @@ function keysCell(id, generated, context) {
     small: true,
     'aria-label': `Show keys of ${id}`,
   });
-  const hidden = () => replace(cell, show);
+  const hidden = () => {
+    replace(cell, show);
+    show.focus();
+  };
   show.addEventListener('click', async () => {
     show.disabled = true;
     try {
@@ -181,13 +184,14 @@ function keysCell(id, generated, context) {
         keyLine('Secondary key', keys.secondaryKey, 'secondary', id, generated, context),
         hide,
       );
+      hide.focus();
     } catch (error) {
       context.messages.show(messageOf(error));
     } finally {
       show.disabled = false;
     }
   });
-  hidden();
+  replace(cell, show);
   return cell;
 }
 

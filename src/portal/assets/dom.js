@@ -112,15 +112,20 @@ export function successNotice(message, testid = 'success') {
  * @param {string} testid
  */
 export function createMessageArea(testid) {
-  const element = h('div', { class: 'message-area', testid, 'aria-live': 'polite' });
+  const element = h('div', { class: 'message-area', testid, 'aria-live': 'polite', tabindex: '-1' });
   return {
     element,
-    /** @param {string} text @param {'error' | 'success'} [kind] */
+    /**
+     * Shows the message; when the control that acted is gone (a row deleted, a list drawn again), the
+     * keyboard focus goes to the message rather than to the top of the page.
+     * @param {string} text @param {'error' | 'success'} [kind]
+     */
     show(text, kind = 'error') {
       replace(
         element,
         kind === 'error' ? errorNotice(text, `${testid}-error`) : successNotice(text, `${testid}-success`),
       );
+      focusIfLost(element);
     },
     clear() {
       element.replaceChildren();
@@ -147,8 +152,22 @@ export function handleSubmit(form, submit, messages, action) {
       messages.show(messageOf(error));
     } finally {
       submit.disabled = false;
+      // Disabled while it ran, the button lost the focus: it gets it back unless something took it.
+      focusIfLost(submit);
     }
   });
+}
+
+/**
+ * Gives `target` the keyboard focus when nothing has it any more (the focused control was disabled or
+ * removed: the browser then puts it on the page itself) and `target` is on the page.
+ * @param {HTMLElement} target
+ */
+export function focusIfLost(target) {
+  const active = document.activeElement;
+  if ((active === null || active === document.body || !active.isConnected) && target.isConnected) {
+    target.focus();
+  }
 }
 
 /**
