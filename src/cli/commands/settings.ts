@@ -87,8 +87,13 @@ async function deleteSettings(names: readonly string[], flags: SettingsFlags & Y
   writeResult(flags, { properties: saved }, [`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
 }
 
-/** Times a change is tried again when someone else saved the settings in between. */
-const CHANGE_ATTEMPTS = 3;
+/**
+ * Times a change is tried when someone else saved the settings in between: ten writers at once (a CI
+ * matrix setting one value each) all get through, each waiting a little longer, at random, between tries.
+ */
+const CHANGE_ATTEMPTS = 12;
+/** The longest wait between two tries, in ms. */
+const MAX_RETRY_WAIT_MS = 400;
 
 /**
  * Reads the settings, applies `change` and saves them only while nobody saved others in between
@@ -104,10 +109,16 @@ async function changeSettings(
     try {
       return await client.putAppSettings(flags.site, flags.env, change(properties), etag);
     } catch (error) {
-      if (serverErrorCode(error) !== 'CONTROL_PRECONDITION_FAILED' || attempt >= CHANGE_ATTEMPTS) {
+      const lost = serverErrorCode(error);
+      if (
+        (lost !== 'CONTROL_PRECONDITION_FAILED' && lost !== 'STORAGE_CONFLICT') ||
+        attempt >= CHANGE_ATTEMPTS
+      ) {
         throw error;
       }
     }
+    const wait = Math.random() * Math.min(MAX_RETRY_WAIT_MS, 25 * 2 ** attempt);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
