@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send, writeApp } from '../helpers/app.js';
-import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli } from '../helpers/cli.js';
+import { CLI_RUNS_TIMEOUT, type RunningCli, runCli, startCli, timeoutFor } from '../helpers/cli.js';
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 
@@ -95,70 +95,87 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     );
   });
 
-  it('refuses a taken port, one port for two listeners, or a --data file, naming the flag and creating no data folder', async () => {
-    const parent = await mkdtemp(join(tmpdir(), 'portico-e2e-startfail-'));
-    const fresh = join(parent, 'data');
-    const taken = Number(new URL(server.cli.url).port);
-    const aFile = join(parent, 'a-file');
-    await writeFile(aFile, 'x');
-    try {
-      const inUse = await runCli(['serve', '--data', fresh, '--port', String(taken), '--admin-port', '0']);
-      expect(inUse.code).toBe(1);
-      expect(inUse.stderr).toContain(
-        `Port ${taken} on 127.0.0.1 is already in use, so portico serve cannot listen there (--port).`,
-      );
-      expect(existsSync(fresh)).toBe(false);
-      const same = await runCli(['serve', '--data', fresh, '--port', '42296', '--admin-port', '42296']);
-      expect(same.code).toBe(1);
-      expect(same.stderr).toContain('--port and --admin-port are both 42296');
-      expect(existsSync(fresh)).toBe(false);
-      const file = await runCli(['serve', '--data', aFile, '--port', '0', '--admin-port', '0']);
-      expect(file.code).toBe(1);
-      expect(file.stderr).toContain(`--data ${aFile} is not a folder.`);
-      const below = await runCli(['serve', '--data', join(aFile, 'sub'), '--port', '0', '--admin-port', '0']);
-      expect(below.code).toBe(1);
-      expect(below.stderr).toContain(
-        `--data ${join(aFile, 'sub')} cannot be created: ${aFile} is not a folder.`,
-      );
-      // Under /proc every mkdir answers ENOENT: Node's recursive mkdir never returned there.
-      const proc = await runCli([
-        'serve',
-        '--data',
-        '/proc/portico/data',
-        '--port',
-        '0',
-        '--admin-port',
-        '0',
-      ]);
-      expect(proc.code).toBe(1);
-      expect(proc.stderr).toContain(
-        "--data /proc/portico/data cannot be created: ENOENT: no such file or directory, mkdir '/proc/portico'.",
-      );
-      // An unset shell variable ("--data $DATA") must not make the current folder the data folder.
-      const empty = await runCli(['serve', '--data', '', '--port', '0', '--admin-port', '0']);
-      expect(empty.code).not.toBe(0);
-      expect(empty.stderr).toContain('expected a folder path, got an empty value');
-      const adminHost = await runCli([
-        'serve',
-        '--data',
-        fresh,
-        '--port',
-        '0',
-        '--admin-port',
-        '0',
-        '--admin-host',
-        '10.255.255.1',
-      ]);
-      expect(adminHost.code).toBe(1);
-      expect(adminHost.stderr).toContain('cannot listen on it (--admin-host)');
-      const domain = await runCli(['serve', '--data', fresh, '--domain', 'http://x.com', '--port', '0']);
-      expect(domain.code).not.toBe(0);
-      expect(domain.stderr).toContain('expected a domain name such as sites.example.com');
-      expect(existsSync(fresh)).toBe(false);
-    } finally {
-      await rm(parent, { recursive: true, force: true });
-    }
-  });
+  it(
+    'refuses a taken port, one port for two listeners, or a --data file, naming the flag and creating no data folder',
+    async () => {
+      const parent = await mkdtemp(join(tmpdir(), 'portico-e2e-startfail-'));
+      const fresh = join(parent, 'data');
+      const taken = Number(new URL(server.cli.url).port);
+      const aFile = join(parent, 'a-file');
+      await writeFile(aFile, 'x');
+      try {
+        const inUse = await runCli(['serve', '--data', fresh, '--port', String(taken), '--admin-port', '0']);
+        expect(inUse.code).toBe(1);
+        expect(inUse.stderr).toContain(
+          `Port ${taken} on 127.0.0.1 is already in use, so portico serve cannot listen there (--port).`,
+        );
+        expect(existsSync(fresh)).toBe(false);
+        const same = await runCli(['serve', '--data', fresh, '--port', '42296', '--admin-port', '42296']);
+        expect(same.code).toBe(1);
+        expect(same.stderr).toContain('--port and --admin-port are both 42296');
+        expect(existsSync(fresh)).toBe(false);
+        const file = await runCli(['serve', '--data', aFile, '--port', '0', '--admin-port', '0']);
+        expect(file.code).toBe(1);
+        expect(file.stderr).toContain(`--data ${aFile} is not a folder.`);
+        const below = await runCli([
+          'serve',
+          '--data',
+          join(aFile, 'sub'),
+          '--port',
+          '0',
+          '--admin-port',
+          '0',
+        ]);
+        expect(below.code).toBe(1);
+        expect(below.stderr).toContain(
+          `--data ${join(aFile, 'sub')} cannot be created: ${aFile} is not a folder.`,
+        );
+        // Under /proc every mkdir answers ENOENT: Node's recursive mkdir never returned there.
+        const proc = await runCli([
+          'serve',
+          '--data',
+          '/proc/portico/data',
+          '--port',
+          '0',
+          '--admin-port',
+          '0',
+        ]);
+        expect(proc.code).toBe(1);
+        expect(proc.stderr).toContain(
+          "--data /proc/portico/data cannot be created: ENOENT: no such file or directory, mkdir '/proc/portico'.",
+        );
+        // An unset shell variable ("--data $DATA") must not make the current folder the data folder.
+        const empty = await runCli(['serve', '--data', '', '--port', '0', '--admin-port', '0']);
+        expect(empty.code).not.toBe(0);
+        expect(empty.stderr).toContain('expected a folder path, got an empty value');
+        // Let's Encrypt refuses such a contact at every order: said at start instead.
+        const email = await runCli(['serve', '--data', fresh, '--acme-email', 'not an email']);
+        expect(email.code).not.toBe(0);
+        expect(email.stderr).toContain("option '--acme-email <address>' argument 'not an email' is invalid");
+        expect(email.stderr).toContain('expected one e-mail address, e.g. ops@example.com.');
+        const adminHost = await runCli([
+          'serve',
+          '--data',
+          fresh,
+          '--port',
+          '0',
+          '--admin-port',
+          '0',
+          '--admin-host',
+          '10.255.255.1',
+        ]);
+        expect(adminHost.code).toBe(1);
+        expect(adminHost.stderr).toContain('cannot listen on it (--admin-host)');
+        const domain = await runCli(['serve', '--data', fresh, '--domain', 'http://x.com', '--port', '0']);
+        expect(domain.code).not.toBe(0);
+        expect(domain.stderr).toContain('expected a domain name such as sites.example.com');
+        expect(existsSync(fresh)).toBe(false);
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    },
+    timeoutFor(11),
+  );
 
   it('says so when the CLI is pointed at the sites port instead of the admin port', async () => {
     const wrong = await runCli(['site', 'list', '--url', server.cli.url, '--token', 'x']);

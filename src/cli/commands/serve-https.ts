@@ -32,6 +32,21 @@ export function parseDnsServer(value: string): string {
   return value;
 }
 
+/**
+ * `--acme-email`: one address of the form name@domain.tld, as ACME servers accept it (Let's Encrypt
+ * refuses others at every order, which only the first certificate would have told).
+ */
+export function parseAcmeEmail(value: string): string {
+  if (
+    !/^[^\s@,;<>"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(
+      value,
+    )
+  ) {
+    throw new InvalidArgumentError('expected one e-mail address, e.g. ops@example.com.');
+  }
+  return value;
+}
+
 /** The `https` option of `startService`, or undefined without `--https-port`; throws on a bad combination. */
 export function httpsFromFlags(flags: HttpsFlags): HttpsOptions | undefined {
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {

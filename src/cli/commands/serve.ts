@@ -34,7 +34,7 @@ import {
   parseWorkers,
 } from '../options.js';
 import { deployFolders } from './deploy.js';
-import { type HttpsFlags, httpsFromFlags, parseDnsServer } from './serve-https.js';
+import { type HttpsFlags, httpsFromFlags, parseAcmeEmail, parseDnsServer } from './serve-https.js';
 
 /** The site `npm start` deploys the bundled demo to. */
 const DEMO_SITE = 'demo';
@@ -171,7 +171,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       'ACME directory for custom domain certificates (default: Let’s Encrypt)',
       parseHttpUrl,
     )
-    .option('--acme-email <address>', 'contact address of the ACME account (expiry notices)')
+    .option('--acme-email <address>', 'contact address of the ACME account (expiry notices)', parseAcmeEmail)
     .option(
       '--acme-check-interval <seconds>',
       'how often certificates due are looked for (default 60)',
