@@ -385,7 +385,7 @@ async function spawnNpm(
  * npm's own script (`…/npm/bin/npm-cli.js`): where `npm` on `path` leads, else the one installed with
  * this Node. An error naming both places when neither has it.
  */
-export async function findNpmCli(path: string | undefined): Promise<string> {
+async function findNpmCli(path: string | undefined): Promise<string> {
   const candidates: string[] = [];
   for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
     const target = await realpath(join(dir, 'npm')).catch(() => undefined);
