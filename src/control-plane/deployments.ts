@@ -556,7 +556,7 @@ export async function rollbackDeployment(
       ? candidates.find((d) => d.id === deploymentId)
       : active === undefined
         ? candidates[0]
-        : candidates.find((d) => d.createdAt < active.createdAt && !isSameContent(d, active));
+        : wentLiveBefore(candidates, active);
   if (target === undefined) {
     throw new PorticoError(
       'DEPLOY_NOTHING_TO_ROLL_BACK',
@@ -573,6 +573,17 @@ export async function rollbackDeployment(
     .execute();
   await recordChange(ctx, environment.hostname);
   return target;
+}
+
+/**
+ * The deployment that went live last before `active` with other content: by commit time, not creation
+ * (of two deploys that overlapped, the one started first may have gone live last).
+ */
+function wentLiveBefore(candidates: readonly Deployment[], active: Deployment): Deployment | undefined {
+  const liveSince = (d: Deployment) => d.completedAt ?? d.createdAt;
+  return candidates
+    .filter((d) => liveSince(d) < liveSince(active) && !isSameContent(d, active))
+    .sort((a, b) => liveSince(b).localeCompare(liveSince(a)))[0];
 }
 
 function isSameContent(a: Deployment, b: Deployment): boolean {

@@ -148,6 +148,20 @@ export async function deployFolders(
   appDir: string,
   options: { apiDir?: string; environment?: string } = {},
 ): Promise<TestResponse> {
+  const staged = await stageFolders(service, token, appDir, options);
+  return 'commit' in staged ? staged.commit() : staged;
+}
+
+/**
+ * Creates a deployment and uploads its files, leaving the commit to the caller (deploys that overlap);
+ * answers the failed call instead when one fails.
+ */
+export async function stageFolders(
+  service: Service,
+  token: string,
+  appDir: string,
+  options: { apiDir?: string; environment?: string } = {},
+): Promise<TestResponse | { id: string; commit(): Promise<TestResponse> }> {
   const app = await packFolder(appDir);
   const api = options.apiDir === undefined ? undefined : await packFolder(options.apiDir);
   const call = (method: string, path: string, body?: Buffer | string, type = 'application/json') =>
@@ -183,7 +197,7 @@ export async function deployFolders(
       return put;
     }
   }
-  return call('POST', `/deploy/v1/deployments/${id}/commit`);
+  return { id, commit: () => call('POST', `/deploy/v1/deployments/${id}/commit`) };
 }
 
 /** Raw undici request (for streaming uploads in tests). */

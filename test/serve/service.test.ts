@@ -11,6 +11,7 @@ import {
   deployFolders,
   removeData,
   SITES_PATH,
+  stageFolders,
   startTestService,
   type TestService,
 } from '../helpers/service.js';
@@ -219,6 +220,29 @@ describe('portico serve', () => {
       expect((await t.get(host, '/')).text).toContain('shop v2');
       expect((await rollback()).status).toBe(200);
       expect((await t.get(host, '/')).text).toContain('shop v1');
+    });
+
+    it('rolls back to the deployment that was live before, when two deploys overlapped', async () => {
+      // X starts uploading, Y starts and goes live, then X goes live: rolling back restores Y.
+      // In an environment of its own, so production keeps what the later tests expect.
+      const overlapHost = host.replace('.', '-overlap.');
+      const stage = async (version: string) => {
+        const staged = await stageFolders(t.service, token, await writeApp({ 'index.html': version }), {
+          environment: 'overlap',
+        });
+        if (!('commit' in staged)) {
+          throw new Error(staged.text);
+        }
+        return staged;
+      };
+      const x = await stage('<h1>shop X</h1>');
+      const y = await stage('<h1>shop Y</h1>');
+      expect((await y.commit()).status).toBe(200);
+      expect((await x.commit()).status).toBe(200);
+      expect((await t.get(overlapHost, '/')).text).toContain('shop X');
+      const rollback = await t.admin('POST', '/deploy/v1/rollback', { environment: 'overlap' }, token);
+      expect(rollback.status, rollback.text).toBe(200);
+      expect((await t.get(overlapHost, '/')).text).toContain('shop Y');
     });
   });
 
