@@ -61,10 +61,11 @@ export function filterProjectNpmrc(text: string): FilteredNpmrc {
     }
     const equals = line.indexOf('=');
     const key = (equals === -1 ? line : line.slice(0, equals)).trim().replace(/\[\]$/, '');
-    if (equals !== -1 && isKept(key) && !line.includes('${')) {
+    const allowed = equals !== -1 && isKept(key);
+    if (allowed && !line.includes('${')) {
       kept.push(line);
     } else {
-      addOnce(equals !== -1 && isKept(key) ? withVariables : dropped, key);
+      addOnce(allowed ? withVariables : dropped, key);
     }
   }
   return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, dropped, withVariables };
