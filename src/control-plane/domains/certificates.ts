@@ -7,7 +7,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { PorticoError } from '../../shared/errors.js';
 import { type ControlContext, recordChange } from '../context.js';
-import { DOMAINS_CHANGE_PREFIX, getCustomDomain } from './service.js';
+import { DOMAINS_CHANGE_PREFIX } from './names.js';
+import { getCustomDomain } from './service.js';
 
 /** A stored certificate, key opened. */
 export interface StoredCertificate {

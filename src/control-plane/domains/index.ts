@@ -20,11 +20,15 @@ export {
   tryLease,
 } from './certificates.js';
 export { createDomainDns, type DnsAnswer, type DomainDns } from './dns.js';
-export { isApexDomain, normalizeDomainName, type ValidationMethod } from './names.js';
+export {
+  DOMAINS_CHANGE_PREFIX,
+  isApexDomain,
+  normalizeDomainName,
+  type ValidationMethod,
+} from './names.js';
 export {
   type CustomDomain,
   DOMAIN_LIMITS,
-  DOMAINS_CHANGE_PREFIX,
   deleteCustomDomain,
   getCustomDomain,
   listCustomDomains,

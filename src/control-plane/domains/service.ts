@@ -16,9 +16,6 @@ import {
   parseValidationMethod,
   type ValidationMethod,
 } from './names.js';
-
-export { DOMAINS_CHANGE_PREFIX };
-
 import { type CheckOutcome, checkDomain } from './validation.js';
 
 /** Custom domains per site, by plan (Azure's quotas). */
