@@ -121,10 +121,8 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
 
 /** Applies the pending migrations; answers their names when the database had older ones (an upgrade). */
 async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => createMigrations(location.dialect) },
-  });
+  const migrations = createMigrations(location.dialect);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   let result: MigrationResultSet;
   try {
     result = await migrator.migrateToLatest();
@@ -135,11 +133,9 @@ async function migrate(db: Kysely<Database>, location: DatabaseLocation): Promis
     throw tooNew(location, result.error) ?? unreachable(location, result.error);
   }
   const applied = (result.results ?? []).map((one) => one.migrationName);
-  return applied[0] === FIRST_MIGRATION ? [] : applied;
+  // The first migration creates the schema: applied only to a new database, which is no upgrade.
+  return applied[0] === Object.keys(migrations)[0] ? [] : applied;
 }
-
-/** The name of the migration that creates the schema: applied only to a new database. */
-const FIRST_MIGRATION = '0001-initial';
 
 /**
  * Kysely's refusal of a database that has a migration this version does not know: a newer Portico
