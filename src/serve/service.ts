@@ -566,17 +566,10 @@ async function startOnStorage(
       afterChange,
     );
     const sweeper = sweepContentsHourly(control, options.logger);
-    // Deploys and deletions leave folders of deployments no longer served: removed as the node runs too.
-    const pruner = setInterval(
-      () =>
-        void pruneLocalDeployments(control, inUse(), table.activeApiFolders(), {
-          minAgeMs: options.localPrune?.minAgeMs ?? LOCAL_PRUNE_MIN_AGE_MS,
-        }).catch((error: unknown) =>
-          options.logger.warn(`removing unused deployment folders failed: ${errorMessage(error)}`),
-        ),
-      options.localPrune?.intervalMs ?? LOCAL_PRUNE_INTERVAL_MS,
-    );
-    pruner.unref();
+    const pruner = pruneLocalRegularly(control, options, () => ({
+      keep: inUse(),
+      keepApis: table.activeApiFolders(),
+    }));
     const expiry = expireUploadsRegularly(control, options.logger);
     const origin = (port: number, host = options.host) =>
       `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -673,6 +666,26 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
 }
 
 /** Expires uploads that were never committed, every few minutes; a failure is logged and retried. */
+/**
+ * Deploys and deletions leave folders of deployments no longer served: a running node removes them too,
+ * once they are old enough (a folder being made for a deploy now is not yet among those kept).
+ */
+function pruneLocalRegularly(
+  control: ControlContext,
+  options: Pick<ServeOptions, 'localPrune' | 'logger'>,
+  inUse: () => { keep: ReadonlySet<string>; keepApis: ReadonlySet<string> },
+): NodeJS.Timeout {
+  const minAgeMs = options.localPrune?.minAgeMs ?? LOCAL_PRUNE_MIN_AGE_MS;
+  const timer = setInterval(() => {
+    const { keep, keepApis } = inUse();
+    pruneLocalDeployments(control, keep, keepApis, { minAgeMs }).catch((error: unknown) =>
+      options.logger.warn(`removing unused deployment folders failed: ${errorMessage(error)}`),
+    );
+  }, options.localPrune?.intervalMs ?? LOCAL_PRUNE_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
 function expireUploadsRegularly(control: ControlContext, logger: Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
     expireUploads(control).catch((error: unknown) =>
