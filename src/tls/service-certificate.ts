@@ -20,11 +20,12 @@ export interface ServiceCertificateFiles {
   readonly domain?: string;
 }
 
-/** A loaded pair: its PEM files as read, and the context made of them. */
+/** A loaded pair: its PEM files as read, the context made of them, and when the certificate ends. */
 export interface ServicePair {
   readonly cert: Buffer;
   readonly key: Buffer;
   readonly context: SecureContext;
+  readonly notAfter: Date;
 }
 
 /** The live service certificate. */
@@ -45,21 +46,17 @@ const EXPIRY_WARNING_MS = 14 * 86_400_000;
 const EXPIRY_CHECK_MS = 60 * 60_000;
 
 /** Loads the pair (throwing a clear error when it cannot) and starts watching both files. */
-export function loadServiceCertificate(
-  files: ServiceCertificateFiles,
-  logger: Logger,
-  now: () => number = Date.now,
-): ServiceCertificate {
+export function loadServiceCertificate(files: ServiceCertificateFiles, logger: Logger): ServiceCertificate {
   let pair = readPair(files, logger);
   const listeners: ((pair: ServicePair) => void)[] = [];
-  const expiry = createExpiryWarning(files.certFile, logger, now);
-  expiry.check(pair.cert);
-  const timer = setInterval(() => expiry.check(pair.cert), EXPIRY_CHECK_MS);
+  const expiry = createExpiryWarning(files.certFile, logger);
+  expiry.check(pair.notAfter);
+  const timer = setInterval(() => expiry.check(pair.notAfter), EXPIRY_CHECK_MS);
   timer.unref();
   const reload = () => {
     try {
       pair = readPair(files, logger);
-      expiry.check(pair.cert);
+      expiry.check(pair.notAfter);
       logger.info(`reloaded the service certificate from ${files.certFile}`);
       for (const listener of listeners) {
         listener(pair);
@@ -98,11 +95,11 @@ export function createExpiryWarning(
   certFile: string,
   logger: Logger,
   now: () => number = Date.now,
-): { check(cert: Buffer): void } {
+): { check(notAfter: Date): void } {
   let warnedDay: number | undefined;
   return {
-    check(cert) {
-      const end = new Date(new X509Certificate(cert).validTo).getTime();
+    check(notAfter) {
+      const end = notAfter.getTime();
       const left = end - now();
       if (left > EXPIRY_WARNING_MS) {
         warnedDay = undefined;
@@ -139,15 +136,15 @@ function readPair(files: ServiceCertificateFiles, logger: Logger): ServicePair {
   const key = read(files.keyFile, 'private key (--tls-key)');
   const where = `--tls-cert ${files.certFile} with --tls-key ${files.keyFile}`;
   const context = createContextFromPem(cert, key, where);
-  checkServiceCertificate(cert, files, logger);
-  return { cert, key, context };
+  const notAfter = checkServiceCertificate(cert, files, logger);
+  return { cert, key, context, notAfter };
 }
 
 /**
  * Refuses an expired (or not yet valid) service certificate, which no browser would accept for any site,
- * and warns of one that does not cover the service's generated host names.
+ * and warns of one that does not cover the service's generated host names. Answers when it ends.
  */
-function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, logger: Logger): void {
+function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, logger: Logger): Date {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);
@@ -180,6 +177,7 @@ function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, l
       `the certificate ${files.certFile} (--tls-cert) does not cover *.${files.domain} (it names ${leaf.subjectAltName ?? leaf.subject}): browsers will refuse HTTPS on the sites' generated host names. Use a certificate for *.${files.domain}.`,
     );
   }
+  return to;
 }
 
 /** A secure context from a PEM chain and key; a clear error when they do not load or do not match. */
