@@ -7,15 +7,17 @@
  * (a project `.npmrc` expands `${VARS}`, so it could send the admin token to a registry of its choosing),
  * with only the registry settings of the project's `.npmrc` (`project-npmrc.ts`: its other keys could make
  * npm read the server's files or install outside the project), its own config files and a local install,
- * and dependencies that point at the server's own folders (`file:`, `link:`, paths, workspaces,
- * lockfile entries resolved to a path) are refused: npm would copy those folders into the deployment.
+ * and dependencies that point at the server's own folders (`file:`, `link:`, what npm's own parser reads
+ * as a path, workspaces, lockfile entries resolved to a path) are refused: npm would copy or link those
+ * folders into the deployment.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
+import npa from 'npm-package-arg';
 import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
@@ -43,6 +45,8 @@ const SPEC_FIELDS = [
 
 /** A specifier npm resolves on the server's own disk instead of a registry or a remote repository. */
 const LOCAL_SPEC = /^(?:file:|link:|portal:|git\+file:|\.\.?(?:[/\\]|$)|[/\\]|~[/\\]|[A-Za-z]:[/\\])/i;
+/** npm-package-arg's kinds of specifier that name a folder or a tarball on disk. */
+const LOCAL_TYPES = new Set(['file', 'directory']);
 
 /**
  * `--loglevel=http` makes npm say which package documents and tarballs it fetches, which the log turns
@@ -200,7 +204,33 @@ export async function installDependencies(
       `Installing the API's dependencies (npm install --omit=dev) ${why}; the previous deployment keeps serving. Include node_modules in the API folder, or fix package.json. Last output:\n${log.slice(-2000)}`,
     );
   }
+  await refuseLinksLeaving(apiDir);
   return { log };
+}
+
+/**
+ * The last guard of {@link planInstall}'s check: a link npm left in node_modules that leads out of the API
+ * folder would let the API read the server's files through it (Node's permission model follows links).
+ */
+async function refuseLinksLeaving(apiDir: string): Promise<void> {
+  const modules = join(apiDir, 'node_modules');
+  const entries = await readdir(modules, { recursive: true, withFileTypes: true }).catch(() => []);
+  const leaving: string[] = [];
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) {
+      const link = join(entry.parentPath, entry.name);
+      const target = resolve(dirname(link), await readlink(link));
+      if (target !== apiDir && !target.startsWith(`${apiDir}${sep}`)) {
+        leaving.push(relative(apiDir, link));
+      }
+    }
+  }
+  if (leaving.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_API_INVALID',
+      `The API's dependencies point at folders outside the API (${leaving.slice(0, 5).join(', ')}); the previous deployment keeps serving. List them as registry or git dependencies, or deploy the API with its node_modules folder.`,
+    );
+  }
 }
 
 /** Keeps the end of a very long log. */
@@ -235,7 +265,8 @@ function localSpecifiers(pkg: unknown): string[] {
 
 function collectLocal(value: unknown, where: string): string[] {
   if (typeof value === 'string') {
-    return LOCAL_SPEC.test(value.trim()) ? [`${where}: "${value.slice(0, 200)}"`] : [];
+    const problem = specProblem(value, where.includes(' overrides'));
+    return problem === undefined ? [] : [`${where}: "${value.slice(0, 200)}"${problem}`];
   }
   if (!isRecord(value)) {
     return [];
@@ -256,7 +287,7 @@ function localLockEntries(text: string, name: string): string[] {
     }
     for (const field of ['resolved', 'version'] as const) {
       const spec = value[field];
-      if (typeof spec === 'string' && LOCAL_SPEC.test(spec)) {
+      if (typeof spec === 'string' && isLocalSpec(spec)) {
         found.push(`${name} ${where}: ${field} "${spec.slice(0, 200)}"`);
       }
     }
@@ -270,6 +301,52 @@ function localLockEntries(text: string, name: string): string[] {
   };
   visit(lock, '(root)');
   return found;
+}
+
+/**
+ * Why npm would not fetch `spec` from a registry or a remote repository: `''` when it reads it from the
+ * server's disk, a reason when npm cannot read it at all, undefined when it is fetched. npm's own parser
+ * decides, so every spelling it takes for a path counts (`a/../../etc` is a folder, `x.tgz` a tarball);
+ * the prefixes it does not know (`link:`, `portal:`) count too. In `overrides`, `$name` refers to a
+ * dependency's own specifier.
+ */
+function specProblem(spec: string, inOverrides: boolean): string | undefined {
+  if (inOverrides && spec.startsWith('$')) {
+    return undefined;
+  }
+  if (LOCAL_SPEC.test(spec.trim())) {
+    return '';
+  }
+  try {
+    return isLocalResult(npa.resolve('x', spec, '/')) ? '' : undefined;
+  } catch (error) {
+    return ` (npm cannot read it: ${(error as Error).message.slice(0, 200)})`;
+  }
+}
+
+/** A lockfile's `resolved` or `version`: local by prefix or by npm's parser (one it cannot read is npm's to refuse). */
+function isLocalSpec(spec: string): boolean {
+  if (LOCAL_SPEC.test(spec.trim())) {
+    return true;
+  }
+  try {
+    return isLocalResult(npa.resolve('x', spec, '/'));
+  } catch {
+    return false;
+  }
+}
+
+/** A folder, a tarball on disk, a git repository on disk, or an alias of one. */
+function isLocalResult(result: npa.Result): boolean {
+  if (LOCAL_TYPES.has(result.type)) {
+    return true;
+  }
+  if (result.type === 'git' && /^file:/i.test(result.fetchSpec ?? '')) {
+    return true;
+  }
+  // The types of npm-package-arg 6 predate aliases: `subSpec` is the aliased package's specifier.
+  const aliased = (result as { subSpec?: npa.Result }).subSpec;
+  return result.type === 'alias' && aliased !== undefined && isLocalResult(aliased);
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -212,6 +212,16 @@ describe('API dependencies installed at deploy', () => {
       { dependencies: { x: '^1.0.0' }, overrides: { x: 'link:/etc' } },
       /overrides\.x: "link:\/etc"/,
     ],
+    [
+      'a folder named without ./ (npm reads a name with a slash as a path)',
+      { dependencies: { x: 'a/../../../../../../etc' } },
+      /dependencies\.x: "a\/\.\.\/\.\.\//,
+    ],
+    [
+      'a tarball named without ./, in overrides',
+      { dependencies: { y: '^1.0.0' }, overrides: { y: 'ab/../../../y.tgz', z: '$y' } },
+      /overrides\.y: "ab\/\.\.\//,
+    ],
     ['workspaces', { dependencies: { x: '^1.0.0' }, workspaces: ['../../..'] }, /workspaces/],
     [
       'a git repository on the server’s disk, in any case',
