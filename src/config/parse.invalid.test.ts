@@ -133,6 +133,21 @@ describe('parseConfigText: invalid values', () => {
       'globalHeaders.X-A',
     ],
     [
+      'a header value with a character Node cannot send in a header',
+      { globalHeaders: { 'X-Powered-By': 'Portico ✓' } },
+      'globalHeaders.X-Powered-By',
+    ],
+    [
+      'a route header value with a control character',
+      { routes: [{ route: '/a', headers: { 'X-A': 'a\u0001b' } }] },
+      'routes[0].headers.X-A',
+    ],
+    [
+      'a media type parameter with a character above U+00FF',
+      { mimeTypes: { '.txt': 'text/plain; x=€' } },
+      'mimeTypes[".txt"]',
+    ],
+    [
       'a numeric header value',
       { routes: [{ route: '/a', headers: { 'max-age': 5 } }] },
       'routes[0].headers.max-age',

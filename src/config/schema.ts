@@ -3,6 +3,7 @@ import { KNOWN_API_RUNTIMES, MAX_ALLOWED_IP_RANGES } from './constants.js';
 import {
   FILE_EXTENSION_KEY,
   HEADER_NAME,
+  HEADER_VALUE,
   HOST_NAME,
   IP_RANGE_OR_SERVICE_TAG,
   MEDIA_TYPE,
@@ -10,7 +11,6 @@ import {
   REWRITE_TARGET,
   ROLE_LIST_ENTRY,
   ROUTE_PATTERN,
-  SINGLE_LINE,
   STATUS_CODE_STRING,
 } from './internal/patterns.js';
 import { authSchema } from './schema-auth.js';
@@ -59,7 +59,10 @@ const headerName = z.string().regex(HEADER_NAME, {
   error: 'is not a valid header name; use letters, digits and "-" only, such as "Cache-Control"',
 });
 
-const headerValue = z.string().regex(SINGLE_LINE, { error: 'header values cannot contain line breaks' });
+const headerValue = z.string().regex(HEADER_VALUE, {
+  error:
+    'header values must be one line of printable text: no line break or control character, and no character above U+00FF (such as "✓" or "€"); percent-encode those',
+});
 
 const headersSchema = z
   .record(headerName, headerValue)

@@ -6,8 +6,11 @@
 /** An HTTP header field name (RFC 9110 token). */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** No CR or LF, which would split a header. */
-export const SINGLE_LINE = /^[^\r\n]*$/;
+/**
+ * A header value Node can send: tabs and printable ASCII or Latin-1 (RFC 9110 field-vchar and obs-text);
+ * no line break, no control character, nothing above U+00FF.
+ */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** One role name, or several joined by commas (the lenient form of D9). */
 export const ROLE_LIST_ENTRY = /^\s*[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*\s*$/;
@@ -21,7 +24,8 @@ export const HOST_NAME =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
 /** A media type with optional parameters: `text/json`, `text/html; charset=utf-8`. */
-export const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[^\r\n]*)?$/;
+export const MEDIA_TYPE =
+  /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?$/;
 
 /** A `mimeTypes` key: a dot and the extension. */
 export const FILE_EXTENSION_KEY = /^\..+$/;
