@@ -25,7 +25,7 @@ export interface TestOidcProvider {
 
 /**
  * Starts the provider on 127.0.0.1; every login name is an account whose e-mail is `<login>@example.com`
- * (logins starting with "big" also have 300 long `groups`).
+ * (logins starting with "big" also have 300 long `groups`, "many" 150 short ones).
  */
 export async function startOidcProvider(): Promise<TestOidcProvider> {
   let clients: OidcClient[] = [];
@@ -61,6 +61,8 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
           ...(id.startsWith('big')
             ? { groups: Array.from({ length: 300 }, (_, i) => `group-${i}-${'x'.repeat(60)}`) }
             : {}),
+          // Logins starting with "many" belong to 150 groups of short names (small, but many claims).
+          ...(id.startsWith('many') ? { groups: Array.from({ length: 150 }, (_, i) => `g${i}`) } : {}),
         }),
       }),
     });

@@ -193,6 +193,36 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(sessionCookies.reduce((sum, [, value]) => sum + value.length, 0)).toBeLessThan(8000);
   });
 
+  it('keeps no more claims than a session holds, and the user signed in, however many short claims there are', async () => {
+    const b = browser();
+    const landed = await signIn(b, 'shop', 'okta', 'many-groups');
+    expect(landed.status).toBe(200);
+    const principal = await me(b, 'shop');
+    expect(principal?.userDetails).toBe('many-groups@example.com');
+    expect(principal?.claims.length).toBeLessThanOrEqual(100);
+  });
+
+  it('signs in a user whose name is longer than a session keeps, cutting it', async () => {
+    const b = browser();
+    const login = `long${'x'.repeat(300)}`;
+    expect((await signIn(b, 'shop', 'okta', login)).status).toBe(200);
+    expect((await me(b, 'shop'))?.userDetails).toBe(`${login}@example.com`.slice(0, 256));
+  });
+
+  it('gives the roles function every claim of the provider, not only what the session keeps', async () => {
+    const b = browser();
+    await signIn(b, 'roles', 'okta', 'big-reader');
+    expect((await me(b, 'roles'))?.userRoles).toContain('groups_300');
+  });
+
+  it('fails sign-in, saying why, when the roles function gives more roles than a user holds', async () => {
+    const b = browser();
+    const failed = await signIn(b, 'roles', 'okta', 'crowd');
+    expect(failed.status).toBe(500);
+    expect(failed.text).toContain('the roles function gave 60 roles, and a user holds at most 50');
+    expect(await me(b, 'roles')).toBeNull();
+  });
+
   it('hands the principal to the API, without claims, and keeps role-protected pages closed', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'bob');

@@ -6,6 +6,7 @@
 import { errorMessage } from '../../shared/guards.js';
 import type { ApiProxy } from '../proxy/index.js';
 import type { ClientPrincipal } from '../types.js';
+import { MAX_CUSTOM_ROLES } from './constants.js';
 import { isValidRoleName } from './principal.js';
 import type { RolesSourceInput } from './signin/index.js';
 
@@ -56,11 +57,17 @@ export async function rolesFromSource(
   rolesSource: (input: RolesSourceInput) => Promise<readonly string[]>,
   input: RolesSourceInput,
 ): Promise<string[] | string> {
+  let roles: string[];
   try {
-    return assignableRoles(await rolesSource(input));
+    roles = assignableRoles(await rolesSource(input));
   } catch (error) {
     return `Sign-in cannot finish: the roles function failed (${errorMessage(error)}).`;
   }
+  // A session keeps at most this many: dropping the rest would drop roles the routes may need, unseen.
+  if (roles.length > MAX_CUSTOM_ROLES) {
+    return `Sign-in cannot finish: the roles function gave ${roles.length} roles, and a user holds at most ${MAX_CUSTOM_ROLES} (as many as staticwebapp.config.json may name); answer only the roles your routes use.`;
+  }
+  return roles;
 }
 
 /**

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type * as OpenIdClient from 'openid-client';
 import { errorMessage } from '../../../shared/guards.js';
 import { openJson, sealJson } from '../../../shared/seal.js';
+import { MAX_CLAIMS, MAX_USER_DETAILS_LENGTH } from '../constants.js';
 import { parseCookieHeader } from '../cookie-header.js';
 import type { ProviderRegistration } from './registrations.js';
 
@@ -36,8 +37,17 @@ export interface SignInFlowOptions {
 export interface ProviderUser {
   readonly subject: string;
   readonly userDetails: string;
-  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+  /** What the session keeps: cut to fit its cookie ({@link CLAIMS_BUDGET}, {@link MAX_CLAIMS}). */
+  readonly claims: readonly Claim[];
+  /** Every claim the provider gave, for the roles function (which maps groups to roles). */
+  readonly allClaims: readonly Claim[];
   readonly accessToken: string;
+}
+
+/** One claim of a principal. */
+export interface Claim {
+  readonly typ: string;
+  readonly val: string;
 }
 
 /** What finishing a sign-in gives. */
@@ -320,7 +330,8 @@ async function redeem(
   return {
     subject,
     userDetails: userDetailsOf(claims, provider.userDetailsClaims),
-    claims: claimList(claims),
+    claims: claimList(claims, SESSION_CLAIMS),
+    allClaims: claimList(claims, ROLES_SOURCE_CLAIMS),
     accessToken: tokens.access_token,
   };
 }
@@ -354,7 +365,8 @@ async function apiUser(
   return {
     subject: String(subject),
     userDetails: userDetailsOf(claims, provider.userDetailsClaims),
-    claims: claimList(claims),
+    claims: claimList(claims, SESSION_CLAIMS),
+    allClaims: claimList(claims, ROLES_SOURCE_CLAIMS),
     accessToken,
   };
 }
@@ -363,15 +375,25 @@ class ProviderAnswerError extends Error {}
 
 /** Claims that only describe the token itself, left out of the principal. */
 const TOKEN_CLAIMS = new Set(['nonce', 'at_hash', 'c_hash', 'sid', 'auth_time', 'iat', 'exp', 'nbf', 'azp']);
-/**
- * The session is a cookie: each claim value is cut at this length, and claims are kept in the provider's
- * order while their JSON stays within this budget (so the sealed cookie stays well under browser limits).
- */
-const MAX_CLAIM_VALUE = 256;
-const CLAIMS_BUDGET = 4096;
+/** How much of the provider's claims a list keeps, in the provider's order. */
+interface ClaimLimits {
+  /** Each name and value is cut at this length. */
+  readonly valueLength: number;
+  /** Claims are kept while their JSON stays within this many characters. */
+  readonly budget: number;
+  readonly count: number;
+}
 
-function claimList(claims: Record<string, unknown>): { typ: string; val: string }[] {
-  const out: { typ: string; val: string }[] = [];
+/**
+ * The session is a cookie: short values, a 4 KB budget (so the sealed cookie stays well under browser
+ * limits) and no more claims than a session may hold when it is read back.
+ */
+const SESSION_CLAIMS: ClaimLimits = { valueLength: 256, budget: 4096, count: MAX_CLAIMS };
+/** The roles function gets the claims as the provider gave them, within a request body's reason. */
+const ROLES_SOURCE_CLAIMS: ClaimLimits = { valueLength: 4096, budget: 1024 * 1024, count: 10_000 };
+
+function claimList(claims: Record<string, unknown>, limits: ClaimLimits): Claim[] {
+  const out: Claim[] = [];
   let size = 0;
   for (const [typ, value] of Object.entries(claims)) {
     if (TOKEN_CLAIMS.has(typ)) {
@@ -379,9 +401,12 @@ function claimList(claims: Record<string, unknown>): { typ: string; val: string 
     }
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
-        const claim = { typ: typ.slice(0, MAX_CLAIM_VALUE), val: String(item).slice(0, MAX_CLAIM_VALUE) };
+        const claim = {
+          typ: typ.slice(0, limits.valueLength),
+          val: String(item).slice(0, limits.valueLength),
+        };
         size += JSON.stringify(claim).length + 1;
-        if (size > CLAIMS_BUDGET) {
+        if (size > limits.budget || out.length >= limits.count) {
           return out;
         }
         out.push(claim);
@@ -391,14 +416,15 @@ function claimList(claims: Record<string, unknown>): { typ: string; val: string 
   return out;
 }
 
+/** The first of `names` the provider gave, else its subject; cut to what a session keeps. */
 function userDetailsOf(claims: Record<string, unknown>, names: readonly string[]): string {
   for (const name of names) {
     const value = claims[name];
-    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
-      return String(value);
+    if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') {
+      return String(value).trim().slice(0, MAX_USER_DETAILS_LENGTH);
     }
   }
-  return String(claims.sub ?? '');
+  return String(claims.sub ?? '').slice(0, MAX_USER_DETAILS_LENGTH);
 }
 
 function refuse(status: 400 | 401 | 502, message: string): FinishOutcome {

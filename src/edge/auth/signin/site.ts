@@ -5,6 +5,7 @@
  */
 
 import type { ClientPrincipal } from '../../types.js';
+import { parsePrincipal } from '../principal.js';
 import { rolesFromSource } from '../roles-source.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
 import { isRegistration, type ProviderRegistration, type SiteProviders } from './registrations.js';
@@ -128,12 +129,13 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       if (typeof roles === 'string') {
         return { kind: 'error', status: 500, message: roles, cookies: clear };
       }
-      return {
-        kind: 'signed-in',
-        principal: { ...principal, userRoles: [...principal.userRoles, ...roles] },
-        returnTo: outcome.returnTo,
-        cookies: clear,
-      };
+      // What the session will read back, checked now: a user it would read as nobody must not seem signed in.
+      const kept = parsePrincipal({ ...principal, userRoles: [...principal.userRoles, ...roles] });
+      if (!kept.ok) {
+        const message = `Sign-in cannot finish: ${provider} gave a user a session cannot hold (${kept.error}).`;
+        return { kind: 'error', status: 502, message, cookies: clear };
+      }
+      return { kind: 'signed-in', principal: kept.principal, returnTo: outcome.returnTo, cookies: clear };
     },
   };
 }
@@ -181,7 +183,7 @@ async function rolesOf(
     identityProvider: principal.identityProvider,
     userId: principal.userId,
     userDetails: principal.userDetails,
-    claims: user.claims,
+    claims: user.allClaims,
     accessToken: user.accessToken,
   });
 }
