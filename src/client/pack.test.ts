@@ -116,6 +116,37 @@ describe('packDirectory', () => {
     expect(packed.absolute('alias.html')).toBe(join(app, 'index.html'));
   });
 
+  it('leaves out a link to a .env file like the file itself, unless asked', async () => {
+    const app = join(base, 'app');
+    await writeFiles(app, { 'index.html': 'i', '.env': 'API_KEY=sk-live', 'conf/.env.local': 'X=1' });
+    await symlink(join(app, '.env'), join(app, 'env.txt'));
+    await symlink(join(app, 'conf'), join(app, 'settings'));
+    const packed = await packDirectory(app);
+    expect(packed.files.map((f) => f.path)).toEqual(['index.html']);
+    expect(packed.skippedDotenv).toEqual(['.env', 'conf/.env.local', 'env.txt', 'settings/.env.local']);
+    const included = await packDirectory(app, { includeDotenv: true });
+    expect(included.files.map((f) => f.path)).toContain('env.txt');
+  });
+
+  it('with servedTargetsOnly, leaves out links to what a site never serves, as portico start does', async () => {
+    const app = join(base, 'app');
+    await writeFiles(app, {
+      'index.html': 'i',
+      '.hidden': 'h',
+      'staticwebapp.config.json': '{}',
+      'node_modules/pkg/i.js': 'js',
+      '.well-known/security.txt': 's',
+    });
+    await symlink(join(app, '.hidden'), join(app, 'vis.txt'));
+    await symlink(join(app, 'staticwebapp.config.json'), join(app, 'cfg.json'));
+    await symlink(join(app, 'node_modules/pkg/i.js'), join(app, 'nm.js'));
+    await symlink(join(app, '.well-known/security.txt'), join(app, 'security.txt'));
+    const packed = await packDirectory(app, { servedTargetsOnly: true });
+    expect(packed.skippedLinks).toEqual(['cfg.json', 'nm.js', 'vis.txt']);
+    expect(packed.files.map((f) => f.path)).toContain('security.txt');
+    expect(packed.files.map((f) => f.path)).not.toContain('vis.txt');
+  });
+
   it('reports a missing folder or a file as a user error', async () => {
     await writeFiles(base, { 'file.txt': 'x' });
     await expect(packDirectory(join(base, 'nope'))).rejects.toMatchObject({

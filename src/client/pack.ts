@@ -23,6 +23,12 @@ export interface PackOptions {
   readonly exclude?: (relPath: string) => boolean;
   /** Upload `.env*` files too (`portico deploy --include-dotenv`); by default they are left out. */
   readonly includeDotenv?: boolean;
+  /**
+   * Leave out links to what a site never serves under its own name (a dotfile or dot-folder other than a
+   * root `.well-known`, `node_modules`, the config file), as `portico start` does: the link's own name
+   * would serve it. For the app folder; an API's links (pnpm's `.pnpm`) are its own business.
+   */
+  readonly servedTargetsOnly?: boolean;
 }
 
 /** The packed files of a folder. */
@@ -59,6 +65,7 @@ interface Walk {
   readonly root: string;
   readonly exclude: (relPath: string) => boolean;
   readonly includeDotenv: boolean;
+  readonly servedTargetsOnly: boolean;
   readonly found: Map<string, string>;
   readonly skippedDotenv: string[];
   readonly skippedLinks: string[];
@@ -78,6 +85,7 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
     root,
     exclude: options.exclude ?? (() => false),
     includeDotenv: options.includeDotenv === true,
+    servedTargetsOnly: options.servedTargetsOnly === true,
     found: new Map(),
     skippedDotenv: [],
     skippedLinks: [],
@@ -131,9 +139,16 @@ async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: Re
       );
     }
     const target = await resolveEntry(walk.root, join(dir, entry.name), entry);
+    const linked = entry.isSymbolicLink() && target !== undefined ? linkedPath(walk.root, target.path) : [];
     if (target === undefined && entry.isSymbolicLink()) {
       walk.skippedLinks.push(rel);
-    } else if (target?.kind === 'file' && !walk.includeDotenv && isDotenvName(entry.name)) {
+    } else if (walk.servedTargetsOnly && linked.some(isUnservedSegment)) {
+      walk.skippedLinks.push(rel);
+    } else if (
+      target?.kind === 'file' &&
+      !walk.includeDotenv &&
+      (isDotenvName(entry.name) || linked.some(isDotenvName))
+    ) {
       walk.skippedDotenv.push(rel);
     } else if (target?.kind === 'file') {
       walk.found.set(rel, target.path);
@@ -182,6 +197,28 @@ async function resolveEntry(root: string, path: string, entry: Dirent): Promise<
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Names a site never serves a file under (decision 0015), lower-cased: `node_modules` and the config files
+ * of `config/constants.ts` (which the client does not import).
+ */
+const UNSERVED_NAMES: ReadonlySet<string> = new Set([
+  'node_modules',
+  'staticwebapp.config.json',
+  'routes.json',
+]);
+
+/** The segments of a link target's path inside the root; a first `.well-known` is blanked (it is served). */
+function linkedPath(root: string, target: string): string[] {
+  return relative(root, target)
+    .split(sep)
+    .map((segment, index) => (index === 0 && segment === '.well-known' ? '' : segment));
+}
+
+/** A dot name (other than the root `.well-known`, blanked by {@link linkedPath}) or an unserved name. */
+function isUnservedSegment(segment: string): boolean {
+  return segment.startsWith('.') || UNSERVED_NAMES.has(segment.toLowerCase());
 }
 
 function isInside(root: string, path: string): boolean {

@@ -97,6 +97,20 @@ describe('loadConfig: finding the file', () => {
     expect(await loadConfig({ appDir })).toEqual({ ok: true, config: EMPTY_CONFIG, diagnostics: [] });
   });
 
+  it('fails on a config named in another case, which a case-insensitive disk would apply, instead of serving without its rules', async () => {
+    const file = await put('StaticWebApp.config.json', configWithRoute('/admin/*'));
+    expect(await loadConfig({ appDir })).toEqual({
+      ok: false,
+      diagnostics: [
+        expect.objectContaining({
+          severity: 'error',
+          file,
+          message: expect.stringContaining('rename it to staticwebapp.config.json'),
+        }),
+      ],
+    });
+  });
+
   it('fails when the folder to search does not exist, instead of serving without rules', async () => {
     const missing = join(appDir, 'missing');
     expect(await loadConfig({ appDir, configDir: missing })).toEqual({

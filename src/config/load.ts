@@ -49,8 +49,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (!(await isDirectory(dir))) {
     return deepFreeze({ ok: false, diagnostics: [missingFolderError(dir)] });
   }
-  const found = await findConfigFile(dir, new Set((options.skipDirs ?? []).map((d) => resolve(d))));
+  const skipped = new Set((options.skipDirs ?? []).map((d) => resolve(d)));
+  const found = await findConfigFile(dir, skipped);
   if (found === undefined) {
+    const [misnamed] = await findNestedConfigFiles(dir, skipped, isMisnamedConfigFile);
+    if (misnamed !== undefined) {
+      return deepFreeze({ ok: false, diagnostics: [misnamedError(misnamed)] });
+    }
     const legacy = await checkLegacyRoutes([dir], false);
     return deepFreeze(
       hasErrors(legacy)
@@ -121,15 +126,29 @@ function duplicateWarning(dir: string, chosen: string, others: readonly string[]
   };
 }
 
+/**
+ * A config file named in another case (`StaticWebApp.config.json`): a case-insensitive disk (Windows,
+ * macOS) reads it as the config, and Portico hides it like one, so serving without its rules would be a
+ * surprise that opens what they protect.
+ */
+function misnamedError(file: string): Diagnostic {
+  const message = `is named in another case than ${CONFIG_FILE_NAME}, so its rules would not apply here; rename it to ${CONFIG_FILE_NAME}`;
+  return { severity: 'error', path: '', file, message };
+}
+
 /** Every config file below `dir`, breadth first, so shallower files come first; names sorted at each level. */
-async function findNestedConfigFiles(dir: string, skipped: ReadonlySet<string>): Promise<string[]> {
+async function findNestedConfigFiles(
+  dir: string,
+  skipped: ReadonlySet<string>,
+  matches: (entry: Dirent) => boolean = isConfigFile,
+): Promise<string[]> {
   const found: string[] = [];
   let level = [dir];
   while (level.length > 0) {
     const next: string[] = [];
     for (const folder of level) {
       const entries = await listFolder(folder);
-      found.push(...entries.filter(isConfigFile).map((entry) => join(folder, entry.name)));
+      found.push(...entries.filter(matches).map((entry) => join(folder, entry.name)));
       next.push(
         ...entries
           .filter(isSearchedFolder)
@@ -153,6 +172,10 @@ async function listFolder(folder: string): Promise<Dirent[]> {
 
 function isConfigFile(entry: Dirent): boolean {
   return entry.isFile() && entry.name === CONFIG_FILE_NAME;
+}
+
+function isMisnamedConfigFile(entry: Dirent): boolean {
+  return entry.isFile() && entry.name !== CONFIG_FILE_NAME && entry.name.toLowerCase() === CONFIG_FILE_NAME;
 }
 
 function isSearchedFolder(entry: Dirent): boolean {

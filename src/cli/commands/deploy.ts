@@ -4,6 +4,7 @@
  * arrived (CONTRACT §5, docs/rest-api.md "Deployments"). `deploy rollback` restores an earlier
  * deployment and `deploy list` shows them.
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   apiExclusions,
@@ -15,6 +16,7 @@ import {
   type PackedFolder,
   packDirectory,
 } from '../../client/index.js';
+import { CONFIG_FILE_NAME } from '../../config/constants.js';
 import { countOf } from '../../shared/count.js';
 import { PorticoError } from '../../shared/errors.js';
 import {
@@ -202,7 +204,18 @@ async function packFolders(
   if (nested === '') {
     throw new PorticoError('CLI_USAGE', 'The --api folder must not be the app folder itself.');
   }
-  const app = await packDirectory(appDir, { exclude: (path) => path === nested, includeDotenv });
+  const app = await packDirectory(appDir, {
+    exclude: (path) => path === nested,
+    includeDotenv,
+    servedTargetsOnly: true,
+  });
+  const linkedConfig = app.skippedLinks.find((path) => path.toLowerCase() === CONFIG_FILE_NAME);
+  if (linkedConfig !== undefined) {
+    throw new PorticoError(
+      'DEPLOY_CONFIG_INVALID',
+      `${join(appDir, linkedConfig)} is a link to a file outside the app folder (or nowhere), which a deployment cannot hold; deploying without it would serve the site without its rules, so nothing was sent. Copy the file into ${appDir}.`,
+    );
+  }
   if (app.files.length === 0) {
     throw new PorticoError(
       'CLI_USAGE',
@@ -238,7 +251,7 @@ async function packFolders(
 function noteSkippedDotenv(folder: PackedFolder, dir: string): void {
   if (folder.skippedLinks.length > 0) {
     writeNote(
-      `Left out ${countOf(folder.skippedLinks.length, 'link')} of ${dir} that point${folder.skippedLinks.length === 1 ? 's' : ''} outside it or nowhere (${folder.skippedLinks.join(', ')}): a deployment holds only what is inside the folder. Copy the files in to deploy them.`,
+      `Left out ${countOf(folder.skippedLinks.length, 'link')} of ${dir} that point${folder.skippedLinks.length === 1 ? 's' : ''} outside it, nowhere, or at what a site never serves under another name, such as a dotfile (${folder.skippedLinks.join(', ')}): a deployment holds only the folder's own files. Copy the files in to deploy them.`,
     );
   }
   const skipped = folder.skippedDotenv;
