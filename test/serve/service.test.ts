@@ -280,6 +280,28 @@ describe('portico serve', () => {
         /MY-SETTING[\s\S]*WEBSITE_FOO/,
       );
     });
+
+    it('refuses a replacement without a "properties" object instead of deleting every setting', async () => {
+      for (const at of [
+        'config/appsettings',
+        'builds/api/config/appsettings',
+        'config/functionappsettings',
+      ]) {
+        const path = `${SITES_PATH}/shop/${at}`;
+        expect((await t.admin('PUT', path, { properties: { KEEP: 'me' } })).status).toBe(200);
+        for (const body of [{ KEEP: 'gone' }, { Properties: { KEEP: 'gone' } }, undefined]) {
+          const refused = await t.admin('PUT', path, body);
+          expect(refused.status, `${at} ${JSON.stringify(body)}`).toBe(400);
+          expect(refused.json<{ error: { message: string } }>().error.message).toContain(
+            'with a "properties" object',
+          );
+        }
+        const listed = await t.admin('POST', `${path.replace(/config\/\w+$/, '')}listAppSettings`);
+        expect(listed.json()).toMatchObject({ properties: { KEEP: 'me' } });
+        // An explicit empty set still empties it.
+        expect((await t.admin('PUT', path, { properties: {} })).json()).toMatchObject({ properties: {} });
+      }
+    });
   });
 
   describe('lifecycle', () => {

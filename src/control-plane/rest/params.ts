@@ -41,7 +41,7 @@ export function environmentOf(r: RouteRequest): string {
   return name.toLowerCase() === 'default' ? 'production' : name;
 }
 
-/** The `properties` object of a body (`{}` when absent). */
+/** The `properties` object of a body (`{}` when absent: a route where that means "none"). */
 export function propertiesOf(body: unknown): Record<string, unknown> {
   if (!isRecord(body) || (body.properties !== undefined && !isRecord(body.properties))) {
     throw new PorticoError(
@@ -50,4 +50,19 @@ export function propertiesOf(body: unknown): Record<string, unknown> {
     );
   }
   return (body.properties as Record<string, unknown> | undefined) ?? {};
+}
+
+/**
+ * The `properties` object of a body that replaces a whole set (app settings): an absent one is refused
+ * like a wrong one, since reading it as `{}` would delete the whole set on a typo (`{"C": "3"}`, an
+ * empty body). `{"properties": {}}` still empties it.
+ */
+export function requiredPropertiesOf(body: unknown): Record<string, unknown> {
+  if (isRecord(body) && body.properties === undefined) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'The body must be a JSON object with a "properties" object (send { "properties": {} } to remove every setting).',
+    );
+  }
+  return propertiesOf(body);
 }
