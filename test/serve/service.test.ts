@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
   deployFolders,
+  PROVIDERS_PATH,
   removeData,
   SITES_PATH,
   stageFolders,
@@ -85,6 +86,56 @@ describe('portico serve', () => {
           ] ?? {},
         ),
       ).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
+    });
+
+    it('reads the keys of a body in any case, as Azure does: refused or applied as their camelCase', async () => {
+      const pascal = await t.admin('PUT', `${SITES_PATH}/pascal`, {
+        SKU: { Name: 'Standard' },
+        Tags: { a: 'b' },
+      });
+      expect(pascal.status, pascal.text).toBe(201);
+      expect(pascal.json()).toMatchObject({ sku: { name: 'Standard' }, tags: { a: 'b' } });
+      for (const [body, named] of [
+        [
+          { Properties: { PublicNetworkAccess: 'Disabled' } },
+          'properties.publicNetworkAccess "Disabled" cannot',
+        ],
+        [{ properties: { REPOSITORYURL: 'https://github.com/o/r' } }, 'properties.repositoryUrl'],
+        [{ Identity: { Type: 'SystemAssigned' } }, 'no managed identities'],
+        [{ sku: { name: 'Free' }, SKU: { name: 'Free' } }, 'both sku and SKU'],
+      ] as const) {
+        const refused = await t.admin('PUT', `${SITES_PATH}/pascal`, body);
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+        expect(refused.json<{ error: { message: string } }>().error.message).toContain(named);
+      }
+      expect((await t.admin('GET', `${SITES_PATH}/pascal`)).json()).toMatchObject({
+        sku: { name: 'Standard' },
+      });
+      const settings = await t.admin('PUT', `${SITES_PATH}/pascal/config/appsettings`, {
+        Properties: { A: '1' },
+      });
+      expect(settings.json()).toMatchObject({ properties: { A: '1' } });
+      const service = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/pascal-gw`, {
+        Properties: { PublicNetworkAccess: 'Disabled', VirtualNetworkType: 'External' },
+      });
+      expect(service.json()).toMatchObject({
+        properties: { publicNetworkAccess: 'Disabled', virtualNetworkType: 'External' },
+      });
+      const app = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/pascal-fn`, {
+        Kind: 'functionapp',
+        PROPERTIES: { publicNetworkAccess: 'Disabled' },
+      });
+      expect(app.json()).toMatchObject({
+        kind: 'functionapp',
+        properties: { publicNetworkAccess: 'Disabled' },
+      });
+      const web = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/pascal-web`, {
+        properties: { BackendUrl: 'https://api.example.com' },
+      });
+      expect(web.json()).toMatchObject({
+        kind: 'app',
+        properties: { backendUrl: 'https://api.example.com' },
+      });
     });
 
     it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
@@ -289,7 +340,7 @@ describe('portico serve', () => {
       ]) {
         const path = `${SITES_PATH}/shop/${at}`;
         expect((await t.admin('PUT', path, { properties: { KEEP: 'me' } })).status).toBe(200);
-        for (const body of [{ KEEP: 'gone' }, { Properties: { KEEP: 'gone' } }, undefined]) {
+        for (const body of [{ KEEP: 'gone' }, { property: { KEEP: 'gone' } }, undefined]) {
           const refused = await t.admin('PUT', path, body);
           expect(refused.status, `${at} ${JSON.stringify(body)}`).toBe(400);
           expect(refused.json<{ error: { message: string } }>().error.message).toContain(
