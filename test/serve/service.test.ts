@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
+  ADMIN_TOKEN,
   deployFolders,
   PROVIDERS_PATH,
   removeData,
@@ -135,6 +136,37 @@ describe('portico serve', () => {
       expect(web.json()).toMatchObject({
         kind: 'app',
         properties: { backendUrl: 'https://api.example.com' },
+      });
+    });
+
+    it('reads names in a PUT path in any case: creates them in lower case, finds existing ones', async () => {
+      const created = await t.admin('PUT', `${SITES_PATH}/NewSite`, {});
+      expect(created.status, created.text).toBe(201);
+      expect(created.json()).toMatchObject({ name: 'newsite', id: `${SITES_PATH}/newsite` });
+      const createOnly = await send(`${t.service.adminUrl}${SITES_PATH}/NEWSITE`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-none-match': '*' },
+        body: '{}',
+      });
+      expect(createOnly.status, createOnly.text).toBe(409);
+      expect(createOnly.json()).toMatchObject({ error: { code: 'CONTROL_SITE_EXISTS' } });
+      for (const [path, lower] of [
+        [`${PROVIDERS_PATH}/Microsoft.Web/sites/FN1`, 'fn1'],
+        [`${PROVIDERS_PATH}/Microsoft.App/containerApps/CA1`, 'ca1'],
+        [`${PROVIDERS_PATH}/Microsoft.ApiManagement/service/Fabrikam`, 'fabrikam'],
+      ] as const) {
+        const body = path.includes('/sites/')
+          ? { kind: 'functionapp' }
+          : { properties: { backendUrl: 'https://api.example.com' } };
+        const first = await t.admin('PUT', path, body);
+        expect(first.status, first.text).toBe(201);
+        expect(first.json()).toMatchObject({ name: lower });
+        const again = await t.admin('PUT', path.replace(/\/\w+$/, `/${lower.toUpperCase()}`), body);
+        expect(again.status, again.text).toBe(200);
+      }
+      const bad = await t.admin('PUT', `${SITES_PATH}/Bad_Name`, {});
+      expect(bad.json()).toMatchObject({
+        error: { code: 'CONTROL_SITE_NAME_INVALID', message: expect.stringContaining("'Bad_Name'") },
       });
     });
 
