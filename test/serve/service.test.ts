@@ -170,6 +170,21 @@ describe('portico serve', () => {
       });
     });
 
+    it('refuses a body nested a million deep with a 400, not a 500', async () => {
+      const deep = await send(`${t.service.adminUrl}${SITES_PATH}/shop`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: `{"tags":${'['.repeat(1e6)}${']'.repeat(1e6)}}`,
+      });
+      expect(deep.status).toBe(400);
+      expect(deep.json()).toMatchObject({
+        error: {
+          code: 'CONTROL_BAD_REQUEST',
+          message: expect.stringContaining('tags must be an object, got [[['),
+        },
+      });
+    });
+
     it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
       const response = await t.admin('POST', `${SITES_PATH}/shop`);
       expect(response.status).toBe(405);
