@@ -185,10 +185,19 @@ describe('portico serve', () => {
       });
     });
 
+    it('reads a path with one trailing slash as the resource, as Azure Resource Manager does', async () => {
+      const site = await t.admin('GET', `${SITES_PATH}/shop/`);
+      expect(site.status, site.text).toBe(200);
+      expect(site.json()).toMatchObject({ name: 'shop' });
+      expect((await t.admin('GET', `${SITES_PATH}/`)).json()).toMatchObject({ value: expect.any(Array) });
+      const twice = await t.admin('GET', `${SITES_PATH}/shop//`);
+      expect(twice.json()).toMatchObject({ error: { code: 'CONTROL_NOT_FOUND' } });
+    });
+
     it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
       const response = await t.admin('POST', `${SITES_PATH}/shop`);
       expect(response.status).toBe(405);
-      expect(response.header('allow')).toContain('GET');
+      expect(response.header('allow')).toBe('PUT, GET, HEAD, PATCH, DELETE');
       const bad = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Premium' } });
       expect(bad.status).toBe(400);
       expect(bad.json()).toMatchObject({ error: { code: 'CONTROL_PLAN_INVALID' } });

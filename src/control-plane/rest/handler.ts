@@ -61,7 +61,7 @@ export function createManagementHandler(
  * resource (404), so that a script tells the two apart.
  */
 const AZURE_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/)/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/[^/])/i;
 
 async function handleApi(
   req: IncomingMessage,
@@ -73,10 +73,11 @@ async function handleApi(
 ): Promise<void> {
   // HEAD is a GET without its body (Azure's SDKs check existence and entity tags with it).
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-  const { match, allowed } = matchRoute(routes, method, url.pathname);
+  const path = withoutTrailingSlash(url.pathname);
+  const { match, allowed } = matchRoute(routes, method, path);
   if (match === undefined) {
     if (allowed.length > 0) {
-      res.setHeader('allow', allowed.join(', '));
+      res.setHeader('allow', withHead(allowed).join(', '));
       throw new PorticoError(
         'CONTROL_METHOD_NOT_ALLOWED',
         `${req.method} is not supported here; use ${allowed.join(' or ')}.`,
@@ -90,10 +91,10 @@ async function handleApi(
       options.fallback(req, res);
       return;
     }
-    if (AZURE_RESOURCE.test(url.pathname)) {
+    if (AZURE_RESOURCE.test(path)) {
       throw new PorticoError(
         'CONTROL_NOT_SUPPORTED',
-        `Portico does not implement ${req.method} ${url.pathname.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
+        `Portico does not implement ${req.method} ${path.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
       );
     }
     throw new PorticoError(
@@ -120,6 +121,16 @@ async function handleApi(
     return;
   }
   sendJson(res, result.status, result.body ?? {});
+}
+
+/** A path without one trailing `/` (`…/staticSites/blog/` is the site, as Azure Resource Manager reads it). */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The methods of an `Allow` header: HEAD beside GET, since every GET answers HEAD too. */
+function withHead(methods: readonly string[]): string[] {
+  return methods.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
 }
 
 /**
