@@ -194,6 +194,24 @@ describe('portico serve', () => {
       expect(twice.json()).toMatchObject({ error: { code: 'CONTROL_NOT_FOUND' } });
     });
 
+    it("echoes Azure Resource Manager's correlation ids, and makes one when the caller sends none", async () => {
+      const sent = await send(`${t.service.adminUrl}${SITES_PATH}/shop`, {
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'x-ms-correlation-request-id': 'corr-1',
+          'x-ms-client-request-id': 'client-1',
+        },
+      });
+      expect([sent.header('x-ms-correlation-request-id'), sent.header('x-ms-client-request-id')]).toEqual([
+        'corr-1',
+        'client-1',
+      ]);
+      const none = await t.admin('GET', `${SITES_PATH}/nope`);
+      expect(none.status).toBe(404);
+      expect(none.header('x-ms-correlation-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(none.header('x-ms-client-request-id')).toBeUndefined();
+    });
+
     it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
       const response = await t.admin('POST', `${SITES_PATH}/shop`);
       expect(response.status).toBe(405);

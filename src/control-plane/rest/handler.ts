@@ -41,8 +41,7 @@ export function createManagementHandler(
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
   const guard = options.adminGuard ?? createAdminTokenGuard(options.adminToken);
   return (req, res) => {
-    // As Azure Resource Manager: an id per answer, which Azure's SDKs keep on a RestError (`request.requestId`).
-    res.setHeader('x-ms-request-id', randomUUID());
+    setRequestIds(req, res);
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -53,6 +52,26 @@ export function createManagementHandler(
       sendError(res, error, options.logger),
     );
   };
+}
+
+/**
+ * The ids of Azure Resource Manager's answers: `x-ms-request-id`, new for each answer (Azure's SDKs keep
+ * it on a RestError as `request.requestId`); `x-ms-correlation-request-id`, the caller's (so one id
+ * follows an operation across calls) or a new one; and `x-ms-client-request-id` as the caller sent it.
+ */
+function setRequestIds(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('x-ms-request-id', randomUUID());
+  res.setHeader('x-ms-correlation-request-id', callerId(req, 'x-ms-correlation-request-id') ?? randomUUID());
+  const client = callerId(req, 'x-ms-client-request-id');
+  if (client !== undefined) {
+    res.setHeader('x-ms-client-request-id', client);
+  }
+}
+
+/** An id header of the request, when it is one short line of visible ASCII (else it is not echoed). */
+function callerId(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && /^[\x21-\x7e]{1,256}$/.test(value) ? value : undefined;
 }
 
 /**
