@@ -15,12 +15,16 @@ export const PRODUCTION = 'production';
 const SITE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$/;
 const ENVIRONMENT_NAME = /^[0-9a-zA-Z]{1,16}$/;
 
-/** Site names: 2–60 of `a-z 0-9 -`, starting and ending with a letter or digit. */
-export function checkSiteName(name: string): string {
+/**
+ * Site names: 2–60 of `a-z 0-9 -`, starting and ending with a letter or digit; upper case is read as
+ * lower case, as Azure matches resource names without case, and the lower-case name is returned.
+ */
+export function checkSiteName(spelled: string): string {
+  const name = spelled.toLowerCase();
   if (name.length < 2 || !SITE_NAME.test(name)) {
     throw new PorticoError(
       'CONTROL_SITE_NAME_INVALID',
-      `The site name '${clip(name)}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit (e.g. 'my-blog').`,
+      `The site name '${clip(spelled)}' is invalid: use 2 to 60 letters, digits or '-', starting and ending with a letter or digit (e.g. 'my-blog'); it is kept in lower case.`,
     );
   }
   return name;

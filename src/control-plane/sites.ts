@@ -59,11 +59,12 @@ function newToken(): string {
 /** Creates a site with its production environment and a deployment token. */
 export async function createSite(
   ctx: ControlContext,
-  name: string,
+  spelled: string,
   sku: Sku,
   tags: Readonly<Record<string, string>> = {},
 ): Promise<{ site: Site; token: string }> {
-  checkSiteName(name);
+  // Azure matches resource names without case; Portico stores them in lower case (`Blog` is `blog`).
+  const name = checkSiteName(spelled);
   if ((await findSite(ctx, name)) !== undefined) {
     throw new PorticoError(
       'CONTROL_SITE_EXISTS',

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
 import {
+  ADMIN_TOKEN,
   deployFolders,
+  PROVIDERS_PATH,
   removeData,
   SITES_PATH,
   stageFolders,
@@ -87,10 +89,133 @@ describe('portico serve', () => {
       ).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
     });
 
+    it('reads the keys of a body in any case, as Azure does: refused or applied as their camelCase', async () => {
+      const pascal = await t.admin('PUT', `${SITES_PATH}/pascal`, {
+        SKU: { Name: 'Standard' },
+        Tags: { a: 'b' },
+      });
+      expect(pascal.status, pascal.text).toBe(201);
+      expect(pascal.json()).toMatchObject({ sku: { name: 'Standard' }, tags: { a: 'b' } });
+      for (const [body, named] of [
+        [
+          { Properties: { PublicNetworkAccess: 'Disabled' } },
+          'properties.publicNetworkAccess "Disabled" cannot',
+        ],
+        [{ properties: { REPOSITORYURL: 'https://github.com/o/r' } }, 'properties.repositoryUrl'],
+        [{ Identity: { Type: 'SystemAssigned' } }, 'no managed identities'],
+        [{ sku: { name: 'Free' }, SKU: { name: 'Free' } }, 'both sku and SKU'],
+      ] as const) {
+        const refused = await t.admin('PUT', `${SITES_PATH}/pascal`, body);
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+        expect(refused.json<{ error: { message: string } }>().error.message).toContain(named);
+      }
+      expect((await t.admin('GET', `${SITES_PATH}/pascal`)).json()).toMatchObject({
+        sku: { name: 'Standard' },
+      });
+      const settings = await t.admin('PUT', `${SITES_PATH}/pascal/config/appsettings`, {
+        Properties: { A: '1' },
+      });
+      expect(settings.json()).toMatchObject({ properties: { A: '1' } });
+      const service = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/pascal-gw`, {
+        Properties: { PublicNetworkAccess: 'Disabled', VirtualNetworkType: 'External' },
+      });
+      expect(service.json()).toMatchObject({
+        properties: { publicNetworkAccess: 'Disabled', virtualNetworkType: 'External' },
+      });
+      const app = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/pascal-fn`, {
+        Kind: 'functionapp',
+        PROPERTIES: { publicNetworkAccess: 'Disabled' },
+      });
+      expect(app.json()).toMatchObject({
+        kind: 'functionapp',
+        properties: { publicNetworkAccess: 'Disabled' },
+      });
+      const web = await t.admin('PUT', `${PROVIDERS_PATH}/Microsoft.Web/sites/pascal-web`, {
+        properties: { BackendUrl: 'https://api.example.com' },
+      });
+      expect(web.json()).toMatchObject({
+        kind: 'app',
+        properties: { backendUrl: 'https://api.example.com' },
+      });
+    });
+
+    it('reads names in a PUT path in any case: creates them in lower case, finds existing ones', async () => {
+      const created = await t.admin('PUT', `${SITES_PATH}/NewSite`, {});
+      expect(created.status, created.text).toBe(201);
+      expect(created.json()).toMatchObject({ name: 'newsite', id: `${SITES_PATH}/newsite` });
+      const createOnly = await send(`${t.service.adminUrl}${SITES_PATH}/NEWSITE`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-none-match': '*' },
+        body: '{}',
+      });
+      expect(createOnly.status, createOnly.text).toBe(409);
+      expect(createOnly.json()).toMatchObject({ error: { code: 'CONTROL_SITE_EXISTS' } });
+      for (const [path, lower] of [
+        [`${PROVIDERS_PATH}/Microsoft.Web/sites/FN1`, 'fn1'],
+        [`${PROVIDERS_PATH}/Microsoft.App/containerApps/CA1`, 'ca1'],
+        [`${PROVIDERS_PATH}/Microsoft.ApiManagement/service/Fabrikam`, 'fabrikam'],
+      ] as const) {
+        const body = path.includes('/sites/')
+          ? { kind: 'functionapp' }
+          : { properties: { backendUrl: 'https://api.example.com' } };
+        const first = await t.admin('PUT', path, body);
+        expect(first.status, first.text).toBe(201);
+        expect(first.json()).toMatchObject({ name: lower });
+        const again = await t.admin('PUT', path.replace(/\/\w+$/, `/${lower.toUpperCase()}`), body);
+        expect(again.status, again.text).toBe(200);
+      }
+      const bad = await t.admin('PUT', `${SITES_PATH}/Bad_Name`, {});
+      expect(bad.json()).toMatchObject({
+        error: { code: 'CONTROL_SITE_NAME_INVALID', message: expect.stringContaining("'Bad_Name'") },
+      });
+    });
+
+    it('refuses a body nested a million deep with a 400, not a 500', async () => {
+      const deep = await send(`${t.service.adminUrl}${SITES_PATH}/shop`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: `{"tags":${'['.repeat(1e6)}${']'.repeat(1e6)}}`,
+      });
+      expect(deep.status).toBe(400);
+      expect(deep.json()).toMatchObject({
+        error: {
+          code: 'CONTROL_BAD_REQUEST',
+          message: expect.stringContaining('tags must be an object, got [[['),
+        },
+      });
+    });
+
+    it('reads a path with one trailing slash as the resource, as Azure Resource Manager does', async () => {
+      const site = await t.admin('GET', `${SITES_PATH}/shop/`);
+      expect(site.status, site.text).toBe(200);
+      expect(site.json()).toMatchObject({ name: 'shop' });
+      expect((await t.admin('GET', `${SITES_PATH}/`)).json()).toMatchObject({ value: expect.any(Array) });
+      const twice = await t.admin('GET', `${SITES_PATH}/shop//`);
+      expect(twice.json()).toMatchObject({ error: { code: 'CONTROL_NOT_FOUND' } });
+    });
+
+    it("echoes Azure Resource Manager's correlation ids, and makes one when the caller sends none", async () => {
+      const sent = await send(`${t.service.adminUrl}${SITES_PATH}/shop`, {
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'x-ms-correlation-request-id': 'corr-1',
+          'x-ms-client-request-id': 'client-1',
+        },
+      });
+      expect([sent.header('x-ms-correlation-request-id'), sent.header('x-ms-client-request-id')]).toEqual([
+        'corr-1',
+        'client-1',
+      ]);
+      const none = await t.admin('GET', `${SITES_PATH}/nope`);
+      expect(none.status).toBe(404);
+      expect(none.header('x-ms-correlation-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(none.header('x-ms-client-request-id')).toBeUndefined();
+    });
+
     it('answers 405 with Allow for a known path and a wrong method, and 400 for an unknown plan', async () => {
       const response = await t.admin('POST', `${SITES_PATH}/shop`);
       expect(response.status).toBe(405);
-      expect(response.header('allow')).toContain('GET');
+      expect(response.header('allow')).toBe('PUT, GET, HEAD, PATCH, DELETE');
       const bad = await t.admin('PATCH', `${SITES_PATH}/shop`, { sku: { name: 'Premium' } });
       expect(bad.status).toBe(400);
       expect(bad.json()).toMatchObject({ error: { code: 'CONTROL_PLAN_INVALID' } });
@@ -279,6 +404,28 @@ describe('portico serve', () => {
       expect(bad.json<{ error: { message: string } }>().error.message).toMatch(
         /MY-SETTING[\s\S]*WEBSITE_FOO/,
       );
+    });
+
+    it('refuses a replacement without a "properties" object instead of deleting every setting', async () => {
+      for (const at of [
+        'config/appsettings',
+        'builds/api/config/appsettings',
+        'config/functionappsettings',
+      ]) {
+        const path = `${SITES_PATH}/shop/${at}`;
+        expect((await t.admin('PUT', path, { properties: { KEEP: 'me' } })).status).toBe(200);
+        for (const body of [{ KEEP: 'gone' }, { property: { KEEP: 'gone' } }, undefined]) {
+          const refused = await t.admin('PUT', path, body);
+          expect(refused.status, `${at} ${JSON.stringify(body)}`).toBe(400);
+          expect(refused.json<{ error: { message: string } }>().error.message).toContain(
+            'with a "properties" object',
+          );
+        }
+        const listed = await t.admin('POST', `${path.replace(/config\/\w+$/, '')}listAppSettings`);
+        expect(listed.json()).toMatchObject({ properties: { KEEP: 'me' } });
+        // An explicit empty set still empties it.
+        expect((await t.admin('PUT', path, { properties: {} })).json()).toMatchObject({ properties: {} });
+      }
     });
   });
 

@@ -96,11 +96,11 @@ export function gatewayHostnameOf(name: string, domain: string): string {
   return `${name}.azure-api.${domain}`;
 }
 
-function checkServiceName(name: string): void {
+function checkServiceName(name: string, spelled: string): void {
   if (!SERVICE_NAME.test(name)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `The API Management service name '${clip(name)}' is invalid: use 1 to 50 lower-case letters, digits or '-', starting with a letter and not ending with '-' (e.g. 'contoso-apis').`,
+      `The API Management service name '${clip(spelled)}' is invalid: use 1 to 50 letters, digits or '-', starting with a letter and not ending with '-' (e.g. 'contoso-apis'); it is kept in lower case.`,
     );
   }
 }
@@ -108,10 +108,12 @@ function checkServiceName(name: string): void {
 /** Creates a service with its all-access subscription. */
 export async function createApimService(
   ctx: ControlContext,
-  name: string,
+  spelled: string,
   network: ApimNetwork = { publicNetworkAccess: 'Enabled', virtualNetworkType: 'None' },
 ): Promise<ApimService> {
-  checkServiceName(name);
+  // Azure matches resource names without case; Portico stores them in lower case (`Fabrikam` is `fabrikam`).
+  const name = spelled.toLowerCase();
+  checkServiceName(name, spelled);
   if ((await findApimService(ctx, name)) !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_EXISTS',

@@ -79,14 +79,16 @@ export function functionAppHostname(name: string, domain: string): string {
 export async function putBackendApp(
   ctx: ControlContext,
   kind: BackendAppKind,
-  name: string,
+  spelled: string,
   props: Record<string, unknown>,
   createOnly = false,
 ): Promise<{ app: BackendApp; created: boolean }> {
+  // Azure matches resource names without case; Portico stores them in lower case (`FN1` is `fn1`).
+  const name = spelled.toLowerCase();
   if (!APP_NAME.test(name) || name.length < 2) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `The ${kindLabel(kind)} name '${clip(name)}' is invalid: use 2 to 60 lower-case letters, digits or '-', starting and ending with a letter or digit.`,
+      `The ${kindLabel(kind)} name '${clip(spelled)}' is invalid: use 2 to 60 letters, digits or '-', starting and ending with a letter or digit; it is kept in lower case.`,
     );
   }
   const existing = await findBackendAppInNamespace(ctx, namespaceOf(kind), name);

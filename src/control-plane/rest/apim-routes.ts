@@ -20,6 +20,7 @@ import { POLICY_ENTITIES } from './apim-policy-entities.js';
 import { serviceResource } from './apim-resources.js';
 import { createEntityRoutes } from './entity-routes.js';
 import { readJson } from './http.js';
+import { withKnownKeys } from './known-keys.js';
 import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -105,7 +106,11 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         checkScope(r.params);
-        const props = propertiesOf(await readJson(r.req, 64 * 1024));
+        const props = withKnownKeys(
+          propertiesOf(await readJson(r.req, 64 * 1024)),
+          ['publicNetworkAccess', 'virtualNetworkType'],
+          'properties.',
+        );
         const name = param(r, 'serviceName');
         if (r.req.headers['if-none-match'] === '*' && (await findApimService(ctx, name)) !== undefined) {
           throw new PorticoError(

@@ -3,6 +3,8 @@
  * (`Microsoft.Web/sites`), container apps (`Microsoft.App/containerApps`), a function app's content, and
  * (from link-routes.ts) the linked backends of site environments and the rotation of a site's signing key.
  */
+
+import { isRecord } from '../../shared/guards.js';
 import {
   type BackendApp,
   type BackendAppKind,
@@ -19,6 +21,7 @@ import {
 } from '../backends/index.js';
 import type { ControlContext } from '../context.js';
 import { readBody, readJson } from './http.js';
+import { withKnownKeys } from './known-keys.js';
 import { createLinkRoutes } from './link-routes.js';
 import { checkScope, checkSubscription, propertiesOf } from './params.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
@@ -67,6 +70,14 @@ function appResource(ctx: ControlContext, app: BackendApp): unknown {
       lastModifiedTimeUtc: app.updatedAt,
     },
   };
+}
+
+/** The properties of an app's PUT that Portico reads, in any case (`BackendUrl`), as Azure does. */
+const APP_PROPERTIES = ['backendUrl', 'publicNetworkAccess'];
+
+/** An app's PUT body with `kind` and `properties` spelled in any case read as those. */
+function appBodyOf(body: unknown): unknown {
+  return isRecord(body) ? withKnownKeys(body, ['kind', 'properties']) : body;
 }
 
 function name(r: RouteRequest, param = 'appName'): string {
@@ -120,13 +131,13 @@ function appRoutes(
         ? { kind: 'app', properties: { backendUrl: 'https://api.example.com' } }
         : { properties: { backendUrl: 'https://api.example.com' } },
       handler: async (r) => {
-        const body = await readJson(r.req, 64 * 1024);
+        const body = appBodyOf(await readJson(r.req, 64 * 1024));
         const createOnly = r.req.headers['if-none-match'] === '*';
         const { app, created } = await putBackendApp(
           ctx,
           kindOf(body),
           name(r),
-          propertiesOf(body),
+          withKnownKeys(propertiesOf(body), APP_PROPERTIES, 'properties.'),
           createOnly,
         );
         return { status: created ? 201 : 200, body: appResource(ctx, app) };

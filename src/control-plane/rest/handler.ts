@@ -41,8 +41,7 @@ export function createManagementHandler(
   const openapi = JSON.stringify(createOpenApiDocument(routes, options.version));
   const guard = options.adminGuard ?? createAdminTokenGuard(options.adminToken);
   return (req, res) => {
-    // As Azure Resource Manager: an id per answer, which Azure's SDKs keep on a RestError (`request.requestId`).
-    res.setHeader('x-ms-request-id', randomUUID());
+    setRequestIds(req, res);
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -56,12 +55,32 @@ export function createManagementHandler(
 }
 
 /**
+ * The ids of Azure Resource Manager's answers: `x-ms-request-id`, new for each answer (Azure's SDKs keep
+ * it on a RestError as `request.requestId`); `x-ms-correlation-request-id`, the caller's (so one id
+ * follows an operation across calls) or a new one; and `x-ms-client-request-id` as the caller sent it.
+ */
+function setRequestIds(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('x-ms-request-id', randomUUID());
+  res.setHeader('x-ms-correlation-request-id', callerId(req, 'x-ms-correlation-request-id') ?? randomUUID());
+  const client = callerId(req, 'x-ms-client-request-id');
+  if (client !== undefined) {
+    res.setHeader('x-ms-client-request-id', client);
+  }
+}
+
+/** An id header of the request, when it is one short line of visible ASCII (else it is not echoed). */
+function callerId(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && /^[\x21-\x7e]{1,256}$/.test(value) ? value : undefined;
+}
+
+/**
  * A path below a resource of a type Portico has (a static site, an app, a gateway service): an operation of
  * Azure's API on it that no route matches is one Portico does not implement (501), not a missing
  * resource (404), so that a script tells the two apart.
  */
 const AZURE_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/)/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/[^/])/i;
 
 async function handleApi(
   req: IncomingMessage,
@@ -73,10 +92,11 @@ async function handleApi(
 ): Promise<void> {
   // HEAD is a GET without its body (Azure's SDKs check existence and entity tags with it).
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-  const { match, allowed } = matchRoute(routes, method, url.pathname);
+  const path = withoutTrailingSlash(url.pathname);
+  const { match, allowed } = matchRoute(routes, method, path);
   if (match === undefined) {
     if (allowed.length > 0) {
-      res.setHeader('allow', allowed.join(', '));
+      res.setHeader('allow', withHead(allowed).join(', '));
       throw new PorticoError(
         'CONTROL_METHOD_NOT_ALLOWED',
         `${req.method} is not supported here; use ${allowed.join(' or ')}.`,
@@ -90,10 +110,10 @@ async function handleApi(
       options.fallback(req, res);
       return;
     }
-    if (AZURE_RESOURCE.test(url.pathname)) {
+    if (AZURE_RESOURCE.test(path)) {
       throw new PorticoError(
         'CONTROL_NOT_SUPPORTED',
-        `Portico does not implement ${req.method} ${url.pathname.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
+        `Portico does not implement ${req.method} ${path.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
       );
     }
     throw new PorticoError(
@@ -120,6 +140,16 @@ async function handleApi(
     return;
   }
   sendJson(res, result.status, result.body ?? {});
+}
+
+/** A path without one trailing `/` (`…/staticSites/blog/` is the site, as Azure Resource Manager reads it). */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The methods of an `Allow` header: HEAD beside GET, since every GET answers HEAD too. */
+function withHead(methods: readonly string[]): string[] {
+  return methods.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
 }
 
 /**

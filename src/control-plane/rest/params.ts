@@ -3,6 +3,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
 import { getSite, type Site } from '../sites.js';
+import { withKnownKeys } from './known-keys.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
 import type { RouteRequest } from './router.js';
 
@@ -41,13 +42,36 @@ export function environmentOf(r: RouteRequest): string {
   return name.toLowerCase() === 'default' ? 'production' : name;
 }
 
-/** The `properties` object of a body (`{}` when absent). */
+/**
+ * The `properties` object of a body (`{}` when absent: a route where that means "none"); `Properties`
+ * in any case is the same key, as in Azure.
+ */
 export function propertiesOf(body: unknown): Record<string, unknown> {
-  if (!isRecord(body) || (body.properties !== undefined && !isRecord(body.properties))) {
+  const properties = isRecord(body) ? envelopeOf(body).properties : null;
+  if (properties !== undefined && !isRecord(properties)) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
       'The body must be a JSON object with a "properties" object.',
     );
   }
-  return (body.properties as Record<string, unknown> | undefined) ?? {};
+  return properties ?? {};
+}
+
+/**
+ * The `properties` object of a body that replaces a whole set (app settings): an absent one is refused
+ * like a wrong one, since reading it as `{}` would delete the whole set on a typo (`{"C": "3"}`, an
+ * empty body). `{"properties": {}}` still empties it.
+ */
+export function requiredPropertiesOf(body: unknown): Record<string, unknown> {
+  if (isRecord(body) && envelopeOf(body).properties === undefined) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      'The body must be a JSON object with a "properties" object (send { "properties": {} } to remove every setting).',
+    );
+  }
+  return propertiesOf(body);
+}
+
+function envelopeOf(body: Record<string, unknown>): Record<string, unknown> {
+  return withKnownKeys(body, ['properties']);
 }

@@ -39,7 +39,14 @@ import { createApimRoutes } from './apim-routes.js';
 import { createBackendRoutes } from './backend-routes.js';
 import { createDomainRoutes } from './domain-routes.js';
 import { readBody, readJson } from './http.js';
-import { checkScope, checkSubscription, environmentOf, propertiesOf, siteOf } from './params.js';
+import {
+  checkScope,
+  checkSubscription,
+  environmentOf,
+  propertiesOf,
+  requiredPropertiesOf,
+  siteOf,
+} from './params.js';
 import {
   buildResource,
   deploymentResource,
@@ -295,7 +302,7 @@ function settingRoutes(ctx: ControlContext): Route[] {
   };
   const put = async (r: RouteRequest) => {
     const site = await siteOf(ctx, r);
-    const properties = propertiesOf(await readJson(r.req));
+    const properties = requiredPropertiesOf(await readJson(r.req));
     const ifMatch = r.req.headers['if-match'];
     return versioned(await replaceAppSettings(ctx, site, environmentOf(r), properties, ifMatch));
   };

@@ -8,6 +8,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import { quoteValue } from '../../shared/quote.js';
 import { checkTags } from '../sites.js';
+import { withKnownKeys } from './known-keys.js';
 
 /** What a site's PUT or PATCH asks for; undefined: leave as it is. */
 export interface SiteBody {
@@ -20,6 +21,9 @@ interface FixedProperty {
   readonly accepts: (value: unknown) => boolean;
   readonly why: string;
 }
+
+/** The keys of the envelope Portico reads, in any case (`SKU`, `Properties`), as Azure does. */
+const ENVELOPE = ['sku', 'tags', 'identity', 'properties'];
 
 const absent = (value: unknown) => value === undefined || value === null;
 
@@ -61,14 +65,20 @@ export function readSiteBody(body: unknown): SiteBody {
       'The body must be a JSON object: { "sku": { "name": … } }.',
     );
   }
-  checkIdentity(body.identity);
-  const properties = body.properties ?? {};
-  if (!isRecord(properties)) {
-    throw new PorticoError(
-      'CONTROL_BAD_REQUEST',
-      `properties must be an object, got ${quoteValue(properties)}.`,
-    );
+  const envelope = withKnownKeys(body, ENVELOPE);
+  checkIdentity(envelope.identity);
+  checkProperties(envelope.properties ?? {});
+  return {
+    sku: skuName(envelope.sku),
+    tags: envelope.tags === undefined ? undefined : checkTags(envelope.tags),
+  };
+}
+
+function checkProperties(value: unknown): void {
+  if (!isRecord(value)) {
+    throw new PorticoError('CONTROL_BAD_REQUEST', `properties must be an object, got ${quoteValue(value)}.`);
   }
+  const properties = withKnownKeys(value, Object.keys(FIXED), 'properties.');
   for (const [name, rule] of Object.entries(FIXED)) {
     if (!rule.accepts(properties[name])) {
       throw new PorticoError(
@@ -77,7 +87,6 @@ export function readSiteBody(body: unknown): SiteBody {
       );
     }
   }
-  return { sku: skuName(body.sku), tags: body.tags === undefined ? undefined : checkTags(body.tags) };
 }
 
 function skuName(sku: unknown): unknown {
@@ -90,11 +99,12 @@ function skuName(sku: unknown): unknown {
       `sku must be an object such as { "name": "Standard" }, got ${quoteValue(sku)}.`,
     );
   }
-  return sku.name;
+  return withKnownKeys(sku, ['name'], 'sku.').name;
 }
 
 function checkIdentity(identity: unknown): void {
-  if (absent(identity) || (isRecord(identity) && (absent(identity.type) || identity.type === 'None'))) {
+  const type = isRecord(identity) ? withKnownKeys(identity, ['type'], 'identity.').type : undefined;
+  if (absent(identity) || (isRecord(identity) && (absent(type) || type === 'None'))) {
     return;
   }
   throw new PorticoError(
