@@ -248,6 +248,14 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await open(club, await invite('club', 'dave', 'member'), dave.cookie)).status).toBe(302);
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
 
+    // A link on another site's page cannot make the browser purge (the session cookie is SameSite=Lax).
+    const forged = await t.get(club, '/.auth/purge/github', {
+      headers: { cookie: dave.cookie, 'sec-fetch-site': 'cross-site', referer: 'https://evil.example/' },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain("asked by another site's page");
+    expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
+
     const purge = await open(club, '/.auth/purge/github', dave.cookie);
     expect(purge.status).toBe(302);
     expect(String(purge.header('set-cookie'))).toMatch(

@@ -96,6 +96,14 @@ async function dispatch(
     case 'logout':
       return signOut(req, res, ctx);
     case 'purge':
+      if (isCrossSite(req, ctx)) {
+        // A link on any page would otherwise delete the visitor's roles here (Azure's purge is a GET too).
+        return sendText(
+          res,
+          403,
+          "Deleting your data here was asked by another site's page; to delete it, open this address from this site or type it in.",
+        );
+      }
       // The dev server keeps no user data, so there purging is signing out (as in Microsoft's emulator).
       if (ctx.principal !== null && ctx.purge !== undefined && sameProvider(ctx.principal, route.provider)) {
         await ctx.purge(ctx.principal);
