@@ -2,7 +2,12 @@
 import { InvalidArgumentError } from 'commander';
 // The choices alone, not the functions host's index: every management command parses its options here.
 import { parseSandboxChoice } from '../functions-host/sandbox/choice.js';
-import { SANDBOX_CHOICES, type SandboxChoice } from '../functions-host/sandbox/types.js';
+import {
+  FUNCTIONS_NETWORKS,
+  type FunctionsNetwork,
+  SANDBOX_CHOICES,
+  type SandboxChoice,
+} from '../functions-host/sandbox/types.js';
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
 
@@ -193,6 +198,17 @@ function parseWholeHours(value: string, max: number): number {
     throw new InvalidArgumentError(`expected a whole number of hours from 1 to ${max}.`);
   }
   return hours;
+}
+
+/** A `--functions-network` value: auto, private or shared (any case). */
+export function parseFunctionsNetworkFlag(value: string): FunctionsNetwork {
+  const network = FUNCTIONS_NETWORKS.find((candidate) => candidate === value.trim().toLowerCase());
+  if (network === undefined) {
+    throw new InvalidArgumentError(
+      `expected one of ${FUNCTIONS_NETWORKS.join(', ')} (see docs/security.md).`,
+    );
+  }
+  return network;
 }
 
 /** A `--sandbox` mechanism: auto, bubblewrap, user, node or none (any case). */

@@ -1,6 +1,7 @@
 /**
- * One worker child process: spawned with an IPC channel, its output forwarded to the logger, its `ready`
- * or `fatal` message turned into a promise, and a stop that escalates from SIGTERM to SIGKILL.
+ * One worker child process: spawned with an IPC channel (and its private network connected, when it has
+ * one), its output forwarded to the logger, its `ready` or `fatal` message turned into a promise, and a
+ * stop that escalates from SIGTERM to SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -17,6 +18,7 @@ import {
   printableLine,
 } from './_logs.js';
 import { type FatalMessage, parseWorkerMessage, type ReadyMessage } from './_protocol.js';
+import { connectPrivateNetwork, type PrivateNetwork } from './sandbox/private-network.js';
 import type { WorkerLaunch } from './sandbox/types.js';
 
 /** Inputs of {@link spawnWorker}. */
@@ -62,18 +64,33 @@ export interface WorkerProcess {
 /** Lines of stderr kept to explain a worker that exits before it is ready. */
 const STDERR_TAIL_LINES = 10;
 
-/** Spawns the worker as `options.launch` says and starts listening to it; its temp folder goes on exit. */
+/**
+ * Spawns the worker as `options.launch` says and starts listening to it; its private network (slirp4netns)
+ * and temp folder go on exit.
+ */
 export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
   const { launch } = options;
   const child = spawn(launch.command, [...launch.args], {
     cwd: launch.cwd,
     env: launch.env,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // The IPC channel is fd 3; the pipes of a private network follow it (PRIVATE_NETWORK_FDS: 4 and 5).
+    stdio: [
+      'ignore',
+      'pipe',
+      'pipe',
+      'ipc',
+      ...(launch.network === undefined ? [] : (['pipe', 'pipe'] as const)),
+    ],
     ...(launch.uid === undefined ? {} : { uid: launch.uid, gid: launch.gid ?? launch.uid }),
   });
   const tail = createLineTail(STDERR_TAIL_LINES);
   forwardOutput(child, tail, options.logger);
+  const network =
+    launch.network === undefined
+      ? undefined
+      : connectPrivateNetwork(child, launch.network.slirp4netns, options.logger);
   const exited = waitForExit(child).then(async (exit) => {
+    await network?.close();
     await launch
       .cleanup()
       .catch((error: Error) =>
@@ -81,7 +98,7 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
       );
     return exit;
   });
-  const ready = waitForReady(child, exited, tail, options);
+  const ready = waitForReady(child, exited, tail, options, network);
   return createHandle(child, ready, exited, launch.stopWith);
 }
 
@@ -258,6 +275,7 @@ function waitForReady(
   exited: Promise<WorkerExit>,
   tail: LineTail,
   options: SpawnWorkerOptions,
+  network: PrivateNetwork | undefined,
 ): Promise<ReadyMessage> {
   const ready = new Promise<ReadyMessage>((resolve, reject) => {
     const limit = options.readyTimeoutMs;
@@ -286,6 +304,12 @@ function waitForReady(
     child.once('error', (error) => {
       settle();
       reject(new PorticoError('FUNCTIONS_LOAD_FAILED', `cannot start the API worker: ${error.message}`));
+    });
+    // A network that cannot be connected: the worker, still blocked before its command, goes.
+    network?.ready.catch((error: unknown) => {
+      settle();
+      child.kill('SIGKILL');
+      reject(error);
     });
     void outputDrained(child, exited).then((exit) => {
       settle();

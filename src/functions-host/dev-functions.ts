@@ -78,7 +78,8 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
 
 /**
  * `portico start --sandbox`: never a uid per site (that would hand the developer's API folder to another
- * group); bubblewrap and the Node permission model as asked.
+ * group), nor a private network (the developer's functions call their own services on loopback: a local
+ * database, another API); bubblewrap and the Node permission model as asked.
  */
 async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<Sandbox | undefined> {
   if (choice === 'user') {
@@ -90,5 +91,5 @@ async function resolveDevSandbox(choice: SandboxChoice | undefined): Promise<San
   if (choice === undefined) {
     return undefined;
   }
-  return resolveSandbox({ choice, functionsUser: 'off' });
+  return resolveSandbox({ choice, functionsUser: 'off', network: 'shared' });
 }

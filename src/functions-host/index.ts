@@ -11,6 +11,8 @@ export type { ApiDispatcher } from './frame-dispatcher.js';
 export { parseSandboxChoice } from './sandbox/choice.js';
 export { resolveSandbox, type SandboxRequest } from './sandbox/select.js';
 export {
+  FUNCTIONS_NETWORKS,
+  type FunctionsNetwork,
   SANDBOX_CHOICES,
   type Sandbox,
   type SandboxChoice,

@@ -30,6 +30,7 @@ import {
   sealValue,
 } from '../edge/index.js';
 import {
+  type FunctionsNetwork,
   resolveSandbox,
   type Sandbox,
   type SandboxChoice,
@@ -124,6 +125,8 @@ export interface ServeOptions {
   readonly sandbox?: SandboxChoice;
   /** `--functions-user`: `auto`, `off`, `<first uid>` or `<first uid>:<count>` (used when root). */
   readonly functionsUser?: string;
+  /** `--functions-network` (default `auto`: a private network per worker when slirp4netns is here). */
+  readonly functionsNetwork?: FunctionsNetwork;
   /** `--https-port` and the service certificate (docs/https-and-domains.md); absent: plain HTTP only. */
   readonly https?: HttpsOptions;
   /** `--dns-server host:port` for custom domain validation; the system resolver when absent. */
@@ -260,6 +263,7 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
     choice: options.sandbox ?? 'auto',
     hidden: [dataDir],
     ...(options.functionsUser === undefined ? {} : { functionsUser: options.functionsUser }),
+    ...(options.functionsNetwork === undefined ? {} : { network: options.functionsNetwork }),
   });
   const writable = probing.then(async () => {
     await makePrivateDir(dataDir).catch((error: unknown) => {

@@ -3,7 +3,8 @@
  * although the sandbox probes run beside the storage's start (decision 0035): a data folder that did not
  * exist is not made, an empty one stays empty, an existing one (a database of an older version, its key
  * file) is left byte for byte as it was, and a PostgreSQL database gets no tables.
- * `--sandbox user --functions-user off` cannot work on any machine, so it stands for a missing sandbox.
+ * `--sandbox user --functions-user off` cannot work on any machine, so it stands for a missing sandbox;
+ * `--sandbox node --functions-network private` neither, for a missing private network.
  * @see docs/decisions/0039-operations-leftovers.md
  */
 import { createHash } from 'node:crypto';
@@ -61,6 +62,16 @@ describe('portico serve with a sandbox that cannot be had', () => {
   it('leaves no data folder behind where there was none', async () => {
     const dataDir = join(await freshFolder(), 'data');
     await expect(startTestService({ dataDir, ...UNAVAILABLE })).rejects.toMatchObject(REFUSED);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses a private network it cannot give (--functions-network private without bubblewrap) the same way', async () => {
+    const dataDir = join(await freshFolder(), 'data');
+    const privateWithoutBubblewrap = { sandbox: 'node', extra: { functionsNetwork: 'private' } } as const;
+    await expect(startTestService({ dataDir, ...privateWithoutBubblewrap })).rejects.toMatchObject({
+      ...REFUSED,
+      message: expect.stringContaining('--functions-network private'),
+    });
     expect(existsSync(dataDir)).toBe(false);
   });
 

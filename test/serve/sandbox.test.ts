@@ -1,14 +1,16 @@
 /**
  * A hostile tenant in `portico serve`: a site deployed with its own deployment token tries every way out
  * of the functions sandbox (the server's files, environment and processes, another site's folder, writes
- * outside its temp folder, child processes), and each attempt fails while its ordinary functions keep
- * working. Run with the machine's strongest sandbox and with the Node permission model alone, on SQLite
+ * outside its temp folder, child processes, a server on the host's loopback), and each attempt fails
+ * while its ordinary functions keep working, and reach the network beyond the host's loopback. Run with the machine's strongest sandbox and with the Node permission model alone, on SQLite
  * and on PostgreSQL + Redis (and, as root, with a uid per site alone); `--sandbox none` shows the same probes do reach everything without it.
  * @see issue 13, items 1 to 3
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SandboxChoice } from '../../src/functions-host/index.js';
@@ -23,6 +25,19 @@ const HOSTILE_API = fileURLToPath(new URL('../fixtures/hostile/api', import.meta
 const VICTIM_API = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 const POSTGRES_URL = process.env.PORTICO_TEST_DATABASE_URL ?? '';
 const REDIS_URL = testRedisUrl();
+/** slirp4netns is here: `auto` and `bubblewrap` give the workers a private network (decision 0071). */
+const HAS_SLIRP4NETNS = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+  try {
+    accessSync(join(dir, 'slirp4netns'), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+/** An IPv4 address of this machine that is not loopback: how a private network's egress is shown. */
+const OUTSIDE = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
 /** Two sites created and deployed, each API's dependencies installed by the server (npm, on a busy box). */
 const DEPLOY_PATIENCE_MS = 180_000;
 
@@ -124,29 +139,49 @@ describe.each(matrix)(
       if (sandbox === 'node') {
         expect(line).toBe('Node permission model');
       } else if (sandbox === 'bubblewrap') {
-        expect(line).toBe('bubblewrap (Linux namespaces) + Node permission model');
+        expect(line).toBe(
+          HAS_SLIRP4NETNS
+            ? 'bubblewrap (Linux namespaces) + private network (slirp4netns) + Node permission model'
+            : 'bubblewrap (Linux namespaces) + Node permission model',
+        );
       } else if (sandbox === 'user') {
         expect(line).toBe('a uid per site (1000000000+) + Node permission model');
       } else if (process.env.PORTICO_REQUIRE_BUBBLEWRAP === '1') {
         // CI runs as root with bubblewrap installed: auto must take both.
         expect(line).toContain('bubblewrap');
         expect(line).toContain(process.getuid?.() === 0 ? 'a uid per site' : 'Node');
+        if (HAS_SLIRP4NETNS || process.env.PORTICO_REQUIRE_SLIRP4NETNS === '1') {
+          expect(line).toContain('private network (slirp4netns)');
+        }
       }
     });
 
     it('fails every escape attempt', async () => {
+      const port = await listenEverywhere();
       const query = new URLSearchParams({
         dataDir: tenant.t.dataDir,
         otherSite: tenant.victimApi,
         serverPid: String(process.pid),
         marker,
+        port: String(port),
+        ...(OUTSIDE === undefined ? {} : { outsideHost: OUTSIDE }),
       });
       const response = await tenant.t.get(tenant.host, `/api/escape?${query}`);
       expect(response.status).toBe(200);
       const attempts = response.json<Record<string, Attempt>>();
-      const { writeHostTmp, ...refused } = attempts;
+      const { writeHostTmp, connectLoopback, connectOutside, ...refused } = attempts;
       for (const [name, attempt] of Object.entries(refused)) {
         expect({ name, ...attempt }).toMatchObject({ name, ok: false });
+      }
+      if (tenant.t.service.sandbox.profile.privateNetwork === undefined) {
+        // The shared network (docs/security.md, "The network is shared"): what a private one prevents.
+        expect(connectLoopback).toMatchObject({ ok: true, value: 'host loopback' });
+      } else {
+        expect(connectLoopback).toMatchObject({ ok: false, code: 'ECONNREFUSED' });
+        // The same server through the machine's other address: egress works (none to show without one).
+        expect(connectOutside).toMatchObject(
+          OUTSIDE === undefined ? { ok: false, code: 'NOT_ASKED' } : { ok: true, value: 'host loopback' },
+        );
       }
       // Under bubblewrap /tmp is the worker's own temp folder: the write may succeed, but never on the host.
       expect(writeHostTmp?.ok === false || sandbox !== 'node').toBe(true);
@@ -200,6 +235,18 @@ describe.each(matrix)(
   },
 );
 
+/**
+ * A server of the host's on every IPv4 address (so on 127.0.0.1 too) until the test ends: what a
+ * database with trust authentication on loopback would be. Its port.
+ */
+async function listenEverywhere(): Promise<number> {
+  const server = createServer((socket) => socket.end('host loopback'));
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
 describe('the same probes without a sandbox (--sandbox none)', () => {
   let tenant: Awaited<ReturnType<typeof startTenant>>;
 
@@ -216,6 +263,7 @@ describe('the same probes without a sandbox (--sandbox none)', () => {
       otherSite: tenant.victimApi,
       serverPid: String(process.pid),
       marker: `portico-none-${process.pid}`,
+      port: String(await listenEverywhere()),
     });
     onTestFinished(() => rm(join('/tmp', `portico-none-${process.pid}`), { force: true }));
     const attempts = (await tenant.t.get(tenant.host, `/api/escape?${query}`)).json<
@@ -224,6 +272,7 @@ describe('the same probes without a sandbox (--sandbox none)', () => {
     expect(attempts.readAdminToken).toMatchObject({ ok: true, value: 'admin-token-secret\n' });
     expect(attempts.readOtherSite?.ok).toBe(true);
     expect(attempts.signalServer?.ok).toBe(true);
+    expect(attempts.connectLoopback).toMatchObject({ ok: true, value: 'host loopback' });
     expect(tenant.t.service.sandbox.describe()).toContain('none');
   });
 });

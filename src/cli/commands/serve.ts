@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createManagementClient } from '../../client/index.js';
-import { SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
+import { type FunctionsNetwork, SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
 import {
   type PreconfiguredProviders,
   runClusterPrimary,
@@ -25,6 +25,7 @@ import {
   parseDatabaseUrl,
   parseDomainName,
   parseFolder,
+  parseFunctionsNetworkFlag,
   parseHttpUrl,
   parseMinutes,
   parsePort,
@@ -56,6 +57,7 @@ interface ServeFlags extends HttpsFlags {
   demoApi?: string;
   sandbox: SandboxChoice;
   functionsUser?: string;
+  functionsNetwork: FunctionsNetwork;
   metrics: boolean;
   traffic: boolean;
   metricsPublic?: boolean;
@@ -133,6 +135,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option(
       '--functions-user <auto|off|uid[:count]>',
       'as root: a uid per site for managed functions (auto: 1000000000 and up; off: the server’s own)',
+    )
+    .option(
+      '--functions-network <auto|private|shared>',
+      'under bubblewrap, a network of its own per functions worker, off the host’s loopback, through slirp4netns (auto: when installed)',
+      parseFunctionsNetworkFlag,
+      'auto',
     )
     .option('--verbose', 'log one line per request')
     .option(
@@ -232,6 +240,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     providers,
     sandbox: flags.sandbox,
     ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
+    functionsNetwork: flags.functionsNetwork,
     ...(https === undefined ? {} : { https }),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
     metrics: flags.metrics,
@@ -273,6 +282,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     `${describeProviders(providers, service.publicUrl(`identity.${flags.domain.toLowerCase()}`))}\n`,
   );
   process.stdout.write(`Functions sandbox: ${service.sandbox.describe()} (see docs/security.md)\n`);
+  if (service.sandbox.notice !== undefined) {
+    process.stdout.write(`Functions network: ${service.sandbox.notice}\n`);
+  }
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();

@@ -2,12 +2,13 @@
  * Linux namespaces through bubblewrap: the worker gets an empty root with only the system folders (read
  * only), its app at {@link SANDBOX_APP_DIR} (read only), Portico's worker files (read only) and its private
  * temp folder at `/tmp` (the only writable place); its own PID namespace and `/proc`, its own IPC, UTS and
- * cgroup namespaces; a new session; and it dies with the server. The network namespace is shared: functions
- * need egress and the edge reaches the worker on loopback.
+ * cgroup namespaces; a new session; and it dies with the server. With a private network it also gets its
+ * own network namespace (slirp4netns connects it, see private-network.ts); otherwise it shares the host's.
  */
 import { spawn } from 'node:child_process';
 import { lstat, readlink } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
+import { PRIVATE_NETWORK_FDS } from './types.js';
 
 /** Where the app is inside the sandbox (where Azure puts it on Linux). */
 export const SANDBOX_APP_DIR = '/home/site/wwwroot';
@@ -16,9 +17,10 @@ export const SANDBOX_TEMP_DIR = '/tmp';
 
 /** System folders bound read-only (symbolic links, as in merged-/usr systems, are recreated as such). */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+const RESOLV_CONF = '/etc/resolv.conf';
 /** The files of /etc a Node process needs: name resolution, CA certificates, time zone, the linker cache. */
 const SYSTEM_ETC = [
-  '/etc/resolv.conf',
+  RESOLV_CONF,
   '/etc/hosts',
   '/etc/nsswitch.conf',
   '/etc/host.conf',
@@ -47,11 +49,19 @@ export interface BubblewrapMounts {
    * to change to the site's uid, which needs them and drops them itself.
    */
   readonly dropCapabilities: boolean;
+  /**
+   * Its own network namespace, with this file (slirp4netns' resolver) as /etc/resolv.conf: the host's
+   * may name a resolver on the host's loopback, which the sandbox no longer reaches.
+   */
+  readonly privateNetwork?: { readonly resolvConf: string };
 }
 
 /** The bwrap arguments before the command (which follows `--`). */
 export async function bubblewrapArgs(mounts: BubblewrapMounts): Promise<string[]> {
-  const args = await systemArgs(mounts);
+  const args = await systemArgs(mounts, mounts.privateNetwork?.resolvConf);
+  if (mounts.privateNetwork !== undefined) {
+    args.push(...privateNetworkArgs());
+  }
   args.push(...parentDirs(SANDBOX_APP_DIR), '--ro-bind', mounts.appDir, SANDBOX_APP_DIR);
   args.push('--chdir', SANDBOX_APP_DIR);
   return args;
@@ -82,9 +92,27 @@ export async function programBubblewrapArgs(mounts: ProgramMounts): Promise<stri
   return args;
 }
 
-/** Namespaces, /proc, /dev, the system folders, /etc's few files, /tmp, the read-only and hidden paths. */
+/**
+ * A network namespace of its own, whose pid bwrap writes to the info pipe before it waits on the block
+ * pipe: the spawner connects the namespace in between (see {@link PRIVATE_NETWORK_FDS}).
+ */
+function privateNetworkArgs(): string[] {
+  return [
+    '--unshare-net',
+    '--info-fd',
+    String(PRIVATE_NETWORK_FDS.info),
+    '--block-fd',
+    String(PRIVATE_NETWORK_FDS.block),
+  ];
+}
+
+/**
+ * Namespaces, /proc, /dev, the system folders, /etc's few files (with `resolvConf` in place of the host's
+ * /etc/resolv.conf when given), /tmp, the read-only and hidden paths.
+ */
 async function systemArgs(
   mounts: Pick<BubblewrapMounts, 'tempDir' | 'readOnly' | 'hidden' | 'dropCapabilities'>,
+  resolvConf?: string,
 ): Promise<string[]> {
   const args = [...NAMESPACES, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev'];
   if (mounts.dropCapabilities) {
@@ -95,7 +123,11 @@ async function systemArgs(
   }
   args.push('--perms', '0755', '--dir', '/etc');
   for (const path of SYSTEM_ETC) {
-    args.push('--ro-bind-try', path, path);
+    if (path === RESOLV_CONF && resolvConf !== undefined) {
+      args.push('--ro-bind', resolvConf, path);
+    } else {
+      args.push('--ro-bind-try', path, path);
+    }
   }
   // The private /tmp comes before the read-only binds: Portico (or Node) installed under /tmp must stay
   // visible, and a later mount on /tmp would hide it.

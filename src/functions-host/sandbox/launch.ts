@@ -1,23 +1,26 @@
 /**
- * Prepares one worker's launch under a {@link SandboxProfile}: a private folder (its temp folder, and under
- * `user` without bubblewrap a read-only copy of its app), the Node permission flags, the bubblewrap and
- * uid wrapping, and an environment whose TMPDIR and HOME are that temp folder.
+ * Prepares one worker's launch under a {@link SandboxProfile}: a private folder (its temp folder, its
+ * resolv.conf when it has its own network, and under `user` without bubblewrap a read-only copy of its
+ * app), the Node permission flags, the bubblewrap and uid wrapping, and an environment whose TMPDIR and
+ * HOME are that temp folder.
  */
-import { chmod, chown, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfinedProgram, ProgramRun } from '../../shared/confine.js';
 import { bubblewrapArgs, programBubblewrapArgs, SANDBOX_APP_DIR, SANDBOX_TEMP_DIR } from './bubblewrap.js';
 import { nodePermissionArgs } from './node-permission.js';
+import { PRIVATE_RESOLV_CONF } from './private-network.js';
 import type { Sandbox, SandboxProfile, WorkerLaunch, WorkerLaunchInput } from './types.js';
 import { grantFolder, uidFor } from './user.js';
 import { resolveWorkerFiles } from './worker-files.js';
 
-/** A sandbox applying `profile` to every worker. */
-export function createSandbox(profile: SandboxProfile): Sandbox {
+/** A sandbox applying `profile` to every worker; `notice` says what the machine lacks (see {@link Sandbox}). */
+export function createSandbox(profile: SandboxProfile, notice?: string): Sandbox {
   return {
     profile,
     describe: () => describeProfile(profile),
+    ...(notice === undefined ? {} : { notice }),
     prepare: (input) =>
       profile.nodePermission ? prepareSandboxed(profile, input) : Promise.resolve(plainLaunch(input)),
     confine: (run) => confineProgram(profile, run),
@@ -29,7 +32,8 @@ export function createSandbox(profile: SandboxProfile): Sandbox {
  * files, the folders it works on and a private `/tmp`, no capabilities, and as the server's uid (its
  * files stay the server's; a uid per site would have to own a cache shared by sites). Without
  * bubblewrap it runs as it is: the Node permission model would not hold npm's child processes, and a
- * uid alone would still see every folder other users can read.
+ * uid alone would still see every folder other users can read. It keeps the host's network, even with a
+ * private one for the workers: a registry may be on loopback, and npm runs no scripts of the tenant.
  */
 async function confineProgram(profile: SandboxProfile, run: ProgramRun): Promise<ConfinedProgram> {
   const bwrap = profile.bubblewrap;
@@ -60,10 +64,13 @@ async function confineProgram(profile: SandboxProfile, run: ProgramRun): Promise
   }
 }
 
-/** `bubblewrap + uid per site (1000000000+) + Node permission model`, or `none`. */
+/** `bubblewrap + private network + uid per site (1000000000+) + Node permission model`, or `none`. */
 export function describeProfile(profile: SandboxProfile): string {
   const parts = [
     profile.bubblewrap === undefined ? undefined : 'bubblewrap (Linux namespaces)',
+    profile.bubblewrap === undefined || profile.privateNetwork === undefined
+      ? undefined
+      : 'private network (slirp4netns)',
     profile.user === undefined ? undefined : `a uid per site (${profile.user.base}+)`,
     profile.nodePermission ? 'Node permission model' : undefined,
   ].filter((part): part is string => part !== undefined);
@@ -102,9 +109,22 @@ interface Folders {
   /** On the host. */
   readonly appDir: string;
   readonly tempDir: string;
+  /** The worker's /etc/resolv.conf, when it has its own network. */
+  readonly resolvConf?: string;
 }
 
-/** The worker's temp folder (its own), and the app folder it reads. */
+/**
+ * The slirp4netns that connects the worker's own network: under bubblewrap with a private network, for
+ * a worker that does not listen itself (nothing outside could reach a port in its namespace).
+ */
+function privateNetworkOf(profile: SandboxProfile, input: WorkerLaunchInput): string | undefined {
+  if (profile.bubblewrap === undefined || input.config.connections !== 'parent') {
+    return undefined;
+  }
+  return profile.privateNetwork?.slirp4netns;
+}
+
+/** The worker's temp folder (its own), its resolv.conf with its own network, and the app folder it reads. */
 async function privateFolders(
   profile: SandboxProfile,
   input: WorkerLaunchInput,
@@ -113,21 +133,40 @@ async function privateFolders(
 ): Promise<Folders> {
   const tempDir = join(root, 'tmp');
   await mkdir(tempDir, { mode: 0o700 });
-  if (uid === undefined) {
-    return { appDir: input.config.appDir, tempDir };
+  if (uid !== undefined) {
+    await chown(tempDir, uid, uid);
   }
-  await chown(tempDir, uid, uid);
+  const appDir = await appFolder(profile, input, root, uid);
+  if (privateNetworkOf(profile, input) === undefined) {
+    return { appDir, tempDir };
+  }
+  // Bound read-only over /etc/resolv.conf by bwrap, which runs as the server: the uid only reads it.
+  const resolvConf = join(root, 'resolv.conf');
+  await writeFile(resolvConf, PRIVATE_RESOLV_CONF, { mode: 0o644 });
+  return { appDir, tempDir, resolvConf };
+}
+
+/** The app folder the worker reads: its own, or under `user` without bubblewrap a copy the uid may read. */
+async function appFolder(
+  profile: SandboxProfile,
+  input: WorkerLaunchInput,
+  root: string,
+  uid: number | undefined,
+): Promise<string> {
+  if (uid === undefined) {
+    return input.config.appDir;
+  }
   if (profile.bubblewrap !== undefined) {
     // Bound into the sandbox, so the private parents of the data folder do not matter.
     await grantFolder(input.config.appDir, uid);
-    return { appDir: input.config.appDir, tempDir };
+    return input.config.appDir;
   }
   // Without a mount namespace the uid cannot reach into the private data folder: it gets its own copy.
   await chmod(root, 0o711);
   const appDir = join(root, 'app');
   await cp(input.config.appDir, appDir, { recursive: true, verbatimSymlinks: true });
   await grantFolder(appDir, uid);
-  return { appDir, tempDir };
+  return appDir;
 }
 
 async function sandboxedLaunch(
@@ -155,12 +194,14 @@ async function sandboxedLaunch(
     const ids = uid === undefined ? {} : { uid, gid: uid };
     return { command, args, env, cwd: folders.appDir, ...ids, stopWith: 'signal', cleanup };
   }
+  const slirp4netns = privateNetworkOf(profile, input);
   const mounts = await bubblewrapArgs({
     appDir: folders.appDir,
     tempDir: folders.tempDir,
     readOnly: [process.execPath, ...workerFiles],
     hidden: profile.hidden,
     dropCapabilities: uid === undefined,
+    ...(folders.resolvConf === undefined ? {} : { privateNetwork: { resolvConf: folders.resolvConf } }),
   });
   const drop = uid === undefined ? [] : setprivArgs(bwrap.setpriv ?? 'setpriv', uid);
   return {
@@ -169,6 +210,7 @@ async function sandboxedLaunch(
     env,
     cwd: '/',
     stopWith: 'message',
+    ...(slirp4netns === undefined ? {} : { network: { slirp4netns } }),
     cleanup,
   };
 }

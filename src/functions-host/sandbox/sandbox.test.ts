@@ -74,6 +74,24 @@ describe('choosing the sandbox at start', () => {
     expect(sandbox.describe()).toBe('Node permission model');
   });
 
+  it('fails closed when a private network is asked for without bubblewrap or slirp4netns', async () => {
+    const refused = (request: Parameters<typeof resolveSandbox>[0]) =>
+      resolveSandbox(request).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(await refused({ choice: 'node', network: 'private' })).toMatchObject({
+      code: 'FUNCTIONS_SANDBOX_UNAVAILABLE',
+      message: expect.stringMatching(/--functions-network private: .*--sandbox node has none/),
+    });
+    expect(await refused({ choice: 'none', network: 'private' })).toMatchObject({
+      code: 'FUNCTIONS_SANDBOX_UNAVAILABLE',
+    });
+    expect(
+      await refused({ choice: 'auto', network: 'private', searchPath: '/nonexistent', functionsUser: 'off' }),
+    ).toMatchObject({ message: expect.stringMatching(/needs bubblewrap.*apt-get install bubblewrap/) });
+  });
+
   it('reports none as running with the server’s view of the machine', async () => {
     const sandbox = await resolveSandbox({ choice: 'none' });
     expect(sandbox.describe()).toMatch(/^none/);
@@ -99,6 +117,17 @@ describe('bubblewrap arguments', () => {
     );
     expect(args).toMatch(/--unshare-pid .*--die-with-parent --new-session --proc \/proc/);
     expect(args).not.toContain('--unshare-net');
+    expect(args).not.toContain('--info-fd');
+    expect(args).toContain('--ro-bind-try /etc/resolv.conf /etc/resolv.conf');
+  });
+
+  it('gives a private network its own namespace, the pipes slirp4netns needs and slirp’s resolver', async () => {
+    const args = (
+      await bubblewrapArgs({ ...mounts, privateNetwork: { resolvConf: '/tmp/portico-fn-x/resolv.conf' } })
+    ).join(' ');
+    expect(args).toContain('--unshare-net --info-fd 4 --block-fd 5');
+    expect(args).toContain('--ro-bind /tmp/portico-fn-x/resolv.conf /etc/resolv.conf');
+    expect(args).not.toContain('--ro-bind-try /etc/resolv.conf');
   });
 
   it('masks a data folder under a system folder, and drops capabilities unless setpriv needs them', async () => {

@@ -1,8 +1,8 @@
 /**
  * Chooses the sandbox once, at start: `auto` takes every mechanism the machine offers (bubblewrap when it
- * works here, a uid per site when the server runs as root, Node's permission model always); a mechanism
- * asked for by name and missing is an error naming what to install. Fails closed: never a weaker sandbox
- * than the one asked for.
+ * works here, with a private network when slirp4netns is installed too, a uid per site when the server
+ * runs as root, Node's permission model always); a mechanism asked for by name and missing is an error
+ * naming what to install. Fails closed: never a weaker sandbox than the one asked for.
  */
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { probeBubblewrap } from './bubblewrap.js';
 import { createSandbox } from './launch.js';
 import { hasNodePermissionModel } from './node-permission.js';
-import type { Sandbox, SandboxChoice, SandboxProfile } from './types.js';
+import type { FunctionsNetwork, Sandbox, SandboxChoice, SandboxProfile } from './types.js';
 import {
   AUTO_FUNCTIONS_USER,
   findTraversable,
@@ -29,17 +29,20 @@ export interface SandboxRequest {
   readonly choice: SandboxChoice;
   /** `--functions-user`: `auto` (default), `off`, `<base>` or `<base>:<count>`; used only as root. */
   readonly functionsUser?: string;
+  /** `--functions-network` (default `auto`: private when bubblewrap and slirp4netns are both here). */
+  readonly network?: FunctionsNetwork;
   /** Folders hidden from every worker (the data folder). */
   readonly hidden?: readonly string[];
   /** The flag spelling for messages (`--sandbox`). */
   readonly flag?: string;
-  /** Where bwrap and setpriv are looked for (default: PATH). */
+  /** Where bwrap, setpriv and slirp4netns are looked for (default: PATH). */
   readonly searchPath?: string;
 }
 
 /** The sandbox for `request` on this machine, or a user error saying what is missing and how to fix it. */
 export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> {
   const hidden = (request.hidden ?? []).map((path) => resolve(path));
+  assertNetworkChoice(request);
   if (request.choice === 'none') {
     return createSandbox({ nodePermission: false, hidden });
   }
@@ -51,16 +54,67 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
     throw error;
   });
   const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined, await found);
+  const network = await resolveNetwork(request, bubblewrap !== undefined);
   const alone: { tempBase?: string } | undefined =
     wantedUser !== undefined && bubblewrap === undefined ? await resolveUserAlone(request) : {};
   const user = alone === undefined ? undefined : wantedUser;
-  return createSandbox({
+  const profile: SandboxProfile = {
     nodePermission: true,
     hidden,
     ...(user === undefined ? {} : { user }),
     ...(bubblewrap === undefined ? {} : { bubblewrap }),
+    ...(network.privateNetwork === undefined ? {} : { privateNetwork: network.privateNetwork }),
     ...(alone?.tempBase === undefined ? {} : { tempBase: alone.tempBase }),
-  });
+  };
+  return createSandbox(profile, network.notice);
+}
+
+/** `--functions-network private` needs bubblewrap: a sandbox without it has no namespace to make private. */
+function assertNetworkChoice(request: SandboxRequest): void {
+  if (request.network === 'private' && request.choice !== 'auto' && request.choice !== 'bubblewrap') {
+    throw networkUnavailable(
+      `a private network needs bubblewrap, and ${request.flag ?? '--sandbox'} ${request.choice} has none; choose --sandbox auto or bubblewrap, or --functions-network shared`,
+    );
+  }
+}
+
+interface ResolvedNetwork {
+  readonly privateNetwork?: SandboxProfile['privateNetwork'];
+  /** Why `auto` kept the host's network, and how to get a private one. */
+  readonly notice?: string;
+}
+
+/**
+ * A private network under bubblewrap when slirp4netns is installed (found on the search path: it is
+ * started per worker, and a broken one fails that worker's start, saying so). `private` without either
+ * is an error; `auto` keeps the host's network then, with a notice when only slirp4netns is missing.
+ */
+async function resolveNetwork(request: SandboxRequest, bubblewrap: boolean): Promise<ResolvedNetwork> {
+  const choice = request.network ?? 'auto';
+  if (choice === 'shared') {
+    return {};
+  }
+  if (!bubblewrap) {
+    if (choice === 'private') {
+      throw networkUnavailable(
+        'a private network needs bubblewrap, which cannot run here; install bubblewrap (apt-get install bubblewrap), or choose --functions-network shared',
+      );
+    }
+    return {};
+  }
+  const slirp4netns = await findExecutable('slirp4netns', request.searchPath);
+  if (slirp4netns !== undefined) {
+    return { privateNetwork: { slirp4netns } };
+  }
+  if (choice === 'private') {
+    throw networkUnavailable(
+      'slirp4netns is not installed; install it (Debian/Ubuntu: apt-get install slirp4netns), or choose --functions-network shared',
+    );
+  }
+  return {
+    notice:
+      'shared with the host, 127.0.0.1 included; install slirp4netns (apt-get install slirp4netns) to give each worker its own, or pass --functions-network shared',
+  };
 }
 
 /**
@@ -193,6 +247,13 @@ async function findExecutable(name: string, searchPath?: string): Promise<string
     }
   }
   return undefined;
+}
+
+function networkUnavailable(why: string): PorticoError {
+  return new PorticoError(
+    'FUNCTIONS_SANDBOX_UNAVAILABLE',
+    `--functions-network private: ${why}. See docs/security.md.`,
+  );
 }
 
 function unavailable(request: SandboxRequest, why: string): PorticoError {

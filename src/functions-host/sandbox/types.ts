@@ -11,6 +11,16 @@ export type SandboxChoice = 'auto' | 'bubblewrap' | 'user' | 'node' | 'none';
 /** The values `--sandbox` accepts, strongest first. */
 export const SANDBOX_CHOICES: readonly SandboxChoice[] = ['auto', 'bubblewrap', 'user', 'node', 'none'];
 
+/**
+ * The value of `--functions-network`: `private` gives each worker its own network namespace, reaching
+ * out through slirp4netns and never the host's loopback; `shared` keeps the host's; `auto` takes
+ * `private` when bubblewrap and slirp4netns are both here.
+ */
+export type FunctionsNetwork = 'auto' | 'private' | 'shared';
+
+/** The values `--functions-network` accepts. */
+export const FUNCTIONS_NETWORKS: readonly FunctionsNetwork[] = ['auto', 'private', 'shared'];
+
 /** Unprivileged uids of the sites' workers: `base + (hash of the site) mod range`, gid equal to the uid. */
 export interface FunctionsUser {
   readonly base: number;
@@ -21,6 +31,11 @@ export interface FunctionsUser {
 export interface SandboxProfile {
   /** Linux namespaces through bubblewrap (`bwrap` at this path). */
   readonly bubblewrap?: { readonly bwrap: string; readonly setpriv?: string };
+  /**
+   * A network namespace per worker (under bubblewrap only), its egress through slirp4netns at this path;
+   * absent: the workers share the host's network.
+   */
+  readonly privateNetwork?: { readonly slirp4netns: string };
   /** A separate uid/gid per site (the server runs as root). */
   readonly user?: FunctionsUser;
   /** Node's permission model (false only with `--sandbox none`). */
@@ -71,15 +86,29 @@ export interface WorkerLaunch {
   readonly gid?: number;
   /** How a graceful stop is asked: SIGTERM, or an IPC `stop` message (bubblewrap does not pass signals on). */
   readonly stopWith: 'signal' | 'message';
+  /**
+   * The worker's own network namespace, to connect once bubblewrap has made it: the spawner gives bwrap
+   * the pipes of {@link PRIVATE_NETWORK_FDS} and starts slirp4netns (see private-network.ts).
+   */
+  readonly network?: { readonly slirp4netns: string };
   /** Removes the worker's private temp folder; called once the worker has exited. */
   cleanup(): Promise<void>;
 }
+
+/**
+ * The descriptors bwrap gets besides stdio and the IPC channel (fd 3) when the worker has its own
+ * network: `info` where it writes its sandbox's pid, `block` where it waits for one byte before it runs
+ * the worker (once the network is up).
+ */
+export const PRIVATE_NETWORK_FDS = { info: 4, block: 5 } as const;
 
 /** A chosen sandbox: prepares each worker's launch. */
 export interface Sandbox {
   readonly profile: SandboxProfile;
   /** One line for the start-up output, e.g. `bubblewrap + uid per site + Node permission model`. */
   describe(): string;
+  /** One line for the start-up output when the machine lacks something `auto` would have used. */
+  readonly notice?: string;
   prepare(input: WorkerLaunchInput): Promise<WorkerLaunch>;
   /**
    * Prepares a program the server runs on a tenant's files (npm): under bubblewrap it sees the system
