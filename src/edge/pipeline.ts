@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
-import { parseRequestTarget } from './request-target.js';
+import { encodePath, parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendRedirect, sendText } from './respond.js';
 import { apiRouteQuery, type CompiledRoute, isApiPath, matchRoute, servedFileOf } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
@@ -199,7 +199,7 @@ async function dispatch(
     });
   }
   if (isApiPath(path)) {
-    return forwardApi(ctx, encodeURI(path) + ctx.search);
+    return forwardApi(ctx, encodePath(path) + ctx.search);
   }
   const options = {
     rewritten: rule?.rewrite !== undefined,

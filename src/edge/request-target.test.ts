@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestTarget } from './request-target.js';
+import { encodePath, parseRequestTarget } from './request-target.js';
 
 describe('parseRequestTarget', () => {
   it('decodes the path and keeps the raw query', () => {
@@ -31,5 +31,16 @@ describe('parseRequestTarget', () => {
     '//evil.example/x',
   ])('refuses %s', (url) => {
     expect(parseRequestTarget(url).ok).toBe(false);
+  });
+});
+
+describe('encodePath', () => {
+  it('encodes what encodeURI does, and ? and # too, and decodes back to the same path', () => {
+    for (const path of ['/what?.html', '/x#y/', '/a b/é.txt', '/plain', '/a?b#c?d']) {
+      const encoded = encodePath(path);
+      expect(encoded).not.toMatch(/[?# ]/);
+      expect(decodeURI(encoded).replaceAll('%3F', '?').replaceAll('%23', '#')).toBe(path);
+    }
+    expect(encodePath('/what?.html')).toBe('/what%3F.html');
   });
 });

@@ -58,3 +58,21 @@ function findUnsafeSegment(path: string): string | undefined {
   }
   return undefined;
 }
+
+/** `?` and `#` in a decoded path: `encodeURI` keeps them, and a URL would read them as its query or fragment. */
+const QUERY_OR_FRAGMENT = /[?#]/g;
+const ENCODED: Readonly<Record<string, string>> = { '?': '%3F', '#': '%23' };
+
+/**
+ * A decoded path as a URL path again (the inverse of {@link parseRequestTarget}'s decoding): what
+ * `encodeURI` encodes, and `?` and `#` too, so a file named `what?.html` redirects to itself.
+ *
+ * @example
+ * encodePath('/what?.html') // '/what%3F.html'
+ */
+export function encodePath(path: string): string {
+  const encoded = encodeURI(path);
+  return encoded.includes('?') || encoded.includes('#')
+    ? encoded.replace(QUERY_OR_FRAGMENT, (char) => ENCODED[char] ?? char)
+    : encoded;
+}

@@ -18,6 +18,7 @@ import {
   sendDevServerUnreachable,
 } from './devserver/index.js';
 import { createRequestId, createResponseHeaders, createUpstreamHeaders } from './proxy/index.js';
+import { encodePath } from './request-target.js';
 import { sendErrorPage, sendRedirect } from './respond.js';
 import { isApiPath, matchFallback, matchOverride, mergeHeaderRules } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
@@ -46,10 +47,10 @@ export async function serveFromDevServer(
   if (!options.rewritten && isPageRequest(ctx)) {
     const canonical = matchDevServerSlash(path, ctx.rules.config.trailingSlash);
     if (canonical !== undefined) {
-      return sendRedirect(ctx.res, 301, encodeURI(canonical) + ctx.search, ctx.origin);
+      return sendRedirect(ctx.res, 301, encodePath(canonical) + ctx.search, ctx.origin);
     }
   }
-  const pathAndQuery = (path === ctx.path ? ctx.rawPath : encodeURI(path)) + ctx.search;
+  const pathAndQuery = (path === ctx.path ? ctx.rawPath : encodePath(path)) + ctx.search;
   const answer = await fetchOrExplain(ctx, devServer, pathAndQuery, false);
   if (answer === undefined) {
     return;
@@ -79,7 +80,7 @@ async function answerMissing(
     await answer.discard();
     ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
     if (isApiPath(fallback)) {
-      await forwardApi(ctx, encodeURI(fallback) + ctx.search);
+      await forwardApi(ctx, encodePath(fallback) + ctx.search);
       return true;
     }
     await serveFollowUp(ctx, devServer, fallback, 200, options.headers);
@@ -121,7 +122,7 @@ async function serveFollowUp(
   status: number,
   routeHeaders: Readonly<Record<string, string>> | undefined,
 ): Promise<void> {
-  const answer = await fetchOrExplain(ctx, devServer, encodeURI(path) + ctx.search, true);
+  const answer = await fetchOrExplain(ctx, devServer, encodePath(path) + ctx.search, true);
   if (answer === undefined) {
     return;
   }

@@ -6,6 +6,7 @@
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../config/index.js';
 import { overlay } from '../shared/overlay.js';
 import type { EdgeContext } from './context.js';
+import { encodePath } from './request-target.js';
 import { sendErrorPage, sendRedirect } from './respond.js';
 import {
   isApiPath,
@@ -80,7 +81,7 @@ export async function serveStatic(
     (p) => ctx.site.files.get(p) !== undefined,
   );
   if (resolution.kind === 'redirect') {
-    return sendRedirect(ctx.res, 301, encodeURI(resolution.path) + ctx.search, ctx.origin);
+    return sendRedirect(ctx.res, 301, encodePath(resolution.path) + ctx.search, ctx.origin);
   }
   if (resolution.kind === 'file') {
     return serveAt(ctx, resolution.path, options.status ?? 200, options.headers);
@@ -95,7 +96,7 @@ async function serveFallback(ctx: EdgeContext, path: string, options: StaticOpti
   }
   ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
   if (isApiPath(fallback)) {
-    return forwardApi(ctx, encodeURI(fallback) + ctx.search);
+    return forwardApi(ctx, encodePath(fallback) + ctx.search);
   }
   const file = resolveRewriteTarget(ctx, fallback);
   return file === undefined ? sendError(ctx, 404) : serveAt(ctx, file, 200, options.headers);

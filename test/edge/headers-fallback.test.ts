@@ -116,7 +116,13 @@ describe('navigation fallback (checks 30–32)', () => {
 });
 
 describe('trailingSlash (checks 33–36)', () => {
-  const tree = { 'index.html': 'home', 'about/index.html': 'about', 'contact.html': 'contact' };
+  const tree = {
+    'index.html': 'home',
+    'about/index.html': 'about',
+    'contact.html': 'contact',
+    'what?.html': 'what',
+    'x#y/index.html': 'xy',
+  };
   const cases: Record<string, [string, number, string][]> = {
     default: [
       ['/contact/', 301, '/contact'],
@@ -138,6 +144,10 @@ describe('trailingSlash (checks 33–36)', () => {
       ['/contact/', 301, '/contact'],
       ['/contact.html', 301, '/contact'],
       ['/contact', 200, 'contact'],
+      // A ? or # in a file's name stays encoded in the redirect, which would otherwise end the path.
+      ['/what%3F.html', 301, '/what%3F'],
+      ['/what%3F', 200, 'what'],
+      ['/x%23y', 301, '/x%23y/'],
     ],
   };
   for (const [mode, expectations] of Object.entries(cases)) {
