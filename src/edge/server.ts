@@ -4,7 +4,13 @@
  * hot reload to the dev server); malformed requests and oversized headers get a complete error response
  * instead of a dropped socket.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
@@ -71,12 +77,26 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  const body = tooLarge ? 'Request headers are too large.\n' : 'The request could not be parsed.\n';
+  const [status, body] = clientErrorAnswer(error);
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** The status line and text of a request Node could not read (a request line alone too long is 414). */
+function clientErrorAnswer(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): [string, string] {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return ['408 Request Timeout', 'The request was not received in time.\n'];
+  }
+  if (error.code !== 'HPE_HEADER_OVERFLOW') {
+    return ['400 Bad Request', 'The request could not be parsed.\n'];
+  }
+  // The request line alone is over the limit when its end is not within the limit's bytes.
+  const lineEnd = error.rawPacket?.indexOf('\n') ?? 0;
+  if (lineEnd === -1 || lineEnd > maxHeaderSize) {
+    return ['414 URI Too Long', 'The URL is too long.\n'];
+  }
+  return ['431 Request Header Fields Too Large', 'Request headers are too large.\n'];
 }
 
 /** Starts `server` on host:port and resolves with the bound port (useful with port 0). */

@@ -93,6 +93,11 @@ describe('methods and protocol errors', () => {
     expect((await app.fetch('/')).status).toBe(200);
   });
 
+  it('a URL longer than the header limit gets 414, not a word about headers', async () => {
+    expect(await rawStatus(app.url, `GET /${'a'.repeat(70_000)} HTTP/1.1`)).toMatch(/^HTTP\/1\.1 414/);
+    expect((await app.fetch('/')).status).toBe(200);
+  });
+
   it('garbage requests get 400, and the server keeps serving', async () => {
     expect(await rawStatus(app.url, 'NOT HTTP AT ALL')).toMatch(/^HTTP\/1\.1 400/);
     expect((await app.fetch('/')).text).toBe('home');
