@@ -132,7 +132,7 @@ describe('portico start with swa-cli.config.json', { timeout: CLI_RUNS_TIMEOUT.t
     const dir = await writeProject(SITE, {
       web: { appLocation: 'app', outputLocation: 'dist', apiLocation: 'missing-api', port: 1 },
     });
-    const cli = await startCli(['start', 'src', '-p', '0', '--api-devserver-url', backend.url], 20_000, {
+    const cli = await startCli(['start', 'app/src', '-p', '0', '--api-devserver-url', backend.url], 20_000, {
       cwd: dir,
       env: cleanEnv(),
     });

@@ -202,6 +202,11 @@ describe('resolveStartOptions', () => {
     ]);
     // --config-name still picks one beside the argument.
     expect((await resolveIn({ positional: 'app', configName: 'one' })).configuration?.name).toBe('one');
+    // A folder missing here is not looked for under a configuration's appLocation (app/dist exists).
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'public', port: 1 } });
+    await expect(resolveIn({ positional: 'dist' })).rejects.toThrow(
+      /"dist" is neither a folder nor a configuration name/,
+    );
   });
 
   it('with several configurations and no name, the first is used and the note lists the names', async () => {

@@ -97,9 +97,10 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
 }
 
 /**
- * A URL or an existing folder as the argument says what to serve: as the SWA CLI does, the file's
- * configurations are then not used (its first one could start another dev server, or another API),
- * unless `--config-name` names one. An argument that is neither a folder nor a name stays an error.
+ * A URL or a folder as the argument says what to serve: as the SWA CLI does, the file's configurations
+ * are then not used (its first one could start another dev server, or another API), unless
+ * `--config-name` names one. A folder that does not exist is not looked for under a configuration's
+ * `appLocation` either: it stays an error naming the folder, as in the SWA CLI.
  */
 function targetNamed(
   selected: SelectedConfiguration,
@@ -111,9 +112,6 @@ function targetNamed(
     return selected;
   }
   if (input.configName !== undefined) {
-    return selected;
-  }
-  if (!isUrl && !isDirectory(resolve(input.cwd, target))) {
     return selected;
   }
   return {
