@@ -263,6 +263,25 @@ describe('resolveStartOptions', () => {
     expect(resolved.port).toBe(4000);
   });
 
+  it('an empty location is read as not set, as the SWA CLI and workflow files do', async () => {
+    await writeConfig({ web: { appLocation: '', outputLocation: '', apiLocation: '' } });
+    const resolved = await resolveIn();
+    expect(resolved.appDir).toBe(project);
+    expect(resolved.apiDir).toBeUndefined();
+    expect(resolved.warnings.join('\n')).toContain(
+      'configurations.web.apiLocation is "", so it is read as not set',
+    );
+  });
+
+  it('an API in another language than Node.js is an error that says how to run it, not a warning', async () => {
+    await writeConfig({ web: { apiLocation: 'api', apiLanguage: 'python', apiVersion: '3.11' } });
+    await expect(resolveIn()).rejects.toThrow(
+      /apiLanguage: the API is "python".*func start.*apiDevserverUrl/,
+    );
+    await writeConfig({ web: { apiLocation: 'api', apiLanguage: 'node' } });
+    expect((await resolveIn()).warnings.join('\n')).toContain('apiLanguage is ignored');
+  });
+
   it('wrong types are errors listing every path, and nothing is applied', async () => {
     await writeConfig({ web: { port: 'x', ssl: 'maybe', appDevserverUrl: 'localhost:3000' } });
     const error = (await resolveIn().then(

@@ -76,6 +76,11 @@ function checkKey(key: string, raw: unknown, path: string, findings: Findings): 
     if (raw === null || raw === undefined) {
       return;
     }
+    // `""` is how SWA workflow files say "none" (`api_location: ""`); the SWA CLI reads it as unset.
+    if (raw === '' && SWA_CLI_KEYS[key] === 'path') {
+      findings.warnings.push(`${path} is "", so it is read as not set`);
+      return;
+    }
     const check = checkSwaValue(SWA_CLI_KEYS[key], raw, false);
     if (!check.ok) {
       findings.errors.push(`${path}: ${check.message}`);
@@ -85,6 +90,13 @@ function checkKey(key: string, raw: unknown, path: string, findings: Findings): 
     if (check.warning !== undefined) {
       findings.warnings.push(`${path}: ${check.warning}`);
     }
+    return;
+  }
+  if (key === 'apiLanguage' && typeof raw === 'string' && raw.trim().toLowerCase() !== 'node') {
+    // Every /api call would be a 404 with the API left out: say so before anything starts.
+    findings.errors.push(
+      `${path}: the API is ${JSON.stringify(raw)}, and Portico runs Node.js Functions apps only; run that API with Azure Functions Core Tools (func start) and give its URL as apiDevserverUrl (e.g. "http://localhost:7071") instead of apiLocation`,
+    );
     return;
   }
   const ignored = IGNORED_SWA_CLI_KEYS[key];
