@@ -151,7 +151,14 @@ export async function buildEnvironmentRuntime(
     files,
     api: linkedApi ?? api,
     noApiHint: noApiHint(entry),
-    sessions: createSiteSessions(deps.control, deps.roles, entry, usesRolesSource(state), applyChanges),
+    sessions: createSiteSessions(
+      deps.control,
+      deps.roles,
+      entry,
+      usesRolesSource(state),
+      applyChanges,
+      (provider) => signIn?.has(provider) ?? true,
+    ),
     // The sign-in emulator never runs in `portico serve`: only real providers sign anyone in.
     isProviderEnabled: (name) => signIn?.has(name) ?? false,
     ...(signIn === undefined ? {} : { signIn }),

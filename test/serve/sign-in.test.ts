@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeApp } from '../helpers/app.js';
 import { startGithub, type TestGithub } from '../helpers/github.js';
 import {
   type BrowserResponse,
@@ -18,6 +19,7 @@ import {
 } from '../helpers/oidc.js';
 import {
   createDeployedSite,
+  deployFolders,
   removeData,
   SITES_PATH,
   startTestService,
@@ -135,6 +137,7 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     });
     // Names shop's client id with a secret it does not know (client ids are public: in every login URL).
     await createSite('impostor', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'guessed-secret' });
+    await createSite('retiring', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'okta-secret' });
     await createSite('plain', undefined, {});
     await createSite('victim', undefined, {});
     // Custom registrations return to each site; the preconfigured aad returns to the identity host only.
@@ -221,6 +224,31 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(failed.status).toBe(500);
     expect(failed.text).toContain('the roles function gave 60 roles, and a user holds at most 50');
     expect(await me(b, 'roles')).toBeNull();
+  });
+
+  it('ends the sessions of a provider the site stops offering, as soon as the deploy is live', async () => {
+    const b = browser();
+    await signIn(b, 'retiring', 'okta', 'ruth');
+    expect((await me(b, 'retiring'))?.identityProvider).toBe('okta');
+    const secrets = await t.admin('POST', `${SITES_PATH}/retiring/listSecrets`);
+    const { apiKey } = secrets.json<{ properties: { apiKey: string } }>().properties;
+    const config = oidcConfig();
+    const providers = config.auth.identityProviders.customOpenIdConnectProviders;
+    const retired = {
+      ...config,
+      auth: {
+        ...config.auth,
+        identityProviders: {
+          customOpenIdConnectProviders: {
+            ...providers,
+            okta: { ...providers.okta, enabled: false },
+          },
+        },
+      },
+    };
+    const app = await writeApp({ 'index.html': '<h1>home</h1>' }, retired);
+    expect((await deployFolders(t.service, apiKey, app, { apiDir: API_DIR })).status).toBe(200);
+    await expect.poll(() => me(b, 'retiring')).toBeNull();
   });
 
   it('hands the principal to the API, without claims, and keeps role-protected pages closed', async () => {
