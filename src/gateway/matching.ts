@@ -65,13 +65,18 @@ export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
     .sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
-/** A path a URL parser would change: a dot segment (also escaped) or a backslash (a `/` to it). */
-const UNRESOLVED_PATH = /\\|\/\.|%2e/i;
+/**
+ * A path a URL parser would change (a dot segment, also escaped, or a backslash: a `/` to it), or with
+ * empty segments, which many backends merge (nginx's `merge_slashes`).
+ */
+const UNRESOLVED_PATH = /\\|\/\.|%2e|\/\//i;
+const EMPTY_SEGMENTS = /\/{2,}/g;
 
 /**
  * `path` (no query) with its dot segments resolved as a URL parser resolves them (`%2e` is a dot, `\` a
- * slash), so that the API, the operation and its policies are chosen for the path the backend will be
- * asked for: `/t/../admin` is `/admin`, never API `t`'s. Undefined when it is no path at all.
+ * slash) and its empty segments merged, so that the API, the operation and its policies are chosen for
+ * the path the backend will be asked for: `/t/../admin` is `/admin`, never API `t`'s, and `/t//admin` is
+ * `/t/admin`, never a catch-all operation's. Undefined when it is no path at all.
  */
 export function resolvePath(path: string): string | undefined {
   if (!UNRESOLVED_PATH.test(path)) {
@@ -81,7 +86,10 @@ export function resolvePath(path: string): string | undefined {
     return undefined;
   }
   try {
-    return new URL(`http://gateway.invalid${path}`).pathname;
+    return new URL(`http://gateway.invalid${path.replace(EMPTY_SEGMENTS, '/')}`).pathname.replace(
+      EMPTY_SEGMENTS,
+      '/',
+    );
   } catch {
     return undefined;
   }

@@ -129,6 +129,10 @@ describe('gateway: matching and the subscription key decision', () => {
     }
     expect(await rawCall('/public/a/./b/../c')).toBe(200);
     expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/a/c');
+    // Empty segments are merged before matching too (a backend merging them would see another route).
+    expect(await rawCall('/public//a///c')).toBe(200);
+    expect((backend.requests.at(-1) as EchoRequest).url).toBe('/api/a/c');
+    expect(await rawCall('//orders//42')).toBe(401);
     // Another API's path reached through dot segments gets that API's key check.
     expect(await rawCall('/public/../orders/42')).toBe(401);
     expect(await rawCall('/public/%2e%2e/orders/42', withKey('orders-only'))).toBe(200);
