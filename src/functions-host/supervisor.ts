@@ -691,7 +691,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   #onRelaunched(info: FunctionsHostInfo): void {
     const { logger } = this.#options;
-    logger.info(`functions: API ready again at ${info.url} (${countOf(info.functions.length, 'function')})`);
+    // A host reached only through its socket (`portico serve`) has no TCP port to name (its URL says 0).
+    const at = this.#options.listenTcp === false ? '' : ` at ${info.url}`;
+    logger.info(`functions: API ready again${at} (${countOf(info.functions.length, 'function')})`);
     // A reload that added, removed or re-routed a function lists them all again, as the start did.
     const listed = describeFunctions(info.functions);
     if (listed !== this.#listed) {

@@ -236,8 +236,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #fail(error: PorticoError): void {
     if (error.code !== 'PROXY_BODY_TOO_LARGE') {
       // The public body never names the backend; the log line says where it is.
+      const { upstreamSocketPath, upstreamUrl } = this.#settings;
       const where =
-        error.code === 'PROXY_BACKEND_UNAVAILABLE' ? ` (backend ${this.#settings.upstreamUrl})` : '';
+        error.code === 'PROXY_BACKEND_UNAVAILABLE'
+          ? ` (backend ${upstreamSocketPath === undefined ? upstreamUrl : `socket ${upstreamSocketPath}`})`
+          : '';
       this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}${where}`);
     }
     sendProxyError(this.#req, this.#res, error);
