@@ -41,7 +41,13 @@ import { PorticoError } from './shared/errors.js';
 import { watchFolderTree } from './shared/folder-watch.js';
 import { errorMessage } from './shared/guards.js';
 import type { Logger } from './shared/logger.js';
-import { type DevCommand, startDevServerCommand, toListenError, watchCommandExit } from './start/index.js';
+import {
+  type DevCommand,
+  startDevServerCommand,
+  startFolderCommand,
+  toListenError,
+  watchCommandExit,
+} from './start/index.js';
 
 export type Plan = 'free' | 'standard';
 
@@ -235,15 +241,16 @@ async function startEdge(
       throw toListenError(error, options.port, options.host);
     });
     checkNotSelf(options.appDevserverUrl, port, options.host);
+    const run = {
+      run: options.run,
+      cwd: options.runCwd,
+      timeoutSeconds: options.devserverTimeoutSeconds,
+      logger: options.logger,
+    };
     command =
       content.devServer === undefined
-        ? undefined
-        : await startDevServerCommand(content.devServer, {
-            run: options.run,
-            cwd: options.runCwd,
-            timeoutSeconds: options.devserverTimeoutSeconds,
-            logger: options.logger,
-          });
+        ? startFolderCommand(run)
+        : await startDevServerCommand(content.devServer, run);
   } catch (error) {
     // startDevServer closes the live site, the content and the managed functions.
     await closeEdge();
@@ -258,7 +265,7 @@ async function startEdge(
     fileCount: content.fileCount,
     configFile,
     functions: managed?.functions ?? [],
-    commandExited: watchCommandExit(command, options.logger),
+    commandExited: watchCommandExit(command, options.logger, content.devServer === undefined),
     async close() {
       live.close();
       await Promise.all([closeEdge(), content.close(), managed?.host.close(), command?.stop()]);

@@ -5,7 +5,7 @@
  */
 import { explainListenError } from '../shared/listen-error.js';
 import type { Logger } from '../shared/logger.js';
-import type { DevCommand } from './dev-command.js';
+import { type DevCommand, startDevCommand } from './dev-command.js';
 import { runDevServerCommand } from './run.js';
 
 /** The default of `--devserver-timeout`, in seconds. */
@@ -57,17 +57,46 @@ export async function startDevServerCommand(
   });
 }
 
-/** Resolves with the exit code of a `--run` command that exits by itself (not stopped by Portico). */
-export function watchCommandExit(command: DevCommand | undefined, logger: Logger): Promise<number> {
+/**
+ * `--run` beside a folder (a build watcher, as the SWA CLI allows): started in the folder it runs in,
+ * without waiting for anything; its lines go to the log like a dev server command's.
+ */
+export function startFolderCommand(options: StartCommandOptions): DevCommand | undefined {
+  if (options.run === undefined) {
+    return undefined;
+  }
+  return startDevCommand({
+    command: options.run,
+    cwd: options.cwd,
+    output: (line) => options.logger.info(line),
+  });
+}
+
+/**
+ * Resolves with the exit code of a `--run` command that exits by itself (not stopped by Portico): the dev
+ * server is gone, so `start` stops. Beside a folder (`servesFolder`), a command that ends (a build that
+ * finished, a watcher that failed) is reported and the folder is still served: never resolves then.
+ */
+export function watchCommandExit(
+  command: DevCommand | undefined,
+  logger: Logger,
+  servesFolder = false,
+): Promise<number> {
   if (command === undefined) {
     return new Promise(() => {});
   }
   return new Promise((resolve) => {
     void command.exited.then((exit) => {
-      if (!command.isStopping()) {
-        logger.error(`the dev server command exited with code ${exit.code}; stopping.`);
-        resolve(exit.code);
+      if (command.isStopping()) {
+        return;
       }
+      if (servesFolder) {
+        const report = exit.code === 0 ? logger.info : logger.warn;
+        report.call(logger, `the --run command exited with code ${exit.code}; still serving the folder.`);
+        return;
+      }
+      logger.error(`the dev server command exited with code ${exit.code}; stopping.`);
+      resolve(exit.code);
     });
   });
 }

@@ -5,6 +5,7 @@ export {
   type DevServerTarget,
   type StartCommandOptions,
   startDevServerCommand,
+  startFolderCommand,
   toListenError,
   watchCommandExit,
 } from './dev-server.js';

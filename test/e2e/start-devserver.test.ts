@@ -147,10 +147,17 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
     expect(result.stderr).not.toContain('[run]');
   });
 
-  it('refuses --run with a folder instead of a dev server URL', async () => {
-    const result = await runCli(['start', '.', '--run', 'npm run dev']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('give its URL instead of a folder');
+  it('runs --run beside a folder (a build watcher, as the SWA CLI does), and serves on when it fails', async () => {
+    const dir = await writeApp({ 'index.html': 'home' });
+    const cli = await startCli(['start', dir, '--port', '0', '--run', 'echo watching; exit 3'], READY_MS);
+    try {
+      await eventually(async () => cli.stderr().includes('the --run command exited with code 3'), READY_MS);
+      expect(cli.stderr()).toContain('watching');
+      expect((await send(`${cli.url}/`)).text).toBe('home');
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -228,9 +228,15 @@ describe('portico start with swa-cli.config.json', { timeout: CLI_RUNS_TIMEOUT.t
     }
   });
 
-  it('open without a display says so and serves anyway; run without a dev server URL is a warning', async () => {
+  it('open without a display says so and serves anyway; run beside a folder runs alongside, as in the SWA CLI', async () => {
     const dir = await writeProject(SITE, {
-      web: { appLocation: 'app', outputLocation: 'dist', port: 0, open: true, run: 'npm run dev' },
+      web: {
+        appLocation: 'app',
+        outputLocation: 'dist',
+        port: 0,
+        open: true,
+        run: "node -e \"require('fs').writeFileSync('dist/built.html', 'built by run')\"",
+      },
     });
     const env = cleanEnv();
     delete env.DISPLAY;
@@ -238,7 +244,10 @@ describe('portico start with swa-cli.config.json', { timeout: CLI_RUNS_TIMEOUT.t
     const cli = await startCli(['start'], 20_000, { cwd: dir, env });
     try {
       await eventually(async () => cli.stderr().includes('--open: no display found'), 20_000);
-      expect(cli.stderr()).toContain('run ("npm run dev") is used only with a dev server URL');
+      // The command runs in appLocation; the folder served sees what it writes, and serving goes on after it.
+      await eventually(async () => (await send(`${cli.url}/built.html`)).text === 'built by run', 20_000);
+      await eventually(async () => cli.stderr().includes('the --run command exited with code 0'), 20_000);
+      expect((await send(`${cli.url}/`)).status).toBe(200);
     } finally {
       await cli.stop();
       await rm(dir, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js'
 // Types only: the edge loads once the API's worker has started (decision 0055).
 import type { DevServer, DevServerOptions } from '../../main.js';
 import { countOf } from '../../shared/count.js';
-import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { openBrowser } from '../open-browser.js';
 import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
@@ -75,14 +74,6 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     cwd: process.cwd(),
   });
   reportResolution(resolved, logger);
-  // `run` in swa-cli.config.json without a dev server URL only warns (toDevServerMode); typed as a flag, it
-  // is a mistake worth stopping for.
-  if (flags.run !== undefined && resolved.appDevserverUrl === undefined) {
-    throw new PorticoError(
-      'CLI_USAGE',
-      `--run starts a dev server, so give its URL instead of a folder: portico start http://localhost:5173 --run "${flags.run}".`,
-    );
-  }
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
   const apiBuild = resolved.apiDir === undefined ? undefined : await prepareApiBuild(resolved.apiDir, logger);
   const server = await startServer({
@@ -173,12 +164,13 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
  */
 function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevServerOptions> {
   if (resolved.appDevserverUrl === undefined) {
-    if (resolved.run !== undefined) {
-      logger.warn(
-        `run ("${resolved.run}") is used only with a dev server URL (appDevserverUrl); not running it`,
-      );
+    if (resolved.run === undefined) {
+      return {};
     }
-    return {};
+    // Beside a folder, as the SWA CLI: a build watcher writing into the folder served (which Portico
+    // watches), started and left to run.
+    logger.info(`running "${resolved.run}" in ${resolved.appLocation} beside the folder served`);
+    return { run: resolved.run, runCwd: resolved.appLocation };
   }
   return {
     appDevserverUrl: resolved.appDevserverUrl,

@@ -50,7 +50,10 @@ export function addSwaCliStartOptions(command: Command): Command {
       'forward everything but /.auth and /api to this dev server',
       parseHttpUrl,
     )
-    .option('-r, --run <command>', 'start the dev server with this command')
+    .option(
+      '-r, --run <command>',
+      'start the dev server with this command (beside a folder: run it alongside, e.g. a build watcher)',
+    )
     .option(
       '-t, --devserver-timeout <seconds>',
       'how long to wait for the dev server (default 60)',
