@@ -27,5 +27,12 @@ export {
   SUBSCRIPTION_ID,
   sitePath,
 } from './management.js';
-export { apiExclusions, nestedFolder, type PackedFolder, type PackOptions, packDirectory } from './pack.js';
+export {
+  apiExclusions,
+  nestedFolder,
+  type PackedFolder,
+  type PackOptions,
+  packDirectory,
+  SITE_CONFIG_FILE,
+} from './pack.js';
 export type * from './types.js';

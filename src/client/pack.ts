@@ -200,14 +200,13 @@ async function resolveEntry(root: string, path: string, entry: Dirent): Promise<
 }
 
 /**
- * Names a site never serves a file under (decision 0015), lower-cased: `node_modules` and the config files
- * of `config/constants.ts` (which the client does not import).
+ * The site's config file, as `config/constants.ts` names it (the client, loaded by `portico deploy`,
+ * imports no other plane).
  */
-const UNSERVED_NAMES: ReadonlySet<string> = new Set([
-  'node_modules',
-  'staticwebapp.config.json',
-  'routes.json',
-]);
+export const SITE_CONFIG_FILE = 'staticwebapp.config.json';
+
+/** Names a site never serves a file under (decision 0015), lower-cased: `node_modules` and the config files. */
+const UNSERVED_NAMES: ReadonlySet<string> = new Set(['node_modules', SITE_CONFIG_FILE, 'routes.json']);
 
 /** The segments of a link target's path inside the root; a first `.well-known` is blanked (it is served). */
 function linkedPath(root: string, target: string): string[] {

@@ -15,8 +15,8 @@ import {
   nestedFolder,
   type PackedFolder,
   packDirectory,
+  SITE_CONFIG_FILE,
 } from '../../client/index.js';
-import { CONFIG_FILE_NAME } from '../../config/constants.js';
 import { countOf } from '../../shared/count.js';
 import { PorticoError } from '../../shared/errors.js';
 import {
@@ -209,7 +209,7 @@ async function packFolders(
     includeDotenv,
     servedTargetsOnly: true,
   });
-  const linkedConfig = app.skippedLinks.find((path) => path.toLowerCase() === CONFIG_FILE_NAME);
+  const linkedConfig = app.skippedLinks.find((path) => path.toLowerCase() === SITE_CONFIG_FILE);
   if (linkedConfig !== undefined) {
     throw new PorticoError(
       'DEPLOY_CONFIG_INVALID',
