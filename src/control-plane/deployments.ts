@@ -10,7 +10,6 @@ import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { errorMessage } from '../shared/guards.js';
-import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { checkApiHostJson } from './api-host.js';
 import { resolveApiModules } from './api-modules.js';
@@ -29,6 +28,7 @@ import { type ControlContext, recordChange } from './context.js';
 import { createDeployLog, type DeployLog } from './deploy-log.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
 import { contentKeyOf, type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
+import { type ContentBody, receiveContent } from './receive-content.js';
 import type { Site } from './sites.js';
 import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
@@ -130,13 +130,18 @@ export async function getDeployment(ctx: ControlContext, site: Site, id: string)
   return toDeployment(row);
 }
 
-/** Stores one file of an uploading deployment after checking it is listed and matches its hash. */
+/**
+ * Stores one content of an uploading deployment after checking it is listed and matches its size and
+ * hash; `body` is received as it arrives ({@link receiveContent}), `length` is the size its request
+ * declares.
+ */
 export async function uploadDeploymentFile(
   ctx: ControlContext,
   site: Site,
   id: string,
   sha256: string,
-  data: Buffer,
+  body: ContentBody,
+  length?: number,
 ): Promise<void> {
   const deployment = await requireUploading(ctx, site, id);
   const listed = [...deployment.manifest.app, ...(deployment.manifest.api ?? [])].find(
@@ -145,14 +150,7 @@ export async function uploadDeploymentFile(
   if (listed === undefined) {
     throw new PorticoError('DEPLOY_FILE_MISMATCH', `The content ${sha256} is not part of deployment ${id}.`);
   }
-  const actual = sha256Hex(data);
-  if (actual !== sha256 || data.length !== listed.size) {
-    throw new PorticoError(
-      'DEPLOY_FILE_MISMATCH',
-      `The upload for ${listed.path} does not match its listing (expected ${listed.size} bytes with SHA-256 ${sha256}, got ${data.length} bytes with ${actual}). The file may have changed during the deploy; deploy again.`,
-    );
-  }
-  await ctx.blobs.put(sha256, data);
+  await receiveContent(ctx, listed, body, length);
   await ctx.db
     .insertInto('deployment_uploads')
     .values({ deployment_id: id, sha256 })
