@@ -1,11 +1,13 @@
 /**
  * Receiving a deployment's uploads on each database and its blob store (a folder on SQLite, the
  * database on PostgreSQL): contents larger than {@link IN_MEMORY_CONTENT_BYTES} go through a temporary
- * file, which never outlives the upload; a body is refused at the size its file list declares.
+ * file, which never outlives the upload; a body is refused at the size its file list declares; and an
+ * upload does not read the deployment's whole file list again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commitDeployment,
@@ -127,5 +129,31 @@ describe.each(testDatabases())('uploads on $name', (database) => {
     await expect(upload).rejects.toThrow('aborted');
     expect(await stored(listed.sha256)).toBe(false);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it('reads the file list of a deployment once, not on every upload', async () => {
+    let reads = 0;
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        reads += args.result.rows.filter(
+          (row) => row !== null && typeof row === 'object' && 'manifest' in row,
+        ).length;
+        return args.result;
+      },
+    };
+    const counted: ControlContext = { ...ctx, db: ctx.db.withPlugin(counter) };
+    const files = Array.from({ length: 20 }, (_, i) =>
+      content(`f/${i}.txt`, Buffer.from(`file ${i} ${Math.random()}`)),
+    );
+    const { deployment } = await createDeployment(counted, site, {
+      environment: 'many',
+      app: listing(files),
+    });
+    reads = 0;
+    for (const f of files) {
+      await uploadDeploymentFile(counted, site, deployment.id, f.sha256, f.data);
+    }
+    expect(reads).toBe(1);
   });
 });
