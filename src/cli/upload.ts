@@ -2,10 +2,8 @@
  * The upload step of `portico deploy`: sends each content the server lacks once (files with the same
  * SHA-256 share one upload), a few at a time, with a progress line on stderr.
  */
-import { readFile } from 'node:fs/promises';
 import type { CreatedDeployment, DeployClient, PackedFolder } from '../client/index.js';
 import { PorticoError } from '../shared/errors.js';
-import { errorMessage } from '../shared/guards.js';
 import { writeNote } from './output.js';
 import { createUploadProgress } from './progress.js';
 
@@ -35,7 +33,8 @@ export async function uploadMissing(
   );
   try {
     await runLimited(uploads, PARALLEL_UPLOADS, async (upload) => {
-      await client.uploadFile(created.id, upload.sha256, await readContent(upload.file));
+      // Streamed from the file as it is sent: a large file is never whole in memory.
+      await client.uploadFile(created.id, upload.sha256, { path: upload.file, size: upload.size });
       progress.advance(upload.size);
     });
   } finally {
@@ -63,18 +62,6 @@ export function planUploads(missing: readonly string[], folders: readonly Packed
     }
     return upload;
   });
-}
-
-async function readContent(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new PorticoError(
-      'CLIENT_FOLDER_UNREADABLE',
-      `Cannot read ${file} any more (${errorMessage(cause)}); deploy again.`,
-      { cause },
-    );
-  }
 }
 
 /** Runs `task` over `items`, at most `limit` at once; stops taking new items after a failure. */

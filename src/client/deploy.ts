@@ -2,7 +2,7 @@
  * The deployment client (`/deploy/v1/…`), authenticated with a site's deployment token as Azure's
  * content server is: create a deployment from a file list, upload the contents the server lacks, commit.
  */
-import { request } from './http.js';
+import { type FileBody, request } from './http.js';
 import type { CreatedDeployment, Deployment, DeploymentRequest } from './types.js';
 
 /** Where the API is and the site's deployment token. */
@@ -17,8 +17,8 @@ export interface DeployClientOptions {
 export interface DeployClient {
   /** Step 1: checks the file list; answers the id and the SHA-256 of every content to upload. */
   createDeployment(body: DeploymentRequest): Promise<CreatedDeployment>;
-  /** Step 2: uploads one content (raw bytes) by its SHA-256. */
-  uploadFile(id: string, sha256: string, bytes: Uint8Array): Promise<void>;
+  /** Step 2: uploads one content (raw bytes, or a file streamed as it is sent) by its SHA-256. */
+  uploadFile(id: string, sha256: string, body: Uint8Array | FileBody): Promise<void>;
   /** A deployment with its log so far (poll it while a commit installs dependencies). */
   getDeployment(id: string): Promise<Deployment>;
   /** Step 3: checks the deployment and makes it live; `properties.url` is the environment's URL. */
@@ -45,11 +45,11 @@ export function createDeployClient(options: DeployClientOptions): DeployClient {
   return {
     createDeployment: (body) =>
       request<CreatedDeployment>(target, { method: 'POST', path: DEPLOYMENTS_PATH, json: body }),
-    uploadFile: async (id, sha256, bytes) => {
+    uploadFile: async (id, sha256, body) => {
       await request<unknown>(target, {
         method: 'PUT',
         path: `${deploymentPath(id)}/files/${encodeURIComponent(sha256)}`,
-        bytes,
+        ...(body instanceof Uint8Array ? { bytes: body } : { file: body }),
       });
     },
     getDeployment: (id) => request<Deployment>(target, { method: 'GET', path: deploymentPath(id) }),

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PorticoError } from '../shared/errors.js';
 import { formatServerError, request, serverErrorCode } from './http.js';
 
@@ -125,5 +129,66 @@ describe('formatServerError', () => {
       'Bad: x is wrong',
     );
     expect(formatServerError('Bad.', [{ path: 'a.b', message: 'y' }])).toBe('Bad.\n  a.b: y');
+  });
+});
+
+describe('request with a file body', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-http-file-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams the file with its content-length as application/octet-stream', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 7);
+    const path = join(dir, 'big.bin');
+    await writeFile(path, data);
+    const url = await serve((req, body, res) =>
+      sendJson(res, 200, {
+        length: req.headers['content-length'],
+        type: req.headers['content-type'],
+        same: body.equals(data),
+      }),
+    );
+    const answer = await request(
+      { url, token: 't' },
+      { method: 'PUT', path: '/f', file: { path, size: data.length } },
+    );
+    expect(answer).toEqual({ length: String(data.length), type: 'application/octet-stream', same: true });
+  });
+
+  it('reports a refusal the server sends before the body is all sent, and stops sending', async () => {
+    const path = join(dir, 'big.bin');
+    await writeFile(path, randomBytes(16 * 1024 * 1024));
+    let received = 0;
+    server = createServer((req, res) => {
+      req.once('data', (chunk: Buffer) => {
+        received += chunk.length;
+        sendJson(res, 413, { error: { code: 'DEPLOY_FILE_MISMATCH', message: 'larger than the 5 bytes' } });
+      });
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sent = request(
+      { url, token: 't' },
+      { method: 'PUT', path: '/f', file: { path, size: 16 * 1024 * 1024 } },
+    );
+    await expect(sent).rejects.toMatchObject({ code: 'CLIENT_REQUEST_FAILED', status: 413 });
+    expect(received).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('fails with CLIENT_FOLDER_UNREADABLE when the file is shorter than said or gone', async () => {
+    const path = join(dir, 'short.bin');
+    await writeFile(path, Buffer.from('short'));
+    const url = await serve((_req, _body, res) => sendJson(res, 200, {}));
+    const shorter = request({ url, token: 't' }, { method: 'PUT', path: '/f', file: { path, size: 10 } });
+    await expect(shorter).rejects.toMatchObject({ code: 'CLIENT_FOLDER_UNREADABLE' });
+    const gone = request(
+      { url, token: 't' },
+      { method: 'PUT', path: '/f', file: { path: join(dir, 'x'), size: 3 } },
+    );
+    await expect(gone).rejects.toMatchObject({ code: 'CLIENT_FOLDER_UNREADABLE' });
   });
 });

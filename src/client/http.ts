@@ -4,7 +4,8 @@
  * whose message says what to do. Not the built-in `fetch`: loading it costs a CLI command about as much
  * as starting Node.js itself (docs/decisions/0024-lazy-cli.md).
  */
-import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { type ClientRequest, request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord } from '../shared/guards.js';
@@ -30,8 +31,16 @@ export interface RequestOptions {
   readonly json?: unknown;
   /** A raw body, sent as `application/octet-stream`. */
   readonly bytes?: Uint8Array;
+  /** A raw body read from a file as it is sent (never whole in memory), as `application/octet-stream`. */
+  readonly file?: FileBody;
   /** More request headers (e.g. `if-none-match: *` to create without overwriting). */
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A file sent as a request body: its path and the size the server was told. */
+export interface FileBody {
+  readonly path: string;
+  readonly size: number;
 }
 
 /**
@@ -48,6 +57,9 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
   try {
     response = await send(new URL(`${base}${options.path}`), options.method, target.token, options);
   } catch (cause) {
+    if (cause instanceof PorticoError) {
+      throw cause;
+    }
     throw new PorticoError(
       'CLIENT_SERVER_UNREACHABLE',
       `Cannot reach the Portico server at ${base} (${describeCause(cause)}). Is portico serve running? Set --url or PORTICO_URL.`,
@@ -76,15 +88,59 @@ function send(url: URL, method: HttpMethod, token: string, options: RequestOptio
   const headers = requestHeaders(token, options);
   if (body !== undefined) {
     headers['content-length'] = String(Buffer.byteLength(body));
+  } else if (options.file !== undefined) {
+    headers['content-length'] = String(options.file.size);
   }
   const open = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = open(url, { method, headers }, (incoming) => {
-      readAnswer(incoming).then(resolve, reject);
+      readAnswer(incoming)
+        .then(resolve, reject)
+        .finally(() => {
+          // An answer may come before the body is all sent (a refusal): the rest is not sent then.
+          if (!outgoing.writableFinished) {
+            outgoing.destroy();
+          }
+        });
     });
-    outgoing.once('error', reject);
-    outgoing.end(body);
+    outgoing.on('error', reject);
+    if (options.file === undefined) {
+      outgoing.end(body);
+    } else {
+      sendFile(outgoing, options.file, reject);
+    }
   });
+}
+
+/** Streams `file` as the body of `outgoing`; a read error, or a file shorter than said, fails it. */
+function sendFile(outgoing: ClientRequest, file: FileBody, fail: (error: PorticoError) => void): void {
+  if (file.size === 0) {
+    outgoing.end();
+    return;
+  }
+  const source = createReadStream(file.path, { start: 0, end: file.size - 1 });
+  let sent = 0;
+  const stop = (cause: unknown) => {
+    fail(
+      new PorticoError(
+        'CLIENT_FOLDER_UNREADABLE',
+        `Cannot read ${file.path} any more (${errorMessage(cause)}); deploy again.`,
+        { cause },
+      ),
+    );
+    outgoing.destroy();
+  };
+  source.on('data', (chunk) => {
+    sent += chunk.length;
+  });
+  source.once('error', stop);
+  source.once('end', () => {
+    if (sent < file.size) {
+      stop(new Error(`it has ${sent} bytes now, not ${file.size}: it changed during the deploy`));
+    }
+  });
+  outgoing.once('close', () => source.destroy());
+  source.pipe(outgoing);
 }
 
 async function readAnswer(incoming: IncomingMessage): Promise<Answer> {
@@ -106,7 +162,7 @@ function requestHeaders(token: string, options: RequestOptions): Record<string, 
     authorization: `Bearer ${token}`,
     accept: 'application/json',
   };
-  if (options.bytes !== undefined) {
+  if (options.bytes !== undefined || options.file !== undefined) {
     headers['content-type'] = 'application/octet-stream';
   } else if (options.json !== undefined) {
     headers['content-type'] = 'application/json';

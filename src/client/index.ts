@@ -8,6 +8,7 @@ export {
   type DomainClient,
 } from './domains.js';
 export {
+  type FileBody,
   formatServerError,
   type HttpMethod,
   type HttpTarget,

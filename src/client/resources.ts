@@ -2,7 +2,7 @@
  * Typed calls of the API Management, backend app and linked backend routes (docs/rest-api.md), over
  * the same request helper as the management client.
  */
-import { type HttpMethod, request } from './http.js';
+import { type FileBody, type HttpMethod, request } from './http.js';
 import { buildName, RESOURCE_GROUP, SITES_PATH, SUBSCRIPTION_ID } from './management.js';
 import type { DeployFile } from './types.js';
 
@@ -33,8 +33,8 @@ export interface ResourceClient {
   put(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
   /** A PUT that only creates (`If-None-Match: *`): an existing resource answers 409 and is left as it was. */
   create(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
-  /** Uploads bytes (function app content). */
-  upload(path: string, bytes: Uint8Array): Promise<void>;
+  /** Uploads bytes or a file, streamed as it is sent (function app content). */
+  upload(path: string, body: Uint8Array | FileBody): Promise<void>;
 }
 
 /** Creates the client. */
@@ -53,8 +53,12 @@ export function createResourceClient(options: { url: string; token: string }): R
         json: { ...extra, properties },
         headers: { 'if-none-match': '*' },
       }),
-    upload: async (path, bytes) => {
-      await request<unknown>(target, { method: 'PUT', path, bytes });
+    upload: async (path, body) => {
+      await request<unknown>(target, {
+        method: 'PUT',
+        path,
+        ...(body instanceof Uint8Array ? { bytes: body } : { file: body }),
+      });
     },
   };
 }

@@ -169,8 +169,9 @@ function collision(error: unknown, path: string): unknown {
 
 /**
  * Removes the local copies of deployments not in `keep`, the API folders not in `keepApis` (paths from
- * {@link materializeWithSharedApi}), and abandoned temporary folders; with `minAgeMs`, only those made
- * at least that long ago (a running node: a folder being made for a deploy now is not yet in `keep`).
+ * {@link materializeWithSharedApi}), and abandoned temporary folders and upload files; with `minAgeMs`,
+ * only those made at least that long ago (a running node: a folder being made for a deploy now is not
+ * yet in `keep`).
  */
 export async function pruneLocalDeployments(
   ctx: ControlContext,
@@ -181,6 +182,8 @@ export async function pruneLocalDeployments(
   const before = options.minAgeMs === undefined ? undefined : Date.now() - options.minAgeMs;
   await pruneFolder(join(ctx.workDir, 'deployments'), (_path, name) => keep.has(name), before);
   await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path), before);
+  // Uploads being received (receive-content.ts) write on as they go: only abandoned ones are that old.
+  await pruneFolder(join(ctx.workDir, 'uploads'), () => false, before);
 }
 
 async function pruneFolder(

@@ -10,7 +10,6 @@ import { formatDiagnostics, loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { errorMessage } from '../shared/guards.js';
-import { sha256Hex } from '../shared/hash.js';
 import type { DeploymentsTable } from '../storage/index.js';
 import { checkApiHostJson } from './api-host.js';
 import { resolveApiModules } from './api-modules.js';
@@ -28,7 +27,14 @@ import {
 import { type ControlContext, recordChange } from './context.js';
 import { createDeployLog, type DeployLog } from './deploy-log.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
+import {
+  forgetListedContents,
+  keepListedContents,
+  keptListedContents,
+  type ListedContents,
+} from './listed-contents.js';
 import { contentKeyOf, type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
+import { type ContentBody, receiveContent } from './receive-content.js';
 import type { Site } from './sites.js';
 import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
@@ -122,42 +128,83 @@ export async function getDeployment(ctx: ControlContext, site: Site, id: string)
     .where('site_id', '=', site.id)
     .executeTakeFirst();
   if (row === undefined) {
-    throw new PorticoError(
-      'DEPLOY_NOT_FOUND',
-      `The site '${site.name}' has no deployment ${id}; start a new deploy.`,
-    );
+    throw notFound(site, id);
   }
   return toDeployment(row);
 }
 
-/** Stores one file of an uploading deployment after checking it is listed and matches its hash. */
+function notFound(site: Site, id: string): PorticoError {
+  return new PorticoError(
+    'DEPLOY_NOT_FOUND',
+    `The site '${site.name}' has no deployment ${id}; start a new deploy.`,
+  );
+}
+
+/**
+ * Stores one content of an uploading deployment after checking it is listed and matches its size and
+ * hash; `body` is received as it arrives ({@link receiveContent}), `length` is the size its request
+ * declares. One upload reads one row and looks its content up in a map ({@link listedContentsOf}).
+ */
 export async function uploadDeploymentFile(
   ctx: ControlContext,
   site: Site,
   id: string,
   sha256: string,
-  data: Buffer,
+  body: ContentBody,
+  length?: number,
 ): Promise<void> {
-  const deployment = await requireUploading(ctx, site, id);
-  const listed = [...deployment.manifest.app, ...(deployment.manifest.api ?? [])].find(
-    (f) => f.sha256 === sha256,
-  );
+  const listed = (await listedContentsOf(ctx, site, id)).get(sha256);
   if (listed === undefined) {
     throw new PorticoError('DEPLOY_FILE_MISMATCH', `The content ${sha256} is not part of deployment ${id}.`);
   }
-  const actual = sha256Hex(data);
-  if (actual !== sha256 || data.length !== listed.size) {
-    throw new PorticoError(
-      'DEPLOY_FILE_MISMATCH',
-      `The upload for ${listed.path} does not match its listing (expected ${listed.size} bytes with SHA-256 ${sha256}, got ${data.length} bytes with ${actual}). The file may have changed during the deploy; deploy again.`,
-    );
-  }
-  await ctx.blobs.put(sha256, data);
+  await receiveContent(ctx, listed, body, length);
   await ctx.db
     .insertInto('deployment_uploads')
     .values({ deployment_id: id, sha256 })
     .onConflict((oc) => oc.doNothing())
     .execute();
+}
+
+/**
+ * The contents an uploading deployment lists, by SHA-256: its state is read on every call, its file
+ * list only when this context keeps no map of it (the list never changes while it uploads).
+ */
+async function listedContentsOf(ctx: ControlContext, site: Site, id: string): Promise<ListedContents> {
+  const kept = keptListedContents(ctx, id);
+  const state = await whileUploading(ctx, id, () => readUploadState(ctx, site, id, kept === undefined));
+  if (kept !== undefined || state.manifest === undefined) {
+    return kept ?? new Map();
+  }
+  return keepListedContents(ctx, id, JSON.parse(state.manifest) as Manifest);
+}
+
+/** What says whether a deployment still takes uploads. */
+interface UploadState {
+  readonly status: DeploymentsTable['status'];
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly environmentId: string;
+}
+
+/** The state of deployment `id` of a site, with its file list when `withManifest`; 404 otherwise. */
+async function readUploadState(
+  ctx: ControlContext,
+  site: Site,
+  id: string,
+  withManifest: boolean,
+): Promise<UploadState & { readonly manifest?: string }> {
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .select(['status', 'error', 'created_at', 'environment_id'])
+    .$if(withManifest, (qb) => qb.select('manifest'))
+    .where('id', '=', id)
+    .where('site_id', '=', site.id)
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw notFound(site, id);
+  }
+  const { status, error, created_at: createdAt, environment_id: environmentId, manifest } = row;
+  return { status, error, createdAt, environmentId, ...(manifest === undefined ? {} : { manifest }) };
 }
 
 /** How many of a site's newest successful deployments count as what it has deployed. */
@@ -212,19 +259,31 @@ async function notSent(
 }
 
 async function requireUploading(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
-  let deployment = await getDeployment(ctx, site, id);
-  if (deployment.status === 'Uploading' && isUploadExpired(ctx, deployment.createdAt)) {
-    await expireUploads(ctx, deployment.environmentId);
-    deployment = await getDeployment(ctx, site, id);
+  return whileUploading(ctx, id, () => getDeployment(ctx, site, id));
+}
+
+/**
+ * The state `read` gives while the deployment is `Uploading`, after expiring it when its hour is up
+ * (read again then); `DEPLOY_STATE` otherwise.
+ */
+async function whileUploading<T extends UploadState>(
+  ctx: ControlContext,
+  id: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  let state = await read();
+  if (state.status === 'Uploading' && isUploadExpired(ctx, state.createdAt)) {
+    await expireUploads(ctx, state.environmentId);
+    state = await read();
   }
-  if (deployment.status !== 'Uploading') {
-    const reason = deployment.error === null ? '' : ` (${deployment.error.split('\n')[0]})`;
+  if (state.status !== 'Uploading') {
+    const reason = state.error === null ? '' : ` (${state.error.split('\n')[0]})`;
     throw new PorticoError(
       'DEPLOY_STATE',
-      `Deployment ${id} is ${deployment.status}${reason}; start a new deploy.`,
+      `Deployment ${id} is ${state.status}${reason}; start a new deploy.`,
     );
   }
-  return deployment;
+  return state;
 }
 
 /**
@@ -275,6 +334,7 @@ async function settle(
     publishEvent('deploy', () => ({ outcome: 'failed' }));
     throw error;
   } finally {
+    forgetListedContents(ctx, id);
     await ctx.db.deleteFrom('deployment_uploads').where('deployment_id', '=', id).execute();
   }
 }

@@ -21,6 +21,11 @@ export interface BlobStore {
   missing(hashes: readonly string[]): Promise<string[]>;
   /** Stores a content; storing one that exists is a no-op. Atomic: never half a file. */
   put(sha256: string, data: Buffer): Promise<void>;
+  /**
+   * Stores a content from the checked file at `file` without holding it in memory where the store
+   * allows it (on disk it is moved into place). The caller removes `file` afterwards if it is still there.
+   */
+  putFile(sha256: string, file: string): Promise<void>;
   /** Reads a content; a missing one is a system error. */
   read(sha256: string): Promise<Buffer>;
   /** Writes a content to `path` (creating folders), sharing the bytes where the store allows it. */
@@ -58,6 +63,19 @@ export function createDiskBlobStore(dir: string): BlobStore {
       const temporary = `${target}.${randomUUID()}.tmp`;
       await writeFile(temporary, data, { mode: PRIVATE_FILE_MODE });
       await rename(temporary, target);
+    },
+    async putFile(sha256, file) {
+      const target = pathOf(sha256);
+      await makePrivateDir(dirname(target));
+      await rename(file, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') {
+          throw error;
+        }
+        // Another file system: copied next to its place first, so it still appears whole or not at all.
+        const temporary = `${target}.${randomUUID()}.tmp`;
+        await copyFile(file, temporary);
+        await rename(temporary, target);
+      });
     },
     async read(sha256) {
       return readFile(pathOf(sha256)).catch((cause: unknown) => {
@@ -112,6 +130,14 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
     }
     return Buffer.from(row.data);
   };
+  const put = async (sha256: string, data: Buffer): Promise<void> => {
+    const usedAt = new Date().toISOString();
+    await db
+      .insertInto('blobs')
+      .values({ sha256, size: data.length, data, used_at: usedAt })
+      .onConflict((oc) => oc.column('sha256').doUpdateSet({ used_at: usedAt }))
+      .execute();
+  };
   return {
     async missing(hashes) {
       const present = new Set<string>();
@@ -127,13 +153,10 @@ export function createDatabaseBlobStore(db: Kysely<Database>): BlobStore {
       }
       return hashes.filter((h) => !present.has(h));
     },
-    async put(sha256, data) {
-      const usedAt = new Date().toISOString();
-      await db
-        .insertInto('blobs')
-        .values({ sha256, size: data.length, data, used_at: usedAt })
-        .onConflict((oc) => oc.column('sha256').doUpdateSet({ used_at: usedAt }))
-        .execute();
+    put,
+    async putFile(sha256, file) {
+      // One column holds the whole content, so the database driver needs it in memory: read it once.
+      await put(sha256, await readFile(file));
     },
     read,
     async copyTo(sha256, path) {

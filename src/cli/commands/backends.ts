@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import {
   apiExclusions,
   type DeployClient,
+  type FileBody,
   type ManagementClient,
   type PackedFolder,
   packDirectory,
@@ -218,8 +219,8 @@ async function uploadContent(client: ResourceClient, name: string, folder: Packe
   const listing = contentListing(folder.files);
   const { missing } = await client.call<{ missing: string[] }>('POST', `${base}/check`, listing);
   const uploader = {
-    uploadFile: (_id: string, sha256: string, bytes: Uint8Array) =>
-      client.upload(`${base}/files/${sha256}`, bytes),
+    uploadFile: (_id: string, sha256: string, body: Uint8Array | FileBody) =>
+      client.upload(`${base}/files/${sha256}`, body),
   } as unknown as DeployClient;
   await uploadMissing(uploader, { id: name, missing } as never, [folder]);
   writeNote('Installing the dependencies of the function app when needed…');

@@ -5,6 +5,12 @@ import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
 import { storageConflict, storageUnavailable } from '../../storage/index.js';
 
+/** The size a request declares in `content-length`; `undefined` without one (a chunked body). */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  return header === undefined || !/^\d+$/.test(header) ? undefined : Number(header);
+}
+
 /** Reads a request body up to `limit` bytes; more is a 413 user error. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);

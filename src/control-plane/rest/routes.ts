@@ -38,7 +38,7 @@ import { createInvitation, listUsers, parseRoles, removeUser, updateUserRoles } 
 import { createApimRoutes } from './apim-routes.js';
 import { createBackendRoutes } from './backend-routes.js';
 import { createDomainRoutes } from './domain-routes.js';
-import { readBody, readJson } from './http.js';
+import { declaredLength, readJson } from './http.js';
 import {
   checkScope,
   checkSubscription,
@@ -496,12 +496,12 @@ function deployRoutes(ctx: ControlContext): Route[] {
       method: 'PUT',
       path: '/deploy/v1/deployments/{id}/files/{sha256}',
       auth: 'deployment',
-      summary: 'Upload one content (raw bytes) of a deployment',
+      summary:
+        'Upload one content (raw bytes) of a deployment; a body larger than the size its file list declares is refused (413) as it arrives',
       handler: async (r) => {
         const site = await siteOfToken(r);
-        const deployment = await getDeployment(ctx, site, r.params.id ?? '');
-        const body = await readBody(r.req, deployment.contentBytes + 1);
-        await uploadDeploymentFile(ctx, site, deployment.id, r.params.sha256 ?? '', body);
+        const length = declaredLength(r.req);
+        await uploadDeploymentFile(ctx, site, r.params.id ?? '', r.params.sha256 ?? '', r.req, length);
         return { status: 204 };
       },
     },
