@@ -67,6 +67,15 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * A URL nothing answers at, for good: its port stays held on 127.0.0.1 by a server of this test, and the
+ * URL names 127.0.0.2, where nothing listens (a port merely closed could be taken by another test's server).
+ */
+async function deadUrl(): Promise<string> {
+  const parked = await listen(createServer());
+  return `http://127.0.0.2:${new URL(parked).port}`;
+}
+
 async function startBackend(): Promise<Backend> {
   let releaseStream = (): void => {};
   let hangClosed = (): void => {};
@@ -452,12 +461,10 @@ describe('createApiProxy: limits and faults', () => {
   });
 
   it('answers 502 with an explanation when the backend is down', async () => {
-    const parked = createServer();
-    const deadUrl = await listen(parked);
-    parked.close();
+    const dead = await deadUrl();
     const warnings: string[] = [];
     const logger = { ...SILENT_LOGGER, warn: (line: string) => warnings.push(line) };
-    const { url } = await startFront({ upstreamUrl: deadUrl, logger });
+    const { url } = await startFront({ upstreamUrl: dead, logger });
     const reply = await send(`${url}/api/x?token=secret`, { method: 'POST', body: [Buffer.from('payload')] });
     expect(reply.status).toBe(502);
     expect(reply.headers['content-type']).toContain('application/json');
@@ -466,29 +473,27 @@ describe('createApiProxy: limits and faults', () => {
       code: 'PROXY_BACKEND_UNAVAILABLE',
       message: 'The API backend is not reachable (ECONNREFUSED).',
     });
-    expect(reply.body).not.toContain(new URL(deadUrl).port);
-    expect(reply.body).not.toContain('127.0.0.1');
+    expect(reply.body).not.toContain(new URL(dead).port);
+    expect(reply.body).not.toContain('127.0.0.2');
     expect(warnings).toEqual([
-      `/api POST /api/x: The API backend is not reachable (ECONNREFUSED). (backend ${deadUrl})`,
+      `/api POST /api/x: The API backend is not reachable (ECONNREFUSED). (backend ${dead})`,
     ]);
   });
 
   it('with whenUpstreamReady, holds a request until the backend is back, and resends one that was refused', async () => {
-    const parked = createServer();
-    const deadUrl = await listen(parked);
-    parked.close();
+    const dead = await deadUrl();
     let checks = 0;
     const revived = createServer((_req, res) => res.end('back'));
     // The first check says "ready" although nothing listens (a crash not seen yet); the second revives it.
     const whenUpstreamReady = async () => {
       checks += 1;
       if (checks === 2) {
-        revived.listen(Number(new URL(deadUrl).port), '127.0.0.1');
+        revived.listen(Number(new URL(dead).port), '127.0.0.2');
         await once(revived, 'listening');
         cleanups.push(() => new Promise<void>((resolve) => revived.close(() => resolve())));
       }
     };
-    const { url } = await startFront({ upstreamUrl: deadUrl, whenUpstreamReady });
+    const { url } = await startFront({ upstreamUrl: dead, whenUpstreamReady });
     const reply = await send(`${url}/api/x`);
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('back');
@@ -509,17 +514,15 @@ describe('createApiProxy: limits and faults', () => {
   });
 
   it('a platform call (the roles function) to a dead backend fails without naming its address', async () => {
-    const parked = createServer();
-    const deadUrl = await listen(parked);
-    parked.close();
+    const dead = await deadUrl();
     const warnings: string[] = [];
     const logger = { ...SILENT_LOGGER, warn: (line: string) => warnings.push(line) };
-    const { proxy } = await startFront({ upstreamUrl: deadUrl, logger });
+    const { proxy } = await startFront({ upstreamUrl: dead, logger });
     const failure = await proxy
       .call({ method: 'POST', pathAndQuery: '/api/roles', headers: {} })
       .catch((error: unknown) => error as Error);
     expect(failure).toMatchObject({ message: 'The API backend is not reachable (ECONNREFUSED).' });
-    expect(warnings.join('\n')).toContain(deadUrl);
+    expect(warnings.join('\n')).toContain(dead);
   });
 
   it('aborts the upstream request quietly when the client goes away', async () => {
