@@ -54,6 +54,9 @@ export function startDevCommand(options: DevCommandOptions): DevCommand {
     shell: true,
     detached: process.platform !== 'win32',
     cwd: options.cwd,
+    // As the SWA CLI: a dev server that opens a browser (Create React App) would open its own address,
+    // not Portico's.
+    env: { ...process.env, BROWSER: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

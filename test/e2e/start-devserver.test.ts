@@ -147,6 +147,28 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
     expect(result.stderr).not.toContain('[run]');
   });
 
+  it('reads ./.env as the SWA CLI does: its values reach the --run command, which gets BROWSER=none; set ones win', async () => {
+    const dir = await writeApp({ 'index.html': 'home' });
+    await writeFile(join(dir, '.env'), 'FROM_DOTENV=yes\nALREADY_SET=from-file\n');
+    const script =
+      "require('fs').writeFileSync('seen.txt', [process.env.FROM_DOTENV, process.env.ALREADY_SET, process.env.BROWSER].join())";
+    const cli = await startCli(['start', '.', '--port', '0', '--run', `node -e "${script}"`], READY_MS, {
+      cwd: dir,
+      env: { ...process.env, ALREADY_SET: 'from-env' },
+    });
+    try {
+      await eventually(
+        async () => (await send(`${cli.url}/seen.txt`)).text === 'yes,from-env,none',
+        READY_MS,
+      );
+      expect(cli.stderr()).toContain('read 1 of the 2 variables of');
+      expect((await send(`${cli.url}/.env`)).status).toBe(404);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs --run beside a folder (a build watcher, as the SWA CLI does), and serves on when it fails', async () => {
     const dir = await writeApp({ 'index.html': 'home' });
     const cli = await startCli(['start', dir, '--port', '0', '--run', 'echo watching; exit 3'], READY_MS);

@@ -12,6 +12,7 @@ import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js'
 import type { DevServer, DevServerOptions } from '../../main.js';
 import { countOf } from '../../shared/count.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { loadDotenv } from '../dotenv.js';
 import { openBrowser } from '../open-browser.js';
 import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
 import {
@@ -65,6 +66,7 @@ export function registerStartCommand(program: Command): void {
 
 async function runStart(target: string | undefined, flags: StartFlags): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  await loadDotenv(process.cwd(), process.env, logger);
   const resolved = await resolveStartOptions({
     positional: target,
     flags: toSwaCliFlags(flags),
