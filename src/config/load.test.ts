@@ -184,6 +184,23 @@ describe('loadConfig: problems', () => {
     expect((await loadConfig({ appDir })).ok).toBe(true);
   });
 
+  it('names the encoding of a file saved as UTF-16 or Latin-1, and how to save it as UTF-8', async () => {
+    const json = JSON.stringify({ globalHeaders: { 'X-Cafe': 'café' } });
+    const utf16 = await put(CONFIG, '');
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]));
+    expect(await loadConfig({ appDir })).toMatchObject({
+      ok: false,
+      diagnostics: [
+        { severity: 'error', message: expect.stringContaining('is saved as UTF-16; save it as UTF-8') },
+      ],
+    });
+    await writeFile(utf16, Buffer.from(json, 'latin1'));
+    expect(await loadConfig({ appDir })).toMatchObject({
+      ok: false,
+      diagnostics: [{ severity: 'error', message: expect.stringContaining('is not UTF-8 text') }],
+    });
+  });
+
   it('reports an unreadable file as an error instead of throwing', async () => {
     const file = await put(CONFIG, '{}');
     vi.mocked(readFile).mockRejectedValueOnce(

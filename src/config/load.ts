@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -252,8 +253,30 @@ async function readConfigFile(file: string): Promise<ConfigResult> {
       diagnostics: [fileError(file, `could not be read (${reason}); check that it is a readable file`)],
     };
   }
+  const encoding = otherEncoding(bytes);
+  if (encoding !== undefined) {
+    return { ok: false, diagnostics: [fileError(file, encoding)] };
+  }
   const parsed = parseConfigText(bytes.toString('utf8'), file);
   return bytes.length > MAX_CONFIG_BYTES ? withSizeError(file, bytes.length, parsed) : parsed;
+}
+
+/**
+ * Why the file is not UTF-8 text, when it plainly is not: UTF-16 (what Windows PowerShell 5.1's `>`
+ * writes) or bytes that are not UTF-8 (a Latin-1 editor), which would otherwise read as garbage.
+ */
+function otherEncoding(bytes: Buffer): string | undefined {
+  const utf16 =
+    (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+    (bytes[0] === 0xfe && bytes[1] === 0xff) ||
+    (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
+  if (utf16) {
+    return 'is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';
+  }
+  if (!isUtf8(bytes)) {
+    return 'is not UTF-8 text (an editor saved it in another encoding, such as Latin-1); save it as UTF-8';
+  }
+  return undefined;
 }
 
 function withSizeError(file: string, size: number, parsed: ConfigResult): ConfigResult {
