@@ -73,6 +73,7 @@ export function createLineFormatter(context: LineContext): LineFormatter {
     // The request id is the listener's own (hex), the user hash hex: neither needs escaping.
     return (
       `{"log":"access","time":${context.time()}${hostFields(req.headers.host ?? '', record.labels)}` +
+      `,"client":"${clientAddress(req)}"` +
       `,"method":${quote(req.method ?? '')},"path":${quote(path)}${query},"status":${answeredStatus(res)}` +
       `,"bytes":${record.bytes},"durationMs":${Math.round(record.seconds * 1e6) / 1000}` +
       `,"requestId":"${record.id}"${user}${aborted}}\n`
@@ -125,4 +126,13 @@ export function createIsoTime(): () => string {
     }
     return text;
   };
+}
+
+/**
+ * The address the connection came from (an IPv4 client of a dual-stack listener without `::ffff:`): the
+ * kernel's text of an address, which needs no escaping; `""` once the socket is gone.
+ */
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

@@ -172,6 +172,7 @@ describe('portico serve operations', () => {
       site: 'shop',
       environment: 'production',
       kind: 'static',
+      client: '127.0.0.1',
       method: 'GET',
       path: '/index.html',
       queryNames: ['code', 'state'],
