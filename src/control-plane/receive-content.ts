@@ -4,7 +4,7 @@
  * into the blob store only once its size and SHA-256 match the file list; a small one is read into
  * memory, never past its listed size. A body is refused as soon as it passes the listed size (413), and
  * the temporary file goes whatever happens. At most {@link UPLOAD_SLOTS} contents are received at once
- * per service; the others wait, unread, for their turn.
+ * per service; the others wait, unread, for their turn (decision 0072).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
