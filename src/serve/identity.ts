@@ -84,8 +84,8 @@ export function createSiteSessions(
   offers: (identityProvider: string) => boolean = () => true,
 ): SessionCodec {
   const codec = withRoles(control, roles, entry, rolesFromCookie, applyChanges);
-  // A provider the environment no longer offers (removed, or `enabled: false`) ends its sessions (decision 0073): an
-  // operator retiring a compromised provider should not wait 8 hours, or end every site's sessions.
+  // A provider the environment no longer offers (removed, or `enabled: false`) ends its sessions: an
+  // operator retiring a compromised provider should not wait 8 hours, or end every site's (decision 0073).
   return Object.freeze({
     ...codec,
     read(cookieHeader: string | undefined): ClientPrincipal | null {
