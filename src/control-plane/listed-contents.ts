@@ -4,7 +4,7 @@
  *
  * Maps are kept for a few deployments per context. This is safe on any number of nodes because a
  * deployment's file list never changes while it is `Uploading`: only the commit that ends the upload
- * rewrites it ({@link readUploadTarget} caches lists read from `Uploading` rows only), and ids are never
+ * rewrites it (`listedContentsOf` in deployments.ts keeps lists read from `Uploading` rows only), and ids are never
  * reused. The state itself is read from the database on every upload, so every node answers alike.
  */
 import type { ControlContext } from './context.js';

@@ -648,11 +648,11 @@ function createTrafficSink(control: ControlContext): (batch: TrafficBatch) => Pr
   return (batch) => recordTraffic(control, node, batch);
 }
 
-/** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */
 /** How often, and from what age, a running node removes deployment folders it no longer serves. */
 const LOCAL_PRUNE_INTERVAL_MS = 60 * 60_000;
 const LOCAL_PRUNE_MIN_AGE_MS = 60 * 60_000;
 
+/** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */
 function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Timeout {
   const sweep = () =>
     void sweepUnusedContents(control).then(
@@ -669,7 +669,6 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
   return timer;
 }
 
-/** Expires uploads that were never committed, every few minutes; a failure is logged and retried. */
 /**
  * Deploys and deletions leave folders of deployments no longer served: a running node removes them too,
  * once they are old enough (a folder being made for a deploy now is not yet among those kept).
@@ -690,6 +689,7 @@ function pruneLocalRegularly(
   return timer;
 }
 
+/** Expires uploads that were never committed, every few minutes; a failure is logged and retried. */
 function expireUploadsRegularly(control: ControlContext, logger: Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
     expireUploads(control).catch((error: unknown) =>

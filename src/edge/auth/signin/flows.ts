@@ -37,7 +37,7 @@ export interface SignInFlowOptions {
 export interface ProviderUser {
   readonly subject: string;
   readonly userDetails: string;
-  /** What the session keeps: cut to fit its cookie ({@link CLAIMS_BUDGET}, {@link MAX_CLAIMS}). */
+  /** What the session keeps: cut to fit its cookie ({@link SESSION_CLAIMS}). */
   readonly claims: readonly Claim[];
   /** Every claim the provider gave, for the roles function (which maps groups to roles). */
   readonly allClaims: readonly Claim[];
