@@ -326,14 +326,7 @@ function specProblem(spec: string, inOverrides: boolean): string | undefined {
 
 /** A lockfile's `resolved` or `version`: local by prefix or by npm's parser (one it cannot read is npm's to refuse). */
 function isLocalSpec(spec: string): boolean {
-  if (LOCAL_SPEC.test(spec.trim())) {
-    return true;
-  }
-  try {
-    return isLocalResult(npa.resolve('x', spec, '/'));
-  } catch {
-    return false;
-  }
+  return specProblem(spec, false) === '';
 }
 
 /** A folder, a tarball on disk, a git repository on disk, or an alias of one. */
