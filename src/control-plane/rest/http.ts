@@ -13,8 +13,7 @@ export function declaredLength(req: IncomingMessage): number | undefined {
 
 /** Reads a request body up to `limit` bytes; more is a 413 user error. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (declared > limit) {
+  if ((declaredLength(req) ?? 0) > limit) {
     throw tooLarge(limit);
   }
   const chunks: Buffer[] = [];
