@@ -17,8 +17,8 @@ export interface DeployClientOptions {
 export interface DeployClient {
   /** Step 1: checks the file list; answers the id and the SHA-256 of every content to upload. */
   createDeployment(body: DeploymentRequest): Promise<CreatedDeployment>;
-  /** Step 2: uploads one content (raw bytes, or a file streamed as it is sent) by its SHA-256. */
-  uploadFile(id: string, sha256: string, body: Uint8Array | FileBody): Promise<void>;
+  /** Step 2: uploads one content by its SHA-256, streamed from its file as it is sent. */
+  uploadFile(id: string, sha256: string, file: FileBody): Promise<void>;
   /** A deployment with its log so far (poll it while a commit installs dependencies). */
   getDeployment(id: string): Promise<Deployment>;
   /** Step 3: checks the deployment and makes it live; `properties.url` is the environment's URL. */
@@ -45,11 +45,11 @@ export function createDeployClient(options: DeployClientOptions): DeployClient {
   return {
     createDeployment: (body) =>
       request<CreatedDeployment>(target, { method: 'POST', path: DEPLOYMENTS_PATH, json: body }),
-    uploadFile: async (id, sha256, body) => {
+    uploadFile: async (id, sha256, file) => {
       await request<unknown>(target, {
         method: 'PUT',
         path: `${deploymentPath(id)}/files/${encodeURIComponent(sha256)}`,
-        ...(body instanceof Uint8Array ? { bytes: body } : { file: body }),
+        file,
       });
     },
     getDeployment: (id) => request<Deployment>(target, { method: 'GET', path: deploymentPath(id) }),

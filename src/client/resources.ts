@@ -33,8 +33,8 @@ export interface ResourceClient {
   put(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
   /** A PUT that only creates (`If-None-Match: *`): an existing resource answers 409 and is left as it was. */
   create(path: string, properties: unknown, extra?: Record<string, unknown>): Promise<Resource>;
-  /** Uploads bytes or a file, streamed as it is sent (function app content). */
-  upload(path: string, body: Uint8Array | FileBody): Promise<void>;
+  /** Uploads a file, streamed as it is sent (function app content). */
+  upload(path: string, file: FileBody): Promise<void>;
 }
 
 /** Creates the client. */
@@ -53,12 +53,8 @@ export function createResourceClient(options: { url: string; token: string }): R
         json: { ...extra, properties },
         headers: { 'if-none-match': '*' },
       }),
-    upload: async (path, body) => {
-      await request<unknown>(target, {
-        method: 'PUT',
-        path,
-        ...(body instanceof Uint8Array ? { bytes: body } : { file: body }),
-      });
+    upload: async (path, file) => {
+      await request<unknown>(target, { method: 'PUT', path, file });
     },
   };
 }

@@ -219,8 +219,8 @@ async function uploadContent(client: ResourceClient, name: string, folder: Packe
   const listing = contentListing(folder.files);
   const { missing } = await client.call<{ missing: string[] }>('POST', `${base}/check`, listing);
   const uploader = {
-    uploadFile: (_id: string, sha256: string, body: Uint8Array | FileBody) =>
-      client.upload(`${base}/files/${sha256}`, body),
+    uploadFile: (_id: string, sha256: string, file: FileBody) =>
+      client.upload(`${base}/files/${sha256}`, file),
   } as unknown as DeployClient;
   await uploadMissing(uploader, { id: name, missing } as never, [folder]);
   writeNote('Installing the dependencies of the function app when needed…');
