@@ -4,6 +4,12 @@
  */
 import type { Readable } from 'node:stream';
 
+/** One claim of a principal, as its provider named it (`typ`) and its value. */
+export interface Claim {
+  readonly typ: string;
+  readonly val: string;
+}
+
 /** The signed-in user, as `/.auth/me` shows it and `x-ms-client-principal` carries it (without claims). */
 export interface ClientPrincipal {
   readonly identityProvider: string;
@@ -12,7 +18,7 @@ export interface ClientPrincipal {
   readonly userDetails: string;
   /** Always contains `anonymous` and `authenticated`, then custom roles. */
   readonly userRoles: readonly string[];
-  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+  readonly claims: readonly Claim[];
 }
 
 /** One file the edge can serve, looked up by its URL path. */

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type * as OpenIdClient from 'openid-client';
 import { errorMessage } from '../../../shared/guards.js';
 import { openJson, sealJson } from '../../../shared/seal.js';
+import type { Claim } from '../../types.js';
 import { MAX_CLAIMS, MAX_USER_DETAILS_LENGTH } from '../constants.js';
 import { parseCookieHeader } from '../cookie-header.js';
 import type { ProviderRegistration } from './registrations.js';
@@ -42,12 +43,6 @@ export interface ProviderUser {
   /** Every claim the provider gave, for the roles function (which maps groups to roles). */
   readonly allClaims: readonly Claim[];
   readonly accessToken: string;
-}
-
-/** One claim of a principal. */
-export interface Claim {
-  readonly typ: string;
-  readonly val: string;
 }
 
 /** What finishing a sign-in gives. */

@@ -4,7 +4,7 @@
  * the site names one (spec/swa-behaviour.md §2.3–2.4).
  */
 
-import type { ClientPrincipal } from '../../types.js';
+import type { Claim, ClientPrincipal } from '../../types.js';
 import { parsePrincipal } from '../principal.js';
 import { rolesFromSource } from '../roles-source.js';
 import type { ProviderUser, SignInFlows } from './flows.js';
@@ -15,7 +15,7 @@ export interface RolesSourceInput {
   readonly identityProvider: string;
   readonly userId: string;
   readonly userDetails: string;
-  readonly claims: readonly { readonly typ: string; readonly val: string }[];
+  readonly claims: readonly Claim[];
   readonly accessToken: string;
 }
 
