@@ -11,6 +11,8 @@ import type { RequestLabels } from './metrics.js';
 export interface AccessRecord {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+  /** What the request ended with (499 when the client left before any answer). */
+  readonly status: number;
   readonly labels: RequestLabels;
   readonly id: string;
   readonly seconds: number;
@@ -74,7 +76,7 @@ export function createLineFormatter(context: LineContext): LineFormatter {
     return (
       `{"log":"access","time":${context.time()}${hostFields(req.headers.host ?? '', record.labels)}` +
       `,"client":"${clientAddress(req)}"` +
-      `,"method":${quote(req.method ?? '')},"path":${quote(path)}${query},"status":${answeredStatus(res)}` +
+      `,"method":${quote(req.method ?? '')},"path":${quote(path)}${query},"status":${record.status}` +
       `,"bytes":${record.bytes},"durationMs":${Math.round(record.seconds * 1e6) / 1000}` +
       `,"requestId":"${record.id}"${user}${aborted}}\n`
     );
@@ -88,16 +90,6 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 function quote(text: string): string {
   return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
 }
-
-/**
- * The status a request ended with: its response's, or 499 (nginx's "client closed request") when the
- * client left before any answer was sent, instead of the 200 a response starts out with.
- */
-export function answeredStatus(res: { readonly headersSent: boolean; readonly statusCode: number }): number {
-  return res.headersSent ? res.statusCode : CLIENT_CLOSED;
-}
-
-const CLIENT_CLOSED = 499;
 
 /** The parameter names of a query string, without their values. */
 function queryNames(query: string): string[] {

@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onResponseClose } from '../shared/response-close.js';
-import { answeredStatus } from './access-line.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
 import type { TrafficRecorder } from './traffic.js';
@@ -53,6 +52,7 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
         accessLog?.write({
           req,
           res,
+          status,
           labels,
           id,
           seconds,
@@ -64,3 +64,13 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
     listener(req, res);
   };
 }
+
+/**
+ * The status a request ended with: its response's, or 499 (nginx's "client closed request") when the
+ * client left before any answer was sent, instead of the 200 a response starts out with.
+ */
+function answeredStatus(res: { readonly headersSent: boolean; readonly statusCode: number }): number {
+  return res.headersSent ? res.statusCode : CLIENT_CLOSED;
+}
+
+const CLIENT_CLOSED = 499;
