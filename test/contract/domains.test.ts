@@ -6,14 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type DnsAnswer,
   type DomainDns,
   deleteOrphanCertificates,
+  getCustomDomain,
   listCertificateWork,
   markCertificateAttempt,
   putCustomDomain,
   readCertificates,
   releaseLease,
   resolveAcmeAccountKey,
+  revalidateDomains,
   saveCertificate,
   tryLease,
 } from '../../src/control-plane/domains/index.js';
@@ -25,12 +28,42 @@ import { testDatabases } from '../helpers/databases.js';
 
 const DAY = 86_400_000;
 
-/** DNS where every name is a CNAME of every site (validation always passes). */
-function agreeableDns(target: () => string): DomainDns {
-  return {
-    cname: async () => ({ kind: 'found', values: [target()] }),
+/** A lookup a test holds until it says what the lookup finds. */
+interface HeldLookup {
+  /** Settles once the lookup has been asked. */
+  readonly asked: Promise<void>;
+  answer(answer: DnsAnswer): void;
+}
+
+/**
+ * DNS where every name is a CNAME of every site (validation always passes), except names a test has
+ * answered otherwise, and one lookup a test holds.
+ */
+function agreeableDns(target: () => string) {
+  const answers = new Map<string, DnsAnswer>();
+  let held: { name: string; asked: () => void; answer: Promise<DnsAnswer> } | undefined;
+  const dns: DomainDns = {
+    cname: async (name) => {
+      if (held?.name === name) {
+        const { asked, answer } = held;
+        held = undefined;
+        asked();
+        return answer;
+      }
+      return answers.get(name) ?? { kind: 'found', values: [target()] };
+    },
     txt: async () => ({ kind: 'none' }),
   };
+  const hold = (name: string): HeldLookup => {
+    let asked = () => {};
+    let answer: (answer: DnsAnswer) => void = () => {};
+    const settled = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    held = { name, asked, answer: new Promise((resolve) => (answer = resolve)) };
+    return { asked: settled, answer };
+  };
+  return { dns, answers, hold };
 }
 
 describe.each(testDatabases())('custom domains and certificates on $name', (database) => {
@@ -39,6 +72,7 @@ describe.each(testDatabases())('custom domains and certificates on $name', (data
   let cleanup: () => Promise<void>;
   let now = Date.now();
   let siteHost = '';
+  const dns = agreeableDns(() => siteHost);
 
   beforeAll(async () => {
     const created = await database.create();
@@ -46,7 +80,7 @@ describe.each(testDatabases())('custom domains and certificates on $name', (data
     storage = await openDatabase(created.location);
     ctx = testControlContext(storage, created.dir, {
       now: () => new Date(now),
-      domainDns: agreeableDns(() => siteHost),
+      domainDns: dns.dns,
     });
     siteHost = (await createSite(ctx, 'shop', 'Standard')).site.defaultHostname;
   });
@@ -104,6 +138,22 @@ describe.each(testDatabases())('custom domains and certificates on $name', (data
     ]);
     expect(second).toBe(first);
     expect(await resolveAcmeAccountKey(ctx, 'https://acme.example/dir', create)).toBe(first);
+  });
+
+  it('keeps what a re-validation found over a periodic check that read the domain before it', async () => {
+    dns.answers.set('late.shop.example', { kind: 'none' });
+    expect((await putCustomDomain(ctx, 'shop', 'late.shop.example', {})).status).toBe('Validating');
+    // The periodic check reads the domain as Validating and waits on its lookup...
+    const lookup = dns.hold('late.shop.example');
+    const periodic = revalidateDomains(ctx);
+    await lookup.asked;
+    // ...while the record appears and `portico domain add` again finds it.
+    dns.answers.delete('late.shop.example');
+    expect((await putCustomDomain(ctx, 'shop', 'late.shop.example', {})).status).toBe('Ready');
+    // The periodic lookup, sent before the record was there, finds nothing: the domain stays ready.
+    lookup.answer({ kind: 'none' });
+    await periodic;
+    expect((await getCustomDomain(ctx, 'shop', 'late.shop.example')).status).toBe('Ready');
   });
 
   it('forgets the domains and certificates of a deleted site', async () => {

@@ -220,11 +220,19 @@ async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site)
   const dns = ctx.domainDns ?? createDomainDns();
   const outcome = await checkDomain(dns, { ...domain, target: site.defaultHostname });
   const next = judge(ctx, domain, outcome);
-  await ctx.db
+  // Stored only over the row this check judged: a check that ran alongside (the periodic one and a PUT,
+  // or another node's) and changed it first wins, and this one answers with what it left.
+  const updated = await ctx.db
     .updateTable('custom_domains')
     .set({ status: next.status, error_message: next.errorMessage, checked_at: ctx.now().toISOString() })
     .where('domain_name', '=', domain.domainName)
-    .execute();
+    .where('status', '=', domain.status)
+    .where('validation_method', '=', domain.validationMethod)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    const current = await findDomainRow(ctx, domain.domainName);
+    return current === undefined ? next : toDomain(current);
+  }
   // Only a status change alters what the nodes serve (a new domain is Validating: nothing to reload).
   if (next.status !== domain.status) {
     await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${domain.domainName}`);
