@@ -157,7 +157,7 @@ export async function uploadDeploymentFile(
   if (listed === undefined) {
     throw new PorticoError('DEPLOY_FILE_MISMATCH', `The content ${sha256} is not part of deployment ${id}.`);
   }
-  await receiveContent(ctx, listed, body, length);
+  await receiveContent(ctx, site.id, listed, body, length);
   await ctx.db
     .insertInto('deployment_uploads')
     .values({ deployment_id: id, sha256 })

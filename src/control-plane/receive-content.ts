@@ -4,7 +4,8 @@
  * into the blob store only once its size and SHA-256 match the file list; a small one is read into
  * memory, never past its listed size. A body is refused as soon as it passes the listed size (413), and
  * the temporary file goes whatever happens. At most {@link UPLOAD_SLOTS} contents are received at once
- * per service; the others wait, unread, for their turn (decision 0072).
+ * per service, at most {@link UPLOAD_SLOTS_PER_SITE} of them for one site, so one site's slow uploads
+ * cannot hold up another's deploy; the others wait, unread, for their turn (decision 0072).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -14,12 +15,20 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PorticoError } from '../shared/errors.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-fs.js';
-import { createSemaphore, type Semaphore } from '../shared/semaphore.js';
+import {
+  createKeyedSemaphore,
+  createSemaphore,
+  type KeyedSemaphore,
+  type Semaphore,
+} from '../shared/semaphore.js';
 import type { ControlContext } from './context.js';
 import type { ManifestFile } from './manifest.js';
 
 /** Contents a service receives at the same time (a deploy sends 4 at once). */
 export const UPLOAD_SLOTS = 8;
+
+/** Of {@link UPLOAD_SLOTS}, what one site may hold: the most one deploy uses. */
+export const UPLOAD_SLOTS_PER_SITE = 4;
 
 /** Contents up to this size are received in memory; larger ones go through a temporary file. */
 export const IN_MEMORY_CONTENT_BYTES = 1024 * 1024;
@@ -27,7 +36,7 @@ export const IN_MEMORY_CONTENT_BYTES = 1024 * 1024;
 /** The body of one upload: a request (read as it arrives) or bytes already at hand. */
 export type ContentBody = Readable | Buffer;
 
-const slots = new WeakMap<ControlContext, Semaphore>();
+const slots = new WeakMap<ControlContext, { service: Semaphore; sites: KeyedSemaphore }>();
 
 /** Where uploads being received are written on this node. */
 export function uploadsFolder(ctx: ControlContext): string {
@@ -35,14 +44,16 @@ export function uploadsFolder(ctx: ControlContext): string {
 }
 
 /**
- * Receives the content of `listed` from `body` and stores it under its SHA-256; `length` is the size
- * the request declares (`content-length`), refused at once when it is larger than listed.
+ * Receives the content of `listed`, which the site `siteId` deploys, from `body` and stores it under
+ * its SHA-256; `length` is the size the request declares (`content-length`), refused at once when it
+ * is larger than listed.
  *
  * @throws PorticoError `DEPLOY_FILE_MISMATCH`: 413 past the listed size, 400 for a body that is shorter
  *   or hashes otherwise; nothing is stored.
  */
 export async function receiveContent(
   ctx: ControlContext,
+  siteId: string,
   listed: ManifestFile,
   body: ContentBody,
   length?: number,
@@ -50,7 +61,10 @@ export async function receiveContent(
   if (length !== undefined && length > listed.size) {
     throw tooLarge(listed);
   }
-  const release = await slotsOf(ctx).acquire();
+  // The site's turn first: a site at its share waits without taking one of the service's turns.
+  const { service, sites } = slotsOf(ctx);
+  const releaseSite = await sites.acquire(siteId);
+  const release = await service.acquire();
   try {
     if (listed.size <= IN_MEMORY_CONTENT_BYTES) {
       await ctx.blobs.put(listed.sha256, await receiveInMemory(listed, body));
@@ -59,16 +73,17 @@ export async function receiveContent(
     }
   } finally {
     release();
+    releaseSite();
   }
 }
 
-function slotsOf(ctx: ControlContext): Semaphore {
-  let semaphore = slots.get(ctx);
-  if (semaphore === undefined) {
-    semaphore = createSemaphore(UPLOAD_SLOTS);
-    slots.set(ctx, semaphore);
+function slotsOf(ctx: ControlContext): { service: Semaphore; sites: KeyedSemaphore } {
+  let held = slots.get(ctx);
+  if (held === undefined) {
+    held = { service: createSemaphore(UPLOAD_SLOTS), sites: createKeyedSemaphore(UPLOAD_SLOTS_PER_SITE) };
+    slots.set(ctx, held);
   }
-  return semaphore;
+  return held;
 }
 
 /** The chunks of a body; leaving the loop early leaves a request open, so its refusal can be sent. */

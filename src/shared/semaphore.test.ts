@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSemaphore } from './semaphore.js';
+import { createKeyedSemaphore, createSemaphore } from './semaphore.js';
 
 describe('createSemaphore', () => {
   it('lets `limit` tasks run at once and the next ones in order as turns are given back', async () => {
@@ -25,5 +25,26 @@ describe('createSemaphore', () => {
     expect(order).toEqual(['third', 'fourth']);
     const again = await Promise.race([semaphore.acquire(), new Promise((r) => setTimeout(r, 50, 'busy'))]);
     expect(typeof again).toBe('function');
+  });
+});
+
+describe('createKeyedSemaphore', () => {
+  it('counts the turns of each key apart, and forgets a key nobody holds', async () => {
+    const semaphore = createKeyedSemaphore(1);
+    const a = await semaphore.acquire('a');
+    const order: string[] = [];
+    const secondA = semaphore.acquire('a').then((release) => {
+      order.push('a');
+      return release;
+    });
+    // Another key is not held up by a key whose turns are all taken.
+    (await semaphore.acquire('b'))();
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    a();
+    a();
+    (await secondA)();
+    expect(order).toEqual(['a']);
+    (await semaphore.acquire('a'))();
   });
 });

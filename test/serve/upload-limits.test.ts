@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { type IncomingMessage, request } from 'node:http';
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeData, SITES_PATH, startTestService, type TestService } from '../helpers/service.js';
@@ -122,5 +122,52 @@ describe('deploy uploads: the listed size is a hard limit', () => {
     const committed = await deployApi('POST', `/deploy/v1/deployments/${id}/commit`);
     expect(committed.status, committed.text).toBe(200);
     expect(await readdir(join(t.dataDir, 'cache', 'uploads')).catch(() => [])).toEqual([]);
+  });
+
+  it("keeps one site's stalled uploads from holding up another site's deploy", async () => {
+    const created = await t.admin('PUT', `${SITES_PATH}/hog`, { sku: { name: 'Standard' } });
+    const hogToken = created.json<{ properties: { apiKey: string } }>().properties.apiKey;
+    // Eight large contents, as many as the service receives at once, each sent in part and then held.
+    const files = Array.from({ length: 8 }, (_, i) => content(`part-${i}.bin`, randomBytes(2 * MIB)));
+    const app = files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+    const hogApi = `${t.service.adminUrl}/deploy/v1/deployments`;
+    const started = await fetch(hogApi, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hogToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ app }),
+    });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: string };
+    const held: ClientRequest[] = files.map((file) => {
+      const out = request(`${hogApi}/${id}/files/${file.sha256}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${hogToken}`, 'content-length': String(file.size) },
+      });
+      out.on('error', () => undefined);
+      out.write(file.data.subarray(0, MIB));
+      return out;
+    });
+    try {
+      const uploads = join(t.dataDir, 'cache', 'uploads');
+      const receiving = async () => (await readdir(uploads).catch(() => [])).length;
+      while ((await receiving()) < 4) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // Another site's deploy goes through while those are held...
+      const index = content('index.html', Buffer.from('<h1>on time</h1>'));
+      const own = await deployApi('POST', '/deploy/v1/deployments', {
+        app: [{ path: index.path, size: index.size, sha256: index.sha256 }],
+      });
+      const ownId = (JSON.parse(own.text) as { id: string }).id;
+      const put = await deployApi('PUT', `/deploy/v1/deployments/${ownId}/files/${index.sha256}`, index.data);
+      expect(put.status, put.text).toBe(204);
+      expect((await deployApi('POST', `/deploy/v1/deployments/${ownId}/commit`)).status).toBe(200);
+      // ...because the stalled site is received 4 contents at a time, what one deploy sends at once.
+      expect(await receiving()).toBe(4);
+    } finally {
+      for (const out of held) {
+        out.destroy();
+      }
+    }
   });
 });
