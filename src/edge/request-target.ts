@@ -53,7 +53,8 @@ function findUnsafeSegment(path: string): string | undefined {
     return 'the request path contains a NUL character';
   }
   const segments = path.split('/');
-  if (segments.some((segment) => segment === '.' || segment === '..')) {
+  // `..;x` too: a Java server drops a segment's `;` parameters and then reads it as `..`.
+  if (segments.some((segment) => /^\.\.?(;|$)/.test(segment))) {
     return 'the request path contains "." or ".." segments';
   }
   return undefined;

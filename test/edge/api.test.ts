@@ -105,6 +105,18 @@ describe('/api proxy', () => {
     expect((await app.fetch('/api/offers', { headers: { cookie: user() } })).status).toBe(200);
   });
 
+  it('API role rules see a path as a Java backend reads it: without ";" parameters or "..;" segments', async () => {
+    const before = backend.requests.length;
+    expect((await app.fetch('/api/admin;x/y')).status).toBe(401);
+    expect((await app.fetch('/api/admin%3Bx/y')).status).toBe(401);
+    expect((await app.fetch('/api/x/..;/admin/y')).status).toBe(400);
+    expect((await app.fetch('/api/x/.;y/admin/y')).status).toBe(400);
+    expect(backend.requests.length).toBe(before);
+    // Sent on as written: a backend that reads ";" as part of the name gets what the client sent.
+    const echo = (await app.fetch('/api/echo;v=1?q', { headers: { cookie: user() } })).json<EchoRequest>();
+    expect(echo.url).toBe('/api/echo;v=1?q');
+  });
+
   it('67. a rewrite to /api keeps the query and reports the original URL', async () => {
     const echo = (await app.fetch('/old-api?q=1')).json<EchoRequest>();
     expect(echo.url).toBe('/api/echo?q=1');
@@ -121,6 +133,8 @@ describe('/api proxy', () => {
     const before = backend.requests.length;
     expect((await app.fetch('/api/GetRoles')).status).toBe(403);
     expect((await app.fetch('/api/getroles', { method: 'POST', body: '{}' })).status).toBe(403);
+    expect((await app.fetch('/api/GetRoles;x', { method: 'POST', body: '{}' })).status).toBe(403);
+    expect((await app.fetch('/api/GetRoles%3B', { method: 'POST', body: '{}' })).status).toBe(403);
     expect(backend.requests.length).toBe(before);
   });
 

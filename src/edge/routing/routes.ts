@@ -57,9 +57,20 @@ export interface RouteQuery {
   readonly indexPath?: string;
 }
 
-/** The query of an API call (spec §10.12): its path is compared without case. */
+/** The query of an API call (spec §10.12): its path is compared without case or `;` parameters. */
 export function apiRouteQuery(path: string, method: string): RouteQuery & { readonly folded: true } {
-  return { path: path.toLowerCase(), method, folded: true };
+  return { path: withoutPathParameters(path).toLowerCase(), method, folded: true };
+}
+
+const PATH_PARAMETERS = /;[^/]*/g;
+
+/**
+ * A path without the `;` parameters of its segments (`/api/admin;x` → `/api/admin`). A backend on a Java
+ * server (Tomcat, Jetty, Spring) drops them before it routes, so `/api` rules and the roles function are
+ * matched as it will read the path, not as a name no rule names; the path is forwarded as sent.
+ */
+function withoutPathParameters(path: string): string {
+  return path.includes(';') ? path.replace(PATH_PARAMETERS, '') : path;
 }
 
 /** Returns the first rule matching the request, or undefined. Pure: no logging, no I/O. */
@@ -82,11 +93,13 @@ export function matchRoute(
 }
 
 /**
- * A path as a function's route is matched: without case, repeated slashes or trailing slashes
- * (`/API//GetRoles/` → `/api/getroles`).
+ * A path as a function's route is matched: without case, `;` parameters, repeated slashes or trailing
+ * slashes (`/API//GetRoles;x/` → `/api/getroles`).
  */
 export function functionPathOf(path: string): string {
-  const folded = path.toLowerCase().replace(/\/{2,}/g, '/');
+  const folded = withoutPathParameters(path)
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/');
   return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
 }
 
