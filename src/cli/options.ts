@@ -1,4 +1,5 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
+
 import { InvalidArgumentError } from 'commander';
 // The choices alone, not the functions host's index: every management command parses its options here.
 import { parseSandboxChoice } from '../functions-host/sandbox/choice.js';
@@ -10,6 +11,7 @@ import {
 } from '../functions-host/sandbox/types.js';
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
+import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
@@ -159,7 +161,7 @@ export function collectSettings(
   return [...(previous ?? []), parseSetting(value)];
 }
 
-/** Custom role names, comma-separated: letters, digits, `_`, `-`, `.`; not anonymous or authenticated. */
+/** Custom role names, comma-separated (shared/role-names.ts); not anonymous or authenticated. */
 export function parseRoles(value: string): string[] {
   const roles = [
     ...new Set(
@@ -169,17 +171,18 @@ export function parseRoles(value: string): string[] {
         .filter((role) => role !== ''),
     ),
   ];
-  const bad = roles.filter((role) => !/^[A-Za-z0-9_.-]{1,64}$/.test(role) || isBuiltInRole(role));
+  const bad = roles.filter((role) => !isRoleName(role) || isBuiltInRole(role));
   if (roles.length === 0 || bad.length > 0) {
     throw new InvalidArgumentError(
-      `expected comma-separated custom role names (letters, digits, '_', '-', '.'; not anonymous or authenticated), e.g. admin,editor${bad.length > 0 ? `; invalid: ${bad.join(', ')}` : ''}.`,
+      `expected comma-separated custom role names (${ROLE_NAME_RULE}; not anonymous or authenticated), e.g. admin,editor${bad.length > 0 ? `; invalid: ${bad.map((role) => role.slice(0, 80)).join(', ')}` : ''}.`,
+    );
+  }
+  if (roles.length > MAX_CUSTOM_ROLES) {
+    throw new InvalidArgumentError(
+      `${roles.length} roles given; a user holds at most ${MAX_CUSTOM_ROLES}, as many as staticwebapp.config.json may name.`,
     );
   }
   return roles;
-}
-
-function isBuiltInRole(role: string): boolean {
-  return role.toLowerCase() === 'anonymous' || role.toLowerCase() === 'authenticated';
 }
 
 /** `--hours` of a test session: a whole number of hours from 1 to 24. */

@@ -4,11 +4,13 @@
  * derived per site from the identity under the service key ({@link userIdFor}), so it is stable for the
  * user's lifetime and differs between sites; every change is written to the change log for all nodes.
  */
+
 import { createHmac, randomBytes } from 'node:crypto';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import { sql } from '../shared/kysely.js';
 import { clip } from '../shared/quote.js';
+import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
 import { listRegisteredProviders } from './identity-providers.js';
@@ -21,9 +23,6 @@ export const MAX_INVITED_USERS = 25;
 export const MAX_INVITATION_HOURS = 168;
 /** Providers an invitation may name (the preconfigured ones and the common custom ones). */
 export const INVITATION_PROVIDERS = ['aad', 'github', 'twitter', 'google', 'facebook', 'apple'] as const;
-
-const ROLE = /^[A-Za-z0-9_.-]{1,64}$/;
-const RESERVED_ROLES = new Set(['anonymous', 'authenticated']);
 
 /** A user holding custom roles. */
 export interface SiteUser {
@@ -51,17 +50,27 @@ function splitRoles(text: string): string[] {
     .filter((r) => r !== '');
 }
 
-/** Parses `"a,b"` (or an array) into custom roles, refusing invalid and reserved names. */
+/**
+ * Parses `"a,b"` (or an array) into custom roles, refusing names a route could not name
+ * (shared/role-names.ts), the built-in ones, and more than a user may hold.
+ */
 export function parseRoles(value: unknown): string[] {
   const roles = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? splitRoles(value) : [];
-  const bad = roles.filter((r) => !ROLE.test(r) || RESERVED_ROLES.has(r.toLowerCase()));
+  const bad = roles.filter((r) => !isRoleName(r) || isBuiltInRole(r));
   if (roles.length === 0 || bad.length > 0) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `roles must be a comma-separated list of custom role names (letters, digits, '_', '-', '.'; not anonymous or authenticated)${bad.length > 0 ? `; invalid: ${bad.join(', ')}` : ''}.`,
+      `roles must be a comma-separated list of custom role names (${ROLE_NAME_RULE}; not anonymous or authenticated)${bad.length > 0 ? `; invalid: ${bad.map((r) => r.slice(0, 80)).join(', ')}` : ''}.`,
     );
   }
-  return [...new Set(roles)];
+  const unique = [...new Set(roles)];
+  if (unique.length > MAX_CUSTOM_ROLES) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `roles names ${unique.length} roles; a user holds at most ${MAX_CUSTOM_ROLES}, as many as staticwebapp.config.json may name.`,
+    );
+  }
+  return unique;
 }
 
 /** What an invitation needs. */

@@ -31,8 +31,14 @@ async function startRolesApi(seen: unknown[]): Promise<Server> {
       res.writeHead(500).end('boom');
       return;
     }
-    const roles = user.userDetails === 'boss' ? ['admin', 'authenticated', 'bad role!'] : [];
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ roles }));
+    const roles =
+      user.userDetails === 'boss'
+        ? ['admin', 'Authenticated', 'ANONYMOUS', 'admin']
+        : user.userDetails === 'odd'
+          ? ['team-a']
+          : [];
+    // With a byte order mark, as some serializers write one.
+    res.writeHead(200, { 'content-type': 'application/json' }).end(`\uFEFF${JSON.stringify({ roles })}`);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -99,6 +105,14 @@ describe('portico start: the roles function after the emulator’s sign-in', () 
   it('gives no role the function does not answer', async () => {
     const cookie = cookieOf((await signIn('guest')).header('set-cookie'));
     expect((await app.fetch('/admin/', { headers: { cookie } })).status).toBe(403);
+  });
+
+  it('refuses the sign-in when the function gives a role no route could name, saying which', async () => {
+    const failed = await signIn('odd');
+    expect(failed.status).toBe(400);
+    expect(failed.text).toContain('team-a');
+    expect(failed.text).toContain('role names are letters, digits and');
+    expect(failed.header('set-cookie') ?? '').not.toContain('StaticWebAppsAuthCookie=');
   });
 
   it('refuses the sign-in with the reason when the function fails, setting no cookie', async () => {

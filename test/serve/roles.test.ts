@@ -230,6 +230,12 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await open(club, '/members/', carol.cookie)).status).toBe(200);
 
     const userPath = `${SITES_PATH}/club/authproviders/github/users/${carol.principal.userId}`;
+    // Roles a route could never name are refused, as staticwebapp.config.json refuses them.
+    const dashed = await t.admin('PATCH', userPath, { properties: { roles: 'team-a' } });
+    expect(dashed.status).toBe(400);
+    expect(dashed.text).toContain("letters, digits and '_'");
+    const many = Array.from({ length: 51 }, (_, i) => `r${i}`).join(',');
+    expect((await t.admin('PATCH', userPath, { properties: { roles: many } })).text).toContain('at most 50');
     expect((await t.admin('PATCH', userPath, { properties: { roles: 'reader' } })).status).toBe(200);
     expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'reader']);
     expect((await open(club, '/members/', carol.cookie)).status).toBe(403);

@@ -19,11 +19,8 @@ export const MAX_USER_DETAILS_LENGTH = 256;
 /** Longest accepted explicit `userId`. */
 export const MAX_USER_ID_LENGTH = 128;
 
-/** Most custom roles kept on one principal; further roles are dropped. */
-export const MAX_CUSTOM_ROLES = 50;
-
-/** Longest accepted role name. */
-export const MAX_ROLE_LENGTH = 64;
+/** Most custom roles on one principal, and the longest role name: one rule for every place (shared). */
+export { MAX_CUSTOM_ROLES, MAX_ROLE_LENGTH } from '../../shared/role-names.js';
 
 /** Most claims accepted on one principal. */
 export const MAX_CLAIMS = 100;

@@ -20,7 +20,6 @@ export { type LoginFormOptions, type LoginFormValues, renderLoginForm } from './
 export {
   deriveUserId,
   encodePrincipalHeader,
-  isValidRoleName,
   matchRoles,
   normalizePrincipal,
   type PrincipalParseResult,

@@ -3,9 +3,9 @@
  *
  * @see CONTRACT.md §2 "Dev sign-in" (fields and their meaning)
  */
-import { MAX_CUSTOM_ROLES } from './constants.js';
+import { isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../../shared/role-names.js';
 import type { LoginFormValues } from './login-form.js';
-import { isValidRoleName, type PrincipalParseResult, parsePrincipal } from './principal.js';
+import { type PrincipalParseResult, parsePrincipal } from './principal.js';
 
 /** The fields of a `POST /.auth/login/<provider>` body. */
 export interface LoginSubmission {
@@ -65,9 +65,9 @@ export function splitRoles(text: string): string[] {
 }
 
 function checkRoles(roles: readonly string[]): string | undefined {
-  const invalid = roles.find((role) => !isValidRoleName(role));
+  const invalid = roles.find((role) => !isRoleName(role));
   if (invalid !== undefined) {
-    return `Role "${invalid}" is invalid: use only letters, digits and "_" (at most 64 characters).`;
+    return `Role "${invalid}" is invalid: use only ${ROLE_NAME_RULE}.`;
   }
   if (new Set(roles).size > MAX_CUSTOM_ROLES) {
     return `At most ${MAX_CUSTOM_ROLES} custom roles are allowed.`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { isRoleName } from '../../shared/role-names.js';
 import type { ClientPrincipal } from '../types.js';
 import {
   deriveUserId,
   encodePrincipalHeader,
-  isValidRoleName,
   matchRoles,
   normalizePrincipal,
   parsePrincipal,
@@ -111,11 +111,11 @@ describe('deriveUserId', () => {
   });
 });
 
-describe('isValidRoleName', () => {
+describe('isRoleName', () => {
   it('accepts letters, digits and underscores only', () => {
-    expect(isValidRoleName('customers_contoso')).toBe(true);
-    expect(isValidRoleName('a-b')).toBe(false);
-    expect(isValidRoleName('')).toBe(false);
+    expect(isRoleName('customers_contoso')).toBe(true);
+    expect(isRoleName('a-b')).toBe(false);
+    expect(isRoleName('')).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@
  * @see spec/swa-behaviour.md §2.3, §10.10, D6, D13
  */
 import { createHash } from 'node:crypto';
+import { isBuiltInRole, isRoleName } from '../../shared/role-names.js';
 import * as z from '../../shared/zod.js';
 import type { ClientPrincipal } from '../types.js';
 import {
@@ -13,7 +14,6 @@ import {
   AUTHENTICATED_ROLE,
   MAX_CLAIMS,
   MAX_CUSTOM_ROLES,
-  MAX_ROLE_LENGTH,
   MAX_USER_DETAILS_LENGTH,
   MAX_USER_ID_LENGTH,
 } from './constants.js';
@@ -26,7 +26,6 @@ export type PrincipalParseResult =
 /** Outcome of {@link matchRoles}: `unauthenticated` maps to 401, `forbidden` to 403 (D6). */
 export type RoleMatch = 'allowed' | 'unauthenticated' | 'forbidden';
 
-const ROLE_PATTERN = /^[A-Za-z0-9_]+$/;
 const PROVIDER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Printable ASCII without spaces (`!` to `~`). */
 const USER_ID_PATTERN = /^[!-~]*$/;
@@ -100,11 +99,6 @@ export function normalizePrincipal(raw: unknown): ClientPrincipal | null {
 export function deriveUserId(identityProvider: string, userDetails: string): string {
   const input = `${identityProvider.toLowerCase()}:${userDetails}`;
   return createHash('sha256').update(input, 'utf8').digest('hex').slice(0, 32);
-}
-
-/** True for a custom role name Portico keeps: 1 to 64 of `[A-Za-z0-9_]`. */
-export function isValidRoleName(name: string): boolean {
-  return name.length <= MAX_ROLE_LENGTH && ROLE_PATTERN.test(name);
 }
 
 /**
@@ -181,7 +175,7 @@ function normalizeRoles(values: readonly unknown[]): readonly string[] {
       break;
     }
     const role = typeof value === 'string' ? value.trim() : '';
-    if (isValidRoleName(role) && role !== ANONYMOUS_ROLE && role !== AUTHENTICATED_ROLE) {
+    if (isRoleName(role) && !isBuiltInRole(role)) {
       custom.add(role);
     }
   }

@@ -4,10 +4,9 @@
  * after the emulator's form, through the same API the dev server proxies.
  */
 import { errorMessage } from '../../shared/guards.js';
+import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../../shared/role-names.js';
 import type { ApiProxy } from '../proxy/index.js';
 import type { ClientPrincipal } from '../types.js';
-import { MAX_CUSTOM_ROLES } from './constants.js';
-import { isValidRoleName } from './principal.js';
 import type { RolesSourceInput } from './signin/index.js';
 
 /** POSTs the signed-in user to the roles function and reads `{"roles": [...]}` (spec §2.4). */
@@ -30,7 +29,8 @@ export async function callRolesSource(
   }
   let roles: unknown;
   try {
-    roles = (JSON.parse(answer.body) as { roles?: unknown }).roles;
+    // A byte order mark, which some serializers put first, is not part of the JSON.
+    roles = (JSON.parse(answer.body.replace(/^\uFEFF/, '')) as { roles?: unknown }).roles;
   } catch {
     roles = undefined;
   }
@@ -40,13 +40,21 @@ export async function callRolesSource(
   return roles as string[];
 }
 
-/** The roles a roles function may give: valid names, never the built-in `anonymous` and `authenticated`. */
+/**
+ * The roles a roles function gives, without the built-in `anonymous` and `authenticated` (every user has
+ * them) or repeats.
+ *
+ * @throws Error naming a role no route could name: giving it would leave an API that checks it
+ *   refusing the user with no word of why.
+ */
 function assignableRoles(roles: readonly string[]): string[] {
-  return [
-    ...new Set(
-      roles.filter((role) => isValidRoleName(role) && role !== 'anonymous' && role !== 'authenticated'),
-    ),
-  ];
+  const invalid = roles.find((role) => !isRoleName(role));
+  if (invalid !== undefined) {
+    throw new Error(
+      `it gave the role ${JSON.stringify(invalid.slice(0, 80))}; role names are ${ROLE_NAME_RULE}`,
+    );
+  }
+  return [...new Set(roles.filter((role) => !isBuiltInRole(role)))];
 }
 
 /**
