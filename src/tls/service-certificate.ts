@@ -40,6 +40,12 @@ export interface ServiceCertificate {
 
 /** How often the files are checked for changes, in ms (stat polling survives atomic renames). */
 const WATCH_INTERVAL_MS = 500;
+/**
+ * How long both files must stay unchanged before a change is read: a renewal writes the key and the
+ * certificate one after the other, and each file is polled on its own, so reading at the first change
+ * could pair the new key with the old certificate (and warn of a mismatch that is not there).
+ */
+const SETTLE_MS = 2 * WATCH_INTERVAL_MS;
 /** A certificate this close to its end is warned of (at load, then once a day until renewed). */
 const EXPIRY_WARNING_MS = 14 * 86_400_000;
 /** How often a running node looks at the certificate's end. */
@@ -65,9 +71,12 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
       logger.warn(`kept the previous service certificate: ${errorMessage(error)}`);
     }
   };
+  let settling: NodeJS.Timeout | undefined;
   const onChange = (now: { mtimeMs: number }, before: { mtimeMs: number }) => {
     if (now.mtimeMs !== before.mtimeMs) {
-      reload();
+      clearTimeout(settling);
+      settling = setTimeout(reload, SETTLE_MS);
+      settling.unref();
     }
   };
   for (const file of [files.certFile, files.keyFile]) {
@@ -80,6 +89,7 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
     },
     close() {
       clearInterval(timer);
+      clearTimeout(settling);
       for (const file of [files.certFile, files.keyFile]) {
         unwatchFile(file, onChange);
       }
