@@ -659,10 +659,12 @@ describe('gateway policies over real sockets', () => {
 
   it('quota-by-key: each key has its own volume, and increment-count weighs a call', async () => {
     await api('qk');
+    // The period starts now, so no period ends between the calls below.
+    const start = new Date().toISOString();
     await policy(
       '/apis/qk',
       policies(
-        '<quota-by-key calls="3" renewal-period="300" increment-count="2" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;X-Client&quot;, &quot;anon&quot;))" />',
+        `<quota-by-key calls="3" renewal-period="300" increment-count="2" first-period-start="${start}" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;X-Client&quot;, &quot;anon&quot;))" />`,
       ),
     );
     expect((await call('/qk/x', { 'x-client': 'a' })).status).toBe(200);

@@ -249,6 +249,6 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await portal.page.getByLabel('Environment').selectOption('static');
       await text(portal.page.getByTestId('functions-empty')).toContain('runs no managed functions');
       expect(portal.page.url()).toMatch(/#\/sites\/sites-functions\/functions\/static$/);
-    });
+    }, 60_000);
   },
 );

@@ -120,7 +120,8 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
     });
   });
 
-  describe('managed functions and a linked backend', () => {
+  // These deploy managed functions: a deploy waits up to 30 s for the worker to load on a busy machine.
+  describe('managed functions and a linked backend', { timeout: 60_000 }, () => {
     const deployments = async (siteName: string) =>
       (await t.admin('GET', `${SITES_PATH}/${siteName}/builds/default/deployments`))
         .json<{ value: { properties: { status: string } }[] }>()
@@ -218,7 +219,7 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
     });
   });
 
-  describe('host.json routePrefix', () => {
+  describe('host.json routePrefix', { timeout: 60_000 }, () => {
     /** A copy of the test API whose host.json sets `routePrefix`. */
     async function apiWithPrefix(prefix: string): Promise<string> {
       const dir = await writeApp({});

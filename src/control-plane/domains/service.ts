@@ -220,12 +220,15 @@ async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site)
   const dns = ctx.domainDns ?? createDomainDns();
   const outcome = await checkDomain(dns, { ...domain, target: site.defaultHostname });
   const next = judge(ctx, domain, outcome);
-  // Stored only over the row this check judged: a check that ran alongside (the periodic one and a PUT,
-  // or another node's) and changed it first wins, and this one answers with what it left.
+  // Stored only over the row this check judged (the same domain of the same site, added at the same
+  // time, in the same status): a check that ran alongside (the periodic one and a PUT, or another
+  // node's) and changed it first wins, and this one answers with what it left.
   const updated = await ctx.db
     .updateTable('custom_domains')
     .set({ status: next.status, error_message: next.errorMessage, checked_at: ctx.now().toISOString() })
     .where('domain_name', '=', domain.domainName)
+    .where('site_id', '=', domain.siteId)
+    .where('created_at', '=', domain.createdOn)
     .where('status', '=', domain.status)
     .where('validation_method', '=', domain.validationMethod)
     .executeTakeFirst();
