@@ -18,6 +18,12 @@ export const MAX_ALLOWED_IP_RANGES = 25;
 /** The only status codes `responseOverrides` may override (emulator `OVERRIDABLE_ERROR_CODES`). */
 export const OVERRIDABLE_STATUS_KEYS = ['400', '401', '403', '404'] as const;
 
+/**
+ * URL names of the providers every app has when it registers none of its own (spec §2.1); any custom
+ * registration in `auth.identityProviders` disables them all.
+ */
+export const PRECONFIGURED_PROVIDERS: readonly string[] = Object.freeze(['github', 'aad']);
+
 /** Roles every user has; they do not count towards {@link MAX_DISTINCT_ROLES}. */
 export const BUILT_IN_ROLES: readonly string[] = ['anonymous', 'authenticated'];
 

@@ -1,4 +1,9 @@
-export { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
+export {
+  CONFIG_FILE_NAME,
+  LEGACY_ROUTES_FILE_NAME,
+  MAX_CONFIG_BYTES,
+  PRECONFIGURED_PROVIDERS,
+} from './constants.js';
 export { type FormatDiagnosticsOptions, formatDiagnostics } from './format.js';
 export { createConfigJsonSchema } from './json-schema.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';

@@ -6,6 +6,7 @@
  */
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { PRECONFIGURED_PROVIDERS } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import { sql } from '../shared/kysely.js';
@@ -13,6 +14,7 @@ import { clip } from '../shared/quote.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
+import { listCustomDomains } from './domains/index.js';
 import { listRegisteredProviders } from './identity-providers.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
@@ -102,7 +104,7 @@ export async function createInvitation(
   const code = randomBytes(24).toString('base64url');
   const now = ctx.now();
   const expiresOn = new Date(now.getTime() + input.hours * 3_600_000).toISOString();
-  const domain = input.domain ?? site.defaultHostname;
+  const domain = await invitationDomain(ctx, site, input.domain);
   await ctx.db
     .insertInto('invitations')
     .values({
@@ -121,6 +123,30 @@ export async function createInvitation(
 }
 
 /**
+ * The host an invitation's link is on: the site's default host name unless `requested`, which must be
+ * that or one of the site's custom domains (Azure: "a domain added to the static app"); a link on any
+ * other host could never be accepted.
+ */
+async function invitationDomain(
+  ctx: ControlContext,
+  site: Site,
+  requested: string | undefined,
+): Promise<string> {
+  if (requested === undefined) {
+    return site.defaultHostname;
+  }
+  const wanted = requested.trim().toLowerCase().replace(/\.$/, '');
+  const own = [site.defaultHostname, ...(await listCustomDomains(ctx, site.name)).map((d) => d.domainName)];
+  if (!own.includes(wanted)) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `domain '${clip(requested)}' is not a domain of the site '${site.name}': use ${own.join(', ')} (add a custom domain first with portico domain add).`,
+    );
+  }
+  return wanted;
+}
+
+/**
  * Refuses an invitation for a provider the site does not offer: when its production deployment registers
  * providers (`auth.identityProviders`), only those that are enabled (the service's preconfigured ones then
  * do not apply); else the built-in ones. The link would otherwise lead to a sign-in page that 404s.
@@ -128,10 +154,11 @@ export async function createInvitation(
 async function checkSiteOffers(ctx: ControlContext, site: Site, provider: string): Promise<void> {
   const registered = await listRegisteredProviders(ctx, site, PRODUCTION);
   if (registered.length === 0) {
-    if (!(INVITATION_PROVIDERS as readonly string[]).includes(provider)) {
+    // Without registrations a site signs in with the preconfigured providers only (the others 404).
+    if (!PRECONFIGURED_PROVIDERS.includes(provider)) {
       throw new PorticoError(
         'CONTROL_BAD_REQUEST',
-        `provider '${clip(provider)}' is not one the site offers: its production deployment registers no providers, so it has ${INVITATION_PROVIDERS.join(', ')}.`,
+        `provider '${clip(provider)}' is not one the site offers: its production deployment registers no providers, so it has ${PRECONFIGURED_PROVIDERS.join(', ')}. Register ${clip(provider)} in auth.identityProviders of staticwebapp.config.json to invite with it.`,
       );
     }
     return;

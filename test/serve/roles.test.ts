@@ -214,6 +214,31 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await me(club, dora.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'member']);
   });
 
+  it("refuses an invitation on a host that is not the site's, or for a provider it does not offer", async () => {
+    const invitation = (properties: Record<string, unknown>) =>
+      t.admin('POST', `${SITES_PATH}/club/createUserInvitation`, {
+        properties: {
+          provider: 'github',
+          userDetails: 'eve',
+          roles: 'member',
+          numHoursToExpiration: 1,
+          ...properties,
+        },
+      });
+    const elsewhere = await invitation({ domain: 'evil.example.com' });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.text).toContain("is not a domain of the site 'club'");
+    // Without registered providers a site offers github and aad only: a twitter link would lead to a 404.
+    const twitter = await invitation({ provider: 'twitter' });
+    expect(twitter.status).toBe(400);
+    expect(twitter.text).toContain('so it has github, aad');
+    const own = await invitation({ domain: club.toUpperCase() });
+    expect(own.status).toBe(200);
+    expect(
+      new URL(own.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl).hostname,
+    ).toBe(club);
+  });
+
   it('answers 400 for unknown or malformed links and 405 for other methods', async () => {
     const unknown = await open(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(unknown.status).toBe(400);

@@ -4,10 +4,10 @@
  * @see spec/swa-behaviour.md §2.1: `github` and `aad` are preconfigured and enabled by default; any
  * custom registration in `auth.identityProviders` disables all preconfigured providers.
  */
+import { PRECONFIGURED_PROVIDERS } from '../../config/constants.js';
 import type { AuthConfig } from '../../config/types.js';
 
-/** URL names of the providers every app has when it registers none of its own. */
-export const PRECONFIGURED_PROVIDERS: readonly string[] = Object.freeze(['github', 'aad']);
+export { PRECONFIGURED_PROVIDERS };
 
 /**
  * A predicate telling whether a provider URL name (`github`, `aad`, a custom OIDC name) is enabled.
