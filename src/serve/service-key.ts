@@ -62,17 +62,20 @@ export function resolveKeySource(options: {
 /**
  * Opens and migrates the database with the service key checked first: the key state is read before any
  * migration, a wrong or missing key is refused before anything is written, then the plan is carried out.
- * Nothing is written (database, key file) before `writable` resolves ({@link openDatabase}).
- * Returns the key in force and the start-up warnings.
+ * Nothing is written (database, key file) before `writable` resolves ({@link openDatabase}); `check`
+ * reads the database before the key is (a throw refuses the start). Returns the key in force and the
+ * start-up warnings.
  */
 export async function openKeyedStorage(
   location: DatabaseLocation,
   source: KeySource,
   writable?: Promise<void>,
+  check?: (db: Kysely<Database>) => Promise<void>,
 ): Promise<{ storage: StorageDatabase; key: Buffer; warnings: string[] }> {
   let plan: KeyPlan | undefined;
   const storage = await openDatabase(location, {
     beforeMigrate: async (db) => {
+      await check?.(db);
       plan = await planServiceKey(db, source);
     },
     writable,

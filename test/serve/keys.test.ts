@@ -232,6 +232,8 @@ describe('the service key on embedded SQLite', () => {
 
   it('tightens a data folder an older version left readable, and only what Portico put there', async () => {
     const dataDir = await dir('portico-keys-');
+    // Its database too: a data folder with contents but no database is refused (SERVE_NEW_DATABASE_REFUSED).
+    await (await openDatabase({ dialect: 'sqlite', file: join(dataDir, 'portico.db') })).close();
     await chmod(dataDir, 0o755);
     await mkdir(join(dataDir, 'blobs'), { mode: 0o755 });
     await writeFile(join(dataDir, 'admin-token'), 'old-token\n', { mode: 0o644 });
