@@ -70,7 +70,7 @@ export function createLineFormatter(context: LineContext): LineFormatter {
     const { req } = record;
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    const path = redactSecrets(mark === -1 ? url : url.slice(0, mark));
     const query = mark === -1 ? '' : `,"queryNames":${JSON.stringify(queryNames(url.slice(mark + 1)))}`;
     const user = record.userId === undefined ? '' : `,"userHash":"${context.hashUser(record.userId)}"`;
     const aborted = wasCut(record) ? ',"aborted":true' : '';
@@ -83,6 +83,18 @@ export function createLineFormatter(context: LineContext): LineFormatter {
       `,"requestId":"${record.id}"${user}${aborted}}\n`
     );
   };
+}
+
+/** The path of an invitation link: what follows it is the invitation's code, a secret. */
+const INVITATION_PATH = '/.auth/invitations/';
+
+/**
+ * The path without the secrets it may carry: an invitation's code (`/.auth/invitations/<code>` becomes
+ * `/.auth/invitations/[redacted]`). ACME challenge tokens are public by design and stay.
+ */
+function redactSecrets(path: string): string {
+  const at = path.toLowerCase().indexOf(INVITATION_PATH);
+  return at === -1 ? path : `${path.slice(0, at + INVITATION_PATH.length)}[redacted]`;
 }
 
 /** Printable ASCII except the quote and the backslash: what a JSON string holds as it is. */

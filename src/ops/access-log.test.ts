@@ -188,6 +188,19 @@ describe('access log', () => {
     expect(text).not.toContain('secret');
   });
 
+  it('never writes the code of an invitation link', async () => {
+    const h = await start();
+    await h.send('/.auth/invitations/secret-invitation-code?x=1');
+    await h.send('/.AUTH/Invitations/secret-invitation-code');
+    await h.settle();
+    await h.log.close();
+    expect(await h.text()).not.toContain('secret-invitation-code');
+    expect((await h.lines()).map((line) => line.path)).toEqual([
+      '/.auth/invitations/[redacted]',
+      '/.AUTH/Invitations/[redacted]',
+    ]);
+  });
+
   it('escapes control characters in what the client sent', async () => {
     const h = await start();
     // A raw request line cannot carry control characters, but a Host header can carry a tab.
