@@ -112,7 +112,7 @@ function planFromSecret(state: StoredKeyState, source: KeySource & { kind: 'envi
   if (!isKeyOf(state, key)) {
     throw mismatch(
       "PORTICO_SECRET_KEY is not the service key this database's data was sealed under.",
-      "Set the PORTICO_SECRET_KEY the service's other nodes use, or unset it if the service used a key file (--secret-key-file, PORTICO_SECRET_KEY_FILE).",
+      "Set the PORTICO_SECRET_KEY the service's other nodes use, or unset it if the service used a key file (--secret-key-file, PORTICO_SECRET_KEY_FILE): the key is the SHA-256 of PORTICO_SECRET_KEY, so a key file's content given as PORTICO_SECRET_KEY is another key, and no value of it gives a key file's key. To share a key file's key, copy that file to each node (mode 0600) and point --secret-key-file at it.",
     );
   }
   return { source, key, createFile: false };
