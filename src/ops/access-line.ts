@@ -19,6 +19,8 @@ export interface AccessRecord {
   /** Bytes sent on the connection for this response, headers included. */
   readonly bytes: number;
   readonly userId: string | undefined;
+  /** The client's address, read when the request arrived ({@link clientAddress}). */
+  readonly client: string;
 }
 
 /** What a line needs besides its record: the time field and the user hash. */
@@ -65,22 +67,34 @@ export function createLineFormatter(context: LineContext): LineFormatter {
     return text;
   };
   return (record) => {
-    const { req, res } = record;
+    const { req } = record;
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    const path = redactSecrets(mark === -1 ? url : url.slice(0, mark));
     const query = mark === -1 ? '' : `,"queryNames":${JSON.stringify(queryNames(url.slice(mark + 1)))}`;
     const user = record.userId === undefined ? '' : `,"userHash":"${context.hashUser(record.userId)}"`;
-    const aborted = res.writableFinished ? '' : ',"aborted":true';
+    const aborted = wasCut(record) ? ',"aborted":true' : '';
     // The request id is the listener's own (hex), the user hash hex: neither needs escaping.
     return (
       `{"log":"access","time":${context.time()}${hostFields(req.headers.host ?? '', record.labels)}` +
-      `,"client":"${clientAddress(req)}"` +
+      `,"client":"${record.client}"` +
       `,"method":${quote(req.method ?? '')},"path":${quote(path)}${query},"status":${record.status}` +
       `,"bytes":${record.bytes},"durationMs":${Math.round(record.seconds * 1e6) / 1000}` +
       `,"requestId":"${record.id}"${user}${aborted}}\n`
     );
   };
+}
+
+/** The path of an invitation link: what follows it is the invitation's code, a secret. */
+const INVITATION_PATH = '/.auth/invitations/';
+
+/**
+ * The path without the secrets it may carry: an invitation's code (`/.auth/invitations/<code>` becomes
+ * `/.auth/invitations/[redacted]`). ACME challenge tokens are public by design and stay.
+ */
+function redactSecrets(path: string): string {
+  const at = path.toLowerCase().indexOf(INVITATION_PATH);
+  return at === -1 ? path : `${path.slice(0, at + INVITATION_PATH.length)}[redacted]`;
 }
 
 /** Printable ASCII except the quote and the backslash: what a JSON string holds as it is. */
@@ -121,10 +135,31 @@ export function createIsoTime(): () => string {
 }
 
 /**
- * The address the connection came from (an IPv4 client of a dual-stack listener without `::ffff:`): the
- * kernel's text of an address, which needs no escaping; `""` once the socket is gone.
+ * True when the client did not get the whole response: it did not finish writing and fewer bytes than
+ * its headers and `content-length` went out. A client that closes right after the last byte (curl
+ * -o /dev/null) may do so before the response finishes (a piped file ends a moment later): not cut.
  */
-function clientAddress(req: IncomingMessage): string {
+function wasCut(record: AccessRecord): boolean {
+  const { res, req } = record;
+  if (res.writableFinished) {
+    return false;
+  }
+  const length = Number(res.getHeader('content-length'));
+  // The header block as it went out (node keeps it as a latin1 string: one byte a character).
+  const header = (res as { _header?: unknown })._header;
+  if (!res.headersSent || typeof header !== 'string' || !Number.isSafeInteger(length)) {
+    return true;
+  }
+  const body = req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304 ? 0 : length;
+  return record.bytes < header.length + body;
+}
+
+/**
+ * The address the connection came from (an IPv4 client of a dual-stack listener without `::ffff:`): the
+ * kernel's text of an address, which needs no escaping; `""` once the socket is gone, so it is read when
+ * the request arrives.
+ */
+export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

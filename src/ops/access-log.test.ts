@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { type AccessLog, openAccessLog, throttleFailures } from './access-log.js
 import { instrumentListener } from './instrument.js';
 import type { RequestLabels } from './metrics.js';
 
+const PART_LENGTH = 1000;
 const LABELS: RequestLabels = { site: 'shop', environment: 'production', kind: 'static' };
 
 interface Harness {
@@ -25,6 +26,11 @@ interface Harness {
   settle(): Promise<void>;
   /** Sends `GET /hang` and leaves once the server has it, before any answer. */
   abandon(): Promise<void>;
+  /**
+   * Over a raw socket, sends `GET <path>` and closes the connection once it has `bodyBytes` of the body
+   * (the server's `/part/<sent>` sends that many of a `content-length` of 1000, and never ends it).
+   */
+  readAndLeave(path: string, bodyBytes: number): Promise<void>;
   lines(file?: string): Promise<Record<string, unknown>[]>;
   text(file?: string): Promise<string>;
 }
@@ -55,6 +61,13 @@ async function start(): Promise<Harness> {
     // `/hang`: never answered (the client leaves first).
     if (req.url === '/hang') {
       hanging.shift()?.();
+      return;
+    }
+    // `/part/<n>`: n bytes of 1000 written, the end left for later (as a piped file's end comes after its
+    // last byte), so the client may leave first.
+    if (req.url?.startsWith('/part/')) {
+      res.setHeader('content-length', PART_LENGTH);
+      res.write(Buffer.alloc(Number(req.url.slice(6)), 97));
       return;
     }
     res.end('hello');
@@ -101,6 +114,22 @@ async function start(): Promise<Harness> {
       await received;
       req.destroy();
     },
+    readAndLeave: (path, bodyBytes) =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: shop.localhost\r\n\r\n`),
+        );
+        let received = Buffer.alloc(0);
+        socket.on('data', (data) => {
+          received = Buffer.concat([received, data]);
+          const headerEnd = received.indexOf('\r\n\r\n');
+          if (headerEnd !== -1 && received.length - headerEnd - 4 >= bodyBytes) {
+            socket.destroy();
+            resolve();
+          }
+        });
+        socket.on('error', reject);
+      }),
     async settle() {
       while (closed < next) {
         await new Promise<void>((resolve) => waiters.push(resolve));
@@ -159,6 +188,19 @@ describe('access log', () => {
     expect(text).not.toContain('secret');
   });
 
+  it('never writes the code of an invitation link', async () => {
+    const h = await start();
+    await h.send('/.auth/invitations/secret-invitation-code?x=1');
+    await h.send('/.AUTH/Invitations/secret-invitation-code');
+    await h.settle();
+    await h.log.close();
+    expect(await h.text()).not.toContain('secret-invitation-code');
+    expect((await h.lines()).map((line) => line.path)).toEqual([
+      '/.auth/invitations/[redacted]',
+      '/.AUTH/Invitations/[redacted]',
+    ]);
+  });
+
   it('escapes control characters in what the client sent', async () => {
     const h = await start();
     // A raw request line cannot carry control characters, but a Host header can carry a tab.
@@ -195,6 +237,20 @@ describe('access log', () => {
     expect((await h.lines()).map(({ path, status, aborted }) => ({ path, status, aborted }))).toEqual([
       { path: '/hang', status: 499, aborted: true },
     ]);
+  });
+
+  it('logs a client that got every byte and closed before the response finished as complete, with its address', async () => {
+    const h = await start();
+    await h.readAndLeave(`/part/${PART_LENGTH}`, PART_LENGTH);
+    await h.readAndLeave('/part/400', 400);
+    await h.settle();
+    await h.log.close();
+    const lines = await h.lines();
+    expect(lines.map(({ path, status, client, aborted }) => ({ path, status, client, aborted }))).toEqual([
+      { path: `/part/${PART_LENGTH}`, status: 200, client: '127.0.0.1', aborted: undefined },
+      { path: '/part/400', status: 200, client: '127.0.0.1', aborted: true },
+    ]);
+    expect(lines[0]?.bytes).toBeGreaterThan(PART_LENGTH);
   });
 
   it('writes every gathered line when closed, in the order of the responses', async () => {

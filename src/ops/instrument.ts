@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onResponseClose } from '../shared/response-close.js';
+import { clientAddress } from './access-line.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
 import type { TrafficRecorder } from './traffic.js';
@@ -42,6 +43,8 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
       const started = performance.now();
       const socket = req.socket;
       const bytesBefore = socket.bytesWritten;
+      // Read now: once the client has closed the connection, the socket no longer knows its address.
+      const client = accessLog === undefined ? '' : clientAddress(req);
       onResponseClose(res, () => {
         const ended = performance.now();
         const seconds = (ended - started) / 1000;
@@ -58,6 +61,7 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
           seconds,
           bytes: socket.bytesWritten - bytesBefore,
           userId: classifier.userId?.(req),
+          client,
         });
       });
     }

@@ -62,17 +62,20 @@ export function resolveKeySource(options: {
 /**
  * Opens and migrates the database with the service key checked first: the key state is read before any
  * migration, a wrong or missing key is refused before anything is written, then the plan is carried out.
- * Nothing is written (database, key file) before `writable` resolves ({@link openDatabase}).
- * Returns the key in force and the start-up warnings.
+ * Nothing is written (database, key file) before `writable` resolves ({@link openDatabase}); `check`
+ * reads the database before the key is (a throw refuses the start). Returns the key in force and the
+ * start-up warnings.
  */
 export async function openKeyedStorage(
   location: DatabaseLocation,
   source: KeySource,
   writable?: Promise<void>,
+  check?: (db: Kysely<Database>) => Promise<void>,
 ): Promise<{ storage: StorageDatabase; key: Buffer; warnings: string[] }> {
   let plan: KeyPlan | undefined;
   const storage = await openDatabase(location, {
     beforeMigrate: async (db) => {
+      await check?.(db);
       plan = await planServiceKey(db, source);
     },
     writable,
@@ -109,7 +112,7 @@ function planFromSecret(state: StoredKeyState, source: KeySource & { kind: 'envi
   if (!isKeyOf(state, key)) {
     throw mismatch(
       "PORTICO_SECRET_KEY is not the service key this database's data was sealed under.",
-      "Set the PORTICO_SECRET_KEY the service's other nodes use, or unset it if the service used a key file (--secret-key-file, PORTICO_SECRET_KEY_FILE).",
+      "Set the PORTICO_SECRET_KEY the service's other nodes use, or unset it if the service used a key file (--secret-key-file, PORTICO_SECRET_KEY_FILE): the key is the SHA-256 of PORTICO_SECRET_KEY, so a key file's content given as PORTICO_SECRET_KEY is another key, and no value of it gives a key file's key. To share a key file's key, copy that file to each node (mode 0600) and point --secret-key-file at it.",
     );
   }
   return { source, key, createFile: false };

@@ -64,13 +64,21 @@ import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
 import { followLinkedGateways } from './link-addresses.js';
+import {
+  checkPostgresHistory,
+  checkSqliteHistory,
+  type DatabaseHistory,
+  historyWarnings,
+  SQLITE_FILE,
+  tracesOfPastService,
+} from './new-database.js';
 import { createNodeOperations } from './operations.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
 
-const DATABASE_FILE = 'portico.db';
+const DATABASE_FILE = SQLITE_FILE;
 /** How long a deploy waits to tell whether its API loads. */
 const API_CHECK_MS = 30_000;
 /** What Portico keeps directly in the data folder (made private at start, as older versions left them readable). */
@@ -100,6 +108,11 @@ export interface ServeOptions {
    * `--workers`: another may be using the folder one of them made.
    */
   readonly removeFailedFirstData?: boolean;
+  /**
+   * `--new-database`: create a new database although the data folder shows the node served another one
+   * (without it, such a start is refused: a lost `--database-url` must not start an empty service).
+   */
+  readonly newDatabase?: boolean;
   readonly domain: string;
   /** PORTICO_ADMIN_TOKEN, when set. */
   readonly adminToken?: string;
@@ -257,6 +270,17 @@ function notCreatable(dataDir: string, problem: string): PorticoError {
 
 async function startInFolder(options: ServeOptions, dataDir: string): Promise<Service> {
   const keySource = resolveKeySource({ ...options, dataDir });
+  const history: DatabaseHistory = {
+    dataDir,
+    keySource,
+    allowNew: options.newDatabase === true,
+    location:
+      options.databaseUrl === undefined
+        ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
+        : { dialect: 'postgres', url: options.databaseUrl },
+  };
+  const traces = await tracesOfPastService(history);
+  let isNew = await checkSqliteHistory(history, traces);
   // Independent steps, side by side: the sandbox probes start processes while the storage loads its driver
   // (and, on PostgreSQL, connects and reads the key state); the storage writes once the sandbox is known.
   const probing = resolveSandbox({
@@ -275,13 +299,11 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   writable.catch(() => undefined);
   const [probed, opened] = await Promise.allSettled([
     probing,
-    openKeyedStorage(
-      options.databaseUrl === undefined
-        ? { dialect: 'sqlite', file: join(dataDir, DATABASE_FILE) }
-        : { dialect: 'postgres', url: options.databaseUrl },
-      keySource,
-      writable,
-    ),
+    openKeyedStorage(history.location, keySource, writable, async (db) => {
+      if (history.location.dialect === 'postgres') {
+        isNew = await checkPostgresHistory(db, history, traces);
+      }
+    }),
   ]);
   if (probed.status === 'rejected') {
     // The sandbox's error first, as when it was checked before the storage opened.
@@ -292,7 +314,8 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
     throw opened.reason;
   }
   const sandbox = probed.value;
-  const { storage, key, warnings } = opened.value;
+  const { storage, key } = opened.value;
+  const warnings = [...opened.value.warnings, ...(await historyWarnings(history, isNew))];
   logUpgrade(storage, options.logger);
   try {
     return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings }, sandbox);

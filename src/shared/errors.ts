@@ -286,6 +286,12 @@ export const ERROR_CODES = {
     summary: 'a certificate or key cannot be read, does not match or does not cover the host',
   },
   TLS_ACME_FAILED: { status: 502, expose: true, summary: 'the ACME server refused or failed an order' },
+  SERVE_NEW_DATABASE_REFUSED: {
+    status: 500,
+    expose: true,
+    summary:
+      'the database is new but the data folder shows the node served another one (start once with --new-database to mean it)',
+  },
   SERVE_DATA_NOT_A_FOLDER: {
     status: 500,
     expose: true,

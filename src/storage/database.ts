@@ -14,6 +14,8 @@ import { PorticoSqliteDialect } from './sqlite-dialect.js';
 import type { DatabaseLocation, StorageDatabase } from './types.js';
 
 const PG_INT8_OID = 20;
+/** Kysely's migration table (its default name): present once Portico migrated the database. */
+const MIGRATION_TABLE = 'kysely_migration';
 
 /** What {@link openDatabase} runs between connecting and migrating. */
 export interface OpenDatabaseOptions {
@@ -117,6 +119,15 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
   // Nor may a client in use (pg emits `error` on it besides failing its query, and no one else listens).
   pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PorticoPostgresDialect({ pool }) });
+}
+
+/**
+ * True when Portico never migrated this database (its migration table is missing): a new, empty one.
+ * Reads only.
+ */
+export async function isNewDatabase(db: Kysely<Database>): Promise<boolean> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  return !tables.some((table) => table.name === MIGRATION_TABLE);
 }
 
 /** Applies the pending migrations; answers their names when the database had older ones (an upgrade). */

@@ -10,7 +10,7 @@ export {
 } from './blob-store.js';
 export { type ChangeBus, connectChangeBus } from './change-bus.js';
 export { storageConflict } from './conflict.js';
-export { type OpenDatabaseOptions, openDatabase, redactUrl } from './database.js';
+export { isNewDatabase, type OpenDatabaseOptions, openDatabase, redactUrl } from './database.js';
 export type * from './schema.js';
 export type { DatabaseLocation, Dialect, StorageDatabase } from './types.js';
 export { storageUnavailable } from './unavailable.js';

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kysely, type Migration, Migrator, sql } from '../shared/kysely.js';
 import { PorticoSqliteDialect } from './sqlite-dialect.js';
+import { storageUnavailable } from './unavailable.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -69,5 +70,28 @@ describe('SQLite migrations', () => {
     expect(done.error).toBeUndefined();
     expect(await tables(second)).toEqual(['a', 'b']);
     await second.destroy();
+  });
+});
+
+describe('SQLite transactions', () => {
+  it('fail with SQLite’s own error when SQLite rolled the transaction back itself (a full disk)', async () => {
+    const { open } = await openFile();
+    const db = open();
+    await db.schema.createTable('filler').addColumn('data', 'blob').execute();
+    // The database may not grow past its current pages: a write that needs more fails SQLITE_FULL for real.
+    const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(db);
+    await sql.raw(`pragma max_page_count = ${rows[0]?.page_count ?? 0}`).execute(db);
+    const failure = await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('filler' as never)
+          .values({ data: Buffer.alloc(256 * 1024) } as never)
+          .execute();
+      })
+      .catch((error: unknown) => error);
+    await db.destroy();
+    expect(failure).toMatchObject({ code: 'SQLITE_FULL' });
+    expect(storageUnavailable(failure)?.message).toContain('(SQLITE_FULL)');
   });
 });

@@ -187,7 +187,9 @@ describe('the service key on embedded SQLite', () => {
       });
       await expect(startTestService({ dataDir: copyDir, secretKey: 'guessed' })).rejects.toMatchObject({
         code: 'SERVE_SECRET_KEY_MISMATCH',
-        message: expect.stringContaining('PORTICO_SECRET_KEY is not the service key'),
+        message: expect.stringMatching(
+          /PORTICO_SECRET_KEY is not the service key.*SHA-256 of PORTICO_SECRET_KEY/,
+        ),
       });
     });
 
@@ -232,6 +234,8 @@ describe('the service key on embedded SQLite', () => {
 
   it('tightens a data folder an older version left readable, and only what Portico put there', async () => {
     const dataDir = await dir('portico-keys-');
+    // Its database too: a data folder with contents but no database is refused (SERVE_NEW_DATABASE_REFUSED).
+    await (await openDatabase({ dialect: 'sqlite', file: join(dataDir, 'portico.db') })).close();
     await chmod(dataDir, 0o755);
     await mkdir(join(dataDir, 'blobs'), { mode: 0o755 });
     await writeFile(join(dataDir, 'admin-token'), 'old-token\n', { mode: 0o644 });
@@ -360,7 +364,9 @@ describe.skipIf(!hasPostgres())('the service key on PostgreSQL', () => {
     const wrong = await node({ secretKey: 'another-key' });
     await expect(wrong.started).rejects.toMatchObject({
       code: 'SERVE_SECRET_KEY_MISMATCH',
-      message: expect.stringMatching(/PORTICO_SECRET_KEY is not the service key.*other nodes use/),
+      message: expect.stringMatching(
+        /PORTICO_SECRET_KEY is not the service key.*other nodes use.*SHA-256 of PORTICO_SECRET_KEY.*copy that file to each node/,
+      ),
     });
     const keyless = await node({});
     await expect(keyless.started).rejects.toMatchObject({ code: 'SERVE_SECRET_KEY_MISSING' });

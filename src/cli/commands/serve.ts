@@ -65,6 +65,7 @@ interface ServeFlags extends HttpsFlags {
   drainTimeout: number;
   workers: number;
   accessLog?: string;
+  newDatabase?: boolean;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -141,6 +142,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       'under bubblewrap, a network of its own per functions worker, off the host’s loopback, through slirp4netns (auto: when installed)',
       parseFunctionsNetworkFlag,
       'auto',
+    )
+    .option(
+      '--new-database',
+      'create a new, empty database although the data folder shows this node served another one (refused without it; see docs/operations.md)',
     )
     .option('--verbose', 'log one line per request')
     .option(
@@ -228,6 +233,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     host: flags.host,
     ...(flags.adminHost === undefined ? {} : { adminHost: flags.adminHost }),
     removeFailedFirstData: !cluster.isWorker,
+    newDatabase: flags.newDatabase === true,
     domain: flags.domain.toLowerCase(),
     adminToken: process.env.PORTICO_ADMIN_TOKEN,
     secretKey: process.env.PORTICO_SECRET_KEY || undefined,

@@ -1,0 +1,117 @@
+/**
+ * A node started on the wrong database is refused instead of serving an empty one (found by an operator's
+ * tester): a PostgreSQL node whose PORTICO_DATABASE_URL dropped out of its unit file came up on a new
+ * SQLite file with the old key file, said ready and answered 404 for every site; `--database-url` given
+ * to a SQLite node with its sites in portico.db started empty without a word. `--new-database` means it.
+ * Real SQLite and PostgreSQL, the service started in-process.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, hasPostgres, testDatabases } from '../helpers/databases.js';
+import { createDeployedSite, removeData, startTestService } from '../helpers/service.js';
+
+testDatabases();
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) {
+    await cleanup();
+  }
+});
+
+async function dataFolder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-newdb-'));
+  cleanups.push(() => removeData(dir));
+  return dir;
+}
+
+async function freshPostgres(): Promise<string> {
+  const database = await createPostgresDatabase(process.env.PORTICO_TEST_DATABASE_URL ?? '');
+  cleanups.push(() => database.cleanup());
+  return database.location.dialect === 'postgres' ? database.location.url : '';
+}
+
+/** True when nothing was migrated in the PostgreSQL database at `url` (no Portico table). */
+async function postgresIsNew(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "select count(*)::int as n from pg_tables where schemaname = 'public'",
+    );
+    return rows[0].n === 0;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a start that would create a new database in a data folder that served another one', () => {
+  it('SQLite: portico.db gone but the key file there is refused, writing nothing; --new-database starts', async () => {
+    const dataDir = await dataFolder();
+    const first = await startTestService({ dataDir });
+    await createDeployedSite(first, 'kept', { files: { 'index.html': 'x' } });
+    await first.close();
+    await removeData(join(dataDir, 'portico.db'));
+    const before = (await readdir(dataDir)).sort();
+
+    await expect(startTestService({ dataDir })).rejects.toMatchObject({
+      code: 'SERVE_NEW_DATABASE_REFUSED',
+      message: expect.stringMatching(
+        /would create a new SQLite database .*portico\.db.*shows this node served another database before: the service key file .*service-key.*Nothing was changed.*PORTICO_DATABASE_URL.*--new-database/,
+      ),
+    });
+    expect((await readdir(dataDir)).sort()).toEqual(before);
+
+    const fresh = await startTestService({ dataDir, extra: { newDatabase: true } });
+    expect(fresh.service.warnings.filter((w) => w.includes('--new-database'))).toEqual([]);
+    await fresh.close();
+    const again = await startTestService({ dataDir, extra: { newDatabase: true } });
+    await again.close();
+    expect(again.service.warnings).toContainEqual(
+      expect.stringContaining('--new-database was given but the database already existed'),
+    );
+  });
+});
+
+describe.skipIf(!hasPostgres())('… with PostgreSQL', () => {
+  it('a PostgreSQL node started without its database URL is refused (key from PORTICO_SECRET_KEY)', async () => {
+    const dataDir = await dataFolder();
+    const url = await freshPostgres();
+    const node = await startTestService({ dataDir, databaseUrl: url, secretKey: 'the-service-key' });
+    await createDeployedSite(node, 'shared', { files: { 'index.html': 'x' } });
+    await node.close();
+
+    await expect(startTestService({ dataDir, secretKey: 'the-service-key' })).rejects.toMatchObject({
+      code: 'SERVE_NEW_DATABASE_REFUSED',
+      message: expect.stringContaining('the deployment cache'),
+    });
+    expect(await readdir(dataDir)).not.toContain('portico.db');
+  }, 60_000);
+
+  it('--database-url given to a SQLite node is refused while the PostgreSQL database is new; later, a warning', async () => {
+    const dataDir = await dataFolder();
+    const sqlite = await startTestService({ dataDir });
+    await createDeployedSite(sqlite, 'local', { files: { 'index.html': 'x' } });
+    await sqlite.close();
+    const url = await freshPostgres();
+
+    await expect(startTestService({ dataDir, databaseUrl: url })).rejects.toMatchObject({
+      code: 'SERVE_NEW_DATABASE_REFUSED',
+      message: expect.stringMatching(
+        /new, empty PostgreSQL database at .*the SQLite database .*portico\.db.*No Portico command moves a SQLite database's sites to PostgreSQL/,
+      ),
+    });
+    expect(await postgresIsNew(url)).toBe(true);
+
+    const moved = await startTestService({ dataDir, databaseUrl: url, extra: { newDatabase: true } });
+    await moved.close();
+    const next = await startTestService({ dataDir, databaseUrl: url });
+    await next.close();
+    expect(next.service.warnings).toContainEqual(
+      expect.stringMatching(/holds a SQLite database, .*portico\.db, which this node does not use/),
+    );
+  }, 60_000);
+});
