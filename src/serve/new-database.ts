@@ -5,7 +5,7 @@
  * new SQLite file; `--database-url` added to a SQLite node). `--new-database` means it.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import type { Kysely } from '../shared/kysely.js';
 import { type Database, type DatabaseLocation, isNewDatabase, redactUrl } from '../storage/index.js';
@@ -33,8 +33,13 @@ export const SQLITE_FILE = 'portico.db';
 export async function tracesOfPastService(history: DatabaseHistory): Promise<string[]> {
   const { dataDir, keySource, location } = history;
   const found: string[] = [];
-  // Read as a start reads it: a file that holds no key is said as such, not as a past service.
-  if (keySource.kind === 'file' && (await readKeyFile(keySource.file)) !== undefined) {
+  // Read as a start reads it: a file that holds no key is said as such, not as a past service. A key
+  // file kept outside the data folder may have been made ahead of a first start (for several nodes).
+  if (
+    keySource.kind === 'file' &&
+    !relative(dataDir, keySource.file).startsWith('..') &&
+    (await readKeyFile(keySource.file)) !== undefined
+  ) {
     found.push(`the service key file ${keySource.file}`);
   }
   const candidates: [string, string][] = [
