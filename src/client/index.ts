@@ -35,5 +35,6 @@ export {
   type PackOptions,
   packDirectory,
   SITE_CONFIG_FILE,
+  withFile,
 } from './pack.js';
 export type * from './types.js';

@@ -106,6 +106,27 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
 }
 
 /**
+ * `folder` with the file at `absolutePath` listed as `path` (replacing a file listed there): for a
+ * staticwebapp.config.json kept outside the built app (`portico deploy --swa-config-location`).
+ */
+export async function withFile(
+  folder: PackedFolder,
+  path: string,
+  absolutePath: string,
+): Promise<PackedFolder> {
+  const added: DeployFile = { path, ...(await hashFile(absolutePath)) };
+  const files = [...folder.files.filter((file) => file.path !== path), added].sort((a, b) =>
+    compareText(a.path, b.path),
+  );
+  return {
+    ...folder,
+    files,
+    bytes: files.reduce((total, file) => total + file.size, 0),
+    absolute: (relPath) => (relPath === path ? absolutePath : folder.absolute(relPath)),
+  };
+}
+
+/**
  * The relative `/`-separated path of `child` when it is a folder inside `parent` (after resolving
  * links), `''` when they are the same folder, otherwise `undefined`.
  */
