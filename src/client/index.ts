@@ -7,6 +7,7 @@ export {
   createDomainClient,
   type DomainClient,
 } from './domains.js';
+export { type ApiFilter, apiFilterOf, FUNCIGNORE_FILE } from './funcignore.js';
 export {
   type FileBody,
   formatServerError,

@@ -17,10 +17,10 @@ const SKIPPED_NAMES: ReadonlySet<string> = new Set(['.git', '.DS_Store']);
 /** What {@link packDirectory} may leave out. */
 export interface PackOptions {
   /**
-   * Called with the relative `/`-separated path of every file and folder; `true` leaves it out (a folder
-   * with everything in it).
+   * Called with the relative `/`-separated path of every file and folder (`isFolder` for a folder, a link
+   * to one not counted); `true` leaves it out (a folder with everything in it).
    */
-  readonly exclude?: (relPath: string) => boolean;
+  readonly exclude?: (relPath: string, isFolder: boolean) => boolean;
   /** Upload `.env*` files too (`portico deploy --include-dotenv`); by default they are left out. */
   readonly includeDotenv?: boolean;
   /**
@@ -63,7 +63,7 @@ export function apiExclusions(relPath: string): boolean {
 
 interface Walk {
   readonly root: string;
-  readonly exclude: (relPath: string) => boolean;
+  readonly exclude: (relPath: string, isFolder: boolean) => boolean;
   readonly includeDotenv: boolean;
   readonly servedTargetsOnly: boolean;
   readonly found: Map<string, string>;
@@ -150,7 +150,7 @@ async function resolveRoot(dir: string): Promise<string> {
 async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: ReadonlySet<string>) {
   for (const entry of await readFolder(dir)) {
     const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-    if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel)) {
+    if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel, entry.isDirectory())) {
       continue;
     }
     if (entry.name.includes('\\')) {

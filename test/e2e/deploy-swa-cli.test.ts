@@ -95,6 +95,38 @@ describe('portico deploy of a project laid out for the SWA CLI', { timeout: CLI_
     expect((await get(host.replace('.', '-flags.'), '/products/1')).text).toContain('react basic');
   });
 
+  it("leaves out what the API's .funcignore names, node_modules with devDependencies included", async () => {
+    const api = join(project, 'api');
+    const files = {
+      'host.json': '{"version":"2.0"}',
+      'package.json': '{"name":"api","main":"dist/index.js","devDependencies":{"typescript":"*"}}',
+      'dist/index.js': '',
+      'src/index.ts': '',
+      'tsconfig.json': '{}',
+      'node_modules/typescript/lib/tsc.js': 'x'.repeat(1000),
+      '.funcignore': '# func init\n*.ts\ntsconfig.json\nnode_modules/\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      await writeFileIn(api, path, text);
+    }
+    const deployed = await cli([
+      'deploy',
+      'build',
+      '--api-location',
+      'api',
+      '--site',
+      'basic',
+      '--env',
+      'api',
+    ]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).toContain(`Packed 4 files (`);
+    expect(deployed.stderr).toContain(
+      `Left out what ${join(api, '.funcignore')} names: node_modules, src/index.ts, tsconfig.json.`,
+    );
+    expect(deployed.stderr).toContain("the server installs package.json's dependencies");
+  });
+
   it('says what to give when nothing names the folder to deploy', async () => {
     const none = await cli(['deploy', '--site', 'basic']);
     expect(none.code).toBe(1);

@@ -4,14 +4,16 @@
  * arrived (CONTRACT §5, docs/rest-api.md "Deployments"). `deploy rollback` restores an earlier
  * deployment and `deploy list` shows them.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  apiExclusions,
+  apiFilterOf,
   type CreatedDeployment,
   createDeployClient,
   createManagementClient,
   type Deployment,
+  FUNCIGNORE_FILE,
   nestedFolder,
   type PackedFolder,
   packDirectory,
@@ -276,22 +278,33 @@ async function packFolders(
   if (apiDir === undefined) {
     return { app };
   }
-  let leftOut = false;
-  const exclude = (path: string) => {
-    leftOut ||= apiExclusions(path);
-    return apiExclusions(path);
-  };
-  const api = await packDirectory(apiDir, { exclude, includeDotenv });
+  const filter = await apiFilterOf(apiDir);
+  const api = await packDirectory(apiDir, { exclude: filter.exclude, includeDotenv });
   if (!api.files.some((file) => file.path === 'host.json' || file.path === 'package.json')) {
     throw new PorticoError(
       'CLI_USAGE',
       `The API folder ${apiDir} is not an Azure Functions app: it has neither host.json nor package.json at its top; nothing was sent. Give --api the folder of your Functions app (the one holding host.json).`,
     );
   }
-  const note = leftOut ? '; local.settings.json stays local, use portico settings set' : '';
+  const note = existsSync(join(apiDir, 'local.settings.json'))
+    ? '; local.settings.json stays local, use portico settings set'
+    : '';
   writeNote(`Packed ${describeFolder(api)} from ${apiDir}${note}.`);
+  noteFuncignored(filter.ignored, apiDir);
   noteSkippedDotenv(api, apiDir);
   return { app, api };
+}
+
+/** Names what the API's `.funcignore` left out; without node_modules, the server installs the dependencies. */
+function noteFuncignored(ignored: readonly string[], apiDir: string): void {
+  if (ignored.length === 0) {
+    return;
+  }
+  const shown = ignored.length > 8 ? [...ignored.slice(0, 8), `${ignored.length - 8} more`] : ignored;
+  const install = ignored.includes('node_modules')
+    ? " Without node_modules, the server installs package.json's dependencies (npm install --omit=dev)."
+    : '';
+  writeNote(`Left out what ${join(apiDir, FUNCIGNORE_FILE)} names: ${shown.join(', ')}.${install}`);
 }
 
 /** Says which `.env*` files and which links stayed behind, and how to send them anyway. */
