@@ -7,6 +7,7 @@ export {
   createDomainClient,
   type DomainClient,
 } from './domains.js';
+export { type ApiFilter, apiFilterOf, FUNCIGNORE_FILE } from './funcignore.js';
 export {
   type FileBody,
   formatServerError,
@@ -35,5 +36,6 @@ export {
   type PackOptions,
   packDirectory,
   SITE_CONFIG_FILE,
+  withFile,
 } from './pack.js';
 export type * from './types.js';

@@ -17,10 +17,10 @@ const SKIPPED_NAMES: ReadonlySet<string> = new Set(['.git', '.DS_Store']);
 /** What {@link packDirectory} may leave out. */
 export interface PackOptions {
   /**
-   * Called with the relative `/`-separated path of every file and folder; `true` leaves it out (a folder
-   * with everything in it).
+   * Called with the relative `/`-separated path of every file and folder (`isFolder` for a folder, a link
+   * to one not counted); `true` leaves it out (a folder with everything in it).
    */
-  readonly exclude?: (relPath: string) => boolean;
+  readonly exclude?: (relPath: string, isFolder: boolean) => boolean;
   /** Upload `.env*` files too (`portico deploy --include-dotenv`); by default they are left out. */
   readonly includeDotenv?: boolean;
   /**
@@ -63,7 +63,7 @@ export function apiExclusions(relPath: string): boolean {
 
 interface Walk {
   readonly root: string;
-  readonly exclude: (relPath: string) => boolean;
+  readonly exclude: (relPath: string, isFolder: boolean) => boolean;
   readonly includeDotenv: boolean;
   readonly servedTargetsOnly: boolean;
   readonly found: Map<string, string>;
@@ -106,6 +106,27 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
 }
 
 /**
+ * `folder` with the file at `absolutePath` listed as `path` (replacing a file listed there): for a
+ * staticwebapp.config.json kept outside the built app (`portico deploy --swa-config-location`).
+ */
+export async function withFile(
+  folder: PackedFolder,
+  path: string,
+  absolutePath: string,
+): Promise<PackedFolder> {
+  const added: DeployFile = { path, ...(await hashFile(absolutePath)) };
+  const files = [...folder.files.filter((file) => file.path !== path), added].sort((a, b) =>
+    compareText(a.path, b.path),
+  );
+  return {
+    ...folder,
+    files,
+    bytes: files.reduce((total, file) => total + file.size, 0),
+    absolute: (relPath) => (relPath === path ? absolutePath : folder.absolute(relPath)),
+  };
+}
+
+/**
  * The relative `/`-separated path of `child` when it is a folder inside `parent` (after resolving
  * links), `''` when they are the same folder, otherwise `undefined`.
  */
@@ -129,7 +150,7 @@ async function resolveRoot(dir: string): Promise<string> {
 async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: ReadonlySet<string>) {
   for (const entry of await readFolder(dir)) {
     const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-    if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel)) {
+    if (SKIPPED_NAMES.has(entry.name) || walk.exclude(rel, entry.isDirectory())) {
       continue;
     }
     if (entry.name.includes('\\')) {

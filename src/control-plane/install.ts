@@ -22,7 +22,13 @@ import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
-import { createNpmLog, createRedactor, type NpmLog, PROGRESS_INTERVAL_MS } from './npm-log.js';
+import {
+  createNpmLog,
+  createRedactor,
+  describeInstallFailure,
+  type NpmLog,
+  PROGRESS_INTERVAL_MS,
+} from './npm-log.js';
 import { droppedKeysLines, filterProjectNpmrc } from './project-npmrc.js';
 
 /** Default limit of one install. */
@@ -199,10 +205,7 @@ export async function installDependencies(
     : `failed (exit code ${code})`;
   const log = clipLog(npmLog.finish(failed ? why : 'finished'));
   if (failed) {
-    throw new PorticoError(
-      'DEPLOY_API_INVALID',
-      `Installing the API's dependencies (npm install --omit=dev) ${why}; the previous deployment keeps serving. Include node_modules in the API folder, or fix package.json. Last output:\n${log.slice(-2000)}`,
-    );
+    throw new PorticoError('DEPLOY_API_INVALID', describeInstallFailure(why, npmLog.output()));
   }
   await refuseLinksLeaving(apiDir);
   return { log };

@@ -164,9 +164,23 @@ function checkLimits(app: readonly ManifestFile[], api: readonly ManifestFile[],
   if (apiBytes > MAX_FUNCTION_BYTES) {
     throw new PorticoError(
       'DEPLOY_TOO_LARGE',
-      `The content server has rejected the request with: BadRequest Reason: The size of the function content was too large. The limit for this static site is ${MAX_FUNCTION_BYTES} bytes. (This deploy has ${apiBytes} bytes; leave node_modules out and the server installs the dependencies.)`,
+      `The content server has rejected the request with: BadRequest Reason: The size of the function content was too large. The limit for this static site is ${MAX_FUNCTION_BYTES} bytes. (This deploy has ${apiBytes} bytes${howToShrinkApi(api)})`,
     );
   }
+}
+
+/**
+ * How to bring an API under the limit: node_modules (often with devDependencies installed for local
+ * work) left out, so the server installs package.json's dependencies, said the way that never sends the
+ * user back here from a failed install (install.ts says the same in reverse).
+ */
+function howToShrinkApi(api: readonly ManifestFile[]): string {
+  const modules = sum(api.filter((file) => file.path.startsWith('node_modules/')));
+  const funcignore = "the API's .funcignore (gitignore syntax; portico deploy honours it)";
+  if (modules === 0) {
+    return `; leave out what the API does not need at run time by naming it in ${funcignore}.)`;
+  }
+  return `, ${modules} of them in node_modules; add node_modules/ to ${funcignore} and the server installs package.json's dependencies (npm install --omit=dev), or ship only the production dependencies: npm install --omit=dev in the API folder.)`;
 }
 
 function sum(files: readonly ManifestFile[]): number {

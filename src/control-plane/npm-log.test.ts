@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNpmLog, createRedactor, PROGRESS_INTERVAL_MS } from './npm-log.js';
+import { createNpmLog, createRedactor, describeInstallFailure, PROGRESS_INTERVAL_MS } from './npm-log.js';
 
 const META = (name: string) => `npm http fetch GET 200 https://registry.npmjs.org/${name} 12ms (cache miss)`;
 const TARBALL = (name: string) =>
@@ -105,5 +105,35 @@ describe('npm log redaction', () => {
     const { log } = harness(redact);
     log.line('npm error 401 Unauthorized: acme-secret-token-123 rejected');
     expect(log.finish('failed (exit code 1)')).not.toContain('acme-secret-token-123');
+  });
+});
+
+describe('describeInstallFailure', () => {
+  it("quotes npm's own lines, not Portico's progress lines", () => {
+    const { log, advance } = harness();
+    for (let i = 0; i < 30; i++) {
+      advance(PROGRESS_INTERVAL_MS);
+      log.line(META(`p${i}`));
+    }
+    log.line('npm error code E404');
+    log.line('npm error 404 Not Found - GET https://registry.npmjs.org/nope');
+    const message = describeInstallFailure('failed (exit code 1)', log.output());
+    expect(message).not.toContain('resolved');
+    expect(message).toContain('Last output of npm:\nnpm error code E404\nnpm error 404 Not Found');
+    expect(message).toContain('npm install --omit=dev in the API folder');
+    expect(message).not.toContain('npm_config_cafile');
+  });
+
+  it('says what the operator sets when npm does not trust the registry certificate', () => {
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'CERT_HAS_EXPIRED',
+    ]) {
+      const message = describeInstallFailure('failed (exit code 1)', `npm error code ${code}`);
+      expect(message).toContain(`TLS certificate (${code})`);
+      expect(message).toContain('npm_config_cafile=<PEM file>');
+      expect(message).toContain('NODE_EXTRA_CA_CERTS does not reach');
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface NpmLog {
   tick(): void;
   /** Ends the log with how long the install took; returns the whole log. */
   finish(outcome: string): string;
+  /** npm's own lines so far (and Portico's notes on the `.npmrc`), without the progress lines. */
+  output(): string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function createNpmLog(options: {
 }): NpmLog {
   const started = options.now();
   const lines: string[] = [];
+  const own: string[] = [];
   const resolved = new Set<string>();
   const fetched = new Set<string>();
   let lastProgress: number | undefined;
@@ -61,6 +64,7 @@ export function createNpmLog(options: {
       if (http === null) {
         if (trimmed !== '') {
           push(trimmed);
+          own.push(lines.at(-1) ?? '');
         }
         return;
       }
@@ -77,7 +81,29 @@ export function createNpmLog(options: {
       push(`npm install ${outcome} after ${seconds(options.now() - started)}: ${counts}.`);
       return `${lines.join('\n')}\n`;
     },
+    output() {
+      return own.join('\n');
+    },
   };
+}
+
+/** npm's codes for a registry certificate Node does not trust (a TLS-inspecting proxy, a private CA). */
+const UNTRUSTED_CERTIFICATE =
+  /\b(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_[A-Z_]+)\b/;
+
+/**
+ * The message of a failed install: what failed, how to get past it without a loop (install.ts's twin is
+ * the API size limit in manifest.ts), npm's own last lines, and for an untrusted registry certificate
+ * what the server's operator sets.
+ */
+export function describeInstallFailure(why: string, output: string): string {
+  const certificate = UNTRUSTED_CERTIFICATE.exec(output)?.[0];
+  const hint =
+    certificate === undefined
+      ? ''
+      : `\nThe server's npm does not trust the registry's TLS certificate (${certificate}): a proxy that inspects TLS, or a registry with a private CA. The operator of portico serve gives npm that CA's certificate with npm_config_cafile=<PEM file> in serve's environment (under /etc/ssl, /etc/pki or /etc/ca-certificates, which npm also sees in the functions sandbox); NODE_EXTRA_CA_CERTS does not reach the server's npm. A project may instead set ca= (the PEM text) for its registry in the API's .npmrc.`;
+  const last = output === '' ? '(none)' : output.slice(-2000);
+  return `Installing the API's dependencies (npm install --omit=dev) ${why}; the previous deployment keeps serving. Fix package.json, or deploy the API with its dependencies installed for production (npm install --omit=dev in the API folder; node_modules not in its .funcignore): the server then installs nothing.${hint}\nLast output of npm:\n${last}`;
 }
 
 function describeCounts(resolved: number, fetched: number): string {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import {
-  apiExclusions,
+  apiFilterOf,
   type DeployClient,
   type FileBody,
   type ManagementClient,
@@ -184,7 +184,7 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
   // The folder is read before anything is created: a wrong folder leaves no function app behind.
   const folder =
     type === 'functionapp' && flags.api !== undefined
-      ? await packDirectory(flags.api, { exclude: apiExclusions })
+      ? await packDirectory(flags.api, { exclude: (await apiFilterOf(flags.api)).exclude })
       : undefined;
   let app = await createOrReplace(client, appPath(type, name), properties, {
     replace: flags.replace === true,

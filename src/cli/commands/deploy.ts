@@ -4,14 +4,16 @@
  * arrived (CONTRACT §5, docs/rest-api.md "Deployments"). `deploy rollback` restores an earlier
  * deployment and `deploy list` shows them.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  apiExclusions,
+  apiFilterOf,
   type CreatedDeployment,
   createDeployClient,
   createManagementClient,
   type Deployment,
+  FUNCIGNORE_FILE,
   nestedFolder,
   type PackedFolder,
   packDirectory,
@@ -26,6 +28,7 @@ import {
   type JsonFlags,
   resolveUrl,
 } from '../connection.js';
+import { type ConfigPlace, withSiteConfig } from '../deploy-config.js';
 import { commitWithLog } from '../deploy-log.js';
 import { parseEnvironment } from '../options.js';
 import {
@@ -37,6 +40,12 @@ import {
   writeResult,
   writeTable,
 } from '../output.js';
+import {
+  addConfigFileOptions,
+  resolveDeployOptions,
+  type SwaCliStartFlags,
+  toSwaCliFlags,
+} from '../swa-cli-config/index.js';
 import { uploadMissing } from '../upload.js';
 
 interface TokenFlags extends JsonFlags {
@@ -45,8 +54,12 @@ interface TokenFlags extends JsonFlags {
   readonly deploymentToken?: string;
 }
 
-interface DeployFlags extends TokenFlags {
-  readonly api?: string;
+type LocationFlags = Pick<
+  SwaCliStartFlags,
+  'api' | 'apiLocation' | 'appLocation' | 'outputLocation' | 'swaConfigLocation' | 'config' | 'configName'
+>;
+
+interface DeployFlags extends TokenFlags, LocationFlags {
   readonly includeDotenv?: boolean;
 }
 
@@ -65,19 +78,23 @@ const TOKEN_HELP =
 
 /** Adds `deploy`, `deploy rollback` and `deploy list` to the program (needs positional options). */
 export function registerDeployCommands(program: Command): void {
-  const deploy = addJsonOption(addConnectionOptions(program.command('deploy')))
-    .description('Deploy a built front end and an optional Azure Functions API to a site')
+  const deploy = addLocationOptions(addJsonOption(addConnectionOptions(program.command('deploy'))))
+    .description(
+      'Deploy a built front end and an optional Azure Functions API to a site; reads swa-cli.config.json',
+    )
     .enablePositionalOptions()
-    .argument('<appDir>', 'folder with the built front end (holds staticwebapp.config.json, if any)')
+    .argument(
+      '[target]',
+      'the folder with the built front end, or a configuration name of swa-cli.config.json',
+    )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
-    .option('--api <apiDir>', 'Azure Functions app folder to deploy as the managed API')
     .option('--env <env>', `${ENV_HELP} (created on first deploy)`, parseEnvironment, 'production')
     .option('--deployment-token <token>', TOKEN_HELP)
     .option(
       '--include-dotenv',
       'also upload .env* files (left out by default: they usually hold local secrets)',
     )
-    .action((appDir: string, flags: DeployFlags) => runDeploy(appDir, flags));
+    .action((target: string | undefined, flags: DeployFlags) => runDeploy(target, flags));
   addJsonOption(addConnectionOptions(deploy.command('rollback')))
     .description(
       'Make an earlier successful deployment live again (default: the newest one before the live one with other content)',
@@ -94,7 +111,31 @@ export function registerDeployCommands(program: Command): void {
     .action((flags: ListFlags) => listDeployments(flags));
 }
 
-async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
+/** The locations `swa deploy` takes, spelled as it spells them; `--api` is Portico's name for `--api-location`. */
+function addLocationOptions(command: Command): Command {
+  return addConfigFileOptions(command)
+    .option('--api <apiDir>', 'Azure Functions app folder to deploy as the managed API')
+    .option('--api-location <apiDir>', 'the same as --api (the SWA CLI spelling)')
+    .option('--app-location <dir>', 'the app folder; holds staticwebapp.config.json (default: .)')
+    .option('--output-location <dir>', 'the built front end, relative to --app-location')
+    .option(
+      '--swa-config-location <dir>',
+      'folder holding the staticwebapp.config.json to deploy (default: the app folder)',
+    );
+}
+
+async function runDeploy(target: string | undefined, flags: DeployFlags): Promise<void> {
+  const resolved = await resolveDeployOptions({
+    positional: target,
+    flags: toSwaCliFlags(flags),
+    configPath: flags.config,
+    configName: flags.configName,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  for (const line of [...resolved.notes, ...resolved.warnings]) {
+    writeNote(line);
+  }
   const url = resolveUrl(flags, process.env);
   const deploymentToken = await resolveDeploymentToken(flags, url);
   const onInterrupt = () => {
@@ -107,8 +148,13 @@ async function runDeploy(appDir: string, flags: DeployFlags): Promise<void> {
   const deployment = await deployFolders({
     url,
     deploymentToken,
-    appDir,
-    apiDir: flags.api,
+    appDir: resolved.appDir,
+    apiDir: resolved.apiDir,
+    config: {
+      dir: resolved.configDir,
+      named: resolved.configNamed,
+      leftBehindIn: [process.cwd(), ...(resolved.projectDir === undefined ? [] : [resolved.projectDir])],
+    },
     env: flags.env,
     ...(flags.site === undefined ? {} : { site: flags.site }),
     includeDotenv: flags.includeDotenv === true,
@@ -133,12 +179,14 @@ export interface DeployFoldersOptions {
   readonly site?: string;
   /** Upload `.env*` files too; by default they are left out and the note says which. */
   readonly includeDotenv?: boolean;
+  /** Where the app's staticwebapp.config.json is when not in `appDir` (`deploy-config.ts`). */
+  readonly config?: ConfigPlace;
 }
 
 /** Packs, uploads what the server lacks and commits; progress goes to stderr. Used by `deploy` and `serve --demo`. */
 export async function deployFolders(options: DeployFoldersOptions): Promise<Deployment> {
   const client = createDeployClient({ url: options.url, deploymentToken: options.deploymentToken });
-  const { app, api } = await packFolders(options.appDir, options.apiDir, options.includeDotenv === true);
+  const { app, api } = await packFolders(options);
   const created = await client.createDeployment({
     environment: options.env,
     ...(options.site === undefined ? {} : { site: options.site }),
@@ -196,32 +244,33 @@ async function resolveDeploymentToken(flags: TokenFlags, url: string): Promise<s
 
 /** Packs the app (without an API folder nested in it) and the API (without local.settings.json). */
 async function packFolders(
-  appDir: string,
-  apiDir: string | undefined,
-  includeDotenv: boolean,
+  options: DeployFoldersOptions,
 ): Promise<{ app: PackedFolder; api?: PackedFolder }> {
+  const { appDir, apiDir } = options;
+  const includeDotenv = options.includeDotenv === true;
   const nested = apiDir === undefined ? undefined : await nestedFolder(appDir, apiDir).catch(() => undefined);
   if (nested === '') {
     throw new PorticoError('CLI_USAGE', 'The --api folder must not be the app folder itself.');
   }
-  const app = await packDirectory(appDir, {
+  const packed = await packDirectory(appDir, {
     exclude: (path) => path === nested,
     includeDotenv,
     servedTargetsOnly: true,
   });
-  const linkedConfig = app.skippedLinks.find((path) => path.toLowerCase() === SITE_CONFIG_FILE);
+  const linkedConfig = packed.skippedLinks.find((path) => path.toLowerCase() === SITE_CONFIG_FILE);
   if (linkedConfig !== undefined) {
     throw new PorticoError(
       'DEPLOY_CONFIG_INVALID',
       `${join(appDir, linkedConfig)} is a link to a file outside the app folder (or nowhere), which a deployment cannot hold; deploying without it would serve the site without its rules, so nothing was sent. Copy the file into ${appDir}.`,
     );
   }
-  if (app.files.length === 0) {
+  if (packed.files.length === 0) {
     throw new PorticoError(
       'CLI_USAGE',
-      `The app folder ${appDir} holds no file to deploy${app.skippedDotenv.length > 0 ? ' (only .env files, which stay local)' : ''}; nothing was sent. Build the app first, or give the folder of its build output.`,
+      `The app folder ${appDir} holds no file to deploy${packed.skippedDotenv.length > 0 ? ' (only .env files, which stay local)' : ''}; nothing was sent. Build the app first, or give the folder of its build output.`,
     );
   }
+  const app = await withSiteConfig(packed, appDir, options.config);
   writeNote(
     `Packed ${describeFolder(app)} from ${appDir}${nested === undefined ? '' : ` (without ${nested})`}.`,
   );
@@ -229,22 +278,33 @@ async function packFolders(
   if (apiDir === undefined) {
     return { app };
   }
-  let leftOut = false;
-  const exclude = (path: string) => {
-    leftOut ||= apiExclusions(path);
-    return apiExclusions(path);
-  };
-  const api = await packDirectory(apiDir, { exclude, includeDotenv });
+  const filter = await apiFilterOf(apiDir);
+  const api = await packDirectory(apiDir, { exclude: filter.exclude, includeDotenv });
   if (!api.files.some((file) => file.path === 'host.json' || file.path === 'package.json')) {
     throw new PorticoError(
       'CLI_USAGE',
       `The API folder ${apiDir} is not an Azure Functions app: it has neither host.json nor package.json at its top; nothing was sent. Give --api the folder of your Functions app (the one holding host.json).`,
     );
   }
-  const note = leftOut ? '; local.settings.json stays local, use portico settings set' : '';
+  const note = existsSync(join(apiDir, 'local.settings.json'))
+    ? '; local.settings.json stays local, use portico settings set'
+    : '';
   writeNote(`Packed ${describeFolder(api)} from ${apiDir}${note}.`);
+  noteFuncignored(filter.ignored, apiDir);
   noteSkippedDotenv(api, apiDir);
   return { app, api };
+}
+
+/** Names what the API's `.funcignore` left out; without node_modules, the server installs the dependencies. */
+function noteFuncignored(ignored: readonly string[], apiDir: string): void {
+  if (ignored.length === 0) {
+    return;
+  }
+  const shown = ignored.length > 8 ? [...ignored.slice(0, 8), `${ignored.length - 8} more`] : ignored;
+  const install = ignored.includes('node_modules')
+    ? " Without node_modules, the server installs package.json's dependencies (npm install --omit=dev)."
+    : '';
+  writeNote(`Left out what ${join(apiDir, FUNCIGNORE_FILE)} names: ${shown.join(', ')}.${install}`);
 }
 
 /** Says which `.env*` files and which links stayed behind, and how to send them anyway. */

@@ -278,8 +278,11 @@ describe('resolveStartOptions', () => {
     await expect(resolveIn()).rejects.toThrow(
       /apiLanguage: the API is "python".*func start.*apiDevserverUrl/,
     );
-    await writeConfig({ web: { apiLocation: 'api', apiLanguage: 'node' } });
-    expect((await resolveIn()).warnings.join('\n')).toContain('apiLanguage is ignored');
+  });
+
+  it('says nothing of apiLanguage "node" (in any case): it is what Portico runs', async () => {
+    await writeConfig({ web: { apiLocation: 'api', apiLanguage: 'Node' } });
+    expect((await resolveIn()).warnings.join('\n')).not.toContain('apiLanguage');
   });
 
   it('wrong types are errors listing every path, and nothing is applied', async () => {

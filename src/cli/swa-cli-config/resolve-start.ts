@@ -102,7 +102,7 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
  * `--config-name` names one. A folder that does not exist is not looked for under a configuration's
  * `appLocation` either: it stays an error naming the folder, as in the SWA CLI.
  */
-function targetNamed(
+export function targetNamed(
   selected: SelectedConfiguration,
   target: string | undefined,
   isUrl: boolean,
@@ -126,7 +126,7 @@ function targetNamed(
 }
 
 /** The positional URL or folder joins the command-line layer, as `--app-devserver-url` or `--output-location`. */
-function withPositional(
+export function withPositional(
   flags: SwaCliOptions,
   url: string | undefined,
   folder: string | undefined,
@@ -189,15 +189,39 @@ function resolveApp(
       ...(skip === undefined ? {} : { configSkipDir: skip }),
     };
   }
+  const { appDir, configDir } = resolveAppFolder(layers, folderArg, selected, cwd);
+  return { appDir, appLocation, configDir };
+}
+
+/**
+ * The folder of a built app, `appLocation/outputLocation`, and where its staticwebapp.config.json is:
+ * `swaConfigLocation`, else `appLocation`, else (without an appLocation anywhere) the folder itself, as
+ * `portico start <appDir>` has it. `configNamed` is true when `swaConfigLocation` said so. Used by
+ * `start` (without a dev server) and `deploy`.
+ */
+export function resolveAppFolder(
+  layers: readonly OptionLayer[],
+  folderArg: string | undefined,
+  selected: SelectedConfiguration,
+  cwd: string,
+): Required<Pick<ResolvedStart, 'appDir' | 'configDir' | 'appLocation'>> & { readonly configNamed: boolean } {
+  const explicitAppLocation = pickPath(layers, 'appLocation');
+  const appLocation = explicitAppLocation ?? cwd;
+  const swaConfigLocation = pickPath(layers, 'swaConfigLocation');
+  const source = pickGroup(layers, ['outputLocation']);
   const output = source?.options.outputLocation;
   const appDir =
     output === undefined ? appLocation : findOutputFolder(appLocation, output, source?.baseDir ?? cwd);
   if (appDir === undefined) {
     throw missingFolderError(explicitAppLocation, String(output), folderArg, selected, cwd);
   }
-  // Without an appLocation anywhere, the folder served holds the config (Portico's `portico start <appDir>`).
   const configHome = explicitAppLocation ?? appDir;
-  return { appDir, appLocation, configDir: swaConfigLocation ?? configHome };
+  return {
+    appDir,
+    appLocation,
+    configDir: swaConfigLocation ?? configHome,
+    configNamed: swaConfigLocation !== undefined,
+  };
 }
 
 /** A dev server URL must be an http(s) URL with a host (`http://localhost:5173`). */

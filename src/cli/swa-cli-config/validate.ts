@@ -92,11 +92,14 @@ function checkKey(key: string, raw: unknown, path: string, findings: Findings): 
     }
     return;
   }
-  if (key === 'apiLanguage' && typeof raw === 'string' && raw.trim().toLowerCase() !== 'node') {
-    // Every /api call would be a 404 with the API left out: say so before anything starts.
-    findings.errors.push(
-      `${path}: the API is ${JSON.stringify(raw)}, and Portico runs Node.js Functions apps only; run that API with Azure Functions Core Tools (func start) and give its URL as apiDevserverUrl (e.g. "http://localhost:7071") instead of apiLocation`,
-    );
+  if (key === 'apiLanguage' && typeof raw === 'string') {
+    // Node is what Portico runs: nothing to say. Another language: every /api call would be a 404 with
+    // the API left out, so say so before anything starts.
+    if (raw.trim().toLowerCase() !== 'node') {
+      findings.errors.push(
+        `${path}: the API is ${JSON.stringify(raw)}, and Portico runs Node.js Functions apps only; run that API with Azure Functions Core Tools (func start) and give its URL as apiDevserverUrl (e.g. "http://localhost:7071") instead of apiLocation`,
+      );
+    }
     return;
   }
   const ignored = IGNORED_SWA_CLI_KEYS[key];

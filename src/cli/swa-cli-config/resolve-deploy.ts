@@ -1,0 +1,58 @@
+/**
+ * Resolves what `portico deploy [configName|folder]` deploys, as `swa deploy` does: the built app
+ * (`appLocation/outputLocation`, or the folder given), the API (`apiLocation`) and where the app's
+ * staticwebapp.config.json is (`swaConfigLocation`, else `appLocation`), from the command line,
+ * swa-cli.config.json and `SWA_CLI_*` variables. A folder argument leaves the file's configurations out
+ * unless `--config-name` names one, as for `portico start`.
+ */
+import { PorticoError } from '../../shared/errors.js';
+import { createLayers, pickGroup, pickPath, type ResolveInput } from './layers.js';
+import { resolveAppFolder, targetNamed, withPositional } from './resolve-start.js';
+import { selectConfiguration } from './select.js';
+
+/** What `portico deploy` packs, with absolute paths. */
+export interface ResolvedDeploy {
+  /** The built front end. */
+  readonly appDir: string;
+  readonly apiDir?: string;
+  /** Where the app's staticwebapp.config.json is looked for when it is not in {@link appDir}. */
+  readonly configDir: string;
+  /** True when `swaConfigLocation` names {@link configDir}: its config is the one deployed. */
+  readonly configNamed: boolean;
+  /** The folder of the swa-cli.config.json read, if any (a config left there is worth a warning). */
+  readonly projectDir?: string;
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** Merges the layers (flags > file > variables); a user error when nothing names the folder to deploy. */
+export async function resolveDeployOptions(input: ResolveInput): Promise<ResolvedDeploy> {
+  const positional = input.positional?.trim() || undefined;
+  const chosen = await selectConfiguration({
+    command: 'deploy',
+    positional,
+    configPath: input.configPath,
+    configName: input.configName,
+    cwd: input.cwd,
+  });
+  const folderArg = chosen.positionalIsName ? undefined : positional;
+  const selected = targetNamed(chosen, folderArg, false, input);
+  const layers = createLayers(withPositional(input.flags, undefined, folderArg), selected, input);
+  if (pickGroup(layers, ['appLocation', 'outputLocation']) === undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      'Name the folder to deploy: portico deploy <folder of the built app>, --output-location (with --app-location), or a swa-cli.config.json configuration with outputLocation.',
+    );
+  }
+  const { appDir, configDir, configNamed } = resolveAppFolder(layers, folderArg, selected, input.cwd);
+  const apiDir = pickPath(layers, 'apiLocation');
+  return {
+    appDir,
+    configDir,
+    configNamed,
+    ...(apiDir === undefined ? {} : { apiDir }),
+    ...(selected.dir === undefined ? {} : { projectDir: selected.dir }),
+    warnings: selected.warnings,
+    notes: selected.notes,
+  };
+}
