@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type PackedFolder, SITE_CONFIG_FILE, withFile } from '../client/index.js';
-import { loadConfig } from '../config/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { writeNote } from './output.js';
 
@@ -52,6 +51,8 @@ function isSiteConfig(file: { readonly path: string }): boolean {
 
 /** The config in `place.dir` (at its top, else the shallowest below), found as `portico start` finds it. */
 async function findConfig(place: ConfigPlace): Promise<string | undefined> {
+  // Loaded only here: a deploy of a folder that holds its config never needs the config plane.
+  const { loadConfig } = await import('../config/index.js');
   const loaded = await loadConfig({ appDir: place.dir });
   if (loaded.file === undefined && place.named) {
     throw new PorticoError(
