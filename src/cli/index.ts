@@ -8,10 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
+import { keepInspectorClosed } from '../shared/inspector-signal.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
 export async function runCli(argv: readonly string[]): Promise<void> {
+  // Before anything slow: a SIGUSR1 must never open Node's inspector (shared/inspector-signal.ts).
+  keepInspectorClosed();
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
     .version(readPackageVersion(), '-v, --version', 'print the version of Portico')

@@ -22,6 +22,7 @@ import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
+import { hasOperatorProxy, type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
 import {
   createNpmLog,
   createRedactor,
@@ -164,8 +165,12 @@ export async function installDependencies(
   const timeoutMs = options.timeoutMs ?? INSTALL_TIMEOUT_MS;
   const home = options.homeDir ?? (await mkdtemp(join(tmpdir(), 'portico-npm-')));
   await makePrivateDir(home);
-  const env = npmEnvironment(home);
-  const settings = operatorNpmSettings();
+  const operator = operatorNpmSettings();
+  // Without a proxy of the operator's, npm goes through the guard (install-guard.ts), and the operator's
+  // noproxy list would only let it around it.
+  const guard = hasOperatorProxy(operator) ? undefined : await startInstallGuard(operatorHosts(operator));
+  const settings = guard === undefined ? operator : withoutNoProxy(operator);
+  const env = { ...npmEnvironment(home), ...(guard === undefined ? {} : proxyEnvironment(guard.url)) };
   await writeFile(join(home, '.npmrc'), userConfigOf(settings), { mode: 0o600 });
   await writeFile(join(home, GLOBAL_CONFIG), '', { mode: 0o600 });
   const projectFile = join(apiDir, '.npmrc');
@@ -192,7 +197,11 @@ export async function installDependencies(
     if (options.homeDir === undefined) {
       await rm(home, { recursive: true, force: true });
     }
+    await guard?.close();
   });
+  for (const line of refusedLines(guard)) {
+    npmLog.line(line);
+  }
   // npm writes with the process umask (0644 files): the installed files, and its cache, become private
   // like the rest of the data folder.
   await tightenTree(apiDir);
@@ -204,6 +213,12 @@ export async function installDependencies(
     ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
     : `failed (exit code ${code})`;
   const log = clipLog(npmLog.finish(failed ? why : 'finished'));
+  if (failed && guard !== undefined && guard.refused.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_API_INVALID',
+      `Installing the API's dependencies failed: npm was sent to ${guard.refused.slice(0, 3).join('; ')}. A deployed API's .npmrc registries, package.json dependencies and package-lock.json \`resolved\` URLs (and what those registries answer) may not lead to the server's loopback or link-local addresses; the previous deployment keeps serving. Use a registry or git host others can reach, or deploy the API with its node_modules folder. Last output of npm:\n${npmLog.output().slice(-1500)}`,
+    );
+  }
   if (failed) {
     throw new PorticoError('DEPLOY_API_INVALID', describeInstallFailure(why, npmLog.output()));
   }
@@ -397,6 +412,29 @@ function configKeyOf(name: string): string {
   }
   const key = name.slice('npm_config_'.length);
   return key.startsWith('//') ? key : key.replace(/(?!^)_/g, '-').toLowerCase();
+}
+
+/** The operator's settings without a `no_proxy` list, which would let npm bypass the guard. */
+function withoutNoProxy(settings: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([name]) => !/^(?:no_proxy|npm_config_noproxy)$/i.test(name)),
+  );
+}
+
+/** npm's proxy (its environment outranks any .npmrc), and git's for a git dependency over HTTP(S). */
+function proxyEnvironment(url: string): Record<string, string> {
+  return {
+    npm_config_proxy: url,
+    npm_config_https_proxy: url,
+    http_proxy: url,
+    https_proxy: url,
+    HTTPS_PROXY: url,
+  };
+}
+
+/** The deployment log's lines about what the guard refused. */
+function refusedLines(guard: InstallGuard | undefined): string[] {
+  return (guard?.refused ?? []).map((what) => `refused: npm was sent to ${what}`);
 }
 
 function npmEnvironment(home: string): Record<string, string> {

@@ -4,6 +4,7 @@
  * counters and change news of the workers (cluster-ipc.ts), and on SIGTERM lets every worker drain.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { onSigusr1 } from '../shared/inspector-signal.js';
 import { servePrimaryState } from './cluster-ipc.js';
 
 /** Options of {@link runClusterPrimary}. */
@@ -94,6 +95,7 @@ function superviseUntilStopped(
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
         process.off('SIGHUP', reopen);
+        onSigusr1(undefined);
         cluster.off('exit', onExit);
         resolve(worstExit);
       }
@@ -144,6 +146,7 @@ function superviseUntilStopped(
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     process.on('SIGHUP', reopen);
+    onSigusr1(reopen);
   });
 }
 

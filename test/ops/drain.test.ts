@@ -4,7 +4,7 @@
  * answers until the test releases them (no timing).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,7 +62,7 @@ interface Node {
 }
 
 async function startNode(
-  options: { accessLog?: boolean | string; drainTimeoutSeconds?: number } = {},
+  options: { accessLog?: boolean | string; drainTimeoutSeconds?: number; workers?: number } = {},
 ): Promise<Node> {
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
   const accessLog = typeof options.accessLog === 'string' ? options.accessLog : join(dataDir, 'access.log');
@@ -73,6 +73,7 @@ async function startNode(
       ...(options.drainTimeoutSeconds === undefined
         ? []
         : ['--drain-timeout', String(options.drainTimeoutSeconds)]),
+      ...(options.workers === undefined ? [] : ['--workers', String(options.workers)]),
     ],
     30_000,
   );
@@ -260,4 +261,42 @@ describe('portico serve drains on SIGTERM', () => {
     expect(await node.exited).toBe(1);
     expect(await held).toBeInstanceOf(Error);
   }, 90_000);
+});
+
+describe('portico serve on SIGUSR1 (what a logrotate set up for nginx sends)', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch(() => undefined);
+    }
+  });
+
+  for (const workers of [undefined, 2]) {
+    it(`reopens the access log as on SIGHUP and never opens Node's debugger${workers === undefined ? '' : ` (--workers ${workers})`}`, async () => {
+      const node = await startNode({ accessLog: true, ...(workers === undefined ? {} : { workers }) });
+      cleanups.push(
+        async () => node.cli.child.kill('SIGKILL'),
+        () => rm(node.dataDir, { recursive: true, force: true }),
+      );
+      const get = () => send(`http://127.0.0.1:${node.port}/`, { headers: { host: 'nosite.portico.test' } });
+      const logged = async (response: TestResponse) =>
+        (await readFile(node.accessLog, 'utf8').catch(() => '')).includes(
+          String(response.header('x-ms-request-id')),
+        );
+      if (workers !== undefined) {
+        // The primary forwards the signal to its workers once they all serve.
+        await eventually(async () => node.cli.stderr().includes('worker processes serving'), 30_000);
+      }
+      const before = await get();
+      await eventually(() => logged(before));
+      await rename(node.accessLog, `${node.accessLog}.1`);
+      node.cli.child.kill('SIGUSR1');
+      await eventually(async () => existsSync(node.accessLog));
+      const after = await get();
+      await eventually(() => logged(after));
+      expect(node.cli.child.exitCode).toBeNull();
+      // Node's default for SIGUSR1 would have opened its inspector and said so here.
+      expect(node.cli.stderr()).not.toMatch(/Debugger listening|inspector/i);
+    }, 90_000);
+  }
 });

@@ -282,8 +282,11 @@ describe('API dependencies installed at deploy', () => {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
       });
       await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+      // The test registry is on loopback: the operator lets installs reach it.
+      process.env.PORTICO_NPM_ALLOWED_HOSTS = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
     });
     afterAll(async () => {
+      delete process.env.PORTICO_NPM_ALLOWED_HOSTS;
       delete process.env.PORTICO_TEST_LEAK;
       delete process.env[operatorSetting];
       await new Promise((resolve) => registry.close(resolve));
@@ -359,6 +362,49 @@ describe('API dependencies installed at deploy', () => {
     }, 120_000);
   });
 
+  describe('a tenant sending npm to the server’s own addresses', () => {
+    let internal: Server;
+    const seen: string[] = [];
+
+    beforeAll(async () => {
+      // A service of the server's on loopback, which no tenant's install may reach.
+      internal = createServer((req, res) => {
+        seen.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('internal-secret-3a7f');
+      });
+      await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => internal.close(resolve));
+    });
+
+    const cases = [
+      ['a registry in .npmrc', 'registry=http://127.0.0.1:PORT/\n', { 'portico-no-such-package': '1.0.0' }],
+      ['a tarball URL in package.json', undefined, { tiny: 'http://localhost:PORT/tiny.tgz' }],
+    ] as const;
+    for (const [what, npmrc, dependencies] of cases) {
+      it(`refuses ${what} on loopback, naming it, and the internal server gets no request`, async () => {
+        const { port } = internal.address() as AddressInfo;
+        const withPort = (text: string) => text.replace('PORT', String(port));
+        const api = await apiVariant(
+          {
+            dependencies: Object.fromEntries(Object.entries(dependencies).map(([k, v]) => [k, withPort(v)])),
+          },
+          npmrc === undefined ? {} : { '.npmrc': withPort(npmrc) },
+        );
+        const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+          apiDir: api,
+        });
+        expect(deployed.status, deployed.text).toBe(400);
+        expect(deployed.json<{ error: { message: string } }>().error.message).toMatch(
+          new RegExp(`npm was sent to (127\\.0\\.0\\.1|localhost):${port} is [^,]+, a loopback address`),
+        );
+        expect(deployed.text).not.toContain('internal-secret-3a7f');
+        expect(seen).toEqual([]);
+      }, 120_000);
+    }
+  });
+
   describe('install progress and secrets', () => {
     const secret = 'tenant-registry-token-5e1d';
     let registry: Server;
@@ -385,8 +431,10 @@ describe('API dependencies installed at deploy', () => {
       });
       await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
       port = (registry.address() as AddressInfo).port;
+      process.env.PORTICO_NPM_ALLOWED_HOSTS = `127.0.0.1:${port}`;
     });
     afterAll(async () => {
+      delete process.env.PORTICO_NPM_ALLOWED_HOSTS;
       await new Promise((resolve) => registry.close(resolve));
     });
 
@@ -496,8 +544,10 @@ describe('a git dependency of a deployed API', () => {
         .catch(() => res.writeHead(404).end());
     });
     await new Promise<void>((resolve) => gitServer.listen(0, '127.0.0.1', resolve));
+    process.env.PORTICO_NPM_ALLOWED_HOSTS = `127.0.0.1:${(gitServer.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
+    delete process.env.PORTICO_NPM_ALLOWED_HOSTS;
     await t.close();
     await removeData(t.dataDir);
     await new Promise((resolve) => gitServer.close(resolve));

@@ -20,6 +20,7 @@ import {
 import { MIN_ADMIN_TOKEN_CHARS } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
+import { onSigusr1 } from '../../shared/inspector-signal.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
   parseDatabaseUrl,
@@ -150,7 +151,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option('--verbose', 'log one line per request')
     .option(
       '--access-log <file|->',
-      'write one JSON line per request to this file (- for stdout); reopened on SIGHUP',
+      'write one JSON line per request to this file (- for stdout); reopened on SIGHUP or SIGUSR1',
     )
     .option('--metrics-public', 'serve GET /metrics on the admin port without the admin token')
     .option('--no-metrics', 'turn the Prometheus metrics off (to measure their cost)')
@@ -403,6 +404,7 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
             logger.warn(`requests still in flight after ${drainMs / 1000} s were cut`);
           }
           process.off('SIGHUP', reopen);
+          onSigusr1(undefined);
           process.off('SIGINT', stopNow);
           process.off('SIGTERM', stopNow);
           // The IPC channel of a worker would keep the process alive.
@@ -424,6 +426,8 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
     }
     process.on('SIGTERM', stop);
     process.on('SIGHUP', reopen);
+    // logrotate set up as for nginx sends USR1: reopen as on SIGHUP (and never open the inspector).
+    onSigusr1(reopen);
   });
 }
 
