@@ -338,6 +338,18 @@ function logUpgrade(storage: StorageDatabase, logger: Logger): void {
   }
 }
 
+/**
+ * A node on PostgreSQL whose admin token is its own generated file: the other nodes of that database
+ * each make their own, so the management API answers 401 on every node but the one whose token is used.
+ */
+function adminTokenWarnings(storage: StorageDatabase, file: string | undefined): string[] {
+  return storage.dialect === 'postgres' && file !== undefined
+    ? [
+        `This node's admin token is its own generated file ${file}: other nodes on this database each make their own, and a management call through a load balancer is refused (401) by the nodes whose token it is not. Set the same PORTICO_ADMIN_TOKEN on every node (docs/operations.md).`,
+      ]
+    : [];
+}
+
 interface ResolvedKey {
   readonly key: Buffer;
   readonly source: KeySource;
@@ -632,7 +644,7 @@ async function startOnStorage(
         serviceKey.source.kind === 'file'
           ? { source: 'file', file: serviceKey.source.file }
           : { source: 'environment' },
-      warnings: serviceKey.warnings,
+      warnings: [...serviceKey.warnings, ...adminTokenWarnings(storage, admin.file)],
       sandbox,
       control,
       publicUrl,

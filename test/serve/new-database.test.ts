@@ -114,4 +114,22 @@ describe.skipIf(!hasPostgres())('… with PostgreSQL', () => {
       expect.stringMatching(/holds a SQLite database, .*portico\.db, which this node does not use/),
     );
   }, 60_000);
+
+  it('warns a PostgreSQL node that makes its own admin token, which other nodes would not share', async () => {
+    const url = await freshPostgres();
+    const secretKey = 'the-service-key';
+    const own = await startTestService({
+      dataDir: await dataFolder(),
+      databaseUrl: url,
+      secretKey,
+      adminToken: '',
+    });
+    await own.close();
+    expect(own.service.warnings).toContainEqual(
+      expect.stringContaining('Set the same PORTICO_ADMIN_TOKEN on every node'),
+    );
+    const shared = await startTestService({ dataDir: await dataFolder(), databaseUrl: url, secretKey });
+    await shared.close();
+    expect(shared.service.warnings.filter((w) => w.includes('PORTICO_ADMIN_TOKEN'))).toEqual([]);
+  }, 60_000);
 });
