@@ -21,6 +21,7 @@ import npa from 'npm-package-arg';
 import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
+import { parseJsonText } from '../shared/json-text.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
 import { hasOperatorProxy, type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
 import {
@@ -257,14 +258,11 @@ function clipLog(log: string): string {
 }
 
 function parsePackageFile(text: string, name: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new PorticoError(
-      'DEPLOY_API_INVALID',
-      `The API's ${name} is not valid JSON: ${(cause as Error).message}.`,
-    );
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    throw new PorticoError('DEPLOY_API_INVALID', `The API's ${name} is not valid JSON: ${parsed.reason}.`);
   }
+  return parsed.value;
 }
 
 /** `package.json` entries that resolve on disk, as `field.name: "spec"` lines. */

@@ -8,6 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { isRecord } from '../shared/guards.js';
+import { parseJsonText } from '../shared/json-text.js';
 import type { Logger } from '../shared/logger.js';
 import { forwardLines } from './_logs.js';
 
@@ -58,7 +60,8 @@ export async function prepareApiBuild(options: ApiBuildOptions): Promise<ApiBuil
 
 async function readPackage(apiDir: string): Promise<PackageFacts | undefined> {
   try {
-    const json = JSON.parse(await readFile(join(apiDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const parsed = parseJsonText(await readFile(join(apiDir, 'package.json'), 'utf8'));
+    const json = (parsed.ok && isRecord(parsed.value) ? parsed.value : {}) as Record<string, unknown>;
     const scripts = typeof json.scripts === 'object' && json.scripts !== null ? json.scripts : {};
     return typeof json.main === 'string'
       ? { main: json.main.replace(/^\.\//, ''), scripts: scripts as Record<string, string> }

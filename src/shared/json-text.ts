@@ -1,7 +1,7 @@
 /**
  * Reads the JSON of a file people write (host.json, package.json, function.json, local.settings.json,
- * routes.json): a UTF-8 byte order mark is skipped, as the Functions host and npm skip it, and a syntax
- * error says its line and column.
+ * routes.json): a UTF-8 byte order mark is skipped, as the Functions host and npm skip it, a syntax
+ * error says its line and column, and a file saved as UTF-16 (Windows PowerShell 5.1's `>`) says so.
  */
 import { findJsonSyntaxError, type JsonSyntaxError } from './json-syntax.js';
 
@@ -19,6 +19,9 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | Json
   try {
     return { ok: true, value: JSON.parse(clean) };
   } catch (error) {
+    if (looksUtf16(clean)) {
+      return { ok: false, reason: UTF16_REASON, syntax: undefined, error };
+    }
     const syntax = findJsonSyntaxError(clean);
     return {
       ok: false,
@@ -30,4 +33,13 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | Json
       error,
     };
   }
+}
+
+/** Why a file of UTF-16 read as UTF-8 is not what it says: the fix, for any file people write. */
+export const UTF16_REASON =
+  'the file is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';
+
+/** UTF-16 read as UTF-8: its byte order mark reads as two replacement characters, ASCII as NUL-interleaved. */
+export function looksUtf16(text: string): boolean {
+  return text.startsWith('\uFFFD\uFFFD') || text.includes('\0');
 }

@@ -149,7 +149,8 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
 
   it('reads ./.env as the SWA CLI does: its values reach the --run command, which gets BROWSER=none; set ones win', async () => {
     const dir = await writeApp({ 'index.html': 'home' });
-    await writeFile(join(dir, '.env'), 'FROM_DOTENV=yes\nALREADY_SET=from-file\n');
+    // Saved on Windows: a byte order mark and CRLF line ends.
+    await writeFile(join(dir, '.env'), '\uFEFFFROM_DOTENV=yes\r\nALREADY_SET=from-file\r\n');
     const script =
       "require('fs').writeFileSync('seen.txt', [process.env.FROM_DOTENV, process.env.ALREADY_SET, process.env.BROWSER].join())";
     const cli = await startCli(['start', '.', '--port', '0', '--run', `node -e "${script}"`], READY_MS, {

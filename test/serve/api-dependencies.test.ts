@@ -185,11 +185,13 @@ describe('API dependencies installed at deploy', () => {
     expect(await pidOf()).not.toBe(pid);
   }, 120_000);
 
-  it('installs again when package.json changes', async () => {
+  it('installs again when package.json changes, read past the byte order mark Visual Studio writes', async () => {
     const changed = await apiVariant({
       dependencies: { '@azure/functions': '^4.16.5' },
       description: 'changed',
     });
+    const file = join(changed, 'package.json');
+    await writeFile(file, `\uFEFF${await readFile(file, 'utf8')}`);
     const app = await writeApp({ 'index.html': 'v3' });
     const deployed = await deployFolders(t.service, token, app, { apiDir: changed });
     expect(deployed.status, deployed.text).toBe(200);

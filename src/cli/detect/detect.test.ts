@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,18 @@ describe('detectProject', () => {
   it('finds the Functions API by its host.json, with its build script', async () => {
     const detected = await detectProject(join(PROJECTS, 'vite'));
     expect(detected).toMatchObject({ apiLocation: 'api', apiBuildCommand: 'npm run build' });
+  });
+
+  it('reads a package.json saved with a byte order mark (Visual Studio, PowerShell 5.1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-detect-'));
+    try {
+      await cp(join(PROJECTS, 'vite'), dir, { recursive: true });
+      const file = join(dir, 'package.json');
+      await writeFile(file, `\uFEFF${await readFile(file, 'utf8')}`);
+      expect(await detectProject(dir)).toMatchObject({ framework: 'Vite', outputLocation: 'dist' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('plain HTML: the folder holding index.html is served as it is, with no commands', async () => {

@@ -7,6 +7,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
+import { parseJsonText } from '../../shared/json-text.js';
 import { type FrameworkDefinition, matchFramework, type PackageFacts } from './frameworks.js';
 
 /** What detection found, with locations relative to the project folder (SWA CLI key names). */
@@ -229,8 +230,8 @@ async function readText(file: string): Promise<string> {
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return isRecord(value) ? value : undefined;
+    const parsed = parseJsonText(await readFile(file, 'utf8'));
+    return parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
   } catch {
     return undefined;
   }

@@ -28,7 +28,9 @@ export async function writeConfiguration(
   const text = await readExisting(file);
   const configurations = text === undefined ? {} : parseSwaCliConfigText(text, file).configurations;
   const existing =
-    text === undefined ? { $schema: SWA_CLI_SCHEMA_URL } : (JSON.parse(text) as Record<string, unknown>);
+    text === undefined
+      ? { $schema: SWA_CLI_SCHEMA_URL }
+      : (JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>);
   if (Object.hasOwn(configurations, name) && !overwrite) {
     throw new PorticoError(
       'CLI_INIT_CONFLICT',

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRecord } from '../../shared/guards.js';
+import { parseJsonText } from '../../shared/json-text.js';
 
 /** Packages `worker/` imports at run time (keep in step with its imports; the sandbox tests load them). */
 export const WORKER_PACKAGES: readonly string[] = ['zod', 'tinyglobby', '@azure/functions-v3'];
@@ -69,7 +71,10 @@ async function findPackage(from: string, name: string): Promise<string | undefin
 
 async function dependenciesOf(folder: string): Promise<string[]> {
   const text = await readFile(join(folder, 'package.json'), 'utf8').catch(() => '{}');
-  const pkg = JSON.parse(text) as { dependencies?: Record<string, string> };
+  const parsed = parseJsonText(text);
+  const pkg = (parsed.ok && isRecord(parsed.value) ? parsed.value : {}) as {
+    dependencies?: Record<string, string>;
+  };
   return Object.keys(pkg.dependencies ?? {});
 }
 
