@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { assertNodeFunctionsApp } from './app-language.js';
 import { validateAppSettings } from './settings.js';
 
 /** Files of which at least one marks an Azure Functions app folder. */
@@ -26,6 +27,10 @@ export async function assertApiFolder(apiDir: string): Promise<void> {
       `${apiDir} has neither host.json nor package.json; point to the folder of your Azure Functions app (the one holding host.json)`,
     );
   }
+  assertNodeFunctionsApp(
+    apiDir,
+    'Run it with Azure Functions Core Tools instead (`func start` in that folder); `portico start` reaches it with --api-devserver-url http://localhost:7071.',
+  );
 }
 
 /** Throws a user error listing every problem of the app settings. */

@@ -109,6 +109,16 @@ describe('createFunctionsHost: start', () => {
     expect(error.message).toContain('0.3 s');
   });
 
+  it('refuses a .NET app (portico functions start, or one deployed to serve) saying how to run it', async () => {
+    const dotnet = await mkdtemp(join(tmpdir(), 'portico-dotnet-'));
+    await writeFile(join(dotnet, 'host.json'), '{"version":"2.0"}');
+    await writeFile(join(dotnet, 'api.csproj'), '<Project />');
+    const error = await rejection(openHost({ apiDir: dotnet }).start());
+    expect(error.code).toBe('FUNCTIONS_APP_NOT_NODE');
+    expect(error.message).toContain('api.csproj: it is a .NET Functions app');
+    expect(error.message).toContain('func start');
+  });
+
   it('refuses a missing folder and a folder that is not a Functions app', async () => {
     const missing = await rejection(openHost({ apiDir: '/nonexistent/portico-api' }).start());
     expect(missing.code).toBe('FUNCTIONS_APP_NOT_FOUND');

@@ -23,6 +23,8 @@ export interface RequestLabels {
 export interface Metrics {
   /** Counts one finished request and its duration. */
   observeRequest(labels: RequestLabels, status: number, seconds: number): void;
+  /** Drops every series labelled with this site's environment (it was deleted). */
+  forgetEnvironment(site: string, environment: string): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -61,6 +63,7 @@ export function createMetrics(state?: NodeState): Metrics {
   const renderNode = joinClusterMetrics(registry);
   return {
     observeRequest: (labels, status, seconds) => requests.observe(labels, status, seconds),
+    forgetEnvironment: (site, environment) => requests.forget(site, environment),
     render: () => (renderNode === undefined ? registry.metrics() : renderNode()),
     contentType: registry.contentType,
     close() {

@@ -54,6 +54,18 @@ export class RequestMetrics {
     observe(cell.latency, this.#bounds, seconds);
   }
 
+  /**
+   * Drops the series of a site's environment (deleted, or the site deleted): without this they stay on
+   * `/metrics` until the node restarts, and preview environments would grow the series count for ever.
+   */
+  forget(site: string, environment: string): void {
+    const environments = this.#cells.get(site);
+    environments?.delete(environment);
+    if (environments?.size === 0) {
+      this.#cells.delete(site);
+    }
+  }
+
   #cell(labels: RequestLabels): Cell {
     const kinds = innerMap(innerMap(this.#cells, labels.site), labels.environment);
     let cell = kinds.get(labels.kind);

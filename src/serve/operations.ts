@@ -88,6 +88,10 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
   const metrics: Metrics | undefined = deps.metrics
     ? createMetrics({ unservableEnvironments: () => deps.table.unservableCount() })
     : undefined;
+  // A deleted site's or environment's series go with it (each worker's registry with `--workers`).
+  const stopForgetting = deps.table.onEnvironmentGone((site, environment) =>
+    metrics?.forgetEnvironment(site, environment),
+  );
   let accessLog: AccessLog | undefined;
   try {
     accessLog =
@@ -99,6 +103,7 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
             onError: (message) => deps.logger.warn(message),
           });
   } catch (error) {
+    stopForgetting();
     metrics?.close();
     throw error;
   }
@@ -125,6 +130,7 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     reopenLogs: () => accessLog?.reopen(),
     async close() {
       await traffic?.close();
+      stopForgetting();
       metrics?.close();
       await accessLog?.close();
     },

@@ -39,8 +39,17 @@ export interface SiteTable extends EdgeStateProvider {
   unservableCount(): number;
   /** The site and environment names served at a host name (for metrics and the access log). */
   describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
+  /**
+   * Calls `listener` with each environment this node stops serving at every host name (the environment or
+   * its site was deleted), so that what is kept per environment (metrics series) goes too; returns the
+   * function that stops it.
+   */
+  onEnvironmentGone(listener: EnvironmentGoneListener): () => void;
   close(): Promise<void>;
 }
+
+/** Told the site and environment names of an environment no longer served. */
+export type EnvironmentGoneListener = (site: string, environment: string) => void;
 
 /** How long an environment that could not be made ready waits for its next attempt, by default. */
 const RETRY_BROKEN_MS = 30_000;
@@ -62,7 +71,9 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   let syncing: Promise<void> | undefined;
   const retryBrokenMs = deps.retryBrokenMs ?? RETRY_BROKEN_MS;
 
+  const goneListeners = new Set<EnvironmentGoneListener>();
   const install = async (entries: readonly ServingEntry[], hostnames: Iterable<string>) => {
+    const before = environmentsOf(runtimes.values());
     const seen = new Set<string>();
     for (const entry of entries) {
       seen.add(entry.hostname);
@@ -82,6 +93,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
         replace(hostname, undefined);
       }
     }
+    tellGone(before, environmentsOf(runtimes.values()), goneListeners);
   };
   const replace = (hostname: string, next: EnvironmentRuntime | undefined) => {
     const previous = runtimes.get(hostname);
@@ -203,6 +215,10 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       const entry = runtimes.get(hostname)?.entry;
       return entry === undefined ? undefined : { site: entry.siteName, environment: entry.environmentName };
     },
+    onEnvironmentGone(listener) {
+      goneListeners.add(listener);
+      return () => goneListeners.delete(listener);
+    },
     async functionsOf(hostname: string) {
       return runtimes.get(hostname)?.api?.functions();
     },
@@ -226,6 +242,33 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     },
   };
   return table;
+}
+
+/** The environments served, as `[site, environment]` by one key each (a custom domain is one more host). */
+function environmentsOf(runtimes: Iterable<EnvironmentRuntime>): Map<string, readonly [string, string]> {
+  const environments = new Map<string, readonly [string, string]>();
+  for (const { entry } of runtimes) {
+    environments.set(JSON.stringify([entry.siteName, entry.environmentName]), [
+      entry.siteName,
+      entry.environmentName,
+    ]);
+  }
+  return environments;
+}
+
+/** Tells `listeners` of each environment of `before` that `after` no longer has. */
+function tellGone(
+  before: ReadonlyMap<string, readonly [string, string]>,
+  after: ReadonlyMap<string, readonly [string, string]>,
+  listeners: ReadonlySet<EnvironmentGoneListener>,
+): void {
+  for (const [key, [site, environment]] of before) {
+    if (!after.has(key)) {
+      for (const listener of listeners) {
+        listener(site, environment);
+      }
+    }
+  }
 }
 
 async function readChanges(

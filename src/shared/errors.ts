@@ -18,6 +18,12 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the API folder is missing or holds no host.json or package.json',
   },
+  FUNCTIONS_APP_NOT_NODE: {
+    status: 400,
+    expose: true,
+    summary:
+      'the API folder holds a Functions app Portico does not run (.NET, Python, Java, PowerShell or a custom handler)',
+  },
   FUNCTIONS_APP_DIR_MISSING: { status: 500, expose: true, summary: 'the API folder does not exist' },
   FUNCTIONS_MAIN_NOT_FOUND: {
     status: 500,

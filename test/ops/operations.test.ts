@@ -256,6 +256,32 @@ describe('portico serve operations', () => {
     expect(rotated).not.toContain(String(id));
     expect((await stat(logFile)).mode & 0o777).toBe(0o600);
   });
+
+  it("drops a deleted environment's series, then a deleted site's, and keeps the others'", async () => {
+    const created = await t.admin('PUT', `${SITES_PATH}/gone`, { sku: { name: 'Standard' } });
+    const { defaultHostname, apiKey } = created.json<{
+      properties: { defaultHostname: string; apiKey: string };
+    }>().properties;
+    const app = await writeApp({ 'index.html': '<h1>gone</h1>' });
+    for (const environment of ['production', 'pr7']) {
+      expect((await deployFolders(t.service, apiKey, app, { environment })).status).toBe(200);
+    }
+    expect((await t.get(defaultHostname, '/')).status).toBe(200);
+    expect((await t.get(defaultHostname.replace('.', '-pr7.'), '/')).status).toBe(200);
+    expect((await t.get(shop, '/')).status).toBe(200);
+    const labelled = async (labels: Record<string, string>) =>
+      (await scrape()).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    expect((await labelled({ site: 'gone', environment: 'pr7' })).length).toBeGreaterThan(0);
+    expect((await labelled({ site: 'gone', environment: 'production' })).length).toBeGreaterThan(0);
+
+    expect((await t.admin('DELETE', `${SITES_PATH}/gone/builds/pr7`)).status).toBe(200);
+    await eventually(async () => (await labelled({ site: 'gone', environment: 'pr7' })).length === 0);
+    expect((await labelled({ site: 'gone', environment: 'production' })).length).toBeGreaterThan(0);
+
+    expect((await t.admin('DELETE', `${SITES_PATH}/gone`)).status).toBeLessThan(300);
+    await eventually(async () => (await labelled({ site: 'gone' })).length === 0);
+    expect((await labelled({ site: 'shop', environment: 'production' })).length).toBeGreaterThan(0);
+  });
 });
 
 /** A session cookie of the site `shop`, sealed by the service; `expiresAt` in seconds (default: in an hour). */

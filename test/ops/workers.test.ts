@@ -10,10 +10,10 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, send } from '../helpers/app.js';
+import { eventually, send, writeApp } from '../helpers/app.js';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import { type RunningCli, runCli, startCli, timeoutFor } from '../helpers/cli.js';
-import { PROVIDERS_PATH } from '../helpers/service.js';
+import { PROVIDERS_PATH, SITES_PATH } from '../helpers/service.js';
 import { parsePrometheus, sampleValue } from './prometheus.js';
 
 const SVC = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/limits`;
@@ -128,6 +128,31 @@ describe('portico serve --workers 4 (SQLite, no Redis)', () => {
     const calls = (status: string) =>
       sampleValue(samples, 'portico_gateway_calls_total', { service: 'limits', api: 'echo', status });
     expect([calls('2xx'), calls('429')]).toEqual([10, 5]);
+  });
+
+  it("drops a deleted site's series from every worker's registry", {
+    timeout: timeoutFor(1, 60_000),
+  }, async () => {
+    const created = await admin('PUT', `${SITES_PATH}/brief`, { sku: { name: 'Standard' } });
+    const host = created.json<{ properties: { defaultHostname: string } }>().properties.defaultHostname;
+    const app = await writeApp({ 'index.html': '<h1>brief</h1>' });
+    const deployed = await runCli(['deploy', app, '--site', 'brief', '--url', adminUrl, '--token', token]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    // Fresh connections go to the workers in turn: every worker counts some of these.
+    await eventually(async () => {
+      const statuses = await Promise.all([0, 1, 2, 3].map(() => getFresh(port, host, '/')));
+      return statuses.every((status) => status === 200);
+    }, 20_000);
+    for (let i = 0; i < 8; i++) {
+      expect(await getFresh(port, host, '/')).toBe(200);
+    }
+    const briefSeries = async () => {
+      const scrape = await send(`${adminUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      return parsePrometheus(scrape.text).filter((sample) => sample.labels.site === 'brief');
+    };
+    expect((await briefSeries()).length).toBeGreaterThan(0);
+    expect((await admin('DELETE', `${SITES_PATH}/brief`)).status).toBeLessThan(300);
+    await eventually(async () => (await briefSeries()).length === 0, 20_000);
   });
 
   it('replaces a worker killed under load and keeps answering', async () => {

@@ -5,10 +5,15 @@
  * swa-cli.config.json and `SWA_CLI_*` variables. A folder argument leaves the file's configurations out
  * unless `--config-name` names one, as for `portico start`.
  */
+import { assertNodeFunctionsApp } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
 import { createLayers, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { resolveAppFolder, targetNamed, withPositional } from './resolve-start.js';
 import { selectConfiguration } from './select.js';
+
+/** What to do with an API Portico cannot run: host it elsewhere and link it. */
+const HOST_IT_ELSEWHERE =
+  'Nothing was sent: a deployment of it could not run. Deploy the site without --api (apiLocation), host the API where it runs (an Azure Function App, or `func start` on a server) and link the environment to it: portico webapp create <name> --backend-url <its URL>, then portico link --site <site> --backend-type webapp --resource <name>.';
 
 /** What `portico deploy` packs, with absolute paths. */
 export interface ResolvedDeploy {
@@ -46,6 +51,9 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
   }
   const { appDir, configDir, configNamed } = resolveAppFolder(layers, folderArg, selected, input.cwd);
   const apiDir = pickPath(layers, 'apiLocation');
+  if (apiDir !== undefined) {
+    assertNodeFunctionsApp(apiDir, HOST_IT_ELSEWHERE);
+  }
   return {
     appDir,
     configDir,

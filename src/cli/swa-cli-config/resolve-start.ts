@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { assertNodeFunctionsApp, RUN_WITH_CORE_TOOLS } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
 import { readFuncArgs } from './func-args.js';
 import type { SwaCliOptions } from './keys.js';
@@ -306,6 +307,8 @@ function resolveApi(layers: readonly OptionLayer[], warnings: string[]): ApiPart
       `${where} "${apiLocation}" names ${apiDir}, which is not a folder. Fix the path (it is relative to ${layer.source === 'environment' ? 'the current folder' : "the file's folder"}), or remove it to start without an API.`,
     );
   }
+  // Said before anything is built or started: the worker would find no functions, and /api answer 404.
+  assertNodeFunctionsApp(apiDir, RUN_WITH_CORE_TOOLS);
   return { apiDir };
 }
 
