@@ -109,6 +109,10 @@ describe('/api proxy', () => {
     const before = backend.requests.length;
     expect((await app.fetch('/api/admin;x/y')).status).toBe(401);
     expect((await app.fetch('/api/admin%3Bx/y')).status).toBe(401);
+    // Repeated and trailing slashes too, which Tomcat merges and Spring matches past.
+    expect((await app.fetch('/api/;/admin/y')).status).toBe(401);
+    expect((await app.fetch('/api//admin/y')).status).toBe(401);
+    expect((await app.fetch('/api/offers/1//', { headers: { cookie: user() } })).status).toBe(403);
     expect((await app.fetch('/api/x/..;/admin/y')).status).toBe(400);
     expect((await app.fetch('/api/x/.;y/admin/y')).status).toBe(400);
     expect(backend.requests.length).toBe(before);

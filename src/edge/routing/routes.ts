@@ -15,7 +15,7 @@ import { compilePattern, type PathMatcher } from './pattern.js';
 export interface CompiledRoute {
   readonly rule: RouteRule;
   readonly matches: PathMatcher;
-  /** The rule's pattern in lower case, for API calls' lower-cased paths. */
+  /** The rule's pattern as {@link functionPathOf} writes it, for API calls' paths written so. */
   readonly matchesFolded: PathMatcher;
   readonly methods?: ReadonlySet<string>;
   /** True when the rule's pattern starts with `/api/` (only redirect and allowedRoles apply there). */
@@ -29,7 +29,7 @@ export function compileRoutes(rules: readonly RouteRule[]): readonly CompiledRou
       Object.freeze({
         rule,
         matches: compilePattern(rule.route),
-        matchesFolded: compilePattern(rule.route.toLowerCase()),
+        matchesFolded: compilePattern(functionPathOf(rule.route)),
         methods: rule.methods ? methodsOf(rule.methods) : undefined,
         isApiRule: isApiPath(rule.route),
       }),
@@ -57,9 +57,13 @@ export interface RouteQuery {
   readonly indexPath?: string;
 }
 
-/** The query of an API call (spec §10.12): its path is compared without case or `;` parameters. */
+/**
+ * The query of an API call (spec §10.12): its path is compared as {@link functionPathOf} writes it (and
+ * the rules' patterns too), without case, `;` parameters, repeated or trailing slashes: as the functions
+ * route it, and as a Java or Spring backend reads it (`/api/;/admin//` is `/api/admin`).
+ */
 export function apiRouteQuery(path: string, method: string): RouteQuery & { readonly folded: true } {
-  return { path: withoutPathParameters(path).toLowerCase(), method, folded: true };
+  return { path: functionPathOf(path), method, folded: true };
 }
 
 const PATH_PARAMETERS = /;[^/]*/g;
