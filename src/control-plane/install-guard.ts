@@ -13,6 +13,7 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { BlockList, connect, isIP, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 /** Addresses a tenant may not send npm to: loopback, link-local (cloud metadata), unspecified. */
 const FORBIDDEN = new BlockList();
@@ -23,22 +24,30 @@ FORBIDDEN.addAddress('::1', 'ipv6');
 FORBIDDEN.addAddress('::', 'ipv6');
 FORBIDDEN.addSubnet('fe80::', 10, 'ipv6');
 FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6');
+// Alibaba Cloud's metadata service, outside the link-local range.
+FORBIDDEN.addAddress('100.100.100.200', 'ipv4');
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';
 
-/** Why `address` may not be reached, or undefined. */
-export function forbiddenAddress(address: string): string | undefined {
+/**
+ * Why `address` may not be reached, or undefined: a forbidden range, or one of `own`, the server's own
+ * addresses (a service bound to all of them answers on each).
+ */
+export function forbiddenAddress(address: string, own: ReadonlySet<string> = new Set()): string | undefined {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
   const ip = mapped ?? address;
   const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  if (own.has(ip.toLowerCase()) && !FORBIDDEN.check(ip, family)) {
+    return "one of the server's own addresses";
+  }
   if (!FORBIDDEN.check(ip, family)) {
     return undefined;
   }
   if (/^(?:127\.|::1$)/.test(ip)) {
     return 'a loopback address, the server itself';
   }
-  if (/^(?:169\.254\.|fe[89ab]|fd00:ec2)/i.test(ip)) {
+  if (/^(?:169\.254\.|fe[89ab]|fd00:ec2|100\.100\.100\.200$)/i.test(ip)) {
     return 'a link-local address (the cloud metadata service)';
   }
   return 'an unspecified address, the server itself';
@@ -60,7 +69,8 @@ export interface InstallGuard {
 export async function startInstallGuard(allowed: ReadonlySet<string>): Promise<InstallGuard> {
   const refused: string[] = [];
   const tunnels = new Set<Socket>();
-  const pick = (host: string, port: number) => chooseAddress(host, port, allowed, refused);
+  const own = ownAddresses();
+  const pick = (host: string, port: number) => chooseAddress(host, port, { allowed, own }, refused);
   const server = createServer((req, res) => void forward(req, res, pick));
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     tunnels.add(socket);
@@ -114,7 +124,7 @@ export function hasOperatorProxy(settings: Readonly<Record<string, string>>): bo
 async function chooseAddress(
   host: string,
   port: number,
-  allowed: ReadonlySet<string>,
+  { allowed, own }: { readonly allowed: ReadonlySet<string>; readonly own: ReadonlySet<string> },
   refused: string[],
 ): Promise<string | undefined> {
   const name = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -123,13 +133,28 @@ async function chooseAddress(
   }
   const found = await lookup(name, { all: true }).catch(() => []);
   for (const { address } of found) {
-    const why = forbiddenAddress(address);
+    const why = forbiddenAddress(address, own);
     if (why !== undefined) {
       refused.push(`${name}:${port} is ${address}, ${why}`);
       return undefined;
     }
   }
-  return found[0]?.address ?? name;
+  const [first] = found;
+  if (first === undefined) {
+    // Connecting by name would resolve it again, to an address no one checked.
+    refused.push(`${name}:${port}, which does not resolve`);
+    return undefined;
+  }
+  return first.address;
+}
+
+/** The addresses of the server's own interfaces, in lower case. */
+function ownAddresses(): ReadonlySet<string> {
+  return new Set(
+    Object.values(networkInterfaces())
+      .flatMap((addresses) => addresses ?? [])
+      .map((info) => info.address.toLowerCase()),
+  );
 }
 
 type Pick = (host: string, port: number) => Promise<string | undefined>;

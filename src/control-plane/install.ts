@@ -427,6 +427,10 @@ function proxyEnvironment(url: string): Record<string, string> {
     http_proxy: url,
     https_proxy: url,
     HTTPS_PROXY: url,
+    // git:// takes no proxy: refused outright ("transport 'git' not allowed"), as it would reach any port.
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'protocol.git.allow',
+    GIT_CONFIG_VALUE_0: 'never',
   };
 }
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -405,6 +405,43 @@ describe('API dependencies installed at deploy', () => {
         expect(seen).toEqual([]);
       }, 120_000);
     }
+
+    it("refuses the server's own non-loopback address, where a service bound to all addresses answers", async () => {
+      const own = Object.values(networkInterfaces())
+        .flatMap((list) => list ?? [])
+        .find((info) => info.family === 'IPv4' && !info.internal)?.address;
+      if (own === undefined) {
+        return; // A machine with loopback only has no such address.
+      }
+      const everywhere = createServer((_req, res) => res.end('all-interfaces-secret'));
+      await new Promise<void>((resolve) => everywhere.listen(0, '0.0.0.0', resolve));
+      try {
+        const { port } = everywhere.address() as AddressInfo;
+        const api = await apiVariant(
+          { dependencies: { 'portico-no-such-package': '1.0.0' } },
+          { '.npmrc': `registry=http://${own}:${port}/\n` },
+        );
+        const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+          apiDir: api,
+        });
+        expect(deployed.status, deployed.text).toBe(400);
+        expect(deployed.text).toContain(`${own}:${port} is ${own}, one of the server's own addresses`);
+        expect(deployed.text).not.toContain('all-interfaces-secret');
+      } finally {
+        await new Promise((resolve) => everywhere.close(resolve));
+      }
+    }, 120_000);
+
+    it('refuses git:// dependencies, which take no proxy and could reach any port', async () => {
+      const { port } = internal.address() as AddressInfo;
+      const api = await apiVariant({ dependencies: { x: `git://127.0.0.1:${port}/x.git` } });
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toContain("transport 'git' not allowed");
+      expect(seen).toEqual([]);
+    }, 120_000);
   });
 
   describe('install progress and secrets', () => {
