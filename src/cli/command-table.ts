@@ -84,8 +84,8 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     commands: [
       summary(
         'deploy',
-        'deploy [options] <appDir>',
-        'Deploy a built front end and an optional Azure Functions API to a site',
+        'deploy [options] [target]',
+        'Deploy a built front end and an optional Azure Functions API to a site; reads swa-cli.config.json',
       ),
     ],
     load: async () => (await import('./commands/deploy.js')).registerDeployCommands,
