@@ -4,7 +4,8 @@
  * loopback, a tenant's function in a shared network included. Operators send USR1 out of habit (nginx
  * reopens its logs on it), so Portico's commands listen for it for the whole life of the process, which
  * keeps the inspector closed; what it does beyond that is the command's (`portico serve`: reopen its
- * logs, as on SIGHUP). `node --inspect` still opens the inspector on purpose.
+ * logs, as on SIGHUP). Functions workers listen too, so a tenant's worker is never opened either.
+ * `node --inspect` still opens the inspector on purpose.
  */
 
 let action: (() => void) | undefined;

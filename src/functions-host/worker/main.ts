@@ -12,6 +12,7 @@
  * the parent's `load` before the app loads.
  */
 import type { Server } from 'node:http';
+import { keepInspectorClosed } from '../../shared/inspector-signal.js';
 import type { WorkerApp } from './app-state.js';
 import { createWorkerApp } from './app-state.js';
 import { parseWorkerConfig, type WorkerConfig } from './config.js';
@@ -33,6 +34,8 @@ export const EXIT_LOAD_ERROR = 3;
 export const EXIT_START_FAILED = 1;
 
 async function main(): Promise<void> {
+  // An operator's `pkill -USR1 node` (logrotate's habit) must not open an inspector on a tenant's worker.
+  keepInspectorClosed();
   const channel = createParentChannel();
   const config = await parseConfigOrExit(channel);
   if (config.sandboxed) {
