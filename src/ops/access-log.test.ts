@@ -192,12 +192,18 @@ describe('access log', () => {
     const h = await start();
     await h.send('/.auth/invitations/secret-invitation-code?x=1');
     await h.send('/.AUTH/Invitations/secret-invitation-code');
+    await h.send('/.auth/invitations%2Fsecret-invitation-code');
+    await h.send('/.auth/%69nvitations/secret-invitation-code');
+    await h.send('/.auth//invitations/secret-invitation-code');
     await h.settle();
     await h.log.close();
     expect(await h.text()).not.toContain('secret-invitation-code');
     expect((await h.lines()).map((line) => line.path)).toEqual([
       '/.auth/invitations/[redacted]',
       '/.AUTH/Invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
     ]);
   });
 
