@@ -506,7 +506,8 @@ export async function loadRoleDirectory(
   }
   return bySite(await query.execute(), siteIds, (row) => [
     identityKey(row.provider, row.user_details),
-    splitRoles(row.roles),
+    // Roles stored before names had one rule (`team-a`, `Anonymous`) are not given: no route names them.
+    splitRoles(row.roles).filter((role) => isRoleName(role) && !isBuiltInRole(role)),
   ]);
 }
 

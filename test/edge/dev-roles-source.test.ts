@@ -107,6 +107,13 @@ describe('portico start: the roles function after the emulator’s sign-in', () 
     expect((await app.fetch('/admin/', { headers: { cookie } })).status).toBe(403);
   });
 
+  it("refuses the sign-in when the form's roles and the function's make more than 50, dropping none unseen", async () => {
+    const typed = Array.from({ length: 50 }, (_, i) => `r${i}`).join(',');
+    const failed = await signIn('boss', typed);
+    expect(failed.status).toBe(400);
+    expect(failed.text).toContain('make 51 roles, and a user holds at most 50');
+  });
+
   it('refuses the sign-in when the function gives a role no route could name, saying which', async () => {
     const failed = await signIn('odd');
     expect(failed.status).toBe(400);

@@ -93,7 +93,14 @@ export async function addRolesFromSource(
     claims: principal.claims,
     accessToken: '',
   });
-  return typeof roles === 'string'
-    ? roles
-    : { ...principal, userRoles: [...new Set([...principal.userRoles, ...roles])] };
+  if (typeof roles === 'string') {
+    return roles;
+  }
+  const userRoles = [...new Set([...principal.userRoles, ...roles])];
+  // The form's and the function's together: cutting them to fit would drop roles the routes may need.
+  const custom = userRoles.filter((role) => !isBuiltInRole(role)).length;
+  if (custom > MAX_CUSTOM_ROLES) {
+    return `Sign-in cannot finish: the form's roles and the roles function's make ${custom} roles, and a user holds at most ${MAX_CUSTOM_ROLES}; type fewer roles in the form.`;
+  }
+  return { ...principal, userRoles };
 }
