@@ -53,6 +53,16 @@ describe('resolveStartOptions', () => {
     });
   });
 
+  it('reads Windows separators as /, saying so, and refuses a drive letter', async () => {
+    await writeConfig({ web: { appLocation: '.\\app', outputLocation: 'dist\\', apiLocation: 'api\\' } });
+    const resolved = await resolveIn();
+    expect(resolved.appDir).toBe(join(project, 'app', 'dist'));
+    expect(resolved.apiDir).toBe(join(project, 'api'));
+    expect(resolved.warnings.join('\n')).toContain('"api\\\\" uses Windows separators; read as "api/"');
+    await writeConfig({ web: { appLocation: 'C:\\Users\\dev\\proj\\app' } });
+    await expect(resolveIn()).rejects.toThrow(/is a Windows absolute path, which names no folder here/);
+  });
+
   it('paths in the file are relative to the file, wherever the command runs', async () => {
     await writeConfig({ web: { appLocation: 'app', outputLocation: 'dist' } });
     const resolved = await resolveIn({

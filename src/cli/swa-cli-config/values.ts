@@ -19,6 +19,7 @@ const FALSE_WORDS = new Set(['false', '0']);
 export function checkSwaValue(kind: SwaValueKind, raw: unknown, fromText: boolean): ValueCheck {
   switch (kind) {
     case 'path':
+      return checkPath(raw);
     case 'string':
       return checkString(raw);
     case 'url':
@@ -42,6 +43,26 @@ function checkString(raw: unknown): ValueCheck {
     return { ok: false, message: `expected a non-empty string, got ${describe(raw)}` };
   }
   return { ok: true, value: raw.trim() };
+}
+
+/**
+ * A path as a teammate on Windows may have written it (`swa init` there writes `client\dist`): its
+ * separators are read as `/`, saying so; a drive letter can name no folder here.
+ */
+function checkPath(raw: unknown): ValueCheck {
+  const checked = checkString(raw);
+  if (!checked.ok || typeof checked.value !== 'string' || !checked.value.includes('\\')) {
+    return checked;
+  }
+  const text = checked.value;
+  if (/^[A-Za-z]:[\\/]/.test(text) || text.startsWith('\\\\')) {
+    return {
+      ok: false,
+      message: `${JSON.stringify(text)} is a Windows absolute path, which names no folder here; write it relative to the folder of swa-cli.config.json with / separators, e.g. "src"`,
+    };
+  }
+  const value = text.replaceAll('\\', '/');
+  return { ok: true, value, warning: `${JSON.stringify(text)} uses Windows separators; read as "${value}"` };
 }
 
 function checkUrl(raw: unknown): ValueCheck {
