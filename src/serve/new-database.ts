@@ -5,19 +5,15 @@
  * new SQLite file; `--database-url` added to a SQLite node). `--new-database` means it.
  */
 import { stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import type { Kysely } from '../shared/kysely.js';
 import { type Database, type DatabaseLocation, isNewDatabase, redactUrl } from '../storage/index.js';
-import { readKeyFile } from './key-file.js';
-import { ADMIN_TOKEN_FILE } from './secrets.js';
-import type { KeySource } from './service-key.js';
 
 /** What a start needs to judge its database. */
 export interface DatabaseHistory {
   readonly dataDir: string;
   readonly location: DatabaseLocation;
-  readonly keySource: KeySource;
   /** `--new-database`: a new database is what the operator wants. */
   readonly allowNew: boolean;
 }
@@ -26,24 +22,15 @@ export interface DatabaseHistory {
 export const SQLITE_FILE = 'portico.db';
 
 /**
- * What shows that a service ran with this data folder before, read before anything is written: the key
- * file, the admin token, the contents and the cache, and (on PostgreSQL) a SQLite database. Empty when
- * the folder is new.
+ * What shows that a service ran with this data folder before, read before anything is written: the
+ * deployment contents and cache, and (on PostgreSQL) a SQLite database. Empty when the folder is new.
  */
 export async function tracesOfPastService(history: DatabaseHistory): Promise<string[]> {
-  const { dataDir, keySource, location } = history;
+  const { dataDir, location } = history;
   const found: string[] = [];
-  // Read as a start reads it: a file that holds no key is said as such, not as a past service. A key
-  // file kept outside the data folder may have been made ahead of a first start (for several nodes).
-  if (
-    keySource.kind === 'file' &&
-    !relative(dataDir, keySource.file).startsWith('..') &&
-    (await readKeyFile(keySource.file)) !== undefined
-  ) {
-    found.push(`the service key file ${keySource.file}`);
-  }
+  // Not the key file nor the admin token: they are often made (or mounted as secrets) ahead of a first
+  // start. What a service leaves of its sites is.
   const candidates: [string, string][] = [
-    [join(dataDir, ADMIN_TOKEN_FILE), 'the admin token file'],
     [join(dataDir, 'blobs'), 'the deployment contents'],
     [join(dataDir, 'cache'), 'the deployment cache'],
     ...(location.dialect === 'postgres'

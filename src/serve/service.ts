@@ -272,7 +272,6 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   const keySource = resolveKeySource({ ...options, dataDir });
   const history: DatabaseHistory = {
     dataDir,
-    keySource,
     allowNew: options.newDatabase === true,
     location:
       options.databaseUrl === undefined

@@ -49,7 +49,7 @@ async function postgresIsNew(url: string): Promise<boolean> {
 }
 
 describe('a start that would create a new database in a data folder that served another one', () => {
-  it('SQLite: portico.db gone but the key file there is refused, writing nothing; --new-database starts', async () => {
+  it('SQLite: portico.db gone but its contents there is refused, writing nothing; --new-database starts', async () => {
     const dataDir = await dataFolder();
     const first = await startTestService({ dataDir });
     await createDeployedSite(first, 'kept', { files: { 'index.html': 'x' } });
@@ -60,7 +60,7 @@ describe('a start that would create a new database in a data folder that served 
     await expect(startTestService({ dataDir })).rejects.toMatchObject({
       code: 'SERVE_NEW_DATABASE_REFUSED',
       message: expect.stringMatching(
-        /would create a new SQLite database .*portico\.db.*shows this node served another database before: the service key file .*service-key.*Nothing was changed.*PORTICO_DATABASE_URL.*--new-database/,
+        /would create a new SQLite database .*portico\.db.*shows this node served another database before: .*the deployment contents .*blobs.*Nothing was changed.*PORTICO_DATABASE_URL.*--new-database/,
       ),
     });
     expect((await readdir(dataDir)).sort()).toEqual(before);
