@@ -49,3 +49,33 @@ async function exists(path: string): Promise<boolean> {
 function signalNumber(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15;
 }
+
+/** Windows `cmd` words a build command may have been written with, and what they are in a POSIX shell. */
+const CMD_ISMS: readonly [RegExp, string][] = [
+  [
+    /(?:^|&&|&|;)\s*set\s+[A-Za-z_][A-Za-z0-9_]*=/i,
+    '`set NAME=value` sets no variable in sh: write `NAME=value command`',
+  ],
+  [
+    /(?:^|&&|&|;|\|\|)\s*(?:copy|xcopy|del|move|rmdir\s+\/s|md)\s/i,
+    '`copy`, `xcopy`, `del`, `move` and `md` are cmd commands: use `cp`, `rm`, `mv`, `mkdir -p`, or a Node.js script',
+  ],
+  [
+    /(?:^|&&|&|;)\s*if\s+(?:not\s+)?exist\s/i,
+    '`if exist` is cmd: write `[ -e path ] && …`, or a Node.js script',
+  ],
+];
+
+/**
+ * Why a command written for Windows' `cmd` will not do here what it does there, or undefined. Commands run
+ * in a POSIX shell, on Azure's build too, so `set X=1&& npm run build` runs the build without X.
+ *
+ * @example
+ * windowsShellHint('set NODE_ENV=production&& npm run build') // '`set NAME=value` sets no variable…'
+ */
+export function windowsShellHint(command: string): string | undefined {
+  const found = CMD_ISMS.find(([pattern]) => pattern.test(command));
+  return found === undefined
+    ? undefined
+    : `this command looks written for Windows' cmd, and runs in sh here (as on Azure's build): ${found[1]}`;
+}

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PorticoError } from '../../shared/errors.js';
-import { installCommand, runShell, type ShellStep } from '../build/run.js';
+import { installCommand, runShell, type ShellStep, windowsShellHint } from '../build/run.js';
 import { detectProject } from '../detect/detect.js';
 import { writeNote } from '../output.js';
 import { addConfigFileOptions } from '../swa-cli-config/index.js';
@@ -130,6 +130,10 @@ async function runPart(part: BuildPart): Promise<number> {
   steps.push({ command: part.command, cwd: part.dir });
   for (const step of steps) {
     writeNote(`portico build: ${part.label}: running \`${step.command}\` in ${where}`);
+    const hint = windowsShellHint(step.command);
+    if (hint !== undefined) {
+      writeNote(`portico build: ${part.label}: warning: ${hint}`);
+    }
     const code = await runShell(step);
     if (code !== 0) {
       return code;
