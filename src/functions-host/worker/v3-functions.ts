@@ -90,7 +90,9 @@ async function resolveScriptFile(directory: string, scriptFile: string | undefin
   if (scriptFile !== undefined) {
     const path = resolve(directory, scriptFile);
     if ((await readOptional(path)) === undefined) {
-      throw invalid(`${name}/${FUNCTION_JSON} sets "scriptFile" to "${scriptFile}", which does not exist`);
+      throw invalid(
+        `${name}/${FUNCTION_JSON} sets "scriptFile" to "${scriptFile}", which does not exist${scriptFile.includes('\\') ? ` (write it with / separators: "${scriptFile.replaceAll('\\', '/')}")` : ''}`,
+      );
     }
     return path;
   }
