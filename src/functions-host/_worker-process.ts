@@ -45,6 +45,11 @@ export interface WorkerProcess {
   readonly ready: Promise<ReadyMessage>;
   /** Resolves once the process has exited (never rejects). */
   readonly exited: Promise<WorkerExit>;
+  /**
+   * Resolves, with how slirp4netns ended, when the worker's private network goes while it runs (it has no
+   * outbound network left); never settles for a worker without one.
+   */
+  readonly networkLost: Promise<string>;
   /** True once {@link stop} or {@link kill} was called: the exit that follows is expected. */
   readonly stopping: boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
@@ -86,9 +91,7 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
   const tail = createLineTail(STDERR_TAIL_LINES);
   forwardOutput(child, tail, options.logger);
   const network =
-    launch.network === undefined
-      ? undefined
-      : connectPrivateNetwork(child, launch.network.slirp4netns, options.logger);
+    launch.network === undefined ? undefined : connectPrivateNetwork(child, launch.network.slirp4netns);
   const exited = waitForExit(child).then(async (exit) => {
     await network?.close();
     await launch
@@ -99,7 +102,8 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
     return exit;
   });
   const ready = waitForReady(child, exited, tail, options, network);
-  return createHandle(child, ready, exited, launch.stopWith);
+  const networkLost = network?.lost ?? new Promise<string>(() => {});
+  return createHandle(child, { ready, exited, networkLost }, launch.stopWith);
 }
 
 /** Asks the worker to stop: SIGTERM, or the IPC `stop` message when a wrapper would not pass the signal on. */
@@ -117,10 +121,10 @@ function askToStop(child: ChildProcess, stopWith: WorkerLaunch['stopWith']): voi
 
 function createHandle(
   child: ChildProcess,
-  ready: Promise<ReadyMessage>,
-  exited: Promise<WorkerExit>,
+  events: Pick<WorkerProcess, 'ready' | 'exited' | 'networkLost'>,
   stopWith: WorkerLaunch['stopWith'],
 ): WorkerProcess {
+  const { exited } = events;
   let stopping = false;
   let done = false;
   let pings = 0;
@@ -136,8 +140,7 @@ function createHandle(
   });
   return {
     pid: child.pid,
-    ready,
-    exited,
+    ...events,
     get stopping() {
       return stopping;
     },
@@ -284,7 +287,8 @@ function waitForReady(
         ? undefined
         : setTimeout(() => {
             child.kill('SIGKILL');
-            reject(startTimeoutError(options.appDir, limit));
+            // A network still being connected is what it waited for: say so, not "top-level code".
+            reject(network?.unready(limit) ?? startTimeoutError(options.appDir, limit));
           }, limit);
     const settle = () => {
       clearTimeout(timer);

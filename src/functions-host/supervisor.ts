@@ -60,6 +60,8 @@ interface RunningWorker {
   unhealthy: boolean;
   /** Killed by the supervisor for using more memory than its limit (a fault too). */
   overMemory: boolean;
+  /** Stopped by the supervisor because its private network went (how slirp4netns ended; a fault too). */
+  networkLost: string | undefined;
   exited: boolean;
 }
 
@@ -447,10 +449,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
       stopHealth: () => {},
       unhealthy: false,
       overMemory: false,
+      networkLost: undefined,
       exited: false,
     };
     slot.worker = running;
     void worker.exited.then((exit) => this.#onExit(running, exit));
+    void worker.networkLost.then((how) => this.#onNetworkLost(running, how));
     const onFirstSpawn = this.#onFirstSpawn;
     this.#onFirstSpawn = undefined;
     onFirstSpawn?.();
@@ -590,6 +594,21 @@ class FunctionsHostSupervisor implements FunctionsHost {
     running.process.kill();
   }
 
+  /**
+   * A worker's slirp4netns ended (decision 0076): the worker has no outbound network left, so it is
+   * stopped and, like a crashed one, replaced by a worker with a network of its own.
+   */
+  #onNetworkLost(running: RunningWorker, how: string): void {
+    if (running.slot.worker !== running || running.exited) {
+      return;
+    }
+    running.networkLost = how;
+    this.#options.logger.warn(
+      `functions: the private network of ${this.#label(running.slot)} went (slirp4netns ended: ${how}); stopping the worker`,
+    );
+    void running.process.stop(this.#timings.stopGraceMs);
+  }
+
   /** A worker ended: if it was serving and nobody asked it to stop, schedule its replacement (only its own). */
   #onExit(running: RunningWorker, exit: WorkerExit): void {
     running.exited = true;
@@ -600,7 +619,11 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     slot.worker = undefined;
-    const expected = running.process.stopping && !running.unhealthy && !running.overMemory;
+    const expected =
+      running.process.stopping &&
+      !running.unhealthy &&
+      !running.overMemory &&
+      running.networkLost === undefined;
     if (this.#state !== 'running' || running.readyAt === 0 || expected) {
       return;
     }
@@ -618,6 +641,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
     if (running.overMemory) {
       return 'used more memory than its limit and was killed';
+    }
+    if (running.networkLost !== undefined) {
+      return 'was stopped without its private network';
     }
     const outOfMemory = exit.signal === 'SIGABRT' || exit.code === 134;
     const hint = outOfMemory ? ` (out of memory? its heap limit is ${this.#maxMemoryMb()} MB)` : '';

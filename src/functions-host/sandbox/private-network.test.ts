@@ -5,10 +5,11 @@
  * Run `npm run build` first (the real worker runs).
  */
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   closeHosts,
@@ -57,6 +58,8 @@ describe('slirp4netns arguments', () => {
       '--configure',
       '--mtu=65520',
       '--disable-host-loopback',
+      '--enable-sandbox',
+      '--enable-seccomp',
       '--ready-fd',
       '3',
       '--exit-fd',
@@ -128,6 +131,43 @@ describe.skipIf(!AVAILABLE)('a worker with a private network', () => {
     // The sandbox it started was killed and reaped (what runs inside dies with it: --die-with-parent).
     expect([...childrenNamed('bwrap'), ...childrenNamed('slirp4netns')]).toEqual([]);
   });
+
+  it('fails the worker’s start, naming slirp4netns, when it never says it is ready, and kills it', async () => {
+    // A slirp4netns that hangs (it neither writes to its ready pipe nor exits when its exit pipe closes).
+    const dir = await mkdtemp(join(tmpdir(), 'portico-slirp-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const hanging = join(dir, 'slirp4netns');
+    await writeFile(hanging, '#!/bin/sh\nexec sleep 1000\n');
+    await chmod(hanging, 0o755);
+    const working = await resolveSandbox({ choice: 'bubblewrap', functionsUser: 'off', network: 'shared' });
+    const sandbox = createSandbox({ ...working.profile, privateNetwork: { slirp4netns: hanging } });
+    const host = openHost({ apiDir: await probeApi(), workerPath: defaultWorkerPath(), sandbox });
+    const error = await host.start().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'FUNCTIONS_LOAD_FAILED',
+      message: expect.stringContaining(`private network: ${hanging} did not say it was ready within 5 s`),
+    });
+    await host.close();
+    expect([...childrenNamed('bwrap'), ...childrenNamed('sleep')]).toEqual([]);
+  });
+
+  it.skipIf(OUTSIDE === undefined)(
+    'replaces the worker, with a network of its own, when its slirp4netns dies',
+    async () => {
+      const outside = await listen(OUTSIDE ?? '');
+      const { probe, logger } = await startProbe();
+      const [slirp] = childrenNamed('slirp4netns');
+      process.kill(slirp ?? 0, 'SIGKILL');
+      await until(() => logger.text().includes('API ready again'));
+      expect(logger.text()).toMatch(
+        /warn: functions: the private network of the API worker went \(slirp4netns ended: SIGKILL\); stopping the worker/,
+      );
+      expect(childrenNamed('slirp4netns')).not.toContain(slirp);
+      expect((await probe([outside.host], outside.port)).results).toEqual({
+        [outside.host]: { ok: true, value: 'reached' },
+      });
+    },
+  );
 });
 
 /** A host over the probe app with a private network, and a call of its probe. */
@@ -135,7 +175,8 @@ async function startProbe() {
   const sandbox = await resolveSandbox({ choice: 'bubblewrap', functionsUser: 'off', network: 'private' });
   expect(sandbox.describe()).toContain('private network (slirp4netns)');
   const apiDir = await probeApi();
-  const host = openHost({ apiDir, workerPath: defaultWorkerPath(), logger: recordingLogger(), sandbox });
+  const logger = recordingLogger();
+  const host = openHost({ apiDir, workerPath: defaultWorkerPath(), logger, sandbox });
   const { url } = await host.start();
   const probe = async (hosts: string[], port: number) => {
     const query = new URLSearchParams({ hosts: JSON.stringify(hosts), port: String(port) });
@@ -143,7 +184,14 @@ async function startProbe() {
     expect(response.status).toBe(200);
     return (await response.json()) as { results: Record<string, unknown>; servers: string[] };
   };
-  return { host, probe };
+  return { host, probe, logger };
+}
+
+/** Resolves once `condition()` holds (the test's own time limit ends a wait that never does). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) {
+    await sleep(20);
+  }
 }
 
 /** A v3 app with the one function `probe`. */
