@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseIgnorePatterns } from './funcignore.js';
 
-describe('parseIgnorePatterns (.funcignore, gitignore syntax)', () => {
-  it('reads the .funcignore that func init writes for a TypeScript app', () => {
-    const ignored = parseIgnorePatterns(
+describe('parseIgnorePatterns (.funcignore, gitignore syntax)', async () => {
+  it('reads the .funcignore that func init writes for a TypeScript app', async () => {
+    const ignored = await parseIgnorePatterns(
       '*.js.map\n*.ts\n.git*\n.vscode\nlocal.settings.json\ntest\ntsconfig.json\nnode_modules/\n',
     );
     expect(ignored('node_modules', true)).toBe(true);
@@ -15,8 +15,8 @@ describe('parseIgnorePatterns (.funcignore, gitignore syntax)', () => {
     expect(ignored('host.json', false)).toBe(false);
   });
 
-  it('anchors patterns with a slash, keeps folder-only patterns to folders, and lets ! re-include', () => {
-    const ignored = parseIgnorePatterns('# comment\n\n/build\ndocs/*.md\nlogs/\n*.log\n!keep.log\n');
+  it('anchors patterns with a slash, keeps folder-only patterns to folders, and lets ! re-include', async () => {
+    const ignored = await parseIgnorePatterns('# comment\n\n/build\ndocs/*.md\nlogs/\n*.log\n!keep.log\n');
     expect(ignored('build', true)).toBe(true);
     expect(ignored('src/build', true)).toBe(false);
     expect(ignored('docs/a.md', false)).toBe(true);
@@ -27,8 +27,10 @@ describe('parseIgnorePatterns (.funcignore, gitignore syntax)', () => {
     expect(ignored('a/keep.log', false)).toBe(false);
   });
 
-  it('spans folders with ** and reads classes, ? and escapes', () => {
-    const ignored = parseIgnorePatterns('**/fixtures\na/**/z.txt\nout/**\nfile[0-9].txt\n?.tmp\n\\#hash\n');
+  it('spans folders with ** and reads classes, ? and escapes', async () => {
+    const ignored = await parseIgnorePatterns(
+      '**/fixtures\na/**/z.txt\nout/**\nfile[0-9].txt\n?.tmp\n\\#hash\n',
+    );
     expect(ignored('x/y/fixtures', true)).toBe(true);
     expect(ignored('a/z.txt', false)).toBe(true);
     expect(ignored('a/b/c/z.txt', false)).toBe(true);

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ignore from 'ignore';
 import { apiExclusions } from './pack.js';
 
 /** The file's name in the API folder. */
@@ -48,7 +47,7 @@ export async function apiFilterOf(apiDir: string): Promise<ApiFilter> {
 /** The test of `<apiDir>/.funcignore`, or `undefined` when the folder has none. */
 export async function readFuncignore(apiDir: string): Promise<IgnoreTest | undefined> {
   const text = await readFile(join(apiDir, FUNCIGNORE_FILE), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : parseIgnorePatterns(text);
+  return text === undefined ? undefined : await parseIgnorePatterns(text);
 }
 
 /**
@@ -56,9 +55,11 @@ export async function readFuncignore(apiDir: string): Promise<IgnoreTest | undef
  * with): the last matching line decides, `!` re-includes, a trailing `/` matches folders only.
  *
  * @example
- * parseIgnorePatterns('node_modules/\n*.ts\n!keep.ts')('src/a.ts', false) // true
+ * (await parseIgnorePatterns('node_modules/\n*.ts\n!keep.ts'))('src/a.ts', false) // true
  */
-export function parseIgnorePatterns(text: string): IgnoreTest {
+export async function parseIgnorePatterns(text: string): Promise<IgnoreTest> {
+  // Loaded only for a folder that has a .funcignore: every command that talks to a server loads the client.
+  const { default: ignore } = await import('ignore');
   const rules = ignore().add(text);
   return (relPath, isFolder) => rules.ignores(isFolder ? `${relPath}/` : relPath);
 }
