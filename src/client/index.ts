@@ -7,7 +7,6 @@ export {
   createDomainClient,
   type DomainClient,
 } from './domains.js';
-export { type ApiFilter, apiFilterOf, FUNCIGNORE_FILE } from './funcignore.js';
 export {
   type FileBody,
   formatServerError,

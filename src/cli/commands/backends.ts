@@ -3,8 +3,8 @@
  * "bring your own" backends and the links of site environments to them (CONTRACT §5; docs/apim.md).
  */
 import type { Command } from 'commander';
+import { apiFilterOf } from '../../client/funcignore.js';
 import {
-  apiFilterOf,
   type DeployClient,
   type FileBody,
   type ManagementClient,

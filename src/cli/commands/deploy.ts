@@ -7,13 +7,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { apiFilterOf, FUNCIGNORE_FILE } from '../../client/funcignore.js';
 import {
-  apiFilterOf,
   type CreatedDeployment,
   createDeployClient,
   createManagementClient,
   type Deployment,
-  FUNCIGNORE_FILE,
   nestedFolder,
   type PackedFolder,
   packDirectory,
