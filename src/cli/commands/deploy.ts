@@ -41,9 +41,9 @@ import {
 } from '../output.js';
 import {
   addConfigFileOptions,
+  commandLineInput,
   resolveDeployOptions,
   type SwaCliStartFlags,
-  toSwaCliFlags,
 } from '../swa-cli-config/index.js';
 import { uploadMissing } from '../upload.js';
 
@@ -124,14 +124,7 @@ function addLocationOptions(command: Command): Command {
 }
 
 async function runDeploy(target: string | undefined, flags: DeployFlags): Promise<void> {
-  const resolved = await resolveDeployOptions({
-    positional: target,
-    flags: toSwaCliFlags(flags),
-    configPath: flags.config,
-    configName: flags.configName,
-    env: process.env,
-    cwd: process.cwd(),
-  });
+  const resolved = await resolveDeployOptions(commandLineInput(target, flags));
   for (const line of [...resolved.notes, ...resolved.warnings]) {
     writeNote(line);
   }

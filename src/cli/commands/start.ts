@@ -17,10 +17,10 @@ import { openBrowser } from '../open-browser.js';
 import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
 import {
   addSwaCliStartOptions,
+  commandLineInput,
   type ResolvedStart,
   resolveStartOptions,
   type SwaCliStartFlags,
-  toSwaCliFlags,
 } from '../swa-cli-config/index.js';
 import { resolveCertificate, userCacheDir } from '../tls/certificate.js';
 
@@ -67,14 +67,7 @@ export function registerStartCommand(program: Command): void {
 async function runStart(target: string | undefined, flags: StartFlags): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
   await loadDotenv(process.cwd(), process.env, logger);
-  const resolved = await resolveStartOptions({
-    positional: target,
-    flags: toSwaCliFlags(flags),
-    configPath: flags.config,
-    configName: flags.configName,
-    env: process.env,
-    cwd: process.cwd(),
-  });
+  const resolved = await resolveStartOptions(commandLineInput(target, flags));
   reportResolution(resolved, logger);
   const tls = resolved.ssl ? await loadCertificate(resolved, logger) : undefined;
   const apiBuild = resolved.apiDir === undefined ? undefined : await prepareApiBuild(resolved.apiDir, logger);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { PorticoError } from '../../shared/errors.js';
 import { parseHttpUrl, parsePort, parseSeconds } from '../options.js';
 import type { SwaCliOptions } from './keys.js';
+import type { ResolveInput } from './layers.js';
 
 /** The flags {@link addSwaCliStartOptions} adds, as commander parses them. */
 export interface SwaCliStartFlags {
@@ -99,4 +100,16 @@ export function toSwaCliFlags(flags: SwaCliStartFlags): SwaCliOptions {
     funcArgs: flags.funcArgs,
   }).filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as SwaCliOptions;
+}
+
+/** What `portico start` and `portico deploy` resolve from: their command line, in this process's folder and environment. */
+export function commandLineInput(target: string | undefined, flags: SwaCliStartFlags): ResolveInput {
+  return {
+    positional: target,
+    flags: toSwaCliFlags(flags),
+    configPath: flags.config,
+    configName: flags.configName,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }

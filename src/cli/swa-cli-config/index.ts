@@ -6,6 +6,7 @@ export { readSwaCliEnv, SWA_CLI_ENV_VARIABLES } from './env.js';
 export {
   addConfigFileOptions,
   addSwaCliStartOptions,
+  commandLineInput,
   type SwaCliStartFlags,
   toSwaCliFlags,
 } from './flags.js';
