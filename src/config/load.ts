@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { errorMessage } from '../shared/guards.js';
-import { parseJsonText } from '../shared/json-text.js';
+import { parseJsonText, SAVED_AS_UTF16 } from '../shared/json-text.js';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME, MAX_CONFIG_BYTES } from './constants.js';
 import { deepFreeze } from './internal/deep-freeze.js';
 import { hasErrors } from './internal/diagnostics.js';
@@ -271,7 +271,7 @@ function otherEncoding(bytes: Buffer): string | undefined {
     (bytes[0] === 0xfe && bytes[1] === 0xff) ||
     (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
   if (utf16) {
-    return 'is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';
+    return SAVED_AS_UTF16;
   }
   if (!isUtf8(bytes)) {
     return 'is not UTF-8 text (an editor saved it in another encoding, such as Latin-1); save it as UTF-8';

@@ -35,9 +35,12 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | Json
   }
 }
 
+/** What a file saved as UTF-16 is, and the fix, after its name ("… is saved as UTF-16; …"). */
+export const SAVED_AS_UTF16 =
+  'is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';
+
 /** Why a file of UTF-16 read as UTF-8 is not what it says: the fix, for any file people write. */
-export const UTF16_REASON =
-  'the file is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';
+export const UTF16_REASON = `the file ${SAVED_AS_UTF16}`;
 
 /** UTF-16 read as UTF-8: its byte order mark reads as two replacement characters, ASCII as NUL-interleaved. */
 export function looksUtf16(text: string): boolean {
