@@ -101,9 +101,9 @@ export function matchRoute(
  * slashes (`/API//GetRoles;x/` → `/api/getroles`).
  */
 export function functionPathOf(path: string): string {
-  const folded = withoutPathParameters(path)
-    .toLowerCase()
-    .replace(/\/{2,}/g, '/');
+  const lower = withoutPathParameters(path).toLowerCase();
+  // Runs for every /api call with route rules: the pattern only when there is a slash to merge.
+  const folded = lower.includes('//') ? lower.replace(/\/{2,}/g, '/') : lower;
   return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
 }
 
