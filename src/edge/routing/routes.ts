@@ -9,6 +9,7 @@
  * functions route without regard to case, so a rule on `/api/x` must hold for `/API/X` too (fail closed).
  */
 import type { RouteRule } from '../../config/types.js';
+import { caselessForm } from '../../shared/case-fold.js';
 import { compilePattern, type PathMatcher } from './pattern.js';
 
 /** A route rule with its compiled matcher. */
@@ -98,10 +99,11 @@ export function matchRoute(
 
 /**
  * A path as a function's route is matched: without case, `;` parameters, repeated slashes or trailing
- * slashes (`/API//GetRoles;x/` → `/api/getroles`).
+ * slashes (`/API//GetRoles;x/` → `/api/getroles`). Case is folded as the functions host folds it, and as
+ * lower-casing does (`/api/GetRoleſ` → `/api/getroles`): see shared/case-fold.ts.
  */
 export function functionPathOf(path: string): string {
-  const lower = withoutPathParameters(path).toLowerCase();
+  const lower = caselessForm(withoutPathParameters(path));
   // Runs for every /api call with route rules: the pattern only when there is a slash to merge.
   const folded = lower.includes('//') ? lower.replace(/\/{2,}/g, '/') : lower;
   return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
