@@ -88,8 +88,27 @@ function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): s
     return forwarded;
   }
   const host = req.headers.host;
-  return host !== undefined && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : serverHost;
+  return host !== undefined && AUTHORITY.test(host) ? host : listenerAuthority(req, serverHost);
 }
+
+/**
+ * The address and port the client connected to, for a request without a usable Host: the listener's real
+ * port (the configured one may be 0) and an IPv6 address in brackets.
+ */
+function listenerAuthority(req: IncomingMessage, serverHost: string): string {
+  const { localAddress, localPort } = req.socket;
+  if (localAddress === undefined || localPort === undefined) {
+    return serverHost;
+  }
+  const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  return address.includes(':') ? `[${address}]:${localPort}` : `${address}:${localPort}`;
+}
+
+/**
+ * A Host header usable in a URL: a name or IPv4 address, or an IPv6 address in brackets, and an optional
+ * port. `::1` without brackets is not one (`http://::1/` is no URL; redirects built from it failed).
+ */
+const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** The first value of a request header, or undefined. */
 export function headerValue(req: IncomingMessage, name: string): string | undefined {
