@@ -1,6 +1,7 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { forbiddenAddress, startInstallGuard } from './install-guard.js';
+import { operatorHosts, startInstallGuard } from './install-guard.js';
 
 /** The status of a GET of `url` sent through the proxy at `proxy`. */
 function getThrough(proxy: string, url: string): Promise<number> {
@@ -26,11 +27,41 @@ describe('install guard', () => {
     }
   });
 
-  it("names loopback, metadata and the server's own addresses", () => {
-    expect(forbiddenAddress('127.0.0.2')).toContain('loopback');
-    expect(forbiddenAddress('::ffff:127.0.0.1')).toContain('loopback');
-    expect(forbiddenAddress('100.100.100.200')).toContain('metadata');
-    expect(forbiddenAddress('192.0.2.2', new Set(['192.0.2.2']))).toContain("server's own");
-    expect(forbiddenAddress('192.0.2.3', new Set(['192.0.2.2']))).toBeUndefined();
+  it('reaches the hosts PORTICO_NPM_ALLOWED_HOSTS names, by name or by address, and only on their port', async () => {
+    const internal = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    const { port } = internal.address() as AddressInfo;
+    const allowed = operatorHosts(
+      {},
+      { PORTICO_NPM_ALLOWED_HOSTS: ` LocalHost:${port} , 127.0.0.1:${port + 1}` },
+    );
+    const guard = await startInstallGuard(allowed);
+    try {
+      expect(await getThrough(guard.url, `http://localhost:${port}/x`)).toBe(200);
+      // The same address under another name or spelling, or another port, is not what the operator named.
+      expect(await getThrough(guard.url, `http://127.0.0.1:${port}/x`)).toBe(403);
+      expect(await getThrough(guard.url, `http://[::ffff:127.0.0.1]:${port}/x`)).toBe(403);
+      expect(guard.refused).toEqual([
+        `127.0.0.1:${port} is 127.0.0.1, a loopback address, the server itself`,
+        `[::ffff:7f00:1]:${port} is ::ffff:7f00:1, a loopback address, the server itself`,
+      ]);
+    } finally {
+      await guard.close();
+      await new Promise((resolve) => internal.close(resolve));
+    }
+  });
+
+  it('reads the allowed hosts as a URL does: an IP address and an IPv6 one in brackets', () => {
+    const allowed = operatorHosts(
+      { npm_config_registry: 'https://[::1]/' },
+      { PORTICO_NPM_ALLOWED_HOSTS: '127.0.0.1:4873,[0:0::1]:4874,git.internal.example,Registry.Example:80' },
+    );
+    expect([...allowed].sort()).toEqual([
+      '127.0.0.1:4873',
+      '[::1]:443',
+      '[::1]:4874',
+      'git.internal.example:80',
+      'registry.example:80',
+    ]);
   });
 });

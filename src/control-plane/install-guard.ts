@@ -6,52 +6,18 @@
  * own loopback services or the cloud's metadata service (169.254.169.254) through the deploy log.
  *
  * So npm goes through this proxy (decision 0074): it resolves each host itself, refuses one that resolves
- * to a loopback, link-local or unspecified address, and connects to the very address it checked. The
+ * to a loopback, link-local or unspecified address (in any IPv6 spelling: `install-address.ts`), and connects to the very address it checked. The
  * operator's own registries (and the hosts in `PORTICO_NPM_ALLOWED_HOSTS`) stay reachable wherever they
  * are. An operator who gives npm a proxy of their own keeps it, and its rules apply instead.
  */
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { BlockList, connect, isIP, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-
-/** Addresses a tenant may not send npm to: loopback, link-local (cloud metadata), unspecified. */
-const FORBIDDEN = new BlockList();
-FORBIDDEN.addSubnet('127.0.0.0', 8, 'ipv4');
-FORBIDDEN.addSubnet('0.0.0.0', 8, 'ipv4');
-FORBIDDEN.addSubnet('169.254.0.0', 16, 'ipv4');
-FORBIDDEN.addAddress('::1', 'ipv6');
-FORBIDDEN.addAddress('::', 'ipv6');
-FORBIDDEN.addSubnet('fe80::', 10, 'ipv6');
-FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6');
-// Alibaba Cloud's metadata service, outside the link-local range.
-FORBIDDEN.addAddress('100.100.100.200', 'ipv4');
+import { canonicalAddress, forbiddenAddress } from './install-address.js';
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';
-
-/**
- * Why `address` may not be reached, or undefined: a forbidden range, or one of `own`, the server's own
- * addresses (a service bound to all of them answers on each).
- */
-export function forbiddenAddress(address: string, own: ReadonlySet<string> = new Set()): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
-  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  if (own.has(ip.toLowerCase()) && !FORBIDDEN.check(ip, family)) {
-    return "one of the server's own addresses";
-  }
-  if (!FORBIDDEN.check(ip, family)) {
-    return undefined;
-  }
-  if (/^(?:127\.|::1$)/.test(ip)) {
-    return 'a loopback address, the server itself';
-  }
-  if (/^(?:169\.254\.|fe[89ab]|fd00:ec2|100\.100\.100\.200$)/i.test(ip)) {
-    return 'a link-local address (the cloud metadata service)';
-  }
-  return 'an unspecified address, the server itself';
-}
 
 /** A running guard. */
 export interface InstallGuard {
@@ -64,7 +30,7 @@ export interface InstallGuard {
 
 /**
  * Starts a proxy on 127.0.0.1 that lets npm reach any host but those resolving to a forbidden address;
- * `allowed` (`host:port`, lower case) are reached whatever they resolve to.
+ * `allowed` (`host:port` as {@link operatorHosts} writes them) are reached whatever they resolve to.
  */
 export async function startInstallGuard(allowed: ReadonlySet<string>): Promise<InstallGuard> {
   const refused: string[] = [];
@@ -103,16 +69,23 @@ export function operatorHosts(
   for (const [name, value] of Object.entries(settings)) {
     if (/^npm_config_(?:@[^:]+:)?registry$/i.test(name) && URL.canParse(value)) {
       const url = new URL(value);
-      const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-      hosts.add(`${url.hostname.replace(/^\[|\]$/g, '')}:${port}`.toLowerCase());
+      hosts.add(hostKey(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80))));
     }
   }
-  for (const host of (env[ALLOWED_HOSTS_ENV] ?? '').split(',')) {
-    if (host.trim() !== '') {
-      hosts.add(host.trim().toLowerCase());
+  for (const entry of (env[ALLOWED_HOSTS_ENV] ?? '').split(',')) {
+    const host = entry.trim();
+    if (host !== '') {
+      // As a URL reads it: `[::1]:4873`, `LOCALHOST:4873`, `127.1:4873` name the host the guard is asked for.
+      const url = URL.canParse(`http://${host}`) ? new URL(`http://${host}`) : undefined;
+      hosts.add(url === undefined ? host.toLowerCase() : hostKey(url.hostname, Number(url.port || 80)));
     }
   }
   return hosts;
+}
+
+/** How a host is named in the allowed set: as a URL writes it (IPv6 in brackets, lower case), and its port. */
+function hostKey(hostname: string, port: number): string {
+  return `${hostname}:${port}`.toLowerCase();
 }
 
 /** Whether the operator gave npm a proxy of their own (which then decides what npm reaches). */
@@ -120,40 +93,43 @@ export function hasOperatorProxy(settings: Readonly<Record<string, string>>): bo
   return Object.keys(settings).some((name) => /^(?:https?_proxy|npm_config_(?:https_)?proxy)$/i.test(name));
 }
 
-/** The address to connect to for `host:port`, or undefined (recorded in `refused`) when forbidden. */
+/**
+ * The address to connect to for `host:port` (`host` as a URL writes it: IPv6 in brackets), or undefined
+ * (recorded in `refused`) when forbidden.
+ */
 async function chooseAddress(
   host: string,
   port: number,
   { allowed, own }: { readonly allowed: ReadonlySet<string>; readonly own: ReadonlySet<string> },
   refused: string[],
 ): Promise<string | undefined> {
-  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (allowed.has(`${name}:${port}`)) {
+  const name = host.replace(/^\[|\]$/g, '');
+  if (allowed.has(hostKey(host, port))) {
     return name;
   }
   const found = await lookup(name, { all: true }).catch(() => []);
   for (const { address } of found) {
     const why = forbiddenAddress(address, own);
     if (why !== undefined) {
-      refused.push(`${name}:${port} is ${address}, ${why}`);
+      refused.push(`${host.toLowerCase()}:${port} is ${address}, ${why}`);
       return undefined;
     }
   }
   const [first] = found;
   if (first === undefined) {
     // Connecting by name would resolve it again, to an address no one checked.
-    refused.push(`${name}:${port}, which does not resolve`);
+    refused.push(`${host.toLowerCase()}:${port}, which does not resolve`);
     return undefined;
   }
   return first.address;
 }
 
-/** The addresses of the server's own interfaces, in lower case. */
+/** The addresses of the server's own interfaces, as {@link canonicalAddress} writes them. */
 function ownAddresses(): ReadonlySet<string> {
   return new Set(
     Object.values(networkInterfaces())
       .flatMap((addresses) => addresses ?? [])
-      .map((info) => info.address.toLowerCase()),
+      .flatMap((info) => canonicalAddress(info.address) ?? []),
   );
 }
 

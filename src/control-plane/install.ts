@@ -36,6 +36,11 @@ import { droppedKeysLines, filterProjectNpmrc } from './project-npmrc.js';
 /** Default limit of one install. */
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 const MAX_LOG_CHARS = 64 * 1024;
+/**
+ * The NODE_OPTIONS of the programs npm starts: a harmless one, since npm's environment must name one for
+ * a `.npmrc` not to (an empty value counts as unset).
+ */
+const NODE_OPTIONS = '--no-deprecation';
 /** npm's global config file in npm's home: empty (a system-wide npmrc is not the project's business). */
 const GLOBAL_CONFIG = 'global-npmrc';
 
@@ -419,14 +424,28 @@ function withoutNoProxy(settings: Record<string, string>): Record<string, string
   );
 }
 
-/** npm's proxy (its environment outranks any .npmrc), and git's for a git dependency over HTTP(S). */
+/**
+ * A `noproxy` list that names no host: a URL's host name cannot hold `<` or `>`, for npm nor for git's
+ * curl. npm skips an empty environment variable (then a `.npmrc`'s `noproxy` applies), so it is not empty.
+ */
+const NO_HOST = '<none>';
+
+/**
+ * npm's proxy, and git's for a git dependency over HTTP(S). npm's environment outranks every `.npmrc`,
+ * the unfiltered one of a git dependency's clone too (npm prepares it with a second npm there): so the
+ * proxy, and a `noproxy` list that exempts no host, are set here rather than left to a file a tenant
+ * writes (decision 0082).
+ */
 function proxyEnvironment(url: string): Record<string, string> {
   return {
     npm_config_proxy: url,
     npm_config_https_proxy: url,
+    npm_config_noproxy: NO_HOST,
     http_proxy: url,
     https_proxy: url,
     HTTPS_PROXY: url,
+    no_proxy: NO_HOST,
+    NO_PROXY: NO_HOST,
     // git:// takes no proxy: refused outright ("transport 'git' not allowed"), as it would reach any port.
     GIT_CONFIG_COUNT: '1',
     GIT_CONFIG_KEY_0: 'protocol.git.allow',
@@ -463,6 +482,10 @@ function npmEnvironment(home: string): Record<string, string> {
     npm_config_ignore_scripts: 'true',
     npm_config_git: 'git',
     npm_config_install_links: 'false',
+    // npm passes its `node-options` to the programs it starts as NODE_OPTIONS: from a git dependency's
+    // .npmrc, `--require ./x.js` would run that file in the npm preparing the next git dependency (its
+    // clone is the folder npm starts in). Set here, a .npmrc cannot change it (decision 0082).
+    npm_config_node_options: NODE_OPTIONS,
   };
 }
 

@@ -383,6 +383,12 @@ describe('API dependencies installed at deploy', () => {
     const cases = [
       ['a registry in .npmrc', 'registry=http://127.0.0.1:PORT/\n', { 'portico-no-such-package': '1.0.0' }],
       ['a tarball URL in package.json', undefined, { tiny: 'http://localhost:PORT/tiny.tgz' }],
+      // A URL writes it [::ffff:7f00:1]. @see the tester's report on IPv4 addresses written as IPv6
+      [
+        'a registry in IPv6 form',
+        'registry=http://[::ffff:127.0.0.1]:PORT/\n',
+        { 'portico-no-such-package': '1.0.0' },
+      ],
     ] as const;
     for (const [what, npmrc, dependencies] of cases) {
       it(`refuses ${what} on loopback, naming it, and the internal server gets no request`, async () => {
@@ -399,38 +405,48 @@ describe('API dependencies installed at deploy', () => {
         });
         expect(deployed.status, deployed.text).toBe(400);
         expect(deployed.json<{ error: { message: string } }>().error.message).toMatch(
-          new RegExp(`npm was sent to (127\\.0\\.0\\.1|localhost):${port} is [^,]+, a loopback address`),
+          new RegExp(
+            `npm was sent to (127\\.0\\.0\\.1|localhost|\\[::ffff:7f00:1\\]):${port} is [^,]+, a loopback address`,
+          ),
         );
         expect(deployed.text).not.toContain('internal-secret-3a7f');
         expect(seen).toEqual([]);
       }, 120_000);
     }
 
-    it("refuses the server's own non-loopback address, where a service bound to all addresses answers", async () => {
-      const own = Object.values(networkInterfaces())
-        .flatMap((list) => list ?? [])
-        .find((info) => info.family === 'IPv4' && !info.internal)?.address;
-      if (own === undefined) {
-        return; // A machine with loopback only has no such address.
-      }
-      const everywhere = createServer((_req, res) => res.end('all-interfaces-secret'));
-      await new Promise<void>((resolve) => everywhere.listen(0, '0.0.0.0', resolve));
-      try {
-        const { port } = everywhere.address() as AddressInfo;
-        const api = await apiVariant(
-          { dependencies: { 'portico-no-such-package': '1.0.0' } },
-          { '.npmrc': `registry=http://${own}:${port}/\n` },
-        );
-        const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
-          apiDir: api,
-        });
-        expect(deployed.status, deployed.text).toBe(400);
-        expect(deployed.text).toContain(`${own}:${port} is ${own}, one of the server's own addresses`);
-        expect(deployed.text).not.toContain('all-interfaces-secret');
-      } finally {
-        await new Promise((resolve) => everywhere.close(resolve));
-      }
-    }, 120_000);
+    for (const [spelling, written] of [
+      ['', (own: string) => own],
+      [' written as IPv6', (own: string) => `[::ffff:${own}]`],
+    ] as const) {
+      it(`refuses the server's own non-loopback address${spelling}, where a service bound to all addresses answers`, async () => {
+        const own = Object.values(networkInterfaces())
+          .flatMap((list) => list ?? [])
+          .find((info) => info.family === 'IPv4' && !info.internal)?.address;
+        if (own === undefined) {
+          return; // A machine with loopback only has no such address.
+        }
+        const everywhere = createServer((_req, res) => res.end('all-interfaces-secret'));
+        await new Promise<void>((resolve) => everywhere.listen(0, '0.0.0.0', resolve));
+        try {
+          const { port } = everywhere.address() as AddressInfo;
+          const api = await apiVariant(
+            { dependencies: { 'portico-no-such-package': '1.0.0' } },
+            { '.npmrc': `registry=http://${written(own)}:${port}/\n` },
+          );
+          const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+            apiDir: api,
+          });
+          expect(deployed.status, deployed.text).toBe(400);
+          expect(deployed.text).toMatch(/:\d+ is [^,]+, one of the server's own addresses/);
+          expect(deployed.text).toContain(
+            spelling === '' ? `${own}:${port} is ${own},` : `(${own}, written as IPv6)`,
+          );
+          expect(deployed.text).not.toContain('all-interfaces-secret');
+        } finally {
+          await new Promise((resolve) => everywhere.close(resolve));
+        }
+      }, 120_000);
+    }
 
     it('refuses git:// dependencies, which take no proxy and could reach any port', async () => {
       const { port } = internal.address() as AddressInfo;
@@ -637,5 +653,73 @@ describe('a git dependency of a deployed API', () => {
     expect(deployed.status, deployed.text).toBe(200);
     expect(deployed.json<DeploymentBody>().properties.log).toMatch(/^added 2 packages/m);
     expect(await readdir(markers)).toEqual([]);
+  }, 120_000);
+
+  /** @see the tester's report: a git dependency's `noproxy` sent the npm preparing it straight to loopback. */
+  it('keeps the npm preparing a git dependency on the guard, whatever the repository’s .npmrc says', async () => {
+    const seen: string[] = [];
+    const internal = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"internal-secret-5b2e"}');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = internal.address() as AddressInfo;
+      const outer = await gitRepository('noproxy', {
+        'package.json': JSON.stringify({
+          name: 'noproxy',
+          version: '1.0.0',
+          scripts: { prepare: 'node -e 0' },
+          dependencies: { 'is-number': '7.0.0' },
+        }),
+        '.npmrc': [
+          `registry=http://127.0.0.1:${port}/`,
+          'noproxy=127.0.0.1',
+          'proxy=',
+          'https-proxy=',
+          '',
+        ].join('\n'),
+      });
+      const api = await apiVariant({ dependencies: { outer } });
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'git' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toContain(`npm was sent to 127.0.0.1:${port} is 127.0.0.1, a loopback address`);
+      expect(deployed.text).not.toContain('internal-secret-5b2e');
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise((resolve) => internal.close(resolve));
+    }
+  }, 120_000);
+
+  it('never runs a file of a git dependency that another one’s .npmrc names in node-options', async () => {
+    const markers = await mkdtemp(join(tmpdir(), 'portico-git-markers-'));
+    const inner = await gitRepository('preloaded', {
+      'package.json': JSON.stringify({
+        name: 'preloaded',
+        version: '1.0.0',
+        scripts: { prepare: 'node -e 0' },
+      }),
+      'index.js': 'module.exports = 1;\n',
+      'pwn.js': `require('fs').writeFileSync(${JSON.stringify(join(markers, 'preload'))}, 'ran');\n`,
+    });
+    // npm passes node-options on as NODE_OPTIONS: to the npm it starts in the clone of `preloaded`.
+    const outer = await gitRepository('preloading', {
+      'package.json': JSON.stringify({
+        name: 'preloading',
+        version: '1.0.0',
+        scripts: { prepare: 'node -e 0' },
+        dependencies: { preloaded: inner },
+      }),
+      'index.js': 'module.exports = 2;\n',
+      '.npmrc': 'node-options=--require ./pwn.js\n',
+    });
+    const api = await apiVariant({ dependencies: { outer } });
+    const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'git' }), {
+      apiDir: api,
+    });
+    expect(await readdir(markers)).toEqual([]);
+    expect(deployed.status, deployed.text).toBe(200);
   }, 120_000);
 });
