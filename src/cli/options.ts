@@ -1,5 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each says what it expected. */
 
+import { isIPv6 } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 // The choices alone, not the functions host's index: every management command parses its options here.
 import { parseSandboxChoice } from '../functions-host/sandbox/choice.js';
@@ -221,4 +222,14 @@ export function parseSandboxFlag(value: string): SandboxChoice {
   } catch {
     throw new InvalidArgumentError(`expected one of ${SANDBOX_CHOICES.join(', ')} (see docs/security.md).`);
   }
+}
+
+/**
+ * An address to listen on. An IPv6 address may be written as in a URL (`[::1]`): the brackets are taken
+ * off, as the listener wants the bare address.
+ */
+export function parseListenHost(value: string): string {
+  const trimmed = value.trim();
+  const inner = /^\[(.*)\]$/.exec(trimmed)?.[1];
+  return inner !== undefined && isIPv6(inner) ? inner : trimmed;
 }

@@ -15,7 +15,7 @@ import {
 } from '../../functions-host/index.js';
 import { countOf } from '../../shared/count.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { parseMegabytes, parsePort } from '../options.js';
+import { parseListenHost, parseMegabytes, parsePort } from '../options.js';
 
 interface FunctionsStartFlags {
   port: number;
@@ -31,7 +31,7 @@ export function registerFunctionsCommands(program: Command): void {
     .description('Serve an Azure Functions Node.js app (v4 or v3 model) under /api, restarting it on changes')
     .argument('<apiDir>', 'the Functions app folder (holds host.json or package.json)')
     .option('--port <port>', 'port to listen on', parsePort, 7071)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on', parseListenHost, '127.0.0.1')
     .option('--max-memory <mb>', 'heap limit of the app process in MB', parseMegabytes, DEFAULT_MAX_MEMORY_MB)
     .action((apiDir: string, flags: FunctionsStartFlags) => runFunctionsStart(apiDir, flags));
 }

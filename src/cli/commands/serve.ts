@@ -28,6 +28,7 @@ import {
   parseFolder,
   parseFunctionsNetworkFlag,
   parseHttpUrl,
+  parseListenHost,
   parseMinutes,
   parsePort,
   parseRedisUrl,
@@ -111,10 +112,11 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--port <port>', 'port serving the sites by Host', parsePort, 4280)
     .option('--admin-port <port>', 'port of the management API and portal', parsePort, 4281)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on', parseListenHost, '127.0.0.1')
     .option(
       '--admin-host <host>',
       'address of the management API and portal (default: --host); keep it private, e.g. 127.0.0.1 beside --host 0.0.0.0',
+      parseListenHost,
     )
     .option('--domain <domain>', 'domain of generated host names', parseDomainName, 'localhost')
     .option('--api-timeout <seconds>', 'limit of one /api request', parseSeconds, 45)

@@ -25,6 +25,12 @@ function resolveIn(input: Partial<ResolveInput> = {}) {
 }
 
 describe('resolveStartOptions', () => {
+  it('takes an IPv6 host written as in a URL ([::1]) as the bare address', async () => {
+    expect((await resolveIn({ flags: { host: '[::1]' } })).host).toBe('::1');
+    expect((await resolveIn({ env: { SWA_CLI_HOST: '[::]' } })).host).toBe('::');
+    expect((await resolveIn({ flags: { host: '[example]' } })).host).toBe('[example]');
+  });
+
   it('without a file or flags serves the working directory on 127.0.0.1:4280', async () => {
     const resolved = await resolveIn();
     expect(resolved).toMatchObject({ appDir: project, configDir: project, port: 4280, host: '127.0.0.1' });

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { assertNodeFunctionsApp, RUN_WITH_CORE_TOOLS } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
+import { parseListenHost } from '../options.js';
 import { readFuncArgs } from './func-args.js';
 import type { SwaCliOptions } from './keys.js';
 import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
@@ -83,7 +84,7 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
     run: pick(layers, 'run')?.value,
     devserverTimeoutSeconds: pick(layers, 'devserverTimeout')?.value,
     port,
-    host: pick(layers, 'host')?.value ?? START_DEFAULTS.host,
+    host: parseListenHost(pick(layers, 'host')?.value ?? START_DEFAULTS.host),
     ssl,
     sslCert,
     sslKey,
