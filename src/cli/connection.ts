@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { createManagementClient, type ManagementClient } from '../client/index.js';
 import { createResourceClient, type ResourceClient } from '../client/resources.js';
 import { PorticoError } from '../shared/errors.js';
+import { redactUrlPassword } from '../shared/redact-url.js';
 import { parseHttpUrl } from './options.js';
 
 /** The admin listener `portico serve` opens by default. */
@@ -52,7 +53,7 @@ export function resolveUrl(flags: ConnectionFlags, env: Environment): string {
   if (!/^https?:\/\/[^/]+/i.test(fromEnv)) {
     throw new PorticoError(
       'CLI_USAGE',
-      `PORTICO_URL must be an http:// or https:// URL such as ${DEFAULT_URL}; it is '${fromEnv}'.`,
+      `PORTICO_URL must be an http:// or https:// URL such as ${DEFAULT_URL}; it is '${redactUrlPassword(fromEnv)}'.`,
     );
   }
   return fromEnv.replace(/\/+$/, '');

@@ -18,11 +18,11 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
     .version(readPackageVersion(), '-v, --version', 'print the version of Portico')
-    .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
   try {
     await registerCommands(program, commandNameOf(argv));
+    addHelpHints(program);
     await program.parseAsync(withUnknownHelpTopic(argv));
   } catch (error) {
     handleCliError(error);
@@ -61,6 +61,24 @@ async function registerCommands(program: Command, name: string | undefined): Pro
   program.configureHelp({
     subcommandTerm: (command) => terms.get(command) ?? new Help().subcommandTerm(command),
   });
+}
+
+/**
+ * After a command-line error (an invalid value, an unknown option), commander prints the one-line cause
+ * and then this hint, not the whole help: a CI log's last lines then show what went wrong.
+ */
+function addHelpHints(command: Command, prefix = 'portico'): void {
+  command.showHelpAfterError(`Run '${prefix} --help' for ${hintTopic(command)}.`);
+  for (const child of command.commands) {
+    addHelpHints(child, `${prefix} ${child.name()}`);
+  }
+}
+
+function hintTopic(command: Command): string {
+  if (command.parent === null) {
+    return 'the commands';
+  }
+  return command.options.length === 0 && command.commands.length > 0 ? 'its commands' : 'the options';
 }
 
 function addSummary(program: Command, summary: CommandSummary): Command {

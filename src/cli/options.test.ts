@@ -30,6 +30,8 @@ describe('parseEnvironment', () => {
   it('accepts production, its REST name default, and 1-16 letters and digits', () => {
     expect(parseEnvironment('production')).toBe('production');
     expect(parseEnvironment('default')).toBe('production');
+    expect(parseEnvironment('Default')).toBe('production');
+    expect(parseEnvironment('PRODUCTION')).toBe('production');
     expect(parseEnvironment('pr42')).toBe('pr42');
     expect(parseEnvironment('A'.repeat(16))).toBe('A'.repeat(16));
   });

@@ -126,13 +126,20 @@ export function parsePlan(value: string): 'free' | 'standard' {
   return plan;
 }
 
-/** An environment: `production` (REST's `default` is accepted for it) or 1–16 letters and digits. */
+/**
+ * An environment: `production` or 1–16 letters and digits. `default`, in any case, is production: it is
+ * production's build name in the REST API (`builds/default`), as in Azure, so `--env default` never
+ * makes an environment of its own.
+ */
 export function parseEnvironment(value: string): string {
-  if (value === 'production' || value === 'default') {
+  const lower = value.toLowerCase();
+  if (lower === 'production' || lower === 'default') {
     return 'production';
   }
   if (!/^[0-9a-zA-Z]{1,16}$/.test(value)) {
-    throw new InvalidArgumentError("expected 'production' or 1 to 16 letters and digits, e.g. pr42.");
+    throw new InvalidArgumentError(
+      "expected 'production' (or 'default', its REST name) or 1 to 16 letters and digits, e.g. pr42.",
+    );
   }
   return value;
 }

@@ -9,6 +9,7 @@ import { type ClientRequest, request as httpRequest, type IncomingMessage, STATU
 import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord } from '../shared/guards.js';
+import { redactUrlPassword } from '../shared/redact-url.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
 
 /** Where requests go and the bearer token they carry. */
@@ -52,10 +53,12 @@ export interface FileBody {
  * const sites = await request<ResourceList<Site>>({ url, token }, { method: 'GET', path: SITES_PATH });
  */
 export async function request<T>(target: HttpTarget, options: RequestOptions): Promise<T> {
-  const base = target.url.replace(/\/+$/, '');
+  const address = target.url.replace(/\/+$/, '');
+  // Messages name the server without the password of a URL given with one (http://ci:s3cret@host).
+  const base = redactUrlPassword(address);
   let response: Answer;
   try {
-    response = await send(new URL(`${base}${options.path}`), options.method, target.token, options);
+    response = await send(new URL(`${address}${options.path}`), options.method, target.token, options);
   } catch (cause) {
     if (cause instanceof PorticoError) {
       throw cause;

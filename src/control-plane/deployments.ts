@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { formatDiagnostics, loadConfig } from '../config/index.js';
-import { PorticoError } from '../shared/errors.js';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { type Diagnostic, formatDiagnostics, loadConfig } from '../config/index.js';
+import { isUserError, PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { errorMessage } from '../shared/guards.js';
 import type { DeploymentsTable } from '../storage/index.js';
@@ -436,7 +436,7 @@ async function checkConfig(
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     throw new PorticoError(
       'DEPLOY_CONFIG_INVALID',
-      `The deploy was rejected because staticwebapp.config.json is invalid; the previous deployment keeps serving:\n${formatDiagnostics(errors, { baseDir: appDir })}`,
+      `The deploy was rejected because staticwebapp.config.json is invalid; the previous deployment keeps serving:\n${formatDiagnostics(inUpload(errors, appDir))}`,
       { details: errors.map((d) => ({ path: d.path, message: d.message })) },
     );
   }
@@ -451,8 +451,24 @@ async function checkConfig(
   const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
   return {
     standardFeatures: features,
-    warnings: warnings.length === 0 ? '' : `${formatDiagnostics(warnings, { baseDir: appDir })}\n`,
+    warnings: warnings.length === 0 ? '' : `${formatDiagnostics(inUpload(warnings, appDir))}\n`,
   };
+}
+
+/**
+ * Diagnostics with their files named as in the upload (`app/staticwebapp.config.json`, `app` for the
+ * folder itself), never by where the server stages them: nobody learns the data folder's paths
+ * (docs/security.md).
+ */
+function inUpload(diagnostics: readonly Diagnostic[], appDir: string): Diagnostic[] {
+  return diagnostics.map((diagnostic) => {
+    if (diagnostic.file === undefined) {
+      return diagnostic;
+    }
+    const path = relative(appDir, diagnostic.file);
+    const inside = !path.startsWith('..') && !isAbsolute(path);
+    return { ...diagnostic, file: inside ? posix.join('app', ...path.split(sep)) : 'app' };
+  });
 }
 
 /**
@@ -511,7 +527,11 @@ async function activate(
 }
 
 async function markFailed(ctx: ControlContext, id: string, error: unknown): Promise<void> {
-  const message = errorMessage(error);
+  // A system error's message may name the server's files (ENOSPC, '/…/cache/…'): the deployment, which
+  // the site's owner reads, keeps only that it failed; the server's log has the rest (docs/security.md).
+  const message = isUserError(error)
+    ? errorMessage(error)
+    : 'The deploy failed on the server (an internal error; its log has the details); the previous deployment keeps serving. Deploy again.';
   await ctx.db
     .updateTable('deployments')
     .set({ status: 'Failed', error: message, completed_at: ctx.now().toISOString() })

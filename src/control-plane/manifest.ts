@@ -79,6 +79,14 @@ export function parseDeploymentRequest(body: unknown, sku: Sku): DeploymentReque
     );
   }
   const { environment, site, app, api } = parsed.data;
+  if (app.length === 0) {
+    // Azure deploys no site without content, and a commit would find no app folder to check.
+    const message =
+      'lists no file; a deployment needs at least one file of the built front end (e.g. index.html)';
+    throw new PorticoError('DEPLOY_MANIFEST_INVALID', `The deployment request is invalid: app ${message}.`, {
+      details: [{ path: 'app', message }],
+    });
+  }
   checkManifestPaths('app', app);
   if (api !== undefined) {
     checkManifestPaths('api', api);

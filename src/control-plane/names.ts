@@ -30,9 +30,13 @@ export function checkSiteName(spelled: string): string {
   return name;
 }
 
-/** Environment names: `production`, or 1–16 letters and digits (spec §4). */
+/**
+ * Environment names: `production`, or 1–16 letters and digits (spec §4). `default` in any case is
+ * production, as in the REST paths (`builds/default`, rest/params.ts): never an environment of its own.
+ */
 export function checkEnvironmentName(name: string): string {
-  if (name === PRODUCTION || name === 'default') {
+  const lower = name.toLowerCase();
+  if (lower === PRODUCTION || lower === 'default') {
     return PRODUCTION;
   }
   if (!ENVIRONMENT_NAME.test(name)) {

@@ -322,7 +322,7 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
       const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'warned']);
       expect(deployed.code, deployed.stderr).toBe(0);
       expect(deployed.stderr).toMatch(
-        /warning: staticwebapp\.config\.json: routes\[0\]\.route: .*never matches/,
+        /warning: app\/staticwebapp\.config\.json: routes\[0\]\.route: .*never matches/,
       );
       expect(deployed.stderr).not.toContain('/cache/');
     } finally {

@@ -58,7 +58,9 @@ type LocationFlags = Pick<
   'api' | 'apiLocation' | 'appLocation' | 'outputLocation' | 'swaConfigLocation' | 'config' | 'configName'
 >;
 
-interface DeployFlags extends TokenFlags, LocationFlags {
+interface DeployFlags extends Omit<TokenFlags, 'env'>, LocationFlags {
+  /** Unset when not given: the configuration's `env` or `SWA_CLI_DEPLOY_ENV` may name it. */
+  readonly env?: string;
   readonly includeDotenv?: boolean;
 }
 
@@ -71,7 +73,8 @@ interface ListFlags extends JsonFlags {
   readonly env: string;
 }
 
-const ENV_HELP = "environment: 'production' or a name of 1-16 letters and digits";
+const ENV_HELP =
+  "environment: 'production' (also 'default', in any case: production's REST build name) or a name of 1-16 letters and digits";
 const TOKEN_HELP =
   'deployment token of the site (env SWA_CLI_DEPLOYMENT_TOKEN or PORTICO_DEPLOYMENT_TOKEN; default: fetched with the admin token)';
 
@@ -87,7 +90,11 @@ export function registerDeployCommands(program: Command): void {
       'the folder with the built front end, or a configuration name of swa-cli.config.json',
     )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
-    .option('--env <env>', `${ENV_HELP} (created on first deploy)`, parseEnvironment, 'production')
+    .option(
+      '--env <env>',
+      `${ENV_HELP}; created on first deploy (env SWA_CLI_DEPLOY_ENV; default: production)`,
+      parseEnvironment,
+    )
     .option('--deployment-token <token>', TOKEN_HELP)
     .option(
       '--include-dotenv',
@@ -129,6 +136,7 @@ async function runDeploy(target: string | undefined, flags: DeployFlags): Promis
     writeNote(line);
   }
   const url = resolveUrl(flags, process.env);
+  const env = resolved.environment;
   const deploymentToken = await resolveDeploymentToken(flags, url);
   const onInterrupt = () => {
     writeNote(
@@ -147,11 +155,11 @@ async function runDeploy(target: string | undefined, flags: DeployFlags): Promis
       named: resolved.configNamed,
       leftBehindIn: [process.cwd(), ...(resolved.projectDir === undefined ? [] : [resolved.projectDir])],
     },
-    env: flags.env,
+    env,
     ...(flags.site === undefined ? {} : { site: flags.site }),
     includeDotenv: flags.includeDotenv === true,
   }).finally(() => process.off('SIGINT', onInterrupt));
-  writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, flags.env)}`]);
+  writeResult(flags, deployment, [`Deployed to ${deploymentTarget(deployment, env)}`]);
   const problem = deployment.properties.apiProblem;
   if (problem !== undefined) {
     writeNote(
@@ -206,7 +214,7 @@ function noteCopiedSettings(created: CreatedDeployment, env: string, site: strin
 }
 
 /** `--deployment-token`, the environment, or the site's token fetched with the admin token. */
-async function resolveDeploymentToken(flags: TokenFlags, url: string): Promise<string> {
+async function resolveDeploymentToken(flags: Omit<TokenFlags, 'env'>, url: string): Promise<string> {
   const given = [
     flags.deploymentToken,
     process.env.SWA_CLI_DEPLOYMENT_TOKEN,

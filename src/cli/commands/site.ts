@@ -132,11 +132,26 @@ async function showToken(name: string, flags: JsonFlags): Promise<void> {
     writeJson(secrets);
     return;
   }
-  writeLines(formatFields([['deploymentToken', secrets.properties.apiKey]]));
+  writeBareToken(name, secrets.properties.apiKey);
 }
 
 async function resetToken(name: string, flags: JsonFlags): Promise<void> {
   const secrets = await (await connectAdmin(flags)).resetApiKey(name);
-  writeResult(flags, secrets, formatFields([['deploymentToken', secrets.properties.apiKey]]));
+  if (flags.json === true) {
+    writeJson(secrets);
+  } else {
+    writeBareToken(name, secrets.properties.apiKey);
+  }
   writeNote(`The previous deployment token of ${name} no longer works; update your CI secret.`);
+}
+
+/**
+ * The token alone on stdout, so `T=$(portico site token blog)` holds a token that works; the label goes
+ * to stderr, and only on a terminal, where a person reads both.
+ */
+function writeBareToken(name: string, token: string): void {
+  if (process.stdout.isTTY === true) {
+    writeNote(`Deployment token of ${name}:`);
+  }
+  writeLines([token]);
 }

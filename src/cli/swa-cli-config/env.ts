@@ -25,7 +25,33 @@ export const SWA_CLI_ENV_VARIABLES: Readonly<Record<string, SwaCliKey>> = {
   SWA_CLI_SERVER_TIMEOUT: 'devserverTimeout',
   SWA_CLI_APP_BUILD_COMMAND: 'appBuildCommand',
   SWA_CLI_API_BUILD_COMMAND: 'apiBuildCommand',
+  SWA_CLI_DEPLOY_ENV: 'env',
+  SWA_CLI_DEPLOY_DRY_RUN: 'dryRun',
 };
+
+const NO_DEPLOY_BINARY =
+  "Portico's deploy sends the files itself, with no StaticSitesClient binary to choose";
+
+/**
+ * Variables `swa deploy` reads that `portico deploy` does not apply, and why: a pipeline written for the
+ * SWA CLI may set them, and `portico deploy` says it ignores them rather than leaving them unnoticed.
+ */
+export const IGNORED_SWA_CLI_DEPLOY_VARIABLES: Readonly<Record<string, string>> = {
+  SWA_CLI_DEPLOY_BINARY_VERSION: NO_DEPLOY_BINARY,
+  SWA_CLI_DEPLOY_BINARY: NO_DEPLOY_BINARY,
+  SWA_CLI_APP_NAME:
+    'it names the app in Azure for `swa deploy` without a token; Portico finds the site from the deployment token (or --site)',
+  SWA_CLI_API_LANGUAGE:
+    'Portico runs Node.js Functions apps only, with the Node.js it runs on; the API folder is checked for another language',
+  SWA_CLI_API_VERSION: 'Portico runs the API with the Node.js that runs Portico',
+};
+
+/** A warning for each variable of {@link IGNORED_SWA_CLI_DEPLOY_VARIABLES} set (not empty) in `env`. */
+export function ignoredDeployVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(IGNORED_SWA_CLI_DEPLOY_VARIABLES)
+    .filter(([variable]) => (env[variable] ?? '').trim() !== '')
+    .map(([variable, why]) => `${variable} is set, and portico deploy ignores it: ${why}.`);
+}
 
 /** The options set by `SWA_CLI_*` variables of `env` (empty values count as unset, as in the SWA CLI). */
 export function readSwaCliEnv(env: Readonly<Record<string, string | undefined>>): SwaCliOptions {

@@ -29,6 +29,8 @@ export interface SwaCliStartFlags {
   readonly funcArgs?: string;
   readonly config?: string;
   readonly configName?: string;
+  /** `deploy --env` (parsed: `default` is already `production`). */
+  readonly env?: string;
 }
 
 /** Adds `--config`/`--config-name`, shared by `start` and `build`. */
@@ -77,16 +79,26 @@ export function addSwaCliStartOptions(command: Command): Command {
   return command;
 }
 
+/**
+ * A folder flag given as `""` is not set, as `"apiLocation": ""` in swa-cli.config.json is: a workflow's
+ * `--api-location "${{ inputs.api_location }}"` with an empty input means no API, not the current folder.
+ */
+function folderFlag(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 /** The command-line layer: the typed flags by their SWA CLI names. */
 export function toSwaCliFlags(flags: SwaCliStartFlags): SwaCliOptions {
-  if (flags.api !== undefined && flags.apiLocation !== undefined && flags.api !== flags.apiLocation) {
+  const api = folderFlag(flags.api);
+  const apiLocation = folderFlag(flags.apiLocation);
+  if (api !== undefined && apiLocation !== undefined && api !== apiLocation) {
     throw new PorticoError('CLI_USAGE', '--api and --api-location name the same folder; give one of them.');
   }
   const entries = Object.entries({
-    appLocation: flags.appLocation,
-    outputLocation: flags.outputLocation,
+    appLocation: folderFlag(flags.appLocation),
+    outputLocation: folderFlag(flags.outputLocation),
     appDevserverUrl: flags.appDevserverUrl,
-    apiLocation: flags.api ?? flags.apiLocation,
+    apiLocation: api ?? apiLocation,
     apiDevserverUrl: flags.apiDevserverUrl,
     run: flags.run,
     port: flags.port,
@@ -94,10 +106,11 @@ export function toSwaCliFlags(flags: SwaCliStartFlags): SwaCliOptions {
     ssl: flags.ssl,
     sslCert: flags.sslCert,
     sslKey: flags.sslKey,
-    swaConfigLocation: flags.swaConfigLocation,
+    swaConfigLocation: folderFlag(flags.swaConfigLocation),
     open: flags.open,
     devserverTimeout: flags.devserverTimeout,
     funcArgs: flags.funcArgs,
+    env: flags.env,
   }).filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as SwaCliOptions;
 }

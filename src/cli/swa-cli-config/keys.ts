@@ -5,7 +5,7 @@
  */
 
 /** The value kinds of the keys Portico applies. */
-export type SwaValueKind = 'path' | 'string' | 'url' | 'port' | 'boolean' | 'seconds';
+export type SwaValueKind = 'path' | 'string' | 'url' | 'port' | 'boolean' | 'seconds' | 'environment';
 
 /** The options Portico takes from a configuration, the environment or the command line (SWA CLI names). */
 export interface SwaCliOptions {
@@ -27,6 +27,10 @@ export interface SwaCliOptions {
   readonly apiBuildCommand?: string;
   /** What the SWA CLI passes to `func start`; Portico keeps its `--language-worker` options (func-args.ts). */
   readonly funcArgs?: string;
+  /** The environment `deploy` deploys to (`--env`, `SWA_CLI_DEPLOY_ENV`); `production` when unset. */
+  readonly env?: string;
+  /** `swa deploy --dry-run`: `portico deploy` has no dry run and refuses to deploy when it is true. */
+  readonly dryRun?: boolean;
 }
 
 export type SwaCliKey = keyof SwaCliOptions;
@@ -50,11 +54,14 @@ export const SWA_CLI_KEYS: Readonly<Record<SwaCliKey, SwaValueKind>> = {
   appBuildCommand: 'string',
   apiBuildCommand: 'string',
   funcArgs: 'string',
+  env: 'environment',
+  dryRun: 'boolean',
 };
 
 const NOT_NEEDED_API_PORT = 'Portico runs the API in its own worker on a free loopback port';
 const DATA_API = 'Portico has no Data API builder; run it yourself and proxy to it from your API';
-const DEPLOY = 'used by `swa deploy`; `portico deploy` takes --site and --deployment-token instead';
+const DEPLOY =
+  'used by `swa deploy` to find the app in Azure; `portico deploy` takes --site and --deployment-token instead';
 const LOGIN = 'used by `swa login`; Portico does not sign in to Azure';
 const DB_INIT = 'used by `swa db init`; Portico has no Data API builder';
 
@@ -71,11 +78,10 @@ export const IGNORED_SWA_CLI_KEYS: Readonly<Record<string, string>> = {
   apiVersion: 'Portico runs the API with the Node.js that runs Portico',
   auto: 'used by `swa build --auto`; `portico build` always detects what the file does not say',
   yes: 'used by `swa init --yes`',
-  env: DEPLOY,
   appName: DEPLOY,
-  dryRun: DEPLOY,
-  deploymentToken: DEPLOY,
-  printToken: DEPLOY,
+  deploymentToken:
+    'keep the deployment token out of files: pass --deployment-token or set SWA_CLI_DEPLOYMENT_TOKEN',
+  printToken: 'used by `swa deploy --print-token`; portico site token <name> prints it',
   subscriptionId: LOGIN,
   resourceGroup: LOGIN,
   tenantId: LOGIN,

@@ -7,7 +7,8 @@
  */
 import { assertNodeFunctionsApp } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
-import { createLayers, pickGroup, pickPath, type ResolveInput } from './layers.js';
+import { ignoredDeployVariables } from './env.js';
+import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { resolveAppFolder, targetNamed, withPositional } from './resolve-start.js';
 import { selectConfiguration } from './select.js';
 
@@ -26,6 +27,8 @@ export interface ResolvedDeploy {
   readonly configNamed: boolean;
   /** The folder of the swa-cli.config.json read, if any (a config left there is worth a warning). */
   readonly projectDir?: string;
+  /** `--env`, else the configuration's `env`, else `SWA_CLI_DEPLOY_ENV`, else production. */
+  readonly environment: string;
   readonly warnings: readonly string[];
   readonly notes: readonly string[];
 }
@@ -43,6 +46,7 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
   const folderArg = chosen.positionalIsName ? undefined : positional;
   const selected = targetNamed(chosen, folderArg, false, input);
   const layers = createLayers(withPositional(input.flags, undefined, folderArg), selected, input);
+  refuseDryRun(layers);
   if (pickGroup(layers, ['appLocation', 'outputLocation']) === undefined) {
     throw new PorticoError(
       'CLI_USAGE',
@@ -60,7 +64,31 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
     configNamed,
     ...(apiDir === undefined ? {} : { apiDir }),
     ...(selected.dir === undefined ? {} : { projectDir: selected.dir }),
-    warnings: selected.warnings,
+    environment: pick(layers, 'env')?.value ?? 'production',
+    warnings: [...selected.warnings, ...ignoredDeployVariables(input.env)],
     notes: selected.notes,
   };
+}
+
+/** Where a layer's value was set, for messages: the variable's name for the environment layer. */
+const DRY_RUN_SOURCES: Readonly<Record<OptionLayer['source'], string>> = {
+  'command line': 'the command line',
+  'swa-cli.config.json': '"dryRun": true in swa-cli.config.json',
+  environment: 'SWA_CLI_DEPLOY_DRY_RUN=true',
+};
+
+/**
+ * `swa deploy --dry-run` (`SWA_CLI_DEPLOY_DRY_RUN=true`, `"dryRun": true`) deploys nothing. Portico has no
+ * dry run, and deploying for real where one was asked for would be a surprise, so it refuses
+ * (docs/decisions/0079-swa-cli-deploy-variables.md).
+ */
+function refuseDryRun(layers: readonly OptionLayer[]): void {
+  const dryRun = pick(layers, 'dryRun');
+  if (dryRun?.value !== true) {
+    return;
+  }
+  throw new PorticoError(
+    'CLI_USAGE',
+    `${DRY_RUN_SOURCES[dryRun.layer.source]} asks for a dry run, which portico deploy does not have; nothing was sent. Unset it (or set it to false) to deploy.`,
+  );
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toSwaCliFlags } from './flags.js';
 import type { ResolveInput } from './layers.js';
 import { resolveStartOptions } from './resolve-start.js';
 
@@ -57,6 +58,21 @@ describe('resolveStartOptions', () => {
       host: '0.0.0.0',
       configuration: { name: 'web', file: join(project, 'swa-cli.config.json') },
     });
+  });
+
+  it('reads empty folder flags as not set, as "" in the file: a workflow\'s empty input means no API, not "."', async () => {
+    await writeConfig({ web: { appLocation: 'app', outputLocation: 'dist' } });
+    const flags = toSwaCliFlags({
+      apiLocation: '',
+      appLocation: '',
+      outputLocation: ' ',
+      swaConfigLocation: '',
+    });
+    const resolved = await resolveIn({ flags });
+    expect(resolved.apiDir).toBeUndefined();
+    expect(resolved.appDir).toBe(join(project, 'app', 'dist'));
+    expect(resolved.configDir).toBe(join(project, 'app'));
+    expect(toSwaCliFlags({ api: '', apiLocation: 'api' })).toEqual({ apiLocation: 'api' });
   });
 
   it('reads Windows separators as /, saying so, and refuses a drive letter', async () => {

@@ -4,7 +4,8 @@
  * SWA CLI does: `true`/`1` and `false`/`0`); in the file a quoted number or boolean is accepted with a
  * warning.
  */
-import { MAX_SECONDS } from '../options.js';
+import { InvalidArgumentError } from 'commander';
+import { MAX_SECONDS, parseEnvironment } from '../options.js';
 import type { SwaValueKind } from './keys.js';
 
 /** The outcome of checking one value. */
@@ -35,6 +36,24 @@ export function checkSwaValue(kind: SwaValueKind, raw: unknown, fromText: boolea
       );
     case 'boolean':
       return checkBoolean(raw, fromText);
+    case 'environment':
+      return checkEnvironment(raw);
+  }
+}
+
+/** A deploy environment, read as `--env` reads it (`default` is production). */
+function checkEnvironment(raw: unknown): ValueCheck {
+  const checked = checkString(raw);
+  if (!checked.ok || typeof checked.value !== 'string') {
+    return checked;
+  }
+  try {
+    return { ok: true, value: parseEnvironment(checked.value) };
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      return { ok: false, message: `${error.message.replace(/\.$/, '')}, got ${describe(raw)}` };
+    }
+    throw error;
   }
 }
 
