@@ -29,6 +29,9 @@ export const SWA_CLI_ENV_VARIABLES: Readonly<Record<string, SwaCliKey>> = {
   SWA_CLI_DEPLOY_DRY_RUN: 'dryRun',
 };
 
+/** Variables only `deploy` reads: `start` and `build` neither use nor check them. */
+const DEPLOY_ONLY_VARIABLES: ReadonlySet<string> = new Set(['SWA_CLI_DEPLOY_ENV', 'SWA_CLI_DEPLOY_DRY_RUN']);
+
 const NO_DEPLOY_BINARY =
   "Portico's deploy sends the files itself, with no StaticSitesClient binary to choose";
 
@@ -53,13 +56,19 @@ export function ignoredDeployVariables(env: Readonly<Record<string, string | und
     .map(([variable, why]) => `${variable} is set, and portico deploy ignores it: ${why}.`);
 }
 
-/** The options set by `SWA_CLI_*` variables of `env` (empty values count as unset, as in the SWA CLI). */
-export function readSwaCliEnv(env: Readonly<Record<string, string | undefined>>): SwaCliOptions {
+/**
+ * The options set by `SWA_CLI_*` variables of `env` (empty values count as unset, as in the SWA CLI).
+ * The deploy variables are read for `deploy` only: a shell that keeps one for its pipeline still starts.
+ */
+export function readSwaCliEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  forDeploy = false,
+): SwaCliOptions {
   const options: Record<string, unknown> = {};
   const errors: string[] = [];
   for (const [variable, key] of Object.entries(SWA_CLI_ENV_VARIABLES)) {
     const raw = env[variable];
-    if (raw === undefined || raw === '') {
+    if (raw === undefined || raw === '' || (!forDeploy && DEPLOY_ONLY_VARIABLES.has(variable))) {
       continue;
     }
     const check = checkSwaValue(SWA_CLI_KEYS[key], raw, true);

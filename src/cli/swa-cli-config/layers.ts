@@ -34,11 +34,12 @@ export function createLayers(
   flags: SwaCliOptions,
   selected: Pick<SelectedConfiguration, 'options' | 'dir'>,
   input: Pick<ResolveInput, 'env' | 'cwd'>,
+  forDeploy = false,
 ): OptionLayer[] {
   return [
     { source: 'command line', options: flags, baseDir: input.cwd },
     { source: 'swa-cli.config.json', options: selected.options, baseDir: selected.dir ?? input.cwd },
-    { source: 'environment', options: readSwaCliEnv(input.env), baseDir: input.cwd },
+    { source: 'environment', options: readSwaCliEnv(input.env, forDeploy), baseDir: input.cwd },
   ];
 }
 

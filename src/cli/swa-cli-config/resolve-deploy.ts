@@ -45,7 +45,7 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
   });
   const folderArg = chosen.positionalIsName ? undefined : positional;
   const selected = targetNamed(chosen, folderArg, false, input);
-  const layers = createLayers(withPositional(input.flags, undefined, folderArg), selected, input);
+  const layers = createLayers(withPositional(input.flags, undefined, folderArg), selected, input, true);
   refuseDryRun(layers);
   if (pickGroup(layers, ['appLocation', 'outputLocation']) === undefined) {
     throw new PorticoError(

@@ -26,6 +26,11 @@ function resolveIn(input: Partial<ResolveInput> = {}) {
 }
 
 describe('resolveStartOptions', () => {
+  it('neither uses nor checks the deploy variables a pipeline shell may keep', async () => {
+    const env = { SWA_CLI_DEPLOY_ENV: 'feature/x', SWA_CLI_DEPLOY_DRY_RUN: 'maybe' };
+    expect((await resolveIn({ env })).port).toBe(4280);
+  });
+
   it('takes an IPv6 host written as in a URL ([::1]) as the bare address', async () => {
     expect((await resolveIn({ flags: { host: '[::1]' } })).host).toBe('::1');
     expect((await resolveIn({ env: { SWA_CLI_HOST: '[::]' } })).host).toBe('::');
