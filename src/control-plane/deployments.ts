@@ -17,6 +17,7 @@ import {
   checkContentForLinkedEnvironment,
   checkListingForLinkedEnvironment,
 } from './backends/constraints.js';
+import { whileCommitting } from './commit-markers.js';
 import {
   deploymentFolder,
   materializeDeployment,
@@ -296,6 +297,11 @@ async function whileUploading<T extends UploadState>(
  */
 export async function commitDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
   const deployment = await requireUploading(ctx, site, id);
+  return whileCommitting(ctx, id, () => commitUploaded(ctx, site, deployment));
+}
+
+async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deployment): Promise<Deployment> {
+  const id = deployment.id;
   const missing = await notSent(ctx, site, deployment, manifestHashes(deployment.manifest));
   if (missing.length > 0) {
     throw new PorticoError(
