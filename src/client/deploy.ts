@@ -28,6 +28,20 @@ export interface DeployClient {
    * `environment` is `production` or an environment name.
    */
   rollback(environment: string, deploymentId?: string, site?: string): Promise<Deployment>;
+  /**
+   * Closes a preview environment (Azure's deploy action with `action: close`); `closed` is false when
+   * it was gone already. `site`, when given, must be the token's site.
+   */
+  close(environment: string, site?: string): Promise<ClosedEnvironment>;
+}
+
+/** The answer of `DELETE /deploy/v1/environments/{environment}`. */
+export interface ClosedEnvironment {
+  /** The token's site. */
+  readonly site: string;
+  readonly environment: string;
+  /** False when the environment did not exist (closed before). */
+  readonly closed: boolean;
 }
 
 const DEPLOYMENTS_PATH = '/deploy/v1/deployments';
@@ -54,6 +68,11 @@ export function createDeployClient(options: DeployClientOptions): DeployClient {
     },
     getDeployment: (id) => request<Deployment>(target, { method: 'GET', path: deploymentPath(id) }),
     commit: (id) => request<Deployment>(target, { method: 'POST', path: `${deploymentPath(id)}/commit` }),
+    close: (environment, site) =>
+      request<ClosedEnvironment>(target, {
+        method: 'DELETE',
+        path: `/deploy/v1/environments/${encodeURIComponent(environment)}${site === undefined ? '' : `?site=${encodeURIComponent(site)}`}`,
+      }),
     rollback: (environment, deploymentId, site) =>
       request<Deployment>(target, {
         method: 'POST',

@@ -1,6 +1,11 @@
 /** The typed client of Portico's management REST API (docs/rest-api.md), used by the CLI and the portal. */
 
-export { createDeployClient, type DeployClient, type DeployClientOptions } from './deploy.js';
+export {
+  type ClosedEnvironment,
+  createDeployClient,
+  type DeployClient,
+  type DeployClientOptions,
+} from './deploy.js';
 export {
   type CustomDomainInput,
   type CustomDomainResource,

@@ -17,6 +17,7 @@ import {
   checkContentForLinkedEnvironment,
   checkListingForLinkedEnvironment,
 } from './backends/constraints.js';
+import { whileCommitting } from './commit-markers.js';
 import {
   deploymentFolder,
   materializeDeployment,
@@ -38,7 +39,10 @@ import { type ContentBody, receiveContent } from './receive-content.js';
 import type { Site } from './sites.js';
 import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
-/** Successful deployments kept per environment (for rollback); older ones are removed. */
+/**
+ * Successful deployments kept per environment: the newest this many, and the newest deployment of each
+ * of the newest this many distinct contents (for rollback); older ones are removed.
+ */
 export const KEPT_DEPLOYMENTS = 5;
 
 /** A deployment as the services hand it around. */
@@ -293,6 +297,11 @@ async function whileUploading<T extends UploadState>(
  */
 export async function commitDeployment(ctx: ControlContext, site: Site, id: string): Promise<Deployment> {
   const deployment = await requireUploading(ctx, site, id);
+  return whileCommitting(ctx, id, () => commitUploaded(ctx, site, deployment));
+}
+
+async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deployment): Promise<Deployment> {
+  const id = deployment.id;
   const missing = await notSent(ctx, site, deployment, manifestHashes(deployment.manifest));
   if (missing.length > 0) {
     throw new PorticoError(
@@ -540,11 +549,16 @@ async function markFailed(ctx: ControlContext, id: string, error: unknown): Prom
     .catch((cause: unknown) => ctx.logger.error(`cannot mark deployment ${id} failed: ${String(cause)}`));
 }
 
-/** Keeps the newest {@link KEPT_DEPLOYMENTS} successful deployments of an environment (and the live one). */
+/**
+ * Keeps of an environment's deployments: the live one; the newest {@link KEPT_DEPLOYMENTS} successful
+ * ones; the newest deployment of each of the newest {@link KEPT_DEPLOYMENTS} distinct contents (so
+ * repeated unchanged deploys never push out the versions rollback goes back to, decision 0081); and the
+ * newest {@link KEPT_DEPLOYMENTS} failed ones. At most 2 × 5 + 1 successful deployments stay.
+ */
 async function pruneDeployments(ctx: ControlContext, environmentId: string): Promise<void> {
   const rows = await ctx.db
     .selectFrom('deployments')
-    .select(['id', 'status'])
+    .select(['id', 'status', 'content_key'])
     .where('environment_id', '=', environmentId)
     .orderBy('created_at', 'desc')
     .execute();
@@ -554,13 +568,34 @@ async function pruneDeployments(ctx: ControlContext, environmentId: string): Pro
     .where('id', '=', environmentId)
     .executeTakeFirst();
   const succeeded = rows.filter((r) => r.status === 'Succeeded');
-  const failed = rows.filter((r) => r.status === 'Failed');
-  const gone = [...succeeded.slice(KEPT_DEPLOYMENTS), ...failed.slice(KEPT_DEPLOYMENTS)]
-    .map((r) => r.id)
-    .filter((id) => id !== env?.active_deployment_id);
+  const kept = new Set([
+    ...succeeded.slice(0, KEPT_DEPLOYMENTS).map((r) => r.id),
+    ...newestOfEachContent(succeeded).slice(0, KEPT_DEPLOYMENTS),
+    ...rows
+      .filter((r) => r.status === 'Failed')
+      .slice(0, KEPT_DEPLOYMENTS)
+      .map((r) => r.id),
+    ...(env?.active_deployment_id ? [env.active_deployment_id] : []),
+  ]);
+  const gone = rows.filter((r) => r.status !== 'Uploading' && !kept.has(r.id)).map((r) => r.id);
   if (gone.length > 0) {
     await ctx.db.deleteFrom('deployments').where('id', 'in', gone).execute();
   }
+}
+
+/** The ids of the newest deployment of each content, newest first (rows without a key count as distinct). */
+function newestOfEachContent(
+  newestFirst: readonly { readonly id: string; readonly content_key: string | null }[],
+): string[] {
+  const seen = new Set<string>();
+  return newestFirst
+    .filter((row) => {
+      const key = row.content_key ?? row.id;
+      const first = !seen.has(key);
+      seen.add(key);
+      return first;
+    })
+    .map((row) => row.id);
 }
 
 /** The deployments of an environment, newest first. */

@@ -109,7 +109,7 @@ export async function ensureEnvironment(
   if (all.filter((e) => e.name !== PRODUCTION).length >= limit) {
     throw new PorticoError(
       'CONTROL_ENVIRONMENT_LIMIT',
-      `The ${site.sku} plan allows ${limit} pre-production environments and '${site.name}' has them all. Delete one (portico env delete --site ${site.name} <env>)${site.sku === 'Free' ? ` or move it to the Standard plan (portico site plan ${site.name} standard)` : ''}.`,
+      `The ${site.sku} plan allows ${limit} pre-production environments and '${site.name}' has them all. Delete one (portico env delete --site ${site.name} <env>, or portico deploy close --env <env> with the deployment token)${site.sku === 'Free' ? ` or move it to the Standard plan (portico site plan ${site.name} standard)` : ''}.`,
     );
   }
   const now = ctx.now().toISOString();
@@ -156,6 +156,29 @@ export async function deleteEnvironment(ctx: ControlContext, site: Site, name: s
   // Its deployments and settings go with it (ON DELETE CASCADE).
   await ctx.db.deleteFrom('environments').where('id', '=', environment.id).execute();
   await recordChange(ctx, environment.hostname);
+}
+
+/**
+ * Closes a pre-production environment for a deployment token, as Azure's deploy action does with
+ * `action: close` when a pull request closes: it goes with its content, deployments and settings. An
+ * environment that is gone already answers `false` (a re-run "PR closed" job succeeds); production is
+ * refused, since closing it would take the site's live content (decision 0080).
+ */
+export async function closeEnvironment(ctx: ControlContext, site: Site, name: string): Promise<boolean> {
+  if (checkEnvironmentName(name) === PRODUCTION) {
+    throw new PorticoError(
+      'DEPLOY_CLOSE_PRODUCTION',
+      `The production environment of '${site.name}' cannot be closed: only preview (pre-production) environments close, e.g. --env pr42. Production goes only with the site (portico site delete, with the admin token).`,
+    );
+  }
+  const environment = await findEnvironment(ctx, site, name);
+  if (environment === undefined) {
+    return false;
+  }
+  // Its deployments and settings go with it (ON DELETE CASCADE).
+  await ctx.db.deleteFrom('environments').where('id', '=', environment.id).execute();
+  await recordChange(ctx, environment.hostname);
+  return true;
 }
 
 /** What the data plane needs to route a host: one row per environment of every site. */

@@ -20,6 +20,7 @@ export {
   resolveLink,
   tokenIssuer,
 } from './backends/index.js';
+export { failInterruptedCommits } from './commit-markers.js';
 export {
   type DeploymentFolders,
   materializeDeployment,

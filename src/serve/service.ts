@@ -14,6 +14,7 @@ import {
   createManagementHandler,
   createSealer,
   expireUploads,
+  failInterruptedCommits,
   pruneLocalDeployments,
   REVALIDATE_MS,
   recordTraffic,
@@ -395,6 +396,7 @@ async function startOnStorage(
     flushTraffic: async () => flushTraffic?.(),
     apiProblem: async (hostname) => apiProblem?.(hostname),
   };
+  await failInterruptedCommits(control);
   await expireUploads(control);
   let bus: ChangeBus | undefined;
   const tokens = createTokenService(control);

@@ -224,6 +224,11 @@ export const ERROR_CODES = {
     summary: 'the deployment token is missing, wrong or reset',
   },
   DEPLOY_NOT_FOUND: { status: 404, expose: true, summary: 'no such deployment' },
+  DEPLOY_CLOSE_PRODUCTION: {
+    status: 400,
+    expose: true,
+    summary: 'production cannot be closed with the deployment token; only preview environments close',
+  },
   DEPLOY_MANIFEST_INVALID: { status: 400, expose: true, summary: 'the list of files to deploy is invalid' },
   DEPLOY_TOO_LARGE: {
     status: 400,

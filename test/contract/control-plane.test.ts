@@ -190,6 +190,29 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     ]);
   });
 
+  it('keeps the versions rollback goes back to when an unchanged CI deploy repeats (decision 0081)', async () => {
+    const { site } = await createSite(ctx, 'rerun', 'Free');
+    const version = (n: number) => [file('index.html', `<h1>version ${n}</h1>`)];
+    const one = await deploy(ctx, 'rerun', 'production', version(1));
+    await deploy(ctx, 'rerun', 'production', version(2));
+    // Six re-runs of the same CI job: more than the five newest deployments the history keeps.
+    for (let run = 0; run < 6; run += 1) {
+      await deploy(ctx, 'rerun', 'production', version(2));
+    }
+    const listed = await listDeployments(ctx, site, 'production');
+    expect(listed.map((d) => d.id)).toContain(one.committed.id);
+    expect(listed).toHaveLength(6);
+    expect((await rollbackDeployment(ctx, site, 'production')).id).toBe(one.committed.id);
+    // Still bounded: the newest five deployments, the newest of five distinct contents, the live one.
+    for (let n = 3; n <= 9; n += 1) {
+      await deploy(ctx, 'rerun', 'production', version(n));
+    }
+    const versions = await listDeployments(ctx, site, 'production');
+    expect(versions.map((d) => d.id)).not.toContain(one.committed.id);
+    expect(versions).toHaveLength(5);
+    await deleteSite(ctx, 'rerun');
+  });
+
   it('rejects a deployment with an invalid config and keeps the previous one live', async () => {
     const site = await getSite(ctx, 'blog');
     const before = (await listServingEntries(ctx)).find((e) => e.siteName === 'blog')?.activeDeploymentId;

@@ -2,7 +2,8 @@
  * `portico deploy <appDir>`: packs a built front end (and an optional Azure Functions API), sends the file
  * list, uploads only the contents the server lacks and commits, so nothing changes until everything has
  * arrived (CONTRACT §5, docs/rest-api.md "Deployments"). `deploy rollback` restores an earlier
- * deployment and `deploy list` shows them.
+ * deployment, `deploy list` shows them and `deploy close` closes a preview environment (Azure's
+ * `action: close`) with the deployment token alone.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ const ENV_HELP =
 const TOKEN_HELP =
   'deployment token of the site (env SWA_CLI_DEPLOYMENT_TOKEN or PORTICO_DEPLOYMENT_TOKEN; default: fetched with the admin token)';
 
-/** Adds `deploy`, `deploy rollback` and `deploy list` to the program (needs positional options). */
+/** Adds `deploy`, `deploy rollback`, `deploy close` and `deploy list` to the program (needs positional options). */
 export function registerDeployCommands(program: Command): void {
   const deploy = addLocationOptions(addJsonOption(addConnectionOptions(program.command('deploy'))))
     .description(
@@ -110,6 +111,14 @@ export function registerDeployCommands(program: Command): void {
     .option('--to <deploymentId>', 'the deployment to restore (see portico deploy list)')
     .option('--deployment-token <token>', TOKEN_HELP)
     .action((flags: RollbackFlags) => runRollback(flags));
+  addJsonOption(addConnectionOptions(deploy.command('close')))
+    .description(
+      "Close a preview environment, as Azure's deploy action does with action: close when a pull request closes: it goes with its content, deployments and settings; one already closed is not an error",
+    )
+    .requiredOption('--env <env>', 'the preview environment to close (not production)', parseEnvironment)
+    .option('--site <name>', 'the site (needed unless a deployment token is given)')
+    .option('--deployment-token <token>', TOKEN_HELP)
+    .action((flags: TokenFlags) => runClose(flags));
   addJsonOption(addConnectionOptions(deploy.command('list')))
     .description('List the deployments of an environment, newest first')
     .requiredOption('--site <name>', 'the site')
@@ -345,6 +354,17 @@ async function runRollback(flags: RollbackFlags): Promise<void> {
   const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
   writeResult(flags, deployment, [
     `Rolled back ${flags.env} to deployment ${deploymentId(deployment)} of ${formatTime(deployment.properties.createdTimeUtc)}${at}.`,
+  ]);
+}
+
+async function runClose(flags: TokenFlags): Promise<void> {
+  const url = resolveUrl(flags, process.env);
+  const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
+  const result = await client.close(flags.env, flags.site);
+  writeResult(flags, result, [
+    result.closed
+      ? `Closed the ${flags.env} environment of ${result.site}: its content, deployments and settings were deleted.`
+      : `The ${flags.env} environment of ${result.site} was already closed; nothing to do.`,
   ]);
 }
 

@@ -21,7 +21,9 @@ export function registerEnvCommands(program: Command): void {
     .requiredOption('--site <name>', 'the site')
     .action((flags: SiteFlags) => listEnvironments(flags));
   addYesOption(addJsonOption(addConnectionOptions(env.command('delete'))))
-    .description('Delete a pre-production environment with its content, deployments and settings')
+    .description(
+      'Delete a pre-production environment with its content, deployments and settings (with only a deployment token, as in CI: portico deploy close --env <env>)',
+    )
     .requiredOption('--site <name>', 'the site')
     .argument('<env>', 'the environment name', parseEnvironment)
     .action((name: string, flags: SiteFlags & YesFlags) => deleteEnvironment(name, flags));

@@ -16,7 +16,13 @@ import {
   uploadDeploymentFile,
 } from '../deployments.js';
 import { listCustomDomains } from '../domains/index.js';
-import { deleteEnvironment, type Environment, getEnvironment, listEnvironments } from '../environments.js';
+import {
+  closeEnvironment,
+  deleteEnvironment,
+  type Environment,
+  getEnvironment,
+  listEnvironments,
+} from '../environments.js';
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings, settingsVersion } from '../settings.js';
@@ -532,6 +538,20 @@ function deployRoutes(ctx: ControlContext): Route[] {
             ...(apiProblem === undefined ? {} : { apiProblem }),
           }),
         };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/deploy/v1/environments/{environment}',
+      auth: 'deployment',
+      summary:
+        "Close a preview environment of the token's site (Azure's deploy action with action: close): it goes with its content, deployments and settings; one already gone answers closed: false",
+      handler: async (r) => {
+        const site = await siteOfToken(r);
+        checkTokenSite(site, r.query.get('site') ?? undefined);
+        const environment = r.params.environment ?? '';
+        const closed = await closeEnvironment(ctx, site, environment);
+        return { status: 200, body: { site: site.name, environment, closed } };
       },
     },
     {
