@@ -3,6 +3,7 @@
  * (read lazily from the session cookie) and a note on which rule matched, for the request log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isHttpsRequest } from '../shared/forwarded.js';
 import type { SiteRules } from './routing/index.js';
 import type { EdgeSite } from './site.js';
 import type { ClientPrincipal } from './types.js';
@@ -50,7 +51,7 @@ export interface ContextInit extends RequestFacts {
  */
 export function createContext(init: ContextInit): EdgeContext {
   const { req, site, rules, onPrincipal } = init;
-  const proto: 'http' | 'https' = site.secure || isEncrypted(req) ? 'https' : 'http';
+  const proto: 'http' | 'https' = site.secure || isHttpsRequest(req) ? 'https' : 'http';
   const host = pickHost(req, rules, init.serverHost);
   let principal: ClientPrincipal | null | undefined;
   return {
@@ -74,11 +75,6 @@ export function createContext(init: ContextInit): EdgeContext {
       return principal;
     },
   };
-}
-
-/** True when the request came over TLS (the `--https-port` listener of `portico serve`). */
-function isEncrypted(req: IncomingMessage): boolean {
-  return (req.socket as { encrypted?: boolean }).encrypted === true;
 }
 
 function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): string {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDiagnostics } from '../config/index.js';
+import { clientAddressOf } from '../shared/forwarded.js';
 import type { Logger } from '../shared/logger.js';
 import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
@@ -93,7 +94,7 @@ async function handleRequest(
   });
   // 4. Networking and forwarding-gateway checks come before any route rule (D3).
   const denial = ctx.rules.access?.({
-    remoteAddress: req.socket.remoteAddress,
+    remoteAddress: clientAddressOf(req),
     header: (name) => headerValue(req, name),
   });
   if (denial !== undefined) {

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { clientAddressOf } from '../shared/forwarded.js';
 import { matchRoles } from './auth/index.js';
 import { writeSocketAnswer } from './devserver/index.js';
 import { refuseUpgrade } from './proxy/index.js';
@@ -54,7 +55,7 @@ function checkAccess(
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  if (rules.access?.({ remoteAddress: req.socket.remoteAddress, header }) !== undefined) {
+  if (rules.access?.({ remoteAddress: clientAddressOf(req), header }) !== undefined) {
     return { status: 403, text: 'Access denied by the networking rules.' };
   }
   const method = (req.method ?? 'GET').toUpperCase();

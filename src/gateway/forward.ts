@@ -29,7 +29,7 @@ export interface Forwarder {
 
 /** Appends a request header to the flat list undici takes, unless it describes this hop only. */
 function pushUpstream(this: string[], values: string[], name: string): void {
-  if (!HOP_BY_HOP.has(name)) {
+  if (!HOP_BY_HOP.has(name) && name !== 'x-forwarded-for') {
     for (const value of values) {
       this.push(name, value);
     }
@@ -88,10 +88,9 @@ function upstreamHeaders(ctx: GatewayContext): string[] {
   if (length !== undefined && ctx.request.body.headers['transfer-encoding'] === undefined) {
     out.push('content-length', length);
   }
-  const forwardedFor = ctx.request.headers.get('x-forwarded-for')?.join(', ');
-  if (forwardedFor === undefined) {
-    out.push('x-forwarded-for', ctx.clientIp);
-  }
+  // The caller's address is appended to what it (or a policy) sent, never replaced by it (decision 0084).
+  const prior = ctx.request.headers.get('x-forwarded-for')?.join(', ') ?? '';
+  out.push('x-forwarded-for', prior === '' ? ctx.clientIp : `${prior}, ${ctx.clientIp}`);
   if (ctx.request.hostOverride !== undefined) {
     out.push('host', ctx.request.hostOverride);
   }

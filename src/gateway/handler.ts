@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
+import { clientAddressOf, isHttpsRequest, priorForwardedFor } from '../shared/forwarded.js';
 import type { Logger } from '../shared/logger.js';
 import { BackendResponse, setHeadersOn } from './_backend-response.js';
 import { type AccessGrant, decideAccess, type KnownKey, readKey } from './access.js';
@@ -61,8 +62,21 @@ export interface GatewayInbound {
   readonly url: string;
   /** `[name, value, …]` in the order received, names in any case (`IncomingMessage.rawHeaders`). */
   readonly rawHeaders: readonly string[];
-  /** The caller's address, as the gateway's socket would see it. */
+  /** The caller's address, as the gateway's socket would see it (or a trusted proxy reported it). */
   readonly clientIp: string;
+  /**
+   * What the backend is told in `X-Forwarded-Proto` and `X-Forwarded-Host` (the caller's own values are
+   * replaced, decision 0084): the scheme and `Host` the gateway was called with; for a linked site in
+   * the same process, the site's, as its edge sends them over the hop.
+   */
+  readonly forwardedProto: 'http' | 'https';
+  readonly forwardedHost: string;
+  /**
+   * The `X-Forwarded-For` entries before the caller, when a trusted reverse proxy reported them (they
+   * replace the header it sent, which ends with the caller, appended again on forwarding); undefined to
+   * keep the header as received.
+   */
+  readonly priorForwardedFor: string | undefined;
   /** The body stream; its `content-length` / `transfer-encoding` headers describe it. */
   readonly body: IncomingMessage;
   /** The id the host already gave the call (`context.RequestId`); a new one when absent. */
@@ -115,7 +129,10 @@ function readInbound(req: IncomingMessage, res: ServerResponse): GatewayInbound 
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     rawHeaders: req.rawHeaders,
-    clientIp: normalizeIp(req.socket.remoteAddress ?? ''),
+    clientIp: clientAddressOf(req),
+    forwardedProto: isHttpsRequest(req) ? 'https' : 'http',
+    forwardedHost: req.headers.host ?? '',
+    priorForwardedFor: priorForwardedFor(req),
     body: req,
     requestId: typeof assigned === 'string' ? assigned : undefined,
     // Every inbound has the same fields, so the pipeline's reads of them see one object shape.
@@ -250,6 +267,29 @@ function headerMap(raw: readonly string[]): Map<string, string[]> {
   return headers;
 }
 
+/**
+ * The forwarded fields as the gateway vouches for them (decision 0084), before any policy runs (a
+ * `set-header` may still change them): `X-Forwarded-Proto` and `-Host` say how the gateway was called;
+ * `Forwarded` and `X-Real-IP` from the caller are dropped, since a backend may trust them and the gateway
+ * cannot; `X-Forwarded-For` keeps what the caller sent (the caller's address is appended on forwarding,
+ * as API Management does), or behind a trusted proxy what that proxy reported before the client.
+ */
+function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbound): void {
+  headers.set('x-forwarded-proto', [inbound.forwardedProto]);
+  headers.set('x-forwarded-host', [inbound.forwardedHost]);
+  headers.delete('forwarded');
+  headers.delete('x-real-ip');
+  const prior = inbound.priorForwardedFor;
+  if (prior === undefined) {
+    return;
+  }
+  if (prior === '') {
+    headers.delete('x-forwarded-for');
+  } else {
+    headers.set('x-forwarded-for', [prior]);
+  }
+}
+
 function isPreflight(method: string, headers: Map<string, string[]>): boolean {
   return method === 'OPTIONS' && headers.has('origin') && headers.has('access-control-request-method');
 }
@@ -270,6 +310,7 @@ function handle(call: GatewayCall): Promise<void> | undefined {
   call.api = found.api.api.id;
   const method = inbound.method.toUpperCase();
   const headers = headerMap(inbound.rawHeaders);
+  setForwardedFields(headers, inbound);
   const parts: RequestParts = { method, headers, query };
   if (isPreflight(method, headers)) {
     const answered = answerPreflightCall(service, inbound, found, parts, options);
@@ -417,10 +458,6 @@ class CallContext implements GatewayContext {
     this.#variables ??= new Map();
     return this.#variables;
   }
-}
-
-function normalizeIp(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /**

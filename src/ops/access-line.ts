@@ -19,7 +19,7 @@ export interface AccessRecord {
   /** Bytes sent on the connection for this response, headers included. */
   readonly bytes: number;
   readonly userId: string | undefined;
-  /** The client's address, read when the request arrived ({@link clientAddress}). */
+  /** The client's address, read when the request arrived (`clientAddressOf`: the socket's, or what a trusted proxy reported; an address, which needs no escaping). */
   readonly client: string;
 }
 
@@ -171,14 +171,4 @@ function wasCut(record: AccessRecord): boolean {
   }
   const body = req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304 ? 0 : length;
   return record.bytes < header.length + body;
-}
-
-/**
- * The address the connection came from (an IPv4 client of a dual-stack listener without `::ffff:`): the
- * kernel's text of an address, which needs no escaping; `""` once the socket is gone, so it is read when
- * the request arrives.
- */
-export function clientAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

@@ -4,8 +4,8 @@
  * line. What a request is (site, environment, kind) is asked of the host only then, once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddressOf } from '../shared/forwarded.js';
 import { onResponseClose } from '../shared/response-close.js';
-import { clientAddress } from './access-line.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
 import type { TrafficRecorder } from './traffic.js';
@@ -44,7 +44,7 @@ export function instrumentListener(listener: Listener, options: InstrumentOption
       const socket = req.socket;
       const bytesBefore = socket.bytesWritten;
       // Read now: once the client has closed the connection, the socket no longer knows its address.
-      const client = accessLog === undefined ? '' : clientAddress(req);
+      const client = accessLog === undefined ? '' : clientAddressOf(req);
       onResponseClose(res, () => {
         const ended = performance.now();
         const seconds = (ended - started) / 1000;

@@ -11,6 +11,7 @@ import {
   type ServedDomain,
 } from '../control-plane/index.js';
 import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import { isHttpsRequest } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { ResourceTables } from './environment-runtime.js';
 
@@ -57,7 +58,7 @@ export function createDomainTable(control: ControlContext): DomainTable {
       if (domain?.defaultDomain === undefined || domain.defaultDomain === hostname) {
         return false;
       }
-      const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+      const secure = isHttpsRequest(req);
       const port = req.headers.host?.match(/:(\d+)$/)?.[1];
       const location = `${secure ? 'https' : 'http'}://${domain.defaultDomain}${port === undefined ? '' : `:${port}`}${req.url ?? '/'}`;
       res.writeHead(301, { location, 'content-length': 0 });

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { SecureContext } from 'node:tls';
 import { createSecureEdgeServer } from '../edge/index.js';
+import { isHttpsRequest } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -91,6 +92,7 @@ export function createPlainHttpStep(options: {
     if (
       options.httpsPort === undefined ||
       isAcmeChallenge(req.url) ||
+      isHttpsRequest(req) ||
       options.hasCertificate?.(hostname) === false
     ) {
       return false;

@@ -6,4 +6,5 @@ export { runClusterPrimary, WORKER_BANNER_ENV, WORKER_READY_MESSAGE } from './cl
 export type { HttpsOptions } from './https.js';
 export { SERVICE_KEY_FILE } from './key-file.js';
 export { ADMIN_TOKEN_FILE } from './secrets.js';
-export { type ServeOptions, type Service, startService } from './service.js';
+export { type PublicOrigin, type ServeOptions, type Service, startService } from './service.js';
+export { checkTrustedProxy } from './trusted-proxies.js';

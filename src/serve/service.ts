@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -78,6 +79,7 @@ import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
+import { trustForwardedFields } from './trusted-proxies.js';
 
 const DATABASE_FILE = SQLITE_FILE;
 /** How long a deploy waits to tell whether its API loads. */
@@ -143,6 +145,17 @@ export interface ServeOptions {
   readonly functionsNetwork?: FunctionsNetwork;
   /** `--https-port` and the service certificate (docs/https-and-domains.md); absent: plain HTTP only. */
   readonly https?: HttpsOptions;
+  /**
+   * `--trusted-proxy`: addresses and CIDR blocks of reverse proxies whose `X-Forwarded-For`, `-Proto`,
+   * `-Host` and `-Port` are believed (decision 0085); absent or empty: nobody's.
+   */
+  readonly trustedProxies?: readonly string[];
+  /**
+   * `--public-https` / `--public-port`: the scheme and port clients reach the sites on, when a reverse
+   * proxy in front serves them on other ones than the listeners' (links, invitations, the sign-in
+   * callback, link tokens); absent: the listeners' own.
+   */
+  readonly publicOrigin?: PublicOrigin;
   /** `--dns-server host:port` for custom domain validation; the system resolver when absent. */
   readonly dnsServer?: string;
   /** How often `Validating` custom domains are checked, in ms (default: a minute). */
@@ -169,6 +182,12 @@ export interface ServeOptions {
    * keeps the HTTP hop over loopback, only to compare the two (tests, benchmarks).
    */
   readonly inProcessGateway?: boolean;
+}
+
+/** The scheme and port of the sites' public URLs (`--public-https`, `--public-port`). */
+export interface PublicOrigin {
+  readonly protocol: 'http' | 'https';
+  readonly port: number;
 }
 
 /** A running service. */
@@ -370,10 +389,16 @@ async function startOnStorage(
       : createDatabaseBlobStore(storage.db);
   let publicPort = options.port;
   let httpsPort = options.https?.port;
-  const publicUrl = (hostname: string) =>
-    httpsPort === undefined
+  const publicUrl = (hostname: string) => {
+    const origin = options.publicOrigin;
+    if (origin !== undefined) {
+      const standard = origin.port === (origin.protocol === 'https' ? 443 : 80);
+      return `${origin.protocol}://${hostname}${standard ? '' : `:${origin.port}`}`;
+    }
+    return httpsPort === undefined
       ? `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`
       : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+  };
   // Set once the operations exist; the admin listener (the only reader) starts after them.
   let flushTraffic: (() => Promise<void>) | undefined;
   // Set once the site table exists.
@@ -523,14 +548,20 @@ async function startOnStorage(
         }),
     logger: options.logger,
   });
+  // Requests from a trusted reverse proxy carry what it reported before anything reads them (decision 0085).
+  const trusted = options.trustedProxies ?? [];
+  const forwarded: typeof identityListener =
+    trusted.length === 0 ? identityListener : (listener) => trustForwardedFields(trusted, listener);
   const edge = createEdgeServer(
     gate.wrap(
-      operations.instrument(
-        createFrontHandler({
-          ...targets,
-          beforeSites: (hostname, req, res) =>
-            plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
-        }),
+      forwarded(
+        operations.instrument(
+          createFrontHandler({
+            ...targets,
+            beforeSites: (hostname, req, res) =>
+              plainStep(hostname, req, res) || domains.redirectToDefault(hostname, req, res),
+          }),
+        ),
       ),
     ),
     { upgrade: createFrontUpgradeHandler(gateway) },
@@ -573,7 +604,7 @@ async function startOnStorage(
     if (options.https !== undefined) {
       secureEdge = createHttpsEdge(
         { domain: options.domain, ...options.https },
-        gate.wrap(operations.instrument(createFrontHandler(targets))),
+        gate.wrap(forwarded(operations.instrument(createFrontHandler(targets)))),
         certificates.forHost,
         options.logger,
       );
@@ -676,6 +707,13 @@ async function startOnStorage(
     await operations.close();
     throw error;
   }
+}
+
+/** A listener as it is (no trusted proxy to read fields from). */
+function identityListener(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return listener;
 }
 
 /** The database as the traffic recorder's sink, under a random id of this process (decision 0032). */

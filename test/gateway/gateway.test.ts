@@ -97,6 +97,25 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(seen.headers['ocp-apim-subscription-key']).toBeUndefined();
   });
 
+  it("appends the caller's address to its X-Forwarded-For and replaces the forwarded fields it cannot vouch for", async () => {
+    // @see decision 0084: a caller's X-Forwarded-For used to reach the backend instead of its address.
+    const response = await call('/orders/7', {
+      ...withKey('starter-sub'),
+      'x-forwarded-for': '6.6.6.6',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.test',
+      forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
+      'x-real-ip': '6.6.6.6',
+    });
+    expect(response.status).toBe(200);
+    const seen = backend.requests.at(-1) as EchoRequest;
+    expect(seen.headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe(`${HOST}:${t.service.port}`);
+    expect(seen.headers.forwarded).toBeUndefined();
+    expect(seen.headers['x-real-ip']).toBeUndefined();
+  });
+
   it('answers 404 Resource not found for unknown paths and wrong methods (never 405)', async () => {
     for (const [path, method] of [
       ['/nothing', 'GET'],

@@ -302,7 +302,12 @@ describe('portico serve: the backend of a linked gateway sees the same call in p
       await second.close();
     }
     expect(comparable(inProcess)).toEqual(comparable(overHop));
-    expect(inProcess.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    // The one difference (decision 0084): the gateway tells its backend the host it was called on, which
+    // over the hop is its own; in process it is the site's, as the site's edge vouches for it.
+    expect(inProcess.headers['x-forwarded-host']).toBe(`${host}:${port}`);
+    expect(overHop.headers['x-forwarded-host']).toBe(GATEWAY);
+    // What the client sent, the client as the site saw it, the site as the gateway saw it (the node's loopback).
+    expect(inProcess.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1, 127.0.0.1');
     expect(inProcess.headers['x-ms-original-url']).toBe(`http://${host}:${port}/api/echo?color=red`);
   });
 });
@@ -326,7 +331,10 @@ function lastOf(backend: Backend): EchoRequest {
   return backend.requests.at(-1) as EchoRequest;
 }
 
-/** The call with what differs by nature blanked: the request id, and the token's times and id. */
+/**
+ * The call with what differs by nature blanked: the request id, the token's times and id, and
+ * `x-forwarded-host` (the host the gateway was called on: the site's in process, its own over the hop).
+ */
 function comparable(seen: EchoRequest): object {
   const token = String(seen.headers['x-ms-auth-token']);
   const { iat: _iat, exp: _exp, nbf: _nbf, jti: _jti, ...claims } = decodeJwt(token);
@@ -337,7 +345,7 @@ function comparable(seen: EchoRequest): object {
     if (name === 'authorization' || name === 'x-ms-auth-token') {
       return [name, String(value).endsWith(token)];
     }
-    return [name, value];
+    return [name, name === 'x-forwarded-host' ? typeof value : value];
   });
   return { method: seen.method, url: seen.url, headers, claims, body: seen.body };
 }

@@ -6,11 +6,13 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { createManagementClient } from '../../client/index.js';
 import { type FunctionsNetwork, SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
 import {
+  checkTrustedProxy,
   type PreconfiguredProviders,
+  type PublicOrigin,
   runClusterPrimary,
   type Service,
   startService,
@@ -68,6 +70,9 @@ interface ServeFlags extends HttpsFlags {
   workers: number;
   accessLog?: string;
   newDatabase?: boolean;
+  trustedProxy?: string[];
+  publicHttps?: boolean;
+  publicPort?: number;
 }
 
 /** Hooks that run once the service is up (the demo seeding of `npm start`). */
@@ -81,6 +86,7 @@ Environment:
   PORTICO_SECRET_KEY_FILE         as --secret-key-file
   PORTICO_DATABASE_URL            as --database-url
   PORTICO_REDIS_URL               as --redis-url
+  PORTICO_TRUSTED_PROXY           as --trusted-proxy (comma-separated)
   PORTICO_GITHUB_CLIENT_ID, PORTICO_GITHUB_CLIENT_SECRET
                                   the preconfigured github sign-in (a GitHub OAuth app)
   PORTICO_GITHUB_URL, PORTICO_GITHUB_API_URL
@@ -180,6 +186,20 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
     .option('--https-port <port>', 'serve HTTPS on this port too; plain HTTP then redirects', parsePort)
+    .option(
+      '--trusted-proxy <ip|cidr>[,…]',
+      'reverse proxies (nginx, Caddy, an ingress) whose X-Forwarded-For/-Proto/-Host/-Port are believed; nobody else’s ever are (default: PORTICO_TRUSTED_PROXY)',
+      collectTrustedProxies,
+    )
+    .option(
+      '--public-https',
+      'the sites are reached over HTTPS through a proxy in front: URLs built outside a request (links, invitations, sign-in callbacks) use https://',
+    )
+    .option(
+      '--public-port <port>',
+      'the port clients reach the sites on through that proxy (default: 443 with --public-https, else --port)',
+      parsePort,
+    )
     .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option(
@@ -251,6 +271,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
     functionsNetwork: flags.functionsNetwork,
     ...(https === undefined ? {} : { https }),
+    trustedProxies: flags.trustedProxy ?? trustedProxiesFromEnv(process.env.PORTICO_TRUSTED_PROXY),
+    ...publicOriginFromFlags(flags),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
     metrics: flags.metrics,
     traffic: flags.traffic,
@@ -302,6 +324,52 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   await stopped;
   // Closed cleanly; a library's pending retry timer (an ACME order backing off) must not hold the process.
   process.exit(process.exitCode ?? 0);
+}
+
+/** Adds the entries of one `--trusted-proxy` (comma-separated, repeatable) to those of the previous ones. */
+function collectTrustedProxies(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...splitTrustedProxies(value, '--trusted-proxy', InvalidArgumentError)];
+}
+
+/** The entries of PORTICO_TRUSTED_PROXY; an invalid one refuses the start. */
+function trustedProxiesFromEnv(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') {
+    return [];
+  }
+  return splitTrustedProxies(value, 'PORTICO_TRUSTED_PROXY', UsageError);
+}
+
+class UsageError extends PorticoError {
+  constructor(message: string) {
+    super('CLI_USAGE', message);
+  }
+}
+
+function splitTrustedProxies(
+  value: string,
+  source: string,
+  Refusal: new (message: string) => Error,
+): string[] {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
+  if (problem !== undefined || entries.length === 0) {
+    throw new Refusal(
+      `${source}: ${problem ?? 'no address given'}. Give the addresses (or CIDR blocks) your reverse proxies connect from, comma-separated, e.g. 127.0.0.1,10.0.0.0/8.`,
+    );
+  }
+  return entries;
+}
+
+/** `--public-https` and `--public-port` as the service's public origin, when either is given. */
+function publicOriginFromFlags(flags: ServeFlags): { publicOrigin?: PublicOrigin } {
+  if (flags.publicHttps !== true && flags.publicPort === undefined) {
+    return {};
+  }
+  const protocol = flags.publicHttps === true ? 'https' : 'http';
+  return { publicOrigin: { protocol, port: flags.publicPort ?? (protocol === 'https' ? 443 : flags.port) } };
 }
 
 /**

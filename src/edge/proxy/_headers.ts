@@ -3,13 +3,15 @@
  * the client gets back (spec §10.12: the response passes through unchanged, minus hop-by-hop fields).
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { forwardedChainOf } from '../../shared/forwarded.js';
 import type { ProxyTarget } from './types.js';
 
 /**
  * Client headers never copied upstream: hop-by-hop fields (RFC 9110 §7.6.1), `host` (undici sets the
  * backend's), `expect` (node has already answered `100-continue`, and undici refuses the field),
  * `content-length` (re-added once, below), and the fields the proxy sets itself, so a client cannot spoof
- * them. `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
+ * them. `forwarded` and `x-real-ip` are dropped too: the proxy sends its own `x-forwarded-*` instead, and a
+ * backend that trusts either would otherwise read what a client made up (decision 0084). `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
  * sign-in for the backend, which may trust them) and `proxy-*` are matched by prefix in
  * {@link isDroppedRequestHeader}. `x-ms-auth-token` passes: it is the site's token a linked function app
  * checks and then hands on to its code (a linked call replaces a client's copy with its own).
@@ -28,6 +30,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-ms-request-id',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'forwarded',
+  'x-real-ip',
 ]);
 
 /** Backend response headers that describe the upstream hop only; node writes its own. */
@@ -150,15 +154,11 @@ function appendProxyHeaders(
   }
   out.push('x-ms-original-url', target.originalUrl, 'x-ms-request-id', target.requestId);
   out.push('x-forwarded-host', target.forwardedHost, 'x-forwarded-proto', target.forwardedProto);
-  const client = req.socket.remoteAddress;
-  const chain = client === undefined ? forwardedFor : joinForwardedFor(forwardedFor, client);
+  // The client's address last, an IPv4 one without `::ffff:` (as the access log and the gateway write it).
+  const chain = forwardedChainOf(req, forwardedFor);
   if (chain !== '') {
     out.push('x-forwarded-for', chain);
   }
-}
-
-function joinForwardedFor(prior: string, client: string): string {
-  return prior === '' ? client : `${prior}, ${client}`;
 }
 
 /**

@@ -56,8 +56,9 @@ afterEach(async () => {
   }
 });
 
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
+/** Listens on `host` (default 127.0.0.1; `::` takes IPv4 clients as `::ffff:a.b.c.d`), called on 127.0.0.1. */
+async function listen(server: Server, host = '127.0.0.1'): Promise<string> {
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   cleanups.push(async () => {
@@ -165,7 +166,10 @@ async function echo(req: IncomingMessage, res: ServerResponse): Promise<void> {
 }
 
 /** A front server forwarding everything; `x-test-principal` stands in for the edge's auth step. */
-async function startFront(options: ApiProxyOptions): Promise<{ url: string; proxy: ApiProxy }> {
+async function startFront(
+  options: ApiProxyOptions,
+  host?: string,
+): Promise<{ url: string; proxy: ApiProxy }> {
   const proxy = createApiProxy(options);
   const server = createServer((req, res) => {
     const host = req.headers.host ?? '';
@@ -179,7 +183,7 @@ async function startFront(options: ApiProxyOptions): Promise<{ url: string; prox
       forwardedProto: 'http',
     });
   });
-  const url = await listen(server);
+  const url = await listen(server, host);
   cleanups.push(() => proxy.close());
   return { url, proxy };
 }
@@ -402,6 +406,33 @@ describe('createApiProxy: request headers (CONTRACT §3, D8)', () => {
     expect(seen.headers).not.toHaveProperty('x-hop');
     expect(seen.headers).not.toHaveProperty('te');
     expect(seen.headers).not.toHaveProperty('proxy-authorization');
+  });
+});
+
+describe('createApiProxy: the forwarded fields (decision 0084)', () => {
+  it('writes an IPv4 caller of a dual-stack listener as a.b.c.d, as the access log and the gateway do', async () => {
+    const backend = await startBackend();
+    const { url } = await startFront({ upstreamUrl: backend.url }, '::');
+    const seen = await sendEcho(`${url}/api/echo`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(seen.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+  });
+
+  it("drops a client's Forwarded and X-Real-IP, which a backend may trust, as it replaces X-Forwarded-Proto/-Host", async () => {
+    const backend = await startBackend();
+    const { url } = await startFront({ upstreamUrl: backend.url });
+    const seen = await sendEcho(`${url}/api/echo`, {
+      headers: {
+        forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
+        'x-real-ip': '6.6.6.6',
+        x_real_ip: '6.6.6.6',
+        'x-forwarded-proto': 'https',
+      },
+    });
+    const names = Object.keys(seen.headers).map((name) => name.replaceAll('_', '-'));
+    expect(names).not.toContain('forwarded');
+    expect(names).not.toContain('x-real-ip');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 });
 

@@ -1,0 +1,156 @@
+/**
+ * `portico serve --trusted-proxy`: the reverse proxies (nginx, Caddy, an ingress) whose `X-Forwarded-*`
+ * fields the service believes (decision 0085). Fail-closed: without the option nobody is trusted, and a
+ * request whose socket address is not listed is served exactly as if the fields were absent. For a listed
+ * one, the listener's first step notes the client's address and scheme (`shared/forwarded.ts`) and sets
+ * `Host` to the public host the proxy reports, which then picks the site by the same lookup as any `Host`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import { normalizeAddress, noteForwardedFacts } from '../shared/forwarded.js';
+
+/** A host as `Host` may carry it: what the edge accepts for building URLs. */
+const HOST_SYNTAX = /^[A-Za-z0-9.\-:[\]]+$/;
+
+/**
+ * Checks one `--trusted-proxy` entry (an IPv4 or IPv6 address, or a CIDR block of either); returns why it
+ * is not one, or undefined.
+ */
+export function checkTrustedProxy(entry: string): string | undefined {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) {
+    return `${entry} is not an IP address or a CIDR block (such as 10.0.0.0/8 or fd00::/8)`;
+  }
+  if (prefix !== undefined) {
+    const bits = Number(prefix);
+    if (!/^\d{1,3}$/.test(prefix) || bits > (family === 4 ? 32 : 128)) {
+      return `${entry} has an invalid prefix length (0–${family === 4 ? 32 : 128})`;
+    }
+  }
+  return undefined;
+}
+
+/** The listed proxies as a matcher; entries must have passed {@link checkTrustedProxy}. */
+function createMatcher(entries: readonly string[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) {
+      list.addAddress(address, type);
+    } else {
+      list.addSubnet(address, Number(prefix), type);
+    }
+  }
+  return (address) => {
+    const family = isIP(address);
+    return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Wraps a listener so that requests from the trusted proxies carry what those proxies reported; every
+ * other request passes untouched. Throws on an entry {@link checkTrustedProxy} refuses.
+ */
+export function trustForwardedFields(entries: readonly string[], listener: Listener): Listener {
+  const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
+  if (problem !== undefined) {
+    throw new Error(`--trusted-proxy: ${problem}`);
+  }
+  const isTrusted = createMatcher(entries);
+  return (req, res) => {
+    if (isTrusted(normalizeAddress(req.socket.remoteAddress ?? ''))) {
+      applyForwardedFields(req, isTrusted);
+    }
+    listener(req, res);
+  };
+}
+
+/** Reads the fields of a request from a trusted proxy (exported for its unit test). */
+export function applyForwardedFields(req: IncomingMessage, isTrusted: (address: string) => boolean): void {
+  const { client, prior } = clientOf(req, isTrusted);
+  const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const https = proto === 'https' || (proto !== 'http' && encrypted);
+  noteForwardedFacts(req, { client, prior, https });
+  const host = publicHostOf(req, https);
+  if (host !== undefined) {
+    req.headers.host = host;
+  }
+}
+
+/**
+ * The client: walking `X-Forwarded-For` from the right, the first address that is not a trusted proxy
+ * (all trusted: the leftmost). An entry that is not an address stops the walk, and the hop that reported
+ * it counts as the client: nothing left of it can be believed.
+ */
+function clientOf(
+  req: IncomingMessage,
+  isTrusted: (address: string) => boolean,
+): { client: string; prior: string } {
+  const entries = listValues(req.headers['x-forwarded-for']);
+  let client = normalizeAddress(req.socket.remoteAddress ?? '');
+  let index = entries.length;
+  for (let at = entries.length - 1; at >= 0; at -= 1) {
+    const address = addressOf(entries[at] ?? '');
+    if (address === undefined) {
+      break;
+    }
+    client = address;
+    index = at;
+    if (!isTrusted(address)) {
+      break;
+    }
+  }
+  return { client, prior: entries.slice(0, index).join(', ') };
+}
+
+/** An `X-Forwarded-For` entry as an address (`[v6]` unbracketed, IPv4 without `::ffff:`), or undefined. */
+function addressOf(entry: string): string | undefined {
+  const bare = entry.startsWith('[') && entry.endsWith(']') ? entry.slice(1, -1) : entry;
+  return isIP(bare) === 0 ? undefined : normalizeAddress(bare);
+}
+
+/**
+ * The public `host[:port]`: `X-Forwarded-Host` when it is a valid host, else `Host`; with
+ * `X-Forwarded-Port` added when the host names no port and it is not the scheme's default. Undefined when
+ * nothing changes.
+ */
+function publicHostOf(req: IncomingMessage, https: boolean): string | undefined {
+  const forwarded = firstValue(req.headers['x-forwarded-host']);
+  const host = forwarded !== undefined && HOST_SYNTAX.test(forwarded) ? forwarded : req.headers.host;
+  const port = firstValue(req.headers['x-forwarded-port']);
+  if (host === undefined || port === undefined || !isPort(port) || hasPort(host)) {
+    return host === req.headers.host ? undefined : host;
+  }
+  return Number(port) === (https ? 443 : 80) ? host : `${host}:${Number(port)}`;
+}
+
+function hasPort(host: string): boolean {
+  const close = host.lastIndexOf(']');
+  return host.indexOf(':', close + 1) !== -1;
+}
+
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+/** The comma-separated values of a field (repeated fields are already joined by Node), trimmed. */
+function listValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) {
+    return [];
+  }
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/** The first (leftmost: the outermost proxy's) value of a field. */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return listValues(value)[0];
+}
