@@ -19,7 +19,7 @@ export function foldCase(text: string): string {
   return folded;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * A lower-case form under which every two texts that {@link foldCase} makes equal are equal, and those
