@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PorticoError } from '../shared/errors.js';
-import { formatServerError, request, serverErrorCode } from './http.js';
+import { formatServerError, request, serverErrorCode, TRY_AGAIN_EXIT_CODE } from './http.js';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -34,6 +34,31 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 describe('request', () => {
+  it('ends a command with the try-again exit code only for failures that may pass', async () => {
+    const exitCodeOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'answered',
+        (error: PorticoError) => error.exitCode,
+      );
+    let status = 503;
+    const url = await serve((_req, _body, res) =>
+      sendJson(res, status, { error: { code: 'X', message: `answered ${status}` } }),
+    );
+    const get = { method: 'GET', path: '/' } as const;
+    for (const transient of [502, 503, 504]) {
+      status = transient;
+      expect(await exitCodeOf(request({ url, token: 't' }, get))).toBe(TRY_AGAIN_EXIT_CODE);
+    }
+    for (const lasting of [400, 401, 404, 409, 500]) {
+      status = lasting;
+      expect(await exitCodeOf(request({ url, token: 't' }, get))).toBeUndefined();
+    }
+    const closed = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+    expect(await exitCodeOf(request({ url: closed, token: 't' }, get))).toBe(TRY_AGAIN_EXIT_CODE);
+  });
+
   it('sends the bearer token and JSON, and parses the JSON answer', async () => {
     const url = await serve((req, body, res) =>
       sendJson(res, 200, {

@@ -66,13 +66,32 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
     throw new PorticoError(
       'CLIENT_SERVER_UNREACHABLE',
       `Cannot reach the Portico server at ${base} (${describeCause(cause)}). Is portico serve running? Set --url or PORTICO_URL.`,
-      { cause },
+      { cause, exitCode: TRY_AGAIN_EXIT_CODE },
     );
   }
   if (response.status < 200 || response.status > 299) {
-    throw requestFailed(response, response.text, base, options);
+    const failure = requestFailed(response, response.text, base, options);
+    throw TRY_AGAIN_STATUSES.has(response.status) ? toTryAgain(failure) : failure;
   }
   return parseAnswer<T>(response.text, base, options);
+}
+
+/**
+ * The exit code of a command that failed for a reason that may pass (EX_TEMPFAIL): the server could not be
+ * reached, or it or a proxy before it answered 502, 503 or 504 (restarting, draining). A pipeline may
+ * retry on it; every other failure (a wrong token, a refused deploy) ends with 1 and would fail again.
+ */
+export const TRY_AGAIN_EXIT_CODE = 75;
+
+const TRY_AGAIN_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+function toTryAgain(failure: PorticoError): PorticoError {
+  return new PorticoError(failure.code, failure.message, {
+    cause: failure.cause,
+    status: failure.status,
+    ...(failure.details === undefined ? {} : { details: failure.details }),
+    exitCode: TRY_AGAIN_EXIT_CODE,
+  });
 }
 
 /** An HTTP answer, read to the end. */
