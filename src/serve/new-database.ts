@@ -138,7 +138,7 @@ export async function setAsideTraces(
       }
     });
   }
-  return `--new-database: the earlier database's ${describeTraces(traces)} were moved to ${folder}, so that the new database's clean-up never deletes them. To go back, stop the node and move them back into ${history.dataDir} (with the same service key); once you are sure they are not needed, delete that folder (docs/operations.md).`;
+  return `--new-database: what the earlier database left (${describeTraces(traces)}) was moved to ${folder}, so that the new database's clean-up never deletes it. To go back, stop the node and move its entries back into ${history.dataDir} (with the same service key); once you are sure they are not needed, delete the folder (docs/operations.md).`;
 }
 
 /** A file or folder, and for a SQLite database its `-wal` and `-shm` files. */

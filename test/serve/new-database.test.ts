@@ -116,7 +116,7 @@ describe('--new-database keeps the earlier database (@see tester finding: blobs 
     const aside = await asideFolder(dataDir);
     expect(fresh.service.warnings).toContainEqual(
       expect.stringMatching(
-        /the deployment contents .*blobs.* were moved to .*before-new-database-.*delete that folder/,
+        /what the earlier database left \(the deployment contents .*blobs.*\) was moved to .*before-new-database-.*delete the folder/,
       ),
     );
     expect(fresh.service.warnings.join('\n')).toContain(aside);
@@ -173,7 +173,7 @@ describe.skipIf(!hasPostgres())('… with PostgreSQL', () => {
     const aside = await asideFolder(dataDir);
     expect((await readdir(aside)).sort()).toEqual(['blobs', 'cache', 'portico.db']);
     expect(moved.service.warnings).toContainEqual(
-      expect.stringMatching(/the SQLite database .*portico\.db were moved to /),
+      expect.stringMatching(/the SQLite database .*portico\.db\) was moved to /),
     );
     // A portico.db put back (or copied in) is not used: said at every start.
     await rename(join(aside, 'portico.db'), join(dataDir, 'portico.db'));
