@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseIgnorePatterns } from './funcignore.js';
+import { parseIgnorePatterns, readFuncignore } from './funcignore.js';
 
 describe('parseIgnorePatterns (.funcignore, gitignore syntax)', async () => {
   it('reads the .funcignore that func init writes for a TypeScript app', async () => {
@@ -41,5 +44,20 @@ describe('parseIgnorePatterns (.funcignore, gitignore syntax)', async () => {
     expect(ignored('q.tmp', false)).toBe(true);
     expect(ignored('qq.tmp', false)).toBe(false);
     expect(ignored('#hash', false)).toBe(true);
+  });
+});
+
+describe('readFuncignore (the file of an API folder)', () => {
+  it('reads UTF-8 with a byte order mark and UTF-16 big-endian by their marks, as Core Tools does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-funcignore-'));
+    try {
+      const utf16be = Buffer.from('\uFEFFsecret.txt\n', 'utf16le').swap16();
+      for (const bytes of [Buffer.from('\uFEFFsecret.txt\n'), utf16be]) {
+        await writeFile(join(dir, '.funcignore'), bytes);
+        expect((await readFuncignore(dir))?.('secret.txt', false)).toBe(true);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PorticoError } from '../shared/errors.js';
+import { decodeByBom, looksUtf16, SAVED_AS_UTF16 } from '../shared/json-text.js';
 import { apiExclusions } from './pack.js';
 
 /** The file's name in the API folder. */
@@ -44,10 +46,25 @@ export async function apiFilterOf(apiDir: string): Promise<ApiFilter> {
   return { exclude, ignored };
 }
 
-/** The test of `<apiDir>/.funcignore`, or `undefined` when the folder has none. */
+/**
+ * The test of `<apiDir>/.funcignore`, or `undefined` when the folder has none. Read as Core Tools reads
+ * it: by its byte order mark, so the UTF-16 of Windows PowerShell 5.1's `"x" > .funcignore` counts. UTF-16
+ * without a mark cannot be told from UTF-8 with certainty, and ignored it would send what it names: refused.
+ */
 export async function readFuncignore(apiDir: string): Promise<IgnoreTest | undefined> {
-  const text = await readFile(join(apiDir, FUNCIGNORE_FILE), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : await parseIgnorePatterns(text);
+  const file = join(apiDir, FUNCIGNORE_FILE);
+  const bytes = await readFile(file).catch(() => undefined);
+  if (bytes === undefined) {
+    return undefined;
+  }
+  const text = decodeByBom(bytes);
+  if (looksUtf16(text)) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `${file} ${SAVED_AS_UTF16}: without a byte order mark its patterns cannot be read, and deploying without them would send what they leave out, so nothing was sent.`,
+    );
+  }
+  return parseIgnorePatterns(text);
 }
 
 /**

@@ -286,6 +286,21 @@ describe('parseConfigText: limits', () => {
     });
   });
 
+  it('rejects a role name over 64 characters, as invitations and the CLI do (@see tester finding)', () => {
+    const long = 'r'.repeat(65);
+    expect(onlyError({ routes: [{ route: '/a', allowedRoles: ['admin', long] }] })).toMatchObject({
+      path: 'routes[0].allowedRoles[1]',
+      message: expect.stringContaining('role names are at most 64 characters'),
+    });
+    expect(onlyError({ routes: [{ route: '/a', allowedRoles: `admin, ${long}` }] })).toMatchObject({
+      path: 'routes[0].allowedRoles',
+      message: expect.stringContaining('at most 64 characters'),
+    });
+    expect(
+      parse({ routes: [{ route: '/a', allowedRoles: ['r'.repeat(64), `a,${'b'.repeat(64)}`] }] }).ok,
+    ).toBe(true);
+  });
+
   it('rejects more than 50 distinct roles, at the rule that adds the 51st', () => {
     const roles = Array.from({ length: 51 }, (_, i) => `role_${i}`);
     const error = onlyError({

@@ -1,3 +1,4 @@
+import { MAX_ROLE_LENGTH } from '../shared/role-names.js';
 import * as z from '../shared/zod.js';
 import { KNOWN_API_RUNTIMES, MAX_ALLOWED_IP_RANGES } from './constants.js';
 import {
@@ -7,6 +8,7 @@ import {
   HOST_NAME,
   IP_RANGE_OR_SERVICE_TAG,
   MEDIA_TYPE,
+  noRoleLongerThan,
   REDIRECT_TARGET,
   REWRITE_TARGET,
   ROLE_LIST_ENTRY,
@@ -68,9 +70,15 @@ const headersSchema = z
   .record(headerName, headerValue)
   .describe('Header name → value; "" removes the header');
 
-const roleEntry = z.string().regex(ROLE_LIST_ENTRY, {
-  error: 'role names may contain only letters, digits and "_", such as "administrator"',
-});
+// The rule of every place a role is given (shared/role-names.ts): a role that can be given can protect a route.
+const roleEntry = z
+  .string()
+  .regex(ROLE_LIST_ENTRY, {
+    error: 'role names may contain only letters, digits and "_", such as "administrator"',
+  })
+  .regex(noRoleLongerThan(MAX_ROLE_LENGTH), {
+    error: `role names are at most ${MAX_ROLE_LENGTH} characters (no user could be given a longer one); shorten it`,
+  });
 
 const allowedRoles = z
   .union([z.array(roleEntry), roleEntry], {

@@ -72,6 +72,7 @@ import {
   type DatabaseHistory,
   historyWarnings,
   SQLITE_FILE,
+  setAsideTraces,
   tracesOfPastService,
 } from './new-database.js';
 import { createNodeOperations } from './operations.js';
@@ -300,6 +301,10 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   };
   const traces = await tracesOfPastService(history);
   let isNew = await checkSqliteHistory(history, traces);
+  // With --new-database, the earlier database's traces move aside once writing may begin, before the new
+  // database is created (SQLite) or migrated (PostgreSQL), so that its clean-up never deletes them.
+  let setAside: string | undefined;
+  const startedAt = options.clock?.() ?? new Date();
   // Independent steps, side by side: the sandbox probes start processes while the storage loads its driver
   // (and, on PostgreSQL, connects and reads the key state); the storage writes once the sandbox is known.
   const probing = resolveSandbox({
@@ -313,6 +318,9 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
       throw notCreatable(dataDir, error instanceof Error ? error.message : String(error));
     });
     await tightenFolder(dataDir, DATA_ENTRIES);
+    if (history.location.dialect === 'sqlite') {
+      setAside = await setAsideTraces(history, traces, isNew, startedAt);
+    }
   });
   // A storage that fails before it waits for `writable` never sees its rejection: it is handled here.
   writable.catch(() => undefined);
@@ -321,6 +329,8 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
     openKeyedStorage(history.location, keySource, writable, async (db) => {
       if (history.location.dialect === 'postgres') {
         isNew = await checkPostgresHistory(db, history, traces);
+        await writable;
+        setAside = await setAsideTraces(history, traces, isNew, startedAt);
       }
     }),
   ]);
@@ -334,7 +344,11 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   }
   const sandbox = probed.value;
   const { storage, key } = opened.value;
-  const warnings = [...opened.value.warnings, ...(await historyWarnings(history, isNew))];
+  const warnings = [
+    ...(setAside === undefined ? [] : [setAside]),
+    ...opened.value.warnings,
+    ...(await historyWarnings(history, isNew)),
+  ];
   logUpgrade(storage, options.logger);
   try {
     return await startOnStorage(options, dataDir, storage, { key, source: keySource, warnings }, sandbox);

@@ -303,6 +303,11 @@ export const ERROR_CODES = {
     summary:
       'the database is new but the data folder shows the node served another one (start once with --new-database to mean it)',
   },
+  SERVE_NEW_DATABASE_SET_ASIDE_FAILED: {
+    status: 500,
+    expose: true,
+    summary: "--new-database could not move the earlier database's files aside in the data folder",
+  },
   SERVE_DATA_NOT_A_FOLDER: {
     status: 500,
     expose: true,

@@ -46,3 +46,25 @@ export const UTF16_REASON = `the file ${SAVED_AS_UTF16}`;
 export function looksUtf16(text: string): boolean {
   return text.startsWith('\uFFFD\uFFFD') || text.includes('\0');
 }
+
+/**
+ * A text file's bytes as .NET's `File.ReadAllText` reads them (what Azure Functions Core Tools reads
+ * `.funcignore` with): by its byte order mark, UTF-8 (the mark left out), UTF-16 little- or big-endian
+ * (what Windows PowerShell 5.1's `>` writes); without one, as UTF-8.
+ *
+ * @example
+ * decodeByBom(Buffer.from([0xff, 0xfe, 0x78, 0x00])) // 'x'
+ */
+export function decodeByBom(bytes: Buffer): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return bytes.subarray(3).toString('utf8');
+  }
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    return bytes.subarray(2).toString('utf16le');
+  }
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const body = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return body.swap16().toString('utf16le');
+  }
+  return bytes.toString('utf8');
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DnsAnswer,
   type DomainDns,
+  deleteCustomDomain,
   deleteOrphanCertificates,
   getCustomDomain,
   listCertificateWork,
@@ -154,6 +155,39 @@ describe.each(testDatabases())('custom domains and certificates on $name', (data
     lookup.answer({ kind: 'none' });
     await periodic;
     expect((await getCustomDomain(ctx, 'shop', 'late.shop.example')).status).toBe('Ready');
+  });
+
+  it('answers 409, not the verdict, to a PUT whose domain a DELETE removed while DNS was asked (@see tester finding)', async () => {
+    const lookup = dns.hold('gone.shop.example');
+    const adding = putCustomDomain(ctx, 'shop', 'gone.shop.example', {});
+    adding.catch(() => undefined);
+    await lookup.asked;
+    await deleteCustomDomain(ctx, 'shop', 'gone.shop.example');
+    lookup.answer({ kind: 'found', values: [siteHost] });
+    await expect(adding).rejects.toMatchObject({
+      code: 'STORAGE_CONFLICT',
+      status: 409,
+      message: expect.stringContaining('gone.shop.example was deleted by another request while'),
+    });
+    await expect(getCustomDomain(ctx, 'shop', 'gone.shop.example')).rejects.toMatchObject({
+      code: 'CONTROL_DOMAIN_NOT_FOUND',
+    });
+
+    // Deleted and added to another site meanwhile: not that site's domain either.
+    await createSite(ctx, 'rival', 'Standard');
+    const again = dns.hold('gone.shop.example');
+    const racing = putCustomDomain(ctx, 'shop', 'gone.shop.example', {});
+    racing.catch(() => undefined);
+    await again.asked;
+    await deleteCustomDomain(ctx, 'shop', 'gone.shop.example');
+    await putCustomDomain(ctx, 'rival', 'gone.shop.example', {});
+    again.answer({ kind: 'found', values: [siteHost] });
+    await expect(racing).rejects.toMatchObject({ code: 'STORAGE_CONFLICT' });
+    await expect(getCustomDomain(ctx, 'shop', 'gone.shop.example')).rejects.toMatchObject({
+      code: 'CONTROL_DOMAIN_NOT_FOUND',
+    });
+    expect((await getCustomDomain(ctx, 'rival', 'gone.shop.example')).domainName).toBe('gone.shop.example');
+    await deleteSite(ctx, 'rival');
   });
 
   it('forgets the domains and certificates of a deleted site', async () => {

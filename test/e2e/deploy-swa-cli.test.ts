@@ -127,6 +127,27 @@ describe('portico deploy of a project laid out for the SWA CLI', { timeout: CLI_
     expect(deployed.stderr).toContain("the server installs package.json's dependencies");
   });
 
+  it('reads a .funcignore saved as UTF-16 by its byte order mark, and refuses one without (@see tester finding)', async () => {
+    const api = join(project, 'api16');
+    await writeFileIn(api, 'host.json', '{"version":"2.0"}');
+    await writeFileIn(api, 'index.js', '');
+    await writeFileIn(api, 'secret.txt', 'not for the server');
+    const lines = 'secret.txt\r\n';
+    const deploy = () =>
+      cli(['deploy', 'build', '--api-location', 'api16', '--site', 'basic', '--env', 'api']);
+    // Windows PowerShell 5.1's `"secret.txt" > .funcignore`: UTF-16 LE with a byte order mark.
+    await writeFile(join(api, '.funcignore'), Buffer.from(`\uFEFF${lines}`, 'utf16le'));
+    const marked = await deploy();
+    expect(marked.code, marked.stderr).toBe(0);
+    expect(marked.stderr).toContain(`Left out what ${join(api, '.funcignore')} names: secret.txt.`);
+
+    await writeFile(join(api, '.funcignore'), Buffer.from(lines, 'utf16le'));
+    const unmarked = await deploy();
+    expect(unmarked.code).toBe(1);
+    expect(unmarked.stderr).toContain(`${join(api, '.funcignore')} is saved as UTF-16; save it as UTF-8`);
+    expect(unmarked.stderr).toContain('nothing was sent');
+  });
+
   it('says what to give when nothing names the folder to deploy', async () => {
     const none = await cli(['deploy', '--site', 'basic']);
     expect(none.code).toBe(1);

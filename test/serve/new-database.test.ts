@@ -5,11 +5,12 @@
  * to a SQLite node with its sites in portico.db started empty without a word. `--new-database` means it.
  * Real SQLite and PostgreSQL, the service started in-process.
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sweepUnusedContents } from '../../src/control-plane/index.js';
 import { createPostgresDatabase, hasPostgres, testDatabases } from '../helpers/databases.js';
 import { createDeployedSite, removeData, startTestService } from '../helpers/service.js';
 
@@ -66,7 +67,7 @@ describe('a start that would create a new database in a data folder that served 
     expect((await readdir(dataDir)).sort()).toEqual(before);
 
     const fresh = await startTestService({ dataDir, extra: { newDatabase: true } });
-    expect(fresh.service.warnings.filter((w) => w.includes('--new-database'))).toEqual([]);
+    expect(fresh.service.warnings.filter((w) => w.includes('--new-database was given'))).toEqual([]);
     await fresh.close();
     const again = await startTestService({ dataDir, extra: { newDatabase: true } });
     await again.close();
@@ -74,6 +75,66 @@ describe('a start that would create a new database in a data folder that served 
       expect.stringContaining('--new-database was given but the database already existed'),
     );
   });
+});
+
+/** The files under `dir` (relative paths), sorted; none when it does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** The folder a --new-database start moved the earlier database's traces into (the one there is). */
+async function asideFolder(dataDir: string): Promise<string> {
+  const names = (await readdir(dataDir)).filter((name) => name.startsWith('before-new-database-'));
+  expect(names).toHaveLength(1);
+  return join(dataDir, names[0] ?? '');
+}
+
+describe('--new-database keeps the earlier database (@see tester finding: blobs swept by the new one)', () => {
+  it('SQLite: the earlier contents survive a sweep in a dated folder, and moved back the site serves again', async () => {
+    const dataDir = await dataFolder();
+    const first = await startTestService({ dataDir });
+    const hostname = await createDeployedSite(first, 'kept', { files: { 'index.html': 'the kept page' } });
+    await first.close();
+    // The operator's backup of portico.db, taken out of the data folder.
+    const backup = join(await dataFolder(), 'portico.db');
+    await rename(join(dataDir, 'portico.db'), backup);
+    const blobs = await filesUnder(join(dataDir, 'blobs'));
+    expect(blobs.length).toBeGreaterThan(0);
+    // As in the report: contents last used two days ago, long past the sweep's grace period.
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600_000);
+    for (const file of blobs) {
+      await utimes(join(dataDir, 'blobs', file), twoDaysAgo, twoDaysAgo);
+    }
+
+    const fresh = await startTestService({ dataDir, extra: { newDatabase: true } });
+    await sweepUnusedContents(fresh.service.control);
+    await fresh.close();
+    const aside = await asideFolder(dataDir);
+    expect(fresh.service.warnings).toContainEqual(
+      expect.stringMatching(
+        /what the earlier database left \(the deployment contents .*blobs.*\) was moved to .*before-new-database-.*delete the folder/,
+      ),
+    );
+    expect(fresh.service.warnings.join('\n')).toContain(aside);
+    expect(await filesUnder(join(aside, 'blobs'))).toEqual(blobs);
+
+    // Going back: the backup and the earlier contents moved back in place (the cache is rebuilt).
+    for (const name of ['portico.db', 'portico.db-wal', 'portico.db-shm', 'blobs', 'cache']) {
+      await removeData(join(dataDir, name));
+    }
+    await rename(backup, join(dataDir, 'portico.db'));
+    await rename(join(aside, 'blobs'), join(dataDir, 'blobs'));
+    const back = await startTestService({ dataDir });
+    try {
+      expect((await back.get(hostname, '/')).text).toContain('the kept page');
+    } finally {
+      await back.close();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!hasPostgres())('… with PostgreSQL', () => {
@@ -108,6 +169,14 @@ describe.skipIf(!hasPostgres())('… with PostgreSQL', () => {
 
     const moved = await startTestService({ dataDir, databaseUrl: url, extra: { newDatabase: true } });
     await moved.close();
+    // The SQLite service moved aside whole: its database with its contents and cache.
+    const aside = await asideFolder(dataDir);
+    expect((await readdir(aside)).sort()).toEqual(['blobs', 'cache', 'portico.db']);
+    expect(moved.service.warnings).toContainEqual(
+      expect.stringMatching(/the SQLite database .*portico\.db\) was moved to /),
+    );
+    // A portico.db put back (or copied in) is not used: said at every start.
+    await rename(join(aside, 'portico.db'), join(dataDir, 'portico.db'));
     const next = await startTestService({ dataDir, databaseUrl: url });
     await next.close();
     expect(next.service.warnings).toContainEqual(

@@ -154,7 +154,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option(
       '--new-database',
-      'create a new, empty database although the data folder shows this node served another one (refused without it; see docs/operations.md)',
+      'create a new, empty database although the data folder shows this node served another one (refused without it); the earlier files move to <data>/before-new-database-<time> (docs/operations.md)',
     )
     .option('--verbose', 'log one line per request')
     .option(

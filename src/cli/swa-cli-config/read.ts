@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { findJsonSyntaxError } from '../../shared/json-syntax.js';
+import { looksUtf16, SAVED_AS_UTF16 } from '../../shared/json-text.js';
 
 /** The SWA CLI's project file name. */
 export const SWA_CLI_CONFIG_FILE = 'swa-cli.config.json';
@@ -75,6 +76,10 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    if (looksUtf16(text)) {
+      // Windows PowerShell 5.1's `>` and Set-Content write UTF-16: its mark and NULs are no JSON error.
+      throw new PorticoError('CLI_SWA_CONFIG_INVALID', `${file} ${SAVED_AS_UTF16}.`);
+    }
     const where = findJsonSyntaxError(text);
     if (where === undefined) {
       throw invalid(file, errorMessage(error));

@@ -53,7 +53,13 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
       'Name the folder to deploy: portico deploy <folder of the built app>, --output-location (with --app-location), or a swa-cli.config.json configuration with outputLocation.',
     );
   }
-  const { appDir, configDir, configNamed } = resolveAppFolder(layers, folderArg, selected, input.cwd);
+  const { appDir, configDir, configNamed } = resolveAppFolder(
+    layers,
+    folderArg,
+    selected,
+    input.cwd,
+    'deploy',
+  );
   const apiDir = pickPath(layers, 'apiLocation');
   if (apiDir !== undefined) {
     assertNodeFunctionsApp(apiDir, HOST_IT_ELSEWHERE);

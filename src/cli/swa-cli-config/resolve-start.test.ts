@@ -343,6 +343,16 @@ describe('resolveStartOptions', () => {
     await expect(resolveIn()).rejects.toThrow(/swa-cli\.config\.json:3:25: expected a property name/);
   });
 
+  it('a file saved as UTF-16, with or without its mark, says so instead of a JSON error (@see tester finding)', async () => {
+    const json = JSON.stringify({ configurations: { web: { appLocation: 'app' } } });
+    for (const text of [`\uFEFF${json}`, json]) {
+      await writeFile(join(project, 'swa-cli.config.json'), Buffer.from(text, 'utf16le'));
+      await expect(resolveIn()).rejects.toThrow(
+        `${join(project, 'swa-cli.config.json')} is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8`,
+      );
+    }
+  });
+
   it('the positional URL and --app-devserver-url cannot both be given', async () => {
     await expect(
       resolveIn({ positional: 'http://localhost:3000', flags: { appDevserverUrl: 'http://localhost:4000' } }),

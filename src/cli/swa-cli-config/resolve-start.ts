@@ -191,7 +191,7 @@ function resolveApp(
       ...(skip === undefined ? {} : { configSkipDir: skip }),
     };
   }
-  const { appDir, configDir } = resolveAppFolder(layers, folderArg, selected, cwd);
+  const { appDir, configDir } = resolveAppFolder(layers, folderArg, selected, cwd, 'start');
   return { appDir, appLocation, configDir };
 }
 
@@ -206,6 +206,7 @@ export function resolveAppFolder(
   folderArg: string | undefined,
   selected: SelectedConfiguration,
   cwd: string,
+  command: 'start' | 'deploy',
 ): Required<Pick<ResolvedStart, 'appDir' | 'configDir' | 'appLocation'>> & { readonly configNamed: boolean } {
   const explicitAppLocation = pickPath(layers, 'appLocation');
   const appLocation = explicitAppLocation ?? cwd;
@@ -215,7 +216,7 @@ export function resolveAppFolder(
   const appDir =
     output === undefined ? appLocation : findOutputFolder(appLocation, output, source?.baseDir ?? cwd);
   if (appDir === undefined) {
-    throw missingFolderError(explicitAppLocation, String(output), folderArg, selected, cwd);
+    throw missingFolderError(explicitAppLocation, String(output), folderArg, selected, { cwd, command });
   }
   const configHome = explicitAppLocation ?? appDir;
   return {
@@ -256,8 +257,10 @@ function missingFolderError(
   output: string,
   folderArg: string | undefined,
   selected: SelectedConfiguration,
-  cwd: string,
+  { cwd, command }: { readonly cwd: string; readonly command: 'start' | 'deploy' },
 ): PorticoError {
+  // For deploy, a usage error like its other folder errors; for start, what keeps the server from starting.
+  const code = command === 'deploy' ? 'CLI_USAGE' : 'CLI_START_FAILED';
   if (folderArg !== undefined && selected.file !== undefined) {
     const error = unknownConfigurationError(selected.file, folderArg, selected.names);
     return new PorticoError(
@@ -267,13 +270,13 @@ function missingFolderError(
   }
   if (appLocation === undefined) {
     return new PorticoError(
-      'CLI_START_FAILED',
+      code,
       `The app folder ${resolve(cwd, output)} does not exist or is not a folder.`,
     );
   }
   return new PorticoError(
-    'CLI_START_FAILED',
-    `The folder to serve ${resolve(appLocation, output)} does not exist (outputLocation "${output}" under appLocation ${appLocation}). Build the app first (\`portico build\`) or fix the location.`,
+    code,
+    `The folder to ${command === 'deploy' ? 'deploy' : 'serve'} ${resolve(appLocation, output)} does not exist (outputLocation "${output}" under appLocation ${appLocation}). Build the app first (\`portico build\`) or fix the location.`,
   );
 }
 

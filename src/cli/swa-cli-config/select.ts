@@ -71,7 +71,13 @@ export async function selectConfiguration(input: SelectInput): Promise<SelectedC
     name,
     options: checked.options,
     warnings: [...config.warnings, ...checked.warnings],
-    notes: describeChoice(config.file, name, names, input.configName !== undefined || byPositional),
+    notes: describeChoice(
+      config.file,
+      name,
+      names,
+      input.configName !== undefined || byPositional,
+      input.command,
+    ),
   };
 }
 
@@ -94,11 +100,17 @@ export function unknownConfigurationError(
   );
 }
 
-function describeChoice(file: string, name: string, names: readonly string[], named: boolean): string[] {
+function describeChoice(
+  file: string,
+  name: string,
+  names: readonly string[],
+  named: boolean,
+  command: SwaCliCommand,
+): string[] {
   const lines = [`Using configuration "${name}" of ${file}`];
   if (!named && names.length > 1) {
     lines.push(
-      `  (the first of ${names.length}: ${names.join(', ')}; choose another with \`portico start <name>\` or --config-name)`,
+      `  (the first of ${names.length}: ${names.join(', ')}; choose another with \`portico ${command} <name>\` or --config-name)`,
     );
   }
   return lines;

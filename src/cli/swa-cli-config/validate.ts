@@ -23,6 +23,13 @@ export interface CheckedConfiguration {
   readonly warnings: readonly string[];
 }
 
+/** What a command did not do when its configuration is invalid. */
+const NOTHING_DONE: Partial<Record<SwaCliCommand, string>> = {
+  start: 'nothing was started',
+  deploy: 'nothing was deployed',
+  build: 'nothing was built',
+};
+
 interface Findings {
   readonly options: Record<string, unknown>;
   readonly warnings: string[];
@@ -53,7 +60,7 @@ export function checkConfiguration(
   if (findings.errors.length > 0) {
     throw new PorticoError(
       'CLI_SWA_CONFIG_INVALID',
-      `${file} is invalid, so nothing was started:\n${findings.errors.map((e) => `  - ${e}`).join('\n')}`,
+      `${file} is invalid, so ${NOTHING_DONE[command] ?? 'nothing was done'}:\n${findings.errors.map((e) => `  - ${e}`).join('\n')}`,
     );
   }
   return {

@@ -15,6 +15,11 @@ export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** One role name, or several joined by commas (the lenient form of D9). */
 export const ROLE_LIST_ENTRY = /^\s*[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*\s*$/;
 
+/** No role name of a {@link ROLE_LIST_ENTRY} longer than `max` characters (shared/role-names.ts). */
+export function noRoleLongerThan(max: number): RegExp {
+  return new RegExp(`^(?![\\s\\S]*[A-Za-z0-9_]{${max + 1}})`);
+}
+
 /** An IPv4 CIDR block (`10.0.0.0/24`) or an Azure service tag (`AzureFrontDoor.Backend`). */
 export const IP_RANGE_OR_SERVICE_TAG =
   /^(?:(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)|[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)$/;

@@ -105,7 +105,23 @@ export async function putCustomDomain(
     // may have lost theirs.
     await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
   }
+  if (checked === undefined) {
+    throw deletedWhileChecked(name, site);
+  }
   return checked;
+}
+
+/**
+ * A DELETE (or a DELETE and another site's PUT) that ran while this PUT checked DNS won: the verdict was
+ * not stored (it is stored only over the row judged), so echoing it would show a domain a GET says is
+ * gone. 409 `STORAGE_CONFLICT`, as any write that lost a race (read again, then send again if it still
+ * matters), rather than a 404 to a PUT, which creates: the domain was there when the PUT began.
+ */
+function deletedWhileChecked(name: string, site: Site): PorticoError {
+  return new PorticoError(
+    'STORAGE_CONFLICT',
+    `The custom domain ${name} was deleted by another request while this one checked its DNS records, so it was not added to '${site.name}'. Run portico domain list --site ${site.name} to see the domains it has; add it again if it is still wanted.`,
+  );
 }
 
 async function saveDomain(ctx: ControlContext, row: CustomDomainsTable, exists: boolean): Promise<void> {
@@ -216,7 +232,15 @@ export async function revalidateDomains(ctx: ControlContext, readyAfterMs = REVA
   }
 }
 
-async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site): Promise<CustomDomain> {
+/**
+ * Checks a domain's DNS and stores the verdict; answers the domain as stored then, or `undefined` when
+ * the row judged is gone (deleted meanwhile, or since added to another site).
+ */
+async function revalidate(
+  ctx: ControlContext,
+  domain: CustomDomain,
+  site: Site,
+): Promise<CustomDomain | undefined> {
   const dns = ctx.domainDns ?? createDomainDns();
   const outcome = await checkDomain(dns, { ...domain, target: site.defaultHostname });
   const next = judge(ctx, domain, outcome);
@@ -234,7 +258,7 @@ async function revalidate(ctx: ControlContext, domain: CustomDomain, site: Site)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) {
     const current = await findDomainRow(ctx, domain.domainName);
-    return current === undefined ? next : toDomain(current);
+    return current === undefined || current.site_id !== domain.siteId ? undefined : toDomain(current);
   }
   // Only a status change alters what the nodes serve (a new domain is Validating: nothing to reload).
   if (next.status !== domain.status) {
