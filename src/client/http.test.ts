@@ -53,7 +53,7 @@ describe('request', () => {
       status = lasting;
       expect(await exitCodeOf(request({ url, token: 't' }, get))).toBeUndefined();
     }
-    const closed = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+    const closed = url;
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = undefined;
     expect(await exitCodeOf(request({ url: closed, token: 't' }, get))).toBe(TRY_AGAIN_EXIT_CODE);
