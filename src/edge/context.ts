@@ -84,7 +84,11 @@ function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): s
     return forwarded;
   }
   const host = req.headers.host;
-  return host !== undefined && AUTHORITY.test(host) ? host : listenerAuthority(req, serverHost);
+  if (host === undefined || !AUTHORITY.test(host)) {
+    return listenerAuthority(req, serverHost);
+  }
+  // A port no URL can hold (`site.example:99999`, `:0`) is left out: the name still picked the site.
+  return hasUsablePort(host) ? host : host.slice(0, host.lastIndexOf(':'));
 }
 
 /**
@@ -105,6 +109,16 @@ function listenerAuthority(req: IncomingMessage, serverHost: string): string {
  * port. `::1` without brackets is not one (`http://::1/` is no URL; redirects built from it failed).
  */
 const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** True for a Host (matching {@link AUTHORITY}) without a port or with one from 1 to 65535. Per request. */
+function hasUsablePort(host: string): boolean {
+  const colon = host.lastIndexOf(':');
+  if (colon === -1 || host.endsWith(']')) {
+    return true;
+  }
+  const port = Number(host.slice(colon + 1));
+  return port >= 1 && port <= 65_535;
+}
 
 /** The first value of a request header, or undefined. */
 export function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -38,6 +38,16 @@ describe('Host header', () => {
     expect(head).toContain('location: http://[::1]:8080/new');
   });
 
+  it.each([
+    ['x:99999', 'x'],
+    ['x:0', 'x'],
+    ['[::1]:65536', '[::1]'],
+  ])('leaves out a port no URL can hold: Host %j', async (host, kept) => {
+    const head = await headWith(host, '/old');
+    expect(head).toMatch(/^HTTP\/1\.1 302/);
+    expect(head).toContain(`location: http://${kept}/new`);
+  });
+
   it.each(['::1', '::1:8080', 'a b', 'x/y'])('falls back to the listener for Host %j', async (host) => {
     const head = await headWith(host, '/old');
     expect(head).toMatch(/^HTTP\/1\.1 302/);
