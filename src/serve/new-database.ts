@@ -138,7 +138,7 @@ export async function setAsideTraces(
       }
     });
   }
-  return `--new-database: what the earlier database left (${describeTraces(traces)}) was moved to ${folder}, so that the new database's clean-up never deletes it. To go back, stop the node and move its entries back into ${history.dataDir} (with the same service key); once you are sure they are not needed, delete the folder (docs/operations.md).`;
+  return `--new-database: what the earlier database left (${describeTraces(traces)}) was moved to ${folder}, so that the new database's clean-up never deletes it. To go back, stop the node, remove the new portico.db, portico.db-wal, portico.db-shm, blobs/ and cache/, and move its entries back into ${history.dataDir} (with the same service key); once you are sure they are not needed, delete the folder (docs/operations.md).`;
 }
 
 /** A file or folder, and for a SQLite database its `-wal` and `-shm` files. */
