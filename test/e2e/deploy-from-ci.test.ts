@@ -64,8 +64,13 @@ describe('a CI pipeline with only a deployment token, through a deploy-only prox
   let shopHost: string;
   let otherHost: string;
   /** The CLI as a pipeline runs it: the token in SWA_CLI_DEPLOYMENT_TOKEN, no admin token anywhere. */
-  const pipeline = (args: string[], token = shopToken) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SWA_CLI_DEPLOYMENT_TOKEN: token, PORTICO_URL: proxyUrl };
+  const pipeline = (args: string[], token = shopToken, variables: NodeJS.ProcessEnv = {}) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...variables,
+      SWA_CLI_DEPLOYMENT_TOKEN: token,
+      PORTICO_URL: proxyUrl,
+    };
     delete env.PORTICO_TOKEN;
     delete env.PORTICO_DEPLOYMENT_TOKEN;
     return runCli(args, 60_000, { env });
@@ -122,6 +127,23 @@ describe('a CI pipeline with only a deployment token, through a deploy-only prox
     const anonymous = await send(`${proxyUrl}/deploy/v1/environments/pr3`, { method: 'DELETE' });
     expect(anonymous.status).toBe(401);
     expect((await t.get(previewHost(otherHost), '/')).text).toContain('other pr3');
+  });
+
+  it('follows SWA_CLI_DEPLOY_ENV and SWA_CLI_DEPLOY_DRY_RUN in rollback and close, as deploy does', async () => {
+    const rollback = await pipeline(['deploy', 'rollback'], shopToken, { SWA_CLI_DEPLOY_ENV: 'pr3' });
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toContain('pr3');
+    const dryRun = { SWA_CLI_DEPLOY_DRY_RUN: 'true' };
+    for (const args of [
+      ['deploy', 'close', '--env', 'pr3'],
+      ['deploy', 'rollback'],
+    ]) {
+      const refused = await pipeline(args, shopToken, dryRun);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('SWA_CLI_DEPLOY_DRY_RUN=true asks for a dry run');
+    }
+    expect((await t.get(previewHost(shopHost), '/')).text).toContain('<h1>pr3</h1>');
+    expect((await t.get(shopHost, '/')).text).toContain('<h1>v1</h1>');
   });
 
   it('closes the preview environment with the deployment token, and a re-run succeeds too', async () => {

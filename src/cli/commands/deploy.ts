@@ -43,6 +43,7 @@ import {
 import {
   addConfigFileOptions,
   commandLineInput,
+  readSwaCliEnv,
   resolveDeployOptions,
   type SwaCliStartFlags,
 } from '../swa-cli-config/index.js';
@@ -65,7 +66,8 @@ interface DeployFlags extends Omit<TokenFlags, 'env'>, LocationFlags {
   readonly includeDotenv?: boolean;
 }
 
-interface RollbackFlags extends TokenFlags {
+interface RollbackFlags extends Omit<TokenFlags, 'env'> {
+  readonly env?: string;
   readonly to?: string;
 }
 
@@ -107,7 +109,7 @@ export function registerDeployCommands(program: Command): void {
       'Make an earlier successful deployment live again (default: the newest one before the live one with other content)',
     )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
-    .option('--env <env>', ENV_HELP, parseEnvironment, 'production')
+    .option('--env <env>', `${ENV_HELP} (default: SWA_CLI_DEPLOY_ENV, else production)`, parseEnvironment)
     .option('--to <deploymentId>', 'the deployment to restore (see portico deploy list)')
     .option('--deployment-token <token>', TOKEN_HELP)
     .action((flags: RollbackFlags) => runRollback(flags));
@@ -347,7 +349,24 @@ function deploymentId(deployment: Deployment): string {
   return deployment.name ?? deployment.id.split('/').pop() ?? deployment.id;
 }
 
-async function runRollback(flags: RollbackFlags): Promise<void> {
+/**
+ * What the SWA CLI's deploy variables ask of `rollback` and `close`, as of `deploy` (decision 0079): the
+ * environment (`SWA_CLI_DEPLOY_ENV`, when `--env` is not given), and no dry run, which neither has.
+ */
+function deployVariables(action: string): { readonly env?: string } {
+  const variables = readSwaCliEnv(process.env, true);
+  if (variables.dryRun === true) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `SWA_CLI_DEPLOY_DRY_RUN=true asks for a dry run, which portico deploy ${action} does not have; nothing was changed. Unset it (or set it to false) to ${action}.`,
+    );
+  }
+  return variables.env === undefined ? {} : { env: variables.env };
+}
+
+async function runRollback(given: RollbackFlags): Promise<void> {
+  const variables = deployVariables('rollback');
+  const flags = { ...given, env: given.env ?? variables.env ?? 'production' };
   const url = resolveUrl(flags, process.env);
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const deployment = await client.rollback(flags.env, flags.to, flags.site);
@@ -358,6 +377,7 @@ async function runRollback(flags: RollbackFlags): Promise<void> {
 }
 
 async function runClose(flags: TokenFlags): Promise<void> {
+  deployVariables('close');
   const url = resolveUrl(flags, process.env);
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const result = await client.close(flags.env, flags.site);
