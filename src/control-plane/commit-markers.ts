@@ -9,9 +9,10 @@
  * setups, where another node may be mid-commit); the workers of one node share the folder, so a marker
  * of a worker that still runs is left alone.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../shared/guards.js';
+import { makePrivateDir } from '../shared/private-fs.js';
 import type { ControlContext } from './context.js';
 
 /** The reason an interrupted commit's deployment carries, in `error`. */
@@ -36,8 +37,9 @@ export async function whileCommitting<T>(
   commit: () => Promise<T>,
 ): Promise<T> {
   const marker = join(markersFolder(ctx), id);
-  const written = await mkdir(markersFolder(ctx), { recursive: true })
-    .then(() => writeFile(marker, `${process.pid}\n`))
+  // Private as every folder of the data folder (decision 0014): a marker names a deployment.
+  const written = await makePrivateDir(markersFolder(ctx))
+    .then(() => writeFile(marker, `${process.pid}\n`, { mode: 0o600 }))
     .then(
       () => true,
       (error: unknown) => {
