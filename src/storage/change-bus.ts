@@ -41,6 +41,7 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
   const publisher = createClient(Redis, url);
   const subscriber = createClient(Redis, url);
   const health = watchHealth([publisher, subscriber], url, logger);
+  const publisherDown = watchDownReason(publisher);
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
     await subscriber.subscribe(CHANNEL);
@@ -70,7 +71,13 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
       );
     },
     async ping() {
-      await publisher.ping();
+      try {
+        await publisher.ping();
+      } catch (error) {
+        // Away, ioredis refuses the command with words of its own ("Stream isn't writeable and
+        // enableOfflineQueue options is false"): the reason is the connection's last error.
+        throw new Error(publisher.status === 'ready' ? errorMessage(error) : publisherDown());
+      }
     },
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
@@ -89,6 +96,21 @@ function createClient(RedisClient: typeof Redis, url: string): Redis {
     commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
+}
+
+/**
+ * Why `client` is not connected: its last connection error since it was last ready (`connect
+ * ECONNREFUSED 127.0.0.1:6379`), or that it is connecting again.
+ */
+function watchDownReason(client: Redis): () => string {
+  let last: string | undefined;
+  client.on('error', (error: Error) => {
+    last = error.message;
+  });
+  client.on('ready', () => {
+    last = undefined;
+  });
+  return () => last ?? 'the connection was closed; reconnecting';
 }
 
 /** Logs one warning when Redis goes away after start and one line when it is back. */
