@@ -8,7 +8,7 @@ export {
   createDiskBlobStore,
   isSha256,
 } from './blob-store.js';
-export { type ChangeBus, connectChangeBus } from './change-bus.js';
+export { type ChangeBus, changeChannel, connectChangeBus } from './change-bus.js';
 export { isForeignKeyViolation, storageConflict } from './conflict.js';
 export { isNewDatabase, type OpenDatabaseOptions, openDatabase, redactUrl } from './database.js';
 export type * from './schema.js';
