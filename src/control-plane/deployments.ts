@@ -10,7 +10,7 @@ import { type Diagnostic, formatDiagnostics, loadConfig } from '../config/index.
 import { isUserError, PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { errorMessage } from '../shared/guards.js';
-import type { DeploymentsTable } from '../storage/index.js';
+import { type DeploymentsTable, isForeignKeyViolation } from '../storage/index.js';
 import { checkApiHostJson } from './api-host.js';
 import { resolveApiModules } from './api-modules.js';
 import {
@@ -94,7 +94,9 @@ export async function createDeployment(
 }> {
   const request = parseDeploymentRequest(body, site.sku);
   checkTokenSite(site, request.site);
-  const { environment, copiedAppSettings } = await ensureEnvironment(ctx, site, request.environment);
+  const { environment, copiedAppSettings } = await refusingDeletedSite(ctx, site, () =>
+    ensureEnvironment(ctx, site, request.environment),
+  );
   await checkListingForLinkedEnvironment(ctx, environment.id, request.manifest);
   const files = [...request.manifest.app, ...(request.manifest.api ?? [])];
   const row: DeploymentsTable = {
@@ -113,7 +115,7 @@ export async function createDeployment(
     created_at: ctx.now().toISOString(),
     completed_at: null,
   };
-  await ctx.db.insertInto('deployments').values(row).execute();
+  await refusingDeletedSite(ctx, site, () => ctx.db.insertInto('deployments').values(row).execute());
   const missing = await missingFor(ctx, site.id, manifestHashes(request.manifest));
   return {
     deployment: toDeployment(row),
@@ -121,6 +123,34 @@ export async function createDeployment(
     missing,
     ...(copiedAppSettings === undefined ? {} : { copiedAppSettings }),
   };
+}
+
+/**
+ * Runs a write that starts a deployment. When it refers to a row another request deleted meanwhile (a
+ * node deleted the site, or the environment, after this one read it), the deploy is refused as it would
+ * have been a moment later: 401 `DEPLOY_TOKEN_INVALID` for a deleted site (its token deploys nowhere),
+ * 409 `STORAGE_CONFLICT` for a deleted environment (sending the deploy again creates it).
+ */
+async function refusingDeletedSite<T>(ctx: ControlContext, site: Site, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isForeignKeyViolation(error)) {
+      throw error;
+    }
+    const found = await ctx.db.selectFrom('sites').select('id').where('id', '=', site.id).executeTakeFirst();
+    throw found === undefined
+      ? new PorticoError(
+          'DEPLOY_TOKEN_INVALID',
+          `The site '${site.name}' was deleted while this deployment started, so its deployment token deploys nowhere any more. Create the site again (portico site create ${site.name}) and deploy with its new token.`,
+          { cause: error },
+        )
+      : new PorticoError(
+          'STORAGE_CONFLICT',
+          'The environment of this deployment was deleted while it started; send the deploy again (it creates the environment).',
+          { cause: error },
+        );
+  }
 }
 
 /** The deployment `id` of a site; 404 otherwise. */

@@ -60,6 +60,7 @@ export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';
 export { createSealer, type Sealer, serviceKeyFromSecret } from './sealing.js';
+export { resolveServiceId } from './service-id.js';
 export {
   isKeyOf,
   keyVerifier,

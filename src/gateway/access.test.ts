@@ -28,7 +28,14 @@ function sub(
   scope: GatewaySubscription['scope'],
   state: GatewaySubscription['state'] = 'active',
 ): GatewaySubscription {
-  return { id, scope, state, primaryKey: `${id}-primary`, secondaryKey: `${id}-secondary` };
+  return {
+    id,
+    scope,
+    state,
+    primaryKey: `${id}-primary`,
+    secondaryKey: `${id}-secondary`,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
 }
 
 const TABLE = createAccessTable(

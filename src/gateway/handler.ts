@@ -402,6 +402,7 @@ function createContext(
     inbound.clientIp,
     {
       serviceName: service.name,
+      serviceId: service.id,
       api,
       operation: route.operation,
       product: grant.product,

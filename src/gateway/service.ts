@@ -17,6 +17,8 @@ import type { GatewayApi, GatewayProduct, GatewaySubscription, PolicyScope } fro
 
 /** The stored configuration of one service, as plain data. */
 export interface GatewayServiceConfig {
+  /** The internal id, new when the service is deleted and created again (its counters are keyed by it). */
+  readonly id: string;
   readonly name: string;
   readonly hostname: string;
   readonly apis: readonly GatewayApi[];
@@ -35,6 +37,8 @@ export type EffectiveOutcome =
 
 /** A service ready to serve. */
 export interface CompiledService {
+  /** See {@link GatewayServiceConfig.id}. */
+  readonly id: string;
   readonly name: string;
   readonly hostname: string;
   readonly apis: readonly CompiledApi[];
@@ -98,6 +102,7 @@ export function compileService(config: GatewayServiceConfig): CompiledService {
     return { ok: true, policy: composePolicies(docs) };
   };
   return {
+    id: config.id,
     name: config.name,
     hostname: config.hostname,
     apis: compileApis(config.apis),

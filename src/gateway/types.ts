@@ -61,11 +61,21 @@ export interface GatewaySubscription {
   readonly state: SubscriptionState;
   readonly primaryKey: string;
   readonly secondaryKey: string;
+  /**
+   * When the subscription was created (ISO 8601): a subscription deleted and created again under the same
+   * name is another one, and starts with fresh rate-limit and quota counters, as in Azure.
+   */
+  readonly createdAt: string;
 }
 
 /** The identity of a call as policies see it (`context.Api`, `context.Operation`, …). */
 export interface CallIdentity {
   readonly serviceName: string;
+  /**
+   * The service's internal id, which a service deleted and created again under the same name does not
+   * keep: counters are keyed by it, so the new service starts with fresh ones.
+   */
+  readonly serviceId: string;
   readonly api: GatewayApi;
   readonly operation: GatewayOperation | undefined;
   /** The product whose context the call runs in, if any (spec/apim.md §1.2). */

@@ -1,9 +1,10 @@
 /**
- * Graceful drain of a listener (SIGTERM): stop accepting, answer what is in flight with
- * `Connection: close` so that no client sends another request on a connection about to close, close
- * connections as they fall idle, and cut whatever is left at the deadline. A response that has ended
- * but whose bytes still wait for a slow client is in flight, not idle: its download is never cut short.
- * A connection that has not sent a byte yet (a browser's preconnect) is idle: it does not hold the drain.
+ * Graceful drain of a listener (SIGTERM): stop accepting, answer what is in flight and every later request
+ * with `Connection: close`, and cut whatever is left at the deadline. A keep-alive connection between two
+ * requests is not closed by the drain: a balancer may be sending its next request on it at that very
+ * moment, which a close would reset. Its next request is answered with `Connection: close`, or node's
+ * keep-alive timeout closes it as it would without a drain. A connection that has not sent a byte yet (a
+ * browser's preconnect) does not hold the drain: it is closed once it had a moment to send a request.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
@@ -28,8 +29,6 @@ export interface DrainGate extends DrainSweep {
 
 /** What a drain's sweep asks the gate. */
 export interface DrainSweep {
-  /** True while a response has ended but not all of it has been handed to the system yet. */
-  flushing(): boolean;
   /**
    * Closes the connections that have not sent a byte yet and are older than `minAgeMs`; node's own sweep
    * leaves them open.
@@ -37,7 +36,7 @@ export interface DrainSweep {
   closeUnused(minAgeMs: number): void;
 }
 
-/** How often connections that fell idle are closed during a drain. */
+/** How often connections that never sent a byte are looked for during a drain. */
 const SWEEP_MS = 50;
 
 /**
@@ -46,13 +45,6 @@ const SWEEP_MS = 50;
  * `Connection: close`, instead of reset. A browser's preconnect that stays silent is closed after it.
  */
 const UNUSED_GRACE_MS = 1000;
-
-/**
- * How long keep-alive connections between two requests stay open once the drain started: a request
- * that arrives on one meanwhile is answered with `Connection: close`; closing them at once reset the
- * requests a client was sending on them at that moment.
- */
-const IDLE_GRACE_MS = 500;
 
 /** When the gate began to track a connection. */
 const OPENED_AT = Symbol('portico.drain.openedAt');
@@ -129,33 +121,24 @@ export function createDrainGate(): DrainGate {
         }
       }
     },
-    flushing() {
-      for (const socket of sockets) {
-        const res = socket[LATEST_RESPONSE];
-        if (res?.writableEnded && !res.writableFinished) {
-          return true;
-        }
-      }
-      return false;
-    },
   };
 }
 
 /**
  * Stops `server` accepting and waits for its connections to end, until `deadline` (a `Date.now()` time);
- * then cuts what is left. Idle connections are closed, but not while the gate is `flushing`: node counts
- * a connection whose response has ended as idle even while that response's last bytes wait for a slow
- * client, and closing it then would cut the download short. Resolves true when everything ended in time.
+ * then cuts what is left. Resolves true when everything ended in time.
+ *
+ * Keep-alive connections between two requests are left open (decision 0087): nginx under load reset a
+ * request it had just sent on one when the drain closed it (`recv() failed (104: Connection reset by
+ * peer)`), which no grace period avoids. They end when their next request is answered with `Connection:
+ * close` or when node's keep-alive timeout (`keepAliveTimeout`, 5 s) closes them, as without a drain.
+ * A download a slow client is still reading is in flight and is never cut before the deadline.
  */
 export function drainServer(server: Server, deadline: number, gate: DrainSweep): Promise<boolean> {
   return new Promise((resolve) => {
     const started = Date.now();
     const closeIdle = () => {
-      const elapsed = Date.now() - started;
-      gate.closeUnused(Math.max(0, UNUSED_GRACE_MS - elapsed));
-      if (elapsed >= IDLE_GRACE_MS && !gate.flushing()) {
-        server.closeIdleConnections();
-      }
+      gate.closeUnused(Math.max(0, UNUSED_GRACE_MS - (Date.now() - started)));
     };
     const sweep = setInterval(closeIdle, SWEEP_MS);
     const finish = (clean: boolean) => {
@@ -175,8 +158,8 @@ export function drainServer(server: Server, deadline: number, gate: DrainSweep):
       finish(true);
       return;
     }
-    // node:http's own close() would close the idle connections at once, unguarded: stop accepting
-    // through net's close, and let the guarded sweep close them.
+    // node:http's own close() would close the idle keep-alive connections at once: stop accepting
+    // through net's close, and leave them to their next request or their keep-alive timeout.
     NetServer.prototype.close.call(server, () => finish(true));
     closeIdle();
   });

@@ -40,6 +40,8 @@ export interface GatewayRuntimeOptions {
   readonly control: ControlContext;
   readonly tokens: TokenService;
   readonly redisUrl?: string;
+  /** The id of this Portico service: its Redis keys are under `portico:<id>:` (another service's are not). */
+  readonly serviceId: string;
   /** The counters shared by the worker processes of this node (`--workers`, without Redis). */
   readonly sharedCounters?: CounterStore;
   readonly logger: Logger;
@@ -73,7 +75,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions): Prom
   const counters: CounterStore =
     options.redisUrl === undefined
       ? (options.sharedCounters ?? createMemoryCounterStore())
-      : await createRedisCounterStore(options.redisUrl, { logger: options.logger });
+      : await createRedisCounterStore(options.redisUrl, {
+          logger: options.logger,
+          keyPrefix: `portico:${options.serviceId}:counters:`,
+        });
   const forwarder = createForwarder(options.logger);
   const table = createGatewayTable(options.control);
   const pipeline = createGatewayPipeline({

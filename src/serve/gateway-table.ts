@@ -36,6 +36,7 @@ function scopeOf(scope: string): SubscriptionScope {
 /** Turns the stored configuration into the gateway's plain data. */
 export function toGatewayConfig(snapshot: ApimSnapshot): GatewayServiceConfig {
   return {
+    id: snapshot.service.id,
     name: snapshot.service.name,
     hostname: snapshot.service.gatewayHostname,
     apis: snapshot.apis.map(({ id, properties, operations }) => ({
@@ -58,12 +59,13 @@ export function toGatewayConfig(snapshot: ApimSnapshot): GatewayServiceConfig {
       apiIds: new Set(apiIds),
     })),
     subscriptions: snapshot.subscriptions.map(
-      ({ id, properties, keys }): GatewaySubscription => ({
+      ({ id, properties, keys, createdAt }): GatewaySubscription => ({
         id,
         scope: scopeOf(properties.scope),
         state: properties.state,
         primaryKey: keys.primaryKey,
         secondaryKey: keys.secondaryKey,
+        createdAt,
       }),
     ),
     namedValues: snapshot.namedValues,

@@ -19,6 +19,7 @@ import {
   pruneLocalDeployments,
   REVALIDATE_MS,
   recordTraffic,
+  resolveServiceId,
   sweepUnusedContents,
   UPLOAD_CHECK_INTERVAL_MS,
 } from '../control-plane/index.js';
@@ -437,6 +438,7 @@ async function startOnStorage(
   };
   await failInterruptedCommits(control);
   await expireUploads(control);
+  const serviceId = await resolveServiceId(storage.db);
   let bus: ChangeBus | undefined;
   const tokens = createTokenService(control);
   const apiTimeoutMs = options.apiTimeoutSeconds * 1000;
@@ -444,6 +446,7 @@ async function startOnStorage(
     control,
     tokens,
     redisUrl: options.redisUrl,
+    serviceId,
     logger: options.logger,
     ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
@@ -494,10 +497,12 @@ async function startOnStorage(
   }
   if (options.redisUrl !== undefined) {
     const onNews = () => void table.sync().catch(() => undefined);
-    bus = await connectChangeBus(options.redisUrl, onNews, options.logger).catch(async (error: unknown) => {
-      await table.close();
-      throw error;
-    });
+    bus = await connectChangeBus(options.redisUrl, serviceId, onNews, options.logger).catch(
+      async (error: unknown) => {
+        await table.close();
+        throw error;
+      },
+    );
   }
   // The folders of the environments' deployments and APIs, and of the function apps, stay.
   const inUse = () => new Set([...table.activeDeploymentIds(), ...functionApps.activeFolders()]);

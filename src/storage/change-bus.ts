@@ -9,7 +9,10 @@ import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from './database.js';
 
-const CHANNEL = 'portico:changes';
+/** The channel of a service's change news: pub/sub ignores Redis database numbers, so it names the service. */
+export function changeChannel(serviceId: string): string {
+  return `portico:changes:${serviceId}`;
+}
 /** How long a Redis command may take before it counts as failed. */
 const COMMAND_TIMEOUT_MS = 2000;
 
@@ -26,24 +29,32 @@ export interface ChangeBus {
 }
 
 /**
- * Connects to Redis and calls `onNews` whenever another node announces a change. When Redis cannot be
+ * Connects to Redis and calls `onNews` whenever another node of the service `serviceId` announces a change
+ * (on {@link changeChannel}: other services on the same Redis have their own). When Redis cannot be
  * reached at start, warns and goes on without it until it answers (announcements are lost meanwhile;
  * nodes poll).
  *
  * @example
- * const bus = await connectChangeBus('redis://127.0.0.1:6379', () => table.sync(), logger);
+ * const bus = await connectChangeBus('redis://127.0.0.1:6379', serviceId, () => table.sync(), logger);
  * await bus.announce();
  */
-export async function connectChangeBus(url: string, onNews: () => void, logger: Logger): Promise<ChangeBus> {
+export async function connectChangeBus(
+  url: string,
+  serviceId: string,
+  onNews: () => void,
+  logger: Logger,
+): Promise<ChangeBus> {
   const node = randomUUID();
+  const channel = changeChannel(serviceId);
   // Imported here: only a service with --redis-url loads ioredis (decision 0035).
   const { Redis } = await import('ioredis');
   const publisher = createClient(Redis, url);
   const subscriber = createClient(Redis, url);
   const health = watchHealth([publisher, subscriber], url, logger);
+  const publisherDown = watchDownReason(publisher);
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
-    await subscriber.subscribe(CHANNEL);
+    await subscriber.subscribe(channel);
     health.started(false);
   } catch (error) {
     // A node that starts during a Redis outage serves anyway, as one that was running does (polling
@@ -54,7 +65,7 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
       `Redis at ${redactUrl(url)} is unreachable (${health.lastError() ?? errorMessage(error)}); serving without it: nodes fall back to polling until it answers. Check --redis-url if this lasts.`,
     );
     subscriber.once('ready', () => {
-      void subscriber.subscribe(CHANNEL).catch(() => undefined);
+      void subscriber.subscribe(channel).catch(() => undefined);
     });
   }
   subscriber.on('message', (_channel: string, message: string) => {
@@ -64,13 +75,19 @@ export async function connectChangeBus(url: string, onNews: () => void, logger: 
   });
   return {
     async announce() {
-      publisher.publish(CHANNEL, node).then(
+      publisher.publish(channel, node).then(
         () => undefined,
         () => undefined,
       );
     },
     async ping() {
-      await publisher.ping();
+      try {
+        await publisher.ping();
+      } catch (error) {
+        // Away, ioredis refuses the command with words of its own ("Stream isn't writeable and
+        // enableOfflineQueue options is false"): the reason is the connection's last error.
+        throw new Error(publisher.status === 'ready' ? errorMessage(error) : publisherDown());
+      }
     },
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
@@ -89,6 +106,21 @@ function createClient(RedisClient: typeof Redis, url: string): Redis {
     commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
+}
+
+/**
+ * Why `client` is not connected: its last connection error since it was last ready (`connect
+ * ECONNREFUSED 127.0.0.1:6379`), or that it is connecting again.
+ */
+function watchDownReason(client: Redis): () => string {
+  let last: string | undefined;
+  client.on('error', (error: Error) => {
+    last = error.message;
+  });
+  client.on('ready', () => {
+    last = undefined;
+  });
+  return () => last ?? 'the connection was closed; reconnecting';
 }
 
 /** Logs one warning when Redis goes away after start and one line when it is back. */

@@ -9,6 +9,19 @@ import { errorChain, errorCode } from '../shared/guards.js';
 
 const POSTGRES_CONFLICT = /^(?:23505|55P03|40P01|40001)$/;
 const SQLITE_CONFLICT = /^SQLITE_(?:CONSTRAINT_UNIQUE|CONSTRAINT_PRIMARYKEY|BUSY)/;
+/** A row that refers to one another request deleted a moment before (PostgreSQL 23503, SQLite's). */
+const FOREIGN_KEY_VIOLATION = /^(?:23503|SQLITE_CONSTRAINT_FOREIGNKEY)$/;
+
+/**
+ * True when `error` (or one of its causes) is a write that refers to a row that is gone: a site or
+ * environment another request deleted between the caller's read of it and its insert.
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return errorChain(error).some((cause) => {
+    const code = errorCode(cause);
+    return code !== undefined && FOREIGN_KEY_VIOLATION.test(code);
+  });
+}
 
 /** `error` as `STORAGE_CONFLICT` when it (or one of its causes) is a lost race; undefined otherwise. */
 export function storageConflict(error: unknown): PorticoError | undefined {

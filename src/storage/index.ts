@@ -8,8 +8,8 @@ export {
   createDiskBlobStore,
   isSha256,
 } from './blob-store.js';
-export { type ChangeBus, connectChangeBus } from './change-bus.js';
-export { storageConflict } from './conflict.js';
+export { type ChangeBus, changeChannel, connectChangeBus } from './change-bus.js';
+export { isForeignKeyViolation, storageConflict } from './conflict.js';
 export { isNewDatabase, type OpenDatabaseOptions, openDatabase, redactUrl } from './database.js';
 export type * from './schema.js';
 export type { DatabaseLocation, Dialect, StorageDatabase } from './types.js';

@@ -558,6 +558,22 @@ describe.each(testDatabases())('control plane on $name', (database) => {
     await deleteSite(ctx, 'linked');
   });
 
+  /** @see multinode QA: a deploy racing a site delete on another node got 500 (environments_site_id_fkey). */
+  it('refuses a deploy whose site another node deleted after its token was checked, as a deleted site', async () => {
+    for (const environment of ['production', 'staging']) {
+      await createSite(ctx, 'raced', 'Standard');
+      // The token check passed; then the site went (on another node) before the deploy's first insert.
+      const site = await authenticateDeploymentToken(ctx, await readDeploymentToken(ctx, 'raced'));
+      await deleteSite(ctx, 'raced');
+      const started = createDeployment(ctx, site, {
+        environment,
+        app: [{ path: 'index.html', size: 1, sha256: '0'.repeat(64) }],
+      });
+      await expect(started).rejects.toMatchObject({ code: 'DEPLOY_TOKEN_INVALID', status: 401 });
+      await expect(started).rejects.toThrow(/The site 'raced' was deleted/);
+    }
+  });
+
   it('deletes a site with everything of it', async () => {
     await deleteSite(ctx, 'envs');
     expect((await listSites(ctx)).map((s) => s.name)).not.toContain('envs');

@@ -619,6 +619,72 @@ describe('gateway policies over real sockets', () => {
     });
   });
 
+  /** @see multinode QA: a subscription created again under its name kept the old one's exhausted quota. */
+  it('quota: a subscription deleted and created again under the same name starts with a fresh quota', async () => {
+    await api('qa', { subscriptionRequired: true });
+    await product('quotedagain', ['qa'], ['qa-sub']);
+    await policy(
+      '/products/quotedagain',
+      policies('<base />\n    <quota calls="1" renewal-period="3600" />'),
+    );
+    expect((await call('/qa/x', withKey('qa-sub'))).status).toBe(200);
+    expect((await call('/qa/x', withKey('qa-sub'))).status).toBe(403);
+    expect([200, 204]).toContain((await t.admin('DELETE', `${SVC}/subscriptions/qa-sub`)).status);
+    await product('quotedagain', ['qa'], ['qa-sub']);
+    expect((await call('/qa/x', withKey('qa-sub'))).status).toBe(200);
+    expect((await call('/qa/x', withKey('qa-sub'))).status).toBe(403);
+  });
+
+  /** @see multinode QA: a gateway created again under its name kept the old one's exhausted counters. */
+  it('a service deleted and created again under the same name starts with fresh quotas and rate limits', async () => {
+    const again = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/again`;
+    const host = 'again.azure-api.portico.test';
+    const create = async () => {
+      expect((await t.admin('PUT', again, { properties: {} })).status).toBe(201);
+      const puts: [string, unknown][] = [
+        ['/apis/a', { path: 'a', serviceUrl: `${backend.url}/api`, subscriptionRequired: true }],
+        ['/apis/a/operations/all', { method: 'GET', urlTemplate: '/*' }],
+        ['/products/p', { subscriptionRequired: true, state: 'published' }],
+        ['/products/p/apis/a', undefined],
+        ['/subscriptions/s', { scope: '/products/p', state: 'active' }],
+        [
+          '/products/p/policies/policy',
+          {
+            format: 'rawxml',
+            value: policies(
+              '<base />\n    <quota calls="1" renewal-period="3600" />\n    <rate-limit calls="1" renewal-period="60" />',
+            ),
+          },
+        ],
+        [
+          '/apis/a/policies/policy',
+          {
+            format: 'rawxml',
+            value: policies(
+              '<base />\n    <rate-limit-by-key calls="1" renewal-period="60" counter-key="@(context.Request.IpAddress)" />\n    <quota-by-key calls="1" renewal-period="300" counter-key="@(context.Request.IpAddress)" />',
+            ),
+          },
+        ],
+      ];
+      for (const [path, properties] of puts) {
+        const response = await t.admin(
+          'PUT',
+          `${again}${path}`,
+          properties === undefined ? undefined : { properties },
+        );
+        expect([200, 201], `${path}: ${response.text}`).toContain(response.status);
+      }
+      const secrets = await t.admin('POST', `${again}/subscriptions/s/listSecrets`);
+      return { 'ocp-apim-subscription-key': secrets.json<{ primaryKey: string }>().primaryKey };
+    };
+    const first = await create();
+    expect((await t.get(host, '/a/x', { headers: first })).status).toBe(200);
+    expect((await t.get(host, '/a/x', { headers: first })).status).not.toBe(200);
+    expect([200, 202, 204]).toContain((await t.admin('DELETE', again)).status);
+    const second = await create();
+    expect((await t.get(host, '/a/x', { headers: second })).status).toBe(200);
+  });
+
   it('refuses an invalid use of each policy when it is saved, naming the element and its line, and keeps the old policy', async () => {
     await api('strict');
     await policy(

@@ -86,6 +86,14 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
     const told = await ready({ authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(told.body.checks.redis).toContain('Redis cannot be reached');
     expect(told.body.checks.redis).toContain('polls the database for changes');
+    // @see multinode QA: the reason quoted ioredis ("Stream isn't writeable …"), not the connection's.
+    await eventually(
+      async () =>
+        /\(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/.test(
+          (await ready({ authorization: `Bearer ${ADMIN_TOKEN}` })).body.checks.redis ?? '',
+        ),
+      20_000,
+    );
     await redisRelay.start();
     await eventually(async () => (await ready()).body.status === 'ready', 20_000);
   });
@@ -123,6 +131,13 @@ describe.skipIf(!hasPostgres() || REDIS_URL === undefined)('/readyz with Postgre
       expect(logger.text()).toMatch(
         /warn: Redis at redis:\/\/127\.0\.0\.1:\d+\/?\S* is unreachable .*serving without it/,
       );
+      // The reason is the connection's, as in the warning, not ioredis's refusal of the command.
+      const told = await send(`${late.service.adminUrl}/readyz`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const reason = told.json<ReadyBody>().checks.redis ?? '';
+      expect(reason).toMatch(/^Redis cannot be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\);/);
+      expect(reason).not.toContain('enableOfflineQueue');
       await redisRelay.start();
       await eventually(async () => (await readyz()).status === 'ready', 20_000);
     } finally {

@@ -3,7 +3,10 @@
  * node's admin API or data plane changes, every node serves. With Redis the news arrives at once (the
  * nodes here poll only once a minute); without it, nodes follow by polling. Real PostgreSQL, real Redis.
  */
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DatabaseLocation, openDatabase } from '../../src/storage/index.js';
 import { eventually, writeApp } from '../helpers/app.js';
 import { startBackend } from '../helpers/backend.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
@@ -172,6 +175,58 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
       }
     });
 
+    /** @see multinode QA: service D on another database got 403 (quota) on its first call; news crossed. */
+    it('another service on the same Redis (its own database and key) shares no counters and no change news with this one', async () => {
+      const backend = await startBackend();
+      const other = await startTestService({
+        redisUrl: REDIS_URL,
+        secretKey: 'another-service-key',
+        pollIntervalMs: SLOW_POLL_MS,
+      });
+      const redis = new Redis(REDIS_URL ?? '');
+      const listener = new Redis(REDIS_URL ?? '');
+      const ids: string[] = [];
+      try {
+        const url = database.location.dialect === 'postgres' ? database.location.url : '';
+        ids.push(await serviceIdOf({ dialect: 'postgres', url }));
+        ids.push(await serviceIdOf({ dialect: 'sqlite', file: join(other.dataDir, 'portico.db') }));
+        expect(ids[0]).not.toBe(ids[1]);
+        // Each service's news goes on a channel of its own.
+        const heard: string[] = [];
+        listener.on('message', (channel: string) => heard.push(channel));
+        await listener.subscribe(...ids.map((id) => `portico:changes:${id}`));
+        await other.admin('PUT', `${SITES_PATH}/elsewhere`, { sku: { name: 'Free' } });
+        await eventually(async () => heard.includes(`portico:changes:${ids[1]}`));
+        await a.admin('PUT', `${SITES_PATH}/here`, { sku: { name: 'Free' } });
+        await eventually(async () => heard.includes(`portico:changes:${ids[0]}`));
+
+        // The same gateway, subscription and policy names in both services: counted apart.
+        const name = `qagw${Date.now().toString(36)}`;
+        const gateway = `${name}.azure-api.portico.test`;
+        const keys: Record<string, string>[] = [];
+        for (const node of [a, other]) {
+          keys.push(await createQuotaGateway(node, name, backend.url));
+        }
+        await eventually(async () => (await b.get(gateway, '/echo/x', { headers: keys[0] })).status === 403);
+        expect((await a.get(gateway, '/echo/x', { headers: keys[0] })).status).toBe(403);
+        expect((await other.get(gateway, '/echo/x', { headers: keys[1] })).status).toBe(200);
+        // Each service's keys are under its own prefix (an operator can tell them apart and remove them).
+        for (const id of ids) {
+          expect(await redis.keys(`portico:${id}:counters:*`)).not.toEqual([]);
+        }
+      } finally {
+        for (const id of ids) {
+          const mine = await redis.keys(`portico:${id}:*`);
+          await (mine.length === 0 ? undefined : redis.del(...mine));
+        }
+        redis.disconnect();
+        listener.disconnect();
+        await other.close();
+        await removeData(other.dataDir);
+        await backend.close();
+      }
+    });
+
     it('a deleted site stops being served by every node', async () => {
       expect((await b.admin('DELETE', `${SITES_PATH}/shared`)).status).toBe(200);
       await eventually(async () => (await a.get(host, '/')).status === 404);
@@ -208,3 +263,50 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
     }
   });
 });
+
+/** The service id a database recorded at its first start (what its Redis keys and channel are named by). */
+async function serviceIdOf(location: DatabaseLocation): Promise<string> {
+  const storage = await openDatabase(location);
+  try {
+    const row = await storage.db
+      .selectFrom('service_values')
+      .select('value')
+      .where('name', '=', 'service-id')
+      .executeTakeFirst();
+    return row?.value ?? 'none recorded';
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * The tester's gateway on `node`: API `echo` for subscription `sub1` only, with a quota-by-key of one
+ * call per client address; answers the subscription key header.
+ */
+async function createQuotaGateway(
+  node: TestService,
+  name: string,
+  backendUrl: string,
+): Promise<Record<string, string>> {
+  const svc = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${name}`;
+  const puts: [string, unknown][] = [
+    ['', {}],
+    ['/apis/echo', { path: 'echo', serviceUrl: backendUrl, subscriptionRequired: true }],
+    ['/apis/echo/operations/get', { method: 'GET', urlTemplate: '/*' }],
+    ['/subscriptions/sub1', { scope: '/apis/echo', state: 'active' }],
+    [
+      '/apis/echo/policies/policy',
+      {
+        format: 'rawxml',
+        value:
+          '<policies><inbound><base /><quota-by-key calls="1" renewal-period="3600" counter-key="@(context.Request.IpAddress)" /></inbound></policies>',
+      },
+    ],
+  ];
+  for (const [path, properties] of puts) {
+    const response = await node.admin('PUT', `${svc}${path}`, { properties });
+    expect([200, 201], `${path}: ${response.text}`).toContain(response.status);
+  }
+  const secrets = await node.admin('POST', `${svc}/subscriptions/sub1/listSecrets`);
+  return { 'ocp-apim-subscription-key': secrets.json<{ primaryKey: string }>().primaryKey };
+}

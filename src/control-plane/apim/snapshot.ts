@@ -24,6 +24,8 @@ export interface ApimSnapshot {
     id: string;
     properties: SubscriptionProperties;
     keys: SubscriptionKeys;
+    /** When it was created: a subscription created again under its name is another one. */
+    createdAt: string;
   }[];
   /** Display name → value (secrets unsealed). */
   readonly namedValues: ReadonlyMap<string, string>;
@@ -73,6 +75,7 @@ export async function loadApimSnapshot(
       id: row.entity_id,
       properties: parse<SubscriptionProperties>(row),
       keys: JSON.parse(secret(row) || '{}') as SubscriptionKeys,
+      createdAt: row.created_at,
     })),
     namedValues: new Map(
       of('named-value').map((row) => {

@@ -28,7 +28,7 @@ const PAUSE_AFTER_FAILURE_MS = 2000;
 export interface RedisCounterOptions {
   /** The clock in ms; absent = the Redis server's clock (recommended for several nodes). */
   readonly now?: () => number;
-  /** Prefix of every key the store writes (default `portico:counters:`). */
+  /** Prefix of every key the store writes (default `portico:counters:`; `portico serve` gives `portico:<service id>:counters:`). */
   readonly keyPrefix?: string;
   /** Receives one warning when Redis becomes unreachable after start (the store then fails open). */
   readonly logger?: { warn(message: string): void };

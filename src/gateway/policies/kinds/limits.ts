@@ -3,7 +3,13 @@
  * that never count refused calls, 429 / 403 with APIM's messages and `Retry-After`. The rate limits go on
  * synchronously when the counter store answers at once (the memory store), without a promise per call.
  */
-import { type CounterDecision, type GatewayContext, isPromiseLike, type PolicyScope } from '../../types.js';
+import {
+  type CounterDecision,
+  type GatewayContext,
+  type GatewaySubscription,
+  isPromiseLike,
+  type PolicyScope,
+} from '../../types.js';
 import type { BoolExpr, TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
@@ -125,6 +131,14 @@ function admitKeyed(
   report(ctx, options, decision.remaining);
 }
 
+/**
+ * The counter identity of a subscription: its service's id and its own creation time besides its name, so
+ * a service or subscription deleted and created again under the same names starts with fresh counters.
+ */
+function subscriptionKey(ctx: GatewayContext, subscription: GatewaySubscription): string {
+  return `${ctx.call.serviceId}:${subscription.id}:${subscription.createdAt}`;
+}
+
 /** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
 function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
   const owner =
@@ -155,7 +169,7 @@ export const rateLimit: PolicyKind = {
             if (subscription === undefined) {
               return;
             }
-            const key = `rate:${ctx.call.serviceName}:${subscription.id}:${scopeKey(ctx, scope, el)}`;
+            const key = `rate:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, scope, el)}`;
             const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
             return isPromiseLike(decision)
               ? decision.then((taken) => admitRate(ctx, options, taken))
@@ -202,7 +216,7 @@ export const rateLimitByKey: PolicyKind = {
     return {
       name: 'rate-limit-by-key',
       run(ctx) {
-        const key = `ratekey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`;
+        const key = `ratekey:${ctx.call.serviceId}:${keyed.counterKey(ctx)}`;
         const counters = ctx.deps.counters;
         const decision =
           keyed.condition === undefined
@@ -327,7 +341,7 @@ export const quota: PolicyKind = {
             if (subscription !== undefined) {
               await takeQuota(
                 ctx,
-                `quota:${ctx.call.serviceName}:${subscription.id}:${ctx.call.product?.id}:${el.line}`,
+                `quota:${subscriptionKey(ctx, subscription)}:${ctx.call.product?.id}:${el.line}`,
                 options,
                 0,
               );
@@ -367,7 +381,7 @@ export const quotaByKey: PolicyKind = {
     return {
       name: 'quota-by-key',
       run: (ctx) =>
-        takeQuota(ctx, `quotakey:${ctx.call.serviceName}:${keyed.counterKey(ctx)}`, options, start, keyed),
+        takeQuota(ctx, `quotakey:${ctx.call.serviceId}:${keyed.counterKey(ctx)}`, options, start, keyed),
     };
   },
 };
