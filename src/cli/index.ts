@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { keepInspectorClosed } from '../shared/inspector-signal.js';
+import { redactCredentials } from '../shared/redact-url.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
@@ -19,7 +20,9 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
     .version(readPackageVersion(), '-v, --version', 'print the version of Portico')
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    // Commander quotes a refused argument: a --url typed with a password must not reach a CI log.
+    .configureOutput({ outputError: (text, write) => write(redactCredentials(text)) });
   try {
     await registerCommands(program, commandNameOf(argv));
     addHelpHints(program);

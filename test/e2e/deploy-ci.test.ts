@@ -120,6 +120,16 @@ describe('portico deploy in a CI pipeline', { timeout: CLI_RUNS_TIMEOUT.four }, 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('http://ci:***@');
     expect(refused.stderr).not.toContain('s3cret');
+    // Nor of one typed wrong: without its scheme, or with a slash missing.
+    const typo = await runCli(['site', 'list', '--url', 'ci:s3cret@localhost:1'], 60_000);
+    const malformed = await runCli(['site', 'list'], 60_000, {
+      env: { ...process.env, PORTICO_URL: 'http:/ci:s3cret@127.0.0.1:1' },
+    });
+    for (const run of [typo, malformed]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('ci:***@');
+      expect(run.stderr).not.toContain('s3cret');
+    }
   });
 
   it('a command-line error ends with its cause and one hint line, not the whole help', async () => {
