@@ -13,7 +13,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
-import { clientAddressOf, isHttpsRequest, priorForwardedFor } from '../shared/forwarded.js';
+import {
+  clientAddressOf,
+  isHttpsRequest,
+  priorForwardedFor,
+  UNVOUCHED_CLIENT_FIELDS,
+} from '../shared/forwarded.js';
 import type { Logger } from '../shared/logger.js';
 import { BackendResponse, setHeadersOn } from './_backend-response.js';
 import { type AccessGrant, decideAccess, type KnownKey, readKey } from './access.js';
@@ -277,8 +282,9 @@ function headerMap(raw: readonly string[]): Map<string, string[]> {
 function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbound): void {
   headers.set('x-forwarded-proto', [inbound.forwardedProto]);
   headers.set('x-forwarded-host', [inbound.forwardedHost]);
-  headers.delete('forwarded');
-  headers.delete('x-real-ip');
+  for (const name of UNVOUCHED_CLIENT_FIELDS) {
+    headers.delete(name);
+  }
   const prior = inbound.priorForwardedFor;
   if (prior === undefined) {
     return;

@@ -6,6 +6,27 @@
  */
 import type { IncomingMessage } from 'node:http';
 
+/**
+ * Fields a client may send that name where a request came from or what it asked for, which some backends
+ * and frameworks believe: `Forwarded`, `X-Real-IP`, `X-Forwarded-Port`/`-Ssl`/`-Scheme`, `X-Client-IP`,
+ * `True-Client-IP`, `X-Original-Host`, and `X-Original-URL`/`X-Rewrite-URL` (which IIS rewriting and
+ * Symfony route by: a backend reading them would serve another path than the one the route rules
+ * checked). The `/api` proxy and the gateway drop a client's copies (decision 0084); they vouch for the
+ * `X-Forwarded-For`/`-Proto`/`-Host` they send instead.
+ */
+export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
+  'forwarded',
+  'x-real-ip',
+  'x-forwarded-port',
+  'x-forwarded-ssl',
+  'x-forwarded-scheme',
+  'x-client-ip',
+  'true-client-ip',
+  'x-original-host',
+  'x-original-url',
+  'x-rewrite-url',
+];
+
 /** What a trusted reverse proxy reported about one request. */
 export interface ForwardedFacts {
   /** The client's address: the rightmost `X-Forwarded-For` entry that is not a trusted proxy. */

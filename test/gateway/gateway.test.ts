@@ -106,6 +106,8 @@ describe('gateway: matching and the subscription key decision', () => {
       'x-forwarded-host': 'evil.test',
       forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
       'x-real-ip': '6.6.6.6',
+      'x-forwarded-port': '1234',
+      'x-original-url': '/admin',
     });
     expect(response.status).toBe(200);
     const seen = backend.requests.at(-1) as EchoRequest;
@@ -114,6 +116,8 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(seen.headers['x-forwarded-host']).toBe(`${HOST}:${t.service.port}`);
     expect(seen.headers.forwarded).toBeUndefined();
     expect(seen.headers['x-real-ip']).toBeUndefined();
+    expect(seen.headers['x-forwarded-port']).toBeUndefined();
+    expect(seen.headers['x-original-url']).toBeUndefined();
   });
 
   it('answers 404 Resource not found for unknown paths and wrong methods (never 405)', async () => {

@@ -3,15 +3,16 @@
  * the client gets back (spec §10.12: the response passes through unchanged, minus hop-by-hop fields).
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { forwardedChainOf } from '../../shared/forwarded.js';
+import { forwardedChainOf, UNVOUCHED_CLIENT_FIELDS } from '../../shared/forwarded.js';
 import type { ProxyTarget } from './types.js';
 
 /**
  * Client headers never copied upstream: hop-by-hop fields (RFC 9110 §7.6.1), `host` (undici sets the
  * backend's), `expect` (node has already answered `100-continue`, and undici refuses the field),
  * `content-length` (re-added once, below), and the fields the proxy sets itself, so a client cannot spoof
- * them. `forwarded` and `x-real-ip` are dropped too: the proxy sends its own `x-forwarded-*` instead, and a
- * backend that trusts either would otherwise read what a client made up (decision 0084). `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
+ * them. `forwarded`, `x-real-ip` and the other fields of `UNVOUCHED_CLIENT_FIELDS` are dropped too: the proxy
+ * sends its own `x-forwarded-*` instead, and a backend that trusts one would otherwise read what a client
+ * made up (decision 0084). `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
  * sign-in for the backend, which may trust them) and `proxy-*` are matched by prefix in
  * {@link isDroppedRequestHeader}. `x-ms-auth-token` passes: it is the site's token a linked function app
  * checks and then hands on to its code (a linked call replaces a client's copy with its own).
@@ -30,8 +31,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-ms-request-id',
   'x-forwarded-host',
   'x-forwarded-proto',
-  'forwarded',
-  'x-real-ip',
+  ...UNVOUCHED_CLIENT_FIELDS,
 ]);
 
 /** Backend response headers that describe the upstream hop only; node writes its own. */

@@ -426,11 +426,17 @@ describe('createApiProxy: the forwarded fields (decision 0084)', () => {
         'x-real-ip': '6.6.6.6',
         x_real_ip: '6.6.6.6',
         'x-forwarded-proto': 'https',
+        'x-forwarded-port': '1234',
+        'x-forwarded-ssl': 'on',
+        'x-original-url': '/api/admin',
+        'true-client-ip': '6.6.6.6',
       },
     });
     const names = Object.keys(seen.headers).map((name) => name.replaceAll('_', '-'));
-    expect(names).not.toContain('forwarded');
-    expect(names).not.toContain('x-real-ip');
+    for (const name of ['forwarded', 'x-real-ip', 'x-forwarded-port', 'x-forwarded-ssl', 'x-original-url']) {
+      expect(names).not.toContain(name);
+    }
+    expect(names).not.toContain('true-client-ip');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
