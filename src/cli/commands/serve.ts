@@ -198,7 +198,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option(
       '--public-port <port>',
       'the port clients reach the sites on through that proxy (default: 443 with --public-https, else --port)',
-      parsePort,
+      parsePublicPort,
     )
     .option('--tls-cert <file>', 'PEM certificate (chain) of *.<domain>, reloaded when it changes')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
@@ -326,6 +326,15 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   process.exit(process.exitCode ?? 0);
 }
 
+/** `--public-port`: a port clients reach, so not 0 (which only asks a listener for a free one). */
+function parsePublicPort(value: string): number {
+  const port = parsePort(value);
+  if (port === 0) {
+    throw new InvalidArgumentError('expected the port clients reach the sites on, between 1 and 65535.');
+  }
+  return port;
+}
+
 /** Adds the entries of one `--trusted-proxy` (comma-separated, repeatable) to those of the previous ones. */
 function collectTrustedProxies(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...splitTrustedProxies(value, '--trusted-proxy', InvalidArgumentError)];
@@ -352,7 +361,8 @@ function splitTrustedProxies(
 ): string[] {
   const entries = value
     .split(',')
-    .map((entry) => entry.trim())
+    // An IPv6 address may be written as in a URL: [::1], [fd00::]/8.
+    .map((entry) => entry.trim().replace(/^\[([^\]]*)\](\/\d+)?$/, '$1$2'))
     .filter((entry) => entry !== '');
   const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
   if (problem !== undefined || entries.length === 0) {
