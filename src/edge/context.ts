@@ -3,7 +3,7 @@
  * (read lazily from the session cookie) and a note on which rule matched, for the request log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isHttpsRequest } from '../shared/forwarded.js';
+import { isHttpsRequest, normalizeAddress } from '../shared/forwarded.js';
 import type { SiteRules } from './routing/index.js';
 import type { EdgeSite } from './site.js';
 import type { ClientPrincipal } from './types.js';
@@ -100,7 +100,7 @@ function listenerAuthority(req: IncomingMessage, serverHost: string): string {
   if (localAddress === undefined || localPort === undefined) {
     return serverHost;
   }
-  const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  const address = normalizeAddress(localAddress);
   return address.includes(':') ? `[${address}]:${localPort}` : `${address}:${localPort}`;
 }
 

@@ -404,15 +404,15 @@ async function startOnStorage(
       : createDatabaseBlobStore(storage.db);
   let publicPort = options.port;
   let httpsPort = options.https?.port;
+  // --public-https/--public-port when given, else the HTTPS listener when there is one, else the plain one.
   const publicUrl = (hostname: string) => {
-    const origin = options.publicOrigin;
-    if (origin !== undefined) {
-      const standard = origin.port === (origin.protocol === 'https' ? 443 : 80);
-      return `${origin.protocol}://${hostname}${standard ? '' : `:${origin.port}`}`;
-    }
-    return httpsPort === undefined
-      ? `http://${hostname}${publicPort === 80 ? '' : `:${publicPort}`}`
-      : `https://${hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+    const { protocol, port }: PublicOrigin =
+      options.publicOrigin ??
+      (httpsPort === undefined
+        ? { protocol: 'http', port: publicPort }
+        : { protocol: 'https', port: httpsPort });
+    const standard = port === (protocol === 'https' ? 443 : 80);
+    return `${protocol}://${hostname}${standard ? '' : `:${port}`}`;
   };
   // Set once the operations exist; the admin listener (the only reader) starts after them.
   let flushTraffic: (() => Promise<void>) | undefined;
