@@ -43,7 +43,7 @@ import {
 import {
   addConfigFileOptions,
   commandLineInput,
-  readSwaCliEnv,
+  readDeployVariables,
   resolveDeployOptions,
   type SwaCliStartFlags,
 } from '../swa-cli-config/index.js';
@@ -349,24 +349,10 @@ function deploymentId(deployment: Deployment): string {
   return deployment.name ?? deployment.id.split('/').pop() ?? deployment.id;
 }
 
-/**
- * What the SWA CLI's deploy variables ask of `rollback` and `close`, as of `deploy` (decision 0079): the
- * environment (`SWA_CLI_DEPLOY_ENV`, when `--env` is not given), and no dry run, which neither has.
- */
-function deployVariables(action: string): { readonly env?: string } {
-  const variables = readSwaCliEnv(process.env, true);
-  if (variables.dryRun === true) {
-    throw new PorticoError(
-      'CLI_USAGE',
-      `SWA_CLI_DEPLOY_DRY_RUN=true asks for a dry run, which portico deploy ${action} does not have; nothing was changed. Unset it (or set it to false) to ${action}.`,
-    );
-  }
-  return variables.env === undefined ? {} : { env: variables.env };
-}
-
 async function runRollback(given: RollbackFlags): Promise<void> {
-  const variables = deployVariables('rollback');
-  const flags = { ...given, env: given.env ?? variables.env ?? 'production' };
+  // The SWA CLI's deploy variables hold as for deploy (decision 0079): SWA_CLI_DEPLOY_ENV, no dry run.
+  const variables = readDeployVariables(process.env, 'rollback');
+  const flags = { ...given, env: given.env ?? variables.environment ?? 'production' };
   const url = resolveUrl(flags, process.env);
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const deployment = await client.rollback(flags.env, flags.to, flags.site);
@@ -377,7 +363,7 @@ async function runRollback(given: RollbackFlags): Promise<void> {
 }
 
 async function runClose(flags: TokenFlags): Promise<void> {
-  deployVariables('close');
+  readDeployVariables(process.env, 'close');
   const url = resolveUrl(flags, process.env);
   const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
   const result = await client.close(flags.env, flags.site);

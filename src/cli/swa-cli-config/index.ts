@@ -13,6 +13,6 @@ export {
 export { IGNORED_SWA_CLI_KEYS, SWA_CLI_KEYS, type SwaCliOptions } from './keys.js';
 export { type OptionLayer, pick, pickPath } from './layers.js';
 export { parseSwaCliConfigText, readSwaCliConfigFile, SWA_CLI_CONFIG_FILE } from './read.js';
-export { type ResolvedDeploy, resolveDeployOptions } from './resolve-deploy.js';
+export { type ResolvedDeploy, readDeployVariables, resolveDeployOptions } from './resolve-deploy.js';
 export { type ResolvedStart, resolveStartOptions, START_DEFAULTS } from './resolve-start.js';
 export { type SelectedConfiguration, selectConfiguration } from './select.js';

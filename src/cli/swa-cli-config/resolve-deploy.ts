@@ -7,7 +7,7 @@
  */
 import { assertNodeFunctionsApp } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
-import { ignoredDeployVariables } from './env.js';
+import { ignoredDeployVariables, readSwaCliEnv } from './env.js';
 import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { resolveAppFolder, targetNamed, withPositional } from './resolve-start.js';
 import { selectConfiguration } from './select.js';
@@ -88,13 +88,31 @@ const DRY_RUN_SOURCES: Readonly<Record<OptionLayer['source'], string>> = {
  * dry run, and deploying for real where one was asked for would be a surprise, so it refuses
  * (docs/decisions/0079-swa-cli-deploy-variables.md).
  */
-function refuseDryRun(layers: readonly OptionLayer[]): void {
+function refuseDryRun(layers: readonly OptionLayer[], action: DeployAction = 'deploy'): void {
   const dryRun = pick(layers, 'dryRun');
   if (dryRun?.value !== true) {
     return;
   }
+  const command = action === 'deploy' ? 'deploy' : `deploy ${action}`;
+  const verb = action === 'rollback' ? 'roll back' : action;
   throw new PorticoError(
     'CLI_USAGE',
-    `${DRY_RUN_SOURCES[dryRun.layer.source]} asks for a dry run, which portico deploy does not have; nothing was sent. Unset it (or set it to false) to deploy.`,
+    `${DRY_RUN_SOURCES[dryRun.layer.source]} asks for a dry run, which portico ${command} does not have; nothing was sent. Unset it (or set it to false) to ${verb}.`,
   );
+}
+
+type DeployAction = 'deploy' | 'rollback' | 'close';
+
+/**
+ * What the SWA CLI's deploy variables ask of `deploy rollback` and `deploy close`, as of `deploy`: the
+ * environment (`SWA_CLI_DEPLOY_ENV`, for `--env` when it is not given), and no dry run, which neither has.
+ */
+export function readDeployVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  action: Exclude<DeployAction, 'deploy'>,
+): { readonly environment?: string } {
+  const layers: OptionLayer[] = [{ source: 'environment', options: readSwaCliEnv(env, true), baseDir: '' }];
+  refuseDryRun(layers, action);
+  const environment = pick(layers, 'env')?.value;
+  return environment === undefined ? {} : { environment };
 }
