@@ -81,7 +81,7 @@ import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
-import { trustForwardedFields } from './trusted-proxies.js';
+import { trustForwardedFields, wideTrustWarning } from './trusted-proxies.js';
 
 const DATABASE_FILE = SQLITE_FILE;
 /** How long a deploy waits to tell whether its API loads. */
@@ -695,7 +695,11 @@ async function startOnStorage(
         serviceKey.source.kind === 'file'
           ? { source: 'file', file: serviceKey.source.file }
           : { source: 'environment' },
-      warnings: [...serviceKey.warnings, ...adminTokenWarnings(storage, admin.file)],
+      warnings: [
+        ...serviceKey.warnings,
+        ...adminTokenWarnings(storage, admin.file),
+        ...[wideTrustWarning(options.trustedProxies ?? [])].filter((warning) => warning !== undefined),
+      ],
       sandbox,
       control,
       publicUrl,

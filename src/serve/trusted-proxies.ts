@@ -31,6 +31,34 @@ export function checkTrustedProxy(entry: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Blocks wider than this many leading bits (IPv4 /8, IPv6 /7: `fc00::/7` is every private IPv6 address)
+ * take in much of the internet, where any client may be: a warning names them.
+ */
+const WIDEST_PRIVATE_PREFIX = { 4: 8, 6: 7 } as const;
+
+/**
+ * A start-up warning when an entry trusts a block wider than any private range (0.0.0.0/0, ::/0, 2000::/3):
+ * every client in it can then set its own address, scheme and host. Undefined when all entries are narrow.
+ */
+export function wideTrustWarning(entries: readonly string[]): string | undefined {
+  const wide = entries.filter((entry) => {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    return (
+      prefix !== undefined && (family === 4 || family === 6) && Number(prefix) < WIDEST_PRIVATE_PREFIX[family]
+    );
+  });
+  if (wide.length === 0) {
+    return undefined;
+  }
+  return (
+    `--trusted-proxy ${wide.join(', ')} trusts clients anywhere: any of them can set its own X-Forwarded-For, ` +
+    '-Proto and -Host, so access logs, /api backends and sign-in redirects believe what it says. ' +
+    "List only your reverse proxies' addresses or their private network (such as 10.0.0.0/8)."
+  );
+}
+
 /** The listed proxies as a matcher; entries must have passed {@link checkTrustedProxy}. */
 function createMatcher(entries: readonly string[]): (address: string) => boolean {
   const list = new BlockList();

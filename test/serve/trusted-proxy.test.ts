@@ -200,3 +200,19 @@ describe('portico serve behind a trusted reverse proxy', () => {
     expect(unknown.text).not.toContain('<h1>shop</h1>');
   });
 });
+
+describe('portico serve --trusted-proxy wider than a private network', () => {
+  it('warns at start that every client in it can set its own forwarded fields, naming only the wide blocks', async () => {
+    const t = await startTestService({ extra: { trustedProxies: ['10.0.0.0/8', '0.0.0.0/0', 'fd00::/8'] } });
+    try {
+      const wide = t.service.warnings.filter((warning) => warning.startsWith('--trusted-proxy'));
+      expect(wide).toHaveLength(1);
+      expect(wide[0]).toContain('--trusted-proxy 0.0.0.0/0 trusts clients anywhere');
+      expect(wide[0]).not.toContain('10.0.0.0/8,');
+      expect(wide[0]).not.toContain('fd00::/8');
+    } finally {
+      await t.close();
+      await removeData(t.dataDir);
+    }
+  });
+});
