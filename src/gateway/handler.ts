@@ -16,6 +16,7 @@ import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import {
   clientAddressOf,
   isHttpsRequest,
+  isUnderscoreForwardedField,
   priorForwardedFor,
   UNVOUCHED_CLIENT_FIELDS,
 } from '../shared/forwarded.js';
@@ -284,6 +285,11 @@ function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbo
   headers.set('x-forwarded-host', [inbound.forwardedHost]);
   for (const name of UNVOUCHED_CLIENT_FIELDS) {
     headers.delete(name);
+  }
+  for (const name of headers.keys()) {
+    if (isUnderscoreForwardedField(name)) {
+      headers.delete(name);
+    }
   }
   const prior = inbound.priorForwardedFor;
   if (prior === undefined) {

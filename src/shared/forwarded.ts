@@ -7,12 +7,17 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Fields a client may send that name where a request came from or what it asked for, which some backends
- * and frameworks believe: `Forwarded`, `X-Real-IP`, `X-Forwarded-Port`/`-Ssl`/`-Scheme`, `X-Client-IP`,
- * `True-Client-IP`, `X-Original-Host`, and `X-Original-URL`/`X-Rewrite-URL` (which IIS rewriting and
- * Symfony route by: a backend reading them would serve another path than the one the route rules
- * checked). The `/api` proxy and the gateway drop a client's copies (decision 0084); they vouch for the
- * `X-Forwarded-For`/`-Proto`/`-Host` they send instead.
+ * Fields a client may send that name where a request came from, over which scheme, under which path or
+ * with which client certificate, and which some backends and frameworks believe: `Forwarded`,
+ * `X-Real-IP`, `X-Forwarded-Port`/`-Ssl`/`-Scheme`/`-Prefix`/`-Server`, `X-Client-IP`, `True-Client-IP`,
+ * `X-Cluster-Client-IP`, `X-Original-Host`/`-Proto`/`-For`, `X-Host`, `X-Url-Scheme`, `Front-End-Https`,
+ * `X-Original-URL`/`-URI`, `X-Rewrite-URL` and `X-Forwarded-Uri` (which IIS rewriting, Symfony, Spring's
+ * ForwardedHeaderFilter and ASP.NET route or build links by: a backend reading them would serve another
+ * path than the one the route rules checked), App Service's front-end fields (`X-ARR-SSL`,
+ * `X-ARR-ClientCert`, `X-WAWS-Unencoded-URL`, which ASP.NET on App Service reads as facts), and the client
+ * certificate fields of Envoy and nginx setups (`X-Forwarded-Client-Cert`, `X-Client-Cert`, `X-SSL-Cert`).
+ * The `/api` proxy and the gateway drop a client's copies, also spelled with underscores (decision 0084);
+ * they vouch for the `X-Forwarded-For`/`-Proto`/`-Host` they send instead.
  */
 export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
   'forwarded',
@@ -20,12 +25,42 @@ export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
   'x-forwarded-port',
   'x-forwarded-ssl',
   'x-forwarded-scheme',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-uri',
   'x-client-ip',
   'true-client-ip',
+  'x-cluster-client-ip',
   'x-original-host',
+  'x-original-proto',
+  'x-original-for',
+  'x-host',
+  'x-url-scheme',
+  'front-end-https',
   'x-original-url',
+  'x-original-uri',
   'x-rewrite-url',
+  'x-arr-ssl',
+  'x-arr-clientcert',
+  'x-waws-unencoded-url',
+  'x-forwarded-client-cert',
+  'x-client-cert',
+  'x-ssl-cert',
 ];
+
+/** The fields Portico writes itself on the way upstream: a client's copy never passes. */
+const VOUCHED_FIELDS: readonly string[] = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
+
+const NOT_FROM_CLIENTS = new Set([...UNVOUCHED_CLIENT_FIELDS, ...VOUCHED_FIELDS]);
+
+/**
+ * True for a lower-case field name spelled with underscores whose dashed form is a forwarded field
+ * (`x_forwarded_proto`): CGI-style servers read both as `HTTP_X_FORWARDED_PROTO`, so a client's
+ * underscore copy would stand in for the field Portico sets.
+ */
+export function isUnderscoreForwardedField(name: string): boolean {
+  return name.includes('_') && NOT_FROM_CLIENTS.has(name.replaceAll('_', '-'));
+}
 
 /** What a trusted reverse proxy reported about one request. */
 export interface ForwardedFacts {

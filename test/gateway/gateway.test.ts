@@ -108,9 +108,24 @@ describe('gateway: matching and the subscription key decision', () => {
       'x-real-ip': '6.6.6.6',
       'x-forwarded-port': '1234',
       'x-original-url': '/admin',
+      'x-forwarded-prefix': '/evil',
+      'x-arr-clientcert': 'spoof',
+      // CGI-style backends read these as HTTP_X_FORWARDED_PROTO and so on, as the dashed fields.
+      x_forwarded_proto: 'https',
+      x_forwarded_for: '6.6.6.6',
+      x_real_ip: '6.6.6.6',
+      x_original_url: '/admin',
+      x_custom_field: 'kept',
     });
     expect(response.status).toBe(200);
     const seen = backend.requests.at(-1) as EchoRequest;
+    const names = Object.keys(seen.headers);
+    for (const name of ['x_forwarded_proto', 'x_forwarded_for', 'x_real_ip', 'x_original_url']) {
+      expect(names).not.toContain(name);
+    }
+    expect(names).not.toContain('x-forwarded-prefix');
+    expect(names).not.toContain('x-arr-clientcert');
+    expect(seen.headers.x_custom_field).toBe('kept');
     expect(seen.headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-forwarded-host']).toBe(`${HOST}:${t.service.port}`);

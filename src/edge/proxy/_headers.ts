@@ -3,7 +3,11 @@
  * the client gets back (spec §10.12: the response passes through unchanged, minus hop-by-hop fields).
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { forwardedChainOf, UNVOUCHED_CLIENT_FIELDS } from '../../shared/forwarded.js';
+import {
+  forwardedChainOf,
+  isUnderscoreForwardedField,
+  UNVOUCHED_CLIENT_FIELDS,
+} from '../../shared/forwarded.js';
 import type { ProxyTarget } from './types.js';
 
 /**
@@ -124,7 +128,7 @@ function isDroppedRequestHeader(name: string, listed: readonly string[] | undefi
   return (
     isOwnedName(name) ||
     (listed?.includes(name) ?? false) ||
-    (name.includes('_') && isOwnedName(name.replaceAll('_', '-')))
+    (name.includes('_') && (isOwnedName(name.replaceAll('_', '-')) || isUnderscoreForwardedField(name)))
   );
 }
 

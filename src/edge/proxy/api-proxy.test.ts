@@ -430,6 +430,20 @@ describe('createApiProxy: the forwarded fields (decision 0084)', () => {
         'x-forwarded-ssl': 'on',
         'x-original-url': '/api/admin',
         'true-client-ip': '6.6.6.6',
+        // What Spring, ASP.NET on App Service and Envoy setups read as facts (a tester's list).
+        'x-forwarded-prefix': '/evil',
+        'x-forwarded-uri': '/api/admin',
+        'x-original-uri': '/api/admin',
+        'x-waws-unencoded-url': '/api/admin',
+        'x-arr-ssl': 'spoof',
+        'x-arr-clientcert': 'spoof',
+        'x-forwarded-client-cert': 'spoof',
+        'x-forwarded-server': 'evil.test',
+        'x-host': 'evil.test',
+        'front-end-https': 'on',
+        'x-cluster-client-ip': '6.6.6.6',
+        x_forwarded_for: '6.6.6.6',
+        x_forwarded_proto: 'https',
       },
     });
     const names = Object.keys(seen.headers).map((name) => name.replaceAll('_', '-'));
@@ -437,6 +451,18 @@ describe('createApiProxy: the forwarded fields (decision 0084)', () => {
       expect(names).not.toContain(name);
     }
     expect(names).not.toContain('true-client-ip');
+    for (const name of ['x-forwarded-prefix', 'x-forwarded-uri', 'x-original-uri', 'x-waws-unencoded-url']) {
+      expect(names).not.toContain(name);
+    }
+    for (const name of ['x-arr-ssl', 'x-arr-clientcert', 'x-forwarded-client-cert', 'x-forwarded-server']) {
+      expect(names).not.toContain(name);
+    }
+    expect(names).not.toContain('x-host');
+    expect(names).not.toContain('front-end-https');
+    expect(names).not.toContain('x-cluster-client-ip');
+    expect(names.filter((name) => name === 'x-forwarded-for' || name === 'x-forwarded-proto')).toHaveLength(
+      2,
+    );
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
