@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isHttpsRequest, normalizeAddress } from '../shared/forwarded.js';
+import type { Logger } from '../shared/logger.js';
 import type { SiteRules } from './routing/index.js';
 import type { EdgeSite } from './site.js';
 import type { ClientPrincipal } from './types.js';
@@ -23,6 +24,8 @@ export interface RequestFacts {
   readonly rules: SiteRules;
   /** What decided the response (`routes[2]`, `fallback`…), for `--verbose` logs. */
   readonly trace: { note: string };
+  /** The listener's logger: what the operator (or developer) is told of failures behind an answer. */
+  readonly logger: Logger;
 }
 
 /** Everything the pipeline steps use about one request. */
@@ -67,6 +70,7 @@ export function createContext(init: ContextInit): EdgeContext {
     site,
     rules,
     trace: init.trace,
+    logger: init.logger,
     principal() {
       if (principal === undefined) {
         principal = site.sessions.read(req.headers.cookie);

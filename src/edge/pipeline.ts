@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDiagnostics } from '../config/index.js';
 import { clientAddressOf } from '../shared/forwarded.js';
 import type { Logger } from '../shared/logger.js';
+import { redactPathSecrets } from '../shared/redact-path.js';
 import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
@@ -90,6 +91,7 @@ async function handleRequest(
     rules: site.state.rules,
     serverHost: options.serverHost,
     trace,
+    logger: options.logger,
     onPrincipal: options.onPrincipal,
   });
   // 4. Networking and forwarding-gateway checks come before any route rule (D3).
@@ -197,6 +199,7 @@ async function dispatch(
       purge: ctx.site.identity?.purge,
       rolesSource: devRolesSource(ctx),
       wellKnown: ctx.site.tokens?.wellKnown,
+      logger: ctx.logger,
     });
   }
   if (isApiPath(path)) {
@@ -253,7 +256,7 @@ function logRequest(
   const done = () => {
     const ms = (performance.now() - started).toFixed(1);
     logger.info(
-      `${req.method} ${withoutQueryValues(req.url ?? '/')} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`,
+      `${req.method} ${withoutQueryValues(redactPathSecrets(req.url ?? '/'))} ${res.statusCode} ${ms}ms${note ? ` (${note})` : ''}`,
     );
   };
   if (res.writableFinished) {

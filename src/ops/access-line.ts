@@ -5,6 +5,7 @@
  * backslashes, control characters and lone surrogates.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactPathSecrets } from '../shared/redact-path.js';
 import type { RequestLabels } from './metrics.js';
 
 /** One finished request, as the listener wrapper knows it. */
@@ -70,7 +71,7 @@ export function createLineFormatter(context: LineContext): LineFormatter {
     const { req } = record;
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = redactSecrets(mark === -1 ? url : url.slice(0, mark));
+    const path = redactPathSecrets(mark === -1 ? url : url.slice(0, mark));
     const query = mark === -1 ? '' : `,"queryNames":${JSON.stringify(queryNames(url.slice(mark + 1)))}`;
     const user = record.userId === undefined ? '' : `,"userHash":"${context.hashUser(record.userId)}"`;
     const aborted = wasCut(record) ? ',"aborted":true' : '';
@@ -83,37 +84,6 @@ export function createLineFormatter(context: LineContext): LineFormatter {
       `,"requestId":"${record.id}"${user}${aborted}}\n`
     );
   };
-}
-
-/** The path of an invitation link: what follows it is the invitation's code, a secret. */
-const INVITATION_PATH = '/.auth/invitations/';
-
-/**
- * The path without the secrets it may carry: an invitation's code (`/.auth/invitations/<code>` becomes
- * `/.auth/invitations/[redacted]`), however the path is spelled for the server to read it so (encoded
- * letters or slashes, repeated slashes). ACME challenge tokens are public by design and stay.
- */
-function redactSecrets(path: string): string {
-  const lower = path.toLowerCase();
-  const at = lower.indexOf(INVITATION_PATH);
-  if (at !== -1) {
-    return `${path.slice(0, at + INVITATION_PATH.length)}[redacted]`;
-  }
-  if ((lower.includes('%') || lower.includes('//')) && readAs(lower).includes(INVITATION_PATH)) {
-    return `${INVITATION_PATH}[redacted]`;
-  }
-  return path;
-}
-
-/** The path as the server reads it: decoded, with repeated slashes as one. */
-function readAs(path: string): string {
-  let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // Not decodable: the server refuses it; read as it is.
-  }
-  return decoded.replace(/\/{2,}/g, '/');
 }
 
 /** Printable ASCII except the quote and the backslash: what a JSON string holds as it is. */

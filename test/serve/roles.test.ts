@@ -97,8 +97,15 @@ describe('portico serve: users, invitations and sessions', () => {
   const open = (host: string, path: string, cookie?: string): Promise<TestResponse> =>
     t.get(host, path, cookie === undefined ? {} : { headers: { cookie } });
 
+  /** Every line the service logged (as with --verbose). */
+  const logged: string[] = [];
+
   beforeAll(async () => {
-    t = await startTestService();
+    const log = (message: string) => void logged.push(message);
+    t = await startTestService({
+      logger: { debug: log, info: log, warn: log, error: log },
+      extra: { verbose: true },
+    });
     club = await createSite('club');
     other = await createSite('other');
   });
@@ -178,6 +185,10 @@ describe('portico serve: users, invitations and sessions', () => {
     expect(wrongUser.text).toContain('club: that invitation does not work');
 
     const accepted = await open(club, link, alice.cookie);
+    // --verbose request lines keep an invitation's code out, as the access log does (a tester found it there).
+    const code = link.split('/').at(-1) ?? '';
+    expect(logged.some((line) => line.includes('/.auth/invitations/[redacted]'))).toBe(true);
+    expect(logged.filter((line) => line.includes(code))).toEqual([]);
     expect(accepted.status).toBe(302);
     expect(accepted.header('location')).toBe(`http://${club}:${t.service.port}/`);
     // The cookie issued before the invitation now carries the roles: they are read at each request.
@@ -280,14 +291,31 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
 
     // A link on another site's page cannot make the browser purge (the session cookie is SameSite=Lax).
-    const forged = await t.get(club, '/.auth/purge/github', {
-      headers: { cookie: dave.cookie, 'sec-fetch-site': 'cross-site', referer: 'https://evil.example/' },
-    });
-    expect(forged.status).toBe(403);
-    expect(forged.text).toContain("asked by another site's page");
+    // Nor a link on another tenant's page: every site shares the service's domain, so to a browser a
+    // sibling site is same-site, and a navigation sends no Origin (a security tester's finding).
+    const forgeries: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site', referer: 'https://evil.example/' },
+      { 'sec-fetch-site': 'same-site', referer: 'http://other-tenant.portico.test/' },
+      { 'sec-fetch-site': 'same-site' },
+      { referer: 'http://other-tenant.portico.test/page' },
+    ];
+    for (const headers of forgeries) {
+      const forged = await t.get(club, '/.auth/purge/github', {
+        headers: { cookie: dave.cookie, ...headers },
+      });
+      expect(forged.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.text).toContain("asked by another site's page");
+    }
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
 
-    const purge = await open(club, '/.auth/purge/github', dave.cookie);
+    // A link on the site's own page is followed.
+    const purge = await t.get(club, '/.auth/purge/github', {
+      headers: {
+        cookie: dave.cookie,
+        'sec-fetch-site': 'same-origin',
+        referer: `http://${club}:${t.service.port}/account`,
+      },
+    });
     expect(purge.status).toBe(302);
     expect(String(purge.header('set-cookie'))).toMatch(
       /StaticWebAppsAuthCookie=deleted; .*Expires=Thu, 01 Jan 1970/,

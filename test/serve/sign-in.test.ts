@@ -40,6 +40,8 @@ interface Principal {
 describe('portico serve: sign-in with a real OpenID Connect provider', () => {
   let t: TestService;
   let idp: TestOidcProvider;
+  /** What the service told its operator at warn level and above. */
+  const warnings: string[] = [];
   const hosts = new Map<string, string>();
 
   const browser = () =>
@@ -129,6 +131,12 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     idp = await startOidcProvider();
     t = await startTestService({
       providers: { aad: { clientId: 'portico-aad', clientSecret: 'aad-secret', issuer: idp.issuer } },
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (message) => warnings.push(message),
+        error: (message) => warnings.push(message),
+      },
     });
     await createSite('shop', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'okta-secret' });
     await createSite('roles', oidcConfig({ rolesSource: '/api/GetRoles' }), {
@@ -553,7 +561,12 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await me(shopper, 'shop'))?.userDetails).toBe('uma@example.com');
     const borrowed = await signIn(browser(), 'impostor', 'okta', 'uma');
     expect(borrowed.status).toBe(401);
-    expect(borrowed.text).toContain('invalid_client');
+    expect(borrowed.text).toContain("okta refused this site's registration (invalid_client)");
+    expect(borrowed.text).toContain('signing in again will not help');
+    // The operator hears of it (a tester found /.auth failures never logged), without the secret.
+    const logged = warnings.filter((line) => line.includes('sign-in failed (401)'));
+    expect(logged.some((line) => line.includes('invalid_client'))).toBe(true);
+    expect(warnings.join('\n')).not.toContain('guessed-secret');
     const after = browser();
     await signIn(after, 'shop', 'okta', 'vera');
     expect((await me(after, 'shop'))?.userDetails).toBe('vera@example.com');

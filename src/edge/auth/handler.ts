@@ -253,18 +253,22 @@ async function submitLogin(
 }
 
 /**
- * True when a browser says the request comes from another site's page: its `Origin` names another host,
- * or `Sec-Fetch-Site` says cross-site. Scripts and test suites send neither, and are not concerned.
+ * True when a browser says the request comes from another page than this site's own: its `Origin` (or,
+ * for a link followed, its `Referer`) names another host, or `Sec-Fetch-Site` says cross-site, or
+ * same-site without naming the page. Same-site is not enough: every site of a `portico serve` shares its
+ * domain, so to a browser a sibling tenant's page is same-site. Scripts and test suites send none of
+ * these, and are not concerned.
  */
 function isCrossSite(req: IncomingMessage, ctx: AuthRequestContext): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') {
+  const fetchSite = req.headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site') {
     return true;
   }
-  const origin = req.headers.origin;
-  if (origin === undefined) {
-    return false;
+  const source = req.headers.origin ?? req.headers.referer;
+  if (source === undefined) {
+    return fetchSite === 'same-site';
   }
-  const host = URL.canParse(origin) ? new URL(origin).host.toLowerCase() : undefined;
+  const host = URL.canParse(source) ? new URL(source).host.toLowerCase() : undefined;
   const ownHosts = [new URL(ctx.origin).host, req.headers.host ?? '', ...ctx.allowedRedirectHosts];
   return host === undefined || !ownHosts.some((own) => own.toLowerCase() === host);
 }

@@ -422,25 +422,28 @@ function userDetailsOf(claims: Record<string, unknown>, names: readonly string[]
   return String(claims.sub ?? '').slice(0, MAX_USER_DETAILS_LENGTH);
 }
 
+/**
+ * OAuth errors that say the site's own registration was refused (RFC 6749 §5.2), which signing in again
+ * cannot mend: the site's owner must fix its client id or secret.
+ */
+const REGISTRATION_ERRORS = new Set(['invalid_client', 'unauthorized_client']);
+
+function refusedCodeMessage(provider: string, error: string): string {
+  return REGISTRATION_ERRORS.has(error)
+    ? `${provider} refused this site's registration (${error}); signing in again will not help: the site's owner must check the client ID and client secret app settings its configuration names.`
+    : `${provider} refused the sign-in code (${error}); sign in again.`;
+}
+
 function refuse(status: 400 | 401 | 502, message: string): FinishOutcome {
   return { ok: false, status, message };
 }
 
 /** A failed redemption as an answer: the caller's fault (400), the provider's refusal (401), or no answer (502). */
 function explain(client: Client, provider: ProviderRegistration, failure: unknown): FinishOutcome {
-  if (failure instanceof client.ResponseBodyError) {
-    return refuse(
-      401,
-      `${provider.name} refused the sign-in code (${printable(failure.error)}); sign in again.`,
-    );
-  }
   // GitHub answers a refused code with 200 and an OAuth error body, which the client reports as a cause.
-  const oauthError = errorInCauses(failure);
+  const oauthError = failure instanceof client.ResponseBodyError ? failure.error : errorInCauses(failure);
   if (oauthError !== undefined) {
-    return refuse(
-      401,
-      `${provider.name} refused the sign-in code (${printable(oauthError)}); sign in again.`,
-    );
+    return refuse(401, refusedCodeMessage(provider.name, printable(oauthError)));
   }
   if (failure instanceof ProviderAnswerError) {
     return refuse(502, `${provider.name} could not tell who signed in: ${failure.message}.`);
