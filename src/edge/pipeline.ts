@@ -149,8 +149,24 @@ async function applyRoute(ctx: EdgeContext, route: CompiledRoute | undefined): P
     return forwardApi(ctx, ctx.rawPath + ctx.search);
   }
   // 8. A rewrite serves another path; the browser URL does not change.
-  const path = rule?.rewrite ?? ctx.path;
-  return dispatch(ctx, path, rule);
+  const rewrite = rule?.rewrite;
+  if (rewrite === undefined) {
+    return dispatch(ctx, ctx.path, rule);
+  }
+  const mark = rewrite.indexOf('?');
+  return mark === -1
+    ? dispatch(ctx, rewrite, rule)
+    : dispatch(withRewriteQuery(ctx, rewrite.slice(mark + 1)), rewrite.slice(0, mark), rule);
+}
+
+/**
+ * The context of a rewrite whose target carries a query (`/.auth/login/github?post_login_redirect_uri=/me`,
+ * as the SWA CLI reads it): the target's parameters, then the request's own.
+ */
+function withRewriteQuery(ctx: EdgeContext, query: string): EdgeContext {
+  const own = ctx.search.slice(1);
+  const joined = [query, own].filter((part) => part !== '').join('&');
+  return { ...ctx, search: joined === '' ? '' : `?${joined}` };
 }
 
 /**

@@ -37,6 +37,8 @@ const config = {
     { route: '/profile/index.html', allowedRoles: ['authenticated'] },
     { route: '/members/', allowedRoles: ['members'] },
     { route: '/login', rewrite: '/.auth/login/github' },
+    { route: '/login-to-profile', rewrite: '/.auth/login/github?post_login_redirect_uri=/profile' },
+    { route: '/month', rewrite: '/calendar.html?view=month' },
     { route: '/logout', redirect: '/.auth/logout' },
     { route: '/.auth/login/twitter', statusCode: '404' },
     { route: '/status-code-403.txt', statusCode: 403 },
@@ -133,6 +135,16 @@ describe('rewrite, redirect and statusCode (spec §12 checks 20–23)', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('<form');
     expect(res.header('location')).toBeUndefined();
+  });
+
+  it("20b. a rewrite target with a query serves its path with its parameters, then the request's", async () => {
+    const login = await app.fetch('/login-to-profile');
+    expect(login.status).toBe(200);
+    expect(login.text).toContain('<form');
+    expect(login.text).toContain('/profile');
+    const month = await app.fetch('/month?day=3');
+    expect(month.status).toBe(200);
+    expect(month.text).toBe(files['calendar.html']);
   });
 
   it('21. /logout redirects to /.auth/logout', async () => {
