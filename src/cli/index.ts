@@ -5,11 +5,11 @@
  * service (docs/decisions/0024-lazy-cli.md). Errors raised as user errors are printed as one clear
  * message with exit code 1, never as a stack trace.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { keepInspectorClosed } from '../shared/inspector-signal.js';
 import { redactCredentials } from '../shared/redact-url.js';
+import { porticoVersion } from '../shared/version.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   keepInspectorClosed();
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
-    .version(readPackageVersion(), '-v, --version', 'print the version of Portico')
+    .version(porticoVersion(), '-v, --version', 'print the version of Portico')
     .enablePositionalOptions()
     .exitOverride()
     // Commander quotes a refused argument: a --url typed with a password must not reach a CI log.
@@ -86,12 +86,6 @@ function hintTopic(command: Command): string {
 
 function addSummary(program: Command, summary: CommandSummary): Command {
   return program.command(summary.name).description(summary.description);
-}
-
-/** The `version` of Portico's package.json (two folders up from both src/cli and dist/cli). */
-function readPackageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 function handleCliError(error: unknown): void {

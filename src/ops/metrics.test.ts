@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishEvent } from '../shared/events.js';
+import { porticoVersion } from '../shared/version.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 let metrics: Metrics | undefined;
@@ -25,6 +26,14 @@ describe('the metrics of portico serve', () => {
     for (const line of help) {
       expect(line, line).toMatch(/^# HELP portico_\w+ \S/);
     }
+  });
+
+  it('names the build the node runs (an upgrade tester could not tell which nodes were upgraded)', async () => {
+    metrics = createMetrics();
+    expect(await family('portico_build_info')).toContainEqual(
+      `portico_build_info{version="${porticoVersion()}"} 1`,
+    );
+    expect(porticoVersion()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('counts /api calls by outcome, with cumulative buckets, sum and count', async () => {

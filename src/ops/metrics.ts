@@ -5,6 +5,7 @@
  */
 import { subscribeEvent } from '../shared/events.js';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from '../shared/prom-client.js';
+import { porticoVersion } from '../shared/version.js';
 import { joinClusterMetrics } from './cluster-metrics.js';
 import { LabelledCounter, LabelledHistogram } from './metric-cells.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -56,6 +57,7 @@ export function createMetrics(state?: NodeState): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_' });
   const requests = new RequestMetrics(registry, REQUEST_METRICS, LATENCY_BUCKETS);
+  registerBuildInfo(registry);
   if (state !== undefined) {
     registerStateGauges(registry, state);
   }
@@ -73,6 +75,20 @@ export function createMetrics(state?: NodeState): Metrics {
       registry.clear();
     },
   };
+}
+
+/**
+ * `portico_build_info{version="0.1.0+5a7eb20"} 1`: which build a node runs, so a rolling upgrade's
+ * progress shows in the scrapes (every worker of a node runs the same build: the first one's answer).
+ */
+function registerBuildInfo(registry: Registry): void {
+  new Gauge({
+    name: 'portico_build_info',
+    help: 'The version of Portico this node runs (package version, then + and the commit it was built from), as a label; the value is always 1.',
+    labelNames: ['version'],
+    registers: [registry],
+    aggregator: 'first',
+  }).set({ version: porticoVersion() }, 1);
 }
 
 /**

@@ -254,12 +254,19 @@ describe('portico start: port in use, --version', { timeout: 120_000 }, () => {
     }
   });
 
-  it('--version prints the package version', async () => {
+  it('--version prints the package version, and the commit the build was made from', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
+    // `npm run build` in a git checkout records the commit (scripts/build-info.js).
+    const build = JSON.parse(
+      readFileSync(new URL('../../dist/build-info.json', import.meta.url), 'utf8'),
+    ) as {
+      commit?: string;
+    };
+    expect(build.commit).toMatch(/^[0-9a-f]{7,}$/);
     const result = await runCli(['--version']);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toBe(pkg.version);
+    expect(result.stdout.trim()).toBe(`${pkg.version}+${build.commit}`);
   });
 });

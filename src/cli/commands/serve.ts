@@ -24,6 +24,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { onSigusr1 } from '../../shared/inspector-signal.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { porticoVersion } from '../../shared/version.js';
 import {
   parseDatabaseUrl,
   parseDomainName,
@@ -263,7 +264,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     secretKeyFile: flags.secretKeyFile ?? (process.env.PORTICO_SECRET_KEY_FILE || undefined),
     apiTimeoutSeconds: flags.apiTimeout,
     apiIdleMinutes: flags.apiIdleMinutes,
-    version: readVersion(),
+    version: porticoVersion(),
     verbose: flags.verbose === true,
     logger,
     providers,
@@ -286,7 +287,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     await stopped;
     return;
   }
-  process.stdout.write(`Portico service ready at ${service.url} (sites by Host, *.${flags.domain})\n`);
+  process.stdout.write(
+    `Portico ${porticoVersion()} service ready at ${service.url} (sites by Host, *.${flags.domain})\n`,
+  );
   if (service.httpsPort !== undefined) {
     const redirected =
       https?.certFile === undefined
@@ -450,13 +453,6 @@ function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
-}
-
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version?: string;
-  };
-  return pkg.version ?? '0.0.0';
 }
 
 /**
