@@ -131,13 +131,13 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       expect(ids).toContain('orders');
     });
 
-    it('lists APIs with $filter, $top and $skip applied, and refuses a filter it cannot read', async () => {
+    it('lists APIs with $filter, $top (the page size: the SDK follows nextLink) and $skip, and refuses a filter it cannot read', async () => {
       const list = async (options: { filter?: string; top?: number; skip?: number }) =>
         (await all(apim.api.listByService(GROUP, 'contoso', options))).map((a) => a.name);
       expect(await list({ filter: "name eq 'orders'" })).toEqual(['orders']);
       const every = await list({});
       expect(every.length).toBeGreaterThan(1);
-      expect(await list({ top: 1 })).toEqual(every.slice(0, 1));
+      expect(await list({ top: 1 })).toEqual(every);
       expect(await list({ skip: 1 })).toEqual(every.slice(1));
       await expect(list({ filter: "isCurrent has 'x'" })).rejects.toMatchObject({ statusCode: 400 });
     });

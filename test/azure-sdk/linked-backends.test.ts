@@ -128,6 +128,17 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
       expect(link.backendResourceId).toBe(resourceId('orders'));
     });
 
+    it("answers the site-level id and type, as Azure's site-level link is named", async () => {
+      const expected = {
+        id: `${SITES}/shop/linkedBackends/orders-backend`,
+        type: 'Microsoft.Web/staticSites/linkedBackends',
+      };
+      expect(await web.staticSites.getLinkedBackend(GROUP, 'shop', 'orders-backend')).toMatchObject(expected);
+      expect(await all(web.staticSites.listLinkedBackends(GROUP, 'shop'))).toMatchObject([expected]);
+      const repaired = await t.admin('POST', `${SITES}/shop/linkedBackends/orders-backend/repair`);
+      expect(repaired.json()).toMatchObject(expected);
+    });
+
     it('lists the links', async () => {
       const links = await all(web.staticSites.listLinkedBackends(GROUP, 'shop'));
       expect(links.map((l) => l.name)).toEqual(['orders-backend']);
@@ -202,6 +213,11 @@ describe('@azure/arm-appservice against portico serve: linked backends', () => {
     it('gets the link of a build by name', async () => {
       const link = await web.staticSites.getLinkedBackendForBuild(GROUP, 'shop', 'staging', 'billing-api');
       expect(link.backendResourceId).toBe(resourceId('billing'));
+      // A build's link keeps the builds form of Azure's build-level operations.
+      expect(link).toMatchObject({
+        id: `${SITES}/shop/builds/staging/linkedBackends/billing-api`,
+        type: 'Microsoft.Web/staticSites/builds/linkedBackends',
+      });
     });
 
     it('lists the links of a build', async () => {

@@ -182,7 +182,7 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
       statusCode: 501,
       code: 'CONTROL_NOT_SUPPORTED',
       message: expect.stringContaining(
-        "Portico does not implement PUT …/Microsoft.Web/staticSites/{name}/basicAuth/default of Azure's management API",
+        "Portico does not implement PUT …/Microsoft.Web/staticSites/nu/basicAuth/default of Azure's management API",
       ),
     });
   });

@@ -99,6 +99,7 @@ export async function putSubscription(
   checkEntityId('subscription', id);
   const existing = await findEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   const scope = normalizeScope(stringField(props, 'scope', existing?.properties.scope));
+  checkMasterScope(id, existing, scope);
   await checkScopeExists(ctx, serviceId, scope);
   const ownerId = normalizeOwner(props.ownerId ?? existing?.properties.ownerId);
   const properties: SubscriptionProperties = {
@@ -121,6 +122,23 @@ export async function putSubscription(
   });
   const subscription = await getEntity<SubscriptionProperties>(ctx, serviceId, 'subscription', id);
   return { subscription, created: existing === undefined };
+}
+
+/**
+ * The built-in subscription `master` opens every API: its scope stays `/apis` (its state, name and keys
+ * may change), as it cannot be deleted.
+ */
+function checkMasterScope(
+  id: string,
+  existing: StoredEntity<SubscriptionProperties> | undefined,
+  scope: string,
+): void {
+  if (id === 'master' && existing !== undefined && scope !== existing.properties.scope) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `The built-in all-access subscription 'master' keeps its scope ${existing.properties.scope} (all APIs), so properties.scope cannot be ${scope}; create another subscription with that scope instead.`,
+    );
+  }
 }
 
 /** Accepts `/users/<id>` or Azure's full user resource id, answering the short form. */

@@ -37,6 +37,17 @@ import {
 } from '../apim/index.js';
 import type { ControlContext } from '../context.js';
 import {
+  API_FIELDS,
+  keyVaultRefreshFailed,
+  NAMED_VALUE_FIELDS,
+  NO_TAGS,
+  OPERATION_FIELDS,
+  PRODUCT_FIELDS,
+  refuseExport,
+  refuseListParameter,
+  SUBSCRIPTION_FIELDS,
+} from './apim-list-options.js';
+import {
   apiResource,
   namedValueResource,
   operationResource,
@@ -87,7 +98,11 @@ const APIS: Entity<ServiceCall, Api> = {
     },
   },
   resource: (at, api) => apiResource(at.service, api),
-  list: (at) => listEntities<ApiProperties>(at.ctx, at.service.id, 'api'),
+  list: (at) => {
+    refuseListParameter(at.r.query, 'tags', NO_TAGS);
+    return listEntities<ApiProperties>(at.ctx, at.service.id, 'api');
+  },
+  listFields: API_FIELDS,
   put: async (at) => {
     const props = await at.properties(10 * 1024 * 1024);
     const put = isImport(props) ? importApi : putApi;
@@ -101,7 +116,10 @@ const APIS: Entity<ServiceCall, Api> = {
     const { api } = await putApi(at.ctx, at.service.id, existing.id, { ...existing.properties, ...changes });
     return api;
   },
-  get: (at) => apiOf(at),
+  get: (at) => {
+    refuseExport(at.r, at.param('apiId'));
+    return apiOf(at);
+  },
   delete: (at) => deleteApi(at.ctx, at.service.id, at.param('apiId')),
 };
 
@@ -122,6 +140,7 @@ const OPERATIONS: Entity<ServiceCall, StoredEntity<OperationProperties>> = {
     await apiOf(at);
     return listEntities<OperationProperties>(at.ctx, at.service.id, 'operation', `${at.param('apiId')}/`);
   },
+  listFields: OPERATION_FIELDS,
   put: async (at) => {
     const { operation, created } = await putOperation(
       at.ctx,
@@ -157,7 +176,12 @@ const PRODUCTS: Entity<ServiceCall, StoredEntity<ProductProperties>> = {
     put: { properties: { displayName: 'Starter', subscriptionRequired: true, state: 'published' } },
   },
   resource: (at, product) => productResource(at.service, product),
-  list: (at) => listEntities<ProductProperties>(at.ctx, at.service.id, 'product'),
+  list: (at) => {
+    refuseListParameter(at.r.query, 'tags', NO_TAGS);
+    refuseListParameter(at.r.query, 'expandGroups', 'Portico has no groups of developers to expand', 'false');
+    return listEntities<ProductProperties>(at.ctx, at.service.id, 'product');
+  },
+  listFields: PRODUCT_FIELDS,
   put: async (at) => {
     const { product, created } = await putProduct(
       at.ctx,
@@ -221,6 +245,7 @@ const PRODUCT_APIS: Entity<ServiceCall, Api> = {
     const ids = await productApiIds(at.ctx, at.service.id, productId);
     return Promise.all(ids.map((apiId) => apiOf(at, apiId)));
   },
+  listFields: API_FIELDS,
   exists: checkProductApi,
   get: async (at) => {
     await checkProductApi(at);
@@ -263,6 +288,7 @@ const SUBSCRIPTIONS: Entity<ServiceCall, StoredEntity<SubscriptionProperties>> =
   },
   resource: (at, subscription) => subscriptionResource(at.service, subscription),
   list: (at) => listSubscriptions(at.ctx, at.service.id),
+  listFields: SUBSCRIPTION_FIELDS,
   put: async (at) => {
     const saved = await putSubscription(at.ctx, at.service.id, at.param('sid'), await at.properties());
     return { entity: saved.subscription, created: saved.created };
@@ -291,7 +317,8 @@ const NAMED_VALUES: Entity<ServiceCall, StoredEntity<NamedValueProperties>> = {
   notes: { list: ' (secret values hidden)', get: ' (a secret value is hidden)', delete: ' no policy uses' },
   examples: { put: { properties: { displayName: 'backend-secret', value: 's3cr3t', secret: true } } },
   resource: (at, namedValue) => namedValueResource(at.service, namedValue),
-  list: (at) => listNamedValues(at.ctx, at.service.id),
+  list: async (at) => (keyVaultRefreshFailed(at.r.query) ? [] : listNamedValues(at.ctx, at.service.id)),
+  listFields: NAMED_VALUE_FIELDS,
   put: async (at) => {
     const saved = await putNamedValue(at.ctx, at.service.id, at.param('namedValueId'), await at.properties());
     return { entity: saved.namedValue, created: saved.created };

@@ -64,6 +64,7 @@ function policyEntity({
     resource: (at, policy) => policyResource(scopePath(at), policy),
     // Azure's `listByService`, `listByApi` …: the scope's one policy, or none (404 for a missing scope).
     list: (at) => listPolicies(at.ctx, at.service.id, target(at)),
+    listFields: { properties: ['format', 'value'] satisfies (keyof PolicyProperties)[] },
     get: (at) => getPolicy(at.ctx, at.service.id, target(at)),
     put: async (at) => {
       const { policy, created } = await putPolicy(at.ctx, at.service.id, target(at), await at.properties());

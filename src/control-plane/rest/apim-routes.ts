@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PorticoError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/guards.js';
+import { clip, quoteValue } from '../../shared/quote.js';
 import {
   type ApimService,
   deleteApimService,
@@ -106,8 +108,10 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       },
       handler: async (r) => {
         checkScope(r.params);
+        const body = await readJson(r.req, 64 * 1024);
+        checkServiceSku(body);
         const props = withKnownKeys(
-          propertiesOf(await readJson(r.req, 64 * 1024)),
+          propertiesOf(body),
           ['publicNetworkAccess', 'virtualNetworkType'],
           'properties.',
         );
@@ -141,4 +145,36 @@ function serviceRoutes(ctx: ControlContext): Route[] {
       },
     },
   ];
+}
+
+const OFFERED_SKU =
+  'Portico offers one API Management sku, Developer with capacity 1 (what every service answers): send "sku": { "name": "Developer", "capacity": 1 } or leave sku out';
+
+/**
+ * The `sku` of a service's PUT: Developer (any case) with capacity 1 or none, or no sku at all. Any other
+ * is refused, since the service would answer Developer anyway and a script would believe it got what it
+ * asked for.
+ */
+function checkServiceSku(body: unknown): void {
+  const sku = isRecord(body) ? withKnownKeys(body, ['sku']).sku : undefined;
+  if (sku === undefined || sku === null) {
+    return;
+  }
+  if (!isRecord(sku)) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `sku must be an object, got ${quoteValue(sku)}. ${OFFERED_SKU}.`,
+    );
+  }
+  const { name, capacity } = withKnownKeys(sku, ['name', 'capacity']);
+  if (typeof name !== 'string' || name.toLowerCase() !== 'developer') {
+    const shown = typeof name === 'string' ? `'${clip(name)}'` : quoteValue(name);
+    throw new PorticoError('CONTROL_BAD_REQUEST', `sku.name ${shown} is not offered. ${OFFERED_SKU}.`);
+  }
+  if (capacity !== undefined && capacity !== null && capacity !== 1) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `sku.capacity ${quoteValue(capacity)} is not offered. ${OFFERED_SKU}.`,
+    );
+  }
 }

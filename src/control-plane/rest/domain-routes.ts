@@ -79,6 +79,19 @@ const DOMAINS: Entity<DomainCall, CustomDomain> = {
   deletedStatus: 200,
   resource: view,
   list: (at) => listCustomDomains(at.ctx, at.siteName()),
+  listFields: {
+    properties: [
+      'domainName',
+      'createdOn',
+      'status',
+      'validationMethod',
+      'validationToken',
+      'errorMessage',
+      'isDefault',
+      'certificate',
+      'certificateError',
+    ],
+  },
   put: async (at) => {
     const properties = await at.properties();
     return { entity: await putCustomDomain(at.ctx, at.siteName(), at.domainName, properties) };

@@ -7,6 +7,8 @@
 import { PorticoError } from '../../shared/errors.js';
 import { ifMatchAccepts } from '../../shared/if-match.js';
 import { clip } from '../../shared/quote.js';
+import type { ListFields } from './list-fields.js';
+import { nextLinkOf } from './next-link.js';
 import { applyListQuery } from './odata.js';
 import type { Route, RouteAuth, RouteRequest, RouteResult } from './router.js';
 
@@ -64,6 +66,8 @@ export interface Entity<C extends EntityCall, E> {
    */
   resource(at: C, entity: E): unknown;
   readonly list?: (at: C) => Promise<readonly E[]>;
+  /** The properties (and worked-out fields) of the list's resources that `$filter` may name. */
+  readonly listFields?: ListFields;
   readonly put?: (at: C) => Promise<Saved<E>>;
   readonly patch?: (at: C) => Promise<E>;
   readonly get?: (at: C) => Promise<E>;
@@ -155,7 +159,8 @@ function summaryOf(
 type Handle<C> = ((at: C) => Promise<RouteResult>) | undefined;
 
 /**
- * How each verb answers: lists and items as resources, a PUT 201 when it created, a DELETE 204 (or the
+ * How each verb answers: lists as pages of resources (`$filter`, `$top`, `$skip`, with a `nextLink` when
+ * more follow), items as resources, a PUT 201 when it created, a DELETE 204 (or the
  * entity's `deletedStatus`).
  */
 const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, unknown>) => Handle<C> } = {
@@ -166,7 +171,9 @@ const HANDLERS: { [V in EntityVerb]: <C extends EntityCall>(entity: Entity<C, un
       (async (at) => {
         const items = await list(at);
         const resources = await Promise.all(items.map((e) => entity.resource(at, e)));
-        return { status: 200, body: { value: applyListQuery(resources, at.r.query) } };
+        const { value, nextSkip } = applyListQuery(resources, at.r.query, entity.listFields);
+        const next = nextSkip === undefined ? {} : { nextLink: nextLinkOf(at.r.req, nextSkip) };
+        return { status: 200, body: { value, ...next } };
       })
     );
   },

@@ -10,6 +10,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { ControlContext } from '../context.js';
 import type { FunctionsInspector } from '../site-functions.js';
 import { sendError, sendJson } from './http.js';
+import { notSupportedError } from './not-supported.js';
 import { createOpenApiDocument } from './openapi.js';
 import { matchRoute, type Route } from './router.js';
 import { createRoutes } from './routes.js';
@@ -74,14 +75,6 @@ function callerId(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' && /^[\x21-\x7e]{1,256}$/.test(value) ? value : undefined;
 }
 
-/**
- * A path below a resource of a type Portico has (a static site, an app, a gateway service): an operation of
- * Azure's API on it that no route matches is one Portico does not implement (501), not a missing
- * resource (404), so that a script tells the two apart.
- */
-const AZURE_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Web\/staticSites|Microsoft\.Web\/sites|Microsoft\.ApiManagement\/service|Microsoft\.App\/containerApps)\/[^/]+(?=\/[^/])/i;
-
 async function handleApi(
   req: IncomingMessage,
   res: ServerResponse,
@@ -97,6 +90,12 @@ async function handleApi(
   if (match === undefined) {
     if (allowed.length > 0) {
       res.setHeader('allow', withHead(allowed).join(', '));
+    }
+    const unsupported = notSupportedError(req.method ?? method, path, withHead(allowed));
+    if (unsupported !== undefined) {
+      throw unsupported;
+    }
+    if (allowed.length > 0) {
       throw new PorticoError(
         'CONTROL_METHOD_NOT_ALLOWED',
         `${req.method} is not supported here; use ${allowed.join(' or ')}.`,
@@ -109,12 +108,6 @@ async function handleApi(
     ) {
       options.fallback(req, res);
       return;
-    }
-    if (AZURE_RESOURCE.test(path)) {
-      throw new PorticoError(
-        'CONTROL_NOT_SUPPORTED',
-        `Portico does not implement ${req.method} ${path.replace(AZURE_RESOURCE, '…/$1/{name}')} of Azure's management API; /openapi.json and docs/rest-api.md list the operations it has.`,
-      );
     }
     throw new PorticoError(
       'CONTROL_NOT_FOUND',

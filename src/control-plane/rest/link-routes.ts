@@ -41,7 +41,7 @@ export function createLinkRoutes(ctx: ControlContext): Route[] {
     ...createEntityRoutes({
       auth: 'admin',
       callOf: (r) => linkCallOf(ctx, r),
-      entities: [linkEntity(SITE), linkEntity(`${SITE}/builds/{environmentName}`)],
+      entities: [linkEntity(SITE, 'site'), linkEntity(`${SITE}/builds/{environmentName}`, 'build')],
     }),
     {
       method: 'POST',
@@ -65,8 +65,15 @@ async function linkCallOf(ctx: ControlContext, r: RouteRequest): Promise<LinkCal
 
 const BACKENDS = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers`;
 
+/**
+ * Where a link is asked for: at site level (production: `{site}/linkedBackends/{name}`, resource type
+ * `Microsoft.Web/staticSites/linkedBackends`), or per build (`{site}/builds/{env}/linkedBackends/{name}`,
+ * type `Microsoft.Web/staticSites/builds/linkedBackends`), as Azure names each.
+ */
+type LinkLevel = 'site' | 'build';
+
 /** The same entry at site level (production) and per build. */
-function linkEntity(base: string): Entity<LinkCall, LinkView> {
+function linkEntity(base: string, level: LinkLevel): Entity<LinkCall, LinkView> {
   return {
     path: `${base}/linkedBackends/{linkedBackendName}`,
     names: { one: 'a linked backend', plural: 'linked backends', parent: 'an environment' },
@@ -84,8 +91,20 @@ function linkEntity(base: string): Entity<LinkCall, LinkView> {
         },
       },
     },
-    resource: (at, link) => linkResource(at.site, link),
+    resource: (at, link) => linkResource(at.site, link, level),
     list: (at) => listLinks(at.ctx, at.site, at.environment),
+    listFields: {
+      properties: [
+        'backendResourceId',
+        'backendType',
+        'resourceName',
+        'region',
+        'createdOn',
+        'provisioningState',
+        'status',
+        'problems',
+      ],
+    },
     put: async (at) => ({
       entity: await linkBackend(at.ctx, at.site, at.environment, await linkRequestOf(at.r)),
     }),
@@ -108,18 +127,19 @@ function linkEntity(base: string): Entity<LinkCall, LinkView> {
         summary: 'Restore a broken link (Portico extension): product, subscription, policy and key',
         handle: async (at) => {
           const link = await repairLink(at.ctx, at.site, at.environment, at.linkName);
-          return { status: 200, body: linkResource(at.site, link) };
+          return { status: 200, body: linkResource(at.site, link, level) };
         },
       },
     ],
   };
 }
 
-function linkResource(site: Site, link: LinkView): unknown {
+function linkResource(site: Site, link: LinkView, level: LinkLevel): unknown {
+  const build = level === 'site' ? '' : `/builds/${buildName(link.environment)}`;
   return {
-    id: `${siteId(site.name)}/builds/${buildName(link.environment)}/linkedBackends/${link.name}`,
+    id: `${siteId(site.name)}${build}/linkedBackends/${link.name}`,
     name: link.name,
-    type: 'Microsoft.Web/staticSites/builds/linkedBackends',
+    type: `Microsoft.Web/staticSites${level === 'site' ? '' : '/builds'}/linkedBackends`,
     properties: {
       backendResourceId:
         link.backendType === 'apim'

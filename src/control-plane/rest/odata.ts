@@ -5,23 +5,68 @@
  *
  * `$filter`: comparisons `eq ne gt ge lt le` of a field with a string ('it''s'), number, `true`/`false` or
  * `null`, and the functions `contains`, `startswith`, `endswith` (`substringof` too); joined with `and` /
- * `or` (and before or), with `not` and parentheses. A field is `name`, or a property (`displayName`,
- * `properties/displayName`); strings compare without case, as Azure does.
+ * `or` (and before or), with `not` and parentheses, nested at most {@link MAX_FILTER_DEPTH} deep. A field
+ * is `name`, `id`, `type`, a property of the list's resources (`displayName`, `properties/displayName`) or
+ * one the list works out ({@link ListFields}); any other is a 400 naming the fields there are. Strings
+ * compare without case, as Azure does.
+ *
+ * `$top` is the size of a page, as in Azure: when more follow, the page says where the next one starts
+ * (decision 0090). Other OData options (`$orderby`, `$select`, `$expand`, …) are a 400.
  */
 import { PorticoError } from '../../shared/errors.js';
-import { isRecord } from '../../shared/guards.js';
 import { clip } from '../../shared/quote.js';
+import { type FieldReader, fieldNames, fieldReader, type ListFields, NO_PROPERTIES } from './list-fields.js';
 
 type Predicate = (resource: unknown) => boolean;
 
-/** Applies `$filter`, then `$skip`, then `$top` of a query to a list of resources. */
-export function applyListQuery(resources: readonly unknown[], query: URLSearchParams): unknown[] {
+/** How deep parentheses and `not` may nest in a `$filter`. */
+export const MAX_FILTER_DEPTH = 32;
+
+const OPTIONS = ['$filter', '$top', '$skip'];
+
+/** One page of a list: its resources, and the `$skip` of the next page when more follow. */
+export interface ListPage {
+  readonly value: unknown[];
+  readonly nextSkip?: number;
+}
+
+/**
+ * Applies `$filter`, then `$skip`, then `$top` of a query to a list of resources whose fields are
+ * `fields`; a `$top` that leaves some out answers where the next page starts.
+ */
+export function applyListQuery(
+  resources: readonly unknown[],
+  query: URLSearchParams,
+  fields: ListFields = NO_PROPERTIES,
+): ListPage {
+  refuseOtherOptions(query);
   const filter = query.get('$filter');
   const kept =
-    filter === null || filter.trim() === '' ? [...resources] : resources.filter(parseFilter(filter));
-  const skip = count(query, '$skip');
+    filter === null || filter.trim() === ''
+      ? [...resources]
+      : resources.filter(new FilterParser(filter, fields).parse());
+  const skip = count(query, '$skip') ?? 0;
   const top = count(query, '$top');
-  return kept.slice(skip ?? 0, top === undefined ? undefined : (skip ?? 0) + top);
+  if (top === 0) {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      '$top must be at least 1: it is the size of a page (leave it out for the whole list in one page).',
+    );
+  }
+  const end = top === undefined ? kept.length : skip + top;
+  return { value: kept.slice(skip, end), ...(end < kept.length ? { nextSkip: end } : {}) };
+}
+
+/** A 400 for an OData option other than `$filter`, `$top` and `$skip`: it would change the answer. */
+function refuseOtherOptions(query: URLSearchParams): void {
+  for (const name of query.keys()) {
+    if (name.startsWith('$') && !OPTIONS.includes(name)) {
+      throw new PorticoError(
+        'CONTROL_BAD_REQUEST',
+        `The query option '${clip(name)}' is not supported on Portico's lists, which read only $filter, $top and $skip and answer in a fixed order; leave it out (and sort or select on the client).`,
+      );
+    }
+  }
 }
 
 function count(query: URLSearchParams, name: string): number | undefined {
@@ -46,10 +91,9 @@ const TOKEN = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)(?![\w/])|([A-Za-z_][\w/.
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < text.length) {
-    if (/^\s*$/.test(text.slice(TOKEN.lastIndex))) {
-      break;
-    }
+  // Up to the trailing spaces, found once: testing the rest of the text at each token is quadratic.
+  const end = text.trimEnd().length;
+  while (TOKEN.lastIndex < end) {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(text);
     if (m === null) {
@@ -90,22 +134,145 @@ const FUNCTIONS: Readonly<Record<string, (field: string, value: string) => boole
   endswith: (f, v) => f.endsWith(v),
 };
 
-/** Parses a `$filter` into a predicate over resources; throws a 400 for what it does not read. */
-function parseFilter(filter: string): Predicate {
-  const tokens = tokenize(filter);
-  let i = 0;
-  const peekWord = () => {
-    const t = tokens[i];
-    return t?.kind === 'word' ? t.text.toLowerCase() : undefined;
-  };
-  const expect = (text: '(' | ')' | ',') => {
-    const t = tokens[i++];
-    if (t?.kind !== 'punct' || t.text !== text) {
-      throw unsupported(filter, `'${text}' expected`);
+/**
+ * Reads a `$filter` into a predicate over resources (recursive descent: or over and over primaries);
+ * throws a 400 for what it does not read.
+ */
+class FilterParser {
+  private readonly filter: string;
+  private readonly fields: ListFields;
+  private readonly tokens: Token[];
+  private i = 0;
+  private depth = 0;
+
+  constructor(filter: string, fields: ListFields) {
+    this.filter = filter;
+    this.fields = fields;
+    this.tokens = tokenize(filter);
+  }
+
+  parse(): Predicate {
+    const predicate = this.disjunction();
+    if (this.i !== this.tokens.length) {
+      throw unsupported(this.filter, 'unexpected text after the expression');
     }
-  };
-  const literal = (): unknown => {
-    const t = tokens[i++];
+    return predicate;
+  }
+
+  private disjunction(): Predicate {
+    const parts = [this.conjunction()];
+    while (this.peekWord() === 'or') {
+      this.i++;
+      parts.push(this.conjunction());
+    }
+    return parts.length === 1 ? (parts[0] as Predicate) : (r) => parts.some((part) => part(r));
+  }
+
+  private conjunction(): Predicate {
+    const parts = [this.primary()];
+    while (this.peekWord() === 'and') {
+      this.i++;
+      parts.push(this.primary());
+    }
+    return parts.length === 1 ? (parts[0] as Predicate) : (r) => parts.every((part) => part(r));
+  }
+
+  private primary(): Predicate {
+    const word = this.peekWord();
+    const t = this.tokens[this.i];
+    if (word === 'not' || (t?.kind === 'punct' && t.text === '(')) {
+      return this.nested(word === 'not');
+    }
+    if (
+      word !== undefined &&
+      (word in FUNCTIONS || word === 'substringof') &&
+      this.tokens[this.i + 1]?.kind === 'punct'
+    ) {
+      return this.call(word);
+    }
+    return this.comparison();
+  }
+
+  /** `not <primary>` or `( <disjunction> )`, one level deeper. */
+  private nested(negated: boolean): Predicate {
+    this.i++;
+    if (++this.depth > MAX_FILTER_DEPTH) {
+      throw unsupported(
+        this.filter,
+        `it nests deeper than ${MAX_FILTER_DEPTH} levels of parentheses and not, the most Portico reads; write it flatter`,
+      );
+    }
+    let inner: Predicate;
+    if (negated) {
+      const operand = this.primary();
+      inner = (r) => !operand(r);
+    } else {
+      inner = this.disjunction();
+      this.expect(')');
+    }
+    this.depth--;
+    return inner;
+  }
+
+  /** `contains(field, 'value')`, `startswith`, `endswith`, or `substringof('value', field)`. */
+  private call(word: string): Predicate {
+    this.i++;
+    this.expect('(');
+    let read: FieldReader;
+    let value: unknown;
+    if (word === 'substringof') {
+      value = this.literal();
+      this.expect(',');
+      read = this.field();
+    } else {
+      read = this.field();
+      this.expect(',');
+      value = this.literal();
+    }
+    this.expect(')');
+    if (typeof value !== 'string') {
+      throw unsupported(this.filter, `${word} takes a quoted string`);
+    }
+    const test = FUNCTIONS[word === 'substringof' ? 'contains' : word] as (f: string, v: string) => boolean;
+    const wanted = value.toLowerCase();
+    return (r) => {
+      const found = read(r);
+      return typeof found === 'string' && test(found.toLowerCase(), wanted);
+    };
+  }
+
+  /** `field op value`. */
+  private comparison(): Predicate {
+    const name = this.tokens[this.i];
+    const read = this.field();
+    const op = this.peekWord();
+    const compare = op === undefined ? undefined : COMPARISONS[op];
+    if (compare === undefined) {
+      const text = name?.kind === 'word' ? name.text : '';
+      throw unsupported(this.filter, `an operator (eq, ne, gt, ge, lt, le) expected after '${clip(text)}'`);
+    }
+    this.i++;
+    const value = this.literal();
+    return (r) => {
+      const order = orderOf(read(r), value);
+      return order === undefined ? op === 'ne' : compare(order);
+    };
+  }
+
+  private peekWord(): string | undefined {
+    const t = this.tokens[this.i];
+    return t?.kind === 'word' ? t.text.toLowerCase() : undefined;
+  }
+
+  private expect(text: '(' | ')' | ','): void {
+    const t = this.tokens[this.i++];
+    if (t?.kind !== 'punct' || t.text !== text) {
+      throw unsupported(this.filter, `'${text}' expected`);
+    }
+  }
+
+  private literal(): unknown {
+    const t = this.tokens[this.i++];
     if (t?.kind === 'string' || t?.kind === 'number') {
       return t.value;
     }
@@ -116,118 +283,24 @@ function parseFilter(filter: string): Predicate {
     if (word === 'null') {
       return null;
     }
-    throw unsupported(filter, 'a value (a quoted string, a number, true, false or null) expected');
-  };
-  const field = (): string => {
-    const t = tokens[i++];
-    if (t?.kind !== 'word') {
-      throw unsupported(filter, 'a field name expected');
-    }
-    return t.text;
-  };
-  const primary = (): Predicate => {
-    const word = peekWord();
-    if (word === 'not') {
-      i++;
-      const inner = primary();
-      return (r) => !inner(r);
-    }
-    const t = tokens[i];
-    if (t?.kind === 'punct' && t.text === '(') {
-      i++;
-      const inner = disjunction();
-      expect(')');
-      return inner;
-    }
-    if (
-      word !== undefined &&
-      (word in FUNCTIONS || word === 'substringof') &&
-      tokens[i + 1]?.kind === 'punct'
-    ) {
-      i++;
-      expect('(');
-      let name: string;
-      let value: unknown;
-      if (word === 'substringof') {
-        value = literal();
-        expect(',');
-        name = field();
-      } else {
-        name = field();
-        expect(',');
-        value = literal();
-      }
-      expect(')');
-      if (typeof value !== 'string') {
-        throw unsupported(filter, `${word} takes a quoted string`);
-      }
-      const test = FUNCTIONS[word === 'substringof' ? 'contains' : word] as (f: string, v: string) => boolean;
-      const wanted = value.toLowerCase();
-      return (r) => {
-        const found = fieldOf(r, name);
-        return typeof found === 'string' && test(found.toLowerCase(), wanted);
-      };
-    }
-    const name = field();
-    const op = peekWord();
-    const compare = op === undefined ? undefined : COMPARISONS[op];
-    if (compare === undefined) {
-      throw unsupported(filter, `an operator (eq, ne, gt, ge, lt, le) expected after '${clip(name)}'`);
-    }
-    i++;
-    const value = literal();
-    return (r) => {
-      const found = fieldOf(r, name);
-      const order = orderOf(found, value);
-      return order === undefined ? op === 'ne' : compare(order);
-    };
-  };
-  const conjunction = (): Predicate => {
-    let left = primary();
-    while (peekWord() === 'and') {
-      i++;
-      const a = left;
-      const b = primary();
-      left = (r) => a(r) && b(r);
-    }
-    return left;
-  };
-  const disjunction = (): Predicate => {
-    let left = conjunction();
-    while (peekWord() === 'or') {
-      i++;
-      const a = left;
-      const b = conjunction();
-      left = (r) => a(r) || b(r);
-    }
-    return left;
-  };
-  const predicate = disjunction();
-  if (i !== tokens.length) {
-    throw unsupported(filter, `unexpected text after the expression`);
+    throw unsupported(this.filter, 'a value (a quoted string, a number, true, false or null) expected');
   }
-  return predicate;
-}
 
-/** A field of a resource: `name`, `id`, `type`, or a property (`displayName`, `properties/displayName`). */
-function fieldOf(resource: unknown, path: string): unknown {
-  if (!isRecord(resource)) {
-    return undefined;
-  }
-  const parts = path.split('/');
-  const top = parts[0] ?? '';
-  const properties = isRecord(resource.properties) ? resource.properties : {};
-  let value: unknown = parts.length === 1 && ['name', 'id', 'type'].includes(top) ? resource[top] : undefined;
-  if (value === undefined) {
-    value = parts[0] === 'properties' ? properties : resource;
-    for (const part of parts[0] === 'properties' ? parts.slice(1) : parts) {
-      value = isRecord(value) ? value[part] : undefined;
+  /** A field the list has, or a 400 naming the fields it has. */
+  private field(): FieldReader {
+    const t = this.tokens[this.i++];
+    if (t?.kind !== 'word') {
+      throw unsupported(this.filter, 'a field name expected');
     }
-    if (value === undefined && parts[0] !== 'properties') {
-      value = parts.reduce<unknown>((v, part) => (isRecord(v) ? v[part] : undefined), properties);
+    const read = fieldReader(this.fields, t.text);
+    if (read === undefined) {
+      throw unsupported(
+        this.filter,
+        `'${clip(t.text)}' is not a field Portico can filter this list on (the fields are ${fieldNames(this.fields)})`,
+      );
     }
+    return read;
   }
-  return value;
 }
 
 /** How a field compares with a value (strings without case); undefined when they cannot be compared. */
