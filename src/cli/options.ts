@@ -151,6 +151,21 @@ export function parseEnvironment(value: string): string {
   return value;
 }
 
+/**
+ * The environment `deploy close` closes: 1–16 letters and digits. `production` (or `default`) passes, as
+ * for {@link parseEnvironment}, for the server to refuse with its reason, but a refusal of the value's
+ * form names only what can be closed.
+ */
+export function parsePreviewEnvironment(value: string): string {
+  const lower = value.toLowerCase();
+  if (lower !== 'production' && lower !== 'default' && !/^[0-9a-zA-Z]{1,16}$/.test(value)) {
+    throw new InvalidArgumentError(
+      'expected a preview environment: 1 to 16 letters and digits, e.g. pr42 (production never closes).',
+    );
+  }
+  return parseEnvironment(value);
+}
+
 /** An app setting `KEY=VALUE`: the name of letters, digits, `.` and `_`; the value may be empty or hold `=`. */
 export function parseSetting(value: string): [name: string, value: string] {
   const index = value.indexOf('=');
