@@ -15,6 +15,30 @@ describe('resolveUrl', () => {
   it('refuses a PORTICO_URL that is not an http URL', () => {
     expect(() => resolveUrl({}, { PORTICO_URL: 'localhost:4281' })).toThrow(/PORTICO_URL must be/);
   });
+
+  it('refuses a malformed PORTICO_URL as a usage error (exit 1), saying what a valid one looks like', () => {
+    for (const [url, problem] of [
+      ['http://u:s3cret@127.0.0.1:99999', 'its port 99999 is above 65535'],
+      ['http://u:s3cret@127.0.0.1:45001:1', 'it has more than one :port after the host'],
+      ['http://u:s3cret@[::1:45001', 'its IPv6 address has no closing ]'],
+    ] as const) {
+      expect(() => resolveUrl({}, { PORTICO_URL: url })).toThrow(
+        expect.objectContaining({
+          code: 'CLI_USAGE',
+          exitCode: undefined,
+          message: expect.stringContaining(
+            `PORTICO_URL '${url.replace('s3cret', '***')}' is malformed: ${problem}`,
+          ),
+        }),
+      );
+    }
+  });
+
+  it('masks the whole password of a PORTICO_URL typed wrong', () => {
+    for (const url of ['http//admin:s3cretPW@127.0.0.1:1', '//admin:s3cretPW@127.0.0.1:1']) {
+      expect(() => resolveUrl({}, { PORTICO_URL: url })).toThrow(url.replace('s3cretPW', '***'));
+    }
+  });
 });
 
 describe('admin token', () => {

@@ -9,6 +9,7 @@ import { createManagementClient, type ManagementClient } from '../client/index.j
 import { createResourceClient, type ResourceClient } from '../client/resources.js';
 import { PorticoError } from '../shared/errors.js';
 import { redactUrlPassword } from '../shared/redact-url.js';
+import { findHttpUrlProblem, HTTP_URL_SHAPE } from './http-url.js';
 import { parseHttpUrl } from './options.js';
 
 /** The admin listener `portico serve` opens by default. */
@@ -54,6 +55,13 @@ export function resolveUrl(flags: ConnectionFlags, env: Environment): string {
     throw new PorticoError(
       'CLI_USAGE',
       `PORTICO_URL must be an http:// or https:// URL such as ${DEFAULT_URL}; it is '${redactUrlPassword(fromEnv)}'.`,
+    );
+  }
+  const problem = findHttpUrlProblem(fromEnv);
+  if (problem !== undefined) {
+    throw new PorticoError(
+      'CLI_USAGE',
+      `PORTICO_URL '${redactUrlPassword(fromEnv)}' is malformed: ${problem}. A valid one looks like ${HTTP_URL_SHAPE}, e.g. ${DEFAULT_URL}.`,
     );
   }
   return fromEnv.replace(/\/+$/, '');

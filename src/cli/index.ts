@@ -8,7 +8,7 @@
 import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { keepInspectorClosed } from '../shared/inspector-signal.js';
-import { redactCredentials } from '../shared/redact-url.js';
+import { redactCredentials, redactUrlsIn } from '../shared/redact-url.js';
 import { porticoVersion } from '../shared/version.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
@@ -22,14 +22,27 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .enablePositionalOptions()
     .exitOverride()
     // Commander quotes a refused argument: a --url typed with a password must not reach a CI log.
-    .configureOutput({ outputError: (text, write) => write(redactCredentials(text)) });
+    .configureOutput({ outputError: (text, write) => write(redactCredentials(redactArguments(text, argv))) });
   try {
     await registerCommands(program, commandNameOf(argv));
     addHelpHints(program);
     await program.parseAsync(withUnknownHelpTopic(argv));
   } catch (error) {
-    handleCliError(error);
+    handleCliError(error, argv);
   }
+}
+
+/**
+ * `text` with the password of every URL argument it quotes masked: each argument (and `PORTICO_URL`) as
+ * a whole, however it was typed (a quote or a space in the password), so a message that quotes one
+ * (commander's refusal, a command's own error) never shows it.
+ */
+function redactArguments(text: string, argv: readonly string[]): string {
+  const values = argv.flatMap((word) => {
+    const equals = word.startsWith('-') ? word.indexOf('=') : -1;
+    return equals < 0 ? [word] : [word, word.slice(equals + 1)];
+  });
+  return redactUrlsIn(text, [...values, process.env.PORTICO_URL]);
 }
 
 /**
@@ -88,13 +101,13 @@ function addSummary(program: Command, summary: CommandSummary): Command {
   return program.command(summary.name).description(summary.description);
 }
 
-function handleCliError(error: unknown): void {
+function handleCliError(error: unknown, argv: readonly string[]): void {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
     return;
   }
   if (isUserError(error)) {
-    process.stderr.write(`portico: ${error.message}\n`);
+    process.stderr.write(`portico: ${redactArguments(error.message, argv)}\n`);
     process.exitCode = error.exitCode ?? 1;
     return;
   }

@@ -13,6 +13,7 @@ import {
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
+import { findHttpUrlProblem, HTTP_URL_SHAPE } from './http-url.js';
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string): number {
@@ -80,10 +81,16 @@ export function parseWorkers(value: string): number {
   return workers;
 }
 
-/** An http(s) URL, without trailing slashes. */
+/** An http(s) URL that parses (a port up to 65535, one `:port`, an IPv6 address in `[]`), without trailing slashes. */
 export function parseHttpUrl(value: string): string {
   if (!/^https?:\/\/[^/]+/i.test(value)) {
     throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7071.');
+  }
+  const problem = findHttpUrlProblem(value);
+  if (problem !== undefined) {
+    throw new InvalidArgumentError(
+      `the URL is malformed: ${problem}; a valid one looks like ${HTTP_URL_SHAPE}, e.g. http://127.0.0.1:7071.`,
+    );
   }
   return value.replace(/\/+$/, '');
 }
@@ -142,6 +149,21 @@ export function parseEnvironment(value: string): string {
     );
   }
   return value;
+}
+
+/**
+ * The environment `deploy close` closes: 1–16 letters and digits. `production` (or `default`) passes, as
+ * for {@link parseEnvironment}, for the server to refuse with its reason, but a refusal of the value's
+ * form names only what can be closed.
+ */
+export function parsePreviewEnvironment(value: string): string {
+  const lower = value.toLowerCase();
+  if (lower !== 'production' && lower !== 'default' && !/^[0-9a-zA-Z]{1,16}$/.test(value)) {
+    throw new InvalidArgumentError(
+      'expected a preview environment: 1 to 16 letters and digits, e.g. pr42 (production never closes).',
+    );
+  }
+  return parseEnvironment(value);
 }
 
 /** An app setting `KEY=VALUE`: the name of letters, digits, `.` and `_`; the value may be empty or hold `=`. */

@@ -10,6 +10,8 @@ import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord } from '../shared/guards.js';
 import { redactUrlPassword } from '../shared/redact-url.js';
+import { htmlTitle, isHtmlAnswer, printableLine, printableText } from './answer-text.js';
+import { findProtocolMismatch } from './protocol-mismatch.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
 
 /** Where requests go and the bearer token they carry. */
@@ -56,24 +58,45 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
   const address = target.url.replace(/\/+$/, '');
   // Messages name the server without the password of a URL given with one (http://ci:s3cret@host).
   const base = redactUrlPassword(address);
+  const url = requestUrl(address, options.path, base);
   let response: Answer;
   try {
-    response = await send(new URL(`${address}${options.path}`), options.method, target.token, options);
+    response = await send(url, options.method, target.token, options);
   } catch (cause) {
     if (cause instanceof PorticoError) {
       throw cause;
     }
-    throw new PorticoError(
-      'CLIENT_SERVER_UNREACHABLE',
-      `Cannot reach the Portico server at ${base} (${describeCause(cause)}). Is portico serve running? Set --url or PORTICO_URL.`,
-      { cause, exitCode: TRY_AGAIN_EXIT_CODE },
-    );
+    throw (await findProtocolMismatch(cause, url, base)) ?? unreachable(cause, base);
   }
   if (response.status < 200 || response.status > 299) {
     const failure = requestFailed(response, response.text, base, options);
     throw TRY_AGAIN_STATUSES.has(response.status) ? toTryAgain(failure) : failure;
   }
   return parseAnswer<T>(response.text, base, options);
+}
+
+/**
+ * The URL of a request, or a user error when the base URL does not parse (a port above 65535, a second
+ * `:port`, an IPv6 address without its `]`): a URL typed wrong fails again however often it is tried.
+ */
+function requestUrl(address: string, path: string, base: string): URL {
+  try {
+    return new URL(`${address}${path}`);
+  } catch (cause) {
+    throw new PorticoError(
+      'CLIENT_URL_INVALID',
+      `The server URL ${base} is malformed; give the admin address of portico serve as http(s)://[user:password@]host[:port], e.g. http://127.0.0.1:4281.`,
+      { cause },
+    );
+  }
+}
+
+function unreachable(cause: unknown, base: string): PorticoError {
+  return new PorticoError(
+    'CLIENT_SERVER_UNREACHABLE',
+    `Cannot reach the Portico server at ${base} (${printableLine(describeCause(cause))}). Is portico serve running? Set --url or PORTICO_URL.`,
+    { cause, exitCode: TRY_AGAIN_EXIT_CODE },
+  );
 }
 
 /**
@@ -98,6 +121,8 @@ function toTryAgain(failure: PorticoError): PorticoError {
 interface Answer {
   readonly status: number;
   readonly statusText: string;
+  /** The `content-type` header, `''` when there is none. */
+  readonly contentType: string;
   readonly text: string;
 }
 
@@ -174,6 +199,7 @@ async function readAnswer(incoming: IncomingMessage): Promise<Answer> {
   return {
     status,
     statusText: incoming.statusMessage ?? STATUS_CODES[status] ?? '',
+    contentType: incoming.headers['content-type'] ?? '',
     text: Buffer.concat(chunks).toString('utf8'),
   };
 }
@@ -237,12 +263,7 @@ function requestFailed(response: Answer, text: string, base: string, options: Re
         { status: response.status },
       );
     }
-    const excerpt = text.trim().slice(0, 200);
-    return new PorticoError(
-      'CLIENT_REQUEST_FAILED',
-      `The server at ${base} answered ${response.status} ${response.statusText} to ${options.method} ${options.path}${excerpt === '' ? '.' : `: ${excerpt}`}`,
-      { status: response.status },
-    );
+    return unexpectedAnswer(response, base, options);
   }
   const details = body.error.details ?? [];
   if (body.error.code === 'CONTROL_UNAUTHORIZED') {
@@ -261,14 +282,36 @@ function requestFailed(response: Answer, text: string, base: string, options: Re
 }
 
 /**
+ * A non-2xx answer that is not Portico's JSON error, as one printable line: an HTML page says that
+ * something other than Portico answered (a proxy in front of it, or another server) and what to check;
+ * any other body is quoted, cut short and without control characters.
+ */
+function unexpectedAnswer(response: Answer, base: string, options: RequestOptions): PorticoError {
+  const answered = `The server at ${base} answered ${response.status} ${printableLine(response.statusText, 80)} to ${options.method} ${options.path}`;
+  if (isHtmlAnswer(response.contentType, response.text)) {
+    const title = htmlTitle(response.text);
+    return new PorticoError(
+      'CLIENT_REQUEST_FAILED',
+      `${answered} with an HTML page${title === undefined ? '' : ` ("${title}")`}, not Portico's JSON: something other than Portico answered (a proxy in front of it, or another server). Check that --url (or PORTICO_URL) is the admin address of portico serve (--admin-port, default 4281).`,
+      { status: response.status },
+    );
+  }
+  const excerpt = printableLine(response.text);
+  return new PorticoError('CLIENT_REQUEST_FAILED', `${answered}${excerpt === '' ? '.' : `: ${excerpt}`}`, {
+    status: response.status,
+  });
+}
+
+/**
  * The server's message followed by one `  path: message` line per detail the message does not already
  * include (the server often lists its details in the message too).
  */
 export function formatServerError(message: string, details: readonly ErrorBodyDetail[]): string {
+  // Whatever the server says reaches a terminal: no control character of it does.
   const lines = details
     .filter((detail) => !message.includes(detail.message))
-    .map((detail) => `  ${detail.path}: ${detail.message}`);
-  return [message, ...lines].join('\n');
+    .map((detail) => `  ${printableLine(detail.path, 200)}: ${printableLine(detail.message, 1000)}`);
+  return [printableText(message), ...lines].join('\n');
 }
 
 function parseErrorBody(text: string): ErrorBody | undefined {

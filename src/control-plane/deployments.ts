@@ -673,10 +673,11 @@ export async function latestDeploymentStatuses(
 /**
  * Refuses a request that names a site other than its deployment token's: a stale token left in a CI
  * shell (`SWA_CLI_DEPLOYMENT_TOKEN`) would otherwise deploy to, or roll back, another site than the one
- * the command names. Nothing is changed before this check.
+ * the command names. Nothing is changed before this check. An empty name (`?site=`, a workflow input
+ * left empty) names no site, as if it were absent.
  */
 export function checkTokenSite(site: Site, named: unknown): void {
-  if (typeof named === 'string' && named.toLowerCase() !== site.name.toLowerCase()) {
+  if (typeof named === 'string' && named.trim() !== '' && named.toLowerCase() !== site.name.toLowerCase()) {
     throw new PorticoError(
       'DEPLOY_SITE_MISMATCH',
       `The deployment token belongs to the site '${site.name}', not '${named.slice(0, 80)}'; nothing was changed. Use the deployment token of '${named.slice(0, 80)}'.`,

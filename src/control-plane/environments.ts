@@ -162,9 +162,14 @@ export async function deleteEnvironment(ctx: ControlContext, site: Site, name: s
  * Closes a pre-production environment for a deployment token, as Azure's deploy action does with
  * `action: close` when a pull request closes: it goes with its content, deployments and settings. An
  * environment that is gone already answers `false` (a re-run "PR closed" job succeeds); production is
- * refused, since closing it would take the site's live content (decision 0080).
+ * refused, since closing it would take the site's live content (decision 0080). Returns the name of the
+ * environment closed as it is stored (`pr2` for `PR2`), `undefined` when there was none.
  */
-export async function closeEnvironment(ctx: ControlContext, site: Site, name: string): Promise<boolean> {
+export async function closeEnvironment(
+  ctx: ControlContext,
+  site: Site,
+  name: string,
+): Promise<string | undefined> {
   if (checkEnvironmentName(name) === PRODUCTION) {
     throw new PorticoError(
       'DEPLOY_CLOSE_PRODUCTION',
@@ -173,12 +178,12 @@ export async function closeEnvironment(ctx: ControlContext, site: Site, name: st
   }
   const environment = await findEnvironment(ctx, site, name);
   if (environment === undefined) {
-    return false;
+    return undefined;
   }
   // Its deployments and settings go with it (ON DELETE CASCADE).
   await ctx.db.deleteFrom('environments').where('id', '=', environment.id).execute();
   await recordChange(ctx, environment.hostname);
-  return true;
+  return environment.name;
 }
 
 /** What the data plane needs to route a host: one row per environment of every site. */

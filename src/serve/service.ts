@@ -81,7 +81,7 @@ import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
-import { trustForwardedFields, wideTrustWarning } from './trusted-proxies.js';
+import { publicPortWarning, trustForwardedFields, wideTrustWarning } from './trusted-proxies.js';
 
 const DATABASE_FILE = SQLITE_FILE;
 /** How long a deploy waits to tell whether its API loads. */
@@ -698,7 +698,9 @@ async function startOnStorage(
       warnings: [
         ...serviceKey.warnings,
         ...adminTokenWarnings(storage, admin.file),
-        ...[wideTrustWarning(options.trustedProxies ?? [])].filter((warning) => warning !== undefined),
+        ...[wideTrustWarning(options.trustedProxies ?? []), publicPortWarning(options.publicOrigin)].filter(
+          (warning) => warning !== undefined,
+        ),
       ],
       sandbox,
       control,

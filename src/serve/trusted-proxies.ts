@@ -59,6 +59,29 @@ export function wideTrustWarning(entries: readonly string[]): string | undefined
   );
 }
 
+/**
+ * A start-up warning when the public origin (`--public-port`, `--public-https`) names a protocol's
+ * default port with the other protocol: `--public-port 443` without `--public-https` builds sign-in
+ * callbacks and links as `http://…:443/`, which no browser reaches over HTTPS. Undefined otherwise.
+ */
+export function publicPortWarning(
+  origin: { readonly protocol: 'http' | 'https'; readonly port: number } | undefined,
+): string | undefined {
+  if (origin?.protocol === 'http' && origin.port === 443) {
+    return (
+      '--public-port 443 without --public-https: links, invitations and sign-in callbacks are built as http://…:443/, ' +
+      "but 443 is HTTPS's default port. Add --public-https if the proxy in front serves HTTPS there."
+    );
+  }
+  if (origin?.protocol === 'https' && origin.port === 80) {
+    return (
+      '--public-https with --public-port 80: links, invitations and sign-in callbacks are built as https://…:80/, ' +
+      "but 80 is plain HTTP's default port. Give the port the proxy serves HTTPS on (443 by default)."
+    );
+  }
+  return undefined;
+}
+
 /** The listed proxies as a matcher; entries must have passed {@link checkTrustedProxy}. */
 function createMatcher(entries: readonly string[]): (address: string) => boolean {
   const list = new BlockList();

@@ -363,6 +363,16 @@ export const ERROR_CODES = {
     summary: 'the Portico server refused a management request',
   },
   CLIENT_SERVER_UNREACHABLE: { status: 502, expose: true, summary: 'the Portico server cannot be reached' },
+  CLIENT_URL_INVALID: {
+    status: 400,
+    expose: true,
+    summary: 'the server URL is malformed (a port above 65535, a second :port, an IPv6 address without ])',
+  },
+  CLIENT_PROTOCOL_MISMATCH: {
+    status: 400,
+    expose: true,
+    summary: 'the server speaks plain HTTP to an https:// URL, or TLS to an http:// one',
+  },
   CLIENT_FOLDER_UNREADABLE: {
     status: 400,
     expose: true,

@@ -216,3 +216,17 @@ describe('portico serve --trusted-proxy wider than a private network', () => {
     }
   });
 });
+
+describe('portico serve --public-port 443 without --public-https', () => {
+  it('warns at start that 443 is HTTPS’s port and --public-https is probably missing', async () => {
+    const t = await startTestService({ extra: { publicOrigin: { protocol: 'http', port: 443 } } });
+    try {
+      const warnings = t.service.warnings.filter((warning) => warning.startsWith('--public-port 443'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('Add --public-https');
+    } finally {
+      await t.close();
+      await removeData(t.dataDir);
+    }
+  });
+});

@@ -30,7 +30,7 @@ import {
 } from '../connection.js';
 import { type ConfigPlace, withSiteConfig } from '../deploy-config.js';
 import { commitWithLog } from '../deploy-log.js';
-import { parseEnvironment } from '../options.js';
+import { parseEnvironment, parsePreviewEnvironment } from '../options.js';
 import {
   addJsonOption,
   formatBytes,
@@ -117,7 +117,11 @@ export function registerDeployCommands(program: Command): void {
     .description(
       "Close a preview environment, as Azure's deploy action does with action: close when a pull request closes: it goes with its content, deployments and settings; one already closed is not an error",
     )
-    .requiredOption('--env <env>', 'the preview environment to close (not production)', parseEnvironment)
+    .requiredOption(
+      '--env <env>',
+      'the preview environment to close (1-16 letters and digits; not production)',
+      parsePreviewEnvironment,
+    )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--deployment-token <token>', TOKEN_HELP)
     .action((flags: TokenFlags) => runClose(flags));
@@ -148,7 +152,7 @@ async function runDeploy(target: string | undefined, flags: DeployFlags): Promis
   }
   const url = resolveUrl(flags, process.env);
   const env = resolved.environment;
-  const deploymentToken = await resolveDeploymentToken(flags, url);
+  const deploymentToken = await resolveDeploymentToken(flags, url, 'deploy');
   const onInterrupt = () => {
     writeNote(
       'portico: deploy interrupted. If the upload was not finished, nothing changed and what was live keeps serving (the unfinished deployment stays Uploading until its upload expires, after an hour). If it was being checked and activated, the server finishes that on its own: portico deploy list shows how it ended.',
@@ -224,8 +228,19 @@ function noteCopiedSettings(created: CreatedDeployment, env: string, site: strin
   );
 }
 
+/** What `--site` names for each command that takes a deployment token, as its refusal says it. */
+const SITE_ROLE = {
+  deploy: 'the site to deploy to',
+  rollback: 'the site whose environment to roll back',
+  close: 'the site whose environment to close',
+} as const;
+
 /** `--deployment-token`, the environment, or the site's token fetched with the admin token. */
-async function resolveDeploymentToken(flags: Omit<TokenFlags, 'env'>, url: string): Promise<string> {
+async function resolveDeploymentToken(
+  flags: Omit<TokenFlags, 'env'>,
+  url: string,
+  command: keyof typeof SITE_ROLE,
+): Promise<string> {
   const given = [
     flags.deploymentToken,
     process.env.SWA_CLI_DEPLOYMENT_TOKEN,
@@ -246,7 +261,7 @@ async function resolveDeploymentToken(flags: Omit<TokenFlags, 'env'>, url: strin
   if (flags.site === undefined) {
     throw new PorticoError(
       'CLI_USAGE',
-      'Pass --site <name> (the site to deploy to), or --deployment-token <token> of that site.',
+      `Pass --site <name> (${SITE_ROLE[command]}), or --deployment-token <token> of that site.`,
     );
   }
   const secrets = await createManagementClient({ url, token: adminToken }).listSecrets(flags.site);
@@ -354,7 +369,8 @@ async function runRollback(given: RollbackFlags): Promise<void> {
   const variables = readDeployVariables(process.env, 'rollback');
   const flags = { ...given, env: given.env ?? variables.environment ?? 'production' };
   const url = resolveUrl(flags, process.env);
-  const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
+  const deploymentToken = await resolveDeploymentToken(flags, url, 'rollback');
+  const client = createDeployClient({ url, deploymentToken });
   const deployment = await client.rollback(flags.env, flags.to, flags.site);
   const at = deployment.properties.url === undefined ? '' : `; serving at ${deployment.properties.url}`;
   writeResult(flags, deployment, [
@@ -365,12 +381,13 @@ async function runRollback(given: RollbackFlags): Promise<void> {
 async function runClose(flags: TokenFlags): Promise<void> {
   readDeployVariables(process.env, 'close');
   const url = resolveUrl(flags, process.env);
-  const client = createDeployClient({ url, deploymentToken: await resolveDeploymentToken(flags, url) });
-  const result = await client.close(flags.env, flags.site);
+  const deploymentToken = await resolveDeploymentToken(flags, url, 'close');
+  const result = await createDeployClient({ url, deploymentToken }).close(flags.env, flags.site);
+  // The environment as the server stores it (`pr2` for `--env PR2`), not as typed.
   writeResult(flags, result, [
     result.closed
-      ? `Closed the ${flags.env} environment of ${result.site}: its content, deployments and settings were deleted.`
-      : `The ${flags.env} environment of ${result.site} was already closed; nothing to do.`,
+      ? `Closed the ${result.environment} environment of ${result.site}: its content, deployments and settings were deleted.`
+      : `The ${result.environment} environment of ${result.site} was already closed; nothing to do.`,
   ]);
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolveInput } from './layers.js';
-import { resolveDeployOptions } from './resolve-deploy.js';
+import { readDeployVariables, resolveDeployOptions } from './resolve-deploy.js';
 
 let project: string;
 
@@ -54,12 +54,20 @@ describe('resolveDeployOptions: the environment', () => {
 describe('resolveDeployOptions: a dry run', () => {
   it('is refused, from the variable or the file, naming where it was asked for', async () => {
     await expect(resolveIn({ env: { SWA_CLI_DEPLOY_DRY_RUN: '1' } })).rejects.toThrow(
-      /SWA_CLI_DEPLOY_DRY_RUN=true asks for a dry run.*nothing was sent/,
+      /SWA_CLI_DEPLOY_DRY_RUN=1 asks for a dry run.*nothing was sent/,
     );
     await writeConfig({ dryRun: true });
     await expect(resolveIn({ positional: undefined })).rejects.toThrow(
       /"dryRun": true in swa-cli.config.json asks for a dry run/,
     );
+  });
+
+  it('quotes the variable as the user set it, for rollback and close too', () => {
+    for (const value of ['1', 'TRUE']) {
+      expect(() => readDeployVariables({ SWA_CLI_DEPLOY_DRY_RUN: value }, 'rollback')).toThrow(
+        `SWA_CLI_DEPLOY_DRY_RUN=${value} asks for a dry run, which portico deploy rollback does not have`,
+      );
+    }
   });
 
   it('set to false deploys, with a warning for each SWA CLI deploy variable Portico ignores', async () => {

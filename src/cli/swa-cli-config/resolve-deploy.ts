@@ -7,6 +7,7 @@
  */
 import { assertNodeFunctionsApp } from '../../functions-host/app-language.js';
 import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import { ignoredDeployVariables, readSwaCliEnv } from './env.js';
 import { createLayers, type OptionLayer, pick, pickGroup, pickPath, type ResolveInput } from './layers.js';
 import { resolveAppFolder, targetNamed, withPositional } from './resolve-start.js';
@@ -46,7 +47,7 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
   const folderArg = chosen.positionalIsName ? undefined : positional;
   const selected = targetNamed(chosen, folderArg, false, input);
   const layers = createLayers(withPositional(input.flags, undefined, folderArg), selected, input, true);
-  refuseDryRun(layers);
+  refuseDryRun(layers, input.env);
   if (pickGroup(layers, ['appLocation', 'outputLocation']) === undefined) {
     throw new PorticoError(
       'CLI_USAGE',
@@ -76,19 +77,33 @@ export async function resolveDeployOptions(input: ResolveInput): Promise<Resolve
   };
 }
 
-/** Where a layer's value was set, for messages: the variable's name for the environment layer. */
-const DRY_RUN_SOURCES: Readonly<Record<OptionLayer['source'], string>> = {
-  'command line': 'the command line',
-  'swa-cli.config.json': '"dryRun": true in swa-cli.config.json',
-  environment: 'SWA_CLI_DEPLOY_DRY_RUN=true',
-};
+/**
+ * Where the dry run was asked for, for messages: the variable as the user set it (`=1`, `=yes`, not a
+ * value they never wrote) for the environment layer.
+ */
+function dryRunSource(layer: OptionLayer, env: Environment): string {
+  switch (layer.source) {
+    case 'command line':
+      return 'the command line';
+    case 'swa-cli.config.json':
+      return '"dryRun": true in swa-cli.config.json';
+    case 'environment':
+      return `SWA_CLI_DEPLOY_DRY_RUN=${clip(env.SWA_CLI_DEPLOY_DRY_RUN ?? 'true')}`;
+  }
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * `swa deploy --dry-run` (`SWA_CLI_DEPLOY_DRY_RUN=true`, `"dryRun": true`) deploys nothing. Portico has no
  * dry run, and deploying for real where one was asked for would be a surprise, so it refuses
  * (docs/decisions/0079-swa-cli-deploy-variables.md).
  */
-function refuseDryRun(layers: readonly OptionLayer[], action: DeployAction = 'deploy'): void {
+function refuseDryRun(
+  layers: readonly OptionLayer[],
+  env: Environment,
+  action: DeployAction = 'deploy',
+): void {
   const dryRun = pick(layers, 'dryRun');
   if (dryRun?.value !== true) {
     return;
@@ -97,7 +112,7 @@ function refuseDryRun(layers: readonly OptionLayer[], action: DeployAction = 'de
   const verb = action === 'rollback' ? 'roll back' : action;
   throw new PorticoError(
     'CLI_USAGE',
-    `${DRY_RUN_SOURCES[dryRun.layer.source]} asks for a dry run, which portico ${command} does not have; nothing was sent. Unset it (or set it to false) to ${verb}.`,
+    `${dryRunSource(dryRun.layer, env)} asks for a dry run, which portico ${command} does not have; nothing was sent. Unset it (or set it to false) to ${verb}.`,
   );
 }
 
@@ -108,11 +123,11 @@ type DeployAction = 'deploy' | 'rollback' | 'close';
  * environment (`SWA_CLI_DEPLOY_ENV`, for `--env` when it is not given), and no dry run, which neither has.
  */
 export function readDeployVariables(
-  env: Readonly<Record<string, string | undefined>>,
+  env: Environment,
   action: Exclude<DeployAction, 'deploy'>,
 ): { readonly environment?: string } {
   const layers: OptionLayer[] = [{ source: 'environment', options: readSwaCliEnv(env, true), baseDir: '' }];
-  refuseDryRun(layers, action);
+  refuseDryRun(layers, env, action);
   const environment = pick(layers, 'env')?.value;
   return environment === undefined ? {} : { environment };
 }

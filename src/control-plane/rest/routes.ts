@@ -549,9 +549,13 @@ function deployRoutes(ctx: ControlContext): Route[] {
       handler: async (r) => {
         const site = await siteOfToken(r);
         checkTokenSite(site, r.query.get('site') ?? undefined);
-        const environment = r.params.environment ?? '';
-        const closed = await closeEnvironment(ctx, site, environment);
-        return { status: 200, body: { site: site.name, environment, closed } };
+        const named = r.params.environment ?? '';
+        // The name as stored (`pr2` for `PR2`): the CLI prints it.
+        const closed = await closeEnvironment(ctx, site, named);
+        return {
+          status: 200,
+          body: { site: site.name, environment: closed ?? named, closed: closed !== undefined },
+        };
       },
     },
     {
