@@ -10,6 +10,7 @@ import { composePolicies } from './compose.js';
 import { compileCondition, compileText } from './expressions.js';
 import type { PolicyDocument } from './model.js';
 import { parsePolicyDocument, referencedNamedValues, substituteNamedValues } from './parse.js';
+import { escapeRawXml, toRawXml } from './raw-xml.js';
 import { POLICY_KINDS } from './registry.js';
 
 function problemsOf(xml: string, scope: PolicyScope = 'api'): string[] {
@@ -324,14 +325,22 @@ describe('parsePolicyDocument', () => {
           }
         }
         const damaged = chars.join('');
-        const result = parsePolicyDocument(damaged, 'api');
-        expect(typeof result.ok).toBe('boolean');
-        if (!result.ok) {
-          expect(result.problems.length).toBeGreaterThan(0);
-          for (const p of result.problems) {
-            expect(p.line).toBeGreaterThanOrEqual(1);
-            expect(p.message.length).toBeGreaterThan(10);
+        for (const format of ['xml', 'rawxml'] as const) {
+          const result = parsePolicyDocument(damaged, 'api', format);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) {
+            expect(result.problems.length).toBeGreaterThan(0);
+            for (const p of result.problems) {
+              expect(p.line).toBeGreaterThanOrEqual(1);
+              expect(p.column).toBeGreaterThanOrEqual(0);
+              expect(p.message.length).toBeGreaterThan(10);
+            }
           }
+        }
+        // Whatever rawxml reads, its raw form (GET ?format=rawxml) reads back to the same XML.
+        const raw = escapeRawXml(damaged);
+        if (raw.ok) {
+          expect(escapeRawXml(toRawXml(raw.xml))).toMatchObject({ ok: true, xml: raw.xml });
         }
       }
     }
