@@ -281,6 +281,11 @@ export const ERROR_CODES = {
   },
   CONTROL_DOMAIN_NOT_FOUND: { status: 404, expose: true, summary: 'the site has no such custom domain' },
   CONTROL_DOMAIN_LIMIT: { status: 400, expose: true, summary: 'the plan allows no more custom domains' },
+  CONTROL_DOMAIN_RECORD_WRONG: {
+    status: 400,
+    expose: true,
+    summary: 'validate: the DNS record of the custom domain points at something else',
+  },
   CONTROL_DOMAIN_METHOD_INVALID: {
     status: 400,
     expose: true,

@@ -406,6 +406,66 @@ describe('@azure/arm-apimanagement against portico serve', () => {
       await apim.productPolicy.delete(GROUP, 'contoso', 'starter', 'policy', '*');
     });
 
+    it('takes a rawxml policy with <, && and " in its expressions as written, and gives back either form', async () => {
+      // Azure's quota-by-key example: expressions written as C#, which only rawxml allows.
+      const policy = (counterKey: string, condition: string) =>
+        `<policies><inbound><base /><quota-by-key calls="10000" renewal-period="3600" counter-key="${counterKey}" increment-condition="${condition}" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+      const raw = policy(
+        '@(context.Request.Headers.GetValueOrDefault("X-Client", "anon"))',
+        '@(context.Response.StatusCode >= 200 && context.Response.StatusCode < 400)',
+      );
+      const xml = policy(
+        '@(context.Request.Headers.GetValueOrDefault(&quot;X-Client&quot;, &quot;anon&quot;))',
+        '@(context.Response.StatusCode >= 200 &amp;&amp; context.Response.StatusCode &lt; 400)',
+      );
+      const saved = await apim.apiPolicy.createOrUpdate(GROUP, 'contoso', 'orders', 'policy', {
+        format: 'rawxml',
+        value: raw,
+      });
+      // Stored and answered as XML, as Azure answers a rawxml PUT.
+      expect(saved).toMatchObject({ format: 'xml', value: xml });
+      const path = `${SERVICE_PATH}/apis/orders/policies/policy`;
+      const get = async (query: string) =>
+        (await t.admin('GET', `${path}${query}`)).json<{ properties: { format: string; value: string } }>()
+          .properties;
+      expect(await get('?format=rawxml')).toEqual({ format: 'rawxml', value: raw });
+      expect(await get('?format=xml')).toEqual({ format: 'xml', value: xml });
+      expect(await get('')).toEqual({ format: 'xml', value: xml });
+      const bogus = await t.admin('GET', `${path}?format=bogus`);
+      expect(bogus.status).toBe(400);
+      expect(bogus.json<{ error: { message: string } }>().error.message).toBe(
+        'The query parameter format must be xml (the policy as XML, expressions escaped) or rawxml (expressions as written); got "bogus".',
+      );
+      // The same policy sent as XML is the same policy.
+      await apim.policy.createOrUpdate(GROUP, 'contoso', 'policy', { format: 'xml', value: xml });
+      const global = await apim.policy.get(GROUP, 'contoso', 'policy', { format: 'rawxml' });
+      expect(global).toMatchObject({ format: 'rawxml', value: raw });
+      await apim.policy.delete(GROUP, 'contoso', 'policy', '*');
+      await apim.apiPolicy.delete(GROUP, 'contoso', 'orders', 'policy', '*');
+    });
+
+    it('a rawxml expression that cannot be read is pointed at, with how to write it', async () => {
+      const value = `<policies><inbound><base /><quota-by-key calls="10" renewal-period="300" counter-key="k" increment-condition="@(context.Response.StatusCode < 400" /></inbound></policies>`;
+      await expect(
+        apim.apiPolicy.createOrUpdate(GROUP, 'contoso', 'orders', 'policy', { format: 'rawxml', value }),
+      ).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringContaining(
+          `line 1, column ${value.indexOf('@(') + 2}: The policy expression in the attribute increment-condition of <quota-by-key> does not end: the ( at line 1, column ${value.indexOf('@(') + 2} has no matching ) before the attribute's closing "`,
+        ),
+      });
+      // In format xml, the unescaped expression is refused with the way to send it.
+      await expect(
+        apim.apiPolicy.createOrUpdate(GROUP, 'contoso', 'orders', 'policy', {
+          format: 'xml',
+          value: value.replace('< 400"', '< 400)"'),
+        }),
+      ).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringContaining('or send the policy with format "rawxml"'),
+      });
+    });
+
     it('an invalid policy is refused with its location', async () => {
       await expect(
         apim.policy.createOrUpdate(GROUP, 'contoso', 'policy', {

@@ -172,6 +172,58 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'mu'))).toEqual([]);
   });
 
+  it('validates a custom domain before adding it (as az staticwebapp hostname set does), saving nothing', async () => {
+    await create('xi');
+    await create('omicron');
+    const validate = (site: string, domain: string, validationMethod?: string) =>
+      web.staticSites.beginValidateCustomDomainCanBeAddedToStaticSiteAndWait(GROUP, site, domain, {
+        ...(validationMethod === undefined ? {} : { validationMethod }),
+      });
+    await validate('xi', 'www.xi.example', 'cname-delegation');
+    await validate('xi', 'xi.example');
+    expect(await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'xi'))).toEqual([]);
+    // The PUT's refusals, with its codes.
+    await expect(validate('xi', '*.xi.example')).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'CONTROL_DOMAIN_NAME_INVALID',
+    });
+    await expect(validate('xi', 'xi.example', 'cname-delegation')).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'CONTROL_DOMAIN_METHOD_INVALID',
+    });
+    await expect(validate('xi', 'www.xi.example', 'http-token')).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'CONTROL_DOMAIN_METHOD_INVALID',
+    });
+    await expect(validate('nowhere', 'www.xi.example')).rejects.toMatchObject({ statusCode: 404 });
+    await web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+      GROUP,
+      'omicron',
+      'www.o.example',
+      {
+        validationMethod: 'cname-delegation',
+      },
+    );
+    await expect(validate('xi', 'www.o.example')).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'CONTROL_DOMAIN_IN_USE',
+    });
+    // The Free plan's two domains: a third is refused, a domain the site has can be validated again.
+    await web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+      GROUP,
+      'omicron',
+      'api.o.example',
+      {
+        validationMethod: 'cname-delegation',
+      },
+    );
+    await expect(validate('omicron', 'docs.o.example')).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'CONTROL_DOMAIN_LIMIT',
+    });
+    await validate('omicron', 'www.o.example');
+  });
+
   it('an operation Portico does not implement is a 501 that says so, not a 404 like a missing site', async () => {
     await create('nu');
     await expect(

@@ -133,6 +133,16 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect(refused.stderr).toContain('line 4');
     const usage = await cli(['apim', 'policy', 'set', 'contoso', '--operation', 'x', bad]);
     expect(usage.stderr).toContain('--operation needs --api');
+    // Expressions written as C# (rawxml) are taken, and shown back as written.
+    const raw = join(dataDir, 'raw.xml');
+    const rawPolicy =
+      '<policies>\n  <inbound>\n    <base />\n    <set-header name="x-client" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("X-Client", "a&b<c"))</value></set-header>\n  </inbound>\n</policies>';
+    await writeFile(raw, rawPolicy);
+    await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', raw]);
+    expect((await ok(['apim', 'policy', 'show', 'contoso', '--api', 'products'])).stdout.trim()).toBe(
+      rawPolicy,
+    );
+    await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', good]);
   }, 120_000);
 
   it('links a site, proxies /api once the API is in the product, reports a broken link and repairs it', async () => {

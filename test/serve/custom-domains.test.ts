@@ -101,6 +101,26 @@ describe('custom domains', () => {
     expect((await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/blog.shop.example`)).status).toBe(200);
   });
 
+  it('validate looks the CNAME up: refused when it points elsewhere, accepted when right or not there yet', async () => {
+    const validate = (domain: string, properties: Record<string, unknown> = {}) =>
+      t.admin('POST', `${SITES_PATH}/shop/customDomains/${domain}/validate`, { properties });
+    await dns.setCname('news.shop.example', 'elsewhere.example');
+    const wrong = await validate('news.shop.example', { validationMethod: 'cname-delegation' });
+    expect(wrong.status).toBe(400);
+    expect(errorOf(wrong)).toEqual({
+      code: 'CONTROL_DOMAIN_RECORD_WRONG',
+      message: `The custom domain news.shop.example cannot be validated for 'shop': news.shop.example is a CNAME of elsewhere.example, not of this site: change the record to news.shop.example CNAME ${shop}.`,
+    });
+    await dns.setCname('news.shop.example', shop);
+    expect((await validate('news.shop.example', { validationMethod: 'cname-delegation' })).status).toBe(200);
+    // No record yet: the PUT would keep it Validating, so validate lets it be added.
+    expect((await validate('later.shop.example')).status).toBe(200);
+    // A TXT-validated domain gets its token from the PUT: nothing to look up before.
+    expect((await validate('shop.example', { validationMethod: 'dns-txt-token' })).status).toBe(200);
+    expect((await show('shop', 'news.shop.example')).status).toBe(404);
+    await dns.clearCname('news.shop.example');
+  });
+
   it('keeps an apex domain validating until its TXT token appears, then serves it', async () => {
     const added = await put('shop', 'shop.example', { validationMethod: 'dns-txt-token' });
     const body = added.json<DomainBody>();

@@ -608,9 +608,10 @@ function registerPolicyCommands(policy: Command): void {
     .description('Show the policy XML of a scope')
     .argument('<service>', 'the service')
     .action(async (service: string, flags: JsonFlags & PolicyScope) => {
+      // As written (rawxml: expressions unescaped), so that what is shown can be set again from a file.
       const found = await (await connectResources(flags)).call<Resource>(
         'GET',
-        policyPath(service, scopeFlags(flags)),
+        `${policyPath(service, scopeFlags(flags))}?format=rawxml`,
       );
       if (flags.json === true) {
         writeJson(found);

@@ -23,6 +23,8 @@ export {
   listPolicies,
   type PolicyProperties,
   type PolicyTarget,
+  parsePolicyFormat,
+  policyInFormat,
   policyKey,
   putPolicy,
 } from './policies.js';

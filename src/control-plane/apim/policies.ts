@@ -4,13 +4,16 @@
  * attribute, or a `{{named value}}` that does not exist is refused with the line it is on.
  */
 import {
+  escapeRawXml,
+  type PolicyFormat,
   parsePolicyDocument,
   referencedNamedValues,
   substituteNamedValues,
+  toRawXml,
 } from '../../gateway/policies/index.js';
 import type { PolicyScope } from '../../gateway/types.js';
 import { PorticoError } from '../../shared/errors.js';
-import { clip } from '../../shared/quote.js';
+import { clip, quoteValue } from '../../shared/quote.js';
 import type { ControlContext } from '../context.js';
 import { badField, stringField } from './fields.js';
 import { listNamedValues, type NamedValueProperties, namedValueText } from './named-values.js';
@@ -31,9 +34,12 @@ export type PolicyTarget =
   | { readonly scope: 'api'; readonly apiId: string }
   | { readonly scope: 'operation'; readonly apiId: string; readonly operationId: string };
 
-/** Stored properties of a policy. */
+/**
+ * Stored properties of a policy. `value` is always XML (a `rawxml` document is stored with its
+ * expressions escaped, as APIM stores it); policies saved before that kept `format: 'rawxml'`, with XML.
+ */
 export interface PolicyProperties {
-  readonly format: 'rawxml' | 'xml';
+  readonly format: PolicyFormat;
   readonly value: string;
 }
 
@@ -94,8 +100,9 @@ export async function checkPolicyText(
   serviceId: string,
   scope: PolicyScope,
   xml: string,
+  format: PolicyFormat = 'xml',
 ): Promise<void> {
-  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml);
+  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml, `The ${scope} policy`, format);
 }
 
 /** Checks a policy document with these named values; `subject` names it in the message. */
@@ -103,7 +110,8 @@ function checkPolicyWith(
   named: NamedValues,
   scope: PolicyScope,
   xml: string,
-  subject = `The ${scope} policy`,
+  subject: string,
+  format: PolicyFormat = 'xml',
 ): void {
   const { values } = named;
   const missing = referencedNamedValues(xml).filter((name) => !values.has(name));
@@ -113,9 +121,9 @@ function checkPolicyWith(
       `${subject} uses named values that do not exist: ${listSome(missing.map((name) => `{{${clip(name)}}}`))}. Create them first ('portico apim named-value set').`,
     );
   }
-  const result = parsePolicyDocument(substituteNamedValues(xml, values), scope);
+  const result = parsePolicyDocument(substituteNamedValues(xml, values), scope, format);
   if (!result.ok) {
-    const problems = withoutSecrets(result.problems, xml, named, scope);
+    const problems = withoutSecrets(result.problems, xml, named, scope, format);
     throw new PorticoError('CONTROL_POLICY_INVALID', `${subject} is invalid: ${describeProblems(problems)}`, {
       details: problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
         path: `line ${problem.line}, column ${problem.column}`,
@@ -142,6 +150,7 @@ function withoutSecrets(
   xml: string,
   { values, secrets }: NamedValues,
   scope: PolicyScope,
+  format: PolicyFormat,
 ): readonly Problem[] {
   const used = referencedNamedValues(xml).filter((name) => secrets.has(name));
   if (used.length === 0) {
@@ -151,7 +160,7 @@ function withoutSecrets(
   for (const name of used) {
     standIns.set(name, SECRET_STAND_IN);
   }
-  const again = parsePolicyDocument(substituteNamedValues(xml, standIns), scope);
+  const again = parsePolicyDocument(substituteNamedValues(xml, standIns), scope, format);
   const known = new Set(again.ok ? [] : again.problems.map((p) => `${p.line}\n${p.message}`));
   const names = used.map((name) => `{{${clip(name)}}}`).join(', ');
   return problems.map((problem) =>
@@ -253,10 +262,36 @@ export async function putPolicy(
     );
   }
   const value = policyValue(props.value);
-  await checkPolicyText(ctx, serviceId, target.scope, value);
-  const properties: PolicyProperties = { format, value };
+  await checkPolicyText(ctx, serviceId, target.scope, value, format);
+  const properties: PolicyProperties = { format: 'xml', value: storedXml(value, format) };
   const created = await saveEntity(ctx, serviceId, 'policy', policyKey(target), properties);
   return { policy: await getEntity<PolicyProperties>(ctx, serviceId, 'policy', policyKey(target)), created };
+}
+
+/** The XML stored for a checked document: a `rawxml` one with its expressions escaped. */
+function storedXml(value: string, format: PolicyFormat): string {
+  const raw = format === 'rawxml' ? escapeRawXml(value) : undefined;
+  return raw?.ok === true ? raw.xml : value;
+}
+
+/**
+ * The `format` a GET asks for (APIM's `PolicyExportFormat`): `xml` (the default) or `rawxml`; anything
+ * else is a 400, as in Azure.
+ */
+export function parsePolicyFormat(value: string | null): PolicyFormat {
+  const format = (value ?? 'xml').toLowerCase();
+  if (format !== 'xml' && format !== 'rawxml') {
+    throw new PorticoError(
+      'CONTROL_BAD_REQUEST',
+      `The query parameter format must be xml (the policy as XML, expressions escaped) or rawxml (expressions as written); got ${quoteValue(value)}.`,
+    );
+  }
+  return format;
+}
+
+/** A stored policy's properties in a format: its XML, or its raw form with the expressions unescaped. */
+export function policyInFormat(properties: PolicyProperties, format: PolicyFormat): PolicyProperties {
+  return { format, value: format === 'rawxml' ? toRawXml(properties.value) : properties.value };
 }
 
 /** A policy, or a 404. */

@@ -37,4 +37,5 @@ export {
   REVALIDATE_MS,
   revalidateDomains,
   type ServedDomain,
+  validateCustomDomain,
 } from './service.js';

@@ -68,20 +68,7 @@ export async function putCustomDomain(
   rawName: string,
   request: DomainRequest,
 ): Promise<CustomDomain> {
-  const site = await getSite(ctx, siteName);
-  const name = normalizeDomainName(rawName, ctx.domain);
-  const existing = await findDomainRow(ctx, name);
-  // Added again without a method: checked again the way it was validated.
-  const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
-  if (existing !== undefined && existing.site_id !== site.id) {
-    throw new PorticoError(
-      'CONTROL_DOMAIN_IN_USE',
-      `The custom domain ${name} belongs to another site. Delete it there first (portico domain delete --site <other> ${name}).`,
-    );
-  }
-  if (existing === undefined) {
-    await checkLimit(ctx, site);
-  }
+  const { site, name, existing, method } = await checkDomainRequest(ctx, siteName, rawName, request);
   const row: CustomDomainsTable = {
     domain_name: name,
     site_id: site.id,
@@ -109,6 +96,72 @@ export async function putCustomDomain(
     throw deletedWhileChecked(name, site);
   }
   return checked;
+}
+
+/** What a PUT of a domain would do, once its checks pass. */
+interface CheckedRequest {
+  readonly site: Site;
+  readonly name: string;
+  readonly existing: CustomDomainsTable | undefined;
+  readonly method: ValidationMethod;
+}
+
+/**
+ * The checks of a PUT, in its order: the site, the name (syntax, wildcard, the service's own names), the
+ * validation method, another site's domain (409), the plan's limit (for a domain the site does not have).
+ */
+async function checkDomainRequest(
+  ctx: ControlContext,
+  siteName: string,
+  rawName: string,
+  request: DomainRequest,
+): Promise<CheckedRequest> {
+  const site = await getSite(ctx, siteName);
+  const name = normalizeDomainName(rawName, ctx.domain);
+  const existing = await findDomainRow(ctx, name);
+  // Added again without a method: checked again the way it was validated.
+  const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
+  if (existing !== undefined && existing.site_id !== site.id) {
+    throw new PorticoError(
+      'CONTROL_DOMAIN_IN_USE',
+      `The custom domain ${name} belongs to another site. Delete it there first (portico domain delete --site <other> ${name}).`,
+    );
+  }
+  if (existing === undefined) {
+    await checkLimit(ctx, site);
+  }
+  return { site, name, existing, method };
+}
+
+/**
+ * Azure's `validateCustomDomainCanBeAddedToStaticSite`: the PUT's checks, saving nothing, and for
+ * `cname-delegation` (or a TXT token the domain already has) one DNS lookup: a record that points
+ * elsewhere, which would make the domain `Failed` at once, is refused. A missing record is not (the PUT
+ * keeps such a domain `Validating` until it appears), nor a lookup that gets no answer. Decision 0091.
+ */
+export async function validateCustomDomain(
+  ctx: ControlContext,
+  siteName: string,
+  rawName: string,
+  request: DomainRequest,
+): Promise<void> {
+  const { site, name, existing, method } = await checkDomainRequest(ctx, siteName, rawName, request);
+  if (method === 'dns-txt-token' && existing === undefined) {
+    return; // its token is made by the PUT: no record can hold it yet
+  }
+  const dns = ctx.domainDns ?? createDomainDns();
+  const outcome = await checkDomain(dns, {
+    domainName: name,
+    validationMethod: method,
+    validationToken: existing?.validation_token ?? '',
+    target: site.defaultHostname,
+  });
+  if (outcome.result === 'wrong') {
+    throw new PorticoError(
+      'CONTROL_DOMAIN_RECORD_WRONG',
+      `The custom domain ${name} cannot be validated for '${site.name}': ${outcome.reason}.`,
+    );
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   listPolicies,
   type PolicyProperties,
   type PolicyTarget,
+  parsePolicyFormat,
   putPolicy,
   type StoredEntity,
 } from '../apim/index.js';
@@ -44,6 +45,12 @@ const SCOPES: readonly PolicyScope[] = [
 const EMPTY_POLICY =
   '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
 
+/** The `format` of a GET (`xml` unless it asks for `rawxml`; a 400 for anything else); `xml` otherwise. */
+function formatOf(at: ServiceCall): PolicyProperties['format'] {
+  const method = at.r.req.method ?? 'GET';
+  return method === 'GET' || method === 'HEAD' ? parsePolicyFormat(at.r.query.get('format')) : 'xml';
+}
+
 /** The path of the scope the request names, as sent (the policy's resource id is below it; a list's too). */
 function scopePath(at: ServiceCall): string {
   return new URL(at.r.req.url ?? '/', 'http://x').pathname.replace(/\/policies(?:\/policy)?$/i, '');
@@ -61,11 +68,18 @@ function policyEntity({
       put: `Set the policy of ${label} (checked: malformed XML or an unsupported policy is refused with its line)`,
     },
     examples: { put: { properties: { format: 'rawxml', value: EMPTY_POLICY } } },
-    resource: (at, policy) => policyResource(scopePath(at), policy),
+    // A PUT answers with the policy as stored (XML), as Azure does; a GET in the `format` it asks for.
+    resource: (at, policy) => policyResource(scopePath(at), policy, formatOf(at)),
     // Azure's `listByService`, `listByApi` …: the scope's one policy, or none (404 for a missing scope).
-    list: (at) => listPolicies(at.ctx, at.service.id, target(at)),
+    list: (at) => {
+      formatOf(at);
+      return listPolicies(at.ctx, at.service.id, target(at));
+    },
     listFields: { properties: ['format', 'value'] satisfies (keyof PolicyProperties)[] },
-    get: (at) => getPolicy(at.ctx, at.service.id, target(at)),
+    get: (at) => {
+      formatOf(at);
+      return getPolicy(at.ctx, at.service.id, target(at));
+    },
     put: async (at) => {
       const { policy, created } = await putPolicy(at.ctx, at.service.id, target(at), await at.properties());
       return { entity: policy, created };

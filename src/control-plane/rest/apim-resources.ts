@@ -9,6 +9,7 @@ import type {
   StoredEntity,
   SubscriptionProperties,
 } from '../apim/index.js';
+import { policyInFormat } from '../apim/index.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from './resources.js';
 
 /** The resource id of a service. */
@@ -102,11 +103,15 @@ export function namedValueResource(
 }
 
 /** A policy resource at the path of its scope. */
-export function policyResource(scopePath: string, policy: StoredEntity<PolicyProperties>): unknown {
+export function policyResource(
+  scopePath: string,
+  policy: StoredEntity<PolicyProperties>,
+  format: PolicyProperties['format'],
+): unknown {
   return {
     id: `${scopePath}/policies/policy`,
     type: 'Microsoft.ApiManagement/service/policies',
     name: 'policy',
-    properties: policy.properties,
+    properties: policyInFormat(policy.properties, format),
   };
 }

@@ -13,6 +13,7 @@ import {
   listCustomDomains,
   putCustomDomain,
   setUploadedCertificate,
+  validateCustomDomain,
 } from '../domains/index.js';
 import { createEntityRoutes, type Entity, type EntityCall } from './entity-routes.js';
 import { readJson } from './http.js';
@@ -99,6 +100,20 @@ const DOMAINS: Entity<DomainCall, CustomDomain> = {
   get: getDomain,
   delete: (at) => deleteCustomDomain(at.ctx, at.siteName(), at.domainName),
   actions: [
+    {
+      // Azure's validateCustomDomainCanBeAddedToStaticSite (a long-running operation its SDK accepts done at
+      // once with a 200, as the linked-backend validate answers); `az staticwebapp hostname set` calls it.
+      method: 'POST',
+      name: 'validate',
+      summary:
+        "Check that a custom domain can be added, saving nothing: the PUT's 400 or 409, or a 400 when its CNAME points elsewhere",
+      requestExample: { properties: { validationMethod: 'cname-delegation' } },
+      handle: async (at) => {
+        const properties = await at.properties();
+        await validateCustomDomain(at.ctx, at.siteName(), at.domainName, properties);
+        return { status: 200, body: {} };
+      },
+    },
     {
       method: 'PUT',
       name: 'certificate',

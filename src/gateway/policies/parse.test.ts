@@ -10,6 +10,7 @@ import { composePolicies } from './compose.js';
 import { compileCondition, compileText } from './expressions.js';
 import type { PolicyDocument } from './model.js';
 import { parsePolicyDocument, referencedNamedValues, substituteNamedValues } from './parse.js';
+import { escapeRawXml, toRawXml } from './raw-xml.js';
 import { POLICY_KINDS } from './registry.js';
 
 function problemsOf(xml: string, scope: PolicyScope = 'api'): string[] {
@@ -82,6 +83,37 @@ describe('parsePolicyDocument', () => {
       ),
     )[0];
     expect(quoted).toContain('write " inside it as &quot;, or put the attribute in single quotes');
+  });
+
+  it('reads rawxml expressions as written (<, && and quotes), as Azure quota-by-key docs write them', () => {
+    const raw = inbound(
+      '<quota-by-key calls="10" renewal-period="300" counter-key="@(context.Request.Headers.GetValueOrDefault("X-Client", "anon"))" increment-condition="@(context.Response.StatusCode >= 200 && context.Response.StatusCode < 400)" />',
+    );
+    const rawProblems = (format: 'xml' | 'rawxml') => {
+      const result = parsePolicyDocument(raw, 'api', format);
+      return result.ok ? [] : result.problems.map((p) => `${p.line}:${p.column} ${p.message}`);
+    };
+    expect(rawProblems('rawxml')).toEqual([]);
+    // In format xml the same text is refused, and the message says how to send it.
+    expect(rawProblems('xml')[0]).toContain('send the policy with format "rawxml"');
+  });
+
+  it('points a rawxml problem at the expression, at its place in the text as written', () => {
+    const problemsIn = (xml: string) => {
+      const result = parsePolicyDocument(xml, 'api', 'rawxml');
+      return result.ok ? [] : result.problems.map((p) => `${p.line}:${p.column} ${p.message}`);
+    };
+    const quota =
+      '<quota-by-key calls="10" renewal-period="300" counter-key="k" increment-condition="@(context.Response.StatusCode < 400" />';
+    const paren = 4 + quota.indexOf('@(') + 2;
+    expect(problemsIn(inbound(quota))).toEqual([
+      `3:${paren} The policy expression in the attribute increment-condition of <quota-by-key> does not end: the ( at line 3, column ${paren} has no matching ) before the attribute's closing ". In rawxml an expression (an attribute value or a text that starts with @( or @{) runs to the ) or } that closes it, past C# strings, chars and comments; check its brackets and quotes, or write it XML-escaped (&lt;, &amp;, &quot;).`,
+    ]);
+    // Problems after escaped expressions keep the columns of the raw text.
+    const line = '<set-header name="a"><value>@(1 < 2 && 3 < 4)</value></set-header><nope />';
+    expect(problemsIn(inbound(line))[1]).toMatch(
+      new RegExp(`^3:${4 + line.indexOf('<nope />') + 8} <nope> is not supported`),
+    );
   });
 
   it('refuses a DOCTYPE, so no entity is ever declared or expanded', () => {
@@ -293,14 +325,22 @@ describe('parsePolicyDocument', () => {
           }
         }
         const damaged = chars.join('');
-        const result = parsePolicyDocument(damaged, 'api');
-        expect(typeof result.ok).toBe('boolean');
-        if (!result.ok) {
-          expect(result.problems.length).toBeGreaterThan(0);
-          for (const p of result.problems) {
-            expect(p.line).toBeGreaterThanOrEqual(1);
-            expect(p.message.length).toBeGreaterThan(10);
+        for (const format of ['xml', 'rawxml'] as const) {
+          const result = parsePolicyDocument(damaged, 'api', format);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) {
+            expect(result.problems.length).toBeGreaterThan(0);
+            for (const p of result.problems) {
+              expect(p.line).toBeGreaterThanOrEqual(1);
+              expect(p.column).toBeGreaterThanOrEqual(0);
+              expect(p.message.length).toBeGreaterThan(10);
+            }
           }
+        }
+        // Whatever rawxml reads, its raw form (GET ?format=rawxml) reads back to the same XML.
+        const raw = escapeRawXml(damaged);
+        if (raw.ok) {
+          expect(escapeRawXml(toRawXml(raw.xml))).toMatchObject({ ok: true, xml: raw.xml });
         }
       }
     }

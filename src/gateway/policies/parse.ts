@@ -14,6 +14,7 @@ import {
   problem,
   type Step,
 } from './model.js';
+import { type ExpressionSpan, escapeRawXml } from './raw-xml.js';
 import { POLICY_KINDS } from './registry.js';
 import { parseXml, type XmlElement } from './xml.js';
 
@@ -132,8 +133,85 @@ function quoteHint(xml: string, message: string): string {
     : '';
 }
 
-/** Parses and checks a policy document for a scope. */
-export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyParseResult {
+/** For an `xml` document that `rawxml` would read: the policy expressions hold characters XML refuses. */
+function rawxmlHint(xml: string): string {
+  const raw = escapeRawXml(xml);
+  return raw.ok && raw.xml !== xml && parseXml(raw.xml).ok
+    ? ' A policy expression holds <, & or a quote as C# has them: in format "xml" write them as &lt;, &amp; and &quot;, or send the policy with format "rawxml", which takes expressions as written.'
+    : '';
+}
+
+/** The format of a policy document (APIM's `properties.format`). */
+export type PolicyFormat = 'xml' | 'rawxml';
+
+/**
+ * Parses and checks a policy document for a scope. A `rawxml` document's expressions are escaped first
+ * (raw-xml.ts), and every problem is told at its place in the document as written.
+ */
+export function parsePolicyDocument(
+  text: string,
+  scope: PolicyScope,
+  format: PolicyFormat = 'xml',
+): PolicyParseResult {
+  if (format === 'xml') {
+    return parseXmlDocument(text, scope, (message) => `${quoteHint(text, message)}${rawxmlHint(text)}`);
+  }
+  const raw = escapeRawXml(text);
+  if (!raw.ok) {
+    const { line, column } = positionOf(text, raw.offset);
+    return {
+      ok: false,
+      problems: [{ line, column: column + 1, message: `${raw.message}. ${EXPRESSION_RULES}` }],
+    };
+  }
+  const result = parseXmlDocument(raw.xml, scope, (_message, line, column) =>
+    insideExpressionHint(text, raw.expressions, raw.sourceOffset(offsetOf(raw.xml, line, column))),
+  );
+  if (result.ok) {
+    return result;
+  }
+  const problems = result.problems.map((problem) => {
+    const source = raw.sourceOffset(offsetOf(raw.xml, problem.line, problem.column));
+    return { ...problem, ...positionOf(text, source) };
+  });
+  return { ok: false, problems };
+}
+
+const EXPRESSION_RULES =
+  'In rawxml an expression (an attribute value or a text that starts with @( or @{) runs to the ) or } that closes it, past C# strings, chars and comments; check its brackets and quotes, or write it XML-escaped (&lt;, &amp;, &quot;).';
+
+function insideExpressionHint(text: string, spans: readonly ExpressionSpan[], offset: number): string {
+  const span = spans.find((s) => offset >= s.start && offset <= s.end + 1);
+  if (span === undefined) {
+    return '';
+  }
+  const { line, column } = positionOf(text, span.start);
+  return ` It is at the policy expression in ${span.where} (line ${line}, column ${column + 1}). ${EXPRESSION_RULES}`;
+}
+
+/** The offset of a parser position (line from 1, column = characters read on that line). */
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let n = 1; n < line; n++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) {
+      break;
+    }
+    offset = next + 1;
+  }
+  return offset + column;
+}
+
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)?.length ?? 0 };
+}
+
+function parseXmlDocument(
+  xml: string,
+  scope: PolicyScope,
+  hint: (message: string, line: number, column: number) => string,
+): PolicyParseResult {
   const parsed = parseXml(xml);
   if (!parsed.ok) {
     return {
@@ -142,7 +220,7 @@ export function parsePolicyDocument(xml: string, scope: PolicyScope): PolicyPars
         {
           line: parsed.line,
           column: parsed.column,
-          message: `The policy is not well-formed XML: ${clip(parsed.message.replace(/\.+$/, ''), 200)}.${quoteHint(xml, parsed.message)}`,
+          message: `The policy is not well-formed XML: ${clip(parsed.message.replace(/\.+$/, ''), 200)}.${hint(parsed.message, parsed.line, parsed.column)}`,
         },
       ],
     };

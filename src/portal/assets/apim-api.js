@@ -177,7 +177,8 @@ export const apim = {
     if (policy === undefined) {
       return undefined;
     }
-    const { body, etag } = await callVersioned('GET', policyPath(service, scope));
+    // The raw form (expressions as written), which the save sends back as rawxml.
+    const { body, etag } = await callVersioned('GET', `${policyPath(service, scope)}?format=rawxml`);
     return { document: String(body.properties?.value ?? ''), etag };
   },
   /**
