@@ -22,7 +22,9 @@ describe('portico serve --identity-provider-address', () => {
       60_000,
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('--identity-provider-address: keycloak is not an IP address or a CIDR block');
+    expect(run.stderr).toContain(
+      '--identity-provider-address: keycloak is not an IP address or a CIDR block',
+    );
     expect(run.stderr).toContain('of the identity providers you run yourself');
   });
 });
