@@ -37,7 +37,9 @@ export function createProviderFetch(agent: () => Dispatcher, timeoutMs: number):
   return async (input, init = {}) => {
     const url = new URL(input);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(input))) {
-      throw new Error(`${url.protocol}//${url.host} is not HTTPS; identity providers are reached over HTTPS only`);
+      throw new Error(
+        `${url.protocol}//${url.host} is not HTTPS; identity providers are reached over HTTPS only`,
+      );
     }
     const timeout = AbortSignal.timeout(timeoutMs);
     const answer = await agent().request({
