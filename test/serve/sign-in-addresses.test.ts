@@ -70,6 +70,8 @@ function corpConfig(wellKnown: string) {
 
 const SETTINGS = { CORP_ID: 'portico-corp', CORP_SECRET: 'corp-secret' };
 const UNREACHABLE = 'The provider corp cannot be reached; try again later.';
+/** The page a visitor got for a refused address (the first suite sets it, the second compares). */
+let refusedPage = '';
 
 describe('portico serve: identity providers at public addresses only', () => {
   let t: TestService;
@@ -113,6 +115,7 @@ describe('portico serve: identity providers at public addresses only', () => {
     }
     // Refused, closed or failing: the same page, so a tenant cannot tell an open port from a closed one.
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
+    refusedPage = answers[0]?.text ?? '';
   });
 
   it('tells the operator, in the log, which address was refused and how to allow it', async () => {
@@ -147,6 +150,17 @@ describe('portico serve: --identity-provider-address allows the operator’s own
       id_token_signing_alg_values_supported: ['RS256'],
     });
     t = await startTestService({ extra: { identityProviderAddresses: ['127.0.0.1'] } });
+    const closed = await closedPort();
+    for (const [name, wellKnown] of [
+      // Connected to and refused by the system (ECONNREFUSED), and an open port answering no discovery document.
+      ['closed', `http://127.0.0.1:${closed}/.well-known/openid-configuration`],
+      ['failing', `${idp.issuer}/missing/.well-known/openid-configuration`],
+    ] as const) {
+      hosts.set(
+        name,
+        await createDeployedSite(t, name, { files: {}, config: corpConfig(wellKnown), settings: SETTINGS }),
+      );
+    }
     hosts.set(
       'corp',
       await createDeployedSite(t, 'corp', {
@@ -177,6 +191,15 @@ describe('portico serve: --identity-provider-address allows the operator’s own
     const started = await t.get(hosts.get('corp') ?? '', '/.auth/login/corp');
     expect(started.status, started.text).toBe(302);
     expect(started.header('location')).toMatch(new RegExp(`^${idp.issuer}/`));
+  });
+
+  it('answers a closed port and a failing provider at an allowed address as it answers a refused one', async () => {
+    expect(refusedPage).toContain(UNREACHABLE);
+    for (const site of ['closed', 'failing']) {
+      const answer = await t.get(hosts.get(site) ?? '', '/.auth/login/corp');
+      expect(answer.status, site).toBe(502);
+      expect(answer.text, site).toBe(refusedPage);
+    }
   });
 
   it('refuses the endpoints a discovery document at an allowed address names elsewhere', async () => {
