@@ -6,7 +6,7 @@
  * own loopback services or the cloud's metadata service (169.254.169.254) through the deploy log.
  *
  * So npm goes through this proxy (decision 0074): it resolves each host itself, refuses one that resolves
- * to a loopback, link-local or unspecified address (in any IPv6 spelling: `install-address.ts`), and connects to the very address it checked. The
+ * to a loopback, link-local or unspecified address (in any IPv6 spelling: `shared/address-ranges.ts`), and connects to the very address it checked. The
  * operator's own registries (and the hosts in `PORTICO_NPM_ALLOWED_HOSTS`) stay reachable wherever they
  * are. An operator who gives npm a proxy of their own keeps it, and its rules apply instead.
  */
@@ -14,7 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { canonicalAddress, forbiddenAddress } from './install-address.js';
+import { canonicalAddress, forbiddenAddress } from '../shared/address-ranges.js';
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';

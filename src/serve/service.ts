@@ -40,6 +40,7 @@ import {
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
+import { checkAddressBlock } from '../shared/address-blocks.js';
 import { createAdminTokenGuard } from '../shared/admin-token.js';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
@@ -152,6 +153,12 @@ export interface ServeOptions {
    * `-Host` and `-Port` are believed (decision 0085); absent or empty: nobody's.
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * `--identity-provider-address`: addresses and CIDR blocks outside the public internet (loopback, private
+   * networks) where sites' identity providers may be reached, for a provider the operator runs there
+   * (decision 0092); absent or empty: providers are reached at public addresses only.
+   */
+  readonly identityProviderAddresses?: readonly string[];
   /**
    * `--public-https` / `--public-port`: the scheme and port clients reach the sites on, when a reverse
    * proxy in front serves them on other ones than the listeners' (links, invitations, the sign-in
@@ -384,6 +391,18 @@ function adminTokenWarnings(storage: StorageDatabase, file: string | undefined):
     : [];
 }
 
+/** The option allowing identity providers at addresses outside the public internet. */
+const IDENTITY_PROVIDER_FLAG = '--identity-provider-address';
+
+/** `entries` when each is an address or CIDR block; an error naming `flag` and the first bad one otherwise. */
+function checkedAddresses(entries: readonly string[], flag: string): readonly string[] {
+  const problem = entries.map(checkAddressBlock).find((reason) => reason !== undefined);
+  if (problem !== undefined) {
+    throw new Error(`${flag}: ${problem}`);
+  }
+  return entries;
+}
+
 interface ResolvedKey {
   readonly key: Buffer;
   readonly source: KeySource;
@@ -460,7 +479,12 @@ async function startOnStorage(
   const domains = createDomainTable(control);
   const certificates = createCertificateTable(control);
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  const signInFlows = createSignInFlows({ key: control.sealer.deriveKey('sign-in-flow') });
+  const signInFlows = createSignInFlows({
+    key: control.sealer.deriveKey('sign-in-flow'),
+    allowedAddresses: checkedAddresses(options.identityProviderAddresses ?? [], IDENTITY_PROVIDER_FLAG),
+    allowHint: `identity providers are reached at public addresses only; if this provider is the operator's own, start portico serve with ${IDENTITY_PROVIDER_FLAG} <address> (or PORTICO_IDENTITY_PROVIDER_ADDRESS), docs/sign-in.md`,
+    logger: options.logger,
+  });
   const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
   const table = createSiteTable({
     control,

@@ -6,7 +6,8 @@
  * `Host` to the public host the proxy reports, which then picks the site by the same lookup as any `Host`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { checkAddressBlock, createAddressMatcher } from '../shared/address-blocks.js';
 import { normalizeAddress, noteForwardedFacts } from '../shared/forwarded.js';
 
 /** A host as `Host` may carry it: what the edge accepts for building URLs. */
@@ -16,20 +17,7 @@ const HOST_SYNTAX = /^[A-Za-z0-9.\-:[\]]+$/;
  * Checks one `--trusted-proxy` entry (an IPv4 or IPv6 address, or a CIDR block of either); returns why it
  * is not one, or undefined.
  */
-export function checkTrustedProxy(entry: string): string | undefined {
-  const [address = '', prefix, extra] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) {
-    return `${entry} is not an IP address or a CIDR block (such as 10.0.0.0/8 or fd00::/8)`;
-  }
-  if (prefix !== undefined) {
-    const bits = Number(prefix);
-    if (!/^\d{1,3}$/.test(prefix) || bits > (family === 4 ? 32 : 128)) {
-      return `${entry} has an invalid prefix length (0–${family === 4 ? 32 : 128})`;
-    }
-  }
-  return undefined;
-}
+export const checkTrustedProxy = checkAddressBlock;
 
 /**
  * Blocks wider than this many leading bits (IPv4 /8, IPv6 /7: `fc00::/7` is every private IPv6 address)
@@ -82,24 +70,6 @@ export function publicPortWarning(
   return undefined;
 }
 
-/** The listed proxies as a matcher; entries must have passed {@link checkTrustedProxy}. */
-function createMatcher(entries: readonly string[]): (address: string) => boolean {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.split('/');
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) {
-      list.addAddress(address, type);
-    } else {
-      list.addSubnet(address, Number(prefix), type);
-    }
-  }
-  return (address) => {
-    const family = isIP(address);
-    return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
-  };
-}
-
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -111,7 +81,7 @@ export function trustForwardedFields(entries: readonly string[], listener: Liste
   if (problem !== undefined) {
     throw new Error(`--trusted-proxy: ${problem}`);
   }
-  const isTrusted = createMatcher(entries);
+  const isTrusted = createAddressMatcher(entries);
   return (req, res) => {
     if (isTrusted(normalizeAddress(req.socket.remoteAddress ?? ''))) {
       applyForwardedFields(req, isTrusted);

@@ -14,3 +14,17 @@ describe('portico serve --trusted-proxy and --public-port', () => {
     expect(run.stderr).not.toContain('--trusted-proxy');
   });
 });
+
+describe('portico serve --identity-provider-address', () => {
+  it('refuses an entry that is not an address or CIDR block, saying what to give, before starting', async () => {
+    const run = await runCli(
+      ['serve', '--identity-provider-address', '127.0.0.1,keycloak', '--data', '/nonexistent'],
+      60_000,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '--identity-provider-address: keycloak is not an IP address or a CIDR block',
+    );
+    expect(run.stderr).toContain('of the identity providers you run yourself');
+  });
+});

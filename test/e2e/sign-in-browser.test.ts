@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium('Sign-in browser tests'))('sign-in in Chromium', ()
 
   beforeAll(async () => {
     idp = await startOidcProvider();
-    t = await startTestService();
+    t = await startTestService({ extra: { identityProviderAddresses: ['127.0.0.1'] } });
     const config = {
       routes: [
         { route: '/reviews/*', allowedRoles: ['reviewer'] },

@@ -137,6 +137,8 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
         warn: (message) => warnings.push(message),
         error: (message) => warnings.push(message),
       },
+      // The provider runs on this machine's loopback, which sign-in refuses unless the operator allows it.
+      extra: { identityProviderAddresses: ['127.0.0.1'] },
     });
     await createSite('shop', oidcConfig(), { OKTA_ID: 'portico-okta', OKTA_SECRET: 'okta-secret' });
     await createSite('roles', oidcConfig({ rolesSource: '/api/GetRoles' }), {
@@ -630,6 +632,7 @@ describe('portico serve: sign-in with GitHub (OAuth 2 and the user API)', () => 
         githubUrl: github.url,
         githubApiUrl: github.apiUrl,
       },
+      extra: { identityProviderAddresses: ['127.0.0.1'] },
     });
     hosts.set('identity', IDENTITY_HOST);
     await createSite('octo', undefined, {});

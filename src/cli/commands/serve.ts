@@ -72,6 +72,7 @@ interface ServeFlags extends HttpsFlags {
   accessLog?: string;
   newDatabase?: boolean;
   trustedProxy?: string[];
+  identityProviderAddress?: string[];
   publicHttps?: boolean;
   publicPort?: number;
 }
@@ -88,6 +89,8 @@ Environment:
   PORTICO_DATABASE_URL            as --database-url
   PORTICO_REDIS_URL               as --redis-url
   PORTICO_TRUSTED_PROXY           as --trusted-proxy (comma-separated)
+  PORTICO_IDENTITY_PROVIDER_ADDRESS
+                                  as --identity-provider-address (comma-separated)
   PORTICO_GITHUB_CLIENT_ID, PORTICO_GITHUB_CLIENT_SECRET
                                   the preconfigured github sign-in (a GitHub OAuth app)
   PORTICO_GITHUB_URL, PORTICO_GITHUB_API_URL
@@ -193,6 +196,11 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
       collectTrustedProxies,
     )
     .option(
+      '--identity-provider-address <ip|cidr>[,…]',
+      "loopback or private addresses where sites' identity providers may be reached (your own Keycloak on this host or network); others only at public addresses (default: PORTICO_IDENTITY_PROVIDER_ADDRESS)",
+      collectProviderAddresses,
+    )
+    .option(
       '--public-https',
       'the sites are reached over HTTPS through a proxy in front: URLs built outside a request (links, invitations, sign-in callbacks) use https://',
     )
@@ -273,6 +281,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     functionsNetwork: flags.functionsNetwork,
     ...(https === undefined ? {} : { https }),
     trustedProxies: flags.trustedProxy ?? trustedProxiesFromEnv(process.env.PORTICO_TRUSTED_PROXY),
+    identityProviderAddresses:
+      flags.identityProviderAddress ??
+      providerAddressesFromEnv(process.env.PORTICO_IDENTITY_PROVIDER_ADDRESS),
     ...publicOriginFromFlags(flags),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
     metrics: flags.metrics,
@@ -340,7 +351,10 @@ function parsePublicPort(value: string): number {
 
 /** Adds the entries of one `--trusted-proxy` (comma-separated, repeatable) to those of the previous ones. */
 function collectTrustedProxies(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...splitTrustedProxies(value, '--trusted-proxy', InvalidArgumentError)];
+  return [
+    ...(previous ?? []),
+    ...splitAddresses(value, '--trusted-proxy', InvalidArgumentError, TRUSTED_PROXY_FIX),
+  ];
 }
 
 /** The entries of PORTICO_TRUSTED_PROXY; an invalid one refuses the start. */
@@ -348,8 +362,29 @@ function trustedProxiesFromEnv(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') {
     return [];
   }
-  return splitTrustedProxies(value, 'PORTICO_TRUSTED_PROXY', UsageError);
+  return splitAddresses(value, 'PORTICO_TRUSTED_PROXY', UsageError, TRUSTED_PROXY_FIX);
 }
+
+/** Adds the entries of one `--identity-provider-address` (comma-separated, repeatable). */
+function collectProviderAddresses(value: string, previous: string[] | undefined): string[] {
+  return [
+    ...(previous ?? []),
+    ...splitAddresses(value, '--identity-provider-address', InvalidArgumentError, PROVIDER_ADDRESS_FIX),
+  ];
+}
+
+/** The entries of PORTICO_IDENTITY_PROVIDER_ADDRESS; an invalid one refuses the start. */
+function providerAddressesFromEnv(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') {
+    return [];
+  }
+  return splitAddresses(value, 'PORTICO_IDENTITY_PROVIDER_ADDRESS', UsageError, PROVIDER_ADDRESS_FIX);
+}
+
+const TRUSTED_PROXY_FIX =
+  'Give the addresses (or CIDR blocks) your reverse proxies connect from, comma-separated, e.g. 127.0.0.1,10.0.0.0/8.';
+const PROVIDER_ADDRESS_FIX =
+  'Give the addresses (or CIDR blocks) of the identity providers you run yourself, comma-separated, e.g. 127.0.0.1,10.0.5.0/24.';
 
 class UsageError extends PorticoError {
   constructor(message: string) {
@@ -357,10 +392,11 @@ class UsageError extends PorticoError {
   }
 }
 
-function splitTrustedProxies(
+function splitAddresses(
   value: string,
   source: string,
   Refusal: new (message: string) => Error,
+  fix: string,
 ): string[] {
   const entries = value
     .split(',')
@@ -369,9 +405,7 @@ function splitTrustedProxies(
     .filter((entry) => entry !== '');
   const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
   if (problem !== undefined || entries.length === 0) {
-    throw new Refusal(
-      `${source}: ${problem ?? 'no address given'}. Give the addresses (or CIDR blocks) your reverse proxies connect from, comma-separated, e.g. 127.0.0.1,10.0.0.0/8.`,
-    );
+    throw new Refusal(`${source}: ${problem ?? 'no address given'}. ${fix}`);
   }
   return entries;
 }

@@ -5,14 +5,22 @@
  * user through its API. Errors become answers that say what went wrong, never an exception.
  * openid-client (and jose with it) is imported on the first sign-in, not when the edge loads, so that
  * `portico start` and sites without providers never load it (docs/decisions/0024-lazy-cli.md).
+ * Every request to a provider goes through `_provider-fetch.ts`: public addresses only, unless the
+ * operator allows others (decision 0092). A visitor learns only that the provider cannot be reached,
+ * whatever the reason (refused address, closed port, failing server); the log says which.
  */
 import { createHash } from 'node:crypto';
 import type * as OpenIdClient from 'openid-client';
-import { errorMessage } from '../../../shared/guards.js';
+import type { Agent } from 'undici';
+import { createAddressMatcher } from '../../../shared/address-blocks.js';
+import { errorChain, errorMessage } from '../../../shared/guards.js';
+import type { Logger } from '../../../shared/logger.js';
+import { createPublicAgent, RefusedAddressError } from '../../../shared/public-agent.js';
 import { openJson, sealJson } from '../../../shared/seal.js';
 import type { Claim } from '../../types.js';
 import { MAX_CLAIMS, MAX_USER_DETAILS_LENGTH } from '../constants.js';
 import { parseCookieHeader } from '../cookie-header.js';
+import { createProviderFetch, isLoopbackUrl, type ProviderFetch } from './_provider-fetch.js';
 import type { ProviderRegistration } from './registrations.js';
 
 /** The cookie holding an unfinished sign-in (state, nonce, PKCE verifier, where to return). */
@@ -32,6 +40,15 @@ export interface SignInFlowOptions {
   readonly key: Buffer;
   /** The clock in ms (tests pin it). */
   readonly now?: () => number;
+  /**
+   * Addresses and CIDR blocks outside the public internet where providers may be reached (a provider the
+   * operator runs on the host or a private network); every other such address is refused.
+   */
+  readonly allowedAddresses?: readonly string[];
+  /** How the operator allows a refused address, for the log (`<address>` is replaced by it). */
+  readonly allowHint?: string;
+  /** Where a provider that cannot be reached is reported, with why (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** A user as the provider describes them. */
@@ -112,6 +129,13 @@ function openIdClient(): Promise<Client> {
 /** Creates the flows of a service. */
 export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
   const now = options.now ?? Date.now;
+  const fetchProvider = providerFetchOf(options);
+  const unreachable = (provider: ProviderRegistration, origin: string, failure: unknown) => {
+    options.logger?.warn(
+      `sign-in with ${provider.name} on ${originOf(origin)}: the provider cannot be reached: ${explainFailure(failure)}`,
+    );
+    return `The provider ${provider.name} cannot be reached; try again later.`;
+  };
   const configurations = new Map<string, { at: number; config: Promise<OpenIdClient.Configuration> }>();
   const configurationOf = (provider: ProviderRegistration): Promise<OpenIdClient.Configuration> => {
     // A configuration holds the client's secret: it is reused only for the same secret, so a site naming
@@ -127,7 +151,7 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
     if (cached !== undefined && now() - cached.at < DISCOVERY_TTL_MS) {
       return cached.config;
     }
-    const config = openIdClient().then((client) => configure(client, provider));
+    const config = openIdClient().then((client) => configure(client, provider, fetchProvider));
     configurations.delete(key);
     configurations.set(key, { at: now(), config });
     if (configurations.size > MAX_CONFIGURATIONS) {
@@ -143,9 +167,7 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
       try {
         config = await configurationOf(provider);
       } catch (error) {
-        return {
-          error: `The provider ${provider.name} cannot be reached (${describe(error)}); try again later.`,
-        };
+        return { error: unreachable(provider, request.origin, error) };
       }
       const client = await openIdClient();
       const state: FlowState = {
@@ -199,12 +221,19 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
         );
       }
       const client = await openIdClient();
+      let config: OpenIdClient.Configuration;
       try {
-        const config = await configurationOf(provider);
-        const user = await redeem(client, provider, config, request.callbackUrl, state);
+        config = await configurationOf(provider);
+      } catch (failure) {
+        return refuse(502, unreachable(provider, request.origin, failure));
+      }
+      try {
+        const user = await redeem(client, provider, config, request.callbackUrl, state, fetchProvider);
         return { ok: true, user, returnTo: state.r };
       } catch (failure) {
-        return explain(client, provider, failure);
+        return (
+          explain(client, provider, failure) ?? refuse(502, unreachable(provider, request.origin, failure))
+        );
       }
     },
     clearCookie: (secure) => flowCookie('', 0, secure),
@@ -245,28 +274,42 @@ function readFlow(key: Buffer, cookieHeader: string | undefined, nowMs: number):
     : undefined;
 }
 
-/** HTTP is allowed for providers on this machine only (test and development servers). */
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.endsWith('.localhost');
+/** The provider fetch of a service: one public-only agent, made on the first sign-in. */
+function providerFetchOf(options: SignInFlowOptions): ProviderFetch {
+  const isAllowed = createAddressMatcher(options.allowedAddresses ?? []);
+  const hint = options.allowHint ?? 'the operator may allow <address>';
+  let agent: Agent | undefined;
+  return createProviderFetch(() => {
+    agent ??= createPublicAgent({ isAllowed, hint });
+    return agent;
+  }, PROVIDER_TIMEOUT_MS);
 }
 
-function timeoutFetch(): OpenIdClient.CustomFetch {
-  return (url, init) =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) } as RequestInit);
+/**
+ * The operator's account of a failure: the refused address and how to allow it, else every cause
+ * (`something went wrong: fetch failed: connect ECONNREFUSED 127.0.0.1:9`).
+ */
+function explainFailure(failure: unknown): string {
+  const chain = errorChain(failure);
+  const refused = chain.find((error) => error instanceof RefusedAddressError);
+  return refused?.message ?? chain.map((error) => error.message).join(': ');
 }
 
 async function configure(
   client: Client,
   provider: ProviderRegistration,
+  fetchProvider: ProviderFetch,
 ): Promise<OpenIdClient.Configuration> {
   const protocol = provider.protocol;
   const auth = client.ClientSecretPost(provider.clientSecret);
+  const customFetch = fetchProvider as OpenIdClient.CustomFetch;
   if (protocol.kind === 'oidc' && protocol.discoveryUrl !== undefined) {
-    const insecure = isLoopback(protocol.discoveryUrl);
+    // openid-client allows HTTP for a whole configuration or not at all; the provider fetch then refuses
+    // HTTP to every host not named as this machine, so a discovery document cannot widen it.
+    const insecure = isLoopbackUrl(protocol.discoveryUrl);
     return client.discovery(new URL(protocol.discoveryUrl), provider.clientId, undefined, auth, {
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
-      [client.customFetch]: timeoutFetch(),
+      [client.customFetch]: customFetch,
       timeout: PROVIDER_TIMEOUT_MS / 1000,
     });
   }
@@ -288,8 +331,8 @@ async function configure(
       ? client.ClientSecretBasic(provider.clientSecret)
       : auth;
   const config = new client.Configuration(metadata, provider.clientId, undefined, tokenAuth);
-  config[client.customFetch] = timeoutFetch();
-  if (isLoopback(metadata.token_endpoint ?? metadata.issuer)) {
+  config[client.customFetch] = customFetch;
+  if (isLoopbackUrl(metadata.token_endpoint ?? metadata.issuer)) {
     client.allowInsecureRequests(config);
   }
   return config;
@@ -301,13 +344,14 @@ async function redeem(
   config: OpenIdClient.Configuration,
   callbackUrl: URL,
   state: FlowState,
+  fetchProvider: ProviderFetch,
 ): Promise<ProviderUser> {
   if (provider.protocol.kind === 'oauth2') {
     const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: state.v,
       expectedState: state.s,
     });
-    return apiUser(provider.protocol, tokens.access_token, provider);
+    return apiUser(provider.protocol, tokens.access_token, provider, fetchProvider);
   }
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: state.v,
@@ -336,14 +380,14 @@ async function apiUser(
   protocol: Extract<ProviderRegistration['protocol'], { kind: 'oauth2' }>,
   accessToken: string,
   provider: ProviderRegistration,
+  fetchProvider: ProviderFetch,
 ): Promise<ProviderUser> {
-  const response = await fetch(protocol.userUrl, {
+  const response = await fetchProvider(protocol.userUrl, {
     headers: {
       authorization: `Bearer ${accessToken}`,
       accept: 'application/json',
       'user-agent': 'Portico',
     },
-    signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
   });
   if (!response.ok) {
     throw new ProviderAnswerError(`its user API answered ${response.status}`);
@@ -438,8 +482,27 @@ function refuse(status: 400 | 401 | 502, message: string): FinishOutcome {
   return { ok: false, status, message };
 }
 
-/** A failed redemption as an answer: the caller's fault (400), the provider's refusal (401), or no answer (502). */
-function explain(client: Client, provider: ProviderRegistration, failure: unknown): FinishOutcome {
+/**
+ * OAuth error codes of a provider that answered something other than an answer (an error status, not
+ * JSON) or nothing in time: unreachable, like one that cannot be connected to, so that a visitor cannot
+ * tell an open port from a closed one.
+ */
+const UNREACHABLE_CODES = new Set([
+  'OAUTH_RESPONSE_IS_NOT_CONFORM',
+  'OAUTH_RESPONSE_IS_NOT_JSON',
+  'OAUTH_TIMEOUT',
+  'OAUTH_ABORT',
+]);
+
+/**
+ * A failed redemption as an answer: the caller's fault (400), the provider's refusal (401), an answer
+ * without the user (502); undefined when the provider cannot be reached (the caller answers that).
+ */
+function explain(
+  client: Client,
+  provider: ProviderRegistration,
+  failure: unknown,
+): FinishOutcome | undefined {
   // GitHub answers a refused code with 200 and an OAuth error body, which the client reports as a cause.
   const oauthError = failure instanceof client.ResponseBodyError ? failure.error : errorInCauses(failure);
   if (oauthError !== undefined) {
@@ -449,16 +512,13 @@ function explain(client: Client, provider: ProviderRegistration, failure: unknow
     return refuse(502, `${provider.name} could not tell who signed in: ${failure.message}.`);
   }
   const code = (failure as { code?: unknown }).code;
-  if (typeof code === 'string' && code.startsWith('OAUTH_')) {
+  if (typeof code === 'string' && code.startsWith('OAUTH_') && !UNREACHABLE_CODES.has(code)) {
     return refuse(
       400,
-      `The answer of ${provider.name} failed a check (${printable(describe(failure))}); sign in again.`,
+      `The answer of ${provider.name} failed a check (${printable(errorMessage(failure))}); sign in again.`,
     );
   }
-  return refuse(
-    502,
-    `${provider.name} cannot be reached (${printable(describe(failure))}); try again later.`,
-  );
+  return undefined;
 }
 
 /** The OAuth `error` of a response body somewhere in a failure's causes. */
@@ -472,10 +532,6 @@ function errorInCauses(failure: unknown): string | undefined {
     current = cause;
   }
   return undefined;
-}
-
-function describe(error: unknown): string {
-  return errorMessage(error);
 }
 
 /** A provider's text, cut short and without control characters, for a message. */

@@ -1,8 +1,11 @@
 /**
- * Which addresses the install guard (`install-guard.ts`, decision 0074) keeps npm from: the server's
- * loopback, link-local (the cloud metadata service) and unspecified addresses, and the server's own
- * addresses. An IPv6 address can carry an IPv4 address (`::ffff:7f00:1` is 127.0.0.1, `64:ff9b::a9fe:a9fe`
- * is 169.254.169.254 behind a NAT64 gateway), so the IPv4 address inside it is checked as well, by the same
+ * Kinds of addresses a tenant may not send the server's own requests to. The install guard
+ * (`control-plane/install-guard.ts`, decision 0074) keeps npm from the server's loopback, link-local (the
+ * cloud metadata service) and unspecified addresses, and the server's own addresses
+ * ({@link forbiddenAddress}); sign-in with a site's identity provider (decision 0092) reaches public
+ * addresses only ({@link nonPublicAddress}: private networks, unique-local, multicast and reserved too).
+ * An IPv6 address can carry an IPv4 address (`::ffff:7f00:1` is 127.0.0.1, `64:ff9b::a9fe:a9fe` is
+ * 169.254.169.254 behind a NAT64 gateway), so the IPv4 address inside it is checked as well, by the same
  * rules (decision 0082).
  */
 import { BlockList, isIP } from 'node:net';
@@ -41,6 +44,31 @@ const FORBIDDEN: readonly ForbiddenRange[] = [
     ['0.0.0.0', 8, 'ipv4'],
     ['::', 128, 'ipv6'],
   ]),
+];
+
+/** Beyond {@link FORBIDDEN}: what is not on the public internet, for {@link nonPublicAddress}. */
+const NON_PUBLIC: readonly ForbiddenRange[] = [
+  ...FORBIDDEN,
+  rangeOf('a private address', [
+    ['10.0.0.0', 8, 'ipv4'],
+    ['172.16.0.0', 12, 'ipv4'],
+    ['192.168.0.0', 16, 'ipv4'],
+    // Shared address space (carrier-grade NAT, VPN overlays such as Tailscale).
+    ['100.64.0.0', 10, 'ipv4'],
+    // IETF protocol assignments, Oracle Cloud's metadata service (192.0.0.192) among them.
+    ['192.0.0.0', 24, 'ipv4'],
+    // Benchmarking networks, used inside some data centres.
+    ['198.18.0.0', 15, 'ipv4'],
+  ]),
+  rangeOf('a unique-local address (a private network)', [
+    ['fc00::', 7, 'ipv6'],
+    ['fec0::', 10, 'ipv6'],
+  ]),
+  rangeOf('a multicast address', [
+    ['224.0.0.0', 4, 'ipv4'],
+    ['ff00::', 8, 'ipv6'],
+  ]),
+  rangeOf('a reserved or broadcast address', [['240.0.0.0', 4, 'ipv4']]),
 ];
 
 const OWN = "one of the server's own addresses";
@@ -85,16 +113,36 @@ function embedding(prefix: string, bits: number, at: readonly (readonly number[]
  * @example forbiddenAddress('::ffff:7f00:1') // 'a loopback address, the server itself (127.0.0.1, written as IPv6)'
  */
 export function forbiddenAddress(address: string, own: ReadonlySet<string> = new Set()): string | undefined {
+  return refusal(address, FORBIDDEN, own);
+}
+
+/**
+ * Why `address` is not a public internet address, or undefined: what {@link forbiddenAddress} refuses,
+ * and private (RFC 1918, shared address space), unique-local, multicast and reserved addresses, also when
+ * an IPv6 address carries one. Sign-in reaches identity providers only at public addresses unless the
+ * operator allows others (decision 0092).
+ *
+ * @example nonPublicAddress('10.1.2.3') // 'a private address'
+ */
+export function nonPublicAddress(address: string): string | undefined {
+  return refusal(address, NON_PUBLIC, new Set());
+}
+
+function refusal(
+  address: string,
+  ranges: readonly ForbiddenRange[],
+  own: ReadonlySet<string>,
+): string | undefined {
   const canonical = canonicalAddress(address);
   if (canonical === undefined) {
     return 'not an address Portico can read';
   }
-  const why = forbiddenAs(canonical, own);
+  const why = forbiddenAs(canonical, ranges, own);
   if (why !== undefined || isIP(canonical) === 4) {
     return why;
   }
   for (const ipv4 of embeddedIPv4(canonical)) {
-    const inner = forbiddenAs(ipv4, own);
+    const inner = forbiddenAs(ipv4, ranges, own);
     if (inner !== undefined) {
       return `${inner} (${ipv4}, written as IPv6)`;
     }
@@ -121,9 +169,13 @@ export function canonicalAddress(address: string): string | undefined {
 }
 
 /** Why `address` (canonical) itself may not be reached. */
-function forbiddenAs(address: string, own: ReadonlySet<string>): string | undefined {
+function forbiddenAs(
+  address: string,
+  ranges: readonly ForbiddenRange[],
+  own: ReadonlySet<string>,
+): string | undefined {
   const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-  const range = FORBIDDEN.find(({ list }) => list.check(address, family));
+  const range = ranges.find(({ list }) => list.check(address, family));
   if (range !== undefined) {
     return range.why;
   }

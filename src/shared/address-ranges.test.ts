@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, forbiddenAddress } from './install-address.js';
+import { canonicalAddress, forbiddenAddress, nonPublicAddress } from './address-ranges.js';
 
 const LOOPBACK = 'a loopback address, the server itself';
 const METADATA = 'a link-local address (the cloud metadata service)';
@@ -73,5 +73,47 @@ describe('forbidden addresses of the install guard', () => {
     expect(canonicalAddress('0:0:0:0:0:FFFF:192.0.2.2')).toBe('::ffff:c000:202');
     expect(canonicalAddress('192.0.2.2')).toBe('192.0.2.2');
     expect(canonicalAddress('not-an-address')).toBeUndefined();
+  });
+});
+
+/** @see decision 0092: a site's identity provider made the server fetch its own loopback and private network. */
+describe('public addresses only, for identity providers', () => {
+  it('refuses what the install guard refuses, and private, unique-local, multicast and reserved addresses', () => {
+    const cases: Record<string, string> = {
+      '127.0.0.1': LOOPBACK,
+      '::1': LOOPBACK,
+      '169.254.169.254': METADATA,
+      '0.0.0.0': UNSPECIFIED,
+      '10.1.2.3': 'a private address',
+      '172.31.255.1': 'a private address',
+      '192.168.1.1': 'a private address',
+      '100.64.0.1': 'a private address',
+      '192.0.0.192': 'a private address',
+      'fd12:3456::1': 'a unique-local address (a private network)',
+      'fc00::1': 'a unique-local address (a private network)',
+      '224.0.0.1': 'a multicast address',
+      'ff02::1': 'a multicast address',
+      '255.255.255.255': 'a reserved or broadcast address',
+      '64:ff9b::c0a8:101': 'a private address (192.168.1.1, written as IPv6)',
+      '2002:a00:1::1': 'a private address (10.0.0.1, written as IPv6)',
+    };
+    for (const [address, why] of Object.entries(cases)) {
+      expect(nonPublicAddress(address), address).toBe(why);
+    }
+    // IPv4-mapped: Node's BlockList matches them with the IPv4 rules directly.
+    expect(nonPublicAddress('::ffff:10.0.0.1')).toMatch(/^a private address/);
+    expect(nonPublicAddress('::ffff:7f00:1')).toMatch(/^a loopback address/);
+  });
+
+  it('reaches public addresses, IPv4 inside IPv6 too', () => {
+    for (const address of [
+      '8.8.8.8',
+      '172.32.0.1',
+      '2606:4700::1111',
+      '::ffff:808:808',
+      '64:ff9b::808:808',
+    ]) {
+      expect(nonPublicAddress(address), address).toBeUndefined();
+    }
   });
 });
