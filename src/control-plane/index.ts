@@ -87,7 +87,6 @@ export {
   acceptInvitation,
   findInvitationProvider,
   identityKey,
-  loadIdentityEpochs,
   loadRoleDirectory,
   purgeUser,
   type RoleDirectory,

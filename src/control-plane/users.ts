@@ -511,21 +511,6 @@ export async function loadRoleDirectory(
   ]);
 }
 
-/** How many times each site forgot each identity, by site id, then by {@link identityKey}. */
-export async function loadIdentityEpochs(
-  ctx: ControlContext,
-  siteIds?: readonly string[],
-): Promise<Map<string, Map<string, number>>> {
-  let query = ctx.db.selectFrom('identity_epochs').selectAll();
-  if (siteIds !== undefined) {
-    if (siteIds.length === 0) {
-      return new Map();
-    }
-    query = query.where('site_id', 'in', siteIds);
-  }
-  return bySite(await query.execute(), siteIds, (row) => [row.identity, row.epoch]);
-}
-
 /**
  * `rows` of several sites as one map per site (each of `siteIds` present, empty when it has no row),
  * keyed and valued by `entry`.

@@ -222,7 +222,6 @@ function createSignIn(
         provider,
         userDetails,
         subject,
-        epoch: deps.roles.epochOf(entry.siteId, provider, userDetails),
       }),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });

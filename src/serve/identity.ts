@@ -12,7 +12,6 @@ import {
   findInvitationProvider,
   getSite,
   identityKey,
-  loadIdentityEpochs,
   loadRoleDirectory,
   loadSignedOutSessions,
   purgeUser,
@@ -44,8 +43,6 @@ export interface RoleCache {
   rolesOf(siteId: string, provider: string, userDetails: string): readonly string[];
   /** True when a session of the site was signed out before it expired. */
   isSignedOut(siteId: string, sessionId: string): boolean;
-  /** How many times the site forgot the identity (removed or purged), a part of its `userId`. */
-  epochOf(siteId: string, provider: string, userDetails: string): number;
   /** Reads the users and signed-out sessions of the given sites again (of every site when omitted). */
   reload(siteIds?: readonly string[]): Promise<void>;
 }
@@ -54,22 +51,17 @@ export interface RoleCache {
 export function createRoleCache(control: ControlContext): RoleCache {
   let directory: RoleDirectory = new Map();
   let signedOut = new Map<string, Set<string>>();
-  let epochs = new Map<string, Map<string, number>>();
   return {
     rolesOf: (siteId, provider, userDetails) =>
       directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? NO_ROLES,
     isSignedOut: (siteId, sessionId) => signedOut.get(siteId)?.has(sessionId) ?? false,
-    epochOf: (siteId, provider, userDetails) =>
-      epochs.get(siteId)?.get(identityKey(provider, userDetails)) ?? 0,
     async reload(siteIds) {
-      const [users, sessions, forgotten] = await Promise.all([
+      const [users, sessions] = await Promise.all([
         loadRoleDirectory(control, siteIds),
         loadSignedOutSessions(control, siteIds),
-        loadIdentityEpochs(control, siteIds),
       ]);
       directory = siteIds === undefined ? users : new Map([...directory, ...users]);
       signedOut = siteIds === undefined ? sessions : new Map([...signedOut, ...sessions]);
-      epochs = siteIds === undefined ? forgotten : new Map([...epochs, ...forgotten]);
     },
   };
 }

@@ -35,11 +35,11 @@ describe('openDatabase', () => {
     const created = await openDatabase(location);
     expect(created.upgraded).toEqual([]);
     // As a database of the version before the last migration.
-    await sql`drop table identity_subjects`.execute(created.db);
-    await sql`delete from kysely_migration where name = '0014-identity-subjects'`.execute(created.db);
+    await sql`alter table identity_subjects drop column epoch`.execute(created.db);
+    await sql`delete from kysely_migration where name = '0015-identity-subject-epochs'`.execute(created.db);
     await created.close();
     const upgraded = await openDatabase(location);
-    expect(upgraded.upgraded).toEqual(['0014-identity-subjects']);
+    expect(upgraded.upgraded).toEqual(['0015-identity-subject-epochs']);
     await upgraded.close();
     const current = await openDatabase(location);
     expect(current.upgraded).toEqual([]);

@@ -76,6 +76,12 @@ export interface IdentitySubjectsTable {
   user_details: string;
   user_id: string;
   created_at: string;
+  /**
+   * The identity's epoch (`identity_epochs`) when the account claimed `user_id`, or when its name last
+   * changed (migration 0015): a claim older than the epoch of its `user_details` is forgotten. `null`: made
+   * by a node of the version before 0015, taken to be of the identity's current epoch.
+   */
+  epoch: number | null;
 }
 
 /** A content an uploading deployment was sent (migration 0011). */

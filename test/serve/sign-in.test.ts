@@ -7,8 +7,10 @@
  * SQLite, a real functions host.
  * @see spec/swa-behaviour.md §2; issue 6
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/storage/index.js';
 import { writeApp } from '../helpers/app.js';
 import { startGithub, type TestGithub } from '../helpers/github.js';
 import {
@@ -348,6 +350,34 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       await b.signInAtProvider(page, 'pat');
     }
     const after = (await me(b, 'shop'))?.userId;
+    expect(after).toMatch(/^[0-9a-f]{32}$/);
+    expect(after).not.toBe(before);
+  });
+
+  it('makes a new user of someone an older node purged, although that node left the account its claim', async () => {
+    // @see the upgrade tester's report: a node from before migration 0014 purges by moving the epoch on
+    // alone; a node of this version beside it kept giving the account its old userId.
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'frank');
+    const before = (await me(b, 'shop'))?.userId;
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    const shared = await openDatabase({ dialect: 'sqlite', file: join(t.dataDir, 'portico.db') });
+    try {
+      const site = await shared.db
+        .selectFrom('sites')
+        .select('id')
+        .where('name', '=', 'shop')
+        .executeTakeFirstOrThrow();
+      await shared.db
+        .insertInto('identity_epochs')
+        .values({ site_id: site.id, identity: 'okta\nfrank@example.com', epoch: 1 })
+        .execute();
+    } finally {
+      await shared.close();
+    }
+    const again = browser();
+    await signIn(again, 'shop', 'okta', 'frank');
+    const after = (await me(again, 'shop'))?.userId;
     expect(after).toMatch(/^[0-9a-f]{32}$/);
     expect(after).not.toBe(before);
   });

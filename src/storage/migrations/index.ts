@@ -14,6 +14,7 @@ import * as deploymentUploads from './0011-deployment-uploads.js';
 import * as identityEpochs from './0012-identity-epochs.js';
 import * as siteTags from './0013-site-tags.js';
 import * as identitySubjects from './0014-identity-subjects.js';
+import * as identitySubjectEpochs from './0015-identity-subject-epochs.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0012-identity-epochs': identityEpochs,
   '0013-site-tags': siteTags,
   '0014-identity-subjects': identitySubjects,
+  '0015-identity-subject-epochs': identitySubjectEpochs,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
