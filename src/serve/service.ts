@@ -555,15 +555,19 @@ async function startOnStorage(
     edge: edgeHandler,
     beforeSites: domains.redirectToDefault,
   };
-  const serviceCertificate = options.https?.certFile !== undefined;
+  let secureEdge: HttpsEdge | undefined;
   const plainStep = createPlainHttpStep({
     ...(options.https === undefined
       ? {}
       : {
           httpsPort: () => httpsPort ?? 443,
           keyAuthorization: certificates.keyAuthorization,
-          // Without the service certificate, only custom domains with their own answer over HTTPS.
-          hasCertificate: (hostname) => serviceCertificate || certificates.forHost(hostname) !== undefined,
+          // Only hosts a site (or sign-in) is served at: never a Location made of any Host a client sends.
+          serves: (host, hostname) => hostname === identityHostname || sites.resolveSite(host) !== undefined,
+          // Only to an HTTPS that has a certificate for the host: the service certificate when it covers
+          // the name, else the domain's own (a Ready domain whose ACME orders fail stays on plain HTTP).
+          hasCertificate: (hostname) =>
+            secureEdge?.covers(hostname) === true || certificates.forHost(hostname) !== undefined,
         }),
     logger: options.logger,
   });
@@ -602,7 +606,6 @@ async function startOnStorage(
     });
     return Promise.race([loaded, patience]).finally(() => clearTimeout(timer));
   };
-  let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
     gate.wrap(
       operations.admin(

@@ -291,7 +291,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     const redirected =
       https?.certFile === undefined
         ? 'custom domains with a certificate redirect from plain HTTP to it'
-        : 'plain HTTP redirects to it';
+        : 'plain HTTP redirects to it the hosts it has a certificate for';
     process.stdout.write(`HTTPS on port ${service.httpsPort}; ${redirected}\n`);
   }
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
