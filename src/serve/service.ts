@@ -67,6 +67,7 @@ import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
 import { followLinkedGateways } from './link-addresses.js';
+import { createLinkProof } from './link-proof.js';
 import {
   checkPostgresHistory,
   checkSqliteHistory,
@@ -450,9 +451,11 @@ async function startOnStorage(
     logger: options.logger,
     ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
+  const linkProof = createLinkProof(control.sealer.deriveKey('function-app-link-proof'));
   const functionApps = createFunctionAppTable({
     control,
     tokens,
+    linkProof,
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
     sandbox,
@@ -472,6 +475,7 @@ async function startOnStorage(
     announce: async () => bus?.announce(),
     linked: {
       tokens,
+      linkProof,
       loopbackOrigin: () =>
         `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
       // The address a call over the listener would come from (a host name resolves to loopback).
