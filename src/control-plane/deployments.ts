@@ -26,6 +26,7 @@ import {
   sweepUnusedContents,
 } from './content.js';
 import { type ControlContext, recordChange } from './context.js';
+import { PREVIOUS_KEEPS_SERVING, restateFailure, restateFailureMessage } from './deploy-failure.js';
 import { createDeployLog, type DeployLog } from './deploy-log.js';
 import { type Environment, ensureEnvironment, getEnvironment } from './environments.js';
 import {
@@ -342,11 +343,11 @@ async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deplo
   await checkLinkOrDiscard(ctx, deployment);
   const live = await findLiveTwin(ctx, deployment);
   if (live !== undefined) {
-    return settle(ctx, id, () => commitUnchanged(ctx, site, deployment, live));
+    return settle(ctx, deployment, () => commitUnchanged(ctx, site, deployment, live));
   }
   const staging = await stageDeployment(ctx, id, deployment.manifest);
   const log = createDeployLog(ctx, id);
-  return settle(ctx, id, async () => {
+  return settle(ctx, deployment, async () => {
     try {
       const checked = await checkStaged(ctx, site, staging, deployment.manifest, log);
       await publishFolder(staging, deploymentFolder(ctx, id));
@@ -361,17 +362,20 @@ async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deplo
 /** Runs the end of a commit: a failure marks the deployment Failed; either way the outcome is published. */
 async function settle(
   ctx: ControlContext,
-  id: string,
+  deployment: Deployment,
   commit: () => Promise<Deployment>,
 ): Promise<Deployment> {
+  const id = deployment.id;
   try {
     const live = await commit();
     publishEvent('deploy', () => ({ outcome: 'succeeded' }));
     return live;
-  } catch (error) {
-    await markFailed(ctx, id, error);
+  } catch (caught) {
+    // "The previous deployment keeps serving" only where one does (a first deploy that fails has none).
+    const live = await hasLiveDeployment(ctx, deployment.environmentId);
+    await markFailed(ctx, id, caught, live);
     publishEvent('deploy', () => ({ outcome: 'failed' }));
-    throw error;
+    throw restateFailure(caught, live);
   } finally {
     forgetListedContents(ctx, id);
     await ctx.db.deleteFrom('deployment_uploads').where('deployment_id', '=', id).execute();
@@ -475,7 +479,7 @@ async function checkConfig(
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     throw new PorticoError(
       'DEPLOY_CONFIG_INVALID',
-      `The deploy was rejected because staticwebapp.config.json is invalid; the previous deployment keeps serving:\n${formatDiagnostics(inUpload(errors, appDir))}`,
+      `The deploy was rejected because staticwebapp.config.json is invalid; ${PREVIOUS_KEEPS_SERVING}:\n${formatDiagnostics(inUpload(errors, appDir))}`,
       { details: errors.map((d) => ({ path: d.path, message: d.message })) },
     );
   }
@@ -565,15 +569,30 @@ async function activate(
   };
 }
 
-async function markFailed(ctx: ControlContext, id: string, error: unknown): Promise<void> {
+/** True when the environment has a live deployment (true when that cannot be read: the usual case). */
+async function hasLiveDeployment(ctx: ControlContext, environmentId: string): Promise<boolean> {
+  const env = await ctx.db
+    .selectFrom('environments')
+    .select('active_deployment_id')
+    .where('id', '=', environmentId)
+    .executeTakeFirst()
+    .catch(() => undefined);
+  return env === undefined || env.active_deployment_id !== null;
+}
+
+async function markFailed(ctx: ControlContext, id: string, error: unknown, live: boolean): Promise<void> {
   // A system error's message may name the server's files (ENOSPC, '/…/cache/…'): the deployment, which
   // the site's owner reads, keeps only that it failed; the server's log has the rest (docs/security.md).
   const message = isUserError(error)
     ? errorMessage(error)
-    : 'The deploy failed on the server (an internal error; its log has the details); the previous deployment keeps serving. Deploy again.';
+    : `The deploy failed on the server (an internal error; its log has the details); ${PREVIOUS_KEEPS_SERVING}. Deploy again.`;
   await ctx.db
     .updateTable('deployments')
-    .set({ status: 'Failed', error: message, completed_at: ctx.now().toISOString() })
+    .set({
+      status: 'Failed',
+      error: restateFailureMessage(message, live),
+      completed_at: ctx.now().toISOString(),
+    })
     .where('id', '=', id)
     .execute()
     .catch((cause: unknown) => ctx.logger.error(`cannot mark deployment ${id} failed: ${String(cause)}`));

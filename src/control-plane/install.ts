@@ -23,6 +23,7 @@ import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
 import { parseJsonText } from '../shared/json-text.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
+import { PREVIOUS_KEEPS_SERVING } from './deploy-failure.js';
 import { hasOperatorProxy, type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
 import {
   createNpmLog,
@@ -222,7 +223,7 @@ export async function installDependencies(
   if (failed && guard !== undefined && guard.refused.length > 0) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `Installing the API's dependencies failed: npm was sent to ${guard.refused.slice(0, 3).join('; ')}. A deployed API's .npmrc registries, package.json dependencies and package-lock.json \`resolved\` URLs (and what those registries answer) may not lead to the server's loopback or link-local addresses; the previous deployment keeps serving. Use a registry or git host others can reach, or deploy the API with its node_modules folder. Last output of npm:\n${npmLog.output().slice(-1500)}`,
+      `Installing the API's dependencies failed: npm was sent to ${guard.refused.slice(0, 3).join('; ')}. A deployed API's .npmrc registries, package.json dependencies and package-lock.json \`resolved\` URLs (and what those registries answer) may not lead to the server's loopback or link-local addresses; ${PREVIOUS_KEEPS_SERVING}. Use a registry or git host others can reach, or deploy the API with its node_modules folder. Last output of npm:\n${npmLog.output().slice(-1500)}`,
     );
   }
   if (failed) {
@@ -252,7 +253,7 @@ async function refuseLinksLeaving(apiDir: string): Promise<void> {
   if (leaving.length > 0) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `The API's dependencies point at folders outside the API (${leaving.slice(0, 5).join(', ')}); the previous deployment keeps serving. List them as registry or git dependencies, or deploy the API with its node_modules folder.`,
+      `The API's dependencies point at folders outside the API (${leaving.slice(0, 5).join(', ')}); ${PREVIOUS_KEEPS_SERVING}. List them as registry or git dependencies, or deploy the API with its node_modules folder.`,
     );
   }
 }

@@ -6,6 +6,7 @@
  * has the install's secrets taken out first ({@link createRedactor}).
  */
 import { countOf } from '../shared/count.js';
+import { PREVIOUS_KEEPS_SERVING } from './deploy-failure.js';
 
 /** At most one progress line per this interval, after the first. */
 export const PROGRESS_INTERVAL_MS = 2_000;
@@ -103,7 +104,7 @@ export function describeInstallFailure(why: string, output: string): string {
       ? ''
       : `\nThe server's npm does not trust the registry's TLS certificate (${certificate}): a proxy that inspects TLS, or a registry with a private CA. The operator of portico serve gives npm that CA's certificate with npm_config_cafile=<PEM file> in serve's environment (under /etc/ssl, /etc/pki or /etc/ca-certificates, which npm also sees in the functions sandbox); NODE_EXTRA_CA_CERTS does not reach the server's npm. A project may instead set ca= (the PEM text) for its registry in the API's .npmrc.`;
   const last = output === '' ? '(none)' : output.slice(-2000);
-  return `Installing the API's dependencies (npm install --omit=dev) ${why}; the previous deployment keeps serving. Fix package.json, or deploy the API with its dependencies installed for production (npm install --omit=dev in the API folder; node_modules not in its .funcignore): the server then installs nothing.${hint}\nLast output of npm:\n${last}`;
+  return `Installing the API's dependencies (npm install --omit=dev) ${why}; ${PREVIOUS_KEEPS_SERVING}. Fix package.json, or deploy the API with its dependencies installed for production (npm install --omit=dev in the API folder; node_modules not in its .funcignore): the server then installs nothing.${hint}\nLast output of npm:\n${last}`;
 }
 
 function describeCounts(resolved: number, fetched: number): string {

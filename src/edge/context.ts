@@ -88,7 +88,7 @@ function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): s
     return forwarded;
   }
   const host = req.headers.host;
-  if (host === undefined || !AUTHORITY.test(host)) {
+  if (host === undefined || !isAuthority(host)) {
     return listenerAuthority(req, serverHost);
   }
   // A port no URL can hold (`site.example:99999`, `:0`) is left out: the name still picked the site.
@@ -113,6 +113,18 @@ function listenerAuthority(req: IncomingMessage, serverHost: string): string {
  * port. `::1` without brackets is not one (`http://::1/` is no URL; redirects built from it failed).
  */
 const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * True for a Host value usable in a URL ({@link AUTHORITY}): a name or IPv4 address, or an IPv6 address in
+ * brackets, and an optional port; never userinfo (`a@b`), a path or spaces.
+ *
+ * @example
+ * isAuthority('site.example:8080') // true
+ * isAuthority('site.example:80@evil.example') // false
+ */
+export function isAuthority(host: string): boolean {
+  return AUTHORITY.test(host);
+}
 
 /** True for a Host (matching {@link AUTHORITY}) without a port or with one from 1 to 65535. Per request. */
 function hasUsablePort(host: string): boolean {

@@ -14,7 +14,7 @@ export {
   type SiteSignIn,
   sealValue,
 } from './auth/index.js';
-export type { PrincipalListener } from './context.js';
+export { isAuthority, type PrincipalListener } from './context.js';
 export {
   createDevServerSource,
   type DevServerSource,
@@ -36,6 +36,7 @@ export {
   sendProxyError,
   type UpgradeRefusal,
 } from './proxy/index.js';
+export { parseRequestTarget, type RequestTarget } from './request-target.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
 export {
   closeServer,

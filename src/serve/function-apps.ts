@@ -16,8 +16,10 @@ import {
   readFunctionContent,
   tokenIssuer,
 } from '../control-plane/index.js';
-import { createRequestId } from '../edge/index.js';
+import { createRequestId, parseRequestTarget } from '../edge/index.js';
 import type { Sandbox } from '../functions-host/index.js';
+import { isHttpsRequest, LINK_PROOF_FIELD } from '../shared/forwarded.js';
+import type { LinkProof } from './link-proof.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
 import type { TokenService } from './tokens.js';
 
@@ -49,6 +51,8 @@ export interface FunctionAppDeps {
   readonly idleMs: number;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
+  /** Tells Portico's own `/api` proxy from other callers (decision 0095). */
+  readonly linkProof: LinkProof;
 }
 
 const CLOCK_SKEW_SECONDS = 60;
@@ -142,19 +146,41 @@ async function serve(
       'This function app has no content yet; deploy it with portico functionapp create <name> --api <dir>.',
     );
   }
-  const host = req.headers['x-forwarded-host'];
   await runtime.api.forward(req, res, {
     pathAndQuery: req.url ?? '/',
-    originalUrl:
-      typeof req.headers['x-ms-original-url'] === 'string'
-        ? req.headers['x-ms-original-url']
-        : `${deps.control.publicUrl(runtime.app.hostname ?? '')}${req.url ?? '/'}`,
     requestId:
       typeof req.headers['x-ms-request-id'] === 'string' ? req.headers['x-ms-request-id'] : createRequestId(),
     ...(typeof verdict.prn === 'string' ? { principalHeader: verdict.prn } : {}),
-    forwardedHost: typeof host === 'string' ? host : (req.headers.host ?? ''),
-    forwardedProto: req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http',
+    ...forwardedFactsOf(req, deps.linkProof.verify(token ?? '', req.headers[LINK_PROOF_FIELD])),
   });
+}
+
+/**
+ * The scheme, host and URL the function is told of. Portico's own `/api` proxy (its proof checked) knows
+ * the visitor's request, which the function app's listener never saw: its fields are kept. Any other
+ * caller (one holding a copied token) chooses none of them: they come from its own connection, HTTPS by
+ * TLS or by a `--trusted-proxy` (decision 0095).
+ */
+function forwardedFactsOf(
+  req: IncomingMessage,
+  fromProxy: boolean,
+): { forwardedProto: 'http' | 'https'; forwardedHost: string; originalUrl: string } {
+  const proto = headerOf(req, 'x-forwarded-proto');
+  const host = headerOf(req, 'x-forwarded-host');
+  const url = headerOf(req, 'x-ms-original-url');
+  if (fromProxy && (proto === 'http' || proto === 'https') && host !== undefined && url !== undefined) {
+    return { forwardedProto: proto, forwardedHost: host, originalUrl: url };
+  }
+  const forwardedProto = isHttpsRequest(req) ? 'https' : 'http';
+  const forwardedHost = req.headers.host ?? '';
+  const target = parseRequestTarget(req.url);
+  const path = target.ok ? `${target.rawPath}${target.search}` : '/';
+  return { forwardedProto, forwardedHost, originalUrl: `${forwardedProto}://${forwardedHost}${path}` };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

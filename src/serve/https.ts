@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { SecureContext } from 'node:tls';
-import { createSecureEdgeServer } from '../edge/index.js';
+import { createSecureEdgeServer, isAuthority, parseRequestTarget } from '../edge/index.js';
 import { isHttpsRequest } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
@@ -35,6 +35,8 @@ export interface HttpsOptions {
 /** The HTTPS listener and the service certificate it watches. */
 export interface HttpsEdge {
   readonly server: HttpsServer;
+  /** True when the service certificate (`--tls-cert`) covers `hostname`; false without one. */
+  covers(hostname: string): boolean;
   close(): void;
 }
 
@@ -67,17 +69,26 @@ export function createHttpsEdge(
     }),
   });
   certificate?.onReload(({ cert, key }) => server.setSecureContext({ cert, key, minVersion: 'TLSv1.2' }));
-  return { server, close: () => certificate?.close() };
+  return {
+    server,
+    covers: (hostname) => certificate?.covers(hostname) === true,
+    close: () => certificate?.close(),
+  };
 }
 
 /**
  * What the plain listener does with a request for a site before the edge sees it: answers ACME
  * challenges (`keyAuthorization` looks the token up) and, with HTTPS on, redirects the rest (never the
- * challenges) for the hosts the HTTPS listener has a certificate for. Returns true when it answered.
+ * challenges) of the hosts the service serves and the HTTPS listener has a certificate for. A request
+ * whose Host is no valid authority answers 400; one for a host nothing serves, or that has no
+ * certificate, is left to the edge (its usual 404, or the site over plain HTTP). Returns true when it
+ * answered.
  */
 export function createPlainHttpStep(options: {
   readonly httpsPort?: () => number;
-  /** Whether HTTPS can answer for `hostname` (default: every host); the others stay on plain HTTP. */
+  /** Whether a site (or the identity host) is served at `host` (the `Host` field as sent). */
+  readonly serves?: (host: string, hostname: string) => boolean;
+  /** Whether HTTPS has a certificate covering `hostname` (default: every host); the others stay on plain HTTP. */
   readonly hasCertificate?: (hostname: string) => boolean;
   /** Looks an ACME challenge token up; absent when ACME is off (the path is then the site's). */
   readonly keyAuthorization?: (token: string) => Promise<string | undefined>;
@@ -89,17 +100,53 @@ export function createPlainHttpStep(options: {
       void answerChallenge(req, res, { keyAuthorization, logger: options.logger });
       return true;
     }
-    if (
-      options.httpsPort === undefined ||
-      isAcmeChallenge(req.url) ||
-      isHttpsRequest(req) ||
-      options.hasCertificate?.(hostname) === false
-    ) {
+    if (options.httpsPort === undefined || isAcmeChallenge(req.url) || isHttpsRequest(req)) {
       return false;
     }
-    redirectToHttps(hostname, req, res, options.httpsPort());
-    return true;
+    return redirectServed(hostname, req, res, { ...options, httpsPort: options.httpsPort });
   };
+}
+
+/** The redirect of {@link createPlainHttpStep}, for a request that is neither a challenge nor over HTTPS. */
+function redirectServed(
+  hostname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: {
+    readonly httpsPort: () => number;
+    readonly serves?: (host: string, hostname: string) => boolean;
+    readonly hasCertificate?: (hostname: string) => boolean;
+  },
+): boolean {
+  const host = req.headers.host;
+  if (host !== undefined && !isAuthority(host)) {
+    // Never echoed into a Location: `a.example:80@evil.example` would send the browser to evil.example.
+    sendBadRequest(res, 'the Host field is not a host name with an optional port');
+    return true;
+  }
+  if (
+    host === undefined ||
+    options.serves?.(host, hostname) === false ||
+    options.hasCertificate?.(hostname) === false
+  ) {
+    return false;
+  }
+  const target = parseRequestTarget(req.url);
+  if (!target.ok) {
+    sendBadRequest(res, target.reason);
+    return true;
+  }
+  redirectToHttps(res, {
+    hostname,
+    port: options.httpsPort(),
+    pathAndQuery: `${target.rawPath}${target.search}`,
+  });
+  return true;
+}
+
+function sendBadRequest(res: ServerResponse, reason: string): void {
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`Bad request: ${reason}.\n`);
 }
 
 async function answerChallenge(

@@ -11,9 +11,11 @@ import { DEFAULT_KEY_HEADER, type ResolvedLink, type ServingEntry } from '../con
 import { type ApiProxy, createApiProxy, type ProxyTarget, sendProxyError } from '../edge/index.js';
 import { subscriptionKeyDigest } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { LINK_PROOF_FIELD } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
 import { overlay } from '../shared/overlay.js';
+import type { LinkProof } from './link-proof.js';
 import { forwardInProcess, type InProcessGatewayOptions, type LocalGateways } from './linked-gateway.js';
 import type { TokenService } from './tokens.js';
 
@@ -30,6 +32,8 @@ export interface LinkedApiDeps {
   readonly publicUrl: (hostname: string) => string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Proves to a function app of this service that a call is this proxy's (decision 0095). */
+  readonly linkProof?: LinkProof;
 }
 
 /** The header a gateway link sends its subscription key in: APIM's default, lower-case as sent. */
@@ -40,6 +44,8 @@ interface Upstream {
   readonly hostHeader?: string;
   readonly audience: string;
   readonly subscriptionKey?: string;
+  /** For a function app of this service: the proof of a token, which vouches for the forwarded facts. */
+  readonly proofOf?: (token: string) => string;
 }
 
 function upstreamOf(link: ResolvedLink, deps: LinkedApiDeps): Upstream {
@@ -56,6 +62,7 @@ function upstreamOf(link: ResolvedLink, deps: LinkedApiDeps): Upstream {
         url: deps.loopbackOrigin(),
         hostHeader: link.hostname,
         audience: deps.publicUrl(link.hostname),
+        ...(deps.linkProof === undefined ? {} : { proofOf: deps.linkProof.sign }),
       };
     default:
       return { url: link.backendUrl, audience: new URL(link.backendUrl).origin };
@@ -100,12 +107,14 @@ function inProcessOptions(link: ResolvedLink, deps: LinkedApiDeps): InProcessGat
 const EXTRA_HEADERS_MAX = 256;
 
 /**
- * The fields a linked call adds (the token twice, and the link's subscription key), built once per token:
+ * The fields a linked call adds (the token twice, the link's subscription key, a function app's proof of
+ * the token), built once per token:
  * a token is reused for a minute for the same principal, and the key is the link's, fixed for this proxy
  * (a changed link builds a new proxy). A new token (expired, another principal, rotated keys) makes a new
  * list at once, since the list is found by the token itself.
  */
-function createExtraHeaders(subscriptionKey: string | undefined): (token: string) => readonly string[] {
+function createExtraHeaders(upstream: Upstream): (token: string) => readonly string[] {
+  const { subscriptionKey, proofOf } = upstream;
   const lists = new Map<string, readonly string[]>();
   return (token) => {
     let list = lists.get(token);
@@ -113,6 +122,9 @@ function createExtraHeaders(subscriptionKey: string | undefined): (token: string
       const built = ['authorization', `Bearer ${token}`, 'x-ms-auth-token', token];
       if (subscriptionKey !== undefined) {
         built.push(SUBSCRIPTION_KEY_HEADER, subscriptionKey);
+      }
+      if (proofOf !== undefined) {
+        built.push(LINK_PROOF_FIELD, proofOf(token));
       }
       list = Object.freeze(built);
       if (lists.size >= EXTRA_HEADERS_MAX) {
@@ -148,7 +160,7 @@ function createRoute(link: ResolvedLink, deps: LinkedApiDeps): Route {
     logger: deps.logger,
     ...(upstream.hostHeader === undefined ? {} : { hostHeader: upstream.hostHeader }),
   });
-  return { upstream, proxy, extraHeadersOf: createExtraHeaders(upstream.subscriptionKey) };
+  return { upstream, proxy, extraHeadersOf: createExtraHeaders(upstream) };
 }
 
 /**

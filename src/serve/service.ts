@@ -68,6 +68,7 @@ import { createRoleCache, siteSessionKey } from './identity.js';
 import { createIdentityHost, IDENTITY_HOST_LABEL } from './identity-host.js';
 import { SERVICE_KEY_FILE } from './key-file.js';
 import { followLinkedGateways } from './link-addresses.js';
+import { createLinkProof } from './link-proof.js';
 import {
   checkPostgresHistory,
   checkSqliteHistory,
@@ -469,9 +470,11 @@ async function startOnStorage(
     logger: options.logger,
     ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
+  const linkProof = createLinkProof(control.sealer.deriveKey('function-app-link-proof'));
   const functionApps = createFunctionAppTable({
     control,
     tokens,
+    linkProof,
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
     sandbox,
@@ -496,6 +499,7 @@ async function startOnStorage(
     announce: async () => bus?.announce(),
     linked: {
       tokens,
+      linkProof,
       loopbackOrigin: () =>
         `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${publicPort}`,
       // The address a call over the listener would come from (a host name resolves to loopback).
@@ -579,15 +583,19 @@ async function startOnStorage(
     edge: edgeHandler,
     beforeSites: domains.redirectToDefault,
   };
-  const serviceCertificate = options.https?.certFile !== undefined;
+  let secureEdge: HttpsEdge | undefined;
   const plainStep = createPlainHttpStep({
     ...(options.https === undefined
       ? {}
       : {
           httpsPort: () => httpsPort ?? 443,
           keyAuthorization: certificates.keyAuthorization,
-          // Without the service certificate, only custom domains with their own answer over HTTPS.
-          hasCertificate: (hostname) => serviceCertificate || certificates.forHost(hostname) !== undefined,
+          // Only hosts a site (or sign-in) is served at: never a Location made of any Host a client sends.
+          serves: (host, hostname) => hostname === identityHostname || sites.resolveSite(host) !== undefined,
+          // Only to an HTTPS that has a certificate for the host: the service certificate when it covers
+          // the name, else the domain's own (a Ready domain whose ACME orders fail stays on plain HTTP).
+          hasCertificate: (hostname) =>
+            secureEdge?.covers(hostname) === true || certificates.forHost(hostname) !== undefined,
         }),
     logger: options.logger,
   });
@@ -626,7 +634,6 @@ async function startOnStorage(
     });
     return Promise.race([loaded, patience]).finally(() => clearTimeout(timer));
   };
-  let secureEdge: HttpsEdge | undefined;
   const adminServer = createEdgeServer(
     gate.wrap(
       operations.admin(

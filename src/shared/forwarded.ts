@@ -48,6 +48,13 @@ export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
   'x-ssl-cert',
 ];
 
+/**
+ * The field in which Portico's `/api` proxy proves to a function app of this service that the call is its
+ * own (`serve/link-proof.ts`, decision 0095). Every proxy drops it, so it never reaches a backend or a
+ * function's code.
+ */
+export const LINK_PROOF_FIELD = 'x-portico-link-proof';
+
 /** The fields Portico writes itself on the way upstream: a client's copy never passes. */
 const VOUCHED_FIELDS: readonly string[] = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
 

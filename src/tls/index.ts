@@ -10,10 +10,12 @@ export {
 export {
   ACME_CHALLENGE_PREFIX,
   answerAcmeChallenge,
+  type HttpsTarget,
   isAcmeChallenge,
   redirectToHttps,
 } from './redirect.js';
 export {
+  certificateCovers,
   createContextFromPem,
   loadServiceCertificate,
   type ServiceCertificate,

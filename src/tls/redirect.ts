@@ -24,15 +24,23 @@ export function answerAcmeChallenge(
   res.end(answer ?? 'No such ACME challenge.\n');
 }
 
+/** Where {@link redirectToHttps} sends a request. */
+export interface HttpsTarget {
+  /** The request's host name (lower case, no port): one the service serves, checked by the caller. */
+  readonly hostname: string;
+  /** The HTTPS listener's public port (443 is left out of the URL). */
+  readonly port: number;
+  /**
+   * The path and query of the parsed request target (`/a/b?x=1`), never the raw `req.url`: an
+   * absolute-form target (`GET https://host/x`) would otherwise be appended to the host.
+   */
+  readonly pathAndQuery: string;
+}
+
 /** 301 to `https://<hostname>[:port]<path and query>`. */
-export function redirectToHttps(
-  hostname: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  httpsPort: number,
-): void {
-  const port = httpsPort === 443 ? '' : `:${httpsPort}`;
-  const location = `https://${hostname}${port}${req.url ?? '/'}`;
+export function redirectToHttps(res: ServerResponse, target: HttpsTarget): void {
+  const port = target.port === 443 ? '' : `:${target.port}`;
+  const location = `https://${target.hostname}${port}${target.pathAndQuery}`;
   res.writeHead(301, { location, 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
   res.end();
 }

@@ -1,10 +1,13 @@
 /**
  * The service certificate's end is told in the log before browsers refuse it: from 14 days before, once
- * a day, and once it has passed.
+ * a day, and once it has passed. Which host names it covers decides which plain-HTTP requests are sent to
+ * HTTPS.
  */
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createTestCa } from '../../test/helpers/certificates.js';
 import { recordingLogger } from '../../test/helpers/functions-host.js';
-import { createExpiryWarning } from './service-certificate.js';
+import { certificateCovers, createExpiryWarning } from './service-certificate.js';
 
 const DAY = 86_400_000;
 
@@ -31,5 +34,23 @@ describe('the service certificate nearing its end', () => {
     now += 10 * DAY;
     expiry.check(soon);
     expect(logger.lines[2]).toMatch(/expired on \S+: browsers refuse HTTPS .* Renew it now/);
+  });
+});
+
+describe('the names a certificate covers, as a browser matches them', () => {
+  it('lets a wildcard stand for exactly one whole label of a DNS name, never the common name', async () => {
+    const ca = await createTestCa();
+    const wildcard = new X509Certificate((await ca.issue(['*.sites.test'])).cert);
+    expect(certificateCovers(wildcard, 'jolly-beach-1.sites.test')).toBe(true);
+    expect(certificateCovers(wildcard, 'fail.test')).toBe(false);
+    expect(certificateCovers(wildcard, 'sites.test')).toBe(false);
+    expect(certificateCovers(wildcard, 'a.b.sites.test')).toBe(false);
+    // The subject reads CN=*.sites.test; a name absent from the alternative names is not covered by it.
+    const named = new X509Certificate((await ca.issue(['*.sites.test', 'www.contoso.test'])).cert);
+    expect(certificateCovers(named, 'www.contoso.test')).toBe(true);
+    const partial = new X509Certificate((await ca.issue(['w*.sites.test'])).cert);
+    expect(certificateCovers(partial, 'www.sites.test')).toBe(false);
+    const underOneLabel = new X509Certificate((await ca.issue(['*.localhost'])).cert);
+    expect(certificateCovers(underOneLabel, 'jolly-beach-1.localhost')).toBe(false);
   });
 });

@@ -26,12 +26,16 @@ export interface ServicePair {
   readonly key: Buffer;
   readonly context: SecureContext;
   readonly notAfter: Date;
+  /** The leaf certificate, for the names it covers. */
+  readonly leaf: X509Certificate;
 }
 
 /** The live service certificate. */
 export interface ServiceCertificate {
   /** The pair currently loaded. */
   pair(): ServicePair;
+  /** True when the pair currently loaded covers `hostname` (see {@link certificateCovers}). */
+  covers(hostname: string): boolean;
   /** Calls `listener` with each pair loaded after the first. */
   onReload(listener: (pair: ServicePair) => void): void;
   /** Stops watching the files. */
@@ -84,6 +88,7 @@ export function loadServiceCertificate(files: ServiceCertificateFiles, logger: L
   }
   return {
     pair: () => pair,
+    covers: (hostname) => certificateCovers(pair.leaf, hostname),
     onReload: (listener) => {
       listeners.push(listener);
     },
@@ -146,15 +151,20 @@ function readPair(files: ServiceCertificateFiles, logger: Logger): ServicePair {
   const key = read(files.keyFile, 'private key (--tls-key)');
   const where = `--tls-cert ${files.certFile} with --tls-key ${files.keyFile}`;
   const context = createContextFromPem(cert, key, where);
-  const notAfter = checkServiceCertificate(cert, files, logger);
-  return { cert, key, context, notAfter };
+  const { leaf, notAfter } = checkServiceCertificate(cert, files, logger);
+  return { cert, key, context, notAfter, leaf };
 }
 
 /**
  * Refuses an expired (or not yet valid) service certificate, which no browser would accept for any site,
- * and warns of one that does not cover the service's generated host names. Answers when it ends.
+ * and warns of one that does not cover the service's generated host names. Answers the leaf and when it
+ * ends.
  */
-function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, logger: Logger): Date {
+function checkServiceCertificate(
+  cert: Buffer,
+  files: ServiceCertificateFiles,
+  logger: Logger,
+): { leaf: X509Certificate; notAfter: Date } {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);
@@ -182,12 +192,22 @@ function checkServiceCertificate(cert: Buffer, files: ServiceCertificateFiles, l
     logger.warn(
       `no certificate can cover the sites' generated host names under --domain ${files.domain}: a wildcard right under a one-label name (*.${files.domain}) is never valid. Give a --domain of two or more labels (e.g. apps.example.com) with a certificate for *.<that domain>; custom domains with their own certificates are served over HTTPS either way.`,
     );
-  } else if (probe !== undefined && leaf.checkHost(probe) === undefined) {
+  } else if (probe !== undefined && !certificateCovers(leaf, probe)) {
     logger.warn(
       `the certificate ${files.certFile} (--tls-cert) does not cover *.${files.domain} (it names ${leaf.subjectAltName ?? leaf.subject}): browsers will refuse HTTPS on the sites' generated host names. Use a certificate for *.${files.domain}.`,
     );
   }
-  return to;
+  return { leaf, notAfter: to };
+}
+
+/**
+ * True when a browser would accept `leaf` for `hostname`: a DNS name of its subject alternative names,
+ * a wildcard standing for exactly one whole label (`*.sites.example` covers `a.sites.example`, never
+ * `a.b.sites.example` or `sites.example`, and never a label right under a one-label name), and never the
+ * subject's common name, which browsers ignore.
+ */
+export function certificateCovers(leaf: X509Certificate, hostname: string): boolean {
+  return leaf.checkHost(hostname, { subject: 'never', partialWildcards: false }) !== undefined;
 }
 
 /** A secure context from a PEM chain and key; a clear error when they do not load or do not match. */

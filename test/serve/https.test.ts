@@ -7,6 +7,7 @@
 
 import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/shared/logger.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { createTestCa, httpsRequest, type TestCa } from '../helpers/certificates.js';
+import { startTestDns, type TestDns } from '../helpers/pebble.js';
 import {
   createDeployedSite,
   PROVIDERS_PATH,
@@ -34,6 +36,26 @@ function plainGet(port: number, hostname: string, path: string) {
     );
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A request written byte for byte (an absolute-form target, a Host no client library would send). */
+function rawGet(port: number, target: string, host: string) {
+  return new Promise<{ status: number; location?: string }>((resolve, reject) => {
+    const socket = netConnect({ host: '127.0.0.1', port }, () => {
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+    });
+    socket.on('end', () =>
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+        location: /\r\nlocation: ([^\r]*)/i.exec(text)?.[1],
+      }),
+    );
+    socket.on('error', reject);
   });
 }
 
@@ -107,6 +129,18 @@ describe('portico serve --https-port', () => {
     const answer = await plainGet(t.service.port, host, '/a/b?x=1&y=%20');
     expect(answer.status).toBe(301);
     expect(answer.location).toBe(`https://${host}:${httpsPort()}/a/b?x=1&y=%20`);
+  });
+
+  it('redirects only hosts it serves: 404 for any other, 400 for a Host that is no host name', async () => {
+    const other = await rawGet(t.service.port, '/sub', 'evil.example');
+    expect(other).toEqual({ status: 404, location: undefined });
+    const userinfo = await rawGet(t.service.port, '/sub', `${host}:${t.service.port}@evil.example`);
+    expect(userinfo).toEqual({ status: 400, location: undefined });
+  });
+
+  it('builds the redirect from the parsed request target, also in absolute form', async () => {
+    const answer = await rawGet(t.service.port, `http://${host}/x?y=1`, host);
+    expect(answer).toEqual({ status: 301, location: `https://${host}:${httpsPort()}/x?y=1` });
   });
 
   it('does not redirect ACME HTTP-01 challenge URLs', async () => {
@@ -212,6 +246,9 @@ describe('portico serve --https-port: a service certificate that cannot serve', 
     })();
     try {
       expect(lines.join('\n')).toContain('does not cover *.portico.test');
+      // HTTPS would present *.other.test: the site's generated name is not sent there.
+      const host = await createDeployedSite(t, 'uncovered', { files: { 'index.html': '<h1>plain</h1>' } });
+      expect(await plainGet(t.service.port, host, '/')).toEqual({ status: 200, location: undefined });
     } finally {
       await t.close();
       await removeData(t.dataDir);
@@ -274,5 +311,56 @@ describe('portico serve --https-port without the service certificate', () => {
     const answer = await plainGet(t.service.port, host, '/');
     expect(answer.status).toBe(200);
     expect(answer.location).toBeUndefined();
+  });
+});
+
+describe('portico serve --https-port: a Ready custom domain whose certificate is not issued', () => {
+  let t: TestService;
+  let dns: TestDns;
+  let certDir: string;
+
+  beforeAll(async () => {
+    dns = await startTestDns();
+    const ca = await createTestCa();
+    certDir = await mkdtemp(join(tmpdir(), 'portico-tls-'));
+    const pair = await ca.issue(['portico.test', '*.portico.test']);
+    await writeFile(join(certDir, 'cert.pem'), pair.cert);
+    await writeFile(join(certDir, 'key.pem'), pair.key);
+    t = await startTestService({
+      extra: {
+        dnsServer: dns.server,
+        domainCheckIntervalMs: 200,
+        https: {
+          port: 0,
+          certFile: join(certDir, 'cert.pem'),
+          keyFile: join(certDir, 'key.pem'),
+          // Nothing listens there: every order fails, as when the CA cannot reach the domain.
+          acme: { directoryUrl: 'http://127.0.0.1:9/directory', checkIntervalMs: 200 },
+        },
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await dns?.close();
+    await removeData(t?.dataDir ?? '');
+    await removeData(certDir ?? '');
+  });
+
+  it('keeps it on plain HTTP, where HTTPS would present the wildcard certificate of another name', async () => {
+    const host = await createDeployedSite(t, 'contoso', { files: { 'index.html': '<h1>contoso</h1>' } });
+    await dns.setCname('www.contoso-tls.example', host);
+    const domain = `${SITES_PATH}/contoso/customDomains/www.contoso-tls.example`;
+    expect((await t.admin('PUT', domain, { properties: {} })).status).toBeLessThan(300);
+    type Shown = { properties: { status: string; certificate?: { error?: string } | null } };
+    let shown = (await t.admin('GET', domain)).json<Shown>();
+    while (shown.properties.status !== 'Ready') {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      shown = (await t.admin('GET', domain)).json<Shown>();
+    }
+    const answer = await plainGet(t.service.port, 'www.contoso-tls.example', '/');
+    expect(answer).toEqual({ status: 200, location: undefined });
+    // The generated name, which the service certificate covers, is still sent to HTTPS.
+    expect((await plainGet(t.service.port, host, '/x')).status).toBe(301);
   });
 });

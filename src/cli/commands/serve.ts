@@ -186,7 +186,7 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option(
       '--demo-app <dir>',
-      "on start, create the site 'demo' and deploy this folder to it, unless it exists",
+      "on start, create the site 'demo' and deploy this folder to it, unless it has a live deployment",
     )
     .option('--demo-api <dir>', 'the API folder deployed with --demo-app')
     .option('--https-port <port>', 'serve HTTPS on this port too; plain HTTP then redirects', parsePort)
@@ -305,7 +305,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     const redirected =
       https?.certFile === undefined
         ? 'custom domains with a certificate redirect from plain HTTP to it'
-        : 'plain HTTP redirects to it';
+        : 'plain HTTP redirects to it the hosts it has a certificate for';
     process.stdout.write(`HTTPS on port ${service.httpsPort}; ${redirected}\n`);
   }
   process.stdout.write(`Management API at ${service.adminUrl} (OpenAPI: ${service.adminUrl}/openapi.json)\n`);
@@ -459,7 +459,11 @@ export function describeProviders(providers: PreconfiguredProviders, identityOri
   ].join('; ');
 }
 
-/** `npm start`: deploys the bundled demo the first time the service runs on a data folder. */
+/**
+ * `npm start`: deploys the bundled demo when its site has no live deployment: the first time the service
+ * runs on a data folder, and again at each start after a first deploy that failed (an npm install behind
+ * a TLS-inspecting proxy), so fixing the cause and starting again is enough.
+ */
 function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
   const appDir = flags.demoApp;
   if (appDir === undefined) {
@@ -469,8 +473,15 @@ function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
     const client = createManagementClient({ url: service.adminUrl, token });
     const existing = await client.getSite(DEMO_SITE).catch(() => undefined);
     const site = existing ?? (await client.createSite(DEMO_SITE, 'standard'));
-    if (existing === undefined) {
-      process.stderr.write(`Deploying the demo app to the new site '${DEMO_SITE}'…\n`);
+    const live =
+      existing !== undefined &&
+      (await client.listDeployments(DEMO_SITE, 'production')).some((d) => d.properties.active);
+    if (!live) {
+      process.stderr.write(
+        existing === undefined
+          ? `Deploying the demo app to the new site '${DEMO_SITE}'…\n`
+          : `The site '${DEMO_SITE}' has no live deployment (its last deploy failed); deploying the demo app again…\n`,
+      );
       const deploymentToken = (await client.listSecrets(DEMO_SITE)).properties.apiKey;
       await deployFolders({
         url: service.adminUrl,
@@ -478,6 +489,11 @@ function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
         appDir,
         apiDir: flags.demoApi,
         env: 'production',
+      }).catch((error: unknown) => {
+        const command = `portico deploy ${appDir}${flags.demoApi === undefined ? '' : ` --api ${flags.demoApi}`} --site ${DEMO_SITE}`;
+        throw new Error(
+          `${errorMessage(error)}\nThe demo app was not deployed. Fix the cause, then start again (the demo is deployed at each start until it is live) or run: ${command}`,
+        );
       });
     }
     process.stdout.write(`Demo app: ${service.publicUrl(site.properties.defaultHostname)}\n`);

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import {
   forwardedChainOf,
   isUnderscoreForwardedField,
+  LINK_PROOF_FIELD,
   UNVOUCHED_CLIENT_FIELDS,
 } from '../../shared/forwarded.js';
 import type { ProxyTarget } from './types.js';
@@ -19,7 +20,8 @@ import type { ProxyTarget } from './types.js';
  * made up (decision 0084). `x-ms-client-principal*`, App Service authentication's token fields (`x-ms-token-*`, set by its
  * sign-in for the backend, which may trust them) and `proxy-*` are matched by prefix in
  * {@link isDroppedRequestHeader}. `x-ms-auth-token` passes: it is the site's token a linked function app
- * checks and then hands on to its code (a linked call replaces a client's copy with its own).
+ * checks and then hands on to its code (a linked call replaces a client's copy with its own); the proof
+ * that comes with it (`LINK_PROOF_FIELD`) does not pass.
  */
 const DROPPED_REQUEST_HEADERS = new Set([
   'connection',
@@ -35,6 +37,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-ms-request-id',
   'x-forwarded-host',
   'x-forwarded-proto',
+  LINK_PROOF_FIELD,
   ...UNVOUCHED_CLIENT_FIELDS,
 ]);
 
