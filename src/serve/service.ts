@@ -79,6 +79,7 @@ import {
   tracesOfPastService,
 } from './new-database.js';
 import { createNodeOperations } from './operations.js';
+import { providerAddressWarnings } from './provider-addresses.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
@@ -731,6 +732,11 @@ async function startOnStorage(
         ...adminTokenWarnings(storage, admin.file),
         ...[wideTrustWarning(options.trustedProxies ?? []), publicPortWarning(options.publicOrigin)].filter(
           (warning) => warning !== undefined,
+        ),
+        ...providerAddressWarnings(
+          options.providers ?? {},
+          options.identityProviderAddresses ?? [],
+          IDENTITY_PROVIDER_FLAG,
         ),
       ],
       sandbox,

@@ -223,3 +223,36 @@ describe('portico serve: --identity-provider-address allows the operator’s own
     expect(elsewhere.received).toEqual([]);
   });
 });
+
+describe("portico serve: the operator's preconfigured providers at addresses sign-in refuses", () => {
+  it('warns at start, naming the variable, the address and the option; not once the option allows it', async () => {
+    const providers = {
+      aad: { clientId: 'portico-aad', clientSecret: 'secret', issuer: 'http://127.0.0.1:9/tenant/v2.0' },
+      githubUrl: 'http://localhost:9',
+      githubApiUrl: 'https://api.github.example',
+    };
+    const refused = await startTestService({ providers });
+    try {
+      const about = refused.service.warnings.filter((warning) => warning.includes('sign-in does not reach'));
+      expect(about).toHaveLength(2);
+      expect(about[0]).toContain('PORTICO_AAD_ISSUER names 127.0.0.1');
+      expect(about[0]).toContain('--identity-provider-address 127.0.0.1');
+      expect(about[1]).toContain('PORTICO_GITHUB_URL names 127.0.0.1');
+    } finally {
+      await refused.close();
+      await removeData(refused.dataDir);
+    }
+    const allowed = await startTestService({
+      providers,
+      extra: { identityProviderAddresses: ['127.0.0.0/8'] },
+    });
+    try {
+      expect(
+        allowed.service.warnings.filter((warning) => warning.includes('sign-in does not reach')),
+      ).toEqual([]);
+    } finally {
+      await allowed.close();
+      await removeData(allowed.dataDir);
+    }
+  });
+});
