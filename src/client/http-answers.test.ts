@@ -119,3 +119,23 @@ describe('a URL that cannot work', () => {
     expect(error.message).toContain(`Try https://127.0.0.1:${port} in --url or PORTICO_URL.`);
   });
 });
+
+describe('a route the server does not have', () => {
+  it('says the server may run an older Portico than the CLI (an upgrade tester got a bare "No API route")', async () => {
+    const url = await serve((res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'CONTROL_NOT_FOUND',
+            message: 'No API route DELETE /deploy/v1/environments/pr5; see /openapi.json.',
+          },
+        }),
+      );
+    });
+    const error = await failureOf(url);
+    expect(error.message).toContain('No API route DELETE /deploy/v1/environments/pr5');
+    expect(error.message).toContain('may run an older Portico than this CLI');
+    expect(error.message).not.toContain('\n');
+  });
+});

@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord } from '../shared/guards.js';
 import { redactUrlPassword } from '../shared/redact-url.js';
+import { porticoVersion } from '../shared/version.js';
 import { htmlTitle, isHtmlAnswer, printableLine, printableText } from './answer-text.js';
 import { findProtocolMismatch } from './protocol-mismatch.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
@@ -272,6 +273,14 @@ function requestFailed(response: Answer, text: string, base: string, options: Re
       'CLIENT_REQUEST_FAILED',
       `The admin token was missing or refused by ${base}: give the one portico serve uses with --token, --token-file or PORTICO_TOKEN (the server keeps it in <data>/admin-token, or takes it from PORTICO_ADMIN_TOKEN).`,
       { status: response.status, cause: body.error },
+    );
+  }
+  if (body.error.code === 'CONTROL_NOT_FOUND' && body.error.message.startsWith('No API route ')) {
+    // A route this CLI knows and the server does not: a node not yet upgraded (a rolling upgrade).
+    return new PorticoError(
+      'CLIENT_REQUEST_FAILED',
+      `${formatServerError(body.error.message, details)} The server at ${base} may run an older Portico than this CLI (${porticoVersion()}): upgrade it, or use the CLI of its version (portico --version where it runs).`,
+      { status: response.status, details, cause: body.error },
     );
   }
   return new PorticoError('CLIENT_REQUEST_FAILED', formatServerError(body.error.message, details), {
