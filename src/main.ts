@@ -227,7 +227,9 @@ async function startEdge(
     }),
     {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(content.devServer === undefined ? {} : { upgrade: createEdgeUpgradeHandler(live) }),
+      ...(content.devServer === undefined
+        ? {}
+        : { upgrade: createEdgeUpgradeHandler(live, `${options.host}:${options.port}`) }),
     },
   );
   const closeEdge = async () => {
