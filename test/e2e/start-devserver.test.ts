@@ -17,6 +17,7 @@ import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { findFreePort, isPortFree } from '../helpers/devserver.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/devserver/tree.js', import.meta.url));
+const STUBBORN = fileURLToPath(new URL('../fixtures/devserver/stubborn.js', import.meta.url));
 const READY_MS = 60_000;
 
 async function startTree(port: number, extra: string[] = []) {
@@ -50,6 +51,37 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
       expect(await isPortFree(port)).toBe(true);
     },
   );
+
+  it('says how to stop at once on Ctrl-C, and a second Ctrl-C kills a dev server that ignores SIGTERM', async () => {
+    const port = await findFreePort();
+    const cli = await startCli(
+      ['start', `http://localhost:${port}`, '--port', '0', '--run', `node ${STUBBORN} ${port}`],
+      READY_MS,
+    );
+    const exited = once(cli.child, 'exit');
+    const pidOf = () => Number(/stubborn: listening \(pid (\d+)\)/.exec(cli.stderr())?.[1] ?? 0);
+    try {
+      await eventually(async () => pidOf() > 0, 5_000);
+      cli.child.kill('SIGINT');
+      await eventually(async () => cli.stderr().includes('press Ctrl-C again to stop at once'), 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      cli.child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(130);
+      await eventually(async () => isPortFree(port), 3_000);
+    } finally {
+      cli.child.kill('SIGKILL');
+      const pid = pidOf();
+      try {
+        // Never 0: that would signal this test's own process group.
+        if (pid > 0) {
+          process.kill(pid, 'SIGKILL');
+        }
+      } catch {
+        // Stopped, as it should be.
+      }
+    }
+  });
 
   it('applies edits of a config found below the config folder (public/ of a Vite project)', async () => {
     const dir = await writeApp({

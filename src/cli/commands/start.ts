@@ -12,6 +12,7 @@ import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js'
 import type { DevServer, DevServerOptions } from '../../main.js';
 import { countOf } from '../../shared/count.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { handleStopSignals } from '../../shared/stop-signals.js';
 import { loadDotenv } from '../dotenv.js';
 import { openBrowser } from '../open-browser.js';
 import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
@@ -89,7 +90,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   if (resolved.open) {
     openBrowser(server.url, (line) => logger.info(line));
   }
-  await waitForSignal(server);
+  await waitForSignal(server, logger);
   await apiBuild?.close();
   // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
   // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
@@ -228,25 +229,24 @@ function describeServed(server: DevServer): string {
 
 /**
  * Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal or SSH session closed), or when the --run command
- * exits by itself (then with its exit code).
+ * exits by itself (then with its exit code). A second signal during the stop exits at once, killing the
+ * --run command's process group and the functions workers (decision 0093).
  */
-function waitForSignal(server: DevServer): Promise<void> {
+function waitForSignal(server: DevServer, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = (exitCode?: number) => {
-      for (const signal of STOP_SIGNALS) {
-        process.off(signal, onSignal);
+      if (stopping) {
+        return;
       }
+      stopping = true;
       if (exitCode !== undefined) {
         process.exitCode = exitCode;
       }
       void server.close().then(resolve);
     };
-    const onSignal = () => stop();
-    for (const signal of STOP_SIGNALS) {
-      process.on(signal, onSignal);
-    }
+    // Left listening after the stop: a signal while the last handles close still exits at once.
+    handleStopSignals({ stop: () => stop(), isStopping: () => stopping, say: (line) => logger.info(line) });
     void server.commandExited.then(stop);
   });
 }
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
