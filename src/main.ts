@@ -85,6 +85,8 @@ export interface DevServerOptions {
   readonly runCwd?: string;
   /** `--devserver-timeout`: how long `run` may take until the URL answers, in seconds (default 60). */
   readonly devserverTimeoutSeconds?: number;
+  /** Where that timeout was set when not by the flag (`devserverTimeout in swa-cli.config.json`). */
+  readonly devserverTimeoutSetting?: string;
   /**
    * The functions of `apiDir`, already starting (`startDevFunctions`): the CLI starts the worker
    * before it loads the edge (decision 0055). Absent, `startDevServer` starts them. A failed start closes
@@ -247,6 +249,7 @@ async function startEdge(
       run: options.run,
       cwd: options.runCwd,
       timeoutSeconds: options.devserverTimeoutSeconds,
+      timeoutSetting: options.devserverTimeoutSetting,
       logger: options.logger,
     };
     command =

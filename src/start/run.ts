@@ -12,8 +12,12 @@ export interface RunOptions {
   readonly url: string;
   readonly probe: () => Promise<boolean>;
   readonly timeoutSeconds: number;
+  /** Where the timeout was set when not by `--devserver-timeout`. */
+  readonly timeoutSetting?: string;
   /** Receives the command's output lines, prefixed with `[run]`. */
   readonly output: (line: string) => void;
+  /** Receives the lines that say Portico is still waiting (default: `output`). */
+  readonly waiting?: (line: string) => void;
 }
 
 /**
@@ -29,6 +33,8 @@ export async function runDevServerCommand(options: RunOptions): Promise<DevComma
       command,
       probe: options.probe,
       timeoutSeconds: options.timeoutSeconds,
+      ...(options.timeoutSetting === undefined ? {} : { timeoutSetting: options.timeoutSetting }),
+      waiting: options.waiting ?? options.output,
     });
     return command;
   } catch (error) {

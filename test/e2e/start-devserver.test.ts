@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,30 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
       } catch {
         // Stopped, as it should be.
       }
+    }
+  });
+
+  it('warns when something already answers at the URL before --run started (another app, a stale dev server)', async () => {
+    const stale = createHttpServer((_req, res) => res.end('another app')).listen(0, '127.0.0.1');
+    await once(stale, 'listening');
+    const address = stale.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const command = `sleep 602.${port}`;
+    try {
+      const cli = await startCli(
+        ['start', `http://localhost:${port}`, '--port', '0', '--run', command],
+        READY_MS,
+      );
+      try {
+        expect(cli.stderr()).toContain(
+          `http://localhost:${port} already answered before "${command}" started: it may be another app's dev server`,
+        );
+        expect(cli.stderr()).toContain('Stop it, or give this app');
+      } finally {
+        expect(await cli.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      stale.close();
     }
   });
 

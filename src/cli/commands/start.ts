@@ -80,6 +80,9 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     await apiBuild?.close();
     throw error;
   });
+  // Listening before the ready line: a script that stops Portico as soon as it is ready must not find
+  // node's default action, which would skip the exit hooks (and leave the --run command running).
+  const stopped = waitForSignal(server, logger);
   const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
@@ -90,7 +93,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   if (resolved.open) {
     openBrowser(server.url, (line) => logger.info(line));
   }
-  await waitForSignal(server, logger);
+  await stopped;
   await apiBuild?.close();
   // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
   // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
@@ -173,6 +176,7 @@ function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevSe
     run: resolved.run,
     runCwd: resolved.appLocation,
     devserverTimeoutSeconds: resolved.devserverTimeoutSeconds,
+    devserverTimeoutSetting: resolved.devserverTimeoutSetting,
   };
 }
 
