@@ -26,6 +26,7 @@ import {
   createEdgeHandler,
   createEdgeServer,
   createEdgeUpgradeHandler,
+  createHostCheck,
   createProviderFilter,
   type DevServerSource,
   describeUnavailable,
@@ -67,6 +68,11 @@ export interface DevServerOptions {
   readonly sandbox?: SandboxChoice;
   readonly port: number;
   readonly host: string;
+  /**
+   * `--allowed-host`: names answered besides localhost, IP addresses and `host` (lower-case; `.name` for
+   * its subdomains too, `all` for any); other Hosts get 403 (decision 0093).
+   */
+  readonly allowedHosts?: readonly string[];
   readonly plan: Plan;
   readonly apiTimeoutSeconds: number;
   readonly verbose: boolean;
@@ -220,18 +226,21 @@ async function startEdge(
 ): Promise<DevServer> {
   const api = createProxy(options, managed);
   live.attach(content.files, api, content.devServer);
+  const serverHost = `${options.host}:${options.port}`;
+  const hosts = createHostCheck({
+    listenHost: options.host,
+    allowedHosts: options.allowedHosts ?? [],
+    logger: options.logger,
+  });
   const server = createEdgeServer(
-    createEdgeHandler({
-      provider: live,
-      serverHost: `${options.host}:${options.port}`,
-      logger: options.logger,
-      verbose: options.verbose,
-    }),
+    hosts.http(
+      createEdgeHandler({ provider: live, serverHost, logger: options.logger, verbose: options.verbose }),
+    ),
     {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(content.devServer === undefined
         ? {}
-        : { upgrade: createEdgeUpgradeHandler(live, `${options.host}:${options.port}`) }),
+        : { upgrade: hosts.upgrade(createEdgeUpgradeHandler(live, serverHost)) }),
     },
   );
   const closeEdge = async () => {

@@ -11,11 +11,12 @@ import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js'
 // Types only: the edge loads once the API's worker has started (decision 0055).
 import type { DevServer, DevServerOptions } from '../../main.js';
 import { countOf } from '../../shared/count.js';
+import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { handleStopSignals } from '../../shared/stop-signals.js';
 import { loadDotenv } from '../dotenv.js';
 import { openBrowser } from '../open-browser.js';
-import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
+import { parseAllowedHosts, parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
 import {
   addSwaCliStartOptions,
   commandLineInput,
@@ -31,6 +32,7 @@ interface StartFlags extends SwaCliStartFlags {
   apiMaxMemory?: number;
   verbose?: boolean;
   sandbox?: SandboxChoice;
+  allowedHost?: string[];
 }
 
 /** Adds the `start` command to the program. */
@@ -60,6 +62,11 @@ export function registerStartCommand(program: Command): void {
       '--sandbox <mechanism>',
       'run the functions worker sandboxed: auto, bubblewrap, node or none (default: none, as the developer; see docs/security.md)',
       parseSandboxFlag,
+    )
+    .option(
+      '--allowed-host <names>',
+      'answer to these Host names too (a tunnel, a LAN name; comma-separated, repeatable; .example.com for its subdomains, all for any); besides localhost, IP addresses and --host, other hosts get 403 (env PORTICO_ALLOWED_HOSTS)',
+      (value: string, previous: string[] | undefined) => parseAllowedHosts(value, previous),
     )
     .option('--verbose', 'log one line per request')
     .action((target: string | undefined, flags: StartFlags) => runStart(target, flags));
@@ -147,6 +154,10 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
     apiNodeArguments: resolved.apiNodeArguments,
     port: resolved.port,
     host: resolved.host,
+    allowedHosts: [
+      ...(flags.allowedHost ?? []),
+      ...readAllowedHostsVariable(process.env.PORTICO_ALLOWED_HOSTS),
+    ],
     plan: flags.plan,
     apiTimeoutSeconds: flags.apiTimeout,
     verbose: flags.verbose === true,
@@ -178,6 +189,15 @@ function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevSe
     devserverTimeoutSeconds: resolved.devserverTimeoutSeconds,
     devserverTimeoutSetting: resolved.devserverTimeoutSetting,
   };
+}
+
+/** `PORTICO_ALLOWED_HOSTS`, added to `--allowed-host`; a bad name is a usage error naming the variable. */
+function readAllowedHostsVariable(value: string | undefined): string[] {
+  try {
+    return parseAllowedHosts(value ?? '', [], 'PORTICO_ALLOWED_HOSTS');
+  } catch (error) {
+    throw new PorticoError('CLI_USAGE', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function reportResolution(resolved: ResolvedStart, logger: Logger): void {
