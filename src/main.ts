@@ -26,6 +26,7 @@ import {
   createEdgeHandler,
   createEdgeServer,
   createEdgeUpgradeHandler,
+  createHostCheck,
   createProviderFilter,
   type DevServerSource,
   describeUnavailable,
@@ -67,6 +68,11 @@ export interface DevServerOptions {
   readonly sandbox?: SandboxChoice;
   readonly port: number;
   readonly host: string;
+  /**
+   * `--allowed-host`: names answered besides localhost, IP addresses and `host` (lower-case; `.name` for
+   * its subdomains too, `all` for any); other Hosts get 403 (decision 0093).
+   */
+  readonly allowedHosts?: readonly string[];
   readonly plan: Plan;
   readonly apiTimeoutSeconds: number;
   readonly verbose: boolean;
@@ -85,6 +91,8 @@ export interface DevServerOptions {
   readonly runCwd?: string;
   /** `--devserver-timeout`: how long `run` may take until the URL answers, in seconds (default 60). */
   readonly devserverTimeoutSeconds?: number;
+  /** Where that timeout was set when not by the flag (`devserverTimeout in swa-cli.config.json`). */
+  readonly devserverTimeoutSetting?: string;
   /**
    * The functions of `apiDir`, already starting (`startDevFunctions`): the CLI starts the worker
    * before it loads the edge (decision 0055). Absent, `startDevServer` starts them. A failed start closes
@@ -218,16 +226,21 @@ async function startEdge(
 ): Promise<DevServer> {
   const api = createProxy(options, managed);
   live.attach(content.files, api, content.devServer);
+  const serverHost = `${options.host}:${options.port}`;
+  const hosts = createHostCheck({
+    listenHost: options.host,
+    allowedHosts: options.allowedHosts ?? [],
+    logger: options.logger,
+  });
   const server = createEdgeServer(
-    createEdgeHandler({
-      provider: live,
-      serverHost: `${options.host}:${options.port}`,
-      logger: options.logger,
-      verbose: options.verbose,
-    }),
+    hosts.http(
+      createEdgeHandler({ provider: live, serverHost, logger: options.logger, verbose: options.verbose }),
+    ),
     {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(content.devServer === undefined ? {} : { upgrade: createEdgeUpgradeHandler(live) }),
+      ...(content.devServer === undefined
+        ? {}
+        : { upgrade: hosts.upgrade(createEdgeUpgradeHandler(live, serverHost)) }),
     },
   );
   const closeEdge = async () => {
@@ -245,6 +258,7 @@ async function startEdge(
       run: options.run,
       cwd: options.runCwd,
       timeoutSeconds: options.devserverTimeoutSeconds,
+      timeoutSetting: options.devserverTimeoutSetting,
       logger: options.logger,
     };
     command =

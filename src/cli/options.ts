@@ -262,3 +262,29 @@ export function parseListenHost(value: string): string {
   const inner = /^\[(.*)\]$/.exec(trimmed)?.[1];
   return inner !== undefined && isIPv6(inner) ? inner : trimmed;
 }
+
+/** A host name as `--allowed-host` takes it: a name (`.name` for its subdomains too), or `all`. */
+const ALLOWED_HOST = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/;
+
+/**
+ * `--allowed-host <name>[,<name>…]`, repeatable (and `PORTICO_ALLOWED_HOSTS`, named by `source`): host
+ * names without scheme or port, lower-cased, added to `previous`.
+ */
+export function parseAllowedHosts(
+  value: string,
+  previous: readonly string[] = [],
+  source = '--allowed-host',
+): string[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!ALLOWED_HOST.test(name)) {
+      throw new InvalidArgumentError(
+        `${source === undefined ? '' : `${source}: `}"${name}" is not a host name; give the name alone, without scheme or port (e.g. my-tunnel.example, or .example.com for it and its subdomains, or all).`,
+      );
+    }
+  }
+  return [...previous, ...names.map((name) => (name.endsWith('.') ? name.slice(0, -1) : name))];
+}

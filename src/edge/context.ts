@@ -81,6 +81,21 @@ export function createContext(init: ContextInit): EdgeContext {
   };
 }
 
+/**
+ * The origin the client used to reach this listener, as {@link createContext} computes it: for requests
+ * that get no context (upgrades), so both name Portico's own origin the same way.
+ */
+export function requestOriginOf(
+  req: IncomingMessage,
+  site: EdgeSite,
+  rules: SiteRules,
+  serverHost: string,
+): { readonly origin: string; readonly proto: 'http' | 'https'; readonly host: string } {
+  const proto: 'http' | 'https' = site.secure || isHttpsRequest(req) ? 'https' : 'http';
+  const host = pickHost(req, rules, serverHost);
+  return { origin: `${proto}://${host}`, proto, host };
+}
+
 function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): string {
   const forwarded = headerValue(req, 'x-forwarded-host');
   const allowed = rules.config.forwardingGateway?.allowedForwardedHosts ?? [];

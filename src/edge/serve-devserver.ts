@@ -8,7 +8,6 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { encodePrincipalHeader } from './auth/index.js';
 import type { EdgeContext } from './context.js';
 import {
   type DevServerAnswer,
@@ -17,7 +16,8 @@ import {
   rewriteDevServerLocation,
   sendDevServerUnreachable,
 } from './devserver/index.js';
-import { createRequestId, createResponseHeaders, createUpstreamHeaders } from './proxy/index.js';
+import { createDevServerHeaders } from './devserver-headers.js';
+import { createResponseHeaders } from './proxy/index.js';
 import { encodePath } from './request-target.js';
 import { sendErrorPage, sendRedirect } from './respond.js';
 import { isApiPath, matchFallback, matchOverride, mergeHeaderRules } from './routing/index.js';
@@ -145,7 +145,7 @@ async function fetchOrExplain(
     return await devServer.fetch({
       pathAndQuery,
       method: followUp ? (ctx.method === 'HEAD' ? 'HEAD' : 'GET') : ctx.method,
-      headers: createDevServerHeaders(ctx, devServer, followUp),
+      headers: createRequestHeaders(ctx, devServer, followUp),
       body,
     });
   } catch (error) {
@@ -155,20 +155,18 @@ async function fetchOrExplain(
   }
 }
 
-/** The client's headers for the dev server: those the `/api` proxy sends, with the dev server's `Host`. */
-function createDevServerHeaders(ctx: EdgeContext, devServer: DevServerSource, followUp: boolean): string[] {
-  const principal = ctx.principal();
-  const headers = createUpstreamHeaders(
+/** The client's headers for the dev server (`./devserver-headers.ts`), minus the body's for a follow-up. */
+function createRequestHeaders(ctx: EdgeContext, devServer: DevServerSource, followUp: boolean): string[] {
+  const headers = createDevServerHeaders(
     ctx.req,
     {
-      pathAndQuery: '',
-      originalUrl: ctx.origin + ctx.rawPath + ctx.search,
-      requestId: createRequestId(),
-      principalHeader: principal === null ? undefined : encodePrincipalHeader(principal),
-      forwardedHost: ctx.host,
-      forwardedProto: ctx.proto,
+      origin: ctx.origin,
+      host: ctx.host,
+      proto: ctx.proto,
+      pathAndQuery: ctx.rawPath + ctx.search,
+      principal: ctx.principal(),
     },
-    devServer.host,
+    devServer,
   );
   return followUp ? dropFollowUpHeaders(headers) : headers;
 }

@@ -9,15 +9,22 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { clientAddressOf } from '../shared/forwarded.js';
 import { matchRoles } from './auth/index.js';
+import { requestOriginOf } from './context.js';
 import { writeSocketAnswer } from './devserver/index.js';
+import { createDevServerUpgradeHeaders } from './devserver-headers.js';
 import { refuseUpgrade } from './proxy/index.js';
 import { parseRequestTarget } from './request-target.js';
-import { apiRouteQuery, isApiPath, matchRoute } from './routing/index.js';
-import type { EdgeSite, EdgeStateProvider } from './site.js';
+import { apiRouteQuery, isApiPath, matchRoute, type SiteRules } from './routing/index.js';
+import type { EdgeStateProvider } from './site.js';
+import type { ClientPrincipal } from './types.js';
 
-/** Creates the listener for the server's `upgrade` event. It never throws. */
+/**
+ * Creates the listener for the server's `upgrade` event. It never throws. `serverHost` (`host:port` of the
+ * listener) names Portico's origin for a handshake without a usable Host, as for HTTP requests.
+ */
 export function createEdgeUpgradeHandler(
   provider: EdgeStateProvider,
+  serverHost = '',
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     const target = parseRequestTarget(req.url);
@@ -25,13 +32,26 @@ export function createEdgeUpgradeHandler(
     if (!target.ok || site?.devServer === undefined || isPorticoPath(target.path)) {
       return refuseUpgrade(socket);
     }
-    const denial = checkAccess(req, site, target.path);
+    if (!site.state.ok) {
+      return writeSocketAnswer(socket, 500, INVALID_CONFIG);
+    }
+    const principal = site.sessions.read(req.headers.cookie);
+    const denial = checkAccess(req, site.state.rules, principal, target.path);
     if (denial !== undefined) {
       return writeSocketAnswer(socket, denial.status, denial.text);
     }
-    site.devServer.carryUpgrade(req, socket, head);
+    // The headers a page request at this URL would carry (principal, forwarded fields, Origin).
+    const hop = { ...requestOriginOf(req, site, site.state.rules, serverHost), principal };
+    const headers = createDevServerUpgradeHeaders(
+      req,
+      { ...hop, pathAndQuery: req.url ?? '/' },
+      site.devServer,
+    );
+    site.devServer.carryUpgrade(req, socket, head, headers);
   };
 }
+
+const INVALID_CONFIG = 'staticwebapp.config.json is invalid, so nothing is served until it is fixed.';
 
 /** `/api` (HTTP only, D11) and `/.auth` (Portico's own endpoints) never reach the dev server. */
 function isPorticoPath(path: string): boolean {
@@ -41,16 +61,10 @@ function isPorticoPath(path: string): boolean {
 /** The answer that stops the upgrade, if any: what a page request at the same path would be denied. */
 function checkAccess(
   req: IncomingMessage,
-  site: EdgeSite,
+  rules: SiteRules,
+  principal: ClientPrincipal | null,
   path: string,
 ): { status: number; text: string } | undefined {
-  if (!site.state.ok) {
-    return {
-      status: 500,
-      text: 'staticwebapp.config.json is invalid, so nothing is served until it is fixed.',
-    };
-  }
-  const rules = site.state.rules;
   const header = (name: string) => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -60,7 +74,7 @@ function checkAccess(
   }
   const method = (req.method ?? 'GET').toUpperCase();
   const route = matchRoute(rules.routes, isApiPath(path) ? apiRouteQuery(path, method) : { path, method });
-  const verdict = matchRoles(site.sessions.read(req.headers.cookie), route?.rule.allowedRoles);
+  const verdict = matchRoles(principal, route?.rule.allowedRoles);
   if (verdict === 'unauthenticated') {
     return { status: 401, text: 'You need to sign in first.' };
   }

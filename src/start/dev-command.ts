@@ -1,7 +1,8 @@
 /**
  * `portico start <url> --run "<command>"`: the framework's dev server started in a shell, in a process
  * group of its own, so that stopping it stops everything it started (npm → node → esbuild…), however
- * Portico stops: Ctrl-C or SIGTERM, a failed start, or a crash (an `exit` hook). Its output is shown
+ * Portico stops: Ctrl-C or SIGTERM, a failed start, or a crash (an `exit` hook: SIGTERM, or SIGKILL when
+ * Portico exits during a stop, after a second Ctrl-C). Its output is shown
  * line by line with a `[run]` prefix, and the last lines are kept for error messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -73,9 +74,10 @@ export function startDevCommand(options: DevCommandOptions): DevCommand {
     done = true;
     return exit;
   });
-  const killOnExit = () => signalGroup(child, 'SIGTERM');
-  process.once('exit', killOnExit);
   let stopping: Promise<void> | undefined;
+  // Portico exiting while a stop is under way (a second Ctrl-C) must not leave a group that ignores SIGTERM.
+  const killOnExit = () => signalGroup(child, stopping === undefined ? 'SIGTERM' : 'SIGKILL');
+  process.once('exit', killOnExit);
   return {
     command: options.command,
     exited,

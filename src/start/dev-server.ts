@@ -25,6 +25,8 @@ export interface StartCommandOptions {
   /** Where `run` runs (default: the current folder). */
   readonly cwd?: string;
   readonly timeoutSeconds?: number;
+  /** Where the timeout was set when not by `--devserver-timeout`, named in the timeout's message. */
+  readonly timeoutSetting?: string;
   /** Receives `[run]` lines (info) and the warning about a dev server that does not answer. */
   readonly logger: Logger;
 }
@@ -47,14 +49,40 @@ export async function startDevServerCommand(
     });
     return undefined;
   }
+  if (await answersBeforeStart(target)) {
+    options.logger.warn(
+      `${target.url} already answered before "${options.run}" started: it may be another app's dev server (one left running, on the same port), and Portico would serve that app. Stop it, or give this app's dev server and its URL another port.`,
+    );
+  }
   return runDevServerCommand({
     command: options.run,
     cwd: options.cwd,
     url: target.url,
     probe: () => target.probe(),
     timeoutSeconds: options.timeoutSeconds ?? DEFAULT_DEVSERVER_TIMEOUT_SECONDS,
+    ...(options.timeoutSetting === undefined ? {} : { timeoutSetting: options.timeoutSetting }),
     output: (line) => options.logger.info(line),
+    waiting: (line) => options.logger.info(line),
   });
+}
+
+/** How long the check for a stale dev server may take: one that accepts but never answers is not waited for. */
+const STALE_PROBE_MS = 2_000;
+
+/**
+ * True when something answers at the URL before the command started: a dev server left running, or
+ * another app's (Vite then moves the new one to the next port, and Portico would serve the old one).
+ */
+async function answersBeforeStart(target: DevServerTarget): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), STALE_PROBE_MS);
+  });
+  try {
+    return await Promise.race([target.probe(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

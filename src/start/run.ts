@@ -1,4 +1,5 @@
 /** `--run`: start the dev server command and wait for its URL; on any failure, nothing is left running. */
+import { handleStopSignals, SIGNAL_EXIT_CODES } from '../shared/stop-signals.js';
 import { type DevCommand, startDevCommand } from './dev-command.js';
 import { waitForDevServer } from './wait-ready.js';
 
@@ -11,8 +12,12 @@ export interface RunOptions {
   readonly url: string;
   readonly probe: () => Promise<boolean>;
   readonly timeoutSeconds: number;
+  /** Where the timeout was set when not by `--devserver-timeout`. */
+  readonly timeoutSetting?: string;
   /** Receives the command's output lines, prefixed with `[run]`. */
   readonly output: (line: string) => void;
+  /** Receives the lines that say Portico is still waiting (default: `output`). */
+  readonly waiting?: (line: string) => void;
 }
 
 /**
@@ -21,13 +26,15 @@ export interface RunOptions {
  */
 export async function runDevServerCommand(options: RunOptions): Promise<DevCommand> {
   const command = startDevCommand({ command: options.command, cwd: options.cwd, output: options.output });
-  const stopOnSignal = stopBeforeReady(command);
+  const stopOnSignal = stopBeforeReady(command, options.output);
   try {
     await waitForDevServer({
       url: options.url,
       command,
       probe: options.probe,
       timeoutSeconds: options.timeoutSeconds,
+      ...(options.timeoutSetting === undefined ? {} : { timeoutSetting: options.timeoutSetting }),
+      waiting: options.waiting ?? options.output,
     });
     return command;
   } catch (error) {
@@ -38,27 +45,15 @@ export async function runDevServerCommand(options: RunOptions): Promise<DevComma
   }
 }
 
-/** The exit codes of a process ended by these signals, as a shell reports them. */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-
 /**
  * Ctrl-C, SIGTERM or SIGHUP while the dev server starts (a slow first compile): the command was started in its
  * own process group, so neither reaches it, and Node's default action would end Portico without its
- * `exit` hook. Stops the group, then exits as the signal would have. Ready, `start` has its own handlers.
+ * `exit` hook. Stops the group, then exits as the signal would have; a second signal exits at once, the
+ * hook killing the group. Ready, `start` has its own handlers.
  */
-function stopBeforeReady(command: DevCommand): { remove(): void } {
-  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
-    void command.stop().finally(() => process.exit(SIGNAL_EXIT_CODES[signal]));
-  };
-  const signals = Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[];
-  for (const signal of signals) {
-    process.on(signal, onSignal);
-  }
-  return {
-    remove: () => {
-      for (const signal of signals) {
-        process.off(signal, onSignal);
-      }
-    },
-  };
+function stopBeforeReady(command: DevCommand, say: (line: string) => void): { remove(): void } {
+  return handleStopSignals({
+    stop: (signal) => void command.stop().finally(() => process.exit(SIGNAL_EXIT_CODES[signal])),
+    say,
+  });
 }

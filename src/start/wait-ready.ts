@@ -8,6 +8,10 @@ import type { DevCommand } from './dev-command.js';
 /** How often the URL is tried while the dev server starts. */
 const PROBE_INTERVAL_MS = 200;
 
+/** When the first "waiting" line is shown (a quick dev server never shows one), and then how often. */
+const FIRST_NOTICE_MS = 5_000;
+const NOTICE_EVERY_MS = 15_000;
+
 /** Options of {@link waitForDevServer}. */
 export interface WaitOptions {
   readonly url: string;
@@ -15,6 +19,10 @@ export interface WaitOptions {
   /** True once the dev server answers HTTP. */
   readonly probe: () => Promise<boolean>;
   readonly timeoutSeconds: number;
+  /** Where the timeout was set when not by `--devserver-timeout` (`devserverTimeout in swa-cli.config.json`). */
+  readonly timeoutSetting?: string;
+  /** Receives a line after 5 s without an answer, then every 15 s, so a slow first compile is not silence. */
+  readonly waiting?: (line: string) => void;
 }
 
 /**
@@ -22,7 +30,9 @@ export interface WaitOptions {
  * when the command exits first, or `CLI_DEVSERVER_TIMEOUT` after the timeout; both quote its last output.
  */
 export async function waitForDevServer(options: WaitOptions): Promise<void> {
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const started = Date.now();
+  const deadline = started + options.timeoutSeconds * 1000;
+  let nextNotice = started + FIRST_NOTICE_MS;
   let exit: { code: number } | undefined;
   void options.command.exited.then((result) => {
     exit = result;
@@ -42,11 +52,24 @@ export async function waitForDevServer(options: WaitOptions): Promise<void> {
     if (Date.now() >= deadline) {
       throw new PorticoError(
         'CLI_DEVSERVER_TIMEOUT',
-        `The dev server did not answer at ${options.url} within ${options.timeoutSeconds} s. Check that "${options.command.command}" starts a server at exactly that URL (host, port, http/https), or allow more time with --devserver-timeout <seconds>.${formatOutput(options.command)}`,
+        `The dev server did not answer at ${options.url} within ${options.timeoutSeconds} s. Check that "${options.command.command}" starts a server at exactly that URL (host, port, http/https), or allow more time ${describeMoreTime(options)}.${formatOutput(options.command)}`,
       );
+    }
+    if (Date.now() >= nextNotice) {
+      const waited = Math.round((Date.now() - started) / 1000);
+      options.waiting?.(`Waiting for ${options.url} to answer (${waited} s of ${options.timeoutSeconds} s)…`);
+      nextNotice += NOTICE_EVERY_MS;
     }
     await Promise.race([delay(PROBE_INTERVAL_MS), options.command.exited]);
   }
+}
+
+/** Where more time is given: the setting that set the timeout, if a file or a variable did, and the flag. */
+function describeMoreTime(options: WaitOptions): string {
+  const flag = '--devserver-timeout <seconds>';
+  return options.timeoutSetting === undefined
+    ? `with ${flag}`
+    : `by raising ${options.timeoutSetting} (${options.timeoutSeconds} now), or with ${flag}`;
 }
 
 function formatOutput(command: DevCommand): string {

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { findFreePort, isPortFree } from '../helpers/devserver.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/devserver/tree.js', import.meta.url));
+const STUBBORN = fileURLToPath(new URL('../fixtures/devserver/stubborn.js', import.meta.url));
 const READY_MS = 60_000;
 
 async function startTree(port: number, extra: string[] = []) {
@@ -50,6 +52,61 @@ describe('portico start <url> --run', { timeout: 120_000 }, () => {
       expect(await isPortFree(port)).toBe(true);
     },
   );
+
+  it('says how to stop at once on Ctrl-C, and a second Ctrl-C kills a dev server that ignores SIGTERM', async () => {
+    const port = await findFreePort();
+    const cli = await startCli(
+      ['start', `http://localhost:${port}`, '--port', '0', '--run', `node ${STUBBORN} ${port}`],
+      READY_MS,
+    );
+    const exited = once(cli.child, 'exit');
+    const pidOf = () => Number(/stubborn: listening \(pid (\d+)\)/.exec(cli.stderr())?.[1] ?? 0);
+    try {
+      await eventually(async () => pidOf() > 0, 5_000);
+      cli.child.kill('SIGINT');
+      await eventually(async () => cli.stderr().includes('press Ctrl-C again to stop at once'), 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      cli.child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(130);
+      await eventually(async () => isPortFree(port), 3_000);
+    } finally {
+      cli.child.kill('SIGKILL');
+      const pid = pidOf();
+      try {
+        // Never 0: that would signal this test's own process group.
+        if (pid > 0) {
+          process.kill(pid, 'SIGKILL');
+        }
+      } catch {
+        // Stopped, as it should be.
+      }
+    }
+  });
+
+  it('warns when something already answers at the URL before --run started (another app, a stale dev server)', async () => {
+    const stale = createHttpServer((_req, res) => res.end('another app')).listen(0, '127.0.0.1');
+    await once(stale, 'listening');
+    const address = stale.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const command = `sleep 602.${port}`;
+    try {
+      const cli = await startCli(
+        ['start', `http://localhost:${port}`, '--port', '0', '--run', command],
+        READY_MS,
+      );
+      try {
+        expect(cli.stderr()).toContain(
+          `http://localhost:${port} already answered before "${command}" started: it may be another app's dev server`,
+        );
+        expect(cli.stderr()).toContain('Stop it, or give this app');
+      } finally {
+        expect(await cli.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      stale.close();
+    }
+  });
 
   it('applies edits of a config found below the config folder (public/ of a Vite project)', async () => {
     const dir = await writeApp({

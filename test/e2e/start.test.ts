@@ -25,6 +25,29 @@ describe('portico start', () => {
     }
   });
 
+  it('answers other Host names only when --allowed-host or PORTICO_ALLOWED_HOSTS allows them (DNS rebinding)', async () => {
+    const dir = await writeApp({ 'index.html': 'hello' });
+    const cli = await startCli(
+      ['start', dir, '--port', '0', '--allowed-host', 'tunnel.example,.lan.example'],
+      undefined,
+      { env: { ...process.env, PORTICO_ALLOWED_HOSTS: 'other.example' } },
+    );
+    const withHost = (host: string) => send(`${cli.url}/`, { headers: { host } });
+    try {
+      expect((await withHost('attacker.example')).status).toBe(403);
+      expect((await withHost('attacker.example')).text).toContain('--allowed-host attacker.example');
+      for (const host of ['tunnel.example', 'box.lan.example', 'other.example']) {
+        expect((await withHost(host)).text, host).toBe('hello');
+      }
+      const bad = await runCli(['start', dir, '--port', '0', '--allowed-host', 'http://tunnel.example']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('"http://tunnel.example" is not a host name; give the name alone');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('66. an invalid config is reported with its JSON path and exits non-zero without serving', async () => {
     const dir = await writeApp(
       { 'index.html': 'x' },

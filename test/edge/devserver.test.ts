@@ -182,6 +182,63 @@ describe('dev-server mode: the rules over a dev server', () => {
     await once(ws, 'close');
   });
 
+  it("sends the dev server its own origin for Portico's (HTTP and WebSocket), so a dev server that checks Origin (Next.js 16 hot reload) accepts", async () => {
+    // @see Next.js 16 `Blocked cross-origin request to Next.js dev resource /_next/hmr from "127.0.0.1"`
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}/_next/hmr?id=1`, { origin: app.url });
+    ws.on('error', () => {});
+    const [message] = await once(ws, 'message');
+    expect(String(message)).toBe('hmr connected');
+    ws.close();
+    const own = (await app.fetch('/echo', { headers: { origin: app.url } })).json<{ origin: string }>();
+    expect(own.origin).toBe(dev.url);
+    const other = await app.fetch('/echo', { headers: { origin: 'http://elsewhere.test' } });
+    expect(other.json<{ origin: string }>().origin).toBe('http://elsewhere.test');
+  });
+
+  it('explains a WebSocket the dev server refuses without HTTP: a 502 and a warning naming what it answered', async () => {
+    const refused = await refusedUpgrade(`${app.url}/_next/hmr?id=2`, { origin: 'http://elsewhere.test' });
+    expect(refused.status).toBe(502);
+    expect(refused.body).toContain(
+      `The dev server at ${dev.url} refused the WebSocket: it answered "Unauthorized"`,
+    );
+    const warning = app.logs.find((line) => line.includes('WebSocket /_next/hmr:'));
+    expect(warning).toContain(
+      `the dev server at ${dev.url} refused the WebSocket: it answered "Unauthorized"`,
+    );
+    expect(warning).not.toContain('HPE_');
+    expect(warning).not.toContain('id=2');
+  });
+
+  it('gives WebSocket handshakes the header rules of HTTP: forged principal and forwarded fields replaced', async () => {
+    const forged = {
+      'x-ms-client-principal': 'forged',
+      'x-forwarded-host': 'evil.test',
+      'x-ms-original-url': 'x',
+    };
+    const anonymous = new WebSocket(`${app.url.replace('http', 'ws')}/ws?case=anonymous`, {
+      headers: forged,
+    });
+    await once(anonymous, 'open');
+    anonymous.close();
+    const seen = dev.requests.find((r) => r.method === 'UPGRADE' && r.url === '/ws?case=anonymous');
+    expect(seen?.headers['x-ms-client-principal']).toBeUndefined();
+    expect(seen?.headers['x-forwarded-host']).toBe(new URL(app.url).host);
+    expect(seen?.headers['x-forwarded-proto']).toBe('http');
+    expect(seen?.headers['x-ms-original-url']).toBe(`${app.url}/ws?case=anonymous`);
+    expect(seen?.headers.host).toBe(new URL(dev.url).host);
+    const signedIn = new WebSocket(`${app.url.replace('http', 'ws')}/ws?case=signed-in`, {
+      headers: { ...forged, cookie: authCookie({}) },
+    });
+    await once(signedIn, 'open');
+    signedIn.close();
+    const principal = dev.requests.find((r) => r.url === '/ws?case=signed-in')?.headers[
+      'x-ms-client-principal'
+    ];
+    expect(JSON.parse(Buffer.from(String(principal), 'base64').toString())).toMatchObject({
+      userDetails: 'alice',
+    });
+  });
+
   it('refuses WebSockets on /api (501) and applies allowedRoles to them (401)', async () => {
     expect(await upgradeStatus(`${app.url}/api/ws`)).toBe(501);
     expect(await upgradeStatus(`${app.url}/.auth/ws`)).toBe(501);
@@ -289,6 +346,18 @@ describe('dev-server mode: reaching the dev server', () => {
     }
   });
 });
+
+/** The status and body of the answer to a WebSocket handshake that is not accepted. */
+async function refusedUpgrade(url: string, options: { origin?: string } = {}) {
+  const ws = new WebSocket(url.replace('http', 'ws'), options);
+  ws.on('error', () => {});
+  const [, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];
+  let body = '';
+  for await (const chunk of res) {
+    body += String(chunk);
+  }
+  return { status: res.statusCode ?? 0, body };
+}
 
 /** The status line of the answer to a WebSocket handshake that is not accepted. */
 async function upgradeStatus(url: string): Promise<number> {

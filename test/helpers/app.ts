@@ -67,6 +67,8 @@ export interface StartOptions {
   apiDir?: string;
   apiTimeoutSeconds?: number;
   host?: string;
+  /** `--allowed-host`: names answered besides localhost, IP addresses and `host`. */
+  allowedHosts?: string[];
   verbose?: boolean;
 }
 
@@ -79,6 +81,7 @@ export async function startApp(files: Files, options: StartOptions = {}): Promis
     apiDir: options.apiDir,
     port: 0,
     host: options.host ?? '127.0.0.1',
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     plan: options.plan ?? 'standard',
     apiTimeoutSeconds: options.apiTimeoutSeconds ?? 45,
     verbose: options.verbose ?? false,

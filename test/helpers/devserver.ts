@@ -56,14 +56,15 @@ export async function startFixtureDevServer(options: FixtureOptions = {}): Promi
         handler,
       )
     : createHttpServer(handler);
-  attachWebSockets(server);
   server.listen(0, options.address ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = `${options.https ? 'https' : 'http'}://localhost:${port}`;
+  attachWebSockets(server, url, requests);
   return {
     port,
-    url: `${options.https ? 'https' : 'http'}://localhost:${port}`,
+    url,
     requests,
     releaseEvents: () => release(),
     async close() {
@@ -140,17 +141,29 @@ async function echo(req: IncomingMessage, res: ServerResponse): Promise<void> {
       body: Buffer.concat(chunks).toString(),
       host: req.headers.host,
       forwardedHost: req.headers['x-forwarded-host'],
+      origin: req.headers.origin ?? null,
       principal: req.headers['x-ms-client-principal'] ?? null,
     }),
   );
 }
 
-/** `/ws` echoes text frames; `/ws-reset` cuts the connection at once; other upgrade paths get 404. */
-function attachWebSockets(server: Server): void {
+/**
+ * `/ws` echoes text frames; `/ws-reset` cuts the connection at once; other upgrade paths get 404. As
+ * Next.js 16 does for `/_next/hmr`, `/_next/*` refuses a handshake whose Origin is not the dev server's own
+ * (`url`) by writing a bare `Unauthorized` on the socket. Handshakes are recorded with method `UPGRADE`.
+ */
+function attachWebSockets(server: Server, url: string, requests: FixtureDevServer['requests']): void {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
+    requests.push({ method: 'UPGRADE', url: req.url ?? '', headers: req.headers });
     if (req.url === '/ws-reset') {
       return socket.destroy();
+    }
+    if (req.url?.startsWith('/_next/')) {
+      if (req.headers.origin !== undefined && req.headers.origin !== url) {
+        return socket.end('Unauthorized');
+      }
+      return wss.handleUpgrade(req, socket, head, (ws) => ws.send('hmr connected'));
     }
     if (req.url !== '/ws' && !req.url?.startsWith('/ws?')) {
       return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno\n');

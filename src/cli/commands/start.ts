@@ -11,10 +11,12 @@ import type { DevFunctions, SandboxChoice } from '../../functions-host/index.js'
 // Types only: the edge loads once the API's worker has started (decision 0055).
 import type { DevServer, DevServerOptions } from '../../main.js';
 import { countOf } from '../../shared/count.js';
+import { PorticoError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { handleStopSignals } from '../../shared/stop-signals.js';
 import { loadDotenv } from '../dotenv.js';
 import { openBrowser } from '../open-browser.js';
-import { parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
+import { parseAllowedHosts, parseMegabytes, parseSandboxFlag, parseSeconds } from '../options.js';
 import {
   addSwaCliStartOptions,
   commandLineInput,
@@ -30,6 +32,7 @@ interface StartFlags extends SwaCliStartFlags {
   apiMaxMemory?: number;
   verbose?: boolean;
   sandbox?: SandboxChoice;
+  allowedHost?: string[];
 }
 
 /** Adds the `start` command to the program. */
@@ -60,6 +63,11 @@ export function registerStartCommand(program: Command): void {
       'run the functions worker sandboxed: auto, bubblewrap, node or none (default: none, as the developer; see docs/security.md)',
       parseSandboxFlag,
     )
+    .option(
+      '--allowed-host <names>',
+      'answer to these Host names too (a tunnel, a LAN name; comma-separated, repeatable; .example.com for its subdomains, all for any); besides localhost, IP addresses and --host, other hosts get 403 (env PORTICO_ALLOWED_HOSTS)',
+      (value: string, previous: string[] | undefined) => parseAllowedHosts(value, previous),
+    )
     .option('--verbose', 'log one line per request')
     .action((target: string | undefined, flags: StartFlags) => runStart(target, flags));
 }
@@ -79,6 +87,9 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     await apiBuild?.close();
     throw error;
   });
+  // Listening before the ready line: a script that stops Portico as soon as it is ready must not find
+  // node's default action, which would skip the exit hooks (and leave the --run command running).
+  const stopped = waitForSignal(server, logger);
   const api = describeApi(resolved);
   process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
   process.stdout.write(`${describeServed(server)}\n`);
@@ -89,7 +100,7 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   if (resolved.open) {
     openBrowser(server.url, (line) => logger.info(line));
   }
-  await waitForSignal(server);
+  await stopped;
   await apiBuild?.close();
   // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
   // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
@@ -143,6 +154,10 @@ function toDevServerOptions(resolved: ResolvedStart, flags: StartFlags, logger: 
     apiNodeArguments: resolved.apiNodeArguments,
     port: resolved.port,
     host: resolved.host,
+    allowedHosts: [
+      ...(flags.allowedHost ?? []),
+      ...readAllowedHostsVariable(process.env.PORTICO_ALLOWED_HOSTS),
+    ],
     plan: flags.plan,
     apiTimeoutSeconds: flags.apiTimeout,
     verbose: flags.verbose === true,
@@ -172,7 +187,17 @@ function toDevServerMode(resolved: ResolvedStart, logger: Logger): Partial<DevSe
     run: resolved.run,
     runCwd: resolved.appLocation,
     devserverTimeoutSeconds: resolved.devserverTimeoutSeconds,
+    devserverTimeoutSetting: resolved.devserverTimeoutSetting,
   };
+}
+
+/** `PORTICO_ALLOWED_HOSTS`, added to `--allowed-host`; a bad name is a usage error naming the variable. */
+function readAllowedHostsVariable(value: string | undefined): string[] {
+  try {
+    return parseAllowedHosts(value ?? '', [], 'PORTICO_ALLOWED_HOSTS');
+  } catch (error) {
+    throw new PorticoError('CLI_USAGE', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function reportResolution(resolved: ResolvedStart, logger: Logger): void {
@@ -228,25 +253,24 @@ function describeServed(server: DevServer): string {
 
 /**
  * Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal or SSH session closed), or when the --run command
- * exits by itself (then with its exit code).
+ * exits by itself (then with its exit code). A second signal during the stop exits at once, killing the
+ * --run command's process group and the functions workers (decision 0093).
  */
-function waitForSignal(server: DevServer): Promise<void> {
+function waitForSignal(server: DevServer, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = (exitCode?: number) => {
-      for (const signal of STOP_SIGNALS) {
-        process.off(signal, onSignal);
+      if (stopping) {
+        return;
       }
+      stopping = true;
       if (exitCode !== undefined) {
         process.exitCode = exitCode;
       }
       void server.close().then(resolve);
     };
-    const onSignal = () => stop();
-    for (const signal of STOP_SIGNALS) {
-      process.on(signal, onSignal);
-    }
+    // Left listening after the stop: a signal while the last handles close still exits at once.
+    handleStopSignals({ stop: () => stop(), isStopping: () => stopping, say: (line) => logger.info(line) });
     void server.commandExited.then(stop);
   });
 }
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

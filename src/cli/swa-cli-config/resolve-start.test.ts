@@ -123,6 +123,7 @@ describe('resolveStartOptions', () => {
       appDevserverUrl: 'http://localhost:5173',
       run: 'npm run dev',
       devserverTimeoutSeconds: 90,
+      devserverTimeoutSetting: 'devserverTimeout in swa-cli.config.json',
       appLocation: join(project, 'app'),
     });
     expect(resolved.appDir).toBeUndefined();

@@ -33,6 +33,11 @@ export interface ResolvedStart {
   readonly appDevserverUrl?: string;
   readonly run?: string;
   readonly devserverTimeoutSeconds?: number;
+  /**
+   * Where {@link devserverTimeoutSeconds} was set when not on the command line, named as the user wrote
+   * it (`devserverTimeout in swa-cli.config.json`, `SWA_CLI_SERVER_TIMEOUT`), for the timeout's message.
+   */
+  readonly devserverTimeoutSetting?: string;
   readonly apiDir?: string;
   readonly apiDevserverUrl?: string;
   /** The worker's Node.js options from `funcArgs`' `--language-worker` (decision 0057). */
@@ -82,7 +87,7 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
     ...api,
     ...(apiNodeArguments === undefined ? {} : { apiNodeArguments }),
     run: pick(layers, 'run')?.value,
-    devserverTimeoutSeconds: pick(layers, 'devserverTimeout')?.value,
+    ...resolveDevserverTimeout(layers),
     port,
     host: parseListenHost(pick(layers, 'host')?.value ?? START_DEFAULTS.host),
     ssl,
@@ -95,6 +100,27 @@ export async function resolveStartOptions(input: ResolveInput): Promise<Resolved
         : { name: selected.name, file: selected.file },
     warnings,
     notes: selected.notes,
+  };
+}
+
+/** `devserverTimeout` and, when a file or a variable set it, where (the flag is named anyway). */
+function resolveDevserverTimeout(
+  layers: readonly OptionLayer[],
+): Pick<ResolvedStart, 'devserverTimeoutSeconds' | 'devserverTimeoutSetting'> {
+  const picked = pick(layers, 'devserverTimeout');
+  if (picked === undefined) {
+    return {};
+  }
+  const source = picked.layer.source;
+  const setting =
+    source === 'swa-cli.config.json'
+      ? 'devserverTimeout in swa-cli.config.json'
+      : source === 'environment'
+        ? 'SWA_CLI_SERVER_TIMEOUT'
+        : undefined;
+  return {
+    devserverTimeoutSeconds: picked.value,
+    ...(setting === undefined ? {} : { devserverTimeoutSetting: setting }),
   };
 }
 

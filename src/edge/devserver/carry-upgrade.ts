@@ -11,9 +11,6 @@ import type { Logger } from '../../shared/logger.js';
 import { type AddressPicker, isRetryableConnectError } from './_loopback.js';
 import { writeSocketAnswer } from './socket-answer.js';
 
-/** Request headers that describe the client's hop only (the handshake's own are kept). */
-const DROPPED = new Set(['host', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding']);
-
 interface CarrierOptions {
   readonly url: URL;
   readonly picker: AddressPicker;
@@ -22,16 +19,16 @@ interface CarrierOptions {
 
 /** Carries upgrades to one dev server and remembers the open tunnels, so they can all be closed. */
 export function createUpgradeCarrier(options: CarrierOptions): {
-  carry(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  carry(req: IncomingMessage, socket: Duplex, head: Buffer, headers: readonly string[]): void;
   closeAll(): void;
 } {
   const open = new Set<Duplex>();
   return {
-    carry(req, socket, head) {
+    carry(req, socket, head, headers) {
       socket.on('error', () => socket.destroy());
       open.add(socket);
       socket.once('close', () => open.delete(socket));
-      connect(req, socket, head, options, 0);
+      connect({ req, socket, head, headers }, options, 0);
     },
     closeAll() {
       for (const socket of open) {
@@ -41,16 +38,19 @@ export function createUpgradeCarrier(options: CarrierOptions): {
   };
 }
 
-function connect(
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  options: CarrierOptions,
-  index: number,
-): void {
+/** One client's upgrade: its request, socket, first bytes, and the handshake headers for the dev server. */
+interface Handshake {
+  readonly req: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly headers: readonly string[];
+}
+
+function connect(handshake: Handshake, options: CarrierOptions, index: number): void {
+  const { req, socket, head } = handshake;
   const candidates = options.picker.candidates();
   const address = candidates[index] ?? options.url.hostname;
-  const upstream = sendHandshake(req, options.url, address);
+  const upstream = sendHandshake(handshake, options.url, address);
   socket.once('close', () => upstream.destroy());
   upstream.on('upgrade', (answer: IncomingMessage, tunnel: Duplex, tunnelHead: Buffer) => {
     options.picker.remember(address);
@@ -59,45 +59,28 @@ function connect(
   upstream.on('response', (answer: IncomingMessage) => relayRefusal(socket, answer));
   upstream.on('error', (error: Error) => {
     if (isRetryableConnectError(error) && index + 1 < candidates.length && !socket.destroyed) {
-      return connect(req, socket, head, options, index + 1);
+      return connect(handshake, options, index + 1);
     }
-    options.logger.warn(
-      `dev server ${options.url.origin}: WebSocket ${req.url ?? ''} failed: ${describe(error)}`,
-    );
-    writeSocketAnswer(
-      socket,
-      502,
-      `The dev server at ${options.url.origin} did not accept the WebSocket (${describe(error)}).`,
-    );
+    const failure = describeUpgradeFailure(error, options.url.origin);
+    options.logger.warn(`WebSocket ${pathOf(req)}: ${failure}`);
+    writeSocketAnswer(socket, 502, `${failure[0]?.toUpperCase() ?? ''}${failure.slice(1)}`);
   });
   upstream.end();
 }
 
-function sendHandshake(req: IncomingMessage, url: URL, address: string) {
+function sendHandshake(handshake: Handshake, url: URL, address: string) {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return send({
     host: address,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
-    method: req.method,
-    path: url.pathname.replace(/\/+$/, '') + (req.url ?? '/'),
-    headers: copyHeaders(req, url.host),
+    method: handshake.req.method,
+    path: url.pathname.replace(/\/+$/, '') + (handshake.req.url ?? '/'),
+    // node sends a list as it is (no Host of its own): the edge's list holds the dev server's.
+    headers: [...handshake.headers],
     agent: false,
     rejectUnauthorized: false,
     servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
   });
-}
-
-/** The client's handshake headers with the dev server's `Host`, in the client's order and spelling. */
-function copyHeaders(req: IncomingMessage, host: string): string[] {
-  const out: string[] = ['Host', host];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] ?? '';
-    if (!DROPPED.has(name.toLowerCase())) {
-      out.push(name, raw[i + 1] ?? '');
-    }
-  }
-  return out;
 }
 
 /** Writes the dev server's `101` to the client and pipes the two sockets together. */
@@ -146,6 +129,42 @@ function formatHeaders(raw: readonly string[]): string {
   return text;
 }
 
-function describe(error: Error): string {
-  return 'code' in error && typeof error.code === 'string' ? error.code : error.message;
+/** The request path without its query (hot-reload URLs carry tokens and ids), for the log. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0] ?? '/';
+}
+
+/** How many bytes of a non-HTTP answer are quoted. */
+const QUOTED_BYTES = 80;
+
+/**
+ * What went wrong, for the developer: a parser code (`HPE_INVALID_CONSTANT`) means the dev server wrote
+ * something that is not HTTP (Next.js writes a bare `Unauthorized` to a socket it refuses) or closed the
+ * connection, which is how dev servers refuse WebSockets they do not want.
+ */
+export function describeUpgradeFailure(error: Error, origin: string): string {
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (code?.startsWith('HPE_') || code === 'ECONNRESET') {
+    const answer = quoteRawAnswer(error);
+    const what =
+      answer === undefined
+        ? 'closed the connection without an HTTP answer'
+        : `answered ${answer}, which is not an HTTP response`;
+    return `the dev server at ${origin} refused the WebSocket: it ${what}. Check the dev server's output; a dev server that limits the hosts or origins of its WebSockets needs this one allowed.`;
+  }
+  return `the dev server at ${origin} could not be reached for the WebSocket (${code ?? error.message}).`;
+}
+
+/** The first bytes the dev server sent, when node's parser kept them (`rawPacket`), quoted and printable. */
+function quoteRawAnswer(error: Error): string | undefined {
+  const raw = 'rawPacket' in error ? error.rawPacket : undefined;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) {
+    return undefined;
+  }
+  const text = raw
+    .subarray(0, QUOTED_BYTES)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim();
+  return `"${text}${raw.length > QUOTED_BYTES ? '…' : ''}"`;
 }

@@ -41,6 +41,7 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
   return {
     url: options.url,
     host: url.host,
+    origin: url.origin,
     fetch(request: DevServerRequest): Promise<DevServerAnswer> {
       return new Promise((resolve, reject) => {
         const options: Dispatcher.DispatchOptions = {

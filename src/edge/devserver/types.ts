@@ -45,12 +45,17 @@ export interface DevServerSource {
   readonly url: string;
   /** `host[:port]` of the dev server, sent as `Host` so its host checks (Vite's `allowedHosts`) pass. */
   readonly host: string;
+  /** The dev server's origin (`http://localhost:5173`), sent as `Origin` for Portico's own (decision 0093). */
+  readonly origin: string;
   /** Sends one request; rejects when the dev server cannot be reached or breaks the exchange. */
   fetch(request: DevServerRequest): Promise<DevServerAnswer>;
   /** True when the dev server answers HTTP at all (any status); for readiness checks. */
   probe(): Promise<boolean>;
-  /** Carries a WebSocket (or other) upgrade to the dev server, piping both ways once it switches. */
-  carryUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Carries a WebSocket (or other) upgrade to the dev server with `headers` (the full handshake list,
+   * `host` included, as the edge builds it for HTTP requests too), piping both ways once it switches.
+   */
+  carryUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, headers: readonly string[]): void;
   /** Closes pooled connections and every carried upgrade. */
   close(): Promise<void>;
 }

@@ -1,0 +1,105 @@
+/**
+ * `portico start` answers only to localhost, IP addresses, `--host` and `--allowed-host` names: any other
+ * Host gets a 403 that names it and says how to allow it, on pages, `/api` and WebSockets alike, so a web
+ * page cannot reach the app through DNS rebinding (decision 0093).
+ */
+import { once } from 'node:events';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { isAllowedHost } from '../../src/edge/host-check.js';
+import { startApp, type TestApp } from '../helpers/app.js';
+import {
+  type DevModeApp,
+  type FixtureDevServer,
+  startDevMode,
+  startFixtureDevServer,
+} from '../helpers/devserver.js';
+
+describe('portico start: which Host names it answers to', () => {
+  let app: TestApp;
+  let apiApp: TestApp;
+  let port: string;
+  beforeAll(async () => {
+    app = await startApp({ 'index.html': 'home' }, { allowedHosts: ['tunnel.example', '.ts.net'] });
+    port = new URL(app.url).port;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await apiApp?.close();
+  });
+
+  it('refuses a name pointed at 127.0.0.1 by someone else (DNS rebinding) with a 403 that says how to allow it', async () => {
+    const answer = await app.fetch('/', {
+      headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain(
+      'its Host, attacker.example, is not localhost, an IP address or the --host value',
+    );
+    expect(answer.text).toContain('--allowed-host attacker.example');
+    expect(answer.text).not.toContain('home');
+    expect(
+      app.logs.filter((line) => line.includes('refused a request for Host attacker.example')),
+    ).toHaveLength(1);
+    await app.fetch('/', { headers: { host: `attacker.example:${port}` } });
+    expect(
+      app.logs.filter((line) => line.includes('refused a request for Host attacker.example')),
+    ).toHaveLength(1);
+  });
+
+  it.each([
+    `localhost:PORT`,
+    `LOCALHOST:PORT`,
+    `myapp.localhost:PORT`,
+    `127.0.0.1:PORT`,
+    `[::1]:PORT`,
+    // A LAN address, with --host 0.0.0.0 (a header only: nothing is sent there).
+    `192.168.1.20:PORT`,
+    `tunnel.example`,
+    `abc.tail1234.ts.net`,
+    `ts.net`,
+  ])('answers Host %s', async (host) => {
+    const answer = await app.fetch('/', { headers: { host: host.replace('PORT', port) } });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('home');
+  });
+
+  it.each(['tunnel.example.attacker.test', 'nottunnel.example', 'evilts.net'])(
+    'does not take an allowed name for a part of another: %s',
+    async (host) => {
+      expect((await app.fetch('/', { headers: { host } })).status).toBe(403);
+    },
+  );
+
+  it('answers the --host name, and any name with all', async () => {
+    expect(isAllowedHost('devbox.lan', { listenHost: 'DevBox.lan', allowedHosts: [] })).toBe(true);
+    expect(isAllowedHost('devbox.lan', { listenHost: '0.0.0.0', allowedHosts: [] })).toBe(false);
+    apiApp = await startApp({ 'index.html': 'home' }, { allowedHosts: ['all'] });
+    expect((await apiApp.fetch('/', { headers: { host: 'anything.example' } })).status).toBe(200);
+  });
+});
+
+describe('portico start <url>: WebSockets to another Host', () => {
+  let dev: FixtureDevServer;
+  let app: DevModeApp;
+  beforeAll(async () => {
+    dev = await startFixtureDevServer();
+    app = await startDevMode(dev.url, {});
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dev?.close();
+  });
+
+  it('refuses the handshake with 403 before it reaches the dev server', async () => {
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}/ws?rebinding`, {
+      headers: { host: 'attacker.example' },
+    });
+    ws.on('error', () => {});
+    const [req, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];
+    req.destroy();
+    expect(res.statusCode).toBe(403);
+    expect(dev.requests.some((r) => r.url === '/ws?rebinding')).toBe(false);
+  });
+});
