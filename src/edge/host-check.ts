@@ -6,6 +6,10 @@
  * been pointed at 127.0.0.1 would otherwise read the app and call its `/api` functions, which run with
  * the developer's environment and local.settings.json. Vite and webpack-dev-server refuse unknown hosts
  * the same way; `portico serve` picks sites by Host already, so it is not concerned.
+ *
+ * Only a browser's requests are checked: DNS rebinding works through a browser, and every current one
+ * marks its requests with `Sec-Fetch-*` fields, which a page's script cannot remove. A script, a test
+ * suite or curl sending its own Host (to see a redirect's Location, say) is served as before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -48,6 +52,9 @@ export function createHostCheck(options: HostCheckOptions): HostCheck {
   }
   const logged = new Set<string>();
   const refuse = (req: IncomingMessage): string | undefined => {
+    if (!isFromBrowser(req)) {
+      return undefined;
+    }
     const name = hostNameOf(req.headers.host);
     if (name === undefined || isAllowedHost(name, options)) {
       return undefined;
@@ -83,6 +90,16 @@ export function createHostCheck(options: HostCheckOptions): HostCheck {
       writeSocketAnswer(socket, 403, text);
     },
   };
+}
+
+/** True for a request a browser sent: it carries fetch metadata (`Sec-Fetch-Site`, `-Mode` or `-Dest`). */
+function isFromBrowser(req: IncomingMessage): boolean {
+  const headers = req.headers;
+  return (
+    headers['sec-fetch-site'] !== undefined ||
+    headers['sec-fetch-mode'] !== undefined ||
+    headers['sec-fetch-dest'] !== undefined
+  );
 }
 
 /** True when `name` (lower-case, without port) is one `portico start` answers to. */

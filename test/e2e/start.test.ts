@@ -32,7 +32,9 @@ describe('portico start', () => {
       undefined,
       { env: { ...process.env, PORTICO_ALLOWED_HOSTS: 'other.example' } },
     );
-    const withHost = (host: string) => send(`${cli.url}/`, { headers: { host } });
+    // As a browser asks (fetch metadata): scripts are not checked.
+    const withHost = (host: string) =>
+      send(`${cli.url}/`, { headers: { host, 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' } });
     try {
       expect((await withHost('attacker.example')).status).toBe(403);
       expect((await withHost('attacker.example')).text).toContain('--allowed-host attacker.example');

@@ -1,8 +1,17 @@
 /**
- * `portico start` answers only to localhost, IP addresses, `--host` and `--allowed-host` names: any other
- * Host gets a 403 that names it and says how to allow it, on pages, `/api` and WebSockets alike, so a web
- * page cannot reach the app through DNS rebinding (decision 0093).
+ * `portico start` answers a browser only for localhost, IP addresses, `--host` and `--allowed-host` names:
+ * any other Host gets a 403 that names it and says how to allow it, on pages, `/api` and WebSockets alike,
+ * so a web page cannot reach the app through DNS rebinding (decision 0093). Scripts (no `Sec-Fetch-*`)
+ * are served whatever their Host.
  */
+
+/** The fetch metadata every current browser sends, which a page's script cannot remove. */
+const BROWSER = {
+  'sec-fetch-site': 'same-origin',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-dest': 'document',
+};
+
 import { once } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +40,7 @@ describe('portico start: which Host names it answers to', () => {
 
   it('refuses a name pointed at 127.0.0.1 by someone else (DNS rebinding) with a 403 that says how to allow it', async () => {
     const answer = await app.fetch('/', {
-      headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` },
+      headers: { ...BROWSER, host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` },
     });
     expect(answer.status).toBe(403);
     expect(answer.text).toContain(
@@ -42,7 +51,7 @@ describe('portico start: which Host names it answers to', () => {
     expect(
       app.logs.filter((line) => line.includes('refused a request for Host attacker.example')),
     ).toHaveLength(1);
-    await app.fetch('/', { headers: { host: `attacker.example:${port}` } });
+    await app.fetch('/', { headers: { ...BROWSER, host: `attacker.example:${port}` } });
     expect(
       app.logs.filter((line) => line.includes('refused a request for Host attacker.example')),
     ).toHaveLength(1);
@@ -60,7 +69,7 @@ describe('portico start: which Host names it answers to', () => {
     `abc.tail1234.ts.net`,
     `ts.net`,
   ])('answers Host %s', async (host) => {
-    const answer = await app.fetch('/', { headers: { host: host.replace('PORT', port) } });
+    const answer = await app.fetch('/', { headers: { ...BROWSER, host: host.replace('PORT', port) } });
     expect(answer.status).toBe(200);
     expect(answer.text).toBe('home');
   });
@@ -68,7 +77,7 @@ describe('portico start: which Host names it answers to', () => {
   it.each(['tunnel.example.attacker.test', 'nottunnel.example', 'evilts.net'])(
     'does not take an allowed name for a part of another: %s',
     async (host) => {
-      expect((await app.fetch('/', { headers: { host } })).status).toBe(403);
+      expect((await app.fetch('/', { headers: { ...BROWSER, host } })).status).toBe(403);
     },
   );
 
@@ -76,7 +85,17 @@ describe('portico start: which Host names it answers to', () => {
     expect(isAllowedHost('devbox.lan', { listenHost: 'DevBox.lan', allowedHosts: [] })).toBe(true);
     expect(isAllowedHost('devbox.lan', { listenHost: '0.0.0.0', allowedHosts: [] })).toBe(false);
     apiApp = await startApp({ 'index.html': 'home' }, { allowedHosts: ['all'] });
-    expect((await apiApp.fetch('/', { headers: { host: 'anything.example' } })).status).toBe(200);
+    expect((await apiApp.fetch('/', { headers: { ...BROWSER, host: 'anything.example' } })).status).toBe(200);
+  });
+
+  it('serves a script (no Sec-Fetch-* fields) whatever its Host, as before the check', async () => {
+    const answer = await app.fetch('/', { headers: { host: `attacker.example:${port}` } });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('home');
+    for (const field of ['sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest']) {
+      const browser = await app.fetch('/', { headers: { [field]: 'x', host: `attacker.example:${port}` } });
+      expect(browser.status, field).toBe(403);
+    }
   });
 });
 
@@ -94,7 +113,7 @@ describe('portico start <url>: WebSockets to another Host', () => {
 
   it('refuses the handshake with 403 before it reaches the dev server', async () => {
     const ws = new WebSocket(`${app.url.replace('http', 'ws')}/ws?rebinding`, {
-      headers: { host: 'attacker.example' },
+      headers: { ...BROWSER, 'sec-fetch-mode': 'websocket', host: 'attacker.example' },
     });
     ws.on('error', () => {});
     const [req, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];

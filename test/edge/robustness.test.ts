@@ -17,7 +17,7 @@ function rawStatus(url: string, requestLine: string, extraHeaders = ''): Promise
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`${requestLine}\r\nHost: localhost\r\nConnection: close\r\n${extraHeaders}\r\n`);
+      socket.write(`${requestLine}\r\nHost: x\r\nConnection: close\r\n${extraHeaders}\r\n`);
     });
     let data = '';
     socket.on('data', (chunk) => {
