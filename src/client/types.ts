@@ -114,6 +114,12 @@ export interface TestSession {
       readonly userDetails: string;
       readonly userRoles: readonly string[];
     };
+    /** The identity's invitations not accepted yet (their roles are not in this session). */
+    readonly pendingInvitations?: readonly {
+      readonly roles: readonly string[];
+      readonly domain: string;
+      readonly expiresOn: string;
+    }[];
   };
 }
 
