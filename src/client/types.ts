@@ -188,6 +188,8 @@ export interface DeploymentRequest {
 /** The answer of `POST /deploy/v1/deployments`: the id and the contents the server lacks. */
 export interface CreatedDeployment {
   readonly id: string;
+  /** The site the deployment token belongs to (absent from servers before it was added). */
+  readonly site?: string;
   readonly missing: readonly string[];
   /** Set when this deploy created its environment. */
   readonly environmentCreated?: boolean;
