@@ -26,7 +26,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await registerCommands(program, commandNameOf(argv));
     addHelpHints(program);
-    await program.parseAsync(withUnknownHelpTopic(argv));
+    await program.parseAsync(withHelpTopic(program, argv));
   } catch (error) {
     handleCliError(error, argv);
   }
@@ -48,14 +48,32 @@ function redactArguments(text: string, argv: readonly string[]): string {
 /**
  * `portico help <name>` for a command that does not exist runs `portico <name>`, so that commander says
  * it is unknown and suggests the nearest name (its own help command printed nothing and exited 1).
+ * `portico help <name> <sub…>` runs `portico <name> <sub…> --help` (commander's own help command reads
+ * only its first word: `portico help site create` showed the help of `site`), or, for a `<sub>` that
+ * is no command, `portico <name> <sub>`, so that commander says which word is unknown; never so for a
+ * command that runs itself with arguments (`deploy`): `portico help deploy x` must not deploy `x`.
  */
-function withUnknownHelpTopic(argv: readonly string[]): string[] {
+function withHelpTopic(program: Command, argv: readonly string[]): string[] {
   const words = argv.slice(2);
-  const [first, topic] = words;
-  if (first === 'help' && topic !== undefined && !topic.startsWith('-') && moduleOf(topic) === undefined) {
-    return [...argv.slice(0, 2), topic, ...words.slice(2)];
+  const [first, topic, ...rest] = words;
+  if (first !== 'help' || topic === undefined || topic.startsWith('-')) {
+    return [...argv];
   }
-  return [...argv];
+  if (moduleOf(topic) === undefined) {
+    return [...argv.slice(0, 2), topic, ...rest];
+  }
+  const path = [topic];
+  let command = program.commands.find((c) => c.name() === topic);
+  for (const word of rest.filter((w) => !w.startsWith('-'))) {
+    const sub = command?.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) {
+      const runsItself = command === undefined || command.registeredArguments.length > 0;
+      return [...argv.slice(0, 2), ...path, ...(runsItself ? ['--help'] : [word])];
+    }
+    path.push(word);
+    command = sub;
+  }
+  return [...argv.slice(0, 2), ...path, '--help'];
 }
 
 /**

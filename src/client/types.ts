@@ -114,6 +114,12 @@ export interface TestSession {
       readonly userDetails: string;
       readonly userRoles: readonly string[];
     };
+    /** The identity's invitations not accepted yet (their roles are not in this session). */
+    readonly pendingInvitations?: readonly {
+      readonly roles: readonly string[];
+      readonly domain: string;
+      readonly expiresOn: string;
+    }[];
   };
 }
 
@@ -182,6 +188,8 @@ export interface DeploymentRequest {
 /** The answer of `POST /deploy/v1/deployments`: the id and the contents the server lacks. */
 export interface CreatedDeployment {
   readonly id: string;
+  /** The site the deployment token belongs to (absent from servers before it was added). */
+  readonly site?: string;
   readonly missing: readonly string[];
   /** Set when this deploy created its environment. */
   readonly environmentCreated?: boolean;

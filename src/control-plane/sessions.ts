@@ -10,7 +10,16 @@ import { type ControlContext, recordUsersChange, type SessionPrincipal } from '.
 import { getEnvironment } from './environments.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
-import { checkProvider, checkUserDetails, identityEpoch, resolveUserRoles, userIdFor } from './users.js';
+import {
+  checkProvider,
+  checkSiteOffers,
+  checkUserDetails,
+  identityEpoch,
+  listPendingInvitations,
+  type PendingInvitation,
+  resolveUserRoles,
+  userIdFor,
+} from './users.js';
 
 /** Name of the session cookie (the same as Azure's). */
 export const SESSION_COOKIE = 'StaticWebAppsAuthCookie';
@@ -23,6 +32,11 @@ export interface TestSession {
   readonly cookieValue: string;
   readonly expiresOn: string;
   readonly clientPrincipal: SessionPrincipal;
+  /**
+   * The identity's invitations not accepted yet: their roles are not in this session until one's link
+   * is opened with it (a production session, on the link's host).
+   */
+  readonly pendingInvitations: readonly PendingInvitation[];
 }
 
 /**
@@ -36,7 +50,8 @@ export function sessionScope(siteId: string, environment: { readonly id: string;
 
 /**
  * Mints a session for `provider`/`userDetails` on an environment of a site (production when none is
- * named), holding the roles the site gives that user.
+ * named), holding the roles the site gives that user; a provider that environment does not offer is a
+ * 400, as for invitations.
  */
 export async function mintTestSession(
   ctx: ControlContext,
@@ -55,6 +70,8 @@ export async function mintTestSession(
     );
   }
   const environment = await getEnvironment(ctx, site, input.environment ?? PRODUCTION);
+  // The edge reads a session of a provider the environment does not offer as nobody.
+  await checkSiteOffers(ctx, site, provider, environment.name);
   const roles = (await resolveUserRoles(ctx, site, provider, userDetails))?.roles;
   const clientPrincipal: SessionPrincipal = {
     identityProvider: provider,
@@ -75,6 +92,7 @@ export async function mintTestSession(
     cookieValue: ctx.sealSession(sessionScope(site.id, environment), clientPrincipal, expiresAt),
     expiresOn: new Date(expiresAt * 1000).toISOString(),
     clientPrincipal,
+    pendingInvitations: await listPendingInvitations(ctx, site, provider, userDetails),
   };
 }
 

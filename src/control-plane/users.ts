@@ -147,18 +147,26 @@ async function invitationDomain(
 }
 
 /**
- * Refuses an invitation for a provider the site does not offer: when its production deployment registers
- * providers (`auth.identityProviders`), only those that are enabled (the service's preconfigured ones then
- * do not apply); else the built-in ones. The link would otherwise lead to a sign-in page that 404s.
+ * Refuses a provider an environment of the site does not offer (production by default, which is what
+ * invitations go by): when the environment's deployment registers providers (`auth.identityProviders`),
+ * only those that are enabled (the service's preconfigured ones then do not apply); else the
+ * preconfigured ones. An invitation link would otherwise lead to a sign-in page that 404s, and a test
+ * session would read as nobody there.
  */
-async function checkSiteOffers(ctx: ControlContext, site: Site, provider: string): Promise<void> {
-  const registered = await listRegisteredProviders(ctx, site, PRODUCTION);
+export async function checkSiteOffers(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  environmentName: string = PRODUCTION,
+): Promise<void> {
+  const registered = await listRegisteredProviders(ctx, site, environmentName);
+  const deployment = `its ${environmentName === PRODUCTION ? 'production' : `'${environmentName}'`} deployment`;
   if (registered.length === 0) {
     // Without registrations a site signs in with the preconfigured providers only (the others 404).
     if (!PRECONFIGURED_PROVIDERS.includes(provider)) {
       throw new PorticoError(
         'CONTROL_BAD_REQUEST',
-        `provider '${clip(provider)}' is not one the site offers: its production deployment registers no providers, so it has ${PRECONFIGURED_PROVIDERS.join(', ')}. Register ${clip(provider)} in auth.identityProviders of staticwebapp.config.json to invite with it.`,
+        `provider '${clip(provider)}' is not one the site offers: ${deployment} registers no providers, so it has ${PRECONFIGURED_PROVIDERS.join(', ')}. Register ${clip(provider)} in auth.identityProviders of staticwebapp.config.json to use it.`,
       );
     }
     return;
@@ -168,7 +176,7 @@ async function checkSiteOffers(ctx: ControlContext, site: Site, provider: string
     const disabled = registered.some((p) => p.name.toLowerCase() === provider && !p.enabled);
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      `provider '${clip(provider)}' is not one the site offers${disabled ? ' (its config disables it)' : ''}: its production deployment's auth.identityProviders offer ${offered.length === 0 ? 'none' : offered.join(', ')}.`,
+      `provider '${clip(provider)}' is not one the site offers${disabled ? ' (its config disables it)' : ''}: ${deployment}'s auth.identityProviders offer ${offered.length === 0 ? 'none' : offered.join(', ')}.`,
     );
   }
 }
@@ -318,6 +326,36 @@ export async function findInvitationProvider(
     invitation.expires_at > ctx.now().toISOString() &&
     onItsDomain(invitation, hostname);
   return usable ? invitation.provider : undefined;
+}
+
+/** An invitation not accepted yet: the roles its link grants, the host it works on, until when. */
+export interface PendingInvitation {
+  readonly roles: readonly string[];
+  readonly domain: string;
+  readonly expiresOn: string;
+}
+
+/**
+ * The usable invitations of an identity, newest first: their roles are the user's only once a link is
+ * opened signed in as that identity (as on Azure), which a test session alone does not do.
+ */
+export async function listPendingInvitations(
+  ctx: ControlContext,
+  site: Site,
+  provider: string,
+  userDetails: string,
+): Promise<PendingInvitation[]> {
+  const rows = await ctx.db
+    .selectFrom('invitations')
+    .select(['roles', 'domain', 'expires_at'])
+    .where('site_id', '=', site.id)
+    .where('provider', '=', provider.toLowerCase())
+    .where('user_details', '=', userDetails.toLowerCase())
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', ctx.now().toISOString())
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((row) => ({ roles: splitRoles(row.roles), domain: row.domain, expiresOn: row.expires_at }));
 }
 
 /**

@@ -112,6 +112,17 @@ describe('portico management commands for a new user', () => {
     );
     const again = await ok(['deploy', appDir, '--site', 'blog', '--env', 'preview']);
     expect(again.stderr).not.toContain('copy of production');
+    // With the deployment token alone, the note names the site the server answered for, not a placeholder.
+    const token = (await json<{ properties: { apiKey: string } }>(['site', 'token', 'blog', '--json']))
+      .properties.apiKey;
+    const byToken = await runCli(
+      ['deploy', appDir, '--env', 'bytoken', '--url', t.service.adminUrl, '--deployment-token', token],
+      120_000,
+    );
+    expect(byToken.code, byToken.stderr).toBe(0);
+    expect(byToken.stderr).toContain(
+      'change them with portico settings set --site blog --env bytoken NAME=VALUE',
+    );
   }, 120_000);
 
   it('refuses to delete without a terminal unless --yes, and keeps the site', async () => {

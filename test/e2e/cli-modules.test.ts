@@ -6,7 +6,7 @@
  * @see docs/decisions/0024-lazy-cli.md
  */
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,6 +94,51 @@ describe('what each command loads', () => {
     expect(result.stderr).toContain("unknown command 'sitee'");
     expect(result.stderr).toContain('Did you mean site?');
   });
+
+  it(
+    'help <group> <command> shows that command, not its group',
+    async () => {
+      const create = await runCli(['help', 'site', 'create']);
+      expect(create.code).toBe(0);
+      expect(create.stdout).toContain('Usage: portico site create [options] <name>');
+      const unknown = await runCli(['help', 'site', 'nosuch']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain("unknown command 'nosuch'");
+      // deploy takes a folder: help never deploys one.
+      const deployTopic = await runCli(['help', 'deploy', 'nosuch']);
+      expect(deployTopic.code).toBe(0);
+      expect(deployTopic.stdout).toContain('Usage: portico deploy [options] [command] [target]');
+    },
+    timeoutFor(3),
+  );
+
+  it(
+    'deploy help [command] is help, as in every group, unless a folder named help is there to deploy',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'portico-deploy-help-'));
+      try {
+        const help = await runCli(['deploy', 'help'], CLI_PROCESS_BUDGET_MS, { cwd: dir });
+        expect(help.code, help.stderr).toBe(0);
+        expect(help.stdout).toContain('Usage: portico deploy [options] [command] [target]');
+        expect(help.stdout).toMatch(/^ {2}help \[command\]/m);
+        const rollback = await runCli(['deploy', 'help', 'rollback'], CLI_PROCESS_BUDGET_MS, { cwd: dir });
+        expect(rollback.stdout).toContain('Usage: portico deploy rollback [options]');
+        await writeApp({ 'index.html': 'a folder named help' }).then((app) =>
+          cp(app, join(dir, 'help'), { recursive: true }),
+        );
+        const folder = await runCli(
+          ['deploy', 'help', '--url', 'http://127.0.0.1:9', '--deployment-token', 'x'],
+          CLI_PROCESS_BUDGET_MS,
+          { cwd: dir },
+        );
+        expect(folder.stdout).not.toContain('Usage:');
+        expect(folder.stderr).toContain(`from ${join(dir, 'help')}`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    timeoutFor(3),
+  );
 
   it('--version loads no command module', async () => {
     const { log, options } = recording();

@@ -96,6 +96,18 @@ describe('portico serve --https-port and portico domain', { timeout: 120_000 }, 
     expect(show.stdout).toMatch(/Status:\s+Ready/);
   });
 
+  it('for an apex domain, names the TXT record and the A/AAAA record that brings visitors', async () => {
+    const site = JSON.parse((await cli(['site', 'show', 'blog', '--json'])).stdout);
+    const target = site.properties.defaultHostname as string;
+    const apex = await cli(['domain', 'add', '--site', 'blog', 'blog.example']);
+    expect(apex.code, apex.stderr).toBe(0);
+    expect(apex.stdout).toMatch(/Add this DNS record: _dnsauth\.blog\.example TXT "[^"]+"/);
+    expect(apex.stdout).toContain(
+      `Also point blog.example at the service: an A record (and AAAA for IPv6) with the address of ${target}`,
+    );
+    await cli(['domain', 'delete', '--site', 'blog', 'blog.example', '--yes']);
+  });
+
   it('installs an uploaded certificate with domain cert set, served by SNI', async () => {
     const pair = await ca.issue(['www.blog.example']);
     await writeFile(join(dataDir, 'www.pem'), pair.cert);

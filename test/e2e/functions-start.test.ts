@@ -1,5 +1,5 @@
 /** `portico functions start` as a user runs it (CONTRACT §2): ready line, function list, settings, signals. */
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,30 @@ describe('portico functions start', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.each(['--max-memory', '--api-max-memory'])(
+    "limits the worker's heap with %s (portico start's spelling works too)",
+    async (flag) => {
+      const dir = await writeV4App();
+      await writeFile(
+        join(dir, 'index.js'),
+        [
+          "const { app } = require('@azure/functions');",
+          "app.http('heap', { methods: ['GET'], authLevel: 'anonymous',",
+          "  handler: async () => ({ body: String(require('node:v8').getHeapStatistics().heap_size_limit) }) });",
+        ].join('\n'),
+      );
+      const cli = await startCli(['functions', 'start', dir, '--port', '0', flag, '128']);
+      try {
+        const limitMb = Number((await send(`${cli.url}/api/heap`)).text) / 2 ** 20;
+        expect(limitMb).toBeGreaterThanOrEqual(128);
+        expect(limitMb).toBeLessThan(256);
+      } finally {
+        expect(await cli.stop()).toBe(0);
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('says at once that its port is taken, and how to fix it (exit 1)', async () => {
     const holder = createServer();

@@ -173,6 +173,54 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect((await ok(['backends', '--site', 'shop'])).stdout).toMatch(/production\s+none/);
   }, 120_000);
 
+  it('deletes what unlink leaves (the generated product and subscription), subscriptions and operations', async () => {
+    const product = `swa-${siteHost.split('.')[0]}`;
+    const names = async (what: string, ...args: string[]) =>
+      (
+        JSON.parse((await ok(['apim', what, 'list', 'contoso', ...args, '--json'])).stdout) as {
+          value: { name: string; properties: { scope?: string } }[];
+        }
+      ).value;
+    const generated = (await names('subscription'))
+      .filter((s) => s.properties.scope?.endsWith(`/products/${product}`))
+      .map((s) => s.name);
+    expect(generated).toHaveLength(1);
+    const refused = await cli(['apim', 'product', 'delete', 'contoso', product, '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `Not deleting the product ${product} of contoso: it has 1 subscription (${generated[0]}). Pass --delete-subscriptions to delete them with it`,
+    );
+    expect((await names('product')).map((p) => p.name)).toContain(product);
+    const unconfirmed = await cli([
+      'apim',
+      'product',
+      'delete',
+      'contoso',
+      product,
+      '--delete-subscriptions',
+    ]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('Pass --yes to delete without asking');
+    const deleted = await ok([
+      'apim',
+      'product',
+      'delete',
+      'contoso',
+      product,
+      '--delete-subscriptions',
+      '--yes',
+    ]);
+    expect(deleted.stdout).toContain(`Deleted product ${product} and its 1 subscription (${generated[0]}).`);
+    expect((await names('product')).map((p) => p.name)).not.toContain(product);
+    expect((await names('subscription')).map((s) => s.name)).not.toContain(generated[0]);
+
+    await ok(['apim', 'subscription', 'delete', 'contoso', 'alice', '--yes']);
+    expect((await names('subscription')).map((s) => s.name)).not.toContain('alice');
+    const [operation] = await names('operation', 'products');
+    await ok(['apim', 'operation', 'delete', 'contoso', 'products', operation?.name ?? '', '--yes']);
+    expect(await names('operation', 'products')).toEqual([]);
+  }, 120_000);
+
   it('creates a web app and refuses to link a Free site, naming the rule', async () => {
     await ok(['webapp', 'create', 'orders', '--backend-url', backend.url]);
     await ok(['site', 'create', 'blog']);

@@ -65,22 +65,32 @@ describe('portico init', { timeout: CLI_RUNS_TIMEOUT.two }, () => {
     }
   });
 
-  it('plain HTML: the written configuration is served by portico start as it is', async () => {
-    const dir = await copyProject('plain-html');
-    try {
-      expect((await runCli(['init', '--yes'], 20_000, { cwd: dir, env })).code).toBe(0);
-      const cli = await startCli(['start', '--port', '0'], 20_000, { cwd: dir, env });
+  it(
+    'plain HTML: the written configuration is served by portico start as it is',
+    async () => {
+      const dir = await copyProject('plain-html');
       try {
-        expect(cli.stderr()).toMatch(/Using configuration "portico-plain-html-\w+"/);
-        expect((await send(`${cli.url}/`)).text).toContain('plain site');
-        expect((await send(`${cli.url}/some/route`)).text).toContain('plain site');
+        expect((await runCli(['init', '--yes'], 20_000, { cwd: dir, env })).code).toBe(0);
+        const cli = await startCli(['start', '--port', '0'], 20_000, { cwd: dir, env });
+        try {
+          expect(cli.stderr()).toMatch(/Using configuration "portico-plain-html-\w+"/);
+          expect((await send(`${cli.url}/`)).text).toContain('plain site');
+          expect((await send(`${cli.url}/some/route`)).text).toContain('plain site');
+        } finally {
+          await cli.stop();
+        }
+        // init sets no build command here, so build must not send the user back to init.
+        const built = await runCli(['build'], 20_000, { cwd: dir, env });
+        expect(built.code).toBe(0);
+        expect(built.stderr).toContain('A plain HTML site needs no build');
+        expect(built.stderr).toContain('pass --app-build-command "<command>"');
+        expect(built.stderr).not.toContain('portico init');
       } finally {
-        await cli.stop();
+        await rm(dir, { recursive: true, force: true });
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    },
+    CLI_RUNS_TIMEOUT.three,
+  );
 
   it('never replaces an existing configuration without a terminal; other configurations are kept', async () => {
     const dir = await copyProject('astro');

@@ -1,7 +1,7 @@
 /**
  * Docs as tests (issue 19 item 4): the command blocks of README's `portico serve` section run as written,
  * from the repository root, against an in-process serve. Only the admin URL and token are substituted
- * (`npx portico` runs this checkout's built CLI); `set -e` stops at the first command that fails.
+ * (`portico` runs this checkout's built CLI, as README's alias does); `set -e` stops at the first command that fails.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -53,7 +53,8 @@ describe("README's portico serve commands", () => {
       .replaceAll('$(cat .portico/admin-token)', ADMIN_TOKEN);
     const script = [
       'set -euo pipefail',
-      `npx() { if [ "$1" = portico ]; then shift; node '${BIN}' "$@"; else command npx "$@"; fi; }`,
+      // README's \`portico\` is \`node bin/portico.js\` in a checkout (its alias): here the checkout's built CLI.
+      `portico() { node '${BIN}' "$@"; }`,
       `trap 'echo "README command failed: $BASH_COMMAND" >&2' ERR`,
       commands,
       'echo README-DONE',

@@ -407,47 +407,83 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   });
 
-  it('invites a user, and a minted session takes the roles by opening the invitation link', async () => {
-    const invited = await cli([
-      'users',
-      'invite',
-      '--site',
-      'shop',
-      '--provider',
-      'github',
-      '--user',
-      'octocat',
-      '--roles',
-      'admin',
-      '--json',
-    ]);
-    expect(invited.code, invited.stderr).toBe(0);
-    const link = new URL(
-      (JSON.parse(invited.stdout) as { properties: { invitationUrl: string } }).properties.invitationUrl,
-    );
-    expect(link.host).toBe(`${host}:${server.port}`);
-    const minted = await cli([
-      'users',
-      'session',
-      '--site',
-      'shop',
-      '--provider',
-      'github',
-      '--user',
-      'octocat',
-    ]);
-    expect(minted.code, minted.stderr).toBe(0);
-    const cookie = /^Cookie: (.+)$/m.exec(minted.stdout)?.[1] ?? '';
-    expect(cookie).toMatch(/^StaticWebAppsAuthCookie=/);
-    const roles = async () =>
-      (await get(host, '/.auth/me', cookie)).json<{ clientPrincipal: { userRoles: string[] } }>()
-        .clientPrincipal.userRoles;
-    expect(await roles()).toEqual(['anonymous', 'authenticated']);
-    expect((await get(host, link.pathname, cookie)).status).toBe(302);
-    expect(await roles()).toEqual(['anonymous', 'authenticated', 'admin']);
-    const listed = await cli(['users', 'list', '--site', 'shop']);
-    expect(listed.stdout).toMatch(/github\s+[0-9a-f]{32}\s+octocat\s+admin/);
-  });
+  it(
+    'invites a user, and a minted session takes the roles by opening the invitation link',
+    async () => {
+      const invited = await cli([
+        'users',
+        'invite',
+        '--site',
+        'shop',
+        '--provider',
+        'github',
+        '--user',
+        'octocat',
+        '--roles',
+        'admin',
+        '--json',
+      ]);
+      expect(invited.code, invited.stderr).toBe(0);
+      const link = new URL(
+        (JSON.parse(invited.stdout) as { properties: { invitationUrl: string } }).properties.invitationUrl,
+      );
+      expect(link.host).toBe(`${host}:${server.port}`);
+      const minted = await cli([
+        'users',
+        'session',
+        '--site',
+        'shop',
+        '--provider',
+        'github',
+        '--user',
+        'octocat',
+      ]);
+      expect(minted.code, minted.stderr).toBe(0);
+      const cookie = /^Cookie: (.+)$/m.exec(minted.stdout)?.[1] ?? '';
+      expect(cookie).toMatch(/^StaticWebAppsAuthCookie=/);
+      // The session alone has no role yet (as on Azure): the command says how to take the invitation's.
+      expect(minted.stdout).toMatch(/^roles:\s+anonymous,authenticated$/m);
+      expect(minted.stderr).toContain('octocat has an invitation not accepted yet (roles admin on');
+      expect(minted.stderr).toContain(
+        'open its link (the invitationUrl portico users invite printed) with this cookie',
+      );
+      const roles = async () =>
+        (await get(host, '/.auth/me', cookie)).json<{ clientPrincipal: { userRoles: string[] } }>()
+          .clientPrincipal.userRoles;
+      expect(await roles()).toEqual(['anonymous', 'authenticated']);
+      expect((await get(host, link.pathname, cookie)).status).toBe(302);
+      expect(await roles()).toEqual(['anonymous', 'authenticated', 'admin']);
+      const again = await cli([
+        'users',
+        'session',
+        '--site',
+        'shop',
+        '--provider',
+        'github',
+        '--user',
+        'octocat',
+      ]);
+      expect(again.stdout).toMatch(/^roles:\s+anonymous,authenticated,admin$/m);
+      expect(again.stderr).not.toContain('not accepted yet');
+      // A provider the site does not offer is refused, as users invite refuses it: no cookie that reads as nobody.
+      const twitter = await cli([
+        'users',
+        'session',
+        '--site',
+        'shop',
+        '--provider',
+        'twitter',
+        '--user',
+        'octocat',
+      ]);
+      expect(twitter.code).toBe(1);
+      expect(twitter.stdout).not.toContain('Cookie:');
+      expect(twitter.stderr).toContain("provider 'twitter' is not one the site offers");
+      const listed = await cli(['users', 'list', '--site', 'shop']);
+      expect(listed.stdout).toMatch(/github\s+[0-9a-f]{32}\s+octocat\s+admin/);
+    },
+    timeoutFor(7),
+  );
 
   it('stops accepting the old deployment token after a reset', async () => {
     const old = JSON.parse((await cli(['site', 'token', 'shop', '--json'])).stdout) as {

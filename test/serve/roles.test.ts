@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestResponse } from '../helpers/app.js';
 import { writeApp } from '../helpers/app.js';
+import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import {
+  createDeployedSite,
   deployFolders,
   removeData,
   SITES_PATH,
@@ -23,8 +25,20 @@ interface Principal {
   userRoles: string[];
 }
 
+interface PendingInvitation {
+  roles: string[];
+  domain: string;
+  expiresOn: string;
+}
+
 interface MintedSession {
-  properties: { cookieName: string; cookieValue: string; expiresOn: string; clientPrincipal: Principal };
+  properties: {
+    cookieName: string;
+    cookieValue: string;
+    expiresOn: string;
+    clientPrincipal: Principal;
+    pendingInvitations: PendingInvitation[];
+  };
 }
 
 const CONFIG = {
@@ -59,7 +73,7 @@ describe('portico serve: users, invitations and sessions', () => {
     site: string,
     userDetails: string,
     environmentName?: string,
-  ): Promise<{ cookie: string; principal: Principal }> {
+  ): Promise<{ cookie: string; principal: Principal; pending: PendingInvitation[] }> {
     const response = await t.admin('POST', `${SITES_PATH}/${site}/createTestSession`, {
       properties: {
         provider: 'github',
@@ -72,6 +86,7 @@ describe('portico serve: users, invitations and sessions', () => {
     return {
       cookie: `${properties.cookieName}=${properties.cookieValue}`,
       principal: properties.clientPrincipal,
+      pending: properties.pendingInvitations,
     };
   }
 
@@ -127,6 +142,31 @@ describe('portico serve: users, invitations and sessions', () => {
     expect(badHours.status).toBe(400);
   });
 
+  it('refuses a session for a provider the environment does not offer, as invitations are refused', async () => {
+    const okta = PROVIDERS_CONFIG.auth.identityProviders.customOpenIdConnectProviders;
+    await createDeployedSite(t, 'okta-only', {
+      files: { 'index.html': 'okta only' },
+      config: { auth: { identityProviders: { customOpenIdConnectProviders: okta } } },
+      settings: { OKTA_CLIENT_ID: 'okta', OKTA_CLIENT_SECRET: 'okta-secret' },
+    });
+    const session = (provider: string, site = 'okta-only') =>
+      t.admin('POST', `${SITES_PATH}/${site}/createTestSession`, {
+        properties: { provider, userDetails: 'bob' },
+      });
+    for (const provider of ['github', 'nosuch']) {
+      const refused = await session(provider);
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.text).toContain(
+        `provider '${provider}' is not one the site offers: its production deployment's auth.identityProviders offer okta`,
+      );
+    }
+    expect((await session('okta')).status).toBe(200);
+    // Without registrations a site offers the preconfigured providers only.
+    const twitter = await session('twitter', 'club');
+    expect(twitter.status).toBe(400);
+    expect(twitter.text).toContain('registers no providers, so it has github, aad');
+  });
+
   it('a minted session signs the user in on its own site only, with a stable per-site userId', async () => {
     const alice = await mint('club', 'alice');
     const principal = await me(club, alice.cookie);
@@ -173,6 +213,12 @@ describe('portico serve: users, invitations and sessions', () => {
     const link = await invite('club', 'Alice', 'member,editor');
     const alice = await mint('club', 'alice');
     const bob = await mint('club', 'bob');
+    // A session does not accept the invitation (as on Azure, opening its link does); it says one waits.
+    expect(alice.principal.userRoles).toEqual(['anonymous', 'authenticated']);
+    expect(alice.pending).toEqual([
+      { roles: ['member', 'editor'], domain: club, expiresOn: expect.any(String) },
+    ]);
+    expect(bob.pending).toEqual([]);
 
     const anonymous = await open(club, link);
     expect(anonymous.status).toBe(302);
@@ -203,7 +249,8 @@ describe('portico serve: users, invitations and sessions', () => {
 
     expect((await open(club, link, alice.cookie)).status).toBe(400);
     expect((await open(club, link)).status).toBe(400);
-    // A session minted now carries the roles from the start.
+    // A session minted now carries the roles from the start, and no invitation waits any more.
+    expect((await mint('club', 'ALICE')).pending).toEqual([]);
     expect((await mint('club', 'ALICE')).principal.userRoles).toEqual([
       'anonymous',
       'authenticated',

@@ -25,6 +25,11 @@ import {
   writeResult,
   writeTable,
 } from '../output.js';
+import {
+  registerOperationDeleteCommand,
+  registerProductDeleteCommand,
+  registerSubscriptionDeleteCommand,
+} from './apim-delete.js';
 import { registerApiImportCommand } from './apim-import.js';
 
 type DeleteFlags = JsonFlags & YesFlags;
@@ -323,6 +328,7 @@ function registerOperationCommands(operation: Command): void {
         'No operations yet.',
       ),
     );
+  registerOperationDeleteCommand(operation);
 }
 
 interface ProductFlags extends CreateFlags {
@@ -414,6 +420,7 @@ function registerProductCommands(product: Command): void {
         'No products yet.',
       );
     });
+  registerProductDeleteCommand(product);
 }
 
 function registerSubscriptionCommands(subscription: Command): void {
@@ -533,6 +540,7 @@ function registerSubscriptionCommands(subscription: Command): void {
       );
       writeResult(flags, saved, [`Subscription ${id} is ${state}.`]);
     });
+  registerSubscriptionDeleteCommand(subscription);
 }
 
 function registerNamedValueCommands(namedValue: Command): void {

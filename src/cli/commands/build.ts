@@ -78,7 +78,7 @@ async function runBuild(target: string | undefined, flags: BuildFlags): Promise<
   const parts = await planBuild(resolved);
   if (parts.length === 0) {
     writeNote(
-      'Nothing to build: no appBuildCommand or apiBuildCommand, and none detected. Run `portico init` to set them.',
+      'Nothing to build: no appBuildCommand or apiBuildCommand is set, and package.json has no build script to detect. A plain HTML site needs no build: serve or deploy its folder as it is. To build, pass --app-build-command "<command>" (--api-build-command for the API), or set appBuildCommand/apiBuildCommand in swa-cli.config.json.',
     );
     return;
   }

@@ -81,6 +81,9 @@ const ENV_HELP =
 const TOKEN_HELP =
   'deployment token of the site (env SWA_CLI_DEPLOYMENT_TOKEN or PORTICO_DEPLOYMENT_TOKEN; default: fetched with the admin token)';
 
+/** The word `deploy help` takes as the help command, unless a file or folder of that name is here. */
+const HELP_FOLDER = 'help';
+
 /** Adds `deploy`, `deploy rollback`, `deploy close` and `deploy list` to the program (needs positional options). */
 export function registerDeployCommands(program: Command): void {
   const deploy = addLocationOptions(addJsonOption(addConnectionOptions(program.command('deploy'))))
@@ -103,7 +106,9 @@ export function registerDeployCommands(program: Command): void {
       '--include-dotenv',
       'also upload .env* files (left out by default: they usually hold local secrets)',
     )
-    .action((target: string | undefined, flags: DeployFlags) => runDeploy(target, flags));
+    .action((target: string | undefined, flags: DeployFlags) => runDeploy(target, flags))
+    // `deploy help [command]` as in every other group, unless a folder named help is what is deployed.
+    .helpCommand(!existsSync(HELP_FOLDER));
   addJsonOption(addConnectionOptions(deploy.command('rollback')))
     .description(
       'Make an earlier successful deployment live again (default: the newest one before the live one with other content)',
@@ -208,7 +213,7 @@ export async function deployFolders(options: DeployFoldersOptions): Promise<Depl
     app: app.files,
     ...(api === undefined ? {} : { api: api.files }),
   });
-  noteCopiedSettings(created, options.env, options.site);
+  noteCopiedSettings(created, options.env, created.site ?? options.site);
   await uploadMissing(client, created, api === undefined ? [app] : [app, api]);
   writeNote(
     `Checking and activating the deployment${api === undefined ? '' : ' (installing API dependencies if needed)'}…`,

@@ -119,8 +119,10 @@ async function addDomain(name: string, flags: AddFlags): Promise<void> {
 
 function nextStep(domain: CustomDomainResource, target: string, site: string): string[] {
   const p = domain.properties;
+  // A TXT record proves the domain is yours; visitors reach the service only by a record for the name.
+  const pointing = p.validationMethod === 'dns-txt-token' ? [pointAtService(p.domainName, target)] : [];
   if (p.status === 'Ready') {
-    return [`${p.domainName} is ready and serves the site's production environment.`];
+    return [`${p.domainName} is ready and serves the site's production environment.`, ...pointing];
   }
   const record =
     p.validationMethod === 'dns-txt-token'
@@ -128,12 +130,18 @@ function nextStep(domain: CustomDomainResource, target: string, site: string): s
       : `${p.domainName} CNAME ${target}`;
   if (p.status === 'Failed') {
     // Failed is final: no periodic check will pick it up again, only a new add.
-    return [`Set this DNS record: ${record}`];
+    return [`Set this DNS record: ${record}`, ...pointing];
   }
   return [
     `Add this DNS record: ${record}`,
+    ...pointing,
     `Portico checks it every minute; run portico domain show --site ${site} ${p.domainName} to follow it.`,
   ];
+}
+
+/** The record that brings a TXT-validated domain's visitors to the service (docs/https-and-domains.md). */
+function pointAtService(domainName: string, target: string): string {
+  return `Also point ${domainName} at the service: an A record (and AAAA for IPv6) with the address of ${target}, or ALIAS/ANAME ${target} where your DNS host offers it (a subdomain may use CNAME ${target}).`;
 }
 
 function describeDomain(domain: CustomDomainResource): string[] {

@@ -21,6 +21,8 @@ interface FunctionsStartFlags {
   port: number;
   host: string;
   maxMemory: number;
+  /** `portico start`'s spelling of `--max-memory`; wins when both are given. */
+  apiMaxMemory?: number;
 }
 
 /** Adds the `functions` command group and its `start` subcommand to the program. */
@@ -33,6 +35,7 @@ export function registerFunctionsCommands(program: Command): void {
     .option('--port <port>', 'port to listen on', parsePort, 7071)
     .option('--host <host>', 'address to listen on', parseListenHost, '127.0.0.1')
     .option('--max-memory <mb>', 'heap limit of the app process in MB', parseMegabytes, DEFAULT_MAX_MEMORY_MB)
+    .option('--api-max-memory <mb>', 'the same as --max-memory (as portico start spells it)', parseMegabytes)
     .action((apiDir: string, flags: FunctionsStartFlags) => runFunctionsStart(apiDir, flags));
 }
 
@@ -42,7 +45,7 @@ async function runFunctionsStart(apiDir: string, flags: FunctionsStartFlags): Pr
     apiDir,
     port: flags.port,
     host: flags.host,
-    maxMemoryMb: flags.maxMemory,
+    maxMemoryMb: flags.apiMaxMemory ?? flags.maxMemory,
     useLocalSettings: true,
     nodeArgumentsFromSettings: true,
     watch: true,

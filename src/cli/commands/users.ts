@@ -3,7 +3,7 @@
  * (CONTRACT §5, spec §2 "Invitations"); `portico users session` mints a sign-in for testing (admin only).
  */
 import type { Command } from 'commander';
-import type { User } from '../../client/index.js';
+import type { TestSession, User } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
 import { parseEnvironment, parseHours, parseRoles, parseSessionHours } from '../options.js';
@@ -13,6 +13,7 @@ import {
   formatTime,
   writeJson,
   writeLines,
+  writeNote,
   writeResult,
   writeTable,
 } from '../output.js';
@@ -110,6 +111,26 @@ async function mintSession(flags: SessionFlags): Promise<void> {
     'Send this header with requests to the site (e.g. curl -H "…"):',
     `Cookie: ${p.cookieName}=${p.cookieValue}`,
   ]);
+  notePendingInvitations(session, flags.env);
+}
+
+/**
+ * Says how a pending invitation's roles become the user's: a session alone does not accept it (as on
+ * Azure, opening the link signed in does), so `users invite` then `users session` shows no role yet.
+ */
+function notePendingInvitations(session: TestSession, env: string): void {
+  const pending = session.properties.pendingInvitations ?? [];
+  const newest = pending[0];
+  if (newest === undefined) {
+    return;
+  }
+  const how =
+    env === 'production'
+      ? `open its link (the invitationUrl portico users invite printed) with this cookie, e.g. curl -s -o /dev/null -H "<the Cookie header above>" "<invitationUrl>"; this session then has the roles too`
+      : `open its link (the invitationUrl portico users invite printed) with a production session of this user (portico users session without --env); the roles then apply to this session too`;
+  writeNote(
+    `${session.properties.clientPrincipal.userDetails} has ${pending.length === 1 ? 'an invitation' : `${pending.length} invitations`} not accepted yet (roles ${newest.roles.join(',')} on ${newest.domain}, until ${formatTime(newest.expiresOn)}): its roles are not in this session. To take them, ${how}.`,
+  );
 }
 
 async function inviteUser(flags: InviteFlags): Promise<void> {

@@ -474,7 +474,7 @@ function deployRoutes(ctx: ControlContext): Route[] {
         const created = await createDeployment(ctx, site, await readJson(r.req));
         const { deployment, missing, copiedAppSettings } = created;
         const copied = copiedAppSettings === undefined ? {} : { environmentCreated: true, copiedAppSettings };
-        return { status: 201, body: { id: deployment.id, missing, ...copied } };
+        return { status: 201, body: { id: deployment.id, site: site.name, missing, ...copied } };
       },
     },
     {
