@@ -57,6 +57,25 @@ describe('deploy close and rollback', () => {
     );
   });
 
+  it('without --env, says close needs it and does not read SWA_CLI_DEPLOY_ENV (a tester set only that)', async () => {
+    const before = process.env.SWA_CLI_DEPLOY_ENV;
+    process.env.SWA_CLI_DEPLOY_ENV = 'pr7';
+    try {
+      await expect(deploy(['close', '--deployment-token', 't'])).rejects.toThrow(
+        /deploy close needs --env <env>.* SWA_CLI_DEPLOY_ENV \(pr7\) is not read by close.*--env pr7/,
+      );
+    } finally {
+      if (before === undefined) {
+        delete process.env.SWA_CLI_DEPLOY_ENV;
+      } else {
+        process.env.SWA_CLI_DEPLOY_ENV = before;
+      }
+    }
+    await expect(deploy(['close', '--deployment-token', 't'])).rejects.toThrow(
+      /^deploy close needs --env <env>, the preview environment to close\. Pass it/,
+    );
+  });
+
   it('refuses a malformed --env of close naming only what close accepts', async () => {
     await expect(deploy(['close', '--env', '', '--deployment-token', 't'])).rejects.toThrow();
     expect(errors).toContain('expected a preview environment: 1 to 16 letters and digits, e.g. pr42');

@@ -55,6 +55,10 @@ interface TokenFlags extends JsonFlags {
   readonly deploymentToken?: string;
 }
 
+interface CloseFlags extends Omit<TokenFlags, 'env'> {
+  readonly env?: string;
+}
+
 type LocationFlags = Pick<
   SwaCliStartFlags,
   'api' | 'apiLocation' | 'appLocation' | 'outputLocation' | 'swaConfigLocation' | 'config' | 'configName'
@@ -122,14 +126,14 @@ export function registerDeployCommands(program: Command): void {
     .description(
       "Close a preview environment, as Azure's deploy action does with action: close when a pull request closes: it goes with its content, deployments and settings; one already closed is not an error",
     )
-    .requiredOption(
+    .option(
       '--env <env>',
-      'the preview environment to close (1-16 letters and digits; not production)',
+      'the preview environment to close (1-16 letters and digits; not production); required: SWA_CLI_DEPLOY_ENV is not read',
       parsePreviewEnvironment,
     )
     .option('--site <name>', 'the site (needed unless a deployment token is given)')
     .option('--deployment-token <token>', TOKEN_HELP)
-    .action((flags: TokenFlags) => runClose(flags));
+    .action((flags: CloseFlags) => runClose(flags));
   addJsonOption(addConnectionOptions(deploy.command('list')))
     .description('List the deployments of an environment, newest first')
     .requiredOption('--site <name>', 'the site')
@@ -383,17 +387,33 @@ async function runRollback(given: RollbackFlags): Promise<void> {
   ]);
 }
 
-async function runClose(flags: TokenFlags): Promise<void> {
-  readDeployVariables(process.env, 'close');
+async function runClose(flags: CloseFlags): Promise<void> {
+  const variables = readDeployVariables(process.env, 'close');
+  const env = flags.env ?? missingCloseEnvironment(variables.environment);
   const url = resolveUrl(flags, process.env);
   const deploymentToken = await resolveDeploymentToken(flags, url, 'close');
-  const result = await createDeployClient({ url, deploymentToken }).close(flags.env, flags.site);
+  const result = await createDeployClient({ url, deploymentToken }).close(env, flags.site);
   // The environment as the server stores it (`pr2` for `--env PR2`), not as typed.
   writeResult(flags, result, [
     result.closed
       ? `Closed the ${result.environment} environment of ${result.site}: its content, deployments and settings were deleted.`
       : `The ${result.environment} environment of ${result.site} was already closed; nothing to do.`,
   ]);
+}
+
+/**
+ * `deploy close` without `--env`: closing deletes an environment, so it is never chosen by a variable a
+ * job's other steps share (decision 0080); when SWA_CLI_DEPLOY_ENV is set, the refusal says so.
+ */
+function missingCloseEnvironment(fromVariable: string | undefined): never {
+  const variable =
+    fromVariable === undefined
+      ? ''
+      : ` SWA_CLI_DEPLOY_ENV (${fromVariable}) is not read by close, so that a variable the job's deploy steps share never deletes an environment on its own.`;
+  throw new PorticoError(
+    'CLI_USAGE',
+    `deploy close needs --env <env>, the preview environment to close.${variable} Pass it: portico deploy close --env ${fromVariable ?? 'pr42'} …`,
+  );
 }
 
 async function listDeployments(flags: ListFlags): Promise<void> {
