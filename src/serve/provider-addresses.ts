@@ -22,24 +22,29 @@ export function providerAddressWarnings(
     ['PORTICO_GITHUB_API_URL', providers.githubApiUrl],
   ];
   return urls.flatMap(([name, url]) => {
-    const address = literalAddressOf(url);
-    if (address === undefined || nonPublicAddress(address) === undefined || isAllowed(address)) {
+    const addresses = literalAddressesOf(url);
+    const refused = addresses.filter(
+      (address) => nonPublicAddress(address) !== undefined && !isAllowed(address),
+    );
+    if (refused.length === 0 || refused.length < addresses.length) {
       return [];
     }
+    const host = url === undefined ? '' : new URL(url).hostname;
+    const written = host === refused[0] ? host : `${host} (${refused.join(', ')})`;
     return [
-      `${name} names ${address}, which sign-in does not reach: identity providers are reached at public addresses only. If this provider is your own, start portico serve with ${flag} ${address}.`,
+      `${name} names ${written}, which sign-in does not reach: identity providers are reached at public addresses only. If this provider is your own, start portico serve with ${flag} ${refused.join(',')}.`,
     ];
   });
 }
 
-/** The address a URL's host is written as (`localhost` as 127.0.0.1), or undefined for a name. */
-function literalAddressOf(url: string | undefined): string | undefined {
+/** The addresses a URL's host is written as (`localhost` as both loopbacks), or none for a name. */
+function literalAddressesOf(url: string | undefined): string[] {
   if (url === undefined || !URL.canParse(url)) {
-    return undefined;
+    return [];
   }
   const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
   if (host.toLowerCase() === 'localhost') {
-    return '127.0.0.1';
+    return ['127.0.0.1', '::1'];
   }
-  return isIP(host) === 0 ? undefined : host;
+  return isIP(host) === 0 ? [] : [host];
 }

@@ -142,6 +142,14 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect((await ok(['apim', 'policy', 'show', 'contoso', '--api', 'products'])).stdout.trim()).toBe(
       rawPolicy,
     );
+    // show → set → show is stable for a file ending in a line end (a tester's grew a line per cycle).
+    await writeFile(raw, `${rawPolicy}\n`);
+    await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', raw]);
+    const shown = (await ok(['apim', 'policy', 'show', 'contoso', '--api', 'products'])).stdout;
+    await writeFile(raw, shown);
+    await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', raw]);
+    expect((await ok(['apim', 'policy', 'show', 'contoso', '--api', 'products'])).stdout).toBe(shown);
+    expect(shown).toBe(`${rawPolicy}\n`);
     await ok(['apim', 'policy', 'set', 'contoso', '--api', 'products', good]);
   }, 120_000);
 

@@ -237,14 +237,15 @@ describe("portico serve: the operator's preconfigured providers at addresses sig
       expect(about).toHaveLength(2);
       expect(about[0]).toContain('PORTICO_AAD_ISSUER names 127.0.0.1');
       expect(about[0]).toContain('--identity-provider-address 127.0.0.1');
-      expect(about[1]).toContain('PORTICO_GITHUB_URL names 127.0.0.1');
+      expect(about[1]).toContain('PORTICO_GITHUB_URL names localhost (127.0.0.1, ::1)');
+      expect(about[1]).toContain('--identity-provider-address 127.0.0.1,::1');
     } finally {
       await refused.close();
       await removeData(refused.dataDir);
     }
     const allowed = await startTestService({
       providers,
-      extra: { identityProviderAddresses: ['127.0.0.0/8'] },
+      extra: { identityProviderAddresses: ['127.0.0.0/8', '::1'] },
     });
     try {
       expect(

@@ -625,7 +625,8 @@ function registerPolicyCommands(policy: Command): void {
         writeJson(found);
         return;
       }
-      writeLines([String(found.properties.value)]);
+      // One line end at most: a file set from this output (with its own line end) shows the same again.
+      writeLines([String(found.properties.value).replace(/\r?\n$/, '')]);
     });
   addScopeOptions(deleting(policy.command('delete')))
     .description('Delete the policy of a scope')

@@ -31,7 +31,7 @@ export function notSupportedError(
   const operation = `${method} …/${clip(decodedPath(path.slice(provider[0].length)), 200)}`;
   const instead =
     allowed.length === 0
-      ? '/openapi.json and docs/rest-api.md list the operations it has'
+      ? 'if the path is mistyped, /openapi.json and docs/rest-api.md list the operations Portico has'
       : `this path answers ${allowed.join(', ')}${allowed.includes('PUT') ? ' (a PUT of the whole resource changes it)' : ''}`;
   return new PorticoError(
     'CONTROL_NOT_SUPPORTED',
