@@ -91,9 +91,9 @@ describe('refusals through Azure SDKs against portico serve', () => {
 
     it('names what the path names, decoded, never {name} placeholders', async () => {
       await expect(
-        web.staticSites.validateCustomDomainCanBeAddedToStaticSite(GROUP, 's1', '*.s1.example', {}),
+        web.staticSites.getPrivateEndpointConnection(GROUP, 's1', 'conn *1'),
       ).rejects.toMatchObject(
-        NOT_SUPPORTED('POST …/Microsoft.Web/staticSites/s1/customDomains/*.s1.example/validate'),
+        NOT_SUPPORTED('GET …/Microsoft.Web/staticSites/s1/privateEndpointConnections/conn *1'),
       );
       await expect(
         web.staticSites.createZipDeploymentForStaticSiteBuild(GROUP, 's1', 'staging', {}),
