@@ -28,6 +28,10 @@ async function startServe(dataDir: string): Promise<Server> {
     20_000,
   );
   await eventually(async () => /Management API at (http:\/\/\S+)/.test(cli.stdout()));
+  // The ready line scripts wait for keeps its start; the build it names comes last (a rolling upgrade).
+  expect(cli.stdout()).toMatch(
+    /^Portico service ready at http:\/\/\S+ \(sites by Host, \*\.portico\.test; version \d+\.\d+\.\d+\+[0-9a-f]{7,}\)$/m,
+  );
   const adminUrl = /Management API at (http:\/\/\S+)/.exec(cli.stdout())?.[1] ?? '';
   return { cli, adminUrl, port: Number(new URL(cli.url).port) };
 }

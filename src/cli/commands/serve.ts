@@ -299,7 +299,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     return;
   }
   process.stdout.write(
-    `Portico ${porticoVersion()} service ready at ${service.url} (sites by Host, *.${flags.domain})\n`,
+    `Portico service ready at ${service.url} (sites by Host, *.${flags.domain}; version ${porticoVersion()})\n`,
   );
   if (service.httpsPort !== undefined) {
     const redirected =
