@@ -9,7 +9,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { isUserError } from '../shared/errors.js';
 import { keepInspectorClosed } from '../shared/inspector-signal.js';
 import { redactCredentials, redactUrlsIn } from '../shared/redact-url.js';
-import { porticoVersion } from '../shared/version.js';
+import { packageVersion } from '../shared/version.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   keepInspectorClosed();
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
-    .version(porticoVersion(), '-v, --version', 'print the version of Portico')
+    .version(packageVersion(), '-v, --version', 'print the version of Portico')
     .enablePositionalOptions()
     .exitOverride()
     // Commander quotes a refused argument: a --url typed with a password must not reach a CI log.

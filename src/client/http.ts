@@ -279,7 +279,7 @@ function requestFailed(response: Answer, text: string, base: string, options: Re
     // A route this CLI knows and the server does not: a node not yet upgraded (a rolling upgrade).
     return new PorticoError(
       'CLIENT_REQUEST_FAILED',
-      `${formatServerError(body.error.message, details)} The server at ${base} may run an older Portico than this CLI (${porticoVersion()}): upgrade it, or use the CLI of its version (portico --version where it runs).`,
+      `${formatServerError(body.error.message, details)} The server at ${base} may run an older Portico than this CLI (${porticoVersion()}): upgrade it, or use a CLI of the server's version (its ready line and /metrics' portico_build_info name it).`,
       { status: response.status, details, cause: body.error },
     );
   }

@@ -24,7 +24,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { onSigusr1 } from '../../shared/inspector-signal.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { porticoVersion } from '../../shared/version.js';
+import { packageVersion, porticoVersion } from '../../shared/version.js';
 import {
   parseDatabaseUrl,
   parseDomainName,
@@ -272,7 +272,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     secretKeyFile: flags.secretKeyFile ?? (process.env.PORTICO_SECRET_KEY_FILE || undefined),
     apiTimeoutSeconds: flags.apiTimeout,
     apiIdleMinutes: flags.apiIdleMinutes,
-    version: porticoVersion(),
+    version: packageVersion(),
     verbose: flags.verbose === true,
     logger,
     providers,
