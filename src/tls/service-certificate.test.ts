@@ -3,7 +3,11 @@
  * a day, and once it has passed. Which host names it covers decides which plain-HTTP requests are sent to
  * HTTPS.
  */
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestCa } from '../../test/helpers/certificates.js';
 import { recordingLogger } from '../../test/helpers/functions-host.js';
@@ -52,5 +56,29 @@ describe('the names a certificate covers, as a browser matches them', () => {
     expect(certificateCovers(partial, 'www.sites.test')).toBe(false);
     const underOneLabel = new X509Certificate((await ca.issue(['*.localhost'])).cert);
     expect(certificateCovers(underOneLabel, 'jolly-beach-1.localhost')).toBe(false);
+  });
+
+  it('reads a certificate without DNS names by its common name, as Node does (openssl req -subj alone)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portico-cn-'));
+    try {
+      const [key, cert] = [join(folder, 'key.pem'), join(folder, 'cert.pem')];
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'].concat([
+          '-subj',
+          '/CN=*.sites.test',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ]),
+        { stdio: 'ignore' },
+      );
+      const commonNameOnly = new X509Certificate(readFileSync(cert));
+      expect(certificateCovers(commonNameOnly, 'jolly-beach-1.sites.test')).toBe(true);
+      expect(certificateCovers(commonNameOnly, 'a.b.sites.test')).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

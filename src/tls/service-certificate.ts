@@ -201,13 +201,14 @@ function checkServiceCertificate(
 }
 
 /**
- * True when a browser would accept `leaf` for `hostname`: a DNS name of its subject alternative names,
- * a wildcard standing for exactly one whole label (`*.sites.example` covers `a.sites.example`, never
- * `a.b.sites.example` or `sites.example`, and never a label right under a one-label name), and never the
- * subject's common name, which browsers ignore.
+ * True when `leaf` names `hostname`: a DNS name of its subject alternative names, a wildcard standing for
+ * exactly one whole label (`*.sites.example` covers `a.sites.example`, never `a.b.sites.example` or
+ * `sites.example`, and never a label right under a one-label name). A certificate without DNS names is
+ * read by its subject's common name, as Node's own TLS client reads it (browsers ignore the common name;
+ * the start-up warning of a certificate that does not cover `*.<domain>` says what they need).
  */
 export function certificateCovers(leaf: X509Certificate, hostname: string): boolean {
-  return leaf.checkHost(hostname, { subject: 'never', partialWildcards: false }) !== undefined;
+  return leaf.checkHost(hostname, { subject: 'default', partialWildcards: false }) !== undefined;
 }
 
 /** A secure context from a PEM chain and key; a clear error when they do not load or do not match. */
