@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestCa } from '../../test/helpers/certificates.js';
 import { recordingLogger } from '../../test/helpers/functions-host.js';
-import { certificateCovers, createExpiryWarning } from './service-certificate.js';
+import { certificateCovers, createExpiryWarning, loadServiceCertificate } from './service-certificate.js';
 
 const DAY = 86_400_000;
 
@@ -77,6 +77,12 @@ describe('the names a certificate covers, as a browser matches them', () => {
       const commonNameOnly = new X509Certificate(readFileSync(cert));
       expect(certificateCovers(commonNameOnly, 'jolly-beach-1.sites.test')).toBe(true);
       expect(certificateCovers(commonNameOnly, 'a.b.sites.test')).toBe(false);
+      // Browsers ignore the common name: the operator is told at load, with the fix.
+      const logger = recordingLogger();
+      loadServiceCertificate({ certFile: cert, keyFile: key, domain: 'sites.test' }, logger).close();
+      expect(logger.lines.join('\n')).toContain(
+        'names *.sites.test only as its common name, which browsers ignore',
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -192,6 +192,10 @@ function checkServiceCertificate(
     logger.warn(
       `no certificate can cover the sites' generated host names under --domain ${files.domain}: a wildcard right under a one-label name (*.${files.domain}) is never valid. Give a --domain of two or more labels (e.g. apps.example.com) with a certificate for *.<that domain>; custom domains with their own certificates are served over HTTPS either way.`,
     );
+  } else if (probe !== undefined && leaf.subjectAltName === undefined && certificateCovers(leaf, probe)) {
+    logger.warn(
+      `the certificate ${files.certFile} (--tls-cert) names *.${files.domain} only as its common name, which browsers ignore: they will refuse HTTPS on the sites' host names. Issue it with *.${files.domain} in its subject alternative names (openssl req … -addext "subjectAltName=DNS:*.${files.domain}").`,
+    );
   } else if (probe !== undefined && !certificateCovers(leaf, probe)) {
     logger.warn(
       `the certificate ${files.certFile} (--tls-cert) does not cover *.${files.domain} (it names ${leaf.subjectAltName ?? leaf.subject}): browsers will refuse HTTPS on the sites' generated host names. Use a certificate for *.${files.domain}.`,
