@@ -10,7 +10,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { createManagementClient } from '../../client/index.js';
 import { type FunctionsNetwork, SANDBOX_CHOICES, type SandboxChoice } from '../../functions-host/index.js';
 import {
-  checkTrustedProxy,
   type PreconfiguredProviders,
   type PublicOrigin,
   runClusterPrimary,
@@ -19,6 +18,7 @@ import {
   WORKER_BANNER_ENV,
   WORKER_READY_MESSAGE,
 } from '../../serve/index.js';
+import { checkAddressBlock } from '../../shared/address-blocks.js';
 import { MIN_ADMIN_TOKEN_CHARS } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
@@ -193,12 +193,12 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     .option(
       '--trusted-proxy <ip|cidr>[,…]',
       'reverse proxies (nginx, Caddy, an ingress) whose X-Forwarded-For/-Proto/-Host/-Port are believed; nobody else’s ever are (default: PORTICO_TRUSTED_PROXY)',
-      collectTrustedProxies,
+      TRUSTED_PROXIES.collect,
     )
     .option(
       '--identity-provider-address <ip|cidr>[,…]',
       "loopback or private addresses where sites' identity providers may be reached (your own Keycloak on this host or network); others only at public addresses (default: PORTICO_IDENTITY_PROVIDER_ADDRESS)",
-      collectProviderAddresses,
+      PROVIDER_ADDRESSES.collect,
     )
     .option(
       '--public-https',
@@ -280,10 +280,8 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
     ...(flags.functionsUser === undefined ? {} : { functionsUser: flags.functionsUser }),
     functionsNetwork: flags.functionsNetwork,
     ...(https === undefined ? {} : { https }),
-    trustedProxies: flags.trustedProxy ?? trustedProxiesFromEnv(process.env.PORTICO_TRUSTED_PROXY),
-    identityProviderAddresses:
-      flags.identityProviderAddress ??
-      providerAddressesFromEnv(process.env.PORTICO_IDENTITY_PROVIDER_ADDRESS),
+    trustedProxies: flags.trustedProxy ?? TRUSTED_PROXIES.fromEnv(process.env),
+    identityProviderAddresses: flags.identityProviderAddress ?? PROVIDER_ADDRESSES.fromEnv(process.env),
     ...publicOriginFromFlags(flags),
     ...(flags.dnsServer === undefined ? {} : { dnsServer: flags.dnsServer }),
     metrics: flags.metrics,
@@ -349,42 +347,36 @@ function parsePublicPort(value: string): number {
   return port;
 }
 
-/** Adds the entries of one `--trusted-proxy` (comma-separated, repeatable) to those of the previous ones. */
-function collectTrustedProxies(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...splitAddresses(value, '--trusted-proxy', InvalidArgumentError, TRUSTED_PROXY_FIX),
-  ];
+/**
+ * An option listing addresses and CIDR blocks (comma-separated, repeatable), with the environment variable
+ * read when the option is absent: `collect` for commander (each use adds to the previous ones), `fromEnv`
+ * for the variable (an invalid entry in either refuses the start, with `fix`).
+ */
+function addressListOption(flag: string, variable: string, fix: string) {
+  return {
+    collect: (value: string, previous: string[] | undefined): string[] => [
+      ...(previous ?? []),
+      ...splitAddresses(value, flag, InvalidArgumentError, fix),
+    ],
+    fromEnv: (env: NodeJS.ProcessEnv): string[] => {
+      const value = env[variable];
+      return value === undefined || value.trim() === ''
+        ? []
+        : splitAddresses(value, variable, UsageError, fix);
+    },
+  };
 }
 
-/** The entries of PORTICO_TRUSTED_PROXY; an invalid one refuses the start. */
-function trustedProxiesFromEnv(value: string | undefined): string[] {
-  if (value === undefined || value.trim() === '') {
-    return [];
-  }
-  return splitAddresses(value, 'PORTICO_TRUSTED_PROXY', UsageError, TRUSTED_PROXY_FIX);
-}
-
-/** Adds the entries of one `--identity-provider-address` (comma-separated, repeatable). */
-function collectProviderAddresses(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...splitAddresses(value, '--identity-provider-address', InvalidArgumentError, PROVIDER_ADDRESS_FIX),
-  ];
-}
-
-/** The entries of PORTICO_IDENTITY_PROVIDER_ADDRESS; an invalid one refuses the start. */
-function providerAddressesFromEnv(value: string | undefined): string[] {
-  if (value === undefined || value.trim() === '') {
-    return [];
-  }
-  return splitAddresses(value, 'PORTICO_IDENTITY_PROVIDER_ADDRESS', UsageError, PROVIDER_ADDRESS_FIX);
-}
-
-const TRUSTED_PROXY_FIX =
-  'Give the addresses (or CIDR blocks) your reverse proxies connect from, comma-separated, e.g. 127.0.0.1,10.0.0.0/8.';
-const PROVIDER_ADDRESS_FIX =
-  'Give the addresses (or CIDR blocks) of the identity providers you run yourself, comma-separated, e.g. 127.0.0.1,10.0.5.0/24.';
+const TRUSTED_PROXIES = addressListOption(
+  '--trusted-proxy',
+  'PORTICO_TRUSTED_PROXY',
+  'Give the addresses (or CIDR blocks) your reverse proxies connect from, comma-separated, e.g. 127.0.0.1,10.0.0.0/8.',
+);
+const PROVIDER_ADDRESSES = addressListOption(
+  '--identity-provider-address',
+  'PORTICO_IDENTITY_PROVIDER_ADDRESS',
+  'Give the addresses (or CIDR blocks) of the identity providers you run yourself, comma-separated, e.g. 127.0.0.1,10.0.5.0/24.',
+);
 
 class UsageError extends PorticoError {
   constructor(message: string) {
@@ -403,7 +395,7 @@ function splitAddresses(
     // An IPv6 address may be written as in a URL: [::1], [fd00::]/8.
     .map((entry) => entry.trim().replace(/^\[([^\]]*)\](\/\d+)?$/, '$1$2'))
     .filter((entry) => entry !== '');
-  const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
+  const problem = entries.map(checkAddressBlock).find((reason) => reason !== undefined);
   if (problem !== undefined || entries.length === 0) {
     throw new Refusal(`${source}: ${problem ?? 'no address given'}. ${fix}`);
   }
