@@ -40,7 +40,7 @@ import {
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
-import { checkAddressBlock } from '../shared/address-blocks.js';
+import { checkAddressList } from '../shared/address-blocks.js';
 import { createAdminTokenGuard } from '../shared/admin-token.js';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
@@ -396,15 +396,6 @@ function adminTokenWarnings(storage: StorageDatabase, file: string | undefined):
 /** The option allowing identity providers at addresses outside the public internet. */
 const IDENTITY_PROVIDER_FLAG = '--identity-provider-address';
 
-/** `entries` when each is an address or CIDR block; an error naming `flag` and the first bad one otherwise. */
-function checkedAddresses(entries: readonly string[], flag: string): readonly string[] {
-  const problem = entries.map(checkAddressBlock).find((reason) => reason !== undefined);
-  if (problem !== undefined) {
-    throw new Error(`${flag}: ${problem}`);
-  }
-  return entries;
-}
-
 interface ResolvedKey {
   readonly key: Buffer;
   readonly source: KeySource;
@@ -485,7 +476,7 @@ async function startOnStorage(
   const loopbackHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const signInFlows = createSignInFlows({
     key: control.sealer.deriveKey('sign-in-flow'),
-    allowedAddresses: checkedAddresses(options.identityProviderAddresses ?? [], IDENTITY_PROVIDER_FLAG),
+    allowedAddresses: checkAddressList(options.identityProviderAddresses ?? [], IDENTITY_PROVIDER_FLAG),
     allowHint: `identity providers are reached at public addresses only; if this provider is the operator's own, start portico serve with ${IDENTITY_PROVIDER_FLAG} <address> (or PORTICO_IDENTITY_PROVIDER_ADDRESS), docs/sign-in.md`,
     logger: options.logger,
   });

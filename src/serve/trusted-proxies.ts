@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { checkAddressBlock, createAddressMatcher } from '../shared/address-blocks.js';
+import { checkAddressBlock, checkAddressList, createAddressMatcher } from '../shared/address-blocks.js';
 import { normalizeAddress, noteForwardedFacts } from '../shared/forwarded.js';
 
 /** A host as `Host` may carry it: what the edge accepts for building URLs. */
@@ -77,11 +77,7 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  * other request passes untouched. Throws on an entry {@link checkTrustedProxy} refuses.
  */
 export function trustForwardedFields(entries: readonly string[], listener: Listener): Listener {
-  const problem = entries.map(checkTrustedProxy).find((reason) => reason !== undefined);
-  if (problem !== undefined) {
-    throw new Error(`--trusted-proxy: ${problem}`);
-  }
-  const isTrusted = createAddressMatcher(entries);
+  const isTrusted = createAddressMatcher(checkAddressList(entries, '--trusted-proxy'));
   return (req, res) => {
     if (isTrusted(normalizeAddress(req.socket.remoteAddress ?? ''))) {
       applyForwardedFields(req, isTrusted);

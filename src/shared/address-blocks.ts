@@ -25,6 +25,15 @@ export function checkAddressBlock(entry: string): string | undefined {
   return undefined;
 }
 
+/** `entries` when each is an address or CIDR block; throws an error naming `flag` and the first bad one. */
+export function checkAddressList(entries: readonly string[], flag: string): readonly string[] {
+  const problem = entries.map(checkAddressBlock).find((reason) => reason !== undefined);
+  if (problem !== undefined) {
+    throw new Error(`${flag}: ${problem}`);
+  }
+  return entries;
+}
+
 /**
  * The entries as a predicate on addresses; entries must have passed {@link checkAddressBlock}. Anything
  * that is not an IP address matches nothing.
