@@ -76,14 +76,7 @@ async function answerMissing(
 ): Promise<boolean> {
   const fallback =
     options.rewritten || !isSafeMethod(ctx.method) ? undefined : matchFallback(ctx.rules.fallback, path);
-  if (fallback !== undefined) {
-    await answer.discard();
-    ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
-    if (isApiPath(fallback)) {
-      await forwardApi(ctx, encodePath(fallback) + ctx.search);
-      return true;
-    }
-    await serveFollowUp(ctx, devServer, fallback, 200, options.headers);
+  if (fallback !== undefined && (await serveFallback(ctx, devServer, fallback, answer, options))) {
     return true;
   }
   if (matchOverride(ctx.rules.config, 404, ctx.rawPath + ctx.search) !== undefined) {
@@ -92,6 +85,63 @@ async function answerMissing(
     return true;
   }
   return false;
+}
+
+/**
+ * The navigation fallback's page, fetched from the dev server while its 404 for the path is held (true
+ * when something was sent). A dev server that renders every route itself (SvelteKit, Nuxt) often has no
+ * such page: then it is false, and the 404 override or the dev server's own 404 page for the path answers,
+ * as the SWA CLI does, with one warning per fallback page so the developer learns why.
+ */
+async function serveFallback(
+  ctx: EdgeContext,
+  devServer: DevServerSource,
+  fallback: string,
+  answer: DevServerAnswer,
+  options: StaticOptions,
+): Promise<boolean> {
+  if (isApiPath(fallback)) {
+    await answer.discard();
+    noteFallback(ctx);
+    await forwardApi(ctx, encodePath(fallback) + ctx.search);
+    return true;
+  }
+  const page = await fetchOrExplain(ctx, devServer, encodePath(fallback) + ctx.search, true);
+  if (page === undefined) {
+    await answer.discard();
+    return true;
+  }
+  if (isSuccess(page.status)) {
+    await answer.discard();
+    noteFallback(ctx);
+    await relay(ctx, page, devServer, fallback, 200, options.headers);
+    return true;
+  }
+  await page.discard();
+  warnMissingFallback(ctx, fallback, page.status);
+  return false;
+}
+
+function noteFallback(ctx: EdgeContext): void {
+  ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
+}
+
+/** Fallback pages already warned about, per loaded config (an edited config warns again). */
+const warnedFallbacks = new WeakMap<object, Set<string>>();
+
+function warnMissingFallback(ctx: EdgeContext, fallback: string, status: number): void {
+  let warned = warnedFallbacks.get(ctx.rules);
+  if (warned === undefined) {
+    warned = new Set();
+    warnedFallbacks.set(ctx.rules, warned);
+  }
+  if (warned.has(fallback)) {
+    return;
+  }
+  warned.add(fallback);
+  ctx.logger.warn(
+    `navigationFallback rewrites to ${fallback}, but the dev server answered ${status} for it, so unknown routes get the dev server's own 404 page; point navigationFallback.rewrite at a page the dev server serves, or exclude the routes it renders itself.`,
+  );
 }
 
 /**

@@ -272,6 +272,29 @@ describe('dev-server mode: config edits', () => {
   });
 });
 
+describe('dev-server mode: a fallback page the dev server does not have', () => {
+  it("relays the dev server's own 404 for the path (as the SWA CLI does), with the header rules, when no 404 override is set", async () => {
+    // SvelteKit and Nuxt render every route themselves: their dev servers have no /index.html.
+    const dev = await startFixtureDevServer();
+    const app = await startDevMode(dev.url, {
+      navigationFallback: { rewrite: '/spa-shell.html' },
+      globalHeaders: { 'x-global': 'on' },
+    });
+    try {
+      const missing = await app.fetch('/nowhere/deep', { headers: HTML });
+      expect(missing.status).toBe(404);
+      expect(missing.text).toBe('fixture 404');
+      expect(missing.header('x-global')).toBe('on');
+      expect(dev.requests.map((request) => request.url)).toEqual(
+        expect.arrayContaining(['/nowhere/deep', '/spa-shell.html']),
+      );
+    } finally {
+      await app.close();
+      await dev.close();
+    }
+  });
+});
+
 describe('dev-server mode: reaching the dev server', () => {
   it.each(['::1', '127.0.0.1'])('reaches a dev server on %s through http://localhost', async (address) => {
     const dev = await startFixtureDevServer({ address });
