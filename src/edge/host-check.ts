@@ -123,7 +123,20 @@ function isFromBrowser(req: IncomingMessage): boolean {
   return headers['user-agent']?.trimStart().startsWith('Mozilla/') === true;
 }
 
-/** True when `name` (lower-case, without port) is one `portico start` answers to. */
+/**
+ * True when a `Host` header names one `portico start` answers to by name, {@link ALLOW_ALL_HOSTS} aside:
+ * the requests whose `Origin` the dev-server rewrite may take for Portico's own (decision 0093). A
+ * request without Host names none.
+ */
+export function isOwnHost(
+  host: string | undefined,
+  options: Pick<HostCheckOptions, 'listenHost' | 'allowedHosts'>,
+): boolean {
+  const name = hostNameOf(host);
+  return name !== undefined && isAllowedHost(name, options);
+}
+
+/** True when `name` (lower-case, without port) is one `portico start` answers to by name (`all` aside). */
 export function isAllowedHost(
   name: string,
   options: Pick<HostCheckOptions, 'listenHost' | 'allowedHosts'>,
@@ -134,9 +147,12 @@ export function isAllowedHost(
   if (name === options.listenHost.toLowerCase()) {
     return true;
   }
-  return options.allowedHosts.some((allowed) =>
-    allowed.startsWith('.') ? name === allowed.slice(1) || name.endsWith(allowed) : name === allowed,
-  );
+  return options.allowedHosts.some((allowed) => {
+    if (allowed === ALLOW_ALL_HOSTS) {
+      return false;
+    }
+    return allowed.startsWith('.') ? name === allowed.slice(1) || name.endsWith(allowed) : name === allowed;
+  });
 }
 
 /** The 403's text: which host, why, and how to allow it. */

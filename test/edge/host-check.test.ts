@@ -132,12 +132,15 @@ const PLAIN_HTTP_BROWSER = {
 describe('portico start <url>: requests to another Host', () => {
   let dev: FixtureDevServer;
   let app: DevModeApp;
+  let allowAll: DevModeApp;
   beforeAll(async () => {
     dev = await startFixtureDevServer();
     app = await startDevMode(dev.url, {});
+    allowAll = await startDevMode(dev.url, {}, { allowedHosts: ['all'] });
   });
   afterAll(async () => {
     await app?.close();
+    await allowAll?.close();
     await dev?.close();
   });
 
@@ -169,5 +172,26 @@ describe('portico start <url>: requests to another Host', () => {
     const seen = dev.requests.map((r) => r.url);
     expect(seen).not.toContain('/echo?rebound-fetch');
     expect(seen).not.toContain('/_next/hmr?rebound');
+  });
+
+  it("with --allowed-host all, sends the dev server a rebound page's real Origin, not its own", async () => {
+    const port = new URL(allowAll.url).port;
+    const rebound = `http://attacker.example:${port}`;
+    const foreign = await allowAll.fetch('/echo', {
+      headers: { ...PLAIN_HTTP_BROWSER, host: `attacker.example:${port}`, origin: rebound },
+    });
+    expect(foreign.status).toBe(200);
+    expect(foreign.json<{ origin: string }>().origin).toBe(rebound);
+    // The dev server's own check (Next.js 16 for its hot-reload socket) sees it and refuses it.
+    const ws = new WebSocket(`${allowAll.url.replace('http', 'ws')}/_next/hmr?all`, {
+      headers: { ...PLAIN_HTTP_BROWSER, host: `attacker.example:${port}` },
+      origin: rebound,
+    });
+    ws.on('error', () => {});
+    const [req, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];
+    req.destroy();
+    expect(res.statusCode).toBe(502);
+    const own = await allowAll.fetch('/echo', { headers: { ...PLAIN_HTTP_BROWSER, origin: allowAll.url } });
+    expect(own.json<{ origin: string }>().origin).toBe(dev.url);
   });
 });
