@@ -32,6 +32,7 @@ import {
   describeUnavailable,
   type EdgeSite,
   type FileSource,
+  isOwnHost,
   listen,
   type SiteRulesState,
   type TlsCertificate,
@@ -303,7 +304,12 @@ async function createContent(
   live: LiveSite,
 ): Promise<Content> {
   if (appDir === undefined) {
-    const devServer = createDevServerSource({ url: options.appDevserverUrl ?? '', logger: options.logger });
+    const hosts = { listenHost: options.host, allowedHosts: options.allowedHosts ?? [] };
+    const devServer = createDevServerSource({
+      url: options.appDevserverUrl ?? '',
+      logger: options.logger,
+      isOwnHost: (host) => isOwnHost(host, hosts),
+    });
     return { files: NO_FILES, fileCount: 0, devServer, close: () => devServer.close() };
   }
   const files = await createDirectorySource({

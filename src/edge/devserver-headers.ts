@@ -5,6 +5,12 @@
  * and, for a request whose `Origin` is Portico's own, the dev server's origin instead (decision 0093):
  * the dev server then sees the same-origin request it would get without Portico in front (Next.js 16
  * refuses its hot-reload socket to any other origin).
+ *
+ * "Portico's own" is built from the request's Host, so a page at a rebound name (`http://evil.test:4280`,
+ * DNS rebinding) would match its own Origin too: the rewrite is made only when the source's `isOwnHost`
+ * says the Host is one the Host check answers by name. The check refuses a browser's request for any
+ * other Host before it gets here; with `--allowed-host all` it lets it through, and then the dev server
+ * sees the page's real Origin and its own defences decide.
  */
 import type { IncomingMessage } from 'node:http';
 import { encodePrincipalHeader } from './auth/index.js';
@@ -27,7 +33,7 @@ export interface DevServerHop {
 export function createDevServerHeaders(
   req: IncomingMessage,
   hop: DevServerHop,
-  devServer: Pick<DevServerSource, 'host' | 'origin'>,
+  devServer: Pick<DevServerSource, 'host' | 'origin' | 'isOwnHost'>,
 ): string[] {
   const headers = createUpstreamHeaders(
     req,
@@ -41,6 +47,9 @@ export function createDevServerHeaders(
     },
     devServer.host,
   );
+  if (!devServer.isOwnHost(req.headers.host)) {
+    return headers;
+  }
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i] === 'origin' && isSameOrigin(headers[i + 1] ?? '', hop.origin)) {
       headers[i + 1] = devServer.origin;
@@ -56,7 +65,7 @@ export function createDevServerHeaders(
 export function createDevServerUpgradeHeaders(
   req: IncomingMessage,
   hop: DevServerHop,
-  devServer: Pick<DevServerSource, 'host' | 'origin'>,
+  devServer: Pick<DevServerSource, 'host' | 'origin' | 'isOwnHost'>,
 ): string[] {
   const headers = createDevServerHeaders(req, hop, devServer);
   headers.push('connection', 'Upgrade', 'upgrade', req.headers.upgrade ?? 'websocket');

@@ -7,9 +7,9 @@
  * the developer's environment and local.settings.json. Vite and webpack-dev-server refuse unknown hosts
  * the same way; `portico serve` picks sites by Host already, so it is not concerned.
  *
- * Only a browser's requests are checked: DNS rebinding works through a browser, and every current one
- * marks its requests with `Sec-Fetch-*` fields, which a page's script cannot remove. A script, a test
- * suite or curl sending its own Host (to see a redirect's Location, say) is served as before.
+ * Only a browser's requests are checked: DNS rebinding works through a browser, and a browser's requests
+ * carry fields a page's script cannot remove (see {@link isFromBrowser}). A script, a test suite or curl
+ * sending its own Host without them (to see a redirect's Location, say) is served as before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -92,17 +92,51 @@ export function createHostCheck(options: HostCheckOptions): HostCheck {
   };
 }
 
-/** True for a request a browser sent: it carries fetch metadata (`Sec-Fetch-Site`, `-Mode` or `-Dest`). */
+/**
+ * Fields browsers send and a page's script cannot remove (it may change the value of some: presence is
+ * what counts, an empty value too). `Sec-Fetch-*` alone is not enough: browsers send it only to
+ * potentially trustworthy origins (https, localhost, 127.0.0.1), never to `http://rebound.example`.
+ * `Accept-Language` is on every request of every browser; `Origin` on WebSockets and cross-origin or
+ * unsafe requests; `Upgrade-Insecure-Requests` on navigations; `Referer` unless the page turns it off.
+ */
+const BROWSER_FIELDS = [
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'sec-fetch-user',
+  'accept-language',
+  'upgrade-insecure-requests',
+  'origin',
+  'referer',
+] as const;
+
+/**
+ * True for a request a browser sent: it carries one of {@link BROWSER_FIELDS}, or a `User-Agent` of the
+ * browsers' form (`Mozilla/…`), which Chromium does not let a script change (Firefox does, which is why
+ * `Accept-Language` counts too). curl, python and `node:http` send none of these unless told to.
+ */
 function isFromBrowser(req: IncomingMessage): boolean {
   const headers = req.headers;
-  return (
-    headers['sec-fetch-site'] !== undefined ||
-    headers['sec-fetch-mode'] !== undefined ||
-    headers['sec-fetch-dest'] !== undefined
-  );
+  if (BROWSER_FIELDS.some((field) => headers[field] !== undefined)) {
+    return true;
+  }
+  return headers['user-agent']?.trimStart().startsWith('Mozilla/') === true;
 }
 
-/** True when `name` (lower-case, without port) is one `portico start` answers to. */
+/**
+ * True when a `Host` header names one `portico start` answers to by name, {@link ALLOW_ALL_HOSTS} aside:
+ * the requests whose `Origin` the dev-server rewrite may take for Portico's own (decision 0093). A
+ * request without Host names none.
+ */
+export function isOwnHost(
+  host: string | undefined,
+  options: Pick<HostCheckOptions, 'listenHost' | 'allowedHosts'>,
+): boolean {
+  const name = hostNameOf(host);
+  return name !== undefined && isAllowedHost(name, options);
+}
+
+/** True when `name` (lower-case, without port) is one `portico start` answers to by name (`all` aside). */
 export function isAllowedHost(
   name: string,
   options: Pick<HostCheckOptions, 'listenHost' | 'allowedHosts'>,
@@ -113,9 +147,12 @@ export function isAllowedHost(
   if (name === options.listenHost.toLowerCase()) {
     return true;
   }
-  return options.allowedHosts.some((allowed) =>
-    allowed.startsWith('.') ? name === allowed.slice(1) || name.endsWith(allowed) : name === allowed,
-  );
+  return options.allowedHosts.some((allowed) => {
+    if (allowed === ALLOW_ALL_HOSTS) {
+      return false;
+    }
+    return allowed.startsWith('.') ? name === allowed.slice(1) || name.endsWith(allowed) : name === allowed;
+  });
 }
 
 /** The 403's text: which host, why, and how to allow it. */

@@ -20,7 +20,13 @@ export {
   type DevServerSource,
   type DevServerSourceOptions,
 } from './devserver/index.js';
-export { ALLOW_ALL_HOSTS, createHostCheck, type HostCheck, type HostCheckOptions } from './host-check.js';
+export {
+  ALLOW_ALL_HOSTS,
+  createHostCheck,
+  type HostCheck,
+  type HostCheckOptions,
+  isOwnHost,
+} from './host-check.js';
 export { createEdgeHandler, type EdgeHandlerOptions } from './pipeline.js';
 export {
   type ApiProxy,

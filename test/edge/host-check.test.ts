@@ -88,26 +88,59 @@ describe('portico start: which Host names it answers to', () => {
     expect((await apiApp.fetch('/', { headers: { ...BROWSER, host: 'anything.example' } })).status).toBe(200);
   });
 
-  it('serves a script (no Sec-Fetch-* fields) whatever its Host, as before the check', async () => {
-    const answer = await app.fetch('/', { headers: { host: `attacker.example:${port}` } });
+  it.each([
+    ['curl', { 'user-agent': 'curl/8.5.0', accept: '*/*' }],
+    ['python', { 'user-agent': 'python-requests/2.31.0', accept: '*/*', 'accept-encoding': 'gzip, deflate' }],
+    ['node:http', {}],
+  ])('serves a script (%s: no browser fields) whatever its Host, as before the check', async (_, headers) => {
+    const answer = await app.fetch('/', { headers: { ...headers, host: `attacker.example:${port}` } });
     expect(answer.status).toBe(200);
     expect(answer.text).toBe('home');
-    for (const field of ['sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest']) {
-      const browser = await app.fetch('/', { headers: { [field]: 'x', host: `attacker.example:${port}` } });
-      expect(browser.status, field).toBe(403);
-    }
+  });
+
+  // What Chromium and Firefox send over plain HTTP to a name that is not local (no Sec-Fetch-*): a
+  // rebound page's own script, same-origin, with its Referer turned off.
+  it.each([
+    ['sec-fetch-site', 'same-origin'],
+    ['sec-fetch-mode', 'cors'],
+    ['sec-fetch-dest', 'empty'],
+    ['sec-fetch-user', '?1'],
+    ['accept-language', 'en-US,en;q=0.9'],
+    // Firefox lets a script set Accept-Language, to nothing at most: the field is still there.
+    ['accept-language', ''],
+    ['upgrade-insecure-requests', '1'],
+    ['origin', `http://attacker.example`],
+    ['referer', 'http://attacker.example/'],
+    [
+      'user-agent',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
+    ],
+  ])('takes a request with %s: "%s" for a browser and refuses it', async (field, value) => {
+    const answer = await app.fetch('/', { headers: { [field]: value, host: `attacker.example:${port}` } });
+    expect(answer.status).toBe(403);
+    expect(answer.text).not.toContain('home');
   });
 });
 
-describe('portico start <url>: WebSockets to another Host', () => {
+/** What Chromium sends over plain HTTP to a rebound name: no Sec-Fetch-*, but these. */
+const PLAIN_HTTP_BROWSER = {
+  'user-agent':
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
+  'accept-language': 'en-US,en;q=0.9',
+};
+
+describe('portico start <url>: requests to another Host', () => {
   let dev: FixtureDevServer;
   let app: DevModeApp;
+  let allowAll: DevModeApp;
   beforeAll(async () => {
     dev = await startFixtureDevServer();
     app = await startDevMode(dev.url, {});
+    allowAll = await startDevMode(dev.url, {}, { allowedHosts: ['all'] });
   });
   afterAll(async () => {
     await app?.close();
+    await allowAll?.close();
     await dev?.close();
   });
 
@@ -120,5 +153,45 @@ describe('portico start <url>: WebSockets to another Host', () => {
     req.destroy();
     expect(res.statusCode).toBe(403);
     expect(dev.requests.some((r) => r.url === '/ws?rebinding')).toBe(false);
+  });
+
+  it('keeps a rebound page (plain HTTP, no Sec-Fetch-*) from the dev server, requests and WebSockets', async () => {
+    const host = `attacker.example:${new URL(app.url).port}`;
+    const origin = `http://${host}`;
+    const page = await app.fetch('/echo?rebound-fetch', { headers: { ...PLAIN_HTTP_BROWSER, host, origin } });
+    expect(page.status).toBe(403);
+    expect(page.text).not.toContain('"origin"');
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}/_next/hmr?rebound`, {
+      headers: { ...PLAIN_HTTP_BROWSER, host },
+      origin,
+    });
+    ws.on('error', () => {});
+    const [req, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];
+    req.destroy();
+    expect(res.statusCode).toBe(403);
+    const seen = dev.requests.map((r) => r.url);
+    expect(seen).not.toContain('/echo?rebound-fetch');
+    expect(seen).not.toContain('/_next/hmr?rebound');
+  });
+
+  it("with --allowed-host all, sends the dev server a rebound page's real Origin, not its own", async () => {
+    const port = new URL(allowAll.url).port;
+    const rebound = `http://attacker.example:${port}`;
+    const foreign = await allowAll.fetch('/echo', {
+      headers: { ...PLAIN_HTTP_BROWSER, host: `attacker.example:${port}`, origin: rebound },
+    });
+    expect(foreign.status).toBe(200);
+    expect(foreign.json<{ origin: string }>().origin).toBe(rebound);
+    // The dev server's own check (Next.js 16 for its hot-reload socket) sees it and refuses it.
+    const ws = new WebSocket(`${allowAll.url.replace('http', 'ws')}/_next/hmr?all`, {
+      headers: { ...PLAIN_HTTP_BROWSER, host: `attacker.example:${port}` },
+      origin: rebound,
+    });
+    ws.on('error', () => {});
+    const [req, res] = (await once(ws, 'unexpected-response')) as [ClientRequest, IncomingMessage];
+    req.destroy();
+    expect(res.statusCode).toBe(502);
+    const own = await allowAll.fetch('/echo', { headers: { ...PLAIN_HTTP_BROWSER, origin: allowAll.url } });
+    expect(own.json<{ origin: string }>().origin).toBe(dev.url);
   });
 });

@@ -181,7 +181,7 @@ export type DevModeApp = TestApp;
 export async function startDevMode(
   devServerUrl: string,
   config: unknown,
-  options: { apiDevserverUrl?: string } = {},
+  options: { apiDevserverUrl?: string; allowedHosts?: string[] } = {},
 ): Promise<DevModeApp> {
   const dir = await writeApp({}, config);
   return startInProcess(dir, {
@@ -191,6 +191,7 @@ export async function startDevMode(
     apiDevserverUrl: options.apiDevserverUrl,
     port: 0,
     host: '127.0.0.1',
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     plan: 'standard',
     apiTimeoutSeconds: 45,
     verbose: false,

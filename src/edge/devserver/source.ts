@@ -42,6 +42,7 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
     url: options.url,
     host: url.host,
     origin: url.origin,
+    isOwnHost: options.isOwnHost ?? (() => false),
     fetch(request: DevServerRequest): Promise<DevServerAnswer> {
       return new Promise((resolve, reject) => {
         const options: Dispatcher.DispatchOptions = {

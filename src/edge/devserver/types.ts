@@ -13,6 +13,13 @@ export interface DevServerSourceOptions {
   readonly url: string;
   /** Receives failures of the dev server (unreachable, broken streams, refused upgrades). */
   readonly logger?: Logger;
+  /**
+   * True for a `Host` header that names Portico itself: one the Host check answers by name (localhost, IP
+   * addresses, `--host`, `--allowed-host` names; never by `all`). Only such a request's `Origin` may be
+   * taken for Portico's own and sent as the dev server's (decision 0093). Default: none is, so every
+   * `Origin` passes unchanged.
+   */
+  readonly isOwnHost?: (host: string | undefined) => boolean;
 }
 
 /** One request to the dev server. */
@@ -47,6 +54,8 @@ export interface DevServerSource {
   readonly host: string;
   /** The dev server's origin (`http://localhost:5173`), sent as `Origin` for Portico's own (decision 0093). */
   readonly origin: string;
+  /** {@link DevServerSourceOptions.isOwnHost}: may this request's `Origin` be taken for Portico's own? */
+  isOwnHost(host: string | undefined): boolean;
   /** Sends one request; rejects when the dev server cannot be reached or breaks the exchange. */
   fetch(request: DevServerRequest): Promise<DevServerAnswer>;
   /** True when the dev server answers HTTP at all (any status); for readiness checks. */
