@@ -1,12 +1,14 @@
 /**
- * One worker child process: spawned with an IPC channel (and its private network connected, when it has
- * one), its output forwarded to the logger, its `ready` or `fatal` message turned into a promise, and a
- * stop that escalates from SIGTERM to SIGKILL.
+ * One worker child process: spawned with an IPC channel guarded against the tenant code it runs
+ * (`_ipc-guard.ts`, decision 0099) (and its private network connected, when it has one), its output
+ * forwarded to the logger, its `ready` or `fatal` message turned into a promise, and a stop that escalates
+ * from SIGTERM to SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { guardIpcChannel, type IpcViolation } from './_ipc-guard.js';
 import type { ConnectionProtocol } from './_listener.js';
 import {
   API_TAG,
@@ -52,6 +54,8 @@ export interface WorkerProcess {
   readonly networkLost: Promise<string>;
   /** True once {@link stop} or {@link kill} was called: the exit that follows is expected. */
   readonly stopping: boolean;
+  /** What the worker sent that broke the IPC protocol, once it did (it was killed for it). */
+  readonly protocolViolation: IpcViolation | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs: number): Promise<void>;
   /** SIGKILL at once (synchronous, so it also works in a process `exit` handler). */
@@ -88,6 +92,14 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
     ],
     ...(launch.uid === undefined ? {} : { uid: launch.uid, gid: launch.gid ?? launch.uid }),
   });
+  const state: SpawnState = { violation: undefined };
+  // First, before any of its messages can be read: a channel Portico cannot guard is not used at all.
+  const unguarded = guardIpcChannel(child, (violation) => {
+    state.violation = violation;
+  });
+  if (unguarded !== undefined) {
+    child.kill('SIGKILL');
+  }
   const tail = createLineTail(STDERR_TAIL_LINES);
   forwardOutput(child, tail, options.logger);
   const network =
@@ -101,9 +113,30 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
       );
     return exit;
   });
-  const ready = waitForReady(child, exited, tail, options, network);
+  const ready =
+    unguarded === undefined
+      ? waitForReady(child, exited, { tail, state }, options, network)
+      : rejectQuietly<ReadyMessage>(unguardedError(unguarded));
   const networkLost = network?.lost ?? new Promise<string>(() => {});
-  return createHandle(child, { ready, exited, networkLost }, launch.stopWith);
+  return createHandle(child, { ready, exited, networkLost }, launch.stopWith, state);
+}
+
+/** What the spawn learns while the worker runs. */
+interface SpawnState {
+  violation: IpcViolation | undefined;
+}
+
+function rejectQuietly<T>(error: Error): Promise<T> {
+  const rejected = Promise.reject(error);
+  rejected.catch(() => {});
+  return rejected;
+}
+
+function unguardedError(missing: string): PorticoError {
+  return new PorticoError(
+    'FUNCTIONS_IPC_UNGUARDED',
+    `cannot start the API worker: on Node.js ${process.version} Portico cannot find ${missing}, which it needs to guard the worker's IPC channel against the app's code (decision 0099), and it does not run apps unguarded; run Portico on Node.js 20, the version it is tested on`,
+  );
 }
 
 /** Asks the worker to stop: SIGTERM, or the IPC `stop` message when a wrapper would not pass the signal on. */
@@ -123,6 +156,7 @@ function createHandle(
   child: ChildProcess,
   events: Pick<WorkerProcess, 'ready' | 'exited' | 'networkLost'>,
   stopWith: WorkerLaunch['stopWith'],
+  state: SpawnState,
 ): WorkerProcess {
   const { exited } = events;
   let stopping = false;
@@ -143,6 +177,9 @@ function createHandle(
     ...events,
     get stopping() {
       return stopping;
+    },
+    get protocolViolation() {
+      return state.violation;
     },
     async stop(graceMs) {
       stopping = true;
@@ -276,7 +313,7 @@ function outputDrained(child: ChildProcess, exited: Promise<WorkerExit>): Promis
 function waitForReady(
   child: ChildProcess,
   exited: Promise<WorkerExit>,
-  tail: LineTail,
+  { tail, state }: { tail: LineTail; state: SpawnState },
   options: SpawnWorkerOptions,
   network: PrivateNetwork | undefined,
 ): Promise<ReadyMessage> {
@@ -317,7 +354,7 @@ function waitForReady(
     });
     void outputDrained(child, exited).then((exit) => {
       settle();
-      reject(earlyExitError(exit, tail));
+      reject(earlyExitError(exit, tail, state.violation));
     });
   });
   ready.catch(() => {});
@@ -344,13 +381,19 @@ function startTimeoutError(appDir: string, limitMs: number): PorticoError {
   );
 }
 
-function earlyExitError(exit: WorkerExit, tail: LineTail): PorticoError {
+function earlyExitError(exit: WorkerExit, tail: LineTail, violation: IpcViolation | undefined): PorticoError {
   const output = tail.lines();
   const detail = output.length === 0 ? '' : `:\n${output.join('\n')}`;
+  const how = violation === undefined ? describeExit(exit) : describeViolation(violation);
   return new PorticoError(
     'FUNCTIONS_LOAD_FAILED',
-    `the API worker ${describeExit(exit)} before the app was loaded${detail}`,
+    `the API worker ${how} before the app was loaded${detail}`,
   );
+}
+
+/** `broke the IPC protocol (it sent a descriptor) and was killed`: what happened, never what it sent. */
+export function describeViolation(violation: IpcViolation): string {
+  return `broke the IPC protocol (it sent ${violation}) and was killed`;
 }
 
 /** `exited with code 1` / `was killed by SIGKILL`. */

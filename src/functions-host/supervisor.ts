@@ -23,7 +23,13 @@ import { formatUrl } from './_port.js';
 import type { ReadyMessage } from './_protocol.js';
 import { createSocketDir, type SocketDir } from './_socket-dir.js';
 import { canServe, createStandby, type Standby } from './_standby.js';
-import { describeExit, spawnWorker, type WorkerExit, type WorkerProcess } from './_worker-process.js';
+import {
+  describeExit,
+  describeViolation,
+  spawnWorker,
+  type WorkerExit,
+  type WorkerProcess,
+} from './_worker-process.js';
 import { DEFAULT_HOST, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMINGS } from './constants.js';
 import { describeFunctions } from './describe.js';
 import { type ApiDispatcher, createFrameDispatcher } from './frame-dispatcher.js';
@@ -636,6 +642,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
   }
 
   #describeCrash(running: RunningWorker, exit: WorkerExit): string {
+    const violation = running.process.protocolViolation;
+    if (violation !== undefined) {
+      return describeViolation(violation);
+    }
     if (running.unhealthy) {
       return 'stopped answering and was killed';
     }

@@ -101,6 +101,11 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'a --sandbox or --functions-user value is not valid',
   },
+  FUNCTIONS_IPC_UNGUARDED: {
+    status: 500,
+    expose: true,
+    summary: "the API worker's IPC channel cannot be guarded on this Node.js version",
+  },
   STORAGE_UNAVAILABLE: { status: 503, expose: true, summary: 'the database cannot be opened or reached' },
   STORAGE_TOO_NEW: {
     status: 503,

@@ -64,9 +64,20 @@ export interface ParentChannel {
   flush(): Promise<void>;
 }
 
-/** A channel over `process.send` when the worker has an IPC channel, else over stderr. */
+/**
+ * Longest text of a `log` or `fatal` message, in UTF-16 code units: its JSON line stays well under the
+ * parent's limit for one message (`MAX_WORKER_MESSAGE_BYTES`, 4 MiB; at most 6 bytes of JSON per unit),
+ * which kills a worker that goes over it (decision 0099).
+ */
+export const MAX_MESSAGE_TEXT = 256 * 1024;
+
+/**
+ * A channel over `process.send` when the worker has an IPC channel, else over stderr. It keeps its own
+ * reference to `process.send` and removes the app's (see {@link hideChannelFromApp}).
+ */
 export function createParentChannel(): ParentChannel {
   const send = process.send?.bind(process);
+  hideChannelFromApp();
   if (send === undefined || !process.connected) {
     return { send: (message) => process.stderr.write(`${formatMessage(message)}\n`), flush: async () => {} };
   }
@@ -76,9 +87,35 @@ export function createParentChannel(): ParentChannel {
       if (!process.connected) {
         return;
       }
-      pending = new Promise((resolve) => send(message, undefined, undefined, () => resolve()));
+      const capped = capText(message);
+      pending = new Promise((resolve) => send(capped, undefined, undefined, () => resolve()));
     },
     flush: () => pending,
+  };
+}
+
+/**
+ * Removes `process.send` and `process._channel` before any app code loads, so that the app's code does
+ * not talk to the server on Portico's channel by accident or by the obvious route. This is not the
+ * security boundary (decision 0099): Node's own IPC code calls `process._send`, `process.channel` and
+ * `process.disconnect`, so they stay, and the channel's descriptor (fd 3) stays writable; the server's
+ * guard (`_ipc-guard.ts`) is what keeps a worker's writes from harming it.
+ */
+export function hideChannelFromApp(): void {
+  const target = process as unknown as Record<string, unknown>;
+  delete target.send;
+  delete target._channel;
+}
+
+/** `message` with a `log` or `fatal` text longer than {@link MAX_MESSAGE_TEXT} cut, saying how much. */
+export function capText(message: WorkerMessage): WorkerMessage {
+  if ((message.type !== 'log' && message.type !== 'fatal') || message.message.length <= MAX_MESSAGE_TEXT) {
+    return message;
+  }
+  const cut = message.message.length - MAX_MESSAGE_TEXT;
+  return {
+    ...message,
+    message: `${message.message.slice(0, MAX_MESSAGE_TEXT)}… (${cut} more characters not shown)`,
   };
 }
 
