@@ -123,3 +123,26 @@ export function forwardedChainOf(req: IncomingMessage, received: string): string
 export function priorForwardedFor(req: IncomingMessage): string | undefined {
   return FACTS.get(req)?.prior;
 }
+
+/**
+ * The scheme and host a trusted proxy reported for a request to the admin port, where nothing else it
+ * says is believed (decision 0090): only absolute URLs built from the request (`nextLink`) use them.
+ */
+export interface LinkOrigin {
+  /** The proxy's client used HTTPS (`X-Forwarded-Proto: https`), or the proxy's own connection is TLS. */
+  readonly https: boolean;
+  /** `X-Forwarded-Host` (with `X-Forwarded-Port`) when valid, else undefined: the request's own `Host`. */
+  readonly host: string | undefined;
+}
+
+const LINK_ORIGINS = new WeakMap<IncomingMessage, LinkOrigin>();
+
+/** Notes what a trusted proxy reported about an admin request; only `portico serve`'s admin listener calls it. */
+export function noteLinkOrigin(req: IncomingMessage, origin: LinkOrigin): void {
+  LINK_ORIGINS.set(req, origin);
+}
+
+/** The scheme and host a trusted proxy reported for an admin request, or undefined for any other request. */
+export function linkOriginOf(req: IncomingMessage): LinkOrigin | undefined {
+  return LINK_ORIGINS.get(req);
+}
