@@ -10,7 +10,8 @@ import type { IncomingMessage } from 'node:http';
  * Fields a client may send that name where a request came from, over which scheme, under which path or
  * with which client certificate, and which some backends and frameworks believe: `Forwarded`,
  * `X-Real-IP`, `X-Forwarded-Port`/`-Ssl`/`-Scheme`/`-Prefix`/`-Server`, `X-Client-IP`, `True-Client-IP`,
- * `X-Cluster-Client-IP`, `X-Original-Host`/`-Proto`/`-For`, `X-Host`, `X-Url-Scheme`, `Front-End-Https`,
+ * `X-Cluster-Client-IP`, the client address fields of CDNs and front doors (`CF-Connecting-IP`/`-IPv6`,
+ * `Fastly-Client-IP`, Azure Front Door's `X-Azure-ClientIP`/`-SocketIP`), `X-Original-Host`/`-Proto`/`-For`, `X-Host`, `X-Url-Scheme`, `Front-End-Https`,
  * `X-Original-URL`/`-URI`, `X-Rewrite-URL` and `X-Forwarded-Uri` (which IIS rewriting, Symfony, Spring's
  * ForwardedHeaderFilter and ASP.NET route or build links by: a backend reading them would serve another
  * path than the one the route rules checked), App Service's front-end fields (`X-ARR-SSL`,
@@ -31,6 +32,11 @@ export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
   'x-client-ip',
   'true-client-ip',
   'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'fastly-client-ip',
+  'x-azure-clientip',
+  'x-azure-socketip',
   'x-original-host',
   'x-original-proto',
   'x-original-for',

@@ -161,9 +161,15 @@ describe('portico serve behind a trusted reverse proxy', () => {
   });
 
   it('gives /api the public scheme and host, and the client (not what it made up) last in X-Forwarded-For', async () => {
-    const response = await viaProxy('/api/orders', SPOOFED);
+    const response = await viaProxy('/api/orders', {
+      ...SPOOFED,
+      'cf-connecting-ip': '6.6.6.6',
+      'x-portico-link-proof': 'replayed',
+    });
     expect(response.status).toBe(200);
     const seen = backend.requests.at(-1) as EchoRequest;
+    expect(seen.headers['cf-connecting-ip']).toBeUndefined();
+    expect(seen.headers['x-portico-link-proof']).toBeUndefined();
     expect(seen.headers['x-forwarded-proto']).toBe('https');
     expect(seen.headers['x-forwarded-host']).toBe(`${host}:${PUBLIC_PORT}`);
     expect(seen.headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
