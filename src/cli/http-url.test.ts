@@ -12,6 +12,14 @@ describe('findHttpUrlProblem', () => {
       'a /, ? or # in its user name or password must be written %2F, %3F or %23',
     ],
     ['ftp://host', 'it does not start with http:// or https:// and a host'],
+    [
+      'http://ci:ab%zz@127.0.0.1:1',
+      'a % in its user name or password that does not begin an escape such as %2F must be written %25',
+    ],
+    [
+      'http://ci:ab%@127.0.0.1:1',
+      'a % in its user name or password that does not begin an escape such as %2F must be written %25',
+    ],
   ])('%s: %s', (url, problem) => {
     expect(findHttpUrlProblem(url)).toBe(problem);
   });
@@ -20,6 +28,7 @@ describe('findHttpUrlProblem', () => {
     for (const url of [
       'http://127.0.0.1:4281',
       'https://u:p%2F@h',
+      'http://ci:ab%25zz@127.0.0.1:1',
       'http://[::1]:4281/',
       'HTTP://host/a@b',
     ]) {

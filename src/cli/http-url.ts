@@ -18,11 +18,30 @@ export function findHttpUrlProblem(value: string): string | undefined {
   if (!/^https?:\/\/[^/]+/i.test(value)) {
     return 'it does not start with http:// or https:// and a host';
   }
+  let url: URL;
   try {
-    new URL(value);
-    return undefined;
+    url = new URL(value);
   } catch {
     return describeBadAuthority(value.replace(/^https?:\/\//i, ''));
+  }
+  return hasUndecodableUserInfo(url) ? BARE_PERCENT_PROBLEM : undefined;
+}
+
+const BARE_PERCENT_PROBLEM =
+  'a % in its user name or password that does not begin an escape such as %2F must be written %25';
+
+/**
+ * Whether the user name or password holds a `%` that begins no `%XX` escape (`ab%zz`, `ab%`): the URL
+ * parses, but Node's HTTP client decodes both before it sends anything and fails with "URI malformed",
+ * which read as a server that cannot be reached.
+ */
+function hasUndecodableUserInfo(url: URL): boolean {
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return false;
+  } catch {
+    return true;
   }
 }
 

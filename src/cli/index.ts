@@ -10,12 +10,15 @@ import { isUserError } from '../shared/errors.js';
 import { keepInspectorClosed } from '../shared/inspector-signal.js';
 import { redactCredentials, redactUrlsIn } from '../shared/redact-url.js';
 import { packageVersion } from '../shared/version.js';
+import { ignoreClosedOutput } from './closed-output.js';
 import { COMMAND_MODULES, type CommandSummary, commandNameOf, moduleOf } from './command-table.js';
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   // Before anything slow: a SIGUSR1 must never open Node's inspector (shared/inspector-signal.ts).
   keepInspectorClosed();
+  // A reader that closed stdout early (`| head`) ends the output, not the command (closed-output.ts).
+  ignoreClosedOutput();
   const program = new Command('portico')
     .description('Self-hosted Azure Static Web Apps: static hosting, /.auth and /api')
     .version(packageVersion(), '-v, --version', 'print the version of Portico')

@@ -90,7 +90,12 @@ describe('an answer that is not Portico JSON', () => {
 
 describe('a URL that cannot work', () => {
   it('refuses a malformed URL as a usage error (exit 1), its password masked', async () => {
-    for (const url of ['http://u:s3cret@127.0.0.1:99999', 'http://u:s3cret@[::1:4281']) {
+    for (const url of [
+      'http://u:s3cret@127.0.0.1:99999',
+      'http://u:s3cret@[::1:4281',
+      'http://u:s3cret%zz@127.0.0.1:4281',
+      'http://u:s3cret%@127.0.0.1:4281',
+    ]) {
       const error = await failureOf(url);
       expect(error.code).toBe('CLIENT_URL_INVALID');
       expect(error.exitCode).toBeUndefined();

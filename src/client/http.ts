@@ -82,11 +82,16 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
  */
 function requestUrl(address: string, path: string, base: string): URL {
   try {
-    return new URL(`${address}${path}`);
+    const url = new URL(`${address}${path}`);
+    // Node's HTTP client decodes the user name and password before sending: a bare % ('ab%zz') throws
+    // "URI malformed" there, which would read as a server that cannot be reached.
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return url;
   } catch (cause) {
     throw new PorticoError(
       'CLIENT_URL_INVALID',
-      `The server URL ${base} is malformed; give the admin address of portico serve as http(s)://[user:password@]host[:port], e.g. http://127.0.0.1:4281.`,
+      `The server URL ${base} is malformed${cause instanceof URIError ? ' (a % in its user name or password that does not begin an escape such as %2F must be written %25)' : ''}; give the admin address of portico serve as http(s)://[user:password@]host[:port], e.g. http://127.0.0.1:4281.`,
       { cause },
     );
   }

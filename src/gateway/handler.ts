@@ -17,6 +17,7 @@ import {
   clientAddressOf,
   isHttpsRequest,
   isUnderscoreForwardedField,
+  LINK_PROOF_FIELD,
   priorForwardedFor,
   UNVOUCHED_CLIENT_FIELDS,
 } from '../shared/forwarded.js';
@@ -276,8 +277,9 @@ function headerMap(raw: readonly string[]): Map<string, string[]> {
 /**
  * The forwarded fields as the gateway vouches for them (decision 0084), before any policy runs (a
  * `set-header` may still change them): `X-Forwarded-Proto` and `-Host` say how the gateway was called;
- * `Forwarded` and `X-Real-IP` from the caller are dropped, since a backend may trust them and the gateway
- * cannot; `X-Forwarded-For` keeps what the caller sent (the caller's address is appended on forwarding,
+ * `Forwarded`, `X-Real-IP` and the other unvouched client fields from the caller are dropped, since a
+ * backend may trust them and the gateway cannot, and so is a caller's `x-portico-link-proof` (as every
+ * proxy drops it, decision 0095); `X-Forwarded-For` keeps what the caller sent (the caller's address is appended on forwarding,
  * as API Management does), or behind a trusted proxy what that proxy reported before the client.
  */
 function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbound): void {
@@ -286,8 +288,10 @@ function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbo
   for (const name of UNVOUCHED_CLIENT_FIELDS) {
     headers.delete(name);
   }
+  // Decision 0095: no proxy passes a proof on, so a backend never sees one to replay.
+  headers.delete(LINK_PROOF_FIELD);
   for (const name of headers.keys()) {
-    if (isUnderscoreForwardedField(name)) {
+    if (isUnderscoreForwardedField(name) || name.replaceAll('_', '-') === LINK_PROOF_FIELD) {
       headers.delete(name);
     }
   }

@@ -195,12 +195,21 @@ describe('access log', () => {
     await h.send('/.auth/invitations%2Fsecret-invitation-code');
     await h.send('/.auth/%69nvitations/secret-invitation-code');
     await h.send('/.auth//invitations/secret-invitation-code');
+    // Spellings the server refuses are logged too, without the code (a regression tester's list).
+    await h.send('/.auth/./invitations/secret-invitation-code');
+    await h.send('/.auth/x/../invitations/secret-invitation-code');
+    await h.send('/.auth/invitations;x/secret-invitation-code');
+    await h.send('/.auth\\invitations\\secret-invitation-code');
     await h.settle();
     await h.log.close();
     expect(await h.text()).not.toContain('secret-invitation-code');
     expect((await h.lines()).map((line) => line.path)).toEqual([
       '/.auth/invitations/[redacted]',
       '/.AUTH/Invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
+      '/.auth/invitations/[redacted]',
       '/.auth/invitations/[redacted]',
       '/.auth/invitations/[redacted]',
       '/.auth/invitations/[redacted]',

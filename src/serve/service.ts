@@ -84,7 +84,12 @@ import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
 import { createSiteTable, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
-import { publicPortWarning, trustForwardedFields, wideTrustWarning } from './trusted-proxies.js';
+import {
+  publicPortWarning,
+  trustForwardedFields,
+  trustForwardedOrigin,
+  wideTrustWarning,
+} from './trusted-proxies.js';
 
 const DATABASE_FILE = SQLITE_FILE;
 /** How long a deploy waits to tell whether its API loads. */
@@ -626,19 +631,24 @@ async function startOnStorage(
     });
     return Promise.race([loaded, patience]).finally(() => clearTimeout(timer));
   };
+  // The admin port believes a trusted proxy's scheme and host for the links it builds, and nothing else.
+  const linkOrigin: typeof identityListener =
+    trusted.length === 0 ? identityListener : (listener) => trustForwardedOrigin(trusted, listener);
   const adminServer = createEdgeServer(
     gate.wrap(
-      operations.admin(
-        createManagementHandler({
-          control,
-          adminToken: admin.token,
-          adminGuard,
-          logger: options.logger,
-          version: options.version,
-          afterChange,
-          fallback: createPortalHandler({ logger: options.logger }),
-          functions: { listFunctions: (hostname) => table.functionsOf(hostname) },
-        }),
+      linkOrigin(
+        operations.admin(
+          createManagementHandler({
+            control,
+            adminToken: admin.token,
+            adminGuard,
+            logger: options.logger,
+            version: options.version,
+            afterChange,
+            fallback: createPortalHandler({ logger: options.logger }),
+            functions: { listFunctions: (hostname) => table.functionsOf(hostname) },
+          }),
+        ),
       ),
     ),
   );

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { checkAddressBlock, checkAddressList, createAddressMatcher } from '../shared/address-blocks.js';
-import { normalizeAddress, noteForwardedFacts } from '../shared/forwarded.js';
+import { normalizeAddress, noteForwardedFacts, noteLinkOrigin } from '../shared/forwarded.js';
 
 /** A host as `Host` may carry it: what the edge accepts for building URLs. */
 const HOST_SYNTAX = /^[A-Za-z0-9.\-:[\]]+$/;
@@ -86,17 +86,39 @@ export function trustForwardedFields(entries: readonly string[], listener: Liste
   };
 }
 
+/**
+ * The admin listener's counterpart of {@link trustForwardedFields}: for a request from a trusted proxy it
+ * notes only the scheme and public host the proxy reports, which absolute links built from the request
+ * (`nextLink`) use, read by the same rules as on the data plane. Nothing else is believed there: not
+ * `X-Forwarded-For` (the access log and any address check keep the socket's), and `Host` stays as sent.
+ */
+export function trustForwardedOrigin(entries: readonly string[], listener: Listener): Listener {
+  const isTrusted = createAddressMatcher(checkAddressList(entries, '--trusted-proxy'));
+  return (req, res) => {
+    if (isTrusted(normalizeAddress(req.socket.remoteAddress ?? ''))) {
+      const https = isForwardedHttps(req);
+      noteLinkOrigin(req, { https, host: publicHostOf(req, https) });
+    }
+    listener(req, res);
+  };
+}
+
 /** Reads the fields of a request from a trusted proxy (exported for its unit test). */
 export function applyForwardedFields(req: IncomingMessage, isTrusted: (address: string) => boolean): void {
   const { client, prior } = clientOf(req, isTrusted);
-  const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const https = proto === 'https' || (proto !== 'http' && encrypted);
+  const https = isForwardedHttps(req);
   noteForwardedFacts(req, { client, prior, https });
   const host = publicHostOf(req, https);
   if (host !== undefined) {
     req.headers.host = host;
   }
+}
+
+/** The leftmost `X-Forwarded-Proto` says `https`, or says nothing and the proxy's own connection is TLS. */
+function isForwardedHttps(req: IncomingMessage): boolean {
+  const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return proto === 'https' || (proto !== 'http' && encrypted);
 }
 
 /**

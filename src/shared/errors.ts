@@ -376,7 +376,8 @@ export const ERROR_CODES = {
   CLIENT_URL_INVALID: {
     status: 400,
     expose: true,
-    summary: 'the server URL is malformed (a port above 65535, a second :port, an IPv6 address without ])',
+    summary:
+      'the server URL is malformed (a port above 65535, a second :port, an IPv6 address without ], a bare % in the password)',
   },
   CLIENT_PROTOCOL_MISMATCH: {
     status: 400,

@@ -10,7 +10,8 @@ import type { IncomingMessage } from 'node:http';
  * Fields a client may send that name where a request came from, over which scheme, under which path or
  * with which client certificate, and which some backends and frameworks believe: `Forwarded`,
  * `X-Real-IP`, `X-Forwarded-Port`/`-Ssl`/`-Scheme`/`-Prefix`/`-Server`, `X-Client-IP`, `True-Client-IP`,
- * `X-Cluster-Client-IP`, `X-Original-Host`/`-Proto`/`-For`, `X-Host`, `X-Url-Scheme`, `Front-End-Https`,
+ * `X-Cluster-Client-IP`, the client address fields of CDNs and front doors (`CF-Connecting-IP`/`-IPv6`,
+ * `Fastly-Client-IP`, Azure Front Door's `X-Azure-ClientIP`/`-SocketIP`), `X-Original-Host`/`-Proto`/`-For`, `X-Host`, `X-Url-Scheme`, `Front-End-Https`,
  * `X-Original-URL`/`-URI`, `X-Rewrite-URL` and `X-Forwarded-Uri` (which IIS rewriting, Symfony, Spring's
  * ForwardedHeaderFilter and ASP.NET route or build links by: a backend reading them would serve another
  * path than the one the route rules checked), App Service's front-end fields (`X-ARR-SSL`,
@@ -31,6 +32,11 @@ export const UNVOUCHED_CLIENT_FIELDS: readonly string[] = [
   'x-client-ip',
   'true-client-ip',
   'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'fastly-client-ip',
+  'x-azure-clientip',
+  'x-azure-socketip',
   'x-original-host',
   'x-original-proto',
   'x-original-for',
@@ -122,4 +128,27 @@ export function forwardedChainOf(req: IncomingMessage, received: string): string
 /** The `X-Forwarded-For` entries before the client a trusted proxy reported, or undefined for any other request. */
 export function priorForwardedFor(req: IncomingMessage): string | undefined {
   return FACTS.get(req)?.prior;
+}
+
+/**
+ * The scheme and host a trusted proxy reported for a request to the admin port, where nothing else it
+ * says is believed (decision 0090): only absolute URLs built from the request (`nextLink`) use them.
+ */
+export interface LinkOrigin {
+  /** The proxy's client used HTTPS (`X-Forwarded-Proto: https`), or the proxy's own connection is TLS. */
+  readonly https: boolean;
+  /** `X-Forwarded-Host` (with `X-Forwarded-Port`) when valid, else undefined: the request's own `Host`. */
+  readonly host: string | undefined;
+}
+
+const LINK_ORIGINS = new WeakMap<IncomingMessage, LinkOrigin>();
+
+/** Notes what a trusted proxy reported about an admin request; only `portico serve`'s admin listener calls it. */
+export function noteLinkOrigin(req: IncomingMessage, origin: LinkOrigin): void {
+  LINK_ORIGINS.set(req, origin);
+}
+
+/** The scheme and host a trusted proxy reported for an admin request, or undefined for any other request. */
+export function linkOriginOf(req: IncomingMessage): LinkOrigin | undefined {
+  return LINK_ORIGINS.get(req);
 }

@@ -6,10 +6,20 @@
 /** The path of an invitation link: what follows it is the invitation's code, a secret. */
 const INVITATION_PATH = '/.auth/invitations/';
 
+/** How many times escapes are decoded: `%252e` is `%2e` once decoded, `.` twice. */
+const DECODE_ROUNDS = 3;
+
 /**
  * The path without the secrets it may carry: an invitation's code (`/.auth/invitations/<code>` becomes
- * `/.auth/invitations/[redacted]`), however the path is spelled for the server to read it so (encoded
- * letters or slashes, repeated slashes). ACME challenge tokens are public by design and stay.
+ * `/.auth/invitations/[redacted]`). Conservative: also any spelling in which, once escapes are decoded,
+ * `\` read as `/` and `;params` cut from each segment, an `invitations` segment followed by anything
+ * comes after a `.auth` segment (`/.auth/./invitations/<code>`, `/.auth/x/../invitations/<code>`,
+ * `/.auth/invitations;x/<code>`, `/.auth\invitations\<code>`, encoded letters or slashes, repeated
+ * slashes), whether or not the server would serve it: a refused request is logged as well. ACME
+ * challenge tokens are public by design and stay.
+ *
+ * @example
+ * redactPathSecrets('/.auth/x/../invitations/abc'); // '/.auth/invitations/[redacted]'
  */
 export function redactPathSecrets(path: string): string {
   const lower = path.toLowerCase();
@@ -17,19 +27,55 @@ export function redactPathSecrets(path: string): string {
   if (at !== -1) {
     return `${path.slice(0, at + INVITATION_PATH.length)}[redacted]`;
   }
-  if ((lower.includes('%') || lower.includes('//')) && readAs(lower).includes(INVITATION_PATH)) {
+  // Without an escape, `invitations` is spelled out in any path that can reach one.
+  if ((lower.includes('%') || lower.includes('invitations')) && reachesInvitation(lower)) {
     return `${INVITATION_PATH}[redacted]`;
   }
   return path;
 }
 
-/** The path as the server reads it: decoded, with repeated slashes as one. */
-function readAs(path: string): string {
-  let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // Not decodable: the server refuses it; read as it is.
+/**
+ * Whether a lower-case path names an `invitations` segment with something after it, below a `.auth`
+ * segment. The query is read too: a sign-in's `post_login_redirect_uri` may carry an invitation link.
+ */
+function reachesInvitation(lower: string): boolean {
+  const segments = decodeAsciiEscapes(lower).replaceAll('\\', '/').split('/');
+  const auth = segments.findIndex((segment) => nameOf(segment) === '.auth');
+  if (auth === -1) {
+    return false;
   }
-  return decoded.replace(/\/{2,}/g, '/');
+  for (let at = auth + 1; at < segments.length; at += 1) {
+    const segment = segments[at] ?? '';
+    if (nameOf(segment) === 'invitations' && (segment.includes(';') || hasMore(segments, at + 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A segment without its `;params`. */
+function nameOf(segment: string): string {
+  return segment.split(';', 1)[0] ?? '';
+}
+
+function hasMore(segments: readonly string[], from: number): boolean {
+  return segments.slice(from).some((segment) => segment !== '');
+}
+
+/**
+ * Decodes `%XX` escapes of ASCII characters, one by one so a malformed escape elsewhere (`%zz`) does not
+ * stop the rest, and again for escapes of `%` itself, up to {@link DECODE_ROUNDS} times.
+ */
+function decodeAsciiEscapes(text: string): string {
+  let decoded = text;
+  for (let round = 0; round < DECODE_ROUNDS && decoded.includes('%'); round += 1) {
+    const next = decoded.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    );
+    if (next === decoded) {
+      break;
+    }
+    decoded = next;
+  }
+  return decoded.toLowerCase();
 }

@@ -141,6 +141,26 @@ describe('list query options against portico serve', () => {
       expect(zero.status).toBe(400);
       expect(zero.text).toContain('$top must be at least 1');
     });
+
+    it('refuses an option given twice with a 400 naming it, instead of taking the first', async () => {
+      // $top=2&$top=3 answered pages of 2 and repeated both in nextLink.
+      for (const [query, option] of [
+        ['$top=2&$top=3', '$top'],
+        ['$skip=1&$top=2&$skip=3', '$skip'],
+        ["$filter=name eq 's1'&$filter=name eq 's2'", '$filter'],
+        ['$orderby=name&$orderby=id', '$orderby'],
+        ['%24top=2&$top=3', '$top'],
+      ]) {
+        const answer = await t.admin('GET', `${SERVICE_PATH}/subscriptions?${query}`);
+        expect(answer.status, query).toBe(400);
+        expect(answer.json()).toMatchObject({
+          error: {
+            code: 'CONTROL_BAD_REQUEST',
+            message: `The query option '${option}' is given 2 times; give it once.`,
+          },
+        });
+      }
+    });
   });
 
   describe('list parameters Portico cannot honour', () => {

@@ -179,6 +179,39 @@ describe('portico management commands for a new user', () => {
     expect(listed.value.map((a) => a.name)).not.toContain('retried');
     expect((await json<{ name: string }>(['functionapp', 'create', 'retried', apiDir])).name).toBe('retried');
   }, 120_000);
+
+  it('ends quietly, with its own exit code, when the reader closes its output early (| head -c 0)', async () => {
+    // A closed stdout was an unhandled EPIPE: a stack trace and exit 1 after the list was fetched.
+    const run = (args: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, ...args, '--url', t.service.adminUrl, '--token', ADMIN_TOKEN],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      // Closed before the CLI has started: every write it makes meets a closed pipe.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        child.once('close', (code) => resolve({ code, stderr })),
+      );
+    };
+    for (const args of [
+      ['site', 'list', '--json'],
+      ['site', 'list'],
+    ]) {
+      const listed = await run(args);
+      expect(listed.stderr).not.toContain('EPIPE');
+      expect(listed.code, listed.stderr).toBe(0);
+    }
+    const missing = await run(['site', 'show', 'no-such-site', '--json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).not.toContain('EPIPE');
+  }, 60_000);
 });
 
 /**

@@ -48,4 +48,23 @@ describe('a mistyped admin URL', () => {
       expect(run.stderr).not.toContain('Cannot reach');
     }
   });
+
+  it('refuses a bare % in the password as malformed, saying to write it %25', {
+    timeout: timeoutFor(4),
+  }, async () => {
+    const runs = await Promise.all([
+      siteList(['--url', 'http://ci:s3cret%zz@127.0.0.1:45011']),
+      siteList(['--url', 'http://ci:s3cret%@127.0.0.1:45011']),
+      siteList([], 'http://ci:s3cret%zz@127.0.0.1:45011'),
+      siteList([], 'http://ci:s3cret%@127.0.0.1:45011'),
+    ]);
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain('is malformed');
+      expect(run.stderr).toContain('must be written %25');
+      expect(run.stderr).toContain('ci:***@');
+      expect(run.stderr).not.toContain('s3cret');
+      expect(run.stderr).not.toContain('Cannot reach');
+    }
+  });
 });

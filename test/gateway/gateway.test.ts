@@ -116,6 +116,11 @@ describe('gateway: matching and the subscription key decision', () => {
       x_real_ip: '6.6.6.6',
       x_original_url: '/admin',
       x_custom_field: 'kept',
+      // Decision 0095: every proxy drops a caller's link proof; the CDN client field is not vouched for.
+      'x-portico-link-proof': 'replayed',
+      x_portico_link_proof: 'replayed',
+      'cf-connecting-ip': '6.6.6.6',
+      'x-azure-clientip': '6.6.6.6',
     });
     expect(response.status).toBe(200);
     const seen = backend.requests.at(-1) as EchoRequest;
@@ -133,6 +138,14 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(seen.headers['x-real-ip']).toBeUndefined();
     expect(seen.headers['x-forwarded-port']).toBeUndefined();
     expect(seen.headers['x-original-url']).toBeUndefined();
+    for (const name of [
+      'x-portico-link-proof',
+      'x_portico_link_proof',
+      'cf-connecting-ip',
+      'x-azure-clientip',
+    ]) {
+      expect(names).not.toContain(name);
+    }
   });
 
   it('answers 404 Resource not found for unknown paths and wrong methods (never 405)', async () => {

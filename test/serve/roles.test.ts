@@ -5,6 +5,7 @@
  * their site and environment. Real sockets, real SQLite.
  * @see spec/swa-behaviour.md §2.3–2.4; issue 4 "Roles"
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestResponse } from '../helpers/app.js';
 import { writeApp } from '../helpers/app.js';
@@ -111,6 +112,18 @@ describe('portico serve: users, invitations and sessions', () => {
 
   const open = (host: string, path: string, cookie?: string): Promise<TestResponse> =>
     t.get(host, path, cookie === undefined ? {} : { headers: { cookie } });
+
+  /** GET `path` exactly as written (a URL parser would resolve `..` and `\\`); resolves with the status. */
+  const openAsSpelled = (host: string, path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const headers = { host: `${host}:${t.service.port}` };
+      const req = request({ host: '127.0.0.1', port: t.service.port, path, headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
 
   /** Every line the service logged (as with --verbose). */
   const logged: string[] = [];
@@ -234,6 +247,15 @@ describe('portico serve: users, invitations and sessions', () => {
     // --verbose request lines keep an invitation's code out, as the access log does (a tester found it there).
     const code = link.split('/').at(-1) ?? '';
     expect(logged.some((line) => line.includes('/.auth/invitations/[redacted]'))).toBe(true);
+    // Nor does a spelling the server refuses (a regression tester's list).
+    for (const spelled of [
+      `/.auth/./invitations/${code}`,
+      `/.auth/x/../invitations/${code}`,
+      `/.auth/invitations;x/${code}`,
+      `/.auth\\invitations\\${code}`,
+    ]) {
+      await openAsSpelled(club, spelled);
+    }
     expect(logged.filter((line) => line.includes(code))).toEqual([]);
     expect(accepted.status).toBe(302);
     expect(accepted.header('location')).toBe(`http://${club}:${t.service.port}/`);

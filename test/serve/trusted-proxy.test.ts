@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, send } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import {
+  ADMIN_TOKEN,
   createDeployedSite,
   PROVIDERS_PATH,
   removeData,
@@ -160,9 +161,15 @@ describe('portico serve behind a trusted reverse proxy', () => {
   });
 
   it('gives /api the public scheme and host, and the client (not what it made up) last in X-Forwarded-For', async () => {
-    const response = await viaProxy('/api/orders', SPOOFED);
+    const response = await viaProxy('/api/orders', {
+      ...SPOOFED,
+      'cf-connecting-ip': '6.6.6.6',
+      'x-portico-link-proof': 'replayed',
+    });
     expect(response.status).toBe(200);
     const seen = backend.requests.at(-1) as EchoRequest;
+    expect(seen.headers['cf-connecting-ip']).toBeUndefined();
+    expect(seen.headers['x-portico-link-proof']).toBeUndefined();
     expect(seen.headers['x-forwarded-proto']).toBe('https');
     expect(seen.headers['x-forwarded-host']).toBe(`${host}:${PUBLIC_PORT}`);
     expect(seen.headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
@@ -192,6 +199,43 @@ describe('portico serve behind a trusted reverse proxy', () => {
     const started = await direct('/.auth/login/github', SPOOFED);
     expect(String(started.headers['set-cookie'])).not.toMatch(/; Secure/);
     expect((await accessLineOf(accessLog, '/api/direct')).host).toBe(`${host}:${port}`);
+  });
+
+  it("builds the admin API's nextLink on the scheme and host a trusted proxy reports, and only it", async () => {
+    // An Azure SDK on https://admin.example.com through a TLS proxy must get an https:// page 2: Azure's
+    // core refuses to send a bearer token over http://.
+    const apim = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/paging`;
+    expect((await t.admin('PUT', apim, {})).status).toBe(201);
+    for (const product of ['p1', 'p2']) {
+      const created = await t.admin('PUT', `${apim}/products/${product}`, {
+        properties: { displayName: product },
+      });
+      expect(created.status).toBeLessThan(300);
+    }
+    const listPath = `${apim}/products?api-version=2022-08-01&$top=1`;
+    const forwarded = {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'admin.example.com',
+      'x-forwarded-for': '6.6.6.6',
+    };
+    const nextLinkFrom = async (localAddress: string) => {
+      const page = await send(`${t.service.adminUrl}${listPath}`, { headers: forwarded, localAddress });
+      expect(page.status).toBe(200);
+      return page.json<{ nextLink?: string }>().nextLink;
+    };
+    expect(await nextLinkFrom(PROXY_ADDRESS)).toBe(
+      `https://admin.example.com${apim}/products?api-version=2022-08-01&$top=1&$skip=1`,
+    );
+    const withPort = await send(`${t.service.adminUrl}${listPath}`, {
+      headers: { ...forwarded, 'x-forwarded-port': '8443' },
+      localAddress: PROXY_ADDRESS,
+    });
+    expect(withPort.json<{ nextLink?: string }>().nextLink).toMatch(/^https:\/\/admin\.example\.com:8443\//);
+    // Anyone else's fields change nothing: the link names the admin address the request came to.
+    expect(await nextLinkFrom('127.0.0.1')).toBe(
+      `${t.service.adminUrl}${apim}/products?api-version=2022-08-01&$top=1&$skip=1`,
+    );
   });
 
   it('never lets a forwarded host choose a host the service does not serve', async () => {

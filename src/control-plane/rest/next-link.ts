@@ -1,11 +1,11 @@
 /**
  * Azure's `nextLink`: where the next page of a list is, as an absolute URL that Azure's SDKs fetch as it
- * is (`byPage()`, `for await`). It names the admin address the request came to (its `Host`, which a
- * trusted proxy has already set to its own, and its scheme) and repeats the request's query with `$skip`
- * moved on, so a filter, the page size and `api-version` carry over (decision 0090).
+ * is (`byPage()`, `for await`). It names the admin address the request came to (its scheme and `Host`,
+ * or those a `--trusted-proxy` reported in `X-Forwarded-Proto`/`-Host`/`-Port`) and repeats the request's
+ * query with `$skip` moved on, so a filter, the page size and `api-version` carry over (decision 0090).
  */
 import type { IncomingMessage } from 'node:http';
-import { isHttpsRequest } from '../../shared/forwarded.js';
+import { isHttpsRequest, linkOriginOf } from '../../shared/forwarded.js';
 
 /** The URL of the page of `req`'s list that starts at item `skip`. */
 export function nextLinkOf(req: IncomingMessage, skip: number): string {
@@ -16,7 +16,9 @@ export function nextLinkOf(req: IncomingMessage, skip: number): string {
     .split('&')
     .filter((pair) => pair !== '' && nameOf(pair) !== '$skip');
   const query = [...kept, `$skip=${skip}`].join('&');
-  return `${isHttpsRequest(req) ? 'https' : 'http'}://${hostOf(req)}${url.pathname}?${query}`;
+  const origin = linkOriginOf(req);
+  const https = origin?.https ?? isHttpsRequest(req);
+  return `${https ? 'https' : 'http'}://${origin?.host ?? hostOf(req)}${url.pathname}?${query}`;
 }
 
 function nameOf(pair: string): string {

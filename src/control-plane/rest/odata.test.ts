@@ -50,6 +50,9 @@ describe('Azure list query options', () => {
     expect(() => names('$top=-1')).toThrow('$top must be a whole number');
     expect(() => names('$top=0')).toThrow('$top must be at least 1');
     expect(() => names('$orderby=name')).toThrow("The query option '$orderby' is not supported");
+    expect(() => names('$top=2&$top=3')).toThrow("The query option '$top' is given 2 times; give it once.");
+    expect(() => names('$orderby=a&$orderby=b')).toThrow("The query option '$orderby' is given 2 times");
+    expect(() => names('$skip=1&api-version=1&api-version=2')).not.toThrow();
   });
 
   it('refuses a field the list does not have, naming the fields it has', () => {

@@ -11,7 +11,8 @@
  * compare without case, as Azure does.
  *
  * `$top` is the size of a page, as in Azure: when more follow, the page says where the next one starts
- * (decision 0090). Other OData options (`$orderby`, `$select`, `$expand`, …) are a 400.
+ * (decision 0090). Other OData options (`$orderby`, `$select`, `$expand`, …) are a 400, as is any option
+ * given twice.
  */
 import { PorticoError } from '../../shared/errors.js';
 import { clip } from '../../shared/quote.js';
@@ -39,6 +40,7 @@ export function applyListQuery(
   query: URLSearchParams,
   fields: ListFields = NO_PROPERTIES,
 ): ListPage {
+  refuseRepeatedOptions(query);
   refuseOtherOptions(query);
   const filter = query.get('$filter');
   const kept =
@@ -55,6 +57,26 @@ export function applyListQuery(
   }
   const end = top === undefined ? kept.length : skip + top;
   return { value: kept.slice(skip, end), ...(end < kept.length ? { nextSkip: end } : {}) };
+}
+
+/**
+ * A 400 for an OData option given twice (`$top=2&$top=3`): which one counts is a guess (the first was
+ * taken, and `nextLink` repeated both), so neither is.
+ */
+function refuseRepeatedOptions(query: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (!name.startsWith('$')) {
+      continue;
+    }
+    if (seen.has(name)) {
+      throw new PorticoError(
+        'CONTROL_BAD_REQUEST',
+        `The query option '${clip(name)}' is given ${query.getAll(name).length} times; give it once.`,
+      );
+    }
+    seen.add(name);
+  }
 }
 
 /** A 400 for an OData option other than `$filter`, `$top` and `$skip`: it would change the answer. */

@@ -430,6 +430,9 @@ describe('createApiProxy: the forwarded fields (decision 0084)', () => {
         'x-forwarded-ssl': 'on',
         'x-original-url': '/api/admin',
         'true-client-ip': '6.6.6.6',
+        'cf-connecting-ip': '6.6.6.6',
+        'x-azure-clientip': '6.6.6.6',
+        'x-portico-link-proof': 'replayed',
         // What Spring, ASP.NET on App Service and Envoy setups read as facts (a tester's list).
         'x-forwarded-prefix': '/evil',
         'x-forwarded-uri': '/api/admin',
@@ -451,6 +454,9 @@ describe('createApiProxy: the forwarded fields (decision 0084)', () => {
       expect(names).not.toContain(name);
     }
     expect(names).not.toContain('true-client-ip');
+    expect(names).not.toContain('cf-connecting-ip');
+    expect(names).not.toContain('x-azure-clientip');
+    expect(names).not.toContain('x-portico-link-proof');
     for (const name of ['x-forwarded-prefix', 'x-forwarded-uri', 'x-original-uri', 'x-waws-unencoded-url']) {
       expect(names).not.toContain(name);
     }
