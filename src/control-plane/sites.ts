@@ -165,7 +165,10 @@ export async function deleteSite(ctx: ControlContext, name: string): Promise<voi
     if (names.length > 0) {
       await trx.deleteFrom('certificates').where('hostname', 'in', names).execute();
     }
-    // Environments, deployments, settings, users, invitations and domains go with it (ON DELETE CASCADE).
+    // Environments, deployments, settings, users, invitations and domains go with it (ON DELETE CASCADE);
+    // the sign-in records (provider accounts with their e-mail or name, epochs) have no foreign key.
+    await trx.deleteFrom('identity_subjects').where('site_id', '=', site.id).execute();
+    await trx.deleteFrom('identity_epochs').where('site_id', '=', site.id).execute();
     await trx.deleteFrom('sites').where('id', '=', site.id).execute();
   });
   for (const { hostname } of hosts) {

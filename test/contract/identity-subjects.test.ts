@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdOfAccount } from '../../src/control-plane/identity-subjects.js';
 import type { ControlContext } from '../../src/control-plane/index.js';
-import { createSite } from '../../src/control-plane/sites.js';
+import { createSite, deleteSite } from '../../src/control-plane/sites.js';
 import { identityKey, purgeUser, userIdFor } from '../../src/control-plane/users.js';
 import { sql } from '../../src/shared/kysely.js';
 import { openDatabase, type StorageDatabase } from '../../src/storage/index.js';
@@ -111,30 +111,36 @@ describe.each(testDatabases())('migration 0015 on $name', (database) => {
     const created = await database.create();
     try {
       const first = await openDatabase(created.location);
+      const firstCtx = testControlContext(first, created.dir);
+      const s1 = (await createSite(firstCtx, 'one', 'Free')).site.id;
+      const s2 = (await createSite(firstCtx, 'two', 'Free')).site.id;
       // As a database of the version before migration 0015, holding claims and forgotten identities.
       await sql`alter table identity_subjects drop column epoch`.execute(first.db);
-      await sql`delete from kysely_migration where name = '0015-identity-subject-epochs'`.execute(first.db);
+      await sql`delete from kysely_migration where name >= '0015-identity-subject-epochs'`.execute(first.db);
       const claim = (site: string, provider: string, subject: string, userDetails: string) =>
         sql`insert into identity_subjects (site_id, provider, subject_hash, user_details, user_id, created_at)
             values (${site}, ${provider}, ${subject}, ${userDetails}, ${`id-${subject}`}, '2026-01-01T00:00:00Z')`.execute(
           first.db,
         );
-      await claim('s1', 'github', 'a', 'frank');
-      await claim('s1', 'aad', 'b', 'frank');
-      await claim('s2', 'github', 'c', 'frank');
-      await claim('s1', 'github', 'd', 'never.forgotten');
+      await claim(s1, 'github', 'a', 'frank');
+      await claim(s1, 'aad', 'b', 'frank');
+      await claim(s2, 'github', 'c', 'frank');
+      await claim(s1, 'github', 'd', 'never.forgotten');
       await first.db
         .insertInto('identity_epochs')
         .values([
-          { site_id: 's1', identity: identityKey('github', 'frank'), epoch: 3 },
-          { site_id: 's2', identity: identityKey('github', 'frank'), epoch: 1 },
-          { site_id: 's1', identity: identityKey('google', 'frank'), epoch: 7 },
+          { site_id: s1, identity: identityKey('github', 'frank'), epoch: 3 },
+          { site_id: s2, identity: identityKey('github', 'frank'), epoch: 1 },
+          { site_id: s1, identity: identityKey('google', 'frank'), epoch: 7 },
         ])
         .execute();
       await first.close();
 
       const upgraded = await openDatabase(created.location);
-      expect(upgraded.upgraded).toEqual(['0015-identity-subject-epochs']);
+      expect(upgraded.upgraded).toEqual([
+        '0015-identity-subject-epochs',
+        '0016-identity-records-of-deleted-sites',
+      ]);
       const rows = await upgraded.db
         .selectFrom('identity_subjects')
         .select(['subject_hash', 'epoch'])
@@ -147,6 +153,93 @@ describe.each(testDatabases())('migration 0015 on $name', (database) => {
         ['d', 0],
       ]);
       await upgraded.close();
+    } finally {
+      await created.cleanup();
+    }
+  });
+});
+
+describe.each(testDatabases())('sign-in records of a deleted site on $name', (database) => {
+  const count = async (
+    db: StorageDatabase['db'],
+    table: 'identity_subjects' | 'identity_epochs',
+    site: string,
+  ) =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('site_id', '=', site)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('go with the site: no account, e-mail or epoch is left once `site delete` says its users are gone', async () => {
+    const created = await database.create();
+    const storage = await openDatabase(created.location);
+    try {
+      const ctx = testControlContext(storage, created.dir);
+      const gone = (await createSite(ctx, 'gone', 'Free')).site.id;
+      const kept = (await createSite(ctx, 'kept', 'Free')).site.id;
+      for (const siteId of [gone, kept]) {
+        await userIdOfAccount(ctx, {
+          siteId,
+          provider: 'github',
+          userDetails: 'alice@example.com',
+          subject: '7',
+        });
+        expect(await purgeUser(ctx, siteId, 'github', 'alice@example.com')).toBe(true);
+        await userIdOfAccount(ctx, {
+          siteId,
+          provider: 'github',
+          userDetails: 'alice@example.com',
+          subject: '7',
+        });
+      }
+      expect(await count(storage.db, 'identity_subjects', gone)).toBe(1);
+      expect(await count(storage.db, 'identity_epochs', gone)).toBe(1);
+      await deleteSite(ctx, 'gone');
+      expect(await count(storage.db, 'identity_subjects', gone)).toBe(0);
+      expect(await count(storage.db, 'identity_epochs', gone)).toBe(0);
+      expect(await count(storage.db, 'identity_subjects', kept)).toBe(1);
+      expect(await count(storage.db, 'identity_epochs', kept)).toBe(1);
+    } finally {
+      await storage.close();
+      await created.cleanup();
+    }
+  });
+
+  it('left behind by earlier versions are removed by migration 0016, and no others', async () => {
+    const created = await database.create();
+    try {
+      const first = await openDatabase(created.location);
+      const ctx = testControlContext(first, created.dir);
+      const live = (await createSite(ctx, 'live', 'Free')).site.id;
+      await sql`delete from kysely_migration where name = '0016-identity-records-of-deleted-sites'`.execute(
+        first.db,
+      );
+      for (const siteId of [live, 'deleted-site-id']) {
+        await sql`insert into identity_subjects (site_id, provider, subject_hash, user_details, user_id, created_at, epoch)
+            values (${siteId}, 'github', 'h', 'bob@example.com', ${`u-${siteId}`}, '2026-01-01T00:00:00Z', 0)`.execute(
+          first.db,
+        );
+        await first.db
+          .insertInto('identity_epochs')
+          .values({ site_id: siteId, identity: identityKey('github', 'bob@example.com'), epoch: 2 })
+          .execute();
+      }
+      await first.close();
+      const upgraded = await openDatabase(created.location);
+      try {
+        expect(upgraded.upgraded).toEqual(['0016-identity-records-of-deleted-sites']);
+        expect(await count(upgraded.db, 'identity_subjects', 'deleted-site-id')).toBe(0);
+        expect(await count(upgraded.db, 'identity_epochs', 'deleted-site-id')).toBe(0);
+        expect(await count(upgraded.db, 'identity_subjects', live)).toBe(1);
+        expect(await count(upgraded.db, 'identity_epochs', live)).toBe(1);
+      } finally {
+        await upgraded.close();
+      }
     } finally {
       await created.cleanup();
     }

@@ -15,6 +15,7 @@ import * as identityEpochs from './0012-identity-epochs.js';
 import * as siteTags from './0013-site-tags.js';
 import * as identitySubjects from './0014-identity-subjects.js';
 import * as identitySubjectEpochs from './0015-identity-subject-epochs.js';
+import * as identityRecordsOfDeletedSites from './0016-identity-records-of-deleted-sites.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0013-site-tags': siteTags,
   '0014-identity-subjects': identitySubjects,
   '0015-identity-subject-epochs': identitySubjectEpochs,
+  '0016-identity-records-of-deleted-sites': identityRecordsOfDeletedSites,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */
