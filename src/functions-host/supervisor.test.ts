@@ -255,3 +255,26 @@ describe('createFunctionsHost: invoke and close', () => {
     expect(isAlive(pid)).toBe(false);
   });
 });
+
+describe('createFunctionsHost: many hosts in one process', () => {
+  it('runs eleven hosts (a server with eleven APIs) without Node warning of a listener leak, and lets go of exit on close', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const before = process.listenerCount('exit');
+    try {
+      const hosts = await Promise.all(
+        Array.from({ length: 11 }, async () => openHost({ apiDir: await writeApiDir() })),
+      );
+      await Promise.all(hosts.map((host) => host.start()));
+      expect(process.listenerCount('exit')).toBeLessThanOrEqual(before + 1);
+      await Promise.all(hosts.map((host) => host.close()));
+      expect(process.listenerCount('exit')).toBe(before);
+      // Node emits the warning on the next tick after the listener that crosses the limit.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

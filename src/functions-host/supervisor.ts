@@ -15,6 +15,7 @@ import { type FolderWatcher, watchFolderTree } from '../shared/folder-watch.js';
 import { errorMessage } from '../shared/guards.js';
 import { assertApiFolder, assertAppSettings } from './_app-folder.js';
 import { type Backoff, createBackoff } from './_backoff.js';
+import { addExitHook, removeExitHook } from './_exit-hooks.js';
 import { startHealthMonitor } from './_health.js';
 import { postJson } from './_http.js';
 import { type ConnectionListener, openListener } from './_listener.js';
@@ -176,7 +177,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'a functions host can be started only once');
     }
     this.#state = 'running';
-    process.on('exit', this.#killOnExit);
+    addExitHook(this.#killOnExit);
     try {
       return await this.#firstStart();
     } catch (error) {
@@ -296,7 +297,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
     await this.#stopAll();
     await this.#listener?.close();
     await this.#socketDir?.remove();
-    process.off('exit', this.#killOnExit);
+    removeExitHook(this.#killOnExit);
   }
 
   /** Runs `task` after every task queued before it, so launches and replacements never overlap. */
