@@ -6,7 +6,7 @@
  */
 
 import { stat } from 'node:fs/promises';
-import { type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
+import { hostJsonWarnings, type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
 import { type AppFunction, toAppFunctions } from './app-functions.js';
 import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { loadScriptFile, resolveEntryPoints } from './entry-points.js';
@@ -53,8 +53,8 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const { appDir, app } = options;
   await assertDirectory(appDir);
   const packageJson = await readPackageJson(appDir);
-  const warnings: string[] = [];
   const routePrefix = await resolveRoutePrefix(appDir, options.requiredRoutePrefix);
+  const warnings: string[] = await hostJsonWarnings(appDir);
   const entryFiles = packageJson.main
     ? await loadEntryPoints(app, appDir, packageJson, packageJson.main)
     : [];
