@@ -351,6 +351,7 @@ function createProxy(options: DevServerOptions, managed: DevFunctions | undefine
       ...(managed.socketPath === undefined ? {} : { upstreamSocketPath: managed.socketPath }),
       keepSiteHost: true,
       dispatcher: host.createDispatcher(),
+      cutReason: 'it crashed, or restarted after an edit',
       whenUpstreamReady: () =>
         host.whenReady().catch((error: unknown) => {
           throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');

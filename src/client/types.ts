@@ -72,6 +72,11 @@ export interface DeploymentProperties {
   readonly hostname?: string;
   /** Why the deployed API does not load (commit answer, `portico serve`): `/api` answers 502 until fixed. */
   readonly apiProblem?: string;
+  /**
+   * What the deployed API's worker warned about when it loaded (commit answer, `portico serve`): functions
+   * and bindings Static Web Apps does not run, functions Azure puts in error; the rest of the API runs.
+   */
+  readonly apiWarnings?: readonly string[];
 }
 
 /** A deployment resource (Portico extension). */

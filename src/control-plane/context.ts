@@ -37,11 +37,12 @@ export interface ControlContext {
    */
   readonly flushTraffic?: () => Promise<void>;
   /**
-   * Makes this node serve what was just committed and answers why the API of the environment at
-   * `hostname` does not load (the worker's own message), or undefined when it loads or has none. Set by
-   * `portico serve`; a deploy's answer carries it, so a broken API is told at deploy, not at the first call.
+   * Makes this node serve what was just committed and loads the API of the environment at `hostname`:
+   * why it does not load (the worker's own message), or the warnings its worker gave (functions and
+   * bindings Static Web Apps does not run); undefined when it has none or took too long. Set by `portico
+   * serve`; a deploy's answer carries it, so a broken API is told at deploy, not at the first call.
    */
-  readonly apiProblem?: (hostname: string) => Promise<string | undefined>;
+  readonly checkApi?: (hostname: string) => Promise<ApiCheck | undefined>;
   /** DNS lookups of custom domain validation (`--dns-server`); the system resolver when absent. */
   readonly domainDns?: DomainDns;
   /** The service's sandbox for programs run on a tenant's files (npm); they run as the server when absent. */
@@ -68,4 +69,10 @@ export async function recordChange(ctx: ControlContext, hostname: string): Promi
 /** Records that the users (custom roles) of a site changed, so every node reloads them. */
 export async function recordUsersChange(ctx: ControlContext, siteId: string): Promise<void> {
   await recordChange(ctx, `${USERS_CHANGE_PREFIX}${siteId}`);
+}
+
+/** What loading a deployed API found: why it does not load, or the warnings of its worker. */
+export interface ApiCheck {
+  readonly problem?: string;
+  readonly warnings?: readonly string[];
 }

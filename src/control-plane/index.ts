@@ -28,7 +28,7 @@ export {
   pruneLocalDeployments,
   sweepUnusedContents,
 } from './content.js';
-export { type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
+export { type ApiCheck, type ControlContext, type SessionPrincipal, USERS_CHANGE_PREFIX } from './context.js';
 export { type Deployment, expireUploads, readDeployment } from './deployments.js';
 export {
   type CustomDomain,

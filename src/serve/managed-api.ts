@@ -39,6 +39,8 @@ export interface ManagedApi extends ApiProxy {
   readonly running: boolean;
   /** The app's HTTP functions, as its worker listed them when it loaded (starts the worker if needed). */
   functions(): Promise<readonly FunctionSummary[]>;
+  /** Its functions and the warnings its worker gave when it loaded (starts the worker if needed). */
+  loaded(): Promise<LoadedApi>;
   /** Waits for in-flight calls (at most `graceMs`), then stops the worker. */
   close(graceMs?: number): Promise<void>;
 }
@@ -56,10 +58,15 @@ export const MANAGED_BASE_ENV: Readonly<Record<string, string>> = {
   FUNCTIONS_EXTENSION_VERSION: '~4',
 };
 
-interface Running {
+/** What a loaded API app serves, and what its worker warned about (what Static Web Apps would not run). */
+export interface LoadedApi {
+  readonly functions: readonly FunctionSummary[];
+  readonly warnings: readonly string[];
+}
+
+interface Running extends LoadedApi {
   readonly host: FunctionsHost;
   readonly proxy: ApiProxy;
-  readonly functions: readonly FunctionSummary[];
 }
 
 /** Creates the managed API of an environment; nothing starts until the first request. */
@@ -71,14 +78,28 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
   let inFlight = 0;
   let lastUsed = Date.now();
   let closed = false;
+  // The worker's warnings are logged when it first loads (a restart after a crash logs them again, as
+  // the supervisor does); a start after an idle stop does not repeat them.
+  let warned = false;
   const idleTimer = setInterval(() => void stopIfIdle(), Math.max(250, Math.floor(options.idleMs / 4)));
   idleTimer.unref();
 
   const start = (): Promise<Running> => {
-    starting ??= startHost(options, log).catch((error: unknown) => {
-      starting = undefined;
-      throw error;
-    });
+    starting ??= startHost(options, log).then(
+      (running) => {
+        if (!warned) {
+          warned = true;
+          for (const warning of running.warnings) {
+            log.warn(warning);
+          }
+        }
+        return running;
+      },
+      (error: unknown) => {
+        starting = undefined;
+        throw error;
+      },
+    );
     return starting;
   };
   const stop = async (): Promise<void> => {
@@ -130,11 +151,15 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
       }
     },
     async functions() {
+      return (await this.loaded()).functions;
+    },
+    async loaded() {
       if (closed) {
         throw new Error('the environment was redeployed or removed; ask again');
       }
       lastUsed = Date.now();
-      return (await start()).functions;
+      const { functions, warnings } = await start();
+      return { functions, warnings };
     },
     async close(graceMs = 0) {
       closed = true;
@@ -167,11 +192,15 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
     return {
       host,
       functions: info.functions,
+      warnings: info.warnings,
       proxy: createApiProxy({
         upstreamUrl: info.url,
         ...(info.socketPath === undefined ? {} : { upstreamSocketPath: info.socketPath }),
         keepSiteHost: true,
         dispatcher: host.createDispatcher(),
+        // No edits restart a deployed API: a worker stops mid-request when a function ends it.
+        cutReason:
+          'its worker stopped: a function called process.exit, threw where nothing caught it, or ran out of memory; a new worker is starting',
         timeoutMs: options.timeoutMs,
         logger: options.logger,
         // Requests wait while a crashed worker restarts; one that cannot load answers at once.

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import {
+  type ApiCheck,
   type ControlContext,
   createDomainDns,
   createManagementHandler,
@@ -434,7 +435,7 @@ async function startOnStorage(
   // Set once the operations exist; the admin listener (the only reader) starts after them.
   let flushTraffic: (() => Promise<void>) | undefined;
   // Set once the site table exists.
-  let apiProblem: ((hostname: string) => Promise<string | undefined>) | undefined;
+  let checkApi: ((hostname: string) => Promise<ApiCheck | undefined>) | undefined;
   const control: ControlContext = {
     db: storage.db,
     blobs,
@@ -451,7 +452,7 @@ async function startOnStorage(
     sealSession: (scope, principal, expiresAt) =>
       sealValue(siteSessionKey(control, scope), principal, expiresAt),
     flushTraffic: async () => flushTraffic?.(),
-    apiProblem: async (hostname) => apiProblem?.(hostname),
+    checkApi: async (hostname) => checkApi?.(hostname),
   };
   await failInterruptedCommits(control);
   await expireUploads(control);
@@ -618,11 +619,11 @@ async function startOnStorage(
     await table.sync();
     await bus?.announce();
   };
-  apiProblem = async (hostname) => {
+  checkApi = async (hostname) => {
     await table.sync();
-    const loaded = table.functionsOf(hostname).then(
-      () => undefined,
-      (error: unknown) => errorMessage(error),
+    const loaded = table.loadedApiOf(hostname).then(
+      (api): ApiCheck | undefined => (api === undefined ? undefined : { warnings: api.warnings }),
+      (error: unknown): ApiCheck => ({ problem: errorMessage(error) }),
     );
     // A slow start (a large app) is not held against the deploy: after this long it is not waited for.
     let timer: NodeJS.Timeout | undefined;

@@ -22,6 +22,7 @@ import {
   type RuntimeDeps,
 } from './environment-runtime.js';
 import { hostnameOf } from './hostname.js';
+import type { LoadedApi } from './managed-api.js';
 
 /** The host table, as the edge's state provider. */
 export interface SiteTable extends EdgeStateProvider {
@@ -31,6 +32,8 @@ export interface SiteTable extends EdgeStateProvider {
   sync(): Promise<void>;
   /** The functions of the managed API served at a host name (loading it), or undefined when none. */
   functionsOf(hostname: string): Promise<readonly FunctionSummary[] | undefined>;
+  /** The managed API served at a host name, loaded (its functions and warnings); undefined when none. */
+  loadedApiOf(hostname: string): Promise<LoadedApi | undefined>;
   /** The ids of the deployments this node serves. */
   activeDeploymentIds(): Set<string>;
   /** The folders the managed APIs of this node run from. */
@@ -221,6 +224,9 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     },
     async functionsOf(hostname: string) {
       return runtimes.get(hostname)?.api?.functions();
+    },
+    async loadedApiOf(hostname: string) {
+      return runtimes.get(hostname)?.api?.loaded();
     },
     activeApiFolders() {
       return new Set(

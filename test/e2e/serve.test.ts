@@ -292,6 +292,29 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   }, 90_000);
 
+  it("prints the API's warnings at deploy: a timer Static Web Apps does not run", async () => {
+    const api = await mkdtemp(join(tmpdir(), 'portico-timer-api-'));
+    try {
+      await cp(API_DIR, api, { recursive: true });
+      await writeFile(
+        join(api, 'src', 'functions', 'nightly.js'),
+        "const { app } = require('@azure/functions');\napp.timer('nightly', { schedule: '0 0 3 * * *', handler: async () => {} });\n",
+      );
+      const app = await writeApp({ 'index.html': '<h1>e2e timer api</h1>' });
+      const deployed = await cli(['deploy', app, '--api', api, '--site', 'shop', '--env', 'timerapi']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(deployed.stderr).toMatch(
+        /^portico: warning: API: Static Web Apps runs HTTP-triggered functions only; these functions are not started: nightly \(timerTrigger\)\.$/m,
+      );
+      expect(server.cli.stdout() + server.cli.stderr()).toContain('nightly (timerTrigger)');
+      const timerHost = host.replace('.', '-timerapi.');
+      expect((await get(timerHost, '/api/setting/GREETING')).status).toBe(200);
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'timerapi', '--yes']);
+      await rm(api, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('rejects an invalid config with its JSON path and keeps serving the previous deployment', async () => {
     const broken = await writeApp({ 'index.html': 'broken' }, { navigationFallback: { rewrite: 5 } });
     const result = await cli(['deploy', broken, '--site', 'shop']);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authCookie, eventually, startApp, type TestApp } from '../helpers/app.js';
 
@@ -211,6 +212,20 @@ describe('TypeScript and streaming apps behind the edge', () => {
       expect(Array.isArray(cookies) ? cookies.length : 0).toBe(2);
       const upload = await app.fetch('/api/upload/42?q=z', { method: 'POST', body: 'x'.repeat(1000) });
       expect(upload.json()).toMatchObject({ id: '42', length: 1000, query: 'z' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a client that goes away mid-stream cancels the response stream and ends the invocation', async () => {
+    const app = await startApp({ 'index.html': 'x' }, { apiDir: join(FIXTURES, 'v4-stream') });
+    try {
+      const response = await request(`${app.url}/api/endless`);
+      expect(response.statusCode).toBe(200);
+      await response.body[Symbol.asyncIterator]().next();
+      response.body.destroy();
+      await eventually(async () => (await app.fetch('/api/pulls')).json<{ cancels: number }>().cancels === 1);
+      await eventually(async () => app.logs.some((line) => line.includes('(Cancelled, Id=')));
     } finally {
       await app.close();
     }

@@ -41,6 +41,9 @@ describe('portico serve: a crashing managed API', () => {
     const crashed = await t.get(host, '/api/crash');
     expect(crashed.status).toBe(502);
     expect(crashed.text).not.toMatch(/127\.0\.0\.1|:\d{4,5}\b/);
+    // Worded for serve, where no edit restarts a deployed API.
+    expect(crashed.text).toContain('a function called process.exit');
+    expect(crashed.text).not.toContain('edit');
     const after = await Promise.all(Array.from({ length: AFTER_CRASH }, () => t.get(host, '/api/setting/X')));
     expect(after.map((res) => res.status)).toEqual(Array(AFTER_CRASH).fill(200));
   }, 60_000);

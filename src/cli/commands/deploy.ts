@@ -190,6 +190,9 @@ async function runDeploy(target: string | undefined, flags: DeployFlags): Promis
       `portico: the content is live, but the API does not load, so /api answers 502 until it is fixed and deployed again:\n  ${problem.split('\n').join('\n  ')}`,
     );
   }
+  for (const warning of deployment.properties.apiWarnings ?? []) {
+    writeNote(`portico: warning: API: ${warning.split('\n').join('\n  ')}`);
+  }
 }
 
 /** What {@link deployFolders} needs. */

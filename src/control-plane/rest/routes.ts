@@ -528,14 +528,17 @@ function deployRoutes(ctx: ControlContext): Route[] {
             'The environment was deleted during the deploy; deploy again.',
           );
         }
-        // The content is live either way (as in Azure); a managed API that does not load is told now.
-        const apiProblem = deployment.hasApi ? await ctx.apiProblem?.(environment.hostname) : undefined;
+        // The content is live either way (as in Azure); a managed API that does not load is told now,
+        // and so is what it holds that Static Web Apps does not run (Azure refuses such a deploy).
+        const api = deployment.hasApi ? await ctx.checkApi?.(environment.hostname) : undefined;
+        const apiWarnings = api?.warnings ?? [];
         return {
           status: 200,
           body: deploymentResource(site, environment, deployment, {
             url: ctx.publicUrl(environment.hostname),
             hostname: environment.hostname,
-            ...(apiProblem === undefined ? {} : { apiProblem }),
+            ...(api?.problem === undefined ? {} : { apiProblem: api.problem }),
+            ...(apiWarnings.length === 0 ? {} : { apiWarnings }),
           }),
         };
       },

@@ -40,6 +40,8 @@ export interface ExchangeSettings {
   readonly keepSiteHost?: boolean;
   /** Appended to the public 502 of an unreachable backend (what to do about it). */
   readonly unreachableHint?: string;
+  /** See {@link ApiProxyOptions.cutReason}. */
+  readonly cutReason?: string;
   /** See {@link ApiProxyOptions.whenUpstreamReady}. */
   readonly whenUpstreamReady?: () => Promise<void>;
 }
@@ -180,7 +182,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#dispatchWhenReady(RESEND_PAUSE_MS * this.#resends);
       return;
     }
-    const failure = toProxyError(error, this.#settings.unreachableHint);
+    const failure = toProxyError(error, this.#settings.unreachableHint, this.#settings.cutReason);
     if (this.#finish(outcomeOf(failure))) {
       this.#fail(failure);
     }

@@ -43,7 +43,7 @@ export function createTimeoutError(timeoutMs: number): PorticoError {
  * Maps anything undici or the body stream raised to a coded proxy error. Its message is public (the
  * response body): it says what failed, never where the backend is; the caller logs the address.
  */
-export function toProxyError(error: unknown, unreachableHint?: string): PorticoError {
+export function toProxyError(error: unknown, unreachableHint?: string, cutReason?: string): PorticoError {
   if (error instanceof PorticoError) {
     return error;
   }
@@ -57,7 +57,7 @@ export function toProxyError(error: unknown, unreachableHint?: string): PorticoE
       cause: error,
     });
   }
-  return createUnavailableError(code, error, unreachableHint);
+  return createUnavailableError(code, error, unreachableHint, cutReason);
 }
 
 /** undici's codes for a connection the backend closed or reset in the middle of the exchange. */
@@ -68,15 +68,24 @@ export function isConnectFailure(error: unknown): boolean {
   return CONNECT_FAILURE_CODES.has(readErrorCode(error));
 }
 
+/** Why a backend stops in the middle of an exchange, when its proxy does not say (a backend of any kind). */
+const DEFAULT_CUT_REASON = 'it crashed or was restarted';
+
 /**
  * The D12 error for a backend that cannot be reached or broke the exchange. The message names no
- * address (it is the public body); `hint` says what to do, in the words of the mode the user is in.
+ * address (it is the public body); `hint` says what to do and `cutReason` why a backend stops, in the
+ * words of the mode the user is in.
  */
-export function createUnavailableError(code: string, cause?: unknown, hint?: string): PorticoError {
+export function createUnavailableError(
+  code: string,
+  cause?: unknown,
+  hint?: string,
+  cutReason = DEFAULT_CUT_REASON,
+): PorticoError {
   const message = CONNECT_FAILURE_CODES.has(code)
     ? `The API backend is not reachable (${code}).${hint === undefined ? '' : ` ${hint}`}`
     : CUT_CODES.has(code)
-      ? `The API backend closed the connection before it answered (${code}): it stopped while handling this request (it crashed, or restarted after an edit); send the request again.`
+      ? `The API backend closed the connection before it answered (${code}): it stopped while handling this request (${cutReason}); send the request again.`
       : `The API backend failed to answer (${code}).`;
   return new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
 }

@@ -83,7 +83,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
         return await callOnce(pool, settings, request);
       } catch (error) {
         // Callers show the message (the sign-in page): it says what failed; the log says where.
-        const failure = toProxyError(error, settings.unreachableHint);
+        const failure = toProxyError(error, settings.unreachableHint, settings.cutReason);
         settings.logger.warn(
           `/api ${request.method} ${request.pathAndQuery.split('?', 1)[0] ?? ''} (platform call to ${settings.upstreamUrl}): ${failure.message}`,
         );
@@ -164,6 +164,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),
     ...(options.keepSiteHost === true ? { keepSiteHost: true } : {}),
     ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
+    ...(options.cutReason === undefined ? {} : { cutReason: options.cutReason }),
     ...(options.whenUpstreamReady === undefined ? {} : { whenUpstreamReady: options.whenUpstreamReady }),
   });
 }

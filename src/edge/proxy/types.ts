@@ -66,6 +66,12 @@ export interface ApiProxyOptions {
    */
   readonly unreachableHint?: string;
   /**
+   * Why the backend can stop in the middle of an exchange, in the public 502 of a cut connection, worded
+   * for the mode (`it crashed, or restarted after an edit` under `portico start`); a neutral reason when
+   * absent.
+   */
+  readonly cutReason?: string;
+  /**
    * Resolves once the backend can take requests (a managed functions worker that is ready). Each request
    * waits on it, within the API timeout, before it is sent; a request without a body that finds the
    * backend's port closed (a worker that just crashed) waits on it again and is sent once more. Rejecting

@@ -57,10 +57,39 @@ export async function resolveRoutePrefix(appDir: string, required: string): Prom
 }
 
 async function readRoutePrefix(appDir: string): Promise<string> {
+  const prefix = httpSettingsOf(await readHostJson(appDir)).routePrefix;
+  return typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTE_PREFIX;
+}
+
+/**
+ * Warnings for host.json settings the Functions host applies and Portico does not: `functionTimeout`
+ * (the API timeout, Static Web Apps' 45 s limit by default, ends every /api request instead) and
+ * `extensions.http.customHeaders` (not added to responses). Said at load, as they would otherwise be
+ * ignored without a word (decision 0100).
+ */
+export async function hostJsonWarnings(appDir: string): Promise<string[]> {
+  const hostJson = await readHostJson(appDir);
+  const warnings: string[] = [];
+  if (isRecord(hostJson) && hostJson.functionTimeout !== undefined) {
+    warnings.push(
+      `host.json sets functionTimeout to ${JSON.stringify(hostJson.functionTimeout)}, which Portico does not apply: every /api request gets 500 "Backend call failure" once the API timeout has passed (45 s by default, as on Static Web Apps), whatever the function's own timeout. Remove the setting, or end long work within the API timeout.`,
+    );
+  }
+  const headers = httpSettingsOf(hostJson).customHeaders;
+  if (isRecord(headers) && Object.keys(headers).length > 0) {
+    warnings.push(
+      `host.json sets extensions.http.customHeaders (${Object.keys(headers).join(', ')}), which Portico does not add to responses: set these headers in the functions' responses instead.`,
+    );
+  }
+  return warnings;
+}
+
+/** The parsed host.json, or `undefined` without one; invalid JSON is a load error. */
+async function readHostJson(appDir: string): Promise<unknown> {
   const path = join(appDir, 'host.json');
   const text = await readOptional(path);
   if (text === undefined) {
-    return DEFAULT_ROUTE_PREFIX;
+    return undefined;
   }
   const result = parseJsonText(text);
   if (!result.ok) {
@@ -69,11 +98,13 @@ async function readRoutePrefix(appDir: string): Promise<string> {
       `${path} is not valid JSON (${result.reason}); fix it.`,
     );
   }
-  const parsed = result.value;
-  const extensions = isRecord(parsed) ? parsed.extensions : undefined;
+  return result.value;
+}
+
+function httpSettingsOf(hostJson: unknown): Record<string, unknown> {
+  const extensions = isRecord(hostJson) ? hostJson.extensions : undefined;
   const http = isRecord(extensions) ? extensions.http : undefined;
-  const prefix = isRecord(http) ? http.routePrefix : undefined;
-  return typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTE_PREFIX;
+  return isRecord(http) ? http : {};
 }
 
 /** Reads a UTF-8 file, or `undefined` when it does not exist. */

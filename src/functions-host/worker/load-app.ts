@@ -6,7 +6,7 @@
  */
 
 import { stat } from 'node:fs/promises';
-import { type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
+import { hostJsonWarnings, type PackageJson, readPackageJson, resolveRoutePrefix } from './app-files.js';
 import { type AppFunction, toAppFunctions } from './app-functions.js';
 import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { loadScriptFile, resolveEntryPoints } from './entry-points.js';
@@ -15,7 +15,7 @@ import { runHooks, withReadOnly } from './hooks.js';
 import { describeLoadError } from './load-errors.js';
 import { createRouteTable, type RouteTable } from './routes.js';
 import type { RegisteredFunction, WorkerCapabilities } from './types.js';
-import { discoverV3Functions, toRegisteredFunction } from './v3-functions.js';
+import { discoverV3Functions, listV3FunctionFolders, toRegisteredFunction } from './v3-functions.js';
 
 /** The worker capabilities the real worker announces (worker `getWorkerCapabilities.ts`). */
 export const DEFAULT_CAPABILITIES: Readonly<WorkerCapabilities> = {
@@ -53,8 +53,8 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const { appDir, app } = options;
   await assertDirectory(appDir);
   const packageJson = await readPackageJson(appDir);
-  const warnings: string[] = [];
   const routePrefix = await resolveRoutePrefix(appDir, options.requiredRoutePrefix);
+  const warnings: string[] = await hostJsonWarnings(appDir);
   const entryFiles = packageJson.main
     ? await loadEntryPoints(app, appDir, packageJson, packageJson.main)
     : [];
@@ -67,10 +67,13 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const defaultAuthLevel = model === 'v4' ? 'anonymous' : 'function';
   const checked = toAppFunctions(registered, { defaultAuthLevel, env: options.env });
   warnings.push(...checked.warnings, ...noFunctionsWarning(registered, packageJson, entryFiles, appDir));
-  const table = buildRouteTable(checked.functions, routePrefix, warnings);
+  if (model === 'v4') {
+    warnings.push(...ignoredV3FoldersWarning(await listV3FunctionFolders(appDir)));
+  }
+  const { table, skipped } = buildRouteTable(checked.functions, routePrefix, warnings);
   return {
     model,
-    functions: checked.functions,
+    functions: checked.functions.filter((fn) => !skipped.has(fn.name)),
     table,
     warnings,
     capabilities,
@@ -167,6 +170,20 @@ async function loadV3Functions(
   return loaded;
 }
 
+/**
+ * v3 function folders next to a v4 app: the worker indexes the functions the app registers, and the
+ * Functions host then reads no function.json (worker `FunctionsMetadataHandler`), so they never run.
+ */
+function ignoredV3FoldersWarning(folders: readonly string[]): string[] {
+  if (folders.length === 0) {
+    return [];
+  }
+  const listed = folders.map((folder) => `${folder}/function.json`).join(', ');
+  return [
+    `This v4 app registers its functions with app.http(...), so its v3 function folders are ignored, as on Azure: ${listed}. Register them with app.http(...) or remove them.`,
+  ];
+}
+
 function noFunctionsWarning(
   registered: readonly RegisteredFunction[],
   packageJson: PackageJson,
@@ -182,11 +199,15 @@ function noFunctionsWarning(
   return [`No functions found in ${appDir}: ${loaded}no folder contains a function.json.`];
 }
 
+/**
+ * The route table; a function Azure puts in error alone (a reserved or conflicting route) is left out with
+ * a warning and its requests get 404, as on Azure; an invalid template stops the load.
+ */
 function buildRouteTable(
   functions: readonly AppFunction[],
   routePrefix: string,
   warnings: string[],
-): RouteTable {
+): { table: RouteTable; skipped: ReadonlySet<string> } {
   const routes = functions.map((fn) => ({
     name: fn.name,
     ...(fn.trigger.route === undefined ? {} : { route: fn.trigger.route }),
@@ -199,6 +220,11 @@ function buildRouteTable(
       `Invalid function routes:\n${result.errors.join('\n')}`,
     );
   }
+  for (const { message } of result.skipped) {
+    warnings.push(
+      `${message} It is not served (its requests get 404, as on Azure); the other functions run.`,
+    );
+  }
   warnings.push(...result.warnings);
-  return result.table;
+  return { table: result.table, skipped: new Set(result.skipped.map((fn) => fn.functionName)) };
 }

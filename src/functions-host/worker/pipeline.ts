@@ -29,11 +29,16 @@ export interface InvocationOutcome {
   result: unknown;
 }
 
-/** Runs one invocation of `fn`; rejects with the handler's (or a hook's) error. */
+/**
+ * Runs one invocation of `fn`; rejects with the handler's (or a hook's) error. `beforeResponse` may
+ * replace the result handed to `getResponse` (not the one the hooks see or the outcome reports): the
+ * streaming path wraps a streamed body there so that a client going away cancels it.
+ */
 export async function runPipeline(
   deps: PipelineDeps,
   fn: AppFunction,
   request: RpcInvocationRequest,
+  beforeResponse: (result: unknown) => unknown = (result) => result,
 ): Promise<InvocationOutcome> {
   const programmingModel = programmingModelOf(deps.app);
   if (programmingModel === undefined) {
@@ -58,7 +63,7 @@ export async function runPipeline(
   if (post.error !== null && post.error !== undefined) {
     throw post.error;
   }
-  return { response: await model.getResponse(context, post.result), result: post.result };
+  return { response: await model.getResponse(context, beforeResponse(post.result)), result: post.result };
 }
 
 interface CoreContextHandle {

@@ -298,38 +298,46 @@ describe('precedence', () => {
 });
 
 describe('errors', () => {
-  it('rejects exactly equal routes with overlapping methods, naming both functions', () => {
-    const { table, errors } = tableOf([
+  it('skips the later of exactly equal routes with overlapping methods, naming both functions', () => {
+    const { table, skipped } = tableOf([
       { name: 'B', route: 'Items/', methods: ['GET', 'POST'] },
       { name: 'A', route: 'items', methods: ['post'] },
     ]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain("'B'");
-    expect(errors[0]).toContain("'A'");
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]?.functionName).toBe('B');
+    expect(skipped[0]?.message).toContain("'A'");
     expect(table.match('POST', '/api/items')?.functionName).toBe('A');
     expect(table.match('GET', '/api/items')).toBeUndefined();
   });
 
   it('treats missing methods as overlapping every method', () => {
-    const { errors } = tableOf([
+    const { skipped } = tableOf([
       { name: 'A', route: 'x' },
       { name: 'B', route: 'x', methods: ['PUT'] },
     ]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^Function 'B'/);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]?.message).toMatch(/^Function 'B'/);
   });
 
   it.each(['admin/users', 'administrators', '/Runtime/x', 'runtimes'])(
-    'rejects the reserved route %s',
+    'skips the reserved route %s as Azure does, and routes the others',
     (route) => {
-      const errors = errorsOf(route);
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toContain('reserved');
+      const { table, errors, skipped } = tableOf([
+        { name: 'Fn', route },
+        { name: 'Other', route: 'other' },
+      ]);
+      expect(errors).toEqual([]);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]?.message).toContain('built in routes');
+      expect(table.match('GET', '/api/other')?.functionName).toBe('Other');
+      expect(table.match('GET', `/api/${route.replace(/^\//, '')}`)).toBeUndefined();
     },
   );
 
-  it('rejects a function whose name is reserved when it has no route', () => {
-    expect(tableOf([{ name: 'AdminPanel' }]).errors[0]).toMatch(/^Function 'AdminPanel'.*reserved/);
+  it('skips a function whose name is reserved when it has no route', () => {
+    expect(tableOf([{ name: 'AdminPanel' }]).skipped[0]?.message).toMatch(
+      /^Function 'AdminPanel': its route \(its name: it sets no route\) starts with 'admin'/,
+    );
   });
 
   it('rejects duplicate function names', () => {

@@ -12,6 +12,7 @@ import { sendStatus } from './http-io.js';
 import { type InvokeDeps, logFailure } from './invoke.js';
 import { runPipeline } from './pipeline.js';
 import { absoluteUrl, buildInvocationRequest, normalizeHeaders } from './rpc-request.js';
+import { cancellableResult } from './stream-cancel.js';
 import type { InvocationTag } from './worker-log.js';
 
 /** Hop-by-hop headers that are not forwarded in either direction. */
@@ -28,7 +29,11 @@ const HOP_BY_HOP = new Set([
 ]);
 const INVOCATION_ID_HEADER = 'x-ms-invocation-id';
 
-/** Serves one request of a streaming app; resolves when the invocation has finished. */
+/**
+ * Serves one request of a streaming app; resolves when the invocation has finished. A client that goes
+ * away before its response ended (a closed connection, the edge giving up at its timeout) cancels the
+ * response stream, which ends the invocation (`stream-cancel.ts`), and cuts the exchange with the library.
+ */
 export async function streamInvocation(
   deps: InvokeDeps & { streamUri: string },
   fn: AppFunction,
@@ -45,17 +50,46 @@ export async function streamInvocation(
     streaming: true,
   });
   const proxied = forwardToLibrary(deps.streamUri, exchange, tag.invocationId, new URL(url));
+  const clientGone = watchClient(res, proxied);
+  const prepare = (result: unknown) => cancellableResult(result, clientGone);
   try {
-    const outcome = await deps.log.scope.run(tag, () => runPipeline(deps, fn, rpcRequest));
+    const outcome = await deps.log.scope.run(tag, () => runPipeline(deps, fn, rpcRequest, prepare));
     if (outcome.result === null || outcome.result === undefined) {
       proxied.destroy();
       answerIfPending(res, 204);
     }
   } catch (error) {
-    logFailure(deps.log, tag, error);
+    if (clientGone.aborted) {
+      const message = `Executed "${fn.name}" (Cancelled, Id=${tag.invocationId}): the client went away before the response ended; its stream was cancelled.`;
+      deps.log.write('info', 'system', message, tag);
+    } else {
+      logFailure(deps.log, tag, error);
+    }
     proxied.destroy();
     answerIfPending(res, 500);
+  } finally {
+    if (clientGone.aborted) {
+      proxied.destroy();
+    }
   }
+}
+
+/**
+ * A signal that aborts when `res` closes before it finished: the client (or the edge in front of it)
+ * went away. A request body still being forwarded to the library is cut off then, so a handler reading
+ * it fails instead of waiting for ever.
+ */
+function watchClient(res: ServerResponse, proxied: ClientRequest): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      controller.abort(new Error('The client closed the connection before the response ended.'));
+      if (!proxied.writableFinished) {
+        proxied.destroy();
+      }
+    }
+  });
+  return controller.signal;
 }
 
 function forwardToLibrary(

@@ -47,6 +47,18 @@ export async function discoverV3Functions(appDir: string): Promise<DiscoveredV3F
   return { found, failed };
 }
 
+/** The subfolders of `appDir` that hold a `function.json` (v3 function folders), sorted. */
+export async function listV3FunctionFolders(appDir: string): Promise<string[]> {
+  const entries = await readdir(appDir, { withFileTypes: true }).catch(() => []);
+  const folders: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory() && (await readOptional(join(appDir, entry.name, FUNCTION_JSON))) !== undefined) {
+      folders.push(entry.name);
+    }
+  }
+  return folders.sort();
+}
+
 async function parseFunctionJson(directory: string, text: string): Promise<RpcFunctionMetadata> {
   const name = basename(directory);
   const where = join(name, FUNCTION_JSON);

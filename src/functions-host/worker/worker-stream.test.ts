@@ -64,4 +64,24 @@ describe('worker: v4 streaming app', () => {
     const again = await request(`${worker.url}/api/ticks?count=1`);
     expect(await again.body.text()).toBe('tick 0\n');
   });
+
+  it('cancels the response stream and ends the invocation when the client goes away', async () => {
+    const response = await request(`${worker.url}/api/endless`);
+    expect(response.statusCode).toBe(200);
+    const reader = response.body[Symbol.asyncIterator]();
+    expect(Buffer.from((await reader.next()).value).toString()).toMatch(/^pull \d+\n/);
+    response.body.destroy();
+    const cancelled = await worker.waitForLog((entry) =>
+      String(entry.message).startsWith('endless stream cancelled'),
+    );
+    expect(cancelled).toMatchObject({ source: 'user', functionName: 'endless' });
+    const ended = await worker.waitForLog((entry) => String(entry.message).includes('client went away'));
+    expect(ended).toMatchObject({ level: 'info', source: 'system', functionName: 'endless' });
+    expect(worker.logs().some((entry) => entry.message === 'endless postInvocation ran')).toBe(true);
+    // The stream is no longer read: at most the pull under way when cancel() ran finished after it.
+    const pulls = Number(/after (\d+) pulls/.exec(String(cancelled.message))?.[1]);
+    const counts = (await (await request(`${worker.url}/api/pulls`)).body.json()) as Record<string, number>;
+    expect(counts.cancels).toBe(1);
+    expect(counts.pulls).toBeLessThanOrEqual(pulls + 1);
+  });
 });

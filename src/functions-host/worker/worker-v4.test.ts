@@ -299,4 +299,30 @@ describe('worker: v4 names and bindings Azure would not run', () => {
     );
     expect(await (await request(`${worker.url}/api/enqueue`)).body.text()).toBe('queued');
   });
+
+  it('leaves out a function whose route starts with admin, with a warning, and serves the others', async () => {
+    const warnings = (worker.ready.warnings as string[]).join('\n');
+    expect(warnings).toMatch(/Function 'adminStats': .*starts with 'admin'.*built in routes.*not served/);
+    const stats = await request(`${worker.url}/api/adminStats`);
+    expect(stats.statusCode).toBe(404);
+    await stats.body.dump();
+    expect(await (await request(`${worker.url}/api/enqueue`)).body.text()).toBe('queued');
+  });
+
+  it('says host.json functionTimeout and customHeaders are not applied', async () => {
+    const warnings = (worker.ready.warnings as string[]).join('\n');
+    expect(warnings).toContain('host.json sets functionTimeout to "00:10:00", which Portico does not apply');
+    expect(warnings).toContain(
+      'host.json sets extensions.http.customHeaders (X-Frame-Options), which Portico does not add to responses',
+    );
+  });
+
+  it('names the timer it does not start and the v3 function folder it ignores', async () => {
+    const warnings = (worker.ready.warnings as string[]).join('\n');
+    expect(warnings).toContain('these functions are not started: nightly (timerTrigger)');
+    expect(warnings).toMatch(/v3 function folders are ignored, as on Azure: legacy\/function\.json\./);
+    const legacy = await request(`${worker.url}/api/legacy`);
+    expect(legacy.statusCode).toBe(404);
+    await legacy.body.dump();
+  });
 });

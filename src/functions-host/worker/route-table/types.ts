@@ -36,8 +36,19 @@ export interface RouteTableResult {
   table: RouteTable;
   /** Overlapping templates, each naming both functions. */
   warnings: string[];
-  /** Rejected functions, each message naming the function. */
+  /** Rejected functions the app cannot start with (an invalid template, a duplicate name), each named. */
   errors: string[];
+  /**
+   * Functions Azure puts in error while the others run (a reserved route, a route conflict): left out,
+   * each message naming the function.
+   */
+  skipped: SkippedFunction[];
+}
+
+/** A function left out of the table while the others are routed. */
+export interface SkippedFunction {
+  readonly functionName: string;
+  readonly message: string;
 }
 
 /** A compiled inline constraint: whether a route value passes it. */
