@@ -4,13 +4,11 @@
  * unchanged API deploys again without npm, on every node of the service.
  */
 
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ingestFolder, writeFiles } from './content.js';
 import type { ControlContext } from './context.js';
 import { installDependencies, planInstall } from './install.js';
 import type { ManifestFile } from './manifest.js';
+import { npmHomeOf } from './npm-homes.js';
 
 /** The modules an API gets and the log that says where they came from. */
 export interface ApiModules {
@@ -27,6 +25,7 @@ export async function resolveApiModules(
   ctx: ControlContext,
   apiDir: string,
   onLine: (line: string) => void = () => undefined,
+  where = `the API at ${apiDir}`,
 ): Promise<ApiModules | undefined> {
   const plan = await planInstall(apiDir);
   if (plan === undefined) {
@@ -38,23 +37,21 @@ export async function resolveApiModules(
     await writeFiles(ctx, apiDir, remembered.files);
     return remembered;
   }
-  const { log } = await installDependencies(apiDir, {
+  const installed = await installDependencies(apiDir, {
     onLine,
     homeDir: await npmHomeOf(ctx, apiDir),
     ...(ctx.confine === undefined ? {} : { confine: ctx.confine }),
+    onOperatorProblem: (cause) => ctx.logger.warn(`npm install for ${where} failed: ${cause}`),
   });
+  // Storing many small files takes a while: the deployer sees why nothing moves.
+  const storing = 'Storing the installed node_modules (kept for later deploys with the same dependencies)…';
+  onLine(storing);
   const files = await ingestFolder(ctx, apiDir, 'node_modules');
+  const stored = `Stored ${files.length} node_modules files.`;
+  onLine(stored);
+  const log = `${installed.log}${storing}\n${stored}\n`;
   await rememberInstall(ctx, plan.key, files, log);
   return { files, log };
-}
-
-/**
- * npm's home for an install: one per `.npmrc` content (none is one too), so a cache filled with one
- * site's registry credentials serves only installs that hold the same credentials.
- */
-async function npmHomeOf(ctx: ControlContext, apiDir: string): Promise<string> {
-  const npmrc = await readFile(join(apiDir, '.npmrc'), 'utf8').catch(() => '');
-  return join(ctx.workDir, 'npm', createHash('sha256').update(npmrc).digest('hex').slice(0, 32));
 }
 
 async function findInstall(ctx: ControlContext, key: string): Promise<ApiModules | undefined> {

@@ -15,6 +15,7 @@ import { makePrivateDir } from '../shared/private-fs.js';
 import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
+import { pruneNpmHomes } from './npm-homes.js';
 import { UPLOAD_EXPIRY_MS, unusedContentGraceOf } from './uploads.js';
 
 /** The folders of a materialised deployment. */
@@ -169,7 +170,8 @@ function collision(error: unknown, path: string): unknown {
 
 /**
  * Removes the local copies of deployments not in `keep`, the API folders not in `keepApis` (paths from
- * {@link materializeWithSharedApi}), and abandoned temporary folders and upload files; with `minAgeMs`,
+ * {@link materializeWithSharedApi}), npm's homes none of `keepApis` installs with, and abandoned temporary
+ * folders and upload files; with `minAgeMs`,
  * only those made at least that long ago (a running node: a folder being made for a deploy now is not
  * yet in `keep`).
  */
@@ -184,6 +186,7 @@ export async function pruneLocalDeployments(
   await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path), before);
   // Uploads being received (receive-content.ts) write on as they go: only abandoned ones are that old.
   await pruneFolder(join(ctx.workDir, 'uploads'), () => false, before);
+  await pruneNpmHomes(ctx, keepApis, before);
 }
 
 async function pruneFolder(

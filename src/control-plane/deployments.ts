@@ -349,7 +349,8 @@ async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deplo
   const log = createDeployLog(ctx, id);
   return settle(ctx, deployment, async () => {
     try {
-      const checked = await checkStaged(ctx, site, staging, deployment.manifest, log);
+      const where = await describeDeploymentPlace(ctx, site, deployment);
+      const checked = await checkStaged(ctx, site, staging, deployment.manifest, log, where);
       await publishFolder(staging, deploymentFolder(ctx, id));
       return await activate(ctx, deployment, checked, { restart: true });
     } catch (error) {
@@ -380,6 +381,20 @@ async function settle(
     forgetListedContents(ctx, id);
     await ctx.db.deleteFrom('deployment_uploads').where('deployment_id', '=', id).execute();
   }
+}
+
+/** `site 'x', environment 'y', deployment <id>`, for the operator's log. */
+async function describeDeploymentPlace(
+  ctx: ControlContext,
+  site: Site,
+  deployment: Deployment,
+): Promise<string> {
+  const env = await ctx.db
+    .selectFrom('environments')
+    .select('name')
+    .where('id', '=', deployment.environmentId)
+    .executeTakeFirst();
+  return `site '${site.name}', environment '${env?.name ?? deployment.environmentId}', deployment ${deployment.id}`;
 }
 
 /** The environment's live deployment when it was sent the same content as `deployment`. */
@@ -442,6 +457,7 @@ async function checkStaged(
   staging: string,
   manifest: Manifest,
   log: DeployLog,
+  where: string,
 ): Promise<CheckedContent> {
   const { standardFeatures, warnings } = await checkConfig(join(staging, 'app'), site);
   // The config's warnings open the log, as portico start prints them: shown while the deploy runs.
@@ -454,7 +470,7 @@ async function checkStaged(
     return { manifest, standardFeatures, log: logOf(null) };
   }
   await checkApiHostJson(join(staging, 'api'), 'api/host.json');
-  const modules = await resolveApiModules(ctx, join(staging, 'api'), (line) => log.line(line));
+  const modules = await resolveApiModules(ctx, join(staging, 'api'), (line) => log.line(line), where);
   await log.flush();
   if (modules === undefined) {
     return { manifest, standardFeatures, log: logOf(null) };

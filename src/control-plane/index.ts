@@ -56,6 +56,7 @@ export {
 } from './domains/index.js';
 export { listServingEntries, type ServingEntry } from './environments.js';
 export { type SignedInAccount, userIdOfAccount } from './identity-subjects.js';
+export { installStartupNotes } from './install-facts.js';
 export { PRODUCTION } from './names.js';
 export { createManagementHandler, type ManagementHandlerOptions } from './rest/handler.js';
 export { RESOURCE_GROUP, SUBSCRIPTION_ID } from './rest/resources.js';

@@ -8,13 +8,24 @@
  * So npm goes through this proxy (decision 0074): it resolves each host itself, refuses one that resolves
  * to a loopback, link-local or unspecified address (in any IPv6 spelling: `shared/address-ranges.ts`), and connects to the very address it checked. The
  * operator's own registries (and the hosts in `PORTICO_NPM_ALLOWED_HOSTS`) stay reachable wherever they
- * are. An operator who gives npm a proxy of their own keeps it, and its rules apply instead.
+ * are. An operator who gives npm a proxy of their own keeps it behind the guard (decision 0101): what npm
+ * would send there is sent there (`install-upstream.ts`), and what the operator's no-proxy list names is
+ * connected to directly, under the same rules.
  */
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { canonicalAddress, forbiddenAddress } from '../shared/address-ranges.js';
+import { forwardThrough, tunnelThrough, type UpstreamProxy, upstreamFor } from './install-upstream.js';
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';
@@ -25,18 +36,34 @@ export interface InstallGuard {
   readonly url: string;
   /** What was refused, one line each (`host:port is …`), in order. */
   readonly refused: readonly string[];
+  /** Hosts (`host:port`) that do not resolve, each once, in order: npm is answered as for a failed connection. */
+  readonly unresolved: readonly string[];
   close(): Promise<void>;
 }
 
 /**
  * Starts a proxy on 127.0.0.1 that lets npm reach any host but those resolving to a forbidden address;
- * `allowed` (`host:port` as {@link operatorHosts} writes them) are reached whatever they resolve to.
+ * `allowed` (`host:port` as {@link operatorHosts} writes them) are reached whatever they resolve to. With
+ * `upstream` (the operator's proxy), what npm would send through it goes through it, and a host that is,
+ * or resolves here to, a forbidden address is refused there too.
  */
-export async function startInstallGuard(allowed: ReadonlySet<string>): Promise<InstallGuard> {
+export async function startInstallGuard(
+  allowed: ReadonlySet<string>,
+  upstream?: UpstreamProxy,
+): Promise<InstallGuard> {
   const refused: string[] = [];
+  const unresolved: string[] = [];
   const tunnels = new Set<Socket>();
-  const own = ownAddresses();
-  const pick = (host: string, port: number) => chooseAddress(host, port, { allowed, own }, refused);
+  const rules: RouteRules = { allowed, own: ownAddresses(), upstream, lookups: new Map() };
+  const pick: Pick = async (host, port, scheme) => {
+    const route = await chooseRoute(host, port, scheme, rules);
+    if (route.kind === 'refused') {
+      refused.push(route.why);
+    } else if (route.kind === 'unresolved' && !unresolved.includes(route.host)) {
+      unresolved.push(route.host);
+    }
+    return route;
+  };
   const server = createServer((req, res) => void forward(req, res, pick));
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     tunnels.add(socket);
@@ -48,6 +75,7 @@ export async function startInstallGuard(allowed: ReadonlySet<string>): Promise<I
   return {
     url: `http://127.0.0.1:${port}/`,
     refused,
+    unresolved,
     close: () => {
       for (const socket of tunnels) {
         socket.destroy();
@@ -88,40 +116,58 @@ function hostKey(hostname: string, port: number): string {
   return `${hostname}:${port}`.toLowerCase();
 }
 
-/** Whether the operator gave npm a proxy of their own (which then decides what npm reaches). */
-export function hasOperatorProxy(settings: Readonly<Record<string, string>>): boolean {
-  return Object.keys(settings).some((name) => /^(?:https?_proxy|npm_config_(?:https_)?proxy)$/i.test(name));
+interface RouteRules {
+  readonly allowed: ReadonlySet<string>;
+  readonly own: ReadonlySet<string>;
+  readonly upstream: UpstreamProxy | undefined;
+  /** Each host's lookup, once per install. */
+  readonly lookups: Map<string, Promise<LookupAddress[]>>;
 }
 
+/** Where a request goes: to a checked address, through the operator's proxy, or nowhere (and why). */
+type Route =
+  | { readonly kind: 'direct'; readonly address: string }
+  | { readonly kind: 'proxy'; readonly proxy: URL }
+  | { readonly kind: 'refused'; readonly why: string }
+  | { readonly kind: 'unresolved'; readonly host: string };
+
 /**
- * The address to connect to for `host:port` (`host` as a URL writes it: IPv6 in brackets), or undefined
- * (recorded in `refused`) when forbidden.
+ * The route of `host:port` (`host` as a URL writes it: IPv6 in brackets). A host that is, or resolves here
+ * to, a forbidden address is refused, whether npm would reach it directly or through the operator's proxy
+ * (a proxy on the server reaches the server's loopback). A name that does not resolve is the operator's
+ * proxy's to resolve; without one it cannot be reached (connecting by name would resolve it again, to an
+ * address no one checked).
  */
-async function chooseAddress(
+async function chooseRoute(
   host: string,
   port: number,
-  { allowed, own }: { readonly allowed: ReadonlySet<string>; readonly own: ReadonlySet<string> },
-  refused: string[],
-): Promise<string | undefined> {
+  scheme: 'http' | 'https',
+  rules: RouteRules,
+): Promise<Route> {
   const name = host.replace(/^\[|\]$/g, '');
-  if (allowed.has(hostKey(host, port))) {
-    return name;
+  const proxy = upstreamFor(rules.upstream, scheme, host);
+  if (rules.allowed.has(hostKey(host, port))) {
+    return proxy === undefined ? { kind: 'direct', address: name } : { kind: 'proxy', proxy };
   }
-  const found = await lookup(name, { all: true }).catch(() => []);
-  for (const { address } of found) {
-    const why = forbiddenAddress(address, own);
+  let found = rules.lookups.get(name);
+  if (found === undefined) {
+    found = lookup(name, { all: true }).catch(() => []);
+    rules.lookups.set(name, found);
+  }
+  const addresses = await found;
+  for (const { address } of addresses) {
+    const why = forbiddenAddress(address, rules.own);
     if (why !== undefined) {
-      refused.push(`${host.toLowerCase()}:${port} is ${address}, ${why}`);
-      return undefined;
+      return { kind: 'refused', why: `${host.toLowerCase()}:${port} is ${address}, ${why}` };
     }
   }
-  const [first] = found;
-  if (first === undefined) {
-    // Connecting by name would resolve it again, to an address no one checked.
-    refused.push(`${host.toLowerCase()}:${port}, which does not resolve`);
-    return undefined;
+  if (proxy !== undefined) {
+    return { kind: 'proxy', proxy };
   }
-  return first.address;
+  const [first] = addresses;
+  return first === undefined
+    ? { kind: 'unresolved', host: `${host.toLowerCase()}:${port}` }
+    : { kind: 'direct', address: first.address };
 }
 
 /** The addresses of the server's own interfaces, as {@link canonicalAddress} writes them. */
@@ -133,7 +179,7 @@ function ownAddresses(): ReadonlySet<string> {
   );
 }
 
-type Pick = (host: string, port: number) => Promise<string | undefined>;
+type Pick = (host: string, port: number, scheme: 'http' | 'https') => Promise<Route>;
 
 /** A plain-HTTP request npm sends through the proxy (absolute-form URL). */
 async function forward(req: IncomingMessage, res: ServerResponse, pick: Pick): Promise<void> {
@@ -143,11 +189,17 @@ async function forward(req: IncomingMessage, res: ServerResponse, pick: Pick): P
     return;
   }
   const port = Number(target.port || 80);
-  const address = await pick(target.hostname, port);
-  if (address === undefined) {
-    res.writeHead(403, { 'content-type': 'text/plain' }).end(refusal(target.host));
+  const route = await pick(target.hostname, port, 'http');
+  if (route.kind === 'refused' || route.kind === 'unresolved') {
+    const [status, text] = answerOf(route, target.host);
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
     return;
   }
+  if (route.kind === 'proxy') {
+    forwardThrough(route.proxy, target, req, res);
+    return;
+  }
+  const address = route.address;
   const headers = { ...req.headers };
   delete headers['proxy-authorization'];
   delete headers['proxy-connection'];
@@ -166,12 +218,27 @@ async function forward(req: IncomingMessage, res: ServerResponse, pick: Pick): P
 async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: Pick): Promise<void> {
   socket.on('error', () => socket.destroy());
   const target = URL.canParse(`http://${req.url ?? ''}`) ? new URL(`http://${req.url ?? ''}`) : undefined;
-  const address = target === undefined ? undefined : await pick(target.hostname, Number(target.port || 443));
-  if (target === undefined || address === undefined) {
-    socket.end(`HTTP/1.1 403 Forbidden\r\n\r\n${refusal(req.url ?? '')}`);
+  const port = Number(target?.port || 443);
+  const route: Route =
+    target === undefined
+      ? { kind: 'refused', why: 'an unreadable host' }
+      : await pick(target.hostname, port, 'https');
+  if (target === undefined || route.kind === 'refused' || route.kind === 'unresolved') {
+    const [status, text] = answerOf(route, req.url ?? '');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n\r\n${text}`);
     return;
   }
-  const upstream = connect(Number(target.port || 443), address, () => {
+  if (route.kind === 'proxy') {
+    // The operator's proxy answers the CONNECT itself; its answer goes to npm as it is.
+    const upstream = tunnelThrough(route.proxy, target.host, port);
+    upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+    upstream.on('error', () => socket.destroy());
+    socket.once('close', () => upstream.destroy());
+    return;
+  }
+  const upstream = connect(port, route.address, () => {
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     upstream.write(head);
     upstream.pipe(socket);
@@ -181,8 +248,17 @@ async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: 
   socket.once('close', () => upstream.destroy());
 }
 
-function refusal(host: string): string {
-  return `Portico refused to let npm reach ${host}: a deployed API's install may not reach the server's loopback or link-local addresses`;
+/**
+ * npm's answer for a host it may not or cannot reach: 403 for a refused one (npm does not try again), 502
+ * for one that does not resolve (npm tries again, as after a failed connection: DNS may come back).
+ */
+function answerOf(route: Route, host: string): [number, string] {
+  return route.kind === 'unresolved'
+    ? [502, `cannot resolve ${host} — check the registry URL or the server's DNS`]
+    : [
+        403,
+        `Portico refused to let npm reach ${host}: a deployed API's install may not reach the server's loopback or link-local addresses`,
+      ];
 }
 
 function closeAll(server: Server): Promise<void> {

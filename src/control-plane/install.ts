@@ -13,7 +13,17 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,18 +34,24 @@ import { isRecord } from '../shared/guards.js';
 import { parseJsonText } from '../shared/json-text.js';
 import { makePrivateDir, tightenTree } from '../shared/private-fs.js';
 import { PREVIOUS_KEEPS_SERVING } from './deploy-failure.js';
-import { hasOperatorProxy, type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
+import {
+  describeOperatorCause,
+  describeSkippedScripts,
+  installTimeoutMs,
+  isVisibleInSandbox,
+} from './install-facts.js';
+import { type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
+import { canChainTo, operatorProxyOf } from './install-upstream.js';
 import {
   createNpmLog,
   createRedactor,
   describeInstallFailure,
+  type InstallFacts,
   type NpmLog,
   PROGRESS_INTERVAL_MS,
 } from './npm-log.js';
 import { droppedKeysLines, filterProjectNpmrc } from './project-npmrc.js';
 
-/** Default limit of one install. */
-export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 const MAX_LOG_CHARS = 64 * 1024;
 /**
  * The NODE_OPTIONS of the programs npm starts: a harmless one, since npm's environment must name one for
@@ -144,7 +160,7 @@ export async function planInstall(apiDir: string): Promise<InstallPlan | undefin
 
 /** How an install runs. */
 export interface InstallOptions {
-  /** Default {@link INSTALL_TIMEOUT_MS}. */
+  /** Default: `PORTICO_NPM_INSTALL_TIMEOUT` seconds, else 5 minutes (`install-facts.ts`). */
   readonly timeoutMs?: number;
   /**
    * npm's home folder (its cache inside), made private if missing: one per `.npmrc`, so what one site's
@@ -159,6 +175,11 @@ export interface InstallOptions {
    * and the system folders, and nothing else of the server's. Default: npm runs as the server.
    */
   readonly confine?: ConfineProgram;
+  /**
+   * Gets the cause of a failed install that only the server's operator can fix (an untrusted certificate,
+   * a refused proxy or guard, the time limit), for the operator's log.
+   */
+  readonly onOperatorProblem?: (cause: string) => void;
 }
 
 /**
@@ -169,23 +190,43 @@ export async function installDependencies(
   apiDir: string,
   options: InstallOptions = {},
 ): Promise<InstallResult> {
-  const timeoutMs = options.timeoutMs ?? INSTALL_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? installTimeoutMs(process.env);
   const home = options.homeDir ?? (await mkdtemp(join(tmpdir(), 'portico-npm-')));
   await makePrivateDir(home);
+  // Its time says when an install last used it: homes no deployment needs are pruned (npm-homes.ts).
+  const now = new Date();
+  await utimes(home, now, now);
   const operator = operatorNpmSettings();
-  // Without a proxy of the operator's, npm goes through the guard (install-guard.ts), and the operator's
-  // noproxy list would only let it around it.
-  const guard = hasOperatorProxy(operator) ? undefined : await startInstallGuard(operatorHosts(operator));
-  const settings = guard === undefined ? operator : withoutNoProxy(operator);
+  // npm goes through the guard (install-guard.ts), which sends on to the operator's proxy what npm would
+  // have sent there and checks what it would have reached directly (decision 0101). A SOCKS proxy cannot
+  // be chained: npm uses it alone, without the no-proxy list, which would send it around it unchecked.
+  const upstream = operatorProxyOf(operator);
+  const chained = upstream === undefined || canChainTo(upstream);
+  const guard = chained ? await startInstallGuard(operatorHosts(operator), upstream) : undefined;
+  const settings = guard === undefined ? withoutNoProxy(operator) : withoutProxySettings(operator);
   const env = { ...npmEnvironment(home), ...(guard === undefined ? {} : proxyEnvironment(guard.url)) };
   await writeFile(join(home, '.npmrc'), userConfigOf(settings), { mode: 0o600 });
   await writeFile(join(home, GLOBAL_CONFIG), '', { mode: 0o600 });
   const projectFile = join(apiDir, '.npmrc');
   const npmrc = await readFile(projectFile, 'utf8').catch(() => undefined);
+  // Whether npm runs in the sandbox is known once it starts; the operator's CA file is judged by it.
+  let confined = false;
+  const facts = (): InstallFacts => ({
+    unresolved: guard?.unresolved ?? [],
+    ...(operator.npm_config_cafile === undefined
+      ? {}
+      : {
+          cafile: {
+            path: operator.npm_config_cafile,
+            visible: !confined || isVisibleInSandbox(operator.npm_config_cafile),
+          },
+        }),
+  });
   const npmLog = createNpmLog({
     now: () => performance.now(),
     emit: options.onLine ?? (() => undefined),
     redact: createRedactor(npmrc, { ...env, ...settings }),
+    facts,
   });
   // npm reads the project's .npmrc from the folder it installs in: for the install it holds only the
   // keys a project may set, and the tenant's file is put back after.
@@ -197,15 +238,20 @@ export async function installDependencies(
     }
   }
   const run = { cwd: apiDir, env, writable: [apiDir, home] };
-  const { code, timedOut } = await runNpm(run, timeoutMs, npmLog, options.confine).finally(async () => {
-    if (npmrc !== undefined) {
-      await writeFile(projectFile, npmrc);
-    }
-    if (options.homeDir === undefined) {
-      await rm(home, { recursive: true, force: true });
-    }
-    await guard?.close();
-  });
+  const onSpawn = (isConfined: boolean) => {
+    confined = isConfined;
+  };
+  const { code, timedOut } = await runNpm(run, timeoutMs, npmLog, options.confine, onSpawn).finally(
+    async () => {
+      if (npmrc !== undefined) {
+        await writeFile(projectFile, npmrc);
+      }
+      if (options.homeDir === undefined) {
+        await rm(home, { recursive: true, force: true });
+      }
+      await guard?.close();
+    },
+  );
   for (const line of refusedLines(guard)) {
     npmLog.line(line);
   }
@@ -219,7 +265,18 @@ export async function installDependencies(
   const why = timedOut
     ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
     : `failed (exit code ${code})`;
+  if (!failed) {
+    for (const line of await describeSkippedScripts(apiDir)) {
+      npmLog.line(line);
+    }
+  }
   const log = clipLog(npmLog.finish(failed ? why : 'finished'));
+  const operatorCause = failed
+    ? describeOperatorCause({ timedOut, timeoutMs, refused: guard?.refused ?? [], output: npmLog.output() })
+    : undefined;
+  if (operatorCause !== undefined) {
+    options.onOperatorProblem?.(operatorCause);
+  }
   if (failed && guard !== undefined && guard.refused.length > 0) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
@@ -227,7 +284,7 @@ export async function installDependencies(
     );
   }
   if (failed) {
-    throw new PorticoError('DEPLOY_API_INVALID', describeInstallFailure(why, npmLog.output()));
+    throw new PorticoError('DEPLOY_API_INVALID', describeInstallFailure(why, npmLog.output(), facts()));
   }
   await refuseLinksLeaving(apiDir);
   return { log };
@@ -418,10 +475,19 @@ function configKeyOf(name: string): string {
   return key.startsWith('//') ? key : key.replace(/(?!^)_/g, '-').toLowerCase();
 }
 
-/** The operator's settings without a `no_proxy` list, which would let npm bypass the guard. */
+/** The operator's settings without a `no_proxy` list, which would send npm around their SOCKS proxy. */
 function withoutNoProxy(settings: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(settings).filter(([name]) => !/^(?:no_proxy|npm_config_noproxy)$/i.test(name)),
+  );
+}
+
+/** The operator's settings without their proxy and no-proxy list: the guard applies them (install-upstream.ts). */
+function withoutProxySettings(settings: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(
+      ([name]) => !/^(?:no_proxy|https?_proxy|npm_config_(?:noproxy|https_proxy|proxy))$/i.test(name),
+    ),
   );
 }
 
@@ -497,11 +563,11 @@ function npmEnvironment(home: string): Record<string, string> {
 async function spawnNpm(
   run: Pick<ProgramRun, 'cwd' | 'env' | 'writable'>,
   confine: ConfineProgram | undefined,
-): Promise<{ child: ChildProcess; cleanup: () => Promise<void> }> {
+): Promise<SpawnedNpm> {
   if (confine === undefined) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const child = spawn(npm, NPM_ARGS, { cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: run.env });
-    return { child, cleanup: async () => {} };
+    return { child, cleanup: async () => {}, confined: false };
   }
   const npmCli = await findNpmCli(run.env.PATH);
   const program = await confine({
@@ -515,7 +581,14 @@ async function spawnNpm(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: program.env,
   });
-  return { child, cleanup: program.cleanup };
+  return { child, cleanup: program.cleanup, confined: program.confined };
+}
+
+interface SpawnedNpm {
+  readonly child: ChildProcess;
+  readonly cleanup: () => Promise<void>;
+  /** Whether npm runs in the sandbox (bubblewrap), seeing only some of the server's folders. */
+  readonly confined: boolean;
 }
 
 /**
@@ -555,8 +628,9 @@ async function runNpm(
   timeoutMs: number,
   log: NpmLog,
   confine: ConfineProgram | undefined,
+  onSpawn: (confined: boolean) => void,
 ): Promise<{ code: number | null; timedOut: boolean }> {
-  let spawned: { child: ChildProcess; cleanup: () => Promise<void> };
+  let spawned: SpawnedNpm;
   try {
     spawned = await spawnNpm(run, confine);
   } catch (error) {
@@ -564,6 +638,7 @@ async function runNpm(
     return { code: null, timedOut: false };
   }
   const { child, cleanup } = spawned;
+  onSpawn(spawned.confined);
   const result = await new Promise<{ code: number | null; timedOut: boolean }>((resolve) => {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream !== null) {

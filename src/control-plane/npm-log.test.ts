@@ -45,7 +45,40 @@ describe('npm install log', () => {
     const { log } = harness();
     log.line('npm http fetch GET 200 http://127.0.0.1:9/t/tiny-1.0.0.tgz 5ms (cache miss)');
     log.line('npm http cache @scope/tiny@http://127.0.0.1:9/t/tiny-1.0.0.tgz 0ms (cache hit)');
-    expect(log.finish('finished')).toMatch(/: 0 packages resolved, 1 fetched\.$/m);
+    expect(log.finish('finished')).toMatch(/: 1 package resolved, 1 fetched\.$/m);
+  });
+
+  it('counts packages by name, so a lockfile install fetches no more than it resolves', () => {
+    const { log } = harness();
+    log.line('npm http fetch GET 200 https://registry.npmjs.org/ms/-/ms-2.1.3.tgz 5ms (cache miss)');
+    log.line('npm http fetch GET 200 https://registry.npmjs.org/@azure/functions/-/functions-4.6.0.tgz 5ms');
+    log.line('npm http fetch GET 200 https://registry.npmjs.org/@azure%2ffunctions 5ms');
+    expect(log.finish('finished')).toMatch(/: 2 packages resolved, 2 fetched\.$/m);
+  });
+
+  /** @see the QA finding: retry lines were read as a package named "attempt" and hidden for minutes. */
+  it('shows npm’s first retry of each kind at once, with the certificate hint, and counts no package', () => {
+    const { log, emitted } = harness();
+    const retry = (n: number) =>
+      `npm http fetch GET https://registry.npmjs.org/ms attempt ${n} failed with SELF_SIGNED_CERT_IN_CHAIN`;
+    log.line(retry(1));
+    log.line(retry(2));
+    expect(emitted).toHaveLength(2);
+    expect(emitted[0]).toBe('npm install: retrying https://registry.npmjs.org/ms: SELF_SIGNED_CERT_IN_CHAIN');
+    expect(emitted[1]).toMatch(
+      /^npm install: The server's npm does not trust .*npm_config_cafile=<PEM file>/,
+    );
+    expect(log.finish('failed (exit code 1)')).toMatch(/: 0 packages resolved, 0 fetched\.$/m);
+  });
+
+  it('writes no progress line after npm’s summary, and drops npm’s note on log files', () => {
+    const { log, emitted, advance } = harness();
+    log.line(META('cookie'));
+    log.line('added 1 package in 1s');
+    log.line('npm error Log files were not written due to the config logs-max=0');
+    advance(10 * PROGRESS_INTERVAL_MS);
+    log.tick();
+    expect(emitted).toEqual(['npm install: 1 package resolved, 0 fetched, 0 s…', 'added 1 package in 1s']);
   });
 
   it('says nothing about progress before npm asks for a package', () => {
@@ -122,6 +155,37 @@ describe('describeInstallFailure', () => {
     expect(message).toContain('Last output of npm:\nnpm error code E404\nnpm error 404 Not Found');
     expect(message).toContain('npm install --omit=dev in the API folder');
     expect(message).not.toContain('npm_config_cafile');
+  });
+
+  it('points at the .npmrc credentials when the registry refuses them', () => {
+    const message = describeInstallFailure(
+      'failed (exit code 1)',
+      'npm error code E401\nnpm error 401 Unauthorized',
+    );
+    expect(message).toContain(
+      "The registry refused npm's credentials (E401): check the registry token in the API's .npmrc",
+    );
+    expect(message).not.toContain('Fix package.json');
+  });
+
+  it('names where the operator’s CA file is when npm cannot read it, or what it must hold', () => {
+    const outside = describeInstallFailure(
+      'failed (exit code 1)',
+      'npm error code SELF_SIGNED_CERT_IN_CHAIN',
+      {
+        cafile: { path: '/tmp/corp-ca.pem', visible: false },
+      },
+    );
+    expect(outside).toContain('npm_config_cafile=/tmp/corp-ca.pem is outside the folders npm sees');
+    expect(outside).not.toContain('npm_config_cafile=<PEM file>');
+    const inside = describeInstallFailure(
+      'failed (exit code 1)',
+      'npm error code SELF_SIGNED_CERT_IN_CHAIN',
+      {
+        cafile: { path: '/etc/ssl/corp.pem', visible: true },
+      },
+    );
+    expect(inside).toContain('npm_config_cafile=/etc/ssl/corp.pem, and trusts only the CAs in that file');
   });
 
   it('says what the operator sets when npm does not trust the registry certificate', () => {

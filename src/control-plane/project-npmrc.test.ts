@@ -28,7 +28,30 @@ describe('filterProjectNpmrc', () => {
       ].join('\n'),
       dropped: [],
       withVariables: [],
+      malformed: [],
     });
+  });
+
+  /** @see the QA finding: a credential without `=` was echoed, token and all, into the deployment log. */
+  it('names a line that is not key=value by its number and at most its key, never the rest', () => {
+    const filtered = filterProjectNpmrc(
+      [
+        'registry=https://registry.example/',
+        '//npm.pkg.github.com/:_authToken ghp_R3alLookingSecret0123',
+        'glpat-AbCdEfGhIj0123',
+        '//x.example/:_authToken abc=def',
+        '',
+      ].join('\r\n'),
+    );
+    expect(filtered.malformed).toEqual([
+      'line 2 (//npm.pkg.github.com/:_authToken …)',
+      'line 3',
+      'line 4 (//x.example/:_authToken …)',
+    ]);
+    expect(filtered.dropped).toEqual([]);
+    const lines = droppedKeysLines(filtered).join('\n');
+    expect(lines).toContain('.npmrc: left out line 2 (//npm.pkg.github.com/:_authToken …), line 3, line 4');
+    expect(lines).not.toMatch(/ghp_|glpat|abc/);
   });
 
   it('splits lines at a lone carriage return, as npm does, so no key hides behind a kept one', () => {
@@ -83,8 +106,8 @@ describe('filterProjectNpmrc', () => {
       'cafile',
       '//npm.example/:certfile',
       'script-shell',
-      'a line without equals',
     ]);
+    expect(filtered.malformed).toEqual(['line 11 (a …)']);
   });
 
   it('says what was left out in one line, at most ten keys by name', () => {

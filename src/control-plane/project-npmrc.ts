@@ -41,6 +41,11 @@ export interface FilteredNpmrc {
   readonly dropped: readonly string[];
   /** Keys of lines left out for naming a variable (`${NAME}`), in order, each once. */
   readonly withVariables: readonly string[];
+  /**
+   * Lines that are not `key=value` (no `=`, or a space in the key), each as `line N` and at most the
+   * first word when it reads as a key: such a line is most often a credential written wrong.
+   */
+  readonly malformed: readonly string[];
 }
 
 /**
@@ -54,7 +59,13 @@ export function filterProjectNpmrc(text: string): FilteredNpmrc {
   const kept: string[] = [];
   const dropped: string[] = [];
   const withVariables: string[] = [];
-  for (const raw of text.replace(/^\uFEFF/, '').split(/[\r\n]+/)) {
+  const malformed: string[] = [];
+  // Numbered as an editor numbers them (CRLF is one line break); npm splits at any CR or LF.
+  const numbered = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n/)
+    .flatMap((line, i) => line.split('\r').map((part) => ({ raw: part, number: i + 1 })));
+  for (const { raw, number } of numbered) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) {
       continue;
@@ -64,11 +75,27 @@ export function filterProjectNpmrc(text: string): FilteredNpmrc {
     const allowed = equals !== -1 && isKept(key);
     if (allowed && !line.includes('${')) {
       kept.push(line);
+    } else if (equals === -1 || /\s/.test(key)) {
+      // Not a setting npm can read: most often a credential written without `=` (`//host/:_authToken
+      // ghp_…`, or a token alone), so only its line and what reads as a key are named.
+      malformed.push(malformedLine(key, number));
     } else {
       addOnce(allowed ? withVariables : dropped, key);
     }
   }
-  return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, dropped, withVariables };
+  return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, dropped, withVariables, malformed };
+}
+
+/** What reads as an `.npmrc` key: `//host/path/:name`, `@scope:registry` or a lower-case name. */
+const KEY_LIKE = /^(?:\/\/[^\s=]*:[A-Za-z_-]+|@[a-z0-9][a-z0-9._~-]*:registry|[a-z][a-z-]*)$/;
+
+/**
+ * How a line without `key=value` is named: its number, and its first word only when that reads as a key
+ * (what follows, and a word that does not, may be a secret).
+ */
+function malformedLine(text: string, number: number): string {
+  const first = text.split(/\s/)[0] ?? '';
+  return KEY_LIKE.test(first) ? `line ${number} (${first} …)` : `line ${number}`;
 }
 
 function addOnce(list: string[], key: string): void {
@@ -82,8 +109,16 @@ function isKept(key: string): boolean {
 }
 
 /** The deployment log's lines about what was left out (none when nothing was). */
-export function droppedKeysLines(filtered: Pick<FilteredNpmrc, 'dropped' | 'withVariables'>): string[] {
+export function droppedKeysLines(
+  filtered: Pick<FilteredNpmrc, 'dropped' | 'withVariables'> & Partial<Pick<FilteredNpmrc, 'malformed'>>,
+): string[] {
   const lines: string[] = [];
+  const malformed = filtered.malformed ?? [];
+  if (malformed.length > 0) {
+    lines.push(
+      `.npmrc: left out ${keyList(malformed)}: not a key=value setting, so npm cannot read it; write it as key=value (//<registry host>/:_authToken=<token> for a registry token).`,
+    );
+  }
   if (filtered.dropped.length > 0) {
     lines.push(
       `.npmrc: left out ${keyList(filtered.dropped)}: the server's npm takes only registries, registry credentials, TLS, fetch and peer-dependency settings from a project.`,

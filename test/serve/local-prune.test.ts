@@ -4,7 +4,7 @@
  * disk until someone restarts the node.
  * @see docs/operations.md; the cleanup tester's findings of this stop
  */
-import { readdir, utimes } from 'node:fs/promises';
+import { mkdir, readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
@@ -49,5 +49,17 @@ describe('deployment folders of a running node', () => {
     }
     await expect.poll(folders, { timeout: 20_000 }).toEqual([names[2]]);
     expect((await t.get(defaultHostname, '/')).text).toContain('three');
+  });
+
+  /** @see the QA finding: npm's homes (one per distinct .npmrc) were never removed. */
+  it('remove npm homes no served API installs with, once unused for an hour', async () => {
+    const homes = join(t.dataDir, 'cache', 'npm');
+    const stale = join(homes, '0'.repeat(32));
+    const recent = join(homes, '1'.repeat(32));
+    await mkdir(join(stale, 'cache'), { recursive: true });
+    await mkdir(join(recent, 'cache'), { recursive: true });
+    const past = new Date(Date.now() - 2 * 60 * 60_000);
+    await utimes(stale, past, past);
+    await expect.poll(() => readdir(homes), { timeout: 20_000 }).toEqual([recent.slice(homes.length + 1)]);
   });
 });

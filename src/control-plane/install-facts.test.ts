@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { INSTALL_TIMEOUT_MS, installStartupNotes, installTimeoutMs } from './install-facts.js';
+
+describe('installStartupNotes', () => {
+  it('says nothing when nothing would surprise the operator', () => {
+    expect(
+      installStartupNotes({ npm_config_cafile: '/etc/ssl/certs/corp.pem', PATH: '/usr/bin' }, true),
+    ).toEqual([]);
+  });
+
+  /** @see the QA finding: a CA file under /tmp was ignored without a word in the sandbox. */
+  it('names a CA file npm cannot read in the sandbox, and where to put it', () => {
+    const [note] = installStartupNotes({ npm_config_cafile: '/tmp/corp-ca.pem' }, true);
+    expect(note).toContain(
+      'npm_config_cafile=/tmp/corp-ca.pem is outside the folders npm sees in the functions sandbox',
+    );
+    expect(note).toContain('/usr/local/share/ca-certificates/');
+    expect(installStartupNotes({ npm_config_cafile: '/tmp/corp-ca.pem' }, false)).toEqual([]);
+  });
+
+  it('says NODE_EXTRA_CA_CERTS does not reach npm, and what does', () => {
+    const [note] = installStartupNotes({ NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem' }, true);
+    expect(note).toMatch(
+      /^NODE_EXTRA_CA_CERTS=\/etc\/ssl\/corp\.pem does not reach npm: .* Set npm_config_cafile/,
+    );
+  });
+
+  it('says the guard still refuses loopback when the no-proxy list names it', () => {
+    const [note] = installStartupNotes(
+      { HTTPS_PROXY: 'http://127.0.0.1:3128', NO_PROXY: 'localhost,127.0.0.1,.corp' },
+      true,
+    );
+    expect(note).toMatch(/^Your no-proxy list names localhost, 127\.0\.0\.1: .*PORTICO_NPM_ALLOWED_HOSTS/);
+  });
+
+  it('says a SOCKS proxy is used without the no-proxy list', () => {
+    const [note] = installStartupNotes(
+      { npm_config_proxy: 'socks5://127.0.0.1:1080', NO_PROXY: 'corp' },
+      true,
+    );
+    expect(note).toMatch(/SOCKS proxy without the install guard, and without your no-proxy list \(corp\)/);
+  });
+});
+
+describe('installTimeoutMs', () => {
+  it('reads PORTICO_NPM_INSTALL_TIMEOUT in seconds, and warns of a value it cannot use', () => {
+    expect(installTimeoutMs({})).toBe(INSTALL_TIMEOUT_MS);
+    expect(installTimeoutMs({ PORTICO_NPM_INSTALL_TIMEOUT: '900' })).toBe(900_000);
+    expect(installTimeoutMs({ PORTICO_NPM_INSTALL_TIMEOUT: '15m' })).toBe(INSTALL_TIMEOUT_MS);
+    expect(installStartupNotes({ PORTICO_NPM_INSTALL_TIMEOUT: '15m' }, true)).toEqual([
+      expect.stringMatching(/^PORTICO_NPM_INSTALL_TIMEOUT=15m is not a whole number of seconds/),
+    ]);
+  });
+});
