@@ -21,6 +21,7 @@ import {
   type Frame,
   FrameReader,
   isHeaderList,
+  MAX_RESPONSE_FRAME_BYTES,
 } from './worker/frames.js';
 
 /** What the `/api` proxy needs of a transport: undici's dispatch contract, and a way to close it. */
@@ -131,7 +132,8 @@ class FrameDispatcher implements ApiDispatcher {
  */
 class FrameLink {
   readonly #socket: Socket;
-  readonly #reader = new FrameReader();
+  /** Answers come in bounded frames (a large body in parts), so a longer one is a broken worker. */
+  readonly #reader = new FrameReader(MAX_RESPONSE_FRAME_BYTES);
   readonly #pending = new Map<number, FrameExchange>();
   readonly #onGone: (link: FrameLink) => void;
   /** Request frames sent before the worker's HELLO, by id, in order; `undefined` once it came. */
@@ -169,12 +171,21 @@ class FrameLink {
 
   /**
    * The exchange gave up (timeout, client gone): a request still waiting for the HELLO is never written,
-   * and the answer to one already written, if it comes, is dropped.
+   * and the answer to one already written, if it comes, is dropped; a body coming in parts is cancelled,
+   * so the worker stops sending it and lets it go.
    */
-  forget(id: number): void {
+  forget(id: number, receivingParts = false): void {
     this.#pending.delete(id);
     this.#unsent?.delete(id);
+    if (receivingParts) {
+      this.#write(encodeFrame(FRAME.CANCEL, id, undefined));
+    }
     this.#closeIfDone();
+  }
+
+  /** The client took `bytes` of `id`'s body: the worker may send as many more. */
+  credit(id: number, bytes: number): void {
+    this.#write(encodeFrame(FRAME.CREDIT, id, bytes));
   }
 
   destroy(error: Error): void {
@@ -223,8 +234,18 @@ class FrameLink {
       return;
     }
     const exchange = this.#pending.get(frame.id);
+    if (frame.type === FRAME.DATA) {
+      exchange?.part(frame.body);
+      return;
+    }
+    if (frame.type === FRAME.RESPONSE && isResponseHead(frame.head) && frame.head[2] === true) {
+      this.#respondInParts(frame.id, frame.head, exchange);
+      return;
+    }
     this.#pending.delete(frame.id);
-    if (frame.type === FRAME.USE_HTTP) {
+    if (frame.type === FRAME.END) {
+      exchange?.end();
+    } else if (frame.type === FRAME.USE_HTTP) {
       exchange?.useHttp();
     } else if (frame.type === FRAME.RESPONSE && isResponseHead(frame.head)) {
       // The header object undici hands its handlers, made by undici's own parser.
@@ -233,6 +254,15 @@ class FrameLink {
       exchange?.fail(new (undici().errors.SocketError)('broken answer from the API worker'));
     }
     this.#closeIfDone();
+  }
+
+  /** The head of a body coming in parts; one for an exchange given up on is cancelled at once. */
+  #respondInParts(id: number, head: [number, string[], true?], exchange: FrameExchange | undefined): void {
+    if (exchange === undefined) {
+      this.#write(encodeFrame(FRAME.CANCEL, id, undefined));
+      return;
+    }
+    exchange.respondInParts(head[0], undici().util.parseHeaders(head[1]), (bytes) => this.credit(id, bytes));
   }
 
   #closeIfDone(): void {
@@ -247,11 +277,21 @@ function refusedError(cause: Error): Error {
   return Object.assign(new Error('no API worker took the connection', { cause }), { code: 'ECONNREFUSED' });
 }
 
-function isResponseHead(head: unknown): head is [number, string[]] {
-  return Array.isArray(head) && Number.isInteger(head[0]) && isHeaderList(head[1]);
+function isResponseHead(head: unknown): head is [number, string[], true?] {
+  return (
+    Array.isArray(head) &&
+    Number.isInteger(head[0]) &&
+    isHeaderList(head[1]) &&
+    (head.length === 2 || (head.length === 3 && head[2] === true))
+  );
 }
 
-/** One request: its body collected, sent as a frame, answered through the handler exactly once. */
+/**
+ * One request: its body collected, sent as a frame, answered through the handler exactly once. A large
+ * answer comes in parts (decision 0103): each part goes to the handler unless it paused (its client's
+ * socket is full), and is credited back to the worker only once the handler has taken it without pausing,
+ * so at most a window of the body waits here.
+ */
 class FrameExchange implements Dispatcher.DispatchController {
   readonly #dispatcher: FrameDispatcher;
   readonly #options: Dispatcher.DispatchOptions;
@@ -262,6 +302,14 @@ class FrameExchange implements Dispatcher.DispatchController {
   #aborted = false;
   #settled = false;
   #reason: Error | null = null;
+  /** Set while the body comes in parts: credits the worker with bytes the client took. */
+  #credit: ((bytes: number) => void) | undefined;
+  /** Parts that came while the handler was paused, in order. */
+  #waiting: Buffer[] = [];
+  /** Bytes handed to the handler and not yet credited back. */
+  #owed = 0;
+  #paused = false;
+  #ended = false;
 
   constructor(
     dispatcher: FrameDispatcher,
@@ -278,7 +326,7 @@ class FrameExchange implements Dispatcher.DispatchController {
   }
 
   get paused(): boolean {
-    return false;
+    return this.#paused;
   }
 
   get reason(): Error | null {
@@ -291,14 +339,22 @@ class FrameExchange implements Dispatcher.DispatchController {
     }
     this.#aborted = true;
     this.#reason = reason;
-    this.#link?.forget(this.#id);
+    this.#link?.forget(this.#id, this.#credit !== undefined);
+    this.#waiting = [];
     this.#settle(reason);
   }
 
-  /** The whole answer is handed over at once, so there is nothing to pause. */
-  pause(): void {}
+  /** The handler's client is full: parts wait here, and the worker gets no credit until it resumes. */
+  pause(): void {
+    this.#paused = true;
+  }
 
-  resume(): void {}
+  resume(): void {
+    this.#paused = false;
+    if (this.#credit !== undefined) {
+      this.#flow();
+    }
+  }
 
   start(defaultHost: string): void {
     const { method, path } = this.#options;
@@ -369,6 +425,64 @@ class FrameExchange implements Dispatcher.DispatchController {
     } catch (error) {
       // A handler that throws (a header the client response refuses) gets its error, as undici does;
       // it must never reach the connection's data event, which serves other exchanges too.
+      this.#handler.onResponseError?.(this, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** The head of an answer whose body comes in parts ({@link part}, then {@link end}). */
+  respondInParts(status: number, headers: IncomingHttpHeaders, credit: (bytes: number) => void): void {
+    if (this.#aborted || this.#settled || this.#credit !== undefined) {
+      return;
+    }
+    this.#credit = credit;
+    this.#call(() => this.#handler.onResponseStart?.(this, status, headers, ''));
+  }
+
+  /** The next part of the body. */
+  part(body: Buffer): void {
+    if (this.#aborted || this.#settled || this.#credit === undefined) {
+      return;
+    }
+    this.#waiting.push(body);
+    this.#flow();
+  }
+
+  /** The body is complete. */
+  end(): void {
+    if (this.#aborted || this.#settled || this.#credit === undefined) {
+      return;
+    }
+    this.#ended = true;
+    this.#flow();
+  }
+
+  /** Hands the waiting parts over while the handler takes them, credits what it took, ends when done. */
+  #flow(): void {
+    while (!this.#paused && !this.#aborted && !this.#settled && this.#waiting.length > 0) {
+      const body = this.#waiting.shift() as Buffer;
+      this.#owed += body.length;
+      this.#call(() => this.#handler.onResponseData?.(this, body));
+    }
+    if (this.#paused || this.#aborted || this.#settled) {
+      return;
+    }
+    if (this.#owed > 0 && !this.#ended) {
+      this.#credit?.(this.#owed);
+    }
+    this.#owed = 0;
+    if (this.#ended && this.#waiting.length === 0) {
+      this.#settled = true;
+      this.#call(() => this.#handler.onResponseEnd?.(this, {}));
+    }
+  }
+
+  /** Runs a handler callback; one that throws gets its error, as in {@link respond}. */
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#settled = true;
+      this.#link?.forget(this.#id, true);
       this.#handler.onResponseError?.(this, error instanceof Error ? error : new Error(String(error)));
     }
   }

@@ -5,8 +5,16 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FRAME, FrameError, FrameReader } from './worker/frames.js';
+import {
+  encodeFrame,
+  FRAME,
+  FrameError,
+  FrameReader,
+  RESPONSE_PART_BYTES,
+  RESPONSE_WINDOW_BYTES,
+} from './worker/frames.js';
 import { mergeHeaderLines } from './worker/header-lines.js';
+import { ResponseParts } from './worker/response-parts.js';
 
 function bytesOf(parts: readonly (Buffer | undefined)[]): Buffer {
   return Buffer.concat(parts.filter((part): part is Buffer => part !== undefined));
@@ -110,3 +118,41 @@ async function headersNodeBuilds(lines: readonly string[]): Promise<IncomingHttp
   const { connection: _connection, ...rest } = seen;
   return rest;
 }
+
+describe('a response body in parts (decision 0103)', () => {
+  const sent = () => {
+    const frames: { type: number; bytes: number }[] = [];
+    const reader = new FrameReader();
+    const write = (parts: readonly (Buffer | undefined)[]) => {
+      for (const frame of reader.push(bytesOf(parts))) {
+        frames.push({ type: frame.type, bytes: frame.body.length });
+      }
+    };
+    return { frames, write };
+  };
+  const dataBytes = (frames: { type: number; bytes: number }[]) =>
+    frames.filter((frame) => frame.type === FRAME.DATA).reduce((sum, frame) => sum + frame.bytes, 0);
+
+  it('goes no further than the window ahead of the credit, then ends', () => {
+    const { frames, write } = sent();
+    const parts = new ResponseParts(write);
+    parts.start(3, Buffer.alloc(RESPONSE_WINDOW_BYTES * 3));
+    expect(dataBytes(frames)).toBe(RESPONSE_WINDOW_BYTES);
+    expect(frames.every((frame) => frame.bytes <= RESPONSE_PART_BYTES)).toBe(true);
+    parts.credit(3, RESPONSE_WINDOW_BYTES);
+    expect(dataBytes(frames)).toBe(RESPONSE_WINDOW_BYTES * 2);
+    parts.credit(3, RESPONSE_WINDOW_BYTES);
+    expect(dataBytes(frames)).toBe(RESPONSE_WINDOW_BYTES * 3);
+    expect(frames.at(-1)?.type).toBe(FRAME.END);
+  });
+
+  it('stops at a cancel', () => {
+    const { frames, write } = sent();
+    const parts = new ResponseParts(write);
+    parts.start(4, Buffer.alloc(RESPONSE_WINDOW_BYTES * 3));
+    parts.cancel(4);
+    parts.credit(4, RESPONSE_WINDOW_BYTES);
+    expect(dataBytes(frames)).toBe(RESPONSE_WINDOW_BYTES);
+    expect(frames.some((frame) => frame.type === FRAME.END)).toBe(false);
+  });
+});

@@ -15,11 +15,14 @@ import {
   FrameError,
   FrameReader,
   isHeaderList,
+  RESPONSE_PART_BYTES,
+  RESPONSE_WINDOW_BYTES,
 } from './frames.js';
 import { mergeHeaderLines } from './header-lines.js';
 import { MAX_BODY_BYTES, responseHeaderList, statusResult } from './http-io.js';
 import { routeRequest, TOO_LARGE_TEXT, type WorkerServerDeps } from './http-server.js';
 import { invokeHttp } from './invoke.js';
+import { ResponseParts } from './response-parts.js';
 import { absoluteUrl, normalizeHeaders } from './rpc-request.js';
 import type { HttpResult } from './rpc-response.js';
 
@@ -50,7 +53,9 @@ const USE_HTTP = Symbol('use HTTP');
 export function serveFrames(socket: Socket, deps: WorkerServerDeps): FrameConnection {
   const reader = new FrameReader();
   const write = createBatchedWriter(socket);
+  const parts = new ResponseParts(write);
   socket.on('error', () => socket.destroy());
+  socket.on('close', () => parts.clear());
   socket.on('data', (chunk: Buffer) => {
     let frames: Frame[];
     try {
@@ -59,16 +64,31 @@ export function serveFrames(socket: Socket, deps: WorkerServerDeps): FrameConnec
       return dropConnection(socket, deps, error);
     }
     for (const frame of frames) {
+      if (frame.type === FRAME.CREDIT && isCredit(frame.head)) {
+        parts.credit(frame.id, frame.head);
+        continue;
+      }
+      if (frame.type === FRAME.CANCEL) {
+        parts.cancel(frame.id);
+        continue;
+      }
       const request = readRequest(frame);
       if (request === undefined) {
         return dropConnection(socket, deps, new FrameError(`unexpected frame of type ${frame.type}`));
       }
       void answer(deps, request).then((answered) => {
-        write(
-          answered === USE_HTTP
-            ? encodeFrame(FRAME.USE_HTTP, frame.id, undefined)
-            : encodeAnswer(deps, frame.id, answered),
-        );
+        if (answered === USE_HTTP) {
+          write(encodeFrame(FRAME.USE_HTTP, frame.id, undefined));
+          return;
+        }
+        const { head, body } = encodeAnswer(deps, answered);
+        if (body.length <= RESPONSE_PART_BYTES) {
+          write(encodeFrame(FRAME.RESPONSE, frame.id, head, body));
+          return;
+        }
+        // A large body follows in parts, as fast as the edge's client takes them (decision 0103).
+        write(encodeFrame(FRAME.RESPONSE, frame.id, [...head, true]));
+        parts.start(frame.id, body);
       });
     }
   });
@@ -123,7 +143,13 @@ async function answer(deps: WorkerServerDeps, request: FrameRequest): Promise<An
   }
 }
 
-function encodeAnswer(deps: WorkerServerDeps, id: number, answered: Answer): [Buffer, Buffer?] {
+/** A credit is a positive byte count no larger than a window. */
+function isCredit(head: unknown): head is number {
+  return Number.isSafeInteger(head) && (head as number) > 0 && (head as number) <= RESPONSE_WINDOW_BYTES;
+}
+
+/** The response head `[status, header list]` and the body. */
+function encodeAnswer(deps: WorkerServerDeps, answered: Answer): { head: [number, string[]]; body: Buffer } {
   const { result, functionName } = answered;
   const lines = responseHeaderList(result, (name) =>
     deps.log.write(
@@ -132,7 +158,7 @@ function encodeAnswer(deps: WorkerServerDeps, id: number, answered: Answer): [Bu
       `Function "${functionName ?? ''}" set an invalid header "${name}"; it was dropped.`,
     ),
   );
-  return encodeFrame(FRAME.RESPONSE, id, [result.status, lines], result.body);
+  return { head: [result.status, lines], body: result.body };
 }
 
 function dropConnection(socket: Socket, deps: WorkerServerDeps, error: unknown): void {

@@ -8,7 +8,17 @@
  *
  * A frame: u32 length of the rest · u8 type · u32 id · u32 head length · head (UTF-8 JSON) · body bytes.
  * - REQUEST (edge → worker): head `[method, pathAndQuery, [name, value, …]]`, body the request body;
- * - RESPONSE (worker → edge): head `[status, [name, value, …]]`, body the response body;
+ * - RESPONSE (worker → edge): head `[status, [name, value, …]]`, body the response body; for a body above
+ *   {@link RESPONSE_PART_BYTES}, head `[status, [name, value, …], true]` and no body: the body follows in
+ *   DATA frames of at most that size, then END (decision 0103);
+ * - DATA (worker → edge): the next part of a response body. The worker keeps at most
+ *   {@link RESPONSE_WINDOW_BYTES} sent and not yet credited;
+ * - END (worker → edge): the response body is complete;
+ * - CREDIT (edge → worker, head: a byte count): the edge handed that many bytes of the body to its client,
+ *   whose socket took them, so the worker may send as many more. A slow client slows the worker, and the
+ *   edge never holds more than the window per response;
+ * - CANCEL (edge → worker): the edge gave the exchange up (client gone, timeout); the worker stops
+ *   sending its body and lets it go;
  * - GOAWAY (worker → edge, id 0): the worker stops or rebalances; it answers what it was sent, and the
  *   edge sends nothing more on that connection and closes it once its last answer came;
  * - USE_HTTP (worker → edge): this app streams HTTP bodies; the edge sends the request over HTTP instead;
@@ -19,16 +29,39 @@
 import type { Socket } from 'node:net';
 
 /** Frame types. */
-export const FRAME = Object.freeze({ REQUEST: 1, RESPONSE: 2, GOAWAY: 3, USE_HTTP: 4, HELLO: 5 });
+export const FRAME = Object.freeze({
+  REQUEST: 1,
+  RESPONSE: 2,
+  GOAWAY: 3,
+  USE_HTTP: 4,
+  HELLO: 5,
+  DATA: 6,
+  END: 7,
+  CREDIT: 8,
+  CANCEL: 9,
+});
 
 /** Bytes before the head: length, type, id, head length. */
 const PREFIX_BYTES = 13;
 
 /**
- * Largest frame accepted: well above the edge's request limit (30 MiB by default) and the worker's
+ * Largest frame the worker accepts (a request, whose body is whole): well above the edge's request limit (30 MiB by default) and the worker's
  * (100 MB); a larger length means a broken peer, and the connection is closed.
  */
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
+
+/** A response body larger than this leaves the worker in DATA frames of at most this size. */
+export const RESPONSE_PART_BYTES = 256 * 1024;
+
+/** How many bytes of one response body the worker may have sent that the edge has not credited back. */
+export const RESPONSE_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Largest frame the edge accepts from a worker: a body part, or a whole small body, with its head (the
+ * response's header fields). A worker that sends more breaks the protocol; the edge closes that connection
+ * (the site's own exchanges on it fail with 502), and never holds more of one answer than this.
+ */
+export const MAX_RESPONSE_FRAME_BYTES = 8 * 1024 * 1024;
 
 /** One decoded frame. */
 export interface Frame {
@@ -66,8 +99,14 @@ export class FrameError extends Error {
  * bytes are there, so a large body costs one copy.
  */
 export class FrameReader {
+  readonly #maxFrameBytes: number;
   #chunks: Buffer[] = [];
   #buffered = 0;
+
+  /** `maxFrameBytes`: a longer frame is refused with a {@link FrameError}. */
+  constructor(maxFrameBytes = MAX_FRAME_BYTES) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
 
   /** Adds `chunk` and returns the frames it completes (often none, often several). */
   push(chunk: Buffer): Frame[] {
@@ -89,8 +128,8 @@ export class FrameReader {
     }
     const first = this.#join(4);
     const length = first.readUInt32BE(0);
-    if (length < PREFIX_BYTES - 4 || length > MAX_FRAME_BYTES) {
-      throw new FrameError(`frame length ${length} is out of range`);
+    if (length < PREFIX_BYTES - 4 || length > this.#maxFrameBytes) {
+      throw new FrameError(`frame length ${length} is out of range (at most ${this.#maxFrameBytes})`);
     }
     if (this.#buffered < 4 + length) {
       return undefined;
