@@ -234,6 +234,43 @@ describe.skipIf(!hasChromium('Portal backend tests'))('portal: backends', () => 
     expect(await overflows()).toBe(false);
   }, 60_000);
 
+  it('never replaces an existing app on Create: the 409 is shown and the old notice goes', async () => {
+    portal.expectStatus(409);
+    const site = await portal.createSite('legacy-linked', 'Standard');
+    await deployFolders(
+      portal.t.service,
+      site.properties.apiKey ?? '',
+      await writeApp({ 'index.html': '<h1>legacy</h1>' }),
+    );
+    const made = await portal.t.admin('PUT', `${WEB}/legacy`, {
+      kind: 'app',
+      properties: { backendUrl: backend.url },
+    });
+    expect(made.status, made.text).toBe(201);
+    expect((await link('legacy-linked', 'webapp', 'legacy')).status).toBe(200);
+
+    await portal.signIn('#/backends');
+    await portal.page.getByTestId('webapp-create-open').click();
+    await portal.page.getByTestId('webapp-name').fill('fresh');
+    await portal.page.getByTestId('webapp-backend-url').fill('http://10.0.0.9:8080');
+    await portal.page.getByTestId('webapp-create').click();
+    await text(portal.page.getByTestId('webapp-message-success')).toBe('Created the Web App fresh.');
+
+    await portal.page.getByTestId('webapp-name').fill('legacy');
+    await portal.page.getByTestId('webapp-backend-url').fill('http://10.0.0.8:8080');
+    await portal.page.getByTestId('webapp-create').click();
+    await text(portal.page.getByTestId('webapp-create-message-error')).toBe(
+      'The Web App legacy exists already and was left as it was; pick another name.',
+    );
+    // The notice of the earlier create is gone: it does not describe this refusal.
+    await count(portal.page.getByTestId('webapp-message-success')).toBe(0);
+    const stored = await portal.t.admin('GET', `${WEB}/legacy`);
+    expect(stored.json<{ properties: { backendUrl: string } }>().properties.backendUrl).toBe(backend.url);
+    expect((await portal.t.get(site.properties.defaultHostname, '/api/ping')).json<EchoRequest>().url).toBe(
+      '/api/ping',
+    );
+  }, 60_000);
+
   it('does not offer Link on an environment that runs managed functions, and says why', async () => {
     const folder = join(work, 'managed-api');
     await writeTree(folder, FUNCTION_FILES);
