@@ -10,7 +10,7 @@ import {
   revalidateDomains,
   type ServedDomain,
 } from '../control-plane/index.js';
-import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import type { EdgeSite } from '../edge/index.js';
 import { isHttpsRequest } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { ResourceTables } from './environment-runtime.js';
