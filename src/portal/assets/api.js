@@ -251,7 +251,7 @@ export const api = {
   listUsers: async (name) => (await call('POST', `${sitePath(name)}/authproviders/all/listUsers`)).value,
   /**
    * @param {string} name
-   * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number }} properties
+   * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number, domain?: string }} properties `domain`: where the link opens (default: the generated host name)
    * @returns {Promise<{ invitationUrl: string, expiresOn: string }>}
    */
   createInvitation: async (name, properties) =>
