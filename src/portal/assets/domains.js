@@ -173,7 +173,11 @@ function certificateState(p) {
   }
   return h('span', {
     class: 'muted',
-    text: p.status === 'Ready' ? 'Not issued yet (ordered by ACME when HTTPS is on)' : 'After validation',
+    // The portal cannot tell whether the server has HTTPS (and so ACME) on: the words hold either way.
+    text:
+      p.status === 'Ready'
+        ? 'Not issued yet: with HTTPS on, ACME is ordering it (a failed order shows its reason here)'
+        : 'After validation',
   });
 }
 
