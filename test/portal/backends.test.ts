@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { hasChromium } from '../helpers/chromium.js';
-import { count, text, usePortal, visible } from '../helpers/portal.js';
+import { count, text, usePortal, value, visible } from '../helpers/portal.js';
 import { deployFolders, PROVIDERS_PATH, SITES_PATH } from '../helpers/service.js';
 
 const WEB = `${PROVIDERS_PATH}/Microsoft.Web/sites`;
@@ -268,6 +268,29 @@ describe.skipIf(!hasChromium('Portal backend tests'))('portal: backends', () => 
     expect(stored.json<{ properties: { backendUrl: string } }>().properties.backendUrl).toBe(backend.url);
     expect((await portal.t.get(site.properties.defaultHostname, '/api/ping')).json<EchoRequest>().url).toBe(
       '/api/ping',
+    );
+  }, 60_000);
+
+  it("words a refused link's fix as the portal's own control, not a CLI command", async () => {
+    portal.expectStatus(400);
+    const site = await portal.createSite('freebie', 'Free');
+    await deployFolders(
+      portal.t.service,
+      site.properties.apiKey ?? '',
+      await writeApp({ 'index.html': '<h1>free</h1>' }),
+    );
+    const made = await portal.t.admin('PUT', `${WEB}/free-orders`, {
+      kind: 'app',
+      properties: { backendUrl: backend.url },
+    });
+    expect(made.status, made.text).toBe(201);
+    await portal.signIn('#/sites/freebie/apis');
+    await portal.page.getByRole('button', { name: 'Link a backend to Production' }).click();
+    await portal.page.getByTestId('link-type').selectOption('webapp');
+    await value(portal.page.getByTestId('link-resource')).toBe('free-orders');
+    await portal.page.getByTestId('link-submit').click();
+    await text(portal.page.getByTestId('link-message-error')).toBe(
+      "Linking a backend needs the Standard plan; 'freebie' is on Free. Change it to Standard under Overview › Hosting plan of freebie.",
     );
   }, 60_000);
 

@@ -235,6 +235,26 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
     }, 60_000);
 
+    it("words a taken domain's fix as the other site's Custom domains tab, not a CLI command", async () => {
+      portal.expectStatus(409);
+      await portal.createSite('sites-holder', 'Standard');
+      await portal.createSite('sites-taker', 'Standard');
+      const held = await portal.t.admin(
+        'PUT',
+        `${SITES_PATH}/sites-holder/customDomains/held.sites-holder.example`,
+        {
+          properties: { validationMethod: 'cname-delegation' },
+        },
+      );
+      expect(held.status, held.text).toBe(200);
+      await portal.signIn('#/sites/sites-taker/domains');
+      await portal.page.getByLabel('Domain name').fill('held.sites-holder.example');
+      await portal.page.getByTestId('domain-add').click();
+      await text(portal.page.getByTestId('domains-message-error')).toBe(
+        "The custom domain held.sites-holder.example belongs to another site, 'sites-holder'. Delete it there first, on the Custom domains tab of sites-holder.",
+      );
+    });
+
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {
       await createDeployedSite(portal.t, 'sites-auth', {
         files: { 'index.html': 'home' },
