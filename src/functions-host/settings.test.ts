@@ -1,11 +1,17 @@
 /** Settings of the worker (spec §11): local.settings.json, app-setting validation, the merged environment. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../test/helpers/functions-host.js';
 import { PorticoError } from '../shared/errors.js';
-import { buildWorkerEnv, matchReservedPrefix, readLocalSettings, validateAppSettings } from './settings.js';
+import {
+  buildWorkerEnv,
+  matchReservedPrefix,
+  readLocalSettings,
+  SETTING_NAME,
+  validateAppSettings,
+} from './settings.js';
 
 async function folderWith(settings?: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-settings-'));
@@ -142,5 +148,12 @@ describe('buildWorkerEnv', () => {
       appSettings: { A: 'app', B: 'app', C: 'app' },
     });
     expect(env).toEqual({ A: 'app', B: 'app', C: 'app' });
+  });
+});
+
+describe('SETTING_NAME', () => {
+  it('is the rule the portal setting form checks names with before Save', async () => {
+    const form = await readFile(new URL('../portal/assets/configuration.js', import.meta.url), 'utf8');
+    expect(form).toContain(`const SETTING_NAME = ${String(SETTING_NAME)};`);
   });
 });

@@ -39,7 +39,11 @@ export const RESERVED_SETTING_PREFIXES: readonly string[] = [
   'AzureWeb',
 ];
 
-const SETTING_NAME = /^[A-Za-z0-9._]+$/;
+/**
+ * The characters of an app setting name. The portal's setting form checks names with the same pattern
+ * before Save (`src/portal/assets/configuration.js`; `src/portal/handler.test.ts` keeps them equal).
+ */
+export const SETTING_NAME = /^[A-Za-z0-9._]+$/;
 
 /** `local.settings.json` `Values` as strings, with a warning for each value that was not a string. */
 export interface LocalSettings {

@@ -10,17 +10,22 @@ import {
   revalidateDomains,
   type ServedDomain,
 } from '../control-plane/index.js';
-import type { EdgeSite, EdgeStateProvider } from '../edge/index.js';
+import type { EdgeSite } from '../edge/index.js';
 import { isHttpsRequest } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
 import type { ResourceTables } from './environment-runtime.js';
+import type { SiteHosts } from './site-table.js';
 
 /** The custom domains a node serves. */
 export interface DomainTable extends ResourceTables {
   /** The `Ready` domain `hostname`, when it is one. */
   served(hostname: string): ServedDomain | undefined;
-  /** The edge's state provider, with custom domains resolved to their site's production environment. */
-  provider(table: EdgeStateProvider): EdgeStateProvider;
+  /**
+   * The edge's state provider, with custom domains resolved to their site's production environment; its
+   * `describeHost` names the site and environment a host serves the same way, so metrics, the traffic
+   * history and the access log count a custom domain's requests for that environment.
+   */
+  provider(table: SiteHosts): SiteHosts;
   /** 301 from a site's other custom domains to its default domain; true when it answered. */
   redirectToDefault(hostname: string, req: IncomingMessage, res: ServerResponse): boolean;
   /**
@@ -52,6 +57,13 @@ export function createDomainTable(control: ControlContext): DomainTable {
         table.resolveSite(host) ?? table.resolveSite(served(host)?.productionHostname),
       describeMissing: (host) =>
         table.describeMissing?.(host) ?? table.describeMissing?.(served(host)?.productionHostname),
+      describeHost: (hostname) => {
+        const production = domains.get(hostname)?.productionHostname;
+        return (
+          table.describeHost(hostname) ??
+          (production === undefined ? undefined : table.describeHost(production))
+        );
+      },
     }),
     redirectToDefault(hostname, req, res) {
       const domain = domains.get(hostname);

@@ -3,12 +3,7 @@
  * around the data-plane listener, `/healthz`, `/readyz` and `/metrics` in front of the admin listener.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import {
-  type ClientPrincipal,
-  createRequestId,
-  type EdgeStateProvider,
-  type PrincipalListener,
-} from '../edge/index.js';
+import { type ClientPrincipal, createRequestId, type PrincipalListener } from '../edge/index.js';
 import {
   type AccessLog,
   createMetrics,
@@ -31,7 +26,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { hostnameOf } from './hostname.js';
-import type { SiteTable } from './site-table.js';
+import type { SiteHosts, SiteTable } from './site-table.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -52,8 +47,11 @@ export interface NodeOperationsDeps {
   readonly logger: Logger;
   readonly storage: StorageDatabase;
   readonly table: SiteTable;
-  /** The edge's sites by Host, custom domains included (whose session cookie a request carries). */
-  readonly sites: EdgeStateProvider;
+  /**
+   * The edge's sites by Host, custom domains included: whose session cookie a request carries, and which
+   * site environment it is counted for.
+   */
+  readonly sites: SiteHosts;
   readonly gateway: GatewayRuntime;
   readonly identityHostname: string;
   /** The Redis change bus, once connected (none without `--redis-url`). */
@@ -242,7 +240,7 @@ function createClassifier(
       if (hostname === deps.identityHostname) {
         return { site: '', environment: '', kind: 'auth' };
       }
-      const names = deps.table.describeHost(hostname);
+      const names = deps.sites.describeHost(hostname);
       return { site: names?.site ?? '', environment: names?.environment ?? '', kind: kindOfPath(req.url) };
     },
     userId(req) {

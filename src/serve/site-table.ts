@@ -24,8 +24,17 @@ import {
 import { hostnameOf } from './hostname.js';
 import type { LoadedApi } from './managed-api.js';
 
+/**
+ * What resolves a request's host to the site environment it serves, for the edge and for the labels of
+ * the request in metrics, the traffic history and the access log.
+ */
+export interface SiteHosts extends EdgeStateProvider {
+  /** The site and environment names served at a host name (for metrics and the access log). */
+  describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
+}
+
 /** The host table, as the edge's state provider. */
-export interface SiteTable extends EdgeStateProvider {
+export interface SiteTable extends SiteHosts {
   /** Loads every environment (at start). */
   loadAll(): Promise<void>;
   /** Reads the change log and rebuilds what changed; resolves when done. */
@@ -40,8 +49,6 @@ export interface SiteTable extends EdgeStateProvider {
   activeApiFolders(): Set<string>;
   /** How many environments have a live deployment this node could not make ready (they answer 503). */
   unservableCount(): number;
-  /** The site and environment names served at a host name (for metrics and the access log). */
-  describeHost(hostname: string): { readonly site: string; readonly environment: string } | undefined;
   /**
    * Calls `listener` with each environment this node stops serving at every host name (the environment or
    * its site was deleted), so that what is kept per environment (metrics series) goes too; returns the

@@ -401,11 +401,39 @@ export interface ErrorDetail {
   readonly message: string;
 }
 
+/**
+ * How to fix an error, as data, for errors whose fix is an action a client offers in its own terms: the
+ * REST API sends it beside the message (`problem` and `remedy`), and the portal words it as its own
+ * controls (docs/decisions/0102-error-remedies.md). The CLI wording is {@link describeCliRemedy}.
+ */
+export type Remedy =
+  /** Move `site` to the Standard plan. */
+  | { readonly kind: 'standard-plan'; readonly site: string }
+  /** Delete the custom domain `domain` from the site `site` that holds it. */
+  | { readonly kind: 'delete-domain'; readonly site: string; readonly domain: string };
+
+/** A remedy in the CLI's words: the command that applies it. */
+export function describeCliRemedy(remedy: Remedy): string {
+  switch (remedy.kind) {
+    case 'standard-plan':
+      return `Change it with 'portico site plan ${remedy.site} standard'.`;
+    case 'delete-domain':
+      return `Delete it there first (portico domain delete --site ${remedy.site} ${remedy.domain}).`;
+  }
+}
+
 /** The one error class of Portico: a catalog code, an HTTP status and whether users may see the message. */
 export class PorticoError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
+  /**
+   * With a {@link Remedy}: what was wrong, without how to fix it. The message is this, then the remedy
+   * in the CLI's words (what REST callers and the CLI show); a client with its own controls words the
+   * remedy itself.
+   */
+  readonly problem?: string;
+  readonly remedy?: Remedy;
   /** Itemised problems (e.g. one per config error with its JSON path), shown by the REST API and the CLI. */
   readonly details?: readonly ErrorDetail[];
   /** The exit code the CLI ends with for this error (default 1), e.g. a failed `--run` command's own. */
@@ -414,9 +442,23 @@ export class PorticoError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number; details?: readonly ErrorDetail[]; exitCode?: number },
+    options?: {
+      cause?: unknown;
+      status?: number;
+      details?: readonly ErrorDetail[];
+      exitCode?: number;
+      remedy?: Remedy;
+    },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    const remedy = options?.remedy;
+    super(
+      remedy === undefined ? message : `${message} ${describeCliRemedy(remedy)}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    if (remedy !== undefined) {
+      this.problem = message;
+      this.remedy = remedy;
+    }
     this.name = 'PorticoError';
     this.code = code;
     this.status = options?.status ?? ERROR_CODES[code].status;

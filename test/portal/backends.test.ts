@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
 import { hasChromium } from '../helpers/chromium.js';
-import { count, text, usePortal, visible } from '../helpers/portal.js';
+import { count, text, usePortal, value, visible } from '../helpers/portal.js';
 import { deployFolders, PROVIDERS_PATH, SITES_PATH } from '../helpers/service.js';
 
 const WEB = `${PROVIDERS_PATH}/Microsoft.Web/sites`;
@@ -232,6 +232,66 @@ describe.skipIf(!hasChromium('Portal backend tests'))('portal: backends', () => 
     await visible(portal.page.getByTestId('webapp-table')).toBe(true);
     await count(portal.page.getByTestId('loading')).toBe(0);
     expect(await overflows()).toBe(false);
+  }, 60_000);
+
+  it('never replaces an existing app on Create: the 409 is shown and the old notice goes', async () => {
+    portal.expectStatus(409);
+    const site = await portal.createSite('legacy-linked', 'Standard');
+    await deployFolders(
+      portal.t.service,
+      site.properties.apiKey ?? '',
+      await writeApp({ 'index.html': '<h1>legacy</h1>' }),
+    );
+    const made = await portal.t.admin('PUT', `${WEB}/legacy`, {
+      kind: 'app',
+      properties: { backendUrl: backend.url },
+    });
+    expect(made.status, made.text).toBe(201);
+    expect((await link('legacy-linked', 'webapp', 'legacy')).status).toBe(200);
+
+    await portal.signIn('#/backends');
+    await portal.page.getByTestId('webapp-create-open').click();
+    await portal.page.getByTestId('webapp-name').fill('fresh');
+    await portal.page.getByTestId('webapp-backend-url').fill('http://10.0.0.9:8080');
+    await portal.page.getByTestId('webapp-create').click();
+    await text(portal.page.getByTestId('webapp-message-success')).toBe('Created the Web App fresh.');
+
+    await portal.page.getByTestId('webapp-name').fill('legacy');
+    await portal.page.getByTestId('webapp-backend-url').fill('http://10.0.0.8:8080');
+    await portal.page.getByTestId('webapp-create').click();
+    await text(portal.page.getByTestId('webapp-create-message-error')).toBe(
+      'The Web App legacy exists already and was left as it was; pick another name.',
+    );
+    // The notice of the earlier create is gone: it does not describe this refusal.
+    await count(portal.page.getByTestId('webapp-message-success')).toBe(0);
+    const stored = await portal.t.admin('GET', `${WEB}/legacy`);
+    expect(stored.json<{ properties: { backendUrl: string } }>().properties.backendUrl).toBe(backend.url);
+    expect((await portal.t.get(site.properties.defaultHostname, '/api/ping')).json<EchoRequest>().url).toBe(
+      '/api/ping',
+    );
+  }, 60_000);
+
+  it("words a refused link's fix as the portal's own control, not a CLI command", async () => {
+    portal.expectStatus(400);
+    const site = await portal.createSite('freebie', 'Free');
+    await deployFolders(
+      portal.t.service,
+      site.properties.apiKey ?? '',
+      await writeApp({ 'index.html': '<h1>free</h1>' }),
+    );
+    const made = await portal.t.admin('PUT', `${WEB}/free-orders`, {
+      kind: 'app',
+      properties: { backendUrl: backend.url },
+    });
+    expect(made.status, made.text).toBe(201);
+    await portal.signIn('#/sites/freebie/apis');
+    await portal.page.getByRole('button', { name: 'Link a backend to Production' }).click();
+    await portal.page.getByTestId('link-type').selectOption('webapp');
+    await value(portal.page.getByTestId('link-resource')).toBe('free-orders');
+    await portal.page.getByTestId('link-submit').click();
+    await text(portal.page.getByTestId('link-message-error')).toBe(
+      "Linking a backend needs the Standard plan; 'freebie' is on Free. Change it to Standard under Overview › Hosting plan of freebie.",
+    );
   }, 60_000);
 
   it('does not offer Link on an environment that runs managed functions, and says why', async () => {

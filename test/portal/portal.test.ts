@@ -221,12 +221,21 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await portal.page.getByTestId('setting-cancel').click();
     await visible(portal.page.getByTestId('settings-unsaved')).toBe(false);
 
+    // A name the server's rule refuses is refused in the form, before Save.
     await portal.page.getByTestId('settings-add').click();
-    await portal.page.getByTestId('setting-name-input').fill('MY-SETTING');
+    await portal.page.getByTestId('setting-name-input').fill('bad name!');
     await portal.page.getByTestId('setting-value-input').fill('x');
     await portal.page.getByTestId('setting-apply').click();
+    await text(portal.page.getByTestId('setting-editor-message-error')).toBe(
+      "The name 'bad name!' is invalid: names may contain only letters, digits, '.' and '_' (no spaces or '-').",
+    );
+    await visible(portal.page.getByTestId('settings-unsaved')).toBe(false);
+
+    // What only the server checks (a prefix Azure Functions reserves) is refused at Save, with its message.
+    await portal.page.getByTestId('setting-name-input').fill('WEBSITE_NODE_DEFAULT_VERSION');
+    await portal.page.getByTestId('setting-apply').click();
     await portal.page.getByTestId('settings-save').click();
-    await text(portal.page.getByTestId('settings-message-error')).toContain('MY-SETTING');
+    await text(portal.page.getByTestId('settings-message-error')).toContain('WEBSITE_');
     await visible(portal.page.getByTestId('settings-unsaved')).toBe(true);
   });
 

@@ -13,7 +13,7 @@ import { writeApp } from '../helpers/app.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
-import { count, text, usePortal, visible } from '../helpers/portal.js';
+import { count, text, usePortal, value, visible } from '../helpers/portal.js';
 import { createDeployedSite, deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const API_FIXTURE = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
@@ -108,7 +108,9 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       const www = portal.page.getByTestId('domain-row-www.sites-domains.example');
       await text(www.getByTestId('domain-status')).toBe('Ready');
       await text(www.getByTestId('domain-method')).toBe('CNAME');
-      await text(www.getByTestId('domain-certificate')).toContain('Not issued yet');
+      await text(www.getByTestId('domain-certificate')).toBe(
+        'Not issued yet: with HTTPS on, ACME is ordering it (a failed order shows its reason here)',
+      );
       const wwwRecord = portal.page.getByTestId('domain-details-www.sites-domains.example');
       await text(wwwRecord.getByTestId('record-value')).toBe(host);
       // The same domain again, in another case and with a final dot: already there, nothing changes.
@@ -177,6 +179,80 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       const left = await portal.t.admin('GET', `${SITES_PATH}/sites-domains/customDomains`);
       const names = left.json<{ value: { name: string }[] }>().value.map((d) => d.name);
       expect(names.sort()).toEqual(['old.sites-domains.example', 'sites-domains.example']);
+    });
+
+    it('sets the default domain, shows it as the Overview URL and offers the domains for invitations', async () => {
+      const host = await createDeployedSite(portal.t, 'sites-default', {
+        files: { 'index.html': '<h1>default</h1>' },
+      });
+      for (const domain of ['www.sites-default.example', 'shop.sites-default.example']) {
+        await dns.setCname(domain, host);
+        const added = await portal.t.admin('PUT', `${SITES_PATH}/sites-default/customDomains/${domain}`, {
+          properties: { validationMethod: 'cname-delegation' },
+        });
+        expect(added.json<{ properties: { status: string } }>().properties.status).toBe('Ready');
+      }
+      await portal.signIn('#/sites/sites-default/domains');
+      const www = portal.page.getByTestId('domain-row-www.sites-default.example');
+      await count(www.getByTestId('domain-default')).toBe(0);
+      await www.getByRole('button', { name: 'Set as default www.sites-default.example' }).click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'www.sites-default.example is now the default domain.',
+      );
+      await visible(www.getByTestId('domain-default')).toBe(true);
+      await count(www.getByTestId('domain-default-www.sites-default.example')).toBe(0);
+      const stored = await portal.t.admin(
+        'GET',
+        `${SITES_PATH}/sites-default/customDomains/www.sites-default.example`,
+      );
+      expect(stored.json<{ properties: { isDefault: boolean } }>().properties.isDefault).toBe(true);
+      // The other domain now redirects to the default one.
+      const redirected = await portal.t.get('shop.sites-default.example', '/');
+      expect(redirected.status).toBe(301);
+
+      await portal.page.getByRole('link', { name: 'Overview' }).click();
+      const port = portal.t.service.port;
+      await text(portal.page.getByTestId('overview-url-link')).toBe(
+        `http://www.sites-default.example:${port}`,
+      );
+      await text(portal.page.getByTestId('overview-hostname')).toBe(host);
+
+      await portal.page.getByRole('link', { name: 'Role management' }).click();
+      await portal.page.getByTestId('invite-open').click();
+      const domain = portal.page.getByTestId('invite-domain');
+      await value(domain).toBe('www.sites-default.example');
+      expect(await domain.locator('option').allTextContents()).toEqual([
+        host,
+        'shop.sites-default.example',
+        'www.sites-default.example',
+      ]);
+      await domain.selectOption('shop.sites-default.example');
+      await portal.page.getByTestId('invite-user').fill('octocat');
+      await portal.page.getByTestId('invite-roles').fill('editor');
+      await portal.page.getByTestId('invite-submit').click();
+      await value(portal.page.getByTestId('invite-url')).toMatch(
+        new RegExp(`^http://shop\\.sites-default\\.example:${port}/\\.auth/invitations/[\\w-]+$`),
+      );
+    }, 60_000);
+
+    it("words a taken domain's fix as the other site's Custom domains tab, not a CLI command", async () => {
+      portal.expectStatus(409);
+      await portal.createSite('sites-holder', 'Standard');
+      await portal.createSite('sites-taker', 'Standard');
+      const held = await portal.t.admin(
+        'PUT',
+        `${SITES_PATH}/sites-holder/customDomains/held.sites-holder.example`,
+        {
+          properties: { validationMethod: 'cname-delegation' },
+        },
+      );
+      expect(held.status, held.text).toBe(200);
+      await portal.signIn('#/sites/sites-taker/domains');
+      await portal.page.getByLabel('Domain name').fill('held.sites-holder.example');
+      await portal.page.getByTestId('domain-add').click();
+      await text(portal.page.getByTestId('domains-message-error')).toBe(
+        "The custom domain held.sites-holder.example belongs to another site, 'sites-holder'. Delete it there first, on the Custom domains tab of sites-holder.",
+      );
     });
 
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {

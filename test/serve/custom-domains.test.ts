@@ -191,7 +191,16 @@ describe('custom domains', () => {
   it('refuses a domain another site uses', async () => {
     const taken = await put('other', 'www.shop.example');
     expect(taken.status).toBe(409);
-    expect(errorOf(taken)).toMatchObject({ code: 'CONTROL_DOMAIN_IN_USE' });
+    // The holder is named, and the fix comes as data too: the portal words it as its own controls.
+    expect(taken.json()).toEqual({
+      error: {
+        code: 'CONTROL_DOMAIN_IN_USE',
+        message:
+          "The custom domain www.shop.example belongs to another site, 'shop'. Delete it there first (portico domain delete --site shop www.shop.example).",
+        problem: "The custom domain www.shop.example belongs to another site, 'shop'.",
+        remedy: { kind: 'delete-domain', site: 'shop', domain: 'www.shop.example' },
+      },
+    });
   });
 
   it("holds to the plan's limit of custom domains", async () => {

@@ -187,7 +187,15 @@ describe('portico serve: linked web apps, container apps and function apps', () 
   it('refuses the Free plan and pull-request environments, naming the rule', async () => {
     const free = await link('free', 'webapp', 'orders');
     expect(free.status).toBe(400);
-    expect(messageOf(free).message).toContain('needs the Standard plan');
+    expect(free.json()).toEqual({
+      error: {
+        code: 'CONTROL_LINK_REFUSED',
+        message:
+          "Linking a backend needs the Standard plan; 'free' is on Free. Change it with 'portico site plan free standard'.",
+        problem: "Linking a backend needs the Standard plan; 'free' is on Free.",
+        remedy: { kind: 'standard-plan', site: 'free' },
+      },
+    });
     const web = sites.get('web') as Created;
     const app = await writeApp({ 'index.html': 'pr' });
     expect((await deployFolders(t.service, web.token, app, { environment: '42' })).status).toBe(200);

@@ -3,15 +3,15 @@
  * each refused with a message that names it.
  */
 import { CONFIG_FILE_NAME, type NormalizedConfig, parseConfigText } from '../../config/index.js';
-import { PorticoError } from '../../shared/errors.js';
+import { PorticoError, type Remedy } from '../../shared/errors.js';
 import type { ControlContext } from '../context.js';
 import type { Deployment } from '../deployments.js';
 import type { Environment } from '../environments.js';
 import { PRODUCTION } from '../names.js';
 import type { Site } from '../sites.js';
 
-function refused(message: string): PorticoError {
-  return new PorticoError('CONTROL_LINK_REFUSED', message);
+function refused(message: string, remedy?: Remedy): PorticoError {
+  return new PorticoError('CONTROL_LINK_REFUSED', message, remedy === undefined ? undefined : { remedy });
 }
 
 /** Pull-request environments are named by their number (`1`, `42`) or `pr42`, as Azure names them. */
@@ -22,9 +22,10 @@ export function isPullRequestEnvironment(name: string): boolean {
 /** Standard plan only; never on a pull-request environment. */
 export function checkSiteAndEnvironment(site: Site, environment: Environment): void {
   if (site.sku !== 'Standard') {
-    throw refused(
-      `Linking a backend needs the Standard plan; '${site.name}' is on Free. Change it with 'portico site plan ${site.name} standard'.`,
-    );
+    throw refused(`Linking a backend needs the Standard plan; '${site.name}' is on Free.`, {
+      kind: 'standard-plan',
+      site: site.name,
+    });
   }
   if (isPullRequestEnvironment(environment.name)) {
     throw refused(

@@ -122,9 +122,11 @@ async function checkDomainRequest(
   // Added again without a method: checked again the way it was validated.
   const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
   if (existing !== undefined && existing.site_id !== site.id) {
+    const holder = (await findSiteNameById(ctx, existing.site_id)) ?? '<other>';
     throw new PorticoError(
       'CONTROL_DOMAIN_IN_USE',
-      `The custom domain ${name} belongs to another site. Delete it there first (portico domain delete --site <other> ${name}).`,
+      `The custom domain ${name} belongs to another site, '${holder}'.`,
+      { remedy: { kind: 'delete-domain', site: holder, domain: name } },
     );
   }
   if (existing === undefined) {
@@ -369,4 +371,10 @@ export async function listServedDomains(ctx: ControlContext): Promise<ServedDoma
       ...(defaultDomain === undefined ? {} : { defaultDomain }),
     };
   });
+}
+
+/** The name of the site with this id (the admin token sees every site, so naming it hides nothing). */
+async function findSiteNameById(ctx: ControlContext, id: string): Promise<string | undefined> {
+  const row = await ctx.db.selectFrom('sites').select('name').where('id', '=', id).executeTakeFirst();
+  return row?.name;
 }

@@ -61,7 +61,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** The one error shape: `{ error: { code, message, details? } }`; system errors are logged, not shown. */
+/**
+ * The one error shape: `{ error: { code, message, details?, problem?, remedy? } }`; system errors are
+ * logged, not shown.
+ */
 export function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
   if (res.headersSent) {
     res.destroy();
@@ -69,7 +72,10 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
   }
   if (isUserError(error)) {
     const details = error.details === undefined ? {} : { details: error.details };
-    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...details } });
+    const remedy = error.remedy === undefined ? {} : { problem: error.problem, remedy: error.remedy };
+    sendJson(res, error.status, {
+      error: { code: error.code, message: error.message, ...details, ...remedy },
+    });
     return;
   }
   // The answer's x-ms-request-id, in the log line too, so an operator finds the line a caller reports.

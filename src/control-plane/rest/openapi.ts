@@ -15,6 +15,17 @@ const ERROR_SCHEMA = {
           type: 'array',
           items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
         },
+        problem: {
+          type: 'string',
+          description: 'With remedy: the message without its how-to-fix part, for clients that word the fix',
+        },
+        remedy: {
+          type: 'object',
+          required: ['kind', 'site'],
+          description:
+            'How to fix it, as data: standard-plan (move site to Standard) or delete-domain (delete domain from site)',
+          properties: { kind: { type: 'string' }, site: { type: 'string' }, domain: { type: 'string' } },
+        },
       },
     },
   },

@@ -168,13 +168,34 @@ async function readBody(response) {
 function toApiError(response, body) {
   const error = body?.error;
   if (error !== null && typeof error === 'object' && typeof error.message === 'string') {
-    return new ApiError(response.status, String(error.code ?? ''), error.message, error.details ?? []);
+    const remedy = typeof error.problem === 'string' ? describeRemedy(error.remedy) : undefined;
+    const message = remedy === undefined ? error.message : `${error.problem} ${remedy}`;
+    return new ApiError(response.status, String(error.code ?? ''), message, error.details ?? []);
   }
   return new ApiError(
     response.status,
     'HTTP',
     `The server answered ${response.status} ${response.statusText || ''}`.trim(),
   );
+}
+
+/**
+ * An error's remedy (`src/shared/errors.ts` `Remedy`) in the portal's words: where its controls do it,
+ * in place of the CLI command the message names. Undefined for a kind this portal does not know (the
+ * API's message, with the command, is shown then).
+ * @param {any} remedy
+ * @returns {string | undefined}
+ */
+function describeRemedy(remedy) {
+  const site = String(remedy?.site ?? '');
+  switch (remedy?.kind) {
+    case 'standard-plan':
+      return `Change it to Standard under Overview › Hosting plan of ${site}.`;
+    case 'delete-domain':
+      return `Delete it there first, on the Custom domains tab of ${site}.`;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -251,7 +272,7 @@ export const api = {
   listUsers: async (name) => (await call('POST', `${sitePath(name)}/authproviders/all/listUsers`)).value,
   /**
    * @param {string} name
-   * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number }} properties
+   * @param {{ provider: string, userDetails: string, roles: string, numHoursToExpiration: number, domain?: string }} properties `domain`: where the link opens (default: the generated host name)
    * @returns {Promise<{ invitationUrl: string, expiresOn: string }>}
    */
   createInvitation: async (name, properties) =>

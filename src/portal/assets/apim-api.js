@@ -242,17 +242,34 @@ export const apps = {
   /** @param {string} type @returns {Promise<any[]>} the apps of that type */
   list: (type) => api.listBackends(type),
   /**
-   * Creates an app; a function app's content is uploaded afterwards (`function-upload.js`).
+   * Creates an app, refusing one that exists (`If-None-Match: *`), as `portico webapp create` does without
+   * `--replace`: Create never replaces an app, which a site may be linked to. A function app's content is
+   * uploaded afterwards (`function-upload.js`).
    * @param {string} type @param {string} name @param {Record<string, unknown>} properties
+   * @param {string} label how the portal names the kind, e.g. `Web App`
    */
-  create: (type, name, properties) =>
-    call('PUT', backendResourceId(type, name), {
-      body: {
-        location: 'portico',
-        ...(type === 'containerapp' ? {} : { kind: type === 'functionapp' ? 'functionapp' : 'app' }),
-        properties,
-      },
-    }),
+  create: async (type, name, properties, label) => {
+    try {
+      return await call('PUT', backendResourceId(type, name), {
+        body: {
+          location: 'portico',
+          ...(type === 'containerapp' ? {} : { kind: type === 'functionapp' ? 'functionapp' : 'app' }),
+          properties,
+        },
+        headers: { 'if-none-match': '*' },
+      });
+    } catch (error) {
+      // The API's message speaks of If-None-Match; the portal's user picked a name in a form.
+      if (error instanceof ApiError && error.code === 'CONTROL_ENTITY_EXISTS') {
+        throw new ApiError(
+          error.status,
+          error.code,
+          `The ${label} ${name} exists already and was left as it was; pick another name.`,
+        );
+      }
+      throw error;
+    }
+  },
   /** @param {string} type @param {string} name */
   remove: (type, name) => call('DELETE', backendResourceId(type, name)),
 };

@@ -177,10 +177,17 @@ function createForm(section) {
     h('div', { class: 'actions' }, submit),
   );
   handleSubmit(form, submit, messages, async () => {
+    // The section's notice of an earlier create or delete no longer describes what is happening.
+    section.messages.clear();
     const appName = name.value.trim();
     // Read the files first, so a wrong folder or zip creates nothing.
     const files = await source.files();
-    await apps.create(type, appName, { ...source.properties(), publicNetworkAccess: access.value });
+    await apps.create(
+      type,
+      appName,
+      { ...source.properties(), publicNetworkAccess: access.value },
+      section.kind.label,
+    );
     if (files !== undefined) {
       await uploadFunctionContent(appName, files, (text) => messages.show(text, 'success'));
     }

@@ -206,10 +206,14 @@ function settingRow(name, state, actions) {
   );
 }
 
+/** The server's rule for setting names (`SETTING_NAME` in src/functions-host/settings.ts). */
+const SETTING_NAME = /^[A-Za-z0-9._]+$/;
+
 /**
  * The add/edit form of one setting; `onApply(name, value, previousName)` changes the local set. A name
  * another setting has (`taken`, compared without case, as Azure compares setting names) is refused in
- * the form: adding it would replace that setting without a word.
+ * the form: adding it would replace that setting without a word. So is a name the server refuses, at
+ * once rather than at Save.
  * @param {(name: string, previous: string | undefined) => string | undefined} taken
  * @param {(name: string, value: string, previous: string | undefined) => void} onApply
  */
@@ -249,6 +253,13 @@ function createRowEditor(taken, onApply) {
     event.preventDefault();
     const trimmed = name.value.trim();
     if (trimmed === '') {
+      return;
+    }
+    if (!SETTING_NAME.test(trimmed)) {
+      problem.show(
+        `The name '${trimmed}' is invalid: names may contain only letters, digits, '.' and '_' (no spaces or '-').`,
+      );
+      name.focus();
       return;
     }
     const other = taken(trimmed, previous);

@@ -2,8 +2,8 @@
 /**
  * Custom domains of a site, as Azure's "Custom domains" blade: each domain with its status (Validating,
  * Ready, Failed and the reason), the validation method, the DNS record to set (the TXT token for
- * dns-txt-token) and the certificate's state; Add (domain name, then CNAME or TXT validation), Validate
- * again, and Delete after a confirmation.
+ * dns-txt-token) and the certificate's state; Add (domain name, then CNAME or TXT validation), Set as
+ * default, Validate again, and Delete after a confirmation.
  */
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, field, h, handleSubmit, messageOf, replace, time } from './dom.js';
@@ -44,7 +44,7 @@ export async function renderDomains(body, view) {
       h('h2', { id: 'domains-title', text: 'Custom domains' }),
       h('p', {
         class: 'hint',
-        text: `A Ready domain serves the production environment. Validation looks up the DNS record shown for each domain; the CNAME target is ${String(view.site.properties?.defaultHostname ?? '')}.`,
+        text: `A Ready domain serves the production environment; the site's other domains redirect to its default domain, which the Overview shows as its URL. Validation looks up the DNS record shown for each domain; the CNAME target is ${String(view.site.properties?.defaultHostname ?? '')}.`,
       }),
       addForm(view, actions),
       messages.element,
@@ -151,7 +151,8 @@ function domainRow(view, domain, actions) {
     h('td', { testid: 'domain-certificate' }, certificateState(p)),
     h(
       'td',
-      { class: 'row-actions' },
+      { class: 'row-actions wrap-actions' },
+      p.isDefault === true ? null : defaultButton(view, name, p.validationMethod, actions),
       validateButton(view, name, p.validationMethod, actions),
       deleteButton(view, name, actions),
     ),
@@ -172,7 +173,11 @@ function certificateState(p) {
   }
   return h('span', {
     class: 'muted',
-    text: p.status === 'Ready' ? 'Not issued yet (ordered by ACME when HTTPS is on)' : 'After validation',
+    // The portal cannot tell whether the server has HTTPS (and so ACME) on: the words hold either way.
+    text:
+      p.status === 'Ready'
+        ? 'Not issued yet: with HTTPS on, ACME is ordering it (a failed order shows its reason here)'
+        : 'After validation',
   });
 }
 
@@ -252,6 +257,38 @@ function validateButton(view, name, method, actions) {
     }
   });
   return validate;
+}
+
+/**
+ * "Set as default": the site's other custom domains redirect to this one once it is Ready, and the
+ * Overview shows its URL.
+ * @param {import('./site.js').SiteView} view
+ * @param {string} name
+ * @param {'cname-delegation' | 'dns-txt-token'} method
+ * @param {Actions} actions
+ */
+function defaultButton(view, name, method, actions) {
+  const choose = button('Set as default', `domain-default-${name}`, {
+    small: true,
+    'aria-label': `Set as default ${name}`,
+  });
+  choose.addEventListener('click', async () => {
+    choose.disabled = true;
+    actions.messages.clear();
+    try {
+      const chosen = await siteApi.setDefaultCustomDomain(view.site.name, name, method);
+      const status = String(chosen.properties?.status ?? '');
+      await actions.refresh(
+        status === 'Ready'
+          ? `${name} is now the default domain.`
+          : `${name} is now the default domain; the others redirect to it once it is Ready (${status}).`,
+      );
+    } catch (error) {
+      choose.disabled = false;
+      actions.messages.show(messageOf(error));
+    }
+  });
+  return choose;
 }
 
 /**

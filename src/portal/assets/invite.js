@@ -1,16 +1,20 @@
 // @ts-check
 /**
- * Role management › Invite, as in Azure: provider, invitee, roles and expiry (1–168 hours); the answer's
- * invitation link is shown with a Copy button.
+ * Role management › Invite, as in Azure: provider, domain (the generated host name or a Ready custom
+ * domain), invitee, roles and expiry (1–168 hours); the answer's invitation link is shown with a Copy
+ * button.
  */
 import { api, INVITATION_PROVIDERS } from './api.js';
 import { button, copyValue, createMessageArea, field, h, handleSubmit, replace, time } from './dom.js';
+import { resolveSiteHosts } from './site-api.js';
 
 /**
- * The Invite form (Azure's "Invite" blade): provider, invitee, roles and expiry; shows the link.
- * @param {string} siteName
+ * The Invite form (Azure's "Invite" blade): provider, domain, invitee, roles and expiry; shows the link.
+ * @param {any} site the site resource
  */
-export function inviteForm(siteName) {
+export function inviteForm(site) {
+  const siteName = String(site.name);
+  const domain = domainChoice(site);
   // A known provider from the list, or the name of one of the site's custom OpenID Connect providers.
   const provider = h('input', {
     type: 'text',
@@ -61,6 +65,11 @@ export function inviteForm(siteName) {
       { class: 'field-row' },
       field('Authorization provider', provider, 'github, aad, … or a custom provider name.'),
       providerNames,
+      field('Domain', domain, 'Where the link opens: the generated host name or a Ready custom domain.'),
+    ),
+    h(
+      'div',
+      { class: 'field-row' },
       field('Invitee details', user, 'GitHub, Twitter… user name, or e-mail for aad.'),
     ),
     h(
@@ -80,6 +89,7 @@ export function inviteForm(siteName) {
       userDetails: user.value.trim(),
       roles: roles.value.trim(),
       numHoursToExpiration: Number(hours.value),
+      domain: domain.value,
     });
     replace(result, invitationLink(invitation, messages.show));
     result.hidden = false;
@@ -108,4 +118,26 @@ function invitationLink(invitation, report) {
     h('p', { class: 'hint' }, 'Expires ', time(invitation.expiresOn), '.'),
     h('div', { class: 'actions' }, copy),
   );
+}
+
+/**
+ * The domain the link opens on: the generated host name at once, then the Ready custom domains, the
+ * default one chosen (as Azure's Invite form offers the site's domains).
+ * @param {any} site
+ */
+function domainChoice(site) {
+  const generated = String(site.properties?.defaultHostname ?? '');
+  const choice = h('select', { testid: 'invite-domain' }, h('option', { value: generated, text: generated }));
+  void resolveSiteHosts(site)
+    .then(({ hosts, preferred }) => {
+      replace(
+        choice,
+        hosts.map((host) => h('option', { value: host, text: host })),
+      );
+      choice.value = preferred;
+    })
+    .catch(() => {
+      // The generated host name stays the one choice; the Custom domains tab shows the error of this call.
+    });
+  return choice;
 }

@@ -18,6 +18,7 @@ import {
   time,
 } from './dom.js';
 import { planChoice, readPlan, selectPlan } from './plan.js';
+import { resolveSiteHosts } from './site-api.js';
 
 /**
  * @param {HTMLElement} body
@@ -60,22 +61,27 @@ export async function renderOverview(body, view) {
     tokenSection(view),
     deleteSection(view),
   );
-  await linkProductionUrl(site.name, url);
+  await linkProductionUrl(site, url);
 }
 
 /**
  * Builds carry the public URL of their host (the data plane's scheme and port); the site resource only
- * its host name, so the production build's URL becomes the link.
- * @param {string} name
+ * its host name, so the production build's URL becomes the link: at the site's Ready default custom
+ * domain when it has one (as Azure's Overview shows it), which the same listener serves.
+ * @param {any} site
  * @param {HTMLElement} cell
  */
-async function linkProductionUrl(name, cell) {
+async function linkProductionUrl(site, cell) {
   try {
-    const builds = await api.listBuilds(name);
+    const [builds, { preferred }] = await Promise.all([api.listBuilds(site.name), resolveSiteHosts(site)]);
     const production = builds.find((/** @type {any} */ b) => b.name === 'default');
     const href = String(production?.properties?.url ?? '');
     if (/^https?:\/\//.test(href)) {
-      replace(cell, externalLink(href, 'overview-url-link'));
+      const { protocol, port, origin } = new URL(href);
+      const at = `${protocol}//${preferred}${port === '' ? '' : `:${port}`}${href.slice(origin.length)}`;
+      replace(cell, externalLink(at, 'overview-url-link'));
+    } else {
+      cell.textContent = preferred;
     }
   } catch {
     // The host name stays as text; the Environments tab shows the error of this call.

@@ -36,7 +36,7 @@ export async function renderRoles(body, view) {
       empty: 'No users with custom roles yet. Invited users appear here once they accept their invitation.',
     },
   });
-  const invite = inviteForm(siteName);
+  const invite = inviteForm(view.site);
   // Opening the form moves focus to its first field (the provider), as every other toggled form does.
   const open = toggleButton('Invite', 'invite-open', invite);
   replace(

@@ -21,6 +21,14 @@ export const siteApi = {
    */
   putCustomDomain: (name, domainName, validationMethod) =>
     call('PUT', domain(name, domainName), { body: { properties: { validationMethod } } }),
+  /**
+   * Makes a custom domain the site's default (`isDefault`, as `portico domain add --default`): the site's
+   * other domains redirect to it once it is Ready. The PUT checks the domain again, the way it was
+   * validated.
+   * @param {string} name @param {string} domainName @param {'cname-delegation' | 'dns-txt-token'} validationMethod
+   */
+  setDefaultCustomDomain: (name, domainName, validationMethod) =>
+    call('PUT', domain(name, domainName), { body: { properties: { validationMethod, isDefault: true } } }),
   /** @param {string} name @param {string} domainName */
   deleteCustomDomain: (name, domainName) => call('DELETE', domain(name, domainName)),
   /** @param {string} name @param {string} buildName @returns {Promise<any[]>} */
@@ -30,3 +38,22 @@ export const siteApi = {
   listIdentityProviders: async (name, buildName) =>
     (await call('GET', `${site(name)}/builds/${encodeURIComponent(buildName)}/identityProviders`)).value,
 };
+
+/**
+ * The host names a site's production answers visitors at: its generated host name, then its Ready
+ * custom domains; `preferred` is the Ready default domain, else the generated host name (what Azure's
+ * Overview shows as the URL, and its Invite form offers first).
+ * @param {any} site the site resource
+ * @returns {Promise<{ hosts: string[], preferred: string }>}
+ */
+export async function resolveSiteHosts(site) {
+  const generated = String(site.properties?.defaultHostname ?? '');
+  const ready = (await siteApi.listCustomDomains(String(site.name))).filter(
+    (/** @type {any} */ d) => d.properties?.status === 'Ready',
+  );
+  const preferred = ready.find((/** @type {any} */ d) => d.properties?.isDefault === true);
+  return {
+    hosts: [generated, ...ready.map((/** @type {any} */ d) => String(d.name))],
+    preferred: preferred === undefined ? generated : String(preferred.name),
+  };
+}
