@@ -18,11 +18,8 @@ describe('installStartupNotes', () => {
     expect(installStartupNotes({ npm_config_cafile: '/tmp/corp-ca.pem' }, false)).toEqual([]);
   });
 
-  it('says NODE_EXTRA_CA_CERTS does not reach npm, and what does', () => {
-    const [note] = installStartupNotes({ NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem' }, true);
-    expect(note).toMatch(
-      /^NODE_EXTRA_CA_CERTS=\/etc\/ssl\/corp\.pem does not reach npm: .* Set npm_config_cafile/,
-    );
+  it('has nothing to say of NODE_EXTRA_CA_CERTS, which installs trust as the server does', () => {
+    expect(installStartupNotes({ NODE_EXTRA_CA_CERTS: '/opt/corp.pem' }, true)).toEqual([]);
   });
 
   it('says the guard still refuses loopback when the no-proxy list names it', () => {

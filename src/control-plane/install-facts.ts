@@ -65,11 +65,6 @@ export function installStartupNotes(env: NodeJS.ProcessEnv, sandboxed: boolean):
       `npm_config_cafile=${cafile} is outside the folders npm sees in the functions sandbox (${SANDBOX_CA_FOLDERS.join(', ')}): npm installs of deployed APIs cannot read it and will not trust that CA. Put the file under one of them (e.g. /usr/local/share/ca-certificates/corp-ca.pem) and set npm_config_cafile to that path.`,
     );
   }
-  if (cafile === undefined && settings.NODE_EXTRA_CA_CERTS !== undefined) {
-    notes.push(
-      `NODE_EXTRA_CA_CERTS=${settings.NODE_EXTRA_CA_CERTS} does not reach npm: installs of deployed APIs will not trust that CA. Set npm_config_cafile to a PEM file holding it and the public CAs (npm then trusts only that file's CAs; e.g. a copy of /etc/ssl/certs/ca-certificates.crt with it added, under ${SANDBOX_CA_FOLDERS.join(', ')}).`,
-    );
-  }
   const timeout = env[INSTALL_TIMEOUT_ENV];
   if (timeout !== undefined && readTimeout(timeout) === undefined) {
     notes.push(

@@ -27,6 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
+import { rootCertificates } from 'node:tls';
 import npa from 'npm-package-arg';
 import type { ConfineProgram, ProgramRun } from '../shared/confine.js';
 import { PorticoError } from '../shared/errors.js';
@@ -60,6 +61,8 @@ const MAX_LOG_CHARS = 64 * 1024;
 const NODE_OPTIONS = '--no-deprecation';
 /** npm's global config file in npm's home: empty (a system-wide npmrc is not the project's business). */
 const GLOBAL_CONFIG = 'global-npmrc';
+/** npm's `cafile` in its home when the operator added CAs with NODE_EXTRA_CA_CERTS. */
+const TRUSTED_CAS_FILE = 'trusted-cas.pem';
 
 /** Files npm reads to decide what it installs, in the API folder; all of them key a remembered install. */
 const DECIDING_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'] as const;
@@ -205,7 +208,9 @@ export async function installDependencies(
   const guard = chained ? await startInstallGuard(operatorHosts(operator), upstream) : undefined;
   const settings = guard === undefined ? withoutNoProxy(operator) : withoutProxySettings(operator);
   const env = { ...npmEnvironment(home), ...(guard === undefined ? {} : proxyEnvironment(guard.url)) };
-  await writeFile(join(home, '.npmrc'), userConfigOf(settings), { mode: 0o600 });
+  const extraCa = operator.npm_config_cafile === undefined ? await writeTrustedCas(home) : undefined;
+  const userConfig = extraCa === undefined ? settings : { ...settings, npm_config_cafile: extraCa };
+  await writeFile(join(home, '.npmrc'), userConfigOf(userConfig), { mode: 0o600 });
   await writeFile(join(home, GLOBAL_CONFIG), '', { mode: 0o600 });
   const projectFile = join(apiDir, '.npmrc');
   const npmrc = await readFile(projectFile, 'utf8').catch(() => undefined);
@@ -518,6 +523,28 @@ function proxyEnvironment(url: string): Record<string, string> {
     GIT_CONFIG_KEY_0: 'protocol.git.allow',
     GIT_CONFIG_VALUE_0: 'never',
   };
+}
+
+/**
+ * The CAs the server trusts, Node's own and those the operator added with NODE_EXTRA_CA_CERTS (a
+ * TLS-inspecting proxy's, a private registry's), as a file in npm's home for its `cafile`: npm then trusts
+ * what the server does, wherever the operator's file is (the functions sandbox shows npm its home, not
+ * /opt or /tmp), and Node in the sandbox may not read NODE_EXTRA_CA_CERTS itself. Undefined when the
+ * operator added none or the file cannot be read (Node warned of that at the server's start).
+ */
+async function writeTrustedCas(home: string): Promise<string | undefined> {
+  const source = process.env.NODE_EXTRA_CA_CERTS;
+  if (source === undefined || source === '') {
+    return undefined;
+  }
+  const pem = await readFile(source, 'utf8').catch(() => undefined);
+  if (pem === undefined || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+    return undefined;
+  }
+  const file = join(home, TRUSTED_CAS_FILE);
+  // Certificates are public; npm may run as another user in the sandbox.
+  await writeFile(file, `${[...rootCertificates, pem.trim()].join('\n')}\n`, { mode: 0o644 });
+  return file;
 }
 
 /** The deployment log's lines about what the guard refused. */

@@ -197,7 +197,7 @@ describe('describeInstallFailure', () => {
       const message = describeInstallFailure('failed (exit code 1)', `npm error code ${code}`);
       expect(message).toContain(`TLS certificate (${code})`);
       expect(message).toContain('npm_config_cafile=<PEM file>');
-      expect(message).toContain('NODE_EXTRA_CA_CERTS does not reach');
+      expect(message).toContain('NODE_EXTRA_CA_CERTS=<PEM file>, which npm trusts as the server does');
     }
   });
 });

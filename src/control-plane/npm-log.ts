@@ -197,7 +197,7 @@ export const SANDBOX_CA_FOLDERS = ['/etc/ssl', '/etc/pki', '/etc/ca-certificates
 export function certificateHint(code: string, cafile: InstallFacts['cafile']): string {
   const what = `The server's npm does not trust the registry's TLS certificate (${code}): a proxy that inspects TLS, or a registry with a private CA.`;
   if (cafile === undefined) {
-    return `${what} The operator of portico serve gives npm that CA's certificate with npm_config_cafile=<PEM file> in serve's environment (under ${SANDBOX_CA_FOLDERS.join(', ')}, which npm also sees in the functions sandbox); NODE_EXTRA_CA_CERTS does not reach the server's npm. A project may instead set ca= (the PEM text) for its registry in the API's .npmrc.`;
+    return `${what} The operator of portico serve gives npm that CA's certificate with npm_config_cafile=<PEM file> in serve's environment (under ${SANDBOX_CA_FOLDERS.join(', ')}, which npm also sees in the functions sandbox); or with NODE_EXTRA_CA_CERTS=<PEM file>, which npm trusts as the server does. A project may instead set ca= (the PEM text) for its registry in the API's .npmrc.`;
   }
   if (!cafile.visible) {
     return `${what} portico serve's npm_config_cafile=${cafile.path} is outside the folders npm sees in the functions sandbox, so npm cannot read it: the operator moves the file under ${SANDBOX_CA_FOLDERS.join(', ')} (e.g. /usr/local/share/ca-certificates/) and sets npm_config_cafile to its new path.`;

@@ -7,7 +7,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect, type Socket } from 'node:net';
@@ -26,6 +26,14 @@ import {
   startTestService,
   type TestService,
 } from '../helpers/service.js';
+
+function restoreVariable(name: string, value: string | undefined): void {
+  if (value === undefined) {
+    delete process.env[name];
+  } else {
+    process.env[name] = value;
+  }
+}
 
 const API_DIR = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
 /** A name only the operator's proxy knows (the server's DNS does not): corporate DNS behind a proxy. */
@@ -335,6 +343,41 @@ describe('npm installs of deployed APIs on the operator’s network', () => {
         /npm install for site 'netdeps', environment 'production', deployment \S+ failed: npm does not trust the registry's TLS certificate \(SELF_SIGNED_CERT_IN_CHAIN\)/,
       );
     } finally {
+      await new Promise((resolve) => secure.close(resolve));
+    }
+  }, 120_000);
+
+  /** @see the QA finding: an operator behind a TLS-inspecting proxy trusts its CA with NODE_EXTRA_CA_CERTS. */
+  it('installs from a registry whose CA only the operator’s NODE_EXTRA_CA_CERTS names, wherever that file is', async () => {
+    const ca = await createTestCa();
+    const leaf = await ca.issue(['localhost']);
+    const secure = createHttpsServer(
+      { cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key },
+      registryHandler(packages, 'https'),
+    );
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    // Outside every folder the functions sandbox shows npm.
+    const caDir = await mkdtemp(join(tmpdir(), 'portico-operator-ca-'));
+    const caFile = join(caDir, 'corp-ca.pem');
+    await writeFile(caFile, ca.cert);
+    // npm_config_cafile, when the machine sets one, would make npm trust only that file's CAs.
+    const before = { extra: process.env.NODE_EXTRA_CA_CERTS, cafile: process.env.npm_config_cafile };
+    process.env.NODE_EXTRA_CA_CERTS = caFile;
+    delete process.env.npm_config_cafile;
+    try {
+      const { port } = secure.address() as AddressInfo;
+      process.env.PORTICO_NPM_ALLOWED_HOSTS = `localhost:${port}`;
+      const deployed = await deploy(
+        await apiVariant(
+          { dependencies: { '@corp/tiny': '1.0.0' } },
+          { '.npmrc': `@corp:registry=https://localhost:${port}/\nfetch-retries=0\n` },
+        ),
+      );
+      expect(deployed.status, deployed.text).toBe(200);
+    } finally {
+      restoreVariable('NODE_EXTRA_CA_CERTS', before.extra);
+      restoreVariable('npm_config_cafile', before.cafile);
+      await rm(caDir, { recursive: true, force: true });
       await new Promise((resolve) => secure.close(resolve));
     }
   }, 120_000);
