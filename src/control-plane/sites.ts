@@ -165,11 +165,13 @@ export async function deleteSite(ctx: ControlContext, name: string): Promise<voi
     if (names.length > 0) {
       await trx.deleteFrom('certificates').where('hostname', 'in', names).execute();
     }
-    // Environments, deployments, settings, users, invitations and domains go with it (ON DELETE CASCADE);
-    // the sign-in records (provider accounts with their e-mail or name, epochs) have no foreign key.
-    await trx.deleteFrom('identity_subjects').where('site_id', '=', site.id).execute();
-    await trx.deleteFrom('identity_epochs').where('site_id', '=', site.id).execute();
+    // Environments, deployments, settings, users, invitations and domains go with it (ON DELETE CASCADE).
     await trx.deleteFrom('sites').where('id', '=', site.id).execute();
+    // The sign-in records (provider accounts with their e-mail or name, epochs) have no foreign key: this
+    // site's go, and any a node of an older version left when it deleted a site during a rolling upgrade.
+    for (const table of ['identity_subjects', 'identity_epochs'] as const) {
+      await trx.deleteFrom(table).where('site_id', 'not in', trx.selectFrom('sites').select('id')).execute();
+    }
   });
   for (const { hostname } of hosts) {
     await recordChange(ctx, hostname);

@@ -199,7 +199,13 @@ describe.each(testDatabases())('sign-in records of a deleted site on $name', (da
       }
       expect(await count(storage.db, 'identity_subjects', gone)).toBe(1);
       expect(await count(storage.db, 'identity_epochs', gone)).toBe(1);
+      // What a node of an older version leaves when it deletes a site during a rolling upgrade.
+      await storage.db
+        .insertInto('identity_epochs')
+        .values({ site_id: 'deleted-by-an-old-node', identity: identityKey('github', 'x'), epoch: 1 })
+        .execute();
       await deleteSite(ctx, 'gone');
+      expect(await count(storage.db, 'identity_epochs', 'deleted-by-an-old-node')).toBe(0);
       expect(await count(storage.db, 'identity_subjects', gone)).toBe(0);
       expect(await count(storage.db, 'identity_epochs', gone)).toBe(0);
       expect(await count(storage.db, 'identity_subjects', kept)).toBe(1);
