@@ -14,11 +14,15 @@ describe('findHttpUrlProblem', () => {
     ['ftp://host', 'it does not start with http:// or https:// and a host'],
     [
       'http://ci:ab%zz@127.0.0.1:1',
-      'a % in its user name or password that does not begin an escape such as %2F must be written %25',
+      'a % in its user name or password must begin an escape of UTF-8 text, such as %2F or %C3%A9; write a % itself as %25',
+    ],
+    [
+      'http://ci:ab%E2@127.0.0.1:1',
+      'a % in its user name or password must begin an escape of UTF-8 text, such as %2F or %C3%A9; write a % itself as %25',
     ],
     [
       'http://ci:ab%@127.0.0.1:1',
-      'a % in its user name or password that does not begin an escape such as %2F must be written %25',
+      'a % in its user name or password must begin an escape of UTF-8 text, such as %2F or %C3%A9; write a % itself as %25',
     ],
   ])('%s: %s', (url, problem) => {
     expect(findHttpUrlProblem(url)).toBe(problem);

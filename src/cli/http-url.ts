@@ -28,7 +28,7 @@ export function findHttpUrlProblem(value: string): string | undefined {
 }
 
 const BARE_PERCENT_PROBLEM =
-  'a % in its user name or password that does not begin an escape such as %2F must be written %25';
+  'a % in its user name or password must begin an escape of UTF-8 text, such as %2F or %C3%A9; write a % itself as %25';
 
 /**
  * Whether the user name or password holds a `%` that begins no `%XX` escape (`ab%zz`, `ab%`): the URL

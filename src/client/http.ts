@@ -91,7 +91,7 @@ function requestUrl(address: string, path: string, base: string): URL {
   } catch (cause) {
     throw new PorticoError(
       'CLIENT_URL_INVALID',
-      `The server URL ${base} is malformed${cause instanceof URIError ? ' (a % in its user name or password that does not begin an escape such as %2F must be written %25)' : ''}; give the admin address of portico serve as http(s)://[user:password@]host[:port], e.g. http://127.0.0.1:4281.`,
+      `The server URL ${base} is malformed${cause instanceof URIError ? ' (a % in its user name or password must begin an escape of UTF-8 text, such as %2F or %C3%A9; write a % itself as %25)' : ''}; give the admin address of portico serve as http(s)://[user:password@]host[:port], e.g. http://127.0.0.1:4281.`,
       { cause },
     );
   }
