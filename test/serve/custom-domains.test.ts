@@ -208,8 +208,14 @@ describe('custom domains', () => {
     expect((await put('free', 'b.free.example')).status).toBe(200);
     const third = await put('free', 'c.free.example');
     expect(third.status).toBe(400);
-    expect(errorOf(third)).toMatchObject({ code: 'CONTROL_DOMAIN_LIMIT' });
-    expect(errorOf(third).message).toContain('Free plan allows 2');
+    expect(errorOf(third)).toEqual({
+      code: 'CONTROL_DOMAIN_LIMIT',
+      message:
+        "The Free plan allows 2 custom domains per site and 'free' has them all. Delete one, or move the site to the Standard plan. Change it with 'portico site plan free standard'.",
+      problem:
+        "The Free plan allows 2 custom domains per site and 'free' has them all. Delete one, or move the site to the Standard plan.",
+      remedy: { kind: 'standard-plan', site: 'free' },
+    });
   });
 
   it('redirects the other custom domains to the default domain', async () => {

@@ -204,10 +204,12 @@ async function checkLimit(ctx: ControlContext, site: Site): Promise<void> {
     .executeTakeFirst();
   const limit = DOMAIN_LIMITS[site.sku];
   if (Number(row?.count ?? 0) >= limit) {
-    throw new PorticoError(
-      'CONTROL_DOMAIN_LIMIT',
-      `The ${site.sku} plan allows ${limit} custom domains per site and '${site.name}' has them all. Delete one${site.sku === 'Free' ? ', or move the site to Standard (portico site plan <name> standard)' : ''}.`,
-    );
+    const problem = `The ${site.sku} plan allows ${limit} custom domains per site and '${site.name}' has them all. Delete one`;
+    throw site.sku === 'Free'
+      ? new PorticoError('CONTROL_DOMAIN_LIMIT', `${problem}, or move the site to the Standard plan.`, {
+          remedy: { kind: 'standard-plan', site: site.name },
+        })
+      : new PorticoError('CONTROL_DOMAIN_LIMIT', `${problem}.`);
   }
 }
 
