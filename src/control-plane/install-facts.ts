@@ -56,7 +56,7 @@ export function installStartupNotes(env: NodeJS.ProcessEnv, sandboxed: boolean):
   );
   if (proxy !== undefined && canChainTo(proxy) && loopbackNames.length > 0) {
     notes.push(
-      `Your no-proxy list names ${loopbackNames.join(', ')}: npm installs of deployed APIs reach the hosts it names directly, but never the server's loopback or link-local addresses, which a tenant's .npmrc could name. A registry of yours there goes in ${ALLOWED_HOSTS_ENV}=host:port (docs/security.md).`,
+      `Your no-proxy list names ${loopbackNames.join(', ')}: npm installs of deployed APIs reach the hosts it names directly, but never the server's own, loopback, link-local or private addresses, which a tenant's .npmrc could name. A registry of yours there goes in ${ALLOWED_HOSTS_ENV}=host:port (docs/security.md).`,
     );
   }
   const cafile = settings.npm_config_cafile ?? settings.NPM_CONFIG_CAFILE;

@@ -52,6 +52,40 @@ describe('install guard', () => {
     }
   });
 
+  /** @see decision 0104: in a multi-node setup the database and Redis sit on a private network. */
+  it('refuses private, unique-local and documentation addresses a tenant names, telling the operator how to allow one', async () => {
+    const guard = await startInstallGuard(new Set());
+    try {
+      for (const host of [
+        '10.255.255.7',
+        '172.16.0.7',
+        '192.168.0.7',
+        '100.64.0.7',
+        '[fd00::7]',
+        '203.0.113.7',
+      ]) {
+        expect(await getThrough(guard.url, `http://${host}:6379/x`), host).toBe(403);
+      }
+      expect(guard.refused).toEqual([
+        '10.255.255.7:6379 is 10.255.255.7, a private address',
+        '172.16.0.7:6379 is 172.16.0.7, a private address',
+        '192.168.0.7:6379 is 192.168.0.7, a private address',
+        '100.64.0.7:6379 is 100.64.0.7, a private address',
+        '[fd00::7]:6379 is fd00::7, a unique-local address (a private network)',
+        '203.0.113.7:6379 is 203.0.113.7, a documentation address (never on the public internet)',
+      ]);
+    } finally {
+      await guard.close();
+    }
+  });
+
+  it("counts npm's default registry as the operator's when they set no registry", () => {
+    expect([...operatorHosts({}, {})]).toEqual(['registry.npmjs.org:443']);
+    expect([...operatorHosts({ npm_config_registry: 'https://mirror.example/' }, {})]).toEqual([
+      'mirror.example:443',
+    ]);
+  });
+
   it('reads the allowed hosts as a URL does: an IP address and an IPv6 one in brackets', () => {
     const allowed = operatorHosts(
       { npm_config_registry: 'https://[::1]/' },

@@ -6,8 +6,10 @@
  * own loopback services or the cloud's metadata service (169.254.169.254) through the deploy log.
  *
  * So npm goes through this proxy (decision 0074): it resolves each host itself, refuses one that resolves
- * to a loopback, link-local or unspecified address (in any IPv6 spelling: `shared/address-ranges.ts`), and connects to the very address it checked. The
- * operator's own registries (and the hosts in `PORTICO_NPM_ALLOWED_HOSTS`) stay reachable wherever they
+ * to an address that is not public (loopback, link-local, the server's own, private networks and the rest
+ * of `shared/address-ranges.ts`, in any IPv6 spelling; decision 0104: a multi-node setup's database and
+ * Redis sit on a private network), and connects to the very address it checked. The operator's own
+ * registries (and the hosts in `PORTICO_NPM_ALLOWED_HOSTS`) stay reachable wherever they
  * are. An operator who gives npm a proxy of their own keeps it behind the guard (decision 0101): what npm
  * would send there is sent there (`install-upstream.ts`), and what the operator's no-proxy list names is
  * connected to directly, under the same rules.
@@ -23,12 +25,14 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
-import { canonicalAddress, forbiddenAddress } from '../shared/address-ranges.js';
+import { nonPublicAddress, ownAddresses } from '../shared/address-ranges.js';
 import { forwardThrough, tunnelThrough, type UpstreamProxy, upstreamFor } from './install-upstream.js';
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';
+
+/** npm's own default registry, as {@link operatorHosts} names hosts. */
+const DEFAULT_REGISTRY = 'registry.npmjs.org:443';
 
 /** A running guard. */
 export interface InstallGuard {
@@ -42,10 +46,11 @@ export interface InstallGuard {
 }
 
 /**
- * Starts a proxy on 127.0.0.1 that lets npm reach any host but those resolving to a forbidden address;
+ * Starts a proxy on 127.0.0.1 that lets npm reach any host but those resolving to an address that is not
+ * public;
  * `allowed` (`host:port` as {@link operatorHosts} writes them) are reached whatever they resolve to. With
  * `upstream` (the operator's proxy), what npm would send through it goes through it, and a host that is,
- * or resolves here to, a forbidden address is refused there too.
+ * or resolves here to, such an address is refused there too.
  */
 export async function startInstallGuard(
   allowed: ReadonlySet<string>,
@@ -87,13 +92,18 @@ export async function startInstallGuard(
 
 /**
  * The hosts an install may reach whatever they resolve to: the registries of the operator's npm settings
- * (`npm_config_registry`, `npm_config_@scope:registry`) and those of {@link ALLOWED_HOSTS_ENV}.
+ * (`npm_config_registry`, else npm's default registry.npmjs.org; `npm_config_@scope:registry`) and those
+ * of {@link ALLOWED_HOSTS_ENV}.
  */
 export function operatorHosts(
   settings: Readonly<Record<string, string>>,
   env: NodeJS.ProcessEnv = process.env,
 ): Set<string> {
-  const hosts = new Set<string>();
+  // Without npm_config_registry, serve's npm uses npm's own default: the registry the operator chose by
+  // setting none (a split-horizon DNS may put it on a private network). A tenant's .npmrc names others.
+  const hosts = new Set<string>(
+    Object.keys(settings).some((name) => /^npm_config_registry$/i.test(name)) ? [] : [DEFAULT_REGISTRY],
+  );
   for (const [name, value] of Object.entries(settings)) {
     if (/^npm_config_(?:@[^:]+:)?registry$/i.test(name) && URL.canParse(value)) {
       const url = new URL(value);
@@ -133,8 +143,8 @@ type Route =
 
 /**
  * The route of `host:port` (`host` as a URL writes it: IPv6 in brackets). A host that is, or resolves here
- * to, a forbidden address is refused, whether npm would reach it directly or through the operator's proxy
- * (a proxy on the server reaches the server's loopback). A name that does not resolve is the operator's
+ * to, an address that is not public is refused, whether npm would reach it directly or through the operator's proxy
+ * (a proxy on the server reaches the server's loopback and networks). A name that does not resolve is the operator's
  * proxy's to resolve; without one it cannot be reached (connecting by name would resolve it again, to an
  * address no one checked).
  */
@@ -156,7 +166,7 @@ async function chooseRoute(
   }
   const addresses = await found;
   for (const { address } of addresses) {
-    const why = forbiddenAddress(address, rules.own);
+    const why = nonPublicAddress(address, rules.own);
     if (why !== undefined) {
       return { kind: 'refused', why: `${host.toLowerCase()}:${port} is ${address}, ${why}` };
     }
@@ -168,15 +178,6 @@ async function chooseRoute(
   return first === undefined
     ? { kind: 'unresolved', host: `${host.toLowerCase()}:${port}` }
     : { kind: 'direct', address: first.address };
-}
-
-/** The addresses of the server's own interfaces, as {@link canonicalAddress} writes them. */
-function ownAddresses(): ReadonlySet<string> {
-  return new Set(
-    Object.values(networkInterfaces())
-      .flatMap((addresses) => addresses ?? [])
-      .flatMap((info) => canonicalAddress(info.address) ?? []),
-  );
 }
 
 type Pick = (host: string, port: number, scheme: 'http' | 'https') => Promise<Route>;
@@ -257,7 +258,7 @@ function answerOf(route: Route, host: string): [number, string] {
     ? [502, `cannot resolve ${host} — check the registry URL or the server's DNS`]
     : [
         403,
-        `Portico refused to let npm reach ${host}: a deployed API's install may not reach the server's loopback or link-local addresses`,
+        `Portico refused to let npm reach ${host}: a deployed API's install reaches public addresses only, not the server's own, loopback, link-local or private ones (the server's operator can allow a registry of theirs with ${ALLOWED_HOSTS_ENV}=host:port)`,
       ];
 }
 

@@ -41,7 +41,7 @@ import {
   installTimeoutMs,
   isVisibleInSandbox,
 } from './install-facts.js';
-import { type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
+import { ALLOWED_HOSTS_ENV, type InstallGuard, operatorHosts, startInstallGuard } from './install-guard.js';
 import { canChainTo, operatorProxyOf } from './install-upstream.js';
 import {
   createNpmLog,
@@ -146,6 +146,7 @@ export async function planInstall(apiDir: string): Promise<InstallPlan | undefin
       .slice(0, 2)
       .flatMap((text, i) => (text === undefined ? [] : localLockEntries(text, DECIDING_FILES[i + 1] ?? ''))),
   ];
+  refuseSshSpecifiers(pkg, lockTexts.slice(0, 2));
   if (problems.length > 0) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
@@ -285,7 +286,7 @@ export async function installDependencies(
   if (failed && guard !== undefined && guard.refused.length > 0) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',
-      `Installing the API's dependencies failed: npm was sent to ${guard.refused.slice(0, 3).join('; ')}. A deployed API's .npmrc registries, package.json dependencies and package-lock.json \`resolved\` URLs (and what those registries answer) may not lead to the server's loopback or link-local addresses; ${PREVIOUS_KEEPS_SERVING}. Use a registry or git host others can reach, or deploy the API with its node_modules folder. Last output of npm:\n${npmLog.output().slice(-1500)}`,
+      `Installing the API's dependencies failed: npm was sent to ${guard.refused.slice(0, 3).join('; ')}. A deployed API's .npmrc registries, package.json dependencies and package-lock.json \`resolved\` URLs (and what those registries answer) may lead to public addresses only: not to the server's own, loopback, link-local or private addresses; ${PREVIOUS_KEEPS_SERVING}. Use a registry or git host others can reach, or deploy the API with its node_modules folder; a registry on the operator's private network is reached once the server's operator names it in ${ALLOWED_HOSTS_ENV}=host:port. Last output of npm:\n${npmLog.output().slice(-1500)}`,
     );
   }
   if (failed) {
@@ -317,6 +318,63 @@ async function refuseLinksLeaving(apiDir: string): Promise<void> {
       'DEPLOY_API_INVALID',
       `The API's dependencies point at folders outside the API (${leaving.slice(0, 5).join(', ')}); ${PREVIOUS_KEEPS_SERVING}. List them as registry or git dependencies, or deploy the API with its node_modules folder.`,
     );
+  }
+}
+
+/**
+ * Refuses git dependencies fetched over ssh (package.json, or a lockfile's `resolved`): the server has no
+ * SSH keys for a tenant's repositories, and git is not let to use ssh (`GIT_TRANSPORTS`). A hosted
+ * repository's ssh URL (`git+ssh://git@github.com/…`, as npm writes a `github:` dependency in a lockfile)
+ * is fetched over https, and passes.
+ */
+function refuseSshSpecifiers(pkg: unknown, lockTexts: readonly (string | undefined)[]): void {
+  const found: string[] = [];
+  const visit = (value: unknown, where: string): void => {
+    if (typeof value === 'string') {
+      if (isSshSpec(value)) {
+        found.push(`${where}: "${value.slice(0, 200)}"`);
+      }
+    } else if (isRecord(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        visit(child, where === '' ? key : `${where}.${key}`);
+      }
+    }
+  };
+  if (isRecord(pkg)) {
+    for (const field of SPEC_FIELDS) {
+      visit(pkg[field], `package.json ${field}`);
+    }
+  }
+  lockTexts.forEach((text, i) => {
+    const lock = text === undefined ? undefined : parseJsonText(text);
+    if (lock?.ok === true && isRecord(lock.value) && isRecord(lock.value.packages)) {
+      for (const [key, entry] of Object.entries(lock.value.packages)) {
+        const resolved = isRecord(entry) ? entry.resolved : undefined;
+        if (typeof resolved === 'string' && isSshSpec(resolved)) {
+          found.push(`${DECIDING_FILES[i + 1]} ${key}: resolved "${resolved.slice(0, 200)}"`);
+        }
+      }
+    }
+  });
+  if (found.length > 0) {
+    throw new PorticoError(
+      'DEPLOY_API_INVALID',
+      `ssh dependencies cannot be installed by the server: use an https URL, a github: shorthand, or a tarball.\n${found.map((line) => `  - ${line}`).join('\n')}`,
+      { details: found.map((message) => ({ path: `api/${message.split(' ')[0]}`, message })) },
+    );
+  }
+}
+
+/** A git URL over ssh (`git+ssh://`, `ssh://`) of a repository npm does not know to fetch over https. */
+function isSshSpec(spec: string): boolean {
+  if (!/^\s*(?:git\+)?ssh:/i.test(spec)) {
+    return false;
+  }
+  try {
+    const result = npa.resolve('x', spec.trim(), '/');
+    return result.type !== 'git' || result.hosted == null;
+  } catch {
+    return true;
   }
 }
 
@@ -518,10 +576,6 @@ function proxyEnvironment(url: string): Record<string, string> {
     HTTPS_PROXY: url,
     no_proxy: NO_HOST,
     NO_PROXY: NO_HOST,
-    // git:// takes no proxy: refused outright ("transport 'git' not allowed"), as it would reach any port.
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'protocol.git.allow',
-    GIT_CONFIG_VALUE_0: 'never',
   };
 }
 
@@ -580,8 +634,24 @@ function npmEnvironment(home: string): Record<string, string> {
     // .npmrc, `--require ./x.js` would run that file in the npm preparing the next git dependency (its
     // clone is the folder npm starts in). Set here, a .npmrc cannot change it (decision 0082).
     npm_config_node_options: NODE_OPTIONS,
+    ...GIT_TRANSPORTS,
   };
 }
+
+/**
+ * git:// and ssh take no proxy, so they would reach any host and port from the server's network (git's
+ * and ssh's errors show what answered): git refuses them outright ("transport 'ssh' not allowed"). The
+ * server has no SSH keys for a tenant's repositories anyway; a hosted repository's ssh URL (GitHub,
+ * GitLab, Bitbucket) is fetched over https first (decision 0104). Set in the environment, so it holds for
+ * the npm preparing a git dependency too, and without the guard (a SOCKS proxy).
+ */
+const GIT_TRANSPORTS: Readonly<Record<string, string>> = {
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'protocol.git.allow',
+  GIT_CONFIG_VALUE_0: 'never',
+  GIT_CONFIG_KEY_1: 'protocol.ssh.allow',
+  GIT_CONFIG_VALUE_1: 'never',
+};
 
 /**
  * Spawns npm for `run`: confined, npm's own script run by this Node (its folder visible read-only);

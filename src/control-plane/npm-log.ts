@@ -217,6 +217,10 @@ export function describeInstallFailure(why: string, output: string, facts: Insta
   let hint = '';
   if (unresolved.length > 0) {
     fix = `The server cannot resolve ${unresolved.slice(0, 3).join(', ')}: check the registry URL (the API's .npmrc, package.json or package-lock.json) or the server's DNS`;
+  } else if (/transport 'ssh' not allowed/.test(output)) {
+    // A git dependency's own dependency over ssh (the API's own are refused before npm runs: install.ts).
+    fix =
+      'A dependency is fetched over ssh, and ssh dependencies cannot be installed by the server: use an https URL, a github: shorthand, or a tarball in the package.json that names it';
   } else if (REFUSED_CREDENTIALS.test(output)) {
     fix =
       "The registry refused npm's credentials (E401): check the registry token in the API's .npmrc (//<registry host>/:_authToken=…) and which registry each scope uses";

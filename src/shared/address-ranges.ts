@@ -1,14 +1,16 @@
 /**
  * Kinds of addresses a tenant may not send the server's own requests to. The install guard
- * (`control-plane/install-guard.ts`, decision 0074) keeps npm from the server's loopback, link-local (the
- * cloud metadata service) and unspecified addresses, and the server's own addresses
- * ({@link forbiddenAddress}); sign-in with a site's identity provider (decision 0092) reaches public
- * addresses only ({@link nonPublicAddress}: private networks, unique-local, multicast and reserved too).
+ * (`control-plane/install-guard.ts`, decision 0074) and sign-in with a site's identity provider (decision
+ * 0092) reach public addresses only ({@link nonPublicAddress}): never the server's loopback, link-local
+ * (the cloud metadata service) or unspecified addresses, nor the server's own addresses
+ * ({@link ownAddresses}), nor private networks, unique-local, documentation, multicast or reserved ones
+ * (decision 0104), unless the operator allows them.
  * An IPv6 address can carry an IPv4 address (`::ffff:7f00:1` is 127.0.0.1, `64:ff9b::a9fe:a9fe` is
  * 169.254.169.254 behind a NAT64 gateway), so the IPv4 address inside it is checked as well, by the same
  * rules (decision 0082).
  */
 import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 /** A kind of address a tenant may not send npm to, and how a refusal names it. */
 interface ForbiddenRange {
@@ -37,8 +39,9 @@ const FORBIDDEN: readonly ForbiddenRange[] = [
     ['169.254.0.0', 16, 'ipv4'],
     ['fe80::', 10, 'ipv6'],
     ['fd00:ec2::254', 128, 'ipv6'],
-    // Alibaba Cloud's metadata service, outside the link-local range.
+    // Alibaba Cloud's metadata service, and Azure's WireServer: metadata outside the link-local range.
     ['100.100.100.200', 32, 'ipv4'],
+    ['168.63.129.16', 32, 'ipv4'],
   ]),
   rangeOf('an unspecified address, the server itself', [
     ['0.0.0.0', 8, 'ipv4'],
@@ -46,9 +49,11 @@ const FORBIDDEN: readonly ForbiddenRange[] = [
   ]),
 ];
 
-/** Beyond {@link FORBIDDEN}: what is not on the public internet, for {@link nonPublicAddress}. */
+/**
+ * Beyond {@link FORBIDDEN} and the server's own addresses: what is not on the public internet. Named after
+ * them, so an own address in a private network is refused as the server's own.
+ */
 const NON_PUBLIC: readonly ForbiddenRange[] = [
-  ...FORBIDDEN,
   rangeOf('a private address', [
     ['10.0.0.0', 8, 'ipv4'],
     ['172.16.0.0', 12, 'ipv4'],
@@ -63,6 +68,13 @@ const NON_PUBLIC: readonly ForbiddenRange[] = [
   rangeOf('a unique-local address (a private network)', [
     ['fc00::', 7, 'ipv6'],
     ['fec0::', 10, 'ipv6'],
+  ]),
+  // Documentation ranges (RFC 5737, RFC 3849): never routed on the internet, but a network may use them.
+  rangeOf('a documentation address (never on the public internet)', [
+    ['192.0.2.0', 24, 'ipv4'],
+    ['198.51.100.0', 24, 'ipv4'],
+    ['203.0.113.0', 24, 'ipv4'],
+    ['2001:db8::', 32, 'ipv6'],
   ]),
   rangeOf('a multicast address', [
     ['224.0.0.0', 4, 'ipv4'],
@@ -105,49 +117,50 @@ function embedding(prefix: string, bits: number, at: readonly (readonly number[]
 }
 
 /**
- * Why `address` may not be reached, or undefined: a forbidden range, or one of `own` (the server's own
- * addresses, as {@link canonicalAddress} writes them: a service bound to all of them answers on each).
- * An IPv6 address carrying an IPv4 address is refused for what that address is; one that cannot be read
- * is refused.
- *
- * @example forbiddenAddress('::ffff:7f00:1') // 'a loopback address, the server itself (127.0.0.1, written as IPv6)'
- */
-export function forbiddenAddress(address: string, own: ReadonlySet<string> = new Set()): string | undefined {
-  return refusal(address, FORBIDDEN, own);
-}
-
-/**
- * Why `address` is not a public internet address, or undefined: what {@link forbiddenAddress} refuses,
- * and private (RFC 1918, shared address space), unique-local, multicast and reserved addresses, also when
- * an IPv6 address carries one. Sign-in reaches identity providers only at public addresses unless the
- * operator allows others (decision 0092).
+ * Why `address` is not a public internet address, or undefined: a loopback, link-local (metadata) or
+ * unspecified address, one of `own` (the server's own addresses, as {@link canonicalAddress} writes them:
+ * a service bound to all of them answers on each), a private (RFC 1918, shared address space),
+ * unique-local, documentation, multicast or reserved address. An IPv6 address carrying an IPv4 address is
+ * refused for what that address is (decision 0082); one that cannot be read is refused. The install guard
+ * and sign-in reach such addresses only where the operator allows them (decisions 0074, 0092, 0104).
  *
  * @example nonPublicAddress('10.1.2.3') // 'a private address'
+ * @example nonPublicAddress('::ffff:7f00:1') // 'a loopback address, the server itself (127.0.0.1, written as IPv6)'
  */
-export function nonPublicAddress(address: string): string | undefined {
-  return refusal(address, NON_PUBLIC, new Set());
-}
-
-function refusal(
-  address: string,
-  ranges: readonly ForbiddenRange[],
-  own: ReadonlySet<string>,
-): string | undefined {
+export function nonPublicAddress(address: string, own: ReadonlySet<string> = new Set()): string | undefined {
   const canonical = canonicalAddress(address);
   if (canonical === undefined) {
     return 'not an address Portico can read';
   }
-  const why = forbiddenAs(canonical, ranges, own);
-  if (why !== undefined || isIP(canonical) === 4) {
-    return why;
-  }
-  for (const ipv4 of embeddedIPv4(canonical)) {
-    const inner = forbiddenAs(ipv4, ranges, own);
-    if (inner !== undefined) {
-      return `${inner} (${ipv4}, written as IPv6)`;
+  // The server itself first, then what the address is: an own address in a private network is refused
+  // as the server's own. Each test looks at the address, then at each IPv4 address it carries.
+  const carried = isIP(canonical) === 6 ? embeddedIPv4(canonical) : [];
+  const tests = [inRanges(FORBIDDEN), (a: string) => (own.has(a) ? OWN : undefined), inRanges(NON_PUBLIC)];
+  for (const test of tests) {
+    const why = test(canonical);
+    if (why !== undefined) {
+      return why;
+    }
+    for (const ipv4 of carried) {
+      const inner = test(ipv4);
+      if (inner !== undefined) {
+        return `${inner} (${ipv4}, written as IPv6)`;
+      }
     }
   }
   return undefined;
+}
+
+/**
+ * The addresses of the server's own interfaces now, as {@link canonicalAddress} writes them. Read again
+ * by each caller when it needs them: an interface may get an address while the server runs.
+ */
+export function ownAddresses(): ReadonlySet<string> {
+  return new Set(
+    Object.values(networkInterfaces())
+      .flatMap((addresses) => addresses ?? [])
+      .flatMap((info) => canonicalAddress(info.address) ?? []),
+  );
 }
 
 /**
@@ -168,20 +181,13 @@ export function canonicalAddress(address: string): string | undefined {
   return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
 }
 
-/** Why `address` (canonical) itself may not be reached. */
-function forbiddenAs(
-  address: string,
-  ranges: readonly ForbiddenRange[],
-  own: ReadonlySet<string>,
-): string | undefined {
-  const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-  const range = ranges.find(({ list }) => list.check(address, family));
-  if (range !== undefined) {
-    return range.why;
-  }
-  return own.has(address) ? OWN : undefined;
+/** Why a canonical address is in one of `ranges`, or undefined. */
+function inRanges(ranges: readonly ForbiddenRange[]): (address: string) => string | undefined {
+  return (address) => {
+    const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+    return ranges.find(({ list }) => list.check(address, family))?.why;
+  };
 }
-
 /** The 16 bytes of a canonical IPv6 address (hex groups only, at most one `::`). */
 function ipv6Bytes(canonical: string): number[] {
   const [head = '', tail] = canonical.split('::');

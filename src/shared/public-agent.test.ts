@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicAgent, RefusedAddressError } from './public-agent.js';
 
@@ -42,5 +43,36 @@ describe('createPublicAgent', () => {
     await answer.body.dump();
     expect(answer.statusCode).toBe(302);
     expect(received).toEqual([`provider.test:${port} /x`]);
+  });
+
+  /** @see decision 0104: a tenant's identity provider at the server's own (non-loopback) address was reached. */
+  it("refuses the server's own addresses, in any spelling, where a service bound to all of them answers", async () => {
+    const own = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .find((info) => info.family === 'IPv4' && !info.internal)?.address;
+    if (own === undefined) {
+      return; // A machine with loopback only has no such address.
+    }
+    const seen: string[] = [];
+    const everywhere = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('all-interfaces-secret');
+    });
+    await new Promise<void>((resolve) => everywhere.listen(0, '0.0.0.0', resolve));
+    const agent = createPublicAgent({ isAllowed: () => false, hint: 'allow <address> with --x' });
+    try {
+      const at = (everywhere.address() as AddressInfo).port;
+      for (const host of [own, `[::ffff:${own}]`]) {
+        const refusal = await agent
+          .request({ origin: `http://${host}:${at}`, path: '/x', method: 'GET' })
+          .catch((error: unknown) => error);
+        expect(refusal, host).toBeInstanceOf(RefusedAddressError);
+        expect((refusal as Error).message, host).toContain("one of the server's own addresses");
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      await agent.close();
+      await new Promise((resolve) => everywhere.close(resolve));
+    }
   });
 });

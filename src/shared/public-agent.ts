@@ -1,15 +1,15 @@
 /**
  * An undici Agent that connects only to public internet addresses (and to those the operator allows), for
  * requests a tenant chooses the destination of: the server resolves the host itself, checks every address
- * it got ({@link nonPublicAddress}: loopback, link-local and metadata, private, unique-local, multicast,
- * reserved, unspecified, also written inside IPv6), and connects to the very address it checked, so a name
+ * it got ({@link nonPublicAddress}: loopback, link-local and metadata, the server's own addresses, private,
+ * unique-local, documentation, multicast, reserved, unspecified, also written inside IPv6), and connects to the very address it checked, so a name
  * that resolves elsewhere the second time (DNS rebinding) gains nothing. Each new connection is checked;
  * redirects are never followed (the Agent has no redirect handling). Decision 0092.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Agent, buildConnector } from 'undici';
-import { nonPublicAddress } from './address-ranges.js';
+import { nonPublicAddress, ownAddresses } from './address-ranges.js';
 import { undici } from './undici.js';
 
 /** A connection not made because of the address its host resolved to; its message is for the operator. */
@@ -67,9 +67,11 @@ async function pickAddress(
   options: PublicAgentOptions,
 ): Promise<string> {
   const addresses = isIP(hostname) === 0 ? await resolve(hostname) : [hostname];
+  // Read at each connection: the server's interfaces may have changed since the last one (decision 0104).
+  const own = ownAddresses();
   let refused: RefusedAddressError | undefined;
   for (const address of addresses) {
-    const why = options.isAllowed(address) ? undefined : nonPublicAddress(address);
+    const why = options.isAllowed(address) ? undefined : nonPublicAddress(address, own);
     if (why === undefined) {
       return address;
     }

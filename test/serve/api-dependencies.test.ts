@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,18 @@ function packument(port: number, tarball: Buffer): unknown {
     },
   };
   return { name: '@portico-test/tiny', 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': version } };
+}
+
+/** A TCP listener answering as an SSH server does, recording each connection: what git's ssh would reach. */
+async function startFakeSsh(): Promise<{ server: TcpServer; port: number; connections: string[] }> {
+  const connections: string[] = [];
+  const server = createTcpServer((socket) => {
+    connections.push(String(socket.remotePort));
+    socket.on('error', () => socket.destroy());
+    socket.end('SSH-2.0-OpenSSH_9.2p1 fake\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, connections };
 }
 
 interface DeploymentBody {
@@ -448,6 +460,26 @@ describe('API dependencies installed at deploy', () => {
       }, 120_000);
     }
 
+    /** @see decision 0104: a `git+ssh://` dependency made the server's npm run ssh to any host and port. */
+    it('refuses ssh dependencies, which take no proxy and could reach any port, saying what to use', async () => {
+      const ssh = await startFakeSsh();
+      try {
+        const api = await apiVariant({ dependencies: { x: `git+ssh://git@127.0.0.1:${ssh.port}/x.git` } });
+        const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }), {
+          apiDir: api,
+        });
+        expect(deployed.status, deployed.text).toBe(400);
+        expect(deployed.text).toContain(
+          'ssh dependencies cannot be installed by the server: use an https URL, a github: shorthand, or a tarball',
+        );
+        expect(deployed.text).toContain('package.json dependencies.x');
+        expect(deployed.text).not.toContain('SSH-2.0');
+        expect(ssh.connections).toEqual([]);
+      } finally {
+        await new Promise((resolve) => ssh.server.close(resolve));
+      }
+    }, 120_000);
+
     it('refuses git:// dependencies, which take no proxy and could reach any port', async () => {
       const { port } = internal.address() as AddressInfo;
       const api = await apiVariant({ dependencies: { x: `git://127.0.0.1:${port}/x.git` } });
@@ -690,6 +722,31 @@ describe('a git dependency of a deployed API', () => {
       expect(seen).toEqual([]);
     } finally {
       await new Promise((resolve) => internal.close(resolve));
+    }
+  }, 120_000);
+
+  /** @see decision 0104: git's ssh is refused for a git dependency's own dependencies too. */
+  it('never lets git use ssh for a git dependency’s own dependency, and says what to use instead', async () => {
+    const ssh = await startFakeSsh();
+    try {
+      const outer = await gitRepository('via-ssh', {
+        'package.json': JSON.stringify({
+          name: 'via-ssh',
+          version: '1.0.0',
+          dependencies: { inner: `git+ssh://git@127.0.0.1:${ssh.port}/inner.git` },
+        }),
+        'index.js': 'module.exports = 3;\n',
+      });
+      const api = await apiVariant({ dependencies: { outer } });
+      const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'git' }), {
+        apiDir: api,
+      });
+      expect(deployed.status, deployed.text).toBe(400);
+      expect(deployed.text).toContain('ssh dependencies cannot be installed by the server');
+      expect(deployed.text).toContain("transport 'ssh' not allowed");
+      expect(ssh.connections).toEqual([]);
+    } finally {
+      await new Promise((resolve) => ssh.server.close(resolve));
     }
   }, 120_000);
 

@@ -91,6 +91,9 @@ Environment:
   PORTICO_TRUSTED_PROXY           as --trusted-proxy (comma-separated)
   PORTICO_IDENTITY_PROVIDER_ADDRESS
                                   as --identity-provider-address (comma-separated)
+  PORTICO_NPM_ALLOWED_HOSTS       host:port list deploy-time npm installs may reach on loopback or a
+                                  private network (your registry or git server); others only at public
+                                  addresses
   PORTICO_GITHUB_CLIENT_ID, PORTICO_GITHUB_CLIENT_SECRET
                                   the preconfigured github sign-in (a GitHub OAuth app)
   PORTICO_GITHUB_URL, PORTICO_GITHUB_API_URL

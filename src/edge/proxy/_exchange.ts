@@ -22,6 +22,7 @@ import {
   isConnectFailure,
   sendProxyError,
   toProxyError,
+  unavailableCodeOf,
 } from './_replies.js';
 import type { ProxyTarget, UpstreamDispatcher } from './types.js';
 
@@ -237,11 +238,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #fail(error: PorticoError): void {
     if (error.code !== 'PROXY_BODY_TOO_LARGE') {
-      // The public body never names the backend; the log line says where it is.
+      // The public body never names the backend nor the error code; the log line says both.
       const { upstreamSocketPath, upstreamUrl } = this.#settings;
+      const code = unavailableCodeOf(error);
       const where =
         error.code === 'PROXY_BACKEND_UNAVAILABLE'
-          ? ` (backend ${upstreamSocketPath === undefined ? upstreamUrl : `socket ${upstreamSocketPath}`})`
+          ? ` (${code === undefined ? '' : `${code}, `}backend ${upstreamSocketPath === undefined ? upstreamUrl : `socket ${upstreamSocketPath}`})`
           : '';
       this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}${where}`);
     }

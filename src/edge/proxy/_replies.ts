@@ -72,9 +72,10 @@ export function isConnectFailure(error: unknown): boolean {
 const DEFAULT_CUT_REASON = 'it crashed or was restarted';
 
 /**
- * The D12 error for a backend that cannot be reached or broke the exchange. The message names no
- * address (it is the public body); `hint` says what to do and `cutReason` why a backend stops, in the
- * words of the mode the user is in.
+ * The D12 error for a backend that cannot be reached or broke the exchange. The message is the public
+ * body: it names no address and no error code (an errno tells the public how the server's network
+ * answered; decision 0104), which {@link unavailableCodeOf} gives the log line; `hint` says what to do and
+ * `cutReason` why a backend stops, in the words of the mode the user is in.
  */
 export function createUnavailableError(
   code: string,
@@ -83,11 +84,24 @@ export function createUnavailableError(
   cutReason = DEFAULT_CUT_REASON,
 ): PorticoError {
   const message = CONNECT_FAILURE_CODES.has(code)
-    ? `The API backend is not reachable (${code}).${hint === undefined ? '' : ` ${hint}`}`
+    ? `The API backend is not reachable.${hint === undefined ? '' : ` ${hint}`}`
     : CUT_CODES.has(code)
-      ? `The API backend closed the connection before it answered (${code}): it stopped while handling this request (${cutReason}); send the request again.`
-      : `The API backend failed to answer (${code}).`;
-  return new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
+      ? `The API backend closed the connection before it answered: it stopped while handling this request (${cutReason}); send the request again.`
+      : 'The API backend failed to answer.';
+  const error = new PorticoError('PROXY_BACKEND_UNAVAILABLE', message, { cause });
+  UNAVAILABLE_CODES.set(error, code);
+  return error;
+}
+
+/** The error code behind each error {@link createUnavailableError} made, for the server's log. */
+const UNAVAILABLE_CODES = new WeakMap<PorticoError, string>();
+
+/**
+ * The error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, …) behind an error of {@link createUnavailableError},
+ * for the server's log only; undefined for any other error.
+ */
+export function unavailableCodeOf(error: PorticoError): string | undefined {
+  return UNAVAILABLE_CODES.get(error);
 }
 
 /**
