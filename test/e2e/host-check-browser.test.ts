@@ -109,7 +109,9 @@ describe.skipIf(!hasChromium('Host check browser tests'))('Host check in Chromiu
     const socket = await attacker.evaluate(
       () =>
         new Promise<string>((resolve) => {
-          const ws = new WebSocket(`ws://${location.host}/ws?rebound`);
+          // The page's own location (the test's types have no DOM).
+          const { host } = (globalThis as unknown as { location: { host: string } }).location;
+          const ws = new WebSocket(`ws://${host}/ws?rebound`);
           ws.onopen = () => resolve('open');
           ws.onerror = () => resolve('refused');
         }),
