@@ -52,6 +52,41 @@ describe('install guard', () => {
     }
   });
 
+  /** @see the QA finding: the tunnel to the operator's proxy named the port twice (host:443:443). */
+  it("asks the operator's proxy for the CONNECT target npm asked for, port once", async () => {
+    const seen: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, socket) => {
+      seen.push(`${req.url} host=${req.headers.host}`);
+      socket.end('HTTP/1.1 200 Connection Established\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = new URL(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    const guard = await startInstallGuard(new Set(), { https: url, http: url, noProxy: [] });
+    try {
+      const { hostname, port } = new URL(guard.url);
+      const connectTo = (path: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: hostname, port, method: 'CONNECT', path });
+          req.on('connect', (res, socket) => {
+            socket.destroy();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await connectTo('registry.corp.invalid:443')).toBe(200);
+      expect(await connectTo('registry.corp.invalid:80')).toBe(200);
+      expect(seen).toEqual([
+        'registry.corp.invalid:443 host=registry.corp.invalid:443',
+        'registry.corp.invalid:80 host=registry.corp.invalid:80',
+      ]);
+    } finally {
+      await guard.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   /** @see decision 0104: in a multi-node setup the database and Redis sit on a private network. */
   it('refuses private, unique-local and documentation addresses a tenant names, telling the operator how to allow one', async () => {
     const guard = await startInstallGuard(new Set());

@@ -219,7 +219,8 @@ async function forward(req: IncomingMessage, res: ServerResponse, pick: Pick): P
 async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: Pick): Promise<void> {
   socket.on('error', () => socket.destroy());
   const target = URL.canParse(`http://${req.url ?? ''}`) ? new URL(`http://${req.url ?? ''}`) : undefined;
-  const port = Number(target?.port || 443);
+  // An http: URL drops a port of 80 (its default): a CONNECT to :80 is to port 80, not 443.
+  const port = Number(target?.port || (/:80$/.test(req.url ?? '') ? 80 : 443));
   const route: Route =
     target === undefined
       ? { kind: 'refused', why: 'an unreadable host' }
@@ -231,7 +232,8 @@ async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: 
   }
   if (route.kind === 'proxy') {
     // The operator's proxy answers the CONNECT itself; its answer goes to npm as it is.
-    const upstream = tunnelThrough(route.proxy, target.host, port);
+    // `hostname`, not `host`: the target is parsed as an http: URL, whose `host` keeps a port of 443.
+    const upstream = tunnelThrough(route.proxy, target.hostname, port);
     upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);
