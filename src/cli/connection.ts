@@ -10,7 +10,7 @@ import { createResourceClient, type ResourceClient } from '../client/resources.j
 import { PorticoError } from '../shared/errors.js';
 import { redactUrlPassword } from '../shared/redact-url.js';
 import { findHttpUrlProblem, HTTP_URL_SHAPE } from './http-url.js';
-import { parseHttpUrl } from './options.js';
+import { parseAdminUrl } from './options.js';
 
 /** The admin listener `portico serve` opens by default. */
 export const DEFAULT_URL = 'http://127.0.0.1:4281';
@@ -36,7 +36,7 @@ export function addConnectionOptions(command: Command): Command {
     .option(
       '--url <url>',
       `admin URL of portico serve (env PORTICO_URL, default ${DEFAULT_URL})`,
-      parseHttpUrl,
+      parseAdminUrl,
     )
     .option('--token <token>', 'admin token (env PORTICO_TOKEN)')
     .option('--token-file <path>', 'file holding the admin token, e.g. .portico/admin-token');

@@ -83,13 +83,22 @@ export function parseWorkers(value: string): number {
 
 /** An http(s) URL that parses (a port up to 65535, one `:port`, an IPv6 address in `[]`), without trailing slashes. */
 export function parseHttpUrl(value: string): string {
+  return checkHttpUrl(value, 'http://127.0.0.1:7071');
+}
+
+/** {@link parseHttpUrl} for the address of `portico serve`'s admin API, whose errors show its default. */
+export function parseAdminUrl(value: string): string {
+  return checkHttpUrl(value, 'http://127.0.0.1:4281');
+}
+
+function checkHttpUrl(value: string, example: string): string {
   if (!/^https?:\/\/[^/]+/i.test(value)) {
-    throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7071.');
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, e.g. ${example}.`);
   }
   const problem = findHttpUrlProblem(value);
   if (problem !== undefined) {
     throw new InvalidArgumentError(
-      `the URL is malformed: ${problem}; a valid one looks like ${HTTP_URL_SHAPE}, e.g. http://127.0.0.1:7071.`,
+      `the URL is malformed: ${problem}; a valid one looks like ${HTTP_URL_SHAPE}, e.g. ${example}.`,
     );
   }
   return value.replace(/\/+$/, '');

@@ -61,7 +61,8 @@ describe('a mistyped admin URL', () => {
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(1);
       expect(run.stderr).toContain('is malformed');
-      expect(run.stderr).toContain('must be written %25');
+      expect(run.stderr).toContain('write a % itself as %25');
+      expect(run.stderr).toContain('e.g. http://127.0.0.1:4281.');
       expect(run.stderr).toContain('ci:***@');
       expect(run.stderr).not.toContain('s3cret');
       expect(run.stderr).not.toContain('Cannot reach');
