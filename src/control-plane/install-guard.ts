@@ -26,7 +26,15 @@ import {
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { nonPublicAddress, ownAddresses } from '../shared/address-ranges.js';
-import { forwardThrough, tunnelThrough, type UpstreamProxy, upstreamFor } from './install-upstream.js';
+import {
+  forwardThrough,
+  nextHopHeaders,
+  relayRequest,
+  spliceTunnel,
+  tunnelThrough,
+  type UpstreamProxy,
+  upstreamFor,
+} from './install-upstream.js';
 
 /** The environment variable of hosts (`host:port`, comma-separated) the operator lets installs reach. */
 export const ALLOWED_HOSTS_ENV = 'PORTICO_NPM_ALLOWED_HOSTS';
@@ -200,27 +208,16 @@ async function forward(req: IncomingMessage, res: ServerResponse, pick: Pick): P
     forwardThrough(route.proxy, target, req, res);
     return;
   }
-  const address = route.address;
-  const headers = { ...req.headers };
-  delete headers['proxy-authorization'];
-  delete headers['proxy-connection'];
-  const upstream = request(
-    { host: address, port, method: req.method, path: `${target.pathname}${target.search}`, headers },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
-  upstream.on('error', () => res.destroy());
-  req.pipe(upstream);
+  const path = `${target.pathname}${target.search}`;
+  relayRequest(request, { host: route.address, port, path, headers: nextHopHeaders(req) }, req, res);
 }
 
 /** An HTTPS connection npm (or git) opens through the proxy (`CONNECT host:port`). */
 async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: Pick): Promise<void> {
   socket.on('error', () => socket.destroy());
-  const target = URL.canParse(`http://${req.url ?? ''}`) ? new URL(`http://${req.url ?? ''}`) : undefined;
-  // An http: URL drops a port of 80 (its default): a CONNECT to :80 is to port 80, not 443.
-  const port = Number(target?.port || (/:80$/.test(req.url ?? '') ? 80 : 443));
+  // Read as an https: URL, whose default port is the one a CONNECT without a port means.
+  const target = URL.canParse(`https://${req.url ?? ''}`) ? new URL(`https://${req.url ?? ''}`) : undefined;
+  const port = Number(target?.port || 443);
   const route: Route =
     target === undefined
       ? { kind: 'refused', why: 'an unreadable host' }
@@ -232,20 +229,15 @@ async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer, pick: 
   }
   if (route.kind === 'proxy') {
     // The operator's proxy answers the CONNECT itself; its answer goes to npm as it is.
-    // `hostname`, not `host`: the target is parsed as an http: URL, whose `host` keeps a port of 443.
     const upstream = tunnelThrough(route.proxy, target.hostname, port);
-    upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
+    spliceTunnel(socket, upstream, head);
     upstream.on('error', () => socket.destroy());
     socket.once('close', () => upstream.destroy());
     return;
   }
   const upstream = connect(port, route.address, () => {
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
+    spliceTunnel(socket, upstream, head);
   });
   upstream.on('error', () => socket.destroy());
   socket.once('close', () => upstream.destroy());

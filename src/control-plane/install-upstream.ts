@@ -5,7 +5,13 @@
  * checked, to the hosts the operator's no-proxy list names (decision 0101). npm's own rules decide which
  * proxy a URL takes, so the operator's setup behaves as it did without the guard.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -113,24 +119,45 @@ export function tunnelThrough(proxy: URL, host: string, port: number): Socket {
 
 /** Sends npm's plain-HTTP request `req` (for `target`) on through `proxy`, and its answer back. */
 export function forwardThrough(proxy: URL, target: URL, req: IncomingMessage, res: ServerResponse): void {
-  const headers = { ...req.headers };
-  delete headers['proxy-authorization'];
-  delete headers['proxy-connection'];
-  Object.assign(headers, proxyAuthorization(proxy));
-  const request = proxy.protocol === 'https:' ? httpsRequest : httpRequest;
-  const upstream = request(
+  relayRequest(
+    proxy.protocol === 'https:' ? httpsRequest : httpRequest,
     {
       host: proxy.hostname.replace(/^\[|\]$/g, ''),
       port: proxyPort(proxy),
-      method: req.method,
       path: target.href,
-      headers,
+      headers: { ...nextHopHeaders(req), ...proxyAuthorization(proxy) },
     },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
+    req,
+    res,
   );
+}
+
+/** npm's request headers for the next hop: without those meant for the guard as npm's proxy. */
+export function nextHopHeaders(req: IncomingMessage): IncomingHttpHeaders {
+  const headers = { ...req.headers };
+  delete headers['proxy-authorization'];
+  delete headers['proxy-connection'];
+  return headers;
+}
+
+/** Sends `req` on (its method, its body) with `options`, and the answer back to `res`; a failure closes it. */
+export function relayRequest(
+  send: typeof httpRequest,
+  options: RequestOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const upstream = send({ ...options, method: req.method }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
   upstream.on('error', () => res.destroy());
   req.pipe(upstream);
+}
+
+/** Joins npm's tunnel `socket` to `upstream`, `head` (what npm sent after its CONNECT) first. */
+export function spliceTunnel(socket: Socket, upstream: Socket, head: Buffer): void {
+  upstream.write(head);
+  upstream.pipe(socket);
+  socket.pipe(upstream);
 }
