@@ -131,6 +131,22 @@ function createOperatorProxy(seen: string[]): Server {
   return server;
 }
 
+/** The registry over HTTPS on localhost, its certificate signed by a CA of its own that nothing trusts. */
+async function startSecureRegistry(packages: Map<string, Buffer>) {
+  const ca = await createTestCa();
+  const leaf = await ca.issue(['localhost']);
+  const server = createHttpsServer(
+    { cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key },
+    registryHandler(packages, 'https'),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    caCert: ca.cert,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
@@ -304,15 +320,9 @@ describe('npm installs of deployed APIs on the operator’s network', () => {
 
   /** @see the QA finding: npm's retries of an untrusted certificate looked like progress for minutes. */
   it('shows npm’s first retry and the certificate hint at once, and tells the operator', async () => {
-    const ca = await createTestCa();
-    const leaf = await ca.issue(['localhost']);
-    const secure = createHttpsServer(
-      { cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key },
-      registryHandler(packages, 'https'),
-    );
-    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    const secure = await startSecureRegistry(packages);
     try {
-      const { port } = secure.address() as AddressInfo;
+      const { port } = secure;
       process.env.PORTICO_NPM_ALLOWED_HOSTS = `localhost:${port}`;
       const deployed = await deploy(
         await apiVariant(
@@ -343,29 +353,23 @@ describe('npm installs of deployed APIs on the operator’s network', () => {
         /npm install for site 'netdeps', environment 'production', deployment \S+ failed: npm does not trust the registry's TLS certificate \(SELF_SIGNED_CERT_IN_CHAIN\)/,
       );
     } finally {
-      await new Promise((resolve) => secure.close(resolve));
+      await secure.close();
     }
   }, 120_000);
 
   /** @see the QA finding: an operator behind a TLS-inspecting proxy trusts its CA with NODE_EXTRA_CA_CERTS. */
   it('installs from a registry whose CA only the operator’s NODE_EXTRA_CA_CERTS names, wherever that file is', async () => {
-    const ca = await createTestCa();
-    const leaf = await ca.issue(['localhost']);
-    const secure = createHttpsServer(
-      { cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key },
-      registryHandler(packages, 'https'),
-    );
-    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    const secure = await startSecureRegistry(packages);
     // Outside every folder the functions sandbox shows npm.
     const caDir = await mkdtemp(join(tmpdir(), 'portico-operator-ca-'));
     const caFile = join(caDir, 'corp-ca.pem');
-    await writeFile(caFile, ca.cert);
+    await writeFile(caFile, secure.caCert);
     // npm_config_cafile, when the machine sets one, would make npm trust only that file's CAs.
     const before = { extra: process.env.NODE_EXTRA_CA_CERTS, cafile: process.env.npm_config_cafile };
     process.env.NODE_EXTRA_CA_CERTS = caFile;
     delete process.env.npm_config_cafile;
     try {
-      const { port } = secure.address() as AddressInfo;
+      const { port } = secure;
       process.env.PORTICO_NPM_ALLOWED_HOSTS = `localhost:${port}`;
       const deployed = await deploy(
         await apiVariant(
@@ -378,7 +382,7 @@ describe('npm installs of deployed APIs on the operator’s network', () => {
       restoreVariable('NODE_EXTRA_CA_CERTS', before.extra);
       restoreVariable('npm_config_cafile', before.cafile);
       await rm(caDir, { recursive: true, force: true });
-      await new Promise((resolve) => secure.close(resolve));
+      await secure.close();
     }
   }, 120_000);
 
