@@ -161,16 +161,15 @@ export async function sendDevServerError(
   if (action === undefined) {
     return sendErrorPage(ctx.res, status, detail);
   }
-  return serveFollowUp(ctx, devServer, action.path, action.status, undefined);
+  return serveOverridePage(ctx, devServer, action.path, action.status);
 }
 
-/** Fetches a page the rules chose (fallback, override) with GET, and sends it with `status`. */
-async function serveFollowUp(
+/** Fetches an override's page with GET, and sends it with `status` (the fallback's: `serveFallback`). */
+async function serveOverridePage(
   ctx: EdgeContext,
   devServer: DevServerSource,
   path: string,
   status: number,
-  routeHeaders: Readonly<Record<string, string>> | undefined,
 ): Promise<void> {
   const answer = await fetchOrExplain(ctx, devServer, encodePath(path) + ctx.search, true);
   if (answer === undefined) {
@@ -180,7 +179,7 @@ async function serveFollowUp(
     await answer.discard();
     return sendErrorPage(ctx.res, status === 200 ? 404 : status);
   }
-  return relay(ctx, answer, devServer, path, status, routeHeaders);
+  return relay(ctx, answer, devServer, path, status, undefined);
 }
 
 /** Sends the request on; a dev server that cannot be reached gets the 502 page (undefined). */
