@@ -15,7 +15,7 @@ import { makePrivateDir } from '../shared/private-fs.js';
 import { clip } from '../shared/quote.js';
 import type { ControlContext } from './context.js';
 import { type Manifest, type ManifestFile, manifestHashes } from './manifest.js';
-import { pruneNpmHomes } from './npm-homes.js';
+import { npmHomeNames, npmHomesRoot } from './npm-homes.js';
 import { UPLOAD_EXPIRY_MS, unusedContentGraceOf } from './uploads.js';
 
 /** The folders of a materialised deployment. */
@@ -186,7 +186,9 @@ export async function pruneLocalDeployments(
   await pruneFolder(apiContentsRoot(ctx), (path) => keepApis.has(path), before);
   // Uploads being received (receive-content.ts) write on as they go: only abandoned ones are that old.
   await pruneFolder(join(ctx.workDir, 'uploads'), () => false, before);
-  await pruneNpmHomes(ctx, keepApis, before);
+  // An install touches its npm home when it starts: the home's time is when it was last used.
+  const homes = await npmHomeNames(keepApis);
+  await pruneFolder(npmHomesRoot(ctx), (_path, name) => homes.has(name), before);
 }
 
 async function pruneFolder(
