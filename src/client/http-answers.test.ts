@@ -125,6 +125,19 @@ describe('a URL that cannot work', () => {
   });
 });
 
+describe('an https:// server whose certificate is not trusted here', () => {
+  it('says so with the fix, in one line and with exit 1 (it said "Is portico serve running?" with exit 75)', async () => {
+    const pair = await (await createTestCa('Someone Else CA')).issue(['localhost']);
+    const port = await listen(createHttpsServer(pair, (_req, res) => res.end('{}')));
+    const error = await failureOf(`https://localhost:${port}`);
+    expect(error.code).toBe('CLIENT_SERVER_UNTRUSTED');
+    expect(error.exitCode).toBeUndefined();
+    expect(error.message).toBe(
+      `The server at https://localhost:${port} presented a certificate this machine does not trust: its issuer is not a CA this machine trusts (UNABLE_TO_VERIFY_LEAF_SIGNATURE). If the server uses your own CA or a self-signed certificate, run the command with NODE_EXTRA_CA_CERTS set to that CA’s (or certificate’s) PEM file.`,
+    );
+  });
+});
+
 describe('a route the server does not have', () => {
   it('says the server may run an older Portico than the CLI (an upgrade tester got a bare "No API route")', async () => {
     const url = await serve((res) => {

@@ -14,6 +14,7 @@ import { porticoVersion } from '../shared/version.js';
 import { htmlTitle, isHtmlAnswer, printableLine, printableText } from './answer-text.js';
 import { findProtocolMismatch } from './protocol-mismatch.js';
 import type { ErrorBody, ErrorBodyDetail } from './types.js';
+import { findUntrustedCertificate } from './untrusted-certificate.js';
 
 /** Where requests go and the bearer token they carry. */
 export interface HttpTarget {
@@ -67,7 +68,11 @@ export async function request<T>(target: HttpTarget, options: RequestOptions): P
     if (cause instanceof PorticoError) {
       throw cause;
     }
-    throw (await findProtocolMismatch(cause, url, base)) ?? unreachable(cause, base);
+    throw (
+      findUntrustedCertificate(cause, url, base) ??
+      (await findProtocolMismatch(cause, url, base)) ??
+      unreachable(cause, base)
+    );
   }
   if (response.status < 200 || response.status > 299) {
     const failure = requestFailed(response, response.text, base, options);

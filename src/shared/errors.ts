@@ -384,6 +384,12 @@ export const ERROR_CODES = {
     expose: true,
     summary: 'the server speaks plain HTTP to an https:// URL, or TLS to an http:// one',
   },
+  CLIENT_SERVER_UNTRUSTED: {
+    status: 400,
+    expose: true,
+    summary:
+      'the server’s TLS certificate is not trusted here (self-signed, a private CA, expired, or for another name)',
+  },
   CLIENT_FOLDER_UNREADABLE: {
     status: 400,
     expose: true,
