@@ -1,8 +1,8 @@
 import { errorMessage } from '../shared/guards.js';
-import { findJsonSyntaxError } from '../shared/json-syntax.js';
+import { findJsonSyntaxError, findRepeatedNames } from '../shared/json-syntax.js';
 import { checkConfig } from './checks/check-config.js';
 import { deepFreeze } from './internal/deep-freeze.js';
-import { attachFile, createError, hasErrors } from './internal/diagnostics.js';
+import { attachFile, createError, createWarning, hasErrors } from './internal/diagnostics.js';
 import { normalizeConfig } from './normalize.js';
 import type { ConfigResult, Diagnostic } from './types.js';
 import { validateConfigValue } from './validate.js';
@@ -24,10 +24,27 @@ const BYTE_ORDER_MARK = '\uFEFF';
  * if (result.ok) console.log(result.config.routes[0]?.allowedRoles); // ["admin"]
  */
 export function parseConfigText(text: string, file?: string): ConfigResult {
-  const json = parseJson(text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text);
-  const result =
-    'error' in json ? { ok: false as const, diagnostics: [json.error] } : parseConfigValue(json.value);
-  return deepFreeze({ ...result, diagnostics: attachFile(result.diagnostics, file) });
+  const unmarked = text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
+  const json = parseJson(unmarked);
+  if ('error' in json) {
+    return deepFreeze({ ok: false as const, diagnostics: attachFile([json.error], file) });
+  }
+  const result = parseConfigValue(json.value);
+  const repeated = repeatedNameWarnings(unmarked);
+  return deepFreeze({ ...result, diagnostics: attachFile([...result.diagnostics, ...repeated], file) });
+}
+
+/**
+ * A property written twice in one object is taken from its last occurrence (as `JSON.parse` and Azure's
+ * parser do); the first is ignored without a word, which hides a rule merged in twice. Said as a warning.
+ */
+function repeatedNameWarnings(text: string): Diagnostic[] {
+  return findRepeatedNames(text).map((found) =>
+    createWarning(
+      found.path,
+      `this property appears more than once in its object (lines ${found.firstLine} and ${found.lastLine}); only the last one counts, so the one on line ${found.firstLine} is ignored; merge them into one`,
+    ),
+  );
 }
 
 /** Runs validate → check → normalize on an already parsed JSON value. The result is not frozen. */

@@ -322,6 +322,49 @@ describe('parseConfigText: other warnings', () => {
   });
 });
 
+describe('parseConfigText: a property written twice in one object', () => {
+  it('keeps the last one, as JSON.parse and Azure do, and warns with both lines and the JSON path', () => {
+    const text = [
+      '\uFEFF{',
+      '  "navigationFallback": { "rewrite": "/index.html" },',
+      '  "routes": [{ "route": "/a", "statusCode": 404, "route": "/b" }],',
+      '  "globalHeaders": { "x-one": "1" },',
+      '  "navigationFallback": { "rewrite": "/app.html" }',
+      '}',
+    ].join('\n');
+    const result = parseConfigText(text, '/site/staticwebapp.config.json');
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.config.navigationFallback?.rewrite).toBe('/app.html');
+    expect(result.diagnostics).toEqual([
+      {
+        severity: 'warning',
+        path: 'routes[0].route',
+        message:
+          'this property appears more than once in its object (lines 3 and 3); only the last one counts, so the one on line 3 is ignored; merge them into one',
+        file: '/site/staticwebapp.config.json',
+      },
+      {
+        severity: 'warning',
+        path: 'navigationFallback',
+        message:
+          'this property appears more than once in its object (lines 2 and 5); only the last one counts, so the one on line 2 is ignored; merge them into one',
+        file: '/site/staticwebapp.config.json',
+      },
+    ]);
+  });
+
+  it('does not warn for the same name in different objects, nor for escaped spellings of different names', () => {
+    const text =
+      '{"globalHeaders":{"a":"1","A":"2"},"mimeTypes":{".a":"x/y"},"routes":[{"route":"/a"},{"route":"/b"}]}';
+    expect(parseConfigText(text).diagnostics).toEqual([]);
+  });
+
+  it('counts an escaped spelling of a name as the same name', () => {
+    const result = parseConfigText('{"routes":[],"\\u0072outes":[{"route":"/x","statusCode":404}]}');
+    expect(result.diagnostics.map((diagnostic) => diagnostic.path)).toEqual(['routes']);
+  });
+});
+
 describe('parseConfigText: sections', () => {
   it('lower-cases mimeTypes keys', () => {
     expect(

@@ -1,6 +1,7 @@
 /**
  * Locates the first syntax error in a JSON text with its line and column, because `JSON.parse` on Node 20
- * does not always say where the problem is ("Unexpected token '}', ... is not valid JSON").
+ * does not always say where the problem is ("Unexpected token '}', ... is not valid JSON"); and the
+ * property names an object repeats, which `JSON.parse` takes silently (the last one wins).
  */
 
 /** Where a JSON text stops being valid, and what was expected there. */
@@ -12,9 +13,23 @@ export interface JsonSyntaxError {
   readonly message: string;
 }
 
+/** A property name an object repeats: the last one is the one `JSON.parse` keeps. */
+export interface RepeatedName {
+  /** Where the repeated property is: the object's keys and array indexes, then the name. */
+  readonly path: readonly (string | number)[];
+  /** 1-based lines of the name's first and of its last (kept) occurrence. */
+  readonly firstLine: number;
+  readonly lastLine: number;
+}
+
 interface Scanner {
   readonly text: string;
   pos: number;
+  /** Set when the caller wants repeated names: the path to the value being scanned, and what was found. */
+  readonly names?: {
+    path: (string | number)[];
+    repeated: { path: (string | number)[]; first: number; last: number }[];
+  };
 }
 
 class JsonFault extends Error {
@@ -45,6 +60,27 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     }
     throw error;
   }
+}
+
+/**
+ * Every property name an object in `text` repeats, in the order found; empty when `text` is not valid JSON
+ * (its syntax error is reported instead).
+ */
+export function findRepeatedNames(text: string): RepeatedName[] {
+  const scanner: Scanner = { text, pos: 0, names: { path: [], repeated: [] } };
+  try {
+    scanValue(scanner);
+  } catch (error) {
+    if (error instanceof JsonFault) {
+      return [];
+    }
+    throw error;
+  }
+  return (scanner.names?.repeated ?? []).map((found) => ({
+    path: found.path,
+    firstLine: lineAndColumn(text, found.first).line,
+    lastLine: lineAndColumn(text, found.last).line,
+  }));
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -115,15 +151,16 @@ function scanObject(scanner: Scanner): void {
     scanner.pos++;
     return;
   }
+  const seen = new Map<string, number>();
   for (;;) {
-    scanMember(scanner);
+    scanMember(scanner, seen);
     if (!scanSeparator(scanner, '}', 'property value')) {
       return;
     }
   }
 }
 
-function scanMember(scanner: Scanner): void {
+function scanMember(scanner: Scanner, seen: Map<string, number>): void {
   skipWhitespace(scanner);
   expectMore(scanner, 'a property name');
   if (scanner.text[scanner.pos] !== '"') {
@@ -131,14 +168,28 @@ function scanMember(scanner: Scanner): void {
       scanner.text[scanner.pos] === '}' ? 'remove the trailing comma' : 'put the name in double quotes';
     fail(scanner, `expected a property name in double quotes but found ${describeAt(scanner)}; ${hint}`);
   }
+  const start = scanner.pos;
   scanString(scanner);
+  const name =
+    scanner.names === undefined ? '' : (JSON.parse(scanner.text.slice(start, scanner.pos)) as string);
   skipWhitespace(scanner);
   expectMore(scanner, '":"');
   if (scanner.text[scanner.pos] !== ':') {
     fail(scanner, `expected ":" after the property name but found ${describeAt(scanner)}`);
   }
   scanner.pos++;
+  if (scanner.names === undefined) {
+    scanValue(scanner);
+    return;
+  }
+  const first = seen.get(name);
+  if (first !== undefined) {
+    scanner.names.repeated.push({ path: [...scanner.names.path, name], first, last: start });
+  }
+  seen.set(name, first ?? start);
+  scanner.names.path.push(name);
   scanValue(scanner);
+  scanner.names.path.pop();
 }
 
 function scanArray(scanner: Scanner): void {
@@ -148,8 +199,10 @@ function scanArray(scanner: Scanner): void {
     scanner.pos++;
     return;
   }
-  for (;;) {
+  for (let index = 0; ; index++) {
+    scanner.names?.path.push(index);
     scanValue(scanner);
+    scanner.names?.path.pop();
     if (!scanSeparator(scanner, ']', 'array element')) {
       return;
     }
