@@ -113,14 +113,39 @@ const BROWSER_FIELDS = [
 /**
  * True for a request a browser sent: it carries one of {@link BROWSER_FIELDS}, or a `User-Agent` of the
  * browsers' form (`Mozilla/…`), which Chromium does not let a script change (Firefox does, which is why
- * `Accept-Language` counts too). curl, python and `node:http` send none of these unless told to.
+ * `Accept-Language` counts too). curl, python and `node:http` send none of these unless told to; Node's
+ * own `fetch` sends two of them, but in a form no browser does (see {@link isNodeFetch}).
  */
 function isFromBrowser(req: IncomingMessage): boolean {
   const headers = req.headers;
+  if (isNodeFetch(headers)) {
+    return false;
+  }
   if (BROWSER_FIELDS.some((field) => headers[field] !== undefined)) {
     return true;
   }
   return headers['user-agent']?.trimStart().startsWith('Mozilla/') === true;
+}
+
+/**
+ * Node's `fetch` (undici) sends `Sec-Fetch-Mode: cors` and `Accept-Language: *` on every request, the
+ * most common client of a Node test suite. A browser that sends `Sec-Fetch-Mode` always sends
+ * `Sec-Fetch-Site` and `Sec-Fetch-Dest` with it, and a page's script can add none of the three (`Sec-`
+ * names are the browser's own), so a rebound page cannot pass for this. Told apart only while nothing
+ * else of a browser's is there.
+ */
+function isNodeFetch(headers: IncomingMessage['headers']): boolean {
+  return (
+    headers['sec-fetch-mode'] !== undefined &&
+    headers['sec-fetch-site'] === undefined &&
+    headers['sec-fetch-dest'] === undefined &&
+    headers['sec-fetch-user'] === undefined &&
+    (headers['accept-language'] === undefined || headers['accept-language'] === '*') &&
+    headers.origin === undefined &&
+    headers.referer === undefined &&
+    headers['upgrade-insecure-requests'] === undefined &&
+    headers['user-agent']?.trimStart().startsWith('Mozilla/') !== true
+  );
 }
 
 /**

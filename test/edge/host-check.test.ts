@@ -14,6 +14,7 @@ const BROWSER = {
 
 import { once } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { isAllowedHost } from '../../src/edge/host-check.js';
@@ -98,11 +99,46 @@ describe('portico start: which Host names it answers to', () => {
     expect(answer.text).toBe('home');
   });
 
+  it("serves Node's own fetch (a test suite's usual client) whatever its Host, though it sends Sec-Fetch-Mode and Accept-Language", async () => {
+    // Any name resolves to this machine, as a docker-compose service name or an /etc/hosts entry would.
+    const dispatcher = new Agent({
+      connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) },
+    });
+    try {
+      const answer = await fetch(`http://test-runner.example:${port}/`, {
+        dispatcher,
+      } as unknown as RequestInit);
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe('home');
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it.each([
+    ['with the rest of fetch metadata', { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'empty' }],
+    ["with a browser's Accept-Language", { 'accept-language': 'en-US,en;q=0.9' }],
+    ['with an Origin', { origin: 'http://attacker.example' }],
+    [
+      "with a browser's User-Agent",
+      { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' },
+    ],
+  ])('still takes Sec-Fetch-Mode %s for a browser', async (_, headers) => {
+    const answer = await app.fetch('/', {
+      headers: {
+        'sec-fetch-mode': 'cors',
+        'accept-language': '*',
+        ...headers,
+        host: `attacker.example:${port}`,
+      },
+    });
+    expect(answer.status).toBe(403);
+  });
+
   // What Chromium and Firefox send over plain HTTP to a name that is not local (no Sec-Fetch-*): a
   // rebound page's own script, same-origin, with its Referer turned off.
   it.each([
     ['sec-fetch-site', 'same-origin'],
-    ['sec-fetch-mode', 'cors'],
     ['sec-fetch-dest', 'empty'],
     ['sec-fetch-user', '?1'],
     ['accept-language', 'en-US,en;q=0.9'],
