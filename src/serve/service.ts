@@ -84,7 +84,7 @@ import { createNodeOperations } from './operations.js';
 import { providerAddressWarnings } from './provider-addresses.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
-import { createSiteTable, type SiteTable } from './site-table.js';
+import { createSiteTable, pruneChangeLog, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
 import {
   publicPortWarning,
@@ -792,9 +792,12 @@ function createTrafficSink(control: ControlContext): (batch: TrafficBatch) => Pr
 const LOCAL_PRUNE_INTERVAL_MS = 60 * 60_000;
 const LOCAL_PRUNE_MIN_AGE_MS = 60 * 60_000;
 
-/** Removes unused deployment contents now and every hour; a failure is logged and retried next time. */
+/**
+ * Removes unused deployment contents, and change-log rows every node has read, now and every hour; a
+ * failure is logged and retried next time.
+ */
 function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Timeout {
-  const sweep = () =>
+  const sweep = () => {
     void sweepUnusedContents(control).then(
       (removed) => {
         if (removed > 0) {
@@ -803,6 +806,15 @@ function sweepContentsHourly(control: ControlContext, logger: Logger): NodeJS.Ti
       },
       (error: unknown) => logger.warn(`sweeping unused contents failed: ${errorMessage(error)}`),
     );
+    void pruneChangeLog(control).then(
+      (removed) => {
+        if (removed > 0) {
+          logger.debug(`removed ${removed} rows of the change log older than a day`);
+        }
+      },
+      (error: unknown) => logger.warn(`pruning the change log failed: ${errorMessage(error)}`),
+    );
+  };
   sweep();
   const timer = setInterval(sweep, 60 * 60_000);
   timer.unref();

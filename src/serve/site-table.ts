@@ -74,10 +74,19 @@ const REPEAT_ERROR_EVERY = 20;
 /** Grace for in-flight `/api` calls of a replaced environment. */
 const DRAIN_MS = 50_000;
 
+/**
+ * How long rows of the `changes` log are kept (see {@link pruneChangeLog}). A node that has not read the
+ * log for half of it (its database away, its host suspended) reloads everything instead of reading on,
+ * since rows it never read may be gone; the other half leaves room for clocks that disagree.
+ */
+export const CHANGE_LOG_KEPT_MS = 24 * 60 * 60_000;
+
 /** Creates the host table; call `loadAll()` before serving. */
 export function createSiteTable(deps: RuntimeDeps): SiteTable {
   const runtimes = new Map<string, EnvironmentRuntime>();
   let lastSeq = 0;
+  /** When the change log was last read, by the control plane's clock (the clock the log's rows carry). */
+  let lastReadAt = Number.POSITIVE_INFINITY;
   let syncing: Promise<void> | undefined;
   const retryBrokenMs = deps.retryBrokenMs ?? RETRY_BROKEN_MS;
 
@@ -139,7 +148,16 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     }
   };
   const applyChanges = async () => {
+    const now = deps.control.now().getTime();
+    if (now - lastReadAt > CHANGE_LOG_KEPT_MS / 2) {
+      deps.control.logger.info(
+        'the change log was last read over 12 hours ago and may have been pruned since: reloading every site',
+      );
+      await table.loadAll();
+      return;
+    }
     const changes = await readChanges(deps.control, lastSeq);
+    lastReadAt = now;
     if (changes.length === 0) {
       return;
     }
@@ -203,7 +221,9 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
           };
     },
     async loadAll() {
+      const now = deps.control.now().getTime();
       lastSeq = await latestSeq(deps.control);
+      lastReadAt = now;
       await deps.roles.reload();
       await deps.resources?.loadAll();
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
@@ -295,6 +315,18 @@ async function readChanges(
     .orderBy('seq')
     .limit(1000)
     .execute();
+}
+
+/**
+ * Removes rows of the `changes` log older than {@link CHANGE_LOG_KEPT_MS}: every node reads the log each
+ * second (or hears of a change at once through Redis), so a row that old has been read by every node
+ * that is following; one that was not (see the reload in `applyChanges`) reloads everything. Answers how
+ * many rows went.
+ */
+export async function pruneChangeLog(control: ControlContext): Promise<number> {
+  const cutoff = new Date(control.now().getTime() - CHANGE_LOG_KEPT_MS).toISOString();
+  const result = await control.db.deleteFrom('changes').where('at', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 async function latestSeq(control: ControlContext): Promise<number> {
