@@ -1,6 +1,7 @@
 /**
  * A tiny leveled logger writing one line per event. The dev server's output is read by people, so lines
- * are plain text; nothing here ever prints secrets (cookies, tokens and principals are never passed in).
+ * are plain text; `portico serve` may write JSON lines for a log collector instead. Nothing here ever
+ * prints secrets (cookies, tokens and principals are never passed in).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -13,22 +14,37 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * How lines look: `text` for people (`warning: …`), or `json` for a log collector: one object per line,
+ * `{"time":"<ISO 8601>","level":"warn","pid":<n>,"msg":"…"}` (a message's line breaks stay escaped in it).
+ */
+export type LogFormat = 'text' | 'json';
+
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+
 /** Creates a logger that writes lines at or above `level` to `write` (stderr by default). */
-export function createLogger(options: { level?: LogLevel; write?: (line: string) => void } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; write?: (line: string) => void; format?: LogFormat; now?: () => Date } = {},
+): Logger {
   const min = ORDER[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const emit = (level: LogLevel, prefix: string) => (message: string) => {
-    if (ORDER[level] >= min) {
-      write(prefix + message);
-    }
-  };
-  return {
-    debug: emit('debug', ''),
-    info: emit('info', ''),
-    warn: emit('warn', 'warning: '),
-    error: emit('error', 'error: '),
-  };
+  const now = options.now ?? (() => new Date());
+  const emit =
+    options.format === 'json'
+      ? (level: LogLevel) => (message: string) => {
+          if (ORDER[level] >= min) {
+            write(JSON.stringify({ time: now().toISOString(), level, pid: process.pid, msg: message }));
+          }
+        }
+      : (level: LogLevel) => (message: string) => {
+          if (ORDER[level] >= min) {
+            write(TEXT_PREFIX[level] + message);
+          }
+        };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
+
+const TEXT_PREFIX: Record<LogLevel, string> = { debug: '', info: '', warn: 'warning: ', error: 'error: ' };
 
 /** A logger that drops everything; for tests and library use. */
 export const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -23,7 +23,7 @@ import { MIN_ADMIN_TOKEN_CHARS } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { onSigusr1 } from '../../shared/inspector-signal.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../../shared/logger.js';
 import { packageVersion, porticoVersion } from '../../shared/version.js';
 import {
   parseDatabaseUrl,
@@ -46,6 +46,7 @@ import { type HttpsFlags, httpsFromFlags, parseAcmeEmail, parseDnsServer } from 
 const DEMO_SITE = 'demo';
 
 interface ServeFlags extends HttpsFlags {
+  logFormat?: LogFormat;
   data: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -88,6 +89,7 @@ Environment:
   PORTICO_SECRET_KEY_FILE         as --secret-key-file
   PORTICO_DATABASE_URL            as --database-url
   PORTICO_REDIS_URL               as --redis-url
+  PORTICO_LOG_FORMAT              as --log-format (text or json)
   PORTICO_TRUSTED_PROXY           as --trusted-proxy (comma-separated)
   PORTICO_IDENTITY_PROVIDER_ADDRESS
                                   as --identity-provider-address (comma-separated)
@@ -165,6 +167,11 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
     )
     .option('--verbose', 'log one line per request')
     .option(
+      '--log-format <format>',
+      'text (default) or json: one JSON object per line of the server log on stderr (default: PORTICO_LOG_FORMAT)',
+      (value: string) => parseLogFormat(value, '--log-format', InvalidArgumentError),
+    )
+    .option(
       '--access-log <file|->',
       'write one JSON line per request to this file (- for stdout); reopened on SIGHUP or SIGUSR1',
     )
@@ -240,7 +247,10 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 }
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
-  const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  const logger = createLogger({
+    write: (line) => process.stderr.write(`${line}\n`),
+    format: flags.logFormat ?? logFormatFromEnv(process.env),
+  });
   checkDistinctPorts(flags);
   if (flags.workers > 1 && cluster.isPrimary) {
     process.exitCode = await runClusterPrimary({ workers: flags.workers, log: (line) => logger.info(line) });
@@ -322,7 +332,7 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
       : 'Service key: the PORTICO_SECRET_KEY environment variable\n',
   );
   for (const warning of service.warnings) {
-    process.stderr.write(`warning: ${warning}\n`);
+    logger.warn(warning);
   }
   process.stdout.write(
     `${describeProviders(providers, service.publicUrl(`identity.${flags.domain.toLowerCase()}`))}\n`,
@@ -380,6 +390,22 @@ const PROVIDER_ADDRESSES = addressListOption(
   'PORTICO_IDENTITY_PROVIDER_ADDRESS',
   'Give the addresses (or CIDR blocks) of the identity providers you run yourself, comma-separated, e.g. 127.0.0.1,10.0.5.0/24.',
 );
+
+/** `--log-format` or `PORTICO_LOG_FORMAT`: one of {@link LOG_FORMATS}. */
+function parseLogFormat(value: string, source: string, Refusal: new (message: string) => Error): LogFormat {
+  const format = value.trim().toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new Refusal(`${source} is '${value}'; give text or json.`);
+  }
+  return format as LogFormat;
+}
+
+function logFormatFromEnv(env: NodeJS.ProcessEnv): LogFormat {
+  const value = env.PORTICO_LOG_FORMAT;
+  return value === undefined || value.trim() === ''
+    ? 'text'
+    : parseLogFormat(value, 'PORTICO_LOG_FORMAT', UsageError);
+}
 
 class UsageError extends PorticoError {
   constructor(message: string) {
@@ -505,6 +531,7 @@ function displayPath(path: string): string {
  * everything stops and the process exits 0. A second signal during the drain exits at once (code 1).
  */
 function waitForSignal(service: Service, drainMs: number, logger: Logger): Promise<void> {
+  const stopNow = stopNowWith(logger);
   return new Promise((resolve) => {
     const reopen = () => service.reopenLogs();
     // A worker whose primary is gone (killed) drains and stops rather than serve on unsupervised.
@@ -516,8 +543,8 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
       process.off('SIGINT', ignoreSignal);
       process.once('SIGINT', cluster.isWorker ? ignoreSignal : stopNow);
       process.once('SIGTERM', stopNow);
-      process.stderr.write(
-        `${signal}: draining (up to ${drainMs / 1000} s for requests in flight; send it again to stop at once)\n`,
+      logger.info(
+        `${signal}: draining (up to ${drainMs / 1000} s for requests in flight; send it again to stop at once)`,
       );
       void service.drain(drainMs).then(
         (clean) => {
@@ -554,9 +581,12 @@ function waitForSignal(service: Service, drainMs: number, logger: Logger): Promi
 
 function ignoreSignal(): void {}
 
-function stopNow(signal: NodeJS.Signals): void {
-  process.stderr.write(`${signal} again: stopping now, without waiting for requests in flight\n`);
-  process.exit(1);
+/** The second signal's handler: stops at once. */
+function stopNowWith(logger: Logger): (signal: NodeJS.Signals) => void {
+  return (signal) => {
+    logger.info(`${signal} again: stopping now, without waiting for requests in flight`);
+    process.exit(1);
+  };
 }
 
 /** The warning for a short `PORTICO_ADMIN_TOKEN`, or undefined. */
