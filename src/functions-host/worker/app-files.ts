@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
-import { parseJsonText } from '../../shared/json-text.js';
+import { parseJsonText, parseJsonWithComments } from '../../shared/json-text.js';
 import { WorkerLoadError } from './errors.js';
 import { asString } from './guards.js';
 
@@ -91,7 +91,7 @@ async function readHostJson(appDir: string): Promise<unknown> {
   if (text === undefined) {
     return undefined;
   }
-  const result = parseJsonText(text);
+  const result = parseJsonWithComments(text);
   if (!result.ok) {
     throw new WorkerLoadError(
       'FUNCTIONS_INVALID_METADATA',

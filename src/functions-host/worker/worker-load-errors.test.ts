@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../../../test/helpers/app.js';
+import { writeApp, writeFileIn } from '../../../test/helpers/app.js';
 import {
   FUNCTION_FIXTURES,
   runFailingWorker,
@@ -78,6 +78,36 @@ describe('worker: load errors', () => {
       expect((worker.ready.functions as { name: string }[]).map((f) => f.name)).toEqual(['hello']);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('host.json and function.json with comments and trailing commas load, as the Functions host reads them', async () => {
+    const dir = await writeApp({
+      'host.json':
+        '{\n  // from func init\n  "version": "2.0",\n  "extensions": { "http": { "routePrefix": "api", }, },\n}\n',
+      'hello/function.json':
+        '{\n  /* v3 */ "bindings": [\n    { "type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "anonymous", },\n    { "type": "http", "direction": "out", "name": "res" }, // out\n  ],\n}',
+      'hello/index.js': "module.exports = async (context) => { context.res = { body: 'hi' }; };\n",
+    });
+    try {
+      const worker = await startWorker(dir);
+      try {
+        expect((worker.ready.functions as { name: string }[]).map((f) => f.name)).toEqual(['hello']);
+      } finally {
+        await worker.stop();
+      }
+      // The settings of a host.json with comments still apply: another routePrefix is refused.
+      await writeFileIn(
+        dir,
+        'host.json',
+        '{ "version": "2.0", // v4\n "extensions": { "http": { "routePrefix": "v1" } } }',
+      );
+      const result = await runFailingWorker(dir);
+      expect(result.messages.find((message) => message.type === 'fatal')?.code).toBe(
+        'FUNCTIONS_ROUTE_PREFIX',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
