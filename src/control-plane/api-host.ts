@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { isRecord } from '../shared/guards.js';
-import { parseJsonText } from '../shared/json-text.js';
+import { parseJsonWithComments } from '../shared/json-text.js';
 
 /** The route prefix Static Web Apps requires of managed and linked functions. */
 export const REQUIRED_ROUTE_PREFIX = 'api';
@@ -22,7 +22,7 @@ export async function checkApiHostJson(apiDir: string, label: string): Promise<v
   } catch {
     return; // a missing host.json is reported when the app is loaded, with its own message
   }
-  const result = parseJsonText(text);
+  const result = parseJsonWithComments(text);
   if (!result.ok) {
     throw new PorticoError(
       'DEPLOY_API_INVALID',

@@ -53,6 +53,53 @@ describe('findOtherFunctionsApp', () => {
     expect(findOtherFunctionsApp(dir)).toBeUndefined();
   });
 
+  it('names a .NET or Python app that also holds a package.json for tooling', async () => {
+    await writeFileIn(dir, 'host.json', '{"version":"2.0"}');
+    await writeFileIn(dir, 'package.json', '{"devDependencies":{"prettier":"^3.0.0"}}');
+    await writeFileIn(dir, 'Api.csproj', '<Project />');
+    expect(findOtherFunctionsApp(dir)).toEqual({ file: 'Api.csproj', kind: 'a .NET Functions app' });
+    await rm(join(dir, 'Api.csproj'));
+    await writeFileIn(dir, 'function_app.py', 'import azure.functions');
+    await writeFileIn(dir, 'requirements.txt', 'azure-functions');
+    expect(findOtherFunctionsApp(dir)).toEqual({ file: 'function_app.py', kind: 'a Python Functions app' });
+  });
+
+  it("goes by local.settings.json's FUNCTIONS_WORKER_RUNTIME first, comments and all, as the host does", async () => {
+    await writeFileIn(dir, 'package.json', '{"scripts":{"lint":"eslint ."}}');
+    await writeFileIn(dir, 'requirements.txt', 'azure-functions');
+    await writeFileIn(
+      dir,
+      'local.settings.json',
+      '{\n  "IsEncrypted": false,\n  "Values": { "FUNCTIONS_WORKER_RUNTIME": "python", } // v1 model\n}',
+    );
+    expect(findOtherFunctionsApp(dir)).toEqual({
+      file: 'local.settings.json',
+      kind: 'a Python Functions app (FUNCTIONS_WORKER_RUNTIME is "python")',
+    });
+    await writeFileIn(
+      dir,
+      'local.settings.json',
+      '{"Values":{"FUNCTIONS_WORKER_RUNTIME":"dotnet-isolated"}}',
+    );
+    expect(findOtherFunctionsApp(dir)?.kind).toBe(
+      'a .NET (isolated) Functions app (FUNCTIONS_WORKER_RUNTIME is "dotnet-isolated")',
+    );
+    // "node" says it is a Node.js app, whatever project file lies beside it.
+    await writeFileIn(dir, 'local.settings.json', '{"Values":{"FUNCTIONS_WORKER_RUNTIME":"node"}}');
+    await writeFileIn(dir, 'tools.csproj', '<Project />');
+    expect(findOtherFunctionsApp(dir)).toBeUndefined();
+  });
+
+  it('a customHandler that is commented out in host.json is no custom handler', async () => {
+    await writeFileIn(dir, 'package.json', '{"main":"src/functions/*.js"}');
+    await writeFileIn(
+      dir,
+      'host.json',
+      '{\n  "version": "2.0",\n  // "customHandler": { "description": { "defaultExecutablePath": "handler" } },\n}',
+    );
+    expect(findOtherFunctionsApp(dir)).toBeUndefined();
+  });
+
   it('says nothing of a folder that is not there (that is reported elsewhere)', () => {
     expect(findOtherFunctionsApp(join(dir, 'missing'))).toBeUndefined();
   });

@@ -48,13 +48,18 @@ describe('readLocalSettings', () => {
     expect(await readLocalSettings(await folderWith('{ "Host": {} }'))).toEqual({ values: {}, warnings: [] });
   });
 
+  it('accepts comments and trailing commas, as Core Tools reads the file (Newtonsoft.Json)', async () => {
+    const dir = await folderWith('{\n  "Values": { "A": "1", } // dev\n  /* "B": "2" */\n}');
+    expect(await readLocalSettings(dir)).toEqual({ values: { A: '1' }, warnings: [] });
+  });
+
   it('reports invalid JSON with the file, line and column', async () => {
-    const dir = await folderWith('{\n  "Values": { "A": "1" } // dev\n}');
+    const dir = await folderWith('{\n  "Values": { "A": "1" } // dev\n  "Host": {}\n}');
     const error = await readLocalSettings(dir).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PorticoError);
     expect((error as PorticoError).code).toBe('FUNCTIONS_INVALID_SETTINGS');
-    expect((error as PorticoError).message).toContain(`${join(dir, 'local.settings.json')}:2:26`);
-    expect((error as PorticoError).message).toContain('comments');
+    expect((error as PorticoError).message).toContain(`${join(dir, 'local.settings.json')}:3:3`);
+    expect((error as PorticoError).message).toContain('expected "," or "}"');
   });
 
   it('refuses Values that is not an object', async () => {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage, isRecord, SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
-import { parseJsonText } from '../shared/json-text.js';
+import { parseJsonWithComments } from '../shared/json-text.js';
 import type { Logger } from '../shared/logger.js';
 import { clip } from '../shared/quote.js';
 import { problemOfNodeSetting } from './node-settings.js';
@@ -181,7 +181,7 @@ async function readOptionalFile(path: string): Promise<string | undefined> {
 }
 
 function parseSettingsJson(text: string, path: string): unknown {
-  const parsed = parseJsonText(text);
+  const parsed = parseJsonWithComments(text);
   if (parsed.ok) {
     return parsed.value;
   }

@@ -191,10 +191,13 @@ describe('createFunctionsHost: settings', () => {
   });
 
   it('reports invalid local.settings.json with its line and column', async () => {
-    const apiDir = await writeApiDir({ 'local.settings.json': '{\n  "Values": {\n    "A": "1",\n  }\n}' });
+    // A trailing comma is accepted, as Core Tools reads the file; a missing comma is not.
+    const apiDir = await writeApiDir({
+      'local.settings.json': '{\n  "Values": {\n    "A": "1",\n  }\n  "Host": {}\n}',
+    });
     const error = await rejection(openHost({ apiDir, useLocalSettings: true }).start());
     expect(error.code).toBe('FUNCTIONS_INVALID_SETTINGS');
-    expect(error.message).toContain('local.settings.json:4:3');
+    expect(error.message).toContain('local.settings.json:5:3');
   });
 });
 

@@ -429,6 +429,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
         port: 0,
         host: this.#host,
         routePrefixRequired: 'api',
+        deployed: this.#options.deployed === true,
         connections: 'parent',
         waitForLoad,
       },

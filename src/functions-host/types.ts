@@ -76,6 +76,11 @@ export interface FunctionsHostOptions {
   readonly listenTcp?: boolean;
   /** App settings, as the control plane will pass them; validated, and they override the environment. */
   readonly appSettings?: Readonly<Record<string, string>>;
+  /**
+   * A deployed app (`portico serve`): its load errors tell the tenant how to deploy again instead of
+   * which command to run in the folder. Default false.
+   */
+  readonly deployed?: boolean;
   /** Dev mode: add `local.settings.json` `Values`, never overriding variables already set. */
   readonly useLocalSettings?: boolean;
   /**

@@ -178,6 +178,7 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
     apiDir: options.apiDir,
     appSettings: options.appSettings,
     useLocalSettings: false,
+    deployed: true,
     watch: false,
     // Only the edge of this process may reach the worker: no loopback port for other sites to call.
     listenTcp: false,

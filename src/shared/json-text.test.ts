@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonText } from './json-text.js';
+import { parseJsonText, parseJsonWithComments } from './json-text.js';
 
 describe('parseJsonText', () => {
   it('skips a UTF-8 byte order mark', () => {
@@ -18,5 +18,36 @@ describe('parseJsonText', () => {
       ok: false,
       reason: expect.stringMatching(/^line 1, column 6/),
     });
+  });
+});
+
+describe('parseJsonWithComments (what Newtonsoft.Json reads: host.json, function.json, local.settings.json)', () => {
+  it('accepts // and /* */ comments and trailing commas, as the Functions host does', () => {
+    const text =
+      '\uFEFF{\n  // the host reads this\n  "version": "2.0", /* v4 */\n  "extensions": { "http": { "routePrefix": "api", }, },\n  "list": [1, 2,],\n}\n';
+    expect(parseJsonWithComments(text)).toEqual({
+      ok: true,
+      value: { version: '2.0', extensions: { http: { routePrefix: 'api' } }, list: [1, 2] },
+    });
+  });
+
+  it('leaves comment-like text and commas inside strings alone', () => {
+    expect(parseJsonWithComments('{"url": "http://x/*y*/", "a": "b,}", "q": "\\"//"}')).toEqual({
+      ok: true,
+      value: { url: 'http://x/*y*/', a: 'b,}', q: '"//' },
+    });
+  });
+
+  it('keeps the line and column of an error after a comment', () => {
+    expect(parseJsonWithComments('{\n  /* note */ "a": 1\n  "b": 2\n}')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^line 3, column 3/),
+    });
+  });
+
+  it('still refuses what JSON and the host both refuse: a lone comma, single quotes, an unclosed comment', () => {
+    expect(parseJsonWithComments('{ , }').ok).toBe(false);
+    expect(parseJsonWithComments("{ 'a': 1 }").ok).toBe(false);
+    expect(parseJsonWithComments('{ "a": 1 /* }').ok).toBe(false);
   });
 });

@@ -35,6 +35,76 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | Json
   }
 }
 
+/**
+ * {@link parseJsonText} for the files the Functions host and Core Tools read with Newtonsoft.Json
+ * (host.json, function.json, local.settings.json): `//` and `/* *\/` comments and a trailing comma before
+ * `}` or `]` are accepted, as they are there. Each is blanked out (line breaks kept), so a remaining
+ * syntax error keeps its line and column. Newtonsoft's other leniencies (single quotes, unquoted names)
+ * stay errors: decision 0105.
+ *
+ * @example
+ * parseJsonWithComments('{ "version": "2.0", // v4\n }') // { ok: true, value: { version: '2.0' } }
+ */
+export function parseJsonWithComments(text: string): { ok: true; value: unknown } | JsonTextProblem {
+  const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return parseJsonText(blankCommentsAndTrailingCommas(clean));
+}
+
+/** `text` with comments and trailing commas outside strings turned into spaces; an unclosed comment is left. */
+function blankCommentsAndTrailingCommas(text: string): string {
+  const out = text.split('');
+  let pendingComma = -1;
+  // The last character that is neither space nor comment: a comma after `{`, `[` or `,` stays an error.
+  let previous = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] ?? '';
+    if (char === '"') {
+      pendingComma = -1;
+      previous = char;
+      i = endOfString(text, i);
+    } else if (char === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+      const end = text[i + 1] === '/' ? lineEnd(text, i) : text.indexOf('*/', i + 2) + 2;
+      if (end < 2) {
+        break; // an unclosed /* */: the syntax error says where it starts
+      }
+      blank(out, i, end);
+      i = end - 1;
+    } else if (!/\s/.test(char)) {
+      if ((char === '}' || char === ']') && pendingComma >= 0) {
+        out[pendingComma] = ' ';
+      }
+      pendingComma = char === ',' && !'{[,'.includes(previous) ? i : -1;
+      previous = char;
+    }
+  }
+  return out.join('');
+}
+
+/** The index of the closing quote of the string opening at `start` (or the text's end). */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') {
+      i++;
+    } else if (text[i] === '"') {
+      return i;
+    }
+  }
+  return text.length;
+}
+
+function lineEnd(text: string, from: number): number {
+  const newline = text.indexOf('\n', from);
+  return newline === -1 ? text.length : newline;
+}
+
+function blank(chars: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (chars[i] !== '\n' && chars[i] !== '\r') {
+      chars[i] = ' ';
+    }
+  }
+}
+
 /** What a file saved as UTF-16 is, and the fix, after its name ("… is saved as UTF-16; …"). */
 export const SAVED_AS_UTF16 =
   'is saved as UTF-16; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8, or "Save with encoding" in your editor)';

@@ -104,7 +104,8 @@ describe('portico functions start', () => {
   });
 
   it('reports invalid local.settings.json before starting anything', async () => {
-    const dir = await writeApiDir({ 'local.settings.json': '{ "Values": { "A": 1, } }' });
+    // A trailing comma is fine, as Core Tools reads the file (decision 0105); a missing comma is not.
+    const dir = await writeApiDir({ 'local.settings.json': '{ "Values": { "A": 1, } "Host": {} }' });
     try {
       const result = await runCli(['functions', 'start', dir, '--port', '0']);
       expect(result.code).toBe(1);

@@ -292,6 +292,46 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   }, 90_000);
 
+  it('says at deploy which package a .funcignore left out of node_modules and which file needs it, naming no server folder', async () => {
+    // v3 (function.json): the worker's bundled library runs it, so node_modules holds only the app's own packages.
+    const api = await writeApp({
+      'host.json': '{ "version": "2.0" }',
+      'package.json': JSON.stringify({ dependencies: { present: '1.0.0', 'left-out': '1.0.0' } }),
+      '.funcignore': 'node_modules/left-out\n',
+      'hello/function.json': JSON.stringify({
+        bindings: [
+          { type: 'httpTrigger', direction: 'in', name: 'req', authLevel: 'anonymous' },
+          { type: 'http', direction: 'out', name: 'res' },
+        ],
+      }),
+      'hello/index.js':
+        "const v = require('present');\nmodule.exports = async (context) => { context.res = { body: v }; };\n",
+      'node_modules/present/package.json': JSON.stringify({ name: 'present', main: 'index.js' }),
+      'node_modules/present/index.js': "module.exports = require('left-out');\n",
+      'node_modules/left-out/package.json': JSON.stringify({ name: 'left-out', main: 'index.js' }),
+      'node_modules/left-out/index.js': "module.exports = 'hi';\n",
+    });
+    const app = await writeApp({ 'index.html': '<h1>e2e partial modules</h1>' });
+    try {
+      const deployed = await cli(['deploy', app, '--api', api, '--site', 'shop', '--env', 'partialmodules']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(deployed.stderr).toContain('the content is live, but the API does not load');
+      expect(deployed.stderr).toContain(
+        '"node_modules/present/index.js" requires the package "left-out", which node_modules does not hold (while loading "hello/index.js"). The deployed node_modules folder is incomplete: check that .funcignore leaves none of it out',
+      );
+      expect(deployed.stderr).not.toContain(dataDir);
+      expect(deployed.stderr).not.toContain('/home/site/wwwroot');
+      const partialHost = host.replace('.', '-partialmodules.');
+      const call = await get(partialHost, '/api/hello');
+      expect(call.status).toBe(502);
+      expect(call.text).not.toContain(dataDir);
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'partialmodules', '--yes']);
+      await rm(api, { recursive: true, force: true });
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it("prints the API's warnings at deploy: a timer Static Web Apps does not run", async () => {
     const api = await mkdtemp(join(tmpdir(), 'portico-timer-api-'));
     try {

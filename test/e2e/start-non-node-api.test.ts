@@ -23,6 +23,18 @@ const APIS: Record<string, Record<string, string>> = {
     'requirements.txt': 'azure-functions',
     'function_app.py': 'import azure.functions as func\napp = func.FunctionApp()',
   },
+  // A package.json for tooling (a formatter, a lint script) does not make these Node.js apps.
+  'dotnet-tooling': {
+    'host.json': '{"version":"2.0"}',
+    'api.csproj': '<Project Sdk="Microsoft.NET.Sdk" />',
+    'package.json': JSON.stringify({ devDependencies: { prettier: '^3.0.0' } }),
+  },
+  'python-tooling': {
+    'host.json': '{\n  // func init\n  "version": "2.0",\n}',
+    'requirements.txt': 'azure-functions',
+    'package.json': JSON.stringify({ scripts: { lint: 'eslint .' } }),
+    'local.settings.json': '{ "Values": { "FUNCTIONS_WORKER_RUNTIME": "python" } }',
+  },
   'custom-handler': {
     'host.json': JSON.stringify({
       version: '2.0',
@@ -38,6 +50,9 @@ const APIS: Record<string, Record<string, string>> = {
 const FOUND: Record<string, RegExp> = {
   dotnet: /api\.csproj: it is a \.NET Functions app/,
   python: /(requirements\.txt|function_app\.py): it is a Python Functions app/,
+  'dotnet-tooling': /api\.csproj: it is a \.NET Functions app/,
+  'python-tooling':
+    /local\.settings\.json: it is a Python Functions app \(FUNCTIONS_WORKER_RUNTIME is "python"\)/,
   'custom-handler': /host\.json: it is a custom handler/,
 };
 

@@ -34,6 +34,8 @@ export interface StartedWorker {
 export interface WorkerOptions {
   port?: number;
   env?: Record<string, string>;
+  /** Runs the app as `portico serve` deploys it (`deployed` in the configuration). */
+  deployed?: boolean;
   /** Replaces the whole configuration argument (to test a bad one). */
   rawConfig?: string;
   /**
@@ -104,6 +106,7 @@ function spawnWorker(appDir: string, options: WorkerOptions) {
     host: '127.0.0.1',
     routePrefixRequired: 'api',
     waitForLoad: options.beforeLoad !== undefined,
+    ...(options.deployed === undefined ? {} : { deployed: options.deployed }),
   };
   const child = spawn(process.execPath, [WORKER_MAIN, options.rawConfig ?? JSON.stringify(config)], {
     env: { ...process.env, ...options.env },

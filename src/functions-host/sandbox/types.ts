@@ -55,6 +55,8 @@ export interface WorkerConfig {
   readonly routePrefixRequired: 'api';
   /** The worker refuses to signal other processes (the Node permission model does not cover signals). */
   readonly sandboxed?: boolean;
+  /** A deployed app (`portico serve`): load errors tell how to deploy again, not to run npm. */
+  readonly deployed?: boolean;
   /**
    * `parent`: the worker does not listen; the supervisor holds the port and hands it connections over IPC
    * (decision 0029). `listen` (a worker started on its own): it listens on `host:port` itself.

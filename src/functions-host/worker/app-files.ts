@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
-import { parseJsonText } from '../../shared/json-text.js';
+import { parseJsonText, parseJsonWithComments } from '../../shared/json-text.js';
 import { WorkerLoadError } from './errors.js';
 import { asString } from './guards.js';
 
@@ -26,7 +26,7 @@ export async function readPackageJson(appDir: string): Promise<PackageJson> {
     // Without it the app has no `main`: its functions would vanish behind a misleading "no main".
     throw new WorkerLoadError(
       'FUNCTIONS_INVALID_METADATA',
-      `${join(appDir, 'package.json')} is not valid JSON (${parsed.reason}); fix it.`,
+      `package.json is not valid JSON (${parsed.reason}); fix it.`,
     );
   }
   const record = isRecord(parsed.value) ? parsed.value : {};
@@ -50,7 +50,7 @@ export async function resolveRoutePrefix(appDir: string, required: string): Prom
     throw new WorkerLoadError(
       'FUNCTIONS_ROUTE_PREFIX',
       `host.json sets extensions.http.routePrefix to "${prefix}", but Static Web Apps requires "${required}": ` +
-        `remove the setting or set it to "${required}" in ${join(appDir, 'host.json')}.`,
+        `remove the setting or set it to "${required}" in host.json.`,
     );
   }
   return prefix;
@@ -91,11 +91,11 @@ async function readHostJson(appDir: string): Promise<unknown> {
   if (text === undefined) {
     return undefined;
   }
-  const result = parseJsonText(text);
+  const result = parseJsonWithComments(text);
   if (!result.ok) {
     throw new WorkerLoadError(
       'FUNCTIONS_INVALID_METADATA',
-      `${path} is not valid JSON (${result.reason}); fix it.`,
+      `host.json is not valid JSON (${result.reason}); fix it.`,
     );
   }
   return result.value;

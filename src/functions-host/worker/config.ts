@@ -18,6 +18,8 @@ const WorkerConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   routePrefixRequired: z.string().default('api'),
   sandboxed: z.boolean().default(false),
+  /** A deployed app (`portico serve`): load errors tell how to deploy again, not to run npm. */
+  deployed: z.boolean().default(false),
   connections: z.enum(['listen', 'parent']).default('listen'),
   /** Boot, then wait for the parent's `load` before reading the app (decision 0056). */
   waitForLoad: z.boolean().default(false),

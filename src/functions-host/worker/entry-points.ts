@@ -22,13 +22,13 @@ export async function resolveEntryPoints(appDir: string, pattern: string): Promi
 
 function mainNotFoundMessage(appDir: string, pattern: string): string {
   const what = isDynamicPattern(pattern) ? 'matches no file' : 'does not exist';
-  const base = `package.json "main" is "${pattern}", which ${what} in ${appDir}.`;
+  const base = `package.json "main" is "${pattern}", which ${what} in the API folder.`;
   if (pattern.includes('\\')) {
     // Azure's worker reads it the same way: a backslash is no separator in a glob, nor on Linux.
     return `${base} Write it with / separators ("${pattern.replaceAll('\\', '/')}"): a \\ separates folders on Windows only, and escapes in a pattern.`;
   }
   if (isBuildOutput(pattern) || existsSync(join(appDir, 'tsconfig.json'))) {
-    return `${base} It points at compiled output that is missing: run npm run build in ${appDir} first.`;
+    return `${base} It points at compiled output that is missing: run npm run build in the API folder first.`;
   }
   return `${base} Point "main" at the files that register your functions (for example "src/functions/*.js").`;
 }

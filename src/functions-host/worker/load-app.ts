@@ -12,7 +12,7 @@ import { programmingModelOf, type WorkerApp } from './app-state.js';
 import { loadScriptFile, resolveEntryPoints } from './entry-points.js';
 import { errorDetail, WorkerLoadError } from './errors.js';
 import { runHooks, withReadOnly } from './hooks.js';
-import { describeLoadError } from './load-errors.js';
+import { describeLoadError, type LoadErrorAudience } from './load-errors.js';
 import { createRouteTable, type RouteTable } from './routes.js';
 import type { RegisteredFunction, WorkerCapabilities } from './types.js';
 import { discoverV3Functions, listV3FunctionFolders, toRegisteredFunction } from './v3-functions.js';
@@ -35,6 +35,8 @@ export interface LoadAppOptions {
   app: WorkerApp;
   env: NodeJS.ProcessEnv;
   requiredRoutePrefix: string;
+  /** Who reads the load errors (default `dev`): what they can do about a missing package differs. */
+  audience?: LoadErrorAudience;
 }
 
 /** A loaded app, ready to serve. */
@@ -55,18 +57,21 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const packageJson = await readPackageJson(appDir);
   const routePrefix = await resolveRoutePrefix(appDir, options.requiredRoutePrefix);
   const warnings: string[] = await hostJsonWarnings(appDir);
+  const audience = options.audience ?? 'dev';
   const entryFiles = packageJson.main
-    ? await loadEntryPoints(app, appDir, packageJson, packageJson.main)
+    ? await loadEntryPoints(app, { appDir, audience }, packageJson, packageJson.main)
     : [];
   await runAppStartHooks(app, appDir);
   const capabilities = await resolveCapabilities(app);
   const model = app.usingWorkerIndexing ? 'v4' : 'v3';
   const registered =
-    model === 'v4' ? [...app.functions.values()] : await loadV3Functions(appDir, packageJson, warnings);
+    model === 'v4'
+      ? [...app.functions.values()]
+      : await loadV3Functions({ appDir, audience }, packageJson, warnings);
   app.locked = true;
   const defaultAuthLevel = model === 'v4' ? 'anonymous' : 'function';
   const checked = toAppFunctions(registered, { defaultAuthLevel, env: options.env });
-  warnings.push(...checked.warnings, ...noFunctionsWarning(registered, packageJson, entryFiles, appDir));
+  warnings.push(...checked.warnings, ...noFunctionsWarning(registered, packageJson, entryFiles));
   if (model === 'v4') {
     warnings.push(...ignoredV3FoldersWarning(await listV3FunctionFolders(appDir)));
   }
@@ -87,13 +92,19 @@ async function assertDirectory(appDir: string): Promise<void> {
     () => false,
   );
   if (!isDirectory) {
-    throw new WorkerLoadError('FUNCTIONS_APP_DIR_MISSING', `The API folder ${appDir} does not exist.`);
+    throw new WorkerLoadError('FUNCTIONS_APP_DIR_MISSING', 'The API folder does not exist.');
   }
+}
+
+/** The API folder and who reads its load errors. */
+interface AppPlace {
+  readonly appDir: string;
+  readonly audience: LoadErrorAudience;
 }
 
 async function loadEntryPoints(
   app: WorkerApp,
-  appDir: string,
+  { appDir, audience }: AppPlace,
   packageJson: PackageJson,
   pattern: string,
 ): Promise<string[]> {
@@ -103,7 +114,7 @@ async function loadEntryPoints(
     try {
       await loadScriptFile(file, packageJson);
     } catch (error) {
-      throw describeLoadError(error, file, appDir);
+      throw describeLoadError(error, file, appDir, audience);
     } finally {
       app.currentEntryPoint = undefined;
     }
@@ -141,7 +152,7 @@ async function resolveCapabilities(app: WorkerApp): Promise<WorkerCapabilities> 
  * load, so an app that cannot serve anything says why.
  */
 async function loadV3Functions(
-  appDir: string,
+  { appDir, audience }: AppPlace,
   packageJson: PackageJson,
   warnings: string[],
 ): Promise<RegisteredFunction[]> {
@@ -151,7 +162,7 @@ async function loadV3Functions(
   for (const metadata of found) {
     try {
       const exported = await loadScriptFile(metadata.scriptFile, packageJson).catch((error: unknown) => {
-        throw describeLoadError(error, metadata.scriptFile, appDir);
+        throw describeLoadError(error, metadata.scriptFile, appDir, audience);
       });
       loaded.push(toRegisteredFunction(metadata, exported));
     } catch (error) {
@@ -188,7 +199,6 @@ function noFunctionsWarning(
   registered: readonly RegisteredFunction[],
   packageJson: PackageJson,
   entryFiles: readonly string[],
-  appDir: string,
 ): string[] {
   if (registered.length > 0) {
     return [];
@@ -196,7 +206,7 @@ function noFunctionsWarning(
   const loaded = packageJson.main
     ? `package.json "main" ("${packageJson.main}") loaded ${entryFiles.length} file(s) but none registered a function (app.http(...)), and `
     : 'package.json has no "main", and ';
-  return [`No functions found in ${appDir}: ${loaded}no folder contains a function.json.`];
+  return [`No functions found in the API folder: ${loaded}no folder contains a function.json.`];
 }
 
 /**

@@ -2,14 +2,25 @@
  * Turns what went wrong while loading user code into a message that says what to do (issue 3, "Clear
  * errors for common mistakes"): missing dependencies, syntax errors with file and line, duplicate names.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorMessage, isRecord } from '../../shared/guards.js';
 import { DuplicateFunctionError, WorkerLoadError } from './errors.js';
 
+/**
+ * How a load error speaks to its reader: `dev` to someone at `portico start` (or `functions start`), who
+ * can run npm in the API folder; `deployed` to a tenant of `portico serve`, who can only deploy again.
+ */
+export type LoadErrorAudience = 'dev' | 'deployed';
+
 /** Wraps an error thrown while loading `file` (absolute) of the app in `appDir`. */
-export function describeLoadError(error: unknown, file: string, appDir: string): WorkerLoadError {
+export function describeLoadError(
+  error: unknown,
+  file: string,
+  appDir: string,
+  audience: LoadErrorAudience = 'dev',
+): WorkerLoadError {
   if (error instanceof WorkerLoadError) {
     return error;
   }
@@ -25,7 +36,7 @@ export function describeLoadError(error: unknown, file: string, appDir: string):
   }
   const missing = missingModule(error);
   if (missing !== undefined) {
-    return missingModuleError(error, missing, shown, appDir);
+    return missingModuleError(error, missing, { shown, appDir, audience });
   }
   return new WorkerLoadError(
     'FUNCTIONS_ENTRY_POINT_FAILED',
@@ -82,26 +93,103 @@ function isPackageSpecifier(specifier: string): boolean {
   return !specifier.startsWith('.') && !isAbsolute(specifier) && !specifier.startsWith('file:');
 }
 
-function missingModuleError(
-  error: unknown,
-  specifier: string,
-  shown: string,
-  appDir: string,
-): WorkerLoadError {
+interface MissingContext {
+  /** The entry point or script being loaded, relative to the API folder. */
+  readonly shown: string;
+  readonly appDir: string;
+  readonly audience: LoadErrorAudience;
+}
+
+function missingModuleError(error: unknown, specifier: string, context: MissingContext): WorkerLoadError {
+  const { shown, appDir } = context;
+  const requirer = requiringFile(error, appDir) ?? shown;
+  const loading = requirer === shown ? '' : ` (while loading "${shown}")`;
   if (!isPackageSpecifier(specifier)) {
     return new WorkerLoadError(
       'FUNCTIONS_MODULE_NOT_FOUND',
-      `"${shown}" imports "${specifier}", which does not exist: ${errorMessage(error).split('\n', 1)[0]}`,
+      `"${requirer}" imports "${specifier}", which does not exist${loading}. Check the path, and that the file is deployed (not left out by .funcignore).`,
       { cause: error },
     );
   }
-  const noModules = existsSync(join(appDir, 'node_modules')) ? '' : ' (there is no node_modules folder)';
+  const name = packageName(specifier);
+  const hasModules = existsSync(join(appDir, 'node_modules'));
+  const where = hasModules ? 'which node_modules does not hold' : 'and there is no node_modules folder';
   return new WorkerLoadError(
     'FUNCTIONS_DEPENDENCIES_MISSING',
-    `The dependencies are not installed in ${appDir}${noModules}: run npm install there. ` +
-      `"${shown}" needs the package "${packageName(specifier)}".`,
+    `"${requirer}" requires the package "${name}", ${where}${loading}. ${missingPackageRemedy(name, requirer, hasModules, context)}`,
     { cause: error },
   );
+}
+
+/** What to do about a package that is not installed, for whoever reads it (see {@link LoadErrorAudience}). */
+function missingPackageRemedy(
+  name: string,
+  requirer: string,
+  hasModules: boolean,
+  { appDir, audience }: MissingContext,
+): string {
+  // A package that another package requires is that package's business; the app's own imports must be listed.
+  const unlisted = !requirer.startsWith(`node_modules${sep}`) && !listsDependency(appDir, name);
+  if (audience === 'dev') {
+    return unlisted
+      ? `Add it to the API's dependencies: run npm install ${name} in the API folder.`
+      : 'Run npm install in the API folder.';
+  }
+  if (unlisted) {
+    return `Add "${name}" to "dependencies" in the API's package.json, then deploy again.`;
+  }
+  return hasModules
+    ? 'The deployed node_modules folder is incomplete: check that .funcignore leaves none of it out, then deploy again with node_modules complete, or without node_modules so that Portico installs what package.json lists.'
+    : 'Deploy again: Portico installs what package.json lists when the deploy holds no node_modules folder.';
+}
+
+/** True when the API's package.json lists `name` among its dependencies (of any kind). */
+function listsDependency(appDir: string, name: string): boolean {
+  try {
+    const pkg: unknown = JSON.parse(
+      readFileSync(join(appDir, 'package.json'), 'utf8').replace(/^\uFEFF/, ''),
+    );
+    return (
+      isRecord(pkg) &&
+      ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'].some((field) => {
+        const listed = pkg[field];
+        return isRecord(listed) && Object.hasOwn(listed, name);
+      })
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file whose require or import failed, relative to the API folder: the first of a CommonJS error's
+ * require stack, or the file an ES module error names ("imported from …"). Undefined when it is not one
+ * of the app's files.
+ */
+function requiringFile(error: unknown, appDir: string): string | undefined {
+  const stack = isRecord(error) && Array.isArray(error.requireStack) ? error.requireStack : [];
+  const cjs = typeof stack[0] === 'string' ? stack[0] : undefined;
+  const esm = / imported from (\S+)$/m.exec(errorMessage(error))?.[1];
+  const path = cjs ?? (esm?.startsWith('file://') ? fileURLToPath(esm) : esm);
+  if (path === undefined || !isAbsolute(path)) {
+    return undefined;
+  }
+  const inApp = relative(appDir, path);
+  return inApp === '' || inApp.startsWith('..') || isAbsolute(inApp) ? undefined : inApp;
+}
+
+/**
+ * `text` with every mention of the API folder's absolute path made relative to it: what the worker
+ * reports goes to a deploy's output and logs, where the server's own folders must never show (a stack's
+ * `/srv/portico/…/src/x.js:3` reads `src/x.js:3`).
+ */
+export function hideAppDir(text: string, appDir: string): string {
+  const url = pathToFileURL(appDir).href;
+  return text
+    .replaceAll(`${url}/`, '')
+    .replaceAll(`${appDir}${sep}`, '')
+    .replaceAll(url, 'the API folder')
+    .replaceAll(appDir, 'the API folder');
 }
 
 function packageName(specifier: string): string {

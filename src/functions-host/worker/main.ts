@@ -23,6 +23,7 @@ import { serveFrames } from './frame-server.js';
 import { createLogEmitter, runHooks, withReadOnly } from './hooks.js';
 import { createWorkerServer } from './http-server.js';
 import { type LoadedApp, loadApp } from './load-app.js';
+import { hideAppDir } from './load-errors.js';
 import { createParentChannel, type FunctionSummary, type ParentChannel } from './messages.js';
 import { acceptFromParent, answerPings, waitForLoad } from './parent-connections.js';
 import { guardSignals } from './sandbox-guards.js';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   channel.send({
     type: 'ready',
     functions: summarize(loaded),
-    warnings: loaded.warnings,
+    warnings: loaded.warnings.map((warning) => hideAppDir(warning, config.appDir)),
     model: loaded.model,
     streaming: loaded.streamUri !== undefined,
     port,
@@ -105,16 +106,18 @@ async function loadOrExit(channel: ParentChannel, app: WorkerApp, config: Worker
       app,
       env: process.env,
       requiredRoutePrefix: config.routePrefixRequired,
+      audience: config.deployed ? 'deployed' : 'dev',
     });
   } catch (error) {
+    // Said to a deploy's output and logs: paths within the API folder, never the server's folders.
     if (error instanceof WorkerLoadError) {
-      return exitWith(channel, EXIT_LOAD_ERROR, error.code, error.userMessage);
+      return exitWith(channel, EXIT_LOAD_ERROR, error.code, hideAppDir(error.userMessage, config.appDir));
     }
     return exitWith(
       channel,
       EXIT_LOAD_ERROR,
       'FUNCTIONS_LOAD_FAILED',
-      `Loading the app failed: ${errorDetail(error)}`,
+      hideAppDir(`Loading the app failed: ${errorDetail(error)}`, config.appDir),
     );
   }
 }

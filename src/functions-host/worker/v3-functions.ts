@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { isRecord } from '../../shared/guards.js';
-import { parseJsonText } from '../../shared/json-text.js';
+import { parseJsonWithComments } from '../../shared/json-text.js';
 import { readOptional } from './app-files.js';
 import { WorkerLoadError } from './errors.js';
 import { asString, isCallable } from './guards.js';
@@ -67,7 +67,7 @@ async function parseFunctionJson(directory: string, text: string): Promise<RpcFu
       `"${name}" is not a valid function name (letters, digits, "_" and "-", starting with a letter)`,
     );
   }
-  const result = parseJsonText(text);
+  const result = parseJsonWithComments(text);
   if (!result.ok) {
     throw invalid(`${where} is not valid JSON (${result.reason})`);
   }
