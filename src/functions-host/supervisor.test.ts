@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, send } from '../../test/helpers/app.js';
 import {
   closeHosts,
+  FAST_TIMINGS,
   isAlive,
   openHost,
   type RecordingLogger,
@@ -266,8 +267,10 @@ describe('createFunctionsHost: many hosts in one process', () => {
     process.on('warning', onWarning);
     const before = process.listenerCount('exit');
     try {
+      // Eleven workers start at once: on a busy machine that may take long (what counts is the listeners).
+      const timings = { ...FAST_TIMINGS, readyTimeoutMs: 100_000 };
       const hosts = await Promise.all(
-        Array.from({ length: 11 }, async () => openHost({ apiDir: await writeApiDir() })),
+        Array.from({ length: 11 }, async () => openHost({ apiDir: await writeApiDir(), timings })),
       );
       await Promise.all(hosts.map((host) => host.start()));
       expect(process.listenerCount('exit')).toBeLessThanOrEqual(before + 1);
@@ -279,5 +282,5 @@ describe('createFunctionsHost: many hosts in one process', () => {
     } finally {
       process.off('warning', onWarning);
     }
-  });
+  }, 120_000);
 });

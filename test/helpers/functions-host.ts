@@ -20,7 +20,9 @@ export const FAKE_WORKER = fileURLToPath(
 
 /** Short delays, so faults are noticed within a few hundred milliseconds. */
 export const FAST_TIMINGS: Partial<HostTimings> = {
-  readyTimeoutMs: 5_000,
+  // A fake worker is ready in well under a second on an idle machine; a busy 2-core CI runner starting
+  // several at once may take many (the tests check what happens, never how fast).
+  readyTimeoutMs: 15_000,
   healthIntervalMs: 100,
   healthTimeoutMs: 300,
   backoffInitialMs: 20,
