@@ -389,18 +389,22 @@ function withoutLockedDev(value: unknown, packages: Record<string, unknown> | un
     return value;
   }
   return Object.fromEntries(
-    Object.entries(value).filter(([name, spec]) => {
-      const entry = packages[`node_modules/${name}`];
-      return !(
-        isRecord(entry) &&
-        entry.dev === true &&
-        typeof spec === 'string' &&
-        typeof entry.resolved === 'string' &&
-        gitRepositoryOf(spec) !== undefined &&
-        gitRepositoryOf(spec) === gitRepositoryOf(entry.resolved)
-      );
-    }),
+    Object.entries(value).filter(([name, spec]) => !isLockedDevOnly(packages[`node_modules/${name}`], spec)),
   );
+}
+
+/** Whether a lockfile's `entry` is dev-only and resolved from the repository of git specifier `spec`. */
+function isLockedDevOnly(entry: unknown, spec: unknown): boolean {
+  if (
+    !isRecord(entry) ||
+    entry.dev !== true ||
+    typeof entry.resolved !== 'string' ||
+    typeof spec !== 'string'
+  ) {
+    return false;
+  }
+  const repository = gitRepositoryOf(spec);
+  return repository !== undefined && repository === gitRepositoryOf(entry.resolved);
 }
 
 /** The repository a git specifier fetches from (without its `#ref`), or `undefined` for any other. */
