@@ -325,9 +325,13 @@ async function refuseLinksLeaving(apiDir: string): Promise<void> {
  * Refuses git dependencies fetched over ssh (package.json, or a lockfile's `resolved`): the server has no
  * SSH keys for a tenant's repositories, and git is not let to use ssh (`GIT_TRANSPORTS`). A hosted
  * repository's ssh URL (`git+ssh://git@github.com/…`, as npm writes a `github:` dependency in a lockfile)
- * is fetched over https, and passes.
+ * is fetched over https, and passes. So do development dependencies npm leaves alone under `--omit=dev`
+ * (decision 0104): lockfile entries marked `"dev": true`, and a devDependency its lockfile holds as one.
  */
 function refuseSshSpecifiers(pkg: unknown, lockTexts: readonly (string | undefined)[]): void {
+  const locks = lockTexts.map(lockedPackagesOf);
+  // npm reads npm-shrinkwrap.json when there is one, and then ignores package-lock.json.
+  const npmLock = lockTexts[1] === undefined ? locks[0] : locks[1];
   const found: string[] = [];
   const visit = (value: unknown, where: string): void => {
     if (typeof value === 'string') {
@@ -342,17 +346,17 @@ function refuseSshSpecifiers(pkg: unknown, lockTexts: readonly (string | undefin
   };
   if (isRecord(pkg)) {
     for (const field of SPEC_FIELDS) {
-      visit(pkg[field], `package.json ${field}`);
+      const value = field === 'devDependencies' ? withoutLockedDev(pkg[field], npmLock) : pkg[field];
+      visit(value, `package.json ${field}`);
     }
   }
-  lockTexts.forEach((text, i) => {
-    const lock = text === undefined ? undefined : parseJsonText(text);
-    if (lock?.ok === true && isRecord(lock.value) && isRecord(lock.value.packages)) {
-      for (const [key, entry] of Object.entries(lock.value.packages)) {
-        const resolved = isRecord(entry) ? entry.resolved : undefined;
-        if (typeof resolved === 'string' && isSshSpec(resolved)) {
-          found.push(`${DECIDING_FILES[i + 1]} ${key}: resolved "${resolved.slice(0, 200)}"`);
-        }
+  locks.forEach((packages, i) => {
+    for (const [key, entry] of Object.entries(packages ?? {})) {
+      // npm computes which packages are dev-only from the tree; one it finds it needs after all is
+      // fetched, and git refuses ssh for it (GIT_TRANSPORTS), which the failed install says.
+      const resolved = isRecord(entry) && entry.dev !== true ? entry.resolved : undefined;
+      if (typeof resolved === 'string' && isSshSpec(resolved)) {
+        found.push(`${DECIDING_FILES[i + 1]} ${key}: resolved "${resolved.slice(0, 200)}"`);
       }
     }
   });
@@ -362,6 +366,54 @@ function refuseSshSpecifiers(pkg: unknown, lockTexts: readonly (string | undefin
       `ssh dependencies cannot be installed by the server: use an https URL, a github: shorthand, or a tarball.\n${found.map((line) => `  - ${line}`).join('\n')}`,
       { details: found.map((message) => ({ path: `api/${message.split(' ')[0]}`, message })) },
     );
+  }
+}
+
+/** A lockfile's `packages` (lockfile versions 2 and 3), when it has them. */
+function lockedPackagesOf(text: string | undefined): Record<string, unknown> | undefined {
+  const lock = text === undefined ? undefined : parseJsonText(text);
+  return lock?.ok === true && isRecord(lock.value) && isRecord(lock.value.packages)
+    ? lock.value.packages
+    : undefined;
+}
+
+/**
+ * package.json's devDependencies without those `npm install --omit=dev` neither fetches nor resolves: the
+ * ones the lockfile npm reads (`packages`) has as dev-only, from the same repository. npm resolves a dev
+ * git dependency the lockfile lacks or has from another repository, over ssh for an ssh one, though it
+ * does not install it. (One whose lockfile commit or version no longer matches its `#ref` or
+ * `#semver:` range is resolved too: git refuses the ssh, and the failed install says so.)
+ */
+function withoutLockedDev(value: unknown, packages: Record<string, unknown> | undefined): unknown {
+  if (!isRecord(value) || packages === undefined) {
+    return value;
+  }
+  return Object.fromEntries(
+    Object.entries(value).filter(([name, spec]) => !isLockedDevOnly(packages[`node_modules/${name}`], spec)),
+  );
+}
+
+/** Whether a lockfile's `entry` is dev-only and resolved from the repository of git specifier `spec`. */
+function isLockedDevOnly(entry: unknown, spec: unknown): boolean {
+  if (
+    !isRecord(entry) ||
+    entry.dev !== true ||
+    typeof entry.resolved !== 'string' ||
+    typeof spec !== 'string'
+  ) {
+    return false;
+  }
+  const repository = gitRepositoryOf(spec);
+  return repository !== undefined && repository === gitRepositoryOf(entry.resolved);
+}
+
+/** The repository a git specifier fetches from (without its `#ref`), or `undefined` for any other. */
+function gitRepositoryOf(spec: string): string | undefined {
+  try {
+    const result = npa.resolve('x', spec.trim(), '/');
+    return result.type === 'git' ? (result.fetchSpec ?? undefined) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

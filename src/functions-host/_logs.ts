@@ -28,12 +28,14 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 /**
  * One line of a worker's output as the server's log shows it: without terminal escapes or control
  * characters, which could rewrite or forge lines of the log, and cut at {@link MAX_LOG_LINE_CHARS}.
+ * `omitted` counts characters of the line the worker already cut (a log message's `omitted`), which the
+ * count of those not shown includes.
  */
-export function printableLine(line: string): string {
+export function printableLine(line: string, omitted = 0): string {
   const clean = line.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '?');
-  return clean.length <= MAX_LOG_LINE_CHARS
-    ? clean
-    : `${clean.slice(0, MAX_LOG_LINE_CHARS)}… (${clean.length - MAX_LOG_LINE_CHARS} more characters)`;
+  const kept = clean.slice(0, MAX_LOG_LINE_CHARS);
+  const notShown = clean.length - kept.length + omitted;
+  return notShown === 0 ? kept : `${kept}… (${notShown} more characters)`;
 }
 
 /**
@@ -46,10 +48,15 @@ export function formatWorkerLog(message: LogMessage): string[] {
   );
   const tag = parts.length === 0 ? API_TAG : `[${printableLine(parts.join(' '))}]`;
   const lines = message.message.split(/\r?\n/);
-  const kept = lines.slice(0, MAX_LOG_MESSAGE_LINES).map((line) => `${tag} ${printableLine(line)}`);
-  return lines.length <= MAX_LOG_MESSAGE_LINES
-    ? kept
-    : [...kept, `${tag} … (${lines.length - MAX_LOG_MESSAGE_LINES} more lines)`];
+  const omitted = message.omitted ?? 0;
+  if (lines.length > MAX_LOG_MESSAGE_LINES) {
+    const kept = lines.slice(0, MAX_LOG_MESSAGE_LINES).map((line) => `${tag} ${printableLine(line)}`);
+    const more = lines.length - MAX_LOG_MESSAGE_LINES;
+    const cut = omitted === 0 ? '' : `, then ${omitted} more characters`;
+    return [...kept, `${tag} … (${more} more lines${cut})`];
+  }
+  // The worker cut the message's end: its last line.
+  return lines.map((line, i) => `${tag} ${printableLine(line, i === lines.length - 1 ? omitted : 0)}`);
 }
 
 /** Writes a worker log message through the logger method matching its level, a call per line. */

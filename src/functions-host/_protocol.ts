@@ -39,6 +39,8 @@ export interface LogMessage {
   readonly message: string;
   readonly functionName?: string;
   readonly invocationId?: string;
+  /** Characters the worker cut from the end of `message` (its limit for one message). */
+  readonly omitted?: number;
 }
 
 /** The answer to the parent's health `ping` (sent over IPC with the same id). */
@@ -122,7 +124,12 @@ function parseLog(value: Record<string, unknown>): LogMessage | undefined {
     message: value.message,
     ...(typeof value.functionName === 'string' ? { functionName: value.functionName } : {}),
     ...(typeof value.invocationId === 'string' ? { invocationId: value.invocationId } : {}),
+    ...(isCount(value.omitted) ? { omitted: value.omitted } : {}),
   };
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
 function isLogLevel(value: unknown): value is WorkerLogLevel {

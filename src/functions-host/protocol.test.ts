@@ -36,6 +36,13 @@ describe('parseWorkerMessage', () => {
     });
   });
 
+  it('reads how much the worker cut from a log message, when it is a count', () => {
+    expect(parseWorkerMessage({ type: 'log', message: 'x', omitted: 12 })).toMatchObject({ omitted: 12 });
+    for (const omitted of [0, -1, 1.5, '12', Number.POSITIVE_INFINITY]) {
+      expect(parseWorkerMessage({ type: 'log', message: 'x', omitted })).not.toHaveProperty('omitted');
+    }
+  });
+
   it('drops anything else', () => {
     for (const value of [null, 'ready', [], { type: 'other' }, { type: 'log', message: 1 }]) {
       expect(parseWorkerMessage(value)).toBeUndefined();
@@ -75,6 +82,19 @@ describe('formatWorkerLog', () => {
     expect(lines).toHaveLength(101);
     expect(lines[0]).toMatch(/^\[api\] x{8192}… \(11808 more characters\)$/);
     expect(lines[100]).toBe('[api] … (201 more lines)');
+  });
+
+  /** @see the tester's report: a 2,000,000-character line said `(253989 more characters)`. */
+  it('counts what the worker cut from a message with what it cuts itself', () => {
+    const base = { type: 'log', level: 'information' } as const;
+    const long = formatWorkerLog({ ...base, message: 'y'.repeat(262_144), omitted: 1_737_856 });
+    expect(long).toEqual([`[api] ${'y'.repeat(8192)}… (1991808 more characters)`]);
+    expect(formatWorkerLog({ ...base, message: 'a\nbc', omitted: 5 })).toEqual([
+      '[api] a',
+      '[api] bc… (5 more characters)',
+    ]);
+    const manyLines = formatWorkerLog({ ...base, message: 'z\n'.repeat(150), omitted: 7 });
+    expect(manyLines[100]).toBe('[api] … (51 more lines, then 7 more characters)');
   });
 });
 

@@ -549,6 +549,68 @@ describe('API dependencies installed at deploy', () => {
       expect(deployed.text).not.toContain(secret);
     }, 120_000);
 
+    /** @see decision 0104: a dev-only ssh dependency was refused though `--omit=dev` never fetches it. */
+    it('deploys with an ssh devDependency its lockfile holds as dev-only, which npm never fetches', async () => {
+      const ssh = await startFakeSsh();
+      try {
+        const lint = `git+ssh://git@127.0.0.1:${ssh.port}/team/lint.git#semver:^1.0.0`;
+        const lockfile = {
+          name: 'fixture-serve-api',
+          version: '1.0.0',
+          lockfileVersion: 3,
+          requires: true,
+          packages: {
+            '': {
+              name: 'fixture-serve-api',
+              version: '1.0.0',
+              dependencies: { '@portico-test/tiny': '1.0.0' },
+              devDependencies: { 'corp-lint': lint },
+            },
+            'node_modules/@portico-test/tiny': {
+              version: '1.0.0',
+              resolved: `http://127.0.0.1:${port}/tarballs/tiny-1.0.0.tgz`,
+              integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+            },
+            'node_modules/corp-lint': {
+              version: '1.0.0',
+              resolved: `git+ssh://git@127.0.0.1:${ssh.port}/team/lint.git#${'0123456789'.repeat(4)}`,
+              dev: true,
+            },
+          },
+        };
+        const api = await apiVariant(
+          { dependencies: { '@portico-test/tiny': '1.0.0' }, devDependencies: { 'corp-lint': lint } },
+          {
+            '.npmrc': `@portico-test:registry=http://127.0.0.1:${port}/\n//127.0.0.1:${port}/:_authToken=${secret}\n`,
+            'package-lock.json': JSON.stringify(lockfile),
+          },
+        );
+        const deployed = await deployFolders(t.service, token, await writeApp({ 'index.html': 'lint' }), {
+          apiDir: api,
+        });
+        expect(deployed.status, deployed.text).toBe(200);
+        expect(deployed.json<DeploymentBody>().properties.log).toMatch(/^added 1 package/m);
+        expect(ssh.connections).toEqual([]);
+
+        // Without the lockfile, npm resolves the devDependency (over ssh) though it installs none: refused.
+        const unlocked = await apiVariant(
+          { dependencies: { '@portico-test/tiny': '1.0.0' }, devDependencies: { 'corp-lint': lint } },
+          {
+            '.npmrc': `@portico-test:registry=http://127.0.0.1:${port}/\n//127.0.0.1:${port}/:_authToken=${secret}\n`,
+          },
+        );
+        const refused = await deployFolders(t.service, token, await writeApp({ 'index.html': 'lint' }), {
+          apiDir: unlocked,
+        });
+        expect(refused.status, refused.text).toBe(400);
+        expect(refused.text).toContain('ssh dependencies cannot be installed by the server');
+        expect(refused.text).toContain('package.json devDependencies.corp-lint');
+        expect(ssh.connections).toEqual([]);
+      } finally {
+        await new Promise((resolve) => ssh.server.close(resolve));
+      }
+    }, 120_000);
+
     it('never gives an install without the token what an install with it put in the npm cache', async () => {
       // The package the token holder installed above, pinned by a lockfile to the same tarball: with one
       // cache for every site, npm (--prefer-offline) would take it from there without asking the registry.

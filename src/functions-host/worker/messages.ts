@@ -39,6 +39,11 @@ export interface LogMessage {
   message: string;
   functionName?: string;
   invocationId?: string;
+  /**
+   * Characters cut from the end of `message` ({@link capText}): the parent, which cuts a long line again,
+   * says how many it did not show in all.
+   */
+  omitted?: number;
 }
 
 /** The answer to the parent's health check (`{type: 'ping', id}` over IPC). */
@@ -107,16 +112,19 @@ export function hideChannelFromApp(): void {
   delete target._channel;
 }
 
-/** `message` with a `log` or `fatal` text longer than {@link MAX_MESSAGE_TEXT} cut, saying how much. */
+/**
+ * `message` with a `log` or `fatal` text longer than {@link MAX_MESSAGE_TEXT} cut: a log's by how much in
+ * `omitted` (the parent shows the count with its own cut), a fatal's saying so in its text.
+ */
 export function capText(message: WorkerMessage): WorkerMessage {
   if ((message.type !== 'log' && message.type !== 'fatal') || message.message.length <= MAX_MESSAGE_TEXT) {
     return message;
   }
   const cut = message.message.length - MAX_MESSAGE_TEXT;
-  return {
-    ...message,
-    message: `${message.message.slice(0, MAX_MESSAGE_TEXT)}… (${cut} more characters not shown)`,
-  };
+  const kept = message.message.slice(0, MAX_MESSAGE_TEXT);
+  return message.type === 'log'
+    ? { ...message, message: kept, omitted: cut }
+    : { ...message, message: `${kept}… (${cut} more characters not shown)` };
 }
 
 /** The stderr form of a message, for workers started without IPC. */
