@@ -104,7 +104,12 @@ export interface User {
 
 /** The answer to an invitation. */
 export interface Invitation {
-  readonly properties: { readonly invitationUrl: string; readonly expiresOn: string };
+  readonly properties: {
+    readonly invitationUrl: string;
+    readonly expiresOn: string;
+    /** Why the invitation will not do all it says (its roles ignored by a roles function); absent when none. */
+    readonly warnings?: readonly string[];
+  };
 }
 
 /** A session minted by the admin API for testing (Portico only). */

@@ -3,7 +3,7 @@
  * whether the app settings their registrations name exist in that environment. Only setting names and
  * presence leave this module, never a value (the portal and the REST API show them to admins).
  */
-import { type IdentityProviderKind, loadConfig } from '../config/index.js';
+import { type IdentityProviderKind, loadConfig, type NormalizedConfig } from '../config/index.js';
 import { isRecord } from '../shared/guards.js';
 import { materializeDeployment } from './content.js';
 import type { ControlContext } from './context.js';
@@ -39,23 +39,14 @@ export async function listRegisteredProviders(
   site: Site,
   environmentName: string,
 ): Promise<readonly RegisteredProvider[]> {
-  const environment = await getEnvironment(ctx, site, environmentName);
-  const deployment =
-    environment.activeDeploymentId === null
-      ? undefined
-      : await readDeployment(ctx, environment.activeDeploymentId);
-  if (deployment === undefined) {
+  const live = await loadLiveConfig(ctx, site, environmentName);
+  if (live === undefined || live.config.auth.providers.length === 0) {
     return [];
   }
-  const folders = await materializeDeployment(ctx, deployment.id, deployment.manifest);
-  const loaded = await loadConfig({ appDir: folders.appDir });
-  // A live deployment's config passed the same check at commit; nothing registered if it cannot load.
-  if (!loaded.ok || loaded.config.auth.providers.length === 0) {
-    return [];
-  }
-  const raw = loaded.config.auth.identityProviders ?? {};
-  const present = new Set(Object.keys(await readSettings(ctx, environment.id)));
-  return loaded.config.auth.providers.map((provider) => {
+  const { config, environmentId } = live;
+  const raw = config.auth.identityProviders ?? {};
+  const present = new Set(Object.keys(await readSettings(ctx, environmentId)));
+  return config.auth.providers.map((provider) => {
     const path =
       provider.kind === 'customOpenIdConnect'
         ? `auth.identityProviders.customOpenIdConnectProviders.${provider.name}`
@@ -69,6 +60,38 @@ export async function listRegisteredProviders(
       settings: named.map((setting) => ({ ...setting, present: present.has(setting.name) })),
     };
   });
+}
+
+/**
+ * The roles function (`auth.rolesSource`) the active deployment's config names, if any: while it does,
+ * that environment ignores the roles of invitations and `users update` (spec §2.4).
+ */
+export async function liveRolesSource(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+): Promise<string | undefined> {
+  return (await loadLiveConfig(ctx, site, environmentName))?.config.auth.rolesSource;
+}
+
+/** The config of the environment's active deployment; none without a deployment. */
+async function loadLiveConfig(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+): Promise<{ readonly config: NormalizedConfig; readonly environmentId: string } | undefined> {
+  const environment = await getEnvironment(ctx, site, environmentName);
+  const deployment =
+    environment.activeDeploymentId === null
+      ? undefined
+      : await readDeployment(ctx, environment.activeDeploymentId);
+  if (deployment === undefined) {
+    return undefined;
+  }
+  const folders = await materializeDeployment(ctx, deployment.id, deployment.manifest);
+  const loaded = await loadConfig({ appDir: folders.appDir });
+  // A live deployment's config passed the same check at commit; it counts as none if it cannot load.
+  return loaded.ok ? { config: loaded.config, environmentId: environment.id } : undefined;
 }
 
 function blockOf(raw: Readonly<Record<string, unknown>>, kind: IdentityProviderKind, name: string): unknown {

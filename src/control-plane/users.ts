@@ -15,7 +15,7 @@ import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
 import { listCustomDomains } from './domains/index.js';
-import { listRegisteredProviders } from './identity-providers.js';
+import { listRegisteredProviders, liveRolesSource } from './identity-providers.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
 
@@ -90,7 +90,7 @@ export async function createInvitation(
   ctx: ControlContext,
   site: Site,
   input: InvitationInput,
-): Promise<{ invitationUrl: string; expiresOn: string }> {
+): Promise<{ invitationUrl: string; expiresOn: string; warnings?: string[] }> {
   const provider = checkProvider(input.provider);
   await checkSiteOffers(ctx, site, provider);
   const userDetails = checkUserDetails(input.userDetails).toLowerCase();
@@ -119,7 +119,19 @@ export async function createInvitation(
       accepted_at: null,
     })
     .execute();
-  return { invitationUrl: `${ctx.publicUrl(domain)}/.auth/invitations/${code}`, expiresOn };
+  const invitationUrl = `${ctx.publicUrl(domain)}/.auth/invitations/${code}`;
+  const rolesSource = await liveRolesSource(ctx, site, PRODUCTION);
+  return rolesSource === undefined
+    ? { invitationUrl, expiresOn }
+    : { invitationUrl, expiresOn, warnings: [rolesIgnoredWarning(site, rolesSource, input.roles)] };
+}
+
+/**
+ * Why an invitation's roles will not count (spec §2.4: with `auth.rolesSource`, invitation roles are
+ * ignored). The invitation is still made, as on Azure; the admin is told rather than left to find a 403.
+ */
+function rolesIgnoredWarning(site: Site, rolesSource: string, roles: readonly string[]): string {
+  return `the roles ${clip(roles.join(','))} will not be given: the production deployment of '${site.name}' names a roles function (auth.rolesSource ${clip(rolesSource)} in staticwebapp.config.json), so its users' roles are the ones that function answers at sign-in and invitation roles are ignored. Give the roles from the roles function, or remove auth.rolesSource and deploy again to use invitations.`;
 }
 
 /**

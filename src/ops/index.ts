@@ -13,7 +13,13 @@ export {
   REQUEST_ID_HEADER,
   type RequestClassifier,
 } from './instrument.js';
-export { createMetrics, type Metrics, type RequestKind, type RequestLabels } from './metrics.js';
+export {
+  createMetrics,
+  type GatewayGone,
+  type Metrics,
+  type RequestKind,
+  type RequestLabels,
+} from './metrics.js';
 export {
   createTrafficRecorder,
   type TrafficRecorder,

@@ -144,6 +144,23 @@ export class LabelledCounter {
     this.#cell(values).value += 1;
   }
 
+  /**
+   * Drops every series whose labels include all of `labels` (what they count was deleted). Rare, so the
+   * lookup tree is simply rebuilt from the series kept.
+   */
+  forget(labels: Labels): void {
+    const wanted = Object.entries(labels);
+    const kept = this.#cells.filter((cell) => !wanted.every(([name, value]) => cell.labels[name] === value));
+    if (kept.length === this.#cells.length) {
+      return;
+    }
+    this.#cells.length = 0;
+    this.#root.clear();
+    for (const cell of kept) {
+      this.#cell(this.#names.map((name) => cell.labels[name] as string)).value = cell.value;
+    }
+  }
+
   #cell(values: readonly string[]): CounterCell {
     let tree = this.#root;
     const last = values.length - 1;

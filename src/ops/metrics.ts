@@ -26,12 +26,21 @@ export interface Metrics {
   observeRequest(labels: RequestLabels, status: number, seconds: number): void;
   /** Drops every series labelled with this site's environment (it was deleted). */
   forgetEnvironment(site: string, environment: string): void;
+  /** Drops the gateway series of a deleted API Management service, or of its deleted API or product. */
+  forgetGateway(gone: GatewayGone): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
   /** Stops listening to events. */
   close(): void;
 }
+
+/** A deleted API Management service (`service` alone), or an API or a product it no longer has. */
+export type GatewayGone = {
+  readonly service: string;
+  readonly api?: string;
+  readonly product?: string;
+};
 
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -61,11 +70,32 @@ export function createMetrics(state?: NodeState): Metrics {
   if (state !== undefined) {
     registerStateGauges(registry, state);
   }
-  const unsubscribe = [...subscribeApiMetrics(registry), ...subscribeOtherMetrics(registry)];
+  const gateway = new LabelledCounter(
+    registry,
+    {
+      name: 'portico_gateway_calls_total',
+      help: 'Gateway calls by service, API, product and status (401, 403 and 429 exact, others by class).',
+    },
+    ['service', 'api', 'product', 'status'],
+  );
+  const unsubscribe = [
+    ...subscribeApiMetrics(registry),
+    ...subscribeOtherMetrics(registry),
+    subscribeEvent('gatewayCall', (event) =>
+      gateway.inc(event.service, event.api, event.product, gatewayStatus(event.status)),
+    ),
+  ];
   const renderNode = joinClusterMetrics(registry);
   return {
     observeRequest: (labels, status, seconds) => requests.observe(labels, status, seconds),
     forgetEnvironment: (site, environment) => requests.forget(site, environment),
+    forgetGateway(gone) {
+      gateway.forget(gone);
+      if (gone.api === undefined && gone.product === undefined) {
+        // A gateway's requests are counted as the service's name with no environment (no site has none).
+        requests.forget(gone.service, '');
+      }
+    },
     render: () => (renderNode === undefined ? registry.metrics() : renderNode()),
     contentType: registry.contentType,
     close() {
@@ -163,14 +193,6 @@ function subscribeOtherMetrics(registry: Registry): (() => void)[] {
     restart: counter('portico_functions_restarts_total', 'Managed functions workers restarted.'),
     crash: counter('portico_functions_crashes_total', 'Managed functions workers that crashed or hung.'),
   };
-  const gateway = new LabelledCounter(
-    registry,
-    {
-      name: 'portico_gateway_calls_total',
-      help: 'Gateway calls by service, API, product and status (401, 403 and 429 exact, others by class).',
-    },
-    ['service', 'api', 'product', 'status'],
-  );
   const deploys = counter('portico_deploys_total', 'Deployments by outcome.', ['outcome']);
   const storeErrors = counter(
     'portico_rate_limit_store_errors_total',
@@ -182,9 +204,6 @@ function subscribeOtherMetrics(registry: Registry): (() => void)[] {
   }
   return [
     subscribeEvent('functions', (event) => functions[event.event].inc()),
-    subscribeEvent('gatewayCall', (event) =>
-      gateway.inc(event.service, event.api, event.product, gatewayStatus(event.status)),
-    ),
     subscribeEvent('deploy', (event) => deploys.inc({ outcome: event.outcome })),
     subscribeEvent('counterStoreError', (event) => storeErrors.inc({ store: event.store })),
   ];

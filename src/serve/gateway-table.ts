@@ -23,6 +23,46 @@ export interface GatewayTable {
   resolve(hostname: string): CompiledService | undefined;
   loadAll(): Promise<void>;
   apply(names: readonly string[]): Promise<void>;
+  /**
+   * Tells `listener` of each service no longer served (deleted), and of each API and product a served
+   * service no longer has, by name, so that what is kept per service (metrics series) goes too; on every
+   * node, since each follows the change log. Returns the function that stops it.
+   */
+  onGone(listener: GatewayGoneListener): () => void;
+}
+
+/** A service gone (`service` alone), or an API or a product its service no longer has; ids as labelled. */
+export type GatewayGoneListener = (gone: {
+  readonly service: string;
+  readonly api?: string;
+  readonly product?: string;
+}) => void;
+
+/** What the table last served of a service: its name, APIs and products. */
+interface Served {
+  readonly hostname: string;
+  readonly name: string;
+  readonly apis: ReadonlySet<string>;
+  readonly products: ReadonlySet<string>;
+}
+
+/** Tells `listener` what `previous` served that `next` (none: the service is gone) does not. */
+function reportGone(previous: Served, next: Served | undefined, listener: GatewayGoneListener): void {
+  const service = previous.name;
+  if (next === undefined || next.name !== service) {
+    listener({ service });
+    return;
+  }
+  for (const api of previous.apis) {
+    if (!next.apis.has(api)) {
+      listener({ service, api });
+    }
+  }
+  for (const product of previous.products) {
+    if (!next.products.has(product)) {
+      listener({ service, product });
+    }
+  }
 }
 
 function scopeOf(scope: string): SubscriptionScope {
@@ -73,26 +113,43 @@ export function toGatewayConfig(snapshot: ApimSnapshot): GatewayServiceConfig {
   };
 }
 
+function servedOf(snapshot: ApimSnapshot): Served {
+  return {
+    hostname: snapshot.service.gatewayHostname,
+    name: snapshot.service.name,
+    apis: new Set(snapshot.apis.map((api) => api.id)),
+    products: new Set(snapshot.products.map((product) => product.id)),
+  };
+}
+
 /** Creates the table; call `loadAll()` before serving. */
 export function createGatewayTable(control: ControlContext): GatewayTable {
   const byHost = new Map<string, CompiledService>();
-  const hostOfService = new Map<string, string>();
+  const served = new Map<string, Served>();
+  const goneListeners = new Set<GatewayGoneListener>();
   const reload = async (serviceId: string) => {
     const snapshot = await loadApimSnapshot(control, serviceId);
-    const previous = hostOfService.get(serviceId);
+    const previous = served.get(serviceId);
     if (previous !== undefined) {
-      byHost.delete(previous);
-      hostOfService.delete(serviceId);
+      byHost.delete(previous.hostname);
+      served.delete(serviceId);
     }
+    let next: Served | undefined;
     if (snapshot !== undefined) {
-      byHost.set(snapshot.service.gatewayHostname, compileService(toGatewayConfig(snapshot)));
-      hostOfService.set(serviceId, snapshot.service.gatewayHostname);
+      next = servedOf(snapshot);
+      byHost.set(next.hostname, compileService(toGatewayConfig(snapshot)));
+      served.set(serviceId, next);
+    }
+    if (previous !== undefined) {
+      for (const listener of goneListeners) {
+        reportGone(previous, next, listener);
+      }
     }
   };
   const loadAll = async () => {
     const services = await listApimServices(control);
     const ids = new Set(services.map((service) => service.id));
-    for (const id of hostOfService.keys()) {
+    for (const id of served.keys()) {
       if (!ids.has(id)) {
         await reload(id);
       }
@@ -104,6 +161,10 @@ export function createGatewayTable(control: ControlContext): GatewayTable {
   return {
     resolve: (hostname) => byHost.get(hostname),
     loadAll,
+    onGone(listener) {
+      goneListeners.add(listener);
+      return () => goneListeners.delete(listener);
+    },
     async apply(names) {
       if (names.includes('*')) {
         return loadAll();

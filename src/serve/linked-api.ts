@@ -208,6 +208,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
     return send(req, res, target, token);
   };
   return {
+    timeoutMs: deps.timeoutMs,
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
       try {
         // A token signed for this principal in the last minute is reused without a promise.

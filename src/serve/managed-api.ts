@@ -115,6 +115,7 @@ export function createManagedApi(options: ManagedApiOptions): ManagedApi {
     }
   };
   return {
+    timeoutMs: options.timeoutMs,
     get running() {
       return starting !== undefined;
     },

@@ -87,9 +87,15 @@ export async function createNodeOperations(deps: NodeOperationsDeps): Promise<No
     ? createMetrics({ unservableEnvironments: () => deps.table.unservableCount() })
     : undefined;
   // A deleted site's or environment's series go with it (each worker's registry with `--workers`).
-  const stopForgetting = deps.table.onEnvironmentGone((site, environment) =>
+  const stopForgettingSites = deps.table.onEnvironmentGone((site, environment) =>
     metrics?.forgetEnvironment(site, environment),
   );
+  // So do a deleted API Management service's, and a deleted API's or product's (on every node).
+  const stopForgettingGateways = deps.gateway.table.onGone((gone) => metrics?.forgetGateway(gone));
+  const stopForgetting = () => {
+    stopForgettingSites();
+    stopForgettingGateways();
+  };
   let accessLog: AccessLog | undefined;
   try {
     accessLog =

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { eventually, startApp, type TestApp } from '../helpers/app.js';
 
 interface Me {
   clientPrincipal: null | { userDetails: string; userRoles: string[] };
@@ -120,6 +120,10 @@ describe('portico start: the roles function after the emulator’s sign-in', () 
     expect(failed.text).toContain('team-a');
     expect(failed.text).toContain('role names are letters, digits and');
     expect(failed.header('set-cookie') ?? '').not.toContain('StaticWebAppsAuthCookie=');
+    // The developer watching the terminal is told too, not only the browser.
+    expect(app.logs).toContainEqual(
+      expect.stringMatching(/^warning: \/\.auth: sign-in with myoidc failed: .*"team-a".*letters, digits/),
+    );
   });
 
   it('refuses the sign-in with the reason when the function fails, setting no cookie', async () => {
@@ -231,4 +235,71 @@ describe('portico start without an API: a roles function that cannot be called',
     });
     expect(signedIn.status).toBe(302);
   });
+});
+
+/**
+ * A roles function that answers nothing (`silent`), or its head and then a byte every 50 ms for ever
+ * (`trickle`); every request it saw closed is in `closed`.
+ */
+async function startStuckRolesApi(closed: string[]): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const { userDetails } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { userDetails: string };
+    res.on('close', () => closed.push(userDetails));
+    if (userDetails === 'trickle') {
+      res.writeHead(200, { 'content-type': 'application/json' }).write('{"roles":');
+      const drip = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(drip));
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+describe('portico start: a roles function that does not answer in time', () => {
+  const closed: string[] = [];
+  let api: Server;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    api = await startStuckRolesApi(closed);
+    app = await startApp(
+      { 'index.html': 'home' },
+      {
+        apiDevserverUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+        // The roles function gets 10 seconds, or the API timeout when shorter: 1 second here.
+        apiTimeoutSeconds: 1,
+        config: { auth: { rolesSource: '/api/GetRoles' } },
+      },
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    api?.closeAllConnections();
+    api?.close();
+  });
+
+  it.each(['silent', 'trickle'])(
+    'fails the sign-in (%s), naming the function and the limit, and cancels its request',
+    async (userDetails) => {
+      const failed = await app.fetch('/.auth/login/github', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ userDetails }).toString(),
+      });
+      expect(failed.status).toBe(400);
+      expect(failed.text).toContain('/api/GetRoles did not answer within 1 second');
+      expect(failed.header('set-cookie') ?? '').not.toContain('StaticWebAppsAuthCookie=');
+      expect(app.logs).toContainEqual(
+        expect.stringMatching(
+          /^warning: \/\.auth: sign-in with github failed: .*\/api\/GetRoles did not answer within 1 second/,
+        ),
+      );
+      await eventually(async () => closed.includes(userDetails));
+    },
+  );
 });

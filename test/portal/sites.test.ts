@@ -292,6 +292,22 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
     });
 
+    it("shows the invitation's warning when a roles function gives the site's roles", async () => {
+      await createDeployedSite(portal.t, 'sites-fn-roles', {
+        files: { 'index.html': 'home' },
+        config: { auth: { rolesSource: '/api/GetRoles' } },
+      });
+      await portal.signIn('#/sites/sites-fn-roles/roles');
+      await portal.page.getByTestId('invite-open').click();
+      await portal.page.getByTestId('invite-user').fill('octocat');
+      await portal.page.getByTestId('invite-roles').fill('editor');
+      await portal.page.getByTestId('invite-submit').click();
+      await value(portal.page.getByTestId('invite-url')).toMatch(/\/\.auth\/invitations\/[\w-]+$/);
+      await text(portal.page.getByTestId('invite-warning')).toContain(
+        'Warning: the roles editor will not be given',
+      );
+    });
+
     it('lists the functions of the active deployment with route and methods, per environment', async () => {
       const apiDir = join(SCRATCH, `portal-functions-${process.pid}`);
       await mkdir(SCRATCH, { recursive: true });

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseLocation, openDatabase } from '../../src/storage/index.js';
-import { eventually, writeApp } from '../helpers/app.js';
+import { eventually, send, writeApp } from '../helpers/app.js';
 import { startBackend } from '../helpers/backend.js';
 import { createPostgresDatabase, hasPostgres, testDatabases, testRedisUrl } from '../helpers/databases.js';
 import { recordingLogger } from '../helpers/functions-host.js';
 import {
+  ADMIN_TOKEN,
   deployFolders,
   PROVIDERS_PATH,
   removeData,
@@ -19,6 +20,7 @@ import {
   startTestService,
   type TestService,
 } from '../helpers/service.js';
+import { parsePrometheus } from '../ops/prometheus.js';
 
 // Prints the skip notice (or fails under PORTICO_REQUIRE_POSTGRES=1) when PostgreSQL is not configured.
 testDatabases();
@@ -223,6 +225,80 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
         listener.disconnect();
         await other.close();
         await removeData(other.dataDir);
+        await backend.close();
+      }
+    });
+
+    it("drops a deleted gateway API's, product's and service's metrics series on every node", async () => {
+      const backend = await startBackend();
+      try {
+        const name = `gm${Date.now().toString(36)}`;
+        const svc = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${name}`;
+        const puts: [string, unknown][] = [
+          ['', {}],
+          ['/apis/keep', { path: 'keep', serviceUrl: backend.url, subscriptionRequired: false }],
+          ['/apis/keep/operations/get', { method: 'GET', urlTemplate: '/*' }],
+          ['/apis/drop', { path: 'drop', serviceUrl: backend.url, subscriptionRequired: false }],
+          ['/apis/drop/operations/get', { method: 'GET', urlTemplate: '/*' }],
+          ['/products/gold', { displayName: 'Gold', subscriptionRequired: true, state: 'published' }],
+          ['/products/gold/apis/keep', undefined],
+          ['/subscriptions/gold1', { scope: '/products/gold', state: 'active' }],
+        ];
+        for (const [path, properties] of puts) {
+          const response = await a.admin(
+            'PUT',
+            `${svc}${path}`,
+            properties === undefined ? undefined : { properties },
+          );
+          expect([200, 201], `${path}: ${response.text}`).toContain(response.status);
+        }
+        const secrets = await a.admin('POST', `${svc}/subscriptions/gold1/listSecrets`);
+        const key = { 'ocp-apim-subscription-key': secrets.json<{ primaryKey: string }>().primaryKey };
+        const gateway = `${name}.azure-api.portico.test`;
+        for (const node of [a, b]) {
+          await eventually(async () => (await node.get(gateway, '/drop/x')).status === 200);
+          expect((await node.get(gateway, '/keep/x', { headers: key })).status).toBe(200);
+        }
+        /** How many series of `metric` the node shows for this service with `labels` too. */
+        const series = async (
+          node: TestService,
+          labels: Record<string, string>,
+          metric = 'portico_gateway_calls_total',
+          serviceLabel = 'service',
+        ) => {
+          const scrape = await send(`${node.service.adminUrl}/metrics`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          const wanted = Object.entries({ [serviceLabel]: name, ...labels });
+          return parsePrometheus(scrape.text).filter(
+            (sample) => sample.name === metric && wanted.every(([k, v]) => sample.labels[k] === v),
+          ).length;
+        };
+        /** The service's requests on the data-plane listener, counted with its name as `site`. */
+        const requests = (node: TestService) =>
+          series(node, { kind: 'gateway' }, 'portico_http_requests_total', 'site');
+        for (const node of [a, b]) {
+          expect(await series(node, { api: 'drop' })).toBeGreaterThan(0);
+          expect(await series(node, { api: 'keep', product: 'gold' })).toBeGreaterThan(0);
+          expect(await requests(node)).toBeGreaterThan(0);
+        }
+        // Deleted through a; b hears of it over Redis (it polls only once a minute).
+        expect((await a.admin('DELETE', `${svc}/apis/drop`)).status).toBeLessThan(300);
+        expect(
+          (await a.admin('DELETE', `${svc}/products/gold?deleteSubscriptions=true`)).status,
+        ).toBeLessThan(300);
+        for (const node of [a, b]) {
+          await eventually(async () => (await series(node, { api: 'drop' })) === 0);
+          await eventually(async () => (await series(node, { product: 'gold' })) === 0);
+        }
+        expect((await b.get(gateway, '/keep/x')).status).toBe(200);
+        expect(await series(b, { api: 'keep' })).toBeGreaterThan(0);
+        expect((await a.admin('DELETE', svc)).status).toBeLessThan(300);
+        for (const node of [a, b]) {
+          await eventually(async () => (await series(node, {})) === 0);
+          await eventually(async () => (await requests(node)) === 0);
+        }
+      } finally {
         await backend.close();
       }
     });

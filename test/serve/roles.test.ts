@@ -9,8 +9,10 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestResponse } from '../helpers/app.js';
 import { writeApp } from '../helpers/app.js';
+import { CLI_RUNS_TIMEOUT, runCli } from '../helpers/cli.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import {
+  ADMIN_TOKEN,
   createDeployedSite,
   deployFolders,
   removeData,
@@ -318,6 +320,45 @@ describe('portico serve: users, invitations and sessions', () => {
       new URL(own.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl).hostname,
     ).toBe(club);
   });
+
+  it(
+    'makes an invitation on a site whose roles come from a roles function, warning that its roles are ignored',
+    async () => {
+      await createDeployedSite(t, 'fn-roles', {
+        files: { 'index.html': 'roles from a function' },
+        config: { auth: { rolesSource: '/api/GetRoles' } },
+      });
+      const answer = await t.admin('POST', `${SITES_PATH}/fn-roles/createUserInvitation`, {
+        properties: { provider: 'github', userDetails: 'gil', roles: 'member', numHoursToExpiration: 1 },
+      });
+      expect(answer.status).toBe(200);
+      const { properties } = answer.json<{ properties: { invitationUrl: string; warnings?: string[] } }>();
+      expect(properties.invitationUrl).toContain('/.auth/invitations/');
+      expect(properties.warnings).toEqual([
+        expect.stringContaining(
+          "the roles member will not be given: the production deployment of 'fn-roles' names a roles function (auth.rolesSource /api/GetRoles",
+        ),
+      ]);
+      // A site without one answers no warnings at all.
+      const plain = await t.admin('POST', `${SITES_PATH}/club/createUserInvitation`, {
+        properties: { provider: 'github', userDetails: 'gil', roles: 'member', numHoursToExpiration: 1 },
+      });
+      expect(plain.json<{ properties: Record<string, unknown> }>().properties).not.toHaveProperty('warnings');
+
+      // The CLI says it on stderr, with --json too (stdout keeps its one document, warnings included).
+      const connection = ['--url', t.service.adminUrl, '--token', ADMIN_TOKEN];
+      const invite = ['users', 'invite', '--site', 'fn-roles', '--provider', 'github', '--user', 'gil'];
+      const printed = await runCli([...invite, '--roles', 'editor', ...connection]);
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stdout).toMatch(/^invitationUrl:/m);
+      expect(printed.stderr).toContain('portico: warning: the roles editor will not be given');
+      const json = await runCli([...invite, '--roles', 'editor', '--json', ...connection]);
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout).properties.warnings).toHaveLength(1);
+      expect(json.stderr).toContain('portico: warning: the roles editor will not be given');
+    },
+    CLI_RUNS_TIMEOUT.two,
+  );
 
   it('answers 400 for unknown or malformed links and 405 for other methods', async () => {
     const unknown = await open(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');

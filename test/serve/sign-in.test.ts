@@ -293,6 +293,24 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(await me(b, 'roles')).toBeNull();
   });
 
+  it('fails sign-in after 10 seconds, naming the function and the limit, when the roles function never answers', {
+    timeout: 40_000,
+  }, async () => {
+    const b = browser();
+    const failed = await signIn(b, 'roles', 'okta', 'stuck');
+    expect(failed.status).toBe(500);
+    expect(failed.text).toContain(
+      'the roles function failed (/api/GetRoles did not answer within 10 seconds',
+    );
+    expect(await me(b, 'roles')).toBeNull();
+    // The operator is told which site, and why.
+    expect(warnings).toContainEqual(
+      expect.stringContaining(
+        `/.auth on ${hosts.get('roles')}:${t.service.port}: sign-in failed (500): Sign-in cannot finish: the roles function failed (/api/GetRoles did not answer within 10 seconds`,
+      ),
+    );
+  });
+
   it('accepts an invitation at sign-in: the link sends a stranger to sign in, then grants its roles', async () => {
     const invited = await t.admin('POST', `${SITES_PATH}/shop/createUserInvitation`, {
       properties: {

@@ -143,14 +143,18 @@ async function inviteUser(flags: InviteFlags): Promise<void> {
   });
   if (flags.json === true) {
     writeJson(invitation);
-    return;
+  } else {
+    writeLines(
+      formatFields([
+        ['invitationUrl', invitation.properties.invitationUrl],
+        ['expiresOn', formatTime(invitation.properties.expiresOn)],
+      ]),
+    );
   }
-  writeLines(
-    formatFields([
-      ['invitationUrl', invitation.properties.invitationUrl],
-      ['expiresOn', formatTime(invitation.properties.expiresOn)],
-    ]),
-  );
+  // On stderr, with --json too (as deploy's API warnings): stdout keeps its one document.
+  for (const warning of invitation.properties.warnings ?? []) {
+    writeNote(`portico: warning: ${warning}`);
+  }
 }
 
 async function listUsers(flags: SiteFlags): Promise<void> {

@@ -167,7 +167,9 @@ function sendSignInAnswer(res: ServerResponse, ctx: AuthRequestContext, answer: 
     return;
   }
   if (answer.kind === 'error') {
-    ctx.logger?.warn(`/.auth: sign-in failed (${answer.status}): ${answer.message}`);
+    ctx.logger?.warn(
+      `/.auth on ${new URL(ctx.origin).host}: sign-in failed (${answer.status}): ${answer.message}`,
+    );
     sendText(res, answer.status, answer.message, { 'Set-Cookie': [...answer.cookies] });
     return;
   }
@@ -241,6 +243,8 @@ async function submitLogin(
       ? result.principal
       : await addRolesFromSource(result.principal, ctx.rolesSource);
   if (typeof principal === 'string') {
+    // The developer watches the terminal, not only the form: a roles function's failure is told there too.
+    ctx.logger?.warn(`/.auth: sign-in with ${provider} failed: ${principal}`);
     return rejectLogin(res, provider, submission, principal);
   }
   const cookies = issueSession(ctx, principal);

@@ -3,11 +3,18 @@
  * adds the roles it answers. `portico serve` calls it after a real provider's sign-in; `portico start`
  * after the emulator's form, through the same API the dev server proxies.
  */
+import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../../shared/role-names.js';
-import type { ApiProxy } from '../proxy/index.js';
+import type { ApiProxy, InternalApiResponse } from '../proxy/index.js';
 import type { ClientPrincipal } from '../types.js';
 import type { RolesSourceInput } from './signin/index.js';
+
+/**
+ * The longest a sign-in waits for the roles function's whole answer (Azure documents no limit; decision
+ * 0106), or the API timeout when that is shorter. Past it the call is cancelled and sign-in fails.
+ */
+export const ROLES_SOURCE_TIMEOUT_MS = 10_000;
 
 /** POSTs the signed-in user to the roles function and reads `{"roles": [...]}` (spec §2.4). */
 export async function callRolesSource(
@@ -18,12 +25,23 @@ export async function callRolesSource(
   if (api === undefined) {
     throw new Error(`rolesSource names ${path}, but this environment has no API`);
   }
-  const answer = await api.call({
-    method: 'POST',
-    pathAndQuery: path,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
+  const timeoutMs = Math.min(ROLES_SOURCE_TIMEOUT_MS, api.timeoutMs);
+  let answer: InternalApiResponse;
+  try {
+    answer = await api.call({
+      method: 'POST',
+      pathAndQuery: path,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+      timeoutMs,
+    });
+  } catch (error) {
+    throw isTimeout(error)
+      ? new Error(
+          `${path} did not answer within ${formatSeconds(timeoutMs)}, the longest sign-in waits for it, so the call was cancelled; make it answer sooner`,
+        )
+      : error;
+  }
   if (answer.status !== 200) {
     throw new Error(`${path} answered ${answer.status}; it must answer 200 with {"roles": [...]}`);
   }
@@ -38,6 +56,16 @@ export async function callRolesSource(
     throw new Error(`${path} must answer {"roles": ["…"]}, a list of role names`);
   }
   return roles as string[];
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof PorticoError && error.code === 'PROXY_BACKEND_TIMEOUT';
+}
+
+/** `10 seconds`, `1 second`, `1.5 seconds`. */
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
 /**

@@ -20,6 +20,7 @@ import { undici } from '../../shared/undici.js';
 import { type ExchangeSettings, ProxyExchange } from './_exchange.js';
 import {
   createBodyTooLargeError,
+  createTimeoutError,
   createUnavailableError,
   sendProxyError,
   toProxyError,
@@ -64,6 +65,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   const upstream: UpstreamDispatcher = options.dispatcher ?? pool;
   let closed = false;
   return {
+    timeoutMs: settings.timeoutMs,
     forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void> {
       const refusal = closed ? createClosedError() : checkProxyRequest(req, settings);
       if (refusal !== undefined) {
@@ -97,11 +99,33 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   };
 }
 
-/** One request of the host's own, answered whole. */
+/**
+ * One request of the host's own, answered whole within its limit (the request's `timeoutMs`, at most the
+ * API timeout): undici's header and body timers wait on silence only, so a backend trickling its answer
+ * a byte at a time would hold the caller (a sign-in) for ever. Past the limit the request is cancelled.
+ */
 async function callOnce(
   pool: Pool,
   settings: ExchangeSettings,
   request: InternalApiRequest,
+): Promise<InternalApiResponse> {
+  const limitMs = Math.min(request.timeoutMs ?? settings.timeoutMs, settings.timeoutMs);
+  const cancel = new AbortController();
+  const timer = setTimeout(() => cancel.abort(createTimeoutError(limitMs)), limitMs);
+  try {
+    return await requestWhole(pool, settings, request, cancel.signal);
+  } catch (error) {
+    throw cancel.signal.aborted ? cancel.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function requestWhole(
+  pool: Pool,
+  settings: ExchangeSettings,
+  request: InternalApiRequest,
+  signal: AbortSignal,
 ): Promise<InternalApiResponse> {
   const prefix = settings.upstreamUrl.slice(new URL(settings.upstreamUrl).origin.length);
   const answer = await pool.request({
@@ -114,6 +138,7 @@ async function callOnce(
     body: request.body ?? null,
     headersTimeout: settings.timeoutMs,
     bodyTimeout: settings.timeoutMs,
+    signal,
   });
   const tooLarge = `The API backend's answer is larger than ${MAX_INTERNAL_BODY_BYTES} bytes.`;
   const body = await readTextCapped(answer.body, MAX_INTERNAL_BODY_BYTES, tooLarge).catch(

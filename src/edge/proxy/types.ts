@@ -87,6 +87,8 @@ export interface ApiProxyOptions {
 
 /** A pooled, keep-alive reverse proxy to one `/api` backend. */
 export interface ApiProxy {
+  /** The limit of one request, in milliseconds (`--api-timeout`): no {@link call} waits longer. */
+  readonly timeoutMs: number;
   /**
    * Forwards one request and streams the answer back. Never rejects: every failure becomes a response
    * (413, 500 `Backend call failure`, 502) or, once the response has started, a destroyed response.
@@ -94,7 +96,8 @@ export interface ApiProxy {
   forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<void>;
   /**
    * One request of the host's own (the roles function after sign-in), not a client's: the answer comes
-   * back whole. Rejects when the backend cannot be reached or does not answer within the timeout.
+   * back whole. Rejects when the backend cannot be reached, or with `PROXY_BACKEND_TIMEOUT` when the
+   * whole answer has not arrived within the request's `timeoutMs` (the request is then cancelled).
    */
   call(request: InternalApiRequest): Promise<InternalApiResponse>;
   /** Closes the upstream connections; requests still in flight are cut. */
@@ -109,6 +112,11 @@ export interface InternalApiRequest {
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
+  /**
+   * The most the whole answer may take once the request is sent, head and body, in milliseconds; never
+   * more than the API timeout, which is the default. A backend that trickles its answer is cut there too.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The whole answer to an {@link InternalApiRequest} (bodies over 1 MiB are refused). */

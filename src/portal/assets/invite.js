@@ -98,7 +98,7 @@ export function inviteForm(site) {
 }
 
 /**
- * @param {{ invitationUrl: string, expiresOn: string }} invitation
+ * @param {{ invitationUrl: string, expiresOn: string, warnings?: string[] }} invitation
  * @param {(text: string, kind?: 'error' | 'success') => void} report
  */
 function invitationLink(invitation, report) {
@@ -116,6 +116,15 @@ function invitationLink(invitation, report) {
     { class: 'subpanel' },
     field('Invite link', url, 'Send it to the user; opening it signs them in and grants the roles.'),
     h('p', { class: 'hint' }, 'Expires ', time(invitation.expiresOn), '.'),
+    // Made, but its roles ignored (a roles function gives them): said where the link is shown.
+    (invitation.warnings ?? []).map((warning) =>
+      h('p', {
+        class: 'notice notice-warning',
+        role: 'status',
+        testid: 'invite-warning',
+        text: `Warning: ${warning}`,
+      }),
+    ),
     h('div', { class: 'actions' }, copy),
   );
 }
