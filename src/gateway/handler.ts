@@ -335,7 +335,7 @@ function handle(call: GatewayCall): Promise<void> | undefined {
       return undefined;
     }
   }
-  const op = matchOperation(found.api, found.apiPath, method);
+  const op = matchOperation(found.api, found.apiPath, method, false, query);
   if (op === undefined) {
     throw NOT_FOUND;
   }
@@ -366,7 +366,7 @@ function answerPreflightCall(
   parts: RequestParts,
   options: GatewayHandlerOptions,
 ): GatewayContext | undefined {
-  const op = matchOperation(found.api, found.apiPath, parts.method, true);
+  const op = matchOperation(found.api, found.apiPath, parts.method, true, parts.query);
   const open = service.access.openProductOf.get(found.api.api.id);
   const route: RouteMatch = {
     api: found.api,

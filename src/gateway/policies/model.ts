@@ -69,6 +69,11 @@ export interface ParseContext {
    * other `@(…)` or `@{…}` in it would be sent or compared as text, so it is refused (parse.ts).
    */
   readonly evaluated?: Set<string>;
+  /**
+   * The URL template of the operation a policy is saved for (operation scope, on save): the parameters a
+   * `rewrite-uri` template may use are checked against it.
+   */
+  readonly operationTemplate?: string;
 }
 
 /** A policy kind: where it may appear, the attributes it takes, and how it compiles. */

