@@ -178,4 +178,74 @@ describe('policy semantics as in Azure API Management', () => {
       expect(last().url).toBe('/api/a%2Fb/secret');
     });
   });
+
+  it('ip-filter: an IPv4-mapped IPv6 address written in hex forbids the IPv4 caller it maps', async () => {
+    await api('iphex');
+    await policy(
+      '/apis/iphex',
+      policies('<ip-filter action="forbid"><address>::ffff:7f00:1</address></ip-filter>'),
+    );
+    const denied = await call('/iphex/x');
+    expect(denied.status).toBe(403);
+    expect(denied.json<{ message: string }>().message).toMatch(/^Caller IP address .* is not allowed/);
+  });
+
+  describe('rate-limit and quota counters', () => {
+    it('quota: an edit of the product policy that keeps the quota keeps every subscription’s count', async () => {
+      await api('qe', { subscriptionRequired: true });
+      await product('qedit', ['qe'], ['qe-sub']);
+      await policy('/products/qedit', policies('<base />\n    <quota calls="2" renewal-period="3600" />'));
+      expect((await call('/qe/x', withKey('qe-sub'))).status).toBe(200);
+      // A comment and another policy above it move the quota two lines down: the same quota.
+      await policy(
+        '/products/qedit',
+        policies(
+          '<base />\n    <!-- limits -->\n    <set-header name="X-Plan" exists-action="override"><value>basic</value></set-header>\n    <quota calls="2" renewal-period="3600" />',
+        ),
+      );
+      expect((await call('/qe/x', withKey('qe-sub'))).status).toBe(200);
+      expect((await call('/qe/x', withKey('qe-sub'))).status).toBe(403);
+      // A higher limit applies to what was counted.
+      await policy('/products/qedit', policies('<base />\n    <quota calls="3" renewal-period="3600" />'));
+      expect((await call('/qe/x', withKey('qe-sub'))).status).toBe(200);
+      expect((await call('/qe/x', withKey('qe-sub'))).status).toBe(403);
+    });
+
+    it('rate-limit: an edit of the API policy that keeps the limit keeps the count', async () => {
+      await api('rle', { subscriptionRequired: true });
+      await product('rledit', ['rle'], ['rle-sub']);
+      await policy('/apis/rle', policies('<rate-limit calls="2" renewal-period="300" />'));
+      expect((await call('/rle/x', withKey('rle-sub'))).status).toBe(200);
+      await policy(
+        '/apis/rle',
+        policies('<!-- burst guard -->\n    <rate-limit calls="2" renewal-period="300" />'),
+      );
+      expect((await call('/rle/x', withKey('rle-sub'))).status).toBe(200);
+      expect((await call('/rle/x', withKey('rle-sub'))).status).toBe(429);
+    });
+
+    it('quota: periods start when the subscription was created, not at the epoch', async () => {
+      await api('qs', { subscriptionRequired: true });
+      await product('qstart', ['qs'], ['qs-sub']);
+      const created = Date.parse(
+        (await t.admin('GET', `${SVC}/subscriptions/qs-sub`)).json<{ properties: { createdDate: string } }>()
+          .properties.createdDate,
+      );
+      expect(Number.isNaN(created)).toBe(false);
+      const period = 7 * 86_400;
+      await policy(
+        '/products/qstart',
+        policies(`<base />\n    <quota calls="1" renewal-period="${period}" />`),
+      );
+      expect((await call('/qs/x', withKey('qs-sub'))).status).toBe(200);
+      const before = Date.now();
+      const over = await call('/qs/x', withKey('qs-sub'));
+      const after = Date.now();
+      expect(over.status).toBe(403);
+      // The first period ends one renewal-period after the subscription's creation.
+      const retryAfter = Number(over.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((created + period * 1000 - after) / 1000));
+      expect(retryAfter).toBeLessThanOrEqual(Math.ceil((created + period * 1000 - before) / 1000));
+    });
+  });
 });

@@ -139,8 +139,14 @@ function subscriptionKey(ctx: GatewayContext, subscription: GatewaySubscription)
   return `${ctx.call.serviceId}:${subscription.id}:${subscription.createdAt}`;
 }
 
-/** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
-function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
+/**
+ * The counter of a per-subscription limit, as Azure keeps it: the subscription and the scope the policy
+ * is attached to (the product, API or operation instance), never the policy's place in its document, so
+ * an edit of the document (a comment, another policy above it, a new limit) keeps the count. A scope's
+ * document holds one `rate-limit` and one `quota` at most (parse.ts), and product, API and operation
+ * limits count apart, as Azure applies them "independently".
+ */
+function scopeKey(ctx: GatewayContext, scope: PolicyScope): string {
   const owner =
     scope === 'product'
       ? ctx.call.product?.id
@@ -149,7 +155,16 @@ function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): stri
         : scope === 'api'
           ? ctx.call.api.id
           : `${ctx.call.api.id}/${ctx.call.operation?.id}`;
-  return `${scope}:${owner}:${el.line}:${el.column}`;
+  return `${scope}:${owner}`;
+}
+
+/**
+ * Where a subscription's quota periods start: its creation (Azure: "relative to the start time of the
+ * subscription"), so a period of a day renews at the hour the subscription was made, not at midnight UTC.
+ */
+function subscriptionStart(subscription: GatewaySubscription): number {
+  const start = Date.parse(subscription.createdAt);
+  return Number.isNaN(start) ? 0 : start;
 }
 
 export const rateLimit: PolicyKind = {
@@ -169,7 +184,7 @@ export const rateLimit: PolicyKind = {
             if (subscription === undefined) {
               return;
             }
-            const key = `rate:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, scope, el)}`;
+            const key = `rate:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, scope)}`;
             const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
             return isPromiseLike(decision)
               ? decision.then((taken) => admitRate(ctx, options, taken))
@@ -341,9 +356,9 @@ export const quota: PolicyKind = {
             if (subscription !== undefined) {
               await takeQuota(
                 ctx,
-                `quota:${subscriptionKey(ctx, subscription)}:${ctx.call.product?.id}:${el.line}`,
+                `quota:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, 'product')}`,
                 options,
-                0,
+                subscriptionStart(subscription),
               );
             }
           },
