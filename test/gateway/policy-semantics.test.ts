@@ -7,7 +7,7 @@
  * checked on save. Real sockets, real SQLite, real backends.
  * @see spec/apim.md §2, §2.1; decision 0108
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../src/edge/index.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
@@ -19,7 +19,7 @@ const HOST = 'sem.azure-api.portico.test';
 const policies = (inbound: string, rest = '') =>
   `<policies>\n  <inbound>\n    ${inbound}\n  </inbound>\n  ${rest}\n</policies>`;
 
-/** A backend that answers every call with `size` bytes, chunked (no Content-Length), and counts calls. */
+/** A backend that answers `/…/<n>` with n bytes, chunked (no Content-Length), and records the calls. */
 interface StreamingBackend {
   readonly url: string;
   readonly calls: { url: string; body: string }[];
@@ -34,10 +34,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-async function startStreamingBackend(size: number): Promise<StreamingBackend> {
+async function startStreamingBackend(): Promise<StreamingBackend> {
   const calls: { url: string; body: string }[] = [];
   const server: Server = createServer(async (req, res) => {
     calls.push({ url: req.url ?? '', body: await readBody(req) });
+    const size = Number((req.url ?? '').split('/').at(-1)) || 0;
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(1024, 'x');
     for (let sent = 0; sent < size; sent += chunk.length) {
@@ -52,6 +53,7 @@ async function startStreamingBackend(size: number): Promise<StreamingBackend> {
 describe('policy semantics as in Azure API Management', () => {
   let t: TestService;
   let backend: Backend;
+  let streaming: StreamingBackend;
   const keys = new Map<string, string>();
 
   async function put(path: string, properties?: unknown): Promise<void> {
@@ -96,17 +98,36 @@ describe('policy semantics as in Azure API Management', () => {
     t.get(HOST, path, { method, headers, ...(body === undefined ? {} : { body }) });
   const withKey = (sub: string) => ({ 'ocp-apim-subscription-key': keys.get(sub) ?? '' });
   const last = () => backend.requests.at(-1) as EchoRequest;
+  /** A POST whose body goes in chunks (no Content-Length); resolves with the status. */
+  const postChunked = (path: string, headers: Record<string, string>, parts: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${t.service.url}${path}`,
+        { method: 'POST', headers: { ...headers, host: `${HOST}:${t.service.port}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      for (const part of parts) {
+        req.write(part);
+      }
+      req.end();
+    });
   type Refusal = { error: { code: string; details: { path: string; message: string }[] } };
 
   beforeAll(async () => {
     t = await startTestService();
     backend = await startBackend();
+    streaming = await startStreamingBackend();
     expect((await t.admin('PUT', SVC, { properties: {} })).status).toBe(201);
   });
 
   afterAll(async () => {
     await t?.close();
     await backend?.close();
+    await streaming?.close();
     await removeData(t?.dataDir ?? '');
   });
 
@@ -246,6 +267,44 @@ describe('policy semantics as in Azure API Management', () => {
       const retryAfter = Number(over.headers['retry-after']);
       expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((created + period * 1000 - after) / 1000));
       expect(retryAfter).toBeLessThanOrEqual(Math.ceil((created + period * 1000 - before) / 1000));
+    });
+  });
+
+  describe('bandwidth quota', () => {
+    it('counts a streamed (chunked) response body', async () => {
+      await api('bwr', { subscriptionRequired: true, serviceUrl: `${streaming.url}/api` });
+      await product('bwresp', ['bwr'], ['bwr-sub']);
+      await policy(
+        '/products/bwresp',
+        policies('<base />\n    <quota bandwidth="5" renewal-period="3600" />'),
+      );
+      const first = await call('/bwr/n/3000', withKey('bwr-sub'));
+      expect(first.status).toBe(200);
+      expect(first.headers['content-length']).toBeUndefined();
+      expect(first.text.length).toBe(3000);
+      // 2.9 KB of 5 counted: the next call is admitted, and brings the total over the quota.
+      expect((await call('/bwr/n/3000', withKey('bwr-sub'))).status).toBe(200);
+      const over = await call('/bwr/n/3000', withKey('bwr-sub'));
+      expect(over.status).toBe(403);
+      expect(over.json<{ message: string }>().message).toMatch(/^Out of bandwidth quota\./);
+    });
+
+    it('counts a chunked request body', async () => {
+      await api('bwq', {
+        subscriptionRequired: true,
+        serviceUrl: `${streaming.url}/api`,
+        operations: [['POST', '/*']],
+      });
+      await product('bwreq', ['bwq'], ['bwq-sub']);
+      await policy(
+        '/products/bwreq',
+        policies('<base />\n    <quota bandwidth="5" renewal-period="3600" />'),
+      );
+      const body = ['a'.repeat(1500), 'b'.repeat(1500)];
+      expect(await postChunked('/bwq/n/0', withKey('bwq-sub'), body)).toBe(200);
+      expect(streaming.calls.at(-1)?.body).toBe(body.join(''));
+      expect(await postChunked('/bwq/n/0', withKey('bwq-sub'), body)).toBe(200);
+      expect(await postChunked('/bwq/n/0', withKey('bwq-sub'), body)).toBe(403);
     });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { clip, quoteValue } from '../../shared/quote.js';
 import {
+  type CallTraffic,
   type GatewayContext,
   GatewayFailure,
   isPromiseLike,
@@ -256,6 +257,21 @@ function runWork(list: readonly DeferredWork[], from: number): Promise<void> | u
     }
   }
   return undefined;
+}
+
+/**
+ * Starts counting the bytes of the call's bodies (a bandwidth quota): the backend call counts the
+ * request body it sends, the handler the response body it writes and a request body it drains.
+ */
+export function measureTraffic(ctx: GatewayContext): CallTraffic {
+  ctx.traffic ??= { requestBytes: 0, responseBytes: 0, requestCounted: false };
+  return ctx.traffic;
+}
+
+/** Schedules work for once the answer has been sent and the request body read (run by the handler). */
+export function afterSent(ctx: GatewayContext, work: DeferredWork): void {
+  ctx.afterSent ??= [];
+  ctx.afterSent.push(work);
 }
 
 /** Sets a response header once the response exists (after outbound). */

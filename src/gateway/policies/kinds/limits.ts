@@ -14,11 +14,13 @@ import type { BoolExpr, TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
   afterResponse,
+  afterSent,
   childrenOf,
   conditionExpr,
   fail,
   headerName,
   integer,
+  measureTraffic,
   type ParseContext,
   type PolicyKind,
   problem,
@@ -296,13 +298,10 @@ function refuseQuota(kind: 'call volume' | 'bandwidth', retryAfter: number): nev
   );
 }
 
-function responseKilobytes(ctx: GatewayContext): number {
-  const length = Number(ctx.response?.headers.get('content-length')?.[0] ?? 0);
-  const request = Number(ctx.request.body.headers['content-length'] ?? 0);
-  return ((Number.isFinite(length) ? length : 0) + (Number.isFinite(request) ? request : 0)) / 1024;
-}
-
-/** Counts a quota: calls now (only when admitted), bandwidth after the response. */
+/**
+ * Counts a quota: calls now (only when admitted); bandwidth, the bytes of both bodies as they were
+ * actually read and written (a chunked body has no Content-Length to trust), once the answer is sent.
+ */
 async function takeQuota(
   ctx: GatewayContext,
   key: string,
@@ -332,11 +331,20 @@ async function takeQuota(
     if (!decision.allowed) {
       refuseQuota('bandwidth', decision.retryAfterSeconds);
     }
-    afterResponse(ctx, () =>
-      condition === undefined || condition(ctx)
-        ? counters.addQuota(`${key}:kb`, options.period, responseKilobytes(ctx), start)
-        : undefined,
-    );
+    const traffic = measureTraffic(ctx);
+    // Decided once the call is answered (a refused call counts nothing), counted once its bytes are known.
+    afterResponse(ctx, () => {
+      if (condition === undefined || condition(ctx)) {
+        afterSent(ctx, () =>
+          counters.addQuota(
+            `${key}:kb`,
+            options.period,
+            (traffic.requestBytes + traffic.responseBytes) / 1024,
+            start,
+          ),
+        );
+      }
+    });
   }
 }
 
