@@ -307,4 +307,19 @@ describe('policy semantics as in Azure API Management', () => {
       expect(await postChunked('/bwq/n/0', withKey('bwq-sub'), body)).toBe(403);
     });
   });
+
+  it('calls the backend once when scopes compose two forward-requests, with the whole body', async () => {
+    await api('dup', { operations: [['POST', '/*']] });
+    await policy('', '<policies><backend><forward-request /></backend></policies>');
+    await policy(
+      '/apis/dup/operations/op0',
+      '<policies><backend><forward-request timeout="30" /><base /></backend></policies>',
+    );
+    const before = backend.requests.length;
+    const response = await call('/dup/x', { 'content-type': 'text/plain' }, 'POST', 'the only body');
+    expect(response.status).toBe(200);
+    expect(backend.requests.length).toBe(before + 1);
+    expect(last().body).toBe('the only body');
+    expect([200, 204]).toContain((await t.admin('DELETE', `${SVC}/policies/policy`)).status);
+  });
 });

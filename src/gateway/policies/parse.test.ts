@@ -377,6 +377,20 @@ describe('composePolicies', () => {
     expect(names(policy.backend)).toEqual([]);
     expect(names(composePolicies({}).backend)).toEqual(['forward-request']);
   });
+
+  it('keeps the first forward-request when scopes compose two, so the backend is called once', () => {
+    const backend = (body: string) => `<policies><backend>${body}</backend></policies>`;
+    const docs = {
+      global: documentOf(backend('<forward-request />'), 'global'),
+      operation: documentOf(
+        backend(
+          '<forward-request timeout="30" />\n<set-header name="x"><value>1</value></set-header>\n<base />',
+        ),
+        'operation',
+      ),
+    };
+    expect(names(composePolicies(docs).backend)).toEqual(['forward-request', 'set-header']);
+  });
 });
 
 describe('named values', () => {
