@@ -322,4 +322,24 @@ describe('policy semantics as in Azure API Management', () => {
     expect(last().body).toBe('the only body');
     expect([200, 204]).toContain((await t.admin('DELETE', `${SVC}/policies/policy`)).status);
   });
+
+  it('mock-response ends the call: no later policy, no outbound, no content type unless given', async () => {
+    await api('mk');
+    await policy(
+      '/apis/mk',
+      policies(
+        '<mock-response status-code="201" />\n    <return-response><set-status code="418" /></return-response>',
+        '<outbound><set-header name="X-Outbound" exists-action="override"><value>ran</value></set-header></outbound>',
+      ),
+    );
+    const before = backend.requests.length;
+    const mocked = await call('/mk/x');
+    expect(mocked.status).toBe(201);
+    expect(mocked.headers['x-outbound']).toBeUndefined();
+    expect(mocked.headers['content-type']).toBeUndefined();
+    expect(mocked.text).toBe('');
+    expect(backend.requests.length).toBe(before);
+    await policy('/apis/mk', policies('<mock-response status-code="200" content-type="application/xml" />'));
+    expect((await call('/mk/x')).headers['content-type']).toBe('application/xml');
+  });
 });

@@ -1,5 +1,5 @@
 /** Responses made by policies and the backend call: `return-response`, `mock-response`, `forward-request`. */
-import type { GatewayContext, GatewayResponse } from '../../types.js';
+import type { GatewayResponse } from '../../types.js';
 import type { TextExpr } from '../expressions.js';
 import {
   childrenOf,
@@ -25,9 +25,6 @@ export class ReturnResponse extends Error {
     this.response = response;
   }
 }
-
-/** Calls whose response was mocked: the backend is not called. */
-export const mocked = new WeakSet<GatewayContext>();
 
 interface HeaderSetter {
   readonly name: string;
@@ -102,14 +99,19 @@ export const mockResponse: PolicyKind = {
   attributes: ['status-code', 'content-type'],
   parse(el, p) {
     const status = finalStatus(p, el, 'status-code', 200) ?? 200;
-    const contentType = el.attributes.get('content-type') ?? 'application/json';
+    // Azure's default is none: the content type comes with an example or schema, which Portico has not.
+    const contentType = el.attributes.get('content-type');
     childrenOf(p, el, []);
     return {
       name: 'mock-response',
-      run(ctx) {
-        // Portico keeps no API schemas or examples, so a mocked response has an empty body.
-        ctx.response = { status, headers: new Map([['content-type', [contentType]]]), body: undefined };
-        mocked.add(ctx);
+      run() {
+        // As in Azure, the call ends here ("cancels normal pipeline execution"), like return-response:
+        // no backend call, no outbound. Portico keeps no API schemas or examples: the body is empty.
+        const headers = new Map<string, string[]>();
+        if (contentType !== undefined) {
+          headers.set('content-type', [contentType]);
+        }
+        throw new ReturnResponse({ status, headers, body: undefined });
       },
     };
   },
