@@ -600,6 +600,9 @@ function setHead(res: ServerResponse, answer: GatewayResponse): void {
     setHeadersOn(res, answer.headers);
   }
   res.statusCode = answer.status;
+  if (answer.statusText !== undefined) {
+    res.statusMessage = answer.statusText;
+  }
 }
 
 /** Writes APIM's JSON error body. */

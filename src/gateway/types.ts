@@ -139,6 +139,8 @@ export interface GatewayResponse {
   readonly headers: Map<string, string[]>;
   /** Absent for an empty body; a {@link BackendBody} when it comes from the backend. */
   body: Buffer | string | BackendBody | undefined;
+  /** The status line's reason phrase (`set-status reason`); Node's standard one when absent. */
+  readonly statusText?: string;
 }
 
 /**

@@ -342,4 +342,45 @@ describe('policy semantics as in Azure API Management', () => {
     await policy('/apis/mk', policies('<mock-response status-code="200" content-type="application/xml" />'));
     expect((await call('/mk/x')).headers['content-type']).toBe('application/xml');
   });
+
+  it('return-response: refuses on save what it would not send as written, and sends the reason phrase', async () => {
+    await api('rr');
+    await policy(
+      '/apis/rr',
+      policies('<set-header name="X-Kept" exists-action="override"><value>1</value></set-header>'),
+    );
+    const refused = await savePolicy(
+      '/apis/rr',
+      policies(
+        '<return-response>\n      <set-status code="200" bogus="1" />\n      <set-body template="liquid">Hello {% if body.name %}you{% endif %}</set-body>\n      <set-body>second</set-body>\n    </return-response>',
+      ),
+    );
+    expect(refused.status).toBe(400);
+    const details = refused.json<Refusal>().error.details;
+    expect(details.map((d) => d.path.replace(/, column \d+$/, ''))).toEqual(['line 4', 'line 5', 'line 6']);
+    expect(details[0]?.message).toContain('it takes code, reason');
+    expect(details[1]?.message).toContain('template="liquid"');
+    expect(details[2]?.message).toContain('only once');
+    await call('/rr/x');
+    expect(last().headers['x-kept']).toBe('1');
+    await policy(
+      '/apis/rr',
+      policies(
+        '<return-response><set-status code="403" reason="Plan Exhausted" /><set-body>no</set-body></return-response>',
+      ),
+    );
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${t.service.url}/rr/x`,
+        { headers: { host: `${HOST}:${t.service.port}` } },
+        (res) => {
+          res.resume();
+          resolve(`${res.statusCode} ${res.statusMessage}`);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(statusLine).toBe('403 Plan Exhausted');
+  });
 });

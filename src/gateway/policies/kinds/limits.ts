@@ -52,7 +52,7 @@ interface RateOptions {
 function rateOptions(p: ParseContext, el: XmlElement): RateOptions | undefined {
   const calls = integer(p, el, 'calls', { min: 1, max: 1_000_000_000 });
   const period = integer(p, el, 'renewal-period', { min: 1, max: 300 });
-  childrenOf(p, el, []);
+  childrenOf(p, el, {});
   if (calls === undefined || period === undefined) {
     return undefined;
   }
@@ -263,7 +263,7 @@ function quotaOptions(p: ParseContext, el: XmlElement, minPeriod: number): Quota
   if (calls === undefined && kilobytes === undefined) {
     return problem(p, el, `<${el.name}> needs calls, bandwidth (KB), or both.`);
   }
-  childrenOf(p, el, []);
+  childrenOf(p, el, {});
   const period = integer(p, el, 'renewal-period', { min: 0, max: 31_536_000 * 10 });
   if (period !== undefined && period !== 0 && period < minPeriod) {
     return problem(

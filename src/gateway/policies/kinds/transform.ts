@@ -42,7 +42,7 @@ function setterOf(p: ParseContext, el: XmlElement, isHeader: boolean): Setter | 
     ['override', 'skip', 'append', 'delete'] as const,
     'override',
   );
-  const values = childrenOf(p, el, ['value']).map((value) =>
+  const values = childrenOf(p, el, { value: [] }).map((value) =>
     isHeader
       ? headerValueExpr(p, value, value.text, { name: name ?? '', policy: el.name })
       : valueExpr(p, value, value.text, '<value>'),
