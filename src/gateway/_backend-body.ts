@@ -50,6 +50,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
   #ended = false;
   #failed = false;
   #settle: () => void = ignore;
+  #sentBytes = 0;
 
   constructor() {
     this.head = new Promise((resolve, reject) => {
@@ -90,9 +91,15 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     return error;
   }
 
+  /** The bytes of the body handed to the caller's response. */
+  get sentBytes(): number {
+    return this.#sentBytes;
+  }
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const res = this.#res;
     if (res !== undefined) {
+      this.#sentBytes += chunk.length;
       if (!res.write(chunk) && !controller.paused) {
         controller.pause();
         res.once('drain', () => this.#resume());
@@ -136,6 +143,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler, BackendBody 
     }
     const held = this.#held;
     this.#held = undefined;
+    this.#sentBytes += this.#heldBytes;
     if (this.#ended) {
       endWith(res, held);
       return undefined;

@@ -9,14 +9,15 @@
  * straight into the caller's response or is dropped (decisions 0034, 0037).
  */
 
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../shared/logger.js';
 import { memoize } from '../shared/memo.js';
 import { undici } from '../shared/undici.js';
 import { BackendExchange } from './_backend-body.js';
 import { BackendResponse, HOP_BY_HOP_HEADERS } from './_backend-response.js';
-import { type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
+import { type CallTraffic, type ForwardOptions, type GatewayContext, GatewayFailure } from './types.js';
 
 /** Request headers not sent on: those of one hop only, and those undici sets itself. */
 const HOP_BY_HOP = new Set([...HOP_BY_HOP_HEADERS, 'host', 'expect', 'content-length']);
@@ -105,6 +106,26 @@ function hasBody(ctx: GatewayContext): boolean {
   );
 }
 
+/** The request body to send: the caller's stream, counted as it goes when a bandwidth quota asked. */
+function bodyOf(ctx: GatewayContext): Readable | null {
+  if (!hasBody(ctx)) {
+    return null;
+  }
+  const traffic = ctx.traffic;
+  if (traffic === undefined) {
+    return ctx.request.body;
+  }
+  traffic.requestCounted = true;
+  return Readable.from(counted(ctx.request.body, traffic), { objectMode: false });
+}
+
+async function* counted(body: IncomingMessage, traffic: CallTraffic): AsyncIterable<Buffer> {
+  for await (const chunk of body) {
+    traffic.requestBytes += (chunk as Buffer).length;
+    yield chunk as Buffer;
+  }
+}
+
 function isTimeout(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return (
@@ -177,7 +198,7 @@ export function createForwarder(logger: Logger): Forwarder {
           path: target.path,
           method: ctx.request.method as Dispatcher.HttpMethod,
           headers: upstreamHeaders(ctx),
-          body: hasBody(ctx) ? ctx.request.body : null,
+          body: bodyOf(ctx),
           headersTimeout: options.timeoutMs,
           bodyTimeout: options.timeoutMs,
         },

@@ -12,6 +12,7 @@
  * request. A site linked to a gateway of the same process calls the pipeline directly, without a hop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream';
 import { eventChannel, type GatewayCallEvent } from '../shared/events.js';
 import {
   clientAddressOf,
@@ -29,6 +30,7 @@ import { answerPreflight, dropBody, runPipeline } from './policies/index.js';
 import type { CompiledService } from './service.js';
 import {
   type CallIdentity,
+  type CallTraffic,
   type GatewayBackend,
   type GatewayContext,
   type GatewayDeps,
@@ -209,16 +211,61 @@ class GatewayCall {
   finish(): Promise<void> | undefined {
     let sending: Promise<void> | undefined;
     try {
-      sending = send(this.inbound.body, this.res, this.ctx?.response);
+      sending = send(this.inbound.body, this.res, this.ctx?.response, this.ctx?.traffic);
     } catch (error) {
       this.fail(error);
       return undefined;
     }
     if (sending === undefined) {
+      this.sent();
       this.publish();
       return undefined;
     }
-    return sending.then(() => this.publish());
+    return sending.then(() => {
+      this.sent();
+      this.publish();
+    });
+  }
+
+  /**
+   * Runs the work scheduled for after the answer (a bandwidth quota's count) once the request body has
+   * been read too, with the bytes of the answer's body. It never delays or fails the call: a counter
+   * that fails is logged.
+   */
+  sent(): void {
+    const ctx = this.ctx;
+    const work = ctx?.afterSent;
+    if (ctx === undefined || work === undefined) {
+      return;
+    }
+    ctx.afterSent = undefined;
+    if (ctx.traffic !== undefined) {
+      ctx.traffic.responseBytes = sentBodyBytes(this.inbound.method, ctx.response);
+    }
+    const body = this.inbound.body;
+    const run = () => {
+      for (const item of work) {
+        try {
+          const pending = item();
+          if (pending !== undefined) {
+            pending.catch((error: unknown) => this.logAfterSent(error));
+          }
+        } catch (error) {
+          this.logAfterSent(error);
+        }
+      }
+    };
+    if (body.readableEnded || body.destroyed) {
+      run();
+    } else {
+      finished(body, run);
+    }
+  }
+
+  logAfterSent(error: unknown): void {
+    this.options.logger.warn(
+      `gateway ${this.service.name}: counting a call's bandwidth failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   /** Answers a call that failed: APIM's error for a {@link GatewayFailure}, a logged 500 for anything else. */
@@ -335,7 +382,7 @@ function handle(call: GatewayCall): Promise<void> | undefined {
       return undefined;
     }
   }
-  const op = matchOperation(found.api, found.apiPath, method);
+  const op = matchOperation(found.api, found.apiPath, method, false, query);
   if (op === undefined) {
     throw NOT_FOUND;
   }
@@ -366,7 +413,7 @@ function answerPreflightCall(
   parts: RequestParts,
   options: GatewayHandlerOptions,
 ): GatewayContext | undefined {
-  const op = matchOperation(found.api, found.apiPath, parts.method, true);
+  const op = matchOperation(found.api, found.apiPath, parts.method, true, parts.query);
   const open = service.access.openProductOf.get(found.api.api.id);
   const route: RouteMatch = {
     api: found.api,
@@ -451,6 +498,8 @@ class CallContext implements GatewayContext {
   response: GatewayResponse | undefined = undefined;
   lastError: LastError | undefined = undefined;
   deferred: (() => MaybePromise<void>)[] | undefined = undefined;
+  traffic: CallTraffic | undefined = undefined;
+  afterSent: (() => MaybePromise<void>)[] | undefined = undefined;
   readonly deps: GatewayDeps;
   #variables: Map<string, unknown> | undefined;
 
@@ -485,9 +534,17 @@ function send(
   req: IncomingMessage,
   res: ServerResponse,
   response: GatewayResponse | undefined,
+  traffic?: CallTraffic,
 ): Promise<void> | undefined {
   const answer = response ?? { status: 200, headers: new Map(), body: undefined };
   if (!req.readableEnded) {
+    if (traffic !== undefined && !traffic.requestCounted) {
+      // A body no backend call read is drained here; a bandwidth quota counts it all the same.
+      traffic.requestCounted = true;
+      req.on('data', (chunk: Buffer) => {
+        traffic.requestBytes += chunk.length;
+      });
+    }
     req.resume();
   }
   const body = answer.body;
@@ -517,6 +574,24 @@ function send(
   return undefined;
 }
 
+/** The bytes of an answer's body written to the caller (none for HEAD, 204 and 304, as {@link send} writes). */
+function sentBodyBytes(method: string, response: GatewayResponse | undefined): number {
+  const body = response?.body;
+  if (
+    body === undefined ||
+    method.toUpperCase() === 'HEAD' ||
+    response?.status === 204 ||
+    response?.status === 304
+  ) {
+    return 0;
+  }
+  return isBackendBody(body)
+    ? body.sentBytes
+    : typeof body === 'string'
+      ? Buffer.byteLength(body)
+      : body.length;
+}
+
 /** Sets the status and headers of an answer; throws when Node refuses a header value. */
 function setHead(res: ServerResponse, answer: GatewayResponse): void {
   if (answer instanceof BackendResponse) {
@@ -525,6 +600,9 @@ function setHead(res: ServerResponse, answer: GatewayResponse): void {
     setHeadersOn(res, answer.headers);
   }
   res.statusCode = answer.status;
+  if (answer.statusText !== undefined) {
+    res.statusMessage = answer.statusText;
+  }
 }
 
 /** Writes APIM's JSON error body. */

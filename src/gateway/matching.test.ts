@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileApis, matchApi, matchOperation } from './matching.js';
+import { compileApis, matchApi, matchOperation, templateParameterNames } from './matching.js';
 import type { GatewayApi } from './types.js';
 
 function api(id: string, path: string, operations: [string, string][]): GatewayApi {
@@ -63,6 +63,17 @@ describe('matchOperation', () => {
   it('matches a trailing wildcard and ignores the template query', () => {
     expect(matchOperation(shop, '/files/a/b/c', 'GET')?.operation.urlTemplate).toBe('/files/*');
     expect(matchOperation(shop, '/search', 'GET')?.operation.urlTemplate).toBe('/search?q={q}');
+  });
+
+  it('gives the parameters bound to the template query their query value, decoded', () => {
+    const query = new URLSearchParams('q=a%20b&other=1');
+    expect(matchOperation(shop, '/search', 'GET', false, query)?.templateParameters).toEqual({ q: 'a b' });
+    expect(matchOperation(shop, '/search', 'GET', false, new URLSearchParams())?.templateParameters).toEqual(
+      {},
+    );
+    expect(templateParameterNames('/users/{id}/files/{*rest}?view={v}&fixed=1')).toEqual(
+      new Set(['id', 'v']),
+    );
   });
 
   it('refuses empty parameters, extra segments and undecodable segments', () => {

@@ -11,6 +11,8 @@ interface CompiledOperation {
   /** Lower-case literal segments, or `{name}` parameters; a trailing `*` matches the rest. */
   readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
   readonly rest: boolean;
+  /** The template's query parameters bound to a parameter (`?a={b}`: `a` gives `b`). */
+  readonly queryBindings: readonly QueryBinding[];
   /** More literal segments sort first. */
   readonly score: number;
 }
@@ -34,6 +36,46 @@ export interface RouteMatch {
   readonly templateParameters: Readonly<Record<string, string>>;
 }
 
+/** A query parameter of an operation's URL template bound to a template parameter: `?a={b}`. */
+export interface QueryBinding {
+  /** The query parameter's name (`a`). */
+  readonly name: string;
+  /** The template parameter it gives (`b`). */
+  readonly param: string;
+}
+
+/** The query part of a URL template as bindings; parameters with a literal value bind nothing. */
+export function queryBindingsOf(urlTemplate: string): QueryBinding[] {
+  const index = urlTemplate.indexOf('?');
+  if (index === -1) {
+    return [];
+  }
+  return urlTemplate
+    .slice(index + 1)
+    .split('&')
+    .flatMap((pair): QueryBinding[] => {
+      const [name = '', value = ''] = pair.split('=', 2);
+      const param = /^\{([^}*]+)\}$/.exec(value)?.[1];
+      return name === '' || param === undefined ? [] : [{ name, param }];
+    });
+}
+
+/**
+ * The names of the parameters an operation's URL template gives a value: its path parameters (`{id}`;
+ * a wildcard `{*rest}` gives none) and those bound to a query parameter (`?a={b}`).
+ */
+export function templateParameterNames(urlTemplate: string): Set<string> {
+  const path = urlTemplate.split('?')[0] ?? '';
+  const names = new Set<string>();
+  for (const match of path.matchAll(/\{([^}*]+)\}/g)) {
+    names.add(match[1] ?? '');
+  }
+  for (const binding of queryBindingsOf(urlTemplate)) {
+    names.add(binding.param);
+  }
+  return names;
+}
+
 function compileOperation(operation: GatewayOperation): CompiledOperation {
   const path = operation.urlTemplate.split('?')[0] ?? '/';
   const parts = path
@@ -47,7 +89,7 @@ function compileOperation(operation: GatewayOperation): CompiledOperation {
   });
   const score =
     segments.filter((segment) => 'literal' in segment).length * 2 + segments.length - (rest ? 1 : 0);
-  return { operation, segments, rest, score };
+  return { operation, segments, rest, queryBindings: queryBindingsOf(operation.urlTemplate), score };
 }
 
 /** Compiles the APIs of a service, longest path suffix first. */
@@ -147,13 +189,16 @@ function matchSegments(op: CompiledOperation, parts: readonly string[]): Record<
 
 /**
  * Finds the operation for a method and the path under the API. `anyMethod` ignores the method (to find
- * the operation scope of a CORS preflight).
+ * the operation scope of a CORS preflight). The template parameters are those of the path and, when
+ * `query` is given, those bound to a query parameter of the template (`/search?q={term}`: `term` is the
+ * value of `q`, decoded), as APIM gives them to `rewrite-uri`.
  */
 export function matchOperation(
   api: CompiledApi,
   apiPath: string,
   method: string,
   anyMethod = false,
+  query?: URLSearchParams,
 ): { operation: GatewayOperation; templateParameters: Record<string, string> } | undefined {
   const parts = apiPath.split('/').slice(1);
   if (parts.at(-1) === '') {
@@ -165,8 +210,21 @@ export function matchOperation(
     }
     const params = matchSegments(op, parts);
     if (params !== undefined) {
+      if (query !== undefined) {
+        bindQuery(op, query, params);
+      }
       return { operation: op.operation, templateParameters: params };
     }
   }
   return undefined;
+}
+
+/** Adds the parameters bound to query parameters the request has (a path parameter of the same name wins). */
+function bindQuery(op: CompiledOperation, query: URLSearchParams, params: Record<string, string>): void {
+  for (const binding of op.queryBindings) {
+    const value = query.get(binding.name);
+    if (value !== null && params[binding.param] === undefined) {
+      params[binding.param] = value;
+    }
+  }
 }

@@ -128,6 +128,8 @@ export interface BackendBody {
   sendTo(res: ServerResponse): Promise<void> | undefined;
   /** Drops the body (another answer replaced it, or the answer has none); the connection stays usable. */
   discard(): void;
+  /** The bytes of the body written to the caller so far (what a bandwidth quota counts). */
+  readonly sentBytes: number;
 }
 
 /** A response, from the backend or made by a policy. */
@@ -137,6 +139,8 @@ export interface GatewayResponse {
   readonly headers: Map<string, string[]>;
   /** Absent for an empty body; a {@link BackendBody} when it comes from the backend. */
   body: Buffer | string | BackendBody | undefined;
+  /** The status line's reason phrase (`set-status reason`); Node's standard one when absent. */
+  readonly statusText?: string;
 }
 
 /**
@@ -186,7 +190,27 @@ export interface GatewayContext {
    * make every scavenge trace the young calls it holds.
    */
   deferred: (() => MaybePromise<void>)[] | undefined;
+  /**
+   * The bytes of the call's bodies, counted only when a bandwidth quota asked for them
+   * (`measureTraffic`); undefined otherwise, so other calls count nothing.
+   */
+  traffic: CallTraffic | undefined;
+  /**
+   * Work for once the answer has been sent and the request body read (a bandwidth quota counts the
+   * bytes then), run by the handler; undefined while there is none.
+   */
+  afterSent: (() => MaybePromise<void>)[] | undefined;
   readonly deps: GatewayDeps;
+}
+
+/** The body bytes of one call, as they pass (a bandwidth quota counts both). */
+export interface CallTraffic {
+  /** Bytes of the caller's request body read so far (sent to the backend, or drained). */
+  requestBytes: number;
+  /** Bytes of the response body written to the caller. */
+  responseBytes: number;
+  /** True once something counts the request body as it is read (the backend call's reader). */
+  requestCounted: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@
 import {
   escapeRawXml,
   type PolicyFormat,
+  type PolicyTargetFacts,
   parsePolicyDocument,
   referencedNamedValues,
   substituteNamedValues,
@@ -15,6 +16,7 @@ import type { PolicyScope } from '../../gateway/types.js';
 import { PorticoError } from '../../shared/errors.js';
 import { clip, quoteValue } from '../../shared/quote.js';
 import type { ControlContext } from '../context.js';
+import type { OperationProperties } from './apis.js';
 import { badField, stringField } from './fields.js';
 import { listNamedValues, type NamedValueProperties, namedValueText } from './named-values.js';
 import {
@@ -60,18 +62,26 @@ export function policyKey(target: PolicyTarget): string {
   }
 }
 
+/** Checks the target exists (a 404 otherwise); what the checks of a document need to know of it. */
 async function checkTargetExists(
   ctx: ControlContext,
   serviceId: string,
   target: PolicyTarget,
-): Promise<void> {
+): Promise<PolicyTargetFacts> {
   if (target.scope === 'product') {
     await getEntity(ctx, serviceId, 'product', target.productId);
   } else if (target.scope === 'api') {
     await getEntity(ctx, serviceId, 'api', target.apiId);
   } else if (target.scope === 'operation') {
-    await getEntity(ctx, serviceId, 'operation', `${target.apiId}/${target.operationId}`);
+    const operation = await getEntity<OperationProperties>(
+      ctx,
+      serviceId,
+      'operation',
+      `${target.apiId}/${target.operationId}`,
+    );
+    return { operationTemplate: operation.properties.urlTemplate };
   }
+  return {};
 }
 
 /** The display names → values of a service's named values. */
@@ -101,8 +111,9 @@ export async function checkPolicyText(
   scope: PolicyScope,
   xml: string,
   format: PolicyFormat = 'xml',
+  facts: PolicyTargetFacts = {},
 ): Promise<void> {
-  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml, `The ${scope} policy`, format);
+  checkPolicyWith(await namedValueMap(ctx, serviceId), scope, xml, `The ${scope} policy`, format, facts);
 }
 
 /** Checks a policy document with these named values; `subject` names it in the message. */
@@ -112,6 +123,7 @@ function checkPolicyWith(
   xml: string,
   subject: string,
   format: PolicyFormat = 'xml',
+  facts: PolicyTargetFacts = {},
 ): void {
   const { values } = named;
   const missing = referencedNamedValues(xml).filter((name) => !values.has(name));
@@ -121,9 +133,9 @@ function checkPolicyWith(
       `${subject} uses named values that do not exist: ${listSome(missing.map((name) => `{{${clip(name)}}}`))}. Create them first ('portico apim named-value set').`,
     );
   }
-  const result = parsePolicyDocument(substituteNamedValues(xml, values), scope, format);
+  const result = parsePolicyDocument(substituteNamedValues(xml, values), scope, format, facts);
   if (!result.ok) {
-    const problems = withoutSecrets(result.problems, xml, named, scope, format);
+    const problems = withoutSecrets(result.problems, xml, named, scope, format, facts);
     throw new PorticoError('CONTROL_POLICY_INVALID', `${subject} is invalid: ${describeProblems(problems)}`, {
       details: problems.slice(0, MAX_REPORTED_PROBLEMS).map((problem) => ({
         path: `line ${problem.line}, column ${problem.column}`,
@@ -151,6 +163,7 @@ function withoutSecrets(
   { values, secrets }: NamedValues,
   scope: PolicyScope,
   format: PolicyFormat,
+  facts: PolicyTargetFacts,
 ): readonly Problem[] {
   const used = referencedNamedValues(xml).filter((name) => secrets.has(name));
   if (used.length === 0) {
@@ -160,7 +173,7 @@ function withoutSecrets(
   for (const name of used) {
     standIns.set(name, SECRET_STAND_IN);
   }
-  const again = parsePolicyDocument(substituteNamedValues(xml, standIns), scope, format);
+  const again = parsePolicyDocument(substituteNamedValues(xml, standIns), scope, format, facts);
   const known = new Set(again.ok ? [] : again.problems.map((p) => `${p.line}\n${p.message}`));
   const names = used.map((name) => `{{${clip(name)}}}`).join(', ');
   return problems.map((problem) =>
@@ -252,7 +265,7 @@ export async function putPolicy(
   target: PolicyTarget,
   props: Record<string, unknown>,
 ): Promise<{ policy: StoredEntity<PolicyProperties>; created: boolean }> {
-  await checkTargetExists(ctx, serviceId, target);
+  const facts = await checkTargetExists(ctx, serviceId, target);
   const format = stringField(props, 'format', 'xml').toLowerCase();
   if (format !== 'xml' && format !== 'rawxml') {
     throw badField(
@@ -262,7 +275,7 @@ export async function putPolicy(
     );
   }
   const value = policyValue(props.value);
-  await checkPolicyText(ctx, serviceId, target.scope, value, format);
+  await checkPolicyText(ctx, serviceId, target.scope, value, format, facts);
   const properties: PolicyProperties = { format: 'xml', value: storedXml(value, format) };
   const created = await saveEntity(ctx, serviceId, 'policy', policyKey(target), properties);
   return { policy: await getEntity<PolicyProperties>(ctx, serviceId, 'policy', policyKey(target)), created };

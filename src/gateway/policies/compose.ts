@@ -36,6 +36,20 @@ function composeSection(docs: readonly PolicyDocument[], section: PolicySection)
   return [...inherited];
 }
 
+/**
+ * The backend section with one `forward-request`: Azure allows one per policy, and a call's policy is the
+ * scopes composed. Parse refuses two in one document; two scopes can still compose two (an operation's
+ * `<forward-request/><base/>` over the global default), which would call the backend twice, the second
+ * time with the body already spent. The first one runs, with its attributes; later ones are dropped
+ * (decision 0108).
+ */
+function oneForward(steps: Step[]): Step[] {
+  const first = steps.findIndex((step) => step.name === 'forward-request');
+  return first === -1
+    ? steps
+    : steps.filter((step, index) => index <= first || step.name !== 'forward-request');
+}
+
 /** The policy of a call from the documents of its scopes (any may be absent). */
 export function composePolicies(docs: Partial<Record<PolicyScope, PolicyDocument>>): EffectivePolicy {
   const ordered = ORDER.flatMap((scope) =>
@@ -43,7 +57,7 @@ export function composePolicies(docs: Partial<Record<PolicyScope, PolicyDocument
   );
   return {
     inbound: composeSection(ordered, 'inbound'),
-    backend: composeSection(ordered, 'backend'),
+    backend: oneForward(composeSection(ordered, 'backend')),
     outbound: composeSection(ordered, 'outbound'),
     onError: composeSection(ordered, 'on-error'),
   };

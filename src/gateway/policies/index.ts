@@ -4,6 +4,7 @@ export type { EffectivePolicy, PolicyDocument, PolicyProblem } from './model.js'
 export {
   type PolicyFormat,
   type PolicyParseResult,
+  type PolicyTargetFacts,
   parsePolicyDocument,
   referencedNamedValues,
   substituteNamedValues,

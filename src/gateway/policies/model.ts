@@ -4,6 +4,7 @@
  */
 import { clip, quoteValue } from '../../shared/quote.js';
 import {
+  type CallTraffic,
   type GatewayContext,
   GatewayFailure,
   isPromiseLike,
@@ -69,6 +70,11 @@ export interface ParseContext {
    * other `@(…)` or `@{…}` in it would be sent or compared as text, so it is refused (parse.ts).
    */
   readonly evaluated?: Set<string>;
+  /**
+   * The URL template of the operation a policy is saved for (operation scope, on save): the parameters a
+   * `rewrite-uri` template may use are checked against it.
+   */
+  readonly operationTemplate?: string;
 }
 
 /** A policy kind: where it may appear, the attributes it takes, and how it compiles. */
@@ -207,18 +213,78 @@ export function choice<T extends string>(
   return found ?? problem(p, el, `<${el.name}> ${name}="${raw}" must be ${choices.join(' or ')}.`);
 }
 
-/** Child elements, refusing any name not listed. */
-export function childrenOf(p: ParseContext, el: XmlElement, allowed: readonly string[]): XmlElement[] {
+/** The child elements an element takes: each name with the attributes it may have. */
+export type ChildSpec = Readonly<Record<string, readonly string[]>>;
+
+/** How {@link childrenOf} checks the children besides their names and attributes. */
+export interface ChildRules {
+  /** Children that may appear once. */
+  readonly once?: readonly string[];
+  /** Children that hold elements of their own (checked by the caller); any other may hold text only. */
+  readonly containers?: readonly string[];
+  /** Attributes of a child Azure has and Portico does not run, with the reason told on save. */
+  readonly unsupported?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * The child elements of `el` that `allowed` lists; every problem of a child is recorded with its line: a
+ * name not listed, an attribute its entry does not list, a second one of those that may appear once, and
+ * elements inside a child that holds text only. A document is never run with parts Portico would ignore.
+ */
+export function childrenOf(
+  p: ParseContext,
+  el: XmlElement,
+  allowed: ChildSpec,
+  rules: ChildRules = {},
+): XmlElement[] {
+  const names = Object.keys(allowed);
+  const seen = new Set<string>();
+  const kept: XmlElement[] = [];
   for (const child of el.children) {
-    if (!allowed.includes(child.name)) {
+    const attributes = Object.hasOwn(allowed, child.name) ? allowed[child.name] : undefined;
+    if (attributes === undefined) {
       problem(
         p,
         child,
-        `<${child.name}> is not supported inside <${el.name}>${allowed.length > 0 ? `; use ${allowed.map((a) => `<${a}>`).join(', ')}` : ''}.`,
+        `<${child.name}> is not supported inside <${el.name}>${names.length > 0 ? `; use ${names.map((a) => `<${a}>`).join(', ')}` : ''}.`,
+      );
+      continue;
+    }
+    if (rules.once?.includes(child.name) && seen.has(child.name)) {
+      problem(p, child, `<${child.name}> may appear only once in <${el.name}>.`);
+    }
+    seen.add(child.name);
+    checkChildAttributes(p, el, child, attributes, rules.unsupported?.[child.name]);
+    if (!rules.containers?.includes(child.name)) {
+      for (const inner of child.children) {
+        problem(p, inner, `<${child.name}> in <${el.name}> holds text only, not <${inner.name}>.`);
+      }
+    }
+    kept.push(child);
+  }
+  return kept;
+}
+
+function checkChildAttributes(
+  p: ParseContext,
+  parent: XmlElement,
+  child: XmlElement,
+  attributes: readonly string[],
+  unsupported: Readonly<Record<string, string>> | undefined,
+): void {
+  for (const name of child.attributes.keys()) {
+    const reason =
+      unsupported !== undefined && Object.hasOwn(unsupported, name) ? unsupported[name] : undefined;
+    if (reason !== undefined) {
+      problem(p, child, reason);
+    } else if (!attributes.includes(name)) {
+      problem(
+        p,
+        child,
+        `<${child.name}> in <${parent.name}> has no attribute ${clip(name, 60)}; ${attributes.length > 0 ? `it takes ${attributes.join(', ')}` : 'it takes no attributes'}.`,
       );
     }
   }
-  return el.children.filter((child) => allowed.includes(child.name));
 }
 
 /** Work to do after the response is known (counting, response headers); run by the engine. */
@@ -251,6 +317,21 @@ function runWork(list: readonly DeferredWork[], from: number): Promise<void> | u
     }
   }
   return undefined;
+}
+
+/**
+ * Starts counting the bytes of the call's bodies (a bandwidth quota): the backend call counts the
+ * request body it sends, the handler the response body it writes and a request body it drains.
+ */
+export function measureTraffic(ctx: GatewayContext): CallTraffic {
+  ctx.traffic ??= { requestBytes: 0, responseBytes: 0, requestCounted: false };
+  return ctx.traffic;
+}
+
+/** Schedules work for once the answer has been sent and the request body read (run by the handler). */
+export function afterSent(ctx: GatewayContext, work: DeferredWork): void {
+  ctx.afterSent ??= [];
+  ctx.afterSent.push(work);
 }
 
 /** Sets a response header once the response exists (after outbound). */

@@ -347,6 +347,71 @@ describe('parsePolicyDocument', () => {
   });
 });
 
+describe('child elements', () => {
+  const first = (body: string) => problemsOf(inbound(body))[0] ?? '';
+
+  it('refuses an attribute a child element does not take, naming the element, its line and what it takes', () => {
+    const cases: [string, RegExp][] = [
+      [
+        '<return-response><set-status code="200" bogus="1" /></return-response>',
+        /<set-status> in <return-response> has no attribute bogus; it takes code, reason\./,
+      ],
+      [
+        '<return-response><set-body bogus="1">x</set-body></return-response>',
+        /<set-body> in <return-response> has no attribute bogus; it takes no attributes\./,
+      ],
+      [
+        '<set-header name="X-A"><value bogus="1">1</value></set-header>',
+        /<value> in <set-header> has no attribute bogus/,
+      ],
+      [
+        '<cors><allowed-origins><origin>https://a.example</origin></allowed-origins><allowed-methods bogus="1"><method>GET</method></allowed-methods></cors>',
+        /<allowed-methods> in <cors> has no attribute bogus; it takes preflight-result-max-age\./,
+      ],
+      [
+        '<cors><allowed-origins><origin>https://a.example</origin></allowed-origins><allowed-methods><method bogus="1">GET</method></allowed-methods></cors>',
+        /<method> in <allowed-methods> has no attribute bogus/,
+      ],
+      [
+        '<validate-jwt header-name="Authorization"><openid-config url="https://a.example/x" bogus="1" /></validate-jwt>',
+        /<openid-config> in <validate-jwt> has no attribute bogus; it takes url\./,
+      ],
+      [
+        '<validate-jwt header-name="Authorization"><openid-config url="https://a.example/x" /><audiences bogus="1"><audience>a</audience></audiences></validate-jwt>',
+        /<audiences> in <validate-jwt> has no attribute bogus/,
+      ],
+      [
+        '<validate-jwt header-name="Authorization"><openid-config url="https://a.example/x" /><required-claims><claim name="r" bogus="1"><value>a</value></claim></required-claims></validate-jwt>',
+        /<claim> in <required-claims> has no attribute bogus; it takes name, match, separator\./,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      expect(first(body), body).toMatch(/^3:\d+ /);
+      expect(first(body), body).toMatch(message);
+    }
+  });
+
+  it('refuses a Liquid set-body, a second set-body or set-status, and elements inside a text-only child', () => {
+    expect(
+      first('<return-response><set-body template="liquid">{{body.x}}</set-body></return-response>'),
+    ).toMatch(
+      /^3:\d+ <set-body template="…"> is not supported by Portico's gateway: a Liquid template \(template="liquid"\)/,
+    );
+    expect(first('<return-response><set-body>a</set-body><set-body>b</set-body></return-response>')).toMatch(
+      /<set-body> may appear only once in <return-response>\./,
+    );
+    expect(
+      first('<return-response><set-status code="200" /><set-status code="201" /></return-response>'),
+    ).toMatch(/<set-status> may appear only once in <return-response>\./);
+    expect(first('<return-response><set-body><b>bold</b></set-body></return-response>')).toMatch(
+      /<set-body> in <return-response> holds text only, not <b>\./,
+    );
+    expect(first('<return-response><set-status code="200" reason="a&#10;b" /></return-response>')).toMatch(
+      /<set-status> reason holds a line break/,
+    );
+  });
+});
+
 describe('composePolicies', () => {
   const names = (steps: readonly { name: string }[]) => steps.map((s) => s.name);
 
@@ -376,6 +441,20 @@ describe('composePolicies', () => {
     expect(names(policy.inbound)).toEqual(['ip-filter']);
     expect(names(policy.backend)).toEqual([]);
     expect(names(composePolicies({}).backend)).toEqual(['forward-request']);
+  });
+
+  it('keeps the first forward-request when scopes compose two, so the backend is called once', () => {
+    const backend = (body: string) => `<policies><backend>${body}</backend></policies>`;
+    const docs = {
+      global: documentOf(backend('<forward-request />'), 'global'),
+      operation: documentOf(
+        backend(
+          '<forward-request timeout="30" />\n<set-header name="x"><value>1</value></set-header>\n<base />',
+        ),
+        'operation',
+      ),
+    };
+    expect(names(composePolicies(docs).backend)).toEqual(['forward-request', 'set-header']);
   });
 });
 

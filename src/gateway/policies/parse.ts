@@ -144,6 +144,12 @@ function rawxmlHint(xml: string): string {
 /** The format of a policy document (APIM's `properties.format`). */
 export type PolicyFormat = 'xml' | 'rawxml';
 
+/** What is known of where a document is attached, for the checks that depend on it. */
+export interface PolicyTargetFacts {
+  /** At operation scope: the operation's URL template (`/orders/{id}?view={view}`). */
+  readonly operationTemplate?: string;
+}
+
 /**
  * Parses and checks a policy document for a scope. A `rawxml` document's expressions are escaped first
  * (raw-xml.ts), and every problem is told at its place in the document as written.
@@ -152,9 +158,15 @@ export function parsePolicyDocument(
   text: string,
   scope: PolicyScope,
   format: PolicyFormat = 'xml',
+  facts: PolicyTargetFacts = {},
 ): PolicyParseResult {
   if (format === 'xml') {
-    return parseXmlDocument(text, scope, (message) => `${quoteHint(text, message)}${rawxmlHint(text)}`);
+    return parseXmlDocument(
+      text,
+      scope,
+      (message) => `${quoteHint(text, message)}${rawxmlHint(text)}`,
+      facts,
+    );
   }
   const raw = escapeRawXml(text);
   if (!raw.ok) {
@@ -164,8 +176,12 @@ export function parsePolicyDocument(
       problems: [{ line, column: column + 1, message: `${raw.message}. ${EXPRESSION_RULES}` }],
     };
   }
-  const result = parseXmlDocument(raw.xml, scope, (_message, line, column) =>
-    insideExpressionHint(text, raw.expressions, raw.sourceOffset(offsetOf(raw.xml, line, column))),
+  const result = parseXmlDocument(
+    raw.xml,
+    scope,
+    (_message, line, column) =>
+      insideExpressionHint(text, raw.expressions, raw.sourceOffset(offsetOf(raw.xml, line, column))),
+    facts,
   );
   if (result.ok) {
     return result;
@@ -211,6 +227,7 @@ function parseXmlDocument(
   xml: string,
   scope: PolicyScope,
   hint: (message: string, line: number, column: number) => string,
+  facts: PolicyTargetFacts,
 ): PolicyParseResult {
   const parsed = parseXml(xml);
   if (!parsed.ok) {
@@ -242,7 +259,12 @@ function parseXmlDocument(
   const sections: Partial<Record<PolicySection, (Step | BaseStep)[]>> = {};
   for (const child of root.children) {
     const section = SECTIONS.find((name) => name === child.name);
-    const p: ParseContext = { scope, section: section ?? 'inbound', problems };
+    const p: ParseContext = {
+      scope,
+      section: section ?? 'inbound',
+      problems,
+      ...(facts.operationTemplate === undefined ? {} : { operationTemplate: facts.operationTemplate }),
+    };
     if (section === undefined) {
       problem(
         p,

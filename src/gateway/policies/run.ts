@@ -16,7 +16,7 @@ import {
   type PolicySection,
 } from '../types.js';
 import { answerCorsPreflight, type CorsStep } from './kinds/cors.js';
-import { mocked, ReturnResponse } from './kinds/responses.js';
+import { ReturnResponse } from './kinds/responses.js';
 import { type EffectivePolicy, runDeferred, type Step } from './model.js';
 
 /** The main sections, in order; on-error runs only after a failure. */
@@ -54,10 +54,6 @@ class SectionRun {
     const ctx = this.#ctx;
     for (; this.#index < SECTIONS.length; this.#index += 1, this.#step = 0) {
       const section = SECTIONS[this.#index] as MainSection;
-      // A mocked response (inbound's mock-response) skips the backend call.
-      if (section === 'backend' && this.#step === 0 && mocked.has(ctx)) {
-        continue;
-      }
       this.section = section;
       const steps = stepsOf(this.#policy, section);
       while (this.#step < steps.length) {

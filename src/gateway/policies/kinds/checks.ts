@@ -25,7 +25,7 @@ import type { XmlElement } from '../xml.js';
 import { ipMatcher } from './ip.js';
 
 function keysOf(p: ParseContext, el: XmlElement): JwtKeySpec[] {
-  return childrenOf(p, el, ['key']).flatMap((key): JwtKeySpec[] => {
+  return childrenOf(p, el, { key: ['id', 'n', 'e', 'certificate-id'] }).flatMap((key): JwtKeySpec[] => {
     const id = key.attributes.get('id');
     const n = key.attributes.get('n');
     const e = key.attributes.get('e');
@@ -49,19 +49,21 @@ function keysOf(p: ParseContext, el: XmlElement): JwtKeySpec[] {
 }
 
 function claimsOf(p: ParseContext, el: XmlElement): RequiredClaim[] {
-  return childrenOf(p, el, ['claim']).flatMap((claim): RequiredClaim[] => {
-    const name = text(p, claim, 'name');
-    const match = choice(p, claim, 'match', ['all', 'any'] as const, 'all');
-    const separator = claim.attributes.get('separator');
-    const values = childrenOf(p, claim, ['value']).map((value) => value.text);
-    return name === undefined || match === undefined
-      ? []
-      : [{ name, match, values, ...(separator === undefined ? {} : { separator }) }];
-  });
+  return childrenOf(p, el, { claim: ['name', 'match', 'separator'] }, { containers: ['claim'] }).flatMap(
+    (claim): RequiredClaim[] => {
+      const name = text(p, claim, 'name');
+      const match = choice(p, claim, 'match', ['all', 'any'] as const, 'all');
+      const separator = claim.attributes.get('separator');
+      const values = childrenOf(p, claim, { value: [] }).map((value) => value.text);
+      return name === undefined || match === undefined
+        ? []
+        : [{ name, match, values, ...(separator === undefined ? {} : { separator }) }];
+    },
+  );
 }
 
 function textsOf(p: ParseContext, el: XmlElement, child: string): string[] {
-  return childrenOf(p, el, [child]).map((c) => c.text);
+  return childrenOf(p, el, { [child]: [] }).map((c) => c.text);
 }
 
 function jwtRules(p: ParseContext, el: XmlElement): JwtRules {
@@ -72,13 +74,9 @@ function jwtRules(p: ParseContext, el: XmlElement): JwtRules {
     issuers: [] as string[],
     requiredClaims: [] as RequiredClaim[],
   };
-  for (const child of childrenOf(p, el, [
-    'openid-config',
-    'issuer-signing-keys',
-    'audiences',
-    'issuers',
-    'required-claims',
-  ])) {
+  const containers = ['issuer-signing-keys', 'audiences', 'issuers', 'required-claims'];
+  const spec = { 'openid-config': ['url'], ...Object.fromEntries(containers.map((name) => [name, []])) };
+  for (const child of childrenOf(p, el, spec, { containers })) {
     if (child.name === 'openid-config') {
       const url = text(p, child, 'url');
       if (url !== undefined && !/^https?:\/\//.test(url)) {
@@ -238,7 +236,7 @@ export const ipFilter: PolicyKind = {
   attributes: ['action'],
   parse(el, p) {
     const action = choice(p, el, 'action', ['allow', 'forbid'] as const);
-    const addresses = childrenOf(p, el, ['address', 'address-range']);
+    const addresses = childrenOf(p, el, { address: [], 'address-range': ['from', 'to'] });
     if (addresses.length === 0) {
       problem(p, el, '<ip-filter> needs at least one <address> or <address-range from="…" to="…"/>.');
     }

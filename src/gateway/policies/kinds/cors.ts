@@ -33,14 +33,14 @@ export interface CorsStep extends Step {
 }
 
 function listOf(p: ParseContext, parent: XmlElement | undefined, child: string): string[] {
-  return parent === undefined ? [] : childrenOf(p, parent, [child]).map((el) => el.text);
+  return parent === undefined ? [] : childrenOf(p, parent, { [child]: [] }).map((el) => el.text);
 }
 
 /** Header or method names: each must be an HTTP token (they are written into response headers). */
 function tokensOf(p: ParseContext, parent: XmlElement | undefined, child: string): string[] {
   return parent === undefined
     ? []
-    : childrenOf(p, parent, [child]).flatMap((el) => headerName(p, el, el.text) ?? []);
+    : childrenOf(p, parent, { [child]: [] }).flatMap((el) => headerName(p, el, el.text) ?? []);
 }
 
 function allowedOrigin(rules: CorsRules, origin: string): string | undefined {
@@ -89,12 +89,18 @@ export const cors: PolicyKind = {
   sections: ['inbound'],
   attributes: ['allow-credentials', 'terminate-unmatched-request'],
   parse(el, p): CorsStep | undefined {
-    const children = childrenOf(p, el, [
-      'allowed-origins',
-      'allowed-methods',
-      'allowed-headers',
-      'expose-headers',
-    ]);
+    const lists = ['allowed-origins', 'allowed-methods', 'allowed-headers', 'expose-headers'];
+    const children = childrenOf(
+      p,
+      el,
+      {
+        'allowed-origins': [],
+        'allowed-methods': ['preflight-result-max-age'],
+        'allowed-headers': [],
+        'expose-headers': [],
+      },
+      { containers: lists, once: lists },
+    );
     const find = (name: string) => children.find((child) => child.name === name);
     const methodsElement = find('allowed-methods');
     const rules: CorsRules = {

@@ -3,25 +3,51 @@ import { isIP } from 'node:net';
 import { type ParseContext, problem } from '../model.js';
 import type { XmlElement } from '../xml.js';
 
-/** An address as a number in its family, or undefined when it is not an address. */
+/** `::ffff:0:0/96`: IPv4-mapped IPv6 addresses, which are IPv4 addresses however they are written. */
+const MAPPED_PREFIX = 0xffffn << 32n;
+const LOW_32_BITS = 0xffffffffn;
+
+function ipv4Number(address: string): bigint {
+  return address.split('.').reduce((sum, part) => (sum << 8n) + BigInt(part), 0n);
+}
+
+/** An IPv6 address (no zone) as a number; a trailing dotted IPv4 part counts as its last two groups. */
+function ipv6Number(address: string): bigint {
+  const lastColon = address.lastIndexOf(':');
+  const tail = address.slice(lastColon + 1);
+  let text = address;
+  if (tail.includes('.')) {
+    const v4 = ipv4Number(tail);
+    text = `${address.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head = '', rest = ''] = text.split('::');
+  const parts = (part: string) => (part === '' ? [] : part.split(':'));
+  const left = parts(head);
+  const right = parts(rest);
+  const groups = text.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return groups.reduce((sum, group) => (sum << 16n) + BigInt(`0x${group || '0'}`), 0n);
+}
+
+/**
+ * An address as a number in its family, or undefined when it is not an address. An IPv4-mapped IPv6
+ * address counts as the IPv4 address it carries in every spelling (`::ffff:127.0.0.1`,
+ * `::FFFF:7f00:1`, `0:0:0:0:0:ffff:7f00:1`), so a `forbid` of one form catches the others; a zone
+ * (`fe80::1%eth0`) is not part of the address.
+ */
 export function ipNumber(address: string): { family: 4 | 6; value: bigint } | undefined {
-  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const zone = address.indexOf('%');
+  const plain = zone === -1 ? address : address.slice(0, zone);
   const family = isIP(plain);
   if (family === 4) {
-    return { family: 4, value: plain.split('.').reduce((sum, part) => (sum << 8n) + BigInt(part), 0n) };
+    return { family: 4, value: ipv4Number(plain) };
   }
   if (family === 6) {
-    const [head = '', tail = ''] = plain.split('::');
-    const parts = (text: string) => (text === '' ? [] : text.split(':'));
-    const left = parts(head);
-    const right = parts(tail);
-    const groups = plain.includes('::')
-      ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
-      : left;
-    return {
-      family: 6,
-      value: groups.reduce((sum, group) => (sum << 16n) + BigInt(`0x${group || '0'}`), 0n),
-    };
+    const value = ipv6Number(plain);
+    return value >> 32n === MAPPED_PREFIX >> 32n
+      ? { family: 4, value: value & LOW_32_BITS }
+      : { family: 6, value };
   }
   return undefined;
 }

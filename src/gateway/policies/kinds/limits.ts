@@ -14,11 +14,13 @@ import type { BoolExpr, TextExpr } from '../expressions.js';
 import {
   addResponseHeader,
   afterResponse,
+  afterSent,
   childrenOf,
   conditionExpr,
   fail,
   headerName,
   integer,
+  measureTraffic,
   type ParseContext,
   type PolicyKind,
   problem,
@@ -50,7 +52,7 @@ interface RateOptions {
 function rateOptions(p: ParseContext, el: XmlElement): RateOptions | undefined {
   const calls = integer(p, el, 'calls', { min: 1, max: 1_000_000_000 });
   const period = integer(p, el, 'renewal-period', { min: 1, max: 300 });
-  childrenOf(p, el, []);
+  childrenOf(p, el, {});
   if (calls === undefined || period === undefined) {
     return undefined;
   }
@@ -139,8 +141,14 @@ function subscriptionKey(ctx: GatewayContext, subscription: GatewaySubscription)
   return `${ctx.call.serviceId}:${subscription.id}:${subscription.createdAt}`;
 }
 
-/** A counter-key identity for per-subscription limits: the scope instance and the policy's position. */
-function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): string {
+/**
+ * The counter of a per-subscription limit, as Azure keeps it: the subscription and the scope the policy
+ * is attached to (the product, API or operation instance), never the policy's place in its document, so
+ * an edit of the document (a comment, another policy above it, a new limit) keeps the count. A scope's
+ * document holds one `rate-limit` and one `quota` at most (parse.ts), and product, API and operation
+ * limits count apart, as Azure applies them "independently".
+ */
+function scopeKey(ctx: GatewayContext, scope: PolicyScope): string {
   const owner =
     scope === 'product'
       ? ctx.call.product?.id
@@ -149,7 +157,16 @@ function scopeKey(ctx: GatewayContext, scope: PolicyScope, el: XmlElement): stri
         : scope === 'api'
           ? ctx.call.api.id
           : `${ctx.call.api.id}/${ctx.call.operation?.id}`;
-  return `${scope}:${owner}:${el.line}:${el.column}`;
+  return `${scope}:${owner}`;
+}
+
+/**
+ * Where a subscription's quota periods start: its creation (Azure: "relative to the start time of the
+ * subscription"), so a period of a day renews at the hour the subscription was made, not at midnight UTC.
+ */
+function subscriptionStart(subscription: GatewaySubscription): number {
+  const start = Date.parse(subscription.createdAt);
+  return Number.isNaN(start) ? 0 : start;
 }
 
 export const rateLimit: PolicyKind = {
@@ -169,7 +186,7 @@ export const rateLimit: PolicyKind = {
             if (subscription === undefined) {
               return;
             }
-            const key = `rate:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, scope, el)}`;
+            const key = `rate:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, scope)}`;
             const decision = ctx.deps.counters.takeRate(key, options.calls, options.period, 1);
             return isPromiseLike(decision)
               ? decision.then((taken) => admitRate(ctx, options, taken))
@@ -246,7 +263,7 @@ function quotaOptions(p: ParseContext, el: XmlElement, minPeriod: number): Quota
   if (calls === undefined && kilobytes === undefined) {
     return problem(p, el, `<${el.name}> needs calls, bandwidth (KB), or both.`);
   }
-  childrenOf(p, el, []);
+  childrenOf(p, el, {});
   const period = integer(p, el, 'renewal-period', { min: 0, max: 31_536_000 * 10 });
   if (period !== undefined && period !== 0 && period < minPeriod) {
     return problem(
@@ -281,13 +298,10 @@ function refuseQuota(kind: 'call volume' | 'bandwidth', retryAfter: number): nev
   );
 }
 
-function responseKilobytes(ctx: GatewayContext): number {
-  const length = Number(ctx.response?.headers.get('content-length')?.[0] ?? 0);
-  const request = Number(ctx.request.body.headers['content-length'] ?? 0);
-  return ((Number.isFinite(length) ? length : 0) + (Number.isFinite(request) ? request : 0)) / 1024;
-}
-
-/** Counts a quota: calls now (only when admitted), bandwidth after the response. */
+/**
+ * Counts a quota: calls now (only when admitted); bandwidth, the bytes of both bodies as they were
+ * actually read and written (a chunked body has no Content-Length to trust), once the answer is sent.
+ */
 async function takeQuota(
   ctx: GatewayContext,
   key: string,
@@ -317,11 +331,20 @@ async function takeQuota(
     if (!decision.allowed) {
       refuseQuota('bandwidth', decision.retryAfterSeconds);
     }
-    afterResponse(ctx, () =>
-      condition === undefined || condition(ctx)
-        ? counters.addQuota(`${key}:kb`, options.period, responseKilobytes(ctx), start)
-        : undefined,
-    );
+    const traffic = measureTraffic(ctx);
+    // Decided once the call is answered (a refused call counts nothing), counted once its bytes are known.
+    afterResponse(ctx, () => {
+      if (condition === undefined || condition(ctx)) {
+        afterSent(ctx, () =>
+          counters.addQuota(
+            `${key}:kb`,
+            options.period,
+            (traffic.requestBytes + traffic.responseBytes) / 1024,
+            start,
+          ),
+        );
+      }
+    });
   }
 }
 
@@ -341,9 +364,9 @@ export const quota: PolicyKind = {
             if (subscription !== undefined) {
               await takeQuota(
                 ctx,
-                `quota:${subscriptionKey(ctx, subscription)}:${ctx.call.product?.id}:${el.line}`,
+                `quota:${subscriptionKey(ctx, subscription)}:${scopeKey(ctx, 'product')}`,
                 options,
-                0,
+                subscriptionStart(subscription),
               );
             }
           },

@@ -1,6 +1,7 @@
 /** Responses made by policies and the backend call: `return-response`, `mock-response`, `forward-request`. */
-import type { GatewayContext, GatewayResponse } from '../../types.js';
+import type { GatewayResponse } from '../../types.js';
 import type { TextExpr } from '../expressions.js';
+import { headerValueProblem } from '../http-syntax.js';
 import {
   childrenOf,
   choice,
@@ -26,9 +27,6 @@ export class ReturnResponse extends Error {
   }
 }
 
-/** Calls whose response was mocked: the backend is not called. */
-export const mocked = new WeakSet<GatewayContext>();
-
 interface HeaderSetter {
   readonly name: string;
   readonly action: 'override' | 'skip' | 'append' | 'delete';
@@ -46,13 +44,30 @@ function headerSetters(p: ParseContext, elements: readonly XmlElement[]): Header
       ['override', 'skip', 'append', 'delete'] as const,
       'override',
     );
-    const values = childrenOf(p, el, ['value']).map((value) =>
+    const values = childrenOf(p, el, { value: [] }).map((value) =>
       headerValueExpr(p, value, value.text, { name: name ?? '', policy: 'return-response' }),
     );
     return name === undefined || action === undefined || values.some((v) => v === undefined)
       ? []
       : [{ name: name.toLowerCase(), action, values: values as TextExpr[] }];
   });
+}
+
+/** The `set-body` attributes Azure has and Portico does not run: the body would be sent not as meant. */
+const SET_BODY_UNSUPPORTED: Readonly<Record<string, string>> = {
+  template:
+    '<set-body template="…"> is not supported by Portico\'s gateway: a Liquid template (template="liquid") would be sent as it is written, not rendered. Write the body as it should be sent, without the template attribute.',
+  'xsi-nil':
+    "<set-body xsi-nil> is not supported by Portico's gateway; leave out <set-body> for an empty body.",
+  'parse-date':
+    "<set-body parse-date> is not supported by Portico's gateway (it applies to Liquid templates).",
+};
+
+/** `set-status reason`: sent as the status line's reason phrase, so it must be one (no line break). */
+function reasonPhrase(p: ParseContext, el: XmlElement): string | undefined {
+  const reason = el.attributes.get('reason');
+  const bad = reason === undefined ? undefined : headerValueProblem(reason);
+  return bad === undefined ? reason : problem(p, el, `<set-status> reason ${bad}.`);
 }
 
 export const returnResponse: PolicyKind = {
@@ -67,9 +82,19 @@ export const returnResponse: PolicyKind = {
         '<return-response response-variable-name> is not supported (Portico has no send-request); use <set-status>, <set-header> and <set-body>.',
       );
     }
-    const children = childrenOf(p, el, ['set-status', 'set-header', 'set-body']);
+    const children = childrenOf(
+      p,
+      el,
+      { 'set-status': ['code', 'reason'], 'set-header': ['name', 'exists-action'], 'set-body': [] },
+      {
+        once: ['set-status', 'set-body'],
+        containers: ['set-header'],
+        unsupported: { 'set-body': SET_BODY_UNSUPPORTED },
+      },
+    );
     const statusElement = children.find((child) => child.name === 'set-status');
     const status = statusElement === undefined ? 200 : finalStatus(p, statusElement, 'code');
+    const reason = statusElement === undefined ? undefined : reasonPhrase(p, statusElement);
     const headers = headerSetters(
       p,
       children.filter((child) => child.name === 'set-header'),
@@ -90,7 +115,12 @@ export const returnResponse: PolicyKind = {
             );
           }
         }
-        throw new ReturnResponse({ status, headers: map, body: body ?? undefined });
+        throw new ReturnResponse({
+          status,
+          headers: map,
+          body: body ?? undefined,
+          ...(reason === undefined ? {} : { statusText: reason }),
+        });
       },
     };
   },
@@ -102,14 +132,19 @@ export const mockResponse: PolicyKind = {
   attributes: ['status-code', 'content-type'],
   parse(el, p) {
     const status = finalStatus(p, el, 'status-code', 200) ?? 200;
-    const contentType = el.attributes.get('content-type') ?? 'application/json';
-    childrenOf(p, el, []);
+    // Azure's default is none: the content type comes with an example or schema, which Portico has not.
+    const contentType = el.attributes.get('content-type');
+    childrenOf(p, el, {});
     return {
       name: 'mock-response',
-      run(ctx) {
-        // Portico keeps no API schemas or examples, so a mocked response has an empty body.
-        ctx.response = { status, headers: new Map([['content-type', [contentType]]]), body: undefined };
-        mocked.add(ctx);
+      run() {
+        // As in Azure, the call ends here ("cancels normal pipeline execution"), like return-response:
+        // no backend call, no outbound. Portico keeps no API schemas or examples: the body is empty.
+        const headers = new Map<string, string[]>();
+        if (contentType !== undefined) {
+          headers.set('content-type', [contentType]);
+        }
+        throw new ReturnResponse({ status, headers, body: undefined });
       },
     };
   },
@@ -138,7 +173,7 @@ export const forwardRequest: PolicyKind = {
     flag(p, el, 'buffer-request-body', false);
     flag(p, el, 'buffer-response', true);
     const failOnErrorStatusCode = flag(p, el, 'fail-on-error-status-code', false);
-    childrenOf(p, el, []);
+    childrenOf(p, el, {});
     return {
       name: 'forward-request',
       run: (ctx) =>

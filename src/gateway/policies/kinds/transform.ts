@@ -1,5 +1,6 @@
 /** Request and response rewriting: `set-header`, `set-query-parameter`, `rewrite-uri`, `set-backend-service`. */
-import { clip } from '../../../shared/quote.js';
+import { clip, quoteValue } from '../../../shared/quote.js';
+import { templateParameterNames } from '../../matching.js';
 import type { GatewayContext } from '../../types.js';
 import { isExpression, type TextExpr } from '../expressions.js';
 import { isHttpUrl } from '../http-syntax.js';
@@ -41,7 +42,7 @@ function setterOf(p: ParseContext, el: XmlElement, isHeader: boolean): Setter | 
     ['override', 'skip', 'append', 'delete'] as const,
     'override',
   );
-  const values = childrenOf(p, el, ['value']).map((value) =>
+  const values = childrenOf(p, el, { value: [] }).map((value) =>
     isHeader
       ? headerValueExpr(p, value, value.text, { name: name ?? '', policy: el.name })
       : valueExpr(p, value, value.text, '<value>'),
@@ -135,6 +136,50 @@ export const setQueryParameter: PolicyKind = {
   },
 };
 
+/** A `{name}` placeholder of a `rewrite-uri` template. */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+
+/**
+ * A template parameter's value as a path segment: percent-encoded, and a value of `.` or `..` encoded
+ * twice (`%252E%252E`). URL parsers and normalizing servers read `..` and `%2E%2E` alike as "the parent
+ * segment", so a caller's `?q=..` would otherwise move the backend call out of the API's path
+ * (decision 0108).
+ */
+export function pathValue(value: string): string {
+  return value === '.' || value === '..' ? value.replaceAll('.', '%252E') : encodeURIComponent(value);
+}
+
+/** What `rewrite-uri` reads of an operation's URL template. */
+interface TemplateFacts {
+  /** The parameters the template gives a value (path, and bound to a query parameter). */
+  readonly parameters: ReadonlySet<string>;
+  /** The query parameter names of the template (`/get?a={b}`: `a`), which are never copied. */
+  readonly queryNames: ReadonlySet<string>;
+}
+
+const NO_TEMPLATE: TemplateFacts = { parameters: new Set(), queryNames: new Set() };
+
+/** Per operation of the snapshot (a new snapshot has new operation objects). */
+const templateFacts = new WeakMap<object, TemplateFacts>();
+
+function factsOf(operation: { readonly urlTemplate: string } | undefined): TemplateFacts {
+  if (operation === undefined) {
+    return NO_TEMPLATE;
+  }
+  let facts = templateFacts.get(operation);
+  if (facts === undefined) {
+    const index = operation.urlTemplate.indexOf('?');
+    facts = {
+      parameters: templateParameterNames(operation.urlTemplate),
+      queryNames: new Set(
+        index === -1 ? [] : [...new URLSearchParams(operation.urlTemplate.slice(index + 1)).keys()],
+      ),
+    };
+    templateFacts.set(operation, facts);
+  }
+  return facts;
+}
+
 export const rewriteUri: PolicyKind = {
   name: 'rewrite-uri',
   sections: ['inbound'],
@@ -152,21 +197,53 @@ export const rewriteUri: PolicyKind = {
         `<rewrite-uri template="${template.slice(0, 80)}"> must be a path template starting with /, such as /v2/orders/{id}.`,
       );
     }
+    const placeholders = [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
+    if (p.operationTemplate !== undefined) {
+      const known = templateParameterNames(p.operationTemplate);
+      const unknown = placeholders.filter((name) => !known.has(name));
+      if (unknown.length > 0) {
+        return problem(
+          p,
+          el,
+          `<rewrite-uri template="${clip(template, 80)}"> uses ${unknown.map((n) => `{${clip(n, 40)}}`).join(', ')}, which the operation's URL template ${quoteValue(p.operationTemplate)} does not have: rewrite-uri can use only the operation's template parameters (${known.size === 0 ? 'it has none' : [...known].map((n) => `{${n}}`).join(', ')}), as in Azure; to send a value of your own, write it as text or add a query parameter with set-query-parameter.`,
+        );
+      }
+    }
+    const where = `<rewrite-uri template="${clip(template, 80)}"> in <${p.section}> at ${p.scope} scope`;
     return {
       name: 'rewrite-uri',
       run(ctx) {
-        const filled = template.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (_, name: string) =>
-          encodeURIComponent(ctx.request.templateParameters[name] ?? ctx.request.query.get(name) ?? ''),
-        );
+        const parameters = ctx.request.templateParameters;
+        const facts = factsOf(ctx.call.operation);
+        const filled = template.replace(PLACEHOLDER, (_, name: string) => {
+          const value = parameters[name];
+          if (value !== undefined) {
+            return pathValue(value);
+          }
+          // A query parameter of the template that the caller left out gives an empty value; a name the
+          // operation does not have at all (a policy above it, written for other operations) fails closed.
+          if (!facts.parameters.has(name)) {
+            ctx.deps.logger.warn(
+              `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where} uses {${name}}, which operation ${ctx.call.operation?.id ?? '(none)'} (${ctx.call.operation?.urlTemplate ?? 'no template'}) does not have.`,
+            );
+            fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', 'rewrite-uri');
+          }
+          return '';
+        });
         const [path = '/', search = ''] = filled.split('?', 2);
-        const added = new URLSearchParams(search);
-        if (!copy) {
-          for (const name of [...ctx.request.query.keys()]) {
-            ctx.request.query.delete(name);
+        const query = ctx.request.query;
+        if (copy) {
+          // As in Azure, only the parameters the operation's template does not name are copied.
+          for (const name of facts.queryNames) {
+            query.delete(name);
+          }
+        } else {
+          for (const name of [...query.keys()]) {
+            query.delete(name);
           }
         }
-        for (const [name, value] of added) {
-          ctx.request.query.set(name, value);
+        for (const [name, value] of new URLSearchParams(search)) {
+          query.set(name, value);
         }
         ctx.request.apiPath = path;
       },
