@@ -5,22 +5,30 @@
  * response frame on a few long-lived connections to the workers, many exchanges in flight on each.
  *
  * What the worker sees is what HTTP would have given it: the header lines undici would have written
- * (`host` and `connection` first, the body's length or `transfer-encoding: chunked` last), refused where
- * undici would refuse them, with undici's own error classes, so the proxy answers alike. An app with HTTP
- * streaming (the worker answers USE_HTTP, or the host says so up front) is reached over HTTP instead.
+ * (`host` and `connection` first, the body's length last), refused where undici would refuse them, with
+ * undici's own error classes, so the proxy answers alike. An app with HTTP streaming (the worker answers
+ * USE_HTTP, or the host says so up front) is reached over HTTP instead.
+ *
+ * A request body streamed from the client is never held whole here (decision 0112): it goes to the worker
+ * in parts once the worker asks for it, each part read from the client only when the environment's
+ * request-body budget has room, so a worker that reads slowly leaves its clients' bytes unread in their
+ * sockets (TCP closes their window) instead of in this process.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { undici } from '../shared/undici.js';
+import { ByteBudget, ENVIRONMENT_REQUEST_BODY_BYTES, TOTAL_REQUEST_BODY_BYTES } from './byte-budget.js';
 import {
   createBatchedWriter,
   encodeFrame,
   FRAME,
   type Frame,
   FrameReader,
+  type FrameWriter,
   isHeaderList,
+  lengthLine,
   MAX_RESPONSE_FRAME_BYTES,
 } from './worker/frames.js';
 
@@ -42,10 +50,12 @@ export interface FrameDispatcherOptions {
   readonly streaming: () => boolean;
   /** How many frame connections to keep at most (two per worker process spreads them over the workers). */
   readonly maxConnections: () => number;
+  /**
+   * The request-body bytes the whole process may hold on their way to workers
+   * ({@link TOTAL_REQUEST_BODY_BYTES}; shared by every environment's dispatcher). Default: its own.
+   */
+  readonly requestBodies?: ByteBudget;
 }
-
-/** Methods undici sends `content-length: 0` for when they carry no body. */
-const PAYLOAD_METHODS = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
 /** undici's header value check: tab, visible ASCII and obs-text only. */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** undici's token check for header names. */
@@ -65,10 +75,16 @@ class FrameDispatcher implements ApiDispatcher {
   #nextId = 1;
   #http: Pool | undefined;
   #destroyed = false;
+  /** What this environment's request bodies may hold here, inside the process's budget. */
+  readonly budget: ByteBudget;
 
   constructor(options: FrameDispatcherOptions) {
     this.#options = options;
     this.#host = new URL(options.origin).host;
+    this.budget = new ByteBudget(
+      ENVIRONMENT_REQUEST_BODY_BYTES,
+      options.requestBodies ?? new ByteBudget(TOTAL_REQUEST_BODY_BYTES),
+    );
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
@@ -138,7 +154,7 @@ class FrameLink {
   readonly #onGone: (link: FrameLink) => void;
   /** Request frames sent before the worker's HELLO, by id, in order; `undefined` once it came. */
   #unsent: Map<number, readonly (Buffer | undefined)[]> | undefined = new Map();
-  readonly #write: (parts: readonly (Buffer | undefined)[]) => void;
+  readonly #write: FrameWriter;
   #goingAway = false;
   #closed = false;
 
@@ -170,17 +186,27 @@ class FrameLink {
   }
 
   /**
-   * The exchange gave up (timeout, client gone): a request still waiting for the HELLO is never written,
-   * and the answer to one already written, if it comes, is dropped; a body coming in parts is cancelled,
-   * so the worker stops sending it and lets it go.
+   * The exchange gave up (timeout, client gone, request body too large): a request still waiting for the
+   * HELLO is never written, and the answer to one already written, if it comes, is dropped; a body coming
+   * in parts, either way, is cancelled, so the worker stops sending it, or drops what it assembled.
    */
-  forget(id: number, receivingParts = false): void {
+  forget(id: number, inParts = false): void {
     this.#pending.delete(id);
     this.#unsent?.delete(id);
-    if (receivingParts) {
+    if (inParts) {
       this.#write(encodeFrame(FRAME.CANCEL, id, undefined));
     }
     this.#closeIfDone();
+  }
+
+  /** The next part of `id`'s request body; `onFlushed` once its bytes left this process. */
+  sendPart(id: number, part: Buffer, onFlushed: () => void): void {
+    this.#write(encodeFrame(FRAME.DATA, id, undefined, part), onFlushed);
+  }
+
+  /** `id`'s request body is complete. */
+  endBody(id: number): void {
+    this.#write(encodeFrame(FRAME.END, id, undefined));
   }
 
   /** The client took `bytes` of `id`'s body: the worker may send as many more. */
@@ -238,6 +264,10 @@ class FrameLink {
       exchange?.part(frame.body);
       return;
     }
+    if (frame.type === FRAME.CONTINUE) {
+      exchange?.sendBody();
+      return;
+    }
     if (frame.type === FRAME.RESPONSE && isResponseHead(frame.head) && frame.head[2] === true) {
       this.#respondInParts(frame.id, frame.head, exchange);
       return;
@@ -287,10 +317,12 @@ function isResponseHead(head: unknown): head is [number, string[], true?] {
 }
 
 /**
- * One request: its body collected, sent as a frame, answered through the handler exactly once. A large
- * answer comes in parts (decision 0103): each part goes to the handler unless it paused (its client's
- * socket is full), and is credited back to the worker only once the handler has taken it without pausing,
- * so at most a window of the body waits here.
+ * One request, sent as a frame, answered through the handler exactly once. A body given whole goes in
+ * the request frame; a streamed one follows in parts once the worker asks for it, each read from the
+ * stream only while the environment's budget has room (decision 0112). A large answer comes in parts
+ * (decision 0103): each part goes to the handler unless it paused (its client's socket is full), and is
+ * credited back to the worker only once the handler has taken it without pausing, so at most a window of
+ * the body waits here.
  */
 class FrameExchange implements Dispatcher.DispatchController {
   readonly #dispatcher: FrameDispatcher;
@@ -298,7 +330,12 @@ class FrameExchange implements Dispatcher.DispatchController {
   readonly #handler: Dispatcher.DispatchHandler;
   #link: FrameLink | undefined;
   #id = 0;
-  #chunks: Buffer[] | undefined;
+  /** A streamed request body, sent in parts: unread until the worker asks for it. */
+  #stream: Readable | undefined;
+  /** True once the worker asked for the body (CONTINUE) and until it was all sent or given up. */
+  #sending = false;
+  /** True while the exchange waits for room in the budget. */
+  #waitingForRoom = false;
   #aborted = false;
   #settled = false;
   #reason: Error | null = null;
@@ -339,7 +376,7 @@ class FrameExchange implements Dispatcher.DispatchController {
     }
     this.#aborted = true;
     this.#reason = reason;
-    this.#link?.forget(this.#id, this.#credit !== undefined);
+    this.#link?.forget(this.#id, this.#credit !== undefined || this.#sending);
     this.#waiting = [];
     this.#settle(reason);
   }
@@ -370,43 +407,94 @@ class FrameExchange implements Dispatcher.DispatchController {
     if (this.#aborted) {
       return;
     }
-    this.#readBody((body) => {
+    const body = wholeBody(this.#options.body);
+    if (body !== undefined || this.#options.body === null || this.#options.body === undefined) {
       const length = lengthLine(method, body?.length ?? 0);
       const lines = length === undefined ? request : [...request, ...length];
       this.#link = this.#dispatcher.send(this, (id) =>
         encodeFrame(FRAME.REQUEST, id, [method, path, lines], body),
       );
-    });
+      return;
+    }
+    // A stream: the head now, without a length (the worker adds the length of what it gets), the body once
+    // the worker asks for it. Its error (over the size limit) is listened to from now on.
+    this.#stream = this.#options.body as Readable;
+    this.#stream.on('error', this.#onBodyError);
+    this.#link = this.#dispatcher.send(this, (id) =>
+      encodeFrame(FRAME.REQUEST, id, [method, path, request, true]),
+    );
   }
 
   sentAs(id: number): void {
     this.#id = id;
   }
 
-  #readBody(send: (body: Buffer | undefined) => void): void {
-    const body = this.#options.body;
-    if (body === null || body === undefined) {
-      send(undefined);
+  /** The worker asks for the body (CONTINUE): it is read and sent as room comes. */
+  sendBody(): void {
+    const stream = this.#stream;
+    if (stream === undefined || this.#sending || this.#aborted || this.#settled) {
       return;
     }
-    if (typeof body === 'string') {
-      send(Buffer.from(body, 'utf8'));
-      return;
-    }
-    if (body instanceof Uint8Array) {
-      send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-      return;
-    }
-    const stream = body as Readable;
-    const chunks: Buffer[] = [];
-    this.#chunks = chunks;
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.once('error', (error) => this.#settle(error));
-    stream.once('end', () => {
-      if (!this.#aborted && !this.#settled) {
-        send(Buffer.concat(chunks));
+    this.#sending = true;
+    stream.on('readable', this.#pump);
+    stream.once('end', this.#onBodyEnd);
+    this.#pump();
+  }
+
+  /**
+   * Sends what the stream has while the budget has room; each part is held by the budget until its
+   * frame left the process. Without room the stream is left unread (its client's window closes) until the
+   * budget calls back.
+   */
+  #pump = (): void => {
+    const stream = this.#stream;
+    const link = this.#link;
+    const budget = this.#dispatcher.budget;
+    while (this.#sending && !this.#waitingForRoom && stream !== undefined && link !== undefined) {
+      if (!budget.hasRoom) {
+        this.#waitingForRoom = true;
+        budget.wait(this.#onRoom);
+        return;
       }
-    });
+      const part = stream.read() as Buffer | null;
+      if (part === null) {
+        return;
+      }
+      budget.take(part.length);
+      link.sendPart(this.#id, part, () => budget.release(part.length));
+    }
+  };
+
+  #onRoom = (): void => {
+    this.#waitingForRoom = false;
+    this.#pump();
+  };
+
+  #onBodyEnd = (): void => {
+    if (this.#sending && !this.#aborted && !this.#settled) {
+      this.#link?.endBody(this.#id);
+    }
+    this.#stopSending();
+  };
+
+  /** The body failed (over the size limit, or cut): the worker drops what it has, the handler is told. */
+  #onBodyError = (error: Error): void => {
+    if (this.#aborted || this.#settled) {
+      return;
+    }
+    this.#link?.forget(this.#id, this.#sending);
+    this.#settle(error);
+  };
+
+  /** Stops reading the body: sent, given up, or answered. */
+  #stopSending(): void {
+    this.#sending = false;
+    if (this.#waitingForRoom) {
+      this.#waitingForRoom = false;
+      this.#dispatcher.budget.cancel(this.#onRoom);
+    }
+    this.#stream?.off('readable', this.#pump);
+    this.#stream?.off('end', this.#onBodyEnd);
   }
 
   respond(status: number, headers: IncomingHttpHeaders, body: Buffer): void {
@@ -414,6 +502,7 @@ class FrameExchange implements Dispatcher.DispatchController {
       return;
     }
     this.#settled = true;
+    this.#releaseStream();
     try {
       this.#handler.onResponseStart?.(this, status, headers, '');
       if (body.length > 0 && !this.#aborted) {
@@ -434,6 +523,7 @@ class FrameExchange implements Dispatcher.DispatchController {
     if (this.#aborted || this.#settled || this.#credit !== undefined) {
       return;
     }
+    this.#releaseStream();
     this.#credit = credit;
     this.#call(() => this.#handler.onResponseStart?.(this, status, headers, ''));
   }
@@ -487,15 +577,14 @@ class FrameExchange implements Dispatcher.DispatchController {
     }
   }
 
-  /** The app streams: the same request goes over HTTP, its body from what was read. */
+  /** The app streams: the same request goes over HTTP, its body (never read here: no CONTINUE came) too. */
   useHttp(): void {
     if (this.#aborted || this.#settled) {
       return;
     }
-    // A body that was a stream is a stream again, so undici frames it as it would have.
-    const body = this.#chunks === undefined ? this.#options.body : Readable.from(this.#chunks);
     this.#settled = true;
-    this.#dispatcher.dispatchOverHttp({ ...this.#options, body: body ?? null }, this.#handler);
+    this.#releaseStream();
+    this.#dispatcher.dispatchOverHttp(this.#options, this.#handler);
   }
 
   fail(error: Error): void {
@@ -507,8 +596,26 @@ class FrameExchange implements Dispatcher.DispatchController {
       return;
     }
     this.#settled = true;
+    this.#releaseStream();
     this.#handler.onResponseError?.(this, error);
   }
+
+  /** The exchange no longer reads the body stream; what is left of it is its owner's to drain or drop. */
+  #releaseStream(): void {
+    this.#stopSending();
+    this.#stream?.off('error', this.#onBodyError);
+  }
+}
+
+/** A body given whole (a string or bytes), as a buffer; `undefined` for none or a stream. */
+function wholeBody(body: Dispatcher.DispatchOptions['body']): Buffer | undefined {
+  if (typeof body === 'string') {
+    return Buffer.from(body, 'utf8');
+  }
+  if (body instanceof Uint8Array) {
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+  return undefined;
 }
 
 function invalid(message: string): Error {
@@ -563,7 +670,7 @@ function buildLines(
       if (lower === 'host') {
         host = values[0];
       } else {
-        // Checked as undici checks it; the length sent is the body's own (it was read whole).
+        // Checked as undici checks it; the length sent is the body's own (the worker counts it).
         contentLength = checkLength(values[0] as string);
       }
     } else if (lower === 'transfer-encoding' || lower === 'keep-alive' || lower === 'upgrade') {
@@ -617,12 +724,4 @@ function headerEntries(headers: Dispatcher.DispatchOptions['headers']): [string,
     return [...(headers as Iterable<[string, unknown]>)].map(([name, value]) => [String(name), value]);
   }
   return Object.entries(headers as Record<string, unknown>).filter(([, value]) => value !== undefined);
-}
-
-/**
- * The body's length line as undici writes it for a body it can measure (this one was read whole): its byte
- * count; for an empty body, `content-length: 0` where the method expects a body, else nothing.
- */
-function lengthLine(method: string, bytes: number): [string, string] | undefined {
-  return bytes === 0 && !PAYLOAD_METHODS.has(method) ? undefined : ['content-length', String(bytes)];
 }

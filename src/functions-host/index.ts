@@ -4,6 +4,7 @@
  */
 
 export { type ApiBuildOptions, type ApiBuildWatch, prepareApiBuild } from './build-scripts.js';
+export { ByteBudget, TOTAL_REQUEST_BODY_BYTES } from './byte-budget.js';
 export { DEFAULT_MAX_MEMORY_MB } from './constants.js';
 export { describeFunctions } from './describe.js';
 export { type DevFunctions, type DevFunctionsOptions, startDevFunctions } from './dev-functions.js';

@@ -169,6 +169,7 @@ class FunctionsHostSupervisor implements FunctionsHost {
       origin: this.url,
       streaming: () => this.#streaming,
       maxConnections: () => CONNECTIONS_PER_WORKER * Math.max(1, this.#slots.length),
+      ...(this.#options.requestBodies === undefined ? {} : { requestBodies: this.#options.requestBodies }),
     });
   }
 

@@ -4,6 +4,7 @@
  */
 
 import type { Logger } from '../shared/logger.js';
+import type { ByteBudget } from './byte-budget.js';
 import type { ApiDispatcher } from './frame-dispatcher.js';
 import type { Sandbox } from './sandbox/types.js';
 
@@ -115,6 +116,11 @@ export interface FunctionsHostOptions {
    * `portico start` loads the edge's modules only then, so the two overlap (decision 0055).
    */
   readonly onFirstSpawn?: () => void;
+  /**
+   * The budget of request-body bytes the whole process may hold on their way to workers, shared by the
+   * dispatchers of every host it runs (decision 0112); default: one of the host's own.
+   */
+  readonly requestBodies?: ByteBudget;
   /**
    * Script run as the worker (default: the compiled `worker/main.js` next to this module).
    * @internal for tests

@@ -27,7 +27,7 @@ import {
   type SiteRulesState,
   type SiteSignIn,
 } from '../edge/index.js';
-import type { Sandbox } from '../functions-host/index.js';
+import type { ByteBudget, Sandbox } from '../functions-host/index.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
@@ -81,6 +81,8 @@ export interface RuntimeDeps {
   readonly retryBrokenMs?: number;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
+  /** The request-body bytes every managed API of the process may hold at once (decision 0112). */
+  readonly requestBodies?: ByteBudget;
   /** Tells the other nodes that this node wrote a change (Redis), if they can be told. */
   readonly announce?: () => Promise<void>;
   /** Backend tokens and how linked backends are reached. */
@@ -190,6 +192,7 @@ function newApi(deps: RuntimeDeps, entry: ServingEntry, source: ApiSource): Mana
     label: `${entry.siteName}/${entry.environmentName}`,
     identity: `site:${entry.siteId}`,
     ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
+    ...(deps.requestBodies === undefined ? {} : { requestBodies: deps.requestBodies }),
   });
 }
 

@@ -17,7 +17,7 @@ import {
   tokenIssuer,
 } from '../control-plane/index.js';
 import { createRequestId, parseRequestTarget } from '../edge/index.js';
-import type { Sandbox } from '../functions-host/index.js';
+import type { ByteBudget, Sandbox } from '../functions-host/index.js';
 import { isHttpsRequest, LINK_PROOF_FIELD } from '../shared/forwarded.js';
 import type { LinkProof } from './link-proof.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
@@ -51,6 +51,8 @@ export interface FunctionAppDeps {
   readonly idleMs: number;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
+  /** The request-body bytes every managed API of the process may hold at once (decision 0112). */
+  readonly requestBodies?: ByteBudget;
   /** Tells Portico's own `/api` proxy from other callers (decision 0095). */
   readonly linkProof: LinkProof;
 }
@@ -217,6 +219,7 @@ async function buildRuntime(app: BackendApp, deps: FunctionAppDeps): Promise<Run
     label: `functionapp ${app.name}`,
     identity: `functionapp:${app.id}`,
     ...(deps.sandbox === undefined ? {} : { sandbox: deps.sandbox }),
+    ...(deps.requestBodies === undefined ? {} : { requestBodies: deps.requestBodies }),
   });
   return { app, api, issuers, folder };
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiProxy, createApiProxy, describeUnavailable, sendProxyError } from '../edge/index.js';
 import {
+  type ByteBudget,
   createFunctionsHost,
   type FunctionSummary,
   type FunctionsHost,
@@ -31,6 +32,8 @@ export interface ManagedApiOptions {
   readonly sandbox?: Sandbox;
   /** Who the functions run for (a site id; its uid under a uid-per-site sandbox). */
   readonly identity: string;
+  /** The request-body bytes every managed API of the process may hold at once (decision 0112). */
+  readonly requestBodies?: ByteBudget;
 }
 
 /** An `/api` proxy that owns a lazily started functions host. */
@@ -186,6 +189,7 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
     baseEnv: MANAGED_BASE_ENV,
     logger: log,
     sandboxIdentity: options.identity,
+    ...(options.requestBodies === undefined ? {} : { requestBodies: options.requestBodies }),
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   try {

@@ -35,10 +35,12 @@ import {
   sealValue,
 } from '../edge/index.js';
 import {
+  ByteBudget,
   type FunctionsNetwork,
   resolveSandbox,
   type Sandbox,
   type SandboxChoice,
+  TOTAL_REQUEST_BODY_BYTES,
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
@@ -470,6 +472,8 @@ async function startOnStorage(
     ...(inClusterWorker() ? { sharedCounters: createPrimaryCounterStore() } : {}),
   });
   const linkProof = createLinkProof(control.sealer.deriveKey('function-app-link-proof'));
+  // One budget for the request bodies of every managed API of this process (decision 0112).
+  const requestBodies = new ByteBudget(TOTAL_REQUEST_BODY_BYTES);
   const functionApps = createFunctionAppTable({
     control,
     tokens,
@@ -477,6 +481,7 @@ async function startOnStorage(
     timeoutMs: apiTimeoutMs,
     idleMs: options.apiIdleMinutes * 60_000,
     sandbox,
+    requestBodies,
   });
   const domains = createDomainTable(control);
   const certificates = createCertificateTable(control);
@@ -493,6 +498,7 @@ async function startOnStorage(
     roles: createRoleCache(control),
     apiTimeoutMs,
     apiIdleMs: options.apiIdleMinutes * 60_000,
+    requestBodies,
     ...(options.retryBrokenMs === undefined ? {} : { retryBrokenMs: options.retryBrokenMs }),
     sandbox,
     announce: async () => bus?.announce(),

@@ -7,7 +7,16 @@
  * leave in one write.
  *
  * A frame: u32 length of the rest · u8 type · u32 id · u32 head length · head (UTF-8 JSON) · body bytes.
- * - REQUEST (edge → worker): head `[method, pathAndQuery, [name, value, …]]`, body the request body;
+ * - REQUEST (edge → worker): head `[method, pathAndQuery, [name, value, …]]`, body the request body (a
+ *   body given whole); for a body streamed from the client, head `[method, pathAndQuery, [name, value, …],
+ *   true]` and no body, and no length field among the lines: the body follows in DATA frames once the
+ *   worker asks for it (CONTINUE), then END; the worker adds the length field of the body it assembled
+ *   (decision 0112);
+ * - CONTINUE (worker → edge): the request was routed to a function, so the edge may send its body. A
+ *   request answered without one (an unknown route, USE_HTTP) never gets it: the edge leaves it unread;
+ * - DATA (edge → worker): the next part of a request body; END (edge → worker): the request body is
+ *   complete. The edge reads a part from its client only when its request-body budget has room
+ *   (`../byte-budget.ts`), so a worker that reads slowly slows its clients, not the shared edge;
  * - RESPONSE (worker → edge): head `[status, [name, value, …]]`, body the response body; for a body above
  *   {@link RESPONSE_PART_BYTES}, head `[status, [name, value, …], true]` and no body: the body follows in
  *   DATA frames of at most that size, then END (decision 0103);
@@ -17,8 +26,8 @@
  * - CREDIT (edge → worker, head: a byte count): the edge handed that many bytes of the body to its client,
  *   whose socket took them, so the worker may send as many more. A slow client slows the worker, and the
  *   edge never holds more than the window per response;
- * - CANCEL (edge → worker): the edge gave the exchange up (client gone, timeout); the worker stops
- *   sending its body and lets it go;
+ * - CANCEL (edge → worker): the edge gave the exchange up (client gone, timeout, request body over the
+ *   limit); the worker stops sending its body, or drops the request body it was assembling;
  * - GOAWAY (worker → edge, id 0): the worker stops or rebalances; it answers what it was sent, and the
  *   edge sends nothing more on that connection and closes it once its last answer came;
  * - USE_HTTP (worker → edge): this app streams HTTP bodies; the edge sends the request over HTTP instead;
@@ -39,14 +48,16 @@ export const FRAME = Object.freeze({
   END: 7,
   CREDIT: 8,
   CANCEL: 9,
+  CONTINUE: 10,
 });
 
 /** Bytes before the head: length, type, id, head length. */
 const PREFIX_BYTES = 13;
 
 /**
- * Largest frame the worker accepts (a request, whose body is whole): well above the edge's request limit (30 MiB by default) and the worker's
- * (100 MB); a larger length means a broken peer, and the connection is closed.
+ * Largest frame the worker accepts (a request whose body is whole, which the edge's own proxy never sends
+ * any more: its bodies come in parts): well above the edge's request limit (30 MiB by default) and the
+ * worker's (100 MB); a larger length means a broken peer, and the connection is closed.
  */
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 
@@ -179,18 +190,22 @@ function decode(bytes: Buffer): Frame {
   return { type, id, head, body: bytes.subarray(PREFIX_BYTES + headBytes) };
 }
 
+/** Writes one frame's buffers; `onFlushed` is called once they left the process (or never will). */
+export type FrameWriter = (parts: readonly (Buffer | undefined)[], onFlushed?: () => void) => void;
+
 /**
  * Writes frames, corking the socket from the first write of a turn until the turn's I/O is done, so the
  * frames of the exchanges that arrived together leave in one system call (both ends use it).
  */
-export function createBatchedWriter(socket: Socket): (parts: readonly (Buffer | undefined)[]) => void {
+export function createBatchedWriter(socket: Socket): FrameWriter {
   let corked = false;
   const uncork = (): void => {
     corked = false;
     socket.uncork();
   };
-  return (parts) => {
+  return (parts, onFlushed) => {
     if (socket.destroyed) {
+      onFlushed?.();
       return;
     }
     if (!corked) {
@@ -198,12 +213,29 @@ export function createBatchedWriter(socket: Socket): (parts: readonly (Buffer | 
       socket.cork();
       setImmediate(uncork);
     }
-    for (const part of parts) {
+    const last = parts.findLastIndex((part) => part !== undefined);
+    parts.forEach((part, index) => {
       if (part !== undefined) {
-        socket.write(part);
+        // Called when the bytes reached the kernel, or with an error when the socket is destroyed first.
+        socket.write(part, index === last ? onFlushed : undefined);
       }
+    });
+    if (last < 0) {
+      onFlushed?.();
     }
   };
+}
+
+/** Methods undici sends `content-length: 0` for when they carry no body. */
+const PAYLOAD_METHODS = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
+
+/**
+ * The body's length line as undici writes it for a body it can measure: its byte count; for an empty
+ * body, `content-length: 0` where the method expects a body, else nothing. The edge adds it to a request
+ * whose body is whole, the worker to one whose body came in parts, once it has them all.
+ */
+export function lengthLine(method: string, bytes: number): [string, string] | undefined {
+  return bytes === 0 && !PAYLOAD_METHODS.has(method) ? undefined : ['content-length', String(bytes)];
 }
 
 /** True for a flat `[name, value, …]` list of strings. */
