@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   closeHosts,
+  FAST_TIMINGS,
   isAlive,
   openHost,
   recordingLogger,
@@ -141,7 +142,9 @@ describe.skipIf(!AVAILABLE)('a worker with a private network', () => {
     await chmod(hanging, 0o755);
     const working = await resolveSandbox({ choice: 'bubblewrap', functionsUser: 'off', network: 'shared' });
     const sandbox = createSandbox({ ...working.profile, privateNetwork: { slirp4netns: hanging } });
-    const host = openHost({ apiDir: await probeApi(), workerPath: defaultWorkerPath(), sandbox });
+    // It never gets ready, however long the start may wait: a short wait keeps the test short.
+    const timings = { ...FAST_TIMINGS, readyTimeoutMs: 5_000 };
+    const host = openHost({ apiDir: await probeApi(), workerPath: defaultWorkerPath(), sandbox, timings });
     const error = await host.start().catch((caught: unknown) => caught);
     expect(error).toMatchObject({
       code: 'FUNCTIONS_LOAD_FAILED',
