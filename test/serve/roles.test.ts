@@ -345,18 +345,26 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'reader']);
     expect((await open(club, '/members/', carol.cookie)).status).toBe(403);
 
+    // Carol signed in on another browser too.
+    const elsewhere = await mint('club', 'carol');
+    expect((await me(club, elsewhere.cookie))?.userId).toBe(carol.principal.userId);
     expect((await t.admin('DELETE', userPath)).status).toBe(200);
-    expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+    // Every session of the removed user ends: its userId is one the site no longer knows.
+    expect(await me(club, carol.cookie)).toBeNull();
+    expect(await me(club, elsewhere.cookie)).toBeNull();
     // Removed and invited again, carol is a new user with a new userId (spec §2.3).
     const again = await mint('club', 'carol');
     expect(again.principal.userId).not.toBe(carol.principal.userId);
+    expect((await me(club, again.cookie))?.userId).toBe(again.principal.userId);
     expect((await open(club, await invite('club', 'carol', 'member'), again.cookie)).status).toBe(302);
     expect((await users('club')).find((u) => u.properties.userId === again.principal.userId)).toBeDefined();
   });
 
-  it('purge forgets the user and ends the session', async () => {
+  it("purge forgets the user and ends the session, and the user's sessions in other browsers", async () => {
     const dave = await mint('club', 'dave');
+    const otherBrowser = await mint('club', 'dave');
     expect((await open(club, await invite('club', 'dave', 'member'), dave.cookie)).status).toBe(302);
+    expect((await open(club, '/members/', otherBrowser.cookie)).status).toBe(200);
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
 
     // A link on another site's page cannot make the browser purge (the session cookie is SameSite=Lax).
@@ -390,8 +398,17 @@ describe('portico serve: users, invitations and sessions', () => {
       /StaticWebAppsAuthCookie=deleted; .*Expires=Thu, 01 Jan 1970/,
     );
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(false);
+    // The other browser's session is over too: it would otherwise go on with a userId the site forgot,
+    // and could take a new invitation under it.
+    expect(await me(club, otherBrowser.cookie)).toBeNull();
+    expect((await open(club, '/members/', otherBrowser.cookie)).status).not.toBe(200);
+    const invitation = await invite('club', 'dave', 'member');
+    const accept = await open(club, invitation, otherBrowser.cookie);
+    expect(accept.header('location')).toContain('/.auth/login/github');
     // Signing in again after a purge is a new user with a new userId (spec §2.3).
-    expect((await mint('club', 'dave')).principal.userId).not.toBe(dave.principal.userId);
+    const again = await mint('club', 'dave');
+    expect(again.principal.userId).not.toBe(dave.principal.userId);
+    expect((await me(club, again.cookie))?.userId).toBe(again.principal.userId);
     // Purging another provider leaves the user alone.
     const erin = await mint('club', 'erin');
     expect((await open(club, await invite('club', 'erin', 'member'), erin.cookie)).status).toBe(302);

@@ -342,8 +342,14 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     await signIn(b, 'shop', 'okta', 'pat');
     const before = (await me(b, 'shop'))?.userId;
     expect(before).toMatch(/^[0-9a-f]{32}$/);
+    // The same user signed in on another browser.
+    const elsewhere = browser();
+    await signIn(elsewhere, 'shop', 'okta', 'pat');
+    expect((await me(elsewhere, 'shop'))?.userId).toBe(before);
     await b.get(siteUrl('shop', '/.auth/purge/okta'));
     expect(await me(b, 'shop')).toBeNull();
+    // The other browser's session ends too: its userId is one the site forgot.
+    expect(await me(elsewhere, 'shop')).toBeNull();
     // The provider may remember the user and send the browser straight back.
     const page = await b.get(siteUrl('shop', '/.auth/login/okta'));
     if (page.url.startsWith(idp.issuer)) {
@@ -352,6 +358,16 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     const after = (await me(b, 'shop'))?.userId;
     expect(after).toMatch(/^[0-9a-f]{32}$/);
     expect(after).not.toBe(before);
+  });
+
+  it("ends every browser's session of a user who purged, on a site whose roles come from its function", async () => {
+    // Such a site keeps the roles of the sealed session and reads no invitation roles per request.
+    const [first, second] = [browser(), browser()];
+    await signIn(first, 'roles', 'okta', 'quinn');
+    await signIn(second, 'roles', 'okta', 'quinn');
+    expect((await me(second, 'roles'))?.userRoles).toContain('reviewer');
+    await first.get(siteUrl('roles', '/.auth/purge/okta'));
+    expect(await me(second, 'roles')).toBeNull();
   });
 
   it('makes a new user of someone an older node purged, although that node left the account its claim', async () => {
