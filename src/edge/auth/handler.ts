@@ -84,7 +84,7 @@ async function dispatch(
     case 'login':
       return ctx.signIn === undefined
         ? handleLogin(req, res, ctx, route.provider)
-        : startSignIn(res, ctx, ctx.signIn, route.provider);
+        : startSignIn(req, res, ctx, ctx.signIn, route.provider);
     case 'callback':
       if (ctx.signIn === undefined) {
         return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
@@ -120,6 +120,7 @@ async function dispatch(
 
 /** `/.auth/login/<provider>` of a host with real providers: off to the provider. */
 async function startSignIn(
+  req: IncomingMessage,
   res: ServerResponse,
   ctx: AuthRequestContext,
   signIn: SiteSignIn,
@@ -137,6 +138,7 @@ async function startSignIn(
     returnTo,
     query: ctx.query,
     secure: ctx.secureCookies,
+    cookieHeader: req.headers.cookie,
   });
   return sendSignInAnswer(res, ctx, answer);
 }
