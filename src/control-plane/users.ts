@@ -12,6 +12,7 @@ import { sha256Hex } from '../shared/hash.js';
 import { sql } from '../shared/kysely.js';
 import { clip } from '../shared/quote.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
+import { findUserDetailsProblem, USER_DETAILS_RULE } from '../shared/user-details.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
 import { listCustomDomains } from './domains/index.js';
@@ -199,16 +200,19 @@ export function checkProvider(provider: string): string {
   return name;
 }
 
-/** The user's name at the provider, trimmed; a 400 when empty or longer than 256 characters. */
+/**
+ * The user's name at the provider, trimmed; a 400 when no sign-in could give it (the rule of a signed-in
+ * principal: `shared/user-details.ts`), since an invitation for it could never be accepted.
+ */
 export function checkUserDetails(userDetails: string): string {
-  const trimmed = userDetails.trim();
-  if (trimmed === '' || trimmed.length > 256) {
+  const problem = findUserDetailsProblem(userDetails);
+  if (problem !== undefined) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      'userDetails must name the user (GitHub user name, or e-mail for aad), in at most 256 characters.',
+      `userDetails ${problem}: it must name the user as the provider shows them (GitHub user name, or e-mail for aad), in ${USER_DETAILS_RULE}; no sign-in gives any other.`,
     );
   }
-  return trimmed;
+  return userDetails.trim();
 }
 
 async function checkUserLimit(

@@ -155,6 +155,27 @@ describe('portico serve: users, invitations and sessions', () => {
     expect(badHours.status).toBe(400);
   });
 
+  it('refuses invitations and sessions for a userDetails no sign-in can give, saying why', async () => {
+    const invitations = `${SITES_PATH}/club/createUserInvitation`;
+    for (const userDetails of ['x\ny', 'bell\u0007', 'tab\tbed', 'a'.repeat(257), '  ']) {
+      const invited = await t.admin('POST', invitations, {
+        properties: { provider: 'github', userDetails, roles: 'member', numHoursToExpiration: 1 },
+      });
+      expect(invited.status, JSON.stringify(userDetails)).toBe(400);
+      expect(invited.text).toContain('without control characters');
+      const session = await t.admin('POST', `${SITES_PATH}/club/createTestSession`, {
+        properties: { provider: 'github', userDetails },
+      });
+      expect(session.status, JSON.stringify(userDetails)).toBe(400);
+    }
+    // A comma is a name a provider may show ("Doe, Jane" as a display name): a sign-in can match it.
+    const session = await mint('other', 'Doe, Jane');
+    expect((await open(other, await invite('other', 'Doe, Jane', 'member'), session.cookie)).status).toBe(
+      302,
+    );
+    expect((await me(other, session.cookie))?.userRoles).toContain('member');
+  });
+
   it('refuses a session for a provider the environment does not offer, as invitations are refused', async () => {
     const okta = PROVIDERS_CONFIG.auth.identityProviders.customOpenIdConnectProviders;
     await createDeployedSite(t, 'okta-only', {
