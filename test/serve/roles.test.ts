@@ -430,10 +430,25 @@ describe('portico serve: users, invitations and sessions', () => {
     const again = await mint('club', 'dave');
     expect(again.principal.userId).not.toBe(dave.principal.userId);
     expect((await me(club, again.cookie))?.userId).toBe(again.principal.userId);
-    // Purging another provider leaves the user alone.
+    // Purging another provider than the one signed in with changes nothing, and says so.
     const erin = await mint('club', 'erin');
     expect((await open(club, await invite('club', 'erin', 'member'), erin.cookie)).status).toBe(302);
-    expect((await open(club, '/.auth/purge/aad', erin.cookie)).status).toBe(302);
+    const otherProvider = await open(club, '/.auth/purge/aad', erin.cookie);
+    expect(otherProvider.status).toBe(409);
+    expect(otherProvider.text).toContain('You are signed in with github, not aad: nothing was deleted');
+    expect(otherProvider.header('set-cookie')).toBeUndefined();
+    expect((await me(club, erin.cookie))?.userRoles).toContain('member');
     expect((await users('club')).some((u) => u.properties.userId === erin.principal.userId)).toBe(true);
+    // A provider the site does not have, and other methods than GET, are answered as sign-in answers them.
+    const unknown = await open(club, '/.auth/purge/nope', erin.cookie);
+    expect(unknown.status).toBe(404);
+    expect((await open(club, '/.auth/login/nope', erin.cookie)).status).toBe(404);
+    const posted = await t.get(club, '/.auth/purge/github', {
+      method: 'POST',
+      headers: { cookie: erin.cookie },
+    });
+    expect(posted.status).toBe(405);
+    expect(posted.header('allow')).toBe('GET, HEAD');
+    expect((await me(club, erin.cookie))?.userRoles).toContain('member');
   });
 });
