@@ -13,6 +13,7 @@ import {
   parseRoles,
   parseSeconds,
   parseSetting,
+  parseUserDetails,
 } from './options.js';
 
 describe('parsePlan', () => {
@@ -70,6 +71,20 @@ describe('parseSetting', () => {
       ['A', '1'],
       ['B', '2'],
     ]);
+  });
+});
+
+describe('parseUserDetails', () => {
+  it('takes what a sign-in can give, trimmed, commas and spaces included', () => {
+    expect(parseUserDetails(' ann@example.com ')).toBe('ann@example.com');
+    expect(parseUserDetails('Doe, Jane')).toBe('Doe, Jane');
+  });
+
+  it('refuses a name no sign-in can give, saying the rule', () => {
+    for (const value of ['x\ny', 'tab\there', 'bell\u0007', ' ', 'a'.repeat(257)]) {
+      expect(() => parseUserDetails(value), JSON.stringify(value)).toThrow(InvalidArgumentError);
+    }
+    expect(() => parseUserDetails('x\ny')).toThrow(/control character.*without control characters/);
   });
 });
 

@@ -13,6 +13,7 @@ import {
 import { SPECIAL_OBJECT_KEYS } from '../shared/guards.js';
 import { clip } from '../shared/quote.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
+import { findUserDetailsProblem, USER_DETAILS_RULE } from '../shared/user-details.js';
 import { findHttpUrlProblem, HTTP_URL_SHAPE } from './http-url.js';
 
 /** A TCP port (0 picks a free one). */
@@ -198,6 +199,20 @@ export function collectSettings(
   previous: readonly [string, string][] | undefined,
 ): [string, string][] {
   return [...(previous ?? []), parseSetting(value)];
+}
+
+/**
+ * A user's name at the provider (`--user`), by the rule a signed-in user's follows
+ * (shared/user-details.ts): an invitation for any other could never be accepted.
+ */
+export function parseUserDetails(value: string): string {
+  const problem = findUserDetailsProblem(value);
+  if (problem !== undefined) {
+    throw new InvalidArgumentError(
+      `the user ${problem}: give the name the provider shows (GitHub user name, or e-mail for aad), in ${USER_DETAILS_RULE}.`,
+    );
+  }
+  return value.trim();
 }
 
 /** Custom role names, comma-separated (shared/role-names.ts); not anonymous or authenticated. */

@@ -88,6 +88,7 @@ export {
   acceptInvitation,
   findInvitationProvider,
   identityKey,
+  loadForgottenUserIds,
   loadRoleDirectory,
   purgeUser,
   type RoleDirectory,

@@ -12,6 +12,7 @@ import { sha256Hex } from '../shared/hash.js';
 import { sql } from '../shared/kysely.js';
 import { clip } from '../shared/quote.js';
 import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../shared/role-names.js';
+import { findUserDetailsProblem, USER_DETAILS_RULE } from '../shared/user-details.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
 import { listCustomDomains } from './domains/index.js';
@@ -211,16 +212,19 @@ export function checkProvider(provider: string): string {
   return name;
 }
 
-/** The user's name at the provider, trimmed; a 400 when empty or longer than 256 characters. */
+/**
+ * The user's name at the provider, trimmed; a 400 when no sign-in could give it (the rule of a signed-in
+ * principal: `shared/user-details.ts`), since an invitation for it could never be accepted.
+ */
 export function checkUserDetails(userDetails: string): string {
-  const trimmed = userDetails.trim();
-  if (trimmed === '' || trimmed.length > 256) {
+  const problem = findUserDetailsProblem(userDetails);
+  if (problem !== undefined) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      'userDetails must name the user (GitHub user name, or e-mail for aad), in at most 256 characters.',
+      `userDetails ${problem}: it must name the user as the provider shows them (GitHub user name, or e-mail for aad), in ${USER_DETAILS_RULE}; no sign-in gives any other.`,
     );
   }
-  return trimmed;
+  return userDetails.trim();
 }
 
 async function checkUserLimit(
@@ -295,28 +299,103 @@ export async function identityEpoch(
 }
 
 /**
+ * How long a forgotten `userId` is remembered: a session lasts at most 24 hours (the sealed cookie's
+ * limit), and a node whose clock runs behind may take one for a little longer.
+ */
+const FORGOTTEN_USER_ID_KEPT_MS = 48 * 3_600_000;
+
+/**
  * The site forgets the identity: its next `userId` is a new one (spec §2.3), and so is that of the provider
- * accounts that signed in under it (`identity-subjects.ts`).
+ * accounts that signed in under it (`identity-subjects.ts`). The ids it held are recorded as forgotten,
+ * so that every node ends the sessions that carry them (on another browser too), which no sign-in can
+ * be given again.
  */
 async function forgetIdentity(
+  ctx: ControlContext,
   db: ControlContext['db'],
   siteId: string,
-  provider: string,
-  userDetails: string,
+  identity: { provider: string; userDetails: string },
 ): Promise<void> {
+  const provider = identity.provider.toLowerCase();
+  const userDetails = identity.userDetails.toLowerCase();
+  const key = identityKey(provider, userDetails);
+  // One after the other: a transaction has one connection.
+  const epoch = await db
+    .selectFrom('identity_epochs')
+    .select('epoch')
+    .where('site_id', '=', siteId)
+    .where('identity', '=', key)
+    .executeTakeFirst();
+  const accounts = await db
+    .selectFrom('identity_subjects')
+    .select('user_id')
+    .where('site_id', '=', siteId)
+    .where('provider', '=', provider)
+    .where('user_details', '=', userDetails)
+    .execute();
+  const forgotten = new Set([
+    userIdFor(ctx, siteId, provider, userDetails, epoch?.epoch ?? 0),
+    ...accounts.map((account) => account.user_id),
+  ]);
   await db
     .deleteFrom('identity_subjects')
     .where('site_id', '=', siteId)
-    .where('provider', '=', provider.toLowerCase())
-    .where('user_details', '=', userDetails.toLowerCase())
+    .where('provider', '=', provider)
+    .where('user_details', '=', userDetails)
     .execute();
   await db
     .insertInto('identity_epochs')
-    .values({ site_id: siteId, identity: identityKey(provider, userDetails), epoch: 1 })
+    .values({ site_id: siteId, identity: key, epoch: 1 })
     .onConflict((oc) =>
       oc.columns(['site_id', 'identity']).doUpdateSet({ epoch: sql<number>`identity_epochs.epoch + 1` }),
     )
     .execute();
+  await recordForgottenUserIds(ctx, db, siteId, [...forgotten]);
+}
+
+/** Records `userIds` as forgotten, dropping the site's records that no live session can need any more. */
+async function recordForgottenUserIds(
+  ctx: ControlContext,
+  db: ControlContext['db'],
+  siteId: string,
+  userIds: readonly string[],
+): Promise<void> {
+  const now = ctx.now().getTime();
+  await db
+    .deleteFrom('forgotten_user_ids')
+    .where('site_id', '=', siteId)
+    .where('expires_at', '<=', new Date(now).toISOString())
+    .execute();
+  const expiresAt = new Date(now + FORGOTTEN_USER_ID_KEPT_MS).toISOString();
+  await db
+    .insertInto('forgotten_user_ids')
+    .values(userIds.map((userId) => ({ site_id: siteId, user_id: userId, expires_at: expiresAt })))
+    .onConflict((oc) => oc.columns(['site_id', 'user_id']).doUpdateSet({ expires_at: expiresAt }))
+    .execute();
+}
+
+/** The `userId`s the given sites (every site when omitted) forgot within a session's lifetime. */
+export async function loadForgottenUserIds(
+  ctx: ControlContext,
+  siteIds?: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  if (siteIds !== undefined && siteIds.length === 0) {
+    return new Map();
+  }
+  let query = ctx.db
+    .selectFrom('forgotten_user_ids')
+    .select(['site_id', 'user_id'])
+    .where('expires_at', '>', ctx.now().toISOString());
+  if (siteIds !== undefined) {
+    query = query.where('site_id', 'in', siteIds);
+  }
+  const bySite = new Map<string, Set<string>>(siteIds?.map((id) => [id, new Set<string>()]));
+  for (const row of await query.execute()) {
+    const ids = bySite.get(row.site_id) ?? new Set<string>();
+    ids.add(row.user_id);
+    bySite.set(row.site_id, ids);
+  }
+  return bySite;
 }
 
 /** The provider named by a usable (known, unused, unexpired) invitation of a site, else undefined. */
@@ -510,7 +589,7 @@ export async function removeUser(
   const user = await getUser(ctx, site, provider, userId);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('users').where('site_id', '=', site.id).where('user_id', '=', userId).execute();
-    await forgetIdentity(trx, site.id, user.provider, user.userDetails);
+    await forgetIdentity(ctx, trx, site.id, user);
   });
   await recordUsersChange(ctx, site.id);
 }
@@ -533,7 +612,7 @@ export async function purgeUser(
       .where('provider', '=', provider.toLowerCase())
       .where('user_details', '=', userDetails.toLowerCase())
       .execute();
-    await forgetIdentity(trx, siteId, provider, userDetails);
+    await forgetIdentity(ctx, trx, siteId, { provider, userDetails });
   });
   await recordUsersChange(ctx, siteId);
   return true;

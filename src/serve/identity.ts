@@ -4,7 +4,9 @@
  * site's users (invitations, `portico users`), read at each request from a directory every node keeps in
  * memory and reloads from the change log, so an update or a removal applies within a poll interval,
  * whatever the cookie was issued with. A site whose config names `auth.rolesSource` keeps the roles its
- * function gave at sign-in instead (spec §2.4: invitation roles are then ignored).
+ * function gave at sign-in instead (spec §2.4: invitation roles are then ignored). A session whose
+ * `userId` the site forgot (the user removed, or purged in any browser) reads as nobody, whatever the
+ * cookie holds: the next sign-in is a new user.
  */
 import {
   acceptInvitation,
@@ -12,6 +14,7 @@ import {
   findInvitationProvider,
   getSite,
   identityKey,
+  loadForgottenUserIds,
   loadRoleDirectory,
   loadSignedOutSessions,
   purgeUser,
@@ -37,13 +40,15 @@ const KEPT_GENERATIONS = 3;
 /** The custom roles of a user the site has none for (one list, so callers can compare by identity). */
 const NO_ROLES: readonly string[] = Object.freeze([]);
 
-/** Every site's custom roles and signed-out sessions, as this node last read them. */
+/** Every site's custom roles, signed-out sessions and forgotten users, as this node last read them. */
 export interface RoleCache {
   /** Custom roles of an identity in a site (none when it is not a user). */
   rolesOf(siteId: string, provider: string, userDetails: string): readonly string[];
   /** True when a session of the site was signed out before it expired. */
   isSignedOut(siteId: string, sessionId: string): boolean;
-  /** Reads the users and signed-out sessions of the given sites again (of every site when omitted). */
+  /** True when the site forgot a `userId` (user removed, or purged) while its sessions may be alive. */
+  isForgotten(siteId: string, userId: string): boolean;
+  /** Reads the users and session records of the given sites again (of every site when omitted). */
   reload(siteIds?: readonly string[]): Promise<void>;
 }
 
@@ -51,17 +56,21 @@ export interface RoleCache {
 export function createRoleCache(control: ControlContext): RoleCache {
   let directory: RoleDirectory = new Map();
   let signedOut = new Map<string, Set<string>>();
+  let forgotten = new Map<string, Set<string>>();
   return {
     rolesOf: (siteId, provider, userDetails) =>
       directory.get(siteId)?.get(identityKey(provider, userDetails)) ?? NO_ROLES,
     isSignedOut: (siteId, sessionId) => signedOut.get(siteId)?.has(sessionId) ?? false,
+    isForgotten: (siteId, userId) => forgotten.get(siteId)?.has(userId) ?? false,
     async reload(siteIds) {
-      const [users, sessions] = await Promise.all([
+      const [users, sessions, userIds] = await Promise.all([
         loadRoleDirectory(control, siteIds),
         loadSignedOutSessions(control, siteIds),
+        loadForgottenUserIds(control, siteIds),
       ]);
       directory = siteIds === undefined ? users : new Map([...directory, ...users]);
       signedOut = siteIds === undefined ? sessions : new Map([...signedOut, ...sessions]);
+      forgotten = siteIds === undefined ? userIds : new Map([...forgotten, ...userIds]);
     },
   };
 }
@@ -78,11 +87,16 @@ export function createSiteSessions(
   const codec = withRoles(control, roles, entry, rolesFromCookie, applyChanges);
   // A provider the environment no longer offers (removed, or `enabled: false`) ends its sessions: an
   // operator retiring a compromised provider should not wait 8 hours, or end every site's (decision 0073).
+  // So does forgetting the user: every browser's session of it ends, not only the one that purged.
   return Object.freeze({
     ...codec,
     read(cookieHeader: string | undefined): ClientPrincipal | null {
       const principal = codec.read(cookieHeader);
-      return principal === null || offers(principal.identityProvider) ? principal : null;
+      return principal === null ||
+        !offers(principal.identityProvider) ||
+        roles.isForgotten(entry.siteId, principal.userId)
+        ? null
+        : principal;
     },
   });
 }

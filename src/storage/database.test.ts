@@ -34,14 +34,16 @@ describe('openDatabase', () => {
     const location = { dialect: 'sqlite' as const, file: join(dir, 'portico.db') };
     const created = await openDatabase(location);
     expect(created.upgraded).toEqual([]);
-    // As a database of the version before the last two migrations.
+    // As a database of the version before the last three migrations.
     await sql`alter table identity_subjects drop column epoch`.execute(created.db);
+    await sql`drop table forgotten_user_ids`.execute(created.db);
     await sql`delete from kysely_migration where name >= '0015-identity-subject-epochs'`.execute(created.db);
     await created.close();
     const upgraded = await openDatabase(location);
     expect(upgraded.upgraded).toEqual([
       '0015-identity-subject-epochs',
       '0016-identity-records-of-deleted-sites',
+      '0017-forgotten-user-ids',
     ]);
     await upgraded.close();
     const current = await openDatabase(location);

@@ -220,6 +220,17 @@ export interface SigningKeysTable {
   retired_at: string | null;
 }
 
+/**
+ * A `userId` a site forgot (user removed, or purged: migration 0017): a session holding it reads as
+ * nobody on every node.
+ */
+export interface ForgottenUserIdsTable {
+  site_id: string;
+  user_id: string;
+  /** ISO time by which every session sealed before the forget has expired; the row can go after it. */
+  expires_at: string;
+}
+
 /** A session signed out before its expiry (`/.auth/logout`). */
 export interface SignedOutSessionsTable {
   session_id: string;
@@ -334,6 +345,7 @@ export interface Database {
   linked_backends: LinkedBackendsTable;
   signing_keys: SigningKeysTable;
   signed_out_sessions: SignedOutSessionsTable;
+  forgotten_user_ids: ForgottenUserIdsTable;
   dependency_installs: DependencyInstallsTable;
   custom_domains: CustomDomainsTable;
   certificates: CertificatesTable;

@@ -116,6 +116,7 @@ describe.each(testDatabases())('migration 0015 on $name', (database) => {
       const s2 = (await createSite(firstCtx, 'two', 'Free')).site.id;
       // As a database of the version before migration 0015, holding claims and forgotten identities.
       await sql`alter table identity_subjects drop column epoch`.execute(first.db);
+      await sql`drop table forgotten_user_ids`.execute(first.db);
       await sql`delete from kysely_migration where name >= '0015-identity-subject-epochs'`.execute(first.db);
       const claim = (site: string, provider: string, subject: string, userDetails: string) =>
         sql`insert into identity_subjects (site_id, provider, subject_hash, user_details, user_id, created_at)
@@ -140,6 +141,7 @@ describe.each(testDatabases())('migration 0015 on $name', (database) => {
       expect(upgraded.upgraded).toEqual([
         '0015-identity-subject-epochs',
         '0016-identity-records-of-deleted-sites',
+        '0017-forgotten-user-ids',
       ]);
       const rows = await upgraded.db
         .selectFrom('identity_subjects')
@@ -222,7 +224,8 @@ describe.each(testDatabases())('sign-in records of a deleted site on $name', (da
       const first = await openDatabase(created.location);
       const ctx = testControlContext(first, created.dir);
       const live = (await createSite(ctx, 'live', 'Free')).site.id;
-      await sql`delete from kysely_migration where name = '0016-identity-records-of-deleted-sites'`.execute(
+      await sql`drop table forgotten_user_ids`.execute(first.db);
+      await sql`delete from kysely_migration where name >= '0016-identity-records-of-deleted-sites'`.execute(
         first.db,
       );
       for (const siteId of [live, 'deleted-site-id']) {
@@ -238,7 +241,10 @@ describe.each(testDatabases())('sign-in records of a deleted site on $name', (da
       await first.close();
       const upgraded = await openDatabase(created.location);
       try {
-        expect(upgraded.upgraded).toEqual(['0016-identity-records-of-deleted-sites']);
+        expect(upgraded.upgraded).toEqual([
+          '0016-identity-records-of-deleted-sites',
+          '0017-forgotten-user-ids',
+        ]);
         expect(await count(upgraded.db, 'identity_subjects', 'deleted-site-id')).toBe(0);
         expect(await count(upgraded.db, 'identity_epochs', 'deleted-site-id')).toBe(0);
         expect(await count(upgraded.db, 'identity_subjects', live)).toBe(1);

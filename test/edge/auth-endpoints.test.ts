@@ -134,6 +134,18 @@ describe('/.auth endpoints', () => {
     expect(res.header('set-cookie')).toMatch(/Expires=Thu, 01 Jan 1970/i);
   });
 
+  it('purge answers unknown providers, other methods and another provider than the session as sign-in would', async () => {
+    const cookie = authCookie({});
+    expect((await app.fetch('/.auth/purge/nope', { headers: { cookie } })).status).toBe(404);
+    const posted = await app.fetch('/.auth/purge/github', { method: 'POST', headers: { cookie } });
+    expect(posted.status).toBe(405);
+    expect(posted.header('set-cookie')).toBeUndefined();
+    const other = await app.fetch('/.auth/purge/aad', { headers: { cookie } });
+    expect(other.status).toBe(409);
+    expect(other.text).toContain('signed in with github, not aad');
+    expect(other.header('set-cookie')).toBeUndefined();
+  });
+
   it('unknown providers and unknown /.auth paths are 404', async () => {
     expect((await app.fetch('/.auth/login/nope')).status).toBe(404);
     expect((await app.fetch('/.auth/whatever')).status).toBe(404);

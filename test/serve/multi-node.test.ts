@@ -127,6 +127,24 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
       await eventually(async () => (await principalOn(b)) === null);
     });
 
+    it('a user purged on one node is signed out on the other, in every browser', async () => {
+      const mint = async () => {
+        const minted = await a.admin('POST', `${SITES_PATH}/shared/createTestSession`, {
+          properties: { provider: 'github', userDetails: 'pia' },
+        });
+        const session = minted.json<{ properties: { cookieName: string; cookieValue: string } }>().properties;
+        return `${session.cookieName}=${session.cookieValue}`;
+      };
+      const [purging, other] = [await mint(), await mint()];
+      const principalOn = async (node: TestService, cookie: string) =>
+        (await node.get(host, '/.auth/me', { headers: { cookie } })).json<{ clientPrincipal: unknown }>()
+          .clientPrincipal;
+      expect(await principalOn(b, other)).not.toBeNull();
+      expect((await a.get(host, '/.auth/purge/github', { headers: { cookie: purging } })).status).toBe(302);
+      expect(await principalOn(a, other)).toBeNull();
+      await eventually(async () => (await principalOn(b, other)) === null);
+    });
+
     it('a reset deployment token is refused by every node', async () => {
       const reset = await a.admin('POST', `${SITES_PATH}/shared/resetapikey`, {});
       expect(reset.status).toBe(200);

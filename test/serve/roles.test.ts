@@ -157,6 +157,27 @@ describe('portico serve: users, invitations and sessions', () => {
     expect(badHours.status).toBe(400);
   });
 
+  it('refuses invitations and sessions for a userDetails no sign-in can give, saying why', async () => {
+    const invitations = `${SITES_PATH}/club/createUserInvitation`;
+    for (const userDetails of ['x\ny', 'bell\u0007', 'tab\tbed', 'a'.repeat(257), '  ']) {
+      const invited = await t.admin('POST', invitations, {
+        properties: { provider: 'github', userDetails, roles: 'member', numHoursToExpiration: 1 },
+      });
+      expect(invited.status, JSON.stringify(userDetails)).toBe(400);
+      expect(invited.text).toContain('without control characters');
+      const session = await t.admin('POST', `${SITES_PATH}/club/createTestSession`, {
+        properties: { provider: 'github', userDetails },
+      });
+      expect(session.status, JSON.stringify(userDetails)).toBe(400);
+    }
+    // A comma is a name a provider may show ("Doe, Jane" as a display name): a sign-in can match it.
+    const session = await mint('other', 'Doe, Jane');
+    expect((await open(other, await invite('other', 'Doe, Jane', 'member'), session.cookie)).status).toBe(
+      302,
+    );
+    expect((await me(other, session.cookie))?.userRoles).toContain('member');
+  });
+
   it('refuses a session for a provider the environment does not offer, as invitations are refused', async () => {
     const okta = PROVIDERS_CONFIG.auth.identityProviders.customOpenIdConnectProviders;
     await createDeployedSite(t, 'okta-only', {
@@ -386,18 +407,26 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated', 'reader']);
     expect((await open(club, '/members/', carol.cookie)).status).toBe(403);
 
+    // Carol signed in on another browser too.
+    const elsewhere = await mint('club', 'carol');
+    expect((await me(club, elsewhere.cookie))?.userId).toBe(carol.principal.userId);
     expect((await t.admin('DELETE', userPath)).status).toBe(200);
-    expect((await me(club, carol.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+    // Every session of the removed user ends: its userId is one the site no longer knows.
+    expect(await me(club, carol.cookie)).toBeNull();
+    expect(await me(club, elsewhere.cookie)).toBeNull();
     // Removed and invited again, carol is a new user with a new userId (spec §2.3).
     const again = await mint('club', 'carol');
     expect(again.principal.userId).not.toBe(carol.principal.userId);
+    expect((await me(club, again.cookie))?.userId).toBe(again.principal.userId);
     expect((await open(club, await invite('club', 'carol', 'member'), again.cookie)).status).toBe(302);
     expect((await users('club')).find((u) => u.properties.userId === again.principal.userId)).toBeDefined();
   });
 
-  it('purge forgets the user and ends the session', async () => {
+  it("purge forgets the user and ends the session, and the user's sessions in other browsers", async () => {
     const dave = await mint('club', 'dave');
+    const otherBrowser = await mint('club', 'dave');
     expect((await open(club, await invite('club', 'dave', 'member'), dave.cookie)).status).toBe(302);
+    expect((await open(club, '/members/', otherBrowser.cookie)).status).toBe(200);
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(true);
 
     // A link on another site's page cannot make the browser purge (the session cookie is SameSite=Lax).
@@ -431,12 +460,36 @@ describe('portico serve: users, invitations and sessions', () => {
       /StaticWebAppsAuthCookie=deleted; .*Expires=Thu, 01 Jan 1970/,
     );
     expect((await users('club')).some((u) => u.properties.userId === dave.principal.userId)).toBe(false);
+    // The other browser's session is over too: it would otherwise go on with a userId the site forgot,
+    // and could take a new invitation under it.
+    expect(await me(club, otherBrowser.cookie)).toBeNull();
+    expect((await open(club, '/members/', otherBrowser.cookie)).status).not.toBe(200);
+    const invitation = await invite('club', 'dave', 'member');
+    const accept = await open(club, invitation, otherBrowser.cookie);
+    expect(accept.header('location')).toContain('/.auth/login/github');
     // Signing in again after a purge is a new user with a new userId (spec §2.3).
-    expect((await mint('club', 'dave')).principal.userId).not.toBe(dave.principal.userId);
-    // Purging another provider leaves the user alone.
+    const again = await mint('club', 'dave');
+    expect(again.principal.userId).not.toBe(dave.principal.userId);
+    expect((await me(club, again.cookie))?.userId).toBe(again.principal.userId);
+    // Purging another provider than the one signed in with changes nothing, and says so.
     const erin = await mint('club', 'erin');
     expect((await open(club, await invite('club', 'erin', 'member'), erin.cookie)).status).toBe(302);
-    expect((await open(club, '/.auth/purge/aad', erin.cookie)).status).toBe(302);
+    const otherProvider = await open(club, '/.auth/purge/aad', erin.cookie);
+    expect(otherProvider.status).toBe(409);
+    expect(otherProvider.text).toContain('You are signed in with github, not aad: nothing was deleted');
+    expect(otherProvider.header('set-cookie')).toBeUndefined();
+    expect((await me(club, erin.cookie))?.userRoles).toContain('member');
     expect((await users('club')).some((u) => u.properties.userId === erin.principal.userId)).toBe(true);
+    // A provider the site does not have, and other methods than GET, are answered as sign-in answers them.
+    const unknown = await open(club, '/.auth/purge/nope', erin.cookie);
+    expect(unknown.status).toBe(404);
+    expect((await open(club, '/.auth/login/nope', erin.cookie)).status).toBe(404);
+    const posted = await t.get(club, '/.auth/purge/github', {
+      method: 'POST',
+      headers: { cookie: erin.cookie },
+    });
+    expect(posted.status).toBe(405);
+    expect(posted.header('allow')).toBe('GET, HEAD');
+    expect((await me(club, erin.cookie))?.userRoles).toContain('member');
   });
 });

@@ -52,6 +52,9 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       return siteHost ? { origin: t.service.url, host: url.host } : { origin: url.origin, host: url.host };
     });
   const siteUrl = (site: string, path: string) => `${t.service.publicUrl(hosts.get(site) ?? '')}${path}`;
+  /** The flow cookies (one per unfinished sign-in) a browser holds for a host. */
+  const flowCookies = (b: TestBrowser, host: string) =>
+    [...b.cookiesOf(host)].filter(([name]) => name.startsWith('PorticoSignIn'));
   const me = async (b: TestBrowser, site: string) =>
     JSON.parse((await b.get(siteUrl(site, '/.auth/me'))).text).clientPrincipal as Principal | null;
 
@@ -360,8 +363,14 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     await signIn(b, 'shop', 'okta', 'pat');
     const before = (await me(b, 'shop'))?.userId;
     expect(before).toMatch(/^[0-9a-f]{32}$/);
+    // The same user signed in on another browser.
+    const elsewhere = browser();
+    await signIn(elsewhere, 'shop', 'okta', 'pat');
+    expect((await me(elsewhere, 'shop'))?.userId).toBe(before);
     await b.get(siteUrl('shop', '/.auth/purge/okta'));
     expect(await me(b, 'shop')).toBeNull();
+    // The other browser's session ends too: its userId is one the site forgot.
+    expect(await me(elsewhere, 'shop')).toBeNull();
     // The provider may remember the user and send the browser straight back.
     const page = await b.get(siteUrl('shop', '/.auth/login/okta'));
     if (page.url.startsWith(idp.issuer)) {
@@ -370,6 +379,16 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     const after = (await me(b, 'shop'))?.userId;
     expect(after).toMatch(/^[0-9a-f]{32}$/);
     expect(after).not.toBe(before);
+  });
+
+  it("ends every browser's session of a user who purged, on a site whose roles come from its function", async () => {
+    // Such a site keeps the roles of the sealed session and reads no invitation roles per request.
+    const [first, second] = [browser(), browser()];
+    await signIn(first, 'roles', 'okta', 'quinn');
+    await signIn(second, 'roles', 'okta', 'quinn');
+    expect((await me(second, 'roles'))?.userRoles).toContain('reviewer');
+    await first.get(siteUrl('roles', '/.auth/purge/okta'));
+    expect(await me(second, 'roles')).toBeNull();
   });
 
   it('makes a new user of someone an older node purged, although that node left the account its claim', async () => {
@@ -468,8 +487,8 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     const attacker = browser();
     const providerPage = await attacker.get(siteUrl('plain', '/.auth/login/aad'));
     const plainHost = new URL(siteUrl('plain', '/')).host;
-    const flowCookie = attacker.cookiesOf(plainHost).get('PorticoSignIn') ?? '';
-    expect(flowCookie).not.toBe('');
+    const [flowCookie] = flowCookies(attacker, plainHost);
+    expect(flowCookie).toBeDefined();
     const stopped = await attacker.signInAtProvider(
       providerPage,
       'vince',
@@ -479,7 +498,7 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(code).toContain('code=');
     const victimHost = new URL(siteUrl('victim', '/')).host;
     const replay = browser();
-    replay.cookiesOf(victimHost).set('PorticoSignIn', flowCookie);
+    replay.cookiesOf(victimHost).set(...(flowCookie ?? ['', '']));
     const refused = await replay.get(siteUrl('victim', `/.auth/login/aad/callback${code}`), {
       stopAt: () => true,
     });
@@ -507,15 +526,53 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(start.status).toBe(302);
     const forged = await b.get(siteUrl('shop', '/.auth/login/okta/callback?code=abc&state=forged'));
     expect(forged.status).toBe(400);
-    expect(forged.text).toMatch(/failed a check/);
+    // No sign-in of this browser sent that state: none is finished with it, and the one started stays.
+    expect(forged.text).toContain('This sign-in was not started here');
+    expect(flowCookies(b, new URL(siteUrl('shop', '/')).host)).toHaveLength(1);
+  });
+
+  it('finishes two sign-ins started at once in one browser (two tabs), each where it was asked to land', async () => {
+    const b = browser();
+    const host = new URL(siteUrl('shop', '/')).host;
+    const login = (returnTo: string) =>
+      siteUrl('shop', `/.auth/login/okta?post_login_redirect_uri=${encodeURIComponent(returnTo)}`);
+    const atCallback = (url: URL) => url.host === host && url.pathname === '/.auth/login/okta/callback';
+    /** The callback URL the provider sends a tab to, not followed yet. */
+    const callbackOf = async (returnTo: string): Promise<string> => {
+      const page = await b.get(login(returnTo), { stopAt: atCallback });
+      // The provider asks the first time, and may remember the user the second.
+      return (page.text.includes('<form') ? await b.signInAtProvider(page, 'uma', atCallback) : page).text;
+    };
+    const firstTab = await callbackOf('/welcome.html');
+    const secondTab = await callbackOf('/');
+    expect(flowCookies(b, host)).toHaveLength(2);
+    // The first tab's sign-in finishes although the second started after it.
+    expect((await b.get(firstTab)).url).toBe(siteUrl('shop', '/welcome.html'));
+    expect((await me(b, 'shop'))?.userDetails).toContain('uma');
+    expect((await b.get(secondTab)).url).toBe(siteUrl('shop', '/'));
+    expect(flowCookies(b, host)).toHaveLength(0);
+  });
+
+  it('keeps at most four unfinished sign-ins per browser, dropping the oldest', async () => {
+    const b = browser();
+    const host = new URL(siteUrl('shop', '/')).host;
+    const stopAtProvider = { stopAt: (url: URL) => url.origin === idp.issuer };
+    const states: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const start = await b.get(siteUrl('shop', '/.auth/login/okta'), stopAtProvider);
+      states.push(new URL(String(start.headers.location)).searchParams.get('state') ?? '');
+    }
+    expect(flowCookies(b, host)).toHaveLength(4);
+    const oldest = await b.get(siteUrl('shop', `/.auth/login/okta/callback?code=x&state=${states[0]}`));
+    expect(oldest.text).toContain('This sign-in was not started here');
   });
 
   it('refuses a replayed code, even with the flow cookie it came with', async () => {
     const b = browser();
     const providerPage = await b.get(siteUrl('shop', '/.auth/login/okta'));
     const host = new URL(siteUrl('shop', '/')).host;
-    const flowCookie = b.cookiesOf(host).get('PorticoSignIn') ?? '';
-    expect(flowCookie).not.toBe('');
+    const [flowCookie] = flowCookies(b, host);
+    expect(flowCookie).toBeDefined();
     let page: BrowserResponse = await b.submitForm(providerPage, { login: 'oscar', password: 'x' });
     expect(page.status).toBeLessThan(400);
     // Follow the provider's pages but stop before the browser returns to the site with the code.
@@ -526,7 +583,7 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(b.visited.some((url) => url.includes('/.auth/login/okta/callback?code='))).toBe(true);
     const callbackUrl = b.visited.find((url) => url.includes('/.auth/login/okta/callback?code=')) ?? '';
     const replay = browser();
-    replay.cookiesOf(host).set('PorticoSignIn', flowCookie);
+    replay.cookiesOf(host).set(...(flowCookie ?? ['', '']));
     const again = await replay.get(callbackUrl, { stopAt: stopAtCallback });
     expect(again.status).toBe(401);
     expect(again.text).toContain('refused the sign-in code (invalid_grant)');

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { TestSession, User } from '../../client/index.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
-import { parseEnvironment, parseHours, parseRoles, parseSessionHours } from '../options.js';
+import { parseEnvironment, parseHours, parseRoles, parseSessionHours, parseUserDetails } from '../options.js';
 import {
   addJsonOption,
   formatFields,
@@ -50,7 +50,11 @@ export function registerUsersCommands(program: Command): void {
     .description('Create an invitation link that grants custom roles at sign-in')
     .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')
-    .requiredOption('--user <name>', 'user name at the provider (GitHub user name, or e-mail for aad)')
+    .requiredOption(
+      '--user <name>',
+      'user name at the provider (GitHub user name, or e-mail for aad)',
+      parseUserDetails,
+    )
     .requiredOption('--roles <roles>', 'comma-separated custom roles, e.g. admin,editor', parseRoles)
     .option('--hours <hours>', 'hours the link stays valid (1-168)', parseHours, 24)
     .option('--domain <host>', 'host name the link points at (default: the site host)')
@@ -78,7 +82,11 @@ export function registerUsersCommands(program: Command): void {
     )
     .requiredOption('--site <name>', 'the site')
     .requiredOption('--provider <provider>', 'identity provider, e.g. github or aad')
-    .requiredOption('--user <name>', 'user name at the provider (GitHub user name, or e-mail for aad)')
+    .requiredOption(
+      '--user <name>',
+      'user name at the provider (GitHub user name, or e-mail for aad)',
+      parseUserDetails,
+    )
     .option('--hours <hours>', 'hours the session lasts (1-24)', parseSessionHours, 8)
     .option(
       '--env <env>',

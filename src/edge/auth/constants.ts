@@ -14,7 +14,7 @@ export const ANONYMOUS_ROLE = 'anonymous';
 export const AUTHENTICATED_ROLE = 'authenticated';
 
 /** Longest accepted `userDetails` (characters, after trimming). */
-export const MAX_USER_DETAILS_LENGTH = 256;
+export { MAX_USER_DETAILS_LENGTH } from '../../shared/user-details.js';
 
 /** Longest accepted explicit `userId`. */
 export const MAX_USER_ID_LENGTH = 128;

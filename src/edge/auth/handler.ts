@@ -84,7 +84,7 @@ async function dispatch(
     case 'login':
       return ctx.signIn === undefined
         ? handleLogin(req, res, ctx, route.provider)
-        : startSignIn(res, ctx, ctx.signIn, route.provider);
+        : startSignIn(req, res, ctx, ctx.signIn, route.provider);
     case 'callback':
       if (ctx.signIn === undefined) {
         return sendText(res, 404, AUTH_NOT_FOUND_TEXT);
@@ -96,19 +96,7 @@ async function dispatch(
     case 'logout':
       return signOut(req, res, ctx);
     case 'purge':
-      if (isCrossSite(req, ctx)) {
-        // A link on any page would otherwise delete the visitor's roles here (Azure's purge is a GET too).
-        return sendText(
-          res,
-          403,
-          "Deleting your data here was asked by another site's page; to delete it, open this address from this site or type it in.",
-        );
-      }
-      // The dev server keeps no user data, so there purging is signing out (as in Microsoft's emulator).
-      if (ctx.principal !== null && ctx.purge !== undefined && sameProvider(ctx.principal, route.provider)) {
-        await ctx.purge(ctx.principal);
-      }
-      return signOut(req, res, ctx);
+      return purge(req, res, ctx, route.provider);
     case 'well-known': {
       const document = await ctx.wellKnown?.(route.document);
       return document === undefined ? sendText(res, 404, AUTH_NOT_FOUND_TEXT) : sendJson(res, 200, document);
@@ -118,8 +106,50 @@ async function dispatch(
   }
 }
 
+/**
+ * `/.auth/purge/<provider>`: forgets what the host keeps of the signed-in user, and signs out. It answers
+ * an unknown provider and other methods than GET as sign-in does (404, 405), and a user signed in with
+ * another provider with 409, changing nothing: which of the user's accounts at that provider to forget
+ * cannot be known, and signing out would look as if something had been deleted (decision 0109).
+ */
+async function purge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthRequestContext,
+  provider: string,
+): Promise<void> {
+  if (!isGetOrHead(ctx.method)) {
+    return sendText(res, 405, 'Open the address that deletes your data with GET.', { Allow: 'GET, HEAD' });
+  }
+  if (!(ctx.signIn?.has(provider) ?? ctx.isProviderEnabled(provider))) {
+    return sendHtml(res, 404, renderProviderNotFound(provider));
+  }
+  if (isCrossSite(req, ctx)) {
+    // A link on any page would otherwise delete the visitor's roles here (Azure's purge is a GET too).
+    return sendText(
+      res,
+      403,
+      "Deleting your data here was asked by another site's page; to delete it, open this address from this site or type it in.",
+    );
+  }
+  if (ctx.principal !== null && !sameProvider(ctx.principal, provider)) {
+    const signedInWith = ctx.principal.identityProvider;
+    return sendText(
+      res,
+      409,
+      `You are signed in with ${signedInWith}, not ${provider}: nothing was deleted, and you are still signed in. To delete what this site keeps of your ${signedInWith} sign-in, open /.auth/purge/${signedInWith}; for your ${provider} sign-in, sign in with ${provider} first.`,
+    );
+  }
+  // The dev server keeps no user data, so there purging is signing out (as in Microsoft's emulator).
+  if (ctx.principal !== null && ctx.purge !== undefined) {
+    await ctx.purge(ctx.principal);
+  }
+  return signOut(req, res, ctx);
+}
+
 /** `/.auth/login/<provider>` of a host with real providers: off to the provider. */
 async function startSignIn(
+  req: IncomingMessage,
   res: ServerResponse,
   ctx: AuthRequestContext,
   signIn: SiteSignIn,
@@ -137,6 +167,7 @@ async function startSignIn(
     returnTo,
     query: ctx.query,
     secure: ctx.secureCookies,
+    cookieHeader: req.headers.cookie,
   });
   return sendSignInAnswer(res, ctx, answer);
 }

@@ -5,8 +5,10 @@
  * @see learn.microsoft.com/azure/static-web-apps/user-information (shape, header without claims)
  * @see spec/swa-behaviour.md §2.3, §10.10, D6, D13
  */
+
 import { createHash } from 'node:crypto';
 import { isBuiltInRole, isRoleName } from '../../shared/role-names.js';
+import { hasControlCharacter } from '../../shared/user-details.js';
 import * as z from '../../shared/zod.js';
 import type { ClientPrincipal } from '../types.js';
 import {
@@ -29,7 +31,6 @@ export type RoleMatch = 'allowed' | 'unauthenticated' | 'forbidden';
 const PROVIDER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Printable ASCII without spaces (`!` to `~`). */
 const USER_ID_PATTERN = /^[!-~]*$/;
-const CONTROL_CHAR = /\p{Cc}/u;
 
 const claimSchema = z.object({
   typ: z.string().min(1).max(256),
@@ -52,7 +53,7 @@ const principalInputSchema = z.object({
     .trim()
     .min(1, 'required')
     .max(MAX_USER_DETAILS_LENGTH)
-    .refine((value) => !CONTROL_CHAR.test(value), 'must not contain control characters'),
+    .refine((value) => !hasControlCharacter(value), 'must not contain control characters'),
   userRoles: z.array(z.unknown()).max(256).nullish(),
   claims: z.array(claimSchema).max(MAX_CLAIMS, `must hold at most ${MAX_CLAIMS} entries`).nullish(),
 });

@@ -16,6 +16,7 @@ import * as siteTags from './0013-site-tags.js';
 import * as identitySubjects from './0014-identity-subjects.js';
 import * as identitySubjectEpochs from './0015-identity-subject-epochs.js';
 import * as identityRecordsOfDeletedSites from './0016-identity-records-of-deleted-sites.js';
+import * as forgottenUserIds from './0017-forgotten-user-ids.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0014-identity-subjects': identitySubjects,
   '0015-identity-subject-epochs': identitySubjectEpochs,
   '0016-identity-records-of-deleted-sites': identityRecordsOfDeletedSites,
+  '0017-forgotten-user-ids': forgottenUserIds,
 };
 
 /** The migrations bound to one dialect, as Kysely's `Migrator` wants them. */

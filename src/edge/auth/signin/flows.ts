@@ -1,6 +1,7 @@
 /**
  * The authorization-code flow with a provider (openid-client): state, nonce and PKCE for every sign-in,
- * kept in a short-lived sealed cookie so that any node can finish what another started. OpenID Connect
+ * kept in a short-lived sealed cookie so that any node can finish what another started. Each sign-in has
+ * a cookie of its own, named after its state, so that two tabs signing in at once both finish. OpenID Connect
  * providers are read from their discovery document (cached); GitHub speaks OAuth 2 and is asked for the
  * user through its API. Errors become answers that say what went wrong, never an exception.
  * openid-client (and jose with it) is imported on the first sign-in, not when the edge loads, so that
@@ -23,8 +24,13 @@ import { parseCookieHeader } from '../cookie-header.js';
 import { createProviderFetch, isLoopbackUrl, type ProviderFetch } from './_provider-fetch.js';
 import type { ProviderRegistration } from './registrations.js';
 
-/** The cookie holding an unfinished sign-in (state, nonce, PKCE verifier, where to return). */
+/**
+ * The cookies holding unfinished sign-ins (state, nonce, PKCE verifier, where to return): one per
+ * sign-in, `PorticoSignIn.<tag of its state>` (a cookie `PorticoSignIn` is one from before).
+ */
 export const FLOW_COOKIE = 'PorticoSignIn';
+/** Unfinished sign-ins a browser keeps on one host: starting another drops the oldest. */
+export const MAX_FLOWS = 4;
 /** How long a sign-in may take at the provider. */
 export const FLOW_MAX_AGE_SECONDS = 600;
 /** How long a provider's discovery document is reused. */
@@ -69,7 +75,10 @@ export type FinishOutcome =
 
 /** Starts and finishes sign-ins; one per service, so discovery documents are shared. */
 export interface SignInFlows {
-  /** Where to send the browser, and the flow cookie to set. */
+  /**
+   * Where to send the browser, and the cookies to set: the new flow's, and the expiry of the flows
+   * `request.cookieHeader` holds beyond {@link MAX_FLOWS} or no longer good.
+   */
   start(
     provider: ProviderRegistration,
     request: {
@@ -82,13 +91,14 @@ export interface SignInFlows {
       readonly returnTo: string;
       readonly query: URLSearchParams;
       readonly secure: boolean;
+      readonly cookieHeader: string | undefined;
       /**
        * When the provider returns to a shared callback (the service's identity host) instead of the
        * site's: the site's origin, sealed into the state so that the identity host can send the browser on.
        */
       readonly relayTo?: string;
     },
-  ): Promise<{ readonly location: string; readonly cookie: string } | { readonly error: string }>;
+  ): Promise<{ readonly location: string; readonly cookies: readonly string[] } | { readonly error: string }>;
   /** Checks the callback against the flow cookie, redeems the code and reads the user. */
   finish(
     provider: ProviderRegistration,
@@ -99,8 +109,8 @@ export interface SignInFlows {
       readonly cookieHeader: string | undefined;
     },
   ): Promise<FinishOutcome>;
-  /** The Set-Cookie value that removes the flow cookie. */
-  clearCookie(secure: boolean): string;
+  /** The Set-Cookie values that remove the flow cookie of the sign-in a callback URL finishes. */
+  clearCookies(callbackUrl: URL, cookieHeader: string | undefined, secure: boolean): string[];
   /** The site origin a relayed sign-in's state names, or undefined for any other state. */
   relayTarget(state: string): string | undefined;
 }
@@ -199,13 +209,19 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
         }
       }
       const location = client.buildAuthorizationUrl(config, parameters).href;
+      const cookie = `${flowCookieName(state.s)}=${sealJson(options.key, state)}`;
       return {
         location,
-        cookie: flowCookie(sealJson(options.key, state), FLOW_MAX_AGE_SECONDS, request.secure),
+        cookies: [
+          ...staleFlows(options.key, request.cookieHeader, now()).map((name) =>
+            expiredCookie(name, request.secure),
+          ),
+          flowCookie(cookie, FLOW_MAX_AGE_SECONDS, request.secure),
+        ],
       };
     },
     async finish(provider, request) {
-      const state = readFlow(options.key, request.cookieHeader, now());
+      const state = readFlow(options.key, request.cookieHeader, request.callbackUrl, now());
       if (state === undefined || state.p !== provider.name || state.o !== originOf(request.origin)) {
         return refuse(
           400,
@@ -236,7 +252,11 @@ export function createSignInFlows(options: SignInFlowOptions): SignInFlows {
         );
       }
     },
-    clearCookie: (secure) => flowCookie('', 0, secure),
+    clearCookies(callbackUrl, cookieHeader, secure) {
+      const present = parseCookieHeader(cookieHeader);
+      const names = flowCookieNames(callbackUrl, present);
+      return names.filter((name) => present.has(name)).map((name) => expiredCookie(name, secure));
+    },
     relayTarget(state) {
       if (!state.startsWith(RELAY_PREFIX)) {
         return undefined;
@@ -255,12 +275,71 @@ function originOf(origin: string): string {
 /** Marks the state of a sign-in that returns through the identity host. */
 const RELAY_PREFIX = 'r.';
 
-function flowCookie(value: string, maxAge: number, secure: boolean): string {
-  return `${FLOW_COOKIE}=${value}; Path=/.auth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+/** `name=value` as a flow cookie lasting `maxAge` seconds. */
+function flowCookie(nameAndValue: string, maxAge: number, secure: boolean): string {
+  return `${nameAndValue}; Path=/.auth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
-function readFlow(key: Buffer, cookieHeader: string | undefined, nowMs: number): FlowState | undefined {
-  const value = parseCookieHeader(cookieHeader).get(FLOW_COOKIE);
+function expiredCookie(name: string, secure: boolean): string {
+  return flowCookie(`${name}=`, 0, secure);
+}
+
+/** The cookie of the sign-in whose state is `state`: a short tag of it, which any state fits in. */
+function flowCookieName(state: string): string {
+  return `${FLOW_COOKIE}.${createHash('sha256').update(state).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * The cookies that may hold the sign-in a callback finishes: its state's, then one from before. A
+ * callback without a state (a provider's error answer may have none) finishes the browser's only
+ * unfinished sign-in, if it has one only.
+ */
+function flowCookieNames(callbackUrl: URL, cookies: ReadonlyMap<string, string>): string[] {
+  const state = callbackUrl.searchParams.get('state');
+  if (state !== null) {
+    return [flowCookieName(state), FLOW_COOKIE];
+  }
+  const flows = [...cookies.keys()].filter(isFlowCookie);
+  return flows.length === 1 ? flows : [];
+}
+
+function isFlowCookie(name: string): boolean {
+  return name === FLOW_COOKIE || name.startsWith(`${FLOW_COOKIE}.`);
+}
+
+/**
+ * The flow cookies of `cookieHeader` to drop as another sign-in starts: those no longer good, and the
+ * oldest beyond {@link MAX_FLOWS} - 1, so a browser holds at most {@link MAX_FLOWS}.
+ */
+function staleFlows(key: Buffer, cookieHeader: string | undefined, nowMs: number): string[] {
+  const flows = [...parseCookieHeader(cookieHeader)]
+    .filter(([name]) => isFlowCookie(name))
+    .map(([name, value]) => ({ name, state: openFlow(key, value, nowMs) }));
+  const live = flows
+    .filter((flow) => flow.state !== undefined)
+    .sort((a, b) => (a.state?.exp ?? 0) - (b.state?.exp ?? 0));
+  const dropped = live.slice(0, Math.max(0, live.length - (MAX_FLOWS - 1)));
+  return [...flows.filter((flow) => flow.state === undefined), ...dropped].map((flow) => flow.name);
+}
+
+/** The unfinished sign-in the callback URL's state names, from its cookie. */
+function readFlow(
+  key: Buffer,
+  cookieHeader: string | undefined,
+  callbackUrl: URL,
+  nowMs: number,
+): FlowState | undefined {
+  const cookies = parseCookieHeader(cookieHeader);
+  for (const name of flowCookieNames(callbackUrl, cookies)) {
+    const state = openFlow(key, cookies.get(name), nowMs);
+    if (state !== undefined) {
+      return state;
+    }
+  }
+  return undefined;
+}
+
+function openFlow(key: Buffer, value: string | undefined, nowMs: number): FlowState | undefined {
   const state =
     value === undefined || value === '' ? undefined : (openJson(key, value) as FlowState | undefined);
   if (state === undefined || typeof state.exp !== 'number' || state.exp * 1000 <= nowMs) {

@@ -65,6 +65,8 @@ export interface SiteSignIn {
       readonly returnTo: string;
       readonly query: URLSearchParams;
       readonly secure: boolean;
+      /** The browser's cookies: its other unfinished sign-ins. */
+      readonly cookieHeader: string | undefined;
     },
   ): Promise<SignInAnswer>;
   /** Finishes a sign-in at `/.auth/login/<name>/callback`. */
@@ -98,15 +100,16 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
         returnTo: request.returnTo,
         query: request.query,
         secure: request.secure,
+        cookieHeader: request.cookieHeader,
         ...(relayed === undefined ? {} : { relayTo: request.origin }),
       });
       return 'error' in started
         ? { kind: 'error', status: 502, message: started.error, cookies: [] }
-        : { kind: 'redirect', location: started.location, cookies: [started.cookie] };
+        : { kind: 'redirect', location: started.location, cookies: started.cookies };
     },
     async finish(provider, request) {
       const entry = providers.get(provider);
-      const clear = [flows.clearCookie(request.secure)];
+      const clear = flows.clearCookies(request.url, request.cookieHeader, request.secure);
       if (entry === undefined || !isRegistration(entry)) {
         return notFound(provider, clear);
       }
