@@ -20,6 +20,7 @@ import {
   closeServer,
   compileSiteRules,
   createApiProxy,
+  createCaseHint,
   createDevServerSource,
   createDevSessionCodec,
   createDirectorySource,
@@ -226,7 +227,12 @@ async function startEdge(
   { managed, content }: StartedParts,
 ): Promise<DevServer> {
   const api = createProxy(options, managed);
-  live.attach(content.files, api, content.devServer);
+  live.attach({
+    files: content.files,
+    api,
+    devServer: content.devServer,
+    onStaticMiss: content.onStaticMiss,
+  });
   const serverHost = `${options.host}:${options.port}`;
   const hosts = createHostCheck({
     listenHost: options.host,
@@ -293,6 +299,8 @@ interface Content {
   readonly files: FileSource;
   readonly fileCount: number;
   readonly devServer?: DevServerSource;
+  /** The case hint on a missed file (an app folder only: a dev server's files are its own). */
+  readonly onStaticMiss?: EdgeSite['onStaticMiss'];
   close(): Promise<void>;
 }
 
@@ -318,8 +326,14 @@ async function createContent(
     exclude: createApiExclusion(appDir, options.apiDir),
     onChange: live.scheduleReload,
     logger: options.logger,
+    caseIndex: true,
   });
-  return { files, fileCount: files.fileCount, close: () => files.close() };
+  return {
+    files,
+    fileCount: files.fileCount,
+    onStaticMiss: createCaseHint({ files, logger: options.logger }),
+    close: () => files.close(),
+  };
 }
 
 /** An API folder inside the app folder is never served as static content. */
@@ -450,9 +464,17 @@ function checkPlan(features: readonly string[], plan: Plan, file: string | undef
   }));
 }
 
+/** What a site snapshot keeps from one rebuild to the next: its content and its API. */
+interface SiteParts {
+  readonly files: EdgeSite['files'];
+  readonly api: ApiProxy | undefined;
+  readonly devServer: DevServerSource | undefined;
+  readonly onStaticMiss: EdgeSite['onStaticMiss'];
+}
+
 interface LiveSite {
   resolveSite(): EdgeSite | undefined;
-  attach(files: EdgeSite['files'], api: ApiProxy | undefined, devServer?: DevServerSource): void;
+  attach(parts: SiteParts): void;
   scheduleReload(): void;
   close(): void;
 }
@@ -468,14 +490,12 @@ function createLiveSite(
   let state: ReadState = first;
   let timer: NodeJS.Timeout | undefined;
   const sessions = createDevSessionCodec();
-  const build = (
-    files: EdgeSite['files'],
-    api: ApiProxy | undefined,
-    devServer: DevServerSource | undefined,
-  ): EdgeSite => ({
+  let parts: SiteParts | undefined;
+  const build = ({ files, api, devServer, onStaticMiss }: SiteParts): EdgeSite => ({
     state,
     files,
     ...(devServer === undefined ? {} : { devServer }),
+    ...(onStaticMiss === undefined ? {} : { onStaticMiss }),
     api,
     sessions,
     isProviderEnabled: createProviderFilter(state.ok ? state.rules.config.auth : { providers: [] }),
@@ -501,7 +521,7 @@ function createLiveSite(
     reportWarnings(next, state, options.logger);
     reportReload(state, next, options.logger);
     state = next;
-    site = site === undefined ? undefined : build(site.files, site.api, site.devServer);
+    site = parts === undefined ? undefined : build(parts);
   };
   const scheduleReload = () => {
     clearTimeout(timer);
@@ -514,8 +534,9 @@ function createLiveSite(
   watcher?.follow(knownFile);
   return {
     resolveSite: () => site,
-    attach: (files, api, devServer) => {
-      site = build(files, api, devServer);
+    attach: (attached) => {
+      parts = attached;
+      site = build(attached);
     },
     scheduleReload,
     close: () => {

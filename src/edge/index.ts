@@ -61,6 +61,6 @@ export type {
   SiteRulesState,
   SiteTokens,
 } from './site.js';
-export { createDirectorySource, type DirectorySource } from './static/index.js';
+export { createCaseHint, createDirectorySource, type DirectorySource } from './static/index.js';
 export type { ClientPrincipal, FileSource, StaticFile } from './types.js';
 export { createEdgeUpgradeHandler } from './upgrade.js';

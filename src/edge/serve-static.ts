@@ -89,16 +89,20 @@ export async function serveStatic(
   return serveFallback(ctx, path, options);
 }
 
+/** No file at `path`: the navigation fallback, else 404; the site's miss listener is told which. */
 async function serveFallback(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
   const fallback = matchFallback(ctx.rules.fallback, path);
   if (fallback === undefined) {
+    ctx.site.onStaticMiss?.(path, false);
     return sendError(ctx, 404);
   }
   ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, fallback` : 'fallback';
   if (isApiPath(fallback)) {
+    ctx.site.onStaticMiss?.(path, true);
     return forwardApi(ctx, encodePath(fallback) + ctx.search);
   }
   const file = resolveRewriteTarget(ctx, fallback);
+  ctx.site.onStaticMiss?.(path, file !== undefined);
   return file === undefined ? sendError(ctx, 404) : serveAt(ctx, file, 200, options.headers);
 }
 

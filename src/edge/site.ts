@@ -8,6 +8,7 @@ import type { SessionCodec, SiteSignIn } from './auth/index.js';
 import type { DevServerSource } from './devserver/index.js';
 import type { ApiProxy } from './proxy/index.js';
 import type { SiteRules } from './routing/index.js';
+import type { StaticMissListener } from './static/index.js';
 import type { ClientPrincipal, FileSource } from './types.js';
 
 /** The rules of a site, or the diagnostics that make its config unusable (then nothing is served: fail closed). */
@@ -24,6 +25,11 @@ export interface EdgeSite {
    * comes from it instead of `files`, under the same rules.
    */
   readonly devServer?: DevServerSource;
+  /**
+   * Told of a request for static content that found no file in `files`, as it gets the navigation fallback
+   * or a 404 (`portico start`'s hint on a name that differs only in case); it never changes the answer.
+   */
+  readonly onStaticMiss?: StaticMissListener;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
   /** What `/api/*` answers when there is no API: how to get one in the host's mode (default: `start` flags). */

@@ -46,6 +46,12 @@ export interface StaticFile {
 export interface FileSource {
   /** The file at exactly this decoded URL path (`/a/b.html`), or undefined. */
   get(path: string): StaticFile | undefined;
+  /**
+   * The path of a file whose path differs from `path` only in letter case (`/logo.png` for `/Logo.png`,
+   * `/images/a.png` for `/Images/a.png`), or undefined; for a hint to the developer, never to serve it.
+   * Only sources that keep a case index have it (`portico start`'s app folder).
+   */
+  matchCase?(path: string): string | undefined;
   /** Stops watching, frees caches. */
   close(): Promise<void>;
 }

@@ -128,6 +128,30 @@ describe('createDirectorySource: index', () => {
   });
 });
 
+describe('createDirectorySource: case index', () => {
+  it('names the indexed path that differs only in case, rebuilt on refresh()', async () => {
+    await put('logo.png', 'png');
+    await put('Images/a.png', 'a');
+    const source = await open({ caseIndex: true });
+
+    expect(source.matchCase?.('/Logo.png')).toBe('/logo.png');
+    expect(source.matchCase?.('/images/A.PNG')).toBe('/Images/a.png');
+    expect(source.matchCase?.('/logo.png')).toBeUndefined();
+    expect(source.matchCase?.('/missing.png')).toBeUndefined();
+    expect(source.get('/Logo.png')).toBeUndefined();
+
+    await rename(join(root, 'logo.png'), join(root, 'LOGO.png'));
+    await source.refresh();
+    expect(source.matchCase?.('/logo.png')).toBe('/LOGO.png');
+  });
+
+  it('is not kept without caseIndex', async () => {
+    await put('logo.png', 'png');
+    const source = await open();
+    expect(source.matchCase).toBeUndefined();
+  });
+});
+
 describe('createDirectorySource: what is never served', () => {
   it('skips .git, node_modules and config files at any depth', async () => {
     await put('index.html', 'x');

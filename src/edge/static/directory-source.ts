@@ -31,6 +31,12 @@ export interface DirectorySourceOptions {
    * its ETag across deploys and nodes, so browsers keep their 304s. Other files get size and mtime.
    */
   readonly etags?: ReadonlyMap<string, string>;
+  /**
+   * Also index every path by its lower case, rebuilt with the index, so that {@link FileSource.matchCase}
+   * answers in one map lookup: `portico start` names the file a 404 missed only by case. Off by default:
+   * `portico serve` keeps one map per deployment, not two.
+   */
+  readonly caseIndex?: boolean;
 }
 
 /** A directory-backed {@link FileSource} that can be re-indexed. */
@@ -70,6 +76,7 @@ export async function createDirectorySource(options: DirectorySourceOptions): Pr
       return index.files().size;
     },
     get: (path) => index.files().get(path),
+    ...(options.caseIndex === true ? { matchCase: (path: string) => index.matchCase(path) } : {}),
     refresh: index.refresh,
     close: async () => {
       watcher?.close();
@@ -80,6 +87,7 @@ export async function createDirectorySource(options: DirectorySourceOptions): Pr
 
 interface Index {
   files(): ReadonlyMap<string, StaticFile>;
+  matchCase(path: string): string | undefined;
   refresh(): Promise<void>;
   isClosed(): boolean;
   close(): void;
@@ -88,12 +96,17 @@ interface Index {
 /** Holds the current map; concurrent refreshes never let an older walk replace a newer one. */
 function createIndex(root: string, options: DirectorySourceOptions): Index {
   let files: ReadonlyMap<string, StaticFile> = new Map();
+  let byLowerCase: ReadonlyMap<string, string> = new Map();
   let started = 0;
   let applied = 0;
   let closed = false;
   const logger = options.logger ?? SILENT_LOGGER;
   return {
     files: () => files,
+    matchCase: (path) => {
+      const found = byLowerCase.get(path.toLowerCase());
+      return found === path ? undefined : found;
+    },
     isClosed: () => closed,
     refresh: async () => {
       const generation = ++started;
@@ -101,13 +114,27 @@ function createIndex(root: string, options: DirectorySourceOptions): Index {
       if (!closed && generation > applied) {
         applied = generation;
         files = next;
+        byLowerCase = options.caseIndex === true ? indexByLowerCase(next) : byLowerCase;
       }
     },
     close: () => {
       closed = true;
       files = new Map();
+      byLowerCase = new Map();
     },
   };
+}
+
+/** Lower-cased path → path; of two paths that differ only in case, the first in the index is kept. */
+function indexByLowerCase(files: ReadonlyMap<string, StaticFile>): ReadonlyMap<string, string> {
+  const byLowerCase = new Map<string, string>();
+  for (const path of files.keys()) {
+    const lower = path.toLowerCase();
+    if (!byLowerCase.has(lower)) {
+      byLowerCase.set(lower, path);
+    }
+  }
+  return byLowerCase;
 }
 
 async function buildMap(

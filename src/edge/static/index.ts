@@ -2,6 +2,7 @@
  * Static file serving: a directory-backed file index, Content-Type resolution, and the `node:http`
  * serving hot path with conditional requests, ranges and compression.
  */
+export { type CaseHintOptions, createCaseHint, type StaticMissListener } from './case-hint.js';
 export {
   type CompressionCache,
   type CompressionCacheOptions,
