@@ -39,6 +39,7 @@ import {
   resolveSandbox,
   type Sandbox,
   type SandboxChoice,
+  sweepAtStart,
   validateAppSettings,
 } from '../functions-host/index.js';
 import { createPortalHandler } from '../portal/index.js';
@@ -361,6 +362,9 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   }
   const sandbox = probed.value;
   const { storage, key } = opened.value;
+  // What a server killed outright (kill -9, the OOM killer) left of its workers' private folders: never a
+  // running server's, nor a `portico start`'s (decision 0113).
+  await sweepAtStart(options.logger);
   const warnings = [
     ...(setAside === undefined ? [] : [setAside]),
     ...opened.value.warnings,
