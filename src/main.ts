@@ -365,7 +365,8 @@ function createProxy(options: DevServerOptions, managed: DevFunctions | undefine
       ...(managed.socketPath === undefined ? {} : { upstreamSocketPath: managed.socketPath }),
       keepSiteHost: true,
       dispatcher: host.createDispatcher(),
-      cutReason: 'it crashed, or restarted after an edit',
+      cutReason: 'it crashed, was stopped for hanging, or restarted after an edit',
+      stopCause: () => host.stopCause(),
       whenUpstreamReady: () =>
         host.whenReady().catch((error: unknown) => {
           throw describeUnavailable(error, 'The API is not running', 'the portico start output says why');

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { resolveSandbox } from './sandbox/select.js';
+import { sweepAtStart } from './sandbox/stale-folders.js';
 import type { Sandbox, SandboxChoice } from './sandbox/types.js';
 import { createFunctionsHost } from './supervisor.js';
 import type { FunctionSummary, FunctionsHost } from './types.js';
@@ -69,7 +70,9 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
   if (sandbox !== undefined) {
     options.logger.info(`functions sandbox: ${sandbox.describe()}`);
   }
-  const info = await host.start();
+  // Folders an earlier sandboxed run (of this or another Portico) left when it was killed, while the
+  // worker boots: never those of a run still going (decision 0113).
+  const [info] = await Promise.all([host.start(), sweepAtStart(options.logger)]);
   for (const warning of info.warnings) {
     options.logger.warn(`api: ${warning}`);
   }

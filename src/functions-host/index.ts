@@ -11,6 +11,7 @@ export { type DevFunctions, type DevFunctionsOptions, startDevFunctions } from '
 export type { ApiDispatcher } from './frame-dispatcher.js';
 export { parseSandboxChoice } from './sandbox/choice.js';
 export { resolveSandbox, type SandboxRequest } from './sandbox/select.js';
+export { type SweepResult, sweepAtStart } from './sandbox/stale-folders.js';
 export {
   FUNCTIONS_NETWORKS,
   type FunctionsNetwork,

@@ -123,6 +123,8 @@ class FunctionsHostSupervisor implements FunctionsHost {
   #nodeOptionsReported = false;
   /** The functions as the start listed them (its caller prints them), then as the last reload did. */
   #listed = '';
+  /** Why the last worker stopped for a fault, until its slot's next worker is ready ({@link stopCause}). */
+  #lastStop: { readonly slot: Slot; readonly cause: string } | undefined;
   /** {@link FunctionsHostOptions.onFirstSpawn}, until it has been called. */
   #onFirstSpawn: (() => void) | undefined;
   /** The next worker, booted at the first change of a burst (decision 0056); taken or stopped at its end. */
@@ -211,6 +213,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
       );
     }
     return postJson(this.url, path, body, this.#timings.invokeTimeoutMs, this.socketPath);
+  }
+
+  stopCause(): string | undefined {
+    return this.#lastStop?.cause;
   }
 
   whenReady(): Promise<void> {
@@ -371,6 +377,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
     try {
       const ready = await running.process.ready;
       running.readyAt = Date.now();
+      if (this.#lastStop?.slot === slot) {
+        this.#lastStop = undefined;
+      }
       this.#streaming = ready.streaming;
       publishEvent('functions', () => ({ event: this.#everReady ? 'restart' : 'cold-start' }));
       this.#everReady = true;
@@ -583,6 +592,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
           this.#options.logger.warn(
             `functions: ${this.#label(running.slot)} failed ${failures} health checks in a row (hung?); killing it`,
           );
+          this.#lastStop = {
+            slot: running.slot,
+            cause: `${this.#label(running.slot)} was killed after failing ${failures} health checks in a row: a function blocked its event loop`,
+          };
           running.process.kill();
         }
       },
@@ -600,6 +613,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
     this.#options.logger.warn(
       `functions: ${this.#label(running.slot)} uses ${Math.round(used)} MB of memory, over its limit of ${limit} MB (twice its heap limit of ${this.#maxMemoryMb()} MB, plus 256 MB); killing it`,
     );
+    this.#lastStop = {
+      slot: running.slot,
+      cause: `${this.#label(running.slot)} was killed for using ${Math.round(used)} MB of memory, over its limit of ${limit} MB`,
+    };
     running.process.kill();
   }
 
@@ -612,6 +629,10 @@ class FunctionsHostSupervisor implements FunctionsHost {
       return;
     }
     running.networkLost = how;
+    this.#lastStop = {
+      slot: running.slot,
+      cause: `${this.#label(running.slot)} was stopped because its private network went (slirp4netns ended: ${how})`,
+    };
     this.#options.logger.warn(
       `functions: the private network of ${this.#label(running.slot)} went (slirp4netns ended: ${how}); stopping the worker`,
     );
@@ -638,9 +659,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
     }
     publishEvent('functions', () => ({ event: 'crash' }));
     const delay = slot.backoff.next(Date.now() - running.readyAt);
-    this.#options.logger.warn(
-      `functions: ${this.#label(slot)} ${this.#describeCrash(running, exit)}; restarting in ${delay} ms`,
-    );
+    const crash = `${this.#label(slot)} ${this.#describeCrash(running, exit)}`;
+    this.#options.logger.warn(`functions: ${crash}; restarting in ${delay} ms`);
+    // A fault the supervisor acted on was recorded then, in more words than the exit can say.
+    if (!running.unhealthy && !running.overMemory && running.networkLost === undefined) {
+      this.#lastStop = { slot, cause: crash };
+    }
     this.#scheduleRetry(slot, delay);
   }
 

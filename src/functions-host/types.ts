@@ -159,4 +159,10 @@ export interface FunctionsHost {
    * (until the next change, or a background retry succeeds), and when the host is closed.
    */
   whenReady(): Promise<void>;
+  /**
+   * Why a worker stopped for a fault (killed after failed health checks because a function blocked its
+   * event loop, killed over its memory limit, crashed), until the next worker of its place is ready: for
+   * the log line of a request it cut. It may name the server's limits: never for the public.
+   */
+  stopCause(): string | undefined;
 }

@@ -13,7 +13,7 @@ import { subscriptionKeyDigest } from '../gateway/index.js';
 import { PorticoError } from '../shared/errors.js';
 import { LINK_PROOF_FIELD } from '../shared/forwarded.js';
 import { errorMessage } from '../shared/guards.js';
-import type { Logger } from '../shared/logger.js';
+import { type Logger, withPrefix } from '../shared/logger.js';
 import { overlay } from '../shared/overlay.js';
 import type { LinkProof } from './link-proof.js';
 import { forwardInProcess, type InProcessGatewayOptions, type LocalGateways } from './linked-gateway.js';
@@ -169,7 +169,13 @@ function createRoute(link: ResolvedLink, deps: LinkedApiDeps): Route {
  * app or gateway of this node is reached through the listener and named by its public URL, whose port is
  * known only once the listener listens (`--port 0`), after the environments loaded at start are built.
  */
-export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: LinkedApiDeps): ApiProxy {
+export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, shared: LinkedApiDeps): ApiProxy {
+  // Its failures name the site and environment first, as a managed API's do: the operator of many
+  // tenants learns whose request it was (the log only; public bodies never name them).
+  const deps = {
+    ...shared,
+    logger: withPrefix(shared.logger, `api ${entry.siteName}/${entry.environmentName}: `),
+  };
   const inProcess = inProcessOptions(link, deps);
   let route: Route | undefined;
   const routeOf = (): Route => {
@@ -194,7 +200,7 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, deps: L
         userIdOf(target.principalHeader),
       );
     } catch (cause) {
-      deps.logger.error(`api ${entry.hostname}: cannot sign the backend token: ${errorMessage(cause)}`);
+      deps.logger.error(`cannot sign the backend token: ${errorMessage(cause)}`);
       sendProxyError(
         req,
         res,

@@ -204,11 +204,12 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
         ...(info.socketPath === undefined ? {} : { upstreamSocketPath: info.socketPath }),
         keepSiteHost: true,
         dispatcher: host.createDispatcher(),
-        // No edits restart a deployed API: a worker stops mid-request when a function ends it.
-        cutReason:
-          'its worker stopped: a function called process.exit, threw where nothing caught it, or ran out of memory; a new worker is starting',
+        // No edits restart a deployed API: a worker stops mid-request when a function ends it, or is
+        // stopped for it. The public hears the possibilities; the log line, which it was.
+        cutReason: SERVE_CUT_REASON,
+        stopCause: () => host.stopCause(),
         timeoutMs: options.timeoutMs,
-        logger: options.logger,
+        logger: log,
         // Requests wait while a crashed worker restarts; one that cannot load answers at once.
         whenUpstreamReady: () =>
           host.whenReady().catch((error: unknown) => {
@@ -221,6 +222,10 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
     throw error;
   }
 }
+
+/** Why a worker of a deployed API stops in the middle of a request, as the public 502 says it. */
+const SERVE_CUT_REASON =
+  'its worker stopped: a function called process.exit, threw where nothing caught it, ran out of memory, or blocked the worker until it was stopped; a new worker is starting';
 
 /** The edge's own D12 answer (which also drains an unread request body before closing). */
 function sendUnavailable(req: IncomingMessage, res: ServerResponse, reason: string): void {

@@ -40,6 +40,7 @@ import {
   resolveSandbox,
   type Sandbox,
   type SandboxChoice,
+  sweepAtStart,
   TOTAL_REQUEST_BODY_BYTES,
   validateAppSettings,
 } from '../functions-host/index.js';
@@ -363,6 +364,9 @@ async function startInFolder(options: ServeOptions, dataDir: string): Promise<Se
   }
   const sandbox = probed.value;
   const { storage, key } = opened.value;
+  // What a server killed outright (kill -9, the OOM killer) left of its workers' private folders: never a
+  // running server's, nor a `portico start`'s (decision 0113).
+  await sweepAtStart(options.logger);
   const warnings = [
     ...(setAside === undefined ? [] : [setAside]),
     ...opened.value.warnings,

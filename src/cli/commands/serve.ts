@@ -341,6 +341,9 @@ async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<vo
   if (service.sandbox.notice !== undefined) {
     process.stdout.write(`Functions network: ${service.sandbox.notice}\n`);
   }
+  if (service.sandbox.tempNotice !== undefined) {
+    process.stdout.write(`Functions temp folders: ${service.sandbox.tempNotice}\n`);
+  }
   if (onReady !== undefined) {
     const token =
       process.env.PORTICO_ADMIN_TOKEN ?? readFileSync(service.adminTokenFile ?? '', 'utf8').trim();

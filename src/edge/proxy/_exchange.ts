@@ -43,6 +43,8 @@ export interface ExchangeSettings {
   readonly unreachableHint?: string;
   /** See {@link ApiProxyOptions.cutReason}. */
   readonly cutReason?: string;
+  /** See {@link ApiProxyOptions.stopCause}. */
+  readonly stopCause?: () => string | undefined;
   /** See {@link ApiProxyOptions.whenUpstreamReady}. */
   readonly whenUpstreamReady?: () => Promise<void>;
 }
@@ -241,9 +243,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       // The public body never names the backend nor the error code; the log line says both.
       const { upstreamSocketPath, upstreamUrl } = this.#settings;
       const code = unavailableCodeOf(error);
+      const cause = error.code === 'PROXY_BACKEND_UNAVAILABLE' ? this.#settings.stopCause?.() : undefined;
       const where =
         error.code === 'PROXY_BACKEND_UNAVAILABLE'
-          ? ` (${code === undefined ? '' : `${code}, `}backend ${upstreamSocketPath === undefined ? upstreamUrl : `socket ${upstreamSocketPath}`})`
+          ? ` (${code === undefined ? '' : `${code}, `}backend ${upstreamSocketPath === undefined ? upstreamUrl : `socket ${upstreamSocketPath}`}${cause === undefined ? '' : `; ${cause}`})`
           : '';
       this.#settings.logger.warn(`/api ${this.#describe()}: ${error.message}${where}`);
     }

@@ -190,6 +190,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     ...(options.keepSiteHost === true ? { keepSiteHost: true } : {}),
     ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
     ...(options.cutReason === undefined ? {} : { cutReason: options.cutReason }),
+    ...(options.stopCause === undefined ? {} : { stopCause: options.stopCause }),
     ...(options.whenUpstreamReady === undefined ? {} : { whenUpstreamReady: options.whenUpstreamReady }),
   });
 }

@@ -67,10 +67,15 @@ export interface ApiProxyOptions {
   readonly unreachableHint?: string;
   /**
    * Why the backend can stop in the middle of an exchange, in the public 502 of a cut connection, worded
-   * for the mode (`it crashed, or restarted after an edit` under `portico start`); a neutral reason when
+   * for the mode (`it crashed, was stopped for hanging, or restarted after an edit` under `portico start`); a neutral reason when
    * absent.
    */
   readonly cutReason?: string;
+  /**
+   * Why the backend stopped, as its host knows it (`the API worker was killed after failing 2 health checks
+   * in a row: …`), added to the log line of a request it failed; the public body says {@link cutReason}.
+   */
+  readonly stopCause?: () => string | undefined;
   /**
    * Resolves once the backend can take requests (a managed functions worker that is ready). Each request
    * waits on it, within the API timeout, before it is sent; a request without a body that finds the

@@ -1,7 +1,8 @@
 /**
  * Linux namespaces through bubblewrap: the worker gets an empty root with only the system folders (read
  * only), its app at {@link SANDBOX_APP_DIR} (read only), Portico's worker files (read only) and its private
- * temp folder at `/tmp` (the only writable place); its own PID namespace and `/proc`, its own IPC, UTS and
+ * `/tmp` (the only writable place: a size-limited tmpfs of its own mount namespace, which goes with the
+ * sandbox whatever happens to the server; decision 0113); its own PID namespace and `/proc`, its own IPC, UTS and
  * cgroup namespaces; a new session; and it dies with the server. With a private network it also gets its
  * own network namespace (slirp4netns connects it, see private-network.ts); otherwise it shares the host's.
  */
@@ -36,10 +37,16 @@ const SYSTEM_ETC = [
 ];
 const NAMESPACES = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
 
+/**
+ * The sandbox's `/tmp`: a tmpfs of `sizeBytes` that only its mount namespace holds (bubblewrap 0.5 or
+ * later), or a folder of the host bound there (older bubblewrap, and programs run for a tenant).
+ */
+export type SandboxTemp = { readonly sizeBytes: number } | { readonly hostDir: string };
+
 /** What one worker's sandbox shows. */
 export interface BubblewrapMounts {
   readonly appDir: string;
-  readonly tempDir: string;
+  readonly temp: SandboxTemp;
   /** Read-only, at their own paths: the node binary, Portico's worker files. */
   readonly readOnly: readonly string[];
   /** Paths masked by an empty folder (the data folder, should it sit under a system folder). */
@@ -84,7 +91,7 @@ export interface ProgramMounts {
  * works on in place of the app (bound after the hidden folders, so they show even inside one).
  */
 export async function programBubblewrapArgs(mounts: ProgramMounts): Promise<string[]> {
-  const args = await systemArgs({ ...mounts, dropCapabilities: true });
+  const args = await systemArgs({ ...mounts, temp: { hostDir: mounts.tempDir }, dropCapabilities: true });
   for (const path of mounts.writable) {
     args.push(...parentDirs(path), '--bind', path, path);
   }
@@ -111,7 +118,7 @@ function privateNetworkArgs(): string[] {
  * /etc/resolv.conf when given), /tmp, the read-only and hidden paths.
  */
 async function systemArgs(
-  mounts: Pick<BubblewrapMounts, 'tempDir' | 'readOnly' | 'hidden' | 'dropCapabilities'>,
+  mounts: Pick<BubblewrapMounts, 'temp' | 'readOnly' | 'hidden' | 'dropCapabilities'>,
   resolvConf?: string,
 ): Promise<string[]> {
   const args = [...NAMESPACES, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev'];
@@ -131,7 +138,7 @@ async function systemArgs(
   }
   // The private /tmp comes before the read-only binds: Portico (or Node) installed under /tmp must stay
   // visible, and a later mount on /tmp would hide it.
-  args.push('--bind', mounts.tempDir, SANDBOX_TEMP_DIR);
+  args.push(...tempArgs(mounts.temp));
   for (const path of mounts.readOnly.filter((path) => !isUnderSystemDir(path))) {
     args.push(...parentDirs(path), '--ro-bind', path, path);
   }
@@ -142,11 +149,30 @@ async function systemArgs(
 }
 
 /**
- * Runs Node in the same namespaces: true when bubblewrap works here (as this user). `node --version`
- * answers before Node starts its JavaScript: the probe needs the namespaces and the binary, and costs
- * 20 ms instead of the 100 ms of `node -e 0`, on the start path of `portico serve`.
+ * `/tmp` as a tmpfs of its own, world-writable and sticky as a system /tmp is (a site's uid, which setpriv
+ * changes to after bwrap made the mount, must write there), or the host folder bound in its place.
  */
-export function probeBubblewrap(bwrap: string): Promise<boolean> {
+function tempArgs(temp: SandboxTemp): string[] {
+  return 'hostDir' in temp
+    ? ['--bind', temp.hostDir, SANDBOX_TEMP_DIR]
+    : ['--perms', '1777', '--size', String(temp.sizeBytes), '--tmpfs', SANDBOX_TEMP_DIR];
+}
+
+/** What {@link probeBubblewrap} found. */
+export interface BubblewrapProbe {
+  /** bubblewrap creates its namespaces here (as this user). */
+  readonly works: boolean;
+  /** It can give `/tmp` a size (`--size`, bubblewrap 0.5 or later). */
+  readonly sizedTmpfs: boolean;
+}
+
+/**
+ * Runs Node in the same namespaces, with a sized tmpfs on `/tmp`, and without one only if that failed
+ * (bubblewrap before 0.5 has no `--size`). `node --version` answers before Node starts its JavaScript: the
+ * probe needs the namespaces and the binary, and costs 20 ms instead of the 100 ms of `node -e 0`, on the
+ * start path of `portico serve`.
+ */
+export async function probeBubblewrap(bwrap: string): Promise<BubblewrapProbe> {
   const args = [
     ...NAMESPACES,
     '--die-with-parent',
@@ -158,6 +184,13 @@ export function probeBubblewrap(bwrap: string): Promise<boolean> {
     '--dev',
     '/dev',
   ];
+  if (await runsNode(bwrap, [...args, ...tempArgs({ sizeBytes: 1024 * 1024 })])) {
+    return { works: true, sizedTmpfs: true };
+  }
+  return { works: await runsNode(bwrap, args), sizedTmpfs: false };
+}
+
+function runsNode(bwrap: string, args: readonly string[]): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn(bwrap, [...args, process.execPath, '--version'], { stdio: 'ignore' });
     child.on('error', () => resolve(false));

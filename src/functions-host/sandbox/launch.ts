@@ -1,8 +1,9 @@
 /**
- * Prepares one worker's launch under a {@link SandboxProfile}: a private folder (its temp folder, its
+ * Prepares one worker's launch under a {@link SandboxProfile}: a private folder named for this process
+ * (stale-folders.ts) holding its temp folder (unless bubblewrap gives it a tmpfs of its own), its
  * resolv.conf when it has its own network, and under `user` without bubblewrap a read-only copy of its
- * app), the Node permission flags, the bubblewrap and uid wrapping, and an environment whose TMPDIR and
- * HOME are that temp folder.
+ * app; the Node permission flags, the bubblewrap and uid wrapping, and an environment whose TMPDIR and
+ * HOME are its temp folder.
  */
 import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,16 +12,30 @@ import type { ConfinedProgram, ProgramRun } from '../../shared/confine.js';
 import { bubblewrapArgs, programBubblewrapArgs, SANDBOX_APP_DIR, SANDBOX_TEMP_DIR } from './bubblewrap.js';
 import { nodePermissionArgs } from './node-permission.js';
 import { PRIVATE_RESOLV_CONF } from './private-network.js';
-import type { Sandbox, SandboxProfile, WorkerLaunch, WorkerLaunchInput } from './types.js';
+import { privateFolderPrefix } from './stale-folders.js';
+import {
+  type Sandbox,
+  type SandboxProfile,
+  WORKER_TEMP_BYTES,
+  type WorkerLaunch,
+  type WorkerLaunchInput,
+} from './types.js';
 import { grantFolder, uidFor } from './user.js';
 import { resolveWorkerFiles } from './worker-files.js';
 
-/** A sandbox applying `profile` to every worker; `notice` says what the machine lacks (see {@link Sandbox}). */
-export function createSandbox(profile: SandboxProfile, notice?: string): Sandbox {
+/** What the machine lacks for a sandbox (see {@link Sandbox}'s `notice` and `tempNotice`). */
+export interface SandboxNotices {
+  readonly network?: string;
+  readonly temp?: string;
+}
+
+/** A sandbox applying `profile` to every worker; `notices` say what the machine lacks. */
+export function createSandbox(profile: SandboxProfile, notices: SandboxNotices = {}): Sandbox {
   return {
     profile,
     describe: () => describeProfile(profile),
-    ...(notice === undefined ? {} : { notice }),
+    ...(notices.network === undefined ? {} : { notice: notices.network }),
+    ...(notices.temp === undefined ? {} : { tempNotice: notices.temp }),
     prepare: (input) =>
       profile.nodePermission ? prepareSandboxed(profile, input) : Promise.resolve(plainLaunch(input)),
     confine: (run) => confineProgram(profile, run),
@@ -40,7 +55,7 @@ async function confineProgram(profile: SandboxProfile, run: ProgramRun): Promise
   if (bwrap === undefined) {
     return { ...run, confined: false, cleanup: async () => {} };
   }
-  const tempDir = await mkdtemp(join(profile.tempBase ?? tmpdir(), 'portico-run-'));
+  const tempDir = await mkdtemp(await privateFolderPrefix(profile.tempBase ?? tmpdir(), 'run'));
   const cleanup = () => rm(tempDir, { recursive: true, force: true });
   try {
     const mounts = await programBubblewrapArgs({
@@ -93,7 +108,7 @@ function plainLaunch(input: WorkerLaunchInput): WorkerLaunch {
 
 async function prepareSandboxed(profile: SandboxProfile, input: WorkerLaunchInput): Promise<WorkerLaunch> {
   const uid = profile.user === undefined ? undefined : uidFor(profile.user, input.identity);
-  const root = await mkdtemp(join(profile.tempBase ?? tmpdir(), 'portico-fn-'));
+  const root = await mkdtemp(await privateFolderPrefix(profile.tempBase ?? tmpdir(), 'fn'));
   try {
     const folders = await privateFolders(profile, input, root, uid);
     return await sandboxedLaunch(profile, input, folders, uid, () =>
@@ -108,7 +123,8 @@ async function prepareSandboxed(profile: SandboxProfile, input: WorkerLaunchInpu
 interface Folders {
   /** On the host. */
   readonly appDir: string;
-  readonly tempDir: string;
+  /** Absent when the worker's /tmp is a tmpfs of its sandbox ({@link SandboxProfile.tempBytes}). */
+  readonly tempDir?: string;
   /** The worker's /etc/resolv.conf, when it has its own network. */
   readonly resolvConf?: string;
 }
@@ -124,26 +140,43 @@ function privateNetworkOf(profile: SandboxProfile, input: WorkerLaunchInput): st
   return profile.privateNetwork?.slirp4netns;
 }
 
-/** The worker's temp folder (its own), its resolv.conf with its own network, and the app folder it reads. */
+/**
+ * The worker's temp folder on the host (its own; none when its sandbox makes a tmpfs), its resolv.conf
+ * with its own network, and the app folder it reads.
+ */
 async function privateFolders(
   profile: SandboxProfile,
   input: WorkerLaunchInput,
   root: string,
   uid: number | undefined,
 ): Promise<Folders> {
+  const tempDir = await hostTempFolder(profile, root, uid);
+  const appDir = await appFolder(profile, input, root, uid);
+  const folders = { appDir, ...(tempDir === undefined ? {} : { tempDir }) };
+  if (privateNetworkOf(profile, input) === undefined) {
+    return folders;
+  }
+  // Bound read-only over /etc/resolv.conf by bwrap, which runs as the server: the uid only reads it.
+  const resolvConf = join(root, 'resolv.conf');
+  await writeFile(resolvConf, PRIVATE_RESOLV_CONF, { mode: 0o644 });
+  return { ...folders, resolvConf };
+}
+
+/** `<root>/tmp`, the worker's own (its uid's under `user`); none when bubblewrap gives it a sized tmpfs. */
+async function hostTempFolder(
+  profile: SandboxProfile,
+  root: string,
+  uid: number | undefined,
+): Promise<string | undefined> {
+  if (profile.bubblewrap !== undefined && profile.tempBytes !== undefined) {
+    return undefined;
+  }
   const tempDir = join(root, 'tmp');
   await mkdir(tempDir, { mode: 0o700 });
   if (uid !== undefined) {
     await chown(tempDir, uid, uid);
   }
-  const appDir = await appFolder(profile, input, root, uid);
-  if (privateNetworkOf(profile, input) === undefined) {
-    return { appDir, tempDir };
-  }
-  // Bound read-only over /etc/resolv.conf by bwrap, which runs as the server: the uid only reads it.
-  const resolvConf = join(root, 'resolv.conf');
-  await writeFile(resolvConf, PRIVATE_RESOLV_CONF, { mode: 0o644 });
-  return { appDir, tempDir, resolvConf };
+  return tempDir;
 }
 
 /** The app folder the worker reads: its own, or under `user` without bubblewrap a copy the uid may read. */
@@ -178,7 +211,7 @@ async function sandboxedLaunch(
 ): Promise<WorkerLaunch> {
   const bwrap = profile.bubblewrap;
   const appDir = bwrap === undefined ? folders.appDir : SANDBOX_APP_DIR;
-  const tempDir = bwrap === undefined ? folders.tempDir : SANDBOX_TEMP_DIR;
+  const tempDir = bwrap === undefined ? (folders.tempDir ?? SANDBOX_TEMP_DIR) : SANDBOX_TEMP_DIR;
   const workerFiles = await resolveWorkerFiles(input.workerPath);
   const config = { ...input.config, appDir, sandboxed: true };
   const node = [
@@ -197,7 +230,10 @@ async function sandboxedLaunch(
   const slirp4netns = privateNetworkOf(profile, input);
   const mounts = await bubblewrapArgs({
     appDir: folders.appDir,
-    tempDir: folders.tempDir,
+    temp:
+      folders.tempDir === undefined
+        ? { sizeBytes: profile.tempBytes ?? WORKER_TEMP_BYTES }
+        : { hostDir: folders.tempDir },
     readOnly: [process.execPath, ...workerFiles],
     hidden: profile.hidden,
     dropCapabilities: uid === undefined,

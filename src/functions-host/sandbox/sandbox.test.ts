@@ -101,13 +101,13 @@ describe('choosing the sandbox at start', () => {
 describe('bubblewrap arguments', () => {
   const mounts = {
     appDir: '/data/cache/deployments/d1/api',
-    tempDir: '/tmp/portico-fn-x/tmp',
+    temp: { hostDir: '/tmp/portico-fn-x/tmp' },
     readOnly: ['/opt/portico/dist/functions-host/worker'],
     hidden: ['/usr/local/var/portico', '/srv/data'],
     dropCapabilities: true,
   };
 
-  it('binds the app read-only at /home/site/wwwroot and the temp folder as the only writable /tmp', async () => {
+  it('binds the app read-only at /home/site/wwwroot and a host folder, when given, as the only writable /tmp', async () => {
     const args = (await bubblewrapArgs(mounts)).join(' ');
     expect(args).toContain('--ro-bind /data/cache/deployments/d1/api /home/site/wwwroot');
     expect(args).toContain('--bind /tmp/portico-fn-x/tmp /tmp');
@@ -153,7 +153,7 @@ describe.skipIf(!existsSync('/usr/bin/bwrap'))('bubblewrap with Portico installe
     await writeFile(join(worker, 'main.js'), 'worker code');
     const args = await bubblewrapArgs({
       appDir: app,
-      tempDir: temp,
+      temp: { hostDir: temp },
       readOnly: [process.execPath, worker],
       hidden: [],
       dropCapabilities: true,

@@ -11,7 +11,13 @@ import { PorticoError } from '../../shared/errors.js';
 import { probeBubblewrap } from './bubblewrap.js';
 import { createSandbox } from './launch.js';
 import { hasNodePermissionModel } from './node-permission.js';
-import type { FunctionsNetwork, Sandbox, SandboxChoice, SandboxProfile } from './types.js';
+import {
+  type FunctionsNetwork,
+  type Sandbox,
+  type SandboxChoice,
+  type SandboxProfile,
+  WORKER_TEMP_BYTES,
+} from './types.js';
 import {
   AUTO_FUNCTIONS_USER,
   findTraversable,
@@ -37,6 +43,8 @@ export interface SandboxRequest {
   readonly flag?: string;
   /** Where bwrap, setpriv and slirp4netns are looked for (default: PATH). */
   readonly searchPath?: string;
+  /** The size of each worker's `/tmp` under bubblewrap (default {@link WORKER_TEMP_BYTES}). */
+  readonly tempBytes?: number;
 }
 
 /** The sandbox for `request` on this machine, or a user error saying what is missing and how to fix it. */
@@ -53,7 +61,12 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
     await found;
     throw error;
   });
-  const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined, await found);
+  const probed = await found;
+  const bubblewrap = await resolveBubblewrap(request, wantedUser !== undefined, probed);
+  const tempBytes =
+    bubblewrap !== undefined && probed?.sizedTmpfs === true
+      ? (request.tempBytes ?? WORKER_TEMP_BYTES)
+      : undefined;
   const network = await resolveNetwork(request, bubblewrap !== undefined);
   const alone: { tempBase?: string } | undefined =
     wantedUser !== undefined && bubblewrap === undefined ? await resolveUserAlone(request) : {};
@@ -65,9 +78,17 @@ export async function resolveSandbox(request: SandboxRequest): Promise<Sandbox> 
     ...(bubblewrap === undefined ? {} : { bubblewrap }),
     ...(network.privateNetwork === undefined ? {} : { privateNetwork: network.privateNetwork }),
     ...(alone?.tempBase === undefined ? {} : { tempBase: alone.tempBase }),
+    ...(tempBytes === undefined ? {} : { tempBytes }),
   };
-  return createSandbox(profile, network.notice);
+  return createSandbox(profile, {
+    ...(network.notice === undefined ? {} : { network: network.notice }),
+    ...(bubblewrap !== undefined && tempBytes === undefined ? { temp: UNBOUNDED_TEMP_NOTICE } : {}),
+  });
 }
+
+/** Why the workers' temp folders have no size limit under a bubblewrap older than 0.5 (no `--size`). */
+const UNBOUNDED_TEMP_NOTICE =
+  "each worker's /tmp is a folder in the host's temp folder, without a size limit (this bubblewrap has no --size); install bubblewrap 0.5 or later to give each worker a /tmp of its own in memory, limited to 500 MB";
 
 /** `--functions-network private` needs bubblewrap: a sandbox without it has no namespace to make private. */
 function assertNetworkChoice(request: SandboxRequest): void {
@@ -188,6 +209,8 @@ interface FoundBubblewrap {
   readonly bwrap?: string;
   /** Whether it could create its namespaces here. */
   readonly works: boolean;
+  /** Whether it can give `/tmp` a size (bubblewrap 0.5 or later). */
+  readonly sizedTmpfs?: boolean;
 }
 
 /** Looks for bwrap and probes it when the choice may use it; never rejects. */
@@ -196,7 +219,7 @@ async function findBubblewrap(request: SandboxRequest): Promise<FoundBubblewrap 
     return undefined;
   }
   const bwrap = await findExecutable('bwrap', request.searchPath);
-  return bwrap === undefined ? { works: false } : { bwrap, works: await probeBubblewrap(bwrap) };
+  return bwrap === undefined ? { works: false } : { bwrap, ...(await probeBubblewrap(bwrap)) };
 }
 
 async function resolveBubblewrap(

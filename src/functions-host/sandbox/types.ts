@@ -44,7 +44,18 @@ export interface SandboxProfile {
   readonly hidden: readonly string[];
   /** Where the workers' private folders go (default `os.tmpdir()`); other users can traverse it under `user`. */
   readonly tempBase?: string;
+  /**
+   * Under bubblewrap, the size of each worker's `/tmp`: a tmpfs (RAM) of its own mount namespace, gone with
+   * the sandbox. Absent: the worker's temp folder is a folder of the host (no bubblewrap, or one before 0.5).
+   */
+  readonly tempBytes?: number;
 }
+
+/**
+ * Azure's limit on a Consumption plan app's temporary files (%TMP% and the other local folders together:
+ * 500 MB), the plan Static Web Apps' managed functions run on; each worker's `/tmp` under bubblewrap.
+ */
+export const WORKER_TEMP_BYTES = 500 * 1024 * 1024;
 
 /** The worker's start contract, passed as its last argument (JSON). */
 export interface WorkerConfig {
@@ -111,6 +122,8 @@ export interface Sandbox {
   describe(): string;
   /** One line for the start-up output when the machine lacks something `auto` would have used. */
   readonly notice?: string;
+  /** One line for the start-up output when the workers' temp folders cannot be bounded (bubblewrap < 0.5). */
+  readonly tempNotice?: string;
   prepare(input: WorkerLaunchInput): Promise<WorkerLaunch>;
   /**
    * Prepares a program the server runs on a tenant's files (npm): under bubblewrap it sees the system
