@@ -519,7 +519,7 @@ function createLiveSite(
     knownFile = read.file ?? knownFile;
     watcher?.follow(knownFile);
     reportWarnings(next, state, options.logger);
-    reportReload(state, next, options.logger);
+    reportReload(state, next, configDir, options.logger);
     state = next;
     site = parts === undefined ? undefined : build(parts);
   };
@@ -561,14 +561,15 @@ function missingConfigState(file: string, read: ReadState): ReadState {
   };
 }
 
-function reportReload(previous: ReadState, next: ReadState, logger: Logger): void {
-  if (
-    !next.ok &&
-    (previous.ok || formatDiagnostics(previous.diagnostics) !== formatDiagnostics(next.diagnostics))
-  ) {
-    logger.error(
-      `config is now invalid; every request gets 500 until it is fixed:\n${formatDiagnostics(next.diagnostics)}`,
-    );
+/**
+ * Says when the config turns invalid (its errors, named as the start names them; its warnings were just
+ * printed by {@link reportWarnings}, once) and when it is valid again.
+ */
+function reportReload(previous: ReadState, next: ReadState, configDir: string, logger: Logger): void {
+  const errors = (state: ReadState) =>
+    state.ok ? '' : formatDiagnostics(errorsOf(state.diagnostics), displayBase(configDir));
+  if (!next.ok && (previous.ok || errors(previous) !== errors(next))) {
+    logger.error(`config is now invalid; every request gets 500 until it is fixed:\n${errors(next)}`);
   } else if (!previous.ok) {
     logger.info('config is valid again; serving.');
   }
