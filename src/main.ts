@@ -105,6 +105,12 @@ export interface DevServerOptions {
   readonly apiCompiledByWatch?: boolean;
   /** Folders where the config is not looked for: in dev-server mode, the build output (`outputLocation`). */
   readonly configSkipDirs?: readonly string[];
+  /**
+   * Aborted when the CLI is asked to stop (Ctrl-C, SIGTERM, SIGHUP) before the start is done: the
+   * functions host is told first (its worker, in Portico's process group, got the terminal's Ctrl-C too,
+   * and its exit is no crash), then the `--run` command is stopped; the start then rejects (decision 0111).
+   */
+  readonly stopSignal?: AbortSignal;
 }
 
 /** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
@@ -267,6 +273,7 @@ async function startEdge(
       timeoutSeconds: options.devserverTimeoutSeconds,
       timeoutSetting: options.devserverTimeoutSetting,
       logger: options.logger,
+      stopSignal: options.stopSignal,
     };
     command =
       content.devServer === undefined
@@ -288,8 +295,10 @@ async function startEdge(
     functions: managed?.functions ?? [],
     commandExited: watchCommandExit(command, options.logger, content.devServer === undefined),
     async close() {
+      // The functions host first: a worker that got the terminal's Ctrl-C and exits is then no crash.
+      const functionsClosed = managed?.host.close();
       live.close();
-      await Promise.all([closeEdge(), content.close(), managed?.host.close(), command?.stop()]);
+      await Promise.all([functionsClosed, closeEdge(), content.close(), command?.stop()]);
     },
   };
 }
