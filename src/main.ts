@@ -105,6 +105,12 @@ export interface DevServerOptions {
   readonly apiCompiledByWatch?: boolean;
   /** Folders where the config is not looked for: in dev-server mode, the build output (`outputLocation`). */
   readonly configSkipDirs?: readonly string[];
+  /**
+   * Aborted when the CLI is asked to stop (Ctrl-C, SIGTERM, SIGHUP) before the start is done: the
+   * functions host is told first (its worker, in Portico's process group, got the terminal's Ctrl-C too,
+   * and its exit is no crash), then the `--run` command is stopped; the start then rejects (decision 0111).
+   */
+  readonly stopSignal?: AbortSignal;
 }
 
 /** The default of `--devserver-timeout`, in seconds (for the CLI's help). */
@@ -267,6 +273,7 @@ async function startEdge(
       timeoutSeconds: options.devserverTimeoutSeconds,
       timeoutSetting: options.devserverTimeoutSetting,
       logger: options.logger,
+      stopSignal: options.stopSignal,
     };
     command =
       content.devServer === undefined
@@ -288,8 +295,10 @@ async function startEdge(
     functions: managed?.functions ?? [],
     commandExited: watchCommandExit(command, options.logger, content.devServer === undefined),
     async close() {
+      // The functions host first: a worker that got the terminal's Ctrl-C and exits is then no crash.
+      const functionsClosed = managed?.host.close();
       live.close();
-      await Promise.all([closeEdge(), content.close(), managed?.host.close(), command?.stop()]);
+      await Promise.all([functionsClosed, closeEdge(), content.close(), command?.stop()]);
     },
   };
 }
@@ -520,7 +529,7 @@ function createLiveSite(
     knownFile = read.file ?? knownFile;
     watcher?.follow(knownFile);
     reportWarnings(next, state, options.logger);
-    reportReload(state, next, options.logger);
+    reportReload(state, next, configDir, options.logger);
     state = next;
     site = parts === undefined ? undefined : build(parts);
   };
@@ -562,14 +571,15 @@ function missingConfigState(file: string, read: ReadState): ReadState {
   };
 }
 
-function reportReload(previous: ReadState, next: ReadState, logger: Logger): void {
-  if (
-    !next.ok &&
-    (previous.ok || formatDiagnostics(previous.diagnostics) !== formatDiagnostics(next.diagnostics))
-  ) {
-    logger.error(
-      `config is now invalid; every request gets 500 until it is fixed:\n${formatDiagnostics(next.diagnostics)}`,
-    );
+/**
+ * Says when the config turns invalid (its errors, named as the start names them; its warnings were just
+ * printed by {@link reportWarnings}, once) and when it is valid again.
+ */
+function reportReload(previous: ReadState, next: ReadState, configDir: string, logger: Logger): void {
+  const errors = (state: ReadState) =>
+    state.ok ? '' : formatDiagnostics(errorsOf(state.diagnostics), displayBase(configDir));
+  if (!next.ok && (previous.ok || errors(previous) !== errors(next))) {
+    logger.error(`config is now invalid; every request gets 500 until it is fixed:\n${errors(next)}`);
   } else if (!previous.ok) {
     logger.info('config is valid again; serving.');
   }

@@ -309,6 +309,77 @@ describe('parseConfigText: other warnings', () => {
     expect(result).toMatchObject({ ok: true, diagnostics: [] });
   });
 
+  it.each([
+    ['"/*" guards the entire app', [{ route: '/*', allowedRoles: ['authenticated'] }], undefined],
+    ['"*" guards the entire app', [{ route: '*', allowedRoles: ['authenticated'] }], undefined],
+    [
+      'a stricter catch-all behind the rule of the page itself',
+      [
+        { route: '/index.html', allowedRoles: ['authenticated'] },
+        { route: '/*', allowedRoles: ['admin'] },
+      ],
+      undefined,
+    ],
+    [
+      'an open rule first whose paths the fallback excludes, and a redirect',
+      [
+        { route: '/images/*.png', allowedRoles: ['anonymous'] },
+        { route: '/old', redirect: '/new' },
+        { route: '/*', allowedRoles: ['authenticated'] },
+      ],
+      ['/images/*.{png,jpg}'],
+    ],
+  ])(
+    'does not warn of the fallback to a protected page when every path is guarded first: %s',
+    (_name, routes, exclude) => {
+      const result = parse({
+        routes,
+        navigationFallback: { rewrite: '/index.html', ...(exclude === undefined ? {} : { exclude }) },
+      });
+      expect(result.ok).toBe(true);
+      // "*" is also warned about for its missing leading slash, which is not this check's business.
+      expect(result.diagnostics.filter((d) => d.path === 'navigationFallback.rewrite')).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      'an open rule before the catch-all',
+      [
+        { route: '/public/*', allowedRoles: ['anonymous'] },
+        { route: '/*', allowedRoles: ['authenticated'] },
+      ],
+      1,
+    ],
+    [
+      'a catch-all weaker than the rule of the page',
+      [
+        { route: '/index.html', allowedRoles: ['admin'] },
+        { route: '/*', allowedRoles: ['authenticated'] },
+      ],
+      0,
+    ],
+    [
+      'a catch-all for POST only',
+      [
+        { route: '/*', allowedRoles: ['authenticated'], methods: ['POST'] },
+        { route: '/index.html', allowedRoles: ['authenticated'] },
+      ],
+      1,
+    ],
+  ])(
+    'still warns of the fallback to a protected page when some paths reach it unguarded: %s',
+    (_name, routes, protector) => {
+      const result = parse({ routes, navigationFallback: { rewrite: '/index.html' } });
+      expect(result.diagnostics).toEqual([
+        expect.objectContaining({
+          path: 'navigationFallback.rewrite',
+          message: expect.stringContaining(`though routes[${protector}] limits it`),
+        }),
+      ]);
+    },
+  );
+
   it('does not warn about redirect and allowedRoles on /api routes, nor about a plain /api route', () => {
     const result = parse({
       routes: [

@@ -26,6 +26,12 @@ export interface DevFunctionsOptions {
   /** Called once the worker process has been started, before it has loaded the app. */
   readonly onFirstSpawn?: () => void;
   /**
+   * Aborted when `portico start` is asked to stop, in any state: the host is closed at once (before
+   * anything else is stopped), so a worker that got the terminal's Ctrl-C and exits is not taken for a
+   * crash and restarted; a start under way then rejects.
+   */
+  readonly stopSignal?: AbortSignal;
+  /**
    * The app's `watch` script compiles its TypeScript sources: their edits restart nothing themselves, the
    * output the compiler writes does (one restart per edit, not two).
    */
@@ -54,6 +60,9 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
   // The functions host checks the folder itself (exists, holds host.json or package.json).
   const apiDir = resolve(options.apiDir);
   const sandbox = await resolveDevSandbox(options.sandbox);
+  if (options.stopSignal?.aborted === true) {
+    throw new PorticoError('FUNCTIONS_UNAVAILABLE', 'portico start was stopped before the API started');
+  }
   const host = createFunctionsHost({
     apiDir,
     port: 0,
@@ -67,6 +76,7 @@ export async function startDevFunctions(options: DevFunctionsOptions): Promise<D
     onFirstSpawn: options.onFirstSpawn,
     ...(sandbox === undefined ? {} : { sandbox }),
   });
+  options.stopSignal?.addEventListener('abort', () => void host.close(), { once: true });
   if (sandbox !== undefined) {
     options.logger.info(`functions sandbox: ${sandbox.describe()}`);
   }

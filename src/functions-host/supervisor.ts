@@ -754,8 +754,9 @@ class FunctionsHostSupervisor implements FunctionsHost {
 
   #onRelaunched(info: FunctionsHostInfo): void {
     const { logger } = this.#options;
-    // A host reached only through its socket (`portico serve`) has no TCP port to name (its URL says 0).
-    const at = this.#options.listenTcp === false ? '' : ` at ${info.url}`;
+    // Only where the host's URL is the one its users call (`portico functions start`): behind the edge
+    // (`portico start`, `portico serve`) it is internal, and a call there skips the principal handling.
+    const at = this.#options.reportUrl === true ? ` at ${info.url}` : '';
     logger.info(`functions: API ready again${at} (${countOf(info.functions.length, 'function')})`);
     // A reload that added, removed or re-routed a function lists them all again, as the start did.
     const listed = describeFunctions(info.functions);

@@ -75,6 +75,12 @@ export interface FunctionsHostOptions {
    * and would take their requests past the edge's rules and header stripping. Default true.
    */
   readonly listenTcp?: boolean;
+  /**
+   * Name the host's URL in the line that says a reloaded API is ready: true where that URL is the one its
+   * users call (`portico functions start`). Default false: behind the edge (`portico start`, `portico
+   * serve`) it is an internal address that bypasses `/api`'s handling of `x-ms-client-principal`.
+   */
+  readonly reportUrl?: boolean;
   /** App settings, as the control plane will pass them; validated, and they override the environment. */
   readonly appSettings?: Readonly<Record<string, string>>;
   /**

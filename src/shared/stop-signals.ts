@@ -1,10 +1,13 @@
 /**
- * Ctrl-C, SIGTERM and SIGHUP for `portico start` (decision 0093): the first asks for a clean stop, and
- * says that another stops at once; any later one ends the process at once with the code a shell reports
- * for the signal. Ending it at once is safe because everything it started has an `exit` hook that kills
- * it synchronously (the `--run` command's process group with SIGKILL once a stop began, the functions
- * workers). Without a listener for the second signal, Node's default action would end the process
- * without running those hooks, leaving a dev server that ignores SIGTERM running.
+ * Ctrl-C, SIGTERM and SIGHUP for `portico start` (decisions 0093, 0111): the first asks for a clean stop,
+ * and says that another stops at once; any later one ends the process at once. Ending it at once is safe
+ * because everything it started has an `exit` hook that kills it synchronously (the `--run` command's
+ * process group with SIGKILL once a stop began, the functions workers). Without a listener for the
+ * second signal, Node's default action would end the process without running those hooks, leaving a dev
+ * server that ignores SIGTERM running.
+ *
+ * A stop asked for by a signal exits 0, whenever it comes (starting or running) and however many there
+ * are (decision 0111): Portico did what was asked and left nothing running. Non-zero codes are failures.
  */
 
 /** The signals that stop `portico start`. */
@@ -12,12 +15,8 @@ export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
-/** The exit codes of a process ended by these signals, as a shell reports them. */
-export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
-  SIGINT: 130,
-  SIGTERM: 143,
-  SIGHUP: 129,
-};
+/** The exit code of a stop asked for by a signal, clean or at once (decision 0111). */
+export const STOPPED_EXIT_CODE = 0;
 
 /** Options of {@link handleStopSignals}. */
 export interface StopSignalOptions {
@@ -36,7 +35,7 @@ export function handleStopSignals(options: StopSignalOptions): { remove(): void 
     if (signalled || options.isStopping?.() === true) {
       const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
       options.say(`${signalled ? `${name} again` : name}: stopping at once.`);
-      process.exit(SIGNAL_EXIT_CODES[signal]);
+      process.exit(STOPPED_EXIT_CODE);
     }
     signalled = true;
     options.say('Stopping… (press Ctrl-C again to stop at once)');

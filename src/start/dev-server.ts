@@ -6,7 +6,7 @@
 import { explainListenError } from '../shared/listen-error.js';
 import type { Logger } from '../shared/logger.js';
 import { type DevCommand, startDevCommand } from './dev-command.js';
-import { runDevServerCommand } from './run.js';
+import { type RunOptions, runDevServerCommand } from './run.js';
 
 /** The default of `--devserver-timeout`, in seconds. */
 export const DEFAULT_DEVSERVER_TIMEOUT_SECONDS = 60;
@@ -29,6 +29,8 @@ export interface StartCommandOptions {
   readonly timeoutSetting?: string;
   /** Receives `[run]` lines (info) and the warning about a dev server that does not answer. */
   readonly logger: Logger;
+  /** {@link RunOptions.stopSignal}: `start` was asked to stop while the command starts. */
+  readonly stopSignal?: AbortSignal;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function startDevServerCommand(
     ...(options.timeoutSetting === undefined ? {} : { timeoutSetting: options.timeoutSetting }),
     output: (line) => options.logger.info(line),
     waiting: (line) => options.logger.info(line),
+    ...(options.stopSignal === undefined ? {} : { stopSignal: options.stopSignal }),
   });
 }
 

@@ -1,5 +1,5 @@
 /** `--run`: start the dev server command and wait for its URL; on any failure, nothing is left running. */
-import { handleStopSignals, SIGNAL_EXIT_CODES } from '../shared/stop-signals.js';
+import { PorticoError } from '../shared/errors.js';
 import { type DevCommand, startDevCommand } from './dev-command.js';
 import { waitForDevServer } from './wait-ready.js';
 
@@ -18,6 +18,12 @@ export interface RunOptions {
   readonly output: (line: string) => void;
   /** Receives the lines that say Portico is still waiting (default: `output`). */
   readonly waiting?: (line: string) => void;
+  /**
+   * Aborted when `portico start` is asked to stop (Ctrl-C, SIGTERM, SIGHUP) while it waits: the command's
+   * group is stopped and the wait ends (rejects). The command runs in its own process group, so the
+   * terminal's Ctrl-C never reaches it; `start` owns the signals in every state (decision 0111).
+   */
+  readonly stopSignal?: AbortSignal;
 }
 
 /**
@@ -25,8 +31,15 @@ export interface RunOptions {
  * whole process group) when it exits first or does not answer in time.
  */
 export async function runDevServerCommand(options: RunOptions): Promise<DevCommand> {
+  if (options.stopSignal?.aborted === true) {
+    throw new PorticoError(
+      'CLI_START_FAILED',
+      'portico start was stopped before the dev server command started.',
+    );
+  }
   const command = startDevCommand({ command: options.command, cwd: options.cwd, output: options.output });
-  const stopOnSignal = stopBeforeReady(command, options.output);
+  const stop = () => void command.stop();
+  options.stopSignal?.addEventListener('abort', stop, { once: true });
   try {
     await waitForDevServer({
       url: options.url,
@@ -41,19 +54,7 @@ export async function runDevServerCommand(options: RunOptions): Promise<DevComma
     await command.stop();
     throw error;
   } finally {
-    stopOnSignal.remove();
+    // Ready, the command is stopped with the rest of `start` (its `close()`).
+    options.stopSignal?.removeEventListener('abort', stop);
   }
-}
-
-/**
- * Ctrl-C, SIGTERM or SIGHUP while the dev server starts (a slow first compile): the command was started in its
- * own process group, so neither reaches it, and Node's default action would end Portico without its
- * `exit` hook. Stops the group, then exits as the signal would have; a second signal exits at once, the
- * hook killing the group. Ready, `start` has its own handlers.
- */
-function stopBeforeReady(command: DevCommand, say: (line: string) => void): { remove(): void } {
-  return handleStopSignals({
-    stop: (signal) => void command.stop().finally(() => process.exit(SIGNAL_EXIT_CODES[signal])),
-    say,
-  });
 }

@@ -62,4 +62,20 @@ describe('live config', () => {
     await eventually(async () => (await running.fetch('/private/')).status === 401);
     expect((await running.fetch('/')).text).toBe('home');
   });
+
+  it('prints each warning once when the config becomes invalid, and the error block holds only the errors', async () => {
+    const warned = { route: 'no-leading-slash', statusCode: 404 };
+    app = await startApp({ 'index.html': 'home' }, { config: { routes: [warned] } });
+    const running = app;
+    saveByRename(running.dir, { routes: [warned, { route: '/broken', statusCode: 'many' }] }, 0);
+    await eventually(async () => (await running.fetch('/')).status === 500);
+    await eventually(async () => running.logs.some((line) => line.includes('config is now invalid')));
+    const log = running.logs.join('\n');
+    const warnings = log.match(/routes\[0\]\.route/g) ?? [];
+    // Once, at start (unchanged by the edit, so not repeated); never again inside the error block.
+    expect(warnings).toHaveLength(1);
+    const errorBlock = running.logs.find((line) => line.includes('config is now invalid')) ?? '';
+    expect(errorBlock).toContain('routes[1].statusCode');
+    expect(errorBlock).not.toContain('routes[0].route');
+  });
 });

@@ -147,6 +147,11 @@ describe('a v4 CommonJS app behind the edge', () => {
       "const { app } = require('@azure/functions');\napp.get('added', async () => ({ body: 'new function' }));\n",
     );
     await eventually(async () => (await app.fetch('/api/added')).text === 'new function', 15_000);
+    // The worker's own address is internal (it skips the edge's principal handling): never named.
+    await eventually(async () => app.logs.some((line) => line.includes('functions: API ready again')));
+    const ready = app.logs.filter((line) => line.includes('functions: API ready again'));
+    expect(ready.every((line) => /functions: API ready again \(\d+ functions\)/.test(line))).toBe(true);
+    expect(ready.join('\n')).not.toMatch(/127\.0\.0\.1|http:/);
   });
 });
 

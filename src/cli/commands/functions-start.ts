@@ -49,6 +49,7 @@ async function runFunctionsStart(apiDir: string, flags: FunctionsStartFlags): Pr
     useLocalSettings: true,
     nodeArgumentsFromSettings: true,
     watch: true,
+    reportUrl: true,
     logger,
   });
   const signal = stopOnSignal(host);

@@ -74,6 +74,62 @@ export function registerStartCommand(program: Command): void {
 
 async function runStart(target: string | undefined, flags: StartFlags): Promise<void> {
   const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`) });
+  const stop = listenForStop(logger);
+  const server = await startUntilStopped(target, flags, logger, stop.signal).catch((error: unknown) => {
+    if (stop.signal.aborted) {
+      // Stopped as asked before it was ready (decision 0111): what failed on the way is the stop itself.
+      return undefined;
+    }
+    stop.remove();
+    throw error;
+  });
+  if (server !== undefined) {
+    await serveUntilStopped(server, stop);
+  }
+  // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
+  // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
+  // running on after Ctrl-C or SIGTERM; the timer itself keeps nothing alive.
+  setTimeout(() => process.exit(), 1000).unref();
+}
+
+/** How `start` is told to stop: by a signal (`signal` aborts) or by the `--run` command exiting. */
+interface StopListener {
+  readonly signal: AbortSignal;
+  /** Marks a stop for another reason (the command exited): a signal then exits at once. */
+  markStopping(): void;
+  remove(): void;
+}
+
+/**
+ * Listens for Ctrl-C, SIGTERM and SIGHUP from the very start, so that every state stops the same way
+ * (decision 0111): the first aborts `signal`, which closes the functions host first (its worker shares
+ * the terminal's process group and got the Ctrl-C too), then whatever else has started; a second exits
+ * at once. A stop asked for by a signal exits 0.
+ */
+function listenForStop(logger: Logger): StopListener {
+  const controller = new AbortController();
+  let stopping = false;
+  const handlers = handleStopSignals({
+    stop: () => controller.abort(),
+    isStopping: () => stopping,
+    say: (line) => logger.info(line),
+  });
+  return {
+    signal: controller.signal,
+    markStopping: () => {
+      stopping = true;
+    },
+    remove: () => handlers.remove(),
+  };
+}
+
+/** Starts everything; resolves undefined when a stop was asked for on the way (all is closed then). */
+async function startUntilStopped(
+  target: string | undefined,
+  flags: StartFlags,
+  logger: Logger,
+  stopSignal: AbortSignal,
+): Promise<{ server: DevServer; close(): Promise<void> } | undefined> {
   await loadDotenv(process.cwd(), process.env, logger);
   const resolved = await resolveStartOptions(commandLineInput(target, flags));
   reportResolution(resolved, logger);
@@ -83,16 +139,20 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
     ...toDevServerOptions(resolved, flags, logger),
     tls,
     apiCompiledByWatch: apiBuild !== undefined,
+    stopSignal,
   }).catch(async (error: unknown) => {
     await apiBuild?.close();
     throw error;
   });
-  // Listening before the ready line: a script that stops Portico as soon as it is ready must not find
-  // node's default action, which would skip the exit hooks (and leave the --run command running).
-  const stopped = waitForSignal(server, logger);
-  const api = describeApi(resolved);
-  process.stdout.write(`Portico dev server ready at ${server.url} (${api}, ${flags.plan} plan)\n`);
-  process.stdout.write(`${describeServed(server)}\n`);
+  const close = async () => {
+    await server.close();
+    await apiBuild?.close();
+  };
+  if (stopSignal.aborted) {
+    await close();
+    return undefined;
+  }
+  printReady(server, resolved, flags);
   if (server.functions.length > 0) {
     const { describeFunctions } = await import('../../functions-host/index.js');
     process.stdout.write(describeFunctions(server.functions));
@@ -100,12 +160,14 @@ async function runStart(target: string | undefined, flags: StartFlags): Promise<
   if (resolved.open) {
     openBrowser(server.url, (line) => logger.info(line));
   }
-  await stopped;
-  await apiBuild?.close();
-  // Everything Portico started is closed: the process ends when nothing else runs. Should a handle stay
-  // open by mistake (a watcher made while closing, seen once), it still ends a second later instead of
-  // running on after Ctrl-C or SIGTERM; the timer itself keeps nothing alive.
-  setTimeout(() => process.exit(), 1000).unref();
+  return { server, close };
+}
+
+function printReady(server: DevServer, resolved: ResolvedStart, flags: StartFlags): void {
+  process.stdout.write(
+    `Portico dev server ready at ${server.url} (${describeApi(resolved)}, ${flags.plan} plan)\n`,
+  );
+  process.stdout.write(`${describeServed(server)}\n`);
 }
 
 /** Starts the API's worker first, then loads the edge and starts it around the worker (decision 0055). */
@@ -252,25 +314,36 @@ function describeServed(server: DevServer): string {
 }
 
 /**
- * Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal or SSH session closed), or when the --run command
- * exits by itself (then with its exit code). A second signal during the stop exits at once, killing the
- * --run command's process group and the functions workers (decision 0093).
+ * Runs until a signal (the listener aborts) or the --run command exiting by itself (then with its exit
+ * code); either closes everything, the functions host first. A second signal during the stop exits at
+ * once, killing the --run command's process group and the functions workers (decision 0093).
  */
-function waitForSignal(server: DevServer, logger: Logger): Promise<void> {
+function serveUntilStopped(
+  started: { server: DevServer; close(): Promise<void> },
+  stop: StopListener,
+): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
-    const stop = (exitCode?: number) => {
+    const close = (exitCode?: number) => {
       if (stopping) {
         return;
       }
       stopping = true;
+      stop.markStopping();
       if (exitCode !== undefined) {
         process.exitCode = exitCode;
       }
-      void server.close().then(resolve);
+      void started.close().then(resolve);
     };
     // Left listening after the stop: a signal while the last handles close still exits at once.
-    handleStopSignals({ stop: () => stop(), isStopping: () => stopping, say: (line) => logger.info(line) });
-    void server.commandExited.then(stop);
+    if (stop.signal.aborted) {
+      close();
+    }
+    stop.signal.addEventListener('abort', () => close(), { once: true });
+    void started.server.commandExited.then((code) => {
+      if (!stop.signal.aborted) {
+        close(code);
+      }
+    });
   });
 }

@@ -9,12 +9,15 @@ import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../shared/logger.js';
 import { type AddressPicker, isRetryableConnectError } from './_loopback.js';
+import type { OutageReport } from './outage.js';
 import { writeSocketAnswer } from './socket-answer.js';
 
 interface CarrierOptions {
   readonly url: URL;
   readonly picker: AddressPicker;
   readonly logger: Logger;
+  /** A dev server that cannot be reached is reported once per outage, not once per hot-reload socket. */
+  readonly outage: OutageReport;
 }
 
 /** Carries upgrades to one dev server and remembers the open tunnels, so they can all be closed. */
@@ -28,7 +31,7 @@ export function createUpgradeCarrier(options: CarrierOptions): {
       socket.on('error', () => socket.destroy());
       open.add(socket);
       socket.once('close', () => open.delete(socket));
-      connect({ req, socket, head, headers }, options, 0);
+      connect({ req, socket, head, headers, ticket: options.outage.ticket() }, options, 0);
     },
     closeAll() {
       for (const socket of open) {
@@ -44,6 +47,8 @@ interface Handshake {
   readonly socket: Duplex;
   readonly head: Buffer;
   readonly headers: readonly string[];
+  /** Its {@link OutageReport} ticket. */
+  readonly ticket: number;
 }
 
 function connect(handshake: Handshake, options: CarrierOptions, index: number): void {
@@ -54,15 +59,23 @@ function connect(handshake: Handshake, options: CarrierOptions, index: number): 
   socket.once('close', () => upstream.destroy());
   upstream.on('upgrade', (answer: IncomingMessage, tunnel: Duplex, tunnelHead: Buffer) => {
     options.picker.remember(address);
+    options.outage.answered(handshake.ticket);
     join(socket, head, answer, tunnel, tunnelHead);
   });
-  upstream.on('response', (answer: IncomingMessage) => relayRefusal(socket, answer));
+  upstream.on('response', (answer: IncomingMessage) => {
+    options.outage.answered(handshake.ticket);
+    relayRefusal(socket, answer);
+  });
   upstream.on('error', (error: Error) => {
     if (isRetryableConnectError(error) && index + 1 < candidates.length && !socket.destroyed) {
       return connect(handshake, options, index + 1);
     }
     const failure = describeUpgradeFailure(error, options.url.origin);
-    options.logger.warn(`WebSocket ${pathOf(req)}: ${failure}`);
+    if (isRefusal(error)) {
+      options.logger.warn(`WebSocket ${pathOf(req)}: ${failure}`);
+    } else {
+      options.outage.failed(error);
+    }
     writeSocketAnswer(socket, 502, `${failure[0]?.toUpperCase() ?? ''}${failure.slice(1)}`);
   });
   upstream.end();
@@ -143,8 +156,8 @@ const QUOTED_BYTES = 80;
  * connection, which is how dev servers refuse WebSockets they do not want.
  */
 export function describeUpgradeFailure(error: Error, origin: string): string {
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (code?.startsWith('HPE_') || code === 'ECONNRESET') {
+  const code = codeOf(error);
+  if (isRefusal(error)) {
     const answer = quoteRawAnswer(error);
     const what =
       answer === undefined
@@ -153,6 +166,16 @@ export function describeUpgradeFailure(error: Error, origin: string): string {
     return `the dev server at ${origin} refused the WebSocket: it ${what}. Check the dev server's output; a dev server that limits the hosts or origins of its WebSockets needs this one allowed.`;
   }
   return `the dev server at ${origin} could not be reached for the WebSocket (${code ?? error.message}).`;
+}
+
+function codeOf(error: Error): string | undefined {
+  return 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** The dev server was reached and refused the handshake (not HTTP, or a closed connection). */
+function isRefusal(error: Error): boolean {
+  const code = codeOf(error);
+  return code?.startsWith('HPE_') === true || code === 'ECONNRESET';
 }
 
 /** The first bytes the dev server sent, when node's parser kept them (`rawPacket`), quoted and printable. */

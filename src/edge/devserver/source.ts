@@ -10,6 +10,7 @@ import { undici } from '../../shared/undici.js';
 import { DevServerExchange } from './_exchange.js';
 import { type AddressPicker, createAddressPicker, isRetryableConnectError } from './_loopback.js';
 import { createUpgradeCarrier } from './carry-upgrade.js';
+import { createOutageReport } from './outage.js';
 import type { DevServerAnswer, DevServerRequest, DevServerSource, DevServerSourceOptions } from './types.js';
 
 /** How long the dev server may take to send response headers (a first compile can be slow). */
@@ -37,14 +38,16 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
     bodyTimeout: 0,
   });
   const basePath = url.pathname.replace(/\/+$/, '');
-  const upgrades = createUpgradeCarrier({ url, picker, logger });
+  const outage = createOutageReport(options.url, logger);
+  const upgrades = createUpgradeCarrier({ url, picker, logger, outage });
   return {
     url: options.url,
     host: url.host,
     origin: url.origin,
     isOwnHost: options.isOwnHost ?? (() => false),
     fetch(request: DevServerRequest): Promise<DevServerAnswer> {
-      return new Promise((resolve, reject) => {
+      const ticket = outage.ticket();
+      return new Promise<DevServerAnswer>((resolve, reject) => {
         const options: Dispatcher.DispatchOptions = {
           path: basePath + request.pathAndQuery,
           method: request.method,
@@ -52,7 +55,16 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
           body: request.body,
         };
         pool.dispatch(options, new DevServerExchange(resolve, reject));
-      });
+      }).then(
+        (answer) => {
+          outage.answered(ticket);
+          return answer;
+        },
+        (error: unknown) => {
+          outage.failed(error);
+          throw error;
+        },
+      );
     },
     async probe(): Promise<boolean> {
       try {
@@ -62,8 +74,10 @@ export function createDevServerSource(options: DevServerSourceOptions): DevServe
           headers: { host: url.host },
         });
         await answer.body.dump();
+        outage.answeredQuietly();
         return true;
       } catch {
+        outage.failedQuietly();
         return false;
       }
     },

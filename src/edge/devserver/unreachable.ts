@@ -2,6 +2,12 @@
  * The page for a dev server that cannot be reached (not started yet, crashed, wrong port): a 502 that
  * names the URL the developer gave and what to check, instead of a hang or a bare socket error. HTML
  * for browsers, plain text for everything else.
+ *
+ * A dev server restarts many times a day, so the answer must not end the browser's wait for it (decision
+ * 0111): Vite's client, having lost its hot-reload socket, polls with `Accept: text/x-vite-ping` and
+ * reloads the tab at the first HTTP answer of any kind, so that ping gets no answer at all (the
+ * connection is dropped, and the client keeps polling); and the HTML page of a GET navigation pings the
+ * same way itself and reloads once the dev server answers, whatever the framework.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from '../../shared/html.js';
@@ -13,13 +19,16 @@ export function sendDevServerUnreachable(
   devServerUrl: string,
   error: unknown,
 ): void {
-  if (res.headersSent || res.destroyed) {
+  if (res.headersSent || res.destroyed || isDevServerPing(req)) {
     res.destroy();
     return;
   }
   const lines = describeUnreachable(devServerUrl, error);
   const html = /text\/html/i.test(req.headers.accept ?? '');
-  const body = html ? renderHtml(lines) : `${lines.join('\n')}\n`;
+  const retry = html && (req.method === 'GET' || req.method === 'HEAD');
+  const body = html
+    ? renderHtml(retry ? [...lines.slice(0, -1), RETRY_LINE] : lines, retry)
+    : `${lines.join('\n')}\n`;
   const headers = {
     'content-type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -44,13 +53,31 @@ export function describeUnreachable(devServerUrl: string, error: unknown): strin
   ];
 }
 
-function renderHtml(lines: readonly string[]): string {
+/** The request header of Vite's reconnect ping (Vite 5's `waitForSuccessfulPing`), also the page's own. */
+const PING_ACCEPT = 'text/x-vite-ping';
+
+/** A ping asks whether the dev server is back: an answer of any kind would say yes. */
+function isDevServerPing(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').toLowerCase().includes(PING_ACCEPT);
+}
+
+/** The page's last sentence when it reloads by itself (a GET navigation; a form's POST is never re-sent). */
+const RETRY_LINE =
+  'and look at its output for a crash or a compile error. This page reloads by itself once it answers.';
+
+/**
+ * Pings the page's own URL every second (dropped while the dev server is down, see the module comment)
+ * and reloads at the first answer; without scripts, a refresh every 5 s does the same.
+ */
+const RETRY_HEAD = `<noscript><meta http-equiv="refresh" content="5"></noscript><script>(function(){function ping(){fetch(location.href,{method:'HEAD',cache:'no-store',headers:{Accept:'${PING_ACCEPT}'}}).then(function(){location.reload()},function(){setTimeout(ping,1000)})}setTimeout(ping,1000)})()</script>`;
+
+function renderHtml(lines: readonly string[], retry: boolean): string {
   const [first, ...rest] = lines.map(escapeHtml);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>502 Dev server not reachable</title><style>body{font-family:system-ui,sans-serif;margin:4rem auto;max-width:40rem;color:#222}h1{font-size:1.6rem}</style></head><body><h1>502: the dev server is not reachable</h1><p>${first ?? ''}</p><p>${rest.join(' ')}</p></body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>502 Dev server not reachable</title>${retry ? RETRY_HEAD : ''}<style>body{font-family:system-ui,sans-serif;margin:4rem auto;max-width:40rem;color:#222}h1{font-size:1.6rem}</style></head><body><h1>502: the dev server is not reachable</h1><p>${first ?? ''}</p><p>${rest.join(' ')}</p></body></html>\n`;
 }
 
 /** The most telling code of an error: its own, its cause's, or the first of an AggregateError's. */
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   const own = codeOf(error);
   if (own !== undefined) {
     return own;
