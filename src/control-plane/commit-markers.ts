@@ -13,6 +13,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../shared/guards.js';
 import { makePrivateDir } from '../shared/private-fs.js';
+import { isProcessRunning } from '../shared/process-alive.js';
 import type { ControlContext } from './context.js';
 
 /** The reason an interrupted commit's deployment carries, in `error`. */
@@ -93,14 +94,5 @@ export async function failInterruptedCommits(ctx: ControlContext): Promise<numbe
  * a stopped process left, whose id came round again).
  */
 function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
-    return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessRunning(pid);
 }

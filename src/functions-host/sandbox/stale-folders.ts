@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
+import { isProcessRunning } from '../../shared/process-alive.js';
 
 /** `portico-fn-<pid>.<start>-<mkdtemp's 6 characters>`; `x` when the start time is unknown (no /proc). */
 const OWNED_NAME = /^portico-(?:fn|run)-(\d+)\.(\d+|x)-[A-Za-z0-9]{6}$/;
@@ -80,12 +81,7 @@ async function isRunning(pid: number, start: string): Promise<boolean> {
       return false;
     }
   }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessRunning(pid);
 }
 
 async function isOwnFolder(path: string): Promise<boolean> {
