@@ -15,6 +15,7 @@ import {
   checkSiteOffers,
   checkUserDetails,
   identityEpoch,
+  idsBySite,
   listPendingInvitations,
   type PendingInvitation,
   resolveUserRoles,
@@ -142,11 +143,5 @@ export async function loadSignedOutSessions(
   if (siteIds !== undefined) {
     query = query.where('site_id', 'in', siteIds);
   }
-  const bySite = new Map<string, Set<string>>(siteIds?.map((id) => [id, new Set<string>()]));
-  for (const row of await query.execute()) {
-    const ids = bySite.get(row.site_id) ?? new Set<string>();
-    ids.add(row.session_id);
-    bySite.set(row.site_id, ids);
-  }
-  return bySite;
+  return idsBySite(await query.execute(), (row) => row.session_id, siteIds);
 }

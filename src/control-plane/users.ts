@@ -389,10 +389,22 @@ export async function loadForgottenUserIds(
   if (siteIds !== undefined) {
     query = query.where('site_id', 'in', siteIds);
   }
+  return idsBySite(await query.execute(), (row) => row.user_id, siteIds);
+}
+
+/**
+ * `rows` as a set of ids per site, with an empty set for each of `siteIds` that has none (so a site whose
+ * last row went is told so).
+ */
+export function idsBySite<Row extends { site_id: string }>(
+  rows: readonly Row[],
+  idOf: (row: Row) => string,
+  siteIds?: readonly string[],
+): Map<string, Set<string>> {
   const bySite = new Map<string, Set<string>>(siteIds?.map((id) => [id, new Set<string>()]));
-  for (const row of await query.execute()) {
+  for (const row of rows) {
     const ids = bySite.get(row.site_id) ?? new Set<string>();
-    ids.add(row.user_id);
+    ids.add(idOf(row));
     bySite.set(row.site_id, ids);
   }
   return bySite;
