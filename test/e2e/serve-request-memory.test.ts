@@ -8,7 +8,6 @@
  *
  * @see QA report "request body bounds"
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/serve/index.js';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { type RunningCli, startCli } from '../helpers/cli.js';
+import { memoryOf } from '../helpers/process-memory.js';
 import { deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const MIB = 1024 * 1024;
@@ -38,12 +38,6 @@ app.post('busy', async (request) => {
 const BYSTANDER = `const { app } = require('@azure/functions');
 app.post('echo', async (request) => ({ body: await request.text() }));
 `;
-
-function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return (kib * 1024) / MIB;
-}
 
 /** POSTs `body` to `path` of `host` and resolves with the status and the answer's text. */
 function post(port: number, host: string, path: string, body: Buffer): Promise<string> {

@@ -7,7 +7,6 @@
  *
  * @see QA report "function response bounds"
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/serve/index.js';
 import { eventually, send, writeApp } from '../helpers/app.js';
 import { type RunningCli, startCli } from '../helpers/cli.js';
+import { memoryOf } from '../helpers/process-memory.js';
 import { deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const MIB = 1024 * 1024;
@@ -27,12 +27,6 @@ const FUNCTION = `const { app } = require('@azure/functions');
 app.get('big', async () => ({ body: Buffer.alloc(${BODY_MIB} * 1024 * 1024, 98) }));
 app.get('small', async () => ({ body: 'small' }));
 `;
-
-function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return (kib * 1024) / MIB;
-}
 
 /**
  * Asks for `path`, reads the head, stops reading until `resume` settles, then reads to the end; resolves
