@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { INSTALL_TIMEOUT_MS, installStartupNotes, installTimeoutMs } from './install-facts.js';
+import {
+  describeOperatorCause,
+  INSTALL_TIMEOUT_MS,
+  installStartupNotes,
+  installTimeoutMs,
+} from './install-facts.js';
 
 describe('installStartupNotes', () => {
   it('says nothing when nothing would surprise the operator', () => {
@@ -47,5 +52,27 @@ describe('installTimeoutMs', () => {
     expect(installStartupNotes({ PORTICO_NPM_INSTALL_TIMEOUT: '15m' }, true)).toEqual([
       expect.stringMatching(/^PORTICO_NPM_INSTALL_TIMEOUT=15m is not a whole number of seconds/),
     ]);
+  });
+});
+
+describe('describeOperatorCause', () => {
+  const failure = { timedOut: false, timeoutMs: 300_000, refused: [] };
+
+  it('tells the operator of a registry or proxy that did not answer', () => {
+    const cause = describeOperatorCause({
+      ...failure,
+      output: 'npm error code E502\nnpm error 502 Bad Gateway - GET https://registry.npmjs.org/left-pad',
+    });
+    expect(cause).toBe(
+      'the registry or a proxy between the server and it did not answer (E502); if it lasts, check HTTPS_PROXY/HTTP_PROXY and the registry',
+    );
+  });
+
+  it("leaves a missing package to the deployer's files", () => {
+    const cause = describeOperatorCause({
+      ...failure,
+      output: 'npm error code E404\nnpm error 404 Not Found',
+    });
+    expect(cause).toBeUndefined();
   });
 });

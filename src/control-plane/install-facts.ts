@@ -9,7 +9,7 @@ import { join, sep } from 'node:path';
 import { isRecord } from '../shared/guards.js';
 import { ALLOWED_HOSTS_ENV } from './install-guard.js';
 import { canChainTo, operatorProxyOf } from './install-upstream.js';
-import { SANDBOX_CA_FOLDERS, UNTRUSTED_CERTIFICATE } from './npm-log.js';
+import { SANDBOX_CA_FOLDERS, UNAVAILABLE_REGISTRY, UNTRUSTED_CERTIFICATE } from './npm-log.js';
 
 /** The operator's limit of one install, in seconds. */
 export const INSTALL_TIMEOUT_ENV = 'PORTICO_NPM_INSTALL_TIMEOUT';
@@ -126,6 +126,10 @@ export function describeOperatorCause(failure: FailedInstall): string | undefine
   }
   if (/\b(?:E407|407 Proxy Authentication Required)\b/i.test(failure.output)) {
     return 'your proxy refused npm (407 Proxy Authentication Required): check the user and password in HTTPS_PROXY/HTTP_PROXY';
+  }
+  const unavailable = UNAVAILABLE_REGISTRY.exec(failure.output)?.[1];
+  if (unavailable !== undefined) {
+    return `the registry or a proxy between the server and it did not answer (${unavailable}); if it lasts, check HTTPS_PROXY/HTTP_PROXY and the registry`;
   }
   if (failure.refused.length > 0) {
     return `the install guard refused ${failure.refused.slice(0, 3).join('; ')} (a registry of yours there goes in ${ALLOWED_HOSTS_ENV}; otherwise the deployment asked for it)`;

@@ -168,6 +168,20 @@ describe('describeInstallFailure', () => {
     expect(message).not.toContain('Fix package.json');
   });
 
+  it('says a registry or proxy that failed to answer is not the API’s fault', () => {
+    for (const [code, line] of [
+      ['E502', 'npm error code E502\nnpm error 502 Bad Gateway - GET https://registry.npmjs.org/left-pad'],
+      ['E429', 'npm error code E429\nnpm error 429 Too Many Requests - GET https://registry.npmjs.org/x'],
+      ['ECONNRESET', 'npm ERR! code ECONNRESET\nnpm ERR! network aborted'],
+      ['ETIMEDOUT', 'npm error code ETIMEDOUT\nnpm error network request to https://r.example/x failed'],
+    ] as const) {
+      const message = describeInstallFailure('failed (exit code 1)', line);
+      expect(message).toContain(`a proxy between the server and it, did not answer (${code})`);
+      expect(message).toContain('deploy again');
+      expect(message).not.toContain('Fix package.json');
+    }
+  });
+
   it('names where the operator’s CA file is when npm cannot read it, or what it must hold', () => {
     const outside = describeInstallFailure(
       'failed (exit code 1)',

@@ -189,6 +189,13 @@ export const UNTRUSTED_CERTIFICATE =
   /\b(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_[A-Z_]+)\b/;
 /** npm's codes for registry credentials the registry did not take. */
 const REFUSED_CREDENTIALS = /\b(?:E401|ENEEDAUTH)\b/;
+/**
+ * npm's codes for a registry, or a proxy between the server and it, that failed to answer: an HTTP
+ * status of 5xx or 429 (`E502`, `E429`), or a connection that was refused, reset or timed out. Nothing
+ * in package.json causes these, and they often pass.
+ */
+export const UNAVAILABLE_REGISTRY =
+  /\bnpm (?:error|ERR!) code (E5\d\d|E429|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b/;
 
 /** The folders of the server npm sees in the functions sandbox where a CA file can be. */
 export const SANDBOX_CA_FOLDERS = ['/etc/ssl', '/etc/pki', '/etc/ca-certificates', '/usr'] as const;
@@ -221,6 +228,9 @@ export function describeInstallFailure(why: string, output: string, facts: Insta
     // A git dependency's own dependency over ssh (the API's own are refused before npm runs: install.ts).
     fix =
       'A dependency is fetched over ssh, and ssh dependencies cannot be installed by the server: use an https URL, a github: shorthand, or a tarball in the package.json that names it';
+  } else if (UNAVAILABLE_REGISTRY.test(output)) {
+    const code = UNAVAILABLE_REGISTRY.exec(output)?.[1] ?? '';
+    fix = `The registry, or a proxy between the server and it, did not answer (${code}): nothing in the API causes this and it often passes, so deploy again; if it lasts, the operator of portico serve checks the server's proxy settings (HTTPS_PROXY, npm_config_proxy) and the registry's status`;
   } else if (REFUSED_CREDENTIALS.test(output)) {
     fix =
       "The registry refused npm's credentials (E401): check the registry token in the API's .npmrc (//<registry host>/:_authToken=…) and which registry each scope uses";
