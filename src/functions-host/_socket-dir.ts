@@ -1,11 +1,14 @@
 /**
  * The private folder of the app's Unix socket (decision 0033): made by `mkdtemp` (mode 0700, so only the
  * server's own user can reach the socket in it) under the system temp folder, and removed with the host.
+ * Its name carries its owner (`portico-sock-<pid>.<start>-XXXXXX`), so that the next start removes it
+ * when a killed server could not (decision 0113).
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateFolderPrefix } from './sandbox/stale-folders.js';
 
 /** The socket's file name inside its folder. */
 const SOCKET_NAME = 'api.sock';
@@ -38,11 +41,12 @@ export async function createSocketDir(base = tmpdir()): Promise<SocketDir | unde
   if (process.platform === 'win32') {
     return undefined;
   }
+  const prefix = await privateFolderPrefix(base, 'sock');
   // The random suffix of mkdtemp is 6 characters.
-  if (Buffer.byteLength(join(base, 'portico-sock-XXXXXX', FRAME_SOCKET_NAME)) > MAX_SOCKET_PATH_BYTES) {
+  if (Buffer.byteLength(join(`${prefix}XXXXXX`, FRAME_SOCKET_NAME)) > MAX_SOCKET_PATH_BYTES) {
     return undefined;
   }
-  const dir = await mkdtemp(join(base, 'portico-sock-'));
+  const dir = await mkdtemp(prefix);
   return {
     socketPath: join(dir, SOCKET_NAME),
     frameSocketPath: join(dir, FRAME_SOCKET_NAME),

@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../../test/helpers/functions-host.js';
 import { privateFolderPrefix, sweepAtStart, sweepStaleFolders } from './stale-folders.js';
@@ -18,8 +20,9 @@ afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-async function base(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'portico-sweep-test-'));
+/** A folder for the test's folders: under the run's temp folder, or `/tmp` where a socket's path must be short. */
+async function base(parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, 'portico-sweep-test-'));
   made.push(dir);
   return dir;
 }
@@ -30,6 +33,36 @@ async function workerFolder(dir: string, name: string): Promise<string> {
   await mkdir(join(path, 'tmp'), { recursive: true });
   await writeFile(join(path, 'tmp', 'big'), 'x'.repeat(1024));
   return path;
+}
+
+/** The built socket folder (`dist/`), for a server process of its own. */
+const BUILT_SOCKET_DIR = fileURLToPath(
+  new URL('../../../dist/functions-host/_socket-dir.js', import.meta.url),
+);
+
+/**
+ * Starts a Node process that makes its functions host's socket folder under `base`, as a server does, and
+ * waits; the folder, and a way to kill the process outright (kill -9: nothing of it runs any more).
+ */
+async function serverWithSocketFolder(base: string) {
+  const script = `const { createSocketDir } = await import(${JSON.stringify(BUILT_SOCKET_DIR)});
+    const dir = await createSocketDir(${JSON.stringify(base)});
+    console.log(dir.socketPath);
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const socketPath = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the process exited (${code}) before making its folder`)));
+  });
+  lines.close();
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  return { folder: dirname(socketPath), kill };
 }
 
 /** Starts a Node process that waits; its pid, its start time from /proc, and a way to end it. */
@@ -50,6 +83,7 @@ describe('sweeping stale private folders', () => {
     const prefix = basename(await privateFolderPrefix('/tmp', 'fn'));
     expect(prefix).toMatch(new RegExp(`^portico-fn-${process.pid}\\.\\d+-$`));
     expect(basename(await privateFolderPrefix('/tmp', 'run'))).toBe(prefix.replace('-fn-', '-run-'));
+    expect(basename(await privateFolderPrefix('/tmp', 'sock'))).toBe(prefix.replace('-fn-', '-sock-'));
   });
 
   it('removes the folders of a process that is gone, keeps those of running ones', async () => {
@@ -75,6 +109,24 @@ describe('sweeping stale private folders', () => {
     }
   });
 
+  it('removes the socket folder of a server killed with kill -9, never that of a running one', async () => {
+    const dir = await base('/tmp');
+    const killed = await serverWithSocketFolder(dir);
+    const running = await serverWithSocketFolder(dir);
+    try {
+      expect(basename(killed.folder)).toMatch(/^portico-sock-\d+\.\d+-[A-Za-z0-9]{6}$/);
+      expect(await sweepStaleFolders([dir])).toEqual({ removed: [], failed: [] });
+      await killed.kill();
+      expect(existsSync(killed.folder)).toBe(true);
+      const result = await sweepStaleFolders([dir]);
+      expect(result.removed.map((folder) => folder.path)).toEqual([killed.folder]);
+      expect(existsSync(killed.folder)).toBe(false);
+      expect(existsSync(running.folder)).toBe(true);
+    } finally {
+      await running.kill();
+    }
+  });
+
   it('leaves what only looks like one: older names, symbolic links, files', async () => {
     const dir = await base();
     const gone = await otherProcess();
@@ -96,11 +148,14 @@ describe('sweeping stale private folders', () => {
     const gone = await otherProcess();
     await gone.end();
     const dead = await workerFolder(dir, `portico-fn-${gone.pid}.${gone.start}-hhhhhh`);
+    const socket = await workerFolder(dir, `portico-sock-${gone.pid}.${gone.start}-iiiiii`);
     const logger = recordingLogger();
     await sweepAtStart(logger, [dir]);
-    expect(logger.lines).toEqual([
+    expect(logger.lines.sort()).toEqual([
       `info: functions: removed ${dead}, a worker's private folder left by process ${gone.pid}, which is gone`,
+      `info: functions: removed ${socket}, a functions host's socket folder left by process ${gone.pid}, which is gone`,
     ]);
+    expect(existsSync(socket)).toBe(false);
     expect(existsSync(dead)).toBe(false);
   });
 });

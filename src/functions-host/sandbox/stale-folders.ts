@@ -1,6 +1,6 @@
 /**
- * The private folders a server makes for its workers (`portico-fn-…`) and for the programs it runs for a
- * tenant (`portico-run-…`) carry their owner in their name: `portico-fn-<pid>.<start>-XXXXXX`, the pid of
+ * The private folders a server makes for its workers (`portico-fn-…`), for the programs it runs for a
+ * tenant (`portico-run-…`) and for a functions host's Unix sockets (`portico-sock-…`) carry their owner in their name: `portico-fn-<pid>.<start>-XXXXXX`, the pid of
  * the process that made them and its start time (from `/proc/<pid>/stat`, so that a reused pid is not
  * taken for the owner). A normal stop removes them; a server killed outright (kill -9, the OOM killer, a
  * power cut) cannot, and the next start of any Portico removes those whose owner is gone, never one of a
@@ -8,13 +8,16 @@
  */
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
 import { isProcessRunning } from '../../shared/process-alive.js';
 
-/** `portico-fn-<pid>.<start>-<mkdtemp's 6 characters>`; `x` when the start time is unknown (no /proc). */
-const OWNED_NAME = /^portico-(?:fn|run)-(\d+)\.(\d+|x)-[A-Za-z0-9]{6}$/;
+/**
+ * `portico-fn-<pid>.<start>-<mkdtemp's 6 characters>` (or `-run-`, `-sock-`); `x` when the start time is
+ * unknown (no /proc).
+ */
+const OWNED_NAME = /^portico-(?:fn|run|sock)-(\d+)\.(\d+|x)-[A-Za-z0-9]{6}$/;
 
 /** Where the folders may be: the temp folder, and the ones a uid per site without bubblewrap falls back to. */
 export function privateFolderBases(): string[] {
@@ -24,7 +27,7 @@ export function privateFolderBases(): string[] {
 let ownTag: Promise<string> | undefined;
 
 /** The mkdtemp prefix of a private folder of this process under `base`: `<base>/portico-fn-<pid>.<start>-`. */
-export async function privateFolderPrefix(base: string, kind: 'fn' | 'run'): Promise<string> {
+export async function privateFolderPrefix(base: string, kind: 'fn' | 'run' | 'sock'): Promise<string> {
   ownTag ??= startTimeOf(process.pid).then((start) => `${process.pid}.${start ?? 'x'}`);
   return join(base, `portico-${kind}-${await ownTag}-`);
 }
@@ -109,9 +112,10 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
 export async function sweepAtStart(logger: Logger, bases?: readonly string[]): Promise<SweepResult> {
   const result = await sweepStaleFolders(bases);
   for (const { path, ownerPid } of result.removed) {
-    logger.info(
-      `functions: removed ${path}, a worker's private folder left by process ${ownerPid}, which is gone`,
-    );
+    const what = basename(path).startsWith('portico-sock-')
+      ? "a functions host's socket folder"
+      : "a worker's private folder";
+    logger.info(`functions: removed ${path}, ${what} left by process ${ownerPid}, which is gone`);
   }
   for (const { path, reason } of result.failed) {
     logger.warn(
