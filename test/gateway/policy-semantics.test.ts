@@ -198,6 +198,23 @@ describe('policy semantics as in Azure API Management', () => {
       await call('/rws/search?q=a%2Fb');
       expect(last().url).toBe('/api/a%2Fb/secret');
     });
+
+    it('sends a value of . or .. in the template’s query part encoded once, as Azure does', async () => {
+      await api('rwv', { operations: [['GET', '/get?a={b}']] });
+      await policy(
+        '/apis/rwv/operations/op0',
+        policies('<base />\n    <rewrite-uri template="/put?c={b}" />'),
+      );
+      for (const [sent, received] of [
+        ['..', '/api/put?c=..'],
+        ['.', '/api/put?c=.'],
+        ['%2E%2E', '/api/put?c=..'],
+        ['x%26y%3Dz', '/api/put?c=x%26y%3Dz'],
+      ]) {
+        expect((await call(`/rwv/get?a=${sent}`)).status).toBe(200);
+        expect(last().url, sent).toBe(received);
+      }
+    });
   });
 
   it('ip-filter: an IPv4-mapped IPv6 address written in hex forbids the IPv4 caller it maps', async () => {

@@ -143,10 +143,16 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
  * A template parameter's value as a path segment: percent-encoded, and a value of `.` or `..` encoded
  * twice (`%252E%252E`). URL parsers and normalizing servers read `..` and `%2E%2E` alike as "the parent
  * segment", so a caller's `?q=..` would otherwise move the backend call out of the API's path
- * (decision 0108).
+ * (decision 0108). In the template's query part a value is only percent-encoded: there `..` is text.
  */
 export function pathValue(value: string): string {
   return value === '.' || value === '..' ? value.replaceAll('.', '%252E') : encodeURIComponent(value);
+}
+
+/** `text` before and after the first `separator` (all of it and '' without one). */
+function splitOnce(text: string, separator: string): [string, string] {
+  const index = text.indexOf(separator);
+  return index === -1 ? [text, ''] : [text.slice(0, index), text.slice(index + 1)];
 }
 
 /** What `rewrite-uri` reads of an operation's URL template. */
@@ -210,27 +216,33 @@ export const rewriteUri: PolicyKind = {
       }
     }
     const where = `<rewrite-uri template="${clip(template, 80)}"> in <${p.section}> at ${p.scope} scope`;
+    const [pathTemplate = '/', searchTemplate = ''] = splitOnce(template, '?');
     return {
       name: 'rewrite-uri',
       run(ctx) {
         const parameters = ctx.request.templateParameters;
         const facts = factsOf(ctx.call.operation);
-        const filled = template.replace(PLACEHOLDER, (_, name: string) => {
-          const value = parameters[name];
-          if (value !== undefined) {
-            return pathValue(value);
-          }
-          // A query parameter of the template that the caller left out gives an empty value; a name the
-          // operation does not have at all (a policy above it, written for other operations) fails closed.
-          if (!facts.parameters.has(name)) {
-            ctx.deps.logger.warn(
-              `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where} uses {${name}}, which operation ${ctx.call.operation?.id ?? '(none)'} (${ctx.call.operation?.urlTemplate ?? 'no template'}) does not have.`,
-            );
-            fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', 'rewrite-uri');
-          }
-          return '';
-        });
-        const [path = '/', search = ''] = filled.split('?', 2);
+        const fill = (part: string, encode: (value: string) => string) =>
+          part.replace(PLACEHOLDER, (_, name: string) => {
+            const value = parameters[name];
+            if (value !== undefined) {
+              return encode(value);
+            }
+            // A query parameter of the template that the caller left out gives an empty value; a name
+            // the operation does not have at all (a policy above it, written for other operations)
+            // fails closed.
+            if (!facts.parameters.has(name)) {
+              ctx.deps.logger.warn(
+                `gateway ${ctx.call.serviceName}: request ${ctx.requestId} to API ${ctx.call.api.id} failed with 500: ${where} uses {${name}}, which operation ${ctx.call.operation?.id ?? '(none)'} (${ctx.call.operation?.urlTemplate ?? 'no template'}) does not have.`,
+              );
+              fail(500, 'Internal server error', 'ExpressionValueEvaluationFailure', 'rewrite-uri');
+            }
+            return '';
+          });
+        // Only a value in the path is guarded against `..`; in the query it is a plain value, encoded
+        // once (as Azure sends it), which URLSearchParams decodes below.
+        const path = fill(pathTemplate, pathValue);
+        const search = fill(searchTemplate, encodeURIComponent);
         const query = ctx.request.query;
         if (copy) {
           // As in Azure, only the parameters the operation's template does not name are copied.
