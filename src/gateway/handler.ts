@@ -570,7 +570,10 @@ function send(
   if (!res.hasHeader('content-length')) {
     res.setHeader('content-length', Buffer.byteLength(body));
   }
-  res.end(body);
+  // As bytes: Node sends a head written with a string body in the body's encoding (UTF-8), which would
+  // turn a Latin-1 reason phrase or header value (`Café`) into two bytes a character; with a Buffer the
+  // head goes out as latin1, one byte a character.
+  res.end(typeof body === 'string' ? Buffer.from(body) : body);
   return undefined;
 }
 

@@ -8,6 +8,7 @@
  * @see spec/apim.md §2, §2.1; decision 0108
  */
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../src/edge/index.js';
 import { type Backend, type EchoRequest, startBackend } from '../helpers/backend.js';
@@ -400,4 +401,37 @@ describe('policy semantics as in Azure API Management', () => {
     });
     expect(statusLine).toBe('403 Plan Exhausted');
   });
+
+  it('return-response: a Latin-1 reason phrase and header value go out as one byte a character', async () => {
+    await api('rl1');
+    await policy(
+      '/apis/rl1',
+      policies(
+        '<return-response><set-status code="418" reason="Caf&#233;" /><set-header name="X-Place" exists-action="override"><value>Caf&#233;</value></set-header><set-body>tea</set-body></return-response>',
+      ),
+    );
+    const head = await rawHead(t.service.port, `GET /rl1/x HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+    const lines = head.toString('latin1').split('\r\n');
+    expect(lines[0]).toBe('HTTP/1.1 418 Caf\u00e9');
+    expect(lines).toContain('x-place: Caf\u00e9');
+    expect(head.includes(Buffer.from('Caf\u00e9', 'utf8'))).toBe(false);
+  });
 });
+
+/** Sends `requestText` over a raw socket to `port`; resolves with the bytes of the answer's head. */
+function rawHead(port: number, requestText: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(requestText));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        socket.destroy();
+        resolve(received.subarray(0, end));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('the connection closed before the head was read')));
+  });
+}
