@@ -1,5 +1,5 @@
 import { errorMessage } from '../shared/guards.js';
-import { findJsonSyntaxError, findRepeatedNames } from '../shared/json-syntax.js';
+import { findJsonSyntaxError, findRepeatedNames, type RepeatedName } from '../shared/json-syntax.js';
 import { checkConfig } from './checks/check-config.js';
 import { deepFreeze } from './internal/deep-freeze.js';
 import { attachFile, createError, createWarning, hasErrors } from './internal/diagnostics.js';
@@ -39,12 +39,24 @@ export function parseConfigText(text: string, file?: string): ConfigResult {
  * parser do); the first is ignored without a word, which hides a rule merged in twice. Said as a warning.
  */
 function repeatedNameWarnings(text: string): Diagnostic[] {
-  return findRepeatedNames(text).map((found) =>
-    createWarning(
+  return findRepeatedNames(text).map((found) => {
+    const [both, ignored] = placesOf(found);
+    return createWarning(
       found.path,
-      `this property appears more than once in its object (lines ${found.firstLine} and ${found.lastLine}); only the last one counts, so the one on line ${found.firstLine} is ignored; merge them into one`,
-    ),
-  );
+      `this property appears more than once in its object (${both}); only the last one counts, so the one ${ignored} is ignored; merge them into one`,
+    );
+  });
+}
+
+/** Where both occurrences are, and where the ignored one is: by line, and by column on one line. */
+function placesOf(found: RepeatedName): [string, string] {
+  const { firstLine, lastLine, firstColumn, lastColumn } = found;
+  return firstLine === lastLine
+    ? [
+        `line ${firstLine}, columns ${firstColumn} and ${lastColumn}`,
+        `at line ${firstLine}, column ${firstColumn}`,
+      ]
+    : [`lines ${firstLine} and ${lastLine}`, `on line ${firstLine}`];
 }
 
 /** Runs validate → check → normalize on an already parsed JSON value. The result is not frozen. */

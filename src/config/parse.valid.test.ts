@@ -394,7 +394,7 @@ describe('parseConfigText: other warnings', () => {
 });
 
 describe('parseConfigText: a property written twice in one object', () => {
-  it('keeps the last one, as JSON.parse and Azure do, and warns with both lines and the JSON path', () => {
+  it('keeps the last one, as JSON.parse and Azure do, and warns with both places (the column too on one line) and the JSON path', () => {
     const text = [
       '\uFEFF{',
       '  "navigationFallback": { "rewrite": "/index.html" },',
@@ -411,7 +411,7 @@ describe('parseConfigText: a property written twice in one object', () => {
         severity: 'warning',
         path: 'routes[0].route',
         message:
-          'this property appears more than once in its object (lines 3 and 3); only the last one counts, so the one on line 3 is ignored; merge them into one',
+          'this property appears more than once in its object (line 3, columns 16 and 50); only the last one counts, so the one at line 3, column 16 is ignored; merge them into one',
         file: '/site/staticwebapp.config.json',
       },
       {

@@ -20,6 +20,9 @@ export interface RepeatedName {
   /** 1-based lines of the name's first and of its last (kept) occurrence. */
   readonly firstLine: number;
   readonly lastLine: number;
+  /** 1-based columns (UTF-16 code units) of their opening quotes, for names repeated on one line. */
+  readonly firstColumn: number;
+  readonly lastColumn: number;
 }
 
 interface Scanner {
@@ -76,11 +79,17 @@ export function findRepeatedNames(text: string): RepeatedName[] {
     }
     throw error;
   }
-  return (scanner.names?.repeated ?? []).map((found) => ({
-    path: found.path,
-    firstLine: lineAndColumn(text, found.first).line,
-    lastLine: lineAndColumn(text, found.last).line,
-  }));
+  return (scanner.names?.repeated ?? []).map((found) => {
+    const first = lineAndColumn(text, found.first);
+    const last = lineAndColumn(text, found.last);
+    return {
+      path: found.path,
+      firstLine: first.line,
+      lastLine: last.line,
+      firstColumn: first.column,
+      lastColumn: last.column,
+    };
+  });
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
