@@ -43,6 +43,28 @@ export function printableLine(line: string, omitted = 0): string {
  * such line per line of the message, each tagged, so no line of a function can pass for the server's.
  */
 export function formatWorkerLog(message: LogMessage): string[] {
+  const { tag, lines } = workerLogLines(message);
+  return lines.map((line) => `${tag} ${line}`);
+}
+
+/**
+ * Writes a worker log message through the logger method matching its level: one record, its line breaks
+ * kept, where the logger escapes them (JSON lines); otherwise a call per line, each tagged.
+ */
+export function logWorkerMessage(logger: Logger, message: LogMessage): void {
+  const level = loggerLevel(message.level);
+  if (logger.keepsLineBreaks === true) {
+    const { tag, lines } = workerLogLines(message);
+    logger[level](`${tag} ${lines.join('\n')}`);
+    return;
+  }
+  for (const line of formatWorkerLog(message)) {
+    logger[level](line);
+  }
+}
+
+/** The tag of a worker log message, and its lines as the log shows them (printable, cut). */
+function workerLogLines(message: LogMessage): { tag: string; lines: string[] } {
   const parts = [message.functionName, message.invocationId?.slice(0, SHORT_ID_LENGTH)].filter(
     (part): part is string => part !== undefined && part !== '',
   );
@@ -50,21 +72,13 @@ export function formatWorkerLog(message: LogMessage): string[] {
   const lines = message.message.split(/\r?\n/);
   const omitted = message.omitted ?? 0;
   if (lines.length > MAX_LOG_MESSAGE_LINES) {
-    const kept = lines.slice(0, MAX_LOG_MESSAGE_LINES).map((line) => `${tag} ${printableLine(line)}`);
+    const kept = lines.slice(0, MAX_LOG_MESSAGE_LINES).map((line) => printableLine(line));
     const more = lines.length - MAX_LOG_MESSAGE_LINES;
     const cut = omitted === 0 ? '' : `, then ${omitted} more characters`;
-    return [...kept, `${tag} … (${more} more lines${cut})`];
+    return { tag, lines: [...kept, `… (${more} more lines${cut})`] };
   }
   // The worker cut the message's end: its last line.
-  return lines.map((line, i) => `${tag} ${printableLine(line, i === lines.length - 1 ? omitted : 0)}`);
-}
-
-/** Writes a worker log message through the logger method matching its level, a call per line. */
-export function logWorkerMessage(logger: Logger, message: LogMessage): void {
-  const level = loggerLevel(message.level);
-  for (const line of formatWorkerLog(message)) {
-    logger[level](line);
-  }
+  return { tag, lines: lines.map((line, i) => printableLine(line, i === lines.length - 1 ? omitted : 0)) };
 }
 
 function loggerLevel(level: WorkerLogLevel): LogLevel {

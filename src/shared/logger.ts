@@ -6,6 +6,11 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
+  /**
+   * True when a message is one record whatever line breaks it holds (`json`, where they are escaped): a
+   * message of several lines, such as a function's, may then be logged whole rather than line by line.
+   */
+  readonly keepsLineBreaks?: boolean;
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
@@ -41,7 +46,13 @@ export function createLogger(
             write(TEXT_PREFIX[level] + message);
           }
         };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return {
+    keepsLineBreaks: options.format === 'json',
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+  };
 }
 
 const TEXT_PREFIX: Record<LogLevel, string> = { debug: '', info: '', warn: 'warning: ', error: 'error: ' };
@@ -55,6 +66,7 @@ export const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error()
  */
 export function withPrefix(logger: Logger, prefix: string): Logger {
   return {
+    keepsLineBreaks: logger.keepsLineBreaks === true,
     debug: (message) => logger.debug(prefix + message),
     info: (message) => logger.info(prefix + message),
     warn: (message) => logger.warn(prefix + message),
