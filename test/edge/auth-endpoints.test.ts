@@ -146,6 +146,21 @@ describe('/.auth endpoints', () => {
     expect(other.header('set-cookie')).toBeUndefined();
   });
 
+  it('HEAD neither purges nor signs out: purge answers 405 (Allow: GET), logout only its redirect', async () => {
+    const cookie = authCookie({});
+    const purge = await app.fetch('/.auth/purge/github', { method: 'HEAD', headers: { cookie } });
+    expect(purge.status).toBe(405);
+    expect(purge.header('allow')).toBe('GET');
+    expect(purge.header('set-cookie')).toBeUndefined();
+    const logout = await app.fetch('/.auth/logout?post_logout_redirect_uri=/bye', {
+      method: 'HEAD',
+      headers: { cookie },
+    });
+    expect(logout.status).toBe(302);
+    expect(logout.header('location')).toBe(`${app.url}/bye`);
+    expect(logout.header('set-cookie')).toBeUndefined();
+  });
+
   it('unknown providers and unknown /.auth paths are 404', async () => {
     expect((await app.fetch('/.auth/login/nope')).status).toBe(404);
     expect((await app.fetch('/.auth/whatever')).status).toBe(404);

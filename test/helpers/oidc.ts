@@ -116,6 +116,11 @@ export class TestBrowser {
     return this.go('GET', url, undefined, options.stopAt);
   }
 
+  /** Sends HEAD to a URL with the browser's cookies, as a link checker would; never follows a redirect. */
+  async head(url: string): Promise<BrowserResponse> {
+    return this.go('HEAD', url, undefined, () => true);
+  }
+
   /** Submits the first form of a page with its hidden fields plus `fields`; `stopAt` as for {@link get}. */
   async submitForm(
     page: BrowserResponse,

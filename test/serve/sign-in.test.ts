@@ -438,6 +438,27 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect((await invite('plain', 'github')).status).toBe(200);
   });
 
+  it('HEAD never purges nor signs out: purge is 405 (Allow: GET), logout says where it leads', async () => {
+    // @see the regression tester's report: curl -I /.auth/purge/<provider> with a session deleted the data.
+    const b = browser();
+    await signIn(b, 'shop', 'okta', 'hank');
+    const before = (await me(b, 'shop'))?.userId;
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    const purge = await b.head(siteUrl('shop', '/.auth/purge/okta'));
+    expect(purge.status).toBe(405);
+    expect(purge.headers.allow).toBe('GET');
+    expect(purge.headers['set-cookie']).toBeUndefined();
+    const logout = await b.head(siteUrl('shop', '/.auth/logout?post_logout_redirect_uri=/welcome.html'));
+    expect(logout.status).toBe(302);
+    expect(logout.text).toBe(siteUrl('shop', '/welcome.html'));
+    expect(logout.headers['set-cookie']).toBeUndefined();
+    // Still signed in, and the same user: nothing was forgotten, no sign-out was recorded.
+    expect((await me(b, 'shop'))?.userId).toBe(before);
+    const elsewhere = browser();
+    await signIn(elsewhere, 'shop', 'okta', 'hank');
+    expect((await me(elsewhere, 'shop'))?.userId).toBe(before);
+  });
+
   it('signs out: the cookie is cleared, and the session ends for good, even for a copy of the cookie', async () => {
     const b = browser();
     await signIn(b, 'shop', 'okta', 'erin');

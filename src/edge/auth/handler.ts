@@ -108,7 +108,8 @@ async function dispatch(
 
 /**
  * `/.auth/purge/<provider>`: forgets what the host keeps of the signed-in user, and signs out. It answers
- * an unknown provider and other methods than GET as sign-in does (404, 405), and a user signed in with
+ * an unknown provider with 404 as sign-in does, other methods than GET with 405 (HEAD included: it must be
+ * safe, and link checkers and previewers send it with the visitor's cookies), and a user signed in with
  * another provider with 409, changing nothing: which of the user's accounts at that provider to forget
  * cannot be known, and signing out would look as if something had been deleted (decision 0109).
  */
@@ -118,8 +119,8 @@ async function purge(
   ctx: AuthRequestContext,
   provider: string,
 ): Promise<void> {
-  if (!isGetOrHead(ctx.method)) {
-    return sendText(res, 405, 'Open the address that deletes your data with GET.', { Allow: 'GET, HEAD' });
+  if (ctx.method.toUpperCase() !== 'GET') {
+    return sendText(res, 405, 'Open the address that deletes your data with GET.', { Allow: 'GET' });
   }
   if (!(ctx.signIn?.has(provider) ?? ctx.isProviderEnabled(provider))) {
     return sendHtml(res, 404, renderProviderNotFound(provider));
@@ -330,8 +331,16 @@ function issueSession(ctx: AuthRequestContext, principal: ClientPrincipal): stri
   }
 }
 
+/**
+ * `/.auth/logout`: ends the session (recorded where the host keeps sign-outs) and clears its cookie. A HEAD
+ * (a link checker's or a previewer's, with the visitor's cookies) is told where the sign-out leads and
+ * changes nothing: HEAD is safe (RFC 9110 §9.2.1; decision 0109, amended).
+ */
 async function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthRequestContext): Promise<void> {
   const target = resolveRedirectTarget(ctx.query.get('post_logout_redirect_uri'), ctx);
+  if (ctx.method.toUpperCase() === 'HEAD') {
+    return sendRedirect(res, target, []);
+  }
   try {
     await ctx.codec.signOut?.(req.headers.cookie);
   } catch (error) {
