@@ -49,6 +49,24 @@ describe('Node permission flags', () => {
     ]);
   });
 
+  it('leaves out paths inside another granted folder, so that Node 20 grants the folder itself', () => {
+    // Portico installed under /tmp: its worker files are inside the sandbox's /tmp. Node 20 would then
+    // refuse readdir and statfs of /tmp itself (its tree of granted paths splits /tmp/* in two).
+    const args = nodePermissionArgs(
+      {
+        read: ['/home/site/wwwroot', '/tmp/portico/dist/functions-host/worker', '/opt/lib'],
+        write: ['/tmp'],
+      },
+      { ...process.versions, node: '20.20.2' },
+    );
+    expect(args.filter((arg) => arg.startsWith('--allow-fs'))).toEqual([
+      '--allow-fs-read=/home/site/wwwroot',
+      '--allow-fs-read=/opt/lib',
+      '--allow-fs-read=/tmp',
+      '--allow-fs-write=/tmp',
+    ]);
+  });
+
   it('spells Node 22 and later --permission, and never allows processes, threads or addons', () => {
     const args = nodePermissionArgs(permissions, { ...process.versions, node: '22.12.0' });
     expect(args[0]).toBe('--permission');

@@ -122,3 +122,62 @@ describe.skipIf(!BUBBLEWRAP).each(users)(
     });
   },
 );
+
+/** Lists, stats and measures its temp folder, and tries to list what it may not read. */
+const LOOK = `
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const attempt = (action) => { try { action(); return 'ok'; } catch (error) { return error.code; } };
+module.exports = async function (context) {
+  const dir = os.tmpdir();
+  fs.writeFileSync(path.join(dir, 'note'), 'x');
+  const made = fs.mkdtempSync(path.join(dir, 'own-'));
+  context.res = { body: JSON.stringify({
+    listed: fs.readdirSync(dir).includes('note') && fs.readdirSync(dir).includes(path.basename(made)),
+    stat: attempt(() => fs.statSync(dir)),
+    statfs: attempt(() => fs.statfsSync(dir)),
+    inside: attempt(() => fs.readdirSync(made)),
+    root: attempt(() => fs.readdirSync('/')),
+    system: attempt(() => fs.readdirSync('/usr')),
+    home: attempt(() => fs.readdirSync('/home/site')),
+  }) };
+};`;
+
+describe.skipIf(!BUBBLEWRAP)('a worker’s own temp folder under bubblewrap', () => {
+  it('can be listed, stat-ed and measured, and nothing beyond it and the app is opened', async () => {
+    // @see the regression tester's report: readdirSync and statfsSync of os.tmpdir() were refused (Portico
+    // installed under /tmp, as this checkout is when it is under /tmp).
+    const apiDir = await writeApiDir();
+    await mkdir(join(apiDir, 'look'));
+    await writeFile(
+      join(apiDir, 'look', 'function.json'),
+      JSON.stringify({
+        bindings: [
+          { type: 'httpTrigger', direction: 'in', name: 'req', authLevel: 'anonymous' },
+          { type: 'http', direction: 'out', name: 'res' },
+        ],
+      }),
+    );
+    await writeFile(join(apiDir, 'look', 'index.js'), LOOK);
+    const host = openHost({
+      apiDir,
+      workerPath: defaultWorkerPath(),
+      logger: recordingLogger(),
+      sandbox: await resolveSandbox({ choice: 'bubblewrap', functionsUser: 'off', network: 'shared' }),
+      sandboxIdentity: 'site:temp-look',
+      baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    const { url } = await host.start();
+    const response = await fetch(`${url}/api/look`);
+    expect(await response.json()).toEqual({
+      listed: true,
+      stat: 'ok',
+      statfs: 'ok',
+      inside: 'ok',
+      root: 'ERR_ACCESS_DENIED',
+      system: 'ERR_ACCESS_DENIED',
+      home: 'ERR_ACCESS_DENIED',
+    });
+  });
+});
