@@ -56,6 +56,17 @@ describe('parseConfigText: unknown keys fail closed (D9)', () => {
     expect(error.path).toBe('auth.identityProviders.github.registration.clientSecret');
   });
 
+  it('names a top-level "__proto__" as the unknown key, never the keys inside it', () => {
+    // @see the regression tester's report: `"__proto__": {"y":1}` was reported as `y: unknown key "y"`.
+    const errors = errorsOf(parseConfigText('{ "routes": [], "__proto__": { "y": 1 } }'));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        path: '__proto__',
+        message: expect.stringContaining('unknown key "__proto__"'),
+      }),
+    ]);
+  });
+
   it('names the overridable codes when another status is overridden', () => {
     const error = onlyError({ responseOverrides: { '500': { rewrite: '/500.html' } } });
     expect(error.path).toBe('responseOverrides.500');

@@ -50,26 +50,31 @@ export function validateConfigValue(value: unknown): ValidationResult {
   return { diagnostics: [...ignored, ...errors], salvaged: salvageConfig(supported) };
 }
 
-/** Removes keys Azure documents but Portico does not implement, with a warning for each (D9). */
+/**
+ * Removes keys Azure documents but Portico does not implement, with a warning for each (D9). The kept keys
+ * are copied with `Object.fromEntries`, which makes each an own property: an assignment would take a
+ * `"__proto__"` key (an own property after `JSON.parse`) for the prototype, and its keys would then be
+ * reported as the file's own.
+ */
 function omitUnimplementedKeys(value: unknown): { value: unknown; diagnostics: Diagnostic[] } {
   if (!isRecord(value)) {
     return { value, diagnostics: [] };
   }
-  const kept: Record<string, unknown> = {};
+  const kept: [string, unknown][] = [];
   const diagnostics: Diagnostic[] = [];
   for (const [key, child] of Object.entries(value)) {
     const reason = Object.hasOwn(UNIMPLEMENTED_TOP_LEVEL_KEYS, key)
       ? UNIMPLEMENTED_TOP_LEVEL_KEYS[key]
       : undefined;
     if (reason === undefined) {
-      kept[key] = child;
+      kept.push([key, child]);
     } else {
       diagnostics.push(
         createWarning([key], `Portico does not implement this Azure setting (${reason}); it has no effect`),
       );
     }
   }
-  return { value: kept, diagnostics };
+  return { value: Object.fromEntries(kept), diagnostics };
 }
 
 function salvageConfig(value: unknown): SalvagedConfig {
