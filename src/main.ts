@@ -77,6 +77,11 @@ export interface DevServerOptions {
   readonly allowedHosts?: readonly string[];
   readonly plan: Plan;
   readonly apiTimeoutSeconds: number;
+  /**
+   * How long a client may send nothing of an unfinished `/api` request body before the call ends with 408
+   * (default 20 s, decision 0118); tests shorten it.
+   */
+  readonly clientBodyIdleMs?: number;
   readonly verbose: boolean;
   readonly logger: Logger;
   /** Serve HTTPS with this certificate (`--ssl`); the URL then starts with `https://`. */
@@ -365,7 +370,11 @@ function createApiExclusion(
  * changed worker restarts; a worker that cannot load answers at once), or to `--api-devserver-url`.
  */
 function createProxy(options: DevServerOptions, managed: DevFunctions | undefined): ApiProxy | undefined {
-  const common = { timeoutMs: options.apiTimeoutSeconds * 1000, logger: options.logger };
+  const common = {
+    timeoutMs: options.apiTimeoutSeconds * 1000,
+    ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
+    logger: options.logger,
+  };
   if (managed !== undefined) {
     const { host } = managed;
     return createApiProxy({

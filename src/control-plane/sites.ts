@@ -149,11 +149,7 @@ export async function listSites(ctx: ControlContext): Promise<Site[]> {
 /** Deletes a site and everything of it (environments, deployments, settings, users, invitations, domains and their certificates). */
 export async function deleteSite(ctx: ControlContext, name: string): Promise<void> {
   const site = await getSite(ctx, name);
-  const hosts = await ctx.db
-    .selectFrom('environments')
-    .select('hostname')
-    .where('site_id', '=', site.id)
-    .execute();
+  const hosts = await environmentHostsOf(ctx, site.id);
   const domains = await ctx.db
     .selectFrom('custom_domains')
     .select('domain_name')
@@ -173,12 +169,22 @@ export async function deleteSite(ctx: ControlContext, name: string): Promise<voi
       await trx.deleteFrom(table).where('site_id', 'not in', trx.selectFrom('sites').select('id')).execute();
     }
   });
-  for (const { hostname } of hosts) {
+  for (const hostname of hosts) {
     await recordChange(ctx, hostname);
   }
   for (const name of names) {
     await recordChange(ctx, `${DOMAINS_CHANGE_PREFIX}${name}`);
   }
+}
+
+/** The host names of a site's environments (production and the others). */
+async function environmentHostsOf(ctx: ControlContext, siteId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom('environments')
+    .select('hostname')
+    .where('site_id', '=', siteId)
+    .execute();
+  return rows.map((row) => row.hostname);
 }
 
 /** Changes the plan; `blockers` lists the Standard-only features in use (a downgrade is refused then). */
@@ -196,7 +202,11 @@ export async function setSku(
     );
   }
   await ctx.db.updateTable('sites').set({ sku }).where('id', '=', site.id).execute();
-  await recordChange(ctx, '*');
+  // This site's environments only (each checks its config against the plan again): a change of every
+  // host would rebuild every tenant's environments and cut their linked /api calls (decision 0118).
+  for (const hostname of await environmentHostsOf(ctx, site.id)) {
+    await recordChange(ctx, hostname);
+  }
   return { ...site, sku };
 }
 

@@ -32,8 +32,23 @@ describe('parseRequestTarget', () => {
     '/%zz',
     'relative',
     '//evil.example/x',
+    // A raw backslash: URL parsers read it as "/" (decision 0118).
+    '/api/priv\\x',
+    '/api\\priv/x',
+    '/admin\\data.txt',
+    '/.auth\\me',
+    'http://example.org/a\\b',
   ])('refuses %s', (url) => {
     expect(parseRequestTarget(url).ok).toBe(false);
+  });
+
+  it('keeps an encoded backslash as a character of the name, and a raw one in the query', () => {
+    expect(parseRequestTarget('/api/priv%5Cx?q=a\\b')).toEqual({
+      ok: true,
+      path: '/api/priv\\x',
+      rawPath: '/api/priv%5Cx',
+      search: '?q=a\\b',
+    });
   });
 });
 

@@ -2,7 +2,9 @@
  * Turns the raw request target into the decoded path that matching and file lookup both use. Using one
  * decoded string for both means no encoding trick can make a rule see one path and the file lookup
  * another. Paths that cannot be decoded safely (invalid percent-encoding or UTF-8, NUL, `.` or `..`
- * segments after decoding) are refused with 400 rather than guessed at.
+ * segments after decoding) are refused with 400 rather than guessed at, and so is a raw `\` (decision
+ * 0118): a URL parser (WHATWG: Node's `new URL`, the managed functions, Hono, Next, browsers; IIS) reads
+ * it as `/`, so a backend would route `/api/priv\x` as `/api/priv/x`, which no rule saw.
  */
 export type RequestTarget =
   | { readonly ok: true; readonly path: string; readonly rawPath: string; readonly search: string }
@@ -19,6 +21,10 @@ export function parseRequestTarget(url: string | undefined): RequestTarget {
   const search = queryStart === -1 ? '' : target.slice(queryStart);
   if (!rawPath.startsWith('/') || rawPath.startsWith('//')) {
     return { ok: false, reason: 'the request path must start with a single "/"' };
+  }
+  // Browsers never send one (they turn it into "/" themselves); `%5C` is a name's character, kept.
+  if (rawPath.includes('\\')) {
+    return { ok: false, reason: 'the request path contains a raw "\\" (write "/" or %5C)' };
   }
   if (!NEEDS_DECODING.test(rawPath)) {
     return { ok: true, path: rawPath, rawPath, search };

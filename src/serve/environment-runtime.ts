@@ -76,6 +76,8 @@ export interface RuntimeDeps {
   /** Custom roles of every site's users, kept current by the site table. */
   readonly roles: RoleCache;
   readonly apiTimeoutMs: number;
+  /** See `ApiProxyOptions.clientBodyIdleMs` (default 20 s). */
+  readonly clientBodyIdleMs?: number;
   readonly apiIdleMs: number;
   /** How long an environment that could not be made ready waits for its next attempt (default 30 s). */
   readonly retryBrokenMs?: number;
@@ -187,6 +189,7 @@ function newApi(deps: RuntimeDeps, entry: ServingEntry, source: ApiSource): Mana
     apiDir: source.apiDir,
     appSettings: source.appSettings,
     timeoutMs: deps.apiTimeoutMs,
+    ...(deps.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: deps.clientBodyIdleMs }),
     idleMs: deps.apiIdleMs,
     logger: deps.control.logger,
     label: `${entry.siteName}/${entry.environmentName}`,
@@ -262,5 +265,5 @@ export async function closeEnvironmentRuntime(
   successor?: EnvironmentRuntime,
 ): Promise<void> {
   const api = runtime.api === successor?.api ? undefined : runtime.api;
-  await Promise.all([runtime.files?.close(), api?.close(graceMs), runtime.linkedApi?.close()]);
+  await Promise.all([runtime.files?.close(), api?.close(graceMs), runtime.linkedApi?.close(graceMs)]);
 }

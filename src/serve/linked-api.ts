@@ -31,6 +31,8 @@ export interface LinkedApiDeps {
   /** The public base URL of a host on the data-plane listener (the token audience of local backends). */
   readonly publicUrl: (hostname: string) => string;
   readonly timeoutMs: number;
+  /** See `ApiProxyOptions.clientBodyIdleMs` (default 20 s). */
+  readonly clientBodyIdleMs?: number;
   readonly logger: Logger;
   /** Proves to a function app of this service that a call is this proxy's (decision 0095). */
   readonly linkProof?: LinkProof;
@@ -157,6 +159,7 @@ function createRoute(link: ResolvedLink, deps: LinkedApiDeps): Route {
   const proxy = createApiProxy({
     upstreamUrl: upstream.url,
     timeoutMs: deps.timeoutMs,
+    ...(deps.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: deps.clientBodyIdleMs }),
     logger: deps.logger,
     ...(upstream.hostHeader === undefined ? {} : { hostHeader: upstream.hostHeader }),
   });
@@ -237,6 +240,6 @@ export function createLinkedApi(entry: ServingEntry, link: ResolvedLink, shared:
       return proxy.call({ ...request, headers: { ...request.headers, ...fieldsOf(extraHeadersOf(token)) } });
     },
     // A proxy never used has nothing open; made now, it refuses whatever still arrives, as a used one does.
-    close: () => routeOf().proxy.close(),
+    close: (graceMs?: number) => routeOf().proxy.close(graceMs),
   };
 }

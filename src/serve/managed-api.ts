@@ -23,6 +23,8 @@ export interface ManagedApiOptions {
   readonly apiDir: string;
   readonly appSettings: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** See `ApiProxyOptions.clientBodyIdleMs` (default 20 s). */
+  readonly clientBodyIdleMs?: number;
   /** Quiet time after which the worker is stopped. */
   readonly idleMs: number;
   readonly logger: Logger;
@@ -209,6 +211,7 @@ async function startHost(options: ManagedApiOptions, log: Logger): Promise<Runni
         cutReason: SERVE_CUT_REASON,
         stopCause: () => host.stopCause(),
         timeoutMs: options.timeoutMs,
+        ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
         logger: log,
         // Requests wait while a crashed worker restarts; one that cannot load answers at once.
         whenUpstreamReady: () =>

@@ -139,6 +139,11 @@ export interface ServeOptions {
   /** `--secret-key-file` or PORTICO_SECRET_KEY_FILE: the key file (default `<data>/service-key`). */
   readonly secretKeyFile?: string;
   readonly apiTimeoutSeconds: number;
+  /**
+   * How long a client may send nothing of an unfinished `/api` request body before the call ends with 408
+   * (default 20 s, decision 0118); tests shorten it.
+   */
+  readonly clientBodyIdleMs?: number;
   /** Minutes without `/api` requests after which an environment's functions stop. */
   readonly apiIdleMinutes: number;
   /** How often the change log is read, in ms. */
@@ -501,6 +506,7 @@ async function startOnStorage(
     control,
     roles: createRoleCache(control),
     apiTimeoutMs,
+    ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
     apiIdleMs: options.apiIdleMinutes * 60_000,
     requestBodies,
     ...(options.retryBrokenMs === undefined ? {} : { retryBrokenMs: options.retryBrokenMs }),
@@ -516,6 +522,7 @@ async function startOnStorage(
       ...(options.inProcessGateway === false ? {} : { gateways: gateway.local }),
       publicUrl,
       timeoutMs: apiTimeoutMs,
+      ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
       logger: options.logger,
     },
     resources: chainResources(

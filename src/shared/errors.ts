@@ -13,6 +13,11 @@ export const ERROR_CODES = {
   PROXY_BACKEND_UNAVAILABLE: { status: 502, expose: true, summary: 'the /api backend could not be reached' },
   PROXY_BACKEND_TIMEOUT: { status: 500, expose: true, summary: 'the /api backend did not answer in time' },
   PROXY_BODY_TOO_LARGE: { status: 413, expose: true, summary: 'request bodies are limited to 30 MB' },
+  PROXY_CLIENT_BODY_TIMEOUT: {
+    status: 408,
+    expose: true,
+    summary: 'the client stopped sending its /api request body before its end',
+  },
   FUNCTIONS_APP_NOT_FOUND: {
     status: 500,
     expose: true,

@@ -66,6 +66,8 @@ export interface StartOptions {
   /** A Functions app folder run as managed functions. */
   apiDir?: string;
   apiTimeoutSeconds?: number;
+  /** How long a client may send nothing of an unfinished /api body before 408 (default 20 s). */
+  clientBodyIdleMs?: number;
   host?: string;
   /** `--allowed-host`: names answered besides localhost, IP addresses and `host`. */
   allowedHosts?: string[];
@@ -84,6 +86,7 @@ export async function startApp(files: Files, options: StartOptions = {}): Promis
     ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     plan: options.plan ?? 'standard',
     apiTimeoutSeconds: options.apiTimeoutSeconds ?? 45,
+    ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
     verbose: options.verbose ?? false,
   });
 }

@@ -17,6 +17,7 @@ import { onResponseClose } from '../../shared/response-close.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
 import {
   createBodyTooLargeError,
+  createClientBodyTimeoutError,
   createTimeoutError,
   describeUnavailable,
   isConnectFailure,
@@ -34,6 +35,8 @@ export interface ExchangeSettings {
   /** Path prefix from the upstream URL (`''` for an origin). */
   readonly basePath: string;
   readonly timeoutMs: number;
+  /** See {@link ApiProxyOptions.clientBodyIdleMs}. */
+  readonly clientBodyIdleMs: number;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly hostHeader?: string;
@@ -79,6 +82,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #resolve: () => void;
   readonly #timer: NodeJS.Timeout;
   readonly #body: Transform | null;
+  /** Runs while the request body is awaited from the client; restarted by each part, stopped at its end. */
+  #bodyTimer: NodeJS.Timeout | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
   #done = false;
@@ -94,6 +99,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
+    if (this.#body !== null && settings.clientBodyIdleMs < settings.timeoutMs) {
+      this.#watchClientBody();
+    }
     onResponseClose(res, this.#onClientClose);
     publishEvent('apiCall', makeStartEvent);
   }
@@ -207,8 +215,57 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   #onTimeout = (): void => {
+    // The body is still awaited from the client: the client is late, not the backend (an API timeout
+    // at or under the client-body idle limit).
+    if (this.#isAwaitingClientBody()) {
+      this.#onClientBodyIdle();
+      return;
+    }
     if (this.#finish('timeout')) {
       const error = createTimeoutError(this.#settings.timeoutMs);
+      this.#abortUpstream(error);
+      this.#fail(error);
+    }
+  };
+
+  /**
+   * Times the client's silence while its body is awaited: each part restarts the timer, and so does a
+   * pause or resume (while the backend, or the managed functions' body budget, holds the body back, the
+   * client is not being waited on: decision 0112). The end of the body stops it.
+   */
+  #watchClientBody(): void {
+    const req = this.#req;
+    this.#bodyTimer = setTimeout(this.#onClientBodyIdle, this.#settings.clientBodyIdleMs);
+    // Through the field: once stopped (the exchange finished), a part still arriving restarts nothing.
+    const restart = () => this.#bodyTimer?.refresh();
+    req.on('data', restart);
+    req.on('pause', restart);
+    req.on('resume', restart);
+    req.once('end', () => this.#stopWatchingClientBody());
+  }
+
+  #stopWatchingClientBody(): void {
+    if (this.#bodyTimer !== undefined) {
+      clearTimeout(this.#bodyTimer);
+      this.#bodyTimer = undefined;
+    }
+  }
+
+  /** True while the body has not all come and nothing holds it back but the client. */
+  #isAwaitingClientBody(): boolean {
+    return this.#body !== null && !this.#req.complete && this.#req.readableFlowing === true;
+  }
+
+  #onClientBodyIdle = (): void => {
+    if (!this.#isAwaitingClientBody()) {
+      // Held back on this side (backpressure): the client is not late; look again a full period later.
+      this.#bodyTimer?.refresh();
+      return;
+    }
+    if (this.#finish('aborted')) {
+      const error = createClientBodyTimeoutError(
+        Math.min(this.#settings.clientBodyIdleMs, this.#settings.timeoutMs),
+      );
       this.#abortUpstream(error);
       this.#fail(error);
     }
@@ -227,6 +284,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       return false;
     }
     this.#done = true;
+    this.#stopWatchingClientBody();
     publishEvent('apiCall', () => ({
       phase: 'end',
       outcome,

@@ -40,6 +40,17 @@ export function createTimeoutError(timeoutMs: number): PorticoError {
 }
 
 /**
+ * The 408 for a client that stopped sending its request body before its end (decision 0118): told apart
+ * from a backend that does not answer, in the answer and in the log.
+ */
+export function createClientBodyTimeoutError(idleMs: number): PorticoError {
+  return new PorticoError(
+    'PROXY_CLIENT_BODY_TIMEOUT',
+    `The client stopped sending its request body: nothing more of it arrived within ${idleMs} ms.`,
+  );
+}
+
+/**
  * Maps anything undici or the body stream raised to a coded proxy error. Its message is public (the
  * response body): it says what failed, never where the backend is; the caller logs the address.
  */

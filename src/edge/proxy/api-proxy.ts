@@ -38,6 +38,13 @@ import type {
 /** Azure's per-request limit for `/api` calls (spec §3.2 item 5). */
 export const DEFAULT_API_TIMEOUT_MS = 45_000;
 
+/**
+ * How long the client may send nothing of an `/api` request body before the call ends with 408 (decision
+ * 0118): under the API timeout, so a stalled upload is not reported as a slow backend, and Apache's
+ * default (`mod_reqtimeout` body=20); a client on a slow link still sends something within it.
+ */
+export const DEFAULT_CLIENT_BODY_IDLE_MS = 20_000;
+
 /** Largest request body accepted by default: 30 MiB (spec §12 check 59). */
 export const DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024;
 
@@ -63,6 +70,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   // The host's own transport when it has one (a managed functions host's frames, decision 0036); the
   // host's own calls (`call`, once per sign-in) stay on HTTP.
   const upstream: UpstreamDispatcher = options.dispatcher ?? pool;
+  const inFlight = createInFlightCount();
   let closed = false;
   return {
     timeoutMs: settings.timeoutMs,
@@ -72,31 +80,81 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
         sendProxyError(req, res, refusal);
         return Promise.resolve();
       }
+      inFlight.add();
       return new Promise<void>((resolve) => {
-        new ProxyExchange(req, res, settings, resolve).start(upstream, target);
+        new ProxyExchange(req, res, settings, () => {
+          inFlight.remove();
+          resolve();
+        }).start(upstream, target);
       });
     },
     async call(request: InternalApiRequest): Promise<InternalApiResponse> {
       if (closed) {
         throw createClosedError();
       }
-      await settings.whenUpstreamReady?.();
+      inFlight.add();
       try {
-        return await callOnce(pool, settings, request);
-      } catch (error) {
-        // Callers show the message (the sign-in page): it says what failed; the log says where.
-        const failure = toProxyError(error, settings.unreachableHint, settings.cutReason);
-        settings.logger.warn(
-          `/api ${request.method} ${request.pathAndQuery.split('?', 1)[0] ?? ''} (platform call to ${settings.upstreamUrl}): ${failure.message}`,
-        );
-        throw failure;
+        await settings.whenUpstreamReady?.();
+        return await callLogged(pool, settings, request);
+      } finally {
+        inFlight.remove();
       }
     },
-    async close(): Promise<void> {
+    async close(graceMs = 0): Promise<void> {
       closed = true;
+      await inFlight.settled(graceMs);
       await Promise.all([pool.destroy(), options.dispatcher?.destroy()]);
     },
   };
+}
+
+/** How many exchanges of a proxy are under way, and a way to wait, within a limit, for none to be. */
+function createInFlightCount() {
+  let count = 0;
+  let onNone: (() => void) | undefined;
+  return {
+    add(): void {
+      count += 1;
+    },
+    remove(): void {
+      count -= 1;
+      if (count === 0) {
+        onNone?.();
+      }
+    },
+    /** Resolves once nothing is in flight, or after `limitMs` (at once when nothing is, or no limit). */
+    settled(limitMs: number): Promise<void> {
+      if (count === 0 || limitMs <= 0) {
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, limitMs);
+        timer.unref();
+        onNone = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+/** {@link callOnce}, its failure logged with the backend's address and thrown with a public message. */
+async function callLogged(
+  pool: Pool,
+  settings: ExchangeSettings,
+  request: InternalApiRequest,
+): Promise<InternalApiResponse> {
+  try {
+    return await callOnce(pool, settings, request);
+  } catch (error) {
+    // Callers show the message (the sign-in page): it says what failed; the log says where.
+    const failure = toProxyError(error, settings.unreachableHint, settings.cutReason);
+    settings.logger.warn(
+      `/api ${request.method} ${request.pathAndQuery.split('?', 1)[0] ?? ''} (platform call to ${settings.upstreamUrl}): ${failure.message}`,
+    );
+    throw failure;
+  }
 }
 
 /**
@@ -184,6 +242,7 @@ function normalizeOptions(options: ApiProxyOptions): ExchangeSettings {
     ...(options.upstreamSocketPath === undefined ? {} : { upstreamSocketPath: options.upstreamSocketPath }),
     basePath: url.pathname.replace(/\/+$/, ''),
     timeoutMs: positiveOr(options.timeoutMs, DEFAULT_API_TIMEOUT_MS),
+    clientBodyIdleMs: positiveOr(options.clientBodyIdleMs, DEFAULT_CLIENT_BODY_IDLE_MS),
     maxBodyBytes: positiveOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     logger: options.logger ?? SILENT_LOGGER,
     ...(options.hostHeader === undefined ? {} : { hostHeader: options.hostHeader }),

@@ -49,6 +49,11 @@ export interface ApiProxyOptions {
   readonly upstreamSocketPath?: string;
   /** Limit for the whole exchange, in milliseconds (D10). Default 45 000. */
   readonly timeoutMs?: number;
+  /**
+   * How long the client may send nothing of a request body it has not finished, in milliseconds, before
+   * the call ends with 408 (decision 0118). Default 20 000; an API timeout under it stands in for it.
+   */
+  readonly clientBodyIdleMs?: number;
   /** Largest request body accepted, in bytes. Default 30 MiB (spec §12 check 59). */
   readonly maxBodyBytes?: number;
   /** Receives backend failures and timeouts; silent by default. */
@@ -105,8 +110,11 @@ export interface ApiProxy {
    * whole answer has not arrived within the request's `timeoutMs` (the request is then cancelled).
    */
   call(request: InternalApiRequest): Promise<InternalApiResponse>;
-  /** Closes the upstream connections; requests still in flight are cut. */
-  close(): Promise<void>;
+  /**
+   * Refuses new requests and closes the upstream connections once the requests in flight have finished,
+   * waiting at most `graceMs` (default 0) for them; those still running then are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** A request the host makes to its own API. */

@@ -61,7 +61,8 @@ export interface RouteQuery {
 /**
  * The query of an API call (spec §10.12): its path is compared as {@link functionPathOf} writes it (and
  * the rules' patterns too), without case, `;` parameters, repeated or trailing slashes: as the functions
- * route it, and as a Java or Spring backend reads it (`/api/;/admin//` is `/api/admin`).
+ * route it, and as a Java or Spring backend reads it (`/api/;/admin//` is `/api/admin`). A raw `\`, which
+ * URL parsers read as `/`, never gets here: the request target refuses it (decision 0118).
  */
 export function apiRouteQuery(path: string, method: string): RouteQuery & { readonly folded: true } {
   return { path: functionPathOf(path), method, folded: true };
