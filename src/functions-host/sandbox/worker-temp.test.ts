@@ -123,7 +123,11 @@ describe.skipIf(!BUBBLEWRAP).each(users)(
   },
 );
 
-/** Lists, stats and measures its temp folder, and tries to list what it may not read. */
+/**
+ * Lists, stats and measures its temp folder, and tries to list what it may not read. Not \`/\`: Node 20's
+ * permission model lets \`readdir('/')\` through whenever two granted paths share a parent folder, as the
+ * worker's packages do wherever Portico is installed (under bubblewrap \`/\` holds only the sandbox's mounts).
+ */
 const LOOK = `
 const fs = require('node:fs');
 const os = require('node:os');
@@ -138,7 +142,6 @@ module.exports = async function (context) {
     stat: attempt(() => fs.statSync(dir)),
     statfs: attempt(() => fs.statfsSync(dir)),
     inside: attempt(() => fs.readdirSync(made)),
-    root: attempt(() => fs.readdirSync('/')),
     system: attempt(() => fs.readdirSync('/usr')),
     home: attempt(() => fs.readdirSync('/home/site')),
   }) };
@@ -175,7 +178,6 @@ describe.skipIf(!BUBBLEWRAP)('a worker’s own temp folder under bubblewrap', ()
       stat: 'ok',
       statfs: 'ok',
       inside: 'ok',
-      root: 'ERR_ACCESS_DENIED',
       system: 'ERR_ACCESS_DENIED',
       home: 'ERR_ACCESS_DENIED',
     });
