@@ -398,6 +398,23 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   });
 
+  it('sends a non-ASCII redirect target as its URL serialisation, as portico start does', async () => {
+    const app = await writeApp(
+      { 'index.html': 'x' },
+      { routes: [{ route: '/idn', redirect: 'https://例え.jp/日本?q=🎉' }] },
+    );
+    try {
+      const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'idn']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      const answer = await get(host.replace('.', '-idn.'), '/idn');
+      expect(answer.status, answer.text).toBe(302);
+      expect(answer.header('location')).toBe('https://xn--r8jz45g.jp/%E6%97%A5%E6%9C%AC?q=%F0%9F%8E%89');
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'idn', '--yes']);
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an empty app folder and an API folder that is no Functions app before sending anything', async () => {
     const empty = await writeApp({});
     const notApi = await writeApp({ 'readme.txt': 'not an API' });
