@@ -491,6 +491,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   });
 
+  it('refuses a file whose name is not valid UTF-8, naming it by its bytes', async () => {
+    const app = await writeApp({ 'index.html': 'x', 'weird/ok.txt': 'x' });
+    try {
+      await writeFile(
+        Buffer.concat([Buffer.from(join(app, 'weird', 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+        'x',
+      );
+      const refused = await cli(['deploy', app, '--site', 'shop', '--env', 'badname']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('The file "weird/caf\\xE9.txt"');
+      expect(refused.stderr).toContain('has a name that is not valid UTF-8');
+      expect(refused.stderr).toContain('rename it');
+      expect(refused.stderr).not.toContain('ENOENT');
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
   it(
     'invites a user, and a minted session takes the roles by opening the invitation link',
     async () => {

@@ -109,6 +109,28 @@ describe('portico start', () => {
     }
   });
 
+  it('warns once about a file whose name is not valid UTF-8, as deploy refuses it, and serves the rest', async () => {
+    const dir = await writeApp({ 'index.html': 'hello', 'weird/ok.txt': 'ok' });
+    await writeFile(
+      Buffer.concat([Buffer.from(join(dir, 'weird', 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+      'x',
+    );
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      expect((await send(`${cli.url}/weird/ok.txt`)).text).toBe('ok');
+      const warning = `${join(dir, 'weird', 'caf')}\\xE9.txt: it has a name that is not valid UTF-8`;
+      await eventually(async () => cli.stderr().includes(warning));
+      expect(cli.stderr()).toContain('rename it');
+      // A change walks the folder again: the warning is not repeated.
+      await writeFile(join(dir, 'index.html'), 'hello again');
+      await eventually(async () => (await send(`${cli.url}/`)).text === 'hello again');
+      expect(cli.stderr().split(warning).length - 1).toBe(1);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a Standard-only feature on --plan free is an error that says how to fix it', async () => {
     const dir = await writeApp({ 'index.html': 'x' }, { networking: { allowedIpRanges: ['10.0.0.0/8'] } });
     try {
