@@ -71,6 +71,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     );
   });
 
+  it('shell-quotes the key file in the command it prints, so a --data folder with a space still works', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'portico-e2e-spaced-'));
+    const spaced = join(parent, 'dåta dir');
+    const other = await startCli(
+      ['serve', '--data', spaced, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+      20_000,
+    );
+    try {
+      await eventually(async () => other.stderr().includes('mv '));
+      expect(other.stderr()).toContain(
+        `mv '${join(spaced, 'service-key')}' /etc/portico/service-key, then start`,
+      );
+    } finally {
+      await other.stop();
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('documents --secret-key-file and PORTICO_SECRET_KEY_FILE in serve --help', async () => {
     const help = await runCli(['serve', '--help']);
     expect(help.stdout).toContain('--secret-key-file <path>');
