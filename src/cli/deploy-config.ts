@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type PackedFolder, SITE_CONFIG_FILE, withFile } from '../client/index.js';
 import { PorticoError } from '../shared/errors.js';
+import { quoteShellWord } from '../shared/shell-quote.js';
 import { writeNote } from './output.js';
 
 /** Where a deploy looks for the app's config besides the built folder. */
@@ -69,7 +70,7 @@ function warnLeftBehind(appDir: string, folders: readonly string[]): void {
   );
   if (left !== undefined) {
     writeNote(
-      `Warning: ${appDir} holds no ${SITE_CONFIG_FILE}, so the site is deployed without its rules (no navigationFallback: deep links answer 404), while ${left} is left out. Pass --swa-config-location ${relative(process.cwd(), resolve(left, '..')) || '.'} to deploy it (as with swa deploy), or copy it into ${appDir}.`,
+      `Warning: ${appDir} holds no ${SITE_CONFIG_FILE}, so the site is deployed without its rules (no navigationFallback: deep links answer 404), while ${left} is left out. Pass --swa-config-location ${quoteShellWord(relative(process.cwd(), resolve(left, '..')) || '.')} to deploy it (as with swa deploy), or copy it into ${appDir}.`,
     );
   }
 }

@@ -9,6 +9,7 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { PorticoError } from '../shared/errors.js';
+import { UNDECODABLE_NAME_REASON, undecodableNameOf } from '../shared/file-names.js';
 import type { DeployFile } from './types.js';
 
 /** Names skipped wherever they appear. */
@@ -159,6 +160,7 @@ async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: Re
         `The file ${JSON.stringify(rel)} in ${walk.root} has a backslash in its name, which a deployment cannot hold (URLs and Windows read it as a folder separator); rename it.`,
       );
     }
+    await refuseUndecodableName(walk, dir, relDir, entry);
     const target = await resolveEntry(walk.root, join(dir, entry.name), entry);
     const linked = entry.isSymbolicLink() && target !== undefined ? linkedPath(walk.root, target.path) : [];
     if (target === undefined && entry.isSymbolicLink()) {
@@ -176,6 +178,18 @@ async function walkFolder(walk: Walk, dir: string, relDir: string, ancestors: Re
     } else if (target?.kind === 'folder' && !ancestors.has(target.path)) {
       await walkFolder(walk, target.path, rel, new Set([...ancestors, target.path]));
     }
+  }
+}
+
+/** Refuses an entry whose name is not valid UTF-8: it could neither be read again by name nor served. */
+async function refuseUndecodableName(walk: Walk, dir: string, relDir: string, entry: Dirent): Promise<void> {
+  const name = entry.name.includes('\uFFFD') ? await undecodableNameOf(dir, entry.name) : undefined;
+  if (name !== undefined) {
+    const what = entry.isDirectory() ? 'folder' : 'file';
+    throw new PorticoError(
+      'CLIENT_FOLDER_UNREADABLE',
+      `The ${what} "${relDir === '' ? name : `${relDir}/${name}`}" in ${walk.root} ${UNDECODABLE_NAME_REASON}, so a deployment cannot hold it; rename it.`,
+    );
   }
 }
 

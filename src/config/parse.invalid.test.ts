@@ -203,6 +203,21 @@ describe('parseConfigText: invalid values', () => {
     expect(error.message.length).toBeGreaterThan(20);
   });
 
+  it.each(['/a b', '/a\u00a0b', '/a\u3000b', 'https://example.org/a b'])(
+    'says a redirect target %j may not hold a space, and to percent-encode it',
+    (redirect) => {
+      for (const value of [
+        { routes: [{ route: '/a', redirect }] },
+        { responseOverrides: { '404': { redirect } } },
+      ]) {
+        const error = onlyError(value);
+        expect(error.message).toContain('must not contain spaces');
+        expect(error.message).toContain('%20');
+        expect(error.message).not.toContain('must be a path starting');
+      }
+    },
+  );
+
   it('asks for upper-case methods', () => {
     expect(onlyError({ routes: [{ route: '/a', methods: ['get'] }] }).message).toContain('"GET"');
   });

@@ -44,8 +44,39 @@ export function parseExtensionFilter(suffix: string): string[] | undefined {
   return single?.[1] !== undefined && isExtension(single[1]) ? [`.${single[1]}`] : undefined;
 }
 
+/**
+ * A file extension without its leading dot: letters and digits of any script (`ñx`, `日本`, with combining
+ * marks), `_`, `-` and `.`, as `mimeTypes` keys accept them. It is compared with the decoded request path.
+ */
 function isExtension(value: string): boolean {
-  return /^[A-Za-z0-9_\-.]+$/.test(value);
+  return /^[\p{L}\p{M}\p{N}_\-.]+$/u.test(value);
+}
+
+/**
+ * Why a pattern (normalized to start with `/`) never matches, as the end of the config's warning, or
+ * undefined when it can match: a `*` that is not the last one before an extension filter, or an extension
+ * filter with something in it that is no extension.
+ * @example explainNeverMatch('/a/*.{png,j g}') // '"j g" is not a file extension in "/a/*.{png,j g}": …'
+ */
+export function explainNeverMatch(pattern: string): string | undefined {
+  if (isMatchablePattern(pattern)) {
+    return undefined;
+  }
+  const suffix = pattern.slice(pattern.indexOf('*') + 1);
+  if (!suffix.startsWith('.') || /[*/]/.test(suffix)) {
+    return (
+      `"*" is only allowed at the end of "${pattern}", optionally followed by an extension such as .png or ` +
+      '.{png,jpg}; use a pattern like "/images/*" instead'
+    );
+  }
+  const set = /^\.\{([^{}]*)\}$/.exec(suffix)?.[1];
+  if (set === undefined && /[{},]/.test(suffix)) {
+    return `the extensions after "*" in "${pattern}" are no set: list several in braces, such as .{png,jpg}`;
+  }
+  const parts = set === undefined ? [suffix.slice(1)] : set.split(',').map((part) => part.trim());
+  const bad = parts.find((part) => !isExtension(part)) ?? '';
+  const what = bad === '' ? 'an empty extension' : `"${bad}" is not a file extension`;
+  return `${what} in "${pattern}": an extension holds only letters, digits, "_", "-" and ".", such as .png`;
 }
 
 /** A compiled pattern: whether it matches a decoded path (without the query string). */

@@ -8,6 +8,7 @@ import {
   HOST_NAME,
   IP_RANGE_OR_SERVICE_TAG,
   MEDIA_TYPE,
+  NO_WHITE_SPACE,
   noRoleLongerThan,
   REDIRECT_TARGET,
   REWRITE_TARGET,
@@ -40,6 +41,9 @@ const rewriteTarget = z
 
 const redirectTarget = z
   .string()
+  .regex(NO_WHITE_SPACE, {
+    error: 'must not contain spaces or other white space; write a space as %20, such as "/a%20b"',
+  })
   .regex(REDIRECT_TARGET, {
     error: 'must be a path starting with a single "/" (such as "/deals") or an absolute http(s):// URL',
   })

@@ -12,7 +12,7 @@ import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
 import { encodePath, parseRequestTarget } from './request-target.js';
-import { sendErrorPage, sendRedirect, sendText } from './respond.js';
+import { sendErrorPage, sendInternalError, sendRedirect, sendText } from './respond.js';
 import { apiRouteQuery, type CompiledRoute, isApiPath, matchRoute, servedFileOf } from './routing/index.js';
 import { forwardApi } from './serve-api.js';
 import { serveFromDevServer } from './serve-devserver.js';
@@ -243,7 +243,7 @@ function invalidConfigText(diagnostics: Parameters<typeof formatDiagnostics>[0])
 function failInternal(res: ServerResponse, error: unknown, logger: Logger): void {
   logger.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   if (!res.headersSent) {
-    sendText(res, 500, 'Internal server error.\n');
+    sendInternalError(res);
   } else {
     res.destroy();
   }

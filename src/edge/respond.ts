@@ -20,11 +20,44 @@ export function sendText(
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
 
-/** Writes a redirect; `location` is made absolute on `origin` when it is a path (D4). */
+/**
+ * Writes a redirect; `location` is made absolute on `origin` when it is a path (D4), and sent in its WHATWG
+ * URL serialisation either way: a host such as `例え.jp` as punycode, the path, query and fragment
+ * percent-encoded, so that no character a header cannot carry reaches `writeHead` (test/edge/routing.test.ts,
+ * "non-ASCII redirect").
+ */
 export function sendRedirect(res: ServerResponse, status: number, location: string, origin: string): void {
-  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location) ? location : new URL(location, `${origin}/`).href;
-  res.writeHead(status, { location: absolute, 'content-length': 0 });
+  res.writeHead(status, { location: serializeLocation(location, origin), 'content-length': 0 });
   res.end();
+}
+
+/**
+ * `location` as a `Location` header value: `new URL(location, origin).href`, or, for a value the URL parser
+ * refuses, the value with every byte outside printable ASCII percent-encoded (its UTF-8 bytes), so that a
+ * configured target can never make the reply fail.
+ */
+export function serializeLocation(location: string, origin: string): string {
+  const base = `${origin}/`;
+  return URL.canParse(location, base) ? new URL(location, base).href : percentEncodeUnsafe(location);
+}
+
+function percentEncodeUnsafe(text: string): string {
+  return text.replace(/[^\x21-\x7e]/gu, (char) =>
+    [...Buffer.from(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
+/**
+ * Answers `500 Internal Server Error` on a reply whose head is not sent yet. A `writeHead` that threw on a
+ * header value has already set its status text ("Found") and may leave headers set before it: the reply
+ * starts afresh, so it never reads "500 Found" or carries another answer's headers (respond.test.ts).
+ */
+export function sendInternalError(res: ServerResponse): void {
+  res.statusMessage = '';
+  for (const name of res.getHeaderNames()) {
+    res.removeHeader(name);
+  }
+  sendText(res, 500, 'Internal server error.\n');
 }
 
 const DESCRIPTIONS: Readonly<Record<number, string>> = {

@@ -42,6 +42,25 @@ describe('matchApi', () => {
   });
 });
 
+describe('matchApi: path suffixes compared decoded, as operation templates are (decision 0115)', () => {
+  const apis = compileApis([api('cafe', 'café', []), api('enc', 'x%20y/caf%C3%A9', [])]);
+
+  it('matches a non-ASCII suffix in any spelling and keeps the rest raw', () => {
+    for (const path of ['/caf%C3%A9/echo', '/CAF%C3%89/echo', '/café/echo']) {
+      expect(matchApi(apis, path), path).toMatchObject({ api: { api: { id: 'cafe' } }, apiPath: '/echo' });
+    }
+  });
+
+  it('matches a suffix written with escapes by the same decoded path', () => {
+    expect(matchApi(apis, '/x%20y/café/a%2Fb')).toMatchObject({
+      api: { api: { id: 'enc' } },
+      apiPath: '/a%2Fb',
+    });
+    expect(matchApi(apis, '/x%20y/caf%C3%A9')?.apiPath).toBe('/');
+    expect(matchApi(apis, '/x%2520y/caf%C3%A9')).toBeUndefined();
+  });
+});
+
 describe('matchOperation', () => {
   const shop = APIS.find((a) => a.api.id === 'shop');
   if (shop === undefined) {

@@ -20,10 +20,12 @@ interface CompiledOperation {
 /** An API ready for matching. */
 export interface CompiledApi {
   readonly api: GatewayApi;
-  /** `/api` (lower case), or `` for the root API. */
-  readonly prefix: string;
-  /** {@link prefix} followed by `/`: what a path under the API starts with. */
-  readonly prefixSlash: string;
+  /**
+   * The segments of the API's path suffix, decoded and in lower case (`café/v1` and `caf%C3%A9/v1` are
+   * `['café', 'v1']`), compared with the request path's segments decoded the same way, as operation
+   * templates are (decision 0115); none for the root API.
+   */
+  readonly segments: readonly string[];
   readonly operations: readonly CompiledOperation[];
 }
 
@@ -95,16 +97,17 @@ function compileOperation(operation: GatewayOperation): CompiledOperation {
 /** Compiles the APIs of a service, longest path suffix first. */
 export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
   return apis
-    .map((api) => {
-      const prefix = api.path === '' ? '' : `/${api.path.toLowerCase()}`;
-      return {
-        api,
-        prefix,
-        prefixSlash: `${prefix}/`,
-        operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
-      };
-    })
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+    .map((api) => ({
+      api,
+      segments: api.path === '' ? [] : api.path.split('/').map(foldSegment),
+      operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
+    }))
+    .sort((a, b) => b.segments.length - a.segments.length);
+}
+
+/** A path segment as API suffixes compare it: decoded when its escapes are UTF-8, then in lower case. */
+function foldSegment(segment: string): string {
+  return (decode(segment) ?? segment).toLowerCase();
 }
 
 /**
@@ -137,16 +140,24 @@ export function resolvePath(path: string): string | undefined {
   }
 }
 
-/** Finds the API of a raw path (no query); undefined when none matches. */
+/**
+ * Finds the API of a raw path (no query); undefined when none matches. Its suffix must fill whole
+ * segments (`/apix` is not under `api`); the rest is kept raw for the backend.
+ */
 export function matchApi(
   apis: readonly CompiledApi[],
   path: string,
 ): { api: CompiledApi; apiPath: string } | undefined {
-  const lower = path.toLowerCase();
+  const parts = path.split('/');
+  const folded: string[] = [];
+  const foldedAt = (index: number) => {
+    folded[index] ??= foldSegment(parts[index] ?? '');
+    return folded[index];
+  };
   for (const api of apis) {
-    if (api.prefix === '' || lower === api.prefix || lower.startsWith(api.prefixSlash)) {
-      const apiPath = path.slice(api.prefix.length);
-      return { api, apiPath: apiPath === '' ? '/' : apiPath };
+    const count = api.segments.length;
+    if (parts.length > count && api.segments.every((segment, i) => foldedAt(i + 1) === segment)) {
+      return { api, apiPath: `/${parts.slice(count + 1).join('/')}` };
     }
   }
   return undefined;

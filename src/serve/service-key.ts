@@ -16,6 +16,7 @@ import {
 } from '../control-plane/index.js';
 import { PorticoError } from '../shared/errors.js';
 import type { Kysely } from '../shared/kysely.js';
+import { quoteShellWord } from '../shared/shell-quote.js';
 import {
   type Database,
   type DatabaseLocation,
@@ -170,7 +171,7 @@ async function keyBesideDatabase(source: KeySource, databaseFile: string): Promi
   const elsewhere = '/etc/portico/service-key';
   return [
     `The service key file ${source.file} is in the same folder as the database ${databaseFile}: a backup or copy of that folder holds both, and with them every app setting and deployment token.`,
-    `Keep the key elsewhere: stop the service, run mkdir -p -m 700 ${dirname(elsewhere)} && mv ${source.file} ${elsewhere}, then start with --secret-key-file ${elsewhere} (or PORTICO_SECRET_KEY_FILE=${elsewhere}), and back the key up apart from the data. ${SEE_DOCS}`,
+    `Keep the key elsewhere: stop the service, run mkdir -p -m 700 ${dirname(elsewhere)} && mv ${quoteShellWord(source.file)} ${elsewhere}, then start with --secret-key-file ${elsewhere} (or PORTICO_SECRET_KEY_FILE=${elsewhere}), and back the key up apart from the data. ${SEE_DOCS}`,
   ].join(' ');
 }
 

@@ -282,7 +282,8 @@ export const ERROR_CODES = {
   CONTROL_DOMAIN_NAME_INVALID: {
     status: 400,
     expose: true,
-    summary: 'the custom domain is not a valid host name (no wildcard, no IP address)',
+    summary:
+      'the custom domain is not a valid host name (no wildcard, no IP address, no Unicode or xn-- name)',
   },
   CONTROL_DOMAIN_IN_USE: {
     status: 409,

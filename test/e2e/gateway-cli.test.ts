@@ -90,6 +90,42 @@ describe('portico apim, link, unlink and backends', { timeout: CLI_RUNS_TIMEOUT.
     expect((await get('contoso.azure-api.portico.test', '/api/getProducts')).status).toBe(401);
   }, 120_000);
 
+  it('answers an API whose path suffix is not ASCII or holds an escape, matched decoded as operations are', async () => {
+    const create = (id: string, path: string) =>
+      ok([
+        'apim',
+        'api',
+        'create',
+        'contoso',
+        id,
+        '--path',
+        path,
+        '--service-url',
+        `${backend.url}/api`,
+        '--operation',
+        'GET /echo',
+        '--no-subscription',
+      ]);
+    await create('cafe', '/café');
+    await create('spaced', 'x%20y');
+    const host = 'contoso.azure-api.portico.test';
+    for (const path of ['/caf%C3%A9/echo', '/CAF%C3%89/echo', '/caf%c3%a9/echo', '/x%20y/echo']) {
+      const call = await get(host, path);
+      expect(call.status, `${path}: ${call.text}`).toBe(200);
+      expect(call.json<{ url: string }>().url).toBe('/api/echo');
+    }
+    const other = (id: string, path: string) =>
+      cli(['apim', 'api', 'create', 'contoso', id, '--path', path, '--service-url', backend.url]);
+    const clash = await other('cafe2', 'caf%C3%A9');
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain("The API 'cafe' already uses the path 'café'");
+    const bad = await other('latin1', 'caf%E9');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('%-escapes are UTF-8');
+    await ok(['apim', 'api', 'delete', 'contoso', 'cafe', '--yes']);
+    await ok(['apim', 'api', 'delete', 'contoso', 'spaced', '--yes']);
+  }, 120_000);
+
   it('refuses to create what exists (a re-run or a typo changes nothing) unless told --replace', async () => {
     const again = await cli(['apim', 'product', 'create', 'contoso', 'starter', '--no-subscription']);
     expect(again.code).toBe(1);

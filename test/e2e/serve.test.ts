@@ -71,6 +71,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     );
   });
 
+  it('shell-quotes the key file in the command it prints, so a --data folder with a space still works', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'portico-e2e-spaced-'));
+    const spaced = join(parent, 'dåta dir');
+    const other = await startCli(
+      ['serve', '--data', spaced, '--port', '0', '--admin-port', '0', '--domain', 'portico.test'],
+      20_000,
+    );
+    try {
+      await eventually(async () => other.stderr().includes('mv '));
+      expect(other.stderr()).toContain(
+        `mv '${join(spaced, 'service-key')}' /etc/portico/service-key, then start`,
+      );
+    } finally {
+      await other.stop();
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('documents --secret-key-file and PORTICO_SECRET_KEY_FILE in serve --help', async () => {
     const help = await runCli(['serve', '--help']);
     expect(help.stdout).toContain('--secret-key-file <path>');
@@ -398,6 +416,23 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     }
   });
 
+  it('sends a non-ASCII redirect target as its URL serialisation, as portico start does', async () => {
+    const app = await writeApp(
+      { 'index.html': 'x' },
+      { routes: [{ route: '/idn', redirect: 'https://例え.jp/日本?q=🎉' }] },
+    );
+    try {
+      const deployed = await cli(['deploy', app, '--site', 'shop', '--env', 'idn']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      const answer = await get(host.replace('.', '-idn.'), '/idn');
+      expect(answer.status, answer.text).toBe(302);
+      expect(answer.header('location')).toBe('https://xn--r8jz45g.jp/%E6%97%A5%E6%9C%AC?q=%F0%9F%8E%89');
+    } finally {
+      await cli(['env', 'delete', '--site', 'shop', 'idn', '--yes']);
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an empty app folder and an API folder that is no Functions app before sending anything', async () => {
     const empty = await writeApp({});
     const notApi = await writeApp({ 'readme.txt': 'not an API' });
@@ -471,6 +506,24 @@ describe('portico serve driven by the portico CLI', { timeout: CLI_RUNS_TIMEOUT.
     } finally {
       await cli(['env', 'delete', '--site', 'shop', 'links', '--yes']);
       await Promise.all([app, named].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
+
+  it('refuses a file whose name is not valid UTF-8, naming it by its bytes', async () => {
+    const app = await writeApp({ 'index.html': 'x', 'weird/ok.txt': 'x' });
+    try {
+      await writeFile(
+        Buffer.concat([Buffer.from(join(app, 'weird', 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+        'x',
+      );
+      const refused = await cli(['deploy', app, '--site', 'shop', '--env', 'badname']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('The file "weird/caf\\xE9.txt"');
+      expect(refused.stderr).toContain('has a name that is not valid UTF-8');
+      expect(refused.stderr).toContain('rename it');
+      expect(refused.stderr).not.toContain('ENOENT');
+    } finally {
+      await rm(app, { recursive: true, force: true });
     }
   });
 

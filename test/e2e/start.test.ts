@@ -79,6 +79,58 @@ describe('portico start', () => {
     }
   });
 
+  it('sends a non-ASCII redirect target as its URL serialisation (punycode host, percent-encoded rest)', async () => {
+    const dir = await writeApp(
+      { 'index.html': 'x' },
+      {
+        routes: [
+          { route: '/idn', redirect: 'https://例え.jp/日本?q=🎉' },
+          { route: '/latin', redirect: 'https://bücher.de/straße?q=ü#fräg', statusCode: 301 },
+          { route: '/forbidden', statusCode: 403 },
+        ],
+        responseOverrides: { '403': { redirect: 'https://例え.jp/ü' } },
+      },
+    );
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      const idn = await send(`${cli.url}/idn`);
+      expect(idn.status, idn.text).toBe(302);
+      expect(idn.header('location')).toBe('https://xn--r8jz45g.jp/%E6%97%A5%E6%9C%AC?q=%F0%9F%8E%89');
+      const latin = await send(`${cli.url}/latin`);
+      expect(latin.status).toBe(301);
+      expect(latin.header('location')).toBe('https://xn--bcher-kva.de/stra%C3%9Fe?q=%C3%BC#fr%C3%A4g');
+      const override = await send(`${cli.url}/forbidden`);
+      expect(override.status).toBe(302);
+      expect(override.header('location')).toBe('https://xn--r8jz45g.jp/%C3%BC');
+      expect(cli.stderr()).not.toContain('ERR_INVALID_CHAR');
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns once about a file whose name is not valid UTF-8, as deploy refuses it, and serves the rest', async () => {
+    const dir = await writeApp({ 'index.html': 'hello', 'weird/ok.txt': 'ok' });
+    await writeFile(
+      Buffer.concat([Buffer.from(join(dir, 'weird', 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+      'x',
+    );
+    const cli = await startCli(['start', dir, '--port', '0']);
+    try {
+      expect((await send(`${cli.url}/weird/ok.txt`)).text).toBe('ok');
+      const warning = `${join(dir, 'weird', 'caf')}\\xE9.txt: it has a name that is not valid UTF-8`;
+      await eventually(async () => cli.stderr().includes(warning));
+      expect(cli.stderr()).toContain('rename it');
+      // A change walks the folder again: the warning is not repeated.
+      await writeFile(join(dir, 'index.html'), 'hello again');
+      await eventually(async () => (await send(`${cli.url}/`)).text === 'hello again');
+      expect(cli.stderr().split(warning).length - 1).toBe(1);
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a Standard-only feature on --plan free is an error that says how to fix it', async () => {
     const dir = await writeApp({ 'index.html': 'x' }, { networking: { allowedIpRanges: ['10.0.0.0/8'] } });
     try {

@@ -164,3 +164,36 @@ describe('rewrite, redirect and statusCode (spec §12 checks 20–23)', () => {
     expect(res.text).not.toContain('secret');
   });
 });
+
+describe('extension filters in any script (@see tester finding: non-ASCII input)', () => {
+  let intl: TestApp;
+  beforeAll(async () => {
+    intl = await startApp(
+      {
+        'index.html': '<h1>spa</h1>',
+        'y/a.pdf': 'pdf',
+        'y/a.ñx': 'enye',
+        'notes.ñx': 'notes',
+      },
+      {
+        config: {
+          routes: [{ route: '/y/*.{pdf,ñx}', allowedRoles: ['admin'] }],
+          navigationFallback: { rewrite: '/index.html', exclude: ['/*.{txt,ñx}'] },
+        },
+      },
+    );
+  });
+  afterAll(() => intl.close());
+
+  it('a role rule with a non-ASCII extension protects both extensions, matched on the decoded path', async () => {
+    for (const path of ['/y/a.pdf', '/y/a.%C3%B1x', '/y/missing.%C3%B1x']) {
+      expect((await intl.fetch(path)).status, path).toBe(401);
+    }
+  });
+
+  it('a fallback exclude with a non-ASCII extension keeps those paths out of the fallback', async () => {
+    expect((await intl.fetch('/notes.%C3%B1x')).text).toBe('notes');
+    expect((await intl.fetch('/gone.%C3%B1x')).status).toBe(404);
+    expect((await intl.fetch('/gone.html')).text).toBe('<h1>spa</h1>');
+  });
+});

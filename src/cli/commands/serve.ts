@@ -24,6 +24,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { onSigusr1 } from '../../shared/inspector-signal.js';
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../../shared/logger.js';
+import { quoteShellWord } from '../../shared/shell-quote.js';
 import { packageVersion, porticoVersion } from '../../shared/version.js';
 import {
   parseDatabaseUrl,
@@ -514,7 +515,8 @@ function demoSeeder(flags: ServeFlags): ServeReadyHook | undefined {
         apiDir: flags.demoApi,
         env: 'production',
       }).catch((error: unknown) => {
-        const command = `portico deploy ${appDir}${flags.demoApi === undefined ? '' : ` --api ${flags.demoApi}`} --site ${DEMO_SITE}`;
+        const api = flags.demoApi === undefined ? '' : ` --api ${quoteShellWord(flags.demoApi)}`;
+        const command = `portico deploy ${quoteShellWord(appDir)}${api} --site ${DEMO_SITE}`;
         throw new Error(
           `${errorMessage(error)}\nThe demo app was not deployed. Fix the cause, then start again (the demo is deployed at each start until it is live) or run: ${command}`,
         );

@@ -1,7 +1,7 @@
 import { createError, createWarning } from '../internal/diagnostics.js';
 import type { JsonPath } from '../internal/json-path.js';
 import { hasLeadingSlash, withLeadingSlash } from '../internal/lenient.js';
-import { isMatchablePattern } from '../route-pattern.js';
+import { explainNeverMatch } from '../route-pattern.js';
 import type { Diagnostic } from '../types.js';
 
 /** Checks shared by route rules, the navigation fallback and response overrides. */
@@ -9,14 +9,9 @@ import type { Diagnostic } from '../types.js';
 /** Warns about a pattern without a leading slash (D9) and about wildcards that can never match. */
 export function checkRoutePattern(path: JsonPath, pattern: string, subject = 'this rule'): Diagnostic[] {
   const diagnostics = checkLeadingSlash(path, pattern);
-  if (!isMatchablePattern(withLeadingSlash(pattern))) {
-    diagnostics.push(
-      createWarning(
-        path,
-        `${subject} never matches: "*" is only allowed at the end of "${pattern}", optionally followed by an ` +
-          'extension such as .png or .{png,jpg}; use a pattern like "/images/*" instead',
-      ),
-    );
+  const reason = explainNeverMatch(withLeadingSlash(pattern));
+  if (reason !== undefined) {
+    diagnostics.push(createWarning(path, `${subject} never matches: ${reason}`));
   }
   return diagnostics;
 }

@@ -41,8 +41,14 @@ export const STATUS_CODE_STRING = /^[1-5]\d\d$/;
 /** `auth.rolesSource`: an API path. */
 export const ROLES_SOURCE = /^\/[Aa][Pp][Ii]\/[^\s?#]+$/;
 
-/** A redirect target: a path (not `//host`) or an absolute http(s) URL, without white space. */
-export const REDIRECT_TARGET = /^(?:\/(?!\/)|https?:\/\/[^\s/?#]+)\S*$/;
+/**
+ * A redirect target's shape: a path (not `//host`) or an absolute http(s) URL with a host. White space is
+ * left to {@link NO_WHITE_SPACE}, so that a target with a space is told about the space, not its shape.
+ */
+export const REDIRECT_TARGET = /^(?:\/(?!\/)|https?:\/\/[^/?#]+)/;
+
+/** No white space anywhere, Unicode spaces (U+00A0, U+3000) included. */
+export const NO_WHITE_SPACE = /^\S*$/;
 
 /** A rewrite target: anything that is not an absolute or protocol-relative URL and has no control characters. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to reject control characters

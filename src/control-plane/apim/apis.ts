@@ -87,6 +87,13 @@ export function parseApiProperties(id: string, props: Record<string, unknown>): 
       props.path,
     );
   }
+  if (path.split('/').some((segment) => decodeSegment(segment) === undefined)) {
+    throw badField(
+      'path',
+      "a URL suffix whose %-escapes are UTF-8, such as 'caf%C3%A9' or 'café' (calls are matched on the decoded path)",
+      props.path,
+    );
+  }
   return {
     displayName: stringField(props, 'displayName', id),
     path,
@@ -200,14 +207,32 @@ export async function checkApiPathFree(
   id: string,
   path: string,
 ): Promise<void> {
+  const wanted = comparablePath(path);
   const clash = (await listEntities<ApiProperties>(ctx, serviceId, 'api')).find(
-    (api) => api.id !== id && api.properties.path.toLowerCase() === path.toLowerCase(),
+    (api) => api.id !== id && comparablePath(api.properties.path) === wanted,
   );
   if (clash !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
-      `The API '${clash.id}' already uses the path '${clash.properties.path}' (paths are compared without case); each API needs its own path suffix.`,
+      `The API '${clash.id}' already uses the path '${clash.properties.path}' (paths are compared decoded and without case); each API needs its own path suffix.`,
     );
+  }
+}
+
+/**
+ * A path suffix as the gateway matches it: each segment decoded (when its escapes are UTF-8) and in lower
+ * case (decision 0115), so that `café` and `caf%C3%A9` are one path.
+ */
+function comparablePath(path: string): string {
+  return JSON.stringify(path.split('/').map((segment) => (decodeSegment(segment) ?? segment).toLowerCase()));
+}
+
+/** A path segment decoded; undefined when an escape is no UTF-8 (no call could match it). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 

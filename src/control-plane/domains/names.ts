@@ -1,6 +1,8 @@
 /**
- * Custom domain names: normalised (lower case, no trailing dot, IDNs as punycode) and checked as Azure
- * checks them. No wildcards, no IP addresses, nothing under the service's own `--domain`.
+ * Custom domain names: normalised (lower case, no trailing dot) and checked as Azure checks them. No
+ * wildcards, no IP addresses, no Unicode or Punycode (`xn--`) names (spec §7: Azure does not support
+ * them), nothing under the service's own `--domain`. Lookups still fold a Unicode spelling to Punycode,
+ * so a domain stored before such names were refused can be shown and deleted either way.
  */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
@@ -27,6 +29,11 @@ export function normalizeDomainName(name: string, serviceDomain: string): string
   if (isIP(raw.replace(/^\[|\]$/g, '')) !== 0) {
     throw invalid('an IP address is not a domain; use a host name whose DNS points at the site');
   }
+  if (isInternationalized(raw)) {
+    throw invalid(
+      'Unicode and Punycode (xn--) domain names are not supported (as in Azure); use a name of ASCII letters, digits and hyphens, such as www.example.com',
+    );
+  }
   const ascii = domainToASCII(raw.toLowerCase());
   const labels = ascii.split('.');
   if (ascii === '' || ascii.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l))) {
@@ -38,6 +45,11 @@ export function normalizeDomainName(name: string, serviceDomain: string): string
     throw invalid(`names under ${serviceDomain} are the service's own host names, not custom domains`);
   }
   return ascii;
+}
+
+/** True for a name with a character outside ASCII, or a label in Punycode (`xn--…`, any case). */
+function isInternationalized(name: string): boolean {
+  return /[^\p{ASCII}]/u.test(name) || name.split('.').some((label) => /^xn--/i.test(label));
 }
 
 /**

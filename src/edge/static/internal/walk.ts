@@ -9,6 +9,7 @@ import { stat } from 'node:fs';
 import { readdir, realpath, stat as statPromise } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../../../config/index.js';
+import { UNDECODABLE_NAME_REASON, undecodableNameOf } from '../../../shared/file-names.js';
 import { errorMessage } from '../../../shared/guards.js';
 import type { Logger } from '../../../shared/logger.js';
 
@@ -167,6 +168,10 @@ function statEntries(
         return;
       }
       stat(path, (error, stats) => {
+        if (error !== null && entry.name.includes('\uFFFD')) {
+          void warnUndecodable(context, directory, entry.name).then(() => settle(index, undefined));
+          return;
+        }
         if (error !== null) {
           context.logger.debug(`static: skipping ${path}: ${errorMessage(error)}`);
         }
@@ -197,6 +202,20 @@ async function resolveLink(context: WalkContext, path: string): Promise<Resolved
     context.logger.debug(`static: skipping ${path}: ${errorMessage(error)}`);
     return undefined;
   }
+}
+
+/**
+ * Warns once that an entry whose name is not valid UTF-8 is not served (Node lists it with U+FFFD, so it
+ * cannot be opened by that name, and no URL names it), as `portico deploy` refuses it; never rejects.
+ */
+async function warnUndecodable(context: WalkContext, directory: string, name: string): Promise<void> {
+  const onDisk = await undecodableNameOf(directory, name).catch(() => undefined);
+  const path = join(directory, onDisk ?? name);
+  if (onDisk === undefined) {
+    context.logger.debug(`static: skipping ${path}: it cannot be read`);
+    return;
+  }
+  warnOnce(context, path, `static: not serving ${path}: it ${UNDECODABLE_NAME_REASON}; rename it.`);
 }
 
 /** Links already warned about (each file list is walked again at every change): said once per process. */
