@@ -23,9 +23,10 @@ describe('serializeLocation', () => {
 });
 
 describe('sendInternalError', () => {
-  it('answers a clean "500 Internal Server Error" after a writeHead that threw on a header value', async () => {
+  it('answers a clean "500 Internal Server Error" after a writeHead that threw on a header value, with the request id', async () => {
     const server = createServer((_req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('x-before', 'kept?');
+      res.setHeader('x-ms-request-id', 'abc123');
       try {
         res.writeHead(302, { location: 'https://例え.jp/' });
       } catch {
@@ -43,6 +44,7 @@ describe('sendInternalError', () => {
       expect(answer.statusMessage).toBe('Internal Server Error');
       expect(answer.headers.location).toBeUndefined();
       expect(answer.headers['x-before']).toBeUndefined();
+      expect(answer.headers['x-ms-request-id']).toBe('abc123');
     } finally {
       server.close();
     }

@@ -50,12 +50,16 @@ function percentEncodeUnsafe(text: string): string {
 /**
  * Answers `500 Internal Server Error` on a reply whose head is not sent yet. A `writeHead` that threw on a
  * header value has already set its status text ("Found") and may leave headers set before it: the reply
- * starts afresh, so it never reads "500 Found" or carries another answer's headers (respond.test.ts).
+ * starts afresh, so it never reads "500 Found" or carries another answer's headers (respond.test.ts), but
+ * keeps the request's id.
  */
 export function sendInternalError(res: ServerResponse): void {
   res.statusMessage = '';
   for (const name of res.getHeaderNames()) {
-    res.removeHeader(name);
+    // The request's id stays: it is what ties the answer to the log line of the error.
+    if (name !== 'x-ms-request-id') {
+      res.removeHeader(name);
+    }
   }
   sendText(res, 500, 'Internal server error.\n');
 }
