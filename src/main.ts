@@ -17,6 +17,7 @@ import {
 } from './config/index.js';
 import {
   type ApiProxy,
+  answerRequestHead,
   closeServer,
   compileSiteRules,
   createApiProxy,
@@ -250,10 +251,19 @@ async function startEdge(
     allowedHosts: options.allowedHosts ?? [],
     logger: options.logger,
   });
+  const edge = createEdgeHandler({
+    provider: live,
+    serverHost,
+    logger: options.logger,
+    verbose: options.verbose,
+  });
   const server = createEdgeServer(
-    hosts.http(
-      createEdgeHandler({ provider: live, serverHost, logger: options.logger, verbose: options.verbose }),
-    ),
+    hosts.http((req, res) => {
+      // Step 0 as `portico serve` runs it in its front: docs/request-pipeline.md, decision 0119.
+      if (!answerRequestHead(req, res)) {
+        edge(req, res);
+      }
+    }),
     {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(content.devServer === undefined

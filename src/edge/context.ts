@@ -106,7 +106,8 @@ function pickHost(req: IncomingMessage, rules: SiteRules, serverHost: string): s
   if (host === undefined || !isAuthority(host)) {
     return listenerAuthority(req, serverHost);
   }
-  // A port no URL can hold (`site.example:99999`, `:0`) is left out: the name still picked the site.
+  // A port no URL can hold (`site.example:99999`, `:0`) is left out: the name still picked the site. Step 0
+  // refuses such a Host (decision 0119); only upgrades carried to a dev server come here without it.
   return hasUsablePort(host) ? host : host.slice(0, host.lastIndexOf(':'));
 }
 

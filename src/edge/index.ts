@@ -43,6 +43,7 @@ export {
   sendProxyError,
   type UpgradeRefusal,
 } from './proxy/index.js';
+export { answerRequestHead } from './request-head.js';
 export { parseRequestTarget, type RequestTarget } from './request-target.js';
 export { compileSiteRules, type SiteRules } from './routing/index.js';
 export {

@@ -1,8 +1,9 @@
 /**
  * The single `node:http` adapter of the edge listener (`node:https` when given a certificate). Upgrades
  * (WebSocket) are refused at once (D11) unless the host passes an upgrade listener (dev-server mode carries
- * hot reload to the dev server); malformed requests and oversized headers get a complete error response
- * instead of a dropped socket.
+ * hot reload to the dev server), and so is `CONNECT`; malformed requests and oversized headers get a
+ * complete error response instead of a dropped socket, and bytes after a request that closes the
+ * connection do not take the place of that request's answer.
  */
 import {
   createServer,
@@ -14,7 +15,7 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import { refuseUpgrade } from './proxy/index.js';
+import { refuseUpgrade, type UpgradeRefusal } from './proxy/index.js';
 
 /** A PEM certificate (chain) and its private key, for serving HTTPS. */
 export interface TlsCertificate {
@@ -64,8 +65,20 @@ export function createSecureEdgeServer(
   );
 }
 
+/**
+ * The answer to `CONNECT host:port`: Portico is no proxy, and no target of that form is a resource it
+ * serves, so 501 (RFC 9110 §15.6.2, as the upgrades of D11) rather than 405, whose `Allow` would describe a
+ * resource (decision 0119). Without a `connect` listener Node closes the connection without a word.
+ */
+const CONNECT_REFUSAL: UpgradeRefusal = {
+  status: '501 Not Implemented',
+  contentType: 'text/plain; charset=utf-8',
+  body: 'The CONNECT method is not supported: this server is not a proxy.\n',
+};
+
 function withEdgeEvents<T extends Server | HttpsServer>(server: T, upgrade: UpgradeListener | undefined): T {
   server.on('upgrade', upgrade ?? ((_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket)));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket, CONNECT_REFUSAL));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );
@@ -73,6 +86,12 @@ function withEdgeEvents<T extends Server | HttpsServer>(server: T, upgrade: Upgr
 }
 
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'HPE_CLOSED_CONNECTION') {
+    // Bytes after a request that closes the connection (`Connection: close`, HTTP/1.0 without keep-alive).
+    // That request is answered and the connection then closed by its response; the bytes are no request
+    // (RFC 9112 §9.6) and are dropped. Node reports each further chunk too: each is ignored alike.
+    return;
+  }
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;

@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { refuseUpgrade } from '../edge/index.js';
+import { answerRequestHead, refuseUpgrade } from '../edge/index.js';
 import { GATEWAY_UPGRADE_REFUSAL } from '../gateway/index.js';
+import { hostnameOf } from '../shared/hostname.js';
 import type { FunctionAppTable } from './function-apps.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { ambiguousHost, hostnameOf } from './hostname.js';
 import type { IdentityHost } from './identity-host.js';
 
 /** What the front dispatches to. */
@@ -31,10 +31,8 @@ export function createFrontHandler(
   targets: FrontTargets,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const ambiguous = ambiguousHost(req);
-    if (ambiguous !== undefined) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(`Bad request: ${ambiguous}.\n`);
+    // Step 0 for every host (sites, gateways, function apps): docs/request-pipeline.md, decision 0119.
+    if (answerRequestHead(req, res)) {
       return;
     }
     const hostname = hostnameOf(req.headers.host);

@@ -31,8 +31,8 @@ import {
   type SiteIdentity,
 } from '../edge/index.js';
 import { isUserError } from '../shared/errors.js';
+import { hostnameOf } from '../shared/hostname.js';
 import { memoize } from '../shared/memo.js';
-import { hostnameOf } from './hostname.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
 /** Session key generations remembered per site: the current one, the one before and the one ahead. */

@@ -21,11 +21,11 @@ import {
 } from '../ops/index.js';
 import type { AdminTokenGuard } from '../shared/admin-token.js';
 import { errorMessage } from '../shared/guards.js';
+import { hostnameOf } from '../shared/hostname.js';
 import { sql } from '../shared/kysely.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeBus, StorageDatabase } from '../storage/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { hostnameOf } from './hostname.js';
 import type { SiteHosts, SiteTable } from './site-table.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;

@@ -13,6 +13,7 @@ import type { EdgeSite, EdgeStateProvider, MissingSite } from '../edge/index.js'
 import type { FunctionSummary } from '../functions-host/index.js';
 import { countOf } from '../shared/count.js';
 import { errorMessage } from '../shared/guards.js';
+import { hostnameOf } from '../shared/hostname.js';
 import type { Logger } from '../shared/logger.js';
 import {
   type BrokenState,
@@ -21,7 +22,6 @@ import {
   type EnvironmentRuntime,
   type RuntimeDeps,
 } from './environment-runtime.js';
-import { hostnameOf } from './hostname.js';
 import type { LoadedApi } from './managed-api.js';
 
 /**

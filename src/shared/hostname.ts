@@ -1,5 +1,4 @@
 /** The host name a request is for, read from its `Host` header once per request by each listener step. */
-import type { IncomingMessage } from 'node:http';
 
 /**
  * `Host` without port, lower case, without a trailing dot: `value.replace(/:\d+$/, '')` (for an IPv6
@@ -36,35 +35,4 @@ function portStart(value: string): number {
     }
   }
   return colon;
-}
-
-/**
- * Why a request names its host ambiguously, or undefined: two `Host` fields, or an absolute request
- * target (`GET http://a/ HTTP/1.1`) whose authority is not its `Host` (RFC 9112 §3.2.2 makes the target
- * win, and a proxy or cache in front may route or key on either). Portico picks a site by `Host`, so such
- * a request is refused rather than served as one site while something in front took it for another.
- */
-export function ambiguousHost(
-  req: Pick<IncomingMessage, 'rawHeaders' | 'url' | 'headers'>,
-): string | undefined {
-  const raw = req.rawHeaders;
-  let hosts = 0;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index] ?? '';
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      hosts += 1;
-    }
-  }
-  if (hosts > 1) {
-    return 'the request has more than one Host field';
-  }
-  const url = req.url ?? '/';
-  if (url.charCodeAt(0) === 47 || url === '*') {
-    return undefined;
-  }
-  const authority = URL.canParse(url) ? new URL(url).host : undefined;
-  if (authority === undefined || hostnameOf(authority) !== hostnameOf(req.headers.host)) {
-    return 'the request target names another host than the Host field';
-  }
-  return undefined;
 }

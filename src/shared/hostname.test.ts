@@ -1,6 +1,6 @@
 /** `hostnameOf` reads a `Host` header as the regular expressions it replaced did (decision 0037). */
 import { describe, expect, it } from 'vitest';
-import { ambiguousHost, hostnameOf } from './hostname.js';
+import { hostnameOf } from './hostname.js';
 
 /** The reading it replaced, kept here as the reference. */
 function reference(host: string | undefined): string {
@@ -48,27 +48,5 @@ describe('hostnameOf', () => {
     for (const host of hosts) {
       expect(hostnameOf(host), host).toBe(reference(host));
     }
-  });
-});
-
-describe('ambiguousHost', () => {
-  const request = (rawHeaders: string[], url = '/') => ({
-    rawHeaders,
-    url,
-    headers: { host: rawHeaders[rawHeaders.findIndex((n) => n.toLowerCase() === 'host') + 1] },
-  });
-
-  it('accepts one Host and an origin-form or matching absolute target', () => {
-    expect(ambiguousHost(request(['Host', 'a.example:4280', 'Accept', '*/*']))).toBeUndefined();
-    expect(ambiguousHost(request(['host', 'a.example'], 'http://A.example:80/x?y'))).toBeUndefined();
-    expect(ambiguousHost(request(['Host', 'a.example'], '*'))).toBeUndefined();
-  });
-
-  it('refuses two Host fields, and an absolute target naming another host', () => {
-    expect(ambiguousHost(request(['Host', 'a.example', 'HOST', 'b.example']))).toContain(
-      'more than one Host',
-    );
-    expect(ambiguousHost(request(['Host', 'a.example'], 'http://b.example/'))).toContain('another host');
-    expect(ambiguousHost(request(['Host', 'a.example'], 'not a url'))).toContain('another host');
   });
 });
