@@ -1,6 +1,6 @@
 /**
  * Raw HTTP/1.1 exchanges for protocol tests: bytes written exactly as given (no client library fixes a
- * request line, a `Host`, a raw `\\` in the path or a framing, or completes a body that stops before its
+ * request line, a `Host`, a raw `\` in the path or a framing, or completes a body that stops before its
  * Content-Length), and everything the server sends until it closes the connection.
  */
 import { connect as netConnect, type Socket } from 'node:net';
