@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SILENT_LOGGER } from '../shared/logger.js';
 import { createSignOutQueue, MAX_PENDING_SIGN_OUTS } from './sign-outs.js';
 
@@ -7,6 +7,36 @@ const down = async () => {
 };
 
 describe('createSignOutQueue', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('retries, and a sign-out that fails for another reason than an outage does not hold up the rest', async () => {
+    vi.useFakeTimers();
+    const queue = createSignOutQueue(SILENT_LOGGER, () => 0);
+    const siteGone = async () => {
+      throw new Error('insert or update on table "signed_out_sessions" violates foreign key constraint');
+    };
+    let attempts = 0;
+    const backLater = async () => {
+      attempts += 1;
+      if (attempts === 1) {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      }
+    };
+    await queue
+      .add({ siteId: 's', sessionId: 'gone', expiresAt: 10, record: siteGone })
+      .catch(() => undefined);
+    await queue
+      .add({ siteId: 's', sessionId: 'later', expiresAt: 10, record: backLater })
+      .catch(() => undefined);
+    expect(queue.has('s', 'later')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(queue.has('s', 'later')).toBe(false);
+    expect(queue.has('s', 'gone')).toBe(true);
+    queue.close();
+  });
+
   it('remembers a sign-out the database refused, until its session expires', async () => {
     let now = 1_000_000;
     const queue = createSignOutQueue(SILENT_LOGGER, () => now);

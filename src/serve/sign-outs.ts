@@ -9,6 +9,7 @@
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
+import { storageUnavailable } from '../storage/index.js';
 
 /** At most this many unrecorded sign-outs are kept (about 100 bytes each). */
 export const MAX_PENDING_SIGN_OUTS = 10_000;
@@ -60,16 +61,25 @@ export function createSignOutQueue(logger: Logger, nowMs: () => number = Date.no
     timer = undefined;
     dropExpired(pending, isExpired);
     let recorded = 0;
+    let failure: unknown;
     for (const [key, entry] of pending) {
       try {
         await entry.record();
       } catch (error) {
-        logger.debug(`/.auth: ${pending.size} sign-out(s) still not recorded: ${errorMessage(error)}`);
-        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
-        break;
+        failure = error;
+        // The database still away: the others would fail alike. Another failure (the site deleted
+        // meanwhile) must not hold up the rest; the entry stays until its session expires.
+        if (storageUnavailable(error) !== undefined) {
+          break;
+        }
+        continue;
       }
       pending.delete(key);
       recorded += 1;
+    }
+    if (failure !== undefined) {
+      logger.debug(`/.auth: ${pending.size} sign-out(s) still not recorded: ${errorMessage(failure)}`);
+      delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
     }
     if (recorded > 0) {
       logger.info(`/.auth: recorded ${recorded} sign-out(s) made while the database was unreachable`);
