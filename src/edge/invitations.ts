@@ -4,6 +4,10 @@
  * back; an unknown, used or expired link is a 400, through `responseOverrides` like every error.
  * Only hosts that keep users (`portico serve`) have invitations; the dev server answers 404.
  */
+import { PorticoError } from '../shared/errors.js';
+import { errorMessage } from '../shared/guards.js';
+import { requestTag } from '../shared/request-tag.js';
+import { AUTH_UNAVAILABLE_TEXT } from './auth/index.js';
 import type { EdgeContext } from './context.js';
 import { sendRedirect, sendText } from './respond.js';
 import { sendError } from './serve-static.js';
@@ -23,12 +27,30 @@ export function invitationCodeOf(path: string): string | undefined {
   return code.includes('/') ? undefined : code;
 }
 
-/** Answers an invitation link completely. */
+/**
+ * Answers an invitation link completely; while the database cannot be reached, a 503 (try again), logged
+ * with the answer's request id.
+ */
 export async function handleInvitation(
   ctx: EdgeContext,
   identity: SiteIdentity,
   code: string,
 ): Promise<void> {
+  try {
+    await answerInvitation(ctx, identity, code);
+  } catch (error) {
+    if (!(error instanceof PorticoError && error.code === 'STORAGE_UNAVAILABLE')) {
+      throw error;
+    }
+    ctx.logger.error(
+      `/.auth/invitations${requestTag(ctx.res)}: the database cannot be reached: ${errorMessage(error.cause ?? error)}`,
+    );
+    ctx.trace.note = 'invitation: database unreachable';
+    return sendError(ctx, 503, AUTH_UNAVAILABLE_TEXT);
+  }
+}
+
+async function answerInvitation(ctx: EdgeContext, identity: SiteIdentity, code: string): Promise<void> {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, { allow: 'GET, HEAD' });
   }

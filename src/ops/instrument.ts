@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientAddressOf } from '../shared/forwarded.js';
+import { REQUEST_ID_HEADER } from '../shared/request-tag.js';
 import { onResponseClose } from '../shared/response-close.js';
 import type { AccessLog } from './access-log.js';
 import type { Metrics, RequestLabels } from './metrics.js';
@@ -30,8 +31,7 @@ export interface InstrumentOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The header carrying the request id, as Azure names it. */
-export const REQUEST_ID_HEADER = 'x-ms-request-id';
+export { REQUEST_ID_HEADER };
 
 /** Returns the listener with request ids, metrics and access log around it. */
 export function instrumentListener(listener: Listener, options: InstrumentOptions): Listener {

@@ -31,6 +31,8 @@ import type { ByteBudget, Sandbox } from '../functions-host/index.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
+import type { SignOutQueue } from './sign-outs.js';
+import { orUnavailable } from './unavailable.js';
 
 /** What serving one environment holds, so it can be closed when replaced. */
 export interface EnvironmentRuntime {
@@ -75,6 +77,8 @@ export interface RuntimeDeps {
   readonly control: ControlContext;
   /** Custom roles of every site's users, kept current by the site table. */
   readonly roles: RoleCache;
+  /** Sign-outs this node could not record yet (the database out of reach). */
+  readonly signOuts: SignOutQueue;
   readonly apiTimeoutMs: number;
   /** See `ApiProxyOptions.clientBodyIdleMs` (default 20 s). */
   readonly clientBodyIdleMs?: number;
@@ -157,7 +161,7 @@ export async function buildEnvironmentRuntime(
     noApiHint: noApiHint(entry),
     sessions: createSiteSessions(
       deps.control,
-      deps.roles,
+      deps,
       entry,
       usesRolesSource(state),
       applyChanges,
@@ -223,12 +227,7 @@ function createSignIn(
     flows: deps.signIn.flows,
     identityOrigin: deps.signIn.identityOrigin,
     userIdOf: (provider, userDetails, subject) =>
-      userIdOfAccount(deps.control, {
-        siteId: entry.siteId,
-        provider,
-        userDetails,
-        subject,
-      }),
+      orUnavailable(userIdOfAccount(deps.control, { siteId: entry.siteId, provider, userDetails, subject })),
     ...(rolesPath === undefined ? {} : { rolesSource: (input) => callRolesSource(api, rolesPath, input) }),
   });
 }

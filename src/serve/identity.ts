@@ -33,6 +33,8 @@ import {
 import { isUserError } from '../shared/errors.js';
 import { hostnameOf } from '../shared/hostname.js';
 import { memoize } from '../shared/memo.js';
+import type { SignOutQueue } from './sign-outs.js';
+import { orUnavailable } from './unavailable.js';
 
 const BUILT_IN_ROLES = ['anonymous', 'authenticated'] as const;
 /** Session key generations remembered per site: the current one, the one before and the one ahead. */
@@ -75,16 +77,26 @@ export function createRoleCache(control: ControlContext): RoleCache {
   };
 }
 
-/** The session codec of one site: sealed under the site's key, with roles from the role cache. */
+/** What a site's sessions are checked against: the role cache and this node's unrecorded sign-outs. */
+export interface SessionRecords {
+  readonly roles: RoleCache;
+  readonly signOuts: SignOutQueue;
+}
+
+/**
+ * The session codec of one site: sealed under the site's key, with roles from the role cache. A sign-out
+ * the database cannot take now is refused by this node at once and recorded later (sign-outs.ts).
+ */
 export function createSiteSessions(
   control: ControlContext,
-  roles: RoleCache,
+  records: SessionRecords,
   entry: ServingEntry,
   rolesFromCookie: boolean,
   applyChanges: () => Promise<void>,
   offers: (identityProvider: string) => boolean = () => true,
 ): SessionCodec {
-  const codec = withRoles(control, roles, entry, rolesFromCookie, applyChanges);
+  const { roles } = records;
+  const codec = withRoles(control, records, entry, rolesFromCookie, applyChanges);
   // A provider the environment no longer offers (removed, or `enabled: false`) ends its sessions: an
   // operator retiring a compromised provider should not wait 8 hours, or end every site's (decision 0073).
   // So does forgetting the user: every browser's session of it ends, not only the one that purged.
@@ -103,22 +115,29 @@ export function createSiteSessions(
 
 function withRoles(
   control: ControlContext,
-  roles: RoleCache,
+  { roles, signOuts }: SessionRecords,
   entry: ServingEntry,
   rolesFromCookie: boolean,
   applyChanges: () => Promise<void>,
 ): SessionCodec {
+  const { siteId } = entry;
   const sealed = createSealedSessionCodec({
     key: siteSessionKey(
       control,
       sessionScope(entry.siteId, { id: entry.environmentId, name: entry.environmentName }),
     ),
     signedOut: {
-      has: (sessionId) => roles.isSignedOut(entry.siteId, sessionId),
-      async add(sessionId, expiresAt) {
-        await recordSignOut(control, entry.siteId, sessionId, expiresAt);
-        await applyChanges();
-      },
+      has: (sessionId) => roles.isSignedOut(siteId, sessionId) || signOuts.has(siteId, sessionId),
+      add: (sessionId, expiresAt) =>
+        signOuts.add({
+          siteId,
+          sessionId,
+          expiresAt,
+          async record() {
+            await recordSignOut(control, siteId, sessionId, expiresAt);
+            await applyChanges();
+          },
+        }),
     },
   });
   if (rolesFromCookie) {
@@ -169,28 +188,44 @@ export function createSiteIdentity(
   applyChanges: () => Promise<void>,
 ): SiteIdentity {
   return {
-    invitationProvider: (code, host) => findInvitationProvider(control, entry.siteId, code, hostnameOf(host)),
-    async acceptInvitation(code, principal, host): Promise<InvitationOutcome> {
-      try {
-        const site = await getSite(control, entry.siteName);
-        await acceptInvitation(control, site, code, {
-          provider: principal.identityProvider,
-          userDetails: principal.userDetails,
-          hostname: hostnameOf(host),
-        });
-      } catch (error) {
-        if (isUserError(error)) {
-          return error.code === 'CONTROL_USER_LIMIT' ? 'user-limit' : 'invalid';
-        }
-        throw error;
-      }
-      await applyChanges();
-      return 'accepted';
-    },
-    async purge(principal) {
-      if (await purgeUser(control, entry.siteId, principal.identityProvider, principal.userDetails)) {
-        await applyChanges();
-      }
-    },
+    invitationProvider: (code, host) =>
+      orUnavailable(findInvitationProvider(control, entry.siteId, code, hostnameOf(host))),
+    acceptInvitation: (code, principal, host) =>
+      orUnavailable(accept(control, entry, applyChanges, code, principal, host)),
+    purge: (principal) =>
+      orUnavailable(
+        (async () => {
+          const { identityProvider, userDetails } = principal;
+          if (await purgeUser(control, entry.siteId, identityProvider, userDetails)) {
+            await applyChanges();
+          }
+        })(),
+      ),
   };
+}
+
+/** Takes an invitation's roles for `principal`; a refusal is an outcome, the database's failure throws. */
+async function accept(
+  control: ControlContext,
+  entry: ServingEntry,
+  applyChanges: () => Promise<void>,
+  code: string,
+  principal: ClientPrincipal,
+  host: string,
+): Promise<InvitationOutcome> {
+  try {
+    const site = await getSite(control, entry.siteName);
+    await acceptInvitation(control, site, code, {
+      provider: principal.identityProvider,
+      userDetails: principal.userDetails,
+      hostname: hostnameOf(host),
+    });
+  } catch (error) {
+    if (isUserError(error)) {
+      return error.code === 'CONTROL_USER_LIMIT' ? 'user-limit' : 'invalid';
+    }
+    throw error;
+  }
+  await applyChanges();
+  return 'accepted';
 }

@@ -87,6 +87,7 @@ import { createNodeOperations } from './operations.js';
 import { providerAddressWarnings } from './provider-addresses.js';
 import { ADMIN_TOKEN_FILE, resolveAdminToken } from './secrets.js';
 import { type KeySource, openKeyedStorage, resolveKeySource } from './service-key.js';
+import { createSignOutQueue } from './sign-outs.js';
 import { createSiteTable, pruneChangeLog, type SiteTable } from './site-table.js';
 import { createTokenService } from './tokens.js';
 import {
@@ -502,9 +503,11 @@ async function startOnStorage(
     logger: options.logger,
   });
   const identityHostname = `${IDENTITY_HOST_LABEL}.${options.domain}`;
+  const signOuts = createSignOutQueue(options.logger);
   const table = createSiteTable({
     control,
     roles: createRoleCache(control),
+    signOuts,
     apiTimeoutMs,
     ...(options.clientBodyIdleMs === undefined ? {} : { clientBodyIdleMs: options.clientBodyIdleMs }),
     apiIdleMs: options.apiIdleMinutes * 60_000,
@@ -732,6 +735,7 @@ async function startOnStorage(
         ...(secureEdge === undefined ? [] : [closeServer(secureEdge.server)]),
       ]);
       await table.close();
+      signOuts.close();
       await bus?.close();
       await operations.close();
       await storage.close();

@@ -123,6 +123,11 @@ export const ERROR_CODES = {
     summary: 'another request changed the same thing at the same moment; this one was not applied',
   },
   STORAGE_BLOB_MISSING: { status: 500, expose: false, summary: 'a stored file content is missing' },
+  STORAGE_REDIS_AUTH_REFUSED: {
+    status: 500,
+    expose: true,
+    summary: 'Redis refused the user name or password of --redis-url (a misconfiguration, not an outage)',
+  },
   CONTROL_UNAUTHORIZED: { status: 401, expose: true, summary: 'the admin token is missing or wrong' },
   CONTROL_NOT_FOUND: { status: 404, expose: true, summary: 'no such resource or route' },
   CONTROL_PRECONDITION_FAILED: {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
+import { isRedisAuthRefusal, redisAuthRefused, redisAuthRefusedLater } from '../shared/redis-auth.js';
 import { redactUrl } from './database.js';
 
 /** The channel of a service's change news: pub/sub ignores Redis database numbers, so it names the service. */
@@ -57,12 +58,18 @@ export async function connectChangeBus(
     await subscriber.subscribe(channel);
     health.started(false);
   } catch (error) {
+    const reason = health.lastError() ?? errorMessage(error);
+    if (isRedisAuthRefusal(reason)) {
+      publisher.disconnect();
+      subscriber.disconnect();
+      throw redisAuthRefused(redactUrl(url), reason, error);
+    }
     // A node that starts during a Redis outage serves anyway, as one that was running does (polling
     // covers the gap; /readyz says degraded): a restart during an outage must not take it out of the
     // balancer. The clients keep reconnecting; the subscription is made once Redis answers.
     health.started(true);
     logger.warn(
-      `Redis at ${redactUrl(url)} is unreachable (${health.lastError() ?? errorMessage(error)}); serving without it: nodes fall back to polling until it answers. Check --redis-url if this lasts.`,
+      `Redis at ${redactUrl(url)} is unreachable (${reason}); serving without it: nodes fall back to polling until it answers. Check --redis-url if this lasts.`,
     );
     subscriber.once('ready', () => {
       void subscriber.subscribe(channel).catch(() => undefined);
@@ -123,7 +130,11 @@ function watchDownReason(client: Redis): () => string {
   return () => last ?? 'the connection was closed; reconnecting';
 }
 
-/** Logs one warning when Redis goes away after start and one line when it is back. */
+/**
+ * Logs one warning when Redis goes away after start and one line when it is back; credentials refused
+ * (a password rotated on the server) are an error at every reconnection of the first client, with what
+ * to do.
+ */
 function watchHealth(clients: readonly Redis[], url: string, logger: Logger) {
   let last: string | undefined;
   let running = false;
@@ -131,7 +142,12 @@ function watchHealth(clients: readonly Redis[], url: string, logger: Logger) {
   for (const client of clients) {
     client.on('error', (error: Error) => {
       last = error.message;
-      if (running && !down) {
+      if (running && isRedisAuthRefusal(error.message)) {
+        down = true;
+        if (client === clients[0]) {
+          logger.error(redisAuthRefusedLater(redactUrl(url), error.message));
+        }
+      } else if (running && !down) {
         down = true;
         logger.warn(
           `Redis at ${redactUrl(url)} is unreachable (${error.message}); nodes fall back to polling.`,

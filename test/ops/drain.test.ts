@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, get as httpGet, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +111,26 @@ async function siteWithBackend(node: Node, backendUrl: string): Promise<string> 
   return defaultHostname;
 }
 
+/** A GET on a connection of its own (no keep-alive pool), as a balancer's health probe makes it. */
+function getOnNewConnection(
+  port: number,
+  path: string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    const req = httpGet({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -148,6 +168,13 @@ describe('portico serve drains on SIGTERM', () => {
     await backend.holding(4);
     node.cli.child.kill('SIGTERM');
     await eventually(async () => refusesConnections(node.port), 20_000);
+    // The admin port still takes new connections until the data plane has drained (docs/operations.md
+    // "Stopping: graceful drain"): a balancer's probe on a new connection reads 503, not a refusal.
+    const adminPort = Number(new URL(node.adminUrl).port);
+    const probe = await getOnNewConnection(adminPort, '/readyz');
+    expect(probe.status).toBe(503);
+    expect(JSON.parse(probe.body)).toMatchObject({ down: ['listeners'], checks: { listeners: 'down' } });
+    expect((await getOnNewConnection(adminPort, SITES_PATH, node.token)).status).toBe(200);
     const ready = await send(`${node.adminUrl}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.json()).toMatchObject({ down: ['listeners'], checks: { listeners: 'down' } });

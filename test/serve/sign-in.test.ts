@@ -306,10 +306,11 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
       'the roles function failed (/api/GetRoles did not answer within 10 seconds',
     );
     expect(await me(b, 'roles')).toBeNull();
-    // The operator is told which site, and why.
+    // The operator is told which site, which request (the id the answer carried), and why.
+    const requestId = String(failed.headers['x-ms-request-id']);
     expect(warnings).toContainEqual(
       expect.stringContaining(
-        `/.auth on ${hosts.get('roles')}:${t.service.port}: sign-in failed (500): Sign-in cannot finish: the roles function failed (/api/GetRoles did not answer within 10 seconds`,
+        `/.auth on ${hosts.get('roles')}:${t.service.port} (request ${requestId}): sign-in failed (500): Sign-in cannot finish: the roles function failed (/api/GetRoles did not answer within 10 seconds`,
       ),
     );
   });

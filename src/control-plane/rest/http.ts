@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError, PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
+import { REQUEST_ID_HEADER, requestTag } from '../../shared/request-tag.js';
 import { storageConflict, storageUnavailable } from '../../storage/index.js';
 
 /** The size a request declares in `content-length`; `undefined` without one (a chunked body). */
@@ -79,8 +80,8 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
     return;
   }
   // The answer's x-ms-request-id, in the log line too, so an operator finds the line a caller reports.
-  const requestId = res.getHeader('x-ms-request-id');
-  const tag = typeof requestId === 'string' ? ` (request ${requestId})` : '';
+  const requestId = res.getHeader(REQUEST_ID_HEADER);
+  const tag = requestTag(res);
   const down = storageUnavailable(error);
   if (down !== undefined) {
     logger.error(`management API${tag}: the database cannot be reached: ${errorMessage(error)}`);

@@ -6,9 +6,10 @@
  * @see CONTRACT.md §2 "Dev sign-in" and §3; spec/swa-behaviour.md §2.2, §10.9 (any method), §10.10, D4
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isUserError } from '../../shared/errors.js';
+import { isUserError, PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
+import { requestTag } from '../../shared/request-tag.js';
 import type { ClientPrincipal } from '../types.js';
 import { readBodyCapped } from './_body.js';
 import { sendHtml, sendJson, sendRedirect, sendText } from './_respond.js';
@@ -51,8 +52,13 @@ export interface AuthRequestContext {
   readonly logger?: Logger;
 }
 
+/** What a browser is told when the database behind sign-in cannot be reached (a 503). */
+export const AUTH_UNAVAILABLE_TEXT =
+  'The sign-in service is temporarily unavailable (its database cannot be reached). Try again in a moment.';
+
 /**
- * Answers a `/.auth/*` request completely. Never rejects: unexpected failures become a 500.
+ * Answers a `/.auth/*` request completely. Never rejects: a database out of reach becomes a 503 (try
+ * again), other unexpected failures a 500; either is logged with the answer's request id.
  *
  * @example
  * if (path.startsWith('/.auth/')) {
@@ -67,8 +73,7 @@ export async function handleAuthRequest(
   try {
     await dispatch(req, res, ctx, matchAuthRoute(ctx.path));
   } catch (error) {
-    ctx.logger?.error(`/.auth request failed: ${errorMessage(error)}`);
-    failResponse(res);
+    failResponse(res, error, ctx.logger);
   }
 }
 
@@ -200,7 +205,7 @@ function sendSignInAnswer(res: ServerResponse, ctx: AuthRequestContext, answer: 
   }
   if (answer.kind === 'error') {
     ctx.logger?.warn(
-      `/.auth on ${new URL(ctx.origin).host}: sign-in failed (${answer.status}): ${answer.message}`,
+      `/.auth on ${new URL(ctx.origin).host}${requestTag(res)}: sign-in failed (${answer.status}): ${answer.message}`,
     );
     sendText(res, answer.status, answer.message, { 'Set-Cookie': [...answer.cookies] });
     return;
@@ -276,7 +281,7 @@ async function submitLogin(
       : await addRolesFromSource(result.principal, ctx.rolesSource);
   if (typeof principal === 'string') {
     // The developer watches the terminal, not only the form: a roles function's failure is told there too.
-    ctx.logger?.warn(`/.auth: sign-in with ${provider} failed: ${principal}`);
+    ctx.logger?.warn(`/.auth${requestTag(res)}: sign-in with ${provider} failed: ${principal}`);
     return rejectLogin(res, provider, submission, principal);
   }
   const cookies = issueSession(ctx, principal);
@@ -344,8 +349,9 @@ async function signOut(req: IncomingMessage, res: ServerResponse, ctx: AuthReque
   try {
     await ctx.codec.signOut?.(req.headers.cookie);
   } catch (error) {
-    // The cookie is cleared all the same; only a copy of it would outlive the sign-out.
-    ctx.logger?.error(`/.auth: could not record a sign-out: ${errorMessage(error)}`);
+    // The cookie is cleared all the same; where the host could not record the sign-out, it says what a
+    // copy of the cookie can still do (`portico serve` refuses it here, and records it later).
+    ctx.logger?.error(`/.auth${requestTag(res)}: could not record a sign-out: ${errorMessage(error)}`);
   }
   sendRedirect(res, target, ctx.codec.clear(req.headers.cookie));
 }
@@ -380,9 +386,19 @@ function isFormContentType(header: string | undefined): boolean {
   return mediaType === 'application/x-www-form-urlencoded';
 }
 
-function failResponse(res: ServerResponse): void {
+function failResponse(res: ServerResponse, error: unknown, logger: Logger | undefined): void {
+  const unavailable = error instanceof PorticoError && error.code === 'STORAGE_UNAVAILABLE';
+  logger?.error(
+    unavailable
+      ? `/.auth${requestTag(res)}: the database cannot be reached: ${errorMessage(error.cause ?? error)}`
+      : `/.auth request failed${requestTag(res)}: ${errorMessage(error)}`,
+  );
   if (res.headersSent) {
     res.destroy();
+    return;
+  }
+  if (unavailable) {
+    sendText(res, 503, AUTH_UNAVAILABLE_TEXT);
     return;
   }
   sendText(res, 500, 'The sign-in service failed unexpectedly.');

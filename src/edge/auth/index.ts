@@ -15,7 +15,7 @@ export {
   readAuthCookieValue,
   serializeAuthCookies,
 } from './cookie-header.js';
-export { type AuthRequestContext, handleAuthRequest } from './handler.js';
+export { AUTH_UNAVAILABLE_TEXT, type AuthRequestContext, handleAuthRequest } from './handler.js';
 export { type LoginFormOptions, type LoginFormValues, renderLoginForm } from './login-form.js';
 export {
   deriveUserId,

@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import { PorticoError } from '../../shared/errors.js';
 import { publishEvent } from '../../shared/events.js';
 import { errorMessage } from '../../shared/guards.js';
+import { isRedisAuthRefusal, redisAuthRefused } from '../../shared/redis-auth.js';
 import type { CounterDecision, CounterStore } from '../types.js';
 import { admit, refuse, sanitizeAmount, sanitizeCount, windowMs } from './_decision.js';
 import { QUOTA_SCRIPT, RATE_SCRIPT } from './_scripts.js';
@@ -43,8 +44,9 @@ interface Script {
 type Mode = 'take' | 'peek' | 'add';
 
 /**
- * Connects to Redis and returns a shared counter store. Rejects with `STORAGE_UNAVAILABLE` (the URL's
- * password redacted) when Redis cannot be reached at start.
+ * Connects to Redis and returns a shared counter store. Rejects with `STORAGE_REDIS_AUTH_REFUSED` when
+ * Redis refuses the URL's credentials, and without a logger with `STORAGE_UNAVAILABLE` when Redis cannot
+ * be reached at start (the URL's password redacted in both).
  *
  * @example
  * const counters = await createRedisCounterStore('redis://127.0.0.1:6379');
@@ -130,6 +132,11 @@ async function connect(url: string, logger?: { warn(message: string): void }): P
     return client;
   } catch (error) {
     const reason = lastError ?? errorMessage(error);
+    if (isRedisAuthRefusal(reason)) {
+      // A misconfiguration, not an outage: serving degraded would hide it for good.
+      client.disconnect();
+      throw redisAuthRefused(redactUrl(url), reason, error);
+    }
     if (logger !== undefined) {
       logger.warn(
         `Redis at ${redactUrl(url)} is unreachable (${reason}); gateway rate limits and quotas admit calls uncounted until it answers. Check --redis-url if this lasts.`,
