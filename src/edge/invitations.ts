@@ -51,8 +51,10 @@ export async function handleInvitation(
 }
 
 async function answerInvitation(ctx: EdgeContext, identity: SiteIdentity, code: string): Promise<void> {
-  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-    return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, { allow: 'GET, HEAD' });
+  // Not HEAD either: opening the link accepts the invitation, and HEAD must be safe (link checkers and
+  // previewers send it with the visitor's cookies; decision 0109, amended).
+  if (ctx.method !== 'GET') {
+    return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, { allow: 'GET' });
   }
   if (!CODE.test(code)) {
     return sendError(ctx, 400, INVALID_TEXT);

@@ -266,6 +266,12 @@ describe('portico serve: users, invitations and sessions', () => {
     expect(wrongUser.status).toBe(400);
     expect(wrongUser.text).toContain('club: that invitation does not work');
 
+    // A HEAD (a link checker's, a previewer's) with the invited user's cookie accepts nothing: HEAD is safe.
+    const head = await t.get(club, link, { method: 'HEAD', headers: { cookie: alice.cookie } });
+    expect(head.status).toBe(405);
+    expect(head.header('allow')).toBe('GET');
+    expect((await me(club, alice.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
+
     const accepted = await open(club, link, alice.cookie);
     // --verbose request lines keep an invitation's code out, as the access log does (a tester found it there).
     const code = link.split('/').at(-1) ?? '';
@@ -388,7 +394,7 @@ describe('portico serve: users, invitations and sessions', () => {
     expect((await open(club, '/.auth/invitations/x')).status).toBe(400);
     const post = await t.get(club, '/.auth/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { method: 'POST' });
     expect(post.status).toBe(405);
-    expect(post.header('allow')).toBe('GET, HEAD');
+    expect(post.header('allow')).toBe('GET');
   });
 
   it('applies role updates and removals to sessions that already exist', async () => {
