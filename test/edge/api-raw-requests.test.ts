@@ -5,6 +5,7 @@
  * @see tester report "proto-sec" items 1 and 3
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../src/edge/index.js';
 import { authCookie, eventually, startApp, type TestApp } from '../helpers/app.js';
@@ -122,6 +123,38 @@ describe('a client that stops sending its request body', () => {
       const answer = await sendRaw(short.url, STALLED_POST);
       expect(answer.status).toBe(408);
       expect(short.logs.join('\n')).toContain('The client stopped sending its request body');
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('a client still sending, only slowly, meets the API timeout like any call, not the 408', async () => {
+    // @see the second regression tester's report: a slow upload longer than the API timeout was told it
+    // had stopped sending. A byte every 100 ms is far inside the 2 s limit whatever the machine's load.
+    const short = await startApp(
+      { 'index.html': 'x' },
+      { apiDevserverUrl: backend.url, apiTimeoutSeconds: 2 },
+    );
+    try {
+      const { port } = new URL(short.url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(STALLED_POST);
+          const trickle = setInterval(() => socket.write('x'), 100);
+          socket.once('close', () => clearInterval(trickle));
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (text.includes('\r\n\r\n')) {
+            socket.destroy();
+          }
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 500 /);
+      expect(short.logs.join('\n')).not.toContain('The client stopped sending its request body');
     } finally {
       await short.close();
     }

@@ -84,6 +84,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #body: Transform | null;
   /** Runs while the request body is awaited from the client; restarted by each part, stopped at its end. */
   #bodyTimer: NodeJS.Timeout | undefined;
+  /** When the client last sent a part of its body, paused or resumed (`performance.now()`). */
+  #lastBodyActivity = 0;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
   #done = false;
@@ -99,7 +101,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#body = hasBody(req) ? this.#pipeBody() : null;
     this.#timer = setTimeout(this.#onTimeout, settings.timeoutMs);
-    if (this.#body !== null && settings.clientBodyIdleMs < settings.timeoutMs) {
+    if (this.#body !== null) {
       this.#watchClientBody();
     }
     onResponseClose(res, this.#onClientClose);
@@ -215,9 +217,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   #onTimeout = (): void => {
-    // The body is still awaited from the client: the client is late, not the backend (an API timeout
-    // at or under the client-body idle limit).
-    if (this.#isAwaitingClientBody()) {
+    // The body is still awaited from a client that has sent nothing of it for as long as the limit: the
+    // client is late, not the backend (an API timeout at or under the client-body idle limit). A client
+    // still sending, only slowly, meets the API timeout like any call.
+    if (this.#isAwaitingClientBody() && this.#clientSilentFor() >= this.#clientIdleLimit()) {
       this.#onClientBodyIdle();
       return;
     }
@@ -235,9 +238,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
    */
   #watchClientBody(): void {
     const req = this.#req;
-    this.#bodyTimer = setTimeout(this.#onClientBodyIdle, this.#settings.clientBodyIdleMs);
+    this.#lastBodyActivity = performance.now();
+    if (this.#settings.clientBodyIdleMs < this.#settings.timeoutMs) {
+      this.#bodyTimer = setTimeout(this.#onClientBodyIdle, this.#settings.clientBodyIdleMs);
+    }
     // Through the field: once stopped (the exchange finished), a part still arriving restarts nothing.
-    const restart = () => this.#bodyTimer?.refresh();
+    const restart = () => {
+      this.#lastBodyActivity = performance.now();
+      this.#bodyTimer?.refresh();
+    };
     req.on('data', restart);
     req.on('pause', restart);
     req.on('resume', restart);
@@ -249,6 +258,17 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       clearTimeout(this.#bodyTimer);
       this.#bodyTimer = undefined;
     }
+  }
+
+  /** Milliseconds since the client last sent a part of its body (or since the call began). */
+  #clientSilentFor(): number {
+    // Timers fire no earlier than asked, from a moment just after the last activity was noted.
+    return performance.now() - this.#lastBodyActivity + 1;
+  }
+
+  /** How long a client may send nothing of its body: the idle limit, or the API timeout if shorter. */
+  #clientIdleLimit(): number {
+    return Math.min(this.#settings.clientBodyIdleMs, this.#settings.timeoutMs);
   }
 
   /** True while the body has not all come and nothing holds it back but the client. */
@@ -263,9 +283,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       return;
     }
     if (this.#finish('aborted')) {
-      const error = createClientBodyTimeoutError(
-        Math.min(this.#settings.clientBodyIdleMs, this.#settings.timeoutMs),
-      );
+      const error = createClientBodyTimeoutError(this.#clientIdleLimit());
       this.#abortUpstream(error);
       this.#fail(error);
     }
