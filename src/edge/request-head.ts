@@ -93,8 +93,12 @@ export function ambiguousHost(
   if (url.charCodeAt(0) === 47 || url === '*') {
     return undefined;
   }
-  const authority = URL.canParse(url) ? new URL(url).host : undefined;
-  if (authority === undefined || hostnameOf(authority) !== hostnameOf(req.headers.host)) {
+  // A target that is no absolute URL is left to the path check (step 1), and without a `Host` (HTTP/1.0)
+  // the target's authority is the host, which nothing contradicts.
+  if (!URL.canParse(url) || req.headers.host === undefined) {
+    return undefined;
+  }
+  if (hostnameOf(new URL(url).host) !== hostnameOf(req.headers.host)) {
     return 'the request target names another host than the Host field';
   }
   return undefined;
@@ -102,12 +106,13 @@ export function ambiguousHost(
 
 /**
  * Why a `Host`'s port is unusable, or undefined: a port is there (after a name's one `:`, or after an IPv6
- * literal's `]:`) and is not 1 to 65535 written in digits without a leading zero. An unbracketed IPv6
+ * literal's `]:`), is not empty, and is not 1 to 65535 written in digits without a leading zero. An unbracketed IPv6
  * address (`::1`) has no port to judge; the origin falls back to the listener's for it (`context.ts`).
  */
 function hostPortProblem(host: string | undefined): string | undefined {
   const port = host === undefined ? undefined : portOf(host);
-  if (port === undefined || isPortNumber(port)) {
+  // An empty port (`site:`) is the default port (RFC 3986 §3.2.3: `port = *DIGIT`).
+  if (port === undefined || port === '' || isPortNumber(port)) {
     return undefined;
   }
   return 'the port in the Host field is not a number from 1 to 65535 (written without leading zeros)';

@@ -80,6 +80,21 @@ describe('request heads answered at step 0', () => {
       `GET http://localhost:${port}/index.html HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
     );
     expect(firstBody(same)).toBe('home');
+    // As before step 0 (a regression tester's report): HTTP/1.0 in absolute form without Host, whose
+    // target is its host; an empty Host port, the default one; a target that is no URL gets step 1's 400.
+    const old = await exchangeRaw(port, `GET http://127.0.0.1:${port}/index.html HTTP/1.0\r\n\r\n`);
+    expect(firstBody(old)).toBe('home');
+    const emptyPort = await exchangeRaw(
+      port,
+      'GET /index.html HTTP/1.1\r\nHost: localhost:\r\nConnection: close\r\n\r\n',
+    );
+    expect(firstBody(emptyPort)).toBe('home');
+    const relative = await exchangeRaw(
+      port,
+      'GET index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(statusLines(relative)).toEqual(['HTTP/1.1 400 Bad Request']);
+    expect(firstBody(relative)).not.toContain('another host');
   });
 
   it('a transfer coding other than chunked alone gets 501, and the API is not called', async () => {
@@ -97,21 +112,17 @@ describe('request heads answered at step 0', () => {
     expect((JSON.parse(firstBody(chunked)) as EchoRequest).body).toBe('abc');
   });
 
-  it.each([
-    'localhost:65536',
-    'localhost:0',
-    'localhost:99999',
-    'localhost:099',
-    'localhost:',
-    '[::1]:70000',
-  ])('a Host port outside 1-65535 (or with a leading zero) is refused: %s', async (host) => {
-    const text = await exchangeRaw(
-      port,
-      `GET /index.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
-    );
-    expect(statusLines(text)).toEqual(['HTTP/1.1 400 Bad Request']);
-    expect(firstBody(text)).toContain('port in the Host field');
-  });
+  it.each(['localhost:65536', 'localhost:0', 'localhost:99999', 'localhost:099', '[::1]:70000'])(
+    'a Host port outside 1-65535 (or with a leading zero) is refused: %s',
+    async (host) => {
+      const text = await exchangeRaw(
+        port,
+        `GET /index.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(statusLines(text)).toEqual(['HTTP/1.1 400 Bad Request']);
+      expect(firstBody(text)).toContain('port in the Host field');
+    },
+  );
 
   it('OPTIONS * (a request about the server) gets 204', async () => {
     const text = await exchangeRaw(
