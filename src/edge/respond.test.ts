@@ -13,6 +13,19 @@ describe('serializeLocation', () => {
     );
   });
 
+  it('sends an absolute URL in printable ASCII as configured', () => {
+    // @see the second regression tester's report: every absolute target had gone through URL's
+    // normalisation (a trailing slash added, dot segments resolved, `{` and `'` encoded).
+    for (const target of [
+      'https://example.com',
+      'https://Example.COM:443/Path',
+      'https://example.com/a/../b/./c',
+      "https://example.com/p?q='x'&r={y}",
+    ]) {
+      expect(serializeLocation(target, 'http://a.test')).toBe(target);
+    }
+  });
+
   it('makes a path absolute on the origin', () => {
     expect(serializeLocation('/café', 'http://a.test')).toBe('http://a.test/caf%C3%A9');
   });

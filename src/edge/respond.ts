@@ -21,10 +21,10 @@ export function sendText(
 }
 
 /**
- * Writes a redirect; `location` is made absolute on `origin` when it is a path (D4), and sent in its WHATWG
- * URL serialisation either way: a host such as `例え.jp` as punycode, the path, query and fragment
- * percent-encoded, so that no character a header cannot carry reaches `writeHead` (test/edge/routing.test.ts,
- * "non-ASCII redirect").
+ * Writes a redirect; `location` is made absolute on `origin` when it is a path (D4). An absolute URL in
+ * printable ASCII goes out as configured; one with other characters in its WHATWG URL serialisation: a
+ * host such as `例え.jp` as punycode, the path, query and fragment percent-encoded, so that no character a
+ * header cannot carry reaches `writeHead` (test/edge/routing.test.ts, "non-ASCII redirect").
  */
 export function sendRedirect(res: ServerResponse, status: number, location: string, origin: string): void {
   res.writeHead(status, { location: serializeLocation(location, origin), 'content-length': 0 });
@@ -32,14 +32,22 @@ export function sendRedirect(res: ServerResponse, status: number, location: stri
 }
 
 /**
- * `location` as a `Location` header value: `new URL(location, origin).href`, or, for a value the URL parser
- * refuses, the value with every byte outside printable ASCII percent-encoded (its UTF-8 bytes), so that a
- * configured target can never make the reply fail.
+ * `location` as a `Location` header value: an absolute URL in printable ASCII unchanged (as Azure sends a
+ * configured target: no trailing `/` added, no dot segments resolved, no `{`/`'` encoded); otherwise
+ * `new URL(location, origin).href`, or, for a value the URL parser refuses, the value with every byte
+ * outside printable ASCII percent-encoded (its UTF-8 bytes), so that a configured target can never make
+ * the reply fail.
  */
 export function serializeLocation(location: string, origin: string): string {
+  if (ABSOLUTE_URL.test(location) && PRINTABLE_ASCII.test(location)) {
+    return location;
+  }
   const base = `${origin}/`;
   return URL.canParse(location, base) ? new URL(location, base).href : percentEncodeUnsafe(location);
 }
+
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 function percentEncodeUnsafe(text: string): string {
   return text.replace(/[^\x21-\x7e]/gu, (char) =>
