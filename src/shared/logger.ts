@@ -3,6 +3,8 @@
  * are plain text; `portico serve` may write JSON lines for a log collector instead. Nothing here ever
  * prints secrets (cookies, tokens and principals are never passed in).
  */
+import { format } from 'node:util';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -72,4 +74,13 @@ export function withPrefix(logger: Logger, prefix: string): Logger {
     warn: (message) => logger.warn(prefix + message),
     error: (message) => logger.error(prefix + message),
   };
+}
+
+/**
+ * Sends what libraries print with `console.warn` and `console.error` (ioredis's password warnings, Node's
+ * own deprecation notes go elsewhere) through `logger`, so that a JSON log stays one object per line.
+ */
+export function routeConsoleTo(logger: Logger): void {
+  console.warn = (...args: unknown[]) => logger.warn(format(...args));
+  console.error = (...args: unknown[]) => logger.error(format(...args));
 }

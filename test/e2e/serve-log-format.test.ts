@@ -49,6 +49,34 @@ describe('portico serve --log-format', { timeout: CLI_RUNS_TIMEOUT.three }, () =
     );
   });
 
+  it.skipIf(process.env.PORTICO_TEST_REDIS_URL === undefined)(
+    'json: what a library prints on stderr is a JSON record too (ioredis on a password Redis does not need)',
+    async () => {
+      // @see the docs tester's report: ioredis's "[WARN] … does not require a password" came out as text.
+      const redis = new URL(process.env.PORTICO_TEST_REDIS_URL ?? '');
+      redis.password = 'not-needed-here';
+      const data = await dataFolder();
+      const cli = await startCli(
+        [...SERVE, '--data', data, '--log-format', 'json', '--redis-url', redis.href],
+        20_000,
+      );
+      await eventually(async () => cli.stdout().includes('Management API at'));
+      expect(await cli.stop('SIGTERM')).toBe(0);
+      const entries = cli
+        .stderr()
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: string; msg: string });
+      expect(entries).toContainEqual({
+        time: expect.any(String),
+        level: 'warn',
+        pid: cli.child.pid,
+        msg: expect.stringContaining('does not require a password'),
+      });
+      expect(cli.stderr()).not.toContain('not-needed-here');
+    },
+  );
+
   it('PORTICO_LOG_FORMAT=json does the same; text stays the default', async () => {
     const data = await dataFolder();
     const cli = await startCli([...SERVE, '--data', data], 20_000, {

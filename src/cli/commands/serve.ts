@@ -23,7 +23,13 @@ import { MIN_ADMIN_TOKEN_CHARS } from '../../shared/admin-token.js';
 import { PorticoError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import { onSigusr1 } from '../../shared/inspector-signal.js';
-import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../../shared/logger.js';
+import {
+  createLogger,
+  LOG_FORMATS,
+  type LogFormat,
+  type Logger,
+  routeConsoleTo,
+} from '../../shared/logger.js';
 import { quoteShellWord } from '../../shared/shell-quote.js';
 import { packageVersion, porticoVersion } from '../../shared/version.js';
 import {
@@ -248,10 +254,11 @@ export function registerServeCommand(program: Command, onReady?: ServeReadyHook)
 }
 
 async function runServe(flags: ServeFlags, onReady?: ServeReadyHook): Promise<void> {
-  const logger = createLogger({
-    write: (line) => process.stderr.write(`${line}\n`),
-    format: flags.logFormat ?? logFormatFromEnv(process.env),
-  });
+  const format = flags.logFormat ?? logFormatFromEnv(process.env);
+  const logger = createLogger({ write: (line) => process.stderr.write(`${line}\n`), format });
+  if (format === 'json') {
+    routeConsoleTo(logger);
+  }
   checkDistinctPorts(flags);
   if (flags.workers > 1 && cluster.isPrimary) {
     process.exitCode = await runClusterPrimary({ workers: flags.workers, log: (line) => logger.info(line) });
