@@ -54,7 +54,10 @@ async function answerInvitation(ctx: EdgeContext, identity: SiteIdentity, code: 
   // Not HEAD either: opening the link accepts the invitation, and HEAD must be safe (link checkers and
   // previewers send it with the visitor's cookies; decision 0109, amended).
   if (ctx.method !== 'GET') {
-    return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, { allow: 'GET' });
+    return sendText(ctx.res, 405, 'Open the invitation link with GET.\n', undefined, {
+      allow: 'GET',
+      'cache-control': 'no-store',
+    });
   }
   if (!CODE.test(code)) {
     return sendError(ctx, 400, INVALID_TEXT);

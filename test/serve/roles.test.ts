@@ -270,6 +270,7 @@ describe('portico serve: users, invitations and sessions', () => {
     const head = await t.get(club, link, { method: 'HEAD', headers: { cookie: alice.cookie } });
     expect(head.status).toBe(405);
     expect(head.header('allow')).toBe('GET');
+    expect(head.header('cache-control')).toBe('no-store');
     expect((await me(club, alice.cookie))?.userRoles).toEqual(['anonymous', 'authenticated']);
 
     const accepted = await open(club, link, alice.cookie);
