@@ -99,15 +99,24 @@ export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
   return apis
     .map((api) => ({
       api,
-      segments: api.path === '' ? [] : api.path.split('/').map(foldSegment),
+      segments: api.path === '' ? [] : foldApiPath(api.path),
       operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
     }))
     .sort((a, b) => b.segments.length - a.segments.length);
 }
 
+/**
+ * An API's path suffix as calls are matched against it (decision 0115): its segments, each decoded when
+ * its escapes are UTF-8, then in lower case, so that `café/v1` and `CAF%C3%A9/v1` are `['café', 'v1']`.
+ * The control plane compares suffixes this way too, so that two APIs never claim one path.
+ */
+export function foldApiPath(path: string): string[] {
+  return path.split('/').map(foldSegment);
+}
+
 /** A path segment as API suffixes compare it: decoded when its escapes are UTF-8, then in lower case. */
 function foldSegment(segment: string): string {
-  return (decode(segment) ?? segment).toLowerCase();
+  return (decodePathSegment(segment) ?? segment).toLowerCase();
 }
 
 /**
@@ -164,7 +173,7 @@ export function matchApi(
 }
 
 /** A path segment decoded; undefined when its escapes are not UTF-8. Most segments have none to decode. */
-function decode(segment: string): string | undefined {
+export function decodePathSegment(segment: string): string | undefined {
   if (!segment.includes('%')) {
     return segment;
   }
@@ -184,11 +193,11 @@ function matchSegments(op: CompiledOperation, parts: readonly string[]): Record<
     const segment = op.segments[index] as CompiledOperation['segments'][number];
     const part = parts[index] ?? '';
     if ('literal' in segment) {
-      if (decode(part)?.toLowerCase() !== segment.literal) {
+      if (decodePathSegment(part)?.toLowerCase() !== segment.literal) {
         return undefined;
       }
     } else {
-      const value = decode(part);
+      const value = decodePathSegment(part);
       if (value === undefined || part === '') {
         return undefined;
       }

@@ -3,6 +3,7 @@
  * backend URL, protocols, whether it needs a subscription and how its key is named; an operation is a
  * method and a URL template under it.
  */
+import { decodePathSegment, foldApiPath } from '../../gateway/index.js';
 import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
@@ -87,7 +88,7 @@ export function parseApiProperties(id: string, props: Record<string, unknown>): 
       props.path,
     );
   }
-  if (path.split('/').some((segment) => decodeSegment(segment) === undefined)) {
+  if (path.split('/').some((segment) => decodePathSegment(segment) === undefined)) {
     throw badField(
       'path',
       "a URL suffix whose %-escapes are UTF-8, such as 'caf%C3%A9' or 'café' (calls are matched on the decoded path)",
@@ -220,20 +221,11 @@ export async function checkApiPathFree(
 }
 
 /**
- * A path suffix as the gateway matches it: each segment decoded (when its escapes are UTF-8) and in lower
- * case (decision 0115), so that `café` and `caf%C3%A9` are one path.
+ * A path suffix as the gateway matches it ({@link foldApiPath}, decision 0115), so that `café` and
+ * `caf%C3%A9` are one path.
  */
 function comparablePath(path: string): string {
-  return JSON.stringify(path.split('/').map((segment) => (decodeSegment(segment) ?? segment).toLowerCase()));
-}
-
-/** A path segment decoded; undefined when an escape is no UTF-8 (no call could match it). */
-function decodeSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
+  return JSON.stringify(foldApiPath(path));
 }
 
 /** Creates or replaces an API; its path must not be another API's. */
