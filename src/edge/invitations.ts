@@ -4,7 +4,7 @@
  * back; an unknown, used or expired link is a 400, through `responseOverrides` like every error.
  * Only hosts that keep users (`portico serve`) have invitations; the dev server answers 404.
  */
-import { PorticoError } from '../shared/errors.js';
+import { isStorageUnavailable } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import { requestTag } from '../shared/request-tag.js';
 import { AUTH_UNAVAILABLE_TEXT } from './auth/index.js';
@@ -39,7 +39,7 @@ export async function handleInvitation(
   try {
     await answerInvitation(ctx, identity, code);
   } catch (error) {
-    if (!(error instanceof PorticoError && error.code === 'STORAGE_UNAVAILABLE')) {
+    if (!isStorageUnavailable(error)) {
       throw error;
     }
     ctx.logger.error(

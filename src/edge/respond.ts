@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { escapeHtml } from '../shared/html.js';
 import { overlay } from '../shared/overlay.js';
+import { REQUEST_ID_HEADER } from '../shared/request-tag.js';
 
 /** Writes a complete response with a string body (no body for HEAD). */
 export function sendText(
@@ -65,7 +66,7 @@ export function sendInternalError(res: ServerResponse): void {
   res.statusMessage = '';
   for (const name of res.getHeaderNames()) {
     // The request's id stays: it is what ties the answer to the log line of the error.
-    if (name !== 'x-ms-request-id') {
+    if (name !== REQUEST_ID_HEADER) {
       res.removeHeader(name);
     }
   }

@@ -3,6 +3,7 @@
  * signed-in user (CONTRACT §3). The roles function named by `auth.rolesSource` is never reachable from
  * outside (D5), and a site without an API answers 404 with a hint.
  */
+import { REQUEST_ID_HEADER } from '../shared/request-tag.js';
 import { encodePrincipalHeader } from './auth/index.js';
 import type { EdgeContext } from './context.js';
 import { createRequestId } from './proxy/index.js';
@@ -47,7 +48,7 @@ function isRolesSource(pathAndQuery: string, rolesSourcePath: string): boolean {
 
 /** The id the host already gave the request (`portico serve` sends it back as `x-ms-request-id`). */
 function assignedRequestId(ctx: EdgeContext): string | undefined {
-  const assigned = ctx.res.getHeader('x-ms-request-id');
+  const assigned = ctx.res.getHeader(REQUEST_ID_HEADER);
   return typeof assigned === 'string' ? assigned : undefined;
 }
 

@@ -494,6 +494,11 @@ export function isUserError(error: unknown): error is PorticoError {
   return error instanceof PorticoError && error.expose;
 }
 
+/** True for the database out of reach, as the storage layer reports it (`STORAGE_UNAVAILABLE`). */
+export function isStorageUnavailable(error: unknown): error is PorticoError {
+  return error instanceof PorticoError && error.code === 'STORAGE_UNAVAILABLE';
+}
+
 /** The error catalog as a Markdown table: the source of `docs/error-codes.md` (a test keeps it current). */
 export function renderErrorCodesMarkdown(): string {
   const rows = Object.entries(ERROR_CODES).map(

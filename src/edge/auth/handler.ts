@@ -6,7 +6,7 @@
  * @see CONTRACT.md §2 "Dev sign-in" and §3; spec/swa-behaviour.md §2.2, §10.9 (any method), §10.10, D4
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isUserError, PorticoError } from '../../shared/errors.js';
+import { isStorageUnavailable, isUserError } from '../../shared/errors.js';
 import { errorMessage } from '../../shared/guards.js';
 import type { Logger } from '../../shared/logger.js';
 import { requestTag } from '../../shared/request-tag.js';
@@ -387,7 +387,7 @@ function isFormContentType(header: string | undefined): boolean {
 }
 
 function failResponse(res: ServerResponse, error: unknown, logger: Logger | undefined): void {
-  const unavailable = error instanceof PorticoError && error.code === 'STORAGE_UNAVAILABLE';
+  const unavailable = isStorageUnavailable(error);
   logger?.error(
     unavailable
       ? `/.auth${requestTag(res)}: the database cannot be reached: ${errorMessage(error.cause ?? error)}`
