@@ -106,8 +106,9 @@ export function ambiguousHost(
 
 /**
  * Why a `Host`'s port is unusable, or undefined: a port is there (after a name's one `:`, or after an IPv6
- * literal's `]:`), is not empty, and is not 1 to 65535 written in digits without a leading zero. An unbracketed IPv6
- * address (`::1`) has no port to judge; the origin falls back to the listener's for it (`context.ts`).
+ * literal's `]:`), is not empty, and is not 1 to 65535 written in digits without a leading zero. An
+ * unbracketed IPv6 address (`::1`) has no port to judge; the origin falls back to the listener's for it
+ * (`context.ts`).
  */
 function hostPortProblem(host: string | undefined): string | undefined {
   const port = host === undefined ? undefined : portOf(host);

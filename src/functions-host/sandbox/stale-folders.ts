@@ -1,10 +1,11 @@
 /**
  * The private folders a server makes for its workers (`portico-fn-…`), for the programs it runs for a
- * tenant (`portico-run-…`) and for a functions host's Unix sockets (`portico-sock-…`) carry their owner in their name: `portico-fn-<pid>.<start>-XXXXXX`, the pid of
- * the process that made them and its start time (from `/proc/<pid>/stat`, so that a reused pid is not
- * taken for the owner). A normal stop removes them; a server killed outright (kill -9, the OOM killer, a
- * power cut) cannot, and the next start of any Portico removes those whose owner is gone, never one of a
- * server (or `portico start`) still running (decision 0113).
+ * tenant (`portico-run-…`) and for a functions host's Unix sockets (`portico-sock-…`) carry their owner
+ * in their name: `portico-fn-<pid>.<start>-XXXXXX`, the pid of the process that made them and its start
+ * time (from `/proc/<pid>/stat`, so that a reused pid is not taken for the owner). A normal stop removes
+ * them; a server killed outright (kill -9, the OOM killer, a power cut) cannot, and the next start of any
+ * Portico removes those whose owner is gone, never one of a server (or `portico start`) still running
+ * (decision 0113).
  */
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
