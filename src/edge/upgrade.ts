@@ -1,5 +1,5 @@
 /**
- * Step 0 of the pipeline for upgrade requests (WebSocket). `/api` and `/.auth` upgrades are refused at
+ * The pipeline for upgrade requests (WebSocket): step 0 first, as for HTTP requests. `/api` and `/.auth` upgrades are refused at
  * once (D11), as is every upgrade of a site served from files. In dev-server mode, other upgrades (hot reload) are
  * carried to the dev server, after the same checks a page request gets: a decodable target, a valid
  * config, the networking rules and the matching route's `allowedRoles` (401/403 on the socket; a
@@ -13,6 +13,7 @@ import { requestOriginOf } from './context.js';
 import { writeSocketAnswer } from './devserver/index.js';
 import { createDevServerUpgradeHeaders } from './devserver-headers.js';
 import { refuseUpgrade } from './proxy/index.js';
+import { checkRequestHead } from './request-head.js';
 import { parseRequestTarget } from './request-target.js';
 import { apiRouteQuery, isApiPath, matchRoute, type SiteRules } from './routing/index.js';
 import type { EdgeStateProvider } from './site.js';
@@ -27,6 +28,14 @@ export function createEdgeUpgradeHandler(
   serverHost = '',
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
+    // Step 0 as for HTTP requests (decision 0119): a handshake with an ambiguous host or an unusable
+    // `Host` port is refused before the host's site is looked up, so the dev server never sees it.
+    const answer = checkRequestHead(req);
+    if (answer !== undefined) {
+      return answer.text === undefined
+        ? refuseUpgrade(socket)
+        : writeSocketAnswer(socket, answer.status, answer.text.trimEnd());
+    }
     const target = parseRequestTarget(req.url);
     const site = target.ok ? provider.resolveSite(req.headers.host) : undefined;
     if (!target.ok || site?.devServer === undefined || isPorticoPath(target.path)) {

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { type ClientRequest, createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,6 +246,21 @@ describe('dev-server mode: the rules over a dev server', () => {
     expect(await upgradeStatus(`${app.url}/ws-protected`)).toBe(401);
   });
 
+  it('answers a handshake with an ambiguous host at step 0, as an HTTP request (400), without the dev server', async () => {
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const handshake = (hosts: string) =>
+      `GET /ws HTTP/1.1\r\n${hosts}Upgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    const twice = await firstAnswer(app.url, handshake('Host: localhost\r\nHost: evil.example\r\n'));
+    expect(twice.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(twice.text).toContain('more than one Host field');
+    const badPort = await firstAnswer(app.url, handshake('Host: localhost:99999\r\n'));
+    expect(badPort.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    // The same handshake with one usable Host is carried.
+    const one = await firstAnswer(app.url, handshake('Host: localhost\r\n'));
+    expect(one.statusLine).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
   it('survives a dev server that refuses or resets a WebSocket', async () => {
     expect(await upgradeStatus(`${app.url}/not-a-socket`)).toBe(404);
     const reset = new WebSocket(`${app.url.replace('http', 'ws')}/ws-reset`);
@@ -380,6 +396,31 @@ async function refusedUpgrade(url: string, options: { origin?: string } = {}) {
     body += String(chunk);
   }
   return { status: res.statusCode ?? 0, body };
+}
+
+/**
+ * The status line of the answer to raw handshake bytes and what came with it, read until the head ends;
+ * the socket is then closed, so a handshake that is accepted does not keep the test waiting.
+ */
+function firstAnswer(url: string, bytes: string): Promise<{ statusLine: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(bytes, 'latin1'));
+    const done = () => {
+      socket.destroy();
+      resolve({ statusLine: text.split('\r\n')[0] ?? '', text });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const split = text.indexOf('\r\n\r\n');
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? 0);
+      if (split !== -1 && text.length >= split + 4 + length) {
+        done();
+      }
+    });
+    socket.on('close', done);
+    socket.on('error', reject);
+  });
 }
 
 /** The status line of the answer to a WebSocket handshake that is not accepted. */
