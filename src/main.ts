@@ -17,7 +17,6 @@ import {
 } from './config/index.js';
 import {
   type ApiProxy,
-  answerRequestHead,
   closeServer,
   compileSiteRules,
   createApiProxy,
@@ -256,21 +255,15 @@ async function startEdge(
     serverHost,
     logger: options.logger,
     verbose: options.verbose,
+    // Step 0 as `portico serve` runs it in its front: docs/request-pipeline.md, decision 0119.
+    answersRequestHeads: true,
   });
-  const server = createEdgeServer(
-    hosts.http((req, res) => {
-      // Step 0 as `portico serve` runs it in its front: docs/request-pipeline.md, decision 0119.
-      if (!answerRequestHead(req, res)) {
-        edge(req, res);
-      }
-    }),
-    {
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(content.devServer === undefined
-        ? {}
-        : { upgrade: hosts.upgrade(createEdgeUpgradeHandler(live, serverHost)) }),
-    },
-  );
+  const server = createEdgeServer(hosts.http(edge), {
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(content.devServer === undefined
+      ? {}
+      : { upgrade: hosts.upgrade(createEdgeUpgradeHandler(live, serverHost)) }),
+  });
   const closeEdge = async () => {
     await closeServer(server);
     await api?.close();

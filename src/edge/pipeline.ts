@@ -11,6 +11,7 @@ import { redactPathSecrets } from '../shared/redact-path.js';
 import { type AuthRequestContext, callRolesSource, handleAuthRequest, matchRoles } from './auth/index.js';
 import { createContext, type EdgeContext, headerValue, type PrincipalListener } from './context.js';
 import { handleInvitation, invitationCodeOf } from './invitations.js';
+import { answerRequestHead } from './request-head.js';
 import { encodePath, parseRequestTarget } from './request-target.js';
 import { sendErrorPage, sendInternalError, sendRedirect, sendText } from './respond.js';
 import { apiRouteQuery, type CompiledRoute, isApiPath, matchRoute, servedFileOf } from './routing/index.js';
@@ -31,6 +32,11 @@ export interface EdgeHandlerOptions {
    * log names the user from it instead of reading the session cookie a second time).
    */
   readonly onPrincipal?: PrincipalListener;
+  /**
+   * Run step 0 (`request-head.ts`) first, inside the handler, so that `--verbose` logs its answers too
+   * (`portico start`); `portico serve` runs it in its front instead.
+   */
+  readonly answersRequestHeads?: boolean;
 }
 
 /** Creates the `node:http` request listener of the edge. It never throws and never crashes the process. */
@@ -38,13 +44,20 @@ export function createEdgeHandler(
   options: EdgeHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { logger } = options;
+  const heads = options.answersRequestHeads === true;
   return (req, res) => {
     const trace = { note: '' };
     if (options.verbose) {
       const started = performance.now();
+      if (heads && answerRequestHead(req, res)) {
+        return logRequest(req, res, started, 'step 0', logger);
+      }
       handleRequest(req, res, options, trace)
         .catch((error: unknown) => failInternal(res, error, logger))
         .finally(() => logRequest(req, res, started, trace.note, logger));
+      return;
+    }
+    if (heads && answerRequestHead(req, res)) {
       return;
     }
     // Without --verbose, one promise per request fewer: nothing waits for the end to log it.

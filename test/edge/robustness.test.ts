@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../helpers/app.js';
+import { sendRaw } from '../helpers/raw-http.js';
 
 let app: TestApp;
 let outside: string;
@@ -105,6 +106,22 @@ describe('methods and protocol errors', () => {
 });
 
 describe('--verbose request lines', () => {
+  it('include the requests step 0 answers, so a 400 the client saw is in the log too', async () => {
+    const verbose = await startApp({ 'index.html': 'hi' }, { verbose: true });
+    try {
+      const answer = await sendRaw(
+        verbose.url,
+        'GET /index.html HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+      );
+      expect(answer.status).toBe(400);
+      await expect
+        .poll(() => verbose.logs.find((line) => line.includes('/index.html')))
+        .toMatch(/GET \/index\.html 400 [\d.]+ms \(step 0\)/);
+    } finally {
+      await verbose.close();
+    }
+  });
+
   it('name the query parameters without their values, which may be secrets', async () => {
     const verbose = await startApp({ 'index.html': 'hi' }, { verbose: true });
     try {
