@@ -44,13 +44,15 @@ export function checkRequestHead(req: RequestHead): HeadAnswer | undefined {
 }
 
 /**
- * Answers a request that {@link checkRequestHead} stops and returns true; false when the request goes on.
+ * Answers a request that {@link checkRequestHead} stops and returns true; false when the request goes on
+ * (with the target's host as `Host` when it had none, {@link adoptTargetHost}).
  * A refused request's connection is closed: what follows its head (a body in a coding not understood, or
  * meant for another host) is not read as a next request.
  */
 export function answerRequestHead(req: IncomingMessage, res: ServerResponse): boolean {
   const answer = checkRequestHead(req);
   if (answer === undefined) {
+    adoptTargetHost(req);
     return false;
   }
   if (answer.text === undefined) {
@@ -66,6 +68,22 @@ export function answerRequestHead(req: IncomingMessage, res: ServerResponse): bo
   });
   res.end(req.method === 'HEAD' ? undefined : answer.text);
   return true;
+}
+
+/**
+ * Gives a request without `Host` (HTTP/1.0) whose target is absolute-form (`GET http://site/ HTTP/1.0`)
+ * the target's authority as its `Host`: RFC 9112 §3.2.2 makes that the request's host, and the site,
+ * gateway or function app is then looked up by it as for any other request.
+ */
+function adoptTargetHost(req: IncomingMessage): void {
+  const url = req.url ?? '/';
+  if (req.headers.host !== undefined || url.charCodeAt(0) === 47 || !URL.canParse(url)) {
+    return;
+  }
+  const target = new URL(url);
+  if ((target.protocol === 'http:' || target.protocol === 'https:') && target.host !== '') {
+    req.headers.host = target.host;
+  }
 }
 
 /**

@@ -98,6 +98,12 @@ describe.each(['http', 'https'] as const)('portico serve over %s', (scheme) => {
     expect(statusLines(text)).toEqual(['HTTP/1.1 400 Bad Request']);
   });
 
+  it("serves an HTTP/1.0 absolute-form request without Host as its target's site", async () => {
+    const text = await exchange(`GET ${scheme}://${host}/index.html HTTP/1.0\r\n\r\n`);
+    expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
+    expect(firstBody(text)).toBe('home');
+  });
+
   it('answers a transfer coding other than chunked alone with 501, without calling the API', async () => {
     const before = backend.requests.length;
     const text = await exchange(
