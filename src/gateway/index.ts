@@ -13,7 +13,7 @@ export {
   sendFailure,
 } from './handler.js';
 export { createJwtValidator, fetchJsonDocument } from './jwt/index.js';
-export { decodePathSegment, foldApiPath } from './matching.js';
+export { decodePathSegment, foldApiPath, foldUrlTemplate } from './matching.js';
 export { type CompiledService, compileService, type GatewayServiceConfig } from './service.js';
 export type * from './types.js';
 export { GatewayFailure } from './types.js';

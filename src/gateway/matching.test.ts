@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileApis, matchApi, matchOperation, templateParameterNames } from './matching.js';
+import {
+  compileApis,
+  foldUrlTemplate,
+  matchApi,
+  matchOperation,
+  templateParameterNames,
+} from './matching.js';
 import type { GatewayApi } from './types.js';
 
 function api(id: string, path: string, operations: [string, string][]): GatewayApi {
@@ -99,5 +105,51 @@ describe('matchOperation', () => {
     expect(matchOperation(shop, '/users/', 'GET')).toBeUndefined();
     expect(matchOperation(shop, '/users/1/2', 'GET')).toBeUndefined();
     expect(matchOperation(shop, '/users/%E0%A4%A', 'GET')).toBeUndefined();
+  });
+});
+
+describe('matchOperation: template literals compared decoded, as path suffixes are (decision 0123)', () => {
+  const enc = compileApis([
+    api('enc', 'enc', [
+      ['GET', '/a%20c'],
+      ['GET', '/caf%C3%A9/{id}'],
+      ['GET', '/x%2Fy'],
+      ['GET', '/x/y/z'],
+    ]),
+  ])[0];
+  if (enc === undefined) {
+    throw new Error('fixture');
+  }
+  const template = (path: string) => matchOperation(enc, path, 'GET')?.operation.urlTemplate;
+
+  it('matches a literal written with escapes by the call that sends them, in any spelling', () => {
+    for (const path of ['/a%20c', '/A%20C', '/a c']) {
+      expect(template(path), path).toBe('/a%20c');
+    }
+    expect(template('/a%2520c')).toBeUndefined();
+    expect(matchOperation(enc, '/CAF%C3%89/7', 'GET')).toMatchObject({
+      operation: { urlTemplate: '/caf%C3%A9/{id}' },
+      templateParameters: { id: '7' },
+    });
+    expect(template('/café/7')).toBe('/caf%C3%A9/{id}');
+  });
+
+  it('keeps an encoded slash inside its segment: /x%2Fy is one segment, never /x/y', () => {
+    expect(template('/x%2Fy')).toBe('/x%2Fy');
+    expect(template('/x%2fy')).toBe('/x%2Fy');
+    expect(template('/x/y')).toBeUndefined();
+    expect(template('/x%2Fy/z')).toBeUndefined();
+  });
+});
+
+describe('foldUrlTemplate', () => {
+  it('gives one fold to the templates the gateway cannot tell apart', () => {
+    const fold = foldUrlTemplate('/a%20c/{id}');
+    for (const same of ['/A%20C/{key}', '/a c/{id}', '/a%20c/{id}/']) {
+      expect(foldUrlTemplate(same), same).toBe(fold);
+    }
+    for (const other of ['/a%2520c/{id}', '/a/c/{id}', '/a%20c/{id}/*', '/a%20c/{id}?q={q}', '/a%20c/id']) {
+      expect(foldUrlTemplate(other), other).not.toBe(fold);
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { GatewayApi, GatewayOperation } from './types.js';
 /** A compiled operation template. */
 interface CompiledOperation {
   readonly operation: GatewayOperation;
-  /** Lower-case literal segments, or `{name}` parameters; a trailing `*` matches the rest. */
+  /** Folded literal segments, or `{name}` parameters; a trailing `*` matches the rest. */
   readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
   readonly rest: boolean;
   /** The template's query parameters bound to a parameter (`?a={b}`: `a` gives `b`). */
@@ -78,8 +78,23 @@ export function templateParameterNames(urlTemplate: string): Set<string> {
   return names;
 }
 
-function compileOperation(operation: GatewayOperation): CompiledOperation {
-  const path = operation.urlTemplate.split('?')[0] ?? '/';
+/** The path of an operation's URL template as calls are matched against it. */
+interface CompiledTemplate {
+  /**
+   * Literal segments folded as {@link foldApiPath} folds a suffix's (decoded when their escapes are UTF-8,
+   * in lower case: `a%20c` is `a c`), or `{name}` parameters.
+   */
+  readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
+  readonly rest: boolean;
+}
+
+/**
+ * The path of a URL template (`/a%20c/{id}/*`) ready for matching: its literal segments decoded and in
+ * lower case as a request's segments are compared (decision 0123), an encoded slash (`x%2Fy`) kept inside
+ * its segment as in API suffixes, a trailing empty segment (`/a/`) dropped as a request's is.
+ */
+function compileTemplatePath(urlTemplate: string): CompiledTemplate {
+  const path = urlTemplate.split('?')[0] ?? '/';
   const parts = path
     .split('/')
     .slice(1)
@@ -87,8 +102,29 @@ function compileOperation(operation: GatewayOperation): CompiledOperation {
   const rest = parts.at(-1) === '*' || /^\{\*?[^}]*\*\}$/.test(parts.at(-1) ?? '');
   const segments = (rest ? parts.slice(0, -1) : parts).map((part) => {
     const param = /^\{([^}*]+)\}$/.exec(part);
-    return param?.[1] === undefined ? { literal: part.toLowerCase() } : { param: param[1] };
+    return param?.[1] === undefined ? { literal: foldSegment(part) } : { param: param[1] };
   });
+  return { segments, rest };
+}
+
+/**
+ * A URL template's path as the gateway tells templates apart: two templates with one fold answer the same
+ * calls (`/a%20c`, `/A%20C` and `/a c`; `/users/{id}` and `/users/{key}`). The query part is kept as
+ * written, its parameters' names left out. The control plane refuses a second operation of one method
+ * whose template has the fold of another's (409).
+ */
+export function foldUrlTemplate(urlTemplate: string): string {
+  const { segments, rest } = compileTemplatePath(urlTemplate);
+  const query = urlTemplate.includes('?') ? urlTemplate.slice(urlTemplate.indexOf('?')) : '';
+  return JSON.stringify([
+    segments.map((segment) => ('literal' in segment ? segment.literal : null)),
+    rest,
+    query.replace(/\{[^}]*\}/g, '{}'),
+  ]);
+}
+
+function compileOperation(operation: GatewayOperation): CompiledOperation {
+  const { segments, rest } = compileTemplatePath(operation.urlTemplate);
   const score =
     segments.filter((segment) => 'literal' in segment).length * 2 + segments.length - (rest ? 1 : 0);
   return { operation, segments, rest, queryBindings: queryBindingsOf(operation.urlTemplate), score };
@@ -114,7 +150,10 @@ export function foldApiPath(path: string): string[] {
   return path.split('/').map(foldSegment);
 }
 
-/** A path segment as API suffixes compare it: decoded when its escapes are UTF-8, then in lower case. */
+/**
+ * A path segment as suffixes and template literals compare it: decoded when its escapes are UTF-8, then in
+ * lower case. A request's segment is folded the same way before it is compared.
+ */
 function foldSegment(segment: string): string {
   return (decodePathSegment(segment) ?? segment).toLowerCase();
 }
@@ -193,7 +232,7 @@ function matchSegments(op: CompiledOperation, parts: readonly string[]): Record<
     const segment = op.segments[index] as CompiledOperation['segments'][number];
     const part = parts[index] ?? '';
     if ('literal' in segment) {
-      if (decodePathSegment(part)?.toLowerCase() !== segment.literal) {
+      if (foldSegment(part) !== segment.literal) {
         return undefined;
       }
     } else {

@@ -172,6 +172,21 @@ describe('@azure/arm-appservice against portico serve: static sites', () => {
     expect(await all(web.staticSites.listStaticSiteCustomDomains(GROUP, 'mu'))).toEqual([]);
   });
 
+  it('names a custom domain it does not have as the caller wrote it, never as its Punycode', async () => {
+    await create('nu', 'Standard');
+    const notFound = {
+      statusCode: 404,
+      code: 'CONTROL_DOMAIN_NOT_FOUND',
+      message: expect.stringContaining("The site 'nu' has no custom domain bücher.example."),
+    };
+    await expect(
+      web.staticSites.getStaticSiteCustomDomain(GROUP, 'nu', 'bücher.example'),
+    ).rejects.toMatchObject(notFound);
+    await expect(
+      web.staticSites.beginDeleteStaticSiteCustomDomainAndWait(GROUP, 'nu', 'bücher.example'),
+    ).rejects.toMatchObject(notFound);
+  });
+
   it('validates a custom domain before adding it (as az staticwebapp hostname set does), saving nothing', async () => {
     await create('xi');
     await create('omicron');

@@ -3,7 +3,7 @@
  * backend URL, protocols, whether it needs a subscription and how its key is named; an operation is a
  * method and a URL template under it.
  */
-import { decodePathSegment, foldApiPath } from '../../gateway/index.js';
+import { decodePathSegment, foldApiPath, foldUrlTemplate } from '../../gateway/index.js';
 import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
@@ -77,11 +77,7 @@ export function parseApiProperties(id: string, props: Record<string, unknown>): 
   const path = stringField(props, 'path')
     .trim()
     .replace(/^\/+|\/+$/g, '');
-  if (
-    path.length > 400 ||
-    /[?#\s{}]/.test(path) ||
-    path.split('/').some((part) => part === '.' || part === '..')
-  ) {
+  if (path.length > 400 || /[?#\s{}]/.test(path) || path.split('/').some(isDotSegment)) {
     throw badField(
       'path',
       "a URL suffix such as 'api' or 'orders/v1' (no query, spaces, braces or dot segments)",
@@ -158,6 +154,15 @@ function parseKeyNames(value: unknown): ApiProperties['subscriptionKeyParameterN
   return { header, query };
 }
 
+/**
+ * A dot segment (`.` or `..`), also escaped (`%2e`, `.%2E`): a URL parser resolves it before the gateway
+ * matches the path, so an API path or a URL template holding one could never be called.
+ */
+function isDotSegment(segment: string): boolean {
+  const decoded = decodePathSegment(segment) ?? segment;
+  return decoded === '.' || decoded === '..';
+}
+
 /** Reads and checks the properties of an operation. */
 export function parseOperationProperties(id: string, props: Record<string, unknown>): OperationProperties {
   const method = stringField(props, 'method').toUpperCase();
@@ -193,6 +198,14 @@ export function checkUrlTemplate(template: string): string | undefined {
   }
   if (/[{}]/.test(path.replace(/\{[A-Za-z_][A-Za-z0-9_-]*\*?\}/g, ''))) {
     return 'braces must enclose a parameter name like {id}';
+  }
+  // Calls are matched on decoded segments (decision 0123), as API paths are (decision 0115).
+  const segments = path.split('/');
+  if (segments.some((segment) => decodePathSegment(segment) === undefined)) {
+    return "its %-escapes must be UTF-8, such as '/caf%C3%A9' or '/a%20b': a call is matched on the decoded path";
+  }
+  if (segments.some(isDotSegment)) {
+    return "no dot segments ('.' or '..', also escaped as %2e): a URL parser resolves them before matching";
   }
   return undefined;
 }
@@ -287,18 +300,24 @@ export async function putOperation(
   checkEntityId('operation', id);
   const properties = parseOperationProperties(id, props);
   const key = `${apiId}/${id}`;
-  const shape = (o: OperationProperties) => `${o.method} ${o.urlTemplate.replace(/\{[^}]*\}/g, '{}')}`;
+  // Templates are compared as the gateway matches them (decision 0123): `/a%20c` and `/A%20C` are one.
+  const shape = (o: OperationProperties) => `${o.method} ${foldUrlTemplate(o.urlTemplate)}`;
   const twin = (await listEntities<OperationProperties>(ctx, serviceId, 'operation', `${apiId}/`)).find(
     (other) => other.id !== key && shape(other.properties) === shape(properties),
   );
   if (twin !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
-      `The operation '${twin.id.slice(apiId.length + 1)}' of the API '${apiId}' already answers ${properties.method} ${properties.urlTemplate}; the gateway could not tell the two apart. Change that one, or use another method or URL template.`,
+      `The operation '${twin.id.slice(apiId.length + 1)}' of the API '${apiId}' already answers ${properties.method} ${properties.urlTemplate}${sameAs(twin.properties.urlTemplate, properties.urlTemplate)}; the gateway could not tell the two apart. Change that one, or use another method or URL template.`,
     );
   }
   const created = await saveEntity(ctx, serviceId, 'operation', key, properties);
   return { operation: await getEntity<OperationProperties>(ctx, serviceId, 'operation', key), created };
+}
+
+/** How a clashing template is written when it is not as the new one is (they are one once folded). */
+function sameAs(existing: string, wanted: string): string {
+  return existing === wanted ? '' : ` (its template ${existing} is the same once decoded and without case)`;
 }
 
 /** Deletes an operation and its policy. */

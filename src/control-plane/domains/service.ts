@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PorticoError } from '../../shared/errors.js';
+import { clip } from '../../shared/quote.js';
 import type { CustomDomainsTable } from '../../storage/index.js';
 import { type ControlContext, recordChange } from '../context.js';
 import { getSite, type Site, type Sku } from '../sites.js';
@@ -229,7 +230,10 @@ export async function listCustomDomains(ctx: ControlContext, siteName: string): 
   return rows.map(toDomain);
 }
 
-/** One custom domain of a site; a 404 user error when the site has no such domain. */
+/**
+ * One custom domain of a site; a 404 user error when the site has no such domain, naming it as given
+ * (`bücher.example`, never the Punycode it is looked up by).
+ */
 export async function getCustomDomain(
   ctx: ControlContext,
   siteName: string,
@@ -241,7 +245,7 @@ export async function getCustomDomain(
   if (row === undefined || row.site_id !== site.id) {
     throw new PorticoError(
       'CONTROL_DOMAIN_NOT_FOUND',
-      `The site '${site.name}' has no custom domain ${name}. Run portico domain list --site ${site.name}.`,
+      `The site '${site.name}' has no custom domain ${clip(rawName.trim())}. Run portico domain list --site ${site.name}.`,
     );
   }
   return toDomain(row);

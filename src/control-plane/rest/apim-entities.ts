@@ -60,8 +60,13 @@ import type { Entity, EntityAction, EntityCall } from './entity-routes.js';
 export interface ServiceCall extends EntityCall {
   readonly ctx: ControlContext;
   readonly service: ApimService;
-  /** A path parameter (`''` when absent). */
+  /** A path parameter (`''` when absent); `apiId` is the API's stored id (`x` for `x;rev=1`). */
   param(name: string): string;
+  /**
+   * The name an API's resources answer with: as the path gives it (`x;rev=1`, as Azure answers a
+   * revision) when the path names the API `id`, else `id` (decision 0123).
+   */
+  apiName(id: string): string;
   /** The `properties` of the JSON body, read up to `limit` bytes (default 1 MiB). */
   properties(limit?: number): Promise<Record<string, unknown>>;
 }
@@ -71,7 +76,9 @@ export const SERVICES =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service';
 /** One service: the entities' paths are below it. */
 export const SERVICE_PATH = `${SERVICES}/{serviceName}`;
-const API = `${SERVICE_PATH}/apis/{apiId}`;
+/** One API: its id may name its revision, `x;rev=1` (decision 0123). */
+export const API_PATH = `${SERVICE_PATH}/apis/{apiId}`;
+const API = API_PATH;
 const PRODUCT = `${SERVICE_PATH}/products/{productId}`;
 const SUBSCRIPTION = `${SERVICE_PATH}/subscriptions/{sid}`;
 
@@ -97,7 +104,7 @@ const APIS: Entity<ServiceCall, Api> = {
       },
     },
   },
-  resource: (at, api) => apiResource(at.service, api),
+  resource: (at, api) => apiResource(at.service, api, at.apiName(api.id)),
   list: (at) => {
     refuseListParameter(at.r.query, 'tags', NO_TAGS);
     return listEntities<ApiProperties>(at.ctx, at.service.id, 'api');
@@ -135,7 +142,10 @@ const OPERATIONS: Entity<ServiceCall, StoredEntity<OperationProperties>> = {
   path: `${API}/operations/{operationId}`,
   names: { one: 'an operation', plural: 'operations', parent: 'an API' },
   examples: { put: { properties: { method: 'GET', urlTemplate: '/users/{id}' } } },
-  resource: (at, operation) => operationResource(at.service, at.param('apiId'), operation),
+  resource: (at, operation) => {
+    const apiId = at.param('apiId');
+    return operationResource(at.service, apiId, operation, at.apiName(apiId));
+  },
   list: async (at) => {
     await apiOf(at);
     return listEntities<OperationProperties>(at.ctx, at.service.id, 'operation', `${at.param('apiId')}/`);
@@ -238,7 +248,7 @@ const PRODUCT_APIS: Entity<ServiceCall, Api> = {
     put: 'Add an API to a product',
     delete: 'Remove an API from a product',
   },
-  resource: (at, api) => apiResource(at.service, api),
+  resource: (at, api) => apiResource(at.service, api, at.apiName(api.id)),
   list: async (at) => {
     const productId = at.param('productId');
     await getEntity(at.ctx, at.service.id, 'product', productId);

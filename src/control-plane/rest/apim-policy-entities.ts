@@ -15,6 +15,7 @@ import {
 import { SERVICE_PATH, type ServiceCall } from './apim-entities.js';
 import { policyResource } from './apim-resources.js';
 import type { Entity } from './entity-routes.js';
+import { decodedPath } from './params.js';
 
 /** A scope that holds a policy: its path, its name in summaries, and the policy target the path names. */
 interface PolicyScope {
@@ -51,9 +52,14 @@ function formatOf(at: ServiceCall): PolicyProperties['format'] {
   return method === 'GET' || method === 'HEAD' ? parsePolicyFormat(at.r.query.get('format')) : 'xml';
 }
 
-/** The path of the scope the request names, as sent (the policy's resource id is below it; a list's too). */
+/**
+ * The path of the scope the request names, as sent but decoded (`…/apis/x;rev=1`, as Azure names it,
+ * even when the client sent `x%3Brev%3D1`): the policy's resource id is below it; a list's too.
+ */
 function scopePath(at: ServiceCall): string {
-  return new URL(at.r.req.url ?? '/', 'http://x').pathname.replace(/\/policies(?:\/policy)?$/i, '');
+  return decodedPath(
+    new URL(at.r.req.url ?? '/', 'http://x').pathname.replace(/\/policies(?:\/policy)?$/i, ''),
+  );
 }
 
 function policyEntity({

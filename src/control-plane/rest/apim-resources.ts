@@ -48,23 +48,31 @@ function child(service: ApimService, path: string, type: string, name: string, p
   };
 }
 
-/** An API resource. */
-export function apiResource(service: ApimService, api: StoredEntity<ApiProperties>): unknown {
-  return child(service, `apis/${api.id}`, 'apis', api.id, {
+/** An API resource, named `name` (as the request gave its id: `x;rev=1`, decision 0123) or by its id. */
+export function apiResource(
+  service: ApimService,
+  api: StoredEntity<ApiProperties>,
+  name: string = api.id,
+): unknown {
+  return child(service, `apis/${name}`, 'apis', name, {
     ...api.properties,
     isCurrent: true,
     apiRevision: '1',
   });
 }
 
-/** An operation resource (`id` is `<apiId>/<operationId>` in storage). */
+/**
+ * An operation resource (`id` is `<apiId>/<operationId>` in storage), under its API named `apiName` (as
+ * the request gave it: `x;rev=1`) or by its id.
+ */
 export function operationResource(
   service: ApimService,
   apiId: string,
   operation: { id: string; properties: OperationProperties },
+  apiName: string = apiId,
 ): unknown {
   const name = operation.id.includes('/') ? operation.id.slice(apiId.length + 1) : operation.id;
-  return child(service, `apis/${apiId}/operations/${name}`, 'apis/operations', name, operation.properties);
+  return child(service, `apis/${apiName}/operations/${name}`, 'apis/operations', name, operation.properties);
 }
 
 /** A product resource. */

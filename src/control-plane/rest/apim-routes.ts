@@ -17,7 +17,8 @@ import {
   type StoredEntity,
 } from '../apim/index.js';
 import type { ControlContext } from '../context.js';
-import { APIM_ENTITIES, SERVICE_PATH, SERVICES, type ServiceCall } from './apim-entities.js';
+import { parseApiAddress } from './api-revision.js';
+import { API_PATH, APIM_ENTITIES, SERVICE_PATH, SERVICES, type ServiceCall } from './apim-entities.js';
 import { POLICY_ENTITIES } from './apim-policy-entities.js';
 import { serviceResource } from './apim-resources.js';
 import { createEntityRoutes } from './entity-routes.js';
@@ -32,7 +33,7 @@ export function createApimRoutes(ctx: ControlContext): Route[] {
     ...serviceRoutes(ctx),
     ...createEntityRoutes({
       auth: 'admin',
-      callOf: (r) => serviceCallOf(ctx, r),
+      callOf: (r, route) => serviceCallOf(ctx, r, route),
       entities: [...APIM_ENTITIES, ...POLICY_ENTITIES],
       etagOf: entityTagOf,
     }),
@@ -56,14 +57,25 @@ async function serviceOf(ctx: ControlContext, r: RouteRequest): Promise<ApimServ
   return getApimService(ctx, r.params.serviceName ?? '');
 }
 
-/** The call object of the entities under a service: the service is looked up first (404 when none). */
-async function serviceCallOf(ctx: ControlContext, r: RouteRequest): Promise<ServiceCall> {
+/**
+ * The call object of the entities under a service: the service is looked up first (404 when none), then
+ * the API the path names, if any (`x;rev=1` is `x`, decision 0123).
+ */
+async function serviceCallOf(
+  ctx: ControlContext,
+  r: RouteRequest,
+  route: Pick<Route, 'method' | 'path'>,
+): Promise<ServiceCall> {
   const service = await serviceOf(ctx, r);
+  const raw = r.params.apiId;
+  const api =
+    raw === undefined ? undefined : parseApiAddress(raw, route.method === 'PUT' && route.path === API_PATH);
   return {
     ctx,
     service,
     r,
-    param: (name) => param(r, name),
+    param: (name) => (name === 'apiId' && api !== undefined ? api.id : param(r, name)),
+    apiName: (id) => (api !== undefined && api.id === id ? api.name : id),
     properties: async (limit = 1024 * 1024) => propertiesOf(await readJson(r.req, limit)),
   };
 }

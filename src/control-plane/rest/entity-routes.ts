@@ -93,8 +93,11 @@ interface EntityRoute<C> extends Omit<Route, 'auth' | 'handler'> {
 /** The options of {@link createEntityRoutes}. */
 interface EntityTable<C extends EntityCall> {
   readonly auth: RouteAuth;
-  /** Finds what the path names (404 when it does not exist) before an entity's function runs. */
-  readonly callOf: (r: RouteRequest) => Promise<C>;
+  /**
+   * Finds what the path names (404 when it does not exist) before an entity's function runs; `route` is
+   * the method and path template the request matched.
+   */
+  readonly callOf: (r: RouteRequest, route: Pick<Route, 'method' | 'path'>) => Promise<C>;
   readonly entities: readonly Entity<C, unknown>[];
   /** The entity tag of every entity of the table that names none itself. */
   readonly etagOf?: (entity: unknown) => string;
@@ -109,7 +112,7 @@ export function createEntityRoutes<C extends EntityCall>(table: EntityTable<C>):
   return entities.flatMap(entityRoutes).map(({ handle, ...route }) => ({
     ...route,
     auth: table.auth,
-    handler: async (r) => handle(await table.callOf(r)),
+    handler: async (r) => handle(await table.callOf(r, route)),
   }));
 }
 

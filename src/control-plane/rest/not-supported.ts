@@ -7,6 +7,7 @@
  */
 import { PorticoError } from '../../shared/errors.js';
 import { clip } from '../../shared/quote.js';
+import { decodedPath } from './params.js';
 
 /** A path of a provider Portico has, at subscription or resource-group level, with something after it. */
 const PROVIDER_PATH =
@@ -37,18 +38,4 @@ export function notSupportedError(
     'CONTROL_NOT_SUPPORTED',
     `Portico does not implement ${operation} of Azure's management API; ${instead}.`,
   );
-}
-
-/** A path with each segment decoded (`%2A.example` → `*.example`); a segment that does not decode stays. */
-function decodedPath(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    })
-    .join('/');
 }

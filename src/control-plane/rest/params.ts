@@ -75,3 +75,17 @@ export function requiredPropertiesOf(body: unknown): Record<string, unknown> {
 function envelopeOf(body: Record<string, unknown>): Record<string, unknown> {
   return withKnownKeys(body, ['properties']);
 }
+
+/** A path with each segment decoded (`%2A.example` → `*.example`); a segment that does not decode stays. */
+export function decodedPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+}
