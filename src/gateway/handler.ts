@@ -337,8 +337,12 @@ function setForwardedFields(headers: Map<string, string[]>, inbound: GatewayInbo
   }
   // Decision 0095: no proxy passes a proof on, so a backend never sees one to replay.
   headers.delete(LINK_PROOF_FIELD);
+  // Only a name with an underscore can stand for one of them (most have none: no string made for them).
   for (const name of headers.keys()) {
-    if (isUnderscoreForwardedField(name) || name.replaceAll('_', '-') === LINK_PROOF_FIELD) {
+    if (
+      name.includes('_') &&
+      (isUnderscoreForwardedField(name) || name.replaceAll('_', '-') === LINK_PROOF_FIELD)
+    ) {
       headers.delete(name);
     }
   }

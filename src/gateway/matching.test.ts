@@ -40,6 +40,11 @@ describe('matchApi', () => {
     expect(matchApi(APIS, '/api/users/a%20b')).toMatchObject({ apiPath: '/users/a%20b' });
     expect(matchApi(APIS, '/API/users/1')?.api.api.id).toBe('shop');
     expect(matchApi(APIS, '/api')?.apiPath).toBe('/');
+    expect(matchApi(APIS, '/api/v2')).toMatchObject({ api: { api: { id: 'v2' } }, apiPath: '/' });
+    expect(matchApi(APIS, '/api/v2/')).toMatchObject({ api: { api: { id: 'v2' } }, apiPath: '/' });
+    expect(matchApi(APIS, '/api/v2/a/b/')?.apiPath).toBe('/a/b/');
+    expect(matchApi(APIS, '/')).toMatchObject({ api: { api: { id: 'root' } }, apiPath: '/' });
+    expect(matchApi(APIS, '/health?x')?.apiPath).toBe('/health?x');
   });
 
   it('falls back to the root API and never matches a partial segment', () => {

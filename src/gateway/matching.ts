@@ -190,7 +190,8 @@ export function resolvePath(path: string): string | undefined {
 
 /**
  * Finds the API of a raw path (no query); undefined when none matches. Its suffix must fill whole
- * segments (`/apix` is not under `api`); the rest is kept raw for the backend.
+ * segments (`/apix` is not under `api`); the rest is kept raw for the backend. Each segment of the path
+ * is folded once, when an API first compares it, whatever the number of APIs.
  */
 export function matchApi(
   apis: readonly CompiledApi[],
@@ -198,17 +199,43 @@ export function matchApi(
 ): { api: CompiledApi; apiPath: string } | undefined {
   const parts = path.split('/');
   const folded: string[] = [];
-  const foldedAt = (index: number) => {
-    folded[index] ??= foldSegment(parts[index] ?? '');
-    return folded[index];
-  };
   for (const api of apis) {
     const count = api.segments.length;
-    if (parts.length > count && api.segments.every((segment, i) => foldedAt(i + 1) === segment)) {
-      return { api, apiPath: `/${parts.slice(count + 1).join('/')}` };
+    if (parts.length > count && suffixMatches(api.segments, parts, folded)) {
+      return { api, apiPath: restOf(path, count) };
     }
   }
   return undefined;
+}
+
+/** Whether the path's segments after the first (`parts[1…]`, folded into `folded` as needed) start with `segments`. */
+function suffixMatches(segments: readonly string[], parts: readonly string[], folded: string[]): boolean {
+  for (let i = 0; i < segments.length; i += 1) {
+    let part = folded[i];
+    if (part === undefined) {
+      part = foldSegment(parts[i + 1] ?? '');
+      folded[i] = part;
+    }
+    if (part !== segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * `/` and what follows the first `count + 1` segments of `path` (`parts.slice(count + 1).join('/')` of
+ * its `/`-separated parts), taken from `path` itself rather than split and joined again.
+ */
+function restOf(path: string, count: number): string {
+  let at = -1;
+  for (let i = 0; i <= count; i += 1) {
+    at = path.indexOf('/', at + 1);
+    if (at === -1) {
+      return '/';
+    }
+  }
+  return path.slice(at);
 }
 
 /** A path segment decoded; undefined when its escapes are not UTF-8. Most segments have none to decode. */

@@ -12,6 +12,11 @@ export interface ParsedToken {
   readonly claims: Readonly<Record<string, unknown>>;
   /** Whether the signature segment is empty (an unsecured `alg: none` token). */
   readonly unsigned: boolean;
+  /**
+   * Whether `alg` is `none` in any case, read once: a remembered token's decoded parts serve every later
+   * call of it, which then lower-cases nothing.
+   */
+  readonly algNone: boolean;
 }
 
 /** Decodes `token`, or returns undefined when it is not a well-formed compact JWS with JSON objects. */
@@ -32,7 +37,13 @@ export function parseToken(token: string): ParsedToken | undefined {
   if (header.kid !== undefined && typeof header.kid !== 'string') {
     return undefined;
   }
-  return { alg: header.alg, kid: header.kid, claims, unsigned: signature === '' };
+  return {
+    alg: header.alg,
+    kid: header.kid,
+    claims,
+    unsigned: signature === '',
+    algNone: header.alg.toLowerCase() === 'none',
+  };
 }
 
 /** A base64url segment holding a JSON object, decoded; undefined otherwise. */

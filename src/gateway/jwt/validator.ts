@@ -339,7 +339,7 @@ function screenSignature(
   ring: KeyRing,
   remembered: VerifiedToken | undefined,
 ): JwtFailure | Candidates | undefined {
-  if (parsed.alg.toLowerCase() === 'none') {
+  if (parsed.algNone) {
     return checkUnsigned(parsed, rules);
   }
   if (!SUPPORTED_ALGORITHMS.has(parsed.alg)) {

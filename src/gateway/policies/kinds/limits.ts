@@ -28,6 +28,7 @@ import {
   valueExpr,
 } from '../model.js';
 import type { XmlElement } from '../xml.js';
+import { CounterKeys } from './_counter-keys.js';
 
 const RATE_ATTRIBUTES = [
   'calls',
@@ -230,10 +231,11 @@ export const rateLimitByKey: PolicyKind = {
     if (options === undefined || keyed === undefined) {
       return undefined;
     }
+    const keys = new CounterKeys('ratekey');
     return {
       name: 'rate-limit-by-key',
       run(ctx) {
-        const key = `ratekey:${ctx.call.serviceId}:${keyed.counterKey(ctx)}`;
+        const key = keys.of(ctx.call.serviceId, keyed.counterKey(ctx));
         const counters = ctx.deps.counters;
         const decision =
           keyed.condition === undefined
@@ -401,10 +403,10 @@ export const quotaByKey: PolicyKind = {
     if (options === undefined || keyed === undefined || Number.isNaN(start)) {
       return undefined;
     }
+    const keys = new CounterKeys('quotakey');
     return {
       name: 'quota-by-key',
-      run: (ctx) =>
-        takeQuota(ctx, `quotakey:${ctx.call.serviceId}:${keyed.counterKey(ctx)}`, options, start, keyed),
+      run: (ctx) => takeQuota(ctx, keys.of(ctx.call.serviceId, keyed.counterKey(ctx)), options, start, keyed),
     };
   },
 };
