@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { PorticoError } from '../../shared/errors.js';
-import { type ApiCallEvent, publishEvent } from '../../shared/events.js';
+import { type ApiCallEvent, eventChannel } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { onResponseClose } from '../../shared/response-close.js';
 import { createResponseHeaders, createUpstreamHeaders } from './_headers.js';
@@ -60,7 +60,12 @@ const RESEND_PAUSE_MS = 20;
 type ApiCallOutcome = Extract<ApiCallEvent, { phase: 'end' }>['outcome'];
 
 const START_EVENT: ApiCallEvent = Object.freeze({ phase: 'start' });
-const makeStartEvent = (): ApiCallEvent => START_EVENT;
+
+/**
+ * The `apiCall` channel, looked up once (as `linked-gateway.ts` does): two lookups and an event closure
+ * per call were measurable on the `/api` hot path, and an event is built only when someone listens.
+ */
+const API_CALLS = eventChannel('apiCall');
 
 /** What a failed exchange counts as in the metrics. */
 function outcomeOf(failure: PorticoError): ApiCallOutcome {
@@ -93,6 +98,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #pool: UpstreamDispatcher | undefined;
   #target: ProxyTarget | undefined;
   readonly #startedAt = performance.now();
+  /** Bytes of a declared (`Content-Length`) response body still to come; -1 when none is declared. */
+  #unread = -1;
+  /** The body's last part, held for `end()` so the response goes out in one call. */
+  #last: Buffer | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, settings: ExchangeSettings, resolve: () => void) {
     this.#req = req;
@@ -105,7 +114,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#watchClientBody();
     }
     onResponseClose(res, this.#onClientClose);
-    publishEvent('apiCall', makeStartEvent);
+    if (API_CALLS.hasSubscribers) {
+      API_CALLS.publish(START_EVENT);
+    }
   }
 
   /** Sends the request on a pooled keep-alive connection, once the backend is ready when that is known. */
@@ -171,10 +182,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // 1xx interim answers are the backend's business; the client gets the final one.
     if (statusCode >= 200 && !this.#done) {
       this.#res.writeHead(statusCode, statusMessage || undefined, createResponseHeaders(headers));
+      this.#unread = declaredLength(headers['content-length']);
     }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#unread !== -1) {
+      this.#unread -= chunk.length;
+      if (this.#unread === 0) {
+        // The whole declared body is here: the end follows at once, and ends the response with it.
+        this.#last = chunk;
+        return;
+      }
+    }
     if (!this.#res.write(chunk) && !controller.paused) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -183,7 +203,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.#finish('ok')) {
-      this.#res.end();
+      this.#res.end(this.#last);
     }
   }
 
@@ -240,7 +260,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const req = this.#req;
     this.#lastBodyActivity = performance.now();
     if (this.#settings.clientBodyIdleMs < this.#settings.timeoutMs) {
-      this.#bodyTimer = setTimeout(this.#onClientBodyIdle, this.#settings.clientBodyIdleMs);
+      this.#bodyTimer = setTimeout(() => this.#onClientBodyIdle(), this.#settings.clientBodyIdleMs);
     }
     // Through the field: once stopped (the exchange finished), a part still arriving restarts nothing.
     const restart = () => {
@@ -276,7 +296,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     return this.#body !== null && !this.#req.complete && this.#req.readableFlowing === true;
   }
 
-  #onClientBodyIdle = (): void => {
+  /** A method, not a field: only an exchange with a request body needs it bound (a closure per call). */
+  #onClientBodyIdle(): void {
     if (!this.#isAwaitingClientBody()) {
       // Held back on this side (backpressure): the client is not late; look again a full period later.
       this.#bodyTimer?.refresh();
@@ -287,7 +308,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#abortUpstream(error);
       this.#fail(error);
     }
-  };
+  }
 
   #onClientClose = (): void => {
     if (!this.#res.writableFinished && this.#finish('aborted')) {
@@ -303,11 +324,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.#done = true;
     this.#stopWatchingClientBody();
-    publishEvent('apiCall', () => ({
-      phase: 'end',
-      outcome,
-      seconds: (performance.now() - this.#startedAt) / 1000,
-    }));
+    if (API_CALLS.hasSubscribers) {
+      const seconds = (performance.now() - this.#startedAt) / 1000;
+      API_CALLS.publish({ phase: 'end', outcome, seconds } satisfies ApiCallEvent);
+    }
     clearTimeout(this.#timer);
     this.#releaseBody();
     this.#resolve();
@@ -394,3 +414,9 @@ function createBodyLimiter(maxBytes: number): Transform {
 }
 
 function ignoreError(): void {}
+
+/** A `Content-Length` as a positive byte count, or -1. */
+function declaredLength(value: string | string[] | undefined): number {
+  const length = typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(length) && length > 0 ? length : -1;
+}

@@ -114,8 +114,10 @@ async function answerBackend(
     req.socket.once('close', hangClosed);
     return;
   }
-  if (req.url === '/api/stream') {
-    res.writeHead(200, { 'content-type': 'text/plain' });
+  if (req.url === '/api/stream' || req.url === '/api/stream-length') {
+    // `/api/stream-length` declares its 12 bytes: the proxy must still pass the first part on at once.
+    const length = req.url === '/api/stream-length' ? { 'content-length': '12' } : {};
+    res.writeHead(200, { 'content-type': 'text/plain', ...length });
     res.write('first;');
     await streamGate;
     res.end('second');
@@ -250,6 +252,23 @@ describe('createApiProxy: forwarding', () => {
     const backend = await startBackend();
     const { url } = await startFront({ upstreamUrl: backend.url });
     const res = await new Promise<IncomingMessage>((resolve) => request(`${url}/api/stream`, resolve).end());
+    const [first] = (await once(res, 'data')) as [Buffer];
+    expect(first.toString()).toBe('first;');
+    backend.releaseStream();
+    let rest = '';
+    for await (const chunk of res) {
+      rest += String(chunk);
+    }
+    expect(rest).toBe('second');
+  });
+
+  it('streams a response with a Content-Length too: only its last part waits for the end', async () => {
+    const backend = await startBackend();
+    const { url } = await startFront({ upstreamUrl: backend.url });
+    const res = await new Promise<IncomingMessage>((resolve) =>
+      request(`${url}/api/stream-length`, resolve).end(),
+    );
+    expect(res.headers['content-length']).toBe('12');
     const [first] = (await once(res, 'data')) as [Buffer];
     expect(first.toString()).toBe('first;');
     backend.releaseStream();
@@ -630,5 +649,12 @@ describe('createRequestId', () => {
     const id = createRequestId();
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(createRequestId()).not.toBe(id);
+  });
+
+  it('never hands out an id twice, across refills of its pool', () => {
+    // 256 ids per fill: 600 ids span three fills.
+    const ids = Array.from({ length: 600 }, () => createRequestId());
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(600);
   });
 });

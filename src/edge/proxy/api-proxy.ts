@@ -214,21 +214,26 @@ const MAX_INTERNAL_BODY_BYTES = 1024 * 1024;
 
 const REQUEST_ID_BYTES = 16;
 
+/** How many request ids one fill of random bytes makes. */
+const REQUEST_IDS_PER_FILL = 256;
+
 /**
- * Random bytes for request ids, filled 256 ids at a time: one id per request is on the hot path, and
- * slicing a pooled buffer costs a quarter of `randomUUID()` plus dash removal. A cache, not shared state.
+ * Request ids, made 256 at a time: the random bytes of all of them are drawn and turned into hex in one
+ * call each, and an id is then a slice of that text. One id per request is on the hot path, and this costs
+ * about a third of hex-encoding 16 pooled bytes per id (itself a quarter of `randomUUID()` plus dash
+ * removal). A cache, not shared state: no id is ever handed out twice.
  */
-const idPool = { bytes: Buffer.alloc(0), offset: 0 };
+const idPool = { hex: '', offset: 0 };
 
 /** A random request id: 32 lower-case hex characters, sent as `x-ms-request-id`. */
 export function createRequestId(): string {
-  if (idPool.offset >= idPool.bytes.length) {
-    idPool.bytes = randomFillSync(Buffer.allocUnsafe(REQUEST_ID_BYTES * 256));
+  if (idPool.offset >= idPool.hex.length) {
+    idPool.hex = randomFillSync(Buffer.allocUnsafe(REQUEST_ID_BYTES * REQUEST_IDS_PER_FILL)).toString('hex');
     idPool.offset = 0;
   }
   const start = idPool.offset;
-  idPool.offset += REQUEST_ID_BYTES;
-  return idPool.bytes.toString('hex', start, idPool.offset);
+  idPool.offset += REQUEST_ID_BYTES * 2;
+  return idPool.hex.slice(start, idPool.offset);
 }
 
 /** Validates and freezes the options; a bad upstream URL is a programming error, so it throws. */
