@@ -312,6 +312,15 @@ describe('portico serve', () => {
       expect(message).not.toContain('this machine');
     });
 
+    it('refuses a deploy whose staticwebapp.config.json is a folder, not served as if without rules', async () => {
+      const app = await writeApp({ 'index.html': 'x', 'staticwebapp.config.json/notes.txt': 'n' });
+      const commit = await deployFolders(t.service, token, app);
+      expect(commit.status).toBe(400);
+      expect(commit.json<{ error: { message: string } }>().error.message).toContain(
+        "app/staticwebapp.config.json: is a folder, not a file, so the site's rules cannot be read",
+      );
+    });
+
     it('serves a preview environment at its own host without touching production', async () => {
       const app = await writeApp({ 'index.html': '<h1>shop preview</h1>' });
       const commit = await deployFolders(t.service, token, app, { environment: 'preview1' });
