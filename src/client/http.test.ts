@@ -155,6 +155,16 @@ describe('formatServerError', () => {
     );
     expect(formatServerError('Bad.', [{ path: 'a.b', message: 'y' }])).toBe('Bad.\n  a.b: y');
   });
+
+  it('adds a detail whose words the message has, at another path', () => {
+    const details = [
+      { path: '$.a', message: 'must have x' },
+      { path: '$.b', message: 'must have x' },
+    ];
+    expect(formatServerError('Bad: $.a: must have x (and 1 more, listed in details).', details)).toBe(
+      'Bad: $.a: must have x (and 1 more, listed in details).\n  $.b: must have x',
+    );
+  });
 });
 
 describe('request with a file body', () => {

@@ -323,14 +323,25 @@ function unexpectedAnswer(response: Answer, base: string, options: RequestOption
 
 /**
  * The server's message followed by one `  path: message` line per detail the message does not already
- * include (the server often lists its details in the message too).
+ * include (the server often lists its details in the message too). A detail is in the message when its
+ * text is, with its path; or, when the message names no path of it, when no other detail has the same
+ * text: two operations missing `responses` are two problems, though the summary names one.
  */
 export function formatServerError(message: string, details: readonly ErrorBodyDetail[]): string {
   // Whatever the server says reaches a terminal: no control character of it does.
   const lines = details
-    .filter((detail) => !message.includes(detail.message))
+    .filter((detail) => !isInMessage(message, detail, details))
     .map((detail) => `  ${printableLine(detail.path, 200)}: ${printableLine(detail.message, 1000)}`);
   return [printableText(message), ...lines].join('\n');
+}
+
+function isInMessage(message: string, detail: ErrorBodyDetail, details: readonly ErrorBodyDetail[]): boolean {
+  if (!message.includes(detail.message)) {
+    return false;
+  }
+  return (
+    message.includes(detail.path) || details.filter((other) => other.message === detail.message).length === 1
+  );
 }
 
 function parseErrorBody(text: string): ErrorBody | undefined {

@@ -17,4 +17,5 @@ export {
   type RoutePattern,
 } from './route-pattern.js';
 export { type RawConfig, type RawRouteRule, routeRuleSchema, staticWebAppConfigSchema } from './schema.js';
+export { PROVIDER_URL_ERROR, PROVIDER_URL_ERROR_SERVE } from './schema-auth.js';
 export * from './types.js';

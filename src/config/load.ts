@@ -101,7 +101,8 @@ function missingFolderError(dir: string): Diagnostic {
 
 async function findConfigFile(dir: string, skipped: ReadonlySet<string>): Promise<FoundConfig | undefined> {
   const atRoot = join(dir, CONFIG_FILE_NAME);
-  if (await isFile(atRoot)) {
+  // A folder of that name is found too, and refused when read: never served as if there were no config.
+  if ((await isFile(atRoot)) || (await isDirectory(atRoot))) {
     return { file: atRoot, diagnostics: [] };
   }
   const [first, ...others] = await findNestedConfigFiles(dir, skipped);
@@ -171,8 +172,9 @@ async function listFolder(folder: string): Promise<Dirent[]> {
   }
 }
 
+/** A config file, or a folder named like one (refused when read, so its site is not served without rules). */
 function isConfigFile(entry: Dirent): boolean {
-  return entry.isFile() && entry.name === CONFIG_FILE_NAME;
+  return (entry.isFile() || entry.isDirectory()) && entry.name === CONFIG_FILE_NAME;
 }
 
 function isMisnamedConfigFile(entry: Dirent): boolean {
@@ -247,6 +249,10 @@ async function readConfigFile(file: string): Promise<ConfigResult> {
   try {
     bytes = await readFile(file);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      const message = `is a folder, not a file, so the site's rules cannot be read; remove or rename the folder (put the config file in its place if the site has one)`;
+      return { ok: false, diagnostics: [fileError(file, message)] };
+    }
     const reason = errorMessage(error);
     return {
       ok: false,

@@ -15,14 +15,23 @@ const settingName = (description: string) =>
     })
     .describe(description);
 
+/**
+ * What a provider endpoint that is not HTTPS off loopback is told, in `portico start`'s words (the
+ * developer's machine); `portico serve` words it for the service ({@link PROVIDER_URL_ERROR_SERVE}).
+ */
+export const PROVIDER_URL_ERROR =
+  'must be an https:// URL (http:// only on this machine: localhost or 127.0.0.1)';
+
+/**
+ * The same rule in `portico serve`'s words: loopback there is the server itself, which sign-in reaches
+ * only when its operator allows the address (docs/sign-in.md, decision 0092).
+ */
+export const PROVIDER_URL_ERROR_SERVE =
+  "must be an https:// URL (http:// only to a provider on the server itself: localhost, 127.0.0.1 or [::1], which sign-in reaches only when the service's operator allows that address with portico serve --identity-provider-address)";
+
 /** A provider's endpoint: sign-in codes and tokens travel there, so HTTPS unless on this machine. */
 const providerUrl = (description: string) =>
-  z
-    .string()
-    .regex(PROVIDER_URL, {
-      error: 'must be an https:// URL (http:// only on this machine: localhost or 127.0.0.1)',
-    })
-    .describe(description);
+  z.string().regex(PROVIDER_URL, { error: PROVIDER_URL_ERROR }).describe(description);
 
 const loginSchema = z
   .strictObject({

@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
-import { type Diagnostic, formatDiagnostics, loadConfig } from '../config/index.js';
+import {
+  type Diagnostic,
+  formatDiagnostics,
+  loadConfig,
+  PROVIDER_URL_ERROR,
+  PROVIDER_URL_ERROR_SERVE,
+} from '../config/index.js';
 import { isUserError, PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
 import { errorMessage } from '../shared/guards.js';
@@ -492,7 +498,7 @@ async function checkConfig(
 ): Promise<{ standardFeatures: readonly string[]; warnings: string }> {
   const loaded = await loadConfig({ appDir });
   if (!loaded.ok) {
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error').map(inServeWords);
     throw new PorticoError(
       'DEPLOY_CONFIG_INVALID',
       `The deploy was rejected because staticwebapp.config.json is invalid; ${PREVIOUS_KEEPS_SERVING}:\n${formatDiagnostics(inUpload(errors, appDir))}`,
@@ -519,6 +525,13 @@ async function checkConfig(
  * folder itself), never by where the server stages them: nobody learns the data folder's paths
  * (docs/security.md).
  */
+/** A diagnostic worded for `portico start` (the developer's machine), in words for the service. */
+function inServeWords(diagnostic: Diagnostic): Diagnostic {
+  return diagnostic.message === PROVIDER_URL_ERROR
+    ? { ...diagnostic, message: PROVIDER_URL_ERROR_SERVE }
+    : diagnostic;
+}
+
 function inUpload(diagnostics: readonly Diagnostic[], appDir: string): Diagnostic[] {
   return diagnostics.map((diagnostic) => {
     if (diagnostic.file === undefined) {

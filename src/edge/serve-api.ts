@@ -1,7 +1,8 @@
 /**
  * Pipeline step 9 for `/api/*`: hands the request to the site's API proxy with the principal header of a
  * signed-in user (CONTRACT §3). The roles function named by `auth.rolesSource` is never reachable from
- * outside (D5), and a site without an API answers 404 with a hint.
+ * outside (D5), and a site without an API answers 404: with a hint in `portico start`, with a generic text
+ * in `portico serve` (whose operator reads the hint in the log).
  */
 import { REQUEST_ID_HEADER } from '../shared/request-tag.js';
 import { encodePrincipalHeader } from './auth/index.js';
@@ -24,7 +25,8 @@ export function forwardApi(ctx: EdgeContext, pathAndQuery: string): Promise<void
     return Promise.resolve();
   }
   if (ctx.site.api === undefined) {
-    sendText(ctx.res, 404, `${ctx.site.noApiHint ?? DEV_NO_API_HINT}\n`);
+    ctx.site.noApi?.report?.();
+    sendText(ctx.res, 404, `${ctx.site.noApi?.text ?? DEV_NO_API_HINT}\n`);
     return Promise.resolve();
   }
   const principal = ctx.principal();

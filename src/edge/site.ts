@@ -32,8 +32,11 @@ export interface EdgeSite {
   readonly onStaticMiss?: StaticMissListener;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
-  /** What `/api/*` answers when there is no API: how to get one in the host's mode (default: `start` flags). */
-  readonly noApiHint?: string;
+  /**
+   * What `/api/*` answers when there is no API. Default: the `start` flags that give one (the developer is
+   * the visitor). A public host answers a generic text and tells its operator through `report`.
+   */
+  readonly noApi?: NoApiAnswer;
   readonly sessions: SessionCodec;
   /** Whether `/.auth/login/<name>` is available for this site. */
   readonly isProviderEnabled: (name: string) => boolean;
@@ -45,6 +48,14 @@ export interface EdgeSite {
   readonly identity?: SiteIdentity;
   /** The backend tokens the site issues (`portico serve`); absent in the dev server. */
   readonly tokens?: SiteTokens;
+}
+
+/** What `/api/*` answers a visitor of a site without an API, and how the host's operator hears of it. */
+export interface NoApiAnswer {
+  /** The 404's body: nothing a visitor should not read (no admin-side names or commands). */
+  readonly text: string;
+  /** Called on each such request; the host decides how often to log (once per environment). */
+  readonly report?: () => void;
 }
 
 /** What a site publishes so that backends can validate the tokens it sends them (spec/apim.md §4). */

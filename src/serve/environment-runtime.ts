@@ -28,6 +28,7 @@ import {
   type SiteSignIn,
 } from '../edge/index.js';
 import type { ByteBudget, Sandbox } from '../functions-host/index.js';
+import type { Logger } from '../shared/logger.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
@@ -158,7 +159,7 @@ export async function buildEnvironmentRuntime(
     state,
     files,
     api: linkedApi ?? api,
-    noApiHint: noApiHint(entry),
+    noApi: noApiAnswer(entry, deps.control.logger),
     sessions: createSiteSessions(
       deps.control,
       deps,
@@ -203,10 +204,30 @@ function newApi(deps: RuntimeDeps, entry: ServingEntry, source: ApiSource): Mana
   });
 }
 
-/** What `/api` answers in an environment without an API: how to deploy one, or link a backend. */
+/** What a visitor of `/api` reads in an environment without an API: nothing of the site's admin side. */
+const NO_API_TEXT = 'Not found.';
+
+/**
+ * What `/api` answers in an environment without an API: a generic 404 to the visitor, and to the operator,
+ * once per environment (a new deployment or setting builds it again), how to deploy one or link a backend.
+ */
+function noApiAnswer(entry: ServingEntry, logger: Logger): NonNullable<EdgeSite['noApi']> {
+  let reported = false;
+  return {
+    text: NO_API_TEXT,
+    report() {
+      if (!reported) {
+        reported = true;
+        logger.info(`site ${entry.siteName} (${entry.environmentName}): ${noApiHint(entry)}`);
+      }
+    },
+  };
+}
+
+/** How to give an environment an API: deploy one, or link a backend. */
 function noApiHint(entry: ServingEntry): string {
   const env = entry.environmentName === 'production' ? '' : ` --env ${entry.environmentName}`;
-  return `No API is deployed to this environment. Deploy one with 'portico deploy <appDir> --api <apiDir> --site ${entry.siteName}${env}', or link a backend with 'portico link --site ${entry.siteName}${env} --backend-type <type> --resource <name>'.`;
+  return `/api was requested, but no API is deployed to this environment (it answers 404). Deploy one with 'portico deploy <appDir> --api <apiDir> --site ${entry.siteName}${env}', or link a backend with 'portico link --site ${entry.siteName}${env} --backend-type <type> --resource <name>'.`;
 }
 
 /** The site's sign-in: its providers, and its roles function called through its own API. */

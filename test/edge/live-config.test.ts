@@ -4,7 +4,7 @@
  *
  * @see issue 13
  */
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startApp, type TestApp } from '../helpers/app.js';
@@ -77,5 +77,20 @@ describe('live config', () => {
     const errorBlock = running.logs.find((line) => line.includes('config is now invalid')) ?? '';
     expect(errorBlock).toContain('routes[1].statusCode');
     expect(errorBlock).not.toContain('routes[0].route');
+  });
+
+  it('fails closed on a staticwebapp.config.json that is a folder, as on any config it cannot read', async () => {
+    // At start: refused, as an invalid config is (it was served as if there were no config).
+    await expect(startApp({ 'index.html': 'home', 'staticwebapp.config.json/.keep': '' })).rejects.toThrow(
+      "staticwebapp.config.json: is a folder, not a file, so the site's rules cannot be read; remove or rename the folder",
+    );
+    // While running: 500 until it is a file again.
+    app = await startApp({ 'index.html': 'home' }, { config: { routes: [] } });
+    const running = app;
+    const file = join(running.dir, 'staticwebapp.config.json');
+    unlinkSync(file);
+    mkdirSync(file);
+    await eventually(async () => (await running.fetch('/')).status === 500);
+    expect((await running.fetch('/')).text).toContain('is a folder, not a file');
   });
 });

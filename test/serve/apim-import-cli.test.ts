@@ -4,6 +4,9 @@
  * problem is. The CLI runs in this process, so no test waits on a process start.
  * @see issue 19 item 1 (OpenAPI import)
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
@@ -118,6 +121,29 @@ describe('portico apim api import', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("$.paths['/widgets'].get.responses['200'] (line 9, column 9)");
     expect(result.stderr).toContain("must have required property 'description'");
+  });
+
+  it('prints every problem the message says are listed in details, although they share their words', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-import-'));
+    const file = join(dir, 'oa3.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 't', version: '1' },
+        paths: { '/x': { get: {} }, '/y': { get: {} } },
+      }),
+    );
+    try {
+      const result = await cli(['apim', 'api', 'import', 'shop', 'twice', file, '--path', 'twice']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('(and 1 more problem(s), listed in details)');
+      expect(result.stderr).toMatch(
+        /\n {2}\$\.paths\['\/y'\]\.get \(line 1, column \d+\): must have required property 'responses'/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which file it cannot read', async () => {

@@ -32,6 +32,8 @@ interface Created {
 describe('portico serve: the constraints on a linked environment, as Azure documents them', () => {
   let t: TestService;
   let backend: Backend;
+  /** What the service told its operator. */
+  const logs: string[] = [];
 
   async function site(name: string): Promise<Created> {
     const created = await t.admin('PUT', `${SITES_PATH}/${name}`, { sku: { name: 'Standard' } });
@@ -55,7 +57,14 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
     response.json<{ error: { code: string; message: string } }>().error;
 
   beforeAll(async () => {
-    t = await startTestService();
+    t = await startTestService({
+      logger: {
+        debug: () => undefined,
+        info: (message) => logs.push(message),
+        warn: (message) => logs.push(message),
+        error: (message) => logs.push(message),
+      },
+    });
     backend = await startBackend();
     const app = await t.admin('PUT', `${WEB}/orders`, {
       kind: 'app',
@@ -306,18 +315,20 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
   });
 
   describe('an environment without an API', () => {
-    it('says how to deploy one with portico serve, not which portico start flags to use', async () => {
+    it('answers the public a plain 404 and tells the operator how to deploy one, once, in the log', async () => {
       const shop = await site('no-api');
       expect(
         (await deployFolders(t.service, shop.token, await writeApp({ 'index.html': 'v1' }))).status,
       ).toBe(200);
       const answer = await t.get(shop.host, '/api/anything');
       expect(answer.status).toBe(404);
-      expect(answer.text).toContain(
-        "No API is deployed to this environment. Deploy one with 'portico deploy <appDir> --api <apiDir> --site no-api'",
-      );
-      expect(answer.text).toContain("or link a backend with 'portico link --site no-api");
-      expect(answer.text).not.toContain('--api-devserver-url');
+      // The site's and environment's names and the admin commands are the operator's, not the visitor's.
+      expect(answer.text).toBe('Not found.\n');
+      expect((await t.get(shop.host, '/api/other')).status).toBe(404);
+      const hints = logs.filter((line) => line.includes('no API is deployed'));
+      expect(hints).toEqual([
+        "site no-api (production): /api was requested, but no API is deployed to this environment (it answers 404). Deploy one with 'portico deploy <appDir> --api <apiDir> --site no-api', or link a backend with 'portico link --site no-api --backend-type <type> --resource <name>'.",
+      ]);
     });
   });
 });

@@ -285,6 +285,42 @@ describe('portico serve', () => {
       expect((await t.get(host, '/')).text).toContain('shop v1');
     });
 
+    it("words a provider URL that is not HTTPS for the service, not for the developer's machine", async () => {
+      const config = {
+        auth: {
+          identityProviders: {
+            customOpenIdConnectProviders: {
+              corp: {
+                registration: {
+                  clientIdSettingName: 'CORP_ID',
+                  clientCredential: { clientSecretSettingName: 'CORP_SECRET' },
+                  openIdConnectConfiguration: {
+                    wellKnownOpenIdConfiguration: 'http://10.1.2.3/.well-known/openid-configuration',
+                  },
+                },
+              },
+            },
+          },
+        },
+      };
+      const commit = await deployFolders(t.service, token, await writeApp({ 'index.html': 'x' }, config));
+      expect(commit.status).toBe(400);
+      const { message } = commit.json<{ error: { message: string } }>().error;
+      expect(message).toContain(
+        "wellKnownOpenIdConfiguration: must be an https:// URL (http:// only to a provider on the server itself: localhost, 127.0.0.1 or [::1], which sign-in reaches only when the service's operator allows that address with portico serve --identity-provider-address)",
+      );
+      expect(message).not.toContain('this machine');
+    });
+
+    it('refuses a deploy whose staticwebapp.config.json is a folder, not served as if without rules', async () => {
+      const app = await writeApp({ 'index.html': 'x', 'staticwebapp.config.json/notes.txt': 'n' });
+      const commit = await deployFolders(t.service, token, app);
+      expect(commit.status).toBe(400);
+      expect(commit.json<{ error: { message: string } }>().error.message).toContain(
+        "app/staticwebapp.config.json: is a folder, not a file, so the site's rules cannot be read",
+      );
+    });
+
     it('serves a preview environment at its own host without touching production', async () => {
       const app = await writeApp({ 'index.html': '<h1>shop preview</h1>' });
       const commit = await deployFolders(t.service, token, app, { environment: 'preview1' });

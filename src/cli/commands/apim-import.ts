@@ -7,7 +7,16 @@ import type { Command } from 'commander';
 import { type Resource, servicePath } from '../../client/resources.js';
 import { PorticoError } from '../../shared/errors.js';
 import { addConnectionOptions, connectResources, type JsonFlags } from '../connection.js';
+import { inFlagWords } from '../flag-words.js';
 import { addJsonOption, formatFields, writeJson, writeLines } from '../output.js';
+
+/** The fields of an import set from flags (`value` is the document argument). */
+const IMPORT_FLAGS = {
+  'properties.path': '--path',
+  'properties.serviceUrl': '--service-url',
+  'properties.displayName': '--display-name',
+  'properties.value': 'the document argument',
+};
 
 interface ImportFlags extends JsonFlags {
   readonly path: string;
@@ -58,14 +67,17 @@ async function importApi(
   const source = await importSource(document);
   const client = await connectResources(flags);
   const path = servicePath(service, `/apis/${encodeURIComponent(apiId)}`);
-  const api = await client.put(path, {
-    ...source,
-    path: flags.path,
-    protocols: ['http', 'https'],
-    subscriptionRequired: flags.subscription,
-    ...(flags.serviceUrl === undefined ? {} : { serviceUrl: flags.serviceUrl }),
-    ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
-  });
+  const api = await inFlagWords(
+    client.put(path, {
+      ...source,
+      path: flags.path,
+      protocols: ['http', 'https'],
+      subscriptionRequired: flags.subscription,
+      ...(flags.serviceUrl === undefined ? {} : { serviceUrl: flags.serviceUrl }),
+      ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
+    }),
+    IMPORT_FLAGS,
+  );
   const operations = await client.list(`${path}/operations`);
   if (flags.json === true) {
     writeJson({ ...api, operations });

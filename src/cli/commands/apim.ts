@@ -16,6 +16,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectResources, type JsonFlags } from '../connection.js';
 import { createOrReplace } from '../create-only.js';
+import { inFlagWords } from '../flag-words.js';
 import {
   addJsonOption,
   formatFields,
@@ -251,6 +252,13 @@ function registerApiCommands(api: Command): void {
     });
 }
 
+/** The fields of an API the `apim api` commands set from their flags. */
+const API_FLAGS = {
+  'properties.path': '--path',
+  'properties.serviceUrl': '--service-url',
+  'properties.displayName': '--display-name',
+} as const;
+
 async function createApi(service: string, apiId: string, flags: ApiFlags): Promise<void> {
   const operations = (flags.operation ?? []).map(parseOperation);
   const client = await connectResources(flags);
@@ -264,19 +272,22 @@ async function createApi(service: string, apiId: string, flags: ApiFlags): Promi
           },
         };
   const path = servicePath(service, `/apis/${encodeURIComponent(apiId)}`);
-  const api = await createResource(
-    client,
-    path,
-    {
-      path: flags.path,
-      serviceUrl: flags.serviceUrl,
-      protocols: ['http', 'https'],
-      subscriptionRequired: flags.subscription,
-      ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
-      ...keyNames,
-    },
-    flags,
-    `The API ${apiId} of ${service}`,
+  const api = await inFlagWords(
+    createResource(
+      client,
+      path,
+      {
+        path: flags.path,
+        serviceUrl: flags.serviceUrl,
+        protocols: ['http', 'https'],
+        subscriptionRequired: flags.subscription,
+        ...(flags.displayName === undefined ? {} : { displayName: flags.displayName }),
+        ...keyNames,
+      },
+      flags,
+      `The API ${apiId} of ${service}`,
+    ),
+    API_FLAGS,
   );
   for (const op of operations) {
     await client.put(`${path}/operations/${op.id}`, { method: op.method, urlTemplate: op.urlTemplate });

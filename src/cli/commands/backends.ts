@@ -24,6 +24,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, connectResources, type JsonFlags } from '../connection.js';
 import { createOrReplace } from '../create-only.js';
+import { inFlagWords } from '../flag-words.js';
 import { parseEnvironment, parseHttpUrl } from '../options.js';
 import {
   addJsonOption,
@@ -172,6 +173,12 @@ function createFlags(type: AppType, rest: readonly unknown[]): CreateAppFlags {
   return { ...flags, api };
 }
 
+/** The fields of a backend app `<type> create` sets from its flags. */
+const APP_FLAGS = {
+  'properties.backendUrl': '--backend-url',
+  'properties.publicNetworkAccess': '--public-network-access',
+};
+
 async function createApp(type: AppType, name: string, flags: CreateAppFlags): Promise<void> {
   const client = await connectResources(flags);
   const access =
@@ -186,11 +193,14 @@ async function createApp(type: AppType, name: string, flags: CreateAppFlags): Pr
     type === 'functionapp' && flags.api !== undefined
       ? await packDirectory(flags.api, { exclude: (await apiFilterOf(flags.api)).exclude })
       : undefined;
-  let app = await createOrReplace(client, appPath(type, name), properties, {
-    replace: flags.replace === true,
-    extra: kind,
-    exists: `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
-  });
+  let app = await inFlagWords(
+    createOrReplace(client, appPath(type, name), properties, {
+      replace: flags.replace === true,
+      extra: kind,
+      exists: `The ${type} ${name} exists already and was left as it was; pick another name, or pass --replace to update it.`,
+    }),
+    APP_FLAGS,
+  );
   if (folder !== undefined) {
     app = await uploadContent(client, name, folder).catch(async (error: unknown) => {
       // A function app this command created, whose content the server refused, goes again.

@@ -24,18 +24,21 @@ export interface SwaCliConfigFile {
   readonly warnings: readonly string[];
 }
 
-/** Reads the file at `path`; undefined when there is none. Throws a user error when it is unusable. */
-export async function readSwaCliConfigFile(path: string): Promise<SwaCliConfigFile | undefined> {
+/**
+ * Reads the file at `path`; undefined when there is none. Throws a user error when it is unusable.
+ * `given`: the user named it with `--config` (else it is the working folder's, read unasked).
+ */
+export async function readSwaCliConfigFile(
+  path: string,
+  given = true,
+): Promise<SwaCliConfigFile | undefined> {
   const file = resolve(path);
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
       return undefined;
     }
     if (error.code === 'EISDIR') {
-      throw new PorticoError(
-        'CLI_SWA_CONFIG_INVALID',
-        `${file} is a folder: --config takes the file itself (such as ${resolve(file, 'swa-cli.config.json')}).`,
-      );
+      throw new PorticoError('CLI_SWA_CONFIG_INVALID', folderMessage(file, given));
     }
     throw new PorticoError('CLI_SWA_CONFIG_INVALID', `cannot read ${file}: ${error.message}`);
   });
@@ -43,6 +46,12 @@ export async function readSwaCliConfigFile(path: string): Promise<SwaCliConfigFi
     return undefined;
   }
   return parseSwaCliConfigText(text, file);
+}
+
+function folderMessage(file: string, given: boolean): string {
+  return given
+    ? `${file} is a folder: --config takes the file itself (such as ${resolve(file, SWA_CLI_CONFIG_FILE)}).`
+    : `${file} is a folder, where Portico reads the SWA CLI's project file (options of start, build and deploy) unasked: rename or remove that folder, or pass --config <file> to read another file.`;
 }
 
 /** Parses the text of a `swa-cli.config.json` found at `file`. */

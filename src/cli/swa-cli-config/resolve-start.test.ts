@@ -44,6 +44,17 @@ describe('resolveStartOptions', () => {
     expect(resolved.configuration).toBeUndefined();
   });
 
+  it('a swa-cli.config.json folder in the working folder is refused without speaking of a --config not given', async () => {
+    await mkdir(join(project, 'swa-cli.config.json'));
+    const file = join(project, 'swa-cli.config.json');
+    await expect(resolveIn()).rejects.toThrow(
+      `${file} is a folder, where Portico reads the SWA CLI's project file (options of start, build and deploy) unasked: rename or remove that folder, or pass --config <file> to read another file.`,
+    );
+    await expect(resolveIn({ configPath: file })).rejects.toThrow(
+      `${file} is a folder: --config takes the file itself`,
+    );
+  });
+
   it('a positional folder without a file is the app folder and holds the config (portico start <appDir>)', async () => {
     const resolved = await resolveIn({ positional: 'app/dist' });
     expect(resolved.appDir).toBe(join(project, 'app', 'dist'));

@@ -40,7 +40,7 @@ export interface SelectedConfiguration {
 /** Reads the file and picks the configuration; throws a user error for a name the file does not have. */
 export async function selectConfiguration(input: SelectInput): Promise<SelectedConfiguration> {
   const path = input.configPath ?? join(input.cwd, SWA_CLI_CONFIG_FILE);
-  const config = await readSwaCliConfigFile(path);
+  const config = await readSwaCliConfigFile(path, input.configPath !== undefined);
   if (config === undefined) {
     if (input.configPath !== undefined || input.configName !== undefined) {
       throw new PorticoError(

@@ -61,7 +61,7 @@ export async function importApi(
   if (serviceUrl === undefined) {
     throw new PorticoError(
       'CONTROL_BAD_REQUEST',
-      'properties.serviceUrl is required: the document names no absolute server URL (OpenAPI servers[0].url, or Swagger host). Give the backend URL, e.g. "https://backend.example.com/api".',
+      'properties.serviceUrl is required: the document names no absolute server URL (OpenAPI servers[0].url, or Swagger host). Give the backend URL as properties.serviceUrl, e.g. "https://backend.example.com/api".',
     );
   }
   const api = parseApiProperties(apiId, {

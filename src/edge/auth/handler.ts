@@ -204,9 +204,11 @@ function sendSignInAnswer(res: ServerResponse, ctx: AuthRequestContext, answer: 
     return;
   }
   if (answer.kind === 'error') {
-    ctx.logger?.warn(
-      `/.auth on ${new URL(ctx.origin).host}${requestTag(res)}: sign-in failed (${answer.status}): ${answer.message}`,
-    );
+    if (answer.log !== null) {
+      ctx.logger?.warn(
+        `/.auth on ${new URL(ctx.origin).host}${requestTag(res)}: sign-in failed (${answer.status}): ${answer.log ?? answer.message}`,
+      );
+    }
     sendText(res, answer.status, answer.message, { 'Set-Cookie': [...answer.cookies] });
     return;
   }

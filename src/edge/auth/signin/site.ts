@@ -49,8 +49,14 @@ export type SignInAnswer =
   | {
       readonly kind: 'error';
       readonly status: number;
+      /** What the visitor reads. */
       readonly message: string;
       readonly cookies: readonly string[];
+      /**
+       * What the operator reads in the log instead of `message`, when the two differ (the visitor is not
+       * told how the service is set up); `null` when it was logged already and is not logged again.
+       */
+      readonly log?: string | null;
     };
 
 /** Real sign-in of a site. */
@@ -84,14 +90,19 @@ function callbackUrlOf(origin: string, provider: string): string {
 /** Creates the sign-in of a site. */
 export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
   const { providers, flows } = options;
+  /** The providers whose problem is in the log already: once per provider and site build, not per visit. */
+  const reported = new Set<string>();
   return {
     has: (provider) => providers.has(provider),
     async start(provider, request) {
       const entry = providers.get(provider);
-      if (entry === undefined || !isRegistration(entry)) {
-        return entry === undefined
-          ? notFound(provider, [])
-          : { kind: 'error', status: 503, message: entry.problem, cookies: [] };
+      if (entry === undefined) {
+        return notFound(provider, []);
+      }
+      if (!isRegistration(entry)) {
+        const log = reported.has(provider) ? null : entry.problem;
+        reported.add(provider);
+        return { kind: 'error', status: 503, message: unavailable(provider), cookies: [], log };
       }
       const relayed = relayOrigin(entry, options);
       const started = await flows.start(entry, {
@@ -146,6 +157,14 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
 /** The identity host's origin when the provider returns there (preconfigured providers only). */
 function relayOrigin(entry: ProviderRegistration, options: SiteSignInOptions): string | undefined {
   return entry.custom ? undefined : options.identityOrigin?.();
+}
+
+/**
+ * What a visitor reads of a provider the site names but cannot use: the problem (app setting names, the
+ * operator's variables) is the operator's, in the log.
+ */
+function unavailable(provider: string): string {
+  return `Sign-in with ${provider} is not available on this site.`;
 }
 
 function notFound(provider: string, cookies: readonly string[]): SignInAnswer {
