@@ -26,6 +26,11 @@ export interface RequestFacts {
   readonly trace: { note: string };
   /** The listener's logger: what the operator (or developer) is told of failures behind an answer. */
   readonly logger: Logger;
+  /**
+   * Serves the request again from step 3 with `site`, the one that replaced {@link site} while the
+   * request waited (decision 0126); absent on a request served so already, so it happens at most once.
+   */
+  readonly reserve: ((site: EdgeSite) => Promise<void>) | undefined;
 }
 
 /** Everything the pipeline steps use about one request. */
@@ -71,6 +76,7 @@ export function createContext(init: ContextInit): EdgeContext {
     rules,
     trace: init.trace,
     logger: init.logger,
+    reserve: init.reserve,
     principal() {
       if (principal === undefined) {
         principal = site.sessions.read(req.headers.cookie);

@@ -58,6 +58,7 @@ export type {
   EdgeStateProvider,
   InvitationOutcome,
   MissingSite,
+  RetiredFile,
   SiteIdentity,
   SiteRulesState,
   SiteTokens,

@@ -18,7 +18,7 @@ import { apiRouteQuery, type CompiledRoute, isApiPath, matchRoute, servedFileOf 
 import { forwardApi } from './serve-api.js';
 import { serveFromDevServer } from './serve-devserver.js';
 import { isConfigFile, sendError, serveStatic } from './serve-static.js';
-import type { EdgeStateProvider } from './site.js';
+import type { EdgeSite, EdgeStateProvider } from './site.js';
 
 export interface EdgeHandlerOptions {
   readonly provider: EdgeStateProvider;
@@ -86,6 +86,22 @@ async function handleRequest(
       `${missing?.message ?? 'No site is served at this host name.'}\n`,
     );
   }
+  return serveSite(req, res, options, trace, target, site, true);
+}
+
+/**
+ * Steps 3 on, for the site of step 2; `again` lets a static miss serve the request once more with the site
+ * that replaced this one meanwhile (decision 0126).
+ */
+async function serveSite(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: EdgeHandlerOptions,
+  trace: { note: string },
+  target: { readonly path: string; readonly rawPath: string; readonly search: string },
+  site: EdgeSite,
+  again: boolean,
+): Promise<void> {
   // 3. Fail closed on an invalid config.
   if (!site.state.ok) {
     return sendErrorPage(res, 500, invalidConfigText(site.state.diagnostics));
@@ -106,6 +122,7 @@ async function handleRequest(
     trace,
     logger: options.logger,
     onPrincipal: options.onPrincipal,
+    reserve: again ? (next) => serveSite(req, res, options, trace, target, next, false) : undefined,
   });
   // 4. Networking and forwarding-gateway checks come before any route rule (D3).
   const denial = ctx.rules.access?.({

@@ -1,7 +1,8 @@
 /**
  * Pipeline step 10 (static content) and the error path shared by every step. Static content accepts
- * GET, HEAD and OPTIONS only (405 otherwise, spec §10.9); missing files go to the navigation fallback,
- * then to 404; errors 400/401/403/404 go through `responseOverrides` (spec §1.5, D2).
+ * GET, HEAD and OPTIONS only (405 otherwise, spec §10.9); missing files go to the deployment replaced
+ * moments ago (`portico serve`, decision 0126), then to the navigation fallback, then to 404; errors
+ * 400/401/403/404 go through `responseOverrides` (spec §1.5, D2).
  */
 import { CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME } from '../config/index.js';
 import { overlay } from '../shared/overlay.js';
@@ -18,6 +19,7 @@ import {
 import { forwardApi } from './serve-api.js';
 import { sendDevServerError } from './serve-devserver.js';
 import { isMissingFileError, resolveContentType, sendBody, serveFile } from './static/index.js';
+import type { FileSource } from './types.js';
 
 const STATIC_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CONFIG_FILE_NAMES: ReadonlySet<string> = new Set([CONFIG_FILE_NAME, LEGACY_ROUTES_FILE_NAME]);
@@ -86,6 +88,27 @@ export async function serveStatic(
   if (resolution.kind === 'file') {
     return serveAt(ctx, resolution.path, options.status ?? 200, options.headers);
   }
+  return serveMiss(ctx, path, options);
+}
+
+/**
+ * No file at `path` in this deployment. Just after a deploy that may be a page of the other build asking
+ * for its assets (decision 0126): the file of the deployment this one replaced moments ago, if it had
+ * one; else, once this node has caught up with the changes made before now, the request served again by
+ * the deployment that replaced this one, if one did; else the navigation fallback or 404. The route rules
+ * of the config being served have been applied already (its roles, redirects and blocking statuses).
+ */
+async function serveMiss(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
+  const retired = ctx.site.matchRetiredFile?.(path);
+  if (retired !== undefined) {
+    ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, previous deployment` : 'previous deployment';
+    return serveAt(ctx, retired.file.path, options.status ?? 200, options.headers, retired.source);
+  }
+  const successor = ctx.reserve === undefined ? undefined : await ctx.site.awaitSuccessor?.();
+  if (successor !== undefined && ctx.reserve !== undefined) {
+    ctx.trace.note = 'newer deployment';
+    return ctx.reserve(successor);
+  }
   return serveFallback(ctx, path, options);
 }
 
@@ -130,8 +153,9 @@ async function serveAt(
   filePath: string,
   status: number,
   routeHeaders: Readonly<Record<string, string>> | undefined,
+  source: FileSource = ctx.site.files,
 ): Promise<void> {
-  const file = ctx.site.files.get(filePath);
+  const file = source.get(filePath);
   if (file === undefined) {
     return sendErrorPage(ctx.res, 404);
   }
@@ -144,7 +168,7 @@ async function serveAt(
   }
   const contentType = resolveContentType(filePath, ctx.rules.config.mimeTypes);
   try {
-    await serveFile(ctx.req, ctx.res, file, { status, contentType, headers, source: ctx.site.files });
+    await serveFile(ctx.req, ctx.res, file, { status, contentType, headers, source });
   } catch (error) {
     // Gone or replaced since the index was built (a folder swapped for a symlink): as if missing.
     if (!isMissingFileError(error) || ctx.res.headersSent) {

@@ -9,7 +9,7 @@ import type { DevServerSource } from './devserver/index.js';
 import type { ApiProxy } from './proxy/index.js';
 import type { SiteRules } from './routing/index.js';
 import type { StaticMissListener } from './static/index.js';
-import type { ClientPrincipal, FileSource } from './types.js';
+import type { ClientPrincipal, FileSource, StaticFile } from './types.js';
 
 /** The rules of a site, or the diagnostics that make its config unusable (then nothing is served: fail closed). */
 export type SiteRulesState =
@@ -30,6 +30,20 @@ export interface EdgeSite {
    * or a 404 (`portico start`'s hint on a name that differs only in case); it never changes the answer.
    */
   readonly onStaticMiss?: StaticMissListener;
+  /**
+   * The file at exactly `path` in a deployment this one replaced moments ago, with the source it belongs
+   * to (`portico serve`, decision 0126): a page of the previous build still loads its own assets after a
+   * deploy. Asked only for a static request that found no file in `files`, after the route rules of this
+   * site's config, before the navigation fallback; answers undefined once the grace is over.
+   */
+  readonly matchRetiredFile?: (path: string) => RetiredFile | undefined;
+  /**
+   * Waits, briefly, until the host has caught up with the changes made before now (`portico serve` reads
+   * its change log, and loads a deployment it finds), and answers the site that serves this host then,
+   * or undefined when it is still this one (decision 0126). A node a moment behind another thereby answers
+   * a page of the new build with the new build's assets, not a 404. Never rejects.
+   */
+  readonly awaitSuccessor?: () => Promise<EdgeSite | undefined>;
   /** Where `/api/*` goes; absent when the site has no API. */
   readonly api?: ApiProxy;
   /**
@@ -56,6 +70,12 @@ export interface NoApiAnswer {
   readonly text: string;
   /** Called on each such request; the host decides how often to log (once per environment). */
   readonly report?: () => void;
+}
+
+/** A file of a deployment that was replaced, and the source it is read from (its precompressed siblings). */
+export interface RetiredFile {
+  readonly file: StaticFile;
+  readonly source: FileSource;
 }
 
 /** What a site publishes so that backends can validate the tokens it sends them (spec/apim.md §4). */

@@ -32,6 +32,7 @@ import type { Logger } from '../shared/logger.js';
 import { createSiteIdentity, createSiteSessions, type RoleCache } from './identity.js';
 import { createLinkedApi, type LinkedApiDeps } from './linked-api.js';
 import { createManagedApi, type ManagedApi } from './managed-api.js';
+import type { RetiredDeployment } from './retired-deployments.js';
 import type { SignOutQueue } from './sign-outs.js';
 import { orUnavailable } from './unavailable.js';
 
@@ -51,6 +52,11 @@ export interface EnvironmentRuntime {
    * Unset for an environment that was made ready or has nothing deployed.
    */
   readonly broken?: BrokenState;
+  /**
+   * The deployments it served until moments ago, newest first, whose files answer what {@link files} lacks
+   * for a short grace (decision 0126); set by the site table.
+   */
+  readonly retired?: readonly RetiredDeployment[];
 }
 
 /** An environment whose live deployment could not be made ready (the site table tries it again). */
@@ -86,6 +92,8 @@ export interface RuntimeDeps {
   readonly apiIdleMs: number;
   /** How long an environment that could not be made ready waits for its next attempt (default 30 s). */
   readonly retryBrokenMs?: number;
+  /** How long a replaced deployment answers for files its successor lacks (default 60 s, decision 0126). */
+  readonly retiredGraceMs?: number;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
   /** The request-body bytes every managed API of the process may hold at once (decision 0112). */
@@ -277,7 +285,7 @@ async function readRules(appDir: string, entry: ServingEntry): Promise<SiteRules
 
 /**
  * Releases an environment's resources, letting in-flight `/api` calls finish first; a managed API that
- * `successor` kept goes on running.
+ * `successor` kept goes on running, and so do the files it keeps as a retired deployment.
  */
 export async function closeEnvironmentRuntime(
   runtime: EnvironmentRuntime,
@@ -285,5 +293,13 @@ export async function closeEnvironmentRuntime(
   successor?: EnvironmentRuntime,
 ): Promise<void> {
   const api = runtime.api === successor?.api ? undefined : runtime.api;
-  await Promise.all([runtime.files?.close(), api?.close(graceMs), runtime.linkedApi?.close(graceMs)]);
+  const kept = successor?.retired ?? [];
+  const files = kept.some((retired) => retired.files === runtime.files) ? undefined : runtime.files;
+  const dropped = (runtime.retired ?? []).filter((retired) => !kept.includes(retired));
+  await Promise.all([
+    files?.close(),
+    api?.close(graceMs),
+    runtime.linkedApi?.close(graceMs),
+    ...dropped.map((retired) => retired.close()),
+  ]);
 }

@@ -192,6 +192,11 @@ export interface ServeOptions {
   /** How long an environment that could not be made ready waits for its next attempt, in ms (default 30 s). */
   readonly retryBrokenMs?: number;
   /**
+   * How long a replaced deployment answers for the files its successor does not have, in ms (default 60 s,
+   * decision 0126); tests shorten it.
+   */
+  readonly retiredGraceMs?: number;
+  /**
    * How often this node removes the local folders of deployments it no longer serves (default hourly),
    * and how old such a folder must be (default an hour: one being made for a deploy right now stays).
    */
@@ -513,6 +518,7 @@ async function startOnStorage(
     apiIdleMs: options.apiIdleMinutes * 60_000,
     requestBodies,
     ...(options.retryBrokenMs === undefined ? {} : { retryBrokenMs: options.retryBrokenMs }),
+    ...(options.retiredGraceMs === undefined ? {} : { retiredGraceMs: options.retiredGraceMs }),
     sandbox,
     announce: async () => bus?.announce(),
     linked: {

@@ -23,6 +23,7 @@ import {
   type RuntimeDeps,
 } from './environment-runtime.js';
 import type { LoadedApi } from './managed-api.js';
+import { matchRetiredFile, RETIRED_GRACE_MS, retireOnReplace } from './retired-deployments.js';
 
 /**
  * What resolves a request's host to the site environment it serves, for the edge and for the labels of
@@ -71,6 +72,14 @@ const RETRY_BROKEN_MS = 30_000;
  */
 const REPEAT_ERROR_EVERY = 20;
 
+/**
+ * How long a static miss waits for this node to catch up with the changes made before it (decision 0126):
+ * a deployment is usually loaded in a few hundred milliseconds, and a page that waits for an asset beats
+ * a broken one; past this, the miss is answered as before (fallback or 404), so a slow database never
+ * holds a 404 for long.
+ */
+const SUCCESSOR_WAIT_MS = 2_000;
+
 /** Grace for in-flight `/api` calls of a replaced environment. */
 const DRAIN_MS = 50_000;
 
@@ -88,7 +97,10 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
   /** When the change log was last read, by the control plane's clock (the clock the log's rows carry). */
   let lastReadAt = Number.POSITIVE_INFINITY;
   let syncing: Promise<void> | undefined;
+  /** A sync waiting for the one in flight, not started yet: callers until it starts join it. */
+  let queued: Promise<void> | undefined;
   const retryBrokenMs = deps.retryBrokenMs ?? RETRY_BROKEN_MS;
+  const retiredGraceMs = deps.retiredGraceMs ?? RETIRED_GRACE_MS;
 
   const goneListeners = new Set<EnvironmentGoneListener>();
   const install = async (entries: readonly ServingEntry[], hostnames: Iterable<string>) => {
@@ -97,7 +109,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     for (const entry of entries) {
       seen.add(entry.hostname);
       const previous = runtimes.get(entry.hostname);
-      const runtime = await buildEnvironmentRuntime(deps, entry, applyLocalChange, previous).catch(
+      const built = await buildEnvironmentRuntime(deps, entry, applyLocalChange, previous).catch(
         (error: unknown) => {
           const reason = errorMessage(error);
           const broken = failedAgain(previous?.broken, reason, performance.now(), retryBrokenMs);
@@ -105,7 +117,7 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
           return { entry, broken } satisfies EnvironmentRuntime;
         },
       );
-      replace(entry.hostname, runtime);
+      replace(entry.hostname, withRetired(entry.hostname, built, previous));
     }
     for (const hostname of hostnames) {
       if (!seen.has(hostname)) {
@@ -113,6 +125,46 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       }
     }
     tellGone(before, environmentsOf(runtimes.values()), goneListeners);
+  };
+  // Across a deploy, a page of either build still loads its assets from this node (decision 0126): the
+  // deployment replaced here answers for the files the new one lacks, for a grace; and a miss first lets
+  // this node catch up with a deploy it has not loaded yet (the page may come from a node that has).
+  const withRetired = (
+    hostname: string,
+    next: EnvironmentRuntime,
+    previous: EnvironmentRuntime | undefined,
+  ): EnvironmentRuntime => {
+    if (next.site === undefined) {
+      return next;
+    }
+    const retired = retireOnReplace(
+      {
+        ...(previous === undefined
+          ? {}
+          : { before: { deploymentId: previous.entry.activeDeploymentId, files: previous.files } }),
+        kept: previous?.retired ?? [],
+        servedId: next.entry.activeDeploymentId,
+      },
+      retiredGraceMs,
+    );
+    const site: EdgeSite = {
+      ...next.site,
+      ...(retired.length === 0
+        ? {}
+        : { matchRetiredFile: (path: string) => matchRetiredFile(retired, path) }),
+      awaitSuccessor: () => successorOf(hostname, site),
+    };
+    return { ...next, site, retired };
+  };
+  /** The site serving `hostname` once this node has read the changes made before now, if not `site`. */
+  const successorOf = async (hostname: string, site: EdgeSite): Promise<EdgeSite | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SUCCESSOR_WAIT_MS);
+    });
+    await Promise.race([table.sync().catch(() => undefined), patience]).finally(() => clearTimeout(timer));
+    const current = runtimes.get(hostname)?.site;
+    return current === site ? undefined : current;
   };
   const replace = (hostname: string, next: EnvironmentRuntime | undefined) => {
     const previous = runtimes.get(hostname);
@@ -229,8 +281,20 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       await install(await listServingEntries(deps.control), [...runtimes.keys()]);
     },
     sync() {
-      // Runs after any sync in flight, so a caller always sees changes made before it asked.
-      const next = (syncing ?? Promise.resolve()).catch(() => undefined).then(syncOnce);
+      // Runs after any sync in flight, so a caller always sees changes made before it asked; one that has
+      // not started reading yet sees them too, so callers join it (a burst of misses reads the log once).
+      if (queued !== undefined) {
+        return queued;
+      }
+      const next: Promise<void> = (syncing ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => {
+          if (queued === next) {
+            queued = undefined;
+          }
+          return syncOnce();
+        });
+      queued = next;
       syncing = next;
       void next
         .finally(() => {
@@ -261,10 +325,13 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
       );
     },
     activeDeploymentIds() {
+      const now = performance.now();
       return new Set(
-        [...runtimes.values()].flatMap((r) =>
-          r.entry.activeDeploymentId === null ? [] : [r.entry.activeDeploymentId],
-        ),
+        [...runtimes.values()].flatMap((r) => [
+          ...(r.entry.activeDeploymentId === null ? [] : [r.entry.activeDeploymentId]),
+          // A retired deployment's folder stays while its files still answer.
+          ...(r.retired ?? []).flatMap((retired) => (retired.until > now ? [retired.deploymentId] : [])),
+        ]),
       );
     },
     async close() {

@@ -21,8 +21,11 @@ describe('deployment folders of a running node', () => {
   const folders = () => readdir(join(t.dataDir, 'cache', 'deployments')).catch(() => [] as string[]);
 
   beforeAll(async () => {
-    // Checked often here; a folder still has to be an hour old, as by default.
-    t = await startTestService({ extra: { localPrune: { intervalMs: 100, minAgeMs: 60 * 60_000 } } });
+    // Checked often here; a folder still has to be an hour old, as by default. A replaced deployment's
+    // folder also stays while its files answer for the previous build's pages (decision 0126): briefly here.
+    t = await startTestService({
+      extra: { localPrune: { intervalMs: 100, minAgeMs: 60 * 60_000 }, retiredGraceMs: 1_000 },
+    });
   });
   afterAll(async () => {
     await t?.close();

@@ -337,6 +337,35 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
     await eventually(async () => (await page(follower, body.properties.defaultHostname)).includes('polled'));
   });
 
+  // Decision 0126: a page of the new build, served by a node that took the deploy, asks a node that has
+  // not heard of it yet (Redis away, next poll a minute off) for its assets; the miss makes that node read
+  // the change log and answer from the new build instead of 404. It then keeps the old build's assets too.
+  it('a node behind another answers the new build’s assets at once, and the old build’s for the grace', async () => {
+    const writer = await startNode({ redis: false, pollIntervalMs: SLOW_POLL_MS });
+    const created = await writer.admin('PUT', `${SITES_PATH}/skewed`, { sku: { name: 'Standard' } });
+    const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    const host = body.properties.defaultHostname;
+    const v2 = await writeApp({
+      'index.html': '<script src="/assets/app-2.js"></script>',
+      'assets/app-2.js': 'build 2',
+    });
+    expect((await deployFolders(writer.service, body.properties.apiKey, v2)).status).toBe(200);
+    const lagging = await startNode({ redis: false, pollIntervalMs: SLOW_POLL_MS });
+    expect(await page(lagging, host)).toContain('app-2.js');
+    const v3 = await writeApp({
+      'index.html': '<script src="/assets/app-3.js"></script>',
+      'assets/app-3.js': 'build 3',
+    });
+    expect((await deployFolders(writer.service, body.properties.apiKey, v3)).status).toBe(200);
+    expect(await page(writer, host)).toContain('app-3.js');
+    const asset = await lagging.get(host, '/assets/app-3.js');
+    expect(asset.status).toBe(200);
+    expect(asset.text).toBe('build 3');
+    expect(await page(lagging, host)).toContain('app-3.js');
+    expect(await page(lagging, host, '/assets/app-2.js')).toBe('build 2');
+    expect(await page(writer, host, '/assets/app-2.js')).toBe('build 2');
+  });
+
   it('starts with an unreachable --redis-url, warning without its password, and follows by polling', async () => {
     const url = database.location.dialect === 'postgres' ? database.location.url : '';
     const logger = recordingLogger();
