@@ -94,8 +94,9 @@ export async function serveStatic(
 /**
  * No file at `path` in this deployment. Just after a deploy that may be a page of the other build asking
  * for its assets (decision 0126): the file of the deployment this one replaced moments ago, if it had
- * one; else, once this node has caught up with the changes made before now, the request served again by
- * the deployment that replaced this one, if one did; else the navigation fallback or 404. The route rules
+ * one; else, for a path that names a file, once this node has caught up with the changes made before now,
+ * the request served again by the deployment that replaced this one, if one did; else the navigation
+ * fallback or 404. The route rules
  * of the config being served have been applied already (its roles, redirects and blocking statuses).
  */
 async function serveMiss(ctx: EdgeContext, path: string, options: StaticOptions): Promise<void> {
@@ -104,12 +105,24 @@ async function serveMiss(ctx: EdgeContext, path: string, options: StaticOptions)
     ctx.trace.note = ctx.trace.note ? `${ctx.trace.note}, previous deployment` : 'previous deployment';
     return serveAt(ctx, retired.file.path, options.status ?? 200, options.headers, retired.source);
   }
-  const successor = ctx.reserve === undefined ? undefined : await ctx.site.awaitSuccessor?.();
+  const successor =
+    ctx.reserve === undefined || !namesFile(path) ? undefined : await ctx.site.awaitSuccessor?.();
   if (successor !== undefined && ctx.reserve !== undefined) {
     ctx.trace.note = 'newer deployment';
     return ctx.reserve(successor);
   }
   return serveFallback(ctx, path, options);
+}
+
+/**
+ * Whether `path`'s last segment has an extension (`/assets/app-3.js`), as a page's assets do: only such a
+ * miss waits for this node to catch up with a deploy. A client-side route (`/users/42`), which misses on
+ * every navigation of a single-page app and is answered by the navigation fallback, does not pay for a
+ * read of the change log.
+ */
+function namesFile(path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') + 1 && dot < path.length - 1;
 }
 
 /** No file at `path`: the navigation fallback, else 404; the site's miss listener is told which. */

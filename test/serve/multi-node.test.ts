@@ -366,6 +366,26 @@ describe.skipIf(!hasPostgres())('several portico serve nodes on one PostgreSQL d
     expect(await page(writer, host, '/assets/app-2.js')).toBe('build 2');
   });
 
+  // A client-side route misses on every navigation of a single-page app: it goes to the navigation
+  // fallback of the build this node serves, without a read of the change log first (only a path with an
+  // extension, as an asset has, makes a lagging node catch up).
+  it('a client-side route on a node behind another gets its fallback page without catching up', async () => {
+    const writer = await startNode({ redis: false, pollIntervalMs: SLOW_POLL_MS });
+    const created = await writer.admin('PUT', `${SITES_PATH}/routed`, { sku: { name: 'Standard' } });
+    const body = created.json<{ properties: { defaultHostname: string; apiKey: string } }>();
+    const host = body.properties.defaultHostname;
+    const spa = { navigationFallback: { rewrite: '/index.html' } };
+    const v2 = await writeApp({ 'index.html': 'build 2 page' }, spa);
+    expect((await deployFolders(writer.service, body.properties.apiKey, v2)).status).toBe(200);
+    const lagging = await startNode({ redis: false, pollIntervalMs: SLOW_POLL_MS });
+    expect(await page(lagging, host, '/users/42')).toBe('build 2 page');
+    const v3 = await writeApp({ 'index.html': 'build 3 page' }, spa);
+    expect((await deployFolders(writer.service, body.properties.apiKey, v3)).status).toBe(200);
+    expect(await page(writer, host, '/users/42')).toBe('build 3 page');
+    expect(await page(lagging, host, '/users/42')).toBe('build 2 page');
+    expect(await page(lagging, host, '/users/john.doe')).toBe('build 3 page');
+  });
+
   it('starts with an unreachable --redis-url, warning without its password, and follows by polling', async () => {
     const url = database.location.dialect === 'postgres' ? database.location.url : '';
     const logger = recordingLogger();
