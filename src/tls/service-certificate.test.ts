@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,34 @@ describe('the names a certificate covers, as a browser matches them', () => {
       );
     } finally {
       rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a service certificate pair that cannot be used', () => {
+  it("names the file at fault in the user's words, not OpenSSL's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-tls-bad-'));
+    try {
+      const ca = await createTestCa();
+      const pair = await ca.issue(['*.portico.test']);
+      const other = await ca.issue(['*.portico.test']);
+      const write = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const notPem = write('bad.pem', 'not a certificate\n');
+      const cert = write('cert.pem', pair.cert);
+      const otherKey = write('other-key.pem', other.key);
+      const load = (certFile: string, keyFile: string) => () =>
+        loadServiceCertificate({ certFile, keyFile, domain: 'portico.test' }, recordingLogger());
+      expect(load(notPem, notPem)).toThrow(
+        /cannot be used \(the certificate\): it is not a PEM X\.509 certificate \(-----BEGIN CERTIFICATE-----\)/,
+      );
+      expect(load(notPem, notPem)).not.toThrow(/routines/);
+      expect(load(cert, notPem)).toThrow(/\(the key\): it is not an unencrypted PEM private key/);
+      expect(load(cert, otherKey)).toThrow(/\(the pair\): the key does not belong to the certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -11,6 +11,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { PorticoError } from '../shared/errors.js';
 import { errorMessage } from '../shared/guards.js';
 import type { Logger } from '../shared/logger.js';
+import { pemPairProblem } from '../shared/pem-pair.js';
 
 /** Where the service certificate is. */
 export interface ServiceCertificateFiles {
@@ -224,9 +225,11 @@ export function createContextFromPem(
   try {
     return createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
   } catch (error) {
+    const problem = pemPairProblem(cert, key);
+    const what = problem === undefined ? '' : ` (the ${problem.file === 'both' ? 'pair' : problem.file})`;
     throw new PorticoError(
       'TLS_CERTIFICATE_INVALID',
-      `The certificate and key of ${where} cannot be used: ${errorMessage(error)}. Pass a PEM certificate chain and the PEM private key that belongs to it.`,
+      `The certificate and key of ${where} cannot be used${what}: ${problem?.text ?? errorMessage(error)}. Pass a PEM certificate chain and the PEM private key that belongs to it.`,
       { cause: error },
     );
   }

@@ -149,6 +149,16 @@ describe('portico start --ssl', { timeout: CLI_RUNS_TIMEOUT.three }, () => {
       );
       expect(mismatch.code).toBe(1);
       expect(mismatch.stderr).toContain('the key does not belong to the certificate');
+      // One file given as both, not PEM at all: the message names it once, as the flag at fault.
+      await writeFile(join(dir, 'bad.pem'), 'not a certificate\n');
+      const bad = join(dir, 'bad.pem');
+      const notPem = await runCli(
+        ['start', appDir, '--port', '0', '--ssl', '--ssl-cert', bad, '--ssl-key', bad],
+        30_000,
+      );
+      expect(notPem.code).toBe(1);
+      expect(notPem.stderr).toContain(`--ssl-cert ${bad}: it is not a PEM X.509 certificate`);
+      expect(notPem.stderr).not.toContain(`${bad} / ${bad}`);
       const missing = await runCli(
         [
           'start',

@@ -150,8 +150,20 @@ describe('policy documents: checks on save', () => {
       expect(error.code).toBe('CONTROL_POLICY_INVALID');
       expect(error.details?.[0]?.path, value).toMatch(new RegExp(`^${line},`));
       expect(error.details?.[0]?.message, value).toMatch(message);
+      // One sentence: a problem's own full stop does not run into the next ('.;') or into the end ('..').
+      expect(error.message, value).not.toMatch(/\.;|\.\.$/);
+      expect(error.message, value).toMatch(/\.$/);
     }
     expect((await call('/orders/x')).status).toBe(200);
+  });
+
+  it('lists several problems of one policy as one sentence', async () => {
+    const error = await refused(inbound('<rate-limit calls="ten" renewal-period="301" />'));
+    expect(error.code).toBe('CONTROL_POLICY_INVALID');
+    expect(error.details?.length).toBeGreaterThan(1);
+    expect(error.message).toContain('; line 3');
+    expect(error.message).not.toMatch(/\.;|\.\.$/);
+    expect(error.message).toMatch(/\.$/);
   });
 
   it('refuses set-status and mock-response codes outside 200–599, with their line', async () => {

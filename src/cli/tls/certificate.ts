@@ -3,11 +3,12 @@
  * parse and to belong together), else a self-signed certificate for `localhost`, `127.0.0.1` and `::1`,
  * generated once and kept in the user's cache folder (files 0600) until it is close to expiry.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { PorticoError } from '../../shared/errors.js';
+import { pemPairProblem } from '../../shared/pem-pair.js';
 
 /** Days a generated certificate is valid. */
 const VALID_DAYS = 90;
@@ -60,9 +61,15 @@ export async function resolveCertificate(input: CertificateInput): Promise<Resol
 
 async function readGivenCertificate(certFile: string, keyFile: string): Promise<ResolvedCertificate> {
   const [cert, key] = await Promise.all([readPem(certFile, 'certificate'), readPem(keyFile, 'key')]);
-  const problem = checkPair(cert, key);
+  const problem = pemPairProblem(cert, key);
   if (problem !== undefined) {
-    throw new PorticoError('CLI_TLS_INVALID', `${certFile} / ${keyFile}: ${problem}`);
+    const where =
+      problem.file === 'certificate'
+        ? `--ssl-cert ${certFile}`
+        : problem.file === 'key'
+          ? `--ssl-key ${keyFile}`
+          : `--ssl-cert ${certFile} with --ssl-key ${keyFile}`;
+    throw new PorticoError('CLI_TLS_INVALID', `${where}: ${problem.text}`);
   }
   return { cert, key, certFile, origin: 'given' };
 }
@@ -76,30 +83,13 @@ async function readPem(file: string, what: string): Promise<string> {
   }
 }
 
-/** Why `cert` and `key` cannot serve TLS together, or undefined when they can. */
-function checkPair(cert: string, key: string): string | undefined {
-  let certificate: X509Certificate;
-  try {
-    certificate = new X509Certificate(cert);
-  } catch {
-    return 'the certificate is not a PEM X.509 certificate (-----BEGIN CERTIFICATE-----)';
-  }
-  try {
-    return certificate.checkPrivateKey(createPrivateKey(key))
-      ? undefined
-      : 'the key does not belong to the certificate';
-  } catch {
-    return 'the key is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)';
-  }
-}
-
 async function readCachedCertificate(cacheDir: string, now: Date): Promise<ResolvedCertificate | undefined> {
   const certFile = join(cacheDir, CERT_FILE);
   const [cert, key] = await Promise.all([
     readFile(certFile, 'utf8').catch(() => undefined),
     readFile(join(cacheDir, KEY_FILE), 'utf8').catch(() => undefined),
   ]);
-  if (cert === undefined || key === undefined || checkPair(cert, key) !== undefined) {
+  if (cert === undefined || key === undefined || pemPairProblem(cert, key) !== undefined) {
     return undefined;
   }
   const validTo = new Date(new X509Certificate(cert).validTo).getTime();

@@ -224,11 +224,13 @@ export async function checkPoliciesWithNamedValue(
 /** The most problems an error lists (a damaged document can have thousands). */
 const MAX_REPORTED_PROBLEMS = 20;
 
+/** The problems in one sentence: each one's own full stop left out, one at the end (no `.;`). */
 function describeProblems(problems: readonly { line: number; column: number; message: string }[]): string {
-  return listSome(
-    problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`),
+  const list = listSome(
+    problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message.replace(/\.$/, '')}`),
     '; ',
   );
+  return `${list}.`;
 }
 
 /** The first {@link MAX_REPORTED_PROBLEMS} items, and how many more there are. */
