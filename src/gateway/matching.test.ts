@@ -158,3 +158,66 @@ describe('foldUrlTemplate', () => {
     }
   });
 });
+
+/**
+ * Clashes stored before decisions 0115 and 0123, when suffixes and templates were compared raw: the call
+ * goes to the one the build before answered (decision 0127), not to the first in id order.
+ * @see docs/decisions/0127-apim-legacy-clashes.md
+ */
+describe('matching with clashes stored before the fold (decision 0127)', () => {
+  const apis = compileApis([
+    api('cafe', 'café', [['GET', '/echo']]),
+    api('cafe2', 'caf%C3%A9', [
+      ['GET', '/echo'],
+      ['GET', '/only2'],
+    ]),
+    api('plain', 'plain', [['GET', '/echo']]),
+  ]);
+
+  it('gives a call to the API whose stored path it spells, case aside, as the raw comparison did', () => {
+    for (const path of ['/caf%C3%A9/echo', '/CAF%c3%a9/only2']) {
+      expect(matchApi(apis, path)?.api.api.id, path).toBe('cafe2');
+    }
+    expect(matchApi(apis, '/café/echo')?.api.api.id).toBe('cafe');
+    expect(matchApi(apis, '/CAFÉ/echo')?.api.api.id).toBe('cafe');
+    const found = matchApi(apis, '/caf%C3%A9/only2');
+    expect(found && matchOperation(found.api, found.apiPath, 'GET')?.operation.urlTemplate).toBe('/only2');
+    // A spelling none of them stored falls back to the first in order.
+    expect(matchApi(apis, '/CAF%C3%89/echo')?.api.api.id).toBe('cafe');
+  });
+
+  it('links rivals only for the clashed suffix', () => {
+    expect(apis.find((a) => a.api.id === 'plain')?.rivals).toBeUndefined();
+    expect(apis.find((a) => a.api.id === 'cafe2')?.rivals?.map((r) => r.compiled.api.id)).toEqual([
+      'cafe',
+      'cafe2',
+    ]);
+  });
+
+  it('gives a call to the operation whose template it spelled once decoded, as before 0123', () => {
+    const [legacy] = compileApis([
+      api('ops', 'ops', [
+        ['GET', '/caf%C3%A9/{key}'],
+        ['GET', '/café/{id}'],
+        ['POST', '/caf%C3%A9/{key}'],
+      ]),
+    ]);
+    if (legacy === undefined) {
+      throw new Error('fixture');
+    }
+    expect(matchOperation(legacy, '/caf%C3%A9/7', 'GET')).toMatchObject({
+      operation: { urlTemplate: '/café/{id}' },
+      templateParameters: { id: '7' },
+    });
+    expect(matchOperation(legacy, '/CAF%C3%89/7', 'GET')?.operation.urlTemplate).toBe('/café/{id}');
+    expect(matchOperation(legacy, '/caf%C3%A9/7', 'POST')?.operation.method).toBe('POST');
+    // Templates a call spells neither of (both were reached only double-encoded before 0123): the first.
+    const [neither] = compileApis([
+      api('ops', 'ops', [
+        ['GET', '/caf%C3%A9'],
+        ['GET', '/CAF%C3%A9'],
+      ]),
+    ]);
+    expect(neither && matchOperation(neither, '/caf%C3%A9', 'GET')?.operation.id).toBe('op0');
+  });
+});

@@ -5,8 +5,21 @@
  */
 import type { GatewayApi, GatewayOperation } from './types.js';
 
+/**
+ * One of several APIs (or operations of one method) whose suffixes (templates) fold to one: data stored
+ * before decision 0115 (0123) refused them, as the build before compared them raw (decision 0127).
+ */
+export interface LegacyRival<T> {
+  readonly compiled: T;
+  /**
+   * Its segments as that build compared them: as stored, in lower case (`undefined` for a template
+   * parameter, which matched any segment then too).
+   */
+  readonly raw: readonly (string | undefined)[];
+}
+
 /** A compiled operation template. */
-interface CompiledOperation {
+export interface CompiledOperation {
   readonly operation: GatewayOperation;
   /** Folded literal segments, or `{name}` parameters; a trailing `*` matches the rest. */
   readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
@@ -15,6 +28,12 @@ interface CompiledOperation {
   readonly queryBindings: readonly QueryBinding[];
   /** More literal segments sort first. */
   readonly score: number;
+  /**
+   * Only when other operations of the API have its method and its template once folded (stored before
+   * decision 0123): all of them, this one included, in matching order. A call goes to the one whose
+   * template it spelled (decision 0127).
+   */
+  readonly rivals?: readonly LegacyRival<CompiledOperation>[];
 }
 
 /** An API ready for matching. */
@@ -27,6 +46,12 @@ export interface CompiledApi {
    */
   readonly segments: readonly string[];
   readonly operations: readonly CompiledOperation[];
+  /**
+   * Only when other APIs of the service have its suffix once folded (stored before decision 0115): all
+   * of them, this one included, in matching order. A call goes to the one whose path it spells as stored,
+   * case aside, as the build before compared suffixes (decision 0127).
+   */
+  readonly rivals?: readonly LegacyRival<CompiledApi>[];
 }
 
 /** The outcome of matching the path and method. */
@@ -86,6 +111,8 @@ interface CompiledTemplate {
    */
   readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
   readonly rest: boolean;
+  /** The segments as written, in lower case (`undefined` for a parameter): the comparison before 0123. */
+  readonly raw: readonly (string | undefined)[];
 }
 
 /**
@@ -100,11 +127,13 @@ function compileTemplatePath(urlTemplate: string): CompiledTemplate {
     .slice(1)
     .filter((part, index, all) => part !== '' || index < all.length - 1);
   const rest = parts.at(-1) === '*' || /^\{\*?[^}]*\*\}$/.test(parts.at(-1) ?? '');
-  const segments = (rest ? parts.slice(0, -1) : parts).map((part) => {
+  const kept = rest ? parts.slice(0, -1) : parts;
+  const segments = kept.map((part) => {
     const param = /^\{([^}*]+)\}$/.exec(part);
     return param?.[1] === undefined ? { literal: foldSegment(part) } : { param: param[1] };
   });
-  return { segments, rest };
+  const raw = segments.map((segment, i) => ('literal' in segment ? kept[i]?.toLowerCase() : undefined));
+  return { segments, rest, raw };
 }
 
 /**
@@ -130,16 +159,85 @@ function compileOperation(operation: GatewayOperation): CompiledOperation {
   return { operation, segments, rest, queryBindings: queryBindingsOf(operation.urlTemplate), score };
 }
 
-/** Compiles the APIs of a service, longest path suffix first. */
+/**
+ * Compiles the APIs of a service, longest path suffix first. APIs (operations) that fold to one suffix
+ * (template), which only data stored before decisions 0115 and 0123 holds, learn their rivals here, so
+ * that matching compares raw spellings for them alone (decision 0127).
+ */
 export function compileApis(apis: readonly GatewayApi[]): CompiledApi[] {
-  return apis
-    .map((api) => ({
-      api,
-      segments: api.path === '' ? [] : foldApiPath(api.path),
-      operations: api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
-    }))
+  const compiled = apis
+    .map(
+      (api): CompiledApi => ({
+        api,
+        segments: api.path === '' ? [] : foldApiPath(api.path),
+        operations: linkRivals<CompiledOperation>(
+          api.operations.map(compileOperation).sort((a, b) => b.score - a.score),
+          (op) => `${op.operation.method} ${foldUrlTemplate(op.operation.urlTemplate)}`,
+          (op) => compileTemplatePath(op.operation.urlTemplate).raw,
+        ),
+      }),
+    )
     .sort((a, b) => b.segments.length - a.segments.length);
+  return linkRivals<CompiledApi>(
+    compiled,
+    (api) => JSON.stringify(api.segments),
+    (api) => (api.api.path === '' ? [] : api.api.path.toLowerCase().split('/')),
+  );
 }
+
+/**
+ * Gives every item whose key another item shares the list of them all, in `items`' order, as `rivals`
+ * (the items are fresh objects of the compile). Most services have no two of one key: nothing is added.
+ */
+function linkRivals<T extends { rivals?: readonly LegacyRival<T>[] }>(
+  items: T[],
+  keyOf: (item: T) => string,
+  rawOf: (item: T) => readonly (string | undefined)[],
+): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, [item]);
+    } else {
+      group.push(item);
+    }
+  }
+  for (const group of groups.values()) {
+    if (group.length > 1) {
+      const rivals = group.map((compiled) => ({ compiled, raw: rawOf(compiled) }));
+      for (const item of group) {
+        Object.assign(item, { rivals });
+      }
+    }
+  }
+  return items;
+}
+
+/**
+ * Of rivals that all match a call once folded, the first whose raw segments the call's `parts` (from
+ * `offset`) spell as `spell` reads them; undefined when none does.
+ */
+function pickRival<T>(
+  rivals: readonly LegacyRival<T>[],
+  parts: readonly string[],
+  offset: number,
+  spell: (part: string) => string | undefined,
+): T | undefined {
+  for (const rival of rivals) {
+    if (rival.raw.every((raw, i) => raw === undefined || raw === spell(parts[i + offset] ?? ''))) {
+      return rival.compiled;
+    }
+  }
+  return undefined;
+}
+
+/** A request segment as the build before decision 0115 compared it with a suffix: raw, in lower case. */
+const RAW_LOWER = (part: string): string => part.toLowerCase();
+
+/** A request segment as the build before decision 0123 compared it with a template: decoded, in lower case. */
+const DECODED_LOWER = (part: string): string | undefined => decodePathSegment(part)?.toLowerCase();
 
 /**
  * An API's path suffix as calls are matched against it (decision 0115): its segments, each decoded when
@@ -202,7 +300,9 @@ export function matchApi(
   for (const api of apis) {
     const count = api.segments.length;
     if (parts.length > count && suffixMatches(api.segments, parts, folded)) {
-      return { api, apiPath: restOf(path, count) };
+      // Rivals (stored before decision 0115): the one the call spells, as before the upgrade.
+      const chosen = api.rivals === undefined ? api : (pickRival(api.rivals, parts, 1, RAW_LOWER) ?? api);
+      return { api: chosen, apiPath: restOf(path, count) };
     }
   }
   return undefined;
@@ -294,12 +394,16 @@ export function matchOperation(
     if (!anyMethod && op.operation.method !== '*' && op.operation.method !== method) {
       continue;
     }
-    const params = matchSegments(op, parts);
-    if (params !== undefined) {
+    const found = matchSegments(op, parts);
+    if (found !== undefined) {
+      // Rivals (stored before decision 0123): the one whose template the call spelled, as before.
+      const chosen = op.rivals === undefined ? op : (pickRival(op.rivals, parts, 0, DECODED_LOWER) ?? op);
+      // Rivals fold alike, so each matches these parts; only their parameters' names may differ.
+      const params = chosen === op ? found : (matchSegments(chosen, parts) ?? found);
       if (query !== undefined) {
-        bindQuery(op, query, params);
+        bindQuery(chosen, query, params);
       }
-      return { operation: op.operation, templateParameters: params };
+      return { operation: chosen.operation, templateParameters: params };
     }
   }
   return undefined;

@@ -5,6 +5,7 @@
  */
 import { innerMap } from '../shared/inner-map.js';
 import { type AccessTable, createAccessTable } from './access.js';
+import { legacyClashWarnings } from './legacy-clashes.js';
 import { type CompiledApi, compileApis } from './matching.js';
 import {
   composePolicies,
@@ -42,6 +43,11 @@ export interface CompiledService {
   readonly name: string;
   readonly hostname: string;
   readonly apis: readonly CompiledApi[];
+  /**
+   * One warning per set of APIs (or operations) stored with one suffix (template) once folded, before the
+   * control plane refused that (decision 0127); empty for most services. The caller logs them.
+   */
+  readonly legacyClashes: readonly string[];
   readonly access: AccessTable;
   /** The composed policy for a call context (cached). */
   effective(productId: string | undefined, apiId: string, operationId: string | undefined): EffectiveOutcome;
@@ -101,11 +107,13 @@ export function compileService(config: GatewayServiceConfig): CompiledService {
     }
     return { ok: true, policy: composePolicies(docs) };
   };
+  const apis = compileApis(config.apis);
   return {
     id: config.id,
     name: config.name,
     hostname: config.hostname,
-    apis: compileApis(config.apis),
+    apis,
+    legacyClashes: legacyClashWarnings(config.name, apis),
     access: createAccessTable(config.subscriptions, config.products),
     effective(productId, apiId, operationId) {
       // Found by the three ids in turn (strings of the snapshot, whose hashes V8 keeps), not by a key

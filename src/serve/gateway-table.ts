@@ -122,10 +122,35 @@ function servedOf(snapshot: ApimSnapshot): Served {
   };
 }
 
+/**
+ * Logs the legacy clashes of a service (decision 0127) that were not logged for it yet: each set once, at
+ * start and when a change makes a new one, not again on every reload. `logged` holds what was.
+ */
+function warnLegacyClashes(
+  control: ControlContext,
+  logged: Map<string, ReadonlySet<string>>,
+  serviceId: string,
+  service: CompiledService | undefined,
+): void {
+  const previous = logged.get(serviceId);
+  const current = new Set(service?.legacyClashes ?? []);
+  for (const warning of current) {
+    if (previous?.has(warning) !== true) {
+      control.logger.warn(warning);
+    }
+  }
+  if (current.size === 0) {
+    logged.delete(serviceId);
+  } else {
+    logged.set(serviceId, current);
+  }
+}
+
 /** Creates the table; call `loadAll()` before serving. */
 export function createGatewayTable(control: ControlContext): GatewayTable {
   const byHost = new Map<string, CompiledService>();
   const served = new Map<string, Served>();
+  const warned = new Map<string, ReadonlySet<string>>();
   const goneListeners = new Set<GatewayGoneListener>();
   const reload = async (serviceId: string) => {
     const snapshot = await loadApimSnapshot(control, serviceId);
@@ -135,11 +160,14 @@ export function createGatewayTable(control: ControlContext): GatewayTable {
       served.delete(serviceId);
     }
     let next: Served | undefined;
+    let compiled: CompiledService | undefined;
     if (snapshot !== undefined) {
       next = servedOf(snapshot);
-      byHost.set(next.hostname, compileService(toGatewayConfig(snapshot)));
+      compiled = compileService(toGatewayConfig(snapshot));
+      byHost.set(next.hostname, compiled);
       served.set(serviceId, next);
     }
+    warnLegacyClashes(control, warned, serviceId, compiled);
     if (previous !== undefined) {
       for (const listener of goneListeners) {
         reportGone(previous, next, listener);

@@ -6,3 +6,8 @@ export function ifMatchAccepts(header: string, current: string): boolean {
   const tags = header.split(',').map((tag) => tag.trim());
   return tags.includes('*') || tags.includes(current);
 }
+
+/** Whether an `If-Match` header accepts any version (`*` among its tags). */
+export function ifMatchIsAny(header: string): boolean {
+  return header.split(',').some((tag) => tag.trim() === '*');
+}

@@ -437,10 +437,42 @@ describe('gateway: matching and the subscription key decision', () => {
     expect(stale.status).toBe(412);
     expect(stale.json<{ error: { code: string } }>().error.code).toBe('CONTROL_PRECONDITION_FAILED');
     expect((await t.admin('GET', `${SVC}/products/tagged`)).status).toBe(200);
-    // If-Match: * with nothing there does not create.
-    expect((await withHeaders('PUT', '/products/ghost', { 'if-match': '*' }, {})).status).toBe(412);
+    // If-Match naming a version with nothing there does not create.
+    expect((await withHeaders('PUT', '/products/ghost', { 'if-match': tag }, {})).status).toBe(412);
     expect((await t.admin('GET', `${SVC}/products/ghost`)).status).toBe(404);
     expect((await withHeaders('DELETE', '/products/tagged', { 'if-match': newTag ?? '' })).status).toBe(204);
+  });
+
+  /** @see docs/decisions/0127-apim-legacy-clashes.md (Terraform's azurerm provider creates APIs this way) */
+  it('creates an entity a PUT with If-Match: * names when there is none, as Azure API Management does', async () => {
+    const ifMatchAny = (path: string, properties: unknown) =>
+      send(`${t.service.adminUrl}${SVC}${path}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': '*',
+        },
+        body: JSON.stringify({ properties }),
+      });
+    const created = await ifMatchAny('/apis/from-terraform;rev=1', {
+      path: 'from-terraform',
+      serviceUrl: `${backend.url}/api`,
+      displayName: 'From Terraform',
+      protocols: ['https'],
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.header('etag')).toMatch(/^"[0-9a-f]{24}"$/);
+    expect((await t.admin('GET', `${SVC}/apis/from-terraform`)).status).toBe(200);
+    const again = await ifMatchAny('/apis/from-terraform;rev=1', {
+      path: 'from-terraform',
+      serviceUrl: `${backend.url}/api`,
+      displayName: 'From Terraform, updated',
+      protocols: ['https'],
+    });
+    expect(again.status, again.text).toBe(200);
+    const product = await ifMatchAny('/products/from-terraform', { displayName: 'From Terraform' });
+    expect(product.status, product.text).toBe(201);
   });
 
   it('deletes the subscriptions scoped to an API with it: their keys never open a later API of that id', async () => {

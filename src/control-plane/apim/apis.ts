@@ -214,17 +214,23 @@ function templateParameterNames(template: string): string[] {
   return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\*?\}/g)].map((match) => match[1] ?? '');
 }
 
-/** Refuses a path suffix another API of the service uses (409). */
+/**
+ * Refuses a path suffix another API of the service uses (409). An API that keeps the path it has is let
+ * through: a clash it is part of was stored before decision 0115 refused it, and refusing every change
+ * would leave the operator no way to fix other properties (decision 0127).
+ */
 export async function checkApiPathFree(
   ctx: ControlContext,
   serviceId: string,
   id: string,
   path: string,
 ): Promise<void> {
+  const apis = await listEntities<ApiProperties>(ctx, serviceId, 'api');
+  if (apis.some((api) => api.id === id && api.properties.path === path)) {
+    return;
+  }
   const wanted = comparablePath(path);
-  const clash = (await listEntities<ApiProperties>(ctx, serviceId, 'api')).find(
-    (api) => api.id !== id && comparablePath(api.properties.path) === wanted,
-  );
+  const clash = apis.find((api) => api.id !== id && comparablePath(api.properties.path) === wanted);
   if (clash !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
@@ -300,11 +306,7 @@ export async function putOperation(
   checkEntityId('operation', id);
   const properties = parseOperationProperties(id, props);
   const key = `${apiId}/${id}`;
-  // Templates are compared as the gateway matches them (decision 0123): `/a%20c` and `/A%20C` are one.
-  const shape = (o: OperationProperties) => `${o.method} ${foldUrlTemplate(o.urlTemplate)}`;
-  const twin = (await listEntities<OperationProperties>(ctx, serviceId, 'operation', `${apiId}/`)).find(
-    (other) => other.id !== key && shape(other.properties) === shape(properties),
-  );
+  const twin = await findTwinOperation(ctx, serviceId, apiId, key, properties);
   if (twin !== undefined) {
     throw new PorticoError(
       'CONTROL_APIM_CONFLICT',
@@ -313,6 +315,28 @@ export async function putOperation(
   }
   const created = await saveEntity(ctx, serviceId, 'operation', key, properties);
   return { operation: await getEntity<OperationProperties>(ctx, serviceId, 'operation', key), created };
+}
+
+/**
+ * Another operation of the API that answers the same calls (the same method and template once folded, as
+ * the gateway matches them: `/a%20c` and `/A%20C` are one, decision 0123). None when the operation keeps
+ * its method and template: a clash it is part of was stored before 0123 refused it (decision 0127).
+ */
+async function findTwinOperation(
+  ctx: ControlContext,
+  serviceId: string,
+  apiId: string,
+  key: string,
+  wanted: OperationProperties,
+): Promise<StoredEntity<OperationProperties> | undefined> {
+  const operations = await listEntities<OperationProperties>(ctx, serviceId, 'operation', `${apiId}/`);
+  const unchanged = ({ id, properties }: StoredEntity<OperationProperties>) =>
+    id === key && properties.method === wanted.method && properties.urlTemplate === wanted.urlTemplate;
+  if (operations.some(unchanged)) {
+    return undefined;
+  }
+  const shape = (o: OperationProperties) => `${o.method} ${foldUrlTemplate(o.urlTemplate)}`;
+  return operations.find((other) => other.id !== key && shape(other.properties) === shape(wanted));
 }
 
 /** How a clashing template is written when it is not as the new one is (they are one once folded). */

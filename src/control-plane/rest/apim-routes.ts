@@ -36,6 +36,8 @@ export function createApimRoutes(ctx: ControlContext): Route[] {
       callOf: (r, route) => serviceCallOf(ctx, r, route),
       entities: [...APIM_ENTITIES, ...POLICY_ENTITIES],
       etagOf: entityTagOf,
+      // Azure creates an entity a PUT with `If-Match: *` names when there is none (decision 0127).
+      ifMatchAnyCreates: true,
     }),
   ];
 }

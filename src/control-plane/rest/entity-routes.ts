@@ -5,7 +5,7 @@
  */
 
 import { PorticoError } from '../../shared/errors.js';
-import { ifMatchAccepts } from '../../shared/if-match.js';
+import { ifMatchAccepts, ifMatchIsAny } from '../../shared/if-match.js';
 import { clip } from '../../shared/quote.js';
 import type { ListFields } from './list-fields.js';
 import { nextLinkOf } from './next-link.js';
@@ -83,6 +83,11 @@ export interface Entity<C extends EntityCall, E> {
    * {@link resource}: a table holds entities of several types.
    */
   etagOf?(entity: E): string;
+  /**
+   * A `PUT` with `If-Match: *` of an entity that does not exist creates it, as Azure API Management does
+   * (decision 0127), instead of RFC 9110's 412. Other tags still fail on a missing entity.
+   */
+  readonly ifMatchAnyCreates?: boolean;
 }
 
 /** A route of an entity before it knows its call object. */
@@ -101,14 +106,20 @@ interface EntityTable<C extends EntityCall> {
   readonly entities: readonly Entity<C, unknown>[];
   /** The entity tag of every entity of the table that names none itself. */
   readonly etagOf?: (entity: unknown) => string;
+  /** {@link Entity.ifMatchAnyCreates} for every entity of the table. */
+  readonly ifMatchAnyCreates?: boolean;
 }
 
 /** The routes of a table of entities, in table order. */
 export function createEntityRoutes<C extends EntityCall>(table: EntityTable<C>): Route[] {
-  const { etagOf } = table;
-  const entities = table.entities.map((entity) =>
-    entity.etagOf === undefined && etagOf !== undefined ? { ...entity, etagOf } : entity,
-  );
+  const { etagOf, ifMatchAnyCreates } = table;
+  const entities = table.entities.map((entity) => ({
+    ...entity,
+    ...(entity.etagOf === undefined && etagOf !== undefined ? { etagOf } : {}),
+    ...(entity.ifMatchAnyCreates === undefined && ifMatchAnyCreates !== undefined
+      ? { ifMatchAnyCreates }
+      : {}),
+  }));
   return entities.flatMap(entityRoutes).map(({ handle, ...route }) => ({
     ...route,
     auth: table.auth,
@@ -259,8 +270,9 @@ async function currentOf<C extends EntityCall>(entity: Entity<C, unknown>, at: C
 
 /**
  * `If-Match` (RFC 9110 §13.1.1): a write goes ahead only while the entity is the version the caller read
- * (`*`: any version). A missing entity fails a `PUT` that names one; for `PATCH` and `DELETE` it stays
- * their own 404. A 412 changes nothing.
+ * (`*`: any version). A missing entity fails a `PUT` that names one, except `*` where the entity
+ * {@link Entity.ifMatchAnyCreates} (Azure API Management: Terraform's azurerm provider creates every API
+ * with `If-Match: *`); for `PATCH` and `DELETE` it stays their own 404. A 412 changes nothing.
  */
 async function checkIfMatch<C extends EntityCall>(
   entity: Entity<C, unknown>,
@@ -273,7 +285,7 @@ async function checkIfMatch<C extends EntityCall>(
   }
   const current = await currentOf(entity, at);
   if (current === undefined) {
-    if (missingFails) {
+    if (missingFails && !(entity.ifMatchAnyCreates === true && ifMatchIsAny(header))) {
       throw new PorticoError(
         'CONTROL_PRECONDITION_FAILED',
         'If-Match names a version, but there is none: the entity does not exist. Create it without If-Match.',
