@@ -107,7 +107,8 @@ interface CheckedRequest {
 }
 
 /**
- * The checks of a PUT, in its order: the site, the name (syntax, wildcard, the service's own names), the
+ * The checks of a PUT, in its order: the site, the name (syntax, wildcard, the service's own names; not
+ * for a domain the site has stored already), the
  * validation method, another site's domain (409), the plan's limit (for a domain the site does not have).
  */
 async function checkDomainRequest(
@@ -117,8 +118,14 @@ async function checkDomainRequest(
   request: DomainRequest,
 ): Promise<CheckedRequest> {
   const site = await getSite(ctx, siteName);
-  const name = normalizeDomainName(rawName, ctx.domain);
-  const existing = await findDomainRow(ctx, name);
+  const stored = await findDomainRow(ctx, lookupDomainName(rawName));
+  // A domain of this site stored before Unicode and xn-- names were refused (or under other rules) is
+  // checked again, made the default or deleted as it is stored; only new names must pass today's rules.
+  const name =
+    stored !== undefined && stored.site_id === site.id
+      ? stored.domain_name
+      : normalizeDomainName(rawName, ctx.domain);
+  const existing = stored?.domain_name === name ? stored : await findDomainRow(ctx, name);
   // Added again without a method: checked again the way it was validated.
   const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
   if (existing !== undefined && existing.site_id !== site.id) {
