@@ -255,6 +255,50 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
     });
 
+    it('does not add back a domain deleted since the tab drew it, nor make it the default', async () => {
+      portal.expectStatus(412);
+      const host = await createDeployedSite(portal.t, 'sites-stale', { files: { 'index.html': 'stale' } });
+      const path = `${SITES_PATH}/sites-stale/customDomains`;
+      for (const [domain, properties] of [
+        ['www.sites-stale.example', { isDefault: true }],
+        ['gone.sites-stale.example', {}],
+        ['later.sites-stale.example', {}],
+      ] as const) {
+        await dns.setCname(domain, host);
+        expect((await portal.t.admin('PUT', `${path}/${domain}`, { properties })).status).toBe(200);
+      }
+      await portal.signIn('#/sites/sites-stale/domains');
+      const gone = portal.page.getByTestId('domain-row-gone.sites-stale.example');
+      const later = portal.page.getByTestId('domain-row-later.sites-stale.example');
+      await visible(gone).toBe(true);
+      // Deleted in a terminal (portico domain delete) while this tab shows it.
+      expect((await portal.t.admin('DELETE', `${path}/gone.sites-stale.example`)).status).toBe(200);
+      await gone.getByRole('button', { name: 'Validate gone.sites-stale.example again' }).click();
+      await text(portal.page.getByTestId('domains-message-error')).toMatch(
+        /^gone\.sites-stale\.example was removed from this site by someone else/,
+      );
+      await count(gone).toBe(0);
+      expect((await portal.t.admin('GET', `${path}/gone.sites-stale.example`)).status).toBe(404);
+
+      // Set as default, pressed on a row deleted since it was drawn, neither adds it back nor takes the
+      // default from www.
+      await visible(later).toBe(true);
+      expect((await portal.t.admin('DELETE', `${path}/later.sites-stale.example`)).status).toBe(200);
+      await later.getByRole('button', { name: 'Set as default later.sites-stale.example' }).click();
+      await text(portal.page.getByTestId('domains-message-error')).toMatch(
+        /^later\.sites-stale\.example was removed from this site by someone else/,
+      );
+      await count(later).toBe(0);
+      const www = portal.page.getByTestId('domain-row-www.sites-stale.example');
+      await visible(www.getByTestId('domain-default')).toBe(true);
+      const listed = await portal.t.admin('GET', path);
+      expect(
+        listed
+          .json<{ value: { name: string; properties: { isDefault: boolean } }[] }>()
+          .value.map((d) => [d.name, d.properties.isDefault]),
+      ).toEqual([['www.sites-stale.example', true]]);
+    });
+
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {
       await createDeployedSite(portal.t, 'sites-auth', {
         files: { 'index.html': 'home' },

@@ -8,7 +8,7 @@
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, field, h, handleSubmit, messageOf, replace, time } from './dom.js';
 import { createListArea } from './list-area.js';
-import { siteApi } from './site-api.js';
+import { isGoneDomain, siteApi } from './site-api.js';
 
 /** The validation methods, with the record type Azure's portal names them by. */
 const METHODS = [
@@ -249,11 +249,11 @@ function validateButton(view, name, method, actions) {
     validate.disabled = true;
     actions.messages.clear();
     try {
-      const checked = await siteApi.putCustomDomain(view.site.name, name, method);
+      const checked = await siteApi.revalidateCustomDomain(view.site.name, name, method);
       await actions.refresh(`Checked ${name}: ${checked.properties?.status ?? ''}.`);
     } catch (error) {
       validate.disabled = false;
-      actions.messages.show(messageOf(error));
+      await showFailure(name, error, actions);
     }
   });
   return validate;
@@ -285,10 +285,29 @@ function defaultButton(view, name, method, actions) {
       );
     } catch (error) {
       choose.disabled = false;
-      actions.messages.show(messageOf(error));
+      await showFailure(name, error, actions);
     }
   });
   return choose;
+}
+
+/**
+ * Shows why a domain's action failed. A domain removed since the list was drawn (someone deleted it in
+ * another tab or with the CLI) is not added back: the list is drawn again as it is now, and the message
+ * says what happened.
+ * @param {string} name
+ * @param {unknown} error
+ * @param {Actions} actions
+ */
+async function showFailure(name, error, actions) {
+  if (!isGoneDomain(error)) {
+    actions.messages.show(messageOf(error));
+    return;
+  }
+  await actions.refresh();
+  actions.messages.show(
+    `${name} was removed from this site by someone else since this list was shown, so nothing was done. The list now shows the site's domains as they are; add ${name} again if it is still wanted.`,
+  );
 }
 
 /**
