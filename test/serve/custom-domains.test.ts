@@ -264,6 +264,55 @@ describe('custom domains', () => {
     expect((await t.get(shop, '/')).status).toBe(200);
   });
 
+  it("accepts an invitation for another custom domain on the default domain its link redirects to, and on no other site's", async () => {
+    const invite = async (site: string, domain: string) => {
+      const made = await t.admin('POST', `${SITES_PATH}/${site}/createUserInvitation`, {
+        properties: {
+          provider: 'github',
+          userDetails: 'ann',
+          roles: 'editor',
+          numHoursToExpiration: 1,
+          domain,
+        },
+      });
+      expect(made.status, made.text).toBe(200);
+      return new URL(made.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl)
+        .pathname;
+    };
+    const session = await t.admin('POST', `${SITES_PATH}/shop/createTestSession`, {
+      properties: { provider: 'github', userDetails: 'ann' },
+    });
+    const { cookieName, cookieValue } = session.json<{
+      properties: { cookieName: string; cookieValue: string };
+    }>().properties;
+    const cookie = `${cookieName}=${cookieValue}`;
+    const link = await invite('shop', 'www.shop.example');
+    const redirected = await t.get('www.shop.example', link, { headers: { cookie } });
+    expect(redirected.status).toBe(301);
+    expect(redirected.headers.location).toBe(`http://shop2.example.org:${t.service.port}${link}`);
+    // Not signed in there: sent to sign in and back, not told the link is invalid.
+    const signIn = await t.get('shop2.example.org', link);
+    expect(signIn.status).toBe(302);
+    expect(signIn.headers.location).toContain('/.auth/login/github');
+    const accepted = await t.get('shop2.example.org', link, { headers: { cookie } });
+    expect(accepted.status, accepted.text).toBe(302);
+    const me = await t.get('shop2.example.org', '/.auth/me', { headers: { cookie } });
+    expect(me.json<{ clientPrincipal: { userRoles: string[] } }>().clientPrincipal.userRoles).toContain(
+      'editor',
+    );
+    // The generated host name does not redirect to the default domain: its links stay its own, and another
+    // site's link means nothing here.
+    expect(
+      (await t.get('shop2.example.org', await invite('shop', shop), { headers: { cookie } })).status,
+    ).toBe(400);
+    const other = (await t.admin('GET', `${SITES_PATH}/other`)).json<{
+      properties: { defaultHostname: string };
+    }>();
+    expect(
+      (await t.get('shop2.example.org', await invite('other', other.properties.defaultHostname))).status,
+    ).toBe(400);
+  });
+
   it('applies a new default domain at once, even one still validating: nothing redirects until it is ready', async () => {
     await put('shop', 'shop3.example.org', { isDefault: true });
     expect((await show('shop', 'shop3.example.org')).json<DomainBody>().properties.status).toBe('Validating');

@@ -345,6 +345,30 @@ function judge(ctx: ControlContext, domain: CustomDomain, outcome: CheckOutcome)
   return { ...domain, errorMessage: outcome.reason };
 }
 
+/**
+ * True when requests to the custom domain `from` answer 301 to `to` (`redirectToDefault` in
+ * src/serve/domains.ts): both are `Ready` domains of the site, and `to` is its default.
+ */
+export async function isRedirectedTo(
+  ctx: ControlContext,
+  siteId: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const names = [from.toLowerCase(), to.toLowerCase()];
+  if (names[0] === names[1]) {
+    return false;
+  }
+  const rows = await ctx.db
+    .selectFrom('custom_domains')
+    .select(['domain_name', 'is_default'])
+    .where('site_id', '=', siteId)
+    .where('status', '=', 'Ready')
+    .where('domain_name', 'in', names)
+    .execute();
+  return rows.length === 2 && rows.some((r) => r.domain_name === names[1] && r.is_default === 1);
+}
+
 /** A `Ready` domain as serving needs it. */
 export interface ServedDomain {
   readonly domainName: string;
