@@ -8,12 +8,14 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
+import { createTestCa } from '../helpers/certificates.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
-import { count, text, usePortal, value, visible } from '../helpers/portal.js';
+import { count, text, ui, usePortal, value, visible } from '../helpers/portal.js';
 import { createDeployedSite, deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const API_FIXTURE = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
@@ -297,6 +299,82 @@ describe.skipIf(!hasChromium('Portal site screens'))(
           .json<{ value: { name: string; properties: { isDefault: boolean } }[] }>()
           .value.map((d) => [d.name, d.properties.isDefault]),
       ).toEqual([['www.sites-stale.example', true]]);
+    });
+
+    it("uploads a certificate, says where to point a TXT domain, and names a failed certificate's domain in Invite", async () => {
+      const host = await createDeployedSite(portal.t, 'sites-certs', { files: { 'index.html': 'certs' } });
+      const path = `${SITES_PATH}/sites-certs/customDomains`;
+      await dns.setCname('www.sites-certs.example', host);
+      expect(
+        (await portal.t.admin('PUT', `${path}/www.sites-certs.example`, { properties: {} })).status,
+      ).toBe(200);
+      const apex = await portal.t.admin('PUT', `${path}/sites-certs.example`, {
+        properties: { validationMethod: 'dns-txt-token' },
+      });
+      await dns.setTxt(
+        '_dnsauth.sites-certs.example',
+        apex.json<{ properties: { validationToken: string } }>().properties.validationToken,
+      );
+      expect(
+        (await portal.t.admin('PUT', `${path}/sites-certs.example`, { properties: {} })).json<{
+          properties: { status: string };
+        }>().properties.status,
+      ).toBe('Ready');
+      // The ACME order for the apex failed (as the certificate worker records it).
+      const db = new BetterSqlite3(join(portal.t.dataDir, 'portico.db'));
+      try {
+        db.prepare('UPDATE custom_domains SET certificate_error = ? WHERE domain_name = ?').run(
+          'the ACME server could not reach http://sites-certs.example/.well-known/acme-challenge/.',
+          'sites-certs.example',
+        );
+      } finally {
+        db.close();
+      }
+
+      await portal.signIn('#/sites/sites-certs/domains');
+      const apexRow = portal.page.getByTestId('domain-row-sites-certs.example');
+      await text(apexRow.getByTestId('domain-certificate')).toContain('you can upload a certificate below');
+      const apexDetails = portal.page.getByTestId('domain-details-sites-certs.example');
+      await text(apexDetails.getByTestId('domain-pointing')).toBe(
+        `Also point sites-certs.example at the service: an A record (and AAAA for IPv6) with the address of ${host}, or ALIAS/ANAME ${host} where your DNS host offers it (a subdomain may use CNAME ${host}).`,
+      );
+      const wwwDetails = portal.page.getByTestId('domain-details-www.sites-certs.example');
+      await count(wwwDetails.getByTestId('domain-pointing')).toBe(0);
+
+      await portal.page.getByRole('link', { name: 'Role management' }).click();
+      await portal.page.getByTestId('invite-open').click();
+      await ui(() => portal.page.getByTestId('invite-domain').locator('option').allTextContents()).toEqual([
+        host,
+        'sites-certs.example (no certificate: its order failed, see Custom domains)',
+        'www.sites-certs.example',
+      ]);
+
+      const pair = await (await createTestCa()).issue(['sites-certs.example']);
+      await portal.page.getByRole('link', { name: 'Custom domains' }).click();
+      await apexDetails.getByText('Upload a certificate').click();
+      await apexDetails.getByLabel('Certificate (PEM, with its chain)').setInputFiles({
+        name: 'cert.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: Buffer.from(pair.cert),
+      });
+      await apexDetails.getByLabel('Private key (PEM)').setInputFiles({
+        name: 'key.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: Buffer.from(pair.key),
+      });
+      await apexDetails
+        .getByRole('button', { name: 'Upload the certificate of sites-certs.example' })
+        .click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'Uploaded a certificate for sites-certs.example.',
+      );
+      await text(apexRow.getByTestId('domain-certificate')).toMatch(/^Uploaded, expires /);
+      const stored = await portal.t.admin('GET', `${path}/sites-certs.example`);
+      expect(
+        stored.json<{ properties: { certificate: { source: string } } }>().properties.certificate,
+      ).toMatchObject({
+        source: 'uploaded',
+      });
     });
 
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {

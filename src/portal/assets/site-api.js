@@ -73,9 +73,10 @@ export const siteApi = {
 /**
  * The host names a site's production answers visitors at: its generated host name, then its Ready
  * custom domains; `preferred` is the Ready default domain, else the generated host name (what Azure's
- * Overview shows as the URL, and its Invite form offers first).
+ * Overview shows as the URL, and its Invite form offers first). `problems` names, per domain, why a link
+ * on it may not open: a domain whose certificate order failed and that has none.
  * @param {any} site the site resource
- * @returns {Promise<{ hosts: string[], preferred: string }>}
+ * @returns {Promise<{ hosts: string[], preferred: string, problems: Map<string, string> }>}
  */
 export async function resolveSiteHosts(site) {
   const generated = String(site.properties?.defaultHostname ?? '');
@@ -83,8 +84,21 @@ export async function resolveSiteHosts(site) {
     (/** @type {any} */ d) => d.properties?.status === 'Ready',
   );
   const preferred = ready.find((/** @type {any} */ d) => d.properties?.isDefault === true);
+  /** @type {Map<string, string>} */
+  const problems = new Map();
+  for (const d of ready) {
+    const p = d.properties ?? {};
+    if (
+      (p.certificate === null || p.certificate === undefined) &&
+      typeof p.certificateError === 'string' &&
+      p.certificateError !== ''
+    ) {
+      problems.set(String(d.name), 'no certificate: its order failed, see Custom domains');
+    }
+  }
   return {
     hosts: [generated, ...ready.map((/** @type {any} */ d) => String(d.name))],
     preferred: preferred === undefined ? generated : String(preferred.name),
+    problems,
   };
 }
