@@ -438,6 +438,11 @@ describe.skipIf(!hasChromium('Portal site screens'))(
         join(apiDir, 'src', 'functions', 'orders.js'),
         "const { app } = require('@azure/functions');\napp.http('orders', { methods: ['GET', 'POST'], route: 'orders/{id?}', handler: async () => ({ body: 'ok' }) });\n",
       );
+      // A name Azure does not register: the deploy warns, and so does the deployment afterwards.
+      await writeFile(
+        join(apiDir, 'src', 'functions', 'users.js'),
+        "const { app } = require('@azure/functions');\napp.http('get users', { handler: async () => ({ body: 'users' }) });\n",
+      );
       try {
         await createDeployedSite(portal.t, 'sites-functions', { files: { 'index.html': 'home' }, apiDir });
         const apiKey = (await portal.t.admin('POST', `${SITES_PATH}/sites-functions/listSecrets`)).json<{
@@ -460,9 +465,15 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await text(setting.getByTestId('function-route')).toBe('/api/setting/{name}');
       await text(setting.getByTestId('function-methods')).toBe('GET');
 
+      await count(portal.page.getByTestId('function-row-get users')).toBe(0);
       await portal.page.getByLabel('Environment').selectOption('static');
       await text(portal.page.getByTestId('functions-empty')).toContain('runs no managed functions');
       expect(portal.page.url()).toMatch(/#\/sites\/sites-functions\/functions\/static$/);
+
+      await portal.page.getByRole('link', { name: 'Environments' }).click();
+      const warnings = portal.page.getByTestId('env-default').getByTestId('deployment-api-warnings');
+      await text(warnings).toMatch(/^1 API warning \(what Static Web Apps would not run\):/);
+      await text(warnings).toContain('"get users" is not a valid function name');
     }, 60_000);
   },
 );
