@@ -576,10 +576,9 @@ export async function listUsers(ctx: ControlContext, site: Site, provider = 'all
 async function getUser(ctx: ControlContext, site: Site, provider: string, userId: string): Promise<SiteUser> {
   const user = (await listUsers(ctx, site, provider)).find((u) => u.userId === userId);
   if (user === undefined) {
-    throw new PorticoError(
-      'CONTROL_USER_NOT_FOUND',
-      `'${site.name}' has no ${provider} user ${userId}; run portico users list --site ${site.name}.`,
-    );
+    throw new PorticoError('CONTROL_USER_NOT_FOUND', `'${site.name}' has no ${provider} user ${userId}.`, {
+      remedy: { kind: 'list-users', site: site.name },
+    });
   }
   return user;
 }
