@@ -18,6 +18,7 @@ import {
   disabled,
   type SiteBody,
   text,
+  ui,
   usePortal,
   value,
   visible,
@@ -45,6 +46,8 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await portal.page.getByTestId('token-input').fill(ADMIN_TOKEN);
     await portal.page.getByTestId('sign-in').click();
     await visible(portal.page.getByRole('heading', { name: 'Static Web Apps' })).toBe(true);
+    // The pressed button is gone: the page it opened has the focus, not <body> (docs/portal.md).
+    await ui(() => portal.page.evaluate('document.activeElement?.id')).toBe('main');
     await visible(portal.page.getByTestId('sites-empty').or(portal.page.getByTestId('sites-table'))).toBe(
       true,
     );

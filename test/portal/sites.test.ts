@@ -15,7 +15,7 @@ import { createTestCa } from '../helpers/certificates.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
-import { count, text, ui, usePortal, value, visible } from '../helpers/portal.js';
+import { attribute, count, text, ui, usePortal, value, visible } from '../helpers/portal.js';
 import { createDeployedSite, deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const API_FIXTURE = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
@@ -75,6 +75,7 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await failure.getByText('Deployment log and full error').click();
       await visible(log).toBe(true);
       await text(log).toBe(details.join('\n').trim());
+      await attribute(log, 'aria-label').toBe(`Log of deployment ${failed?.name}`);
       expect(details.join('\n')).toContain('routes');
 
       // A live deployment whose config has warnings says so in the open, not only inside its log.

@@ -228,7 +228,13 @@ function deploymentDetails(deployment) {
               h('summary', {
                 text: p.status === 'Failed' ? 'Deployment log and full error' : 'Deployment log',
               }),
-              h('pre', { class: 'log-text', testid: 'deployment-log', tabindex: 0, text: log }),
+              h('pre', {
+                class: 'log-text',
+                testid: 'deployment-log',
+                tabindex: 0,
+                'aria-label': `Log of deployment ${id}`,
+                text: log,
+              }),
             ),
       ),
     ),
