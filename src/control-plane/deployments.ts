@@ -174,6 +174,34 @@ export async function getDeployment(ctx: ControlContext, site: Site, id: string)
   return toDeployment(row);
 }
 
+/** The prefix of an API warning's line in a deployment's log (config warnings have `warning: ` alone). */
+export const API_WARNING_PREFIX = 'warning: API: ';
+
+/**
+ * Adds what the first load of a committed deployment's API found that Static Web Apps would not run (a
+ * function name Azure does not register, …) to the end of its stored log, as `warning: API: …` lines,
+ * so that `GET …/deployments` and the portal show it after the deploy, not only its commit answer (the
+ * CLI's `warning: API:` lines). Answers the deployment with its log as stored.
+ */
+export async function appendApiWarnings(
+  ctx: ControlContext,
+  deployment: Deployment,
+  warnings: readonly string[],
+): Promise<Deployment> {
+  if (warnings.length === 0) {
+    return deployment;
+  }
+  const lines = warnings.map((w) => `${API_WARNING_PREFIX}${w.split('\n').join('\n  ')}\n`).join('');
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .select('log')
+    .where('id', '=', deployment.id)
+    .executeTakeFirst();
+  const log = `${row?.log ?? deployment.log ?? ''}${lines}`;
+  await ctx.db.updateTable('deployments').set({ log }).where('id', '=', deployment.id).execute();
+  return { ...deployment, log };
+}
+
 function notFound(site: Site, id: string): PorticoError {
   return new PorticoError(
     'DEPLOY_NOT_FOUND',

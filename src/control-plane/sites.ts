@@ -132,10 +132,9 @@ export async function findSite(ctx: ControlContext, name: string): Promise<Site 
 export async function getSite(ctx: ControlContext, name: string): Promise<Site> {
   const site = await findSite(ctx, name);
   if (site === undefined) {
-    throw new PorticoError(
-      'CONTROL_SITE_NOT_FOUND',
-      `No static site named '${name}'. Run 'portico site list' to see them.`,
-    );
+    throw new PorticoError('CONTROL_SITE_NOT_FOUND', `No static site named '${name}'.`, {
+      remedy: { kind: 'list-sites' },
+    });
   }
   return site;
 }

@@ -15,7 +15,7 @@ import { isBuiltInRole, isRoleName, MAX_CUSTOM_ROLES, ROLE_NAME_RULE } from '../
 import { findUserDetailsProblem, USER_DETAILS_RULE } from '../shared/user-details.js';
 import type { UsersTable } from '../storage/index.js';
 import { type ControlContext, recordUsersChange } from './context.js';
-import { listCustomDomains } from './domains/index.js';
+import { isRedirectedTo, listCustomDomains } from './domains/index.js';
 import { listRegisteredProviders, liveRolesSource } from './identity-providers.js';
 import { PRODUCTION } from './names.js';
 import type { Site } from './sites.js';
@@ -427,7 +427,7 @@ export async function findInvitationProvider(
     invitation !== undefined &&
     invitation.accepted_at === null &&
     invitation.expires_at > ctx.now().toISOString() &&
-    onItsDomain(invitation, hostname);
+    (await onItsDomain(ctx, siteId, invitation, hostname));
   return usable ? invitation.provider : undefined;
 }
 
@@ -463,10 +463,22 @@ export async function listPendingInvitations(
 
 /**
  * True when a link is opened on the host its invitation names (spec §2.4: an invitation is tied to one
- * domain), or when no host is given (the control plane's own callers).
+ * domain), or when no host is given (the control plane's own callers). A custom domain that is not the
+ * site's default answers 301 to the default one, link included, so the link works there too: both serve
+ * the same site's production, and the invitation is the site's own (decision 0124). Another site, a
+ * preview environment or the generated host name still answer 400.
  */
-function onItsDomain(invitation: { readonly domain: string }, hostname: string | undefined): boolean {
-  return hostname === undefined || invitation.domain.toLowerCase() === hostname.toLowerCase();
+async function onItsDomain(
+  ctx: ControlContext,
+  siteId: string,
+  invitation: { readonly domain: string },
+  hostname: string | undefined,
+): Promise<boolean> {
+  return (
+    hostname === undefined ||
+    invitation.domain.toLowerCase() === hostname.toLowerCase() ||
+    (await isRedirectedTo(ctx, siteId, invitation.domain, hostname))
+  );
 }
 
 /**
@@ -490,7 +502,7 @@ export async function acceptInvitation(
     invitation !== undefined &&
     invitation.accepted_at === null &&
     invitation.expires_at > now &&
-    onItsDomain(invitation, identity.hostname) &&
+    (await onItsDomain(ctx, site.id, invitation, identity.hostname)) &&
     invitation.provider === identity.provider.toLowerCase() &&
     invitation.user_details === identity.userDetails.toLowerCase();
   if (!matches) {
@@ -564,10 +576,9 @@ export async function listUsers(ctx: ControlContext, site: Site, provider = 'all
 async function getUser(ctx: ControlContext, site: Site, provider: string, userId: string): Promise<SiteUser> {
   const user = (await listUsers(ctx, site, provider)).find((u) => u.userId === userId);
   if (user === undefined) {
-    throw new PorticoError(
-      'CONTROL_USER_NOT_FOUND',
-      `'${site.name}' has no ${provider} user ${userId}; run portico users list --site ${site.name}.`,
-    );
+    throw new PorticoError('CONTROL_USER_NOT_FOUND', `'${site.name}' has no ${provider} user ${userId}.`, {
+      remedy: { kind: 'list-users', site: site.name },
+    });
   }
   return user;
 }

@@ -427,7 +427,11 @@ export type Remedy =
   /** Move `site` to the Standard plan. */
   | { readonly kind: 'standard-plan'; readonly site: string }
   /** Delete the custom domain `domain` from the site `site` that holds it. */
-  | { readonly kind: 'delete-domain'; readonly site: string; readonly domain: string };
+  | { readonly kind: 'delete-domain'; readonly site: string; readonly domain: string }
+  /** See the sites there are (the one named is not one of them, e.g. deleted meanwhile). */
+  | { readonly kind: 'list-sites' }
+  /** See the users of `site` (the one named is not one of them, e.g. removed meanwhile). */
+  | { readonly kind: 'list-users'; readonly site: string };
 
 /** A remedy in the CLI's words: the command that applies it. */
 export function describeCliRemedy(remedy: Remedy): string {
@@ -436,6 +440,10 @@ export function describeCliRemedy(remedy: Remedy): string {
       return `Change it with 'portico site plan ${remedy.site} standard'.`;
     case 'delete-domain':
       return `Delete it there first (portico domain delete --site ${remedy.site} ${remedy.domain}).`;
+    case 'list-sites':
+      return "Run 'portico site list' to see them.";
+    case 'list-users':
+      return `Run portico users list --site ${remedy.site} to see them.`;
   }
 }
 

@@ -8,12 +8,14 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeApp } from '../helpers/app.js';
+import { createTestCa } from '../helpers/certificates.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { PROVIDERS_CONFIG } from '../helpers/identity-config.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
-import { count, text, usePortal, value, visible } from '../helpers/portal.js';
+import { attribute, count, text, ui, usePortal, value, visible } from '../helpers/portal.js';
 import { createDeployedSite, deployFolders, SITES_PATH } from '../helpers/service.js';
 
 const API_FIXTURE = fileURLToPath(new URL('../fixtures/serve/api', import.meta.url));
@@ -73,6 +75,7 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await failure.getByText('Deployment log and full error').click();
       await visible(log).toBe(true);
       await text(log).toBe(details.join('\n').trim());
+      await attribute(log, 'aria-label').toBe(`Log of deployment ${failed?.name}`);
       expect(details.join('\n')).toContain('routes');
 
       // A live deployment whose config has warnings says so in the open, not only inside its log.
@@ -255,6 +258,126 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       );
     });
 
+    it('does not add back a domain deleted since the tab drew it, nor make it the default', async () => {
+      portal.expectStatus(412);
+      const host = await createDeployedSite(portal.t, 'sites-stale', { files: { 'index.html': 'stale' } });
+      const path = `${SITES_PATH}/sites-stale/customDomains`;
+      for (const [domain, properties] of [
+        ['www.sites-stale.example', { isDefault: true }],
+        ['gone.sites-stale.example', {}],
+        ['later.sites-stale.example', {}],
+      ] as const) {
+        await dns.setCname(domain, host);
+        expect((await portal.t.admin('PUT', `${path}/${domain}`, { properties })).status).toBe(200);
+      }
+      await portal.signIn('#/sites/sites-stale/domains');
+      const gone = portal.page.getByTestId('domain-row-gone.sites-stale.example');
+      const later = portal.page.getByTestId('domain-row-later.sites-stale.example');
+      await visible(gone).toBe(true);
+      // Deleted in a terminal (portico domain delete) while this tab shows it.
+      expect((await portal.t.admin('DELETE', `${path}/gone.sites-stale.example`)).status).toBe(200);
+      await gone.getByRole('button', { name: 'Validate gone.sites-stale.example again' }).click();
+      await text(portal.page.getByTestId('domains-message-error')).toMatch(
+        /^gone\.sites-stale\.example was removed from this site by someone else/,
+      );
+      await count(gone).toBe(0);
+      expect((await portal.t.admin('GET', `${path}/gone.sites-stale.example`)).status).toBe(404);
+
+      // Set as default, pressed on a row deleted since it was drawn, neither adds it back nor takes the
+      // default from www.
+      await visible(later).toBe(true);
+      expect((await portal.t.admin('DELETE', `${path}/later.sites-stale.example`)).status).toBe(200);
+      await later.getByRole('button', { name: 'Set as default later.sites-stale.example' }).click();
+      await text(portal.page.getByTestId('domains-message-error')).toMatch(
+        /^later\.sites-stale\.example was removed from this site by someone else/,
+      );
+      await count(later).toBe(0);
+      const www = portal.page.getByTestId('domain-row-www.sites-stale.example');
+      await visible(www.getByTestId('domain-default')).toBe(true);
+      const listed = await portal.t.admin('GET', path);
+      expect(
+        listed
+          .json<{ value: { name: string; properties: { isDefault: boolean } }[] }>()
+          .value.map((d) => [d.name, d.properties.isDefault]),
+      ).toEqual([['www.sites-stale.example', true]]);
+    });
+
+    it("uploads a certificate, says where to point a TXT domain, and names a failed certificate's domain in Invite", async () => {
+      const host = await createDeployedSite(portal.t, 'sites-certs', { files: { 'index.html': 'certs' } });
+      const path = `${SITES_PATH}/sites-certs/customDomains`;
+      await dns.setCname('www.sites-certs.example', host);
+      expect(
+        (await portal.t.admin('PUT', `${path}/www.sites-certs.example`, { properties: {} })).status,
+      ).toBe(200);
+      const apex = await portal.t.admin('PUT', `${path}/sites-certs.example`, {
+        properties: { validationMethod: 'dns-txt-token' },
+      });
+      await dns.setTxt(
+        '_dnsauth.sites-certs.example',
+        apex.json<{ properties: { validationToken: string } }>().properties.validationToken,
+      );
+      expect(
+        (await portal.t.admin('PUT', `${path}/sites-certs.example`, { properties: {} })).json<{
+          properties: { status: string };
+        }>().properties.status,
+      ).toBe('Ready');
+      // The ACME order for the apex failed (as the certificate worker records it).
+      const db = new BetterSqlite3(join(portal.t.dataDir, 'portico.db'));
+      try {
+        db.prepare('UPDATE custom_domains SET certificate_error = ? WHERE domain_name = ?').run(
+          'the ACME server could not reach http://sites-certs.example/.well-known/acme-challenge/.',
+          'sites-certs.example',
+        );
+      } finally {
+        db.close();
+      }
+
+      await portal.signIn('#/sites/sites-certs/domains');
+      const apexRow = portal.page.getByTestId('domain-row-sites-certs.example');
+      await text(apexRow.getByTestId('domain-certificate')).toContain('you can upload a certificate below');
+      const apexDetails = portal.page.getByTestId('domain-details-sites-certs.example');
+      await text(apexDetails.getByTestId('domain-pointing')).toBe(
+        `Also point sites-certs.example at the service: an A record (and AAAA for IPv6) with the address of ${host}, or ALIAS/ANAME ${host} where your DNS host offers it (a subdomain may use CNAME ${host}).`,
+      );
+      const wwwDetails = portal.page.getByTestId('domain-details-www.sites-certs.example');
+      await count(wwwDetails.getByTestId('domain-pointing')).toBe(0);
+
+      await portal.page.getByRole('link', { name: 'Role management' }).click();
+      await portal.page.getByTestId('invite-open').click();
+      await ui(() => portal.page.getByTestId('invite-domain').locator('option').allTextContents()).toEqual([
+        host,
+        'sites-certs.example (no certificate: its order failed, see Custom domains)',
+        'www.sites-certs.example',
+      ]);
+
+      const pair = await (await createTestCa()).issue(['sites-certs.example']);
+      await portal.page.getByRole('link', { name: 'Custom domains' }).click();
+      await apexDetails.getByText('Upload a certificate').click();
+      await apexDetails.getByLabel('Certificate (PEM, with its chain)').setInputFiles({
+        name: 'cert.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: Buffer.from(pair.cert),
+      });
+      await apexDetails.getByLabel('Private key (PEM)').setInputFiles({
+        name: 'key.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: Buffer.from(pair.key),
+      });
+      await apexDetails
+        .getByRole('button', { name: 'Upload the certificate of sites-certs.example' })
+        .click();
+      await text(portal.page.getByTestId('domains-message-success')).toBe(
+        'Uploaded a certificate for sites-certs.example.',
+      );
+      await text(apexRow.getByTestId('domain-certificate')).toMatch(/^Uploaded, expires /);
+      const stored = await portal.t.admin('GET', `${path}/sites-certs.example`);
+      expect(
+        stored.json<{ properties: { certificate: { source: string } } }>().properties.certificate,
+      ).toMatchObject({
+        source: 'uploaded',
+      });
+    });
+
     it('lists the identity providers the config registers and which settings are missing, without values', async () => {
       await createDeployedSite(portal.t, 'sites-auth', {
         files: { 'index.html': 'home' },
@@ -316,6 +439,11 @@ describe.skipIf(!hasChromium('Portal site screens'))(
         join(apiDir, 'src', 'functions', 'orders.js'),
         "const { app } = require('@azure/functions');\napp.http('orders', { methods: ['GET', 'POST'], route: 'orders/{id?}', handler: async () => ({ body: 'ok' }) });\n",
       );
+      // A name Azure does not register: the deploy warns, and so does the deployment afterwards.
+      await writeFile(
+        join(apiDir, 'src', 'functions', 'users.js'),
+        "const { app } = require('@azure/functions');\napp.http('get users', { handler: async () => ({ body: 'users' }) });\n",
+      );
       try {
         await createDeployedSite(portal.t, 'sites-functions', { files: { 'index.html': 'home' }, apiDir });
         const apiKey = (await portal.t.admin('POST', `${SITES_PATH}/sites-functions/listSecrets`)).json<{
@@ -338,9 +466,15 @@ describe.skipIf(!hasChromium('Portal site screens'))(
       await text(setting.getByTestId('function-route')).toBe('/api/setting/{name}');
       await text(setting.getByTestId('function-methods')).toBe('GET');
 
+      await count(portal.page.getByTestId('function-row-get users')).toBe(0);
       await portal.page.getByLabel('Environment').selectOption('static');
       await text(portal.page.getByTestId('functions-empty')).toContain('runs no managed functions');
       expect(portal.page.url()).toMatch(/#\/sites\/sites-functions\/functions\/static$/);
+
+      await portal.page.getByRole('link', { name: 'Environments' }).click();
+      const warnings = portal.page.getByTestId('env-default').getByTestId('deployment-api-warnings');
+      await text(warnings).toMatch(/^1 API warning \(what Static Web Apps would not run\):/);
+      await text(warnings).toContain('"get users" is not a valid function name');
     }, 60_000);
   },
 );

@@ -4,10 +4,13 @@
  * plan limits, serving production only, the default domain and deletion.
  * @see issue 18 "Custom domains as Azure has them"
  */
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeApp } from '../helpers/app.js';
+import { send, writeApp } from '../helpers/app.js';
 import { startTestDns, type TestDns } from '../helpers/pebble.js';
 import {
+  ADMIN_TOKEN,
   createDeployedSite,
   deployFolders,
   removeData,
@@ -164,6 +167,39 @@ describe('custom domains', () => {
     expect((await show('shop', 'xn--bcher-kva.shop.example')).status).toBe(404);
   });
 
+  it('checks again, makes default and deletes a Unicode (xn--) domain stored before such names were refused', async () => {
+    // A row as an earlier version stored it: the upgrade keeps it, and `portico domain add` checks it again.
+    const db = new BetterSqlite3(join(t.dataDir, 'portico.db'));
+    try {
+      const site = db.prepare("SELECT id FROM sites WHERE name = 'shop'").get() as { id: string };
+      db.prepare(
+        `INSERT INTO custom_domains (domain_name, site_id, validation_method, validation_token, status, error_message,
+           is_default, created_at, checked_at, certificate_error, certificate_attempt_at)
+         VALUES ('xn--bcher-kva.shop.example', ?, 'cname-delegation', 'token', 'Validating', NULL, 0, ?, NULL, NULL, NULL)`,
+      ).run(site.id, new Date().toISOString());
+    } finally {
+      db.close();
+    }
+    await dns.setCname('xn--bcher-kva.shop.example', shop);
+    for (const spelling of ['xn--bcher-kva.shop.example', 'bücher.shop.example']) {
+      const again = await put('shop', encodeURIComponent(spelling));
+      expect(again.status, `${spelling}: ${again.text}`).toBe(200);
+      expect(again.json<DomainBody>().properties).toMatchObject({
+        domainName: 'xn--bcher-kva.shop.example',
+        status: 'Ready',
+      });
+    }
+    // Another site still cannot add it, and a new one is still refused.
+    expect(errorOf(await put('other', 'xn--bcher-kva.shop.example')).code).toBe(
+      'CONTROL_DOMAIN_NAME_INVALID',
+    );
+    expect((await put('shop', 'xn--mnchen-3ya.shop.example')).status).toBe(400);
+    expect(
+      (await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/xn--bcher-kva.shop.example`)).status,
+    ).toBe(200);
+    await dns.clearCname('xn--bcher-kva.shop.example');
+  });
+
   it('fails a TXT record that holds another token', async () => {
     await dns.setTxt('_dnsauth.txt.other.example', 'not-the-token');
     const added = await put('other', 'txt.other.example', { validationMethod: 'dns-txt-token' });
@@ -228,6 +264,55 @@ describe('custom domains', () => {
     expect((await t.get(shop, '/')).status).toBe(200);
   });
 
+  it("accepts an invitation for another custom domain on the default domain its link redirects to, and on no other site's", async () => {
+    const invite = async (site: string, domain: string) => {
+      const made = await t.admin('POST', `${SITES_PATH}/${site}/createUserInvitation`, {
+        properties: {
+          provider: 'github',
+          userDetails: 'ann',
+          roles: 'editor',
+          numHoursToExpiration: 1,
+          domain,
+        },
+      });
+      expect(made.status, made.text).toBe(200);
+      return new URL(made.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl)
+        .pathname;
+    };
+    const session = await t.admin('POST', `${SITES_PATH}/shop/createTestSession`, {
+      properties: { provider: 'github', userDetails: 'ann' },
+    });
+    const { cookieName, cookieValue } = session.json<{
+      properties: { cookieName: string; cookieValue: string };
+    }>().properties;
+    const cookie = `${cookieName}=${cookieValue}`;
+    const link = await invite('shop', 'www.shop.example');
+    const redirected = await t.get('www.shop.example', link, { headers: { cookie } });
+    expect(redirected.status).toBe(301);
+    expect(redirected.headers.location).toBe(`http://shop2.example.org:${t.service.port}${link}`);
+    // Not signed in there: sent to sign in and back, not told the link is invalid.
+    const signIn = await t.get('shop2.example.org', link);
+    expect(signIn.status).toBe(302);
+    expect(signIn.headers.location).toContain('/.auth/login/github');
+    const accepted = await t.get('shop2.example.org', link, { headers: { cookie } });
+    expect(accepted.status, accepted.text).toBe(302);
+    const me = await t.get('shop2.example.org', '/.auth/me', { headers: { cookie } });
+    expect(me.json<{ clientPrincipal: { userRoles: string[] } }>().clientPrincipal.userRoles).toContain(
+      'editor',
+    );
+    // The generated host name does not redirect to the default domain: its links stay its own, and another
+    // site's link means nothing here.
+    expect(
+      (await t.get('shop2.example.org', await invite('shop', shop), { headers: { cookie } })).status,
+    ).toBe(400);
+    const other = (await t.admin('GET', `${SITES_PATH}/other`)).json<{
+      properties: { defaultHostname: string };
+    }>();
+    expect(
+      (await t.get('shop2.example.org', await invite('other', other.properties.defaultHostname))).status,
+    ).toBe(400);
+  });
+
   it('applies a new default domain at once, even one still validating: nothing redirects until it is ready', async () => {
     await put('shop', 'shop3.example.org', { isDefault: true });
     expect((await show('shop', 'shop3.example.org')).json<DomainBody>().properties.status).toBe('Validating');
@@ -261,6 +346,42 @@ describe('custom domains', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/old.shop.example`);
+  });
+
+  it('honours If-Match on a domain: a PUT for one deleted meanwhile neither adds it back nor takes the default', async () => {
+    const putIf = (domain: string, ifMatch: string, properties: Record<string, unknown> = {}) =>
+      send(`${t.service.adminUrl}${SITES_PATH}/shop/customDomains/${domain}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': ifMatch,
+        },
+        body: JSON.stringify({ properties }),
+      });
+    await dns.setCname('stale.shop.example', shop);
+    const added = await put('shop', 'stale.shop.example');
+    const tag = added.header('etag') ?? '';
+    expect(tag).toMatch(/^"[0-9a-f]{24}"$/);
+    expect((await show('shop', 'stale.shop.example')).header('etag')).toBe(tag);
+    // Checked again while it exists: `*` and its own tag both go ahead.
+    expect((await putIf('stale.shop.example', '*')).status).toBe(200);
+    // Someone deletes it (portico domain delete); a stale tab's Validate or Set as default comes after.
+    expect((await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/stale.shop.example`)).status).toBe(200);
+    for (const ifMatch of ['*', tag]) {
+      const stale = await putIf('stale.shop.example', ifMatch, { isDefault: true });
+      expect(stale.status, ifMatch).toBe(412);
+      expect(errorOf(stale).code).toBe('CONTROL_PRECONDITION_FAILED');
+    }
+    expect((await show('shop', 'stale.shop.example')).status).toBe(404);
+    expect(
+      (await show('shop', 'shop2.example.org')).json<{ properties: { isDefault: boolean } }>().properties,
+    ).toMatchObject({ isDefault: true });
+    // Added again, it is another domain: the old tag no longer matches it.
+    await put('shop', 'stale.shop.example');
+    expect((await putIf('stale.shop.example', tag)).status).toBe(412);
+    await t.admin('DELETE', `${SITES_PATH}/shop/customDomains/stale.shop.example`);
+    await dns.clearCname('stale.shop.example');
   });
 
   it('stops serving a deleted domain at once and forgets it', async () => {

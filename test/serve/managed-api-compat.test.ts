@@ -39,6 +39,7 @@ describe('portico serve: managed APIs Static Web Apps would not fully run', () =
         "const { app } = require('@azure/functions');",
         "app.get('adminStats', { handler: async () => ({ body: 'stats' }) });",
         "app.timer('nightly', { schedule: '0 0 3 * * *', handler: async () => {} });",
+        "app.http('get users', { handler: async () => ({ body: 'users' }) });",
         '',
       ].join('\n'),
     );
@@ -66,7 +67,18 @@ describe('portico serve: managed APIs Static Web Apps would not fully run', () =
     const warnings = deployed.json<{ properties: { apiWarnings?: string[] } }>().properties.apiWarnings ?? [];
     expect(warnings.join('\n')).toContain('these functions are not started: nightly (timerTrigger)');
     expect(warnings.join('\n')).toMatch(/Function 'adminStats': .*starts with 'admin'/);
+    expect(warnings.join('\n')).toContain('"get users" is not a valid function name');
     expect(logs.filter((line) => line.includes('nightly (timerTrigger)'))).toHaveLength(1);
+    // Kept in the deployment's stored log as the CLI prints them, for the deployment lists and the portal.
+    const listed = await t.admin('GET', `${SITES_PATH}/extras/builds/default/deployments`);
+    const [latest] = listed.json<{ value: { name: string; properties: { log: string | null } }[] }>().value;
+    expect(latest?.name).toBe(deployed.json<{ name: string }>().name);
+    const stored = (latest?.properties.log ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('warning: API: '));
+    expect(stored).toHaveLength(warnings.length);
+    expect(stored.join('\n')).toContain('"get users" is not a valid function name');
+    expect(stored.join('\n')).toContain('nightly (timerTrigger)');
     expect((await t.get(defaultHostname, '/api/setting/X')).status).toBe(200);
     expect((await t.get(defaultHostname, '/api/adminStats')).status).toBe(404);
   }, 60_000);

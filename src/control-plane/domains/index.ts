@@ -31,6 +31,7 @@ export {
   DOMAIN_LIMITS,
   deleteCustomDomain,
   getCustomDomain,
+  isRedirectedTo,
   listCustomDomains,
   listServedDomains,
   putCustomDomain,

@@ -2,7 +2,8 @@
  * Custom domain names: normalised (lower case, no trailing dot) and checked as Azure checks them. No
  * wildcards, no IP addresses, no Unicode or Punycode (`xn--`) names (spec §7: Azure does not support
  * them), nothing under the service's own `--domain`. Lookups still fold a Unicode spelling to Punycode,
- * so a domain stored before such names were refused can be shown and deleted either way.
+ * so a domain stored before such names were refused can be shown, checked again and deleted either way
+ * (`checkDomainRequest` in service.ts lets a stored row through).
  */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';

@@ -108,7 +108,8 @@ interface CheckedRequest {
 }
 
 /**
- * The checks of a PUT, in its order: the site, the name (syntax, wildcard, the service's own names), the
+ * The checks of a PUT, in its order: the site, the name (syntax, wildcard, the service's own names; not
+ * for a domain the site has stored already), the
  * validation method, another site's domain (409), the plan's limit (for a domain the site does not have).
  */
 async function checkDomainRequest(
@@ -118,8 +119,14 @@ async function checkDomainRequest(
   request: DomainRequest,
 ): Promise<CheckedRequest> {
   const site = await getSite(ctx, siteName);
-  const name = normalizeDomainName(rawName, ctx.domain);
-  const existing = await findDomainRow(ctx, name);
+  const stored = await findDomainRow(ctx, lookupDomainName(rawName));
+  // A domain of this site stored before Unicode and xn-- names were refused (or under other rules) is
+  // checked again, made the default or deleted as it is stored; only new names must pass today's rules.
+  const name =
+    stored !== undefined && stored.site_id === site.id
+      ? stored.domain_name
+      : normalizeDomainName(rawName, ctx.domain);
+  const existing = stored?.domain_name === name ? stored : await findDomainRow(ctx, name);
   // Added again without a method: checked again the way it was validated.
   const method = parseValidationMethod(request.validationMethod ?? existing?.validation_method, name);
   if (existing !== undefined && existing.site_id !== site.id) {
@@ -340,6 +347,30 @@ function judge(ctx: ControlContext, domain: CustomDomain, outcome: CheckOutcome)
     return { ...domain, status: 'Failed', errorMessage: outcome.reason };
   }
   return { ...domain, errorMessage: outcome.reason };
+}
+
+/**
+ * True when requests to the custom domain `from` answer 301 to `to` (`redirectToDefault` in
+ * src/serve/domains.ts): both are `Ready` domains of the site, and `to` is its default.
+ */
+export async function isRedirectedTo(
+  ctx: ControlContext,
+  siteId: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const names = [from.toLowerCase(), to.toLowerCase()];
+  if (names[0] === names[1]) {
+    return false;
+  }
+  const rows = await ctx.db
+    .selectFrom('custom_domains')
+    .select(['domain_name', 'is_default'])
+    .where('site_id', '=', siteId)
+    .where('status', '=', 'Ready')
+    .where('domain_name', 'in', names)
+    .execute();
+  return rows.length === 2 && rows.some((r) => r.domain_name === names[1] && r.is_default === 1);
 }
 
 /** A `Ready` domain as serving needs it. */

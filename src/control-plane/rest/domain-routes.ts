@@ -3,6 +3,7 @@
  * `{site}/customDomains/{domainName}` PUT (with `properties.validationMethod`), GET, DELETE, the list, and
  * Portico's uploaded certificate; one table entry (decision 0042).
  */
+import { createHash } from 'node:crypto';
 import type { ControlContext } from '../context.js';
 import {
   type CertificateSummary,
@@ -67,6 +68,21 @@ async function view(at: DomainCall, domain: CustomDomain): Promise<unknown> {
 
 const getDomain = (at: DomainCall) => getCustomDomain(at.ctx, at.siteName(), at.domainName);
 
+/**
+ * The entity tag of a domain's stored row: when it was added (a domain deleted and added again is another
+ * one), how it is validated, whether it is the default, and what its last check found. A `PUT` or
+ * `DELETE` with `If-Match` (`*`: while it exists at all) changes nothing once it is gone or changed, so a
+ * stale portal tab cannot add back a domain someone deleted (RFC 9110 §13.1.1). The certificate is not
+ * in it: it has its own route and changes without the row.
+ */
+function domainTagOf(domain: CustomDomain): string {
+  const { domainName, createdOn, validationMethod, isDefault, status, errorMessage } = domain;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([domainName, createdOn, validationMethod, isDefault, status, errorMessage]))
+    .digest('hex');
+  return `"${digest.slice(0, 24)}"`;
+}
+
 const DOMAINS: Entity<DomainCall, CustomDomain> = {
   path: `${SITE}/customDomains/{domainName}`,
   names: { one: 'a custom domain', plural: 'custom domains', parent: 'a static site' },
@@ -79,6 +95,7 @@ const DOMAINS: Entity<DomainCall, CustomDomain> = {
   // Azure answers 200 (its SDK's deleteStaticSiteCustomDomain throws on a 204).
   deletedStatus: 200,
   resource: view,
+  etagOf: domainTagOf,
   list: (at) => listCustomDomains(at.ctx, at.siteName()),
   listFields: {
     properties: [

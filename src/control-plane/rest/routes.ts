@@ -6,6 +6,7 @@ import { PorticoError } from '../../shared/errors.js';
 import { isRecord } from '../../shared/guards.js';
 import type { ControlContext } from '../context.js';
 import {
+  appendApiWarnings,
   checkTokenSite,
   commitDeployment,
   createDeployment,
@@ -518,10 +519,8 @@ function deployRoutes(ctx: ControlContext): Route[] {
       summary: 'Check a fully uploaded deployment and make it live',
       handler: async (r) => {
         const site = await siteOfToken(r);
-        const deployment = await commitDeployment(ctx, site, r.params.id ?? '');
-        const environment = (await listEnvironments(ctx, site)).find(
-          (e) => e.id === deployment.environmentId,
-        );
+        const committed = await commitDeployment(ctx, site, r.params.id ?? '');
+        const environment = (await listEnvironments(ctx, site)).find((e) => e.id === committed.environmentId);
         if (environment === undefined) {
           throw new PorticoError(
             'DEPLOY_STATE',
@@ -530,8 +529,10 @@ function deployRoutes(ctx: ControlContext): Route[] {
         }
         // The content is live either way (as in Azure); a managed API that does not load is told now,
         // and so is what it holds that Static Web Apps does not run (Azure refuses such a deploy).
-        const api = deployment.hasApi ? await ctx.checkApi?.(environment.hostname) : undefined;
+        const api = committed.hasApi ? await ctx.checkApi?.(environment.hostname) : undefined;
         const apiWarnings = api?.warnings ?? [];
+        // Kept in the deployment's log too, for the deployment lists and the portal.
+        const deployment = await appendApiWarnings(ctx, committed, apiWarnings);
         return {
           status: 200,
           body: deploymentResource(site, environment, deployment, {

@@ -130,11 +130,12 @@ export async function callVersioned(method, path, options = {}) {
       cache: 'no-store',
       credentials: 'omit',
     });
-  } catch (cause) {
+  } catch {
+    // The browser's own words (TypeError: Failed to fetch) say nothing a user can act on.
     throw new ApiError(
       0,
       'NETWORK',
-      `The Portico server cannot be reached (${String(cause)}). Is it running?`,
+      'The Portico server did not answer: it may be stopped or restarting, or the network is down. Check that portico serve is running, then try again.',
     );
   }
   const body = await readBody(response);
@@ -167,6 +168,10 @@ async function readBody(response) {
  */
 function toApiError(response, body) {
   const error = body?.error;
+  if (error?.code === 'CONTROL_UNAUTHORIZED') {
+    // The API's message tells a REST caller which header to send; here the token is typed in.
+    return new ApiError(response.status, error.code, UNAUTHORIZED_TEXT);
+  }
   if (error !== null && typeof error === 'object' && typeof error.message === 'string') {
     const remedy = typeof error.problem === 'string' ? describeRemedy(error.remedy) : undefined;
     const message = remedy === undefined ? error.message : `${error.problem} ${remedy}`;
@@ -178,6 +183,10 @@ function toApiError(response, body) {
     `The server answered ${response.status} ${response.statusText || ''}`.trim(),
   );
 }
+
+/** A refused admin token, in the sign-in screen's terms. */
+const UNAUTHORIZED_TEXT =
+  'This is not the admin token of this Portico server. Use the value of PORTICO_ADMIN_TOKEN it was started with, or the contents of the file <data>/admin-token.';
 
 /**
  * An error's remedy (`src/shared/errors.ts` `Remedy`) in the portal's words: where its controls do it,
@@ -193,6 +202,10 @@ function describeRemedy(remedy) {
       return `Change it to Standard under Overview › Hosting plan of ${site}.`;
     case 'delete-domain':
       return `Delete it there first, on the Custom domains tab of ${site}.`;
+    case 'list-sites':
+      return 'It may have been deleted (in another tab or by someone else); the list of Static Web Apps shows the sites there are.';
+    case 'list-users':
+      return `They may have been removed meanwhile (in another tab or by someone else); Role management of ${site} lists its users as they are now.`;
     default:
       return undefined;
   }

@@ -8,7 +8,7 @@
 import { confirmDialog } from './dialog.js';
 import { button, createMessageArea, field, h, handleSubmit, messageOf, replace, time } from './dom.js';
 import { createListArea } from './list-area.js';
-import { siteApi } from './site-api.js';
+import { isGoneDomain, siteApi } from './site-api.js';
 
 /** The validation methods, with the record type Azure's portal names them by. */
 const METHODS = [
@@ -32,7 +32,7 @@ export async function renderDomains(body, view) {
     table: {
       caption: `Custom domains of ${view.site.name}`,
       headers: ['Domain', 'Status', 'Validation', 'Certificate', ''],
-      row: (domain) => [domainRow(view, domain, actions), recordRow(view, domain)],
+      row: (domain) => [domainRow(view, domain, actions), recordRow(view, domain, actions)],
       empty: 'No custom domains yet.',
     },
   });
@@ -169,7 +169,10 @@ function certificateState(p) {
     return h('span', {}, `${source}, expires `, time(p.certificate.notAfter));
   }
   if (typeof p.certificateError === 'string' && p.certificateError !== '') {
-    return h('span', { class: 'problem-text', text: `Not issued: ${p.certificateError}` });
+    return h('span', {
+      class: 'problem-text',
+      text: `Not issued: ${p.certificateError} Instead, you can upload a certificate below (Upload a certificate).`,
+    });
   }
   return h('span', {
     class: 'muted',
@@ -182,13 +185,16 @@ function certificateState(p) {
 }
 
 /**
- * The record to set for validation, and the reason of the last check, under the domain's row.
+ * The record to set for validation, the reason of the last check, and the certificate upload, under the
+ * domain's row.
  * @param {import('./site.js').SiteView} view
  * @param {any} domain
+ * @param {Actions} actions
  */
-function recordRow(view, domain) {
+function recordRow(view, domain, actions) {
   const p = domain.properties ?? {};
   const txt = p.validationMethod === 'dns-txt-token';
+  const target = String(view.site.properties?.defaultHostname ?? '');
   const record = txt
     ? { type: 'TXT', host: `_dnsauth.${domain.name}`, value: String(p.validationToken ?? '') }
     : {
@@ -213,8 +219,74 @@ function recordRow(view, domain) {
         h('dt', { text: txt ? 'Value (validation token)' : 'Value' }),
         h('dd', { class: 'mono', testid: 'record-value', text: record.value }),
       ),
+      txt
+        ? h('p', { class: 'hint', testid: 'domain-pointing', text: pointAtService(domain.name, target) })
+        : null,
+      certificateUpload(view, String(domain.name), actions),
     ),
   );
+}
+
+/**
+ * The record that brings a TXT-validated domain's visitors to the service: a TXT record proves the
+ * domain is yours, but does not route it. The same words as the CLI's `pointAtService`
+ * (src/cli/commands/domain.ts; the portal's plain modules cannot import it).
+ * @param {string} domainName
+ * @param {string} target the site's generated host name
+ */
+function pointAtService(domainName, target) {
+  return `Also point ${domainName} at the service: an A record (and AAAA for IPv6) with the address of ${target}, or ALIAS/ANAME ${target} where your DNS host offers it (a subdomain may use CNAME ${target}).`;
+}
+
+/**
+ * "Upload a certificate" (as `portico domain cert set`): a PEM certificate chain and its private key,
+ * read in the browser and sent to `PUT …/certificate`; the server checks that they match and name the
+ * domain, and serves them instead of ordering one by ACME.
+ * @param {import('./site.js').SiteView} view
+ * @param {string} name
+ * @param {Actions} actions
+ */
+function certificateUpload(view, name, actions) {
+  const certificate = h('input', {
+    type: 'file',
+    accept: '.pem,.crt,.cer',
+    required: true,
+    testid: 'cert-file',
+  });
+  const key = h('input', { type: 'file', accept: '.pem,.key', required: true, testid: 'cert-key-file' });
+  const submit = button('Upload', `cert-upload-${name}`, {
+    type: 'submit',
+    'aria-label': `Upload the certificate of ${name}`,
+  });
+  const form = h(
+    'form',
+    { class: 'toolbar', 'aria-label': `Upload a certificate for ${name}` },
+    field('Certificate (PEM, with its chain)', certificate),
+    field('Private key (PEM)', key),
+    submit,
+  );
+  handleSubmit(form, submit, actions.messages, async () => {
+    const [chain, privateKey] = await Promise.all([fileText(certificate), fileText(key)]);
+    await siteApi.setCustomDomainCertificate(view.site.name, name, chain, privateKey);
+    // The row's Certificate column shows its expiry once the list is drawn again.
+    await actions.refresh(`Uploaded a certificate for ${name}.`);
+  });
+  return h(
+    'details',
+    { class: 'certificate-upload', testid: `cert-upload-details-${name}` },
+    h('summary', { text: 'Upload a certificate' }),
+    h('p', {
+      class: 'hint',
+      text: 'Served instead of a certificate ordered by ACME (for example when ACME cannot reach this domain). It must name the domain and match its key.',
+    }),
+    form,
+  );
+}
+
+/** @param {HTMLInputElement} input */
+function fileText(input) {
+  const file = input.files?.[0];
+  return file === undefined ? Promise.resolve('') : file.text();
 }
 
 /**
@@ -249,11 +321,11 @@ function validateButton(view, name, method, actions) {
     validate.disabled = true;
     actions.messages.clear();
     try {
-      const checked = await siteApi.putCustomDomain(view.site.name, name, method);
+      const checked = await siteApi.revalidateCustomDomain(view.site.name, name, method);
       await actions.refresh(`Checked ${name}: ${checked.properties?.status ?? ''}.`);
     } catch (error) {
       validate.disabled = false;
-      actions.messages.show(messageOf(error));
+      await showFailure(name, error, actions);
     }
   });
   return validate;
@@ -285,10 +357,29 @@ function defaultButton(view, name, method, actions) {
       );
     } catch (error) {
       choose.disabled = false;
-      actions.messages.show(messageOf(error));
+      await showFailure(name, error, actions);
     }
   });
   return choose;
+}
+
+/**
+ * Shows why a domain's action failed. A domain removed since the list was drawn (someone deleted it in
+ * another tab or with the CLI) is not added back: the list is drawn again as it is now, and the message
+ * says what happened.
+ * @param {string} name
+ * @param {unknown} error
+ * @param {Actions} actions
+ */
+async function showFailure(name, error, actions) {
+  if (!isGoneDomain(error)) {
+    actions.messages.show(messageOf(error));
+    return;
+  }
+  await actions.refresh();
+  actions.messages.show(
+    `${name} was removed from this site by someone else since this list was shown, so nothing was done. The list now shows the site's domains as they are; add ${name} again if it is still wanted.`,
+  );
 }
 
 /**

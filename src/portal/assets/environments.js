@@ -134,6 +134,32 @@ function deploymentsList(view, environment, deployments, actions) {
 const DEPLOYMENT_COLUMNS = 7;
 
 /**
+ * The warnings a deployment's log holds: the config's (`warning: …`) and the API's (`warning: API: …`,
+ * its further lines indented by two spaces), without their prefixes.
+ * @param {string} log
+ */
+function warningsOf(log) {
+  /** @type {{ config: string[], api: string[] }} */
+  const found = { config: [], api: [] };
+  /** @type {string[] | undefined} */
+  let last;
+  for (const line of log.split('\n')) {
+    if (line.startsWith('warning: API: ')) {
+      found.api.push(line.slice('warning: API: '.length));
+      last = found.api;
+    } else if (line.startsWith('warning: ')) {
+      found.config.push(line.slice('warning: '.length));
+      last = undefined;
+    } else if (last !== undefined && line.startsWith('  ') && last.length > 0) {
+      last[last.length - 1] += `\n${line.slice(2)}`;
+    } else {
+      last = undefined;
+    }
+  }
+  return found;
+}
+
+/**
  * A row under a deployment with what the CLI shows too: a failed one's reason (the first line of its
  * error) and, in a disclosure, the rest of the error and the deployment's log (e.g. npm's output).
  * @param {any} deployment
@@ -148,11 +174,9 @@ function deploymentDetails(deployment) {
   if (reason === '' && log === '') {
     return [];
   }
-  // The config's warnings open the log, as the CLI prints them: shown in the open, not only in the log.
-  const warnings = String(p.log ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('warning: '))
-    .map((line) => line.slice('warning: '.length));
+  // The config's warnings open the log and the API's close it (`warning: API: `, a warning's further
+  // lines indented), as the CLI prints them: shown in the open, not only in the log.
+  const { config: warnings, api: apiWarnings } = warningsOf(String(p.log ?? ''));
   return [
     h(
       'tr',
@@ -182,6 +206,20 @@ function deploymentDetails(deployment) {
                 warnings.map((warning) => h('li', { class: 'mono', text: warning })),
               ),
             ),
+        apiWarnings.length === 0
+          ? null
+          : h(
+              'div',
+              { class: 'config-warnings', testid: 'deployment-api-warnings' },
+              h('strong', {
+                text: `${apiWarnings.length} API warning${apiWarnings.length === 1 ? '' : 's'} (what Static Web Apps would not run):`,
+              }),
+              h(
+                'ul',
+                {},
+                apiWarnings.map((warning) => h('li', { class: 'mono', text: warning })),
+              ),
+            ),
         log === ''
           ? null
           : h(
@@ -190,7 +228,13 @@ function deploymentDetails(deployment) {
               h('summary', {
                 text: p.status === 'Failed' ? 'Deployment log and full error' : 'Deployment log',
               }),
-              h('pre', { class: 'log-text', testid: 'deployment-log', tabindex: 0, text: log }),
+              h('pre', {
+                class: 'log-text',
+                testid: 'deployment-log',
+                tabindex: 0,
+                'aria-label': `Log of deployment ${id}`,
+                text: log,
+              }),
             ),
       ),
     ),

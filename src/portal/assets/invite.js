@@ -131,17 +131,23 @@ function invitationLink(invitation, report) {
 
 /**
  * The domain the link opens on: the generated host name at once, then the Ready custom domains, the
- * default one chosen (as Azure's Invite form offers the site's domains).
+ * default one chosen (as Azure's Invite form offers the site's domains); one without a certificate
+ * because its order failed says so.
  * @param {any} site
  */
 function domainChoice(site) {
   const generated = String(site.properties?.defaultHostname ?? '');
   const choice = h('select', { testid: 'invite-domain' }, h('option', { value: generated, text: generated }));
   void resolveSiteHosts(site)
-    .then(({ hosts, preferred }) => {
+    .then(({ hosts, preferred, problems }) => {
+      // A domain whose certificate order failed is still offered (over HTTP, or once one is uploaded, its
+      // link opens), but says so: over HTTPS its link would fail.
       replace(
         choice,
-        hosts.map((host) => h('option', { value: host, text: host })),
+        hosts.map((host) => {
+          const problem = problems.get(host);
+          return h('option', { value: host, text: problem === undefined ? host : `${host} (${problem})` });
+        }),
       );
       choice.value = preferred;
     })

@@ -102,7 +102,14 @@ function startPortal() {
     sectionNav.hidden = token === null;
     if (token === null) {
       app.setTitle('Sign in');
-      renderSignIn(main, { notice, onSignedIn: () => render() });
+      // The sign-in form goes away with the focus in it: the page it opens takes it (never <body>).
+      renderSignIn(main, {
+        notice,
+        onSignedIn: () => {
+          render();
+          main.focus();
+        },
+      });
       return;
     }
     const route = parseRoute(location.hash);

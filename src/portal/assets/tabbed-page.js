@@ -3,6 +3,7 @@
  * The page of one resource (a static web app, an API Management service): breadcrumb, name, a bar of
  * tabs addressed by the location hash, and the chosen tab's panel, rendered once the resource has loaded.
  */
+import { ApiError } from './api.js';
 import { errorNotice, h, loading, messageOf, replace } from './dom.js';
 
 /**
@@ -60,7 +61,23 @@ export async function renderTabbedPage(main, page, setTitle) {
   try {
     resource = await page.load();
   } catch (error) {
-    replace(body, errorNotice(messageOf(error), `${page.kind}-error`));
+    // Gone (deleted in another tab or by someone else): a way back to the list, beside the breadcrumb.
+    const gone = error instanceof ApiError && error.status === 404;
+    replace(
+      body,
+      errorNotice(messageOf(error), `${page.kind}-error`),
+      gone
+        ? h(
+            'p',
+            {},
+            h('a', {
+              href: page.parent.href,
+              testid: `${page.kind}-back`,
+              text: `Back to ${page.parent.text}`,
+            }),
+          )
+        : null,
+    );
     return;
   }
   await tab.render(body, resource);
