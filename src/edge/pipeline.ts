@@ -104,7 +104,7 @@ async function serveSite(
 ): Promise<void> {
   // 3. Fail closed on an invalid config.
   if (!site.state.ok) {
-    return sendErrorPage(res, 500, invalidConfigText(site.state.diagnostics));
+    return sendErrorPage(res, 500, site.state.publicText ?? invalidConfigText(site.state.diagnostics));
   }
   const method = (req.method ?? 'GET').toUpperCase();
   // The target's fields one by one, not spread: a literal with a spread in it is built field by field at

@@ -14,7 +14,15 @@ import type { ClientPrincipal, FileSource, StaticFile } from './types.js';
 /** The rules of a site, or the diagnostics that make its config unusable (then nothing is served: fail closed). */
 export type SiteRulesState =
   | { readonly ok: true; readonly rules: SiteRules }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+  | {
+      readonly ok: false;
+      readonly diagnostics: readonly Diagnostic[];
+      /**
+       * What the 500 page tells a visitor instead of the diagnostics (`portico serve`, whose operator reads
+       * them in the log); without it the page lists them (`portico start`: the developer is the visitor).
+       */
+      readonly publicText?: string;
+    };
 
 /** One servable site environment. */
 export interface EdgeSite {

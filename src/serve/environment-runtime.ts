@@ -3,7 +3,7 @@
  * (materialised on this node), its managed API, and the service's sealed sessions.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { type Diagnostic, loadConfig } from '../config/index.js';
+import { type Diagnostic, formatDiagnostics, loadConfig } from '../config/index.js';
 import {
   type ControlContext,
   materializeWithSharedApi,
@@ -145,7 +145,7 @@ export async function buildEnvironmentRuntime(
     deployment.manifest,
     `site:${entry.siteId}`,
   );
-  const state = await readRules(folders.appDir, entry);
+  const state = unservableToVisitors(await readRules(folders.appDir, entry), entry, deps.control.logger);
   const files = await createDirectorySource({
     root: folders.appDir,
     watch: false,
@@ -264,6 +264,25 @@ function createSignIn(
 /** With `auth.rolesSource`, roles come from the site's function at sign-in, not from invitations. */
 function usesRolesSource(state: SiteRulesState): boolean {
   return state.ok && state.rules.config.auth?.rolesSource !== undefined;
+}
+
+/** What a visitor reads while an environment's config cannot be served: nothing of its contents. */
+const UNSERVABLE_TEXT =
+  'This site cannot be served right now: its configuration is not valid for this service.';
+
+/**
+ * A config that cannot be served (its plan changed since the deploy, or this version's rules refuse it):
+ * visitors get a generic 500, and the operator, once per build of the environment, the diagnostics in
+ * the log (decision 0125: operator words to the operator).
+ */
+function unservableToVisitors(state: SiteRulesState, entry: ServingEntry, logger: Logger): SiteRulesState {
+  if (state.ok) {
+    return state;
+  }
+  logger.warn(
+    `site ${entry.siteName} (${entry.environmentName}): its staticwebapp.config.json cannot be served, so visitors get 500 until a deploy or plan change fixes it:\n${formatDiagnostics(state.diagnostics)}`,
+  );
+  return { ...state, publicText: UNSERVABLE_TEXT };
 }
 
 /** The deployed config, checked again (a plan may have changed since the deploy). */

@@ -4,8 +4,9 @@
  * and a status code without a redirect are refused. Real sockets, real SQLite, a real backend on loopback.
  * @see issue 19 item 2
  */
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, writeApp } from '../helpers/app.js';
@@ -331,4 +332,42 @@ describe('portico serve: the constraints on a linked environment, as Azure docum
       ]);
     });
   });
+
+  describe('an environment whose deployed config this version cannot serve', () => {
+    it('answers the public a generic 500 and tells the operator what is wrong, once, in the log', async () => {
+      const shop = await site('unservable');
+      const app = await writeApp(
+        { 'index.html': 'v1' },
+        { routes: [{ route: '/admin/*', allowedRoles: ['admin'] }] },
+      );
+      expect((await deployFolders(t.service, shop.token, app)).status).toBe(200);
+      expect((await t.get(shop.host, '/')).status).toBe(200);
+      // A config an earlier version accepted and this one refuses: the served copy is changed in place,
+      // and a plan change makes the node read it again.
+      const served = await findFiles(join(t.dataDir, 'cache'), 'staticwebapp.config.json');
+      expect(served.length).toBeGreaterThan(0);
+      for (const file of served) {
+        await writeFile(file, JSON.stringify({ routes: 'not a list of rules' }));
+      }
+      const plan = await t.admin('PATCH', `${SITES_PATH}/unservable`, { sku: { name: 'Free' } });
+      expect(plan.status, plan.text).toBe(200);
+      const answer = await t.get(shop.host, '/');
+      expect(answer.status).toBe(500);
+      // The config's contents (its routes, roles, file name) are the operator's, not the visitor's.
+      expect(answer.text).toContain('This site cannot be served right now');
+      expect(answer.text).not.toMatch(/routes|allowedRoles|admin|staticwebapp\.config\.json/);
+      expect((await t.get(shop.host, '/index.html')).status).toBe(500);
+      const told = logs.filter((line) => line.startsWith('site unservable (production): its staticwebapp'));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toContain('routes');
+    });
+  });
 });
+
+/** The files named `name` anywhere under `dir`. */
+async function findFiles(dir: string, name: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name === name)
+    .map((entry) => join(entry.parentPath, entry.name));
+}
