@@ -101,6 +101,8 @@ export function createPrimaryChangeBus(onNews: () => void): ChangeBus {
       process.send?.({ type: 'portico:changes' } satisfies ChangeNews);
     },
     async ping() {},
+    // The other workers' news, through the primary; with no Redis, the only news there is (SQLite).
+    hearsNews: () => true,
     async close() {
       process.off('message', onMessage);
     },

@@ -94,6 +94,13 @@ export interface RuntimeDeps {
   readonly retryBrokenMs?: number;
   /** How long a replaced deployment answers for files its successor lacks (default 60 s, decision 0126). */
   readonly retiredGraceMs?: number;
+  /**
+   * True while this node hears of the other nodes' changes as they are made (Redis news, or no other
+   * node: SQLite); false while it learns of them only by polling. A static miss then reads the change log
+   * before its 404 (at most once a second), in case the miss is an asset of a deploy not heard of yet
+   * (decision 0126). Default: true.
+   */
+  readonly hearsNews?: () => boolean;
   /** Where managed functions run (chosen at start). */
   readonly sandbox?: Sandbox;
   /** The request-body bytes every managed API of the process may hold at once (decision 0112). */

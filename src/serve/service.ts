@@ -519,6 +519,9 @@ async function startOnStorage(
     requestBodies,
     ...(options.retryBrokenMs === undefined ? {} : { retryBrokenMs: options.retryBrokenMs }),
     ...(options.retiredGraceMs === undefined ? {} : { retiredGraceMs: options.retiredGraceMs }),
+    // Without Redis, only a SQLite service (one node, its workers relaying news) hears every change.
+    hearsNews: () =>
+      options.redisUrl === undefined ? storage.dialect === 'sqlite' : (bus?.hearsNews() ?? false),
     sandbox,
     announce: async () => bus?.announce(),
     linked: {

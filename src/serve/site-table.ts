@@ -80,6 +80,9 @@ const REPEAT_ERROR_EVERY = 20;
  */
 const SUCCESSOR_WAIT_MS = 2_000;
 
+/** How often, at most, static misses make a node that polls read the change log (decision 0126). */
+const MISS_SYNC_EVERY_MS = 1_000;
+
 /** Grace for in-flight `/api` calls of a replaced environment. */
 const DRAIN_MS = 50_000;
 
@@ -156,15 +159,34 @@ export function createSiteTable(deps: RuntimeDeps): SiteTable {
     };
     return { ...next, site, retired };
   };
-  /** The site serving `hostname` once this node has read the changes made before now, if not `site`. */
+  /**
+   * The site serving `hostname` once this node has caught up, if not `site`. A sync in flight (news heard,
+   * a deployment loading) is waited for; otherwise the change log is read only while news is not heard
+   * (polling), at most once per {@link MISS_SYNC_EVERY_MS}: a 404 scan must not become a database read per
+   * request, and a node that hears news has nothing to read that it has not heard of.
+   */
   const successorOf = async (hostname: string, site: EdgeSite): Promise<EdgeSite | undefined> => {
+    const catchUp = syncing ?? missSync();
+    if (catchUp === undefined) {
+      return undefined;
+    }
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, SUCCESSOR_WAIT_MS);
     });
-    await Promise.race([table.sync().catch(() => undefined), patience]).finally(() => clearTimeout(timer));
+    await Promise.race([catchUp.catch(() => undefined), patience]).finally(() => clearTimeout(timer));
     const current = runtimes.get(hostname)?.site;
     return current === site ? undefined : current;
+  };
+  let lastMissSyncAt = Number.NEGATIVE_INFINITY;
+  /** A sync for a miss, when news is not heard and none was started for one within the last second. */
+  const missSync = (): Promise<void> | undefined => {
+    const now = performance.now();
+    if ((deps.hearsNews?.() ?? true) || now - lastMissSyncAt < MISS_SYNC_EVERY_MS) {
+      return undefined;
+    }
+    lastMissSyncAt = now;
+    return table.sync();
   };
   const replace = (hostname: string, next: EnvironmentRuntime | undefined) => {
     const previous = runtimes.get(hostname);

@@ -26,6 +26,11 @@ export interface ChangeBus {
   announce(): Promise<void>;
   /** Resolves when Redis answers now; rejects at once while it is away (readiness checks). */
   ping(): Promise<void>;
+  /**
+   * True while news from the other nodes reaches this one as it is sent (subscribed to Redis); false
+   * while they are heard only by polling the change log.
+   */
+  hearsNews(): boolean;
   close(): Promise<void>;
 }
 
@@ -96,6 +101,7 @@ export async function connectChangeBus(
         throw new Error(publisher.status === 'ready' ? errorMessage(error) : publisherDown());
       }
     },
+    hearsNews: () => subscriber.status === 'ready',
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
