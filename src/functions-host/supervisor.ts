@@ -436,7 +436,12 @@ class FunctionsHostSupervisor implements FunctionsHost {
       // The app's own options come last, so that one of them wins over Portico's heap limit.
       nodeArgs: [
         `--max-old-space-size=${this.#maxMemoryMb()}`,
-        ...youngGenerationArgs({ deployed: this.#options.deployed === true, env, appArgs: node.args }),
+        ...youngGenerationArgs({
+          deployed: this.#options.deployed === true,
+          heapLimitMb: this.#maxMemoryMb(),
+          env,
+          appArgs: node.args,
+        }),
         ...node.args,
       ],
       config: {

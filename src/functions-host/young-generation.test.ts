@@ -2,14 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { youngGenerationArgs } from './young-generation.js';
 
+const DEV = { deployed: false, heapLimitMb: 512, env: {}, appArgs: [] };
+
 describe('youngGenerationArgs', () => {
-  it('gives a dev worker 64 MB semi-spaces and a deployed one 32 MB', () => {
-    expect(youngGenerationArgs({ deployed: false, env: {}, appArgs: [] })).toEqual([
-      '--max-semi-space-size=64',
-    ]);
-    expect(youngGenerationArgs({ deployed: true, env: {}, appArgs: [] })).toEqual([
-      '--max-semi-space-size=32',
-    ]);
+  it('gives semi-spaces of an eighth of the heap limit to a dev worker, a sixteenth to a deployed one', () => {
+    expect(youngGenerationArgs(DEV)).toEqual(['--max-semi-space-size=64']);
+    expect(youngGenerationArgs({ ...DEV, deployed: true })).toEqual(['--max-semi-space-size=32']);
+    expect(youngGenerationArgs({ ...DEV, heapLimitMb: 2048 })).toEqual(['--max-semi-space-size=256']);
+  });
+
+  it("gives none when that is no larger than V8's own 16 MB (a small heap limit)", () => {
+    expect(youngGenerationArgs({ ...DEV, heapLimitMb: 128 })).toEqual([]);
+    expect(youngGenerationArgs({ ...DEV, deployed: true, heapLimitMb: 256 })).toEqual([]);
   });
 
   it("leaves the size to the app's own options and to NODE_OPTIONS (min or max, either spelling)", () => {
@@ -18,16 +22,16 @@ describe('youngGenerationArgs', () => {
       ['--min_semi_space_size=128'],
       ['--max-semi-space-size'],
     ]) {
-      expect(youngGenerationArgs({ deployed: false, env: {}, appArgs })).toEqual([]);
+      expect(youngGenerationArgs({ ...DEV, appArgs })).toEqual([]);
     }
     const env = { NODE_OPTIONS: '--enable-source-maps  --max-semi-space-size=4' };
-    expect(youngGenerationArgs({ deployed: true, env, appArgs: [] })).toEqual([]);
+    expect(youngGenerationArgs({ ...DEV, deployed: true, env })).toEqual([]);
   });
 
   it('is not fooled by other options that start alike', () => {
     const env = { NODE_OPTIONS: '--max-semi-space-sizes=4 --max-old-space-size=256' };
-    expect(youngGenerationArgs({ deployed: true, env, appArgs: ['--semi-space-growth-factor=2'] })).toEqual([
-      '--max-semi-space-size=32',
-    ]);
+    expect(
+      youngGenerationArgs({ ...DEV, deployed: true, env, appArgs: ['--semi-space-growth-factor=2'] }),
+    ).toEqual(['--max-semi-space-size=32']);
   });
 });

@@ -7,31 +7,37 @@
  */
 import { splitWords } from '../shared/words.js';
 
-/** Semi-space size in MB: `portico start` on a developer's machine, and a deployed site's worker. */
-export const DEV_SEMI_SPACE_MB = 64;
-export const DEPLOYED_SEMI_SPACE_MB = 32;
+/** The worker's semi-space as a share of its heap limit: `portico start` (one app), a deployed site. */
+const DEV_SHARE = 8;
+const DEPLOYED_SHARE = 16;
+
+/** V8's own largest semi-space in Node 20 (MB): a size at or under it changes nothing, and is not given. */
+const DEFAULT_SEMI_SPACE_MB = 16;
 
 /** An option that sets the young generation's size, which the app's or the operator's choice wins. */
 const SEMI_SPACE_OPTION = /^--(?:min|max)[-_]semi[-_]space[-_]size(?:=|$)/;
 
 /**
- * The worker's young-generation option, or none when the app's Node.js options (`appArgs`) or
- * `NODE_OPTIONS` in the worker's environment set a semi-space size themselves: an option on the command
- * line would win over `NODE_OPTIONS`, and a maximum over a minimum.
+ * The worker's young-generation option: semi-spaces of an eighth of the heap limit (a sixteenth for a
+ * deployed site's worker), 64 MB and 32 MB at the default 512 MB. None when that is no larger than V8's
+ * own, or when the app's Node.js options (`appArgs`) or `NODE_OPTIONS` in the worker's environment set a
+ * semi-space size themselves: an option on the command line would win over `NODE_OPTIONS`, and a maximum
+ * over a minimum.
  *
  * @example
- * youngGenerationArgs({ deployed: false, env: {}, appArgs: [] }); // ['--max-semi-space-size=64']
- * youngGenerationArgs({ deployed: true, env: { NODE_OPTIONS: '--max-semi-space-size=8' }, appArgs: [] }); // []
+ * youngGenerationArgs({ deployed: false, heapLimitMb: 512, env: {}, appArgs: [] }); // ['--max-semi-space-size=64']
+ * youngGenerationArgs({ deployed: true, heapLimitMb: 512, env: { NODE_OPTIONS: '--max-semi-space-size=8' }, appArgs: [] }); // []
  */
 export function youngGenerationArgs(options: {
   readonly deployed: boolean;
+  readonly heapLimitMb: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly appArgs: readonly string[];
 }): string[] {
   const given = [...options.appArgs, ...splitWords(options.env.NODE_OPTIONS ?? '', 'plain')];
-  if (given.some((arg) => SEMI_SPACE_OPTION.test(arg))) {
+  const megabytes = Math.floor(options.heapLimitMb / (options.deployed ? DEPLOYED_SHARE : DEV_SHARE));
+  if (megabytes <= DEFAULT_SEMI_SPACE_MB || given.some((arg) => SEMI_SPACE_OPTION.test(arg))) {
     return [];
   }
-  const megabytes = options.deployed ? DEPLOYED_SEMI_SPACE_MB : DEV_SEMI_SPACE_MB;
   return [`--max-semi-space-size=${megabytes}`];
 }
