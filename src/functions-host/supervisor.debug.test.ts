@@ -117,6 +117,7 @@ describe('createFunctionsHost: languageWorkers__node__arguments', () => {
     const { url } = await openDevHost(apiDir, logger).start();
     expect((await ping(url)).execArgv).toEqual([
       '--max-old-space-size=512',
+      '--max-semi-space-size=64',
       '--enable-source-maps',
       '--max-old-space-size=300',
     ]);
@@ -131,7 +132,7 @@ describe('createFunctionsHost: languageWorkers__node__arguments', () => {
       appSettings: { languageWorkers__node__arguments: '--enable-source-maps' },
     });
     const { url } = await host.start();
-    expect((await ping(url)).execArgv).toEqual(['--max-old-space-size=512']);
+    expect((await ping(url)).execArgv).toEqual(['--max-old-space-size=512', '--max-semi-space-size=64']);
     const env = await send(`${url}/api/env?name=languageWorkers__node__arguments`);
     expect(env.json<{ value: string | null }>().value).toBe('--enable-source-maps');
   });

@@ -83,6 +83,18 @@ describe('createFunctionsHost: start', () => {
     expect((await ping(url)).execArgv).toContain('--max-old-space-size=64');
   });
 
+  it('starts the worker with a larger young generation (decision 0120), unless NODE_OPTIONS sets one', async () => {
+    const host = openHost({ apiDir: await writeApiDir() });
+    const { url } = await host.start();
+    expect((await ping(url)).execArgv).toContain('--max-semi-space-size=64');
+    const chosen = openHost({
+      apiDir: await writeApiDir(),
+      appSettings: { NODE_OPTIONS: '--max-semi-space-size=8' },
+    });
+    const second = await chosen.start();
+    expect((await ping(second.url)).execArgv).not.toContain('--max-semi-space-size=64');
+  });
+
   it("rejects with the worker's fatal message as a user error", async () => {
     const apiDir = await writeApiDir({ FATAL: 'main matches no file: dist/index.js; run npm run build' });
     const error = await rejection(openHost({ apiDir }).start());

@@ -55,6 +55,7 @@ import type { WorkerLaunch } from './sandbox/types.js';
 import { defaultWorkerPath } from './sandbox/worker-files.js';
 import { buildWorkerEnv, readLocalSettings } from './settings.js';
 import type { FunctionsHost, FunctionsHostInfo, FunctionsHostOptions, HostTimings } from './types.js';
+import { youngGenerationArgs } from './young-generation.js';
 
 /** One worker and what the supervisor tracks about it. */
 interface RunningWorker {
@@ -433,7 +434,16 @@ class FunctionsHostSupervisor implements FunctionsHost {
     return sandbox.prepare({
       workerPath: this.#options.workerPath ?? defaultWorkerPath(),
       // The app's own options come last, so that one of them wins over Portico's heap limit.
-      nodeArgs: [`--max-old-space-size=${this.#maxMemoryMb()}`, ...node.args],
+      nodeArgs: [
+        `--max-old-space-size=${this.#maxMemoryMb()}`,
+        ...youngGenerationArgs({
+          deployed: this.#options.deployed === true,
+          heapLimitMb: this.#maxMemoryMb(),
+          env,
+          appArgs: node.args,
+        }),
+        ...node.args,
+      ],
       config: {
         appDir: this.#apiDir,
         port: 0,
