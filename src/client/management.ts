@@ -57,15 +57,16 @@ export interface ManagementClient {
   /** The app settings of an environment with their version (`etag`). */
   readAppSettings(site: string, environment: string): Promise<AppSettingsDocument>;
   /**
-   * Replaces every app setting of an environment; returns the settings now stored. With `ifMatch` (an
-   * `etag` read before), only while they are still that version: else 412 `CONTROL_PRECONDITION_FAILED`.
+   * Replaces every app setting of an environment; returns the settings now stored (and what sign-in then
+   * lacks, `warnings`). With `ifMatch` (an `etag` read before), only while they are still that version:
+   * else 412 `CONTROL_PRECONDITION_FAILED`.
    */
   putAppSettings(
     site: string,
     environment: string,
     settings: Readonly<Record<string, string>>,
     ifMatch?: string,
-  ): Promise<Readonly<Record<string, string>>>;
+  ): Promise<AppSettingsDocument>;
   createInvitation(site: string, invitation: InvitationInput): Promise<Invitation>;
   /** The users holding custom roles, of every provider. */
   listUsers(site: string): Promise<readonly User[]>;
@@ -149,15 +150,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       list<Deployment>('GET', `${buildPath(site, environment)}/deployments`),
     listAppSettings: async (site, environment) => (await readAppSettings(site, environment)).properties,
     readAppSettings,
-    putAppSettings: async (site, environment, settings, ifMatch) =>
-      (
-        await request<AppSettingsDocument>(options, {
-          method: 'PUT',
-          path: `${settingsBase(site, environment)}/config/appsettings`,
-          json: { properties: settings },
-          ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
-        })
-      ).properties,
+    putAppSettings: (site, environment, settings, ifMatch) =>
+      request<AppSettingsDocument>(options, {
+        method: 'PUT',
+        path: `${settingsBase(site, environment)}/config/appsettings`,
+        json: { properties: settings },
+        ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
+      }),
     createInvitation: (site, invitation) =>
       call<Invitation>('POST', `${sitePath(site)}/createUserInvitation`, invitationBody(invitation)),
     listUsers: (site) => list<User>('POST', `${sitePath(site)}/authproviders/all/listUsers`),

@@ -161,6 +161,11 @@ export interface AppSettingsDocument {
   readonly properties: Readonly<Record<string, string>>;
   /** Their version, for `If-Match` on the next replace. */
   readonly etag?: string;
+  /**
+   * Portico only, in the answer of a replace: each app setting a sign-in registration of the live
+   * deployment names that the environment now lacks (sign-in with it answers 503 until it is added).
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** One itemised problem of an error answer. */

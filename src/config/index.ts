@@ -9,6 +9,12 @@ export { createConfigJsonSchema } from './json-schema.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
 export { parseConfigText } from './parse.js';
 export {
+  missingProviderSettings,
+  type ProviderSetting,
+  providerSettings,
+  registrationSettings,
+} from './provider-settings.js';
+export {
   compileRoutePattern,
   isMatchablePattern,
   type PathMatcher,

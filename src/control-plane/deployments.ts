@@ -7,11 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import {
+  type AuthConfig,
   type Diagnostic,
   formatDiagnostics,
   loadConfig,
+  missingProviderSettings,
   PROVIDER_URL_ERROR,
   PROVIDER_URL_ERROR_SERVE,
+  providerSettings,
 } from '../config/index.js';
 import { isUserError, PorticoError } from '../shared/errors.js';
 import { publishEvent } from '../shared/events.js';
@@ -43,6 +46,7 @@ import {
 } from './listed-contents.js';
 import { contentKeyOf, type Manifest, manifestHashes, parseDeploymentRequest } from './manifest.js';
 import { type ContentBody, receiveContent } from './receive-content.js';
+import { readSettings } from './settings.js';
 import type { Site } from './sites.js';
 import { expiredUploadMessage, isUploadExpired, uploadExpiryOf } from './uploads.js';
 
@@ -384,7 +388,7 @@ async function commitUploaded(ctx: ControlContext, site: Site, deployment: Deplo
   return settle(ctx, deployment, async () => {
     try {
       const where = await describeDeploymentPlace(ctx, site, deployment);
-      const checked = await checkStaged(ctx, site, staging, deployment.manifest, log, where);
+      const checked = await checkStaged(ctx, site, staging, deployment, log, where);
       await publishFolder(staging, deploymentFolder(ctx, id));
       return await activate(ctx, deployment, checked, { restart: true });
     } catch (error) {
@@ -458,7 +462,12 @@ async function commitUnchanged(
   live: Deployment,
 ): Promise<Deployment> {
   const folders = await materializeDeployment(ctx, live.id, live.manifest);
-  const { standardFeatures, warnings } = await checkConfig(folders.appDir, site);
+  const { standardFeatures, warnings } = await checkConfig(
+    ctx,
+    folders.appDir,
+    site,
+    deployment.environmentId,
+  );
   const log =
     warnings +
     `Unchanged: the same content as deployment ${live.id} (live since ${live.completedAt ?? live.createdAt}). ` +
@@ -489,11 +498,17 @@ async function checkStaged(
   ctx: ControlContext,
   site: Site,
   staging: string,
-  manifest: Manifest,
+  deployment: Deployment,
   log: DeployLog,
   where: string,
 ): Promise<CheckedContent> {
-  const { standardFeatures, warnings } = await checkConfig(join(staging, 'app'), site);
+  const manifest = deployment.manifest;
+  const { standardFeatures, warnings } = await checkConfig(
+    ctx,
+    join(staging, 'app'),
+    site,
+    deployment.environmentId,
+  );
   // The config's warnings open the log, as portico start prints them: shown while the deploy runs.
   for (const line of warnings.split('\n').filter((l) => l !== '')) {
     log.line(line);
@@ -517,12 +532,15 @@ async function checkStaged(
 }
 
 /**
- * Validates the deployed config like `portico start` does, plus the plan rules; returns its Standard
- * features and its warnings (lines, each ending with a newline; '' without any).
+ * Validates the deployed config like `portico start` does, plus the plan rules and the app settings its
+ * sign-in registrations name (the site owner reads no server log); returns its Standard features and its
+ * warnings (lines, each ending with a newline; '' without any).
  */
 async function checkConfig(
+  ctx: ControlContext,
   appDir: string,
   site: Site,
+  environmentId: string,
 ): Promise<{ standardFeatures: readonly string[]; warnings: string }> {
   const loaded = await loadConfig({ appDir });
   if (!loaded.ok) {
@@ -541,11 +559,35 @@ async function checkConfig(
       { details: features.map((path) => ({ path, message: 'needs the Standard plan' })) },
     );
   }
-  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
+  const warnings = [
+    ...loaded.diagnostics.filter((d) => d.severity === 'warning'),
+    ...(await missingSettingsOf(ctx, site, environmentId, loaded.config.auth, loaded.file)),
+  ];
   return {
     standardFeatures: features,
     warnings: warnings.length === 0 ? '' : `${formatDiagnostics(inUpload(warnings, appDir))}\n`,
   };
+}
+
+/** A warning for each app setting the config's sign-in registrations name that the environment lacks. */
+async function missingSettingsOf(
+  ctx: ControlContext,
+  site: Site,
+  environmentId: string,
+  auth: AuthConfig,
+  file: string | undefined,
+): Promise<Diagnostic[]> {
+  if (providerSettings(auth).length === 0) {
+    return [];
+  }
+  const [settings, env] = await Promise.all([
+    readSettings(ctx, environmentId),
+    ctx.db.selectFrom('environments').select('name').where('id', '=', environmentId).executeTakeFirst(),
+  ]);
+  const command = `portico settings set --site ${site.name} --env ${env?.name ?? 'production'}`;
+  return missingProviderSettings(auth, settings, command).map((d) =>
+    file === undefined ? d : { ...d, file },
+  );
 }
 
 /**

@@ -3,7 +3,12 @@
  * whether the app settings their registrations name exist in that environment. Only setting names and
  * presence leave this module, never a value (the portal and the REST API show them to admins).
  */
-import { type IdentityProviderKind, loadConfig, type NormalizedConfig } from '../config/index.js';
+import {
+  type IdentityProviderKind,
+  loadConfig,
+  missingProviderSettings,
+  type NormalizedConfig,
+} from '../config/index.js';
 import { isRecord } from '../shared/guards.js';
 import { materializeDeployment } from './content.js';
 import type { ControlContext } from './context.js';
@@ -74,12 +79,34 @@ export async function liveRolesSource(
   return (await loadLiveConfig(ctx, site, environmentName))?.config.auth.rolesSource;
 }
 
+/**
+ * What the registrations of the environment's active deployment would lack with `settings`: one warning
+ * per app setting named but absent (sign-in with that provider answers 503 until it is added), for the
+ * answer of a settings change. None without a deployment or registrations.
+ */
+export async function missingSettingWarnings(
+  ctx: ControlContext,
+  site: Site,
+  environmentName: string,
+  settings: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const live = await loadLiveConfig(ctx, site, environmentName);
+  if (live === undefined) {
+    return [];
+  }
+  const command = `portico settings set --site ${site.name} --env ${live.environmentName}`;
+  return missingProviderSettings(live.config.auth, settings, command).map((d) => `${d.path} ${d.message}`);
+}
+
 /** The config of the environment's active deployment; none without a deployment. */
 async function loadLiveConfig(
   ctx: ControlContext,
   site: Site,
   environmentName: string,
-): Promise<{ readonly config: NormalizedConfig; readonly environmentId: string } | undefined> {
+): Promise<
+  | { readonly config: NormalizedConfig; readonly environmentId: string; readonly environmentName: string }
+  | undefined
+> {
   const environment = await getEnvironment(ctx, site, environmentName);
   const deployment =
     environment.activeDeploymentId === null
@@ -91,7 +118,9 @@ async function loadLiveConfig(
   const folders = await materializeDeployment(ctx, deployment.id, deployment.manifest);
   const loaded = await loadConfig({ appDir: folders.appDir });
   // A live deployment's config passed the same check at commit; it counts as none if it cannot load.
-  return loaded.ok ? { config: loaded.config, environmentId: environment.id } : undefined;
+  return loaded.ok
+    ? { config: loaded.config, environmentId: environment.id, environmentName: environment.name }
+    : undefined;
 }
 
 function blockOf(raw: Readonly<Record<string, unknown>>, kind: IdentityProviderKind, name: string): unknown {

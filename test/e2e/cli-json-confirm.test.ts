@@ -125,6 +125,41 @@ describe('portico management commands for a new user', () => {
     );
   }, 120_000);
 
+  it('warns the site owner, deploying and changing settings, of an app setting a sign-in registration lacks', async () => {
+    await ok(['site', 'create', 'idp', '--plan', 'standard']);
+    await ok(['settings', 'set', '--site', 'idp', 'MYIDP_SECRET=s']);
+    const registration = {
+      clientIdSettingName: 'MYIDP_ID',
+      clientCredential: { clientSecretSettingName: 'MYIDP_SECRET' },
+      openIdConnectConfiguration: {
+        wellKnownOpenIdConfiguration: 'https://idp.example.com/.well-known/openid-configuration',
+      },
+    };
+    const app = await writeApp(
+      { 'index.html': '<h1>idp</h1>' },
+      {
+        auth: { identityProviders: { customOpenIdConnectProviders: { myidp: { registration, login: {} } } } },
+      },
+    );
+    const lacking = (setting: string, field: string) =>
+      `auth.identityProviders.customOpenIdConnectProviders.myidp.registration.${field}: names the app setting ${setting}, which this environment does not have: sign-in with myidp answers 503 until you add it with 'portico settings set --site idp --env production ${setting}=…'`;
+    try {
+      const deployed = await ok(['deploy', app, '--site', 'idp']);
+      expect(deployed.stderr).toContain(
+        `warning: app/staticwebapp.config.json: ${lacking('MYIDP_ID', 'clientIdSettingName')}`,
+      );
+      expect(deployed.stderr).not.toContain('MYIDP_SECRET,');
+      const set = await ok(['settings', 'set', '--site', 'idp', 'MYIDP_ID=i']);
+      expect(set.stderr).not.toContain('warning');
+      const deleted = await ok(['settings', 'delete', '--site', 'idp', 'MYIDP_SECRET', '--yes']);
+      expect(deleted.stderr).toContain(
+        `portico: warning: ${lacking('MYIDP_SECRET', 'clientCredential.clientSecretSettingName').replace(': names', ' names')}`,
+      );
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('refuses to delete without a terminal unless --yes, and keeps the site', async () => {
     await ok(['site', 'create', 'keep']);
     const refused = await cli(['site', 'delete', 'keep']);

@@ -645,7 +645,8 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     expect(unset.text).toBe('Sign-in with unset is not available on this site.');
     const github = await b.get(siteUrl('plain', '/.auth/login/github'));
     expect(github.status).toBe(503);
-    expect(github.text).toBe('Sign-in with github is not available on this site.');
+    // A built-in provider by the name its owner knows it by; a custom one by its own name (above).
+    expect(github.text).toBe('Sign-in with GitHub is not available on this site.');
     expect(github.text).not.toContain('<form');
     expect((await b.get(siteUrl('plain', '/.auth/login/github'))).status).toBe(503);
     const told = (text: string) => warnings.filter((line) => line.includes(text));
@@ -656,6 +657,35 @@ describe('portico serve: sign-in with a real OpenID Connect provider', () => {
     ]);
     // Once per cause, however often visitors try.
     expect(told('PORTICO_GITHUB_CLIENT_ID')).toHaveLength(1);
+  });
+
+  it('tells the site owner at deploy which app setting a registration names that the environment lacks', async () => {
+    const created = await t.admin('PUT', `${SITES_PATH}/lacking`, { sku: { name: 'Standard' } });
+    const { apiKey } = created.json<{ properties: { apiKey: string } }>().properties;
+    const registration = {
+      clientIdSettingName: 'MYIDP_ID',
+      clientCredential: { clientSecretSettingName: 'MYIDP_SECRET' },
+      openIdConnectConfiguration: { wellKnownOpenIdConfiguration: idp.wellKnown },
+    };
+    const config = {
+      auth: { identityProviders: { customOpenIdConnectProviders: { myidp: { registration, login: {} } } } },
+    };
+    const settings = await t.admin('PUT', `${SITES_PATH}/lacking/config/appsettings`, {
+      properties: { MYIDP_SECRET: 'set' },
+    });
+    expect(settings.status).toBe(200);
+    const app = await writeApp({ 'index.html': '<h1>home</h1>' }, config);
+    const deployed = await deployFolders(t.service, apiKey, app);
+    expect(deployed.status, deployed.text).toBe(200);
+    const warning =
+      "warning: app/staticwebapp.config.json: auth.identityProviders.customOpenIdConnectProviders.myidp.registration.clientIdSettingName: names the app setting MYIDP_ID, which this environment does not have: sign-in with myidp answers 503 until you add it with 'portico settings set --site lacking --env production MYIDP_ID=…'";
+    // The commit answer's log, which portico deploy prints, and the stored log, which lists and the portal show.
+    const log = deployed.json<{ properties: { log: string } }>().properties.log;
+    expect(log.split('\n')).toContain(warning);
+    expect(log).not.toContain('MYIDP_SECRET');
+    const listed = await t.admin('GET', `${SITES_PATH}/lacking/builds/default/deployments`);
+    const stored = listed.json<{ value: { properties: { log: string } }[] }>().value[0]?.properties.log;
+    expect(stored?.split('\n')).toContain(warning);
   });
 
   it('passes the login parameters it names on to the provider, and no others', async () => {

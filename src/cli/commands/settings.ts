@@ -5,7 +5,7 @@
  */
 
 import type { Command } from 'commander';
-import { type ManagementClient, serverErrorCode } from '../../client/index.js';
+import { type AppSettingsDocument, type ManagementClient, serverErrorCode } from '../../client/index.js';
 import { ownValue } from '../../shared/guards.js';
 import { addYesOption, confirmDeletion, type YesFlags } from '../confirm.js';
 import { addConnectionOptions, connectAdmin, type JsonFlags } from '../connection.js';
@@ -47,9 +47,17 @@ async function setSettings(pairs: readonly [string, string][], flags: SettingsFl
     ...Object.fromEntries(pairs),
   }));
   const names = [...new Set(pairs.map(([name]) => name))];
-  writeResult(flags, { properties: saved }, [
-    `Saved ${names.join(', ')} in ${describeTarget(flags)} (${countSettings(Object.keys(saved).length)} in all).`,
+  writeResult(flags, { properties: saved.properties }, [
+    `Saved ${names.join(', ')} in ${describeTarget(flags)} (${countSettings(Object.keys(saved.properties).length)} in all).`,
   ]);
+  writeWarnings(saved);
+}
+
+/** What sign-in lacks now (app settings the live registrations name), after the result. */
+function writeWarnings(saved: AppSettingsDocument): void {
+  for (const warning of saved.warnings ?? []) {
+    writeNote(`portico: warning: ${warning}`);
+  }
 }
 
 async function listSettings(flags: SettingsFlags): Promise<void> {
@@ -84,7 +92,10 @@ async function deleteSettings(names: readonly string[], flags: SettingsFlags & Y
   const saved = await changeSettings(client, flags, (latest) =>
     Object.fromEntries(Object.entries(latest).filter(([name]) => !removed.includes(name))),
   );
-  writeResult(flags, { properties: saved }, [`Removed ${removed.join(', ')} from ${describeTarget(flags)}.`]);
+  writeResult(flags, { properties: saved.properties }, [
+    `Removed ${removed.join(', ')} from ${describeTarget(flags)}.`,
+  ]);
+  writeWarnings(saved);
 }
 
 /**
@@ -103,7 +114,7 @@ async function changeSettings(
   client: ManagementClient,
   flags: SettingsFlags,
   change: (current: Readonly<Record<string, string>>) => Record<string, string>,
-): Promise<Readonly<Record<string, string>>> {
+): Promise<AppSettingsDocument> {
   for (let attempt = 1; ; attempt += 1) {
     const { properties, etag } = await client.readAppSettings(flags.site, flags.env);
     try {

@@ -24,6 +24,7 @@ import {
   getEnvironment,
   listEnvironments,
 } from '../environments.js';
+import { missingSettingWarnings } from '../identity-providers.js';
 import { listStandardFeaturesInUse } from '../plans.js';
 import { mintTestSession } from '../sessions.js';
 import { listAppSettings, replaceAppSettings, settingsVersion } from '../settings.js';
@@ -311,7 +312,11 @@ function settingRoutes(ctx: ControlContext): Route[] {
     const site = await siteOf(ctx, r);
     const properties = requiredPropertiesOf(await readJson(r.req));
     const ifMatch = r.req.headers['if-match'];
-    return versioned(await replaceAppSettings(ctx, site, environmentOf(r), properties, ifMatch));
+    const environment = environmentOf(r);
+    const saved = versioned(await replaceAppSettings(ctx, site, environment, properties, ifMatch));
+    // Portico only, beside `etag`: the app settings the live sign-in registrations name and now lack.
+    const warnings = await missingSettingWarnings(ctx, site, environment, saved.body.properties);
+    return warnings.length === 0 ? saved : { ...saved, body: { ...saved.body, warnings } };
   };
   const example = { properties: { DATABASE_URL: 'postgres://…', FEATURE_X: 'on' } };
   // Azure's "function app settings" of a static site are its managed functions' settings: in Portico,

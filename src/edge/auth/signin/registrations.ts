@@ -5,7 +5,7 @@
  * read from the environment's app settings named in the config. A registration Portico cannot use
  * resolves to a problem that names the JSON path and what to do, shown when someone tries to sign in.
  */
-import type { AuthConfig } from '../../../config/types.js';
+import { type AuthConfig, registrationSettings } from '../../../config/index.js';
 import { ownValue } from '../../../shared/guards.js';
 
 /** Credentials of the preconfigured providers, set by the operator for the whole service. */
@@ -71,11 +71,23 @@ export interface ProviderRegistration {
 /** A provider that exists for the site but cannot be used, and why. */
 export interface ProviderProblem {
   readonly name: string;
+  /** What a visitor reads it as: `GitHub`, `Microsoft Entra ID`; a custom OpenID Connect provider's name. */
+  readonly displayName: string;
   readonly problem: string;
 }
 
 /** The providers of a site by URL name (a disabled one is absent). */
 export type SiteProviders = ReadonlyMap<string, ProviderRegistration | ProviderProblem>;
+
+/** What a visitor reads the built-in providers as (a custom OpenID Connect provider: its name). */
+const DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  aad: 'Microsoft Entra ID',
+  github: 'GitHub',
+  google: 'Google',
+  facebook: 'Facebook',
+  twitter: 'X (Twitter)',
+  apple: 'Apple',
+};
 
 const OIDC_SCOPES = ['openid', 'profile', 'email'];
 const DEFAULT_USER_CLAIMS = ['preferred_username', 'email', 'name', 'sub'];
@@ -113,15 +125,24 @@ export function resolveProviders(
     }
   };
   const path = 'auth.identityProviders';
-  add(custom(raw.azureActiveDirectory, `${path}.azureActiveDirectory`, 'aad', settings, entraProtocol));
-  add(custom(raw.google, `${path}.google`, 'google', settings, googleProtocol));
-  add(custom(raw.github, `${path}.github`, 'github', settings, () => githubEndpoints(preconfigured)));
-  add(custom(raw.facebook, `${path}.facebook`, 'facebook', settings, () => FACEBOOK));
-  add(custom(raw.twitter, `${path}.twitter`, 'twitter', settings, () => TWITTER));
-  add(custom(raw.apple, `${path}.apple`, 'apple', settings, () => APPLE));
+  const builtIn = (key: string, name: string, protocolOf: ProtocolOf) =>
+    custom(
+      raw[key],
+      `${path}.${key}`,
+      { name, displayName: DISPLAY_NAMES[name] ?? name },
+      settings,
+      protocolOf,
+    );
+  add(builtIn('azureActiveDirectory', 'aad', entraProtocol));
+  add(builtIn('google', 'google', googleProtocol));
+  add(builtIn('github', 'github', () => githubEndpoints(preconfigured)));
+  add(builtIn('facebook', 'facebook', () => FACEBOOK));
+  add(builtIn('twitter', 'twitter', () => TWITTER));
+  add(builtIn('apple', 'apple', () => APPLE));
   const oidc = (raw.customOpenIdConnectProviders ?? {}) as Readonly<Record<string, RawProvider>>;
   for (const [name, block] of Object.entries(oidc)) {
-    add(custom(block, `${path}.customOpenIdConnectProviders.${name}`, name, settings, customOidcProtocol));
+    const named = { name, displayName: name };
+    add(custom(block, `${path}.customOpenIdConnectProviders.${name}`, named, settings, customOidcProtocol));
   }
   return out;
 }
@@ -131,6 +152,7 @@ function preconfiguredGithub(preconfigured: PreconfiguredProviders): ProviderReg
   if (github === undefined) {
     return {
       name: 'github',
+      displayName: 'GitHub',
       problem:
         'Sign-in with GitHub is not set up on this Portico service: its operator sets PORTICO_GITHUB_CLIENT_ID and PORTICO_GITHUB_CLIENT_SECRET (docs/sign-in.md).',
     };
@@ -153,6 +175,7 @@ function preconfiguredAad(preconfigured: PreconfiguredProviders): ProviderRegist
   if (aad === undefined) {
     return {
       name: 'aad',
+      displayName: 'Microsoft Entra ID',
       problem:
         'Sign-in with Microsoft Entra ID is not set up on this Portico service: its operator sets PORTICO_AAD_CLIENT_ID and PORTICO_AAD_CLIENT_SECRET (docs/sign-in.md).',
     };
@@ -262,26 +285,19 @@ function customOidcProtocol(
   };
 }
 
-/** The setting names a registration uses for its client id and secret. */
+/** The setting names a registration uses for its client id and secret (the deploy's check reads the same). */
 function credentialNames(registration: Readonly<Record<string, unknown>>): { id?: string; secret?: string } {
-  const credential = registration.clientCredential as Readonly<Record<string, unknown>> | undefined;
-  const id =
-    registration.clientIdSettingName ?? registration.appIdSettingName ?? registration.consumerKeySettingName;
-  const secret =
-    credential?.clientSecretSettingName ??
-    registration.clientSecretSettingName ??
-    registration.appSecretSettingName ??
-    registration.consumerSecretSettingName;
+  const { id, secret } = registrationSettings(registration);
   return {
-    ...(typeof id === 'string' ? { id } : {}),
-    ...(typeof secret === 'string' ? { secret } : {}),
+    ...(id === undefined ? {} : { id: id.setting }),
+    ...(secret === undefined ? {} : { secret: secret.setting }),
   };
 }
 
 function custom(
   value: unknown,
   path: string,
-  name: string,
+  { name, displayName }: { readonly name: string; readonly displayName: string },
   settings: Settings,
   protocolOf: ProtocolOf,
 ): ProviderRegistration | ProviderProblem | undefined {
@@ -297,15 +313,15 @@ function custom(
       : `${path}.registration.${field} names the app setting ${setting}, which this environment does not have; add it with portico settings set.`;
   const clientId = names.id === undefined ? undefined : ownValue(settings, names.id);
   if (!clientId) {
-    return { name, problem: missing(idField(registration), names.id) };
+    return { name, displayName, problem: missing(idField(registration), names.id) };
   }
   const clientSecret = names.secret === undefined ? undefined : ownValue(settings, names.secret);
   if (!clientSecret) {
-    return { name, problem: missing(secretField(registration), names.secret) };
+    return { name, displayName, problem: missing(secretField(registration), names.secret) };
   }
   const protocol = protocolOf(registration, path);
   if (typeof protocol === 'string') {
-    return { name, problem: protocol };
+    return { name, displayName, problem: protocol };
   }
   const claim = block.userDetailsClaim ?? block.login?.nameClaimType;
   const oauth2 = protocol.kind === 'oauth2' || name === 'apple' ? OAUTH2_DEFAULTS[name] : undefined;

@@ -102,7 +102,7 @@ export function createSiteSignIn(options: SiteSignInOptions): SiteSignIn {
       if (!isRegistration(entry)) {
         const log = reported.has(provider) ? null : entry.problem;
         reported.add(provider);
-        return { kind: 'error', status: 503, message: unavailable(provider), cookies: [], log };
+        return { kind: 'error', status: 503, message: unavailable(entry.displayName), cookies: [], log };
       }
       const relayed = relayOrigin(entry, options);
       const started = await flows.start(entry, {
@@ -163,8 +163,8 @@ function relayOrigin(entry: ProviderRegistration, options: SiteSignInOptions): s
  * What a visitor reads of a provider the site names but cannot use: the problem (app setting names, the
  * operator's variables) is the operator's, in the log.
  */
-function unavailable(provider: string): string {
-  return `Sign-in with ${provider} is not available on this site.`;
+function unavailable(displayName: string): string {
+  return `Sign-in with ${displayName} is not available on this site.`;
 }
 
 function notFound(provider: string, cookies: readonly string[]): SignInAnswer {
