@@ -68,7 +68,8 @@ describe('portico start --api with a TypeScript app', () => {
       await rm(apiDir, { recursive: true, force: true });
       await rm(appDir, { recursive: true, force: true });
     }
-  });
+    // Two TypeScript compiles and a worker start: the waits above, not the default 20 s, bound it.
+  }, 240_000);
 
   it('a failing build stops the start with the build error and a clear message', async () => {
     const apiDir = await copyApi('ts-build-broken');
@@ -85,5 +86,5 @@ describe('portico start --api with a TypeScript app', () => {
       await rm(apiDir, { recursive: true, force: true });
       await rm(appDir, { recursive: true, force: true });
     }
-  });
+  }, 150_000);
 });
