@@ -477,6 +477,26 @@ describe.skipIf(!hasChromium('Portal API Management tests'))('portal: API Manage
     FLOW_TIMEOUT,
   );
 
+  it('gives each list tab an H2 under the page H1 that names its table, as the site tabs do', async () => {
+    expect((await portal.t.admin('PUT', `${SERVICES}/heads-gw`, { properties: {} })).status).toBe(201);
+    await portal.createSite('heads-site', 'Standard');
+    const tabs = [
+      ['#/sites/heads-site/apis', 'Backends', 'apis-list'],
+      ['#/apim/heads-gw/apis', 'APIs', 'apim-apis-list'],
+      ['#/apim/heads-gw/products', 'Products', 'products-list'],
+      ['#/apim/heads-gw/subscriptions', 'Subscriptions', 'subscriptions-list'],
+      ['#/apim/heads-gw/named-values', 'Named values', 'named-values-list'],
+    ] as const;
+    await portal.signIn(tabs[0][0]);
+    for (const [hash, heading, list] of tabs) {
+      await portal.page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+      const region = portal.page.getByRole('region', { name: heading, exact: true });
+      await visible(region.getByRole('heading', { level: 2, name: heading, exact: true })).toBe(true);
+      await visible(region.getByTestId(list)).toBe(true);
+      await count(portal.page.getByRole('heading', { level: 1 })).toBe(1);
+    }
+  });
+
   it(
     'adds and deletes the operations of an existing API on its page',
     async () => {

@@ -19,6 +19,7 @@ import {
   field,
   h,
   handleSubmit,
+  listPanel,
   messageOf,
   replace,
   toggleButton,
@@ -68,8 +69,7 @@ export async function renderApimApis(body, view) {
     h('div', { class: 'toolbar' }, toggleButton('+ Add API', 'api-create-open', create)),
     create,
     settings.element,
-    messages.element,
-    apis.element,
+    listPanel('apim-apis-title', 'APIs', messages.element, apis.element),
     detail,
   );
   await apis.refresh();

@@ -16,6 +16,7 @@ import {
   field,
   h,
   handleSubmit,
+  listPanel,
   messageOf,
   replace,
   toggleButton,
@@ -56,8 +57,7 @@ export async function renderNamedValues(body, view) {
     h('div', { class: 'toolbar' }, toggleButton('+ Add', 'named-value-create-open', create)),
     create,
     editor.element,
-    messages.element,
-    values.element,
+    listPanel('named-values-title', 'Named values', messages.element, values.element),
   );
   await refresh();
 }

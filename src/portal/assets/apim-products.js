@@ -7,7 +7,17 @@
  */
 import { apim } from './apim-api.js';
 import { renderProduct } from './apim-product.js';
-import { button, checkbox, createMessageArea, field, h, handleSubmit, replace, toggleButton } from './dom.js';
+import {
+  button,
+  checkbox,
+  createMessageArea,
+  field,
+  h,
+  handleSubmit,
+  listPanel,
+  replace,
+  toggleButton,
+} from './dom.js';
 import { createListArea } from './list-area.js';
 
 /** The display name linking gives the product it makes for a site (docs/apim.md). */
@@ -39,8 +49,7 @@ export async function renderProducts(body, view) {
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add', 'product-create-open', create)),
     create,
-    messages.element,
-    products.element,
+    listPanel('products-title', 'Products', messages.element, products.element),
     detail,
   );
   await products.refresh();

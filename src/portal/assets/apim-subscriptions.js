@@ -14,6 +14,7 @@ import {
   field,
   h,
   handleSubmit,
+  listPanel,
   messageOf,
   onChosen,
   replace,
@@ -63,8 +64,7 @@ export async function renderSubscriptions(body, view) {
     body,
     h('div', { class: 'toolbar' }, toggleButton('+ Add subscription', 'subscription-create-open', create)),
     create,
-    messages.element,
-    subscriptions.element,
+    listPanel('subscriptions-title', 'Subscriptions', messages.element, subscriptions.element),
   );
   await Promise.all([context.refresh(), fillCreateForm(create, context)]);
 }

@@ -7,7 +7,7 @@
  */
 import { api, BACKEND_TYPES } from './api.js';
 import { confirmDialog } from './dialog.js';
-import { button, createMessageArea, field, h, messageOf, replace } from './dom.js';
+import { button, createMessageArea, field, h, listPanel, messageOf, replace } from './dom.js';
 import { createListArea } from './list-area.js';
 
 /**
@@ -53,12 +53,16 @@ export async function renderApis(body, view) {
   });
   replace(
     body,
-    h('p', {
-      class: 'hint',
-      text: 'Each environment’s /api goes to its managed functions or to one linked backend. Linking needs the Standard plan and is not available for pull-request environments.',
-    }),
-    messages.element,
-    backends.element,
+    listPanel(
+      'apis-title',
+      'Backends',
+      h('p', {
+        class: 'hint',
+        text: 'Each environment’s /api goes to its managed functions or to one linked backend. Linking needs the Standard plan and is not available for pull-request environments.',
+      }),
+      messages.element,
+      backends.element,
+    ),
     formSlot,
   );
   await backends.refresh();

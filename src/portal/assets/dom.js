@@ -358,6 +358,17 @@ export function messageOf(error) {
 }
 
 /**
+ * A tab's list in a panel under its own H2 (the page has the H1), as every tab shows its tables:
+ * `listPanel('users-title', 'Users', messages.element, users.element)`.
+ * @param {string} id the heading's id, which labels the panel
+ * @param {string} title
+ * @param {...(Node | null)} children
+ */
+export function listPanel(id, title, ...children) {
+  return h('section', { class: 'panel', 'aria-labelledby': id }, h('h2', { id, text: title }), ...children);
+}
+
+/**
  * The frame of an edit panel: a hidden form with a title, the given fields, a message area and Save and
  * Cancel. `save` sends the change and answers the notice to give; the panel then hides and `onSaved` gets
  * the notice. A failure shows in the panel's message area and leaves it open.
