@@ -3,7 +3,8 @@
  * `portico serve` in-process. `usePortal()` registers the hooks of a describe block and hands back what
  * its tests use: the service, the page of the current test, sign-in and site creation. Any console
  * error, CSP violation or uncaught exception fails the test, except the HTTP error answers a test
- * declares with `expectStatus` (Chromium logs those as console errors).
+ * declares with `expectStatus` and the refused connections it declares with `expectServerDown`
+ * (Chromium logs both as console errors).
  */
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
@@ -45,6 +46,11 @@ export interface PortalHarness {
   readonly page: Page;
   /** Lets the current test provoke an HTTP error status on purpose. */
   expectStatus(...statuses: number[]): void;
+  /**
+   * Lets the current test make the server unreachable on purpose: Chromium's console error for a
+   * refused connection (`net::ERR_CONNECTION_REFUSED`) then does not fail it; any other still does.
+   */
+  expectServerDown(): void;
   /** Opens the portal at `hash` and signs in with the admin token. */
   signIn(hash?: string): Promise<void>;
   /** Creates a site over REST and returns its body. */
@@ -68,6 +74,7 @@ export function usePortal(options: PortalOptions = {}): PortalHarness {
   let page: Page | undefined;
   let problems: string[] = [];
   let expectedStatuses = new Set<number>();
+  let serverDownExpected = false;
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([
@@ -86,6 +93,7 @@ export function usePortal(options: PortalOptions = {}): PortalHarness {
   beforeEach(async () => {
     problems = [];
     expectedStatuses = new Set();
+    serverDownExpected = false;
     context = await required(browser).newContext({
       viewport: options.viewport ?? { width: 1024, height: 768 },
     });
@@ -104,6 +112,9 @@ export function usePortal(options: PortalOptions = {}): PortalHarness {
   });
 
   function isExpectedHttpError(message: string): boolean {
+    if (serverDownExpected && message === 'Failed to load resource: net::ERR_CONNECTION_REFUSED') {
+      return true;
+    }
     const match = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(message);
     return match !== null && expectedStatuses.has(Number(match[1]));
   }
@@ -119,6 +130,9 @@ export function usePortal(options: PortalOptions = {}): PortalHarness {
       for (const status of statuses) {
         expectedStatuses.add(status);
       }
+    },
+    expectServerDown() {
+      serverDownExpected = true;
     },
     async signIn(hash = '#/') {
       const current = required(page);

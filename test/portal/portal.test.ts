@@ -372,6 +372,52 @@ describe.skipIf(!hasChromium('Portal browser tests'))('portal in Chromium', () =
     await text(portal.page.getByTestId('roles-message-success')).toBe('Removed octocat.');
   });
 
+  it('says in portal words that a user removed in another tab may be gone, on Edit roles', async () => {
+    portal.expectStatus(404);
+    await createSite('portal-removed');
+    const invited = await portal.t.admin('POST', `${SITES_PATH}/portal-removed/createUserInvitation`, {
+      properties: { provider: 'github', userDetails: 'hubot', roles: 'editor', numHoursToExpiration: 1 },
+    });
+    expect(invited.status, invited.text).toBe(200);
+    const url = invited.json<{ properties: { invitationUrl: string } }>().properties.invitationUrl;
+    const control = portal.t.service.control;
+    const user = await acceptInvitation(
+      control,
+      await getSite(control, 'portal-removed'),
+      url.slice(url.lastIndexOf('/') + 1),
+      { provider: 'github', userDetails: 'hubot' },
+    );
+    await signIn('#/sites/portal-removed/roles');
+    const row = portal.page.getByTestId('users-table').locator('tbody tr');
+    await text(row.getByTestId('user-roles')).toBe('editor');
+
+    // Another tab (here the REST API) removes the user; this tab still lists them.
+    const removed = await portal.t.admin(
+      'DELETE',
+      `${SITES_PATH}/portal-removed/authproviders/github/users/${user.userId}`,
+    );
+    expect(removed.status, removed.text).toBeLessThan(300);
+    await row.getByTestId('user-edit').click();
+    await portal.page.getByTestId('roles-input').fill('reviewer');
+    await portal.page.getByTestId('roles-save').click();
+    await text(portal.page.getByTestId('roles-dialog-message-error')).toBe(
+      `'portal-removed' has no github user ${user.userId}. They may have been removed meanwhile (in another tab or by someone else); Role management of portal-removed lists its users as they are now.`,
+    );
+  });
+
+  it("says the server did not answer when it is down, without the browser's TypeError", async () => {
+    portal.expectServerDown();
+    await signIn();
+    await visible(portal.page.getByRole('heading', { name: 'Static Web Apps' })).toBe(true);
+    // As a stopped server: every call to the API is refused at the connection.
+    await portal.page.route('**/subscriptions/**', (route) => route.abort('connectionrefused'));
+    await portal.page.getByTestId('sites-refresh').click();
+    const error = portal.page.getByTestId('sites-error');
+    await text(error).toBe(
+      'The Portico server did not answer: it may be stopped or restarting, or the network is down. Check that portico serve is running, then try again.',
+    );
+  });
+
   it('changes the plan to Standard and back, and resets the deployment token', async () => {
     const site = await createSite('portal-plan');
     await signIn('#/sites/portal-plan/overview');
