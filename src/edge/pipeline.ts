@@ -122,7 +122,11 @@ async function serveSite(
     trace,
     logger: options.logger,
     onPrincipal: options.onPrincipal,
-    reserve: again ? (next) => serveSite(req, res, options, trace, target, next, false) : undefined,
+    // A closure only where a miss can find a successor (`portico serve`): none per request in `start`.
+    reserve:
+      again && site.awaitSuccessor !== undefined
+        ? (next) => serveSite(req, res, options, trace, target, next, false)
+        : undefined,
   });
   // 4. Networking and forwarding-gateway checks come before any route rule (D3).
   const denial = ctx.rules.access?.({
