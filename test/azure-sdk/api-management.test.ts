@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
-import { all, apimClient, GROUP } from './clients.js';
+import { APIM_SERVICE, all, apimClient, GROUP } from './clients.js';
 
 const SERVICE_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/contoso`;
 const POLICY = (header: string) =>
@@ -19,13 +19,6 @@ describe('@azure/arm-apimanagement against portico serve', () => {
   let backend: Backend;
   let apim: ReturnType<typeof apimClient>;
   let gatewayHost: string;
-
-  const SERVICE = {
-    location: 'portico',
-    sku: { name: 'Developer' as const, capacity: 1 },
-    publisherEmail: 'ops@example.com',
-    publisherName: 'Contoso',
-  };
 
   beforeAll(async () => {
     t = await startTestService();
@@ -41,7 +34,11 @@ describe('@azure/arm-apimanagement against portico serve', () => {
 
   describe('services', () => {
     it('creates a service (beginCreateOrUpdateAndWait) and gets it', async () => {
-      const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'contoso', SERVICE);
+      const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(
+        GROUP,
+        'contoso',
+        APIM_SERVICE,
+      );
       expect(service.name).toBe('contoso');
       gatewayHost = new URL(service.gatewayUrl ?? '').hostname;
       expect(gatewayHost).toBe('contoso.azure-api.portico.test');
@@ -60,9 +57,9 @@ describe('@azure/arm-apimanagement against portico serve', () => {
     });
 
     it('updates the network settings of an existing service with create-or-update', async () => {
-      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'isolated', SERVICE);
+      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'isolated', APIM_SERVICE);
       const updated = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'isolated', {
-        ...SERVICE,
+        ...APIM_SERVICE,
         publicNetworkAccess: 'Disabled',
         virtualNetworkType: 'Internal',
       });
@@ -71,7 +68,7 @@ describe('@azure/arm-apimanagement against portico serve', () => {
     });
 
     it('deletes a service', async () => {
-      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'doomed', SERVICE);
+      await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, 'doomed', APIM_SERVICE);
       await apim.apiManagementService.beginDeleteAndWait(GROUP, 'doomed');
       await expect(apim.apiManagementService.get(GROUP, 'doomed')).rejects.toMatchObject({ statusCode: 404 });
     });

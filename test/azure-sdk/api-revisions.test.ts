@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
-import { all, apimClient, GROUP } from './clients.js';
+import { APIM_SERVICE, all, apimClient, GROUP } from './clients.js';
 
 const S = 'revisions';
 const APIS = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${S}/apis`;
@@ -29,12 +29,7 @@ describe('API revision ids ({apiId};rev=1) through @azure/arm-apimanagement', ()
     t = await startTestService();
     backend = await startBackend();
     apim = apimClient(t.service.adminUrl);
-    const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, {
-      location: 'portico',
-      sku: { name: 'Developer', capacity: 1 },
-      publisherEmail: 'ops@example.com',
-      publisherName: 'Contoso',
-    });
+    const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, APIM_SERVICE);
     gatewayHost = new URL(service.gatewayUrl ?? '').hostname;
   });
 

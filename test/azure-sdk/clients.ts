@@ -15,6 +15,14 @@ type PipelinePolicy = Parameters<Pipeline['addPolicy']>[0];
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const GROUP = 'portico';
 
+/** An API Management service as the tests create it (`apiManagementService.beginCreateOrUpdateAndWait`). */
+export const APIM_SERVICE = {
+  location: 'portico',
+  sku: { name: 'Developer' as const, capacity: 1 },
+  publisherEmail: 'ops@example.com',
+  publisherName: 'Contoso',
+};
+
 /** Never asked: the bearer policy that would call it is removed. */
 const NO_CREDENTIAL: TokenCredential = {
   getToken: () => Promise.reject(new Error('the admin token policy authenticates instead')),

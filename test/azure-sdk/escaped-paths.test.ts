@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, startBackend } from '../helpers/backend.js';
 import { removeData, startTestService, type TestService } from '../helpers/service.js';
-import { apimClient, GROUP } from './clients.js';
+import { APIM_SERVICE, apimClient, GROUP } from './clients.js';
 
 const S = 'escapes';
 
@@ -29,12 +29,7 @@ describe('escaped URL templates and API paths through @azure/arm-apimanagement',
     t = await startTestService();
     backend = await startBackend();
     apim = apimClient(t.service.adminUrl);
-    const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, {
-      location: 'portico',
-      sku: { name: 'Developer', capacity: 1 },
-      publisherEmail: 'ops@example.com',
-      publisherName: 'Contoso',
-    });
+    const service = await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, APIM_SERVICE);
     gatewayHost = new URL(service.gatewayUrl ?? '').hostname;
     await apim.api.beginCreateOrUpdateAndWait(GROUP, S, 'enc', {
       displayName: 'Escapes',

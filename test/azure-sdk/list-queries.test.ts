@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
-import { all, apimClient, GROUP } from './clients.js';
+import { APIM_SERVICE, all, apimClient, GROUP } from './clients.js';
 
 const S = 'listing';
 const SERVICE_PATH = `${PROVIDERS_PATH}/Microsoft.ApiManagement/service/${S}`;
@@ -17,12 +17,7 @@ describe('list query options against portico serve', () => {
   beforeAll(async () => {
     t = await startTestService();
     apim = apimClient(t.service.adminUrl);
-    await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, {
-      location: 'portico',
-      sku: { name: 'Developer', capacity: 1 },
-      publisherEmail: 'ops@example.com',
-      publisherName: 'Contoso',
-    });
+    await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, APIM_SERVICE);
     await apim.product.createOrUpdate(GROUP, S, 'p1', { displayName: 'P1' });
     await apim.product.createOrUpdate(GROUP, S, 'p2', { displayName: 'P2' });
     for (const [sid, scope, owner] of [

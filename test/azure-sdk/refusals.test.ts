@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeData, startTestService, type TestService } from '../helpers/service.js';
-import { apimClient, GROUP, webClient } from './clients.js';
+import { APIM_SERVICE, apimClient, GROUP, webClient } from './clients.js';
 
 const S = 'refusing';
 const NOT_SUPPORTED = (operation: string) => ({
@@ -24,12 +24,7 @@ describe('refusals through Azure SDKs against portico serve', () => {
     t = await startTestService();
     apim = apimClient(t.service.adminUrl);
     web = webClient(t.service.adminUrl);
-    await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, {
-      location: 'portico',
-      sku: { name: 'Developer', capacity: 1 },
-      publisherEmail: 'ops@example.com',
-      publisherName: 'Contoso',
-    });
+    await apim.apiManagementService.beginCreateOrUpdateAndWait(GROUP, S, APIM_SERVICE);
     await apim.api.beginCreateOrUpdateAndWait(GROUP, S, 'a1', {
       displayName: 'A1',
       path: 'a1',
