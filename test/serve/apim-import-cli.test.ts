@@ -8,44 +8,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
-import {
-  ADMIN_TOKEN,
-  PROVIDERS_PATH,
-  removeData,
-  startTestService,
-  type TestService,
-} from '../helpers/service.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url));
 
 describe('portico apim api import', () => {
   let t: TestService;
 
-  /** Runs the CLI in this process; returns what it printed and its exit code. */
-  async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    process.exitCode = undefined;
-    try {
-      await runCli(['node', 'portico', ...args, '--url', t.service.adminUrl, '--token', ADMIN_TOKEN]);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { stdout, stderr, code };
-  }
+  /** Runs the CLI in this process against the service; what it printed and its exit code. */
+  const cli = (args: string[]) => runCliInProcess(args, t.service.adminUrl);
 
   beforeAll(async () => {
     t = await startTestService();

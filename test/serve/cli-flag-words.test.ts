@@ -6,39 +6,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
-import {
-  ADMIN_TOKEN,
-  PROVIDERS_PATH,
-  removeData,
-  startTestService,
-  type TestService,
-} from '../helpers/service.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { PROVIDERS_PATH, removeData, startTestService, type TestService } from '../helpers/service.js';
 
 describe('the CLI names the flags the user typed in the server refusals', () => {
   let t: TestService;
   let dir: string;
 
-  /** Runs the CLI in this process; returns what it wrote to stderr and its exit code. */
-  async function cli(args: string[]): Promise<{ stderr: string; code: number }> {
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    process.exitCode = undefined;
-    try {
-      await runCli(['node', 'portico', ...args, '--url', t.service.adminUrl, '--token', ADMIN_TOKEN]);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { stderr, code };
-  }
+  /** Runs the CLI in this process against the service; what it printed and its exit code. */
+  const cli = (args: string[]) => runCliInProcess(args, t.service.adminUrl);
 
   beforeAll(async () => {
     t = await startTestService();
